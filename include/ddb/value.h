@@ -1,0 +1,152 @@
+/*
+ * ddb/value.h - DynamoDB AttributeValues: the ten types, builders, accessors, copy, compare and
+ * JSON (wire format) conversion.
+ *
+ * Thread safety: a ddb_value may be read from several threads at once; building or freeing one
+ * needs exclusive access.
+ *
+ * Ownership: every ddb_value returned through `ddb_value **out` belongs to the caller, who frees it
+ * with ddb_value_free. Functions named *_take take ownership of their value argument, even when
+ * they fail. Pointers returned directly (accessors) are borrowed from the containing value.
+ */
+#ifndef DDB_VALUE_H
+#define DDB_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ddb/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ddb_type {
+    DDB_TYPE_S = 1, /* string (UTF-8) */
+    DDB_TYPE_N,     /* number, kept as its decimal string */
+    DDB_TYPE_B,     /* binary; base64 on the wire */
+    DDB_TYPE_BOOL,
+    DDB_TYPE_NULL,
+    DDB_TYPE_M,  /* map of name -> value; insertion order is kept */
+    DDB_TYPE_L,  /* list of values */
+    DDB_TYPE_SS, /* string set */
+    DDB_TYPE_NS, /* number set */
+    DDB_TYPE_BS  /* binary set */
+} ddb_type;
+
+typedef struct ddb_value ddb_value;
+
+/* A borrowed byte range, used for binary members. */
+typedef struct ddb_blob {
+    const void *data;
+    size_t len;
+} ddb_blob;
+
+/* A name/value pair of strings, used for string maps such as ExpressionAttributeNames. */
+typedef struct ddb_string_map_entry {
+    char *key;
+    char *value;
+} ddb_string_map_entry;
+
+/* ---- numbers ------------------------------------------------------------------------------- */
+
+/*
+ * Check a decimal string against DynamoDB's number rules: optional sign, digits with an optional
+ * fraction, optional exponent; at most 38 significant digits; a non-zero magnitude from 1e-130 up
+ * to but excluding 1e126. Returns 0 or DDB_ERR_NUMBER with a message naming the rule.
+ */
+int ddb_number_validate(const char *num, ddb_error *err);
+
+/*
+ * Write the canonical form of a valid number into *out (caller frees with free()): no sign on
+ * zero, no leading or trailing zeros, plain notation when the exponent is small, otherwise
+ * "d.ddddE+x". Two numbers are equal in DynamoDB exactly when their canonical forms are equal.
+ */
+int ddb_number_canonical(char **out, const char *num, ddb_error *err);
+
+/* ---- scalar builders ----------------------------------------------------------------------- */
+
+int ddb_value_new_s(ddb_value **out, const char *s, ddb_error *err);
+int ddb_value_new_s_len(ddb_value **out, const char *s, size_t len, ddb_error *err);
+/* num must pass ddb_number_validate; it is stored as given. */
+int ddb_value_new_n(ddb_value **out, const char *num, ddb_error *err);
+int ddb_value_new_n_i64(ddb_value **out, int64_t n, ddb_error *err);
+int ddb_value_new_n_u64(ddb_value **out, uint64_t n, ddb_error *err);
+int ddb_value_new_b(ddb_value **out, const void *data, size_t len, ddb_error *err);
+int ddb_value_new_bool(ddb_value **out, bool b, ddb_error *err);
+int ddb_value_new_null(ddb_value **out, ddb_error *err);
+
+/* ---- containers ---------------------------------------------------------------------------- */
+
+int ddb_value_new_m(ddb_value **out, ddb_error *err);
+int ddb_value_new_l(ddb_value **out, ddb_error *err);
+
+/* Set (add or replace) map member `name` to v. Takes ownership of v, also on failure. */
+int ddb_value_m_set_take(ddb_value *map, const char *name, ddb_value *v, ddb_error *err);
+/* Shorthands that build the member value and set it. */
+int ddb_value_m_set_s(ddb_value *map, const char *name, const char *s, ddb_error *err);
+int ddb_value_m_set_n(ddb_value *map, const char *name, const char *num, ddb_error *err);
+int ddb_value_m_set_i64(ddb_value *map, const char *name, int64_t n, ddb_error *err);
+int ddb_value_m_set_bool(ddb_value *map, const char *name, bool b, ddb_error *err);
+/* Remove a member; returns 0 whether or not it was there. */
+int ddb_value_m_remove(ddb_value *map, const char *name);
+
+/* Append v to a list. Takes ownership of v, also on failure. */
+int ddb_value_l_append_take(ddb_value *list, ddb_value *v, ddb_error *err);
+
+/*
+ * Sets. Members are copied. An empty set, or one with duplicate members (numbers compared by
+ * value, so "1" and "1.0" are duplicates), is rejected with DDB_ERR_INVALID_ARG.
+ */
+int ddb_value_new_ss(ddb_value **out, const char *const *members, size_t n, ddb_error *err);
+int ddb_value_new_ns(ddb_value **out, const char *const *members, size_t n, ddb_error *err);
+int ddb_value_new_bs(ddb_value **out, const ddb_blob *members, size_t n, ddb_error *err);
+
+/* ---- accessors (borrowed results; wrong type or index gives NULL / 0 / false) -------------- */
+
+ddb_type ddb_value_type(const ddb_value *v);
+/* The name of a type as on the wire: "S", "N", ... */
+const char *ddb_type_name(ddb_type t);
+
+const char *ddb_value_s(const ddb_value *v, size_t *len_out);  /* S; len_out may be NULL */
+const char *ddb_value_n(const ddb_value *v);                   /* N, as stored */
+/* N as a 64-bit integer; DDB_ERR_NUMBER if v is not an N holding an integer in range. */
+int ddb_value_n_i64(const ddb_value *v, int64_t *out, ddb_error *err);
+const void *ddb_value_b(const ddb_value *v, size_t *len_out);  /* B */
+bool ddb_value_bool(const ddb_value *v);                      /* BOOL */
+
+size_t ddb_value_count(const ddb_value *v); /* members of M, L, SS, NS, BS; 0 otherwise */
+const ddb_value *ddb_value_m_get(const ddb_value *map, const char *name);
+/* The i-th member of a map in insertion order; *name_out receives its name (borrowed). */
+const ddb_value *ddb_value_m_at(const ddb_value *map, size_t i, const char **name_out);
+const ddb_value *ddb_value_l_at(const ddb_value *list, size_t i);
+/* The i-th member of an SS or NS set as a string; of a BS set through ddb_value_bs_at. */
+const char *ddb_value_set_at(const ddb_value *set, size_t i);
+ddb_blob ddb_value_bs_at(const ddb_value *set, size_t i);
+
+/* ---- whole values -------------------------------------------------------------------------- */
+
+int ddb_value_copy(ddb_value **out, const ddb_value *v, ddb_error *err);
+/*
+ * Equality as DynamoDB sees it: same type; numbers by value; maps by member names regardless of
+ * order; sets regardless of member order; lists in order.
+ */
+bool ddb_value_equal(const ddb_value *a, const ddb_value *b);
+void ddb_value_free(ddb_value *v); /* NULL-safe; frees members recursively */
+
+/*
+ * Wire JSON. ddb_value_to_json writes the AttributeValue form ({"S":"x"}, {"M":{...}}); an item
+ * (a map of attributes) can be written without the outer {"M":..} through ddb_item_to_json.
+ * The result is NUL-terminated; the caller frees it with free().
+ */
+int ddb_value_to_json(char **out, const ddb_value *v, ddb_error *err);
+int ddb_value_from_json(ddb_value **out, const char *json, size_t len, ddb_error *err);
+int ddb_item_to_json(char **out, const ddb_value *map, ddb_error *err);
+int ddb_item_from_json(ddb_value **out, const char *json, size_t len, ddb_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DDB_VALUE_H */
