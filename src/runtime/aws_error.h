@@ -1,0 +1,34 @@
+/* Internal: turning an error response into a ddb_error. */
+#ifndef DDB_AWS_ERROR_H
+#define DDB_AWS_ERROR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ddb/error.h"
+
+/*
+ * The short error type from a JSON `__type` value or an X-Amzn-ErrorType header: the part after
+ * the last '#' and before the first ':'. "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
+ * gives "ResourceNotFoundException"; "ThrottlingException:http://internal.amazon.com/..." gives
+ * "ThrottlingException". Writes at most cap-1 bytes plus NUL into out.
+ */
+void ddb_aws_error__short_type(char *out, size_t cap, const char *raw);
+
+/* The ddb_error_code for an AWS error type and HTTP status. */
+int ddb_aws_error__code(const char *type, long http_status);
+
+/* Whether a failure of this type/status is a throttling error, or one worth retrying at all. */
+bool ddb_aws_error__is_throttling(const char *type);
+bool ddb_aws_error__is_retryable(const char *type, long http_status);
+
+/*
+ * Fill err from an error response. `header_type` is the X-Amzn-ErrorType header (may be NULL),
+ * body the response body (may be empty or not JSON). Decodes the message, the item returned by
+ * ReturnValuesOnConditionCheckFailure and TransactionCanceledException's CancellationReasons.
+ * Returns err's code.
+ */
+int ddb_aws_error__from_response(ddb_error *err, long http_status, const char *header_type,
+                                 const char *request_id, const char *body, size_t body_len);
+
+#endif
