@@ -18,6 +18,8 @@ extern "C" {
 #endif
 
 typedef struct ddb_client ddb_client;
+/* A source of credentials (see ddb/credentials.h); NULL selects the default chain. */
+typedef struct ddb_credentials_provider ddb_credentials_provider;
 
 typedef enum ddb_log_level {
     DDB_LOG_ERROR = 1,
@@ -80,6 +82,17 @@ typedef struct ddb_client_options {
     void *trace_ctx;
     ddb_event_fn on_event;
     void *event_ctx;
+    /* --- version 1 continues: configuration as the AWS SDKs read it --- */
+    const char *profile;                  /* default: AWS_PROFILE, else "default" */
+    bool use_fips_endpoint;               /* or AWS_USE_FIPS_ENDPOINT / use_fips_endpoint */
+    bool use_dualstack_endpoint;          /* or AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint */
+    bool ignore_configured_endpoint_urls; /* ignore env and profile endpoint settings */
+    const char *retry_mode;               /* "standard" (default) or "adaptive"; AWS_RETRY_MODE */
+    int circuit_breaker_threshold;        /* consecutive failures that open it; 0 = off */
+    long circuit_breaker_cooldown_ms;     /* how long it fails fast before one probe; default 5000 */
+    /* Credentials; NULL = the static keys above if set, else the default chain. Borrowed: it
+     * must outlive the client. */
+    ddb_credentials_provider *credentials_provider;
 } ddb_client_options;
 
 #define DDB_CLIENT_OPTIONS_INIT {.version = DDB_CLIENT_OPTIONS_VERSION}
