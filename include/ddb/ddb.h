@@ -1,0 +1,23 @@
+/*
+ * ddb/ddb.h - the umbrella header of libddbkit, a DynamoDB client runtime for C.
+ *
+ * Thread safety: see each module's header; in short, a ddb_client is shared freely between
+ * threads, and values, inputs and outputs belong to one thread at a time.
+ */
+#ifndef DDB_DDB_H
+#define DDB_DDB_H
+
+#define DDB_VERSION_MAJOR 0
+#define DDB_VERSION_MINOR 1
+#define DDB_VERSION_PATCH 0
+
+#include "ddb/error.h"
+#include "ddb/value.h"
+#include "ddb/client.h"
+#include "ddb/api.h"
+#include "ddb/table.h"
+#include "ddb/expr.h"
+#include "ddb/cursor.h"
+#include "ddb/paginate.h"
+
+#endif
