@@ -68,8 +68,8 @@ static int check_text(const char *text, size_t len, bool url_safe, size_t *pad_o
         if (len % 4 != 0)
             return ddb_error__set(err, DDB_ERR_INVALID_ARG, "%s length %zu is not a multiple of 4",
                                   what, len);
-        while (pad < 2 && pad < len && text[len - 1 - pad] == '=')
-            pad++;
+        if (len >= 4 && text[len - 1] == '=')
+            pad = text[len - 2] == '=' ? 2 : 1;
     } else if (len % 4 == 1) {
         return ddb_error__set(err, DDB_ERR_INVALID_ARG,
                               "%s length %zu leaves a lone trailing character", what, len);

@@ -144,7 +144,7 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t len)
 
 static int check_utf8(const char *s, size_t len, const char *what, ddb_error *err)
 {
-    size_t at = utf8_invalid_at((const unsigned char *)s, len);
+    size_t at = len ? utf8_invalid_at((const unsigned char *)s, len) : 0;
     if (at == len)
         return 0;
     return ddb_error__set(
@@ -168,12 +168,22 @@ static int dup_bytes(vbytes *out, const void *data, size_t len, const char *what
     return 0;
 }
 
-static int value_alloc(ddb_value **out, ddb_type type, ddb_error *err)
+static ddb_value *value_alloc(ddb_type type)
 {
     ddb_value *v = calloc(1, sizeof(*v));
+    if (v)
+        v->type = type;
+    return v;
+}
+
+/* NULL, or an empty M or L. */
+static int new_empty(ddb_value **out, ddb_type type, ddb_error *err)
+{
+    if (!out)
+        return ddb_error__set(err, DDB_ERR_INVALID_ARG, "out is NULL");
+    ddb_value *v = value_alloc(type);
     if (!v)
         return ddb_error__nomem(err, "value");
-    v->type = type;
     *out = v;
     return 0;
 }
@@ -230,9 +240,9 @@ static int unexpected(ddb_error *err, const char *num, const char *at)
 /* Grammar (that of DynamoDB): [+-]? (d+ ('.' d*)? | '.' d+) ([eE] [+-]? d+)? with ASCII digits. */
 static int parse_number(num_parts *p, const char *num, ddb_error *err)
 {
+    memset(p, 0, sizeof(*p));
     if (!num)
         return ddb_error__set(err, DDB_ERR_NUMBER, "number is NULL");
-    memset(p, 0, sizeof(*p));
     const char *s = num;
     if (*s == '\0')
         return not_a_number(err, num, "it is empty", SIZE_MAX);
@@ -401,10 +411,10 @@ int ddb_value_new_s_len(ddb_value **out, const char *s, size_t len, ddb_error *e
     int rc = check_utf8(s, len, "string", err);
     if (rc)
         return rc;
-    ddb_value *v = NULL;
-    rc = value_alloc(&v, DDB_TYPE_S, err);
-    if (!rc)
-        rc = dup_bytes(&v->u.str, s, len, "string value", err);
+    ddb_value *v = value_alloc(DDB_TYPE_S);
+    if (!v)
+        return ddb_error__nomem(err, "value");
+    rc = dup_bytes(&v->u.str, s, len, "string value", err);
     if (rc) {
         free(v);
         return rc;
@@ -427,9 +437,10 @@ int ddb_value_new_n(ddb_value **out, const char *num, ddb_error *err)
         rc = ddb_error__nomem(err, "number value");
         goto done;
     }
-    rc = value_alloc(&v, DDB_TYPE_N, err);
-    if (rc)
+    if (!(v = value_alloc(DDB_TYPE_N))) {
+        rc = ddb_error__nomem(err, "value");
         goto done;
+    }
     v->u.num.text = text;
     v->u.num.canon = canon;
     text = canon = NULL;
@@ -458,10 +469,10 @@ int ddb_value_new_b(ddb_value **out, const void *data, size_t len, ddb_error *er
 {
     if (!out || (!data && len > 0))
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "%s is NULL", out ? "binary data" : "out");
-    ddb_value *v = NULL;
-    int rc = value_alloc(&v, DDB_TYPE_B, err);
-    if (!rc)
-        rc = dup_bytes(&v->u.str, data, len, "binary value", err);
+    ddb_value *v = value_alloc(DDB_TYPE_B);
+    if (!v)
+        return ddb_error__nomem(err, "value");
+    int rc = dup_bytes(&v->u.str, data, len, "binary value", err);
     if (rc) {
         free(v);
         return rc;
@@ -474,17 +485,17 @@ int ddb_value_new_bool(ddb_value **out, bool b, ddb_error *err)
 {
     if (!out)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "out is NULL");
-    int rc = value_alloc(out, DDB_TYPE_BOOL, err);
-    if (!rc)
-        (*out)->u.boolean = b;
-    return rc;
+    ddb_value *v = value_alloc(DDB_TYPE_BOOL);
+    if (!v)
+        return ddb_error__nomem(err, "value");
+    v->u.boolean = b;
+    *out = v;
+    return 0;
 }
 
 int ddb_value_new_null(ddb_value **out, ddb_error *err)
 {
-    if (!out)
-        return ddb_error__set(err, DDB_ERR_INVALID_ARG, "out is NULL");
-    return value_alloc(out, DDB_TYPE_NULL, err);
+    return new_empty(out, DDB_TYPE_NULL, err);
 }
 
 /* ---- maps ---------------------------------------------------------------------------------- */
@@ -550,9 +561,7 @@ static size_t map_find(const vmap *m, const char *name)
 
 int ddb_value_new_m(ddb_value **out, ddb_error *err)
 {
-    if (!out)
-        return ddb_error__set(err, DDB_ERR_INVALID_ARG, "out is NULL");
-    return value_alloc(out, DDB_TYPE_M, err);
+    return new_empty(out, DDB_TYPE_M, err);
 }
 
 static int check_name(const char *name, ddb_error *err)
@@ -670,9 +679,7 @@ int ddb_value_m_remove(ddb_value *mv, const char *name)
 
 int ddb_value_new_l(ddb_value **out, ddb_error *err)
 {
-    if (!out)
-        return ddb_error__set(err, DDB_ERR_INVALID_ARG, "out is NULL");
-    return value_alloc(out, DDB_TYPE_L, err);
+    return new_empty(out, DDB_TYPE_L, err);
 }
 
 int ddb_value_l_append_take(ddb_value *lv, ddb_value *v, ddb_error *err)
@@ -859,8 +866,10 @@ int ddb_value__new_set(ddb_value **out, ddb_type type, const ddb_blob *members, 
     }
     if ((rc = set_index_and_check(&s, type, err)))
         goto done;
-    if ((rc = value_alloc(&v, type, err)))
+    if (!(v = value_alloc(type))) {
+        rc = ddb_error__nomem(err, "value");
         goto done;
+    }
     v->u.set = s;
     memset(&s, 0, sizeof(s));
     *out = v;

@@ -13,7 +13,10 @@ int ddb_json__from_item(json_t **out, const ddb_value *map, ddb_error *err);
 
 /*
  * Parse the wire form. `path` names where the JSON came from (e.g. "GetItemOutput.Item") and is
- * used in error messages, which then name the exact member that is malformed (DDB_ERR_PROTOCOL).
+ * used in error messages, which then name the exact member that is malformed (DDB_ERR_PROTOCOL):
+ * "GetItemOutput.Item.address.M.zip: ...", ".L[2]" for list members. NULL or "" means "value" /
+ * "item". Nesting deeper than 32 levels is rejected; the item (or the value's outermost M or L) is
+ * level 1. j may be NULL, which is reported as missing.
  */
 int ddb_json__to_value(ddb_value **out, const json_t *j, const char *path, ddb_error *err);
 int ddb_json__to_item(ddb_value **out, const json_t *j, const char *path, ddb_error *err);
