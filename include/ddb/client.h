@@ -61,14 +61,16 @@ typedef void (*ddb_event_fn)(void *ctx, const ddb_event *event);
 
 /*
  * Client options. Start from DDB_CLIENT_OPTIONS_INIT; fields are only ever appended. NULL or 0
- * means "the default", which follows the AWS SDK conventions (see the README).
+ * means "the default", which follows the AWS SDK conventions: options, then environment
+ * variables, then the profile in ~/.aws/config and ~/.aws/credentials (docs/configuration.md).
  */
 typedef struct ddb_client_options {
     unsigned int version;
-    const char *region;   /* default: AWS_REGION, AWS_DEFAULT_REGION */
-    const char *endpoint; /* default: AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, else
-                             https://dynamodb.<region>.amazonaws.com */
-    /* Static credentials; when NULL, the environment (AWS_ACCESS_KEY_ID...) is used. */
+    const char *region;   /* default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region */
+    const char *endpoint; /* default: AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, the profile's
+                             services section (dynamodb endpoint_url), the profile's
+                             endpoint_url, else https://dynamodb.<region>.amazonaws.com */
+    /* Static credentials; when NULL, the default chain (ddb/credentials.h) is used. */
     const char *access_key_id;
     const char *secret_access_key;
     const char *session_token;
@@ -99,7 +101,9 @@ typedef struct ddb_client_options {
 
 /*
  * Create a client. opts may be NULL (all defaults). Fails with DDB_ERR_CONFIG when no region can
- * be found or the endpoint is malformed, DDB_ERR_CREDENTIALS when no credentials are available.
+ * be found, the endpoint is malformed or a configuration file or setting is invalid, and with
+ * DDB_ERR_CREDENTIALS when no source of credentials is configured at all. Credentials are fetched
+ * on the first request (a failure then is that request's DDB_ERR_CREDENTIALS), not here.
  * The caller frees *out with ddb_client_free.
  */
 int ddb_client_new(ddb_client **out, const ddb_client_options *opts, ddb_error *err);

@@ -1,22 +1,16 @@
-/* Client set-up: configuration, credentials and lifetime. The call path is in call.c. */
+/*
+ * Client set-up: configuration, credentials and lifetime. The call path is in call.c; how region,
+ * endpoint and credentials are found is in config.c and credentials*.c (docs/configuration.md).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "client_internal.h"
+#include "config.h"
+#include "credentials_internal.h"
 #include "error_internal.h"
-
-static const char *env_nonempty(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
 
 /* Split "scheme://host[:port][/path]" and keep host[:port] for the Host header. */
 static int parse_endpoint(ddb_client *c, const char *endpoint, ddb_error *err)
@@ -46,6 +40,46 @@ static int parse_endpoint(ddb_client *c, const char *endpoint, ddb_error *err)
     return 0;
 }
 
+/* The credentials the client signs with: a provider it was given, static keys, or the chain. */
+static int setup_credentials(ddb_client *c, const ddb_client_options *opts,
+                             const ddb_config__files *files, const ddb_config__client *cfg,
+                             ddb_error *err)
+{
+    bool has_static = (opts->access_key_id && *opts->access_key_id) ||
+                      (opts->secret_access_key && *opts->secret_access_key);
+    if (opts->credentials_provider) {
+        if (has_static)
+            return ddb_error__set(err, DDB_ERR_INVALID_ARG,
+                                  "set either the client option credentials_provider or "
+                                  "access_key_id and secret_access_key, not both");
+        c->credentials = opts->credentials_provider;
+        return 0;
+    }
+    int rc;
+    if (has_static) {
+        if (!opts->access_key_id || !*opts->access_key_id || !opts->secret_access_key ||
+            !*opts->secret_access_key)
+            return ddb_error__set(err, DDB_ERR_CREDENTIALS, "the client options set %s without %s",
+                                  opts->access_key_id && *opts->access_key_id ? "access_key_id"
+                                                                              : "secret_access_key",
+                                  opts->access_key_id && *opts->access_key_id ? "secret_access_key"
+                                                                              : "access_key_id");
+        rc = ddb_credentials_provider_new_static(&c->owned_credentials, opts->access_key_id,
+                                                 opts->secret_access_key, opts->session_token, err);
+    } else {
+        ddb_credentials_options copts = DDB_CREDENTIALS_OPTIONS_INIT;
+        copts.profile = opts->profile; /* resolved the same way; checked above */
+        copts.region = cfg->region;
+        copts.connect_timeout_ms = opts->connect_timeout_ms;
+        copts.log = opts->log;
+        copts.log_ctx = opts->log_ctx;
+        copts.log_level = opts->log_level;
+        rc = ddb_credentials__new_default(&c->owned_credentials, &copts, files, err);
+    }
+    c->credentials = c->owned_credentials;
+    return rc;
+}
+
 int ddb_client_new(ddb_client **out, const ddb_client_options *opts, ddb_error *err)
 {
     static const ddb_client_options defaults = DDB_CLIENT_OPTIONS_INIT;
@@ -58,56 +92,11 @@ int ddb_client_new(ddb_client **out, const ddb_client_options *opts, ddb_error *
                               "ddb_client_options.version %u is not supported (expected 1..%d)",
                               opts->version, DDB_CLIENT_OPTIONS_VERSION);
     int rc = 0;
+    ddb_config__files *files = NULL;
+    ddb_config__client cfg = {0};
     ddb_client *c = calloc(1, sizeof(*c));
     if (!c)
         return ddb_error__nomem(err, "client");
-
-    const char *region = opts->region;
-    if (!region)
-        region = env_nonempty("AWS_REGION");
-    if (!region)
-        region = env_nonempty("AWS_DEFAULT_REGION");
-    if (!region) {
-        rc = ddb_error__set(err, DDB_ERR_CONFIG,
-                            "no AWS region configured: set AWS_REGION or the client option region");
-        goto done;
-    }
-    c->region = strdup(region);
-
-    const char *endpoint = opts->endpoint;
-    if (!endpoint)
-        endpoint = env_nonempty("AWS_ENDPOINT_URL_DYNAMODB");
-    if (!endpoint)
-        endpoint = env_nonempty("AWS_ENDPOINT_URL");
-    char regional[256];
-    if (!endpoint) {
-        snprintf(regional, sizeof(regional), "https://dynamodb.%s.amazonaws.com", region);
-        endpoint = regional;
-    }
-    if ((rc = parse_endpoint(c, endpoint, err)) != 0)
-        goto done;
-
-    const char *akid = opts->access_key_id, *secret = opts->secret_access_key;
-    const char *token = opts->session_token;
-    if (!akid && !secret) {
-        akid = env_nonempty("AWS_ACCESS_KEY_ID");
-        secret = env_nonempty("AWS_SECRET_ACCESS_KEY");
-        token = env_nonempty("AWS_SESSION_TOKEN");
-    }
-    if (!akid || !secret) {
-        rc = ddb_error__set(err, DDB_ERR_CREDENTIALS,
-                            "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-                            "or the client options access_key_id and secret_access_key");
-        goto done;
-    }
-    c->access_key_id = strdup(akid);
-    c->secret_access_key = strdup(secret);
-    c->session_token = dup_or_null(token);
-    if (!c->region || !c->access_key_id || !c->secret_access_key || (token && !c->session_token)) {
-        rc = ddb_error__nomem(err, "client configuration");
-        goto done;
-    }
-
     c->log = opts->log;
     c->log_ctx = opts->log_ctx;
     c->log_level = opts->log_level ? opts->log_level : DDB_LOG_WARN;
@@ -116,9 +105,37 @@ int ddb_client_new(ddb_client **out, const ddb_client_options *opts, ddb_error *
     c->on_event = opts->on_event;
     c->event_ctx = opts->event_ctx;
 
-    if ((rc = ddb_retry__policy_init(&c->retry, opts->max_attempts, err)) != 0)
+    /* Options, then the environment, then the shared files (see docs/configuration.md). */
+    if ((rc = ddb_config__load(&files, err)) != 0)
+        goto done;
+    if ((rc = ddb_config__resolve_client(&cfg, files, opts, err)) != 0)
+        goto done;
+    if (!(c->region = strdup(cfg.region))) {
+        rc = ddb_error__nomem(err, "client configuration");
+        goto done;
+    }
+    if ((rc = parse_endpoint(c, cfg.endpoint, err)) != 0)
+        goto done;
+    if ((rc = setup_credentials(c, opts, files, &cfg, err)) != 0)
+        goto done;
+    if (c->log && c->log_level >= DDB_LOG_DEBUG) {
+        char line[768];
+        snprintf(line, sizeof(line),
+                 "client: region %s (from %s), endpoint %s (from %s), profile \"%s\", "
+                 "credentials: %s",
+                 cfg.region, cfg.region_source, c->endpoint, cfg.endpoint_source, cfg.profile,
+                 ddb_credentials_provider_name(c->credentials));
+        c->log(c->log_ctx, DDB_LOG_DEBUG, line, NULL);
+    }
+
+    const ddb_retry__settings retry_options = {opts->max_attempts, opts->retry_mode};
+    const ddb_retry__settings retry_profile = {cfg.profile_max_attempts, cfg.profile_retry_mode};
+    if ((rc = ddb_retry__policy_init(&c->retry, &retry_options, &retry_profile, err)) != 0)
         goto done;
     c->retry_ready = true;
+    if ((rc = ddb_retry__policy_set_breaker(&c->retry, opts->circuit_breaker_threshold,
+                                            opts->circuit_breaker_cooldown_ms, err)) != 0)
+        goto done;
     long connect_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 3100;
     long request_ms = opts->request_timeout_ms > 0 ? opts->request_timeout_ms : 30000;
     if ((rc = ddb_http__pool_new(&c->http, connect_ms, request_ms, err)) != 0)
@@ -129,18 +146,23 @@ int ddb_client_new(ddb_client **out, const ddb_client_options *opts, ddb_error *
     *out = c;
     c = NULL;
 done:
+    ddb_config__client_clear(&cfg);
+    ddb_config__free(files);
     ddb_client_free(c);
     return rc;
 }
 
-static void scrub_free(char *s)
+int ddb_client__credentials(ddb_credentials *out, ddb_client *c, ddb_error *err)
 {
-    if (s) {
-        volatile char *p = s;
-        while (*p)
-            *p++ = 0;
-        free(s);
+    int rc = ddb_credentials_provider_get(out, c->credentials, err);
+    if (rc && err) {
+        /* Nothing reached DynamoDB: the retry loop must neither spend its quota on this nor
+         * count it for the circuit breaker. The message keeps the source's detail. */
+        err->retryable = false;
+        err->throttling = false;
+        err->http_status = 0;
     }
+    return rc;
 }
 
 void ddb_client_free(ddb_client *c)
@@ -155,9 +177,7 @@ void ddb_client_free(ddb_client *c)
     free(c->endpoint);
     free(c->url);
     free(c->host);
-    free(c->access_key_id);
-    scrub_free(c->secret_access_key);
-    scrub_free(c->session_token);
+    ddb_credentials_provider_free(c->owned_credentials);
     free(c);
 }
 
