@@ -27,7 +27,11 @@ void ddb_aws_error__short_type(char *out, size_t cap, const char *raw)
     out[len] = '\0';
 }
 
-/* The throttling codes the AWS SDKs share, plus DynamoDB's own. */
+/*
+ * The throttling codes the AWS SDKs share (botocore's and the Java SDK's lists), which include
+ * DynamoDB's own: ProvisionedThroughputExceededException, ThrottlingException,
+ * RequestLimitExceeded, TransactionInProgressException and LimitExceededException.
+ */
 static const char *const throttling_types[] = {
     "Throttling",
     "ThrottlingException",
@@ -47,13 +51,33 @@ static const char *const throttling_types[] = {
 
 /* Transient service-side failures that a retry may get past. */
 static const char *const transient_types[] = {
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "InternalServerError",
-    "InternalFailure",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
+    "RequestTimeout",  "RequestTimeoutException", "InternalServerError",
+    "InternalFailure", "ServiceUnavailable",      "ServiceUnavailableException",
 };
+
+/*
+ * Errors that sending the same request again cannot fix, whatever HTTP status came with them:
+ * the request itself, its condition, its target or its credentials are wrong.
+ */
+static const char *const never_retried_types[] = {
+    "ConditionalCheckFailedException",
+    "ValidationException",
+    "SerializationException",
+    "ResourceNotFoundException",
+    "ResourceInUseException",
+    "AccessDeniedException",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignatureException",
+    "MissingAuthenticationTokenException",
+    "InvalidClientTokenId",
+    "ExpiredTokenException",
+    "TransactionCanceledException",
+    "IdempotentParameterMismatchException",
+};
+
+#define N_OF(list) (sizeof(list) / sizeof(*(list)))
 
 static bool in_list(const char *type, const char *const *list, size_t n)
 {
@@ -63,16 +87,30 @@ static bool in_list(const char *type, const char *const *list, size_t n)
     return false;
 }
 
+static bool never_retried(const char *type)
+{
+    return type && in_list(type, never_retried_types, N_OF(never_retried_types));
+}
+
 bool ddb_aws_error__is_throttling(const char *type)
 {
-    return type && in_list(type, throttling_types, sizeof(throttling_types) / sizeof(*throttling_types));
+    return type && in_list(type, throttling_types, N_OF(throttling_types));
+}
+
+bool ddb_aws_error__is_throttling_response(const char *type, long http_status)
+{
+    if (never_retried(type))
+        return false;
+    return ddb_aws_error__is_throttling(type) || http_status == 429;
 }
 
 bool ddb_aws_error__is_retryable(const char *type, long http_status)
 {
-    if (ddb_aws_error__is_throttling(type))
+    if (never_retried(type))
+        return false;
+    if (ddb_aws_error__is_throttling_response(type, http_status))
         return true;
-    if (type && in_list(type, transient_types, sizeof(transient_types) / sizeof(*transient_types)))
+    if (type && in_list(type, transient_types, N_OF(transient_types)))
         return true;
     return http_status == 500 || http_status == 502 || http_status == 503 || http_status == 504;
 }
@@ -105,6 +143,8 @@ int ddb_aws_error__code(const char *type, long http_status)
         if (ddb_aws_error__is_throttling(type))
             return DDB_ERR_THROTTLED;
     }
+    if (http_status == 429 && !never_retried(type))
+        return DDB_ERR_THROTTLED;
     if (http_status == 403)
         return DDB_ERR_AUTH;
     return DDB_ERR_SERVICE;
@@ -116,6 +156,9 @@ static int decode_cancellation_reasons(ddb_error *err, const json_t *reasons)
     size_t n = json_array_size(reasons);
     if (n == 0)
         return 0;
+    /* A transaction has at most 100 actions; a longer list is not worth trusting in full. */
+    if (n > 100)
+        n = 100;
     ddb_cancellation_reason *list = calloc(n, sizeof(*list));
     if (!list)
         return DDB_ERR_NOMEM;
@@ -126,7 +169,16 @@ static int decode_cancellation_reasons(ddb_error *err, const json_t *reasons)
         const json_t *item = json_object_get(r, "Item");
         list[i].code = strdup(code ? code : "None");
         list[i].message = message ? strdup(message) : NULL;
-        if (item && json_is_object(item)) {
+        if (!list[i].code || (message && !list[i].message)) {
+            for (size_t j = 0; j <= i; j++) {
+                free(list[j].code);
+                free(list[j].message);
+                ddb_value_free(list[j].item);
+            }
+            free(list);
+            return DDB_ERR_NOMEM;
+        }
+        if (json_is_object(item)) {
             ddb_error scratch = DDB_ERROR_INIT;
             (void)ddb_json__to_item(&list[i].item, item, "CancellationReasons.Item", &scratch);
             ddb_error_clear(&scratch);
@@ -143,7 +195,7 @@ int ddb_aws_error__from_response(ddb_error *err, long http_status, const char *h
     char type[128] = "";
     json_t *doc = NULL;
     if (body && body_len > 0)
-        doc = json_loadb(body, body_len, 0, NULL);
+        doc = json_loadb(body, body_len, JSON_ALLOW_NUL, NULL);
     const char *raw_type = json_string_value(json_object_get(doc, "__type"));
     ddb_aws_error__short_type(type, sizeof(type), raw_type ? raw_type : header_type);
 
@@ -151,22 +203,29 @@ int ddb_aws_error__from_response(ddb_error *err, long http_status, const char *h
     if (!message)
         message = json_string_value(json_object_get(doc, "Message"));
 
+    /* Service text goes into a one-line message: bounded, with control characters replaced. */
+    char excerpt[240];
     int code = ddb_aws_error__code(type, http_status);
-    if (type[0])
+    if (type[0]) {
+        if (message)
+            ddb_value__excerpt(excerpt, sizeof(excerpt), message, strlen(message));
         ddb_error__set(err, code, "%s (HTTP %ld): %s", type, http_status,
-                       message ? message : "no message");
-    else
-        ddb_error__set(err, code, "HTTP %ld with no error type: %.200s", http_status,
-                       body && body_len ? body : "empty body");
+                       message ? excerpt : "no message");
+    } else {
+        if (body && body_len)
+            ddb_value__excerpt(excerpt, sizeof(excerpt), body, body_len);
+        ddb_error__set(err, code, "HTTP %ld with no error type: %s", http_status,
+                       body && body_len ? excerpt : "empty body");
+    }
     if (err) {
         ddb_error__set_aws_type(err, type);
         err->http_status = http_status;
         if (request_id)
             snprintf(err->request_id, sizeof(err->request_id), "%s", request_id);
-        err->throttling = ddb_aws_error__is_throttling(type);
+        err->throttling = ddb_aws_error__is_throttling_response(type, http_status);
         err->retryable = ddb_aws_error__is_retryable(type, http_status);
         const json_t *item = json_object_get(doc, "Item");
-        if (item && json_is_object(item)) {
+        if (json_is_object(item)) {
             ddb_error scratch = DDB_ERROR_INIT;
             (void)ddb_json__to_item(&err->item, item, "ConditionalCheckFailedException.Item",
                                     &scratch);

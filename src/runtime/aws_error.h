@@ -18,8 +18,23 @@ void ddb_aws_error__short_type(char *out, size_t cap, const char *raw);
 /* The ddb_error_code for an AWS error type and HTTP status. */
 int ddb_aws_error__code(const char *type, long http_status);
 
-/* Whether a failure of this type/status is a throttling error, or one worth retrying at all. */
+/* Whether an AWS error type is one of the throttling codes (type may be NULL or ""). */
 bool ddb_aws_error__is_throttling(const char *type);
+
+/*
+ * Whether an error response is throttling: a throttling code, or HTTP 429 unless the type is one
+ * that is never retried. Throttling is retried with the throttling base delay and quota cost.
+ */
+bool ddb_aws_error__is_throttling_response(const char *type, long http_status);
+
+/*
+ * Whether an error response is worth sending again: throttling, a transient type
+ * (InternalServerError, RequestTimeout, ServiceUnavailable...) or HTTP 500/502/503/504. A type
+ * that is never retried wins over its status: ConditionalCheckFailedException, ValidationException,
+ * ResourceNotFoundException, AccessDeniedException, the signature and credential errors,
+ * TransactionCanceledException and IdempotentParameterMismatchException. (Network failures,
+ * timeouts and CRC32 mismatches are retried too; they are decided where they happen.)
+ */
 bool ddb_aws_error__is_retryable(const char *type, long http_status);
 
 /*

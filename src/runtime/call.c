@@ -1,29 +1,22 @@
-/* The call path: sign, send, check, retry, report. Client set-up lives in client.c. */
+/*
+ * The blocking call path: one thread sends a request, waits out the retry policy's delays and
+ * sends it again. The steps of one attempt (signing, the response checks, the log lines and the
+ * report) are shared with ddb_parallel in exchange.c; every retry decision is the policy's
+ * (ddb_retry__before_attempt / ddb_retry__after_attempt in retry.c). Set-up lives in client.c.
+ */
 #include <jansson.h>
 #include <math.h>
-#include <openssl/crypto.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
-#include "aws_error.h"
-#include "checksum.h"
 #include "client_internal.h"
 #include "error_internal.h"
+#include "exchange.h"
 #include "http.h"
+#include "limits_internal.h"
 #include "retry.h"
-#include "sigv4.h"
-
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static void sleep_ms(double ms)
 {
@@ -34,212 +27,95 @@ static void sleep_ms(double ms)
         ;
 }
 
-static void log_line(ddb_client *c, ddb_log_level level, const char *payload, const char *fmt, ...)
-    DDB_PRINTF(4, 5);
-
-static void log_line(ddb_client *c, ddb_log_level level, const char *payload, const char *fmt, ...)
-{
-    if (!c->log || level > c->log_level)
-        return;
-    char line[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    c->log(c->log_ctx, level, line, payload);
-}
-
-/* Header names whose values are secrets: they reach no trace, log or error. */
-static bool is_secret_header(const char *line)
-{
-    return strncasecmp(line, "Authorization:", 14) == 0 ||
-           strncasecmp(line, "X-Amz-Security-Token:", 21) == 0;
-}
-
-static void trace_request_headers(ddb_client *c, const char *const *headers, size_t n)
-{
-    char buf[4096];
-    size_t len = 0;
-    for (size_t i = 0; i < n && len < sizeof(buf); i++) {
-        int w;
-        if (is_secret_header(headers[i]))
-            w = snprintf(buf + len, sizeof(buf) - len, "%.*s: [redacted]\r\n",
-                         (int)strcspn(headers[i], ":"), headers[i]);
-        else
-            w = snprintf(buf + len, sizeof(buf) - len, "%s\r\n", headers[i]);
-        if (w < 0)
-            return;
-        len += (size_t)w;
-    }
-    if (len > sizeof(buf) - 1)
-        len = sizeof(buf) - 1;
-    c->trace(c->trace_ctx, DDB_TRACE_REQUEST_HEADERS, buf, len);
-}
-
-/* Sum of CapacityUnits in a response's ConsumedCapacity (an object, or a list per table). */
-static double consumed_capacity(const json_t *response)
-{
-    const json_t *cc = json_object_get(response, "ConsumedCapacity");
-    double total = 0;
-    if (json_is_object(cc))
-        return json_number_value(json_object_get(cc, "CapacityUnits"));
-    size_t i;
-    const json_t *entry;
-    json_array_foreach(cc, i, entry) total += json_number_value(json_object_get(entry, "CapacityUnits"));
-    return total;
-}
-
 /* One HTTP exchange: sign with the current time, send, verify the checksum, parse. */
 static int attempt_once(ddb_client *c, const char *operation, const char *body, size_t body_len,
-                        ddb_http__response *resp, json_t **response, ddb_error *err)
+                        const char *const *extra, size_t n_extra, ddb_http__response *resp,
+                        json_t **response, ddb_error *err)
 {
-    char target_value[64], target[96], host[300], date_header[48], auth[1024];
-    char token[4096 + 32];
-    snprintf(target_value, sizeof(target_value), "DynamoDB_20120810.%s", operation);
-    const ddb_sigv4__header signed_headers[] = {
-        {"host", c->host},
-        {"content-type", "application/x-amz-json-1.0"},
-        {"x-amz-target", target_value},
-    };
-    const ddb_sigv4__request req = {
-        .method = "POST",
-        .path = "/",
-        .headers = signed_headers,
-        .n_headers = sizeof(signed_headers) / sizeof(signed_headers[0]),
-        .body = body,
-        .body_len = body_len,
-    };
-    const ddb_sigv4__credentials creds = {c->access_key_id, c->secret_access_key,
-                                          c->session_token};
-    const ddb_sigv4__params params = {.region = c->region, .service = "dynamodb",
-                                      .time = (int64_t)time(NULL)};
-    ddb_sigv4__result sig = DDB_SIGV4__RESULT_INIT;
-    int rc = ddb_sigv4__sign(&sig, c->sigv4, &req, &creds, &params, err);
+    ddb_exchange__signed sig;
+    int rc = ddb_exchange__prepare(&sig, c, operation, body, body_len, extra, n_extra, err);
+    if (rc == 0)
+        rc = ddb_http__post(c->http, c->url, sig.lines, sig.n_lines, body, body_len,
+                            c->trace != NULL, resp, err);
+    ddb_exchange__signed_clear(&sig);
     if (rc)
         return rc;
-    snprintf(target, sizeof(target), "X-Amz-Target: %s", target_value);
-    snprintf(host, sizeof(host), "Host: %s", c->host);
-    snprintf(date_header, sizeof(date_header), "X-Amz-Date: %s", sig.amz_date);
-    snprintf(auth, sizeof(auth), "Authorization: %s", sig.authorization);
-    ddb_sigv4__result_clear(&sig);
-    const char *headers[6] = {host, "Content-Type: application/x-amz-json-1.0", target, date_header,
-                              auth};
-    size_t n_headers = 5;
-    if (c->session_token) {
-        snprintf(token, sizeof(token), "X-Amz-Security-Token: %s", c->session_token);
-        headers[n_headers++] = token;
-    }
-    if (c->trace) {
-        trace_request_headers(c, headers, n_headers);
-        c->trace(c->trace_ctx, DDB_TRACE_REQUEST_BODY, body, body_len);
-    }
-    rc = ddb_http__post(c->http, c->url, headers, n_headers, body, body_len, c->trace != NULL, resp,
-                        err);
-    OPENSSL_cleanse(auth, sizeof(auth));
-    OPENSSL_cleanse(token, sizeof(token));
-    if (rc)
-        return rc;
-    if (c->trace) {
-        c->trace(c->trace_ctx, DDB_TRACE_RESPONSE_HEADERS, resp->raw_headers ? resp->raw_headers : "",
-                 resp->raw_headers_len);
-        c->trace(c->trace_ctx, DDB_TRACE_RESPONSE_BODY, resp->body, resp->body_len);
-    }
-    if (resp->has_crc32) {
-        uint32_t crc = ddb_checksum__crc32(resp->body, resp->body_len);
-        if (crc != resp->crc32) {
-            rc = ddb_error__set(err, DDB_ERR_CRC32,
-                                "response CRC32 %u does not match X-Amz-Crc32 %u (%zu-byte body)",
-                                crc, resp->crc32, resp->body_len);
-            if (err) {
-                err->retryable = true;
-                err->http_status = resp->status;
-                snprintf(err->request_id, sizeof(err->request_id), "%s", resp->request_id);
-            }
-            return rc;
-        }
-    }
-    if (resp->status < 200 || resp->status > 299)
-        return ddb_aws_error__from_response(err, resp->status, resp->error_type, resp->request_id,
-                                            resp->body, resp->body_len);
-    json_error_t jerr;
-    json_t *doc = json_loadb(resp->body, resp->body_len, 0, &jerr);
-    if (!json_is_object(doc)) {
-        json_decref(doc);
-        rc = ddb_error__set(err, DDB_ERR_PROTOCOL, "%s response is not a JSON object: %s",
-                            operation, doc ? "wrong JSON type" : jerr.text);
-        if (err) {
-            err->http_status = resp->status;
-            snprintf(err->request_id, sizeof(err->request_id), "%s", resp->request_id);
-        }
-        return rc;
-    }
-    *response = doc;
-    return 0;
+    return ddb_exchange__check(response, c, operation, resp, err);
 }
 
+/*
+ * The call loop: this only checks the limits, sends, sleeps and logs. Every attempt's error goes
+ * into a local ddb_error, so failures are classified even when the caller passed err == NULL; the
+ * last one is moved into err at the end. Each attempt carries amz-sdk-invocation-id (the same for
+ * the whole call) and amz-sdk-request: attempt=N; max=M, as the AWS SDKs send them.
+ */
 int ddb_client__call(ddb_client *c, const char *operation, const char *table_name,
                      const json_t *request, json_t **response, ddb_error *err)
 {
-    double start = now_ms();
+    double start = ddb_exchange__now_ms();
     ddb_http__response resp = {0};
+    ddb_error e = DDB_ERROR_INIT;
+    ddb_retry__call rs = DDB_RETRY__CALL_INIT;
     json_t *doc = NULL;
-    int attempts = 0, rc = 0, cost_taken = 0;
+    int rc = 0;
+    char invocation_id[40], id_header[80], attempt_header[64];
+    /* A request that breaks one of DynamoDB's limits is refused here, before anything is sent. */
+    if ((rc = ddb_limits__check_request(operation, request, err)) != 0)
+        return rc;
     char *body = json_dumps(request, JSON_COMPACT);
     if (!body)
         return ddb_error__nomem(err, "request body");
     size_t body_len = strlen(body);
+    ddb_exchange__new_invocation_id(invocation_id, sizeof(invocation_id));
+    snprintf(id_header, sizeof(id_header), "amz-sdk-invocation-id: %s", invocation_id);
 
     for (;;) {
-        attempts++;
+        double hold = 0;
+        rc = ddb_retry__before_attempt(&c->retry, &rs, ddb_exchange__now_ms(), &hold, &e);
+        if (rc)
+            break; /* the circuit breaker is open */
+        if (hold > 0) {
+            ddb_exchange__log_hold(c, operation, rs.attempts, hold);
+            sleep_ms(hold);
+        }
         ddb_http__response_clear(&resp);
-        if (err)
-            ddb_error_clear(err);
-        rc = attempt_once(c, operation, body, body_len, &resp, &doc, err);
-        if (rc == 0)
-            break;
-        bool retryable = err ? err->retryable : (rc == DDB_ERR_NETWORK || rc == DDB_ERR_TIMEOUT);
-        bool throttling = err && err->throttling;
-        if (!retryable || attempts >= c->retry.max_attempts)
-            break;
-        int cost = ddb_retry__acquire(&c->retry, throttling);
-        if (cost < 0) {
-            log_line(c, DDB_LOG_WARN, NULL, "%s: retry quota exhausted; not retrying", operation);
+        ddb_error_clear(&e);
+        snprintf(attempt_header, sizeof(attempt_header), "amz-sdk-request: attempt=%d; max=%d",
+                 rs.attempts, c->retry.max_attempts);
+        const char *extra[] = {id_header, attempt_header};
+        rc = attempt_once(c, operation, body, body_len, extra, sizeof(extra) / sizeof(*extra),
+                          &resp, &doc, &e);
+        ddb_retry__verdict v = ddb_retry__after_attempt(&c->retry, &rs, rc, &e, resp.retry_after,
+                                                        ddb_exchange__now_ms());
+        ddb_exchange__log_breaker_move(c, operation, v.breaker_moved, rs.attempts);
+        if (!v.retry) {
+            rc = v.rc;
             break;
         }
-        cost_taken += cost;
-        double delay = ddb_retry__delay_ms(attempts - 1, throttling, resp.retry_after);
-        log_line(c, DDB_LOG_INFO, NULL, "%s: attempt %d failed (%s); retrying in %.0f ms",
-                 operation, attempts, ddb_error_code_name(rc), delay);
-        sleep_ms(delay);
+        ddb_exchange__log_retry(c, operation, table_name, invocation_id, rs.attempts, rc, &e, &v,
+                                resp.retry_after);
+        sleep_ms(v.delay_ms);
     }
-    if (rc == 0)
-        ddb_retry__on_success(&c->retry, cost_taken);
 
-    double latency = now_ms() - start;
-    if (c->on_event) {
-        ddb_event ev = {
-            .operation = operation,
-            .table_name = table_name,
-            .latency_ms = latency,
-            .attempts = attempts,
-            .http_status = resp.status,
-            .error_code = rc,
-            .aws_error_type = (rc && err) ? err->aws_type : "",
-            .consumed_capacity = doc ? consumed_capacity(doc) : 0,
-            .request_id = resp.request_id,
-        };
-        c->on_event(c->event_ctx, &ev);
-    }
-    if (rc)
-        log_line(c, DDB_LOG_WARN, NULL, "%s%s%s failed after %d attempt(s): %s", operation,
-                 table_name ? " " : "", table_name ? table_name : "", attempts,
-                 err ? err->message : ddb_strerror(rc));
-    else
-        log_line(c, DDB_LOG_DEBUG, NULL, "%s%s%s HTTP %ld in %.1f ms (%d attempt(s))", operation,
-                 table_name ? " " : "", table_name ? table_name : "", resp.status, latency,
-                 attempts);
+    const ddb_exchange__outcome outcome = {
+        .operation = operation,
+        .table_name = table_name,
+        .latency_ms = ddb_exchange__now_ms() - start,
+        .attempts = rs.attempts,
+        .rc = rc,
+        .err = &e,
+        .last = &resp,
+        .response = rc == 0 ? doc : NULL,
+    };
+    ddb_exchange__report(c, &outcome);
     ddb_http__response_clear(&resp);
     free(body);
+    if (err) {
+        ddb_error_clear(err);
+        *err = e; /* moves what e owns (item, cancellation reasons) to the caller */
+    } else {
+        ddb_error_clear(&e);
+    }
     if (rc == 0)
         *response = doc;
     return rc;
