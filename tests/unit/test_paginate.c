@@ -187,7 +187,7 @@ static const char *start_pk(json_t *req)
 
 static ddb_query_input query_input(void)
 {
-    return (ddb_query_input){.table_name = "t", .key_condition_expression = "pk = :v"};
+    return (ddb_query_input){.table_name = "tab", .key_condition_expression = "pk = :v"};
 }
 
 /* ---- cases ---------------------------------------------------------------------------------- */
@@ -374,7 +374,7 @@ TEST(max_pages_stops_early)
     fake_server s;
     fake_start(&s, replies, 2);
     ddb_client *c = fake_client(&s);
-    ddb_scan_input in = {.table_name = "t"};
+    ddb_scan_input in = {.table_name = "tab"};
     ddb_paginator_options opts = DDB_PAGINATOR_OPTIONS_INIT;
     opts.max_pages = 2;
     ddb_paginator *p = NULL;
@@ -400,7 +400,7 @@ TEST(starts_from_input_exclusive_start_key)
     ddb_value *start = NULL;
     REQUIRE(ddb_value_new_m(&start, NULL) == 0);
     REQUIRE(ddb_value_m_set_s(start, "pk", "y", NULL) == 0);
-    ddb_scan_input in = {.table_name = "t", .exclusive_start_key = start};
+    ddb_scan_input in = {.table_name = "tab", .exclusive_start_key = start};
     ddb_paginator *p = NULL;
     REQUIRE(ddb_paginator_new_scan(&p, c, &in, NULL, NULL) == 0);
     const ddb_page *page = NULL;
@@ -427,7 +427,7 @@ TEST(page_view_of_scan_output)
     fake_server s;
     fake_start(&s, replies, 2);
     ddb_client *c = fake_client(&s);
-    ddb_scan_input in = {.table_name = "t", .return_consumed_capacity = "TOTAL"};
+    ddb_scan_input in = {.table_name = "tab", .return_consumed_capacity = "TOTAL"};
     ddb_paginator *p = NULL;
     REQUIRE(ddb_paginator_new_scan(&p, c, &in, NULL, NULL) == 0);
     const ddb_page *page = NULL;
