@@ -14,10 +14,14 @@
 #include "ddb/error.h"
 #include "ddb/value.h"
 #include "ddb/client.h"
+#include "ddb/credentials.h"
 #include "ddb/api.h"
 #include "ddb/table.h"
 #include "ddb/expr.h"
 #include "ddb/cursor.h"
 #include "ddb/paginate.h"
+#include "ddb/limits.h"
+#include "ddb/batch.h"
+#include "ddb/txn.h"
 
 #endif

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "ddb/client.h"
+#include "ddb/credentials.h"
 #include "http.h"
 #include "retry.h"
 #include "sigv4.h"
@@ -15,9 +16,8 @@ struct ddb_client {
     char *endpoint; /* as configured, without a trailing slash */
     char *url;      /* endpoint + "/" */
     char *host;     /* the Host header: host[:port] as in the endpoint */
-    char *access_key_id;
-    char *secret_access_key;
-    char *session_token;
+    ddb_credentials_provider *credentials;       /* what signing uses; borrowed or owned */
+    ddb_credentials_provider *owned_credentials; /* set when the client created it */
     ddb_http__pool *http;
     ddb_sigv4__cache *sigv4;
     ddb_retry__policy retry;
@@ -31,6 +31,14 @@ struct ddb_client {
     void *event_ctx;
 };
 
+/*
+ * The credentials to sign one request with, from the client's provider: cached, and refreshed
+ * ahead of expiry by one thread at a time. On success the caller releases *out with
+ * ddb_credentials_clear as soon as the request is signed; on failure *out is untouched and err
+ * says why (usually DDB_ERR_CREDENTIALS), marked as not sent: not retryable and with http_status
+ * 0, so a credentials failure neither spends the retry quota nor moves the circuit breaker.
+ */
+int ddb_client__credentials(ddb_credentials *out, ddb_client *c, ddb_error *err);
 
 /*
  * Send one DynamoDB JSON 1.0 operation: sign, POST, retry what may be retried, verify the CRC32,
