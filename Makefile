@@ -47,3 +47,53 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-valgrind
+
+# ---- fuzzing and static analysis (fuzz/, .clang-tidy) ------------------------------------------
+#   make fuzz      build the libFuzzer targets (fuzz/fuzz_<target>.c) with clang (ASan+UBSan) and run
+#                  them for FUZZ_SECONDS in all (default 60), split evenly, each from its seed corpus
+#                  fuzz/corpus/<target> plus the corpus kept in $(BUILD)-fuzz/corpus/. A crash stops
+#                  it and leaves the reproducer in $(BUILD)-fuzz/artifacts/<target>/: minimize it
+#                  (-minimize_crash=1) and add it to fuzz/corpus/<target>/ so `make check` replays it
+#   make lint      clang-tidy (.clang-tidy) and cppcheck over src/runtime; fails on any finding
+# Neither is part of `make check`. They need clang, libclang-rt-14-dev, clang-tidy and cppcheck.
+FUZZ_BUILD ?= $(BUILD)-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+LINT_BUILD ?= $(BUILD)-lint
+CPPCHECK_FLAGS ?= --enable=warning,style,performance,portability --std=c11 --inline-suppr --quiet \
+	-Iinclude -Isrc/runtime -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	--suppress=missingIncludeSystem --suppress=variableScope \
+	--template='{file}:{line}: {severity}: {message} [{id}]'
+
+.PHONY: fuzz lint
+
+fuzz: bootstrap
+	@command -v clang >/dev/null || { echo "make fuzz: needs clang and libclang-rt-14-dev" >&2; exit 1; }
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DDDB_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+	@per=$$(( $(FUZZ_SECONDS) / $(words $(FUZZ_TARGETS)) )); [ $$per -ge 1 ] || per=1; \
+	for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+	    log=$(FUZZ_BUILD)/fuzz_$$t.log; \
+	    dict=; [ ! -f fuzz/dict/$$t.dict ] || dict=-dict=fuzz/dict/$$t.dict; \
+	    if ! $(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$$per -print_final_stats=1 $$dict \
+	            -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
+	            $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t >$$log 2>&1; then \
+	        tail -n 60 $$log; \
+	        echo "fuzz_$$t: FAILED; reproducer in $(FUZZ_BUILD)/artifacts/$$t/, log in $$log" >&2; \
+	        exit 1; \
+	    fi; \
+	    execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
+	    cov=$$(grep -o 'cov: [0-9]*' $$log | tail -n 1); \
+	    echo "fuzz_$$t: $$per s, $$execs runs, $$cov, no crash"; \
+	done
+
+lint: bootstrap
+	@command -v clang-tidy >/dev/null && command -v cppcheck >/dev/null || \
+	    { echo "make lint: needs clang-tidy and cppcheck" >&2; exit 1; }
+	@cmake -S . -B $(LINT_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+	@echo "clang-tidy src/runtime/*.c"
+	@ls src/runtime/*.c | xargs -P $(JOBS) -n 1 clang-tidy -p $(LINT_BUILD) --quiet \
+	    --warnings-as-errors='*' 2>/dev/null
+	@echo "cppcheck src/runtime"
+	@cppcheck $(CPPCHECK_FLAGS) --error-exitcode=1 src/runtime
