@@ -32,7 +32,7 @@ check-plain: build
 check-asan: bootstrap
 	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DDDB_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD)-asan -j $(JOBS)
-	ctest --test-dir $(BUILD)-asan --output-on-failure -j $(JOBS) -L 'unit|integration'
+	ctest --test-dir $(BUILD)-asan --output-on-failure -j $(JOBS) -L 'unit|integration|gen'
 
 check-valgrind: bootstrap
 	@cmake -S . -B $(BUILD)-valgrind -DCMAKE_BUILD_TYPE=Debug -DDDB_VALGRIND=ON >/dev/null
