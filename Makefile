@@ -2,7 +2,7 @@
 # only strings the steps together. Every target installs what it needs first (scripts/bootstrap).
 #
 #   make demo      run the runtime demo against a DynamoDB Local it starts and stops
-#   make check     build and run every test: plain, sanitized (ASan+UBSan) and under valgrind
+#   make check     build and run every test: plain, ASan+UBSan, ThreadSanitizer, valgrind
 #   make install PREFIX=/usr/local
 
 PREFIX ?= /usr/local
@@ -10,7 +10,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap build demo check check-plain check-asan check-valgrind install bench clean
+.PHONY: all bootstrap build demo check check-plain check-asan check-tsan check-valgrind install bench clean
 
 all: build
 
@@ -24,7 +24,7 @@ build: bootstrap
 demo: build
 	@scripts/demo $(BUILD)
 
-check: check-plain check-asan check-valgrind
+check: check-plain check-asan check-tsan check-valgrind
 
 check-plain: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -33,6 +33,13 @@ check-asan: bootstrap
 	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DDDB_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD)-asan -j $(JOBS)
 	ctest --test-dir $(BUILD)-asan --output-on-failure -j $(JOBS) -L 'unit|integration|gen'
+
+# ThreadSanitizer over the tests that share one client between threads or run requests in parallel.
+check-tsan: bootstrap
+	@cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=Debug -DDDB_TSAN=ON >/dev/null
+	@cmake --build $(BUILD)-tsan -j $(JOBS)
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --test-dir $(BUILD)-tsan \
+	    --output-on-failure -j $(JOBS) -L integration -R 'concurrency|parallel'
 
 check-valgrind: bootstrap
 	@cmake -S . -B $(BUILD)-valgrind -DCMAKE_BUILD_TYPE=Debug -DDDB_VALGRIND=ON >/dev/null
@@ -46,7 +53,7 @@ bench: build
 	@scripts/bench $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-valgrind
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-valgrind
 
 # ---- fuzzing and static analysis (fuzz/, .clang-tidy) ------------------------------------------
 #   make fuzz      build the libFuzzer targets (fuzz/fuzz_<target>.c) with clang (ASan+UBSan) and run

@@ -23,5 +23,6 @@
 #include "ddb/limits.h"
 #include "ddb/batch.h"
 #include "ddb/txn.h"
+#include "ddb/parallel.h"
 
 #endif
