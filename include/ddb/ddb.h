@@ -24,5 +24,6 @@
 #include "ddb/batch.h"
 #include "ddb/txn.h"
 #include "ddb/parallel.h"
+#include "ddb/entity.h"
 
 #endif

@@ -40,7 +40,8 @@ extern "C" {
     X(DDB_ERR_WAITER_TIMEOUT, -19, "waiter gave up before the resource reached its state")         \
     X(DDB_ERR_RESOURCE_IN_USE, -20, "resource in use")                                             \
     X(DDB_ERR_RETRY_QUOTA, -21, "retry quota exhausted; not retrying")                             \
-    X(DDB_ERR_CIRCUIT_OPEN, -22, "circuit breaker open; failing fast")
+    X(DDB_ERR_CIRCUIT_OPEN, -22, "circuit breaker open; failing fast")                             \
+    X(DDB_ERR_STALE_VERSION, -23, "item version changed since it was read")
 
 /* Every function that can fail returns 0 or one of these (negative) codes. */
 typedef enum ddb_error_code {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit.h"
 #include "validate.h"
 
 #ifndef DDBKIT_VERSION
@@ -25,6 +26,7 @@ typedef struct command {
 } command;
 
 static int cmd_validate_model(int argc, char **argv);
+static int cmd_generate(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
 static const command commands[] = {
@@ -42,6 +44,19 @@ static const command commands[] = {
      "\n"
      "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error.\n",
      cmd_validate_model},
+    {"generate", "generate the C data access layer of a model",
+     "usage: ddbkit generate FILE -o DIR [--usage-data FILE] [--namespace NAME]\n"
+     "\n"
+     "Validates a model file (as validate-model does) and writes DIR/NS.h and DIR/NS.c: the\n"
+     "entity structs and their item conversions, and the table definitions, over libddbkit\n"
+     "(docs/generated-code.md). The output is the same for the same input.\n"
+     "\n"
+     "  -o, --output DIR       the folder to write into (it must exist)\n"
+     "  --usage-data FILE      also check a *_usage_data.json file against the model\n"
+     "  --namespace NAME       the C namespace (default: x-ddbkit.namespace, or the file name)\n"
+     "\n"
+     "Exit status: 0 written, 1 the model has errors (nothing written), 2 usage or I/O error.\n",
+     cmd_generate},
     {"help", "show the help of a command", "usage: ddbkit help [COMMAND]\n", cmd_help},
 };
 
@@ -150,6 +165,87 @@ static int cmd_validate_model(int argc, char **argv)
                 status == EXIT_VALID ? "valid" : "invalid", diags.n_errors + diags.dropped,
                 diags.n_errors + diags.dropped == 1 ? "" : "s", diags.n_warnings,
                 diags.n_warnings == 1 ? "" : "s");
+done:
+    ddbgen_buf_free(&out);
+    ddbgen_diags_free(&diags);
+    return status;
+}
+
+/* The value of option argv[*i] ("--opt VALUE" or "--opt=VALUE"); NULL when it is not opt. */
+static const char *option_value(int argc, char **argv, int *i, const char *opt, const char *alt,
+                                bool *missing)
+{
+    size_t n = strlen(opt);
+    const char *a = argv[*i];
+    if (strcmp(a, opt) == 0 || (alt && strcmp(a, alt) == 0)) {
+        if (*i + 1 >= argc) {
+            *missing = true;
+            return NULL;
+        }
+        return argv[++*i];
+    }
+    if (strncmp(a, opt, n) == 0 && a[n] == '=')
+        return a + n + 1;
+    return NULL;
+}
+
+static int cmd_generate(int argc, char **argv)
+{
+    const command *self = find_command("generate");
+    const char *model = NULL, *usage = NULL, *out_dir = NULL, *ns = NULL, *v;
+    ddbgen_diags diags = DDBGEN_DIAGS_INIT;
+    ddbgen_buf out = DDBGEN_BUF_INIT;
+    bool missing = false;
+    int rc, status;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(self->usage, stdout);
+            return EXIT_VALID;
+        } else if ((v = option_value(argc, argv, &i, "--output", "-o", &missing))) {
+            out_dir = v;
+        } else if ((v = option_value(argc, argv, &i, "--usage-data", NULL, &missing))) {
+            usage = v;
+        } else if ((v = option_value(argc, argv, &i, "--namespace", NULL, &missing))) {
+            ns = v;
+        } else if (missing) {
+            fprintf(stderr, "ddbkit generate: %s needs a value\n", argv[i]);
+            return EXIT_USAGE;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "ddbkit generate: unknown option '%s'\n%s", argv[i], self->usage);
+            return EXIT_USAGE;
+        } else if (!model) {
+            model = argv[i];
+        } else {
+            fprintf(stderr, "ddbkit generate: one model file at a time ('%s' is extra)\n", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    if (!model || !out_dir) {
+        fprintf(stderr, "ddbkit generate: %s\n%s",
+                model ? "no output folder given (-o DIR)" : "no model file given", self->usage);
+        return EXIT_USAGE;
+    }
+    if (ns && !ddbgen_namespace_ok(ns)) {
+        fprintf(stderr,
+                "ddbkit generate: namespace '%s' is not usable; use lower-case letters, digits "
+                "and single underscores, starting with a letter\n",
+                ns);
+        return EXIT_USAGE;
+    }
+
+    rc = ddbgen_generate_files(model, usage, out_dir, ns, &diags);
+    ddbgen_diags_format_text(&diags, &out);
+    if (!ddbgen_buf_str(&out)) {
+        fprintf(stderr, "ddbkit generate: out of memory\n");
+        status = EXIT_USAGE;
+        goto done;
+    }
+    fputs(ddbgen_buf_str(&out), stdout);
+    fflush(stdout);
+    status = rc == 0 ? EXIT_VALID : rc == DDBGEN_ERR_INVALID ? EXIT_INVALID : EXIT_USAGE;
+    if (status != EXIT_VALID)
+        fprintf(stderr, "ddbkit generate: %s: %s\n", model, ddbgen_strerror(rc));
 done:
     ddbgen_buf_free(&out);
     ddbgen_diags_free(&diags);
