@@ -17,7 +17,8 @@
 /* The canonical request may not exceed this; nothing legitimate comes near it. */
 #define DDB_SIGV4__CANONICAL_MAX ((size_t)1024 * 1024)
 
-/* A cache of derived signing keys, keyed by date, region, service and secret key. */
+/* A cache of derived signing keys, keyed by date, region, service and secret key (by a keyed
+ * fingerprint, never the secret itself). It also holds the SHA-256 implementation, fetched once. */
 typedef struct ddb_sigv4__cache ddb_sigv4__cache;
 
 /* One request header. name and value are NUL-terminated; the value is signed trimmed, with runs of
@@ -126,5 +127,10 @@ void ddb_sigv4__cache_free(ddb_sigv4__cache *cache);
 
 /* Counters since creation: keys served from the cache, keys derived. Either pointer may be NULL. */
 void ddb_sigv4__cache_stats(ddb_sigv4__cache *cache, uint64_t *hits, uint64_t *derivations);
+
+/* SipHash-2-4 with a 128-bit result (the reference algorithm's 16-byte output): the key cache's
+ * fingerprint of a secret. Exposed for its test against OpenSSL's SIPHASH. */
+void ddb_sigv4__siphash128(unsigned char out[16], const unsigned char key[16], const void *data,
+                           size_t len);
 
 #endif /* DDB_SIGV4_H */

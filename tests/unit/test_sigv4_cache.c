@@ -2,8 +2,10 @@
  * SigV4: the derived-key cache, a DynamoDB-shaped request against a derivation done by hand from
  * the suite's rules, and the signer's edge cases. The official vectors are in test_sigv4.c.
  */
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -169,6 +171,89 @@ TEST(eviction_keeps_keys_correct)
                                  NULL) == 0);
     CHECK_INT(derivations(c), 40);
     ddb_sigv4__cache_free(c);
+}
+
+/* The same buffer, rewritten with another secret (as a refreshed credential can be): the cache
+ * keys on content, so the new secret gets its own key. */
+TEST(secret_rewritten_in_place_gets_its_own_key)
+{
+    ddb_sigv4__cache *c = NULL;
+    unsigned char got[32], want_a[32], want_b[32];
+    char secret[] = SECRET_A;
+    REQUIRE(ddb_sigv4__cache_new(&c, NULL) == 0);
+    derive_by_hand(want_a, SECRET_A, "20260314", "us-west-2", "dynamodb");
+    derive_by_hand(want_b, SECRET_B, "20260314", "us-west-2", "dynamodb");
+    CHECK(ddb_sigv4__signing_key(got, c, secret, "20260314", "us-west-2", "dynamodb", NULL) == 0);
+    CHECK(memcmp(got, want_a, 32) == 0);
+    memcpy(secret, SECRET_B, sizeof(secret)); /* same length, same address */
+    CHECK(ddb_sigv4__signing_key(got, c, secret, "20260314", "us-west-2", "dynamodb", NULL) == 0);
+    CHECK(memcmp(got, want_b, 32) == 0);
+    secret[39] ^= 1; /* one bit of the last byte */
+    CHECK(ddb_sigv4__signing_key(got, c, secret, "20260314", "us-west-2", "dynamodb", NULL) == 0);
+    CHECK(memcmp(got, want_b, 32) != 0);
+    CHECK_INT(derivations(c), 3);
+    CHECK_INT(hits(c), 0);
+    ddb_sigv4__cache_free(c);
+}
+
+/* "AWS4" + a secret longer than HMAC's 64-byte block: the key is hashed first (RFC 2104). */
+TEST(long_secret_matches_hmac)
+{
+    char secret[301], seed[305];
+    unsigned char k1[32], k2[32], k3[32], want[32], got[32];
+    for (size_t i = 0; i < sizeof(secret) - 1; i++)
+        secret[i] = (char)('A' + i % 26);
+    secret[sizeof(secret) - 1] = '\0';
+    for (size_t len = 56; len <= 300; len += len < 70 ? 1 : 23) {
+        secret[len] = '\0';
+        snprintf(seed, sizeof(seed), "AWS4%s", secret);
+        hmac(k1, seed, strlen(seed), "20260314");
+        hmac(k2, k1, 32, "us-west-2");
+        hmac(k3, k2, 32, "dynamodb");
+        hmac(want, k3, 32, "aws4_request");
+        CHECK(ddb_sigv4__signing_key(got, NULL, secret, "20260314", "us-west-2", "dynamodb",
+                                     NULL) == 0);
+        CHECK(memcmp(got, want, 32) == 0);
+        secret[len] = (char)('A' + len % 26);
+    }
+}
+
+/* The secret fingerprint is SipHash-2-4-128: checked against OpenSSL's SIPHASH at every length
+ * around the 8-byte block boundaries, with the reference key 00..0f and another. */
+TEST(siphash128_matches_openssl)
+{
+    unsigned char key[16], data[80], got[16], want[16];
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
+    REQUIRE(mac);
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < sizeof(key); i++)
+            key[i] = (unsigned char)(k == 0 ? i : 0xA5 ^ (i * 29));
+        for (size_t i = 0; i < sizeof(data); i++)
+            data[i] = (unsigned char)(k == 0 ? i : 0xFF - i * 7);
+        for (size_t len = 0; len <= sizeof(data); len++) {
+            EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
+            size_t size = 16, out_len = 0;
+            OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size),
+                                   OSSL_PARAM_construct_end()};
+            REQUIRE(ctx && EVP_MAC_init(ctx, key, sizeof(key), params) &&
+                    EVP_MAC_update(ctx, data, len) &&
+                    EVP_MAC_final(ctx, want, &out_len, sizeof(want)) && out_len == 16);
+            EVP_MAC_CTX_free(ctx);
+            ddb_sigv4__siphash128(got, key, data, len);
+            if (memcmp(got, want, 16) != 0) {
+                fprintf(stderr, "SipHash-128 differs at key %d, length %zu\n", k, len);
+                test_failures++;
+            }
+        }
+    }
+    /* The reference implementation's first 128-bit vector (key 00..0f, empty message). */
+    for (size_t i = 0; i < sizeof(key); i++)
+        key[i] = (unsigned char)i;
+    ddb_sigv4__siphash128(got, key, "", 0);
+    char got_hex[33];
+    hex(got_hex, got, 16);
+    CHECK_STR(got_hex, "a3817f04ba25a8e66df67214c7550293");
+    EVP_MAC_free(mac);
 }
 
 TEST(signing_key_rejects_bad_scope)
@@ -523,9 +608,10 @@ TEST(oversized_canonical_request_is_a_limit)
 
 TEST_MAIN(CASE(derives_documented_key), CASE(same_day_reuses_key),
           CASE(new_date_region_service_or_secret_derives), CASE(secrets_never_mixed),
-          CASE(eviction_keeps_keys_correct), CASE(signing_key_rejects_bad_scope),
-          CASE(dynamodb_request_matches_hand_derivation), CASE(dynamodb_request_with_cache),
-          CASE(cache_shared_by_threads), CASE(path_and_query_rules), CASE(header_rules),
-          CASE(unsigned_token_and_content_sha256),
+          CASE(eviction_keeps_keys_correct), CASE(secret_rewritten_in_place_gets_its_own_key),
+          CASE(long_secret_matches_hmac), CASE(siphash128_matches_openssl),
+          CASE(signing_key_rejects_bad_scope), CASE(dynamodb_request_matches_hand_derivation),
+          CASE(dynamodb_request_with_cache), CASE(cache_shared_by_threads),
+          CASE(path_and_query_rules), CASE(header_rules), CASE(unsigned_token_and_content_sha256),
           CASE(rejects_bad_requests_and_leaves_out_untouched),
           CASE(oversized_canonical_request_is_a_limit))
