@@ -15,6 +15,7 @@
 #include "error_internal.h"
 #include "exchange.h"
 #include "http.h"
+#include "json_fast.h"
 #include "limits_internal.h"
 #include "retry.h"
 
@@ -62,7 +63,7 @@ int ddb_client__call(ddb_client *c, const char *operation, const char *table_nam
     /* A request that breaks one of DynamoDB's limits is refused here, before anything is sent. */
     if ((rc = ddb_limits__check_request(operation, request, err)) != 0)
         return rc;
-    char *body = json_dumps(request, JSON_COMPACT);
+    char *body = ddb_json__dumps(request, JSON_COMPACT);
     if (!body)
         return ddb_error__nomem(err, "request body");
     size_t body_len = strlen(body);

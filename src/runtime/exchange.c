@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "aws_error.h"
 #include "checksum.h"
 #include "exchange.h"
+#include "json_fast.h"
 #include "sigv4.h"
 
 double ddb_exchange__now_ms(void)
@@ -89,8 +91,10 @@ void ddb_exchange__signed_clear(ddb_exchange__signed *s)
 {
     if (!s)
         return;
-    OPENSSL_cleanse(s->auth, sizeof(s->auth));
-    OPENSSL_cleanse(s->token, sizeof(s->token));
+    /* prepare starts both lines empty and writes them with snprintf, which stops at the NUL: the
+     * secret bytes are the string, not the whole 1 KB and 4 KB buffers. */
+    OPENSSL_cleanse(s->auth, strnlen(s->auth, sizeof(s->auth)));
+    OPENSSL_cleanse(s->token, strnlen(s->token, sizeof(s->token)));
     s->n_lines = 0;
 }
 
@@ -181,7 +185,7 @@ int ddb_exchange__check(json_t **response, ddb_client *c, const char *operation,
         return ddb_aws_error__from_response(err, resp->status, resp->error_type, resp->request_id,
                                             resp->body, resp->body_len);
     json_error_t jerr;
-    json_t *doc = json_loadb(resp->body, resp->body_len, JSON_ALLOW_NUL, &jerr);
+    json_t *doc = ddb_json__loadb(resp->body, resp->body_len, JSON_ALLOW_NUL, &jerr);
     if (!json_is_object(doc)) {
         json_decref(doc);
         int rc = ddb_error__set(err, DDB_ERR_PROTOCOL, "%s response is not a JSON object: %s",
@@ -196,18 +200,66 @@ int ddb_exchange__check(json_t **response, ddb_client *c, const char *operation,
     return 0;
 }
 
+/*
+ * Invocation ids are random (UUID version 4) but not secret, so their bytes are drawn in batches:
+ * one RAND_bytes call serves ID_BATCH / 16 ids. The batch is per thread, so no lock; a forked
+ * child drops the one it inherited, or it would send its parent's next ids.
+ */
+#define ID_BATCH 512
+static _Thread_local unsigned char id_bytes[ID_BATCH];
+static _Thread_local size_t id_avail; /* unused bytes at the start of id_bytes */
+static pthread_once_t id_fork_once = PTHREAD_ONCE_INIT;
+
+static void id_batch_drop(void)
+{
+    id_avail = 0;
+}
+
+static void id_batch_register_fork(void)
+{
+    pthread_atfork(NULL, NULL, id_batch_drop);
+}
+
+static bool id_random_bytes(unsigned char b[16])
+{
+    pthread_once(&id_fork_once, id_batch_register_fork);
+    if (id_avail < 16) {
+        if (RAND_bytes(id_bytes, ID_BATCH) != 1) {
+            id_avail = 0;
+            return false;
+        }
+        id_avail = ID_BATCH;
+    }
+    id_avail -= 16;
+    memcpy(b, id_bytes + id_avail, 16);
+    return true;
+}
+
 void ddb_exchange__new_invocation_id(char *out, size_t cap)
 {
+    static const char digits[] = "0123456789abcdef";
     unsigned char b[16] = {0};
-    if (RAND_bytes(b, sizeof(b)) != 1) {
+    if (!id_random_bytes(b)) {
         double t = ddb_exchange__now_ms();
         memcpy(b, &t, sizeof(t));
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, cap, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-             b[14], b[15]);
+    /* 8-4-4-4-12 lowercase hex digits */
+    char id[37];
+    size_t o = 0;
+    for (size_t i = 0; i < sizeof(b); i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            id[o++] = '-';
+        id[o++] = digits[b[i] >> 4];
+        id[o++] = digits[b[i] & 0x0f];
+    }
+    id[o] = '\0';
+    if (cap > 0) {
+        size_t n = o < cap - 1 ? o : cap - 1;
+        memcpy(out, id, n);
+        out[n] = '\0';
+    }
 }
 
 void ddb_exchange__log_hold(ddb_client *c, const char *operation, int attempt, double hold_ms)

@@ -59,7 +59,7 @@ struct ddb_value {
         vbytes str; /* S, B */
         struct {
             char *text;
-            char *canon;
+            char *canon; /* in text's allocation, after its NUL */
         } num;
         bool boolean;
         vmap m;
@@ -334,18 +334,18 @@ int ddb_number_validate(const char *num, ddb_error *err)
     return rc ? rc : check_limits(&p, num, err);
 }
 
-/* Plain notation for decimal exponents in [-6, 20], as JavaScript prints numbers. */
-static char *canonical_from_parts(const num_parts *p)
+/* Longest: "-0.00000" + 38 digits (46), or "-d." + 37 digits + "E-130" (45). */
+#define CANONICAL_CAP 64
+
+/* Plain notation for decimal exponents in [-6, 20], as JavaScript prints numbers. Returns the
+ * length written (NUL-terminated) into out. */
+static size_t canonical_into(char out[CANONICAL_CAP], const num_parts *p)
 {
-    /* Longest: "-0.00000" + 38 digits (46), or "-d." + 37 digits + "E-130" (45). */
-    char *out = malloc(64);
-    if (!out)
-        return NULL;
     size_t o = 0;
     if (p->k == 0) {
         out[o++] = '0';
         out[o] = '\0';
-        return out;
+        return o;
     }
     if (p->neg)
         out[o++] = '-';
@@ -375,6 +375,14 @@ static char *canonical_from_parts(const num_parts *p)
         o += (size_t)sprintf(out + o, "E%c%lld", x < 0 ? '-' : '+', x < 0 ? -x : x);
     }
     out[o] = '\0';
+    return o;
+}
+
+static char *canonical_from_parts(const num_parts *p)
+{
+    char *out = malloc(CANONICAL_CAP);
+    if (out)
+        canonical_into(out, p);
     return out;
 }
 
@@ -427,28 +435,27 @@ int ddb_value_new_n(ddb_value **out, const char *num, ddb_error *err)
 {
     if (!out)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "out is NULL");
-    char *canon = NULL, *text = NULL;
-    ddb_value *v = NULL;
-    int rc = ddb_number_canonical(&canon, num, err);
+    num_parts p;
+    int rc = parse_number(&p, num, err);
+    if (!rc)
+        rc = check_limits(&p, num, err);
     if (rc)
         return rc;
-    text = strdup(num);
-    if (!text) {
-        rc = ddb_error__nomem(err, "number value");
-        goto done;
+    /* The text and its canonical form share one block; ddb_value_free frees the text. */
+    char canon[CANONICAL_CAP];
+    size_t canon_len = canonical_into(canon, &p), text_len = strlen(num);
+    char *text = malloc(text_len + 1 + canon_len + 1);
+    ddb_value *v = text ? value_alloc(DDB_TYPE_N) : NULL;
+    if (!v) {
+        free(text);
+        return ddb_error__nomem(err, "number value");
     }
-    if (!(v = value_alloc(DDB_TYPE_N))) {
-        rc = ddb_error__nomem(err, "value");
-        goto done;
-    }
+    memcpy(text, num, text_len + 1);
+    memcpy(text + text_len + 1, canon, canon_len + 1);
     v->u.num.text = text;
-    v->u.num.canon = canon;
-    text = canon = NULL;
+    v->u.num.canon = text + text_len + 1;
     *out = v;
-done:
-    free(text);
-    free(canon);
-    return rc;
+    return 0;
 }
 
 int ddb_value_new_n_i64(ddb_value **out, int64_t n, ddb_error *err)
@@ -573,10 +580,37 @@ static int check_name(const char *name, ddb_error *err)
     return check_utf8(name, strlen(name), "attribute name", err);
 }
 
+/* Adds a member whose name is not in the map yet. On failure v still belongs to the caller. */
+static int map_append(vmap *m, const char *name, size_t len, ddb_value *v, ddb_error *err)
+{
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 4;
+        if (cap > SIZE_MAX / sizeof(vmap_entry))
+            return ddb_error__nomem(err, "map members");
+        vmap_entry *grown = realloc(m->entries, cap * sizeof(vmap_entry));
+        if (!grown)
+            return ddb_error__nomem(err, "map members");
+        m->entries = grown;
+        m->cap = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return ddb_error__nomem(err, "attribute name");
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    m->entries[m->n].name = copy;
+    m->entries[m->n].value = v;
+    m->n++;
+    if (m->index && m->n * 2 + 2 <= m->index_cap)
+        map_index_put(m, m->n - 1);
+    else if (m->n >= MAP_INDEX_MIN)
+        map_index_rebuild(m);
+    return 0;
+}
+
 int ddb_value_m_set_take(ddb_value *mv, const char *name, ddb_value *v, ddb_error *err)
 {
     int rc = 0;
-    char *copy = NULL;
     if (!mv || mv->type != DDB_TYPE_M) {
         rc = ddb_error__set(err, DDB_ERR_INVALID_ARG, "map member set on a %s value",
                             mv ? ddb_type_name(mv->type) : "NULL");
@@ -596,37 +630,48 @@ int ddb_value_m_set_take(ddb_value *mv, const char *name, ddb_value *v, ddb_erro
         m->entries[pos].value = v;
         return 0;
     }
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 4;
-        if (cap > SIZE_MAX / sizeof(vmap_entry)) {
-            rc = ddb_error__nomem(err, "map members");
-            goto done;
-        }
-        vmap_entry *grown = realloc(m->entries, cap * sizeof(vmap_entry));
-        if (!grown) {
-            rc = ddb_error__nomem(err, "map members");
-            goto done;
-        }
-        m->entries = grown;
-        m->cap = cap;
-    }
-    if (!(copy = strdup(name))) {
-        rc = ddb_error__nomem(err, "attribute name");
-        goto done;
-    }
-    m->entries[m->n].name = copy;
-    m->entries[m->n].value = v;
-    m->n++;
-    copy = NULL;
-    v = NULL;
-    if (m->index && m->n * 2 + 2 <= m->index_cap)
-        map_index_put(m, m->n - 1);
-    else if (m->n >= MAP_INDEX_MIN)
-        map_index_rebuild(m);
+    if ((rc = map_append(m, name, strlen(name), v, err)) == 0)
+        v = NULL;
 done:
-    free(copy);
     ddb_value_free(v);
     return rc;
+}
+
+int ddb_value__m_add_take(ddb_value *mv, const char *name, size_t len, ddb_value *v, ddb_error *err)
+{
+    int rc = 0;
+    if (!mv || mv->type != DDB_TYPE_M || !v || !name || len == 0) {
+        rc = ddb_error__set(err, DDB_ERR_INVALID_ARG, "map member add: bad arguments");
+        goto done;
+    }
+    if ((rc = check_utf8(name, len, "attribute name", err)))
+        goto done;
+    if ((rc = map_append(&mv->u.m, name, len, v, err)) == 0)
+        v = NULL;
+done:
+    ddb_value_free(v);
+    return rc;
+}
+
+void ddb_value__reserve(ddb_value *v, size_t n)
+{
+    if (!v || (v->type != DDB_TYPE_M && v->type != DDB_TYPE_L))
+        return;
+    bool map = v->type == DDB_TYPE_M;
+    size_t have = map ? v->u.m.n : v->u.l.n, cap = map ? v->u.m.cap : v->u.l.cap;
+    size_t size = map ? sizeof(vmap_entry) : sizeof(ddb_value *);
+    if (n > (SIZE_MAX / size) - have || have + n <= cap)
+        return;
+    void *grown = realloc(map ? (void *)v->u.m.entries : (void *)v->u.l.items, (have + n) * size);
+    if (!grown)
+        return; /* the appends grow it as they go */
+    if (map) {
+        v->u.m.entries = grown;
+        v->u.m.cap = have + n;
+    } else {
+        v->u.l.items = grown;
+        v->u.l.cap = have + n;
+    }
 }
 
 int ddb_value_m_set_s(ddb_value *map, const char *name, const char *s, ddb_error *err)
@@ -820,17 +865,20 @@ int ddb_value__new_set(ddb_value **out, ddb_type type, const ddb_blob *members, 
     ddb_value *v = NULL;
     vset s = {0};
     int rc = 0;
-    char what[64];
     for (size_t i = 0; i < n; i++) {
         if (!members[i].data && members[i].len > 0) {
             rc = ddb_error__set(err, DDB_ERR_INVALID_ARG, "%s member %zu is NULL", set_noun(type),
                                 i);
             goto done;
         }
-        if (type == DDB_TYPE_SS) {
+        /* The member's name for the message is only formatted when there is one to write. */
+        if (type == DDB_TYPE_SS && members[i].len > 0 &&
+            utf8_invalid_at((const unsigned char *)members[i].data, members[i].len) !=
+                members[i].len) {
+            char what[64];
             snprintf(what, sizeof(what), "string set member %zu", i);
-            if ((rc = check_utf8(members[i].data, members[i].len, what, err)))
-                goto done;
+            rc = check_utf8(members[i].data, members[i].len, what, err);
+            goto done;
         }
     }
 
@@ -1197,8 +1245,7 @@ void ddb_value_free(ddb_value *v)
         free(v->u.str.data);
         break;
     case DDB_TYPE_N:
-        free(v->u.num.text);
-        free(v->u.num.canon);
+        free(v->u.num.text); /* the canonical form lives in the same block */
         break;
     case DDB_TYPE_M:
         for (size_t i = 0; i < v->u.m.n; i++) {

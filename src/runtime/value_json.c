@@ -7,6 +7,7 @@
 
 #include "base64.h"
 #include "error_internal.h"
+#include "json_fast.h"
 
 /* DynamoDB's limit, counting an item (or the outermost M or L of a lone value) as level 1. */
 #define MAX_DEPTH 32
@@ -157,44 +158,89 @@ done:
 /* ---- decoding ------------------------------------------------------------------------------ */
 
 /*
- * The path of the member being decoded, for messages. len is the logical length; when it passes
- * the buffer, the text is cut and later shown with "...".
+ * The path of the member being decoded, for messages: "GetItemOutput.Item.address.M.zip",
+ * ".L[2]" for list members. Decoding only records the steps (borrowed pointers into the JSON tree
+ * and the caller's path); the text is built by fail(), so a value that decodes costs no
+ * formatting. The text is at most PATH_CAP - 1 bytes; a longer path is cut and ends in "...".
  */
 #define PATH_CAP 320
+/* The caller's path, an attribute name, one step per M or L level below it, and a set index. */
+#define MAX_STEPS (MAX_DEPTH + 4)
+
+typedef enum step_kind { STEP_TEXT, STEP_NAME, STEP_INDEX } step_kind;
+
+typedef struct path_step {
+    step_kind kind;
+    const char *text; /* TEXT: the whole step; NAME: the prefix (".", ".M."); INDEX: "L", "SS" */
+    const char *name; /* NAME: the member name (not NUL-terminated) */
+    size_t len;       /* NAME: its length */
+    size_t index;     /* INDEX */
+} path_step;
 
 typedef struct decoder {
-    char path[PATH_CAP];
-    size_t len;
+    path_step steps[MAX_STEPS];
+    size_t n_steps;
     ddb_error *err;
 } decoder;
 
-static size_t path_push(decoder *d, const char *fmt, ...) DDB_PRINTF(2, 3);
-
-static size_t path_push(decoder *d, const char *fmt, ...)
+/* Returns the mark that path_pop takes back to. */
+static size_t path_push(decoder *d, path_step step)
 {
-    size_t saved = d->len;
-    if (d->len < PATH_CAP - 1) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(d->path + d->len, PATH_CAP - d->len, fmt, ap);
-        va_end(ap);
-        d->len += n > 0 ? (size_t)n : 0;
-    }
+    size_t saved = d->n_steps;
+    /* Nesting is checked against MAX_DEPTH before a level is entered, so this always holds. */
+    if (d->n_steps < MAX_STEPS)
+        d->steps[d->n_steps++] = step;
     return saved;
 }
 
 static void path_pop(decoder *d, size_t saved)
 {
-    d->len = saved;
-    if (saved < PATH_CAP)
-        d->path[saved] = '\0';
+    d->n_steps = saved;
 }
 
 static size_t push_name(decoder *d, const char *prefix, const char *name, size_t len)
 {
-    char ex[68];
-    ddb_value__excerpt(ex, sizeof(ex), name, len);
-    return path_push(d, "%s%s", prefix, ex);
+    return path_push(d, (path_step){STEP_NAME, prefix, name, len, 0});
+}
+
+static size_t push_index(decoder *d, const char *key, size_t index)
+{
+    return path_push(d, (path_step){STEP_INDEX, key, NULL, 0, index});
+}
+
+static void append_step(char *path, size_t *len, const char *fmt, ...) DDB_PRINTF(3, 4);
+
+/* Append to the path text; *len is the length it would have uncut. */
+static void append_step(char *path, size_t *len, const char *fmt, ...)
+{
+    if (*len >= PATH_CAP - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(path + *len, PATH_CAP - *len, fmt, ap);
+    va_end(ap);
+    *len += n > 0 ? (size_t)n : 0;
+}
+
+/* The path's text, cut to PATH_CAP - 1 bytes ending in "..." when longer. */
+static void path_text(const decoder *d, char path[PATH_CAP])
+{
+    size_t len = 0;
+    path[0] = '\0';
+    for (size_t i = 0; i < d->n_steps; i++) {
+        const path_step *s = &d->steps[i];
+        if (s->kind == STEP_TEXT) {
+            append_step(path, &len, "%s", s->text);
+        } else if (s->kind == STEP_NAME) {
+            char ex[68];
+            ddb_value__excerpt(ex, sizeof(ex), s->name, s->len);
+            append_step(path, &len, "%s%s", s->text, ex);
+        } else {
+            append_step(path, &len, ".%s[%zu]", s->text, s->index);
+        }
+    }
+    if (len >= PATH_CAP - 1)
+        memcpy(path + PATH_CAP - 4, "...", 4);
 }
 
 static int fail(decoder *d, const char *fmt, ...) DDB_PRINTF(2, 3);
@@ -207,9 +253,9 @@ static int fail(decoder *d, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (d->len >= PATH_CAP - 1)
-        memcpy(d->path + PATH_CAP - 4, "...", 4);
-    return ddb_error__set(d->err, DDB_ERR_PROTOCOL, "%s: %s", d->path, msg);
+    char path[PATH_CAP];
+    path_text(d, path);
+    return ddb_error__set(d->err, DDB_ERR_PROTOCOL, "%s: %s", path, msg);
 }
 
 /* Reports a failure from a builder: out of memory as it is, the rest as protocol errors. */
@@ -251,7 +297,8 @@ static ddb_type type_from_key(const char *key, size_t len)
 {
     for (size_t i = 0; i < sizeof(all_types) / sizeof(all_types[0]); i++) {
         const char *name = ddb_type_name(all_types[i]);
-        if (strlen(name) == len && memcmp(name, key, len) == 0)
+        /* key is NUL-terminated (jansson's), so key[0] can be read when len is 0 */
+        if (name[0] == key[0] && strlen(name) == len && memcmp(name, key, len) == 0)
             return all_types[i];
     }
     return (ddb_type)0;
@@ -274,6 +321,7 @@ static int decode_map(decoder *d, const json_t *p, int level, ddb_value **out)
     int rc = ddb_value_new_m(&m, d->err);
     if (rc)
         return rc;
+    ddb_value__reserve(m, json_object_size(p));
     const char *name;
     size_t name_len;
     json_t *member;
@@ -286,8 +334,8 @@ static int decode_map(decoder *d, const json_t *p, int level, ddb_value **out)
         size_t saved = push_name(d, ".M.", name, name_len);
         ddb_value *v = NULL;
         rc = decode_value(d, member, level, &v);
-        if (!rc)
-            rc = ddb_value_m_set_take(m, name, v, d->err);
+        if (!rc) /* the names of one JSON object are distinct */
+            rc = ddb_value__m_add_take(m, name, name_len, v, d->err);
         if (rc)
             goto done;
         path_pop(d, saved);
@@ -307,10 +355,11 @@ static int decode_list(decoder *d, const json_t *p, int level, ddb_value **out)
     int rc = ddb_value_new_l(&l, d->err);
     if (rc)
         return rc;
+    ddb_value__reserve(l, json_array_size(p));
     size_t i;
     json_t *member;
     json_array_foreach (p, i, member) {
-        size_t saved = path_push(d, ".L[%zu]", i);
+        size_t saved = push_index(d, "L", i);
         ddb_value *v = NULL;
         rc = decode_value(d, member, level, &v);
         if (!rc)
@@ -345,7 +394,7 @@ static int decode_set(decoder *d, ddb_type type, const json_t *p, ddb_value **ou
     for (size_t i = 0; i < n; i++) {
         const json_t *m = json_array_get(p, i);
         if (!json_is_string(m)) {
-            path_push(d, ".%s[%zu]", key, i);
+            push_index(d, key, i);
             rc = fail(d, "set member must be a JSON string, not %s", json_kind(m));
             goto done;
         }
@@ -356,7 +405,7 @@ static int decode_set(decoder *d, ddb_type type, const json_t *p, ddb_value **ou
         size_t len = 0;
         rc = ddb_base64__decode(&decoded[i], &len, blobs[i].data, blobs[i].len, false, &sub);
         if (rc) {
-            path_push(d, ".%s[%zu]", key, i);
+            push_index(d, key, i);
             rc = fail_from(d, rc, &sub, "\"BS\" member: ");
             goto done;
         }
@@ -388,11 +437,11 @@ static int decode_value(decoder *d, const json_t *j, int level, ddb_value **out)
     const char *key = json_object_iter_key(it);
     size_t key_len = json_object_iter_key_len(it);
     const json_t *p = json_object_iter_value(it);
-    char ex[44];
-    ddb_value__excerpt(ex, sizeof(ex), key, key_len);
+    char ex[44]; /* excerpts are made only for a message */
     if (n > 1) {
         void *it2 = json_object_iter_next((json_t *)j, it);
         char ex2[44];
+        ddb_value__excerpt(ex, sizeof(ex), key, key_len);
         ddb_value__excerpt(ex2, sizeof(ex2), json_object_iter_key(it2),
                            json_object_iter_key_len(it2));
         return fail(d,
@@ -451,15 +500,15 @@ static int decode_value(decoder *d, const json_t *j, int level, ddb_value **out)
     case DDB_TYPE_BS:
         return decode_set(d, type, p, out);
     }
+    ddb_value__excerpt(ex, sizeof(ex), key, key_len);
     return fail(d, "unknown AttributeValue type \"%s\"", ex);
 }
 
 static void decoder_init(decoder *d, const char *path, const char *fallback, ddb_error *err)
 {
-    d->len = 0;
-    d->path[0] = '\0';
+    d->n_steps = 0;
     d->err = err;
-    path_push(d, "%s", path && *path ? path : fallback);
+    path_push(d, (path_step){STEP_TEXT, path && *path ? path : fallback, NULL, 0, 0});
 }
 
 int ddb_json__to_value(ddb_value **out, const json_t *j, const char *path, ddb_error *err)
@@ -486,6 +535,7 @@ int ddb_json__to_item(ddb_value **out, const json_t *j, const char *path, ddb_er
     int rc = ddb_value_new_m(&item, err);
     if (rc)
         return rc;
+    ddb_value__reserve(item, json_object_size(j));
     const char *name;
     size_t name_len;
     json_t *member;
@@ -497,8 +547,8 @@ int ddb_json__to_item(ddb_value **out, const json_t *j, const char *path, ddb_er
         size_t saved = push_name(&d, ".", name, name_len);
         ddb_value *v = NULL;
         rc = decode_value(&d, member, 1, &v);
-        if (!rc)
-            rc = ddb_value_m_set_take(item, name, v, err);
+        if (!rc) /* the names of one JSON object are distinct */
+            rc = ddb_value__m_add_take(item, name, name_len, v, err);
         if (rc)
             goto done;
         path_pop(&d, saved);
@@ -514,7 +564,7 @@ done:
 
 static int dump(char **out, json_t *j, ddb_error *err)
 {
-    char *text = json_dumps(j, JSON_COMPACT);
+    char *text = ddb_json__dumps(j, JSON_COMPACT);
     json_decref(j);
     if (!text)
         return ddb_error__nomem(err, "JSON text");
@@ -546,7 +596,7 @@ static int load(json_t **out, const char *json, size_t len, const char *what, dd
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "%s JSON text is NULL", what);
     json_error_t jerr;
     /* Duplicate keys would silently drop data; NUL is legal inside strings. */
-    json_t *j = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    json_t *j = ddb_json__loadb(json, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!j)
         return ddb_error__set(err, DDB_ERR_PROTOCOL, "%s: invalid JSON at line %d, column %d: %s",
                               what, jerr.line, jerr.column, jerr.text);

@@ -29,6 +29,15 @@ int ddb_json__to_item(ddb_value **out, const json_t *j, const char *path, ddb_er
  */
 int ddb_value__new_set(ddb_value **out, ddb_type type, const ddb_blob *members, size_t n,
                        ddb_error *err);
+/*
+ * ddb_value_m_set_take for a name of len bytes (no NUL among them) that is not in the map yet, as
+ * the members of one decoded JSON object are not: no lookup. Takes v, on failure too.
+ */
+int ddb_value__m_add_take(ddb_value *mv, const char *name, size_t len, ddb_value *v,
+                          ddb_error *err);
+/* Room for n more members of an M or items of an L, so that a decoder that knows the count does
+ * not grow the array step by step. Only an accelerator: it does nothing when out of memory. */
+void ddb_value__reserve(ddb_value *v, size_t n);
 /* The i-th member of any set type, with its length; {NULL, 0} on a wrong type or index. */
 ddb_blob ddb_value__set_member(const ddb_value *set, size_t i);
 /*
