@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ddb/paginate.h"
+#include "support/fault_proxy.h"
 #include "support/items.h"
 #include "test.h"
 
@@ -488,7 +489,78 @@ TEST(missing_table_error_leaves_paginator_usable)
     ddb_client_free(c);
 }
 
-TEST_MAIN(CASE(query_over_one_megabyte_every_item_once_in_order),
+/* A server that sends the same page again (here: DynamoDB Local's real first page, replayed by the
+ * fault proxy) would loop a naive paginator forever; ours stops with an error naming the key. */
+TEST(repeated_last_evaluated_key_is_an_error)
+{
+    ddb_client *direct = harness_client(NULL);
+    char *table = new_partition(direct, "pgrepeat", 10, 0);
+    REQUIRE(table);
+    fault_proxy *proxy = fault_proxy_start(harness_endpoint());
+    REQUIRE(proxy != NULL);
+    const fault_step steps[] = {{.action = FAULT_FORWARD}, {.action = FAULT_REPLAY}};
+    fault_proxy_script(proxy, steps, 2, (fault_step){.action = FAULT_FORWARD});
+    ddb_client_options opts = DDB_CLIENT_OPTIONS_INIT;
+    opts.endpoint = fault_proxy_endpoint(proxy); /* through the proxy, not straight to Local */
+    opts.region = "us-east-1";
+    opts.access_key_id = "AKIDLOCALTEST";
+    opts.secret_access_key = "local-test-secret";
+    opts.max_attempts = 1;
+    ddb_client *c = NULL;
+    ddb_error err = DDB_ERROR_INIT;
+    REQUIRE(ddb_client_new(&c, &opts, &err) == 0);
+
+    ddb_query_input in;
+    ddb_expr_result *r = partition_query(&in, table, NULL);
+    in.has_limit = true;
+    in.limit = 3;
+    ddb_paginator *p = NULL;
+    REQUIRE(ddb_paginator_new_query(&p, c, &in, NULL, &err) == 0);
+    const ddb_page *page = NULL;
+    CHECK_INT(ddb_paginator_next_page(&page, p, &err), 0);
+    REQUIRE(page != NULL);
+    CHECK_INT(page->n_items, 3);
+    CHECK_INT(ddb_paginator_next_page(&page, p, &err), DDB_ERR_PROTOCOL);
+    CHECK_CONTAINS(err.message, table);
+    CHECK_CONTAINS(err.message, "i0002");
+    CHECK_INT(fault_proxy_forwarded(proxy), 2);
+
+    ddb_error_clear(&err);
+    ddb_paginator_free(p);
+    ddb_expr_result_free(r);
+    ddb_client_free(c);
+    fault_proxy_stop(proxy);
+    drop(direct, table);
+}
+
+TEST(max_pages_stops_early)
+{
+    ddb_client *c = harness_client(NULL);
+    char *table = new_partition(c, "pgmaxpages", 10, 0);
+    REQUIRE(table);
+    ddb_query_input in;
+    ddb_expr_result *r = partition_query(&in, table, NULL);
+    in.has_limit = true;
+    in.limit = 3;
+    ddb_paginator_options opts = DDB_PAGINATOR_OPTIONS_INIT;
+    opts.max_pages = 2;
+    ddb_paginator *p = NULL;
+    ddb_error err = DDB_ERROR_INIT;
+    REQUIRE(ddb_paginator_new_query(&p, c, &in, &opts, &err) == 0);
+    const ddb_page *page = NULL;
+    size_t pages = 0;
+    while (ddb_paginator_next_page(&page, p, &err) == 0 && page)
+        pages++;
+    CHECK_INT(pages, 2);
+    CHECK_INT(ddb_paginator_item_count(p), 6);
+    CHECK(ddb_paginator_last_evaluated_key(p) != NULL); /* more was there: resumable */
+    ddb_paginator_free(p);
+    ddb_expr_result_free(r);
+    drop(c, table);
+}
+
+TEST_MAIN(CASE(repeated_last_evaluated_key_is_an_error), CASE(max_pages_stops_early),
+          CASE(query_over_one_megabyte_every_item_once_in_order),
           CASE(parallel_scan_four_segments_cover_every_item_once), CASE(page_size_from_input_limit),
           CASE(page_boundary_at_the_end_gives_a_final_empty_page),
           CASE(max_items_and_cursor_resume_without_gaps_or_repeats),

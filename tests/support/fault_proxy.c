@@ -49,6 +49,9 @@ struct fault_proxy {
     /* connection threads, joined at stop */
     conn **conns;
     size_t n_conns;
+    /* the last response DynamoDB Local sent, for FAULT_REPLAY */
+    char *last_response;
+    size_t last_response_len;
 };
 
 static double mono_ms(void)
@@ -438,6 +441,23 @@ static void *serve(void *arg)
         goto done;
     }
     mark_forwarded(p, i);
+    if (step.action == FAULT_REPLAY) {
+        /* A real earlier answer, sent again: a server that repeats itself. */
+        pthread_mutex_lock(&p->lock);
+        if (p->last_response)
+            send_all(fd, p->last_response, p->last_response_len);
+        pthread_mutex_unlock(&p->lock);
+        goto done;
+    }
+    pthread_mutex_lock(&p->lock);
+    char *copy = malloc(resp.len ? resp.len : 1);
+    if (copy) {
+        memcpy(copy, resp.data, resp.len);
+        free(p->last_response);
+        p->last_response = copy;
+        p->last_response_len = resp.len;
+    }
+    pthread_mutex_unlock(&p->lock);
     switch (step.action) {
     case FAULT_RESET_AFTER:
         reset_close(fd);
@@ -649,5 +669,6 @@ void fault_proxy_stop(fault_proxy *p)
     free(p->conns);
     free(p->steps);
     free(p->seen);
+    free(p->last_response);
     free(p);
 }

@@ -36,6 +36,7 @@ typedef enum fault_action {
     FAULT_TRUNCATE,     /* forward, then send the headers and half the body, and close */
     FAULT_CORRUPT_CRC,  /* forward, then answer with a wrong X-Amz-Crc32 */
     FAULT_DELAY,        /* wait step.delay_ms, then forward */
+    FAULT_REPLAY,       /* forward, then answer with the previous forwarded response instead */
 } fault_action;
 
 typedef struct fault_step {
