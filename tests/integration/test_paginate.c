@@ -531,6 +531,7 @@ TEST(repeated_last_evaluated_key_is_an_error)
     ddb_client_free(c);
     fault_proxy_stop(proxy);
     drop(direct, table);
+    ddb_client_free(direct);
 }
 
 TEST(max_pages_stops_early)
@@ -557,6 +558,7 @@ TEST(max_pages_stops_early)
     ddb_paginator_free(p);
     ddb_expr_result_free(r);
     drop(c, table);
+    ddb_client_free(c);
 }
 
 TEST_MAIN(CASE(repeated_last_evaluated_key_is_an_error), CASE(max_pages_stops_early),
