@@ -13,9 +13,7 @@
 #include "config.h"
 #include "error_internal.h"
 
-/* A new string from a format; NULL when out of memory. */
-static char *fmt_alloc(const char *fmt, ...) DDB_PRINTF(1, 2);
-static char *fmt_alloc(const char *fmt, ...)
+char *ddb_config__format(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -356,9 +354,9 @@ static char *file_path(const char *env_name, const char *default_name, bool *nom
     else if (!home || !*home)
         return NULL;
     else if (set)
-        path = fmt_alloc("%s/%s", home, set + 2);
+        path = ddb_config__format("%s/%s", home, set + 2);
     else
-        path = fmt_alloc("%s/.aws/%s", home, default_name);
+        path = ddb_config__format("%s/.aws/%s", home, default_name);
     if (!path)
         *nomem = true;
     return path;
@@ -691,7 +689,7 @@ int ddb_config__aws_endpoint(char **out, const char *service, const char *region
     const char *suffix = dualstack ? p->dualstack : p->dns;
     /* In GovCloud the plain regional endpoint is the FIPS one (the endpoint rules say so). */
     bool fips_host = fips && !(strcmp(p->name, "aws-us-gov") == 0 && !dualstack);
-    char *url = fmt_alloc("https://%s%s.%s.%s", service, fips_host ? "-fips" : "", region, suffix);
+    char *url = ddb_config__format("https://%s%s.%s.%s", service, fips_host ? "-fips" : "", region, suffix);
     if (!url)
         return ddb_error__nomem(err, "endpoint");
     *out = url;

@@ -14,6 +14,7 @@
 
 #include "ddb/client.h"
 #include "ddb/error.h"
+#include "error_internal.h"
 
 /* A configuration or credentials file larger than this is rejected, not parsed. */
 #define DDB_CONFIG__MAX_FILE ((size_t)1024 * 1024)
@@ -130,5 +131,8 @@ int ddb_config__resolve_client(ddb_config__client *out, const ddb_config__files 
                                const ddb_client_options *opts, ddb_error *err);
 
 void ddb_config__client_clear(ddb_config__client *c); /* NULL-safe */
+
+/* A new string from a printf format (caller frees); NULL when out of memory. */
+char *ddb_config__format(const char *fmt, ...) DDB_PRINTF(1, 2);
 
 #endif

@@ -46,24 +46,6 @@ static int nomem(ddb_error *err, const char *what)
     return DDB_ERR_NOMEM;
 }
 
-static char *fmt_alloc(const char *fmt, ...) DDB_PRINTF(1, 2);
-static char *fmt_alloc(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 static char *dup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
@@ -1001,7 +983,7 @@ static int process_new(ddb_creds__source **out, const char *command, const char 
         return nomem(err, "credential_process source");
     ps->base = (ddb_creds__source){"credential_process", process_fetch, process_destroy};
     ps->command = strdup(command);
-    ps->what = fmt_alloc("credential_process of profile \"%s\"", profile);
+    ps->what = ddb_config__format("credential_process of profile \"%s\"", profile);
     ps->timeout_ms = timeout_ms;
     if (!ps->command || !ps->what) {
         process_destroy(&ps->base);
@@ -1133,7 +1115,7 @@ static int sts_call(ddb_credentials *out, const sts_config *sts, const char *act
         if ((rc = ddb_sigv4__sign(&sig, NULL, &req, &sc, &params, err)) != 0)
             goto done;
         snprintf(date_h, sizeof(date_h), "X-Amz-Date: %s", sig.amz_date);
-        auth_h = fmt_alloc("Authorization: %s", sig.authorization);
+        auth_h = ddb_config__format("Authorization: %s", sig.authorization);
         ddb_sigv4__result_clear(&sig);
         if (!auth_h) {
             rc = nomem(err, "STS request");
@@ -1142,7 +1124,7 @@ static int sts_call(ddb_credentials *out, const sts_config *sts, const char *act
         headers[n++] = date_h;
         headers[n++] = auth_h;
         if (creds->session_token) {
-            if (!(token_h = fmt_alloc("X-Amz-Security-Token: %s", creds->session_token))) {
+            if (!(token_h = ddb_config__format("X-Amz-Security-Token: %s", creds->session_token))) {
                 rc = nomem(err, "STS request");
                 goto done;
             }
@@ -1172,7 +1154,7 @@ static char *default_session_name(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return fmt_alloc("ddbkit-%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    return ddb_config__format("ddbkit-%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 /* RoleSessionName: 2 to 64 of [\w+=,.@-]. */
@@ -1419,7 +1401,7 @@ static int container_fetch(ddb_creds__source *s, ddb_credentials *out, ddb_error
                                                : "(AWS_CONTAINER_AUTHORIZATION_TOKEN)");
             goto done;
         }
-        if (!(auth = fmt_alloc("Authorization: %s", token))) {
+        if (!(auth = ddb_config__format("Authorization: %s", token))) {
             rc = nomem(err, "container request");
             goto done;
         }
@@ -1475,7 +1457,7 @@ int ddb_creds__container_new(ddb_creds__source **out, const ddb_creds__settings 
         if (relative[0] != '/')
             return ddb_error__set(err, DDB_ERR_CONFIG,
                                   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must start with '/'");
-        url = fmt_alloc("http://169.254.170.2%s", relative);
+        url = ddb_config__format("http://169.254.170.2%s", relative);
     } else if (full) {
         char host[128];
         if (!ddb_creds__container_url_allowed(full, host, sizeof(host)))
@@ -1544,7 +1526,7 @@ static int imds_request(imds_source *im, const char *method, const char *path, h
     if (strcmp(method, "PUT") == 0) {
         headers[n++] = "X-aws-ec2-metadata-token-ttl-seconds: 21600";
     } else {
-        if (!(token_h = fmt_alloc("X-aws-ec2-metadata-token: %s", im->token)))
+        if (!(token_h = ddb_config__format("X-aws-ec2-metadata-token: %s", im->token)))
             return nomem(err, "metadata request");
         headers[n++] = token_h;
     }
