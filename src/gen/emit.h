@@ -12,6 +12,7 @@
 
 #include "diag.h"
 #include "model.h"
+#include "usage.h"
 #include "util.h"
 
 typedef struct ddbgen_emit_options {
@@ -19,14 +20,25 @@ typedef struct ddbgen_emit_options {
     const char *model_name; /* named in the banner; NULL: the model's source name */
 } ddbgen_emit_options;
 
+/* The generated files: <ns>.h and <ns>.c first, then the others in a fixed order. */
+#define DDBGEN_EMIT_MAX_FILES 10
+
+typedef struct ddbgen_emit_output {
+    size_t n_files;
+    char *names[DDBGEN_EMIT_MAX_FILES]; /* file names, no directory */
+    ddbgen_buf files[DDBGEN_EMIT_MAX_FILES];
+} ddbgen_emit_output;
+
 /*
- * Emits the header and the source for a model that validated without errors.
- *
- * header, source: receive the text (appended). Returns 0, DDBGEN_ERR_NOMEM, DDBGEN_ERR_ARG (bad
- * namespace) or DDBGEN_ERR_INVALID (the model cannot be generated from).
+ * Emits every file for a model that validated without errors. usage (may be NULL) feeds the
+ * generated conformance suite. out is filled (free with ddbgen_emit_output_free). Returns 0,
+ * DDBGEN_ERR_NOMEM, DDBGEN_ERR_ARG (bad namespace) or DDBGEN_ERR_INVALID (the model cannot be
+ * generated from); out is empty on failure.
  */
-int ddbgen_emit_c(const ddbgen_model *m, const ddbgen_emit_options *opts, ddbgen_buf *header,
-                  ddbgen_buf *source);
+int ddbgen_emit(const ddbgen_model *m, const ddbgen_usage *usage,
+                const ddbgen_emit_options *opts, ddbgen_emit_output *out);
+
+void ddbgen_emit_output_free(ddbgen_emit_output *out);
 
 /* True when ns can be a namespace: [a-z][a-z0-9_]*, no "__", no trailing "_", not a keyword. */
 bool ddbgen_namespace_ok(const char *ns);
