@@ -662,6 +662,27 @@ ddbgen_buf *emit_add_file(emitter *E, const char *name)
     return &E->extra[E->n_extra++];
 }
 
+/* The entity kinds: a tag per entity (mixed results, transactions, journals), in model order. */
+static void emit_kind_enum(emitter *E)
+{
+    const ddbgen_model *m = E->m;
+    ddbgen_buf *h = E->h;
+    size_t k = 1;
+    ddbgen_buf_printf(h, "\n/* A tag per entity type, in model order; 0 is no entity. */\n"
+                         "typedef enum %s__kind {\n    ", E->ns);
+    emit_upper(h, E->ns);
+    ddbgen_buf_puts(h, "__KIND_NONE = 0,\n");
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++) {
+            ddbgen_buf_puts(h, "    ");
+            emit_upper(h, E->ns);
+            ddbgen_buf_puts(h, "__KIND_");
+            emit_upper(h, m->tables[t].entities[i].c_name);
+            ddbgen_buf_printf(h, " = %zu,\n", k++);
+        }
+    ddbgen_buf_printf(h, "} %s__kind;\n", E->ns);
+}
+
 /* <ns>.h and <ns>.c: the entity types, the table definitions, the repository interface and the
  * DynamoDB implementation. */
 static void emit_main(emitter *E)
@@ -727,6 +748,7 @@ static void emit_main(emitter *E)
         if (n == 0)
             ddbgen_buf_puts(source, "    NULL,\n");
         ddbgen_buf_puts(source, "};\n");
+        emit_kind_enum(E);
     }
     if (E->status == 0)
         emit_tables(E);

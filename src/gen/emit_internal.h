@@ -79,6 +79,20 @@ void emit_table_descs(emitter *E);
 /* The repository interface into E->h and its DynamoDB implementation into E->c. */
 void emit_repo(emitter *E);
 
+/*
+ * The storage members beyond create/get/update/delete and the access patterns (emit_store.c):
+ * per entity (list, mirror) and per model (transact, max_id, seed_id), their declarations in the
+ * interface (_h), the DynamoDB implementation (_impl), the fields of repo_impl they need, and
+ * their assignment in <ns>__ddb_repo_new (_assign). See docs/generated-code.md.
+ */
+void emit_store_entity_members_h(emitter *E, const ddbgen_entity *e);
+void emit_store_model_members_h(emitter *E);
+void emit_store_impl_fields(emitter *E);
+void emit_store_entity_impl(emitter *E, const ddbgen_entity *e);
+void emit_store_model_impl(emitter *E);
+void emit_store_entity_assign(emitter *E, const ddbgen_entity *e);
+void emit_store_model_assign(emitter *E);
+
 /* README.md: what was generated and the API at a glance. */
 void emit_readme(emitter *E);
 

@@ -526,6 +526,7 @@ void emit_repo(emitter *E)
                               "    int (*%s__delete)(%s__repo *repo, const %s__%s *obj, "
                               "ddb_error *err);\n",
                               e->c_name, ns, ns, e->c_name);
+            emit_store_entity_members_h(E, e);
             for (size_t a = 0; a < e->n_patterns; a++) {
                 pattern_gen g;
                 pattern_plan(&g, e, &e->patterns[a]);
@@ -543,6 +544,7 @@ void emit_repo(emitter *E)
                 ddbgen_plan_clear(&g.plan);
             }
         }
+    emit_store_model_members_h(E);
     ddbgen_buf_printf(h,
                       "\n    /* Releases the repository. NULL-safe through %s__repo_free. */\n"
                       "    void (*free)(%s__repo *repo);\n};\n\n"
@@ -580,9 +582,10 @@ void emit_repo(emitter *E)
     ddbgen_buf_printf(
         c,
         "\ntypedef struct repo_impl {\n    %s__repo base; /* first: the interface */\n"
-        "    ddb_client *client;\n    bool consistent;\n    char *tables[%zu];\n"
-        "} repo_impl;\n",
+        "    ddb_client *client;\n    bool consistent;\n    char *tables[%zu];\n",
         ns, m->n_tables ? m->n_tables : 1);
+    emit_store_impl_fields(E);
+    ddbgen_buf_puts(c, "} repo_impl;\n");
     ddbgen_buf_puts(c, "\nstatic const char *table_of(const repo_impl *r, size_t i)\n{\n"
                        "    return r->tables[i];\n}\n");
     for (size_t t = 0; t < m->n_tables; t++)
@@ -619,6 +622,7 @@ void emit_repo(emitter *E)
                 "    return ddb_entity_delete(r->client, &%s__%s__desc, table_of(r, %zu), obj, "
                 "err);\n}\n",
                 en, ns, ns, en, ns, en, ti);
+            emit_store_entity_impl(E, e);
         }
     for (size_t t = 0; t < m->n_tables; t++)
         for (size_t i = 0; i < m->tables[t].n_entities; i++) {
@@ -635,6 +639,7 @@ void emit_repo(emitter *E)
                 ddbgen_plan_clear(&g.plan);
             }
         }
+    emit_store_model_impl(E);
     ddbgen_buf_printf(
         c,
         "\nstatic void free_ddb(%s__repo *repo)\n{\n    repo_impl *r = (repo_impl *)repo;\n"
@@ -673,6 +678,7 @@ void emit_repo(emitter *E)
                               "    r->base.%s__update = %s__update_ddb;\n"
                               "    r->base.%s__delete = %s__delete_ddb;\n",
                               en, en, en, en, en, en, en, en);
+            emit_store_entity_assign(E, &m->tables[t].entities[i]);
             for (size_t a = 0; a < m->tables[t].entities[i].n_patterns; a++) {
                 pattern_gen g;
                 pattern_plan(&g, &m->tables[t].entities[i], &m->tables[t].entities[i].patterns[a]);
@@ -682,6 +688,7 @@ void emit_repo(emitter *E)
                 ddbgen_plan_clear(&g.plan);
             }
         }
+    emit_store_model_assign(E);
     ddbgen_buf_printf(
         c,
         "    r->base.free = free_ddb;\n    r->client = client;\n"

@@ -482,6 +482,19 @@ void ecommerce__user_order_history__page_free(ecommerce__user_order_history__pag
 #define ECOMMERCE__N_ENTITIES 8
 extern const ddb_entity_desc *const ecommerce__entities[];
 
+/* A tag per entity type, in model order; 0 is no entity. */
+typedef enum ecommerce__kind {
+    ECOMMERCE__KIND_NONE = 0,
+    ECOMMERCE__KIND_USER = 1,
+    ECOMMERCE__KIND_USER_ADDRESS = 2,
+    ECOMMERCE__KIND_PRODUCT = 3,
+    ECOMMERCE__KIND_PRODUCT_CATEGORY = 4,
+    ECOMMERCE__KIND_PRODUCT_REVIEW = 5,
+    ECOMMERCE__KIND_ORDER = 6,
+    ECOMMERCE__KIND_ORDER_ITEM = 7,
+    ECOMMERCE__KIND_USER_ORDER_HISTORY = 8,
+} ecommerce__kind;
+
 /* ==== Table definitions ====================================================================== */
 
 /* CreateTable request bodies (JSON), one per table, for tests and tools. */

@@ -261,6 +261,15 @@ void food_delivery__driver__page_free(food_delivery__driver__page *page);
 #define FOOD_DELIVERY__N_ENTITIES 4
 extern const ddb_entity_desc *const food_delivery__entities[];
 
+/* A tag per entity type, in model order; 0 is no entity. */
+typedef enum food_delivery__kind {
+    FOOD_DELIVERY__KIND_NONE = 0,
+    FOOD_DELIVERY__KIND_DELIVERY = 1,
+    FOOD_DELIVERY__KIND_DELIVERY_EVENT = 2,
+    FOOD_DELIVERY__KIND_RESTAURANT = 3,
+    FOOD_DELIVERY__KIND_DRIVER = 4,
+} food_delivery__kind;
+
 /* ==== Table definitions ====================================================================== */
 
 /* CreateTable request bodies (JSON), one per table, for tests and tools. */

@@ -248,6 +248,15 @@ void gaming_leaderboard__tournament_entry__page_free(gaming_leaderboard__tournam
 #define GAMING_LEADERBOARD__N_ENTITIES 4
 extern const ddb_entity_desc *const gaming_leaderboard__entities[];
 
+/* A tag per entity type, in model order; 0 is no entity. */
+typedef enum gaming_leaderboard__kind {
+    GAMING_LEADERBOARD__KIND_NONE = 0,
+    GAMING_LEADERBOARD__KIND_GAME = 1,
+    GAMING_LEADERBOARD__KIND_LEADERBOARD_ENTRY = 2,
+    GAMING_LEADERBOARD__KIND_PLAYER_ACHIEVEMENT = 3,
+    GAMING_LEADERBOARD__KIND_TOURNAMENT_ENTRY = 4,
+} gaming_leaderboard__kind;
+
 /* ==== Table definitions ====================================================================== */
 
 /* CreateTable request bodies (JSON), one per table, for tests and tools. */

@@ -274,6 +274,16 @@ void social_media_app__user_profile__page_free(social_media_app__user_profile__p
 #define SOCIAL_MEDIA_APP__N_ENTITIES 5
 extern const ddb_entity_desc *const social_media_app__entities[];
 
+/* A tag per entity type, in model order; 0 is no entity. */
+typedef enum social_media_app__kind {
+    SOCIAL_MEDIA_APP__KIND_NONE = 0,
+    SOCIAL_MEDIA_APP__KIND_COMMENT = 1,
+    SOCIAL_MEDIA_APP__KIND_FOLLOW = 2,
+    SOCIAL_MEDIA_APP__KIND_LIKE = 3,
+    SOCIAL_MEDIA_APP__KIND_POST = 4,
+    SOCIAL_MEDIA_APP__KIND_USER_PROFILE = 5,
+} social_media_app__kind;
+
 /* ==== Table definitions ====================================================================== */
 
 /* CreateTable request bodies (JSON), one per table, for tests and tools. */

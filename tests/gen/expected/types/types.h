@@ -146,6 +146,13 @@ void types__counter__page_free(types__counter__page *page);
 #define TYPES__N_ENTITIES 2
 extern const ddb_entity_desc *const types__entities[];
 
+/* A tag per entity type, in model order; 0 is no entity. */
+typedef enum types__kind {
+    TYPES__KIND_NONE = 0,
+    TYPES__KIND_THING = 1,
+    TYPES__KIND_COUNTER = 2,
+} types__kind;
+
 /* ==== Table definitions ====================================================================== */
 
 /* CreateTable request bodies (JSON), one per table, for tests and tools. */

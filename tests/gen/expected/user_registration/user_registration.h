@@ -106,6 +106,13 @@ void user_registration__email_lookup__page_free(user_registration__email_lookup_
 #define USER_REGISTRATION__N_ENTITIES 2
 extern const ddb_entity_desc *const user_registration__entities[];
 
+/* A tag per entity type, in model order; 0 is no entity. */
+typedef enum user_registration__kind {
+    USER_REGISTRATION__KIND_NONE = 0,
+    USER_REGISTRATION__KIND_USER = 1,
+    USER_REGISTRATION__KIND_EMAIL_LOOKUP = 2,
+} user_registration__kind;
+
 /* ==== Table definitions ====================================================================== */
 
 /* CreateTable request bodies (JSON), one per table, for tests and tools. */
