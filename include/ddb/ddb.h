@@ -25,5 +25,7 @@
 #include "ddb/txn.h"
 #include "ddb/parallel.h"
 #include "ddb/entity.h"
+#include "ddb/entity_patterns.h"
+#include "ddb/router.h"
 
 #endif

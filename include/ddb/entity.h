@@ -325,6 +325,176 @@ int ddb_entity_scan_page(ddb_entity_page *out, ddb_client *c, const ddb_entity_d
 
 void ddb_entity_page_free(const ddb_entity_desc *d, ddb_entity_page *p);
 
+/* ---- the store: IDs, unique values, transactions, listing and mirroring ---------------------- */
+
+/*
+ * Transaction failure in the shape every repository implementation reports: err gets
+ * DDB_ERR_TRANSACTION_CANCELED, the message msg, and n_ops cancellation reasons, "None" except
+ * "ConditionalCheckFailed" at index failed. Returns DDB_ERR_TRANSACTION_CANCELED (or
+ * DDB_ERR_NOMEM, with err's code set to that). err may be NULL.
+ */
+int ddb_error_set_cancelled(ddb_error *err, size_t n_ops, size_t failed, const char *msg);
+
+/* How create fills an entity's ID field when the caller left it without a value. */
+typedef enum ddb_id_strategy {
+    DDB_ID_NONE = 0, /* the caller fills every key field */
+    DDB_ID_SOURCE,   /* the relational database's ID; when there is none, the counter continues */
+    DDB_ID_COUNTER,  /* an atomic counter item, allocated in blocks */
+    DDB_ID_UUID,     /* a random (version 4) UUID */
+    DDB_ID_ULID      /* a 26-character Crockford base32 ULID */
+} ddb_id_strategy;
+
+/* Fills out with a new random (version 4) UUID in lower-case 8-4-4-4-12 form. */
+int ddb_uuid_v4(char out[37], ddb_error *err);
+
+/* Fills out with a new ULID: 48 bits of milliseconds since the epoch and 80 random bits. */
+int ddb_ulid_new(char out[27], ddb_error *err);
+
+/*
+ * A block of counter IDs a repository holds for one entity: next..last are reserved and unused.
+ * Zero-initialise it (ready false). The functions below lock it internally, so one block may be
+ * shared by every thread using the repository.
+ */
+typedef struct ddb_id_block {
+    bool ready;
+    int64_t next, last;
+} ddb_id_block;
+
+/*
+ * The counter table: partition key "name" (S); each counter item holds in "last_id" (N) the
+ * highest ID handed out. Creates it on demand and waits until it is ACTIVE (up to timeout_ms).
+ */
+int ddb_id_counter_create_table(ddb_client *c, const char *table, long timeout_ms, ddb_error *err);
+
+/*
+ * The next ID of counter `name` into *out: from block when it holds one, otherwise one UpdateItem
+ * (ADD last_id block_size) reserves the next block_size IDs. IDs start at `start` (the counter is
+ * raised to start - 1 first when it is below). Thread-safe for one block.
+ */
+int ddb_id_counter_next(int64_t *out, ddb_client *c, const char *table, const char *name,
+                        ddb_id_block *block, int64_t block_size, int64_t start, ddb_error *err);
+
+/* The highest ID counter `name` has handed out (0 when it has none) into *out. */
+int ddb_id_counter_current(int64_t *out, ddb_client *c, const char *table, const char *name,
+                           ddb_error *err);
+
+/*
+ * Raises counter `name` to floor unless it is higher already, so that IDs allocated later are
+ * above floor; drops what block (may be NULL) holds at or below floor. Other repositories'
+ * blocks are theirs: seed before they allocate (the migration's phase 5 switch does).
+ */
+int ddb_id_counter_seed(ddb_client *c, const char *table, const char *name, ddb_id_block *block,
+                        int64_t floor, ddb_error *err);
+
+#define DDB_STORE_DESC_VERSION 1
+
+/* One set of fields whose values are unique among an entity's items (x-ddbkit.unique_fields). */
+typedef struct ddb_unique_desc {
+    const char *name; /* "email", or "tenant_id+username" for a composite: keys and messages */
+    size_t n_fields;
+    const int *fields; /* indexes into the entity's fields */
+} ddb_unique_desc;
+
+/*
+ * What the store needs beyond the entity descriptor. A sentinel item per unique value lives in
+ * the entity's table, every primary key attribute = "UNIQUE#<entity>#<name>#<value>" (values of
+ * a composite joined with '#', with '#' and '\' escaped by '\'), and DDB_STORE_SENTINEL_ATTR
+ * holding the owner's primary key.
+ */
+typedef struct ddb_store_desc {
+    unsigned version; /* DDB_STORE_DESC_VERSION */
+    const ddb_entity_desc *entity;
+    ddb_id_strategy id_strategy;
+    int id_field;        /* index of the ID field; -1 when there is none */
+    const char *counter; /* the counter item's name (the entity's name) */
+    int64_t block_size;  /* counter and source: IDs one counter update reserves */
+    int64_t start;       /* counter and source: the first ID */
+    size_t n_unique;
+    const ddb_unique_desc *unique;
+} ddb_store_desc;
+
+/* The attribute that marks a unique-value sentinel (and names its owner's key). */
+#define DDB_STORE_SENTINEL_ATTR "ddb_unique_of"
+
+/*
+ * Fills obj's ID field per s->id_strategy when it has no value (string NULL, integer 0 or no
+ * has_ flag, UUID empty, decimal NULL). counter_table and block serve counter and source.
+ */
+int ddb_store_assign_id(ddb_client *c, const ddb_store_desc *s, const char *counter_table,
+                        ddb_id_block *block, void *obj, ddb_error *err);
+
+/*
+ * create: assigns the ID, then writes obj (attribute_not_exists) and one sentinel per unique
+ * value in one transaction. DDB_ERR_CONDITION_FAILED when the key exists or a value is taken
+ * (the message names the field). Sets obj's version to 1.
+ */
+int ddb_store_create(ddb_client *c, const ddb_store_desc *s, const char *table,
+                     const char *counter_table, ddb_id_block *block, void *obj, ddb_error *err);
+
+/*
+ * update with optimistic locking (as ddb_entity_update); a unique value that changed moves its
+ * sentinel (old deleted, new put with attribute_not_exists) in the same transaction.
+ */
+int ddb_store_update(ddb_client *c, const ddb_store_desc *s, const char *table, void *obj,
+                     ddb_error *err);
+
+/* delete (as ddb_entity_delete), removing the item's sentinels in the same transaction. */
+int ddb_store_delete(ddb_client *c, const ddb_store_desc *s, const char *table, const void *obj,
+                     ddb_error *err);
+
+/*
+ * Makes the stored entity of key's primary key equal to obj (NULL: absent), unconditionally:
+ * obj's version is stored as it is, sentinels follow obj's unique values. Idempotent.
+ * DDB_ERR_INVALID_ARG when obj's primary key is not key's.
+ */
+int ddb_store_mirror(ddb_client *c, const ddb_store_desc *s, const char *table, const void *obj,
+                     const void *key, ddb_error *err);
+
+/* One Scan page of the entity's items (q: limit, cursor, context, consistency; its filter, if
+ * any, is ANDed with "not a sentinel"). Free out with ddb_entity_page_free. */
+int ddb_store_list(ddb_entity_page *out, ddb_client *c, const ddb_store_desc *s, const char *table,
+                   const ddb_entity_query *q, ddb_error *err);
+
+typedef enum ddb_store_op {
+    DDB_STORE_CREATE = 1,
+    DDB_STORE_UPDATE,
+    DDB_STORE_DELETE,
+    DDB_STORE_ADD
+} ddb_store_op;
+
+/* One operation of ddb_store_transact (see the generated <ns>__write). */
+typedef struct ddb_store_write {
+    const ddb_store_desc *store;
+    const char *table;
+    ddb_id_block *block; /* CREATE: the entity's ID block */
+    ddb_store_op op;
+    void *obj;
+    const char *field;  /* ADD: an integer field that is in no key template */
+    int64_t delta;      /* ADD */
+    int64_t min_result; /* ADD: INT64_MIN for none */
+} ddb_store_write;
+
+/*
+ * All of ops or none, in one TransactWriteItems with their sentinel actions (at most 100
+ * actions: DDB_ERR_LIMIT). A failing op i gives DDB_ERR_TRANSACTION_CANCELED with n_ops reasons
+ * (ddb_error_set_cancelled); a sentinel's failure counts as its op's. On success CREATE objects
+ * have their ID and version 1, UPDATE objects their incremented version.
+ */
+int ddb_store_transact(ddb_client *c, const char *counter_table, ddb_store_write *ops, size_t n_ops,
+                       ddb_error *err);
+
+/*
+ * The highest integer ID in use (a Scan of the entity's items) or handed out by its counter
+ * into *out; 0 when none. DDB_ERR_INVALID_ARG when the ID is not an integer field (nor a counter
+ * or source ID).
+ */
+int ddb_store_max_id(int64_t *out, ddb_client *c, const ddb_store_desc *s, const char *table,
+                     const char *counter_table, ddb_error *err);
+
+/* IDs allocated later are above floor (counter and source; a no-op for the others). */
+int ddb_store_seed_id(ddb_client *c, const ddb_store_desc *s, const char *counter_table,
+                      ddb_id_block *block, int64_t floor, ddb_error *err);
+
 /* True when s is a UUID in 8-4-4-4-12 hex form. */
 bool ddb_uuid_valid(const char *s);
 
