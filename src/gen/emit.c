@@ -633,7 +633,9 @@ void emit_table_descs(emitter *E)
 
 /* Each writes one or more extra files through emit_add_file, in this order. */
 static void (*const emit_parts[])(emitter *E) = {
-    emit_readme,
+    emit_router,
+    emit_conformance,
+    emit_readme, /* last: it lists the files before it */
 };
 
 /* ---- files ----------------------------------------------------------------------------------- */

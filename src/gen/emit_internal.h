@@ -13,6 +13,8 @@
 #include "emit.h"
 #include "usage.h"
 
+#include "emit_members.h"
+
 /* The layout of ddb/entity.h that this emitter writes descriptors for. */
 #define EMIT_ENTITY_ABI 1
 
@@ -92,6 +94,15 @@ void emit_store_entity_impl(emitter *E, const ddbgen_entity *e);
 void emit_store_model_impl(emitter *E);
 void emit_store_entity_assign(emitter *E, const ddbgen_entity *e);
 void emit_store_model_assign(emitter *E);
+
+/* The migration router, <ns>_router.h/.c (emit_router.c). */
+void emit_router(emitter *E);
+
+/* The conformance suite, <ns>_conformance.h/.c (emit_conformance.c). */
+void emit_conformance(emitter *E);
+
+/* The typedefs the storage members use (<ns>__write...), before struct <ns>__repo. */
+void emit_store_types_h(emitter *E);
 
 /* README.md: what was generated and the API at a glance. */
 void emit_readme(emitter *E);

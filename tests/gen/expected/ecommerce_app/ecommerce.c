@@ -553,6 +553,10 @@ const char *const ecommerce__create_table_jsons[] = {
 
 /* ==== DynamoDB implementation ================================================================ */
 
+#include <stdio.h>
+
+#include "ddb/entity_patterns.h"
+
 static const char *const user_table__attrs[] = {"pk", "sk"};
 static const char *const user_table__attr_types[] = {"S", "S"};
 
@@ -573,11 +577,39 @@ typedef struct repo_impl {
     ddb_client *client;
     bool consistent;
     char *tables[3];
+    char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
+    ddb_id_block ids[8];       /* counter IDs reserved, per entity */
 } repo_impl;
 
 static const char *table_of(const repo_impl *r, size_t i)
 {
     return r->tables[i];
+}
+
+/* The descriptors in kind order: kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const kinds[] = {
+    &ecommerce__user__desc,
+    &ecommerce__user_address__desc,
+    &ecommerce__product__desc,
+    &ecommerce__product_category__desc,
+    &ecommerce__product_review__desc,
+    &ecommerce__order__desc,
+    &ecommerce__order_item__desc,
+    &ecommerce__user_order_history__desc,
+};
+
+void ecommerce__mixed_page_free(ecommerce__mixed_page *page)
+{
+    if (!page)
+        return;
+    for (size_t i = 0; page->items && i < page->n_items; i++)
+        if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 8)
+            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+    free(page->items);
+    free(page->cursor);
+    page->items = NULL;
+    page->cursor = NULL;
+    page->n_items = 0;
 }
 
 static int user__create_ddb(ecommerce__repo *repo, ecommerce__user *obj, ddb_error *err)
@@ -606,6 +638,39 @@ static int user__delete_ddb(ecommerce__repo *repo, const ecommerce__user *obj, d
     return ddb_entity_delete(r->client, &ecommerce__user__desc, table_of(r, 0), obj, err);
 }
 
+/* User for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc user__store = {
+    DDB_STORE_DESC_VERSION, &ecommerce__user__desc, DDB_ID_NONE, 0, "User", 100, 1,
+    0, NULL,
+};
+
+static int user__list_ddb(ecommerce__repo *repo, ecommerce__user__page *out,
+    const ecommerce__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "ecommerce.user.list";
+    rc = ddb_store_list(&p, r->client, &user__store, table_of(r, 0), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int user__mirror_ddb(ecommerce__repo *repo, const ecommerce__user *obj, const ecommerce__user *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &user__store, table_of(r, 0), obj, key, err);
+}
+
 static int user_address__create_ddb(ecommerce__repo *repo, ecommerce__user_address *obj, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -630,6 +695,39 @@ static int user_address__delete_ddb(ecommerce__repo *repo, const ecommerce__user
 {
     repo_impl *r = (repo_impl *)repo;
     return ddb_entity_delete(r->client, &ecommerce__user_address__desc, table_of(r, 0), obj, err);
+}
+
+/* UserAddress for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc user_address__store = {
+    DDB_STORE_DESC_VERSION, &ecommerce__user_address__desc, DDB_ID_NONE, 0, "UserAddress", 100, 1,
+    0, NULL,
+};
+
+static int user_address__list_ddb(ecommerce__repo *repo, ecommerce__user_address__page *out,
+    const ecommerce__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "ecommerce.user_address.list";
+    rc = ddb_store_list(&p, r->client, &user_address__store, table_of(r, 0), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int user_address__mirror_ddb(ecommerce__repo *repo, const ecommerce__user_address *obj, const ecommerce__user_address *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &user_address__store, table_of(r, 0), obj, key, err);
 }
 
 static int product__create_ddb(ecommerce__repo *repo, ecommerce__product *obj, ddb_error *err)
@@ -658,6 +756,39 @@ static int product__delete_ddb(ecommerce__repo *repo, const ecommerce__product *
     return ddb_entity_delete(r->client, &ecommerce__product__desc, table_of(r, 1), obj, err);
 }
 
+/* Product for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc product__store = {
+    DDB_STORE_DESC_VERSION, &ecommerce__product__desc, DDB_ID_NONE, 0, "Product", 100, 1,
+    0, NULL,
+};
+
+static int product__list_ddb(ecommerce__repo *repo, ecommerce__product__page *out,
+    const ecommerce__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "ecommerce.product.list";
+    rc = ddb_store_list(&p, r->client, &product__store, table_of(r, 1), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int product__mirror_ddb(ecommerce__repo *repo, const ecommerce__product *obj, const ecommerce__product *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &product__store, table_of(r, 1), obj, key, err);
+}
+
 static int product_category__create_ddb(ecommerce__repo *repo, ecommerce__product_category *obj, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -682,6 +813,39 @@ static int product_category__delete_ddb(ecommerce__repo *repo, const ecommerce__
 {
     repo_impl *r = (repo_impl *)repo;
     return ddb_entity_delete(r->client, &ecommerce__product_category__desc, table_of(r, 1), obj, err);
+}
+
+/* ProductCategory for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc product_category__store = {
+    DDB_STORE_DESC_VERSION, &ecommerce__product_category__desc, DDB_ID_NONE, 0, "ProductCategory", 100, 1,
+    0, NULL,
+};
+
+static int product_category__list_ddb(ecommerce__repo *repo, ecommerce__product_category__page *out,
+    const ecommerce__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "ecommerce.product_category.list";
+    rc = ddb_store_list(&p, r->client, &product_category__store, table_of(r, 1), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int product_category__mirror_ddb(ecommerce__repo *repo, const ecommerce__product_category *obj, const ecommerce__product_category *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &product_category__store, table_of(r, 1), obj, key, err);
 }
 
 static int product_review__create_ddb(ecommerce__repo *repo, ecommerce__product_review *obj, ddb_error *err)
@@ -710,6 +874,39 @@ static int product_review__delete_ddb(ecommerce__repo *repo, const ecommerce__pr
     return ddb_entity_delete(r->client, &ecommerce__product_review__desc, table_of(r, 1), obj, err);
 }
 
+/* ProductReview for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc product_review__store = {
+    DDB_STORE_DESC_VERSION, &ecommerce__product_review__desc, DDB_ID_NONE, 0, "ProductReview", 100, 1,
+    0, NULL,
+};
+
+static int product_review__list_ddb(ecommerce__repo *repo, ecommerce__product_review__page *out,
+    const ecommerce__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "ecommerce.product_review.list";
+    rc = ddb_store_list(&p, r->client, &product_review__store, table_of(r, 1), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int product_review__mirror_ddb(ecommerce__repo *repo, const ecommerce__product_review *obj, const ecommerce__product_review *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &product_review__store, table_of(r, 1), obj, key, err);
+}
+
 static int order__create_ddb(ecommerce__repo *repo, ecommerce__order *obj, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -734,6 +931,39 @@ static int order__delete_ddb(ecommerce__repo *repo, const ecommerce__order *obj,
 {
     repo_impl *r = (repo_impl *)repo;
     return ddb_entity_delete(r->client, &ecommerce__order__desc, table_of(r, 2), obj, err);
+}
+
+/* Order for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc order__store = {
+    DDB_STORE_DESC_VERSION, &ecommerce__order__desc, DDB_ID_NONE, 0, "Order", 100, 1,
+    0, NULL,
+};
+
+static int order__list_ddb(ecommerce__repo *repo, ecommerce__order__page *out,
+    const ecommerce__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "ecommerce.order.list";
+    rc = ddb_store_list(&p, r->client, &order__store, table_of(r, 2), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int order__mirror_ddb(ecommerce__repo *repo, const ecommerce__order *obj, const ecommerce__order *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &order__store, table_of(r, 2), obj, key, err);
 }
 
 static int order_item__create_ddb(ecommerce__repo *repo, ecommerce__order_item *obj, ddb_error *err)
@@ -762,6 +992,39 @@ static int order_item__delete_ddb(ecommerce__repo *repo, const ecommerce__order_
     return ddb_entity_delete(r->client, &ecommerce__order_item__desc, table_of(r, 2), obj, err);
 }
 
+/* OrderItem for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc order_item__store = {
+    DDB_STORE_DESC_VERSION, &ecommerce__order_item__desc, DDB_ID_NONE, 0, "OrderItem", 100, 1,
+    0, NULL,
+};
+
+static int order_item__list_ddb(ecommerce__repo *repo, ecommerce__order_item__page *out,
+    const ecommerce__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "ecommerce.order_item.list";
+    rc = ddb_store_list(&p, r->client, &order_item__store, table_of(r, 2), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int order_item__mirror_ddb(ecommerce__repo *repo, const ecommerce__order_item *obj, const ecommerce__order_item *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &order_item__store, table_of(r, 2), obj, key, err);
+}
+
 static int user_order_history__create_ddb(ecommerce__repo *repo, ecommerce__user_order_history *obj, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -788,6 +1051,39 @@ static int user_order_history__delete_ddb(ecommerce__repo *repo, const ecommerce
     return ddb_entity_delete(r->client, &ecommerce__user_order_history__desc, table_of(r, 2), obj, err);
 }
 
+/* UserOrderHistory for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc user_order_history__store = {
+    DDB_STORE_DESC_VERSION, &ecommerce__user_order_history__desc, DDB_ID_NONE, 0, "UserOrderHistory", 100, 1,
+    0, NULL,
+};
+
+static int user_order_history__list_ddb(ecommerce__repo *repo, ecommerce__user_order_history__page *out,
+    const ecommerce__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "ecommerce.user_order_history.list";
+    rc = ddb_store_list(&p, r->client, &user_order_history__store, table_of(r, 2), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int user_order_history__mirror_ddb(ecommerce__repo *repo, const ecommerce__user_order_history *obj, const ecommerce__user_order_history *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &user_order_history__store, table_of(r, 2), obj, key, err);
+}
+
 static int user__get_user_by_id_ddb(ecommerce__repo *repo, ecommerce__user *out, bool *found, const char *user_id, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -795,6 +1091,11 @@ static int user__get_user_by_id_ddb(ecommerce__repo *repo, ecommerce__user *out,
     key.user_id = (char *)user_id;
     return ddb_entity_get(out, found, r->client, &ecommerce__user__desc, table_of(r, 0), &key,
         r->consistent, err);
+}
+
+static int user__create_user_ddb(ecommerce__repo *repo, ecommerce__user *user, ddb_error *err)
+{
+    return repo->user__create(repo, user, err);
 }
 
 static int user__update_user_profile_ddb(ecommerce__repo *repo, ecommerce__user *out, bool *found, const char *user_id, const char *email, ddb_error *err)
@@ -824,13 +1125,19 @@ static int user_address__get_user_addresses_ddb(ecommerce__repo *repo, ecommerce
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.user_address.get_user_addresses";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_address__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_address__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
         out->cursor = p.cursor;
     }
     return rc;
+}
+
+static int user_address__add_user_address_ddb(ecommerce__repo *repo, ecommerce__user_address *address, ddb_error *err)
+{
+    return repo->user_address__create(repo, address, err);
 }
 
 static int product__get_product_by_id_ddb(ecommerce__repo *repo, ecommerce__product *out, bool *found, const char *product_id, ddb_error *err)
@@ -840,6 +1147,11 @@ static int product__get_product_by_id_ddb(ecommerce__repo *repo, ecommerce__prod
     key.product_id = (char *)product_id;
     return ddb_entity_get(out, found, r->client, &ecommerce__product__desc, table_of(r, 1), &key,
         r->consistent, err);
+}
+
+static int product__create_product_ddb(ecommerce__repo *repo, ecommerce__product *product, ddb_error *err)
+{
+    return repo->product__create(repo, product, err);
 }
 
 static int product__update_product_stock_ddb(ecommerce__repo *repo, ecommerce__product *out, bool *found, const char *product_id, int64_t stock_quantity, ddb_error *err)
@@ -869,13 +1181,19 @@ static int product_category__get_products_by_category_ddb(ecommerce__repo *repo,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.product_category.get_products_by_category";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__product_category__desc, table_of(r, 1), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &ecommerce__product_category__desc, table_of(r, 1), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
         out->cursor = p.cursor;
     }
     return rc;
+}
+
+static int product_category__add_product_to_category_ddb(ecommerce__repo *repo, ecommerce__product_category *category_item, ddb_error *err)
+{
+    return repo->product_category__create(repo, category_item, err);
 }
 
 static int product_category__get_category_products_after_id_ddb(ecommerce__repo *repo, ecommerce__product_category__page *out, const char *category_name, const char *after_product_id, const ecommerce__page_request *page, ddb_error *err)
@@ -896,7 +1214,8 @@ static int product_category__get_category_products_after_id_ddb(ecommerce__repo 
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.product_category.get_category_products_after_id";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__product_category__desc, table_of(r, 1), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &ecommerce__product_category__desc, table_of(r, 1), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -921,13 +1240,20 @@ static int product_review__get_product_reviews_ddb(ecommerce__repo *repo, ecomme
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.product_review.get_product_reviews";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__product_review__desc, table_of(r, 1), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &ecommerce__product_review__desc, table_of(r, 1), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
         out->cursor = p.cursor;
     }
     return rc;
+}
+
+static int product_review__create_product_review_ddb(ecommerce__repo *repo, ecommerce__product_review *review, const ecommerce__user *user, ddb_error *err)
+{
+    (void)user; /* accepted and ignored: see the interface */
+    return repo->product_review__create(repo, review, err);
 }
 
 static int product_review__get_product_reviews_by_id_prefix_ddb(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const char *review_id_prefix, const ecommerce__page_request *page, ddb_error *err)
@@ -948,7 +1274,8 @@ static int product_review__get_product_reviews_by_id_prefix_ddb(ecommerce__repo 
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.product_review.get_product_reviews_by_id_prefix";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__product_review__desc, table_of(r, 1), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &ecommerce__product_review__desc, table_of(r, 1), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -964,6 +1291,12 @@ static int order__get_order_by_id_ddb(ecommerce__repo *repo, ecommerce__order *o
     key.order_id = (char *)order_id;
     return ddb_entity_get(out, found, r->client, &ecommerce__order__desc, table_of(r, 2), &key,
         r->consistent, err);
+}
+
+static int order__create_order_ddb(ecommerce__repo *repo, ecommerce__order *order, const ecommerce__user *user, ddb_error *err)
+{
+    (void)user; /* accepted and ignored: see the interface */
+    return repo->order__create(repo, order, err);
 }
 
 static int order__update_order_status_ddb(ecommerce__repo *repo, ecommerce__order *out, bool *found, const char *order_id, const char *status, const char *tracking_number, ddb_error *err)
@@ -994,13 +1327,20 @@ static int order_item__get_order_items_ddb(ecommerce__repo *repo, ecommerce__ord
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.order_item.get_order_items";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__order_item__desc, table_of(r, 2), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &ecommerce__order_item__desc, table_of(r, 2), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
         out->cursor = p.cursor;
     }
     return rc;
+}
+
+static int order_item__add_order_item_ddb(ecommerce__repo *repo, ecommerce__order_item *order_item, const ecommerce__product *product, ddb_error *err)
+{
+    (void)product; /* accepted and ignored: see the interface */
+    return repo->order_item__create(repo, order_item, err);
 }
 
 static int user_order_history__get_user_order_history_ddb(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const ecommerce__page_request *page, ddb_error *err)
@@ -1019,13 +1359,49 @@ static int user_order_history__get_user_order_history_ddb(ecommerce__repo *repo,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.user_order_history.get_user_order_history";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_order_history__desc, table_of(r, 2), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_order_history__desc, table_of(r, 2), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
         out->cursor = p.cursor;
     }
     return rc;
+}
+
+static int user_order_history__get_user_recent_orders_ddb(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ecommerce__user_order_history key = ECOMMERCE__USER_ORDER_HISTORY__INIT;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    (void)start_date; /* accepted and ignored: see the interface */
+    (void)end_date; /* accepted and ignored: see the interface */
+    key.user_id = (char *)user_id;
+    q.pk_key = 0;
+    q.has_sk = true;
+    q.sk_key = 1;
+    q.n_sk_bound = 0;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "ecommerce.user_order_history.get_user_recent_orders";
+    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_order_history__desc, table_of(r, 2), &key, &q,
+        err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int user_order_history__add_order_to_user_history_ddb(ecommerce__repo *repo, ecommerce__user_order_history *user_order, const ecommerce__user *user, const ecommerce__order *order, ddb_error *err)
+{
+    (void)user; /* accepted and ignored: see the interface */
+    (void)order; /* accepted and ignored: see the interface */
+    return repo->user_order_history__create(repo, user_order, err);
 }
 
 static int user_order_history__get_user_orders_after_date_ddb(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *since_date, const ecommerce__page_request *page, ddb_error *err)
@@ -1046,7 +1422,8 @@ static int user_order_history__get_user_orders_after_date_ddb(ecommerce__repo *r
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.user_order_history.get_user_orders_after_date";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_order_history__desc, table_of(r, 2), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_order_history__desc, table_of(r, 2), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -1074,13 +1451,98 @@ static int user_order_history__get_user_orders_in_date_range_ddb(ecommerce__repo
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.user_order_history.get_user_orders_in_date_range";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_order_history__desc, table_of(r, 2), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_order_history__desc, table_of(r, 2), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
         out->cursor = p.cursor;
     }
     return rc;
+}
+
+/* Per kind (index kind - 1): the store descriptor and its table. */
+static const ddb_store_desc *const stores[] = {
+    &user__store,
+    &user_address__store,
+    &product__store,
+    &product_category__store,
+    &product_review__store,
+    &order__store,
+    &order_item__store,
+    &user_order_history__store,
+};
+static const size_t store_tables[] = {0, 0, 1, 1, 1, 2, 2, 2};
+
+static int transact_ddb(ecommerce__repo *repo, ecommerce__write *ops, size_t n_ops, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_store_write *w;
+    int rc;
+    if (n_ops && !ops)
+        return DDB_ERR_INVALID_ARG;
+    w = calloc(n_ops ? n_ops : 1, sizeof *w);
+    if (!w)
+        return DDB_ERR_NOMEM;
+    for (size_t i = 0; i < n_ops; i++) {
+        size_t k = (size_t)ops[i].kind;
+        if (k < 1 || k > 8 || ops[i].op < ECOMMERCE__WRITE_CREATE || ops[i].op > ECOMMERCE__WRITE_ADD) {
+            free(w);
+            return DDB_ERR_INVALID_ARG;
+        }
+        w[i].store = stores[k - 1];
+        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].block = &r->ids[k - 1];
+        w[i].op = (ddb_store_op)ops[i].op;
+        w[i].obj = ops[i].obj;
+        w[i].field = ops[i].field;
+        w[i].delta = ops[i].delta;
+        w[i].min_result = ops[i].min_result;
+    }
+    rc = ddb_store_transact(r->client, r->counter_table, w, n_ops, err);
+    free(w);
+    return rc;
+}
+
+static int max_id_ddb(ecommerce__repo *repo, ecommerce__kind kind, int64_t *out, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (k < 1 || k > 8)
+        return DDB_ERR_INVALID_ARG;
+    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+        r->counter_table, err);
+}
+
+static int seed_id_ddb(ecommerce__repo *repo, ecommerce__kind kind, int64_t floor, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (k < 1 || k > 8)
+        return DDB_ERR_INVALID_ARG;
+    return ddb_store_seed_id(r->client, stores[k - 1], r->counter_table, &r->ids[k - 1], floor,
+        err);
+}
+
+/* The counter table's name, prefixed, into buf; false when it is too long. */
+static bool counter_table_name(char buf[256], const char *prefix)
+{
+    const char *name = "ecommerce_counters";
+    size_t np = prefix ? strlen(prefix) : 0, nn = strlen(name);
+    if (np + nn >= 256)
+        return false;
+    memcpy(buf, prefix ? prefix : "", np);
+    memcpy(buf + np, name, nn + 1);
+    return true;
+}
+
+int ecommerce__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err)
+{
+    /* No entity allocates IDs from a counter. */
+    (void)client;
+    (void)table_prefix;
+    (void)err;
+    return 0;
 }
 
 static void free_ddb(ecommerce__repo *repo)
@@ -1126,49 +1588,81 @@ int ecommerce__ddb_repo_new(ecommerce__repo **out, ddb_client *client,
     r->base.user__get = user__get_ddb;
     r->base.user__update = user__update_ddb;
     r->base.user__delete = user__delete_ddb;
+    r->base.user__list = user__list_ddb;
+    r->base.user__mirror = user__mirror_ddb;
     r->base.user__get_user_by_id = user__get_user_by_id_ddb;
+    r->base.user__create_user = user__create_user_ddb;
     r->base.user__update_user_profile = user__update_user_profile_ddb;
     r->base.user_address__create = user_address__create_ddb;
     r->base.user_address__get = user_address__get_ddb;
     r->base.user_address__update = user_address__update_ddb;
     r->base.user_address__delete = user_address__delete_ddb;
+    r->base.user_address__list = user_address__list_ddb;
+    r->base.user_address__mirror = user_address__mirror_ddb;
     r->base.user_address__get_user_addresses = user_address__get_user_addresses_ddb;
+    r->base.user_address__add_user_address = user_address__add_user_address_ddb;
     r->base.product__create = product__create_ddb;
     r->base.product__get = product__get_ddb;
     r->base.product__update = product__update_ddb;
     r->base.product__delete = product__delete_ddb;
+    r->base.product__list = product__list_ddb;
+    r->base.product__mirror = product__mirror_ddb;
     r->base.product__get_product_by_id = product__get_product_by_id_ddb;
+    r->base.product__create_product = product__create_product_ddb;
     r->base.product__update_product_stock = product__update_product_stock_ddb;
     r->base.product_category__create = product_category__create_ddb;
     r->base.product_category__get = product_category__get_ddb;
     r->base.product_category__update = product_category__update_ddb;
     r->base.product_category__delete = product_category__delete_ddb;
+    r->base.product_category__list = product_category__list_ddb;
+    r->base.product_category__mirror = product_category__mirror_ddb;
     r->base.product_category__get_products_by_category = product_category__get_products_by_category_ddb;
+    r->base.product_category__add_product_to_category = product_category__add_product_to_category_ddb;
     r->base.product_category__get_category_products_after_id = product_category__get_category_products_after_id_ddb;
     r->base.product_review__create = product_review__create_ddb;
     r->base.product_review__get = product_review__get_ddb;
     r->base.product_review__update = product_review__update_ddb;
     r->base.product_review__delete = product_review__delete_ddb;
+    r->base.product_review__list = product_review__list_ddb;
+    r->base.product_review__mirror = product_review__mirror_ddb;
     r->base.product_review__get_product_reviews = product_review__get_product_reviews_ddb;
+    r->base.product_review__create_product_review = product_review__create_product_review_ddb;
     r->base.product_review__get_product_reviews_by_id_prefix = product_review__get_product_reviews_by_id_prefix_ddb;
     r->base.order__create = order__create_ddb;
     r->base.order__get = order__get_ddb;
     r->base.order__update = order__update_ddb;
     r->base.order__delete = order__delete_ddb;
+    r->base.order__list = order__list_ddb;
+    r->base.order__mirror = order__mirror_ddb;
     r->base.order__get_order_by_id = order__get_order_by_id_ddb;
+    r->base.order__create_order = order__create_order_ddb;
     r->base.order__update_order_status = order__update_order_status_ddb;
     r->base.order_item__create = order_item__create_ddb;
     r->base.order_item__get = order_item__get_ddb;
     r->base.order_item__update = order_item__update_ddb;
     r->base.order_item__delete = order_item__delete_ddb;
+    r->base.order_item__list = order_item__list_ddb;
+    r->base.order_item__mirror = order_item__mirror_ddb;
     r->base.order_item__get_order_items = order_item__get_order_items_ddb;
+    r->base.order_item__add_order_item = order_item__add_order_item_ddb;
     r->base.user_order_history__create = user_order_history__create_ddb;
     r->base.user_order_history__get = user_order_history__get_ddb;
     r->base.user_order_history__update = user_order_history__update_ddb;
     r->base.user_order_history__delete = user_order_history__delete_ddb;
+    r->base.user_order_history__list = user_order_history__list_ddb;
+    r->base.user_order_history__mirror = user_order_history__mirror_ddb;
     r->base.user_order_history__get_user_order_history = user_order_history__get_user_order_history_ddb;
+    r->base.user_order_history__get_user_recent_orders = user_order_history__get_user_recent_orders_ddb;
+    r->base.user_order_history__add_order_to_user_history = user_order_history__add_order_to_user_history_ddb;
     r->base.user_order_history__get_user_orders_after_date = user_order_history__get_user_orders_after_date_ddb;
     r->base.user_order_history__get_user_orders_in_date_range = user_order_history__get_user_orders_in_date_range_ddb;
+    r->base.transact = transact_ddb;
+    r->base.max_id = max_id_ddb;
+    r->base.seed_id = seed_id_ddb;
+    if (!counter_table_name(r->counter_table, opts ? opts->table_prefix : NULL)) {
+        free(r);
+        return DDB_ERR_INVALID_ARG;
+    }
     r->base.free = free_ddb;
     r->client = client;
     r->consistent = opts && opts->consistent_reads;
@@ -1195,5 +1689,6 @@ int ecommerce__create_tables(ddb_client *client, const char *table_prefix, ddb_e
         if (rc < 0)
             return rc;
     }
-    return 0;
+    /* the ID counters, when an entity allocates from them */
+    return ecommerce__create_counter_table(client, table_prefix, err);
 }

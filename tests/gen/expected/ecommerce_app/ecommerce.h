@@ -506,6 +506,39 @@ extern const char ecommerce__order_table__create_table_json[];
 #define ECOMMERCE__N_TABLES 3
 extern const char *const ecommerce__create_table_jsons[];
 
+/* ==== Store: transactions and IDs ============================================================ */
+
+/* What one operation of transact does (see ecommerce__write). */
+typedef enum ecommerce__write_op {
+    ECOMMERCE__WRITE_CREATE = 1,
+    ECOMMERCE__WRITE_UPDATE,
+    ECOMMERCE__WRITE_DELETE,
+    ECOMMERCE__WRITE_ADD
+} ecommerce__write_op;
+
+/* One operation of transact. */
+typedef struct ecommerce__write {
+    /* the entity type obj points to */
+    ecommerce__kind kind;
+    ecommerce__write_op op;
+    /* CREATE: ID assigned, version set; UPDATE: version checked and incremented;
+       DELETE: version checked unless 0; ADD: only the key fields are read */
+    void *obj;
+    /* ADD: the integer field's model name (not a key field) */
+    const char *field;
+    /* ADD: added to the field; the item's version is incremented too */
+    int64_t delta;
+    /* ADD: fails unless field + delta >= min_result (INT64_MIN: none) */
+    int64_t min_result;
+} ecommerce__write;
+
+/*
+ * Creates the counter table of the IDs of id_strategy counter and source (name prefixed with
+ * table_prefix, may be NULL), when an entity needs it, and waits until it is ACTIVE.
+ * Returns 0 or a ddb_error_code.
+ */
+int ecommerce__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err);
+
 /* ==== Repository interface =================================================================== */
 
 /*
@@ -530,6 +563,31 @@ typedef struct ecommerce__page_request {
     int limit;          /* items to read; 0: no limit */
 } ecommerce__page_request;
 
+/* One item of a mixed_data result: kind says which member of `as` holds it. */
+typedef struct ecommerce__item {
+    ecommerce__kind kind;
+    union {
+        ecommerce__user user;
+        ecommerce__user_address user_address;
+        ecommerce__product product;
+        ecommerce__product_category product_category;
+        ecommerce__product_review product_review;
+        ecommerce__order order;
+        ecommerce__order_item order_item;
+        ecommerce__user_order_history user_order_history;
+    } as;
+} ecommerce__item;
+
+/* A page of a mixed_data query; the caller frees it with ecommerce__mixed_page_free. */
+typedef struct ecommerce__mixed_page {
+    size_t n_items;
+    ecommerce__item *items;
+    char *cursor; /* the next page's cursor; NULL: this is the last page */
+} ecommerce__mixed_page;
+
+/* Frees what page holds and zeroes it. NULL-safe. */
+void ecommerce__mixed_page_free(ecommerce__mixed_page *page);
+
 struct ecommerce__repo {
     unsigned version; /* ECOMMERCE__REPO_VERSION */
 
@@ -539,10 +597,18 @@ struct ecommerce__repo {
         const ecommerce__user *key, ddb_error *err);
     int (*user__update)(ecommerce__repo *repo, ecommerce__user *obj, ddb_error *err);
     int (*user__delete)(ecommerce__repo *repo, const ecommerce__user *obj, ddb_error *err);
+    /* Every User, a page at a time, in no particular order. */
+    int (*user__list)(ecommerce__repo *repo, ecommerce__user__page *out,
+        const ecommerce__page_request *page, ddb_error *err);
+    /* Makes the stored User of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*user__mirror)(ecommerce__repo *repo, const ecommerce__user *obj, const ecommerce__user *key,
+        ddb_error *err);
     /* get_user_by_id (GetItem): Get user profile by user ID */
     int (*user__get_user_by_id)(ecommerce__repo *repo, ecommerce__user *out, bool *found, const char *user_id, ddb_error *err);
     /* create_user (PutItem): Create new user account
-       Not generated yet. */
+       Same as user__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
+    int (*user__create_user)(ecommerce__repo *repo, ecommerce__user *user, ddb_error *err);
     /* update_user_profile (UpdateItem): Update user profile information */
     int (*user__update_user_profile)(ecommerce__repo *repo, ecommerce__user *out, bool *found, const char *user_id, const char *email, ddb_error *err);
 
@@ -552,10 +618,18 @@ struct ecommerce__repo {
         const ecommerce__user_address *key, ddb_error *err);
     int (*user_address__update)(ecommerce__repo *repo, ecommerce__user_address *obj, ddb_error *err);
     int (*user_address__delete)(ecommerce__repo *repo, const ecommerce__user_address *obj, ddb_error *err);
+    /* Every UserAddress, a page at a time, in no particular order. */
+    int (*user_address__list)(ecommerce__repo *repo, ecommerce__user_address__page *out,
+        const ecommerce__page_request *page, ddb_error *err);
+    /* Makes the stored UserAddress of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*user_address__mirror)(ecommerce__repo *repo, const ecommerce__user_address *obj, const ecommerce__user_address *key,
+        ddb_error *err);
     /* get_user_addresses (Query): Get all addresses for a user */
     int (*user_address__get_user_addresses)(ecommerce__repo *repo, ecommerce__user_address__page *out, const char *user_id, const ecommerce__page_request *page, ddb_error *err);
     /* add_user_address (PutItem): Add new address for user
-       Not generated yet. */
+       Same as user_address__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
+    int (*user_address__add_user_address)(ecommerce__repo *repo, ecommerce__user_address *address, ddb_error *err);
 
     /* Product */
     int (*product__create)(ecommerce__repo *repo, ecommerce__product *obj, ddb_error *err);
@@ -563,10 +637,18 @@ struct ecommerce__repo {
         const ecommerce__product *key, ddb_error *err);
     int (*product__update)(ecommerce__repo *repo, ecommerce__product *obj, ddb_error *err);
     int (*product__delete)(ecommerce__repo *repo, const ecommerce__product *obj, ddb_error *err);
+    /* Every Product, a page at a time, in no particular order. */
+    int (*product__list)(ecommerce__repo *repo, ecommerce__product__page *out,
+        const ecommerce__page_request *page, ddb_error *err);
+    /* Makes the stored Product of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*product__mirror)(ecommerce__repo *repo, const ecommerce__product *obj, const ecommerce__product *key,
+        ddb_error *err);
     /* get_product_by_id (GetItem): Get product details by product ID */
     int (*product__get_product_by_id)(ecommerce__repo *repo, ecommerce__product *out, bool *found, const char *product_id, ddb_error *err);
     /* create_product (PutItem): Create new product
-       Not generated yet. */
+       Same as product__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
+    int (*product__create_product)(ecommerce__repo *repo, ecommerce__product *product, ddb_error *err);
     /* update_product_stock (UpdateItem): Update product stock quantity */
     int (*product__update_product_stock)(ecommerce__repo *repo, ecommerce__product *out, bool *found, const char *product_id, int64_t stock_quantity, ddb_error *err);
 
@@ -576,10 +658,18 @@ struct ecommerce__repo {
         const ecommerce__product_category *key, ddb_error *err);
     int (*product_category__update)(ecommerce__repo *repo, ecommerce__product_category *obj, ddb_error *err);
     int (*product_category__delete)(ecommerce__repo *repo, const ecommerce__product_category *obj, ddb_error *err);
+    /* Every ProductCategory, a page at a time, in no particular order. */
+    int (*product_category__list)(ecommerce__repo *repo, ecommerce__product_category__page *out,
+        const ecommerce__page_request *page, ddb_error *err);
+    /* Makes the stored ProductCategory of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*product_category__mirror)(ecommerce__repo *repo, const ecommerce__product_category *obj, const ecommerce__product_category *key,
+        ddb_error *err);
     /* get_products_by_category (Query): Get all products in a specific category */
     int (*product_category__get_products_by_category)(ecommerce__repo *repo, ecommerce__product_category__page *out, const char *category_name, const ecommerce__page_request *page, ddb_error *err);
     /* add_product_to_category (PutItem): Add product to category index
-       Not generated yet. */
+       Same as product_category__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
+    int (*product_category__add_product_to_category)(ecommerce__repo *repo, ecommerce__product_category *category_item, ddb_error *err);
     /* get_category_products_after_id (Query): Get category products after a specific product_id (Main Table Range Query) */
     int (*product_category__get_category_products_after_id)(ecommerce__repo *repo, ecommerce__product_category__page *out, const char *category_name, const char *after_product_id, const ecommerce__page_request *page, ddb_error *err);
 
@@ -589,10 +679,19 @@ struct ecommerce__repo {
         const ecommerce__product_review *key, ddb_error *err);
     int (*product_review__update)(ecommerce__repo *repo, ecommerce__product_review *obj, ddb_error *err);
     int (*product_review__delete)(ecommerce__repo *repo, const ecommerce__product_review *obj, ddb_error *err);
+    /* Every ProductReview, a page at a time, in no particular order. */
+    int (*product_review__list)(ecommerce__repo *repo, ecommerce__product_review__page *out,
+        const ecommerce__page_request *page, ddb_error *err);
+    /* Makes the stored ProductReview of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*product_review__mirror)(ecommerce__repo *repo, const ecommerce__product_review *obj, const ecommerce__product_review *key,
+        ddb_error *err);
     /* get_product_reviews (Query): Get all reviews for a product */
     int (*product_review__get_product_reviews)(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const ecommerce__page_request *page, ddb_error *err);
     /* create_product_review (PutItem): Create new product review with user reference
-       Not generated yet. */
+       Same as product_review__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
+       Entities of other types, accepted and ignored: user. */
+    int (*product_review__create_product_review)(ecommerce__repo *repo, ecommerce__product_review *review, const ecommerce__user *user, ddb_error *err);
     /* get_product_reviews_by_id_prefix (Query): Get product reviews by review_id prefix (Main Table Range Query) */
     int (*product_review__get_product_reviews_by_id_prefix)(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const char *review_id_prefix, const ecommerce__page_request *page, ddb_error *err);
 
@@ -602,10 +701,19 @@ struct ecommerce__repo {
         const ecommerce__order *key, ddb_error *err);
     int (*order__update)(ecommerce__repo *repo, ecommerce__order *obj, ddb_error *err);
     int (*order__delete)(ecommerce__repo *repo, const ecommerce__order *obj, ddb_error *err);
+    /* Every Order, a page at a time, in no particular order. */
+    int (*order__list)(ecommerce__repo *repo, ecommerce__order__page *out,
+        const ecommerce__page_request *page, ddb_error *err);
+    /* Makes the stored Order of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*order__mirror)(ecommerce__repo *repo, const ecommerce__order *obj, const ecommerce__order *key,
+        ddb_error *err);
     /* get_order_by_id (GetItem): Get order details by order ID */
     int (*order__get_order_by_id)(ecommerce__repo *repo, ecommerce__order *out, bool *found, const char *order_id, ddb_error *err);
     /* create_order (PutItem): Create new order with user reference
-       Not generated yet. */
+       Same as order__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
+       Entities of other types, accepted and ignored: user. */
+    int (*order__create_order)(ecommerce__repo *repo, ecommerce__order *order, const ecommerce__user *user, ddb_error *err);
     /* update_order_status (UpdateItem): Update order status and tracking information */
     int (*order__update_order_status)(ecommerce__repo *repo, ecommerce__order *out, bool *found, const char *order_id, const char *status, const char *tracking_number, ddb_error *err);
 
@@ -615,10 +723,19 @@ struct ecommerce__repo {
         const ecommerce__order_item *key, ddb_error *err);
     int (*order_item__update)(ecommerce__repo *repo, ecommerce__order_item *obj, ddb_error *err);
     int (*order_item__delete)(ecommerce__repo *repo, const ecommerce__order_item *obj, ddb_error *err);
+    /* Every OrderItem, a page at a time, in no particular order. */
+    int (*order_item__list)(ecommerce__repo *repo, ecommerce__order_item__page *out,
+        const ecommerce__page_request *page, ddb_error *err);
+    /* Makes the stored OrderItem of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*order_item__mirror)(ecommerce__repo *repo, const ecommerce__order_item *obj, const ecommerce__order_item *key,
+        ddb_error *err);
     /* get_order_items (Query): Get all items for an order */
     int (*order_item__get_order_items)(ecommerce__repo *repo, ecommerce__order_item__page *out, const char *order_id, const ecommerce__page_request *page, ddb_error *err);
     /* add_order_item (PutItem): Add item to order with product reference
-       Not generated yet. */
+       Same as order_item__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
+       Entities of other types, accepted and ignored: product. */
+    int (*order_item__add_order_item)(ecommerce__repo *repo, ecommerce__order_item *order_item, const ecommerce__product *product, ddb_error *err);
 
     /* UserOrderHistory */
     int (*user_order_history__create)(ecommerce__repo *repo, ecommerce__user_order_history *obj, ddb_error *err);
@@ -626,16 +743,36 @@ struct ecommerce__repo {
         const ecommerce__user_order_history *key, ddb_error *err);
     int (*user_order_history__update)(ecommerce__repo *repo, ecommerce__user_order_history *obj, ddb_error *err);
     int (*user_order_history__delete)(ecommerce__repo *repo, const ecommerce__user_order_history *obj, ddb_error *err);
+    /* Every UserOrderHistory, a page at a time, in no particular order. */
+    int (*user_order_history__list)(ecommerce__repo *repo, ecommerce__user_order_history__page *out,
+        const ecommerce__page_request *page, ddb_error *err);
+    /* Makes the stored UserOrderHistory of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*user_order_history__mirror)(ecommerce__repo *repo, const ecommerce__user_order_history *obj, const ecommerce__user_order_history *key,
+        ddb_error *err);
     /* get_user_order_history (Query): Get order history for a user (sorted by date) */
     int (*user_order_history__get_user_order_history)(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const ecommerce__page_request *page, ddb_error *err);
     /* get_user_recent_orders (Query): Get recent orders for a user with date range
-       Not generated yet. */
+       Not used by the key condition, accepted and ignored: start_date, end_date. */
+    int (*user_order_history__get_user_recent_orders)(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err);
     /* add_order_to_user_history (PutItem): Add order to user's order history with cross-table references
-       Not generated yet. */
+       Same as user_order_history__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
+       Entities of other types, accepted and ignored: user, order. */
+    int (*user_order_history__add_order_to_user_history)(ecommerce__repo *repo, ecommerce__user_order_history *user_order, const ecommerce__user *user, const ecommerce__order *order, ddb_error *err);
     /* get_user_orders_after_date (Query): Get user orders after a specific date (Main Table Range Query) */
     int (*user_order_history__get_user_orders_after_date)(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *since_date, const ecommerce__page_request *page, ddb_error *err);
     /* get_user_orders_in_date_range (Query): Get user orders within date range (Main Table Range Query) */
     int (*user_order_history__get_user_orders_in_date_range)(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err);
+
+    /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
+       err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most
+       100 actions, unique-value sentinels included (DDB_ERR_LIMIT). */
+    int (*transact)(ecommerce__repo *repo, ecommerce__write *ops, size_t n_ops, ddb_error *err);
+    /* The highest integer ID in use or allocated for kind (0 when none);
+       DDB_ERR_INVALID_ARG when its ID is not an integer. */
+    int (*max_id)(ecommerce__repo *repo, ecommerce__kind kind, int64_t *out, ddb_error *err);
+    /* IDs allocated later for kind are above floor. */
+    int (*seed_id)(ecommerce__repo *repo, ecommerce__kind kind, int64_t floor, ddb_error *err);
 
     /* Releases the repository. NULL-safe through ecommerce__repo_free. */
     void (*free)(ecommerce__repo *repo);

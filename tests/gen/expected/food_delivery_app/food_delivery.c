@@ -294,6 +294,10 @@ const char *const food_delivery__create_table_jsons[] = {
 
 /* ==== DynamoDB implementation ================================================================ */
 
+#include <stdio.h>
+
+#include "ddb/entity_patterns.h"
+
 static const char *const delivery_table__attrs[] = {"pk", "sk"};
 static const char *const delivery_table__attr_types[] = {"S", "S"};
 
@@ -314,11 +318,35 @@ typedef struct repo_impl {
     ddb_client *client;
     bool consistent;
     char *tables[3];
+    char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
+    ddb_id_block ids[4];       /* counter IDs reserved, per entity */
 } repo_impl;
 
 static const char *table_of(const repo_impl *r, size_t i)
 {
     return r->tables[i];
+}
+
+/* The descriptors in kind order: kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const kinds[] = {
+    &food_delivery__delivery__desc,
+    &food_delivery__delivery_event__desc,
+    &food_delivery__restaurant__desc,
+    &food_delivery__driver__desc,
+};
+
+void food_delivery__mixed_page_free(food_delivery__mixed_page *page)
+{
+    if (!page)
+        return;
+    for (size_t i = 0; page->items && i < page->n_items; i++)
+        if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 4)
+            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+    free(page->items);
+    free(page->cursor);
+    page->items = NULL;
+    page->cursor = NULL;
+    page->n_items = 0;
 }
 
 static int delivery__create_ddb(food_delivery__repo *repo, food_delivery__delivery *obj, ddb_error *err)
@@ -347,6 +375,39 @@ static int delivery__delete_ddb(food_delivery__repo *repo, const food_delivery__
     return ddb_entity_delete(r->client, &food_delivery__delivery__desc, table_of(r, 0), obj, err);
 }
 
+/* Delivery for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc delivery__store = {
+    DDB_STORE_DESC_VERSION, &food_delivery__delivery__desc, DDB_ID_NONE, 0, "Delivery", 100, 1,
+    0, NULL,
+};
+
+static int delivery__list_ddb(food_delivery__repo *repo, food_delivery__delivery__page *out,
+    const food_delivery__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "food_delivery.delivery.list";
+    rc = ddb_store_list(&p, r->client, &delivery__store, table_of(r, 0), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int delivery__mirror_ddb(food_delivery__repo *repo, const food_delivery__delivery *obj, const food_delivery__delivery *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &delivery__store, table_of(r, 0), obj, key, err);
+}
+
 static int delivery_event__create_ddb(food_delivery__repo *repo, food_delivery__delivery_event *obj, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -371,6 +432,39 @@ static int delivery_event__delete_ddb(food_delivery__repo *repo, const food_deli
 {
     repo_impl *r = (repo_impl *)repo;
     return ddb_entity_delete(r->client, &food_delivery__delivery_event__desc, table_of(r, 0), obj, err);
+}
+
+/* DeliveryEvent for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc delivery_event__store = {
+    DDB_STORE_DESC_VERSION, &food_delivery__delivery_event__desc, DDB_ID_NONE, 0, "DeliveryEvent", 100, 1,
+    0, NULL,
+};
+
+static int delivery_event__list_ddb(food_delivery__repo *repo, food_delivery__delivery_event__page *out,
+    const food_delivery__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "food_delivery.delivery_event.list";
+    rc = ddb_store_list(&p, r->client, &delivery_event__store, table_of(r, 0), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int delivery_event__mirror_ddb(food_delivery__repo *repo, const food_delivery__delivery_event *obj, const food_delivery__delivery_event *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &delivery_event__store, table_of(r, 0), obj, key, err);
 }
 
 static int restaurant__create_ddb(food_delivery__repo *repo, food_delivery__restaurant *obj, ddb_error *err)
@@ -399,6 +493,39 @@ static int restaurant__delete_ddb(food_delivery__repo *repo, const food_delivery
     return ddb_entity_delete(r->client, &food_delivery__restaurant__desc, table_of(r, 1), obj, err);
 }
 
+/* Restaurant for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc restaurant__store = {
+    DDB_STORE_DESC_VERSION, &food_delivery__restaurant__desc, DDB_ID_NONE, 0, "Restaurant", 100, 1,
+    0, NULL,
+};
+
+static int restaurant__list_ddb(food_delivery__repo *repo, food_delivery__restaurant__page *out,
+    const food_delivery__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "food_delivery.restaurant.list";
+    rc = ddb_store_list(&p, r->client, &restaurant__store, table_of(r, 1), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int restaurant__mirror_ddb(food_delivery__repo *repo, const food_delivery__restaurant *obj, const food_delivery__restaurant *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &restaurant__store, table_of(r, 1), obj, key, err);
+}
+
 static int driver__create_ddb(food_delivery__repo *repo, food_delivery__driver *obj, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -423,6 +550,39 @@ static int driver__delete_ddb(food_delivery__repo *repo, const food_delivery__dr
 {
     repo_impl *r = (repo_impl *)repo;
     return ddb_entity_delete(r->client, &food_delivery__driver__desc, table_of(r, 2), obj, err);
+}
+
+/* Driver for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc driver__store = {
+    DDB_STORE_DESC_VERSION, &food_delivery__driver__desc, DDB_ID_NONE, 0, "Driver", 100, 1,
+    0, NULL,
+};
+
+static int driver__list_ddb(food_delivery__repo *repo, food_delivery__driver__page *out,
+    const food_delivery__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "food_delivery.driver.list";
+    rc = ddb_store_list(&p, r->client, &driver__store, table_of(r, 2), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int driver__mirror_ddb(food_delivery__repo *repo, const food_delivery__driver *obj, const food_delivery__driver *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &driver__store, table_of(r, 2), obj, key, err);
 }
 
 static int delivery__get_delivery_by_id_ddb(food_delivery__repo *repo, food_delivery__delivery *out, bool *found, const char *customer_id, const char *order_date, const char *delivery_id, ddb_error *err)
@@ -462,7 +622,8 @@ static int delivery__get_active_customer_deliveries_ddb(food_delivery__repo *rep
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "food_delivery.delivery.get_active_customer_deliveries";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -496,7 +657,8 @@ static int delivery__get_customer_deliveries_by_fee_range_ddb(food_delivery__rep
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "food_delivery.delivery.get_customer_deliveries_by_fee_range";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -531,7 +693,8 @@ static int delivery__get_customer_deliveries_by_status_ddb(food_delivery__repo *
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "food_delivery.delivery.get_customer_deliveries_by_status";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -565,7 +728,8 @@ static int delivery__get_deliveries_with_special_instructions_ddb(food_delivery_
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "food_delivery.delivery.get_deliveries_with_special_instructions";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -598,7 +762,8 @@ static int delivery__get_deliveries_with_min_items_ddb(food_delivery__repo *repo
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "food_delivery.delivery.get_deliveries_with_min_items";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -632,7 +797,8 @@ static int delivery__get_deliveries_with_items_in_range_ddb(food_delivery__repo 
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "food_delivery.delivery.get_deliveries_with_items_in_range";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -667,13 +833,19 @@ static int delivery__get_high_value_active_deliveries_ddb(food_delivery__repo *r
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "food_delivery.delivery.get_high_value_active_deliveries";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
         out->cursor = p.cursor;
     }
     return rc;
+}
+
+static int delivery__create_delivery_ddb(food_delivery__repo *repo, food_delivery__delivery *delivery, ddb_error *err)
+{
+    return repo->delivery__create(repo, delivery, err);
 }
 
 static int delivery_event__get_delivery_events_ddb(food_delivery__repo *repo, food_delivery__delivery_event__page *out, const char *delivery_id, const food_delivery__page_request *page, ddb_error *err)
@@ -692,7 +864,8 @@ static int delivery_event__get_delivery_events_ddb(food_delivery__repo *repo, fo
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "food_delivery.delivery_event.get_delivery_events";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery_event__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery_event__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -725,7 +898,8 @@ static int delivery_event__get_delivery_events_by_type_ddb(food_delivery__repo *
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "food_delivery.delivery_event.get_delivery_events_by_type";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery_event__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery_event__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -868,6 +1042,86 @@ static int driver__scan_available_experienced_drivers_ddb(food_delivery__repo *r
     return rc;
 }
 
+/* Per kind (index kind - 1): the store descriptor and its table. */
+static const ddb_store_desc *const stores[] = {
+    &delivery__store,
+    &delivery_event__store,
+    &restaurant__store,
+    &driver__store,
+};
+static const size_t store_tables[] = {0, 0, 1, 2};
+
+static int transact_ddb(food_delivery__repo *repo, food_delivery__write *ops, size_t n_ops, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_store_write *w;
+    int rc;
+    if (n_ops && !ops)
+        return DDB_ERR_INVALID_ARG;
+    w = calloc(n_ops ? n_ops : 1, sizeof *w);
+    if (!w)
+        return DDB_ERR_NOMEM;
+    for (size_t i = 0; i < n_ops; i++) {
+        size_t k = (size_t)ops[i].kind;
+        if (k < 1 || k > 4 || ops[i].op < FOOD_DELIVERY__WRITE_CREATE || ops[i].op > FOOD_DELIVERY__WRITE_ADD) {
+            free(w);
+            return DDB_ERR_INVALID_ARG;
+        }
+        w[i].store = stores[k - 1];
+        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].block = &r->ids[k - 1];
+        w[i].op = (ddb_store_op)ops[i].op;
+        w[i].obj = ops[i].obj;
+        w[i].field = ops[i].field;
+        w[i].delta = ops[i].delta;
+        w[i].min_result = ops[i].min_result;
+    }
+    rc = ddb_store_transact(r->client, r->counter_table, w, n_ops, err);
+    free(w);
+    return rc;
+}
+
+static int max_id_ddb(food_delivery__repo *repo, food_delivery__kind kind, int64_t *out, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (k < 1 || k > 4)
+        return DDB_ERR_INVALID_ARG;
+    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+        r->counter_table, err);
+}
+
+static int seed_id_ddb(food_delivery__repo *repo, food_delivery__kind kind, int64_t floor, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (k < 1 || k > 4)
+        return DDB_ERR_INVALID_ARG;
+    return ddb_store_seed_id(r->client, stores[k - 1], r->counter_table, &r->ids[k - 1], floor,
+        err);
+}
+
+/* The counter table's name, prefixed, into buf; false when it is too long. */
+static bool counter_table_name(char buf[256], const char *prefix)
+{
+    const char *name = "food_delivery_counters";
+    size_t np = prefix ? strlen(prefix) : 0, nn = strlen(name);
+    if (np + nn >= 256)
+        return false;
+    memcpy(buf, prefix ? prefix : "", np);
+    memcpy(buf + np, name, nn + 1);
+    return true;
+}
+
+int food_delivery__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err)
+{
+    /* No entity allocates IDs from a counter. */
+    (void)client;
+    (void)table_prefix;
+    (void)err;
+    return 0;
+}
+
 static void free_ddb(food_delivery__repo *repo)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -911,6 +1165,8 @@ int food_delivery__ddb_repo_new(food_delivery__repo **out, ddb_client *client,
     r->base.delivery__get = delivery__get_ddb;
     r->base.delivery__update = delivery__update_ddb;
     r->base.delivery__delete = delivery__delete_ddb;
+    r->base.delivery__list = delivery__list_ddb;
+    r->base.delivery__mirror = delivery__mirror_ddb;
     r->base.delivery__get_delivery_by_id = delivery__get_delivery_by_id_ddb;
     r->base.delivery__get_active_customer_deliveries = delivery__get_active_customer_deliveries_ddb;
     r->base.delivery__get_customer_deliveries_by_fee_range = delivery__get_customer_deliveries_by_fee_range_ddb;
@@ -919,16 +1175,21 @@ int food_delivery__ddb_repo_new(food_delivery__repo **out, ddb_client *client,
     r->base.delivery__get_deliveries_with_min_items = delivery__get_deliveries_with_min_items_ddb;
     r->base.delivery__get_deliveries_with_items_in_range = delivery__get_deliveries_with_items_in_range_ddb;
     r->base.delivery__get_high_value_active_deliveries = delivery__get_high_value_active_deliveries_ddb;
+    r->base.delivery__create_delivery = delivery__create_delivery_ddb;
     r->base.delivery_event__create = delivery_event__create_ddb;
     r->base.delivery_event__get = delivery_event__get_ddb;
     r->base.delivery_event__update = delivery_event__update_ddb;
     r->base.delivery_event__delete = delivery_event__delete_ddb;
+    r->base.delivery_event__list = delivery_event__list_ddb;
+    r->base.delivery_event__mirror = delivery_event__mirror_ddb;
     r->base.delivery_event__get_delivery_events = delivery_event__get_delivery_events_ddb;
     r->base.delivery_event__get_delivery_events_by_type = delivery_event__get_delivery_events_by_type_ddb;
     r->base.restaurant__create = restaurant__create_ddb;
     r->base.restaurant__get = restaurant__get_ddb;
     r->base.restaurant__update = restaurant__update_ddb;
     r->base.restaurant__delete = restaurant__delete_ddb;
+    r->base.restaurant__list = restaurant__list_ddb;
+    r->base.restaurant__mirror = restaurant__mirror_ddb;
     r->base.restaurant__get_restaurant = restaurant__get_restaurant_ddb;
     r->base.restaurant__scan_restaurants_by_cuisine = restaurant__scan_restaurants_by_cuisine_ddb;
     r->base.restaurant__scan_high_rated_active_restaurants = restaurant__scan_high_rated_active_restaurants_ddb;
@@ -936,9 +1197,18 @@ int food_delivery__ddb_repo_new(food_delivery__repo **out, ddb_client *client,
     r->base.driver__get = driver__get_ddb;
     r->base.driver__update = driver__update_ddb;
     r->base.driver__delete = driver__delete_ddb;
+    r->base.driver__list = driver__list_ddb;
+    r->base.driver__mirror = driver__mirror_ddb;
     r->base.driver__get_driver = driver__get_driver_ddb;
     r->base.driver__scan_drivers_by_skill = driver__scan_drivers_by_skill_ddb;
     r->base.driver__scan_available_experienced_drivers = driver__scan_available_experienced_drivers_ddb;
+    r->base.transact = transact_ddb;
+    r->base.max_id = max_id_ddb;
+    r->base.seed_id = seed_id_ddb;
+    if (!counter_table_name(r->counter_table, opts ? opts->table_prefix : NULL)) {
+        free(r);
+        return DDB_ERR_INVALID_ARG;
+    }
     r->base.free = free_ddb;
     r->client = client;
     r->consistent = opts && opts->consistent_reads;
@@ -965,5 +1235,6 @@ int food_delivery__create_tables(ddb_client *client, const char *table_prefix, d
         if (rc < 0)
             return rc;
     }
-    return 0;
+    /* the ID counters, when an entity allocates from them */
+    return food_delivery__create_counter_table(client, table_prefix, err);
 }

@@ -281,6 +281,39 @@ extern const char food_delivery__driver_table__create_table_json[];
 #define FOOD_DELIVERY__N_TABLES 3
 extern const char *const food_delivery__create_table_jsons[];
 
+/* ==== Store: transactions and IDs ============================================================ */
+
+/* What one operation of transact does (see food_delivery__write). */
+typedef enum food_delivery__write_op {
+    FOOD_DELIVERY__WRITE_CREATE = 1,
+    FOOD_DELIVERY__WRITE_UPDATE,
+    FOOD_DELIVERY__WRITE_DELETE,
+    FOOD_DELIVERY__WRITE_ADD
+} food_delivery__write_op;
+
+/* One operation of transact. */
+typedef struct food_delivery__write {
+    /* the entity type obj points to */
+    food_delivery__kind kind;
+    food_delivery__write_op op;
+    /* CREATE: ID assigned, version set; UPDATE: version checked and incremented;
+       DELETE: version checked unless 0; ADD: only the key fields are read */
+    void *obj;
+    /* ADD: the integer field's model name (not a key field) */
+    const char *field;
+    /* ADD: added to the field; the item's version is incremented too */
+    int64_t delta;
+    /* ADD: fails unless field + delta >= min_result (INT64_MIN: none) */
+    int64_t min_result;
+} food_delivery__write;
+
+/*
+ * Creates the counter table of the IDs of id_strategy counter and source (name prefixed with
+ * table_prefix, may be NULL), when an entity needs it, and waits until it is ACTIVE.
+ * Returns 0 or a ddb_error_code.
+ */
+int food_delivery__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err);
+
 /* ==== Repository interface =================================================================== */
 
 /*
@@ -305,6 +338,27 @@ typedef struct food_delivery__page_request {
     int limit;          /* items to read; 0: no limit */
 } food_delivery__page_request;
 
+/* One item of a mixed_data result: kind says which member of `as` holds it. */
+typedef struct food_delivery__item {
+    food_delivery__kind kind;
+    union {
+        food_delivery__delivery delivery;
+        food_delivery__delivery_event delivery_event;
+        food_delivery__restaurant restaurant;
+        food_delivery__driver driver;
+    } as;
+} food_delivery__item;
+
+/* A page of a mixed_data query; the caller frees it with food_delivery__mixed_page_free. */
+typedef struct food_delivery__mixed_page {
+    size_t n_items;
+    food_delivery__item *items;
+    char *cursor; /* the next page's cursor; NULL: this is the last page */
+} food_delivery__mixed_page;
+
+/* Frees what page holds and zeroes it. NULL-safe. */
+void food_delivery__mixed_page_free(food_delivery__mixed_page *page);
+
 struct food_delivery__repo {
     unsigned version; /* FOOD_DELIVERY__REPO_VERSION */
 
@@ -314,6 +368,13 @@ struct food_delivery__repo {
         const food_delivery__delivery *key, ddb_error *err);
     int (*delivery__update)(food_delivery__repo *repo, food_delivery__delivery *obj, ddb_error *err);
     int (*delivery__delete)(food_delivery__repo *repo, const food_delivery__delivery *obj, ddb_error *err);
+    /* Every Delivery, a page at a time, in no particular order. */
+    int (*delivery__list)(food_delivery__repo *repo, food_delivery__delivery__page *out,
+        const food_delivery__page_request *page, ddb_error *err);
+    /* Makes the stored Delivery of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*delivery__mirror)(food_delivery__repo *repo, const food_delivery__delivery *obj, const food_delivery__delivery *key,
+        ddb_error *err);
     /* get_delivery_by_id (GetItem): Get delivery details by customer and delivery ID */
     int (*delivery__get_delivery_by_id)(food_delivery__repo *repo, food_delivery__delivery *out, bool *found, const char *customer_id, const char *order_date, const char *delivery_id, ddb_error *err);
     /* get_active_customer_deliveries (Query): Get non-cancelled deliveries for a customer with minimum total */
@@ -331,7 +392,8 @@ struct food_delivery__repo {
     /* get_high_value_active_deliveries (Query): Get active deliveries with high total or generous tip */
     int (*delivery__get_high_value_active_deliveries)(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *min_total, const char *min_tip, const food_delivery__page_request *page, ddb_error *err);
     /* create_delivery (PutItem): Create a new delivery
-       Not generated yet. */
+       Same as delivery__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
+    int (*delivery__create_delivery)(food_delivery__repo *repo, food_delivery__delivery *delivery, ddb_error *err);
 
     /* DeliveryEvent */
     int (*delivery_event__create)(food_delivery__repo *repo, food_delivery__delivery_event *obj, ddb_error *err);
@@ -339,6 +401,13 @@ struct food_delivery__repo {
         const food_delivery__delivery_event *key, ddb_error *err);
     int (*delivery_event__update)(food_delivery__repo *repo, food_delivery__delivery_event *obj, ddb_error *err);
     int (*delivery_event__delete)(food_delivery__repo *repo, const food_delivery__delivery_event *obj, ddb_error *err);
+    /* Every DeliveryEvent, a page at a time, in no particular order. */
+    int (*delivery_event__list)(food_delivery__repo *repo, food_delivery__delivery_event__page *out,
+        const food_delivery__page_request *page, ddb_error *err);
+    /* Makes the stored DeliveryEvent of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*delivery_event__mirror)(food_delivery__repo *repo, const food_delivery__delivery_event *obj, const food_delivery__delivery_event *key,
+        ddb_error *err);
     /* get_delivery_events (Query): Get all events for a delivery */
     int (*delivery_event__get_delivery_events)(food_delivery__repo *repo, food_delivery__delivery_event__page *out, const char *delivery_id, const food_delivery__page_request *page, ddb_error *err);
     /* get_delivery_events_by_type (Query): Get delivery events matching a specific event type prefix */
@@ -350,6 +419,13 @@ struct food_delivery__repo {
         const food_delivery__restaurant *key, ddb_error *err);
     int (*restaurant__update)(food_delivery__repo *repo, food_delivery__restaurant *obj, ddb_error *err);
     int (*restaurant__delete)(food_delivery__repo *repo, const food_delivery__restaurant *obj, ddb_error *err);
+    /* Every Restaurant, a page at a time, in no particular order. */
+    int (*restaurant__list)(food_delivery__repo *repo, food_delivery__restaurant__page *out,
+        const food_delivery__page_request *page, ddb_error *err);
+    /* Makes the stored Restaurant of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*restaurant__mirror)(food_delivery__repo *repo, const food_delivery__restaurant *obj, const food_delivery__restaurant *key,
+        ddb_error *err);
     /* get_restaurant (GetItem): Get restaurant profile */
     int (*restaurant__get_restaurant)(food_delivery__repo *repo, food_delivery__restaurant *out, bool *found, const char *restaurant_id, ddb_error *err);
     /* scan_restaurants_by_cuisine (Scan): Scan restaurants filtering by cuisine type containing a keyword */
@@ -363,12 +439,29 @@ struct food_delivery__repo {
         const food_delivery__driver *key, ddb_error *err);
     int (*driver__update)(food_delivery__repo *repo, food_delivery__driver *obj, ddb_error *err);
     int (*driver__delete)(food_delivery__repo *repo, const food_delivery__driver *obj, ddb_error *err);
+    /* Every Driver, a page at a time, in no particular order. */
+    int (*driver__list)(food_delivery__repo *repo, food_delivery__driver__page *out,
+        const food_delivery__page_request *page, ddb_error *err);
+    /* Makes the stored Driver of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*driver__mirror)(food_delivery__repo *repo, const food_delivery__driver *obj, const food_delivery__driver *key,
+        ddb_error *err);
     /* get_driver (GetItem): Get driver by ID */
     int (*driver__get_driver)(food_delivery__repo *repo, food_delivery__driver *out, bool *found, const char *driver_id, ddb_error *err);
     /* scan_drivers_by_skill (Scan): Scan drivers filtering by a skill tag and name prefix */
     int (*driver__scan_drivers_by_skill)(food_delivery__repo *repo, food_delivery__driver__page *out, const char *skill_tag, const char *name_prefix, const food_delivery__page_request *page, ddb_error *err);
     /* scan_available_experienced_drivers (Scan): Scan for available drivers with minimum deliveries and rating */
     int (*driver__scan_available_experienced_drivers)(food_delivery__repo *repo, food_delivery__driver__page *out, bool available_flag, int64_t min_deliveries, const char *min_rating, const food_delivery__page_request *page, ddb_error *err);
+
+    /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
+       err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most
+       100 actions, unique-value sentinels included (DDB_ERR_LIMIT). */
+    int (*transact)(food_delivery__repo *repo, food_delivery__write *ops, size_t n_ops, ddb_error *err);
+    /* The highest integer ID in use or allocated for kind (0 when none);
+       DDB_ERR_INVALID_ARG when its ID is not an integer. */
+    int (*max_id)(food_delivery__repo *repo, food_delivery__kind kind, int64_t *out, ddb_error *err);
+    /* IDs allocated later for kind are above floor. */
+    int (*seed_id)(food_delivery__repo *repo, food_delivery__kind kind, int64_t floor, ddb_error *err);
 
     /* Releases the repository. NULL-safe through food_delivery__repo_free. */
     void (*free)(food_delivery__repo *repo);

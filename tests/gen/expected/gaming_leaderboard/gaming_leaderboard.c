@@ -314,6 +314,10 @@ const char *const gaming_leaderboard__create_table_jsons[] = {
 
 /* ==== DynamoDB implementation ================================================================ */
 
+#include <stdio.h>
+
+#include "ddb/entity_patterns.h"
+
 static const char *const game_table__attrs[] = {"game_id", "sk"};
 static const char *const game_table__attr_types[] = {"S", "S"};
 
@@ -348,11 +352,35 @@ typedef struct repo_impl {
     ddb_client *client;
     bool consistent;
     char *tables[4];
+    char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
+    ddb_id_block ids[4];       /* counter IDs reserved, per entity */
 } repo_impl;
 
 static const char *table_of(const repo_impl *r, size_t i)
 {
     return r->tables[i];
+}
+
+/* The descriptors in kind order: kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const kinds[] = {
+    &gaming_leaderboard__game__desc,
+    &gaming_leaderboard__leaderboard_entry__desc,
+    &gaming_leaderboard__player_achievement__desc,
+    &gaming_leaderboard__tournament_entry__desc,
+};
+
+void gaming_leaderboard__mixed_page_free(gaming_leaderboard__mixed_page *page)
+{
+    if (!page)
+        return;
+    for (size_t i = 0; page->items && i < page->n_items; i++)
+        if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 4)
+            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+    free(page->items);
+    free(page->cursor);
+    page->items = NULL;
+    page->cursor = NULL;
+    page->n_items = 0;
 }
 
 static int game__create_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__game *obj, ddb_error *err)
@@ -381,6 +409,39 @@ static int game__delete_ddb(gaming_leaderboard__repo *repo, const gaming_leaderb
     return ddb_entity_delete(r->client, &gaming_leaderboard__game__desc, table_of(r, 0), obj, err);
 }
 
+/* Game for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc game__store = {
+    DDB_STORE_DESC_VERSION, &gaming_leaderboard__game__desc, DDB_ID_NONE, 0, "Game", 100, 1,
+    0, NULL,
+};
+
+static int game__list_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__game__page *out,
+    const gaming_leaderboard__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "gaming_leaderboard.game.list";
+    rc = ddb_store_list(&p, r->client, &game__store, table_of(r, 0), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int game__mirror_ddb(gaming_leaderboard__repo *repo, const gaming_leaderboard__game *obj, const gaming_leaderboard__game *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &game__store, table_of(r, 0), obj, key, err);
+}
+
 static int leaderboard_entry__create_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *obj, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -405,6 +466,39 @@ static int leaderboard_entry__delete_ddb(gaming_leaderboard__repo *repo, const g
 {
     repo_impl *r = (repo_impl *)repo;
     return ddb_entity_delete(r->client, &gaming_leaderboard__leaderboard_entry__desc, table_of(r, 1), obj, err);
+}
+
+/* LeaderboardEntry for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc leaderboard_entry__store = {
+    DDB_STORE_DESC_VERSION, &gaming_leaderboard__leaderboard_entry__desc, DDB_ID_NONE, 0, "LeaderboardEntry", 100, 1,
+    0, NULL,
+};
+
+static int leaderboard_entry__list_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out,
+    const gaming_leaderboard__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "gaming_leaderboard.leaderboard_entry.list";
+    rc = ddb_store_list(&p, r->client, &leaderboard_entry__store, table_of(r, 1), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int leaderboard_entry__mirror_ddb(gaming_leaderboard__repo *repo, const gaming_leaderboard__leaderboard_entry *obj, const gaming_leaderboard__leaderboard_entry *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &leaderboard_entry__store, table_of(r, 1), obj, key, err);
 }
 
 static int player_achievement__create_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *obj, ddb_error *err)
@@ -433,6 +527,39 @@ static int player_achievement__delete_ddb(gaming_leaderboard__repo *repo, const 
     return ddb_entity_delete(r->client, &gaming_leaderboard__player_achievement__desc, table_of(r, 2), obj, err);
 }
 
+/* PlayerAchievement for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc player_achievement__store = {
+    DDB_STORE_DESC_VERSION, &gaming_leaderboard__player_achievement__desc, DDB_ID_NONE, 0, "PlayerAchievement", 100, 1,
+    0, NULL,
+};
+
+static int player_achievement__list_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement__page *out,
+    const gaming_leaderboard__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "gaming_leaderboard.player_achievement.list";
+    rc = ddb_store_list(&p, r->client, &player_achievement__store, table_of(r, 2), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int player_achievement__mirror_ddb(gaming_leaderboard__repo *repo, const gaming_leaderboard__player_achievement *obj, const gaming_leaderboard__player_achievement *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &player_achievement__store, table_of(r, 2), obj, key, err);
+}
+
 static int tournament_entry__create_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *obj, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -457,6 +584,39 @@ static int tournament_entry__delete_ddb(gaming_leaderboard__repo *repo, const ga
 {
     repo_impl *r = (repo_impl *)repo;
     return ddb_entity_delete(r->client, &gaming_leaderboard__tournament_entry__desc, table_of(r, 3), obj, err);
+}
+
+/* TournamentEntry for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc tournament_entry__store = {
+    DDB_STORE_DESC_VERSION, &gaming_leaderboard__tournament_entry__desc, DDB_ID_NONE, 0, "TournamentEntry", 100, 1,
+    0, NULL,
+};
+
+static int tournament_entry__list_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry__page *out,
+    const gaming_leaderboard__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "gaming_leaderboard.tournament_entry.list";
+    rc = ddb_store_list(&p, r->client, &tournament_entry__store, table_of(r, 3), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int tournament_entry__mirror_ddb(gaming_leaderboard__repo *repo, const gaming_leaderboard__tournament_entry *obj, const gaming_leaderboard__tournament_entry *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &tournament_entry__store, table_of(r, 3), obj, key, err);
 }
 
 static int game__get_game_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, ddb_error *err)
@@ -496,6 +656,16 @@ static int game__get_game_by_id_ddb(gaming_leaderboard__repo *repo, gaming_leade
         false, err);
 }
 
+static int game__get_game_with_verification_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, const char *verification_code, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    gaming_leaderboard__game key = GAMING_LEADERBOARD__GAME__INIT;
+    (void)verification_code; /* accepted and ignored: see the interface */
+    key.game_id = (char *)game_id;
+    return ddb_entity_get(out, found, r->client, &gaming_leaderboard__game__desc, table_of(r, 0), &key,
+        true, err);
+}
+
 static int leaderboard_entry__get_top_scores_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out, const char *game_id, const gaming_leaderboard__page_request *page, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -512,7 +682,8 @@ static int leaderboard_entry__get_top_scores_ddb(gaming_leaderboard__repo *repo,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "gaming_leaderboard.leaderboard_entry.get_top_scores";
-    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__leaderboard_entry__desc, table_of(r, 1), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__leaderboard_entry__desc, table_of(r, 1), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -538,13 +709,19 @@ static int leaderboard_entry__get_player_scores_ddb(gaming_leaderboard__repo *re
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "gaming_leaderboard.leaderboard_entry.get_player_scores";
-    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__leaderboard_entry__desc, table_of(r, 1), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__leaderboard_entry__desc, table_of(r, 1), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
         out->cursor = p.cursor;
     }
     return rc;
+}
+
+static int leaderboard_entry__submit_score_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *entry, ddb_error *err)
+{
+    return repo->leaderboard_entry__create(repo, entry, err);
 }
 
 static int player_achievement__get_player_achievements_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement__page *out, const char *player_id, const gaming_leaderboard__page_request *page, ddb_error *err)
@@ -563,7 +740,8 @@ static int player_achievement__get_player_achievements_ddb(gaming_leaderboard__r
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "gaming_leaderboard.player_achievement.get_player_achievements";
-    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__player_achievement__desc, table_of(r, 2), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__player_achievement__desc, table_of(r, 2), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -589,13 +767,19 @@ static int player_achievement__get_game_achievements_ddb(gaming_leaderboard__rep
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "gaming_leaderboard.player_achievement.get_game_achievements";
-    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__player_achievement__desc, table_of(r, 2), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__player_achievement__desc, table_of(r, 2), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
         out->cursor = p.cursor;
     }
     return rc;
+}
+
+static int player_achievement__unlock_achievement_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *achievement, ddb_error *err)
+{
+    return repo->player_achievement__create(repo, achievement, err);
 }
 
 static int tournament_entry__get_tournament_rankings_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry__page *out, const char *tournament_id, const gaming_leaderboard__page_request *page, ddb_error *err)
@@ -614,13 +798,105 @@ static int tournament_entry__get_tournament_rankings_ddb(gaming_leaderboard__rep
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "gaming_leaderboard.tournament_entry.get_tournament_rankings";
-    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__tournament_entry__desc, table_of(r, 3), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__tournament_entry__desc, table_of(r, 3), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
         out->cursor = p.cursor;
     }
     return rc;
+}
+
+static int tournament_entry__update_ranking_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *out, bool *found, const char *tournament_id, int64_t ranking, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    gaming_leaderboard__tournament_entry key = GAMING_LEADERBOARD__TOURNAMENT_ENTRY__INIT;
+    key.tournament_id = (char *)tournament_id;
+    key.ranking = ranking;
+    static const size_t fields[] = {0};
+    return ddb_entity_update_fields(out, found, r->client, &gaming_leaderboard__tournament_entry__desc, table_of(r, 3),
+        &key, fields, 0, err);
+}
+
+/* Per kind (index kind - 1): the store descriptor and its table. */
+static const ddb_store_desc *const stores[] = {
+    &game__store,
+    &leaderboard_entry__store,
+    &player_achievement__store,
+    &tournament_entry__store,
+};
+static const size_t store_tables[] = {0, 1, 2, 3};
+
+static int transact_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__write *ops, size_t n_ops, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_store_write *w;
+    int rc;
+    if (n_ops && !ops)
+        return DDB_ERR_INVALID_ARG;
+    w = calloc(n_ops ? n_ops : 1, sizeof *w);
+    if (!w)
+        return DDB_ERR_NOMEM;
+    for (size_t i = 0; i < n_ops; i++) {
+        size_t k = (size_t)ops[i].kind;
+        if (k < 1 || k > 4 || ops[i].op < GAMING_LEADERBOARD__WRITE_CREATE || ops[i].op > GAMING_LEADERBOARD__WRITE_ADD) {
+            free(w);
+            return DDB_ERR_INVALID_ARG;
+        }
+        w[i].store = stores[k - 1];
+        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].block = &r->ids[k - 1];
+        w[i].op = (ddb_store_op)ops[i].op;
+        w[i].obj = ops[i].obj;
+        w[i].field = ops[i].field;
+        w[i].delta = ops[i].delta;
+        w[i].min_result = ops[i].min_result;
+    }
+    rc = ddb_store_transact(r->client, r->counter_table, w, n_ops, err);
+    free(w);
+    return rc;
+}
+
+static int max_id_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__kind kind, int64_t *out, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (k < 1 || k > 4)
+        return DDB_ERR_INVALID_ARG;
+    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+        r->counter_table, err);
+}
+
+static int seed_id_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__kind kind, int64_t floor, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (k < 1 || k > 4)
+        return DDB_ERR_INVALID_ARG;
+    return ddb_store_seed_id(r->client, stores[k - 1], r->counter_table, &r->ids[k - 1], floor,
+        err);
+}
+
+/* The counter table's name, prefixed, into buf; false when it is too long. */
+static bool counter_table_name(char buf[256], const char *prefix)
+{
+    const char *name = "gaming_leaderboard_counters";
+    size_t np = prefix ? strlen(prefix) : 0, nn = strlen(name);
+    if (np + nn >= 256)
+        return false;
+    memcpy(buf, prefix ? prefix : "", np);
+    memcpy(buf + np, name, nn + 1);
+    return true;
+}
+
+int gaming_leaderboard__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err)
+{
+    /* No entity allocates IDs from a counter. */
+    (void)client;
+    (void)table_prefix;
+    (void)err;
+    return 0;
 }
 
 static void free_ddb(gaming_leaderboard__repo *repo)
@@ -666,26 +942,45 @@ int gaming_leaderboard__ddb_repo_new(gaming_leaderboard__repo **out, ddb_client 
     r->base.game__get = game__get_ddb;
     r->base.game__update = game__update_ddb;
     r->base.game__delete = game__delete_ddb;
+    r->base.game__list = game__list_ddb;
+    r->base.game__mirror = game__mirror_ddb;
     r->base.game__get_game = game__get_game_ddb;
     r->base.game__list_games = game__list_games_ddb;
     r->base.game__get_game_by_id = game__get_game_by_id_ddb;
+    r->base.game__get_game_with_verification = game__get_game_with_verification_ddb;
     r->base.leaderboard_entry__create = leaderboard_entry__create_ddb;
     r->base.leaderboard_entry__get = leaderboard_entry__get_ddb;
     r->base.leaderboard_entry__update = leaderboard_entry__update_ddb;
     r->base.leaderboard_entry__delete = leaderboard_entry__delete_ddb;
+    r->base.leaderboard_entry__list = leaderboard_entry__list_ddb;
+    r->base.leaderboard_entry__mirror = leaderboard_entry__mirror_ddb;
     r->base.leaderboard_entry__get_top_scores = leaderboard_entry__get_top_scores_ddb;
     r->base.leaderboard_entry__get_player_scores = leaderboard_entry__get_player_scores_ddb;
+    r->base.leaderboard_entry__submit_score = leaderboard_entry__submit_score_ddb;
     r->base.player_achievement__create = player_achievement__create_ddb;
     r->base.player_achievement__get = player_achievement__get_ddb;
     r->base.player_achievement__update = player_achievement__update_ddb;
     r->base.player_achievement__delete = player_achievement__delete_ddb;
+    r->base.player_achievement__list = player_achievement__list_ddb;
+    r->base.player_achievement__mirror = player_achievement__mirror_ddb;
     r->base.player_achievement__get_player_achievements = player_achievement__get_player_achievements_ddb;
     r->base.player_achievement__get_game_achievements = player_achievement__get_game_achievements_ddb;
+    r->base.player_achievement__unlock_achievement = player_achievement__unlock_achievement_ddb;
     r->base.tournament_entry__create = tournament_entry__create_ddb;
     r->base.tournament_entry__get = tournament_entry__get_ddb;
     r->base.tournament_entry__update = tournament_entry__update_ddb;
     r->base.tournament_entry__delete = tournament_entry__delete_ddb;
+    r->base.tournament_entry__list = tournament_entry__list_ddb;
+    r->base.tournament_entry__mirror = tournament_entry__mirror_ddb;
     r->base.tournament_entry__get_tournament_rankings = tournament_entry__get_tournament_rankings_ddb;
+    r->base.tournament_entry__update_ranking = tournament_entry__update_ranking_ddb;
+    r->base.transact = transact_ddb;
+    r->base.max_id = max_id_ddb;
+    r->base.seed_id = seed_id_ddb;
+    if (!counter_table_name(r->counter_table, opts ? opts->table_prefix : NULL)) {
+        free(r);
+        return DDB_ERR_INVALID_ARG;
+    }
     r->base.free = free_ddb;
     r->client = client;
     r->consistent = opts && opts->consistent_reads;
@@ -712,5 +1007,6 @@ int gaming_leaderboard__create_tables(ddb_client *client, const char *table_pref
         if (rc < 0)
             return rc;
     }
-    return 0;
+    /* the ID counters, when an entity allocates from them */
+    return gaming_leaderboard__create_counter_table(client, table_prefix, err);
 }

@@ -269,6 +269,39 @@ extern const char gaming_leaderboard__tournament_table__create_table_json[];
 #define GAMING_LEADERBOARD__N_TABLES 4
 extern const char *const gaming_leaderboard__create_table_jsons[];
 
+/* ==== Store: transactions and IDs ============================================================ */
+
+/* What one operation of transact does (see gaming_leaderboard__write). */
+typedef enum gaming_leaderboard__write_op {
+    GAMING_LEADERBOARD__WRITE_CREATE = 1,
+    GAMING_LEADERBOARD__WRITE_UPDATE,
+    GAMING_LEADERBOARD__WRITE_DELETE,
+    GAMING_LEADERBOARD__WRITE_ADD
+} gaming_leaderboard__write_op;
+
+/* One operation of transact. */
+typedef struct gaming_leaderboard__write {
+    /* the entity type obj points to */
+    gaming_leaderboard__kind kind;
+    gaming_leaderboard__write_op op;
+    /* CREATE: ID assigned, version set; UPDATE: version checked and incremented;
+       DELETE: version checked unless 0; ADD: only the key fields are read */
+    void *obj;
+    /* ADD: the integer field's model name (not a key field) */
+    const char *field;
+    /* ADD: added to the field; the item's version is incremented too */
+    int64_t delta;
+    /* ADD: fails unless field + delta >= min_result (INT64_MIN: none) */
+    int64_t min_result;
+} gaming_leaderboard__write;
+
+/*
+ * Creates the counter table of the IDs of id_strategy counter and source (name prefixed with
+ * table_prefix, may be NULL), when an entity needs it, and waits until it is ACTIVE.
+ * Returns 0 or a ddb_error_code.
+ */
+int gaming_leaderboard__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err);
+
 /* ==== Repository interface =================================================================== */
 
 /*
@@ -293,6 +326,27 @@ typedef struct gaming_leaderboard__page_request {
     int limit;          /* items to read; 0: no limit */
 } gaming_leaderboard__page_request;
 
+/* One item of a mixed_data result: kind says which member of `as` holds it. */
+typedef struct gaming_leaderboard__item {
+    gaming_leaderboard__kind kind;
+    union {
+        gaming_leaderboard__game game;
+        gaming_leaderboard__leaderboard_entry leaderboard_entry;
+        gaming_leaderboard__player_achievement player_achievement;
+        gaming_leaderboard__tournament_entry tournament_entry;
+    } as;
+} gaming_leaderboard__item;
+
+/* A page of a mixed_data query; the caller frees it with gaming_leaderboard__mixed_page_free. */
+typedef struct gaming_leaderboard__mixed_page {
+    size_t n_items;
+    gaming_leaderboard__item *items;
+    char *cursor; /* the next page's cursor; NULL: this is the last page */
+} gaming_leaderboard__mixed_page;
+
+/* Frees what page holds and zeroes it. NULL-safe. */
+void gaming_leaderboard__mixed_page_free(gaming_leaderboard__mixed_page *page);
+
 struct gaming_leaderboard__repo {
     unsigned version; /* GAMING_LEADERBOARD__REPO_VERSION */
 
@@ -302,6 +356,13 @@ struct gaming_leaderboard__repo {
         const gaming_leaderboard__game *key, ddb_error *err);
     int (*game__update)(gaming_leaderboard__repo *repo, gaming_leaderboard__game *obj, ddb_error *err);
     int (*game__delete)(gaming_leaderboard__repo *repo, const gaming_leaderboard__game *obj, ddb_error *err);
+    /* Every Game, a page at a time, in no particular order. */
+    int (*game__list)(gaming_leaderboard__repo *repo, gaming_leaderboard__game__page *out,
+        const gaming_leaderboard__page_request *page, ddb_error *err);
+    /* Makes the stored Game of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*game__mirror)(gaming_leaderboard__repo *repo, const gaming_leaderboard__game *obj, const gaming_leaderboard__game *key,
+        ddb_error *err);
     /* get_game (GetItem): Get game details by ID */
     int (*game__get_game)(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, ddb_error *err);
     /* list_games (Scan): List all games */
@@ -309,7 +370,8 @@ struct gaming_leaderboard__repo {
     /* get_game_by_id (GetItem): Get game by ID (duplicate of CRUD - should be filtered) */
     int (*game__get_game_by_id)(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, ddb_error *err);
     /* get_game_with_verification (GetItem): Get game with metadata verification
-       Not generated yet. */
+       Not used by the key condition, accepted and ignored: verification_code. */
+    int (*game__get_game_with_verification)(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, const char *verification_code, ddb_error *err);
 
     /* LeaderboardEntry */
     int (*leaderboard_entry__create)(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *obj, ddb_error *err);
@@ -317,12 +379,20 @@ struct gaming_leaderboard__repo {
         const gaming_leaderboard__leaderboard_entry *key, ddb_error *err);
     int (*leaderboard_entry__update)(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *obj, ddb_error *err);
     int (*leaderboard_entry__delete)(gaming_leaderboard__repo *repo, const gaming_leaderboard__leaderboard_entry *obj, ddb_error *err);
+    /* Every LeaderboardEntry, a page at a time, in no particular order. */
+    int (*leaderboard_entry__list)(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out,
+        const gaming_leaderboard__page_request *page, ddb_error *err);
+    /* Makes the stored LeaderboardEntry of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*leaderboard_entry__mirror)(gaming_leaderboard__repo *repo, const gaming_leaderboard__leaderboard_entry *obj, const gaming_leaderboard__leaderboard_entry *key,
+        ddb_error *err);
     /* get_top_scores (Query): Get top scores for a game */
     int (*leaderboard_entry__get_top_scores)(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out, const char *game_id, const gaming_leaderboard__page_request *page, ddb_error *err);
     /* get_player_scores (Query): Get all scores for a player */
     int (*leaderboard_entry__get_player_scores)(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out, const char *player_id, const gaming_leaderboard__page_request *page, ddb_error *err);
     /* submit_score (PutItem): Submit a new score
-       Not generated yet. */
+       Same as leaderboard_entry__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
+    int (*leaderboard_entry__submit_score)(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *entry, ddb_error *err);
 
     /* PlayerAchievement */
     int (*player_achievement__create)(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *obj, ddb_error *err);
@@ -330,12 +400,20 @@ struct gaming_leaderboard__repo {
         const gaming_leaderboard__player_achievement *key, ddb_error *err);
     int (*player_achievement__update)(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *obj, ddb_error *err);
     int (*player_achievement__delete)(gaming_leaderboard__repo *repo, const gaming_leaderboard__player_achievement *obj, ddb_error *err);
+    /* Every PlayerAchievement, a page at a time, in no particular order. */
+    int (*player_achievement__list)(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement__page *out,
+        const gaming_leaderboard__page_request *page, ddb_error *err);
+    /* Makes the stored PlayerAchievement of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*player_achievement__mirror)(gaming_leaderboard__repo *repo, const gaming_leaderboard__player_achievement *obj, const gaming_leaderboard__player_achievement *key,
+        ddb_error *err);
     /* get_player_achievements (Query): Get all achievements for a player */
     int (*player_achievement__get_player_achievements)(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement__page *out, const char *player_id, const gaming_leaderboard__page_request *page, ddb_error *err);
     /* get_game_achievements (Query): Get achievements for a game sorted by points */
     int (*player_achievement__get_game_achievements)(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement__page *out, const char *game_id, const gaming_leaderboard__page_request *page, ddb_error *err);
     /* unlock_achievement (PutItem): Unlock an achievement for a player
-       Not generated yet. */
+       Same as player_achievement__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
+    int (*player_achievement__unlock_achievement)(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *achievement, ddb_error *err);
 
     /* TournamentEntry */
     int (*tournament_entry__create)(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *obj, ddb_error *err);
@@ -343,10 +421,29 @@ struct gaming_leaderboard__repo {
         const gaming_leaderboard__tournament_entry *key, ddb_error *err);
     int (*tournament_entry__update)(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *obj, ddb_error *err);
     int (*tournament_entry__delete)(gaming_leaderboard__repo *repo, const gaming_leaderboard__tournament_entry *obj, ddb_error *err);
+    /* Every TournamentEntry, a page at a time, in no particular order. */
+    int (*tournament_entry__list)(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry__page *out,
+        const gaming_leaderboard__page_request *page, ddb_error *err);
+    /* Makes the stored TournamentEntry of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*tournament_entry__mirror)(gaming_leaderboard__repo *repo, const gaming_leaderboard__tournament_entry *obj, const gaming_leaderboard__tournament_entry *key,
+        ddb_error *err);
     /* get_tournament_rankings (Query): Get tournament rankings */
     int (*tournament_entry__get_tournament_rankings)(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry__page *out, const char *tournament_id, const gaming_leaderboard__page_request *page, ddb_error *err);
     /* update_ranking (UpdateItem): Update player ranking in tournament
-       Not generated yet. */
+       No parameter names a non-key field: only the item's version is incremented
+       (keys cannot change in place). */
+    int (*tournament_entry__update_ranking)(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *out, bool *found, const char *tournament_id, int64_t ranking, ddb_error *err);
+
+    /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
+       err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most
+       100 actions, unique-value sentinels included (DDB_ERR_LIMIT). */
+    int (*transact)(gaming_leaderboard__repo *repo, gaming_leaderboard__write *ops, size_t n_ops, ddb_error *err);
+    /* The highest integer ID in use or allocated for kind (0 when none);
+       DDB_ERR_INVALID_ARG when its ID is not an integer. */
+    int (*max_id)(gaming_leaderboard__repo *repo, gaming_leaderboard__kind kind, int64_t *out, ddb_error *err);
+    /* IDs allocated later for kind are above floor. */
+    int (*seed_id)(gaming_leaderboard__repo *repo, gaming_leaderboard__kind kind, int64_t floor, ddb_error *err);
 
     /* Releases the repository. NULL-safe through gaming_leaderboard__repo_free. */
     void (*free)(gaming_leaderboard__repo *repo);

@@ -327,6 +327,10 @@ const char *const social_media_app__create_table_jsons[] = {
 
 /* ==== DynamoDB implementation ================================================================ */
 
+#include <stdio.h>
+
+#include "ddb/entity_patterns.h"
+
 static const char *const social_media__attrs[] = {"user_id", "sort_key"};
 static const char *const social_media__attr_types[] = {"S", "S"};
 
@@ -339,11 +343,36 @@ typedef struct repo_impl {
     ddb_client *client;
     bool consistent;
     char *tables[1];
+    char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
+    ddb_id_block ids[5];       /* counter IDs reserved, per entity */
 } repo_impl;
 
 static const char *table_of(const repo_impl *r, size_t i)
 {
     return r->tables[i];
+}
+
+/* The descriptors in kind order: kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const kinds[] = {
+    &social_media_app__comment__desc,
+    &social_media_app__follow__desc,
+    &social_media_app__like__desc,
+    &social_media_app__post__desc,
+    &social_media_app__user_profile__desc,
+};
+
+void social_media_app__mixed_page_free(social_media_app__mixed_page *page)
+{
+    if (!page)
+        return;
+    for (size_t i = 0; page->items && i < page->n_items; i++)
+        if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 5)
+            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+    free(page->items);
+    free(page->cursor);
+    page->items = NULL;
+    page->cursor = NULL;
+    page->n_items = 0;
 }
 
 static int comment__create_ddb(social_media_app__repo *repo, social_media_app__comment *obj, ddb_error *err)
@@ -372,6 +401,39 @@ static int comment__delete_ddb(social_media_app__repo *repo, const social_media_
     return ddb_entity_delete(r->client, &social_media_app__comment__desc, table_of(r, 0), obj, err);
 }
 
+/* Comment for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc comment__store = {
+    DDB_STORE_DESC_VERSION, &social_media_app__comment__desc, DDB_ID_NONE, 0, "Comment", 100, 1,
+    0, NULL,
+};
+
+static int comment__list_ddb(social_media_app__repo *repo, social_media_app__comment__page *out,
+    const social_media_app__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "social_media_app.comment.list";
+    rc = ddb_store_list(&p, r->client, &comment__store, table_of(r, 0), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int comment__mirror_ddb(social_media_app__repo *repo, const social_media_app__comment *obj, const social_media_app__comment *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &comment__store, table_of(r, 0), obj, key, err);
+}
+
 static int follow__create_ddb(social_media_app__repo *repo, social_media_app__follow *obj, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -396,6 +458,39 @@ static int follow__delete_ddb(social_media_app__repo *repo, const social_media_a
 {
     repo_impl *r = (repo_impl *)repo;
     return ddb_entity_delete(r->client, &social_media_app__follow__desc, table_of(r, 0), obj, err);
+}
+
+/* Follow for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc follow__store = {
+    DDB_STORE_DESC_VERSION, &social_media_app__follow__desc, DDB_ID_NONE, 0, "Follow", 100, 1,
+    0, NULL,
+};
+
+static int follow__list_ddb(social_media_app__repo *repo, social_media_app__follow__page *out,
+    const social_media_app__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "social_media_app.follow.list";
+    rc = ddb_store_list(&p, r->client, &follow__store, table_of(r, 0), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int follow__mirror_ddb(social_media_app__repo *repo, const social_media_app__follow *obj, const social_media_app__follow *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &follow__store, table_of(r, 0), obj, key, err);
 }
 
 static int like__create_ddb(social_media_app__repo *repo, social_media_app__like *obj, ddb_error *err)
@@ -424,6 +519,39 @@ static int like__delete_ddb(social_media_app__repo *repo, const social_media_app
     return ddb_entity_delete(r->client, &social_media_app__like__desc, table_of(r, 0), obj, err);
 }
 
+/* Like for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc like__store = {
+    DDB_STORE_DESC_VERSION, &social_media_app__like__desc, DDB_ID_NONE, 0, "Like", 100, 1,
+    0, NULL,
+};
+
+static int like__list_ddb(social_media_app__repo *repo, social_media_app__like__page *out,
+    const social_media_app__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "social_media_app.like.list";
+    rc = ddb_store_list(&p, r->client, &like__store, table_of(r, 0), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int like__mirror_ddb(social_media_app__repo *repo, const social_media_app__like *obj, const social_media_app__like *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &like__store, table_of(r, 0), obj, key, err);
+}
+
 static int post__create_ddb(social_media_app__repo *repo, social_media_app__post *obj, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -448,6 +576,39 @@ static int post__delete_ddb(social_media_app__repo *repo, const social_media_app
 {
     repo_impl *r = (repo_impl *)repo;
     return ddb_entity_delete(r->client, &social_media_app__post__desc, table_of(r, 0), obj, err);
+}
+
+/* Post for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc post__store = {
+    DDB_STORE_DESC_VERSION, &social_media_app__post__desc, DDB_ID_NONE, 0, "Post", 100, 1,
+    0, NULL,
+};
+
+static int post__list_ddb(social_media_app__repo *repo, social_media_app__post__page *out,
+    const social_media_app__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "social_media_app.post.list";
+    rc = ddb_store_list(&p, r->client, &post__store, table_of(r, 0), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int post__mirror_ddb(social_media_app__repo *repo, const social_media_app__post *obj, const social_media_app__post *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &post__store, table_of(r, 0), obj, key, err);
 }
 
 static int user_profile__create_ddb(social_media_app__repo *repo, social_media_app__user_profile *obj, ddb_error *err)
@@ -476,6 +637,39 @@ static int user_profile__delete_ddb(social_media_app__repo *repo, const social_m
     return ddb_entity_delete(r->client, &social_media_app__user_profile__desc, table_of(r, 0), obj, err);
 }
 
+/* UserProfile for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc user_profile__store = {
+    DDB_STORE_DESC_VERSION, &social_media_app__user_profile__desc, DDB_ID_NONE, 0, "UserProfile", 100, 1,
+    0, NULL,
+};
+
+static int user_profile__list_ddb(social_media_app__repo *repo, social_media_app__user_profile__page *out,
+    const social_media_app__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "social_media_app.user_profile.list";
+    rc = ddb_store_list(&p, r->client, &user_profile__store, table_of(r, 0), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int user_profile__mirror_ddb(social_media_app__repo *repo, const social_media_app__user_profile *obj, const social_media_app__user_profile *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &user_profile__store, table_of(r, 0), obj, key, err);
+}
+
 static int comment__get_post_comments_ddb(social_media_app__repo *repo, social_media_app__comment__page *out, const char *user_id, const char *post_id, const social_media_app__page_request *page, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -493,13 +687,19 @@ static int comment__get_post_comments_ddb(social_media_app__repo *repo, social_m
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "social_media_app.comment.get_post_comments";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__comment__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &social_media_app__comment__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
         out->cursor = p.cursor;
     }
     return rc;
+}
+
+static int comment__add_comment_ddb(social_media_app__repo *repo, social_media_app__comment *comment, ddb_error *err)
+{
+    return repo->comment__create(repo, comment, err);
 }
 
 static int comment__get_comments_for_post_range_ddb(social_media_app__repo *repo, social_media_app__comment__page *out, const char *user_id, const char *start_comment_prefix, const char *end_comment_prefix, const social_media_app__page_request *page, ddb_error *err)
@@ -521,7 +721,8 @@ static int comment__get_comments_for_post_range_ddb(social_media_app__repo *repo
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "social_media_app.comment.get_comments_for_post_range";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__comment__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &social_media_app__comment__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -530,14 +731,39 @@ static int comment__get_comments_for_post_range_ddb(social_media_app__repo *repo
     return rc;
 }
 
-static int follow__unfollow_user_ddb(social_media_app__repo *repo, bool *deleted, const char *user_id, const char *follower_id, ddb_error *err)
+static int follow__follow_user_ddb(social_media_app__repo *repo, social_media_app__follow *follow, ddb_error *err)
+{
+    return repo->follow__create(repo, follow, err);
+}
+
+static int follow__unfollow_user_ddb(social_media_app__repo *repo, bool *done, const char *user_id, const char *follower_id, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
     social_media_app__follow key = SOCIAL_MEDIA_APP__FOLLOW__INIT;
     key.user_id = (char *)user_id;
     key.follower_id = (char *)follower_id;
-    return ddb_entity_delete_key(deleted, r->client, &social_media_app__follow__desc, table_of(r, 0), &key,
+    return ddb_entity_delete_key(done, r->client, &social_media_app__follow__desc, table_of(r, 0), &key,
         err);
+}
+
+static int follow__get_user_followers_ddb(social_media_app__repo *repo, social_media_app__follow__page *out, const char *target_user_id, const social_media_app__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    (void)target_user_id; /* accepted and ignored: see the interface */
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "social_media_app.follow.get_user_followers";
+    rc = ddb_entity_scan_page(&p, r->client, &social_media_app__follow__desc, table_of(r, 0), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
 }
 
 static int follow__get_user_following_ddb(social_media_app__repo *repo, social_media_app__follow__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err)
@@ -556,7 +782,8 @@ static int follow__get_user_following_ddb(social_media_app__repo *repo, social_m
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "social_media_app.follow.get_user_following";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__follow__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &social_media_app__follow__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -565,14 +792,19 @@ static int follow__get_user_following_ddb(social_media_app__repo *repo, social_m
     return rc;
 }
 
-static int like__unlike_post_ddb(social_media_app__repo *repo, bool *deleted, const char *user_id, const char *post_id, const char *liker_user_id, ddb_error *err)
+static int like__like_post_ddb(social_media_app__repo *repo, social_media_app__like *like, ddb_error *err)
+{
+    return repo->like__create(repo, like, err);
+}
+
+static int like__unlike_post_ddb(social_media_app__repo *repo, bool *done, const char *user_id, const char *post_id, const char *liker_user_id, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
     social_media_app__like key = SOCIAL_MEDIA_APP__LIKE__INIT;
     key.user_id = (char *)user_id;
     key.post_id = (char *)post_id;
     key.liker_user_id = (char *)liker_user_id;
-    return ddb_entity_delete_key(deleted, r->client, &social_media_app__like__desc, table_of(r, 0), &key,
+    return ddb_entity_delete_key(done, r->client, &social_media_app__like__desc, table_of(r, 0), &key,
         err);
 }
 
@@ -593,7 +825,8 @@ static int like__get_post_likes_ddb(social_media_app__repo *repo, social_media_a
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "social_media_app.like.get_post_likes";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__like__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &social_media_app__like__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -620,7 +853,8 @@ static int like__get_likes_after_prefix_ddb(social_media_app__repo *repo, social
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "social_media_app.like.get_likes_after_prefix";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__like__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &social_media_app__like__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -629,13 +863,18 @@ static int like__get_likes_after_prefix_ddb(social_media_app__repo *repo, social
     return rc;
 }
 
-static int post__delete_post_ddb(social_media_app__repo *repo, bool *deleted, const char *user_id, const char *post_id, ddb_error *err)
+static int post__create_post_ddb(social_media_app__repo *repo, social_media_app__post *post, ddb_error *err)
+{
+    return repo->post__create(repo, post, err);
+}
+
+static int post__delete_post_ddb(social_media_app__repo *repo, bool *done, const char *user_id, const char *post_id, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
     social_media_app__post key = SOCIAL_MEDIA_APP__POST__INIT;
     key.user_id = (char *)user_id;
     key.post_id = (char *)post_id;
-    return ddb_entity_delete_key(deleted, r->client, &social_media_app__post__desc, table_of(r, 0), &key,
+    return ddb_entity_delete_key(done, r->client, &social_media_app__post__desc, table_of(r, 0), &key,
         err);
 }
 
@@ -655,7 +894,8 @@ static int post__get_user_posts_ddb(social_media_app__repo *repo, social_media_a
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "social_media_app.post.get_user_posts";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__post__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &social_media_app__post__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -682,7 +922,8 @@ static int post__get_user_posts_by_prefix_ddb(social_media_app__repo *repo, soci
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "social_media_app.post.get_user_posts_by_prefix";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__post__desc, table_of(r, 0), &key, &q, err);
+    rc = ddb_entity_query_page(&p, r->client, &social_media_app__post__desc, table_of(r, 0), &key, &q,
+        err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -698,6 +939,113 @@ static int user_profile__get_user_profile_ddb(social_media_app__repo *repo, soci
     key.user_id = (char *)user_id;
     return ddb_entity_get(out, found, r->client, &social_media_app__user_profile__desc, table_of(r, 0), &key,
         r->consistent, err);
+}
+
+static int user_profile__get_user_profile_and_posts_ddb(social_media_app__repo *repo, social_media_app__mixed_page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    social_media_app__user_profile key = SOCIAL_MEDIA_APP__USER_PROFILE__INIT;
+    ddb_entity_query q = {0};
+    ddb_entity_mixed_page p = {0, NULL, NULL, NULL};
+    int rc;
+    key.user_id = (char *)user_id;
+    q.pk_key = 0;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "social_media_app.user_profile.get_user_profile_and_posts";
+    rc = ddb_entity_query_mixed(&p, r->client, kinds, 5, sizeof(social_media_app__item),
+        offsetof(social_media_app__item, as), false, &social_media_app__user_profile__desc, table_of(r, 0), &key, &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+        for (size_t i = 0; i < p.n; i++)
+            out->items[i].kind = (social_media_app__kind)(p.which[i] + 1);
+        free(p.which);
+    }
+    return rc;
+}
+
+/* Per kind (index kind - 1): the store descriptor and its table. */
+static const ddb_store_desc *const stores[] = {
+    &comment__store,
+    &follow__store,
+    &like__store,
+    &post__store,
+    &user_profile__store,
+};
+static const size_t store_tables[] = {0, 0, 0, 0, 0};
+
+static int transact_ddb(social_media_app__repo *repo, social_media_app__write *ops, size_t n_ops, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_store_write *w;
+    int rc;
+    if (n_ops && !ops)
+        return DDB_ERR_INVALID_ARG;
+    w = calloc(n_ops ? n_ops : 1, sizeof *w);
+    if (!w)
+        return DDB_ERR_NOMEM;
+    for (size_t i = 0; i < n_ops; i++) {
+        size_t k = (size_t)ops[i].kind;
+        if (k < 1 || k > 5 || ops[i].op < SOCIAL_MEDIA_APP__WRITE_CREATE || ops[i].op > SOCIAL_MEDIA_APP__WRITE_ADD) {
+            free(w);
+            return DDB_ERR_INVALID_ARG;
+        }
+        w[i].store = stores[k - 1];
+        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].block = &r->ids[k - 1];
+        w[i].op = (ddb_store_op)ops[i].op;
+        w[i].obj = ops[i].obj;
+        w[i].field = ops[i].field;
+        w[i].delta = ops[i].delta;
+        w[i].min_result = ops[i].min_result;
+    }
+    rc = ddb_store_transact(r->client, r->counter_table, w, n_ops, err);
+    free(w);
+    return rc;
+}
+
+static int max_id_ddb(social_media_app__repo *repo, social_media_app__kind kind, int64_t *out, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (k < 1 || k > 5)
+        return DDB_ERR_INVALID_ARG;
+    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+        r->counter_table, err);
+}
+
+static int seed_id_ddb(social_media_app__repo *repo, social_media_app__kind kind, int64_t floor, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (k < 1 || k > 5)
+        return DDB_ERR_INVALID_ARG;
+    return ddb_store_seed_id(r->client, stores[k - 1], r->counter_table, &r->ids[k - 1], floor,
+        err);
+}
+
+/* The counter table's name, prefixed, into buf; false when it is too long. */
+static bool counter_table_name(char buf[256], const char *prefix)
+{
+    const char *name = "social_media_app_counters";
+    size_t np = prefix ? strlen(prefix) : 0, nn = strlen(name);
+    if (np + nn >= 256)
+        return false;
+    memcpy(buf, prefix ? prefix : "", np);
+    memcpy(buf + np, name, nn + 1);
+    return true;
+}
+
+int social_media_app__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err)
+{
+    /* No entity allocates IDs from a counter. */
+    (void)client;
+    (void)table_prefix;
+    (void)err;
+    return 0;
 }
 
 static void free_ddb(social_media_app__repo *repo)
@@ -743,18 +1091,28 @@ int social_media_app__ddb_repo_new(social_media_app__repo **out, ddb_client *cli
     r->base.comment__get = comment__get_ddb;
     r->base.comment__update = comment__update_ddb;
     r->base.comment__delete = comment__delete_ddb;
+    r->base.comment__list = comment__list_ddb;
+    r->base.comment__mirror = comment__mirror_ddb;
     r->base.comment__get_post_comments = comment__get_post_comments_ddb;
+    r->base.comment__add_comment = comment__add_comment_ddb;
     r->base.comment__get_comments_for_post_range = comment__get_comments_for_post_range_ddb;
     r->base.follow__create = follow__create_ddb;
     r->base.follow__get = follow__get_ddb;
     r->base.follow__update = follow__update_ddb;
     r->base.follow__delete = follow__delete_ddb;
+    r->base.follow__list = follow__list_ddb;
+    r->base.follow__mirror = follow__mirror_ddb;
+    r->base.follow__follow_user = follow__follow_user_ddb;
     r->base.follow__unfollow_user = follow__unfollow_user_ddb;
+    r->base.follow__get_user_followers = follow__get_user_followers_ddb;
     r->base.follow__get_user_following = follow__get_user_following_ddb;
     r->base.like__create = like__create_ddb;
     r->base.like__get = like__get_ddb;
     r->base.like__update = like__update_ddb;
     r->base.like__delete = like__delete_ddb;
+    r->base.like__list = like__list_ddb;
+    r->base.like__mirror = like__mirror_ddb;
+    r->base.like__like_post = like__like_post_ddb;
     r->base.like__unlike_post = like__unlike_post_ddb;
     r->base.like__get_post_likes = like__get_post_likes_ddb;
     r->base.like__get_likes_after_prefix = like__get_likes_after_prefix_ddb;
@@ -762,6 +1120,9 @@ int social_media_app__ddb_repo_new(social_media_app__repo **out, ddb_client *cli
     r->base.post__get = post__get_ddb;
     r->base.post__update = post__update_ddb;
     r->base.post__delete = post__delete_ddb;
+    r->base.post__list = post__list_ddb;
+    r->base.post__mirror = post__mirror_ddb;
+    r->base.post__create_post = post__create_post_ddb;
     r->base.post__delete_post = post__delete_post_ddb;
     r->base.post__get_user_posts = post__get_user_posts_ddb;
     r->base.post__get_user_posts_by_prefix = post__get_user_posts_by_prefix_ddb;
@@ -769,7 +1130,17 @@ int social_media_app__ddb_repo_new(social_media_app__repo **out, ddb_client *cli
     r->base.user_profile__get = user_profile__get_ddb;
     r->base.user_profile__update = user_profile__update_ddb;
     r->base.user_profile__delete = user_profile__delete_ddb;
+    r->base.user_profile__list = user_profile__list_ddb;
+    r->base.user_profile__mirror = user_profile__mirror_ddb;
     r->base.user_profile__get_user_profile = user_profile__get_user_profile_ddb;
+    r->base.user_profile__get_user_profile_and_posts = user_profile__get_user_profile_and_posts_ddb;
+    r->base.transact = transact_ddb;
+    r->base.max_id = max_id_ddb;
+    r->base.seed_id = seed_id_ddb;
+    if (!counter_table_name(r->counter_table, opts ? opts->table_prefix : NULL)) {
+        free(r);
+        return DDB_ERR_INVALID_ARG;
+    }
     r->base.free = free_ddb;
     r->client = client;
     r->consistent = opts && opts->consistent_reads;
@@ -796,5 +1167,6 @@ int social_media_app__create_tables(ddb_client *client, const char *table_prefix
         if (rc < 0)
             return rc;
     }
-    return 0;
+    /* the ID counters, when an entity allocates from them */
+    return social_media_app__create_counter_table(client, table_prefix, err);
 }

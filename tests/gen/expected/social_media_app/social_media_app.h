@@ -293,6 +293,39 @@ extern const char social_media_app__social_media__create_table_json[];
 #define SOCIAL_MEDIA_APP__N_TABLES 1
 extern const char *const social_media_app__create_table_jsons[];
 
+/* ==== Store: transactions and IDs ============================================================ */
+
+/* What one operation of transact does (see social_media_app__write). */
+typedef enum social_media_app__write_op {
+    SOCIAL_MEDIA_APP__WRITE_CREATE = 1,
+    SOCIAL_MEDIA_APP__WRITE_UPDATE,
+    SOCIAL_MEDIA_APP__WRITE_DELETE,
+    SOCIAL_MEDIA_APP__WRITE_ADD
+} social_media_app__write_op;
+
+/* One operation of transact. */
+typedef struct social_media_app__write {
+    /* the entity type obj points to */
+    social_media_app__kind kind;
+    social_media_app__write_op op;
+    /* CREATE: ID assigned, version set; UPDATE: version checked and incremented;
+       DELETE: version checked unless 0; ADD: only the key fields are read */
+    void *obj;
+    /* ADD: the integer field's model name (not a key field) */
+    const char *field;
+    /* ADD: added to the field; the item's version is incremented too */
+    int64_t delta;
+    /* ADD: fails unless field + delta >= min_result (INT64_MIN: none) */
+    int64_t min_result;
+} social_media_app__write;
+
+/*
+ * Creates the counter table of the IDs of id_strategy counter and source (name prefixed with
+ * table_prefix, may be NULL), when an entity needs it, and waits until it is ACTIVE.
+ * Returns 0 or a ddb_error_code.
+ */
+int social_media_app__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err);
+
 /* ==== Repository interface =================================================================== */
 
 /*
@@ -317,6 +350,28 @@ typedef struct social_media_app__page_request {
     int limit;          /* items to read; 0: no limit */
 } social_media_app__page_request;
 
+/* One item of a mixed_data result: kind says which member of `as` holds it. */
+typedef struct social_media_app__item {
+    social_media_app__kind kind;
+    union {
+        social_media_app__comment comment;
+        social_media_app__follow follow;
+        social_media_app__like like;
+        social_media_app__post post;
+        social_media_app__user_profile user_profile;
+    } as;
+} social_media_app__item;
+
+/* A page of a mixed_data query; the caller frees it with social_media_app__mixed_page_free. */
+typedef struct social_media_app__mixed_page {
+    size_t n_items;
+    social_media_app__item *items;
+    char *cursor; /* the next page's cursor; NULL: this is the last page */
+} social_media_app__mixed_page;
+
+/* Frees what page holds and zeroes it. NULL-safe. */
+void social_media_app__mixed_page_free(social_media_app__mixed_page *page);
+
 struct social_media_app__repo {
     unsigned version; /* SOCIAL_MEDIA_APP__REPO_VERSION */
 
@@ -326,10 +381,18 @@ struct social_media_app__repo {
         const social_media_app__comment *key, ddb_error *err);
     int (*comment__update)(social_media_app__repo *repo, social_media_app__comment *obj, ddb_error *err);
     int (*comment__delete)(social_media_app__repo *repo, const social_media_app__comment *obj, ddb_error *err);
+    /* Every Comment, a page at a time, in no particular order. */
+    int (*comment__list)(social_media_app__repo *repo, social_media_app__comment__page *out,
+        const social_media_app__page_request *page, ddb_error *err);
+    /* Makes the stored Comment of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*comment__mirror)(social_media_app__repo *repo, const social_media_app__comment *obj, const social_media_app__comment *key,
+        ddb_error *err);
     /* get_post_comments (Query): Get comments for a specific post */
     int (*comment__get_post_comments)(social_media_app__repo *repo, social_media_app__comment__page *out, const char *user_id, const char *post_id, const social_media_app__page_request *page, ddb_error *err);
     /* add_comment (PutItem): Add comment to post
-       Not generated yet. */
+       Same as comment__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
+    int (*comment__add_comment)(social_media_app__repo *repo, social_media_app__comment *comment, ddb_error *err);
     /* get_comments_for_post_range (Query): Get comments for a post within comment_id range (Main Table Range Query) */
     int (*comment__get_comments_for_post_range)(social_media_app__repo *repo, social_media_app__comment__page *out, const char *user_id, const char *start_comment_prefix, const char *end_comment_prefix, const social_media_app__page_request *page, ddb_error *err);
 
@@ -339,12 +402,22 @@ struct social_media_app__repo {
         const social_media_app__follow *key, ddb_error *err);
     int (*follow__update)(social_media_app__repo *repo, social_media_app__follow *obj, ddb_error *err);
     int (*follow__delete)(social_media_app__repo *repo, const social_media_app__follow *obj, ddb_error *err);
+    /* Every Follow, a page at a time, in no particular order. */
+    int (*follow__list)(social_media_app__repo *repo, social_media_app__follow__page *out,
+        const social_media_app__page_request *page, ddb_error *err);
+    /* Makes the stored Follow of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*follow__mirror)(social_media_app__repo *repo, const social_media_app__follow *obj, const social_media_app__follow *key,
+        ddb_error *err);
     /* follow_user (PutItem): Follow a user
-       Not generated yet. */
-    /* unfollow_user (DeleteItem): Unfollow a user */
-    int (*follow__unfollow_user)(social_media_app__repo *repo, bool *deleted, const char *user_id, const char *follower_id, ddb_error *err);
+       Same as follow__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
+    int (*follow__follow_user)(social_media_app__repo *repo, social_media_app__follow *follow, ddb_error *err);
+    /* unfollow_user (DeleteItem): Unfollow a user
+       *done (may be NULL): whether there was an item to delete. No version check (the version read is used). */
+    int (*follow__unfollow_user)(social_media_app__repo *repo, bool *done, const char *user_id, const char *follower_id, ddb_error *err);
     /* get_user_followers (Scan): Get user's followers list
-       Not generated yet. */
+       Not used by the key condition, accepted and ignored: target_user_id. */
+    int (*follow__get_user_followers)(social_media_app__repo *repo, social_media_app__follow__page *out, const char *target_user_id, const social_media_app__page_request *page, ddb_error *err);
     /* get_user_following (Query): Get user's following list */
     int (*follow__get_user_following)(social_media_app__repo *repo, social_media_app__follow__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err);
 
@@ -354,10 +427,19 @@ struct social_media_app__repo {
         const social_media_app__like *key, ddb_error *err);
     int (*like__update)(social_media_app__repo *repo, social_media_app__like *obj, ddb_error *err);
     int (*like__delete)(social_media_app__repo *repo, const social_media_app__like *obj, ddb_error *err);
+    /* Every Like, a page at a time, in no particular order. */
+    int (*like__list)(social_media_app__repo *repo, social_media_app__like__page *out,
+        const social_media_app__page_request *page, ddb_error *err);
+    /* Makes the stored Like of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*like__mirror)(social_media_app__repo *repo, const social_media_app__like *obj, const social_media_app__like *key,
+        ddb_error *err);
     /* like_post (PutItem): Like a post
-       Not generated yet. */
-    /* unlike_post (DeleteItem): Unlike a post */
-    int (*like__unlike_post)(social_media_app__repo *repo, bool *deleted, const char *user_id, const char *post_id, const char *liker_user_id, ddb_error *err);
+       Same as like__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
+    int (*like__like_post)(social_media_app__repo *repo, social_media_app__like *like, ddb_error *err);
+    /* unlike_post (DeleteItem): Unlike a post
+       *done (may be NULL): whether there was an item to delete. No version check (the version read is used). */
+    int (*like__unlike_post)(social_media_app__repo *repo, bool *done, const char *user_id, const char *post_id, const char *liker_user_id, ddb_error *err);
     /* get_post_likes (Query): Get list of users who liked a specific post */
     int (*like__get_post_likes)(social_media_app__repo *repo, social_media_app__like__page *out, const char *user_id, const char *post_id, const social_media_app__page_request *page, ddb_error *err);
     /* get_likes_after_prefix (Query): Get likes for a post after a specific prefix (Main Table Range Query) */
@@ -369,10 +451,19 @@ struct social_media_app__repo {
         const social_media_app__post *key, ddb_error *err);
     int (*post__update)(social_media_app__repo *repo, social_media_app__post *obj, ddb_error *err);
     int (*post__delete)(social_media_app__repo *repo, const social_media_app__post *obj, ddb_error *err);
+    /* Every Post, a page at a time, in no particular order. */
+    int (*post__list)(social_media_app__repo *repo, social_media_app__post__page *out,
+        const social_media_app__page_request *page, ddb_error *err);
+    /* Makes the stored Post of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*post__mirror)(social_media_app__repo *repo, const social_media_app__post *obj, const social_media_app__post *key,
+        ddb_error *err);
     /* create_post (PutItem): Create new post
-       Not generated yet. */
-    /* delete_post (DeleteItem): Delete post */
-    int (*post__delete_post)(social_media_app__repo *repo, bool *deleted, const char *user_id, const char *post_id, ddb_error *err);
+       Same as post__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
+    int (*post__create_post)(social_media_app__repo *repo, social_media_app__post *post, ddb_error *err);
+    /* delete_post (DeleteItem): Delete post
+       *done (may be NULL): whether there was an item to delete. No version check (the version read is used). */
+    int (*post__delete_post)(social_media_app__repo *repo, bool *done, const char *user_id, const char *post_id, ddb_error *err);
     /* get_user_posts (Query): Get personalized feed - posts from followed users */
     int (*post__get_user_posts)(social_media_app__repo *repo, social_media_app__post__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err);
     /* get_user_posts_by_prefix (Query): Get user posts by post_id prefix (Main Table Range Query) */
@@ -384,10 +475,29 @@ struct social_media_app__repo {
         const social_media_app__user_profile *key, ddb_error *err);
     int (*user_profile__update)(social_media_app__repo *repo, social_media_app__user_profile *obj, ddb_error *err);
     int (*user_profile__delete)(social_media_app__repo *repo, const social_media_app__user_profile *obj, ddb_error *err);
+    /* Every UserProfile, a page at a time, in no particular order. */
+    int (*user_profile__list)(social_media_app__repo *repo, social_media_app__user_profile__page *out,
+        const social_media_app__page_request *page, ddb_error *err);
+    /* Makes the stored UserProfile of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*user_profile__mirror)(social_media_app__repo *repo, const social_media_app__user_profile *obj, const social_media_app__user_profile *key,
+        ddb_error *err);
     /* get_user_profile (GetItem): User login/authentication - get user profile by user_id */
     int (*user_profile__get_user_profile)(social_media_app__repo *repo, social_media_app__user_profile *out, bool *found, const char *user_id, ddb_error *err);
     /* get_user_profile_and_posts (Query): View user profile and posts
-       Not generated yet. */
+       Items of every entity type of the model, tagged with their kind, in key order;
+       items of no known type are left out. */
+    int (*user_profile__get_user_profile_and_posts)(social_media_app__repo *repo, social_media_app__mixed_page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err);
+
+    /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
+       err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most
+       100 actions, unique-value sentinels included (DDB_ERR_LIMIT). */
+    int (*transact)(social_media_app__repo *repo, social_media_app__write *ops, size_t n_ops, ddb_error *err);
+    /* The highest integer ID in use or allocated for kind (0 when none);
+       DDB_ERR_INVALID_ARG when its ID is not an integer. */
+    int (*max_id)(social_media_app__repo *repo, social_media_app__kind kind, int64_t *out, ddb_error *err);
+    /* IDs allocated later for kind are above floor. */
+    int (*seed_id)(social_media_app__repo *repo, social_media_app__kind kind, int64_t floor, ddb_error *err);
 
     /* Releases the repository. NULL-safe through social_media_app__repo_free. */
     void (*free)(social_media_app__repo *repo);

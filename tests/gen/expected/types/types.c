@@ -185,6 +185,10 @@ const char *const types__create_table_jsons[] = {
 
 /* ==== DynamoDB implementation ================================================================ */
 
+#include <stdio.h>
+
+#include "ddb/entity_patterns.h"
+
 static const char *const things__attrs[] = {"pk", "sk", "gsi1pk", "gsi1sk", "owner_id", "rank", "region", "city"};
 static const char *const things__attr_types[] = {"S", "S", "S", "N", "S", "N", "S", "S"};
 static const char *const things__gsi0_pk[] = {"gsi1pk"};
@@ -212,11 +216,33 @@ typedef struct repo_impl {
     ddb_client *client;
     bool consistent;
     char *tables[2];
+    char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
+    ddb_id_block ids[2];       /* counter IDs reserved, per entity */
 } repo_impl;
 
 static const char *table_of(const repo_impl *r, size_t i)
 {
     return r->tables[i];
+}
+
+/* The descriptors in kind order: kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const kinds[] = {
+    &types__thing__desc,
+    &types__counter__desc,
+};
+
+void types__mixed_page_free(types__mixed_page *page)
+{
+    if (!page)
+        return;
+    for (size_t i = 0; page->items && i < page->n_items; i++)
+        if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 2)
+            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+    free(page->items);
+    free(page->cursor);
+    page->items = NULL;
+    page->cursor = NULL;
+    page->n_items = 0;
 }
 
 static int thing__create_ddb(types__repo *repo, types__thing *obj, ddb_error *err)
@@ -245,6 +271,39 @@ static int thing__delete_ddb(types__repo *repo, const types__thing *obj, ddb_err
     return ddb_entity_delete(r->client, &types__thing__desc, table_of(r, 0), obj, err);
 }
 
+/* Thing for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc thing__store = {
+    DDB_STORE_DESC_VERSION, &types__thing__desc, DDB_ID_NONE, 0, "Thing", 100, 1,
+    0, NULL,
+};
+
+static int thing__list_ddb(types__repo *repo, types__thing__page *out,
+    const types__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "types.thing.list";
+    rc = ddb_store_list(&p, r->client, &thing__store, table_of(r, 0), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int thing__mirror_ddb(types__repo *repo, const types__thing *obj, const types__thing *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &thing__store, table_of(r, 0), obj, key, err);
+}
+
 static int counter__create_ddb(types__repo *repo, types__counter *obj, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -271,6 +330,39 @@ static int counter__delete_ddb(types__repo *repo, const types__counter *obj, ddb
     return ddb_entity_delete(r->client, &types__counter__desc, table_of(r, 1), obj, err);
 }
 
+/* Counter for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc counter__store = {
+    DDB_STORE_DESC_VERSION, &types__counter__desc, DDB_ID_NONE, 0, "Counter", 100, 1,
+    0, NULL,
+};
+
+static int counter__list_ddb(types__repo *repo, types__counter__page *out,
+    const types__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "types.counter.list";
+    rc = ddb_store_list(&p, r->client, &counter__store, table_of(r, 1), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int counter__mirror_ddb(types__repo *repo, const types__counter *obj, const types__counter *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &counter__store, table_of(r, 1), obj, key, err);
+}
+
 static int thing__get_thing_ddb(types__repo *repo, types__thing *out, bool *found, const char *thing_id, int64_t rev, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -281,6 +373,84 @@ static int thing__get_thing_ddb(types__repo *repo, types__thing *out, bool *foun
     key.rev = rev;
     return ddb_entity_get(out, found, r->client, &types__thing__desc, table_of(r, 0), &key,
         r->consistent, err);
+}
+
+/* Per kind (index kind - 1): the store descriptor and its table. */
+static const ddb_store_desc *const stores[] = {
+    &thing__store,
+    &counter__store,
+};
+static const size_t store_tables[] = {0, 1};
+
+static int transact_ddb(types__repo *repo, types__write *ops, size_t n_ops, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_store_write *w;
+    int rc;
+    if (n_ops && !ops)
+        return DDB_ERR_INVALID_ARG;
+    w = calloc(n_ops ? n_ops : 1, sizeof *w);
+    if (!w)
+        return DDB_ERR_NOMEM;
+    for (size_t i = 0; i < n_ops; i++) {
+        size_t k = (size_t)ops[i].kind;
+        if (k < 1 || k > 2 || ops[i].op < TYPES__WRITE_CREATE || ops[i].op > TYPES__WRITE_ADD) {
+            free(w);
+            return DDB_ERR_INVALID_ARG;
+        }
+        w[i].store = stores[k - 1];
+        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].block = &r->ids[k - 1];
+        w[i].op = (ddb_store_op)ops[i].op;
+        w[i].obj = ops[i].obj;
+        w[i].field = ops[i].field;
+        w[i].delta = ops[i].delta;
+        w[i].min_result = ops[i].min_result;
+    }
+    rc = ddb_store_transact(r->client, r->counter_table, w, n_ops, err);
+    free(w);
+    return rc;
+}
+
+static int max_id_ddb(types__repo *repo, types__kind kind, int64_t *out, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (k < 1 || k > 2)
+        return DDB_ERR_INVALID_ARG;
+    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+        r->counter_table, err);
+}
+
+static int seed_id_ddb(types__repo *repo, types__kind kind, int64_t floor, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (k < 1 || k > 2)
+        return DDB_ERR_INVALID_ARG;
+    return ddb_store_seed_id(r->client, stores[k - 1], r->counter_table, &r->ids[k - 1], floor,
+        err);
+}
+
+/* The counter table's name, prefixed, into buf; false when it is too long. */
+static bool counter_table_name(char buf[256], const char *prefix)
+{
+    const char *name = "types_counters";
+    size_t np = prefix ? strlen(prefix) : 0, nn = strlen(name);
+    if (np + nn >= 256)
+        return false;
+    memcpy(buf, prefix ? prefix : "", np);
+    memcpy(buf + np, name, nn + 1);
+    return true;
+}
+
+int types__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err)
+{
+    /* No entity allocates IDs from a counter. */
+    (void)client;
+    (void)table_prefix;
+    (void)err;
+    return 0;
 }
 
 static void free_ddb(types__repo *repo)
@@ -326,11 +496,22 @@ int types__ddb_repo_new(types__repo **out, ddb_client *client,
     r->base.thing__get = thing__get_ddb;
     r->base.thing__update = thing__update_ddb;
     r->base.thing__delete = thing__delete_ddb;
+    r->base.thing__list = thing__list_ddb;
+    r->base.thing__mirror = thing__mirror_ddb;
     r->base.thing__get_thing = thing__get_thing_ddb;
     r->base.counter__create = counter__create_ddb;
     r->base.counter__get = counter__get_ddb;
     r->base.counter__update = counter__update_ddb;
     r->base.counter__delete = counter__delete_ddb;
+    r->base.counter__list = counter__list_ddb;
+    r->base.counter__mirror = counter__mirror_ddb;
+    r->base.transact = transact_ddb;
+    r->base.max_id = max_id_ddb;
+    r->base.seed_id = seed_id_ddb;
+    if (!counter_table_name(r->counter_table, opts ? opts->table_prefix : NULL)) {
+        free(r);
+        return DDB_ERR_INVALID_ARG;
+    }
     r->base.free = free_ddb;
     r->client = client;
     r->consistent = opts && opts->consistent_reads;
@@ -357,5 +538,6 @@ int types__create_tables(ddb_client *client, const char *table_prefix, ddb_error
         if (rc < 0)
             return rc;
     }
-    return 0;
+    /* the ID counters, when an entity allocates from them */
+    return types__create_counter_table(client, table_prefix, err);
 }

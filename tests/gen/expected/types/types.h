@@ -163,6 +163,39 @@ extern const char types__counters__create_table_json[];
 #define TYPES__N_TABLES 2
 extern const char *const types__create_table_jsons[];
 
+/* ==== Store: transactions and IDs ============================================================ */
+
+/* What one operation of transact does (see types__write). */
+typedef enum types__write_op {
+    TYPES__WRITE_CREATE = 1,
+    TYPES__WRITE_UPDATE,
+    TYPES__WRITE_DELETE,
+    TYPES__WRITE_ADD
+} types__write_op;
+
+/* One operation of transact. */
+typedef struct types__write {
+    /* the entity type obj points to */
+    types__kind kind;
+    types__write_op op;
+    /* CREATE: ID assigned, version set; UPDATE: version checked and incremented;
+       DELETE: version checked unless 0; ADD: only the key fields are read */
+    void *obj;
+    /* ADD: the integer field's model name (not a key field) */
+    const char *field;
+    /* ADD: added to the field; the item's version is incremented too */
+    int64_t delta;
+    /* ADD: fails unless field + delta >= min_result (INT64_MIN: none) */
+    int64_t min_result;
+} types__write;
+
+/*
+ * Creates the counter table of the IDs of id_strategy counter and source (name prefixed with
+ * table_prefix, may be NULL), when an entity needs it, and waits until it is ACTIVE.
+ * Returns 0 or a ddb_error_code.
+ */
+int types__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err);
+
 /* ==== Repository interface =================================================================== */
 
 /*
@@ -187,6 +220,25 @@ typedef struct types__page_request {
     int limit;          /* items to read; 0: no limit */
 } types__page_request;
 
+/* One item of a mixed_data result: kind says which member of `as` holds it. */
+typedef struct types__item {
+    types__kind kind;
+    union {
+        types__thing thing;
+        types__counter counter;
+    } as;
+} types__item;
+
+/* A page of a mixed_data query; the caller frees it with types__mixed_page_free. */
+typedef struct types__mixed_page {
+    size_t n_items;
+    types__item *items;
+    char *cursor; /* the next page's cursor; NULL: this is the last page */
+} types__mixed_page;
+
+/* Frees what page holds and zeroes it. NULL-safe. */
+void types__mixed_page_free(types__mixed_page *page);
+
 struct types__repo {
     unsigned version; /* TYPES__REPO_VERSION */
 
@@ -196,6 +248,13 @@ struct types__repo {
         const types__thing *key, ddb_error *err);
     int (*thing__update)(types__repo *repo, types__thing *obj, ddb_error *err);
     int (*thing__delete)(types__repo *repo, const types__thing *obj, ddb_error *err);
+    /* Every Thing, a page at a time, in no particular order. */
+    int (*thing__list)(types__repo *repo, types__thing__page *out,
+        const types__page_request *page, ddb_error *err);
+    /* Makes the stored Thing of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*thing__mirror)(types__repo *repo, const types__thing *obj, const types__thing *key,
+        ddb_error *err);
     /* get_thing (GetItem): Get a thing by id and revision */
     int (*thing__get_thing)(types__repo *repo, types__thing *out, bool *found, const char *thing_id, int64_t rev, ddb_error *err);
 
@@ -205,6 +264,23 @@ struct types__repo {
         const types__counter *key, ddb_error *err);
     int (*counter__update)(types__repo *repo, types__counter *obj, ddb_error *err);
     int (*counter__delete)(types__repo *repo, const types__counter *obj, ddb_error *err);
+    /* Every Counter, a page at a time, in no particular order. */
+    int (*counter__list)(types__repo *repo, types__counter__page *out,
+        const types__page_request *page, ddb_error *err);
+    /* Makes the stored Counter of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*counter__mirror)(types__repo *repo, const types__counter *obj, const types__counter *key,
+        ddb_error *err);
+
+    /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
+       err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most
+       100 actions, unique-value sentinels included (DDB_ERR_LIMIT). */
+    int (*transact)(types__repo *repo, types__write *ops, size_t n_ops, ddb_error *err);
+    /* The highest integer ID in use or allocated for kind (0 when none);
+       DDB_ERR_INVALID_ARG when its ID is not an integer. */
+    int (*max_id)(types__repo *repo, types__kind kind, int64_t *out, ddb_error *err);
+    /* IDs allocated later for kind are above floor. */
+    int (*seed_id)(types__repo *repo, types__kind kind, int64_t floor, ddb_error *err);
 
     /* Releases the repository. NULL-safe through types__repo_free. */
     void (*free)(types__repo *repo);

@@ -144,6 +144,10 @@ const char *const user_registration__create_table_jsons[] = {
 
 /* ==== DynamoDB implementation ================================================================ */
 
+#include <stdio.h>
+
+#include "ddb/entity_patterns.h"
+
 static const char *const users__attrs[] = {"pk"};
 static const char *const users__attr_types[] = {"S"};
 
@@ -160,11 +164,33 @@ typedef struct repo_impl {
     ddb_client *client;
     bool consistent;
     char *tables[2];
+    char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
+    ddb_id_block ids[2];       /* counter IDs reserved, per entity */
 } repo_impl;
 
 static const char *table_of(const repo_impl *r, size_t i)
 {
     return r->tables[i];
+}
+
+/* The descriptors in kind order: kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const kinds[] = {
+    &user_registration__user__desc,
+    &user_registration__email_lookup__desc,
+};
+
+void user_registration__mixed_page_free(user_registration__mixed_page *page)
+{
+    if (!page)
+        return;
+    for (size_t i = 0; page->items && i < page->n_items; i++)
+        if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 2)
+            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+    free(page->items);
+    free(page->cursor);
+    page->items = NULL;
+    page->cursor = NULL;
+    page->n_items = 0;
 }
 
 static int user__create_ddb(user_registration__repo *repo, user_registration__user *obj, ddb_error *err)
@@ -193,6 +219,39 @@ static int user__delete_ddb(user_registration__repo *repo, const user_registrati
     return ddb_entity_delete(r->client, &user_registration__user__desc, table_of(r, 0), obj, err);
 }
 
+/* User for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc user__store = {
+    DDB_STORE_DESC_VERSION, &user_registration__user__desc, DDB_ID_NONE, 0, "User", 100, 1,
+    0, NULL,
+};
+
+static int user__list_ddb(user_registration__repo *repo, user_registration__user__page *out,
+    const user_registration__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "user_registration.user.list";
+    rc = ddb_store_list(&p, r->client, &user__store, table_of(r, 0), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int user__mirror_ddb(user_registration__repo *repo, const user_registration__user *obj, const user_registration__user *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &user__store, table_of(r, 0), obj, key, err);
+}
+
 static int email_lookup__create_ddb(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -217,6 +276,181 @@ static int email_lookup__delete_ddb(user_registration__repo *repo, const user_re
 {
     repo_impl *r = (repo_impl *)repo;
     return ddb_entity_delete(r->client, &user_registration__email_lookup__desc, table_of(r, 1), obj, err);
+}
+
+/* EmailLookup for the runtime's store: id_strategy none, 0 unique value sets. */
+static const ddb_store_desc email_lookup__store = {
+    DDB_STORE_DESC_VERSION, &user_registration__email_lookup__desc, DDB_ID_NONE, 0, "EmailLookup", 100, 1,
+    0, NULL,
+};
+
+static int email_lookup__list_ddb(user_registration__repo *repo, user_registration__email_lookup__page *out,
+    const user_registration__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_entity_query q = {0};
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "user_registration.email_lookup.list";
+    rc = ddb_store_list(&p, r->client, &email_lookup__store, table_of(r, 1), &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+    }
+    return rc;
+}
+
+static int email_lookup__mirror_ddb(user_registration__repo *repo, const user_registration__email_lookup *obj, const user_registration__email_lookup *key,
+    ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    return ddb_store_mirror(r->client, &email_lookup__store, table_of(r, 1), obj, key, err);
+}
+
+static int register_user_ddb(user_registration__repo *repo, user_registration__user *user, user_registration__email_lookup *email_lookup, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    int rc;
+    const ddb_entity_tx_op ops[] = {
+        {DDB_ENTITY_TX_PUT, &user_registration__user__desc, table_of(r, 0), user, "attribute_not_exists(pk)"},
+        {DDB_ENTITY_TX_PUT, &user_registration__email_lookup__desc, table_of(r, 1), email_lookup, "attribute_not_exists(pk)"},
+    };
+    rc = ddb_entity_transact_write(r->client, ops, 2, err);
+    return rc;
+}
+
+static int delete_user_with_email_ddb(user_registration__repo *repo, const char *user_id, const char *email, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    user_registration__user key0 = USER_REGISTRATION__USER__INIT;
+    user_registration__email_lookup key1 = USER_REGISTRATION__EMAIL_LOOKUP__INIT;
+    int rc;
+    key0.user_id = (char *)user_id;
+    key1.email = (char *)email;
+    const ddb_entity_tx_op ops[] = {
+        {DDB_ENTITY_TX_DELETE, &user_registration__user__desc, table_of(r, 0), &key0, "attribute_exists(pk)"},
+        {DDB_ENTITY_TX_DELETE, &user_registration__email_lookup__desc, table_of(r, 1), &key1, "attribute_exists(pk)"},
+    };
+    rc = ddb_entity_transact_write(r->client, ops, 2, err);
+    return rc;
+}
+
+void user_registration__get_user_and_email__result_free(user_registration__get_user_and_email__result *r)
+{
+    if (!r)
+        return;
+    ddb_entity_free(&user_registration__user__desc, &r->user);
+    ddb_entity_free(&user_registration__email_lookup__desc, &r->email_lookup);
+    memset(r, 0, sizeof *r);
+}
+
+static int get_user_and_email_ddb(user_registration__repo *repo, user_registration__get_user_and_email__result *out, const char *user_id, const char *email, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    user_registration__user key0 = USER_REGISTRATION__USER__INIT;
+    user_registration__email_lookup key1 = USER_REGISTRATION__EMAIL_LOOKUP__INIT;
+    user_registration__get_user_and_email__result res = {0};
+    void *const outs[] = {
+        &res.user,
+        &res.email_lookup,
+    };
+    bool found[2] = {false};
+    int rc;
+    key0.user_id = (char *)user_id;
+    key1.email = (char *)email;
+    const ddb_entity_tx_op ops[] = {
+        {DDB_ENTITY_TX_GET, &user_registration__user__desc, table_of(r, 0), &key0, NULL},
+        {DDB_ENTITY_TX_GET, &user_registration__email_lookup__desc, table_of(r, 1), &key1, NULL},
+    };
+    rc = ddb_entity_transact_get(outs, found, r->client, ops, 2, err);
+    if (rc < 0)
+        return rc;
+    res.found_user = found[0];
+    res.found_email_lookup = found[1];
+    *out = res;
+    return 0;
+}
+
+/* Per kind (index kind - 1): the store descriptor and its table. */
+static const ddb_store_desc *const stores[] = {
+    &user__store,
+    &email_lookup__store,
+};
+static const size_t store_tables[] = {0, 1};
+
+static int transact_ddb(user_registration__repo *repo, user_registration__write *ops, size_t n_ops, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    ddb_store_write *w;
+    int rc;
+    if (n_ops && !ops)
+        return DDB_ERR_INVALID_ARG;
+    w = calloc(n_ops ? n_ops : 1, sizeof *w);
+    if (!w)
+        return DDB_ERR_NOMEM;
+    for (size_t i = 0; i < n_ops; i++) {
+        size_t k = (size_t)ops[i].kind;
+        if (k < 1 || k > 2 || ops[i].op < USER_REGISTRATION__WRITE_CREATE || ops[i].op > USER_REGISTRATION__WRITE_ADD) {
+            free(w);
+            return DDB_ERR_INVALID_ARG;
+        }
+        w[i].store = stores[k - 1];
+        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].block = &r->ids[k - 1];
+        w[i].op = (ddb_store_op)ops[i].op;
+        w[i].obj = ops[i].obj;
+        w[i].field = ops[i].field;
+        w[i].delta = ops[i].delta;
+        w[i].min_result = ops[i].min_result;
+    }
+    rc = ddb_store_transact(r->client, r->counter_table, w, n_ops, err);
+    free(w);
+    return rc;
+}
+
+static int max_id_ddb(user_registration__repo *repo, user_registration__kind kind, int64_t *out, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (k < 1 || k > 2)
+        return DDB_ERR_INVALID_ARG;
+    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+        r->counter_table, err);
+}
+
+static int seed_id_ddb(user_registration__repo *repo, user_registration__kind kind, int64_t floor, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (k < 1 || k > 2)
+        return DDB_ERR_INVALID_ARG;
+    return ddb_store_seed_id(r->client, stores[k - 1], r->counter_table, &r->ids[k - 1], floor,
+        err);
+}
+
+/* The counter table's name, prefixed, into buf; false when it is too long. */
+static bool counter_table_name(char buf[256], const char *prefix)
+{
+    const char *name = "user_registration_counters";
+    size_t np = prefix ? strlen(prefix) : 0, nn = strlen(name);
+    if (np + nn >= 256)
+        return false;
+    memcpy(buf, prefix ? prefix : "", np);
+    memcpy(buf + np, name, nn + 1);
+    return true;
+}
+
+int user_registration__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err)
+{
+    /* No entity allocates IDs from a counter. */
+    (void)client;
+    (void)table_prefix;
+    (void)err;
+    return 0;
 }
 
 static void free_ddb(user_registration__repo *repo)
@@ -262,10 +496,24 @@ int user_registration__ddb_repo_new(user_registration__repo **out, ddb_client *c
     r->base.user__get = user__get_ddb;
     r->base.user__update = user__update_ddb;
     r->base.user__delete = user__delete_ddb;
+    r->base.user__list = user__list_ddb;
+    r->base.user__mirror = user__mirror_ddb;
     r->base.email_lookup__create = email_lookup__create_ddb;
     r->base.email_lookup__get = email_lookup__get_ddb;
     r->base.email_lookup__update = email_lookup__update_ddb;
     r->base.email_lookup__delete = email_lookup__delete_ddb;
+    r->base.email_lookup__list = email_lookup__list_ddb;
+    r->base.email_lookup__mirror = email_lookup__mirror_ddb;
+    r->base.register_user = register_user_ddb;
+    r->base.delete_user_with_email = delete_user_with_email_ddb;
+    r->base.get_user_and_email = get_user_and_email_ddb;
+    r->base.transact = transact_ddb;
+    r->base.max_id = max_id_ddb;
+    r->base.seed_id = seed_id_ddb;
+    if (!counter_table_name(r->counter_table, opts ? opts->table_prefix : NULL)) {
+        free(r);
+        return DDB_ERR_INVALID_ARG;
+    }
     r->base.free = free_ddb;
     r->client = client;
     r->consistent = opts && opts->consistent_reads;
@@ -292,5 +540,6 @@ int user_registration__create_tables(ddb_client *client, const char *table_prefi
         if (rc < 0)
             return rc;
     }
-    return 0;
+    /* the ID counters, when an entity allocates from them */
+    return user_registration__create_counter_table(client, table_prefix, err);
 }

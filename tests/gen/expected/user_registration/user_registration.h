@@ -123,6 +123,39 @@ extern const char user_registration__email_lookup__create_table_json[];
 #define USER_REGISTRATION__N_TABLES 2
 extern const char *const user_registration__create_table_jsons[];
 
+/* ==== Store: transactions and IDs ============================================================ */
+
+/* What one operation of transact does (see user_registration__write). */
+typedef enum user_registration__write_op {
+    USER_REGISTRATION__WRITE_CREATE = 1,
+    USER_REGISTRATION__WRITE_UPDATE,
+    USER_REGISTRATION__WRITE_DELETE,
+    USER_REGISTRATION__WRITE_ADD
+} user_registration__write_op;
+
+/* One operation of transact. */
+typedef struct user_registration__write {
+    /* the entity type obj points to */
+    user_registration__kind kind;
+    user_registration__write_op op;
+    /* CREATE: ID assigned, version set; UPDATE: version checked and incremented;
+       DELETE: version checked unless 0; ADD: only the key fields are read */
+    void *obj;
+    /* ADD: the integer field's model name (not a key field) */
+    const char *field;
+    /* ADD: added to the field; the item's version is incremented too */
+    int64_t delta;
+    /* ADD: fails unless field + delta >= min_result (INT64_MIN: none) */
+    int64_t min_result;
+} user_registration__write;
+
+/*
+ * Creates the counter table of the IDs of id_strategy counter and source (name prefixed with
+ * table_prefix, may be NULL), when an entity needs it, and waits until it is ACTIVE.
+ * Returns 0 or a ddb_error_code.
+ */
+int user_registration__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err);
+
 /* ==== Repository interface =================================================================== */
 
 /*
@@ -147,6 +180,36 @@ typedef struct user_registration__page_request {
     int limit;          /* items to read; 0: no limit */
 } user_registration__page_request;
 
+/* One item of a mixed_data result: kind says which member of `as` holds it. */
+typedef struct user_registration__item {
+    user_registration__kind kind;
+    union {
+        user_registration__user user;
+        user_registration__email_lookup email_lookup;
+    } as;
+} user_registration__item;
+
+/* A page of a mixed_data query; the caller frees it with user_registration__mixed_page_free. */
+typedef struct user_registration__mixed_page {
+    size_t n_items;
+    user_registration__item *items;
+    char *cursor; /* the next page's cursor; NULL: this is the last page */
+} user_registration__mixed_page;
+
+/* Frees what page holds and zeroes it. NULL-safe. */
+void user_registration__mixed_page_free(user_registration__mixed_page *page);
+
+/* The result of get_user_and_email: found_<x> says whether <x> was read. */
+typedef struct user_registration__get_user_and_email__result {
+    bool found_user;
+    user_registration__user user;
+    bool found_email_lookup;
+    user_registration__email_lookup email_lookup;
+} user_registration__get_user_and_email__result;
+
+/* Frees what r holds and zeroes it. NULL-safe. */
+void user_registration__get_user_and_email__result_free(user_registration__get_user_and_email__result *r);
+
 struct user_registration__repo {
     unsigned version; /* USER_REGISTRATION__REPO_VERSION */
 
@@ -156,6 +219,13 @@ struct user_registration__repo {
         const user_registration__user *key, ddb_error *err);
     int (*user__update)(user_registration__repo *repo, user_registration__user *obj, ddb_error *err);
     int (*user__delete)(user_registration__repo *repo, const user_registration__user *obj, ddb_error *err);
+    /* Every User, a page at a time, in no particular order. */
+    int (*user__list)(user_registration__repo *repo, user_registration__user__page *out,
+        const user_registration__page_request *page, ddb_error *err);
+    /* Makes the stored User of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*user__mirror)(user_registration__repo *repo, const user_registration__user *obj, const user_registration__user *key,
+        ddb_error *err);
 
     /* EmailLookup */
     int (*email_lookup__create)(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err);
@@ -163,6 +233,40 @@ struct user_registration__repo {
         const user_registration__email_lookup *key, ddb_error *err);
     int (*email_lookup__update)(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err);
     int (*email_lookup__delete)(user_registration__repo *repo, const user_registration__email_lookup *obj, ddb_error *err);
+    /* Every EmailLookup, a page at a time, in no particular order. */
+    int (*email_lookup__list)(user_registration__repo *repo, user_registration__email_lookup__page *out,
+        const user_registration__page_request *page, ddb_error *err);
+    /* Makes the stored EmailLookup of key's primary key equal to obj (NULL: absent),
+       unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
+    int (*email_lookup__mirror)(user_registration__repo *repo, const user_registration__email_lookup *obj, const user_registration__email_lookup *key,
+        ddb_error *err);
+
+    /* Cross-table transactions. A cancelled one is DDB_ERR_TRANSACTION_CANCELED, and
+       err->cancellation_reasons[i] is the reason of action i, in the order listed. */
+    /* register_user (TransactWrite): Create user and email lookup atomically
+       0: Put User user if attribute_not_exists(pk)
+       1: Put EmailLookup email_lookup if attribute_not_exists(pk)
+       A Put writes the entity as given with version 1 (no ID assigned, no unique sentinels). */
+    int (*register_user)(user_registration__repo *repo, user_registration__user *user, user_registration__email_lookup *email_lookup, ddb_error *err);
+    /* delete_user_with_email (TransactWrite): Delete user and email lookup atomically
+       0: Delete User (key from the parameters of the same name) if attribute_exists(pk)
+       1: Delete EmailLookup (key from the parameters of the same name) if attribute_exists(pk) */
+    int (*delete_user_with_email)(user_registration__repo *repo, const char *user_id, const char *email, ddb_error *err);
+    /* get_user_and_email (TransactGet): Get user and email lookup atomically
+       0: Get User (key from the parameters of the same name)
+       1: Get EmailLookup (key from the parameters of the same name)
+       *out (fresh; free with user_registration__get_user_and_email__result_free) receives the items. */
+    int (*get_user_and_email)(user_registration__repo *repo, user_registration__get_user_and_email__result *out, const char *user_id, const char *email, ddb_error *err);
+
+    /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
+       err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most
+       100 actions, unique-value sentinels included (DDB_ERR_LIMIT). */
+    int (*transact)(user_registration__repo *repo, user_registration__write *ops, size_t n_ops, ddb_error *err);
+    /* The highest integer ID in use or allocated for kind (0 when none);
+       DDB_ERR_INVALID_ARG when its ID is not an integer. */
+    int (*max_id)(user_registration__repo *repo, user_registration__kind kind, int64_t *out, ddb_error *err);
+    /* IDs allocated later for kind are above floor. */
+    int (*seed_id)(user_registration__repo *repo, user_registration__kind kind, int64_t floor, ddb_error *err);
 
     /* Releases the repository. NULL-safe through user_registration__repo_free. */
     void (*free)(user_registration__repo *repo);

@@ -1,0 +1,331 @@
+/*
+ * The conformance suite must fail an implementation that breaks the interface, and say where.
+ * Built with the code generated for the gaming_leaderboard and food_delivery fixtures (and their
+ * suites; the namespaces keep them apart in one program): each test
+ * replaces one member of the DynamoDB repository with a broken one, the way a hand-written
+ * implementation might go wrong (the broken member calls the real one and spoils its result),
+ * runs the case that covers it and checks that the case fails with a message naming the case,
+ * the pattern and what differed. The unbroken repository passes every case (no false alarms).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "food_delivery.h"
+#include "food_delivery_conformance.h"
+#include "gaming_leaderboard.h"
+#include "gaming_leaderboard_conformance.h"
+#include "support/harness.h"
+#include "test.h"
+
+typedef gaming_leaderboard__repo repo_t;
+
+static ddb_client *client;
+static repo_t *inner; /* the DynamoDB repository; tests replace members in place */
+static repo_t real;   /* its members as created */
+static food_delivery__repo *fd_inner; /* the same for food_delivery */
+static food_delivery__repo fd_real;
+static char prefix[64];
+static char lines[8][1100];
+static size_t n_lines;
+
+static void setup(void)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    gaming_leaderboard__ddb_options o = GAMING_LEADERBOARD__DDB_OPTIONS_INIT;
+    int rc;
+    if (client)
+        return;
+    client = harness_client(NULL);
+    snprintf(prefix, sizeof prefix, "catch%ld_", (long)getpid());
+    rc = gaming_leaderboard__create_tables(client, prefix, &err);
+    if (rc)
+        harness_report("create tables", rc, &err);
+    REQUIRE(rc == 0);
+    o.table_prefix = prefix;
+    o.consistent_reads = true;
+    REQUIRE(gaming_leaderboard__ddb_repo_new(&inner, client, &o, &err) == 0);
+    real = *inner;
+    {
+        food_delivery__ddb_options fo = FOOD_DELIVERY__DDB_OPTIONS_INIT;
+        rc = food_delivery__create_tables(client, prefix, &err);
+        if (rc)
+            harness_report("create tables", rc, &err);
+        REQUIRE(rc == 0);
+        fo.table_prefix = prefix;
+        fo.consistent_reads = true;
+        REQUIRE(food_delivery__ddb_repo_new(&fd_inner, client, &fo, &err) == 0);
+        fd_real = *fd_inner;
+    }
+}
+
+static void teardown(void)
+{
+    if (!client)
+        return;
+    gaming_leaderboard__repo_free(inner);
+    food_delivery__repo_free(fd_inner);
+    for (size_t i = 0; i < GAMING_LEADERBOARD__N_ENTITIES; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "%s%s", prefix, gaming_leaderboard__entities[i]->table);
+        harness_delete_table(client, name);
+    }
+    for (size_t i = 0; i < FOOD_DELIVERY__N_ENTITIES; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "%s%s", prefix, food_delivery__entities[i]->table);
+        harness_delete_table(client, name); /* shared tables: later calls fail, harmlessly */
+    }
+    ddb_client_free(client);
+    client = NULL;
+}
+
+static void keep_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    if (n_lines < sizeof lines / sizeof lines[0])
+        snprintf(lines[n_lines++], sizeof lines[0], "%s", line);
+}
+
+/* The repository with every member as created; returns it for the test to break. */
+static repo_t *fresh(void)
+{
+    setup();
+    *inner = real;
+    return inner;
+}
+
+/* Runs one case; returns its result (1: failed) and keeps the failure lines. */
+static int run(repo_t *r, const char *name, gaming_leaderboard__conformance_report *report)
+{
+    gaming_leaderboard__conformance_options o = GAMING_LEADERBOARD__CONFORMANCE_OPTIONS_INIT;
+    char run_id[32];
+    static int runs;
+    snprintf(run_id, sizeof run_id, "t%ld-%d", (long)getpid(), runs++);
+    o.run_id = run_id;
+    o.log = keep_line;
+    n_lines = 0;
+    memset(report, 0, sizeof *report);
+    return gaming_leaderboard__conformance_run_case(r, name, &o, report);
+}
+
+/* ---- broken members ---- */
+
+static int create_unconditional(repo_t *r, gaming_leaderboard__game *obj, ddb_error *err)
+{
+    int rc = real.game__create(r, obj, err);
+    return rc == DDB_ERR_CONDITION_FAILED ? 0 : rc;
+}
+
+static int update_unlocked(repo_t *r, gaming_leaderboard__game *obj, ddb_error *err)
+{
+    int rc = real.game__update(r, obj, err);
+    return rc == DDB_ERR_STALE_VERSION ? 0 : rc;
+}
+
+static int get_game_wrong_title(repo_t *r, gaming_leaderboard__game *out, bool *found,
+                                const char *game_id, ddb_error *err)
+{
+    int rc = real.game__get_game(r, out, found, game_id, err);
+    if (rc == 0 && *found) {
+        free(out->title);
+        out->title = strdup("not the title that was written");
+    }
+    return rc;
+}
+
+static int top_scores_reversed(repo_t *r, gaming_leaderboard__leaderboard_entry__page *out,
+                               const char *game_id, const gaming_leaderboard__page_request *page,
+                               ddb_error *err)
+{
+    int rc = real.leaderboard_entry__get_top_scores(r, out, game_id, page, err);
+    for (size_t i = 0; rc == 0 && i < out->n_items / 2; i++) {
+        gaming_leaderboard__leaderboard_entry t = out->items[i];
+        out->items[i] = out->items[out->n_items - 1 - i];
+        out->items[out->n_items - 1 - i] = t;
+    }
+    return rc;
+}
+
+static int top_scores_unpaged(repo_t *r, gaming_leaderboard__leaderboard_entry__page *out,
+                              const char *game_id, const gaming_leaderboard__page_request *page,
+                              ddb_error *err)
+{
+    (void)page;
+    return real.leaderboard_entry__get_top_scores(r, out, game_id, NULL, err);
+}
+
+static int top_scores_first_page_only(repo_t *r,
+                                      gaming_leaderboard__leaderboard_entry__page *out,
+                                      const char *game_id,
+                                      const gaming_leaderboard__page_request *page,
+                                      ddb_error *err)
+{
+    int rc = real.leaderboard_entry__get_top_scores(r, out, game_id, page, err);
+    if (rc == 0) {
+        free(out->cursor);
+        out->cursor = NULL;
+    }
+    return rc;
+}
+
+/* get_active_customer_deliveries: status <> excluded_status AND total >= min_total */
+static int filter_ignored(food_delivery__repo *r, food_delivery__delivery__page *out,
+                          const char *customer_id, const char *excluded_status,
+                          const char *min_total, const food_delivery__page_request *page,
+                          ddb_error *err)
+{
+    (void)excluded_status;
+    (void)min_total;
+    return fd_real.delivery__get_active_customer_deliveries(r, out, customer_id, "", "0", page,
+                                                            err);
+}
+
+static int filter_too_strict(food_delivery__repo *r, food_delivery__delivery__page *out,
+                             const char *customer_id, const char *excluded_status,
+                             const char *min_total, const food_delivery__page_request *page,
+                             ddb_error *err)
+{
+    (void)min_total;
+    return fd_real.delivery__get_active_customer_deliveries(r, out, customer_id, excluded_status,
+                                                            "1000000", page, err);
+}
+
+static int run_fd(const char *name, food_delivery__conformance_report *report)
+{
+    food_delivery__conformance_options o = FOOD_DELIVERY__CONFORMANCE_OPTIONS_INIT;
+    char run_id[32];
+    static int runs;
+    snprintf(run_id, sizeof run_id, "f%ld-%d", (long)getpid(), runs++);
+    o.run_id = run_id;
+    o.log = keep_line;
+    memset(report, 0, sizeof *report);
+    return food_delivery__conformance_run_case(fd_inner, name, &o, report);
+}
+
+/* ---- tests ---- */
+
+TEST(unbroken_passes)
+{
+    gaming_leaderboard__conformance_report report;
+    gaming_leaderboard__conformance_options o = GAMING_LEADERBOARD__CONFORMANCE_OPTIONS_INIT;
+    repo_t *r = fresh();
+    o.log = keep_line;
+    o.run_id = "whole";
+    memset(&report, 0, sizeof report);
+    CHECK_INT(gaming_leaderboard__conformance_run(r, &o, &report), 0);
+    CHECK(report.n_run == GAMING_LEADERBOARD__CONFORMANCE_N_CASES);
+    CHECK(report.n_passed == report.n_run);
+    CHECK_STR(report.first_failure, "");
+}
+
+TEST(create_twice_accepted)
+{
+    gaming_leaderboard__conformance_report report;
+    repo_t *r = fresh();
+    r->game__create = create_unconditional;
+    CHECK_INT(run(r, "Game.crud", &report), 1);
+    CHECK(report.n_failed == 1);
+    CHECK_CONTAINS(report.first_failure, "FAIL Game.crud (crud): create of an existing key "
+                                         "returned 0, expected DDB_ERR_CONDITION_FAILED");
+}
+
+TEST(stale_update_accepted)
+{
+    gaming_leaderboard__conformance_report report;
+    repo_t *r = fresh();
+    r->game__update = update_unlocked;
+    CHECK_INT(run(r, "Game.crud", &report), 1);
+    CHECK_CONTAINS(report.first_failure, "update from a stale copy returned");
+    CHECK_CONTAINS(report.first_failure, "expected DDB_ERR_STALE_VERSION");
+}
+
+TEST(wrong_content)
+{
+    gaming_leaderboard__conformance_report report;
+    repo_t *r = fresh();
+    r->game__get_game = get_game_wrong_title;
+    CHECK_INT(run(r, "Game.get_game", &report), 1);
+    CHECK_CONTAINS(report.first_failure, "FAIL Game.get_game (get_game): call: Game attribute "
+                                         "'title' is {\"S\":\"not the title that was written\"}");
+}
+
+TEST(wrong_order)
+{
+    gaming_leaderboard__conformance_report report;
+    repo_t *r = fresh();
+    r->leaderboard_entry__get_top_scores = top_scores_reversed;
+    CHECK_INT(run(r, "LeaderboardEntry.get_top_scores", &report), 1);
+    CHECK_CONTAINS(report.first_failure, "(get_top_scores): call: item 2");
+    CHECK_CONTAINS(report.first_failure, "not in sort key order");
+}
+
+TEST(page_limit_ignored)
+{
+    gaming_leaderboard__conformance_report report;
+    repo_t *r = fresh();
+    r->leaderboard_entry__get_top_scores = top_scores_unpaged;
+    CHECK_INT(run(r, "LeaderboardEntry.get_top_scores", &report), 1);
+    CHECK_CONTAINS(report.first_failure, "page 1 has 5 items, more than the limit 2");
+}
+
+TEST(pages_lost)
+{
+    gaming_leaderboard__conformance_report report;
+    repo_t *r = fresh();
+    r->leaderboard_entry__get_top_scores = top_scores_first_page_only;
+    CHECK_INT(run(r, "LeaderboardEntry.get_top_scores", &report), 1);
+    CHECK_CONTAINS(report.first_failure, "3 of the items written did not come back");
+}
+
+TEST(filter_keeps_too_much)
+{
+    food_delivery__conformance_report report;
+    setup();
+    *fd_inner = fd_real;
+    CHECK_INT(run_fd("Delivery.get_active_customer_deliveries", &report), 0);
+    fd_inner->delivery__get_active_customer_deliveries = filter_ignored;
+    CHECK_INT(run_fd("Delivery.get_active_customer_deliveries", &report), 1);
+    CHECK_CONTAINS(report.first_failure, "FAIL Delivery.get_active_customer_deliveries "
+                                         "(get_active_customer_deliveries): call: item");
+    CHECK_CONTAINS(report.first_failure, "came back, but the filter drops it");
+    *fd_inner = fd_real;
+}
+
+TEST(filter_keeps_too_little)
+{
+    food_delivery__conformance_report report;
+    setup();
+    fd_inner->delivery__get_active_customer_deliveries = filter_too_strict;
+    CHECK_INT(run_fd("Delivery.get_active_customer_deliveries", &report), 1);
+    CHECK_CONTAINS(report.first_failure, "3 of the items written did not come back");
+    *fd_inner = fd_real;
+}
+
+TEST(unknown_case_and_bad_options)
+{
+    gaming_leaderboard__conformance_report report;
+    gaming_leaderboard__conformance_options o = GAMING_LEADERBOARD__CONFORMANCE_OPTIONS_INIT;
+    repo_t *r = fresh();
+    CHECK_INT(run(r, "Game.no_such_case", &report), DDB_ERR_INVALID_ARG);
+    o.run_id = "has space";
+    CHECK_INT(gaming_leaderboard__conformance_run(r, &o, NULL), DDB_ERR_INVALID_ARG);
+    CHECK_INT(gaming_leaderboard__conformance_run(NULL, NULL, NULL), DDB_ERR_INVALID_ARG);
+}
+
+int main(int argc, char **argv)
+{
+    static const test_case cases[] = {CASE(unbroken_passes),      CASE(create_twice_accepted),
+                                      CASE(stale_update_accepted), CASE(wrong_content),
+                                      CASE(wrong_order),           CASE(page_limit_ignored),
+                                      CASE(pages_lost),            CASE(filter_keeps_too_much),
+                                      CASE(filter_keeps_too_little),
+                                      CASE(unknown_case_and_bad_options)};
+    int rc = test_run(cases, sizeof cases / sizeof cases[0], argc, argv);
+    if (inner)
+        *inner = real;
+    if (fd_inner)
+        *fd_inner = fd_real;
+    teardown();
+    return rc;
+}
