@@ -1,0 +1,231 @@
+/*
+ * Backend selection (see backend.h).
+ */
+#include "backend.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shop_features.h"
+#include "shop_sql_repo.h"
+#include "sqldb.h"
+#if SHOP_HAVE_ROUTER
+#include "shop_router.h"
+#endif
+
+struct shop_backend {
+    sqldb *db;
+    ddb_client *client;
+    shop__repo *relational;
+    shop__repo *dynamodb;
+    shop__repo *router;
+    shop__repo *repo; /* one of the three */
+    char describe[64];
+    char *prefix;
+};
+
+static int fail(ddb_error *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        ddb_error_clear(err);
+        err->code = code;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static const char *env(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : fallback;
+}
+
+static int open_sql(shop_backend *b, bool mysql, ddb_error *err)
+{
+    char url[1024];
+    if (mysql) {
+        const char *full = env("SHOP_MYSQL_URL", NULL), *socket = env("SHOP_MYSQL_SOCKET", NULL);
+        if (full)
+            snprintf(url, sizeof(url), "%s", full);
+        else if (socket)
+            snprintf(url, sizeof(url), "mariadb://%s@/%s?socket=%s",
+                     env("SHOP_MYSQL_USER", env("USER", "root")), env("SHOP_MYSQL_DB", "shop"),
+                     socket);
+        else
+            return fail(err, DDB_ERR_CONFIG,
+                        "SHOP_BACKEND needs MariaDB: set SHOP_MYSQL_URL or SHOP_MYSQL_SOCKET");
+    } else {
+        snprintf(url, sizeof(url), "sqlite:%s", env("SHOP_SQLITE_PATH", "shop.db"));
+    }
+    int rc = sqldb_open(&b->db, url, err);
+    if (!rc)
+        rc = shop_sql_apply_schema(b->db, err);
+    if (!rc)
+        rc = shop_sql_repo_new(&b->relational, b->db, false, err);
+    return rc;
+}
+
+static int open_dynamodb(shop_backend *b, ddb_error *err)
+{
+    ddb_client_options o = DDB_CLIENT_OPTIONS_INIT;
+    int rc = ddb_client_new(&b->client, &o, err);
+    if (rc)
+        return rc;
+    const char *prefix = env("SHOP_TABLE_PREFIX", NULL);
+    if (prefix && !(b->prefix = strdup(prefix)))
+        return fail(err, DDB_ERR_NOMEM, "out of memory");
+    /* Idempotent for a local or test setup: an existing table is fine. */
+    rc = shop__create_tables(b->client, b->prefix, err);
+    if (rc == DDB_ERR_RESOURCE_IN_USE)
+        rc = 0;
+    /* The counter table behind the "source" IDs when DynamoDB allocates them (phase 5). */
+    if (!rc &&
+        (rc = shop__create_counter_table(b->client, b->prefix, err)) == DDB_ERR_RESOURCE_IN_USE)
+        rc = 0;
+    if (rc)
+        return rc;
+    shop__ddb_options dopts = SHOP__DDB_OPTIONS_INIT;
+    dopts.table_prefix = b->prefix;
+    dopts.consistent_reads = true;
+    return shop__ddb_repo_new(&b->dynamodb, b->client, &dopts, err);
+}
+
+int shop_backend_open(shop_backend **out, ddb_error *err)
+{
+    shop_backend *b = calloc(1, sizeof(*b));
+    if (!b)
+        return fail(err, DDB_ERR_NOMEM, "out of memory for the backend");
+    const char *kind = env("SHOP_BACKEND", "sqlite");
+    int rc;
+    if (strcmp(kind, "sqlite") == 0 || strcmp(kind, "mysql") == 0) {
+        rc = open_sql(b, kind[0] == 'm', err);
+        b->repo = b->relational;
+        snprintf(b->describe, sizeof(b->describe), "%s", kind);
+    } else if (strcmp(kind, "dynamodb") == 0) {
+        rc = open_dynamodb(b, err);
+        b->repo = b->dynamodb;
+        snprintf(b->describe, sizeof(b->describe), "dynamodb");
+    } else if (strcmp(kind, "migrate") == 0) {
+        const char *phase_s = env("SHOP_MIGRATION_PHASE", "1");
+        char *end = NULL;
+        long phase = strtol(phase_s, &end, 10);
+        const char *primary =
+            env("SHOP_MIGRATION_PRIMARY",
+                env("SHOP_MYSQL_URL", NULL) || env("SHOP_MYSQL_SOCKET", NULL) ? "mysql" : "sqlite");
+        if (*end || phase < 1 || phase > 5)
+            rc = fail(err, DDB_ERR_CONFIG, "SHOP_MIGRATION_PHASE '%s' is not 1..5", phase_s);
+        else if (strcmp(primary, "mysql") && strcmp(primary, "sqlite"))
+            rc = fail(err, DDB_ERR_CONFIG, "SHOP_MIGRATION_PRIMARY '%s' is not sqlite or mysql",
+                      primary);
+        else if ((rc = open_sql(b, primary[0] == 'm', err)) == 0 &&
+                 (rc = open_dynamodb(b, err)) == 0) {
+#if SHOP_HAVE_ROUTER
+            shop__router_options ro = {
+                1,    (int)phase, env("SHOP_JOURNAL_PATH", "shop-journal.jsonl"), NULL, NULL,
+                NULL, NULL};
+            rc = shop__router_new(&b->router, b->relational, b->dynamodb, &ro, err);
+            b->repo = b->router;
+            snprintf(b->describe, sizeof(b->describe), "migrate phase %ld (%s + dynamodb)", phase,
+                     primary);
+#else
+            rc = fail(err, DDB_ERR_CONFIG,
+                      "SHOP_BACKEND=migrate needs the generated router (shop_router.h), which "
+                      "this build's generator does not emit yet");
+#endif
+        }
+    } else {
+        rc = fail(err, DDB_ERR_CONFIG,
+                  "SHOP_BACKEND '%s' is not sqlite, mysql, dynamodb or migrate", kind);
+    }
+    if (rc) {
+        shop_backend_close(b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
+void shop_backend_close(shop_backend *b)
+{
+    if (!b)
+        return;
+    shop__repo_free(b->router);
+    shop__repo_free(b->dynamodb);
+    shop__repo_free(b->relational);
+    sqldb_close(b->db);
+    ddb_client_free(b->client);
+    free(b->prefix);
+    free(b);
+}
+
+shop__repo *shop_backend_repo(shop_backend *b)
+{
+    return b ? b->repo : NULL;
+}
+const char *shop_backend_describe(shop_backend *b)
+{
+    return b ? b->describe : "";
+}
+
+static int need_router(shop_backend *b, ddb_error *err)
+{
+    if (!b || !b->router)
+        return fail(err, DDB_ERR_INVALID_ARG,
+                    "this command needs SHOP_BACKEND=migrate (the backend is %s)",
+                    b ? b->describe : "not open");
+    return 0;
+}
+
+int shop_backend_set_phase(shop_backend *b, int phase, ddb_error *err)
+{
+    int rc = need_router(b, err);
+#if SHOP_HAVE_ROUTER
+    if (!rc && !(rc = shop__router_set_phase(b->router, phase, err))) {
+        char *p = strstr(b->describe, "phase ");
+        if (p)
+            p[6] = (char)('0' + phase);
+    }
+#else
+    (void)phase;
+#endif
+    return rc;
+}
+
+int shop_backend_replay(shop_backend *b, size_t *replayed, ddb_error *err)
+{
+    int rc = need_router(b, err);
+#if SHOP_HAVE_ROUTER
+    if (!rc)
+        rc = shop__router_replay(b->router, replayed, err);
+#else
+    (void)replayed;
+#endif
+    return rc;
+}
+
+int shop_backend_backfill(shop_backend *b, ddb_error *err)
+{
+    int rc = need_router(b, err);
+#if SHOP_HAVE_ROUTER
+    if (!rc)
+        rc = shop__router_backfill(b->router, err);
+#endif
+    return rc;
+}
+
+int shop_backend_compare(shop_backend *b, size_t *differences, ddb_error *err)
+{
+    int rc = need_router(b, err);
+#if SHOP_HAVE_ROUTER
+    if (!rc)
+        rc = shop__router_compare_all(b->router, differences, err);
+#else
+    (void)differences;
+#endif
+    return rc;
+}

@@ -1,0 +1,44 @@
+/*
+ * Which storage the shop runs on, chosen from the environment (never from the code that uses it,
+ * so the application and its tests are the same for every backend):
+ *
+ *   SHOP_BACKEND            sqlite (default) | mysql | dynamodb | migrate
+ *   SHOP_SQLITE_PATH        SQLite file (default shop.db; ":memory:" for a private database)
+ *   SHOP_MYSQL_URL          a full sqldb URL ("mariadb://user@/shop?socket=/path"), or:
+ *   SHOP_MYSQL_SOCKET, SHOP_MYSQL_DB (default shop), SHOP_MYSQL_USER (default $USER)
+ *   AWS_ENDPOINT_URL_DYNAMODB  DynamoDB Local's endpoint (unset: real DynamoDB, default chain)
+ *   SHOP_TABLE_PREFIX       prepended to the DynamoDB table names (test isolation)
+ *   SHOP_MIGRATION_PHASE    1..5 for migrate (default 1)
+ *   SHOP_MIGRATION_PRIMARY  sqlite | mysql: the relational side of migrate (default: mysql when
+ *                           SHOP_MYSQL_URL or SHOP_MYSQL_SOCKET is set, else sqlite)
+ *   SHOP_JOURNAL_PATH       the router's repair journal (default shop-journal.jsonl)
+ *
+ * Thread safety: open and close from one thread; the repository is thread-safe.
+ */
+#ifndef SHOP_BACKEND_H
+#define SHOP_BACKEND_H
+
+#include <stddef.h>
+
+#include "shop.h"
+
+typedef struct shop_backend shop_backend;
+
+/* Opens the configured backend, creating the SQL schema / DynamoDB tables when missing.
+   *out is the caller's (shop_backend_close). */
+int shop_backend_open(shop_backend **out, ddb_error *err);
+void shop_backend_close(shop_backend *b); /* NULL-safe */
+
+/* The repository to use (borrowed, valid until close). */
+shop__repo *shop_backend_repo(shop_backend *b);
+/* "sqlite", "mysql", "dynamodb", "migrate phase 3". */
+const char *shop_backend_describe(shop_backend *b);
+
+/* migrate only (DDB_ERR_INVALID_ARG otherwise): switch phase at run time; replay the journal. */
+int shop_backend_set_phase(shop_backend *b, int phase, ddb_error *err);
+int shop_backend_replay(shop_backend *b, size_t *replayed, ddb_error *err);
+/* migrate only: copy every relational entity into DynamoDB; compare both sides. */
+int shop_backend_backfill(shop_backend *b, ddb_error *err);
+int shop_backend_compare(shop_backend *b, size_t *differences, ddb_error *err);
+
+#endif
