@@ -1,7 +1,8 @@
 # The two commands a user needs, and a few for developers. The real build is CMake; this file
 # only strings the steps together. Every target installs what it needs first (scripts/bootstrap).
 #
-#   make demo      run the runtime demo against a DynamoDB Local it starts and stops
+#   make demo      move the example shop from MariaDB to DynamoDB through the five migration phases
+#                  (starts and stops a private MariaDB and DynamoDB Local)
 #   make check     build and run every test: plain, ASan+UBSan, ThreadSanitizer, valgrind
 #   make install PREFIX=/usr/local
 
