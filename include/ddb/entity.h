@@ -168,11 +168,13 @@ typedef struct ddb_table_desc {
     const char *pk, *sk; /* sk NULL: none */
     size_t n_gsis;
     const ddb_gsi_desc *gsis;
+    const char *ttl_attribute; /* NULL: no TTL; else enabled on it after CreateTable */
 } ddb_table_desc;
 
 /*
  * Creates the table t under the name `name` (NULL: t->name), on demand, and waits until it is
- * ACTIVE (up to timeout_ms). Returns 0 or a ddb_error_code.
+ * ACTIVE (up to timeout_ms); then enables TTL on t->ttl_attribute when set. Returns 0 or a
+ * ddb_error_code.
  */
 int ddb_entity_create_table(ddb_client *c, const ddb_table_desc *t, const char *name,
                             long timeout_ms, ddb_error *err);

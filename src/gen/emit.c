@@ -600,7 +600,7 @@ void emit_table_descs(emitter *E)
     for (size_t i = 0; i < E->m->n_tables; i++) {
         const ddbgen_table *t = &E->m->tables[i];
         size_t n = 0;
-        const char *attrs[162];
+        const char *attrs[162], *ttl;
         add_attr(attrs, &n, 162, t->partition_key);
         if (t->sort_key)
             add_attr(attrs, &n, 162, t->sort_key);
@@ -620,9 +620,17 @@ void emit_table_descs(emitter *E)
         else
             ddbgen_buf_puts(c, "NULL");
         if (t->n_gsis)
-            ddbgen_buf_printf(c, ", %zu, %s__gsis},\n", t->n_gsis, t->c_name);
+            ddbgen_buf_printf(c, ", %zu, %s__gsis, ", t->n_gsis, t->c_name);
         else
-            ddbgen_buf_puts(c, ", 0, NULL},\n");
+            ddbgen_buf_puts(c, ", 0, NULL, ");
+        ttl = NULL;
+        for (size_t k = 0; k < t->n_entities && !ttl; k++)
+            ttl = t->entities[k].ext.ttl_field;
+        if (ttl)
+            emit_c_string(c, ttl);
+        else
+            ddbgen_buf_puts(c, "NULL");
+        ddbgen_buf_puts(c, "},\n");
     }
     if (E->m->n_tables == 0)
         ddbgen_buf_puts(c, "    {0},\n");

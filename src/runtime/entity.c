@@ -599,6 +599,14 @@ int ddb_entity_create_table(ddb_client *c, const ddb_table_desc *t, const char *
     ddb_create_table_output_free(out);
     if (rc == 0)
         rc = ddb_table_wait_active(c, in.table_name, timeout_ms, err);
+    if (rc == 0 && t->ttl_attribute) {
+        /* a table has one TTL attribute; DynamoDB deletes items some time after it passes */
+        ddb_time_to_live_specification spec = {true, true, (char *)t->ttl_attribute};
+        ddb_update_time_to_live_input ttl = {in.table_name, &spec};
+        ddb_update_time_to_live_output *tout = NULL;
+        rc = ddb_update_time_to_live(&tout, c, &ttl, err);
+        ddb_update_time_to_live_output_free(tout);
+    }
 done:
     free(defs);
     free(gkeys);

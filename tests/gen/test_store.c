@@ -141,6 +141,32 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* ttl_field: create_tables enables TTL on the entity's table, on that attribute. */
+TEST(ttl_enabled_on_the_table)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    char table[128];
+    ddb_describe_time_to_live_input in = {0};
+    ddb_describe_time_to_live_output *out = NULL;
+    REQUIRE(setup() == 0);
+    snprintf(table, sizeof table, "%sEvents", prefix);
+    in.table_name = table;
+    CHECK_INT(ddb_describe_time_to_live(&out, client, &in, &err), 0);
+    REQUIRE(out && out->time_to_live_description);
+    CHECK_STR(out->time_to_live_description->time_to_live_status, "ENABLED");
+    CHECK_STR(out->time_to_live_description->attribute_name, "expires_at");
+    ddb_describe_time_to_live_output_free(out);
+    /* the table without a ttl_field has none */
+    snprintf(table, sizeof table, "%sAccounts", prefix);
+    out = NULL;
+    CHECK_INT(ddb_describe_time_to_live(&out, client, &in, &err), 0);
+    REQUIRE(out && out->time_to_live_description);
+    CHECK_STR(out->time_to_live_description->time_to_live_status, "DISABLED");
+    ddb_describe_time_to_live_output_free(out);
+    ddb_error_clear(&err);
+    teardown();
+}
+
 TEST(counter_ids_unique_across_threads)
 {
     pthread_t th[THREADS];
@@ -567,6 +593,7 @@ TEST(max_id_and_seed_id)
     teardown();
 }
 
-TEST_MAIN(CASE(counter_ids_unique_across_threads), CASE(source_uuid_and_ulid_ids),
+TEST_MAIN(CASE(ttl_enabled_on_the_table), CASE(counter_ids_unique_across_threads),
+          CASE(source_uuid_and_ulid_ids),
           CASE(unique_sentinels), CASE(transact_all_or_nothing), CASE(mirror_is_idempotent),
           CASE(list_every_item_once), CASE(max_id_and_seed_id))

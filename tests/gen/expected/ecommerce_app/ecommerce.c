@@ -567,9 +567,9 @@ static const char *const order_table__attrs[] = {"pk", "sk"};
 static const char *const order_table__attr_types[] = {"S", "S"};
 
 static const ddb_table_desc tables[] = {
-    {DDB_ENTITY_ABI_VERSION, "UserTable", 2, user_table__attrs, user_table__attr_types, "pk", "sk", 0, NULL},
-    {DDB_ENTITY_ABI_VERSION, "ProductTable", 2, product_table__attrs, product_table__attr_types, "pk", "sk", 0, NULL},
-    {DDB_ENTITY_ABI_VERSION, "OrderTable", 2, order_table__attrs, order_table__attr_types, "pk", "sk", 0, NULL},
+    {DDB_ENTITY_ABI_VERSION, "UserTable", 2, user_table__attrs, user_table__attr_types, "pk", "sk", 0, NULL, NULL},
+    {DDB_ENTITY_ABI_VERSION, "ProductTable", 2, product_table__attrs, product_table__attr_types, "pk", "sk", 0, NULL, NULL},
+    {DDB_ENTITY_ABI_VERSION, "OrderTable", 2, order_table__attrs, order_table__attr_types, "pk", "sk", 0, NULL, NULL},
 };
 
 typedef struct repo_impl {

@@ -308,9 +308,9 @@ static const char *const driver_table__attrs[] = {"pk"};
 static const char *const driver_table__attr_types[] = {"S"};
 
 static const ddb_table_desc tables[] = {
-    {DDB_ENTITY_ABI_VERSION, "DeliveryTable", 2, delivery_table__attrs, delivery_table__attr_types, "pk", "sk", 0, NULL},
-    {DDB_ENTITY_ABI_VERSION, "RestaurantTable", 2, restaurant_table__attrs, restaurant_table__attr_types, "pk", "sk", 0, NULL},
-    {DDB_ENTITY_ABI_VERSION, "DriverTable", 1, driver_table__attrs, driver_table__attr_types, "pk", NULL, 0, NULL},
+    {DDB_ENTITY_ABI_VERSION, "DeliveryTable", 2, delivery_table__attrs, delivery_table__attr_types, "pk", "sk", 0, NULL, NULL},
+    {DDB_ENTITY_ABI_VERSION, "RestaurantTable", 2, restaurant_table__attrs, restaurant_table__attr_types, "pk", "sk", 0, NULL, NULL},
+    {DDB_ENTITY_ABI_VERSION, "DriverTable", 1, driver_table__attrs, driver_table__attr_types, "pk", NULL, 0, NULL, NULL},
 };
 
 typedef struct repo_impl {

@@ -341,10 +341,10 @@ static const char *const tournament_table__attrs[] = {"tournament_id", "ranking"
 static const char *const tournament_table__attr_types[] = {"S", "N"};
 
 static const ddb_table_desc tables[] = {
-    {DDB_ENTITY_ABI_VERSION, "GameTable", 2, game_table__attrs, game_table__attr_types, "game_id", "sk", 0, NULL},
-    {DDB_ENTITY_ABI_VERSION, "LeaderboardTable", 3, leaderboard_table__attrs, leaderboard_table__attr_types, "game_id", "score", 1, leaderboard_table__gsis},
-    {DDB_ENTITY_ABI_VERSION, "AchievementTable", 4, achievement_table__attrs, achievement_table__attr_types, "player_id", "achievement_id", 1, achievement_table__gsis},
-    {DDB_ENTITY_ABI_VERSION, "TournamentTable", 2, tournament_table__attrs, tournament_table__attr_types, "tournament_id", "ranking", 0, NULL},
+    {DDB_ENTITY_ABI_VERSION, "GameTable", 2, game_table__attrs, game_table__attr_types, "game_id", "sk", 0, NULL, NULL},
+    {DDB_ENTITY_ABI_VERSION, "LeaderboardTable", 3, leaderboard_table__attrs, leaderboard_table__attr_types, "game_id", "score", 1, leaderboard_table__gsis, NULL},
+    {DDB_ENTITY_ABI_VERSION, "AchievementTable", 4, achievement_table__attrs, achievement_table__attr_types, "player_id", "achievement_id", 1, achievement_table__gsis, NULL},
+    {DDB_ENTITY_ABI_VERSION, "TournamentTable", 2, tournament_table__attrs, tournament_table__attr_types, "tournament_id", "ranking", 0, NULL, NULL},
 };
 
 typedef struct repo_impl {

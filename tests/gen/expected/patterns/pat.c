@@ -257,8 +257,8 @@ static const char *const emails__attrs[] = {"pk"};
 static const char *const emails__attr_types[] = {"S"};
 
 static const ddb_table_desc tables[] = {
-    {DDB_ENTITY_ABI_VERSION, "Shop", 8, shop__attrs, shop__attr_types, "PK", "SK", 3, shop__gsis},
-    {DDB_ENTITY_ABI_VERSION, "Emails", 1, emails__attrs, emails__attr_types, "pk", NULL, 0, NULL},
+    {DDB_ENTITY_ABI_VERSION, "Shop", 8, shop__attrs, shop__attr_types, "PK", "SK", 3, shop__gsis, NULL},
+    {DDB_ENTITY_ABI_VERSION, "Emails", 1, emails__attrs, emails__attr_types, "pk", NULL, 0, NULL, NULL},
 };
 
 typedef struct repo_impl {

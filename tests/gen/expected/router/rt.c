@@ -161,8 +161,8 @@ static const char *const notes__attrs[] = {"note_id"};
 static const char *const notes__attr_types[] = {"N"};
 
 static const ddb_table_desc tables[] = {
-    {DDB_ENTITY_ABI_VERSION, "Accounts", 2, accounts__attrs, accounts__attr_types, "pk", "sk", 0, NULL},
-    {DDB_ENTITY_ABI_VERSION, "Notes", 1, notes__attrs, notes__attr_types, "note_id", NULL, 0, NULL},
+    {DDB_ENTITY_ABI_VERSION, "Accounts", 2, accounts__attrs, accounts__attr_types, "pk", "sk", 0, NULL, NULL},
+    {DDB_ENTITY_ABI_VERSION, "Notes", 1, notes__attrs, notes__attr_types, "note_id", NULL, 0, NULL, NULL},
 };
 
 typedef struct repo_impl {

@@ -335,7 +335,7 @@ static const char *const social_media__attrs[] = {"user_id", "sort_key"};
 static const char *const social_media__attr_types[] = {"S", "S"};
 
 static const ddb_table_desc tables[] = {
-    {DDB_ENTITY_ABI_VERSION, "SocialMedia", 2, social_media__attrs, social_media__attr_types, "user_id", "sort_key", 0, NULL},
+    {DDB_ENTITY_ABI_VERSION, "SocialMedia", 2, social_media__attrs, social_media__attr_types, "user_id", "sort_key", 0, NULL, NULL},
 };
 
 typedef struct repo_impl {

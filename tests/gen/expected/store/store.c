@@ -131,6 +131,7 @@ void store__invoice__page_free(store__invoice__page *page)
 static const ddb_field_desc session__fields[] = {
     {"session_id", DDB_FIELD_UUID, false, true, offsetof(store__session, session_id), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
     {"owner", DDB_FIELD_STRING, false, true, offsetof(store__session, owner), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"expires_at", DDB_FIELD_INT64, false, false, offsetof(store__session, expires_at), offsetof(store__session, has_expires_at), DDB_ENTITY_NO_OFFSET},
 };
 
 static const ddb_key_part session__key0[] = {{"SESSION#", -1, NULL}, {NULL, 0, NULL}};
@@ -141,7 +142,7 @@ static const ddb_key_desc session__keys[] = {
 
 const ddb_entity_desc store__session__desc = {
     DDB_ENTITY_ABI_VERSION, "Session", "Events", sizeof(store__session),
-    2, session__fields,
+    3, session__fields,
     1, 1, session__keys,
     "_version", offsetof(store__session, ddb_version),
 };
@@ -272,8 +273,8 @@ static const char *const events__attrs[] = {"pk"};
 static const char *const events__attr_types[] = {"S"};
 
 static const ddb_table_desc tables[] = {
-    {DDB_ENTITY_ABI_VERSION, "Accounts", 2, accounts__attrs, accounts__attr_types, "pk", "sk", 0, NULL},
-    {DDB_ENTITY_ABI_VERSION, "Events", 1, events__attrs, events__attr_types, "pk", NULL, 0, NULL},
+    {DDB_ENTITY_ABI_VERSION, "Accounts", 2, accounts__attrs, accounts__attr_types, "pk", "sk", 0, NULL, NULL},
+    {DDB_ENTITY_ABI_VERSION, "Events", 1, events__attrs, events__attr_types, "pk", NULL, 0, NULL, "expires_at"},
 };
 
 typedef struct repo_impl {

@@ -123,6 +123,9 @@ typedef struct store__session {
     char session_id[37];
     /* "owner": string, required */
     char *owner;
+    /* "expires_at": integer, optional */
+    bool has_expires_at;
+    int64_t expires_at;
     /* The stored version (attribute "_version"), for optimistic locking: 0 until the entity
        is created or read; create, update and get keep it. */
     int64_t ddb_version;

@@ -714,6 +714,7 @@ static void make_session(ctx *c, store__session *o, int i)
     (void)odd;
     key_uuid(c, i, o->session_id);
     o->owner = label_text("owner", i, 0);
+    o->has_expires_at = true; o->expires_at = 100 + i + 0;
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */

@@ -207,8 +207,8 @@ static const char *const counters__attrs[] = {"counter_id"};
 static const char *const counters__attr_types[] = {"N"};
 
 static const ddb_table_desc tables[] = {
-    {DDB_ENTITY_ABI_VERSION, "Things", 8, things__attrs, things__attr_types, "pk", "sk", 3, things__gsis},
-    {DDB_ENTITY_ABI_VERSION, "Counters", 1, counters__attrs, counters__attr_types, "counter_id", NULL, 0, NULL},
+    {DDB_ENTITY_ABI_VERSION, "Things", 8, things__attrs, things__attr_types, "pk", "sk", 3, things__gsis, NULL},
+    {DDB_ENTITY_ABI_VERSION, "Counters", 1, counters__attrs, counters__attr_types, "counter_id", NULL, 0, NULL, NULL},
 };
 
 typedef struct repo_impl {

@@ -155,8 +155,8 @@ static const char *const email_lookup__attrs[] = {"pk"};
 static const char *const email_lookup__attr_types[] = {"S"};
 
 static const ddb_table_desc tables[] = {
-    {DDB_ENTITY_ABI_VERSION, "Users", 1, users__attrs, users__attr_types, "pk", NULL, 0, NULL},
-    {DDB_ENTITY_ABI_VERSION, "EmailLookup", 1, email_lookup__attrs, email_lookup__attr_types, "pk", NULL, 0, NULL},
+    {DDB_ENTITY_ABI_VERSION, "Users", 1, users__attrs, users__attr_types, "pk", NULL, 0, NULL, NULL},
+    {DDB_ENTITY_ABI_VERSION, "EmailLookup", 1, email_lookup__attrs, email_lookup__attr_types, "pk", NULL, 0, NULL, NULL},
 };
 
 typedef struct repo_impl {
