@@ -215,11 +215,20 @@ static int load_backend_open(load_backend *b, ddb_error *err)
     shop__router_options ro = SHOP__ROUTER_OPTIONS_INIT;
     ro.phase = (int)phase;
     ro.journal_path = env_or("SHOP_JOURNAL_PATH", "shop-journal.jsonl");
+    /* SHOP_COMPARE_PERCENT: phase 3's sampled dual reads (the router's compare_percent) */
+    const char *pct_s = env_or("SHOP_COMPARE_PERCENT", "100");
+    long pct = strtol(pct_s, &end, 10);
+    if (*end || pct < 0 || pct > 100) {
+        snprintf(err->message, sizeof(err->message), "SHOP_COMPARE_PERCENT '%s' is not 0..100",
+                 pct_s);
+        return err->code = DDB_ERR_CONFIG;
+    }
+    ro.compare_percent = (int)pct;
     if ((rc = shop__router_new(&b->router, shop_backend_repo(b->relational), b->dynamodb, &ro,
                                err)) == 0) {
         b->repo = b->router;
-        snprintf(b->describe, sizeof(b->describe), "migrate phase %ld (%s + dynamodb)", phase,
-                 primary);
+        snprintf(b->describe, sizeof(b->describe), "migrate phase %ld (%s + dynamodb, compare %ld%%)",
+                 phase, primary, pct);
     }
     return rc;
 #else

@@ -38,10 +38,10 @@ typedef enum ddb_router_side { DDB_ROUTER_RELATIONAL = 0, DDB_ROUTER_DYNAMODB = 
 /* A line logger: one line, no newline, never a secret. */
 typedef void (*ddb_router_log_fn)(void *ctx, const char *line);
 
-#define DDB_ROUTER_CONFIG_VERSION 1
+#define DDB_ROUTER_CONFIG_VERSION 2
 
 typedef struct ddb_router_config {
-    unsigned version;         /* DDB_ROUTER_CONFIG_VERSION */
+    unsigned version;         /* DDB_ROUTER_CONFIG_VERSION (1 is accepted: no compare_percent) */
     const char *name;         /* the model's namespace: the prefix of every log line */
     int phase;                /* 1..5 */
     const char *journal_path; /* the repair journal; NULL: failures are logged and counted only */
@@ -49,6 +49,14 @@ typedef struct ddb_router_config {
     void *event_ctx;
     ddb_router_log_fn log; /* NULL: stderr */
     void *log_ctx;
+    /*
+     * Version 2. Phase 3 compares this percentage of reads (0..100; a version 1 config means
+     * 100). Sampling is by call (a page is compared whole or not at all) and deterministic: a
+     * counter shared by the router's threads selects exactly compare_percent calls of every 100,
+     * evenly spread (10: the 1st, 11th, 21st... read). Production dual reads commonly sample to
+     * bound the extra load on DynamoDB; tests keep 100.
+     */
+    int compare_percent;
 } ddb_router_config;
 
 /*
@@ -64,11 +72,16 @@ typedef struct ddb_router_stats {
     uint64_t secondary_failures; /* DynamoDB writes that failed in phases 2-4 */
     uint64_t journal_entries;    /* lines appended to the journal */
     uint64_t phase_switches;
+    /* appended */
+    uint64_t compared_reads; /* phase 3 reads that were compared (see compare_percent) */
+    uint64_t rechecked;      /* differences that a re-read of both sides found equal (a write
+                                was in flight between the two reads): not mismatches */
 } ddb_router_stats;
 
 /*
  * Creates the router state. The journal file is created when missing (mode 0600) and opened for
- * appending. Returns 0, DDB_ERR_INVALID_ARG (bad version or phase), DDB_ERR_CONFIG (the journal
+ * appending. Returns 0, DDB_ERR_INVALID_ARG (bad version, phase or compare_percent; the message
+ * names it), DDB_ERR_CONFIG (the journal
  * cannot be opened; the message names the path) or DDB_ERR_NOMEM. *out is freed with
  * ddb_router_free.
  */
@@ -141,6 +154,47 @@ void ddb_router_write_failed(ddb_router *r, const ddb_entity_desc *d, const char
  */
 int ddb_router_compare(ddb_router *r, const ddb_entity_desc *d, const void *relational,
                        const void *dynamodb, const void *key_obj);
+
+/*
+ * Phase 3 sampling: whether this read is compared (see ddb_router_config.compare_percent).
+ * Counts it in stats.compared_reads when it is. Call once per routed read.
+ */
+bool ddb_router_sample(ddb_router *r);
+
+/*
+ * Reads the entity with key's primary key from one side, for a re-read or a missing page entry.
+ * out is zeroed memory of d->size bytes (as from __INIT); *found tells whether it was there. The
+ * generated router times and counts the call. Returns 0 or a ddb_error_code.
+ */
+typedef int (*ddb_router_get_fn)(void *ctx, ddb_router_side side, void *out, bool *found,
+                                 const void *key, ddb_error *err);
+
+/*
+ * Phase 3 for one key: relational and dynamodb are what each side returned (NULL: not found);
+ * key_obj gives the key (NULL: whichever entity is not NULL). When they differ, both sides are
+ * read again by key through get, relational first, and the mismatch is reported
+ * (ddb_router_mismatch, with the fields that still differ) only when the re-read differs too:
+ * the router writes relational first, so a read that falls between another call's two writes
+ * sees a difference that is gone a moment later (counted in stats.rechecked instead). A failed
+ * re-read reports the first difference. Returns 0 equal, 1 mismatch reported, or a negative
+ * ddb_error_code when they cannot be compared (logged).
+ */
+int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relational,
+                     const void *dynamodb, const void *key_obj, ddb_router_get_fn get,
+                     void *get_ctx);
+
+/*
+ * Phase 3 for a page: rel[0..n_rel) the entities of d the relational side returned,
+ * dyn[0..n_dyn) what DynamoDB returned for the same request (the same access pattern with the
+ * same parameters), in any order and possibly covering other entities (pages may break at other
+ * places). Each relational entity is matched by primary key with DynamoDB's; those DynamoDB's
+ * page lacks are read with get; then each is checked as by ddb_router_check. DynamoDB's
+ * entities absent from the relational page are not judged (they may belong to its next page).
+ * Returns how many mismatches were reported, or a negative ddb_error_code (logged).
+ */
+int ddb_router_check_page(ddb_router *r, const ddb_entity_desc *d, const void *const *rel,
+                          size_t n_rel, const void *const *dyn, size_t n_dyn,
+                          ddb_router_get_fn get, void *get_ctx);
 
 /* ---- keys ---------------------------------------------------------------------------------- */
 

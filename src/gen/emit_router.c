@@ -168,8 +168,19 @@ static void emit_header(emitter *E, ddbgen_buf *h, const vars *v)
         " * sides keep one version per entity.\n"
         " *\n"
         " * Page cursors belong to the side that returned them: do not carry one across a switch\n"
-        " * between phases 3 and 4. In phase 3 every entity of a returned page is compared with\n"
-        " * DynamoDB's by its key.\n"
+        " * between phases 3 and 4.\n"
+        " *\n"
+        " * Phase 3 reads: a page is compared with one DynamoDB call, the same member with the "
+        "same\n"
+        " * parameters, its entities matched by key in any order; the entities of the relational "
+        "page\n"
+        " * that DynamoDB's page lacks (it breaks at another place, or they are missing) are read "
+        "by\n"
+        " * key. A page requested with a cursor is compared entity by entity (the cursor is the\n"
+        " * relational side's). A difference is confirmed by reading both sides again by key "
+        "before\n"
+        " * it is logged and counted: a write of another call between the two reads is not a\n"
+        " * mismatch. compare_percent samples the reads compared (ddb/router.h).\n"
         " *\n"
         " * Thread safety: as thread-safe as the two repositories. The phase may be switched "
         "while\n"
@@ -192,7 +203,7 @@ static void emit_header(emitter *E, ddbgen_buf *h, const vars *v)
 #endif
     put(h, v,
         "typedef struct @ns@__router_options {\n"
-        "    unsigned version;         /* 1 */\n"
+        "    unsigned version;         /* 2 (1: without compare_percent) */\n"
         "    int phase;                /* 1..5 */\n"
         "    const char *journal_path; /* the repair journal (one JSON object per line); NULL: "
         "none */\n"
@@ -201,8 +212,18 @@ static void emit_header(emitter *E, ddbgen_buf *h, const vars *v)
         "    void (*log)(void *ctx, const char *line); /* one line per mismatch, failure, "
         "switch; NULL: stderr */\n"
         "    void *log_ctx;\n"
+        "    /*\n"
+        "     * Version 2: the percentage of phase 3 reads compared with DynamoDB, 0..100 "
+        "(version 1:\n"
+        "     * 100, every read). Deterministic: a shared counter picks exactly compare_percent "
+        "calls of\n"
+        "     * every 100, spread evenly; a page is compared whole or not at all. 100 for tests; "
+        "a\n"
+        "     * sample (say 1..10) in production bounds the extra DynamoDB reads of phase 3.\n"
+        "     */\n"
+        "    int compare_percent;\n"
         "} @ns@__router_options;\n\n"
-        "#define @NS@__ROUTER_OPTIONS_INIT {1, 1, NULL, NULL, NULL, NULL, NULL}\n\n"
+        "#define @NS@__ROUTER_OPTIONS_INIT {2, 1, NULL, NULL, NULL, NULL, NULL, 100}\n\n"
         "/*\n"
         " * The router. relational and dynamodb are borrowed: they must outlive it. *out is the\n"
         " * caller's (@ns@__repo_free). Starting in phase 5 seeds the IDs as a switch would.\n"
@@ -277,6 +298,17 @@ static void emit_entity_members(emitter *E, ddbgen_buf *c, const ddbgen_entity *
     vars_entity(v, e);
     put(c, v, "\n/* ---- @e@ ---- */\n");
     put(c, v,
+        "\n/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. "
+        "*/\n"
+        "static int @e@__read_side(void *ctx, ddb_router_side side, void *out, bool *found,\n"
+        "    const void *key, ddb_error *err)\n"
+        "{\n"
+        "    router_impl *r = ctx;\n"
+        "    @ns@__repo *repo = side == RELATIONAL ? r->rel : r->ddb;\n"
+        "    double t0 = ddb_router_now_ms();\n"
+        "    return on_side(r, side, false, @D@.name, t0,\n"
+        "        repo->@e@__get(repo, (@T@ *)out, found, (const @T@ *)key, err));\n"
+        "}\n"
         "\n/* Phase 3: reads key's entity from DynamoDB and compares it with the relational one\n"
         " * (rel NULL: not found there). A failed read is logged; the caller's result stands. */\n"
         "static void @e@__compare(router_impl *r, const @T@ *rel, const @T@ *key)\n"
@@ -292,9 +324,33 @@ static void emit_entity_members(emitter *E, ddbgen_buf *c, const ddbgen_entity *
         "@D@.name,\n"
         "            ddb_error_code_name(rc), serr.message);\n"
         "    else\n"
-        "        ddb_router_compare(r->state, &@D@, rel, found ? &other : NULL, key);\n"
+        "        ddb_router_check(r->state, &@D@, rel, found ? &other : NULL, key, "
+        "@e@__read_side, r);\n"
         "    @T@__free(&other);\n"
         "    ddb_error_clear(&serr);\n"
+        "}\n");
+    if (entity_has(E, e, "list")) /* its only user when the model has no page patterns */
+        put(c, v,
+        "\n/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn "
+        "NULL:\n"
+        " * none, every entity is read by key). */\n"
+        "static void @e@__check_page(router_impl *r, const @T@ *rel, size_t n_rel, const @T@ "
+        "*dyn,\n"
+        "    size_t n_dyn)\n"
+        "{\n"
+        "    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);\n"
+        "    if (!p) {\n"
+        "        ddb_router_logf(r->state, \"cannot compare a page of %s: out of memory\", "
+        "@D@.name);\n"
+        "        return;\n"
+        "    }\n"
+        "    for (size_t i = 0; i < n_rel; i++)\n"
+        "        p[i] = &rel[i];\n"
+        "    for (size_t i = 0; i < n_dyn; i++)\n"
+        "        p[n_rel + i] = &dyn[i];\n"
+        "    ddb_router_check_page(r->state, &@D@, p, n_rel, p + n_rel, n_dyn, @e@__read_side, "
+        "r);\n"
+        "    free(p);\n"
         "}\n");
     put(c, v,
         "\nstatic int @e@__create_routed(@ns@__repo *repo, @T@ *obj, ddb_error *err)\n"
@@ -333,7 +389,7 @@ static void emit_entity_members(emitter *E, ddbgen_buf *c, const ddbgen_entity *
         "            r->ddb->@e@__get(r->ddb, out, found, key, err));\n"
         "    rc = on_side(r, RELATIONAL, false, @D@.name, t0,\n"
         "        r->rel->@e@__get(r->rel, out, found, key, err));\n"
-        "    if (rc == 0 && phase == 3)\n"
+        "    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))\n"
         "        @e@__compare(r, *found ? out : NULL, key);\n"
         "    return rc;\n"
         "}\n");
@@ -402,10 +458,27 @@ static void emit_entity_members(emitter *E, ddbgen_buf *c, const ddbgen_entity *
             "            r->ddb->@e@__list(r->ddb, out, page, err));\n"
             "    rc = on_side(r, RELATIONAL, false, @D@.name, t0,\n"
             "        r->rel->@e@__list(r->rel, out, page, err));\n"
-            "    /* the two sides page in different orders: compare the returned entities by key "
-            "*/\n"
-            "    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)\n"
-            "        @e@__compare(r, &out->items[i], &out->items[i]);\n"
+            "    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {\n"
+            "        @T@__page other = {0, NULL, NULL};\n"
+            "        ddb_error serr = DDB_ERROR_INIT;\n"
+            "        int orc = 0;\n"
+            "        /* one call for DynamoDB's page; a cursor is the relational side's, so then "
+            "each\n"
+            "           entity is read by key instead */\n"
+            "        if (!page || !page->cursor) {\n"
+            "            t0 = ddb_router_now_ms();\n"
+            "            orc = on_side(r, DYNAMODB, false, @D@.name, t0,\n"
+            "                r->ddb->@e@__list(r->ddb, &other, page, &serr));\n"
+            "        }\n"
+            "        if (orc != 0)\n"
+            "            ddb_router_logf(r->state, \"dual read of %s failed on dynamodb: %s: %s\",\n"
+            "                @D@.name, ddb_error_code_name(orc), serr.message);\n"
+            "        else\n"
+            "            @e@__check_page(r, out->items, out->n_items, other.items, "
+            "other.n_items);\n"
+            "        @T@__page_free(&other);\n"
+            "        ddb_error_clear(&serr);\n"
+            "    }\n"
             "    return rc;\n"
             "}\n");
     if (entity_has(E, e, "mirror"))
@@ -558,7 +631,88 @@ typedef struct pattern_ctx {
     ddbgen_buf *c;
     ddbgen_buf assign; /* the constructor's assignments */
     vars *v;
+    bool mixed_check_done; /* mixed_check is emitted before its first user */
 } pattern_ctx;
+
+/* Phase 3 for mixed pages: each entity type's entities checked as a page of their own. */
+static void emit_mixed_check(emitter *E, ddbgen_buf *c, const vars *v)
+{
+    put(c, v,
+        "\n/* Phase 3: the relational mixed page rel against DynamoDB's of the same request (dyn\n"
+        " * NULL: none), each entity type's entities as a page of their own. */\n"
+        "static void mixed_check(router_impl *r, const @ns@__mixed_page *rel,\n"
+        "    const @ns@__mixed_page *dyn)\n"
+        "{\n"
+        "    size_t n_dyn_all = dyn ? dyn->n_items : 0;\n"
+        "    const void **p = malloc((rel->n_items + n_dyn_all + 1) * sizeof *p);\n"
+        "    if (!p) {\n"
+        "        ddb_router_logf(r->state, \"cannot compare a mixed page: out of memory\");\n"
+        "        return;\n"
+        "    }\n"
+        "    for (int k = 1; k <= @NS@__N_ENTITIES; k++) {\n"
+        "        ddb_router_get_fn get = NULL;\n"
+        "        size_t n_rel = 0, n_dyn = 0;\n"
+        "        switch (k) {\n");
+    FOR_EACH_ENTITY(E->m, e)
+    {
+        vars w = *v;
+        vars_entity(&w, e);
+        put(c, &w, "        case @NS@__KIND_@E@:\n            get = @e@__read_side;\n            break;\n");
+    }
+    put(c, v,
+        "        default:\n"
+        "            break;\n"
+        "        }\n"
+        "        for (size_t i = 0; i < rel->n_items; i++)\n"
+        "            if ((int)rel->items[i].kind == k)\n"
+        "                p[n_rel++] = &rel->items[i].as;\n"
+        "        for (size_t i = 0; i < n_dyn_all; i++)\n"
+        "            if ((int)dyn->items[i].kind == k)\n"
+        "                p[n_rel + n_dyn++] = &dyn->items[i].as;\n"
+        "        if (n_rel && get)\n"
+        "            ddb_router_check_page(r->state, @ns@__entities[k - 1], p, n_rel, p + n_rel, "
+        "n_dyn,\n"
+        "                get, r);\n"
+        "    }\n"
+        "    free(p);\n"
+        "}\n");
+}
+
+/*
+ * Phase 3 for a page member: DynamoDB's page of the same request with one call (the member
+ * itself; not with a relational cursor, then dyn is empty and each entity is read by key), then
+ * `check`, which sees out (the relational page) and other (DynamoDB's).
+ */
+static void emit_page_compare(ddbgen_buf *c, const vars *v, const char *entity,
+                              const char *page_type, const char *page_free, const char *ddb_args,
+                              bool paged, const char *check)
+{
+    ddbgen_buf_puts(c, "    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {\n");
+    ddbgen_buf_printf(c, "        %s other = {0, NULL, NULL};\n", page_type);
+    ddbgen_buf_puts(c, "        ddb_error serr = DDB_ERROR_INIT;\n        int orc = 0;\n");
+    if (paged)
+        ddbgen_buf_puts(c, "        /* one call for DynamoDB's page; a cursor is the relational "
+                           "side's, so then each\n"
+                           "           entity is read by key instead */\n"
+                           "        if (!page || !page->cursor) {\n");
+    else
+        ddbgen_buf_puts(c, "        /* one call for DynamoDB's side of the same request */\n"
+                           "        {\n");
+    ddbgen_buf_printf(c,
+                      "            t0 = ddb_router_now_ms();\n"
+                      "            orc = on_side(r, DYNAMODB, false, %s, t0,\n"
+                      "                r->ddb->%s(r->ddb, &other%s, &serr));\n"
+                      "        }\n"
+                      "        if (orc != 0)\n"
+                      "            ddb_router_logf(r->state, \"dual read of %%s failed on dynamodb: "
+                      "%%s: %%s\", \"%s\",\n"
+                      "                ddb_error_code_name(orc), serr.message);\n"
+                      "        else\n",
+                      entity, v->M, ddb_args, v->M);
+    put(c, v, check);
+    ddbgen_buf_printf(c, "        %s(&other);\n        ddb_error_clear(&serr);\n    }\n",
+                      page_free);
+}
 
 static const char *const routed_head = "{\n"
                                        "    router_impl *r = (router_impl *)repo;\n"
@@ -592,7 +746,7 @@ static const char *member_role(emit_member_kind k)
     case EMIT_MEMBER_PAGE:
     case EMIT_MEMBER_BATCH_GET:
     case EMIT_MEMBER_MIXED:
-        return "a read of a page, each entity compared in phase 3";
+        return "a read of a page, compared in phase 3 with DynamoDB's answer to the same call";
     case EMIT_MEMBER_TX_GET:
         return "a transactional read";
     case EMIT_MEMBER_UPDATE:
@@ -614,9 +768,13 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
     ddbgen_buf *c = ctx->c;
     vars *v = ctx->v;
     char entity[600];
-    (void)E;
     if (m->entity)
         vars_entity(v, m->entity);
+    if ((m->kind == EMIT_MEMBER_MIXED || (m->kind == EMIT_MEMBER_BATCH_GET && m->mixed)) &&
+        !m->partial && !ctx->mixed_check_done) {
+        emit_mixed_check(E, c, v);
+        ctx->mixed_check_done = true;
+    }
     v->M = m->name;
     v->P = m->decl;
     v->A = m->args ? m->args : "";
@@ -633,7 +791,7 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
                       "    /* the index does not project every field: nothing to compare */\n");
         else
             emit_read(c, v, entity, "out, found",
-                      "    if (rc == 0 && phase == 3) {\n"
+                      "    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {\n"
                       "        @T@ other = @NS@__@E@__INIT;\n"
                       "        bool other_found = false;\n"
                       "        ddb_error serr = DDB_ERROR_INIT;\n"
@@ -644,63 +802,57 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
                       "%s\", \"@M@\",\n"
                       "                serr.message);\n"
                       "        else\n"
-                      "            ddb_router_compare(r->state, &@D@, *found ? out : NULL,\n"
-                      "                other_found ? &other : NULL, NULL);\n"
+                      "            ddb_router_check(r->state, &@D@, *found ? out : NULL,\n"
+                      "                other_found ? &other : NULL, NULL, @e@__read_side, r);\n"
                       "        @T@__free(&other);\n"
                       "        ddb_error_clear(&serr);\n"
                       "    }\n");
         return;
     case EMIT_MEMBER_PAGE:
-    case EMIT_MEMBER_BATCH_GET: {
-        const char *lead = m->kind == EMIT_MEMBER_PAGE ? "out" : "out, keys, n_keys";
-        ddbgen_buf tmp = DDBGEN_BUF_INIT;
-        /* a page's trailing page request comes after the pattern's own arguments */
-        if (m->kind == EMIT_MEMBER_PAGE) {
-            ddbgen_buf_printf(&tmp, "%s, page", v->A);
-            v->A = ddbgen_buf_str(&tmp);
-        }
-        emit_read(c, v, entity, lead,
-                  m->partial ? "    /* the index does not project every field: nothing to "
-                               "compare */\n"
-                  : m->mixed ? "    /* compare each returned entity with DynamoDB's of its key */\n"
-                               "    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; "
-                               "i++)\n"
-                               "        if (out->items[i].kind == @NS@__KIND_@E@)\n"
-                               "            @e@__compare(r, &out->items[i].as.@e@, "
-                               "&out->items[i].as.@e@);\n"
-                             : "    /* compare each returned entity with DynamoDB's of its key */\n"
-                               "    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; "
-                               "i++)\n"
-                               "        @e@__compare(r, &out->items[i], &out->items[i]);\n");
-        ddbgen_buf_free(&tmp);
-        return;
-    }
+    case EMIT_MEMBER_BATCH_GET:
     case EMIT_MEMBER_MIXED: {
-        ddbgen_buf tmp = DDBGEN_BUF_INIT, cmp = DDBGEN_BUF_INIT;
-        ddbgen_buf_printf(&tmp, "%s, page", v->A);
-        v->A = ddbgen_buf_str(&tmp);
-        if (m->partial) {
-            ddbgen_buf_puts(&cmp, "    /* the index does not project every field: nothing to "
-                                  "compare */\n");
+        bool paged = m->kind != EMIT_MEMBER_BATCH_GET;
+        bool mixed = m->kind == EMIT_MEMBER_MIXED || m->mixed;
+        const char *lead = paged ? "out" : "out, keys, n_keys";
+        char page_type[600], page_free[600];
+        ddbgen_buf args = DDBGEN_BUF_INIT, ddb_args = DDBGEN_BUF_INIT, cmp = DDBGEN_BUF_INIT;
+        /* a page's trailing page request comes after the pattern's own arguments */
+        ddbgen_buf_printf(&args, "%s%s", v->A, paged ? ", page" : "");
+        v->A = ddbgen_buf_str(&args) ? ddbgen_buf_str(&args) : "";
+        ddbgen_buf_printf(&ddb_args, "%s%s", paged ? "" : ", keys, n_keys", v->A);
+        if (mixed) {
+            snprintf(page_type, sizeof page_type, "%s__mixed_page", v->ns);
+            snprintf(page_free, sizeof page_free, "%s__mixed_page_free", v->ns);
         } else {
-            ddbgen_buf_puts(&cmp, "    for (size_t i = 0; rc == 0 && phase == 3 && i < "
-                                  "out->n_items; i++) {\n"
-                                  "        switch (out->items[i].kind) {\n");
-            FOR_EACH_ENTITY(E->m, e)
-            {
-                ddbgen_buf_printf(&cmp, "        case ");
-                emit_upper(&cmp, E->ns);
-                ddbgen_buf_puts(&cmp, "__KIND_");
-                emit_upper(&cmp, e->c_name);
-                ddbgen_buf_printf(&cmp,
-                                  ":\n            %s__compare(r, &out->items[i].as.%s, "
-                                  "&out->items[i].as.%s);\n            break;\n",
-                                  e->c_name, e->c_name, e->c_name);
-            }
-            ddbgen_buf_puts(&cmp, "        default:\n            break;\n        }\n    }\n");
+            snprintf(page_type, sizeof page_type, "%s__page", v->T);
+            snprintf(page_free, sizeof page_free, "%s__page_free", v->T);
         }
-        emit_read(c, v, entity, "out", ddbgen_buf_str(&cmp));
-        ddbgen_buf_free(&tmp);
+        if (mixed)
+            ddbgen_buf_puts(&cmp, "            mixed_check(r, out, &other);\n");
+        else if (entity_has(E, m->entity, "list"))
+            ddbgen_buf_puts(&cmp, "            @e@__check_page(r, out->items, out->n_items, "
+                                  "other.items, other.n_items);\n");
+        else
+            ddbgen_buf_puts(&cmp, "            for (size_t i = 0; i < out->n_items; i++)\n"
+                                  "                @e@__compare(r, &out->items[i], "
+                                  "&out->items[i]);\n");
+        put(c, v, routed_head);
+        ddbgen_buf_printf(c,
+                          "    int rc;\n    if (phase >= 4)\n"
+                          "        return on_side(r, DYNAMODB, false, %s, t0, r->ddb->%s(r->ddb, "
+                          "%s%s, err));\n"
+                          "    rc = on_side(r, RELATIONAL, false, %s, t0, r->rel->%s(r->rel, "
+                          "%s%s, err));\n",
+                          entity, v->M, lead, v->A, entity, v->M, lead, v->A);
+        if (m->partial)
+            ddbgen_buf_puts(c, "    /* the index does not project every field: nothing to "
+                               "compare */\n");
+        else
+            emit_page_compare(c, v, entity, page_type, page_free, ddbgen_buf_str(&ddb_args),
+                              paged, ddbgen_buf_str(&cmp));
+        ddbgen_buf_puts(c, "    return rc;\n}\n");
+        ddbgen_buf_free(&args);
+        ddbgen_buf_free(&ddb_args);
         ddbgen_buf_free(&cmp);
         return;
     }
@@ -878,7 +1030,7 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
 /* Every access-pattern member, routed; their assignments into *assign. */
 static void emit_pattern_members(emitter *E, ddbgen_buf *c, vars *v, ddbgen_buf *assign)
 {
-    pattern_ctx ctx = {c, DDBGEN_BUF_INIT, v};
+    pattern_ctx ctx = {c, DDBGEN_BUF_INIT, v, false};
     emit_repo_pattern_members(E, emit_pattern_member, &ctx);
     v->M = v->P = v->A = v->I = NULL;
     if (ddbgen_buf_str(&ctx.assign))
@@ -1191,12 +1343,15 @@ static void emit_constructor(emitter *E, ddbgen_buf *c, vars *v, ddbgen_buf *pat
         "    const @ns@__router_options *o, ddb_error *err)\n"
         "{\n"
         "    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, \"@ns@\", 1, NULL, NULL, NULL, "
-        "NULL, NULL};\n"
+        "NULL, NULL, 100};\n"
         "    router_impl *r;\n"
         "    int rc;\n"
-        "    if (!out || !relational || !dynamodb || (o && o->version != 1))\n"
+        "    if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))\n"
         "        return DDB_ERR_INVALID_ARG;\n"
         "    if (o) {\n"
+        "        /* version 1 options end before compare_percent: they compare every read */\n"
+        "        if (o->version >= 2)\n"
+        "            cfg.compare_percent = o->compare_percent;\n"
         "        cfg.phase = o->phase;\n"
         "        cfg.journal_path = o->journal_path;\n"
         "        cfg.on_event = o->on_event;\n"

@@ -35,6 +35,8 @@ struct ddb_router {
     ddb_router_log_fn log;
     void *log_ctx;
     _Atomic int phase;
+    int compare_percent;           /* 0..100 */
+    _Atomic uint64_t sample_seq;   /* phase 3 reads seen, for the sampling */
     pthread_mutex_t lock;        /* stats and the journal file */
     pthread_mutex_t switch_lock; /* one phase switch (and its preparation) at a time */
     ddb_router_stats stats;
@@ -64,11 +66,17 @@ int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *er
 {
     ddb_router *r;
     int rc;
-    if (!out || !cfg || cfg->version != DDB_ROUTER_CONFIG_VERSION)
-        return ddb_error__set(err, DDB_ERR_INVALID_ARG, "router config: version must be %d",
+    int percent;
+    if (!out || !cfg || cfg->version < 1 || cfg->version > DDB_ROUTER_CONFIG_VERSION)
+        return ddb_error__set(err, DDB_ERR_INVALID_ARG, "router config: version must be 1..%d",
                               DDB_ROUTER_CONFIG_VERSION);
     if (cfg->phase < 1 || cfg->phase > 5)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "router phase %d is not 1..5", cfg->phase);
+    /* version 1 had no compare_percent: it compared every read */
+    percent = cfg->version >= 2 ? cfg->compare_percent : 100;
+    if (percent < 0 || percent > 100)
+        return ddb_error__set(err, DDB_ERR_INVALID_ARG, "router compare_percent %d is not 0..100",
+                              percent);
     r = calloc(1, sizeof *r);
     if (!r)
         return ddb_error__nomem(err, "router");
@@ -92,6 +100,8 @@ int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *er
     r->log = cfg->log;
     r->log_ctx = cfg->log_ctx;
     atomic_init(&r->phase, cfg->phase);
+    r->compare_percent = percent;
+    atomic_init(&r->sample_seq, 0);
     pthread_mutex_init(&r->lock, NULL);
     pthread_mutex_init(&r->switch_lock, NULL);
     r->stats.phase = cfg->phase;
@@ -440,6 +450,188 @@ int ddb_router_compare(ddb_router *r, const ddb_entity_desc *d, const void *rela
     ddb_value_free(key);
     ddb_error_clear(&err);
     return rc;
+}
+
+bool ddb_router_sample(ddb_router *r)
+{
+    uint64_t n;
+    if (r->compare_percent >= 100) {
+        pthread_mutex_lock(&r->lock);
+        r->stats.compared_reads++;
+        pthread_mutex_unlock(&r->lock);
+        return true;
+    }
+    if (r->compare_percent <= 0)
+        return false;
+    /* read n is compared when n*p mod 100 < p: exactly p of every 100 consecutive reads, spread
+       evenly (p 10: reads 0, 10, 20...; p 30: 0, 4, 7, 10...) and the same on every run */
+    n = atomic_fetch_add(&r->sample_seq, 1);
+    if ((n % 100) * (uint64_t)r->compare_percent % 100 >= (uint64_t)r->compare_percent)
+        return false;
+    pthread_mutex_lock(&r->lock);
+    r->stats.compared_reads++;
+    pthread_mutex_unlock(&r->lock);
+    return true;
+}
+
+/* A zeroed entity of d, as __INIT makes it; NULL when out of memory. */
+static void *fresh_entity(const ddb_entity_desc *d)
+{
+    return calloc(1, d->size ? d->size : 1);
+}
+
+static void drop_entity(const ddb_entity_desc *d, void *obj)
+{
+    if (obj) {
+        ddb_entity_free(d, obj);
+        free(obj);
+    }
+}
+
+/*
+ * The difference between a and b (either may be NULL: not found) as a field list for the log:
+ * *fields NULL when equal. Returns 0 or the conversion's error.
+ */
+static int difference(char **fields, const ddb_entity_desc *d, const void *a, const void *b,
+                      ddb_error *err)
+{
+    const char *absent = NULL;
+    *fields = NULL;
+    if (!a && !b)
+        return 0;
+    if (!a || !b)
+        absent = a ? "<absent from dynamodb>" : "<absent from relational>";
+    if (absent) {
+        size_t n = strlen(absent) + 1;
+        if (!(*fields = malloc(n)))
+            return ddb_error__nomem(err, "router diff");
+        memcpy(*fields, absent, n);
+        return 0;
+    }
+    return ddb_router_diff(fields, NULL, d, a, b, err);
+}
+
+/* Reads key's entity from side into a fresh entity (*out NULL when not found). */
+static int read_again(void **out, const ddb_entity_desc *d, ddb_router_side side,
+                      const void *key, ddb_router_get_fn get, void *ctx, ddb_error *err)
+{
+    void *obj = fresh_entity(d);
+    bool found = false;
+    int rc;
+    *out = NULL;
+    if (!obj)
+        return ddb_error__nomem(err, "router re-read");
+    rc = get(ctx, side, obj, &found, key, err);
+    if (rc != 0 || !found) {
+        drop_entity(d, obj);
+        return rc;
+    }
+    *out = obj;
+    return 0;
+}
+
+int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relational,
+                     const void *dynamodb, const void *key_obj, ddb_router_get_fn get,
+                     void *get_ctx)
+{
+    ddb_value *key = NULL;
+    char *fields = NULL, *again = NULL;
+    void *rel2 = NULL, *dyn2 = NULL;
+    ddb_error err = DDB_ERROR_INIT;
+    int rc;
+    if (!r || !d || !get)
+        return DDB_ERR_INVALID_ARG;
+    if (!key_obj)
+        key_obj = relational ? relational : dynamodb;
+    if ((rc = difference(&fields, d, relational, dynamodb, &err)) != 0 || !fields)
+        goto done;
+    /* Differs: read both again, relational first like the writes, before calling it a mismatch.
+       A write in flight between the two first reads has reached both sides by then. */
+    if ((rc = read_again(&rel2, d, DDB_ROUTER_RELATIONAL, key_obj, get, get_ctx, &err)) == 0 &&
+        (rc = read_again(&dyn2, d, DDB_ROUTER_DYNAMODB, key_obj, get, get_ctx, &err)) == 0 &&
+        (rc = difference(&again, d, rel2, dyn2, &err)) == 0) {
+        if (!again) {
+            pthread_mutex_lock(&r->lock);
+            r->stats.rechecked++;
+            pthread_mutex_unlock(&r->lock);
+            send_event(r, "router.rechecked", d->name, 0, 0);
+            goto done; /* rc 0: equal after all */
+        }
+        free(fields);
+        fields = again; /* what differs now */
+        again = NULL;
+    } else if (rc != 0) {
+        ddb_router_logf(r, "re-read of %s failed: %s: %s; reporting the first difference",
+                        d->name, ddb_error_code_name(rc), err.message);
+    }
+    ddb_router_key_item(&key, d, key_obj, NULL);
+    ddb_router_mismatch(r, d->name, key, fields);
+    rc = 1;
+done:
+    if (rc < 0 && !fields)
+        ddb_router_logf(r, "cannot compare %s: %s", d->name, err.message);
+    free(fields);
+    free(again);
+    drop_entity(d, rel2);
+    drop_entity(d, dyn2);
+    ddb_value_free(key);
+    ddb_error_clear(&err);
+    return rc;
+}
+
+int ddb_router_check_page(ddb_router *r, const ddb_entity_desc *d, const void *const *rel,
+                          size_t n_rel, const void *const *dyn, size_t n_dyn,
+                          ddb_router_get_fn get, void *get_ctx)
+{
+    ddb_value **dyn_keys = NULL;
+    ddb_error err = DDB_ERROR_INIT;
+    int mismatches = 0, rc = 0;
+    if (!r || !d || !get || (n_rel && !rel) || (n_dyn && !dyn))
+        return DDB_ERR_INVALID_ARG;
+    if (n_rel == 0)
+        return 0;
+    if (n_dyn && !(dyn_keys = calloc(n_dyn, sizeof *dyn_keys))) {
+        ddb_router_logf(r, "cannot compare a page of %s: out of memory", d->name);
+        return DDB_ERR_NOMEM;
+    }
+    /* an entity without a complete key on DynamoDB's side matches nothing (left NULL) */
+    for (size_t j = 0; j < n_dyn; j++)
+        ddb_router_key_item(&dyn_keys[j], d, dyn[j], NULL);
+    for (size_t i = 0; i < n_rel; i++) {
+        ddb_value *key = NULL;
+        const void *match = NULL;
+        void *fetched = NULL;
+        int one;
+        if ((rc = ddb_router_key_item(&key, d, rel[i], &err)) != 0) {
+            ddb_router_logf(r, "cannot compare %s: %s", d->name, err.message);
+            ddb_error_clear(&err);
+            continue;
+        }
+        /* pages are small (a query page is at most 1 MB): a linear search is enough */
+        for (size_t j = 0; j < n_dyn && !match; j++)
+            if (dyn_keys[j] && ddb_value_equal(key, dyn_keys[j]))
+                match = dyn[j];
+        ddb_value_free(key);
+        if (!match) {
+            /* not on DynamoDB's page (another order, another page break, or absent): by key */
+            rc = read_again(&fetched, d, DDB_ROUTER_DYNAMODB, rel[i], get, get_ctx, &err);
+            if (rc != 0) {
+                ddb_router_logf(r, "dual read of %s failed on dynamodb: %s: %s", d->name,
+                                ddb_error_code_name(rc), err.message);
+                ddb_error_clear(&err);
+                continue;
+            }
+            match = fetched;
+        }
+        one = ddb_router_check(r, d, rel[i], match, rel[i], get, get_ctx);
+        mismatches += one == 1;
+        drop_entity(d, fetched);
+    }
+    for (size_t j = 0; j < n_dyn; j++)
+        ddb_value_free(dyn_keys[j]);
+    free(dyn_keys);
+    ddb_error_clear(&err);
+    return mismatches;
 }
 
 /* ---- comparison ------------------------------------------------------------------------------ */

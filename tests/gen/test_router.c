@@ -5,6 +5,7 @@
  * real and each side can be read directly to see where a write went. The DynamoDB side can be
  * put behind the fault proxy, which makes it fail for real (HTTP 503) and come back.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -692,8 +693,242 @@ TEST(diff_normalises)
     rt__account__free(&b);
 }
 
+/*
+ * A DynamoDB side that holds one call at a chosen point, to put another call's write exactly
+ * between the two reads of a phase 3 comparison: the writer's DynamoDB update waits until the
+ * reader's first DynamoDB read is done, and the reader's second DynamoDB read (its re-read)
+ * waits until that update is done. The calls themselves go to the real DynamoDB side.
+ */
+typedef struct gated_side {
+    rt__repo base;
+    rt__repo *real;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int relational_written; /* the writer reached its DynamoDB update */
+    int reads;              /* DynamoDB reads of the reader, started */
+    int reads_done;         /* and finished */
+    int dynamodb_written;
+} gated_side;
+
+static int gated_get(rt__repo *repo, rt__account *out, bool *found, const rt__account *key,
+                     ddb_error *err)
+{
+    gated_side *g = (gated_side *)repo;
+    int rc, n;
+    pthread_mutex_lock(&g->lock);
+    n = ++g->reads;
+    while (n == 2 && !g->dynamodb_written) /* the re-read comes after the write */
+        pthread_cond_wait(&g->changed, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+    rc = g->real->account__get(g->real, out, found, key, err);
+    pthread_mutex_lock(&g->lock);
+    g->reads_done++;
+    pthread_cond_broadcast(&g->changed);
+    pthread_mutex_unlock(&g->lock);
+    return rc;
+}
+
+static int gated_update(rt__repo *repo, rt__account *obj, ddb_error *err)
+{
+    gated_side *g = (gated_side *)repo;
+    int rc;
+    pthread_mutex_lock(&g->lock);
+    g->relational_written = 1;
+    pthread_cond_broadcast(&g->changed);
+    while (g->reads_done < 1) /* the reader's first read sees the old DynamoDB item */
+        pthread_cond_wait(&g->changed, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+    rc = g->real->account__update(g->real, obj, err);
+    pthread_mutex_lock(&g->lock);
+    g->dynamodb_written = 1;
+    pthread_cond_broadcast(&g->changed);
+    pthread_mutex_unlock(&g->lock);
+    return rc;
+}
+
+static void *update_through(void *arg)
+{
+    rt__account *a = arg;
+    ddb_error err = DDB_ERROR_INIT;
+    intptr_t rc = router->account__update(router, a, &err);
+    return (void *)rc;
+}
+
+/*
+ * Phase 3 with a concurrent writer: a read that falls between the writer's relational and
+ * DynamoDB writes sees a difference, which the re-read finds gone: no mismatch. A difference
+ * planted in DynamoDB is still reported.
+ */
+TEST(phase3_concurrent_write_is_not_a_mismatch)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    rt__account a = RT__ACCOUNT__INIT, got = RT__ACCOUNT__INIT, w = RT__ACCOUNT__INIT;
+    rt__router_options o = RT__ROUTER_OPTIONS_INIT;
+    gated_side g;
+    ddb_router_stats st;
+    pthread_t writer;
+    void *wrc = NULL;
+    bool found = false;
+
+    REQUIRE(setup(3, false) == 0);
+    account(&a, "race@example.com", "Before");
+    REQUIRE(router->account__create(router, &a, &err) == 0);
+
+    /* the same router over the gated DynamoDB side */
+    rt__repo_free(router);
+    memset(&g, 0, sizeof g);
+    g.base.version = ddb->version;
+    g.base.account__get = gated_get;
+    g.base.account__update = gated_update;
+    g.real = ddb;
+    pthread_mutex_init(&g.lock, NULL);
+    pthread_cond_init(&g.changed, NULL);
+    o.phase = 3;
+    o.log = capture;
+    REQUIRE(rt__router_new(&router, rel, &g.base, &o, &err) == 0);
+
+    account(&w, "race@example.com", "After");
+    w.account_id = a.account_id;
+    w.ddb_version = a.ddb_version;
+    REQUIRE(pthread_create(&writer, NULL, update_through, &w) == 0);
+    pthread_mutex_lock(&g.lock);
+    while (!g.relational_written)
+        pthread_cond_wait(&g.changed, &g.lock);
+    pthread_mutex_unlock(&g.lock);
+    /* relational has "After", DynamoDB still "Before" when this read compares */
+    REQUIRE(router->account__get(router, &got, &found, &a, &err) == 0);
+    pthread_join(writer, &wrc);
+    CHECK(wrc == NULL);
+    CHECK_STR(got.name, "After");
+    rt__router_stats(router, &st);
+    CHECK_INT(st.mismatches, 0);
+    CHECK_INT(st.rechecked, 1);
+    CHECK(logged("mismatch", NULL) == NULL);
+
+    /* a real difference survives the re-read and is reported */
+    REQUIRE(read_side(ddb, a.account_id, &got) == 1);
+    free(got.name);
+    got.name = strdup("Planted");
+    REQUIRE(ddb->account__mirror(ddb, &got, &got, &err) == 0);
+    rt__account__free(&got);
+    REQUIRE(router->account__get(router, &got, &found, &a, &err) == 0);
+    CHECK_STR(got.name, "After");
+    rt__router_stats(router, &st);
+    CHECK_INT(st.mismatches, 1);
+    CHECK(logged("mismatch Account", "fields=name") != NULL);
+
+    rt__repo_free(router);
+    router = NULL;
+    pthread_mutex_destroy(&g.lock);
+    pthread_cond_destroy(&g.changed);
+    rt__account__free(&a);
+    rt__account__free(&w);
+    rt__account__free(&got);
+    teardown();
+}
+
+/* Phase 3 compares a page with one DynamoDB call; entities missing there are read by key. */
+TEST(phase3_page_compared_with_one_call)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    rt__account a = RT__ACCOUNT__INIT;
+    rt__account__page page = {0, NULL, NULL};
+    ddb_router_stats before, after;
+    char email[64];
+
+    REQUIRE(setup(3, false) == 0);
+    for (int i = 0; i < 8; i++) {
+        snprintf(email, sizeof email, "page%d@example.com", i);
+        account(&a, email, "P");
+        REQUIRE(router->account__create(router, &a, &err) == 0);
+    }
+    rt__router_stats(router, &before);
+    REQUIRE(router->account__list(router, &page, NULL, &err) == 0);
+    CHECK_INT(page.n_items, 8);
+    rt__router_stats(router, &after);
+    CHECK_INT(after.reads[DDB_ROUTER_DYNAMODB] - before.reads[DDB_ROUTER_DYNAMODB], 1);
+    CHECK_INT(after.mismatches, 0);
+    rt__account__page_free(&page);
+
+    /* one entity gone from DynamoDB: found missing by a read by key, reported */
+    REQUIRE(ddb->account__mirror(ddb, NULL, &a, &err) == 0);
+    rt__router_stats(router, &before);
+    REQUIRE(router->account__all_accounts(router, &page, NULL, &err) == 0);
+    CHECK_INT(page.n_items, 8);
+    rt__router_stats(router, &after);
+    CHECK_INT(after.mismatches, 1);
+    CHECK(logged("mismatch Account", "<absent from dynamodb>") != NULL);
+    /* the page, the get of the missing one, and the re-read */
+    CHECK_INT(after.reads[DDB_ROUTER_DYNAMODB] - before.reads[DDB_ROUTER_DYNAMODB], 3);
+
+    rt__account__page_free(&page);
+    rt__account__free(&a);
+    teardown();
+}
+
+/* compare_percent samples the compared reads deterministically; 0 compares none. */
+TEST(compare_percent_samples_reads)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    rt__account a = RT__ACCOUNT__INIT, got = RT__ACCOUNT__INIT;
+    rt__router_options o = RT__ROUTER_OPTIONS_INIT;
+    ddb_router_stats st;
+    bool found = false;
+
+    CHECK_INT(o.compare_percent, 100);
+    REQUIRE(setup(3, false) == 0);
+    account(&a, "sample@example.com", "S");
+    REQUIRE(router->account__create(router, &a, &err) == 0);
+    REQUIRE(read_side(ddb, a.account_id, &got) == 1);
+    free(got.name);
+    got.name = strdup("differs");
+    REQUIRE(ddb->account__mirror(ddb, &got, &got, &err) == 0);
+    rt__repo_free(router);
+
+    o.phase = 3;
+    o.log = capture;
+    o.compare_percent = 101;
+    CHECK_INT(rt__router_new(&router, rel, ddb, &o, &err), DDB_ERR_INVALID_ARG);
+    CHECK_CONTAINS(err.message, "compare_percent 101");
+    o.compare_percent = 10;
+    REQUIRE(rt__router_new(&router, rel, ddb, &o, &err) == 0);
+    for (int i = 0; i < 50; i++) {
+        rt__account__free(&got);
+        REQUIRE(router->account__get(router, &got, &found, &a, &err) == 0);
+    }
+    rt__router_stats(router, &st);
+    CHECK_INT(st.compared_reads, 5); /* reads 1, 11, 21, 31, 41 */
+    CHECK_INT(st.mismatches, 5);
+    CHECK_INT(st.reads[DDB_ROUTER_DYNAMODB], 10); /* each: the read and its re-read */
+    rt__repo_free(router);
+
+    o.compare_percent = 0;
+    REQUIRE(rt__router_new(&router, rel, ddb, &o, &err) == 0);
+    rt__account__free(&got);
+    REQUIRE(router->account__get(router, &got, &found, &a, &err) == 0);
+    rt__router_stats(router, &st);
+    CHECK_INT(st.compared_reads, 0);
+    CHECK_INT(st.reads[DDB_ROUTER_DYNAMODB], 0);
+    rt__repo_free(router);
+
+    /* version 1 options have no compare_percent: every read is compared */
+    o.version = 1;
+    o.compare_percent = 0;
+    REQUIRE(rt__router_new(&router, rel, ddb, &o, &err) == 0);
+    rt__account__free(&got);
+    REQUIRE(router->account__get(router, &got, &found, &a, &err) == 0);
+    rt__router_stats(router, &st);
+    CHECK_INT(st.compared_reads, 1);
+
+    rt__account__free(&a);
+    rt__account__free(&got);
+    teardown();
+}
+
 TEST_MAIN(CASE(phases_route_writes_and_reads), CASE(phase3_mismatch_names_the_field),
           CASE(relational_failure_writes_nothing_to_dynamodb),
           CASE(secondary_failure_journaled_then_replayed),
           CASE(phase5_ids_continue_above_relational), CASE(counters_through_event_hook),
-          CASE(transact_writes_both_sides), CASE(access_patterns_routed), CASE(diff_normalises))
+          CASE(transact_writes_both_sides), CASE(access_patterns_routed), CASE(diff_normalises),
+          CASE(phase3_concurrent_write_is_not_a_mismatch), CASE(phase3_page_compared_with_one_call),
+          CASE(compare_percent_samples_reads))

@@ -125,9 +125,10 @@ int shop_backend_open(shop_backend **out, ddb_error *err)
         else if ((rc = open_sql(b, primary[0] == 'm', err)) == 0 &&
                  (rc = open_dynamodb(b, err)) == 0) {
 #if SHOP_HAVE_ROUTER
-            shop__router_options ro = {
-                1,    (int)phase, env("SHOP_JOURNAL_PATH", "shop-journal.jsonl"), NULL, NULL,
-                NULL, NULL};
+            shop__router_options ro = SHOP__ROUTER_OPTIONS_INIT;
+            ro.phase = (int)phase;
+            ro.journal_path = env("SHOP_JOURNAL_PATH", "shop-journal.jsonl");
+            ro.compare_percent = (int)strtol(env("SHOP_COMPARE_PERCENT", "100"), NULL, 10);
             rc = shop__router_new(&b->router, b->relational, b->dynamodb, &ro, err);
             b->repo = b->router;
             snprintf(b->describe, sizeof(b->describe), "migrate phase %ld (%s + dynamodb)", phase,

@@ -12,6 +12,7 @@
  *   SHOP_MIGRATION_PRIMARY  sqlite | mysql: the relational side of migrate (default: mysql when
  *                           SHOP_MYSQL_URL or SHOP_MYSQL_SOCKET is set, else sqlite)
  *   SHOP_JOURNAL_PATH       the router's repair journal (default shop-journal.jsonl)
+ *   SHOP_COMPARE_PERCENT    migrate phase 3: the share of reads compared with DynamoDB (default 100)
  *
  * Thread safety: open and close from one thread; the repository is thread-safe.
  */

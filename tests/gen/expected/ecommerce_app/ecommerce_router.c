@@ -31,6 +31,17 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 
 /* ---- user ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int user__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, ecommerce__user__desc.name, t0,
+        repo->user__get(repo, (ecommerce__user *)out, found, (const ecommerce__user *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void user__compare(router_impl *r, const ecommerce__user *rel, const ecommerce__user *key)
@@ -45,9 +56,27 @@ static void user__compare(router_impl *r, const ecommerce__user *rel, const ecom
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__user__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &ecommerce__user__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &ecommerce__user__desc, rel, found ? &other : NULL, key, user__read_side, r);
     ecommerce__user__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void user__check_page(router_impl *r, const ecommerce__user *rel, size_t n_rel, const ecommerce__user *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", ecommerce__user__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &ecommerce__user__desc, p, n_rel, p + n_rel, n_dyn, user__read_side, r);
+    free(p);
 }
 
 static int user__create_routed(ecommerce__repo *repo, ecommerce__user *obj, ddb_error *err)
@@ -83,7 +112,7 @@ static int user__get_routed(ecommerce__repo *repo, ecommerce__user *out, bool *f
             r->ddb->user__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__user__desc.name, t0,
         r->rel->user__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         user__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -145,9 +174,25 @@ static int user__list_routed(ecommerce__repo *repo, ecommerce__user__page *out,
             r->ddb->user__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__user__desc.name, t0,
         r->rel->user__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        user__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__user__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__user__desc.name, t0,
+                r->ddb->user__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                ecommerce__user__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            user__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__user__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -176,6 +221,17 @@ static int user__mirror_routed(ecommerce__repo *repo, const ecommerce__user *obj
 
 /* ---- user_address ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int user_address__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, ecommerce__user_address__desc.name, t0,
+        repo->user_address__get(repo, (ecommerce__user_address *)out, found, (const ecommerce__user_address *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void user_address__compare(router_impl *r, const ecommerce__user_address *rel, const ecommerce__user_address *key)
@@ -190,9 +246,27 @@ static void user_address__compare(router_impl *r, const ecommerce__user_address 
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__user_address__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &ecommerce__user_address__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &ecommerce__user_address__desc, rel, found ? &other : NULL, key, user_address__read_side, r);
     ecommerce__user_address__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void user_address__check_page(router_impl *r, const ecommerce__user_address *rel, size_t n_rel, const ecommerce__user_address *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", ecommerce__user_address__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &ecommerce__user_address__desc, p, n_rel, p + n_rel, n_dyn, user_address__read_side, r);
+    free(p);
 }
 
 static int user_address__create_routed(ecommerce__repo *repo, ecommerce__user_address *obj, ddb_error *err)
@@ -228,7 +302,7 @@ static int user_address__get_routed(ecommerce__repo *repo, ecommerce__user_addre
             r->ddb->user_address__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__user_address__desc.name, t0,
         r->rel->user_address__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         user_address__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -290,9 +364,25 @@ static int user_address__list_routed(ecommerce__repo *repo, ecommerce__user_addr
             r->ddb->user_address__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__user_address__desc.name, t0,
         r->rel->user_address__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        user_address__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__user_address__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__user_address__desc.name, t0,
+                r->ddb->user_address__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                ecommerce__user_address__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            user_address__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__user_address__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -321,6 +411,17 @@ static int user_address__mirror_routed(ecommerce__repo *repo, const ecommerce__u
 
 /* ---- product ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int product__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, ecommerce__product__desc.name, t0,
+        repo->product__get(repo, (ecommerce__product *)out, found, (const ecommerce__product *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void product__compare(router_impl *r, const ecommerce__product *rel, const ecommerce__product *key)
@@ -335,9 +436,27 @@ static void product__compare(router_impl *r, const ecommerce__product *rel, cons
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__product__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &ecommerce__product__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &ecommerce__product__desc, rel, found ? &other : NULL, key, product__read_side, r);
     ecommerce__product__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void product__check_page(router_impl *r, const ecommerce__product *rel, size_t n_rel, const ecommerce__product *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", ecommerce__product__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &ecommerce__product__desc, p, n_rel, p + n_rel, n_dyn, product__read_side, r);
+    free(p);
 }
 
 static int product__create_routed(ecommerce__repo *repo, ecommerce__product *obj, ddb_error *err)
@@ -373,7 +492,7 @@ static int product__get_routed(ecommerce__repo *repo, ecommerce__product *out, b
             r->ddb->product__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__product__desc.name, t0,
         r->rel->product__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         product__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -435,9 +554,25 @@ static int product__list_routed(ecommerce__repo *repo, ecommerce__product__page 
             r->ddb->product__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__product__desc.name, t0,
         r->rel->product__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        product__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__product__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__product__desc.name, t0,
+                r->ddb->product__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                ecommerce__product__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            product__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__product__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -466,6 +601,17 @@ static int product__mirror_routed(ecommerce__repo *repo, const ecommerce__produc
 
 /* ---- product_category ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int product_category__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, ecommerce__product_category__desc.name, t0,
+        repo->product_category__get(repo, (ecommerce__product_category *)out, found, (const ecommerce__product_category *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void product_category__compare(router_impl *r, const ecommerce__product_category *rel, const ecommerce__product_category *key)
@@ -480,9 +626,27 @@ static void product_category__compare(router_impl *r, const ecommerce__product_c
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__product_category__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &ecommerce__product_category__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &ecommerce__product_category__desc, rel, found ? &other : NULL, key, product_category__read_side, r);
     ecommerce__product_category__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void product_category__check_page(router_impl *r, const ecommerce__product_category *rel, size_t n_rel, const ecommerce__product_category *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", ecommerce__product_category__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &ecommerce__product_category__desc, p, n_rel, p + n_rel, n_dyn, product_category__read_side, r);
+    free(p);
 }
 
 static int product_category__create_routed(ecommerce__repo *repo, ecommerce__product_category *obj, ddb_error *err)
@@ -518,7 +682,7 @@ static int product_category__get_routed(ecommerce__repo *repo, ecommerce__produc
             r->ddb->product_category__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__product_category__desc.name, t0,
         r->rel->product_category__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         product_category__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -580,9 +744,25 @@ static int product_category__list_routed(ecommerce__repo *repo, ecommerce__produ
             r->ddb->product_category__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__product_category__desc.name, t0,
         r->rel->product_category__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        product_category__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__product_category__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0,
+                r->ddb->product_category__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                ecommerce__product_category__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            product_category__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__product_category__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -611,6 +791,17 @@ static int product_category__mirror_routed(ecommerce__repo *repo, const ecommerc
 
 /* ---- product_review ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int product_review__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, ecommerce__product_review__desc.name, t0,
+        repo->product_review__get(repo, (ecommerce__product_review *)out, found, (const ecommerce__product_review *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void product_review__compare(router_impl *r, const ecommerce__product_review *rel, const ecommerce__product_review *key)
@@ -625,9 +816,27 @@ static void product_review__compare(router_impl *r, const ecommerce__product_rev
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__product_review__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &ecommerce__product_review__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &ecommerce__product_review__desc, rel, found ? &other : NULL, key, product_review__read_side, r);
     ecommerce__product_review__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void product_review__check_page(router_impl *r, const ecommerce__product_review *rel, size_t n_rel, const ecommerce__product_review *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", ecommerce__product_review__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &ecommerce__product_review__desc, p, n_rel, p + n_rel, n_dyn, product_review__read_side, r);
+    free(p);
 }
 
 static int product_review__create_routed(ecommerce__repo *repo, ecommerce__product_review *obj, ddb_error *err)
@@ -663,7 +872,7 @@ static int product_review__get_routed(ecommerce__repo *repo, ecommerce__product_
             r->ddb->product_review__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__product_review__desc.name, t0,
         r->rel->product_review__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         product_review__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -725,9 +934,25 @@ static int product_review__list_routed(ecommerce__repo *repo, ecommerce__product
             r->ddb->product_review__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__product_review__desc.name, t0,
         r->rel->product_review__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        product_review__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__product_review__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0,
+                r->ddb->product_review__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                ecommerce__product_review__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            product_review__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__product_review__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -756,6 +981,17 @@ static int product_review__mirror_routed(ecommerce__repo *repo, const ecommerce_
 
 /* ---- order ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int order__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, ecommerce__order__desc.name, t0,
+        repo->order__get(repo, (ecommerce__order *)out, found, (const ecommerce__order *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void order__compare(router_impl *r, const ecommerce__order *rel, const ecommerce__order *key)
@@ -770,9 +1006,27 @@ static void order__compare(router_impl *r, const ecommerce__order *rel, const ec
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__order__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &ecommerce__order__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &ecommerce__order__desc, rel, found ? &other : NULL, key, order__read_side, r);
     ecommerce__order__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void order__check_page(router_impl *r, const ecommerce__order *rel, size_t n_rel, const ecommerce__order *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", ecommerce__order__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &ecommerce__order__desc, p, n_rel, p + n_rel, n_dyn, order__read_side, r);
+    free(p);
 }
 
 static int order__create_routed(ecommerce__repo *repo, ecommerce__order *obj, ddb_error *err)
@@ -808,7 +1062,7 @@ static int order__get_routed(ecommerce__repo *repo, ecommerce__order *out, bool 
             r->ddb->order__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__order__desc.name, t0,
         r->rel->order__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         order__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -870,9 +1124,25 @@ static int order__list_routed(ecommerce__repo *repo, ecommerce__order__page *out
             r->ddb->order__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__order__desc.name, t0,
         r->rel->order__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        order__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__order__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__order__desc.name, t0,
+                r->ddb->order__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                ecommerce__order__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            order__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__order__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -901,6 +1171,17 @@ static int order__mirror_routed(ecommerce__repo *repo, const ecommerce__order *o
 
 /* ---- order_item ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int order_item__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, ecommerce__order_item__desc.name, t0,
+        repo->order_item__get(repo, (ecommerce__order_item *)out, found, (const ecommerce__order_item *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void order_item__compare(router_impl *r, const ecommerce__order_item *rel, const ecommerce__order_item *key)
@@ -915,9 +1196,27 @@ static void order_item__compare(router_impl *r, const ecommerce__order_item *rel
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__order_item__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &ecommerce__order_item__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &ecommerce__order_item__desc, rel, found ? &other : NULL, key, order_item__read_side, r);
     ecommerce__order_item__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void order_item__check_page(router_impl *r, const ecommerce__order_item *rel, size_t n_rel, const ecommerce__order_item *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", ecommerce__order_item__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &ecommerce__order_item__desc, p, n_rel, p + n_rel, n_dyn, order_item__read_side, r);
+    free(p);
 }
 
 static int order_item__create_routed(ecommerce__repo *repo, ecommerce__order_item *obj, ddb_error *err)
@@ -953,7 +1252,7 @@ static int order_item__get_routed(ecommerce__repo *repo, ecommerce__order_item *
             r->ddb->order_item__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__order_item__desc.name, t0,
         r->rel->order_item__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         order_item__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -1015,9 +1314,25 @@ static int order_item__list_routed(ecommerce__repo *repo, ecommerce__order_item_
             r->ddb->order_item__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__order_item__desc.name, t0,
         r->rel->order_item__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        order_item__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__order_item__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__order_item__desc.name, t0,
+                r->ddb->order_item__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                ecommerce__order_item__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            order_item__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__order_item__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -1046,6 +1361,17 @@ static int order_item__mirror_routed(ecommerce__repo *repo, const ecommerce__ord
 
 /* ---- user_order_history ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int user_order_history__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, ecommerce__user_order_history__desc.name, t0,
+        repo->user_order_history__get(repo, (ecommerce__user_order_history *)out, found, (const ecommerce__user_order_history *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void user_order_history__compare(router_impl *r, const ecommerce__user_order_history *rel, const ecommerce__user_order_history *key)
@@ -1060,9 +1386,27 @@ static void user_order_history__compare(router_impl *r, const ecommerce__user_or
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__user_order_history__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &ecommerce__user_order_history__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &ecommerce__user_order_history__desc, rel, found ? &other : NULL, key, user_order_history__read_side, r);
     ecommerce__user_order_history__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void user_order_history__check_page(router_impl *r, const ecommerce__user_order_history *rel, size_t n_rel, const ecommerce__user_order_history *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", ecommerce__user_order_history__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &ecommerce__user_order_history__desc, p, n_rel, p + n_rel, n_dyn, user_order_history__read_side, r);
+    free(p);
 }
 
 static int user_order_history__create_routed(ecommerce__repo *repo, ecommerce__user_order_history *obj, ddb_error *err)
@@ -1098,7 +1442,7 @@ static int user_order_history__get_routed(ecommerce__repo *repo, ecommerce__user
             r->ddb->user_order_history__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0,
         r->rel->user_order_history__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         user_order_history__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -1160,9 +1504,25 @@ static int user_order_history__list_routed(ecommerce__repo *repo, ecommerce__use
             r->ddb->user_order_history__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0,
         r->rel->user_order_history__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        user_order_history__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__user_order_history__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
+                r->ddb->user_order_history__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                ecommerce__user_order_history__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            user_order_history__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__user_order_history__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -1199,7 +1559,7 @@ static int user__get_user_by_id_routed(ecommerce__repo *repo, ecommerce__user *o
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, ecommerce__user__desc.name, t0, r->ddb->user__get_user_by_id(r->ddb, out, found, user_id, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__user__desc.name, t0, r->rel->user__get_user_by_id(r->rel, out, found, user_id, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         ecommerce__user other = ECOMMERCE__USER__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -1209,8 +1569,8 @@ static int user__get_user_by_id_routed(ecommerce__repo *repo, ecommerce__user *o
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "user__get_user_by_id",
                 serr.message);
         else
-            ddb_router_compare(r->state, &ecommerce__user__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &ecommerce__user__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, user__read_side, r);
         ecommerce__user__free(&other);
         ddb_error_clear(&serr);
     }
@@ -1264,7 +1624,7 @@ static int user__update_user_profile_routed(ecommerce__repo *repo, ecommerce__us
     return 0;
 }
 
-/* user_address__get_user_addresses: a read of a page, each entity compared in phase 3 */
+/* user_address__get_user_addresses: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int user_address__get_user_addresses_routed(ecommerce__repo *repo, ecommerce__user_address__page *out, const char *user_id, const ecommerce__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1274,9 +1634,25 @@ static int user_address__get_user_addresses_routed(ecommerce__repo *repo, ecomme
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, ecommerce__user_address__desc.name, t0, r->ddb->user_address__get_user_addresses(r->ddb, out, user_id, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__user_address__desc.name, t0, r->rel->user_address__get_user_addresses(r->rel, out, user_id, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        user_address__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__user_address__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__user_address__desc.name, t0,
+                r->ddb->user_address__get_user_addresses(r->ddb, &other, user_id, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_address__get_user_addresses",
+                ddb_error_code_name(orc), serr.message);
+        else
+            user_address__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__user_address__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -1311,7 +1687,7 @@ static int product__get_product_by_id_routed(ecommerce__repo *repo, ecommerce__p
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, ecommerce__product__desc.name, t0, r->ddb->product__get_product_by_id(r->ddb, out, found, product_id, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__product__desc.name, t0, r->rel->product__get_product_by_id(r->rel, out, found, product_id, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         ecommerce__product other = ECOMMERCE__PRODUCT__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -1321,8 +1697,8 @@ static int product__get_product_by_id_routed(ecommerce__repo *repo, ecommerce__p
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "product__get_product_by_id",
                 serr.message);
         else
-            ddb_router_compare(r->state, &ecommerce__product__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &ecommerce__product__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, product__read_side, r);
         ecommerce__product__free(&other);
         ddb_error_clear(&serr);
     }
@@ -1376,7 +1752,7 @@ static int product__update_product_stock_routed(ecommerce__repo *repo, ecommerce
     return 0;
 }
 
-/* product_category__get_products_by_category: a read of a page, each entity compared in phase 3 */
+/* product_category__get_products_by_category: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int product_category__get_products_by_category_routed(ecommerce__repo *repo, ecommerce__product_category__page *out, const char *category_name, const ecommerce__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1386,9 +1762,25 @@ static int product_category__get_products_by_category_routed(ecommerce__repo *re
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0, r->ddb->product_category__get_products_by_category(r->ddb, out, category_name, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__product_category__desc.name, t0, r->rel->product_category__get_products_by_category(r->rel, out, category_name, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        product_category__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__product_category__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0,
+                r->ddb->product_category__get_products_by_category(r->ddb, &other, category_name, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "product_category__get_products_by_category",
+                ddb_error_code_name(orc), serr.message);
+        else
+            product_category__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__product_category__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -1413,7 +1805,7 @@ static int product_category__add_product_to_category_routed(ecommerce__repo *rep
     return 0;
 }
 
-/* product_category__get_category_products_after_id: a read of a page, each entity compared in phase 3 */
+/* product_category__get_category_products_after_id: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int product_category__get_category_products_after_id_routed(ecommerce__repo *repo, ecommerce__product_category__page *out, const char *category_name, const char *after_product_id, const ecommerce__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1423,13 +1815,29 @@ static int product_category__get_category_products_after_id_routed(ecommerce__re
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0, r->ddb->product_category__get_category_products_after_id(r->ddb, out, category_name, after_product_id, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__product_category__desc.name, t0, r->rel->product_category__get_category_products_after_id(r->rel, out, category_name, after_product_id, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        product_category__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__product_category__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0,
+                r->ddb->product_category__get_category_products_after_id(r->ddb, &other, category_name, after_product_id, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "product_category__get_category_products_after_id",
+                ddb_error_code_name(orc), serr.message);
+        else
+            product_category__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__product_category__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* product_review__get_product_reviews: a read of a page, each entity compared in phase 3 */
+/* product_review__get_product_reviews: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int product_review__get_product_reviews_routed(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const ecommerce__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1439,9 +1847,25 @@ static int product_review__get_product_reviews_routed(ecommerce__repo *repo, eco
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0, r->ddb->product_review__get_product_reviews(r->ddb, out, product_id, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__product_review__desc.name, t0, r->rel->product_review__get_product_reviews(r->rel, out, product_id, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        product_review__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__product_review__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0,
+                r->ddb->product_review__get_product_reviews(r->ddb, &other, product_id, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "product_review__get_product_reviews",
+                ddb_error_code_name(orc), serr.message);
+        else
+            product_review__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__product_review__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -1466,7 +1890,7 @@ static int product_review__create_product_review_routed(ecommerce__repo *repo, e
     return 0;
 }
 
-/* product_review__get_product_reviews_by_id_prefix: a read of a page, each entity compared in phase 3 */
+/* product_review__get_product_reviews_by_id_prefix: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int product_review__get_product_reviews_by_id_prefix_routed(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const char *review_id_prefix, const ecommerce__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1476,9 +1900,25 @@ static int product_review__get_product_reviews_by_id_prefix_routed(ecommerce__re
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0, r->ddb->product_review__get_product_reviews_by_id_prefix(r->ddb, out, product_id, review_id_prefix, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__product_review__desc.name, t0, r->rel->product_review__get_product_reviews_by_id_prefix(r->rel, out, product_id, review_id_prefix, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        product_review__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__product_review__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0,
+                r->ddb->product_review__get_product_reviews_by_id_prefix(r->ddb, &other, product_id, review_id_prefix, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "product_review__get_product_reviews_by_id_prefix",
+                ddb_error_code_name(orc), serr.message);
+        else
+            product_review__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__product_review__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -1492,7 +1932,7 @@ static int order__get_order_by_id_routed(ecommerce__repo *repo, ecommerce__order
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, ecommerce__order__desc.name, t0, r->ddb->order__get_order_by_id(r->ddb, out, found, order_id, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__order__desc.name, t0, r->rel->order__get_order_by_id(r->rel, out, found, order_id, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         ecommerce__order other = ECOMMERCE__ORDER__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -1502,8 +1942,8 @@ static int order__get_order_by_id_routed(ecommerce__repo *repo, ecommerce__order
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "order__get_order_by_id",
                 serr.message);
         else
-            ddb_router_compare(r->state, &ecommerce__order__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &ecommerce__order__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, order__read_side, r);
         ecommerce__order__free(&other);
         ddb_error_clear(&serr);
     }
@@ -1557,7 +1997,7 @@ static int order__update_order_status_routed(ecommerce__repo *repo, ecommerce__o
     return 0;
 }
 
-/* order_item__get_order_items: a read of a page, each entity compared in phase 3 */
+/* order_item__get_order_items: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int order_item__get_order_items_routed(ecommerce__repo *repo, ecommerce__order_item__page *out, const char *order_id, const ecommerce__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1567,9 +2007,25 @@ static int order_item__get_order_items_routed(ecommerce__repo *repo, ecommerce__
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, ecommerce__order_item__desc.name, t0, r->ddb->order_item__get_order_items(r->ddb, out, order_id, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__order_item__desc.name, t0, r->rel->order_item__get_order_items(r->rel, out, order_id, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        order_item__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__order_item__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__order_item__desc.name, t0,
+                r->ddb->order_item__get_order_items(r->ddb, &other, order_id, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "order_item__get_order_items",
+                ddb_error_code_name(orc), serr.message);
+        else
+            order_item__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__order_item__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -1594,7 +2050,7 @@ static int order_item__add_order_item_routed(ecommerce__repo *repo, ecommerce__o
     return 0;
 }
 
-/* user_order_history__get_user_order_history: a read of a page, each entity compared in phase 3 */
+/* user_order_history__get_user_order_history: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int user_order_history__get_user_order_history_routed(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const ecommerce__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1604,13 +2060,29 @@ static int user_order_history__get_user_order_history_routed(ecommerce__repo *re
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__get_user_order_history(r->ddb, out, user_id, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__get_user_order_history(r->rel, out, user_id, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        user_order_history__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__user_order_history__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
+                r->ddb->user_order_history__get_user_order_history(r->ddb, &other, user_id, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_order_history",
+                ddb_error_code_name(orc), serr.message);
+        else
+            user_order_history__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__user_order_history__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* user_order_history__get_user_recent_orders: a read of a page, each entity compared in phase 3 */
+/* user_order_history__get_user_recent_orders: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int user_order_history__get_user_recent_orders_routed(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1620,9 +2092,25 @@ static int user_order_history__get_user_recent_orders_routed(ecommerce__repo *re
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__get_user_recent_orders(r->ddb, out, user_id, start_date, end_date, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__get_user_recent_orders(r->rel, out, user_id, start_date, end_date, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        user_order_history__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__user_order_history__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
+                r->ddb->user_order_history__get_user_recent_orders(r->ddb, &other, user_id, start_date, end_date, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_recent_orders",
+                ddb_error_code_name(orc), serr.message);
+        else
+            user_order_history__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__user_order_history__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -1647,7 +2135,7 @@ static int user_order_history__add_order_to_user_history_routed(ecommerce__repo 
     return 0;
 }
 
-/* user_order_history__get_user_orders_after_date: a read of a page, each entity compared in phase 3 */
+/* user_order_history__get_user_orders_after_date: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int user_order_history__get_user_orders_after_date_routed(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *since_date, const ecommerce__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1657,13 +2145,29 @@ static int user_order_history__get_user_orders_after_date_routed(ecommerce__repo
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__get_user_orders_after_date(r->ddb, out, user_id, since_date, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__get_user_orders_after_date(r->rel, out, user_id, since_date, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        user_order_history__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__user_order_history__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
+                r->ddb->user_order_history__get_user_orders_after_date(r->ddb, &other, user_id, since_date, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_orders_after_date",
+                ddb_error_code_name(orc), serr.message);
+        else
+            user_order_history__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__user_order_history__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* user_order_history__get_user_orders_in_date_range: a read of a page, each entity compared in phase 3 */
+/* user_order_history__get_user_orders_in_date_range: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int user_order_history__get_user_orders_in_date_range_routed(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1673,9 +2177,25 @@ static int user_order_history__get_user_orders_in_date_range_routed(ecommerce__r
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__get_user_orders_in_date_range(r->ddb, out, user_id, start_date, end_date, page, err));
     rc = on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__get_user_orders_in_date_range(r->rel, out, user_id, start_date, end_date, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        user_order_history__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        ecommerce__user_order_history__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
+                r->ddb->user_order_history__get_user_orders_in_date_range(r->ddb, &other, user_id, start_date, end_date, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_orders_in_date_range",
+                ddb_error_code_name(orc), serr.message);
+        else
+            user_order_history__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        ecommerce__user_order_history__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -2716,12 +3236,15 @@ int ecommerce__router_compare_all(ecommerce__repo *router, size_t *differences, 
 int ecommerce__router_new(ecommerce__repo **out, ecommerce__repo *relational, ecommerce__repo *dynamodb,
     const ecommerce__router_options *o, ddb_error *err)
 {
-    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "ecommerce", 1, NULL, NULL, NULL, NULL, NULL};
+    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "ecommerce", 1, NULL, NULL, NULL, NULL, NULL, 100};
     router_impl *r;
     int rc;
-    if (!out || !relational || !dynamodb || (o && o->version != 1))
+    if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
     if (o) {
+        /* version 1 options end before compare_percent: they compare every read */
+        if (o->version >= 2)
+            cfg.compare_percent = o->compare_percent;
         cfg.phase = o->phase;
         cfg.journal_path = o->journal_path;
         cfg.on_event = o->on_event;

@@ -31,6 +31,17 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 
 /* ---- delivery ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int delivery__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    food_delivery__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, food_delivery__delivery__desc.name, t0,
+        repo->delivery__get(repo, (food_delivery__delivery *)out, found, (const food_delivery__delivery *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void delivery__compare(router_impl *r, const food_delivery__delivery *rel, const food_delivery__delivery *key)
@@ -45,9 +56,27 @@ static void delivery__compare(router_impl *r, const food_delivery__delivery *rel
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", food_delivery__delivery__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &food_delivery__delivery__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &food_delivery__delivery__desc, rel, found ? &other : NULL, key, delivery__read_side, r);
     food_delivery__delivery__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void delivery__check_page(router_impl *r, const food_delivery__delivery *rel, size_t n_rel, const food_delivery__delivery *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", food_delivery__delivery__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &food_delivery__delivery__desc, p, n_rel, p + n_rel, n_dyn, delivery__read_side, r);
+    free(p);
 }
 
 static int delivery__create_routed(food_delivery__repo *repo, food_delivery__delivery *obj, ddb_error *err)
@@ -83,7 +112,7 @@ static int delivery__get_routed(food_delivery__repo *repo, food_delivery__delive
             r->ddb->delivery__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0,
         r->rel->delivery__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         delivery__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -145,9 +174,25 @@ static int delivery__list_routed(food_delivery__repo *repo, food_delivery__deliv
             r->ddb->delivery__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0,
         r->rel->delivery__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        delivery__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__delivery__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
+                r->ddb->delivery__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                food_delivery__delivery__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__delivery__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -176,6 +221,17 @@ static int delivery__mirror_routed(food_delivery__repo *repo, const food_deliver
 
 /* ---- delivery_event ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int delivery_event__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    food_delivery__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, food_delivery__delivery_event__desc.name, t0,
+        repo->delivery_event__get(repo, (food_delivery__delivery_event *)out, found, (const food_delivery__delivery_event *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void delivery_event__compare(router_impl *r, const food_delivery__delivery_event *rel, const food_delivery__delivery_event *key)
@@ -190,9 +246,27 @@ static void delivery_event__compare(router_impl *r, const food_delivery__deliver
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", food_delivery__delivery_event__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &food_delivery__delivery_event__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &food_delivery__delivery_event__desc, rel, found ? &other : NULL, key, delivery_event__read_side, r);
     food_delivery__delivery_event__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void delivery_event__check_page(router_impl *r, const food_delivery__delivery_event *rel, size_t n_rel, const food_delivery__delivery_event *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", food_delivery__delivery_event__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &food_delivery__delivery_event__desc, p, n_rel, p + n_rel, n_dyn, delivery_event__read_side, r);
+    free(p);
 }
 
 static int delivery_event__create_routed(food_delivery__repo *repo, food_delivery__delivery_event *obj, ddb_error *err)
@@ -228,7 +302,7 @@ static int delivery_event__get_routed(food_delivery__repo *repo, food_delivery__
             r->ddb->delivery_event__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery_event__desc.name, t0,
         r->rel->delivery_event__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         delivery_event__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -290,9 +364,25 @@ static int delivery_event__list_routed(food_delivery__repo *repo, food_delivery_
             r->ddb->delivery_event__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery_event__desc.name, t0,
         r->rel->delivery_event__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        delivery_event__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__delivery_event__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0,
+                r->ddb->delivery_event__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                food_delivery__delivery_event__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            delivery_event__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__delivery_event__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -321,6 +411,17 @@ static int delivery_event__mirror_routed(food_delivery__repo *repo, const food_d
 
 /* ---- restaurant ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int restaurant__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    food_delivery__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, food_delivery__restaurant__desc.name, t0,
+        repo->restaurant__get(repo, (food_delivery__restaurant *)out, found, (const food_delivery__restaurant *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void restaurant__compare(router_impl *r, const food_delivery__restaurant *rel, const food_delivery__restaurant *key)
@@ -335,9 +436,27 @@ static void restaurant__compare(router_impl *r, const food_delivery__restaurant 
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", food_delivery__restaurant__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &food_delivery__restaurant__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &food_delivery__restaurant__desc, rel, found ? &other : NULL, key, restaurant__read_side, r);
     food_delivery__restaurant__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void restaurant__check_page(router_impl *r, const food_delivery__restaurant *rel, size_t n_rel, const food_delivery__restaurant *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", food_delivery__restaurant__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &food_delivery__restaurant__desc, p, n_rel, p + n_rel, n_dyn, restaurant__read_side, r);
+    free(p);
 }
 
 static int restaurant__create_routed(food_delivery__repo *repo, food_delivery__restaurant *obj, ddb_error *err)
@@ -373,7 +492,7 @@ static int restaurant__get_routed(food_delivery__repo *repo, food_delivery__rest
             r->ddb->restaurant__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__restaurant__desc.name, t0,
         r->rel->restaurant__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         restaurant__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -435,9 +554,25 @@ static int restaurant__list_routed(food_delivery__repo *repo, food_delivery__res
             r->ddb->restaurant__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__restaurant__desc.name, t0,
         r->rel->restaurant__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        restaurant__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__restaurant__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
+                r->ddb->restaurant__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                food_delivery__restaurant__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            restaurant__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__restaurant__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -466,6 +601,17 @@ static int restaurant__mirror_routed(food_delivery__repo *repo, const food_deliv
 
 /* ---- driver ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int driver__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    food_delivery__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, food_delivery__driver__desc.name, t0,
+        repo->driver__get(repo, (food_delivery__driver *)out, found, (const food_delivery__driver *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void driver__compare(router_impl *r, const food_delivery__driver *rel, const food_delivery__driver *key)
@@ -480,9 +626,27 @@ static void driver__compare(router_impl *r, const food_delivery__driver *rel, co
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", food_delivery__driver__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &food_delivery__driver__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &food_delivery__driver__desc, rel, found ? &other : NULL, key, driver__read_side, r);
     food_delivery__driver__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void driver__check_page(router_impl *r, const food_delivery__driver *rel, size_t n_rel, const food_delivery__driver *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", food_delivery__driver__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &food_delivery__driver__desc, p, n_rel, p + n_rel, n_dyn, driver__read_side, r);
+    free(p);
 }
 
 static int driver__create_routed(food_delivery__repo *repo, food_delivery__driver *obj, ddb_error *err)
@@ -518,7 +682,7 @@ static int driver__get_routed(food_delivery__repo *repo, food_delivery__driver *
             r->ddb->driver__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__driver__desc.name, t0,
         r->rel->driver__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         driver__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -580,9 +744,25 @@ static int driver__list_routed(food_delivery__repo *repo, food_delivery__driver_
             r->ddb->driver__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__driver__desc.name, t0,
         r->rel->driver__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        driver__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__driver__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
+                r->ddb->driver__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                food_delivery__driver__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            driver__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__driver__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -619,7 +799,7 @@ static int delivery__get_delivery_by_id_routed(food_delivery__repo *repo, food_d
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_delivery_by_id(r->ddb, out, found, customer_id, order_date, delivery_id, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_delivery_by_id(r->rel, out, found, customer_id, order_date, delivery_id, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         food_delivery__delivery other = FOOD_DELIVERY__DELIVERY__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -629,15 +809,15 @@ static int delivery__get_delivery_by_id_routed(food_delivery__repo *repo, food_d
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "delivery__get_delivery_by_id",
                 serr.message);
         else
-            ddb_router_compare(r->state, &food_delivery__delivery__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &food_delivery__delivery__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, delivery__read_side, r);
         food_delivery__delivery__free(&other);
         ddb_error_clear(&serr);
     }
     return rc;
 }
 
-/* delivery__get_active_customer_deliveries: a read of a page, each entity compared in phase 3 */
+/* delivery__get_active_customer_deliveries: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int delivery__get_active_customer_deliveries_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *excluded_status, const char *min_total, const food_delivery__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -647,13 +827,29 @@ static int delivery__get_active_customer_deliveries_routed(food_delivery__repo *
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_active_customer_deliveries(r->ddb, out, customer_id, excluded_status, min_total, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_active_customer_deliveries(r->rel, out, customer_id, excluded_status, min_total, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        delivery__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__delivery__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
+                r->ddb->delivery__get_active_customer_deliveries(r->ddb, &other, customer_id, excluded_status, min_total, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_active_customer_deliveries",
+                ddb_error_code_name(orc), serr.message);
+        else
+            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__delivery__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* delivery__get_customer_deliveries_by_fee_range: a read of a page, each entity compared in phase 3 */
+/* delivery__get_customer_deliveries_by_fee_range: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int delivery__get_customer_deliveries_by_fee_range_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *min_fee, const char *max_fee, const food_delivery__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -663,13 +859,29 @@ static int delivery__get_customer_deliveries_by_fee_range_routed(food_delivery__
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_customer_deliveries_by_fee_range(r->ddb, out, customer_id, min_fee, max_fee, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_customer_deliveries_by_fee_range(r->rel, out, customer_id, min_fee, max_fee, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        delivery__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__delivery__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
+                r->ddb->delivery__get_customer_deliveries_by_fee_range(r->ddb, &other, customer_id, min_fee, max_fee, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_customer_deliveries_by_fee_range",
+                ddb_error_code_name(orc), serr.message);
+        else
+            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__delivery__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* delivery__get_customer_deliveries_by_status: a read of a page, each entity compared in phase 3 */
+/* delivery__get_customer_deliveries_by_status: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int delivery__get_customer_deliveries_by_status_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *status1, const char *status2, const char *status3, const food_delivery__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -679,13 +891,29 @@ static int delivery__get_customer_deliveries_by_status_routed(food_delivery__rep
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_customer_deliveries_by_status(r->ddb, out, customer_id, status1, status2, status3, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_customer_deliveries_by_status(r->rel, out, customer_id, status1, status2, status3, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        delivery__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__delivery__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
+                r->ddb->delivery__get_customer_deliveries_by_status(r->ddb, &other, customer_id, status1, status2, status3, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_customer_deliveries_by_status",
+                ddb_error_code_name(orc), serr.message);
+        else
+            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__delivery__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* delivery__get_deliveries_with_special_instructions: a read of a page, each entity compared in phase 3 */
+/* delivery__get_deliveries_with_special_instructions: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int delivery__get_deliveries_with_special_instructions_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const food_delivery__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -695,13 +923,29 @@ static int delivery__get_deliveries_with_special_instructions_routed(food_delive
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_deliveries_with_special_instructions(r->ddb, out, customer_id, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_deliveries_with_special_instructions(r->rel, out, customer_id, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        delivery__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__delivery__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
+                r->ddb->delivery__get_deliveries_with_special_instructions(r->ddb, &other, customer_id, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_deliveries_with_special_instructions",
+                ddb_error_code_name(orc), serr.message);
+        else
+            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__delivery__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* delivery__get_deliveries_with_min_items: a read of a page, each entity compared in phase 3 */
+/* delivery__get_deliveries_with_min_items: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int delivery__get_deliveries_with_min_items_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, int64_t min_items, const food_delivery__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -711,13 +955,29 @@ static int delivery__get_deliveries_with_min_items_routed(food_delivery__repo *r
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_deliveries_with_min_items(r->ddb, out, customer_id, min_items, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_deliveries_with_min_items(r->rel, out, customer_id, min_items, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        delivery__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__delivery__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
+                r->ddb->delivery__get_deliveries_with_min_items(r->ddb, &other, customer_id, min_items, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_deliveries_with_min_items",
+                ddb_error_code_name(orc), serr.message);
+        else
+            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__delivery__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* delivery__get_deliveries_with_items_in_range: a read of a page, each entity compared in phase 3 */
+/* delivery__get_deliveries_with_items_in_range: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int delivery__get_deliveries_with_items_in_range_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, int64_t min_count, int64_t max_count, const food_delivery__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -727,13 +987,29 @@ static int delivery__get_deliveries_with_items_in_range_routed(food_delivery__re
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_deliveries_with_items_in_range(r->ddb, out, customer_id, min_count, max_count, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_deliveries_with_items_in_range(r->rel, out, customer_id, min_count, max_count, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        delivery__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__delivery__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
+                r->ddb->delivery__get_deliveries_with_items_in_range(r->ddb, &other, customer_id, min_count, max_count, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_deliveries_with_items_in_range",
+                ddb_error_code_name(orc), serr.message);
+        else
+            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__delivery__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* delivery__get_high_value_active_deliveries: a read of a page, each entity compared in phase 3 */
+/* delivery__get_high_value_active_deliveries: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int delivery__get_high_value_active_deliveries_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *min_total, const char *min_tip, const food_delivery__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -743,9 +1019,25 @@ static int delivery__get_high_value_active_deliveries_routed(food_delivery__repo
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_high_value_active_deliveries(r->ddb, out, customer_id, min_total, min_tip, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_high_value_active_deliveries(r->rel, out, customer_id, min_total, min_tip, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        delivery__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__delivery__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
+                r->ddb->delivery__get_high_value_active_deliveries(r->ddb, &other, customer_id, min_total, min_tip, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_high_value_active_deliveries",
+                ddb_error_code_name(orc), serr.message);
+        else
+            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__delivery__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -770,7 +1062,7 @@ static int delivery__create_delivery_routed(food_delivery__repo *repo, food_deli
     return 0;
 }
 
-/* delivery_event__get_delivery_events: a read of a page, each entity compared in phase 3 */
+/* delivery_event__get_delivery_events: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int delivery_event__get_delivery_events_routed(food_delivery__repo *repo, food_delivery__delivery_event__page *out, const char *delivery_id, const food_delivery__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -780,13 +1072,29 @@ static int delivery_event__get_delivery_events_routed(food_delivery__repo *repo,
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__get_delivery_events(r->ddb, out, delivery_id, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery_event__desc.name, t0, r->rel->delivery_event__get_delivery_events(r->rel, out, delivery_id, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        delivery_event__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__delivery_event__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0,
+                r->ddb->delivery_event__get_delivery_events(r->ddb, &other, delivery_id, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery_event__get_delivery_events",
+                ddb_error_code_name(orc), serr.message);
+        else
+            delivery_event__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__delivery_event__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* delivery_event__get_delivery_events_by_type: a read of a page, each entity compared in phase 3 */
+/* delivery_event__get_delivery_events_by_type: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int delivery_event__get_delivery_events_by_type_routed(food_delivery__repo *repo, food_delivery__delivery_event__page *out, const char *delivery_id, const char *type_prefix, const food_delivery__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -796,9 +1104,25 @@ static int delivery_event__get_delivery_events_by_type_routed(food_delivery__rep
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__get_delivery_events_by_type(r->ddb, out, delivery_id, type_prefix, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__delivery_event__desc.name, t0, r->rel->delivery_event__get_delivery_events_by_type(r->rel, out, delivery_id, type_prefix, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        delivery_event__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__delivery_event__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0,
+                r->ddb->delivery_event__get_delivery_events_by_type(r->ddb, &other, delivery_id, type_prefix, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery_event__get_delivery_events_by_type",
+                ddb_error_code_name(orc), serr.message);
+        else
+            delivery_event__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__delivery_event__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -812,7 +1136,7 @@ static int restaurant__get_restaurant_routed(food_delivery__repo *repo, food_del
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__get_restaurant(r->ddb, out, found, restaurant_id, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__restaurant__desc.name, t0, r->rel->restaurant__get_restaurant(r->rel, out, found, restaurant_id, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         food_delivery__restaurant other = FOOD_DELIVERY__RESTAURANT__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -822,15 +1146,15 @@ static int restaurant__get_restaurant_routed(food_delivery__repo *repo, food_del
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "restaurant__get_restaurant",
                 serr.message);
         else
-            ddb_router_compare(r->state, &food_delivery__restaurant__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &food_delivery__restaurant__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, restaurant__read_side, r);
         food_delivery__restaurant__free(&other);
         ddb_error_clear(&serr);
     }
     return rc;
 }
 
-/* restaurant__scan_restaurants_by_cuisine: a read of a page, each entity compared in phase 3 */
+/* restaurant__scan_restaurants_by_cuisine: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int restaurant__scan_restaurants_by_cuisine_routed(food_delivery__repo *repo, food_delivery__restaurant__page *out, const char *cuisine_keyword, const food_delivery__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -840,13 +1164,29 @@ static int restaurant__scan_restaurants_by_cuisine_routed(food_delivery__repo *r
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__scan_restaurants_by_cuisine(r->ddb, out, cuisine_keyword, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__restaurant__desc.name, t0, r->rel->restaurant__scan_restaurants_by_cuisine(r->rel, out, cuisine_keyword, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        restaurant__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__restaurant__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
+                r->ddb->restaurant__scan_restaurants_by_cuisine(r->ddb, &other, cuisine_keyword, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "restaurant__scan_restaurants_by_cuisine",
+                ddb_error_code_name(orc), serr.message);
+        else
+            restaurant__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__restaurant__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* restaurant__scan_high_rated_active_restaurants: a read of a page, each entity compared in phase 3 */
+/* restaurant__scan_high_rated_active_restaurants: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int restaurant__scan_high_rated_active_restaurants_routed(food_delivery__repo *repo, food_delivery__restaurant__page *out, const char *min_rating, bool active_status, const food_delivery__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -856,9 +1196,25 @@ static int restaurant__scan_high_rated_active_restaurants_routed(food_delivery__
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__scan_high_rated_active_restaurants(r->ddb, out, min_rating, active_status, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__restaurant__desc.name, t0, r->rel->restaurant__scan_high_rated_active_restaurants(r->rel, out, min_rating, active_status, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        restaurant__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__restaurant__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
+                r->ddb->restaurant__scan_high_rated_active_restaurants(r->ddb, &other, min_rating, active_status, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "restaurant__scan_high_rated_active_restaurants",
+                ddb_error_code_name(orc), serr.message);
+        else
+            restaurant__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__restaurant__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -872,7 +1228,7 @@ static int driver__get_driver_routed(food_delivery__repo *repo, food_delivery__d
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0, r->ddb->driver__get_driver(r->ddb, out, found, driver_id, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__driver__desc.name, t0, r->rel->driver__get_driver(r->rel, out, found, driver_id, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         food_delivery__driver other = FOOD_DELIVERY__DRIVER__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -882,15 +1238,15 @@ static int driver__get_driver_routed(food_delivery__repo *repo, food_delivery__d
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "driver__get_driver",
                 serr.message);
         else
-            ddb_router_compare(r->state, &food_delivery__driver__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &food_delivery__driver__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, driver__read_side, r);
         food_delivery__driver__free(&other);
         ddb_error_clear(&serr);
     }
     return rc;
 }
 
-/* driver__scan_drivers_by_skill: a read of a page, each entity compared in phase 3 */
+/* driver__scan_drivers_by_skill: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int driver__scan_drivers_by_skill_routed(food_delivery__repo *repo, food_delivery__driver__page *out, const char *skill_tag, const char *name_prefix, const food_delivery__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -900,13 +1256,29 @@ static int driver__scan_drivers_by_skill_routed(food_delivery__repo *repo, food_
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0, r->ddb->driver__scan_drivers_by_skill(r->ddb, out, skill_tag, name_prefix, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__driver__desc.name, t0, r->rel->driver__scan_drivers_by_skill(r->rel, out, skill_tag, name_prefix, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        driver__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__driver__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
+                r->ddb->driver__scan_drivers_by_skill(r->ddb, &other, skill_tag, name_prefix, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "driver__scan_drivers_by_skill",
+                ddb_error_code_name(orc), serr.message);
+        else
+            driver__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__driver__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* driver__scan_available_experienced_drivers: a read of a page, each entity compared in phase 3 */
+/* driver__scan_available_experienced_drivers: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int driver__scan_available_experienced_drivers_routed(food_delivery__repo *repo, food_delivery__driver__page *out, bool available_flag, int64_t min_deliveries, const char *min_rating, const food_delivery__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -916,9 +1288,25 @@ static int driver__scan_available_experienced_drivers_routed(food_delivery__repo
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0, r->ddb->driver__scan_available_experienced_drivers(r->ddb, out, available_flag, min_deliveries, min_rating, page, err));
     rc = on_side(r, RELATIONAL, false, food_delivery__driver__desc.name, t0, r->rel->driver__scan_available_experienced_drivers(r->rel, out, available_flag, min_deliveries, min_rating, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        driver__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        food_delivery__driver__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
+                r->ddb->driver__scan_available_experienced_drivers(r->ddb, &other, available_flag, min_deliveries, min_rating, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "driver__scan_available_experienced_drivers",
+                ddb_error_code_name(orc), serr.message);
+        else
+            driver__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        food_delivery__driver__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -1519,12 +1907,15 @@ int food_delivery__router_compare_all(food_delivery__repo *router, size_t *diffe
 int food_delivery__router_new(food_delivery__repo **out, food_delivery__repo *relational, food_delivery__repo *dynamodb,
     const food_delivery__router_options *o, ddb_error *err)
 {
-    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "food_delivery", 1, NULL, NULL, NULL, NULL, NULL};
+    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "food_delivery", 1, NULL, NULL, NULL, NULL, NULL, 100};
     router_impl *r;
     int rc;
-    if (!out || !relational || !dynamodb || (o && o->version != 1))
+    if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
     if (o) {
+        /* version 1 options end before compare_percent: they compare every read */
+        if (o->version >= 2)
+            cfg.compare_percent = o->compare_percent;
         cfg.phase = o->phase;
         cfg.journal_path = o->journal_path;
         cfg.on_event = o->on_event;

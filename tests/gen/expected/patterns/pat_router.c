@@ -31,6 +31,17 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 
 /* ---- customer ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int customer__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    pat__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, pat__customer__desc.name, t0,
+        repo->customer__get(repo, (pat__customer *)out, found, (const pat__customer *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void customer__compare(router_impl *r, const pat__customer *rel, const pat__customer *key)
@@ -45,9 +56,27 @@ static void customer__compare(router_impl *r, const pat__customer *rel, const pa
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", pat__customer__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &pat__customer__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &pat__customer__desc, rel, found ? &other : NULL, key, customer__read_side, r);
     pat__customer__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void customer__check_page(router_impl *r, const pat__customer *rel, size_t n_rel, const pat__customer *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", pat__customer__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &pat__customer__desc, p, n_rel, p + n_rel, n_dyn, customer__read_side, r);
+    free(p);
 }
 
 static int customer__create_routed(pat__repo *repo, pat__customer *obj, ddb_error *err)
@@ -83,7 +112,7 @@ static int customer__get_routed(pat__repo *repo, pat__customer *out, bool *found
             r->ddb->customer__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0,
         r->rel->customer__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         customer__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -145,9 +174,25 @@ static int customer__list_routed(pat__repo *repo, pat__customer__page *out,
             r->ddb->customer__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0,
         r->rel->customer__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        customer__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        pat__customer__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
+                r->ddb->customer__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                pat__customer__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            customer__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        pat__customer__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -176,6 +221,17 @@ static int customer__mirror_routed(pat__repo *repo, const pat__customer *obj, co
 
 /* ---- order ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int order__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    pat__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, pat__order__desc.name, t0,
+        repo->order__get(repo, (pat__order *)out, found, (const pat__order *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void order__compare(router_impl *r, const pat__order *rel, const pat__order *key)
@@ -190,9 +246,27 @@ static void order__compare(router_impl *r, const pat__order *rel, const pat__ord
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", pat__order__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &pat__order__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &pat__order__desc, rel, found ? &other : NULL, key, order__read_side, r);
     pat__order__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void order__check_page(router_impl *r, const pat__order *rel, size_t n_rel, const pat__order *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", pat__order__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &pat__order__desc, p, n_rel, p + n_rel, n_dyn, order__read_side, r);
+    free(p);
 }
 
 static int order__create_routed(pat__repo *repo, pat__order *obj, ddb_error *err)
@@ -228,7 +302,7 @@ static int order__get_routed(pat__repo *repo, pat__order *out, bool *found, cons
             r->ddb->order__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0,
         r->rel->order__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         order__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -290,9 +364,25 @@ static int order__list_routed(pat__repo *repo, pat__order__page *out,
             r->ddb->order__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0,
         r->rel->order__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        order__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        pat__order__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
+                r->ddb->order__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                pat__order__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            order__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        pat__order__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -321,6 +411,17 @@ static int order__mirror_routed(pat__repo *repo, const pat__order *obj, const pa
 
 /* ---- email_claim ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int email_claim__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    pat__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, pat__email_claim__desc.name, t0,
+        repo->email_claim__get(repo, (pat__email_claim *)out, found, (const pat__email_claim *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void email_claim__compare(router_impl *r, const pat__email_claim *rel, const pat__email_claim *key)
@@ -335,9 +436,27 @@ static void email_claim__compare(router_impl *r, const pat__email_claim *rel, co
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", pat__email_claim__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &pat__email_claim__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &pat__email_claim__desc, rel, found ? &other : NULL, key, email_claim__read_side, r);
     pat__email_claim__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void email_claim__check_page(router_impl *r, const pat__email_claim *rel, size_t n_rel, const pat__email_claim *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", pat__email_claim__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &pat__email_claim__desc, p, n_rel, p + n_rel, n_dyn, email_claim__read_side, r);
+    free(p);
 }
 
 static int email_claim__create_routed(pat__repo *repo, pat__email_claim *obj, ddb_error *err)
@@ -373,7 +492,7 @@ static int email_claim__get_routed(pat__repo *repo, pat__email_claim *out, bool 
             r->ddb->email_claim__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, pat__email_claim__desc.name, t0,
         r->rel->email_claim__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         email_claim__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -435,9 +554,25 @@ static int email_claim__list_routed(pat__repo *repo, pat__email_claim__page *out
             r->ddb->email_claim__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, pat__email_claim__desc.name, t0,
         r->rel->email_claim__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        email_claim__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        pat__email_claim__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, pat__email_claim__desc.name, t0,
+                r->ddb->email_claim__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                pat__email_claim__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            email_claim__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        pat__email_claim__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -474,7 +609,7 @@ static int customer__get_customer_checked_routed(pat__repo *repo, pat__customer 
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__get_customer_checked(r->ddb, out, found, customer_id, check_code, err));
     rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__get_customer_checked(r->rel, out, found, customer_id, check_code, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         pat__customer other = PAT__CUSTOMER__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -484,8 +619,8 @@ static int customer__get_customer_checked_routed(pat__repo *repo, pat__customer 
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "customer__get_customer_checked",
                 serr.message);
         else
-            ddb_router_compare(r->state, &pat__customer__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &pat__customer__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, customer__read_side, r);
         pat__customer__free(&other);
         ddb_error_clear(&serr);
     }
@@ -546,7 +681,7 @@ static int customer__find_by_email_routed(pat__repo *repo, pat__customer *out, b
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__find_by_email(r->ddb, out, found, email, err));
     rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__find_by_email(r->rel, out, found, email, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         pat__customer other = PAT__CUSTOMER__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -556,15 +691,55 @@ static int customer__find_by_email_routed(pat__repo *repo, pat__customer *out, b
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "customer__find_by_email",
                 serr.message);
         else
-            ddb_router_compare(r->state, &pat__customer__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &pat__customer__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, customer__read_side, r);
         pat__customer__free(&other);
         ddb_error_clear(&serr);
     }
     return rc;
 }
 
-/* customer__customer_with_orders: a read of a page, each entity compared in phase 3 */
+/* Phase 3: the relational mixed page rel against DynamoDB's of the same request (dyn
+ * NULL: none), each entity type's entities as a page of their own. */
+static void mixed_check(router_impl *r, const pat__mixed_page *rel,
+    const pat__mixed_page *dyn)
+{
+    size_t n_dyn_all = dyn ? dyn->n_items : 0;
+    const void **p = malloc((rel->n_items + n_dyn_all + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a mixed page: out of memory");
+        return;
+    }
+    for (int k = 1; k <= PAT__N_ENTITIES; k++) {
+        ddb_router_get_fn get = NULL;
+        size_t n_rel = 0, n_dyn = 0;
+        switch (k) {
+        case PAT__KIND_CUSTOMER:
+            get = customer__read_side;
+            break;
+        case PAT__KIND_ORDER:
+            get = order__read_side;
+            break;
+        case PAT__KIND_EMAIL_CLAIM:
+            get = email_claim__read_side;
+            break;
+        default:
+            break;
+        }
+        for (size_t i = 0; i < rel->n_items; i++)
+            if ((int)rel->items[i].kind == k)
+                p[n_rel++] = &rel->items[i].as;
+        for (size_t i = 0; i < n_dyn_all; i++)
+            if ((int)dyn->items[i].kind == k)
+                p[n_rel + n_dyn++] = &dyn->items[i].as;
+        if (n_rel && get)
+            ddb_router_check_page(r->state, pat__entities[k - 1], p, n_rel, p + n_rel, n_dyn,
+                get, r);
+    }
+    free(p);
+}
+
+/* customer__customer_with_orders: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int customer__customer_with_orders_routed(pat__repo *repo, pat__mixed_page *out, const char *customer_id, const pat__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -574,20 +749,24 @@ static int customer__customer_with_orders_routed(pat__repo *repo, pat__mixed_pag
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__customer_with_orders(r->ddb, out, customer_id, page, err));
     rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__customer_with_orders(r->rel, out, customer_id, page, err));
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++) {
-        switch (out->items[i].kind) {
-        case PAT__KIND_CUSTOMER:
-            customer__compare(r, &out->items[i].as.customer, &out->items[i].as.customer);
-            break;
-        case PAT__KIND_ORDER:
-            order__compare(r, &out->items[i].as.order, &out->items[i].as.order);
-            break;
-        case PAT__KIND_EMAIL_CLAIM:
-            email_claim__compare(r, &out->items[i].as.email_claim, &out->items[i].as.email_claim);
-            break;
-        default:
-            break;
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        pat__mixed_page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
+                r->ddb->customer__customer_with_orders(r->ddb, &other, customer_id, page, &serr));
         }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "customer__customer_with_orders",
+                ddb_error_code_name(orc), serr.message);
+        else
+            mixed_check(r, out, &other);
+        pat__mixed_page_free(&other);
+        ddb_error_clear(&serr);
     }
     return rc;
 }
@@ -670,7 +849,7 @@ static int customer__remove_customer_routed(pat__repo *repo, bool *done, const c
     return 0;
 }
 
-/* customer__get_customers: a read of a page, each entity compared in phase 3 */
+/* customer__get_customers: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int customer__get_customers_routed(pat__repo *repo, pat__customer__page *out, const pat__customer *keys, size_t n_keys, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -680,9 +859,24 @@ static int customer__get_customers_routed(pat__repo *repo, pat__customer__page *
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__get_customers(r->ddb, out, keys, n_keys, err));
     rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__get_customers(r->rel, out, keys, n_keys, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        customer__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        pat__customer__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's side of the same request */
+        {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
+                r->ddb->customer__get_customers(r->ddb, &other, keys, n_keys, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "customer__get_customers",
+                ddb_error_code_name(orc), serr.message);
+        else
+            customer__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        pat__customer__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -790,7 +984,7 @@ static int customer__reload_customer_routed(pat__repo *repo, pat__customer *out,
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__reload_customer(r->ddb, out, found, customer, err));
     rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__reload_customer(r->rel, out, found, customer, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         pat__customer other = PAT__CUSTOMER__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -800,8 +994,8 @@ static int customer__reload_customer_routed(pat__repo *repo, pat__customer *out,
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "customer__reload_customer",
                 serr.message);
         else
-            ddb_router_compare(r->state, &pat__customer__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &pat__customer__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, customer__read_side, r);
         pat__customer__free(&other);
         ddb_error_clear(&serr);
     }
@@ -818,7 +1012,7 @@ static int customer__first_in_tier_routed(pat__repo *repo, pat__customer *out, b
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__first_in_tier(r->ddb, out, found, tier, err));
     rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__first_in_tier(r->rel, out, found, tier, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         pat__customer other = PAT__CUSTOMER__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -828,8 +1022,8 @@ static int customer__first_in_tier_routed(pat__repo *repo, pat__customer *out, b
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "customer__first_in_tier",
                 serr.message);
         else
-            ddb_router_compare(r->state, &pat__customer__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &pat__customer__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, customer__read_side, r);
         pat__customer__free(&other);
         ddb_error_clear(&serr);
     }
@@ -862,7 +1056,7 @@ static int customer__any_named_routed(pat__repo *repo, bool *done, const char *n
     return 0;
 }
 
-/* customer__get_customers_tagged: a read of a page, each entity compared in phase 3 */
+/* customer__get_customers_tagged: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int customer__get_customers_tagged_routed(pat__repo *repo, pat__mixed_page *out, const pat__customer *keys, size_t n_keys, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -872,14 +1066,28 @@ static int customer__get_customers_tagged_routed(pat__repo *repo, pat__mixed_pag
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__get_customers_tagged(r->ddb, out, keys, n_keys, err));
     rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__get_customers_tagged(r->rel, out, keys, n_keys, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        if (out->items[i].kind == PAT__KIND_CUSTOMER)
-            customer__compare(r, &out->items[i].as.customer, &out->items[i].as.customer);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        pat__mixed_page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's side of the same request */
+        {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
+                r->ddb->customer__get_customers_tagged(r->ddb, &other, keys, n_keys, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "customer__get_customers_tagged",
+                ddb_error_code_name(orc), serr.message);
+        else
+            mixed_check(r, out, &other);
+        pat__mixed_page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* order__orders_by_status: a read of a page, each entity compared in phase 3 */
+/* order__orders_by_status: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int order__orders_by_status_routed(pat__repo *repo, pat__order__page *out, const char *status, const pat__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -893,7 +1101,7 @@ static int order__orders_by_status_routed(pat__repo *repo, pat__order__page *out
     return rc;
 }
 
-/* order__order_totals: a read of a page, each entity compared in phase 3 */
+/* order__order_totals: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int order__order_totals_routed(pat__repo *repo, pat__order__page *out, const char *customer_id, const pat__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -907,7 +1115,7 @@ static int order__order_totals_routed(pat__repo *repo, pat__order__page *out, co
     return rc;
 }
 
-/* order__big_or_generous: a read of a page, each entity compared in phase 3 */
+/* order__big_or_generous: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int order__big_or_generous_routed(pat__repo *repo, pat__order__page *out, const char *customer_id, const char *min_total, const char *min_tip, const pat__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -917,9 +1125,25 @@ static int order__big_or_generous_routed(pat__repo *repo, pat__order__page *out,
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, pat__order__desc.name, t0, r->ddb->order__big_or_generous(r->ddb, out, customer_id, min_total, min_tip, page, err));
     rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0, r->rel->order__big_or_generous(r->rel, out, customer_id, min_total, min_tip, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        order__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        pat__order__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
+                r->ddb->order__big_or_generous(r->ddb, &other, customer_id, min_total, min_tip, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "order__big_or_generous",
+                ddb_error_code_name(orc), serr.message);
+        else
+            order__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        pat__order__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -944,7 +1168,7 @@ static int order__place_order_routed(pat__repo *repo, pat__order *order, const p
     return 0;
 }
 
-/* order__scan_shop: a read of a page, each entity compared in phase 3 */
+/* order__scan_shop: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int order__scan_shop_routed(pat__repo *repo, pat__mixed_page *out, const pat__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -954,25 +1178,29 @@ static int order__scan_shop_routed(pat__repo *repo, pat__mixed_page *out, const 
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, pat__order__desc.name, t0, r->ddb->order__scan_shop(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0, r->rel->order__scan_shop(r->rel, out, page, err));
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++) {
-        switch (out->items[i].kind) {
-        case PAT__KIND_CUSTOMER:
-            customer__compare(r, &out->items[i].as.customer, &out->items[i].as.customer);
-            break;
-        case PAT__KIND_ORDER:
-            order__compare(r, &out->items[i].as.order, &out->items[i].as.order);
-            break;
-        case PAT__KIND_EMAIL_CLAIM:
-            email_claim__compare(r, &out->items[i].as.email_claim, &out->items[i].as.email_claim);
-            break;
-        default:
-            break;
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        pat__mixed_page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
+                r->ddb->order__scan_shop(r->ddb, &other, page, &serr));
         }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "order__scan_shop",
+                ddb_error_code_name(orc), serr.message);
+        else
+            mixed_check(r, out, &other);
+        pat__mixed_page_free(&other);
+        ddb_error_clear(&serr);
     }
     return rc;
 }
 
-/* order__scan_open: a read of a page, each entity compared in phase 3 */
+/* order__scan_open: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int order__scan_open_routed(pat__repo *repo, pat__mixed_page *out, const char *status, const pat__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -982,20 +1210,24 @@ static int order__scan_open_routed(pat__repo *repo, pat__mixed_page *out, const 
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, pat__order__desc.name, t0, r->ddb->order__scan_open(r->ddb, out, status, page, err));
     rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0, r->rel->order__scan_open(r->rel, out, status, page, err));
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++) {
-        switch (out->items[i].kind) {
-        case PAT__KIND_CUSTOMER:
-            customer__compare(r, &out->items[i].as.customer, &out->items[i].as.customer);
-            break;
-        case PAT__KIND_ORDER:
-            order__compare(r, &out->items[i].as.order, &out->items[i].as.order);
-            break;
-        case PAT__KIND_EMAIL_CLAIM:
-            email_claim__compare(r, &out->items[i].as.email_claim, &out->items[i].as.email_claim);
-            break;
-        default:
-            break;
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        pat__mixed_page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
+                r->ddb->order__scan_open(r->ddb, &other, status, page, &serr));
         }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "order__scan_open",
+                ddb_error_code_name(orc), serr.message);
+        else
+            mixed_check(r, out, &other);
+        pat__mixed_page_free(&other);
+        ddb_error_clear(&serr);
     }
     return rc;
 }
@@ -1026,7 +1258,7 @@ static int order__set_tip_routed(pat__repo *repo, pat__order *out, bool *found, 
     return 0;
 }
 
-/* order__orders_by_tip: a read of a page, each entity compared in phase 3 */
+/* order__orders_by_tip: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int order__orders_by_tip_routed(pat__repo *repo, pat__order__page *out, const char *tip, const pat__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1036,9 +1268,25 @@ static int order__orders_by_tip_routed(pat__repo *repo, pat__order__page *out, c
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, pat__order__desc.name, t0, r->ddb->order__orders_by_tip(r->ddb, out, tip, page, err));
     rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0, r->rel->order__orders_by_tip(r->rel, out, tip, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        order__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        pat__order__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
+                r->ddb->order__orders_by_tip(r->ddb, &other, tip, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "order__orders_by_tip",
+                ddb_error_code_name(orc), serr.message);
+        else
+            order__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        pat__order__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -1631,12 +1879,15 @@ int pat__router_compare_all(pat__repo *router, size_t *differences, ddb_error *e
 int pat__router_new(pat__repo **out, pat__repo *relational, pat__repo *dynamodb,
     const pat__router_options *o, ddb_error *err)
 {
-    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "pat", 1, NULL, NULL, NULL, NULL, NULL};
+    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "pat", 1, NULL, NULL, NULL, NULL, NULL, 100};
     router_impl *r;
     int rc;
-    if (!out || !relational || !dynamodb || (o && o->version != 1))
+    if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
     if (o) {
+        /* version 1 options end before compare_percent: they compare every read */
+        if (o->version >= 2)
+            cfg.compare_percent = o->compare_percent;
         cfg.phase = o->phase;
         cfg.journal_path = o->journal_path;
         cfg.on_event = o->on_event;

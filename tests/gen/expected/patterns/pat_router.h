@@ -32,24 +32,38 @@ extern "C" {
  * sides keep one version per entity.
  *
  * Page cursors belong to the side that returned them: do not carry one across a switch
- * between phases 3 and 4. In phase 3 every entity of a returned page is compared with
- * DynamoDB's by its key.
+ * between phases 3 and 4.
+ *
+ * Phase 3 reads: a page is compared with one DynamoDB call, the same member with the same
+ * parameters, its entities matched by key in any order; the entities of the relational page
+ * that DynamoDB's page lacks (it breaks at another place, or they are missing) are read by
+ * key. A page requested with a cursor is compared entity by entity (the cursor is the
+ * relational side's). A difference is confirmed by reading both sides again by key before
+ * it is logged and counted: a write of another call between the two reads is not a
+ * mismatch. compare_percent samples the reads compared (ddb/router.h).
  *
  * Thread safety: as thread-safe as the two repositories. The phase may be switched while
  * calls run; each call keeps the phase it started with. Switch to 5 when the application
  * is quiet, so that no relational create is still running when the IDs are seeded.
  */
 typedef struct pat__router_options {
-    unsigned version;         /* 1 */
+    unsigned version;         /* 2 (1: without compare_percent) */
     int phase;                /* 1..5 */
     const char *journal_path; /* the repair journal (one JSON object per line); NULL: none */
     ddb_event_fn on_event;    /* counters and latencies as ddb_event (ddb/router.h) */
     void *event_ctx;
     void (*log)(void *ctx, const char *line); /* one line per mismatch, failure, switch; NULL: stderr */
     void *log_ctx;
+    /*
+     * Version 2: the percentage of phase 3 reads compared with DynamoDB, 0..100 (version 1:
+     * 100, every read). Deterministic: a shared counter picks exactly compare_percent calls of
+     * every 100, spread evenly; a page is compared whole or not at all. 100 for tests; a
+     * sample (say 1..10) in production bounds the extra DynamoDB reads of phase 3.
+     */
+    int compare_percent;
 } pat__router_options;
 
-#define PAT__ROUTER_OPTIONS_INIT {1, 1, NULL, NULL, NULL, NULL, NULL}
+#define PAT__ROUTER_OPTIONS_INIT {2, 1, NULL, NULL, NULL, NULL, NULL, 100}
 
 /*
  * The router. relational and dynamodb are borrowed: they must outlive it. *out is the

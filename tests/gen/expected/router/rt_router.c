@@ -31,6 +31,17 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 
 /* ---- account ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int account__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    rt__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, rt__account__desc.name, t0,
+        repo->account__get(repo, (rt__account *)out, found, (const rt__account *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void account__compare(router_impl *r, const rt__account *rel, const rt__account *key)
@@ -45,9 +56,27 @@ static void account__compare(router_impl *r, const rt__account *rel, const rt__a
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", rt__account__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &rt__account__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &rt__account__desc, rel, found ? &other : NULL, key, account__read_side, r);
     rt__account__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void account__check_page(router_impl *r, const rt__account *rel, size_t n_rel, const rt__account *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", rt__account__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &rt__account__desc, p, n_rel, p + n_rel, n_dyn, account__read_side, r);
+    free(p);
 }
 
 static int account__create_routed(rt__repo *repo, rt__account *obj, ddb_error *err)
@@ -83,7 +112,7 @@ static int account__get_routed(rt__repo *repo, rt__account *out, bool *found, co
             r->ddb->account__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, rt__account__desc.name, t0,
         r->rel->account__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         account__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -145,9 +174,25 @@ static int account__list_routed(rt__repo *repo, rt__account__page *out,
             r->ddb->account__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, rt__account__desc.name, t0,
         r->rel->account__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        account__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        rt__account__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, rt__account__desc.name, t0,
+                r->ddb->account__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                rt__account__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            account__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        rt__account__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -176,6 +221,17 @@ static int account__mirror_routed(rt__repo *repo, const rt__account *obj, const 
 
 /* ---- note ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int note__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    rt__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, rt__note__desc.name, t0,
+        repo->note__get(repo, (rt__note *)out, found, (const rt__note *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void note__compare(router_impl *r, const rt__note *rel, const rt__note *key)
@@ -190,9 +246,27 @@ static void note__compare(router_impl *r, const rt__note *rel, const rt__note *k
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", rt__note__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &rt__note__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &rt__note__desc, rel, found ? &other : NULL, key, note__read_side, r);
     rt__note__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void note__check_page(router_impl *r, const rt__note *rel, size_t n_rel, const rt__note *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", rt__note__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &rt__note__desc, p, n_rel, p + n_rel, n_dyn, note__read_side, r);
+    free(p);
 }
 
 static int note__create_routed(rt__repo *repo, rt__note *obj, ddb_error *err)
@@ -228,7 +302,7 @@ static int note__get_routed(rt__repo *repo, rt__note *out, bool *found, const rt
             r->ddb->note__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, rt__note__desc.name, t0,
         r->rel->note__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         note__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -290,9 +364,25 @@ static int note__list_routed(rt__repo *repo, rt__note__page *out,
             r->ddb->note__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, rt__note__desc.name, t0,
         r->rel->note__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        note__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        rt__note__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, rt__note__desc.name, t0,
+                r->ddb->note__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                rt__note__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            note__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        rt__note__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -329,7 +419,7 @@ static int account__get_account_routed(rt__repo *repo, rt__account *out, bool *f
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, rt__account__desc.name, t0, r->ddb->account__get_account(r->ddb, out, found, account_id, err));
     rc = on_side(r, RELATIONAL, false, rt__account__desc.name, t0, r->rel->account__get_account(r->rel, out, found, account_id, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         rt__account other = RT__ACCOUNT__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -339,8 +429,8 @@ static int account__get_account_routed(rt__repo *repo, rt__account *out, bool *f
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "account__get_account",
                 serr.message);
         else
-            ddb_router_compare(r->state, &rt__account__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &rt__account__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, account__read_side, r);
         rt__account__free(&other);
         ddb_error_clear(&serr);
     }
@@ -420,7 +510,7 @@ static int account__close_account_routed(rt__repo *repo, bool *done, int64_t acc
     return 0;
 }
 
-/* account__all_accounts: a read of a page, each entity compared in phase 3 */
+/* account__all_accounts: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int account__all_accounts_routed(rt__repo *repo, rt__account__page *out, const rt__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -430,9 +520,25 @@ static int account__all_accounts_routed(rt__repo *repo, rt__account__page *out, 
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, rt__account__desc.name, t0, r->ddb->account__all_accounts(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, rt__account__desc.name, t0, r->rel->account__all_accounts(r->rel, out, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        account__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        rt__account__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, rt__account__desc.name, t0,
+                r->ddb->account__all_accounts(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "account__all_accounts",
+                ddb_error_code_name(orc), serr.message);
+        else
+            account__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        rt__account__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -829,12 +935,15 @@ int rt__router_compare_all(rt__repo *router, size_t *differences, ddb_error *err
 int rt__router_new(rt__repo **out, rt__repo *relational, rt__repo *dynamodb,
     const rt__router_options *o, ddb_error *err)
 {
-    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "rt", 1, NULL, NULL, NULL, NULL, NULL};
+    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "rt", 1, NULL, NULL, NULL, NULL, NULL, 100};
     router_impl *r;
     int rc;
-    if (!out || !relational || !dynamodb || (o && o->version != 1))
+    if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
     if (o) {
+        /* version 1 options end before compare_percent: they compare every read */
+        if (o->version >= 2)
+            cfg.compare_percent = o->compare_percent;
         cfg.phase = o->phase;
         cfg.journal_path = o->journal_path;
         cfg.on_event = o->on_event;

@@ -31,6 +31,17 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 
 /* ---- comment ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int comment__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    social_media_app__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, social_media_app__comment__desc.name, t0,
+        repo->comment__get(repo, (social_media_app__comment *)out, found, (const social_media_app__comment *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void comment__compare(router_impl *r, const social_media_app__comment *rel, const social_media_app__comment *key)
@@ -45,9 +56,27 @@ static void comment__compare(router_impl *r, const social_media_app__comment *re
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", social_media_app__comment__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &social_media_app__comment__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &social_media_app__comment__desc, rel, found ? &other : NULL, key, comment__read_side, r);
     social_media_app__comment__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void comment__check_page(router_impl *r, const social_media_app__comment *rel, size_t n_rel, const social_media_app__comment *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", social_media_app__comment__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &social_media_app__comment__desc, p, n_rel, p + n_rel, n_dyn, comment__read_side, r);
+    free(p);
 }
 
 static int comment__create_routed(social_media_app__repo *repo, social_media_app__comment *obj, ddb_error *err)
@@ -83,7 +112,7 @@ static int comment__get_routed(social_media_app__repo *repo, social_media_app__c
             r->ddb->comment__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__comment__desc.name, t0,
         r->rel->comment__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         comment__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -145,9 +174,25 @@ static int comment__list_routed(social_media_app__repo *repo, social_media_app__
             r->ddb->comment__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__comment__desc.name, t0,
         r->rel->comment__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        comment__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__comment__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0,
+                r->ddb->comment__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                social_media_app__comment__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            comment__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        social_media_app__comment__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -176,6 +221,17 @@ static int comment__mirror_routed(social_media_app__repo *repo, const social_med
 
 /* ---- follow ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int follow__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    social_media_app__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, social_media_app__follow__desc.name, t0,
+        repo->follow__get(repo, (social_media_app__follow *)out, found, (const social_media_app__follow *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void follow__compare(router_impl *r, const social_media_app__follow *rel, const social_media_app__follow *key)
@@ -190,9 +246,27 @@ static void follow__compare(router_impl *r, const social_media_app__follow *rel,
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", social_media_app__follow__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &social_media_app__follow__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &social_media_app__follow__desc, rel, found ? &other : NULL, key, follow__read_side, r);
     social_media_app__follow__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void follow__check_page(router_impl *r, const social_media_app__follow *rel, size_t n_rel, const social_media_app__follow *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", social_media_app__follow__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &social_media_app__follow__desc, p, n_rel, p + n_rel, n_dyn, follow__read_side, r);
+    free(p);
 }
 
 static int follow__create_routed(social_media_app__repo *repo, social_media_app__follow *obj, ddb_error *err)
@@ -228,7 +302,7 @@ static int follow__get_routed(social_media_app__repo *repo, social_media_app__fo
             r->ddb->follow__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__follow__desc.name, t0,
         r->rel->follow__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         follow__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -290,9 +364,25 @@ static int follow__list_routed(social_media_app__repo *repo, social_media_app__f
             r->ddb->follow__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__follow__desc.name, t0,
         r->rel->follow__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        follow__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__follow__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
+                r->ddb->follow__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                social_media_app__follow__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            follow__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        social_media_app__follow__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -321,6 +411,17 @@ static int follow__mirror_routed(social_media_app__repo *repo, const social_medi
 
 /* ---- like ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int like__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    social_media_app__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, social_media_app__like__desc.name, t0,
+        repo->like__get(repo, (social_media_app__like *)out, found, (const social_media_app__like *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void like__compare(router_impl *r, const social_media_app__like *rel, const social_media_app__like *key)
@@ -335,9 +436,27 @@ static void like__compare(router_impl *r, const social_media_app__like *rel, con
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", social_media_app__like__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &social_media_app__like__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &social_media_app__like__desc, rel, found ? &other : NULL, key, like__read_side, r);
     social_media_app__like__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void like__check_page(router_impl *r, const social_media_app__like *rel, size_t n_rel, const social_media_app__like *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", social_media_app__like__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &social_media_app__like__desc, p, n_rel, p + n_rel, n_dyn, like__read_side, r);
+    free(p);
 }
 
 static int like__create_routed(social_media_app__repo *repo, social_media_app__like *obj, ddb_error *err)
@@ -373,7 +492,7 @@ static int like__get_routed(social_media_app__repo *repo, social_media_app__like
             r->ddb->like__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__like__desc.name, t0,
         r->rel->like__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         like__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -435,9 +554,25 @@ static int like__list_routed(social_media_app__repo *repo, social_media_app__lik
             r->ddb->like__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__like__desc.name, t0,
         r->rel->like__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        like__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__like__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0,
+                r->ddb->like__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                social_media_app__like__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            like__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        social_media_app__like__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -466,6 +601,17 @@ static int like__mirror_routed(social_media_app__repo *repo, const social_media_
 
 /* ---- post ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int post__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    social_media_app__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, social_media_app__post__desc.name, t0,
+        repo->post__get(repo, (social_media_app__post *)out, found, (const social_media_app__post *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void post__compare(router_impl *r, const social_media_app__post *rel, const social_media_app__post *key)
@@ -480,9 +626,27 @@ static void post__compare(router_impl *r, const social_media_app__post *rel, con
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", social_media_app__post__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &social_media_app__post__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &social_media_app__post__desc, rel, found ? &other : NULL, key, post__read_side, r);
     social_media_app__post__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void post__check_page(router_impl *r, const social_media_app__post *rel, size_t n_rel, const social_media_app__post *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", social_media_app__post__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &social_media_app__post__desc, p, n_rel, p + n_rel, n_dyn, post__read_side, r);
+    free(p);
 }
 
 static int post__create_routed(social_media_app__repo *repo, social_media_app__post *obj, ddb_error *err)
@@ -518,7 +682,7 @@ static int post__get_routed(social_media_app__repo *repo, social_media_app__post
             r->ddb->post__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__post__desc.name, t0,
         r->rel->post__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         post__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -580,9 +744,25 @@ static int post__list_routed(social_media_app__repo *repo, social_media_app__pos
             r->ddb->post__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__post__desc.name, t0,
         r->rel->post__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        post__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__post__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0,
+                r->ddb->post__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                social_media_app__post__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            post__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        social_media_app__post__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -611,6 +791,17 @@ static int post__mirror_routed(social_media_app__repo *repo, const social_media_
 
 /* ---- user_profile ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int user_profile__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    social_media_app__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, social_media_app__user_profile__desc.name, t0,
+        repo->user_profile__get(repo, (social_media_app__user_profile *)out, found, (const social_media_app__user_profile *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void user_profile__compare(router_impl *r, const social_media_app__user_profile *rel, const social_media_app__user_profile *key)
@@ -625,9 +816,27 @@ static void user_profile__compare(router_impl *r, const social_media_app__user_p
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", social_media_app__user_profile__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &social_media_app__user_profile__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &social_media_app__user_profile__desc, rel, found ? &other : NULL, key, user_profile__read_side, r);
     social_media_app__user_profile__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void user_profile__check_page(router_impl *r, const social_media_app__user_profile *rel, size_t n_rel, const social_media_app__user_profile *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", social_media_app__user_profile__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &social_media_app__user_profile__desc, p, n_rel, p + n_rel, n_dyn, user_profile__read_side, r);
+    free(p);
 }
 
 static int user_profile__create_routed(social_media_app__repo *repo, social_media_app__user_profile *obj, ddb_error *err)
@@ -663,7 +872,7 @@ static int user_profile__get_routed(social_media_app__repo *repo, social_media_a
             r->ddb->user_profile__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__user_profile__desc.name, t0,
         r->rel->user_profile__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         user_profile__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -725,9 +934,25 @@ static int user_profile__list_routed(social_media_app__repo *repo, social_media_
             r->ddb->user_profile__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__user_profile__desc.name, t0,
         r->rel->user_profile__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        user_profile__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__user_profile__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0,
+                r->ddb->user_profile__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                social_media_app__user_profile__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            user_profile__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        social_media_app__user_profile__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -754,7 +979,7 @@ static int user_profile__mirror_routed(social_media_app__repo *repo, const socia
     return 0;
 }
 
-/* comment__get_post_comments: a read of a page, each entity compared in phase 3 */
+/* comment__get_post_comments: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int comment__get_post_comments_routed(social_media_app__repo *repo, social_media_app__comment__page *out, const char *user_id, const char *post_id, const social_media_app__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -764,9 +989,25 @@ static int comment__get_post_comments_routed(social_media_app__repo *repo, socia
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0, r->ddb->comment__get_post_comments(r->ddb, out, user_id, post_id, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__comment__desc.name, t0, r->rel->comment__get_post_comments(r->rel, out, user_id, post_id, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        comment__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__comment__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0,
+                r->ddb->comment__get_post_comments(r->ddb, &other, user_id, post_id, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "comment__get_post_comments",
+                ddb_error_code_name(orc), serr.message);
+        else
+            comment__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        social_media_app__comment__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -791,7 +1032,7 @@ static int comment__add_comment_routed(social_media_app__repo *repo, social_medi
     return 0;
 }
 
-/* comment__get_comments_for_post_range: a read of a page, each entity compared in phase 3 */
+/* comment__get_comments_for_post_range: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int comment__get_comments_for_post_range_routed(social_media_app__repo *repo, social_media_app__comment__page *out, const char *user_id, const char *start_comment_prefix, const char *end_comment_prefix, const social_media_app__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -801,9 +1042,25 @@ static int comment__get_comments_for_post_range_routed(social_media_app__repo *r
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0, r->ddb->comment__get_comments_for_post_range(r->ddb, out, user_id, start_comment_prefix, end_comment_prefix, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__comment__desc.name, t0, r->rel->comment__get_comments_for_post_range(r->rel, out, user_id, start_comment_prefix, end_comment_prefix, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        comment__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__comment__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0,
+                r->ddb->comment__get_comments_for_post_range(r->ddb, &other, user_id, start_comment_prefix, end_comment_prefix, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "comment__get_comments_for_post_range",
+                ddb_error_code_name(orc), serr.message);
+        else
+            comment__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        social_media_app__comment__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -854,7 +1111,7 @@ static int follow__unfollow_user_routed(social_media_app__repo *repo, bool *done
     return 0;
 }
 
-/* follow__get_user_followers: a read of a page, each entity compared in phase 3 */
+/* follow__get_user_followers: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int follow__get_user_followers_routed(social_media_app__repo *repo, social_media_app__follow__page *out, const char *target_user_id, const social_media_app__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -864,13 +1121,29 @@ static int follow__get_user_followers_routed(social_media_app__repo *repo, socia
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0, r->ddb->follow__get_user_followers(r->ddb, out, target_user_id, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__follow__desc.name, t0, r->rel->follow__get_user_followers(r->rel, out, target_user_id, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        follow__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__follow__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
+                r->ddb->follow__get_user_followers(r->ddb, &other, target_user_id, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "follow__get_user_followers",
+                ddb_error_code_name(orc), serr.message);
+        else
+            follow__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        social_media_app__follow__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* follow__get_user_following: a read of a page, each entity compared in phase 3 */
+/* follow__get_user_following: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int follow__get_user_following_routed(social_media_app__repo *repo, social_media_app__follow__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -880,9 +1153,25 @@ static int follow__get_user_following_routed(social_media_app__repo *repo, socia
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0, r->ddb->follow__get_user_following(r->ddb, out, user_id, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__follow__desc.name, t0, r->rel->follow__get_user_following(r->rel, out, user_id, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        follow__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__follow__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
+                r->ddb->follow__get_user_following(r->ddb, &other, user_id, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "follow__get_user_following",
+                ddb_error_code_name(orc), serr.message);
+        else
+            follow__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        social_media_app__follow__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -933,7 +1222,7 @@ static int like__unlike_post_routed(social_media_app__repo *repo, bool *done, co
     return 0;
 }
 
-/* like__get_post_likes: a read of a page, each entity compared in phase 3 */
+/* like__get_post_likes: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int like__get_post_likes_routed(social_media_app__repo *repo, social_media_app__like__page *out, const char *user_id, const char *post_id, const social_media_app__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -943,13 +1232,29 @@ static int like__get_post_likes_routed(social_media_app__repo *repo, social_medi
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0, r->ddb->like__get_post_likes(r->ddb, out, user_id, post_id, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__like__desc.name, t0, r->rel->like__get_post_likes(r->rel, out, user_id, post_id, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        like__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__like__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0,
+                r->ddb->like__get_post_likes(r->ddb, &other, user_id, post_id, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "like__get_post_likes",
+                ddb_error_code_name(orc), serr.message);
+        else
+            like__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        social_media_app__like__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* like__get_likes_after_prefix: a read of a page, each entity compared in phase 3 */
+/* like__get_likes_after_prefix: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int like__get_likes_after_prefix_routed(social_media_app__repo *repo, social_media_app__like__page *out, const char *user_id, const char *like_prefix, const social_media_app__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -959,9 +1264,25 @@ static int like__get_likes_after_prefix_routed(social_media_app__repo *repo, soc
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0, r->ddb->like__get_likes_after_prefix(r->ddb, out, user_id, like_prefix, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__like__desc.name, t0, r->rel->like__get_likes_after_prefix(r->rel, out, user_id, like_prefix, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        like__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__like__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0,
+                r->ddb->like__get_likes_after_prefix(r->ddb, &other, user_id, like_prefix, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "like__get_likes_after_prefix",
+                ddb_error_code_name(orc), serr.message);
+        else
+            like__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        social_media_app__like__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -1012,7 +1333,7 @@ static int post__delete_post_routed(social_media_app__repo *repo, bool *done, co
     return 0;
 }
 
-/* post__get_user_posts: a read of a page, each entity compared in phase 3 */
+/* post__get_user_posts: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int post__get_user_posts_routed(social_media_app__repo *repo, social_media_app__post__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1022,13 +1343,29 @@ static int post__get_user_posts_routed(social_media_app__repo *repo, social_medi
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0, r->ddb->post__get_user_posts(r->ddb, out, user_id, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__post__desc.name, t0, r->rel->post__get_user_posts(r->rel, out, user_id, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        post__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__post__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0,
+                r->ddb->post__get_user_posts(r->ddb, &other, user_id, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "post__get_user_posts",
+                ddb_error_code_name(orc), serr.message);
+        else
+            post__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        social_media_app__post__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
-/* post__get_user_posts_by_prefix: a read of a page, each entity compared in phase 3 */
+/* post__get_user_posts_by_prefix: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int post__get_user_posts_by_prefix_routed(social_media_app__repo *repo, social_media_app__post__page *out, const char *user_id, const char *post_id_prefix, const social_media_app__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1038,9 +1375,25 @@ static int post__get_user_posts_by_prefix_routed(social_media_app__repo *repo, s
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0, r->ddb->post__get_user_posts_by_prefix(r->ddb, out, user_id, post_id_prefix, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__post__desc.name, t0, r->rel->post__get_user_posts_by_prefix(r->rel, out, user_id, post_id_prefix, page, err));
-    /* compare each returned entity with DynamoDB's of its key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        post__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__post__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0,
+                r->ddb->post__get_user_posts_by_prefix(r->ddb, &other, user_id, post_id_prefix, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "post__get_user_posts_by_prefix",
+                ddb_error_code_name(orc), serr.message);
+        else
+            post__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        social_media_app__post__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -1054,7 +1407,7 @@ static int user_profile__get_user_profile_routed(social_media_app__repo *repo, s
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__get_user_profile(r->ddb, out, found, user_id, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__user_profile__desc.name, t0, r->rel->user_profile__get_user_profile(r->rel, out, found, user_id, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         social_media_app__user_profile other = SOCIAL_MEDIA_APP__USER_PROFILE__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -1064,15 +1417,61 @@ static int user_profile__get_user_profile_routed(social_media_app__repo *repo, s
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "user_profile__get_user_profile",
                 serr.message);
         else
-            ddb_router_compare(r->state, &social_media_app__user_profile__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &social_media_app__user_profile__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, user_profile__read_side, r);
         social_media_app__user_profile__free(&other);
         ddb_error_clear(&serr);
     }
     return rc;
 }
 
-/* user_profile__get_user_profile_and_posts: a read of a page, each entity compared in phase 3 */
+/* Phase 3: the relational mixed page rel against DynamoDB's of the same request (dyn
+ * NULL: none), each entity type's entities as a page of their own. */
+static void mixed_check(router_impl *r, const social_media_app__mixed_page *rel,
+    const social_media_app__mixed_page *dyn)
+{
+    size_t n_dyn_all = dyn ? dyn->n_items : 0;
+    const void **p = malloc((rel->n_items + n_dyn_all + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a mixed page: out of memory");
+        return;
+    }
+    for (int k = 1; k <= SOCIAL_MEDIA_APP__N_ENTITIES; k++) {
+        ddb_router_get_fn get = NULL;
+        size_t n_rel = 0, n_dyn = 0;
+        switch (k) {
+        case SOCIAL_MEDIA_APP__KIND_COMMENT:
+            get = comment__read_side;
+            break;
+        case SOCIAL_MEDIA_APP__KIND_FOLLOW:
+            get = follow__read_side;
+            break;
+        case SOCIAL_MEDIA_APP__KIND_LIKE:
+            get = like__read_side;
+            break;
+        case SOCIAL_MEDIA_APP__KIND_POST:
+            get = post__read_side;
+            break;
+        case SOCIAL_MEDIA_APP__KIND_USER_PROFILE:
+            get = user_profile__read_side;
+            break;
+        default:
+            break;
+        }
+        for (size_t i = 0; i < rel->n_items; i++)
+            if ((int)rel->items[i].kind == k)
+                p[n_rel++] = &rel->items[i].as;
+        for (size_t i = 0; i < n_dyn_all; i++)
+            if ((int)dyn->items[i].kind == k)
+                p[n_rel + n_dyn++] = &dyn->items[i].as;
+        if (n_rel && get)
+            ddb_router_check_page(r->state, social_media_app__entities[k - 1], p, n_rel, p + n_rel, n_dyn,
+                get, r);
+    }
+    free(p);
+}
+
+/* user_profile__get_user_profile_and_posts: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int user_profile__get_user_profile_and_posts_routed(social_media_app__repo *repo, social_media_app__mixed_page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
@@ -1082,26 +1481,24 @@ static int user_profile__get_user_profile_and_posts_routed(social_media_app__rep
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__get_user_profile_and_posts(r->ddb, out, user_id, page, err));
     rc = on_side(r, RELATIONAL, false, social_media_app__user_profile__desc.name, t0, r->rel->user_profile__get_user_profile_and_posts(r->rel, out, user_id, page, err));
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++) {
-        switch (out->items[i].kind) {
-        case SOCIAL_MEDIA_APP__KIND_COMMENT:
-            comment__compare(r, &out->items[i].as.comment, &out->items[i].as.comment);
-            break;
-        case SOCIAL_MEDIA_APP__KIND_FOLLOW:
-            follow__compare(r, &out->items[i].as.follow, &out->items[i].as.follow);
-            break;
-        case SOCIAL_MEDIA_APP__KIND_LIKE:
-            like__compare(r, &out->items[i].as.like, &out->items[i].as.like);
-            break;
-        case SOCIAL_MEDIA_APP__KIND_POST:
-            post__compare(r, &out->items[i].as.post, &out->items[i].as.post);
-            break;
-        case SOCIAL_MEDIA_APP__KIND_USER_PROFILE:
-            user_profile__compare(r, &out->items[i].as.user_profile, &out->items[i].as.user_profile);
-            break;
-        default:
-            break;
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        social_media_app__mixed_page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0,
+                r->ddb->user_profile__get_user_profile_and_posts(r->ddb, &other, user_id, page, &serr));
         }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_profile__get_user_profile_and_posts",
+                ddb_error_code_name(orc), serr.message);
+        else
+            mixed_check(r, out, &other);
+        social_media_app__mixed_page_free(&other);
+        ddb_error_clear(&serr);
     }
     return rc;
 }
@@ -1813,12 +2210,15 @@ int social_media_app__router_compare_all(social_media_app__repo *router, size_t 
 int social_media_app__router_new(social_media_app__repo **out, social_media_app__repo *relational, social_media_app__repo *dynamodb,
     const social_media_app__router_options *o, ddb_error *err)
 {
-    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "social_media_app", 1, NULL, NULL, NULL, NULL, NULL};
+    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "social_media_app", 1, NULL, NULL, NULL, NULL, NULL, 100};
     router_impl *r;
     int rc;
-    if (!out || !relational || !dynamodb || (o && o->version != 1))
+    if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
     if (o) {
+        /* version 1 options end before compare_percent: they compare every read */
+        if (o->version >= 2)
+            cfg.compare_percent = o->compare_percent;
         cfg.phase = o->phase;
         cfg.journal_path = o->journal_path;
         cfg.on_event = o->on_event;

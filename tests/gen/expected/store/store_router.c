@@ -31,6 +31,17 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 
 /* ---- user ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int user__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    store__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, store__user__desc.name, t0,
+        repo->user__get(repo, (store__user *)out, found, (const store__user *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void user__compare(router_impl *r, const store__user *rel, const store__user *key)
@@ -45,9 +56,27 @@ static void user__compare(router_impl *r, const store__user *rel, const store__u
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", store__user__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &store__user__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &store__user__desc, rel, found ? &other : NULL, key, user__read_side, r);
     store__user__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void user__check_page(router_impl *r, const store__user *rel, size_t n_rel, const store__user *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", store__user__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &store__user__desc, p, n_rel, p + n_rel, n_dyn, user__read_side, r);
+    free(p);
 }
 
 static int user__create_routed(store__repo *repo, store__user *obj, ddb_error *err)
@@ -83,7 +112,7 @@ static int user__get_routed(store__repo *repo, store__user *out, bool *found, co
             r->ddb->user__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, store__user__desc.name, t0,
         r->rel->user__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         user__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -145,9 +174,25 @@ static int user__list_routed(store__repo *repo, store__user__page *out,
             r->ddb->user__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, store__user__desc.name, t0,
         r->rel->user__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        user__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        store__user__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, store__user__desc.name, t0,
+                r->ddb->user__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                store__user__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            user__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        store__user__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -176,6 +221,17 @@ static int user__mirror_routed(store__repo *repo, const store__user *obj, const 
 
 /* ---- invoice ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int invoice__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    store__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, store__invoice__desc.name, t0,
+        repo->invoice__get(repo, (store__invoice *)out, found, (const store__invoice *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void invoice__compare(router_impl *r, const store__invoice *rel, const store__invoice *key)
@@ -190,9 +246,27 @@ static void invoice__compare(router_impl *r, const store__invoice *rel, const st
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", store__invoice__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &store__invoice__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &store__invoice__desc, rel, found ? &other : NULL, key, invoice__read_side, r);
     store__invoice__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void invoice__check_page(router_impl *r, const store__invoice *rel, size_t n_rel, const store__invoice *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", store__invoice__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &store__invoice__desc, p, n_rel, p + n_rel, n_dyn, invoice__read_side, r);
+    free(p);
 }
 
 static int invoice__create_routed(store__repo *repo, store__invoice *obj, ddb_error *err)
@@ -228,7 +302,7 @@ static int invoice__get_routed(store__repo *repo, store__invoice *out, bool *fou
             r->ddb->invoice__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, store__invoice__desc.name, t0,
         r->rel->invoice__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         invoice__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -290,9 +364,25 @@ static int invoice__list_routed(store__repo *repo, store__invoice__page *out,
             r->ddb->invoice__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, store__invoice__desc.name, t0,
         r->rel->invoice__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        invoice__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        store__invoice__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
+                r->ddb->invoice__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                store__invoice__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            invoice__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        store__invoice__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -321,6 +411,17 @@ static int invoice__mirror_routed(store__repo *repo, const store__invoice *obj, 
 
 /* ---- session ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int session__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    store__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, store__session__desc.name, t0,
+        repo->session__get(repo, (store__session *)out, found, (const store__session *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void session__compare(router_impl *r, const store__session *rel, const store__session *key)
@@ -335,9 +436,27 @@ static void session__compare(router_impl *r, const store__session *rel, const st
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", store__session__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &store__session__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &store__session__desc, rel, found ? &other : NULL, key, session__read_side, r);
     store__session__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void session__check_page(router_impl *r, const store__session *rel, size_t n_rel, const store__session *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", store__session__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &store__session__desc, p, n_rel, p + n_rel, n_dyn, session__read_side, r);
+    free(p);
 }
 
 static int session__create_routed(store__repo *repo, store__session *obj, ddb_error *err)
@@ -373,7 +492,7 @@ static int session__get_routed(store__repo *repo, store__session *out, bool *fou
             r->ddb->session__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, store__session__desc.name, t0,
         r->rel->session__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         session__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -435,9 +554,25 @@ static int session__list_routed(store__repo *repo, store__session__page *out,
             r->ddb->session__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, store__session__desc.name, t0,
         r->rel->session__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        session__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        store__session__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, store__session__desc.name, t0,
+                r->ddb->session__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                store__session__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            session__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        store__session__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -466,6 +601,17 @@ static int session__mirror_routed(store__repo *repo, const store__session *obj, 
 
 /* ---- event ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int event__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    store__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, store__event__desc.name, t0,
+        repo->event__get(repo, (store__event *)out, found, (const store__event *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void event__compare(router_impl *r, const store__event *rel, const store__event *key)
@@ -480,9 +626,27 @@ static void event__compare(router_impl *r, const store__event *rel, const store_
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", store__event__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &store__event__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &store__event__desc, rel, found ? &other : NULL, key, event__read_side, r);
     store__event__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void event__check_page(router_impl *r, const store__event *rel, size_t n_rel, const store__event *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", store__event__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &store__event__desc, p, n_rel, p + n_rel, n_dyn, event__read_side, r);
+    free(p);
 }
 
 static int event__create_routed(store__repo *repo, store__event *obj, ddb_error *err)
@@ -518,7 +682,7 @@ static int event__get_routed(store__repo *repo, store__event *out, bool *found, 
             r->ddb->event__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, store__event__desc.name, t0,
         r->rel->event__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         event__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -580,9 +744,25 @@ static int event__list_routed(store__repo *repo, store__event__page *out,
             r->ddb->event__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, store__event__desc.name, t0,
         r->rel->event__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        event__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        store__event__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, store__event__desc.name, t0,
+                r->ddb->event__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                store__event__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            event__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        store__event__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -619,7 +799,7 @@ static int user__get_user_routed(store__repo *repo, store__user *out, bool *foun
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, store__user__desc.name, t0, r->ddb->user__get_user(r->ddb, out, found, user_id, err));
     rc = on_side(r, RELATIONAL, false, store__user__desc.name, t0, r->rel->user__get_user(r->rel, out, found, user_id, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         store__user other = STORE__USER__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -629,8 +809,8 @@ static int user__get_user_routed(store__repo *repo, store__user *out, bool *foun
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "user__get_user",
                 serr.message);
         else
-            ddb_router_compare(r->state, &store__user__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &store__user__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, user__read_side, r);
         store__user__free(&other);
         ddb_error_clear(&serr);
     }
@@ -647,7 +827,7 @@ static int invoice__get_invoice_routed(store__repo *repo, store__invoice *out, b
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, store__invoice__desc.name, t0, r->ddb->invoice__get_invoice(r->ddb, out, found, invoice_no, err));
     rc = on_side(r, RELATIONAL, false, store__invoice__desc.name, t0, r->rel->invoice__get_invoice(r->rel, out, found, invoice_no, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         store__invoice other = STORE__INVOICE__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -657,8 +837,8 @@ static int invoice__get_invoice_routed(store__repo *repo, store__invoice *out, b
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "invoice__get_invoice",
                 serr.message);
         else
-            ddb_router_compare(r->state, &store__invoice__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &store__invoice__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, invoice__read_side, r);
         store__invoice__free(&other);
         ddb_error_clear(&serr);
     }
@@ -675,7 +855,7 @@ static int session__get_session_routed(store__repo *repo, store__session *out, b
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, store__session__desc.name, t0, r->ddb->session__get_session(r->ddb, out, found, session_id, err));
     rc = on_side(r, RELATIONAL, false, store__session__desc.name, t0, r->rel->session__get_session(r->rel, out, found, session_id, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         store__session other = STORE__SESSION__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -685,8 +865,8 @@ static int session__get_session_routed(store__repo *repo, store__session *out, b
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "session__get_session",
                 serr.message);
         else
-            ddb_router_compare(r->state, &store__session__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &store__session__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, session__read_side, r);
         store__session__free(&other);
         ddb_error_clear(&serr);
     }
@@ -703,7 +883,7 @@ static int event__get_event_routed(store__repo *repo, store__event *out, bool *f
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, store__event__desc.name, t0, r->ddb->event__get_event(r->ddb, out, found, event_id, err));
     rc = on_side(r, RELATIONAL, false, store__event__desc.name, t0, r->rel->event__get_event(r->rel, out, found, event_id, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         store__event other = STORE__EVENT__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -713,8 +893,8 @@ static int event__get_event_routed(store__repo *repo, store__event *out, bool *f
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "event__get_event",
                 serr.message);
         else
-            ddb_router_compare(r->state, &store__event__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &store__event__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, event__read_side, r);
         store__event__free(&other);
         ddb_error_clear(&serr);
     }
@@ -1334,12 +1514,15 @@ int store__router_compare_all(store__repo *router, size_t *differences, ddb_erro
 int store__router_new(store__repo **out, store__repo *relational, store__repo *dynamodb,
     const store__router_options *o, ddb_error *err)
 {
-    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "store", 1, NULL, NULL, NULL, NULL, NULL};
+    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "store", 1, NULL, NULL, NULL, NULL, NULL, 100};
     router_impl *r;
     int rc;
-    if (!out || !relational || !dynamodb || (o && o->version != 1))
+    if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
     if (o) {
+        /* version 1 options end before compare_percent: they compare every read */
+        if (o->version >= 2)
+            cfg.compare_percent = o->compare_percent;
         cfg.phase = o->phase;
         cfg.journal_path = o->journal_path;
         cfg.on_event = o->on_event;

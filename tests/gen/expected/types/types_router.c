@@ -31,6 +31,17 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 
 /* ---- thing ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int thing__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    types__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, types__thing__desc.name, t0,
+        repo->thing__get(repo, (types__thing *)out, found, (const types__thing *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void thing__compare(router_impl *r, const types__thing *rel, const types__thing *key)
@@ -45,9 +56,27 @@ static void thing__compare(router_impl *r, const types__thing *rel, const types_
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", types__thing__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &types__thing__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &types__thing__desc, rel, found ? &other : NULL, key, thing__read_side, r);
     types__thing__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void thing__check_page(router_impl *r, const types__thing *rel, size_t n_rel, const types__thing *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", types__thing__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &types__thing__desc, p, n_rel, p + n_rel, n_dyn, thing__read_side, r);
+    free(p);
 }
 
 static int thing__create_routed(types__repo *repo, types__thing *obj, ddb_error *err)
@@ -83,7 +112,7 @@ static int thing__get_routed(types__repo *repo, types__thing *out, bool *found, 
             r->ddb->thing__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, types__thing__desc.name, t0,
         r->rel->thing__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         thing__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -145,9 +174,25 @@ static int thing__list_routed(types__repo *repo, types__thing__page *out,
             r->ddb->thing__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, types__thing__desc.name, t0,
         r->rel->thing__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        thing__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        types__thing__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
+                r->ddb->thing__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                types__thing__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            thing__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        types__thing__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -176,6 +221,17 @@ static int thing__mirror_routed(types__repo *repo, const types__thing *obj, cons
 
 /* ---- counter ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int counter__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    types__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, types__counter__desc.name, t0,
+        repo->counter__get(repo, (types__counter *)out, found, (const types__counter *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void counter__compare(router_impl *r, const types__counter *rel, const types__counter *key)
@@ -190,9 +246,27 @@ static void counter__compare(router_impl *r, const types__counter *rel, const ty
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", types__counter__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &types__counter__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &types__counter__desc, rel, found ? &other : NULL, key, counter__read_side, r);
     types__counter__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void counter__check_page(router_impl *r, const types__counter *rel, size_t n_rel, const types__counter *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", types__counter__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &types__counter__desc, p, n_rel, p + n_rel, n_dyn, counter__read_side, r);
+    free(p);
 }
 
 static int counter__create_routed(types__repo *repo, types__counter *obj, ddb_error *err)
@@ -228,7 +302,7 @@ static int counter__get_routed(types__repo *repo, types__counter *out, bool *fou
             r->ddb->counter__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, types__counter__desc.name, t0,
         r->rel->counter__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         counter__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -290,9 +364,25 @@ static int counter__list_routed(types__repo *repo, types__counter__page *out,
             r->ddb->counter__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, types__counter__desc.name, t0,
         r->rel->counter__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        counter__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        types__counter__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, types__counter__desc.name, t0,
+                r->ddb->counter__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                types__counter__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            counter__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        types__counter__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -329,7 +419,7 @@ static int thing__get_thing_routed(types__repo *repo, types__thing *out, bool *f
     if (phase >= 4)
         return on_side(r, DYNAMODB, false, types__thing__desc.name, t0, r->ddb->thing__get_thing(r->ddb, out, found, thing_id, rev, err));
     rc = on_side(r, RELATIONAL, false, types__thing__desc.name, t0, r->rel->thing__get_thing(r->rel, out, found, thing_id, rev, err));
-    if (rc == 0 && phase == 3) {
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         types__thing other = TYPES__THING__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
@@ -339,8 +429,8 @@ static int thing__get_thing_routed(types__repo *repo, types__thing *out, bool *f
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "thing__get_thing",
                 serr.message);
         else
-            ddb_router_compare(r->state, &types__thing__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL);
+            ddb_router_check(r->state, &types__thing__desc, *found ? out : NULL,
+                other_found ? &other : NULL, NULL, thing__read_side, r);
         types__thing__free(&other);
         ddb_error_clear(&serr);
     }
@@ -724,12 +814,15 @@ int types__router_compare_all(types__repo *router, size_t *differences, ddb_erro
 int types__router_new(types__repo **out, types__repo *relational, types__repo *dynamodb,
     const types__router_options *o, ddb_error *err)
 {
-    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "types", 1, NULL, NULL, NULL, NULL, NULL};
+    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "types", 1, NULL, NULL, NULL, NULL, NULL, 100};
     router_impl *r;
     int rc;
-    if (!out || !relational || !dynamodb || (o && o->version != 1))
+    if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
     if (o) {
+        /* version 1 options end before compare_percent: they compare every read */
+        if (o->version >= 2)
+            cfg.compare_percent = o->compare_percent;
         cfg.phase = o->phase;
         cfg.journal_path = o->journal_path;
         cfg.on_event = o->on_event;

@@ -31,6 +31,17 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 
 /* ---- user ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int user__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    user_registration__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, user_registration__user__desc.name, t0,
+        repo->user__get(repo, (user_registration__user *)out, found, (const user_registration__user *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void user__compare(router_impl *r, const user_registration__user *rel, const user_registration__user *key)
@@ -45,9 +56,27 @@ static void user__compare(router_impl *r, const user_registration__user *rel, co
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", user_registration__user__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &user_registration__user__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &user_registration__user__desc, rel, found ? &other : NULL, key, user__read_side, r);
     user_registration__user__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void user__check_page(router_impl *r, const user_registration__user *rel, size_t n_rel, const user_registration__user *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", user_registration__user__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &user_registration__user__desc, p, n_rel, p + n_rel, n_dyn, user__read_side, r);
+    free(p);
 }
 
 static int user__create_routed(user_registration__repo *repo, user_registration__user *obj, ddb_error *err)
@@ -83,7 +112,7 @@ static int user__get_routed(user_registration__repo *repo, user_registration__us
             r->ddb->user__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, user_registration__user__desc.name, t0,
         r->rel->user__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         user__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -145,9 +174,25 @@ static int user__list_routed(user_registration__repo *repo, user_registration__u
             r->ddb->user__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, user_registration__user__desc.name, t0,
         r->rel->user__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        user__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        user_registration__user__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, user_registration__user__desc.name, t0,
+                r->ddb->user__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                user_registration__user__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            user__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        user_registration__user__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -176,6 +221,17 @@ static int user__mirror_routed(user_registration__repo *repo, const user_registr
 
 /* ---- email_lookup ---- */
 
+/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
+static int email_lookup__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
+    const void *key, ddb_error *err)
+{
+    router_impl *r = ctx;
+    user_registration__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
+    double t0 = ddb_router_now_ms();
+    return on_side(r, side, false, user_registration__email_lookup__desc.name, t0,
+        repo->email_lookup__get(repo, (user_registration__email_lookup *)out, found, (const user_registration__email_lookup *)key, err));
+}
+
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
 static void email_lookup__compare(router_impl *r, const user_registration__email_lookup *rel, const user_registration__email_lookup *key)
@@ -190,9 +246,27 @@ static void email_lookup__compare(router_impl *r, const user_registration__email
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", user_registration__email_lookup__desc.name,
             ddb_error_code_name(rc), serr.message);
     else
-        ddb_router_compare(r->state, &user_registration__email_lookup__desc, rel, found ? &other : NULL, key);
+        ddb_router_check(r->state, &user_registration__email_lookup__desc, rel, found ? &other : NULL, key, email_lookup__read_side, r);
     user_registration__email_lookup__free(&other);
     ddb_error_clear(&serr);
+}
+
+/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
+ * none, every entity is read by key). */
+static void email_lookup__check_page(router_impl *r, const user_registration__email_lookup *rel, size_t n_rel, const user_registration__email_lookup *dyn,
+    size_t n_dyn)
+{
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", user_registration__email_lookup__desc.name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = &rel[i];
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = &dyn[i];
+    ddb_router_check_page(r->state, &user_registration__email_lookup__desc, p, n_rel, p + n_rel, n_dyn, email_lookup__read_side, r);
+    free(p);
 }
 
 static int email_lookup__create_routed(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err)
@@ -228,7 +302,7 @@ static int email_lookup__get_routed(user_registration__repo *repo, user_registra
             r->ddb->email_lookup__get(r->ddb, out, found, key, err));
     rc = on_side(r, RELATIONAL, false, user_registration__email_lookup__desc.name, t0,
         r->rel->email_lookup__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3)
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         email_lookup__compare(r, *found ? out : NULL, key);
     return rc;
 }
@@ -290,9 +364,25 @@ static int email_lookup__list_routed(user_registration__repo *repo, user_registr
             r->ddb->email_lookup__list(r->ddb, out, page, err));
     rc = on_side(r, RELATIONAL, false, user_registration__email_lookup__desc.name, t0,
         r->rel->email_lookup__list(r->rel, out, page, err));
-    /* the two sides page in different orders: compare the returned entities by key */
-    for (size_t i = 0; rc == 0 && phase == 3 && i < out->n_items; i++)
-        email_lookup__compare(r, &out->items[i], &out->items[i]);
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        user_registration__email_lookup__page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, user_registration__email_lookup__desc.name, t0,
+                r->ddb->email_lookup__list(r->ddb, &other, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
+                user_registration__email_lookup__desc.name, ddb_error_code_name(orc), serr.message);
+        else
+            email_lookup__check_page(r, out->items, out->n_items, other.items, other.n_items);
+        user_registration__email_lookup__page_free(&other);
+        ddb_error_clear(&serr);
+    }
     return rc;
 }
 
@@ -772,12 +862,15 @@ int user_registration__router_compare_all(user_registration__repo *router, size_
 int user_registration__router_new(user_registration__repo **out, user_registration__repo *relational, user_registration__repo *dynamodb,
     const user_registration__router_options *o, ddb_error *err)
 {
-    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "user_registration", 1, NULL, NULL, NULL, NULL, NULL};
+    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "user_registration", 1, NULL, NULL, NULL, NULL, NULL, 100};
     router_impl *r;
     int rc;
-    if (!out || !relational || !dynamodb || (o && o->version != 1))
+    if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
     if (o) {
+        /* version 1 options end before compare_percent: they compare every read */
+        if (o->version >= 2)
+            cfg.compare_percent = o->compare_percent;
         cfg.phase = o->phase;
         cfg.journal_path = o->journal_path;
         cfg.on_event = o->on_event;
