@@ -17,9 +17,10 @@
 #include "ddb/expr.h"
 #include "ddb/txn.h"
 #include "ddb/value.h"
+#include "entity_internal.h"
 #include "error_internal.h"
 
-#define KEY_MAX 4096
+#define KEY_MAX DDB_ENTITY__KEY_MAX
 #define AT(obj, off, T) ((T *)(void *)((char *)(obj) + (off)))
 #define CAT(obj, off, T) ((const T *)(const void *)((const char *)(obj) + (off)))
 
@@ -109,22 +110,6 @@ int ddb_entity_set_fields(void *obj, const ddb_entity_desc *d, const size_t *fie
 
 /* ---- classification -------------------------------------------------------------------------- */
 
-/* The literal text of k before its first placeholder; *whole when k has no placeholder. */
-static size_t literal_prefix(char *buf, size_t cap, const ddb_key_desc *k, bool *whole)
-{
-    size_t len = 0, i;
-    for (i = 0; i < k->n_parts && k->parts[i].literal; i++) {
-        size_t tl = strlen(k->parts[i].literal);
-        if (tl >= cap - len)
-            break;
-        memcpy(buf + len, k->parts[i].literal, tl);
-        len += tl;
-    }
-    buf[len] = '\0';
-    *whole = i == k->n_parts;
-    return len;
-}
-
 /* How well item fits d: -1 not at all, else the length of the literal text matched. */
 static long fit_score(const ddb_entity_desc *d, const ddb_value *item)
 {
@@ -134,7 +119,7 @@ static long fit_score(const ddb_entity_desc *d, const ddb_value *item)
         const ddb_key_desc *key = &d->keys[k];
         const ddb_value *v = ddb_value_m_get(item, key->attribute);
         bool whole;
-        size_t len = literal_prefix(prefix, sizeof prefix, key, &whole);
+        size_t len = ddb_entity__literal_prefix(prefix, sizeof prefix, key, &whole);
         const char *s;
         if (!v)
             return -1;
@@ -167,235 +152,7 @@ int ddb_entity_classify(const ddb_entity_desc *const *descs, size_t n, const ddb
 
 /* ---- filters ------------------------------------------------------------------------------- */
 
-static ddb_value *arg_value(ddb_expr *e, const ddb_entity_arg *a)
-{
-    switch (a->kind) {
-    case DDB_FIELD_INT64:
-        return ddb_expr_val_i64(e, a->i);
-    case DDB_FIELD_DECIMAL:
-        return ddb_expr_val_n(e, a->s ? a->s : "");
-    case DDB_FIELD_BOOL:
-        return ddb_expr_val_bool(e, a->b);
-    default:
-        return ddb_expr_val_s(e, a->s ? a->s : "");
-    }
-}
-
-static ddb_cond *size_or_cmp(ddb_expr *e, const ddb_entity_filter_cond *fc, ddb_cmp op,
-                             ddb_value *v)
-{
-    return fc->size ? ddb_cond_size_cmp_take(e, fc->attribute, op, v)
-                    : ddb_cond_cmp_take(e, fc->attribute, op, v);
-}
-
-/*
- * A FilterExpression as a condition of e (NULL when f has none), with the meaning of
- * ddb_entity_query's filter; errors are recorded in e.
- */
-static ddb_cond *filter_cond(ddb_expr *e, const ddb_entity_filter *f)
-{
-    ddb_cond *all = NULL;
-    for (size_t i = 0; f && i < f->n_conds; i++) {
-        const ddb_entity_filter_cond *fc = &f->conds[i];
-        const ddb_entity_arg *a = &f->args[fc->first_arg];
-        ddb_cond *c = NULL;
-        if (fc->op >= DDB_ENTITY_F_EQ && fc->op <= DDB_ENTITY_F_GE) {
-            static const ddb_cmp ops[] = {DDB_CMP_EQ, DDB_CMP_NE, DDB_CMP_LT,
-                                          DDB_CMP_LE, DDB_CMP_GT, DDB_CMP_GE};
-            c = size_or_cmp(e, fc, ops[fc->op - DDB_ENTITY_F_EQ], arg_value(e, a));
-        } else if (fc->op == DDB_ENTITY_F_BETWEEN && fc->size) {
-            c = ddb_cond_and(e, size_or_cmp(e, fc, DDB_CMP_GE, arg_value(e, &a[0])),
-                             size_or_cmp(e, fc, DDB_CMP_LE, arg_value(e, &a[1])));
-        } else if (fc->op == DDB_ENTITY_F_BETWEEN) {
-            c = ddb_cond_between_take(e, fc->attribute, arg_value(e, &a[0]), arg_value(e, &a[1]));
-        } else if (fc->op == DDB_ENTITY_F_IN) {
-            ddb_value *vals[100];
-            size_t n = 0;
-            for (; n < fc->n_args && n < 100; n++)
-                vals[n] = arg_value(e, &a[n]);
-            c = ddb_cond_in_take(e, fc->attribute, vals, n);
-        } else if (fc->op == DDB_ENTITY_F_CONTAINS) {
-            c = ddb_cond_contains_take(e, fc->attribute, arg_value(e, a));
-        } else if (fc->op == DDB_ENTITY_F_BEGINS_WITH) {
-            c = ddb_cond_begins_with_take(e, fc->attribute, arg_value(e, a));
-        } else if (fc->op == DDB_ENTITY_F_EXISTS) {
-            c = ddb_cond_exists(e, fc->attribute);
-        } else if (fc->op == DDB_ENTITY_F_NOT_EXISTS) {
-            c = ddb_cond_not_exists(e, fc->attribute);
-        }
-        all = f->any ? ddb_cond_or(e, all, c) : ddb_cond_and(e, all, c);
-    }
-    return all;
-}
-
-/* The FilterExpression of f built alone: *x NULL when f has no condition. */
-static int build_filter(ddb_expr **e, ddb_expr_result **x, const ddb_entity_filter *f,
-                        ddb_error *err)
-{
-    int rc;
-    *x = NULL;
-    if (!f || !f->n_conds)
-        return 0;
-    rc = ddb_expr_new(e, err);
-    if (rc == 0)
-        rc = ddb_expr_set_filter(*e, filter_cond(*e, f));
-    if (rc == 0)
-        rc = ddb_expr_build(x, *e, err);
-    else if (ddb_expr_status(*e, err) < 0)
-        rc = ddb_expr_status(*e, err);
-    if (rc == 0 && !*x)
-        rc = ddb_error__nomem(err, "filter");
-    return rc;
-}
-
 /* ---- mixed_data queries ---------------------------------------------------------------------- */
-
-static void format_i64(char *buf, size_t cap, int64_t n, const char *format)
-{
-    int width = 0;
-    bool zero = false;
-    const char *p = format;
-    if (p && *p) {
-        if (*p == '0') {
-            zero = true;
-            p++;
-        }
-        while (*p >= '0' && *p <= '9' && width < 64)
-            width = width * 10 + (*p++ - '0');
-        if (strcmp(p, "d") != 0)
-            width = 0, zero = false;
-    }
-    if (zero)
-        snprintf(buf, cap, "%0*" PRId64, width, n);
-    else
-        snprintf(buf, cap, "%*" PRId64, width, n);
-}
-
-/*
- * The text of key template k up to its (n_bound+1)-th placeholder; *whole when the template
- * ended first.
- */
-static int key_prefix(char *buf, size_t cap, const ddb_entity_desc *d, const ddb_key_desc *k,
-                      const void *obj, size_t n_bound, bool *whole, ddb_error *err)
-{
-    size_t len = 0, seen = 0;
-    char num[80];
-    *whole = true;
-    for (size_t i = 0; i < k->n_parts; i++) {
-        const ddb_key_part *p = &k->parts[i];
-        const char *text = p->literal;
-        size_t tl;
-        if (!text) {
-            const ddb_field_desc *f;
-            const void *v;
-            if (seen++ == n_bound || p->field < 0 || (size_t)p->field >= d->n_fields) {
-                *whole = false;
-                break;
-            }
-            f = &d->fields[p->field];
-            v = CAT(obj, f->offset, char);
-            switch (f->kind) {
-            case DDB_FIELD_STRING:
-                text = *(char *const *)v;
-                break;
-            case DDB_FIELD_UUID:
-                text = (const char *)v;
-                break;
-            case DDB_FIELD_DECIMAL:
-                text = ((const ddb_decimal *)v)->text;
-                break;
-            case DDB_FIELD_INT64:
-                format_i64(num, sizeof num, *(const int64_t *)v, p->format);
-                text = num;
-                break;
-            case DDB_FIELD_BOOL:
-                text = *(const bool *)v ? "true" : "false";
-                break;
-            default:
-                break;
-            }
-            if (!text)
-                return ddb_error__set(err, DDB_ERR_INVALID_ARG, "%s: key %s: %s has no value",
-                                      d->name, k->attribute, f->name);
-        }
-        tl = strlen(text);
-        if (tl >= cap - len)
-            return ddb_error__set(err, DDB_ERR_LIMIT, "%s: key %s is over %zu bytes", d->name,
-                                  k->attribute, cap - 1);
-        memcpy(buf + len, text, tl);
-        len += tl;
-    }
-    buf[len] = '\0';
-    return 0;
-}
-
-static ddb_value *range_value(ddb_expr *e, const ddb_key_desc *k, const char *prefix, const char *v)
-{
-    char buf[KEY_MAX];
-    if (!v)
-        v = "";
-    if (k->numeric)
-        return ddb_expr_val_n(e, v);
-    snprintf(buf, sizeof buf, "%s%s", prefix, v);
-    return ddb_expr_val_s(e, buf);
-}
-
-/* The key condition of q on d's keys; errors are recorded in e. */
-static int key_condition(ddb_cond **out, ddb_expr *e, const ddb_entity_desc *d, const void *key_obj,
-                         const ddb_entity_query *q, ddb_error *err)
-{
-    ddb_value *pk = NULL;
-    ddb_cond *cond;
-    char prefix[KEY_MAX];
-    int rc = ddb_entity_key_value(&pk, d, q->pk_key, key_obj, err);
-    if (rc < 0)
-        return rc;
-    if (!pk)
-        return ddb_error__set(err, DDB_ERR_INVALID_ARG, "%s: the partition key %s is incomplete",
-                              d->name, d->keys[q->pk_key].attribute);
-    cond = ddb_cond_eq_take(e, d->keys[q->pk_key].attribute, pk);
-    if (q->has_sk) {
-        const ddb_key_desc *sk = &d->keys[q->sk_key];
-        bool whole = false;
-        rc = key_prefix(prefix, sizeof prefix, d, sk, key_obj, q->n_sk_bound, &whole, err);
-        if (rc < 0)
-            return rc;
-        switch (q->range) {
-        case DDB_ENTITY_RANGE_NONE:
-            if (whole)
-                cond = ddb_cond_and(e, cond,
-                                    ddb_cond_eq_take(e, sk->attribute,
-                                                     sk->numeric ? ddb_expr_val_n(e, prefix)
-                                                                 : ddb_expr_val_s(e, prefix)));
-            else if (prefix[0] && !sk->numeric)
-                cond = ddb_cond_and(
-                    e, cond,
-                    ddb_cond_begins_with_take(e, sk->attribute, ddb_expr_val_s(e, prefix)));
-            break;
-        case DDB_ENTITY_RANGE_BEGINS_WITH:
-            cond = ddb_cond_and(
-                e, cond,
-                ddb_cond_begins_with_take(e, sk->attribute, range_value(e, sk, prefix, q->v1)));
-            break;
-        case DDB_ENTITY_RANGE_BETWEEN:
-            cond = ddb_cond_and(e, cond,
-                                ddb_cond_between_take(e, sk->attribute,
-                                                      range_value(e, sk, prefix, q->v1),
-                                                      range_value(e, sk, prefix, q->v2)));
-            break;
-        default: {
-            static const ddb_cmp ops[] = {DDB_CMP_LT, DDB_CMP_LE, DDB_CMP_GT, DDB_CMP_GE};
-            cond = ddb_cond_and(e, cond,
-                                ddb_cond_cmp_take(e, sk->attribute,
-                                                  ops[q->range - DDB_ENTITY_RANGE_LT],
-                                                  range_value(e, sk, prefix, q->v1)));
-            break;
-        }
-        }
-    }
-    *out = cond;
-    return 0;
-}
 
 void ddb_entity_mixed_page_free(const ddb_entity_desc *const *descs, ddb_entity_mixed_page *p)
 {
@@ -432,21 +189,13 @@ static int fill_mixed(ddb_entity_mixed_page *page, ddb_value *const *items, size
             continue; /* an item of no entity type of the model */
         kd = descs[k];
         slot = (char *)page->items + page->n * item_size + obj_offset;
-        if (partial) {
+        if (partial)
             rc = ddb_entity_desc_partial(&relaxed, kd, NULL, 0, err);
-            if (rc == 0)
-                rc = ddb_entity_from_item(slot, relaxed, items[i], err);
-            ddb_entity_desc_free(relaxed);
-        } else {
-            rc = ddb_entity_from_item(slot, kd, items[i], err);
-        }
+        if (rc == 0)
+            rc = ddb_entity__from_stored(slot, relaxed ? relaxed : kd, items[i], err);
+        ddb_entity_desc_free(relaxed);
         if (rc < 0)
             return rc;
-        if (kd->version_attribute && kd->version_offset != DDB_ENTITY_NO_OFFSET) {
-            const ddb_value *ver = ddb_value_m_get(items[i], kd->version_attribute);
-            if (ver)
-                ddb_value_n_i64(ver, AT(slot, kd->version_offset, int64_t), NULL);
-        }
         page->which[page->n++] = (size_t)k;
     }
     if (last)
@@ -467,51 +216,14 @@ int ddb_entity_query_mixed(ddb_entity_mixed_page *out, ddb_client *c,
                            const char *table, const void *key_obj, const ddb_entity_query *q,
                            ddb_error *err)
 {
-    ddb_query_input in = {0};
     ddb_query_output *o = NULL;
-    ddb_expr *e = NULL;
-    ddb_expr_result *x = NULL;
-    ddb_value *start = NULL;
-    ddb_cond *cond = NULL;
     ddb_entity_mixed_page page = {0, NULL, NULL, NULL};
     int rc;
 
     if (!out || !c || !descs || !d || !table || !key_obj || !q || q->pk_key >= d->n_keys ||
         (q->has_sk && q->sk_key >= d->n_keys) || item_size < obj_offset)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "entity mixed query: bad argument");
-    rc = ddb_expr_new(&e, err);
-    if (rc < 0)
-        return rc;
-    rc = key_condition(&cond, e, d, key_obj, q, err);
-    if (rc == 0)
-        rc = ddb_expr_set_key_condition(e, cond);
-    if (rc == 0)
-        rc = ddb_expr_build(&x, e, err);
-    else if (ddb_expr_status(e, err) < 0)
-        rc = ddb_expr_status(e, err);
-    if (rc == 0 && !x)
-        rc = ddb_error__nomem(err, "key condition");
-    if (rc != 0)
-        goto done;
-    if (q->cursor) {
-        rc = ddb_cursor_decode(&start, q->cursor, q->context, NULL, err);
-        if (rc < 0)
-            goto done;
-    }
-    in.table_name = (char *)table;
-    in.index_name = (char *)q->index;
-    in.key_condition_expression = x->key_condition_expression;
-    in.n_expression_attribute_names = x->n_expression_attribute_names;
-    in.expression_attribute_names = x->expression_attribute_names;
-    in.expression_attribute_values = x->expression_attribute_values;
-    in.has_consistent_read = q->consistent_read && !q->index;
-    in.consistent_read = in.has_consistent_read;
-    in.has_scan_index_forward = q->scan_backward;
-    in.scan_index_forward = false;
-    in.has_limit = q->limit > 0;
-    in.limit = q->limit;
-    in.exclusive_start_key = start;
-    rc = ddb_query(&o, c, &in, err);
+    rc = ddb_entity__query(&o, c, d, table, key_obj, q, q->filter, err);
     if (rc == 0)
         rc = fill_mixed(&page, o->items, o->n_items, o->last_evaluated_key, q->context, descs,
                         n_descs, item_size, obj_offset, partial, err);
@@ -519,13 +231,9 @@ int ddb_entity_query_mixed(ddb_entity_mixed_page *out, ddb_client *c,
         *out = page;
         memset(&page, 0, sizeof page);
     }
-done:
     free_mixed_items(&page, descs, item_size, obj_offset);
     ddb_entity_mixed_page_free(descs, &page);
     ddb_query_output_free(o);
-    ddb_expr_result_free(x);
-    ddb_expr_free(e);
-    ddb_value_free(start);
     return rc;
 }
 
@@ -534,33 +242,12 @@ int ddb_entity_scan_mixed(ddb_entity_mixed_page *out, ddb_client *c,
                           size_t obj_offset, bool partial, const char *table,
                           const ddb_entity_query *q, ddb_error *err)
 {
-    ddb_scan_input in = {0};
     ddb_scan_output *o = NULL;
-    ddb_value *start = NULL;
-    ddb_expr *e = NULL;
-    ddb_expr_result *x = NULL;
     ddb_entity_mixed_page page = {0, NULL, NULL, NULL};
     int rc;
     if (!out || !c || !descs || !table || !q || item_size < obj_offset)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "entity mixed scan: bad argument");
-    rc = build_filter(&e, &x, q->filter, err);
-    if (rc == 0 && x) {
-        in.filter_expression = x->filter_expression;
-        in.n_expression_attribute_names = x->n_expression_attribute_names;
-        in.expression_attribute_names = x->expression_attribute_names;
-        in.expression_attribute_values = x->expression_attribute_values;
-    }
-    if (rc == 0 && q->cursor)
-        rc = ddb_cursor_decode(&start, q->cursor, q->context, NULL, err);
-    in.table_name = (char *)table;
-    in.index_name = (char *)q->index;
-    in.has_consistent_read = q->consistent_read && !q->index;
-    in.consistent_read = in.has_consistent_read;
-    in.has_limit = q->limit > 0;
-    in.limit = q->limit;
-    in.exclusive_start_key = start;
-    if (rc == 0)
-        rc = ddb_scan(&o, c, &in, err);
+    rc = ddb_entity__scan(&o, c, table, q, err);
     if (rc == 0)
         rc = fill_mixed(&page, o->items, o->n_items, o->last_evaluated_key, q->context, descs,
                         n_descs, item_size, obj_offset, partial, err);
@@ -571,9 +258,6 @@ int ddb_entity_scan_mixed(ddb_entity_mixed_page *out, ddb_client *c,
         ddb_entity_mixed_page_free(descs, &page);
     }
     ddb_scan_output_free(o);
-    ddb_value_free(start);
-    ddb_expr_result_free(x);
-    ddb_expr_free(e);
     return rc;
 }
 
@@ -660,7 +344,7 @@ static int mquery_input(ddb_query_input *in, mquery_req *r, const ddb_entity_des
         (q->has_range_key && q->range_key >= d->n_keys))
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "entity multi-key query: bad argument");
     /* The filter first: its values start the map, and the key condition's join them. */
-    rc = build_filter(&r->filter_expr, &r->filter, q->filter, err);
+    rc = ddb_entity__build_filter(&r->filter_expr, &r->filter, q->filter, err);
     if (rc == 0 && r->filter) {
         n_filter_names = r->filter->n_expression_attribute_names;
         if (r->filter->expression_attribute_values)
@@ -694,7 +378,8 @@ static int mquery_input(ddb_query_input *in, mquery_req *r, const ddb_entity_des
         bool whole = false;
         ddb_value *v1 = NULL, *v2 = NULL;
         size_t nk;
-        rc = key_prefix(prefix, sizeof prefix, d, rk, key_obj, q->n_range_bound, &whole, err);
+        rc = ddb_entity__key_prefix(prefix, sizeof prefix, d, rk, key_obj, q->n_range_bound, &whole,
+                                    err);
         if (rc == 0 && q->range == DDB_ENTITY_RANGE_NONE) {
             /* The bound prefix: the whole value, or begins_with its text. */
             if (whole)
@@ -863,21 +548,23 @@ int ddb_entity_mquery_mixed(ddb_entity_mixed_page *out, ddb_client *c,
 
 /* ---- single results and batches ------------------------------------------------------------ */
 
-int ddb_entity_query_one(void *out, bool *found, ddb_client *c, const ddb_entity_desc *d,
-                         const char *table, const void *key_obj, const ddb_entity_query *q,
-                         ddb_error *err)
+/*
+ * The first entity of d that the pages of q hold, into out: a Query on key_obj's keys, or a Scan
+ * (scan; key_obj unused). Pages left empty by a filter or by other entity types are read past.
+ */
+static int first_of_pages(void *out, bool *found, ddb_client *c, const ddb_entity_desc *d,
+                          const char *table, const void *key_obj, bool scan,
+                          const ddb_entity_query *q, ddb_error *err)
 {
-    ddb_entity_query qq;
+    ddb_entity_query qq = *q;
     char *cursor = NULL;
     int rc = 0;
-    if (!out || !found || !q)
-        return ddb_error__set(err, DDB_ERR_INVALID_ARG, "entity query one: bad argument");
-    qq = *q;
     *found = false;
     for (;;) {
         ddb_entity_page p = {0, NULL, NULL};
         qq.cursor = cursor;
-        rc = ddb_entity_query_page(&p, c, d, table, key_obj, &qq, err);
+        rc = scan ? ddb_entity_scan_page(&p, c, d, table, &qq, err)
+                  : ddb_entity_query_page(&p, c, d, table, key_obj, &qq, err);
         free(cursor);
         cursor = NULL;
         if (rc < 0)
@@ -897,6 +584,15 @@ int ddb_entity_query_one(void *out, bool *found, ddb_client *c, const ddb_entity
     }
     free(cursor);
     return rc;
+}
+
+int ddb_entity_query_one(void *out, bool *found, ddb_client *c, const ddb_entity_desc *d,
+                         const char *table, const void *key_obj, const ddb_entity_query *q,
+                         ddb_error *err)
+{
+    if (!out || !found || !q)
+        return ddb_error__set(err, DDB_ERR_INVALID_ARG, "entity query one: bad argument");
+    return first_of_pages(out, found, c, d, table, key_obj, false, q, err);
 }
 
 /* The value of field f of obj as an argument of set_one (borrowed). */
@@ -956,35 +652,9 @@ int ddb_entity_copy_fields(void *dst, const void *src, const ddb_entity_desc *d,
 int ddb_entity_scan_one(void *out, bool *found, ddb_client *c, const ddb_entity_desc *d,
                         const char *table, const ddb_entity_query *q, ddb_error *err)
 {
-    ddb_entity_query qq;
-    char *cursor = NULL;
-    int rc = 0;
     if (!out || !found || !q || !d)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "entity scan one: bad argument");
-    qq = *q;
-    *found = false;
-    for (;;) {
-        ddb_entity_page p = {0, NULL, NULL};
-        qq.cursor = cursor;
-        rc = ddb_entity_scan_page(&p, c, d, table, &qq, err);
-        free(cursor);
-        cursor = NULL;
-        if (rc < 0)
-            break;
-        if (p.n > 0) {
-            memcpy(out, p.items, d->size);
-            memmove(p.items, (char *)p.items + d->size, (p.n - 1) * d->size);
-            p.n--;
-            *found = true;
-        }
-        cursor = p.cursor;
-        p.cursor = NULL;
-        ddb_entity_page_free(d, &p);
-        if (*found || !cursor)
-            break;
-    }
-    free(cursor);
-    return rc;
+    return first_of_pages(out, found, c, d, table, NULL, true, q, err);
 }
 
 int ddb_entity_delete_returning(void *out, bool *found, ddb_client *c, const ddb_entity_desc *d,
@@ -1004,12 +674,7 @@ int ddb_entity_delete_returning(void *out, bool *found, ddb_client *c, const ddb
     in.return_values = (char *)"ALL_OLD";
     rc = ddb_delete_item(&o, c, &in, err);
     if (rc == 0 && o->attributes) {
-        rc = ddb_entity_from_item(out, d, o->attributes, err);
-        if (rc == 0 && d->version_attribute && d->version_offset != DDB_ENTITY_NO_OFFSET) {
-            const ddb_value *ver = ddb_value_m_get(o->attributes, d->version_attribute);
-            if (ver)
-                ddb_value_n_i64(ver, AT(out, d->version_offset, int64_t), NULL);
-        }
+        rc = ddb_entity__from_stored(out, d, o->attributes, err);
         if (rc == 0)
             *found = true;
     } else if (rc == 0) {
@@ -1054,16 +719,9 @@ int ddb_entity_batch_get(ddb_entity_page *out, ddb_client *c, const ddb_entity_d
         }
         if (res->status != DDB_BATCH_GET_FOUND || !res->item)
             continue;
-        rc = ddb_entity_from_item(slot, d, res->item, err);
-        if (rc == 0) {
-            int64_t *v = d->version_attribute && d->version_offset != DDB_ENTITY_NO_OFFSET
-                             ? AT(slot, d->version_offset, int64_t)
-                             : NULL;
-            const ddb_value *ver = v ? ddb_value_m_get(res->item, d->version_attribute) : NULL;
-            if (ver)
-                ddb_value_n_i64(ver, v, NULL);
+        rc = ddb_entity__from_stored(slot, d, res->item, err);
+        if (rc == 0)
             page.n++;
-        }
     }
     ddb_batch_getter_free(g);
     if (rc < 0) {
@@ -1183,20 +841,13 @@ int ddb_entity_query_one_partial(void *out, bool *found, ddb_client *c, const dd
 
 /* ---- cross-table transactions ---------------------------------------------------------------- */
 
-static int64_t *version_of(const ddb_entity_desc *d, void *obj)
-{
-    if (!d->version_attribute || d->version_offset == DDB_ENTITY_NO_OFFSET)
-        return NULL;
-    return AT(obj, d->version_offset, int64_t);
-}
-
 static int add_write(ddb_txn *t, const ddb_entity_tx_op *op, ddb_error *err)
 {
     ddb_value *v = NULL;
     int rc;
     if (op->action == DDB_ENTITY_TX_PUT || op->action == DDB_ENTITY_TX_UPDATE) {
         ddb_put put = {0};
-        int64_t *ver = version_of(op->desc, op->obj);
+        int64_t *ver = ddb_entity__version_of(op->desc, op->obj);
         rc = ddb_entity_to_item(&v, op->desc, op->obj, err);
         if (rc == 0 && op->desc->version_attribute)
             rc = ddb_value_m_set_i64(v, op->desc->version_attribute,
@@ -1253,7 +904,7 @@ int ddb_entity_transact_write(ddb_client *c, const ddb_entity_tx_op *ops, size_t
     ddb_transact_write_items_output_free(o);
     ddb_txn_free(t);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        int64_t *ver = version_of(ops[i].desc, ops[i].obj);
+        int64_t *ver = ddb_entity__version_of(ops[i].desc, ops[i].obj);
         if (ver && ops[i].action == DDB_ENTITY_TX_PUT)
             *ver = 1;
         else if (ver && ops[i].action == DDB_ENTITY_TX_UPDATE)
@@ -1295,15 +946,7 @@ int ddb_entity_transact_get(void *const *outs, bool *found, ddb_client *c,
         const ddb_value *item = o->responses[done_n].item;
         if (!item)
             continue;
-        rc = ddb_entity_from_item(outs[done_n], ops[done_n].desc, item, err);
-        if (rc == 0) {
-            const ddb_value *ver = ops[done_n].desc->version_attribute
-                                       ? ddb_value_m_get(item, ops[done_n].desc->version_attribute)
-                                       : NULL;
-            int64_t *v = version_of(ops[done_n].desc, outs[done_n]);
-            if (v && ver)
-                ddb_value_n_i64(ver, v, NULL);
-        }
+        rc = ddb_entity__from_stored(outs[done_n], ops[done_n].desc, item, err);
     }
     if (rc < 0) {
         for (size_t i = 0; i < done_n && i < n; i++)

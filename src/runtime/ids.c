@@ -15,6 +15,7 @@
 #include "ddb/entity.h"
 #include "ddb/expr.h"
 #include "ddb/table.h"
+#include "entity_internal.h"
 #include "error_internal.h"
 
 #define COUNTER_KEY "name"
@@ -121,7 +122,6 @@ static int counter_key(ddb_value **out, const char *name, ddb_error *err)
 static int counter_update(int64_t *out, ddb_client *c, const char *table, const char *name,
                           int64_t add, bool seed, int64_t floor, ddb_error *err)
 {
-    ddb_update_item_input in = {0};
     ddb_update_item_output *o = NULL;
     ddb_value *key = NULL;
     ddb_expr *e = NULL;
@@ -144,24 +144,10 @@ static int counter_update(int64_t *out, ddb_client *c, const char *table, const 
     } else {
         rc = ddb_expr_update_add_take(e, COUNTER_VALUE, ddb_expr_val_i64(e, add));
     }
-    if (rc < 0) {
-        rc = ddb_expr_status(e, err) < 0 ? ddb_expr_status(e, err) : rc;
-        goto done;
-    }
-    rc = ddb_expr_build(&x, e, err);
-    if (rc == 0 && !x)
-        rc = ddb_error__nomem(err, "counter");
+    rc = ddb_entity__build(&x, e, rc, "counter", err);
     if (rc < 0)
         goto done;
-    in.table_name = (char *)table;
-    in.key = key;
-    in.update_expression = x->update_expression;
-    in.condition_expression = x->condition_expression;
-    in.n_expression_attribute_names = x->n_expression_attribute_names;
-    in.expression_attribute_names = x->expression_attribute_names;
-    in.expression_attribute_values = x->expression_attribute_values;
-    in.return_values = (char *)"UPDATED_NEW";
-    rc = ddb_update_item(&o, c, &in, err);
+    rc = ddb_entity__update_item(&o, c, table, key, x, "UPDATED_NEW", err);
     if (rc == DDB_ERR_CONDITION_FAILED && seed) {
         ddb_error_clear(err); /* already at or above floor */
         rc = 0;
