@@ -51,10 +51,10 @@ typedef struct ddb_entity_mixed_page {
 } ddb_entity_mixed_page;
 
 /*
- * Runs one Query page like ddb_entity_query_page (the key condition from d, key_obj and q), but
- * keeps every item whose type ddb_entity_classify finds among descs, in the order DynamoDB
- * returns them; items of no known type are left out. out is filled on success; free it with
- * ddb_entity_mixed_page_free and the same descs. The descs are in kind order, so which[i] + 1 is
+ * Runs one Query page like ddb_entity_query_page (the key condition from d, key_obj and q, and
+ * q's filter when set), but keeps every item whose type ddb_entity_classify finds among descs,
+ * in the order DynamoDB returns them; items of no known type are left out. out is filled on
+ * success; free it with ddb_entity_mixed_page_free and the same descs. The descs are in kind order, so which[i] + 1 is
  * the generated kind tag. partial: the index does not project every attribute, so no field is
  * required (those not projected have no value).
  */

@@ -254,6 +254,28 @@ TEST(mixed_projections_and_filters)
     CHECK(n_orders == 5);
     CHECK(pages >= 3);
 
+    /* mixed_data Query with a filter: only the open orders (o1, o3, o5) of the collection; the
+     * profile has no status, so the filter drops it too. */
+    {
+        size_t n_open = 0;
+        pages = 0;
+        do {
+            req.cursor = cursor;
+            REQUIRE(repo->order__collection_in_status(repo, &mixed, "c3", "open", &req, &err) ==
+                    0);
+            for (size_t i = 0; i < mixed.n_items; i++) {
+                REQUIRE(mixed.items[i].kind == PAT__KIND_ORDER);
+                CHECK_STR(mixed.items[i].as.order.status, "open");
+                n_open++;
+            }
+            free(cursor);
+            cursor = mixed.cursor ? dup_str(mixed.cursor) : NULL;
+            pat__mixed_page_free(&mixed);
+            pages++;
+        } while (cursor && pages < 10);
+        CHECK(n_open == 3);
+    }
+
     /* UpdateItem of a field that shares an index key with one that is not a parameter: the
      * whole entity is read and written back, so GSI1 (TIP#{tip}, {tip}#{total}#{order_id}) is right. */
     {

@@ -938,6 +938,40 @@ static int order__scan_open_ddb(pat__repo *repo, pat__mixed_page *out, const cha
     return rc;
 }
 
+static int order__collection_in_status_ddb(pat__repo *repo, pat__mixed_page *out, const char *customer_id, const char *status, const pat__page_request *page, ddb_error *err)
+{
+    repo_impl *r = (repo_impl *)repo;
+    pat__order key = PAT__ORDER__INIT;
+    static const ddb_entity_filter_cond conds[] = {
+        {"status", false, DDB_ENTITY_F_EQ, 0, 1},
+    };
+    const ddb_entity_arg args[] = {
+        {DDB_FIELD_STRING, status, 0, false},
+    };
+    const ddb_entity_filter filter = {false, 1, conds, args};
+    ddb_entity_query q = {0};
+    ddb_entity_mixed_page p = {0, NULL, NULL, NULL};
+    int rc;
+    key.customer_id = (char *)customer_id;
+    q.filter = &filter;
+    q.pk_key = 0;
+    q.consistent_read = r->consistent;
+    q.limit = page ? page->limit : 0;
+    q.cursor = page ? page->cursor : NULL;
+    q.context = "pat.order.collection_in_status";
+    rc = ddb_entity_query_mixed(&p, r->client, kinds, 3, sizeof(pat__item),
+        offsetof(pat__item, as), false, &pat__order__desc, table_of(r, 0), &key, &q, err);
+    if (rc == 0) {
+        out->n_items = p.n;
+        out->items = p.items;
+        out->cursor = p.cursor;
+        for (size_t i = 0; i < p.n; i++)
+            out->items[i].kind = (pat__kind)(p.which[i] + 1);
+        free(p.which);
+    }
+    return rc;
+}
+
 static int order__set_tip_ddb(pat__repo *repo, pat__order *out, bool *found, const char *customer_id, const char *order_id, const char *tip, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -1244,6 +1278,7 @@ int pat__ddb_repo_new(pat__repo **out, ddb_client *client,
     r->base.order__place_order = order__place_order_ddb;
     r->base.order__scan_shop = order__scan_shop_ddb;
     r->base.order__scan_open = order__scan_open_ddb;
+    r->base.order__collection_in_status = order__collection_in_status_ddb;
     r->base.order__set_tip = order__set_tip_ddb;
     r->base.order__orders_by_tip = order__orders_by_tip_ddb;
     r->base.order__has_orders = order__has_orders_ddb;

@@ -96,6 +96,7 @@ void pat__customer__page_free(pat__customer__page *page);
  * - place_order (PutItem): Create an order for a customer
  * - scan_shop (Scan): Everything in the table
  * - scan_open (Scan): Open orders or orders with a tip, as tagged items
+ * - collection_in_status (Query): A customer's collection, only items in a status
  * - set_tip (UpdateItem): Change the tip (part of an index key with the total)
  * - orders_by_tip (Query): Orders with a tip
  * - has_orders (Query): Whether a customer ordered anything
@@ -401,6 +402,10 @@ struct pat__repo {
        Items of every entity type of the model, tagged with their kind, in key order;
        items of no known type are left out. */
     int (*order__scan_open)(pat__repo *repo, pat__mixed_page *out, const char *status, const pat__page_request *page, ddb_error *err);
+    /* collection_in_status (Query): A customer's collection, only items in a status
+       Items of every entity type of the model, tagged with their kind, in key order;
+       items of no known type are left out. */
+    int (*order__collection_in_status)(pat__repo *repo, pat__mixed_page *out, const char *customer_id, const char *status, const pat__page_request *page, ddb_error *err);
     /* set_tip (UpdateItem): Change the tip (part of an index key with the total)
        Reads the entity, sets the fields and writes it back as order__update does (index keys
        and unique values kept right); retried 5 times while other writers get in first. */

@@ -58,7 +58,7 @@ typedef struct pat__conformance_gap {
     const char *reason;
 } pat__conformance_gap;
 
-#define PAT__CONFORMANCE_N_GAPS 14
+#define PAT__CONFORMANCE_N_GAPS 15
 /* N_GAPS entries, then one of NULLs. */
 extern const pat__conformance_gap pat__conformance_gaps[];
 

@@ -1232,6 +1232,38 @@ static int order__scan_open_routed(pat__repo *repo, pat__mixed_page *out, const 
     return rc;
 }
 
+/* order__collection_in_status: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
+static int order__collection_in_status_routed(pat__repo *repo, pat__mixed_page *out, const char *customer_id, const char *status, const pat__page_request *page, ddb_error *err)
+{
+    router_impl *r = (router_impl *)repo;
+    int phase = ddb_router_phase(r->state);
+    double t0 = ddb_router_now_ms();
+    int rc;
+    if (phase >= 4)
+        return on_side(r, DYNAMODB, false, pat__order__desc.name, t0, r->ddb->order__collection_in_status(r->ddb, out, customer_id, status, page, err));
+    rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0, r->rel->order__collection_in_status(r->rel, out, customer_id, status, page, err));
+    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
+        pat__mixed_page other = {0, NULL, NULL};
+        ddb_error serr = DDB_ERROR_INIT;
+        int orc = 0;
+        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+           entity is read by key instead */
+        if (!page || !page->cursor) {
+            t0 = ddb_router_now_ms();
+            orc = on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
+                r->ddb->order__collection_in_status(r->ddb, &other, customer_id, status, page, &serr));
+        }
+        if (orc != 0)
+            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "order__collection_in_status",
+                ddb_error_code_name(orc), serr.message);
+        else
+            mixed_check(r, out, &other);
+        pat__mixed_page_free(&other);
+        ddb_error_clear(&serr);
+    }
+    return rc;
+}
+
 /* order__set_tip: a write; a DynamoDB failure journals the entity's key */
 static int order__set_tip_routed(pat__repo *repo, pat__order *out, bool *found, const char *customer_id, const char *order_id, const char *tip, ddb_error *err)
 {
@@ -1947,6 +1979,7 @@ int pat__router_new(pat__repo **out, pat__repo *relational, pat__repo *dynamodb,
     r->base.order__place_order = order__place_order_routed;
     r->base.order__scan_shop = order__scan_shop_routed;
     r->base.order__scan_open = order__scan_open_routed;
+    r->base.order__collection_in_status = order__collection_in_status_routed;
     r->base.order__set_tip = order__set_tip_routed;
     r->base.order__orders_by_tip = order__orders_by_tip_routed;
     r->base.order__has_orders = order__has_orders_routed;
