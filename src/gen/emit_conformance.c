@@ -30,6 +30,7 @@
 void emit_conformance(emitter *E);
 
 static size_t model_entities(const ddbgen_model *m, const struct ddbgen_entity **out, size_t cap);
+static void emit_kind(emitter *E, ddbgen_buf *c, const ddbgen_entity *e);
 
 /* Items a listing case writes: with pages of 2 that is 3 pages. */
 #define LIST_ITEMS 5
@@ -201,8 +202,8 @@ static const json_t *usage_value(emitter *E, const ddbgen_entity *e, const ddbge
     return v;
 }
 
-/* Fields whose values must differ between items: those in a key template, and unique ones. */
-static bool field_varies(const ddbgen_entity *e, const ddbgen_field *f)
+/* Fields in a key template (primary or GSI), and unique ones. */
+static bool field_in_key(const ddbgen_entity *e, const ddbgen_field *f)
 {
     key_ref keys[MAX_KEYS];
     size_t n_primary, n = emit_collect_keys(e, keys, MAX_KEYS, &n_primary);
@@ -218,6 +219,50 @@ static bool field_varies(const ddbgen_entity *e, const ddbgen_field *f)
             if (strcmp(e->ext.unique[u].fields[k], f->name) == 0)
                 return true;
     return false;
+}
+
+static bool key_template_has(const ddbgen_key_template *k, const char *name)
+{
+    for (size_t i = 0; k->present && i < k->n; i++)
+        for (size_t p = 0; k->items[i].ok && p < k->items[i].n_parts; p++)
+            if (k->items[i].parts[p].is_field && strcmp(k->items[i].parts[p].text, name) == 0)
+                return true;
+    return false;
+}
+
+/*
+ * Fields whose values must differ between items, runs and cases (run-unique values): the ID,
+ * the fields of the primary key and of any sort key, and unique ones. A field that is only in GSI partition
+ * keys keeps its usage data value when there is one: such a value is often one of a fixed set
+ * (an order's status) that a relational implementation enforces with a CHECK, and a run prefix
+ * would break it. Items of such a partition are shared with other writers; the listing cases
+ * allow for that (listing.n_open).
+ */
+static bool field_varies(emitter *E, const ddbgen_entity *e, const ddbgen_field *f)
+{
+    const char *id = ddbgen_entity_id_field(e);
+    /* the ID, even outside the key: a relational implementation keys its rows by it */
+    if (id && strcmp(id, f->name) == 0 && f->type != DDBGEN_TYPE_ARRAY &&
+        f->type != DDBGEN_TYPE_OBJECT && f->type != DDBGEN_TYPE_BOOLEAN)
+        return true;
+    if (!field_in_key(e, f))
+        return false;
+    if (key_template_has(&e->pk, f->name) || key_template_has(&e->sk, f->name))
+        return true;
+    for (size_t g = 0; g < e->n_gsi_mappings; g++)
+        if (key_template_has(&e->gsi_mappings[g].sk, f->name))
+            return true;
+    for (size_t u = 0; u < e->ext.n_unique; u++)
+        for (size_t k = 0; k < e->ext.unique[u].n_fields; k++)
+            if (strcmp(e->ext.unique[u].fields[k], f->name) == 0)
+                return true;
+    return usage_value(E, e, f, false) == NULL;
+}
+
+/* A key field whose value is shared by value (see field_varies); references never are. */
+static bool field_shared_value(emitter *E, const ddbgen_entity *e, const ddbgen_field *f)
+{
+    return !f->references && field_in_key(e, f) && !field_varies(E, e, f);
 }
 
 /* One list element of type t from usage value v (NULL: made up from `i`) into b. */
@@ -277,7 +322,7 @@ static void field_statements(emitter *E, ddbgen_buf *b, const ddbgen_entity *e,
 {
     const json_t *v = usage_value(E, e, f, odd);
     const char *cn = f->c_name;
-    bool varies = field_varies(e, f);
+    bool varies = field_varies(E, e, f);
     if (emit_needs_has(f))
         ddbgen_buf_printf(b, "o->has_%s = true; ", cn);
     switch (f->type) {
@@ -366,15 +411,187 @@ static void field_statements(emitter *E, ddbgen_buf *b, const ddbgen_entity *e,
     }
 }
 
-/* make_<entity>: item i of an entity, every field set. */
+/* Whether an entity has fields with x-ddbkit.references. */
+static bool has_references(const ddbgen_entity *e)
+{
+    for (size_t k = 0; k < e->n_fields; k++)
+        if (e->fields[k].references)
+            return true;
+    return false;
+}
+
+/* The field a reference of e points at (the referenced entity's ID field), or NULL. */
+static const ddbgen_field *reference_target(emitter *E, const ddbgen_field *f,
+                                            const ddbgen_entity **target)
+{
+    const ddbgen_entity *t = f->references ? ddbgen_model_find_entity(E->m, f->references) : NULL;
+    const char *idf = t ? ddbgen_entity_id_field(t) : NULL;
+    *target = t;
+    return idf ? ddbgen_entity_find_field(t, idf) : NULL;
+}
+
+/* Whether another entity of the model refers to e. */
+static bool is_referenced(emitter *E, const ddbgen_entity *e)
+{
+    const ddbgen_entity *all[256];
+    size_t n = model_entities(E->m, all, 256);
+    for (size_t x = 0; x < n; x++)
+        for (size_t k = 0; k < all[x]->n_fields; k++) {
+            const ddbgen_entity *t;
+            if (reference_target(E, &all[x]->fields[k], &t) && t == e)
+                return true;
+        }
+    return false;
+}
+
+static bool model_has_references(emitter *E)
+{
+    const ddbgen_entity *all[256];
+    size_t n = model_entities(E->m, all, 256);
+    for (size_t x = 0; x < n; x++)
+        if (has_references(all[x]))
+            return true;
+    return false;
+}
+
+/* refer_<entity>: the entities an item refers to, created first, and their IDs in its fields. */
+static void emit_referrer(emitter *E, const ddbgen_entity *e)
+{
+    ddbgen_buf *c = &E->extra[E->n_extra - 1];
+    const char *ns = E->ns;
+    ddbgen_buf_printf(c,
+                      "\n/* The entities item i of %s refers to (x-ddbkit references) are created "
+                      "first and o gets\n * their IDs. up: the entities being created that o is "
+                      "itself a dependency of (NULL: o is\n * the case's own item, which refers "
+                      "to an entity in every reference; a dependency leaves its\n * optional "
+                      "references empty, and a required one that would close a cycle keeps its "
+                      "made-up\n * value). */\n"
+                      "static void refer_%s(ctx *c, %s__%s *o, int i, const chain *up)\n{\n"
+                      "    const chain here = {",
+                      e->name, e->c_name, ns, e->c_name);
+    emit_kind(E, c, e);
+    ddbgen_buf_puts(c, ", up};\n    (void)here;\n");
+    for (size_t k = 0; k < e->n_fields; k++) {
+        const ddbgen_field *f = &e->fields[k];
+        const ddbgen_entity *t;
+        const ddbgen_field *id = reference_target(E, f, &t);
+        const char *cn = f->c_name;
+        if (!id)
+            continue;
+        ddbgen_buf_printf(c, "    /* %s: the ID of a %s */\n", f->name, t->name);
+        if (!f->required) {
+            ddbgen_buf_puts(c, "    if (up) {\n");
+            if (emit_needs_has(f))
+                ddbgen_buf_printf(c, "        o->has_%s = false;\n", cn);
+            else if (f->type == DDBGEN_TYPE_STRING)
+                ddbgen_buf_printf(c, "        free(o->%s);\n        o->%s = NULL;\n", cn, cn);
+            else if (f->type == DDBGEN_TYPE_DECIMAL)
+                ddbgen_buf_printf(c, "        free(o->%s.text);\n        o->%s.text = NULL;\n", cn,
+                                  cn);
+            ddbgen_buf_puts(c, "    } else {\n");
+        } else {
+            ddbgen_buf_puts(c, "    if (!up || !on_chain(&here, ");
+            emit_kind(E, c, t);
+            ddbgen_buf_puts(c, ")) {\n");
+        }
+        ddbgen_buf_puts(c, "        const ref_value *v = up ? NULL : ref_find(c, ");
+        emit_kind(E, c, e);
+        ddbgen_buf_printf(c, ", %zu, i);\n        ref_value made = {0, NULL};\n"
+                             "        if (!v && dep_%s(c, &here, &made))\n"
+                             "            v = up ? &made : ref_keep(c, ",
+                          k, t->c_name);
+        emit_kind(E, c, e);
+        ddbgen_buf_printf(c, ", %zu, i, &made);\n        if (v) {\n", k);
+        if (emit_needs_has(f))
+            ddbgen_buf_printf(c, "            o->has_%s = true;\n", cn);
+        switch (f->type) {
+        case DDBGEN_TYPE_INTEGER:
+            ddbgen_buf_printf(c, "            o->%s = v->n;\n", cn);
+            break;
+        case DDBGEN_TYPE_STRING:
+            ddbgen_buf_printf(c, "            free(o->%s);\n            o->%s = text(v->s);\n", cn,
+                              cn);
+            break;
+        case DDBGEN_TYPE_UUID:
+            ddbgen_buf_printf(c, "            snprintf(o->%s, sizeof o->%s, \"%%s\", v->s);\n", cn,
+                              cn);
+            break;
+        case DDBGEN_TYPE_DECIMAL:
+            ddbgen_buf_printf(c, "            set_decimal(&o->%s, v->s, 0);\n", cn);
+            break;
+        default:
+            break;
+        }
+        ddbgen_buf_puts(c, "        }\n        free(made.s);\n    }\n");
+    }
+    ddbgen_buf_puts(c, "    (void)c;\n    (void)i;\n}\n");
+}
+
+/* dep_<entity>: an entity that another one refers to, created, and its ID. */
+static void emit_dependency(emitter *E, const ddbgen_entity *e)
+{
+    ddbgen_buf *c = &E->extra[E->n_extra - 1];
+    const char *ns = E->ns;
+    const ddbgen_field *id = ddbgen_entity_find_field(e, ddbgen_entity_id_field(e));
+    bool refs = has_references(e);
+    if (!id)
+        return;
+    ddbgen_buf_printf(c,
+                      "\n/* A %s that another entity refers to: item DEP_ITEM + n of the case, "
+                      "created (and deleted\n * at the end of the case); *out gets its ID as the "
+                      "repository gave it back. */\n"
+                      "static bool dep_%s(ctx *c, const chain *up, ref_value *out)\n{\n"
+                      "    %s__%s t = {0};\n    int i;\n    bool ok;\n\n"
+                      "    if (c->n_deps == MAX_DEPS)\n"
+                      "        return fail(c, \"more than %%d referenced entities in one case\", "
+                      "MAX_DEPS);\n"
+                      "    i = DEP_ITEM + c->n_deps++;\n",
+                      e->name, e->c_name, ns, e->c_name);
+    if (refs)
+        ddbgen_buf_printf(c, "    values_%s(c, &t, i);\n    refer_%s(c, &t, i, up);\n", e->c_name,
+                          e->c_name);
+    else
+        ddbgen_buf_printf(c, "    make_%s(c, &t, i);\n    (void)up;\n", e->c_name);
+    ddbgen_buf_printf(c, "    ok = create_%s(c, &t);\n    if (ok) {\n", e->c_name);
+    switch (id->type) {
+    case DDBGEN_TYPE_INTEGER:
+        ddbgen_buf_printf(c, "        out->n = t.%s;\n", id->c_name);
+        break;
+    case DDBGEN_TYPE_STRING:
+        ddbgen_buf_printf(c, "        out->s = t.%s ? text(t.%s) : NULL;\n", id->c_name,
+                          id->c_name);
+        break;
+    case DDBGEN_TYPE_UUID:
+        ddbgen_buf_printf(c, "        out->s = text(t.%s);\n", id->c_name);
+        break;
+    case DDBGEN_TYPE_DECIMAL:
+        ddbgen_buf_printf(c, "        out->s = t.%s.text ? text(t.%s.text) : NULL;\n", id->c_name,
+                          id->c_name);
+        break;
+    default:
+        break;
+    }
+    if (id->type != DDBGEN_TYPE_INTEGER)
+        ddbgen_buf_printf(c,
+                          "        if (!out->s)\n"
+                          "            ok = fail(c, \"create %s: no ID in field '%s' after the "
+                          "create\");\n",
+                          e->name, id->name);
+    ddbgen_buf_printf(c, "    }\n    %s__%s__free(&t);\n    return ok;\n}\n", ns, e->c_name);
+}
+
+/* make_<entity>: item i of an entity, every field set (values_<entity> and refer_<entity> when
+ * it has references). */
 static void emit_maker(emitter *E, const ddbgen_entity *e)
 {
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
+    bool refs = has_references(e);
     ddbgen_buf_printf(c,
                       "\n/* Item i of %s: every field has a value; key and unique fields are "
-                      "run-unique. */\nstatic void make_%s(ctx *c, %s__%s *o, int i)\n{\n"
+                      "run-unique%s. */\nstatic void %s_%s(ctx *c, %s__%s *o, int i)\n{\n"
                       "    const bool odd = i %% 2 == 1;\n    (void)c;\n    (void)odd;\n",
-                      e->name, e->c_name, E->ns, e->c_name);
+                      e->name, refs ? " (refer_* then sets the references)" : "",
+                      refs ? "values" : "make", e->c_name, E->ns, e->c_name);
     for (size_t k = 0; k < e->n_fields; k++) {
         const ddbgen_field *f = &e->fields[k];
         ddbgen_buf even = DDBGEN_BUF_INIT, odd = DDBGEN_BUF_INIT;
@@ -394,6 +611,14 @@ static void emit_maker(emitter *E, const ddbgen_entity *e)
         ddbgen_buf_free(&odd);
     }
     ddbgen_buf_puts(c, "}\n");
+    if (refs) {
+        emit_referrer(E, e);
+        ddbgen_buf_printf(c,
+                          "\n/* Item i of %s, with the entities it refers to. */\n"
+                          "static void make_%s(ctx *c, %s__%s *o, int i)\n{\n"
+                          "    values_%s(c, o, i);\n    refer_%s(c, o, i, NULL);\n}\n",
+                          e->name, e->c_name, E->ns, e->c_name, e->c_name, e->c_name);
+    }
     ddbgen_buf_printf(c,
                       "\n/* Creates o through the repository and remembers it for the clean-up. "
                       "*/\nstatic bool create_%s(ctx *c, %s__%s *o)\n{\n"
@@ -403,6 +628,8 @@ static void emit_maker(emitter *E, const ddbgen_entity *e)
                       "    if (ok)\n        remember(c, &%s__%s__desc, o);\n"
                       "    ddb_error_clear(&err);\n    return ok;\n}\n",
                       e->c_name, E->ns, e->c_name, e->c_name, e->name, E->ns, e->c_name);
+    if (is_referenced(E, e))
+        emit_dependency(E, e);
 }
 
 /* ---- cases ----------------------------------------------------------------------------------- */
@@ -550,11 +777,16 @@ static void emit_changer(emitter *E, const ddbgen_entity *e)
     for (size_t k = 0; k < e->n_fields; k++) {
         const ddbgen_field *f = &e->fields[k];
         const json_t *v = ue && ue->update_data ? json_object_get(ue->update_data, f->name) : NULL;
-        if (field_varies(e, f) || f->type == DDBGEN_TYPE_ARRAY || f->type == DDBGEN_TYPE_OBJECT ||
-            f->type == DDBGEN_TYPE_UUID)
+        /* a reference holds the ID of an entity the suite created: a new value would point at
+           nothing */
+        if (field_varies(E, e, f) || f->references || f->type == DDBGEN_TYPE_ARRAY ||
+            f->type == DDBGEN_TYPE_OBJECT || f->type == DDBGEN_TYPE_UUID)
             continue;
         if (v && !ddbgen_usage_value_fits(v, f->type, f->item_type, NULL))
             v = NULL;
+        /* a key field shared by value changes only to a value the usage data gives */
+        if (!v && field_in_key(e, f))
+            continue;
         if (!v && (any || (ue && ue->update_data && json_object_size(ue->update_data))))
             continue;
         any = true;
@@ -728,7 +960,7 @@ static void plan_filter(emitter *E, pattern_case *pc)
         ddbgen_filter_op op = fc->op;
         const char *names[100];
         size_t n_names = 0;
-        if (!f || field_varies(pc->e, f) || field_shared(pc, f)) {
+        if (!f || field_in_key(pc->e, f) || field_shared(pc, f)) {
             pc->why = "filter_expression: a condition on a key field or an unknown field";
             return;
         }
@@ -1493,6 +1725,16 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
                       "    page.limit = c->page_limit;\n",
                       ns, ns, en, ns, en, n_items, ns, n_items, en, n_shared, filter_call, en,
                       n_items, scan ? "false" : "true", full ? "true" : "false", sort_key);
+    for (size_t k = 0; k < ap->n_params; k++)
+        if (pc->bound[k] && pc->plan.roles[k] == DDBGEN_ROLE_KEY &&
+            field_shared_value(E, pc->e, pc->bound[k])) {
+            ddbgen_buf_printf(c,
+                              "    /* '%s' comes from the usage data: other writers share the "
+                              "partition */\n"
+                              "    l.open_names = shared;\n    l.n_open = %zu;\n",
+                              pc->bound[k]->name, n_shared);
+            break;
+        }
     if (pc->range_dropped) {
         ddbgen_buf_puts(c, "    {\n");
         ddbgen_buf_puts(c, pc->range_decl);
@@ -2345,7 +2587,7 @@ static const char support_code[] =
     "\n/* At most this many pages are followed: a cursor that never ends fails the case. */\n"
     "#define MAX_PAGES 10000\n"
     "/* Entities a case may write (deleted at its end). */\n"
-    "#define MAX_WRITTEN 64\n"
+    "#define MAX_WRITTEN 256\n"
     "\n"
     "static char *text(const char *s)\n"
     "{\n"
@@ -2625,8 +2867,12 @@ static const char support_code[] =
     "static void remember(ctx *c, const ddb_entity_desc *d, const void *obj)\n"
     "{\n"
     "    void *copy;\n"
-    "    if (c->n_written == MAX_WRITTEN)\n"
+    "    if (c->n_written == MAX_WRITTEN) {\n"
+    "        /* it would stay in the store: say so */\n"
+    "        fail(c, \"more than %d entities written in one case: not all are deleted\", "
+    "MAX_WRITTEN);\n"
     "        return;\n"
+    "    }\n"
     "    copy = calloc(1, d->size);\n"
     "    if (!copy)\n"
     "        return;\n"
@@ -2636,6 +2882,25 @@ static const char support_code[] =
     "    }\n"
     "    c->written[c->n_written].d = d;\n"
     "    c->written[c->n_written++].obj = copy;\n"
+    "}\n"
+    "\n"
+    "/* Whether a and b (entities of d) have the same values in the fields named; *differs gets\n"
+    "   the first that differs. */\n"
+    "static bool same_fields(const ddb_entity_desc *d, const void *a, const void *b,\n"
+    "                        const char *const *names, size_t n, const char **differs)\n"
+    "{\n"
+    "    ddb_value *x = NULL, *y = NULL;\n"
+    "    bool same = ddb_entity_to_item(&x, d, a, NULL) == 0 && ddb_entity_to_item(&y, d, b, NULL) == 0;\n"
+    "    for (size_t k = 0; same && k < n; k++) {\n"
+    "        const ddb_value *v = ddb_value_m_get(x, names[k]), *w = ddb_value_m_get(y, names[k]);\n"
+    "        if (!v || !w || !ddb_value_equal(v, w)) {\n"
+    "            same = false;\n"
+    "            *differs = names[k];\n"
+    "        }\n"
+    "    }\n"
+    "    ddb_value_free(x);\n"
+    "    ddb_value_free(y);\n"
+    "    return same;\n"
     "}\n"
     "\n"
     "/* What a listing case expects and what it saw. */\n"
@@ -2649,6 +2914,11 @@ static const char support_code[] =
     "    bool seen[64];\n"
     "    bool dropped[64];   /* the filter must leave these out */\n"
     "    bool check_pages;   /* enough items for 3 pages: expect 3 pages */\n"
+    "    /* the partition is shared by value (a key field from the usage data, such as a status):\n"
+    "       items of other writers may come back, but each must have these fields' values of\n"
+    "       want[0]; n_open 0: nothing but the case's items may come back (when exact) */\n"
+    "    const char *const *open_names;\n"
+    "    size_t n_open;\n"
     "    ddb_value *prev;    /* the previous item's sort key */\n"
     "    size_t pages, n_got;\n"
     "} listing;\n"
@@ -2710,8 +2980,13 @@ static const char support_code[] =
     "    }\n"
     "    if (match == l->n_want) {\n"
     "        char kj[300];\n"
+    "        const char *field = NULL;\n"
     "        json_of(kj, sizeof kj, key);\n"
-    "        if (l->exact)\n"
+    "        if (l->n_open && l->n_want > 0 && l->d[0] == d &&\n"
+    "            !same_fields(d, l->want[0], got, l->open_names, l->n_open, &field))\n"
+    "            fail(c, \"call: item %zu (key %s) was not written by this case and its '%s' is not \"\n"
+    "                    \"the one queried\", l->n_got, kj, field ? field : \"?\");\n"
+    "        else if (l->exact && !l->n_open)\n"
     "            fail(c, \"call: item %zu (key %s) was not written by this case\", l->n_got, kj);\n"
     "    } else if (l->dropped[match]) {\n"
     "        fail(c, \"call: item %zu (the case's item %zu) came back, but the filter drops it\",\n"
@@ -2754,11 +3029,12 @@ static const char support_code[] =
     "        /* an index that projects some attributes only: entities without their key fields\n"
     "           cannot be matched to the ones written, so only their number is checked */\n"
     "        size_t want = 0;\n"
+    "        bool exact = l->exact && !l->n_open;\n"
     "        for (size_t k = 0; k < l->n_want; k++)\n"
     "            want += !l->dropped[k];\n"
-    "        if (l->exact ? l->n_got != want : l->n_got < want)\n"
+    "        if (exact ? l->n_got != want : l->n_got < want)\n"
     "            fail(c, \"call: %zu items came back, expected %s%zu\", l->n_got,\n"
-    "                 l->exact ? \"\" : \"at least \", want);\n"
+    "                 exact ? \"\" : \"at least \", want);\n"
     "        missing = 0;\n"
     "    }\n"
     "    if (missing && !c->failed)\n"
@@ -2770,6 +3046,66 @@ static const char support_code[] =
     "             l->n_want, c->page_limit, l->pages);\n"
     "    ddb_value_free(l->prev);\n"
     "    l->prev = NULL;\n"
+    "}\n";
+
+/* The members of ctx that references need (models with x-ddbkit references). */
+static const char ref_ctx_code[] =
+    "    unsigned n_deps; /* referenced entities created: items DEP_ITEM + n */\n"
+    "    size_t n_refs;   /* the references of the case's own items, by item */\n"
+    "    struct {\n"
+    "        int owner, field, item;\n"
+    "        struct ref_value {\n"
+    "            int64_t n; /* an integer ID */\n"
+    "            char *s;   /* any other ID, as text */\n"
+    "        } v;\n"
+    "    } refs[64];\n";
+
+static const char ref_support_code[] =
+    "\n/* References (x-ddbkit references): before an item is written, the entities it refers to\n"
+    "   are, and it holds their IDs, so that an implementation with foreign keys accepts it. */\n"
+    "#define MAX_DEPS 400\n"
+    "/* Item numbers of referenced entities: above those of the case's own items. */\n"
+    "#define DEP_ITEM 500\n"
+    "typedef struct ref_value ref_value;\n"
+    "\n"
+    "/* The entity kinds being created, innermost first: a dependency of a dependency... */\n"
+    "typedef struct chain {\n"
+    "    int kind;\n"
+    "    const struct chain *up;\n"
+    "} chain;\n"
+    "\n"
+    "static bool on_chain(const chain *ch, int kind)\n"
+    "{\n"
+    "    for (; ch; ch = ch->up)\n"
+    "        if (ch->kind == kind)\n"
+    "            return true;\n"
+    "    return false;\n"
+    "}\n"
+    "\n"
+    "/* The ID that field `field` of item i of kind `owner` refers to, when that item was made\n"
+    "   before in this case: making an item twice gives the same references (and so the same key\n"
+    "   when references are part of it). */\n"
+    "static const ref_value *ref_find(ctx *c, int owner, size_t field, int i)\n"
+    "{\n"
+    "    for (size_t k = 0; k < c->n_refs; k++)\n"
+    "        if (c->refs[k].owner == owner && c->refs[k].field == (int)field && c->refs[k].item == i)\n"
+    "            return &c->refs[k].v;\n"
+    "    return NULL;\n"
+    "}\n"
+    "\n"
+    "/* Keeps *v (its text moves) as the reference of field `field` of item i of kind owner. */\n"
+    "static const ref_value *ref_keep(ctx *c, int owner, size_t field, int i, ref_value *v)\n"
+    "{\n"
+    "    if (c->n_refs == sizeof c->refs / sizeof c->refs[0]) {\n"
+    "        fail(c, \"more than %zu references made in one case\", c->n_refs);\n"
+    "        return NULL;\n"
+    "    }\n"
+    "    c->refs[c->n_refs].owner = owner;\n"
+    "    c->refs[c->n_refs].field = (int)field;\n"
+    "    c->refs[c->n_refs].item = i;\n"
+    "    c->refs[c->n_refs].v = *v;\n"
+    "    v->s = NULL;\n"
+    "    return &c->refs[c->n_refs++].v;\n"
     "}\n";
 
 /* ---- the files ------------------------------------------------------------------------------- */
@@ -2898,10 +3234,13 @@ static void emit_driver(emitter *E, ddbgen_buf *c, const suite *s)
         }
     ddbgen_buf_printf(
         c,
-        "        ddb_entity_free(d, obj);\n        free(obj);\n    }\n    c->n_written = 0;\n}\n\n"
+        "        ddb_entity_free(d, obj);\n        free(obj);\n    }\n    c->n_written = 0;\n%s}\n\n"
         "static int run_one(%s__repo *repo, size_t index, const %s__conformance_options *o,\n"
         "    %s__conformance_report *out)\n{\n"
         "    static const %s__conformance_options defaults = ",
+        model_has_references(E) ? "    for (size_t k = 0; k < c->n_refs; k++)\n"
+                                  "        free(c->refs[k].v.s);\n    c->n_refs = 0;\n"
+                                : "",
         ns, ns, ns, ns);
     emit_upper(c, ns);
     ddbgen_buf_printf(
@@ -2961,6 +3300,7 @@ void emit_conformance(emitter *E)
     char name[300];
     ddbgen_buf *h, *c;
     suite s = {0};
+    bool refs = model_has_references(E);
 
     snprintf(name, sizeof name, "%s_conformance.h", ns);
     h = emit_add_file(E, name);
@@ -2983,9 +3323,14 @@ void emit_conformance(emitter *E)
                       "    bool failed;\n    char first[1024];\n"
                       "    size_t n_written; /* entities written, deleted at the end */\n"
                       "    struct {\n        const ddb_entity_desc *d;\n        void *obj;\n"
-                      "    } written[64];\n} ctx;\n",
+                      "    } written[256];\n",
                       ns, ns);
+    if (refs)
+        ddbgen_buf_puts(c, ref_ctx_code);
+    ddbgen_buf_puts(c, "} ctx;\n");
     ddbgen_buf_puts(c, support_code);
+    if (refs)
+        ddbgen_buf_puts(c, ref_support_code);
     /* the cases of one entity may write entities of another (mixed_data, transactions) */
     ddbgen_buf_puts(c, "\n");
     for (size_t t = 0; t < m->n_tables; t++)
@@ -2995,6 +3340,14 @@ void emit_conformance(emitter *E)
                               "static void make_%s(ctx *c, %s__%s *o, int i);\n"
                               "static bool create_%s(ctx *c, %s__%s *o);\n",
                               e->c_name, ns, e->c_name, e->c_name, ns, e->c_name);
+            if (has_references(e))
+                ddbgen_buf_printf(c,
+                                  "static void values_%s(ctx *c, %s__%s *o, int i);\n"
+                                  "static void refer_%s(ctx *c, %s__%s *o, int i, const chain *up);\n",
+                                  e->c_name, ns, e->c_name, e->c_name, ns, e->c_name);
+            if (is_referenced(E, e) && ddbgen_entity_find_field(e, ddbgen_entity_id_field(e)))
+                ddbgen_buf_printf(c, "static bool dep_%s(ctx *c, const chain *up, ref_value *out);\n",
+                                  e->c_name);
         }
 
     for (size_t t = 0; t < m->n_tables; t++)

@@ -616,6 +616,24 @@ static bool get_key_template(loader *L, json_t *obj, const char *obj_path, const
 
 /* ---- fields ---------------------------------------------------------------------------------- */
 
+/* A field's x-ddbkit: c_name, and references (the entity whose ID the field holds; whether that
+ * entity exists and has a fitting ID field is checked by the validator). */
+static void load_field_ext(loader *L, json_t *f, const char *path, ddbgen_field *out)
+{
+    static const char *const known[] = {"c_name", "references"};
+    json_t *ext = get_object(L, f, path, EXT_KEY, false);
+    const char *override = NULL, *ext_path = NULL;
+    if (ext) {
+        ext_path = pkey(L, path, EXT_KEY);
+        ext_unknown_keys(L, ext, ext_path, known, N_OF(known));
+        override = get_string(L, ext, ext_path, "c_name", false, false);
+        out->references = get_string(L, ext, ext_path, "references", false, false);
+        if (out->references)
+            out->references_path = pkey(L, ext_path, "references");
+    }
+    out->c_name = c_name_for(L, out->name, override, override ? pkey(L, ext_path, "c_name") : NULL);
+}
+
 static void load_field(loader *L, json_t *f, const char *path, ddbgen_field *out)
 {
     out->path = path;
@@ -643,7 +661,7 @@ static void load_field(loader *L, json_t *f, const char *path, ddbgen_field *out
                         "add \"item_type\": one of string, integer, decimal, boolean, object, uuid",
                         "array fields must specify item_type");
     }
-    out->c_name = ext_c_name_only(L, f, path, out->name);
+    load_field_ext(L, f, path, out);
 }
 
 /* ---- parameters ------------------------------------------------------------------------------ */

@@ -194,6 +194,10 @@ typedef struct ddbgen_field {
     ddbgen_type item_type; /* for arrays */
     const char *item_type_raw;
     const char *c_name; /* x-ddbkit.c_name, or the mapped name */
+    /* x-ddbkit.references: the name of the entity whose ID this field holds (a foreign key in the
+     * relational schema), or NULL; references_path is its JSON path. */
+    const char *references;
+    const char *references_path;
 } ddbgen_field;
 
 typedef struct ddbgen_param {

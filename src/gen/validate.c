@@ -1653,6 +1653,79 @@ static void check_entity_ext(vctx *v, const ddbgen_table *t, const ddbgen_entity
     }
 }
 
+/* A reference and the ID it holds: the same type, or a string for a uuid and the other way. */
+static bool reference_fits(ddbgen_type field, ddbgen_type id)
+{
+    if (field == id)
+        return field != DDBGEN_TYPE_BOOLEAN && field != DDBGEN_TYPE_ARRAY &&
+               field != DDBGEN_TYPE_OBJECT;
+    return (field == DDBGEN_TYPE_STRING || field == DDBGEN_TYPE_UUID) &&
+           (id == DDBGEN_TYPE_STRING || id == DDBGEN_TYPE_UUID);
+}
+
+/* x-ddbkit.references of the fields: the entity exists, has one ID field (its id_strategy
+ * field, or the single field of its pk_template), and the ID fits the field's type. */
+static void check_references(vctx *v, const ddbgen_entity *e)
+{
+    for (size_t i = 0; i < e->n_fields; i++) {
+        const ddbgen_field *f = &e->fields[i];
+        const ddbgen_entity *target;
+        const ddbgen_field *id = NULL;
+        const char *idf;
+        if (!f->references)
+            continue;
+        target = ddbgen_model_find_entity(v->m, f->references);
+        if (!target) {
+            const char **names;
+            size_t n = 0, k = 0;
+            for (size_t t = 0; t < v->m->n_tables; t++)
+                n += v->m->tables[t].n_entities;
+            names = ddbgen_arena_calloc(v->a, n ? n : 1, sizeof(char *));
+            if (!names) {
+                v->nomem = true;
+                return;
+            }
+            for (size_t t = 0; t < v->m->n_tables; t++)
+                for (size_t j = 0; j < v->m->tables[t].n_entities; j++)
+                    if (v->m->tables[t].entities[j].name)
+                        names[k++] = v->m->tables[t].entities[j].name;
+            {
+                const char *guess = ddbgen_suggest(f->references, names, k);
+                ddbgen_diag_add(v->d, ERR, f->references_path,
+                                guess ? F(v, "did you mean '%s'? use one of: %s", guess,
+                                          join_names(v, names, k))
+                                      : F(v, "use one of: %s", join_names(v, names, k)),
+                                "field '%s' references '%s', which is not an entity of the model",
+                                f->name ? f->name : "?", f->references);
+            }
+            continue;
+        }
+        idf = ddbgen_entity_id_field(target);
+        if (idf)
+            id = ddbgen_entity_find_field(target, idf);
+        if (!id) {
+            ddbgen_diag_add(v->d, ERR, f->references_path,
+                            F(v, "give entity '%s' an id_strategy with a \"field\", or a "
+                                 "pk_template with exactly one field",
+                              target->name),
+                            "field '%s' references entity '%s', which has no ID field (neither "
+                            "an id_strategy field nor a single field in pk_template '%s')",
+                            f->name ? f->name : "?", target->name,
+                            target->pk.present && target->pk.n ? target->pk.items[0].raw : "");
+            continue;
+        }
+        if (f->type != DDBGEN_TYPE_UNKNOWN && id->type != DDBGEN_TYPE_UNKNOWN &&
+            !reference_fits(f->type, id->type))
+            ddbgen_diag_add(v->d, ERR, f->references_path,
+                            F(v, "make field '%s' %s, like '%s.%s'", f->name ? f->name : "?",
+                              a_type(id->type), target->name, id->name),
+                            "field '%s' is %s but holds the ID of entity '%s', field '%s', which "
+                            "is %s",
+                            f->name ? f->name : "?", a_type(f->type), target->name, id->name,
+                            a_type(id->type));
+    }
+}
+
 /* ---- entities and tables --------------------------------------------------------------------- */
 
 static void check_entity(vctx *v, const ddbgen_table *t, const ddbgen_entity *e)
@@ -1752,6 +1825,7 @@ static void check_entity(vctx *v, const ddbgen_table *t, const ddbgen_entity *e)
         check_pattern(v, t, e, ap);
     }
     check_entity_ext(v, t, e);
+    check_references(v, e);
     scope_free(&fields);
     scope_free(&patterns);
 }
