@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS orders (
     total_cents BIGINT      NOT NULL CHECK (total_cents >= 0),
     item_count  BIGINT      NOT NULL CHECK (item_count >= 0),
     created_at  VARCHAR(40) NOT NULL,
-    recency_key VARCHAR(32) NOT NULL,
+    recency_key VARCHAR(64) NOT NULL,
     version     BIGINT      NOT NULL DEFAULT 1,
     KEY orders_user (user_id, recency_key),
     KEY orders_status (status, recency_key),
