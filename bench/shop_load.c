@@ -44,10 +44,7 @@
 #include "backend.h"
 #include "shop.h"
 #include "shop_app.h"
-#include "shop_features.h"
-#if SHOP_HAVE_ROUTER
 #include "shop_router.h"
-#endif
 
 /* On-demand prices used for the cost columns: us-east-1, Standard table class, per million
  * request units, from aws.amazon.com/dynamodb/pricing/on-demand/ after the price cut of
@@ -197,7 +194,6 @@ static int load_backend_open(load_backend *b, ddb_error *err)
                  "SHOP_BACKEND '%s' is not sqlite, mysql, dynamodb or migrate", kind);
         return err->code = DDB_ERR_CONFIG;
     }
-#if SHOP_HAVE_ROUTER
     const char *phase_s = env_or("SHOP_MIGRATION_PHASE", "1");
     char *end = NULL;
     long phase = strtol(phase_s, &end, 10);
@@ -231,11 +227,6 @@ static int load_backend_open(load_backend *b, ddb_error *err)
                  phase, primary, pct);
     }
     return rc;
-#else
-    snprintf(err->message, sizeof(err->message),
-             "SHOP_BACKEND=migrate needs the generated router (shop_router.h)");
-    return err->code = DDB_ERR_CONFIG;
-#endif
 }
 
 /* The generated router is being completed member by member; a NULL member would crash inside the
@@ -705,14 +696,12 @@ int main(int argc, char **argv)
     }
     ddb_router_stats st = {0};
     bool have_router_stats = false;
-#if SHOP_HAVE_ROUTER
     if (b.router && shop__router_stats(b.router, &st) == 0) {
         have_router_stats = true;
         printf("  router: %" PRIu64 " mismatches, %" PRIu64 " secondary failures, %" PRIu64
                " journal entries (seeding included)\n",
                st.mismatches, st.secondary_failures, st.journal_entries);
     }
-#endif
     printf("RESULT label=%s threads=%d seconds=%.1f ops=%" PRIu64 " ops_s=%.1f p50_ms=%.3f "
            "p99_ms=%.3f errors=%" PRIu64,
            label, n_threads, elapsed, count[N_OPS], ops_s, p50_all, p99_all, errors[N_OPS]);

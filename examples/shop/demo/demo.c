@@ -28,18 +28,7 @@
 #include "backend.h"
 #include "shop.h"
 #include "shop_app.h"
-#include "shop_features.h"
-#if SHOP_HAVE_ROUTER
 #include "shop_router.h"
-#endif
-
-#if !SHOP_HAVE_ROUTER
-int main(void)
-{
-    fprintf(stderr, "shop_demo: this build's generator emits no router (shop_router.h)\n");
-    return 1;
-}
-#else
 
 #define MAX_SAMPLES 4096
 
@@ -523,4 +512,3 @@ int main(void)
     ddb_error_clear(&err);
     return ok ? 0 : 1;
 }
-#endif

@@ -8,12 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shop_features.h"
 #include "shop_sql_repo.h"
 #include "sqldb.h"
-#if SHOP_HAVE_ROUTER
 #include "shop_router.h"
-#endif
 
 struct shop_backend {
     sqldb *db;
@@ -124,7 +121,6 @@ int shop_backend_open(shop_backend **out, ddb_error *err)
                       primary);
         else if ((rc = open_sql(b, primary[0] == 'm', err)) == 0 &&
                  (rc = open_dynamodb(b, err)) == 0) {
-#if SHOP_HAVE_ROUTER
             shop__router_options ro = SHOP__ROUTER_OPTIONS_INIT;
             ro.phase = (int)phase;
             ro.journal_path = env("SHOP_JOURNAL_PATH", "shop-journal.jsonl");
@@ -133,11 +129,6 @@ int shop_backend_open(shop_backend **out, ddb_error *err)
             b->repo = b->router;
             snprintf(b->describe, sizeof(b->describe), "migrate phase %ld (%s + dynamodb)", phase,
                      primary);
-#else
-            rc = fail(err, DDB_ERR_CONFIG,
-                      "SHOP_BACKEND=migrate needs the generated router (shop_router.h), which "
-                      "this build's generator does not emit yet");
-#endif
         }
     } else {
         rc = fail(err, DDB_ERR_CONFIG,
@@ -185,48 +176,34 @@ static int need_router(shop_backend *b, ddb_error *err)
 int shop_backend_set_phase(shop_backend *b, int phase, ddb_error *err)
 {
     int rc = need_router(b, err);
-#if SHOP_HAVE_ROUTER
     if (!rc && !(rc = shop__router_set_phase(b->router, phase, err))) {
         char *p = strstr(b->describe, "phase ");
         if (p)
             p[6] = (char)('0' + phase);
     }
-#else
-    (void)phase;
-#endif
     return rc;
 }
 
 int shop_backend_replay(shop_backend *b, size_t *replayed, ddb_error *err)
 {
     int rc = need_router(b, err);
-#if SHOP_HAVE_ROUTER
     if (!rc)
         rc = shop__router_replay(b->router, replayed, err);
-#else
-    (void)replayed;
-#endif
     return rc;
 }
 
 int shop_backend_backfill(shop_backend *b, ddb_error *err)
 {
     int rc = need_router(b, err);
-#if SHOP_HAVE_ROUTER
     if (!rc)
         rc = shop__router_backfill(b->router, err);
-#endif
     return rc;
 }
 
 int shop_backend_compare(shop_backend *b, size_t *differences, ddb_error *err)
 {
     int rc = need_router(b, err);
-#if SHOP_HAVE_ROUTER
     if (!rc)
         rc = shop__router_compare_all(b->router, differences, err);
-#else
-    (void)differences;
-#endif
     return rc;
 }

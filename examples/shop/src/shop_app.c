@@ -10,8 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "shop_features.h"
-
 static int fail(ddb_error *err, int code, const char *fmt, ...)
 {
     if (err) {
@@ -394,7 +392,6 @@ int shop_update_product(shop__repo *r, int64_t seller_id, int64_t product_id, co
     return rc;
 }
 
-#if SHOP_HAVE_STORE_MEMBERS
 /* One transaction with retries on write conflicts (DynamoDB's TransactionConflict, SQL busy). */
 static int transact(shop__repo *r, shop__write *ops, size_t n, ddb_error *err)
 {
@@ -406,15 +403,6 @@ static int transact(shop__repo *r, shop__write *ops, size_t n, ddb_error *err)
     }
     return rc;
 }
-#endif
-
-#if !SHOP_HAVE_STORE_MEMBERS
-static int no_transactions(ddb_error *err)
-{
-    return fail(err, DDB_ERR_INVALID_ARG,
-                "this repository has no transact member; generate the shop layer again");
-}
-#endif
 
 int shop_restock(shop__repo *r, int64_t seller_id, int64_t product_id, int64_t quantity,
                  ddb_error *err)
@@ -426,13 +414,9 @@ int shop_restock(shop__repo *r, int64_t seller_id, int64_t product_id, int64_t q
     int rc = own_product(r, &p, seller_id, product_id, err);
     if (rc)
         return rc;
-#if SHOP_HAVE_STORE_MEMBERS
     /* An atomic increment, not read-modify-write: checkouts may be decrementing meanwhile. */
     shop__write op = {SHOP__KIND_PRODUCT, SHOP__WRITE_ADD, &p, "inventory", quantity, INT64_MIN};
     rc = transact(r, &op, 1, err);
-#else
-    rc = no_transactions(err);
-#endif
     shop__product__free(&p);
     return rc;
 }
@@ -597,12 +581,6 @@ int shop_cart_view(shop__repo *r, shop_cart *out, int64_t user_id, ddb_error *er
 
 int shop_checkout(shop__repo *r, shop__order *out, int64_t user_id, ddb_error *err)
 {
-#if !SHOP_HAVE_STORE_MEMBERS
-    (void)r;
-    (void)out;
-    (void)user_id;
-    return no_transactions(err);
-#else
     shop_cart cart = {0, NULL, 0, 0};
     int rc = shop_cart_view(r, &cart, user_id, err);
     if (rc)
@@ -721,7 +699,6 @@ undo:
     free(ops);
     shop_cart_free(&cart);
     return rc;
-#endif
 }
 
 int shop_order_history(shop__repo *r, shop__order__page *out, int64_t user_id,
@@ -786,12 +763,6 @@ int shop_order_items(shop__repo *r, shop__order_item **items, size_t *n_items, i
 
 int shop_cancel_order(shop__repo *r, int64_t user_id, int64_t order_id, ddb_error *err)
 {
-#if !SHOP_HAVE_STORE_MEMBERS
-    (void)r;
-    (void)user_id;
-    (void)order_id;
-    return no_transactions(err);
-#else
     int rc = 0;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
         shop__order order = SHOP__ORDER__INIT;
@@ -841,7 +812,6 @@ int shop_cancel_order(shop__repo *r, int64_t user_id, int64_t order_id, ddb_erro
         backoff(attempt);
     }
     return rc;
-#endif
 }
 
 int shop_complete_order(shop__repo *r, int64_t order_id, ddb_error *err)

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shop_features.h"
 #include "shop_sql_schema.h"
 
 /* ---- errors --------------------------------------------------------------------------------- */
@@ -902,7 +901,6 @@ static int order_item__order_items(shop__repo *r, shop__order_item__page *out, i
     return page_of(r, out, M_ORDER_ITEM, "order_id = ?", p, 1, NULL, page, err);
 }
 
-#if SHOP_HAVE_STORE_MEMBERS
 /* ---- list, mirror ---------------------------------------------------------------------------- */
 
 #define LIST_MEMBER(name, T, M)                                                                    \
@@ -1199,7 +1197,6 @@ static int sql_seed_id(shop__repo *r, shop__kind kind, int64_t floor, ddb_error 
     id_ctx x = {m, floor};
     return with_conn(r, do_seed_id, &x, err);
 }
-#endif /* SHOP_HAVE_STORE_MEMBERS */
 
 /* ---- construction --------------------------------------------------------------------------- */
 
@@ -1237,15 +1234,11 @@ int shop_sql_apply_schema(sqldb *db, ddb_error *err)
         ASSIGN_STORE(name);                                                                        \
     } while (0)
 
-#if SHOP_HAVE_STORE_MEMBERS
 #define ASSIGN_STORE(name)                                                                         \
     do {                                                                                           \
         s->base.name##__list = name##__list;                                                       \
         s->base.name##__mirror = name##__mirror;                                                   \
     } while (0)
-#else
-#define ASSIGN_STORE(name) ((void)0)
-#endif
 
 int shop_sql_repo_new(shop__repo **out, sqldb *db, bool take_db, ddb_error *err)
 {
@@ -1274,11 +1267,9 @@ int shop_sql_repo_new(shop__repo **out, sqldb *db, bool take_db, ddb_error *err)
     s->base.order__orders_by_status = order__orders_by_status;
     ASSIGN_ENTITY(order_item);
     s->base.order_item__order_items = order_item__order_items;
-#if SHOP_HAVE_STORE_MEMBERS
     s->base.transact = sql_transact;
     s->base.max_id = sql_max_id;
     s->base.seed_id = sql_seed_id;
-#endif
     s->base.free = sql_free;
     *out = &s->base;
     return 0;
