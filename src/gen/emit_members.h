@@ -12,9 +12,6 @@
 
 #include "model.h"
 
-/* emit_repo_pattern_members is available (emit_router.c tests for it). */
-#define EMIT_REPO_PATTERN_MEMBERS 1
-
 /* What a member does, by the shape of its parameters. */
 typedef enum emit_member_kind {
     EMIT_MEMBER_GET,         /* (out, found, args): GetItem, Query single_entity */

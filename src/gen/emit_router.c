@@ -99,43 +99,14 @@ static void put(ddbgen_buf *b, const vars *v, const char *text)
     }
 }
 
-/* ---- what the interface holds ---------------------------------------------------------------- */
-
 /*
- * Whether struct <ns>__repo, as emit_repo/emit_store wrote it into <ns>.h, has the member
- * `name`. The router routes exactly the members the interface has, so it stays right while the
- * storage members (list, mirror, transact, max_id, seed_id) are being added to the interface.
+ * Every entity of the model, in the order of the interface. The storage members (list,
+ * mirror, transact, max_id, seed_id) exist for every model (emit_store.c): all are routed.
  */
-static bool has_member(emitter *E, const char *name)
-{
-    const char *h = ddbgen_buf_str(E->h);
-    char decl[320];
-    snprintf(decl, sizeof decl, "(*%s)(", name);
-    return h && strstr(h, decl) != NULL;
-}
-
-static bool entity_has(emitter *E, const ddbgen_entity *e, const char *member)
-{
-    char name[300];
-    snprintf(name, sizeof name, "%s__%s", e->c_name, member);
-    return has_member(E, name);
-}
-
 #define FOR_EACH_ENTITY(m, e)                                                                      \
     for (size_t t_ = 0; t_ < (m)->n_tables; t_++)                                                  \
         for (size_t i_ = 0; i_ < (m)->tables[t_].n_entities; i_++)                                 \
             for (const ddbgen_entity *e = &(m)->tables[t_].entities[i_]; e; e = NULL)
-
-/* Every entity has list and mirror: replay, backfill and compare_all can be generated. */
-static bool can_repair(emitter *E)
-{
-    FOR_EACH_ENTITY(E->m, e)
-    {
-        if (!entity_has(E, e, "list") || !entity_has(E, e, "mirror"))
-            return false;
-    }
-    return true;
-}
 
 /* ---- the header -------------------------------------------------------------------------------- */
 
@@ -188,19 +159,6 @@ static void emit_header(emitter *E, ddbgen_buf *h, const vars *v)
         "application\n"
         " * is quiet, so that no relational create is still running when the IDs are seeded.\n"
         " */\n");
-#ifndef EMIT_REPO_PATTERN_MEMBERS
-    {
-        size_t n = 0;
-        FOR_EACH_ENTITY(E->m, e)
-        {
-            n += e->n_patterns;
-        }
-        if (n || E->m->n_tx_patterns)
-            ddbgen_buf_puts(h,
-                            "/* NOT ROUTED YET: the access-pattern members (they are NULL in the "
-                            "router). */\n");
-    }
-#endif
     put(h, v,
         "typedef struct @ns@__router_options {\n"
         "    unsigned version;         /* 2 (1: without compare_percent) */\n"
@@ -293,7 +251,7 @@ static void emit_prelude(ddbgen_buf *c, const vars *v)
         "}\n");
 }
 
-static void emit_entity_members(emitter *E, ddbgen_buf *c, const ddbgen_entity *e, vars *v)
+static void emit_entity_members(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
 {
     vars_entity(v, e);
     put(c, v, "\n/* ---- @e@ ---- */\n");
@@ -329,8 +287,7 @@ static void emit_entity_members(emitter *E, ddbgen_buf *c, const ddbgen_entity *
         "    @T@__free(&other);\n"
         "    ddb_error_clear(&serr);\n"
         "}\n");
-    if (entity_has(E, e, "list")) /* its only user when the model has no page patterns */
-        put(c, v,
+    put(c, v,
         "\n/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn "
         "NULL:\n"
         " * none, every entity is read by key). */\n"
@@ -444,165 +401,160 @@ static void emit_entity_members(emitter *E, ddbgen_buf *c, const ddbgen_entity *
         "    ddb_error_clear(&serr);\n"
         "    return 0;\n"
         "}\n");
-    if (entity_has(E, e, "list"))
-        put(c, v,
-            "\nstatic int @e@__list_routed(@ns@__repo *repo, @T@__page *out,\n"
-            "    const @ns@__page_request *page, ddb_error *err)\n"
-            "{\n"
-            "    router_impl *r = (router_impl *)repo;\n"
-            "    int phase = ddb_router_phase(r->state);\n"
-            "    double t0 = ddb_router_now_ms();\n"
-            "    int rc;\n"
-            "    if (phase >= 4)\n"
-            "        return on_side(r, DYNAMODB, false, @D@.name, t0,\n"
-            "            r->ddb->@e@__list(r->ddb, out, page, err));\n"
-            "    rc = on_side(r, RELATIONAL, false, @D@.name, t0,\n"
-            "        r->rel->@e@__list(r->rel, out, page, err));\n"
-            "    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {\n"
-            "        @T@__page other = {0, NULL, NULL};\n"
-            "        ddb_error serr = DDB_ERROR_INIT;\n"
-            "        int orc = 0;\n"
-            "        /* one call for DynamoDB's page; a cursor is the relational side's, so then "
-            "each\n"
-            "           entity is read by key instead */\n"
-            "        if (!page || !page->cursor) {\n"
-            "            t0 = ddb_router_now_ms();\n"
-            "            orc = on_side(r, DYNAMODB, false, @D@.name, t0,\n"
-            "                r->ddb->@e@__list(r->ddb, &other, page, &serr));\n"
-            "        }\n"
-            "        if (orc != 0)\n"
-            "            ddb_router_logf(r->state, \"dual read of %s failed on dynamodb: %s: %s\",\n"
-            "                @D@.name, ddb_error_code_name(orc), serr.message);\n"
-            "        else\n"
-            "            @e@__check_page(r, out->items, out->n_items, other.items, "
-            "other.n_items);\n"
-            "        @T@__page_free(&other);\n"
-            "        ddb_error_clear(&serr);\n"
-            "    }\n"
-            "    return rc;\n"
-            "}\n");
-    if (entity_has(E, e, "mirror"))
-        put(c, v,
-            "\nstatic int @e@__mirror_routed(@ns@__repo *repo, const @T@ *obj, const @T@ *key,\n"
-            "    ddb_error *err)\n"
-            "{\n"
-            "    router_impl *r = (router_impl *)repo;\n"
-            "    int phase = ddb_router_phase(r->state);\n"
-            "    ddb_error serr = DDB_ERROR_INIT;\n"
-            "    double t0 = ddb_router_now_ms();\n"
-            "    int rc;\n"
-            "    if (phase == 5)\n"
-            "        return on_side(r, DYNAMODB, true, @D@.name, t0,\n"
-            "            r->ddb->@e@__mirror(r->ddb, obj, key, err));\n"
-            "    rc = on_side(r, RELATIONAL, true, @D@.name, t0,\n"
-            "        r->rel->@e@__mirror(r->rel, obj, key, err));\n"
-            "    if (rc != 0 || phase == 1)\n"
-            "        return rc;\n"
-            "    t0 = ddb_router_now_ms();\n"
-            "    rc = on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__mirror(r->ddb, obj, "
-            "key, &serr));\n"
-            "    if (rc != 0)\n"
-            "        ddb_router_write_failed(r->state, &@D@, \"mirror\", key, rc, &serr);\n"
-            "    ddb_error_clear(&serr);\n"
-            "    return 0;\n"
-            "}\n");
+    put(c, v,
+        "\nstatic int @e@__list_routed(@ns@__repo *repo, @T@__page *out,\n"
+        "    const @ns@__page_request *page, ddb_error *err)\n"
+        "{\n"
+        "    router_impl *r = (router_impl *)repo;\n"
+        "    int phase = ddb_router_phase(r->state);\n"
+        "    double t0 = ddb_router_now_ms();\n"
+        "    int rc;\n"
+        "    if (phase >= 4)\n"
+        "        return on_side(r, DYNAMODB, false, @D@.name, t0,\n"
+        "            r->ddb->@e@__list(r->ddb, out, page, err));\n"
+        "    rc = on_side(r, RELATIONAL, false, @D@.name, t0,\n"
+        "        r->rel->@e@__list(r->rel, out, page, err));\n"
+        "    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {\n"
+        "        @T@__page other = {0, NULL, NULL};\n"
+        "        ddb_error serr = DDB_ERROR_INIT;\n"
+        "        int orc = 0;\n"
+        "        /* one call for DynamoDB's page; a cursor is the relational side's, so then "
+        "each\n"
+        "           entity is read by key instead */\n"
+        "        if (!page || !page->cursor) {\n"
+        "            t0 = ddb_router_now_ms();\n"
+        "            orc = on_side(r, DYNAMODB, false, @D@.name, t0,\n"
+        "                r->ddb->@e@__list(r->ddb, &other, page, &serr));\n"
+        "        }\n"
+        "        if (orc != 0)\n"
+        "            ddb_router_logf(r->state, \"dual read of %s failed on dynamodb: %s: %s\",\n"
+        "                @D@.name, ddb_error_code_name(orc), serr.message);\n"
+        "        else\n"
+        "            @e@__check_page(r, out->items, out->n_items, other.items, "
+        "other.n_items);\n"
+        "        @T@__page_free(&other);\n"
+        "        ddb_error_clear(&serr);\n"
+        "    }\n"
+        "    return rc;\n"
+        "}\n");
+    put(c, v,
+        "\nstatic int @e@__mirror_routed(@ns@__repo *repo, const @T@ *obj, const @T@ *key,\n"
+        "    ddb_error *err)\n"
+        "{\n"
+        "    router_impl *r = (router_impl *)repo;\n"
+        "    int phase = ddb_router_phase(r->state);\n"
+        "    ddb_error serr = DDB_ERROR_INIT;\n"
+        "    double t0 = ddb_router_now_ms();\n"
+        "    int rc;\n"
+        "    if (phase == 5)\n"
+        "        return on_side(r, DYNAMODB, true, @D@.name, t0,\n"
+        "            r->ddb->@e@__mirror(r->ddb, obj, key, err));\n"
+        "    rc = on_side(r, RELATIONAL, true, @D@.name, t0,\n"
+        "        r->rel->@e@__mirror(r->rel, obj, key, err));\n"
+        "    if (rc != 0 || phase == 1)\n"
+        "        return rc;\n"
+        "    t0 = ddb_router_now_ms();\n"
+        "    rc = on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__mirror(r->ddb, obj, "
+        "key, &serr));\n"
+        "    if (rc != 0)\n"
+        "        ddb_router_write_failed(r->state, &@D@, \"mirror\", key, rc, &serr);\n"
+        "    ddb_error_clear(&serr);\n"
+        "    return 0;\n"
+        "}\n");
 }
 
-static void emit_model_members(emitter *E, ddbgen_buf *c, const vars *v)
+static void emit_model_members(ddbgen_buf *c, const vars *v)
 {
-    if (has_member(E, "transact"))
-        put(c, v,
-            "\n/* The version member of the entity a write points to; NULL for an unknown kind. "
-            "*/\n"
-            "static int64_t *version_of(const @ns@__write *op)\n"
-            "{\n"
-            "    const ddb_entity_desc *d;\n"
-            "    if (op->kind < 1 || op->kind > @NS@__N_ENTITIES || !op->obj)\n"
-            "        return NULL;\n"
-            "    d = @ns@__entities[op->kind - 1];\n"
-            "    if (d->version_offset == DDB_ENTITY_NO_OFFSET)\n"
-            "        return NULL;\n"
-            "    return (int64_t *)((char *)op->obj + d->version_offset);\n"
-            "}\n"
-            "\nstatic int transact_routed(@ns@__repo *repo, @ns@__write *ops, size_t n_ops, "
-            "ddb_error *err)\n"
-            "{\n"
-            "    router_impl *r = (router_impl *)repo;\n"
-            "    int phase = ddb_router_phase(r->state);\n"
-            "    ddb_error serr = DDB_ERROR_INIT;\n"
-            "    double t0 = ddb_router_now_ms();\n"
-            "    int64_t *before;\n"
-            "    int rc;\n"
-            "    if (phase == 5)\n"
-            "        return on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->transact(r->ddb, "
-            "ops, "
-            "n_ops, err));\n"
-            "    if (phase == 1)\n"
-            "        return on_side(r, RELATIONAL, true, \"model\", t0, r->rel->transact(r->rel, "
-            "ops, n_ops, err));\n"
-            "    /* the versions of the updated entities, for the DynamoDB transaction */\n"
-            "    before = calloc(n_ops ? n_ops : 1, sizeof *before);\n"
-            "    if (!before)\n"
-            "        return DDB_ERR_NOMEM;\n"
-            "    for (size_t i = 0; i < n_ops; i++)\n"
-            "        if (ops[i].op == @NS@__WRITE_UPDATE && version_of(&ops[i]))\n"
-            "            before[i] = *version_of(&ops[i]);\n"
-            "    rc = on_side(r, RELATIONAL, true, \"model\", t0, r->rel->transact(r->rel, ops, "
-            "n_ops, err));\n"
-            "    if (rc != 0) {\n"
-            "        free(before);\n"
-            "        return rc;\n"
-            "    }\n"
-            "    for (size_t i = 0; i < n_ops; i++)\n"
-            "        if (ops[i].op == @NS@__WRITE_UPDATE && version_of(&ops[i])) {\n"
-            "            int64_t after = *version_of(&ops[i]);\n"
-            "            *version_of(&ops[i]) = before[i];\n"
-            "            before[i] = after; /* now: the version to hand back */\n"
-            "        }\n"
-            "    t0 = ddb_router_now_ms();\n"
-            "    rc = on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->transact(r->ddb, ops, "
-            "n_ops, &serr));\n"
-            "    for (size_t i = 0; i < n_ops; i++) {\n"
-            "        if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= @NS@__N_ENTITIES)\n"
-            "            ddb_router_write_failed(r->state, @ns@__entities[ops[i].kind - 1], "
-            "\"transact\",\n"
-            "                ops[i].obj, rc, &serr);\n"
-            "        if (ops[i].op == @NS@__WRITE_UPDATE && version_of(&ops[i]))\n"
-            "            *version_of(&ops[i]) = before[i];\n"
-            "    }\n"
-            "    free(before);\n"
-            "    ddb_error_clear(&serr);\n"
-            "    return 0;\n"
-            "}\n");
+    put(c, v,
+        "\n/* The version member of the entity a write points to; NULL for an unknown kind. "
+        "*/\n"
+        "static int64_t *version_of(const @ns@__write *op)\n"
+        "{\n"
+        "    const ddb_entity_desc *d;\n"
+        "    if (op->kind < 1 || op->kind > @NS@__N_ENTITIES || !op->obj)\n"
+        "        return NULL;\n"
+        "    d = @ns@__entities[op->kind - 1];\n"
+        "    if (d->version_offset == DDB_ENTITY_NO_OFFSET)\n"
+        "        return NULL;\n"
+        "    return (int64_t *)((char *)op->obj + d->version_offset);\n"
+        "}\n"
+        "\nstatic int transact_routed(@ns@__repo *repo, @ns@__write *ops, size_t n_ops, "
+        "ddb_error *err)\n"
+        "{\n"
+        "    router_impl *r = (router_impl *)repo;\n"
+        "    int phase = ddb_router_phase(r->state);\n"
+        "    ddb_error serr = DDB_ERROR_INIT;\n"
+        "    double t0 = ddb_router_now_ms();\n"
+        "    int64_t *before;\n"
+        "    int rc;\n"
+        "    if (phase == 5)\n"
+        "        return on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->transact(r->ddb, "
+        "ops, "
+        "n_ops, err));\n"
+        "    if (phase == 1)\n"
+        "        return on_side(r, RELATIONAL, true, \"model\", t0, r->rel->transact(r->rel, "
+        "ops, n_ops, err));\n"
+        "    /* the versions of the updated entities, for the DynamoDB transaction */\n"
+        "    before = calloc(n_ops ? n_ops : 1, sizeof *before);\n"
+        "    if (!before)\n"
+        "        return DDB_ERR_NOMEM;\n"
+        "    for (size_t i = 0; i < n_ops; i++)\n"
+        "        if (ops[i].op == @NS@__WRITE_UPDATE && version_of(&ops[i]))\n"
+        "            before[i] = *version_of(&ops[i]);\n"
+        "    rc = on_side(r, RELATIONAL, true, \"model\", t0, r->rel->transact(r->rel, ops, "
+        "n_ops, err));\n"
+        "    if (rc != 0) {\n"
+        "        free(before);\n"
+        "        return rc;\n"
+        "    }\n"
+        "    for (size_t i = 0; i < n_ops; i++)\n"
+        "        if (ops[i].op == @NS@__WRITE_UPDATE && version_of(&ops[i])) {\n"
+        "            int64_t after = *version_of(&ops[i]);\n"
+        "            *version_of(&ops[i]) = before[i];\n"
+        "            before[i] = after; /* now: the version to hand back */\n"
+        "        }\n"
+        "    t0 = ddb_router_now_ms();\n"
+        "    rc = on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->transact(r->ddb, ops, "
+        "n_ops, &serr));\n"
+        "    for (size_t i = 0; i < n_ops; i++) {\n"
+        "        if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= @NS@__N_ENTITIES)\n"
+        "            ddb_router_write_failed(r->state, @ns@__entities[ops[i].kind - 1], "
+        "\"transact\",\n"
+        "                ops[i].obj, rc, &serr);\n"
+        "        if (ops[i].op == @NS@__WRITE_UPDATE && version_of(&ops[i]))\n"
+        "            *version_of(&ops[i]) = before[i];\n"
+        "    }\n"
+        "    free(before);\n"
+        "    ddb_error_clear(&serr);\n"
+        "    return 0;\n"
+        "}\n");
     /* IDs come from the side that allocates them: relational until phase 5. */
-    if (has_member(E, "max_id"))
-        put(c, v,
-            "\nstatic int max_id_routed(@ns@__repo *repo, @ns@__kind kind, int64_t *out, "
-            "ddb_error *err)\n"
-            "{\n"
-            "    router_impl *r = (router_impl *)repo;\n"
-            "    double t0 = ddb_router_now_ms();\n"
-            "    if (ddb_router_phase(r->state) == 5)\n"
-            "        return on_side(r, DYNAMODB, false, \"model\", t0, r->ddb->max_id(r->ddb, "
-            "kind, "
-            "out, err));\n"
-            "    return on_side(r, RELATIONAL, false, \"model\", t0, r->rel->max_id(r->rel, kind, "
-            "out, err));\n"
-            "}\n");
-    if (has_member(E, "seed_id"))
-        put(c, v,
-            "\nstatic int seed_id_routed(@ns@__repo *repo, @ns@__kind kind, int64_t floor, "
-            "ddb_error *err)\n"
-            "{\n"
-            "    router_impl *r = (router_impl *)repo;\n"
-            "    double t0 = ddb_router_now_ms();\n"
-            "    if (ddb_router_phase(r->state) == 5)\n"
-            "        return on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->seed_id(r->ddb, "
-            "kind, "
-            "floor, err));\n"
-            "    return on_side(r, RELATIONAL, true, \"model\", t0, r->rel->seed_id(r->rel, kind, "
-            "floor, err));\n"
-            "}\n");
+    put(c, v,
+        "\nstatic int max_id_routed(@ns@__repo *repo, @ns@__kind kind, int64_t *out, "
+        "ddb_error *err)\n"
+        "{\n"
+        "    router_impl *r = (router_impl *)repo;\n"
+        "    double t0 = ddb_router_now_ms();\n"
+        "    if (ddb_router_phase(r->state) == 5)\n"
+        "        return on_side(r, DYNAMODB, false, \"model\", t0, r->ddb->max_id(r->ddb, "
+        "kind, "
+        "out, err));\n"
+        "    return on_side(r, RELATIONAL, false, \"model\", t0, r->rel->max_id(r->rel, kind, "
+        "out, err));\n"
+        "}\n");
+    put(c, v,
+        "\nstatic int seed_id_routed(@ns@__repo *repo, @ns@__kind kind, int64_t floor, "
+        "ddb_error *err)\n"
+        "{\n"
+        "    router_impl *r = (router_impl *)repo;\n"
+        "    double t0 = ddb_router_now_ms();\n"
+        "    if (ddb_router_phase(r->state) == 5)\n"
+        "        return on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->seed_id(r->ddb, "
+        "kind, "
+        "floor, err));\n"
+        "    return on_side(r, RELATIONAL, true, \"model\", t0, r->rel->seed_id(r->rel, kind, "
+        "floor, err));\n"
+        "}\n");
     put(c, v,
         "\nstatic void free_routed(@ns@__repo *repo)\n"
         "{\n"
@@ -621,7 +573,6 @@ static void emit_model_members(emitter *E, ddbgen_buf *c, const vars *v)
 
 /* ---- access-pattern members -------------------------------------------------------------- */
 
-#ifdef EMIT_REPO_PATTERN_MEMBERS
 /*
  * emit_repo.c describes each access-pattern member of the interface (emit_internal.h:
  * emit_member, emit_repo_pattern_members); each is routed by what it does: a read, a write whose
@@ -629,7 +580,6 @@ static void emit_model_members(emitter *E, ddbgen_buf *c, const vars *v)
  */
 typedef struct pattern_ctx {
     ddbgen_buf *c;
-    ddbgen_buf assign; /* the constructor's assignments */
     vars *v;
     bool mixed_check_done; /* mixed_check is emitted before its first user */
 } pattern_ctx;
@@ -783,7 +733,6 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
     put(c, v, "\n/* @M@: ");
     ddbgen_buf_puts(c, member_role(m->kind));
     put(c, v, " */\nstatic int @M@_routed@P@\n");
-    ddbgen_buf_printf(&ctx->assign, "    r->base.%s = %s_routed;\n", m->name, m->name);
     switch (m->kind) {
     case EMIT_MEMBER_GET:
         if (m->partial)
@@ -829,13 +778,9 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
         }
         if (mixed)
             ddbgen_buf_puts(&cmp, "            mixed_check(r, out, &other);\n");
-        else if (entity_has(E, m->entity, "list"))
+        else
             ddbgen_buf_puts(&cmp, "            @e@__check_page(r, out->items, out->n_items, "
                                   "other.items, other.n_items);\n");
-        else
-            ddbgen_buf_puts(&cmp, "            for (size_t i = 0; i < out->n_items; i++)\n"
-                                  "                @e@__compare(r, &out->items[i], "
-                                  "&out->items[i]);\n");
         put(c, v, routed_head);
         ddbgen_buf_printf(c,
                           "    int rc;\n    if (phase >= 4)\n"
@@ -1027,29 +972,20 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
     }
 }
 
-/* Every access-pattern member, routed; their assignments into *assign. */
-static void emit_pattern_members(emitter *E, ddbgen_buf *c, vars *v, ddbgen_buf *assign)
+/* Every access-pattern member, routed. */
+static void emit_pattern_members(emitter *E, ddbgen_buf *c, vars *v)
 {
-    pattern_ctx ctx = {c, DDBGEN_BUF_INIT, v, false};
+    pattern_ctx ctx = {c, v, false};
     emit_repo_pattern_members(E, emit_pattern_member, &ctx);
     v->M = v->P = v->A = v->I = NULL;
-    if (ddbgen_buf_str(&ctx.assign))
-        ddbgen_buf_puts(assign, ddbgen_buf_str(&ctx.assign));
-    ddbgen_buf_free(&ctx.assign);
 }
-#else
-/*
- * Until emit_repo.c describes its access-pattern members (EMIT_REPO_PATTERN_MEMBERS), they are
- * not routed: the router's pattern members stay NULL, and the header says so.
- */
-static void emit_pattern_members(emitter *E, ddbgen_buf *c, vars *v, ddbgen_buf *assign)
+
+/* The constructor's line for one access-pattern member (ctx: the .c buffer). */
+static void assign_pattern_member(emitter *E, const emit_member *m, void *ctx)
 {
     (void)E;
-    (void)c;
-    (void)v;
-    (void)assign;
+    ddbgen_buf_printf(ctx, "    r->base.%s = %s_routed;\n", m->name, m->name);
 }
-#endif
 
 /* Entities whose IDs are allocated (id_strategy source or counter): phase 5 seeds them. */
 static bool allocates_ids(const ddbgen_entity *e)
@@ -1069,10 +1005,9 @@ static void emit_seed_ids(emitter *E, ddbgen_buf *c, vars *v)
         "ID,\n"
         " * for each entity whose IDs are allocated (id_strategy source or counter).\n */\n"
         "static int seed_ids(router_impl *r, ddb_error *err)\n{\n");
-    if (!any || !has_member(E, "max_id") || !has_member(E, "seed_id")) {
-        ddbgen_buf_puts(c, any ? "    /* the interface has no max_id/seed_id yet */\n"
-                               : "    /* no entity allocates its IDs */\n");
-        ddbgen_buf_puts(c, "    (void)r;\n    (void)err;\n    return 0;\n}\n");
+    if (!any) {
+        ddbgen_buf_puts(c, "    /* no entity allocates its IDs */\n"
+                           "    (void)r;\n    (void)err;\n    return 0;\n}\n");
         return;
     }
     put(c, v, "    static const @ns@__kind kinds[] = {");
@@ -1228,68 +1163,56 @@ static void emit_entity_repair(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
 
 static void emit_repair(emitter *E, ddbgen_buf *c, vars *v)
 {
-    bool ok = can_repair(E);
-    if (ok)
-        FOR_EACH_ENTITY(E->m, e)
-        {
-            emit_entity_repair(c, e, v);
-        }
+    bool first = true;
+    FOR_EACH_ENTITY(E->m, e)
+    {
+        emit_entity_repair(c, e, v);
+    }
 
     put(c, v,
         "\nint @ns@__router_replay(@ns@__repo *router, size_t *replayed, ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = as_router(router);\n");
-    if (!ok) {
-        ddbgen_buf_puts(c, "    /* the interface has no list/mirror members yet */\n"
-                           "    (void)r;\n    (void)replayed;\n    (void)err;\n"
-                           "    return DDB_ERR_INVALID_ARG;\n}\n");
-    } else {
+        "    router_impl *r = as_router(router);\n"
+        "    ddb_router_journal j = {0, NULL, 0};\n"
+        "    int rc;\n"
+        "    if (!r)\n"
+        "        return DDB_ERR_INVALID_ARG;\n"
+        "    rc = ddb_router_journal_load(&j, r->state, err);\n"
+        "    for (size_t i = 0; rc == 0 && i < j.n; i++) {\n"
+        "        const char *kind = j.entries[i].kind;\n"
+        "        const ddb_value *key = j.entries[i].key;\n");
+    FOR_EACH_ENTITY(E->m, e)
+    {
+        vars_entity(v, e);
+        put(c, v, first ? "        if" : "        else if");
         put(c, v,
-            "    ddb_router_journal j = {0, NULL, 0};\n"
-            "    int rc;\n"
-            "    if (!r)\n"
-            "        return DDB_ERR_INVALID_ARG;\n"
-            "    rc = ddb_router_journal_load(&j, r->state, err);\n"
-            "    for (size_t i = 0; rc == 0 && i < j.n; i++) {\n"
-            "        const char *kind = j.entries[i].kind;\n"
-            "        const ddb_value *key = j.entries[i].key;\n");
-        {
-            bool first = true;
-            FOR_EACH_ENTITY(E->m, e)
-            {
-                vars_entity(v, e);
-                put(c, v, first ? "        if" : "        else if");
-                put(c, v,
-                    " (strcmp(kind, @D@.name) == 0)\n"
-                    "            rc = @e@__replay(r, key, err);\n");
-                first = false;
-            }
-            if (first) /* a model without entities */
-                ddbgen_buf_puts(c, "        (void)kind;\n        (void)key;\n        if (1)\n"
-                                   "            rc = DDB_ERR_PROTOCOL;\n");
-            else
-                ddbgen_buf_puts(c, "        else\n            rc = DDB_ERR_PROTOCOL;\n");
-        }
-        put(c, v,
-            "        if (rc != 0)\n"
-            "            ddb_router_logf(r->state, \"replay of journal entry %zu (%s) failed: "
-            "%s\", "
-            "i + 1, kind,\n"
-            "                rc == DDB_ERR_PROTOCOL ? \"unknown entity type\" : "
-            "ddb_error_code_name(rc));\n"
-            "    }\n"
-            "    /* the journal shrinks only when all of it went through: a rerun is harmless */\n"
-            "    if (rc == 0)\n"
-            "        rc = ddb_router_journal_consume(r->state, &j, err);\n"
-            "    if (rc == 0) {\n"
-            "        ddb_router_logf(r->state, \"replayed %zu journal entries\", j.n);\n"
-            "        if (replayed)\n"
-            "            *replayed = j.n;\n"
-            "    }\n"
-            "    ddb_router_journal_clear(&j);\n"
-            "    return rc;\n"
-            "}\n");
+            " (strcmp(kind, @D@.name) == 0)\n"
+            "            rc = @e@__replay(r, key, err);\n");
+        first = false;
     }
+    if (first) /* a model without entities */
+        ddbgen_buf_puts(c, "        (void)kind;\n        (void)key;\n        if (1)\n"
+                           "            rc = DDB_ERR_PROTOCOL;\n");
+    else
+        ddbgen_buf_puts(c, "        else\n            rc = DDB_ERR_PROTOCOL;\n");
+    put(c, v,
+        "        if (rc != 0)\n"
+        "            ddb_router_logf(r->state, \"replay of journal entry %zu (%s) failed: %s\", "
+        "i + 1, kind,\n"
+        "                rc == DDB_ERR_PROTOCOL ? \"unknown entity type\" : "
+        "ddb_error_code_name(rc));\n"
+        "    }\n"
+        "    /* the journal shrinks only when all of it went through: a rerun is harmless */\n"
+        "    if (rc == 0)\n"
+        "        rc = ddb_router_journal_consume(r->state, &j, err);\n"
+        "    if (rc == 0) {\n"
+        "        ddb_router_logf(r->state, \"replayed %zu journal entries\", j.n);\n"
+        "        if (replayed)\n"
+        "            *replayed = j.n;\n"
+        "    }\n"
+        "    ddb_router_journal_clear(&j);\n"
+        "    return rc;\n"
+        "}\n");
 
     put(c, v,
         "\nint @ns@__router_backfill(@ns@__repo *router, ddb_error *err)\n"
@@ -1298,14 +1221,11 @@ static void emit_repair(emitter *E, ddbgen_buf *c, vars *v)
         "    int rc = 0;\n"
         "    if (!r)\n"
         "        return DDB_ERR_INVALID_ARG;\n");
-    if (!ok)
-        ddbgen_buf_puts(c, "    (void)err;\n    rc = DDB_ERR_INVALID_ARG;\n");
-    else
-        FOR_EACH_ENTITY(E->m, e)
-        {
-            vars_entity(v, e);
-            put(c, v, "    if (rc == 0)\n        rc = @e@__sync(r, false, err);\n");
-        }
+    FOR_EACH_ENTITY(E->m, e)
+    {
+        vars_entity(v, e);
+        put(c, v, "    if (rc == 0)\n        rc = @e@__sync(r, false, err);\n");
+    }
     ddbgen_buf_puts(c, "    return rc;\n}\n");
 
     put(c, v,
@@ -1316,14 +1236,11 @@ static void emit_repair(emitter *E, ddbgen_buf *c, vars *v)
         "    int rc = 0;\n"
         "    if (!r)\n"
         "        return DDB_ERR_INVALID_ARG;\n");
-    if (!ok)
-        ddbgen_buf_puts(c, "    (void)err;\n    rc = DDB_ERR_INVALID_ARG;\n");
-    else
-        FOR_EACH_ENTITY(E->m, e)
-        {
-            vars_entity(v, e);
-            put(c, v, "    if (rc == 0)\n        rc = @e@__compare_all(r, &n, err);\n");
-        }
+    FOR_EACH_ENTITY(E->m, e)
+    {
+        vars_entity(v, e);
+        put(c, v, "    if (rc == 0)\n        rc = @e@__compare_all(r, &n, err);\n");
+    }
     put(c, v,
         "    if (rc == 0) {\n"
         "        ddb_router_logf(r->state, \"compare_all: %zu differences\", n);\n"
@@ -1336,7 +1253,7 @@ static void emit_repair(emitter *E, ddbgen_buf *c, vars *v)
 
 /* ---- construction --------------------------------------------------------------------------- */
 
-static void emit_constructor(emitter *E, ddbgen_buf *c, vars *v, ddbgen_buf *pattern_assign)
+static void emit_constructor(emitter *E, ddbgen_buf *c, vars *v)
 {
     put(c, v,
         "\nint @ns@__router_new(@ns@__repo **out, @ns@__repo *relational, @ns@__repo *dynamodb,\n"
@@ -1372,23 +1289,20 @@ static void emit_constructor(emitter *E, ddbgen_buf *c, vars *v, ddbgen_buf *pat
         "    r->base.version = @NS@__REPO_VERSION;\n");
     FOR_EACH_ENTITY(E->m, e)
     {
-        static const char *const members[] = {"create", "get",  "update",
-                                              "delete", "list", "mirror"};
         vars_entity(v, e);
-        for (size_t k = 0; k < sizeof members / sizeof members[0]; k++)
-            if (k < 4 || entity_has(E, e, members[k]))
-                ddbgen_buf_printf(c, "    r->base.%s__%s = %s__%s_routed;\n", e->c_name, members[k],
-                                  e->c_name, members[k]);
+        put(c, v,
+            "    r->base.@e@__create = @e@__create_routed;\n"
+            "    r->base.@e@__get = @e@__get_routed;\n"
+            "    r->base.@e@__update = @e@__update_routed;\n"
+            "    r->base.@e@__delete = @e@__delete_routed;\n"
+            "    r->base.@e@__list = @e@__list_routed;\n"
+            "    r->base.@e@__mirror = @e@__mirror_routed;\n");
     }
-    if (ddbgen_buf_str(pattern_assign))
-        ddbgen_buf_puts(c, ddbgen_buf_str(pattern_assign));
-    {
-        static const char *const members[] = {"transact", "max_id", "seed_id"};
-        for (size_t k = 0; k < sizeof members / sizeof members[0]; k++)
-            if (has_member(E, members[k]))
-                ddbgen_buf_printf(c, "    r->base.%s = %s_routed;\n", members[k], members[k]);
-    }
+    emit_repo_pattern_members(E, assign_pattern_member, c);
     put(c, v,
+        "    r->base.transact = transact_routed;\n"
+        "    r->base.max_id = max_id_routed;\n"
+        "    r->base.seed_id = seed_id_routed;\n"
         "    r->base.free = free_routed;\n"
         "    if (cfg.phase == 5 && (rc = seed_ids(r, err)) != 0) {\n"
         "        free_routed(&r->base);\n"
@@ -1431,7 +1345,6 @@ void emit_router(emitter *E)
     char *hname = emit_join2(E->ns, "", "_router.h"), *cname = emit_join2(E->ns, "", "_router.c");
     ddbgen_buf *h = hname && cname ? emit_add_file(E, hname) : NULL;
     ddbgen_buf *c = h ? emit_add_file(E, cname) : NULL;
-    ddbgen_buf pattern_assign = DDBGEN_BUF_INIT;
     vars v;
     free(hname);
     free(cname);
@@ -1446,14 +1359,11 @@ void emit_router(emitter *E)
     emit_prelude(c, &v);
     FOR_EACH_ENTITY(E->m, e)
     {
-        emit_entity_members(E, c, e, &v);
+        emit_entity_members(c, e, &v);
     }
-    emit_pattern_members(E, c, &v, &pattern_assign);
-    emit_model_members(E, c, &v);
+    emit_pattern_members(E, c, &v);
+    emit_model_members(c, &v);
     emit_seed_ids(E, c, &v);
     emit_repair(E, c, &v);
-    emit_constructor(E, c, &v, &pattern_assign);
-    if (pattern_assign.failed)
-        E->status = DDBGEN_ERR_NOMEM;
-    ddbgen_buf_free(&pattern_assign);
+    emit_constructor(E, c, &v);
 }
