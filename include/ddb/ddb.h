@@ -27,5 +27,6 @@
 #include "ddb/entity.h"
 #include "ddb/entity_patterns.h"
 #include "ddb/router.h"
+#include "ddb/conformance.h"
 
 #endif

@@ -13,10 +13,15 @@
  * <value>" for strings; a number derived from the run id for integers), so that runs and cases
  * never collide and the suite can run against a store that already holds data.
  *
- * Which members exist and what their parameters are is read back from the interface this
- * generator has just written into <ns>.h (E->h): a pattern member is exercised only when its
- * declaration has the shape the suite knows, and every pattern that is not exercised is listed
- * in <ns>__conformance_gaps with the reason, so a gap is visible instead of silent.
+ * Which pattern members exist, what they do and what their parameters are comes from the
+ * repository emitter itself (emit_repo_pattern_members): a pattern member is exercised only when
+ * its kind and parameters have the shape the suite knows, and every pattern that is not
+ * exercised is listed in <ns>__conformance_gaps with the reason, so a gap is visible instead of
+ * silent. The generic members (create, get, update, delete, transact) have the fixed shape of
+ * the interface contract.
+ *
+ * The generated .c holds the model's cases only: the checks, value makers, listings and the
+ * driver are the runtime's (ddb/conformance.h).
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -36,7 +41,7 @@ static void emit_kind(emitter *E, ddbgen_buf *c, const ddbgen_entity *e);
 #define LIST_ITEMS 5
 #define MAX_DECL_PARAMS 80
 
-/* ---- reading a member declaration back from <ns>.h ------------------------------------------ */
+/* ---- the pattern members of the repository --------------------------------------------------- */
 
 typedef struct decl_param {
     char type[160]; /* "const char *", "int64_t", ... (whitespace collapsed) */
@@ -93,22 +98,6 @@ static bool parse_params(decl *d, const char *s, size_t len)
     return true;
 }
 
-/* The declaration of member `name` in <ns>.h; false when there is none. */
-static bool find_member(emitter *E, const char *name, decl *out)
-{
-    const char *h = ddbgen_buf_str(E->h), *at, *open, *close;
-    char needle[300];
-    if (!h)
-        return false;
-    snprintf(needle, sizeof needle, "(*%s)(", name);
-    at = strstr(h, needle);
-    if (!at)
-        return false;
-    open = at + strlen(needle);
-    close = strstr(open, ");");
-    return close && parse_params(out, open, (size_t)(close - open));
-}
-
 /* ---- values ---------------------------------------------------------------------------------- */
 
 /* The C expression of a parameter or field of type t taking its value from object `obj`. */
@@ -162,7 +151,8 @@ static json_t *attribute_value(const json_t *v)
         json_t *m;
         tag = "M";
         inner = json_object();
-        json_object_foreach((json_t *)v, k, m) json_object_set_new(inner, k, attribute_value(m));
+        json_object_foreach((json_t *)v, k, m)
+            json_object_set_new(inner, k, attribute_value(m));
     } else {
         inner = json_true();
     }
@@ -212,7 +202,8 @@ static bool field_in_key(const ddbgen_entity *e, const ddbgen_field *f)
         return false;
     for (size_t k = 0; k < n; k++)
         for (size_t p = 0; p < keys[k].tmpl->n_parts; p++)
-            if (keys[k].tmpl->parts[p].is_field && strcmp(keys[k].tmpl->parts[p].text, f->name) == 0)
+            if (keys[k].tmpl->parts[p].is_field &&
+                strcmp(keys[k].tmpl->parts[p].text, f->name) == 0)
                 return true;
     for (size_t u = 0; u < e->ext.n_unique; u++)
         for (size_t k = 0; k < e->ext.unique[u].n_fields; k++)
@@ -272,22 +263,22 @@ static void element_value(ddbgen_buf *b, ddbgen_type t, const json_t *v, const c
     switch (t) {
     case DDBGEN_TYPE_STRING:
         if (v) {
-            ddbgen_buf_puts(b, "text(");
+            ddbgen_buf_puts(b, "ddb_conf_text(");
             emit_c_string(b, json_string_value(v));
             ddbgen_buf_puts(b, ")");
         } else {
-            ddbgen_buf_puts(b, "label_text(");
+            ddbgen_buf_puts(b, "ddb_conf_label_text(");
             emit_c_string(b, label);
             ddbgen_buf_printf(b, ", i, %zu)", j);
         }
         break;
     case DDBGEN_TYPE_UUID:
         if (v && uuid_text_ok(json_string_value(v))) {
-            ddbgen_buf_puts(b, "text(");
+            ddbgen_buf_puts(b, "ddb_conf_text(");
             emit_c_string(b, json_string_value(v));
             ddbgen_buf_puts(b, ")");
         } else {
-            ddbgen_buf_printf(b, "uuid_text(i, %zu)", j);
+            ddbgen_buf_printf(b, "ddb_conf_uuid_text(i, %zu)", j);
         }
         break;
     case DDBGEN_TYPE_INTEGER:
@@ -306,11 +297,12 @@ static void element_value(ddbgen_buf *b, ddbgen_type t, const json_t *v, const c
         break;
     default: /* object (ddb_value *) */
         if (v) {
-            ddbgen_buf_puts(b, "object_value(");
+            ddbgen_buf_puts(b, "ddb_conf_object_value(");
             attribute_literal(b, v);
             ddbgen_buf_puts(b, ")");
         } else {
-            ddbgen_buf_printf(b, "object_value(\"{\\\"M\\\":{\\\"k\\\":{\\\"N\\\":\\\"%zu\\\"}}}\")", j);
+            ddbgen_buf_printf(
+                b, "ddb_conf_object_value(\"{\\\"M\\\":{\\\"k\\\":{\\\"N\\\":\\\"%zu\\\"}}}\")", j);
         }
         break;
     }
@@ -328,7 +320,7 @@ static void field_statements(emitter *E, ddbgen_buf *b, const ddbgen_entity *e,
     switch (f->type) {
     case DDBGEN_TYPE_STRING:
         if (varies) {
-            ddbgen_buf_printf(b, "o->%s = key_text(c, i, ", cn);
+            ddbgen_buf_printf(b, "o->%s = ddb_conf_key_text(c, i, ", cn);
             emit_c_string(b, v ? json_string_value(v) : f->name);
             ddbgen_buf_puts(b, ");");
         } else {
@@ -339,7 +331,7 @@ static void field_statements(emitter *E, ddbgen_buf *b, const ddbgen_entity *e,
         break;
     case DDBGEN_TYPE_INTEGER:
         if (varies) {
-            ddbgen_buf_printf(b, "o->%s = key_int(c, i);", cn);
+            ddbgen_buf_printf(b, "o->%s = ddb_conf_key_int(c, i);", cn);
         } else {
             ddbgen_buf_printf(b, "o->%s = ", cn);
             element_value(b, f->type, v, f->name, 0);
@@ -348,15 +340,15 @@ static void field_statements(emitter *E, ddbgen_buf *b, const ddbgen_entity *e,
         break;
     case DDBGEN_TYPE_DECIMAL:
         if (varies) {
-            ddbgen_buf_printf(b, "key_decimal(c, i, &o->%s);", cn);
+            ddbgen_buf_printf(b, "ddb_conf_key_decimal(c, i, &o->%s);", cn);
         } else if (v) {
             char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-            ddbgen_buf_printf(b, "set_decimal(&o->%s, ", cn);
+            ddbgen_buf_printf(b, "ddb_conf_set_decimal(&o->%s, ", cn);
             emit_c_string(b, text ? text : "0");
             ddbgen_buf_puts(b, ", i);");
             free(text);
         } else {
-            ddbgen_buf_printf(b, "set_decimal(&o->%s, NULL, i);", cn);
+            ddbgen_buf_printf(b, "ddb_conf_set_decimal(&o->%s, NULL, i);", cn);
         }
         break;
     case DDBGEN_TYPE_BOOLEAN:
@@ -366,9 +358,9 @@ static void field_statements(emitter *E, ddbgen_buf *b, const ddbgen_entity *e,
         break;
     case DDBGEN_TYPE_UUID:
         if (varies) {
-            ddbgen_buf_printf(b, "key_uuid(c, i, o->%s);", cn);
+            ddbgen_buf_printf(b, "ddb_conf_key_uuid(c, i, o->%s);", cn);
         } else {
-            ddbgen_buf_printf(b, "set_uuid(o->%s, ", cn);
+            ddbgen_buf_printf(b, "ddb_conf_set_uuid(o->%s, ", cn);
             if (v)
                 emit_c_string(b, json_string_value(v));
             else
@@ -388,7 +380,8 @@ static void field_statements(emitter *E, ddbgen_buf *b, const ddbgen_entity *e,
             const json_t *item = v ? json_array_get(v, j) : NULL;
             if (f->item_type == DDBGEN_TYPE_DECIMAL) {
                 char *text = item ? json_dumps(item, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-                ddbgen_buf_printf(b, "\n        if (o->%s) set_decimal(&o->%s[%zu], ", cn, cn, j);
+                ddbgen_buf_printf(b, "\n        if (o->%s) ddb_conf_set_decimal(&o->%s[%zu], ", cn,
+                                  cn, j);
                 if (text)
                     emit_c_string(b, text);
                 else
@@ -444,31 +437,22 @@ static bool is_referenced(emitter *E, const ddbgen_entity *e)
     return false;
 }
 
-static bool model_has_references(emitter *E)
-{
-    const ddbgen_entity *all[256];
-    size_t n = model_entities(E->m, all, 256);
-    for (size_t x = 0; x < n; x++)
-        if (has_references(all[x]))
-            return true;
-    return false;
-}
-
 /* refer_<entity>: the entities an item refers to, created first, and their IDs in its fields. */
 static void emit_referrer(emitter *E, const ddbgen_entity *e)
 {
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns;
-    ddbgen_buf_printf(c,
-                      "\n/* The entities item i of %s refers to (x-ddbkit references) are created "
-                      "first and o gets\n * their IDs. up: the entities being created that o is "
-                      "itself a dependency of (NULL: o is\n * the case's own item, which refers "
-                      "to an entity in every reference; a dependency leaves its\n * optional "
-                      "references empty, and a required one that would close a cycle keeps its "
-                      "made-up\n * value). */\n"
-                      "static void refer_%s(ctx *c, %s__%s *o, int i, const chain *up)\n{\n"
-                      "    const chain here = {",
-                      e->name, e->c_name, ns, e->c_name);
+    ddbgen_buf_printf(
+        c,
+        "\n/* The entities item i of %s refers to (x-ddbkit references) are created "
+        "first and o gets\n * their IDs. up: the entities being created that o is "
+        "itself a dependency of (NULL: o is\n * the case's own item, which refers "
+        "to an entity in every reference; a dependency leaves its\n * optional "
+        "references empty, and a required one that would close a cycle keeps its "
+        "made-up\n * value). */\n"
+        "static void refer_%s(ddb_conf *c, %s__%s *o, int i, const ddb_conf_chain *up)\n{\n"
+        "    const ddb_conf_chain here = {",
+        e->name, e->c_name, ns, e->c_name);
     emit_kind(E, c, e);
     ddbgen_buf_puts(c, ", up};\n    (void)here;\n");
     for (size_t k = 0; k < e->n_fields; k++) {
@@ -490,15 +474,16 @@ static void emit_referrer(emitter *E, const ddbgen_entity *e)
                                   cn);
             ddbgen_buf_puts(c, "    } else {\n");
         } else {
-            ddbgen_buf_puts(c, "    if (!up || !on_chain(&here, ");
+            ddbgen_buf_puts(c, "    if (!up || !ddb_conf_on_chain(&here, ");
             emit_kind(E, c, t);
             ddbgen_buf_puts(c, ")) {\n");
         }
-        ddbgen_buf_puts(c, "        const ref_value *v = up ? NULL : ref_find(c, ");
+        ddbgen_buf_puts(c, "        const ddb_conf_ref *v = up ? NULL : ddb_conf_ref_find(c, ");
         emit_kind(E, c, e);
-        ddbgen_buf_printf(c, ", %zu, i);\n        ref_value made = {0, NULL};\n"
-                             "        if (!v && dep_%s(c, &here, &made))\n"
-                             "            v = up ? &made : ref_keep(c, ",
+        ddbgen_buf_printf(c,
+                          ", %zu, i);\n        ddb_conf_ref made = {0, NULL};\n"
+                          "        if (!v && dep_%s(c, &here, &made))\n"
+                          "            v = up ? &made : ddb_conf_ref_keep(c, ",
                           k, t->c_name);
         emit_kind(E, c, e);
         ddbgen_buf_printf(c, ", %zu, i, &made);\n        if (v) {\n", k);
@@ -509,15 +494,15 @@ static void emit_referrer(emitter *E, const ddbgen_entity *e)
             ddbgen_buf_printf(c, "            o->%s = v->n;\n", cn);
             break;
         case DDBGEN_TYPE_STRING:
-            ddbgen_buf_printf(c, "            free(o->%s);\n            o->%s = text(v->s);\n", cn,
-                              cn);
+            ddbgen_buf_printf(
+                c, "            free(o->%s);\n            o->%s = ddb_conf_text(v->s);\n", cn, cn);
             break;
         case DDBGEN_TYPE_UUID:
             ddbgen_buf_printf(c, "            snprintf(o->%s, sizeof o->%s, \"%%s\", v->s);\n", cn,
                               cn);
             break;
         case DDBGEN_TYPE_DECIMAL:
-            ddbgen_buf_printf(c, "            set_decimal(&o->%s, v->s, 0);\n", cn);
+            ddbgen_buf_printf(c, "            ddb_conf_set_decimal(&o->%s, v->s, 0);\n", cn);
             break;
         default:
             break;
@@ -536,17 +521,18 @@ static void emit_dependency(emitter *E, const ddbgen_entity *e)
     bool refs = has_references(e);
     if (!id)
         return;
-    ddbgen_buf_printf(c,
-                      "\n/* A %s that another entity refers to: item DEP_ITEM + n of the case, "
-                      "created (and deleted\n * at the end of the case); *out gets its ID as the "
-                      "repository gave it back. */\n"
-                      "static bool dep_%s(ctx *c, const chain *up, ref_value *out)\n{\n"
-                      "    %s__%s t = {0};\n    int i;\n    bool ok;\n\n"
-                      "    if (c->n_deps == MAX_DEPS)\n"
-                      "        return fail(c, \"more than %%d referenced entities in one case\", "
-                      "MAX_DEPS);\n"
-                      "    i = DEP_ITEM + c->n_deps++;\n",
-                      e->name, e->c_name, ns, e->c_name);
+    ddbgen_buf_printf(
+        c,
+        "\n/* A %s that another entity refers to: item DDB_CONF_DEP_ITEM + n of the case, "
+        "created (and deleted\n * at the end of the case); *out gets its ID as the "
+        "repository gave it back. */\n"
+        "static bool dep_%s(ddb_conf *c, const ddb_conf_chain *up, ddb_conf_ref *out)\n{\n"
+        "    %s__%s t = {0};\n    int i;\n    bool ok;\n\n"
+        "    if (c->n_deps == DDB_CONF_MAX_DEPS)\n"
+        "        return ddb_conf_fail(c, \"more than %%d referenced entities in one case\", "
+        "DDB_CONF_MAX_DEPS);\n"
+        "    i = DDB_CONF_DEP_ITEM + c->n_deps++;\n",
+        e->name, e->c_name, ns, e->c_name);
     if (refs)
         ddbgen_buf_printf(c, "    values_%s(c, &t, i);\n    refer_%s(c, &t, i, up);\n", e->c_name,
                           e->c_name);
@@ -558,25 +544,26 @@ static void emit_dependency(emitter *E, const ddbgen_entity *e)
         ddbgen_buf_printf(c, "        out->n = t.%s;\n", id->c_name);
         break;
     case DDBGEN_TYPE_STRING:
-        ddbgen_buf_printf(c, "        out->s = t.%s ? text(t.%s) : NULL;\n", id->c_name,
+        ddbgen_buf_printf(c, "        out->s = t.%s ? ddb_conf_text(t.%s) : NULL;\n", id->c_name,
                           id->c_name);
         break;
     case DDBGEN_TYPE_UUID:
-        ddbgen_buf_printf(c, "        out->s = text(t.%s);\n", id->c_name);
+        ddbgen_buf_printf(c, "        out->s = ddb_conf_text(t.%s);\n", id->c_name);
         break;
     case DDBGEN_TYPE_DECIMAL:
-        ddbgen_buf_printf(c, "        out->s = t.%s.text ? text(t.%s.text) : NULL;\n", id->c_name,
-                          id->c_name);
+        ddbgen_buf_printf(c, "        out->s = t.%s.text ? ddb_conf_text(t.%s.text) : NULL;\n",
+                          id->c_name, id->c_name);
         break;
     default:
         break;
     }
     if (id->type != DDBGEN_TYPE_INTEGER)
-        ddbgen_buf_printf(c,
-                          "        if (!out->s)\n"
-                          "            ok = fail(c, \"create %s: no ID in field '%s' after the "
-                          "create\");\n",
-                          e->name, id->name);
+        ddbgen_buf_printf(
+            c,
+            "        if (!out->s)\n"
+            "            ok = ddb_conf_fail(c, \"create %s: no ID in field '%s' after the "
+            "create\");\n",
+            e->name, id->name);
     ddbgen_buf_printf(c, "    }\n    %s__%s__free(&t);\n    return ok;\n}\n", ns, e->c_name);
 }
 
@@ -588,7 +575,7 @@ static void emit_maker(emitter *E, const ddbgen_entity *e)
     bool refs = has_references(e);
     ddbgen_buf_printf(c,
                       "\n/* Item i of %s: every field has a value; key and unique fields are "
-                      "run-unique%s. */\nstatic void %s_%s(ctx *c, %s__%s *o, int i)\n{\n"
+                      "run-unique%s. */\nstatic void %s_%s(ddb_conf *c, %s__%s *o, int i)\n{\n"
                       "    const bool odd = i %% 2 == 1;\n    (void)c;\n    (void)odd;\n",
                       e->name, refs ? " (refer_* then sets the references)" : "",
                       refs ? "values" : "make", e->c_name, E->ns, e->c_name);
@@ -605,8 +592,8 @@ static void emit_maker(emitter *E, const ddbgen_entity *e)
         else if (strcmp(se, so) == 0)
             ddbgen_buf_printf(c, "    %s\n", se);
         else
-            ddbgen_buf_printf(c, "    if (odd) {\n        %s\n    } else {\n        %s\n    }\n", so,
-                              se);
+            ddbgen_buf_printf(c, "    if (odd) {\n        %s\n    } else {\n        %s\n    }\n",
+                              so, se);
         ddbgen_buf_free(&even);
         ddbgen_buf_free(&odd);
     }
@@ -615,19 +602,20 @@ static void emit_maker(emitter *E, const ddbgen_entity *e)
         emit_referrer(E, e);
         ddbgen_buf_printf(c,
                           "\n/* Item i of %s, with the entities it refers to. */\n"
-                          "static void make_%s(ctx *c, %s__%s *o, int i)\n{\n"
+                          "static void make_%s(ddb_conf *c, %s__%s *o, int i)\n{\n"
                           "    values_%s(c, o, i);\n    refer_%s(c, o, i, NULL);\n}\n",
                           e->name, e->c_name, E->ns, e->c_name, e->c_name, e->c_name);
     }
     ddbgen_buf_printf(c,
                       "\n/* Creates o through the repository and remembers it for the clean-up. "
-                      "*/\nstatic bool create_%s(ctx *c, %s__%s *o)\n{\n"
+                      "*/\nstatic bool create_%s(ddb_conf *c, %s__%s *o)\n{\n"
+                      "    %s__repo *repo = c->repo;\n"
                       "    ddb_error err = DDB_ERROR_INIT;\n"
-                      "    int rc = c->repo->%s__create(c->repo, o, &err);\n"
-                      "    bool ok = expect_rc(c, \"create %s\", rc, 0, &err);\n"
-                      "    if (ok)\n        remember(c, &%s__%s__desc, o);\n"
+                      "    int rc = repo->%s__create(repo, o, &err);\n"
+                      "    bool ok = ddb_conf_expect_rc(c, \"create %s\", rc, 0, &err);\n"
+                      "    if (ok)\n        ddb_conf_remember(c, &%s__%s__desc, o);\n"
                       "    ddb_error_clear(&err);\n    return ok;\n}\n",
-                      e->c_name, E->ns, e->c_name, e->c_name, e->name, E->ns, e->c_name);
+                      e->c_name, E->ns, e->c_name, E->ns, e->c_name, e->name, E->ns, e->c_name);
     if (is_referenced(E, e))
         emit_dependency(E, e);
 }
@@ -647,12 +635,71 @@ typedef struct gap_ref {
     const char *reason;
 } gap_ref;
 
+/* A pattern member as emit_repo_pattern_members describes it (its strings copied). */
+typedef struct member_info {
+    char *name;
+    char *params; /* the parameter list without its parentheses */
+    emit_member_kind kind;
+    bool mixed;
+} member_info;
+
 typedef struct suite {
     case_ref *cases;
     size_t n_cases, cap_cases;
     gap_ref *gaps;
     size_t n_gaps, cap_gaps;
+    member_info *members;
+    size_t n_members, cap_members;
 } suite;
+
+/* emit_repo_pattern_members' callback: keeps what the suite needs of m. */
+static void collect_member(emitter *E, const emit_member *m, void *ctx)
+{
+    suite *s = ctx;
+    member_info *mi;
+    size_t n = strlen(m->decl);
+    if (s->n_members == s->cap_members) {
+        size_t cap = s->cap_members ? s->cap_members * 2 : 16;
+        member_info *grown = realloc(s->members, cap * sizeof *grown);
+        if (!grown) {
+            E->status = DDBGEN_ERR_NOMEM;
+            return;
+        }
+        s->members = grown;
+        s->cap_members = cap;
+    }
+    mi = &s->members[s->n_members];
+    mi->name = malloc(strlen(m->name) + 1);
+    mi->params = malloc(n + 1);
+    if (!mi->name || !mi->params) {
+        free(mi->name);
+        free(mi->params);
+        E->status = DDBGEN_ERR_NOMEM;
+        return;
+    }
+    strcpy(mi->name, m->name);
+    /* "(...)": the list inside */
+    if (n >= 2 && m->decl[0] == '(' && m->decl[n - 1] == ')') {
+        memcpy(mi->params, m->decl + 1, n - 2);
+        mi->params[n - 2] = '\0';
+    } else {
+        strcpy(mi->params, m->decl);
+    }
+    mi->kind = m->kind;
+    mi->mixed = m->mixed;
+    s->n_members++;
+}
+
+/* The pattern member `name` and its parameters; NULL when the repository has none. */
+static const member_info *find_member(const suite *s, const char *name, decl *out)
+{
+    for (size_t i = 0; i < s->n_members; i++)
+        if (strcmp(s->members[i].name, name) == 0)
+            return parse_params(out, s->members[i].params, strlen(s->members[i].params))
+                       ? &s->members[i]
+                       : NULL;
+    return NULL;
+}
 
 static void add_case(emitter *E, suite *s, const ddbgen_entity *e, const char *pattern,
                      const char *checks)
@@ -699,67 +746,70 @@ static void emit_crud_case(emitter *E, suite *s, const ddbgen_entity *e)
     add_case(E, s, e, "crud",
              "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: "
              "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete");
-    ddbgen_buf_printf(c,
-                      "\nstatic void case_%s__crud(ctx *c)\n{\n"
-                      "    %s__repo *repo = c->repo;\n"
-                      "    const ddb_entity_desc *d = &%s__%s__desc;\n"
-                      "    %s__%s a = {0}, again = {0}, got = {0}, stale = {0};\n"
-                      "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
-                      "    make_%s(c, &a, 0);\n    make_%s(c, &again, 0);\n"
-                      "    if (!create_%s(c, &a))\n        goto done;\n"
-                      "    expect_version(c, \"create\", a.ddb_version, 1);\n"
-                      "    rc = repo->%s__create(repo, &again, &err);\n"
-                      "    expect_rc(c, \"create of an existing key\", rc, "
-                      "DDB_ERR_CONDITION_FAILED, &err);\n",
-                      en, ns, ns, en, ns, en, en, en, en, en);
+    ddbgen_buf_printf(
+        c,
+        "\nstatic void case_%s__crud(ddb_conf *c)\n{\n"
+        "    %s__repo *repo = c->repo;\n"
+        "    const ddb_entity_desc *d = &%s__%s__desc;\n"
+        "    %s__%s a = {0}, again = {0}, got = {0}, stale = {0};\n"
+        "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
+        "    make_%s(c, &a, 0);\n    make_%s(c, &again, 0);\n"
+        "    if (!create_%s(c, &a))\n        goto done;\n"
+        "    ddb_conf_expect_version(c, \"create\", a.ddb_version, 1);\n"
+        "    rc = repo->%s__create(repo, &again, &err);\n"
+        "    ddb_conf_expect_rc(c, \"create of an existing key\", rc, "
+        "DDB_ERR_CONDITION_FAILED, &err);\n",
+        en, ns, ns, en, ns, en, en, en, en, en);
     if (e->ext.n_unique) {
         /* a new key with a taken unique value: the sentinel refuses it */
-        ddbgen_buf_printf(c,
-                          "    {\n        %s__%s other = {0};\n        make_%s(c, &other, 1);\n"
-                          "        copy_key_fields(d, &other, &a, unique_%s, "
-                          "sizeof unique_%s / sizeof unique_%s[0]);\n"
-                          "        rc = repo->%s__create(repo, &other, &err);\n"
-                          "        if (rc == 0)\n            remember(c, d, &other);\n"
-                          "        expect_rc(c, \"create with a unique value that is taken\", rc, "
-                          "DDB_ERR_CONDITION_FAILED, &err);\n"
-                          "        %s__%s__free(&other);\n    }\n",
-                          ns, en, en, en, en, en, en, ns, en);
+        ddbgen_buf_printf(
+            c,
+            "    {\n        %s__%s other = {0};\n        make_%s(c, &other, 1);\n"
+            "        ddb_conf_copy_fields(d, &other, &a, unique_%s, "
+            "sizeof unique_%s / sizeof unique_%s[0]);\n"
+            "        rc = repo->%s__create(repo, &other, &err);\n"
+            "        if (rc == 0)\n            ddb_conf_remember(c, d, &other);\n"
+            "        ddb_conf_expect_rc(c, \"create with a unique value that is taken\", rc, "
+            "DDB_ERR_CONDITION_FAILED, &err);\n"
+            "        %s__%s__free(&other);\n    }\n",
+            ns, en, en, en, en, en, en, ns, en);
     }
-    ddbgen_buf_printf(c,
-                      "    rc = repo->%s__get(repo, &got, &found, &a, &err);\n"
-                      "    if (!expect_rc(c, \"get\", rc, 0, &err) || !expect_found(c, \"get\", "
-                      "found, true))\n        goto done;\n"
-                      "    expect_version(c, \"get\", got.ddb_version, 1);\n"
-                      "    same_entity(c, \"get\", d, &a, &got, true);\n"
-                      "    if (!clone_into(c, d, &stale, &got))\n        goto done;\n"
-                      "    change_%s(c, &got);\n"
-                      "    rc = repo->%s__update(repo, &got, &err);\n"
-                      "    if (!expect_rc(c, \"update\", rc, 0, &err))\n        goto done;\n"
-                      "    expect_version(c, \"update\", got.ddb_version, 2);\n"
-                      "    %s__%s__free(&a);\n"
-                      "    rc = repo->%s__get(repo, &a, &found, &got, &err);\n"
-                      "    if (expect_rc(c, \"get after update\", rc, 0, &err) &&\n"
-                      "        expect_found(c, \"get after update\", found, true)) {\n"
-                      "        expect_version(c, \"get after update\", a.ddb_version, 2);\n"
-                      "        same_entity(c, \"get after update\", d, &got, &a, true);\n    }\n"
-                      "    change_%s(c, &stale);\n"
-                      "    rc = repo->%s__update(repo, &stale, &err);\n"
-                      "    expect_rc(c, \"update from a stale copy\", rc, DDB_ERR_STALE_VERSION, "
-                      "&err);\n"
-                      "    rc = repo->%s__delete(repo, &stale, &err);\n"
-                      "    expect_rc(c, \"delete from a stale copy\", rc, DDB_ERR_STALE_VERSION, "
-                      "&err);\n"
-                      "    rc = repo->%s__delete(repo, &got, &err);\n"
-                      "    expect_rc(c, \"delete\", rc, 0, &err);\n"
-                      "    %s__%s__free(&a);\n"
-                      "    rc = repo->%s__get(repo, &a, &found, &got, &err);\n"
-                      "    if (expect_rc(c, \"get after delete\", rc, 0, &err))\n"
-                      "        expect_found(c, \"get after delete\", found, false);\n"
-                      "done:\n    %s__%s__free(&a);\n    %s__%s__free(&again);\n"
-                      "    %s__%s__free(&got);\n    %s__%s__free(&stale);\n"
-                      "    ddb_error_clear(&err);\n}\n",
-                      en, en, en, ns, en, en, en, en, en, en, ns, en, en, ns, en, ns, en, ns, en,
-                      ns, en);
+    ddbgen_buf_printf(
+        c,
+        "    rc = repo->%s__get(repo, &got, &found, &a, &err);\n"
+        "    if (!ddb_conf_expect_rc(c, \"get\", rc, 0, &err) || !ddb_conf_expect_found(c, "
+        "\"get\", "
+        "found, true))\n        goto done;\n"
+        "    ddb_conf_expect_version(c, \"get\", got.ddb_version, 1);\n"
+        "    ddb_conf_same_entity(c, \"get\", d, &a, &got, true);\n"
+        "    if (!ddb_conf_clone(c, d, &stale, &got))\n        goto done;\n"
+        "    change_%s(c, &got);\n"
+        "    rc = repo->%s__update(repo, &got, &err);\n"
+        "    if (!ddb_conf_expect_rc(c, \"update\", rc, 0, &err))\n        goto done;\n"
+        "    ddb_conf_expect_version(c, \"update\", got.ddb_version, 2);\n"
+        "    %s__%s__free(&a);\n"
+        "    rc = repo->%s__get(repo, &a, &found, &got, &err);\n"
+        "    if (ddb_conf_expect_rc(c, \"get after update\", rc, 0, &err) &&\n"
+        "        ddb_conf_expect_found(c, \"get after update\", found, true)) {\n"
+        "        ddb_conf_expect_version(c, \"get after update\", a.ddb_version, 2);\n"
+        "        ddb_conf_same_entity(c, \"get after update\", d, &got, &a, true);\n    }\n"
+        "    change_%s(c, &stale);\n"
+        "    rc = repo->%s__update(repo, &stale, &err);\n"
+        "    ddb_conf_expect_rc(c, \"update from a stale copy\", rc, DDB_ERR_STALE_VERSION, "
+        "&err);\n"
+        "    rc = repo->%s__delete(repo, &stale, &err);\n"
+        "    ddb_conf_expect_rc(c, \"delete from a stale copy\", rc, DDB_ERR_STALE_VERSION, "
+        "&err);\n"
+        "    rc = repo->%s__delete(repo, &got, &err);\n"
+        "    ddb_conf_expect_rc(c, \"delete\", rc, 0, &err);\n"
+        "    %s__%s__free(&a);\n"
+        "    rc = repo->%s__get(repo, &a, &found, &got, &err);\n"
+        "    if (ddb_conf_expect_rc(c, \"get after delete\", rc, 0, &err))\n"
+        "        ddb_conf_expect_found(c, \"get after delete\", found, false);\n"
+        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&again);\n"
+        "    %s__%s__free(&got);\n    %s__%s__free(&stale);\n"
+        "    ddb_error_clear(&err);\n}\n",
+        en, en, en, ns, en, en, en, en, en, en, ns, en, en, ns, en, ns, en, ns, en, ns, en);
 }
 
 /* change_<entity>: a different value for the fields an update may change (update_data, or the
@@ -772,7 +822,7 @@ static void emit_changer(emitter *E, const ddbgen_entity *e)
     ddbgen_buf_printf(c,
                       "\n/* A change for an update: update_data when the usage data has it, else "
                       "a new value of a\n * field that is not part of a key. */\n"
-                      "static void change_%s(ctx *c, %s__%s *o)\n{\n    (void)c;\n",
+                      "static void change_%s(ddb_conf *c, %s__%s *o)\n{\n    (void)c;\n",
                       e->c_name, E->ns, e->c_name);
     for (size_t k = 0; k < e->n_fields; k++) {
         const ddbgen_field *f = &e->fields[k];
@@ -796,11 +846,11 @@ static void emit_changer(emitter *E, const ddbgen_entity *e)
         case DDBGEN_TYPE_STRING:
             ddbgen_buf_printf(c, "    free(o->%s);\n    o->%s = ", f->c_name, f->c_name);
             if (v) {
-                ddbgen_buf_puts(c, "text(");
+                ddbgen_buf_puts(c, "ddb_conf_text(");
                 emit_c_string(c, json_string_value(v));
                 ddbgen_buf_puts(c, ");\n");
             } else {
-                ddbgen_buf_puts(c, "label_text(");
+                ddbgen_buf_puts(c, "ddb_conf_label_text(");
                 emit_c_string(c, f->name);
                 ddbgen_buf_puts(c, ", 1000, 0);\n");
             }
@@ -815,7 +865,7 @@ static void emit_changer(emitter *E, const ddbgen_entity *e)
             break;
         case DDBGEN_TYPE_DECIMAL: {
             char *text = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-            ddbgen_buf_printf(c, "    set_decimal(&o->%s, ", f->c_name);
+            ddbgen_buf_printf(c, "    ddb_conf_set_decimal(&o->%s, ", f->c_name);
             if (text)
                 emit_c_string(c, text);
             else
@@ -845,12 +895,12 @@ static void emit_changer(emitter *E, const ddbgen_entity *e)
 
 typedef enum shape {
     SHAPE_NONE = 0,
-    SHAPE_GET,    /* (repo, T *out, bool *found, params, err) */
-    SHAPE_UPDATE, /* (repo, T *out, bool *found, params, err) with UPDATE parameters */
-    SHAPE_DELETE, /* (repo, bool *done, params, err) */
-    SHAPE_LIST,   /* (repo, T__page *out, params, page, err) */
-    SHAPE_PUT,    /* (repo, T *obj, [const Other *context...], err) */
-    SHAPE_MIXED,  /* (repo, <ns>__mixed_page *out, params, page, err) */
+    SHAPE_GET,         /* (repo, T *out, bool *found, params, err) */
+    SHAPE_UPDATE,      /* (repo, T *out, bool *found, params, err) with UPDATE parameters */
+    SHAPE_DELETE,      /* (repo, bool *done, params, err) */
+    SHAPE_LIST,        /* (repo, T__page *out, params, page, err) */
+    SHAPE_PUT,         /* (repo, T *obj, [const Other *context...], err) */
+    SHAPE_MIXED,       /* (repo, <ns>__mixed_page *out, params, page, err) */
     SHAPE_BATCH_GET,   /* (repo, T__page *out, const T *keys, size_t n_keys, err) */
     SHAPE_BATCH_WRITE, /* (repo, const T *items, size_t n_items, err) */
 } shape;
@@ -869,11 +919,11 @@ typedef struct pattern_case {
         const ddbgen_field *f;
         int in, out; /* value kinds (VK_*) the field gets in items kept and dropped */
     } conds[8];
-    char filter_arg[64][96];          /* FILTER parameters: the literal passed */
-    unsigned range_dropped;           /* range_condition: the items (bits) it leaves out */
-    char range_decl[512];             /* declarations of the range values */
+    char filter_arg[64][96]; /* FILTER parameters: the literal passed */
+    unsigned range_dropped;  /* range_condition: the items (bits) it leaves out */
+    char range_decl[512];    /* declarations of the range values */
     char range_free[128];
-    const char *why;                  /* not covered: the reason */
+    const char *why; /* not covered: the reason */
 } pattern_case;
 
 /* The field a key parameter fills, from the plan's bindings. */
@@ -917,11 +967,12 @@ static bool filter_literal(char *out, size_t n, ddbgen_type t, int vk, bool size
     }
     switch (t) {
     case DDBGEN_TYPE_STRING:
-        snprintf(out, n, "%s", vk == VK_LO          ? "\"a-value\""
-                               : vk == VK_HI        ? "\"z-value\""
-                               : vk == VK_PREFIXED  ? "\"alpha-\""
-                               : vk == VK_NEEDLE    ? "\"needle\""
-                                                    : "\"\"");
+        snprintf(out, n, "%s",
+                 vk == VK_LO         ? "\"a-value\""
+                 : vk == VK_HI       ? "\"z-value\""
+                 : vk == VK_PREFIXED ? "\"alpha-\""
+                 : vk == VK_NEEDLE   ? "\"needle\""
+                                     : "\"\"");
         return vk == VK_LO || vk == VK_HI || vk == VK_PREFIXED || vk == VK_NEEDLE;
     case DDBGEN_TYPE_DECIMAL:
         snprintf(out, n, "%s", vk == VK_LO ? "\"10.5\"" : "\"20.5\"");
@@ -988,8 +1039,8 @@ static void plan_filter(emitter *E, pattern_case *pc)
             break;
         case DDBGEN_FFN_CONTAINS:
             ok = f->type == DDBGEN_TYPE_STRING ||
-                 (f->type == DDBGEN_TYPE_ARRAY && (f->item_type == DDBGEN_TYPE_STRING ||
-                                                   f->item_type == DDBGEN_TYPE_INTEGER));
+                 (f->type == DDBGEN_TYPE_ARRAY &&
+                  (f->item_type == DDBGEN_TYPE_STRING || f->item_type == DDBGEN_TYPE_INTEGER));
             cp->in = VK_NEEDLE;
             cp->out = VK_HAYSTACK;
             pv = VK_NEEDLE;
@@ -999,22 +1050,54 @@ static void plan_filter(emitter *E, pattern_case *pc)
             int lo = size ? VK_SHORT : VK_LO, hi = size ? VK_LONG : VK_HI;
             if (size)
                 ok = f->type == DDBGEN_TYPE_STRING ||
-                     (f->type == DDBGEN_TYPE_ARRAY && (f->item_type == DDBGEN_TYPE_STRING ||
-                                                       f->item_type == DDBGEN_TYPE_INTEGER));
+                     (f->type == DDBGEN_TYPE_ARRAY &&
+                      (f->item_type == DDBGEN_TYPE_STRING || f->item_type == DDBGEN_TYPE_INTEGER));
             else
                 ok = f->type == DDBGEN_TYPE_STRING || f->type == DDBGEN_TYPE_INTEGER ||
                      f->type == DDBGEN_TYPE_DECIMAL ||
                      (f->type == DDBGEN_TYPE_BOOLEAN &&
                       (op == DDBGEN_FOP_EQ || op == DDBGEN_FOP_NE));
             switch (op) {
-            case DDBGEN_FOP_EQ: case DDBGEN_FOP_IN: cp->in = lo; cp->out = hi; pv = lo; break;
-            case DDBGEN_FOP_NE: cp->in = lo; cp->out = hi; pv = hi; break;
-            case DDBGEN_FOP_LT: cp->in = lo; cp->out = hi; pv = hi; break;
-            case DDBGEN_FOP_LE: cp->in = lo; cp->out = hi; pv = lo; break;
-            case DDBGEN_FOP_GT: cp->in = hi; cp->out = lo; pv = lo; break;
-            case DDBGEN_FOP_GE: cp->in = hi; cp->out = lo; pv = hi; break;
-            case DDBGEN_FOP_BETWEEN: cp->in = lo; cp->out = hi; pv = lo; pv2 = lo; break;
-            default: ok = false; break;
+            case DDBGEN_FOP_EQ:
+            case DDBGEN_FOP_IN:
+                cp->in = lo;
+                cp->out = hi;
+                pv = lo;
+                break;
+            case DDBGEN_FOP_NE:
+                cp->in = lo;
+                cp->out = hi;
+                pv = hi;
+                break;
+            case DDBGEN_FOP_LT:
+                cp->in = lo;
+                cp->out = hi;
+                pv = hi;
+                break;
+            case DDBGEN_FOP_LE:
+                cp->in = lo;
+                cp->out = hi;
+                pv = lo;
+                break;
+            case DDBGEN_FOP_GT:
+                cp->in = hi;
+                cp->out = lo;
+                pv = lo;
+                break;
+            case DDBGEN_FOP_GE:
+                cp->in = hi;
+                cp->out = lo;
+                pv = hi;
+                break;
+            case DDBGEN_FOP_BETWEEN:
+                cp->in = lo;
+                cp->out = hi;
+                pv = lo;
+                pv2 = lo;
+                break;
+            default:
+                ok = false;
+                break;
             }
             break;
         }
@@ -1040,8 +1123,8 @@ static void plan_filter(emitter *E, pattern_case *pc)
                 if (strcmp(pc->ap->params[a].name, names[i]) == 0)
                     k = (int)a;
             if (k < 0 || pc->plan.roles[k] != DDBGEN_ROLE_FILTER ||
-                !filter_literal(pc->filter_arg[k], sizeof pc->filter_arg[k],
-                                pc->ap->params[k].type, i == 1 && pv2 ? pv2 : pv, size)) {
+                !filter_literal(pc->filter_arg[k], sizeof pc->filter_arg[k], pc->ap->params[k].type,
+                                i == 1 && pv2 ? pv2 : pv, size)) {
                 pc->why = "filter_expression: a parameter the suite cannot give a value";
                 return;
             }
@@ -1130,7 +1213,7 @@ static void plan_range(pattern_case *pc)
             size_t n = strlen(pc->range_decl);
             snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "range%zu", i);
             snprintf(pc->range_decl + n, sizeof pc->range_decl - n,
-                     "    char *range%zu = joined(items[%d].%s, \"%s\");\n", i, v[i].item,
+                     "    char *range%zu = ddb_conf_joined(items[%d].%s, \"%s\");\n", i, v[i].item,
                      f->c_name, v[i].suffix);
             n = strlen(pc->range_free);
             snprintf(pc->range_free + n, sizeof pc->range_free - n, "    free(range%zu);\n", i);
@@ -1139,9 +1222,10 @@ static void plan_range(pattern_case *pc)
 }
 
 /* Decides whether the suite can exercise a pattern; fills pc (release pc->plan). */
-static void classify(emitter *E, pattern_case *pc, const ddbgen_entity *e,
+static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_entity *e,
                      const ddbgen_access_pattern *ap)
 {
+    const member_info *mi;
     const ddbgen_plan *p = &pc->plan;
     char member[300], want[200];
     size_t head;
@@ -1159,7 +1243,8 @@ static void classify(emitter *E, pattern_case *pc, const ddbgen_entity *e,
         pc->why = "named like a CRUD member, which the crud case covers";
         return;
     }
-    if (!ap->c_name || !find_member(E, member, &pc->d)) {
+    mi = ap->c_name ? find_member(s, member, &pc->d) : NULL;
+    if (!mi) {
         pc->why = "the repository has no member for it yet";
         return;
     }
@@ -1191,14 +1276,13 @@ static void classify(emitter *E, pattern_case *pc, const ddbgen_entity *e,
         break;
     case DDBGEN_OP_BATCH_GET_ITEM:
     case DDBGEN_OP_BATCH_WRITE_ITEM: {
-        char page_t[200], item_t[200];
+        /* the keys or items are entities of the pattern's own type */
+        char item_t[200];
         bool get = ap->operation == DDBGEN_OP_BATCH_GET_ITEM;
-        snprintf(page_t, sizeof page_t, "%s__%s__page *", E->ns, e->c_name);
+        size_t items = get ? 2 : 1;
         snprintf(item_t, sizeof item_t, "const %s__%s *", E->ns, e->c_name);
-        if (get ? pc->d.n != 5 || strcmp(pc->d.p[1].type, page_t) != 0 ||
-                      strcmp(pc->d.p[2].type, item_t) != 0 || strcmp(pc->d.p[3].type, "size_t")
-                : pc->d.n != 4 || strcmp(pc->d.p[1].type, item_t) != 0 ||
-                      strcmp(pc->d.p[2].type, "size_t")) {
+        if (mi->kind != (get ? EMIT_MEMBER_BATCH_GET : EMIT_MEMBER_BATCH_WRITE) || mi->mixed ||
+            pc->d.n != items + 3 || strcmp(pc->d.p[items].type, item_t) != 0) {
             pc->why = "a batch member of a shape the suite does not know";
             return;
         }
@@ -1207,11 +1291,10 @@ static void classify(emitter *E, pattern_case *pc, const ddbgen_entity *e,
     }
     case DDBGEN_OP_PUT_ITEM:
         pc->shape = SHAPE_PUT;
-        for (size_t k = 0; k < ap->n_params; k++)
-            if (p->roles[k] != DDBGEN_ROLE_ITEM && p->roles[k] != DDBGEN_ROLE_CONTEXT) {
-                pc->why = "PutItem with scalar parameters: not exercised yet";
-                return;
-            }
+        if (mi->kind != EMIT_MEMBER_PUT_OBJ) {
+            pc->why = "PutItem with scalar parameters: not exercised yet";
+            return;
+        }
         break;
     default:
         break;
@@ -1226,10 +1309,9 @@ static void classify(emitter *E, pattern_case *pc, const ddbgen_entity *e,
         return;
     }
     /* the declaration: fixed leading and trailing parameters, then the model's by name */
-    head = pc->shape == SHAPE_PUT ? 1
-           : pc->shape == SHAPE_DELETE || pc->shape == SHAPE_LIST || pc->shape == SHAPE_MIXED
-               ? 2
-               : 3;
+    head = pc->shape == SHAPE_PUT                                                             ? 1
+           : pc->shape == SHAPE_DELETE || pc->shape == SHAPE_LIST || pc->shape == SHAPE_MIXED ? 2
+                                                                                              : 3;
     pc->first_param = head;
     pc->n_fixed_tail = pc->shape == SHAPE_LIST || pc->shape == SHAPE_MIXED ? 2 : 1;
     if (pc->d.n != head + ap->n_params + pc->n_fixed_tail) {
@@ -1309,9 +1391,8 @@ static void classify(emitter *E, pattern_case *pc, const ddbgen_entity *e,
             break;
         case DDBGEN_ROLE_ITEM:
         case DDBGEN_ROLE_CONTEXT: {
-            const ddbgen_entity *pe = prm->entity_type
-                                          ? ddbgen_model_find_entity(E->m, prm->entity_type)
-                                          : NULL;
+            const ddbgen_entity *pe =
+                prm->entity_type ? ddbgen_model_find_entity(E->m, prm->entity_type) : NULL;
             if (pc->shape != SHAPE_PUT || !pe) {
                 pc->why = "an entity parameter the suite cannot fill";
                 return;
@@ -1415,28 +1496,32 @@ static void emit_get_case(emitter *E, const pattern_case *pc, const char *fn)
 {
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = pc->e->c_name;
-    ddbgen_buf_printf(c,
-                      "\nstatic void %s(ctx *c)\n{\n    %s__repo *repo = c->repo;\n"
-                      "    const ddb_entity_desc *d = &%s__%s__desc;\n"
-                      "    %s__%s a = {0}, absent = {0}, got = {0};\n"
-                      "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
-                      "    make_%s(c, &a, 0);\n    make_%s(c, &absent, 1);\n"
-                      "    if (!create_%s(c, &a))\n        goto done;\n    rc = ",
-                      fn, ns, ns, en, ns, en, en, en, en);
+    ddbgen_buf_printf(
+        c,
+        "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
+        "    const ddb_entity_desc *d = &%s__%s__desc;\n"
+        "    %s__%s a = {0}, absent = {0}, got = {0};\n"
+        "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
+        "    make_%s(c, &a, 0);\n    make_%s(c, &absent, 1);\n"
+        "    if (!create_%s(c, &a))\n        goto done;\n    rc = ",
+        fn, ns, ns, en, ns, en, en, en, en);
     emit_call(c, pc, "&got, &found", "&err", "a", "a");
-    ddbgen_buf_printf(c,
-                      ";\n    if (expect_rc(c, \"call\", rc, 0, &err) && expect_found(c, \"call\", "
-                      "found, true))\n        same_entity(c, \"call\", d, &a, &got, true);\n"
-                      "    %s__%s__free(&got);\n    rc = ",
-                      ns, en);
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err) && ddb_conf_expect_found(c, "
+        "\"call\", "
+        "found, true))\n        ddb_conf_same_entity(c, \"call\", d, &a, &got, true);\n"
+        "    %s__%s__free(&got);\n    rc = ",
+        ns, en);
     emit_call(c, pc, "&got, &found", "&err", "absent", "absent");
-    ddbgen_buf_printf(c,
-                      ";\n    if (expect_rc(c, \"call for a key that was never written\", rc, 0, "
-                      "&err))\n        expect_found(c, \"call for a key that was never written\", "
-                      "found, false);\n"
-                      "done:\n    %s__%s__free(&a);\n    %s__%s__free(&absent);\n"
-                      "    %s__%s__free(&got);\n    ddb_error_clear(&err);\n}\n",
-                      ns, en, ns, en, ns, en);
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (ddb_conf_expect_rc(c, \"call for a key that was never written\", rc, 0, "
+        "&err))\n        ddb_conf_expect_found(c, \"call for a key that was never written\", "
+        "found, false);\n"
+        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&absent);\n"
+        "    %s__%s__free(&got);\n    ddb_error_clear(&err);\n}\n",
+        ns, en, ns, en, ns, en);
 }
 
 static void emit_update_case(emitter *E, const pattern_case *pc, const char *fn)
@@ -1444,7 +1529,7 @@ static void emit_update_case(emitter *E, const pattern_case *pc, const char *fn)
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = pc->e->c_name;
     size_t n = 0;
-    ddbgen_buf_printf(c, "\nstatic void %s(ctx *c)\n{\n", fn);
+    ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n", fn);
     ddbgen_buf_puts(c, "    static const char *const changed[] = {");
     for (size_t k = 0; k < pc->ap->n_params; k++)
         if (pc->bound[k] && pc->plan.roles[k] == DDBGEN_ROLE_UPDATE) {
@@ -1452,40 +1537,44 @@ static void emit_update_case(emitter *E, const pattern_case *pc, const char *fn)
             emit_c_string(c, pc->bound[k]->name);
         }
     ddbgen_buf_puts(c, n ? "};\n" : "NULL};\n");
-    ddbgen_buf_printf(c,
-                      "    %s__repo *repo = c->repo;\n"
-                      "    const ddb_entity_desc *d = &%s__%s__desc;\n"
-                      "    %s__%s a = {0}, next = {0}, want = {0}, got = {0};\n"
-                      "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
-                      "    make_%s(c, &a, 0);\n    make_%s(c, &next, 1);\n"
-                      "    if (!create_%s(c, &a) || !clone_into(c, d, &want, &a))\n"
-                      "        goto done;\n"
-                      "    copy_fields(d, &want, &next, changed, %zu);\n    rc = ",
-                      ns, ns, en, ns, en, en, en, en, n);
+    ddbgen_buf_printf(
+        c,
+        "    %s__repo *repo = c->repo;\n"
+        "    const ddb_entity_desc *d = &%s__%s__desc;\n"
+        "    %s__%s a = {0}, next = {0}, want = {0}, got = {0};\n"
+        "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
+        "    make_%s(c, &a, 0);\n    make_%s(c, &next, 1);\n"
+        "    if (!create_%s(c, &a) || !ddb_conf_clone(c, d, &want, &a))\n"
+        "        goto done;\n"
+        "    ddb_conf_copy_fields(d, &want, &next, changed, %zu);\n    rc = ",
+        ns, ns, en, ns, en, en, en, en, n);
     emit_call(c, pc, "&got, &found", "&err", "a", "next");
-    ddbgen_buf_printf(c,
-                      ";\n    if (expect_rc(c, \"call\", rc, 0, &err) && expect_found(c, \"call\", "
-                      "found, true)) {\n"
-                      "        same_entity(c, \"call (the entity it returns)\", d, &want, &got, "
-                      "true);\n"
-                      "        expect_version(c, \"call\", got.ddb_version, 2);\n    }\n"
-                      "    %s__%s__free(&got);\n"
-                      "    rc = repo->%s__get(repo, &got, &found, &a, &err);\n"
-                      "    if (expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
-                      "        expect_found(c, \"get after the call\", found, true))\n"
-                      "        same_entity(c, \"get after the call\", d, &want, &got, true);\n"
-                      "    %s__%s__free(&got);\n"
-                      "    %s__%s__free(&want);\n    make_%s(c, &want, 2);\n    rc = ",
-                      ns, en, en, ns, en, ns, en, en);
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err) && ddb_conf_expect_found(c, "
+        "\"call\", "
+        "found, true)) {\n"
+        "        ddb_conf_same_entity(c, \"call (the entity it returns)\", d, &want, &got, "
+        "true);\n"
+        "        ddb_conf_expect_version(c, \"call\", got.ddb_version, 2);\n    }\n"
+        "    %s__%s__free(&got);\n"
+        "    rc = repo->%s__get(repo, &got, &found, &a, &err);\n"
+        "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
+        "        ddb_conf_expect_found(c, \"get after the call\", found, true))\n"
+        "        ddb_conf_same_entity(c, \"get after the call\", d, &want, &got, true);\n"
+        "    %s__%s__free(&got);\n"
+        "    %s__%s__free(&want);\n    make_%s(c, &want, 2);\n    rc = ",
+        ns, en, en, ns, en, ns, en, en);
     emit_call(c, pc, "&got, &found", "&err", "want", "next");
-    ddbgen_buf_printf(c,
-                      ";\n    if (expect_rc(c, \"call for a key that was never written\", rc, 0, "
-                      "&err))\n        expect_found(c, \"call for a key that was never written\", "
-                      "found, false);\n"
-                      "done:\n    %s__%s__free(&a);\n    %s__%s__free(&next);\n"
-                      "    %s__%s__free(&want);\n    %s__%s__free(&got);\n"
-                      "    ddb_error_clear(&err);\n}\n",
-                      ns, en, ns, en, ns, en, ns, en);
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (ddb_conf_expect_rc(c, \"call for a key that was never written\", rc, 0, "
+        "&err))\n        ddb_conf_expect_found(c, \"call for a key that was never written\", "
+        "found, false);\n"
+        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&next);\n"
+        "    %s__%s__free(&want);\n    %s__%s__free(&got);\n"
+        "    ddb_error_clear(&err);\n}\n",
+        ns, en, ns, en, ns, en, ns, en);
 }
 
 static void emit_delete_case(emitter *E, const pattern_case *pc, const char *fn)
@@ -1493,7 +1582,7 @@ static void emit_delete_case(emitter *E, const pattern_case *pc, const char *fn)
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = pc->e->c_name;
     ddbgen_buf_printf(c,
-                      "\nstatic void %s(ctx *c)\n{\n    %s__repo *repo = c->repo;\n"
+                      "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
                       "    %s__%s a = {0}, got = {0};\n"
                       "    ddb_error err = DDB_ERROR_INIT;\n    bool done = false, found = true;\n"
                       "    int rc;\n\n"
@@ -1501,20 +1590,22 @@ static void emit_delete_case(emitter *E, const pattern_case *pc, const char *fn)
                       "    if (!create_%s(c, &a))\n        goto done;\n    rc = ",
                       fn, ns, ns, en, en, en);
     emit_call(c, pc, "&done", "&err", "a", "a");
-    ddbgen_buf_printf(c,
-                      ";\n    if (expect_rc(c, \"call\", rc, 0, &err))\n"
-                      "        expect_flag(c, \"call (whether it deleted)\", done, true);\n"
-                      "    rc = repo->%s__get(repo, &got, &found, &a, &err);\n"
-                      "    if (expect_rc(c, \"get after the call\", rc, 0, &err))\n"
-                      "        expect_found(c, \"get after the call\", found, false);\n    rc = ",
-                      en);
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n"
+        "        ddb_conf_expect_flag(c, \"call (whether it deleted)\", done, true);\n"
+        "    rc = repo->%s__get(repo, &got, &found, &a, &err);\n"
+        "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err))\n"
+        "        ddb_conf_expect_found(c, \"get after the call\", found, false);\n    rc = ",
+        en);
     emit_call(c, pc, "&done", "&err", "a", "a");
-    ddbgen_buf_printf(c,
-                      ";\n    if (expect_rc(c, \"call again\", rc, 0, &err))\n"
-                      "        expect_flag(c, \"call again (whether it deleted)\", done, false);\n"
-                      "done:\n    %s__%s__free(&a);\n    %s__%s__free(&got);\n"
-                      "    ddb_error_clear(&err);\n}\n",
-                      ns, en, ns, en);
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (ddb_conf_expect_rc(c, \"call again\", rc, 0, &err))\n"
+        "        ddb_conf_expect_flag(c, \"call again (whether it deleted)\", done, false);\n"
+        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&got);\n"
+        "    ddb_error_clear(&err);\n}\n",
+        ns, en, ns, en);
 }
 
 /* Statements that free the list field f of o (before it gets a new value). */
@@ -1524,23 +1615,28 @@ static void emit_clear_list(ddbgen_buf *c, const ddbgen_field *f)
     switch (f->item_type) {
     case DDBGEN_TYPE_STRING:
     case DDBGEN_TYPE_UUID:
-        ddbgen_buf_printf(c, "        for (size_t k = 0; k < o->n_%s; k++)\n            free(o->%s[k]);\n",
-                          cn, cn);
+        ddbgen_buf_printf(
+            c, "        for (size_t k = 0; k < o->n_%s; k++)\n            free(o->%s[k]);\n", cn,
+            cn);
         break;
     case DDBGEN_TYPE_DECIMAL:
-        ddbgen_buf_printf(c, "        for (size_t k = 0; k < o->n_%s; k++)\n"
-                             "            free(o->%s[k].text);\n", cn, cn);
+        ddbgen_buf_printf(c,
+                          "        for (size_t k = 0; k < o->n_%s; k++)\n"
+                          "            free(o->%s[k].text);\n",
+                          cn, cn);
         break;
     case DDBGEN_TYPE_INTEGER:
     case DDBGEN_TYPE_BOOLEAN:
         break;
     default:
-        ddbgen_buf_printf(c, "        for (size_t k = 0; k < o->n_%s; k++)\n"
-                             "            ddb_value_free(o->%s[k]);\n", cn, cn);
+        ddbgen_buf_printf(c,
+                          "        for (size_t k = 0; k < o->n_%s; k++)\n"
+                          "            ddb_value_free(o->%s[k]);\n",
+                          cn, cn);
         break;
     }
-    ddbgen_buf_printf(c, "        free(o->%s);\n        o->%s = NULL;\n        o->n_%s = 0;\n", cn, cn,
-                      cn);
+    ddbgen_buf_printf(c, "        free(o->%s);\n        o->%s = NULL;\n        o->n_%s = 0;\n", cn,
+                      cn, cn);
 }
 
 /* Statements that give field f of o the value of kind vk (see VK_*). */
@@ -1553,17 +1649,20 @@ static void emit_value_kind(ddbgen_buf *c, const ddbgen_field *f, int vk)
         emit_clear_list(c, f);
         if (n == 0)
             return;
-        ddbgen_buf_printf(c, "        o->%s = calloc(%zu, sizeof *o->%s);\n"
-                             "        o->n_%s = o->%s ? %zu : 0;\n", cn, n, cn, cn, cn, n);
+        ddbgen_buf_printf(c,
+                          "        o->%s = calloc(%zu, sizeof *o->%s);\n"
+                          "        o->n_%s = o->%s ? %zu : 0;\n",
+                          cn, n, cn, cn, cn, n);
         for (size_t k = 0; k < n; k++) {
             const char *sv = vk == VK_NEEDLE && k == 0 ? "needle" : "other";
             int iv = vk == VK_NEEDLE && k == 0 ? 7 : 8 + (int)k;
             if (strings)
-                ddbgen_buf_printf(c, "        if (o->%s)\n            o->%s[%zu] = text(\"%s\");\n",
-                                  cn, cn, k, sv);
+                ddbgen_buf_printf(
+                    c, "        if (o->%s)\n            o->%s[%zu] = ddb_conf_text(\"%s\");\n", cn,
+                    cn, k, sv);
             else
-                ddbgen_buf_printf(c, "        if (o->%s)\n            o->%s[%zu] = %d;\n", cn, cn, k,
-                                  iv);
+                ddbgen_buf_printf(c, "        if (o->%s)\n            o->%s[%zu] = %d;\n", cn, cn,
+                                  k, iv);
         }
         return;
     }
@@ -1571,27 +1670,28 @@ static void emit_value_kind(ddbgen_buf *c, const ddbgen_field *f, int vk)
     case DDBGEN_TYPE_STRING:
         ddbgen_buf_printf(c, "        free(o->%s);\n        o->%s = ", cn, cn);
         ddbgen_buf_puts(c, vk == VK_ABSENT     ? "NULL"
-                           : vk == VK_LO       ? "text(\"a-value\")"
-                           : vk == VK_HI       ? "text(\"z-value\")"
-                           : vk == VK_PREFIXED ? "text(\"alpha-value\")"
-                           : vk == VK_OTHER    ? "text(\"omega-value\")"
-                           : vk == VK_NEEDLE   ? "text(\"hay-needle-hay\")"
-                           : vk == VK_SHORT    ? "text(\"a\")"
-                           : vk == VK_LONG     ? "text(\"abc\")"
-                                               : "text(\"hay-straw-hay\")");
+                           : vk == VK_LO       ? "ddb_conf_text(\"a-value\")"
+                           : vk == VK_HI       ? "ddb_conf_text(\"z-value\")"
+                           : vk == VK_PREFIXED ? "ddb_conf_text(\"alpha-value\")"
+                           : vk == VK_OTHER    ? "ddb_conf_text(\"omega-value\")"
+                           : vk == VK_NEEDLE   ? "ddb_conf_text(\"hay-needle-hay\")"
+                           : vk == VK_SHORT    ? "ddb_conf_text(\"a\")"
+                           : vk == VK_LONG     ? "ddb_conf_text(\"abc\")"
+                                               : "ddb_conf_text(\"hay-straw-hay\")");
         ddbgen_buf_puts(c, ";\n");
         break;
     case DDBGEN_TYPE_DECIMAL:
         if (vk == VK_ABSENT)
             ddbgen_buf_printf(c, "        free(o->%s.text);\n        o->%s.text = NULL;\n", cn, cn);
         else
-            ddbgen_buf_printf(c, "        set_decimal(&o->%s, \"%s\", 0);\n", cn,
+            ddbgen_buf_printf(c, "        ddb_conf_set_decimal(&o->%s, \"%s\", 0);\n", cn,
                               vk == VK_LO ? "10.5" : "20.5");
         break;
     case DDBGEN_TYPE_INTEGER:
     case DDBGEN_TYPE_BOOLEAN:
         if (emit_needs_has(f))
-            ddbgen_buf_printf(c, "        o->has_%s = %s;\n", cn, vk == VK_ABSENT ? "false" : "true");
+            ddbgen_buf_printf(c, "        o->has_%s = %s;\n", cn,
+                              vk == VK_ABSENT ? "false" : "true");
         if (vk != VK_ABSENT)
             ddbgen_buf_printf(c, "        o->%s = %s;\n", cn,
                               f->type == DDBGEN_TYPE_BOOLEAN ? (vk == VK_LO ? "false" : "true")
@@ -1674,8 +1774,8 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
     size_t n_shared;
     char filter_call[400] = "";
     if (!scan && pc->plan.n_sk == 1)
-        sort_key = key_index(pc->e, pc->plan.sk[0].attribute, pc->plan.gsi ? pc->plan.gsi->name
-                                                                           : NULL);
+        sort_key =
+            key_index(pc->e, pc->plan.sk[0].attribute, pc->plan.gsi ? pc->plan.gsi->name : NULL);
     if (pc->plan.gsi && pc->plan.gsi->projection != DDBGEN_PROJ_ALL)
         full = false;
     if (scan && ap->index_name) {
@@ -1702,26 +1802,25 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
                      "        filter_%s(&items[made], made < %zu ? 0u : 1u << (made - %zu));\n", fn,
                      n_kept, n_kept);
         else
-            snprintf(filter_call, sizeof filter_call, "        filter_%s(&items[made], 0u);\n",
-                     fn);
+            snprintf(filter_call, sizeof filter_call, "        filter_%s(&items[made], 0u);\n", fn);
     }
-    ddbgen_buf_printf(c, "\nstatic void %s(ctx *c)\n{\n", fn);
+    ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n", fn);
     n_shared = emit_bound_names(c, pc, "shared");
     ddbgen_buf_printf(c,
                       "    %s__repo *repo = c->repo;\n"
                       "    const ddb_entity_desc *d = &%s__%s__desc;\n"
-                      "    %s__%s items[%d];\n    listing l;\n"
+                      "    %s__%s items[%d];\n    ddb_conf_listing l;\n"
                       "    %s__page_request page = {NULL, 0};\n    char *cursor = NULL;\n"
                       "    int made = 0;\n\n"
                       "    memset(items, 0, sizeof items);\n"
                       "    for (; made < %d; made++) {\n"
                       "        make_%s(c, &items[made], made);\n"
                       "        if (made > 0)\n"
-                      "            copy_key_fields(d, &items[made], &items[0], shared, %zu);\n"
+                      "            ddb_conf_copy_fields(d, &items[made], &items[0], shared, %zu);\n"
                       "%s"
                       "        if (!create_%s(c, &items[made])) {\n            made++;\n"
                       "            goto done;\n        }\n    }\n"
-                      "    listing_start(&l, d, items, sizeof items[0], %d, %s, %s, %d);\n"
+                      "    ddb_conf_listing_start(&l, d, items, sizeof items[0], %d, %s, %s, %d);\n"
                       "    page.limit = c->page_limit;\n",
                       ns, ns, en, ns, en, n_items, ns, n_items, en, n_shared, filter_call, en,
                       n_items, scan ? "false" : "true", full ? "true" : "false", sort_key);
@@ -1763,23 +1862,24 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
         ddbgen_buf_puts(c, ddbgen_buf_str(&call) ? ddbgen_buf_str(&call) : "0");
         ddbgen_buf_free(&call);
     }
-    ddbgen_buf_printf(c,
-                      ";\n        free(cursor);\n        cursor = NULL;\n"
-                      "        if (!expect_rc(c, \"call\", rc, 0, &err)) {\n"
-                      "            ddb_error_clear(&err);\n            break;\n        }\n"
-                      "        l.pages++;\n"
-                      "        if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)\n"
-                      "            fail(c, \"call: page %%zu has %%zu items, more than the limit "
-                      "%%d\", l.pages, got.n_items, c->page_limit);\n"
-                      "        for (size_t k = 0; k < got.n_items; k++)\n"
-                      "            listing_add(c, &l, d, &got.items[k]);\n"
-                      "        cursor = got.cursor;\n        got.cursor = NULL;\n"
-                      "        %s__%s__page_free(&got);\n"
-                      "    } while (cursor && l.pages < MAX_PAGES && !c->failed);\n"
-                      "    free(cursor);\n    listing_end(c, &l);\n%s%s"
-                      "done:\n    for (int k = 0; k < made; k++)\n"
-                      "        %s__%s__free(&items[k]);\n}\n",
-                      ns, en, pc->range_free, pc->range_dropped ? "    }\n" : "", ns, en);
+    ddbgen_buf_printf(
+        c,
+        ";\n        free(cursor);\n        cursor = NULL;\n"
+        "        if (!ddb_conf_expect_rc(c, \"call\", rc, 0, &err)) {\n"
+        "            ddb_error_clear(&err);\n            break;\n        }\n"
+        "        l.pages++;\n"
+        "        if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)\n"
+        "            ddb_conf_fail(c, \"call: page %%zu has %%zu items, more than the limit "
+        "%%d\", l.pages, got.n_items, c->page_limit);\n"
+        "        for (size_t k = 0; k < got.n_items; k++)\n"
+        "            ddb_conf_listing_add(c, &l, d, &got.items[k]);\n"
+        "        cursor = got.cursor;\n        got.cursor = NULL;\n"
+        "        %s__%s__page_free(&got);\n"
+        "    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);\n"
+        "    free(cursor);\n    ddb_conf_listing_end(c, &l);\n%s%s"
+        "done:\n    for (int k = 0; k < made; k++)\n"
+        "        %s__%s__free(&items[k]);\n}\n",
+        ns, en, pc->range_free, pc->range_dropped ? "    }\n" : "", ns, en);
 }
 
 /* Whether entity x has items in the partition of e's primary key: the same pk template over
@@ -1830,7 +1930,7 @@ static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
     const ddbgen_entity *all[256];
     size_t n_all = model_entities(E->m, all, 256), n_shared;
     int ne = items_per_partition(pc->e);
-    ddbgen_buf_printf(c, "\nstatic void %s(ctx *c)\n{\n", fn);
+    ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n", fn);
     n_shared = emit_bound_names(c, pc, "shared");
     ddbgen_buf_printf(c,
                       "    %s__repo *repo = c->repo;\n"
@@ -1842,36 +1942,38 @@ static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
             ddbgen_buf_printf(c, "    %s__%s other%zu[%d];\n    int made%zu = 0;\n", ns,
                               all[x]->c_name, x, items_per_partition(all[x]), x);
     ddbgen_buf_printf(c,
-                      "    listing l;\n    %s__page_request page = {NULL, 0};\n"
+                      "    ddb_conf_listing l;\n    %s__page_request page = {NULL, 0};\n"
                       "    char *cursor = NULL;\n\n    memset(items, 0, sizeof items);\n",
                       ns);
     for (size_t x = 0; x < n_all; x++)
         if (all[x] != pc->e && joins_partition(pc->e, all[x]))
             ddbgen_buf_printf(c, "    memset(other%zu, 0, sizeof other%zu);\n", x, x);
-    ddbgen_buf_printf(c,
-                      "    for (; made < %d; made++) {\n"
-                      "        make_%s(c, &items[made], made);\n"
-                      "        if (made > 0)\n"
-                      "            copy_key_fields(d, &items[made], &items[0], shared, %zu);\n"
-                      "        if (!create_%s(c, &items[made])) {\n            made++;\n"
-                      "            goto done;\n        }\n    }\n"
-                      "    listing_start(&l, d, items, sizeof items[0], %d, true, true, %d);\n",
-                      ne, en, n_shared, en, ne, pc->e->sk.present ? 1 : -1);
+    ddbgen_buf_printf(
+        c,
+        "    for (; made < %d; made++) {\n"
+        "        make_%s(c, &items[made], made);\n"
+        "        if (made > 0)\n"
+        "            ddb_conf_copy_fields(d, &items[made], &items[0], shared, %zu);\n"
+        "        if (!create_%s(c, &items[made])) {\n            made++;\n"
+        "            goto done;\n        }\n    }\n"
+        "    ddb_conf_listing_start(&l, d, items, sizeof items[0], %d, true, true, %d);\n",
+        ne, en, n_shared, en, ne, pc->e->sk.present ? 1 : -1);
     for (size_t x = 0; x < n_all; x++) {
         const ddbgen_entity *o = all[x];
         if (o == pc->e || !joins_partition(pc->e, o))
             continue;
-        ddbgen_buf_printf(c,
-                          "    /* %s items in the same partition */\n"
-                          "    for (; made%zu < %d; made%zu++) {\n"
-                          "        make_%s(c, &other%zu[made%zu], made%zu);\n"
-                          "        copy_fields_from(&%s__%s__desc, &other%zu[made%zu], d, "
-                          "&items[0], shared, %zu);\n"
-                          "        if (!create_%s(c, &other%zu[made%zu])) {\n"
-                          "            made%zu++;\n            goto done;\n        }\n"
-                          "        listing_more(&l, &%s__%s__desc, &other%zu[made%zu]);\n    }\n",
-                          o->name, x, items_per_partition(o), x, o->c_name, x, x, x, ns,
-                          o->c_name, x, x, n_shared, o->c_name, x, x, x, ns, o->c_name, x, x);
+        ddbgen_buf_printf(
+            c,
+            "    /* %s items in the same partition */\n"
+            "    for (; made%zu < %d; made%zu++) {\n"
+            "        make_%s(c, &other%zu[made%zu], made%zu);\n"
+            "        ddb_conf_copy_fields_from(&%s__%s__desc, &other%zu[made%zu], d, "
+            "&items[0], shared, %zu);\n"
+            "        if (!create_%s(c, &other%zu[made%zu])) {\n"
+            "            made%zu++;\n            goto done;\n        }\n"
+            "        ddb_conf_listing_more(&l, &%s__%s__desc, &other%zu[made%zu]);\n    }\n",
+            o->name, x, items_per_partition(o), x, o->c_name, x, x, x, ns, o->c_name, x, x,
+            n_shared, o->c_name, x, x, x, ns, o->c_name, x, x);
     }
     ddbgen_buf_printf(c,
                       "    page.limit = c->page_limit;\n"
@@ -1880,36 +1982,38 @@ static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
                       "        page.cursor = cursor;\n        rc = ",
                       ns);
     emit_call(c, pc, "&got", "&page, &err", "items[0]", "items[0]");
-    ddbgen_buf_printf(c,
-                      ";\n        free(cursor);\n        cursor = NULL;\n"
-                      "        if (!expect_rc(c, \"call\", rc, 0, &err)) {\n"
-                      "            ddb_error_clear(&err);\n            break;\n        }\n"
-                      "        l.pages++;\n"
-                      "        if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)\n"
-                      "            fail(c, \"call: page %%zu has %%zu items, more than the limit "
-                      "%%d\", l.pages, got.n_items, c->page_limit);\n"
-                      "        for (size_t k = 0; k < got.n_items; k++) {\n"
-                      "            size_t kind = (size_t)got.items[k].kind;\n"
-                      "            if (kind < 1 || kind > ");
+    ddbgen_buf_printf(
+        c, ";\n        free(cursor);\n        cursor = NULL;\n"
+           "        if (!ddb_conf_expect_rc(c, \"call\", rc, 0, &err)) {\n"
+           "            ddb_error_clear(&err);\n            break;\n        }\n"
+           "        l.pages++;\n"
+           "        if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)\n"
+           "            ddb_conf_fail(c, \"call: page %%zu has %%zu items, more than the limit "
+           "%%d\", l.pages, got.n_items, c->page_limit);\n"
+           "        for (size_t k = 0; k < got.n_items; k++) {\n"
+           "            size_t kind = (size_t)got.items[k].kind;\n"
+           "            if (kind < 1 || kind > ");
     emit_upper(c, ns);
-    ddbgen_buf_printf(c,
-                      "__N_ENTITIES)\n"
-                      "                fail(c, \"call: item %%zu has no entity kind (%%zu)\", "
-                      "l.n_got + 1, kind);\n"
-                      "            else\n"
-                      "                listing_add(c, &l, %s__entities[kind - 1], "
-                      "&got.items[k].as);\n        }\n"
-                      "        cursor = got.cursor;\n        got.cursor = NULL;\n"
-                      "        %s__mixed_page_free(&got);\n"
-                      "    } while (cursor && l.pages < MAX_PAGES && !c->failed);\n"
-                      "    free(cursor);\n    listing_end(c, &l);\n"
-                      "done:\n    for (int k = 0; k < made; k++)\n"
-                      "        %s__%s__free(&items[k]);\n",
-                      ns, ns, ns, en);
+    ddbgen_buf_printf(
+        c,
+        "__N_ENTITIES)\n"
+        "                ddb_conf_fail(c, \"call: item %%zu has no entity kind (%%zu)\", "
+        "l.n_got + 1, kind);\n"
+        "            else\n"
+        "                ddb_conf_listing_add(c, &l, %s__entities[kind - 1], "
+        "&got.items[k].as);\n        }\n"
+        "        cursor = got.cursor;\n        got.cursor = NULL;\n"
+        "        %s__mixed_page_free(&got);\n"
+        "    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);\n"
+        "    free(cursor);\n    ddb_conf_listing_end(c, &l);\n"
+        "done:\n    for (int k = 0; k < made; k++)\n"
+        "        %s__%s__free(&items[k]);\n",
+        ns, ns, ns, en);
     for (size_t x = 0; x < n_all; x++)
         if (all[x] != pc->e && joins_partition(pc->e, all[x]))
-            ddbgen_buf_printf(c, "    for (int k = 0; k < made%zu; k++)\n        %s__%s__free(&other%zu[k]);\n",
-                              x, ns, all[x]->c_name, x);
+            ddbgen_buf_printf(
+                c, "    for (int k = 0; k < made%zu; k++)\n        %s__%s__free(&other%zu[k]);\n",
+                x, ns, all[x]->c_name, x);
     ddbgen_buf_puts(c, "}\n");
 }
 
@@ -1934,67 +2038,71 @@ static void emit_batch_case(emitter *E, const pattern_case *pc, const char *fn)
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = pc->e->c_name, *m = pc->ap->c_name;
     bool del = pc->shape == SHAPE_BATCH_WRITE && says_delete(pc->ap);
-    ddbgen_buf_printf(c,
-                      "\nstatic void %s(ctx *c)\n{\n    %s__repo *repo = c->repo;\n"
-                      "    const ddb_entity_desc *d = &%s__%s__desc;\n"
-                      "    %s__%s items[3], got = {0};\n"
-                      "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
-                      "    memset(items, 0, sizeof items);\n"
-                      "    for (int k = 0; k < 3; k++)\n        make_%s(c, &items[k], k);\n",
-                      fn, ns, ns, en, ns, en, en);
+    ddbgen_buf_printf(
+        c,
+        "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
+        "    const ddb_entity_desc *d = &%s__%s__desc;\n"
+        "    %s__%s items[3], got = {0};\n"
+        "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
+        "    memset(items, 0, sizeof items);\n"
+        "    for (int k = 0; k < 3; k++)\n        make_%s(c, &items[k], k);\n",
+        fn, ns, ns, en, ns, en, en);
     if (pc->shape == SHAPE_BATCH_GET) {
-        ddbgen_buf_printf(c,
-                          "    if (!create_%s(c, &items[0]) || !create_%s(c, &items[2]))\n"
-                          "        goto done;\n"
-                          "    {\n"
-                          "        /* items[1] was never written: left out; the others in "
-                          "request order */\n"
-                          "        const %s__%s keys[3] = {items[2], items[1], items[0]};\n"
-                          "        %s__%s__page page = {0, NULL, NULL};\n"
-                          "        rc = repo->%s__%s(repo, &page, keys, 3, &err);\n"
-                          "        if (expect_rc(c, \"call\", rc, 0, &err)) {\n"
-                          "            if (page.n_items != 2)\n"
-                          "                fail(c, \"call: %%zu items, expected 2 (of 3 keys, one "
-                          "never written)\", page.n_items);\n"
-                          "            else if (same_entity(c, \"call, item 0 (key 0)\", d, "
-                          "&items[2], &page.items[0], true))\n"
-                          "                same_entity(c, \"call, item 1 (key 2)\", d, &items[0], "
-                          "&page.items[1], true);\n"
-                          "            if (page.cursor)\n"
-                          "                fail(c, \"call: a cursor, expected none\");\n"
-                          "        }\n"
-                          "        %s__%s__page_free(&page);\n    }\n"
-                          "    (void)found;\n",
-                          en, en, ns, en, ns, en, en, m, ns, en);
+        ddbgen_buf_printf(
+            c,
+            "    if (!create_%s(c, &items[0]) || !create_%s(c, &items[2]))\n"
+            "        goto done;\n"
+            "    {\n"
+            "        /* items[1] was never written: left out; the others in "
+            "request order */\n"
+            "        const %s__%s keys[3] = {items[2], items[1], items[0]};\n"
+            "        %s__%s__page page = {0, NULL, NULL};\n"
+            "        rc = repo->%s__%s(repo, &page, keys, 3, &err);\n"
+            "        if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err)) {\n"
+            "            if (page.n_items != 2)\n"
+            "                ddb_conf_fail(c, \"call: %%zu items, expected 2 (of 3 keys, one "
+            "never written)\", page.n_items);\n"
+            "            else if (ddb_conf_same_entity(c, \"call, item 0 (key 0)\", d, "
+            "&items[2], &page.items[0], true))\n"
+            "                ddb_conf_same_entity(c, \"call, item 1 (key 2)\", d, &items[0], "
+            "&page.items[1], true);\n"
+            "            if (page.cursor)\n"
+            "                ddb_conf_fail(c, \"call: a cursor, expected none\");\n"
+            "        }\n"
+            "        %s__%s__page_free(&page);\n    }\n"
+            "    (void)found;\n",
+            en, en, ns, en, ns, en, en, m, ns, en);
     } else if (del) {
-        ddbgen_buf_printf(c,
-                          "    for (int k = 0; k < 3; k++)\n"
-                          "        if (!create_%s(c, &items[k]))\n            goto done;\n"
-                          "    rc = repo->%s__%s(repo, items, 3, &err);\n"
-                          "    if (!expect_rc(c, \"call (deletes)\", rc, 0, &err))\n"
-                          "        goto done;\n"
-                          "    for (int k = 0; k < 3; k++) {\n"
-                          "        rc = repo->%s__get(repo, &got, &found, &items[k], &err);\n"
-                          "        if (expect_rc(c, \"get after the call\", rc, 0, &err))\n"
-                          "            expect_found(c, \"get after the call (deleted)\", found, "
-                          "false);\n"
-                          "        %s__%s__free(&got);\n    }\n"
-                          "    (void)d;\n",
-                          en, en, m, en, ns, en);
+        ddbgen_buf_printf(
+            c,
+            "    for (int k = 0; k < 3; k++)\n"
+            "        if (!create_%s(c, &items[k]))\n            goto done;\n"
+            "    rc = repo->%s__%s(repo, items, 3, &err);\n"
+            "    if (!ddb_conf_expect_rc(c, \"call (deletes)\", rc, 0, &err))\n"
+            "        goto done;\n"
+            "    for (int k = 0; k < 3; k++) {\n"
+            "        rc = repo->%s__get(repo, &got, &found, &items[k], &err);\n"
+            "        if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err))\n"
+            "            ddb_conf_expect_found(c, \"get after the call (deleted)\", found, "
+            "false);\n"
+            "        %s__%s__free(&got);\n    }\n"
+            "    (void)d;\n",
+            en, en, m, en, ns, en);
     } else {
-        ddbgen_buf_printf(c,
-                          "    rc = repo->%s__%s(repo, items, 3, &err);\n"
-                          "    if (!expect_rc(c, \"call (puts)\", rc, 0, &err))\n"
-                          "        goto done;\n"
-                          "    for (int k = 0; k < 3; k++) {\n"
-                          "        remember(c, d, &items[k]);\n"
-                          "        rc = repo->%s__get(repo, &got, &found, &items[k], &err);\n"
-                          "        if (expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
-                          "            expect_found(c, \"get after the call\", found, true))\n"
-                          "            same_entity(c, \"get after the call\", d, &items[k], &got, "
-                          "true);\n"
-                          "        %s__%s__free(&got);\n    }\n",
-                          en, m, en, ns, en);
+        ddbgen_buf_printf(
+            c,
+            "    rc = repo->%s__%s(repo, items, 3, &err);\n"
+            "    if (!ddb_conf_expect_rc(c, \"call (puts)\", rc, 0, &err))\n"
+            "        goto done;\n"
+            "    for (int k = 0; k < 3; k++) {\n"
+            "        ddb_conf_remember(c, d, &items[k]);\n"
+            "        rc = repo->%s__get(repo, &got, &found, &items[k], &err);\n"
+            "        if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
+            "            ddb_conf_expect_found(c, \"get after the call\", found, true))\n"
+            "            ddb_conf_same_entity(c, \"get after the call\", d, &items[k], &got, "
+            "true);\n"
+            "        %s__%s__free(&got);\n    }\n",
+            en, m, en, ns, en);
     }
     ddbgen_buf_printf(c,
                       "done:\n    for (int k = 0; k < 3; k++)\n        %s__%s__free(&items[k]);\n"
@@ -2007,44 +2115,45 @@ static void emit_put_case(emitter *E, const pattern_case *pc, const char *fn)
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = pc->e->c_name;
     ddbgen_buf_printf(c,
-                      "\nstatic void %s(ctx *c)\n{\n    %s__repo *repo = c->repo;\n"
+                      "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
                       "    const ddb_entity_desc *d = &%s__%s__desc;\n"
                       "    %s__%s a = {0}, again = {0}, got = {0};\n",
                       fn, ns, ns, en, ns, en);
     for (size_t k = 0; k < pc->ap->n_params; k++)
         if (pc->context[k] && pc->plan.roles[k] == DDBGEN_ROLE_CONTEXT)
             ddbgen_buf_printf(c, "    %s__%s context%zu = {0};\n", ns, pc->context[k]->c_name, k);
-    ddbgen_buf_printf(c,
-                      "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
-                      "    make_%s(c, &a, 0);\n    make_%s(c, &again, 0);\n",
-                      en, en);
+    ddbgen_buf_printf(
+        c,
+        "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
+        "    make_%s(c, &a, 0);\n    make_%s(c, &again, 0);\n",
+        en, en);
     for (size_t k = 0; k < pc->ap->n_params; k++)
         if (pc->context[k] && pc->plan.roles[k] == DDBGEN_ROLE_CONTEXT)
             ddbgen_buf_printf(c, "    make_%s(c, &context%zu, 0);\n", pc->context[k]->c_name, k);
     ddbgen_buf_puts(c, "    rc = ");
     emit_call(c, pc, "", "&err", "a", "a");
-    ddbgen_buf_printf(c,
-                      ";\n    if (!expect_rc(c, \"call\", rc, 0, &err))\n        goto done;\n"
-                      "    remember(c, d, &a);\n"
-                      "    expect_version(c, \"call\", a.ddb_version, 1);\n"
-                      "    rc = repo->%s__get(repo, &got, &found, &a, &err);\n"
-                      "    if (expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
-                      "        expect_found(c, \"get after the call\", found, true))\n"
-                      "        same_entity(c, \"get after the call\", d, &a, &got, true);\n"
-                      "    rc = ",
-                      en);
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (!ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n        goto done;\n"
+        "    ddb_conf_remember(c, d, &a);\n"
+        "    ddb_conf_expect_version(c, \"call\", a.ddb_version, 1);\n"
+        "    rc = repo->%s__get(repo, &got, &found, &a, &err);\n"
+        "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
+        "        ddb_conf_expect_found(c, \"get after the call\", found, true))\n"
+        "        ddb_conf_same_entity(c, \"get after the call\", d, &a, &got, true);\n"
+        "    rc = ",
+        en);
     emit_call(c, pc, "", "&err", "again", "again");
     ddbgen_buf_printf(c,
-                      ";\n    if (rc == 0)\n        remember(c, d, &again);\n"
-                      "    expect_rc(c, \"call for a key that exists\", rc, "
+                      ";\n    if (rc == 0)\n        ddb_conf_remember(c, d, &again);\n"
+                      "    ddb_conf_expect_rc(c, \"call for a key that exists\", rc, "
                       "DDB_ERR_CONDITION_FAILED, &err);\n"
                       "done:\n    %s__%s__free(&a);\n    %s__%s__free(&again);\n"
                       "    %s__%s__free(&got);\n",
                       ns, en, ns, en, ns, en);
     for (size_t k = 0; k < pc->ap->n_params; k++)
         if (pc->context[k] && pc->plan.roles[k] == DDBGEN_ROLE_CONTEXT)
-            ddbgen_buf_printf(c, "    %s__%s__free(&context%zu);\n", ns, pc->context[k]->c_name,
-                              k);
+            ddbgen_buf_printf(c, "    %s__%s__free(&context%zu);\n", ns, pc->context[k]->c_name, k);
     ddbgen_buf_puts(c, "    ddb_error_clear(&err);\n}\n");
 }
 
@@ -2073,7 +2182,7 @@ static void emit_pattern_cases(emitter *E, suite *s, const ddbgen_entity *e)
         const ddbgen_access_pattern *ap = &e->patterns[a];
         pattern_case pc;
         char fn[256];
-        classify(E, &pc, e, ap);
+        classify(E, s, &pc, e, ap);
         if (pc.why) {
             add_gap(E, s, e, ap->name, pc.why);
             ddbgen_plan_clear(&pc.plan);
@@ -2173,20 +2282,9 @@ static void emit_transact_case(emitter *E, suite *s)
     const char *ns = E->ns;
     const ddbgen_entity *all[2];
     const ddbgen_entity *x, *y;
-    decl d;
-    char want[200];
     size_t n = model_entities(E->m, all, 2);
     if (n == 0)
         return;
-    if (!find_member(E, "transact", &d)) {
-        add_gap(E, s, NULL, "transact", "the repository has no transact member yet");
-        return;
-    }
-    snprintf(want, sizeof want, "%s__write *", ns);
-    if (d.n != 4 || strcmp(d.p[1].type, want) != 0 || strcmp(d.p[2].type, "size_t") != 0) {
-        add_gap(E, s, NULL, "transact", "the transact member is not the one the suite expects");
-        return;
-    }
     x = all[0];
     y = n > 1 ? all[1] : all[0];
     add_case(E, s, NULL, "transact",
@@ -2194,82 +2292,85 @@ static void emit_transact_case(emitter *E, suite *s)
              "written); a create and an update (both done); a stale update and a delete "
              "(cancelled at op 0); two deletes");
     snprintf(s->cases[s->n_cases - 1].fn, sizeof s->cases[0].fn, "case_model__transact");
-    ddbgen_buf_printf(c,
-                      "\n/* ==== model ");
+    ddbgen_buf_printf(c, "\n/* ==== model ");
     for (size_t k = 0; k < 83; k++)
         ddbgen_buf_putc(c, '=');
-    ddbgen_buf_printf(c,
-                      " */\n\nstatic void case_model__transact(ctx *c)\n{\n"
-                      "    %s__repo *repo = c->repo;\n"
-                      "    const ddb_entity_desc *dx = &%s__%s__desc, *dy = &%s__%s__desc;\n"
-                      "    %s__%s a = {0}, got_a = {0};\n"
-                      "    %s__%s b = {0}, b_again = {0}, b_stale = {0}, got_b = {0};\n"
-                      "    %s__write ops[2];\n"
-                      "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
-                      "    make_%s(c, &a, 0);\n    make_%s(c, &b, 1);\n"
-                      "    make_%s(c, &b_again, 1);\n"
-                      "    if (!create_%s(c, &b) || !clone_into(c, dy, &b_stale, &b))\n"
-                      "        goto done;\n\n"
-                      "    /* a create, and a create of a key that exists: nothing is written */\n",
-                      ns, ns, x->c_name, ns, y->c_name, ns, x->c_name, ns, y->c_name, ns,
-                      x->c_name, y->c_name, y->c_name, y->c_name);
+    ddbgen_buf_printf(
+        c,
+        " */\n\nstatic void case_model__transact(ddb_conf *c)\n{\n"
+        "    %s__repo *repo = c->repo;\n"
+        "    const ddb_entity_desc *dx = &%s__%s__desc, *dy = &%s__%s__desc;\n"
+        "    %s__%s a = {0}, got_a = {0};\n"
+        "    %s__%s b = {0}, b_again = {0}, b_stale = {0}, got_b = {0};\n"
+        "    %s__write ops[2];\n"
+        "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
+        "    make_%s(c, &a, 0);\n    make_%s(c, &b, 1);\n"
+        "    make_%s(c, &b_again, 1);\n"
+        "    if (!create_%s(c, &b) || !ddb_conf_clone(c, dy, &b_stale, &b))\n"
+        "        goto done;\n\n"
+        "    /* a create, and a create of a key that exists: nothing is written */\n",
+        ns, ns, x->c_name, ns, y->c_name, ns, x->c_name, ns, y->c_name, ns, x->c_name, y->c_name,
+        y->c_name, y->c_name);
     emit_op(E, c, 0, x, "CREATE", "&a");
     emit_op(E, c, 1, y, "CREATE", "&b_again");
-    ddbgen_buf_printf(c,
-                      "    rc = repo->transact(repo, ops, 2, &err);\n"
-                      "    if (rc == 0) {\n        remember(c, dx, &a);\n"
-                      "        remember(c, dy, &b_again);\n    }\n"
-                      "    expect_cancelled(c, \"transact (create, create of an existing key)\", rc, "
-                      "&err, 2, 1);\n"
-                      "    rc = repo->%s__get(repo, &got_a, &found, &a, &err);\n"
-                      "    if (expect_rc(c, \"get after the cancelled transaction\", rc, 0, &err))\n"
-                      "        expect_found(c, \"get after the cancelled transaction (all or "
-                      "nothing)\", found, false);\n"
-                      "    %s__%s__free(&got_a);\n\n"
-                      "    /* a create and an update */\n"
-                      "    a.ddb_version = 0;\n",
-                      x->c_name, ns, x->c_name);
+    ddbgen_buf_printf(
+        c,
+        "    rc = repo->transact(repo, ops, 2, &err);\n"
+        "    if (rc == 0) {\n        ddb_conf_remember(c, dx, &a);\n"
+        "        ddb_conf_remember(c, dy, &b_again);\n    }\n"
+        "    ddb_conf_expect_cancelled(c, \"transact (create, create of an existing key)\", rc, "
+        "&err, 2, 1);\n"
+        "    rc = repo->%s__get(repo, &got_a, &found, &a, &err);\n"
+        "    if (ddb_conf_expect_rc(c, \"get after the cancelled transaction\", rc, 0, &err))\n"
+        "        ddb_conf_expect_found(c, \"get after the cancelled transaction (all or "
+        "nothing)\", found, false);\n"
+        "    %s__%s__free(&got_a);\n\n"
+        "    /* a create and an update */\n"
+        "    a.ddb_version = 0;\n",
+        x->c_name, ns, x->c_name);
     emit_op(E, c, 0, x, "CREATE", "&a");
     emit_op(E, c, 1, y, "UPDATE", "&b");
-    ddbgen_buf_printf(c,
-                      "    rc = repo->transact(repo, ops, 2, &err);\n"
-                      "    if (!expect_rc(c, \"transact (create, update)\", rc, 0, &err))\n"
-                      "        goto done;\n"
-                      "    remember(c, dx, &a);\n"
-                      "    expect_version(c, \"transact: the created entity\", a.ddb_version, 1);\n"
-                      "    expect_version(c, \"transact: the updated entity\", b.ddb_version, 2);\n"
-                      "    rc = repo->%s__get(repo, &got_a, &found, &a, &err);\n"
-                      "    if (expect_rc(c, \"get after the transaction\", rc, 0, &err) &&\n"
-                      "        expect_found(c, \"get after the transaction\", found, true))\n"
-                      "        same_entity(c, \"get after the transaction\", dx, &a, &got_a, true);\n"
-                      "    rc = repo->%s__get(repo, &got_b, &found, &b, &err);\n"
-                      "    if (expect_rc(c, \"get after the transaction\", rc, 0, &err) &&\n"
-                      "        expect_found(c, \"get after the transaction\", found, true))\n"
-                      "        expect_version(c, \"get after the transaction\", got_b.ddb_version, "
-                      "2);\n\n"
-                      "    /* an update from a stale copy, and a delete: nothing is deleted */\n",
-                      x->c_name, y->c_name);
+    ddbgen_buf_printf(
+        c,
+        "    rc = repo->transact(repo, ops, 2, &err);\n"
+        "    if (!ddb_conf_expect_rc(c, \"transact (create, update)\", rc, 0, &err))\n"
+        "        goto done;\n"
+        "    ddb_conf_remember(c, dx, &a);\n"
+        "    ddb_conf_expect_version(c, \"transact: the created entity\", a.ddb_version, 1);\n"
+        "    ddb_conf_expect_version(c, \"transact: the updated entity\", b.ddb_version, 2);\n"
+        "    rc = repo->%s__get(repo, &got_a, &found, &a, &err);\n"
+        "    if (ddb_conf_expect_rc(c, \"get after the transaction\", rc, 0, &err) &&\n"
+        "        ddb_conf_expect_found(c, \"get after the transaction\", found, true))\n"
+        "        ddb_conf_same_entity(c, \"get after the transaction\", dx, &a, &got_a, true);\n"
+        "    rc = repo->%s__get(repo, &got_b, &found, &b, &err);\n"
+        "    if (ddb_conf_expect_rc(c, \"get after the transaction\", rc, 0, &err) &&\n"
+        "        ddb_conf_expect_found(c, \"get after the transaction\", found, true))\n"
+        "        ddb_conf_expect_version(c, \"get after the transaction\", got_b.ddb_version, "
+        "2);\n\n"
+        "    /* an update from a stale copy, and a delete: nothing is deleted */\n",
+        x->c_name, y->c_name);
     emit_op(E, c, 0, y, "UPDATE", "&b_stale");
     emit_op(E, c, 1, x, "DELETE", "&a");
-    ddbgen_buf_printf(c,
-                      "    rc = repo->transact(repo, ops, 2, &err);\n"
-                      "    expect_cancelled(c, \"transact (stale update, delete)\", rc, &err, 2, 0);\n"
-                      "    %s__%s__free(&got_a);\n"
-                      "    rc = repo->%s__get(repo, &got_a, &found, &a, &err);\n"
-                      "    if (expect_rc(c, \"get after the cancelled transaction\", rc, 0, &err))\n"
-                      "        expect_found(c, \"get after the cancelled transaction (all or "
-                      "nothing)\", found, true);\n\n"
-                      "    /* two deletes at the current versions */\n",
-                      ns, x->c_name, x->c_name);
+    ddbgen_buf_printf(
+        c,
+        "    rc = repo->transact(repo, ops, 2, &err);\n"
+        "    ddb_conf_expect_cancelled(c, \"transact (stale update, delete)\", rc, &err, 2, 0);\n"
+        "    %s__%s__free(&got_a);\n"
+        "    rc = repo->%s__get(repo, &got_a, &found, &a, &err);\n"
+        "    if (ddb_conf_expect_rc(c, \"get after the cancelled transaction\", rc, 0, &err))\n"
+        "        ddb_conf_expect_found(c, \"get after the cancelled transaction (all or "
+        "nothing)\", found, true);\n\n"
+        "    /* two deletes at the current versions */\n",
+        ns, x->c_name, x->c_name);
     emit_op(E, c, 0, x, "DELETE", "&a");
     emit_op(E, c, 1, y, "DELETE", "&b");
     ddbgen_buf_printf(c,
                       "    rc = repo->transact(repo, ops, 2, &err);\n"
-                      "    expect_rc(c, \"transact (delete, delete)\", rc, 0, &err);\n"
+                      "    ddb_conf_expect_rc(c, \"transact (delete, delete)\", rc, 0, &err);\n"
                       "    %s__%s__free(&got_b);\n"
                       "    rc = repo->%s__get(repo, &got_b, &found, &b, &err);\n"
-                      "    if (expect_rc(c, \"get after the deletes\", rc, 0, &err))\n"
-                      "        expect_found(c, \"get after the deletes\", found, false);\n"
+                      "    if (ddb_conf_expect_rc(c, \"get after the deletes\", rc, 0, &err))\n"
+                      "        ddb_conf_expect_found(c, \"get after the deletes\", found, false);\n"
                       "done:\n    %s__%s__free(&a);\n    %s__%s__free(&got_a);\n"
                       "    %s__%s__free(&b);\n    %s__%s__free(&b_again);\n"
                       "    %s__%s__free(&b_stale);\n    %s__%s__free(&got_b);\n"
@@ -2299,7 +2400,7 @@ static void emit_tx_get_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
     char want[300], fn[300];
     bool ok = n > 0 && n <= 16;
 
-    if (!tp->c_name || !find_member(E, tp->c_name, &d)) {
+    if (!tp->c_name || !find_member(s, tp->c_name, &d)) {
         add_gap(E, s, NULL, tp->name, "the repository has no member for it yet");
         return;
     }
@@ -2327,14 +2428,14 @@ static void emit_tx_get_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
              "not found; then every entity found");
     snprintf(s->cases[s->n_cases - 1].fn, sizeof s->cases[0].fn, "%s", fn);
     ddbgen_buf_printf(c,
-                      "\nstatic void %s(ctx *c)\n{\n    %s__repo *repo = c->repo;\n"
+                      "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
                       "    %s__%s__result got;\n",
                       fn, ns, ns, tp->c_name);
     for (size_t i = 0; i < n; i++)
         ddbgen_buf_printf(c, "    %s__%s e%zu = {0};\n", ns, tx_entity(m, &tp->entities[i])->c_name,
                           i);
     for (size_t k = 0; k < tp->n_params; k++)
-        ddbgen_buf_printf(c, "    char *p%zu = key_text(c, 0, \"p%zu\");\n", k, k);
+        ddbgen_buf_printf(c, "    char *p%zu = ddb_conf_key_text(c, 0, \"p%zu\");\n", k, k);
     ddbgen_buf_puts(c, "    ddb_error err = DDB_ERROR_INIT;\n    int rc;\n\n"
                        "    memset(&got, 0, sizeof got);\n");
     for (size_t i = 0; i < n; i++) {
@@ -2343,7 +2444,7 @@ static void emit_tx_get_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
         for (size_t k = 0; k < tp->n_params; k++) {
             const ddbgen_field *f = ddbgen_entity_find_field(e, tp->params[k].name);
             if (f && f->type == DDBGEN_TYPE_STRING)
-                ddbgen_buf_printf(c, "    free(e%zu.%s);\n    e%zu.%s = text(p%zu);\n", i,
+                ddbgen_buf_printf(c, "    free(e%zu.%s);\n    e%zu.%s = ddb_conf_text(p%zu);\n", i,
                                   f->c_name, i, f->c_name, k);
         }
         if (i < last)
@@ -2354,21 +2455,25 @@ static void emit_tx_get_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
         ddbgen_buf_printf(c, "    rc = repo->%s(repo, &got", tp->c_name);
         for (size_t k = 0; k < tp->n_params; k++)
             ddbgen_buf_printf(c, ", p%zu", k);
-        ddbgen_buf_printf(c, ", &err);\n    if (expect_rc(c, \"call\", rc, 0, &err)) {\n");
+        ddbgen_buf_printf(c, ", &err);\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err)) {\n");
         for (size_t i = 0; i < n; i++) {
             const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
             bool present = round == 1 || i < last;
-            ddbgen_buf_printf(c, "        %sexpect_found(c, \"call (action %zu)\", got.found_%s, %s)%s\n",
-                              present ? "if (" : "", i, e->c_name, present ? "true" : "false",
-                              present ? ")" : ";");
+            ddbgen_buf_printf(
+                c,
+                "        %sddb_conf_expect_found(c, \"call (action %zu)\", got.found_%s, %s)%s\n",
+                present ? "if (" : "", i, e->c_name, present ? "true" : "false",
+                present ? ")" : ";");
             if (present)
-                ddbgen_buf_printf(c,
-                                  "            same_entity(c, \"call (action %zu)\", &%s__%s__desc, "
-                                  "&e%zu, &got.%s, true);\n",
-                                  i, ns, e->c_name, i, e->c_name);
+                ddbgen_buf_printf(
+                    c,
+                    "            ddb_conf_same_entity(c, \"call (action %zu)\", &%s__%s__desc, "
+                    "&e%zu, &got.%s, true);\n",
+                    i, ns, e->c_name, i, e->c_name);
         }
-        ddbgen_buf_printf(c, "    }\n    %s__%s__result_free(&got);\n    memset(&got, 0, sizeof got);\n",
-                          ns, tp->c_name);
+        ddbgen_buf_printf(
+            c, "    }\n    %s__%s__result_free(&got);\n    memset(&got, 0, sizeof got);\n", ns,
+            tp->c_name);
         if (round == 0)
             ddbgen_buf_printf(c, "    if (!create_%s(c, &e%zu))\n        goto done;\n",
                               tx_entity(m, &tp->entities[last])->c_name, last);
@@ -2402,7 +2507,7 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
         emit_tx_get_case(E, s, tp);
         return;
     }
-    if (!tp->c_name || !find_member(E, tp->c_name, &d)) {
+    if (!tp->c_name || !find_member(s, tp->c_name, &d)) {
         add_gap(E, s, NULL, tp->name, "the repository has no member for it yet");
         return;
     }
@@ -2414,7 +2519,8 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
         const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
         puts &= tp->entities[i].action == DDBGEN_ACT_PUT && e != NULL;
         deletes &= tp->entities[i].action == DDBGEN_ACT_DELETE && e != NULL &&
-                   tp->entities[i].condition && strstr(tp->entities[i].condition, "attribute_exists");
+                   tp->entities[i].condition &&
+                   strstr(tp->entities[i].condition, "attribute_exists");
         param_of[i] = -1;
         for (size_t k = 0; e && k < tp->n_params; k++)
             if (tp->params[k].type == DDBGEN_TYPE_ENTITY && tp->params[k].entity_type &&
@@ -2453,7 +2559,8 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
                   : "with the last action's entity missing: cancelled, that action identified, "
                     "nothing deleted; then every entity is deleted");
     snprintf(s->cases[s->n_cases - 1].fn, sizeof s->cases[0].fn, "%s", fn);
-    ddbgen_buf_printf(c, "\nstatic void %s(ctx *c)\n{\n    %s__repo *repo = c->repo;\n", fn, ns);
+    ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n", fn,
+                      ns);
     for (size_t i = 0; i < n; i++) {
         const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
         ddbgen_buf_printf(c, "    %s__%s e%zu = {0}, new%zu = {0}, got%zu = {0};\n", ns, e->c_name,
@@ -2461,18 +2568,19 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
     }
     if (deletes)
         for (size_t k = 0; k < tp->n_params; k++)
-            ddbgen_buf_printf(c, "    char *p%zu = key_text(c, 0, \"p%zu\");\n", k, k);
-    ddbgen_buf_puts(c, "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n");
+            ddbgen_buf_printf(c, "    char *p%zu = ddb_conf_key_text(c, 0, \"p%zu\");\n", k, k);
+    ddbgen_buf_puts(
+        c, "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n");
     for (size_t i = 0; i < n; i++) {
         const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
-        ddbgen_buf_printf(c, "    make_%s(c, &e%zu, 0);\n    make_%s(c, &new%zu, 1);\n",
-                          e->c_name, i, e->c_name, i);
+        ddbgen_buf_printf(c, "    make_%s(c, &e%zu, 0);\n    make_%s(c, &new%zu, 1);\n", e->c_name,
+                          i, e->c_name, i);
         if (deletes)
             for (size_t k = 0; k < tp->n_params; k++) {
                 const ddbgen_field *f = ddbgen_entity_find_field(e, tp->params[k].name);
                 if (f && f->type == DDBGEN_TYPE_STRING)
-                    ddbgen_buf_printf(c, "    free(e%zu.%s);\n    e%zu.%s = text(p%zu);\n", i,
-                                      f->c_name, i, f->c_name, k);
+                    ddbgen_buf_printf(c, "    free(e%zu.%s);\n    e%zu.%s = ddb_conf_text(p%zu);\n",
+                                      i, f->c_name, i, f->c_name, k);
             }
     }
     if (puts) {
@@ -2483,19 +2591,20 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
             for (size_t i = 0; i < n; i++)
                 if (param_of[i] == (int)k)
                     ddbgen_buf_printf(c, ", &e%zu", i);
-        ddbgen_buf_puts(c, ", &err);\n    if (!expect_rc(c, \"call\", rc, 0, &err))\n"
+        ddbgen_buf_puts(c, ", &err);\n    if (!ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n"
                            "        goto done;\n");
         for (size_t i = 0; i < n; i++) {
             const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
-            ddbgen_buf_printf(c,
-                              "    remember(c, &%s__%s__desc, &e%zu);\n"
-                              "    rc = repo->%s__get(repo, &got%zu, &found, &e%zu, &err);\n"
-                              "    if (expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
-                              "        expect_found(c, \"get after the call (action %zu)\", found, "
-                              "true))\n"
-                              "        same_entity(c, \"get after the call\", &%s__%s__desc, &e%zu, "
-                              "&got%zu, true);\n",
-                              ns, e->c_name, i, e->c_name, i, i, i, ns, e->c_name, i, i);
+            ddbgen_buf_printf(
+                c,
+                "    ddb_conf_remember(c, &%s__%s__desc, &e%zu);\n"
+                "    rc = repo->%s__get(repo, &got%zu, &found, &e%zu, &err);\n"
+                "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
+                "        ddb_conf_expect_found(c, \"get after the call (action %zu)\", found, "
+                "true))\n"
+                "        ddb_conf_same_entity(c, \"get after the call\", &%s__%s__desc, &e%zu, "
+                "&got%zu, true);\n",
+                ns, e->c_name, i, e->c_name, i, i, i, ns, e->c_name, i, i);
         }
         /* new entities, but the last action's exists: cancelled at the last action */
         ddbgen_buf_printf(c, "    rc = repo->%s(repo", tp->c_name);
@@ -2503,23 +2612,25 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
             for (size_t i = 0; i < n; i++)
                 if (param_of[i] == (int)k)
                     ddbgen_buf_printf(c, i == last ? ", &e%zu" : ", &new%zu", i);
-        ddbgen_buf_printf(c,
-                          ", &err);\n"
-                          "    expect_cancelled(c, \"call with action %zu's entity existing\", rc, "
-                          "&err, %zu, %zu);\n",
-                          last, n, last);
+        ddbgen_buf_printf(
+            c,
+            ", &err);\n"
+            "    ddb_conf_expect_cancelled(c, \"call with action %zu's entity existing\", rc, "
+            "&err, %zu, %zu);\n",
+            last, n, last);
         if (n > 1) {
             const ddbgen_entity *e0 = tx_entity(m, &tp->entities[0]);
-            ddbgen_buf_printf(c,
-                              "    %s__%s__free(&got0);\n"
-                              "    rc = repo->%s__get(repo, &got0, &found, &new0, &err);\n"
-                              "    if (rc == 0 && found)\n"
-                              "        remember(c, &%s__%s__desc, &new0);\n"
-                              "    if (expect_rc(c, \"get after the cancelled call\", rc, 0, "
-                              "&err))\n"
-                              "        expect_found(c, \"get after the cancelled call (action 0, "
-                              "all or nothing)\", found, false);\n",
-                              ns, e0->c_name, e0->c_name, ns, e0->c_name);
+            ddbgen_buf_printf(
+                c,
+                "    %s__%s__free(&got0);\n"
+                "    rc = repo->%s__get(repo, &got0, &found, &new0, &err);\n"
+                "    if (rc == 0 && found)\n"
+                "        ddb_conf_remember(c, &%s__%s__desc, &new0);\n"
+                "    if (ddb_conf_expect_rc(c, \"get after the cancelled call\", rc, 0, "
+                "&err))\n"
+                "        ddb_conf_expect_found(c, \"get after the cancelled call (action 0, "
+                "all or nothing)\", found, false);\n",
+                ns, e0->c_name, e0->c_name, ns, e0->c_name);
         }
     } else {
         /* every entity but the last exists: cancelled at the last action, nothing deleted */
@@ -2531,40 +2642,43 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
         ddbgen_buf_printf(c, "    rc = repo->%s(repo", tp->c_name);
         for (size_t k = 0; k < tp->n_params; k++)
             ddbgen_buf_printf(c, ", p%zu", k);
-        ddbgen_buf_printf(c,
-                          ", &err);\n"
-                          "    expect_cancelled(c, \"call with action %zu's entity missing\", rc, "
-                          "&err, %zu, %zu);\n",
-                          last, n, last);
+        ddbgen_buf_printf(
+            c,
+            ", &err);\n"
+            "    ddb_conf_expect_cancelled(c, \"call with action %zu's entity missing\", rc, "
+            "&err, %zu, %zu);\n",
+            last, n, last);
         if (n > 1) {
             const ddbgen_entity *e0 = tx_entity(m, &tp->entities[0]);
-            ddbgen_buf_printf(c,
-                              "    rc = repo->%s__get(repo, &got0, &found, &e0, &err);\n"
-                              "    if (expect_rc(c, \"get after the cancelled call\", rc, 0, "
-                              "&err))\n"
-                              "        expect_found(c, \"get after the cancelled call (action 0, "
-                              "all or nothing)\", found, true);\n"
-                              "    %s__%s__free(&got0);\n",
-                              e0->c_name, ns, e0->c_name);
+            ddbgen_buf_printf(
+                c,
+                "    rc = repo->%s__get(repo, &got0, &found, &e0, &err);\n"
+                "    if (ddb_conf_expect_rc(c, \"get after the cancelled call\", rc, 0, "
+                "&err))\n"
+                "        ddb_conf_expect_found(c, \"get after the cancelled call (action 0, "
+                "all or nothing)\", found, true);\n"
+                "    %s__%s__free(&got0);\n",
+                e0->c_name, ns, e0->c_name);
         }
         {
             const ddbgen_entity *el = tx_entity(m, &tp->entities[last]);
-            ddbgen_buf_printf(c, "    if (!create_%s(c, &e%zu))\n        goto done;\n",
-                              el->c_name, last);
+            ddbgen_buf_printf(c, "    if (!create_%s(c, &e%zu))\n        goto done;\n", el->c_name,
+                              last);
         }
         ddbgen_buf_printf(c, "    rc = repo->%s(repo", tp->c_name);
         for (size_t k = 0; k < tp->n_params; k++)
             ddbgen_buf_printf(c, ", p%zu", k);
-        ddbgen_buf_puts(c, ", &err);\n    expect_rc(c, \"call\", rc, 0, &err);\n");
+        ddbgen_buf_puts(c, ", &err);\n    ddb_conf_expect_rc(c, \"call\", rc, 0, &err);\n");
         for (size_t i = 0; i < n; i++) {
             const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
-            ddbgen_buf_printf(c,
-                              "    %s__%s__free(&got%zu);\n"
-                              "    rc = repo->%s__get(repo, &got%zu, &found, &e%zu, &err);\n"
-                              "    if (expect_rc(c, \"get after the call\", rc, 0, &err))\n"
-                              "        expect_found(c, \"get after the call (action %zu)\", found, "
-                              "false);\n",
-                              ns, e->c_name, i, e->c_name, i, i, i);
+            ddbgen_buf_printf(
+                c,
+                "    %s__%s__free(&got%zu);\n"
+                "    rc = repo->%s__get(repo, &got%zu, &found, &e%zu, &err);\n"
+                "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err))\n"
+                "        ddb_conf_expect_found(c, \"get after the call (action %zu)\", found, "
+                "false);\n",
+                ns, e->c_name, i, e->c_name, i, i, i);
         }
     }
     ddbgen_buf_puts(c, "done:\n");
@@ -2581,533 +2695,6 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
     ddbgen_buf_puts(c, "    ddb_error_clear(&err);\n}\n");
 }
 
-/* ---- the fixed part of the generated .c ------------------------------------------------------ */
-
-static const char support_code[] =
-    "\n/* At most this many pages are followed: a cursor that never ends fails the case. */\n"
-    "#define MAX_PAGES 10000\n"
-    "/* Entities a case may write (deleted at its end). */\n"
-    "#define MAX_WRITTEN 256\n"
-    "\n"
-    "static char *text(const char *s)\n"
-    "{\n"
-    "    size_t n = strlen(s) + 1;\n"
-    "    char *out = malloc(n);\n"
-    "    if (out)\n"
-    "        memcpy(out, s, n);\n"
-    "    return out;\n"
-    "}\n"
-    "\n"
-    "/* A made-up string: \"<label>-<i>-<j>\". */\n"
-    "static char *label_text(const char *label, int i, int j)\n"
-    "{\n"
-    "    char buf[160];\n"
-    "    snprintf(buf, sizeof buf, \"%s-%d-%d\", label, i, j);\n"
-    "    return text(buf);\n"
-    "}\n"
-    "\n"
-    "/* A made-up UUID for item i, list element j. */\n"
-    "static char *uuid_text(int i, int j)\n"
-    "{\n"
-    "    char buf[40];\n"
-    "    snprintf(buf, sizeof buf, \"00000000-0000-4000-8000-%06d%06d\", i % 1000000, j % 1000000);\n"
-    "    return text(buf);\n"
-    "}\n"
-    "\n"
-    "/* a followed by b, in a new string (range values). */\n"
-    "static char *joined(const char *a, const char *b)\n"
-    "{\n"
-    "    size_t na = strlen(a), nb = strlen(b);\n"
-    "    char *out = malloc(na + nb + 1);\n"
-    "    if (out) {\n"
-    "        memcpy(out, a, na);\n"
-    "        memcpy(out + na, b, nb + 1);\n"
-    "    }\n"
-    "    return out;\n"
-    "}\n"
-    "\n"
-    "/* A key string unique to this run, case and item: \"<run>-c<case>-<i>-<value>\". */\n"
-    "static char *key_text(const ctx *c, int i, const char *value)\n"
-    "{\n"
-    "    size_t n = strlen(c->run) + strlen(value) + 32;\n"
-    "    char *out = malloc(n);\n"
-    "    if (out)\n"
-    "        snprintf(out, n, \"%s-c%u-%03d-%s\", c->run, c->case_index, i, value);\n"
-    "    return out;\n"
-    "}\n"
-    "\n"
-    "/* A key number unique to this run, case and item, growing with i. */\n"
-    "static int64_t key_int(const ctx *c, int i)\n"
-    "{\n"
-    "    return c->base + (int64_t)c->case_index * 1000 + i;\n"
-    "}\n"
-    "\n"
-    "static void set_decimal(ddb_decimal *d, const char *value, int i)\n"
-    "{\n"
-    "    char buf[32];\n"
-    "    if (!value) {\n"
-    "        snprintf(buf, sizeof buf, \"%d.25\", 10 + i);\n"
-    "        value = buf;\n"
-    "    }\n"
-    "    ddb_decimal_set(d, value, NULL);\n"
-    "}\n"
-    "\n"
-    "static void key_decimal(const ctx *c, int i, ddb_decimal *d)\n"
-    "{\n"
-    "    char buf[32];\n"
-    "    snprintf(buf, sizeof buf, \"%lld\", (long long)key_int(c, i));\n"
-    "    ddb_decimal_set(d, buf, NULL);\n"
-    "}\n"
-    "\n"
-    "static void set_uuid(char *out, const char *value, int i)\n"
-    "{\n"
-    "    if (value)\n"
-    "        snprintf(out, 37, \"%s\", value);\n"
-    "    else\n"
-    "        snprintf(out, 37, \"00000000-0000-4000-8000-%012d\", i);\n"
-    "}\n"
-    "\n"
-    "static void key_uuid(const ctx *c, int i, char *out)\n"
-    "{\n"
-    "    snprintf(out, 37, \"%08lx-%04x-4000-8000-%012d\", (unsigned long)(c->hash & "
-    "0xffffffffu),\n"
-    "             c->case_index & 0xffffu, i);\n"
-    "}\n"
-    "\n"
-    "/* A value from its AttributeValue JSON (object fields). */\n"
-    "static ddb_value *object_value(const char *json)\n"
-    "{\n"
-    "    ddb_value *v = NULL;\n"
-    "    ddb_value_from_json(&v, json, strlen(json), NULL);\n"
-    "    return v;\n"
-    "}\n"
-    "\n"
-    "/* Records a failure of the running case: one line naming the case, the pattern and what "
-    "differed. */\n"
-    "#if defined(__GNUC__) || defined(__clang__)\n"
-    "static bool fail(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));\n"
-    "#endif\n"
-    "static bool fail(ctx *c, const char *fmt, ...)\n"
-    "{\n"
-    "    char what[640], line[1024];\n"
-    "    va_list ap;\n"
-    "    va_start(ap, fmt);\n"
-    "    vsnprintf(what, sizeof what, fmt, ap);\n"
-    "    va_end(ap);\n"
-    "    snprintf(line, sizeof line, \"FAIL %s (%s): %s\", c->case_name, c->pattern, what);\n"
-    "    if (!c->failed)\n"
-    "        snprintf(c->first, sizeof c->first, \"%s\", line);\n"
-    "    c->failed = true;\n"
-    "    if (c->log)\n"
-    "        c->log(c->log_ctx, line);\n"
-    "    else\n"
-    "        fprintf(stderr, \"%s\\n\", line);\n"
-    "    return false;\n"
-    "}\n"
-    "\n"
-    "static bool expect_rc(ctx *c, const char *step, int rc, int want, const ddb_error *err)\n"
-    "{\n"
-    "    if (rc == want)\n"
-    "        return true;\n"
-    "    return fail(c, \"%s returned %s, expected %s%s%s\", step, rc ? ddb_error_code_name(rc) : \"0\",\n"
-    "                want ? ddb_error_code_name(want) : \"0\", rc && err->message[0] ? \": \" : \"\",\n"
-    "                rc ? err->message : \"\");\n"
-    "}\n"
-    "\n"
-    "static bool expect_found(ctx *c, const char *step, bool found, bool want)\n"
-    "{\n"
-    "    if (found == want)\n"
-    "        return true;\n"
-    "    return fail(c, \"%s: %s\", step, want ? \"not found, expected the entity\"\n"
-    "                                         : \"found an entity, expected none\");\n"
-    "}\n"
-    "\n"
-    "static bool expect_flag(ctx *c, const char *step, bool got, bool want)\n"
-    "{\n"
-    "    if (got == want)\n"
-    "        return true;\n"
-    "    return fail(c, \"%s: %s, expected %s\", step, got ? \"true\" : \"false\",\n"
-    "                want ? \"true\" : \"false\");\n"
-    "}\n"
-    "\n"
-    "static bool expect_version(ctx *c, const char *step, int64_t got, int64_t want)\n"
-    "{\n"
-    "    if (got == want)\n"
-    "        return true;\n"
-    "    return fail(c, \"%s: ddb_version %lld, expected %lld\", step, (long long)got,\n"
-    "                (long long)want);\n"
-    "}\n"
-    "\n"
-    "/* A cancelled transaction of n operations in which operation `failed` (only) failed. */\n"
-    "static bool expect_cancelled(ctx *c, const char *step, int rc, const ddb_error *err, size_t n,\n"
-    "                             size_t failed)\n"
-    "{\n"
-    "    if (!expect_rc(c, step, rc, DDB_ERR_TRANSACTION_CANCELED, err))\n"
-    "        return false;\n"
-    "    if (err->n_cancellation_reasons != n)\n"
-    "        return fail(c, \"%s: %zu cancellation reasons, expected one per action (%zu)\", step,\n"
-    "                    err->n_cancellation_reasons, n);\n"
-    "    for (size_t i = 0; i < n; i++) {\n"
-    "        const char *code = err->cancellation_reasons[i].code;\n"
-    "        bool ccf = code && strcmp(code, \"ConditionalCheckFailed\") == 0;\n"
-    "        bool none = !code || strcmp(code, \"None\") == 0;\n"
-    "        if (i == failed ? !ccf : !none)\n"
-    "            return fail(c, \"%s: action %zu's reason is %s, expected %s\", step, i,\n"
-    "                        code ? code : \"(none)\", i == failed ? \"ConditionalCheckFailed\" : \"None\");\n"
-    "    }\n"
-    "    return true;\n"
-    "}\n"
-    "\n"
-    "static void json_of(char *out, size_t n, const ddb_value *v)\n"
-    "{\n"
-    "    char *json = NULL;\n"
-    "    if (!v)\n"
-    "        snprintf(out, n, \"(absent)\");\n"
-    "    else if (ddb_value_to_json(&json, v, NULL) == 0)\n"
-    "        snprintf(out, n, \"%s\", json);\n"
-    "    else\n"
-    "        snprintf(out, n, \"(unprintable)\");\n"
-    "    free(json);\n"
-    "}\n"
-    "\n"
-    "/* want and got hold the same entity: every attribute but the version (full), or the same\n"
-    "   primary key. */\n"
-    "static bool same_entity(ctx *c, const char *step, const ddb_entity_desc *d, const void "
-    "*want,\n"
-    "                        const void *got, bool full)\n"
-    "{\n"
-    "    ddb_value *a = NULL, *b = NULL;\n"
-    "    bool ok = true;\n"
-    "    int rc = full ? ddb_entity_to_item(&a, d, want, NULL) : ddb_entity_key(&a, d, want, "
-    "NULL);\n"
-    "    if (rc == 0)\n"
-    "        rc = full ? ddb_entity_to_item(&b, d, got, NULL) : ddb_entity_key(&b, d, got, "
-    "NULL);\n"
-    "    if (rc != 0) {\n"
-    "        ok = fail(c, \"%s: a %s cannot be written as an item (%s)\", step, d->name,\n"
-    "                  ddb_error_code_name(rc));\n"
-    "        goto done;\n"
-    "    }\n"
-    "    for (int pass = 0; pass < 2 && ok; pass++) {\n"
-    "        const ddb_value *from = pass ? a : b, *other = pass ? b : a;\n"
-    "        for (size_t k = 0; k < ddb_value_count(from) && ok; k++) {\n"
-    "            const char *name;\n"
-    "            const ddb_value *v = ddb_value_m_at(from, k, &name);\n"
-    "            const ddb_value *w = ddb_value_m_get(other, name);\n"
-    "            char gv[200], wv[200];\n"
-    "            if (strcmp(name, d->version_attribute) == 0 || (w && ddb_value_equal(v, w)))\n"
-    "                continue;\n"
-    "            json_of(gv, sizeof gv, pass ? w : v);\n"
-    "            json_of(wv, sizeof wv, pass ? v : w);\n"
-    "            ok = fail(c, \"%s: %s attribute '%s' is %s, expected %s\", step, d->name, "
-    "name, gv,\n"
-    "                      wv);\n"
-    "        }\n"
-    "    }\n"
-    "done:\n"
-    "    ddb_value_free(a);\n"
-    "    ddb_value_free(b);\n"
-    "    return ok;\n"
-    "}\n"
-    "\n"
-    "/* *dst (fresh) becomes a deep copy of src, version included. */\n"
-    "static bool clone_into(ctx *c, const ddb_entity_desc *d, void *dst, const void *src)\n"
-    "{\n"
-    "    ddb_value *item = NULL;\n"
-    "    int rc = ddb_entity_to_item(&item, d, src, NULL);\n"
-    "    if (rc == 0)\n"
-    "        rc = ddb_entity_from_item(dst, d, item, NULL);\n"
-    "    ddb_value_free(item);\n"
-    "    if (rc != 0)\n"
-    "        return fail(c, \"copy of a %s: %s\", d->name, ddb_error_code_name(rc));\n"
-    "    *(int64_t *)((char *)dst + d->version_offset) =\n"
-    "        *(const int64_t *)((const char *)src + d->version_offset);\n"
-    "    return true;\n"
-    "}\n"
-    "\n"
-    "/* The fields named (model names) take the values of the same fields of src (of type ds). */\n"
-    "static void copy_fields_from(const ddb_entity_desc *d, void *dst, const ddb_entity_desc *ds,\n"
-    "                             const void *src, const char *const *names, size_t n)\n"
-    "{\n"
-    "    ddb_value *from = NULL, *to = NULL;\n"
-    "    int64_t version = *(const int64_t *)((const char *)dst + d->version_offset);\n"
-    "    if (n == 0 || ddb_entity_to_item(&from, ds, src, NULL) != 0 ||\n"
-    "        ddb_entity_to_item(&to, d, dst, NULL) != 0)\n"
-    "        goto done;\n"
-    "    for (size_t k = 0; k < n; k++) {\n"
-    "        const ddb_value *v = ddb_value_m_get(from, names[k]);\n"
-    "        ddb_value *copy = NULL;\n"
-    "        if (!v)\n"
-    "            ddb_value_m_remove(to, names[k]);\n"
-    "        else if (ddb_value_copy(&copy, v, NULL) == 0)\n"
-    "            ddb_value_m_set_take(to, names[k], copy, NULL);\n"
-    "    }\n"
-    "    ddb_entity_free(d, dst);\n"
-    "    ddb_entity_from_item(dst, d, to, NULL);\n"
-    "    *(int64_t *)((char *)dst + d->version_offset) = version;\n"
-    "done:\n"
-    "    ddb_value_free(from);\n"
-    "    ddb_value_free(to);\n"
-    "}\n"
-    "\n"
-    "static void copy_fields(const ddb_entity_desc *d, void *dst, const void *src,\n"
-    "                        const char *const *names, size_t n)\n"
-    "{\n"
-    "    copy_fields_from(d, dst, d, src, names, n);\n"
-    "}\n"
-    "\n"
-    "/* The same, for key fields: the key attributes built from them are rebuilt on write. */\n"
-    "static void copy_key_fields(const ddb_entity_desc *d, void *dst, const void *src,\n"
-    "                            const char *const *names, size_t n)\n"
-    "{\n"
-    "    copy_fields(d, dst, src, names, n);\n"
-    "}\n"
-    "\n"
-    "/* Keeps a copy of an entity the case wrote, so that the case deletes it at its end. */\n"
-    "static void remember(ctx *c, const ddb_entity_desc *d, const void *obj)\n"
-    "{\n"
-    "    void *copy;\n"
-    "    if (c->n_written == MAX_WRITTEN) {\n"
-    "        /* it would stay in the store: say so */\n"
-    "        fail(c, \"more than %d entities written in one case: not all are deleted\", "
-    "MAX_WRITTEN);\n"
-    "        return;\n"
-    "    }\n"
-    "    copy = calloc(1, d->size);\n"
-    "    if (!copy)\n"
-    "        return;\n"
-    "    if (!clone_into(c, d, copy, obj)) {\n"
-    "        free(copy);\n"
-    "        return;\n"
-    "    }\n"
-    "    c->written[c->n_written].d = d;\n"
-    "    c->written[c->n_written++].obj = copy;\n"
-    "}\n"
-    "\n"
-    "/* Whether a and b (entities of d) have the same values in the fields named; *differs gets\n"
-    "   the first that differs. */\n"
-    "static bool same_fields(const ddb_entity_desc *d, const void *a, const void *b,\n"
-    "                        const char *const *names, size_t n, const char **differs)\n"
-    "{\n"
-    "    ddb_value *x = NULL, *y = NULL;\n"
-    "    bool same = ddb_entity_to_item(&x, d, a, NULL) == 0 && ddb_entity_to_item(&y, d, b, NULL) == 0;\n"
-    "    for (size_t k = 0; same && k < n; k++) {\n"
-    "        const ddb_value *v = ddb_value_m_get(x, names[k]), *w = ddb_value_m_get(y, names[k]);\n"
-    "        if (!v || !w || !ddb_value_equal(v, w)) {\n"
-    "            same = false;\n"
-    "            *differs = names[k];\n"
-    "        }\n"
-    "    }\n"
-    "    ddb_value_free(x);\n"
-    "    ddb_value_free(y);\n"
-    "    return same;\n"
-    "}\n"
-    "\n"
-    "/* What a listing case expects and what it saw. */\n"
-    "typedef struct listing {\n"
-    "    size_t n_want;\n"
-    "    const ddb_entity_desc *d[64]; /* the entities written, of any type */\n"
-    "    const void *want[64];\n"
-    "    bool exact;         /* a query: nothing else may come back */\n"
-    "    bool full;          /* all attributes are projected */\n"
-    "    int sort_key;       /* key index of the order, -1: none */\n"
-    "    bool seen[64];\n"
-    "    bool dropped[64];   /* the filter must leave these out */\n"
-    "    bool check_pages;   /* enough items for 3 pages: expect 3 pages */\n"
-    "    /* the partition is shared by value (a key field from the usage data, such as a status):\n"
-    "       items of other writers may come back, but each must have these fields' values of\n"
-    "       want[0]; n_open 0: nothing but the case's items may come back (when exact) */\n"
-    "    const char *const *open_names;\n"
-    "    size_t n_open;\n"
-    "    ddb_value *prev;    /* the previous item's sort key */\n"
-    "    size_t pages, n_got;\n"
-    "} listing;\n"
-    "\n"
-    "static void listing_start(listing *l, const ddb_entity_desc *d, const void *want, size_t "
-    "size,\n"
-    "                          size_t n_want, bool exact, bool full, int sort_key)\n"
-    "{\n"
-    "    memset(l, 0, sizeof *l);\n"
-    "    for (size_t k = 0; k < n_want && k < 64; k++) {\n"
-    "        l->d[k] = d;\n"
-    "        l->want[k] = (const char *)want + k * size;\n"
-    "    }\n"
-    "    l->n_want = n_want < 64 ? n_want : 64;\n"
-    "    l->exact = exact;\n"
-    "    l->full = full;\n"
-    "    l->sort_key = sort_key;\n"
-    "    l->check_pages = exact;\n"
-    "}\n"
-    "\n"
-    "/* One more entity written (of another type: mixed_data). */\n"
-    "static void listing_more(listing *l, const ddb_entity_desc *d, const void *obj)\n"
-    "{\n"
-    "    if (l->n_want == 64)\n"
-    "        return;\n"
-    "    l->d[l->n_want] = d;\n"
-    "    l->want[l->n_want++] = obj;\n"
-    "}\n"
-    "\n"
-    "static int compare_keys(const ddb_value *a, const ddb_value *b)\n"
-    "{\n"
-    "    const char *na = ddb_value_n(a), *nb = ddb_value_n(b);\n"
-    "    if (na && nb) {\n"
-    "        double x = strtod(na, NULL), y = strtod(nb, NULL);\n"
-    "        return x < y ? -1 : x > y;\n"
-    "    }\n"
-    "    if (ddb_value_s(a, NULL) && ddb_value_s(b, NULL))\n"
-    "        return strcmp(ddb_value_s(a, NULL), ddb_value_s(b, NULL));\n"
-    "    return 0;\n"
-    "}\n"
-    "\n"
-    "static void listing_add(ctx *c, listing *l, const ddb_entity_desc *d, const void *got)\n"
-    "{\n"
-    "    ddb_value *key = NULL, *sk = NULL;\n"
-    "    size_t match = l->n_want;\n"
-    "    l->n_got++;\n"
-    "    if (!l->full)\n"
-    "        return; /* projected: no key to match it by; listing_end counts */\n"
-    "    if (ddb_entity_key(&key, d, got, NULL) != 0) {\n"
-    "        fail(c, \"call: item %zu has no complete primary key\", l->n_got);\n"
-    "        return;\n"
-    "    }\n"
-    "    for (size_t k = 0; k < l->n_want && match == l->n_want; k++) {\n"
-    "        ddb_value *wk = NULL;\n"
-    "        if (l->d[k] == d && ddb_entity_key(&wk, d, l->want[k], NULL) == 0 &&\n"
-    "            ddb_value_equal(wk, key))\n"
-    "            match = k;\n"
-    "        ddb_value_free(wk);\n"
-    "    }\n"
-    "    if (match == l->n_want) {\n"
-    "        char kj[300];\n"
-    "        const char *field = NULL;\n"
-    "        json_of(kj, sizeof kj, key);\n"
-    "        if (l->n_open && l->n_want > 0 && l->d[0] == d &&\n"
-    "            !same_fields(d, l->want[0], got, l->open_names, l->n_open, &field))\n"
-    "            fail(c, \"call: item %zu (key %s) was not written by this case and its '%s' is not \"\n"
-    "                    \"the one queried\", l->n_got, kj, field ? field : \"?\");\n"
-    "        else if (l->exact && !l->n_open)\n"
-    "            fail(c, \"call: item %zu (key %s) was not written by this case\", l->n_got, kj);\n"
-    "    } else if (l->dropped[match]) {\n"
-    "        fail(c, \"call: item %zu (the case's item %zu) came back, but the filter drops it\",\n"
-    "             l->n_got, match);\n"
-    "    } else if (l->seen[match]) {\n"
-    "        fail(c, \"call: item %zu (the case's item %zu) came back twice\", l->n_got, match);\n"
-    "    } else {\n"
-    "        char step[64];\n"
-    "        l->seen[match] = true;\n"
-    "        snprintf(step, sizeof step, \"call, item %zu\", l->n_got);\n"
-    "        same_entity(c, step, d, l->want[match], got, l->full);\n"
-    "    }\n"
-    "    if (l->sort_key >= 0 && ddb_entity_key_value(&sk, d, (size_t)l->sort_key, got, NULL) "
-    "== 0 &&\n"
-    "        sk) {\n"
-    "        if (l->prev && compare_keys(l->prev, sk) > 0) {\n"
-    "            char a[200], b[200];\n"
-    "            json_of(a, sizeof a, l->prev);\n"
-    "            json_of(b, sizeof b, sk);\n"
-    "            fail(c, \"call: item %zu (sort key %s) comes after %s: not in sort key order\",\n"
-    "                 l->n_got, b, a);\n"
-    "        }\n"
-    "        ddb_value_free(l->prev);\n"
-    "        l->prev = sk;\n"
-    "        sk = NULL;\n"
-    "    }\n"
-    "    ddb_value_free(sk);\n"
-    "    ddb_value_free(key);\n"
-    "}\n"
-    "\n"
-    "static void listing_end(ctx *c, listing *l)\n"
-    "{\n"
-    "    size_t missing = 0, first = 0;\n"
-    "    for (size_t k = l->n_want; k-- > 0;)\n"
-    "        if (!l->seen[k] && !l->dropped[k]) {\n"
-    "            missing++;\n"
-    "            first = k;\n"
-    "        }\n"
-    "    if (!l->full) {\n"
-    "        /* an index that projects some attributes only: entities without their key fields\n"
-    "           cannot be matched to the ones written, so only their number is checked */\n"
-    "        size_t want = 0;\n"
-    "        bool exact = l->exact && !l->n_open;\n"
-    "        for (size_t k = 0; k < l->n_want; k++)\n"
-    "            want += !l->dropped[k];\n"
-    "        if (exact ? l->n_got != want : l->n_got < want)\n"
-    "            fail(c, \"call: %zu items came back, expected %s%zu\", l->n_got,\n"
-    "                 exact ? \"\" : \"at least \", want);\n"
-    "        missing = 0;\n"
-    "    }\n"
-    "    if (missing && !c->failed)\n"
-    "        fail(c, \"call: %zu of the items written did not come back (the first: item %zu)\",\n"
-    "             missing, first);\n"
-    "    if (!c->failed && l->check_pages && c->page_limit > 0 &&\n"
-    "        l->n_want > 2 * (size_t)c->page_limit && l->pages < 3)\n"
-    "        fail(c, \"call: %zu items at %d per page came in %zu pages, expected 3 or more\",\n"
-    "             l->n_want, c->page_limit, l->pages);\n"
-    "    ddb_value_free(l->prev);\n"
-    "    l->prev = NULL;\n"
-    "}\n";
-
-/* The members of ctx that references need (models with x-ddbkit references). */
-static const char ref_ctx_code[] =
-    "    unsigned n_deps; /* referenced entities created: items DEP_ITEM + n */\n"
-    "    size_t n_refs;   /* the references of the case's own items, by item */\n"
-    "    struct {\n"
-    "        int owner, field, item;\n"
-    "        struct ref_value {\n"
-    "            int64_t n; /* an integer ID */\n"
-    "            char *s;   /* any other ID, as text */\n"
-    "        } v;\n"
-    "    } refs[64];\n";
-
-static const char ref_support_code[] =
-    "\n/* References (x-ddbkit references): before an item is written, the entities it refers to\n"
-    "   are, and it holds their IDs, so that an implementation with foreign keys accepts it. */\n"
-    "#define MAX_DEPS 400\n"
-    "/* Item numbers of referenced entities: above those of the case's own items. */\n"
-    "#define DEP_ITEM 500\n"
-    "typedef struct ref_value ref_value;\n"
-    "\n"
-    "/* The entity kinds being created, innermost first: a dependency of a dependency... */\n"
-    "typedef struct chain {\n"
-    "    int kind;\n"
-    "    const struct chain *up;\n"
-    "} chain;\n"
-    "\n"
-    "static bool on_chain(const chain *ch, int kind)\n"
-    "{\n"
-    "    for (; ch; ch = ch->up)\n"
-    "        if (ch->kind == kind)\n"
-    "            return true;\n"
-    "    return false;\n"
-    "}\n"
-    "\n"
-    "/* The ID that field `field` of item i of kind `owner` refers to, when that item was made\n"
-    "   before in this case: making an item twice gives the same references (and so the same key\n"
-    "   when references are part of it). */\n"
-    "static const ref_value *ref_find(ctx *c, int owner, size_t field, int i)\n"
-    "{\n"
-    "    for (size_t k = 0; k < c->n_refs; k++)\n"
-    "        if (c->refs[k].owner == owner && c->refs[k].field == (int)field && c->refs[k].item == i)\n"
-    "            return &c->refs[k].v;\n"
-    "    return NULL;\n"
-    "}\n"
-    "\n"
-    "/* Keeps *v (its text moves) as the reference of field `field` of item i of kind owner. */\n"
-    "static const ref_value *ref_keep(ctx *c, int owner, size_t field, int i, ref_value *v)\n"
-    "{\n"
-    "    if (c->n_refs == sizeof c->refs / sizeof c->refs[0]) {\n"
-    "        fail(c, \"more than %zu references made in one case\", c->n_refs);\n"
-    "        return NULL;\n"
-    "    }\n"
-    "    c->refs[c->n_refs].owner = owner;\n"
-    "    c->refs[c->n_refs].field = (int)field;\n"
-    "    c->refs[c->n_refs].item = i;\n"
-    "    c->refs[c->n_refs].v = *v;\n"
-    "    v->s = NULL;\n"
-    "    return &c->refs[c->n_refs++].v;\n"
-    "}\n";
-
 /* ---- the files ------------------------------------------------------------------------------- */
 
 static void emit_header(emitter *E, ddbgen_buf *h, const suite *s)
@@ -3120,50 +2707,38 @@ static void emit_header(emitter *E, ddbgen_buf *h, const suite *s)
     emit_upper(h, ns);
     ddbgen_buf_printf(
         h,
-        "_CONFORMANCE_H\n\n#include <stddef.h>\n\n#include \"%s.h\"\n\n"
+        "_CONFORMANCE_H\n\n#include <stddef.h>\n\n#include \"ddb/conformance.h\"\n"
+        "#include \"%s.h\"\n\n"
         "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
         "/*\n * The conformance suite of the repository interface: it takes any implementation "
         "of\n * struct %s__repo and checks what the interface promises. Each case writes its own "
         "entities\n * (key values start with the run id, so runs never collide and the suite can "
-        "run against a\n * store that holds other data) and deletes them at its end.\n"
+        "run against a\n * store that holds other data) and deletes them at its end. The cases "
+        "are this model's; the\n * checks, the driver and the types below are the runtime's "
+        "(ddb/conformance.h).\n"
         " *\n * Not thread-safe: run one case at a time on a repository.\n */\n\n",
         ns, ns);
     ddbgen_buf_printf(h,
-                      "/* Options of the runs; NULL means defaults. */\n"
-                      "typedef struct %s__conformance_options {\n"
-                      "    unsigned version;   /* 1 */\n"
-                      "    const char *run_id; /* starts every key value written: letters, digits, "
-                      "'-', '_',\n                           up to 40; NULL: \"conf\" */\n"
-                      "    int page_limit;     /* items per page when following cursors; 0: 2 */\n"
-                      "    void (*log)(void *ctx, const char *line); /* one line per failure; "
-                      "NULL: stderr */\n"
-                      "    void *log_ctx;\n} %s__conformance_options;\n\n#define ",
-                      ns, ns);
+                      "/* Options of the runs (ddb_conformance_options); NULL means defaults. */\n"
+                      "typedef ddb_conformance_options %s__conformance_options;\n\n#define ",
+                      ns);
     emit_upper(h, ns);
     ddbgen_buf_printf(h,
-                      "__CONFORMANCE_OPTIONS_INIT {1, NULL, 0, NULL, NULL}\n\n"
-                      "/* What a run did. */\ntypedef struct %s__conformance_report {\n"
-                      "    size_t n_run, n_passed, n_failed;\n"
-                      "    char first_failure[1024]; /* \"FAIL <case> (<pattern>): <what "
-                      "differed>\"; \"\" when none */\n"
-                      "} %s__conformance_report;\n\n"
-                      "/* One case: run it alone with %s__conformance_run_case. */\n"
-                      "typedef struct %s__conformance_case {\n"
-                      "    const char *name;    /* \"<Entity>.<pattern>\" or \"<Entity>.crud\" */\n"
-                      "    const char *entity;  /* the model's entity name */\n"
-                      "    const char *pattern; /* the access pattern's name, or \"crud\" */\n"
-                      "    const char *checks;  /* what it checks */\n"
-                      "} %s__conformance_case;\n\n#define ",
-                      ns, ns, ns, ns, ns);
+                      "__CONFORMANCE_OPTIONS_INIT DDB_CONFORMANCE_OPTIONS_INIT\n\n"
+                      "/* What a run did (ddb_conformance_report). */\n"
+                      "typedef ddb_conformance_report %s__conformance_report;\n\n"
+                      "/* One case (ddb_conformance_case): run it alone with "
+                      "%s__conformance_run_case. */\n"
+                      "typedef ddb_conformance_case %s__conformance_case;\n\n#define ",
+                      ns, ns, ns);
     emit_upper(h, ns);
     ddbgen_buf_printf(h,
                       "__CONFORMANCE_N_CASES %zu\nextern const %s__conformance_case "
                       "%s__conformance_cases[];\n\n"
-                      "/* An access pattern the suite does not exercise, and why. */\n"
-                      "typedef struct %s__conformance_gap {\n"
-                      "    const char *entity;\n    const char *pattern;\n"
-                      "    const char *reason;\n} %s__conformance_gap;\n\n#define ",
-                      s->n_cases, ns, ns, ns, ns);
+                      "/* An access pattern the suite does not exercise, and why "
+                      "(ddb_conformance_gap). */\n"
+                      "typedef ddb_conformance_gap %s__conformance_gap;\n\n#define ",
+                      s->n_cases, ns, ns, ns);
     emit_upper(h, ns);
     ddbgen_buf_printf(
         h,
@@ -3183,9 +2758,11 @@ static void emit_header(emitter *E, ddbgen_buf *h, const suite *s)
         s->n_gaps, ns, ns, ns, ns, ns, ns, ns, ns, ns, ns);
 }
 
+/* The tables of the suite and the thin wrappers over the runtime's driver. */
 static void emit_driver(emitter *E, ddbgen_buf *c, const suite *s)
 {
     const char *ns = E->ns;
+    bool first = true;
     ddbgen_buf_printf(c, "\nconst %s__conformance_case %s__conformance_cases[] = {\n", ns, ns);
     for (size_t i = 0; i < s->n_cases; i++) {
         char name[512];
@@ -3202,7 +2779,7 @@ static void emit_driver(emitter *E, ddbgen_buf *c, const suite *s)
         ddbgen_buf_puts(c, "},\n");
     }
     ddbgen_buf_puts(c, "};\n\n/* The function of each case, in the same order. */\n"
-                       "static void (*const case_fns[])(ctx *c) = {\n");
+                       "static void (*const case_fns[])(ddb_conf *c) = {\n");
     for (size_t i = 0; i < s->n_cases; i++)
         ddbgen_buf_printf(c, "    %s,\n", s->cases[i].fn);
     ddbgen_buf_printf(c, "};\n\nconst %s__conformance_gap %s__conformance_gaps[] = {\n", ns, ns);
@@ -3216,81 +2793,33 @@ static void emit_driver(emitter *E, ddbgen_buf *c, const suite *s)
         ddbgen_buf_puts(c, "},\n");
     }
     ddbgen_buf_puts(c, "    {NULL, NULL, NULL},\n};\n");
-    ddbgen_buf_printf(
-        c,
-        "\n/* Deletes what the case wrote (version 0: unchecked), whatever the case left. */\n"
-        "static void clean_up(ctx *c)\n{\n"
-        "    for (size_t k = c->n_written; k-- > 0;) {\n"
-        "        const ddb_entity_desc *d = c->written[k].d;\n"
-        "        void *obj = c->written[k].obj;\n"
-        "        *(int64_t *)((char *)obj + d->version_offset) = 0;\n");
+    ddbgen_buf_printf(c,
+                      "\n/* Deletes an entity a case wrote: the clean-up after each case. */\n"
+                      "static void delete_entity(void *repo, const ddb_entity_desc *d, void *obj)\n"
+                      "{\n    %s__repo *r = repo;\n",
+                      ns);
     for (size_t t = 0; t < E->m->n_tables; t++)
         for (size_t i = 0; i < E->m->tables[t].n_entities; i++) {
             const ddbgen_entity *e = &E->m->tables[t].entities[i];
             ddbgen_buf_printf(c,
-                              "        if (d == &%s__%s__desc)\n"
-                              "            c->repo->%s__delete(c->repo, obj, NULL);\n",
-                              ns, e->c_name, e->c_name);
+                              "    %sif (d == &%s__%s__desc)\n"
+                              "        r->%s__delete(r, obj, NULL);\n",
+                              first ? "" : "else ", ns, e->c_name, e->c_name);
+            first = false;
         }
-    ddbgen_buf_printf(
-        c,
-        "        ddb_entity_free(d, obj);\n        free(obj);\n    }\n    c->n_written = 0;\n%s}\n\n"
-        "static int run_one(%s__repo *repo, size_t index, const %s__conformance_options *o,\n"
-        "    %s__conformance_report *out)\n{\n"
-        "    static const %s__conformance_options defaults = ",
-        model_has_references(E) ? "    for (size_t k = 0; k < c->n_refs; k++)\n"
-                                  "        free(c->refs[k].v.s);\n    c->n_refs = 0;\n"
-                                : "",
-        ns, ns, ns, ns);
+    ddbgen_buf_puts(c, "}\n\nstatic const ddb_conformance_suite suite = {\n"
+                       "    ");
+    ddbgen_buf_printf(c, "%s__conformance_cases, ", ns);
     emit_upper(c, ns);
-    ddbgen_buf_printf(
-        c,
-        "__CONFORMANCE_OPTIONS_INIT;\n"
-        "    ctx c;\n    const char *run;\n\n"
-        "    if (!o)\n        o = &defaults;\n"
-        "    run = o->run_id ? o->run_id : \"conf\";\n"
-        "    if (!repo || o->version != 1 || o->page_limit < 0 || !*run || strlen(run) > 40 ||\n"
-        "        strspn(run, \"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_\") "
-        "!=\n            strlen(run))\n"
-        "        return DDB_ERR_INVALID_ARG;\n"
-        "    memset(&c, 0, sizeof c);\n"
-        "    c.repo = repo;\n    c.run = run;\n"
-        "    c.page_limit = o->page_limit ? o->page_limit : 2;\n"
-        "    c.log = o->log;\n    c.log_ctx = o->log_ctx;\n"
-        "    c.case_name = %s__conformance_cases[index].name;\n"
-        "    c.pattern = %s__conformance_cases[index].pattern;\n"
-        "    c.case_index = (unsigned)index;\n"
-        "    /* FNV-1a of the run id: integer and UUID keys of different runs differ */\n"
-        "    c.hash = 2166136261u;\n"
-        "    for (const char *p = run; *p; p++)\n"
-        "        c.hash = (c.hash ^ (unsigned char)*p) * 16777619u;\n"
-        "    c.base = 1000000000 + (int64_t)(c.hash %% 1000000) * 1000000;\n"
-        "    /* helpers that some models do not need */\n"
-        "    (void)label_text;\n    (void)uuid_text;\n    (void)key_decimal;\n    (void)set_uuid;\n    (void)key_uuid;\n"
-        "    (void)object_value;\n    (void)joined;\n    (void)expect_flag;\n    (void)expect_cancelled;\n    (void)copy_key_fields;\n"
-        "    (void)listing_start;\n    (void)listing_more;\n    (void)copy_fields_from;\n    (void)listing_add;\n    (void)listing_end;\n"
-        "    (void)key_text;\n    (void)key_int;\n    (void)set_decimal;\n"
-        "    case_fns[index](&c);\n    clean_up(&c);\n"
-        "    if (out) {\n        out->n_run++;\n"
-        "        if (c.failed) {\n            out->n_failed++;\n"
-        "            if (!out->first_failure[0])\n"
-        "                snprintf(out->first_failure, sizeof out->first_failure, \"%%s\", "
-        "c.first);\n"
-        "        } else {\n            out->n_passed++;\n        }\n    }\n"
-        "    return c.failed ? 1 : 0;\n}\n\n"
-        "int %s__conformance_run(%s__repo *repo, const %s__conformance_options *o,\n"
-        "    %s__conformance_report *out)\n{\n    int failed = 0;\n"
-        "    for (size_t i = 0; i < sizeof case_fns / sizeof case_fns[0]; i++) {\n"
-        "        int rc = run_one(repo, i, o, out);\n"
-        "        if (rc < 0)\n            return rc;\n        failed += rc;\n    }\n"
-        "    return failed;\n}\n\n"
-        "int %s__conformance_run_case(%s__repo *repo, const char *name,\n"
-        "    const %s__conformance_options *o, %s__conformance_report *out)\n{\n"
-        "    for (size_t i = 0; name && i < sizeof case_fns / sizeof case_fns[0]; i++)\n"
-        "        if (strcmp(%s__conformance_cases[i].name, name) == 0)\n"
-        "            return run_one(repo, i, o, out);\n"
-        "    return DDB_ERR_INVALID_ARG;\n}\n",
-        ns, ns, ns, ns, ns, ns, ns, ns, ns, ns, ns);
+    ddbgen_buf_printf(c,
+                      "__CONFORMANCE_N_CASES, case_fns, delete_entity,\n};\n\n"
+                      "int %s__conformance_run(%s__repo *repo, const %s__conformance_options *o,\n"
+                      "    %s__conformance_report *out)\n{\n"
+                      "    return ddb_conformance_run(&suite, repo, o, out);\n}\n\n"
+                      "int %s__conformance_run_case(%s__repo *repo, const char *name,\n"
+                      "    const %s__conformance_options *o, %s__conformance_report *out)\n{\n"
+                      "    return ddb_conformance_run_case(&suite, repo, name, o, out);\n}\n",
+                      ns, ns, ns, ns, ns, ns, ns, ns);
 }
 
 void emit_conformance(emitter *E)
@@ -3300,7 +2829,6 @@ void emit_conformance(emitter *E)
     char name[300];
     ddbgen_buf *h, *c;
     suite s = {0};
-    bool refs = model_has_references(E);
 
     snprintf(name, sizeof name, "%s_conformance.h", ns);
     h = emit_add_file(E, name);
@@ -3309,44 +2837,32 @@ void emit_conformance(emitter *E)
     if (!h || !c)
         return;
 
+    emit_repo_pattern_members(E, collect_member, &s);
     emit_file_banner(E, c, "_conformance.c");
     ddbgen_buf_printf(c,
-                      "#include <inttypes.h>\n#include <stdarg.h>\n#include <stdint.h>\n"
+                      "#include <inttypes.h>\n#include <stdint.h>\n"
                       "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n"
-                      "#include \"%s_conformance.h\"\n\n"
-                      "/* The state of the running case. */\ntypedef struct ctx {\n"
-                      "    %s__repo *repo;\n    const char *run;\n    int page_limit;\n"
-                      "    unsigned case_index;\n    uint32_t hash; /* of the run id */\n"
-                      "    int64_t base;  /* integer keys: base + case * 1000 + item */\n"
-                      "    const char *case_name, *pattern;\n"
-                      "    void (*log)(void *ctx, const char *line);\n    void *log_ctx;\n"
-                      "    bool failed;\n    char first[1024];\n"
-                      "    size_t n_written; /* entities written, deleted at the end */\n"
-                      "    struct {\n        const ddb_entity_desc *d;\n        void *obj;\n"
-                      "    } written[256];\n",
-                      ns, ns);
-    if (refs)
-        ddbgen_buf_puts(c, ref_ctx_code);
-    ddbgen_buf_puts(c, "} ctx;\n");
-    ddbgen_buf_puts(c, support_code);
-    if (refs)
-        ddbgen_buf_puts(c, ref_support_code);
+                      "#include \"%s_conformance.h\"\n",
+                      ns);
     /* the cases of one entity may write entities of another (mixed_data, transactions) */
     ddbgen_buf_puts(c, "\n");
     for (size_t t = 0; t < m->n_tables; t++)
         for (size_t i = 0; i < m->tables[t].n_entities; i++) {
             const ddbgen_entity *e = &m->tables[t].entities[i];
             ddbgen_buf_printf(c,
-                              "static void make_%s(ctx *c, %s__%s *o, int i);\n"
-                              "static bool create_%s(ctx *c, %s__%s *o);\n",
+                              "static void make_%s(ddb_conf *c, %s__%s *o, int i);\n"
+                              "static bool create_%s(ddb_conf *c, %s__%s *o);\n",
                               e->c_name, ns, e->c_name, e->c_name, ns, e->c_name);
             if (has_references(e))
                 ddbgen_buf_printf(c,
-                                  "static void values_%s(ctx *c, %s__%s *o, int i);\n"
-                                  "static void refer_%s(ctx *c, %s__%s *o, int i, const chain *up);\n",
+                                  "static void values_%s(ddb_conf *c, %s__%s *o, int i);\n"
+                                  "static void refer_%s(ddb_conf *c, %s__%s *o, int i, const "
+                                  "ddb_conf_chain *up);\n",
                                   e->c_name, ns, e->c_name, e->c_name, ns, e->c_name);
             if (is_referenced(E, e) && ddbgen_entity_find_field(e, ddbgen_entity_id_field(e)))
-                ddbgen_buf_printf(c, "static bool dep_%s(ctx *c, const chain *up, ref_value *out);\n",
+                ddbgen_buf_printf(c,
+                                  "static bool dep_%s(ddb_conf *c, const ddb_conf_chain *up, "
+                                  "ddb_conf_ref *out);\n",
                                   e->c_name);
         }
 
@@ -3379,4 +2895,9 @@ void emit_conformance(emitter *E)
     emit_header(E, h, &s);
     free(s.cases);
     free(s.gaps);
+    for (size_t i = 0; i < s.n_members; i++) {
+        free(s.members[i].name);
+        free(s.members[i].params);
+    }
+    free(s.members);
 }

@@ -3,7 +3,6 @@
  * DO NOT EDIT: change the model and generate again.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,537 +10,63 @@
 
 #include "ecommerce_conformance.h"
 
-/* The state of the running case. */
-typedef struct ctx {
-    ecommerce__repo *repo;
-    const char *run;
-    int page_limit;
-    unsigned case_index;
-    uint32_t hash; /* of the run id */
-    int64_t base;  /* integer keys: base + case * 1000 + item */
-    const char *case_name, *pattern;
-    void (*log)(void *ctx, const char *line);
-    void *log_ctx;
-    bool failed;
-    char first[1024];
-    size_t n_written; /* entities written, deleted at the end */
-    struct {
-        const ddb_entity_desc *d;
-        void *obj;
-    } written[256];
-} ctx;
-
-/* At most this many pages are followed: a cursor that never ends fails the case. */
-#define MAX_PAGES 10000
-/* Entities a case may write (deleted at its end). */
-#define MAX_WRITTEN 256
-
-static char *text(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *out = malloc(n);
-    if (out)
-        memcpy(out, s, n);
-    return out;
-}
-
-/* A made-up string: "<label>-<i>-<j>". */
-static char *label_text(const char *label, int i, int j)
-{
-    char buf[160];
-    snprintf(buf, sizeof buf, "%s-%d-%d", label, i, j);
-    return text(buf);
-}
-
-/* A made-up UUID for item i, list element j. */
-static char *uuid_text(int i, int j)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%06d%06d", i % 1000000, j % 1000000);
-    return text(buf);
-}
-
-/* a followed by b, in a new string (range values). */
-static char *joined(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    char *out = malloc(na + nb + 1);
-    if (out) {
-        memcpy(out, a, na);
-        memcpy(out + na, b, nb + 1);
-    }
-    return out;
-}
-
-/* A key string unique to this run, case and item: "<run>-c<case>-<i>-<value>". */
-static char *key_text(const ctx *c, int i, const char *value)
-{
-    size_t n = strlen(c->run) + strlen(value) + 32;
-    char *out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s-c%u-%03d-%s", c->run, c->case_index, i, value);
-    return out;
-}
-
-/* A key number unique to this run, case and item, growing with i. */
-static int64_t key_int(const ctx *c, int i)
-{
-    return c->base + (int64_t)c->case_index * 1000 + i;
-}
-
-static void set_decimal(ddb_decimal *d, const char *value, int i)
-{
-    char buf[32];
-    if (!value) {
-        snprintf(buf, sizeof buf, "%d.25", 10 + i);
-        value = buf;
-    }
-    ddb_decimal_set(d, value, NULL);
-}
-
-static void key_decimal(const ctx *c, int i, ddb_decimal *d)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, "%lld", (long long)key_int(c, i));
-    ddb_decimal_set(d, buf, NULL);
-}
-
-static void set_uuid(char *out, const char *value, int i)
-{
-    if (value)
-        snprintf(out, 37, "%s", value);
-    else
-        snprintf(out, 37, "00000000-0000-4000-8000-%012d", i);
-}
-
-static void key_uuid(const ctx *c, int i, char *out)
-{
-    snprintf(out, 37, "%08lx-%04x-4000-8000-%012d", (unsigned long)(c->hash & 0xffffffffu),
-             c->case_index & 0xffffu, i);
-}
-
-/* A value from its AttributeValue JSON (object fields). */
-static ddb_value *object_value(const char *json)
-{
-    ddb_value *v = NULL;
-    ddb_value_from_json(&v, json, strlen(json), NULL);
-    return v;
-}
-
-/* Records a failure of the running case: one line naming the case, the pattern and what differed. */
-#if defined(__GNUC__) || defined(__clang__)
-static bool fail(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#endif
-static bool fail(ctx *c, const char *fmt, ...)
-{
-    char what[640], line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    snprintf(line, sizeof line, "FAIL %s (%s): %s", c->case_name, c->pattern, what);
-    if (!c->failed)
-        snprintf(c->first, sizeof c->first, "%s", line);
-    c->failed = true;
-    if (c->log)
-        c->log(c->log_ctx, line);
-    else
-        fprintf(stderr, "%s\n", line);
-    return false;
-}
-
-static bool expect_rc(ctx *c, const char *step, int rc, int want, const ddb_error *err)
-{
-    if (rc == want)
-        return true;
-    return fail(c, "%s returned %s, expected %s%s%s", step, rc ? ddb_error_code_name(rc) : "0",
-                want ? ddb_error_code_name(want) : "0", rc && err->message[0] ? ": " : "",
-                rc ? err->message : "");
-}
-
-static bool expect_found(ctx *c, const char *step, bool found, bool want)
-{
-    if (found == want)
-        return true;
-    return fail(c, "%s: %s", step, want ? "not found, expected the entity"
-                                         : "found an entity, expected none");
-}
-
-static bool expect_flag(ctx *c, const char *step, bool got, bool want)
-{
-    if (got == want)
-        return true;
-    return fail(c, "%s: %s, expected %s", step, got ? "true" : "false",
-                want ? "true" : "false");
-}
-
-static bool expect_version(ctx *c, const char *step, int64_t got, int64_t want)
-{
-    if (got == want)
-        return true;
-    return fail(c, "%s: ddb_version %lld, expected %lld", step, (long long)got,
-                (long long)want);
-}
-
-/* A cancelled transaction of n operations in which operation `failed` (only) failed. */
-static bool expect_cancelled(ctx *c, const char *step, int rc, const ddb_error *err, size_t n,
-                             size_t failed)
-{
-    if (!expect_rc(c, step, rc, DDB_ERR_TRANSACTION_CANCELED, err))
-        return false;
-    if (err->n_cancellation_reasons != n)
-        return fail(c, "%s: %zu cancellation reasons, expected one per action (%zu)", step,
-                    err->n_cancellation_reasons, n);
-    for (size_t i = 0; i < n; i++) {
-        const char *code = err->cancellation_reasons[i].code;
-        bool ccf = code && strcmp(code, "ConditionalCheckFailed") == 0;
-        bool none = !code || strcmp(code, "None") == 0;
-        if (i == failed ? !ccf : !none)
-            return fail(c, "%s: action %zu's reason is %s, expected %s", step, i,
-                        code ? code : "(none)", i == failed ? "ConditionalCheckFailed" : "None");
-    }
-    return true;
-}
-
-static void json_of(char *out, size_t n, const ddb_value *v)
-{
-    char *json = NULL;
-    if (!v)
-        snprintf(out, n, "(absent)");
-    else if (ddb_value_to_json(&json, v, NULL) == 0)
-        snprintf(out, n, "%s", json);
-    else
-        snprintf(out, n, "(unprintable)");
-    free(json);
-}
-
-/* want and got hold the same entity: every attribute but the version (full), or the same
-   primary key. */
-static bool same_entity(ctx *c, const char *step, const ddb_entity_desc *d, const void *want,
-                        const void *got, bool full)
-{
-    ddb_value *a = NULL, *b = NULL;
-    bool ok = true;
-    int rc = full ? ddb_entity_to_item(&a, d, want, NULL) : ddb_entity_key(&a, d, want, NULL);
-    if (rc == 0)
-        rc = full ? ddb_entity_to_item(&b, d, got, NULL) : ddb_entity_key(&b, d, got, NULL);
-    if (rc != 0) {
-        ok = fail(c, "%s: a %s cannot be written as an item (%s)", step, d->name,
-                  ddb_error_code_name(rc));
-        goto done;
-    }
-    for (int pass = 0; pass < 2 && ok; pass++) {
-        const ddb_value *from = pass ? a : b, *other = pass ? b : a;
-        for (size_t k = 0; k < ddb_value_count(from) && ok; k++) {
-            const char *name;
-            const ddb_value *v = ddb_value_m_at(from, k, &name);
-            const ddb_value *w = ddb_value_m_get(other, name);
-            char gv[200], wv[200];
-            if (strcmp(name, d->version_attribute) == 0 || (w && ddb_value_equal(v, w)))
-                continue;
-            json_of(gv, sizeof gv, pass ? w : v);
-            json_of(wv, sizeof wv, pass ? v : w);
-            ok = fail(c, "%s: %s attribute '%s' is %s, expected %s", step, d->name, name, gv,
-                      wv);
-        }
-    }
-done:
-    ddb_value_free(a);
-    ddb_value_free(b);
-    return ok;
-}
-
-/* *dst (fresh) becomes a deep copy of src, version included. */
-static bool clone_into(ctx *c, const ddb_entity_desc *d, void *dst, const void *src)
-{
-    ddb_value *item = NULL;
-    int rc = ddb_entity_to_item(&item, d, src, NULL);
-    if (rc == 0)
-        rc = ddb_entity_from_item(dst, d, item, NULL);
-    ddb_value_free(item);
-    if (rc != 0)
-        return fail(c, "copy of a %s: %s", d->name, ddb_error_code_name(rc));
-    *(int64_t *)((char *)dst + d->version_offset) =
-        *(const int64_t *)((const char *)src + d->version_offset);
-    return true;
-}
-
-/* The fields named (model names) take the values of the same fields of src (of type ds). */
-static void copy_fields_from(const ddb_entity_desc *d, void *dst, const ddb_entity_desc *ds,
-                             const void *src, const char *const *names, size_t n)
-{
-    ddb_value *from = NULL, *to = NULL;
-    int64_t version = *(const int64_t *)((const char *)dst + d->version_offset);
-    if (n == 0 || ddb_entity_to_item(&from, ds, src, NULL) != 0 ||
-        ddb_entity_to_item(&to, d, dst, NULL) != 0)
-        goto done;
-    for (size_t k = 0; k < n; k++) {
-        const ddb_value *v = ddb_value_m_get(from, names[k]);
-        ddb_value *copy = NULL;
-        if (!v)
-            ddb_value_m_remove(to, names[k]);
-        else if (ddb_value_copy(&copy, v, NULL) == 0)
-            ddb_value_m_set_take(to, names[k], copy, NULL);
-    }
-    ddb_entity_free(d, dst);
-    ddb_entity_from_item(dst, d, to, NULL);
-    *(int64_t *)((char *)dst + d->version_offset) = version;
-done:
-    ddb_value_free(from);
-    ddb_value_free(to);
-}
-
-static void copy_fields(const ddb_entity_desc *d, void *dst, const void *src,
-                        const char *const *names, size_t n)
-{
-    copy_fields_from(d, dst, d, src, names, n);
-}
-
-/* The same, for key fields: the key attributes built from them are rebuilt on write. */
-static void copy_key_fields(const ddb_entity_desc *d, void *dst, const void *src,
-                            const char *const *names, size_t n)
-{
-    copy_fields(d, dst, src, names, n);
-}
-
-/* Keeps a copy of an entity the case wrote, so that the case deletes it at its end. */
-static void remember(ctx *c, const ddb_entity_desc *d, const void *obj)
-{
-    void *copy;
-    if (c->n_written == MAX_WRITTEN) {
-        /* it would stay in the store: say so */
-        fail(c, "more than %d entities written in one case: not all are deleted", MAX_WRITTEN);
-        return;
-    }
-    copy = calloc(1, d->size);
-    if (!copy)
-        return;
-    if (!clone_into(c, d, copy, obj)) {
-        free(copy);
-        return;
-    }
-    c->written[c->n_written].d = d;
-    c->written[c->n_written++].obj = copy;
-}
-
-/* Whether a and b (entities of d) have the same values in the fields named; *differs gets
-   the first that differs. */
-static bool same_fields(const ddb_entity_desc *d, const void *a, const void *b,
-                        const char *const *names, size_t n, const char **differs)
-{
-    ddb_value *x = NULL, *y = NULL;
-    bool same = ddb_entity_to_item(&x, d, a, NULL) == 0 && ddb_entity_to_item(&y, d, b, NULL) == 0;
-    for (size_t k = 0; same && k < n; k++) {
-        const ddb_value *v = ddb_value_m_get(x, names[k]), *w = ddb_value_m_get(y, names[k]);
-        if (!v || !w || !ddb_value_equal(v, w)) {
-            same = false;
-            *differs = names[k];
-        }
-    }
-    ddb_value_free(x);
-    ddb_value_free(y);
-    return same;
-}
-
-/* What a listing case expects and what it saw. */
-typedef struct listing {
-    size_t n_want;
-    const ddb_entity_desc *d[64]; /* the entities written, of any type */
-    const void *want[64];
-    bool exact;         /* a query: nothing else may come back */
-    bool full;          /* all attributes are projected */
-    int sort_key;       /* key index of the order, -1: none */
-    bool seen[64];
-    bool dropped[64];   /* the filter must leave these out */
-    bool check_pages;   /* enough items for 3 pages: expect 3 pages */
-    /* the partition is shared by value (a key field from the usage data, such as a status):
-       items of other writers may come back, but each must have these fields' values of
-       want[0]; n_open 0: nothing but the case's items may come back (when exact) */
-    const char *const *open_names;
-    size_t n_open;
-    ddb_value *prev;    /* the previous item's sort key */
-    size_t pages, n_got;
-} listing;
-
-static void listing_start(listing *l, const ddb_entity_desc *d, const void *want, size_t size,
-                          size_t n_want, bool exact, bool full, int sort_key)
-{
-    memset(l, 0, sizeof *l);
-    for (size_t k = 0; k < n_want && k < 64; k++) {
-        l->d[k] = d;
-        l->want[k] = (const char *)want + k * size;
-    }
-    l->n_want = n_want < 64 ? n_want : 64;
-    l->exact = exact;
-    l->full = full;
-    l->sort_key = sort_key;
-    l->check_pages = exact;
-}
-
-/* One more entity written (of another type: mixed_data). */
-static void listing_more(listing *l, const ddb_entity_desc *d, const void *obj)
-{
-    if (l->n_want == 64)
-        return;
-    l->d[l->n_want] = d;
-    l->want[l->n_want++] = obj;
-}
-
-static int compare_keys(const ddb_value *a, const ddb_value *b)
-{
-    const char *na = ddb_value_n(a), *nb = ddb_value_n(b);
-    if (na && nb) {
-        double x = strtod(na, NULL), y = strtod(nb, NULL);
-        return x < y ? -1 : x > y;
-    }
-    if (ddb_value_s(a, NULL) && ddb_value_s(b, NULL))
-        return strcmp(ddb_value_s(a, NULL), ddb_value_s(b, NULL));
-    return 0;
-}
-
-static void listing_add(ctx *c, listing *l, const ddb_entity_desc *d, const void *got)
-{
-    ddb_value *key = NULL, *sk = NULL;
-    size_t match = l->n_want;
-    l->n_got++;
-    if (!l->full)
-        return; /* projected: no key to match it by; listing_end counts */
-    if (ddb_entity_key(&key, d, got, NULL) != 0) {
-        fail(c, "call: item %zu has no complete primary key", l->n_got);
-        return;
-    }
-    for (size_t k = 0; k < l->n_want && match == l->n_want; k++) {
-        ddb_value *wk = NULL;
-        if (l->d[k] == d && ddb_entity_key(&wk, d, l->want[k], NULL) == 0 &&
-            ddb_value_equal(wk, key))
-            match = k;
-        ddb_value_free(wk);
-    }
-    if (match == l->n_want) {
-        char kj[300];
-        const char *field = NULL;
-        json_of(kj, sizeof kj, key);
-        if (l->n_open && l->n_want > 0 && l->d[0] == d &&
-            !same_fields(d, l->want[0], got, l->open_names, l->n_open, &field))
-            fail(c, "call: item %zu (key %s) was not written by this case and its '%s' is not "
-                    "the one queried", l->n_got, kj, field ? field : "?");
-        else if (l->exact && !l->n_open)
-            fail(c, "call: item %zu (key %s) was not written by this case", l->n_got, kj);
-    } else if (l->dropped[match]) {
-        fail(c, "call: item %zu (the case's item %zu) came back, but the filter drops it",
-             l->n_got, match);
-    } else if (l->seen[match]) {
-        fail(c, "call: item %zu (the case's item %zu) came back twice", l->n_got, match);
-    } else {
-        char step[64];
-        l->seen[match] = true;
-        snprintf(step, sizeof step, "call, item %zu", l->n_got);
-        same_entity(c, step, d, l->want[match], got, l->full);
-    }
-    if (l->sort_key >= 0 && ddb_entity_key_value(&sk, d, (size_t)l->sort_key, got, NULL) == 0 &&
-        sk) {
-        if (l->prev && compare_keys(l->prev, sk) > 0) {
-            char a[200], b[200];
-            json_of(a, sizeof a, l->prev);
-            json_of(b, sizeof b, sk);
-            fail(c, "call: item %zu (sort key %s) comes after %s: not in sort key order",
-                 l->n_got, b, a);
-        }
-        ddb_value_free(l->prev);
-        l->prev = sk;
-        sk = NULL;
-    }
-    ddb_value_free(sk);
-    ddb_value_free(key);
-}
-
-static void listing_end(ctx *c, listing *l)
-{
-    size_t missing = 0, first = 0;
-    for (size_t k = l->n_want; k-- > 0;)
-        if (!l->seen[k] && !l->dropped[k]) {
-            missing++;
-            first = k;
-        }
-    if (!l->full) {
-        /* an index that projects some attributes only: entities without their key fields
-           cannot be matched to the ones written, so only their number is checked */
-        size_t want = 0;
-        bool exact = l->exact && !l->n_open;
-        for (size_t k = 0; k < l->n_want; k++)
-            want += !l->dropped[k];
-        if (exact ? l->n_got != want : l->n_got < want)
-            fail(c, "call: %zu items came back, expected %s%zu", l->n_got,
-                 exact ? "" : "at least ", want);
-        missing = 0;
-    }
-    if (missing && !c->failed)
-        fail(c, "call: %zu of the items written did not come back (the first: item %zu)",
-             missing, first);
-    if (!c->failed && l->check_pages && c->page_limit > 0 &&
-        l->n_want > 2 * (size_t)c->page_limit && l->pages < 3)
-        fail(c, "call: %zu items at %d per page came in %zu pages, expected 3 or more",
-             l->n_want, c->page_limit, l->pages);
-    ddb_value_free(l->prev);
-    l->prev = NULL;
-}
-
-static void make_user(ctx *c, ecommerce__user *o, int i);
-static bool create_user(ctx *c, ecommerce__user *o);
-static void make_user_address(ctx *c, ecommerce__user_address *o, int i);
-static bool create_user_address(ctx *c, ecommerce__user_address *o);
-static void make_product(ctx *c, ecommerce__product *o, int i);
-static bool create_product(ctx *c, ecommerce__product *o);
-static void make_product_category(ctx *c, ecommerce__product_category *o, int i);
-static bool create_product_category(ctx *c, ecommerce__product_category *o);
-static void make_product_review(ctx *c, ecommerce__product_review *o, int i);
-static bool create_product_review(ctx *c, ecommerce__product_review *o);
-static void make_order(ctx *c, ecommerce__order *o, int i);
-static bool create_order(ctx *c, ecommerce__order *o);
-static void make_order_item(ctx *c, ecommerce__order_item *o, int i);
-static bool create_order_item(ctx *c, ecommerce__order_item *o);
-static void make_user_order_history(ctx *c, ecommerce__user_order_history *o, int i);
-static bool create_user_order_history(ctx *c, ecommerce__user_order_history *o);
+static void make_user(ddb_conf *c, ecommerce__user *o, int i);
+static bool create_user(ddb_conf *c, ecommerce__user *o);
+static void make_user_address(ddb_conf *c, ecommerce__user_address *o, int i);
+static bool create_user_address(ddb_conf *c, ecommerce__user_address *o);
+static void make_product(ddb_conf *c, ecommerce__product *o, int i);
+static bool create_product(ddb_conf *c, ecommerce__product *o);
+static void make_product_category(ddb_conf *c, ecommerce__product_category *o, int i);
+static bool create_product_category(ddb_conf *c, ecommerce__product_category *o);
+static void make_product_review(ddb_conf *c, ecommerce__product_review *o, int i);
+static bool create_product_review(ddb_conf *c, ecommerce__product_review *o);
+static void make_order(ddb_conf *c, ecommerce__order *o, int i);
+static bool create_order(ddb_conf *c, ecommerce__order *o);
+static void make_order_item(ddb_conf *c, ecommerce__order_item *o, int i);
+static bool create_order_item(ddb_conf *c, ecommerce__order_item *o);
+static void make_user_order_history(ddb_conf *c, ecommerce__user_order_history *o, int i);
+static bool create_user_order_history(ddb_conf *c, ecommerce__user_order_history *o);
 
 /* ==== User ==================================================================================== */
 
 /* Item i of User: every field has a value; key and unique fields are run-unique. */
-static void make_user(ctx *c, ecommerce__user *o, int i)
+static void make_user(ddb_conf *c, ecommerce__user *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->user_id = key_text(c, i, "user_id");
-    o->email = label_text("email", i, 0);
-    o->first_name = label_text("first_name", i, 0);
-    o->last_name = label_text("last_name", i, 0);
-    o->phone = label_text("phone", i, 0);
-    o->created_at = label_text("created_at", i, 0);
-    o->status = label_text("status", i, 0);
+    o->user_id = ddb_conf_key_text(c, i, "user_id");
+    o->email = ddb_conf_label_text("email", i, 0);
+    o->first_name = ddb_conf_label_text("first_name", i, 0);
+    o->last_name = ddb_conf_label_text("last_name", i, 0);
+    o->phone = ddb_conf_label_text("phone", i, 0);
+    o->created_at = ddb_conf_label_text("created_at", i, 0);
+    o->status = ddb_conf_label_text("status", i, 0);
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_user(ctx *c, ecommerce__user *o)
+static bool create_user(ddb_conf *c, ecommerce__user *o)
 {
+    ecommerce__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->user__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create User", rc, 0, &err);
+    int rc = repo->user__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create User", rc, 0, &err);
     if (ok)
-        remember(c, &ecommerce__user__desc, o);
+        ddb_conf_remember(c, &ecommerce__user__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_user(ctx *c, ecommerce__user *o)
+static void change_user(ddb_conf *c, ecommerce__user *o)
 {
     (void)c;
     free(o->email);
-    o->email = label_text("email", 1000, 0);
+    o->email = ddb_conf_label_text("email", 1000, 0);
 }
 
-static void case_user__crud(ctx *c)
+static void case_user__crud(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__user__desc;
@@ -554,39 +79,39 @@ static void case_user__crud(ctx *c)
     make_user(c, &again, 0);
     if (!create_user(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->user__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->user__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_user(c, &got);
     rc = repo->user__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     ecommerce__user__free(&a);
     rc = repo->user__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_user(c, &stale);
     rc = repo->user__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->user__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->user__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     ecommerce__user__free(&a);
     rc = repo->user__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     ecommerce__user__free(&a);
     ecommerce__user__free(&again);
@@ -595,7 +120,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_user__get_user_by_id(ctx *c)
+static void case_user__get_user_by_id(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__user__desc;
@@ -609,12 +134,12 @@ static void case_user__get_user_by_id(ctx *c)
     if (!create_user(c, &a))
         goto done;
     rc = repo->user__get_user_by_id(repo, &got, &found, a.user_id, &err);
-    if (expect_rc(c, "call", rc, 0, &err) && expect_found(c, "call", found, true))
-        same_entity(c, "call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err) && ddb_conf_expect_found(c, "call", found, true))
+        ddb_conf_same_entity(c, "call", d, &a, &got, true);
     ecommerce__user__free(&got);
     rc = repo->user__get_user_by_id(repo, &got, &found, absent.user_id, &err);
-    if (expect_rc(c, "call for a key that was never written", rc, 0, &err))
-        expect_found(c, "call for a key that was never written", found, false);
+    if (ddb_conf_expect_rc(c, "call for a key that was never written", rc, 0, &err))
+        ddb_conf_expect_found(c, "call for a key that was never written", found, false);
 done:
     ecommerce__user__free(&a);
     ecommerce__user__free(&absent);
@@ -622,7 +147,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_user__create_user(ctx *c)
+static void case_user__create_user(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__user__desc;
@@ -634,18 +159,18 @@ static void case_user__create_user(ctx *c)
     make_user(c, &a, 0);
     make_user(c, &again, 0);
     rc = repo->user__create_user(repo, &a, &err);
-    if (!expect_rc(c, "call", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
         goto done;
-    remember(c, d, &a);
-    expect_version(c, "call", a.ddb_version, 1);
+    ddb_conf_remember(c, d, &a);
+    ddb_conf_expect_version(c, "call", a.ddb_version, 1);
     rc = repo->user__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &a, &got, true);
     rc = repo->user__create_user(repo, &again, &err);
     if (rc == 0)
-        remember(c, d, &again);
-    expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
+        ddb_conf_remember(c, d, &again);
+    ddb_conf_expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
 done:
     ecommerce__user__free(&a);
     ecommerce__user__free(&again);
@@ -653,7 +178,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_user__update_user_profile(ctx *c)
+static void case_user__update_user_profile(ddb_conf *c)
 {
     static const char *const changed[] = {"email"};
     ecommerce__repo *repo = c->repo;
@@ -665,25 +190,25 @@ static void case_user__update_user_profile(ctx *c)
 
     make_user(c, &a, 0);
     make_user(c, &next, 1);
-    if (!create_user(c, &a) || !clone_into(c, d, &want, &a))
+    if (!create_user(c, &a) || !ddb_conf_clone(c, d, &want, &a))
         goto done;
-    copy_fields(d, &want, &next, changed, 1);
+    ddb_conf_copy_fields(d, &want, &next, changed, 1);
     rc = repo->user__update_user_profile(repo, &got, &found, a.user_id, next.email, &err);
-    if (expect_rc(c, "call", rc, 0, &err) && expect_found(c, "call", found, true)) {
-        same_entity(c, "call (the entity it returns)", d, &want, &got, true);
-        expect_version(c, "call", got.ddb_version, 2);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err) && ddb_conf_expect_found(c, "call", found, true)) {
+        ddb_conf_same_entity(c, "call (the entity it returns)", d, &want, &got, true);
+        ddb_conf_expect_version(c, "call", got.ddb_version, 2);
     }
     ecommerce__user__free(&got);
     rc = repo->user__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &want, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &want, &got, true);
     ecommerce__user__free(&got);
     ecommerce__user__free(&want);
     make_user(c, &want, 2);
     rc = repo->user__update_user_profile(repo, &got, &found, want.user_id, next.email, &err);
-    if (expect_rc(c, "call for a key that was never written", rc, 0, &err))
-        expect_found(c, "call for a key that was never written", found, false);
+    if (ddb_conf_expect_rc(c, "call for a key that was never written", rc, 0, &err))
+        ddb_conf_expect_found(c, "call for a key that was never written", found, false);
 done:
     ecommerce__user__free(&a);
     ecommerce__user__free(&next);
@@ -695,44 +220,45 @@ done:
 /* ==== UserAddress ============================================================================= */
 
 /* Item i of UserAddress: every field has a value; key and unique fields are run-unique. */
-static void make_user_address(ctx *c, ecommerce__user_address *o, int i)
+static void make_user_address(ddb_conf *c, ecommerce__user_address *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->user_id = key_text(c, i, "user_id");
-    o->address_id = key_text(c, i, "address_id");
-    o->address_type = label_text("address_type", i, 0);
-    o->street_address = label_text("street_address", i, 0);
-    o->city = label_text("city", i, 0);
-    o->state = label_text("state", i, 0);
-    o->postal_code = label_text("postal_code", i, 0);
-    o->country = label_text("country", i, 0);
+    o->user_id = ddb_conf_key_text(c, i, "user_id");
+    o->address_id = ddb_conf_key_text(c, i, "address_id");
+    o->address_type = ddb_conf_label_text("address_type", i, 0);
+    o->street_address = ddb_conf_label_text("street_address", i, 0);
+    o->city = ddb_conf_label_text("city", i, 0);
+    o->state = ddb_conf_label_text("state", i, 0);
+    o->postal_code = ddb_conf_label_text("postal_code", i, 0);
+    o->country = ddb_conf_label_text("country", i, 0);
     o->is_default = (i + 0) % 2 == 1;
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_user_address(ctx *c, ecommerce__user_address *o)
+static bool create_user_address(ddb_conf *c, ecommerce__user_address *o)
 {
+    ecommerce__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->user_address__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create UserAddress", rc, 0, &err);
+    int rc = repo->user_address__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create UserAddress", rc, 0, &err);
     if (ok)
-        remember(c, &ecommerce__user_address__desc, o);
+        ddb_conf_remember(c, &ecommerce__user_address__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_user_address(ctx *c, ecommerce__user_address *o)
+static void change_user_address(ddb_conf *c, ecommerce__user_address *o)
 {
     (void)c;
     free(o->address_type);
-    o->address_type = label_text("address_type", 1000, 0);
+    o->address_type = ddb_conf_label_text("address_type", 1000, 0);
 }
 
-static void case_user_address__crud(ctx *c)
+static void case_user_address__crud(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__user_address__desc;
@@ -745,39 +271,39 @@ static void case_user_address__crud(ctx *c)
     make_user_address(c, &again, 0);
     if (!create_user_address(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->user_address__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->user_address__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_user_address(c, &got);
     rc = repo->user_address__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     ecommerce__user_address__free(&a);
     rc = repo->user_address__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_user_address(c, &stale);
     rc = repo->user_address__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->user_address__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->user_address__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     ecommerce__user_address__free(&a);
     rc = repo->user_address__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     ecommerce__user_address__free(&a);
     ecommerce__user_address__free(&again);
@@ -786,13 +312,13 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_user_address__get_user_addresses(ctx *c)
+static void case_user_address__get_user_addresses(ddb_conf *c)
 {
     static const char *const shared[] = {"user_id"};
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__user_address__desc;
     ecommerce__user_address items[5];
-    listing l;
+    ddb_conf_listing l;
     ecommerce__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -801,13 +327,13 @@ static void case_user_address__get_user_addresses(ctx *c)
     for (; made < 5; made++) {
         make_user_address(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_user_address(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
     page.limit = c->page_limit;
     do {
         ecommerce__user_address__page got = {0, NULL, NULL};
@@ -817,27 +343,27 @@ static void case_user_address__get_user_addresses(ctx *c)
         rc = repo->user_address__get_user_addresses(repo, &got, items[0].user_id, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         ecommerce__user_address__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         ecommerce__user_address__free(&items[k]);
 }
 
-static void case_user_address__add_user_address(ctx *c)
+static void case_user_address__add_user_address(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__user_address__desc;
@@ -849,18 +375,18 @@ static void case_user_address__add_user_address(ctx *c)
     make_user_address(c, &a, 0);
     make_user_address(c, &again, 0);
     rc = repo->user_address__add_user_address(repo, &a, &err);
-    if (!expect_rc(c, "call", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
         goto done;
-    remember(c, d, &a);
-    expect_version(c, "call", a.ddb_version, 1);
+    ddb_conf_remember(c, d, &a);
+    ddb_conf_expect_version(c, "call", a.ddb_version, 1);
     rc = repo->user_address__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &a, &got, true);
     rc = repo->user_address__add_user_address(repo, &again, &err);
     if (rc == 0)
-        remember(c, d, &again);
-    expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
+        ddb_conf_remember(c, d, &again);
+    ddb_conf_expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
 done:
     ecommerce__user_address__free(&a);
     ecommerce__user_address__free(&again);
@@ -871,49 +397,50 @@ done:
 /* ==== Product ================================================================================= */
 
 /* Item i of Product: every field has a value; key and unique fields are run-unique. */
-static void make_product(ctx *c, ecommerce__product *o, int i)
+static void make_product(ddb_conf *c, ecommerce__product *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->product_id = key_text(c, i, "product_id");
-    o->name = label_text("name", i, 0);
-    o->description = label_text("description", i, 0);
-    o->category = label_text("category", i, 0);
-    o->brand = label_text("brand", i, 0);
-    set_decimal(&o->price, NULL, i);
-    o->currency = label_text("currency", i, 0);
+    o->product_id = ddb_conf_key_text(c, i, "product_id");
+    o->name = ddb_conf_label_text("name", i, 0);
+    o->description = ddb_conf_label_text("description", i, 0);
+    o->category = ddb_conf_label_text("category", i, 0);
+    o->brand = ddb_conf_label_text("brand", i, 0);
+    ddb_conf_set_decimal(&o->price, NULL, i);
+    o->currency = ddb_conf_label_text("currency", i, 0);
     o->stock_quantity = 100 + i + 0;
-    o->sku = label_text("sku", i, 0);
-    set_decimal(&o->weight, NULL, i);
-    o->dimensions = object_value("{\"M\":{\"k\":{\"N\":\"0\"}}}");
-    o->created_at = label_text("created_at", i, 0);
-    o->updated_at = label_text("updated_at", i, 0);
-    o->status = label_text("status", i, 0);
+    o->sku = ddb_conf_label_text("sku", i, 0);
+    ddb_conf_set_decimal(&o->weight, NULL, i);
+    o->dimensions = ddb_conf_object_value("{\"M\":{\"k\":{\"N\":\"0\"}}}");
+    o->created_at = ddb_conf_label_text("created_at", i, 0);
+    o->updated_at = ddb_conf_label_text("updated_at", i, 0);
+    o->status = ddb_conf_label_text("status", i, 0);
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_product(ctx *c, ecommerce__product *o)
+static bool create_product(ddb_conf *c, ecommerce__product *o)
 {
+    ecommerce__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->product__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create Product", rc, 0, &err);
+    int rc = repo->product__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create Product", rc, 0, &err);
     if (ok)
-        remember(c, &ecommerce__product__desc, o);
+        ddb_conf_remember(c, &ecommerce__product__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_product(ctx *c, ecommerce__product *o)
+static void change_product(ddb_conf *c, ecommerce__product *o)
 {
     (void)c;
     free(o->name);
-    o->name = label_text("name", 1000, 0);
+    o->name = ddb_conf_label_text("name", 1000, 0);
 }
 
-static void case_product__crud(ctx *c)
+static void case_product__crud(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__product__desc;
@@ -926,39 +453,39 @@ static void case_product__crud(ctx *c)
     make_product(c, &again, 0);
     if (!create_product(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->product__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->product__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_product(c, &got);
     rc = repo->product__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     ecommerce__product__free(&a);
     rc = repo->product__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_product(c, &stale);
     rc = repo->product__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->product__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->product__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     ecommerce__product__free(&a);
     rc = repo->product__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     ecommerce__product__free(&a);
     ecommerce__product__free(&again);
@@ -967,7 +494,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_product__get_product_by_id(ctx *c)
+static void case_product__get_product_by_id(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__product__desc;
@@ -981,12 +508,12 @@ static void case_product__get_product_by_id(ctx *c)
     if (!create_product(c, &a))
         goto done;
     rc = repo->product__get_product_by_id(repo, &got, &found, a.product_id, &err);
-    if (expect_rc(c, "call", rc, 0, &err) && expect_found(c, "call", found, true))
-        same_entity(c, "call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err) && ddb_conf_expect_found(c, "call", found, true))
+        ddb_conf_same_entity(c, "call", d, &a, &got, true);
     ecommerce__product__free(&got);
     rc = repo->product__get_product_by_id(repo, &got, &found, absent.product_id, &err);
-    if (expect_rc(c, "call for a key that was never written", rc, 0, &err))
-        expect_found(c, "call for a key that was never written", found, false);
+    if (ddb_conf_expect_rc(c, "call for a key that was never written", rc, 0, &err))
+        ddb_conf_expect_found(c, "call for a key that was never written", found, false);
 done:
     ecommerce__product__free(&a);
     ecommerce__product__free(&absent);
@@ -994,7 +521,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_product__create_product(ctx *c)
+static void case_product__create_product(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__product__desc;
@@ -1006,18 +533,18 @@ static void case_product__create_product(ctx *c)
     make_product(c, &a, 0);
     make_product(c, &again, 0);
     rc = repo->product__create_product(repo, &a, &err);
-    if (!expect_rc(c, "call", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
         goto done;
-    remember(c, d, &a);
-    expect_version(c, "call", a.ddb_version, 1);
+    ddb_conf_remember(c, d, &a);
+    ddb_conf_expect_version(c, "call", a.ddb_version, 1);
     rc = repo->product__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &a, &got, true);
     rc = repo->product__create_product(repo, &again, &err);
     if (rc == 0)
-        remember(c, d, &again);
-    expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
+        ddb_conf_remember(c, d, &again);
+    ddb_conf_expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
 done:
     ecommerce__product__free(&a);
     ecommerce__product__free(&again);
@@ -1025,7 +552,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_product__update_product_stock(ctx *c)
+static void case_product__update_product_stock(ddb_conf *c)
 {
     static const char *const changed[] = {"stock_quantity"};
     ecommerce__repo *repo = c->repo;
@@ -1037,25 +564,25 @@ static void case_product__update_product_stock(ctx *c)
 
     make_product(c, &a, 0);
     make_product(c, &next, 1);
-    if (!create_product(c, &a) || !clone_into(c, d, &want, &a))
+    if (!create_product(c, &a) || !ddb_conf_clone(c, d, &want, &a))
         goto done;
-    copy_fields(d, &want, &next, changed, 1);
+    ddb_conf_copy_fields(d, &want, &next, changed, 1);
     rc = repo->product__update_product_stock(repo, &got, &found, a.product_id, next.stock_quantity, &err);
-    if (expect_rc(c, "call", rc, 0, &err) && expect_found(c, "call", found, true)) {
-        same_entity(c, "call (the entity it returns)", d, &want, &got, true);
-        expect_version(c, "call", got.ddb_version, 2);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err) && ddb_conf_expect_found(c, "call", found, true)) {
+        ddb_conf_same_entity(c, "call (the entity it returns)", d, &want, &got, true);
+        ddb_conf_expect_version(c, "call", got.ddb_version, 2);
     }
     ecommerce__product__free(&got);
     rc = repo->product__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &want, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &want, &got, true);
     ecommerce__product__free(&got);
     ecommerce__product__free(&want);
     make_product(c, &want, 2);
     rc = repo->product__update_product_stock(repo, &got, &found, want.product_id, next.stock_quantity, &err);
-    if (expect_rc(c, "call for a key that was never written", rc, 0, &err))
-        expect_found(c, "call for a key that was never written", found, false);
+    if (ddb_conf_expect_rc(c, "call for a key that was never written", rc, 0, &err))
+        ddb_conf_expect_found(c, "call for a key that was never written", found, false);
 done:
     ecommerce__product__free(&a);
     ecommerce__product__free(&next);
@@ -1067,40 +594,41 @@ done:
 /* ==== ProductCategory ========================================================================= */
 
 /* Item i of ProductCategory: every field has a value; key and unique fields are run-unique. */
-static void make_product_category(ctx *c, ecommerce__product_category *o, int i)
+static void make_product_category(ddb_conf *c, ecommerce__product_category *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->category_name = key_text(c, i, "category_name");
-    o->product_id = key_text(c, i, "product_id");
-    o->product_name = label_text("product_name", i, 0);
-    set_decimal(&o->price, NULL, i);
+    o->category_name = ddb_conf_key_text(c, i, "category_name");
+    o->product_id = ddb_conf_key_text(c, i, "product_id");
+    o->product_name = ddb_conf_label_text("product_name", i, 0);
+    ddb_conf_set_decimal(&o->price, NULL, i);
     o->stock_quantity = 100 + i + 0;
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_product_category(ctx *c, ecommerce__product_category *o)
+static bool create_product_category(ddb_conf *c, ecommerce__product_category *o)
 {
+    ecommerce__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->product_category__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create ProductCategory", rc, 0, &err);
+    int rc = repo->product_category__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create ProductCategory", rc, 0, &err);
     if (ok)
-        remember(c, &ecommerce__product_category__desc, o);
+        ddb_conf_remember(c, &ecommerce__product_category__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_product_category(ctx *c, ecommerce__product_category *o)
+static void change_product_category(ddb_conf *c, ecommerce__product_category *o)
 {
     (void)c;
     free(o->product_name);
-    o->product_name = label_text("product_name", 1000, 0);
+    o->product_name = ddb_conf_label_text("product_name", 1000, 0);
 }
 
-static void case_product_category__crud(ctx *c)
+static void case_product_category__crud(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__product_category__desc;
@@ -1113,39 +641,39 @@ static void case_product_category__crud(ctx *c)
     make_product_category(c, &again, 0);
     if (!create_product_category(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->product_category__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->product_category__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_product_category(c, &got);
     rc = repo->product_category__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     ecommerce__product_category__free(&a);
     rc = repo->product_category__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_product_category(c, &stale);
     rc = repo->product_category__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->product_category__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->product_category__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     ecommerce__product_category__free(&a);
     rc = repo->product_category__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     ecommerce__product_category__free(&a);
     ecommerce__product_category__free(&again);
@@ -1154,13 +682,13 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_product_category__get_products_by_category(ctx *c)
+static void case_product_category__get_products_by_category(ddb_conf *c)
 {
     static const char *const shared[] = {"category_name"};
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__product_category__desc;
     ecommerce__product_category items[5];
-    listing l;
+    ddb_conf_listing l;
     ecommerce__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1169,13 +697,13 @@ static void case_product_category__get_products_by_category(ctx *c)
     for (; made < 5; made++) {
         make_product_category(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_product_category(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
     page.limit = c->page_limit;
     do {
         ecommerce__product_category__page got = {0, NULL, NULL};
@@ -1185,27 +713,27 @@ static void case_product_category__get_products_by_category(ctx *c)
         rc = repo->product_category__get_products_by_category(repo, &got, items[0].category_name, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         ecommerce__product_category__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         ecommerce__product_category__free(&items[k]);
 }
 
-static void case_product_category__add_product_to_category(ctx *c)
+static void case_product_category__add_product_to_category(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__product_category__desc;
@@ -1217,18 +745,18 @@ static void case_product_category__add_product_to_category(ctx *c)
     make_product_category(c, &a, 0);
     make_product_category(c, &again, 0);
     rc = repo->product_category__add_product_to_category(repo, &a, &err);
-    if (!expect_rc(c, "call", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
         goto done;
-    remember(c, d, &a);
-    expect_version(c, "call", a.ddb_version, 1);
+    ddb_conf_remember(c, d, &a);
+    ddb_conf_expect_version(c, "call", a.ddb_version, 1);
     rc = repo->product_category__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &a, &got, true);
     rc = repo->product_category__add_product_to_category(repo, &again, &err);
     if (rc == 0)
-        remember(c, d, &again);
-    expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
+        ddb_conf_remember(c, d, &again);
+    ddb_conf_expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
 done:
     ecommerce__product_category__free(&a);
     ecommerce__product_category__free(&again);
@@ -1236,13 +764,13 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_product_category__get_category_products_after_id(ctx *c)
+static void case_product_category__get_category_products_after_id(ddb_conf *c)
 {
     static const char *const shared[] = {"category_name"};
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__product_category__desc;
     ecommerce__product_category items[5];
-    listing l;
+    ddb_conf_listing l;
     ecommerce__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1251,16 +779,16 @@ static void case_product_category__get_category_products_after_id(ctx *c)
     for (; made < 5; made++) {
         make_product_category(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_product_category(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
     page.limit = c->page_limit;
     {
-    char *range0 = joined(items[1].product_id, "~");
+    char *range0 = ddb_conf_joined(items[1].product_id, "~");
     /* the items the range condition leaves out */
     l.dropped[0] = true;
     l.dropped[1] = true;
@@ -1273,21 +801,21 @@ static void case_product_category__get_category_products_after_id(ctx *c)
         rc = repo->product_category__get_category_products_after_id(repo, &got, items[0].category_name, range0, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         ecommerce__product_category__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
     free(range0);
     }
 done:
@@ -1298,43 +826,44 @@ done:
 /* ==== ProductReview =========================================================================== */
 
 /* Item i of ProductReview: every field has a value; key and unique fields are run-unique. */
-static void make_product_review(ctx *c, ecommerce__product_review *o, int i)
+static void make_product_review(ddb_conf *c, ecommerce__product_review *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->product_id = key_text(c, i, "product_id");
-    o->review_id = key_text(c, i, "review_id");
-    o->user_id = label_text("user_id", i, 0);
+    o->product_id = ddb_conf_key_text(c, i, "product_id");
+    o->review_id = ddb_conf_key_text(c, i, "review_id");
+    o->user_id = ddb_conf_label_text("user_id", i, 0);
     o->rating = 100 + i + 0;
-    o->title = label_text("title", i, 0);
-    o->comment = label_text("comment", i, 0);
-    o->created_at = label_text("created_at", i, 0);
+    o->title = ddb_conf_label_text("title", i, 0);
+    o->comment = ddb_conf_label_text("comment", i, 0);
+    o->created_at = ddb_conf_label_text("created_at", i, 0);
     o->verified_purchase = (i + 0) % 2 == 1;
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_product_review(ctx *c, ecommerce__product_review *o)
+static bool create_product_review(ddb_conf *c, ecommerce__product_review *o)
 {
+    ecommerce__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->product_review__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create ProductReview", rc, 0, &err);
+    int rc = repo->product_review__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create ProductReview", rc, 0, &err);
     if (ok)
-        remember(c, &ecommerce__product_review__desc, o);
+        ddb_conf_remember(c, &ecommerce__product_review__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_product_review(ctx *c, ecommerce__product_review *o)
+static void change_product_review(ddb_conf *c, ecommerce__product_review *o)
 {
     (void)c;
     free(o->user_id);
-    o->user_id = label_text("user_id", 1000, 0);
+    o->user_id = ddb_conf_label_text("user_id", 1000, 0);
 }
 
-static void case_product_review__crud(ctx *c)
+static void case_product_review__crud(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__product_review__desc;
@@ -1347,39 +876,39 @@ static void case_product_review__crud(ctx *c)
     make_product_review(c, &again, 0);
     if (!create_product_review(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->product_review__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->product_review__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_product_review(c, &got);
     rc = repo->product_review__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     ecommerce__product_review__free(&a);
     rc = repo->product_review__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_product_review(c, &stale);
     rc = repo->product_review__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->product_review__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->product_review__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     ecommerce__product_review__free(&a);
     rc = repo->product_review__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     ecommerce__product_review__free(&a);
     ecommerce__product_review__free(&again);
@@ -1388,13 +917,13 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_product_review__get_product_reviews(ctx *c)
+static void case_product_review__get_product_reviews(ddb_conf *c)
 {
     static const char *const shared[] = {"product_id"};
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__product_review__desc;
     ecommerce__product_review items[5];
-    listing l;
+    ddb_conf_listing l;
     ecommerce__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1403,13 +932,13 @@ static void case_product_review__get_product_reviews(ctx *c)
     for (; made < 5; made++) {
         make_product_review(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_product_review(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
     page.limit = c->page_limit;
     do {
         ecommerce__product_review__page got = {0, NULL, NULL};
@@ -1419,27 +948,27 @@ static void case_product_review__get_product_reviews(ctx *c)
         rc = repo->product_review__get_product_reviews(repo, &got, items[0].product_id, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         ecommerce__product_review__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         ecommerce__product_review__free(&items[k]);
 }
 
-static void case_product_review__create_product_review(ctx *c)
+static void case_product_review__create_product_review(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__product_review__desc;
@@ -1453,18 +982,18 @@ static void case_product_review__create_product_review(ctx *c)
     make_product_review(c, &again, 0);
     make_user(c, &context1, 0);
     rc = repo->product_review__create_product_review(repo, &a, &context1, &err);
-    if (!expect_rc(c, "call", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
         goto done;
-    remember(c, d, &a);
-    expect_version(c, "call", a.ddb_version, 1);
+    ddb_conf_remember(c, d, &a);
+    ddb_conf_expect_version(c, "call", a.ddb_version, 1);
     rc = repo->product_review__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &a, &got, true);
     rc = repo->product_review__create_product_review(repo, &again, &context1, &err);
     if (rc == 0)
-        remember(c, d, &again);
-    expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
+        ddb_conf_remember(c, d, &again);
+    ddb_conf_expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
 done:
     ecommerce__product_review__free(&a);
     ecommerce__product_review__free(&again);
@@ -1473,13 +1002,13 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_product_review__get_product_reviews_by_id_prefix(ctx *c)
+static void case_product_review__get_product_reviews_by_id_prefix(ddb_conf *c)
 {
     static const char *const shared[] = {"product_id"};
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__product_review__desc;
     ecommerce__product_review items[5];
-    listing l;
+    ddb_conf_listing l;
     ecommerce__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1488,16 +1017,16 @@ static void case_product_review__get_product_reviews_by_id_prefix(ctx *c)
     for (; made < 5; made++) {
         make_product_review(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_product_review(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
     page.limit = c->page_limit;
     {
-    char *range0 = joined(items[2].review_id, "");
+    char *range0 = ddb_conf_joined(items[2].review_id, "");
     /* the items the range condition leaves out */
     l.dropped[0] = true;
     l.dropped[1] = true;
@@ -1512,21 +1041,21 @@ static void case_product_review__get_product_reviews_by_id_prefix(ctx *c)
         rc = repo->product_review__get_product_reviews_by_id_prefix(repo, &got, items[0].product_id, range0, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         ecommerce__product_review__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
     free(range0);
     }
 done:
@@ -1537,49 +1066,50 @@ done:
 /* ==== Order =================================================================================== */
 
 /* Item i of Order: every field has a value; key and unique fields are run-unique. */
-static void make_order(ctx *c, ecommerce__order *o, int i)
+static void make_order(ddb_conf *c, ecommerce__order *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->order_id = key_text(c, i, "order_id");
-    o->user_id = label_text("user_id", i, 0);
-    o->order_date = label_text("order_date", i, 0);
-    o->status = label_text("status", i, 0);
-    set_decimal(&o->total_amount, NULL, i);
-    o->currency = label_text("currency", i, 0);
-    o->shipping_address = object_value("{\"M\":{\"k\":{\"N\":\"0\"}}}");
-    o->billing_address = object_value("{\"M\":{\"k\":{\"N\":\"0\"}}}");
-    o->payment_method = label_text("payment_method", i, 0);
-    o->shipping_method = label_text("shipping_method", i, 0);
-    o->tracking_number = label_text("tracking_number", i, 0);
-    o->estimated_delivery = label_text("estimated_delivery", i, 0);
-    o->created_at = label_text("created_at", i, 0);
-    o->updated_at = label_text("updated_at", i, 0);
+    o->order_id = ddb_conf_key_text(c, i, "order_id");
+    o->user_id = ddb_conf_label_text("user_id", i, 0);
+    o->order_date = ddb_conf_label_text("order_date", i, 0);
+    o->status = ddb_conf_label_text("status", i, 0);
+    ddb_conf_set_decimal(&o->total_amount, NULL, i);
+    o->currency = ddb_conf_label_text("currency", i, 0);
+    o->shipping_address = ddb_conf_object_value("{\"M\":{\"k\":{\"N\":\"0\"}}}");
+    o->billing_address = ddb_conf_object_value("{\"M\":{\"k\":{\"N\":\"0\"}}}");
+    o->payment_method = ddb_conf_label_text("payment_method", i, 0);
+    o->shipping_method = ddb_conf_label_text("shipping_method", i, 0);
+    o->tracking_number = ddb_conf_label_text("tracking_number", i, 0);
+    o->estimated_delivery = ddb_conf_label_text("estimated_delivery", i, 0);
+    o->created_at = ddb_conf_label_text("created_at", i, 0);
+    o->updated_at = ddb_conf_label_text("updated_at", i, 0);
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_order(ctx *c, ecommerce__order *o)
+static bool create_order(ddb_conf *c, ecommerce__order *o)
 {
+    ecommerce__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->order__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create Order", rc, 0, &err);
+    int rc = repo->order__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create Order", rc, 0, &err);
     if (ok)
-        remember(c, &ecommerce__order__desc, o);
+        ddb_conf_remember(c, &ecommerce__order__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_order(ctx *c, ecommerce__order *o)
+static void change_order(ddb_conf *c, ecommerce__order *o)
 {
     (void)c;
     free(o->user_id);
-    o->user_id = label_text("user_id", 1000, 0);
+    o->user_id = ddb_conf_label_text("user_id", 1000, 0);
 }
 
-static void case_order__crud(ctx *c)
+static void case_order__crud(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__order__desc;
@@ -1592,39 +1122,39 @@ static void case_order__crud(ctx *c)
     make_order(c, &again, 0);
     if (!create_order(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->order__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->order__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_order(c, &got);
     rc = repo->order__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     ecommerce__order__free(&a);
     rc = repo->order__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_order(c, &stale);
     rc = repo->order__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->order__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->order__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     ecommerce__order__free(&a);
     rc = repo->order__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     ecommerce__order__free(&a);
     ecommerce__order__free(&again);
@@ -1633,7 +1163,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_order__get_order_by_id(ctx *c)
+static void case_order__get_order_by_id(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__order__desc;
@@ -1647,12 +1177,12 @@ static void case_order__get_order_by_id(ctx *c)
     if (!create_order(c, &a))
         goto done;
     rc = repo->order__get_order_by_id(repo, &got, &found, a.order_id, &err);
-    if (expect_rc(c, "call", rc, 0, &err) && expect_found(c, "call", found, true))
-        same_entity(c, "call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err) && ddb_conf_expect_found(c, "call", found, true))
+        ddb_conf_same_entity(c, "call", d, &a, &got, true);
     ecommerce__order__free(&got);
     rc = repo->order__get_order_by_id(repo, &got, &found, absent.order_id, &err);
-    if (expect_rc(c, "call for a key that was never written", rc, 0, &err))
-        expect_found(c, "call for a key that was never written", found, false);
+    if (ddb_conf_expect_rc(c, "call for a key that was never written", rc, 0, &err))
+        ddb_conf_expect_found(c, "call for a key that was never written", found, false);
 done:
     ecommerce__order__free(&a);
     ecommerce__order__free(&absent);
@@ -1660,7 +1190,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_order__create_order(ctx *c)
+static void case_order__create_order(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__order__desc;
@@ -1674,18 +1204,18 @@ static void case_order__create_order(ctx *c)
     make_order(c, &again, 0);
     make_user(c, &context1, 0);
     rc = repo->order__create_order(repo, &a, &context1, &err);
-    if (!expect_rc(c, "call", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
         goto done;
-    remember(c, d, &a);
-    expect_version(c, "call", a.ddb_version, 1);
+    ddb_conf_remember(c, d, &a);
+    ddb_conf_expect_version(c, "call", a.ddb_version, 1);
     rc = repo->order__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &a, &got, true);
     rc = repo->order__create_order(repo, &again, &context1, &err);
     if (rc == 0)
-        remember(c, d, &again);
-    expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
+        ddb_conf_remember(c, d, &again);
+    ddb_conf_expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
 done:
     ecommerce__order__free(&a);
     ecommerce__order__free(&again);
@@ -1694,7 +1224,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_order__update_order_status(ctx *c)
+static void case_order__update_order_status(ddb_conf *c)
 {
     static const char *const changed[] = {"status", "tracking_number"};
     ecommerce__repo *repo = c->repo;
@@ -1706,25 +1236,25 @@ static void case_order__update_order_status(ctx *c)
 
     make_order(c, &a, 0);
     make_order(c, &next, 1);
-    if (!create_order(c, &a) || !clone_into(c, d, &want, &a))
+    if (!create_order(c, &a) || !ddb_conf_clone(c, d, &want, &a))
         goto done;
-    copy_fields(d, &want, &next, changed, 2);
+    ddb_conf_copy_fields(d, &want, &next, changed, 2);
     rc = repo->order__update_order_status(repo, &got, &found, a.order_id, next.status, next.tracking_number, &err);
-    if (expect_rc(c, "call", rc, 0, &err) && expect_found(c, "call", found, true)) {
-        same_entity(c, "call (the entity it returns)", d, &want, &got, true);
-        expect_version(c, "call", got.ddb_version, 2);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err) && ddb_conf_expect_found(c, "call", found, true)) {
+        ddb_conf_same_entity(c, "call (the entity it returns)", d, &want, &got, true);
+        ddb_conf_expect_version(c, "call", got.ddb_version, 2);
     }
     ecommerce__order__free(&got);
     rc = repo->order__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &want, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &want, &got, true);
     ecommerce__order__free(&got);
     ecommerce__order__free(&want);
     make_order(c, &want, 2);
     rc = repo->order__update_order_status(repo, &got, &found, want.order_id, next.status, next.tracking_number, &err);
-    if (expect_rc(c, "call for a key that was never written", rc, 0, &err))
-        expect_found(c, "call for a key that was never written", found, false);
+    if (ddb_conf_expect_rc(c, "call for a key that was never written", rc, 0, &err))
+        ddb_conf_expect_found(c, "call for a key that was never written", found, false);
 done:
     ecommerce__order__free(&a);
     ecommerce__order__free(&next);
@@ -1736,43 +1266,44 @@ done:
 /* ==== OrderItem =============================================================================== */
 
 /* Item i of OrderItem: every field has a value; key and unique fields are run-unique. */
-static void make_order_item(ctx *c, ecommerce__order_item *o, int i)
+static void make_order_item(ddb_conf *c, ecommerce__order_item *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->order_id = key_text(c, i, "order_id");
-    o->product_id = key_text(c, i, "product_id");
-    o->product_name = label_text("product_name", i, 0);
-    o->sku = label_text("sku", i, 0);
+    o->order_id = ddb_conf_key_text(c, i, "order_id");
+    o->product_id = ddb_conf_key_text(c, i, "product_id");
+    o->product_name = ddb_conf_label_text("product_name", i, 0);
+    o->sku = ddb_conf_label_text("sku", i, 0);
     o->quantity = 100 + i + 0;
-    set_decimal(&o->unit_price, NULL, i);
-    set_decimal(&o->total_price, NULL, i);
-    o->currency = label_text("currency", i, 0);
+    ddb_conf_set_decimal(&o->unit_price, NULL, i);
+    ddb_conf_set_decimal(&o->total_price, NULL, i);
+    o->currency = ddb_conf_label_text("currency", i, 0);
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_order_item(ctx *c, ecommerce__order_item *o)
+static bool create_order_item(ddb_conf *c, ecommerce__order_item *o)
 {
+    ecommerce__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->order_item__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create OrderItem", rc, 0, &err);
+    int rc = repo->order_item__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create OrderItem", rc, 0, &err);
     if (ok)
-        remember(c, &ecommerce__order_item__desc, o);
+        ddb_conf_remember(c, &ecommerce__order_item__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_order_item(ctx *c, ecommerce__order_item *o)
+static void change_order_item(ddb_conf *c, ecommerce__order_item *o)
 {
     (void)c;
     free(o->product_name);
-    o->product_name = label_text("product_name", 1000, 0);
+    o->product_name = ddb_conf_label_text("product_name", 1000, 0);
 }
 
-static void case_order_item__crud(ctx *c)
+static void case_order_item__crud(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__order_item__desc;
@@ -1785,39 +1316,39 @@ static void case_order_item__crud(ctx *c)
     make_order_item(c, &again, 0);
     if (!create_order_item(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->order_item__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->order_item__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_order_item(c, &got);
     rc = repo->order_item__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     ecommerce__order_item__free(&a);
     rc = repo->order_item__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_order_item(c, &stale);
     rc = repo->order_item__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->order_item__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->order_item__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     ecommerce__order_item__free(&a);
     rc = repo->order_item__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     ecommerce__order_item__free(&a);
     ecommerce__order_item__free(&again);
@@ -1826,13 +1357,13 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_order_item__get_order_items(ctx *c)
+static void case_order_item__get_order_items(ddb_conf *c)
 {
     static const char *const shared[] = {"order_id"};
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__order_item__desc;
     ecommerce__order_item items[5];
-    listing l;
+    ddb_conf_listing l;
     ecommerce__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1841,13 +1372,13 @@ static void case_order_item__get_order_items(ctx *c)
     for (; made < 5; made++) {
         make_order_item(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_order_item(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
     page.limit = c->page_limit;
     do {
         ecommerce__order_item__page got = {0, NULL, NULL};
@@ -1857,27 +1388,27 @@ static void case_order_item__get_order_items(ctx *c)
         rc = repo->order_item__get_order_items(repo, &got, items[0].order_id, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         ecommerce__order_item__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         ecommerce__order_item__free(&items[k]);
 }
 
-static void case_order_item__add_order_item(ctx *c)
+static void case_order_item__add_order_item(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__order_item__desc;
@@ -1891,18 +1422,18 @@ static void case_order_item__add_order_item(ctx *c)
     make_order_item(c, &again, 0);
     make_product(c, &context1, 0);
     rc = repo->order_item__add_order_item(repo, &a, &context1, &err);
-    if (!expect_rc(c, "call", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
         goto done;
-    remember(c, d, &a);
-    expect_version(c, "call", a.ddb_version, 1);
+    ddb_conf_remember(c, d, &a);
+    ddb_conf_expect_version(c, "call", a.ddb_version, 1);
     rc = repo->order_item__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &a, &got, true);
     rc = repo->order_item__add_order_item(repo, &again, &context1, &err);
     if (rc == 0)
-        remember(c, d, &again);
-    expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
+        ddb_conf_remember(c, d, &again);
+    ddb_conf_expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
 done:
     ecommerce__order_item__free(&a);
     ecommerce__order_item__free(&again);
@@ -1914,42 +1445,43 @@ done:
 /* ==== UserOrderHistory ======================================================================== */
 
 /* Item i of UserOrderHistory: every field has a value; key and unique fields are run-unique. */
-static void make_user_order_history(ctx *c, ecommerce__user_order_history *o, int i)
+static void make_user_order_history(ddb_conf *c, ecommerce__user_order_history *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->user_id = key_text(c, i, "user_id");
-    o->order_id = key_text(c, i, "order_id");
-    o->order_date = key_text(c, i, "order_date");
-    o->status = label_text("status", i, 0);
-    set_decimal(&o->total_amount, NULL, i);
-    o->currency = label_text("currency", i, 0);
+    o->user_id = ddb_conf_key_text(c, i, "user_id");
+    o->order_id = ddb_conf_key_text(c, i, "order_id");
+    o->order_date = ddb_conf_key_text(c, i, "order_date");
+    o->status = ddb_conf_label_text("status", i, 0);
+    ddb_conf_set_decimal(&o->total_amount, NULL, i);
+    o->currency = ddb_conf_label_text("currency", i, 0);
     o->item_count = 100 + i + 0;
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_user_order_history(ctx *c, ecommerce__user_order_history *o)
+static bool create_user_order_history(ddb_conf *c, ecommerce__user_order_history *o)
 {
+    ecommerce__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->user_order_history__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create UserOrderHistory", rc, 0, &err);
+    int rc = repo->user_order_history__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create UserOrderHistory", rc, 0, &err);
     if (ok)
-        remember(c, &ecommerce__user_order_history__desc, o);
+        ddb_conf_remember(c, &ecommerce__user_order_history__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_user_order_history(ctx *c, ecommerce__user_order_history *o)
+static void change_user_order_history(ddb_conf *c, ecommerce__user_order_history *o)
 {
     (void)c;
     free(o->status);
-    o->status = label_text("status", 1000, 0);
+    o->status = ddb_conf_label_text("status", 1000, 0);
 }
 
-static void case_user_order_history__crud(ctx *c)
+static void case_user_order_history__crud(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__user_order_history__desc;
@@ -1962,39 +1494,39 @@ static void case_user_order_history__crud(ctx *c)
     make_user_order_history(c, &again, 0);
     if (!create_user_order_history(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->user_order_history__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->user_order_history__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_user_order_history(c, &got);
     rc = repo->user_order_history__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     ecommerce__user_order_history__free(&a);
     rc = repo->user_order_history__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_user_order_history(c, &stale);
     rc = repo->user_order_history__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->user_order_history__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->user_order_history__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     ecommerce__user_order_history__free(&a);
     rc = repo->user_order_history__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     ecommerce__user_order_history__free(&a);
     ecommerce__user_order_history__free(&again);
@@ -2003,13 +1535,13 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_user_order_history__get_user_order_history(ctx *c)
+static void case_user_order_history__get_user_order_history(ddb_conf *c)
 {
     static const char *const shared[] = {"user_id"};
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__user_order_history__desc;
     ecommerce__user_order_history items[5];
-    listing l;
+    ddb_conf_listing l;
     ecommerce__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -2018,13 +1550,13 @@ static void case_user_order_history__get_user_order_history(ctx *c)
     for (; made < 5; made++) {
         make_user_order_history(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_user_order_history(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
     page.limit = c->page_limit;
     do {
         ecommerce__user_order_history__page got = {0, NULL, NULL};
@@ -2034,33 +1566,33 @@ static void case_user_order_history__get_user_order_history(ctx *c)
         rc = repo->user_order_history__get_user_order_history(repo, &got, items[0].user_id, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         ecommerce__user_order_history__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         ecommerce__user_order_history__free(&items[k]);
 }
 
-static void case_user_order_history__get_user_recent_orders(ctx *c)
+static void case_user_order_history__get_user_recent_orders(ddb_conf *c)
 {
     static const char *const shared[] = {"user_id"};
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__user_order_history__desc;
     ecommerce__user_order_history items[5];
-    listing l;
+    ddb_conf_listing l;
     ecommerce__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -2069,13 +1601,13 @@ static void case_user_order_history__get_user_recent_orders(ctx *c)
     for (; made < 5; made++) {
         make_user_order_history(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_user_order_history(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
     page.limit = c->page_limit;
     do {
         ecommerce__user_order_history__page got = {0, NULL, NULL};
@@ -2085,27 +1617,27 @@ static void case_user_order_history__get_user_recent_orders(ctx *c)
         rc = repo->user_order_history__get_user_recent_orders(repo, &got, items[0].user_id, "", "", &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         ecommerce__user_order_history__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         ecommerce__user_order_history__free(&items[k]);
 }
 
-static void case_user_order_history__add_order_to_user_history(ctx *c)
+static void case_user_order_history__add_order_to_user_history(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__user_order_history__desc;
@@ -2121,18 +1653,18 @@ static void case_user_order_history__add_order_to_user_history(ctx *c)
     make_user(c, &context1, 0);
     make_order(c, &context2, 0);
     rc = repo->user_order_history__add_order_to_user_history(repo, &a, &context1, &context2, &err);
-    if (!expect_rc(c, "call", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
         goto done;
-    remember(c, d, &a);
-    expect_version(c, "call", a.ddb_version, 1);
+    ddb_conf_remember(c, d, &a);
+    ddb_conf_expect_version(c, "call", a.ddb_version, 1);
     rc = repo->user_order_history__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &a, &got, true);
     rc = repo->user_order_history__add_order_to_user_history(repo, &again, &context1, &context2, &err);
     if (rc == 0)
-        remember(c, d, &again);
-    expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
+        ddb_conf_remember(c, d, &again);
+    ddb_conf_expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
 done:
     ecommerce__user_order_history__free(&a);
     ecommerce__user_order_history__free(&again);
@@ -2142,13 +1674,13 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_user_order_history__get_user_orders_after_date(ctx *c)
+static void case_user_order_history__get_user_orders_after_date(ddb_conf *c)
 {
     static const char *const shared[] = {"user_id"};
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__user_order_history__desc;
     ecommerce__user_order_history items[5];
-    listing l;
+    ddb_conf_listing l;
     ecommerce__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -2157,16 +1689,16 @@ static void case_user_order_history__get_user_orders_after_date(ctx *c)
     for (; made < 5; made++) {
         make_user_order_history(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_user_order_history(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
     page.limit = c->page_limit;
     {
-    char *range0 = joined(items[2].order_date, "");
+    char *range0 = ddb_conf_joined(items[2].order_date, "");
     /* the items the range condition leaves out */
     l.dropped[0] = true;
     l.dropped[1] = true;
@@ -2179,21 +1711,21 @@ static void case_user_order_history__get_user_orders_after_date(ctx *c)
         rc = repo->user_order_history__get_user_orders_after_date(repo, &got, items[0].user_id, range0, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         ecommerce__user_order_history__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
     free(range0);
     }
 done:
@@ -2201,13 +1733,13 @@ done:
         ecommerce__user_order_history__free(&items[k]);
 }
 
-static void case_user_order_history__get_user_orders_in_date_range(ctx *c)
+static void case_user_order_history__get_user_orders_in_date_range(ddb_conf *c)
 {
     static const char *const shared[] = {"user_id"};
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *d = &ecommerce__user_order_history__desc;
     ecommerce__user_order_history items[5];
-    listing l;
+    ddb_conf_listing l;
     ecommerce__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -2216,17 +1748,17 @@ static void case_user_order_history__get_user_orders_in_date_range(ctx *c)
     for (; made < 5; made++) {
         make_user_order_history(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_user_order_history(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
     page.limit = c->page_limit;
     {
-    char *range0 = joined(items[1].order_date, "");
-    char *range1 = joined(items[3].order_date, "~");
+    char *range0 = ddb_conf_joined(items[1].order_date, "");
+    char *range1 = ddb_conf_joined(items[3].order_date, "~");
     /* the items the range condition leaves out */
     l.dropped[0] = true;
     l.dropped[4] = true;
@@ -2239,21 +1771,21 @@ static void case_user_order_history__get_user_orders_in_date_range(ctx *c)
         rc = repo->user_order_history__get_user_orders_in_date_range(repo, &got, items[0].user_id, range0, range1, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         ecommerce__user_order_history__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
     free(range0);
     free(range1);
     }
@@ -2264,7 +1796,7 @@ done:
 
 /* ==== model =================================================================================== */
 
-static void case_model__transact(ctx *c)
+static void case_model__transact(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
     const ddb_entity_desc *dx = &ecommerce__user__desc, *dy = &ecommerce__user_address__desc;
@@ -2278,7 +1810,7 @@ static void case_model__transact(ctx *c)
     make_user(c, &a, 0);
     make_user_address(c, &b, 1);
     make_user_address(c, &b_again, 1);
-    if (!create_user_address(c, &b) || !clone_into(c, dy, &b_stale, &b))
+    if (!create_user_address(c, &b) || !ddb_conf_clone(c, dy, &b_stale, &b))
         goto done;
 
     /* a create, and a create of a key that exists: nothing is written */
@@ -2286,13 +1818,13 @@ static void case_model__transact(ctx *c)
     ops[1] = (ecommerce__write){.kind = ECOMMERCE__KIND_USER_ADDRESS, .op = ECOMMERCE__WRITE_CREATE, .obj = &b_again, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
     if (rc == 0) {
-        remember(c, dx, &a);
-        remember(c, dy, &b_again);
+        ddb_conf_remember(c, dx, &a);
+        ddb_conf_remember(c, dy, &b_again);
     }
-    expect_cancelled(c, "transact (create, create of an existing key)", rc, &err, 2, 1);
+    ddb_conf_expect_cancelled(c, "transact (create, create of an existing key)", rc, &err, 2, 1);
     rc = repo->user__get(repo, &got_a, &found, &a, &err);
-    if (expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
-        expect_found(c, "get after the cancelled transaction (all or nothing)", found, false);
+    if (ddb_conf_expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)", found, false);
     ecommerce__user__free(&got_a);
 
     /* a create and an update */
@@ -2300,39 +1832,39 @@ static void case_model__transact(ctx *c)
     ops[0] = (ecommerce__write){.kind = ECOMMERCE__KIND_USER, .op = ECOMMERCE__WRITE_CREATE, .obj = &a, .min_result = INT64_MIN};
     ops[1] = (ecommerce__write){.kind = ECOMMERCE__KIND_USER_ADDRESS, .op = ECOMMERCE__WRITE_UPDATE, .obj = &b, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
-    if (!expect_rc(c, "transact (create, update)", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "transact (create, update)", rc, 0, &err))
         goto done;
-    remember(c, dx, &a);
-    expect_version(c, "transact: the created entity", a.ddb_version, 1);
-    expect_version(c, "transact: the updated entity", b.ddb_version, 2);
+    ddb_conf_remember(c, dx, &a);
+    ddb_conf_expect_version(c, "transact: the created entity", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "transact: the updated entity", b.ddb_version, 2);
     rc = repo->user__get(repo, &got_a, &found, &a, &err);
-    if (expect_rc(c, "get after the transaction", rc, 0, &err) &&
-        expect_found(c, "get after the transaction", found, true))
-        same_entity(c, "get after the transaction", dx, &a, &got_a, true);
+    if (ddb_conf_expect_rc(c, "get after the transaction", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the transaction", found, true))
+        ddb_conf_same_entity(c, "get after the transaction", dx, &a, &got_a, true);
     rc = repo->user_address__get(repo, &got_b, &found, &b, &err);
-    if (expect_rc(c, "get after the transaction", rc, 0, &err) &&
-        expect_found(c, "get after the transaction", found, true))
-        expect_version(c, "get after the transaction", got_b.ddb_version, 2);
+    if (ddb_conf_expect_rc(c, "get after the transaction", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the transaction", found, true))
+        ddb_conf_expect_version(c, "get after the transaction", got_b.ddb_version, 2);
 
     /* an update from a stale copy, and a delete: nothing is deleted */
     ops[0] = (ecommerce__write){.kind = ECOMMERCE__KIND_USER_ADDRESS, .op = ECOMMERCE__WRITE_UPDATE, .obj = &b_stale, .min_result = INT64_MIN};
     ops[1] = (ecommerce__write){.kind = ECOMMERCE__KIND_USER, .op = ECOMMERCE__WRITE_DELETE, .obj = &a, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
-    expect_cancelled(c, "transact (stale update, delete)", rc, &err, 2, 0);
+    ddb_conf_expect_cancelled(c, "transact (stale update, delete)", rc, &err, 2, 0);
     ecommerce__user__free(&got_a);
     rc = repo->user__get(repo, &got_a, &found, &a, &err);
-    if (expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
-        expect_found(c, "get after the cancelled transaction (all or nothing)", found, true);
+    if (ddb_conf_expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)", found, true);
 
     /* two deletes at the current versions */
     ops[0] = (ecommerce__write){.kind = ECOMMERCE__KIND_USER, .op = ECOMMERCE__WRITE_DELETE, .obj = &a, .min_result = INT64_MIN};
     ops[1] = (ecommerce__write){.kind = ECOMMERCE__KIND_USER_ADDRESS, .op = ECOMMERCE__WRITE_DELETE, .obj = &b, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
-    expect_rc(c, "transact (delete, delete)", rc, 0, &err);
+    ddb_conf_expect_rc(c, "transact (delete, delete)", rc, 0, &err);
     ecommerce__user_address__free(&got_b);
     rc = repo->user_address__get(repo, &got_b, &found, &b, &err);
-    if (expect_rc(c, "get after the deletes", rc, 0, &err))
-        expect_found(c, "get after the deletes", found, false);
+    if (ddb_conf_expect_rc(c, "get after the deletes", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after the deletes", found, false);
 done:
     ecommerce__user__free(&a);
     ecommerce__user__free(&got_a);
@@ -2413,7 +1945,7 @@ const ecommerce__conformance_case ecommerce__conformance_cases[] = {
 };
 
 /* The function of each case, in the same order. */
-static void (*const case_fns[])(ctx *c) = {
+static void (*const case_fns[])(ddb_conf *c) = {
     case_user__crud,
     case_user__get_user_by_id,
     case_user__create_user,
@@ -2453,115 +1985,40 @@ const ecommerce__conformance_gap ecommerce__conformance_gaps[] = {
     {NULL, NULL, NULL},
 };
 
-/* Deletes what the case wrote (version 0: unchecked), whatever the case left. */
-static void clean_up(ctx *c)
+/* Deletes an entity a case wrote: the clean-up after each case. */
+static void delete_entity(void *repo, const ddb_entity_desc *d, void *obj)
 {
-    for (size_t k = c->n_written; k-- > 0;) {
-        const ddb_entity_desc *d = c->written[k].d;
-        void *obj = c->written[k].obj;
-        *(int64_t *)((char *)obj + d->version_offset) = 0;
-        if (d == &ecommerce__user__desc)
-            c->repo->user__delete(c->repo, obj, NULL);
-        if (d == &ecommerce__user_address__desc)
-            c->repo->user_address__delete(c->repo, obj, NULL);
-        if (d == &ecommerce__product__desc)
-            c->repo->product__delete(c->repo, obj, NULL);
-        if (d == &ecommerce__product_category__desc)
-            c->repo->product_category__delete(c->repo, obj, NULL);
-        if (d == &ecommerce__product_review__desc)
-            c->repo->product_review__delete(c->repo, obj, NULL);
-        if (d == &ecommerce__order__desc)
-            c->repo->order__delete(c->repo, obj, NULL);
-        if (d == &ecommerce__order_item__desc)
-            c->repo->order_item__delete(c->repo, obj, NULL);
-        if (d == &ecommerce__user_order_history__desc)
-            c->repo->user_order_history__delete(c->repo, obj, NULL);
-        ddb_entity_free(d, obj);
-        free(obj);
-    }
-    c->n_written = 0;
+    ecommerce__repo *r = repo;
+    if (d == &ecommerce__user__desc)
+        r->user__delete(r, obj, NULL);
+    else if (d == &ecommerce__user_address__desc)
+        r->user_address__delete(r, obj, NULL);
+    else if (d == &ecommerce__product__desc)
+        r->product__delete(r, obj, NULL);
+    else if (d == &ecommerce__product_category__desc)
+        r->product_category__delete(r, obj, NULL);
+    else if (d == &ecommerce__product_review__desc)
+        r->product_review__delete(r, obj, NULL);
+    else if (d == &ecommerce__order__desc)
+        r->order__delete(r, obj, NULL);
+    else if (d == &ecommerce__order_item__desc)
+        r->order_item__delete(r, obj, NULL);
+    else if (d == &ecommerce__user_order_history__desc)
+        r->user_order_history__delete(r, obj, NULL);
 }
 
-static int run_one(ecommerce__repo *repo, size_t index, const ecommerce__conformance_options *o,
-    ecommerce__conformance_report *out)
-{
-    static const ecommerce__conformance_options defaults = ECOMMERCE__CONFORMANCE_OPTIONS_INIT;
-    ctx c;
-    const char *run;
-
-    if (!o)
-        o = &defaults;
-    run = o->run_id ? o->run_id : "conf";
-    if (!repo || o->version != 1 || o->page_limit < 0 || !*run || strlen(run) > 40 ||
-        strspn(run, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
-            strlen(run))
-        return DDB_ERR_INVALID_ARG;
-    memset(&c, 0, sizeof c);
-    c.repo = repo;
-    c.run = run;
-    c.page_limit = o->page_limit ? o->page_limit : 2;
-    c.log = o->log;
-    c.log_ctx = o->log_ctx;
-    c.case_name = ecommerce__conformance_cases[index].name;
-    c.pattern = ecommerce__conformance_cases[index].pattern;
-    c.case_index = (unsigned)index;
-    /* FNV-1a of the run id: integer and UUID keys of different runs differ */
-    c.hash = 2166136261u;
-    for (const char *p = run; *p; p++)
-        c.hash = (c.hash ^ (unsigned char)*p) * 16777619u;
-    c.base = 1000000000 + (int64_t)(c.hash % 1000000) * 1000000;
-    /* helpers that some models do not need */
-    (void)label_text;
-    (void)uuid_text;
-    (void)key_decimal;
-    (void)set_uuid;
-    (void)key_uuid;
-    (void)object_value;
-    (void)joined;
-    (void)expect_flag;
-    (void)expect_cancelled;
-    (void)copy_key_fields;
-    (void)listing_start;
-    (void)listing_more;
-    (void)copy_fields_from;
-    (void)listing_add;
-    (void)listing_end;
-    (void)key_text;
-    (void)key_int;
-    (void)set_decimal;
-    case_fns[index](&c);
-    clean_up(&c);
-    if (out) {
-        out->n_run++;
-        if (c.failed) {
-            out->n_failed++;
-            if (!out->first_failure[0])
-                snprintf(out->first_failure, sizeof out->first_failure, "%s", c.first);
-        } else {
-            out->n_passed++;
-        }
-    }
-    return c.failed ? 1 : 0;
-}
+static const ddb_conformance_suite suite = {
+    ecommerce__conformance_cases, ECOMMERCE__CONFORMANCE_N_CASES, case_fns, delete_entity,
+};
 
 int ecommerce__conformance_run(ecommerce__repo *repo, const ecommerce__conformance_options *o,
     ecommerce__conformance_report *out)
 {
-    int failed = 0;
-    for (size_t i = 0; i < sizeof case_fns / sizeof case_fns[0]; i++) {
-        int rc = run_one(repo, i, o, out);
-        if (rc < 0)
-            return rc;
-        failed += rc;
-    }
-    return failed;
+    return ddb_conformance_run(&suite, repo, o, out);
 }
 
 int ecommerce__conformance_run_case(ecommerce__repo *repo, const char *name,
     const ecommerce__conformance_options *o, ecommerce__conformance_report *out)
 {
-    for (size_t i = 0; name && i < sizeof case_fns / sizeof case_fns[0]; i++)
-        if (strcmp(ecommerce__conformance_cases[i].name, name) == 0)
-            return run_one(repo, i, o, out);
-    return DDB_ERR_INVALID_ARG;
+    return ddb_conformance_run_case(&suite, repo, name, o, out);
 }

@@ -3,7 +3,6 @@
  * DO NOT EDIT: change the model and generate again.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,538 +10,64 @@
 
 #include "food_delivery_conformance.h"
 
-/* The state of the running case. */
-typedef struct ctx {
-    food_delivery__repo *repo;
-    const char *run;
-    int page_limit;
-    unsigned case_index;
-    uint32_t hash; /* of the run id */
-    int64_t base;  /* integer keys: base + case * 1000 + item */
-    const char *case_name, *pattern;
-    void (*log)(void *ctx, const char *line);
-    void *log_ctx;
-    bool failed;
-    char first[1024];
-    size_t n_written; /* entities written, deleted at the end */
-    struct {
-        const ddb_entity_desc *d;
-        void *obj;
-    } written[256];
-} ctx;
-
-/* At most this many pages are followed: a cursor that never ends fails the case. */
-#define MAX_PAGES 10000
-/* Entities a case may write (deleted at its end). */
-#define MAX_WRITTEN 256
-
-static char *text(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *out = malloc(n);
-    if (out)
-        memcpy(out, s, n);
-    return out;
-}
-
-/* A made-up string: "<label>-<i>-<j>". */
-static char *label_text(const char *label, int i, int j)
-{
-    char buf[160];
-    snprintf(buf, sizeof buf, "%s-%d-%d", label, i, j);
-    return text(buf);
-}
-
-/* A made-up UUID for item i, list element j. */
-static char *uuid_text(int i, int j)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%06d%06d", i % 1000000, j % 1000000);
-    return text(buf);
-}
-
-/* a followed by b, in a new string (range values). */
-static char *joined(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    char *out = malloc(na + nb + 1);
-    if (out) {
-        memcpy(out, a, na);
-        memcpy(out + na, b, nb + 1);
-    }
-    return out;
-}
-
-/* A key string unique to this run, case and item: "<run>-c<case>-<i>-<value>". */
-static char *key_text(const ctx *c, int i, const char *value)
-{
-    size_t n = strlen(c->run) + strlen(value) + 32;
-    char *out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s-c%u-%03d-%s", c->run, c->case_index, i, value);
-    return out;
-}
-
-/* A key number unique to this run, case and item, growing with i. */
-static int64_t key_int(const ctx *c, int i)
-{
-    return c->base + (int64_t)c->case_index * 1000 + i;
-}
-
-static void set_decimal(ddb_decimal *d, const char *value, int i)
-{
-    char buf[32];
-    if (!value) {
-        snprintf(buf, sizeof buf, "%d.25", 10 + i);
-        value = buf;
-    }
-    ddb_decimal_set(d, value, NULL);
-}
-
-static void key_decimal(const ctx *c, int i, ddb_decimal *d)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, "%lld", (long long)key_int(c, i));
-    ddb_decimal_set(d, buf, NULL);
-}
-
-static void set_uuid(char *out, const char *value, int i)
-{
-    if (value)
-        snprintf(out, 37, "%s", value);
-    else
-        snprintf(out, 37, "00000000-0000-4000-8000-%012d", i);
-}
-
-static void key_uuid(const ctx *c, int i, char *out)
-{
-    snprintf(out, 37, "%08lx-%04x-4000-8000-%012d", (unsigned long)(c->hash & 0xffffffffu),
-             c->case_index & 0xffffu, i);
-}
-
-/* A value from its AttributeValue JSON (object fields). */
-static ddb_value *object_value(const char *json)
-{
-    ddb_value *v = NULL;
-    ddb_value_from_json(&v, json, strlen(json), NULL);
-    return v;
-}
-
-/* Records a failure of the running case: one line naming the case, the pattern and what differed. */
-#if defined(__GNUC__) || defined(__clang__)
-static bool fail(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#endif
-static bool fail(ctx *c, const char *fmt, ...)
-{
-    char what[640], line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    snprintf(line, sizeof line, "FAIL %s (%s): %s", c->case_name, c->pattern, what);
-    if (!c->failed)
-        snprintf(c->first, sizeof c->first, "%s", line);
-    c->failed = true;
-    if (c->log)
-        c->log(c->log_ctx, line);
-    else
-        fprintf(stderr, "%s\n", line);
-    return false;
-}
-
-static bool expect_rc(ctx *c, const char *step, int rc, int want, const ddb_error *err)
-{
-    if (rc == want)
-        return true;
-    return fail(c, "%s returned %s, expected %s%s%s", step, rc ? ddb_error_code_name(rc) : "0",
-                want ? ddb_error_code_name(want) : "0", rc && err->message[0] ? ": " : "",
-                rc ? err->message : "");
-}
-
-static bool expect_found(ctx *c, const char *step, bool found, bool want)
-{
-    if (found == want)
-        return true;
-    return fail(c, "%s: %s", step, want ? "not found, expected the entity"
-                                         : "found an entity, expected none");
-}
-
-static bool expect_flag(ctx *c, const char *step, bool got, bool want)
-{
-    if (got == want)
-        return true;
-    return fail(c, "%s: %s, expected %s", step, got ? "true" : "false",
-                want ? "true" : "false");
-}
-
-static bool expect_version(ctx *c, const char *step, int64_t got, int64_t want)
-{
-    if (got == want)
-        return true;
-    return fail(c, "%s: ddb_version %lld, expected %lld", step, (long long)got,
-                (long long)want);
-}
-
-/* A cancelled transaction of n operations in which operation `failed` (only) failed. */
-static bool expect_cancelled(ctx *c, const char *step, int rc, const ddb_error *err, size_t n,
-                             size_t failed)
-{
-    if (!expect_rc(c, step, rc, DDB_ERR_TRANSACTION_CANCELED, err))
-        return false;
-    if (err->n_cancellation_reasons != n)
-        return fail(c, "%s: %zu cancellation reasons, expected one per action (%zu)", step,
-                    err->n_cancellation_reasons, n);
-    for (size_t i = 0; i < n; i++) {
-        const char *code = err->cancellation_reasons[i].code;
-        bool ccf = code && strcmp(code, "ConditionalCheckFailed") == 0;
-        bool none = !code || strcmp(code, "None") == 0;
-        if (i == failed ? !ccf : !none)
-            return fail(c, "%s: action %zu's reason is %s, expected %s", step, i,
-                        code ? code : "(none)", i == failed ? "ConditionalCheckFailed" : "None");
-    }
-    return true;
-}
-
-static void json_of(char *out, size_t n, const ddb_value *v)
-{
-    char *json = NULL;
-    if (!v)
-        snprintf(out, n, "(absent)");
-    else if (ddb_value_to_json(&json, v, NULL) == 0)
-        snprintf(out, n, "%s", json);
-    else
-        snprintf(out, n, "(unprintable)");
-    free(json);
-}
-
-/* want and got hold the same entity: every attribute but the version (full), or the same
-   primary key. */
-static bool same_entity(ctx *c, const char *step, const ddb_entity_desc *d, const void *want,
-                        const void *got, bool full)
-{
-    ddb_value *a = NULL, *b = NULL;
-    bool ok = true;
-    int rc = full ? ddb_entity_to_item(&a, d, want, NULL) : ddb_entity_key(&a, d, want, NULL);
-    if (rc == 0)
-        rc = full ? ddb_entity_to_item(&b, d, got, NULL) : ddb_entity_key(&b, d, got, NULL);
-    if (rc != 0) {
-        ok = fail(c, "%s: a %s cannot be written as an item (%s)", step, d->name,
-                  ddb_error_code_name(rc));
-        goto done;
-    }
-    for (int pass = 0; pass < 2 && ok; pass++) {
-        const ddb_value *from = pass ? a : b, *other = pass ? b : a;
-        for (size_t k = 0; k < ddb_value_count(from) && ok; k++) {
-            const char *name;
-            const ddb_value *v = ddb_value_m_at(from, k, &name);
-            const ddb_value *w = ddb_value_m_get(other, name);
-            char gv[200], wv[200];
-            if (strcmp(name, d->version_attribute) == 0 || (w && ddb_value_equal(v, w)))
-                continue;
-            json_of(gv, sizeof gv, pass ? w : v);
-            json_of(wv, sizeof wv, pass ? v : w);
-            ok = fail(c, "%s: %s attribute '%s' is %s, expected %s", step, d->name, name, gv,
-                      wv);
-        }
-    }
-done:
-    ddb_value_free(a);
-    ddb_value_free(b);
-    return ok;
-}
-
-/* *dst (fresh) becomes a deep copy of src, version included. */
-static bool clone_into(ctx *c, const ddb_entity_desc *d, void *dst, const void *src)
-{
-    ddb_value *item = NULL;
-    int rc = ddb_entity_to_item(&item, d, src, NULL);
-    if (rc == 0)
-        rc = ddb_entity_from_item(dst, d, item, NULL);
-    ddb_value_free(item);
-    if (rc != 0)
-        return fail(c, "copy of a %s: %s", d->name, ddb_error_code_name(rc));
-    *(int64_t *)((char *)dst + d->version_offset) =
-        *(const int64_t *)((const char *)src + d->version_offset);
-    return true;
-}
-
-/* The fields named (model names) take the values of the same fields of src (of type ds). */
-static void copy_fields_from(const ddb_entity_desc *d, void *dst, const ddb_entity_desc *ds,
-                             const void *src, const char *const *names, size_t n)
-{
-    ddb_value *from = NULL, *to = NULL;
-    int64_t version = *(const int64_t *)((const char *)dst + d->version_offset);
-    if (n == 0 || ddb_entity_to_item(&from, ds, src, NULL) != 0 ||
-        ddb_entity_to_item(&to, d, dst, NULL) != 0)
-        goto done;
-    for (size_t k = 0; k < n; k++) {
-        const ddb_value *v = ddb_value_m_get(from, names[k]);
-        ddb_value *copy = NULL;
-        if (!v)
-            ddb_value_m_remove(to, names[k]);
-        else if (ddb_value_copy(&copy, v, NULL) == 0)
-            ddb_value_m_set_take(to, names[k], copy, NULL);
-    }
-    ddb_entity_free(d, dst);
-    ddb_entity_from_item(dst, d, to, NULL);
-    *(int64_t *)((char *)dst + d->version_offset) = version;
-done:
-    ddb_value_free(from);
-    ddb_value_free(to);
-}
-
-static void copy_fields(const ddb_entity_desc *d, void *dst, const void *src,
-                        const char *const *names, size_t n)
-{
-    copy_fields_from(d, dst, d, src, names, n);
-}
-
-/* The same, for key fields: the key attributes built from them are rebuilt on write. */
-static void copy_key_fields(const ddb_entity_desc *d, void *dst, const void *src,
-                            const char *const *names, size_t n)
-{
-    copy_fields(d, dst, src, names, n);
-}
-
-/* Keeps a copy of an entity the case wrote, so that the case deletes it at its end. */
-static void remember(ctx *c, const ddb_entity_desc *d, const void *obj)
-{
-    void *copy;
-    if (c->n_written == MAX_WRITTEN) {
-        /* it would stay in the store: say so */
-        fail(c, "more than %d entities written in one case: not all are deleted", MAX_WRITTEN);
-        return;
-    }
-    copy = calloc(1, d->size);
-    if (!copy)
-        return;
-    if (!clone_into(c, d, copy, obj)) {
-        free(copy);
-        return;
-    }
-    c->written[c->n_written].d = d;
-    c->written[c->n_written++].obj = copy;
-}
-
-/* Whether a and b (entities of d) have the same values in the fields named; *differs gets
-   the first that differs. */
-static bool same_fields(const ddb_entity_desc *d, const void *a, const void *b,
-                        const char *const *names, size_t n, const char **differs)
-{
-    ddb_value *x = NULL, *y = NULL;
-    bool same = ddb_entity_to_item(&x, d, a, NULL) == 0 && ddb_entity_to_item(&y, d, b, NULL) == 0;
-    for (size_t k = 0; same && k < n; k++) {
-        const ddb_value *v = ddb_value_m_get(x, names[k]), *w = ddb_value_m_get(y, names[k]);
-        if (!v || !w || !ddb_value_equal(v, w)) {
-            same = false;
-            *differs = names[k];
-        }
-    }
-    ddb_value_free(x);
-    ddb_value_free(y);
-    return same;
-}
-
-/* What a listing case expects and what it saw. */
-typedef struct listing {
-    size_t n_want;
-    const ddb_entity_desc *d[64]; /* the entities written, of any type */
-    const void *want[64];
-    bool exact;         /* a query: nothing else may come back */
-    bool full;          /* all attributes are projected */
-    int sort_key;       /* key index of the order, -1: none */
-    bool seen[64];
-    bool dropped[64];   /* the filter must leave these out */
-    bool check_pages;   /* enough items for 3 pages: expect 3 pages */
-    /* the partition is shared by value (a key field from the usage data, such as a status):
-       items of other writers may come back, but each must have these fields' values of
-       want[0]; n_open 0: nothing but the case's items may come back (when exact) */
-    const char *const *open_names;
-    size_t n_open;
-    ddb_value *prev;    /* the previous item's sort key */
-    size_t pages, n_got;
-} listing;
-
-static void listing_start(listing *l, const ddb_entity_desc *d, const void *want, size_t size,
-                          size_t n_want, bool exact, bool full, int sort_key)
-{
-    memset(l, 0, sizeof *l);
-    for (size_t k = 0; k < n_want && k < 64; k++) {
-        l->d[k] = d;
-        l->want[k] = (const char *)want + k * size;
-    }
-    l->n_want = n_want < 64 ? n_want : 64;
-    l->exact = exact;
-    l->full = full;
-    l->sort_key = sort_key;
-    l->check_pages = exact;
-}
-
-/* One more entity written (of another type: mixed_data). */
-static void listing_more(listing *l, const ddb_entity_desc *d, const void *obj)
-{
-    if (l->n_want == 64)
-        return;
-    l->d[l->n_want] = d;
-    l->want[l->n_want++] = obj;
-}
-
-static int compare_keys(const ddb_value *a, const ddb_value *b)
-{
-    const char *na = ddb_value_n(a), *nb = ddb_value_n(b);
-    if (na && nb) {
-        double x = strtod(na, NULL), y = strtod(nb, NULL);
-        return x < y ? -1 : x > y;
-    }
-    if (ddb_value_s(a, NULL) && ddb_value_s(b, NULL))
-        return strcmp(ddb_value_s(a, NULL), ddb_value_s(b, NULL));
-    return 0;
-}
-
-static void listing_add(ctx *c, listing *l, const ddb_entity_desc *d, const void *got)
-{
-    ddb_value *key = NULL, *sk = NULL;
-    size_t match = l->n_want;
-    l->n_got++;
-    if (!l->full)
-        return; /* projected: no key to match it by; listing_end counts */
-    if (ddb_entity_key(&key, d, got, NULL) != 0) {
-        fail(c, "call: item %zu has no complete primary key", l->n_got);
-        return;
-    }
-    for (size_t k = 0; k < l->n_want && match == l->n_want; k++) {
-        ddb_value *wk = NULL;
-        if (l->d[k] == d && ddb_entity_key(&wk, d, l->want[k], NULL) == 0 &&
-            ddb_value_equal(wk, key))
-            match = k;
-        ddb_value_free(wk);
-    }
-    if (match == l->n_want) {
-        char kj[300];
-        const char *field = NULL;
-        json_of(kj, sizeof kj, key);
-        if (l->n_open && l->n_want > 0 && l->d[0] == d &&
-            !same_fields(d, l->want[0], got, l->open_names, l->n_open, &field))
-            fail(c, "call: item %zu (key %s) was not written by this case and its '%s' is not "
-                    "the one queried", l->n_got, kj, field ? field : "?");
-        else if (l->exact && !l->n_open)
-            fail(c, "call: item %zu (key %s) was not written by this case", l->n_got, kj);
-    } else if (l->dropped[match]) {
-        fail(c, "call: item %zu (the case's item %zu) came back, but the filter drops it",
-             l->n_got, match);
-    } else if (l->seen[match]) {
-        fail(c, "call: item %zu (the case's item %zu) came back twice", l->n_got, match);
-    } else {
-        char step[64];
-        l->seen[match] = true;
-        snprintf(step, sizeof step, "call, item %zu", l->n_got);
-        same_entity(c, step, d, l->want[match], got, l->full);
-    }
-    if (l->sort_key >= 0 && ddb_entity_key_value(&sk, d, (size_t)l->sort_key, got, NULL) == 0 &&
-        sk) {
-        if (l->prev && compare_keys(l->prev, sk) > 0) {
-            char a[200], b[200];
-            json_of(a, sizeof a, l->prev);
-            json_of(b, sizeof b, sk);
-            fail(c, "call: item %zu (sort key %s) comes after %s: not in sort key order",
-                 l->n_got, b, a);
-        }
-        ddb_value_free(l->prev);
-        l->prev = sk;
-        sk = NULL;
-    }
-    ddb_value_free(sk);
-    ddb_value_free(key);
-}
-
-static void listing_end(ctx *c, listing *l)
-{
-    size_t missing = 0, first = 0;
-    for (size_t k = l->n_want; k-- > 0;)
-        if (!l->seen[k] && !l->dropped[k]) {
-            missing++;
-            first = k;
-        }
-    if (!l->full) {
-        /* an index that projects some attributes only: entities without their key fields
-           cannot be matched to the ones written, so only their number is checked */
-        size_t want = 0;
-        bool exact = l->exact && !l->n_open;
-        for (size_t k = 0; k < l->n_want; k++)
-            want += !l->dropped[k];
-        if (exact ? l->n_got != want : l->n_got < want)
-            fail(c, "call: %zu items came back, expected %s%zu", l->n_got,
-                 exact ? "" : "at least ", want);
-        missing = 0;
-    }
-    if (missing && !c->failed)
-        fail(c, "call: %zu of the items written did not come back (the first: item %zu)",
-             missing, first);
-    if (!c->failed && l->check_pages && c->page_limit > 0 &&
-        l->n_want > 2 * (size_t)c->page_limit && l->pages < 3)
-        fail(c, "call: %zu items at %d per page came in %zu pages, expected 3 or more",
-             l->n_want, c->page_limit, l->pages);
-    ddb_value_free(l->prev);
-    l->prev = NULL;
-}
-
-static void make_delivery(ctx *c, food_delivery__delivery *o, int i);
-static bool create_delivery(ctx *c, food_delivery__delivery *o);
-static void make_delivery_event(ctx *c, food_delivery__delivery_event *o, int i);
-static bool create_delivery_event(ctx *c, food_delivery__delivery_event *o);
-static void make_restaurant(ctx *c, food_delivery__restaurant *o, int i);
-static bool create_restaurant(ctx *c, food_delivery__restaurant *o);
-static void make_driver(ctx *c, food_delivery__driver *o, int i);
-static bool create_driver(ctx *c, food_delivery__driver *o);
+static void make_delivery(ddb_conf *c, food_delivery__delivery *o, int i);
+static bool create_delivery(ddb_conf *c, food_delivery__delivery *o);
+static void make_delivery_event(ddb_conf *c, food_delivery__delivery_event *o, int i);
+static bool create_delivery_event(ddb_conf *c, food_delivery__delivery_event *o);
+static void make_restaurant(ddb_conf *c, food_delivery__restaurant *o, int i);
+static bool create_restaurant(ddb_conf *c, food_delivery__restaurant *o);
+static void make_driver(ddb_conf *c, food_delivery__driver *o, int i);
+static bool create_driver(ddb_conf *c, food_delivery__driver *o);
 
 /* ==== Delivery ================================================================================ */
 
 /* Item i of Delivery: every field has a value; key and unique fields are run-unique. */
-static void make_delivery(ctx *c, food_delivery__delivery *o, int i)
+static void make_delivery(ddb_conf *c, food_delivery__delivery *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->customer_id = key_text(c, i, "customer_id");
-    o->delivery_id = key_text(c, i, "delivery_id");
-    o->order_date = key_text(c, i, "order_date");
-    o->restaurant_id = label_text("restaurant_id", i, 0);
-    o->driver_id = label_text("driver_id", i, 0);
-    o->status = label_text("status", i, 0);
-    set_decimal(&o->total, NULL, i);
-    set_decimal(&o->delivery_fee, NULL, i);
-    set_decimal(&o->tip, NULL, i);
+    o->customer_id = ddb_conf_key_text(c, i, "customer_id");
+    o->delivery_id = ddb_conf_key_text(c, i, "delivery_id");
+    o->order_date = ddb_conf_key_text(c, i, "order_date");
+    o->restaurant_id = ddb_conf_label_text("restaurant_id", i, 0);
+    o->driver_id = ddb_conf_label_text("driver_id", i, 0);
+    o->status = ddb_conf_label_text("status", i, 0);
+    ddb_conf_set_decimal(&o->total, NULL, i);
+    ddb_conf_set_decimal(&o->delivery_fee, NULL, i);
+    ddb_conf_set_decimal(&o->tip, NULL, i);
     o->n_items = 2; o->items = calloc(2, sizeof *o->items);
-        if (o->items) o->items[0] = label_text("items", i, 0);
-        if (o->items) o->items[1] = label_text("items", i, 1);
-    o->special_instructions = label_text("special_instructions", i, 0);
-    o->cancelled_at = label_text("cancelled_at", i, 0);
-    o->estimated_delivery_time = label_text("estimated_delivery_time", i, 0);
-    o->created_at = label_text("created_at", i, 0);
+        if (o->items) o->items[0] = ddb_conf_label_text("items", i, 0);
+        if (o->items) o->items[1] = ddb_conf_label_text("items", i, 1);
+    o->special_instructions = ddb_conf_label_text("special_instructions", i, 0);
+    o->cancelled_at = ddb_conf_label_text("cancelled_at", i, 0);
+    o->estimated_delivery_time = ddb_conf_label_text("estimated_delivery_time", i, 0);
+    o->created_at = ddb_conf_label_text("created_at", i, 0);
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_delivery(ctx *c, food_delivery__delivery *o)
+static bool create_delivery(ddb_conf *c, food_delivery__delivery *o)
 {
+    food_delivery__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->delivery__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create Delivery", rc, 0, &err);
+    int rc = repo->delivery__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create Delivery", rc, 0, &err);
     if (ok)
-        remember(c, &food_delivery__delivery__desc, o);
+        ddb_conf_remember(c, &food_delivery__delivery__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_delivery(ctx *c, food_delivery__delivery *o)
+static void change_delivery(ddb_conf *c, food_delivery__delivery *o)
 {
     (void)c;
     free(o->restaurant_id);
-    o->restaurant_id = label_text("restaurant_id", 1000, 0);
+    o->restaurant_id = ddb_conf_label_text("restaurant_id", 1000, 0);
 }
 
-static void case_delivery__crud(ctx *c)
+static void case_delivery__crud(ddb_conf *c)
 {
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__delivery__desc;
@@ -555,39 +80,39 @@ static void case_delivery__crud(ctx *c)
     make_delivery(c, &again, 0);
     if (!create_delivery(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->delivery__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->delivery__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_delivery(c, &got);
     rc = repo->delivery__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     food_delivery__delivery__free(&a);
     rc = repo->delivery__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_delivery(c, &stale);
     rc = repo->delivery__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->delivery__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->delivery__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     food_delivery__delivery__free(&a);
     rc = repo->delivery__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     food_delivery__delivery__free(&a);
     food_delivery__delivery__free(&again);
@@ -596,7 +121,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_delivery__get_delivery_by_id(ctx *c)
+static void case_delivery__get_delivery_by_id(ddb_conf *c)
 {
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__delivery__desc;
@@ -610,12 +135,12 @@ static void case_delivery__get_delivery_by_id(ctx *c)
     if (!create_delivery(c, &a))
         goto done;
     rc = repo->delivery__get_delivery_by_id(repo, &got, &found, a.customer_id, a.order_date, a.delivery_id, &err);
-    if (expect_rc(c, "call", rc, 0, &err) && expect_found(c, "call", found, true))
-        same_entity(c, "call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err) && ddb_conf_expect_found(c, "call", found, true))
+        ddb_conf_same_entity(c, "call", d, &a, &got, true);
     food_delivery__delivery__free(&got);
     rc = repo->delivery__get_delivery_by_id(repo, &got, &found, absent.customer_id, absent.order_date, absent.delivery_id, &err);
-    if (expect_rc(c, "call for a key that was never written", rc, 0, &err))
-        expect_found(c, "call for a key that was never written", found, false);
+    if (ddb_conf_expect_rc(c, "call for a key that was never written", rc, 0, &err))
+        ddb_conf_expect_found(c, "call for a key that was never written", found, false);
 done:
     food_delivery__delivery__free(&a);
     food_delivery__delivery__free(&absent);
@@ -628,25 +153,25 @@ static void filter_case_delivery__get_active_customer_deliveries(food_delivery__
 {
     if (dropped & 1u) {
         free(o->status);
-        o->status = text("z-value");
+        o->status = ddb_conf_text("z-value");
     } else {
         free(o->status);
-        o->status = text("a-value");
+        o->status = ddb_conf_text("a-value");
     }
     if (dropped & 2u) {
-        set_decimal(&o->total, "10.5", 0);
+        ddb_conf_set_decimal(&o->total, "10.5", 0);
     } else {
-        set_decimal(&o->total, "20.5", 0);
+        ddb_conf_set_decimal(&o->total, "20.5", 0);
     }
 }
 
-static void case_delivery__get_active_customer_deliveries(ctx *c)
+static void case_delivery__get_active_customer_deliveries(ddb_conf *c)
 {
     static const char *const shared[] = {"customer_id"};
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__delivery__desc;
     food_delivery__delivery items[5];
-    listing l;
+    ddb_conf_listing l;
     food_delivery__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -655,14 +180,14 @@ static void case_delivery__get_active_customer_deliveries(ctx *c)
     for (; made < 5; made++) {
         make_delivery(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         filter_case_delivery__get_active_customer_deliveries(&items[made], made < 3 ? 0u : 1u << (made - 3));
         if (!create_delivery(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
     page.limit = c->page_limit;
     /* items 3.. are dropped by the filter; the page count depends on how an
        implementation applies the limit with a filter */
@@ -677,21 +202,21 @@ static void case_delivery__get_active_customer_deliveries(ctx *c)
         rc = repo->delivery__get_active_customer_deliveries(repo, &got, items[0].customer_id, "z-value", "20.5", &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         food_delivery__delivery__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         food_delivery__delivery__free(&items[k]);
@@ -701,19 +226,19 @@ done:
 static void filter_case_delivery__get_customer_deliveries_by_fee_range(food_delivery__delivery *o, unsigned dropped)
 {
     if (dropped & 1u) {
-        set_decimal(&o->delivery_fee, "20.5", 0);
+        ddb_conf_set_decimal(&o->delivery_fee, "20.5", 0);
     } else {
-        set_decimal(&o->delivery_fee, "10.5", 0);
+        ddb_conf_set_decimal(&o->delivery_fee, "10.5", 0);
     }
 }
 
-static void case_delivery__get_customer_deliveries_by_fee_range(ctx *c)
+static void case_delivery__get_customer_deliveries_by_fee_range(ddb_conf *c)
 {
     static const char *const shared[] = {"customer_id"};
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__delivery__desc;
     food_delivery__delivery items[4];
-    listing l;
+    ddb_conf_listing l;
     food_delivery__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -722,14 +247,14 @@ static void case_delivery__get_customer_deliveries_by_fee_range(ctx *c)
     for (; made < 4; made++) {
         make_delivery(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         filter_case_delivery__get_customer_deliveries_by_fee_range(&items[made], made < 3 ? 0u : 1u << (made - 3));
         if (!create_delivery(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 4, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 4, true, true, 1);
     page.limit = c->page_limit;
     /* items 3.. are dropped by the filter; the page count depends on how an
        implementation applies the limit with a filter */
@@ -744,21 +269,21 @@ static void case_delivery__get_customer_deliveries_by_fee_range(ctx *c)
         rc = repo->delivery__get_customer_deliveries_by_fee_range(repo, &got, items[0].customer_id, "10.5", "10.5", &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         food_delivery__delivery__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         food_delivery__delivery__free(&items[k]);
@@ -769,20 +294,20 @@ static void filter_case_delivery__get_customer_deliveries_by_status(food_deliver
 {
     if (dropped & 1u) {
         free(o->status);
-        o->status = text("z-value");
+        o->status = ddb_conf_text("z-value");
     } else {
         free(o->status);
-        o->status = text("a-value");
+        o->status = ddb_conf_text("a-value");
     }
 }
 
-static void case_delivery__get_customer_deliveries_by_status(ctx *c)
+static void case_delivery__get_customer_deliveries_by_status(ddb_conf *c)
 {
     static const char *const shared[] = {"customer_id"};
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__delivery__desc;
     food_delivery__delivery items[4];
-    listing l;
+    ddb_conf_listing l;
     food_delivery__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -791,14 +316,14 @@ static void case_delivery__get_customer_deliveries_by_status(ctx *c)
     for (; made < 4; made++) {
         make_delivery(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         filter_case_delivery__get_customer_deliveries_by_status(&items[made], made < 3 ? 0u : 1u << (made - 3));
         if (!create_delivery(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 4, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 4, true, true, 1);
     page.limit = c->page_limit;
     /* items 3.. are dropped by the filter; the page count depends on how an
        implementation applies the limit with a filter */
@@ -813,21 +338,21 @@ static void case_delivery__get_customer_deliveries_by_status(ctx *c)
         rc = repo->delivery__get_customer_deliveries_by_status(repo, &got, items[0].customer_id, "a-value", "a-value", "a-value", &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         food_delivery__delivery__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         food_delivery__delivery__free(&items[k]);
@@ -841,24 +366,24 @@ static void filter_case_delivery__get_deliveries_with_special_instructions(food_
         o->special_instructions = NULL;
     } else {
         free(o->special_instructions);
-        o->special_instructions = text("a-value");
+        o->special_instructions = ddb_conf_text("a-value");
     }
     if (dropped & 2u) {
         free(o->cancelled_at);
-        o->cancelled_at = text("a-value");
+        o->cancelled_at = ddb_conf_text("a-value");
     } else {
         free(o->cancelled_at);
         o->cancelled_at = NULL;
     }
 }
 
-static void case_delivery__get_deliveries_with_special_instructions(ctx *c)
+static void case_delivery__get_deliveries_with_special_instructions(ddb_conf *c)
 {
     static const char *const shared[] = {"customer_id"};
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__delivery__desc;
     food_delivery__delivery items[5];
-    listing l;
+    ddb_conf_listing l;
     food_delivery__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -867,14 +392,14 @@ static void case_delivery__get_deliveries_with_special_instructions(ctx *c)
     for (; made < 5; made++) {
         make_delivery(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         filter_case_delivery__get_deliveries_with_special_instructions(&items[made], made < 3 ? 0u : 1u << (made - 3));
         if (!create_delivery(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
     page.limit = c->page_limit;
     /* items 3.. are dropped by the filter; the page count depends on how an
        implementation applies the limit with a filter */
@@ -889,21 +414,21 @@ static void case_delivery__get_deliveries_with_special_instructions(ctx *c)
         rc = repo->delivery__get_deliveries_with_special_instructions(repo, &got, items[0].customer_id, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         food_delivery__delivery__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         food_delivery__delivery__free(&items[k]);
@@ -921,7 +446,7 @@ static void filter_case_delivery__get_deliveries_with_min_items(food_delivery__d
         o->items = calloc(1, sizeof *o->items);
         o->n_items = o->items ? 1 : 0;
         if (o->items)
-            o->items[0] = text("other");
+            o->items[0] = ddb_conf_text("other");
     } else {
         for (size_t k = 0; k < o->n_items; k++)
             free(o->items[k]);
@@ -931,21 +456,21 @@ static void filter_case_delivery__get_deliveries_with_min_items(food_delivery__d
         o->items = calloc(3, sizeof *o->items);
         o->n_items = o->items ? 3 : 0;
         if (o->items)
-            o->items[0] = text("other");
+            o->items[0] = ddb_conf_text("other");
         if (o->items)
-            o->items[1] = text("other");
+            o->items[1] = ddb_conf_text("other");
         if (o->items)
-            o->items[2] = text("other");
+            o->items[2] = ddb_conf_text("other");
     }
 }
 
-static void case_delivery__get_deliveries_with_min_items(ctx *c)
+static void case_delivery__get_deliveries_with_min_items(ddb_conf *c)
 {
     static const char *const shared[] = {"customer_id"};
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__delivery__desc;
     food_delivery__delivery items[4];
-    listing l;
+    ddb_conf_listing l;
     food_delivery__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -954,14 +479,14 @@ static void case_delivery__get_deliveries_with_min_items(ctx *c)
     for (; made < 4; made++) {
         make_delivery(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         filter_case_delivery__get_deliveries_with_min_items(&items[made], made < 3 ? 0u : 1u << (made - 3));
         if (!create_delivery(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 4, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 4, true, true, 1);
     page.limit = c->page_limit;
     /* items 3.. are dropped by the filter; the page count depends on how an
        implementation applies the limit with a filter */
@@ -976,21 +501,21 @@ static void case_delivery__get_deliveries_with_min_items(ctx *c)
         rc = repo->delivery__get_deliveries_with_min_items(repo, &got, items[0].customer_id, 1, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         food_delivery__delivery__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         food_delivery__delivery__free(&items[k]);
@@ -1008,11 +533,11 @@ static void filter_case_delivery__get_deliveries_with_items_in_range(food_delive
         o->items = calloc(3, sizeof *o->items);
         o->n_items = o->items ? 3 : 0;
         if (o->items)
-            o->items[0] = text("other");
+            o->items[0] = ddb_conf_text("other");
         if (o->items)
-            o->items[1] = text("other");
+            o->items[1] = ddb_conf_text("other");
         if (o->items)
-            o->items[2] = text("other");
+            o->items[2] = ddb_conf_text("other");
     } else {
         for (size_t k = 0; k < o->n_items; k++)
             free(o->items[k]);
@@ -1022,17 +547,17 @@ static void filter_case_delivery__get_deliveries_with_items_in_range(food_delive
         o->items = calloc(1, sizeof *o->items);
         o->n_items = o->items ? 1 : 0;
         if (o->items)
-            o->items[0] = text("other");
+            o->items[0] = ddb_conf_text("other");
     }
 }
 
-static void case_delivery__get_deliveries_with_items_in_range(ctx *c)
+static void case_delivery__get_deliveries_with_items_in_range(ddb_conf *c)
 {
     static const char *const shared[] = {"customer_id"};
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__delivery__desc;
     food_delivery__delivery items[4];
-    listing l;
+    ddb_conf_listing l;
     food_delivery__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1041,14 +566,14 @@ static void case_delivery__get_deliveries_with_items_in_range(ctx *c)
     for (; made < 4; made++) {
         make_delivery(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         filter_case_delivery__get_deliveries_with_items_in_range(&items[made], made < 3 ? 0u : 1u << (made - 3));
         if (!create_delivery(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 4, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 4, true, true, 1);
     page.limit = c->page_limit;
     /* items 3.. are dropped by the filter; the page count depends on how an
        implementation applies the limit with a filter */
@@ -1063,21 +588,21 @@ static void case_delivery__get_deliveries_with_items_in_range(ctx *c)
         rc = repo->delivery__get_deliveries_with_items_in_range(repo, &got, items[0].customer_id, 1, 1, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         food_delivery__delivery__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         food_delivery__delivery__free(&items[k]);
@@ -1087,24 +612,24 @@ done:
 static void filter_case_delivery__get_high_value_active_deliveries(food_delivery__delivery *o, unsigned dropped)
 {
     if (dropped & 1u) {
-        set_decimal(&o->total, "10.5", 0);
+        ddb_conf_set_decimal(&o->total, "10.5", 0);
     } else {
-        set_decimal(&o->total, "20.5", 0);
+        ddb_conf_set_decimal(&o->total, "20.5", 0);
     }
     if (dropped & 2u) {
-        set_decimal(&o->tip, "10.5", 0);
+        ddb_conf_set_decimal(&o->tip, "10.5", 0);
     } else {
-        set_decimal(&o->tip, "20.5", 0);
+        ddb_conf_set_decimal(&o->tip, "20.5", 0);
     }
 }
 
-static void case_delivery__get_high_value_active_deliveries(ctx *c)
+static void case_delivery__get_high_value_active_deliveries(ddb_conf *c)
 {
     static const char *const shared[] = {"customer_id"};
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__delivery__desc;
     food_delivery__delivery items[3];
-    listing l;
+    ddb_conf_listing l;
     food_delivery__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1113,14 +638,14 @@ static void case_delivery__get_high_value_active_deliveries(ctx *c)
     for (; made < 3; made++) {
         make_delivery(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         filter_case_delivery__get_high_value_active_deliveries(&items[made], made < 2 ? ~(1u << made) : ~0u);
         if (!create_delivery(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 3, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 3, true, true, 1);
     page.limit = c->page_limit;
     /* items 2.. are dropped by the filter; the page count depends on how an
        implementation applies the limit with a filter */
@@ -1135,27 +660,27 @@ static void case_delivery__get_high_value_active_deliveries(ctx *c)
         rc = repo->delivery__get_high_value_active_deliveries(repo, &got, items[0].customer_id, "20.5", "20.5", &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         food_delivery__delivery__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         food_delivery__delivery__free(&items[k]);
 }
 
-static void case_delivery__create_delivery(ctx *c)
+static void case_delivery__create_delivery(ddb_conf *c)
 {
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__delivery__desc;
@@ -1167,18 +692,18 @@ static void case_delivery__create_delivery(ctx *c)
     make_delivery(c, &a, 0);
     make_delivery(c, &again, 0);
     rc = repo->delivery__create_delivery(repo, &a, &err);
-    if (!expect_rc(c, "call", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
         goto done;
-    remember(c, d, &a);
-    expect_version(c, "call", a.ddb_version, 1);
+    ddb_conf_remember(c, d, &a);
+    ddb_conf_expect_version(c, "call", a.ddb_version, 1);
     rc = repo->delivery__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &a, &got, true);
     rc = repo->delivery__create_delivery(repo, &again, &err);
     if (rc == 0)
-        remember(c, d, &again);
-    expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
+        ddb_conf_remember(c, d, &again);
+    ddb_conf_expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
 done:
     food_delivery__delivery__free(&a);
     food_delivery__delivery__free(&again);
@@ -1189,41 +714,42 @@ done:
 /* ==== DeliveryEvent =========================================================================== */
 
 /* Item i of DeliveryEvent: every field has a value; key and unique fields are run-unique. */
-static void make_delivery_event(ctx *c, food_delivery__delivery_event *o, int i)
+static void make_delivery_event(ddb_conf *c, food_delivery__delivery_event *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->delivery_id = key_text(c, i, "delivery_id");
-    o->event_id = key_text(c, i, "event_id");
-    o->event_timestamp = key_text(c, i, "event_timestamp");
-    o->event_type = label_text("event_type", i, 0);
-    o->description = label_text("description", i, 0);
-    o->actor = label_text("actor", i, 0);
+    o->delivery_id = ddb_conf_key_text(c, i, "delivery_id");
+    o->event_id = ddb_conf_key_text(c, i, "event_id");
+    o->event_timestamp = ddb_conf_key_text(c, i, "event_timestamp");
+    o->event_type = ddb_conf_label_text("event_type", i, 0);
+    o->description = ddb_conf_label_text("description", i, 0);
+    o->actor = ddb_conf_label_text("actor", i, 0);
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_delivery_event(ctx *c, food_delivery__delivery_event *o)
+static bool create_delivery_event(ddb_conf *c, food_delivery__delivery_event *o)
 {
+    food_delivery__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->delivery_event__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create DeliveryEvent", rc, 0, &err);
+    int rc = repo->delivery_event__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create DeliveryEvent", rc, 0, &err);
     if (ok)
-        remember(c, &food_delivery__delivery_event__desc, o);
+        ddb_conf_remember(c, &food_delivery__delivery_event__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_delivery_event(ctx *c, food_delivery__delivery_event *o)
+static void change_delivery_event(ddb_conf *c, food_delivery__delivery_event *o)
 {
     (void)c;
     free(o->event_type);
-    o->event_type = label_text("event_type", 1000, 0);
+    o->event_type = ddb_conf_label_text("event_type", 1000, 0);
 }
 
-static void case_delivery_event__crud(ctx *c)
+static void case_delivery_event__crud(ddb_conf *c)
 {
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__delivery_event__desc;
@@ -1236,39 +762,39 @@ static void case_delivery_event__crud(ctx *c)
     make_delivery_event(c, &again, 0);
     if (!create_delivery_event(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->delivery_event__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->delivery_event__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_delivery_event(c, &got);
     rc = repo->delivery_event__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     food_delivery__delivery_event__free(&a);
     rc = repo->delivery_event__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_delivery_event(c, &stale);
     rc = repo->delivery_event__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->delivery_event__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->delivery_event__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     food_delivery__delivery_event__free(&a);
     rc = repo->delivery_event__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     food_delivery__delivery_event__free(&a);
     food_delivery__delivery_event__free(&again);
@@ -1277,13 +803,13 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_delivery_event__get_delivery_events(ctx *c)
+static void case_delivery_event__get_delivery_events(ddb_conf *c)
 {
     static const char *const shared[] = {"delivery_id"};
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__delivery_event__desc;
     food_delivery__delivery_event items[5];
-    listing l;
+    ddb_conf_listing l;
     food_delivery__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1292,13 +818,13 @@ static void case_delivery_event__get_delivery_events(ctx *c)
     for (; made < 5; made++) {
         make_delivery_event(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_delivery_event(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
     page.limit = c->page_limit;
     do {
         food_delivery__delivery_event__page got = {0, NULL, NULL};
@@ -1308,21 +834,21 @@ static void case_delivery_event__get_delivery_events(ctx *c)
         rc = repo->delivery_event__get_delivery_events(repo, &got, items[0].delivery_id, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         food_delivery__delivery_event__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         food_delivery__delivery_event__free(&items[k]);
@@ -1333,20 +859,20 @@ static void filter_case_delivery_event__get_delivery_events_by_type(food_deliver
 {
     if (dropped & 1u) {
         free(o->event_type);
-        o->event_type = text("omega-value");
+        o->event_type = ddb_conf_text("omega-value");
     } else {
         free(o->event_type);
-        o->event_type = text("alpha-value");
+        o->event_type = ddb_conf_text("alpha-value");
     }
 }
 
-static void case_delivery_event__get_delivery_events_by_type(ctx *c)
+static void case_delivery_event__get_delivery_events_by_type(ddb_conf *c)
 {
     static const char *const shared[] = {"delivery_id"};
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__delivery_event__desc;
     food_delivery__delivery_event items[4];
-    listing l;
+    ddb_conf_listing l;
     food_delivery__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1355,14 +881,14 @@ static void case_delivery_event__get_delivery_events_by_type(ctx *c)
     for (; made < 4; made++) {
         make_delivery_event(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         filter_case_delivery_event__get_delivery_events_by_type(&items[made], made < 3 ? 0u : 1u << (made - 3));
         if (!create_delivery_event(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 4, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 4, true, true, 1);
     page.limit = c->page_limit;
     /* items 3.. are dropped by the filter; the page count depends on how an
        implementation applies the limit with a filter */
@@ -1377,21 +903,21 @@ static void case_delivery_event__get_delivery_events_by_type(ctx *c)
         rc = repo->delivery_event__get_delivery_events_by_type(repo, &got, items[0].delivery_id, "alpha-", &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         food_delivery__delivery_event__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         food_delivery__delivery_event__free(&items[k]);
@@ -1400,42 +926,43 @@ done:
 /* ==== Restaurant ============================================================================== */
 
 /* Item i of Restaurant: every field has a value; key and unique fields are run-unique. */
-static void make_restaurant(ctx *c, food_delivery__restaurant *o, int i)
+static void make_restaurant(ddb_conf *c, food_delivery__restaurant *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->restaurant_id = key_text(c, i, "restaurant_id");
-    o->name = label_text("name", i, 0);
-    o->cuisine_type = label_text("cuisine_type", i, 0);
-    set_decimal(&o->rating, NULL, i);
+    o->restaurant_id = ddb_conf_key_text(c, i, "restaurant_id");
+    o->name = ddb_conf_label_text("name", i, 0);
+    o->cuisine_type = ddb_conf_label_text("cuisine_type", i, 0);
+    ddb_conf_set_decimal(&o->rating, NULL, i);
     o->is_active = (i + 0) % 2 == 1;
-    o->address = label_text("address", i, 0);
-    o->created_at = label_text("created_at", i, 0);
+    o->address = ddb_conf_label_text("address", i, 0);
+    o->created_at = ddb_conf_label_text("created_at", i, 0);
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_restaurant(ctx *c, food_delivery__restaurant *o)
+static bool create_restaurant(ddb_conf *c, food_delivery__restaurant *o)
 {
+    food_delivery__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->restaurant__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create Restaurant", rc, 0, &err);
+    int rc = repo->restaurant__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create Restaurant", rc, 0, &err);
     if (ok)
-        remember(c, &food_delivery__restaurant__desc, o);
+        ddb_conf_remember(c, &food_delivery__restaurant__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_restaurant(ctx *c, food_delivery__restaurant *o)
+static void change_restaurant(ddb_conf *c, food_delivery__restaurant *o)
 {
     (void)c;
     free(o->name);
-    o->name = label_text("name", 1000, 0);
+    o->name = ddb_conf_label_text("name", 1000, 0);
 }
 
-static void case_restaurant__crud(ctx *c)
+static void case_restaurant__crud(ddb_conf *c)
 {
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__restaurant__desc;
@@ -1448,39 +975,39 @@ static void case_restaurant__crud(ctx *c)
     make_restaurant(c, &again, 0);
     if (!create_restaurant(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->restaurant__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->restaurant__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_restaurant(c, &got);
     rc = repo->restaurant__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     food_delivery__restaurant__free(&a);
     rc = repo->restaurant__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_restaurant(c, &stale);
     rc = repo->restaurant__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->restaurant__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->restaurant__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     food_delivery__restaurant__free(&a);
     rc = repo->restaurant__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     food_delivery__restaurant__free(&a);
     food_delivery__restaurant__free(&again);
@@ -1489,7 +1016,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_restaurant__get_restaurant(ctx *c)
+static void case_restaurant__get_restaurant(ddb_conf *c)
 {
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__restaurant__desc;
@@ -1503,12 +1030,12 @@ static void case_restaurant__get_restaurant(ctx *c)
     if (!create_restaurant(c, &a))
         goto done;
     rc = repo->restaurant__get_restaurant(repo, &got, &found, a.restaurant_id, &err);
-    if (expect_rc(c, "call", rc, 0, &err) && expect_found(c, "call", found, true))
-        same_entity(c, "call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err) && ddb_conf_expect_found(c, "call", found, true))
+        ddb_conf_same_entity(c, "call", d, &a, &got, true);
     food_delivery__restaurant__free(&got);
     rc = repo->restaurant__get_restaurant(repo, &got, &found, absent.restaurant_id, &err);
-    if (expect_rc(c, "call for a key that was never written", rc, 0, &err))
-        expect_found(c, "call for a key that was never written", found, false);
+    if (ddb_conf_expect_rc(c, "call for a key that was never written", rc, 0, &err))
+        ddb_conf_expect_found(c, "call for a key that was never written", found, false);
 done:
     food_delivery__restaurant__free(&a);
     food_delivery__restaurant__free(&absent);
@@ -1521,20 +1048,20 @@ static void filter_case_restaurant__scan_restaurants_by_cuisine(food_delivery__r
 {
     if (dropped & 1u) {
         free(o->cuisine_type);
-        o->cuisine_type = text("hay-straw-hay");
+        o->cuisine_type = ddb_conf_text("hay-straw-hay");
     } else {
         free(o->cuisine_type);
-        o->cuisine_type = text("hay-needle-hay");
+        o->cuisine_type = ddb_conf_text("hay-needle-hay");
     }
 }
 
-static void case_restaurant__scan_restaurants_by_cuisine(ctx *c)
+static void case_restaurant__scan_restaurants_by_cuisine(ddb_conf *c)
 {
     static const char *const shared[] = {NULL};
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__restaurant__desc;
     food_delivery__restaurant items[4];
-    listing l;
+    ddb_conf_listing l;
     food_delivery__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1543,14 +1070,14 @@ static void case_restaurant__scan_restaurants_by_cuisine(ctx *c)
     for (; made < 4; made++) {
         make_restaurant(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 0);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 0);
         filter_case_restaurant__scan_restaurants_by_cuisine(&items[made], made < 3 ? 0u : 1u << (made - 3));
         if (!create_restaurant(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 4, false, true, -1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 4, false, true, -1);
     page.limit = c->page_limit;
     /* items 3.. are dropped by the filter; the page count depends on how an
        implementation applies the limit with a filter */
@@ -1565,21 +1092,21 @@ static void case_restaurant__scan_restaurants_by_cuisine(ctx *c)
         rc = repo->restaurant__scan_restaurants_by_cuisine(repo, &got, "needle", &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         food_delivery__restaurant__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         food_delivery__restaurant__free(&items[k]);
@@ -1589,9 +1116,9 @@ done:
 static void filter_case_restaurant__scan_high_rated_active_restaurants(food_delivery__restaurant *o, unsigned dropped)
 {
     if (dropped & 1u) {
-        set_decimal(&o->rating, "10.5", 0);
+        ddb_conf_set_decimal(&o->rating, "10.5", 0);
     } else {
-        set_decimal(&o->rating, "20.5", 0);
+        ddb_conf_set_decimal(&o->rating, "20.5", 0);
     }
     if (dropped & 2u) {
         o->is_active = true;
@@ -1600,13 +1127,13 @@ static void filter_case_restaurant__scan_high_rated_active_restaurants(food_deli
     }
 }
 
-static void case_restaurant__scan_high_rated_active_restaurants(ctx *c)
+static void case_restaurant__scan_high_rated_active_restaurants(ddb_conf *c)
 {
     static const char *const shared[] = {NULL};
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__restaurant__desc;
     food_delivery__restaurant items[5];
-    listing l;
+    ddb_conf_listing l;
     food_delivery__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1615,14 +1142,14 @@ static void case_restaurant__scan_high_rated_active_restaurants(ctx *c)
     for (; made < 5; made++) {
         make_restaurant(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 0);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 0);
         filter_case_restaurant__scan_high_rated_active_restaurants(&items[made], made < 3 ? 0u : 1u << (made - 3));
         if (!create_restaurant(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, false, true, -1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, false, true, -1);
     page.limit = c->page_limit;
     /* items 3.. are dropped by the filter; the page count depends on how an
        implementation applies the limit with a filter */
@@ -1637,21 +1164,21 @@ static void case_restaurant__scan_high_rated_active_restaurants(ctx *c)
         rc = repo->restaurant__scan_high_rated_active_restaurants(repo, &got, "20.5", false, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         food_delivery__restaurant__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         food_delivery__restaurant__free(&items[k]);
@@ -1660,46 +1187,47 @@ done:
 /* ==== Driver ================================================================================== */
 
 /* Item i of Driver: every field has a value; key and unique fields are run-unique. */
-static void make_driver(ctx *c, food_delivery__driver *o, int i)
+static void make_driver(ddb_conf *c, food_delivery__driver *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->driver_id = key_text(c, i, "driver_id");
-    o->name = label_text("name", i, 0);
-    o->phone = label_text("phone", i, 0);
-    o->vehicle_type = label_text("vehicle_type", i, 0);
+    o->driver_id = ddb_conf_key_text(c, i, "driver_id");
+    o->name = ddb_conf_label_text("name", i, 0);
+    o->phone = ddb_conf_label_text("phone", i, 0);
+    o->vehicle_type = ddb_conf_label_text("vehicle_type", i, 0);
     o->n_tags = 2; o->tags = calloc(2, sizeof *o->tags);
-        if (o->tags) o->tags[0] = label_text("tags", i, 0);
-        if (o->tags) o->tags[1] = label_text("tags", i, 1);
-    set_decimal(&o->rating, NULL, i);
+        if (o->tags) o->tags[0] = ddb_conf_label_text("tags", i, 0);
+        if (o->tags) o->tags[1] = ddb_conf_label_text("tags", i, 1);
+    ddb_conf_set_decimal(&o->rating, NULL, i);
     o->total_deliveries = 100 + i + 0;
     o->is_available = (i + 0) % 2 == 1;
-    o->created_at = label_text("created_at", i, 0);
+    o->created_at = ddb_conf_label_text("created_at", i, 0);
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_driver(ctx *c, food_delivery__driver *o)
+static bool create_driver(ddb_conf *c, food_delivery__driver *o)
 {
+    food_delivery__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->driver__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create Driver", rc, 0, &err);
+    int rc = repo->driver__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create Driver", rc, 0, &err);
     if (ok)
-        remember(c, &food_delivery__driver__desc, o);
+        ddb_conf_remember(c, &food_delivery__driver__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_driver(ctx *c, food_delivery__driver *o)
+static void change_driver(ddb_conf *c, food_delivery__driver *o)
 {
     (void)c;
     free(o->name);
-    o->name = label_text("name", 1000, 0);
+    o->name = ddb_conf_label_text("name", 1000, 0);
 }
 
-static void case_driver__crud(ctx *c)
+static void case_driver__crud(ddb_conf *c)
 {
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__driver__desc;
@@ -1712,39 +1240,39 @@ static void case_driver__crud(ctx *c)
     make_driver(c, &again, 0);
     if (!create_driver(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->driver__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->driver__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_driver(c, &got);
     rc = repo->driver__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     food_delivery__driver__free(&a);
     rc = repo->driver__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_driver(c, &stale);
     rc = repo->driver__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->driver__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->driver__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     food_delivery__driver__free(&a);
     rc = repo->driver__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     food_delivery__driver__free(&a);
     food_delivery__driver__free(&again);
@@ -1753,7 +1281,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_driver__get_driver(ctx *c)
+static void case_driver__get_driver(ddb_conf *c)
 {
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__driver__desc;
@@ -1767,12 +1295,12 @@ static void case_driver__get_driver(ctx *c)
     if (!create_driver(c, &a))
         goto done;
     rc = repo->driver__get_driver(repo, &got, &found, a.driver_id, &err);
-    if (expect_rc(c, "call", rc, 0, &err) && expect_found(c, "call", found, true))
-        same_entity(c, "call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err) && ddb_conf_expect_found(c, "call", found, true))
+        ddb_conf_same_entity(c, "call", d, &a, &got, true);
     food_delivery__driver__free(&got);
     rc = repo->driver__get_driver(repo, &got, &found, absent.driver_id, &err);
-    if (expect_rc(c, "call for a key that was never written", rc, 0, &err))
-        expect_found(c, "call for a key that was never written", found, false);
+    if (ddb_conf_expect_rc(c, "call for a key that was never written", rc, 0, &err))
+        ddb_conf_expect_found(c, "call for a key that was never written", found, false);
 done:
     food_delivery__driver__free(&a);
     food_delivery__driver__free(&absent);
@@ -1792,7 +1320,7 @@ static void filter_case_driver__scan_drivers_by_skill(food_delivery__driver *o, 
         o->tags = calloc(1, sizeof *o->tags);
         o->n_tags = o->tags ? 1 : 0;
         if (o->tags)
-            o->tags[0] = text("other");
+            o->tags[0] = ddb_conf_text("other");
     } else {
         for (size_t k = 0; k < o->n_tags; k++)
             free(o->tags[k]);
@@ -1802,26 +1330,26 @@ static void filter_case_driver__scan_drivers_by_skill(food_delivery__driver *o, 
         o->tags = calloc(2, sizeof *o->tags);
         o->n_tags = o->tags ? 2 : 0;
         if (o->tags)
-            o->tags[0] = text("needle");
+            o->tags[0] = ddb_conf_text("needle");
         if (o->tags)
-            o->tags[1] = text("other");
+            o->tags[1] = ddb_conf_text("other");
     }
     if (dropped & 2u) {
         free(o->name);
-        o->name = text("omega-value");
+        o->name = ddb_conf_text("omega-value");
     } else {
         free(o->name);
-        o->name = text("alpha-value");
+        o->name = ddb_conf_text("alpha-value");
     }
 }
 
-static void case_driver__scan_drivers_by_skill(ctx *c)
+static void case_driver__scan_drivers_by_skill(ddb_conf *c)
 {
     static const char *const shared[] = {NULL};
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__driver__desc;
     food_delivery__driver items[5];
-    listing l;
+    ddb_conf_listing l;
     food_delivery__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1830,14 +1358,14 @@ static void case_driver__scan_drivers_by_skill(ctx *c)
     for (; made < 5; made++) {
         make_driver(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 0);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 0);
         filter_case_driver__scan_drivers_by_skill(&items[made], made < 3 ? 0u : 1u << (made - 3));
         if (!create_driver(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, false, true, -1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, false, true, -1);
     page.limit = c->page_limit;
     /* items 3.. are dropped by the filter; the page count depends on how an
        implementation applies the limit with a filter */
@@ -1852,21 +1380,21 @@ static void case_driver__scan_drivers_by_skill(ctx *c)
         rc = repo->driver__scan_drivers_by_skill(repo, &got, "needle", "alpha-", &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         food_delivery__driver__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         food_delivery__driver__free(&items[k]);
@@ -1886,19 +1414,19 @@ static void filter_case_driver__scan_available_experienced_drivers(food_delivery
         o->total_deliveries = 20;
     }
     if (dropped & 4u) {
-        set_decimal(&o->rating, "10.5", 0);
+        ddb_conf_set_decimal(&o->rating, "10.5", 0);
     } else {
-        set_decimal(&o->rating, "20.5", 0);
+        ddb_conf_set_decimal(&o->rating, "20.5", 0);
     }
 }
 
-static void case_driver__scan_available_experienced_drivers(ctx *c)
+static void case_driver__scan_available_experienced_drivers(ddb_conf *c)
 {
     static const char *const shared[] = {NULL};
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *d = &food_delivery__driver__desc;
     food_delivery__driver items[6];
-    listing l;
+    ddb_conf_listing l;
     food_delivery__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1907,14 +1435,14 @@ static void case_driver__scan_available_experienced_drivers(ctx *c)
     for (; made < 6; made++) {
         make_driver(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 0);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 0);
         filter_case_driver__scan_available_experienced_drivers(&items[made], made < 3 ? 0u : 1u << (made - 3));
         if (!create_driver(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 6, false, true, -1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 6, false, true, -1);
     page.limit = c->page_limit;
     /* items 3.. are dropped by the filter; the page count depends on how an
        implementation applies the limit with a filter */
@@ -1929,21 +1457,21 @@ static void case_driver__scan_available_experienced_drivers(ctx *c)
         rc = repo->driver__scan_available_experienced_drivers(repo, &got, false, 20, "20.5", &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         food_delivery__driver__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         food_delivery__driver__free(&items[k]);
@@ -1951,7 +1479,7 @@ done:
 
 /* ==== model =================================================================================== */
 
-static void case_model__transact(ctx *c)
+static void case_model__transact(ddb_conf *c)
 {
     food_delivery__repo *repo = c->repo;
     const ddb_entity_desc *dx = &food_delivery__delivery__desc, *dy = &food_delivery__delivery_event__desc;
@@ -1965,7 +1493,7 @@ static void case_model__transact(ctx *c)
     make_delivery(c, &a, 0);
     make_delivery_event(c, &b, 1);
     make_delivery_event(c, &b_again, 1);
-    if (!create_delivery_event(c, &b) || !clone_into(c, dy, &b_stale, &b))
+    if (!create_delivery_event(c, &b) || !ddb_conf_clone(c, dy, &b_stale, &b))
         goto done;
 
     /* a create, and a create of a key that exists: nothing is written */
@@ -1973,13 +1501,13 @@ static void case_model__transact(ctx *c)
     ops[1] = (food_delivery__write){.kind = FOOD_DELIVERY__KIND_DELIVERY_EVENT, .op = FOOD_DELIVERY__WRITE_CREATE, .obj = &b_again, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
     if (rc == 0) {
-        remember(c, dx, &a);
-        remember(c, dy, &b_again);
+        ddb_conf_remember(c, dx, &a);
+        ddb_conf_remember(c, dy, &b_again);
     }
-    expect_cancelled(c, "transact (create, create of an existing key)", rc, &err, 2, 1);
+    ddb_conf_expect_cancelled(c, "transact (create, create of an existing key)", rc, &err, 2, 1);
     rc = repo->delivery__get(repo, &got_a, &found, &a, &err);
-    if (expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
-        expect_found(c, "get after the cancelled transaction (all or nothing)", found, false);
+    if (ddb_conf_expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)", found, false);
     food_delivery__delivery__free(&got_a);
 
     /* a create and an update */
@@ -1987,39 +1515,39 @@ static void case_model__transact(ctx *c)
     ops[0] = (food_delivery__write){.kind = FOOD_DELIVERY__KIND_DELIVERY, .op = FOOD_DELIVERY__WRITE_CREATE, .obj = &a, .min_result = INT64_MIN};
     ops[1] = (food_delivery__write){.kind = FOOD_DELIVERY__KIND_DELIVERY_EVENT, .op = FOOD_DELIVERY__WRITE_UPDATE, .obj = &b, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
-    if (!expect_rc(c, "transact (create, update)", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "transact (create, update)", rc, 0, &err))
         goto done;
-    remember(c, dx, &a);
-    expect_version(c, "transact: the created entity", a.ddb_version, 1);
-    expect_version(c, "transact: the updated entity", b.ddb_version, 2);
+    ddb_conf_remember(c, dx, &a);
+    ddb_conf_expect_version(c, "transact: the created entity", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "transact: the updated entity", b.ddb_version, 2);
     rc = repo->delivery__get(repo, &got_a, &found, &a, &err);
-    if (expect_rc(c, "get after the transaction", rc, 0, &err) &&
-        expect_found(c, "get after the transaction", found, true))
-        same_entity(c, "get after the transaction", dx, &a, &got_a, true);
+    if (ddb_conf_expect_rc(c, "get after the transaction", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the transaction", found, true))
+        ddb_conf_same_entity(c, "get after the transaction", dx, &a, &got_a, true);
     rc = repo->delivery_event__get(repo, &got_b, &found, &b, &err);
-    if (expect_rc(c, "get after the transaction", rc, 0, &err) &&
-        expect_found(c, "get after the transaction", found, true))
-        expect_version(c, "get after the transaction", got_b.ddb_version, 2);
+    if (ddb_conf_expect_rc(c, "get after the transaction", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the transaction", found, true))
+        ddb_conf_expect_version(c, "get after the transaction", got_b.ddb_version, 2);
 
     /* an update from a stale copy, and a delete: nothing is deleted */
     ops[0] = (food_delivery__write){.kind = FOOD_DELIVERY__KIND_DELIVERY_EVENT, .op = FOOD_DELIVERY__WRITE_UPDATE, .obj = &b_stale, .min_result = INT64_MIN};
     ops[1] = (food_delivery__write){.kind = FOOD_DELIVERY__KIND_DELIVERY, .op = FOOD_DELIVERY__WRITE_DELETE, .obj = &a, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
-    expect_cancelled(c, "transact (stale update, delete)", rc, &err, 2, 0);
+    ddb_conf_expect_cancelled(c, "transact (stale update, delete)", rc, &err, 2, 0);
     food_delivery__delivery__free(&got_a);
     rc = repo->delivery__get(repo, &got_a, &found, &a, &err);
-    if (expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
-        expect_found(c, "get after the cancelled transaction (all or nothing)", found, true);
+    if (ddb_conf_expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)", found, true);
 
     /* two deletes at the current versions */
     ops[0] = (food_delivery__write){.kind = FOOD_DELIVERY__KIND_DELIVERY, .op = FOOD_DELIVERY__WRITE_DELETE, .obj = &a, .min_result = INT64_MIN};
     ops[1] = (food_delivery__write){.kind = FOOD_DELIVERY__KIND_DELIVERY_EVENT, .op = FOOD_DELIVERY__WRITE_DELETE, .obj = &b, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
-    expect_rc(c, "transact (delete, delete)", rc, 0, &err);
+    ddb_conf_expect_rc(c, "transact (delete, delete)", rc, 0, &err);
     food_delivery__delivery_event__free(&got_b);
     rc = repo->delivery_event__get(repo, &got_b, &found, &b, &err);
-    if (expect_rc(c, "get after the deletes", rc, 0, &err))
-        expect_found(c, "get after the deletes", found, false);
+    if (ddb_conf_expect_rc(c, "get after the deletes", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after the deletes", found, false);
 done:
     food_delivery__delivery__free(&a);
     food_delivery__delivery__free(&got_a);
@@ -2078,7 +1606,7 @@ const food_delivery__conformance_case food_delivery__conformance_cases[] = {
 };
 
 /* The function of each case, in the same order. */
-static void (*const case_fns[])(ctx *c) = {
+static void (*const case_fns[])(ddb_conf *c) = {
     case_delivery__crud,
     case_delivery__get_delivery_by_id,
     case_delivery__get_active_customer_deliveries,
@@ -2107,107 +1635,32 @@ const food_delivery__conformance_gap food_delivery__conformance_gaps[] = {
     {NULL, NULL, NULL},
 };
 
-/* Deletes what the case wrote (version 0: unchecked), whatever the case left. */
-static void clean_up(ctx *c)
+/* Deletes an entity a case wrote: the clean-up after each case. */
+static void delete_entity(void *repo, const ddb_entity_desc *d, void *obj)
 {
-    for (size_t k = c->n_written; k-- > 0;) {
-        const ddb_entity_desc *d = c->written[k].d;
-        void *obj = c->written[k].obj;
-        *(int64_t *)((char *)obj + d->version_offset) = 0;
-        if (d == &food_delivery__delivery__desc)
-            c->repo->delivery__delete(c->repo, obj, NULL);
-        if (d == &food_delivery__delivery_event__desc)
-            c->repo->delivery_event__delete(c->repo, obj, NULL);
-        if (d == &food_delivery__restaurant__desc)
-            c->repo->restaurant__delete(c->repo, obj, NULL);
-        if (d == &food_delivery__driver__desc)
-            c->repo->driver__delete(c->repo, obj, NULL);
-        ddb_entity_free(d, obj);
-        free(obj);
-    }
-    c->n_written = 0;
+    food_delivery__repo *r = repo;
+    if (d == &food_delivery__delivery__desc)
+        r->delivery__delete(r, obj, NULL);
+    else if (d == &food_delivery__delivery_event__desc)
+        r->delivery_event__delete(r, obj, NULL);
+    else if (d == &food_delivery__restaurant__desc)
+        r->restaurant__delete(r, obj, NULL);
+    else if (d == &food_delivery__driver__desc)
+        r->driver__delete(r, obj, NULL);
 }
 
-static int run_one(food_delivery__repo *repo, size_t index, const food_delivery__conformance_options *o,
-    food_delivery__conformance_report *out)
-{
-    static const food_delivery__conformance_options defaults = FOOD_DELIVERY__CONFORMANCE_OPTIONS_INIT;
-    ctx c;
-    const char *run;
-
-    if (!o)
-        o = &defaults;
-    run = o->run_id ? o->run_id : "conf";
-    if (!repo || o->version != 1 || o->page_limit < 0 || !*run || strlen(run) > 40 ||
-        strspn(run, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
-            strlen(run))
-        return DDB_ERR_INVALID_ARG;
-    memset(&c, 0, sizeof c);
-    c.repo = repo;
-    c.run = run;
-    c.page_limit = o->page_limit ? o->page_limit : 2;
-    c.log = o->log;
-    c.log_ctx = o->log_ctx;
-    c.case_name = food_delivery__conformance_cases[index].name;
-    c.pattern = food_delivery__conformance_cases[index].pattern;
-    c.case_index = (unsigned)index;
-    /* FNV-1a of the run id: integer and UUID keys of different runs differ */
-    c.hash = 2166136261u;
-    for (const char *p = run; *p; p++)
-        c.hash = (c.hash ^ (unsigned char)*p) * 16777619u;
-    c.base = 1000000000 + (int64_t)(c.hash % 1000000) * 1000000;
-    /* helpers that some models do not need */
-    (void)label_text;
-    (void)uuid_text;
-    (void)key_decimal;
-    (void)set_uuid;
-    (void)key_uuid;
-    (void)object_value;
-    (void)joined;
-    (void)expect_flag;
-    (void)expect_cancelled;
-    (void)copy_key_fields;
-    (void)listing_start;
-    (void)listing_more;
-    (void)copy_fields_from;
-    (void)listing_add;
-    (void)listing_end;
-    (void)key_text;
-    (void)key_int;
-    (void)set_decimal;
-    case_fns[index](&c);
-    clean_up(&c);
-    if (out) {
-        out->n_run++;
-        if (c.failed) {
-            out->n_failed++;
-            if (!out->first_failure[0])
-                snprintf(out->first_failure, sizeof out->first_failure, "%s", c.first);
-        } else {
-            out->n_passed++;
-        }
-    }
-    return c.failed ? 1 : 0;
-}
+static const ddb_conformance_suite suite = {
+    food_delivery__conformance_cases, FOOD_DELIVERY__CONFORMANCE_N_CASES, case_fns, delete_entity,
+};
 
 int food_delivery__conformance_run(food_delivery__repo *repo, const food_delivery__conformance_options *o,
     food_delivery__conformance_report *out)
 {
-    int failed = 0;
-    for (size_t i = 0; i < sizeof case_fns / sizeof case_fns[0]; i++) {
-        int rc = run_one(repo, i, o, out);
-        if (rc < 0)
-            return rc;
-        failed += rc;
-    }
-    return failed;
+    return ddb_conformance_run(&suite, repo, o, out);
 }
 
 int food_delivery__conformance_run_case(food_delivery__repo *repo, const char *name,
     const food_delivery__conformance_options *o, food_delivery__conformance_report *out)
 {
-    for (size_t i = 0; name && i < sizeof case_fns / sizeof case_fns[0]; i++)
-        if (strcmp(food_delivery__conformance_cases[i].name, name) == 0)
-            return run_one(repo, i, o, out);
-    return DDB_ERR_INVALID_ARG;
+    return ddb_conformance_run_case(&suite, repo, name, o, out);
 }

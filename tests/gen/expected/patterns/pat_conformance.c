@@ -3,7 +3,6 @@
  * DO NOT EDIT: change the model and generate again.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,527 +10,53 @@
 
 #include "pat_conformance.h"
 
-/* The state of the running case. */
-typedef struct ctx {
-    pat__repo *repo;
-    const char *run;
-    int page_limit;
-    unsigned case_index;
-    uint32_t hash; /* of the run id */
-    int64_t base;  /* integer keys: base + case * 1000 + item */
-    const char *case_name, *pattern;
-    void (*log)(void *ctx, const char *line);
-    void *log_ctx;
-    bool failed;
-    char first[1024];
-    size_t n_written; /* entities written, deleted at the end */
-    struct {
-        const ddb_entity_desc *d;
-        void *obj;
-    } written[256];
-} ctx;
-
-/* At most this many pages are followed: a cursor that never ends fails the case. */
-#define MAX_PAGES 10000
-/* Entities a case may write (deleted at its end). */
-#define MAX_WRITTEN 256
-
-static char *text(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *out = malloc(n);
-    if (out)
-        memcpy(out, s, n);
-    return out;
-}
-
-/* A made-up string: "<label>-<i>-<j>". */
-static char *label_text(const char *label, int i, int j)
-{
-    char buf[160];
-    snprintf(buf, sizeof buf, "%s-%d-%d", label, i, j);
-    return text(buf);
-}
-
-/* A made-up UUID for item i, list element j. */
-static char *uuid_text(int i, int j)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%06d%06d", i % 1000000, j % 1000000);
-    return text(buf);
-}
-
-/* a followed by b, in a new string (range values). */
-static char *joined(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    char *out = malloc(na + nb + 1);
-    if (out) {
-        memcpy(out, a, na);
-        memcpy(out + na, b, nb + 1);
-    }
-    return out;
-}
-
-/* A key string unique to this run, case and item: "<run>-c<case>-<i>-<value>". */
-static char *key_text(const ctx *c, int i, const char *value)
-{
-    size_t n = strlen(c->run) + strlen(value) + 32;
-    char *out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s-c%u-%03d-%s", c->run, c->case_index, i, value);
-    return out;
-}
-
-/* A key number unique to this run, case and item, growing with i. */
-static int64_t key_int(const ctx *c, int i)
-{
-    return c->base + (int64_t)c->case_index * 1000 + i;
-}
-
-static void set_decimal(ddb_decimal *d, const char *value, int i)
-{
-    char buf[32];
-    if (!value) {
-        snprintf(buf, sizeof buf, "%d.25", 10 + i);
-        value = buf;
-    }
-    ddb_decimal_set(d, value, NULL);
-}
-
-static void key_decimal(const ctx *c, int i, ddb_decimal *d)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, "%lld", (long long)key_int(c, i));
-    ddb_decimal_set(d, buf, NULL);
-}
-
-static void set_uuid(char *out, const char *value, int i)
-{
-    if (value)
-        snprintf(out, 37, "%s", value);
-    else
-        snprintf(out, 37, "00000000-0000-4000-8000-%012d", i);
-}
-
-static void key_uuid(const ctx *c, int i, char *out)
-{
-    snprintf(out, 37, "%08lx-%04x-4000-8000-%012d", (unsigned long)(c->hash & 0xffffffffu),
-             c->case_index & 0xffffu, i);
-}
-
-/* A value from its AttributeValue JSON (object fields). */
-static ddb_value *object_value(const char *json)
-{
-    ddb_value *v = NULL;
-    ddb_value_from_json(&v, json, strlen(json), NULL);
-    return v;
-}
-
-/* Records a failure of the running case: one line naming the case, the pattern and what differed. */
-#if defined(__GNUC__) || defined(__clang__)
-static bool fail(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#endif
-static bool fail(ctx *c, const char *fmt, ...)
-{
-    char what[640], line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    snprintf(line, sizeof line, "FAIL %s (%s): %s", c->case_name, c->pattern, what);
-    if (!c->failed)
-        snprintf(c->first, sizeof c->first, "%s", line);
-    c->failed = true;
-    if (c->log)
-        c->log(c->log_ctx, line);
-    else
-        fprintf(stderr, "%s\n", line);
-    return false;
-}
-
-static bool expect_rc(ctx *c, const char *step, int rc, int want, const ddb_error *err)
-{
-    if (rc == want)
-        return true;
-    return fail(c, "%s returned %s, expected %s%s%s", step, rc ? ddb_error_code_name(rc) : "0",
-                want ? ddb_error_code_name(want) : "0", rc && err->message[0] ? ": " : "",
-                rc ? err->message : "");
-}
-
-static bool expect_found(ctx *c, const char *step, bool found, bool want)
-{
-    if (found == want)
-        return true;
-    return fail(c, "%s: %s", step, want ? "not found, expected the entity"
-                                         : "found an entity, expected none");
-}
-
-static bool expect_flag(ctx *c, const char *step, bool got, bool want)
-{
-    if (got == want)
-        return true;
-    return fail(c, "%s: %s, expected %s", step, got ? "true" : "false",
-                want ? "true" : "false");
-}
-
-static bool expect_version(ctx *c, const char *step, int64_t got, int64_t want)
-{
-    if (got == want)
-        return true;
-    return fail(c, "%s: ddb_version %lld, expected %lld", step, (long long)got,
-                (long long)want);
-}
-
-/* A cancelled transaction of n operations in which operation `failed` (only) failed. */
-static bool expect_cancelled(ctx *c, const char *step, int rc, const ddb_error *err, size_t n,
-                             size_t failed)
-{
-    if (!expect_rc(c, step, rc, DDB_ERR_TRANSACTION_CANCELED, err))
-        return false;
-    if (err->n_cancellation_reasons != n)
-        return fail(c, "%s: %zu cancellation reasons, expected one per action (%zu)", step,
-                    err->n_cancellation_reasons, n);
-    for (size_t i = 0; i < n; i++) {
-        const char *code = err->cancellation_reasons[i].code;
-        bool ccf = code && strcmp(code, "ConditionalCheckFailed") == 0;
-        bool none = !code || strcmp(code, "None") == 0;
-        if (i == failed ? !ccf : !none)
-            return fail(c, "%s: action %zu's reason is %s, expected %s", step, i,
-                        code ? code : "(none)", i == failed ? "ConditionalCheckFailed" : "None");
-    }
-    return true;
-}
-
-static void json_of(char *out, size_t n, const ddb_value *v)
-{
-    char *json = NULL;
-    if (!v)
-        snprintf(out, n, "(absent)");
-    else if (ddb_value_to_json(&json, v, NULL) == 0)
-        snprintf(out, n, "%s", json);
-    else
-        snprintf(out, n, "(unprintable)");
-    free(json);
-}
-
-/* want and got hold the same entity: every attribute but the version (full), or the same
-   primary key. */
-static bool same_entity(ctx *c, const char *step, const ddb_entity_desc *d, const void *want,
-                        const void *got, bool full)
-{
-    ddb_value *a = NULL, *b = NULL;
-    bool ok = true;
-    int rc = full ? ddb_entity_to_item(&a, d, want, NULL) : ddb_entity_key(&a, d, want, NULL);
-    if (rc == 0)
-        rc = full ? ddb_entity_to_item(&b, d, got, NULL) : ddb_entity_key(&b, d, got, NULL);
-    if (rc != 0) {
-        ok = fail(c, "%s: a %s cannot be written as an item (%s)", step, d->name,
-                  ddb_error_code_name(rc));
-        goto done;
-    }
-    for (int pass = 0; pass < 2 && ok; pass++) {
-        const ddb_value *from = pass ? a : b, *other = pass ? b : a;
-        for (size_t k = 0; k < ddb_value_count(from) && ok; k++) {
-            const char *name;
-            const ddb_value *v = ddb_value_m_at(from, k, &name);
-            const ddb_value *w = ddb_value_m_get(other, name);
-            char gv[200], wv[200];
-            if (strcmp(name, d->version_attribute) == 0 || (w && ddb_value_equal(v, w)))
-                continue;
-            json_of(gv, sizeof gv, pass ? w : v);
-            json_of(wv, sizeof wv, pass ? v : w);
-            ok = fail(c, "%s: %s attribute '%s' is %s, expected %s", step, d->name, name, gv,
-                      wv);
-        }
-    }
-done:
-    ddb_value_free(a);
-    ddb_value_free(b);
-    return ok;
-}
-
-/* *dst (fresh) becomes a deep copy of src, version included. */
-static bool clone_into(ctx *c, const ddb_entity_desc *d, void *dst, const void *src)
-{
-    ddb_value *item = NULL;
-    int rc = ddb_entity_to_item(&item, d, src, NULL);
-    if (rc == 0)
-        rc = ddb_entity_from_item(dst, d, item, NULL);
-    ddb_value_free(item);
-    if (rc != 0)
-        return fail(c, "copy of a %s: %s", d->name, ddb_error_code_name(rc));
-    *(int64_t *)((char *)dst + d->version_offset) =
-        *(const int64_t *)((const char *)src + d->version_offset);
-    return true;
-}
-
-/* The fields named (model names) take the values of the same fields of src (of type ds). */
-static void copy_fields_from(const ddb_entity_desc *d, void *dst, const ddb_entity_desc *ds,
-                             const void *src, const char *const *names, size_t n)
-{
-    ddb_value *from = NULL, *to = NULL;
-    int64_t version = *(const int64_t *)((const char *)dst + d->version_offset);
-    if (n == 0 || ddb_entity_to_item(&from, ds, src, NULL) != 0 ||
-        ddb_entity_to_item(&to, d, dst, NULL) != 0)
-        goto done;
-    for (size_t k = 0; k < n; k++) {
-        const ddb_value *v = ddb_value_m_get(from, names[k]);
-        ddb_value *copy = NULL;
-        if (!v)
-            ddb_value_m_remove(to, names[k]);
-        else if (ddb_value_copy(&copy, v, NULL) == 0)
-            ddb_value_m_set_take(to, names[k], copy, NULL);
-    }
-    ddb_entity_free(d, dst);
-    ddb_entity_from_item(dst, d, to, NULL);
-    *(int64_t *)((char *)dst + d->version_offset) = version;
-done:
-    ddb_value_free(from);
-    ddb_value_free(to);
-}
-
-static void copy_fields(const ddb_entity_desc *d, void *dst, const void *src,
-                        const char *const *names, size_t n)
-{
-    copy_fields_from(d, dst, d, src, names, n);
-}
-
-/* The same, for key fields: the key attributes built from them are rebuilt on write. */
-static void copy_key_fields(const ddb_entity_desc *d, void *dst, const void *src,
-                            const char *const *names, size_t n)
-{
-    copy_fields(d, dst, src, names, n);
-}
-
-/* Keeps a copy of an entity the case wrote, so that the case deletes it at its end. */
-static void remember(ctx *c, const ddb_entity_desc *d, const void *obj)
-{
-    void *copy;
-    if (c->n_written == MAX_WRITTEN) {
-        /* it would stay in the store: say so */
-        fail(c, "more than %d entities written in one case: not all are deleted", MAX_WRITTEN);
-        return;
-    }
-    copy = calloc(1, d->size);
-    if (!copy)
-        return;
-    if (!clone_into(c, d, copy, obj)) {
-        free(copy);
-        return;
-    }
-    c->written[c->n_written].d = d;
-    c->written[c->n_written++].obj = copy;
-}
-
-/* Whether a and b (entities of d) have the same values in the fields named; *differs gets
-   the first that differs. */
-static bool same_fields(const ddb_entity_desc *d, const void *a, const void *b,
-                        const char *const *names, size_t n, const char **differs)
-{
-    ddb_value *x = NULL, *y = NULL;
-    bool same = ddb_entity_to_item(&x, d, a, NULL) == 0 && ddb_entity_to_item(&y, d, b, NULL) == 0;
-    for (size_t k = 0; same && k < n; k++) {
-        const ddb_value *v = ddb_value_m_get(x, names[k]), *w = ddb_value_m_get(y, names[k]);
-        if (!v || !w || !ddb_value_equal(v, w)) {
-            same = false;
-            *differs = names[k];
-        }
-    }
-    ddb_value_free(x);
-    ddb_value_free(y);
-    return same;
-}
-
-/* What a listing case expects and what it saw. */
-typedef struct listing {
-    size_t n_want;
-    const ddb_entity_desc *d[64]; /* the entities written, of any type */
-    const void *want[64];
-    bool exact;         /* a query: nothing else may come back */
-    bool full;          /* all attributes are projected */
-    int sort_key;       /* key index of the order, -1: none */
-    bool seen[64];
-    bool dropped[64];   /* the filter must leave these out */
-    bool check_pages;   /* enough items for 3 pages: expect 3 pages */
-    /* the partition is shared by value (a key field from the usage data, such as a status):
-       items of other writers may come back, but each must have these fields' values of
-       want[0]; n_open 0: nothing but the case's items may come back (when exact) */
-    const char *const *open_names;
-    size_t n_open;
-    ddb_value *prev;    /* the previous item's sort key */
-    size_t pages, n_got;
-} listing;
-
-static void listing_start(listing *l, const ddb_entity_desc *d, const void *want, size_t size,
-                          size_t n_want, bool exact, bool full, int sort_key)
-{
-    memset(l, 0, sizeof *l);
-    for (size_t k = 0; k < n_want && k < 64; k++) {
-        l->d[k] = d;
-        l->want[k] = (const char *)want + k * size;
-    }
-    l->n_want = n_want < 64 ? n_want : 64;
-    l->exact = exact;
-    l->full = full;
-    l->sort_key = sort_key;
-    l->check_pages = exact;
-}
-
-/* One more entity written (of another type: mixed_data). */
-static void listing_more(listing *l, const ddb_entity_desc *d, const void *obj)
-{
-    if (l->n_want == 64)
-        return;
-    l->d[l->n_want] = d;
-    l->want[l->n_want++] = obj;
-}
-
-static int compare_keys(const ddb_value *a, const ddb_value *b)
-{
-    const char *na = ddb_value_n(a), *nb = ddb_value_n(b);
-    if (na && nb) {
-        double x = strtod(na, NULL), y = strtod(nb, NULL);
-        return x < y ? -1 : x > y;
-    }
-    if (ddb_value_s(a, NULL) && ddb_value_s(b, NULL))
-        return strcmp(ddb_value_s(a, NULL), ddb_value_s(b, NULL));
-    return 0;
-}
-
-static void listing_add(ctx *c, listing *l, const ddb_entity_desc *d, const void *got)
-{
-    ddb_value *key = NULL, *sk = NULL;
-    size_t match = l->n_want;
-    l->n_got++;
-    if (!l->full)
-        return; /* projected: no key to match it by; listing_end counts */
-    if (ddb_entity_key(&key, d, got, NULL) != 0) {
-        fail(c, "call: item %zu has no complete primary key", l->n_got);
-        return;
-    }
-    for (size_t k = 0; k < l->n_want && match == l->n_want; k++) {
-        ddb_value *wk = NULL;
-        if (l->d[k] == d && ddb_entity_key(&wk, d, l->want[k], NULL) == 0 &&
-            ddb_value_equal(wk, key))
-            match = k;
-        ddb_value_free(wk);
-    }
-    if (match == l->n_want) {
-        char kj[300];
-        const char *field = NULL;
-        json_of(kj, sizeof kj, key);
-        if (l->n_open && l->n_want > 0 && l->d[0] == d &&
-            !same_fields(d, l->want[0], got, l->open_names, l->n_open, &field))
-            fail(c, "call: item %zu (key %s) was not written by this case and its '%s' is not "
-                    "the one queried", l->n_got, kj, field ? field : "?");
-        else if (l->exact && !l->n_open)
-            fail(c, "call: item %zu (key %s) was not written by this case", l->n_got, kj);
-    } else if (l->dropped[match]) {
-        fail(c, "call: item %zu (the case's item %zu) came back, but the filter drops it",
-             l->n_got, match);
-    } else if (l->seen[match]) {
-        fail(c, "call: item %zu (the case's item %zu) came back twice", l->n_got, match);
-    } else {
-        char step[64];
-        l->seen[match] = true;
-        snprintf(step, sizeof step, "call, item %zu", l->n_got);
-        same_entity(c, step, d, l->want[match], got, l->full);
-    }
-    if (l->sort_key >= 0 && ddb_entity_key_value(&sk, d, (size_t)l->sort_key, got, NULL) == 0 &&
-        sk) {
-        if (l->prev && compare_keys(l->prev, sk) > 0) {
-            char a[200], b[200];
-            json_of(a, sizeof a, l->prev);
-            json_of(b, sizeof b, sk);
-            fail(c, "call: item %zu (sort key %s) comes after %s: not in sort key order",
-                 l->n_got, b, a);
-        }
-        ddb_value_free(l->prev);
-        l->prev = sk;
-        sk = NULL;
-    }
-    ddb_value_free(sk);
-    ddb_value_free(key);
-}
-
-static void listing_end(ctx *c, listing *l)
-{
-    size_t missing = 0, first = 0;
-    for (size_t k = l->n_want; k-- > 0;)
-        if (!l->seen[k] && !l->dropped[k]) {
-            missing++;
-            first = k;
-        }
-    if (!l->full) {
-        /* an index that projects some attributes only: entities without their key fields
-           cannot be matched to the ones written, so only their number is checked */
-        size_t want = 0;
-        bool exact = l->exact && !l->n_open;
-        for (size_t k = 0; k < l->n_want; k++)
-            want += !l->dropped[k];
-        if (exact ? l->n_got != want : l->n_got < want)
-            fail(c, "call: %zu items came back, expected %s%zu", l->n_got,
-                 exact ? "" : "at least ", want);
-        missing = 0;
-    }
-    if (missing && !c->failed)
-        fail(c, "call: %zu of the items written did not come back (the first: item %zu)",
-             missing, first);
-    if (!c->failed && l->check_pages && c->page_limit > 0 &&
-        l->n_want > 2 * (size_t)c->page_limit && l->pages < 3)
-        fail(c, "call: %zu items at %d per page came in %zu pages, expected 3 or more",
-             l->n_want, c->page_limit, l->pages);
-    ddb_value_free(l->prev);
-    l->prev = NULL;
-}
-
-static void make_customer(ctx *c, pat__customer *o, int i);
-static bool create_customer(ctx *c, pat__customer *o);
-static void make_order(ctx *c, pat__order *o, int i);
-static bool create_order(ctx *c, pat__order *o);
-static void make_email_claim(ctx *c, pat__email_claim *o, int i);
-static bool create_email_claim(ctx *c, pat__email_claim *o);
+static void make_customer(ddb_conf *c, pat__customer *o, int i);
+static bool create_customer(ddb_conf *c, pat__customer *o);
+static void make_order(ddb_conf *c, pat__order *o, int i);
+static bool create_order(ddb_conf *c, pat__order *o);
+static void make_email_claim(ddb_conf *c, pat__email_claim *o, int i);
+static bool create_email_claim(ddb_conf *c, pat__email_claim *o);
 
 /* ==== Customer ================================================================================ */
 
 static const char *const unique_customer[] = {"email"};
 
 /* Item i of Customer: every field has a value; key and unique fields are run-unique. */
-static void make_customer(ctx *c, pat__customer *o, int i)
+static void make_customer(ddb_conf *c, pat__customer *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->customer_id = key_text(c, i, "customer_id");
-    o->email = key_text(c, i, "email");
-    o->name = label_text("name", i, 0);
-    o->tier = label_text("tier", i, 0);
+    o->customer_id = ddb_conf_key_text(c, i, "customer_id");
+    o->email = ddb_conf_key_text(c, i, "email");
+    o->name = ddb_conf_label_text("name", i, 0);
+    o->tier = ddb_conf_label_text("tier", i, 0);
     o->has_visits = true; o->visits = 100 + i + 0;
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_customer(ctx *c, pat__customer *o)
+static bool create_customer(ddb_conf *c, pat__customer *o)
 {
+    pat__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->customer__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create Customer", rc, 0, &err);
+    int rc = repo->customer__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create Customer", rc, 0, &err);
     if (ok)
-        remember(c, &pat__customer__desc, o);
+        ddb_conf_remember(c, &pat__customer__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_customer(ctx *c, pat__customer *o)
+static void change_customer(ddb_conf *c, pat__customer *o)
 {
     (void)c;
     free(o->name);
-    o->name = label_text("name", 1000, 0);
+    o->name = ddb_conf_label_text("name", 1000, 0);
 }
 
-static void case_customer__crud(ctx *c)
+static void case_customer__crud(ddb_conf *c)
 {
     pat__repo *repo = c->repo;
     const ddb_entity_desc *d = &pat__customer__desc;
@@ -544,49 +69,49 @@ static void case_customer__crud(ctx *c)
     make_customer(c, &again, 0);
     if (!create_customer(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->customer__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     {
         pat__customer other = {0};
         make_customer(c, &other, 1);
-        copy_key_fields(d, &other, &a, unique_customer, sizeof unique_customer / sizeof unique_customer[0]);
+        ddb_conf_copy_fields(d, &other, &a, unique_customer, sizeof unique_customer / sizeof unique_customer[0]);
         rc = repo->customer__create(repo, &other, &err);
         if (rc == 0)
-            remember(c, d, &other);
-        expect_rc(c, "create with a unique value that is taken", rc, DDB_ERR_CONDITION_FAILED, &err);
+            ddb_conf_remember(c, d, &other);
+        ddb_conf_expect_rc(c, "create with a unique value that is taken", rc, DDB_ERR_CONDITION_FAILED, &err);
         pat__customer__free(&other);
     }
     rc = repo->customer__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_customer(c, &got);
     rc = repo->customer__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     pat__customer__free(&a);
     rc = repo->customer__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_customer(c, &stale);
     rc = repo->customer__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->customer__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->customer__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     pat__customer__free(&a);
     rc = repo->customer__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     pat__customer__free(&a);
     pat__customer__free(&again);
@@ -595,7 +120,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_customer__get_customer_checked(ctx *c)
+static void case_customer__get_customer_checked(ddb_conf *c)
 {
     pat__repo *repo = c->repo;
     const ddb_entity_desc *d = &pat__customer__desc;
@@ -609,12 +134,12 @@ static void case_customer__get_customer_checked(ctx *c)
     if (!create_customer(c, &a))
         goto done;
     rc = repo->customer__get_customer_checked(repo, &got, &found, a.customer_id, "", &err);
-    if (expect_rc(c, "call", rc, 0, &err) && expect_found(c, "call", found, true))
-        same_entity(c, "call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err) && ddb_conf_expect_found(c, "call", found, true))
+        ddb_conf_same_entity(c, "call", d, &a, &got, true);
     pat__customer__free(&got);
     rc = repo->customer__get_customer_checked(repo, &got, &found, absent.customer_id, "", &err);
-    if (expect_rc(c, "call for a key that was never written", rc, 0, &err))
-        expect_found(c, "call for a key that was never written", found, false);
+    if (ddb_conf_expect_rc(c, "call for a key that was never written", rc, 0, &err))
+        ddb_conf_expect_found(c, "call for a key that was never written", found, false);
 done:
     pat__customer__free(&a);
     pat__customer__free(&absent);
@@ -622,7 +147,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_customer__put_customer(ctx *c)
+static void case_customer__put_customer(ddb_conf *c)
 {
     pat__repo *repo = c->repo;
     const ddb_entity_desc *d = &pat__customer__desc;
@@ -634,18 +159,18 @@ static void case_customer__put_customer(ctx *c)
     make_customer(c, &a, 0);
     make_customer(c, &again, 0);
     rc = repo->customer__put_customer(repo, &a, &err);
-    if (!expect_rc(c, "call", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
         goto done;
-    remember(c, d, &a);
-    expect_version(c, "call", a.ddb_version, 1);
+    ddb_conf_remember(c, d, &a);
+    ddb_conf_expect_version(c, "call", a.ddb_version, 1);
     rc = repo->customer__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &a, &got, true);
     rc = repo->customer__put_customer(repo, &again, &err);
     if (rc == 0)
-        remember(c, d, &again);
-    expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
+        ddb_conf_remember(c, d, &again);
+    ddb_conf_expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
 done:
     pat__customer__free(&a);
     pat__customer__free(&again);
@@ -653,7 +178,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_customer__customer_with_orders(ctx *c)
+static void case_customer__customer_with_orders(ddb_conf *c)
 {
     static const char *const shared[] = {"customer_id"};
     pat__repo *repo = c->repo;
@@ -662,7 +187,7 @@ static void case_customer__customer_with_orders(ctx *c)
     int made = 0;
     pat__order other1[2];
     int made1 = 0;
-    listing l;
+    ddb_conf_listing l;
     pat__page_request page = {NULL, 0};
     char *cursor = NULL;
 
@@ -671,22 +196,22 @@ static void case_customer__customer_with_orders(ctx *c)
     for (; made < 1; made++) {
         make_customer(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_customer(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 1, true, true, 1);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 1, true, true, 1);
     /* Order items in the same partition */
     for (; made1 < 2; made1++) {
         make_order(c, &other1[made1], made1);
-        copy_fields_from(&pat__order__desc, &other1[made1], d, &items[0], shared, 1);
+        ddb_conf_copy_fields_from(&pat__order__desc, &other1[made1], d, &items[0], shared, 1);
         if (!create_order(c, &other1[made1])) {
             made1++;
             goto done;
         }
-        listing_more(&l, &pat__order__desc, &other1[made1]);
+        ddb_conf_listing_more(&l, &pat__order__desc, &other1[made1]);
     }
     page.limit = c->page_limit;
     do {
@@ -697,26 +222,26 @@ static void case_customer__customer_with_orders(ctx *c)
         rc = repo->customer__customer_with_orders(repo, &got, items[0].customer_id, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++) {
             size_t kind = (size_t)got.items[k].kind;
             if (kind < 1 || kind > PAT__N_ENTITIES)
-                fail(c, "call: item %zu has no entity kind (%zu)", l.n_got + 1, kind);
+                ddb_conf_fail(c, "call: item %zu has no entity kind (%zu)", l.n_got + 1, kind);
             else
-                listing_add(c, &l, pat__entities[kind - 1], &got.items[k].as);
+                ddb_conf_listing_add(c, &l, pat__entities[kind - 1], &got.items[k].as);
         }
         cursor = got.cursor;
         got.cursor = NULL;
         pat__mixed_page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         pat__customer__free(&items[k]);
@@ -724,7 +249,7 @@ done:
         pat__order__free(&other1[k]);
 }
 
-static void case_customer__touch_customer(ctx *c)
+static void case_customer__touch_customer(ddb_conf *c)
 {
     static const char *const changed[] = {NULL};
     pat__repo *repo = c->repo;
@@ -736,25 +261,25 @@ static void case_customer__touch_customer(ctx *c)
 
     make_customer(c, &a, 0);
     make_customer(c, &next, 1);
-    if (!create_customer(c, &a) || !clone_into(c, d, &want, &a))
+    if (!create_customer(c, &a) || !ddb_conf_clone(c, d, &want, &a))
         goto done;
-    copy_fields(d, &want, &next, changed, 0);
+    ddb_conf_copy_fields(d, &want, &next, changed, 0);
     rc = repo->customer__touch_customer(repo, &got, &found, a.customer_id, &err);
-    if (expect_rc(c, "call", rc, 0, &err) && expect_found(c, "call", found, true)) {
-        same_entity(c, "call (the entity it returns)", d, &want, &got, true);
-        expect_version(c, "call", got.ddb_version, 2);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err) && ddb_conf_expect_found(c, "call", found, true)) {
+        ddb_conf_same_entity(c, "call (the entity it returns)", d, &want, &got, true);
+        ddb_conf_expect_version(c, "call", got.ddb_version, 2);
     }
     pat__customer__free(&got);
     rc = repo->customer__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &want, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &want, &got, true);
     pat__customer__free(&got);
     pat__customer__free(&want);
     make_customer(c, &want, 2);
     rc = repo->customer__touch_customer(repo, &got, &found, want.customer_id, &err);
-    if (expect_rc(c, "call for a key that was never written", rc, 0, &err))
-        expect_found(c, "call for a key that was never written", found, false);
+    if (ddb_conf_expect_rc(c, "call for a key that was never written", rc, 0, &err))
+        ddb_conf_expect_found(c, "call for a key that was never written", found, false);
 done:
     pat__customer__free(&a);
     pat__customer__free(&next);
@@ -763,7 +288,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_customer__remove_customer(ctx *c)
+static void case_customer__remove_customer(ddb_conf *c)
 {
     pat__repo *repo = c->repo;
     pat__customer a = {0}, got = {0};
@@ -775,21 +300,21 @@ static void case_customer__remove_customer(ctx *c)
     if (!create_customer(c, &a))
         goto done;
     rc = repo->customer__remove_customer(repo, &done, a.customer_id, &err);
-    if (expect_rc(c, "call", rc, 0, &err))
-        expect_flag(c, "call (whether it deleted)", done, true);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err))
+        ddb_conf_expect_flag(c, "call (whether it deleted)", done, true);
     rc = repo->customer__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err))
-        expect_found(c, "get after the call", found, false);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after the call", found, false);
     rc = repo->customer__remove_customer(repo, &done, a.customer_id, &err);
-    if (expect_rc(c, "call again", rc, 0, &err))
-        expect_flag(c, "call again (whether it deleted)", done, false);
+    if (ddb_conf_expect_rc(c, "call again", rc, 0, &err))
+        ddb_conf_expect_flag(c, "call again (whether it deleted)", done, false);
 done:
     pat__customer__free(&a);
     pat__customer__free(&got);
     ddb_error_clear(&err);
 }
 
-static void case_customer__get_customers(ctx *c)
+static void case_customer__get_customers(ddb_conf *c)
 {
     pat__repo *repo = c->repo;
     const ddb_entity_desc *d = &pat__customer__desc;
@@ -808,13 +333,13 @@ static void case_customer__get_customers(ctx *c)
         const pat__customer keys[3] = {items[2], items[1], items[0]};
         pat__customer__page page = {0, NULL, NULL};
         rc = repo->customer__get_customers(repo, &page, keys, 3, &err);
-        if (expect_rc(c, "call", rc, 0, &err)) {
+        if (ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             if (page.n_items != 2)
-                fail(c, "call: %zu items, expected 2 (of 3 keys, one never written)", page.n_items);
-            else if (same_entity(c, "call, item 0 (key 0)", d, &items[2], &page.items[0], true))
-                same_entity(c, "call, item 1 (key 2)", d, &items[0], &page.items[1], true);
+                ddb_conf_fail(c, "call: %zu items, expected 2 (of 3 keys, one never written)", page.n_items);
+            else if (ddb_conf_same_entity(c, "call, item 0 (key 0)", d, &items[2], &page.items[0], true))
+                ddb_conf_same_entity(c, "call, item 1 (key 2)", d, &items[0], &page.items[1], true);
             if (page.cursor)
-                fail(c, "call: a cursor, expected none");
+                ddb_conf_fail(c, "call: a cursor, expected none");
         }
         pat__customer__page_free(&page);
     }
@@ -826,7 +351,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_customer__save_customers(ctx *c)
+static void case_customer__save_customers(ddb_conf *c)
 {
     pat__repo *repo = c->repo;
     const ddb_entity_desc *d = &pat__customer__desc;
@@ -839,14 +364,14 @@ static void case_customer__save_customers(ctx *c)
     for (int k = 0; k < 3; k++)
         make_customer(c, &items[k], k);
     rc = repo->customer__save_customers(repo, items, 3, &err);
-    if (!expect_rc(c, "call (puts)", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call (puts)", rc, 0, &err))
         goto done;
     for (int k = 0; k < 3; k++) {
-        remember(c, d, &items[k]);
+        ddb_conf_remember(c, d, &items[k]);
         rc = repo->customer__get(repo, &got, &found, &items[k], &err);
-        if (expect_rc(c, "get after the call", rc, 0, &err) &&
-            expect_found(c, "get after the call", found, true))
-            same_entity(c, "get after the call", d, &items[k], &got, true);
+        if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after the call", found, true))
+            ddb_conf_same_entity(c, "get after the call", d, &items[k], &got, true);
         pat__customer__free(&got);
     }
 done:
@@ -856,7 +381,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_customer__delete_customers(ctx *c)
+static void case_customer__delete_customers(ddb_conf *c)
 {
     pat__repo *repo = c->repo;
     const ddb_entity_desc *d = &pat__customer__desc;
@@ -872,12 +397,12 @@ static void case_customer__delete_customers(ctx *c)
         if (!create_customer(c, &items[k]))
             goto done;
     rc = repo->customer__delete_customers(repo, items, 3, &err);
-    if (!expect_rc(c, "call (deletes)", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call (deletes)", rc, 0, &err))
         goto done;
     for (int k = 0; k < 3; k++) {
         rc = repo->customer__get(repo, &got, &found, &items[k], &err);
-        if (expect_rc(c, "get after the call", rc, 0, &err))
-            expect_found(c, "get after the call (deleted)", found, false);
+        if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err))
+            ddb_conf_expect_found(c, "get after the call (deleted)", found, false);
         pat__customer__free(&got);
     }
     (void)d;
@@ -891,39 +416,40 @@ done:
 /* ==== Order =================================================================================== */
 
 /* Item i of Order: every field has a value; key and unique fields are run-unique. */
-static void make_order(ctx *c, pat__order *o, int i)
+static void make_order(ddb_conf *c, pat__order *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->customer_id = key_text(c, i, "customer_id");
-    o->order_id = key_text(c, i, "order_id");
-    o->status = key_text(c, i, "status");
-    key_decimal(c, i, &o->total);
-    key_decimal(c, i, &o->tip);
+    o->customer_id = ddb_conf_key_text(c, i, "customer_id");
+    o->order_id = ddb_conf_key_text(c, i, "order_id");
+    o->status = ddb_conf_key_text(c, i, "status");
+    ddb_conf_key_decimal(c, i, &o->total);
+    ddb_conf_key_decimal(c, i, &o->tip);
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_order(ctx *c, pat__order *o)
+static bool create_order(ddb_conf *c, pat__order *o)
 {
+    pat__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->order__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create Order", rc, 0, &err);
+    int rc = repo->order__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create Order", rc, 0, &err);
     if (ok)
-        remember(c, &pat__order__desc, o);
+        ddb_conf_remember(c, &pat__order__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_order(ctx *c, pat__order *o)
+static void change_order(ddb_conf *c, pat__order *o)
 {
     (void)c;
     (void)o; /* every field is part of a key: the update only moves the version */
 }
 
-static void case_order__crud(ctx *c)
+static void case_order__crud(ddb_conf *c)
 {
     pat__repo *repo = c->repo;
     const ddb_entity_desc *d = &pat__order__desc;
@@ -936,39 +462,39 @@ static void case_order__crud(ctx *c)
     make_order(c, &again, 0);
     if (!create_order(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->order__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->order__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_order(c, &got);
     rc = repo->order__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     pat__order__free(&a);
     rc = repo->order__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_order(c, &stale);
     rc = repo->order__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->order__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->order__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     pat__order__free(&a);
     rc = repo->order__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     pat__order__free(&a);
     pat__order__free(&again);
@@ -977,13 +503,13 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_order__orders_by_status(ctx *c)
+static void case_order__orders_by_status(ddb_conf *c)
 {
     static const char *const shared[] = {"status"};
     pat__repo *repo = c->repo;
     const ddb_entity_desc *d = &pat__order__desc;
     pat__order items[5];
-    listing l;
+    ddb_conf_listing l;
     pat__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -992,13 +518,13 @@ static void case_order__orders_by_status(ctx *c)
     for (; made < 5; made++) {
         make_order(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_order(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, false, 5);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, false, 5);
     page.limit = c->page_limit;
     do {
         pat__order__page got = {0, NULL, NULL};
@@ -1008,33 +534,33 @@ static void case_order__orders_by_status(ctx *c)
         rc = repo->order__orders_by_status(repo, &got, items[0].status, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         pat__order__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         pat__order__free(&items[k]);
 }
 
-static void case_order__order_totals(ctx *c)
+static void case_order__order_totals(ddb_conf *c)
 {
     static const char *const shared[] = {"customer_id"};
     pat__repo *repo = c->repo;
     const ddb_entity_desc *d = &pat__order__desc;
     pat__order items[5];
-    listing l;
+    ddb_conf_listing l;
     pat__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1043,13 +569,13 @@ static void case_order__order_totals(ctx *c)
     for (; made < 5; made++) {
         make_order(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_order(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, false, 7);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, false, 7);
     page.limit = c->page_limit;
     do {
         pat__order__page got = {0, NULL, NULL};
@@ -1059,27 +585,27 @@ static void case_order__order_totals(ctx *c)
         rc = repo->order__order_totals(repo, &got, items[0].customer_id, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         pat__order__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         pat__order__free(&items[k]);
 }
 
-static void case_order__place_order(ctx *c)
+static void case_order__place_order(ddb_conf *c)
 {
     pat__repo *repo = c->repo;
     const ddb_entity_desc *d = &pat__order__desc;
@@ -1093,18 +619,18 @@ static void case_order__place_order(ctx *c)
     make_order(c, &again, 0);
     make_customer(c, &context1, 0);
     rc = repo->order__place_order(repo, &a, &context1, &err);
-    if (!expect_rc(c, "call", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
         goto done;
-    remember(c, d, &a);
-    expect_version(c, "call", a.ddb_version, 1);
+    ddb_conf_remember(c, d, &a);
+    ddb_conf_expect_version(c, "call", a.ddb_version, 1);
     rc = repo->order__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &a, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &a, &got, true);
     rc = repo->order__place_order(repo, &again, &context1, &err);
     if (rc == 0)
-        remember(c, d, &again);
-    expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
+        ddb_conf_remember(c, d, &again);
+    ddb_conf_expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
 done:
     pat__order__free(&a);
     pat__order__free(&again);
@@ -1113,7 +639,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_order__set_tip(ctx *c)
+static void case_order__set_tip(ddb_conf *c)
 {
     static const char *const changed[] = {"tip"};
     pat__repo *repo = c->repo;
@@ -1125,25 +651,25 @@ static void case_order__set_tip(ctx *c)
 
     make_order(c, &a, 0);
     make_order(c, &next, 1);
-    if (!create_order(c, &a) || !clone_into(c, d, &want, &a))
+    if (!create_order(c, &a) || !ddb_conf_clone(c, d, &want, &a))
         goto done;
-    copy_fields(d, &want, &next, changed, 1);
+    ddb_conf_copy_fields(d, &want, &next, changed, 1);
     rc = repo->order__set_tip(repo, &got, &found, a.customer_id, a.order_id, next.tip.text, &err);
-    if (expect_rc(c, "call", rc, 0, &err) && expect_found(c, "call", found, true)) {
-        same_entity(c, "call (the entity it returns)", d, &want, &got, true);
-        expect_version(c, "call", got.ddb_version, 2);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err) && ddb_conf_expect_found(c, "call", found, true)) {
+        ddb_conf_same_entity(c, "call (the entity it returns)", d, &want, &got, true);
+        ddb_conf_expect_version(c, "call", got.ddb_version, 2);
     }
     pat__order__free(&got);
     rc = repo->order__get(repo, &got, &found, &a, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call", found, true))
-        same_entity(c, "get after the call", d, &want, &got, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call", found, true))
+        ddb_conf_same_entity(c, "get after the call", d, &want, &got, true);
     pat__order__free(&got);
     pat__order__free(&want);
     make_order(c, &want, 2);
     rc = repo->order__set_tip(repo, &got, &found, want.customer_id, want.order_id, next.tip.text, &err);
-    if (expect_rc(c, "call for a key that was never written", rc, 0, &err))
-        expect_found(c, "call for a key that was never written", found, false);
+    if (ddb_conf_expect_rc(c, "call for a key that was never written", rc, 0, &err))
+        ddb_conf_expect_found(c, "call for a key that was never written", found, false);
 done:
     pat__order__free(&a);
     pat__order__free(&next);
@@ -1152,13 +678,13 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_order__orders_by_tip(ctx *c)
+static void case_order__orders_by_tip(ddb_conf *c)
 {
     static const char *const shared[] = {"tip"};
     pat__repo *repo = c->repo;
     const ddb_entity_desc *d = &pat__order__desc;
     pat__order items[5];
-    listing l;
+    ddb_conf_listing l;
     pat__page_request page = {NULL, 0};
     char *cursor = NULL;
     int made = 0;
@@ -1167,13 +693,13 @@ static void case_order__orders_by_tip(ctx *c)
     for (; made < 5; made++) {
         make_order(c, &items[made], made);
         if (made > 0)
-            copy_key_fields(d, &items[made], &items[0], shared, 1);
+            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
         if (!create_order(c, &items[made])) {
             made++;
             goto done;
         }
     }
-    listing_start(&l, d, items, sizeof items[0], 5, true, true, 3);
+    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 3);
     page.limit = c->page_limit;
     do {
         pat__order__page got = {0, NULL, NULL};
@@ -1183,21 +709,21 @@ static void case_order__orders_by_tip(ctx *c)
         rc = repo->order__orders_by_tip(repo, &got, items[0].tip.text, &page, &err);
         free(cursor);
         cursor = NULL;
-        if (!expect_rc(c, "call", rc, 0, &err)) {
+        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
             ddb_error_clear(&err);
             break;
         }
         l.pages++;
         if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
+            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
         for (size_t k = 0; k < got.n_items; k++)
-            listing_add(c, &l, d, &got.items[k]);
+            ddb_conf_listing_add(c, &l, d, &got.items[k]);
         cursor = got.cursor;
         got.cursor = NULL;
         pat__order__page_free(&got);
-    } while (cursor && l.pages < MAX_PAGES && !c->failed);
+    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
     free(cursor);
-    listing_end(c, &l);
+    ddb_conf_listing_end(c, &l);
 done:
     for (int k = 0; k < made; k++)
         pat__order__free(&items[k]);
@@ -1206,37 +732,38 @@ done:
 /* ==== EmailClaim ============================================================================== */
 
 /* Item i of EmailClaim: every field has a value; key and unique fields are run-unique. */
-static void make_email_claim(ctx *c, pat__email_claim *o, int i)
+static void make_email_claim(ddb_conf *c, pat__email_claim *o, int i)
 {
     const bool odd = i % 2 == 1;
     (void)c;
     (void)odd;
-    o->email = key_text(c, i, "email");
-    o->customer_id = label_text("customer_id", i, 0);
+    o->email = ddb_conf_key_text(c, i, "email");
+    o->customer_id = ddb_conf_label_text("customer_id", i, 0);
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
-static bool create_email_claim(ctx *c, pat__email_claim *o)
+static bool create_email_claim(ddb_conf *c, pat__email_claim *o)
 {
+    pat__repo *repo = c->repo;
     ddb_error err = DDB_ERROR_INIT;
-    int rc = c->repo->email_claim__create(c->repo, o, &err);
-    bool ok = expect_rc(c, "create EmailClaim", rc, 0, &err);
+    int rc = repo->email_claim__create(repo, o, &err);
+    bool ok = ddb_conf_expect_rc(c, "create EmailClaim", rc, 0, &err);
     if (ok)
-        remember(c, &pat__email_claim__desc, o);
+        ddb_conf_remember(c, &pat__email_claim__desc, o);
     ddb_error_clear(&err);
     return ok;
 }
 
 /* A change for an update: update_data when the usage data has it, else a new value of a
  * field that is not part of a key. */
-static void change_email_claim(ctx *c, pat__email_claim *o)
+static void change_email_claim(ddb_conf *c, pat__email_claim *o)
 {
     (void)c;
     free(o->customer_id);
-    o->customer_id = label_text("customer_id", 1000, 0);
+    o->customer_id = ddb_conf_label_text("customer_id", 1000, 0);
 }
 
-static void case_email_claim__crud(ctx *c)
+static void case_email_claim__crud(ddb_conf *c)
 {
     pat__repo *repo = c->repo;
     const ddb_entity_desc *d = &pat__email_claim__desc;
@@ -1249,39 +776,39 @@ static void case_email_claim__crud(ctx *c)
     make_email_claim(c, &again, 0);
     if (!create_email_claim(c, &a))
         goto done;
-    expect_version(c, "create", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->email_claim__create(repo, &again, &err);
-    expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
     rc = repo->email_claim__get(repo, &got, &found, &a, &err);
-    if (!expect_rc(c, "get", rc, 0, &err) || !expect_found(c, "get", found, true))
+    if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
-    expect_version(c, "get", got.ddb_version, 1);
-    same_entity(c, "get", d, &a, &got, true);
-    if (!clone_into(c, d, &stale, &got))
+    ddb_conf_expect_version(c, "get", got.ddb_version, 1);
+    ddb_conf_same_entity(c, "get", d, &a, &got, true);
+    if (!ddb_conf_clone(c, d, &stale, &got))
         goto done;
     change_email_claim(c, &got);
     rc = repo->email_claim__update(repo, &got, &err);
-    if (!expect_rc(c, "update", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "update", rc, 0, &err))
         goto done;
-    expect_version(c, "update", got.ddb_version, 2);
+    ddb_conf_expect_version(c, "update", got.ddb_version, 2);
     pat__email_claim__free(&a);
     rc = repo->email_claim__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after update", rc, 0, &err) &&
-        expect_found(c, "get after update", found, true)) {
-        expect_version(c, "get after update", a.ddb_version, 2);
-        same_entity(c, "get after update", d, &got, &a, true);
+    if (ddb_conf_expect_rc(c, "get after update", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after update", found, true)) {
+        ddb_conf_expect_version(c, "get after update", a.ddb_version, 2);
+        ddb_conf_same_entity(c, "get after update", d, &got, &a, true);
     }
     change_email_claim(c, &stale);
     rc = repo->email_claim__update(repo, &stale, &err);
-    expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->email_claim__delete(repo, &stale, &err);
-    expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->email_claim__delete(repo, &got, &err);
-    expect_rc(c, "delete", rc, 0, &err);
+    ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     pat__email_claim__free(&a);
     rc = repo->email_claim__get(repo, &a, &found, &got, &err);
-    if (expect_rc(c, "get after delete", rc, 0, &err))
-        expect_found(c, "get after delete", found, false);
+    if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after delete", found, false);
 done:
     pat__email_claim__free(&a);
     pat__email_claim__free(&again);
@@ -1292,7 +819,7 @@ done:
 
 /* ==== model =================================================================================== */
 
-static void case_model__transact(ctx *c)
+static void case_model__transact(ddb_conf *c)
 {
     pat__repo *repo = c->repo;
     const ddb_entity_desc *dx = &pat__customer__desc, *dy = &pat__order__desc;
@@ -1306,7 +833,7 @@ static void case_model__transact(ctx *c)
     make_customer(c, &a, 0);
     make_order(c, &b, 1);
     make_order(c, &b_again, 1);
-    if (!create_order(c, &b) || !clone_into(c, dy, &b_stale, &b))
+    if (!create_order(c, &b) || !ddb_conf_clone(c, dy, &b_stale, &b))
         goto done;
 
     /* a create, and a create of a key that exists: nothing is written */
@@ -1314,13 +841,13 @@ static void case_model__transact(ctx *c)
     ops[1] = (pat__write){.kind = PAT__KIND_ORDER, .op = PAT__WRITE_CREATE, .obj = &b_again, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
     if (rc == 0) {
-        remember(c, dx, &a);
-        remember(c, dy, &b_again);
+        ddb_conf_remember(c, dx, &a);
+        ddb_conf_remember(c, dy, &b_again);
     }
-    expect_cancelled(c, "transact (create, create of an existing key)", rc, &err, 2, 1);
+    ddb_conf_expect_cancelled(c, "transact (create, create of an existing key)", rc, &err, 2, 1);
     rc = repo->customer__get(repo, &got_a, &found, &a, &err);
-    if (expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
-        expect_found(c, "get after the cancelled transaction (all or nothing)", found, false);
+    if (ddb_conf_expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)", found, false);
     pat__customer__free(&got_a);
 
     /* a create and an update */
@@ -1328,39 +855,39 @@ static void case_model__transact(ctx *c)
     ops[0] = (pat__write){.kind = PAT__KIND_CUSTOMER, .op = PAT__WRITE_CREATE, .obj = &a, .min_result = INT64_MIN};
     ops[1] = (pat__write){.kind = PAT__KIND_ORDER, .op = PAT__WRITE_UPDATE, .obj = &b, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
-    if (!expect_rc(c, "transact (create, update)", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "transact (create, update)", rc, 0, &err))
         goto done;
-    remember(c, dx, &a);
-    expect_version(c, "transact: the created entity", a.ddb_version, 1);
-    expect_version(c, "transact: the updated entity", b.ddb_version, 2);
+    ddb_conf_remember(c, dx, &a);
+    ddb_conf_expect_version(c, "transact: the created entity", a.ddb_version, 1);
+    ddb_conf_expect_version(c, "transact: the updated entity", b.ddb_version, 2);
     rc = repo->customer__get(repo, &got_a, &found, &a, &err);
-    if (expect_rc(c, "get after the transaction", rc, 0, &err) &&
-        expect_found(c, "get after the transaction", found, true))
-        same_entity(c, "get after the transaction", dx, &a, &got_a, true);
+    if (ddb_conf_expect_rc(c, "get after the transaction", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the transaction", found, true))
+        ddb_conf_same_entity(c, "get after the transaction", dx, &a, &got_a, true);
     rc = repo->order__get(repo, &got_b, &found, &b, &err);
-    if (expect_rc(c, "get after the transaction", rc, 0, &err) &&
-        expect_found(c, "get after the transaction", found, true))
-        expect_version(c, "get after the transaction", got_b.ddb_version, 2);
+    if (ddb_conf_expect_rc(c, "get after the transaction", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the transaction", found, true))
+        ddb_conf_expect_version(c, "get after the transaction", got_b.ddb_version, 2);
 
     /* an update from a stale copy, and a delete: nothing is deleted */
     ops[0] = (pat__write){.kind = PAT__KIND_ORDER, .op = PAT__WRITE_UPDATE, .obj = &b_stale, .min_result = INT64_MIN};
     ops[1] = (pat__write){.kind = PAT__KIND_CUSTOMER, .op = PAT__WRITE_DELETE, .obj = &a, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
-    expect_cancelled(c, "transact (stale update, delete)", rc, &err, 2, 0);
+    ddb_conf_expect_cancelled(c, "transact (stale update, delete)", rc, &err, 2, 0);
     pat__customer__free(&got_a);
     rc = repo->customer__get(repo, &got_a, &found, &a, &err);
-    if (expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
-        expect_found(c, "get after the cancelled transaction (all or nothing)", found, true);
+    if (ddb_conf_expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)", found, true);
 
     /* two deletes at the current versions */
     ops[0] = (pat__write){.kind = PAT__KIND_CUSTOMER, .op = PAT__WRITE_DELETE, .obj = &a, .min_result = INT64_MIN};
     ops[1] = (pat__write){.kind = PAT__KIND_ORDER, .op = PAT__WRITE_DELETE, .obj = &b, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
-    expect_rc(c, "transact (delete, delete)", rc, 0, &err);
+    ddb_conf_expect_rc(c, "transact (delete, delete)", rc, 0, &err);
     pat__order__free(&got_b);
     rc = repo->order__get(repo, &got_b, &found, &b, &err);
-    if (expect_rc(c, "get after the deletes", rc, 0, &err))
-        expect_found(c, "get after the deletes", found, false);
+    if (ddb_conf_expect_rc(c, "get after the deletes", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after the deletes", found, false);
 done:
     pat__customer__free(&a);
     pat__customer__free(&got_a);
@@ -1371,7 +898,7 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_model__claim_email(ctx *c)
+static void case_model__claim_email(ddb_conf *c)
 {
     pat__repo *repo = c->repo;
     pat__customer e0 = {0}, new0 = {0}, got0 = {0};
@@ -1385,26 +912,26 @@ static void case_model__claim_email(ctx *c)
     make_email_claim(c, &e1, 0);
     make_email_claim(c, &new1, 1);
     rc = repo->claim_email(repo, &e0, &e1, &err);
-    if (!expect_rc(c, "call", rc, 0, &err))
+    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
         goto done;
-    remember(c, &pat__customer__desc, &e0);
+    ddb_conf_remember(c, &pat__customer__desc, &e0);
     rc = repo->customer__get(repo, &got0, &found, &e0, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call (action 0)", found, true))
-        same_entity(c, "get after the call", &pat__customer__desc, &e0, &got0, true);
-    remember(c, &pat__email_claim__desc, &e1);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call (action 0)", found, true))
+        ddb_conf_same_entity(c, "get after the call", &pat__customer__desc, &e0, &got0, true);
+    ddb_conf_remember(c, &pat__email_claim__desc, &e1);
     rc = repo->email_claim__get(repo, &got1, &found, &e1, &err);
-    if (expect_rc(c, "get after the call", rc, 0, &err) &&
-        expect_found(c, "get after the call (action 1)", found, true))
-        same_entity(c, "get after the call", &pat__email_claim__desc, &e1, &got1, true);
+    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
+        ddb_conf_expect_found(c, "get after the call (action 1)", found, true))
+        ddb_conf_same_entity(c, "get after the call", &pat__email_claim__desc, &e1, &got1, true);
     rc = repo->claim_email(repo, &new0, &e1, &err);
-    expect_cancelled(c, "call with action 1's entity existing", rc, &err, 2, 1);
+    ddb_conf_expect_cancelled(c, "call with action 1's entity existing", rc, &err, 2, 1);
     pat__customer__free(&got0);
     rc = repo->customer__get(repo, &got0, &found, &new0, &err);
     if (rc == 0 && found)
-        remember(c, &pat__customer__desc, &new0);
-    if (expect_rc(c, "get after the cancelled call", rc, 0, &err))
-        expect_found(c, "get after the cancelled call (action 0, all or nothing)", found, false);
+        ddb_conf_remember(c, &pat__customer__desc, &new0);
+    if (ddb_conf_expect_rc(c, "get after the cancelled call", rc, 0, &err))
+        ddb_conf_expect_found(c, "get after the cancelled call (action 0, all or nothing)", found, false);
 done:
     pat__customer__free(&e0);
     pat__customer__free(&new0);
@@ -1415,46 +942,46 @@ done:
     ddb_error_clear(&err);
 }
 
-static void case_model__read_customer_and_claim(ctx *c)
+static void case_model__read_customer_and_claim(ddb_conf *c)
 {
     pat__repo *repo = c->repo;
     pat__read_customer_and_claim__result got;
     pat__customer e0 = {0};
     pat__email_claim e1 = {0};
-    char *p0 = key_text(c, 0, "p0");
-    char *p1 = key_text(c, 0, "p1");
+    char *p0 = ddb_conf_key_text(c, 0, "p0");
+    char *p1 = ddb_conf_key_text(c, 0, "p1");
     ddb_error err = DDB_ERROR_INIT;
     int rc;
 
     memset(&got, 0, sizeof got);
     make_customer(c, &e0, 0);
     free(e0.customer_id);
-    e0.customer_id = text(p0);
+    e0.customer_id = ddb_conf_text(p0);
     free(e0.email);
-    e0.email = text(p1);
+    e0.email = ddb_conf_text(p1);
     if (!create_customer(c, &e0))
         goto done;
     make_email_claim(c, &e1, 0);
     free(e1.customer_id);
-    e1.customer_id = text(p0);
+    e1.customer_id = ddb_conf_text(p0);
     free(e1.email);
-    e1.email = text(p1);
+    e1.email = ddb_conf_text(p1);
     rc = repo->read_customer_and_claim(repo, &got, p0, p1, &err);
-    if (expect_rc(c, "call", rc, 0, &err)) {
-        if (expect_found(c, "call (action 0)", got.found_customer, true))
-            same_entity(c, "call (action 0)", &pat__customer__desc, &e0, &got.customer, true);
-        expect_found(c, "call (action 1)", got.found_email_claim, false);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
+        if (ddb_conf_expect_found(c, "call (action 0)", got.found_customer, true))
+            ddb_conf_same_entity(c, "call (action 0)", &pat__customer__desc, &e0, &got.customer, true);
+        ddb_conf_expect_found(c, "call (action 1)", got.found_email_claim, false);
     }
     pat__read_customer_and_claim__result_free(&got);
     memset(&got, 0, sizeof got);
     if (!create_email_claim(c, &e1))
         goto done;
     rc = repo->read_customer_and_claim(repo, &got, p0, p1, &err);
-    if (expect_rc(c, "call", rc, 0, &err)) {
-        if (expect_found(c, "call (action 0)", got.found_customer, true))
-            same_entity(c, "call (action 0)", &pat__customer__desc, &e0, &got.customer, true);
-        if (expect_found(c, "call (action 1)", got.found_email_claim, true))
-            same_entity(c, "call (action 1)", &pat__email_claim__desc, &e1, &got.email_claim, true);
+    if (ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
+        if (ddb_conf_expect_found(c, "call (action 0)", got.found_customer, true))
+            ddb_conf_same_entity(c, "call (action 0)", &pat__customer__desc, &e0, &got.customer, true);
+        if (ddb_conf_expect_found(c, "call (action 1)", got.found_email_claim, true))
+            ddb_conf_same_entity(c, "call (action 1)", &pat__email_claim__desc, &e1, &got.email_claim, true);
     }
     pat__read_customer_and_claim__result_free(&got);
     memset(&got, 0, sizeof got);
@@ -1508,7 +1035,7 @@ const pat__conformance_case pat__conformance_cases[] = {
 };
 
 /* The function of each case, in the same order. */
-static void (*const case_fns[])(ctx *c) = {
+static void (*const case_fns[])(ddb_conf *c) = {
     case_customer__crud,
     case_customer__get_customer_checked,
     case_customer__put_customer,
@@ -1549,105 +1076,30 @@ const pat__conformance_gap pat__conformance_gaps[] = {
     {NULL, NULL, NULL},
 };
 
-/* Deletes what the case wrote (version 0: unchecked), whatever the case left. */
-static void clean_up(ctx *c)
+/* Deletes an entity a case wrote: the clean-up after each case. */
+static void delete_entity(void *repo, const ddb_entity_desc *d, void *obj)
 {
-    for (size_t k = c->n_written; k-- > 0;) {
-        const ddb_entity_desc *d = c->written[k].d;
-        void *obj = c->written[k].obj;
-        *(int64_t *)((char *)obj + d->version_offset) = 0;
-        if (d == &pat__customer__desc)
-            c->repo->customer__delete(c->repo, obj, NULL);
-        if (d == &pat__order__desc)
-            c->repo->order__delete(c->repo, obj, NULL);
-        if (d == &pat__email_claim__desc)
-            c->repo->email_claim__delete(c->repo, obj, NULL);
-        ddb_entity_free(d, obj);
-        free(obj);
-    }
-    c->n_written = 0;
+    pat__repo *r = repo;
+    if (d == &pat__customer__desc)
+        r->customer__delete(r, obj, NULL);
+    else if (d == &pat__order__desc)
+        r->order__delete(r, obj, NULL);
+    else if (d == &pat__email_claim__desc)
+        r->email_claim__delete(r, obj, NULL);
 }
 
-static int run_one(pat__repo *repo, size_t index, const pat__conformance_options *o,
-    pat__conformance_report *out)
-{
-    static const pat__conformance_options defaults = PAT__CONFORMANCE_OPTIONS_INIT;
-    ctx c;
-    const char *run;
-
-    if (!o)
-        o = &defaults;
-    run = o->run_id ? o->run_id : "conf";
-    if (!repo || o->version != 1 || o->page_limit < 0 || !*run || strlen(run) > 40 ||
-        strspn(run, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
-            strlen(run))
-        return DDB_ERR_INVALID_ARG;
-    memset(&c, 0, sizeof c);
-    c.repo = repo;
-    c.run = run;
-    c.page_limit = o->page_limit ? o->page_limit : 2;
-    c.log = o->log;
-    c.log_ctx = o->log_ctx;
-    c.case_name = pat__conformance_cases[index].name;
-    c.pattern = pat__conformance_cases[index].pattern;
-    c.case_index = (unsigned)index;
-    /* FNV-1a of the run id: integer and UUID keys of different runs differ */
-    c.hash = 2166136261u;
-    for (const char *p = run; *p; p++)
-        c.hash = (c.hash ^ (unsigned char)*p) * 16777619u;
-    c.base = 1000000000 + (int64_t)(c.hash % 1000000) * 1000000;
-    /* helpers that some models do not need */
-    (void)label_text;
-    (void)uuid_text;
-    (void)key_decimal;
-    (void)set_uuid;
-    (void)key_uuid;
-    (void)object_value;
-    (void)joined;
-    (void)expect_flag;
-    (void)expect_cancelled;
-    (void)copy_key_fields;
-    (void)listing_start;
-    (void)listing_more;
-    (void)copy_fields_from;
-    (void)listing_add;
-    (void)listing_end;
-    (void)key_text;
-    (void)key_int;
-    (void)set_decimal;
-    case_fns[index](&c);
-    clean_up(&c);
-    if (out) {
-        out->n_run++;
-        if (c.failed) {
-            out->n_failed++;
-            if (!out->first_failure[0])
-                snprintf(out->first_failure, sizeof out->first_failure, "%s", c.first);
-        } else {
-            out->n_passed++;
-        }
-    }
-    return c.failed ? 1 : 0;
-}
+static const ddb_conformance_suite suite = {
+    pat__conformance_cases, PAT__CONFORMANCE_N_CASES, case_fns, delete_entity,
+};
 
 int pat__conformance_run(pat__repo *repo, const pat__conformance_options *o,
     pat__conformance_report *out)
 {
-    int failed = 0;
-    for (size_t i = 0; i < sizeof case_fns / sizeof case_fns[0]; i++) {
-        int rc = run_one(repo, i, o, out);
-        if (rc < 0)
-            return rc;
-        failed += rc;
-    }
-    return failed;
+    return ddb_conformance_run(&suite, repo, o, out);
 }
 
 int pat__conformance_run_case(pat__repo *repo, const char *name,
     const pat__conformance_options *o, pat__conformance_report *out)
 {
-    for (size_t i = 0; name && i < sizeof case_fns / sizeof case_fns[0]; i++)
-        if (strcmp(pat__conformance_cases[i].name, name) == 0)
-            return run_one(repo, i, o, out);
-    return DDB_ERR_INVALID_ARG;
+    return ddb_conformance_run_case(&suite, repo, name, o, out);
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "ddb/conformance.h"
 #include "store.h"
 
 #ifdef __cplusplus
@@ -17,46 +18,28 @@ extern "C" {
  * The conformance suite of the repository interface: it takes any implementation of
  * struct store__repo and checks what the interface promises. Each case writes its own entities
  * (key values start with the run id, so runs never collide and the suite can run against a
- * store that holds other data) and deletes them at its end.
+ * store that holds other data) and deletes them at its end. The cases are this model's; the
+ * checks, the driver and the types below are the runtime's (ddb/conformance.h).
  *
  * Not thread-safe: run one case at a time on a repository.
  */
 
-/* Options of the runs; NULL means defaults. */
-typedef struct store__conformance_options {
-    unsigned version;   /* 1 */
-    const char *run_id; /* starts every key value written: letters, digits, '-', '_',
-                           up to 40; NULL: "conf" */
-    int page_limit;     /* items per page when following cursors; 0: 2 */
-    void (*log)(void *ctx, const char *line); /* one line per failure; NULL: stderr */
-    void *log_ctx;
-} store__conformance_options;
+/* Options of the runs (ddb_conformance_options); NULL means defaults. */
+typedef ddb_conformance_options store__conformance_options;
 
-#define STORE__CONFORMANCE_OPTIONS_INIT {1, NULL, 0, NULL, NULL}
+#define STORE__CONFORMANCE_OPTIONS_INIT DDB_CONFORMANCE_OPTIONS_INIT
 
-/* What a run did. */
-typedef struct store__conformance_report {
-    size_t n_run, n_passed, n_failed;
-    char first_failure[1024]; /* "FAIL <case> (<pattern>): <what differed>"; "" when none */
-} store__conformance_report;
+/* What a run did (ddb_conformance_report). */
+typedef ddb_conformance_report store__conformance_report;
 
-/* One case: run it alone with store__conformance_run_case. */
-typedef struct store__conformance_case {
-    const char *name;    /* "<Entity>.<pattern>" or "<Entity>.crud" */
-    const char *entity;  /* the model's entity name */
-    const char *pattern; /* the access pattern's name, or "crud" */
-    const char *checks;  /* what it checks */
-} store__conformance_case;
+/* One case (ddb_conformance_case): run it alone with store__conformance_run_case. */
+typedef ddb_conformance_case store__conformance_case;
 
 #define STORE__CONFORMANCE_N_CASES 9
 extern const store__conformance_case store__conformance_cases[];
 
-/* An access pattern the suite does not exercise, and why. */
-typedef struct store__conformance_gap {
-    const char *entity;
-    const char *pattern;
-    const char *reason;
-} store__conformance_gap;
+/* An access pattern the suite does not exercise, and why (ddb_conformance_gap). */
+typedef ddb_conformance_gap store__conformance_gap;
 
 #define STORE__CONFORMANCE_N_GAPS 0
 /* N_GAPS entries, then one of NULLs. */
