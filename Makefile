@@ -33,7 +33,7 @@ check-plain: build
 check-asan: bootstrap
 	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DDDB_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD)-asan -j $(JOBS)
-	ctest --test-dir $(BUILD)-asan --output-on-failure -j $(JOBS) -L 'unit|integration|gen'
+	ctest --test-dir $(BUILD)-asan --output-on-failure -j $(JOBS) -L 'unit|integration|gen|app'
 
 # ThreadSanitizer over the tests that share one client between threads or run requests in parallel.
 check-tsan: bootstrap
