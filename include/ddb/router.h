@@ -172,8 +172,9 @@ typedef int (*ddb_router_get_fn)(void *ctx, ddb_router_side side, void *out, boo
 /*
  * Phase 3 for one key: relational and dynamodb are what each side returned (NULL: not found);
  * key_obj gives the key (NULL: whichever entity is not NULL). When they differ, both sides are
- * read again by key through get, relational first, and the mismatch is reported
- * (ddb_router_mismatch, with the fields that still differ) only when the re-read differs too:
+ * read again by key through get, relational first (again 4 and 16 ms later while DynamoDB's
+ * version is still behind), and the mismatch is reported (ddb_router_mismatch, with the fields
+ * that still differ) only when the re-read differs too:
  * the router writes relational first, so a read that falls between another call's two writes
  * sees a difference that is gone a moment later (counted in stats.rechecked instead). A failed
  * re-read reports the first difference. Returns 0 equal, 1 mismatch reported, or a negative

@@ -23,6 +23,9 @@
 
 /* A log line longer than this is cut: keys are small, and messages are one line of 512. */
 #define LINE_MAX_BYTES 2048
+
+/* Re-reads of both sides before a difference counts as a mismatch (ddb_router_check). */
+#define RECHECKS 3
 /* A journal larger than this is not loaded in one go (replay it more often). */
 #define JOURNAL_MAX_BYTES (256L * 1024 * 1024)
 
@@ -530,6 +533,18 @@ static int read_again(void **out, const ddb_entity_desc *d, ddb_router_side side
     return 0;
 }
 
+/* Both sides hold the entity and DynamoDB's version is below the relational one: the second
+ * write of a dual write has not landed yet. */
+static bool dynamodb_behind(const ddb_entity_desc *d, const void *rel, const void *dyn)
+{
+    int64_t vr, vd;
+    if (!rel || !dyn || !d->version_attribute || d->version_offset == DDB_ENTITY_NO_OFFSET)
+        return false;
+    memcpy(&vr, (const char *)rel + d->version_offset, sizeof vr);
+    memcpy(&vd, (const char *)dyn + d->version_offset, sizeof vd);
+    return vd < vr;
+}
+
 int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relational,
                      const void *dynamodb, const void *key_obj, ddb_router_get_fn get,
                      void *get_ctx)
@@ -546,10 +561,28 @@ int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relati
     if ((rc = difference(&fields, d, relational, dynamodb, &err)) != 0 || !fields)
         goto done;
     /* Differs: read both again, relational first like the writes, before calling it a mismatch.
-       A write in flight between the two first reads has reached both sides by then. */
-    if ((rc = read_again(&rel2, d, DDB_ROUTER_RELATIONAL, key_obj, get, get_ctx, &err)) == 0 &&
-        (rc = read_again(&dyn2, d, DDB_ROUTER_DYNAMODB, key_obj, get, get_ctx, &err)) == 0 &&
-        (rc = difference(&again, d, rel2, dyn2, &err)) == 0) {
+       A write in flight between the two first reads has reached both sides by then. A hot item
+       (stock under concurrent checkouts) can be caught between two writes again: while the
+       re-read still shows DynamoDB one version behind, it is read again a little later, up to
+       RECHECKS times; a real difference (equal versions, or DynamoDB ahead) is reported at once. */
+    for (int attempt = 0; attempt < RECHECKS; attempt++) {
+        if (attempt) {
+            struct timespec pause = {0, 1000000L << (2 * attempt)}; /* 4 ms, 16 ms */
+            if (!dynamodb_behind(d, rel2, dyn2))
+                break;
+            nanosleep(&pause, NULL);
+        }
+        drop_entity(d, rel2);
+        drop_entity(d, dyn2);
+        rel2 = dyn2 = NULL;
+        free(again);
+        again = NULL;
+        if ((rc = read_again(&rel2, d, DDB_ROUTER_RELATIONAL, key_obj, get, get_ctx, &err)) != 0 ||
+            (rc = read_again(&dyn2, d, DDB_ROUTER_DYNAMODB, key_obj, get, get_ctx, &err)) != 0 ||
+            (rc = difference(&again, d, rel2, dyn2, &err)) != 0 || !again)
+            break;
+    }
+    if (rc == 0) {
         if (!again) {
             pthread_mutex_lock(&r->lock);
             r->stats.rechecked++;
