@@ -83,6 +83,18 @@ typedef struct ddb_error {
 /* Release what err holds and reset it to DDB_ERROR_INIT. NULL-safe. */
 void ddb_error_clear(ddb_error *err);
 
+/*
+ * Reset err and fill it with code and a printf-formatted message; returns code, so that
+ * `return ddb_error_set(err, DDB_ERR_INVALID_ARG, "...", ...);` reports and fails in one line.
+ * For code that implements an interface of ddbkit's (a hand-written repository, for instance).
+ * err may be NULL.
+ */
+int ddb_error_set(ddb_error *err, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* A static, human-readable description of a code. Never NULL. */
 const char *ddb_strerror(int code);
 

@@ -187,6 +187,16 @@ bool ddbgen_type_is_numeric(ddbgen_type t)
     return t == DDBGEN_TYPE_INTEGER || t == DDBGEN_TYPE_DECIMAL;
 }
 
+bool ddbgen_types_fit(ddbgen_type param, ddbgen_type field)
+{
+    if (param == field)
+        return true;
+    if (ddbgen_type_is_numeric(param) && ddbgen_type_is_numeric(field))
+        return true;
+    return (param == DDBGEN_TYPE_STRING || param == DDBGEN_TYPE_UUID) &&
+           (field == DDBGEN_TYPE_STRING || field == DDBGEN_TYPE_UUID);
+}
+
 bool ddbgen_operation_is_read(ddbgen_operation op)
 {
     return op == DDBGEN_OP_GET_ITEM || op == DDBGEN_OP_QUERY || op == DDBGEN_OP_SCAN ||

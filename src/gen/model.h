@@ -439,6 +439,10 @@ const char *ddbgen_id_strategy_name(ddbgen_id_strategy s);
 
 /* True for integer and decimal. */
 bool ddbgen_type_is_numeric(ddbgen_type t);
+
+/* Whether a value of type `param` can fill a field of type `field`: the same type, two numeric
+ * types, or string and uuid. */
+bool ddbgen_types_fit(ddbgen_type param, ddbgen_type field);
 /* True for the read operations: GetItem, Query, Scan, BatchGetItem. */
 bool ddbgen_operation_is_read(ddbgen_operation op);
 

@@ -29,17 +29,6 @@ void ddbgen_plan_clear(ddbgen_plan *p)
     memset(p, 0, sizeof(*p));
 }
 
-static bool types_fit(ddbgen_type param, ddbgen_type field)
-{
-    if (param == field)
-        return true;
-    if (ddbgen_type_is_numeric(param) && ddbgen_type_is_numeric(field))
-        return true;
-    if ((param == DDBGEN_TYPE_STRING || param == DDBGEN_TYPE_UUID) &&
-        (field == DDBGEN_TYPE_STRING || field == DDBGEN_TYPE_UUID))
-        return true;
-    return false;
-}
 
 /* "ids" for field "id": BatchGetItem takes a list of keys, named in the plural. */
 static bool plural_of(const char *param, const char *field)
@@ -114,7 +103,7 @@ static void bind_fallback(ddbgen_plan *p, size_t i, const ddbgen_entity *e,
     for (size_t k = 0; k < ap->n_params; k++) {
         if (p->roles[k] != DDBGEN_ROLE_UNUSED || ap->params[k].type == DDBGEN_TYPE_ENTITY)
             continue;
-        if (f && !types_fit(ap->params[k].type, f->type) &&
+        if (f && !ddbgen_types_fit(ap->params[k].type, f->type) &&
             !(ap->operation == DDBGEN_OP_BATCH_GET_ITEM && ap->params[k].type == DDBGEN_TYPE_ARRAY))
             continue;
         b->param = (int)k;

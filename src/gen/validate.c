@@ -136,17 +136,6 @@ static const char *fields_hint(vctx *v, const ddbgen_entity *e, const char *word
     return F(v, "use one of the available fields: %s", join_names(v, names, n));
 }
 
-static bool types_fit(ddbgen_type param, ddbgen_type field)
-{
-    if (param == field)
-        return true;
-    if (ddbgen_type_is_numeric(param) && ddbgen_type_is_numeric(field))
-        return true;
-    if ((param == DDBGEN_TYPE_STRING || param == DDBGEN_TYPE_UUID) &&
-        (field == DDBGEN_TYPE_STRING || field == DDBGEN_TYPE_UUID))
-        return true;
-    return false;
-}
 
 /* "a string", "an integer", ... */
 static const char *a_type(ddbgen_type t)
@@ -1078,7 +1067,7 @@ static void check_filter(vctx *v, const ddbgen_entity *e, const ddbgen_access_pa
                 want = DDBGEN_TYPE_INTEGER;
             else if (c->fn == DDBGEN_FFN_CONTAINS && fld->type == DDBGEN_TYPE_ARRAY)
                 want = fld->item_type ? fld->item_type : DDBGEN_TYPE_STRING;
-            if (!types_fit(prm->type, want))
+            if (!ddbgen_types_fit(prm->type, want))
                 ddbgen_diag_add(v->d, ERR, P(v, prm->path, "type"),
                                 F(v, "change the parameter type to '%s'", ddbgen_type_name(want)),
                                 "parameter '%s' is %s but is compared with %s of field '%s' (%s)",
@@ -1330,7 +1319,7 @@ static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e
                 if (prm && !b->from_item && prm->type != DDBGEN_TYPE_UNKNOWN) {
                     const ddbgen_field *fld = ddbgen_entity_find_field(e, b->field);
                     if (fld && fld->type != DDBGEN_TYPE_UNKNOWN &&
-                        !types_fit(prm->type, fld->type) &&
+                        !ddbgen_types_fit(prm->type, fld->type) &&
                         !(ap->operation == DDBGEN_OP_BATCH_GET_ITEM &&
                           prm->type == DDBGEN_TYPE_ARRAY)) {
                         /* A numeric key needs a number; a string key can format anything. */

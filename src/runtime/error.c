@@ -46,15 +46,30 @@ const char *ddb_error_code_name(int code)
     }
 }
 
-int ddb_error__set(ddb_error *err, int code, const char *fmt, ...)
+static int set_v(ddb_error *err, int code, const char *fmt, va_list ap)
 {
     if (!err)
         return code;
     ddb_error_clear(err);
     err->code = code;
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    return code;
+}
+
+int ddb_error_set(ddb_error *err, int code, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    code = set_v(err, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int ddb_error__set(ddb_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    code = set_v(err, code, fmt, ap);
     va_end(ap);
     return code;
 }

@@ -3,7 +3,6 @@
  */
 #include "backend.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,18 +22,6 @@ struct shop_backend {
     char *prefix;
 };
 
-static int fail(ddb_error *err, int code, const char *fmt, ...)
-{
-    if (err) {
-        ddb_error_clear(err);
-        err->code = code;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof(err->message), fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 static const char *env(const char *name, const char *fallback)
 {
@@ -54,7 +41,7 @@ static int open_sql(shop_backend *b, bool mysql, ddb_error *err)
                      env("SHOP_MYSQL_USER", env("USER", "root")), env("SHOP_MYSQL_DB", "shop"),
                      socket);
         else
-            return fail(err, DDB_ERR_CONFIG,
+            return ddb_error_set(err, DDB_ERR_CONFIG,
                         "SHOP_BACKEND needs MariaDB: set SHOP_MYSQL_URL or SHOP_MYSQL_SOCKET");
     } else {
         snprintf(url, sizeof(url), "sqlite:%s", env("SHOP_SQLITE_PATH", "shop.db"));
@@ -75,7 +62,7 @@ static int open_dynamodb(shop_backend *b, ddb_error *err)
         return rc;
     const char *prefix = env("SHOP_TABLE_PREFIX", NULL);
     if (prefix && !(b->prefix = strdup(prefix)))
-        return fail(err, DDB_ERR_NOMEM, "out of memory");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory");
     /* Idempotent for a local or test setup: an existing table is fine. */
     rc = shop__create_tables(b->client, b->prefix, err);
     if (rc == DDB_ERR_RESOURCE_IN_USE)
@@ -96,7 +83,7 @@ int shop_backend_open(shop_backend **out, ddb_error *err)
 {
     shop_backend *b = calloc(1, sizeof(*b));
     if (!b)
-        return fail(err, DDB_ERR_NOMEM, "out of memory for the backend");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for the backend");
     const char *kind = env("SHOP_BACKEND", "sqlite");
     int rc;
     if (strcmp(kind, "sqlite") == 0 || strcmp(kind, "mysql") == 0) {
@@ -115,9 +102,9 @@ int shop_backend_open(shop_backend **out, ddb_error *err)
             env("SHOP_MIGRATION_PRIMARY",
                 env("SHOP_MYSQL_URL", NULL) || env("SHOP_MYSQL_SOCKET", NULL) ? "mysql" : "sqlite");
         if (*end || phase < 1 || phase > 5)
-            rc = fail(err, DDB_ERR_CONFIG, "SHOP_MIGRATION_PHASE '%s' is not 1..5", phase_s);
+            rc = ddb_error_set(err, DDB_ERR_CONFIG, "SHOP_MIGRATION_PHASE '%s' is not 1..5", phase_s);
         else if (strcmp(primary, "mysql") && strcmp(primary, "sqlite"))
-            rc = fail(err, DDB_ERR_CONFIG, "SHOP_MIGRATION_PRIMARY '%s' is not sqlite or mysql",
+            rc = ddb_error_set(err, DDB_ERR_CONFIG, "SHOP_MIGRATION_PRIMARY '%s' is not sqlite or mysql",
                       primary);
         else if ((rc = open_sql(b, primary[0] == 'm', err)) == 0 &&
                  (rc = open_dynamodb(b, err)) == 0) {
@@ -131,7 +118,7 @@ int shop_backend_open(shop_backend **out, ddb_error *err)
                      primary);
         }
     } else {
-        rc = fail(err, DDB_ERR_CONFIG,
+        rc = ddb_error_set(err, DDB_ERR_CONFIG,
                   "SHOP_BACKEND '%s' is not sqlite, mysql, dynamodb or migrate", kind);
     }
     if (rc) {
@@ -167,7 +154,7 @@ const char *shop_backend_describe(shop_backend *b)
 static int need_router(shop_backend *b, ddb_error *err)
 {
     if (!b || !b->router)
-        return fail(err, DDB_ERR_INVALID_ARG,
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
                     "this command needs SHOP_BACKEND=migrate (the backend is %s)",
                     b ? b->describe : "not open");
     return 0;

@@ -4,24 +4,11 @@
 #include "shop_app.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static int fail(ddb_error *err, int code, const char *fmt, ...)
-{
-    if (err) {
-        ddb_error_clear(err);
-        err->code = code;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof(err->message), fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 static char *dup_or_null(const char *s)
 {
@@ -122,7 +109,7 @@ static int get_user(shop__repo *r, shop__user *out, int64_t user_id, ddb_error *
     if (rc)
         return rc;
     if (!found)
-        return fail(err, DDB_ERR_INVALID_ARG, "no user with user_id %" PRId64, user_id);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "no user with user_id %" PRId64, user_id);
     return 0;
 }
 
@@ -130,12 +117,12 @@ int shop_register(shop__repo *r, shop__user *out, const char *username, const ch
                   const char *full_name, ddb_error *err)
 {
     if (blank(username))
-        return fail(err, DDB_ERR_INVALID_ARG, "username is empty");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "username is empty");
     if (!email || !strchr(email, '@') || strchr(email, ' '))
-        return fail(err, DDB_ERR_INVALID_ARG, "email '%s' is not an email address",
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "email '%s' is not an email address",
                     email ? email : "");
     if (blank(full_name))
-        return fail(err, DDB_ERR_INVALID_ARG, "full_name is empty");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "full_name is empty");
     char now[40];
     now_text(now, sizeof(now), NULL);
     shop__user u = SHOP__USER__INIT;
@@ -145,7 +132,7 @@ int shop_register(shop__repo *r, shop__user *out, const char *username, const ch
     u.created_at = strdup(now);
     int rc;
     if (!u.username || !u.email || !u.full_name || !u.created_at)
-        rc = fail(err, DDB_ERR_NOMEM, "out of memory registering '%s'", username);
+        rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory registering '%s'", username);
     else
         rc = r->user__create(r, &u, err);
     if (rc || !out)
@@ -160,9 +147,9 @@ int shop_update_profile(shop__repo *r, int64_t user_id, const char *email, const
                         ddb_error *err)
 {
     if (email && (!strchr(email, '@') || strchr(email, ' ')))
-        return fail(err, DDB_ERR_INVALID_ARG, "email '%s' is not an email address", email);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "email '%s' is not an email address", email);
     if (full_name && blank(full_name))
-        return fail(err, DDB_ERR_INVALID_ARG, "full_name is empty");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "full_name is empty");
     int rc = 0;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
         shop__user u = SHOP__USER__INIT;
@@ -170,7 +157,7 @@ int shop_update_profile(shop__repo *r, int64_t user_id, const char *email, const
             return rc;
         if ((email && !set_text(&u.email, email)) ||
             (full_name && !set_text(&u.full_name, full_name)))
-            rc = fail(err, DDB_ERR_NOMEM, "out of memory updating user %" PRId64, user_id);
+            rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory updating user %" PRId64, user_id);
         else
             rc = r->user__update(r, &u, err);
         shop__user__free(&u);
@@ -211,7 +198,7 @@ static int get_category(shop__repo *r, shop__category *out, int64_t id, ddb_erro
     if (rc)
         return rc;
     if (!found)
-        return fail(err, DDB_ERR_INVALID_ARG, "no category with category_id %" PRId64, id);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "no category with category_id %" PRId64, id);
     return 0;
 }
 
@@ -219,7 +206,7 @@ int shop_add_category(shop__repo *r, shop__category *out, const char *name, int6
                       ddb_error *err)
 {
     if (blank(name))
-        return fail(err, DDB_ERR_INVALID_ARG, "category name is empty");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "category name is empty");
     if (parent_id) {
         shop__category parent = SHOP__CATEGORY__INIT;
         int rc = get_category(r, &parent, parent_id, err);
@@ -232,7 +219,7 @@ int shop_add_category(shop__repo *r, shop__category *out, const char *name, int6
     c.parent_id = parent_id;
     c.name = strdup(name);
     int rc = c.name ? r->category__create(r, &c, err)
-                    : fail(err, DDB_ERR_NOMEM, "out of memory for category '%s'", name);
+                    : ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for category '%s'", name);
     if (rc || !out)
         shop__category__free(&c);
     else
@@ -261,13 +248,13 @@ int shop_category_path(shop__repo *r, shop__category **path, size_t *n_path, int
 {
     shop__category *up = calloc(MAX_CATEGORY_DEPTH, sizeof(*up));
     if (!up)
-        return fail(err, DDB_ERR_NOMEM, "out of memory for a category path");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for a category path");
     size_t n = 0;
     int64_t id = category_id;
     int rc = 0;
     while (!rc) {
         if (n == MAX_CATEGORY_DEPTH) {
-            rc = fail(err, DDB_ERR_LIMIT,
+            rc = ddb_error_set(err, DDB_ERR_LIMIT,
                       "category %" PRId64 " is more than %d levels deep (a parent_id cycle?)",
                       category_id, MAX_CATEGORY_DEPTH);
             break;
@@ -302,7 +289,7 @@ static int get_product(shop__repo *r, shop__product *out, int64_t id, ddb_error 
     if (rc)
         return rc;
     if (!found)
-        return fail(err, DDB_ERR_INVALID_ARG, "no product with product_id %" PRId64, id);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "no product with product_id %" PRId64, id);
     return 0;
 }
 
@@ -311,11 +298,11 @@ int shop_add_product(shop__repo *r, shop__product *out, int64_t seller_id, int64
                      int64_t inventory, ddb_error *err)
 {
     if (blank(name))
-        return fail(err, DDB_ERR_INVALID_ARG, "product name is empty");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "product name is empty");
     if (price_cents < 0)
-        return fail(err, DDB_ERR_INVALID_ARG, "price_cents %" PRId64 " is negative", price_cents);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "price_cents %" PRId64 " is negative", price_cents);
     if (inventory < 0)
-        return fail(err, DDB_ERR_INVALID_ARG, "inventory %" PRId64 " is negative", inventory);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "inventory %" PRId64 " is negative", inventory);
     shop__user seller = SHOP__USER__INIT;
     int rc = get_user(r, &seller, seller_id, err);
     bool is_seller = seller.is_seller;
@@ -323,7 +310,7 @@ int shop_add_product(shop__repo *r, shop__product *out, int64_t seller_id, int64
     if (rc)
         return rc;
     if (!is_seller)
-        return fail(err, DDB_ERR_CONDITION_FAILED,
+        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
                     "user %" PRId64 " is not a seller; upgrade the account first", seller_id);
     shop__category cat = SHOP__CATEGORY__INIT;
     rc = get_category(r, &cat, category_id, err);
@@ -341,7 +328,7 @@ int shop_add_product(shop__repo *r, shop__product *out, int64_t seller_id, int64
     p.inventory = inventory;
     p.created_at = strdup(now);
     if (!p.name || !p.created_at || (description && !p.description))
-        rc = fail(err, DDB_ERR_NOMEM, "out of memory for product '%s'", name);
+        rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for product '%s'", name);
     else
         rc = r->product__create(r, &p, err);
     if (rc || !out)
@@ -360,7 +347,7 @@ static int own_product(shop__repo *r, shop__product *p, int64_t seller_id, int64
         return rc;
     if (p->seller_id != seller_id) {
         shop__product__free(p);
-        return fail(err, DDB_ERR_CONDITION_FAILED,
+        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
                     "product %" PRId64 " belongs to seller %" PRId64 ", not %" PRId64, product_id,
                     p->seller_id, seller_id);
     }
@@ -371,14 +358,14 @@ int shop_update_product(shop__repo *r, int64_t seller_id, int64_t product_id, co
                         int64_t price_cents, ddb_error *err)
 {
     if (name && blank(name))
-        return fail(err, DDB_ERR_INVALID_ARG, "product name is empty");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "product name is empty");
     int rc = 0;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
         shop__product p = SHOP__PRODUCT__INIT;
         if ((rc = own_product(r, &p, seller_id, product_id, err)))
             return rc;
         if (name && !set_text(&p.name, name))
-            rc = fail(err, DDB_ERR_NOMEM, "out of memory updating product %" PRId64, product_id);
+            rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory updating product %" PRId64, product_id);
         else {
             if (price_cents >= 0)
                 p.price_cents = price_cents;
@@ -408,7 +395,7 @@ int shop_restock(shop__repo *r, int64_t seller_id, int64_t product_id, int64_t q
                  ddb_error *err)
 {
     if (quantity <= 0)
-        return fail(err, DDB_ERR_INVALID_ARG, "restock quantity %" PRId64 " is not positive",
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "restock quantity %" PRId64 " is not positive",
                     quantity);
     shop__product p = SHOP__PRODUCT__INIT;
     int rc = own_product(r, &p, seller_id, product_id, err);
@@ -478,7 +465,7 @@ static int cart_change(shop__repo *r, int64_t user_id, int64_t product_id, int64
             item.quantity = want;
             item.added_at = strdup(now);
             rc = item.added_at ? r->cart_item__create(r, &item, err)
-                               : fail(err, DDB_ERR_NOMEM, "out of memory for a cart line");
+                               : ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for a cart line");
             if (rc == DDB_ERR_CONDITION_FAILED) /* added meanwhile: add to that line */
                 rc = DDB_ERR_STALE_VERSION;
         }
@@ -494,7 +481,7 @@ int shop_cart_add(shop__repo *r, int64_t user_id, int64_t product_id, int64_t qu
                   ddb_error *err)
 {
     if (quantity <= 0)
-        return fail(err, DDB_ERR_INVALID_ARG, "quantity %" PRId64 " is not positive", quantity);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "quantity %" PRId64 " is not positive", quantity);
     return cart_change(r, user_id, product_id, quantity, true, err);
 }
 
@@ -502,7 +489,7 @@ int shop_cart_set_quantity(shop__repo *r, int64_t user_id, int64_t product_id, i
                            ddb_error *err)
 {
     if (quantity < 0)
-        return fail(err, DDB_ERR_INVALID_ARG, "quantity %" PRId64 " is negative", quantity);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "quantity %" PRId64 " is negative", quantity);
     return cart_change(r, user_id, product_id, quantity, false, err);
 }
 
@@ -539,7 +526,7 @@ int shop_cart_view(shop__repo *r, shop_cart *out, int64_t user_id, ddb_error *er
             break;
         if (cart.n_lines + page.n_items > SHOP_CART_MAX_LINES * 2) {
             shop__cart_item__page_free(&page);
-            rc = fail(err, DDB_ERR_LIMIT, "the cart of user %" PRId64 " has more than %d lines",
+            rc = ddb_error_set(err, DDB_ERR_LIMIT, "the cart of user %" PRId64 " has more than %d lines",
                       user_id, SHOP_CART_MAX_LINES * 2);
             break;
         }
@@ -547,7 +534,7 @@ int shop_cart_view(shop__repo *r, shop_cart *out, int64_t user_id, ddb_error *er
             realloc(cart.lines, (cart.n_lines + page.n_items + 1) * sizeof(*grown));
         if (!grown) {
             shop__cart_item__page_free(&page);
-            rc = fail(err, DDB_ERR_NOMEM, "out of memory for a cart");
+            rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for a cart");
             break;
         }
         cart.lines = grown;
@@ -587,10 +574,10 @@ int shop_checkout(shop__repo *r, shop__order *out, int64_t user_id, ddb_error *e
         return rc;
     if (cart.n_lines == 0) {
         shop_cart_free(&cart);
-        return fail(err, DDB_ERR_INVALID_ARG, "the cart of user %" PRId64 " is empty", user_id);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "the cart of user %" PRId64 " is empty", user_id);
     }
     if (cart.n_lines > SHOP_CART_MAX_LINES) {
-        rc = fail(err, DDB_ERR_LIMIT,
+        rc = ddb_error_set(err, DDB_ERR_LIMIT,
                   "the cart has %zu lines; a checkout takes at most %d (one transaction)",
                   cart.n_lines, SHOP_CART_MAX_LINES);
         shop_cart_free(&cart);
@@ -600,7 +587,7 @@ int shop_checkout(shop__repo *r, shop__order *out, int64_t user_id, ddb_error *e
     for (size_t i = 0; i < cart.n_lines; i++) {
         const shop_cart_line *l = &cart.lines[i];
         if (l->product.inventory < l->item.quantity) {
-            rc = fail(err, DDB_ERR_CONDITION_FAILED,
+            rc = ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
                       "not enough stock of product %" PRId64 " (%s): %" PRId64 " left, %" PRId64
                       " wanted",
                       l->product.product_id, l->product.name, l->product.inventory,
@@ -626,7 +613,7 @@ int shop_checkout(shop__repo *r, shop__order *out, int64_t user_id, ddb_error *e
     order.created_at = strdup(now);
     order.recency_key = strdup(rk);
     if (!order.status || !order.created_at || !order.recency_key)
-        rc = fail(err, DDB_ERR_NOMEM, "out of memory for an order");
+        rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for an order");
     else
         rc = r->order__create(r, &order, err);
     if (rc) {
@@ -639,7 +626,7 @@ int shop_checkout(shop__repo *r, shop__order *out, int64_t user_id, ddb_error *e
     shop__order_item *items = calloc(n, sizeof(*items));
     shop__write *ops = calloc(3 * n, sizeof(*ops));
     if (!items || !ops) {
-        rc = fail(err, DDB_ERR_NOMEM, "out of memory for a checkout");
+        rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for a checkout");
         goto undo;
     }
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -653,7 +640,7 @@ int shop_checkout(shop__repo *r, shop__order *out, int64_t user_id, ddb_error *e
             it->unit_price_cents = l->product.price_cents;
             it->quantity = l->item.quantity;
             if (!it->product_name) {
-                rc = fail(err, DDB_ERR_NOMEM, "out of memory for an order line");
+                rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for an order line");
                 goto undo;
             }
             ops[3 * i] = (shop__write){SHOP__KIND_ORDER_ITEM, SHOP__WRITE_CREATE, it, NULL, 0, 0};
@@ -670,11 +657,11 @@ int shop_checkout(shop__repo *r, shop__order *out, int64_t user_id, ddb_error *e
         long at = failed_action(err);
         if (at >= 0 && at % 3 == 1) {
             const shop__product *p = &cart.lines[at / 3].product;
-            rc = fail(err, DDB_ERR_CONDITION_FAILED,
+            rc = ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
                       "not enough stock of product %" PRId64 " (%s) for %" PRId64, p->product_id,
                       p->name, cart.lines[at / 3].item.quantity);
         } else if (at >= 0 && at % 3 == 2) {
-            rc = fail(err, DDB_ERR_STALE_VERSION,
+            rc = ddb_error_set(err, DDB_ERR_STALE_VERSION,
                       "the cart of user %" PRId64 " changed during checkout; try again", user_id);
         }
     }
@@ -712,7 +699,7 @@ int shop_orders_by_status(shop__repo *r, shop__order__page *out, const char *sta
 {
     if (!status || (strcmp(status, SHOP_ORDER_PENDING) && strcmp(status, SHOP_ORDER_COMPLETED) &&
                     strcmp(status, SHOP_ORDER_CANCELLED)))
-        return fail(err, DDB_ERR_INVALID_ARG,
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
                     "status '%s' is not one of pending, completed, cancelled",
                     status ? status : "");
     return r->order__orders_by_status(r, out, status, page, err);
@@ -743,7 +730,7 @@ int shop_order_items(shop__repo *r, shop__order_item **items, size_t *n_items, i
         shop__order_item *grown = realloc(all, (n + page.n_items + 1) * sizeof(*grown));
         if (!grown) {
             shop__order_item__page_free(&page);
-            rc = fail(err, DDB_ERR_NOMEM, "out of memory for order lines");
+            rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for order lines");
             break;
         }
         all = grown;
@@ -771,11 +758,11 @@ int shop_cancel_order(shop__repo *r, int64_t user_id, int64_t order_id, ddb_erro
             return rc;
         if (!found || order.user_id != user_id) {
             shop__order__free(&order);
-            return fail(err, DDB_ERR_INVALID_ARG,
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
                         "user %" PRId64 " has no order with order_id %" PRId64, user_id, order_id);
         }
         if (strcmp(order.status, SHOP_ORDER_PENDING) != 0) {
-            rc = fail(err, DDB_ERR_CONDITION_FAILED,
+            rc = ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
                       "order %" PRId64 " is %s; only pending orders can be cancelled", order_id,
                       order.status);
             shop__order__free(&order);
@@ -790,7 +777,7 @@ int shop_cancel_order(shop__repo *r, int64_t user_id, int64_t order_id, ddb_erro
         shop__write *ops = calloc(n + 1, sizeof(*ops));
         shop__product *keys = calloc(n + 1, sizeof(*keys));
         if (!ops || !keys || !set_text(&order.status, SHOP_ORDER_CANCELLED)) {
-            rc = fail(err, DDB_ERR_NOMEM, "out of memory cancelling order %" PRId64, order_id);
+            rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory cancelling order %" PRId64, order_id);
         } else {
             ops[0] = (shop__write){SHOP__KIND_ORDER, SHOP__WRITE_UPDATE, &order, NULL, 0, 0};
             for (size_t i = 0; i < n; i++) {
@@ -823,9 +810,9 @@ int shop_complete_order(shop__repo *r, int64_t order_id, ddb_error *err)
         if ((rc = r->order__get_order(r, &order, &found, order_id, err)))
             return rc;
         if (!found)
-            return fail(err, DDB_ERR_INVALID_ARG, "no order with order_id %" PRId64, order_id);
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "no order with order_id %" PRId64, order_id);
         if (strcmp(order.status, SHOP_ORDER_PENDING) != 0) {
-            rc = fail(err, DDB_ERR_CONDITION_FAILED,
+            rc = ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
                       "order %" PRId64 " is %s; only pending orders can be completed", order_id,
                       order.status);
             shop__order__free(&order);
@@ -833,7 +820,7 @@ int shop_complete_order(shop__repo *r, int64_t order_id, ddb_error *err)
         }
         rc = set_text(&order.status, SHOP_ORDER_COMPLETED)
                  ? r->order__update(r, &order, err)
-                 : fail(err, DDB_ERR_NOMEM, "out of memory completing order %" PRId64, order_id);
+                 : ddb_error_set(err, DDB_ERR_NOMEM, "out of memory completing order %" PRId64, order_id);
         shop__order__free(&order);
         if (rc != DDB_ERR_STALE_VERSION)
             return rc;

@@ -25,18 +25,6 @@
 
 /* ---- errors --------------------------------------------------------------------------------- */
 
-static int fail(ddb_error *err, int code, const char *fmt, ...)
-{
-    if (err) {
-        ddb_error_clear(err);
-        err->code = code;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof(err->message), fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 /* ---- entity descriptions -------------------------------------------------------------------- */
 
@@ -230,7 +218,7 @@ static int check_required(const entity_map *m, const void *obj, ddb_error *err)
     for (size_t i = 0; i < m->n_cols; i++) {
         const col *c = &m->cols[i];
         if (c->type == COL_TEXT && !*text_at(c, obj))
-            return fail(err, DDB_ERR_INVALID_ARG, "%s.%s is required and has no value", m->entity,
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s.%s is required and has no value", m->entity,
                         c->field);
     }
     return 0;
@@ -291,7 +279,7 @@ static int row_to_obj(const entity_map *m, sqldb_rows *r, void *obj, ddb_error *
             const char *s = sqldb_text(r, ci);
             if (s && !(*text_at(c, obj) = strdup(s))) {
                 m->free(obj);
-                return fail(err, DDB_ERR_NOMEM, "out of memory reading %s.%s", m->entity, c->field);
+                return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading %s.%s", m->entity, c->field);
             }
             break;
         }
@@ -319,7 +307,7 @@ static int reword_conflict(const entity_map *m, const void *obj, ddb_error *err)
         snprintf(named, sizeof(named), "%s_%s_unique", m->table, c->column);
         if (c->type == COL_TEXT && (strstr(db_msg, dotted) || strstr(db_msg, named))) {
             const char *v = *text_at(c, obj);
-            return fail(err, DDB_ERR_CONDITION_FAILED,
+            return ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
                         "%s.%s '%s' is already taken (unique field %s)", m->entity, c->field,
                         v ? v : "", c->field);
         }
@@ -327,8 +315,8 @@ static int reword_conflict(const entity_map *m, const void *obj, ddb_error *err)
     char key[160];
     key_text(key, sizeof(key), m, obj);
     if (strstr(db_msg, "PRIMARY") || strstr(db_msg, ".id") || strstr(db_msg, "_unique"))
-        return fail(err, DDB_ERR_CONDITION_FAILED, "%s already exists", key);
-    return fail(err, DDB_ERR_CONDITION_FAILED, "%s: %s", key, db_msg);
+        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s already exists", key);
+    return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s: %s", key, db_msg);
 }
 
 /* ---- the repository ------------------------------------------------------------------------- */
@@ -400,7 +388,7 @@ static int stored_version(sqldb_conn *c, const entity_map *m, const void *obj, i
     rc = sqldb_next(rows);
     *out = rc == 1 ? sqldb_int(rows, 0) : 0;
     sqldb_rows_free(rows);
-    return rc < 0 ? fail(err, DDB_ERR_SERVICE, "reading the version of %s failed", m->entity) : 0;
+    return rc < 0 ? ddb_error_set(err, DDB_ERR_SERVICE, "reading the version of %s failed", m->entity) : 0;
 }
 
 /* The failure of a version-checked write that matched no row: stale, or missing. */
@@ -414,8 +402,8 @@ static int explain_no_match(sqldb_conn *c, const entity_map *m, const void *obj,
     char key[160];
     key_text(key, sizeof(key), m, obj);
     if (v == 0)
-        return fail(err, DDB_ERR_CONDITION_FAILED, "%s does not exist", key);
-    return fail(err, DDB_ERR_STALE_VERSION, "%s: stored version %" PRId64 ", expected %" PRId64,
+        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s does not exist", key);
+    return ddb_error_set(err, DDB_ERR_STALE_VERSION, "%s: stored version %" PRId64 ", expected %" PRId64,
                 key, v, expected);
 }
 
@@ -495,7 +483,7 @@ static int delete_obj(sqldb_conn *c, const entity_map *m, const void *obj, bool 
     } else if (changed == 0 && must_exist) {
         char key[160];
         key_text(key, sizeof(key), m, obj);
-        return fail(err, DDB_ERR_CONDITION_FAILED, "%s does not exist", key);
+        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s does not exist", key);
     }
     return 0;
 }
@@ -515,7 +503,7 @@ static int get_obj(sqldb_conn *c, const entity_map *m, void *out, bool *found, c
     rc = sqldb_next(rows);
     if (rc < 0) {
         sqldb_rows_free(rows);
-        return fail(err, DDB_ERR_SERVICE, "reading %s failed", m->entity);
+        return ddb_error_set(err, DDB_ERR_SERVICE, "reading %s failed", m->entity);
     }
     if (rc == 1) {
         obj_buf tmp;
@@ -580,7 +568,7 @@ static int crud(shop__repo *r, conn_fn fn, const entity_map *m, void *obj, bool 
                 const void *key, ddb_error *err)
 {
     if (!r || (!obj && !key))
-        return fail(err, DDB_ERR_INVALID_ARG, "%s: repository and entity are required", m->entity);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: repository and entity are required", m->entity);
     crud_ctx x = {m, obj, key, found};
     return with_conn(r, fn, &x, err);
 }
@@ -607,21 +595,21 @@ static int parse_cursor(page_cursor *out, const char *s, ddb_error *err)
         return 0;
     const char *p = s;
     if (strncmp(p, "c1:", 3) != 0)
-        return fail(err, DDB_ERR_CURSOR, "cursor '%.40s' is not a cursor of this repository", s);
+        return ddb_error_set(err, DDB_ERR_CURSOR, "cursor '%.40s' is not a cursor of this repository", s);
     p += 3;
     char *end = NULL;
     errno = 0;
     long long id = strtoll(p, &end, 10);
     if (errno || end == p || *end != ':')
-        return fail(err, DDB_ERR_CURSOR, "cursor '%.40s' has no row id", s);
+        return ddb_error_set(err, DDB_ERR_CURSOR, "cursor '%.40s' has no row id", s);
     p = end + 1;
     size_t n = strlen(p);
     if (n % 2 || n / 2 >= sizeof(out->sort))
-        return fail(err, DDB_ERR_CURSOR, "cursor '%.40s' has a malformed sort value", s);
+        return ddb_error_set(err, DDB_ERR_CURSOR, "cursor '%.40s' has a malformed sort value", s);
     for (size_t i = 0; i < n / 2; i++) {
         unsigned v;
         if (sscanf(p + 2 * i, "%2x", &v) != 1)
-            return fail(err, DDB_ERR_CURSOR, "cursor '%.40s' has a malformed sort value", s);
+            return ddb_error_set(err, DDB_ERR_CURSOR, "cursor '%.40s' has a malformed sort value", s);
         out->sort[i] = (char)v;
     }
     out->set = true;
@@ -711,7 +699,7 @@ static int run_page(sqldb_conn *c, void *ctx, ddb_error *err)
     bool more = false;
     if (!items) {
         sqldb_rows_free(rows);
-        return fail(err, DDB_ERR_NOMEM, "out of memory for a page of %s", m->entity);
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for a page of %s", m->entity);
     }
     while ((rc = sqldb_next(rows)) == 1) {
         if (n == limit) {
@@ -738,14 +726,14 @@ static int run_page(sqldb_conn *c, void *ctx, ddb_error *err)
             }
         }
         if (!(cursor = make_cursor(*int_at(&m->cols[0], last), sort)))
-            rc = fail(err, DDB_ERR_NOMEM, "out of memory for a cursor");
+            rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for a cursor");
     }
     if (rc < 0) {
         for (size_t i = 0; i < n; i++)
             m->free(items + i * m->size);
         free(items);
         free(cursor);
-        return rc == -1 ? fail(err, DDB_ERR_SERVICE, "reading a page of %s failed", m->entity) : rc;
+        return rc == -1 ? ddb_error_set(err, DDB_ERR_SERVICE, "reading a page of %s failed", m->entity) : rc;
     }
     q->out->n_items = n;
     q->out->items = items;
@@ -766,7 +754,7 @@ static int page_of(shop__repo *r, void *out, const entity_map *m, const char *wh
                    const shop__page_request *page, ddb_error *err)
 {
     if (!r || !out)
-        return fail(err, DDB_ERR_INVALID_ARG, "%s page: repository and output are required",
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s page: repository and output are required",
                     m->entity);
     page_query q = {m,
                     where,
@@ -793,7 +781,7 @@ static int page_of(shop__repo *r, void *out, const entity_map *m, const char *wh
     {                                                                                              \
         bool f = false;                                                                            \
         if (!out)                                                                                  \
-            return fail(err, DDB_ERR_INVALID_ARG, "%s get: out is required", (M)->entity);         \
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s get: out is required", (M)->entity);         \
         return crud(r, do_get, M, out, found ? found : &f, key, err);                              \
     }                                                                                              \
     static int name##__update(shop__repo *r, T *obj, ddb_error *err)                               \
@@ -889,7 +877,7 @@ static int order__orders_by_status(shop__repo *r, shop__order__page *out, const 
                                    const shop__page_request *page, ddb_error *err)
 {
     if (!status)
-        return fail(err, DDB_ERR_INVALID_ARG, "orders_by_status: status is required");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "orders_by_status: status is required");
     sqldb_param p[] = {SQLDB_P_TEXT(status)};
     return page_of(r, out, M_ORDER, "status = ?", p, 1, "recency_key", page, err);
 }
@@ -945,7 +933,7 @@ static int mirror_run(sqldb_conn *c, void *ctx, ddb_error *err)
     static int name##__mirror(shop__repo *r, const T *obj, const T *key, ddb_error *err)           \
     {                                                                                              \
         if (!r || !key)                                                                            \
-            return fail(err, DDB_ERR_INVALID_ARG, "%s mirror: key is required", (M)->entity);      \
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s mirror: key is required", (M)->entity);      \
         crud_ctx x = {M, (void *)(uintptr_t)obj, key, NULL};                                       \
         return with_conn(r, mirror_run, &x, err);                                                  \
     }
@@ -991,7 +979,7 @@ static int txn_add(sqldb_conn *c, const entity_map *m, const shop__write *w, siz
         if (&m->cols[m->key[k]] == fc)
             fc = NULL;
     if (!fc)
-        return fail(err, DDB_ERR_INVALID_ARG,
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
                     "transact action %zu: '%s' is not an integer non-key field of %s", i,
                     w->field ? w->field : "(null)", m->entity);
     char sql[384];
@@ -1075,23 +1063,23 @@ static int txn_conn(sqldb_conn *c, void *ctx, ddb_error *err)
 static int sql_transact(shop__repo *r, shop__write *ops, size_t n_ops, ddb_error *err)
 {
     if (!r || (!ops && n_ops))
-        return fail(err, DDB_ERR_INVALID_ARG, "transact: repository and ops are required");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "transact: repository and ops are required");
     if (n_ops > MAX_OPS)
-        return fail(err, DDB_ERR_LIMIT, "transaction has %zu actions; the limit is %d", n_ops,
+        return ddb_error_set(err, DDB_ERR_LIMIT, "transaction has %zu actions; the limit is %d", n_ops,
                     MAX_OPS);
     for (size_t i = 0; i < n_ops; i++) {
         if (!ops[i].obj || !map_of((int)ops[i].kind))
-            return fail(err, DDB_ERR_INVALID_ARG,
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
                         "transact action %zu: no entity or unknown kind %d", i, (int)ops[i].kind);
         if (ops[i].op < SHOP__WRITE_CREATE || ops[i].op > SHOP__WRITE_ADD)
-            return fail(err, DDB_ERR_INVALID_ARG, "transact action %zu: unknown op %d", i,
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "transact action %zu: unknown op %d", i,
                         (int)ops[i].op);
     }
     if (n_ops == 0)
         return 0;
     txn_ctx *t = calloc(1, sizeof(*t));
     if (!t)
-        return fail(err, DDB_ERR_NOMEM, "out of memory for a transaction");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for a transaction");
     t->ops = ops;
     t->n = n_ops;
     int rc = with_conn(r, txn_conn, t, err);
@@ -1128,7 +1116,7 @@ static int query_int(sqldb_conn *c, const char *sql, const sqldb_param *p, size_
     if ((rc = sqldb_next(rows)) == 1 && !sqldb_is_null(rows, 0))
         *out = sqldb_int(rows, 0);
     sqldb_rows_free(rows);
-    return rc < 0 ? fail(err, DDB_ERR_SERVICE, "query failed: %s", sql) : 0;
+    return rc < 0 ? ddb_error_set(err, DDB_ERR_SERVICE, "query failed: %s", sql) : 0;
 }
 
 /* The highest ID in use or already handed out (SQLite's sqlite_sequence, MariaDB's counter). */
@@ -1181,7 +1169,7 @@ static int sql_max_id(shop__repo *r, shop__kind kind, int64_t *out, ddb_error *e
 {
     const entity_map *m = map_of((int)kind);
     if (!r || !m || !out)
-        return fail(err, DDB_ERR_INVALID_ARG, "max_id: unknown entity kind %d", (int)kind);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "max_id: unknown entity kind %d", (int)kind);
     id_ctx x = {m, 0};
     int rc = with_conn(r, do_max_id, &x, err);
     if (!rc)
@@ -1193,7 +1181,7 @@ static int sql_seed_id(shop__repo *r, shop__kind kind, int64_t floor, ddb_error 
 {
     const entity_map *m = map_of((int)kind);
     if (!r || !m)
-        return fail(err, DDB_ERR_INVALID_ARG, "seed_id: unknown entity kind %d", (int)kind);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "seed_id: unknown entity kind %d", (int)kind);
     id_ctx x = {m, floor};
     return with_conn(r, do_seed_id, &x, err);
 }
@@ -1213,7 +1201,7 @@ static void sql_free(shop__repo *r)
 int shop_sql_apply_schema(sqldb *db, ddb_error *err)
 {
     if (!db)
-        return fail(err, DDB_ERR_INVALID_ARG, "apply schema: no database");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "apply schema: no database");
     sqldb_conn *c = NULL;
     int rc = sqldb_acquire(db, &c, err);
     if (rc)
@@ -1243,10 +1231,10 @@ int shop_sql_apply_schema(sqldb *db, ddb_error *err)
 int shop_sql_repo_new(shop__repo **out, sqldb *db, bool take_db, ddb_error *err)
 {
     if (!out || !db)
-        return fail(err, DDB_ERR_INVALID_ARG, "shop_sql_repo_new: out and db are required");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "shop_sql_repo_new: out and db are required");
     sql_repo *s = calloc(1, sizeof(*s));
     if (!s)
-        return fail(err, DDB_ERR_NOMEM, "out of memory for the SQL repository");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for the SQL repository");
     s->db = db;
     s->owns_db = take_db;
     s->base.version = SHOP__REPO_VERSION;

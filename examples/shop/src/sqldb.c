@@ -20,18 +20,6 @@
 /* A result is read whole into memory, so it has a cap; the shop pages its queries. */
 #define SQLDB_MAX_RESULT_BYTES ((size_t)256 * 1024 * 1024)
 
-int sqldb__fail(ddb_error *err, int code, const char *fmt, ...)
-{
-    if (err) {
-        ddb_error_clear(err);
-        err->code = code;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof(err->message), fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 int sqldb__contention(ddb_error *err, const char *fmt, ...)
 {
@@ -74,7 +62,7 @@ int sqldb__rows_add(sqldb_rows *r, const char *s, size_t len, ddb_error *err)
         size_t cap = r->cap_cells ? r->cap_cells * 2 : 64;
         size_t *cell = realloc(r->cell, cap * sizeof(*cell));
         if (!cell)
-            return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory reading a result of %zu cells",
+            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading a result of %zu cells",
                                r->n_cells);
         r->cell = cell;
         r->cap_cells = cap;
@@ -84,7 +72,7 @@ int sqldb__rows_add(sqldb_rows *r, const char *s, size_t len, ddb_error *err)
         return 0;
     }
     if (len + 1 > SQLDB_MAX_RESULT_BYTES - r->len)
-        return sqldb__fail(err, DDB_ERR_LIMIT, "query result exceeds %zu bytes; page the query",
+        return ddb_error_set(err, DDB_ERR_LIMIT, "query result exceeds %zu bytes; page the query",
                            SQLDB_MAX_RESULT_BYTES);
     if (r->len + len + 1 > r->cap) {
         size_t cap = r->cap ? r->cap : 1024;
@@ -92,7 +80,7 @@ int sqldb__rows_add(sqldb_rows *r, const char *s, size_t len, ddb_error *err)
             cap *= 2;
         char *buf = realloc(r->buf, cap);
         if (!buf)
-            return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory reading a result of %zu bytes",
+            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading a result of %zu bytes",
                                r->len + len + 1);
         r->buf = buf;
         r->cap = cap;
@@ -199,17 +187,17 @@ static int parse_query(sqldb *db, const char *q, char **socket_out, ddb_error *e
             char *end;
             long v = strtol(q + 5, &end, 10);
             if (end != q + n || v < 1 || v > SQLDB_MAX_POOL)
-                return sqldb__fail(err, DDB_ERR_CONFIG, "sqldb URL: pool must be 1..%d, got '%.*s'",
+                return ddb_error_set(err, DDB_ERR_CONFIG, "sqldb URL: pool must be 1..%d, got '%.*s'",
                                    SQLDB_MAX_POOL, (int)(n - 5), q + 5);
             db->max_conns = (size_t)v;
         } else if (n > 7 && strncmp(q, "socket=", 7) == 0 && socket_out) {
             free(*socket_out);
             *socket_out = dup_range(q + 7, n - 7);
             if (!*socket_out)
-                return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
+                return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
             url_decode(*socket_out);
         } else {
-            return sqldb__fail(err, DDB_ERR_CONFIG,
+            return ddb_error_set(err, DDB_ERR_CONFIG,
                                "sqldb URL: unknown parameter '%.*s' (known: pool=%s)", (int)n, q,
                                socket_out ? ", socket=" : "");
         }
@@ -223,11 +211,11 @@ static int parse_sqlite(sqldb *db, const char *rest, ddb_error *err)
     const char *q = strchr(rest, '?');
     size_t n = q ? (size_t)(q - rest) : strlen(rest);
     if (n == 0)
-        return sqldb__fail(err, DDB_ERR_CONFIG,
+        return ddb_error_set(err, DDB_ERR_CONFIG,
                            "sqldb URL: sqlite needs a path or :memory: after 'sqlite:'");
     db->path = dup_range(rest, n);
     if (!db->path)
-        return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
     int rc = parse_query(db, q ? q + 1 : NULL, NULL, err);
     if (rc)
         return rc;
@@ -241,11 +229,11 @@ static int parse_sqlite(sqldb *db, const char *rest, ddb_error *err)
 static int parse_mariadb(sqldb *db, const char *rest, ddb_error *err)
 {
     if (strncmp(rest, "//", 2) != 0)
-        return sqldb__fail(err, DDB_ERR_CONFIG, "sqldb URL: expected mariadb://user@host/db");
+        return ddb_error_set(err, DDB_ERR_CONFIG, "sqldb URL: expected mariadb://user@host/db");
     rest += 2;
     const char *slash = strchr(rest, '/');
     if (!slash)
-        return sqldb__fail(err, DDB_ERR_CONFIG, "sqldb URL: mariadb URL has no /database");
+        return ddb_error_set(err, DDB_ERR_CONFIG, "sqldb URL: mariadb URL has no /database");
     const char *at = memchr(rest, '@', (size_t)(slash - rest));
     const char *hostpart = rest;
     if (at) {
@@ -254,7 +242,7 @@ static int parse_mariadb(sqldb *db, const char *rest, ddb_error *err)
         if (colon)
             db->password = dup_range(colon + 1, (size_t)(at - colon - 1));
         if (!db->user || (colon && !db->password))
-            return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
+            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
         url_decode(db->user);
         if (db->password)
             url_decode(db->password);
@@ -264,12 +252,12 @@ static int parse_mariadb(sqldb *db, const char *rest, ddb_error *err)
         const char *colon = memchr(hostpart, ':', (size_t)(slash - hostpart));
         db->host = dup_range(hostpart, (size_t)((colon ? colon : slash) - hostpart));
         if (!db->host)
-            return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
+            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
         if (colon) {
             char *end;
             long port = strtol(colon + 1, &end, 10);
             if (end != slash || port < 1 || port > 65535)
-                return sqldb__fail(err, DDB_ERR_CONFIG, "sqldb URL: invalid port '%.*s'",
+                return ddb_error_set(err, DDB_ERR_CONFIG, "sqldb URL: invalid port '%.*s'",
                                    (int)(slash - colon - 1), colon + 1);
             db->port = (unsigned)port;
         }
@@ -277,15 +265,15 @@ static int parse_mariadb(sqldb *db, const char *rest, ddb_error *err)
     const char *q = strchr(slash, '?');
     size_t dn = q ? (size_t)(q - slash - 1) : strlen(slash + 1);
     if (dn == 0)
-        return sqldb__fail(err, DDB_ERR_CONFIG,
+        return ddb_error_set(err, DDB_ERR_CONFIG,
                            "sqldb URL: mariadb URL has an empty database name");
     db->database = dup_range(slash + 1, dn);
     if (!db->database)
-        return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
     if (!db->password) {
         const char *pw = getenv("SQLDB_MARIADB_PASSWORD");
         if (pw && !(db->password = strdup(pw)))
-            return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
+            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
     }
     return parse_query(db, q ? q + 1 : NULL, &db->socket, err);
 }
@@ -304,7 +292,7 @@ static int conn_new(sqldb *db, sqldb_conn **out, ddb_error *err)
 {
     sqldb_conn *c = calloc(1, sizeof(*c));
     if (!c)
-        return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory opening a connection");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory opening a connection");
     c->db = db;
     int rc = db->drv->connect(db, &c->h, err);
     if (rc) {
@@ -330,10 +318,10 @@ static void free_config(sqldb *db)
 int sqldb_open(sqldb **out, const char *url, ddb_error *err)
 {
     if (!out || !url)
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG, "sqldb_open: out and url are required");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb_open: out and url are required");
     sqldb *db = calloc(1, sizeof(*db));
     if (!db)
-        return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory opening the pool");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory opening the pool");
     db->max_conns = SQLDB_DEFAULT_POOL;
     int rc;
     if (strncmp(url, "sqlite:", 7) == 0) {
@@ -346,14 +334,14 @@ int sqldb_open(sqldb **out, const char *url, ddb_error *err)
         rc = parse_mariadb(db, strchr(url, ':') + 1, err);
     } else {
         /* The URL is not echoed: it may hold a password. */
-        rc = sqldb__fail(err, DDB_ERR_CONFIG,
+        rc = ddb_error_set(err, DDB_ERR_CONFIG,
                          "sqldb URL must start with sqlite: or mariadb:// (or mysql://)");
     }
     if (rc)
         goto fail;
     db->idle = calloc(db->max_conns, sizeof(*db->idle));
     if (!db->idle) {
-        rc = sqldb__fail(err, DDB_ERR_NOMEM, "out of memory opening the pool");
+        rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory opening the pool");
         goto fail;
     }
     pthread_mutex_init(&db->mu, NULL);
@@ -403,7 +391,7 @@ sqldb_dialect sqldb_conn_dialect(const sqldb_conn *c)
 int sqldb_acquire(sqldb *db, sqldb_conn **out, ddb_error *err)
 {
     if (!db || !out)
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG, "sqldb_acquire: db and out are required");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb_acquire: db and out are required");
     pthread_mutex_lock(&db->mu);
     for (;;) {
         if (db->n_idle > 0) {
@@ -475,7 +463,7 @@ int sqldb_exec(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, i
                int64_t *changed, ddb_error *err)
 {
     if (!c || !sql || (n && !p))
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG, "sqldb_exec: connection and sql are required");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb_exec: connection and sql are required");
     ddb_error local = DDB_ERROR_INIT;
     ddb_error *e = err ? err : &local;
     int rc;
@@ -495,13 +483,13 @@ int sqldb_query(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, 
                 ddb_error *err)
 {
     if (!c || !sql || !out || (n && !p))
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG,
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
                            "sqldb_query: connection, sql and out are required");
     ddb_error local = DDB_ERROR_INIT;
     ddb_error *e = err ? err : &local;
     sqldb_rows *r = calloc(1, sizeof(*r));
     if (!r)
-        return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory for a query result");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for a query result");
     int rc;
     for (int attempt = 0;; attempt++) {
         free(r->cell);
@@ -524,9 +512,9 @@ int sqldb_query(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, 
 int sqldb_begin(sqldb_conn *c, ddb_error *err)
 {
     if (!c)
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG, "sqldb_begin: connection is required");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb_begin: connection is required");
     if (c->in_txn)
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG, "sqldb_begin: a transaction is already open");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb_begin: a transaction is already open");
     int rc = sqldb_exec(c, c->db->drv->begin_sql, NULL, 0, NULL, NULL, err);
     if (rc == 0)
         c->in_txn = true;
@@ -536,7 +524,7 @@ int sqldb_begin(sqldb_conn *c, ddb_error *err)
 int sqldb_commit(sqldb_conn *c, ddb_error *err)
 {
     if (!c || !c->in_txn)
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG, "sqldb_commit: no transaction is open");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb_commit: no transaction is open");
     int rc = c->db->drv->exec(c, "COMMIT", NULL, 0, NULL, NULL, err);
     if (rc == 0)
         c->in_txn = false;
@@ -562,7 +550,7 @@ bool sqldb_in_transaction(const sqldb_conn *c)
 int sqldb_transact(sqldb_conn *c, sqldb_txn_fn fn, void *ctx, ddb_error *err)
 {
     if (!c || !fn)
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG,
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
                            "sqldb_transact: connection and fn are required");
     ddb_error local = DDB_ERROR_INIT;
     ddb_error *e = err ? err : &local;
@@ -587,7 +575,7 @@ int sqldb_transact(sqldb_conn *c, sqldb_txn_fn fn, void *ctx, ddb_error *err)
 int sqldb_exec_script(sqldb_conn *c, const char *sql_statements, ddb_error *err)
 {
     if (!c || !sql_statements)
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG,
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
                            "sqldb_exec_script: connection and sql are required");
     return c->db->drv->script(c, sql_statements, err);
 }

@@ -60,12 +60,6 @@ int sqldb__rows_init(sqldb_rows *r, int ncols, ddb_error *err);
 /* Append the next cell of the current row being built; s == NULL appends NULL. */
 int sqldb__rows_add(sqldb_rows *r, const char *s, size_t len, ddb_error *err);
 
-/* Fill err (may be NULL) and return code. */
-int sqldb__fail(ddb_error *err, int code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
 /* Mark err as a retryable contention failure (deadlock, lock wait, busy) and return THROTTLED. */
 int sqldb__contention(ddb_error *err, const char *fmt, ...)
 #if defined(__GNUC__)

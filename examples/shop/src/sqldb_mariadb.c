@@ -151,12 +151,12 @@ static int map_error(sqldb_conn *c, unsigned e, const char *msg, const char *sql
             char *dot = strrchr(b, '.');
             char *key = dot ? dot + 1 : b;
             if (target_table(sql, a, sizeof(a)) && key_columns(h->m, a, key, cols, sizeof(cols)))
-                return sqldb__fail(err, DDB_ERR_CONDITION_FAILED, "UNIQUE constraint failed: %s",
+                return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "UNIQUE constraint failed: %s",
                                    cols);
-            return sqldb__fail(err, DDB_ERR_CONDITION_FAILED, "UNIQUE constraint failed: key %s",
+            return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "UNIQUE constraint failed: key %s",
                                key);
         }
-        return sqldb__fail(err, DDB_ERR_CONDITION_FAILED, "UNIQUE constraint failed: %s", msg);
+        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "UNIQUE constraint failed: %s", msg);
     }
     case ER_NO_REFERENCED_ROW:
     case ER_NO_REFERENCED_ROW_2:
@@ -167,31 +167,31 @@ static int map_error(sqldb_conn *c, unsigned e, const char *msg, const char *sql
         const char *t = strstr(msg, "`.`");
         if (t && between(t, "`.`", '`', a, sizeof(a)) &&
             between(msg, "FOREIGN KEY (`", '`', b, sizeof(b)))
-            return sqldb__fail(err, DDB_ERR_CONDITION_FAILED,
+            return ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
                                "FOREIGN KEY constraint failed: %s.%s", a, b);
-        return sqldb__fail(err, DDB_ERR_CONDITION_FAILED, "FOREIGN KEY constraint failed (%s)",
+        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "FOREIGN KEY constraint failed (%s)",
                            msg);
     }
     case ER_CONSTRAINT_FAILED:
         /* "CONSTRAINT `products.inventory` failed for `shop`.`products`" (a column CHECK is
          * named table.column; a table CHECK by its name) */
         if (between(msg, "CONSTRAINT `", '`', a, sizeof(a)))
-            return sqldb__fail(err, DDB_ERR_CONDITION_FAILED, "CHECK constraint failed: %s", a);
-        return sqldb__fail(err, DDB_ERR_CONDITION_FAILED, "CHECK constraint failed (%s)", msg);
+            return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "CHECK constraint failed: %s", a);
+        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "CHECK constraint failed (%s)", msg);
     case ER_BAD_NULL_ERROR:
         if (between(msg, "Column '", '\'', a, sizeof(a))) {
             if (target_table(sql, b, sizeof(b)))
-                return sqldb__fail(err, DDB_ERR_INVALID_ARG, "NOT NULL constraint failed: %s.%s", b,
+                return ddb_error_set(err, DDB_ERR_INVALID_ARG, "NOT NULL constraint failed: %s.%s", b,
                                    a);
-            return sqldb__fail(err, DDB_ERR_INVALID_ARG, "NOT NULL constraint failed: %s", a);
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "NOT NULL constraint failed: %s", a);
         }
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG, "NOT NULL constraint failed (%s)", msg);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "NOT NULL constraint failed (%s)", msg);
     case ER_NO_DEFAULT_FOR_FIELD:
     case ER_DATA_TOO_LONG:
     case ER_WARN_DATA_OUT_OF_RANGE:
     case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:
     case ER_TRUNCATED_WRONG_VALUE:
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG, "MariaDB: %s", msg);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "MariaDB: %s", msg);
     case ER_LOCK_DEADLOCK:
         return sqldb__contention(err, "MariaDB deadlock; the transaction was rolled back (%s)",
                                  msg);
@@ -200,32 +200,32 @@ static int map_error(sqldb_conn *c, unsigned e, const char *msg, const char *sql
     case ER_ACCESS_DENIED_ERROR:
     case ER_DBACCESS_DENIED_ERROR:
     case ER_TABLEACCESS_DENIED_ERROR:
-        return sqldb__fail(err, DDB_ERR_AUTH, "MariaDB: %s", msg);
+        return ddb_error_set(err, DDB_ERR_AUTH, "MariaDB: %s", msg);
     case ER_BAD_DB_ERROR:
-        return sqldb__fail(err, DDB_ERR_CONFIG, "MariaDB: %s", msg);
+        return ddb_error_set(err, DDB_ERR_CONFIG, "MariaDB: %s", msg);
     case CR_OUT_OF_MEMORY:
-        return sqldb__fail(err, DDB_ERR_NOMEM, "MariaDB client: %s", msg);
+        return ddb_error_set(err, DDB_ERR_NOMEM, "MariaDB client: %s", msg);
     default:
         break;
     }
     if (network_errno(e)) {
         c->broken = true;
-        return sqldb__fail(err, DDB_ERR_NETWORK, "MariaDB connection lost (%u): %s", e, msg);
+        return ddb_error_set(err, DDB_ERR_NETWORK, "MariaDB connection lost (%u): %s", e, msg);
     }
-    return sqldb__fail(err, DDB_ERR_SERVICE, "MariaDB error %u: %s (in: %.120s)", e, msg, sql);
+    return ddb_error_set(err, DDB_ERR_SERVICE, "MariaDB error %u: %s (in: %.120s)", e, msg, sql);
 }
 
 static int maria_connect(sqldb *db, void **handle, ddb_error *err)
 {
     pthread_once(&library_once, library_init);
     if (library_rc != 0)
-        return sqldb__fail(err, DDB_ERR_CONFIG, "mysql_library_init failed");
+        return ddb_error_set(err, DDB_ERR_CONFIG, "mysql_library_init failed");
     /* libmariadb keeps per-thread state only when asked; calling it is cheap and harmless. */
     mysql_thread_init();
     maria *h = calloc(1, sizeof(*h));
     if (!h || !(h->m = mysql_init(NULL))) {
         free(h);
-        return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory opening a MariaDB connection");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory opening a MariaDB connection");
     }
     unsigned timeout = 10;
     mysql_optionsv(h->m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
@@ -240,7 +240,7 @@ static int maria_connect(sqldb *db, void **handle, ddb_error *err)
                    : e == ER_ACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR ? DDB_ERR_AUTH
                    : e == ER_BAD_DB_ERROR                                         ? DDB_ERR_CONFIG
                                                                                   : DDB_ERR_SERVICE;
-        sqldb__fail(err, code, "cannot connect to MariaDB (%s%s%s, database %s): %s",
+        ddb_error_set(err, code, "cannot connect to MariaDB (%s%s%s, database %s): %s",
                     db->socket ? "socket " : "host ",
                     db->socket ? db->socket : (host ? host : "localhost"), "", db->database,
                     mysql_error(h->m));
@@ -250,7 +250,7 @@ static int maria_connect(sqldb *db, void **handle, ddb_error *err)
     }
     if (mysql_real_query(h->m, session_setup, (unsigned long)strlen(session_setup)) != 0) {
         int code =
-            sqldb__fail(err, DDB_ERR_CONFIG, "MariaDB session setup failed: %s", mysql_error(h->m));
+            ddb_error_set(err, DDB_ERR_CONFIG, "MariaDB session setup failed: %s", mysql_error(h->m));
         mysql_close(h->m);
         free(h);
         return code;
@@ -289,7 +289,7 @@ static int prepare(sqldb_conn *c, const char *sql, MYSQL_STMT **out, ddb_error *
     }
     MYSQL_STMT *st = mysql_stmt_init(h->m);
     if (!st)
-        return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory preparing a MariaDB statement");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory preparing a MariaDB statement");
     if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
         int rc = fail_stmt(c, st, sql, err);
         mysql_stmt_close(st);
@@ -298,7 +298,7 @@ static int prepare(sqldb_conn *c, const char *sql, MYSQL_STMT **out, ddb_error *
     char *copy = strdup(sql);
     if (!copy) {
         mysql_stmt_close(st);
-        return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory caching a statement");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory caching a statement");
     }
     size_t v = h->cache.next_victim;
     h->cache.next_victim = (v + 1) % SQLDB__STMT_CACHE;
@@ -321,14 +321,14 @@ static int run(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, M
         return rc;
     unsigned long want = mysql_stmt_param_count(st);
     if (want != n)
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG,
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
                            "sqldb: statement has %lu parameters, %zu given: %.80s", want, n, sql);
     MYSQL_BIND *b = n ? calloc(n, sizeof(*b)) : NULL;
     unsigned long *lens = n ? calloc(n, sizeof(*lens)) : NULL;
     if (n && (!b || !lens)) {
         free(b);
         free(lens);
-        return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory binding %zu parameters", n);
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory binding %zu parameters", n);
     }
     for (size_t i = 0; i < n; i++) {
         switch (p[i].type) {
@@ -353,7 +353,7 @@ static int run(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, M
         default:
             free(b);
             free(lens);
-            return sqldb__fail(err, DDB_ERR_INVALID_ARG, "sqldb: parameter %zu has unknown type %d",
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb: parameter %zu has unknown type %d",
                                i + 1, (int)p[i].type);
         }
     }
@@ -406,7 +406,7 @@ static int maria_query(sqldb_conn *c, const char *sql, const sqldb_param *p, siz
     char *small = calloc(ncols, COL_BUF);
     char *big = NULL;
     if (!b || !len || !is_null || !trunc || !small) {
-        rc = sqldb__fail(err, DDB_ERR_NOMEM, "out of memory reading %u columns", ncols);
+        rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading %u columns", ncols);
         goto done;
     }
     /* Every column is fetched as text, converted by the client library: the shop's columns are
@@ -440,7 +440,7 @@ static int maria_query(sqldb_conn *c, const char *sql, const sqldb_param *p, siz
                 /* Longer than the first buffer: fetch this column again, whole. */
                 char *nb = realloc(big, len[i] + 1);
                 if (!nb) {
-                    rc = sqldb__fail(err, DDB_ERR_NOMEM, "out of memory reading %lu bytes", len[i]);
+                    rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading %lu bytes", len[i]);
                     break;
                 }
                 big = nb;

@@ -32,27 +32,27 @@ static int fail(lite *l, int rc, const char *sql, ddb_error *err)
     case SQLITE_CONSTRAINT_FOREIGNKEY:
     case SQLITE_CONSTRAINT_CHECK:
     case SQLITE_CONSTRAINT_TRIGGER:
-        return sqldb__fail(err, DDB_ERR_CONDITION_FAILED, "%s", msg);
+        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s", msg);
     case SQLITE_CONSTRAINT_NOTNULL:
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG, "%s", msg);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s", msg);
     default:
         break;
     }
     switch (rc & 0xff) {
     case SQLITE_CONSTRAINT:
-        return sqldb__fail(err, DDB_ERR_CONDITION_FAILED, "%s", msg);
+        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s", msg);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return sqldb__contention(err, "SQLite database is busy (%s)", msg);
     case SQLITE_NOMEM:
-        return sqldb__fail(err, DDB_ERR_NOMEM, "SQLite: %s", msg);
+        return ddb_error_set(err, DDB_ERR_NOMEM, "SQLite: %s", msg);
     case SQLITE_TOOBIG:
-        return sqldb__fail(err, DDB_ERR_LIMIT, "SQLite: %s", msg);
+        return ddb_error_set(err, DDB_ERR_LIMIT, "SQLite: %s", msg);
     case SQLITE_RANGE:
     case SQLITE_MISMATCH:
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG, "SQLite: %s", msg);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "SQLite: %s", msg);
     default:
-        return sqldb__fail(err, DDB_ERR_SERVICE, "SQLite error %d: %s (in: %.120s)", ext, msg, sql);
+        return ddb_error_set(err, DDB_ERR_SERVICE, "SQLite error %d: %s (in: %.120s)", ext, msg, sql);
     }
 }
 
@@ -60,11 +60,11 @@ static int lite_connect(sqldb *db, void **handle, ddb_error *err)
 {
     lite *l = calloc(1, sizeof(*l));
     if (!l)
-        return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory opening SQLite");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory opening SQLite");
     int rc = sqlite3_open_v2(
         db->path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        int code = sqldb__fail(err, DDB_ERR_CONFIG, "cannot open SQLite database '%s': %s",
+        int code = ddb_error_set(err, DDB_ERR_CONFIG, "cannot open SQLite database '%s': %s",
                                db->path, l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc));
         sqlite3_close(l->db);
         free(l);
@@ -79,7 +79,7 @@ static int lite_connect(sqldb *db, void **handle, ddb_error *err)
     char *msg = NULL;
     rc = sqlite3_exec(l->db, setup, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        int code = sqldb__fail(err, DDB_ERR_CONFIG, "cannot set up SQLite database '%s': %s",
+        int code = ddb_error_set(err, DDB_ERR_CONFIG, "cannot set up SQLite database '%s': %s",
                                db->path, msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         sqlite3_close(l->db);
@@ -118,20 +118,20 @@ static int prepare(lite *l, const char *sql, sqlite3_stmt **out, ddb_error *err)
     if (rc != SQLITE_OK)
         return fail(l, rc, sql, err);
     if (!st)
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG, "sqldb: empty SQL statement");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb: empty SQL statement");
     while (tail &&
            (*tail == ' ' || *tail == '\n' || *tail == '\t' || *tail == ';' || *tail == '\r'))
         tail++;
     if (tail && *tail) {
         sqlite3_finalize(st);
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG,
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
                            "sqldb: more than one statement given (use sqldb_exec_script): %.80s",
                            sql);
     }
     char *copy = strdup(sql);
     if (!copy) {
         sqlite3_finalize(st);
-        return sqldb__fail(err, DDB_ERR_NOMEM, "out of memory caching a statement");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory caching a statement");
     }
     size_t v = l->cache.next_victim;
     l->cache.next_victim = (v + 1) % SQLDB__STMT_CACHE;
@@ -148,7 +148,7 @@ static int bind(lite *l, sqlite3_stmt *st, const char *sql, const sqldb_param *p
 {
     int want = sqlite3_bind_parameter_count(st);
     if ((size_t)want != n)
-        return sqldb__fail(err, DDB_ERR_INVALID_ARG,
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
                            "sqldb: statement has %d parameters, %zu given: %.80s", want, n, sql);
     for (size_t i = 0; i < n; i++) {
         int rc;
@@ -165,7 +165,7 @@ static int bind(lite *l, sqlite3_stmt *st, const char *sql, const sqldb_param *p
             rc = sqlite3_bind_null(st, idx);
             break;
         default:
-            return sqldb__fail(err, DDB_ERR_INVALID_ARG, "sqldb: parameter %zu has unknown type %d",
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb: parameter %zu has unknown type %d",
                                i + 1, (int)p[i].type);
         }
         if (rc != SQLITE_OK)
@@ -240,7 +240,7 @@ static int lite_query(sqldb_conn *c, const char *sql, const sqldb_param *p, size
                 const unsigned char *t = sqlite3_column_text(st, i);
                 int len = sqlite3_column_bytes(st, i);
                 rc = t ? sqldb__rows_add(rows, (const char *)t, (size_t)len, err)
-                       : sqldb__fail(err, DDB_ERR_NOMEM, "out of memory reading column %d", i);
+                       : ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading column %d", i);
             }
         }
         if (rc)
