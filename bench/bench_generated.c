@@ -141,8 +141,7 @@ static int take_s(char **out, const ddb_value *item, const char *name, bool requ
     if (ddb_value_type(v) != DDB_TYPE_S) {
         if (err) {
             err->code = DDB_ERR_PROTOCOL;
-            snprintf(err->message, sizeof err->message, "Order.%s: missing or not a string",
-                     name);
+            snprintf(err->message, sizeof err->message, "Order.%s: missing or not a string", name);
         }
         return DDB_ERR_PROTOCOL;
     }
@@ -512,8 +511,7 @@ static bool same_order(const bench__order *g, const hand_order *h)
     return same_str(g->customer_id, h->customer_id) && same_str(g->order_id, h->order_id) &&
            same_str(g->status, h->status) && same_str(g->placed_at, h->placed_at) &&
            g->item_count == h->item_count && same_str(g->total.text, h->total) &&
-           g->express == h->express && same_str(g->note, h->note) &&
-           g->ddb_version == h->version;
+           g->express == h->express && same_str(g->note, h->note) && g->ddb_version == h->version;
 }
 
 static const char *yes_no(bool b)
@@ -527,11 +525,13 @@ static void report_check(const char *op, const capture *g, const capture *h, boo
     printf("gencheck op=%s request_identical=%s decoded_equal=%s\n", op, yes_no(identical),
            yes_no(decoded_equal));
     if (!identical)
-        fprintf(stderr, "bench_generated: %s request bodies differ:\n  generated: %s\n  hand:      %s\n",
+        fprintf(stderr,
+                "bench_generated: %s request bodies differ:\n  generated: %s\n  hand:      %s\n",
                 op, g->body, h->body);
     if (!decoded_equal) {
-        fprintf(stderr, "bench_generated: %s: the hand-written variant decodes other values than "
-                        "the generated one; the comparison would be meaningless\n",
+        fprintf(stderr,
+                "bench_generated: %s: the hand-written variant decodes other values than "
+                "the generated one; the comparison would be meaningless\n",
                 op);
         exit(1);
     }

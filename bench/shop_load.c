@@ -202,10 +202,9 @@ static int load_backend_open(load_backend *b, ddb_error *err)
                  phase_s);
         return err->code = DDB_ERR_CONFIG;
     }
-    const char *primary =
-        env_or("SHOP_MIGRATION_PRIMARY",
-               env_or("SHOP_MYSQL_URL", NULL) || env_or("SHOP_MYSQL_SOCKET", NULL) ? "mysql"
-                                                                                   : "sqlite");
+    const char *primary = env_or(
+        "SHOP_MIGRATION_PRIMARY",
+        env_or("SHOP_MYSQL_URL", NULL) || env_or("SHOP_MYSQL_SOCKET", NULL) ? "mysql" : "sqlite");
     if ((rc = open_relational(b, primary, err)) || (rc = open_dynamodb(b, err)))
         return rc;
     shop__router_options ro = SHOP__ROUTER_OPTIONS_INIT;
@@ -223,8 +222,8 @@ static int load_backend_open(load_backend *b, ddb_error *err)
     if ((rc = shop__router_new(&b->router, shop_backend_repo(b->relational), b->dynamodb, &ro,
                                err)) == 0) {
         b->repo = b->router;
-        snprintf(b->describe, sizeof(b->describe), "migrate phase %ld (%s + dynamodb, compare %ld%%)",
-                 phase, primary, pct);
+        snprintf(b->describe, sizeof(b->describe),
+                 "migrate phase %ld (%s + dynamodb, compare %ld%%)", phase, primary, pct);
     }
     return rc;
 }
@@ -233,16 +232,17 @@ static int load_backend_open(load_backend *b, ddb_error *err)
  * shop's code, so say which one is missing instead. */
 static const char *missing_member(const shop__repo *r)
 {
-#define NEED(m)                                                                                  \
-    if (!r->m)                                                                                   \
+#define NEED(m)                                                                                    \
+    if (!r->m)                                                                                     \
         return #m;
-    NEED(user__get_user) NEED(category__get_category) NEED(category__category_children)
-    NEED(product__get_product) NEED(product__products_by_category)
-    NEED(product__products_by_seller) NEED(cart_item__cart_items) NEED(order__get_order)
-    NEED(order__orders_of_user) NEED(order__orders_by_status) NEED(order_item__order_items)
-    NEED(transact) NEED(max_id)
+    NEED(user__get_user)
+    NEED(category__get_category) NEED(category__category_children) NEED(product__get_product)
+        NEED(product__products_by_category) NEED(product__products_by_seller)
+            NEED(cart_item__cart_items) NEED(order__get_order) NEED(order__orders_of_user)
+                NEED(order__orders_by_status) NEED(order_item__order_items) NEED(transact)
+                    NEED(max_id)
 #undef NEED
-    return NULL;
+                        return NULL;
 }
 
 /* ---- the shared catalogue ----------------------------------------------------------------- */
@@ -324,8 +324,8 @@ static void record(worker *w, enum op_type op, double ms, int rc, const ddb_erro
 /* Buyers of this thread: index i with i % n_threads == w->index. */
 static size_t own_buyer(worker *w, size_t *slot)
 {
-    size_t mine = (w->cat->n_buyers - (size_t)w->index + (size_t)w->n_threads - 1) /
-                  (size_t)w->n_threads;
+    size_t mine =
+        (w->cat->n_buyers - (size_t)w->index + (size_t)w->n_threads - 1) / (size_t)w->n_threads;
     *slot = pick(w, mine);
     return (size_t)w->index + *slot * (size_t)w->n_threads;
 }
@@ -366,9 +366,9 @@ static void *run_worker(void *arg)
                     rc = shop_cart_view(r, &cart, user, &err);
                     if (!rc && cart.n_lines) {
                         int64_t p = cart.lines[pick(w, cart.n_lines)].item.product_id;
-                        rc = kind < 60 ? shop_cart_set_quantity(r, user, p,
-                                                                1 + (int64_t)pick(w, 5), &err)
-                                       : shop_cart_remove(r, user, p, &err);
+                        rc = kind < 60
+                                 ? shop_cart_set_quantity(r, user, p, 1 + (int64_t)pick(w, 5), &err)
+                                 : shop_cart_remove(r, user, p, &err);
                     }
                     shop_cart_free(&cart);
                 } else {
@@ -435,8 +435,8 @@ static void *seed_buyers_and_products(void *arg)
         snprintf(name, sizeof(name), "Product %zu", i);
         int rc = shop_add_product(r, &p, cat->sellers[i / PRODUCTS_PER_SELLER],
                                   cat->leaf_categories[i % (N_ROOTS * N_CHILDREN)], name,
-                                  "A thing worth buying", 199 + (int64_t)(i % 50) * 100,
-                                  1000000000, &err);
+                                  "A thing worth buying", 199 + (int64_t)(i % 50) * 100, 1000000000,
+                                  &err);
         if (rc)
             seed_fail(w, rc, "add product", &err);
         else
@@ -574,8 +574,12 @@ int main(int argc, char **argv)
     double t_seed = now_s();
     rc = seed_catalogue(b.repo, &cat, &err);
     for (int i = 0; i < n_threads; i++) {
-        workers[i] = (worker){.index = i, .n_threads = n_threads, .backend = &b, .cat = &cat,
-                              .rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)(i + 1) * 0x100000001B3ULL)};
+        workers[i] =
+            (worker){.index = i,
+                     .n_threads = n_threads,
+                     .backend = &b,
+                     .cat = &cat,
+                     .rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)(i + 1) * 0x100000001B3ULL)};
     }
     if (rc) {
         fprintf(stderr, "shop_load: seeding categories and sellers: %s: %s\n",
@@ -658,8 +662,8 @@ int main(int argc, char **argv)
             p99_all = p99;
         }
         printf("  %-9s %9" PRIu64 " %9.1f %9.2f %9.2f %7" PRIu64 "\n",
-               op == N_OPS ? "all" : op_names[op], count[op], (double)count[op] / elapsed, p50,
-               p99, errors[op]);
+               op == N_OPS ? "all" : op_names[op], count[op], (double)count[op] / elapsed, p50, p99,
+               errors[op]);
     }
     for (int op = 0; op < N_OPS; op++)
         if (first_error[op])
@@ -678,9 +682,9 @@ int main(int argc, char **argv)
         printf("  DynamoDB calls: %" PRIu64 " reads, %" PRIu64 " writes (%.2f per operation), "
                "%" PRIu64 " failed\n",
                events.read_calls, events.write_calls,
-               count[N_OPS] ? (double)(events.read_calls + events.write_calls) /
-                                  (double)count[N_OPS]
-                            : 0.0,
+               count[N_OPS]
+                   ? (double)(events.read_calls + events.write_calls) / (double)count[N_OPS]
+                   : 0.0,
                events.failed_calls);
         if (have_capacity)
             printf("  DynamoDB capacity: %.1f RRU + %.1f WRU per 1000 operations "

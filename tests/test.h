@@ -16,7 +16,10 @@
 static int test_failures;
 
 #define TEST(name) static void test_##name(void)
-#define CASE(name) {#name, test_##name}
+#define CASE(name)                                                                                 \
+    {                                                                                              \
+#name, test_##name                                                                         \
+    }
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \

@@ -96,8 +96,8 @@ static int load_orders(ddb_client *c, ddb_error *err)
             writes[i] = (ddb_write_request){.put_request = &puts[i]};
         }
         ddb_batch_write_item_request_map_entry entry = {TABLE, batch, writes};
-        ddb_batch_write_item_input in = {.n_request_items = 1, .request_items = &entry,
-                                         .return_consumed_capacity = "TOTAL"};
+        ddb_batch_write_item_input in = {
+            .n_request_items = 1, .request_items = &entry, .return_consumed_capacity = "TOTAL"};
         ddb_batch_write_item_output *out = NULL;
         rc = ddb_batch_write_item(&out, c, &in, err);
         /* DynamoDB Local processes whole batches; real tables may hand back UnprocessedItems. */
@@ -225,15 +225,18 @@ static int cancelled_transaction(ddb_client *c, ddb_error *err)
     if (rc)
         goto done;
     ddb_string_map_entry names[] = {{"#s", "status"}};
-    ddb_update u1 = {.key = k1, .table_name = TABLE, .update_expression = "SET #s = :s",
-                     .n_expression_attribute_names = 1, .expression_attribute_names = names,
+    ddb_update u1 = {.key = k1,
+                     .table_name = TABLE,
+                     .update_expression = "SET #s = :s",
+                     .n_expression_attribute_names = 1,
+                     .expression_attribute_names = names,
                      .expression_attribute_values = values};
-    ddb_condition_check check = {.key = k2, .table_name = TABLE,
-                                 .condition_expression = "attribute_not_exists(customer)"};
+    ddb_condition_check check = {
+        .key = k2, .table_name = TABLE, .condition_expression = "attribute_not_exists(customer)"};
     ddb_update u3 = u1;
     u3.key = k3;
-    ddb_transact_write_item actions[] = {{.update = &u1}, {.condition_check = &check},
-                                         {.update = &u3}};
+    ddb_transact_write_item actions[] = {
+        {.update = &u1}, {.condition_check = &check}, {.update = &u3}};
     ddb_transact_write_items_input in = {.n_transact_items = 3, .transact_items = actions};
     ddb_transact_write_items_output *out = NULL;
     rc = ddb_transact_write_items(&out, c, &in, err);

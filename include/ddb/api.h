@@ -322,8 +322,8 @@ typedef struct ddb_vector_indexes_capacity_map_entry ddb_vector_indexes_capacity
 
 /* GetItemInput */
 struct ddb_get_item_input {
-    char *table_name;               /* required */
-    ddb_value *key;                 /* required, an M value */
+    char *table_name; /* required */
+    ddb_value *key;   /* required, an M value */
     size_t n_attributes_to_get;
     char **attributes_to_get;
     bool has_consistent_read;
@@ -342,18 +342,18 @@ struct ddb_get_item_output {
 
 /* PutItemInput */
 struct ddb_put_item_input {
-    char *table_name;                               /* required */
-    ddb_value *item;                                /* required, an M value */
+    char *table_name; /* required */
+    ddb_value *item;  /* required, an M value */
     size_t n_expected;
     ddb_expected_attribute_map_entry *expected;
-    char *return_values;                            /* DDB_RETURN_VALUE_* */
-    char *return_consumed_capacity;                 /* DDB_RETURN_CONSUMED_CAPACITY_* */
-    char *return_item_collection_metrics;           /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
-    char *conditional_operator;                     /* DDB_CONDITIONAL_OPERATOR_* */
+    char *return_values;                  /* DDB_RETURN_VALUE_* */
+    char *return_consumed_capacity;       /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    char *return_item_collection_metrics; /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
+    char *conditional_operator;           /* DDB_CONDITIONAL_OPERATOR_* */
     char *condition_expression;
     size_t n_expression_attribute_names;
     ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values;         /* an M value */
+    ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
     char *return_values_on_condition_check_failure;
 };
@@ -367,21 +367,21 @@ struct ddb_put_item_output {
 
 /* UpdateItemInput */
 struct ddb_update_item_input {
-    char *table_name;                               /* required */
-    ddb_value *key;                                 /* required, an M value */
+    char *table_name; /* required */
+    ddb_value *key;   /* required, an M value */
     size_t n_attribute_updates;
     ddb_attribute_updates_entry *attribute_updates;
     size_t n_expected;
     ddb_expected_attribute_map_entry *expected;
-    char *conditional_operator;                     /* DDB_CONDITIONAL_OPERATOR_* */
-    char *return_values;                            /* DDB_RETURN_VALUE_* */
-    char *return_consumed_capacity;                 /* DDB_RETURN_CONSUMED_CAPACITY_* */
-    char *return_item_collection_metrics;           /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
+    char *conditional_operator;           /* DDB_CONDITIONAL_OPERATOR_* */
+    char *return_values;                  /* DDB_RETURN_VALUE_* */
+    char *return_consumed_capacity;       /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    char *return_item_collection_metrics; /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
     char *update_expression;
     char *condition_expression;
     size_t n_expression_attribute_names;
     ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values;         /* an M value */
+    ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
     char *return_values_on_condition_check_failure;
 };
@@ -395,18 +395,18 @@ struct ddb_update_item_output {
 
 /* DeleteItemInput */
 struct ddb_delete_item_input {
-    char *table_name;                               /* required */
-    ddb_value *key;                                 /* required, an M value */
+    char *table_name; /* required */
+    ddb_value *key;   /* required, an M value */
     size_t n_expected;
     ddb_expected_attribute_map_entry *expected;
-    char *conditional_operator;                     /* DDB_CONDITIONAL_OPERATOR_* */
-    char *return_values;                            /* DDB_RETURN_VALUE_* */
-    char *return_consumed_capacity;                 /* DDB_RETURN_CONSUMED_CAPACITY_* */
-    char *return_item_collection_metrics;           /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
+    char *conditional_operator;           /* DDB_CONDITIONAL_OPERATOR_* */
+    char *return_values;                  /* DDB_RETURN_VALUE_* */
+    char *return_consumed_capacity;       /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    char *return_item_collection_metrics; /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
     char *condition_expression;
     size_t n_expression_attribute_names;
     ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values;         /* an M value */
+    ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
     char *return_values_on_condition_check_failure;
 };
@@ -420,9 +420,9 @@ struct ddb_delete_item_output {
 
 /* QueryInput */
 struct ddb_query_input {
-    char *table_name;                       /* required */
+    char *table_name; /* required */
     char *index_name;
-    char *select;                           /* DDB_SELECT_* */
+    char *select; /* DDB_SELECT_* */
     size_t n_attributes_to_get;
     char **attributes_to_get;
     bool has_limit;
@@ -433,11 +433,11 @@ struct ddb_query_input {
     ddb_key_conditions_entry *key_conditions;
     size_t n_query_filter;
     ddb_filter_condition_map_entry *query_filter;
-    char *conditional_operator;             /* DDB_CONDITIONAL_OPERATOR_* */
+    char *conditional_operator; /* DDB_CONDITIONAL_OPERATOR_* */
     bool has_scan_index_forward;
     bool scan_index_forward;
-    ddb_value *exclusive_start_key;         /* an M value */
-    char *return_consumed_capacity;         /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    ddb_value *exclusive_start_key; /* an M value */
+    char *return_consumed_capacity; /* DDB_RETURN_CONSUMED_CAPACITY_* */
     char *projection_expression;
     char *filter_expression;
     char *key_condition_expression;
@@ -449,7 +449,7 @@ struct ddb_query_input {
 /* QueryOutput */
 struct ddb_query_output {
     size_t n_items;
-    ddb_value **items;             /* M values */
+    ddb_value **items; /* M values */
     bool has_count;
     int64_t count;
     bool has_scanned_count;
@@ -460,18 +460,18 @@ struct ddb_query_output {
 
 /* ScanInput */
 struct ddb_scan_input {
-    char *table_name;                       /* required */
+    char *table_name; /* required */
     char *index_name;
     size_t n_attributes_to_get;
     char **attributes_to_get;
     bool has_limit;
     int64_t limit;
-    char *select;                           /* DDB_SELECT_* */
+    char *select; /* DDB_SELECT_* */
     size_t n_scan_filter;
     ddb_filter_condition_map_entry *scan_filter;
-    char *conditional_operator;             /* DDB_CONDITIONAL_OPERATOR_* */
-    ddb_value *exclusive_start_key;         /* an M value */
-    char *return_consumed_capacity;         /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    char *conditional_operator;     /* DDB_CONDITIONAL_OPERATOR_* */
+    ddb_value *exclusive_start_key; /* an M value */
+    char *return_consumed_capacity; /* DDB_RETURN_CONSUMED_CAPACITY_* */
     bool has_total_segments;
     int64_t total_segments;
     bool has_segment;
@@ -488,7 +488,7 @@ struct ddb_scan_input {
 /* ScanOutput */
 struct ddb_scan_output {
     size_t n_items;
-    ddb_value **items;             /* M values */
+    ddb_value **items; /* M values */
     bool has_count;
     int64_t count;
     bool has_scanned_count;
@@ -568,20 +568,20 @@ struct ddb_transact_write_items_output {
 struct ddb_create_table_input {
     size_t n_attribute_definitions;
     ddb_attribute_definition *attribute_definitions;
-    char *table_name;                             /* required */
+    char *table_name; /* required */
     size_t n_key_schema;
     ddb_key_schema_element *key_schema;
     size_t n_local_secondary_indexes;
     ddb_local_secondary_index *local_secondary_indexes;
     size_t n_global_secondary_indexes;
     ddb_global_secondary_index *global_secondary_indexes;
-    char *billing_mode;                           /* DDB_BILLING_MODE_* */
+    char *billing_mode; /* DDB_BILLING_MODE_* */
     ddb_provisioned_throughput *provisioned_throughput;
     ddb_stream_specification *stream_specification;
     ddb_sse_specification *sse_specification;
     size_t n_tags;
     ddb_tag *tags;
-    char *table_class;                            /* DDB_TABLE_CLASS_* */
+    char *table_class; /* DDB_TABLE_CLASS_* */
     bool has_deletion_protection_enabled;
     bool deletion_protection_enabled;
     ddb_warm_throughput *warm_throughput;
@@ -612,8 +612,8 @@ struct ddb_describe_table_output {
 struct ddb_update_table_input {
     size_t n_attribute_definitions;
     ddb_attribute_definition *attribute_definitions;
-    char *table_name;                             /* required */
-    char *billing_mode;                           /* DDB_BILLING_MODE_* */
+    char *table_name;   /* required */
+    char *billing_mode; /* DDB_BILLING_MODE_* */
     ddb_provisioned_throughput *provisioned_throughput;
     size_t n_global_secondary_index_updates;
     ddb_global_secondary_index_update *global_secondary_index_updates;
@@ -621,10 +621,10 @@ struct ddb_update_table_input {
     ddb_sse_specification *sse_specification;
     size_t n_replica_updates;
     ddb_replication_group_update *replica_updates;
-    char *table_class;                            /* DDB_TABLE_CLASS_* */
+    char *table_class; /* DDB_TABLE_CLASS_* */
     bool has_deletion_protection_enabled;
     bool deletion_protection_enabled;
-    char *multi_region_consistency;               /* DDB_MULTI_REGION_CONSISTENCY_* */
+    char *multi_region_consistency; /* DDB_MULTI_REGION_CONSISTENCY_* */
     size_t n_global_table_witness_updates;
     ddb_global_table_witness_group_update *global_table_witness_updates;
     ddb_on_demand_throughput *on_demand_throughput;
@@ -706,7 +706,7 @@ struct ddb_attribute_value_update {
 
 /* BillingModeSummary */
 struct ddb_billing_mode_summary {
-    char *billing_mode;                              /* DDB_BILLING_MODE_* */
+    char *billing_mode; /* DDB_BILLING_MODE_* */
     bool has_last_update_to_pay_per_request_date_time;
     double last_update_to_pay_per_request_date_time; /* seconds since the epoch */
 };
@@ -730,12 +730,12 @@ struct ddb_condition {
 
 /* ConditionCheck */
 struct ddb_condition_check {
-    ddb_value *key;                                 /* required, an M value */
-    char *table_name;                               /* required */
-    char *condition_expression;                     /* required */
+    ddb_value *key;             /* required, an M value */
+    char *table_name;           /* required */
+    char *condition_expression; /* required */
     size_t n_expression_attribute_names;
     ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values;         /* an M value */
+    ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
     char *return_values_on_condition_check_failure;
 };
@@ -760,7 +760,7 @@ struct ddb_consumed_capacity {
 
 /* CreateGlobalSecondaryIndexAction */
 struct ddb_create_global_secondary_index_action {
-    char *index_name;                   /* required */
+    char *index_name; /* required */
     size_t n_key_schema;
     ddb_key_schema_element *key_schema; /* required */
     ddb_projection *projection;         /* required */
@@ -776,7 +776,7 @@ struct ddb_create_global_table_witness_group_member_action {
 
 /* CreateReplicationGroupMemberAction */
 struct ddb_create_replication_group_member_action {
-    char *region_name;          /* required */
+    char *region_name; /* required */
     char *kms_master_key_id;
     ddb_provisioned_throughput_override *provisioned_throughput_override;
     ddb_on_demand_throughput_override *on_demand_throughput_override;
@@ -791,20 +791,20 @@ struct ddb_create_vector_index_action {
     ddb_vector_attribute_definition *vector_attribute; /* required */
     size_t n_search_schema;
     ddb_search_schema_element *search_schema;
-    ddb_projection *projection;                        /* required */
+    ddb_projection *projection; /* required */
     bool has_dimensions;
-    int64_t dimensions;                                /* required */
+    int64_t dimensions;      /* required */
     char *distance_function; /* required, DDB_VECTOR_DISTANCE_FUNCTION_* */
 };
 
 /* Delete */
 struct ddb_delete {
-    ddb_value *key;                                 /* required, an M value */
-    char *table_name;                               /* required */
+    ddb_value *key;   /* required, an M value */
+    char *table_name; /* required */
     char *condition_expression;
     size_t n_expression_attribute_names;
     ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values;         /* an M value */
+    ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
     char *return_values_on_condition_check_failure;
 };
@@ -855,7 +855,7 @@ struct ddb_get {
 
 /* GlobalSecondaryIndex */
 struct ddb_global_secondary_index {
-    char *index_name;                   /* required */
+    char *index_name; /* required */
     size_t n_key_schema;
     ddb_key_schema_element *key_schema; /* required */
     ddb_projection *projection;         /* required */
@@ -944,7 +944,7 @@ struct ddb_keys_and_attributes {
 
 /* LocalSecondaryIndex */
 struct ddb_local_secondary_index {
-    char *index_name;                   /* required */
+    char *index_name; /* required */
     size_t n_key_schema;
     ddb_key_schema_element *key_schema; /* required */
     ddb_projection *projection;         /* required */
@@ -987,7 +987,7 @@ struct ddb_projection {
 /* ProvisionedThroughput */
 struct ddb_provisioned_throughput {
     bool has_read_capacity_units;
-    int64_t read_capacity_units;  /* required */
+    int64_t read_capacity_units; /* required */
     bool has_write_capacity_units;
     int64_t write_capacity_units; /* required */
 };
@@ -1014,12 +1014,12 @@ struct ddb_provisioned_throughput_override {
 
 /* Put */
 struct ddb_put {
-    ddb_value *item;                                /* required, an M value */
-    char *table_name;                               /* required */
+    ddb_value *item;  /* required, an M value */
+    char *table_name; /* required */
     char *condition_expression;
     size_t n_expression_attribute_names;
     ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values;         /* an M value */
+    ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
     char *return_values_on_condition_check_failure;
 };
@@ -1032,7 +1032,7 @@ struct ddb_put_request {
 /* ReplicaDescription */
 struct ddb_replica_description {
     char *region_name;
-    char *replica_status;                         /* DDB_REPLICA_STATUS_* */
+    char *replica_status; /* DDB_REPLICA_STATUS_* */
     char *replica_arn;
     char *replica_status_description;
     char *replica_status_percent_progress;
@@ -1043,7 +1043,7 @@ struct ddb_replica_description {
     size_t n_global_secondary_indexes;
     ddb_replica_global_secondary_index_description *global_secondary_indexes;
     bool has_replica_inaccessible_date_time;
-    double replica_inaccessible_date_time;        /* seconds since the epoch */
+    double replica_inaccessible_date_time; /* seconds since the epoch */
     ddb_table_class_summary *replica_table_class_summary;
     char *global_table_settings_replication_mode; /* DDB_GLOBAL_TABLE_SETTINGS_REPLICATION_MODE_* */
 };
@@ -1082,8 +1082,8 @@ struct ddb_restore_summary {
 
 /* SSEDescription */
 struct ddb_sse_description {
-    char *status;                             /* DDB_SSE_STATUS_* */
-    char *sse_type;                           /* DDB_SSE_TYPE_* */
+    char *status;   /* DDB_SSE_STATUS_* */
+    char *sse_type; /* DDB_SSE_TYPE_* */
     char *kms_master_key_arn;
     bool has_inaccessible_encryption_date_time;
     double inaccessible_encryption_date_time; /* seconds since the epoch */
@@ -1112,7 +1112,7 @@ struct ddb_stream_specification {
 
 /* TableClassSummary */
 struct ddb_table_class_summary {
-    char *table_class;            /* DDB_TABLE_CLASS_* */
+    char *table_class; /* DDB_TABLE_CLASS_* */
     bool has_last_update_date_time;
     double last_update_date_time; /* seconds since the epoch */
 };
@@ -1124,9 +1124,9 @@ struct ddb_table_description {
     char *table_name;
     size_t n_key_schema;
     ddb_key_schema_element *key_schema;
-    char *table_status;                           /* DDB_TABLE_STATUS_* */
+    char *table_status; /* DDB_TABLE_STATUS_* */
     bool has_creation_date_time;
-    double creation_date_time;                    /* seconds since the epoch */
+    double creation_date_time; /* seconds since the epoch */
     ddb_provisioned_throughput_description *provisioned_throughput;
     bool has_table_size_bytes;
     int64_t table_size_bytes;
@@ -1156,7 +1156,7 @@ struct ddb_table_description {
     bool deletion_protection_enabled;
     ddb_on_demand_throughput *on_demand_throughput;
     ddb_table_warm_throughput_description *warm_throughput;
-    char *multi_region_consistency;               /* DDB_MULTI_REGION_CONSISTENCY_* */
+    char *multi_region_consistency; /* DDB_MULTI_REGION_CONSISTENCY_* */
     size_t n_vector_indexes;
     ddb_vector_index_description *vector_indexes;
 };
@@ -1204,13 +1204,13 @@ struct ddb_transact_write_item {
 
 /* Update */
 struct ddb_update {
-    ddb_value *key;                                 /* required, an M value */
-    char *update_expression;                        /* required */
-    char *table_name;                               /* required */
+    ddb_value *key;          /* required, an M value */
+    char *update_expression; /* required */
+    char *table_name;        /* required */
     char *condition_expression;
     size_t n_expression_attribute_names;
     ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values;         /* an M value */
+    ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
     char *return_values_on_condition_check_failure;
 };
@@ -1225,7 +1225,7 @@ struct ddb_update_global_secondary_index_action {
 
 /* UpdateReplicationGroupMemberAction */
 struct ddb_update_replication_group_member_action {
-    char *region_name;          /* required */
+    char *region_name; /* required */
     char *kms_master_key_id;
     ddb_provisioned_throughput_override *provisioned_throughput_override;
     ddb_on_demand_throughput_override *on_demand_throughput_override;
@@ -1253,9 +1253,9 @@ struct ddb_vector_index {
     ddb_vector_attribute_definition *vector_attribute; /* required */
     size_t n_search_schema;
     ddb_search_schema_element *search_schema;
-    ddb_projection *projection;                        /* required */
+    ddb_projection *projection; /* required */
     bool has_dimensions;
-    int64_t dimensions;                                /* required */
+    int64_t dimensions;      /* required */
     char *distance_function; /* required, DDB_VECTOR_DISTANCE_FUNCTION_* */
 };
 

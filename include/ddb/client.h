@@ -32,7 +32,8 @@ typedef enum ddb_log_level {
  * Log callback. `message` is one line; `payload` is an optional JSON object with structured
  * detail (may be NULL). Neither ever holds credentials, tokens or the Authorization header.
  */
-typedef void (*ddb_log_fn)(void *ctx, ddb_log_level level, const char *message, const char *payload);
+typedef void (*ddb_log_fn)(void *ctx, ddb_log_level level, const char *message,
+                           const char *payload);
 
 /* Wire trace: what was sent and received, with secrets already redacted. */
 typedef enum ddb_trace_kind {
@@ -45,9 +46,9 @@ typedef void (*ddb_trace_fn)(void *ctx, ddb_trace_kind kind, const char *data, s
 
 /* One event per operation call (after all attempts). */
 typedef struct ddb_event {
-    const char *operation;      /* "GetItem" */
-    const char *table_name;     /* NULL for operations over several tables */
-    double latency_ms;          /* whole call, all attempts */
+    const char *operation;  /* "GetItem" */
+    const char *table_name; /* NULL for operations over several tables */
+    double latency_ms;      /* whole call, all attempts */
     int attempts;
     long http_status;           /* of the last attempt; 0 if none */
     int error_code;             /* 0 or a ddb_error_code */
@@ -85,19 +86,22 @@ typedef struct ddb_client_options {
     ddb_event_fn on_event;
     void *event_ctx;
     /* --- version 1 continues: configuration as the AWS SDKs read it --- */
-    const char *profile;                  /* default: AWS_PROFILE, else "default" */
-    bool use_fips_endpoint;               /* or AWS_USE_FIPS_ENDPOINT / use_fips_endpoint */
-    bool use_dualstack_endpoint;          /* or AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint */
+    const char *profile;         /* default: AWS_PROFILE, else "default" */
+    bool use_fips_endpoint;      /* or AWS_USE_FIPS_ENDPOINT / use_fips_endpoint */
+    bool use_dualstack_endpoint; /* or AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint */
     bool ignore_configured_endpoint_urls; /* ignore env and profile endpoint settings */
     const char *retry_mode;               /* "standard" (default) or "adaptive"; AWS_RETRY_MODE */
     int circuit_breaker_threshold;        /* consecutive failures that open it; 0 = off */
-    long circuit_breaker_cooldown_ms;     /* how long it fails fast before one probe; default 5000 */
+    long circuit_breaker_cooldown_ms; /* how long it fails fast before one probe; default 5000 */
     /* Credentials; NULL = the static keys above if set, else the default chain. Borrowed: it
      * must outlive the client. */
     ddb_credentials_provider *credentials_provider;
 } ddb_client_options;
 
-#define DDB_CLIENT_OPTIONS_INIT {.version = DDB_CLIENT_OPTIONS_VERSION}
+#define DDB_CLIENT_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        .version = DDB_CLIENT_OPTIONS_VERSION                                                      \
+    }
 
 /*
  * Create a client. opts may be NULL (all defaults). Fails with DDB_ERR_CONFIG when no region can

@@ -54,9 +54,9 @@ struct ddb_value;
 
 /* One entry of TransactionCanceledException's CancellationReasons, in action order. */
 typedef struct ddb_cancellation_reason {
-    char *code;              /* "None", "ConditionalCheckFailed", "TransactionConflict", ... */
-    char *message;           /* may be NULL */
-    struct ddb_value *item;  /* with ReturnValuesOnConditionCheckFailure=ALL_OLD; may be NULL */
+    char *code;             /* "None", "ConditionalCheckFailed", "TransactionConflict", ... */
+    char *message;          /* may be NULL */
+    struct ddb_value *item; /* with ReturnValuesOnConditionCheckFailure=ALL_OLD; may be NULL */
 } ddb_cancellation_reason;
 
 /*
@@ -66,19 +66,22 @@ typedef struct ddb_cancellation_reason {
  * ddb_error can be reused across calls. It never contains credentials or signatures.
  */
 typedef struct ddb_error {
-    int code;                  /* a ddb_error_code */
-    char aws_type[128];        /* e.g. "ConditionalCheckFailedException"; empty for local errors */
-    char message[512];         /* one line, specific */
-    long http_status;          /* 0 when no response was received */
-    char request_id[128];      /* x-amzn-RequestId of the failed response, if any */
-    bool retryable;            /* the same request may succeed if sent again */
-    bool throttling;           /* the failure was throttling (a retryable subset) */
-    struct ddb_value *item;    /* ConditionalCheckFailed: the item, when ALL_OLD was asked; owned */
+    int code;               /* a ddb_error_code */
+    char aws_type[128];     /* e.g. "ConditionalCheckFailedException"; empty for local errors */
+    char message[512];      /* one line, specific */
+    long http_status;       /* 0 when no response was received */
+    char request_id[128];   /* x-amzn-RequestId of the failed response, if any */
+    bool retryable;         /* the same request may succeed if sent again */
+    bool throttling;        /* the failure was throttling (a retryable subset) */
+    struct ddb_value *item; /* ConditionalCheckFailed: the item, when ALL_OLD was asked; owned */
     size_t n_cancellation_reasons;
     ddb_cancellation_reason *cancellation_reasons; /* owned; index i is transaction action i */
 } ddb_error;
 
-#define DDB_ERROR_INIT {0}
+#define DDB_ERROR_INIT                                                                             \
+    {                                                                                              \
+        0                                                                                          \
+    }
 
 /* Release what err holds and reset it to DDB_ERROR_INIT. NULL-safe. */
 void ddb_error_clear(ddb_error *err);

@@ -61,15 +61,18 @@ typedef struct ddb_paginator_options {
     int64_t max_pages;
 } ddb_paginator_options;
 
-#define DDB_PAGINATOR_OPTIONS_INIT {.version = DDB_PAGINATOR_OPTIONS_VERSION}
+#define DDB_PAGINATOR_OPTIONS_INIT                                                                 \
+    {                                                                                              \
+        .version = DDB_PAGINATOR_OPTIONS_VERSION                                                   \
+    }
 
 /* One page, the same view for Query and Scan. Everything in it is borrowed (see above). */
 typedef struct ddb_page {
-    size_t index;                     /* 0 for the first page this paginator fetched */
+    size_t index; /* 0 for the first page this paginator fetched */
     size_t n_items;
-    const ddb_value *const *items;    /* n_items M values, in the order the service sent */
-    int64_t count;                    /* Count: items that matched (after any filter) */
-    int64_t scanned_count;            /* ScannedCount: items read (before any filter) */
+    const ddb_value *const *items; /* n_items M values, in the order the service sent */
+    int64_t count;                 /* Count: items that matched (after any filter) */
+    int64_t scanned_count;         /* ScannedCount: items read (before any filter) */
     /* ConsumedCapacity, when the input asked for it (return_consumed_capacity); else NULL. */
     const ddb_consumed_capacity *consumed_capacity;
     /* LastEvaluatedKey: where the next page starts; NULL on the last page. */

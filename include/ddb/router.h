@@ -194,8 +194,8 @@ int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relati
  * Returns how many mismatches were reported, or a negative ddb_error_code (logged).
  */
 int ddb_router_check_page(ddb_router *r, const ddb_entity_desc *d, const void *const *rel,
-                          size_t n_rel, const void *const *dyn, size_t n_dyn,
-                          ddb_router_get_fn get, void *get_ctx);
+                          size_t n_rel, const void *const *dyn, size_t n_dyn, ddb_router_get_fn get,
+                          void *get_ctx);
 
 /* ---- keys ---------------------------------------------------------------------------------- */
 

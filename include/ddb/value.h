@@ -126,14 +126,14 @@ ddb_type ddb_value_type(const ddb_value *v); /* 0 for NULL */
 /* The name of a type as on the wire: "S", "N", ...; "?" for anything else. */
 const char *ddb_type_name(ddb_type t);
 
-const char *ddb_value_s(const ddb_value *v, size_t *len_out);  /* S; len_out may be NULL */
-const char *ddb_value_n(const ddb_value *v);                   /* N, as stored */
+const char *ddb_value_s(const ddb_value *v, size_t *len_out); /* S; len_out may be NULL */
+const char *ddb_value_n(const ddb_value *v);                  /* N, as stored */
 /*
  * N as a 64-bit integer; DDB_ERR_NUMBER if v is not an N holding an integer in range. Any integral
  * value converts, however written: "1.0" and "1e3" do, "1.5" does not.
  */
 int ddb_value_n_i64(const ddb_value *v, int64_t *out, ddb_error *err);
-const void *ddb_value_b(const ddb_value *v, size_t *len_out);  /* B; non-NULL even if empty */
+const void *ddb_value_b(const ddb_value *v, size_t *len_out); /* B; non-NULL even if empty */
 bool ddb_value_bool(const ddb_value *v);                      /* BOOL */
 
 size_t ddb_value_count(const ddb_value *v); /* members of M, L, SS, NS, BS; 0 otherwise */

@@ -22,7 +22,6 @@ char *emit_join2(const char *a, const char *sep, const char *b)
     return s;
 }
 
-
 bool ddbgen_namespace_ok(const char *ns)
 {
     size_t n;
@@ -175,7 +174,6 @@ int emit_field_index(const ddbgen_entity *e, const char *name)
     return -1;
 }
 
-
 /* The key attributes of an entity: primary first, then each GSI mapping's. */
 size_t emit_collect_keys(const ddbgen_entity *e, key_ref *out, size_t cap, size_t *n_primary)
 {
@@ -198,7 +196,6 @@ size_t emit_collect_keys(const ddbgen_entity *e, key_ref *out, size_t cap, size_
     }
     return n;
 }
-
 
 static void emit_entity_source(emitter *E, const ddbgen_entity *e, const char *sname)
 {
@@ -641,9 +638,7 @@ void emit_table_descs(emitter *E)
 
 /* Each writes one or more extra files through emit_add_file, in this order. */
 static void (*const emit_parts[])(emitter *E) = {
-    emit_router,
-    emit_conformance,
-    emit_readme, /* last: it lists the files before it */
+    emit_router, emit_conformance, emit_readme, /* last: it lists the files before it */
 };
 
 /* ---- files ----------------------------------------------------------------------------------- */
@@ -678,8 +673,10 @@ static void emit_kind_enum(emitter *E)
     const ddbgen_model *m = E->m;
     ddbgen_buf *h = E->h;
     size_t k = 1;
-    ddbgen_buf_printf(h, "\n/* A tag per entity type, in model order; 0 is no entity. */\n"
-                         "typedef enum %s__kind {\n    ", E->ns);
+    ddbgen_buf_printf(h,
+                      "\n/* A tag per entity type, in model order; 0 is no entity. */\n"
+                      "typedef enum %s__kind {\n    ",
+                      E->ns);
     emit_upper(h, E->ns);
     ddbgen_buf_puts(h, "__KIND_NONE = 0,\n");
     for (size_t t = 0; t < m->n_tables; t++)

@@ -35,8 +35,8 @@ typedef struct ddbgen_emit_output {
  * DDBGEN_ERR_NOMEM, DDBGEN_ERR_ARG (bad namespace) or DDBGEN_ERR_INVALID (the model cannot be
  * generated from); out is empty on failure.
  */
-int ddbgen_emit(const ddbgen_model *m, const ddbgen_usage *usage,
-                const ddbgen_emit_options *opts, ddbgen_emit_output *out);
+int ddbgen_emit(const ddbgen_model *m, const ddbgen_usage *usage, const ddbgen_emit_options *opts,
+                ddbgen_emit_output *out);
 
 void ddbgen_emit_output_free(ddbgen_emit_output *out);
 

@@ -41,8 +41,7 @@ void emit_readme(emitter *E)
                               e->c_name);
             for (size_t a = 0; a < e->n_patterns; a++) {
                 const ddbgen_access_pattern *ap = &e->patterns[a];
-                ddbgen_buf_printf(b, "- `%s__%s` (%s): ", e->c_name,
-                                  ap->c_name ? ap->c_name : "?",
+                ddbgen_buf_printf(b, "- `%s__%s` (%s): ", e->c_name, ap->c_name ? ap->c_name : "?",
                                   ap->operation_raw ? ap->operation_raw : "?");
                 emit_comment_text(b, ap->description);
                 ddbgen_buf_putc(b, '\n');

@@ -607,7 +607,9 @@ static void emit_mixed_check(emitter *E, ddbgen_buf *c, const vars *v)
     {
         vars w = *v;
         vars_entity(&w, e);
-        put(c, &w, "        case @NS@__KIND_@E@:\n            get = @e@__read_side;\n            break;\n");
+        put(c, &w,
+            "        case @NS@__KIND_@E@:\n            get = @e@__read_side;\n            "
+            "break;\n");
     }
     put(c, v,
         "        default:\n"
@@ -648,17 +650,18 @@ static void emit_page_compare(ddbgen_buf *c, const vars *v, const char *entity,
     else
         ddbgen_buf_puts(c, "        /* one call for DynamoDB's side of the same request */\n"
                            "        {\n");
-    ddbgen_buf_printf(c,
-                      "            t0 = ddb_router_now_ms();\n"
-                      "            orc = on_side(r, DYNAMODB, false, %s, t0,\n"
-                      "                r->ddb->%s(r->ddb, &other%s, &serr));\n"
-                      "        }\n"
-                      "        if (orc != 0)\n"
-                      "            ddb_router_logf(r->state, \"dual read of %%s failed on dynamodb: "
-                      "%%s: %%s\", \"%s\",\n"
-                      "                ddb_error_code_name(orc), serr.message);\n"
-                      "        else\n",
-                      entity, v->M, ddb_args, v->M);
+    ddbgen_buf_printf(
+        c,
+        "            t0 = ddb_router_now_ms();\n"
+        "            orc = on_side(r, DYNAMODB, false, %s, t0,\n"
+        "                r->ddb->%s(r->ddb, &other%s, &serr));\n"
+        "        }\n"
+        "        if (orc != 0)\n"
+        "            ddb_router_logf(r->state, \"dual read of %%s failed on dynamodb: "
+        "%%s: %%s\", \"%s\",\n"
+        "                ddb_error_code_name(orc), serr.message);\n"
+        "        else\n",
+        entity, v->M, ddb_args, v->M);
     put(c, v, check);
     ddbgen_buf_printf(c, "        %s(&other);\n        ddb_error_clear(&serr);\n    }\n",
                       page_free);
@@ -793,8 +796,8 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
             ddbgen_buf_puts(c, "    /* the index does not project every field: nothing to "
                                "compare */\n");
         else
-            emit_page_compare(c, v, entity, page_type, page_free, ddbgen_buf_str(&ddb_args),
-                              paged, ddbgen_buf_str(&cmp));
+            emit_page_compare(c, v, entity, page_type, page_free, ddbgen_buf_str(&ddb_args), paged,
+                              ddbgen_buf_str(&cmp));
         ddbgen_buf_puts(c, "    return rc;\n}\n");
         ddbgen_buf_free(&args);
         ddbgen_buf_free(&ddb_args);

@@ -29,7 +29,6 @@ void ddbgen_plan_clear(ddbgen_plan *p)
     memset(p, 0, sizeof(*p));
 }
 
-
 /* "ids" for field "id": BatchGetItem takes a list of keys, named in the plural. */
 static bool plural_of(const char *param, const char *field)
 {

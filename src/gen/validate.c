@@ -136,7 +136,6 @@ static const char *fields_hint(vctx *v, const ddbgen_entity *e, const char *word
     return F(v, "use one of the available fields: %s", join_names(v, names, n));
 }
 
-
 /* "a string", "an integer", ... */
 static const char *a_type(ddbgen_type t)
 {
@@ -1694,8 +1693,9 @@ static void check_references(vctx *v, const ddbgen_entity *e)
             id = ddbgen_entity_find_field(target, idf);
         if (!id) {
             ddbgen_diag_add(v->d, ERR, f->references_path,
-                            F(v, "give entity '%s' an id_strategy with a \"field\", or a "
-                                 "pk_template with exactly one field",
+                            F(v,
+                              "give entity '%s' an id_strategy with a \"field\", or a "
+                              "pk_template with exactly one field",
                               target->name),
                             "field '%s' references entity '%s', which has no ID field (neither "
                             "an id_strategy field nor a single field in pk_template '%s')",

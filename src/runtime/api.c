@@ -11,8 +11,8 @@
  * kept as a chain of stack frames and formatted only when an error is reported.
  */
 #include <jansson.h>
-#include <openssl/rand.h>
 #include <math.h>
+#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/api.h"
 #include "api_codec.h"
 #include "client_internal.h"
+#include "ddb/api.h"
 #include "error_internal.h"
 #include "value_json.h"
 
@@ -800,7 +800,7 @@ static void free_key_schema_element_list(size_t n, ddb_key_schema_element *x)
 }
 
 static void free_provisioned_throughput_description_members(
-        ddb_provisioned_throughput_description *p)
+    ddb_provisioned_throughput_description *p)
 {
     (void)p;
 }
@@ -841,13 +841,13 @@ static void free_on_demand_throughput_members(ddb_on_demand_throughput *p)
 }
 
 static void free_global_secondary_index_warm_throughput_description_members(
-        ddb_global_secondary_index_warm_throughput_description *p)
+    ddb_global_secondary_index_warm_throughput_description *p)
 {
     free(p->status);
 }
 
 static void free_global_secondary_index_description_members(
-        ddb_global_secondary_index_description *p)
+    ddb_global_secondary_index_description *p)
 {
     free(p->index_name);
     free_key_schema_element_list(p->n_key_schema, p->key_schema);
@@ -900,7 +900,7 @@ static void free_table_warm_throughput_description_members(ddb_table_warm_throug
 }
 
 static void free_replica_global_secondary_index_description_members(
-        ddb_replica_global_secondary_index_description *p)
+    ddb_replica_global_secondary_index_description *p)
 {
     free(p->index_name);
     if (p->provisioned_throughput_override) {
@@ -918,7 +918,7 @@ static void free_replica_global_secondary_index_description_members(
 }
 
 static void free_replica_global_secondary_index_description_list(
-        size_t n, ddb_replica_global_secondary_index_description *x)
+    size_t n, ddb_replica_global_secondary_index_description *x)
 {
     for (size_t i = 0; i < n; i++)
         free_replica_global_secondary_index_description_members(&x[i]);
@@ -2690,8 +2690,8 @@ static int enc_provisioned_throughput(json_t **out, const ddb_provisioned_throug
         return missing(err, at, "WriteCapacityUnits");
     if (!(o = json_object()))
         return ddb_error__nomem(err, "the request");
-    if ((rc = add(o, "ReadCapacityUnits", json_integer((json_int_t)p->read_capacity_units),
-                  err)) != 0)
+    if ((rc = add(o, "ReadCapacityUnits", json_integer((json_int_t)p->read_capacity_units), err)) !=
+        0)
         goto done;
     if ((rc = add(o, "WriteCapacityUnits", json_integer((json_int_t)p->write_capacity_units),
                   err)) != 0)
@@ -3222,8 +3222,7 @@ done:
 }
 
 static int enc_update_global_secondary_index_action(
-        json_t **out, const ddb_update_global_secondary_index_action *p, const path *at,
-        ddb_error *err)
+    json_t **out, const ddb_update_global_secondary_index_action *p, const path *at, ddb_error *err)
 {
     json_t *o, *v = NULL;
     int rc = 0;
@@ -3260,8 +3259,7 @@ done:
 }
 
 static int enc_create_global_secondary_index_action(
-        json_t **out, const ddb_create_global_secondary_index_action *p, const path *at,
-        ddb_error *err)
+    json_t **out, const ddb_create_global_secondary_index_action *p, const path *at, ddb_error *err)
 {
     json_t *o, *v = NULL;
     int rc = 0;
@@ -3308,8 +3306,7 @@ done:
 }
 
 static int enc_delete_global_secondary_index_action(
-        json_t **out, const ddb_delete_global_secondary_index_action *p, const path *at,
-        ddb_error *err)
+    json_t **out, const ddb_delete_global_secondary_index_action *p, const path *at, ddb_error *err)
 {
     json_t *o, *v = NULL;
     int rc = 0;
@@ -3497,8 +3494,8 @@ done:
 }
 
 static int enc_create_replication_group_member_action(
-        json_t **out, const ddb_create_replication_group_member_action *p, const path *at,
-        ddb_error *err)
+    json_t **out, const ddb_create_replication_group_member_action *p, const path *at,
+    ddb_error *err)
 {
     json_t *o, *v = NULL;
     int rc = 0;
@@ -3547,8 +3544,8 @@ done:
 }
 
 static int enc_update_replication_group_member_action(
-        json_t **out, const ddb_update_replication_group_member_action *p, const path *at,
-        ddb_error *err)
+    json_t **out, const ddb_update_replication_group_member_action *p, const path *at,
+    ddb_error *err)
 {
     json_t *o, *v = NULL;
     int rc = 0;
@@ -3597,8 +3594,8 @@ done:
 }
 
 static int enc_delete_replication_group_member_action(
-        json_t **out, const ddb_delete_replication_group_member_action *p, const path *at,
-        ddb_error *err)
+    json_t **out, const ddb_delete_replication_group_member_action *p, const path *at,
+    ddb_error *err)
 {
     json_t *o, *v = NULL;
     int rc = 0;
@@ -3678,8 +3675,8 @@ done:
 }
 
 static int enc_create_global_table_witness_group_member_action(
-        json_t **out, const ddb_create_global_table_witness_group_member_action *p, const path *at,
-        ddb_error *err)
+    json_t **out, const ddb_create_global_table_witness_group_member_action *p, const path *at,
+    ddb_error *err)
 {
     json_t *o, *v = NULL;
     int rc = 0;
@@ -3699,8 +3696,8 @@ done:
 }
 
 static int enc_delete_global_table_witness_group_member_action(
-        json_t **out, const ddb_delete_global_table_witness_group_member_action *p, const path *at,
-        ddb_error *err)
+    json_t **out, const ddb_delete_global_table_witness_group_member_action *p, const path *at,
+    ddb_error *err)
 {
     json_t *o, *v = NULL;
     int rc = 0;
@@ -3748,8 +3745,8 @@ done:
 }
 
 static int enc_global_table_witness_group_update_list(
-        json_t **out, size_t n, const ddb_global_table_witness_group_update *x, const path *at,
-        ddb_error *err)
+    json_t **out, size_t n, const ddb_global_table_witness_group_update *x, const path *at,
+    ddb_error *err)
 {
     json_t *a, *v = NULL;
     int rc = 0;
@@ -4189,8 +4186,8 @@ static int dec_vector_capacity(ddb_vector_capacity *out, const json_t *j, const 
         out->has_vector_search_request_bytes = true;
     }
     if ((v = member(j, "VectorWriteRequestBytes")) != NULL) {
-        int rc = dec_double(&out->vector_write_request_bytes, v, AT(at, "VectorWriteRequestBytes"),
-                            err);
+        int rc =
+            dec_double(&out->vector_write_request_bytes, v, AT(at, "VectorWriteRequestBytes"), err);
         if (rc != 0)
             return rc;
         out->has_vector_write_request_bytes = true;
@@ -4570,9 +4567,9 @@ static int dec_keys_and_attributes(ddb_keys_and_attributes *out, const json_t *j
             return rc;
     }
     if ((v = member(j, "ExpressionAttributeNames")) != NULL) {
-        int rc = dec_string_map(&out->n_expression_attribute_names,
-                                &out->expression_attribute_names, v,
-                                AT(at, "ExpressionAttributeNames"), err);
+        int rc =
+            dec_string_map(&out->n_expression_attribute_names, &out->expression_attribute_names, v,
+                           AT(at, "ExpressionAttributeNames"), err);
         if (rc != 0)
             return rc;
     }
@@ -4829,9 +4826,8 @@ static int dec_batch_write_item_output(ddb_batch_write_item_output *out, const j
     if (!json_is_object(j))
         return expected(err, at, "an object");
     if ((v = member(j, "UnprocessedItems")) != NULL) {
-        int rc = dec_batch_write_item_request_map(&out->n_unprocessed_items,
-                                                  &out->unprocessed_items, v,
-                                                  AT(at, "UnprocessedItems"), err);
+        int rc = dec_batch_write_item_request_map(
+            &out->n_unprocessed_items, &out->unprocessed_items, v, AT(at, "UnprocessedItems"), err);
         if (rc != 0)
             return rc;
     }
@@ -4904,8 +4900,8 @@ static int dec_transact_get_items_output(ddb_transact_get_items_output *out, con
             return rc;
     }
     if ((v = member(j, "Responses")) != NULL) {
-        int rc = dec_item_response_list(&out->n_responses, &out->responses, v, AT(at, "Responses"),
-                                        err);
+        int rc =
+            dec_item_response_list(&out->n_responses, &out->responses, v, AT(at, "Responses"), err);
         if (rc != 0)
             return rc;
     }
@@ -5201,8 +5197,8 @@ static int dec_on_demand_throughput(ddb_on_demand_throughput *out, const json_t 
 }
 
 static int dec_global_secondary_index_warm_throughput_description(
-        ddb_global_secondary_index_warm_throughput_description *out, const json_t *j,
-        const path *at, ddb_error *err)
+    ddb_global_secondary_index_warm_throughput_description *out, const json_t *j, const path *at,
+    ddb_error *err)
 {
     const json_t *v;
 
@@ -5306,9 +5302,8 @@ static int dec_global_secondary_index_description(ddb_global_secondary_index_des
         if (!s)
             return ddb_error__nomem(err, "the response");
         out->warm_throughput = s;
-        int rc = dec_global_secondary_index_warm_throughput_description(s, v,
-                                                                        AT(at, "WarmThroughput"),
-                                                                        err);
+        int rc = dec_global_secondary_index_warm_throughput_description(
+            s, v, AT(at, "WarmThroughput"), err);
         if (rc != 0)
             return rc;
     }
@@ -5422,8 +5417,8 @@ static int dec_table_warm_throughput_description(ddb_table_warm_throughput_descr
 }
 
 static int dec_replica_global_secondary_index_description(
-        ddb_replica_global_secondary_index_description *out, const json_t *j, const path *at,
-        ddb_error *err)
+    ddb_replica_global_secondary_index_description *out, const json_t *j, const path *at,
+    ddb_error *err)
 {
     const json_t *v;
 
@@ -5439,8 +5434,8 @@ static int dec_replica_global_secondary_index_description(
         if (!s)
             return ddb_error__nomem(err, "the response");
         out->provisioned_throughput_override = s;
-        int rc = dec_provisioned_throughput_override(s, v, AT(at, "ProvisionedThroughputOverride"),
-                                                     err);
+        int rc =
+            dec_provisioned_throughput_override(s, v, AT(at, "ProvisionedThroughputOverride"), err);
         if (rc != 0)
             return rc;
     }
@@ -5458,9 +5453,8 @@ static int dec_replica_global_secondary_index_description(
         if (!s)
             return ddb_error__nomem(err, "the response");
         out->warm_throughput = s;
-        int rc = dec_global_secondary_index_warm_throughput_description(s, v,
-                                                                        AT(at, "WarmThroughput"),
-                                                                        err);
+        int rc = dec_global_secondary_index_warm_throughput_description(
+            s, v, AT(at, "WarmThroughput"), err);
         if (rc != 0)
             return rc;
     }
@@ -5468,8 +5462,8 @@ static int dec_replica_global_secondary_index_description(
 }
 
 static int dec_replica_global_secondary_index_description_list(
-        size_t *n, ddb_replica_global_secondary_index_description **x, const json_t *j,
-        const path *at, ddb_error *err)
+    size_t *n, ddb_replica_global_secondary_index_description **x, const json_t *j, const path *at,
+    ddb_error *err)
 {
     size_t len;
 
@@ -5558,8 +5552,8 @@ static int dec_replica_description(ddb_replica_description *out, const json_t *j
         if (!s)
             return ddb_error__nomem(err, "the response");
         out->provisioned_throughput_override = s;
-        int rc = dec_provisioned_throughput_override(s, v, AT(at, "ProvisionedThroughputOverride"),
-                                                     err);
+        int rc =
+            dec_provisioned_throughput_override(s, v, AT(at, "ProvisionedThroughputOverride"), err);
         if (rc != 0)
             return rc;
     }
@@ -5583,8 +5577,8 @@ static int dec_replica_description(ddb_replica_description *out, const json_t *j
     }
     if ((v = member(j, "GlobalSecondaryIndexes")) != NULL) {
         int rc = dec_replica_global_secondary_index_description_list(
-                &out->n_global_secondary_indexes, &out->global_secondary_indexes, v,
-                AT(at, "GlobalSecondaryIndexes"), err);
+            &out->n_global_secondary_indexes, &out->global_secondary_indexes, v,
+            AT(at, "GlobalSecondaryIndexes"), err);
         if (rc != 0)
             return rc;
     }
@@ -5786,8 +5780,8 @@ static int dec_search_schema_element(ddb_search_schema_element *out, const json_
             return rc;
     }
     if ((v = member(j, "SearchSchemaElementType")) != NULL) {
-        int rc = dec_string(&out->search_schema_element_type, v, AT(at, "SearchSchemaElementType"),
-                            err);
+        int rc =
+            dec_string(&out->search_schema_element_type, v, AT(at, "SearchSchemaElementType"), err);
         if (rc != 0)
             return rc;
     }
@@ -6130,8 +6124,8 @@ static int dec_table_description(ddb_table_description *out, const json_t *j, co
             return rc;
     }
     if ((v = member(j, "MultiRegionConsistency")) != NULL) {
-        int rc = dec_string(&out->multi_region_consistency, v, AT(at, "MultiRegionConsistency"),
-                            err);
+        int rc =
+            dec_string(&out->multi_region_consistency, v, AT(at, "MultiRegionConsistency"), err);
         if (rc != 0)
             return rc;
     }
@@ -6228,14 +6222,14 @@ static int dec_list_tables_output(ddb_list_tables_output *out, const json_t *j, 
     if (!json_is_object(j))
         return expected(err, at, "an object");
     if ((v = member(j, "TableNames")) != NULL) {
-        int rc = dec_string_list(&out->n_table_names, &out->table_names, v, AT(at, "TableNames"),
-                                 err);
+        int rc =
+            dec_string_list(&out->n_table_names, &out->table_names, v, AT(at, "TableNames"), err);
         if (rc != 0)
             return rc;
     }
     if ((v = member(j, "LastEvaluatedTableName")) != NULL) {
-        int rc = dec_string(&out->last_evaluated_table_name, v, AT(at, "LastEvaluatedTableName"),
-                            err);
+        int rc =
+            dec_string(&out->last_evaluated_table_name, v, AT(at, "LastEvaluatedTableName"), err);
         if (rc != 0)
             return rc;
     }
@@ -6869,8 +6863,8 @@ int ddb_api__decode(const char *operation, const json_t *response, void **output
 }
 
 /* Encode, send, decode. *res is set only on success. */
-static int call(const api_op *op, void **res, ddb_client *c, const void *in,
-                const char *table_name, ddb_error *err)
+static int call(const api_op *op, void **res, ddb_client *c, const void *in, const char *table_name,
+                ddb_error *err)
 {
     json_t *request = NULL, *response = NULL;
     int rc;

@@ -13,10 +13,10 @@
 /* The client's state, shared by client.c (set-up) and call.c (the call path). */
 struct ddb_client {
     char *region;
-    char *endpoint; /* as configured, without a trailing slash */
-    char *url;      /* endpoint + "/" */
-    char *host;     /* the Host header: host[:port] as in the endpoint */
-    ddb_credentials_provider *credentials;       /* what signing uses; borrowed or owned */
+    char *endpoint;                        /* as configured, without a trailing slash */
+    char *url;                             /* endpoint + "/" */
+    char *host;                            /* the Host header: host[:port] as in the endpoint */
+    ddb_credentials_provider *credentials; /* what signing uses; borrowed or owned */
     ddb_credentials_provider *owned_credentials; /* set when the client created it */
     ddb_http__pool *http;
     ddb_sigv4__cache *sigv4;

@@ -689,7 +689,8 @@ int ddb_config__aws_endpoint(char **out, const char *service, const char *region
     const char *suffix = dualstack ? p->dualstack : p->dns;
     /* In GovCloud the plain regional endpoint is the FIPS one (the endpoint rules say so). */
     bool fips_host = fips && !(strcmp(p->name, "aws-us-gov") == 0 && !dualstack);
-    char *url = ddb_config__format("https://%s%s.%s.%s", service, fips_host ? "-fips" : "", region, suffix);
+    char *url =
+        ddb_config__format("https://%s%s.%s.%s", service, fips_host ? "-fips" : "", region, suffix);
     if (!url)
         return ddb_error__nomem(err, "endpoint");
     *out = url;

@@ -87,8 +87,8 @@ static const char *key_problem(const ddb_value *k, char *buf, size_t size)
         const char *name = NULL;
         ddb_type t = ddb_value_type(ddb_value_m_at(k, i, &name));
         if (t != DDB_TYPE_S && t != DDB_TYPE_N && t != DDB_TYPE_B) {
-            snprintf(buf, size, "has attribute %zu of type %s; key attributes are S, N or B",
-                     i + 1, ddb_type_name(t));
+            snprintf(buf, size, "has attribute %zu of type %s; key attributes are S, N or B", i + 1,
+                     ddb_type_name(t));
             return buf;
         }
     }
@@ -149,8 +149,8 @@ done:
 
 static bool is_b64url(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 /*

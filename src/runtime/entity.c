@@ -1767,8 +1767,8 @@ static int item_with_version(ddb_value **out, const ddb_entity_desc *d, const vo
  * owned here and freed, also when building them failed.
  */
 static int tx_entity(tx_build *t, tx_kind kind, ddb_value *v, ddb_expr *e, int build_rc,
-                     const ddb_store_desc *s, const char *table, const void *old,
-                     const void *obj, size_t op, ddb_error *err)
+                     const ddb_store_desc *s, const char *table, const void *old, const void *obj,
+                     size_t op, ddb_error *err)
 {
     int rc = build_rc;
     if (rc < 0) {
@@ -2249,7 +2249,8 @@ static int store_transact(ddb_client *c, const char *counter_table, ddb_store_wr
     for (size_t i = 0; i < n_ops; i++)
         if (!store_ok(ops[i].store) || !ops[i].table || !ops[i].obj ||
             ops[i].op < DDB_STORE_CREATE || ops[i].op > DDB_STORE_ADD ||
-            (ops[i].op == DDB_STORE_UPDATE && !ddb_entity__version_of(ops[i].store->entity, ops[i].obj)))
+            (ops[i].op == DDB_STORE_UPDATE &&
+             !ddb_entity__version_of(ops[i].store->entity, ops[i].obj)))
             return ddb_error__set(err, DDB_ERR_INVALID_ARG, "transact: op %zu is not valid", i);
     t = calloc(1, sizeof *t);
     old = calloc(n_ops, sizeof *old);

@@ -41,7 +41,7 @@ struct ddb_operand {
     const ddb_expr *owner;
     ddb_operand *next_alloc;
     enum operand_kind kind;
-    doc_path p;             /* PATH, SIZE, IF_NOT_EXISTS */
+    doc_path p;         /* PATH, SIZE, IF_NOT_EXISTS */
     ddb_value *v;       /* VALUE */
     ddb_operand *a, *b; /* IF_NOT_EXISTS: a is the fallback; LIST_APPEND, PLUS, MINUS */
 };
@@ -141,12 +141,18 @@ static shown show(const char *text)
 static const char *cmp_text(ddb_cmp op)
 {
     switch (op) {
-    case DDB_CMP_EQ: return "=";
-    case DDB_CMP_NE: return "<>";
-    case DDB_CMP_LT: return "<";
-    case DDB_CMP_LE: return "<=";
-    case DDB_CMP_GT: return ">";
-    case DDB_CMP_GE: return ">=";
+    case DDB_CMP_EQ:
+        return "=";
+    case DDB_CMP_NE:
+        return "<>";
+    case DDB_CMP_LT:
+        return "<";
+    case DDB_CMP_LE:
+        return "<=";
+    case DDB_CMP_GT:
+        return ">";
+    case DDB_CMP_GE:
+        return ">=";
     }
     return NULL;
 }
@@ -154,13 +160,20 @@ static const char *cmp_text(ddb_cmp op)
 static const char *operand_kind_text(enum operand_kind k)
 {
     switch (k) {
-    case OPD_VALUE: return "a value";
-    case OPD_PATH: return "a path";
-    case OPD_SIZE: return "size()";
-    case OPD_IF_NOT_EXISTS: return "if_not_exists()";
-    case OPD_LIST_APPEND: return "list_append()";
-    case OPD_PLUS: return "'+'";
-    case OPD_MINUS: return "'-'";
+    case OPD_VALUE:
+        return "a value";
+    case OPD_PATH:
+        return "a path";
+    case OPD_SIZE:
+        return "size()";
+    case OPD_IF_NOT_EXISTS:
+        return "if_not_exists()";
+    case OPD_LIST_APPEND:
+        return "list_append()";
+    case OPD_PLUS:
+        return "'+'";
+    case OPD_MINUS:
+        return "'-'";
     }
     return "?";
 }
@@ -896,8 +909,9 @@ static bool key_leaf_ok(ddb_expr *e, const ddb_cond *c)
     bool kind_ok = (c->kind == C_CMP && c->op != DDB_CMP_NE) || c->kind == C_BETWEEN ||
                    c->kind == C_BEGINS_WITH;
     if (!kind_ok || c->lhs->kind != OPD_PATH) {
-        fail(e, DDB_ERR_INVALID_ARG, "key condition allows only path =, <, <=, >, >=, BETWEEN "
-                                     "or begins_with against a value");
+        fail(e, DDB_ERR_INVALID_ARG,
+             "key condition allows only path =, <, <=, >, >=, BETWEEN "
+             "or begins_with against a value");
         return false;
     }
     if (c->lhs->p.n != 1 || !c->lhs->p.segs[0].name) {
@@ -1313,8 +1327,8 @@ static void emit_child(build *bd, text *t, const ddb_cond *child, bool parens)
 static void emit_cond(build *bd, text *t, const ddb_cond *c)
 {
     static const char *const fn[] = {
-        [C_EXISTS] = "attribute_exists(",   [C_NOT_EXISTS] = "attribute_not_exists(",
-        [C_TYPE] = "attribute_type(",       [C_BEGINS_WITH] = "begins_with(",
+        [C_EXISTS] = "attribute_exists(", [C_NOT_EXISTS] = "attribute_not_exists(",
+        [C_TYPE] = "attribute_type(",     [C_BEGINS_WITH] = "begins_with(",
         [C_CONTAINS] = "contains(",
     };
     switch (c->kind) {

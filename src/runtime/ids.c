@@ -96,8 +96,8 @@ int ddb_id_counter_create_table(ddb_client *c, const char *table, long timeout_m
 {
     static const char *const attrs[] = {COUNTER_KEY};
     static const char *const types[] = {"S"};
-    ddb_table_desc t = {DDB_ENTITY_ABI_VERSION, NULL, 1, attrs, types, COUNTER_KEY, NULL, 0, NULL,
-                        NULL};
+    ddb_table_desc t = {
+        DDB_ENTITY_ABI_VERSION, NULL, 1, attrs, types, COUNTER_KEY, NULL, 0, NULL, NULL};
     if (!c || !table)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "counter table: bad argument");
     t.name = table;

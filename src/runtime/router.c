@@ -38,8 +38,8 @@ struct ddb_router {
     ddb_router_log_fn log;
     void *log_ctx;
     _Atomic int phase;
-    int compare_percent;           /* 0..100 */
-    _Atomic uint64_t sample_seq;   /* phase 3 reads seen, for the sampling */
+    int compare_percent;         /* 0..100 */
+    _Atomic uint64_t sample_seq; /* phase 3 reads seen, for the sampling */
     pthread_mutex_t lock;        /* stats and the journal file */
     pthread_mutex_t switch_lock; /* one phase switch (and its preparation) at a time */
     ddb_router_stats stats;
@@ -515,8 +515,8 @@ static int difference(char **fields, const ddb_entity_desc *d, const void *a, co
 }
 
 /* Reads key's entity from side into a fresh entity (*out NULL when not found). */
-static int read_again(void **out, const ddb_entity_desc *d, ddb_router_side side,
-                      const void *key, ddb_router_get_fn get, void *ctx, ddb_error *err)
+static int read_again(void **out, const ddb_entity_desc *d, ddb_router_side side, const void *key,
+                      ddb_router_get_fn get, void *ctx, ddb_error *err)
 {
     void *obj = fresh_entity(d);
     bool found = false;
@@ -594,8 +594,8 @@ int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relati
         fields = again; /* what differs now */
         again = NULL;
     } else if (rc != 0) {
-        ddb_router_logf(r, "re-read of %s failed: %s: %s; reporting the first difference",
-                        d->name, ddb_error_code_name(rc), err.message);
+        ddb_router_logf(r, "re-read of %s failed: %s: %s; reporting the first difference", d->name,
+                        ddb_error_code_name(rc), err.message);
     }
     ddb_router_key_item(&key, d, key_obj, NULL);
     ddb_router_mismatch(r, d->name, key, fields);
@@ -613,8 +613,8 @@ done:
 }
 
 int ddb_router_check_page(ddb_router *r, const ddb_entity_desc *d, const void *const *rel,
-                          size_t n_rel, const void *const *dyn, size_t n_dyn,
-                          ddb_router_get_fn get, void *get_ctx)
+                          size_t n_rel, const void *const *dyn, size_t n_dyn, ddb_router_get_fn get,
+                          void *get_ctx)
 {
     ddb_value **dyn_keys = NULL;
     ddb_error err = DDB_ERROR_INIT;

@@ -21,11 +21,11 @@
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define TERMINATOR "aws4_request"
 #define SHA256_LEN 32
-#define SECRET_MAX 512      /* AWS secrets are 40 characters; the key seed lives on the stack */
-#define ACCESS_KEY_MAX 128  /* IAM's documented maximum */
+#define SECRET_MAX 512     /* AWS secrets are 40 characters; the key seed lives on the stack */
+#define ACCESS_KEY_MAX 128 /* IAM's documented maximum */
 #define PAYLOAD_HASH_MAX 64
 #define HEADERS_MAX 4096
-#define INLINE_HEADERS 16   /* headers sorted on the stack; more are sorted in a heap array */
+#define INLINE_HEADERS 16 /* headers sorted on the stack; more are sorted in a heap array */
 #define CACHE_SLOTS 8
 #define MAX_EPOCH 253402300799LL /* 9999-12-31T23:59:59Z: the last time with a 4-digit year */
 
@@ -66,8 +66,8 @@ static bool is_space(char c)
 /* RFC 3986 unreserved characters: the only ones SigV4 leaves unencoded. */
 static bool is_unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 static int hex_value(char c)

@@ -73,15 +73,18 @@ typedef struct ddb_sigv4__params {
  * Authorization: authorization. Release with ddb_sigv4__result_clear.
  */
 typedef struct ddb_sigv4__result {
-    char amz_date[17];        /* "20150830T123600Z" */
-    char payload_hash[65];    /* the payload hash that was signed */
-    char signature[65];       /* lowercase hex */
-    char *authorization;      /* the Authorization header value; owned */
-    char *canonical_request;  /* owned; only with DDB_SIGV4__CAPTURE, else NULL */
-    char *string_to_sign;     /* owned; only with DDB_SIGV4__CAPTURE, else NULL */
+    char amz_date[17];       /* "20150830T123600Z" */
+    char payload_hash[65];   /* the payload hash that was signed */
+    char signature[65];      /* lowercase hex */
+    char *authorization;     /* the Authorization header value; owned */
+    char *canonical_request; /* owned; only with DDB_SIGV4__CAPTURE, else NULL */
+    char *string_to_sign;    /* owned; only with DDB_SIGV4__CAPTURE, else NULL */
 } ddb_sigv4__result;
 
-#define DDB_SIGV4__RESULT_INIT {{0}, {0}, {0}, NULL, NULL, NULL}
+#define DDB_SIGV4__RESULT_INIT                                                                     \
+    {                                                                                              \
+        {0}, {0}, {0}, NULL, NULL, NULL                                                            \
+    }
 
 /*
  * Sign a request with SigV4 (AWS4-HMAC-SHA256) header authentication.

@@ -58,9 +58,8 @@ int ddb_table_wait_active(ddb_client *c, const char *table_name, long timeout_ms
         if (ready)
             return 0;
         if (monotonic_ms() + (double)delay > deadline)
-            return ddb_error__set(err, DDB_ERR_WAITER_TIMEOUT,
-                                  "table %s is still %s after %ld ms", table_name, last,
-                                  timeout_ms > 0 ? timeout_ms : 300000);
+            return ddb_error__set(err, DDB_ERR_WAITER_TIMEOUT, "table %s is still %s after %ld ms",
+                                  table_name, last, timeout_ms > 0 ? timeout_ms : 300000);
         pause_ms(delay);
         delay = next_delay(delay);
     }

@@ -325,7 +325,8 @@ static int decode_map(decoder *d, const json_t *p, int level, ddb_value **out)
     const char *name;
     size_t name_len;
     json_t *member;
-    json_object_keylen_foreach ((json_t *)p, name, name_len, member) {
+    json_object_keylen_foreach((json_t *)p, name, name_len, member)
+    {
         if (name_len == 0 || strlen(name) != name_len) {
             rc = fail(d, "\"M\" has a member name that is %s",
                       name_len ? "cut by a NUL byte" : "empty");
@@ -358,7 +359,7 @@ static int decode_list(decoder *d, const json_t *p, int level, ddb_value **out)
     ddb_value__reserve(l, json_array_size(p));
     size_t i;
     json_t *member;
-    json_array_foreach (p, i, member) {
+    json_array_foreach(p, i, member) {
         size_t saved = push_index(d, "L", i);
         ddb_value *v = NULL;
         rc = decode_value(d, member, level, &v);
@@ -539,7 +540,8 @@ int ddb_json__to_item(ddb_value **out, const json_t *j, const char *path, ddb_er
     const char *name;
     size_t name_len;
     json_t *member;
-    json_object_keylen_foreach ((json_t *)j, name, name_len, member) {
+    json_object_keylen_foreach((json_t *)j, name, name_len, member)
+    {
         if (name_len == 0 || strlen(name) != name_len) {
             rc = fail(&d, "an attribute name is %s", name_len ? "cut by a NUL byte" : "empty");
             goto done;

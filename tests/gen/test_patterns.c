@@ -261,8 +261,7 @@ TEST(mixed_projections_and_filters)
         pages = 0;
         do {
             req.cursor = cursor;
-            REQUIRE(repo->order__collection_in_status(repo, &mixed, "c3", "open", &req, &err) ==
-                    0);
+            REQUIRE(repo->order__collection_in_status(repo, &mixed, "c3", "open", &req, &err) == 0);
             for (size_t i = 0; i < mixed.n_items; i++) {
                 REQUIRE(mixed.items[i].kind == PAT__KIND_ORDER);
                 CHECK_STR(mixed.items[i].as.order.status, "open");

@@ -594,6 +594,5 @@ TEST(max_id_and_seed_id)
 }
 
 TEST_MAIN(CASE(ttl_enabled_on_the_table), CASE(counter_ids_unique_across_threads),
-          CASE(source_uuid_and_ulid_ids),
-          CASE(unique_sentinels), CASE(transact_all_or_nothing), CASE(mirror_is_idempotent),
-          CASE(list_every_item_once), CASE(max_id_and_seed_id))
+          CASE(source_uuid_and_ulid_ids), CASE(unique_sentinels), CASE(transact_all_or_nothing),
+          CASE(mirror_is_idempotent), CASE(list_every_item_once), CASE(max_id_and_seed_id))

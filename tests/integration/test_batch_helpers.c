@@ -416,7 +416,7 @@ TEST(writer_splits_at_16mb)
     CHECK_INT(harness_report("flush", ddb_batch_writer_flush(w, &err), &err), 0);
     CHECK_INT(ddb_batch_writer_written(w), 25);
     CHECK_INT(n.batch_write, 2); /* 24 fit under 16 MB, then the last one */
-    ddb_batch_getter *g = NULL; /* read back (a Scan page stops at 1 MB) */
+    ddb_batch_getter *g = NULL;  /* read back (a Scan page stops at 1 MB) */
     REQUIRE(ddb_batch_getter_new(&g, c, NULL, &err) == 0);
     for (int i = 0; i < 25; i++) {
         char pk[16];

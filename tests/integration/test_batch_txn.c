@@ -34,7 +34,9 @@ static ddb_value *key(const char *pk)
 static ddb_value *fetch(ddb_client *c, const char *table, const char *pk)
 {
     ddb_value *k = key(pk);
-    ddb_get_item_input in = {.table_name = (char *)table, .key = k, .has_consistent_read = true,
+    ddb_get_item_input in = {.table_name = (char *)table,
+                             .key = k,
+                             .has_consistent_read = true,
                              .consistent_read = true};
     ddb_get_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
@@ -50,8 +52,10 @@ static ddb_value *fetch(ddb_client *c, const char *table, const char *pk)
 
 static int64_t count_items(ddb_client *c, const char *table)
 {
-    ddb_scan_input in = {.table_name = (char *)table, .select = "COUNT",
-                         .has_consistent_read = true, .consistent_read = true};
+    ddb_scan_input in = {.table_name = (char *)table,
+                         .select = "COUNT",
+                         .has_consistent_read = true,
+                         .consistent_read = true};
     ddb_scan_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     int64_t n = -1;
@@ -74,8 +78,7 @@ TEST(batch_get_item_over_two_tables)
     REQUIRE(harness_putf(c, users, "{\"pk\":{\"S\":\"u2\"},\"name\":{\"S\":\"Bob\"}}") == 0);
     REQUIRE(harness_putf(c, orders,
                          "{\"pk\":{\"S\":\"o1\"},\"total\":{\"N\":\"12\"},"
-                         "\"note\":{\"S\":\"x\"}}") ==
-            0);
+                         "\"note\":{\"S\":\"x\"}}") == 0);
 
     ddb_value *user_keys[] = {key("u1"), key("u2"), key("nobody")};
     ddb_value *order_keys[] = {key("o1")};
@@ -83,12 +86,17 @@ TEST(batch_get_item_over_two_tables)
     ddb_expr_project(e, "total");
     ddb_expr_result *r = harness_build(e);
     ddb_batch_get_request_map_entry req[2] = {
-        {.key = users, .value = {.n_keys = 3, .keys = user_keys, .has_consistent_read = true,
-                                 .consistent_read = true}},
-        {.key = orders, .value = {.n_keys = 1, .keys = order_keys,
-                                  .projection_expression = r->projection_expression,
-                                  .n_expression_attribute_names = r->n_expression_attribute_names,
-                                  .expression_attribute_names = r->expression_attribute_names}},
+        {.key = users,
+         .value = {.n_keys = 3,
+                   .keys = user_keys,
+                   .has_consistent_read = true,
+                   .consistent_read = true}},
+        {.key = orders,
+         .value = {.n_keys = 1,
+                   .keys = order_keys,
+                   .projection_expression = r->projection_expression,
+                   .n_expression_attribute_names = r->n_expression_attribute_names,
+                   .expression_attribute_names = r->expression_attribute_names}},
     };
     ddb_batch_get_item_input in = {.n_request_items = 2, .request_items = req};
     ddb_batch_get_item_output *out = NULL;
@@ -156,8 +164,8 @@ TEST(batch_write_item_puts_and_deletes)
         writes[3 + i] = (ddb_write_request){.delete_request = &deletes[i]};
     }
     ddb_batch_write_item_request_map_entry entry = {table, 5, writes};
-    ddb_batch_write_item_input in = {.n_request_items = 1, .request_items = &entry,
-                                     .return_consumed_capacity = "TOTAL"};
+    ddb_batch_write_item_input in = {
+        .n_request_items = 1, .request_items = &entry, .return_consumed_capacity = "TOTAL"};
     ddb_batch_write_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     CHECK_INT(harness_report("BatchWriteItem", ddb_batch_write_item(&out, c, &in, &err), &err), 0);
@@ -223,15 +231,17 @@ TEST(transact_get_items)
     ddb_expr_project(e, "v");
     ddb_expr_result *r = harness_build(e);
     ddb_get gets[3] = {
-        {.key = kx, .table_name = a, .projection_expression = r->projection_expression,
+        {.key = kx,
+         .table_name = a,
+         .projection_expression = r->projection_expression,
          .n_expression_attribute_names = r->n_expression_attribute_names,
          .expression_attribute_names = r->expression_attribute_names},
         {.key = kz, .table_name = a}, /* missing */
         {.key = ky, .table_name = b},
     };
     ddb_transact_get_item items[3] = {{&gets[0]}, {&gets[1]}, {&gets[2]}};
-    ddb_transact_get_items_input in = {.n_transact_items = 3, .transact_items = items,
-                                       .return_consumed_capacity = "TOTAL"};
+    ddb_transact_get_items_input in = {
+        .n_transact_items = 3, .transact_items = items, .return_consumed_capacity = "TOTAL"};
     ddb_transact_get_items_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     CHECK_INT(harness_report("TransactGetItems", ddb_transact_get_items(&out, c, &in, &err), &err),
@@ -305,7 +315,8 @@ static void txn_add(txn *t, const char *table, const char *pk, const char *attr,
     ddb_expr_update_add_take(e, attr, ddb_expr_val_i64(e, by));
     ddb_expr_result *r = build(t, e);
     ddb_update *u = &t->updates[t->n];
-    *u = (ddb_update){.key = keep(t, key(pk)), .update_expression = r->update_expression,
+    *u = (ddb_update){.key = keep(t, key(pk)),
+                      .update_expression = r->update_expression,
                       .table_name = (char *)table,
                       .n_expression_attribute_names = r->n_expression_attribute_names,
                       .expression_attribute_names = r->expression_attribute_names,
@@ -328,7 +339,8 @@ static void txn_check(txn *t, const char *table, const char *pk, const char *att
     ddb_expr_set_condition(e, ddb_cond_eq_take(e, attr, ddb_expr_val_s(e, value)));
     ddb_expr_result *r = build(t, e);
     ddb_condition_check *cc = &t->checks[t->n];
-    *cc = (ddb_condition_check){.key = keep(t, key(pk)), .table_name = (char *)table,
+    *cc = (ddb_condition_check){.key = keep(t, key(pk)),
+                                .table_name = (char *)table,
                                 .condition_expression = r->condition_expression,
                                 .n_expression_attribute_names = r->n_expression_attribute_names,
                                 .expression_attribute_names = r->expression_attribute_names,
@@ -396,10 +408,10 @@ TEST(transact_cancelled_reason_at_failing_index)
     REQUIRE(harness_putf(c, table, "{\"pk\":{\"S\":\"gate\"},\"state\":{\"S\":\"closed\"}}") == 0);
 
     txn *t = calloc(1, sizeof(*t));
-    txn_put(t, table, harness_itemf("{\"pk\":{\"S\":\"order1\"}}"), true); /* 0 */
-    txn_add(t, table, "acct", "balance", -3);                              /* 1 */
-    txn_delete(t, table, "tmp");                                           /* 2 */
-    txn_check(t, table, "gate", "state", "open");                          /* 3: fails */
+    txn_put(t, table, harness_itemf("{\"pk\":{\"S\":\"order1\"}}"), true);  /* 0 */
+    txn_add(t, table, "acct", "balance", -3);                               /* 1 */
+    txn_delete(t, table, "tmp");                                            /* 2 */
+    txn_check(t, table, "gate", "state", "open");                           /* 3: fails */
     txn_put(t, table, harness_itemf("{\"pk\":{\"S\":\"order2\"}}"), false); /* 4 */
     ddb_error err = DDB_ERROR_INIT;
     CHECK_INT(txn_run(c, t, &err), DDB_ERR_TRANSACTION_CANCELED);

@@ -32,7 +32,9 @@ static void use_expr(const ddb_expr_result *r, size_t *n_names, ddb_string_map_e
 static ddb_get_item_output *get(ddb_client *c, const char *table, const char *pk)
 {
     ddb_value *key = harness_itemf("{\"pk\":{\"S\":\"%s\"}}", pk);
-    ddb_get_item_input in = {.table_name = (char *)table, .key = key, .has_consistent_read = true,
+    ddb_get_item_input in = {.table_name = (char *)table,
+                             .key = key,
+                             .has_consistent_read = true,
                              .consistent_read = true};
     ddb_get_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
@@ -56,17 +58,17 @@ TEST(get_item_consistent_read)
                          "\"ss\":{\"SS\":[\"p\",\"q\"]}}") == 0);
 
     ddb_value *key = harness_itemf("{\"pk\":{\"S\":\"k1\"}}");
-    ddb_get_item_input in = {.table_name = table, .key = key, .has_consistent_read = true,
-                             .consistent_read = true};
+    ddb_get_item_input in = {
+        .table_name = table, .key = key, .has_consistent_read = true, .consistent_read = true};
     ddb_get_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     CHECK_INT(harness_report("GetItem", ddb_get_item(&out, c, &in, &err), &err), 0);
     REQUIRE(out && out->item);
-    ddb_value *expect = harness_itemf(
-        "{\"pk\":{\"S\":\"k1\"},\"n\":{\"N\":\"42\"},\"b\":{\"B\":\"AAEC\"},"
-        "\"ok\":{\"BOOL\":true},\"nul\":{\"NULL\":true},"
-        "\"m\":{\"M\":{\"x\":{\"L\":[{\"S\":\"a\"},{\"N\":\"1.5\"}]}}},"
-        "\"ss\":{\"SS\":[\"q\",\"p\"]}}");
+    ddb_value *expect =
+        harness_itemf("{\"pk\":{\"S\":\"k1\"},\"n\":{\"N\":\"42\"},\"b\":{\"B\":\"AAEC\"},"
+                      "\"ok\":{\"BOOL\":true},\"nul\":{\"NULL\":true},"
+                      "\"m\":{\"M\":{\"x\":{\"L\":[{\"S\":\"a\"},{\"N\":\"1.5\"}]}}},"
+                      "\"ss\":{\"SS\":[\"q\",\"p\"]}}");
     CHECK(ddb_value_equal(out->item, expect));
     size_t blen = 0;
     const unsigned char *b = ddb_value_b(ddb_value_m_get(out->item, "b"), &blen);
@@ -92,8 +94,7 @@ TEST(get_item_projection_with_reserved_words)
                          "\"size\":{\"N\":\"3\"},"
                          "\"name\":{\"S\":\"n\"},\"comment\":{\"S\":\"hidden\"},"
                          "\"data\":{\"M\":{\"value\":{\"S\":\"inner\"},"
-                         "\"other\":{\"S\":\"x\"}}}}") ==
-            0);
+                         "\"other\":{\"S\":\"x\"}}}}") == 0);
 
     ddb_expr *e = harness_expr();
     CHECK_INT(ddb_expr_project(e, "status"), 0);
@@ -104,8 +105,8 @@ TEST(get_item_projection_with_reserved_words)
     CHECK(strstr(r->projection_expression, "status") == NULL); /* only placeholders */
 
     ddb_value *key = harness_itemf("{\"pk\":{\"S\":\"k1\"}}");
-    ddb_get_item_input in = {.table_name = table, .key = key,
-                             .projection_expression = r->projection_expression};
+    ddb_get_item_input in = {
+        .table_name = table, .key = key, .projection_expression = r->projection_expression};
     use_expr(r, &in.n_expression_attribute_names, &in.expression_attribute_names, NULL);
     ddb_get_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
@@ -195,8 +196,8 @@ TEST(put_item_condition_from_builder)
     CHECK_INT(ddb_expr_set_condition(e, ddb_cond_not_exists(e, "pk")), 0);
     ddb_expr_result *r = harness_build(e);
     ddb_value *item = harness_itemf("{\"pk\":{\"S\":\"k\"},\"status\":{\"S\":\"new\"}}");
-    ddb_put_item_input in = {.table_name = table, .item = item,
-                             .condition_expression = r->condition_expression};
+    ddb_put_item_input in = {
+        .table_name = table, .item = item, .condition_expression = r->condition_expression};
     use_expr(r, &in.n_expression_attribute_names, &in.expression_attribute_names,
              &in.expression_attribute_values);
     ddb_put_item_output *out = NULL;
@@ -216,8 +217,8 @@ TEST(put_item_condition_from_builder)
               0);
     r = harness_build(e);
     ddb_value *next = harness_itemf("{\"pk\":{\"S\":\"k\"},\"status\":{\"S\":\"paid\"}}");
-    ddb_put_item_input upd = {.table_name = table, .item = next,
-                              .condition_expression = r->condition_expression};
+    ddb_put_item_input upd = {
+        .table_name = table, .item = next, .condition_expression = r->condition_expression};
     use_expr(r, &upd.n_expression_attribute_names, &upd.expression_attribute_names,
              &upd.expression_attribute_values);
     CHECK_INT(harness_report("PutItem", ddb_put_item(&out, c, &upd, &err), &err), 0);
@@ -247,7 +248,8 @@ TEST(put_item_condition_failure_returns_old_item)
     ddb_expr *e = harness_expr();
     ddb_expr_set_condition(e, ddb_cond_eq_take(e, "version", ddb_expr_val_i64(e, 1)));
     ddb_expr_result *r = harness_build(e);
-    ddb_put_item_input in = {.table_name = table, .item = item,
+    ddb_put_item_input in = {.table_name = table,
+                             .item = item,
                              .condition_expression = r->condition_expression,
                              .return_values_on_condition_check_failure = "ALL_OLD"};
     use_expr(r, &in.n_expression_attribute_names, &in.expression_attribute_names,
@@ -302,7 +304,8 @@ TEST(update_item_set_remove_add_delete_all_new)
     REQUIRE(r->update_expression);
 
     ddb_value *key = harness_itemf("{\"pk\":{\"S\":\"k\"}}");
-    ddb_update_item_input in = {.table_name = table, .key = key,
+    ddb_update_item_input in = {.table_name = table,
+                                .key = key,
                                 .update_expression = r->update_expression,
                                 .return_values = "ALL_NEW"};
     use_expr(r, &in.n_expression_attribute_names, &in.expression_attribute_names,
@@ -311,10 +314,10 @@ TEST(update_item_set_remove_add_delete_all_new)
     ddb_error err = DDB_ERROR_INIT;
     CHECK_INT(harness_report("UpdateItem", ddb_update_item(&out, c, &in, &err), &err), 0);
     REQUIRE(out && out->attributes);
-    ddb_value *expect = harness_itemf(
-        "{\"pk\":{\"S\":\"k\"},\"name\":{\"S\":\"after\"},\"count\":{\"N\":\"6\"},"
-        "\"tags\":{\"SS\":[\"x\",\"z\"]},\"labels\":{\"SS\":[\"w\"]},"
-        "\"info\":{\"M\":{\"level\":{\"N\":\"2\"}}}}");
+    ddb_value *expect =
+        harness_itemf("{\"pk\":{\"S\":\"k\"},\"name\":{\"S\":\"after\"},\"count\":{\"N\":\"6\"},"
+                      "\"tags\":{\"SS\":[\"x\",\"z\"]},\"labels\":{\"SS\":[\"w\"]},"
+                      "\"info\":{\"M\":{\"level\":{\"N\":\"2\"}}}}");
     if (!ddb_value_equal(out->attributes, expect)) {
         char *got = harness_item_json(out->attributes);
         fprintf(stderr, "ALL_NEW: %s\n", got);
@@ -344,23 +347,23 @@ static int bump(ddb_client *c, const char *table, const char *event, ddb_update_
                 ddb_error *err)
 {
     ddb_expr *e = harness_expr();
-    ddb_expr_update_set(e, "views",
-                        ddb_operand_plus(e,
-                                         ddb_operand_if_not_exists(
-                                             e, "views",
-                                             ddb_operand_value_take(e, ddb_expr_val_i64(e, 0))),
-                                         ddb_operand_value_take(e, ddb_expr_val_i64(e, 1))));
+    ddb_expr_update_set(
+        e, "views",
+        ddb_operand_plus(e,
+                         ddb_operand_if_not_exists(
+                             e, "views", ddb_operand_value_take(e, ddb_expr_val_i64(e, 0))),
+                         ddb_operand_value_take(e, ddb_expr_val_i64(e, 1))));
     ddb_value *empty = NULL, *one = harness_valuef("{\"L\":[{\"S\":\"%s\"}]}", event);
     ddb_value_new_l(&empty, NULL);
-    ddb_expr_update_set(e, "history",
-                        ddb_operand_list_append(
-                            e,
-                            ddb_operand_if_not_exists(e, "history",
-                                                      ddb_operand_value_take(e, empty)),
-                            ddb_operand_value_take(e, one)));
+    ddb_expr_update_set(
+        e, "history",
+        ddb_operand_list_append(
+            e, ddb_operand_if_not_exists(e, "history", ddb_operand_value_take(e, empty)),
+            ddb_operand_value_take(e, one)));
     ddb_expr_result *r = harness_build(e);
     ddb_value *key = harness_itemf("{\"pk\":{\"S\":\"counter\"}}");
-    ddb_update_item_input in = {.table_name = (char *)table, .key = key,
+    ddb_update_item_input in = {.table_name = (char *)table,
+                                .key = key,
                                 .update_expression = r->update_expression,
                                 .return_values = "UPDATED_NEW"};
     use_expr(r, &in.n_expression_attribute_names, &in.expression_attribute_names,
@@ -383,8 +386,8 @@ TEST(update_item_if_not_exists_list_append_updated_new)
     /* First call: neither attribute exists, so both fallbacks are used (and the item created). */
     CHECK_INT(harness_report("UpdateItem", bump(c, table, "e1", &out, &err), &err), 0);
     REQUIRE(out && out->attributes);
-    ddb_value *expect = harness_itemf(
-        "{\"views\":{\"N\":\"1\"},\"history\":{\"L\":[{\"S\":\"e1\"}]}}");
+    ddb_value *expect =
+        harness_itemf("{\"views\":{\"N\":\"1\"},\"history\":{\"L\":[{\"S\":\"e1\"}]}}");
     CHECK(ddb_value_equal(out->attributes, expect));
     ddb_value_free(expect);
     ddb_update_item_output_free(out);
@@ -418,7 +421,8 @@ TEST(update_item_condition_failure_returns_old_item)
     ddb_expr_set_condition(e, ddb_cond_eq_take(e, "version", ddb_expr_val_i64(e, 2)));
     ddb_expr_result *r = harness_build(e);
     ddb_value *key = harness_itemf("{\"pk\":{\"S\":\"k\"}}");
-    ddb_update_item_input in = {.table_name = table, .key = key,
+    ddb_update_item_input in = {.table_name = table,
+                                .key = key,
                                 .update_expression = r->update_expression,
                                 .condition_expression = r->condition_expression,
                                 .return_values_on_condition_check_failure = "ALL_OLD"};
@@ -485,7 +489,8 @@ TEST(delete_item_condition_failure_returns_old_item)
     ddb_expr_set_condition(e, ddb_cond_eq_take(e, "state", ddb_expr_val_s(e, "closed")));
     ddb_expr_result *r = harness_build(e);
     ddb_value *key = harness_itemf("{\"pk\":{\"S\":\"k\"}}");
-    ddb_delete_item_input in = {.table_name = table, .key = key,
+    ddb_delete_item_input in = {.table_name = table,
+                                .key = key,
                                 .condition_expression = r->condition_expression,
                                 .return_values_on_condition_check_failure = "ALL_OLD"};
     use_expr(r, &in.n_expression_attribute_names, &in.expression_attribute_names,
@@ -517,8 +522,8 @@ TEST(consumed_capacity_total)
     REQUIRE(table);
     ddb_error err = DDB_ERROR_INIT;
     ddb_value *item = harness_itemf("{\"pk\":{\"S\":\"k\"},\"v\":{\"S\":\"x\"}}");
-    ddb_put_item_input put = {.table_name = table, .item = item,
-                              .return_consumed_capacity = "TOTAL"};
+    ddb_put_item_input put = {
+        .table_name = table, .item = item, .return_consumed_capacity = "TOTAL"};
     ddb_put_item_output *pout = NULL;
     CHECK_INT(harness_report("PutItem", ddb_put_item(&pout, c, &put, &err), &err), 0);
     REQUIRE(pout && pout->consumed_capacity);
@@ -528,8 +533,11 @@ TEST(consumed_capacity_total)
     ddb_put_item_output_free(pout);
 
     ddb_value *key = harness_itemf("{\"pk\":{\"S\":\"k\"}}");
-    ddb_get_item_input get_in = {.table_name = table, .key = key, .has_consistent_read = true,
-                                 .consistent_read = true, .return_consumed_capacity = "TOTAL"};
+    ddb_get_item_input get_in = {.table_name = table,
+                                 .key = key,
+                                 .has_consistent_read = true,
+                                 .consistent_read = true,
+                                 .return_consumed_capacity = "TOTAL"};
     ddb_get_item_output *gout = NULL;
     CHECK_INT(harness_report("GetItem", ddb_get_item(&gout, c, &get_in, &err), &err), 0);
     REQUIRE(gout && gout->consumed_capacity);
@@ -558,11 +566,14 @@ static char *new_gsi_table(ddb_client *c, const char *prefix)
     ddb_key_schema_element keys[] = {{"pk", "HASH"}, {"sk", "RANGE"}};
     ddb_key_schema_element gsi_keys[] = {{"owner", "HASH"}, {"sk", "RANGE"}};
     ddb_projection all = {.projection_type = "ALL"};
-    ddb_global_secondary_index gsi = {.index_name = "by_owner", .n_key_schema = 2,
-                                      .key_schema = gsi_keys, .projection = &all};
-    ddb_create_table_input in = {.table_name = table, .n_attribute_definitions = 3,
-                                 .attribute_definitions = defs, .n_key_schema = 2,
-                                 .key_schema = keys, .n_global_secondary_indexes = 1,
+    ddb_global_secondary_index gsi = {
+        .index_name = "by_owner", .n_key_schema = 2, .key_schema = gsi_keys, .projection = &all};
+    ddb_create_table_input in = {.table_name = table,
+                                 .n_attribute_definitions = 3,
+                                 .attribute_definitions = defs,
+                                 .n_key_schema = 2,
+                                 .key_schema = keys,
+                                 .n_global_secondary_indexes = 1,
                                  .global_secondary_indexes = &gsi,
                                  .billing_mode = "PAY_PER_REQUEST"};
     if (harness_create_table_with(c, &in) != 0) {
@@ -580,8 +591,8 @@ TEST(consumed_capacity_indexes)
     ddb_error err = DDB_ERROR_INIT;
     ddb_value *item =
         harness_itemf("{\"pk\":{\"S\":\"p\"},\"sk\":{\"S\":\"1\"},\"owner\":{\"S\":\"ann\"}}");
-    ddb_put_item_input put = {.table_name = table, .item = item,
-                              .return_consumed_capacity = "INDEXES"};
+    ddb_put_item_input put = {
+        .table_name = table, .item = item, .return_consumed_capacity = "INDEXES"};
     ddb_put_item_output *pout = NULL;
     CHECK_INT(harness_report("PutItem", ddb_put_item(&pout, c, &put, &err), &err), 0);
     REQUIRE(pout && pout->consumed_capacity);
@@ -600,7 +611,8 @@ TEST(consumed_capacity_indexes)
     ddb_expr *e = harness_expr();
     ddb_expr_set_key_condition(e, ddb_cond_eq_take(e, "owner", ddb_expr_val_s(e, "ann")));
     ddb_expr_result *r = harness_build(e);
-    ddb_query_input q = {.table_name = table, .index_name = "by_owner",
+    ddb_query_input q = {.table_name = table,
+                         .index_name = "by_owner",
                          .key_condition_expression = r->key_condition_expression,
                          .return_consumed_capacity = "INDEXES"};
     use_expr(r, &q.n_expression_attribute_names, &q.expression_attribute_names,
@@ -651,8 +663,8 @@ TEST(event_hook_reports_consumed_capacity)
     ddb_error err = DDB_ERROR_INIT;
 
     ddb_value *item = harness_itemf("{\"pk\":{\"S\":\"k\"}}");
-    ddb_put_item_input put = {.table_name = table, .item = item,
-                              .return_consumed_capacity = "TOTAL"};
+    ddb_put_item_input put = {
+        .table_name = table, .item = item, .return_consumed_capacity = "TOTAL"};
     ddb_put_item_output *pout = NULL;
     seen.n = 0;
     CHECK_INT(harness_report("PutItem", ddb_put_item(&pout, c, &put, &err), &err), 0);
@@ -666,8 +678,8 @@ TEST(event_hook_reports_consumed_capacity)
     /* BatchGetItem returns a list of ConsumedCapacity: the event has their sum. */
     ddb_value *keys[1] = {item};
     ddb_batch_get_request_map_entry req = {.key = table, .value = {.n_keys = 1, .keys = keys}};
-    ddb_batch_get_item_input bin = {.n_request_items = 1, .request_items = &req,
-                                    .return_consumed_capacity = "TOTAL"};
+    ddb_batch_get_item_input bin = {
+        .n_request_items = 1, .request_items = &req, .return_consumed_capacity = "TOTAL"};
     ddb_batch_get_item_output *bout = NULL;
     CHECK_INT(harness_report("BatchGetItem", ddb_batch_get_item(&bout, c, &bin, &err), &err), 0);
     CHECK_STR(seen.operation, "BatchGetItem");
@@ -735,7 +747,8 @@ TEST(validation_error_names_problem)
     /* An expression value nothing refers to: the message names it. */
     ddb_value *good = harness_itemf("{\"pk\":{\"S\":\"k\"}}");
     ddb_value *unused = harness_itemf("{\":unused\":{\"S\":\"x\"}}");
-    ddb_put_item_input extra = {.table_name = table, .item = good,
+    ddb_put_item_input extra = {.table_name = table,
+                                .item = good,
                                 .condition_expression = "attribute_not_exists(pk)",
                                 .expression_attribute_values = unused};
     CHECK_INT(ddb_put_item(&out, c, &extra, &err), DDB_ERR_VALIDATION);

@@ -159,9 +159,13 @@ typedef struct segment_job {
 static void *scan_segment(void *arg)
 {
     segment_job *job = arg;
-    ddb_scan_input in = {.table_name = (char *)job->table, .has_segment = true,
-                         .segment = job->segment, .has_total_segments = true,
-                         .total_segments = SEGMENTS, .has_limit = true, .limit = 25};
+    ddb_scan_input in = {.table_name = (char *)job->table,
+                         .has_segment = true,
+                         .segment = job->segment,
+                         .has_total_segments = true,
+                         .total_segments = SEGMENTS,
+                         .has_limit = true,
+                         .limit = 25};
     ddb_paginator *p = NULL;
     ddb_error err = DDB_ERROR_INIT;
     const ddb_value *item = NULL;
@@ -195,8 +199,8 @@ TEST(parallel_scan_four_segments_cover_every_item_once)
     segment_job jobs[SEGMENTS];
     pthread_t threads[SEGMENTS];
     for (int s = 0; s < SEGMENTS; s++) {
-        jobs[s] = (segment_job){.client = c, .table = table, .segment = s,
-                                .ns = calloc(SCAN_ITEMS, sizeof(int))};
+        jobs[s] = (segment_job){
+            .client = c, .table = table, .segment = s, .ns = calloc(SCAN_ITEMS, sizeof(int))};
         REQUIRE(pthread_create(&threads[s], NULL, scan_segment, &jobs[s]) == 0);
     }
     for (int s = 0; s < SEGMENTS; s++)
@@ -438,8 +442,8 @@ TEST(scan_paginator_sums_consumed_capacity)
     ddb_client *c = harness_client(NULL);
     char *table = new_partition(c, "pgcap", 12, 0);
     REQUIRE(table);
-    ddb_scan_input in = {.table_name = table, .has_limit = true, .limit = 5,
-                         .return_consumed_capacity = "TOTAL"};
+    ddb_scan_input in = {
+        .table_name = table, .has_limit = true, .limit = 5, .return_consumed_capacity = "TOTAL"};
     ddb_paginator *p = NULL;
     ddb_error err = DDB_ERROR_INIT;
     REQUIRE(ddb_paginator_new_scan(&p, c, &in, NULL, &err) == 0);

@@ -23,11 +23,14 @@ static char *new_fixture(ddb_client *c, const char *prefix)
     ddb_key_schema_element keys[] = {{"pk", "HASH"}, {"sk", "RANGE"}};
     ddb_key_schema_element gsi_keys[] = {{"kind", "HASH"}, {"n", "RANGE"}};
     ddb_projection all = {.projection_type = "ALL"};
-    ddb_global_secondary_index gsi = {.index_name = "by_kind", .n_key_schema = 2,
-                                      .key_schema = gsi_keys, .projection = &all};
-    ddb_create_table_input in = {.table_name = table, .n_attribute_definitions = 4,
-                                 .attribute_definitions = defs, .n_key_schema = 2,
-                                 .key_schema = keys, .n_global_secondary_indexes = 1,
+    ddb_global_secondary_index gsi = {
+        .index_name = "by_kind", .n_key_schema = 2, .key_schema = gsi_keys, .projection = &all};
+    ddb_create_table_input in = {.table_name = table,
+                                 .n_attribute_definitions = 4,
+                                 .attribute_definitions = defs,
+                                 .n_key_schema = 2,
+                                 .key_schema = keys,
+                                 .n_global_secondary_indexes = 1,
                                  .global_secondary_indexes = &gsi,
                                  .billing_mode = "PAY_PER_REQUEST"};
     if (harness_create_table_with(c, &in) != 0) {
@@ -193,8 +196,7 @@ TEST(query_partition_only_returns_whole_partition)
     CHECK_INT(query(&out, c, (ddb_query_input){.table_name = table}, e, &err), 0);
     REQUIRE(out);
     char buf[256];
-    CHECK_STR(sks((const ddb_value *const *)out->items, out->n_items, buf, sizeof(buf)),
-              "a00,a01");
+    CHECK_STR(sks((const ddb_value *const *)out->items, out->n_items, buf, sizeof(buf)), "a00,a01");
     CHECK(out->has_count && out->count == 2);
     CHECK(out->has_scanned_count && out->scanned_count == 2);
     ddb_query_output_free(out);
@@ -214,8 +216,8 @@ TEST(query_scan_index_forward_false)
                         ddb_cond_begins_with_take(e, "sk", ddb_expr_val_s(e, "b"))));
     ddb_query_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
-    ddb_query_input base = {.table_name = table, .has_scan_index_forward = true,
-                            .scan_index_forward = false};
+    ddb_query_input base = {
+        .table_name = table, .has_scan_index_forward = true, .scan_index_forward = false};
     CHECK_INT(query(&out, c, base, e, &err), 0);
     REQUIRE(out);
     char buf[256];
@@ -249,7 +251,9 @@ TEST(query_limit_stops_with_last_evaluated_key)
     /* The key continues the query where it stopped. */
     ddb_query_output *next = NULL;
     CHECK_INT(query(&next, c,
-                    (ddb_query_input){.table_name = table, .has_limit = true, .limit = 2,
+                    (ddb_query_input){.table_name = table,
+                                      .has_limit = true,
+                                      .limit = 2,
                                       .exclusive_start_key = out->last_evaluated_key},
                     e, &err),
               0);
@@ -299,9 +303,9 @@ TEST(query_global_secondary_index)
                         ddb_cond_cmp_take(e, "n", DDB_CMP_GT, ddb_expr_val_i64(e, 4))));
     ddb_query_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
-    CHECK_INT(query(&out, c, (ddb_query_input){.table_name = table, .index_name = "by_kind"}, e,
-                    &err),
-              0);
+    CHECK_INT(
+        query(&out, c, (ddb_query_input){.table_name = table, .index_name = "by_kind"}, e, &err),
+        0);
     REQUIRE(out);
     char buf[256];
     CHECK_STR(sks((const ddb_value *const *)out->items, out->n_items, buf, sizeof(buf)),
@@ -347,11 +351,13 @@ TEST(scan_filter_expression)
     ddb_expr *e = harness_expr();
     ddb_expr_set_filter(e, ddb_cond_eq_take(e, "kind", ddb_expr_val_s(e, "other")));
     ddb_expr_result *r = harness_build(e);
-    ddb_scan_input in = {.table_name = table, .filter_expression = r->filter_expression,
+    ddb_scan_input in = {.table_name = table,
+                         .filter_expression = r->filter_expression,
                          .n_expression_attribute_names = r->n_expression_attribute_names,
                          .expression_attribute_names = r->expression_attribute_names,
                          .expression_attribute_values = r->expression_attribute_values,
-                         .has_consistent_read = true, .consistent_read = true};
+                         .has_consistent_read = true,
+                         .consistent_read = true};
     ddb_scan_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     CHECK_INT(harness_report("Scan", ddb_scan(&out, c, &in, &err), &err), 0);
@@ -381,9 +387,14 @@ TEST(scan_segments_partition_the_table)
         ddb_value *start = NULL;
         ddb_scan_output *out = NULL;
         do {
-            ddb_scan_input in = {.table_name = table, .has_segment = true, .segment = seg,
-                                 .has_total_segments = true, .total_segments = SEGMENTS,
-                                 .has_limit = true, .limit = 4, .exclusive_start_key = start};
+            ddb_scan_input in = {.table_name = table,
+                                 .has_segment = true,
+                                 .segment = seg,
+                                 .has_total_segments = true,
+                                 .total_segments = SEGMENTS,
+                                 .has_limit = true,
+                                 .limit = 4,
+                                 .exclusive_start_key = start};
             ddb_scan_output *next = NULL;
             int rc = harness_report("Scan", ddb_scan(&next, c, &in, &err), &err);
             ddb_scan_output_free(out); /* start pointed into it: only now is it unused */
@@ -405,8 +416,11 @@ TEST(scan_segments_partition_the_table)
         CHECK_INT(seen[i], 1);
 
     /* A segment outside TotalSegments is the service's ValidationException. */
-    ddb_scan_input bad = {.table_name = table, .has_segment = true, .segment = 3,
-                          .has_total_segments = true, .total_segments = 3};
+    ddb_scan_input bad = {.table_name = table,
+                          .has_segment = true,
+                          .segment = 3,
+                          .has_total_segments = true,
+                          .total_segments = 3};
     ddb_scan_output *out = NULL;
     CHECK_INT(ddb_scan(&out, c, &bad, &err), DDB_ERR_VALIDATION);
     CHECK_CONTAINS(err.message, "egment");

@@ -31,8 +31,8 @@ TEST(example_runs)
     ddb_value *key = NULL;
     REQUIRE(ddb_value_new_m(&key, &err) == 0);
     ddb_value_m_set_s(key, "pk", "user#42", &err);
-    ddb_get_item_input get = {.table_name = "readme", .key = key, .has_consistent_read = true,
-                              .consistent_read = true};
+    ddb_get_item_input get = {
+        .table_name = "readme", .key = key, .has_consistent_read = true, .consistent_read = true};
     ddb_get_item_output *got = NULL;
     REQUIRE(ddb_get_item(&got, c, &get, &err) == 0);
     REQUIRE(got->item != NULL);

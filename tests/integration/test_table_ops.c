@@ -39,23 +39,30 @@ TEST(create_table_with_gsi_and_lsi)
 {
     ddb_client *c = harness_client(NULL);
     char *table = harness_table_name("ctidx");
-    ddb_attribute_definition defs[] = {
-        {"pk", "S"}, {"sk", "S"}, {"created", "N"}, {"email", "S"}};
+    ddb_attribute_definition defs[] = {{"pk", "S"}, {"sk", "S"}, {"created", "N"}, {"email", "S"}};
     ddb_key_schema_element keys[] = {{"pk", "HASH"}, {"sk", "RANGE"}};
     ddb_key_schema_element lsi_keys[] = {{"pk", "HASH"}, {"created", "RANGE"}};
     ddb_key_schema_element gsi_keys[] = {{"email", "HASH"}};
     char *included[] = {"name"};
     ddb_projection keys_only = {.projection_type = "KEYS_ONLY"};
-    ddb_projection include = {.projection_type = "INCLUDE", .n_non_key_attributes = 1,
-                              .non_key_attributes = included};
-    ddb_local_secondary_index lsi = {.index_name = "by_created", .n_key_schema = 2,
-                                     .key_schema = lsi_keys, .projection = &keys_only};
-    ddb_global_secondary_index gsi = {.index_name = "by_email", .n_key_schema = 1,
-                                      .key_schema = gsi_keys, .projection = &include};
-    ddb_create_table_input in = {.table_name = table, .n_attribute_definitions = 4,
-                                 .attribute_definitions = defs, .n_key_schema = 2,
-                                 .key_schema = keys, .n_local_secondary_indexes = 1,
-                                 .local_secondary_indexes = &lsi, .n_global_secondary_indexes = 1,
+    ddb_projection include = {
+        .projection_type = "INCLUDE", .n_non_key_attributes = 1, .non_key_attributes = included};
+    ddb_local_secondary_index lsi = {.index_name = "by_created",
+                                     .n_key_schema = 2,
+                                     .key_schema = lsi_keys,
+                                     .projection = &keys_only};
+    ddb_global_secondary_index gsi = {.index_name = "by_email",
+                                      .n_key_schema = 1,
+                                      .key_schema = gsi_keys,
+                                      .projection = &include};
+    ddb_create_table_input in = {.table_name = table,
+                                 .n_attribute_definitions = 4,
+                                 .attribute_definitions = defs,
+                                 .n_key_schema = 2,
+                                 .key_schema = keys,
+                                 .n_local_secondary_indexes = 1,
+                                 .local_secondary_indexes = &lsi,
+                                 .n_global_secondary_indexes = 1,
                                  .global_secondary_indexes = &gsi,
                                  .billing_mode = "PAY_PER_REQUEST"};
     ddb_create_table_output *out = NULL;
@@ -107,7 +114,8 @@ TEST(create_table_with_gsi_and_lsi)
         e, ddb_cond_and(e, ddb_cond_eq_take(e, "pk", ddb_expr_val_s(e, "u")),
                         ddb_cond_cmp_take(e, "created", DDB_CMP_LT, ddb_expr_val_i64(e, 10))));
     ddb_expr_result *r = harness_build(e);
-    ddb_query_input q = {.table_name = table, .index_name = "by_created",
+    ddb_query_input q = {.table_name = table,
+                         .index_name = "by_created",
                          .key_condition_expression = r->key_condition_expression,
                          .n_expression_attribute_names = r->n_expression_attribute_names,
                          .expression_attribute_names = r->expression_attribute_names,
@@ -120,10 +128,10 @@ TEST(create_table_with_gsi_and_lsi)
     ddb_expr_free(e);
 
     e = harness_expr();
-    ddb_expr_set_key_condition(e,
-                               ddb_cond_eq_take(e, "email", ddb_expr_val_s(e, "a@example.com")));
+    ddb_expr_set_key_condition(e, ddb_cond_eq_take(e, "email", ddb_expr_val_s(e, "a@example.com")));
     r = harness_build(e);
-    q = (ddb_query_input){.table_name = table, .index_name = "by_email",
+    q = (ddb_query_input){.table_name = table,
+                          .index_name = "by_email",
                           .key_condition_expression = r->key_condition_expression,
                           .n_expression_attribute_names = r->n_expression_attribute_names,
                           .expression_attribute_names = r->expression_attribute_names,
@@ -184,7 +192,8 @@ TEST(update_table_adds_gsi)
     ddb_create_global_secondary_index_action create = {
         .index_name = "by_color", .n_key_schema = 1, .key_schema = gsi_keys, .projection = &all};
     ddb_global_secondary_index_update upd = {.create = &create};
-    ddb_update_table_input in = {.table_name = table, .n_attribute_definitions = 1,
+    ddb_update_table_input in = {.table_name = table,
+                                 .n_attribute_definitions = 1,
                                  .attribute_definitions = defs,
                                  .n_global_secondary_index_updates = 1,
                                  .global_secondary_index_updates = &upd};
@@ -207,7 +216,8 @@ TEST(update_table_adds_gsi)
     ddb_expr *e = harness_expr();
     ddb_expr_set_key_condition(e, ddb_cond_eq_take(e, "color", ddb_expr_val_s(e, "red")));
     ddb_expr_result *r = harness_build(e);
-    ddb_query_input q = {.table_name = table, .index_name = "by_color",
+    ddb_query_input q = {.table_name = table,
+                         .index_name = "by_color",
                          .key_condition_expression = r->key_condition_expression,
                          .n_expression_attribute_names = r->n_expression_attribute_names,
                          .expression_attribute_names = r->expression_attribute_names,
@@ -227,10 +237,12 @@ TEST(update_table_billing_mode_to_provisioned)
     ddb_client *c = harness_client(NULL);
     char *table = harness_table_name("utbill");
     REQUIRE(harness_create_table(c, table, "pk", "S", NULL, NULL) == 0);
-    ddb_provisioned_throughput pt = {.has_read_capacity_units = true, .read_capacity_units = 7,
-                                     .has_write_capacity_units = true, .write_capacity_units = 3};
-    ddb_update_table_input in = {.table_name = table, .billing_mode = "PROVISIONED",
-                                 .provisioned_throughput = &pt};
+    ddb_provisioned_throughput pt = {.has_read_capacity_units = true,
+                                     .read_capacity_units = 7,
+                                     .has_write_capacity_units = true,
+                                     .write_capacity_units = 3};
+    ddb_update_table_input in = {
+        .table_name = table, .billing_mode = "PROVISIONED", .provisioned_throughput = &pt};
     ddb_update_table_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     CHECK_INT(harness_report("UpdateTable", ddb_update_table(&out, c, &in, &err), &err), 0);
@@ -253,7 +265,8 @@ TEST(update_table_stream_specification)
     ddb_client *c = harness_client(NULL);
     char *table = harness_table_name("utstream");
     REQUIRE(harness_create_table(c, table, "pk", "S", NULL, NULL) == 0);
-    ddb_stream_specification spec = {.has_stream_enabled = true, .stream_enabled = true,
+    ddb_stream_specification spec = {.has_stream_enabled = true,
+                                     .stream_enabled = true,
                                      .stream_view_type = "NEW_AND_OLD_IMAGES"};
     ddb_update_table_input in = {.table_name = table, .stream_specification = &spec};
     ddb_update_table_output *out = NULL;
@@ -320,8 +333,8 @@ TEST(list_tables_paginated_with_limit)
     ddb_error err = DDB_ERROR_INIT;
     char previous[256] = "";
     for (;;) {
-        ddb_list_tables_input in = {.exclusive_start_table_name = start, .has_limit = true,
-                                    .limit = 2};
+        ddb_list_tables_input in = {
+            .exclusive_start_table_name = start, .has_limit = true, .limit = 2};
         ddb_list_tables_output *out = NULL;
         int rc = harness_report("ListTables", ddb_list_tables(&out, c, &in, &err), &err);
         free(start);
@@ -383,8 +396,8 @@ TEST(time_to_live_settings_round_trip)
     CHECK_STR(d->time_to_live_description->time_to_live_status, "DISABLED");
     ddb_describe_time_to_live_output_free(d);
 
-    ddb_time_to_live_specification spec = {.has_enabled = true, .enabled = true,
-                                           .attribute_name = "expires_at"};
+    ddb_time_to_live_specification spec = {
+        .has_enabled = true, .enabled = true, .attribute_name = "expires_at"};
     ddb_update_time_to_live_input in = {.table_name = table, .time_to_live_specification = &spec};
     ddb_update_time_to_live_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;

@@ -21,8 +21,10 @@ const char *harness_endpoint(void)
     snprintf(path, sizeof(path), "%s/endpoint", state);
     FILE *f = fopen(path, "r");
     if (!f || !fgets(endpoint, sizeof(endpoint), f)) {
-        fprintf(stderr, "harness: no DynamoDB Local endpoint in %s: the start fixture failed or "
-                        "was not run; this test cannot run without it\n", path);
+        fprintf(stderr,
+                "harness: no DynamoDB Local endpoint in %s: the start fixture failed or "
+                "was not run; this test cannot run without it\n",
+                path);
         exit(1);
     }
     fclose(f);

@@ -101,8 +101,8 @@ static bool encode_fails(const char *op, const void *in, int code, const char *f
     json_t *out = &sentinel_storage;
     ddb_error err = DDB_ERROR_INIT;
     int rc = ddb_api__encode(op, in, &out, &err);
-    bool ok = rc == code && err.code == code && strstr(err.message, fragment) &&
-              out == &sentinel_storage;
+    bool ok =
+        rc == code && err.code == code && strstr(err.message, fragment) && out == &sentinel_storage;
 
     if (!ok)
         fprintf(stderr, "encode %s: rc %s, message \"%s\"; expected %s with \"%s\"\n", op,
@@ -424,9 +424,8 @@ TEST(encode_transact_write_items_all_actions)
                                  .condition_expression = "attribute_exists(pk)",
                                  .return_values_on_condition_check_failure =
                                      DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_ALL_OLD};
-    ddb_put put = {.item = put_item,
-                   .table_name = "T2",
-                   .condition_expression = "attribute_not_exists(pk)"};
+    ddb_put put = {
+        .item = put_item, .table_name = "T2", .condition_expression = "attribute_not_exists(pk)"};
     ddb_delete del = {.key = key, .table_name = "T3"};
     ddb_update update = {.key = key,
                          .update_expression = "SET #v = #v + :one",
@@ -543,11 +542,11 @@ TEST(encode_missing_required_names_path)
         .n_transact_items = 4, .transact_items = items, .client_request_token = "t"};
     ddb_write_request writes[] = {{.put_request = &(ddb_put_request){.item = it}},
                                   {.put_request = &(ddb_put_request){.item = NULL}}};
-    ddb_batch_write_item_request_map_entry req[] = {{.key = "orders", .n_value = 2,
-                                                     .value = writes}};
+    ddb_batch_write_item_request_map_entry req[] = {
+        {.key = "orders", .n_value = 2, .value = writes}};
     ddb_batch_write_item_input batch = {.n_request_items = 1, .request_items = req};
-    ddb_provisioned_throughput pt = {.has_read_capacity_units = true, .read_capacity_units = 1,
-                                     .write_capacity_units = 1};
+    ddb_provisioned_throughput pt = {
+        .has_read_capacity_units = true, .read_capacity_units = 1, .write_capacity_units = 1};
     ddb_create_table_input create = {.table_name = "T", .provisioned_throughput = &pt};
     ddb_update_time_to_live_input ttl = {.table_name = "T"};
     ddb_transact_write_items_input empty = {0};
@@ -577,16 +576,18 @@ TEST(encode_invalid_inputs_name_path)
     ddb_value *key = item("{'pk':{'S':'A'}}");
     char *attrs[] = {"a", NULL};
     ddb_get_item_input not_map = {.table_name = "T", .key = s};
-    ddb_get_item_input null_elem = {.table_name = "T", .key = key, .n_attributes_to_get = 2,
-                                    .attributes_to_get = attrs};
+    ddb_get_item_input null_elem = {
+        .table_name = "T", .key = key, .n_attributes_to_get = 2, .attributes_to_get = attrs};
     ddb_get_item_input null_array = {.table_name = "T", .key = key, .n_attributes_to_get = 2};
     ddb_get_item_input bad_utf8 = {.table_name = "T\xc3(", .key = key};
     ddb_string_map_entry dup[] = {{"#a", "a"}, {"#a", "b"}};
-    ddb_get_item_input dup_names = {.table_name = "T", .key = key,
+    ddb_get_item_input dup_names = {.table_name = "T",
+                                    .key = key,
                                     .n_expression_attribute_names = 2,
                                     .expression_attribute_names = dup};
     ddb_string_map_entry null_value[] = {{"#a", NULL}};
-    ddb_get_item_input null_name = {.table_name = "T", .key = key,
+    ddb_get_item_input null_name = {.table_name = "T",
+                                    .key = key,
                                     .n_expression_attribute_names = 1,
                                     .expression_attribute_names = null_value};
     REQUIRE(s && key);
@@ -722,16 +723,15 @@ TEST(decode_describe_table)
 TEST(decode_query)
 {
     ddb_query_output *out = decode(
-        "Query",
-        "{'Items':[{'pk':{'S':'C#1'},'sk':{'S':'O#1'},'total':{'N':'12.50'}},"
-        "          {'pk':{'S':'C#1'},'sk':{'S':'O#2'},'tags':{'SS':['x']}}],"
-        " 'Count':2,'ScannedCount':5,"
-        " 'LastEvaluatedKey':{'pk':{'S':'C#1'},'sk':{'S':'O#2'}},"
-        " 'ConsumedCapacity':{'TableName':'Orders','CapacityUnits':1.5,"
-        "   'Table':{'CapacityUnits':0.5,'ReadCapacityUnits':0.5},"
-        "   'GlobalSecondaryIndexes':{'gsi1':{'CapacityUnits':1,'ReadCapacityUnits':1},"
-        "                             'gsi2':{'CapacityUnits':0}},"
-        "   'LocalSecondaryIndexes':{}}}");
+        "Query", "{'Items':[{'pk':{'S':'C#1'},'sk':{'S':'O#1'},'total':{'N':'12.50'}},"
+                 "          {'pk':{'S':'C#1'},'sk':{'S':'O#2'},'tags':{'SS':['x']}}],"
+                 " 'Count':2,'ScannedCount':5,"
+                 " 'LastEvaluatedKey':{'pk':{'S':'C#1'},'sk':{'S':'O#2'}},"
+                 " 'ConsumedCapacity':{'TableName':'Orders','CapacityUnits':1.5,"
+                 "   'Table':{'CapacityUnits':0.5,'ReadCapacityUnits':0.5},"
+                 "   'GlobalSecondaryIndexes':{'gsi1':{'CapacityUnits':1,'ReadCapacityUnits':1},"
+                 "                             'gsi2':{'CapacityUnits':0}},"
+                 "   'LocalSecondaryIndexes':{}}}");
     const ddb_consumed_capacity *cc;
     REQUIRE(out);
 
@@ -863,14 +863,13 @@ TEST(decode_small_outputs)
     ddb_describe_time_to_live_output *ttl = decode(
         "DescribeTimeToLive",
         "{'TimeToLiveDescription':{'TimeToLiveStatus':'ENABLED','AttributeName':'expires'}}");
-    ddb_update_time_to_live_output *uttl = decode(
-        "UpdateTimeToLive",
-        "{'TimeToLiveSpecification':{'Enabled':true,'AttributeName':'expires'}}");
-    ddb_delete_item_output *del = decode(
-        "DeleteItem",
-        "{'Attributes':{'pk':{'S':'x'}},"
-        " 'ItemCollectionMetrics':{'ItemCollectionKey':{'pk':{'S':'x'}},"
-        "                          'SizeEstimateRangeGB':[1.5,2.5]}}");
+    ddb_update_time_to_live_output *uttl =
+        decode("UpdateTimeToLive",
+               "{'TimeToLiveSpecification':{'Enabled':true,'AttributeName':'expires'}}");
+    ddb_delete_item_output *del =
+        decode("DeleteItem", "{'Attributes':{'pk':{'S':'x'}},"
+                             " 'ItemCollectionMetrics':{'ItemCollectionKey':{'pk':{'S':'x'}},"
+                             "                          'SizeEstimateRangeGB':[1.5,2.5]}}");
 
     REQUIRE(put && get && list && ttl && uttl && del);
     CHECK(put->attributes == NULL && put->consumed_capacity == NULL);
@@ -879,8 +878,7 @@ TEST(decode_small_outputs)
     CHECK_STR(list->table_names[1], "B");
     CHECK_STR(list->last_evaluated_table_name, "B");
     REQUIRE(ttl->time_to_live_description);
-    CHECK_STR(ttl->time_to_live_description->time_to_live_status,
-              DDB_TIME_TO_LIVE_STATUS_ENABLED);
+    CHECK_STR(ttl->time_to_live_description->time_to_live_status, DDB_TIME_TO_LIVE_STATUS_ENABLED);
     REQUIRE(uttl->time_to_live_specification);
     CHECK(uttl->time_to_live_specification->enabled);
     CHECK(item_is(del->attributes, "{'pk':{'S':'x'}}"));

@@ -198,10 +198,21 @@ TEST(truncation_rejected)
 TEST(garbage_rejected)
 {
     static const char *const garbage[] = {
-        "",      "c1",         "c1.",        "c1..",        "c1...",    "hello",
-        "c1.!!", ".c1.abc.de", "c1.e30.AAAA", "null",       "c1.e30.AAAAAAAAAAAAAAAAAAAAAA.x",
-        "c1.e30=.AAAAAAAAAAAAAAAAAAAAAA", "c1.e30.AAAAAAAAAAAAAAAAAAAAAA",
-        "\xff\xfe", "c1.\xc3\xa9.AAAAAAAAAAAAAAAAAAAAAA",
+        "",
+        "c1",
+        "c1.",
+        "c1..",
+        "c1...",
+        "hello",
+        "c1.!!",
+        ".c1.abc.de",
+        "c1.e30.AAAA",
+        "null",
+        "c1.e30.AAAAAAAAAAAAAAAAAAAAAA.x",
+        "c1.e30=.AAAAAAAAAAAAAAAAAAAAAA",
+        "c1.e30.AAAAAAAAAAAAAAAAAAAAAA",
+        "\xff\xfe",
+        "c1.\xc3\xa9.AAAAAAAAAAAAAAAAAAAAAA",
     };
     for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
         rejected(garbage[i], NULL, NULL);

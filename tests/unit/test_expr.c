@@ -75,8 +75,7 @@ static size_t n_values(const ddb_expr_result *r)
 static void check_absent(const ddb_expr_result *r, const char *needle)
 {
     const char *exprs[] = {r->key_condition_expression, r->filter_expression,
-                           r->condition_expression, r->update_expression,
-                           r->projection_expression};
+                           r->condition_expression, r->update_expression, r->projection_expression};
     for (size_t i = 0; i < 5; i++) {
         if (exprs[i] && strstr(exprs[i], needle)) {
             fprintf(stderr, "expression \"%s\" contains user text \"%s\"\n", exprs[i], needle);
@@ -124,8 +123,8 @@ TEST(comparators)
         ddb_cmp op;
         const char *want;
     } cases[] = {
-        {DDB_CMP_EQ, "#n0 = :v0"}, {DDB_CMP_NE, "#n0 <> :v0"}, {DDB_CMP_LT, "#n0 < :v0"},
-        {DDB_CMP_LE, "#n0 <= :v0"}, {DDB_CMP_GT, "#n0 > :v0"}, {DDB_CMP_GE, "#n0 >= :v0"},
+        {DDB_CMP_EQ, "#n0 = :v0"},  {DDB_CMP_NE, "#n0 <> :v0"}, {DDB_CMP_LT, "#n0 < :v0"},
+        {DDB_CMP_LE, "#n0 <= :v0"}, {DDB_CMP_GT, "#n0 > :v0"},  {DDB_CMP_GE, "#n0 >= :v0"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         ddb_expr *e = new_expr();
@@ -145,14 +144,12 @@ TEST(compare_operands)
 {
     ddb_expr *e = new_expr();
     REQUIRE(e);
-    check_filter(e,
-                 ddb_cond_compare(e, ddb_operand_path(e, "low"), DDB_CMP_LT,
-                                  ddb_operand_path(e, "high")),
-                 "#n0 < #n1");
-    check_filter(e,
-                 ddb_cond_compare(e, ddb_operand_size(e, "tags"), DDB_CMP_GE,
-                                  ddb_operand_path(e, "min")),
-                 "size(#n0) >= #n1");
+    check_filter(
+        e, ddb_cond_compare(e, ddb_operand_path(e, "low"), DDB_CMP_LT, ddb_operand_path(e, "high")),
+        "#n0 < #n1");
+    check_filter(
+        e, ddb_cond_compare(e, ddb_operand_size(e, "tags"), DDB_CMP_GE, ddb_operand_path(e, "min")),
+        "size(#n0) >= #n1");
     check_filter(e, ddb_cond_size_cmp_take(e, "name", DDB_CMP_GT, ddb_expr_val_i64(e, 3)),
                  "size(#n0) > :v0");
     ddb_expr_free(e);
@@ -162,8 +159,7 @@ TEST(between_and_in)
 {
     ddb_expr *e = new_expr();
     REQUIRE(e);
-    check_filter(e, ddb_cond_between_take(e, "price", n("10"), n("20")),
-                 "#n0 BETWEEN :v0 AND :v1");
+    check_filter(e, ddb_cond_between_take(e, "price", n("10"), n("20")), "#n0 BETWEEN :v0 AND :v1");
     ddb_value *vals[3] = {s("a"), s("b"), s("c")};
     check_filter(e, ddb_cond_in_take(e, "grade", vals, 3), "#n0 IN (:v0, :v1, :v2)");
     ddb_expr_result *r = build(e);
@@ -332,8 +328,8 @@ TEST(names_deduplicated)
     REQUIRE(e);
     ddb_expr_set_filter(e, ddb_cond_and(e, ddb_cond_cmp_take(e, "a", DDB_CMP_GT, n("1")),
                                         ddb_cond_cmp_take(e, "a", DDB_CMP_LT, n("5"))));
-    ddb_expr_set_condition(e, ddb_cond_and(e, ddb_cond_exists(e, "a.b"),
-                                           ddb_cond_exists(e, "b.a")));
+    ddb_expr_set_condition(e,
+                           ddb_cond_and(e, ddb_cond_exists(e, "a.b"), ddb_cond_exists(e, "b.a")));
     ddb_expr_project(e, "b");
     ddb_expr_result *r = build(e);
     REQUIRE(r);
@@ -362,8 +358,8 @@ TEST(document_paths)
 
 TEST(malformed_paths)
 {
-    static const char *const bad[] = {"", "a..b", ".a", "a.", "a[", "a[x]", "a[]", "a[1]b",
-                                      "a]", "[1]", "a[1", "a.[1]", "a[-1]"};
+    static const char *const bad[] = {"",      "a..b", ".a",  "a.",  "a[",    "a[x]", "a[]",
+                                      "a[1]b", "a]",   "[1]", "a[1", "a.[1]", "a[-1]"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ddb_expr *e = new_expr();
         REQUIRE(e);
@@ -462,8 +458,8 @@ TEST(literal_names)
 
 TEST(special_names_only_in_names)
 {
-    static const char *const names[] = {"status", "size",       "#x",      ":y",     "with space",
-                                        "ünïcødé ✓", "a-b", "Percentile", "(paren)", "1starts"};
+    static const char *const names[] = {"status",    "size", "#x",         ":y",      "with space",
+                                        "ünïcødé ✓", "a-b",  "Percentile", "(paren)", "1starts"};
     const size_t count = sizeof(names) / sizeof(names[0]);
     ddb_expr *e = new_expr();
     REQUIRE(e);
@@ -500,12 +496,8 @@ TEST(special_names_only_in_names)
 TEST(injection_through_values)
 {
     static const char *const evil[] = {
-        ":x OR attribute_exists(#y)",
-        "\") OR (a = b",
-        "' OR '1'='1",
-        "x) OR (attribute_not_exists(pk)",
-        ":v0",
-        "#n0",
+        ":x OR attribute_exists(#y)",      "\") OR (a = b", "' OR '1'='1",
+        "x) OR (attribute_not_exists(pk)", ":v0",           "#n0",
     };
     for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
         ddb_expr *e = new_expr();
@@ -527,12 +519,7 @@ TEST(injection_through_values)
 TEST(injection_through_names)
 {
     static const char *const evil[] = {
-        "a = :v0 OR attribute_exists(#n0)",
-        "\") OR (a = b",
-        "#n0",
-        ":v0",
-        "x, y",
-        "a) OR (b",
+        "a = :v0 OR attribute_exists(#n0)", "\") OR (a = b", "#n0", ":v0", "x, y", "a) OR (b",
     };
     for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
         ddb_expr *e = new_expr();
@@ -558,7 +545,7 @@ TEST(key_conditions)
         ddb_cmp op;
         const char *want;
     } sorts[] = {
-        {DDB_CMP_EQ, "#n0 = :v0 AND #n1 = :v1"}, {DDB_CMP_LT, "#n0 = :v0 AND #n1 < :v1"},
+        {DDB_CMP_EQ, "#n0 = :v0 AND #n1 = :v1"},  {DDB_CMP_LT, "#n0 = :v0 AND #n1 < :v1"},
         {DDB_CMP_LE, "#n0 = :v0 AND #n1 <= :v1"}, {DDB_CMP_GT, "#n0 = :v0 AND #n1 > :v1"},
         {DDB_CMP_GE, "#n0 = :v0 AND #n1 >= :v1"},
     };
@@ -632,22 +619,38 @@ TEST(key_condition_shapes_rejected)
         ddb_cond *pk = ddb_cond_eq_take(e, "pk", s("p"));
         ddb_cond *c = NULL;
         switch (i) {
-        case 0: c = ddb_cond_or(e, pk, ddb_cond_eq_take(e, "sk", s("a"))); break;
-        case 1: c = ddb_cond_not(e, pk); break;
-        case 2: c = ddb_cond_and(e, pk, ddb_cond_cmp_take(e, "sk", DDB_CMP_NE, s("a"))); break;
+        case 0:
+            c = ddb_cond_or(e, pk, ddb_cond_eq_take(e, "sk", s("a")));
+            break;
+        case 1:
+            c = ddb_cond_not(e, pk);
+            break;
+        case 2:
+            c = ddb_cond_and(e, pk, ddb_cond_cmp_take(e, "sk", DDB_CMP_NE, s("a")));
+            break;
         case 3:
             c = ddb_cond_and(e, ddb_cond_cmp_take(e, "a", DDB_CMP_GT, s("a")),
                              ddb_cond_cmp_take(e, "b", DDB_CMP_LT, s("b")));
             break;
-        case 4: c = ddb_cond_eq_take(e, "pk.x", s("a")); break;
-        case 5: c = ddb_cond_and(e, pk, ddb_cond_cmp_take(e, "pk", DDB_CMP_GT, s("a"))); break;
-        case 6: c = ddb_cond_eq_take(e, "pk", ddb_expr_val_bool(e, true)); break;
-        case 7: c = ddb_cond_and(e, pk, ddb_cond_exists(e, "sk")); break;
+        case 4:
+            c = ddb_cond_eq_take(e, "pk.x", s("a"));
+            break;
+        case 5:
+            c = ddb_cond_and(e, pk, ddb_cond_cmp_take(e, "pk", DDB_CMP_GT, s("a")));
+            break;
+        case 6:
+            c = ddb_cond_eq_take(e, "pk", ddb_expr_val_bool(e, true));
+            break;
+        case 7:
+            c = ddb_cond_and(e, pk, ddb_cond_exists(e, "sk"));
+            break;
         case 8:
             c = ddb_cond_and(e, ddb_cond_and(e, pk, ddb_cond_eq_take(e, "a", s("a"))),
                              ddb_cond_eq_take(e, "b", s("b")));
             break;
-        case 9: c = ddb_cond_begins_with_take(e, "sk", s("x")); break;
+        case 9:
+            c = ddb_cond_begins_with_take(e, "sk", s("x"));
+            break;
         }
         REQUIRE(c);
         CHECK_INT(ddb_expr_set_key_condition(e, c), DDB_ERR_INVALID_ARG);
@@ -678,12 +681,11 @@ TEST(update_clauses)
     REQUIRE(r);
     CHECK_STR(r->update_expression,
               "SET #n0 = :v0, #n1 = :v1 REMOVE #n2, #n3[2] ADD #n4 :v2, #n5 :v3 DELETE #n6 :v4");
-    check_names(r, (const char *[]){"#n0", "a", "#n1", "b", "#n2", "c", "#n3", "d", "#n4",
-                                    "count", "#n5", "tags", "#n6", "old", NULL});
+    check_names(r, (const char *[]){"#n0", "a", "#n1", "b", "#n2", "c", "#n3", "d", "#n4", "count",
+                                    "#n5", "tags", "#n6", "old", NULL});
     CHECK_STR(val_s(r, ":v0"), "x");
     CHECK_STR(val_n(r, ":v2"), "1");
-    CHECK_INT(ddb_value_type(ddb_value_m_get(r->expression_attribute_values, ":v4")),
-              DDB_TYPE_SS);
+    CHECK_INT(ddb_value_type(ddb_value_m_get(r->expression_attribute_values, ":v4")), DDB_TYPE_SS);
     ddb_expr_result_free(r);
     ddb_expr_free(e);
 
@@ -710,29 +712,27 @@ TEST(update_functions)
     ddb_value_new_l(&empty, NULL);
 
     ddb_expr_update_set(e, "copy", ddb_operand_path(e, "orig"));
-    ddb_expr_update_set(e, "created",
-                        ddb_operand_if_not_exists(e, "created",
-                                                  ddb_operand_value_take(e, n("1700000000"))));
-    ddb_expr_update_set(e, "log",
-                        ddb_operand_list_append(e, ddb_operand_path(e, "log"),
-                                                ddb_operand_value_take(e, l1)));
-    ddb_expr_update_set(e, "queue",
-                        ddb_operand_list_append(e, ddb_operand_value_take(e, l2),
-                                                ddb_operand_path(e, "queue")));
-    ddb_expr_update_set(e, "stock",
-                        ddb_operand_minus(e, ddb_operand_path(e, "stock"),
-                                          ddb_operand_value_take(e, n("3"))));
+    ddb_expr_update_set(
+        e, "created",
+        ddb_operand_if_not_exists(e, "created", ddb_operand_value_take(e, n("1700000000"))));
+    ddb_expr_update_set(
+        e, "log",
+        ddb_operand_list_append(e, ddb_operand_path(e, "log"), ddb_operand_value_take(e, l1)));
+    ddb_expr_update_set(
+        e, "queue",
+        ddb_operand_list_append(e, ddb_operand_value_take(e, l2), ddb_operand_path(e, "queue")));
+    ddb_expr_update_set(
+        e, "stock",
+        ddb_operand_minus(e, ddb_operand_path(e, "stock"), ddb_operand_value_take(e, n("3"))));
     /* The counter idiom: works whether or not the attribute exists. */
-    ddb_expr_update_set(e, "hits",
-                        ddb_operand_plus(e,
-                                         ddb_operand_if_not_exists(
-                                             e, "hits", ddb_operand_value_take(e, n("0"))),
-                                         ddb_operand_value_take(e, n("1"))));
+    ddb_expr_update_set(
+        e, "hits",
+        ddb_operand_plus(e, ddb_operand_if_not_exists(e, "hits", ddb_operand_value_take(e, n("0"))),
+                         ddb_operand_value_take(e, n("1"))));
     ddb_expr_update_set(e, "hist",
                         ddb_operand_list_append(
                             e,
-                            ddb_operand_if_not_exists(e, "hist",
-                                                      ddb_operand_value_take(e, empty)),
+                            ddb_operand_if_not_exists(e, "hist", ddb_operand_value_take(e, empty)),
                             ddb_operand_path(e, "log2")));
     ddb_expr_result *r = build(e);
     REQUIRE(r);
@@ -774,11 +774,21 @@ TEST(update_rejections)
             ddb_expr_update_set(e, "a",
                                 ddb_operand_list_append(e, ddb_operand_list_append(e, p, p), p));
             break;
-        case 2: ddb_operand_plus(e, p, ddb_operand_value_take(e, s("x"))); break;
-        case 3: ddb_operand_list_append(e, p, one); break;
-        case 4: ddb_expr_update_add_take(e, "a", s("x")); break;
-        case 5: ddb_expr_update_delete_take(e, "a", n("1")); break;
-        case 6: ddb_expr_update_set(e, "a", ddb_operand_size(e, "b")); break;
+        case 2:
+            ddb_operand_plus(e, p, ddb_operand_value_take(e, s("x")));
+            break;
+        case 3:
+            ddb_operand_list_append(e, p, one);
+            break;
+        case 4:
+            ddb_expr_update_add_take(e, "a", s("x"));
+            break;
+        case 5:
+            ddb_expr_update_delete_take(e, "a", n("1"));
+            break;
+        case 6:
+            ddb_expr_update_set(e, "a", ddb_operand_size(e, "b"));
+            break;
         case 7:
             ddb_expr_update_set_take(e, "a", n("1"));
             ddb_expr_update_remove(e, "a.b");
@@ -787,8 +797,12 @@ TEST(update_rejections)
             ddb_expr_update_remove(e, "a[1]");
             ddb_expr_update_remove(e, "a[1]");
             break;
-        case 9: ddb_cond_compare(e, ddb_operand_if_not_exists(e, "a", one), DDB_CMP_EQ, one); break;
-        case 10: ddb_operand_if_not_exists(e, "a", ddb_operand_minus(e, p, one)); break;
+        case 9:
+            ddb_cond_compare(e, ddb_operand_if_not_exists(e, "a", one), DDB_CMP_EQ, one);
+            break;
+        case 10:
+            ddb_operand_if_not_exists(e, "a", ddb_operand_minus(e, p, one));
+            break;
         }
         CHECK_CONTAINS(build_fails(e, DDB_ERR_INVALID_ARG), fragments[i]);
         ddb_expr_free(e);

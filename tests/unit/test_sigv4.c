@@ -18,9 +18,9 @@
 #define HEADERS_MAX 64
 
 typedef struct parsed_request {
-    char *text;                 /* request.txt, cut in place into the pieces below */
+    char *text; /* request.txt, cut in place into the pieces below */
     const char *method;
-    const char *target;         /* path and query, as written */
+    const char *target; /* path and query, as written */
     const char *version;
     char *path;
     const char *query;
@@ -135,8 +135,10 @@ static bool parse_timestamp(const char *s, int64_t *out)
 {
     struct tm tm = {0};
     char z = 0;
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 || z != 'Z')
+    if (!s ||
+        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &z) != 7 ||
+        z != 'Z')
         return false;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -176,8 +178,8 @@ static char *signed_request(const parsed_request *r, const ddb_sigv4__result *re
         return NULL;
     int n = snprintf(out, size, "%s %s %s\n", r->method, r->target, r->version);
     for (size_t i = 0; i < r->n_headers; i++)
-        n += snprintf(out + n, size - (size_t)n, "%s:%s\n", r->headers[i].name,
-                      r->headers[i].value);
+        n +=
+            snprintf(out + n, size - (size_t)n, "%s:%s\n", r->headers[i].name, r->headers[i].value);
     if (token)
         n += snprintf(out + n, size - (size_t)n, "X-Amz-Security-Token:%s\n", token);
     n += snprintf(out + n, size - (size_t)n, "X-Amz-Date:%s\n", res->amz_date);
@@ -211,10 +213,10 @@ static int run_vector(const char *dir)
     const char *timestamp = NULL;
     int normalize = 1, sign_body = 0, omit_token = 0;
     if (json_unpack_ex(ctx, &jerr, 0, "{s:{s:s, s:s, s?s}, s:s, s:s, s:s, s?b, s?b, s?b}",
-                       "credentials", "access_key_id", &akid, "secret_access_key", &secret,
-                       "token", &token, "region", &region, "service", &service, "timestamp",
-                       &timestamp, "normalize", &normalize, "sign_body", &sign_body,
-                       "omit_session_token", &omit_token) != 0) {
+                       "credentials", "access_key_id", &akid, "secret_access_key", &secret, "token",
+                       &token, "region", &region, "service", &service, "timestamp", &timestamp,
+                       "normalize", &normalize, "sign_body", &sign_body, "omit_session_token",
+                       &omit_token) != 0) {
         fprintf(stderr, "%s: %s\n", ctx_path, jerr.text);
         goto done;
     }

@@ -64,15 +64,15 @@ static void die(const char *what, int rc)
 }
 
 /* Times one application call; an unexpected failure stops the demo. */
-#define STEP(what, call)                                                                         \
-    do {                                                                                         \
-        double t0_ = now_ms();                                                                   \
-        int rc_ = (call);                                                                        \
-        if (cur->ops < MAX_SAMPLES)                                                              \
-            cur->ms[cur->ops] = now_ms() - t0_;                                                  \
-        cur->ops++;                                                                              \
-        if (rc_)                                                                                 \
-            die(what, rc_);                                                                      \
+#define STEP(what, call)                                                                           \
+    do {                                                                                           \
+        double t0_ = now_ms();                                                                     \
+        int rc_ = (call);                                                                          \
+        if (cur->ops < MAX_SAMPLES)                                                                \
+            cur->ms[cur->ops] = now_ms() - t0_;                                                    \
+        cur->ops++;                                                                                \
+        if (rc_)                                                                                   \
+            die(what, rc_);                                                                        \
     } while (0)
 
 static int cmp_double(const void *a, const void *b)
@@ -125,8 +125,8 @@ static void end_phase(int phase)
              a->writes[DDB_ROUTER_DYNAMODB] - b->writes[DDB_ROUTER_DYNAMODB]);
     printf("  %10s  %11s  %20s  %21s  %10s  %15s\n", "operations", "p50 latency",
            "MariaDB reads/writes", "DynamoDB reads/writes", "mismatches", "journal entries");
-    printf("  %10d  %8.2f ms  %20s  %21s  %10" PRIu64 "  %15" PRIu64 "\n", p->ops, p50(p), rel,
-           ddb, a->mismatches - b->mismatches, a->journal_entries - b->journal_entries);
+    printf("  %10d  %8.2f ms  %20s  %21s  %10" PRIu64 "  %15" PRIu64 "\n", p->ops, p50(p), rel, ddb,
+           a->mismatches - b->mismatches, a->journal_entries - b->journal_entries);
     fflush(stdout);
 }
 
@@ -134,16 +134,17 @@ static void end_phase(int phase)
  * shop's code, so say which one is missing instead. */
 static const char *missing_member(const shop__repo *r)
 {
-#define NEED(m)                                                                                  \
-    if (!r->m)                                                                                   \
+#define NEED(m)                                                                                    \
+    if (!r->m)                                                                                     \
         return #m;
-    NEED(user__get_user) NEED(category__get_category) NEED(category__category_children)
-    NEED(product__get_product) NEED(product__products_by_category)
-    NEED(product__products_by_seller) NEED(cart_item__cart_items) NEED(order__get_order)
-    NEED(order__orders_of_user) NEED(order__orders_by_status) NEED(order_item__order_items)
-    NEED(transact) NEED(max_id)
+    NEED(user__get_user)
+    NEED(category__get_category) NEED(category__category_children) NEED(product__get_product)
+        NEED(product__products_by_category) NEED(product__products_by_seller)
+            NEED(cart_item__cart_items) NEED(order__get_order) NEED(order__orders_of_user)
+                NEED(order__orders_by_status) NEED(order_item__order_items) NEED(transact)
+                    NEED(max_id)
 #undef NEED
-    return NULL;
+                        return NULL;
 }
 
 /* ---- the scripted shop ------------------------------------------------------------------- */
@@ -255,25 +256,25 @@ static shop_backend *open_view(const char *kind)
     return b;
 }
 
-#define COUNT_ENTITY(fn_name, E)                                                                 \
-    static long fn_name(shop__repo *r)                                                           \
-    {                                                                                            \
-        long n = 0;                                                                              \
-        char *cursor = NULL;                                                                     \
-        do {                                                                                     \
-            shop__##E##__page page = {0};                                                        \
-            shop__page_request req = {cursor, 100};                                              \
-            int rc = r->E##__list(r, &page, &req, &err);                                         \
-            free(cursor);                                                                        \
-            cursor = NULL;                                                                       \
-            if (rc)                                                                              \
-                die("listing " #E, rc);                                                          \
-            n += (long)page.n_items;                                                             \
-            if (page.cursor)                                                                     \
-                cursor = strdup(page.cursor);                                                    \
-            shop__##E##__page_free(&page);                                                       \
-        } while (cursor);                                                                        \
-        return n;                                                                                \
+#define COUNT_ENTITY(fn_name, E)                                                                   \
+    static long fn_name(shop__repo *r)                                                             \
+    {                                                                                              \
+        long n = 0;                                                                                \
+        char *cursor = NULL;                                                                       \
+        do {                                                                                       \
+            shop__##E##__page page = {0};                                                          \
+            shop__page_request req = {cursor, 100};                                                \
+            int rc = r->E##__list(r, &page, &req, &err);                                           \
+            free(cursor);                                                                          \
+            cursor = NULL;                                                                         \
+            if (rc)                                                                                \
+                die("listing " #E, rc);                                                            \
+            n += (long)page.n_items;                                                               \
+            if (page.cursor)                                                                       \
+                cursor = strdup(page.cursor);                                                      \
+            shop__##E##__page_free(&page);                                                         \
+        } while (cursor);                                                                          \
+        return n;                                                                                  \
     }
 COUNT_ENTITY(count_users, user)
 COUNT_ENTITY(count_categories, category)
@@ -446,8 +447,8 @@ int main(void)
     begin_phase(4, "writes go to both; reads come from DynamoDB", "both written, DynamoDB read");
     browse(6);
     shop_around(6, 2);
-    STEP("cancel order", shop_cancel_order(app, W.buyers[(2 + 1) % W.n_buyers],
-                                           W.orders[W.n_orders - 5], &err));
+    STEP("cancel order",
+         shop_cancel_order(app, W.buyers[(2 + 1) % W.n_buyers], W.orders[W.n_orders - 5], &err));
     end_phase(4);
 
     /* ---- proof ---- */
@@ -456,9 +457,9 @@ int main(void)
     struct {
         const char *name;
         long (*count)(shop__repo *);
-    } entities[] = {{"users", count_users},   {"categories", count_categories},
+    } entities[] = {{"users", count_users},       {"categories", count_categories},
                     {"products", count_products}, {"cart items", count_cart_items},
-                    {"orders", count_orders}, {"order items", count_order_items}};
+                    {"orders", count_orders},     {"order items", count_order_items}};
     printf("  %-12s %8s %9s\n", "entity", "MariaDB", "DynamoDB");
     bool counts_equal = true;
     for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++) {
@@ -491,12 +492,11 @@ int main(void)
     end_phase(5);
 
     /* ---- summary ---- */
-    printf("\nSummary\n  %-5s %-36s %10s %10s %15s %11s\n", "phase", "", "operations",
-           "mismatches", "journal entries", "p50 latency");
+    printf("\nSummary\n  %-5s %-36s %10s %10s %15s %11s\n", "phase", "", "operations", "mismatches",
+           "journal entries", "p50 latency");
     for (int p = 1; p <= 5; p++) {
         ddb_router_stats *a = &phases[p].after, *b = &phases[p].before;
-        printf("  %-5d %-36s %10d %10" PRIu64 " %15" PRIu64 " %8.2f ms\n", p,
-               phases[p].short_title,
+        printf("  %-5d %-36s %10d %10" PRIu64 " %15" PRIu64 " %8.2f ms\n", p, phases[p].short_title,
                phases[p].ops, a->mismatches - b->mismatches,
                a->journal_entries - b->journal_entries, p50(&phases[p]));
     }

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shop_router.h"
 #include "shop_sql_repo.h"
 #include "sqldb.h"
-#include "shop_router.h"
 
 struct shop_backend {
     sqldb *db;
@@ -21,7 +21,6 @@ struct shop_backend {
     char describe[64];
     char *prefix;
 };
-
 
 static const char *env(const char *name, const char *fallback)
 {
@@ -41,8 +40,9 @@ static int open_sql(shop_backend *b, bool mysql, ddb_error *err)
                      env("SHOP_MYSQL_USER", env("USER", "root")), env("SHOP_MYSQL_DB", "shop"),
                      socket);
         else
-            return ddb_error_set(err, DDB_ERR_CONFIG,
-                        "SHOP_BACKEND needs MariaDB: set SHOP_MYSQL_URL or SHOP_MYSQL_SOCKET");
+            return ddb_error_set(
+                err, DDB_ERR_CONFIG,
+                "SHOP_BACKEND needs MariaDB: set SHOP_MYSQL_URL or SHOP_MYSQL_SOCKET");
     } else {
         snprintf(url, sizeof(url), "sqlite:%s", env("SHOP_SQLITE_PATH", "shop.db"));
     }
@@ -102,10 +102,11 @@ int shop_backend_open(shop_backend **out, ddb_error *err)
             env("SHOP_MIGRATION_PRIMARY",
                 env("SHOP_MYSQL_URL", NULL) || env("SHOP_MYSQL_SOCKET", NULL) ? "mysql" : "sqlite");
         if (*end || phase < 1 || phase > 5)
-            rc = ddb_error_set(err, DDB_ERR_CONFIG, "SHOP_MIGRATION_PHASE '%s' is not 1..5", phase_s);
+            rc = ddb_error_set(err, DDB_ERR_CONFIG, "SHOP_MIGRATION_PHASE '%s' is not 1..5",
+                               phase_s);
         else if (strcmp(primary, "mysql") && strcmp(primary, "sqlite"))
-            rc = ddb_error_set(err, DDB_ERR_CONFIG, "SHOP_MIGRATION_PRIMARY '%s' is not sqlite or mysql",
-                      primary);
+            rc = ddb_error_set(err, DDB_ERR_CONFIG,
+                               "SHOP_MIGRATION_PRIMARY '%s' is not sqlite or mysql", primary);
         else if ((rc = open_sql(b, primary[0] == 'm', err)) == 0 &&
                  (rc = open_dynamodb(b, err)) == 0) {
             shop__router_options ro = SHOP__ROUTER_OPTIONS_INIT;
@@ -119,7 +120,7 @@ int shop_backend_open(shop_backend **out, ddb_error *err)
         }
     } else {
         rc = ddb_error_set(err, DDB_ERR_CONFIG,
-                  "SHOP_BACKEND '%s' is not sqlite, mysql, dynamodb or migrate", kind);
+                           "SHOP_BACKEND '%s' is not sqlite, mysql, dynamodb or migrate", kind);
     }
     if (rc) {
         shop_backend_close(b);
@@ -155,8 +156,8 @@ static int need_router(shop_backend *b, ddb_error *err)
 {
     if (!b || !b->router)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                    "this command needs SHOP_BACKEND=migrate (the backend is %s)",
-                    b ? b->describe : "not open");
+                             "this command needs SHOP_BACKEND=migrate (the backend is %s)",
+                             b ? b->describe : "not open");
     return 0;
 }
 

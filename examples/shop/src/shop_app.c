@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-
 static char *dup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
@@ -120,7 +119,7 @@ int shop_register(shop__repo *r, shop__user *out, const char *username, const ch
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "username is empty");
     if (!email || !strchr(email, '@') || strchr(email, ' '))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "email '%s' is not an email address",
-                    email ? email : "");
+                             email ? email : "");
     if (blank(full_name))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "full_name is empty");
     char now[40];
@@ -255,8 +254,9 @@ int shop_category_path(shop__repo *r, shop__category **path, size_t *n_path, int
     while (!rc) {
         if (n == MAX_CATEGORY_DEPTH) {
             rc = ddb_error_set(err, DDB_ERR_LIMIT,
-                      "category %" PRId64 " is more than %d levels deep (a parent_id cycle?)",
-                      category_id, MAX_CATEGORY_DEPTH);
+                               "category %" PRId64
+                               " is more than %d levels deep (a parent_id cycle?)",
+                               category_id, MAX_CATEGORY_DEPTH);
             break;
         }
         if ((rc = get_category(r, &up[n], id, err)))
@@ -300,9 +300,11 @@ int shop_add_product(shop__repo *r, shop__product *out, int64_t seller_id, int64
     if (blank(name))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "product name is empty");
     if (price_cents < 0)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "price_cents %" PRId64 " is negative", price_cents);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "price_cents %" PRId64 " is negative",
+                             price_cents);
     if (inventory < 0)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "inventory %" PRId64 " is negative", inventory);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "inventory %" PRId64 " is negative",
+                             inventory);
     shop__user seller = SHOP__USER__INIT;
     int rc = get_user(r, &seller, seller_id, err);
     bool is_seller = seller.is_seller;
@@ -311,7 +313,8 @@ int shop_add_product(shop__repo *r, shop__product *out, int64_t seller_id, int64
         return rc;
     if (!is_seller)
         return ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
-                    "user %" PRId64 " is not a seller; upgrade the account first", seller_id);
+                             "user %" PRId64 " is not a seller; upgrade the account first",
+                             seller_id);
     shop__category cat = SHOP__CATEGORY__INIT;
     rc = get_category(r, &cat, category_id, err);
     shop__category__free(&cat);
@@ -348,8 +351,8 @@ static int own_product(shop__repo *r, shop__product *p, int64_t seller_id, int64
     if (p->seller_id != seller_id) {
         shop__product__free(p);
         return ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
-                    "product %" PRId64 " belongs to seller %" PRId64 ", not %" PRId64, product_id,
-                    p->seller_id, seller_id);
+                             "product %" PRId64 " belongs to seller %" PRId64 ", not %" PRId64,
+                             product_id, p->seller_id, seller_id);
     }
     return 0;
 }
@@ -365,7 +368,8 @@ int shop_update_product(shop__repo *r, int64_t seller_id, int64_t product_id, co
         if ((rc = own_product(r, &p, seller_id, product_id, err)))
             return rc;
         if (name && !set_text(&p.name, name))
-            rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory updating product %" PRId64, product_id);
+            rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory updating product %" PRId64,
+                               product_id);
         else {
             if (price_cents >= 0)
                 p.price_cents = price_cents;
@@ -395,8 +399,8 @@ int shop_restock(shop__repo *r, int64_t seller_id, int64_t product_id, int64_t q
                  ddb_error *err)
 {
     if (quantity <= 0)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "restock quantity %" PRId64 " is not positive",
-                    quantity);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "restock quantity %" PRId64 " is not positive", quantity);
     shop__product p = SHOP__PRODUCT__INIT;
     int rc = own_product(r, &p, seller_id, product_id, err);
     if (rc)
@@ -481,7 +485,8 @@ int shop_cart_add(shop__repo *r, int64_t user_id, int64_t product_id, int64_t qu
                   ddb_error *err)
 {
     if (quantity <= 0)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "quantity %" PRId64 " is not positive", quantity);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "quantity %" PRId64 " is not positive",
+                             quantity);
     return cart_change(r, user_id, product_id, quantity, true, err);
 }
 
@@ -489,7 +494,8 @@ int shop_cart_set_quantity(shop__repo *r, int64_t user_id, int64_t product_id, i
                            ddb_error *err)
 {
     if (quantity < 0)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "quantity %" PRId64 " is negative", quantity);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "quantity %" PRId64 " is negative",
+                             quantity);
     return cart_change(r, user_id, product_id, quantity, false, err);
 }
 
@@ -526,8 +532,9 @@ int shop_cart_view(shop__repo *r, shop_cart *out, int64_t user_id, ddb_error *er
             break;
         if (cart.n_lines + page.n_items > SHOP_CART_MAX_LINES * 2) {
             shop__cart_item__page_free(&page);
-            rc = ddb_error_set(err, DDB_ERR_LIMIT, "the cart of user %" PRId64 " has more than %d lines",
-                      user_id, SHOP_CART_MAX_LINES * 2);
+            rc = ddb_error_set(err, DDB_ERR_LIMIT,
+                               "the cart of user %" PRId64 " has more than %d lines", user_id,
+                               SHOP_CART_MAX_LINES * 2);
             break;
         }
         shop_cart_line *grown =
@@ -574,12 +581,13 @@ int shop_checkout(shop__repo *r, shop__order *out, int64_t user_id, ddb_error *e
         return rc;
     if (cart.n_lines == 0) {
         shop_cart_free(&cart);
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "the cart of user %" PRId64 " is empty", user_id);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "the cart of user %" PRId64 " is empty",
+                             user_id);
     }
     if (cart.n_lines > SHOP_CART_MAX_LINES) {
         rc = ddb_error_set(err, DDB_ERR_LIMIT,
-                  "the cart has %zu lines; a checkout takes at most %d (one transaction)",
-                  cart.n_lines, SHOP_CART_MAX_LINES);
+                           "the cart has %zu lines; a checkout takes at most %d (one transaction)",
+                           cart.n_lines, SHOP_CART_MAX_LINES);
         shop_cart_free(&cart);
         return rc;
     }
@@ -588,10 +596,10 @@ int shop_checkout(shop__repo *r, shop__order *out, int64_t user_id, ddb_error *e
         const shop_cart_line *l = &cart.lines[i];
         if (l->product.inventory < l->item.quantity) {
             rc = ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
-                      "not enough stock of product %" PRId64 " (%s): %" PRId64 " left, %" PRId64
-                      " wanted",
-                      l->product.product_id, l->product.name, l->product.inventory,
-                      l->item.quantity);
+                               "not enough stock of product %" PRId64 " (%s): %" PRId64
+                               " left, %" PRId64 " wanted",
+                               l->product.product_id, l->product.name, l->product.inventory,
+                               l->item.quantity);
             shop_cart_free(&cart);
             return rc;
         }
@@ -658,11 +666,12 @@ int shop_checkout(shop__repo *r, shop__order *out, int64_t user_id, ddb_error *e
         if (at >= 0 && at % 3 == 1) {
             const shop__product *p = &cart.lines[at / 3].product;
             rc = ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
-                      "not enough stock of product %" PRId64 " (%s) for %" PRId64, p->product_id,
-                      p->name, cart.lines[at / 3].item.quantity);
+                               "not enough stock of product %" PRId64 " (%s) for %" PRId64,
+                               p->product_id, p->name, cart.lines[at / 3].item.quantity);
         } else if (at >= 0 && at % 3 == 2) {
             rc = ddb_error_set(err, DDB_ERR_STALE_VERSION,
-                      "the cart of user %" PRId64 " changed during checkout; try again", user_id);
+                               "the cart of user %" PRId64 " changed during checkout; try again",
+                               user_id);
         }
     }
 undo:
@@ -700,8 +709,8 @@ int shop_orders_by_status(shop__repo *r, shop__order__page *out, const char *sta
     if (!status || (strcmp(status, SHOP_ORDER_PENDING) && strcmp(status, SHOP_ORDER_COMPLETED) &&
                     strcmp(status, SHOP_ORDER_CANCELLED)))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                    "status '%s' is not one of pending, completed, cancelled",
-                    status ? status : "");
+                             "status '%s' is not one of pending, completed, cancelled",
+                             status ? status : "");
     return r->order__orders_by_status(r, out, status, page, err);
 }
 
@@ -759,12 +768,13 @@ int shop_cancel_order(shop__repo *r, int64_t user_id, int64_t order_id, ddb_erro
         if (!found || order.user_id != user_id) {
             shop__order__free(&order);
             return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                        "user %" PRId64 " has no order with order_id %" PRId64, user_id, order_id);
+                                 "user %" PRId64 " has no order with order_id %" PRId64, user_id,
+                                 order_id);
         }
         if (strcmp(order.status, SHOP_ORDER_PENDING) != 0) {
             rc = ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
-                      "order %" PRId64 " is %s; only pending orders can be cancelled", order_id,
-                      order.status);
+                               "order %" PRId64 " is %s; only pending orders can be cancelled",
+                               order_id, order.status);
             shop__order__free(&order);
             return rc;
         }
@@ -777,7 +787,8 @@ int shop_cancel_order(shop__repo *r, int64_t user_id, int64_t order_id, ddb_erro
         shop__write *ops = calloc(n + 1, sizeof(*ops));
         shop__product *keys = calloc(n + 1, sizeof(*keys));
         if (!ops || !keys || !set_text(&order.status, SHOP_ORDER_CANCELLED)) {
-            rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory cancelling order %" PRId64, order_id);
+            rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory cancelling order %" PRId64,
+                               order_id);
         } else {
             ops[0] = (shop__write){SHOP__KIND_ORDER, SHOP__WRITE_UPDATE, &order, NULL, 0, 0};
             for (size_t i = 0; i < n; i++) {
@@ -810,17 +821,19 @@ int shop_complete_order(shop__repo *r, int64_t order_id, ddb_error *err)
         if ((rc = r->order__get_order(r, &order, &found, order_id, err)))
             return rc;
         if (!found)
-            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "no order with order_id %" PRId64, order_id);
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "no order with order_id %" PRId64,
+                                 order_id);
         if (strcmp(order.status, SHOP_ORDER_PENDING) != 0) {
             rc = ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
-                      "order %" PRId64 " is %s; only pending orders can be completed", order_id,
-                      order.status);
+                               "order %" PRId64 " is %s; only pending orders can be completed",
+                               order_id, order.status);
             shop__order__free(&order);
             return rc;
         }
         rc = set_text(&order.status, SHOP_ORDER_COMPLETED)
                  ? r->order__update(r, &order, err)
-                 : ddb_error_set(err, DDB_ERR_NOMEM, "out of memory completing order %" PRId64, order_id);
+                 : ddb_error_set(err, DDB_ERR_NOMEM, "out of memory completing order %" PRId64,
+                                 order_id);
         shop__order__free(&order);
         if (rc != DDB_ERR_STALE_VERSION)
             return rc;

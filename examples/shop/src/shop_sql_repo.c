@@ -25,7 +25,6 @@
 
 /* ---- errors --------------------------------------------------------------------------------- */
 
-
 /* ---- entity descriptions -------------------------------------------------------------------- */
 
 typedef enum col_type {
@@ -218,8 +217,8 @@ static int check_required(const entity_map *m, const void *obj, ddb_error *err)
     for (size_t i = 0; i < m->n_cols; i++) {
         const col *c = &m->cols[i];
         if (c->type == COL_TEXT && !*text_at(c, obj))
-            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s.%s is required and has no value", m->entity,
-                        c->field);
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s.%s is required and has no value",
+                                 m->entity, c->field);
     }
     return 0;
 }
@@ -279,7 +278,8 @@ static int row_to_obj(const entity_map *m, sqldb_rows *r, void *obj, ddb_error *
             const char *s = sqldb_text(r, ci);
             if (s && !(*text_at(c, obj) = strdup(s))) {
                 m->free(obj);
-                return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading %s.%s", m->entity, c->field);
+                return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading %s.%s", m->entity,
+                                     c->field);
             }
             break;
         }
@@ -308,8 +308,8 @@ static int reword_conflict(const entity_map *m, const void *obj, ddb_error *err)
         if (c->type == COL_TEXT && (strstr(db_msg, dotted) || strstr(db_msg, named))) {
             const char *v = *text_at(c, obj);
             return ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
-                        "%s.%s '%s' is already taken (unique field %s)", m->entity, c->field,
-                        v ? v : "", c->field);
+                                 "%s.%s '%s' is already taken (unique field %s)", m->entity,
+                                 c->field, v ? v : "", c->field);
         }
     }
     char key[160];
@@ -388,7 +388,9 @@ static int stored_version(sqldb_conn *c, const entity_map *m, const void *obj, i
     rc = sqldb_next(rows);
     *out = rc == 1 ? sqldb_int(rows, 0) : 0;
     sqldb_rows_free(rows);
-    return rc < 0 ? ddb_error_set(err, DDB_ERR_SERVICE, "reading the version of %s failed", m->entity) : 0;
+    return rc < 0
+               ? ddb_error_set(err, DDB_ERR_SERVICE, "reading the version of %s failed", m->entity)
+               : 0;
 }
 
 /* The failure of a version-checked write that matched no row: stale, or missing. */
@@ -403,8 +405,8 @@ static int explain_no_match(sqldb_conn *c, const entity_map *m, const void *obj,
     key_text(key, sizeof(key), m, obj);
     if (v == 0)
         return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s does not exist", key);
-    return ddb_error_set(err, DDB_ERR_STALE_VERSION, "%s: stored version %" PRId64 ", expected %" PRId64,
-                key, v, expected);
+    return ddb_error_set(err, DDB_ERR_STALE_VERSION,
+                         "%s: stored version %" PRId64 ", expected %" PRId64, key, v, expected);
 }
 
 /*
@@ -568,7 +570,8 @@ static int crud(shop__repo *r, conn_fn fn, const entity_map *m, void *obj, bool 
                 const void *key, ddb_error *err)
 {
     if (!r || (!obj && !key))
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: repository and entity are required", m->entity);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: repository and entity are required",
+                             m->entity);
     crud_ctx x = {m, obj, key, found};
     return with_conn(r, fn, &x, err);
 }
@@ -595,7 +598,8 @@ static int parse_cursor(page_cursor *out, const char *s, ddb_error *err)
         return 0;
     const char *p = s;
     if (strncmp(p, "c1:", 3) != 0)
-        return ddb_error_set(err, DDB_ERR_CURSOR, "cursor '%.40s' is not a cursor of this repository", s);
+        return ddb_error_set(err, DDB_ERR_CURSOR,
+                             "cursor '%.40s' is not a cursor of this repository", s);
     p += 3;
     char *end = NULL;
     errno = 0;
@@ -609,7 +613,8 @@ static int parse_cursor(page_cursor *out, const char *s, ddb_error *err)
     for (size_t i = 0; i < n / 2; i++) {
         unsigned v;
         if (sscanf(p + 2 * i, "%2x", &v) != 1)
-            return ddb_error_set(err, DDB_ERR_CURSOR, "cursor '%.40s' has a malformed sort value", s);
+            return ddb_error_set(err, DDB_ERR_CURSOR, "cursor '%.40s' has a malformed sort value",
+                                 s);
         out->sort[i] = (char)v;
     }
     out->set = true;
@@ -733,7 +738,9 @@ static int run_page(sqldb_conn *c, void *ctx, ddb_error *err)
             m->free(items + i * m->size);
         free(items);
         free(cursor);
-        return rc == -1 ? ddb_error_set(err, DDB_ERR_SERVICE, "reading a page of %s failed", m->entity) : rc;
+        return rc == -1
+                   ? ddb_error_set(err, DDB_ERR_SERVICE, "reading a page of %s failed", m->entity)
+                   : rc;
     }
     q->out->n_items = n;
     q->out->items = items;
@@ -754,8 +761,8 @@ static int page_of(shop__repo *r, void *out, const entity_map *m, const char *wh
                    const shop__page_request *page, ddb_error *err)
 {
     if (!r || !out)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s page: repository and output are required",
-                    m->entity);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "%s page: repository and output are required", m->entity);
     page_query q = {m,
                     where,
                     p,
@@ -781,7 +788,8 @@ static int page_of(shop__repo *r, void *out, const entity_map *m, const char *wh
     {                                                                                              \
         bool f = false;                                                                            \
         if (!out)                                                                                  \
-            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s get: out is required", (M)->entity);         \
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s get: out is required",              \
+                                 (M)->entity);                                                     \
         return crud(r, do_get, M, out, found ? found : &f, key, err);                              \
     }                                                                                              \
     static int name##__update(shop__repo *r, T *obj, ddb_error *err)                               \
@@ -933,7 +941,8 @@ static int mirror_run(sqldb_conn *c, void *ctx, ddb_error *err)
     static int name##__mirror(shop__repo *r, const T *obj, const T *key, ddb_error *err)           \
     {                                                                                              \
         if (!r || !key)                                                                            \
-            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s mirror: key is required", (M)->entity);      \
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s mirror: key is required",           \
+                                 (M)->entity);                                                     \
         crud_ctx x = {M, (void *)(uintptr_t)obj, key, NULL};                                       \
         return with_conn(r, mirror_run, &x, err);                                                  \
     }
@@ -980,8 +989,8 @@ static int txn_add(sqldb_conn *c, const entity_map *m, const shop__write *w, siz
             fc = NULL;
     if (!fc)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                    "transact action %zu: '%s' is not an integer non-key field of %s", i,
-                    w->field ? w->field : "(null)", m->entity);
+                             "transact action %zu: '%s' is not an integer non-key field of %s", i,
+                             w->field ? w->field : "(null)", m->entity);
     char sql[384];
     sqldb_param p[6];
     size_t np = 0;
@@ -1065,15 +1074,16 @@ static int sql_transact(shop__repo *r, shop__write *ops, size_t n_ops, ddb_error
     if (!r || (!ops && n_ops))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "transact: repository and ops are required");
     if (n_ops > MAX_OPS)
-        return ddb_error_set(err, DDB_ERR_LIMIT, "transaction has %zu actions; the limit is %d", n_ops,
-                    MAX_OPS);
+        return ddb_error_set(err, DDB_ERR_LIMIT, "transaction has %zu actions; the limit is %d",
+                             n_ops, MAX_OPS);
     for (size_t i = 0; i < n_ops; i++) {
         if (!ops[i].obj || !map_of((int)ops[i].kind))
             return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                        "transact action %zu: no entity or unknown kind %d", i, (int)ops[i].kind);
+                                 "transact action %zu: no entity or unknown kind %d", i,
+                                 (int)ops[i].kind);
         if (ops[i].op < SHOP__WRITE_CREATE || ops[i].op > SHOP__WRITE_ADD)
             return ddb_error_set(err, DDB_ERR_INVALID_ARG, "transact action %zu: unknown op %d", i,
-                        (int)ops[i].op);
+                                 (int)ops[i].op);
     }
     if (n_ops == 0)
         return 0;
@@ -1181,7 +1191,8 @@ static int sql_seed_id(shop__repo *r, shop__kind kind, int64_t floor, ddb_error 
 {
     const entity_map *m = map_of((int)kind);
     if (!r || !m)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "seed_id: unknown entity kind %d", (int)kind);
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "seed_id: unknown entity kind %d",
+                             (int)kind);
     id_ctx x = {m, floor};
     return with_conn(r, do_seed_id, &x, err);
 }
@@ -1231,7 +1242,8 @@ int shop_sql_apply_schema(sqldb *db, ddb_error *err)
 int shop_sql_repo_new(shop__repo **out, sqldb *db, bool take_db, ddb_error *err)
 {
     if (!out || !db)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "shop_sql_repo_new: out and db are required");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "shop_sql_repo_new: out and db are required");
     sql_repo *s = calloc(1, sizeof(*s));
     if (!s)
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for the SQL repository");

@@ -20,7 +20,6 @@
 /* A result is read whole into memory, so it has a cap; the shop pages its queries. */
 #define SQLDB_MAX_RESULT_BYTES ((size_t)256 * 1024 * 1024)
 
-
 int sqldb__contention(ddb_error *err, const char *fmt, ...)
 {
     if (err) {
@@ -63,7 +62,7 @@ int sqldb__rows_add(sqldb_rows *r, const char *s, size_t len, ddb_error *err)
         size_t *cell = realloc(r->cell, cap * sizeof(*cell));
         if (!cell)
             return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading a result of %zu cells",
-                               r->n_cells);
+                                 r->n_cells);
         r->cell = cell;
         r->cap_cells = cap;
     }
@@ -73,7 +72,7 @@ int sqldb__rows_add(sqldb_rows *r, const char *s, size_t len, ddb_error *err)
     }
     if (len + 1 > SQLDB_MAX_RESULT_BYTES - r->len)
         return ddb_error_set(err, DDB_ERR_LIMIT, "query result exceeds %zu bytes; page the query",
-                           SQLDB_MAX_RESULT_BYTES);
+                             SQLDB_MAX_RESULT_BYTES);
     if (r->len + len + 1 > r->cap) {
         size_t cap = r->cap ? r->cap : 1024;
         while (cap < r->len + len + 1)
@@ -81,7 +80,7 @@ int sqldb__rows_add(sqldb_rows *r, const char *s, size_t len, ddb_error *err)
         char *buf = realloc(r->buf, cap);
         if (!buf)
             return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading a result of %zu bytes",
-                               r->len + len + 1);
+                                 r->len + len + 1);
         r->buf = buf;
         r->cap = cap;
     }
@@ -187,8 +186,9 @@ static int parse_query(sqldb *db, const char *q, char **socket_out, ddb_error *e
             char *end;
             long v = strtol(q + 5, &end, 10);
             if (end != q + n || v < 1 || v > SQLDB_MAX_POOL)
-                return ddb_error_set(err, DDB_ERR_CONFIG, "sqldb URL: pool must be 1..%d, got '%.*s'",
-                                   SQLDB_MAX_POOL, (int)(n - 5), q + 5);
+                return ddb_error_set(err, DDB_ERR_CONFIG,
+                                     "sqldb URL: pool must be 1..%d, got '%.*s'", SQLDB_MAX_POOL,
+                                     (int)(n - 5), q + 5);
             db->max_conns = (size_t)v;
         } else if (n > 7 && strncmp(q, "socket=", 7) == 0 && socket_out) {
             free(*socket_out);
@@ -198,8 +198,8 @@ static int parse_query(sqldb *db, const char *q, char **socket_out, ddb_error *e
             url_decode(*socket_out);
         } else {
             return ddb_error_set(err, DDB_ERR_CONFIG,
-                               "sqldb URL: unknown parameter '%.*s' (known: pool=%s)", (int)n, q,
-                               socket_out ? ", socket=" : "");
+                                 "sqldb URL: unknown parameter '%.*s' (known: pool=%s)", (int)n, q,
+                                 socket_out ? ", socket=" : "");
         }
         q = amp ? amp + 1 : NULL;
     }
@@ -212,7 +212,7 @@ static int parse_sqlite(sqldb *db, const char *rest, ddb_error *err)
     size_t n = q ? (size_t)(q - rest) : strlen(rest);
     if (n == 0)
         return ddb_error_set(err, DDB_ERR_CONFIG,
-                           "sqldb URL: sqlite needs a path or :memory: after 'sqlite:'");
+                             "sqldb URL: sqlite needs a path or :memory: after 'sqlite:'");
     db->path = dup_range(rest, n);
     if (!db->path)
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
@@ -258,7 +258,7 @@ static int parse_mariadb(sqldb *db, const char *rest, ddb_error *err)
             long port = strtol(colon + 1, &end, 10);
             if (end != slash || port < 1 || port > 65535)
                 return ddb_error_set(err, DDB_ERR_CONFIG, "sqldb URL: invalid port '%.*s'",
-                                   (int)(slash - colon - 1), colon + 1);
+                                     (int)(slash - colon - 1), colon + 1);
             db->port = (unsigned)port;
         }
     }
@@ -266,7 +266,7 @@ static int parse_mariadb(sqldb *db, const char *rest, ddb_error *err)
     size_t dn = q ? (size_t)(q - slash - 1) : strlen(slash + 1);
     if (dn == 0)
         return ddb_error_set(err, DDB_ERR_CONFIG,
-                           "sqldb URL: mariadb URL has an empty database name");
+                             "sqldb URL: mariadb URL has an empty database name");
     db->database = dup_range(slash + 1, dn);
     if (!db->database)
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
@@ -335,7 +335,7 @@ int sqldb_open(sqldb **out, const char *url, ddb_error *err)
     } else {
         /* The URL is not echoed: it may hold a password. */
         rc = ddb_error_set(err, DDB_ERR_CONFIG,
-                         "sqldb URL must start with sqlite: or mariadb:// (or mysql://)");
+                           "sqldb URL must start with sqlite: or mariadb:// (or mysql://)");
     }
     if (rc)
         goto fail;
@@ -463,7 +463,8 @@ int sqldb_exec(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, i
                int64_t *changed, ddb_error *err)
 {
     if (!c || !sql || (n && !p))
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb_exec: connection and sql are required");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "sqldb_exec: connection and sql are required");
     ddb_error local = DDB_ERROR_INIT;
     ddb_error *e = err ? err : &local;
     int rc;
@@ -484,7 +485,7 @@ int sqldb_query(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, 
 {
     if (!c || !sql || !out || (n && !p))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                           "sqldb_query: connection, sql and out are required");
+                             "sqldb_query: connection, sql and out are required");
     ddb_error local = DDB_ERROR_INIT;
     ddb_error *e = err ? err : &local;
     sqldb_rows *r = calloc(1, sizeof(*r));
@@ -514,7 +515,8 @@ int sqldb_begin(sqldb_conn *c, ddb_error *err)
     if (!c)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb_begin: connection is required");
     if (c->in_txn)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb_begin: a transaction is already open");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "sqldb_begin: a transaction is already open");
     int rc = sqldb_exec(c, c->db->drv->begin_sql, NULL, 0, NULL, NULL, err);
     if (rc == 0)
         c->in_txn = true;
@@ -551,7 +553,7 @@ int sqldb_transact(sqldb_conn *c, sqldb_txn_fn fn, void *ctx, ddb_error *err)
 {
     if (!c || !fn)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                           "sqldb_transact: connection and fn are required");
+                             "sqldb_transact: connection and fn are required");
     ddb_error local = DDB_ERROR_INIT;
     ddb_error *e = err ? err : &local;
     int rc;
@@ -576,6 +578,6 @@ int sqldb_exec_script(sqldb_conn *c, const char *sql_statements, ddb_error *err)
 {
     if (!c || !sql_statements)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                           "sqldb_exec_script: connection and sql are required");
+                             "sqldb_exec_script: connection and sql are required");
     return c->db->drv->script(c, sql_statements, err);
 }

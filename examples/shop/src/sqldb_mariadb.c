@@ -152,9 +152,9 @@ static int map_error(sqldb_conn *c, unsigned e, const char *msg, const char *sql
             char *key = dot ? dot + 1 : b;
             if (target_table(sql, a, sizeof(a)) && key_columns(h->m, a, key, cols, sizeof(cols)))
                 return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "UNIQUE constraint failed: %s",
-                                   cols);
+                                     cols);
             return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "UNIQUE constraint failed: key %s",
-                               key);
+                                 key);
         }
         return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "UNIQUE constraint failed: %s", msg);
     }
@@ -168,9 +168,9 @@ static int map_error(sqldb_conn *c, unsigned e, const char *msg, const char *sql
         if (t && between(t, "`.`", '`', a, sizeof(a)) &&
             between(msg, "FOREIGN KEY (`", '`', b, sizeof(b)))
             return ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
-                               "FOREIGN KEY constraint failed: %s.%s", a, b);
+                                 "FOREIGN KEY constraint failed: %s.%s", a, b);
         return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "FOREIGN KEY constraint failed (%s)",
-                           msg);
+                             msg);
     }
     case ER_CONSTRAINT_FAILED:
         /* "CONSTRAINT `products.inventory` failed for `shop`.`products`" (a column CHECK is
@@ -181,8 +181,8 @@ static int map_error(sqldb_conn *c, unsigned e, const char *msg, const char *sql
     case ER_BAD_NULL_ERROR:
         if (between(msg, "Column '", '\'', a, sizeof(a))) {
             if (target_table(sql, b, sizeof(b)))
-                return ddb_error_set(err, DDB_ERR_INVALID_ARG, "NOT NULL constraint failed: %s.%s", b,
-                                   a);
+                return ddb_error_set(err, DDB_ERR_INVALID_ARG, "NOT NULL constraint failed: %s.%s",
+                                     b, a);
             return ddb_error_set(err, DDB_ERR_INVALID_ARG, "NOT NULL constraint failed: %s", a);
         }
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "NOT NULL constraint failed (%s)", msg);
@@ -241,16 +241,16 @@ static int maria_connect(sqldb *db, void **handle, ddb_error *err)
                    : e == ER_BAD_DB_ERROR                                         ? DDB_ERR_CONFIG
                                                                                   : DDB_ERR_SERVICE;
         ddb_error_set(err, code, "cannot connect to MariaDB (%s%s%s, database %s): %s",
-                    db->socket ? "socket " : "host ",
-                    db->socket ? db->socket : (host ? host : "localhost"), "", db->database,
-                    mysql_error(h->m));
+                      db->socket ? "socket " : "host ",
+                      db->socket ? db->socket : (host ? host : "localhost"), "", db->database,
+                      mysql_error(h->m));
         mysql_close(h->m);
         free(h);
         return code;
     }
     if (mysql_real_query(h->m, session_setup, (unsigned long)strlen(session_setup)) != 0) {
-        int code =
-            ddb_error_set(err, DDB_ERR_CONFIG, "MariaDB session setup failed: %s", mysql_error(h->m));
+        int code = ddb_error_set(err, DDB_ERR_CONFIG, "MariaDB session setup failed: %s",
+                                 mysql_error(h->m));
         mysql_close(h->m);
         free(h);
         return code;
@@ -322,7 +322,7 @@ static int run(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, M
     unsigned long want = mysql_stmt_param_count(st);
     if (want != n)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                           "sqldb: statement has %lu parameters, %zu given: %.80s", want, n, sql);
+                             "sqldb: statement has %lu parameters, %zu given: %.80s", want, n, sql);
     MYSQL_BIND *b = n ? calloc(n, sizeof(*b)) : NULL;
     unsigned long *lens = n ? calloc(n, sizeof(*lens)) : NULL;
     if (n && (!b || !lens)) {
@@ -353,8 +353,8 @@ static int run(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, M
         default:
             free(b);
             free(lens);
-            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb: parameter %zu has unknown type %d",
-                               i + 1, (int)p[i].type);
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "sqldb: parameter %zu has unknown type %d", i + 1, (int)p[i].type);
         }
     }
     if (n && mysql_stmt_bind_param(st, b) != 0)
@@ -440,7 +440,8 @@ static int maria_query(sqldb_conn *c, const char *sql, const sqldb_param *p, siz
                 /* Longer than the first buffer: fetch this column again, whole. */
                 char *nb = realloc(big, len[i] + 1);
                 if (!nb) {
-                    rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading %lu bytes", len[i]);
+                    rc = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading %lu bytes",
+                                       len[i]);
                     break;
                 }
                 big = nb;

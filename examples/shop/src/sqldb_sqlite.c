@@ -52,7 +52,8 @@ static int fail(lite *l, int rc, const char *sql, ddb_error *err)
     case SQLITE_MISMATCH:
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "SQLite: %s", msg);
     default:
-        return ddb_error_set(err, DDB_ERR_SERVICE, "SQLite error %d: %s (in: %.120s)", ext, msg, sql);
+        return ddb_error_set(err, DDB_ERR_SERVICE, "SQLite error %d: %s (in: %.120s)", ext, msg,
+                             sql);
     }
 }
 
@@ -65,7 +66,7 @@ static int lite_connect(sqldb *db, void **handle, ddb_error *err)
         db->path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         int code = ddb_error_set(err, DDB_ERR_CONFIG, "cannot open SQLite database '%s': %s",
-                               db->path, l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc));
+                                 db->path, l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc));
         sqlite3_close(l->db);
         free(l);
         return code;
@@ -80,7 +81,7 @@ static int lite_connect(sqldb *db, void **handle, ddb_error *err)
     rc = sqlite3_exec(l->db, setup, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         int code = ddb_error_set(err, DDB_ERR_CONFIG, "cannot set up SQLite database '%s': %s",
-                               db->path, msg ? msg : sqlite3_errstr(rc));
+                                 db->path, msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         sqlite3_close(l->db);
         free(l);
@@ -125,8 +126,8 @@ static int prepare(lite *l, const char *sql, sqlite3_stmt **out, ddb_error *err)
     if (tail && *tail) {
         sqlite3_finalize(st);
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                           "sqldb: more than one statement given (use sqldb_exec_script): %.80s",
-                           sql);
+                             "sqldb: more than one statement given (use sqldb_exec_script): %.80s",
+                             sql);
     }
     char *copy = strdup(sql);
     if (!copy) {
@@ -149,7 +150,7 @@ static int bind(lite *l, sqlite3_stmt *st, const char *sql, const sqldb_param *p
     int want = sqlite3_bind_parameter_count(st);
     if ((size_t)want != n)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                           "sqldb: statement has %d parameters, %zu given: %.80s", want, n, sql);
+                             "sqldb: statement has %d parameters, %zu given: %.80s", want, n, sql);
     for (size_t i = 0; i < n; i++) {
         int rc;
         int idx = (int)i + 1;
@@ -165,8 +166,8 @@ static int bind(lite *l, sqlite3_stmt *st, const char *sql, const sqldb_param *p
             rc = sqlite3_bind_null(st, idx);
             break;
         default:
-            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb: parameter %zu has unknown type %d",
-                               i + 1, (int)p[i].type);
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "sqldb: parameter %zu has unknown type %d", i + 1, (int)p[i].type);
         }
         if (rc != SQLITE_OK)
             return fail(l, rc, sql, err);

@@ -22,8 +22,8 @@
 typedef gaming_leaderboard__repo repo_t;
 
 static ddb_client *client;
-static repo_t *inner; /* the DynamoDB repository; tests replace members in place */
-static repo_t real;   /* its members as created */
+static repo_t *inner;                 /* the DynamoDB repository; tests replace members in place */
+static repo_t real;                   /* its members as created */
 static food_delivery__repo *fd_inner; /* the same for food_delivery */
 static food_delivery__repo fd_real;
 static char prefix[64];
@@ -155,11 +155,9 @@ static int top_scores_unpaged(repo_t *r, gaming_leaderboard__leaderboard_entry__
     return real.leaderboard_entry__get_top_scores(r, out, game_id, NULL, err);
 }
 
-static int top_scores_first_page_only(repo_t *r,
-                                      gaming_leaderboard__leaderboard_entry__page *out,
+static int top_scores_first_page_only(repo_t *r, gaming_leaderboard__leaderboard_entry__page *out,
                                       const char *game_id,
-                                      const gaming_leaderboard__page_request *page,
-                                      ddb_error *err)
+                                      const gaming_leaderboard__page_request *page, ddb_error *err)
 {
     int rc = real.leaderboard_entry__get_top_scores(r, out, game_id, page, err);
     if (rc == 0) {
@@ -315,10 +313,14 @@ TEST(unknown_case_and_bad_options)
 
 int main(int argc, char **argv)
 {
-    static const test_case cases[] = {CASE(unbroken_passes),      CASE(create_twice_accepted),
-                                      CASE(stale_update_accepted), CASE(wrong_content),
-                                      CASE(wrong_order),           CASE(page_limit_ignored),
-                                      CASE(pages_lost),            CASE(filter_keeps_too_much),
+    static const test_case cases[] = {CASE(unbroken_passes),
+                                      CASE(create_twice_accepted),
+                                      CASE(stale_update_accepted),
+                                      CASE(wrong_content),
+                                      CASE(wrong_order),
+                                      CASE(page_limit_ignored),
+                                      CASE(pages_lost),
+                                      CASE(filter_keeps_too_much),
                                       CASE(filter_keeps_too_little),
                                       CASE(unknown_case_and_bad_options)};
     int rc = test_run(cases, sizeof cases / sizeof cases[0], argc, argv);
