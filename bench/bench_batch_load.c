@@ -7,8 +7,8 @@
  *
  * Writers:
  *   parallel      ddb_parallel_batch_write: BatchWriteItem of 25 items, --in-flight requests on
- *                 the wire at once over curl multi from this one thread (ddb/parallel.h)
- *   batch_writer  ddb_batch_writer (ddb/batch.h): one BatchWriteItem at a time, in order, as
+ *                 the wire at once over curl multi from this one thread (ddb/api/parallel.h)
+ *   batch_writer  ddb_batch_writer (ddb/api/batch.h): one BatchWriteItem at a time, in order, as
  *                 boto3's Table.batch_writer() does
  *
  * The items are built before the clock starts (boto3_batch_load.py does the same), so what is timed
@@ -28,9 +28,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "ddb/batch.h"
+#include "ddb/api/batch.h"
 #include "ddb/ddb.h"
-#include "ddb/parallel.h"
+#include "ddb/api/parallel.h"
 
 /* DynamoDB Local runs with -sharedDb: the key only has to look like one. */
 #define BENCH_ACCESS_KEY_ID "AKIDBENCH"

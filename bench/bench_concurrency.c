@@ -26,7 +26,7 @@
 #include <time.h>
 
 #include "ddb/ddb.h"
-#include "ddb/parallel.h"
+#include "ddb/api/parallel.h"
 
 #define BENCH_ACCESS_KEY_ID "AKIDBENCH"
 #define BENCH_SECRET "bench-secret"

@@ -26,9 +26,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "api_codec.h"
+#include "api/api_codec.h"
 #include "ddb/ddb.h"
-#include "json_fast.h"
+#include "core/json_fast.h"
 
 /* DynamoDB Local keeps a database per access key id: raw_http and boto3_bench use this one too. */
 #define BENCH_ACCESS_KEY_ID "AKIDBENCH"

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/error.h"
+#include "ddb/core/error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,8 +16,8 @@
 
 #include <jansson.h>
 
-#include "api_codec.h"
-#include "ddb/api.h"
+#include "api/api_codec.h"
+#include "ddb/api/api.h"
 #include "fuzz.h"
 
 /* (operation, output type), sorted by operation name as ddb_api__decode's table is. */

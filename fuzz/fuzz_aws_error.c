@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws_error.h"
-#include "ddb/value.h"
+#include "wire/aws_error.h"
+#include "ddb/core/value.h"
 #include "fuzz.h"
 
 static const long statuses[] = {400, 500, 503, 413, 404, 429, 403, 200, 0, 502, 504, 302};

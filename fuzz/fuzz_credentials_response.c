@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "credentials_internal.h"
+#include "wire/credentials_internal.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

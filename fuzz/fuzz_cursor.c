@@ -17,9 +17,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "base64.h"
-#include "ddb/cursor.h"
-#include "ddb/value.h"
+#include "core/base64.h"
+#include "ddb/api/cursor.h"
+#include "ddb/core/value.h"
 #include "fuzz.h"
 
 static const char context[] = "orders.by_customer:c-42";

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "json_fast.h"
+#include "core/json_fast.h"
 
 /* Stricter than json_equal: reals compare by their bits (-0.0 is not 0.0), objects by order. */
 static bool same(const json_t *a, const json_t *b)

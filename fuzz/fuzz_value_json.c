@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/value.h"
+#include "ddb/core/value.h"
 #include "fuzz.h"
 
 typedef int (*from_json_fn)(ddb_value **out, const char *json, size_t len, ddb_error *err);

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/cursor.h"
-#include "ddb/value.h"
+#include "ddb/api/cursor.h"
+#include "ddb/core/value.h"
 
 static const char context[] = "orders.by_customer:c-42";
 static const ddb_cursor_key secret = {"fuzz-server-secret-0123456789", 29};

@@ -1,6 +1,11 @@
 /*
  * ddb/ddb.h - the umbrella header of libddbkit, a DynamoDB client runtime for C.
  *
+ * It declares the client: core (errors, values), wire (the client handle, credentials) and api
+ * (operations, expressions, limits, batches, transactions, pagination, tables). The data-access
+ * layer that generated code links against (libddbkit-dal) has its own umbrella, ddb/dal.h, and the
+ * conformance harness (libddbkit-testkit) is ddb/testkit/conformance.h.
+ *
  * Thread safety: see each module's header; in short, a ddb_client is shared freely between
  * threads, and values, inputs and outputs belong to one thread at a time.
  */
@@ -11,22 +16,21 @@
 #define DDB_VERSION_MINOR 1
 #define DDB_VERSION_PATCH 0
 
-#include "ddb/api.h"
-#include "ddb/batch.h"
-#include "ddb/client.h"
-#include "ddb/conformance.h"
-#include "ddb/credentials.h"
-#include "ddb/cursor.h"
-#include "ddb/entity.h"
-#include "ddb/entity_patterns.h"
-#include "ddb/error.h"
-#include "ddb/expr.h"
-#include "ddb/limits.h"
-#include "ddb/paginate.h"
-#include "ddb/parallel.h"
-#include "ddb/router.h"
-#include "ddb/table.h"
-#include "ddb/txn.h"
-#include "ddb/value.h"
+#include "ddb/core/error.h"
+#include "ddb/core/value.h"
+
+#include "ddb/wire/client.h"
+#include "ddb/wire/credentials.h"
+
+#include "ddb/api/api.h"
+#include "ddb/api/batch.h"
+#include "ddb/api/cursor.h"
+#include "ddb/api/expr.h"
+#include "ddb/api/limits.h"
+#include "ddb/api/paginate.h"
+#include "ddb/api/parallel.h"
+#include "ddb/api/request.h"
+#include "ddb/api/table.h"
+#include "ddb/api/txn.h"
 
 #endif

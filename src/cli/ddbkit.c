@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit.h"
-#include "validate.h"
+#include "emit/emit.h"
+#include "validate/validate.h"
 
 #ifndef DDBKIT_VERSION
 #define DDBKIT_VERSION "0.0.0-dev"

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate.h"
+#include "validate/validate.h"
 
 static char *read_all(const char *path)
 {

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "usage.h"
-#include "validate.h"
+#include "model/usage.h"
+#include "validate/validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

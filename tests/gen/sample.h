@@ -1,6 +1,6 @@
 /*
  * Sample entities for the generated-code tests: a value for every field, made from the entity's
- * descriptor (ddb/entity.h), so one helper serves every model.
+ * descriptor (ddb/dal/entity.h), so one helper serves every model.
  */
 #ifndef GEN_SAMPLE_H
 #define GEN_SAMPLE_H
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/entity.h"
+#include "ddb/dal/entity.h"
 
 /* A value for every field of an entity, varied by seed. */
 static inline void make_sample(void *obj, const ddb_entity_desc *d, int seed)

@@ -1,5 +1,5 @@
 /*
- * Generated entity code over the runtime (ddb/entity.h): the code `ddbkit generate` writes for
+ * Generated entity code over the runtime (ddb/dal/entity.h): the code `ddbkit generate` writes for
  * gen-models/types.json (every field type, formatted, numeric and multi-attribute keys) is
  * compiled into this test and its conversions are checked in both directions.
  */

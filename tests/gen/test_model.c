@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "test.h"
-#include "usage.h"
-#include "validate.h"
+#include "model/usage.h"
+#include "validate/validate.h"
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 

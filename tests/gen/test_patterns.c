@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ddb/entity_patterns.h"
+#include "ddb/dal/entity_patterns.h"
 #include "multi_attribute_keys.h"
 #include "pat.h"
 #include "patm.h"

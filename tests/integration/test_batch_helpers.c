@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/batch.h"
-#include "ddb/limits.h"
+#include "ddb/api/batch.h"
+#include "ddb/api/limits.h"
 #include "support/fault_proxy.h"
 #include "support/items.h"
 #include "test.h"

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "client_internal.h"
-#include "credentials_internal.h"
+#include "wire/client_internal.h"
+#include "wire/credentials_internal.h"
 #include "support/harness.h"
 #include "support/http_fixture.h"
 #include "support/testenv.h"

@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_internal.h"
-#include "ddb/limits.h"
-#include "limits_internal.h"
+#include "wire/client_internal.h"
+#include "ddb/api/limits.h"
+#include "api/limits_internal.h"
 #include "support/items.h"
 #include "support/raw.h"
 #include "test.h"
-#include "value_json.h"
+#include "core/value_json.h"
 
 static char *filler(size_t n, char c)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/paginate.h"
+#include "ddb/api/paginate.h"
 #include "support/fault_proxy.h"
 #include "support/items.h"
 #include "test.h"

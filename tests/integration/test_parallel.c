@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/parallel.h"
+#include "ddb/api/parallel.h"
 #include "support/items.h"
 #include "test.h"
 

@@ -10,13 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ddb/limits.h"
-#include "ddb/txn.h"
+#include "ddb/api/limits.h"
+#include "ddb/api/txn.h"
 #include "support/fault_proxy.h"
 #include "support/items.h"
 #include "support/raw.h"
 #include "test.h"
-#include "value_json.h"
+#include "core/value_json.h"
 
 static char *new_table(ddb_client *c, const char *prefix)
 {

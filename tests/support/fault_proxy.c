@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "checksum.h"
+#include "core/checksum.h"
 #include "support/fault_proxy.h"
 
 #define MAX_HEADER_BYTES (64 * 1024)

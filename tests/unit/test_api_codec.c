@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api_codec.h"
-#include "ddb/api.h"
-#include "ddb/value.h"
+#include "api/api_codec.h"
+#include "ddb/api/api.h"
+#include "ddb/core/value.h"
 #include "test.h"
 
 /* ---- helpers ------------------------------------------------------------------------------- */

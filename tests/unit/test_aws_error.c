@@ -1,7 +1,7 @@
 /* Error responses: type parsing, classification, and what reaches the ddb_error. */
-#include "aws_error.h"
-#include "checksum.h"
-#include "ddb/value.h"
+#include "wire/aws_error.h"
+#include "core/checksum.h"
+#include "ddb/core/value.h"
 #include "test.h"
 
 TEST(short_type_from_json_type)

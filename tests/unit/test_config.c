@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_internal.h"
-#include "config.h"
+#include "wire/client_internal.h"
+#include "wire/config.h"
 #include "ddb/ddb.h"
 #include "support/testenv.h"
 #include "test.h"

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "credentials_internal.h"
+#include "wire/credentials_internal.h"
 #include "ddb/ddb.h"
-#include "error_internal.h"
+#include "core/error_internal.h"
 #include "support/http_fixture.h"
 #include "support/testenv.h"
 #include "test.h"

@@ -5,9 +5,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "base64.h"
-#include "ddb/cursor.h"
-#include "ddb/value.h"
+#include "core/base64.h"
+#include "ddb/api/cursor.h"
+#include "ddb/core/value.h"
 #include "test.h"
 
 static const ddb_cursor_key secret = {"0123456789abcdef-server-secret", 30};

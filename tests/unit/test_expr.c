@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ddb/expr.h"
-#include "ddb/value.h"
+#include "ddb/api/expr.h"
+#include "ddb/core/value.h"
 #include "test.h"
 
 /* ---- helpers ------------------------------------------------------------------------------- */

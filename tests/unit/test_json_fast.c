@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "json_fast.h"
+#include "core/json_fast.h"
 #include "test.h"
 
 /* The tree and its text with JSON_COMPACT, which both libraries must agree on. */

@@ -1,6 +1,6 @@
 #include <stdint.h>
 
-#include "ddb/value.h"
+#include "ddb/core/value.h"
 #include "test.h"
 
 /* 38 significant digits, the most DynamoDB keeps. */

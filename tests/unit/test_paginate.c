@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "ddb/ddb.h"
-#include "ddb/paginate.h"
+#include "ddb/api/paginate.h"
 #include "test.h"
 
 static ddb_query_input query_input(void)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "retry.h"
+#include "wire/retry.h"
 #include "test.h"
 
 static void clear_env(void)

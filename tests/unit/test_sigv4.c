@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sigv4.h"
+#include "wire/sigv4.h"
 #include "test.h"
 
 #define FILE_MAX ((size_t)1024 * 1024)

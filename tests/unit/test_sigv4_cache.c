@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "sigv4.h"
+#include "wire/sigv4.h"
 #include "test.h"
 
 #define SECRET_A "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

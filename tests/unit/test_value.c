@@ -1,6 +1,6 @@
 #include <stdint.h>
 
-#include "ddb/value.h"
+#include "ddb/core/value.h"
 #include "test.h"
 
 static ddb_value *new_s(const char *s)

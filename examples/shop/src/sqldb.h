@@ -46,7 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ddb/error.h"
+#include "ddb/core/error.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -20,8 +20,8 @@ add_library(shop_sqldb STATIC
     ${SQLDB_DIR}/src/sqldb_sqlite.c
     ${SQLDB_DIR}/src/sqldb_mariadb.c)
 target_include_directories(shop_sqldb PUBLIC ${SQLDB_DIR}/src)
-# ddbkit for ddb_error; the header includes "ddb/error.h".
-target_link_libraries(shop_sqldb PUBLIC ddbkit_static PkgConfig::SQLITE3 PkgConfig::LIBMARIADB
+# ddbkit for ddb_error; the header includes "ddb/core/error.h".
+target_link_libraries(shop_sqldb PUBLIC ddbkit_testkit_static PkgConfig::SQLITE3 PkgConfig::LIBMARIADB
                       Threads::Threads PRIVATE ddb_build_flags)
 
 if(BUILD_TESTING)

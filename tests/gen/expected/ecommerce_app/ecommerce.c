@@ -555,7 +555,7 @@ const char *const ecommerce__create_table_jsons[] = {
 
 #include <stdio.h>
 
-#include "ddb/entity_patterns.h"
+#include "ddb/dal/entity_patterns.h"
 
 static const char *const user_table__attrs[] = {"pk", "sk"};
 static const char *const user_table__attr_types[] = {"S", "S"};

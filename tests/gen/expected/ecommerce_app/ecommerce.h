@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 #include "ddb/ddb.h"
-#include "ddb/entity.h"
+#include "ddb/dal/entity.h"
 
 #if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 1
-#error "ecommerce.h was generated for ddb/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
+#error "ecommerce.h was generated for ddb/dal/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
 #endif
 
 #ifdef __cplusplus
@@ -53,7 +53,7 @@ typedef struct ecommerce__user {
 /* Zero: no field has a value. */
 #define ECOMMERCE__USER__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc ecommerce__user__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -109,7 +109,7 @@ typedef struct ecommerce__user_address {
 /* Zero: no field has a value. */
 #define ECOMMERCE__USER_ADDRESS__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc ecommerce__user_address__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -176,7 +176,7 @@ typedef struct ecommerce__product {
 /* Zero: no field has a value. */
 #define ECOMMERCE__PRODUCT__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc ecommerce__product__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -225,7 +225,7 @@ typedef struct ecommerce__product_category {
 /* Zero: no field has a value. */
 #define ECOMMERCE__PRODUCT_CATEGORY__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc ecommerce__product_category__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -280,7 +280,7 @@ typedef struct ecommerce__product_review {
 /* Zero: no field has a value. */
 #define ECOMMERCE__PRODUCT_REVIEW__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc ecommerce__product_review__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -347,7 +347,7 @@ typedef struct ecommerce__order {
 /* Zero: no field has a value. */
 #define ECOMMERCE__ORDER__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc ecommerce__order__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -401,7 +401,7 @@ typedef struct ecommerce__order_item {
 /* Zero: no field has a value. */
 #define ECOMMERCE__ORDER_ITEM__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc ecommerce__order_item__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -456,7 +456,7 @@ typedef struct ecommerce__user_order_history {
 /* Zero: no field has a value. */
 #define ECOMMERCE__USER_ORDER_HISTORY__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc ecommerce__user_order_history__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */

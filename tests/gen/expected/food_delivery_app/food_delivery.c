@@ -296,7 +296,7 @@ const char *const food_delivery__create_table_jsons[] = {
 
 #include <stdio.h>
 
-#include "ddb/entity_patterns.h"
+#include "ddb/dal/entity_patterns.h"
 
 static const char *const delivery_table__attrs[] = {"pk", "sk"};
 static const char *const delivery_table__attr_types[] = {"S", "S"};

@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 #include "ddb/ddb.h"
-#include "ddb/entity.h"
+#include "ddb/dal/entity.h"
 
 #if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 1
-#error "food_delivery.h was generated for ddb/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
+#error "food_delivery.h was generated for ddb/dal/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
 #endif
 
 #ifdef __cplusplus
@@ -74,7 +74,7 @@ typedef struct food_delivery__delivery {
 /* Zero: no field has a value. */
 #define FOOD_DELIVERY__DELIVERY__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc food_delivery__delivery__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -124,7 +124,7 @@ typedef struct food_delivery__delivery_event {
 /* Zero: no field has a value. */
 #define FOOD_DELIVERY__DELIVERY_EVENT__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc food_delivery__delivery_event__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -177,7 +177,7 @@ typedef struct food_delivery__restaurant {
 /* Zero: no field has a value. */
 #define FOOD_DELIVERY__RESTAURANT__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc food_delivery__restaurant__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -235,7 +235,7 @@ typedef struct food_delivery__driver {
 /* Zero: no field has a value. */
 #define FOOD_DELIVERY__DRIVER__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc food_delivery__driver__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */

@@ -316,7 +316,7 @@ const char *const gaming_leaderboard__create_table_jsons[] = {
 
 #include <stdio.h>
 
-#include "ddb/entity_patterns.h"
+#include "ddb/dal/entity_patterns.h"
 
 static const char *const game_table__attrs[] = {"game_id", "sk"};
 static const char *const game_table__attr_types[] = {"S", "S"};

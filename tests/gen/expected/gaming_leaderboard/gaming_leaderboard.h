@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 #include "ddb/ddb.h"
-#include "ddb/entity.h"
+#include "ddb/dal/entity.h"
 
 #if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 1
-#error "gaming_leaderboard.h was generated for ddb/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
+#error "gaming_leaderboard.h was generated for ddb/dal/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
 #endif
 
 #ifdef __cplusplus
@@ -57,7 +57,7 @@ typedef struct gaming_leaderboard__game {
 /* Zero: no field has a value. */
 #define GAMING_LEADERBOARD__GAME__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc gaming_leaderboard__game__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -112,7 +112,7 @@ typedef struct gaming_leaderboard__leaderboard_entry {
 /* Zero: no field has a value. */
 #define GAMING_LEADERBOARD__LEADERBOARD_ENTRY__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc gaming_leaderboard__leaderboard_entry__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -167,7 +167,7 @@ typedef struct gaming_leaderboard__player_achievement {
 /* Zero: no field has a value. */
 #define GAMING_LEADERBOARD__PLAYER_ACHIEVEMENT__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc gaming_leaderboard__player_achievement__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -222,7 +222,7 @@ typedef struct gaming_leaderboard__tournament_entry {
 /* Zero: no field has a value. */
 #define GAMING_LEADERBOARD__TOURNAMENT_ENTRY__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc gaming_leaderboard__tournament_entry__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */

@@ -6,7 +6,7 @@
 #define GAMING_LEADERBOARD_ROUTER_H
 
 #include "gaming_leaderboard.h"
-#include "ddb/router.h"
+#include "ddb/dal/router.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,7 +40,7 @@ extern "C" {
  * key. A page requested with a cursor is compared entity by entity (the cursor is the
  * relational side's). A difference is confirmed by reading both sides again by key before
  * it is logged and counted: a write of another call between the two reads is not a
- * mismatch. compare_percent samples the reads compared (ddb/router.h).
+ * mismatch. compare_percent samples the reads compared (ddb/dal/router.h).
  *
  * Thread safety: as thread-safe as the two repositories. The phase may be switched while
  * calls run; each call keeps the phase it started with. Switch to 5 when the application
@@ -50,7 +50,7 @@ typedef struct gaming_leaderboard__router_options {
     unsigned version;         /* 2 (1: without compare_percent) */
     int phase;                /* 1..5 */
     const char *journal_path; /* the repair journal (one JSON object per line); NULL: none */
-    ddb_event_fn on_event;    /* counters and latencies as ddb_event (ddb/router.h) */
+    ddb_event_fn on_event;    /* counters and latencies as ddb_event (ddb/dal/router.h) */
     void *event_ctx;
     void (*log)(void *ctx, const char *line); /* one line per mismatch, failure, switch; NULL: stderr */
     void *log_ctx;

@@ -236,7 +236,7 @@ const char *const pat__create_table_jsons[] = {
 
 #include <stdio.h>
 
-#include "ddb/entity_patterns.h"
+#include "ddb/dal/entity_patterns.h"
 
 static const char *const shop__attrs[] = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"};
 static const char *const shop__attr_types[] = {"S", "S", "S", "S", "S", "S", "S", "S"};

@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 #include "ddb/ddb.h"
-#include "ddb/entity.h"
+#include "ddb/dal/entity.h"
 
 #if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 1
-#error "pat.h was generated for ddb/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
+#error "pat.h was generated for ddb/dal/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
 #endif
 
 #ifdef __cplusplus
@@ -64,7 +64,7 @@ typedef struct pat__customer {
 /* Zero: no field has a value. */
 #define PAT__CUSTOMER__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc pat__customer__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -120,7 +120,7 @@ typedef struct pat__order {
 /* Zero: no field has a value. */
 #define PAT__ORDER__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc pat__order__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -158,7 +158,7 @@ typedef struct pat__email_claim {
 /* Zero: no field has a value. */
 #define PAT__EMAIL_CLAIM__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc pat__email_claim__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */

@@ -152,7 +152,7 @@ const char *const rt__create_table_jsons[] = {
 
 #include <stdio.h>
 
-#include "ddb/entity_patterns.h"
+#include "ddb/dal/entity_patterns.h"
 
 static const char *const accounts__attrs[] = {"pk", "sk"};
 static const char *const accounts__attr_types[] = {"S", "S"};

@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 #include "ddb/ddb.h"
-#include "ddb/entity.h"
+#include "ddb/dal/entity.h"
 
 #if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 1
-#error "rt.h was generated for ddb/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
+#error "rt.h was generated for ddb/dal/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
 #endif
 
 #ifdef __cplusplus
@@ -55,7 +55,7 @@ typedef struct rt__account {
 /* Zero: no field has a value. */
 #define RT__ACCOUNT__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc rt__account__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -95,7 +95,7 @@ typedef struct rt__note {
 /* Zero: no field has a value. */
 #define RT__NOTE__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc rt__note__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */

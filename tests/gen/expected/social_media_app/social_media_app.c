@@ -329,7 +329,7 @@ const char *const social_media_app__create_table_jsons[] = {
 
 #include <stdio.h>
 
-#include "ddb/entity_patterns.h"
+#include "ddb/dal/entity_patterns.h"
 
 static const char *const social_media__attrs[] = {"user_id", "sort_key"};
 static const char *const social_media__attr_types[] = {"S", "S"};

@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 #include "ddb/ddb.h"
-#include "ddb/entity.h"
+#include "ddb/dal/entity.h"
 
 #if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 1
-#error "social_media_app.h was generated for ddb/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
+#error "social_media_app.h was generated for ddb/dal/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
 #endif
 
 #ifdef __cplusplus
@@ -51,7 +51,7 @@ typedef struct social_media_app__comment {
 /* Zero: no field has a value. */
 #define SOCIAL_MEDIA_APP__COMMENT__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc social_media_app__comment__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -99,7 +99,7 @@ typedef struct social_media_app__follow {
 /* Zero: no field has a value. */
 #define SOCIAL_MEDIA_APP__FOLLOW__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc social_media_app__follow__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -149,7 +149,7 @@ typedef struct social_media_app__like {
 /* Zero: no field has a value. */
 #define SOCIAL_MEDIA_APP__LIKE__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc social_media_app__like__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -202,7 +202,7 @@ typedef struct social_media_app__post {
 /* Zero: no field has a value. */
 #define SOCIAL_MEDIA_APP__POST__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc social_media_app__post__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -248,7 +248,7 @@ typedef struct social_media_app__user_profile {
 /* Zero: no field has a value. */
 #define SOCIAL_MEDIA_APP__USER_PROFILE__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc social_media_app__user_profile__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "ddb/conformance.h"
+#include "ddb/testkit/conformance.h"
 #include "social_media_app.h"
 
 #ifdef __cplusplus
@@ -19,7 +19,7 @@ extern "C" {
  * struct social_media_app__repo and checks what the interface promises. Each case writes its own entities
  * (key values start with the run id, so runs never collide and the suite can run against a
  * store that holds other data) and deletes them at its end. The cases are this model's; the
- * checks, the driver and the types below are the runtime's (ddb/conformance.h).
+ * checks, the driver and the types below are the runtime's (ddb/testkit/conformance.h).
  *
  * Not thread-safe: run one case at a time on a repository.
  */

@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 #include "ddb/ddb.h"
-#include "ddb/entity.h"
+#include "ddb/dal/entity.h"
 
 #if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 1
-#error "store.h was generated for ddb/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
+#error "store.h was generated for ddb/dal/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
 #endif
 
 #ifdef __cplusplus
@@ -49,7 +49,7 @@ typedef struct store__user {
 /* Zero: no field has a value. */
 #define STORE__USER__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc store__user__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -90,7 +90,7 @@ typedef struct store__invoice {
 /* Zero: no field has a value. */
 #define STORE__INVOICE__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc store__invoice__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -134,7 +134,7 @@ typedef struct store__session {
 /* Zero: no field has a value. */
 #define STORE__SESSION__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc store__session__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -175,7 +175,7 @@ typedef struct store__event {
 /* Zero: no field has a value. */
 #define STORE__EVENT__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc store__event__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */

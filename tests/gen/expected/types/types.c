@@ -187,7 +187,7 @@ const char *const types__create_table_jsons[] = {
 
 #include <stdio.h>
 
-#include "ddb/entity_patterns.h"
+#include "ddb/dal/entity_patterns.h"
 
 static const char *const things__attrs[] = {"pk", "sk", "gsi1pk", "gsi1sk", "owner_id", "rank", "region", "city"};
 static const char *const things__attr_types[] = {"S", "S", "S", "N", "S", "N", "S", "S"};

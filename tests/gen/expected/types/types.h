@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 #include "ddb/ddb.h"
-#include "ddb/entity.h"
+#include "ddb/dal/entity.h"
 
 #if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 1
-#error "types.h was generated for ddb/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
+#error "types.h was generated for ddb/dal/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
 #endif
 
 #ifdef __cplusplus
@@ -82,7 +82,7 @@ typedef struct types__thing {
 /* Zero: no field has a value. */
 #define TYPES__THING__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc types__thing__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -120,7 +120,7 @@ typedef struct types__counter {
 /* Zero: no field has a value. */
 #define TYPES__COUNTER__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc types__counter__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */

@@ -146,7 +146,7 @@ const char *const user_registration__create_table_jsons[] = {
 
 #include <stdio.h>
 
-#include "ddb/entity_patterns.h"
+#include "ddb/dal/entity_patterns.h"
 
 static const char *const users__attrs[] = {"pk"};
 static const char *const users__attr_types[] = {"S"};

@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 #include "ddb/ddb.h"
-#include "ddb/entity.h"
+#include "ddb/dal/entity.h"
 
 #if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 1
-#error "user_registration.h was generated for ddb/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
+#error "user_registration.h was generated for ddb/dal/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
 #endif
 
 #ifdef __cplusplus
@@ -42,7 +42,7 @@ typedef struct user_registration__user {
 /* Zero: no field has a value. */
 #define USER_REGISTRATION__USER__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc user_registration__user__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
@@ -80,7 +80,7 @@ typedef struct user_registration__email_lookup {
 /* Zero: no field has a value. */
 #define USER_REGISTRATION__EMAIL_LOOKUP__INIT {0}
 
-/* The descriptor the conversions below walk (ddb/entity.h). */
+/* The descriptor the conversions below walk (ddb/dal/entity.h). */
 extern const ddb_entity_desc user_registration__email_lookup__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */

@@ -1,0 +1,23 @@
+/*
+ * Internal to libddbkit-dal. The data-access layer is a client of libddbkit's public API only (it
+ * is a separate shared library, and libddbkit exports nothing else), so its error helpers are
+ * built on the public ddb_error_set.
+ */
+#ifndef DDB_DAL_INTERNAL_H
+#define DDB_DAL_INTERNAL_H
+
+#include "ddb/core/error.h"
+
+#if defined(__GNUC__)
+#define DDB_DAL__PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
+#else
+#define DDB_DAL__PRINTF(fmt_index, first_arg)
+#endif
+
+/* The code for an out-of-memory failure, with a message naming what was being allocated. */
+static inline int ddb_dal__nomem(ddb_error *err, const char *what)
+{
+    return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory allocating %s", what);
+}
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * Internal: the pieces of the entity runtime that entity.c (CRUD, queries, the store),
+ * entity_patterns.c (access patterns) and ids.c (counters) share, so each is written once.
+ */
+#ifndef DDB_ENTITY_INTERNAL_H
+#define DDB_ENTITY_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ddb/api/api.h"
+#include "ddb/dal/entity.h"
+#include "ddb/api/expr.h"
+
+/* Key attribute values are capped well above DynamoDB's 2048-byte partition-key limit. */
+#define DDB_ENTITY__KEY_MAX 4096
+
+/* The version member of obj, or NULL when d has no version attribute stored in the struct. */
+int64_t *ddb_entity__version_of(const ddb_entity_desc *d, void *obj);
+
+/*
+ * ddb_entity_from_item, then the item's version attribute (which is not a field) into obj's
+ * version member. Returns 0 or ddb_entity_from_item's error.
+ */
+int ddb_entity__from_stored(void *obj, const ddb_entity_desc *d, const ddb_value *item,
+                            ddb_error *err);
+
+/* An integer for a key template part: format "d", "Nd" or "0Nd" sets a width; others are plain. */
+void ddb_entity__format_i64(char *buf, size_t cap, int64_t n, const char *format);
+
+/*
+ * The text of scalar field f of obj as keys and unique values spell it (borrowed from obj, or
+ * written into num for integers, formatted with `format`, which may be NULL). NULL when the field
+ * has no text: a NULL string or decimal, or a kind that has none (a value). The caller checks
+ * presence (has_ flags) first.
+ */
+const char *ddb_entity__field_text(const ddb_field_desc *f, const void *obj, const char *format,
+                                   char *num, size_t num_cap);
+
+/*
+ * The literal text of key template k before its first placeholder, into buf (truncated at a
+ * part that does not fit). Returns its length; *whole (may be NULL) is set when k has no
+ * placeholder.
+ */
+size_t ddb_entity__literal_prefix(char *buf, size_t cap, const ddb_key_desc *k, bool *whole);
+
+/*
+ * The text of key template k up to its (n_bound+1)-th placeholder: literal parts and the first
+ * n_bound fields of obj. *whole is set when the template ended before an unbound placeholder.
+ * Returns 0, DDB_ERR_INVALID_ARG (a bound field has no value) or DDB_ERR_LIMIT (over cap - 1).
+ */
+int ddb_entity__key_prefix(char *buf, size_t cap, const ddb_entity_desc *d, const ddb_key_desc *k,
+                           const void *obj, size_t n_bound, bool *whole, ddb_error *err);
+
+/*
+ * The key condition of q on d's keys, from key_obj: the partition key equal, and the sort key's
+ * range (q->range, q->v1, q->v2 after the bound prefix). Conditions are e's; their errors are
+ * recorded in e. Returns 0 or the error of a key that cannot be built.
+ */
+int ddb_entity__key_condition(ddb_cond **out, ddb_expr *e, const ddb_entity_desc *d,
+                              const void *key_obj, const ddb_entity_query *q, ddb_error *err);
+
+/*
+ * A FilterExpression as a condition of e (NULL when f is NULL or has no condition), with the
+ * meaning of ddb_entity_query's filter; errors are recorded in e.
+ */
+ddb_cond *ddb_entity__filter_cond(ddb_expr *e, const ddb_entity_filter *f);
+
+/*
+ * Builds e into *x after the caller's calls on e, whose result is rc: when rc < 0 the error
+ * recorded in e is reported (filling err). `what` names the expression in an out-of-memory
+ * message. Returns 0 with *x set, or a negative code with *x NULL.
+ */
+int ddb_entity__build(ddb_expr_result **x, const ddb_expr *e, int rc, const char *what,
+                      ddb_error *err);
+
+/*
+ * The FilterExpression of f built alone into a new builder *e (freed by the caller, also on
+ * failure) and *x; *x NULL (and *e untouched) when f is NULL or has no condition.
+ */
+int ddb_entity__build_filter(ddb_expr **e, ddb_expr_result **x, const ddb_entity_filter *f,
+                             ddb_error *err);
+
+/*
+ * One Scan page of table (or q->index): q's filter, limit, cursor (decoded with q->context) and
+ * consistency. *out as ddb_scan leaves it.
+ */
+int ddb_entity__scan(ddb_scan_output **out, ddb_client *c, const char *table,
+                     const ddb_entity_query *q, ddb_error *err);
+
+/*
+ * One Query page of table (or q->index): the key condition of d, key_obj and q
+ * (ddb_entity__key_condition), filter (may be NULL), and q's order, limit, cursor and
+ * consistency. *out as ddb_query leaves it.
+ */
+int ddb_entity__query(ddb_query_output **out, ddb_client *c, const ddb_entity_desc *d,
+                      const char *table, const void *key_obj, const ddb_entity_query *q,
+                      const ddb_entity_filter *filter, ddb_error *err);
+
+/*
+ * UpdateItem of key in table with the update and condition of x; return_values as the request
+ * member ("ALL_NEW", "UPDATED_NEW"). *out as ddb_update_item leaves it.
+ */
+int ddb_entity__update_item(ddb_update_item_output **out, ddb_client *c, const char *table,
+                            ddb_value *key, const ddb_expr_result *x, const char *return_values,
+                            ddb_error *err);
+
+/* Whether obj holds a value for field f (a required list always does). */
+bool ddb_entity__field_present(const ddb_field_desc *f, const void *obj);
+
+/* Whether key k is built from any of the n given field indexes. */
+bool ddb_entity__key_uses(const ddb_key_desc *k, const size_t *fields, size_t n);
+
+#endif

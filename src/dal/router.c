@@ -1,0 +1,993 @@
+/*
+ * The schema-free part of the generated migration router: phase, counters, log lines, the repair
+ * journal and the entity comparison. See ddb/dal/router.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "ddb/dal/router.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dal/dal_internal.h"
+
+/* A log line longer than this is cut: keys are small, and messages are one line of 512. */
+#define LINE_MAX_BYTES 2048
+
+/* Re-reads of both sides before a difference counts as a mismatch (ddb_router_check). */
+#define RECHECKS 3
+/* A journal larger than this is not loaded in one go (replay it more often). */
+#define JOURNAL_MAX_BYTES (256L * 1024 * 1024)
+
+struct ddb_router {
+    char *name;
+    char *journal_path; /* NULL: no journal */
+    int journal_fd;     /* -1 when none */
+    ddb_event_fn on_event;
+    void *event_ctx;
+    ddb_router_log_fn log;
+    void *log_ctx;
+    _Atomic int phase;
+    int compare_percent;         /* 0..100 */
+    _Atomic uint64_t sample_seq; /* phase 3 reads seen, for the sampling */
+    pthread_mutex_t lock;        /* stats and the journal file */
+    pthread_mutex_t switch_lock; /* one phase switch (and its preparation) at a time */
+    ddb_router_stats stats;
+};
+
+static const char *const side_names[2] = {"relational", "dynamodb"};
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static int open_journal(ddb_router *r, ddb_error *err)
+{
+    r->journal_fd = open(r->journal_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (r->journal_fd < 0)
+        return ddb_error_set(err, DDB_ERR_CONFIG, "repair journal %s: %s", r->journal_path,
+                              strerror(errno));
+    return 0;
+}
+
+int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *err)
+{
+    ddb_router *r;
+    int rc;
+    int percent;
+    if (!out || !cfg || cfg->version < 1 || cfg->version > DDB_ROUTER_CONFIG_VERSION)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router config: version must be 1..%d",
+                              DDB_ROUTER_CONFIG_VERSION);
+    if (cfg->phase < 1 || cfg->phase > 5)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router phase %d is not 1..5", cfg->phase);
+    /* version 1 had no compare_percent: it compared every read */
+    percent = cfg->version >= 2 ? cfg->compare_percent : 100;
+    if (percent < 0 || percent > 100)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router compare_percent %d is not 0..100",
+                              percent);
+    r = calloc(1, sizeof *r);
+    if (!r)
+        return ddb_dal__nomem(err, "router");
+    r->journal_fd = -1;
+    r->name = dup_str(cfg->name ? cfg->name : "router");
+    r->journal_path = cfg->journal_path ? dup_str(cfg->journal_path) : NULL;
+    if (!r->name || (cfg->journal_path && !r->journal_path)) {
+        free(r->name);
+        free(r->journal_path);
+        free(r);
+        return ddb_dal__nomem(err, "router");
+    }
+    if (r->journal_path && (rc = open_journal(r, err)) != 0) {
+        free(r->name);
+        free(r->journal_path);
+        free(r);
+        return rc;
+    }
+    r->on_event = cfg->on_event;
+    r->event_ctx = cfg->event_ctx;
+    r->log = cfg->log;
+    r->log_ctx = cfg->log_ctx;
+    atomic_init(&r->phase, cfg->phase);
+    r->compare_percent = percent;
+    atomic_init(&r->sample_seq, 0);
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_mutex_init(&r->switch_lock, NULL);
+    r->stats.phase = cfg->phase;
+    *out = r;
+    return 0;
+}
+
+void ddb_router_free(ddb_router *r)
+{
+    if (!r)
+        return;
+    if (r->journal_fd >= 0)
+        close(r->journal_fd);
+    pthread_mutex_destroy(&r->lock);
+    pthread_mutex_destroy(&r->switch_lock);
+    free(r->name);
+    free(r->journal_path);
+    free(r);
+}
+
+int ddb_router_phase(const ddb_router *r)
+{
+    return atomic_load(&((ddb_router *)r)->phase);
+}
+
+static void emit_line(ddb_router *r, const char *text)
+{
+    char line[LINE_MAX_BYTES + 160];
+    snprintf(line, sizeof line, "%s: %s", r->name, text);
+    if (r->log)
+        r->log(r->log_ctx, line);
+    else
+        fprintf(stderr, "%s\n", line);
+}
+
+void ddb_router_logf(ddb_router *r, const char *fmt, ...)
+{
+    char text[LINE_MAX_BYTES];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    /* one line: a message from a backend could hold a line break */
+    for (char *p = text; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    emit_line(r, text);
+}
+
+static void send_event(ddb_router *r, const char *operation, const char *entity, double ms, int rc)
+{
+    ddb_event ev;
+    if (!r->on_event)
+        return;
+    memset(&ev, 0, sizeof ev);
+    ev.operation = operation;
+    ev.table_name = entity;
+    ev.latency_ms = ms;
+    ev.attempts = 1;
+    ev.error_code = rc;
+    ev.aws_error_type = "";
+    ev.request_id = "";
+    r->on_event(r->event_ctx, &ev);
+}
+
+void ddb_router_lock_switch(ddb_router *r)
+{
+    pthread_mutex_lock(&r->switch_lock);
+}
+
+void ddb_router_unlock_switch(ddb_router *r)
+{
+    pthread_mutex_unlock(&r->switch_lock);
+}
+
+int ddb_router_set_phase(ddb_router *r, int phase, ddb_error *err)
+{
+    int old;
+    if (!r || phase < 1 || phase > 5)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router phase %d is not 1..5", phase);
+    old = atomic_exchange(&r->phase, phase);
+    pthread_mutex_lock(&r->lock);
+    r->stats.phase = phase;
+    r->stats.phase_switches++;
+    pthread_mutex_unlock(&r->lock);
+    ddb_router_logf(r, "phase %d -> %d", old, phase);
+    send_event(r, "router.phase", NULL, 0, 0);
+    return 0;
+}
+
+void ddb_router_stats_get(ddb_router *r, ddb_router_stats *out)
+{
+    pthread_mutex_lock(&r->lock);
+    *out = r->stats;
+    pthread_mutex_unlock(&r->lock);
+}
+
+double ddb_router_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+void ddb_router_record(ddb_router *r, ddb_router_side side, bool write, const char *entity,
+                       double latency_ms, int rc)
+{
+    char op[48];
+    pthread_mutex_lock(&r->lock);
+    if (write)
+        r->stats.writes[side]++;
+    else
+        r->stats.reads[side]++;
+    r->stats.latency_ms[side] += latency_ms;
+    pthread_mutex_unlock(&r->lock);
+    snprintf(op, sizeof op, "router.%s.%s", side_names[side], write ? "write" : "read");
+    send_event(r, op, entity, latency_ms, rc);
+}
+
+/* The key as JSON for a log line, into buf; "?" when there is none or it cannot be written. */
+static void key_text(char *buf, size_t cap, const ddb_value *key)
+{
+    char *json = NULL;
+    if (key && ddb_item_to_json(&json, key, NULL) == 0) {
+        snprintf(buf, cap, "%s", json);
+        free(json);
+    } else {
+        snprintf(buf, cap, "?");
+    }
+}
+
+void ddb_router_mismatch(ddb_router *r, const char *entity, const ddb_value *key,
+                         const char *fields)
+{
+    char k[512];
+    key_text(k, sizeof k, key);
+    pthread_mutex_lock(&r->lock);
+    r->stats.mismatches++;
+    pthread_mutex_unlock(&r->lock);
+    ddb_router_logf(r, "mismatch %s key=%s fields=%s", entity, k, fields ? fields : "?");
+    send_event(r, "router.mismatch", entity, 0, 0);
+}
+
+void ddb_router_secondary_failed(ddb_router *r, const char *entity, const char *op,
+                                 const ddb_value *key, int rc, const ddb_error *err)
+{
+    char k[512];
+    ddb_error jerr = DDB_ERROR_INIT;
+    int jrc;
+    if (key)
+        key_text(k, sizeof k, key);
+    else
+        snprintf(k, sizeof k, "resync");
+    pthread_mutex_lock(&r->lock);
+    r->stats.secondary_failures++;
+    pthread_mutex_unlock(&r->lock);
+    ddb_router_logf(r, "secondary write failed: %s.%s key=%s: %s: %s", entity, op, k,
+                    ddb_error_code_name(rc),
+                    err && err->message[0] ? err->message : ddb_strerror(rc));
+    send_event(r, "router.secondary_failure", entity, 0, rc);
+    if (!r->journal_path)
+        return;
+    jrc = ddb_router_journal_append(r, entity, key, &jerr);
+    if (jrc != 0)
+        ddb_router_logf(r, "journal append failed for %s key=%s: %s", entity, k, jerr.message);
+    else
+        send_event(r, "router.journal", entity, 0, 0);
+    ddb_error_clear(&jerr);
+}
+
+/* ---- keys ------------------------------------------------------------------------------------ */
+
+#define FIELD_AT(obj, off, T) ((T *)((char *)(obj) + (off)))
+#define CFIELD_AT(obj, off, T) ((const T *)((const char *)(obj) + (off)))
+
+static bool scalar_has_value(const ddb_field_desc *f, const void *obj)
+{
+    if (f->has_offset != DDB_ENTITY_NO_OFFSET && !*CFIELD_AT(obj, f->has_offset, bool))
+        return false;
+    switch (f->kind) {
+    case DDB_FIELD_STRING:
+        return *CFIELD_AT(obj, f->offset, char *) != NULL;
+    case DDB_FIELD_DECIMAL:
+        return CFIELD_AT(obj, f->offset, ddb_decimal)->text != NULL;
+    case DDB_FIELD_UUID:
+        return *CFIELD_AT(obj, f->offset, char) != '\0';
+    case DDB_FIELD_VALUE:
+        return false; /* never a key field */
+    default:
+        return true;
+    }
+}
+
+static int scalar_value(ddb_value **out, const ddb_field_desc *f, const void *obj, ddb_error *err)
+{
+    const void *p = CFIELD_AT(obj, f->offset, char);
+    switch (f->kind) {
+    case DDB_FIELD_STRING:
+        return ddb_value_new_s(out, *(char *const *)p, err);
+    case DDB_FIELD_INT64:
+        return ddb_value_new_n_i64(out, *(const int64_t *)p, err);
+    case DDB_FIELD_DECIMAL:
+        return ddb_value_new_n(out, ((const ddb_decimal *)p)->text, err);
+    case DDB_FIELD_BOOL:
+        return ddb_value_new_bool(out, *(const bool *)p, err);
+    case DDB_FIELD_UUID:
+        return ddb_value_new_s(out, (const char *)p, err);
+    default:
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s is not a scalar field", f->name);
+    }
+}
+
+int ddb_router_key_item(ddb_value **out, const ddb_entity_desc *d, const void *obj, ddb_error *err)
+{
+    ddb_value *item = NULL;
+    int rc;
+    if (!out || !d || !obj)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router key: NULL argument");
+    if ((rc = ddb_value_new_m(&item, err)) != 0)
+        return rc;
+    for (size_t k = 0; k < d->n_primary && k < d->n_keys; k++) {
+        const ddb_key_desc *key = &d->keys[k];
+        for (size_t p = 0; p < key->n_parts; p++) {
+            const ddb_field_desc *f;
+            ddb_value *v = NULL;
+            if (key->parts[p].field < 0)
+                continue;
+            f = &d->fields[key->parts[p].field];
+            if (ddb_value_m_get(item, f->name))
+                continue; /* a field used twice in the key */
+            if (f->is_list || !scalar_has_value(f, obj)) {
+                rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s.%s: key field has no value",
+                                    d->name, f->name);
+                goto fail;
+            }
+            if ((rc = scalar_value(&v, f, obj, err)) != 0 ||
+                (rc = ddb_value_m_set_take(item, f->name, v, err)) != 0)
+                goto fail;
+        }
+    }
+    *out = item;
+    return 0;
+fail:
+    ddb_value_free(item);
+    return rc;
+}
+
+int ddb_router_key_fill(void *obj, const ddb_entity_desc *d, const ddb_value *key, ddb_error *err)
+{
+    if (!obj || !d || ddb_value_type(key) != DDB_TYPE_M)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router key: not a map");
+    for (size_t i = 0; i < ddb_value_count(key); i++) {
+        const char *name = NULL;
+        const ddb_value *v = ddb_value_m_at(key, i, &name);
+        const ddb_field_desc *f = NULL;
+        void *p;
+        int rc = 0;
+        for (size_t j = 0; j < d->n_fields && !f; j++)
+            if (strcmp(d->fields[j].name, name) == 0 && !d->fields[j].is_list)
+                f = &d->fields[j];
+        if (!f)
+            return ddb_error_set(err, DDB_ERR_PROTOCOL, "journal key: %s.%s is not a scalar field",
+                                  d->name, name);
+        p = FIELD_AT(obj, f->offset, char);
+        switch (f->kind) {
+        case DDB_FIELD_STRING:
+        case DDB_FIELD_UUID: {
+            const char *s = ddb_value_s(v, NULL);
+            if (!s)
+                goto wrong_type;
+            if (f->kind == DDB_FIELD_UUID) {
+                if (!ddb_uuid_valid(s))
+                    goto wrong_type;
+                memcpy(p, s, 37);
+            } else {
+                char *copy = dup_str(s);
+                if (!copy)
+                    return ddb_dal__nomem(err, "journal key");
+                free(*(char **)p);
+                *(char **)p = copy;
+            }
+            break;
+        }
+        case DDB_FIELD_INT64:
+            if (ddb_value_type(v) != DDB_TYPE_N || ddb_value_n_i64(v, (int64_t *)p, NULL) != 0)
+                goto wrong_type;
+            break;
+        case DDB_FIELD_DECIMAL:
+            if (ddb_value_type(v) != DDB_TYPE_N)
+                goto wrong_type;
+            rc = ddb_decimal_set((ddb_decimal *)p, ddb_value_n(v), err);
+            if (rc)
+                return rc;
+            break;
+        case DDB_FIELD_BOOL:
+            if (ddb_value_type(v) != DDB_TYPE_BOOL)
+                goto wrong_type;
+            *(bool *)p = ddb_value_bool(v);
+            break;
+        default:
+            goto wrong_type;
+        }
+        if (f->has_offset != DDB_ENTITY_NO_OFFSET)
+            *FIELD_AT(obj, f->has_offset, bool) = true;
+        continue;
+    wrong_type:
+        return ddb_error_set(err, DDB_ERR_PROTOCOL, "journal key: %s.%s has the wrong type (%s)",
+                              d->name, name, ddb_type_name(ddb_value_type(v)));
+    }
+    return 0;
+}
+
+void ddb_router_write_failed(ddb_router *r, const ddb_entity_desc *d, const char *op,
+                             const void *obj, int rc, const ddb_error *err)
+{
+    ddb_value *key = NULL;
+    if (obj)
+        ddb_router_key_item(&key, d, obj, NULL);
+    ddb_router_secondary_failed(r, d->name, op, key, rc, err);
+    ddb_value_free(key);
+}
+
+int ddb_router_compare(ddb_router *r, const ddb_entity_desc *d, const void *relational,
+                       const void *dynamodb, const void *key_obj)
+{
+    ddb_value *key = NULL;
+    char *fields = NULL;
+    ddb_error err = DDB_ERROR_INIT;
+    int rc = 0;
+    if (!relational && !dynamodb)
+        return 0;
+    if (!key_obj)
+        key_obj = relational ? relational : dynamodb;
+    ddb_router_key_item(&key, d, key_obj, NULL);
+    if (!relational || !dynamodb) {
+        ddb_router_mismatch(r, d->name, key,
+                            relational ? "<absent from dynamodb>" : "<absent from relational>");
+        rc = 1;
+    } else if ((rc = ddb_router_diff(&fields, NULL, d, relational, dynamodb, &err)) != 0) {
+        ddb_router_logf(r, "cannot compare %s: %s", d->name, err.message);
+    } else if (fields) {
+        ddb_router_mismatch(r, d->name, key, fields);
+        rc = 1;
+    }
+    free(fields);
+    ddb_value_free(key);
+    ddb_error_clear(&err);
+    return rc;
+}
+
+bool ddb_router_sample(ddb_router *r)
+{
+    uint64_t n;
+    if (r->compare_percent >= 100) {
+        pthread_mutex_lock(&r->lock);
+        r->stats.compared_reads++;
+        pthread_mutex_unlock(&r->lock);
+        return true;
+    }
+    if (r->compare_percent <= 0)
+        return false;
+    /* read n is compared when n*p mod 100 < p: exactly p of every 100 consecutive reads, spread
+       evenly (p 10: reads 0, 10, 20...; p 30: 0, 4, 7, 10...) and the same on every run */
+    n = atomic_fetch_add(&r->sample_seq, 1);
+    if ((n % 100) * (uint64_t)r->compare_percent % 100 >= (uint64_t)r->compare_percent)
+        return false;
+    pthread_mutex_lock(&r->lock);
+    r->stats.compared_reads++;
+    pthread_mutex_unlock(&r->lock);
+    return true;
+}
+
+/* A zeroed entity of d, as __INIT makes it; NULL when out of memory. */
+static void *fresh_entity(const ddb_entity_desc *d)
+{
+    return calloc(1, d->size ? d->size : 1);
+}
+
+static void drop_entity(const ddb_entity_desc *d, void *obj)
+{
+    if (obj) {
+        ddb_entity_free(d, obj);
+        free(obj);
+    }
+}
+
+/*
+ * The difference between a and b (either may be NULL: not found) as a field list for the log:
+ * *fields NULL when equal. Returns 0 or the conversion's error.
+ */
+static int difference(char **fields, const ddb_entity_desc *d, const void *a, const void *b,
+                      ddb_error *err)
+{
+    const char *absent = NULL;
+    *fields = NULL;
+    if (!a && !b)
+        return 0;
+    if (!a || !b)
+        absent = a ? "<absent from dynamodb>" : "<absent from relational>";
+    if (absent) {
+        size_t n = strlen(absent) + 1;
+        if (!(*fields = malloc(n)))
+            return ddb_dal__nomem(err, "router diff");
+        memcpy(*fields, absent, n);
+        return 0;
+    }
+    return ddb_router_diff(fields, NULL, d, a, b, err);
+}
+
+/* Reads key's entity from side into a fresh entity (*out NULL when not found). */
+static int read_again(void **out, const ddb_entity_desc *d, ddb_router_side side, const void *key,
+                      ddb_router_get_fn get, void *ctx, ddb_error *err)
+{
+    void *obj = fresh_entity(d);
+    bool found = false;
+    int rc;
+    *out = NULL;
+    if (!obj)
+        return ddb_dal__nomem(err, "router re-read");
+    rc = get(ctx, side, obj, &found, key, err);
+    if (rc != 0 || !found) {
+        drop_entity(d, obj);
+        return rc;
+    }
+    *out = obj;
+    return 0;
+}
+
+/* Both sides hold the entity and DynamoDB's version is below the relational one: the second
+ * write of a dual write has not landed yet. */
+static bool dynamodb_behind(const ddb_entity_desc *d, const void *rel, const void *dyn)
+{
+    int64_t vr, vd;
+    if (!rel || !dyn || !d->version_attribute || d->version_offset == DDB_ENTITY_NO_OFFSET)
+        return false;
+    memcpy(&vr, (const char *)rel + d->version_offset, sizeof vr);
+    memcpy(&vd, (const char *)dyn + d->version_offset, sizeof vd);
+    return vd < vr;
+}
+
+int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relational,
+                     const void *dynamodb, const void *key_obj, ddb_router_get_fn get,
+                     void *get_ctx)
+{
+    ddb_value *key = NULL;
+    char *fields = NULL, *again = NULL;
+    void *rel2 = NULL, *dyn2 = NULL;
+    ddb_error err = DDB_ERROR_INIT;
+    int rc;
+    if (!r || !d || !get)
+        return DDB_ERR_INVALID_ARG;
+    if (!key_obj)
+        key_obj = relational ? relational : dynamodb;
+    if ((rc = difference(&fields, d, relational, dynamodb, &err)) != 0 || !fields)
+        goto done;
+    /* Differs: read both again, relational first like the writes, before calling it a mismatch.
+       A write in flight between the two first reads has reached both sides by then. A hot item
+       (stock under concurrent checkouts) can be caught between two writes again: while the
+       re-read still shows DynamoDB one version behind, it is read again a little later, up to
+       RECHECKS times; a real difference (equal versions, or DynamoDB ahead) is reported at once. */
+    for (int attempt = 0; attempt < RECHECKS; attempt++) {
+        if (attempt) {
+            struct timespec pause = {0, 1000000L << (2 * attempt)}; /* 4 ms, 16 ms */
+            if (!dynamodb_behind(d, rel2, dyn2))
+                break;
+            nanosleep(&pause, NULL);
+        }
+        drop_entity(d, rel2);
+        drop_entity(d, dyn2);
+        rel2 = dyn2 = NULL;
+        free(again);
+        again = NULL;
+        if ((rc = read_again(&rel2, d, DDB_ROUTER_RELATIONAL, key_obj, get, get_ctx, &err)) != 0 ||
+            (rc = read_again(&dyn2, d, DDB_ROUTER_DYNAMODB, key_obj, get, get_ctx, &err)) != 0 ||
+            (rc = difference(&again, d, rel2, dyn2, &err)) != 0 || !again)
+            break;
+    }
+    if (rc == 0) {
+        if (!again) {
+            pthread_mutex_lock(&r->lock);
+            r->stats.rechecked++;
+            pthread_mutex_unlock(&r->lock);
+            send_event(r, "router.rechecked", d->name, 0, 0);
+            goto done; /* rc 0: equal after all */
+        }
+        free(fields);
+        fields = again; /* what differs now */
+        again = NULL;
+    } else if (rc != 0) {
+        ddb_router_logf(r, "re-read of %s failed: %s: %s; reporting the first difference", d->name,
+                        ddb_error_code_name(rc), err.message);
+    }
+    ddb_router_key_item(&key, d, key_obj, NULL);
+    ddb_router_mismatch(r, d->name, key, fields);
+    rc = 1;
+done:
+    if (rc < 0 && !fields)
+        ddb_router_logf(r, "cannot compare %s: %s", d->name, err.message);
+    free(fields);
+    free(again);
+    drop_entity(d, rel2);
+    drop_entity(d, dyn2);
+    ddb_value_free(key);
+    ddb_error_clear(&err);
+    return rc;
+}
+
+int ddb_router_check_page(ddb_router *r, const ddb_entity_desc *d, const void *const *rel,
+                          size_t n_rel, const void *const *dyn, size_t n_dyn, ddb_router_get_fn get,
+                          void *get_ctx)
+{
+    ddb_value **dyn_keys = NULL;
+    ddb_error err = DDB_ERROR_INIT;
+    int mismatches = 0, rc = 0;
+    if (!r || !d || !get || (n_rel && !rel) || (n_dyn && !dyn))
+        return DDB_ERR_INVALID_ARG;
+    if (n_rel == 0)
+        return 0;
+    if (n_dyn && !(dyn_keys = calloc(n_dyn, sizeof *dyn_keys))) {
+        ddb_router_logf(r, "cannot compare a page of %s: out of memory", d->name);
+        return DDB_ERR_NOMEM;
+    }
+    /* an entity without a complete key on DynamoDB's side matches nothing (left NULL) */
+    for (size_t j = 0; j < n_dyn; j++)
+        ddb_router_key_item(&dyn_keys[j], d, dyn[j], NULL);
+    for (size_t i = 0; i < n_rel; i++) {
+        ddb_value *key = NULL;
+        const void *match = NULL;
+        void *fetched = NULL;
+        int one;
+        if ((rc = ddb_router_key_item(&key, d, rel[i], &err)) != 0) {
+            ddb_router_logf(r, "cannot compare %s: %s", d->name, err.message);
+            ddb_error_clear(&err);
+            continue;
+        }
+        /* pages are small (a query page is at most 1 MB): a linear search is enough */
+        for (size_t j = 0; j < n_dyn && !match; j++)
+            if (dyn_keys[j] && ddb_value_equal(key, dyn_keys[j]))
+                match = dyn[j];
+        ddb_value_free(key);
+        if (!match) {
+            /* not on DynamoDB's page (another order, another page break, or absent): by key */
+            rc = read_again(&fetched, d, DDB_ROUTER_DYNAMODB, rel[i], get, get_ctx, &err);
+            if (rc != 0) {
+                ddb_router_logf(r, "dual read of %s failed on dynamodb: %s: %s", d->name,
+                                ddb_error_code_name(rc), err.message);
+                ddb_error_clear(&err);
+                continue;
+            }
+            match = fetched;
+        }
+        one = ddb_router_check(r, d, rel[i], match, rel[i], get, get_ctx);
+        mismatches += one == 1;
+        drop_entity(d, fetched);
+    }
+    for (size_t j = 0; j < n_dyn; j++)
+        ddb_value_free(dyn_keys[j]);
+    free(dyn_keys);
+    ddb_error_clear(&err);
+    return mismatches;
+}
+
+/* ---- comparison ------------------------------------------------------------------------------ */
+
+/* Absent, NULL and an empty list all mean "no value": a relational row cannot tell them apart. */
+static bool no_value(const ddb_value *v)
+{
+    ddb_type t = ddb_value_type(v);
+    return t == 0 || t == DDB_TYPE_NULL || (t == DDB_TYPE_L && ddb_value_count(v) == 0);
+}
+
+static bool same_value(const ddb_value *a, const ddb_value *b)
+{
+    if (no_value(a) || no_value(b))
+        return no_value(a) && no_value(b);
+    return ddb_value_equal(a, b);
+}
+
+/* Appends name to the comma-separated list in *buf (grown as needed). */
+static int add_name(char **buf, size_t *len, const char *name)
+{
+    size_t n = strlen(name), need = *len + (*len ? 1 : 0) + n + 1;
+    char *b = realloc(*buf, need);
+    if (!b)
+        return -1;
+    if (*len)
+        b[(*len)++] = ',';
+    memcpy(b + *len, name, n + 1);
+    *len += n;
+    *buf = b;
+    return 0;
+}
+
+int ddb_router_diff(char **fields_out, size_t *n_out, const ddb_entity_desc *d, const void *a,
+                    const void *b, ddb_error *err)
+{
+    ddb_value *ia = NULL, *ib = NULL;
+    char *names = NULL;
+    size_t len = 0, n = 0;
+    int rc;
+    if (!fields_out || !d || !a || !b)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router diff: NULL argument");
+    if ((rc = ddb_entity_to_item(&ia, d, a, err)) != 0 ||
+        (rc = ddb_entity_to_item(&ib, d, b, err)) != 0)
+        goto done;
+    for (size_t i = 0; i < d->n_fields; i++) {
+        const char *name = d->fields[i].name;
+        if (same_value(ddb_value_m_get(ia, name), ddb_value_m_get(ib, name)))
+            continue;
+        n++;
+        if (add_name(&names, &len, name) != 0) {
+            rc = ddb_dal__nomem(err, "router diff");
+            goto done;
+        }
+    }
+    if (d->version_attribute && d->version_offset != DDB_ENTITY_NO_OFFSET &&
+        !ddb_value_m_get(ia, d->version_attribute) && /* not a field of its own */
+        *CFIELD_AT(a, d->version_offset, int64_t) != *CFIELD_AT(b, d->version_offset, int64_t)) {
+        n++;
+        if (add_name(&names, &len, d->version_attribute) != 0) {
+            rc = ddb_dal__nomem(err, "router diff");
+            goto done;
+        }
+    }
+    *fields_out = names;
+    names = NULL;
+    if (n_out)
+        *n_out = n;
+done:
+    free(names);
+    ddb_value_free(ia);
+    ddb_value_free(ib);
+    return rc;
+}
+
+/* ---- the repair journal ------------------------------------------------------------------------ */
+
+int ddb_router_journal_append(ddb_router *r, const char *kind, const ddb_value *key, ddb_error *err)
+{
+    json_t *kind_json;
+    char *kind_text, *key_text_json = NULL, *line;
+    size_t n;
+    int rc = 0;
+    if (!r || !kind)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "journal append: NULL argument");
+    if (!r->journal_path)
+        return ddb_error_set(err, DDB_ERR_CONFIG, "router has no repair journal");
+    if (key && (rc = ddb_item_to_json(&key_text_json, key, err)) != 0)
+        return rc;
+    kind_json = json_string(kind);
+    kind_text = kind_json ? json_dumps(kind_json, JSON_ENCODE_ANY) : NULL;
+    json_decref(kind_json);
+    if (!kind_text) {
+        free(key_text_json);
+        return ddb_dal__nomem(err, "journal line");
+    }
+    n = strlen(kind_text) + (key_text_json ? strlen(key_text_json) : 0) + 32;
+    line = malloc(n);
+    if (!line) {
+        free(kind_text);
+        free(key_text_json);
+        return ddb_dal__nomem(err, "journal line");
+    }
+    if (key_text_json)
+        n = (size_t)snprintf(line, n, "{\"kind\":%s,\"key\":%s}\n", kind_text, key_text_json);
+    else
+        n = (size_t)snprintf(line, n, "{\"kind\":%s,\"resync\":true}\n", kind_text);
+    free(kind_text);
+    free(key_text_json);
+
+    pthread_mutex_lock(&r->lock);
+    /* One write for the whole line, so that lines of concurrent callers never interleave. */
+    if (r->journal_fd < 0 || write(r->journal_fd, line, n) != (ssize_t)n ||
+        fsync(r->journal_fd) != 0)
+        rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "repair journal %s: write failed: %s",
+                            r->journal_path, strerror(errno));
+    else
+        r->stats.journal_entries++;
+    pthread_mutex_unlock(&r->lock);
+    free(line);
+    return rc;
+}
+
+/* The whole journal file, read under r->lock; *data malloc'd (NUL-terminated). */
+static int read_journal(char **data, size_t *len, ddb_router *r, ddb_error *err)
+{
+    FILE *f = fopen(r->journal_path, "rb");
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    if (!f) {
+        if (errno == ENOENT) {
+            *data = calloc(1, 1);
+            *len = 0;
+            return *data ? 0 : ddb_dal__nomem(err, "journal");
+        }
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "repair journal %s: %s", r->journal_path,
+                              strerror(errno));
+    }
+    for (;;) {
+        size_t got;
+        if (n + 65536 + 1 > cap) {
+            char *nb;
+            if (cap > (size_t)JOURNAL_MAX_BYTES) {
+                fclose(f);
+                free(buf);
+                return ddb_error_set(err, DDB_ERR_LIMIT,
+                                      "repair journal %s exceeds %ld bytes; replay it in parts",
+                                      r->journal_path, JOURNAL_MAX_BYTES);
+            }
+            cap = cap ? cap * 2 : 65536 * 2;
+            nb = realloc(buf, cap);
+            if (!nb) {
+                fclose(f);
+                free(buf);
+                return ddb_dal__nomem(err, "journal");
+            }
+            buf = nb;
+        }
+        got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+static int parse_line(ddb_router_journal_entry *e, const char *line, size_t len, size_t lineno,
+                      ddb_error *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(line, len, 0, &jerr), *kind, *key, *resync;
+    int rc = 0;
+    memset(e, 0, sizeof *e);
+    if (!root || !json_is_object(root))
+        goto bad;
+    kind = json_object_get(root, "kind");
+    key = json_object_get(root, "key");
+    resync = json_object_get(root, "resync");
+    if (!json_is_string(kind) || (key && !json_is_object(key)) || (!key && !json_is_true(resync)))
+        goto bad;
+    e->kind = dup_str(json_string_value(kind));
+    if (!e->kind) {
+        rc = ddb_dal__nomem(err, "journal");
+        goto done;
+    }
+    if (key) {
+        char *text = json_dumps(key, JSON_COMPACT);
+        if (!text) {
+            rc = ddb_dal__nomem(err, "journal");
+            goto done;
+        }
+        ddb_error kerr = DDB_ERROR_INIT;
+        rc = ddb_item_from_json(&e->key, text, strlen(text), &kerr);
+        free(text);
+        if (rc)
+            rc = ddb_error_set(err, DDB_ERR_PROTOCOL, "repair journal line %zu: bad key: %s",
+                                lineno, kerr.message);
+        ddb_error_clear(&kerr);
+    }
+    goto done;
+bad:
+    rc = ddb_error_set(err, DDB_ERR_PROTOCOL,
+                        "repair journal line %zu: expected {\"kind\":...,\"key\":{...}} or "
+                        "{\"kind\":...,\"resync\":true}",
+                        lineno);
+done:
+    json_decref(root);
+    if (rc) {
+        free(e->kind);
+        e->kind = NULL;
+        ddb_value_free(e->key);
+        e->key = NULL;
+    }
+    return rc;
+}
+
+int ddb_router_journal_load(ddb_router_journal *out, ddb_router *r, ddb_error *err)
+{
+    ddb_router_journal j = {0, NULL, 0};
+    char *data = NULL;
+    size_t len = 0, pos = 0, lineno = 0, cap = 0;
+    int rc;
+    if (!out || !r)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "journal load: NULL argument");
+    if (!r->journal_path)
+        return ddb_error_set(err, DDB_ERR_CONFIG, "router has no repair journal");
+    pthread_mutex_lock(&r->lock);
+    rc = read_journal(&data, &len, r, err);
+    pthread_mutex_unlock(&r->lock);
+    if (rc)
+        return rc;
+    while (pos < len) {
+        char *nl = memchr(data + pos, '\n', len - pos);
+        size_t n;
+        if (!nl)
+            break; /* a torn last line: its writer has not finished (or crashed) */
+        n = (size_t)(nl - (data + pos));
+        lineno++;
+        if (n > 0) {
+            if (j.n == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                ddb_router_journal_entry *ne = realloc(j.entries, ncap * sizeof *ne);
+                if (!ne) {
+                    rc = ddb_dal__nomem(err, "journal");
+                    goto fail;
+                }
+                j.entries = ne;
+                cap = ncap;
+            }
+            if ((rc = parse_line(&j.entries[j.n], data + pos, n, lineno, err)) != 0)
+                goto fail;
+            j.n++;
+        }
+        pos += n + 1;
+    }
+    j.end = (long long)pos;
+    free(data);
+    *out = j;
+    return 0;
+fail:
+    free(data);
+    ddb_router_journal_clear(&j);
+    return rc;
+}
+
+int ddb_router_journal_consume(ddb_router *r, const ddb_router_journal *j, ddb_error *err)
+{
+    char *data = NULL, *tmp = NULL;
+    size_t len = 0, keep_from;
+    int rc, fd = -1;
+    if (!r || !j)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "journal consume: NULL argument");
+    if (!r->journal_path)
+        return ddb_error_set(err, DDB_ERR_CONFIG, "router has no repair journal");
+    if (j->end <= 0)
+        return 0; /* nothing was loaded, nothing to remove */
+    pthread_mutex_lock(&r->lock);
+    if ((rc = read_journal(&data, &len, r, err)) != 0)
+        goto done;
+    /* the file only grows between load and consume, unless someone else rewrote it */
+    keep_from = (size_t)j->end <= len ? (size_t)j->end : len;
+    tmp = malloc(strlen(r->journal_path) + 5);
+    if (!tmp) {
+        rc = ddb_dal__nomem(err, "journal");
+        goto done;
+    }
+    sprintf(tmp, "%s.tmp", r->journal_path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, data + keep_from, len - keep_from) != (ssize_t)(len - keep_from) ||
+        fsync(fd) != 0 || rename(tmp, r->journal_path) != 0) {
+        rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "repair journal %s: rewrite failed: %s",
+                            r->journal_path, strerror(errno));
+        if (fd >= 0)
+            unlink(tmp);
+        goto done;
+    }
+    /* the old descriptor points at the replaced file */
+    if (r->journal_fd >= 0)
+        close(r->journal_fd);
+    rc = open_journal(r, err);
+done:
+    if (fd >= 0)
+        close(fd);
+    pthread_mutex_unlock(&r->lock);
+    free(tmp);
+    free(data);
+    return rc;
+}
+
+void ddb_router_journal_clear(ddb_router_journal *j)
+{
+    if (!j)
+        return;
+    for (size_t i = 0; i < j->n; i++) {
+        free(j->entries[i].kind);
+        ddb_value_free(j->entries[i].key);
+    }
+    free(j->entries);
+    j->n = 0;
+    j->entries = NULL;
+    j->end = 0;
+}

@@ -1,0 +1,247 @@
+/*
+ * The emitter's driver: one pass per output (entity types, repository, router, conformance suite,
+ * README), in a fixed order, then the files written. See emit.h and docs/generated-code.md.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit/emit_internal.h"
+#include "model/usage.h"
+#include "validate/validate.h"
+
+/* ---- the other generated files ------------------------------------------------------------ */
+
+/* Each writes one or more extra files through emit_add_file, in this order. */
+static void (*const emit_parts[])(emitter *E) = {
+    emit_router, emit_conformance, emit_readme, /* last: it lists the files before it */
+};
+
+/* The entity kinds: a tag per entity (mixed results, transactions, journals), in model order. */
+static void emit_kind_enum(emitter *E)
+{
+    const ddbgen_model *m = E->m;
+    ddbgen_buf *h = E->h;
+    size_t k = 1;
+    ddbgen_buf_printf(h,
+                      "\n/* A tag per entity type, in model order; 0 is no entity. */\n"
+                      "typedef enum %s__kind {\n    ",
+                      E->ns);
+    emit_upper(h, E->ns);
+    ddbgen_buf_puts(h, "__KIND_NONE = 0,\n");
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++) {
+            ddbgen_buf_puts(h, "    ");
+            emit_upper(h, E->ns);
+            ddbgen_buf_puts(h, "__KIND_");
+            emit_upper(h, m->tables[t].entities[i].c_name);
+            ddbgen_buf_printf(h, " = %zu,\n", k++);
+        }
+    ddbgen_buf_printf(h, "} %s__kind;\n", E->ns);
+}
+
+/* <ns>.h and <ns>.c: the entity types, the table definitions, the repository interface and the
+ * DynamoDB implementation. */
+static void emit_main(emitter *E)
+{
+    const ddbgen_model *m = E->m;
+    ddbgen_buf *header = E->h, *source = E->c;
+    char *sname = NULL;
+
+    /* header: banner, guard, includes, version handshake */
+    emit_file_banner(E, header, ".h");
+    ddbgen_buf_puts(header, "#ifndef ");
+    emit_upper(header, E->ns);
+    ddbgen_buf_puts(header, "_H\n#define ");
+    emit_upper(header, E->ns);
+    ddbgen_buf_puts(header,
+                    "_H\n\n#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n"
+                    "#include \"ddb/ddb.h\"\n#include \"ddb/dal/entity.h\"\n\n");
+    ddbgen_buf_printf(header,
+                      "#if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != %d\n"
+                      "#error \"%s.h was generated for ddb/dal/entity.h ABI %d; generate it again "
+                      "with the ddbkit of this libddbkit\"\n#endif\n",
+                      EMIT_ENTITY_ABI, E->ns, EMIT_ENTITY_ABI);
+    ddbgen_buf_puts(header, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
+
+    emit_file_banner(E, source, ".c");
+    ddbgen_buf_printf(source,
+                      "#include \"%s.h\"\n\n#include <stddef.h>\n#include <stdlib.h>\n"
+                      "#include <string.h>\n",
+                      E->ns);
+
+    emit_banner(header, "Entity types");
+    emit_banner(source, "Entity types");
+    for (size_t t = 0; t < m->n_tables && E->status == 0; t++) {
+        const ddbgen_table *tb = &m->tables[t];
+        for (size_t i = 0; i < tb->n_entities; i++) {
+            const ddbgen_entity *e = &tb->entities[i];
+            free(sname);
+            sname = emit_join2(E->ns, "__", e->c_name);
+            if (!sname) {
+                E->status = DDBGEN_ERR_NOMEM;
+                break;
+            }
+            emit_entity_header(E, e, sname);
+            emit_entity_source(E, e, sname);
+        }
+    }
+    free(sname);
+    if (E->status == 0) {
+        size_t n = 0;
+        ddbgen_buf_printf(header, "\n/* Every entity's descriptor, in model order. */\n#define ");
+        emit_upper(header, E->ns);
+        for (size_t t = 0; t < m->n_tables; t++)
+            n += m->tables[t].n_entities;
+        ddbgen_buf_printf(header,
+                          "__N_ENTITIES %zu\nextern const ddb_entity_desc *const "
+                          "%s__entities[];\n",
+                          n, E->ns);
+        ddbgen_buf_printf(source, "\nconst ddb_entity_desc *const %s__entities[] = {\n", E->ns);
+        for (size_t t = 0; t < m->n_tables; t++)
+            for (size_t i = 0; i < m->tables[t].n_entities; i++)
+                ddbgen_buf_printf(source, "    &%s__%s__desc,\n", E->ns,
+                                  m->tables[t].entities[i].c_name);
+        if (n == 0)
+            ddbgen_buf_puts(source, "    NULL,\n");
+        ddbgen_buf_puts(source, "};\n");
+        emit_kind_enum(E);
+    }
+    if (E->status == 0)
+        emit_tables(E);
+    if (E->status == 0)
+        emit_repo(E);
+
+    ddbgen_buf_puts(header, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+}
+
+void ddbgen_emit_output_free(ddbgen_emit_output *out)
+{
+    if (!out)
+        return;
+    for (size_t i = 0; i < out->n_files; i++) {
+        free(out->names[i]);
+        ddbgen_buf_free(&out->files[i]);
+    }
+    memset(out, 0, sizeof *out);
+}
+
+int ddbgen_emit(const ddbgen_model *m, const ddbgen_usage *usage, const ddbgen_emit_options *opts,
+                ddbgen_emit_output *out)
+{
+    emitter E = {0};
+    ddbgen_buf h = DDBGEN_BUF_INIT, c = DDBGEN_BUF_INIT;
+    size_t n = 0;
+
+    if (!m || !out)
+        return DDBGEN_ERR_ARG;
+    memset(out, 0, sizeof *out);
+    E.m = m;
+    E.usage = usage;
+    E.h = &h;
+    E.c = &c;
+    E.ns = opts && opts->ns ? opts->ns : m->ns;
+    E.model_name = opts && opts->model_name ? opts->model_name : m->source_name;
+    if (!E.model_name)
+        E.model_name = "(model)";
+    if (!ddbgen_namespace_ok(E.ns))
+        return DDBGEN_ERR_ARG;
+
+    emit_main(&E);
+    for (size_t i = 0; i < sizeof emit_parts / sizeof emit_parts[0] && E.status == 0; i++)
+        emit_parts[i](&E);
+    if (E.status == 0 && (!ddbgen_buf_str(&h) || !ddbgen_buf_str(&c)))
+        E.status = DDBGEN_ERR_NOMEM;
+    for (size_t i = 0; i < E.n_extra && E.status == 0; i++)
+        if (!ddbgen_buf_str(&E.extra[i]))
+            E.status = DDBGEN_ERR_NOMEM;
+
+    /* hand over: <ns>.h, <ns>.c, then the extra files in the order they were added */
+    out->names[n] = emit_join2(E.ns, "", ".h");
+    out->files[n++] = h;
+    out->names[n] = emit_join2(E.ns, "", ".c");
+    out->files[n++] = c;
+    for (size_t i = 0; i < E.n_extra; i++) {
+        out->names[n] = E.extra_name[i];
+        out->files[n++] = E.extra[i];
+    }
+    out->n_files = n;
+    for (size_t i = 0; i < n && E.status == 0; i++)
+        if (!out->names[i])
+            E.status = DDBGEN_ERR_NOMEM;
+    if (E.status != 0)
+        ddbgen_emit_output_free(out);
+    return E.status;
+}
+
+static int write_file(const char *dir, const char *name, ddbgen_buf *b, ddbgen_diags *diags)
+{
+    char *path = NULL;
+    FILE *f;
+    const char *text = ddbgen_buf_str(b);
+    int rc = 0;
+
+    if (!text)
+        return DDBGEN_ERR_NOMEM;
+    path = emit_join2(dir, "/", name);
+    if (!path)
+        return DDBGEN_ERR_NOMEM;
+    f = fopen(path, "wb");
+    if (!f || fwrite(text, 1, b->len, f) != b->len) {
+        ddbgen_diag_add(diags, DDBGEN_SEV_ERROR, "$", NULL, "cannot write %s: %s", path,
+                        strerror(errno));
+        rc = DDBGEN_ERR_IO;
+    }
+    if (f && fclose(f) != 0 && rc == 0) {
+        ddbgen_diag_add(diags, DDBGEN_SEV_ERROR, "$", NULL, "cannot write %s: %s", path,
+                        strerror(errno));
+        rc = DDBGEN_ERR_IO;
+    }
+    free(path);
+    return rc;
+}
+
+int ddbgen_generate_files(const char *model_path, const char *usage_path, const char *out_dir,
+                          const char *ns, ddbgen_diags *diags)
+{
+    ddbgen_model *m = NULL;
+    ddbgen_usage *u = NULL;
+    ddbgen_emit_output files = {0};
+    ddbgen_emit_options o = {0};
+    const char *base;
+    int rc;
+
+    if (!model_path || !out_dir || !diags)
+        return DDBGEN_ERR_ARG;
+    rc = ddbgen_model_load_file(&m, model_path, diags);
+    if (rc == 0)
+        rc = ddbgen_model_validate(m, diags);
+    if (rc == 0 && usage_path)
+        rc = ddbgen_usage_load_file(&u, usage_path, m, diags);
+    if (rc == DDBGEN_ERR_JSON)
+        rc = DDBGEN_ERR_INVALID;
+    if (rc == 0 && (diags->n_errors || diags->dropped || diags->nomem))
+        rc = DDBGEN_ERR_INVALID;
+    if (rc != 0)
+        goto done;
+
+    base = strrchr(model_path, '/');
+    o.model_name = base ? base + 1 : model_path;
+    o.ns = ns;
+    rc = ddbgen_emit(m, u, &o, &files);
+    if (rc == DDBGEN_ERR_ARG)
+        ddbgen_diag_add(diags, DDBGEN_SEV_ERROR, "$",
+                        "use lower-case letters, digits and single "
+                        "underscores",
+                        "namespace '%s' is not usable", ns ? ns : m->ns);
+    for (size_t i = 0; rc == 0 && i < files.n_files; i++)
+        rc = write_file(out_dir, files.names[i], &files.files[i], diags);
+done:
+    ddbgen_diags_sort(diags);
+    ddbgen_emit_output_free(&files);
+    ddbgen_usage_free(u);
+    ddbgen_model_free(m);
+    return rc;
+}

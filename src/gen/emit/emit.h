@@ -1,0 +1,55 @@
+/*
+ * The C emitter behind `ddbkit generate`: from a validated model it writes <ns>.h and <ns>.c, a
+ * typed data access layer over libddbkit (docs/generated-code.md).
+ *
+ * The output is deterministic: the same model and options give the same bytes (no timestamps,
+ * no paths other than the model's file name, everything in model order).
+ *
+ * Thread safety: the emitter only reads the model; buffers belong to the caller.
+ */
+#ifndef DDBGEN_EMIT_H
+#define DDBGEN_EMIT_H
+
+#include "model/diag.h"
+#include "model/model.h"
+#include "model/usage.h"
+#include "model/util.h"
+
+typedef struct ddbgen_emit_options {
+    const char *ns;         /* the C namespace; NULL: the model's (x-ddbkit.namespace or file) */
+    const char *model_name; /* named in the banner; NULL: the model's source name */
+} ddbgen_emit_options;
+
+/* The generated files: <ns>.h and <ns>.c first, then the others in a fixed order. */
+#define DDBGEN_EMIT_MAX_FILES 10
+
+typedef struct ddbgen_emit_output {
+    size_t n_files;
+    char *names[DDBGEN_EMIT_MAX_FILES]; /* file names, no directory */
+    ddbgen_buf files[DDBGEN_EMIT_MAX_FILES];
+} ddbgen_emit_output;
+
+/*
+ * Emits every file for a model that validated without errors. usage (may be NULL) feeds the
+ * generated conformance suite. out is filled (free with ddbgen_emit_output_free). Returns 0,
+ * DDBGEN_ERR_NOMEM, DDBGEN_ERR_ARG (bad namespace) or DDBGEN_ERR_INVALID (the model cannot be
+ * generated from); out is empty on failure.
+ */
+int ddbgen_emit(const ddbgen_model *m, const ddbgen_usage *usage, const ddbgen_emit_options *opts,
+                ddbgen_emit_output *out);
+
+void ddbgen_emit_output_free(ddbgen_emit_output *out);
+
+/* True when ns can be a namespace: [a-z][a-z0-9_]*, no "__", no trailing "_", not a keyword. */
+bool ddbgen_namespace_ok(const char *ns);
+
+/*
+ * What `ddbkit generate` does: loads and validates model_path (and usage_path when not NULL),
+ * and writes <ns>.h and <ns>.c into out_dir (which must exist). ns may be NULL. Diagnostics go
+ * to diags (sorted). Returns 0, DDBGEN_ERR_INVALID (model errors), DDBGEN_ERR_IO, DDBGEN_ERR_ARG,
+ * DDBGEN_ERR_NOMEM.
+ */
+int ddbgen_generate_files(const char *model_path, const char *usage_path, const char *out_dir,
+                          const char *ns, ddbgen_diags *diags);
+
+#endif

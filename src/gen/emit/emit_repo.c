@@ -1,0 +1,1957 @@
+/*
+ * The repository interface (one struct of function pointers per model) and its DynamoDB
+ * implementation: CRUD members and one member per access pattern. See docs/generated-code.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit/emit_internal.h"
+#include "emit/emit_members.h"
+#include "validate/validate.h"
+
+/* ---- the repository interface and its DynamoDB implementation ------------------------------- */
+
+static size_t table_index(const ddbgen_model *m, const ddbgen_table *t)
+{
+    return (size_t)(t - m->tables);
+}
+
+/* ---- access patterns ------------------------------------------------------------------------- */
+
+/* The C type of a key or range parameter whose value is of type t. */
+static const char *param_c_type(ddbgen_type t)
+{
+    switch (t) {
+    case DDBGEN_TYPE_INTEGER:
+        return "int64_t ";
+    case DDBGEN_TYPE_BOOLEAN:
+        return "bool ";
+    default:
+        return "const char *"; /* string, uuid, decimal (its text) */
+    }
+}
+
+/* The shape of the member generated for an access pattern (see docs/generated-code.md). */
+typedef enum pattern_shape {
+    SHAPE_NONE = 0,
+    SHAPE_GET,           /* GetItem: (out, found, key params) */
+    SHAPE_UPDATE,        /* UpdateItem returning the entity: (out, found, key and set params) */
+    SHAPE_FLAG,          /* UpdateItem/DeleteItem returning success_flag or void: (done, params) */
+    SHAPE_PUT_OBJ,       /* PutItem of an entity parameter: (obj, other params) */
+    SHAPE_PUT_SCALAR,    /* PutItem from scalar parameters: (out, params) */
+    SHAPE_PAGE,          /* Query/Scan entity_list: (page out, params, page request) */
+    SHAPE_ONE,           /* Query single_entity: (out, found, params) */
+    SHAPE_MIXED,         /* Query mixed_data: (mixed page out, params, page request) */
+    SHAPE_BATCH_GET,     /* BatchGetItem: (page out, keys, n_keys) */
+    SHAPE_BATCH_WRITE,   /* BatchWriteItem: (items, n_items) */
+    SHAPE_EXISTS,        /* GetItem/Query/Scan success_flag: (found, params) */
+    SHAPE_DELETE_RETURN, /* DeleteItem single_entity: (out, found, key params) */
+} pattern_shape;
+
+/* How the generated member uses one of the model's parameters. */
+typedef enum param_use {
+    USE_IGNORED = 0, /* accepted and ignored (the member comment says so) */
+    USE_KEY,         /* fills key placeholders */
+    USE_UPDATE,      /* UpdateItem: the new value of its field */
+    USE_SET,         /* PutItem from scalars: the value of its field */
+    USE_RANGE,       /* a range_condition value */
+    USE_FILTER,      /* a filter value */
+    USE_ITEM,        /* PutItem: the entity written */
+    USE_CONTEXT,     /* an entity parameter of another type: accepted and ignored */
+    USE_OMITTED,     /* batch members: the key or item list takes its place */
+} param_use;
+
+#define MAX_PARAMS 64
+
+static size_t n_entities(const ddbgen_model *m)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < m->n_tables; t++)
+        n += m->tables[t].n_entities;
+    return n;
+}
+
+/* What is generated for one access pattern. */
+typedef struct pattern_gen {
+    const ddbgen_access_pattern *ap;
+    ddbgen_plan plan;
+    pattern_shape shape;
+    const char *why; /* SHAPE_NONE: why nothing is generated */
+    bool scan;
+    bool batch_delete; /* BatchWriteItem deletes (the pattern's name or description says so) */
+    bool partial;      /* the index does not project every field */
+    bool batch_mixed;  /* BatchGetItem returning mixed_data */
+    bool whole;        /* UpdateItem: read, change and write back the whole entity */
+    param_use use[MAX_PARAMS];
+    const ddbgen_field *param_field[MAX_PARAMS]; /* KEY, UPDATE, SET: the field */
+    int item;                                    /* USE_ITEM parameter, or -1 */
+    size_t pk_key, sk_key;
+    bool has_sk;
+    /* A multi-attribute index key: the descriptor keys of each attribute. */
+    bool multi;
+    size_t pk_keys[4], sk_keys[4];
+} pattern_gen;
+
+static bool find_key(const ddbgen_entity *e, const char *attr, const char *index, size_t *out)
+{
+    key_ref keys[MAX_KEYS];
+    size_t n_primary, n = emit_collect_keys(e, keys, MAX_KEYS, &n_primary);
+    for (size_t k = 0; k < n; k++) {
+        bool same_index = (!index && !keys[k].index) ||
+                          (index && keys[k].index && strcmp(index, keys[k].index) == 0);
+        if (same_index && strcmp(keys[k].attribute, attr) == 0) {
+            *out = k;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The parameter named name, or -1. */
+static int param_index(const ddbgen_access_pattern *ap, const char *name)
+{
+    for (size_t i = 0; name && i < ap->n_params; i++)
+        if (strcmp(ap->params[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The runtime operator of a filter condition, or NULL when it is not supported. */
+static const char *filter_op_name(const ddbgen_filter_condition *fc)
+{
+    static const char *const ops[] = {
+        [DDBGEN_FOP_EQ] = "DDB_ENTITY_F_EQ",           [DDBGEN_FOP_NE] = "DDB_ENTITY_F_NE",
+        [DDBGEN_FOP_LT] = "DDB_ENTITY_F_LT",           [DDBGEN_FOP_LE] = "DDB_ENTITY_F_LE",
+        [DDBGEN_FOP_GT] = "DDB_ENTITY_F_GT",           [DDBGEN_FOP_GE] = "DDB_ENTITY_F_GE",
+        [DDBGEN_FOP_BETWEEN] = "DDB_ENTITY_F_BETWEEN", [DDBGEN_FOP_IN] = "DDB_ENTITY_F_IN",
+    };
+    switch (fc->fn) {
+    case DDBGEN_FFN_CONTAINS:
+        return "DDB_ENTITY_F_CONTAINS";
+    case DDBGEN_FFN_BEGINS_WITH:
+        return "DDB_ENTITY_F_BEGINS_WITH";
+    case DDBGEN_FFN_ATTRIBUTE_EXISTS:
+        return "DDB_ENTITY_F_EXISTS";
+    case DDBGEN_FFN_ATTRIBUTE_NOT_EXISTS:
+        return "DDB_ENTITY_F_NOT_EXISTS";
+    case DDBGEN_FFN_NONE:
+    case DDBGEN_FFN_SIZE:
+        if (fc->op > DDBGEN_FOP_NONE && fc->op < DDBGEN_FOP_UNKNOWN)
+            return ops[fc->op];
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* The parameters a filter condition takes, in order (up to 100); returns their number. */
+static size_t filter_params(const ddbgen_access_pattern *ap, const ddbgen_filter_condition *fc,
+                            int *out)
+{
+    size_t n = 0;
+    if (fc->fn == DDBGEN_FFN_ATTRIBUTE_EXISTS || fc->fn == DDBGEN_FFN_ATTRIBUTE_NOT_EXISTS)
+        return 0;
+    if (fc->op == DDBGEN_FOP_IN && fc->fn == DDBGEN_FFN_NONE) {
+        for (size_t i = 0; i < fc->n_params && n < 100; i++)
+            out[n++] = param_index(ap, fc->params[i]);
+        return n;
+    }
+    out[n++] = param_index(ap, fc->param);
+    if (fc->op == DDBGEN_FOP_BETWEEN)
+        out[n++] = param_index(ap, fc->param2);
+    return n;
+}
+
+static bool filter_supported(const ddbgen_access_pattern *ap)
+{
+    const ddbgen_filter *f = ap->filter;
+    if (!f->conditions_ok || f->logical_op == DDBGEN_LOGIC_UNKNOWN)
+        return false;
+    for (size_t i = 0; i < f->n_conditions; i++) {
+        const ddbgen_filter_condition *fc = &f->conditions[i];
+        int idx[100];
+        size_t n;
+        if (!fc->field || !filter_op_name(fc))
+            return false;
+        if (fc->fn == DDBGEN_FFN_SIZE && fc->op == DDBGEN_FOP_IN)
+            return false;
+        n = filter_params(ap, fc, idx);
+        if (n == 0 && fc->fn != DDBGEN_FFN_ATTRIBUTE_EXISTS &&
+            fc->fn != DDBGEN_FFN_ATTRIBUTE_NOT_EXISTS)
+            return false;
+        for (size_t k = 0; k < n; k++)
+            if (idx[k] < 0 || ap->params[idx[k]].type == DDBGEN_TYPE_ENTITY ||
+                ap->params[idx[k]].type == DDBGEN_TYPE_ARRAY ||
+                ap->params[idx[k]].type == DDBGEN_TYPE_OBJECT)
+                return false;
+    }
+    return true;
+}
+
+/* The filter of a pattern as runtime tables, in the wrapper's body. */
+static void emit_filter(ddbgen_buf *c, const ddbgen_access_pattern *ap)
+{
+    const ddbgen_filter *f = ap->filter;
+    size_t n_args = 0;
+    ddbgen_buf_puts(c, "    static const ddb_entity_filter_cond conds[] = {\n");
+    for (size_t i = 0; i < f->n_conditions; i++) {
+        const ddbgen_filter_condition *fc = &f->conditions[i];
+        int idx[100];
+        size_t n = filter_params(ap, fc, idx);
+        ddbgen_buf_puts(c, "        {");
+        emit_c_string(c, fc->field);
+        ddbgen_buf_printf(c, ", %s, %s, %zu, %zu},\n", fc->fn == DDBGEN_FFN_SIZE ? "true" : "false",
+                          filter_op_name(fc), n_args, n);
+        n_args += n;
+    }
+    ddbgen_buf_puts(c, "    };\n    const ddb_entity_arg args[] = {\n");
+    for (size_t i = 0; i < f->n_conditions; i++) {
+        int idx[100];
+        size_t n = filter_params(ap, &f->conditions[i], idx);
+        for (size_t k = 0; k < n; k++) {
+            const ddbgen_param *prm = &ap->params[idx[k]];
+            switch (prm->type) {
+            case DDBGEN_TYPE_INTEGER:
+                ddbgen_buf_printf(c, "        {DDB_FIELD_INT64, NULL, %s, false},\n", prm->c_name);
+                break;
+            case DDBGEN_TYPE_DECIMAL:
+                ddbgen_buf_printf(c, "        {DDB_FIELD_DECIMAL, %s, 0, false},\n", prm->c_name);
+                break;
+            case DDBGEN_TYPE_BOOLEAN:
+                ddbgen_buf_printf(c, "        {DDB_FIELD_BOOL, NULL, 0, %s},\n", prm->c_name);
+                break;
+            default:
+                ddbgen_buf_printf(c, "        {DDB_FIELD_STRING, %s, 0, false},\n", prm->c_name);
+                break;
+            }
+        }
+    }
+    if (n_args == 0)
+        ddbgen_buf_puts(c, "        {DDB_FIELD_STRING, NULL, 0, false},\n");
+    ddbgen_buf_printf(c, "    };\n    const ddb_entity_filter filter = {%s, %zu, conds, args};\n",
+                      f->logical_op == DDBGEN_LOGIC_OR ? "true" : "false", f->n_conditions);
+}
+
+/* An UpdateItem pattern can rebuild every GSI key its fields are part of: all of that key's
+ * fields are parameters. */
+static bool update_keys_known(const ddbgen_entity *e, const pattern_gen *g)
+{
+    key_ref keys[MAX_KEYS];
+    size_t n_primary, n = emit_collect_keys(e, keys, MAX_KEYS, &n_primary);
+    for (size_t k = n_primary; k < n; k++) {
+        bool touched = false, all = true;
+        for (size_t p = 0; p < keys[k].tmpl->n_parts; p++) {
+            const ddbgen_template_part *part = &keys[k].tmpl->parts[p];
+            bool have = false;
+            if (!part->is_field)
+                continue;
+            for (size_t i = 0; i < g->ap->n_params; i++) {
+                const ddbgen_field *f = g->param_field[i];
+                if (f && strcmp(f->name, part->text) == 0) {
+                    have = true;
+                    touched |= g->use[i] == USE_UPDATE;
+                }
+            }
+            all &= have;
+        }
+        if (touched && !all)
+            return false;
+    }
+    return true;
+}
+static bool is_crud_name(const char *n)
+{
+    return !n || strcmp(n, "create") == 0 || strcmp(n, "get") == 0 || strcmp(n, "update") == 0 ||
+           strcmp(n, "delete") == 0 || strcmp(n, "list") == 0 || strcmp(n, "mirror") == 0;
+}
+
+/* Whether text mentions word (case-insensitive), for "delete" in a pattern's name or text. */
+static bool mentions(const char *text, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = text; p && *p; p++) {
+        size_t i = 0;
+        while (i < n && p[i] && (p[i] | 0x20) == word[i])
+            i++;
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
+/* Whether the attribute named name is in the index's projection (key attributes always are). */
+static bool projected(const ddbgen_table *t, const ddbgen_gsi *g, const char *name)
+{
+    if (g->projection == DDBGEN_PROJ_ALL)
+        return true;
+    if ((t->partition_key && strcmp(t->partition_key, name) == 0) ||
+        (t->sort_key && strcmp(t->sort_key, name) == 0))
+        return true;
+    for (size_t i = 0; i < g->n_pk; i++)
+        if (strcmp(g->pk[i], name) == 0)
+            return true;
+    for (size_t i = 0; i < g->n_sk; i++)
+        if (strcmp(g->sk[i], name) == 0)
+            return true;
+    for (size_t i = 0; g->projection == DDBGEN_PROJ_INCLUDE && i < g->n_included; i++)
+        if (strcmp(g->included[i], name) == 0)
+            return true;
+    return false;
+}
+
+static bool field_settable(const ddbgen_field *f)
+{
+    return f && f->type != DDBGEN_TYPE_ARRAY && f->type != DDBGEN_TYPE_OBJECT;
+}
+
+/* Key parameters: each bound parameter fills a field of e (by binding). */
+static const char *plan_key_params(pattern_gen *g, const ddbgen_entity *e)
+{
+    const ddbgen_plan *p = &g->plan;
+    if (!p->keys_known)
+        return "its key attributes are unknown (index, mapping or template unusable)";
+    if (!p->pk_complete)
+        return "the parameters do not complete the partition key";
+    g->multi = p->n_pk > 1 || p->n_sk > 1;
+    for (size_t i = 0; i < p->n_bindings; i++) {
+        const ddbgen_binding *b = &p->bindings[i];
+        if (b->param < 0)
+            continue;
+        if (b->from_item)
+            continue; /* the key starts as a copy of the entity parameter */
+        g->param_field[b->param] = ddbgen_entity_find_field(e, b->field);
+        if (!g->param_field[b->param])
+            return "a key placeholder is not a field";
+    }
+    if (g->multi) {
+        if (g->ap->operation != DDBGEN_OP_QUERY || (g->ap->return_type != DDBGEN_RT_ENTITY_LIST &&
+                                                    g->ap->return_type != DDBGEN_RT_MIXED_DATA))
+            return "multi-attribute keys are generated for Query entity_list and mixed_data";
+        for (size_t i = 0; i < p->n_pk; i++)
+            if (!find_key(e, p->pk[i].attribute, p->gsi ? p->gsi->name : NULL, &g->pk_keys[i]))
+                return "a partition key attribute is not among the entity's keys";
+        for (size_t i = 0; i < p->n_sk; i++)
+            if (!find_key(e, p->sk[i].attribute, p->gsi ? p->gsi->name : NULL, &g->sk_keys[i]))
+                return "a sort key attribute is not among the entity's keys";
+        return NULL;
+    }
+    if (!find_key(e, p->pk[0].attribute, p->gsi ? p->gsi->name : NULL, &g->pk_key))
+        return "its partition key is not among the entity's keys";
+    if (p->n_sk == 1) {
+        if (!find_key(e, p->sk[0].attribute, p->gsi ? p->gsi->name : NULL, &g->sk_key))
+            return "its sort key is not among the entity's keys";
+        g->has_sk = true;
+    }
+    return NULL;
+}
+
+/* Whether an UpdateItem pattern sets a field of one of e's unique value sets. */
+static bool sets_unique(const ddbgen_entity *e, const pattern_gen *g)
+{
+    for (size_t i = 0; i < g->ap->n_params; i++)
+        for (size_t u = 0; g->use[i] == USE_UPDATE && u < e->ext.n_unique; u++)
+            for (size_t f = 0; f < e->ext.unique[u].n_fields; f++)
+                if (g->param_field[i] && e->ext.unique[u].fields[f] &&
+                    strcmp(e->ext.unique[u].fields[f], g->param_field[i]->name) == 0)
+                    return true;
+    return false;
+}
+
+static const char *plan_shape(pattern_gen *g, const ddbgen_entity *e)
+{
+    const ddbgen_access_pattern *ap = g->ap;
+    const ddbgen_plan *p = &g->plan;
+    ddbgen_return_type rt = ap->return_type;
+    const char *why;
+
+    for (size_t i = 0; i < ap->n_params; i++) {
+        switch (p->roles[i]) {
+        case DDBGEN_ROLE_KEY:
+            g->use[i] = USE_KEY;
+            break;
+        case DDBGEN_ROLE_RANGE:
+            g->use[i] = USE_RANGE;
+            break;
+        case DDBGEN_ROLE_FILTER:
+            g->use[i] = USE_FILTER;
+            break;
+        case DDBGEN_ROLE_ITEM:
+            g->use[i] = g->item < 0 ? USE_ITEM : USE_CONTEXT;
+            if (g->item < 0)
+                g->item = (int)i;
+            break;
+        case DDBGEN_ROLE_CONTEXT:
+            g->use[i] = USE_CONTEXT;
+            break;
+        case DDBGEN_ROLE_UPDATE:
+            g->use[i] = USE_UPDATE;
+            break;
+        default:
+            g->use[i] = USE_IGNORED;
+            break;
+        }
+    }
+    switch (ap->operation) {
+    case DDBGEN_OP_PUT_ITEM:
+        if (g->item >= 0) {
+            g->shape = SHAPE_PUT_OBJ;
+            return NULL;
+        }
+        for (size_t i = 0; i < ap->n_params; i++) {
+            const ddbgen_field *f = ddbgen_entity_find_field(e, ap->params[i].name);
+            if (ap->params[i].type == DDBGEN_TYPE_ENTITY || !field_settable(f))
+                continue;
+            g->use[i] = USE_SET;
+            g->param_field[i] = f;
+        }
+        g->shape = SHAPE_PUT_SCALAR;
+        return NULL;
+    case DDBGEN_OP_BATCH_WRITE_ITEM:
+        for (size_t i = 0; i < ap->n_params; i++)
+            g->use[i] = USE_OMITTED;
+        g->item = -1;
+        g->batch_delete = mentions(ap->name, "delete") || mentions(ap->name, "remove");
+        g->shape = SHAPE_BATCH_WRITE;
+        return NULL;
+    case DDBGEN_OP_BATCH_GET_ITEM:
+        for (size_t i = 0; i < ap->n_params; i++)
+            g->use[i] = USE_OMITTED;
+        g->batch_mixed = rt == DDBGEN_RT_MIXED_DATA;
+        g->shape = SHAPE_BATCH_GET;
+        return NULL;
+    case DDBGEN_OP_SCAN:
+        g->scan = true;
+        for (size_t i = 0; i < ap->n_params; i++)
+            if (g->use[i] == USE_KEY || g->use[i] == USE_RANGE || g->use[i] == USE_ITEM)
+                g->use[i] = USE_IGNORED; /* a Scan has no key condition */
+        g->item = -1;
+        g->shape = rt == DDBGEN_RT_MIXED_DATA     ? SHAPE_MIXED
+                   : rt == DDBGEN_RT_ENTITY_LIST  ? SHAPE_PAGE
+                   : rt == DDBGEN_RT_SUCCESS_FLAG ? SHAPE_EXISTS
+                                                  : SHAPE_ONE;
+        if (ap->index_name)
+            g->plan.gsi = ddbgen_table_find_gsi(e->table, ap->index_name);
+        return NULL;
+    default:
+        break;
+    }
+    why = plan_key_params(g, e);
+    if (why)
+        return why;
+    switch (ap->operation) {
+    case DDBGEN_OP_GET_ITEM:
+        if (!p->sk_complete || ap->index_name)
+            return "the parameters do not give the whole primary key";
+        g->shape = rt == DDBGEN_RT_SUCCESS_FLAG ? SHAPE_EXISTS : SHAPE_GET;
+        break;
+    case DDBGEN_OP_UPDATE_ITEM:
+        if (!p->sk_complete || ap->index_name)
+            return "the parameters do not give the whole primary key";
+        for (size_t i = 0; i < ap->n_params; i++) {
+            const ddbgen_field *f;
+            if (g->use[i] != USE_UPDATE)
+                continue;
+            f = ddbgen_entity_find_field(e, ap->params[i].name);
+            if (!field_settable(f)) {
+                g->use[i] = USE_IGNORED; /* lists and objects are not set from a parameter */
+                continue;
+            }
+            g->param_field[i] = f;
+        }
+        /* An index key whose other fields are not parameters, or a unique value (its sentinel
+         * moves), needs the whole entity: the store's update rebuilds and moves everything. */
+        g->whole = !update_keys_known(e, g) || sets_unique(e, g);
+        g->shape = rt == DDBGEN_RT_SINGLE_ENTITY ? SHAPE_UPDATE : SHAPE_FLAG;
+        break;
+    case DDBGEN_OP_DELETE_ITEM:
+        if (!p->sk_complete || ap->index_name)
+            return "the parameters do not give the whole primary key";
+        g->shape = rt == DDBGEN_RT_SINGLE_ENTITY ? SHAPE_DELETE_RETURN : SHAPE_FLAG;
+        g->whole = e->ext.n_unique > 0; /* the sentinels of its unique values go with it */
+        break;
+    case DDBGEN_OP_QUERY:
+        if (rt == DDBGEN_RT_ENTITY_LIST)
+            g->shape = SHAPE_PAGE;
+        else if (rt == DDBGEN_RT_SINGLE_ENTITY)
+            g->shape = SHAPE_ONE;
+        else if (rt == DDBGEN_RT_MIXED_DATA)
+            g->shape = SHAPE_MIXED;
+        else if (rt == DDBGEN_RT_SUCCESS_FLAG)
+            g->shape = SHAPE_EXISTS;
+        else
+            return "a Query returns entity_list, single_entity, mixed_data or success_flag";
+        break;
+    default:
+        return "unknown operation";
+    }
+    return NULL;
+}
+
+static void pattern_plan(pattern_gen *g, const ddbgen_entity *e, const ddbgen_access_pattern *ap)
+{
+    memset(g, 0, sizeof *g);
+    g->ap = ap;
+    g->item = -1;
+    if (ddbgen_plan_access_pattern(&g->plan, e, ap) != 0) {
+        g->why = "out of memory";
+        return;
+    }
+    if (is_crud_name(ap->c_name))
+        g->why = "its name is taken by a storage member";
+    else if (ap->n_params > MAX_PARAMS)
+        g->why = "it has over 64 parameters";
+    else if (ap->filter && !filter_supported(ap))
+        g->why = "its filter expression uses an operator or parameter that cannot be generated";
+    else
+        g->why = plan_shape(g, e);
+    if (g->why) {
+        g->shape = SHAPE_NONE;
+        return;
+    }
+    if (g->plan.gsi && g->plan.gsi->projection != DDBGEN_PROJ_ALL &&
+        (g->shape == SHAPE_PAGE || g->shape == SHAPE_ONE || g->shape == SHAPE_MIXED ||
+         g->shape == SHAPE_EXISTS))
+        for (size_t i = 0; i < e->n_fields; i++)
+            if (!projected(e->table, g->plan.gsi, e->fields[i].name))
+                g->partial = true;
+    if (g->partial && g->scan && (g->shape == SHAPE_ONE || g->shape == SHAPE_EXISTS)) {
+        g->why = "a single-result Scan of an index that does not project every field is not "
+                 "generated yet";
+        g->shape = SHAPE_NONE;
+    }
+}
+
+/* The C type of a parameter the member takes as the model declares it. */
+static void param_decl(emitter *E, ddbgen_buf *b, const pattern_gen *g, size_t i)
+{
+    const ddbgen_param *prm = &g->ap->params[i];
+    if (g->param_field[i]) {
+        ddbgen_buf_printf(b, ", %s%s", param_c_type(g->param_field[i]->type), prm->c_name);
+        return;
+    }
+    switch (prm->type) {
+    case DDBGEN_TYPE_ENTITY: {
+        const ddbgen_entity *pe = ddbgen_model_find_entity(E->m, prm->entity_type);
+        if (pe)
+            ddbgen_buf_printf(b, ", const %s__%s *%s", E->ns, pe->c_name, prm->c_name);
+        else
+            ddbgen_buf_printf(b, ", const void *%s", prm->c_name);
+        break;
+    }
+    case DDBGEN_TYPE_ARRAY:
+    case DDBGEN_TYPE_OBJECT:
+        ddbgen_buf_printf(b, ", const ddb_value *%s", prm->c_name);
+        break;
+    default:
+        ddbgen_buf_printf(b, ", %s%s", param_c_type(prm->type), prm->c_name);
+        break;
+    }
+}
+
+static void pattern_signature(emitter *E, ddbgen_buf *b, const ddbgen_entity *e,
+                              const pattern_gen *g, bool member)
+{
+    const char *ns = E->ns, *en = e->c_name;
+    if (member)
+        ddbgen_buf_printf(b, "(*%s__%s)", en, g->ap->c_name);
+    else
+        ddbgen_buf_printf(b, "%s__%s_ddb", en, g->ap->c_name);
+    ddbgen_buf_printf(b, "(%s__repo *repo, ", ns);
+    switch (g->shape) {
+    case SHAPE_PAGE:
+        ddbgen_buf_printf(b, "%s__%s__page *out", ns, en);
+        break;
+    case SHAPE_MIXED:
+        ddbgen_buf_printf(b, "%s__mixed_page *out", ns);
+        break;
+    case SHAPE_FLAG:
+        ddbgen_buf_puts(b, "bool *done");
+        break;
+    case SHAPE_PUT_OBJ:
+        ddbgen_buf_printf(b, "%s__%s *%s", ns, en, g->ap->params[g->item].c_name);
+        break;
+    case SHAPE_PUT_SCALAR:
+        ddbgen_buf_printf(b, "%s__%s *out", ns, en);
+        break;
+    case SHAPE_BATCH_GET:
+        if (g->batch_mixed)
+            ddbgen_buf_printf(b, "%s__mixed_page *out", ns);
+        else
+            ddbgen_buf_printf(b, "%s__%s__page *out", ns, en);
+        ddbgen_buf_printf(b, ", const %s__%s *keys, size_t n_keys", ns, en);
+        break;
+    case SHAPE_EXISTS: /* a success_flag, like the writes' */
+        ddbgen_buf_puts(b, "bool *done");
+        break;
+    case SHAPE_BATCH_WRITE:
+        ddbgen_buf_printf(b, "const %s__%s *items, size_t n_items", ns, en);
+        break;
+    default:
+        ddbgen_buf_printf(b, "%s__%s *out, bool *found", ns, en);
+        break;
+    }
+    for (size_t i = 0; i < g->ap->n_params; i++)
+        if (g->use[i] != USE_OMITTED && (g->use[i] != USE_ITEM || g->shape != SHAPE_PUT_OBJ))
+            param_decl(E, b, g, i);
+    if (g->shape == SHAPE_PAGE || g->shape == SHAPE_MIXED)
+        ddbgen_buf_printf(b, ", const %s__page_request *page", ns);
+    ddbgen_buf_puts(b, ", ddb_error *err)");
+}
+
+/* The names of the parameters with use u, as "a, b"; returns their number. */
+static size_t list_params(ddbgen_buf *b, const pattern_gen *g, param_use u)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < g->ap->n_params; i++)
+        if (g->use[i] == u)
+            ddbgen_buf_printf(b, "%s%s", n++ ? ", " : "", g->ap->params[i].c_name);
+    return n;
+}
+
+/* The member comment's explanation of what the generated member does beyond the model's text. */
+static void pattern_notes(emitter *E, ddbgen_buf *h, const ddbgen_entity *e, const pattern_gen *g)
+{
+    ddbgen_buf tmp = DDBGEN_BUF_INIT;
+    const char *en = e->c_name;
+    switch (g->shape) {
+    case SHAPE_PUT_OBJ:
+        ddbgen_buf_printf(h,
+                          "\n       Same as %s__create: conditional, assigns the ID, writes unique "
+                          "sentinels, sets ddb_version 1.",
+                          en);
+        break;
+    case SHAPE_PUT_SCALAR:
+        ddbgen_buf_printf(h,
+                          "\n       Builds the entity from the parameters named after its "
+                          "fields and creates it as\n       %s__create does; *out (fresh from "
+                          "__INIT) receives it, the caller frees it.",
+                          en);
+        break;
+    case SHAPE_FLAG:
+        ddbgen_buf_puts(h, g->ap->operation == DDBGEN_OP_DELETE_ITEM
+                               ? "\n       *done (may be NULL): whether there was an item to "
+                                 "delete. No version check (the version read is used)."
+                               : "\n       *done (may be NULL): whether the item exists (and was "
+                                 "updated).");
+        if (g->whole && g->ap->operation == DDBGEN_OP_DELETE_ITEM)
+            ddbgen_buf_printf(h,
+                              "\n       Reads the entity and deletes it with %s__delete (its "
+                              "unique-value sentinels go too).",
+                              en);
+        else if (g->whole)
+            ddbgen_buf_printf(h,
+                              "\n       Reads the entity, sets the fields and writes it back "
+                              "as %s__update does (index keys\n       and unique values kept "
+                              "right); retried 5 times while other writers get in first.",
+                              en);
+        break;
+    case SHAPE_ONE:
+        ddbgen_buf_puts(h, "\n       *out: the first matching item (pages are read until one "
+                           "turns up).");
+        break;
+    case SHAPE_EXISTS:
+        ddbgen_buf_puts(h, "\n       *done (may be NULL): whether a matching item exists.");
+        break;
+    case SHAPE_DELETE_RETURN:
+        ddbgen_buf_puts(h, "\n       *out receives the deleted entity; *found false when there "
+                           "was none. No version check.");
+        if (g->whole)
+            ddbgen_buf_printf(h,
+                              "\n       Reads the entity and deletes it with %s__delete (its "
+                              "unique-value sentinels go too).",
+                              en);
+        break;
+    case SHAPE_MIXED:
+        ddbgen_buf_puts(h, "\n       Items of every entity type of the model, tagged with their "
+                           "kind, in key order;\n       items of no known type are left out.");
+        break;
+    case SHAPE_BATCH_GET: {
+        size_t n = 0;
+        ddbgen_buf_puts(h, "\n       keys[i]: an entity whose key fields are set");
+        for (size_t i = 0; i < g->plan.n_bindings; i++)
+            if (!n++)
+                ddbgen_buf_printf(h, " (%s", g->plan.bindings[i].field);
+            else
+                ddbgen_buf_printf(h, ", %s", g->plan.bindings[i].field);
+        ddbgen_buf_puts(h, n ? ")" : "");
+        if (list_params(&tmp, g, USE_OMITTED))
+            ddbgen_buf_printf(h, "; they stand for the model's parameters %s",
+                              ddbgen_buf_str(&tmp));
+        ddbgen_buf_puts(h, ".\n       Items come in request order; missing ones are left out.");
+        if (g->batch_mixed)
+            ddbgen_buf_printf(h, " Every item is of kind %s.", e->name);
+        break;
+    }
+    case SHAPE_BATCH_WRITE:
+        ddbgen_buf_puts(h, g->batch_delete
+                               ? "\n       Deletes the items of the keys of items[0..n_items) "
+                                 "(the pattern's name says delete),\n       unconditionally."
+                               : "\n       Unconditional puts of items[0..n_items) (no version "
+                                 "check, no ID, no sentinels).");
+        if (list_params(&tmp, g, USE_OMITTED))
+            ddbgen_buf_printf(h, "\n       items stands for the model's parameters %s.",
+                              ddbgen_buf_str(&tmp));
+        break;
+    case SHAPE_UPDATE: {
+        bool any = false;
+        if (g->whole)
+            ddbgen_buf_printf(h,
+                              "\n       Reads the entity, sets the fields and writes it back "
+                              "as %s__update does (index keys\n       and unique values kept "
+                              "right); retried 5 times while other writers get in first.",
+                              en);
+        for (size_t i = 0; i < g->ap->n_params; i++)
+            any |= g->use[i] == USE_UPDATE;
+        if (!any)
+            ddbgen_buf_puts(h, "\n       No parameter names a non-key field: only the item's "
+                               "version is incremented\n       (keys cannot change in place).");
+        break;
+    }
+    default:
+        break;
+    }
+    if (g->item >= 0 && g->shape != SHAPE_PUT_OBJ)
+        ddbgen_buf_printf(h,
+                          "\n       Key fields the other parameters do not give are read from "
+                          "%s.",
+                          g->ap->params[g->item].c_name);
+    if (g->partial) {
+        size_t n = 0;
+        ddbgen_buf_printf(h, "\n       Index %s projects ", g->plan.gsi->name);
+        ddbgen_buf_puts(h, g->plan.gsi->projection == DDBGEN_PROJ_KEYS_ONLY ? "keys only"
+                                                                            : "some attributes");
+        ddbgen_buf_puts(h, ": the entities hold ");
+        for (size_t i = 0; i < e->n_fields; i++)
+            if (projected(e->table, g->plan.gsi, e->fields[i].name))
+                ddbgen_buf_printf(h, "%s%s", n++ ? ", " : "only ", e->fields[i].name);
+        ddbgen_buf_puts(h, n ? "; the other fields have no value." : "no field value.");
+    }
+    ddbgen_buf_free(&tmp);
+    if (list_params(&tmp, g, USE_IGNORED))
+        ddbgen_buf_printf(h, "\n       Not used by the key condition, accepted and ignored: %s.",
+                          ddbgen_buf_str(&tmp));
+    ddbgen_buf_free(&tmp);
+    if (list_params(&tmp, g, USE_CONTEXT))
+        ddbgen_buf_printf(h, "\n       Entities of other types, accepted and ignored: %s.",
+                          ddbgen_buf_str(&tmp));
+    ddbgen_buf_free(&tmp);
+    (void)E;
+}
+
+/* `var.field = expr;` for a parameter of the field's type; the value is borrowed. */
+static void emit_key_assign(ddbgen_buf *c, const char *var, const ddbgen_field *f, const char *pn)
+{
+    switch (f->type) {
+    case DDBGEN_TYPE_STRING:
+        ddbgen_buf_printf(c, "    %s.%s = (char *)%s;\n", var, f->c_name, pn);
+        break;
+    case DDBGEN_TYPE_DECIMAL:
+        ddbgen_buf_printf(c, "    %s.%s.text = (char *)%s;\n", var, f->c_name, pn);
+        break;
+    case DDBGEN_TYPE_UUID:
+        ddbgen_buf_printf(c,
+                          "    if (!%s || !ddb_uuid_valid(%s))\n"
+                          "        return DDB_ERR_INVALID_ARG;\n"
+                          "    memcpy(%s.%s, %s, 37);\n",
+                          pn, pn, var, f->c_name, pn);
+        if (emit_needs_has(f))
+            ddbgen_buf_printf(c, "    %s.has_%s = true;\n", var, f->c_name);
+        break;
+    default:
+        ddbgen_buf_printf(c, "    %s.%s = %s;\n", var, f->c_name, pn);
+        if (emit_needs_has(f))
+            ddbgen_buf_printf(c, "    %s.has_%s = true;\n", var, f->c_name);
+        break;
+    }
+}
+
+/* One ddb_entity_arg initializer for a value of type t held in expression pn. */
+static void emit_arg(ddbgen_buf *c, ddbgen_type t, const char *pn)
+{
+    switch (t) {
+    case DDBGEN_TYPE_INTEGER:
+        ddbgen_buf_printf(c, "        {DDB_FIELD_INT64, NULL, %s, false},\n", pn);
+        break;
+    case DDBGEN_TYPE_DECIMAL:
+        ddbgen_buf_printf(c, "        {DDB_FIELD_DECIMAL, %s, 0, false},\n", pn);
+        break;
+    case DDBGEN_TYPE_BOOLEAN:
+        ddbgen_buf_printf(c, "        {DDB_FIELD_BOOL, NULL, 0, %s},\n", pn);
+        break;
+    case DDBGEN_TYPE_UUID:
+        ddbgen_buf_printf(c, "        {DDB_FIELD_UUID, %s, 0, false},\n", pn);
+        break;
+    default:
+        ddbgen_buf_printf(c, "        {DDB_FIELD_STRING, %s, 0, false},\n", pn);
+        break;
+    }
+}
+
+static void emit_init(ddbgen_buf *c, emitter *E, const ddbgen_entity *e, const char *var)
+{
+    ddbgen_buf_printf(c, "    %s__%s %s = ", E->ns, e->c_name, var);
+    emit_upper(c, E->ns);
+    ddbgen_buf_puts(c, "__");
+    emit_upper(c, e->c_name);
+    ddbgen_buf_puts(c, "__INIT;\n");
+}
+
+/* The fields an index projects, as a static array `present` of field indexes. */
+static void emit_present(ddbgen_buf *c, const ddbgen_entity *e, const pattern_gen *g)
+{
+    size_t n = 0;
+    ddbgen_buf_puts(c, "    static const size_t present[] = {");
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (projected(e->table, g->plan.gsi, e->fields[i].name))
+            ddbgen_buf_printf(c, "%s%zu", n++ ? ", " : "", i);
+    if (!n)
+        ddbgen_buf_puts(c, "0");
+    ddbgen_buf_printf(c, "};\n    const size_t n_present = %zu;\n", n);
+}
+
+/* The key attributes of a multi-attribute key query (ddb_entity_mquery). */
+static void emit_multi_keys(ddbgen_buf *c, const pattern_gen *g)
+{
+    const ddbgen_plan *p = &g->plan;
+    size_t eq = p->n_sk_slots_bound, bound_before = 0;
+    ddbgen_buf_printf(c, "    q.n_pk = %zu;\n", p->n_pk);
+    for (size_t i = 0; i < p->n_pk; i++)
+        ddbgen_buf_printf(c, "    q.pk_keys[%zu] = %zu;\n", i, g->pk_keys[i]);
+    if (eq > p->n_sk)
+        eq = p->n_sk;
+    ddbgen_buf_printf(c, "    q.n_sk = %zu;\n", eq);
+    for (size_t i = 0; i < eq; i++) {
+        ddbgen_buf_printf(c, "    q.sk_keys[%zu] = %zu;\n", i, g->sk_keys[i]);
+        bound_before += p->sk[i].n_bindings;
+    }
+    /* The attribute after the equal ones: the range applies to it, or the bound prefix of it. */
+    if (eq < p->n_sk && (p->n_range || p->n_sk_placeholders_bound > bound_before))
+        ddbgen_buf_printf(c,
+                          "    q.has_range_key = true;\n    q.range_key = %zu;\n"
+                          "    q.n_range_bound = %zu;\n",
+                          g->sk_keys[eq], p->n_sk_placeholders_bound - bound_before);
+}
+
+/*
+ * An UpdateItem that reads the entity, changes the fields and writes it back through the
+ * repository's update (optimistic lock, index keys and unique values kept right), or a DeleteItem
+ * of an entity with unique values that deletes what it read through the repository's delete (the
+ * sentinels go with it); retried while another writer gets in between. n: UpdateItem's fields.
+ */
+static void emit_update_whole(emitter *E, const ddbgen_entity *e, const pattern_gen *g, size_t n)
+{
+    ddbgen_buf *c = E->c;
+    const char *ns = E->ns, *en = e->c_name;
+    bool del = g->ap->operation == DDBGEN_OP_DELETE_ITEM;
+    emit_init(c, E, e, "cur");
+    ddbgen_buf_printf(c,
+                      "    bool have = false;\n    int rc = 0;\n"
+                      "    for (int attempt = 0; attempt < 5; attempt++) {\n"
+                      "        rc = ddb_entity_get(&cur, &have, r->client, &%s__%s__desc, "
+                      "table_of(r, %zu), &key,\n            true, err);\n"
+                      "        if (rc < 0 || !have)\n            break;\n",
+                      ns, en, table_index(E->m, e->table));
+    if (del)
+        ddbgen_buf_printf(c, "        rc = repo->%s__delete(repo, &cur, err);\n", en);
+    else
+        ddbgen_buf_printf(c,
+                          "        rc = ddb_entity_copy_fields(&cur, &key, &%s__%s__desc, fields, "
+                          "%zu, err);\n"
+                          "        if (rc == 0)\n            rc = repo->%s__update(repo, &cur, "
+                          "err);\n",
+                          ns, en, n, en);
+    ddbgen_buf_printf(c,
+                      "        if (rc != DDB_ERR_STALE_VERSION)\n            break;\n"
+                      "        ddb_entity_free(&%s__%s__desc, &cur); /* another writer got in "
+                      "first: again */\n    }\n",
+                      ns, en);
+    if (g->shape == SHAPE_UPDATE || g->shape == SHAPE_DELETE_RETURN)
+        ddbgen_buf_printf(c,
+                          "    if (rc < 0 || !have) {\n"
+                          "        ddb_entity_free(&%s__%s__desc, &cur);\n        if (rc == 0)\n"
+                          "            *found = false;\n        return rc;\n    }\n"
+                          "    *out = cur;\n    *found = true;\n    return 0;\n}\n",
+                          ns, en);
+    else
+        ddbgen_buf_printf(c,
+                          "    ddb_entity_free(&%s__%s__desc, &cur);\n"
+                          "    if (rc == 0 && done)\n        *done = have;\n    return rc;\n}\n",
+                          ns, en);
+}
+
+/* (void) for the parameters the member accepts and ignores (the interface says why). */
+static void emit_ignored(ddbgen_buf *c, const pattern_gen *g)
+{
+    for (size_t i = 0; i < g->ap->n_params; i++)
+        if (g->use[i] == USE_IGNORED || g->use[i] == USE_CONTEXT)
+            ddbgen_buf_printf(c, "    (void)%s; /* accepted and ignored: see the interface */\n",
+                              g->ap->params[i].c_name);
+}
+
+static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *g)
+{
+    ddbgen_buf *c = E->c;
+    const ddbgen_access_pattern *ap = g->ap;
+    const char *ns = E->ns, *en = e->c_name;
+    size_t ti = table_index(E->m, e->table);
+    bool single = g->shape == SHAPE_ONE || g->shape == SHAPE_EXISTS;
+    bool page_like = g->shape == SHAPE_PAGE || g->shape == SHAPE_MIXED ||
+                     (single && ap->operation != DDBGEN_OP_GET_ITEM);
+
+    ddbgen_buf_puts(c, "{\n");
+    if (g->shape != SHAPE_PUT_OBJ && g->shape != SHAPE_PUT_SCALAR)
+        ddbgen_buf_puts(c, "    repo_impl *r = (repo_impl *)repo;\n");
+
+    switch (g->shape) {
+    case SHAPE_PUT_OBJ:
+        emit_ignored(c, g);
+        ddbgen_buf_printf(c, "    return repo->%s__create(repo, %s, err);\n}\n", en,
+                          ap->params[g->item].c_name);
+        return;
+    case SHAPE_PUT_SCALAR: {
+        size_t n = 0;
+        ddbgen_buf_puts(c, "    static const size_t fields[] = {");
+        for (size_t i = 0; i < ap->n_params; i++)
+            if (g->use[i] == USE_SET)
+                ddbgen_buf_printf(c, "%s%d", n++ ? ", " : "",
+                                  emit_field_index(e, g->param_field[i]->name));
+        if (!n)
+            ddbgen_buf_puts(c, "0");
+        ddbgen_buf_puts(c, "};\n    const ddb_entity_arg args[] = {\n");
+        for (size_t i = 0; i < ap->n_params; i++)
+            if (g->use[i] == USE_SET)
+                emit_arg(c, g->param_field[i]->type, ap->params[i].c_name);
+        if (!n)
+            ddbgen_buf_puts(c, "        {DDB_FIELD_STRING, NULL, 0, false},\n");
+        ddbgen_buf_puts(c, "    };\n");
+        emit_init(c, E, e, "obj");
+        ddbgen_buf_printf(c,
+                          "    int rc = ddb_entity_set_fields(&obj, &%s__%s__desc, fields, args, "
+                          "%zu, err);\n",
+                          ns, en, n);
+        emit_ignored(c, g);
+        ddbgen_buf_printf(c,
+                          "    if (rc == 0)\n        rc = repo->%s__create(repo, &obj, err);\n"
+                          "    if (rc < 0) {\n        ddb_entity_free(&%s__%s__desc, &obj);\n"
+                          "        return rc;\n    }\n    *out = obj;\n    return 0;\n}\n",
+                          en, ns, en);
+        return;
+    }
+    case SHAPE_BATCH_GET:
+        ddbgen_buf_printf(c,
+                          "    ddb_entity_page p = {0, NULL, NULL};\n"
+                          "    int rc = ddb_entity_batch_get(&p, r->client, &%s__%s__desc, "
+                          "table_of(r, %zu), keys, n_keys,\n        %s, err);\n",
+                          ns, en, ti,
+                          ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
+                                                  : "r->consistent");
+        if (g->batch_mixed) {
+            /* The same entities, moved into tagged items. */
+            ddbgen_buf_printf(c,
+                              "    if (rc < 0)\n        return rc;\n"
+                              "    out->items = calloc(p.n ? p.n : 1, sizeof *out->items);\n"
+                              "    if (!out->items) {\n"
+                              "        ddb_entity_page_free(&%s__%s__desc, &p);\n"
+                              "        return DDB_ERR_NOMEM;\n    }\n"
+                              "    for (size_t i = 0; i < p.n; i++) {\n"
+                              "        out->items[i].kind = ",
+                              ns, en);
+            emit_upper(c, ns);
+            ddbgen_buf_puts(c, "__KIND_");
+            emit_upper(c, en);
+            ddbgen_buf_printf(c,
+                              ";\n        memcpy(&out->items[i].as.%s, (%s__%s *)p.items + i, "
+                              "sizeof(%s__%s));\n    }\n"
+                              "    out->n_items = p.n;\n    out->cursor = NULL;\n"
+                              "    free(p.items);\n    return 0;\n}\n",
+                              en, ns, en, ns, en);
+            return;
+        }
+        ddbgen_buf_printf(c, "    if (rc == 0) {\n        out->n_items = p.n;\n"
+                             "        out->items = p.items;\n        out->cursor = NULL;\n    }\n"
+                             "    return rc;\n}\n");
+        return;
+    case SHAPE_NONE:
+        return;
+    case SHAPE_BATCH_WRITE:
+        ddbgen_buf_printf(c,
+                          "    return ddb_entity_batch_write(r->client, &%s__%s__desc, "
+                          "table_of(r, %zu), items, n_items,\n        %s, err);\n}\n",
+                          ns, en, ti, g->batch_delete ? "true" : "false");
+        return;
+    default:
+        break;
+    }
+
+    if (!g->scan && g->item >= 0) /* key fields the parameters do not give come from it */
+        ddbgen_buf_printf(c, "    %s__%s key = *%s;\n", ns, en, ap->params[g->item].c_name);
+    else if (!g->scan)
+        emit_init(c, E, e, "key");
+    if (g->shape == SHAPE_EXISTS) {
+        emit_init(c, E, e, "tmp");
+        ddbgen_buf_puts(c, "    bool found = false;\n");
+    }
+    if (ap->filter)
+        emit_filter(c, ap);
+    if (g->partial && g->shape != SHAPE_MIXED)
+        emit_present(c, e, g);
+    if (page_like) {
+        ddbgen_buf_puts(c, g->multi ? "    ddb_entity_mquery q = {0};\n"
+                                    : "    ddb_entity_query q = {0};\n");
+        if (g->shape == SHAPE_MIXED)
+            ddbgen_buf_puts(c, "    ddb_entity_mixed_page p = {0, NULL, NULL, NULL};\n");
+        else if (g->shape == SHAPE_PAGE)
+            ddbgen_buf_puts(c, "    ddb_entity_page p = {0, NULL, NULL};\n");
+        ddbgen_buf_puts(c, "    int rc;\n");
+    } else if (g->shape == SHAPE_FLAG && ap->operation == DDBGEN_OP_UPDATE_ITEM && !g->whole) {
+        emit_init(c, E, e, "updated");
+        ddbgen_buf_puts(c, "    bool found = false;\n    int rc;\n");
+    }
+    for (size_t i = 0; i < g->plan.n_range; i++) {
+        const ddbgen_param *prm = &ap->params[g->plan.range_param[i]];
+        if (prm->type == DDBGEN_TYPE_INTEGER)
+            ddbgen_buf_printf(c, "    char v%zu[24];\n", i);
+    }
+    emit_ignored(c, g);
+    for (size_t i = 0; i < ap->n_params; i++)
+        if (g->param_field[i] && (g->use[i] == USE_KEY || g->use[i] == USE_UPDATE))
+            emit_key_assign(c, "key", g->param_field[i], ap->params[i].c_name);
+
+    if (g->shape == SHAPE_UPDATE ||
+        (g->shape == SHAPE_FLAG && ap->operation == DDBGEN_OP_UPDATE_ITEM)) {
+        size_t n = 0;
+        ddbgen_buf_puts(c, "    static const size_t fields[] = {");
+        for (size_t i = 0; i < ap->n_params; i++)
+            if (g->use[i] == USE_UPDATE)
+                ddbgen_buf_printf(c, "%s%d", n++ ? ", " : "",
+                                  emit_field_index(e, g->param_field[i]->name));
+        if (!n)
+            ddbgen_buf_puts(c, "0");
+        ddbgen_buf_puts(c, "};\n");
+        if (g->whole) {
+            emit_update_whole(E, e, g, n);
+            return;
+        }
+        if (g->shape == SHAPE_UPDATE) {
+            ddbgen_buf_printf(c,
+                              "    return ddb_entity_update_fields(out, found, r->client, "
+                              "&%s__%s__desc, table_of(r, %zu),\n        &key, fields, %zu, "
+                              "err);\n}\n",
+                              ns, en, ti, n);
+            return;
+        }
+        ddbgen_buf_printf(c,
+                          "    rc = ddb_entity_update_fields(&updated, &found, r->client, "
+                          "&%s__%s__desc,\n        table_of(r, %zu), &key, fields, %zu, err);\n"
+                          "    if (rc == 0 && found)\n"
+                          "        ddb_entity_free(&%s__%s__desc, &updated);\n"
+                          "    if (rc == 0 && done)\n        *done = found;\n    return rc;\n}\n",
+                          ns, en, ti, n, ns, en);
+        return;
+    }
+    if (g->whole) { /* a DeleteItem of an entity with unique values */
+        emit_update_whole(E, e, g, 0);
+        return;
+    }
+    if (g->shape == SHAPE_FLAG) {
+        ddbgen_buf_printf(c,
+                          "    return ddb_entity_delete_key(done, r->client, &%s__%s__desc, "
+                          "table_of(r, %zu), &key,\n        err);\n}\n",
+                          ns, en, ti);
+        return;
+    }
+    if (g->shape == SHAPE_DELETE_RETURN) {
+        ddbgen_buf_printf(c,
+                          "    return ddb_entity_delete_returning(out, found, r->client, "
+                          "&%s__%s__desc, table_of(r, %zu),\n        &key, err);\n}\n",
+                          ns, en, ti);
+        return;
+    }
+    if (g->shape == SHAPE_EXISTS && ap->operation == DDBGEN_OP_GET_ITEM) {
+        ddbgen_buf_printf(c,
+                          "    int rc = ddb_entity_get(&tmp, &found, r->client, &%s__%s__desc, "
+                          "table_of(r, %zu), &key,\n        %s, err);\n"
+                          "    if (rc == 0 && found)\n"
+                          "        ddb_entity_free(&%s__%s__desc, &tmp);\n"
+                          "    if (rc == 0 && done)\n        *done = found;\n    return rc;\n}\n",
+                          ns, en, ti,
+                          ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
+                                                  : "r->consistent",
+                          ns, en);
+        return;
+    }
+    if (g->shape == SHAPE_GET) {
+        ddbgen_buf_printf(c,
+                          "    return ddb_entity_get(out, found, r->client, &%s__%s__desc, "
+                          "table_of(r, %zu), &key,\n        %s, err);\n}\n",
+                          ns, en, ti,
+                          ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
+                                                  : "r->consistent");
+        return;
+    }
+    if (g->plan.gsi || (g->scan && ap->index_name)) {
+        ddbgen_buf_puts(c, "    q.index = ");
+        emit_c_string(c, g->plan.gsi ? g->plan.gsi->name : ap->index_name);
+        ddbgen_buf_puts(c, ";\n");
+    }
+    if (ap->filter)
+        ddbgen_buf_puts(c, "    q.filter = &filter;\n");
+    if (g->multi)
+        emit_multi_keys(c, g);
+    else if (!g->scan)
+        ddbgen_buf_printf(c, "    q.pk_key = %zu;\n", g->pk_key);
+    /* A mixed_data query reads the whole item collection unless the pattern narrows the sort
+     * key: the entity's own sort key prefix would leave the other types out. */
+    if (g->has_sk &&
+        (g->shape != SHAPE_MIXED || g->plan.n_sk_placeholders_bound || g->plan.n_range))
+        ddbgen_buf_printf(c, "    q.has_sk = true;\n    q.sk_key = %zu;\n    q.n_sk_bound = %zu;\n",
+                          g->sk_key, g->plan.n_sk_placeholders_bound);
+    if (g->plan.n_range) {
+        static const char *const names[] = {
+            [DDBGEN_RANGE_BEGINS_WITH] = "DDB_ENTITY_RANGE_BEGINS_WITH",
+            [DDBGEN_RANGE_BETWEEN] = "DDB_ENTITY_RANGE_BETWEEN",
+            [DDBGEN_RANGE_LT] = "DDB_ENTITY_RANGE_LT",
+            [DDBGEN_RANGE_LE] = "DDB_ENTITY_RANGE_LE",
+            [DDBGEN_RANGE_GT] = "DDB_ENTITY_RANGE_GT",
+            [DDBGEN_RANGE_GE] = "DDB_ENTITY_RANGE_GE",
+        };
+        ddbgen_buf_printf(c, "    q.range = %s;\n", names[ap->range]);
+        for (size_t i = 0; i < g->plan.n_range; i++) {
+            const ddbgen_param *prm = &ap->params[g->plan.range_param[i]];
+            if (prm->type == DDBGEN_TYPE_INTEGER)
+                ddbgen_buf_printf(c,
+                                  "    snprintf(v%zu, sizeof v%zu, \"%%lld\", (long long)%s);\n"
+                                  "    q.v%zu = v%zu;\n",
+                                  i, i, prm->c_name, i + 1, i);
+            else if (prm->type == DDBGEN_TYPE_BOOLEAN)
+                ddbgen_buf_printf(c, "    q.v%zu = %s ? \"true\" : \"false\";\n", i + 1,
+                                  prm->c_name);
+            else
+                ddbgen_buf_printf(c, "    q.v%zu = %s;\n", i + 1, prm->c_name);
+        }
+    }
+    if (!g->multi) /* a multi-attribute key is a GSI's: never consistent */
+        ddbgen_buf_printf(c, "    q.consistent_read = %s;\n",
+                          ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
+                                                  : "r->consistent");
+    if (!single)
+        ddbgen_buf_puts(c, "    q.limit = page ? page->limit : 0;\n"
+                           "    q.cursor = page ? page->cursor : NULL;\n");
+    ddbgen_buf_puts(c, "    q.context = ");
+    {
+        char ctx[512];
+        snprintf(ctx, sizeof ctx, "%s.%s.%s", ns, en, ap->c_name);
+        emit_c_string(c, ctx);
+    }
+    ddbgen_buf_puts(c, ";\n");
+    if (single) {
+        bool one = g->shape == SHAPE_ONE;
+        const char *dst = one ? "out, found" : "&tmp, &found";
+        if (g->scan)
+            ddbgen_buf_printf(c,
+                              "    rc = ddb_entity_scan_one(%s, r->client, &%s__%s__desc, "
+                              "table_of(r, %zu), &q, err);\n",
+                              dst, ns, en, ti);
+        else
+            ddbgen_buf_printf(c,
+                              "    rc = ddb_entity_query_one%s(%s, r->client, "
+                              "&%s__%s__desc, table_of(r, %zu),\n        &key, &q, %serr);\n",
+                              g->partial ? "_partial" : "", dst, ns, en, ti,
+                              g->partial ? "present, n_present, " : "");
+        if (!one)
+            ddbgen_buf_printf(c,
+                              "    if (rc == 0 && found)\n"
+                              "        ddb_entity_free(&%s__%s__desc, &tmp);\n"
+                              "    if (rc == 0 && done)\n        *done = found;\n",
+                              ns, en);
+        ddbgen_buf_puts(c, "    return rc;\n}\n");
+        return;
+    }
+    if (g->shape == SHAPE_MIXED) {
+        if (g->scan)
+            ddbgen_buf_printf(c,
+                              "    rc = ddb_entity_scan_mixed(&p, r->client, kinds, %zu, "
+                              "sizeof(%s__item),\n        offsetof(%s__item, as), %s, "
+                              "table_of(r, %zu), &q, err);\n",
+                              n_entities(E->m), ns, ns, g->partial ? "true" : "false", ti);
+        else
+            ddbgen_buf_printf(c,
+                              "    rc = ddb_entity_%s_mixed(&p, r->client, kinds, %zu, "
+                              "sizeof(%s__item),\n        offsetof(%s__item, as), %s, "
+                              "&%s__%s__desc, table_of(r, %zu), &key, &q, err);\n",
+                              g->multi ? "mquery" : "query", n_entities(E->m), ns, ns,
+                              g->partial ? "true" : "false", ns, en, ti);
+        ddbgen_buf_printf(c,
+                          "    if (rc == 0) {\n        out->n_items = p.n;\n"
+                          "        out->items = p.items;\n        out->cursor = p.cursor;\n"
+                          "        for (size_t i = 0; i < p.n; i++)\n"
+                          "            out->items[i].kind = (%s__kind)(p.which[i] + 1);\n"
+                          "        free(p.which);\n    }\n    return rc;\n}\n",
+                          ns);
+        return;
+    }
+    if (g->multi)
+        ddbgen_buf_printf(c,
+                          "    rc = ddb_entity_mquery_page(&p, r->client, &%s__%s__desc, "
+                          "table_of(r, %zu), &key, &q,\n        %s, err);\n",
+                          ns, en, ti, g->partial ? "present, n_present" : "NULL, 0");
+    else if (g->scan)
+        ddbgen_buf_printf(c,
+                          "    rc = ddb_entity_scan_page%s(&p, r->client, &%s__%s__desc, "
+                          "table_of(r, %zu), &q, %serr);\n",
+                          g->partial ? "_partial" : "", ns, en, ti,
+                          g->partial ? "present, n_present, " : "");
+    else
+        ddbgen_buf_printf(c,
+                          "    rc = ddb_entity_query_page%s(&p, r->client, &%s__%s__desc, "
+                          "table_of(r, %zu), &key, &q,\n        %serr);\n",
+                          g->partial ? "_partial" : "", ns, en, ti,
+                          g->partial ? "present, n_present, " : "");
+    ddbgen_buf_puts(c, "    if (rc == 0) {\n        out->n_items = p.n;\n"
+                       "        out->items = p.items;\n        out->cursor = p.cursor;\n    }\n"
+                       "    return rc;\n}\n");
+}
+
+/* Whether a primary key template of e has a placeholder for field name. */
+static bool key_uses_field(const ddbgen_key_template *pk, const ddbgen_key_template *sk,
+                           const char *name)
+{
+    const ddbgen_key_template *kt[2] = {pk, sk};
+    for (size_t s = 0; s < 2; s++)
+        for (size_t i = 0; kt[s]->present && i < kt[s]->n; i++)
+            for (size_t j = 0; j < kt[s]->items[i].n_parts; j++)
+                if (kt[s]->items[i].parts[j].is_field &&
+                    strcmp(kt[s]->items[i].parts[j].text, name) == 0)
+                    return true;
+    return false;
+}
+
+/* ---- mixed results --------------------------------------------------------------------------- */
+
+static void emit_mixed_types_h(emitter *E)
+{
+    const ddbgen_model *m = E->m;
+    const char *ns = E->ns;
+    if (!n_entities(m))
+        return;
+    ddbgen_buf_printf(E->h,
+                      "\n/* One item of a mixed_data result: kind says which member of `as` holds "
+                      "it. */\ntypedef struct %s__item {\n    %s__kind kind;\n    union {\n",
+                      ns, ns);
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++)
+            ddbgen_buf_printf(E->h, "        %s__%s %s;\n", ns, m->tables[t].entities[i].c_name,
+                              m->tables[t].entities[i].c_name);
+    ddbgen_buf_printf(E->h,
+                      "    } as;\n} %s__item;\n\n"
+                      "/* A page of a mixed_data query; the caller frees it with "
+                      "%s__mixed_page_free. */\n"
+                      "typedef struct %s__mixed_page {\n    size_t n_items;\n"
+                      "    %s__item *items;\n"
+                      "    char *cursor; /* the next page's cursor; NULL: this is the last page "
+                      "*/\n} %s__mixed_page;\n\n"
+                      "/* Frees what page holds and zeroes it. NULL-safe. */\n"
+                      "void %s__mixed_page_free(%s__mixed_page *page);\n",
+                      ns, ns, ns, ns, ns, ns, ns);
+}
+
+static void emit_mixed_c(emitter *E)
+{
+    const ddbgen_model *m = E->m;
+    const char *ns = E->ns;
+    if (!n_entities(m))
+        return;
+    ddbgen_buf_puts(E->c, "\n/* The descriptors in kind order: kinds[k - 1] describes kind k. */\n"
+                          "static const ddb_entity_desc *const kinds[] = {\n");
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++)
+            ddbgen_buf_printf(E->c, "    &%s__%s__desc,\n", ns, m->tables[t].entities[i].c_name);
+    ddbgen_buf_printf(
+        E->c,
+        "};\n\nvoid %s__mixed_page_free(%s__mixed_page *page)\n{\n"
+        "    if (!page)\n        return;\n"
+        "    for (size_t i = 0; page->items && i < page->n_items; i++)\n"
+        "        if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= %zu)\n"
+        "            ddb_entity_free(kinds[page->items[i].kind - 1], "
+        "&page->items[i].as);\n"
+        "    free(page->items);\n    free(page->cursor);\n"
+        "    page->items = NULL;\n    page->cursor = NULL;\n    page->n_items = 0;\n}\n",
+        ns, ns, n_entities(m));
+}
+
+/* ---- cross-table transactions ---------------------------------------------------------------- */
+
+/* The parameter of tx pattern x that is an entity of type e (the first not taken), or -1. */
+static int tx_entity_param(const ddbgen_tx_pattern *x, const ddbgen_entity *e, bool *taken)
+{
+    for (size_t i = 0; i < x->n_params; i++)
+        if (!taken[i] && x->params[i].type == DDBGEN_TYPE_ENTITY && x->params[i].entity_type &&
+            strcmp(x->params[i].entity_type, e->name) == 0) {
+            taken[i] = true;
+            return (int)i;
+        }
+    return -1;
+}
+
+/* The member of the TransactGet result struct for action a of x. */
+static void tx_member(ddbgen_buf *b, const ddbgen_tx_pattern *x, size_t a, const ddbgen_entity *e)
+{
+    bool dup = false;
+    for (size_t k = 0; k < x->n_entities; k++)
+        if (k != a && x->entities[k].entity && strcmp(x->entities[k].entity, e->name) == 0)
+            dup = true;
+    if (dup)
+        ddbgen_buf_printf(b, "%s_%zu", e->c_name, a);
+    else
+        ddbgen_buf_puts(b, e->c_name);
+}
+
+static bool tx_usable(const ddbgen_model *m, const ddbgen_tx_pattern *x)
+{
+    if (!x->c_name || x->n_entities == 0 || x->n_entities > 100 ||
+        (x->operation != DDBGEN_TX_WRITE && x->operation != DDBGEN_TX_GET))
+        return false;
+    for (size_t a = 0; a < x->n_entities; a++) {
+        const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
+        ddbgen_tx_action act = x->entities[a].action;
+        if (!e || !e->table)
+            return false;
+        if (x->operation == DDBGEN_TX_GET ? act != DDBGEN_ACT_GET
+                                          : (act == DDBGEN_ACT_GET || act == DDBGEN_ACT_UNKNOWN))
+            return false;
+    }
+    return true;
+}
+
+static void tx_signature(emitter *E, ddbgen_buf *b, const ddbgen_tx_pattern *x, bool member)
+{
+    const char *ns = E->ns;
+    if (member)
+        ddbgen_buf_printf(b, "(*%s)(%s__repo *repo", x->c_name, ns);
+    else
+        ddbgen_buf_printf(b, "%s_ddb(%s__repo *repo", x->c_name, ns);
+    if (x->operation == DDBGEN_TX_GET)
+        ddbgen_buf_printf(b, ", %s__%s__result *out", ns, x->c_name);
+    for (size_t i = 0; i < x->n_params; i++) {
+        const ddbgen_param *prm = &x->params[i];
+        if (prm->type == DDBGEN_TYPE_ENTITY) {
+            const ddbgen_entity *pe = ddbgen_model_find_entity(E->m, prm->entity_type);
+            if (pe)
+                ddbgen_buf_printf(b, ", %s__%s *%s", ns, pe->c_name, prm->c_name);
+            else
+                ddbgen_buf_printf(b, ", void *%s", prm->c_name);
+        } else if (prm->type == DDBGEN_TYPE_ARRAY || prm->type == DDBGEN_TYPE_OBJECT) {
+            ddbgen_buf_printf(b, ", const ddb_value *%s", prm->c_name);
+        } else {
+            ddbgen_buf_printf(b, ", %s%s", param_c_type(prm->type), prm->c_name);
+        }
+    }
+    ddbgen_buf_puts(b, ", ddb_error *err)");
+}
+
+/* The TransactGet result types, before the interface. */
+static void emit_tx_types_h(emitter *E)
+{
+    const ddbgen_model *m = E->m;
+    for (size_t t = 0; t < m->n_tx_patterns; t++) {
+        const ddbgen_tx_pattern *x = &m->tx_patterns[t];
+        if (!tx_usable(m, x) || x->operation != DDBGEN_TX_GET)
+            continue;
+        ddbgen_buf_printf(E->h,
+                          "\n/* The result of %s: found_<x> says whether <x> was read. */\n"
+                          "typedef struct %s__%s__result {\n",
+                          x->c_name, E->ns, x->c_name);
+        for (size_t a = 0; a < x->n_entities; a++) {
+            const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
+            ddbgen_buf_puts(E->h, "    bool found_");
+            tx_member(E->h, x, a, e);
+            ddbgen_buf_printf(E->h, ";\n    %s__%s ", E->ns, e->c_name);
+            tx_member(E->h, x, a, e);
+            ddbgen_buf_puts(E->h, ";\n");
+        }
+        ddbgen_buf_printf(
+            E->h,
+            "} %s__%s__result;\n\n/* Frees what r holds and zeroes it. NULL-safe. */\n"
+            "void %s__%s__result_free(%s__%s__result *r);\n",
+            E->ns, x->c_name, E->ns, x->c_name, E->ns, x->c_name);
+    }
+}
+
+static void emit_tx_members_h(emitter *E)
+{
+    const ddbgen_model *m = E->m;
+    if (!m->n_tx_patterns)
+        return;
+    ddbgen_buf_puts(E->h, "\n    /* Cross-table transactions. A cancelled one is "
+                          "DDB_ERR_TRANSACTION_CANCELED, and\n       err->cancellation_reasons[i] "
+                          "is the reason of action i, in the order listed. */\n");
+    for (size_t t = 0; t < m->n_tx_patterns; t++) {
+        const ddbgen_tx_pattern *x = &m->tx_patterns[t];
+        bool taken[128] = {false};
+        ddbgen_buf_puts(E->h, "    /* ");
+        emit_comment_text(E->h, x->name);
+        ddbgen_buf_printf(E->h, " (%s): ", x->operation_raw ? x->operation_raw : "?");
+        emit_comment_text(E->h, x->description);
+        if (!tx_usable(m, x) || x->n_params > 128) {
+            ddbgen_buf_puts(E->h, "\n       Not generated: an action's entity or operation is "
+                                  "unusable. */\n");
+            continue;
+        }
+        for (size_t a = 0; a < x->n_entities; a++) {
+            const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
+            int p = tx_entity_param(x, e, taken);
+            ddbgen_buf_printf(E->h, "\n       %zu: %s %s", a,
+                              x->entities[a].action_raw ? x->entities[a].action_raw : "?", e->name);
+            if (p >= 0)
+                ddbgen_buf_printf(E->h, " %s", x->params[p].c_name);
+            else
+                ddbgen_buf_puts(E->h, " (key from the parameters of the same name)");
+            if (x->entities[a].condition) {
+                ddbgen_buf_puts(E->h, " if ");
+                emit_comment_text(E->h, x->entities[a].condition);
+            }
+        }
+        {
+            bool put = false, upd = false;
+            for (size_t a = 0; a < x->n_entities; a++) {
+                put |= x->entities[a].action == DDBGEN_ACT_PUT;
+                upd |= x->entities[a].action == DDBGEN_ACT_UPDATE;
+            }
+            if (put)
+                ddbgen_buf_puts(E->h, "\n       A Put writes the entity as given with version 1 "
+                                      "(no ID assigned, no unique sentinels).");
+            if (upd)
+                ddbgen_buf_puts(E->h, "\n       An Update replaces the stored item with the "
+                                      "entity, version incremented (not checked).");
+            if (x->operation == DDBGEN_TX_GET)
+                ddbgen_buf_printf(E->h,
+                                  "\n       *out (fresh; free with %s__%s__result_free) "
+                                  "receives the items.",
+                                  E->ns, x->c_name);
+            ddbgen_buf_puts(E->h, " */\n    int ");
+        }
+        tx_signature(E, E->h, x, true);
+        ddbgen_buf_puts(E->h, ";\n");
+    }
+}
+
+/* The key placeholders' fields of e's primary key that x's parameters or entities can fill. */
+static void emit_tx_key(emitter *E, const ddbgen_tx_pattern *x, const ddbgen_entity *e,
+                        const char *var)
+{
+    const ddbgen_key_template *kt[2] = {&e->pk, &e->sk};
+    for (size_t s = 0; s < 2; s++) {
+        if (!kt[s]->present || kt[s]->n < 1)
+            continue;
+        for (size_t j = 0; j < kt[s]->items[0].n_parts; j++) {
+            const ddbgen_template_part *part = &kt[s]->items[0].parts[j];
+            const ddbgen_field *f;
+            const ddbgen_param *prm;
+            bool done = false;
+            if (!part->is_field || !(f = ddbgen_entity_find_field(e, part->text)))
+                continue;
+            prm = ddbgen_pattern_find_param(x->params, x->n_params, f->name);
+            if (prm && prm->type != DDBGEN_TYPE_ENTITY) {
+                emit_key_assign(E->c, var, f, prm->c_name);
+                continue;
+            }
+            /* Else the same field of an entity parameter of another type. */
+            for (size_t i = 0; i < x->n_params && !done; i++) {
+                const ddbgen_entity *pe;
+                const ddbgen_field *pf;
+                char expr[256];
+                if (x->params[i].type != DDBGEN_TYPE_ENTITY)
+                    continue;
+                pe = ddbgen_model_find_entity(E->m, x->params[i].entity_type);
+                pf = pe ? ddbgen_entity_find_field(pe, f->name) : NULL;
+                if (!pf || pf->type != f->type)
+                    continue;
+                snprintf(expr, sizeof expr, "%s->%s", x->params[i].c_name, pf->c_name);
+                if (f->type == DDBGEN_TYPE_STRING || f->type == DDBGEN_TYPE_DECIMAL)
+                    ddbgen_buf_printf(E->c, "    %s.%s = %s->%s;\n", var, f->c_name,
+                                      x->params[i].c_name, pf->c_name);
+                else
+                    emit_key_assign(E->c, var, f, expr);
+                done = true;
+            }
+        }
+    }
+}
+
+static void emit_tx_impl(emitter *E)
+{
+    const ddbgen_model *m = E->m;
+    const char *ns = E->ns;
+    for (size_t t = 0; t < m->n_tx_patterns; t++) {
+        const ddbgen_tx_pattern *x = &m->tx_patterns[t];
+        bool taken[128] = {false};
+        int obj_param[100];
+        if (!tx_usable(m, x) || x->n_params > 128)
+            continue;
+        if (x->operation == DDBGEN_TX_GET) {
+            ddbgen_buf_printf(E->c,
+                              "\nvoid %s__%s__result_free(%s__%s__result *r)\n{\n"
+                              "    if (!r)\n        return;\n",
+                              ns, x->c_name, ns, x->c_name);
+            for (size_t a = 0; a < x->n_entities; a++) {
+                const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
+                ddbgen_buf_printf(E->c, "    ddb_entity_free(&%s__%s__desc, &r->", ns, e->c_name);
+                tx_member(E->c, x, a, e);
+                ddbgen_buf_puts(E->c, ");\n");
+            }
+            ddbgen_buf_puts(E->c, "    memset(r, 0, sizeof *r);\n}\n");
+        }
+        ddbgen_buf_puts(E->c, "\nstatic int ");
+        tx_signature(E, E->c, x, false);
+        ddbgen_buf_puts(E->c, "\n{\n    repo_impl *r = (repo_impl *)repo;\n");
+        for (size_t a = 0; a < x->n_entities; a++) {
+            const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
+            char var[32];
+            obj_param[a] = tx_entity_param(x, e, taken);
+            if (obj_param[a] >= 0)
+                continue;
+            snprintf(var, sizeof var, "key%zu", a);
+            emit_init(E->c, E, e, var);
+        }
+        for (size_t i = 0; i < x->n_params; i++) {
+            bool used = taken[i] || x->params[i].type == DDBGEN_TYPE_ENTITY;
+            for (size_t a = 0; !used && a < x->n_entities; a++) {
+                const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
+                const ddbgen_field *f = ddbgen_entity_find_field(e, x->params[i].name);
+                used = obj_param[a] < 0 && f && key_uses_field(&e->pk, &e->sk, f->name);
+            }
+            if (!used)
+                ddbgen_buf_printf(E->c, "    (void)%s; /* names no key field */\n",
+                                  x->params[i].c_name);
+        }
+        if (x->operation == DDBGEN_TX_GET)
+            ddbgen_buf_printf(E->c,
+                              "    %s__%s__result res = {0};\n"
+                              "    void *const outs[] = {\n",
+                              ns, x->c_name);
+        for (size_t a = 0; x->operation == DDBGEN_TX_GET && a < x->n_entities; a++) {
+            const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
+            ddbgen_buf_puts(E->c, "        &res.");
+            tx_member(E->c, x, a, e);
+            ddbgen_buf_puts(E->c, ",\n");
+        }
+        if (x->operation == DDBGEN_TX_GET)
+            ddbgen_buf_printf(E->c, "    };\n    bool found[%zu] = {false};\n", x->n_entities);
+        ddbgen_buf_puts(E->c, "    int rc;\n");
+        for (size_t a = 0; a < x->n_entities; a++) {
+            const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
+            char var[32];
+            if (obj_param[a] >= 0)
+                continue;
+            snprintf(var, sizeof var, "key%zu", a);
+            emit_tx_key(E, x, e, var);
+        }
+        ddbgen_buf_puts(E->c, "    const ddb_entity_tx_op ops[] = {\n");
+        for (size_t a = 0; a < x->n_entities; a++) {
+            static const char *const acts[] = {
+                [DDBGEN_ACT_PUT] = "DDB_ENTITY_TX_PUT",
+                [DDBGEN_ACT_UPDATE] = "DDB_ENTITY_TX_UPDATE",
+                [DDBGEN_ACT_DELETE] = "DDB_ENTITY_TX_DELETE",
+                [DDBGEN_ACT_CONDITION_CHECK] = "DDB_ENTITY_TX_CONDITION",
+                [DDBGEN_ACT_GET] = "DDB_ENTITY_TX_GET",
+            };
+            const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
+            ddbgen_buf_printf(E->c, "        {%s, &%s__%s__desc, table_of(r, %zu), ",
+                              acts[x->entities[a].action], ns, e->c_name, table_index(m, e->table));
+            if (obj_param[a] >= 0)
+                ddbgen_buf_printf(E->c, "%s, ", x->params[obj_param[a]].c_name);
+            else
+                ddbgen_buf_printf(E->c, "&key%zu, ", a);
+            if (x->entities[a].condition)
+                emit_c_string(E->c, x->entities[a].condition);
+            else
+                ddbgen_buf_puts(E->c, "NULL");
+            ddbgen_buf_puts(E->c, "},\n");
+        }
+        ddbgen_buf_puts(E->c, "    };\n");
+        if (x->operation == DDBGEN_TX_WRITE) {
+            ddbgen_buf_printf(E->c,
+                              "    rc = ddb_entity_transact_write(r->client, ops, %zu, err);\n"
+                              "    return rc;\n}\n",
+                              x->n_entities);
+            continue;
+        }
+        ddbgen_buf_printf(E->c,
+                          "    rc = ddb_entity_transact_get(outs, found, r->client, ops, %zu, "
+                          "err);\n    if (rc < 0)\n        return rc;\n",
+                          x->n_entities);
+        for (size_t a = 0; a < x->n_entities; a++) {
+            const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
+            ddbgen_buf_puts(E->c, "    res.found_");
+            tx_member(E->c, x, a, e);
+            ddbgen_buf_printf(E->c, " = found[%zu];\n", a);
+        }
+        ddbgen_buf_puts(E->c, "    *out = res;\n    return 0;\n}\n");
+    }
+}
+
+static void emit_tx_assign(emitter *E)
+{
+    for (size_t t = 0; t < E->m->n_tx_patterns; t++) {
+        const ddbgen_tx_pattern *x = &E->m->tx_patterns[t];
+        if (tx_usable(E->m, x) && x->n_params <= 128)
+            ddbgen_buf_printf(E->c, "    r->base.%s = %s_ddb;\n", x->c_name, x->c_name);
+    }
+}
+
+/* ---- the members, described for other emitters (emit_members.h) ----------------------------- */
+
+/* ", a, b": the arguments of the parameters a member takes after its outputs. */
+static void member_args(ddbgen_buf *b, const pattern_gen *g)
+{
+    for (size_t i = 0; i < g->ap->n_params; i++)
+        if (g->use[i] != USE_OMITTED && (g->use[i] != USE_ITEM || g->shape != SHAPE_PUT_OBJ))
+            ddbgen_buf_printf(b, ", %s", g->ap->params[i].c_name);
+}
+
+static emit_member_kind member_kind(const pattern_gen *g)
+{
+    switch (g->shape) {
+    case SHAPE_GET:
+    case SHAPE_ONE:
+        return EMIT_MEMBER_GET;
+    case SHAPE_UPDATE:
+    case SHAPE_DELETE_RETURN:
+        return EMIT_MEMBER_UPDATE;
+    case SHAPE_PUT_OBJ:
+        return EMIT_MEMBER_PUT_OBJ;
+    case SHAPE_PUT_SCALAR:
+        return EMIT_MEMBER_PUT_SCALAR;
+    case SHAPE_PAGE:
+        return EMIT_MEMBER_PAGE;
+    case SHAPE_MIXED:
+        return EMIT_MEMBER_MIXED;
+    case SHAPE_BATCH_GET:
+        return EMIT_MEMBER_BATCH_GET;
+    case SHAPE_BATCH_WRITE:
+        return EMIT_MEMBER_BATCH_WRITE;
+    default:
+        return EMIT_MEMBER_FLAG; /* FLAG, EXISTS */
+    }
+}
+
+void emit_repo_pattern_members(struct emitter *E,
+                               void (*fn)(struct emitter *E, const emit_member *m, void *ctx),
+                               void *ctx)
+{
+    const ddbgen_model *m = E->m;
+    emit_member mem;
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++) {
+            const ddbgen_entity *e = &m->tables[t].entities[i];
+            for (size_t a = 0; a < e->n_patterns; a++) {
+                pattern_gen g;
+                ddbgen_buf name = DDBGEN_BUF_INIT, decl = DDBGEN_BUF_INIT, args = DDBGEN_BUF_INIT;
+                pattern_plan(&g, e, &e->patterns[a]);
+                if (g.shape != SHAPE_NONE) {
+                    memset(&mem, 0, sizeof mem);
+                    ddbgen_buf_printf(&name, "%s__%s", e->c_name, g.ap->c_name);
+                    pattern_signature(E, &decl, e, &g, false);
+                    member_args(&args, &g);
+                    mem.kind = member_kind(&g);
+                    mem.name = ddbgen_buf_str(&name);
+                    /* the signature after the implementation's name: its parameter list */
+                    mem.decl = ddbgen_buf_str(&decl) ? strchr(ddbgen_buf_str(&decl), '(') : NULL;
+                    mem.args = ddbgen_buf_str(&args);
+                    mem.item = g.shape == SHAPE_PUT_OBJ ? g.ap->params[g.item].c_name : NULL;
+                    mem.entity = e;
+                    mem.partial = g.partial;
+                    mem.exists = g.shape == SHAPE_EXISTS;
+                    mem.mixed = g.batch_mixed;
+                    if (mem.name && mem.decl && mem.args)
+                        fn(E, &mem, ctx);
+                    else
+                        E->status = DDBGEN_ERR_NOMEM;
+                }
+                ddbgen_buf_free(&name);
+                ddbgen_buf_free(&decl);
+                ddbgen_buf_free(&args);
+                ddbgen_plan_clear(&g.plan);
+            }
+        }
+    for (size_t t = 0; t < m->n_tx_patterns; t++) {
+        const ddbgen_tx_pattern *x = &m->tx_patterns[t];
+        ddbgen_buf decl = DDBGEN_BUF_INIT, args = DDBGEN_BUF_INIT;
+        bool taken[128] = {false};
+        if (!tx_usable(m, x) || x->n_params > 128)
+            continue;
+        memset(&mem, 0, sizeof mem);
+        tx_signature(E, &decl, x, false);
+        for (size_t i = 0; i < x->n_params; i++)
+            ddbgen_buf_printf(&args, ", %s", x->params[i].c_name);
+        for (size_t a = 0; a < x->n_entities; a++) {
+            const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
+            int p = tx_entity_param(x, e, taken);
+            if (p >= 0) {
+                mem.entity_params[mem.n_entity_params].name = x->params[p].c_name;
+                mem.entity_params[mem.n_entity_params++].entity = e;
+            } else {
+                mem.keyless[mem.n_keyless++] = e;
+            }
+        }
+        mem.kind = x->operation == DDBGEN_TX_GET ? EMIT_MEMBER_TX_GET : EMIT_MEMBER_TX_WRITE;
+        mem.name = x->c_name;
+        mem.decl = ddbgen_buf_str(&decl) ? strchr(ddbgen_buf_str(&decl), '(') : NULL;
+        mem.args = ddbgen_buf_str(&args) ? ddbgen_buf_str(&args) : "";
+        if (mem.decl)
+            fn(E, &mem, ctx);
+        else
+            E->status = DDBGEN_ERR_NOMEM;
+        ddbgen_buf_free(&decl);
+        ddbgen_buf_free(&args);
+    }
+}
+
+void emit_repo(emitter *E)
+{
+    ddbgen_buf *h = E->h, *c = E->c;
+    const ddbgen_model *m = E->m;
+    const char *ns = E->ns;
+
+    emit_store_types_h(E);
+    emit_banner(h, "Repository interface");
+    ddbgen_buf_puts(h, "\n/*\n * The seam between the application and its storage: one struct of "
+                       "function pointers,\n * implemented over DynamoDB below, and by hand over "
+                       "the relational database.\n * Every member returns 0 or a negative "
+                       "ddb_error_code and fills err (may be NULL).\n *\n"
+                       " * create  writes a new entity; DDB_ERR_CONDITION_FAILED when its key "
+                       "exists. Sets ddb_version 1.\n"
+                       " * get     reads the entity whose key fields `key` holds into *out (fresh "
+                       "from __INIT);\n *         *found false when there is none.\n"
+                       " * update  replaces the stored entity when its version is obj->ddb_version "
+                       "and increments\n *         it; DDB_ERR_STALE_VERSION when the stored "
+                       "version differs.\n"
+                       " * delete  deletes the entity of obj's key, checking ddb_version unless it "
+                       "is 0.\n */\n#define ");
+    emit_upper(h, ns);
+    ddbgen_buf_printf(h,
+                      "__REPO_VERSION 1\n\ntypedef struct %s__repo %s__repo;\n\n"
+                      "/* Which page of a query: NULL or {NULL, 0} is the first page, at "
+                      "DynamoDB's size. */\n"
+                      "typedef struct %s__page_request {\n"
+                      "    const char *cursor; /* the previous page's cursor */\n"
+                      "    int limit;          /* items to read; 0: no limit */\n"
+                      "} %s__page_request;\n",
+                      ns, ns, ns, ns);
+    emit_mixed_types_h(E);
+    emit_tx_types_h(E);
+    ddbgen_buf_printf(h, "\nstruct %s__repo {\n    unsigned version; /* ", ns);
+    emit_upper(h, ns);
+    ddbgen_buf_puts(h, "__REPO_VERSION */\n");
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++) {
+            const ddbgen_entity *e = &m->tables[t].entities[i];
+            ddbgen_buf_printf(h, "\n    /* %s */\n", e->name);
+            ddbgen_buf_printf(
+                h, "    int (*%s__create)(%s__repo *repo, %s__%s *obj, ddb_error *err);\n",
+                e->c_name, ns, ns, e->c_name);
+            ddbgen_buf_printf(h,
+                              "    int (*%s__get)(%s__repo *repo, %s__%s *out, bool *found,\n"
+                              "        const %s__%s *key, ddb_error *err);\n",
+                              e->c_name, ns, ns, e->c_name, ns, e->c_name);
+            ddbgen_buf_printf(
+                h, "    int (*%s__update)(%s__repo *repo, %s__%s *obj, ddb_error *err);\n",
+                e->c_name, ns, ns, e->c_name);
+            ddbgen_buf_printf(h,
+                              "    int (*%s__delete)(%s__repo *repo, const %s__%s *obj, "
+                              "ddb_error *err);\n",
+                              e->c_name, ns, ns, e->c_name);
+            emit_store_entity_members_h(E, e);
+            for (size_t a = 0; a < e->n_patterns; a++) {
+                pattern_gen g;
+                pattern_plan(&g, e, &e->patterns[a]);
+                ddbgen_buf_puts(h, "    /* ");
+                emit_comment_text(h, e->patterns[a].name);
+                ddbgen_buf_printf(h, " (%s): ", e->patterns[a].operation_raw);
+                emit_comment_text(h, e->patterns[a].description);
+                if (g.shape != SHAPE_NONE) {
+                    pattern_notes(E, h, e, &g);
+                    ddbgen_buf_puts(h, " */\n    int ");
+                    pattern_signature(E, h, e, &g, true);
+                    ddbgen_buf_puts(h, ";\n");
+                } else {
+                    ddbgen_buf_printf(h, "\n       Not generated: %s. */\n", g.why);
+                }
+                ddbgen_plan_clear(&g.plan);
+            }
+        }
+    emit_tx_members_h(E);
+    emit_store_model_members_h(E);
+    ddbgen_buf_printf(h,
+                      "\n    /* Releases the repository. NULL-safe through %s__repo_free. */\n"
+                      "    void (*free)(%s__repo *repo);\n};\n\n"
+                      "/* Calls repo->free; NULL-safe. */\nvoid %s__repo_free(%s__repo *repo);\n",
+                      ns, ns, ns, ns);
+
+    emit_banner(h, "DynamoDB implementation");
+    ddbgen_buf_printf(
+        h,
+        "\n/* Options of %s__ddb_repo_new; NULL means defaults. */\n"
+        "typedef struct %s__ddb_options {\n"
+        "    unsigned version;         /* 1 */\n"
+        "    const char *table_prefix; /* prepended to every table name; NULL: none */\n"
+        "    bool consistent_reads;    /* get uses strongly consistent reads */\n"
+        "} %s__ddb_options;\n\n#define ",
+        ns, ns, ns);
+    emit_upper(h, ns);
+    ddbgen_buf_printf(h,
+                      "__DDB_OPTIONS_INIT {1, NULL, false}\n\n"
+                      "/*\n * The repository over DynamoDB. client is borrowed: it must outlive "
+                      "the repository.\n * *out is the caller's (%s__repo_free). Returns 0, "
+                      "DDB_ERR_INVALID_ARG or DDB_ERR_NOMEM.\n */\n"
+                      "int %s__ddb_repo_new(%s__repo **out, ddb_client *client,\n"
+                      "    const %s__ddb_options *opts, ddb_error *err);\n\n"
+                      "/*\n * Creates every table of the model (names prefixed with table_prefix, "
+                      "may be NULL) and\n * waits until they are ACTIVE. For tests and local "
+                      "setups. Returns 0 or a ddb_error_code.\n */\n"
+                      "int %s__create_tables(ddb_client *client, const char *table_prefix, "
+                      "ddb_error *err);\n",
+                      ns, ns, ns, ns, ns);
+
+    /* source */
+    emit_banner(c, "DynamoDB implementation");
+    /* The runtime of the access patterns beyond CRUD (ddb/dal/entity_patterns.h). */
+    ddbgen_buf_puts(c, "\n#include <stdio.h>\n\n#include \"ddb/dal/entity_patterns.h\"\n");
+    emit_table_descs(E);
+    ddbgen_buf_printf(
+        c,
+        "\ntypedef struct repo_impl {\n    %s__repo base; /* first: the interface */\n"
+        "    ddb_client *client;\n    bool consistent;\n    char *tables[%zu];\n",
+        ns, m->n_tables ? m->n_tables : 1);
+    emit_store_impl_fields(E);
+    ddbgen_buf_puts(c, "} repo_impl;\n");
+    ddbgen_buf_puts(c, "\nstatic const char *table_of(const repo_impl *r, size_t i)\n{\n"
+                       "    return r->tables[i];\n}\n");
+    emit_mixed_c(E);
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++) {
+            const ddbgen_entity *e = &m->tables[t].entities[i];
+            const char *en = e->c_name;
+            size_t ti = table_index(m, e->table);
+            ddbgen_buf_printf(
+                c,
+                "\nstatic int %s__create_ddb(%s__repo *repo, %s__%s *obj, ddb_error *err)\n"
+                "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                "    return ddb_entity_create(r->client, &%s__%s__desc, table_of(r, %zu), obj, "
+                "err);\n}\n",
+                en, ns, ns, en, ns, en, ti);
+            ddbgen_buf_printf(c,
+                              "\nstatic int %s__get_ddb(%s__repo *repo, %s__%s *out, bool *found,\n"
+                              "    const %s__%s *key, ddb_error *err)\n"
+                              "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                              "    return ddb_entity_get(out, found, r->client, &%s__%s__desc, "
+                              "table_of(r, %zu), key,\n"
+                              "        r->consistent, err);\n}\n",
+                              en, ns, ns, en, ns, en, ns, en, ti);
+            ddbgen_buf_printf(
+                c,
+                "\nstatic int %s__update_ddb(%s__repo *repo, %s__%s *obj, ddb_error *err)\n"
+                "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                "    return ddb_entity_update(r->client, &%s__%s__desc, table_of(r, %zu), obj, "
+                "err);\n}\n",
+                en, ns, ns, en, ns, en, ti);
+            ddbgen_buf_printf(
+                c,
+                "\nstatic int %s__delete_ddb(%s__repo *repo, const %s__%s *obj, ddb_error *err)\n"
+                "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                "    return ddb_entity_delete(r->client, &%s__%s__desc, table_of(r, %zu), obj, "
+                "err);\n}\n",
+                en, ns, ns, en, ns, en, ti);
+            emit_store_entity_impl(E, e);
+        }
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++) {
+            const ddbgen_entity *e = &m->tables[t].entities[i];
+            for (size_t a = 0; a < e->n_patterns; a++) {
+                pattern_gen g;
+                pattern_plan(&g, e, &e->patterns[a]);
+                if (g.shape != SHAPE_NONE) {
+                    ddbgen_buf_puts(c, "\nstatic int ");
+                    pattern_signature(E, c, e, &g, false);
+                    ddbgen_buf_puts(c, "\n");
+                    pattern_body(E, e, &g);
+                }
+                ddbgen_plan_clear(&g.plan);
+            }
+        }
+    emit_tx_impl(E);
+    emit_store_model_impl(E);
+    ddbgen_buf_printf(
+        c,
+        "\nstatic void free_ddb(%s__repo *repo)\n{\n    repo_impl *r = (repo_impl *)repo;\n"
+        "    if (!r)\n        return;\n"
+        "    for (size_t i = 0; i < sizeof r->tables / sizeof r->tables[0]; i++)\n"
+        "        free(r->tables[i]);\n    free(r);\n}\n",
+        ns);
+    ddbgen_buf_printf(c,
+                      "\nvoid %s__repo_free(%s__repo *repo)\n{\n    if (repo && repo->free)\n"
+                      "        repo->free(repo);\n}\n",
+                      ns, ns);
+    ddbgen_buf_puts(c,
+                    "\n/* prefix + name, malloc'd. */\nstatic char *prefixed(const char *prefix, "
+                    "const char *name)\n{\n"
+                    "    size_t np = prefix ? strlen(prefix) : 0, nn = strlen(name);\n"
+                    "    char *s = malloc(np + nn + 1);\n    if (s) {\n"
+                    "        memcpy(s, prefix ? prefix : \"\", np);\n"
+                    "        memcpy(s + np, name, nn + 1);\n    }\n    return s;\n}\n");
+    ddbgen_buf_printf(c,
+                      "\nint %s__ddb_repo_new(%s__repo **out, ddb_client *client,\n"
+                      "    const %s__ddb_options *opts, ddb_error *err)\n{\n"
+                      "    repo_impl *r;\n    (void)err;\n"
+                      "    if (!out || !client || (opts && opts->version != 1))\n"
+                      "        return DDB_ERR_INVALID_ARG;\n"
+                      "    r = calloc(1, sizeof *r);\n    if (!r)\n        return DDB_ERR_NOMEM;\n"
+                      "    r->base.version = ",
+                      ns, ns, ns);
+    emit_upper(c, ns);
+    ddbgen_buf_puts(c, "__REPO_VERSION;\n");
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++) {
+            const char *en = m->tables[t].entities[i].c_name;
+            ddbgen_buf_printf(c,
+                              "    r->base.%s__create = %s__create_ddb;\n"
+                              "    r->base.%s__get = %s__get_ddb;\n"
+                              "    r->base.%s__update = %s__update_ddb;\n"
+                              "    r->base.%s__delete = %s__delete_ddb;\n",
+                              en, en, en, en, en, en, en, en);
+            emit_store_entity_assign(E, &m->tables[t].entities[i]);
+            for (size_t a = 0; a < m->tables[t].entities[i].n_patterns; a++) {
+                pattern_gen g;
+                pattern_plan(&g, &m->tables[t].entities[i], &m->tables[t].entities[i].patterns[a]);
+                if (g.shape != SHAPE_NONE)
+                    ddbgen_buf_printf(c, "    r->base.%s__%s = %s__%s_ddb;\n", en, g.ap->c_name, en,
+                                      g.ap->c_name);
+                ddbgen_plan_clear(&g.plan);
+            }
+        }
+    emit_tx_assign(E);
+    emit_store_model_assign(E);
+    ddbgen_buf_printf(
+        c,
+        "    r->base.free = free_ddb;\n    r->client = client;\n"
+        "    r->consistent = opts && opts->consistent_reads;\n"
+        "    for (size_t i = 0; i < %zu; i++) {\n"
+        "        r->tables[i] = prefixed(opts ? opts->table_prefix : NULL, tables[i].name);\n"
+        "        if (!r->tables[i]) {\n            free_ddb(&r->base);\n"
+        "            return DDB_ERR_NOMEM;\n        }\n    }\n"
+        "    *out = &r->base;\n    return 0;\n}\n",
+        m->n_tables);
+    ddbgen_buf_printf(
+        c,
+        "\nint %s__create_tables(ddb_client *client, const char *table_prefix, "
+        "ddb_error *err)\n{\n"
+        "    for (size_t i = 0; i < %zu; i++) {\n"
+        "        char *name = prefixed(table_prefix, tables[i].name);\n"
+        "        int rc;\n        if (!name)\n            return DDB_ERR_NOMEM;\n"
+        "        rc = ddb_entity_create_table(client, &tables[i], name, 60000, err);\n"
+        "        free(name);\n        if (rc < 0)\n            return rc;\n    }\n"
+        "    /* the ID counters, when an entity allocates from them */\n"
+        "    return %s__create_counter_table(client, table_prefix, err);\n}\n",
+        ns, m->n_tables, ns);
+}

@@ -1,0 +1,439 @@
+/*
+ * The storage members of the repository beyond create/get/update/delete and the access
+ * patterns: see emit_internal.h. The logic is the runtime's (ddb_store_* in ddb/dal/entity.h); what
+ * is generated here is one static ddb_store_desc per entity and thin wrappers over it.
+ *
+ * create, update and delete of an entity with an id_strategy or unique_fields are replaced by
+ * their store versions in <ns>__ddb_repo_new, after emit_repo.c has assigned the plain ones.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "emit/emit_internal.h"
+
+/* Until emit_internal.h declares it: the types the store members use, before struct <ns>__repo. */
+
+static size_t table_index(const ddbgen_model *m, const ddbgen_entity *e)
+{
+    return (size_t)(e->table - m->tables);
+}
+
+/* The entity's position in model order (its kind minus 1). */
+static size_t entity_index(const ddbgen_model *m, const ddbgen_entity *e)
+{
+    size_t k = 0;
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++, k++)
+            if (&m->tables[t].entities[i] == e)
+                return k;
+    return 0;
+}
+
+static size_t n_entities(const ddbgen_model *m)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < m->n_tables; t++)
+        n += m->tables[t].n_entities;
+    return n;
+}
+
+static bool uses_counter(const ddbgen_entity *e)
+{
+    return e->ext.id_strategy == DDBGEN_ID_COUNTER || e->ext.id_strategy == DDBGEN_ID_SOURCE;
+}
+
+static bool model_uses_counter(const ddbgen_model *m)
+{
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++)
+            if (uses_counter(&m->tables[t].entities[i]))
+                return true;
+    return false;
+}
+
+/* create is replaced when it assigns IDs or writes sentinels; update and delete for sentinels. */
+static bool replaces_create(const ddbgen_entity *e)
+{
+    return (e->ext.id_strategy != DDBGEN_ID_NONE && e->ext.id_strategy != DDBGEN_ID_UNKNOWN) ||
+           e->ext.n_unique > 0;
+}
+
+/* The ID field: x-ddbkit's, or the single placeholder of pk_template; -1 when none. */
+static int id_field_index(const ddbgen_entity *e)
+{
+    const char *name = e->ext.id_field;
+    if (!name && e->pk.present && e->pk.n == 1) {
+        const ddbgen_template *t = &e->pk.items[0];
+        size_t fields = 0;
+        for (size_t p = 0; p < t->n_parts; p++)
+            if (t->parts[p].is_field) {
+                fields++;
+                name = t->parts[p].text;
+            }
+        if (fields != 1)
+            name = NULL;
+    }
+    return name ? emit_field_index(e, name) : -1;
+}
+
+static const char *strategy_name(ddbgen_id_strategy s)
+{
+    switch (s) {
+    case DDBGEN_ID_SOURCE:
+        return "DDB_ID_SOURCE";
+    case DDBGEN_ID_COUNTER:
+        return "DDB_ID_COUNTER";
+    case DDBGEN_ID_UUID:
+        return "DDB_ID_UUID";
+    case DDBGEN_ID_ULID:
+        return "DDB_ID_ULID";
+    default:
+        return "DDB_ID_NONE";
+    }
+}
+
+/* The model's word for a strategy. */
+static const char *strategy_word(ddbgen_id_strategy s)
+{
+    switch (s) {
+    case DDBGEN_ID_SOURCE:
+        return "source";
+    case DDBGEN_ID_COUNTER:
+        return "counter";
+    case DDBGEN_ID_UUID:
+        return "uuid";
+    case DDBGEN_ID_ULID:
+        return "ulid";
+    default:
+        return "none";
+    }
+}
+
+void emit_store_types_h(emitter *E)
+{
+    ddbgen_buf *h = E->h;
+    const char *ns = E->ns;
+    emit_banner(h, "Store: transactions and IDs");
+    ddbgen_buf_printf(h,
+                      "\n/* What one operation of transact does (see %s__write). */\n"
+                      "typedef enum %s__write_op {\n    ",
+                      ns, ns);
+    emit_upper(h, ns);
+    ddbgen_buf_puts(h, "__WRITE_CREATE = 1,\n    ");
+    emit_upper(h, ns);
+    ddbgen_buf_puts(h, "__WRITE_UPDATE,\n    ");
+    emit_upper(h, ns);
+    ddbgen_buf_puts(h, "__WRITE_DELETE,\n    ");
+    emit_upper(h, ns);
+    ddbgen_buf_printf(
+        h,
+        "__WRITE_ADD\n} %s__write_op;\n\n"
+        "/* One operation of transact. */\n"
+        "typedef struct %s__write {\n"
+        "    /* the entity type obj points to */\n"
+        "    %s__kind kind;\n"
+        "    %s__write_op op;\n"
+        "    /* CREATE: ID assigned, version set; UPDATE: version checked and incremented;\n"
+        "       DELETE: version checked unless 0; ADD: only the key fields are read */\n"
+        "    void *obj;\n"
+        "    /* ADD: the integer field's model name (not a key field) */\n"
+        "    const char *field;\n"
+        "    /* ADD: added to the field; the item's version is incremented too */\n"
+        "    int64_t delta;\n"
+        "    /* ADD: fails unless field + delta >= min_result (INT64_MIN: none) */\n"
+        "    int64_t min_result;\n"
+        "} %s__write;\n\n"
+        "/*\n * Creates the counter table of the IDs of id_strategy counter and source (name "
+        "prefixed with\n * table_prefix, may be NULL), when an entity needs it, and waits until it "
+        "is ACTIVE.\n * Returns 0 or a ddb_error_code.\n */\n"
+        "int %s__create_counter_table(ddb_client *client, const char *table_prefix, "
+        "ddb_error *err);\n",
+        ns, ns, ns, ns, ns, ns);
+}
+
+void emit_store_entity_members_h(emitter *E, const ddbgen_entity *e)
+{
+    ddbgen_buf *h = E->h;
+    const char *ns = E->ns, *en = e->c_name;
+    ddbgen_buf_printf(h,
+                      "    /* Every %s, a page at a time, in no particular order. */\n"
+                      "    int (*%s__list)(%s__repo *repo, %s__%s__page *out,\n"
+                      "        const %s__page_request *page, ddb_error *err);\n",
+                      e->name, en, ns, ns, en, ns);
+    ddbgen_buf_printf(h,
+                      "    /* Makes the stored %s of key's primary key equal to obj (NULL: "
+                      "absent),\n       unconditionally, keeping obj->ddb_version and the unique "
+                      "values right. Idempotent. */\n"
+                      "    int (*%s__mirror)(%s__repo *repo, const %s__%s *obj, const %s__%s "
+                      "*key,\n        ddb_error *err);\n",
+                      e->name, en, ns, ns, en, ns, en);
+}
+
+void emit_store_model_members_h(emitter *E)
+{
+    ddbgen_buf *h = E->h;
+    const char *ns = E->ns;
+    ddbgen_buf_printf(
+        h,
+        "\n    /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with\n"
+        "       err->n_cancellation_reasons == n_ops and reason i \"ConditionalCheckFailed\"; at "
+        "most\n       100 actions, unique-value sentinels included (DDB_ERR_LIMIT). */\n"
+        "    int (*transact)(%s__repo *repo, %s__write *ops, size_t n_ops, ddb_error *err);\n"
+        "    /* The highest integer ID in use or allocated for kind (0 when none);\n"
+        "       DDB_ERR_INVALID_ARG when its ID is not an integer. */\n"
+        "    int (*max_id)(%s__repo *repo, %s__kind kind, int64_t *out, ddb_error *err);\n"
+        "    /* IDs allocated later for kind are above floor. */\n"
+        "    int (*seed_id)(%s__repo *repo, %s__kind kind, int64_t floor, ddb_error *err);\n",
+        ns, ns, ns, ns, ns, ns);
+}
+
+void emit_store_impl_fields(emitter *E)
+{
+    size_t n = n_entities(E->m);
+    ddbgen_buf_printf(E->c,
+                      "    char counter_table[256]; /* prefixed; DynamoDB names are at most 255 "
+                      "bytes */\n"
+                      "    ddb_id_block ids[%zu];       /* counter IDs reserved, per entity */\n",
+                      n ? n : 1);
+}
+
+/* The static ddb_store_desc of e. */
+static void emit_store_desc(emitter *E, const ddbgen_entity *e)
+{
+    ddbgen_buf *c = E->c;
+    const char *ns = E->ns, *en = e->c_name;
+    const ddbgen_entity_ext *x = &e->ext;
+    for (size_t u = 0; u < x->n_unique; u++) {
+        ddbgen_buf_printf(c, "\nstatic const int %s__unique%zu[] = {", en, u);
+        for (size_t f = 0; f < x->unique[u].n_fields; f++) {
+            int fi = emit_field_index(e, x->unique[u].fields[f]);
+            if (fi < 0)
+                E->status = DDBGEN_ERR_INVALID;
+            ddbgen_buf_printf(c, "%s%d", f ? ", " : "", fi);
+        }
+        ddbgen_buf_puts(c, "};");
+    }
+    if (x->n_unique) {
+        ddbgen_buf_printf(c, "\nstatic const ddb_unique_desc %s__unique[] = {\n", en);
+        for (size_t u = 0; u < x->n_unique; u++) {
+            char name[512];
+            size_t len = 0;
+            name[0] = '\0';
+            for (size_t f = 0; f < x->unique[u].n_fields; f++) {
+                int k = snprintf(name + len, sizeof name - len, "%s%s", f ? "+" : "",
+                                 x->unique[u].fields[f]);
+                if (k > 0 && (size_t)k < sizeof name - len)
+                    len += (size_t)k;
+            }
+            ddbgen_buf_puts(c, "    {");
+            emit_c_string(c, name);
+            ddbgen_buf_printf(c, ", %zu, %s__unique%zu},\n", x->unique[u].n_fields, en, u);
+        }
+        ddbgen_buf_puts(c, "};\n");
+    }
+    ddbgen_buf_printf(c,
+                      "\n/* %s for the runtime's store: id_strategy %s, %zu unique value "
+                      "set%s. */\n"
+                      "static const ddb_store_desc %s__store = {\n"
+                      "    DDB_STORE_DESC_VERSION, &%s__%s__desc, %s, %d, ",
+                      e->name, strategy_word(x->id_strategy), x->n_unique,
+                      x->n_unique == 1 ? "" : "s", en, ns, en, strategy_name(x->id_strategy),
+                      id_field_index(e));
+    emit_c_string(c, e->name);
+    ddbgen_buf_printf(c, ", %lld, %lld,\n    %zu, ", x->has_block_size ? x->block_size : 100,
+                      x->has_start ? x->start : 1, x->n_unique);
+    if (x->n_unique)
+        ddbgen_buf_printf(c, "%s__unique,\n};\n", en);
+    else
+        ddbgen_buf_puts(c, "NULL,\n};\n");
+}
+
+void emit_store_entity_impl(emitter *E, const ddbgen_entity *e)
+{
+    ddbgen_buf *c = E->c;
+    const char *ns = E->ns, *en = e->c_name;
+    size_t ti = table_index(E->m, e), ei = entity_index(E->m, e);
+    char ctx[512];
+
+    emit_store_desc(E, e);
+    if (replaces_create(e))
+        ddbgen_buf_printf(
+            c,
+            "\n/* create with %s%s%s. */\n"
+            "static int %s__create_store(%s__repo *repo, %s__%s *obj, ddb_error *err)\n"
+            "{\n    repo_impl *r = (repo_impl *)repo;\n"
+            "    return ddb_store_create(r->client, &%s__store, table_of(r, %zu), "
+            "r->counter_table,\n        &r->ids[%zu], obj, err);\n}\n",
+            e->ext.id_strategy != DDBGEN_ID_NONE ? "its ID assigned" : "",
+            e->ext.id_strategy != DDBGEN_ID_NONE && e->ext.n_unique ? " and " : "",
+            e->ext.n_unique ? "its unique-value sentinels" : "", en, ns, ns, en, en, ti, ei);
+    if (e->ext.n_unique) {
+        ddbgen_buf_printf(c,
+                          "\n/* update moving the sentinels of changed unique values. */\n"
+                          "static int %s__update_store(%s__repo *repo, %s__%s *obj, "
+                          "ddb_error *err)\n"
+                          "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                          "    return ddb_store_update(r->client, &%s__store, table_of(r, %zu), "
+                          "obj, err);\n}\n",
+                          en, ns, ns, en, en, ti);
+        ddbgen_buf_printf(c,
+                          "\n/* delete removing the sentinels. */\n"
+                          "static int %s__delete_store(%s__repo *repo, const %s__%s *obj, "
+                          "ddb_error *err)\n"
+                          "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                          "    return ddb_store_delete(r->client, &%s__store, table_of(r, %zu), "
+                          "obj, err);\n}\n",
+                          en, ns, ns, en, en, ti);
+    }
+    snprintf(ctx, sizeof ctx, "%s.%s.list", ns, en);
+    ddbgen_buf_printf(c,
+                      "\nstatic int %s__list_ddb(%s__repo *repo, %s__%s__page *out,\n"
+                      "    const %s__page_request *page, ddb_error *err)\n"
+                      "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                      "    ddb_entity_query q = {0};\n    ddb_entity_page p = {0, NULL, NULL};\n"
+                      "    int rc;\n"
+                      "    q.consistent_read = r->consistent;\n"
+                      "    q.limit = page ? page->limit : 0;\n"
+                      "    q.cursor = page ? page->cursor : NULL;\n    q.context = ",
+                      en, ns, ns, en, ns);
+    emit_c_string(c, ctx);
+    ddbgen_buf_printf(c,
+                      ";\n    rc = ddb_store_list(&p, r->client, &%s__store, table_of(r, %zu), "
+                      "&q, err);\n"
+                      "    if (rc == 0) {\n        out->n_items = p.n;\n"
+                      "        out->items = p.items;\n        out->cursor = p.cursor;\n    }\n"
+                      "    return rc;\n}\n",
+                      en, ti);
+    ddbgen_buf_printf(c,
+                      "\nstatic int %s__mirror_ddb(%s__repo *repo, const %s__%s *obj, "
+                      "const %s__%s *key,\n    ddb_error *err)\n"
+                      "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                      "    return ddb_store_mirror(r->client, &%s__store, table_of(r, %zu), obj, "
+                      "key, err);\n}\n",
+                      en, ns, ns, en, ns, en, en, ti);
+}
+
+void emit_store_model_impl(emitter *E)
+{
+    ddbgen_buf *c = E->c;
+    const ddbgen_model *m = E->m;
+    const char *ns = E->ns;
+    size_t n = n_entities(m);
+
+    ddbgen_buf_puts(c, "\n/* Per kind (index kind - 1): the store descriptor and its table. */\n"
+                       "static const ddb_store_desc *const stores[] = {\n");
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++)
+            ddbgen_buf_printf(c, "    &%s__store,\n", m->tables[t].entities[i].c_name);
+    if (n == 0)
+        ddbgen_buf_puts(c, "    NULL,\n");
+    ddbgen_buf_puts(c, "};\nstatic const size_t store_tables[] = {");
+    {
+        size_t k = 0;
+        for (size_t t = 0; t < m->n_tables; t++)
+            for (size_t i = 0; i < m->tables[t].n_entities; i++)
+                ddbgen_buf_printf(c, "%s%zu", k++ ? ", " : "", t);
+        if (n == 0)
+            ddbgen_buf_puts(c, "0");
+    }
+    ddbgen_buf_puts(c, "};\n");
+    ddbgen_buf_printf(c,
+                      "\nstatic int transact_ddb(%s__repo *repo, %s__write *ops, size_t n_ops, "
+                      "ddb_error *err)\n"
+                      "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                      "    ddb_store_write *w;\n    int rc;\n"
+                      "    if (n_ops && !ops)\n        return DDB_ERR_INVALID_ARG;\n"
+                      "    w = calloc(n_ops ? n_ops : 1, sizeof *w);\n"
+                      "    if (!w)\n        return DDB_ERR_NOMEM;\n"
+                      "    for (size_t i = 0; i < n_ops; i++) {\n"
+                      "        size_t k = (size_t)ops[i].kind;\n"
+                      "        if (k < 1 || k > %zu || ops[i].op < ",
+                      ns, ns, n);
+    emit_upper(c, ns);
+    ddbgen_buf_puts(c, "__WRITE_CREATE || ops[i].op > ");
+    emit_upper(c, ns);
+    ddbgen_buf_puts(
+        c, "__WRITE_ADD) {\n"
+           "            free(w);\n            return DDB_ERR_INVALID_ARG;\n        }\n"
+           "        w[i].store = stores[k - 1];\n"
+           "        w[i].table = table_of(r, store_tables[k - 1]);\n"
+           "        w[i].block = &r->ids[k - 1];\n"
+           "        w[i].op = (ddb_store_op)ops[i].op;\n"
+           "        w[i].obj = ops[i].obj;\n        w[i].field = ops[i].field;\n"
+           "        w[i].delta = ops[i].delta;\n        w[i].min_result = ops[i].min_result;\n"
+           "    }\n"
+           "    rc = ddb_store_transact(r->client, r->counter_table, w, n_ops, err);\n"
+           "    free(w);\n    return rc;\n}\n");
+    ddbgen_buf_printf(c,
+                      "\nstatic int max_id_ddb(%s__repo *repo, %s__kind kind, int64_t *out, "
+                      "ddb_error *err)\n"
+                      "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                      "    size_t k = (size_t)kind;\n"
+                      "    if (k < 1 || k > %zu)\n        return DDB_ERR_INVALID_ARG;\n"
+                      "    return ddb_store_max_id(out, r->client, stores[k - 1], "
+                      "table_of(r, store_tables[k - 1]),\n"
+                      "        r->counter_table, err);\n}\n",
+                      ns, ns, n);
+    ddbgen_buf_printf(c,
+                      "\nstatic int seed_id_ddb(%s__repo *repo, %s__kind kind, int64_t floor, "
+                      "ddb_error *err)\n"
+                      "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                      "    size_t k = (size_t)kind;\n"
+                      "    if (k < 1 || k > %zu)\n        return DDB_ERR_INVALID_ARG;\n"
+                      "    return ddb_store_seed_id(r->client, stores[k - 1], r->counter_table, "
+                      "&r->ids[k - 1], floor,\n        err);\n}\n",
+                      ns, ns, n);
+    ddbgen_buf_puts(
+        c, "\n/* The counter table's name, prefixed, into buf; false when it is too long. */\n"
+           "static bool counter_table_name(char buf[256], const char *prefix)\n{\n"
+           "    const char *name = ");
+    emit_c_string(c, m->counter_table);
+    ddbgen_buf_puts(c, ";\n    size_t np = prefix ? strlen(prefix) : 0, nn = strlen(name);\n"
+                       "    if (np + nn >= 256)\n        return false;\n"
+                       "    memcpy(buf, prefix ? prefix : \"\", np);\n"
+                       "    memcpy(buf + np, name, nn + 1);\n    return true;\n}\n");
+    ddbgen_buf_printf(c,
+                      "\nint %s__create_counter_table(ddb_client *client, const char "
+                      "*table_prefix, ddb_error *err)\n{\n",
+                      ns);
+    if (model_uses_counter(m))
+        ddbgen_buf_puts(c,
+                        "    char name[256];\n"
+                        "    if (!counter_table_name(name, table_prefix))\n"
+                        "        return DDB_ERR_INVALID_ARG;\n"
+                        "    return ddb_id_counter_create_table(client, name, 60000, err);\n}\n");
+    else
+        ddbgen_buf_puts(c, "    /* No entity allocates IDs from a counter. */\n"
+                           "    (void)client;\n    (void)table_prefix;\n    (void)err;\n"
+                           "    return 0;\n}\n");
+}
+
+void emit_store_entity_assign(emitter *E, const ddbgen_entity *e)
+{
+    ddbgen_buf *c = E->c;
+    const char *en = e->c_name;
+    if (replaces_create(e) || e->ext.n_unique)
+        ddbgen_buf_puts(c, "    /* the store's versions: IDs and unique values */\n");
+    if (replaces_create(e))
+        ddbgen_buf_printf(c, "    r->base.%s__create = %s__create_store;\n", en, en);
+    if (e->ext.n_unique)
+        ddbgen_buf_printf(c,
+                          "    r->base.%s__update = %s__update_store;\n"
+                          "    r->base.%s__delete = %s__delete_store;\n",
+                          en, en, en, en);
+    ddbgen_buf_printf(c,
+                      "    r->base.%s__list = %s__list_ddb;\n"
+                      "    r->base.%s__mirror = %s__mirror_ddb;\n",
+                      en, en, en, en);
+}
+
+void emit_store_model_assign(emitter *E)
+{
+    ddbgen_buf *c = E->c;
+    ddbgen_buf_puts(c, "    r->base.transact = transact_ddb;\n"
+                       "    r->base.max_id = max_id_ddb;\n"
+                       "    r->base.seed_id = seed_id_ddb;\n");
+    ddbgen_buf_puts(
+        c, "    if (!counter_table_name(r->counter_table, opts ? opts->table_prefix : NULL)) {\n"
+           "        free(r);\n        return DDB_ERR_INVALID_ARG;\n    }\n");
+}
