@@ -321,6 +321,8 @@ typedef struct xfer {
     sink body;
     sink raw;
     bool want_raw;
+    size_t body_len;     /* the request's */
+    size_t header_bytes; /* the caller's header lines with their CRLFs: a floor for the head */
     ddb_http__response resp;
     /* ddb_http__multi only */
     void *tag;
@@ -409,6 +411,10 @@ static int xfer_prepare(xfer *x, const char *url, const char *const *headers, si
                         const char *body, size_t body_len, bool want_raw, ddb_error *err)
 {
     x->want_raw = want_raw;
+    x->body_len = body_len;
+    x->header_bytes = 0;
+    for (size_t i = 0; i < n_headers; i++)
+        x->header_bytes += strlen(headers[i]) + 2;
     for (size_t i = 0; i < n_headers; i++) {
         struct curl_slist *next = curl_slist_append(x->headers, headers[i]);
         if (!next)
@@ -456,9 +462,14 @@ static int xfer_finish(xfer *x, CURLcode cc, const char *url, ddb_http__response
         return ddb_error__nomem(err, "response body");
     ddb_http__response r = x->resp;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r.status);
+    /* libcurl counts a small body in the request size when it went out in one buffer with the
+     * headers, and not a large one. The head is never smaller than our own lines, and curl adds
+     * only a few short ones, so which case this was is plain from the numbers. */
     long sent = 0;
-    if (curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent > 0)
-        r.request_head_bytes = (size_t)sent;
+    if (curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent > 0) {
+        size_t total = (size_t)sent;
+        r.request_head_bytes = total >= x->body_len + x->header_bytes ? total - x->body_len : total;
+    }
     r.body = x->body.data;
     r.body_len = x->body.len;
     x->body = (sink){0};
