@@ -7,14 +7,22 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/error_internal.h"
 #include "wire/client_internal.h"
 #include "wire/config.h"
 #include "wire/credentials_internal.h"
-#include "core/error_internal.h"
+#include "wire/http.h"
 
 /* Split "scheme://host[:port][/path]" and keep host[:port] for the Host header. */
-static int parse_endpoint(ddb_client *c, const char *endpoint, ddb_error *err)
+static int parse_endpoint(ddb_client *c, const char *endpoint, const char *source, ddb_error *err)
 {
+    /* Checked before it is quoted in any message below: a line break would split the message,
+     * and the host goes into the Host header of every request. */
+    char what[300];
+    snprintf(what, sizeof(what), "the endpoint URL from %.260s", source ? source : "the options");
+    int rc = ddb_http__check_value(endpoint, strlen(endpoint), false, what, DDB_ERR_CONFIG, err);
+    if (rc)
+        return rc;
     const char *sep = strstr(endpoint, "://");
     if (!sep || (strncasecmp(endpoint, "http", 4) != 0))
         return ddb_error__set(err, DDB_ERR_CONFIG,
@@ -64,6 +72,12 @@ static int setup_credentials(ddb_client *c, const ddb_client_options *opts,
                                                                               : "secret_access_key",
                                   opts->access_key_id && *opts->access_key_id ? "secret_access_key"
                                                                               : "access_key_id");
+        rc = ddb_creds__check_values(opts->access_key_id, "the client option access_key_id",
+                                     opts->secret_access_key, "the client option secret_access_key",
+                                     opts->session_token, "the client option session_token",
+                                     DDB_ERR_CREDENTIALS, err);
+        if (rc)
+            return rc;
         rc = ddb_credentials_provider_new_static(&c->owned_credentials, opts->access_key_id,
                                                  opts->secret_access_key, opts->session_token, err);
     } else {
@@ -114,7 +128,7 @@ int ddb_client_new(ddb_client **out, const ddb_client_options *opts, ddb_error *
         rc = ddb_error__nomem(err, "client configuration");
         goto done;
     }
-    if ((rc = parse_endpoint(c, cfg.endpoint, err)) != 0)
+    if ((rc = parse_endpoint(c, cfg.endpoint, cfg.endpoint_source, err)) != 0)
         goto done;
     if ((rc = setup_credentials(c, opts, files, &cfg, err)) != 0)
         goto done;

@@ -12,8 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "wire/credentials_internal.h"
 #include "core/error_internal.h"
+#include "wire/credentials_internal.h"
+#include "wire/http.h"
 
 /* ---- credentials values --------------------------------------------------------------------- */
 
@@ -35,6 +36,25 @@ void ddb_credentials_clear(ddb_credentials *creds)
     *creds = (ddb_credentials)DDB_CREDENTIALS_INIT;
 }
 
+int ddb_creds__check_values(const char *access_key_id, const char *akid_name,
+                            const char *secret_access_key, const char *secret_name,
+                            const char *session_token, const char *token_name, int code,
+                            ddb_error *err)
+{
+    /* HTAB too: HTTP would carry it, but no credential has one, and SigV4 canonicalisation
+     * of a header value with one is not the same in every implementation. */
+    const char *values[] = {access_key_id, secret_access_key, session_token};
+    const char *names[] = {akid_name, secret_name, token_name};
+    for (size_t i = 0; i < 3; i++) {
+        if (!values[i])
+            continue;
+        int rc = ddb_http__check_value(values[i], strlen(values[i]), false, names[i], code, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 int ddb_credentials_set(ddb_credentials *creds, const char *access_key_id,
                         const char *secret_access_key, const char *session_token,
                         int64_t expiration, ddb_error *err)
@@ -48,6 +68,11 @@ int ddb_credentials_set(ddb_credentials *creds, const char *access_key_id,
     if (expiration < 0)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "expiration %lld is negative",
                               (long long)expiration);
+    int rc = ddb_creds__check_values(access_key_id, "the access key id", secret_access_key,
+                                     "the secret access key", session_token, "the session token",
+                                     DDB_ERR_INVALID_ARG, err);
+    if (rc)
+        return rc;
     ddb_credentials next = {
         .access_key_id = strdup(access_key_id),
         .secret_access_key = strdup(secret_access_key),
@@ -134,8 +159,12 @@ int ddb_creds__environment_new(ddb_creds__source **out, const ddb_creds__setting
     if (exp && ddb_creds__parse_time(exp, &expiration) != 0)
         return ddb_error__set(err, DDB_ERR_CONFIG,
                               "AWS_CREDENTIAL_EXPIRATION=\"%.40s\" is not an ISO 8601 time", exp);
-    return ddb_creds__static_new(out, "environment", akid, secret,
-                                 ddb_config__env("AWS_SESSION_TOKEN"), expiration, err);
+    const char *token = ddb_config__env("AWS_SESSION_TOKEN");
+    int rc = ddb_creds__check_values(akid, "AWS_ACCESS_KEY_ID", secret, "AWS_SECRET_ACCESS_KEY",
+                                     token, "AWS_SESSION_TOKEN", DDB_ERR_CREDENTIALS, err);
+    if (rc)
+        return rc;
+    return ddb_creds__static_new(out, "environment", akid, secret, token, expiration, err);
 }
 
 typedef struct callback_source {
@@ -155,6 +184,20 @@ static int callback_fetch(ddb_creds__source *s, ddb_credentials *out, ddb_error 
         ddb_credentials_clear(out);
         return ddb_error__set(err, DDB_ERR_CREDENTIALS,
                               "the credentials callback returned success without credentials");
+    }
+    if (rc == 0) {
+        char names[3][128];
+        snprintf(names[0], sizeof(names[0]), "the access key id from credentials callback \"%s\"",
+                 s->kind);
+        snprintf(names[1], sizeof(names[1]),
+                 "the secret access key from credentials callback \"%s\"", s->kind);
+        snprintf(names[2], sizeof(names[2]), "the session token from credentials callback \"%s\"",
+                 s->kind);
+        rc = ddb_creds__check_values(out->access_key_id, names[0], out->secret_access_key, names[1],
+                                     out->session_token, names[2], DDB_ERR_CREDENTIALS, err);
+        if (rc)
+            ddb_credentials_clear(out);
+        return rc;
     }
     if (rc && err && err->code == 0)
         ddb_error__set(err, rc, "the credentials callback failed: %s", ddb_strerror(rc));

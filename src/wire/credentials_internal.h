@@ -140,6 +140,18 @@ int ddb_creds__parse_json(ddb_credentials *out, const char *body, size_t len, bo
  * ECS/EKS addresses). host receives the host for messages. */
 bool ddb_creds__container_url_allowed(const char *url, char *host, size_t host_cap);
 
+/*
+ * Check credential values before they are used: none may hold a control character (CR, LF, NUL,
+ * HTAB, DEL, ...), because the access key id and the session token go into HTTP headers. Each
+ * *_name says where the value came from ("AWS_SESSION_TOKEN", "aws_session_token in profile
+ * \"dev\""); a message names it, the byte's kind and offset, never the value. NULL values pass.
+ * Returns 0 or `code` (DDB_ERR_CREDENTIALS, DDB_ERR_CONFIG or DDB_ERR_INVALID_ARG).
+ */
+int ddb_creds__check_values(const char *access_key_id, const char *akid_name,
+                            const char *secret_access_key, const char *secret_name,
+                            const char *session_token, const char *token_name, int code,
+                            ddb_error *err);
+
 /* Scrub then free a string. NULL-safe. */
 void ddb_creds__scrub_free(char *s);
 

@@ -31,8 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "wire/credentials_internal.h"
 #include "core/error_internal.h"
+#include "wire/credentials_internal.h"
+#include "wire/http.h"
 #include "wire/sigv4.h"
 
 extern char **environ;
@@ -85,15 +86,6 @@ static const char *find(const char *hay, size_t hay_len, const char *needle)
         if (hay[i] == needle[0] && memcmp(hay + i, needle, n) == 0)
             return hay + i;
     return NULL;
-}
-
-/* A header value must not end the header early. */
-static bool header_safe(const char *v)
-{
-    for (; *v; v++)
-        if (*v == '\r' || *v == '\n' || (unsigned char)*v < 0x20)
-            return false;
-    return true;
 }
 
 /*
@@ -323,8 +315,7 @@ static void init_curl(void)
 typedef struct http_req {
     const char *method; /* "GET", "PUT" or "POST" */
     const char *url;
-    const char *const *headers;
-    size_t n_headers;
+    const ddb_http__headers *headers; /* built by ddb_http__headers_add: every value checked */
     const char *body;
     size_t body_len;
     long connect_timeout_ms;
@@ -409,8 +400,8 @@ static int http_do(const http_req *q, http_resp *resp, ddb_error *err)
     CURL *h = curl_easy_init();
     if (!h)
         return nomem(err, "curl handle");
-    for (size_t i = 0; i < q->n_headers; i++) {
-        struct curl_slist *next = curl_slist_append(list, q->headers[i]);
+    for (size_t i = 0; i < q->headers->n; i++) {
+        struct curl_slist *next = curl_slist_append(list, q->headers->lines[i]);
         if (!next) {
             rc = nomem(err, "request headers");
             goto done;
@@ -728,6 +719,13 @@ int ddb_creds__sts_parse(ddb_credentials *out, long status, const char *body, si
                             action);
         goto done;
     }
+    char names[3][96];
+    snprintf(names[0], sizeof(names[0]), "Credentials/AccessKeyId from STS %.40s", action);
+    snprintf(names[1], sizeof(names[1]), "Credentials/SecretAccessKey from STS %.40s", action);
+    snprintf(names[2], sizeof(names[2]), "Credentials/SessionToken from STS %.40s", action);
+    if ((rc = ddb_creds__check_values(akid, names[0], secret, names[1], token, names[2],
+                                      DDB_ERR_CREDENTIALS, err)) != 0)
+        goto done;
     rc = ddb_credentials_set(out, akid, secret, token, expiration, err);
 done:
     ddb_creds__scrub_free(akid);
@@ -789,6 +787,14 @@ int ddb_creds__parse_json(ddb_credentials *out, const char *body, size_t len, bo
                             "%s returned an Expiration that is not an ISO 8601 time", what);
         goto done;
     }
+    char names[3][224];
+    snprintf(names[0], sizeof(names[0]), "AccessKeyId from %.180s", what);
+    snprintf(names[1], sizeof(names[1]), "SecretAccessKey from %.180s", what);
+    snprintf(names[2], sizeof(names[2]), "%s from %.180s", process ? "SessionToken" : "Token",
+             what);
+    if ((rc = ddb_creds__check_values(akid, names[0], secret, names[1], token, names[2],
+                                      DDB_ERR_CREDENTIALS, err)) != 0)
+        goto done;
     rc = ddb_credentials_set(out, akid, secret, token, expiration, err);
 done:
     json_decref(doc);
@@ -1039,6 +1045,14 @@ static int sts_config_init(sts_config *c, const ddb_creds__settings *s, ddb_erro
     }
     if (!c->url)
         return nomem(err, "STS endpoint");
+    char what[300];
+    snprintf(what, sizeof(what), "the STS endpoint URL from %.260s",
+             *source ? source : "the region");
+    if ((rc = ddb_http__check_value(c->url, strlen(c->url), false, what, DDB_ERR_CONFIG, err)) !=
+        0) {
+        sts_clear(c);
+        return rc;
+    }
     const char *sep = strstr(c->url, "://");
     bool http = sep && ((sep - c->url == 4 && strncasecmp(c->url, "http", 4) == 0) ||
                         (sep - c->url == 5 && strncasecmp(c->url, "https", 5) == 0));
@@ -1087,17 +1101,14 @@ static int sts_call(ddb_credentials *out, const sts_config *sts, const char *act
                     const char *form, const ddb_credentials *creds, ddb_error *err)
 {
     static const char content_type[] = "application/x-www-form-urlencoded; charset=utf-8";
-    char host_h[300], date_h[48], ct_h[96], what[64];
-    char *auth_h = NULL, *token_h = NULL;
-    const char *headers[5];
-    size_t n = 0;
+    char what[64];
+    ddb_http__headers h = DDB_HTTP__HEADERS_INIT;
     http_resp resp = {0};
     int rc = 0;
     snprintf(what, sizeof(what), "STS %s", action);
-    snprintf(host_h, sizeof(host_h), "Host: %s", sts->host);
-    snprintf(ct_h, sizeof(ct_h), "Content-Type: %s", content_type);
-    headers[n++] = host_h;
-    headers[n++] = ct_h;
+    if ((rc = ddb_http__headers_add(&h, "Host", sts->host, "the STS endpoint's host", err)) != 0 ||
+        (rc = ddb_http__headers_add(&h, "Content-Type", content_type, "Content-Type", err)) != 0)
+        goto done;
     if (creds) {
         const ddb_sigv4__header signed_headers[] = {{"host", sts->host},
                                                     {"content-type", content_type}};
@@ -1114,27 +1125,20 @@ static int sts_call(ddb_credentials *out, const sts_config *sts, const char *act
         ddb_sigv4__result sig = DDB_SIGV4__RESULT_INIT;
         if ((rc = ddb_sigv4__sign(&sig, NULL, &req, &sc, &params, err)) != 0)
             goto done;
-        snprintf(date_h, sizeof(date_h), "X-Amz-Date: %s", sig.amz_date);
-        auth_h = ddb_config__format("Authorization: %s", sig.authorization);
+        rc = ddb_http__headers_add(&h, "X-Amz-Date", sig.amz_date, "X-Amz-Date", err);
+        if (rc == 0)
+            rc = ddb_http__headers_add(&h, "Authorization", sig.authorization,
+                                       "the STS Authorization header", err);
         ddb_sigv4__result_clear(&sig);
-        if (!auth_h) {
-            rc = nomem(err, "STS request");
+        if (rc == 0 && creds->session_token)
+            rc = ddb_http__headers_add(&h, "X-Amz-Security-Token", creds->session_token,
+                                       "the session token of the role's source credentials", err);
+        if (rc)
             goto done;
-        }
-        headers[n++] = date_h;
-        headers[n++] = auth_h;
-        if (creds->session_token) {
-            if (!(token_h = ddb_config__format("X-Amz-Security-Token: %s", creds->session_token))) {
-                rc = nomem(err, "STS request");
-                goto done;
-            }
-            headers[n++] = token_h;
-        }
     }
     const http_req q = {.method = "POST",
                         .url = sts->url,
-                        .headers = headers,
-                        .n_headers = n,
+                        .headers = &h,
                         .body = form,
                         .body_len = strlen(form),
                         .connect_timeout_ms = sts->connect_timeout_ms,
@@ -1145,8 +1149,7 @@ static int sts_call(ddb_credentials *out, const sts_config *sts, const char *act
     rc = ddb_creds__sts_parse(out, resp.status, resp.body, resp.len, action, err);
 done:
     http_resp_clear(&resp);
-    ddb_creds__scrub_free(auth_h);
-    ddb_creds__scrub_free(token_h);
+    ddb_http__headers_clear(&h);
     return rc;
 }
 
@@ -1380,9 +1383,8 @@ done:
 static int container_fetch(ddb_creds__source *s, ddb_credentials *out, ddb_error *err)
 {
     container_source *cs = (container_source *)s;
-    char *file_token = NULL, *auth = NULL;
-    const char *headers[1];
-    size_t n = 0;
+    char *file_token = NULL;
+    ddb_http__headers h = DDB_HTTP__HEADERS_INIT;
     http_resp resp = {0};
     int rc = 0;
     const char *token = cs->token;
@@ -1391,26 +1393,20 @@ static int container_fetch(ddb_creds__source *s, ddb_credentials *out, ddb_error
                                   err)) != 0)
             return rc;
         token = file_token;
-    }
-    if (token) {
-        if (!header_safe(token)) {
-            rc = ddb_error__set(err, DDB_ERR_CREDENTIALS,
-                                "the container authorization token %s holds a line break or "
-                                "control character",
-                                cs->token_file ? "file's content"
-                                               : "(AWS_CONTAINER_AUTHORIZATION_TOKEN)");
+        /* The file is read at every fetch (EKS rotates it), so it is checked here. */
+        char what[1200];
+        snprintf(what, sizeof(what), "container authorization token file %.1024s (%s)",
+                 cs->token_file, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+        if ((rc = ddb_http__check_value(token, strlen(token), false, what, DDB_ERR_CREDENTIALS,
+                                        err)) != 0)
             goto done;
-        }
-        if (!(auth = ddb_config__format("Authorization: %s", token))) {
-            rc = nomem(err, "container request");
-            goto done;
-        }
-        headers[n++] = auth;
     }
+    if (token && (rc = ddb_http__headers_add(&h, "Authorization", token,
+                                             "the container authorization token", err)) != 0)
+        goto done;
     const http_req q = {.method = "GET",
                         .url = cs->url,
-                        .headers = headers,
-                        .n_headers = n,
+                        .headers = &h,
                         .connect_timeout_ms = cs->timeout_ms,
                         .timeout_ms = cs->timeout_ms,
                         .no_proxy = true,
@@ -1433,7 +1429,7 @@ static int container_fetch(ddb_creds__source *s, ddb_credentials *out, ddb_error
                                "the container credentials endpoint", err);
 done:
     http_resp_clear(&resp);
-    ddb_creds__scrub_free(auth);
+    ddb_http__headers_clear(&h);
     ddb_creds__scrub_free(file_token);
     return rc;
 }
@@ -1454,12 +1450,21 @@ int ddb_creds__container_new(ddb_creds__source **out, const ddb_creds__settings 
     const char *full = ddb_config__env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
     char *url = NULL;
     if (relative) {
+        int rc =
+            ddb_http__check_value(relative, strlen(relative), false,
+                                  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", DDB_ERR_CONFIG, err);
+        if (rc)
+            return rc;
         if (relative[0] != '/')
             return ddb_error__set(err, DDB_ERR_CONFIG,
                                   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must start with '/'");
         url = ddb_config__format("http://169.254.170.2%s", relative);
     } else if (full) {
         char host[128];
+        int rc = ddb_http__check_value(full, strlen(full), false,
+                                       "AWS_CONTAINER_CREDENTIALS_FULL_URI", DDB_ERR_CONFIG, err);
+        if (rc)
+            return rc;
         if (!ddb_creds__container_url_allowed(full, host, sizeof(host)))
             return ddb_error__set(err, DDB_ERR_CONFIG,
                                   "AWS_CONTAINER_CREDENTIALS_FULL_URI: host \"%.64s\" is not "
@@ -1483,6 +1488,14 @@ int ddb_creds__container_new(ddb_creds__source **out, const ddb_creds__settings 
     cs->attempts = s->metadata_attempts;
     const char *file = ddb_config__env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
     const char *token = ddb_config__env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+    int rc = 0;
+    if (!file && token)
+        rc = ddb_http__check_value(token, strlen(token), false, "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                                   DDB_ERR_CONFIG, err);
+    if (rc) {
+        container_destroy(&cs->base);
+        return rc;
+    }
     if (file)
         cs->token_file = strdup(file);
     else if (token)
@@ -1519,27 +1532,24 @@ static int imds_request(imds_source *im, const char *method, const char *path, h
                         ddb_error *err)
 {
     char url[512];
-    char *token_h = NULL;
-    const char *headers[1];
-    size_t n = 0;
+    ddb_http__headers h = DDB_HTTP__HEADERS_INIT;
     snprintf(url, sizeof(url), "%s%s", im->endpoint, path);
-    if (strcmp(method, "PUT") == 0) {
-        headers[n++] = "X-aws-ec2-metadata-token-ttl-seconds: 21600";
-    } else {
-        if (!(token_h = ddb_config__format("X-aws-ec2-metadata-token: %s", im->token)))
-            return nomem(err, "metadata request");
-        headers[n++] = token_h;
-    }
+    int rc = strcmp(method, "PUT") == 0
+                 ? ddb_http__headers_add(&h, "X-aws-ec2-metadata-token-ttl-seconds", "21600",
+                                         "the metadata token lifetime", err)
+                 : ddb_http__headers_add(&h, "X-aws-ec2-metadata-token", im->token,
+                                         "the instance metadata session token", err);
+    if (rc)
+        return rc;
     const http_req q = {.method = method,
                         .url = url,
-                        .headers = headers,
-                        .n_headers = n,
+                        .headers = &h,
                         .connect_timeout_ms = im->timeout_ms,
                         .timeout_ms = im->timeout_ms,
                         .no_proxy = true,
                         .what = "instance metadata"};
-    int rc = http_attempts(&q, im->attempts, resp, err);
-    ddb_creds__scrub_free(token_h);
+    rc = http_attempts(&q, im->attempts, resp, err);
+    ddb_http__headers_clear(&h);
     return rc;
 }
 
@@ -1565,10 +1575,16 @@ static int imds_ensure_token(imds_source *im, ddb_error *err)
         return rc;
     if (resp.status != 200) {
         rc = imds_status_error(im, "the session token request was refused", resp.status, err);
-    } else if (resp.len == 0 || resp.len > 4096 || !header_safe(resp.body)) {
+    } else if (resp.len == 0 || resp.len > 4096) {
         rc = ddb_error__set(err, DDB_ERR_CREDENTIALS,
-                            "instance metadata at %s returned an unusable session token",
-                            im->endpoint);
+                            "instance metadata at %s returned an unusable session token (%zu "
+                            "bytes)",
+                            im->endpoint, resp.len);
+    } else if (ddb_http__value_bad_at(resp.body, resp.len, false) != resp.len) {
+        char what[600];
+        snprintf(what, sizeof(what), "the session token from instance metadata at %.500s",
+                 im->endpoint);
+        rc = ddb_http__check_value(resp.body, resp.len, false, what, DDB_ERR_CREDENTIALS, err);
     } else {
         im->token = strdup(resp.body);
         if (!im->token)
@@ -1685,6 +1701,12 @@ int ddb_creds__imds_new(ddb_creds__source **out, const ddb_creds__settings *s, c
                                   mode);
         from = NULL;
     }
+    if (from) {
+        int rc =
+            ddb_http__check_value(endpoint, strlen(endpoint), false, from, DDB_ERR_CONFIG, err);
+        if (rc)
+            return rc;
+    }
     if (strncasecmp(endpoint, "http://", 7) != 0 && strncasecmp(endpoint, "https://", 8) != 0)
         return ddb_error__set(err, DDB_ERR_CONFIG, "%s must be an http:// or https:// URL", from);
     imds_source *im = calloc(1, sizeof(*im));
@@ -1736,8 +1758,16 @@ static int static_from_profile(ddb_creds__source **out, const ddb_config__files 
         return ddb_error__set(err, DDB_ERR_CONFIG, "profile \"%s\" has %s but no %s", profile,
                               akid && *akid ? "aws_access_key_id" : "aws_secret_access_key",
                               akid && *akid ? "aws_secret_access_key" : "aws_access_key_id");
-    return ddb_creds__static_new(out, "profile", akid, secret,
-                                 ddb_config__get(files, profile, "aws_session_token"), 0, err);
+    const char *token = ddb_config__get(files, profile, "aws_session_token");
+    char names[3][160];
+    snprintf(names[0], sizeof(names[0]), "aws_access_key_id of profile \"%.100s\"", profile);
+    snprintf(names[1], sizeof(names[1]), "aws_secret_access_key of profile \"%.100s\"", profile);
+    snprintf(names[2], sizeof(names[2]), "aws_session_token of profile \"%.100s\"", profile);
+    int rc = ddb_creds__check_values(akid, names[0], secret, names[1], token, names[2],
+                                     DDB_ERR_CONFIG, err);
+    if (rc)
+        return rc;
+    return ddb_creds__static_new(out, "profile", akid, secret, token, 0, err);
 }
 
 static int assume_role_make(ddb_creds__source **out, ddb_creds__source *inner,

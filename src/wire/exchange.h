@@ -23,16 +23,15 @@
 /* Unsigned header lines a caller may add to each attempt (amz-sdk-invocation-id, -request). */
 #define DDB_EXCHANGE__MAX_EXTRA_HEADERS 2
 
-/* The header lines of one signed request. The Authorization and token lines are secrets:
- * ddb_exchange__signed_clear scrubs them. */
+/*
+ * The header lines of one signed request, built by ddb_http__headers_add, so every value is
+ * checked for control characters and none is cut to a buffer's size. The Authorization and token
+ * lines are secrets: ddb_exchange__signed_clear scrubs them.
+ */
 typedef struct ddb_exchange__signed {
-    const char *lines[6 + DDB_EXCHANGE__MAX_EXTRA_HEADERS]; /* point into the buffers below */
+    ddb_http__headers h;
+    const char *const *lines; /* h's lines, for ddb_http__post */
     size_t n_lines;
-    char host[300];
-    char target[96];
-    char date[48];
-    char auth[1024];
-    char token[4096 + 32];
 } ddb_exchange__signed;
 
 /*
@@ -40,7 +39,8 @@ typedef struct ddb_exchange__signed {
  * and the current time, and fill out with the header lines to send: the signed ones, the token,
  * then the n_extra (at most DDB_EXCHANGE__MAX_EXTRA_HEADERS) unsigned lines given, which must
  * outlive out. Traces the request (secrets redacted) if the client has a trace hook. Returns 0, or
- * the credentials provider's or the signer's code; out then holds no secret. In every case the
+ * the credentials provider's or the signer's code, or DDB_ERR_INVALID_ARG when a value holds a
+ * control character (the message names its source, never the value); out then holds no secret. In every case the
  * caller calls ddb_exchange__signed_clear once the lines are sent (or copied).
  */
 int ddb_exchange__prepare(ddb_exchange__signed *out, ddb_client *c, const char *operation,
@@ -50,7 +50,8 @@ void ddb_exchange__signed_clear(ddb_exchange__signed *s);
 
 /*
  * Everything that is checked once a response has arrived: trace it, verify X-Amz-Crc32 (a
- * mismatch is DDB_ERR_CRC32, retryable), turn a non-2xx status into err
+ * mismatch, or a value that is not a number from 0 to 2^32-1, is DDB_ERR_CRC32, retryable), turn
+ * HTTP 431 into DDB_ERR_LIMIT naming the size of the header block sent, turn a non-2xx status into err
  * (ddb_aws_error__from_response), and parse the body. On success *response receives the JSON object
  * (a new reference). `err` may be NULL.
  */

@@ -1,5 +1,7 @@
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -7,6 +9,105 @@
 
 #include "core/error_internal.h"
 #include "wire/http.h"
+
+/* ---- request headers ------------------------------------------------------------------------ */
+
+size_t ddb_http__value_bad_at(const char *value, size_t len, bool allow_htab)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char b = (unsigned char)value[i];
+        if ((b < 0x20 && !(b == '\t' && allow_htab)) || b == 0x7f)
+            return i;
+    }
+    return len;
+}
+
+const char *ddb_http__byte_name(unsigned char b, char *buf, size_t cap)
+{
+    const char *name = b == '\r'   ? "CR"
+                       : b == '\n' ? "LF"
+                       : b == 0    ? "NUL"
+                       : b == '\t' ? "HTAB"
+                       : b == 0x7f ? "DEL"
+                                   : NULL;
+    if (name)
+        snprintf(buf, cap, "%s (0x%02x)", name, b);
+    else
+        snprintf(buf, cap, "control character 0x%02x", b);
+    return buf;
+}
+
+int ddb_http__check_value(const char *value, size_t len, bool allow_htab, const char *source,
+                          int code, ddb_error *err)
+{
+    size_t at = ddb_http__value_bad_at(value, len, allow_htab);
+    if (at == len)
+        return 0;
+    char kind[40];
+    return ddb_error__set(err, code, "%s holds %s at byte %zu; it cannot go in an HTTP header",
+                          source, ddb_http__byte_name((unsigned char)value[at], kind, sizeof(kind)),
+                          at);
+}
+
+int ddb_http__headers_add(ddb_http__headers *h, const char *name, const char *value,
+                          const char *source, ddb_error *err)
+{
+    size_t name_len = strlen(name), value_len = strlen(value);
+    int rc = ddb_http__check_value(value, value_len, true, source, DDB_ERR_INVALID_ARG, err);
+    if (rc)
+        return rc;
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 8;
+        char **grown = realloc(h->lines, cap * sizeof(*grown));
+        if (!grown)
+            return ddb_error__nomem(err, "request headers");
+        h->lines = grown;
+        h->cap = cap;
+    }
+    char *line = malloc(name_len + 2 + value_len + 1);
+    if (!line)
+        return ddb_error__nomem(err, "request headers");
+    memcpy(line, name, name_len);
+    memcpy(line + name_len, ": ", 2);
+    memcpy(line + name_len + 2, value, value_len + 1);
+    h->lines[h->n++] = line;
+    h->bytes += name_len + 2 + value_len + 2;
+    return 0;
+}
+
+const char *const *ddb_http__headers_lines(const ddb_http__headers *h)
+{
+    return (const char *const *)h->lines;
+}
+
+void ddb_http__headers_clear(ddb_http__headers *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < h->n; i++) {
+        OPENSSL_cleanse(h->lines[i], strlen(h->lines[i]));
+        free(h->lines[i]);
+    }
+    free(h->lines);
+    *h = (ddb_http__headers)DDB_HTTP__HEADERS_INIT;
+}
+
+bool ddb_http__parse_crc32(const char *text, uint32_t *out)
+{
+    size_t n = strlen(text);
+    if (n == 0 || n > 10)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t)(text[i] - '0');
+    }
+    if (v > 0xffffffffULL)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
 
 /*
  * Idle easy handles, each with its live connection; a call borrows one and gives it back. Idle
@@ -220,6 +321,8 @@ typedef struct xfer {
     sink body;
     sink raw;
     bool want_raw;
+    size_t body_len;     /* the request's */
+    size_t header_bytes; /* the caller's header lines with their CRLFs: a floor for the head */
     ddb_http__response resp;
     /* ddb_http__multi only */
     void *tag;
@@ -237,13 +340,18 @@ static bool header_value(const char *line, size_t n, const char *name, char *out
     const char *end = line + n;
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
         end--;
     size_t len = (size_t)(end - v);
     if (len >= cap)
         len = cap - 1;
     memcpy(out, v, len);
     out[len] = '\0';
+    /* A NUL or control byte inside would cut the value short or break an error message's line:
+     * make it a '?' (which no value we parse accepts). */
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+            out[i] = '?';
     return true;
 }
 
@@ -255,15 +363,19 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata)
     /* A new status line starts a new response (after 100-continue or a redirect). */
     if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
         r->request_id[0] = r->error_type[0] = r->retry_after[0] = '\0';
-        r->has_crc32 = false;
+        r->has_crc32 = r->crc32_unreadable = false;
+        r->crc32_text[0] = '\0';
         x->raw.len = 0;
     }
-    char crc[32];
+    char crc[64];
     if (header_value(line, n, "x-amz-crc32", crc, sizeof(crc))) {
-        char *end = NULL;
-        unsigned long v = strtoul(crc, &end, 10);
-        r->has_crc32 = end && *end == '\0' && end != crc && v <= 0xffffffffUL;
-        r->crc32 = (uint32_t)v;
+        /* Anything but a plain number is a checksum failure, never a reason to skip the check. */
+        r->has_crc32 = ddb_http__parse_crc32(crc, &r->crc32);
+        r->crc32_unreadable = !r->has_crc32;
+        snprintf(r->crc32_text, sizeof(r->crc32_text), "%.23s", crc);
+        for (char *c = r->crc32_text; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = '?';
     } else if (!header_value(line, n, "x-amzn-requestid", r->request_id, sizeof(r->request_id)) &&
                !header_value(line, n, "x-amzn-errortype", r->error_type, sizeof(r->error_type))) {
         header_value(line, n, "x-amz-retry-after", r->retry_after, sizeof(r->retry_after));
@@ -299,6 +411,10 @@ static int xfer_prepare(xfer *x, const char *url, const char *const *headers, si
                         const char *body, size_t body_len, bool want_raw, ddb_error *err)
 {
     x->want_raw = want_raw;
+    x->body_len = body_len;
+    x->header_bytes = 0;
+    for (size_t i = 0; i < n_headers; i++)
+        x->header_bytes += strlen(headers[i]) + 2;
     for (size_t i = 0; i < n_headers; i++) {
         struct curl_slist *next = curl_slist_append(x->headers, headers[i]);
         if (!next)
@@ -346,6 +462,14 @@ static int xfer_finish(xfer *x, CURLcode cc, const char *url, ddb_http__response
         return ddb_error__nomem(err, "response body");
     ddb_http__response r = x->resp;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r.status);
+    /* libcurl counts a small body in the request size when it went out in one buffer with the
+     * headers, and not a large one. The head is never smaller than our own lines, and curl adds
+     * only a few short ones, so which case this was is plain from the numbers. */
+    long sent = 0;
+    if (curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent > 0) {
+        size_t total = (size_t)sent;
+        r.request_head_bytes = total >= x->body_len + x->header_bytes ? total - x->body_len : total;
+    }
     r.body = x->body.data;
     r.body_len = x->body.len;
     x->body = (sink){0};

@@ -27,10 +27,70 @@ typedef struct ddb_http__response {
     char error_type[256]; /* X-Amzn-ErrorType */
     char retry_after[32]; /* x-amz-retry-after, milliseconds, as sent */
     bool has_crc32;
-    uint32_t crc32;    /* X-Amz-Crc32 */
-    char *raw_headers; /* only when asked for (tracing); owned */
+    uint32_t crc32;            /* X-Amz-Crc32, when has_crc32 */
+    bool crc32_unreadable;     /* X-Amz-Crc32 was sent but is not a decimal from 0 to 2^32-1 */
+    char crc32_text[24];       /* that value as sent (control bytes as '?', cut at 23 bytes) */
+    size_t request_head_bytes; /* the request line and header block as sent, CRLFs included */
+    char *raw_headers;         /* only when asked for (tracing); owned */
     size_t raw_headers_len;
 } ddb_http__response;
+
+/* ---- request headers: the one place every header value we send is checked ------------------ */
+
+/*
+ * Where value[0, len) first holds a byte that must not be in a header value we send: CR, LF, NUL,
+ * DEL or another control character. HTAB is allowed inside a value only when allow_htab (HTTP
+ * permits it, but no credential or URL has one). Returns the offset of the first such byte, or
+ * len when there is none.
+ */
+size_t ddb_http__value_bad_at(const char *value, size_t len, bool allow_htab);
+
+/* A name for a forbidden byte, for messages: "CR (0x0d)", "LF (0x0a)", "NUL (0x00)",
+ * "control character 0x01". Writes into buf and returns it. */
+const char *ddb_http__byte_name(unsigned char b, char *buf, size_t cap);
+
+/*
+ * If value[0, len) holds a forbidden byte (see ddb_http__value_bad_at), fill err with `code` and a
+ * message naming `source`, the byte's kind and its offset (never the value: it may be a secret)
+ * and return code. Returns 0 when the value is clean.
+ */
+int ddb_http__check_value(const char *value, size_t len, bool allow_htab, const char *source,
+                          int code, ddb_error *err);
+
+/*
+ * The header lines of one request, "Name: value", each its own allocation, so no value is ever
+ * cut short. Lines are scrubbed when cleared: some carry secrets.
+ */
+typedef struct ddb_http__headers {
+    char **lines;
+    size_t n, cap;
+    size_t bytes; /* the lines with their CRLFs, as they go on the wire */
+} ddb_http__headers;
+
+#define DDB_HTTP__HEADERS_INIT                                                                     \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
+
+/*
+ * Append "name: value". The value is checked first (HTAB allowed, as HTTP allows it); a bad one
+ * gives DDB_ERR_INVALID_ARG naming `source` ("the session token from environment") and the byte,
+ * and nothing is appended, so a caller that stops on the error sends nothing. DDB_ERR_NOMEM.
+ */
+int ddb_http__headers_add(ddb_http__headers *h, const char *name, const char *value,
+                          const char *source, ddb_error *err);
+
+/* The lines as http_post takes them. */
+const char *const *ddb_http__headers_lines(const ddb_http__headers *h);
+
+/* Scrub and free every line; h is empty (and reusable) afterwards. NULL-safe. */
+void ddb_http__headers_clear(ddb_http__headers *h);
+
+/*
+ * X-Amz-Crc32 as DynamoDB sends it: 1 to 10 decimal digits, at most 4294967295, nothing else (no
+ * sign, no space, no empty value). Returns true and sets *out when it is one.
+ */
+bool ddb_http__parse_crc32(const char *text, uint32_t *out);
 
 /*
  * Create a pool. Handles are created on demand and reused, each keeping its connection alive,

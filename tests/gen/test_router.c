@@ -386,7 +386,7 @@ TEST(secondary_failure_journaled_then_replayed)
     ddb_error err = DDB_ERROR_INIT;
     rt__account a = RT__ACCOUNT__INIT, b = RT__ACCOUNT__INIT, c = RT__ACCOUNT__INIT;
     rt__note extra = RT__NOTE__INIT;
-    fault_step down = {FAULT_HTTP_503, NULL, 0, NULL, 0}, up = {FAULT_FORWARD, NULL, 0, NULL, 0};
+    fault_step down = {.action = FAULT_HTTP_503}, up = {.action = FAULT_FORWARD};
     ddb_router_stats st;
     size_t diffs = 99, replayed = 99;
     char *text, expect[128];
@@ -602,7 +602,7 @@ TEST(access_patterns_routed)
     ddb_error err = DDB_ERROR_INIT;
     rt__account a = RT__ACCOUNT__INIT, got = RT__ACCOUNT__INIT, renamed = RT__ACCOUNT__INIT;
     rt__account__page page = {0, NULL, NULL};
-    fault_step down = {FAULT_HTTP_503, NULL, 0, NULL, 0}, up = {FAULT_FORWARD, NULL, 0, NULL, 0};
+    fault_step down = {.action = FAULT_HTTP_503}, up = {.action = FAULT_FORWARD};
     ddb_router_stats st;
     bool found = false, done = false;
     size_t diffs = 99, replayed = 0;

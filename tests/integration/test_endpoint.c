@@ -4,8 +4,9 @@
  * (environment or profile), and AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns those off again.
  *
  * The "never" cases use a loopback listener (http_fixture) that counts connections: a request
- * that went anywhere local would show up there. The machine has no route to AWS, so those calls
- * fail with a network error (or time out), which is the point.
+ * that went anywhere local would show up there. Their configuration points at the real regional
+ * endpoint, so they run in a network namespace of their own (testenv_isolate_network): the DNS
+ * lookup and the connection fail at once with a network error and no packet leaves the machine.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,7 @@ TEST(no_endpoint_settings_resolve_to_the_regional_aws_endpoint)
 
 TEST(call_without_endpoint_never_reaches_a_local_server)
 {
+    testenv_isolate_network();
     http_fixture *listener = http_fixture_start();
     REQUIRE(listener != NULL);
     http_fixture_add(listener, "POST", "/", 200, "application/x-amz-json-1.0", "{}");
@@ -111,6 +113,7 @@ TEST(call_without_endpoint_never_reaches_a_local_server)
 
 TEST(ignored_endpoint_settings_never_reach_a_local_server)
 {
+    testenv_isolate_network();
     http_fixture *listener = http_fixture_start();
     REQUIRE(listener != NULL);
     char *home = NULL;

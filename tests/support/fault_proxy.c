@@ -18,12 +18,17 @@
 #include "core/checksum.h"
 #include "support/fault_proxy.h"
 
-#define MAX_HEADER_BYTES (64 * 1024)
+#define MAX_HEADER_BYTES FAULT_PROXY_MAX_HEADER_BYTES
 #define MAX_BODY_BYTES ((size_t)64 * 1024 * 1024)
 #define MAX_CONNECTIONS 4096
 #define SLICE_MS 50
 #define UPSTREAM_TIMEOUT_MS 30000
 #define STALL_LIMIT_MS 30000
+
+typedef struct buf {
+    char *data;
+    size_t len, cap;
+} buf;
 
 typedef struct conn {
     pthread_t thread;
@@ -45,6 +50,7 @@ struct fault_proxy {
     fault_step then;
     /* what was seen since the last script */
     fault_request *seen;
+    buf *seen_raw; /* each request as it arrived, beside seen */
     size_t n_seen, cap_seen;
     /* connection threads, joined at stop */
     conn **conns;
@@ -76,11 +82,6 @@ static void die(const char *what)
 }
 
 /* ---- buffers and socket I/O ------------------------------------------------------------------ */
-
-typedef struct buf {
-    char *data;
-    size_t len, cap;
-} buf;
 
 static bool buf_append(buf *b, const void *data, size_t n)
 {
@@ -314,7 +315,7 @@ static void stall(fault_proxy *p, int fd)
 }
 
 /* The answer with its X-Amz-Crc32 changed (or added, wrong, when it had none). */
-static bool corrupt_crc(const buf *resp, buf *out)
+static bool corrupt_crc(const buf *resp, const char *value, buf *out)
 {
     size_t hend = header_end(resp);
     const char *body = resp->data + hend;
@@ -330,7 +331,9 @@ static bool corrupt_crc(const buf *resp, buf *out)
         if (!(n >= 12 && strncasecmp(line, "x-amz-crc32:", 12) == 0))
             if (!buf_append(out, line, n) || !buf_append(out, "\r\n", 2))
                 return false;
-        if (first && !buf_printf(out, "x-amz-crc32: %u\r\n", (unsigned)wrong))
+        if (first && value && !buf_printf(out, "x-amz-crc32: %s\r\n", value))
+            return false;
+        if (first && !value && !buf_printf(out, "x-amz-crc32: %u\r\n", (unsigned)wrong))
             return false;
         first = false;
         line = eol + 2;
@@ -365,13 +368,21 @@ static size_t admit(fault_proxy *p, const buf *req, size_t body_at, fault_step *
     if (p->n_seen == p->cap_seen) {
         size_t cap = p->cap_seen ? p->cap_seen * 2 : 64;
         fault_request *grown = realloc(p->seen, cap * sizeof(*grown));
-        if (!grown) {
+        buf *grown_raw = grown ? realloc(p->seen_raw, cap * sizeof(*grown_raw)) : NULL;
+        if (!grown || !grown_raw) {
             pthread_mutex_unlock(&p->lock);
             die("out of memory");
         }
         p->seen = grown;
+        p->seen_raw = grown_raw;
         p->cap_seen = cap;
     }
+    buf raw = {0};
+    if (!buf_append(&raw, req->data, req->len)) {
+        pthread_mutex_unlock(&p->lock);
+        die("out of memory");
+    }
+    p->seen_raw[p->n_seen] = raw;
     p->seen[p->n_seen++] = r;
     pthread_mutex_unlock(&p->lock);
     return i;
@@ -473,7 +484,7 @@ static void *serve(void *arg)
         break;
     }
     case FAULT_CORRUPT_CRC:
-        if (corrupt_crc(&resp, &out))
+        if (corrupt_crc(&resp, step.crc32_value, &out))
             send_all(fd, out.data, out.len);
         break;
     default:
@@ -619,6 +630,8 @@ void fault_proxy_script(fault_proxy *p, const fault_step *steps, size_t n, fault
     p->steps = copy;
     p->n_steps = n;
     p->then = then;
+    for (size_t i = 0; i < p->n_seen; i++)
+        free(p->seen_raw[i].data);
     p->n_seen = 0;
     pthread_mutex_unlock(&p->lock);
 }
@@ -651,6 +664,19 @@ bool fault_proxy_request(fault_proxy *p, size_t i, fault_request *out)
     return ok;
 }
 
+char *fault_proxy_request_raw(fault_proxy *p, size_t i, size_t *len)
+{
+    char *copy = NULL;
+    pthread_mutex_lock(&p->lock);
+    if (i < p->n_seen && (copy = malloc(p->seen_raw[i].len + 1)) != NULL) {
+        memcpy(copy, p->seen_raw[i].data, p->seen_raw[i].len);
+        copy[p->seen_raw[i].len] = '\0';
+        *len = p->seen_raw[i].len;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return copy;
+}
+
 void fault_proxy_stop(fault_proxy *p)
 {
     if (!p)
@@ -668,7 +694,10 @@ void fault_proxy_stop(fault_proxy *p)
     pthread_mutex_destroy(&p->lock);
     free(p->conns);
     free(p->steps);
+    for (size_t i = 0; i < p->n_seen; i++)
+        free(p->seen_raw[i].data);
     free(p->seen);
+    free(p->seen_raw);
     free(p->last_response);
     free(p);
 }

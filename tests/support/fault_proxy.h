@@ -9,6 +9,9 @@
  * about to break. That keeps the count exact: libcurl silently resends a request once when a
  * *reused* connection dies before any answer, which would otherwise show up as an extra request.
  *
+ * Requests with header blocks up to FAULT_PROXY_MAX_HEADER_BYTES are read whole (and recorded), so
+ * a test can send headers far past what DynamoDB Local accepts and see what the client sent.
+ *
  * Only loopback: it binds 127.0.0.1 and refuses an upstream that is not 127.0.0.1 or localhost.
  * It stops itself: fault_proxy_stop joins every thread and closes every socket, and a proxy that
  * sees no connection for FAULT_PROXY_IDLE_LIMIT_MS stops accepting on its own.
@@ -22,6 +25,7 @@
 #include <stddef.h>
 
 #define FAULT_PROXY_IDLE_LIMIT_MS 120000
+#define FAULT_PROXY_MAX_HEADER_BYTES (256 * 1024)
 
 typedef enum fault_action {
     FAULT_FORWARD = 0,  /* pass the request to DynamoDB Local and its answer back */
@@ -34,7 +38,7 @@ typedef enum fault_action {
     FAULT_STALL,        /* read the request, then answer nothing until the client hangs up */
     FAULT_STALL_AFTER,  /* forward, then answer nothing until the client hangs up */
     FAULT_TRUNCATE,     /* forward, then send the headers and half the body, and close */
-    FAULT_CORRUPT_CRC,  /* forward, then answer with a wrong X-Amz-Crc32 */
+    FAULT_CORRUPT_CRC,  /* forward, then answer with a wrong X-Amz-Crc32 (or step.crc32_value) */
     FAULT_DELAY,        /* wait step.delay_ms, then forward */
     FAULT_REPLAY,       /* forward, then answer with the previous forwarded response instead */
 } fault_action;
@@ -45,6 +49,9 @@ typedef struct fault_step {
     int status;              /* FAULT_ERROR: the HTTP status */
     const char *error_type;  /* FAULT_ERROR: the __type, e.g. "AccessDeniedException" */
     long delay_ms;           /* FAULT_DELAY */
+    /* FAULT_CORRUPT_CRC: send "x-amz-crc32: <this>" verbatim ("abc", "", "-1", "4294967296")
+     * instead of a wrong number; NULL for the wrong number. Borrowed: a string literal. */
+    const char *crc32_value;
 } fault_step;
 
 /* What the proxy saw of one request. */
@@ -77,6 +84,13 @@ size_t fault_proxy_forwarded(fault_proxy *p);
 
 /* Request i since the last script; false when there is no such request. */
 bool fault_proxy_request(fault_proxy *p, size_t i, fault_request *out);
+
+/*
+ * A copy of request i since the last script exactly as it arrived: request line, header lines,
+ * the blank line and the body; *len receives its length. NULL when there is no such request.
+ * The caller frees it. Tests read the headers the client really sent from it (the wire).
+ */
+char *fault_proxy_request_raw(fault_proxy *p, size_t i, size_t *len);
 
 /* Stop serving, join every thread, close every socket and free p. NULL-safe. */
 void fault_proxy_stop(fault_proxy *p);

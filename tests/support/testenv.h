@@ -22,4 +22,15 @@ char *testenv_write(const char *dir, const char *rel, const char *content, int m
 /* Remove a directory tree made by testenv_tmpdir. */
 void testenv_rmtree(const char *dir);
 
+/*
+ * Move this process into a network namespace of its own, with only a loopback interface (brought
+ * up), so that nothing it sends can leave the machine: a connection to any address but loopback,
+ * DNS included, fails at once with a network error. For tests whose configuration points at the
+ * real AWS endpoints. Call it first in the test case, before any thread is started. Tries
+ * unshare(CLONE_NEWNET) (root), then a user namespace as well (unprivileged). When neither works
+ * it prints a loud SKIP and exits 77 (registered as CTest's skip code), or under CI=true prints
+ * FAIL and exits 1: in CI nothing may skip.
+ */
+void testenv_isolate_network(void);
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * The generated request encoders and response decoders (src/runtime/api.c), through the internal
+ * The generated request encoders and response decoders (src/api/api.c), through the internal
  * entry points of api_codec.h: exact JSON for fully populated inputs, required members and invalid
  * inputs named by path, realistic responses decoded field by field, wrong types named by path.
  * Run under valgrind or ASan, every case is also a leak check.
