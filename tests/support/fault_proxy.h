@@ -37,6 +37,7 @@ typedef enum fault_action {
     FAULT_CORRUPT_CRC,  /* forward, then answer with a wrong X-Amz-Crc32 */
     FAULT_DELAY,        /* wait step.delay_ms, then forward */
     FAULT_REPLAY,       /* forward, then answer with the previous forwarded response instead */
+    FAULT_HOLD,         /* wait until fault_proxy_release (or the stop), then forward */
 } fault_action;
 
 typedef struct fault_step {
@@ -77,6 +78,15 @@ size_t fault_proxy_forwarded(fault_proxy *p);
 
 /* Request i since the last script; false when there is no such request. */
 bool fault_proxy_request(fault_proxy *p, size_t i, fault_request *out);
+
+/*
+ * Wait until the proxy has seen at least n requests since the last script. Returns false only
+ * when timeout_ms passed first: a hang guard, never a pace (pass something generous).
+ */
+bool fault_proxy_wait_requests(fault_proxy *p, size_t n, long timeout_ms);
+
+/* Let every request held by FAULT_HOLD, now or later, go on. fault_proxy_script re-arms holds. */
+void fault_proxy_release(fault_proxy *p);
 
 /* Stop serving, join every thread, close every socket and free p. NULL-safe. */
 void fault_proxy_stop(fault_proxy *p);
