@@ -38,6 +38,13 @@
  */
 #define HANG_GUARD_MS 10000.0
 
+/*
+ * The request timeout of the stall tests applies to every attempt, so it must be long enough for
+ * a healthy attempt to DynamoDB Local on a loaded machine (300 ms was not), and far below the
+ * proxy's 30 s stall, so that only the stalled attempt times out.
+ */
+#define STALL_TIMEOUT_MS 3000
+
 /* ---- what the hooks saw --------------------------------------------------------------------- */
 
 typedef struct retry_log {
@@ -497,7 +504,7 @@ TEST(stall_times_out_and_is_retried)
 {
     scenario s;
     ddb_client_options o = DDB_CLIENT_OPTIONS_INIT;
-    o.request_timeout_ms = 300;
+    o.request_timeout_ms = STALL_TIMEOUT_MS;
     scenario_start(&s, &o);
     SCRIPT(&s, FAULT_FORWARD, {.action = FAULT_STALL});
     ddb_error err = DDB_ERROR_INIT;
@@ -508,9 +515,9 @@ TEST(stall_times_out_and_is_retried)
     check_attempts(&s, 2);
     CHECK_INT(fault_proxy_forwarded(s.proxy), 1);
     CHECK_STR(s.cap.retries[0].error, "DDB_ERR_TIMEOUT");
-    check_delays(&s, (const double[]){25}, 1, 300);
-    /* The 300 ms timeout fired: without it the call would sit out the proxy's 30 s stall. */
-    CHECK(took >= 300 && took < 300 + 25 + HANG_GUARD_MS);
+    check_delays(&s, (const double[]){25}, 1, STALL_TIMEOUT_MS);
+    /* The timeout fired: without it the call would sit out the proxy's 30 s stall. */
+    CHECK(took >= STALL_TIMEOUT_MS && took < STALL_TIMEOUT_MS + 25 + HANG_GUARD_MS);
     CHECK_COUNTER(&s, "k", 1, 1);
     ddb_error_clear(&err);
     scenario_end(&s);
@@ -521,7 +528,7 @@ TEST(stall_after_forwarding_conditional_write_applies_once)
 {
     scenario s;
     ddb_client_options o = DDB_CLIENT_OPTIONS_INIT;
-    o.request_timeout_ms = 300;
+    o.request_timeout_ms = STALL_TIMEOUT_MS;
     scenario_start(&s, &o);
     SCRIPT(&s, FAULT_FORWARD, {.action = FAULT_STALL_AFTER});
     ddb_error err = DDB_ERROR_INIT;
