@@ -358,9 +358,10 @@ static void check_delays(scenario *s, const double *ceilings, int n, double extr
         double gap = b.at_ms - a.at_ms;
         fprintf(stderr, "  retry %d: delay %.1f ms (ceiling %.0f), proxy gap %.1f ms\n", i,
                 r->delay_ms, r->ceiling_ms, gap);
-        /* A request timeout runs from the start of the attempt, a little before the proxy has the
-         * whole request: allow for that on the early side. */
-        CHECK(gap >= r->delay_ms + extra_ms - (extra_ms > 0 ? 50.0 : 2.0));
+        /* A request timeout runs from the start of the attempt, before the proxy has the whole
+         * request, by as much as a loaded machine takes to send it: the gap then only surely
+         * covers the delay (the caller checks the whole call against the timeout). */
+        CHECK(gap >= r->delay_ms + (extra_ms > 0 ? 0.0 : -2.0));
         CHECK(gap <= r->delay_ms + extra_ms + HANG_GUARD_MS);
     }
 }
