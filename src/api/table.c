@@ -1,23 +1,9 @@
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "ddb/api/table.h"
 #include "core/error_internal.h"
-
-static double monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static void pause_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
+#include "ddb/api/table.h"
+#include "wire/client_internal.h"
 
 /* Growing delays: quick for DynamoDB Local, gentle on real DynamoDB. */
 static long next_delay(long delay)
@@ -42,7 +28,7 @@ int ddb_table_wait_active(ddb_client *c, const char *table_name, long timeout_ms
 {
     if (!c || !table_name)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "client and table_name are required");
-    double deadline = monotonic_ms() + (double)(timeout_ms > 0 ? timeout_ms : 300000);
+    double deadline = ddb_client__now_ms(c) + (double)(timeout_ms > 0 ? timeout_ms : 300000);
     long delay = 50;
     char last[32] = "unknown";
     for (;;) {
@@ -57,10 +43,10 @@ int ddb_table_wait_active(ddb_client *c, const char *table_name, long timeout_ms
         ddb_describe_table_output_free(out);
         if (ready)
             return 0;
-        if (monotonic_ms() + (double)delay > deadline)
+        if (ddb_client__now_ms(c) + (double)delay > deadline)
             return ddb_error__set(err, DDB_ERR_WAITER_TIMEOUT, "table %s is still %s after %ld ms",
                                   table_name, last, timeout_ms > 0 ? timeout_ms : 300000);
-        pause_ms(delay);
+        ddb_client__sleep_ms(c, (double)delay);
         delay = next_delay(delay);
     }
 }
@@ -69,7 +55,7 @@ int ddb_table_wait_deleted(ddb_client *c, const char *table_name, long timeout_m
 {
     if (!c || !table_name)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "client and table_name are required");
-    double deadline = monotonic_ms() + (double)(timeout_ms > 0 ? timeout_ms : 300000);
+    double deadline = ddb_client__now_ms(c) + (double)(timeout_ms > 0 ? timeout_ms : 300000);
     long delay = 50;
     for (;;) {
         ddb_describe_table_output *out = NULL;
@@ -82,10 +68,10 @@ int ddb_table_wait_deleted(ddb_client *c, const char *table_name, long timeout_m
         if (rc)
             return rc;
         ddb_describe_table_output_free(out);
-        if (monotonic_ms() + (double)delay > deadline)
+        if (ddb_client__now_ms(c) + (double)delay > deadline)
             return ddb_error__set(err, DDB_ERR_WAITER_TIMEOUT, "table %s still exists after %ld ms",
                                   table_name, timeout_ms > 0 ? timeout_ms : 300000);
-        pause_ms(delay);
+        ddb_client__sleep_ms(c, (double)delay);
         delay = next_delay(delay);
     }
 }

@@ -19,10 +19,27 @@
 #include "api/limits_internal.h"
 #include "wire/retry.h"
 
-static void sleep_ms(double ms)
+void ddb_client__set_clock(ddb_client *c, const ddb_client__clock *clock)
+{
+    if (clock)
+        c->clock = *clock;
+    else
+        memset(&c->clock, 0, sizeof(c->clock));
+}
+
+double ddb_client__now_ms(const ddb_client *c)
+{
+    return c->clock.now_ms ? c->clock.now_ms(c->clock.ctx) : ddb_exchange__now_ms();
+}
+
+void ddb_client__sleep_ms(const ddb_client *c, double ms)
 {
     if (ms <= 0)
         return;
+    if (c->clock.sleep_ms) {
+        c->clock.sleep_ms(c->clock.ctx, ms);
+        return;
+    }
     struct timespec ts = {(time_t)(ms / 1000.0), (long)(fmod(ms, 1000.0) * 1e6)};
     while (nanosleep(&ts, &ts) != 0)
         ;
@@ -53,7 +70,7 @@ static int attempt_once(ddb_client *c, const char *operation, const char *body, 
 int ddb_client__call(ddb_client *c, const char *operation, const char *table_name,
                      const json_t *request, json_t **response, ddb_error *err)
 {
-    double start = ddb_exchange__now_ms();
+    double start = ddb_client__now_ms(c);
     ddb_http__response resp = {0};
     ddb_error e = DDB_ERROR_INIT;
     ddb_retry__call rs = DDB_RETRY__CALL_INIT;
@@ -72,12 +89,12 @@ int ddb_client__call(ddb_client *c, const char *operation, const char *table_nam
 
     for (;;) {
         double hold = 0;
-        rc = ddb_retry__before_attempt(&c->retry, &rs, ddb_exchange__now_ms(), &hold, &e);
+        rc = ddb_retry__before_attempt(&c->retry, &rs, ddb_client__now_ms(c), &hold, &e);
         if (rc)
             break; /* the circuit breaker is open */
         if (hold > 0) {
             ddb_exchange__log_hold(c, operation, rs.attempts, hold);
-            sleep_ms(hold);
+            ddb_client__sleep_ms(c, hold);
         }
         ddb_http__response_clear(&resp);
         ddb_error_clear(&e);
@@ -87,7 +104,7 @@ int ddb_client__call(ddb_client *c, const char *operation, const char *table_nam
         rc = attempt_once(c, operation, body, body_len, extra, sizeof(extra) / sizeof(*extra),
                           &resp, &doc, &e);
         ddb_retry__verdict v = ddb_retry__after_attempt(&c->retry, &rs, rc, &e, resp.retry_after,
-                                                        ddb_exchange__now_ms());
+                                                        ddb_client__now_ms(c));
         ddb_exchange__log_breaker_move(c, operation, v.breaker_moved, rs.attempts);
         if (!v.retry) {
             rc = v.rc;
@@ -95,13 +112,13 @@ int ddb_client__call(ddb_client *c, const char *operation, const char *table_nam
         }
         ddb_exchange__log_retry(c, operation, table_name, invocation_id, rs.attempts, rc, &e, &v,
                                 resp.retry_after);
-        sleep_ms(v.delay_ms);
+        ddb_client__sleep_ms(c, v.delay_ms);
     }
 
     const ddb_exchange__outcome outcome = {
         .operation = operation,
         .table_name = table_name,
-        .latency_ms = ddb_exchange__now_ms() - start,
+        .latency_ms = ddb_client__now_ms(c) - start,
         .attempts = rs.attempts,
         .rc = rc,
         .err = &e,

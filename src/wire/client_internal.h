@@ -10,6 +10,19 @@
 #include "wire/retry.h"
 #include "wire/sigv4.h"
 
+/*
+ * The clock and the sleep behind the waits a client takes on its own: the blocking call path's
+ * rate-limiter holds and retry delays, the circuit breaker's cool-down, and the table waiters.
+ * Zeroed (the default) means CLOCK_MONOTONIC and nanosleep. Tests replace them so that they can
+ * count and control those waits instead of timing them. ddb_parallel keeps the real clock: its
+ * waits are libcurl's poll.
+ */
+typedef struct ddb_client__clock {
+    double (*now_ms)(void *ctx);            /* monotonic milliseconds */
+    void (*sleep_ms)(void *ctx, double ms); /* called only with ms > 0 */
+    void *ctx;
+} ddb_client__clock;
+
 /* The client's state, shared by client.c (set-up) and call.c (the call path). */
 struct ddb_client {
     char *region;
@@ -29,7 +42,18 @@ struct ddb_client {
     void *trace_ctx;
     ddb_event_fn on_event;
     void *event_ctx;
+    ddb_client__clock clock;
 };
+
+/*
+ * Tests: replace c's clock and sleep (NULL restores the real ones). Call it before c is used and
+ * not while another thread uses c.
+ */
+void ddb_client__set_clock(ddb_client *c, const ddb_client__clock *clock);
+
+/* c's monotonic clock in milliseconds, and a sleep on it (nothing when ms <= 0). Thread-safe. */
+double ddb_client__now_ms(const ddb_client *c);
+void ddb_client__sleep_ms(const ddb_client *c, double ms);
 
 /*
  * The credentials to sign one request with, from the client's provider: cached, and refreshed

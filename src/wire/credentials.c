@@ -222,6 +222,7 @@ struct ddb_credentials_provider {
     bool refreshing;          /* one thread is fetching, outside the lock */
     unsigned long generation; /* refreshes completed */
     unsigned long fetches;
+    int waiting; /* threads blocked until another thread's refresh ends */
     bool have;
     ddb_credentials cached;
     int64_t refresh_at;   /* start refreshing from this time */
@@ -313,6 +314,14 @@ unsigned long ddb_credentials__fetch_count(ddb_credentials_provider *p)
 {
     pthread_mutex_lock(&p->lock);
     unsigned long n = p->fetches;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
+int ddb_credentials__waiting(ddb_credentials_provider *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int n = p->waiting;
     pthread_mutex_unlock(&p->lock);
     return n;
 }
@@ -420,8 +429,10 @@ int ddb_credentials_provider_get(ddb_credentials *out, ddb_credentials_provider 
                 break;
             }
             unsigned long gen = p->generation;
+            p->waiting++;
             while (p->refreshing && p->generation == gen)
                 pthread_cond_wait(&p->cond, &p->lock);
+            p->waiting--;
             /* The refresh this thread waited for failed: share its result, do not start another. */
             if (p->generation != gen && p->last_rc != 0 && !usable(p, p->clock(p->clock_ctx))) {
                 rc = p->last_rc;

@@ -101,6 +101,8 @@ int ddb_credentials__new_default(ddb_credentials_provider **out,
 void ddb_credentials__set_clock(ddb_credentials_provider *p, int64_t (*now)(void *ctx), void *ctx);
 /* Tests: how many times the provider has called its source. */
 unsigned long ddb_credentials__fetch_count(ddb_credentials_provider *p);
+/* Tests: how many threads are blocked waiting for another thread's refresh to end. */
+int ddb_credentials__waiting(ddb_credentials_provider *p);
 
 /* ---- helpers shared by the sources, exposed for the unit tests ------------------------------ */
 

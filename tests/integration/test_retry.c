@@ -4,15 +4,23 @@
  * connections before or after forwarding, stalls, truncates bodies or corrupts the CRC32.
  *
  * Each case asserts the attempts (counted by the proxy, by the amz-sdk-request header it saw and
- * by the event hook), the delays (the "retry" log payloads against their ceilings, and the gaps
- * the proxy measured between attempts), and the outcome. Every scenario that writes reads back
+ * by the event hook), the delays (the "retry" log payloads against their ceilings, the sleeps the
+ * client took, recorded by its test clock, and the gaps the proxy measured between attempts), and
+ * the outcome. Every scenario that writes reads back
  * afterwards over a direct connection, to show that no write was lost or applied twice: writes
  * are idempotent puts, or counter updates guarded by a version condition, so that a retry of a
  * write that did land is refused instead of counted again.
  *
+ * No assertion depends on how fast a loaded machine runs: waits are counted through the client's
+ * clock hook (tests/support/test_clock.h), the circuit breaker and the rate limiter run on a
+ * clock the test advances by hand, threads are ordered by the proxy's hold and request count,
+ * and a wall-clock figure is only ever a lower bound (a sleep cannot end early) or a generous
+ * hang guard.
+ *
  * RETRY_TEST_VERBOSE=1 in the environment prints every log line the client under test writes.
  */
 #include <jansson.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +29,21 @@
 
 #include "support/fault_proxy.h"
 #include "support/items.h"
+#include "support/test_clock.h"
 #include "test.h"
 
-/* How much later than its delay an attempt may reach the proxy (sign, connect, send; ASan). */
-#define SLACK_MS 400.0
+/*
+ * A hang guard, not a pace: how much later than its delay an attempt may reach the proxy. That
+ * the client slept exactly its delay, and no more, is asserted on the sleeps it asked for.
+ */
+#define HANG_GUARD_MS 10000.0
+
+/*
+ * The request timeout of the stall tests applies to every attempt, so it must be long enough for
+ * a healthy attempt to DynamoDB Local on a loaded machine (300 ms was not), and far below the
+ * proxy's 30 s stall, so that only the stalled attempt times out.
+ */
+#define STALL_TIMEOUT_MS 3000
 
 /* ---- what the hooks saw --------------------------------------------------------------------- */
 
@@ -115,6 +134,7 @@ typedef struct scenario {
     fault_proxy *proxy;
     char *table;
     capture cap;
+    test_clock clock; /* via's: recording, or manual (scenario_manual_clock) */
 } scenario;
 
 static ddb_client *proxy_client(scenario *s, const ddb_client_options *extra)
@@ -150,6 +170,14 @@ static void scenario_start(scenario *s, const ddb_client_options *extra)
         exit(1);
     s->proxy = fault_proxy_start(harness_endpoint());
     s->via = proxy_client(s, extra);
+    test_clock_attach(&s->clock, TEST_CLOCK_RECORDING, s->via);
+}
+
+/* From now on via's time stands still unless the test advances it (or via sleeps). */
+static void scenario_manual_clock(scenario *s)
+{
+    test_clock_destroy(&s->clock);
+    test_clock_attach(&s->clock, TEST_CLOCK_MANUAL, s->via);
 }
 
 static void scenario_end(scenario *s)
@@ -160,6 +188,7 @@ static void scenario_end(scenario *s)
     ddb_client_free(s->direct);
     free(s->table);
     pthread_mutex_destroy(&s->cap.lock);
+    test_clock_destroy(&s->clock);
 }
 
 static void script(scenario *s, const fault_step *steps, size_t n, fault_action then)
@@ -167,6 +196,7 @@ static void script(scenario *s, const fault_step *steps, size_t n, fault_action 
     fault_step t = {.action = then};
     fault_proxy_script(s->proxy, steps, n, t);
     capture_reset(&s->cap);
+    test_clock_reset(&s->clock);
 }
 
 #define STEPS(...) ((const fault_step[]){__VA_ARGS__})
@@ -306,18 +336,21 @@ static void check_attempts(scenario *s, int attempts)
 }
 
 /*
- * Retry i waited delay_i, drawn under ceiling_i = min(20 s, base * 2^i), and the proxy saw attempt
- * i+2 that long (give or take SLACK_MS, plus `extra_ms` the failing attempt itself took, such as a
- * request timeout) after attempt i+1.
+ * Retry i waited delay_i, drawn under ceiling_i = min(20 s, base * 2^i): the client slept exactly
+ * that (once per retry, nothing else), and the proxy saw attempt i+2 no sooner than that (plus
+ * `extra_ms` the failing attempt itself took, such as a request timeout) after attempt i+1.
  */
 static void check_delays(scenario *s, const double *ceilings, int n, double extra_ms)
 {
     CHECK_INT(s->cap.n_retries, n);
+    CHECK_INT(test_clock_sleeps(&s->clock), n);
     for (int i = 0; i < n && i < s->cap.n_retries; i++) {
         const retry_log *r = &s->cap.retries[i];
         CHECK_INT(r->attempt, i + 1);
         CHECK(r->ceiling_ms == ceilings[i]);
         CHECK(r->delay_ms >= 0 && r->delay_ms < r->ceiling_ms);
+        /* What the log says it will wait is what the client then sleeps. */
+        CHECK(fabs(test_clock_sleep_at(&s->clock, i) - r->delay_ms) < 0.01);
         fault_request a, b;
         if (!fault_proxy_request(s->proxy, (size_t)i, &a) ||
             !fault_proxy_request(s->proxy, (size_t)i + 1, &b))
@@ -325,10 +358,11 @@ static void check_delays(scenario *s, const double *ceilings, int n, double extr
         double gap = b.at_ms - a.at_ms;
         fprintf(stderr, "  retry %d: delay %.1f ms (ceiling %.0f), proxy gap %.1f ms\n", i,
                 r->delay_ms, r->ceiling_ms, gap);
-        /* A request timeout runs from the start of the attempt, a little before the proxy has the
-         * whole request: allow for that on the early side. */
-        CHECK(gap >= r->delay_ms + extra_ms - (extra_ms > 0 ? 50.0 : 2.0));
-        CHECK(gap <= r->delay_ms + extra_ms + SLACK_MS);
+        /* A request timeout runs from the start of the attempt, before the proxy has the whole
+         * request, by as much as a loaded machine takes to send it: the gap then only surely
+         * covers the delay (the caller checks the whole call against the timeout). */
+        CHECK(gap >= r->delay_ms + (extra_ms > 0 ? 0.0 : -2.0));
+        CHECK(gap <= r->delay_ms + extra_ms + HANG_GUARD_MS);
     }
 }
 
@@ -471,7 +505,7 @@ TEST(stall_times_out_and_is_retried)
 {
     scenario s;
     ddb_client_options o = DDB_CLIENT_OPTIONS_INIT;
-    o.request_timeout_ms = 300;
+    o.request_timeout_ms = STALL_TIMEOUT_MS;
     scenario_start(&s, &o);
     SCRIPT(&s, FAULT_FORWARD, {.action = FAULT_STALL});
     ddb_error err = DDB_ERROR_INIT;
@@ -482,8 +516,9 @@ TEST(stall_times_out_and_is_retried)
     check_attempts(&s, 2);
     CHECK_INT(fault_proxy_forwarded(s.proxy), 1);
     CHECK_STR(s.cap.retries[0].error, "DDB_ERR_TIMEOUT");
-    check_delays(&s, (const double[]){25}, 1, 300);
-    CHECK(took >= 300 && took < 300 + 25 + SLACK_MS + 200);
+    check_delays(&s, (const double[]){25}, 1, STALL_TIMEOUT_MS);
+    /* The timeout fired: without it the call would sit out the proxy's 30 s stall. */
+    CHECK(took >= STALL_TIMEOUT_MS && took < STALL_TIMEOUT_MS + 25 + HANG_GUARD_MS);
     CHECK_COUNTER(&s, "k", 1, 1);
     ddb_error_clear(&err);
     scenario_end(&s);
@@ -494,7 +529,7 @@ TEST(stall_after_forwarding_conditional_write_applies_once)
 {
     scenario s;
     ddb_client_options o = DDB_CLIENT_OPTIONS_INIT;
-    o.request_timeout_ms = 300;
+    o.request_timeout_ms = STALL_TIMEOUT_MS;
     scenario_start(&s, &o);
     SCRIPT(&s, FAULT_FORWARD, {.action = FAULT_STALL_AFTER});
     ddb_error err = DDB_ERROR_INIT;
@@ -719,10 +754,12 @@ TEST(retry_after_header_is_honoured)
     check_attempts(&s, 2);
     REQUIRE(s.cap.n_retries == 1);
     CHECK(s.cap.retries[0].delay_ms == 400);
+    CHECK_INT(test_clock_sleeps(&s.clock), 1);
+    CHECK(test_clock_sleep_at(&s.clock, 0) == 400);
     fault_request a, b;
     REQUIRE(fault_proxy_request(s.proxy, 0, &a) && fault_proxy_request(s.proxy, 1, &b));
     fprintf(stderr, "  retry-after 400: proxy gap %.1f ms\n", b.at_ms - a.at_ms);
-    CHECK(b.at_ms - a.at_ms >= 398 && b.at_ms - a.at_ms <= 400 + SLACK_MS);
+    CHECK(b.at_ms - a.at_ms >= 398 && b.at_ms - a.at_ms <= 400 + HANG_GUARD_MS);
 
     /* 0 asks for less than the computed delay: the computed delay stands. */
     SCRIPT(&s, FAULT_FORWARD, {.action = FAULT_HTTP_500, .retry_after = "0"});
@@ -730,6 +767,7 @@ TEST(retry_after_header_is_honoured)
     check_attempts(&s, 2);
     REQUIRE(s.cap.n_retries == 1);
     CHECK(s.cap.retries[0].delay_ms >= 0 && s.cap.retries[0].delay_ms < 25);
+    CHECK(fabs(test_clock_sleep_at(&s.clock, 0) - s.cap.retries[0].delay_ms) < 0.01);
     CHECK_COUNTER(&s, "k", 2, 2);
     ddb_error_clear(&err);
     scenario_end(&s);
@@ -763,11 +801,10 @@ TEST(retry_quota_exhaustion_fails_fast)
     /* Now every failure fails fast: one attempt, no wait, a clear error. */
     size_t before = fault_proxy_requests(s.proxy);
     capture_reset(&s.cap);
-    double t0 = harness_now_ms();
+    test_clock_reset(&s.clock);
     rc = get_item(&item, s.via, s.table, "k", &err);
-    double took = harness_now_ms() - t0;
-    fprintf(stderr, "  failing fast took %.1f ms\n", took);
     CHECK_INT(rc, DDB_ERR_RETRY_QUOTA);
+    CHECK_INT(test_clock_sleeps(&s.clock), 0);
     CHECK_INT(s.cap.last_attempts, 1);
     CHECK_INT(s.cap.n_retries, 0);
     CHECK_INT(fault_proxy_requests(s.proxy) - before, 1);
@@ -808,6 +845,7 @@ TEST(circuit_breaker_opens_fails_fast_and_probe_closes_it)
     scenario s;
     ddb_client_options o = breaker_options(3, 400);
     scenario_start(&s, &o);
+    scenario_manual_clock(&s);
     ddb_error err = DDB_ERROR_INIT;
     SCRIPT(&s, FAULT_HTTP_503, {.action = FAULT_HTTP_503});
     for (int i = 0; i < 3; i++)
@@ -815,19 +853,22 @@ TEST(circuit_breaker_opens_fails_fast_and_probe_closes_it)
     CHECK_INT(fault_proxy_requests(s.proxy), 3);
     CHECK_INT(s.cap.n_circuit_open, 1);
 
-    /* Open: nothing is sent. */
-    double t0 = harness_now_ms();
+    /* Open: nothing is sent, and nothing waited for. Just short of the cool-down, still open. */
     CHECK_INT(counter_write(s.via, s.table, "k", 0, 1, &err), DDB_ERR_CIRCUIT_OPEN);
-    fprintf(stderr, "  failing fast took %.1f ms\n", harness_now_ms() - t0);
+    CHECK_INT(test_clock_sleeps(&s.clock), 0);
     CHECK_INT(fault_proxy_requests(s.proxy), 3);
     CHECK_INT(s.cap.last_attempts, 0);
     CHECK_INT(s.cap.last_error_code, DDB_ERR_CIRCUIT_OPEN);
     CHECK_CONTAINS(err.message, "circuit breaker open after 3 consecutive failed attempts; failing "
-                                "fast for another");
+                                "fast for another 400 ms");
     CHECK_INT(err.http_status, 0);
+    test_clock_advance(&s.clock, 399);
+    CHECK_INT(counter_write(s.via, s.table, "k", 0, 1, &err), DDB_ERR_CIRCUIT_OPEN);
+    CHECK_CONTAINS(err.message, "failing fast for another 1 ms");
+    CHECK_INT(fault_proxy_requests(s.proxy), 3);
 
     /* After the cool-down one probe goes; it succeeds and the breaker closes. */
-    usleep(450 * 1000);
+    test_clock_advance(&s.clock, 1);
     SCRIPT(&s, FAULT_FORWARD, {.action = FAULT_FORWARD});
     CHECK_INT(counter_write(s.via, s.table, "k", 0, 1, &err), 0);
     CHECK_INT(s.cap.n_circuit_closed, 1);
@@ -844,6 +885,7 @@ TEST(circuit_breaker_failed_probe_reopens)
     scenario s;
     ddb_client_options o = breaker_options(2, 300);
     scenario_start(&s, &o);
+    scenario_manual_clock(&s);
     ddb_error err = DDB_ERROR_INIT;
     ddb_value *item = NULL;
     SCRIPT(&s, FAULT_HTTP_500, {.action = FAULT_HTTP_500});
@@ -851,13 +893,16 @@ TEST(circuit_breaker_failed_probe_reopens)
     CHECK_INT(get_item(&item, s.via, s.table, "k", &err), DDB_ERR_SERVICE);
     CHECK_INT(get_item(&item, s.via, s.table, "k", &err), DDB_ERR_CIRCUIT_OPEN);
     CHECK_INT(fault_proxy_requests(s.proxy), 2);
-    usleep(350 * 1000);
+    test_clock_advance(&s.clock, 300);
     CHECK_INT(get_item(&item, s.via, s.table, "k", &err), DDB_ERR_SERVICE); /* the probe */
     CHECK_INT(fault_proxy_requests(s.proxy), 3);
     CHECK_INT(get_item(&item, s.via, s.table, "k", &err), DDB_ERR_CIRCUIT_OPEN);
     CHECK_INT(fault_proxy_requests(s.proxy), 3);
     CHECK_INT(s.cap.n_circuit_open, 2);
-    usleep(350 * 1000);
+    test_clock_advance(&s.clock, 299); /* the cool-down starts again from the failed probe */
+    CHECK_INT(get_item(&item, s.via, s.table, "k", &err), DDB_ERR_CIRCUIT_OPEN);
+    CHECK_INT(fault_proxy_requests(s.proxy), 3);
+    test_clock_advance(&s.clock, 1);
     SCRIPT(&s, FAULT_FORWARD, {.action = FAULT_FORWARD});
     CHECK_INT(counter_write(s.via, s.table, "k", 0, 1, &err), 0);
     CHECK_INT(s.cap.n_circuit_closed, 1);
@@ -885,21 +930,23 @@ TEST(circuit_breaker_lets_one_probe_through_at_a_time)
     scenario s;
     ddb_client_options o = breaker_options(1, 300);
     scenario_start(&s, &o);
+    scenario_manual_clock(&s);
     ddb_error err = DDB_ERROR_INIT;
     ddb_value *item = NULL;
     SCRIPT(&s, FAULT_FORWARD, {.action = FAULT_HTTP_503});
     CHECK_INT(get_item(&item, s.via, s.table, "k", &err), DDB_ERR_SERVICE);
-    usleep(350 * 1000);
-    /* The probe is held by the proxy for 600 ms; meanwhile another call fails fast. */
-    SCRIPT(&s, FAULT_FORWARD, {.action = FAULT_DELAY, .delay_ms = 600});
+    test_clock_advance(&s.clock, 300);
+    /* The proxy holds the probe until released; meanwhile another call fails fast. */
+    SCRIPT(&s, FAULT_FORWARD, {.action = FAULT_HOLD});
     probe_arg a = {&s, -1};
     pthread_t t;
     REQUIRE(pthread_create(&t, NULL, probe_thread, &a) == 0);
-    usleep(200 * 1000);
-    CHECK_INT(fault_proxy_requests(s.proxy), 1);
+    bool probe_arrived = fault_proxy_wait_requests(s.proxy, 1, (long)HANG_GUARD_MS);
+    CHECK(probe_arrived);
     CHECK_INT(get_item(&item, s.via, s.table, "k", &err), DDB_ERR_CIRCUIT_OPEN);
     CHECK_CONTAINS(err.message, "probe request is in flight");
     CHECK_INT(fault_proxy_requests(s.proxy), 1);
+    fault_proxy_release(s.proxy);
     pthread_join(t, NULL);
     CHECK_INT(a.rc, 0);
     CHECK_INT(get_item(&item, s.via, s.table, "k", &err), 0);
@@ -931,43 +978,58 @@ TEST(circuit_breaker_is_off_by_default)
  * Adaptive mode: while all goes well the limiter is off; throttling responses turn it on at a
  * fraction of the measured rate, and the attempts that follow are held. Standard mode, given the
  * same traffic, never holds an attempt.
+ *
+ * The client runs on a manual clock, so the pace the limiter measures is the test's, not the
+ * machine's: the warm-up spaces its calls 50 ms apart for 1.2 s (20 calls a second), then the
+ * burst comes with the clock standing still. Every hold the client logs must be a sleep it took,
+ * and those sleeps are the only thing that moves its clock during the burst.
  */
-static int run_throttle_burst(scenario *s, ddb_client *c, double *hold_total)
+static int run_throttle_burst(scenario *s, ddb_client *c, test_clock *k, double *hold_total)
 {
     ddb_error err = DDB_ERROR_INIT;
     ddb_value *item = NULL;
-    /* Warm-up long enough for the rate meter's 0.5 s buckets to measure the pace. */
     SCRIPT(s, FAULT_FORWARD, {.action = FAULT_FORWARD});
-    double t0 = harness_now_ms();
+    test_clock_reset(k);
     int warm = 0;
-    while (harness_now_ms() - t0 < 1200) {
+    for (double t = 0; t < 1200; t += 50) {
         CHECK_INT(get_item(&item, c, s->table, "k", &err), 0);
         ddb_value_free(item);
         item = NULL;
         warm++;
+        test_clock_advance(k, 50);
     }
     CHECK_INT(s->cap.n_rate_waits, 0);
+    CHECK_INT(test_clock_sleeps(k), 0);
     int fails = 0;
     SCRIPT(s, FAULT_FORWARD, {.action = FAULT_THROTTLE}, {.action = FAULT_THROTTLE},
            {.action = FAULT_THROTTLE}, {.action = FAULT_THROTTLE});
+    test_clock_reset(k);
     for (int i = 0; i < 4; i++)
         fails += get_item(&item, c, s->table, "k", &err) == DDB_ERR_THROTTLED;
     CHECK_INT(fails, 4);
-    double t1 = harness_now_ms();
+    /* Count only what the 8 calls after the throttling do. */
+    capture_reset(&s->cap);
+    test_clock_reset(k);
+    double t1 = test_clock_now(k);
     for (int i = 0; i < 8; i++) {
         CHECK_INT(get_item(&item, c, s->table, "k", &err), 0);
         ddb_value_free(item);
         item = NULL;
     }
-    double after = harness_now_ms() - t1;
+    double after = test_clock_now(k) - t1;
     *hold_total = 0;
     for (int i = 0; i < s->cap.n_rate_waits; i++)
         *hold_total += s->cap.rate_waits[i];
     fprintf(stderr,
-            "  warm-up %d calls in 1.2 s; after throttling: %d holds, %.0f ms held, 8 calls "
-            "in %.0f ms\n",
-            warm, s->cap.n_rate_waits, *hold_total, after);
-    CHECK(after >= *hold_total - 1);
+            "  warm-up %d calls in 1.2 s (client clock); after throttling: %d holds, %.0f ms "
+            "held, %d sleeps, 8 calls in %.0f ms\n",
+            warm, s->cap.n_rate_waits, *hold_total, test_clock_sleeps(k), after);
+    /* Each hold was waited out (max_attempts is 1: there are no retry delays), and nothing else
+     * was: the client's clock moved by exactly the holds. */
+    CHECK_INT(test_clock_sleeps(k), s->cap.n_rate_waits);
+    for (int i = 0; i < s->cap.n_rate_waits; i++)
+        CHECK(fabs(test_clock_sleep_at(k, i) - s->cap.rate_waits[i]) < 0.01);
+    CHECK(fabs(after - *hold_total) < 0.01);
     ddb_error_clear(&err);
     return s->cap.n_rate_waits;
 }
@@ -979,18 +1041,23 @@ TEST(adaptive_mode_rate_limits_after_throttling)
     o.max_attempts = 1;
     o.retry_mode = "adaptive";
     scenario_start(&s, &o);
+    scenario_manual_clock(&s);
     ddb_error err = DDB_ERROR_INIT;
     REQUIRE(counter_write(s.direct, s.table, "k", 0, 1, &err) == 0);
     double held = 0;
-    CHECK(run_throttle_burst(&s, s.via, &held) > 0);
+    CHECK(run_throttle_burst(&s, s.via, &s.clock, &held) > 0);
     CHECK(held > 0);
 
     ddb_client_options std = DDB_CLIENT_OPTIONS_INIT;
     std.max_attempts = 1;
     std.retry_mode = "standard";
     ddb_client *standard = proxy_client(&s, &std);
-    CHECK_INT(run_throttle_burst(&s, standard, &held), 0);
+    test_clock k;
+    test_clock_attach(&k, TEST_CLOCK_MANUAL, standard);
+    CHECK_INT(run_throttle_burst(&s, standard, &k, &held), 0);
+    CHECK(held == 0);
     ddb_client_free(standard);
+    test_clock_destroy(&k);
     CHECK_COUNTER(&s, "k", 1, 1);
     ddb_error_clear(&err);
     scenario_end(&s);
@@ -1012,9 +1079,11 @@ TEST(fault_proxy_stops_with_a_stalled_connection_and_stays_on_loopback)
     CHECK_INT(get_item(&item, c, "stalled_table", "k", &err), DDB_ERR_TIMEOUT);
     CHECK_INT(fault_proxy_requests(p), 1);
     CHECK_INT(fault_proxy_forwarded(p), 0);
+    /* The stalled connection would hold the proxy for 30 s (STALL_LIMIT_MS) if the stop waited
+     * for it; a stop that notices within its 50 ms slices is far inside this hang guard. */
     double t0 = harness_now_ms();
     fault_proxy_stop(p);
-    CHECK(harness_now_ms() - t0 < 1000);
+    CHECK(harness_now_ms() - t0 < HANG_GUARD_MS);
     ddb_client_free(c);
     pthread_mutex_destroy(&s.cap.lock);
     ddb_error_clear(&err);

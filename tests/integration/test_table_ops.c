@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire/client_internal.h"
 #include "support/items.h"
+#include "support/test_clock.h"
 #include "test.h"
 
 static ddb_describe_table_output *describe(ddb_client *c, const char *table)
@@ -443,9 +445,15 @@ TEST(waiter_active_returns_at_once_for_active_table)
     char *table = harness_table_name("wact");
     REQUIRE(harness_create_table(c, table, "pk", "S", NULL, NULL) == 0);
     ddb_error err = DDB_ERROR_INIT;
-    double t0 = harness_now_ms();
+    /* "At once": one look, no pause; counted on the client's clock, not timed. */
+    test_clock k;
+    test_clock_attach(&k, TEST_CLOCK_MANUAL, c);
+    double t0 = test_clock_now(&k);
     CHECK_INT(harness_report("wait", ddb_table_wait_active(c, table, 5000, &err), &err), 0);
-    CHECK(harness_now_ms() - t0 < 1000);
+    CHECK_INT(test_clock_sleeps(&k), 0);
+    CHECK(test_clock_now(&k) == t0);
+    ddb_client__set_clock(c, NULL);
+    test_clock_destroy(&k);
     drop(c, table);
     ddb_client_free(c);
 }
@@ -471,10 +479,19 @@ TEST(waiter_deleted_times_out_on_existing_table)
     char *table = harness_table_name("wtimeout");
     REQUIRE(harness_create_table(c, table, "pk", "S", NULL, NULL) == 0);
     ddb_error err = DDB_ERROR_INIT;
-    double t0 = harness_now_ms();
+    /*
+     * On a clock that only the waiter's own pauses move: it looks at 0, pauses 50 ms, looks at
+     * 50, pauses 100 ms, looks at 150, and gives up rather than pause 200 ms past its 300 ms.
+     */
+    test_clock k;
+    test_clock_attach(&k, TEST_CLOCK_MANUAL, c);
+    double t0 = test_clock_now(&k);
     CHECK_INT(ddb_table_wait_deleted(c, table, 300, &err), DDB_ERR_WAITER_TIMEOUT);
-    double waited = harness_now_ms() - t0;
-    CHECK(waited < 3000);
+    CHECK_INT(test_clock_sleeps(&k), 2);
+    CHECK(test_clock_sleep_at(&k, 0) == 50 && test_clock_sleep_at(&k, 1) == 100);
+    CHECK(test_clock_now(&k) - t0 == 150);
+    ddb_client__set_clock(c, NULL);
+    test_clock_destroy(&k);
     CHECK_CONTAINS(err.message, table);
     CHECK_CONTAINS(err.message, "300 ms");
     ddb_error_clear(&err);

@@ -43,7 +43,9 @@ struct fault_proxy {
     char endpoint[64];
     pthread_t accept_thread;
     pthread_mutex_t lock;
+    pthread_cond_t changed; /* a request was admitted, a hold released, or the proxy stops */
     bool stopping;
+    bool released; /* FAULT_HOLD goes on */
     /* script */
     fault_step *steps;
     size_t n_steps;
@@ -384,6 +386,7 @@ static size_t admit(fault_proxy *p, const buf *req, size_t body_at, fault_step *
     }
     p->seen_raw[p->n_seen] = raw;
     p->seen[p->n_seen++] = r;
+    pthread_cond_broadcast(&p->changed);
     pthread_mutex_unlock(&p->lock);
     return i;
 }
@@ -434,6 +437,12 @@ static void *serve(void *arg)
     case FAULT_STALL:
         stall(p, fd);
         goto done;
+    case FAULT_HOLD:
+        pthread_mutex_lock(&p->lock);
+        while (!p->released && !p->stopping)
+            pthread_cond_wait(&p->changed, &p->lock);
+        pthread_mutex_unlock(&p->lock);
+        break;
     case FAULT_DELAY: {
         double until = mono_ms() + (double)step.delay_ms;
         while (mono_ms() < until && !stopping(p))
@@ -600,6 +609,7 @@ fault_proxy *fault_proxy_start(const char *upstream)
         die("out of memory");
     p->upstream_port = port;
     pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->changed, NULL);
     p->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t alen = sizeof(addr);
@@ -633,6 +643,34 @@ void fault_proxy_script(fault_proxy *p, const fault_step *steps, size_t n, fault
     for (size_t i = 0; i < p->n_seen; i++)
         free(p->seen_raw[i].data);
     p->n_seen = 0;
+    p->released = false;
+    pthread_mutex_unlock(&p->lock);
+}
+
+bool fault_proxy_wait_requests(fault_proxy *p, size_t n, long timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&p->lock);
+    int rc = 0;
+    while (p->n_seen < n && rc == 0)
+        rc = pthread_cond_timedwait(&p->changed, &p->lock, &until);
+    bool ok = p->n_seen >= n;
+    pthread_mutex_unlock(&p->lock);
+    return ok;
+}
+
+void fault_proxy_release(fault_proxy *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->released = true;
+    pthread_cond_broadcast(&p->changed);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -683,6 +721,7 @@ void fault_proxy_stop(fault_proxy *p)
         return;
     pthread_mutex_lock(&p->lock);
     p->stopping = true;
+    pthread_cond_broadcast(&p->changed);
     pthread_mutex_unlock(&p->lock);
     pthread_join(p->accept_thread, NULL);
     /* No more connections can be added now; each thread notices the stop within a slice. */
@@ -691,6 +730,7 @@ void fault_proxy_stop(fault_proxy *p)
         free(p->conns[i]);
     }
     close(p->listen_fd);
+    pthread_cond_destroy(&p->changed);
     pthread_mutex_destroy(&p->lock);
     free(p->conns);
     free(p->steps);

@@ -41,6 +41,7 @@ typedef enum fault_action {
     FAULT_CORRUPT_CRC,  /* forward, then answer with a wrong X-Amz-Crc32 (or step.crc32_value) */
     FAULT_DELAY,        /* wait step.delay_ms, then forward */
     FAULT_REPLAY,       /* forward, then answer with the previous forwarded response instead */
+    FAULT_HOLD,         /* wait until fault_proxy_release (or the stop), then forward */
 } fault_action;
 
 typedef struct fault_step {
@@ -91,6 +92,15 @@ bool fault_proxy_request(fault_proxy *p, size_t i, fault_request *out);
  * The caller frees it. Tests read the headers the client really sent from it (the wire).
  */
 char *fault_proxy_request_raw(fault_proxy *p, size_t i, size_t *len);
+
+/*
+ * Wait until the proxy has seen at least n requests since the last script. Returns false only
+ * when timeout_ms passed first: a hang guard, never a pace (pass something generous).
+ */
+bool fault_proxy_wait_requests(fault_proxy *p, size_t n, long timeout_ms);
+
+/* Let every request held by FAULT_HOLD, now or later, go on. fault_proxy_script re-arms holds. */
+void fault_proxy_release(fault_proxy *p);
 
 /* Stop serving, join every thread, close every socket and free p. NULL-safe. */
 void fault_proxy_stop(fault_proxy *p);

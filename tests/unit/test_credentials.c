@@ -131,9 +131,10 @@ TEST(environment_provider)
 typedef struct counter {
     pthread_mutex_t lock;
     int calls;
-    int fail_after; /* calls beyond this many fail */
-    int sleep_ms;
+    int fail_after;    /* calls beyond this many fail */
+    int await_waiters; /* the first call returns only once this many threads wait for it */
     int64_t expiration;
+    ddb_credentials_provider *p; /* for await_waiters */
 } counter;
 
 static int counting_fetch(void *ctx, ddb_credentials *out, ddb_error *err)
@@ -142,8 +143,12 @@ static int counting_fetch(void *ctx, ddb_credentials *out, ddb_error *err)
     pthread_mutex_lock(&k->lock);
     int n = ++k->calls;
     pthread_mutex_unlock(&k->lock);
-    if (k->sleep_ms) {
-        struct timespec ts = {k->sleep_ms / 1000, (long)(k->sleep_ms % 1000) * 1000000L};
+    /* Every other thread must be waiting on this refresh when it ends, however the machine
+     * schedules them; the 60 s limit is a hang guard. */
+    for (int polls = 0; n == 1 && k->await_waiters > 0 && polls < 60000; polls++) {
+        if (ddb_credentials__waiting(k->p) >= k->await_waiters)
+            break;
+        struct timespec ts = {0, 1000000L};
         nanosleep(&ts, NULL);
     }
     if (k->fail_after >= 0 && n > k->fail_after)
@@ -163,7 +168,7 @@ static int64_t fake_clock(void *ctx)
 TEST(callback_provider_and_client_option)
 {
     testenv_clean();
-    counter k = {PTHREAD_MUTEX_INITIALIZER, 0, -1, 0, 0};
+    counter k = {PTHREAD_MUTEX_INITIALIZER, 0, -1, 0, 0, NULL};
     ddb_credentials_provider *p = NULL;
     ddb_error err = DDB_ERROR_INIT;
     REQUIRE(ddb_credentials_provider_new_callback(&p, "vault", counting_fetch, &k, NULL, &err) ==
@@ -200,7 +205,7 @@ TEST(callback_provider_and_client_option)
 TEST(refresh_starts_early)
 {
     fake_now = 1700000000;
-    counter k = {PTHREAD_MUTEX_INITIALIZER, 0, -1, 0, 1700000000 + 3600};
+    counter k = {PTHREAD_MUTEX_INITIALIZER, 0, -1, 0, 1700000000 + 3600, NULL};
     ddb_credentials_provider *p = NULL;
     ddb_error err = DDB_ERROR_INIT;
     REQUIRE(ddb_credentials_provider_new_callback(&p, "vault", counting_fetch, &k, NULL, &err) ==
@@ -238,7 +243,7 @@ TEST(refresh_starts_early)
 TEST(failed_refresh_keeps_valid_credentials_until_they_expire)
 {
     fake_now = 1800000000;
-    counter k = {PTHREAD_MUTEX_INITIALIZER, 0, 1, 0, 1800000000 + 1000};
+    counter k = {PTHREAD_MUTEX_INITIALIZER, 0, 1, 0, 1800000000 + 1000, NULL};
     ddb_credentials_provider *p = NULL;
     ddb_error err = DDB_ERROR_INIT;
     ddb_credentials c = DDB_CREDENTIALS_INIT;
@@ -313,10 +318,11 @@ static void run_getters(ddb_credentials_provider *p, getter *g)
 
 TEST(many_threads_one_refresh)
 {
-    counter k = {PTHREAD_MUTEX_INITIALIZER, 0, -1, 300, (int64_t)time(NULL) + 3600};
+    counter k = {PTHREAD_MUTEX_INITIALIZER, 0, -1, N_THREADS - 1, (int64_t)time(NULL) + 3600, NULL};
     ddb_credentials_provider *p = NULL;
     ddb_error err = DDB_ERROR_INIT;
     REQUIRE(ddb_credentials_provider_new_callback(&p, "slow", counting_fetch, &k, NULL, &err) == 0);
+    k.p = p;
     getter g[N_THREADS];
     run_getters(p, g);
     CHECK_INT(k.calls, 1);
@@ -339,10 +345,11 @@ TEST(many_threads_one_refresh)
 
 TEST(many_threads_share_one_failure)
 {
-    counter k = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 300, 0};
+    counter k = {PTHREAD_MUTEX_INITIALIZER, 0, 0, N_THREADS - 1, 0, NULL};
     ddb_credentials_provider *p = NULL;
     ddb_error err = DDB_ERROR_INIT;
     REQUIRE(ddb_credentials_provider_new_callback(&p, "down", counting_fetch, &k, NULL, &err) == 0);
+    k.p = p;
     getter g[N_THREADS];
     run_getters(p, g);
     CHECK_INT(k.calls, 1);

@@ -693,12 +693,15 @@ TEST(concurrent_buyers_of_the_last_item_exactly_one_wins)
 
 /* Two transactions that lock the same two rows in opposite order. MariaDB detects the deadlock
  * and rolls one back; sqldb_transact must run that one again so both commit. (SQLite's BEGIN
- * IMMEDIATE serialises them instead: the second waits at BEGIN.) */
+ * IMMEDIATE serialises them instead: the second waits at BEGIN.) On MariaDB a barrier makes the
+ * deadlock certain, however the threads are scheduled: neither goes for its second row before
+ * both hold their first. */
 typedef struct crossing {
     sqldb *db;
     int first, second;
     int attempts;
     int rc;
+    pthread_barrier_t *both_hold_first; /* NULL when the backend serialises (SQLite) */
 } crossing;
 
 static int crossing_txn(sqldb_conn *c, void *ctx, ddb_error *err)
@@ -709,10 +712,8 @@ static int crossing_txn(sqldb_conn *c, void *ctx, ddb_error *err)
     int rc = sqldb_exec(c, "UPDATE counters SET v = v + 1 WHERE k = ?", &a, 1, NULL, NULL, err);
     if (rc)
         return rc;
-    if (x->attempts == 1) { /* give the other thread time to take its first row */
-        struct timespec ts = {0, 300 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
+    if (x->attempts == 1 && x->both_hold_first)
+        pthread_barrier_wait(x->both_hold_first);
     return sqldb_exec(c, "UPDATE counters SET v = v + 10 WHERE k = ?", &b, 1, NULL, NULL, err);
 }
 
@@ -741,12 +742,17 @@ TEST(opposite_lock_order_transactions_both_commit)
     must_exec(c, "CREATE TABLE counters (k BIGINT PRIMARY KEY, v BIGINT NOT NULL)");
     must_exec(c, "INSERT INTO counters VALUES (1, 0), (2, 0)");
     sqldb_release(c);
-    crossing x[2] = {{.db = db, .first = 1, .second = 2}, {.db = db, .first = 2, .second = 1}};
+    pthread_barrier_t both_hold_first;
+    pthread_barrier_init(&both_hold_first, NULL, 2);
+    pthread_barrier_t *sync = mariadb(db) ? &both_hold_first : NULL;
+    crossing x[2] = {{.db = db, .first = 1, .second = 2, .both_hold_first = sync},
+                     {.db = db, .first = 2, .second = 1, .both_hold_first = sync}};
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
         REQUIRE(pthread_create(&t[i], NULL, crossing_worker, &x[i]) == 0);
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&both_hold_first);
     CHECK_INT(x[0].rc, 0);
     CHECK_INT(x[1].rc, 0);
     if (mariadb(db)) /* the deadlock happened and was retried */
