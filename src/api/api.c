@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_call.h"
 #include "api/api_codec.h"
 #include "core/error_internal.h"
 #include "core/value_json.h"
@@ -6874,7 +6875,7 @@ static int call(const api_op *op, void **res, ddb_client *c, const void *in, con
     rc = op->encode(&request, in, err);
     if (rc != 0)
         goto done;
-    rc = ddb_client__call(c, op->name, table_name, request, &response, err);
+    rc = ddb_api__call(c, op->name, table_name, request, &response, err);
     if (rc != 0)
         goto done;
     rc = op->decode(res, response, err);

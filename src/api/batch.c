@@ -9,13 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire/backoff.h"
-#include "wire/client_internal.h"
+#include "api/api_call.h"
+#include "api/limits_internal.h"
+#include "core/error_internal.h"
+#include "core/value_json.h"
 #include "ddb/api/batch.h"
 #include "ddb/api/limits.h"
-#include "core/error_internal.h"
-#include "api/limits_internal.h"
-#include "core/value_json.h"
+#include "wire/backoff.h"
+#include "wire/client_internal.h"
 
 #define DEFAULT_MAX_ROUNDS 8
 #define DEFAULT_BASE_DELAY_MS 50.0
@@ -347,8 +348,8 @@ static void write_set(ddb_batch_writer *w, wentry **set, size_t n)
         ddb_error e = DDB_ERROR_INIT;
         json_t *resp = NULL;
         json_t *req = build_write_request(todo, n_todo);
-        int rc = req ? ddb_client__call(w->client, "BatchWriteItem", write_table(todo, n_todo), req,
-                                        &resp, &e)
+        int rc = req ? ddb_api__call(w->client, "BatchWriteItem", write_table(todo, n_todo), req,
+                                     &resp, &e)
                      : ddb_error__nomem(&e, "a BatchWriteItem request");
         json_decref(req);
         if (rc == 0) {
@@ -1105,9 +1106,9 @@ static void get_set(ddb_batch_getter *g, gentry **set, size_t n)
         ddb_error e = DDB_ERROR_INIT;
         json_t *resp = NULL;
         json_t *req = build_get_request(todo, n_todo);
-        int rc = req ? ddb_client__call(g->client, "BatchGetItem", get_table(todo, n_todo), req,
-                                        &resp, &e)
-                     : ddb_error__nomem(&e, "a BatchGetItem request");
+        int rc =
+            req ? ddb_api__call(g->client, "BatchGetItem", get_table(todo, n_todo), req, &resp, &e)
+                : ddb_error__nomem(&e, "a BatchGetItem request");
         json_decref(req);
         if (rc == 0) {
             n_todo = apply_get_response(g, resp, todo, n_todo);

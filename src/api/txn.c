@@ -5,14 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_call.h"
 #include "api/api_codec.h"
-#include "wire/backoff.h"
-#include "wire/client_internal.h"
-#include "ddb/api/limits.h"
-#include "ddb/api/txn.h"
-#include "core/error_internal.h"
 #include "api/limits_internal.h"
 #include "api/txn_internal.h"
+#include "core/error_internal.h"
+#include "ddb/api/limits.h"
+#include "ddb/api/txn.h"
+#include "wire/backoff.h"
+#include "wire/client_internal.h"
 
 #define DEFAULT_MAX_ATTEMPTS 3
 #define DEFAULT_BASE_DELAY_MS 50.0
@@ -368,7 +369,7 @@ static int send_txn(ddb_client *c, ddb_txn *txn, const char *op, const json_t *r
     for (int attempt = 1;; attempt++) {
         ddb_error_clear(&e);
         txn->attempts = attempt;
-        rc = ddb_client__call(c, op, NULL, request, response, &e);
+        rc = ddb_api__call(c, op, NULL, request, response, &e);
         if (rc == 0)
             break;
         if (!ddb_txn__retryable_cancellation(&e) || attempt >= max) {

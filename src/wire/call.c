@@ -11,12 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "wire/client_internal.h"
 #include "core/error_internal.h"
+#include "core/json_fast.h"
+#include "wire/client_internal.h"
 #include "wire/exchange.h"
 #include "wire/http.h"
-#include "core/json_fast.h"
-#include "api/limits_internal.h"
 #include "wire/retry.h"
 
 void ddb_client__set_clock(ddb_client *c, const ddb_client__clock *clock)
@@ -62,7 +61,7 @@ static int attempt_once(ddb_client *c, const char *operation, const char *body, 
 }
 
 /*
- * The call loop: this only checks the limits, sends, sleeps and logs. Every attempt's error goes
+ * The call loop: this only sends, sleeps and logs (the api layer checked the limits). Every attempt's error goes
  * into a local ddb_error, so failures are classified even when the caller passed err == NULL; the
  * last one is moved into err at the end. Each attempt carries amz-sdk-invocation-id (the same for
  * the whole call) and amz-sdk-request: attempt=N; max=M, as the AWS SDKs send them.
@@ -77,9 +76,6 @@ int ddb_client__call(ddb_client *c, const char *operation, const char *table_nam
     json_t *doc = NULL;
     int rc = 0;
     char invocation_id[40], id_header[80], attempt_header[64];
-    /* A request that breaks one of DynamoDB's limits is refused here, before anything is sent. */
-    if ((rc = ddb_limits__check_request(operation, request, err)) != 0)
-        return rc;
     char *body = ddb_json__dumps(request, JSON_COMPACT);
     if (!body)
         return ddb_error__nomem(err, "request body");

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_call.h"
 #include "wire/client_internal.h"
 #include "ddb/api/limits.h"
 #include "api/limits_internal.h"
@@ -38,7 +39,7 @@ static void both_reject(ddb_client *c, const char *op, json_t *req, const char *
     json_t *resp = NULL;
     CHECK_INT(ddb_limits__check_request(op, req, &check), DDB_ERR_LIMIT);
     CHECK_CONTAINS(check.message, fragment);
-    CHECK_INT(ddb_client__call(c, op, NULL, req, &resp, &call), DDB_ERR_LIMIT);
+    CHECK_INT(ddb_api__call(c, op, NULL, req, &resp, &call), DDB_ERR_LIMIT);
     CHECK_STR(call.message, check.message);
     CHECK(resp == NULL);
     raw_result r;
