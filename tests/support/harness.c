@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,30 +7,66 @@
 #include "support/harness.h"
 
 static char endpoint[256];
+static char raw_endpoint[256];
 
-const char *harness_endpoint(void)
+static const char *state_dir(void)
 {
-    if (endpoint[0])
-        return endpoint;
     const char *state = getenv("DDB_TEST_LOCAL_STATE");
     if (!state || !*state) {
         fprintf(stderr, "harness: DDB_TEST_LOCAL_STATE is not set; run this test through ctest, "
                         "which starts DynamoDB Local (fixture.dynamodb_local.start)\n");
         exit(1);
     }
+    return state;
+}
+
+char *harness_state_path(const char *name)
+{
     char path[1024];
-    snprintf(path, sizeof(path), "%s/endpoint", state);
-    FILE *f = fopen(path, "r");
-    if (!f || !fgets(endpoint, sizeof(endpoint), f)) {
-        fprintf(stderr,
-                "harness: no DynamoDB Local endpoint in %s: the start fixture failed or "
-                "was not run; this test cannot run without it\n",
-                path);
+    snprintf(path, sizeof(path), "%s/%s", state_dir(), name);
+    char *copy = strdup(path);
+    if (!copy) {
+        fprintf(stderr, "harness: out of memory\n");
         exit(1);
     }
-    fclose(f);
-    endpoint[strcspn(endpoint, "\r\n")] = '\0';
+    return copy;
+}
+
+/* The first line of a state file into buf; false when the file is missing or empty. */
+static bool read_state_line(const char *name, char *buf, size_t size)
+{
+    char *path = harness_state_path(name);
+    FILE *f = fopen(path, "r");
+    free(path);
+    bool ok = f && fgets(buf, (int)size, f);
+    if (f)
+        fclose(f);
+    if (ok)
+        buf[strcspn(buf, "\r\n")] = '\0';
+    return ok && buf[0];
+}
+
+const char *harness_endpoint(void)
+{
+    if (endpoint[0])
+        return endpoint;
+    if (!read_state_line("endpoint", endpoint, sizeof(endpoint))) {
+        fprintf(stderr,
+                "harness: no DynamoDB Local endpoint in %s/endpoint: the start fixture failed or "
+                "was not run; this test cannot run without it\n",
+                state_dir());
+        exit(1);
+    }
     return endpoint;
+}
+
+const char *harness_raw_endpoint(void)
+{
+    if (raw_endpoint[0])
+        return raw_endpoint;
+    if (!read_state_line("raw_endpoint", raw_endpoint, sizeof(raw_endpoint)))
+        snprintf(raw_endpoint, sizeof(raw_endpoint), "%s", harness_endpoint());
+    return raw_endpoint;
 }
 
 ddb_client *harness_client(const ddb_client_options *extra)

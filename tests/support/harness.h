@@ -9,8 +9,21 @@
 
 #include "ddb/ddb.h"
 
-/* The run's DynamoDB Local endpoint ("http://127.0.0.1:port"); exits the process if none. */
+/*
+ * The run's DynamoDB endpoint ("http://127.0.0.1:port"); exits the process if none. Under CTest
+ * this is tests/support/sigv4_verify_proxy.py in front of DynamoDB Local: every request's
+ * signature is checked against tests/support/sigv4_test_keys, so a test that signs with a new
+ * key must add it there.
+ */
 const char *harness_endpoint(void);
+
+/* DynamoDB Local itself, behind no proxy: for requests that are deliberately not signed (raw.c).
+ * The state folder's raw_endpoint; harness_endpoint() when there is none. */
+const char *harness_raw_endpoint(void);
+
+/* "<state folder>/<name>" (a file scripts/dynamodb-local or the proxy wrote); exits if the state
+ * folder is unknown. Caller frees. */
+char *harness_state_path(const char *name);
 
 /* A client for DynamoDB Local with dummy credentials; opts may add hooks. Exits on failure. */
 ddb_client *harness_client(const ddb_client_options *extra);

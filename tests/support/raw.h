@@ -15,8 +15,9 @@ typedef struct raw_result {
 } raw_result;
 
 /*
- * POST request (compact JSON, as libddbkit sends it) as `operation` to DynamoDB Local, with a
- * well-formed but unsigned Authorization header (DynamoDB Local checks its shape only). Fills *r
+ * POST request (compact JSON, as libddbkit sends it) as `operation` to DynamoDB Local itself
+ * (harness_raw_endpoint, not the SigV4-checking proxy), with a well-formed but unsigned
+ * Authorization header (DynamoDB Local checks its shape only). Fills *r
  * and returns r->status. Exits the process when the request cannot be sent at all.
  */
 long raw_call(const char *operation, const json_t *request, raw_result *r);
