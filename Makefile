@@ -4,12 +4,17 @@
 #   make demo      move the example shop from MariaDB to DynamoDB through the five migration phases
 #                  (starts and stops a private MariaDB and DynamoDB Local)
 #   make check     build and run every test: plain, ASan+UBSan, ThreadSanitizer, valgrind
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   the libraries, headers, pkg-config, CMake package, ddbkit
 
 PREFIX ?= /usr/local
 BUILD ?= build
+INSTALL_BUILD ?= $(BUILD)-install
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+
+# Progress and errors only: no "Entering directory" lines from the make that CMake runs below us.
+MAKEFLAGS += --no-print-directory
+export MAKEFLAGS
 
 .PHONY: all bootstrap build demo check check-plain check-asan check-tsan check-valgrind install bench clean
 
@@ -22,7 +27,15 @@ build: bootstrap
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+# The demo shows one line for the build (its output goes to a log, shown only when it fails).
+demo: bootstrap
+	@start=$$(date +%s); log=$(BUILD)-demo-build.log; \
+	if cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) \
+	        $(CMAKE_FLAGS) >$$log 2>&1 && cmake --build $(BUILD) -j $(JOBS) >>$$log 2>&1; then \
+	    echo "build: ok ($(BUILD)/, $$(( $$(date +%s) - start )) s; log in $$log)"; \
+	else \
+	    tail -n 40 $$log; echo "build: FAILED (whole log in $$log)" >&2; exit 1; \
+	fi
 	@scripts/demo $(BUILD)
 
 check: check-plain check-asan check-tsan check-valgrind
@@ -47,14 +60,20 @@ check-valgrind: bootstrap
 	@cmake --build $(BUILD)-valgrind -j $(JOBS)
 	ctest --test-dir $(BUILD)-valgrind --output-on-failure -j $(JOBS) -L valgrind
 
-install: build
-	cmake --install $(BUILD) --prefix $(PREFIX)
+# The libraries, headers, pkg-config files, CMake package and the ddbkit command; no tests,
+# examples or benchmarks are built, and nothing is fetched from npm.
+install:
+	@scripts/bootstrap --build-only
+	@cmake -S . -B $(INSTALL_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) \
+	    -DBUILD_TESTING=OFF -DDDB_EXAMPLES=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(INSTALL_BUILD) -j $(JOBS)
+	@cmake --install $(INSTALL_BUILD) --prefix $(PREFIX)
 
 bench: build
 	@scripts/bench $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-valgrind
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-valgrind $(INSTALL_BUILD) $(BUILD)-demo-build.log
 
 # ---- fuzzing and static analysis (fuzz/, .clang-tidy) ------------------------------------------
 #   make fuzz      build the libFuzzer targets (fuzz/fuzz_<target>.c) with clang (ASan+UBSan) and run

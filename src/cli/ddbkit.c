@@ -45,7 +45,7 @@ static const command commands[] = {
      "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error.\n",
      cmd_validate_model},
     {"generate", "generate the C data access layer of a model",
-     "usage: ddbkit generate FILE -o DIR [--usage-data FILE] [--namespace NAME]\n"
+     "usage: ddbkit generate FILE -o DIR [--usage-data FILE] [--namespace NAME] [--quiet]\n"
      "\n"
      "Validates a model file (as validate-model does) and writes DIR/NS.h and DIR/NS.c: the\n"
      "entity structs and their item conversions, and the table definitions, over libddbkit\n"
@@ -54,6 +54,7 @@ static const command commands[] = {
      "  -o, --output DIR       the folder to write into (it must exist)\n"
      "  --usage-data FILE      also check a *_usage_data.json file against the model\n"
      "  --namespace NAME       the C namespace (default: x-ddbkit.namespace, or the file name)\n"
+     "  -q, --quiet            print errors only, not the model's warnings (for builds)\n"
      "\n"
      "Exit status: 0 written, 1 the model has errors (nothing written), 2 usage or I/O error.\n",
      cmd_generate},
@@ -195,13 +196,15 @@ static int cmd_generate(int argc, char **argv)
     const char *model = NULL, *usage = NULL, *out_dir = NULL, *ns = NULL, *v;
     ddbgen_diags diags = DDBGEN_DIAGS_INIT;
     ddbgen_buf out = DDBGEN_BUF_INIT;
-    bool missing = false;
+    bool missing = false, quiet = false;
     int rc, status;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(self->usage, stdout);
             return EXIT_VALID;
+        } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+            quiet = true;
         } else if ((v = option_value(argc, argv, &i, "--output", "-o", &missing))) {
             out_dir = v;
         } else if ((v = option_value(argc, argv, &i, "--usage-data", NULL, &missing))) {
@@ -235,7 +238,7 @@ static int cmd_generate(int argc, char **argv)
     }
 
     rc = ddbgen_generate_files(model, usage, out_dir, ns, &diags);
-    ddbgen_diags_format_text(&diags, &out);
+    ddbgen_diags_format_text_upto(&diags, quiet ? DDBGEN_SEV_ERROR : DDBGEN_SEV_WARNING, &out);
     if (!ddbgen_buf_str(&out)) {
         fprintf(stderr, "ddbkit generate: out of memory\n");
         status = EXIT_USAGE;

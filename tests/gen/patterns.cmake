@@ -10,10 +10,10 @@ if(TARGET ddbkit_cli AND TARGET ddb_test_support)
     add_custom_command(OUTPUT ${pat_dir}/pat.h ${pat_dir}/pat.c ${pat_dir}/patm.h ${pat_dir}/patm.c
                               ${pat_dir}/multi_attribute_keys.h ${pat_dir}/multi_attribute_keys.c
                        COMMAND ${CMAKE_COMMAND} -E make_directory ${pat_dir}
-                       COMMAND ddbkit_cli generate ${GEN_DIR}/gen-models/patterns.json -o ${pat_dir}
-                       COMMAND ddbkit_cli generate ${GEN_DIR}/patterns_multi.json
+                       COMMAND ddbkit_cli generate --quiet ${GEN_DIR}/gen-models/patterns.json -o ${pat_dir}
+                       COMMAND ddbkit_cli generate --quiet ${GEN_DIR}/patterns_multi.json
                                -o ${pat_dir}
-                       COMMAND ddbkit_cli generate ${GEN_DIR}/models/multi_attribute_keys.json
+                       COMMAND ddbkit_cli generate --quiet ${GEN_DIR}/models/multi_attribute_keys.json
                                -o ${pat_dir}
                        DEPENDS ddbkit_cli ${GEN_DIR}/gen-models/patterns.json
                                ${GEN_DIR}/patterns_multi.json

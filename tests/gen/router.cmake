@@ -7,7 +7,7 @@ if(TARGET ddbkit_cli AND TARGET ddb_test_support)
     add_custom_command(OUTPUT ${router_dir}/rt.h ${router_dir}/rt.c ${router_dir}/rt_router.h
                               ${router_dir}/rt_router.c
                        COMMAND ${CMAKE_COMMAND} -E make_directory ${router_dir}
-                       COMMAND ddbkit_cli generate ${GEN_DIR}/gen-models/router.json -o ${router_dir}
+                       COMMAND ddbkit_cli generate --quiet ${GEN_DIR}/gen-models/router.json -o ${router_dir}
                        DEPENDS ddbkit_cli ${GEN_DIR}/gen-models/router.json
                        COMMENT "ddbkit generate gen-models/router.json")
     add_executable(gen_test_router ${GEN_DIR}/test_router.c ${router_dir}/rt.c

@@ -5,7 +5,7 @@ if(TARGET ddbkit_cli AND TARGET ddb_test_support)
     set(store_dir ${CMAKE_CURRENT_BINARY_DIR}/store)
     add_custom_command(OUTPUT ${store_dir}/store.h ${store_dir}/store.c
                        COMMAND ${CMAKE_COMMAND} -E make_directory ${store_dir}
-                       COMMAND ddbkit_cli generate ${GEN_DIR}/gen-models/store.json -o ${store_dir}
+                       COMMAND ddbkit_cli generate --quiet ${GEN_DIR}/gen-models/store.json -o ${store_dir}
                        DEPENDS ddbkit_cli ${GEN_DIR}/gen-models/store.json
                        COMMENT "ddbkit generate gen-models/store.json")
     add_executable(gen_test_store ${GEN_DIR}/test_store.c ${store_dir}/store.c)

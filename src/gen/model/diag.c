@@ -186,8 +186,15 @@ void ddbgen_diags_sort(ddbgen_diags *d)
 
 void ddbgen_diags_format_text(const ddbgen_diags *d, ddbgen_buf *out)
 {
+    ddbgen_diags_format_text_upto(d, DDBGEN_SEV_WARNING, out);
+}
+
+void ddbgen_diags_format_text_upto(const ddbgen_diags *d, ddbgen_severity upto, ddbgen_buf *out)
+{
     for (size_t i = 0; d && i < d->n; i++) {
         const ddbgen_diag *g = &d->items[i];
+        if (g->severity > upto)
+            continue;
         ddbgen_buf_printf(out, "%s: %s: %s", g->severity == DDBGEN_SEV_ERROR ? "error" : "warning",
                           g->path, g->message);
         if (g->hint && *g->hint)

@@ -69,6 +69,9 @@ int ddbgen_path_cmp(const char *a, const char *b);
  */
 void ddbgen_diags_format_text(const ddbgen_diags *d, ddbgen_buf *out);
 
+/* The same, leaving out diagnostics less severe than upto (DDBGEN_SEV_ERROR: errors only). */
+void ddbgen_diags_format_text_upto(const ddbgen_diags *d, ddbgen_severity upto, ddbgen_buf *out);
+
 /*
  * {"valid": bool, "errors": n, "warnings": n, "diagnostics": [{"severity", "path", "message",
  * "hint"}...]}, with a trailing newline.

@@ -94,7 +94,7 @@ foreach(model ${gen_valid} ${conf_gen_models})
     add_custom_command(OUTPUT ${out}/${ns}.h ${out}/${ns}.c ${out}/${ns}_conformance.h
                               ${out}/${ns}_conformance.c
                        COMMAND ${CMAKE_COMMAND} -E make_directory ${out}
-                       COMMAND ddbkit_cli generate ${model} -o ${out} ${usage_args}
+                       COMMAND ddbkit_cli generate --quiet ${model} -o ${out} ${usage_args}
                        DEPENDS ddbkit_cli ${model} ${usage}
                        COMMENT "ddbkit generate ${app} (conformance suite)")
     set(exe gen_conf_${app})
