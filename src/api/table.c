@@ -2,8 +2,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "ddb/api/table.h"
 #include "core/error_internal.h"
+#include "ddb/api/table.h"
 
 static double monotonic_ms(void)
 {
@@ -47,7 +47,7 @@ int ddb_table_wait_active(ddb_client *c, const char *table_name, long timeout_ms
     char last[32] = "unknown";
     for (;;) {
         ddb_describe_table_output *out = NULL;
-        ddb_describe_table_input in = {.table_name = (char *)table_name};
+        ddb_describe_table_input in = {.table_name = table_name};
         int rc = ddb_describe_table(&out, c, &in, err);
         if (rc)
             return rc;
@@ -73,7 +73,7 @@ int ddb_table_wait_deleted(ddb_client *c, const char *table_name, long timeout_m
     long delay = 50;
     for (;;) {
         ddb_describe_table_output *out = NULL;
-        ddb_describe_table_input in = {.table_name = (char *)table_name};
+        ddb_describe_table_input in = {.table_name = table_name};
         int rc = ddb_describe_table(&out, c, &in, err);
         if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
             ddb_error_clear(err);
