@@ -19,6 +19,11 @@
  *     `ddb_value *` of type M (DDB_TYPE_M); lists of them are `size_t n_x; ddb_value **x;`.
  *   - maps of strings: `size_t n_x; ddb_string_map_entry *x;`; other maps have an entry type
  *     `ddb_<map>_entry { char *key; <value>; }`, keys unique.
+ *   - const: every structure that can be sent (inputs and what they contain, including shapes
+ *     that are also received, such as KeySchemaElement or WriteRequest) has pointers to const:
+ *     `const char *`, `const ddb_value *`, `const T *` and arrays such as `const char *const *`,
+ *     so a request can be built from const data without casts. Shapes that are only received
+ *     keep plain pointers. The types above are those of the received shapes.
  * Members the service ignores are still sent when set: the library does not second-guess the API.
  *
  * Ownership: an input is filled by the caller (usually `ddb_foo_input in = {0};` on the stack) and
