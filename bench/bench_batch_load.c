@@ -29,8 +29,8 @@
 #include <time.h>
 
 #include "ddb/api/batch.h"
-#include "ddb/ddb.h"
 #include "ddb/api/parallel.h"
+#include "ddb/ddb.h"
 
 /* DynamoDB Local runs with -sharedDb: the key only has to look like one. */
 #define BENCH_ACCESS_KEY_ID "AKIDBENCH"
@@ -119,14 +119,14 @@ static options parse(int argc, char **argv)
 static void create_table(ddb_client *c, const char *table)
 {
     ddb_error err = DDB_ERROR_INIT;
-    ddb_delete_table_input del = {.table_name = (char *)table};
+    ddb_delete_table_input del = {.table_name = table};
     ddb_delete_table_output *dout = NULL;
     if (ddb_delete_table(&dout, c, &del, &err) == 0) /* left over from an interrupted run */
         ddb_table_wait_deleted(c, table, 60000, &err);
     ddb_delete_table_output_free(dout);
     ddb_attribute_definition defs[] = {{"pk", "S"}};
     ddb_key_schema_element keys[] = {{"pk", "HASH"}};
-    ddb_create_table_input in = {.table_name = (char *)table,
+    ddb_create_table_input in = {.table_name = table,
                                  .n_attribute_definitions = 1,
                                  .attribute_definitions = defs,
                                  .n_key_schema = 1,
@@ -144,7 +144,7 @@ static void create_table(ddb_client *c, const char *table)
 static void delete_table(ddb_client *c, const char *table)
 {
     ddb_error err = DDB_ERROR_INIT;
-    ddb_delete_table_input in = {.table_name = (char *)table};
+    ddb_delete_table_input in = {.table_name = table};
     ddb_delete_table_output *out = NULL;
     int rc = ddb_delete_table(&out, c, &in, &err);
     ddb_delete_table_output_free(out);
@@ -247,7 +247,7 @@ int main(int argc, char **argv)
 
     /* The load must be complete: count with a parallel Scan. */
     long counted = 0;
-    ddb_scan_input count = {.table_name = (char *)o.table, .select = "COUNT"};
+    ddb_scan_input count = {.table_name = o.table, .select = "COUNT"};
     rc = ddb_parallel_scan(c, &count, 4, 0, count_page, &counted, &err);
     if (rc)
         fail("counting items", rc, &err);

@@ -224,7 +224,8 @@ static int idempotency_token(json_t **out, const path *at, ddb_error *err)
     return 0;
 }
 
-static int enc_string_list(json_t **out, size_t n, char *const *x, const path *at, ddb_error *err)
+static int enc_string_list(json_t **out, size_t n, const char *const *x, const path *at,
+                           ddb_error *err)
 {
     json_t *a, *v = NULL;
     int rc = 0;
@@ -252,7 +253,7 @@ done:
     return rc;
 }
 
-static int enc_value_list(json_t **out, size_t n, ddb_value *const *x, const path *at,
+static int enc_value_list(json_t **out, size_t n, const ddb_value *const *x, const path *at,
                           ddb_error *err)
 {
     json_t *a, *v = NULL;
@@ -281,7 +282,7 @@ done:
     return rc;
 }
 
-static int enc_item_list(json_t **out, size_t n, ddb_value *const *x, const path *at,
+static int enc_item_list(json_t **out, size_t n, const ddb_value *const *x, const path *at,
                          ddb_error *err)
 {
     json_t *a, *v = NULL;
@@ -478,6 +479,82 @@ static int dec_double_list(size_t *n, double **x, const json_t *j, const path *a
     return 0;
 }
 
+/* Into a const member (of a shape that is also sent): through a non-const local. */
+static int dec_const_string(const char **out, const json_t *j, const path *at, ddb_error *err)
+{
+    char *s = NULL;
+    int rc = dec_string(&s, j, at, err);
+
+    *out = s;
+    return rc;
+}
+
+static int dec_const_string_list(size_t *n, const char *const **x, const json_t *j, const path *at,
+                                 ddb_error *err)
+{
+    const char **a;
+    size_t len;
+
+    if (!json_is_array(j))
+        return expected(err, at, "an array");
+    if ((len = json_array_size(j)) == 0)
+        return 0;
+    if (!(a = calloc(len, sizeof(*a))))
+        return ddb_error__nomem(err, "the response");
+    *x = a;
+    *n = len;
+    for (size_t i = 0; i < len; i++) {
+        path el = *at;
+        char *e = NULL;
+        int rc;
+        el.is_index = true;
+        el.index = i;
+        rc = dec_string(&e, json_array_get(j, i), &el, err);
+        a[i] = e;
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Into a const member (of a shape that is also sent): through a non-const local. */
+static int dec_const_item(const ddb_value **out, const json_t *j, const path *at, ddb_error *err)
+{
+    ddb_value *s = NULL;
+    int rc = dec_item(&s, j, at, err);
+
+    *out = s;
+    return rc;
+}
+
+static int dec_const_item_list(size_t *n, const ddb_value *const **x, const json_t *j,
+                               const path *at, ddb_error *err)
+{
+    const ddb_value **a;
+    size_t len;
+
+    if (!json_is_array(j))
+        return expected(err, at, "an array");
+    if ((len = json_array_size(j)) == 0)
+        return 0;
+    if (!(a = calloc(len, sizeof(*a))))
+        return ddb_error__nomem(err, "the response");
+    *x = a;
+    *n = len;
+    for (size_t i = 0; i < len; i++) {
+        path el = *at;
+        ddb_value *e = NULL;
+        int rc;
+        el.is_index = true;
+        el.index = i;
+        rc = dec_item(&e, json_array_get(j, i), &el, err);
+        a[i] = e;
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int dec_string_map(size_t *n, ddb_string_map_entry **x, const json_t *j, const path *at,
                           ddb_error *err)
 {
@@ -495,15 +572,47 @@ static int dec_string_map(size_t *n, ddb_string_map_entry **x, const json_t *j, 
     json_object_foreach((json_t *)j, key, v) {
         ddb_string_map_entry *e = &(*x)[i++];
         path el = *at;
+        char *k = NULL;
         int rc;
         el.key = key;
-        if ((rc = dup_string(&e->key, key, strlen(key), err)) != 0)
+        rc = dup_string(&k, key, strlen(key), err);
+        e->key = k;
+        if (rc != 0)
             return rc;
-        rc = dec_string(&e->value, v, &el, err);
+        rc = dec_const_string(&e->value, v, &el, err);
         if (rc != 0)
             return rc;
     }
     return 0;
+}
+
+/*
+ * Shapes that are also sent have const members: an input is only read. A decoded one still owns
+ * what the decoder allocated, and these two are where the library gives that const back to free it:
+ * the only casts that drop const in this file.
+ */
+static void free_const(const void *p)
+{
+    free((void *)p);
+}
+
+static void value_free_const(const ddb_value *v)
+{
+    ddb_value_free((ddb_value *)v);
+}
+
+static void free_const_string_list(size_t n, const char *const *x)
+{
+    for (size_t i = 0; i < n; i++)
+        free_const(x[i]);
+    free_const(x);
+}
+
+static void free_const_value_list(size_t n, const ddb_value *const *x)
+{
+    for (size_t i = 0; i < n; i++)
+        value_free_const(x[i]);
+    free_const(x);
 }
 
 static void free_string_list(size_t n, char **x)
@@ -520,47 +629,48 @@ static void free_value_list(size_t n, ddb_value **x)
     free(x);
 }
 
-static void free_string_map(size_t n, ddb_string_map_entry *x)
+static void free_string_map(size_t n, const ddb_string_map_entry *x)
 {
     for (size_t i = 0; i < n; i++) {
-        free(x[i].key);
-        free(x[i].value);
+        free_const(x[i].key);
+        free_const(x[i].value);
     }
-    free(x);
+    free_const(x);
 }
 
 /* ---- Free functions for decoded values ------------------------------------------------------- */
 
-static void free_capacity_members(ddb_capacity *p)
+static void free_capacity_members(const ddb_capacity *p)
 {
     (void)p;
 }
 
 static void free_secondary_indexes_capacity_map(size_t n,
-                                                ddb_secondary_indexes_capacity_map_entry *x)
+                                                const ddb_secondary_indexes_capacity_map_entry *x)
 {
     for (size_t i = 0; i < n; i++) {
         free(x[i].key);
         free_capacity_members(&x[i].value);
     }
-    free(x);
+    free_const(x);
 }
 
-static void free_vector_capacity_members(ddb_vector_capacity *p)
+static void free_vector_capacity_members(const ddb_vector_capacity *p)
 {
     (void)p;
 }
 
-static void free_vector_indexes_capacity_map(size_t n, ddb_vector_indexes_capacity_map_entry *x)
+static void free_vector_indexes_capacity_map(size_t n,
+                                             const ddb_vector_indexes_capacity_map_entry *x)
 {
     for (size_t i = 0; i < n; i++) {
         free(x[i].key);
         free_vector_capacity_members(&x[i].value);
     }
-    free(x);
+    free_const(x);
 }
 
-static void free_consumed_capacity_members(ddb_consumed_capacity *p)
+static void free_consumed_capacity_members(const ddb_consumed_capacity *p)
 {
     free(p->table_name);
     if (p->table) {
@@ -572,7 +682,7 @@ static void free_consumed_capacity_members(ddb_consumed_capacity *p)
     free_vector_indexes_capacity_map(p->n_vector_indexes, p->vector_indexes);
 }
 
-static void free_get_item_output_members(ddb_get_item_output *p)
+static void free_get_item_output_members(const ddb_get_item_output *p)
 {
     ddb_value_free(p->item);
     if (p->consumed_capacity) {
@@ -581,13 +691,13 @@ static void free_get_item_output_members(ddb_get_item_output *p)
     }
 }
 
-static void free_item_collection_metrics_members(ddb_item_collection_metrics *p)
+static void free_item_collection_metrics_members(const ddb_item_collection_metrics *p)
 {
     ddb_value_free(p->item_collection_key);
     free(p->size_estimate_range_gb);
 }
 
-static void free_put_item_output_members(ddb_put_item_output *p)
+static void free_put_item_output_members(const ddb_put_item_output *p)
 {
     ddb_value_free(p->attributes);
     if (p->consumed_capacity) {
@@ -600,7 +710,7 @@ static void free_put_item_output_members(ddb_put_item_output *p)
     }
 }
 
-static void free_update_item_output_members(ddb_update_item_output *p)
+static void free_update_item_output_members(const ddb_update_item_output *p)
 {
     ddb_value_free(p->attributes);
     if (p->consumed_capacity) {
@@ -613,7 +723,7 @@ static void free_update_item_output_members(ddb_update_item_output *p)
     }
 }
 
-static void free_delete_item_output_members(ddb_delete_item_output *p)
+static void free_delete_item_output_members(const ddb_delete_item_output *p)
 {
     ddb_value_free(p->attributes);
     if (p->consumed_capacity) {
@@ -626,7 +736,7 @@ static void free_delete_item_output_members(ddb_delete_item_output *p)
     }
 }
 
-static void free_query_output_members(ddb_query_output *p)
+static void free_query_output_members(const ddb_query_output *p)
 {
     free_value_list(p->n_items, p->items);
     ddb_value_free(p->last_evaluated_key);
@@ -636,7 +746,7 @@ static void free_query_output_members(ddb_query_output *p)
     }
 }
 
-static void free_scan_output_members(ddb_scan_output *p)
+static void free_scan_output_members(const ddb_scan_output *p)
 {
     free_value_list(p->n_items, p->items);
     ddb_value_free(p->last_evaluated_key);
@@ -646,102 +756,103 @@ static void free_scan_output_members(ddb_scan_output *p)
     }
 }
 
-static void free_batch_get_response_map(size_t n, ddb_batch_get_response_map_entry *x)
+static void free_batch_get_response_map(size_t n, const ddb_batch_get_response_map_entry *x)
 {
     for (size_t i = 0; i < n; i++) {
         free(x[i].key);
         free_value_list(x[i].n_value, x[i].value);
     }
-    free(x);
+    free_const(x);
 }
 
-static void free_keys_and_attributes_members(ddb_keys_and_attributes *p)
+static void free_keys_and_attributes_members(const ddb_keys_and_attributes *p)
 {
-    free_value_list(p->n_keys, p->keys);
-    free_string_list(p->n_attributes_to_get, p->attributes_to_get);
-    free(p->projection_expression);
+    free_const_value_list(p->n_keys, p->keys);
+    free_const_string_list(p->n_attributes_to_get, p->attributes_to_get);
+    free_const(p->projection_expression);
     free_string_map(p->n_expression_attribute_names, p->expression_attribute_names);
 }
 
-static void free_batch_get_request_map(size_t n, ddb_batch_get_request_map_entry *x)
+static void free_batch_get_request_map(size_t n, const ddb_batch_get_request_map_entry *x)
 {
     for (size_t i = 0; i < n; i++) {
-        free(x[i].key);
+        free_const(x[i].key);
         free_keys_and_attributes_members(&x[i].value);
     }
-    free(x);
+    free_const(x);
 }
 
-static void free_consumed_capacity_list(size_t n, ddb_consumed_capacity *x)
+static void free_consumed_capacity_list(size_t n, const ddb_consumed_capacity *x)
 {
     for (size_t i = 0; i < n; i++)
         free_consumed_capacity_members(&x[i]);
-    free(x);
+    free_const(x);
 }
 
-static void free_batch_get_item_output_members(ddb_batch_get_item_output *p)
+static void free_batch_get_item_output_members(const ddb_batch_get_item_output *p)
 {
     free_batch_get_response_map(p->n_responses, p->responses);
     free_batch_get_request_map(p->n_unprocessed_keys, p->unprocessed_keys);
     free_consumed_capacity_list(p->n_consumed_capacity, p->consumed_capacity);
 }
 
-static void free_put_request_members(ddb_put_request *p)
+static void free_put_request_members(const ddb_put_request *p)
 {
-    ddb_value_free(p->item);
+    value_free_const(p->item);
 }
 
-static void free_delete_request_members(ddb_delete_request *p)
+static void free_delete_request_members(const ddb_delete_request *p)
 {
-    ddb_value_free(p->key);
+    value_free_const(p->key);
 }
 
-static void free_write_request_members(ddb_write_request *p)
+static void free_write_request_members(const ddb_write_request *p)
 {
     if (p->put_request) {
         free_put_request_members(p->put_request);
-        free(p->put_request);
+        free_const(p->put_request);
     }
     if (p->delete_request) {
         free_delete_request_members(p->delete_request);
-        free(p->delete_request);
+        free_const(p->delete_request);
     }
 }
 
-static void free_write_request_list(size_t n, ddb_write_request *x)
+static void free_write_request_list(size_t n, const ddb_write_request *x)
 {
     for (size_t i = 0; i < n; i++)
         free_write_request_members(&x[i]);
-    free(x);
+    free_const(x);
 }
 
-static void free_batch_write_item_request_map(size_t n, ddb_batch_write_item_request_map_entry *x)
+static void free_batch_write_item_request_map(size_t n,
+                                              const ddb_batch_write_item_request_map_entry *x)
 {
     for (size_t i = 0; i < n; i++) {
-        free(x[i].key);
+        free_const(x[i].key);
         free_write_request_list(x[i].n_value, x[i].value);
     }
-    free(x);
+    free_const(x);
 }
 
-static void free_item_collection_metrics_list(size_t n, ddb_item_collection_metrics *x)
+static void free_item_collection_metrics_list(size_t n, const ddb_item_collection_metrics *x)
 {
     for (size_t i = 0; i < n; i++)
         free_item_collection_metrics_members(&x[i]);
-    free(x);
+    free_const(x);
 }
 
-static void free_item_collection_metrics_per_table(size_t n,
-                                                   ddb_item_collection_metrics_per_table_entry *x)
+static void free_item_collection_metrics_per_table(
+    size_t n, const ddb_item_collection_metrics_per_table_entry *x)
 {
     for (size_t i = 0; i < n; i++) {
         free(x[i].key);
         free_item_collection_metrics_list(x[i].n_value, x[i].value);
     }
-    free(x);
+    free_const(x);
 }
 
-static void free_batch_write_item_output_members(ddb_batch_write_item_output *p)
+static void free_batch_write_item_output_members(const ddb_batch_write_item_output *p)
 {
     free_batch_write_item_request_map(p->n_unprocessed_items, p->unprocessed_items);
     free_item_collection_metrics_per_table(p->n_item_collection_metrics,
@@ -749,75 +860,76 @@ static void free_batch_write_item_output_members(ddb_batch_write_item_output *p)
     free_consumed_capacity_list(p->n_consumed_capacity, p->consumed_capacity);
 }
 
-static void free_item_response_members(ddb_item_response *p)
+static void free_item_response_members(const ddb_item_response *p)
 {
     ddb_value_free(p->item);
 }
 
-static void free_item_response_list(size_t n, ddb_item_response *x)
+static void free_item_response_list(size_t n, const ddb_item_response *x)
 {
     for (size_t i = 0; i < n; i++)
         free_item_response_members(&x[i]);
-    free(x);
+    free_const(x);
 }
 
-static void free_transact_get_items_output_members(ddb_transact_get_items_output *p)
+static void free_transact_get_items_output_members(const ddb_transact_get_items_output *p)
 {
     free_consumed_capacity_list(p->n_consumed_capacity, p->consumed_capacity);
     free_item_response_list(p->n_responses, p->responses);
 }
 
-static void free_transact_write_items_output_members(ddb_transact_write_items_output *p)
+static void free_transact_write_items_output_members(const ddb_transact_write_items_output *p)
 {
     free_consumed_capacity_list(p->n_consumed_capacity, p->consumed_capacity);
     free_item_collection_metrics_per_table(p->n_item_collection_metrics,
                                            p->item_collection_metrics);
 }
 
-static void free_attribute_definition_members(ddb_attribute_definition *p)
+static void free_attribute_definition_members(const ddb_attribute_definition *p)
 {
-    free(p->attribute_name);
-    free(p->attribute_type);
+    free_const(p->attribute_name);
+    free_const(p->attribute_type);
 }
 
-static void free_attribute_definition_list(size_t n, ddb_attribute_definition *x)
+static void free_attribute_definition_list(size_t n, const ddb_attribute_definition *x)
 {
     for (size_t i = 0; i < n; i++)
         free_attribute_definition_members(&x[i]);
-    free(x);
+    free_const(x);
 }
 
-static void free_key_schema_element_members(ddb_key_schema_element *p)
+static void free_key_schema_element_members(const ddb_key_schema_element *p)
 {
-    free(p->attribute_name);
-    free(p->key_type);
+    free_const(p->attribute_name);
+    free_const(p->key_type);
 }
 
-static void free_key_schema_element_list(size_t n, ddb_key_schema_element *x)
+static void free_key_schema_element_list(size_t n, const ddb_key_schema_element *x)
 {
     for (size_t i = 0; i < n; i++)
         free_key_schema_element_members(&x[i]);
-    free(x);
+    free_const(x);
 }
 
 static void free_provisioned_throughput_description_members(
-    ddb_provisioned_throughput_description *p)
+    const ddb_provisioned_throughput_description *p)
 {
     (void)p;
 }
 
-static void free_billing_mode_summary_members(ddb_billing_mode_summary *p)
+static void free_billing_mode_summary_members(const ddb_billing_mode_summary *p)
 {
     free(p->billing_mode);
 }
 
-static void free_projection_members(ddb_projection *p)
+static void free_projection_members(const ddb_projection *p)
 {
-    free(p->projection_type);
-    free_string_list(p->n_non_key_attributes, p->non_key_attributes);
+    free_const(p->projection_type);
+    free_const_string_list(p->n_non_key_attributes, p->non_key_attributes);
 }
 
-static void free_local_secondary_index_description_members(ddb_local_secondary_index_description *p)
+static void free_local_secondary_index_description_members(
+    const ddb_local_secondary_index_description *p)
 {
     free(p->index_name);
     free_key_schema_element_list(p->n_key_schema, p->key_schema);
@@ -828,27 +940,27 @@ static void free_local_secondary_index_description_members(ddb_local_secondary_i
     free(p->index_arn);
 }
 
-static void free_local_secondary_index_description_list(size_t n,
-                                                        ddb_local_secondary_index_description *x)
+static void free_local_secondary_index_description_list(
+    size_t n, const ddb_local_secondary_index_description *x)
 {
     for (size_t i = 0; i < n; i++)
         free_local_secondary_index_description_members(&x[i]);
-    free(x);
+    free_const(x);
 }
 
-static void free_on_demand_throughput_members(ddb_on_demand_throughput *p)
+static void free_on_demand_throughput_members(const ddb_on_demand_throughput *p)
 {
     (void)p;
 }
 
 static void free_global_secondary_index_warm_throughput_description_members(
-    ddb_global_secondary_index_warm_throughput_description *p)
+    const ddb_global_secondary_index_warm_throughput_description *p)
 {
     free(p->status);
 }
 
 static void free_global_secondary_index_description_members(
-    ddb_global_secondary_index_description *p)
+    const ddb_global_secondary_index_description *p)
 {
     free(p->index_name);
     free_key_schema_element_list(p->n_key_schema, p->key_schema);
@@ -872,36 +984,38 @@ static void free_global_secondary_index_description_members(
     }
 }
 
-static void free_global_secondary_index_description_list(size_t n,
-                                                         ddb_global_secondary_index_description *x)
+static void free_global_secondary_index_description_list(
+    size_t n, const ddb_global_secondary_index_description *x)
 {
     for (size_t i = 0; i < n; i++)
         free_global_secondary_index_description_members(&x[i]);
-    free(x);
+    free_const(x);
 }
 
-static void free_stream_specification_members(ddb_stream_specification *p)
+static void free_stream_specification_members(const ddb_stream_specification *p)
 {
-    free(p->stream_view_type);
+    free_const(p->stream_view_type);
 }
 
-static void free_provisioned_throughput_override_members(ddb_provisioned_throughput_override *p)
-{
-    (void)p;
-}
-
-static void free_on_demand_throughput_override_members(ddb_on_demand_throughput_override *p)
+static void free_provisioned_throughput_override_members(
+    const ddb_provisioned_throughput_override *p)
 {
     (void)p;
 }
 
-static void free_table_warm_throughput_description_members(ddb_table_warm_throughput_description *p)
+static void free_on_demand_throughput_override_members(const ddb_on_demand_throughput_override *p)
+{
+    (void)p;
+}
+
+static void free_table_warm_throughput_description_members(
+    const ddb_table_warm_throughput_description *p)
 {
     free(p->status);
 }
 
 static void free_replica_global_secondary_index_description_members(
-    ddb_replica_global_secondary_index_description *p)
+    const ddb_replica_global_secondary_index_description *p)
 {
     free(p->index_name);
     if (p->provisioned_throughput_override) {
@@ -919,19 +1033,19 @@ static void free_replica_global_secondary_index_description_members(
 }
 
 static void free_replica_global_secondary_index_description_list(
-    size_t n, ddb_replica_global_secondary_index_description *x)
+    size_t n, const ddb_replica_global_secondary_index_description *x)
 {
     for (size_t i = 0; i < n; i++)
         free_replica_global_secondary_index_description_members(&x[i]);
-    free(x);
+    free_const(x);
 }
 
-static void free_table_class_summary_members(ddb_table_class_summary *p)
+static void free_table_class_summary_members(const ddb_table_class_summary *p)
 {
     free(p->table_class);
 }
 
-static void free_replica_description_members(ddb_replica_description *p)
+static void free_replica_description_members(const ddb_replica_description *p)
 {
     free(p->region_name);
     free(p->replica_status);
@@ -960,65 +1074,66 @@ static void free_replica_description_members(ddb_replica_description *p)
     free(p->global_table_settings_replication_mode);
 }
 
-static void free_replica_description_list(size_t n, ddb_replica_description *x)
+static void free_replica_description_list(size_t n, const ddb_replica_description *x)
 {
     for (size_t i = 0; i < n; i++)
         free_replica_description_members(&x[i]);
-    free(x);
+    free_const(x);
 }
 
-static void free_global_table_witness_description_members(ddb_global_table_witness_description *p)
+static void free_global_table_witness_description_members(
+    const ddb_global_table_witness_description *p)
 {
     free(p->region_name);
     free(p->witness_status);
 }
 
-static void free_global_table_witness_description_list(size_t n,
-                                                       ddb_global_table_witness_description *x)
+static void free_global_table_witness_description_list(
+    size_t n, const ddb_global_table_witness_description *x)
 {
     for (size_t i = 0; i < n; i++)
         free_global_table_witness_description_members(&x[i]);
-    free(x);
+    free_const(x);
 }
 
-static void free_restore_summary_members(ddb_restore_summary *p)
+static void free_restore_summary_members(const ddb_restore_summary *p)
 {
     free(p->source_backup_arn);
     free(p->source_table_arn);
 }
 
-static void free_sse_description_members(ddb_sse_description *p)
+static void free_sse_description_members(const ddb_sse_description *p)
 {
     free(p->status);
     free(p->sse_type);
     free(p->kms_master_key_arn);
 }
 
-static void free_archival_summary_members(ddb_archival_summary *p)
+static void free_archival_summary_members(const ddb_archival_summary *p)
 {
     free(p->archival_reason);
     free(p->archival_backup_arn);
 }
 
-static void free_search_schema_element_members(ddb_search_schema_element *p)
+static void free_search_schema_element_members(const ddb_search_schema_element *p)
 {
-    free(p->attribute_name);
-    free(p->search_schema_element_type);
+    free_const(p->attribute_name);
+    free_const(p->search_schema_element_type);
 }
 
-static void free_search_schema_element_list(size_t n, ddb_search_schema_element *x)
+static void free_search_schema_element_list(size_t n, const ddb_search_schema_element *x)
 {
     for (size_t i = 0; i < n; i++)
         free_search_schema_element_members(&x[i]);
-    free(x);
+    free_const(x);
 }
 
-static void free_vector_attribute_definition_members(ddb_vector_attribute_definition *p)
+static void free_vector_attribute_definition_members(const ddb_vector_attribute_definition *p)
 {
-    free(p->attribute_name);
+    free_const(p->attribute_name);
 }
 
-static void free_vector_index_description_members(ddb_vector_index_description *p)
+static void free_vector_index_description_members(const ddb_vector_index_description *p)
 {
     free(p->index_name);
     free_search_schema_element_list(p->n_search_schema, p->search_schema);
@@ -1035,14 +1150,14 @@ static void free_vector_index_description_members(ddb_vector_index_description *
     free(p->index_arn);
 }
 
-static void free_vector_index_description_list(size_t n, ddb_vector_index_description *x)
+static void free_vector_index_description_list(size_t n, const ddb_vector_index_description *x)
 {
     for (size_t i = 0; i < n; i++)
         free_vector_index_description_members(&x[i]);
-    free(x);
+    free_const(x);
 }
 
-static void free_table_description_members(ddb_table_description *p)
+static void free_table_description_members(const ddb_table_description *p)
 {
     free_attribute_definition_list(p->n_attribute_definitions, p->attribute_definitions);
     free(p->table_name);
@@ -1101,7 +1216,7 @@ static void free_table_description_members(ddb_table_description *p)
     free_vector_index_description_list(p->n_vector_indexes, p->vector_indexes);
 }
 
-static void free_create_table_output_members(ddb_create_table_output *p)
+static void free_create_table_output_members(const ddb_create_table_output *p)
 {
     if (p->table_description) {
         free_table_description_members(p->table_description);
@@ -1109,7 +1224,7 @@ static void free_create_table_output_members(ddb_create_table_output *p)
     }
 }
 
-static void free_describe_table_output_members(ddb_describe_table_output *p)
+static void free_describe_table_output_members(const ddb_describe_table_output *p)
 {
     if (p->table) {
         free_table_description_members(p->table);
@@ -1117,7 +1232,7 @@ static void free_describe_table_output_members(ddb_describe_table_output *p)
     }
 }
 
-static void free_update_table_output_members(ddb_update_table_output *p)
+static void free_update_table_output_members(const ddb_update_table_output *p)
 {
     if (p->table_description) {
         free_table_description_members(p->table_description);
@@ -1125,7 +1240,7 @@ static void free_update_table_output_members(ddb_update_table_output *p)
     }
 }
 
-static void free_delete_table_output_members(ddb_delete_table_output *p)
+static void free_delete_table_output_members(const ddb_delete_table_output *p)
 {
     if (p->table_description) {
         free_table_description_members(p->table_description);
@@ -1133,18 +1248,18 @@ static void free_delete_table_output_members(ddb_delete_table_output *p)
     }
 }
 
-static void free_list_tables_output_members(ddb_list_tables_output *p)
+static void free_list_tables_output_members(const ddb_list_tables_output *p)
 {
     free_string_list(p->n_table_names, p->table_names);
     free(p->last_evaluated_table_name);
 }
 
-static void free_time_to_live_specification_members(ddb_time_to_live_specification *p)
+static void free_time_to_live_specification_members(const ddb_time_to_live_specification *p)
 {
-    free(p->attribute_name);
+    free_const(p->attribute_name);
 }
 
-static void free_update_time_to_live_output_members(ddb_update_time_to_live_output *p)
+static void free_update_time_to_live_output_members(const ddb_update_time_to_live_output *p)
 {
     if (p->time_to_live_specification) {
         free_time_to_live_specification_members(p->time_to_live_specification);
@@ -1152,13 +1267,13 @@ static void free_update_time_to_live_output_members(ddb_update_time_to_live_outp
     }
 }
 
-static void free_time_to_live_description_members(ddb_time_to_live_description *p)
+static void free_time_to_live_description_members(const ddb_time_to_live_description *p)
 {
     free(p->time_to_live_status);
     free(p->attribute_name);
 }
 
-static void free_describe_time_to_live_output_members(ddb_describe_time_to_live_output *p)
+static void free_describe_time_to_live_output_members(const ddb_describe_time_to_live_output *p)
 {
     if (p->time_to_live_description) {
         free_time_to_live_description_members(p->time_to_live_description);
@@ -4161,9 +4276,12 @@ static int dec_secondary_indexes_capacity_map(size_t *n,
     json_object_foreach((json_t *)j, key, v) {
         ddb_secondary_indexes_capacity_map_entry *e = &(*x)[i++];
         path el = *at;
+        char *k = NULL;
         int rc;
         el.key = key;
-        if ((rc = dup_string(&e->key, key, strlen(key), err)) != 0)
+        rc = dup_string(&k, key, strlen(key), err);
+        e->key = k;
+        if (rc != 0)
             return rc;
         rc = dec_capacity(&e->value, v, &el, err);
         if (rc != 0)
@@ -4213,9 +4331,12 @@ static int dec_vector_indexes_capacity_map(size_t *n, ddb_vector_indexes_capacit
     json_object_foreach((json_t *)j, key, v) {
         ddb_vector_indexes_capacity_map_entry *e = &(*x)[i++];
         path el = *at;
+        char *k = NULL;
         int rc;
         el.key = key;
-        if ((rc = dup_string(&e->key, key, strlen(key), err)) != 0)
+        rc = dup_string(&k, key, strlen(key), err);
+        e->key = k;
+        if (rc != 0)
             return rc;
         rc = dec_vector_capacity(&e->value, v, &el, err);
         if (rc != 0)
@@ -4527,15 +4648,28 @@ static int dec_batch_get_response_map(size_t *n, ddb_batch_get_response_map_entr
     json_object_foreach((json_t *)j, key, v) {
         ddb_batch_get_response_map_entry *e = &(*x)[i++];
         path el = *at;
+        char *k = NULL;
         int rc;
         el.key = key;
-        if ((rc = dup_string(&e->key, key, strlen(key), err)) != 0)
+        rc = dup_string(&k, key, strlen(key), err);
+        e->key = k;
+        if (rc != 0)
             return rc;
         rc = dec_item_list(&e->n_value, &e->value, v, &el, err);
         if (rc != 0)
             return rc;
     }
     return 0;
+}
+
+static int dec_const_string_map(size_t *n, const ddb_string_map_entry **x, const json_t *j,
+                                const path *at, ddb_error *err)
+{
+    ddb_string_map_entry *a = NULL;
+    int rc = dec_string_map(n, &a, j, at, err);
+
+    *x = a;
+    return rc;
 }
 
 static int dec_keys_and_attributes(ddb_keys_and_attributes *out, const json_t *j, const path *at,
@@ -4546,13 +4680,13 @@ static int dec_keys_and_attributes(ddb_keys_and_attributes *out, const json_t *j
     if (!json_is_object(j))
         return expected(err, at, "an object");
     if ((v = member(j, "Keys")) != NULL) {
-        int rc = dec_item_list(&out->n_keys, &out->keys, v, AT(at, "Keys"), err);
+        int rc = dec_const_item_list(&out->n_keys, &out->keys, v, AT(at, "Keys"), err);
         if (rc != 0)
             return rc;
     }
     if ((v = member(j, "AttributesToGet")) != NULL) {
-        int rc = dec_string_list(&out->n_attributes_to_get, &out->attributes_to_get, v,
-                                 AT(at, "AttributesToGet"), err);
+        int rc = dec_const_string_list(&out->n_attributes_to_get, &out->attributes_to_get, v,
+                                       AT(at, "AttributesToGet"), err);
         if (rc != 0)
             return rc;
     }
@@ -4563,14 +4697,15 @@ static int dec_keys_and_attributes(ddb_keys_and_attributes *out, const json_t *j
         out->has_consistent_read = true;
     }
     if ((v = member(j, "ProjectionExpression")) != NULL) {
-        int rc = dec_string(&out->projection_expression, v, AT(at, "ProjectionExpression"), err);
+        int rc =
+            dec_const_string(&out->projection_expression, v, AT(at, "ProjectionExpression"), err);
         if (rc != 0)
             return rc;
     }
     if ((v = member(j, "ExpressionAttributeNames")) != NULL) {
-        int rc =
-            dec_string_map(&out->n_expression_attribute_names, &out->expression_attribute_names, v,
-                           AT(at, "ExpressionAttributeNames"), err);
+        int rc = dec_const_string_map(&out->n_expression_attribute_names,
+                                      &out->expression_attribute_names, v,
+                                      AT(at, "ExpressionAttributeNames"), err);
         if (rc != 0)
             return rc;
     }
@@ -4594,9 +4729,12 @@ static int dec_batch_get_request_map(size_t *n, ddb_batch_get_request_map_entry 
     json_object_foreach((json_t *)j, key, v) {
         ddb_batch_get_request_map_entry *e = &(*x)[i++];
         path el = *at;
+        char *k = NULL;
         int rc;
         el.key = key;
-        if ((rc = dup_string(&e->key, key, strlen(key), err)) != 0)
+        rc = dup_string(&k, key, strlen(key), err);
+        e->key = k;
+        if (rc != 0)
             return rc;
         rc = dec_keys_and_attributes(&e->value, v, &el, err);
         if (rc != 0)
@@ -4664,7 +4802,7 @@ static int dec_put_request(ddb_put_request *out, const json_t *j, const path *at
     if (!json_is_object(j))
         return expected(err, at, "an object");
     if ((v = member(j, "Item")) != NULL) {
-        int rc = dec_item(&out->item, v, AT(at, "Item"), err);
+        int rc = dec_const_item(&out->item, v, AT(at, "Item"), err);
         if (rc != 0)
             return rc;
     }
@@ -4679,7 +4817,7 @@ static int dec_delete_request(ddb_delete_request *out, const json_t *j, const pa
     if (!json_is_object(j))
         return expected(err, at, "an object");
     if ((v = member(j, "Key")) != NULL) {
-        int rc = dec_item(&out->key, v, AT(at, "Key"), err);
+        int rc = dec_const_item(&out->key, v, AT(at, "Key"), err);
         if (rc != 0)
             return rc;
     }
@@ -4738,6 +4876,16 @@ static int dec_write_request_list(size_t *n, ddb_write_request **x, const json_t
     return 0;
 }
 
+static int dec_const_write_request_list(size_t *n, const ddb_write_request **x, const json_t *j,
+                                        const path *at, ddb_error *err)
+{
+    ddb_write_request *a = NULL;
+    int rc = dec_write_request_list(n, &a, j, at, err);
+
+    *x = a;
+    return rc;
+}
+
 static int dec_batch_write_item_request_map(size_t *n, ddb_batch_write_item_request_map_entry **x,
                                             const json_t *j, const path *at, ddb_error *err)
 {
@@ -4755,11 +4903,14 @@ static int dec_batch_write_item_request_map(size_t *n, ddb_batch_write_item_requ
     json_object_foreach((json_t *)j, key, v) {
         ddb_batch_write_item_request_map_entry *e = &(*x)[i++];
         path el = *at;
+        char *k = NULL;
         int rc;
         el.key = key;
-        if ((rc = dup_string(&e->key, key, strlen(key), err)) != 0)
+        rc = dup_string(&k, key, strlen(key), err);
+        e->key = k;
+        if (rc != 0)
             return rc;
-        rc = dec_write_request_list(&e->n_value, &e->value, v, &el, err);
+        rc = dec_const_write_request_list(&e->n_value, &e->value, v, &el, err);
         if (rc != 0)
             return rc;
     }
@@ -4808,9 +4959,12 @@ static int dec_item_collection_metrics_per_table(size_t *n,
     json_object_foreach((json_t *)j, key, v) {
         ddb_item_collection_metrics_per_table_entry *e = &(*x)[i++];
         path el = *at;
+        char *k = NULL;
         int rc;
         el.key = key;
-        if ((rc = dup_string(&e->key, key, strlen(key), err)) != 0)
+        rc = dup_string(&k, key, strlen(key), err);
+        e->key = k;
+        if (rc != 0)
             return rc;
         rc = dec_item_collection_metrics_list(&e->n_value, &e->value, v, &el, err);
         if (rc != 0)
@@ -4940,12 +5094,12 @@ static int dec_attribute_definition(ddb_attribute_definition *out, const json_t 
     if (!json_is_object(j))
         return expected(err, at, "an object");
     if ((v = member(j, "AttributeName")) != NULL) {
-        int rc = dec_string(&out->attribute_name, v, AT(at, "AttributeName"), err);
+        int rc = dec_const_string(&out->attribute_name, v, AT(at, "AttributeName"), err);
         if (rc != 0)
             return rc;
     }
     if ((v = member(j, "AttributeType")) != NULL) {
-        int rc = dec_string(&out->attribute_type, v, AT(at, "AttributeType"), err);
+        int rc = dec_const_string(&out->attribute_type, v, AT(at, "AttributeType"), err);
         if (rc != 0)
             return rc;
     }
@@ -4984,12 +5138,12 @@ static int dec_key_schema_element(ddb_key_schema_element *out, const json_t *j, 
     if (!json_is_object(j))
         return expected(err, at, "an object");
     if ((v = member(j, "AttributeName")) != NULL) {
-        int rc = dec_string(&out->attribute_name, v, AT(at, "AttributeName"), err);
+        int rc = dec_const_string(&out->attribute_name, v, AT(at, "AttributeName"), err);
         if (rc != 0)
             return rc;
     }
     if ((v = member(j, "KeyType")) != NULL) {
-        int rc = dec_string(&out->key_type, v, AT(at, "KeyType"), err);
+        int rc = dec_const_string(&out->key_type, v, AT(at, "KeyType"), err);
         if (rc != 0)
             return rc;
     }
@@ -5089,13 +5243,13 @@ static int dec_projection(ddb_projection *out, const json_t *j, const path *at, 
     if (!json_is_object(j))
         return expected(err, at, "an object");
     if ((v = member(j, "ProjectionType")) != NULL) {
-        int rc = dec_string(&out->projection_type, v, AT(at, "ProjectionType"), err);
+        int rc = dec_const_string(&out->projection_type, v, AT(at, "ProjectionType"), err);
         if (rc != 0)
             return rc;
     }
     if ((v = member(j, "NonKeyAttributes")) != NULL) {
-        int rc = dec_string_list(&out->n_non_key_attributes, &out->non_key_attributes, v,
-                                 AT(at, "NonKeyAttributes"), err);
+        int rc = dec_const_string_list(&out->n_non_key_attributes, &out->non_key_attributes, v,
+                                       AT(at, "NonKeyAttributes"), err);
         if (rc != 0)
             return rc;
     }
@@ -5351,7 +5505,7 @@ static int dec_stream_specification(ddb_stream_specification *out, const json_t 
         out->has_stream_enabled = true;
     }
     if ((v = member(j, "StreamViewType")) != NULL) {
-        int rc = dec_string(&out->stream_view_type, v, AT(at, "StreamViewType"), err);
+        int rc = dec_const_string(&out->stream_view_type, v, AT(at, "StreamViewType"), err);
         if (rc != 0)
             return rc;
     }
@@ -5776,13 +5930,13 @@ static int dec_search_schema_element(ddb_search_schema_element *out, const json_
     if (!json_is_object(j))
         return expected(err, at, "an object");
     if ((v = member(j, "AttributeName")) != NULL) {
-        int rc = dec_string(&out->attribute_name, v, AT(at, "AttributeName"), err);
+        int rc = dec_const_string(&out->attribute_name, v, AT(at, "AttributeName"), err);
         if (rc != 0)
             return rc;
     }
     if ((v = member(j, "SearchSchemaElementType")) != NULL) {
-        int rc =
-            dec_string(&out->search_schema_element_type, v, AT(at, "SearchSchemaElementType"), err);
+        int rc = dec_const_string(&out->search_schema_element_type, v,
+                                  AT(at, "SearchSchemaElementType"), err);
         if (rc != 0)
             return rc;
     }
@@ -5821,7 +5975,7 @@ static int dec_vector_attribute_definition(ddb_vector_attribute_definition *out,
     if (!json_is_object(j))
         return expected(err, at, "an object");
     if ((v = member(j, "AttributeName")) != NULL) {
-        int rc = dec_string(&out->attribute_name, v, AT(at, "AttributeName"), err);
+        int rc = dec_const_string(&out->attribute_name, v, AT(at, "AttributeName"), err);
         if (rc != 0)
             return rc;
     }
@@ -6251,7 +6405,7 @@ static int dec_time_to_live_specification(ddb_time_to_live_specification *out, c
         out->has_enabled = true;
     }
     if ((v = member(j, "AttributeName")) != NULL) {
-        int rc = dec_string(&out->attribute_name, v, AT(at, "AttributeName"), err);
+        int rc = dec_const_string(&out->attribute_name, v, AT(at, "AttributeName"), err);
         if (rc != 0)
             return rc;
     }

@@ -71,6 +71,12 @@ static char *dup_or_empty(const char *s)
 
 /* ---- tables -------------------------------------------------------------------------------- */
 
+/* A copy of one ExpressionAttributeNames entry, owned by the table (ddb_string_map_entry is const). */
+typedef struct name_copy {
+    char *key;
+    char *value;
+} name_copy;
+
 typedef struct btable {
     char *name;
     /* writer: the key schema, when given */
@@ -79,7 +85,7 @@ typedef struct btable {
     /* getter: how to read, and what was found (in key order) */
     char *projection;
     size_t n_names;
-    ddb_string_map_entry *names;
+    name_copy *names;
     bool consistent_read;
     size_t n_found, cap_found;
     const ddb_value **found;
@@ -782,7 +788,7 @@ int ddb_batch_getter_table_options(ddb_batch_getter *g, const char *table,
 {
     btable *t = NULL;
     char *proj = NULL;
-    ddb_string_map_entry *copy = NULL;
+    name_copy *copy = NULL;
     size_t i = 0;
     int rc;
     if (!g || !table || (n_names && !names))

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/api/expr.h"
 #include "core/error_internal.h"
+#include "ddb/api/expr.h"
 
 #define MAX_LIST_INDEX 2147483647UL
 /* Generated text is capped well above the 4 KB limit, so the error can give the real size. */
@@ -1457,11 +1457,7 @@ void ddb_expr_result_free(ddb_expr_result *r)
     free(r->condition_expression);
     free(r->update_expression);
     free(r->projection_expression);
-    for (size_t i = 0; i < r->n_expression_attribute_names; i++) {
-        free(r->expression_attribute_names[i].key);
-        free(r->expression_attribute_names[i].value);
-    }
-    free(r->expression_attribute_names);
+    free(r->expression_attribute_names); /* one block with its strings */
     ddb_value_free(r->expression_attribute_values);
     free(r);
 }
@@ -1512,23 +1508,34 @@ int ddb_expr_build(ddb_expr_result **out, const ddb_expr *e, ddb_error *err)
     }
 
     if (bd.n_names) {
-        r->expression_attribute_names = calloc(bd.n_names, sizeof(ddb_string_map_entry));
-        if (!r->expression_attribute_names) {
+        /*
+         * The entries and their strings in one block: ddb_string_map_entry's strings are const
+         * (it is an input type), so they are freed with the array rather than one by one.
+         */
+        size_t bytes = bd.n_names * sizeof(ddb_string_map_entry);
+        char key[32];
+        for (size_t i = 0; i < bd.n_names; i++)
+            bytes += (size_t)snprintf(key, sizeof(key), "#n%zu", i) + 1 + strlen(bd.names[i]) + 1;
+        void *block = malloc(bytes);
+        if (!block) {
             rc = ddb_error__nomem(err, "expression attribute names");
             goto done;
         }
+        ddb_string_map_entry *ents = block;
+        char *p = block;
+        p += bd.n_names * sizeof(*ents);
         for (size_t i = 0; i < bd.n_names; i++) {
-            char key[32];
-            snprintf(key, sizeof(key), "#n%zu", i);
-            ddb_string_map_entry *ent = &r->expression_attribute_names[i];
-            r->n_expression_attribute_names = i + 1; /* so a partial fill is freed */
-            ent->key = strdup(key);
-            ent->value = strdup(bd.names[i]);
-            if (!ent->key || !ent->value) {
-                rc = ddb_error__nomem(err, "expression attribute names");
-                goto done;
-            }
+            size_t klen = (size_t)snprintf(key, sizeof(key), "#n%zu", i) + 1;
+            size_t vlen = strlen(bd.names[i]) + 1;
+            memcpy(p, key, klen);
+            ents[i].key = p;
+            p += klen;
+            memcpy(p, bd.names[i], vlen);
+            ents[i].value = p;
+            p += vlen;
         }
+        r->expression_attribute_names = ents;
+        r->n_expression_attribute_names = bd.n_names;
     }
     r->expression_attribute_values = bd.values;
     bd.values = NULL;

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/api/paginate.h"
 #include "core/error_internal.h"
+#include "ddb/api/paginate.h"
 
 /* How much of a repeated key the loop error shows. */
 #define KEY_SHOWN_BYTES 200
@@ -24,7 +24,7 @@ struct ddb_paginator {
     size_t next_index; /* next_item's position in page.items */
 
     /* The ExclusiveStartKey of the next request: the input's, then each page's LEK. Borrowed. */
-    ddb_value *start_key;
+    const ddb_value *start_key;
     bool done;
     size_t pages;
     int64_t items;
@@ -198,7 +198,7 @@ static int fetch(ddb_paginator *p, ddb_error *err)
     p->items += page.count;
     if (page.consumed_capacity && page.consumed_capacity->has_capacity_units)
         p->capacity += page.consumed_capacity->capacity_units;
-    p->start_key = (ddb_value *)page.last_evaluated_key;
+    p->start_key = page.last_evaluated_key;
     if (!p->start_key || (p->max_items > 0 && p->items >= p->max_items) ||
         (p->max_pages > 0 && (int64_t)p->pages >= p->max_pages))
         p->done = true;

@@ -10,12 +10,12 @@
 #include <time.h>
 
 #include "api/api_codec.h"
-#include "wire/client_internal.h"
-#include "ddb/api/parallel.h"
+#include "api/limits_internal.h"
 #include "core/error_internal.h"
+#include "ddb/api/parallel.h"
+#include "wire/client_internal.h"
 #include "wire/exchange.h"
 #include "wire/http.h"
-#include "api/limits_internal.h"
 #include "wire/retry.h"
 
 typedef enum req_state {
@@ -656,7 +656,7 @@ static int add_scan_page(ddb_parallel *p, scan_ctx *s, int64_t segment, const dd
     page.has_segment = page.has_total_segments = true;
     page.segment = segment;
     page.total_segments = s->total_segments;
-    page.exclusive_start_key = (ddb_value *)start;
+    page.exclusive_start_key = start;
     json_t *request = NULL;
     int rc = ddb_api__encode("Scan", &page, &request, err);
     if (rc == 0)
@@ -773,7 +773,7 @@ static int add_write(ddb_parallel *p, const ddb_batch_write_item_request_map_ent
 {
     ddb_batch_write_item_input in = {
         .n_request_items = n_entries,
-        .request_items = (ddb_batch_write_item_request_map_entry *)entries,
+        .request_items = entries,
     };
     json_t *request = NULL;
     int rc = ddb_api__encode("BatchWriteItem", &in, &request, err);
@@ -790,9 +790,9 @@ static int add_next_chunk(ddb_parallel *p, write_ctx *w)
         return 0;
     size_t count = w->n - w->next < BATCH_WRITE_MAX ? w->n - w->next : BATCH_WRITE_MAX;
     ddb_batch_write_item_request_map_entry entry = {
-        .key = (char *)w->table,
+        .key = w->table,
         .n_value = count,
-        .value = (ddb_write_request *)(w->requests + w->next),
+        .value = w->requests + w->next,
     };
     int rc = add_write(p, &entry, 1, (int64_t)w->next, 0, 0, &w->failure);
     if (rc == 0)

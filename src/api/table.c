@@ -33,7 +33,7 @@ int ddb_table_wait_active(ddb_client *c, const char *table_name, long timeout_ms
     char last[32] = "unknown";
     for (;;) {
         ddb_describe_table_output *out = NULL;
-        ddb_describe_table_input in = {.table_name = (char *)table_name};
+        ddb_describe_table_input in = {.table_name = table_name};
         int rc = ddb_describe_table(&out, c, &in, err);
         if (rc)
             return rc;
@@ -59,7 +59,7 @@ int ddb_table_wait_deleted(ddb_client *c, const char *table_name, long timeout_m
     long delay = 50;
     for (;;) {
         ddb_describe_table_output *out = NULL;
-        ddb_describe_table_input in = {.table_name = (char *)table_name};
+        ddb_describe_table_input in = {.table_name = table_name};
         int rc = ddb_describe_table(&out, c, &in, err);
         if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
             ddb_error_clear(err);

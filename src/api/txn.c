@@ -184,7 +184,7 @@ static int add_write(ddb_txn *txn, const char *fn, const ddb_transact_write_item
                               fn);
     ddb_transact_write_items_input in = {
         .n_transact_items = 1,
-        .transact_items = (ddb_transact_write_item *)item,
+        .transact_items = item,
         .client_request_token = "unused", /* the codec would draw a random one */
     };
     int rc = ddb_api__encode("TransactWriteItems", &in, &req, err);
@@ -203,7 +203,7 @@ int ddb_txn_put(ddb_txn *txn, const ddb_put *put, ddb_error *err)
 {
     if (!put)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "ddb_txn_put: put is NULL");
-    ddb_transact_write_item item = {.put = (ddb_put *)put};
+    ddb_transact_write_item item = {.put = put};
     return add_write(txn, "ddb_txn_put", &item, err);
 }
 
@@ -211,7 +211,7 @@ int ddb_txn_update(ddb_txn *txn, const ddb_update *update, ddb_error *err)
 {
     if (!update)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "ddb_txn_update: update is NULL");
-    ddb_transact_write_item item = {.update = (ddb_update *)update};
+    ddb_transact_write_item item = {.update = update};
     return add_write(txn, "ddb_txn_update", &item, err);
 }
 
@@ -219,7 +219,7 @@ int ddb_txn_delete(ddb_txn *txn, const ddb_delete *del, ddb_error *err)
 {
     if (!del)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "ddb_txn_delete: del is NULL");
-    ddb_transact_write_item item = {.delete_ = (ddb_delete *)del};
+    ddb_transact_write_item item = {.delete_ = del};
     return add_write(txn, "ddb_txn_delete", &item, err);
 }
 
@@ -227,7 +227,7 @@ int ddb_txn_condition_check(ddb_txn *txn, const ddb_condition_check *check, ddb_
 {
     if (!check)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG, "ddb_txn_condition_check: check is NULL");
-    ddb_transact_write_item item = {.condition_check = (ddb_condition_check *)check};
+    ddb_transact_write_item item = {.condition_check = check};
     return add_write(txn, "ddb_txn_condition_check", &item, err);
 }
 
@@ -242,7 +242,7 @@ int ddb_txn_get(ddb_txn *txn, const ddb_get *get, ddb_error *err)
         return ddb_error__set(err, DDB_ERR_INVALID_ARG,
                               "ddb_txn_get: this transaction holds "
                               "write actions; TransactWriteItems takes no get");
-    ddb_transact_get_item item = {.get = (ddb_get *)get};
+    ddb_transact_get_item item = {.get = get};
     ddb_transact_get_items_input in = {.n_transact_items = 1, .transact_items = &item};
     int rc = ddb_api__encode("TransactGetItems", &in, &req, err);
     if (rc) {

@@ -567,42 +567,42 @@ int ddb_entity_create_table(ddb_client *c, const ddb_table_desc *t, const char *
         goto done;
     }
     for (size_t i = 0; i < t->n_attributes; i++) {
-        defs[i].attribute_name = (char *)t->attributes[i];
-        defs[i].attribute_type = (char *)t->attribute_types[i];
+        defs[i].attribute_name = t->attributes[i];
+        defs[i].attribute_type = t->attribute_types[i];
     }
-    keys[nk++] = (ddb_key_schema_element){(char *)t->pk, (char *)"HASH"};
+    keys[nk++] = (ddb_key_schema_element){t->pk, "HASH"};
     if (t->sk)
-        keys[nk++] = (ddb_key_schema_element){(char *)t->sk, (char *)"RANGE"};
+        keys[nk++] = (ddb_key_schema_element){t->sk, "RANGE"};
     total = 0;
     for (size_t g = 0; g < t->n_gsis; g++) {
         const ddb_gsi_desc *gd = &t->gsis[g];
-        gsis[g].index_name = (char *)gd->name;
+        gsis[g].index_name = gd->name;
         gsis[g].key_schema = &gkeys[total];
         for (size_t i = 0; i < gd->n_pk; i++)
-            gkeys[total++] = (ddb_key_schema_element){(char *)gd->pk[i], (char *)"HASH"};
+            gkeys[total++] = (ddb_key_schema_element){gd->pk[i], "HASH"};
         for (size_t i = 0; i < gd->n_sk; i++)
-            gkeys[total++] = (ddb_key_schema_element){(char *)gd->sk[i], (char *)"RANGE"};
+            gkeys[total++] = (ddb_key_schema_element){gd->sk[i], "RANGE"};
         gsis[g].n_key_schema = gd->n_pk + gd->n_sk;
-        projs[g].projection_type = (char *)gd->projection;
+        projs[g].projection_type = gd->projection;
         projs[g].n_non_key_attributes = gd->n_included;
-        projs[g].non_key_attributes = (char **)gd->included;
+        projs[g].non_key_attributes = gd->included;
         gsis[g].projection = &projs[g];
     }
-    in.table_name = (char *)(name ? name : t->name);
+    in.table_name = name ? name : t->name;
     in.n_attribute_definitions = t->n_attributes;
     in.attribute_definitions = defs;
     in.n_key_schema = nk;
     in.key_schema = keys;
     in.n_global_secondary_indexes = t->n_gsis;
     in.global_secondary_indexes = t->n_gsis ? gsis : NULL;
-    in.billing_mode = (char *)"PAY_PER_REQUEST";
+    in.billing_mode = "PAY_PER_REQUEST";
     rc = ddb_create_table(&out, c, &in, err);
     ddb_create_table_output_free(out);
     if (rc == 0)
         rc = ddb_table_wait_active(c, in.table_name, timeout_ms, err);
     if (rc == 0 && t->ttl_attribute) {
         /* a table has one TTL attribute; DynamoDB deletes items some time after it passes */
-        ddb_time_to_live_specification spec = {true, true, (char *)t->ttl_attribute};
+        ddb_time_to_live_specification spec = {true, true, t->ttl_attribute};
         ddb_update_time_to_live_input ttl = {in.table_name, &spec};
         ddb_update_time_to_live_output *tout = NULL;
         rc = ddb_update_time_to_live(&tout, c, &ttl, err);
@@ -675,14 +675,14 @@ static int put_with(ddb_client *c, const ddb_entity_desc *d, const char *table, 
     rc = build_condition(&x, e, cond, err);
     if (rc < 0)
         goto done;
-    in.table_name = (char *)table;
+    in.table_name = table;
     in.item = item;
     in.condition_expression = x->condition_expression;
     in.n_expression_attribute_names = x->n_expression_attribute_names;
     in.expression_attribute_names = x->expression_attribute_names;
     in.expression_attribute_values = x->expression_attribute_values;
     if (want_old)
-        in.return_values_on_condition_check_failure = (char *)"ALL_OLD";
+        in.return_values_on_condition_check_failure = "ALL_OLD";
     rc = ddb_put_item(&out, c, &in, err);
     ddb_put_item_output_free(out);
 done:
@@ -722,7 +722,7 @@ int ddb_entity_get(void *out, bool *found, ddb_client *c, const ddb_entity_desc 
     rc = ddb_entity_key(&key, d, key_obj, err);
     if (rc < 0)
         return rc;
-    in.table_name = (char *)table;
+    in.table_name = table;
     in.key = key;
     in.has_consistent_read = consistent_read;
     in.consistent_read = consistent_read;
@@ -796,7 +796,7 @@ static int entity_delete(ddb_client *c, const ddb_entity_desc *d, const char *ta
     rc = ddb_entity_key(&key, d, obj, err);
     if (rc < 0)
         return rc;
-    in.table_name = (char *)table;
+    in.table_name = table;
     in.key = key;
     if (expected != 0) {
         rc = ddb_expr_new(&e, err);
@@ -810,7 +810,7 @@ static int entity_delete(ddb_client *c, const ddb_entity_desc *d, const char *ta
         in.n_expression_attribute_names = x->n_expression_attribute_names;
         in.expression_attribute_names = x->expression_attribute_names;
         in.expression_attribute_values = x->expression_attribute_values;
-        in.return_values_on_condition_check_failure = (char *)"ALL_OLD";
+        in.return_values_on_condition_check_failure = "ALL_OLD";
     }
     rc = ddb_delete_item(&o, c, &in, err);
     if (rc == DDB_ERR_CONDITION_FAILED && !err->item)
@@ -1110,8 +1110,8 @@ int ddb_entity__scan(ddb_scan_output **out, ddb_client *c, const char *table,
     }
     if (rc == 0 && q->cursor)
         rc = ddb_cursor_decode(&start, q->cursor, q->context, NULL, err);
-    in.table_name = (char *)table;
-    in.index_name = (char *)q->index;
+    in.table_name = table;
+    in.index_name = q->index;
     in.has_consistent_read = q->consistent_read && !q->index;
     in.consistent_read = in.has_consistent_read;
     in.has_limit = q->limit > 0;
@@ -1147,8 +1147,8 @@ int ddb_entity__query(ddb_query_output **out, ddb_client *c, const ddb_entity_de
     if (rc == 0 && q->cursor)
         rc = ddb_cursor_decode(&start, q->cursor, q->context, NULL, err);
     if (rc == 0) {
-        in.table_name = (char *)table;
-        in.index_name = (char *)q->index;
+        in.table_name = table;
+        in.index_name = q->index;
         in.key_condition_expression = x->key_condition_expression;
         if (x->filter_expression && x->filter_expression[0])
             in.filter_expression = x->filter_expression;
@@ -1273,9 +1273,9 @@ int ddb_entity_delete_key(bool *deleted, ddb_client *c, const ddb_entity_desc *d
     rc = ddb_entity_key(&key, d, key_obj, err);
     if (rc < 0)
         return rc;
-    in.table_name = (char *)table;
+    in.table_name = table;
     in.key = key;
-    in.return_values = (char *)"ALL_OLD";
+    in.return_values = "ALL_OLD";
     rc = ddb_delete_item(&o, c, &in, err);
     if (rc == 0 && deleted)
         *deleted = o->attributes != NULL;
@@ -1299,14 +1299,14 @@ int ddb_entity__update_item(ddb_update_item_output **out, ddb_client *c, const c
                             ddb_error *err)
 {
     ddb_update_item_input in = {0};
-    in.table_name = (char *)table;
+    in.table_name = table;
     in.key = key;
     in.update_expression = x->update_expression;
     in.condition_expression = x->condition_expression;
     in.n_expression_attribute_names = x->n_expression_attribute_names;
     in.expression_attribute_names = x->expression_attribute_names;
     in.expression_attribute_values = x->expression_attribute_values;
-    in.return_values = (char *)return_values;
+    in.return_values = return_values;
     return ddb_update_item(out, c, &in, err);
 }
 

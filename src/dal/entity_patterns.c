@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dal/dal_internal.h"
+#include "dal/entity_internal.h"
 #include "ddb/api/api.h"
 #include "ddb/api/batch.h"
 #include "ddb/api/cursor.h"
@@ -17,8 +19,6 @@
 #include "ddb/api/request.h"
 #include "ddb/api/txn.h"
 #include "ddb/core/value.h"
-#include "dal/entity_internal.h"
-#include "dal/dal_internal.h"
 
 #define KEY_MAX DDB_ENTITY__KEY_MAX
 #define AT(obj, off, T) ((T *)(void *)((char *)(obj) + (off)))
@@ -43,7 +43,7 @@ static int set_one(void *obj, const ddb_entity_desc *d, const ddb_field_desc *f,
                 (f->kind == DDB_FIELD_DECIMAL && a->kind == DDB_FIELD_INT64);
     if (f->is_list || f->kind == DDB_FIELD_VALUE || !fits)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s.%s: the parameter's type does not fit",
-                              d->name, f->name);
+                             d->name, f->name);
     switch (f->kind) {
     case DDB_FIELD_STRING: {
         char *copy = NULL;
@@ -62,7 +62,7 @@ static int set_one(void *obj, const ddb_entity_desc *d, const ddb_field_desc *f,
         }
         if (!ddb_uuid_valid(a->s))
             return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s.%s: \"%s\" is not a UUID", d->name,
-                                  f->name, a->s);
+                                 f->name, a->s);
         memcpy(p, a->s, 37);
         break;
     case DDB_FIELD_DECIMAL:
@@ -100,7 +100,7 @@ int ddb_entity_set_fields(void *obj, const ddb_entity_desc *d, const size_t *fie
         int rc;
         if (fields[i] >= d->n_fields)
             return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: field index %zu of %zu", d->name,
-                                  fields[i], d->n_fields);
+                                 fields[i], d->n_fields);
         rc = set_one(obj, d, &d->fields[fields[i]], &args[i], err);
         if (rc < 0)
             return rc;
@@ -295,7 +295,7 @@ static size_t mq_name(mquery_req *r, const char *attribute)
     size_t k = r->n_key_names++;
     snprintf(r->keys[k], sizeof r->keys[k], "#k%zu", k);
     r->names[k].key = r->keys[k];
-    r->names[k].value = (char *)attribute;
+    r->names[k].value = attribute;
     return k;
 }
 
@@ -310,7 +310,7 @@ static int mq_range_value(ddb_value **out, const ddb_key_desc *k, const char *pr
         return ddb_value_new_n(out, v, err);
     if ((size_t)snprintf(buf, sizeof buf, "%s%s", prefix, v) >= sizeof buf)
         return ddb_error_set(err, DDB_ERR_LIMIT, "key %s value is over %zu bytes", k->attribute,
-                              sizeof buf - 1);
+                             sizeof buf - 1);
     return ddb_value_new_s(out, buf, err);
 }
 
@@ -326,7 +326,7 @@ static int mq_append(mquery_req *r, size_t *len, ddb_error *err, const char *fmt
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof r->expr - *len)
         return ddb_error_set(err, DDB_ERR_LIMIT, "key condition over %zu bytes",
-                              sizeof r->expr - 1);
+                             sizeof r->expr - 1);
     *len += (size_t)n;
     return 0;
 }
@@ -359,11 +359,11 @@ static int mquery_input(ddb_query_input *in, mquery_req *r, const ddb_entity_des
         ddb_value *v = NULL;
         if (k >= d->n_keys)
             return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: key index %zu of %zu", d->name, k,
-                                  d->n_keys);
+                                 d->n_keys);
         rc = ddb_entity_key_value(&v, d, k, key_obj, err);
         if (rc == 0 && !v)
             rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: key attribute %s is incomplete",
-                                d->name, d->keys[k].attribute);
+                               d->name, d->keys[k].attribute);
         snprintf(vkey, sizeof vkey, ":k%zu", n_values++);
         if (rc == 0)
             rc = ddb_value_m_set_take(r->values, vkey, v, err);
@@ -425,8 +425,8 @@ static int mquery_input(ddb_query_input *in, mquery_req *r, const ddb_entity_des
     if (rc != 0)
         return rc;
     memset(in, 0, sizeof *in);
-    in->table_name = (char *)table;
-    in->index_name = (char *)q->index;
+    in->table_name = table;
+    in->index_name = q->index;
     in->key_condition_expression = r->expr;
     r->n_names = r->n_key_names;
     for (size_t i = 0; i < n_filter_names; i++)
@@ -626,7 +626,7 @@ int ddb_entity_copy_fields(void *dst, const void *src, const ddb_entity_desc *d,
         if (fields[i] >= d->n_fields || d->fields[fields[i]].is_list ||
             d->fields[fields[i]].kind == DDB_FIELD_VALUE)
             return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: field index %zu is not a scalar",
-                                  d->name, fields[i]);
+                                 d->name, fields[i]);
         f = &d->fields[fields[i]];
         if (f->has_offset != DDB_ENTITY_NO_OFFSET && !*CAT(src, f->has_offset, bool)) {
             *AT(dst, f->has_offset, bool) = false; /* src has no value: neither does dst */
@@ -660,9 +660,9 @@ int ddb_entity_delete_returning(void *out, bool *found, ddb_client *c, const ddb
     rc = ddb_entity_key(&key, d, key_obj, err);
     if (rc < 0)
         return rc;
-    in.table_name = (char *)table;
+    in.table_name = table;
     in.key = key;
-    in.return_values = (char *)"ALL_OLD";
+    in.return_values = "ALL_OLD";
     rc = ddb_delete_item(&o, c, &in, err);
     if (rc == 0 && o->attributes) {
         rc = ddb_entity__from_stored(out, d, o->attributes, err);
@@ -704,8 +704,8 @@ int ddb_entity_batch_get(ddb_entity_page *out, ddb_client *c, const ddb_entity_d
         void *slot = (char *)page.items + page.n * d->size;
         if (!res || res->status == DDB_BATCH_GET_FAILED) {
             rc = ddb_error_set(err, res && res->code ? res->code : DDB_ERR_PROTOCOL,
-                                "%s: batch get of key %zu: %s", d->name, i,
-                                res ? res->message : "no result");
+                               "%s: batch get of key %zu: %s", d->name, i,
+                               res ? res->message : "no result");
             break;
         }
         if (res->status != DDB_BATCH_GET_FOUND || !res->item)
@@ -845,8 +845,8 @@ static int add_write(ddb_txn *t, const ddb_entity_tx_op *op, ddb_error *err)
                                      op->action == DDB_ENTITY_TX_PUT ? 1 : (ver ? *ver : 0) + 1,
                                      err);
         put.item = v;
-        put.table_name = (char *)op->table;
-        put.condition_expression = (char *)op->condition;
+        put.table_name = op->table;
+        put.condition_expression = op->condition;
         if (rc == 0)
             rc = ddb_txn_put(t, &put, err);
     } else {
@@ -854,22 +854,22 @@ static int add_write(ddb_txn *t, const ddb_entity_tx_op *op, ddb_error *err)
         if (rc == 0 && op->action == DDB_ENTITY_TX_DELETE) {
             ddb_delete del = {0};
             del.key = v;
-            del.table_name = (char *)op->table;
-            del.condition_expression = (char *)op->condition;
+            del.table_name = op->table;
+            del.condition_expression = op->condition;
             rc = ddb_txn_delete(t, &del, err);
         } else if (rc == 0 && op->action == DDB_ENTITY_TX_CONDITION) {
             ddb_condition_check chk = {0};
             chk.key = v;
-            chk.table_name = (char *)op->table;
-            chk.condition_expression = (char *)op->condition;
+            chk.table_name = op->table;
+            chk.condition_expression = op->condition;
             if (!op->condition)
                 rc = ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                                    "%s: ConditionCheck without a condition", op->desc->name);
+                                   "%s: ConditionCheck without a condition", op->desc->name);
             else
                 rc = ddb_txn_condition_check(t, &chk, err);
         } else if (rc == 0) {
             rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: action %d in a write transaction",
-                                op->desc->name, (int)op->action);
+                               op->desc->name, (int)op->action);
         }
     }
     ddb_value_free(v);
@@ -886,7 +886,7 @@ int ddb_entity_transact_write(ddb_client *c, const ddb_entity_tx_op *ops, size_t
     for (size_t i = 0; i < n; i++)
         if (!ops[i].desc || !ops[i].table || !ops[i].obj)
             return ddb_error_set(err, DDB_ERR_INVALID_ARG, "transaction action %zu has no entity",
-                                  i);
+                                 i);
     rc = ddb_txn_new(&t, err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = add_write(t, &ops[i], err);
@@ -923,7 +923,7 @@ int ddb_entity_transact_get(void *const *outs, bool *found, ddb_client *c,
         }
         rc = ddb_entity_key(&key, ops[i].desc, ops[i].obj, err);
         get.key = key;
-        get.table_name = (char *)ops[i].table;
+        get.table_name = ops[i].table;
         if (rc == 0)
             rc = ddb_txn_get(t, &get, err);
         ddb_value_free(key);
@@ -932,7 +932,7 @@ int ddb_entity_transact_get(void *const *outs, bool *found, ddb_client *c,
         rc = ddb_txn_read(&o, c, t, NULL, err);
     if (rc == 0 && o->n_responses != n)
         rc = ddb_error_set(err, DDB_ERR_PROTOCOL, "TransactGetItems: %zu responses for %zu gets",
-                            o->n_responses, n);
+                           o->n_responses, n);
     for (; rc == 0 && done_n < n; done_n++) {
         const ddb_value *item = o->responses[done_n].item;
         if (!item)

@@ -216,7 +216,7 @@ int ddb_id_counter_current(int64_t *out, ddb_client *c, const char *table, const
     rc = counter_key(&key, name, err);
     if (rc < 0)
         return rc;
-    in.table_name = (char *)table;
+    in.table_name = table;
     in.key = key;
     in.has_consistent_read = true;
     in.consistent_read = true;

@@ -260,7 +260,7 @@ static int tx_add(tx_build *t, tx_kind kind, const char *table, ddb_value *v, dd
     case TX_PUT: {
         ddb_put a = {0};
         a.item = v;
-        a.table_name = (char *)table;
+        a.table_name = table;
         EXPR_PARTS(a);
         rc = ddb_txn_put(t->txn, &a, err);
         break;
@@ -268,7 +268,7 @@ static int tx_add(tx_build *t, tx_kind kind, const char *table, ddb_value *v, dd
     case TX_DELETE: {
         ddb_delete a = {0};
         a.key = v;
-        a.table_name = (char *)table;
+        a.table_name = table;
         EXPR_PARTS(a);
         rc = ddb_txn_delete(t->txn, &a, err);
         break;
@@ -276,7 +276,7 @@ static int tx_add(tx_build *t, tx_kind kind, const char *table, ddb_value *v, dd
     case TX_UPDATE: {
         ddb_update a = {0};
         a.key = v;
-        a.table_name = (char *)table;
+        a.table_name = table;
         a.update_expression = x ? x->update_expression : NULL;
         EXPR_PARTS(a);
         rc = ddb_txn_update(t->txn, &a, err);
@@ -583,8 +583,8 @@ static int tx_send(tx_build *t, ddb_client *c, size_t *failed, bool *ccf, ddb_er
 }
 
 /* A single write (create, update, delete) with its sentinels, and its failure in its terms. */
-static int store_single_e(ddb_client *c, const ddb_store_desc *s, const char *table, void *obj,
-                          const void *old, ddb_store_op op, ddb_error *err)
+static int store_single_e(ddb_client *c, const ddb_store_desc *s, const char *table,
+                          const void *obj, const void *old, ddb_store_op op, ddb_error *err)
 {
     const ddb_entity_desc *d = s->entity;
     tx_build *t = calloc(1, sizeof *t);
@@ -625,7 +625,7 @@ done:
 }
 
 /* Telling which action failed needs the error detail, so there is always some. */
-static int store_single(ddb_client *c, const ddb_store_desc *s, const char *table, void *obj,
+static int store_single(ddb_client *c, const ddb_store_desc *s, const char *table, const void *obj,
                         const void *old, ddb_store_op op, ddb_error *err)
 {
     ddb_error local = DDB_ERROR_INIT;
@@ -748,7 +748,7 @@ int ddb_store_delete(ddb_client *c, const ddb_store_desc *s, const char *table, 
     if (none)
         rc = ddb_entity_delete(c, s->entity, table, obj, err);
     else
-        rc = store_single(c, s, table, (void *)obj, old, DDB_STORE_DELETE, err);
+        rc = store_single(c, s, table, obj, old, DDB_STORE_DELETE, err);
 done:
     free_stored(s, old);
     return rc;
@@ -788,7 +788,7 @@ int ddb_store_mirror(ddb_client *c, const ddb_store_desc *s, const char *table, 
             rc = item_with_version(&item, d, obj, version_in(d, obj), err);
             if (rc < 0)
                 goto done;
-            in.table_name = (char *)table;
+            in.table_name = table;
             in.item = item;
             rc = ddb_put_item(&o, c, &in, err);
             ddb_put_item_output_free(o);

@@ -61,7 +61,7 @@ static ddb_value *key_of(const char *pk)
 
 static int64_t count_items(ddb_client *c, const char *table)
 {
-    ddb_scan_input in = {.table_name = (char *)table,
+    ddb_scan_input in = {.table_name = table,
                          .select = "COUNT",
                          .has_consistent_read = true,
                          .consistent_read = true};
@@ -246,10 +246,8 @@ TEST(writer_reports_exactly_the_invalid_items)
 static ddb_value *get_one(ddb_client *c, const char *table, const char *pk)
 {
     ddb_value *k = key_of(pk);
-    ddb_get_item_input in = {.table_name = (char *)table,
-                             .key = k,
-                             .has_consistent_read = true,
-                             .consistent_read = true};
+    ddb_get_item_input in = {
+        .table_name = table, .key = k, .has_consistent_read = true, .consistent_read = true};
     ddb_get_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     ddb_value *item = NULL;

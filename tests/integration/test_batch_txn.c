@@ -34,10 +34,8 @@ static ddb_value *key(const char *pk)
 static ddb_value *fetch(ddb_client *c, const char *table, const char *pk)
 {
     ddb_value *k = key(pk);
-    ddb_get_item_input in = {.table_name = (char *)table,
-                             .key = k,
-                             .has_consistent_read = true,
-                             .consistent_read = true};
+    ddb_get_item_input in = {
+        .table_name = table, .key = k, .has_consistent_read = true, .consistent_read = true};
     ddb_get_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     ddb_value *item = NULL;
@@ -52,7 +50,7 @@ static ddb_value *fetch(ddb_client *c, const char *table, const char *pk)
 
 static int64_t count_items(ddb_client *c, const char *table)
 {
-    ddb_scan_input in = {.table_name = (char *)table,
+    ddb_scan_input in = {.table_name = table,
                          .select = "COUNT",
                          .has_consistent_read = true,
                          .consistent_read = true};
@@ -82,18 +80,20 @@ TEST(batch_get_item_over_two_tables)
 
     ddb_value *user_keys[] = {key("u1"), key("u2"), key("nobody")};
     ddb_value *order_keys[] = {key("o1")};
+    const ddb_value *user_keys_in[] = {user_keys[0], user_keys[1], user_keys[2]};
+    const ddb_value *order_keys_in[] = {order_keys[0]};
     ddb_expr *e = harness_expr();
     ddb_expr_project(e, "total");
     ddb_expr_result *r = harness_build(e);
     ddb_batch_get_request_map_entry req[2] = {
         {.key = users,
          .value = {.n_keys = 3,
-                   .keys = user_keys,
+                   .keys = user_keys_in,
                    .has_consistent_read = true,
                    .consistent_read = true}},
         {.key = orders,
          .value = {.n_keys = 1,
-                   .keys = order_keys,
+                   .keys = order_keys_in,
                    .projection_expression = r->projection_expression,
                    .n_expression_attribute_names = r->n_expression_attribute_names,
                    .expression_attribute_names = r->expression_attribute_names}},
@@ -297,7 +297,7 @@ static ddb_expr_result *build(txn *t, ddb_expr *e)
 static void txn_put(txn *t, const char *table, ddb_value *item, bool create_only)
 {
     ddb_put *p = &t->puts[t->n];
-    *p = (ddb_put){.item = keep(t, item), .table_name = (char *)table};
+    *p = (ddb_put){.item = keep(t, item), .table_name = table};
     if (create_only) {
         ddb_expr *e = harness_expr();
         ddb_expr_set_condition(e, ddb_cond_not_exists(e, "pk"));
@@ -317,7 +317,7 @@ static void txn_add(txn *t, const char *table, const char *pk, const char *attr,
     ddb_update *u = &t->updates[t->n];
     *u = (ddb_update){.key = keep(t, key(pk)),
                       .update_expression = r->update_expression,
-                      .table_name = (char *)table,
+                      .table_name = table,
                       .n_expression_attribute_names = r->n_expression_attribute_names,
                       .expression_attribute_names = r->expression_attribute_names,
                       .expression_attribute_values = r->expression_attribute_values};
@@ -327,7 +327,7 @@ static void txn_add(txn *t, const char *table, const char *pk, const char *attr,
 static void txn_delete(txn *t, const char *table, const char *pk)
 {
     ddb_delete *d = &t->deletes[t->n];
-    *d = (ddb_delete){.key = keep(t, key(pk)), .table_name = (char *)table};
+    *d = (ddb_delete){.key = keep(t, key(pk)), .table_name = table};
     t->items[t->n++] = (ddb_transact_write_item){.delete_ = d};
 }
 
@@ -340,7 +340,7 @@ static void txn_check(txn *t, const char *table, const char *pk, const char *att
     ddb_expr_result *r = build(t, e);
     ddb_condition_check *cc = &t->checks[t->n];
     *cc = (ddb_condition_check){.key = keep(t, key(pk)),
-                                .table_name = (char *)table,
+                                .table_name = table,
                                 .condition_expression = r->condition_expression,
                                 .n_expression_attribute_names = r->n_expression_attribute_names,
                                 .expression_attribute_names = r->expression_attribute_names,

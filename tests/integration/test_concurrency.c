@@ -87,7 +87,7 @@ static void do_put(worker *w, int k, int64_t v)
     ddb_value *item = harness_itemf("{\"pk\":{\"S\":\"T%d\"},\"sk\":{\"S\":\"k%02d\"},"
                                     "\"v\":{\"N\":\"%" PRId64 "\"},\"w\":{\"S\":\"%0100d\"}}",
                                     w->id, k, v, w->id);
-    ddb_put_item_input in = {.table_name = (char *)w->table, .item = item};
+    ddb_put_item_input in = {.table_name = w->table, .item = item};
     ddb_put_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     int rc = ddb_put_item(&out, w->c, &in, &err);
@@ -105,10 +105,8 @@ static void do_put(worker *w, int k, int64_t v)
 static void do_get(worker *w, int k)
 {
     ddb_value *key = key_of(w, k);
-    ddb_get_item_input in = {.table_name = (char *)w->table,
-                             .key = key,
-                             .has_consistent_read = true,
-                             .consistent_read = true};
+    ddb_get_item_input in = {
+        .table_name = w->table, .key = key, .has_consistent_read = true, .consistent_read = true};
     ddb_get_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     int rc = ddb_get_item(&out, w->c, &in, &err);
@@ -128,7 +126,7 @@ static void do_update(worker *w, int k)
     ddb_value *key = key_of(w, k);
     ddb_value *values = harness_itemf("{\":one\":{\"N\":\"1\"}}");
     ddb_update_item_input in = {
-        .table_name = (char *)w->table,
+        .table_name = w->table,
         .key = key,
         .update_expression = "SET v = v + :one",
         .condition_expression = "attribute_exists(pk)",
@@ -156,8 +154,7 @@ static void do_update(worker *w, int k)
 static void do_delete(worker *w, int k)
 {
     ddb_value *key = key_of(w, k);
-    ddb_delete_item_input in = {
-        .table_name = (char *)w->table, .key = key, .return_values = "ALL_OLD"};
+    ddb_delete_item_input in = {.table_name = w->table, .key = key, .return_values = "ALL_OLD"};
     ddb_delete_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     int rc = ddb_delete_item(&out, w->c, &in, &err);
@@ -178,7 +175,7 @@ static void do_delete(worker *w, int k)
 static bool partition_matches(worker *w, const char *what)
 {
     ddb_value *values = harness_itemf("{\":p\":{\"S\":\"T%d\"}}", w->id);
-    ddb_query_input in = {.table_name = (char *)w->table,
+    ddb_query_input in = {.table_name = w->table,
                           .key_condition_expression = "pk = :p",
                           .expression_attribute_values = values,
                           .has_consistent_read = true,
@@ -321,7 +318,7 @@ static int parallel_gets(ddb_client *c, const char *table, const char *prefix, i
         return -1;
     for (int i = 0; i < n && rc == 0; i++) {
         ddb_value *key = harness_itemf("{\"pk\":{\"S\":\"%s#%d\"}}", prefix, i);
-        ddb_get_item_input in = {.table_name = (char *)table, .key = key};
+        ddb_get_item_input in = {.table_name = table, .key = key};
         size_t index = 0;
         rc = ddb_parallel_add(&index, p, "GetItem", &in, err);
         ddb_value_free(key); /* encoded by add: no longer needed */
@@ -393,7 +390,7 @@ static void *run_mixed(void *arg)
         } else {
             for (int i = 0; i < 60; i++) {
                 ddb_value *key = harness_itemf("{\"pk\":{\"S\":\"%s#%d\"}}", prefix, i);
-                ddb_get_item_input in = {.table_name = (char *)m->table, .key = key};
+                ddb_get_item_input in = {.table_name = m->table, .key = key};
                 ddb_get_item_output *out = NULL;
                 if (ddb_get_item(&out, m->c, &in, &err) == 0 &&
                     harness_attr_is_n(out->item, "n", i))

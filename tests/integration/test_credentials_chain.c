@@ -9,12 +9,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "wire/client_internal.h"
-#include "wire/credentials_internal.h"
 #include "support/harness.h"
 #include "support/http_fixture.h"
 #include "support/testenv.h"
 #include "test.h"
+#include "wire/client_internal.h"
+#include "wire/credentials_internal.h"
 
 /* Every secret of the run. Each is distinctive, so a leak of any part of the run is caught. */
 #define PROFILE_SECRET "pr0fileSecret/ddbkit+LEAKCHECK1"
@@ -110,15 +110,13 @@ static int round_trip(ddb_client *c, const char *table, const char *pk, ddb_erro
     int rc = ddb_value_new_m(&item, err);
     if (rc == 0)
         rc = ddb_value_m_set_s(item, "pk", pk, err);
-    ddb_put_item_input put = {.table_name = (char *)table, .item = item};
+    ddb_put_item_input put = {.table_name = table, .item = item};
     ddb_put_item_output *put_out = NULL;
     if (rc == 0)
         rc = ddb_put_item(&put_out, c, &put, err);
     ddb_put_item_output_free(put_out);
-    ddb_get_item_input get = {.table_name = (char *)table,
-                              .key = item,
-                              .has_consistent_read = true,
-                              .consistent_read = true};
+    ddb_get_item_input get = {
+        .table_name = table, .key = item, .has_consistent_read = true, .consistent_read = true};
     ddb_get_item_output *get_out = NULL;
     if (rc == 0)
         rc = ddb_get_item(&get_out, c, &get, err);

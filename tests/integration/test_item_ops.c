@@ -20,8 +20,8 @@ static char *new_table(ddb_client *c, const char *prefix)
     return table;
 }
 
-static void use_expr(const ddb_expr_result *r, size_t *n_names, ddb_string_map_entry **names,
-                     ddb_value **values)
+static void use_expr(const ddb_expr_result *r, size_t *n_names, const ddb_string_map_entry **names,
+                     const ddb_value **values)
 {
     *n_names = r->n_expression_attribute_names;
     *names = r->expression_attribute_names;
@@ -32,10 +32,8 @@ static void use_expr(const ddb_expr_result *r, size_t *n_names, ddb_string_map_e
 static ddb_get_item_output *get(ddb_client *c, const char *table, const char *pk)
 {
     ddb_value *key = harness_itemf("{\"pk\":{\"S\":\"%s\"}}", pk);
-    ddb_get_item_input in = {.table_name = (char *)table,
-                             .key = key,
-                             .has_consistent_read = true,
-                             .consistent_read = true};
+    ddb_get_item_input in = {
+        .table_name = table, .key = key, .has_consistent_read = true, .consistent_read = true};
     ddb_get_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     harness_report("GetItem", ddb_get_item(&out, c, &in, &err), &err);
@@ -362,7 +360,7 @@ static int bump(ddb_client *c, const char *table, const char *event, ddb_update_
             ddb_operand_value_take(e, one)));
     ddb_expr_result *r = harness_build(e);
     ddb_value *key = harness_itemf("{\"pk\":{\"S\":\"counter\"}}");
-    ddb_update_item_input in = {.table_name = (char *)table,
+    ddb_update_item_input in = {.table_name = table,
                                 .key = key,
                                 .update_expression = r->update_expression,
                                 .return_values = "UPDATED_NEW"};
@@ -676,7 +674,7 @@ TEST(event_hook_reports_consumed_capacity)
     ddb_put_item_output_free(pout);
 
     /* BatchGetItem returns a list of ConsumedCapacity: the event has their sum. */
-    ddb_value *keys[1] = {item};
+    const ddb_value *keys[1] = {item};
     ddb_batch_get_request_map_entry req = {.key = table, .value = {.n_keys = 1, .keys = keys}};
     ddb_batch_get_item_input bin = {
         .n_request_items = 1, .request_items = &req, .return_consumed_capacity = "TOTAL"};

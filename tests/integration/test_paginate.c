@@ -64,7 +64,7 @@ static ddb_expr_result *partition_query(ddb_query_input *in, const char *table, 
         ddb_expr_result *r = harness_build(e);
         ddb_expr_free(e);
         e = NULL;
-        *in = (ddb_query_input){.table_name = (char *)table,
+        *in = (ddb_query_input){.table_name = table,
                                 .key_condition_expression = r->key_condition_expression,
                                 .n_expression_attribute_names = r->n_expression_attribute_names,
                                 .expression_attribute_names = r->expression_attribute_names,
@@ -72,7 +72,7 @@ static ddb_expr_result *partition_query(ddb_query_input *in, const char *table, 
         return r;
     }
     ddb_expr_result *r = harness_build(e);
-    *in = (ddb_query_input){.table_name = (char *)table,
+    *in = (ddb_query_input){.table_name = table,
                             .key_condition_expression = r->key_condition_expression,
                             .filter_expression = r->filter_expression,
                             .n_expression_attribute_names = r->n_expression_attribute_names,
@@ -159,7 +159,7 @@ typedef struct segment_job {
 static void *scan_segment(void *arg)
 {
     segment_job *job = arg;
-    ddb_scan_input in = {.table_name = (char *)job->table,
+    ddb_scan_input in = {.table_name = job->table,
                          .has_segment = true,
                          .segment = job->segment,
                          .has_total_segments = true,

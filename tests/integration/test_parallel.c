@@ -328,12 +328,12 @@ typedef struct chain {
 
 static int add_query_page(ddb_parallel *p, chain *ch, const ddb_value *start, ddb_error *err)
 {
-    ddb_query_input in = {.table_name = (char *)ch->table,
+    ddb_query_input in = {.table_name = ch->table,
                           .key_condition_expression = "pk = :p",
                           .expression_attribute_values = ch->values,
                           .has_limit = true,
                           .limit = 3,
-                          .exclusive_start_key = (ddb_value *)start};
+                          .exclusive_start_key = start};
     return ddb_parallel_add(NULL, p, "Query", &in, err);
 }
 
@@ -689,7 +689,7 @@ TEST(parallel_scan_reports_the_failing_segment)
 
 static int64_t count_items(ddb_client *c, const char *table)
 {
-    ddb_scan_input in = {.table_name = (char *)table, .select = "COUNT"};
+    ddb_scan_input in = {.table_name = table, .select = "COUNT"};
     int64_t total = 0;
     ddb_value *start = NULL;
     for (;;) {

@@ -221,7 +221,7 @@ static int counter_write(ddb_client *c, const char *table, const char *pk, int o
                   "{\":new\":{\"N\":\"%d\"},\":one\":{\"N\":\"1\"},\":old\":{\"N\":\"%d\"}}",
                   new_ver, old_ver);
     ddb_update_item_input in = {
-        .table_name = (char *)table,
+        .table_name = table,
         .key = key,
         .update_expression = "SET ver = :new ADD n :one",
         .condition_expression = old_ver == 0 ? "attribute_not_exists(pk)" : "ver = :old",
@@ -287,7 +287,7 @@ static size_t count_items(scenario *s)
 
 static int put_item(ddb_client *c, const char *table, const ddb_value *item, ddb_error *err)
 {
-    ddb_put_item_input in = {.table_name = (char *)table, .item = (ddb_value *)item};
+    ddb_put_item_input in = {.table_name = table, .item = item};
     ddb_put_item_output *out = NULL;
     int rc = ddb_put_item(&out, c, &in, err);
     ddb_put_item_output_free(out);
@@ -298,10 +298,8 @@ static int get_item(ddb_value **item, ddb_client *c, const char *table, const ch
                     ddb_error *err)
 {
     ddb_value *key = harness_itemf("{\"pk\":{\"S\":\"%s\"}}", pk);
-    ddb_get_item_input in = {.table_name = (char *)table,
-                             .key = key,
-                             .has_consistent_read = true,
-                             .consistent_read = true};
+    ddb_get_item_input in = {
+        .table_name = table, .key = key, .has_consistent_read = true, .consistent_read = true};
     ddb_get_item_output *out = NULL;
     int rc = ddb_get_item(&out, c, &in, err);
     if (rc == 0) {

@@ -13,7 +13,7 @@
 
 static ddb_describe_table_output *describe(ddb_client *c, const char *table)
 {
-    ddb_describe_table_input in = {.table_name = (char *)table};
+    ddb_describe_table_input in = {.table_name = table};
     ddb_describe_table_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     harness_report("DescribeTable", ddb_describe_table(&out, c, &in, &err), &err);
@@ -45,7 +45,7 @@ TEST(create_table_with_gsi_and_lsi)
     ddb_key_schema_element keys[] = {{"pk", "HASH"}, {"sk", "RANGE"}};
     ddb_key_schema_element lsi_keys[] = {{"pk", "HASH"}, {"created", "RANGE"}};
     ddb_key_schema_element gsi_keys[] = {{"email", "HASH"}};
-    char *included[] = {"name"};
+    const char *included[] = {"name"};
     ddb_projection keys_only = {.projection_type = "KEYS_ONLY"};
     ddb_projection include = {
         .projection_type = "INCLUDE", .n_non_key_attributes = 1, .non_key_attributes = included};
@@ -379,7 +379,7 @@ TEST(list_tables_paginated_with_limit)
 
 static ddb_describe_time_to_live_output *describe_ttl(ddb_client *c, const char *table)
 {
-    ddb_describe_time_to_live_input in = {.table_name = (char *)table};
+    ddb_describe_time_to_live_input in = {.table_name = table};
     ddb_describe_time_to_live_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     harness_report("DescribeTimeToLive", ddb_describe_time_to_live(&out, c, &in, &err), &err);

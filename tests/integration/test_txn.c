@@ -10,13 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/value_json.h"
 #include "ddb/api/limits.h"
 #include "ddb/api/txn.h"
 #include "support/fault_proxy.h"
 #include "support/items.h"
 #include "support/raw.h"
 #include "test.h"
-#include "core/value_json.h"
 
 static char *new_table(ddb_client *c, const char *prefix)
 {
@@ -42,10 +42,8 @@ static ddb_value *key_of(const char *pk)
 static ddb_value *fetch(ddb_client *c, const char *table, const char *pk)
 {
     ddb_value *k = key_of(pk);
-    ddb_get_item_input in = {.table_name = (char *)table,
-                             .key = k,
-                             .has_consistent_read = true,
-                             .consistent_read = true};
+    ddb_get_item_input in = {
+        .table_name = table, .key = k, .has_consistent_read = true, .consistent_read = true};
     ddb_get_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     ddb_value *item = NULL;
@@ -60,7 +58,7 @@ static ddb_value *fetch(ddb_client *c, const char *table, const char *pk)
 
 static int put_item(ddb_txn *t, const char *table, const ddb_value *item, ddb_error *err)
 {
-    ddb_put p = {.table_name = (char *)table, .item = (ddb_value *)item};
+    ddb_put p = {.table_name = table, .item = item};
     return ddb_txn_put(t, &p, err);
 }
 
@@ -191,7 +189,8 @@ TEST(builder_checks_each_action)
     CHECK_INT(ddb_txn_put(t, &noname, &err), DDB_ERR_INVALID_ARG);
     CHECK_CONTAINS(err.message, "TransactItems[1].Put.TableName is required");
     /* A bad table name; an expression too long. */
-    ddb_update upd = {.key = key_of("k2"), .table_name = "t", .update_expression = "SET a = :a"};
+    ddb_value *k2 = key_of("k2");
+    ddb_update upd = {.key = k2, .table_name = "t", .update_expression = "SET a = :a"};
     CHECK_INT(ddb_txn_update(t, &upd, &err), DDB_ERR_LIMIT);
     CHECK_STR(err.message, "TransactItems[1].Update: table name \"t\" is 1 characters; it must be "
                            "3 to 255");
@@ -253,7 +252,7 @@ TEST(builder_checks_each_action)
     ddb_txn_free(NULL);
     ddb_value_free(k1);
     ddb_value_free(empty);
-    ddb_value_free(upd.key);
+    ddb_value_free(k2);
     ddb_value_free(v);
     ddb_value_free(item);
     ddb_error_clear(&err);
@@ -380,7 +379,7 @@ static ddb_txn *counter_txn(const char *tab, const char *by)
         exit(1);
     ddb_value *k = key_of("counter"), *v = harness_itemf("{\":one\":{\"N\":\"%s\"}}", by);
     ddb_update u = {.key = k,
-                    .table_name = (char *)tab,
+                    .table_name = tab,
                     .update_expression = "ADD n :one",
                     .expression_attribute_values = v};
     if (ddb_txn_update(t, &u, NULL) != 0)

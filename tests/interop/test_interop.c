@@ -596,7 +596,7 @@ static int run_peer(const char *table, const char *command)
 
 static int put(ddb_client *c, const char *table, const ddb_value *item)
 {
-    ddb_put_item_input in = {.table_name = (char *)table, .item = (ddb_value *)item};
+    ddb_put_item_input in = {.table_name = table, .item = item};
     ddb_put_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     int rc = ddb_put_item(&out, c, &in, &err);
@@ -612,10 +612,8 @@ static int put(ddb_client *c, const char *table, const ddb_value *item)
 static ddb_value *get(ddb_client *c, const char *table, const char *pk)
 {
     ddb_value *key = M("pk", S(pk)), *item = NULL;
-    ddb_get_item_input in = {.table_name = (char *)table,
-                             .key = key,
-                             .has_consistent_read = true,
-                             .consistent_read = true};
+    ddb_get_item_input in = {
+        .table_name = table, .key = key, .has_consistent_read = true, .consistent_read = true};
     ddb_get_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     int rc = ddb_get_item(&out, c, &in, &err);

@@ -109,11 +109,10 @@ int harness_report(const char *what, int rc, const ddb_error *err)
 int harness_create_table(ddb_client *c, const char *table, const char *pk, const char *pk_type,
                          const char *sk, const char *sk_type)
 {
-    ddb_attribute_definition defs[2] = {{(char *)pk, (char *)pk_type},
-                                        {(char *)sk, (char *)sk_type}};
-    ddb_key_schema_element keys[2] = {{(char *)pk, "HASH"}, {(char *)sk, "RANGE"}};
+    ddb_attribute_definition defs[2] = {{pk, pk_type}, {sk, sk_type}};
+    ddb_key_schema_element keys[2] = {{pk, "HASH"}, {sk, "RANGE"}};
     ddb_create_table_input in = {
-        .table_name = (char *)table,
+        .table_name = table,
         .n_attribute_definitions = sk ? 2 : 1,
         .attribute_definitions = defs,
         .n_key_schema = sk ? 2 : 1,
@@ -133,7 +132,7 @@ int harness_create_table(ddb_client *c, const char *table, const char *pk, const
 
 int harness_delete_table(ddb_client *c, const char *table)
 {
-    ddb_delete_table_input in = {.table_name = (char *)table};
+    ddb_delete_table_input in = {.table_name = table};
     ddb_delete_table_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     int rc = ddb_delete_table(&out, c, &in, &err);

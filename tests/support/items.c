@@ -86,7 +86,7 @@ int harness_batch_put(ddb_client *c, const char *table, ddb_value *const *items,
             puts[i].item = items[start + i];
             writes[i] = (ddb_write_request){.put_request = &puts[i]};
         }
-        ddb_batch_write_item_request_map_entry entry = {(char *)table, count, writes};
+        ddb_batch_write_item_request_map_entry entry = {table, count, writes};
         ddb_batch_write_item_input in = {.n_request_items = 1, .request_items = &entry};
         ddb_batch_write_item_output *out = NULL;
         rc = ddb_batch_write_item(&out, c, &in, &err);
@@ -119,7 +119,7 @@ int harness_putf(ddb_client *c, const char *table, const char *fmt, ...)
     va_end(ap);
     ddb_value *item = harness_itemf("%s", json);
     free(json);
-    ddb_put_item_input in = {.table_name = (char *)table, .item = item};
+    ddb_put_item_input in = {.table_name = table, .item = item};
     ddb_put_item_output *out = NULL;
     ddb_error err = DDB_ERROR_INIT;
     int rc = ddb_put_item(&out, c, &in, &err);

@@ -175,12 +175,13 @@ TEST(encode_put_item_all_members)
     ddb_value *vals = item("{':v':{'N':'1'},':s':{'S':'new'}}");
     ddb_value *old = str_value("old");
     ddb_value *range[] = {num_value("1"), num_value("9")};
+    const ddb_value *range_in[] = {range[0], range[1]}; /* the request's read-only view */
     ddb_expected_attribute_map_entry expected[] = {
         {.key = "state", .value = {.value = old, .has_exists = true, .exists = true}},
         {.key = "n",
          .value = {.comparison_operator = DDB_COMPARISON_OPERATOR_BETWEEN,
                    .n_attribute_value_list = 2,
-                   .attribute_value_list = range}},
+                   .attribute_value_list = range_in}},
     };
     ddb_string_map_entry names[] = {{"#s", "state"}, {"#n", "n"}};
     ddb_put_item_input in = {
@@ -229,18 +230,19 @@ TEST(encode_query_all_members)
     ddb_value *vals = item("{':pk':{'S':'C#1'},':sk':{'S':'O#'},':t':{'N':'100'}}");
     ddb_value *eq[] = {str_value("C#1")};
     ddb_value *gt[] = {num_value("5")};
-    char *attrs[] = {"pk", "sk", "total"};
+    const ddb_value *eq_in[] = {eq[0]}, *gt_in[] = {gt[0]};
+    const char *attrs[] = {"pk", "sk", "total"};
     ddb_key_conditions_entry key_conditions[] = {
         {.key = "pk",
          .value = {.comparison_operator = DDB_COMPARISON_OPERATOR_EQ,
                    .n_attribute_value_list = 1,
-                   .attribute_value_list = eq}},
+                   .attribute_value_list = eq_in}},
     };
     ddb_filter_condition_map_entry filter[] = {
         {.key = "total",
          .value = {.comparison_operator = DDB_COMPARISON_OPERATOR_GT,
                    .n_attribute_value_list = 1,
-                   .attribute_value_list = gt}},
+                   .attribute_value_list = gt_in}},
         {.key = "gone", .value = {.comparison_operator = DDB_COMPARISON_OPERATOR_NULL}},
     };
     ddb_string_map_entry names[] = {{"#t", "total"}};
@@ -315,7 +317,7 @@ TEST(encode_create_table_all_members)
     ddb_key_schema_element gsi_key[] = {
         {.attribute_name = "gsi1pk", .key_type = DDB_KEY_TYPE_HASH},
     };
-    char *included[] = {"total", "status"};
+    const char *included[] = {"total", "status"};
     ddb_projection include = {.projection_type = DDB_PROJECTION_TYPE_INCLUDE,
                               .n_non_key_attributes = 2,
                               .non_key_attributes = included};
@@ -574,7 +576,7 @@ TEST(encode_invalid_inputs_name_path)
 {
     ddb_value *s = str_value("not a map");
     ddb_value *key = item("{'pk':{'S':'A'}}");
-    char *attrs[] = {"a", NULL};
+    const char *attrs[] = {"a", NULL};
     ddb_get_item_input not_map = {.table_name = "T", .key = s};
     ddb_get_item_input null_elem = {
         .table_name = "T", .key = key, .n_attributes_to_get = 2, .attributes_to_get = attrs};

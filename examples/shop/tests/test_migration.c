@@ -835,7 +835,7 @@ static int poke_number(mig *m, const ddb_entity_desc *d, const void *obj, const 
     snprintf(table, sizeof(table), "%s%s", m->prefix, d->table);
     ddb_value *key = NULL, *values = NULL;
     ddb_update_item_output *out = NULL;
-    ddb_string_map_entry name = {(char *)"#f", (char *)attribute};
+    ddb_string_map_entry name = {"#f", attribute};
     ddb_update_item_input in = {0};
     int rc = ddb_entity_key(&key, d, obj, err);
     if (!rc && !(rc = ddb_value_new_m(&values, err)))
@@ -843,8 +843,8 @@ static int poke_number(mig *m, const ddb_entity_desc *d, const void *obj, const 
     if (!rc) {
         in.table_name = table;
         in.key = key;
-        in.update_expression = (char *)"SET #f = :v";
-        in.condition_expression = (char *)"attribute_exists(#f)";
+        in.update_expression = "SET #f = :v";
+        in.condition_expression = "attribute_exists(#f)";
         in.n_expression_attribute_names = 1;
         in.expression_attribute_names = &name;
         in.expression_attribute_values = values;

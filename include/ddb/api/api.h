@@ -19,6 +19,11 @@
  *     `ddb_value *` of type M (DDB_TYPE_M); lists of them are `size_t n_x; ddb_value **x;`.
  *   - maps of strings: `size_t n_x; ddb_string_map_entry *x;`; other maps have an entry type
  *     `ddb_<map>_entry { char *key; <value>; }`, keys unique.
+ *   - const: every structure that can be sent (inputs and what they contain, including shapes
+ *     that are also received, such as KeySchemaElement or WriteRequest) has pointers to const:
+ *     `const char *`, `const ddb_value *`, `const T *` and arrays such as `const char *const *`,
+ *     so a request can be built from const data without casts. Shapes that are only received
+ *     keep plain pointers. The types above are those of the received shapes.
  * Members the service ignores are still sent when set: the library does not second-guess the API.
  *
  * Ownership: an input is filled by the caller (usually `ddb_foo_input in = {0};` on the stack) and
@@ -322,16 +327,16 @@ typedef struct ddb_vector_indexes_capacity_map_entry ddb_vector_indexes_capacity
 
 /* GetItemInput */
 struct ddb_get_item_input {
-    char *table_name; /* required */
-    ddb_value *key;   /* required, an M value */
+    const char *table_name; /* required */
+    const ddb_value *key;   /* required, an M value */
     size_t n_attributes_to_get;
-    char **attributes_to_get;
+    const char *const *attributes_to_get;
     bool has_consistent_read;
     bool consistent_read;
-    char *return_consumed_capacity; /* DDB_RETURN_CONSUMED_CAPACITY_* */
-    char *projection_expression;
+    const char *return_consumed_capacity; /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    const char *projection_expression;
     size_t n_expression_attribute_names;
-    ddb_string_map_entry *expression_attribute_names;
+    const ddb_string_map_entry *expression_attribute_names;
 };
 
 /* GetItemOutput */
@@ -342,20 +347,20 @@ struct ddb_get_item_output {
 
 /* PutItemInput */
 struct ddb_put_item_input {
-    char *table_name; /* required */
-    ddb_value *item;  /* required, an M value */
+    const char *table_name; /* required */
+    const ddb_value *item;  /* required, an M value */
     size_t n_expected;
-    ddb_expected_attribute_map_entry *expected;
-    char *return_values;                  /* DDB_RETURN_VALUE_* */
-    char *return_consumed_capacity;       /* DDB_RETURN_CONSUMED_CAPACITY_* */
-    char *return_item_collection_metrics; /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
-    char *conditional_operator;           /* DDB_CONDITIONAL_OPERATOR_* */
-    char *condition_expression;
+    const ddb_expected_attribute_map_entry *expected;
+    const char *return_values;                  /* DDB_RETURN_VALUE_* */
+    const char *return_consumed_capacity;       /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    const char *return_item_collection_metrics; /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
+    const char *conditional_operator;           /* DDB_CONDITIONAL_OPERATOR_* */
+    const char *condition_expression;
     size_t n_expression_attribute_names;
-    ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values; /* an M value */
+    const ddb_string_map_entry *expression_attribute_names;
+    const ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
-    char *return_values_on_condition_check_failure;
+    const char *return_values_on_condition_check_failure;
 };
 
 /* PutItemOutput */
@@ -367,23 +372,23 @@ struct ddb_put_item_output {
 
 /* UpdateItemInput */
 struct ddb_update_item_input {
-    char *table_name; /* required */
-    ddb_value *key;   /* required, an M value */
+    const char *table_name; /* required */
+    const ddb_value *key;   /* required, an M value */
     size_t n_attribute_updates;
-    ddb_attribute_updates_entry *attribute_updates;
+    const ddb_attribute_updates_entry *attribute_updates;
     size_t n_expected;
-    ddb_expected_attribute_map_entry *expected;
-    char *conditional_operator;           /* DDB_CONDITIONAL_OPERATOR_* */
-    char *return_values;                  /* DDB_RETURN_VALUE_* */
-    char *return_consumed_capacity;       /* DDB_RETURN_CONSUMED_CAPACITY_* */
-    char *return_item_collection_metrics; /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
-    char *update_expression;
-    char *condition_expression;
+    const ddb_expected_attribute_map_entry *expected;
+    const char *conditional_operator;           /* DDB_CONDITIONAL_OPERATOR_* */
+    const char *return_values;                  /* DDB_RETURN_VALUE_* */
+    const char *return_consumed_capacity;       /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    const char *return_item_collection_metrics; /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
+    const char *update_expression;
+    const char *condition_expression;
     size_t n_expression_attribute_names;
-    ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values; /* an M value */
+    const ddb_string_map_entry *expression_attribute_names;
+    const ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
-    char *return_values_on_condition_check_failure;
+    const char *return_values_on_condition_check_failure;
 };
 
 /* UpdateItemOutput */
@@ -395,20 +400,20 @@ struct ddb_update_item_output {
 
 /* DeleteItemInput */
 struct ddb_delete_item_input {
-    char *table_name; /* required */
-    ddb_value *key;   /* required, an M value */
+    const char *table_name; /* required */
+    const ddb_value *key;   /* required, an M value */
     size_t n_expected;
-    ddb_expected_attribute_map_entry *expected;
-    char *conditional_operator;           /* DDB_CONDITIONAL_OPERATOR_* */
-    char *return_values;                  /* DDB_RETURN_VALUE_* */
-    char *return_consumed_capacity;       /* DDB_RETURN_CONSUMED_CAPACITY_* */
-    char *return_item_collection_metrics; /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
-    char *condition_expression;
+    const ddb_expected_attribute_map_entry *expected;
+    const char *conditional_operator;           /* DDB_CONDITIONAL_OPERATOR_* */
+    const char *return_values;                  /* DDB_RETURN_VALUE_* */
+    const char *return_consumed_capacity;       /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    const char *return_item_collection_metrics; /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
+    const char *condition_expression;
     size_t n_expression_attribute_names;
-    ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values; /* an M value */
+    const ddb_string_map_entry *expression_attribute_names;
+    const ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
-    char *return_values_on_condition_check_failure;
+    const char *return_values_on_condition_check_failure;
 };
 
 /* DeleteItemOutput */
@@ -420,30 +425,30 @@ struct ddb_delete_item_output {
 
 /* QueryInput */
 struct ddb_query_input {
-    char *table_name; /* required */
-    char *index_name;
-    char *select; /* DDB_SELECT_* */
+    const char *table_name; /* required */
+    const char *index_name;
+    const char *select; /* DDB_SELECT_* */
     size_t n_attributes_to_get;
-    char **attributes_to_get;
+    const char *const *attributes_to_get;
     bool has_limit;
     int64_t limit;
     bool has_consistent_read;
     bool consistent_read;
     size_t n_key_conditions;
-    ddb_key_conditions_entry *key_conditions;
+    const ddb_key_conditions_entry *key_conditions;
     size_t n_query_filter;
-    ddb_filter_condition_map_entry *query_filter;
-    char *conditional_operator; /* DDB_CONDITIONAL_OPERATOR_* */
+    const ddb_filter_condition_map_entry *query_filter;
+    const char *conditional_operator; /* DDB_CONDITIONAL_OPERATOR_* */
     bool has_scan_index_forward;
     bool scan_index_forward;
-    ddb_value *exclusive_start_key; /* an M value */
-    char *return_consumed_capacity; /* DDB_RETURN_CONSUMED_CAPACITY_* */
-    char *projection_expression;
-    char *filter_expression;
-    char *key_condition_expression;
+    const ddb_value *exclusive_start_key; /* an M value */
+    const char *return_consumed_capacity; /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    const char *projection_expression;
+    const char *filter_expression;
+    const char *key_condition_expression;
     size_t n_expression_attribute_names;
-    ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values; /* an M value */
+    const ddb_string_map_entry *expression_attribute_names;
+    const ddb_value *expression_attribute_values; /* an M value */
 };
 
 /* QueryOutput */
@@ -460,27 +465,27 @@ struct ddb_query_output {
 
 /* ScanInput */
 struct ddb_scan_input {
-    char *table_name; /* required */
-    char *index_name;
+    const char *table_name; /* required */
+    const char *index_name;
     size_t n_attributes_to_get;
-    char **attributes_to_get;
+    const char *const *attributes_to_get;
     bool has_limit;
     int64_t limit;
-    char *select; /* DDB_SELECT_* */
+    const char *select; /* DDB_SELECT_* */
     size_t n_scan_filter;
-    ddb_filter_condition_map_entry *scan_filter;
-    char *conditional_operator;     /* DDB_CONDITIONAL_OPERATOR_* */
-    ddb_value *exclusive_start_key; /* an M value */
-    char *return_consumed_capacity; /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    const ddb_filter_condition_map_entry *scan_filter;
+    const char *conditional_operator;     /* DDB_CONDITIONAL_OPERATOR_* */
+    const ddb_value *exclusive_start_key; /* an M value */
+    const char *return_consumed_capacity; /* DDB_RETURN_CONSUMED_CAPACITY_* */
     bool has_total_segments;
     int64_t total_segments;
     bool has_segment;
     int64_t segment;
-    char *projection_expression;
-    char *filter_expression;
+    const char *projection_expression;
+    const char *filter_expression;
     size_t n_expression_attribute_names;
-    ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values; /* an M value */
+    const ddb_string_map_entry *expression_attribute_names;
+    const ddb_value *expression_attribute_values; /* an M value */
     bool has_consistent_read;
     bool consistent_read;
 };
@@ -500,8 +505,8 @@ struct ddb_scan_output {
 /* BatchGetItemInput */
 struct ddb_batch_get_item_input {
     size_t n_request_items;
-    ddb_batch_get_request_map_entry *request_items; /* required */
-    char *return_consumed_capacity;                 /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    const ddb_batch_get_request_map_entry *request_items; /* required */
+    const char *return_consumed_capacity;                 /* DDB_RETURN_CONSUMED_CAPACITY_* */
 };
 
 /* BatchGetItemOutput */
@@ -517,9 +522,9 @@ struct ddb_batch_get_item_output {
 /* BatchWriteItemInput */
 struct ddb_batch_write_item_input {
     size_t n_request_items;
-    ddb_batch_write_item_request_map_entry *request_items; /* required */
-    char *return_consumed_capacity;                        /* DDB_RETURN_CONSUMED_CAPACITY_* */
-    char *return_item_collection_metrics; /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
+    const ddb_batch_write_item_request_map_entry *request_items; /* required */
+    const char *return_consumed_capacity;       /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    const char *return_item_collection_metrics; /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
 };
 
 /* BatchWriteItemOutput */
@@ -535,8 +540,8 @@ struct ddb_batch_write_item_output {
 /* TransactGetItemsInput */
 struct ddb_transact_get_items_input {
     size_t n_transact_items;
-    ddb_transact_get_item *transact_items; /* required */
-    char *return_consumed_capacity;        /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    const ddb_transact_get_item *transact_items; /* required */
+    const char *return_consumed_capacity;        /* DDB_RETURN_CONSUMED_CAPACITY_* */
 };
 
 /* TransactGetItemsOutput */
@@ -550,10 +555,10 @@ struct ddb_transact_get_items_output {
 /* TransactWriteItemsInput */
 struct ddb_transact_write_items_input {
     size_t n_transact_items;
-    ddb_transact_write_item *transact_items; /* required */
-    char *return_consumed_capacity;          /* DDB_RETURN_CONSUMED_CAPACITY_* */
-    char *return_item_collection_metrics;    /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
-    char *client_request_token;              /* a random UUID is sent when NULL */
+    const ddb_transact_write_item *transact_items; /* required */
+    const char *return_consumed_capacity;          /* DDB_RETURN_CONSUMED_CAPACITY_* */
+    const char *return_item_collection_metrics;    /* DDB_RETURN_ITEM_COLLECTION_METRICS_* */
+    const char *client_request_token;              /* a random UUID is sent when NULL */
 };
 
 /* TransactWriteItemsOutput */
@@ -567,30 +572,31 @@ struct ddb_transact_write_items_output {
 /* CreateTableInput */
 struct ddb_create_table_input {
     size_t n_attribute_definitions;
-    ddb_attribute_definition *attribute_definitions;
-    char *table_name; /* required */
+    const ddb_attribute_definition *attribute_definitions;
+    const char *table_name; /* required */
     size_t n_key_schema;
-    ddb_key_schema_element *key_schema;
+    const ddb_key_schema_element *key_schema;
     size_t n_local_secondary_indexes;
-    ddb_local_secondary_index *local_secondary_indexes;
+    const ddb_local_secondary_index *local_secondary_indexes;
     size_t n_global_secondary_indexes;
-    ddb_global_secondary_index *global_secondary_indexes;
-    char *billing_mode; /* DDB_BILLING_MODE_* */
-    ddb_provisioned_throughput *provisioned_throughput;
-    ddb_stream_specification *stream_specification;
-    ddb_sse_specification *sse_specification;
+    const ddb_global_secondary_index *global_secondary_indexes;
+    const char *billing_mode; /* DDB_BILLING_MODE_* */
+    const ddb_provisioned_throughput *provisioned_throughput;
+    const ddb_stream_specification *stream_specification;
+    const ddb_sse_specification *sse_specification;
     size_t n_tags;
-    ddb_tag *tags;
-    char *table_class; /* DDB_TABLE_CLASS_* */
+    const ddb_tag *tags;
+    const char *table_class; /* DDB_TABLE_CLASS_* */
     bool has_deletion_protection_enabled;
     bool deletion_protection_enabled;
-    ddb_warm_throughput *warm_throughput;
-    char *resource_policy;
-    ddb_on_demand_throughput *on_demand_throughput;
-    char *global_table_source_arn;
-    char *global_table_settings_replication_mode; /* DDB_GLOBAL_TABLE_SETTINGS_REPLICATION_MODE_* */
+    const ddb_warm_throughput *warm_throughput;
+    const char *resource_policy;
+    const ddb_on_demand_throughput *on_demand_throughput;
+    const char *global_table_source_arn;
+    /* DDB_GLOBAL_TABLE_SETTINGS_REPLICATION_MODE_* */
+    const char *global_table_settings_replication_mode;
     size_t n_vector_indexes;
-    ddb_vector_index *vector_indexes;
+    const ddb_vector_index *vector_indexes;
 };
 
 /* CreateTableOutput */
@@ -600,7 +606,7 @@ struct ddb_create_table_output {
 
 /* DescribeTableInput */
 struct ddb_describe_table_input {
-    char *table_name; /* required */
+    const char *table_name; /* required */
 };
 
 /* DescribeTableOutput */
@@ -611,27 +617,28 @@ struct ddb_describe_table_output {
 /* UpdateTableInput */
 struct ddb_update_table_input {
     size_t n_attribute_definitions;
-    ddb_attribute_definition *attribute_definitions;
-    char *table_name;   /* required */
-    char *billing_mode; /* DDB_BILLING_MODE_* */
-    ddb_provisioned_throughput *provisioned_throughput;
+    const ddb_attribute_definition *attribute_definitions;
+    const char *table_name;   /* required */
+    const char *billing_mode; /* DDB_BILLING_MODE_* */
+    const ddb_provisioned_throughput *provisioned_throughput;
     size_t n_global_secondary_index_updates;
-    ddb_global_secondary_index_update *global_secondary_index_updates;
-    ddb_stream_specification *stream_specification;
-    ddb_sse_specification *sse_specification;
+    const ddb_global_secondary_index_update *global_secondary_index_updates;
+    const ddb_stream_specification *stream_specification;
+    const ddb_sse_specification *sse_specification;
     size_t n_replica_updates;
-    ddb_replication_group_update *replica_updates;
-    char *table_class; /* DDB_TABLE_CLASS_* */
+    const ddb_replication_group_update *replica_updates;
+    const char *table_class; /* DDB_TABLE_CLASS_* */
     bool has_deletion_protection_enabled;
     bool deletion_protection_enabled;
-    char *multi_region_consistency; /* DDB_MULTI_REGION_CONSISTENCY_* */
+    const char *multi_region_consistency; /* DDB_MULTI_REGION_CONSISTENCY_* */
     size_t n_global_table_witness_updates;
-    ddb_global_table_witness_group_update *global_table_witness_updates;
-    ddb_on_demand_throughput *on_demand_throughput;
-    ddb_warm_throughput *warm_throughput;
-    char *global_table_settings_replication_mode; /* DDB_GLOBAL_TABLE_SETTINGS_REPLICATION_MODE_* */
+    const ddb_global_table_witness_group_update *global_table_witness_updates;
+    const ddb_on_demand_throughput *on_demand_throughput;
+    const ddb_warm_throughput *warm_throughput;
+    /* DDB_GLOBAL_TABLE_SETTINGS_REPLICATION_MODE_* */
+    const char *global_table_settings_replication_mode;
     size_t n_vector_index_updates;
-    ddb_vector_index_update *vector_index_updates;
+    const ddb_vector_index_update *vector_index_updates;
 };
 
 /* UpdateTableOutput */
@@ -641,7 +648,7 @@ struct ddb_update_table_output {
 
 /* DeleteTableInput */
 struct ddb_delete_table_input {
-    char *table_name; /* required */
+    const char *table_name; /* required */
 };
 
 /* DeleteTableOutput */
@@ -651,7 +658,7 @@ struct ddb_delete_table_output {
 
 /* ListTablesInput */
 struct ddb_list_tables_input {
-    char *exclusive_start_table_name;
+    const char *exclusive_start_table_name;
     bool has_limit;
     int64_t limit;
 };
@@ -665,8 +672,8 @@ struct ddb_list_tables_output {
 
 /* UpdateTimeToLiveInput */
 struct ddb_update_time_to_live_input {
-    char *table_name;                                           /* required */
-    ddb_time_to_live_specification *time_to_live_specification; /* required */
+    const char *table_name;                                           /* required */
+    const ddb_time_to_live_specification *time_to_live_specification; /* required */
 };
 
 /* UpdateTimeToLiveOutput */
@@ -676,7 +683,7 @@ struct ddb_update_time_to_live_output {
 
 /* DescribeTimeToLiveInput */
 struct ddb_describe_time_to_live_input {
-    char *table_name; /* required */
+    const char *table_name; /* required */
 };
 
 /* DescribeTimeToLiveOutput */
@@ -694,14 +701,14 @@ struct ddb_archival_summary {
 
 /* AttributeDefinition */
 struct ddb_attribute_definition {
-    char *attribute_name; /* required */
-    char *attribute_type; /* required, DDB_SCALAR_ATTRIBUTE_TYPE_* */
+    const char *attribute_name; /* required */
+    const char *attribute_type; /* required, DDB_SCALAR_ATTRIBUTE_TYPE_* */
 };
 
 /* AttributeValueUpdate */
 struct ddb_attribute_value_update {
-    ddb_value *value;
-    char *action; /* DDB_ATTRIBUTE_ACTION_* */
+    const ddb_value *value;
+    const char *action; /* DDB_ATTRIBUTE_ACTION_* */
 };
 
 /* BillingModeSummary */
@@ -724,20 +731,20 @@ struct ddb_capacity {
 /* Condition */
 struct ddb_condition {
     size_t n_attribute_value_list;
-    ddb_value **attribute_value_list;
-    char *comparison_operator; /* required, DDB_COMPARISON_OPERATOR_* */
+    const ddb_value *const *attribute_value_list;
+    const char *comparison_operator; /* required, DDB_COMPARISON_OPERATOR_* */
 };
 
 /* ConditionCheck */
 struct ddb_condition_check {
-    ddb_value *key;             /* required, an M value */
-    char *table_name;           /* required */
-    char *condition_expression; /* required */
+    const ddb_value *key;             /* required, an M value */
+    const char *table_name;           /* required */
+    const char *condition_expression; /* required */
     size_t n_expression_attribute_names;
-    ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values; /* an M value */
+    const ddb_string_map_entry *expression_attribute_names;
+    const ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
-    char *return_values_on_condition_check_failure;
+    const char *return_values_on_condition_check_failure;
 };
 
 /* ConsumedCapacity */
@@ -760,108 +767,108 @@ struct ddb_consumed_capacity {
 
 /* CreateGlobalSecondaryIndexAction */
 struct ddb_create_global_secondary_index_action {
-    char *index_name; /* required */
+    const char *index_name; /* required */
     size_t n_key_schema;
-    ddb_key_schema_element *key_schema; /* required */
-    ddb_projection *projection;         /* required */
-    ddb_provisioned_throughput *provisioned_throughput;
-    ddb_on_demand_throughput *on_demand_throughput;
-    ddb_warm_throughput *warm_throughput;
+    const ddb_key_schema_element *key_schema; /* required */
+    const ddb_projection *projection;         /* required */
+    const ddb_provisioned_throughput *provisioned_throughput;
+    const ddb_on_demand_throughput *on_demand_throughput;
+    const ddb_warm_throughput *warm_throughput;
 };
 
 /* CreateGlobalTableWitnessGroupMemberAction */
 struct ddb_create_global_table_witness_group_member_action {
-    char *region_name; /* required */
+    const char *region_name; /* required */
 };
 
 /* CreateReplicationGroupMemberAction */
 struct ddb_create_replication_group_member_action {
-    char *region_name; /* required */
-    char *kms_master_key_id;
-    ddb_provisioned_throughput_override *provisioned_throughput_override;
-    ddb_on_demand_throughput_override *on_demand_throughput_override;
+    const char *region_name; /* required */
+    const char *kms_master_key_id;
+    const ddb_provisioned_throughput_override *provisioned_throughput_override;
+    const ddb_on_demand_throughput_override *on_demand_throughput_override;
     size_t n_global_secondary_indexes;
-    ddb_replica_global_secondary_index *global_secondary_indexes;
-    char *table_class_override; /* DDB_TABLE_CLASS_* */
+    const ddb_replica_global_secondary_index *global_secondary_indexes;
+    const char *table_class_override; /* DDB_TABLE_CLASS_* */
 };
 
 /* CreateVectorIndexAction */
 struct ddb_create_vector_index_action {
-    char *index_name;                                  /* required */
-    ddb_vector_attribute_definition *vector_attribute; /* required */
+    const char *index_name;                                  /* required */
+    const ddb_vector_attribute_definition *vector_attribute; /* required */
     size_t n_search_schema;
-    ddb_search_schema_element *search_schema;
-    ddb_projection *projection; /* required */
+    const ddb_search_schema_element *search_schema;
+    const ddb_projection *projection; /* required */
     bool has_dimensions;
-    int64_t dimensions;      /* required */
-    char *distance_function; /* required, DDB_VECTOR_DISTANCE_FUNCTION_* */
+    int64_t dimensions;            /* required */
+    const char *distance_function; /* required, DDB_VECTOR_DISTANCE_FUNCTION_* */
 };
 
 /* Delete */
 struct ddb_delete {
-    ddb_value *key;   /* required, an M value */
-    char *table_name; /* required */
-    char *condition_expression;
+    const ddb_value *key;   /* required, an M value */
+    const char *table_name; /* required */
+    const char *condition_expression;
     size_t n_expression_attribute_names;
-    ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values; /* an M value */
+    const ddb_string_map_entry *expression_attribute_names;
+    const ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
-    char *return_values_on_condition_check_failure;
+    const char *return_values_on_condition_check_failure;
 };
 
 /* DeleteGlobalSecondaryIndexAction */
 struct ddb_delete_global_secondary_index_action {
-    char *index_name; /* required */
+    const char *index_name; /* required */
 };
 
 /* DeleteGlobalTableWitnessGroupMemberAction */
 struct ddb_delete_global_table_witness_group_member_action {
-    char *region_name; /* required */
+    const char *region_name; /* required */
 };
 
 /* DeleteReplicationGroupMemberAction */
 struct ddb_delete_replication_group_member_action {
-    char *region_name; /* required */
+    const char *region_name; /* required */
 };
 
 /* DeleteRequest */
 struct ddb_delete_request {
-    ddb_value *key; /* required, an M value */
+    const ddb_value *key; /* required, an M value */
 };
 
 /* DeleteVectorIndexAction */
 struct ddb_delete_vector_index_action {
-    char *index_name; /* required */
+    const char *index_name; /* required */
 };
 
 /* ExpectedAttributeValue */
 struct ddb_expected_attribute_value {
-    ddb_value *value;
+    const ddb_value *value;
     bool has_exists;
     bool exists;
-    char *comparison_operator; /* DDB_COMPARISON_OPERATOR_* */
+    const char *comparison_operator; /* DDB_COMPARISON_OPERATOR_* */
     size_t n_attribute_value_list;
-    ddb_value **attribute_value_list;
+    const ddb_value *const *attribute_value_list;
 };
 
 /* Get */
 struct ddb_get {
-    ddb_value *key;   /* required, an M value */
-    char *table_name; /* required */
-    char *projection_expression;
+    const ddb_value *key;   /* required, an M value */
+    const char *table_name; /* required */
+    const char *projection_expression;
     size_t n_expression_attribute_names;
-    ddb_string_map_entry *expression_attribute_names;
+    const ddb_string_map_entry *expression_attribute_names;
 };
 
 /* GlobalSecondaryIndex */
 struct ddb_global_secondary_index {
-    char *index_name; /* required */
+    const char *index_name; /* required */
     size_t n_key_schema;
-    ddb_key_schema_element *key_schema; /* required */
-    ddb_projection *projection;         /* required */
-    ddb_provisioned_throughput *provisioned_throughput;
-    ddb_on_demand_throughput *on_demand_throughput;
-    ddb_warm_throughput *warm_throughput;
+    const ddb_key_schema_element *key_schema; /* required */
+    const ddb_projection *projection;         /* required */
+    const ddb_provisioned_throughput *provisioned_throughput;
+    const ddb_on_demand_throughput *on_demand_throughput;
+    const ddb_warm_throughput *warm_throughput;
 };
 
 /* GlobalSecondaryIndexDescription */
@@ -885,9 +892,9 @@ struct ddb_global_secondary_index_description {
 
 /* GlobalSecondaryIndexUpdate */
 struct ddb_global_secondary_index_update {
-    ddb_update_global_secondary_index_action *update;
-    ddb_create_global_secondary_index_action *create;
-    ddb_delete_global_secondary_index_action *delete_;
+    const ddb_update_global_secondary_index_action *update;
+    const ddb_create_global_secondary_index_action *create;
+    const ddb_delete_global_secondary_index_action *delete_;
 };
 
 /* GlobalSecondaryIndexWarmThroughputDescription */
@@ -907,8 +914,8 @@ struct ddb_global_table_witness_description {
 
 /* GlobalTableWitnessGroupUpdate */
 struct ddb_global_table_witness_group_update {
-    ddb_create_global_table_witness_group_member_action *create;
-    ddb_delete_global_table_witness_group_member_action *delete_;
+    const ddb_create_global_table_witness_group_member_action *create;
+    const ddb_delete_global_table_witness_group_member_action *delete_;
 };
 
 /* ItemCollectionMetrics */
@@ -925,29 +932,29 @@ struct ddb_item_response {
 
 /* KeySchemaElement */
 struct ddb_key_schema_element {
-    char *attribute_name; /* required */
-    char *key_type;       /* required, DDB_KEY_TYPE_* */
+    const char *attribute_name; /* required */
+    const char *key_type;       /* required, DDB_KEY_TYPE_* */
 };
 
 /* KeysAndAttributes */
 struct ddb_keys_and_attributes {
     size_t n_keys;
-    ddb_value **keys; /* required, M values */
+    const ddb_value *const *keys; /* required, M values */
     size_t n_attributes_to_get;
-    char **attributes_to_get;
+    const char *const *attributes_to_get;
     bool has_consistent_read;
     bool consistent_read;
-    char *projection_expression;
+    const char *projection_expression;
     size_t n_expression_attribute_names;
-    ddb_string_map_entry *expression_attribute_names;
+    const ddb_string_map_entry *expression_attribute_names;
 };
 
 /* LocalSecondaryIndex */
 struct ddb_local_secondary_index {
-    char *index_name; /* required */
+    const char *index_name; /* required */
     size_t n_key_schema;
-    ddb_key_schema_element *key_schema; /* required */
-    ddb_projection *projection;         /* required */
+    const ddb_key_schema_element *key_schema; /* required */
+    const ddb_projection *projection;         /* required */
 };
 
 /* LocalSecondaryIndexDescription */
@@ -979,9 +986,9 @@ struct ddb_on_demand_throughput_override {
 
 /* Projection */
 struct ddb_projection {
-    char *projection_type; /* DDB_PROJECTION_TYPE_* */
+    const char *projection_type; /* DDB_PROJECTION_TYPE_* */
     size_t n_non_key_attributes;
-    char **non_key_attributes;
+    const char *const *non_key_attributes;
 };
 
 /* ProvisionedThroughput */
@@ -1014,19 +1021,19 @@ struct ddb_provisioned_throughput_override {
 
 /* Put */
 struct ddb_put {
-    ddb_value *item;  /* required, an M value */
-    char *table_name; /* required */
-    char *condition_expression;
+    const ddb_value *item;  /* required, an M value */
+    const char *table_name; /* required */
+    const char *condition_expression;
     size_t n_expression_attribute_names;
-    ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values; /* an M value */
+    const ddb_string_map_entry *expression_attribute_names;
+    const ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
-    char *return_values_on_condition_check_failure;
+    const char *return_values_on_condition_check_failure;
 };
 
 /* PutRequest */
 struct ddb_put_request {
-    ddb_value *item; /* required, an M value */
+    const ddb_value *item; /* required, an M value */
 };
 
 /* ReplicaDescription */
@@ -1050,9 +1057,9 @@ struct ddb_replica_description {
 
 /* ReplicaGlobalSecondaryIndex */
 struct ddb_replica_global_secondary_index {
-    char *index_name; /* required */
-    ddb_provisioned_throughput_override *provisioned_throughput_override;
-    ddb_on_demand_throughput_override *on_demand_throughput_override;
+    const char *index_name; /* required */
+    const ddb_provisioned_throughput_override *provisioned_throughput_override;
+    const ddb_on_demand_throughput_override *on_demand_throughput_override;
 };
 
 /* ReplicaGlobalSecondaryIndexDescription */
@@ -1065,9 +1072,9 @@ struct ddb_replica_global_secondary_index_description {
 
 /* ReplicationGroupUpdate */
 struct ddb_replication_group_update {
-    ddb_create_replication_group_member_action *create;
-    ddb_update_replication_group_member_action *update;
-    ddb_delete_replication_group_member_action *delete_;
+    const ddb_create_replication_group_member_action *create;
+    const ddb_update_replication_group_member_action *update;
+    const ddb_delete_replication_group_member_action *delete_;
 };
 
 /* RestoreSummary */
@@ -1093,21 +1100,21 @@ struct ddb_sse_description {
 struct ddb_sse_specification {
     bool has_enabled;
     bool enabled;
-    char *sse_type; /* DDB_SSE_TYPE_* */
-    char *kms_master_key_id;
+    const char *sse_type; /* DDB_SSE_TYPE_* */
+    const char *kms_master_key_id;
 };
 
 /* SearchSchemaElement */
 struct ddb_search_schema_element {
-    char *attribute_name;             /* required */
-    char *search_schema_element_type; /* required, DDB_SEARCH_SCHEMA_ELEMENT_TYPE_* */
+    const char *attribute_name;             /* required */
+    const char *search_schema_element_type; /* required, DDB_SEARCH_SCHEMA_ELEMENT_TYPE_* */
 };
 
 /* StreamSpecification */
 struct ddb_stream_specification {
     bool has_stream_enabled;
-    bool stream_enabled;    /* required */
-    char *stream_view_type; /* DDB_STREAM_VIEW_TYPE_* */
+    bool stream_enabled;          /* required */
+    const char *stream_view_type; /* DDB_STREAM_VIEW_TYPE_* */
 };
 
 /* TableClassSummary */
@@ -1172,8 +1179,8 @@ struct ddb_table_warm_throughput_description {
 
 /* Tag */
 struct ddb_tag {
-    char *key;   /* required */
-    char *value; /* required */
+    const char *key;   /* required */
+    const char *value; /* required */
 };
 
 /* TimeToLiveDescription */
@@ -1185,58 +1192,58 @@ struct ddb_time_to_live_description {
 /* TimeToLiveSpecification */
 struct ddb_time_to_live_specification {
     bool has_enabled;
-    bool enabled;         /* required */
-    char *attribute_name; /* required */
+    bool enabled;               /* required */
+    const char *attribute_name; /* required */
 };
 
 /* TransactGetItem */
 struct ddb_transact_get_item {
-    ddb_get *get; /* required */
+    const ddb_get *get; /* required */
 };
 
 /* TransactWriteItem */
 struct ddb_transact_write_item {
-    ddb_condition_check *condition_check;
-    ddb_put *put;
-    ddb_delete *delete_;
-    ddb_update *update;
+    const ddb_condition_check *condition_check;
+    const ddb_put *put;
+    const ddb_delete *delete_;
+    const ddb_update *update;
 };
 
 /* Update */
 struct ddb_update {
-    ddb_value *key;          /* required, an M value */
-    char *update_expression; /* required */
-    char *table_name;        /* required */
-    char *condition_expression;
+    const ddb_value *key;          /* required, an M value */
+    const char *update_expression; /* required */
+    const char *table_name;        /* required */
+    const char *condition_expression;
     size_t n_expression_attribute_names;
-    ddb_string_map_entry *expression_attribute_names;
-    ddb_value *expression_attribute_values; /* an M value */
+    const ddb_string_map_entry *expression_attribute_names;
+    const ddb_value *expression_attribute_values; /* an M value */
     /* DDB_RETURN_VALUES_ON_CONDITION_CHECK_FAILURE_* */
-    char *return_values_on_condition_check_failure;
+    const char *return_values_on_condition_check_failure;
 };
 
 /* UpdateGlobalSecondaryIndexAction */
 struct ddb_update_global_secondary_index_action {
-    char *index_name; /* required */
-    ddb_provisioned_throughput *provisioned_throughput;
-    ddb_on_demand_throughput *on_demand_throughput;
-    ddb_warm_throughput *warm_throughput;
+    const char *index_name; /* required */
+    const ddb_provisioned_throughput *provisioned_throughput;
+    const ddb_on_demand_throughput *on_demand_throughput;
+    const ddb_warm_throughput *warm_throughput;
 };
 
 /* UpdateReplicationGroupMemberAction */
 struct ddb_update_replication_group_member_action {
-    char *region_name; /* required */
-    char *kms_master_key_id;
-    ddb_provisioned_throughput_override *provisioned_throughput_override;
-    ddb_on_demand_throughput_override *on_demand_throughput_override;
+    const char *region_name; /* required */
+    const char *kms_master_key_id;
+    const ddb_provisioned_throughput_override *provisioned_throughput_override;
+    const ddb_on_demand_throughput_override *on_demand_throughput_override;
     size_t n_global_secondary_indexes;
-    ddb_replica_global_secondary_index *global_secondary_indexes;
-    char *table_class_override; /* DDB_TABLE_CLASS_* */
+    const ddb_replica_global_secondary_index *global_secondary_indexes;
+    const char *table_class_override; /* DDB_TABLE_CLASS_* */
 };
 
 /* VectorAttributeDefinition */
 struct ddb_vector_attribute_definition {
-    char *attribute_name; /* required */
+    const char *attribute_name; /* required */
 };
 
 /* VectorCapacity */
@@ -1249,14 +1256,14 @@ struct ddb_vector_capacity {
 
 /* VectorIndex */
 struct ddb_vector_index {
-    char *index_name;                                  /* required */
-    ddb_vector_attribute_definition *vector_attribute; /* required */
+    const char *index_name;                                  /* required */
+    const ddb_vector_attribute_definition *vector_attribute; /* required */
     size_t n_search_schema;
-    ddb_search_schema_element *search_schema;
-    ddb_projection *projection; /* required */
+    const ddb_search_schema_element *search_schema;
+    const ddb_projection *projection; /* required */
     bool has_dimensions;
-    int64_t dimensions;      /* required */
-    char *distance_function; /* required, DDB_VECTOR_DISTANCE_FUNCTION_* */
+    int64_t dimensions;            /* required */
+    const char *distance_function; /* required, DDB_VECTOR_DISTANCE_FUNCTION_* */
 };
 
 /* VectorIndexDescription */
@@ -1281,8 +1288,8 @@ struct ddb_vector_index_description {
 
 /* VectorIndexUpdate */
 struct ddb_vector_index_update {
-    ddb_create_vector_index_action *create;
-    ddb_delete_vector_index_action *delete_;
+    const ddb_create_vector_index_action *create;
+    const ddb_delete_vector_index_action *delete_;
 };
 
 /* WarmThroughput */
@@ -1295,19 +1302,19 @@ struct ddb_warm_throughput {
 
 /* WriteRequest */
 struct ddb_write_request {
-    ddb_put_request *put_request;
-    ddb_delete_request *delete_request;
+    const ddb_put_request *put_request;
+    const ddb_delete_request *delete_request;
 };
 
 /* An entry of AttributeUpdates */
 struct ddb_attribute_updates_entry {
-    char *key;
+    const char *key;
     ddb_attribute_value_update value;
 };
 
 /* An entry of BatchGetRequestMap */
 struct ddb_batch_get_request_map_entry {
-    char *key;
+    const char *key;
     ddb_keys_and_attributes value;
 };
 
@@ -1320,20 +1327,20 @@ struct ddb_batch_get_response_map_entry {
 
 /* An entry of BatchWriteItemRequestMap */
 struct ddb_batch_write_item_request_map_entry {
-    char *key;
+    const char *key;
     size_t n_value;
-    ddb_write_request *value;
+    const ddb_write_request *value;
 };
 
 /* An entry of ExpectedAttributeMap */
 struct ddb_expected_attribute_map_entry {
-    char *key;
+    const char *key;
     ddb_expected_attribute_value value;
 };
 
 /* An entry of FilterConditionMap */
 struct ddb_filter_condition_map_entry {
-    char *key;
+    const char *key;
     ddb_condition value;
 };
 
@@ -1346,7 +1353,7 @@ struct ddb_item_collection_metrics_per_table_entry {
 
 /* An entry of KeyConditions */
 struct ddb_key_conditions_entry {
-    char *key;
+    const char *key;
     ddb_condition value;
 };
 

@@ -43,10 +43,14 @@ typedef struct ddb_blob {
     size_t len;
 } ddb_blob;
 
-/* A name/value pair of strings, used for string maps such as ExpressionAttributeNames. */
+/*
+ * A name/value pair of strings, used for string maps such as ExpressionAttributeNames. The strings
+ * are const: an entry is usually part of a request, which is only read; where the library decodes
+ * one (UnprocessedKeys) it frees it with the output.
+ */
 typedef struct ddb_string_map_entry {
-    char *key;
-    char *value;
+    const char *key;
+    const char *value;
 } ddb_string_map_entry;
 
 /* ---- numbers ------------------------------------------------------------------------------- */
