@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make install from a clean copy of the source tree into an empty prefix, then two out-of-tree
+# consumers against it: one built with pkg-config (ddbkit-dal, which requires ddbkit), one with
+# find_package(ddbkit). Both must build with -Werror and run.
+#
+#   run_install_test.sh SOURCE_DIR WORK_DIR
+set -euo pipefail
+src=$(cd "$1" && pwd)
+work=$2
+rm -rf "$work"
+mkdir -p "$work/clone" "$work/prefix"
+work=$(cd "$work" && pwd)
+prefix=$work/prefix
+
+# A clean copy: what git tracks, or would track (new files not yet committed), and no build.
+(cd "$src" && git ls-files -z --cached --others --exclude-standard) |
+    (cd "$src" && xargs -0 -I{} sh -c 'test -f "$1" && printf "%s\0" "$1"' _ {}) |
+    tar -C "$src" --null -T - -cf - | tar -C "$work/clone" -xf -
+
+echo "install: make install PREFIX=$prefix from a clean copy"
+make -C "$work/clone" install PREFIX="$prefix" BUILD="$work/clone/build" >"$work/install.log" 2>&1 ||
+    { tail -n 40 "$work/install.log"; echo "install: make install failed" >&2; exit 1; }
+for f in bin/ddbkit include/ddb/ddb.h include/ddb/dal.h include/ddb/testkit/conformance.h \
+    lib/pkgconfig/ddbkit.pc lib/pkgconfig/ddbkit-dal.pc lib/pkgconfig/ddbkit-testkit.pc \
+    lib/cmake/ddbkit/ddbkitConfig.cmake lib/libddbkit.so lib/libddbkit-dal.so lib/libddbkit-testkit.so; do
+    [ -e "$prefix/$f" ] || { echo "install: $f is missing from the prefix" >&2; exit 1; }
+done
+# Nothing of the tests: no test programs, no DynamoDB Local fetched.
+if find "$work/clone" -name 'unit_test_*' -o -name 'integration_test_*' | grep -q .; then
+    echo "install: make install built tests" >&2
+    exit 1
+fi
+[ ! -e "$work/clone/.cache/dynamodb-local" ] || { echo "install: make install fetched DynamoDB Local" >&2; exit 1; }
+"$prefix/bin/ddbkit" --version
+
+consumer=$(dirname "${BASH_SOURCE[0]}")/consumer
+export LD_LIBRARY_PATH=$prefix/lib
+echo "install: consumer with pkg-config"
+flags=$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags --libs ddbkit-dal)
+cc -std=c11 -Wall -Wextra -pedantic -Werror "$consumer/consumer.c" -o "$work/consumer-pc" $flags
+"$work/consumer-pc" | grep -q '"TableName":"users"' || { echo "install: pkg-config consumer failed" >&2; exit 1; }
+
+echo "install: consumer with find_package(ddbkit)"
+cmake -S "$consumer" -B "$work/consumer-cmake" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$work/consumer-cmake" >/dev/null
+"$work/consumer-cmake/consumer" | grep -q '"TableName":"users"' ||
+    { echo "install: CMake consumer failed" >&2; exit 1; }
+echo "install: both consumers built and ran against $prefix"
+rm -rf "$work"
