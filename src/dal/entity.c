@@ -409,6 +409,20 @@ void ddb_entity_free(const ddb_entity_desc *d, void *obj)
     memset(obj, 0, d->size);
 }
 
+void ddb_entity_lend_string(void *obj, const ddb_entity_desc *d, size_t field, const char *value)
+{
+    const ddb_field_desc *f;
+    if (!obj || !d || field >= d->n_fields)
+        return;
+    f = &d->fields[field];
+    if (f->is_list || (f->kind != DDB_FIELD_STRING && f->kind != DDB_FIELD_DECIMAL))
+        return;
+    /* A decimal's text is its first member, so both kinds hold the pointer at f->offset. The
+     * pointer is copied as bytes: the struct's members are char * because a stored entity owns
+     * its strings, while a lookup key only borrows them and is never written through. */
+    memcpy(AT(obj, f->offset, char), &value, sizeof value);
+}
+
 static int wrong_type(ddb_error *err, const ddb_entity_desc *d, const ddb_field_desc *f,
                       const char *want, const ddb_value *v)
 {

@@ -221,6 +221,26 @@ TEST(create_table_definitions)
                    "{\"AttributeName\":\"counter_id\",\"AttributeType\":\"N\"}");
 }
 
+/* A lookup key borrows const parameters: strings and decimals only, nothing else touched. */
+TEST(lend_string_borrows_without_copying)
+{
+    types__thing key = TYPES__THING__INIT;
+    const char *status = "shipped", *price = "12.50";
+    ddb_entity_lend_string(&key, &types__thing__desc, 3, status);
+    ddb_entity_lend_string(&key, &types__thing__desc, 2, price);
+    CHECK(key.status == status);
+    CHECK(key.price.text == price);
+    key.rev = 7;
+    ddb_entity_lend_string(&key, &types__thing__desc, 1, "not an integer"); /* rev: INT64 */
+    CHECK_INT(key.rev, 7);
+    ddb_entity_lend_string(&key, &types__thing__desc, 0, "not a uuid"); /* thing_id: UUID */
+    CHECK_STR(key.thing_id, "");
+    ddb_entity_lend_string(&key, &types__thing__desc, types__thing__desc.n_fields, status);
+    ddb_entity_lend_string(NULL, &types__thing__desc, 3, status);
+    CHECK(key.status == status);
+}
+
 TEST_MAIN(CASE(round_trip_every_type), CASE(keys_from_templates), CASE(numeric_primary_key),
           CASE(sparse_gsi_and_optional_fields), CASE(invalid_values_are_rejected),
-          CASE(from_item_checks_types_and_leaves_out_untouched), CASE(create_table_definitions))
+          CASE(from_item_checks_types_and_leaves_out_untouched), CASE(create_table_definitions),
+          CASE(lend_string_borrows_without_copying))

@@ -146,6 +146,16 @@ DDB_API int ddb_entity_key_value(ddb_value **out, const ddb_entity_desc *d, size
 /* Frees what obj owns and zeroes it. NULL-safe. */
 DDB_API void ddb_entity_free(const ddb_entity_desc *d, void *obj);
 
+/*
+ * Lend value to field `field` of obj, a string (char *) or decimal (ddb_decimal) field of d: the
+ * field points at value, which is neither copied nor ever written or freed through obj. For
+ * generated code that fills a lookup key from its const char * parameters without a cast; such
+ * an obj must not be passed to ddb_entity_free. A field of another kind, or an index past
+ * d->n_fields, is left as it is (generated code passes constants that match d).
+ */
+DDB_API void ddb_entity_lend_string(void *obj, const ddb_entity_desc *d, size_t field,
+                                    const char *value);
+
 /* ---- storage: table-driven CRUD over libddbkit ------------------------------------------------ */
 
 /* A stale version (someone wrote the item since it was read) is DDB_ERR_STALE_VERSION (ddb/core/error.h). */

@@ -739,15 +739,20 @@ static void pattern_notes(emitter *E, ddbgen_buf *h, const ddbgen_entity *e, con
     (void)E;
 }
 
-/* `var.field = expr;` for a parameter of the field's type; the value is borrowed. */
-static void emit_key_assign(ddbgen_buf *c, const char *var, const ddbgen_field *f, const char *pn)
+/*
+ * `var.field = expr;` for a parameter of the field's type; the value is borrowed. Strings and
+ * decimals are lent through the runtime (ddb_entity_lend_string), since the struct's char *
+ * members cannot hold a const char * parameter without a cast.
+ */
+static void emit_key_assign(emitter *E, const ddbgen_entity *e, const char *var,
+                            const ddbgen_field *f, const char *pn)
 {
+    ddbgen_buf *c = E->c;
     switch (f->type) {
     case DDBGEN_TYPE_STRING:
-        ddbgen_buf_printf(c, "    %s.%s = (char *)%s;\n", var, f->c_name, pn);
-        break;
     case DDBGEN_TYPE_DECIMAL:
-        ddbgen_buf_printf(c, "    %s.%s.text = (char *)%s;\n", var, f->c_name, pn);
+        ddbgen_buf_printf(c, "    ddb_entity_lend_string(&%s, &%s__%s__desc, %d, %s);\n", var,
+                          E->ns, e->c_name, emit_field_index(e, f->name), pn);
         break;
     case DDBGEN_TYPE_UUID:
         ddbgen_buf_printf(c,
@@ -1016,7 +1021,7 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
     emit_ignored(c, g);
     for (size_t i = 0; i < ap->n_params; i++)
         if (g->param_field[i] && (g->use[i] == USE_KEY || g->use[i] == USE_UPDATE))
-            emit_key_assign(c, "key", g->param_field[i], ap->params[i].c_name);
+            emit_key_assign(E, e, "key", g->param_field[i], ap->params[i].c_name);
 
     if (g->shape == SHAPE_UPDATE ||
         (g->shape == SHAPE_FLAG && ap->operation == DDBGEN_OP_UPDATE_ITEM)) {
@@ -1453,7 +1458,7 @@ static void emit_tx_key(emitter *E, const ddbgen_tx_pattern *x, const ddbgen_ent
                 continue;
             prm = ddbgen_pattern_find_param(x->params, x->n_params, f->name);
             if (prm && prm->type != DDBGEN_TYPE_ENTITY) {
-                emit_key_assign(E->c, var, f, prm->c_name);
+                emit_key_assign(E, e, var, f, prm->c_name);
                 continue;
             }
             /* Else the same field of an entity parameter of another type. */
@@ -1472,7 +1477,7 @@ static void emit_tx_key(emitter *E, const ddbgen_tx_pattern *x, const ddbgen_ent
                     ddbgen_buf_printf(E->c, "    %s.%s = %s->%s;\n", var, f->c_name,
                                       x->params[i].c_name, pf->c_name);
                 else
-                    emit_key_assign(E->c, var, f, expr);
+                    emit_key_assign(E, e, var, f, expr);
                 done = true;
             }
         }

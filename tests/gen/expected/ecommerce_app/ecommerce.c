@@ -1088,7 +1088,7 @@ static int user__get_user_by_id_ddb(ecommerce__repo *repo, ecommerce__user *out,
 {
     repo_impl *r = (repo_impl *)repo;
     ecommerce__user key = ECOMMERCE__USER__INIT;
-    key.user_id = (char *)user_id;
+    ddb_entity_lend_string(&key, &ecommerce__user__desc, 0, user_id);
     return ddb_entity_get(out, found, r->client, &ecommerce__user__desc, table_of(r, 0), &key,
         r->consistent, err);
 }
@@ -1102,8 +1102,8 @@ static int user__update_user_profile_ddb(ecommerce__repo *repo, ecommerce__user 
 {
     repo_impl *r = (repo_impl *)repo;
     ecommerce__user key = ECOMMERCE__USER__INIT;
-    key.user_id = (char *)user_id;
-    key.email = (char *)email;
+    ddb_entity_lend_string(&key, &ecommerce__user__desc, 0, user_id);
+    ddb_entity_lend_string(&key, &ecommerce__user__desc, 1, email);
     static const size_t fields[] = {1};
     return ddb_entity_update_fields(out, found, r->client, &ecommerce__user__desc, table_of(r, 0),
         &key, fields, 1, err);
@@ -1116,7 +1116,7 @@ static int user_address__get_user_addresses_ddb(ecommerce__repo *repo, ecommerce
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.user_id = (char *)user_id;
+    ddb_entity_lend_string(&key, &ecommerce__user_address__desc, 0, user_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -1144,7 +1144,7 @@ static int product__get_product_by_id_ddb(ecommerce__repo *repo, ecommerce__prod
 {
     repo_impl *r = (repo_impl *)repo;
     ecommerce__product key = ECOMMERCE__PRODUCT__INIT;
-    key.product_id = (char *)product_id;
+    ddb_entity_lend_string(&key, &ecommerce__product__desc, 0, product_id);
     return ddb_entity_get(out, found, r->client, &ecommerce__product__desc, table_of(r, 1), &key,
         r->consistent, err);
 }
@@ -1158,7 +1158,7 @@ static int product__update_product_stock_ddb(ecommerce__repo *repo, ecommerce__p
 {
     repo_impl *r = (repo_impl *)repo;
     ecommerce__product key = ECOMMERCE__PRODUCT__INIT;
-    key.product_id = (char *)product_id;
+    ddb_entity_lend_string(&key, &ecommerce__product__desc, 0, product_id);
     key.stock_quantity = stock_quantity;
     static const size_t fields[] = {7};
     return ddb_entity_update_fields(out, found, r->client, &ecommerce__product__desc, table_of(r, 1),
@@ -1172,7 +1172,7 @@ static int product_category__get_products_by_category_ddb(ecommerce__repo *repo,
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.category_name = (char *)category_name;
+    ddb_entity_lend_string(&key, &ecommerce__product_category__desc, 0, category_name);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -1203,7 +1203,7 @@ static int product_category__get_category_products_after_id_ddb(ecommerce__repo 
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.category_name = (char *)category_name;
+    ddb_entity_lend_string(&key, &ecommerce__product_category__desc, 0, category_name);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -1231,7 +1231,7 @@ static int product_review__get_product_reviews_ddb(ecommerce__repo *repo, ecomme
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.product_id = (char *)product_id;
+    ddb_entity_lend_string(&key, &ecommerce__product_review__desc, 0, product_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -1263,7 +1263,7 @@ static int product_review__get_product_reviews_by_id_prefix_ddb(ecommerce__repo 
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.product_id = (char *)product_id;
+    ddb_entity_lend_string(&key, &ecommerce__product_review__desc, 0, product_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -1288,7 +1288,7 @@ static int order__get_order_by_id_ddb(ecommerce__repo *repo, ecommerce__order *o
 {
     repo_impl *r = (repo_impl *)repo;
     ecommerce__order key = ECOMMERCE__ORDER__INIT;
-    key.order_id = (char *)order_id;
+    ddb_entity_lend_string(&key, &ecommerce__order__desc, 0, order_id);
     return ddb_entity_get(out, found, r->client, &ecommerce__order__desc, table_of(r, 2), &key,
         r->consistent, err);
 }
@@ -1303,9 +1303,9 @@ static int order__update_order_status_ddb(ecommerce__repo *repo, ecommerce__orde
 {
     repo_impl *r = (repo_impl *)repo;
     ecommerce__order key = ECOMMERCE__ORDER__INIT;
-    key.order_id = (char *)order_id;
-    key.status = (char *)status;
-    key.tracking_number = (char *)tracking_number;
+    ddb_entity_lend_string(&key, &ecommerce__order__desc, 0, order_id);
+    ddb_entity_lend_string(&key, &ecommerce__order__desc, 3, status);
+    ddb_entity_lend_string(&key, &ecommerce__order__desc, 10, tracking_number);
     static const size_t fields[] = {3, 10};
     return ddb_entity_update_fields(out, found, r->client, &ecommerce__order__desc, table_of(r, 2),
         &key, fields, 2, err);
@@ -1318,7 +1318,7 @@ static int order_item__get_order_items_ddb(ecommerce__repo *repo, ecommerce__ord
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.order_id = (char *)order_id;
+    ddb_entity_lend_string(&key, &ecommerce__order_item__desc, 0, order_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -1350,7 +1350,7 @@ static int user_order_history__get_user_order_history_ddb(ecommerce__repo *repo,
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.user_id = (char *)user_id;
+    ddb_entity_lend_string(&key, &ecommerce__user_order_history__desc, 0, user_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -1378,7 +1378,7 @@ static int user_order_history__get_user_recent_orders_ddb(ecommerce__repo *repo,
     int rc;
     (void)start_date; /* accepted and ignored: see the interface */
     (void)end_date; /* accepted and ignored: see the interface */
-    key.user_id = (char *)user_id;
+    ddb_entity_lend_string(&key, &ecommerce__user_order_history__desc, 0, user_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -1411,7 +1411,7 @@ static int user_order_history__get_user_orders_after_date_ddb(ecommerce__repo *r
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.user_id = (char *)user_id;
+    ddb_entity_lend_string(&key, &ecommerce__user_order_history__desc, 0, user_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -1439,7 +1439,7 @@ static int user_order_history__get_user_orders_in_date_range_ddb(ecommerce__repo
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.user_id = (char *)user_id;
+    ddb_entity_lend_string(&key, &ecommerce__user_order_history__desc, 0, user_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;

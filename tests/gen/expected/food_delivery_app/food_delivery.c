@@ -589,9 +589,9 @@ static int delivery__get_delivery_by_id_ddb(food_delivery__repo *repo, food_deli
 {
     repo_impl *r = (repo_impl *)repo;
     food_delivery__delivery key = FOOD_DELIVERY__DELIVERY__INIT;
-    key.customer_id = (char *)customer_id;
-    key.order_date = (char *)order_date;
-    key.delivery_id = (char *)delivery_id;
+    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
+    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 2, order_date);
+    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 1, delivery_id);
     return ddb_entity_get(out, found, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key,
         r->consistent, err);
 }
@@ -612,7 +612,7 @@ static int delivery__get_active_customer_deliveries_ddb(food_delivery__repo *rep
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
     q.filter = &filter;
     q.pk_key = 0;
     q.has_sk = true;
@@ -647,7 +647,7 @@ static int delivery__get_customer_deliveries_by_fee_range_ddb(food_delivery__rep
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
     q.filter = &filter;
     q.pk_key = 0;
     q.has_sk = true;
@@ -683,7 +683,7 @@ static int delivery__get_customer_deliveries_by_status_ddb(food_delivery__repo *
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
     q.filter = &filter;
     q.pk_key = 0;
     q.has_sk = true;
@@ -718,7 +718,7 @@ static int delivery__get_deliveries_with_special_instructions_ddb(food_delivery_
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
     q.filter = &filter;
     q.pk_key = 0;
     q.has_sk = true;
@@ -752,7 +752,7 @@ static int delivery__get_deliveries_with_min_items_ddb(food_delivery__repo *repo
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
     q.filter = &filter;
     q.pk_key = 0;
     q.has_sk = true;
@@ -787,7 +787,7 @@ static int delivery__get_deliveries_with_items_in_range_ddb(food_delivery__repo 
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
     q.filter = &filter;
     q.pk_key = 0;
     q.has_sk = true;
@@ -823,7 +823,7 @@ static int delivery__get_high_value_active_deliveries_ddb(food_delivery__repo *r
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
     q.filter = &filter;
     q.pk_key = 0;
     q.has_sk = true;
@@ -855,7 +855,7 @@ static int delivery_event__get_delivery_events_ddb(food_delivery__repo *repo, fo
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.delivery_id = (char *)delivery_id;
+    ddb_entity_lend_string(&key, &food_delivery__delivery_event__desc, 0, delivery_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -888,7 +888,7 @@ static int delivery_event__get_delivery_events_by_type_ddb(food_delivery__repo *
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.delivery_id = (char *)delivery_id;
+    ddb_entity_lend_string(&key, &food_delivery__delivery_event__desc, 0, delivery_id);
     q.filter = &filter;
     q.pk_key = 0;
     q.has_sk = true;
@@ -912,7 +912,7 @@ static int restaurant__get_restaurant_ddb(food_delivery__repo *repo, food_delive
 {
     repo_impl *r = (repo_impl *)repo;
     food_delivery__restaurant key = FOOD_DELIVERY__RESTAURANT__INIT;
-    key.restaurant_id = (char *)restaurant_id;
+    ddb_entity_lend_string(&key, &food_delivery__restaurant__desc, 0, restaurant_id);
     return ddb_entity_get(out, found, r->client, &food_delivery__restaurant__desc, table_of(r, 1), &key,
         r->consistent, err);
 }
@@ -977,7 +977,7 @@ static int driver__get_driver_ddb(food_delivery__repo *repo, food_delivery__driv
 {
     repo_impl *r = (repo_impl *)repo;
     food_delivery__driver key = FOOD_DELIVERY__DRIVER__INIT;
-    key.driver_id = (char *)driver_id;
+    ddb_entity_lend_string(&key, &food_delivery__driver__desc, 0, driver_id);
     return ddb_entity_get(out, found, r->client, &food_delivery__driver__desc, table_of(r, 2), &key,
         r->consistent, err);
 }

@@ -623,7 +623,7 @@ static int game__get_game_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard
 {
     repo_impl *r = (repo_impl *)repo;
     gaming_leaderboard__game key = GAMING_LEADERBOARD__GAME__INIT;
-    key.game_id = (char *)game_id;
+    ddb_entity_lend_string(&key, &gaming_leaderboard__game__desc, 0, game_id);
     return ddb_entity_get(out, found, r->client, &gaming_leaderboard__game__desc, table_of(r, 0), &key,
         true, err);
 }
@@ -651,7 +651,7 @@ static int game__get_game_by_id_ddb(gaming_leaderboard__repo *repo, gaming_leade
 {
     repo_impl *r = (repo_impl *)repo;
     gaming_leaderboard__game key = GAMING_LEADERBOARD__GAME__INIT;
-    key.game_id = (char *)game_id;
+    ddb_entity_lend_string(&key, &gaming_leaderboard__game__desc, 0, game_id);
     return ddb_entity_get(out, found, r->client, &gaming_leaderboard__game__desc, table_of(r, 0), &key,
         false, err);
 }
@@ -661,7 +661,7 @@ static int game__get_game_with_verification_ddb(gaming_leaderboard__repo *repo, 
     repo_impl *r = (repo_impl *)repo;
     gaming_leaderboard__game key = GAMING_LEADERBOARD__GAME__INIT;
     (void)verification_code; /* accepted and ignored: see the interface */
-    key.game_id = (char *)game_id;
+    ddb_entity_lend_string(&key, &gaming_leaderboard__game__desc, 0, game_id);
     return ddb_entity_get(out, found, r->client, &gaming_leaderboard__game__desc, table_of(r, 0), &key,
         true, err);
 }
@@ -673,7 +673,7 @@ static int leaderboard_entry__get_top_scores_ddb(gaming_leaderboard__repo *repo,
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.game_id = (char *)game_id;
+    ddb_entity_lend_string(&key, &gaming_leaderboard__leaderboard_entry__desc, 0, game_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -699,7 +699,7 @@ static int leaderboard_entry__get_player_scores_ddb(gaming_leaderboard__repo *re
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.player_id = (char *)player_id;
+    ddb_entity_lend_string(&key, &gaming_leaderboard__leaderboard_entry__desc, 2, player_id);
     q.index = "PlayerScoresIndex";
     q.pk_key = 2;
     q.has_sk = true;
@@ -731,7 +731,7 @@ static int player_achievement__get_player_achievements_ddb(gaming_leaderboard__r
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.player_id = (char *)player_id;
+    ddb_entity_lend_string(&key, &gaming_leaderboard__player_achievement__desc, 0, player_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -757,7 +757,7 @@ static int player_achievement__get_game_achievements_ddb(gaming_leaderboard__rep
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.game_id = (char *)game_id;
+    ddb_entity_lend_string(&key, &gaming_leaderboard__player_achievement__desc, 2, game_id);
     q.index = "GameAchievementsIndex";
     q.pk_key = 2;
     q.has_sk = true;
@@ -789,7 +789,7 @@ static int tournament_entry__get_tournament_rankings_ddb(gaming_leaderboard__rep
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.tournament_id = (char *)tournament_id;
+    ddb_entity_lend_string(&key, &gaming_leaderboard__tournament_entry__desc, 0, tournament_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -812,7 +812,7 @@ static int tournament_entry__update_ranking_ddb(gaming_leaderboard__repo *repo, 
 {
     repo_impl *r = (repo_impl *)repo;
     gaming_leaderboard__tournament_entry key = GAMING_LEADERBOARD__TOURNAMENT_ENTRY__INIT;
-    key.tournament_id = (char *)tournament_id;
+    ddb_entity_lend_string(&key, &gaming_leaderboard__tournament_entry__desc, 0, tournament_id);
     key.ranking = ranking;
     static const size_t fields[] = {0};
     return ddb_entity_update_fields(out, found, r->client, &gaming_leaderboard__tournament_entry__desc, table_of(r, 3),

@@ -505,7 +505,7 @@ static int customer__get_customer_checked_ddb(pat__repo *repo, pat__customer *ou
     repo_impl *r = (repo_impl *)repo;
     pat__customer key = PAT__CUSTOMER__INIT;
     (void)check_code; /* accepted and ignored: see the interface */
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
     return ddb_entity_get(out, found, r->client, &pat__customer__desc, table_of(r, 0), &key,
         r->consistent, err);
 }
@@ -543,7 +543,7 @@ static int customer__find_by_email_ddb(pat__repo *repo, pat__customer *out, bool
     pat__customer key = PAT__CUSTOMER__INIT;
     ddb_entity_query q = {0};
     int rc;
-    key.email = (char *)email;
+    ddb_entity_lend_string(&key, &pat__customer__desc, 1, email);
     q.index = "GSI1";
     q.pk_key = 2;
     q.has_sk = true;
@@ -563,7 +563,7 @@ static int customer__customer_with_orders_ddb(pat__repo *repo, pat__mixed_page *
     ddb_entity_query q = {0};
     ddb_entity_mixed_page p = {0, NULL, NULL, NULL};
     int rc;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
     q.pk_key = 0;
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;
@@ -586,7 +586,7 @@ static int customer__touch_customer_ddb(pat__repo *repo, pat__customer *out, boo
 {
     repo_impl *r = (repo_impl *)repo;
     pat__customer key = PAT__CUSTOMER__INIT;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
     static const size_t fields[] = {0};
     return ddb_entity_update_fields(out, found, r->client, &pat__customer__desc, table_of(r, 0),
         &key, fields, 0, err);
@@ -599,8 +599,8 @@ static int customer__set_tier_ddb(pat__repo *repo, bool *done, const char *custo
     pat__customer updated = PAT__CUSTOMER__INIT;
     bool found = false;
     int rc;
-    key.customer_id = (char *)customer_id;
-    key.tier = (char *)tier;
+    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
+    ddb_entity_lend_string(&key, &pat__customer__desc, 3, tier);
     static const size_t fields[] = {3};
     rc = ddb_entity_update_fields(&updated, &found, r->client, &pat__customer__desc,
         table_of(r, 0), &key, fields, 1, err);
@@ -615,7 +615,7 @@ static int customer__remove_customer_ddb(pat__repo *repo, bool *done, const char
 {
     repo_impl *r = (repo_impl *)repo;
     pat__customer key = PAT__CUSTOMER__INIT;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
     pat__customer cur = PAT__CUSTOMER__INIT;
     bool have = false;
     int rc = 0;
@@ -669,7 +669,7 @@ static int customer__customer_exists_ddb(pat__repo *repo, bool *done, const char
     pat__customer key = PAT__CUSTOMER__INIT;
     pat__customer tmp = PAT__CUSTOMER__INIT;
     bool found = false;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
     int rc = ddb_entity_get(&tmp, &found, r->client, &pat__customer__desc, table_of(r, 0), &key,
         r->consistent, err);
     if (rc == 0 && found)
@@ -683,7 +683,7 @@ static int customer__pop_customer_ddb(pat__repo *repo, pat__customer *out, bool 
 {
     repo_impl *r = (repo_impl *)repo;
     pat__customer key = PAT__CUSTOMER__INIT;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
     pat__customer cur = PAT__CUSTOMER__INIT;
     bool have = false;
     int rc = 0;
@@ -792,7 +792,7 @@ static int order__orders_by_status_ddb(pat__repo *repo, pat__order__page *out, c
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.status = (char *)status;
+    ddb_entity_lend_string(&key, &pat__order__desc, 2, status);
     q.index = "GSI2";
     q.pk_key = 4;
     q.has_sk = true;
@@ -821,7 +821,7 @@ static int order__order_totals_ddb(pat__repo *repo, pat__order__page *out, const
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &pat__order__desc, 0, customer_id);
     q.index = "GSI3";
     q.pk_key = 6;
     q.has_sk = true;
@@ -857,7 +857,7 @@ static int order__big_or_generous_ddb(pat__repo *repo, pat__order__page *out, co
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &pat__order__desc, 0, customer_id);
     q.filter = &filter;
     q.pk_key = 0;
     q.has_sk = true;
@@ -952,7 +952,7 @@ static int order__collection_in_status_ddb(pat__repo *repo, pat__mixed_page *out
     ddb_entity_query q = {0};
     ddb_entity_mixed_page p = {0, NULL, NULL, NULL};
     int rc;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &pat__order__desc, 0, customer_id);
     q.filter = &filter;
     q.pk_key = 0;
     q.consistent_read = r->consistent;
@@ -976,9 +976,9 @@ static int order__set_tip_ddb(pat__repo *repo, pat__order *out, bool *found, con
 {
     repo_impl *r = (repo_impl *)repo;
     pat__order key = PAT__ORDER__INIT;
-    key.customer_id = (char *)customer_id;
-    key.order_id = (char *)order_id;
-    key.tip.text = (char *)tip;
+    ddb_entity_lend_string(&key, &pat__order__desc, 0, customer_id);
+    ddb_entity_lend_string(&key, &pat__order__desc, 1, order_id);
+    ddb_entity_lend_string(&key, &pat__order__desc, 4, tip);
     static const size_t fields[] = {4};
     pat__order cur = PAT__ORDER__INIT;
     bool have = false;
@@ -1013,7 +1013,7 @@ static int order__orders_by_tip_ddb(pat__repo *repo, pat__order__page *out, cons
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.tip.text = (char *)tip;
+    ddb_entity_lend_string(&key, &pat__order__desc, 4, tip);
     q.index = "GSI1";
     q.pk_key = 2;
     q.has_sk = true;
@@ -1041,7 +1041,7 @@ static int order__has_orders_ddb(pat__repo *repo, bool *done, const char *custom
     bool found = false;
     ddb_entity_query q = {0};
     int rc;
-    key.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key, &pat__order__desc, 0, customer_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -1075,8 +1075,8 @@ static int release_email_ddb(pat__repo *repo, const char *email, const char *cus
     pat__email_claim key0 = PAT__EMAIL_CLAIM__INIT;
     pat__customer key1 = PAT__CUSTOMER__INIT;
     int rc;
-    key0.email = (char *)email;
-    key1.customer_id = (char *)customer_id;
+    ddb_entity_lend_string(&key0, &pat__email_claim__desc, 0, email);
+    ddb_entity_lend_string(&key1, &pat__customer__desc, 0, customer_id);
     const ddb_entity_tx_op ops[] = {
         {DDB_ENTITY_TX_DELETE, &pat__email_claim__desc, table_of(r, 1), &key0, "attribute_exists(pk)"},
         {DDB_ENTITY_TX_CONDITION, &pat__customer__desc, table_of(r, 0), &key1, "attribute_exists(PK)"},
@@ -1106,8 +1106,8 @@ static int read_customer_and_claim_ddb(pat__repo *repo, pat__read_customer_and_c
     };
     bool found[2] = {false};
     int rc;
-    key0.customer_id = (char *)customer_id;
-    key1.email = (char *)email;
+    ddb_entity_lend_string(&key0, &pat__customer__desc, 0, customer_id);
+    ddb_entity_lend_string(&key1, &pat__email_claim__desc, 0, email);
     const ddb_entity_tx_op ops[] = {
         {DDB_ENTITY_TX_GET, &pat__customer__desc, table_of(r, 0), &key0, NULL},
         {DDB_ENTITY_TX_GET, &pat__email_claim__desc, table_of(r, 1), &key1, NULL},

@@ -352,7 +352,7 @@ static int account__rename_account_ddb(rt__repo *repo, rt__account *out, bool *f
     repo_impl *r = (repo_impl *)repo;
     rt__account key = RT__ACCOUNT__INIT;
     key.account_id = account_id;
-    key.name = (char *)name;
+    ddb_entity_lend_string(&key, &rt__account__desc, 2, name);
     static const size_t fields[] = {2};
     return ddb_entity_update_fields(out, found, r->client, &rt__account__desc, table_of(r, 0),
         &key, fields, 1, err);

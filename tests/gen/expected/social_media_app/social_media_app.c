@@ -677,8 +677,8 @@ static int comment__get_post_comments_ddb(social_media_app__repo *repo, social_m
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.user_id = (char *)user_id;
-    key.post_id = (char *)post_id;
+    ddb_entity_lend_string(&key, &social_media_app__comment__desc, 0, user_id);
+    ddb_entity_lend_string(&key, &social_media_app__comment__desc, 1, post_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -709,7 +709,7 @@ static int comment__get_comments_for_post_range_ddb(social_media_app__repo *repo
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.user_id = (char *)user_id;
+    ddb_entity_lend_string(&key, &social_media_app__comment__desc, 0, user_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -740,8 +740,8 @@ static int follow__unfollow_user_ddb(social_media_app__repo *repo, bool *done, c
 {
     repo_impl *r = (repo_impl *)repo;
     social_media_app__follow key = SOCIAL_MEDIA_APP__FOLLOW__INIT;
-    key.user_id = (char *)user_id;
-    key.follower_id = (char *)follower_id;
+    ddb_entity_lend_string(&key, &social_media_app__follow__desc, 0, user_id);
+    ddb_entity_lend_string(&key, &social_media_app__follow__desc, 1, follower_id);
     return ddb_entity_delete_key(done, r->client, &social_media_app__follow__desc, table_of(r, 0), &key,
         err);
 }
@@ -773,7 +773,7 @@ static int follow__get_user_following_ddb(social_media_app__repo *repo, social_m
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.user_id = (char *)user_id;
+    ddb_entity_lend_string(&key, &social_media_app__follow__desc, 0, user_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -801,9 +801,9 @@ static int like__unlike_post_ddb(social_media_app__repo *repo, bool *done, const
 {
     repo_impl *r = (repo_impl *)repo;
     social_media_app__like key = SOCIAL_MEDIA_APP__LIKE__INIT;
-    key.user_id = (char *)user_id;
-    key.post_id = (char *)post_id;
-    key.liker_user_id = (char *)liker_user_id;
+    ddb_entity_lend_string(&key, &social_media_app__like__desc, 0, user_id);
+    ddb_entity_lend_string(&key, &social_media_app__like__desc, 1, post_id);
+    ddb_entity_lend_string(&key, &social_media_app__like__desc, 2, liker_user_id);
     return ddb_entity_delete_key(done, r->client, &social_media_app__like__desc, table_of(r, 0), &key,
         err);
 }
@@ -815,8 +815,8 @@ static int like__get_post_likes_ddb(social_media_app__repo *repo, social_media_a
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.user_id = (char *)user_id;
-    key.post_id = (char *)post_id;
+    ddb_entity_lend_string(&key, &social_media_app__like__desc, 0, user_id);
+    ddb_entity_lend_string(&key, &social_media_app__like__desc, 1, post_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -842,7 +842,7 @@ static int like__get_likes_after_prefix_ddb(social_media_app__repo *repo, social
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.user_id = (char *)user_id;
+    ddb_entity_lend_string(&key, &social_media_app__like__desc, 0, user_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -872,8 +872,8 @@ static int post__delete_post_ddb(social_media_app__repo *repo, bool *done, const
 {
     repo_impl *r = (repo_impl *)repo;
     social_media_app__post key = SOCIAL_MEDIA_APP__POST__INIT;
-    key.user_id = (char *)user_id;
-    key.post_id = (char *)post_id;
+    ddb_entity_lend_string(&key, &social_media_app__post__desc, 0, user_id);
+    ddb_entity_lend_string(&key, &social_media_app__post__desc, 1, post_id);
     return ddb_entity_delete_key(done, r->client, &social_media_app__post__desc, table_of(r, 0), &key,
         err);
 }
@@ -885,7 +885,7 @@ static int post__get_user_posts_ddb(social_media_app__repo *repo, social_media_a
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.user_id = (char *)user_id;
+    ddb_entity_lend_string(&key, &social_media_app__post__desc, 0, user_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -911,7 +911,7 @@ static int post__get_user_posts_by_prefix_ddb(social_media_app__repo *repo, soci
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
-    key.user_id = (char *)user_id;
+    ddb_entity_lend_string(&key, &social_media_app__post__desc, 0, user_id);
     q.pk_key = 0;
     q.has_sk = true;
     q.sk_key = 1;
@@ -936,7 +936,7 @@ static int user_profile__get_user_profile_ddb(social_media_app__repo *repo, soci
 {
     repo_impl *r = (repo_impl *)repo;
     social_media_app__user_profile key = SOCIAL_MEDIA_APP__USER_PROFILE__INIT;
-    key.user_id = (char *)user_id;
+    ddb_entity_lend_string(&key, &social_media_app__user_profile__desc, 0, user_id);
     return ddb_entity_get(out, found, r->client, &social_media_app__user_profile__desc, table_of(r, 0), &key,
         r->consistent, err);
 }
@@ -948,7 +948,7 @@ static int user_profile__get_user_profile_and_posts_ddb(social_media_app__repo *
     ddb_entity_query q = {0};
     ddb_entity_mixed_page p = {0, NULL, NULL, NULL};
     int rc;
-    key.user_id = (char *)user_id;
+    ddb_entity_lend_string(&key, &social_media_app__user_profile__desc, 0, user_id);
     q.pk_key = 0;
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;

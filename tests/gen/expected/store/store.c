@@ -617,7 +617,7 @@ static int invoice__get_invoice_ddb(store__repo *repo, store__invoice *out, bool
 {
     repo_impl *r = (repo_impl *)repo;
     store__invoice key = STORE__INVOICE__INIT;
-    key.invoice_no = (char *)invoice_no;
+    ddb_entity_lend_string(&key, &store__invoice__desc, 0, invoice_no);
     return ddb_entity_get(out, found, r->client, &store__invoice__desc, table_of(r, 0), &key,
         r->consistent, err);
 }
@@ -637,7 +637,7 @@ static int event__get_event_ddb(store__repo *repo, store__event *out, bool *foun
 {
     repo_impl *r = (repo_impl *)repo;
     store__event key = STORE__EVENT__INIT;
-    key.event_id = (char *)event_id;
+    ddb_entity_lend_string(&key, &store__event__desc, 0, event_id);
     return ddb_entity_get(out, found, r->client, &store__event__desc, table_of(r, 1), &key,
         r->consistent, err);
 }

@@ -329,8 +329,8 @@ static int delete_user_with_email_ddb(user_registration__repo *repo, const char 
     user_registration__user key0 = USER_REGISTRATION__USER__INIT;
     user_registration__email_lookup key1 = USER_REGISTRATION__EMAIL_LOOKUP__INIT;
     int rc;
-    key0.user_id = (char *)user_id;
-    key1.email = (char *)email;
+    ddb_entity_lend_string(&key0, &user_registration__user__desc, 0, user_id);
+    ddb_entity_lend_string(&key1, &user_registration__email_lookup__desc, 0, email);
     const ddb_entity_tx_op ops[] = {
         {DDB_ENTITY_TX_DELETE, &user_registration__user__desc, table_of(r, 0), &key0, "attribute_exists(pk)"},
         {DDB_ENTITY_TX_DELETE, &user_registration__email_lookup__desc, table_of(r, 1), &key1, "attribute_exists(pk)"},
@@ -360,8 +360,8 @@ static int get_user_and_email_ddb(user_registration__repo *repo, user_registrati
     };
     bool found[2] = {false};
     int rc;
-    key0.user_id = (char *)user_id;
-    key1.email = (char *)email;
+    ddb_entity_lend_string(&key0, &user_registration__user__desc, 0, user_id);
+    ddb_entity_lend_string(&key1, &user_registration__email_lookup__desc, 0, email);
     const ddb_entity_tx_op ops[] = {
         {DDB_ENTITY_TX_GET, &user_registration__user__desc, table_of(r, 0), &key0, NULL},
         {DDB_ENTITY_TX_GET, &user_registration__email_lookup__desc, table_of(r, 1), &key1, NULL},
