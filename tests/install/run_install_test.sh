@@ -31,6 +31,12 @@ if find "$work/clone" -name 'unit_test_*' -o -name 'integration_test_*' | grep -
     exit 1
 fi
 [ ! -e "$work/clone/.cache/dynamodb-local" ] || { echo "install: make install fetched DynamoDB Local" >&2; exit 1; }
+# libddbkit-sql is built when a driver's development package is there.
+if pkg-config --exists sqlite3 || pkg-config --exists libmariadb; then
+    for f in lib/libddbkit-sql.so lib/pkgconfig/ddbkit-sql.pc include/ddb/sql/sqldb.h; do
+        [ -e "$prefix/$f" ] || { echo "install: $f is missing from the prefix" >&2; exit 1; }
+    done
+fi
 "$prefix/bin/ddbkit" --version
 
 consumer=$(dirname "${BASH_SOURCE[0]}")/consumer

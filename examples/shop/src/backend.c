@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ddb/sql/sqldb.h"
 #include "shop_router.h"
 #include "shop_sql_repo.h"
-#include "sqldb.h"
 
 struct shop_backend {
-    sqldb *db;
+    ddb_sql *db;
     ddb_client *client;
     shop__repo *relational;
     shop__repo *dynamodb;
@@ -46,7 +46,7 @@ static int open_sql(shop_backend *b, bool mysql, ddb_error *err)
     } else {
         snprintf(url, sizeof(url), "sqlite:%s", env("SHOP_SQLITE_PATH", "shop.db"));
     }
-    int rc = sqldb_open(&b->db, url, err);
+    int rc = ddb_sql_open(&b->db, url, err);
     if (!rc)
         rc = shop_sql_apply_schema(b->db, err);
     if (!rc)
@@ -137,7 +137,7 @@ void shop_backend_close(shop_backend *b)
     shop__repo_free(b->router);
     shop__repo_free(b->dynamodb);
     shop__repo_free(b->relational);
-    sqldb_close(b->db);
+    ddb_sql_close(b->db);
     ddb_client_free(b->client);
     free(b->prefix);
     free(b);

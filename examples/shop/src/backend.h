@@ -4,7 +4,7 @@
  *
  *   SHOP_BACKEND            sqlite (default) | mysql | dynamodb | migrate
  *   SHOP_SQLITE_PATH        SQLite file (default shop.db; ":memory:" for a private database)
- *   SHOP_MYSQL_URL          a full sqldb URL ("mariadb://user@/shop?socket=/path"), or:
+ *   SHOP_MYSQL_URL          a full ddb_sql URL ("mariadb://user@/shop?socket=/path"), or:
  *   SHOP_MYSQL_SOCKET, SHOP_MYSQL_DB (default shop), SHOP_MYSQL_USER (default $USER)
  *   AWS_ENDPOINT_URL_DYNAMODB  DynamoDB Local's endpoint (unset: real DynamoDB, default chain)
  *   SHOP_TABLE_PREFIX       prepended to the DynamoDB table names (test isolation)

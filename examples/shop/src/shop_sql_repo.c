@@ -195,20 +195,20 @@ static int64_t *version_at(const entity_map *m, const void *obj)
     return (int64_t *)((char *)(uintptr_t)obj + m->version_off);
 }
 
-static sqldb_param param_of(const col *c, const void *obj)
+static ddb_sql_param param_of(const col *c, const void *obj)
 {
     switch (c->type) {
     case COL_INT:
-        return SQLDB_P_INT(*int_at(c, obj));
+        return DDB_SQL_P_INT(*int_at(c, obj));
     case COL_OPT_INT:
-        return *bool_at(obj, c->has_off) ? SQLDB_P_INT(*int_at(c, obj)) : SQLDB_P_NULL;
+        return *bool_at(obj, c->has_off) ? DDB_SQL_P_INT(*int_at(c, obj)) : DDB_SQL_P_NULL;
     case COL_BOOL:
-        return SQLDB_P_INT(*bool_at(obj, c->off) ? 1 : 0);
+        return DDB_SQL_P_INT(*bool_at(obj, c->off) ? 1 : 0);
     case COL_TEXT:
     case COL_OPT_TEXT:
-        return *text_at(c, obj) ? SQLDB_P_TEXT(*text_at(c, obj)) : SQLDB_P_NULL;
+        return *text_at(c, obj) ? DDB_SQL_P_TEXT(*text_at(c, obj)) : DDB_SQL_P_NULL;
     }
-    return SQLDB_P_NULL;
+    return DDB_SQL_P_NULL;
 }
 
 /* A required text column without a value: the same rule as the DynamoDB conversion. */
@@ -233,8 +233,8 @@ static void select_list(char *buf, size_t cap, const entity_map *m)
 }
 
 /* " AND k1 = ? AND k2 = ?" appended; params appended to p. */
-static size_t key_where(char *buf, size_t cap, const entity_map *m, const void *obj, sqldb_param *p,
-                        size_t np)
+static size_t key_where(char *buf, size_t cap, const entity_map *m, const void *obj,
+                        ddb_sql_param *p, size_t np)
 {
     size_t len = strlen(buf);
     for (size_t i = 0; i < m->n_key; i++) {
@@ -256,7 +256,7 @@ static void key_text(char *buf, size_t cap, const entity_map *m, const void *obj
 }
 
 /* Fills obj (fresh) from the current row, whose columns are select_list's. */
-static int row_to_obj(const entity_map *m, sqldb_rows *r, void *obj, ddb_error *err)
+static int row_to_obj(const entity_map *m, ddb_sql_rows *r, void *obj, ddb_error *err)
 {
     memset(obj, 0, m->size);
     for (size_t i = 0; i < m->n_cols; i++) {
@@ -264,18 +264,18 @@ static int row_to_obj(const entity_map *m, sqldb_rows *r, void *obj, ddb_error *
         int ci = (int)i;
         switch (c->type) {
         case COL_INT:
-            *int_at(c, obj) = sqldb_int(r, ci);
+            *int_at(c, obj) = ddb_sql_int(r, ci);
             break;
         case COL_OPT_INT:
-            *bool_at(obj, c->has_off) = !sqldb_is_null(r, ci);
-            *int_at(c, obj) = sqldb_is_null(r, ci) ? 0 : sqldb_int(r, ci);
+            *bool_at(obj, c->has_off) = !ddb_sql_is_null(r, ci);
+            *int_at(c, obj) = ddb_sql_is_null(r, ci) ? 0 : ddb_sql_int(r, ci);
             break;
         case COL_BOOL:
-            *bool_at(obj, c->off) = sqldb_int(r, ci) != 0;
+            *bool_at(obj, c->off) = ddb_sql_int(r, ci) != 0;
             break;
         case COL_TEXT:
         case COL_OPT_TEXT: {
-            const char *s = sqldb_text(r, ci);
+            const char *s = ddb_sql_text(r, ci);
             if (s && !(*text_at(c, obj) = strdup(s))) {
                 m->free(obj);
                 return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading %s.%s", m->entity,
@@ -285,7 +285,7 @@ static int row_to_obj(const entity_map *m, sqldb_rows *r, void *obj, ddb_error *
         }
         }
     }
-    *version_at(m, obj) = sqldb_int(r, (int)m->n_cols);
+    *version_at(m, obj) = ddb_sql_int(r, (int)m->n_cols);
     return 0;
 }
 
@@ -336,24 +336,24 @@ FITS(shop__order_item);
 
 typedef struct sql_repo {
     shop__repo base; /* first: a shop__repo * is a sql_repo * */
-    sqldb *db;
+    ddb_sql *db;
     bool owns_db;
 } sql_repo;
 
-static sqldb *db_of(shop__repo *r)
+static ddb_sql *db_of(shop__repo *r)
 {
     return ((sql_repo *)r)->db;
 }
 
 /* INSERT; a zero ID lets the database assign it (AUTO_INCREMENT), any other is kept. */
-static int insert_obj(sqldb_conn *c, const entity_map *m, void *obj, int64_t version,
+static int insert_obj(ddb_sql_conn *c, const entity_map *m, void *obj, int64_t version,
                       ddb_error *err)
 {
     if (check_required(m, obj, err))
         return err ? err->code : DDB_ERR_INVALID_ARG;
     int64_t *id = int_at(&m->cols[0], obj);
     char sql[512], vals[128];
-    sqldb_param p[MAX_COLS + 1];
+    ddb_sql_param p[MAX_COLS + 1];
     size_t np = 0, len = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (", m->table);
     size_t vlen = 0;
     for (size_t i = *id ? 0 : 1; i < m->n_cols; i++) {
@@ -362,9 +362,9 @@ static int insert_obj(sqldb_conn *c, const entity_map *m, void *obj, int64_t ver
         p[np++] = param_of(&m->cols[i], obj);
     }
     snprintf(sql + len, sizeof(sql) - len, "version) VALUES (%s?)", vals);
-    p[np++] = SQLDB_P_INT(version);
+    p[np++] = DDB_SQL_P_INT(version);
     int64_t last = 0;
-    int rc = sqldb_exec(c, sql, p, np, &last, NULL, err);
+    int rc = ddb_sql_exec(c, sql, p, np, &last, NULL, err);
     if (rc)
         return rc == DDB_ERR_CONDITION_FAILED ? reword_conflict(m, obj, err) : rc;
     if (!*id)
@@ -374,27 +374,27 @@ static int insert_obj(sqldb_conn *c, const entity_map *m, void *obj, int64_t ver
 }
 
 /* The stored version of obj's key: 0 when there is no such row. */
-static int stored_version(sqldb_conn *c, const entity_map *m, const void *obj, int64_t *out,
+static int stored_version(ddb_sql_conn *c, const entity_map *m, const void *obj, int64_t *out,
                           ddb_error *err)
 {
     char sql[256];
-    sqldb_param p[MAX_KEY];
+    ddb_sql_param p[MAX_KEY];
     snprintf(sql, sizeof(sql), "SELECT version FROM %s WHERE ", m->table);
     size_t np = key_where(sql, sizeof(sql), m, obj, p, 0);
-    sqldb_rows *rows = NULL;
-    int rc = sqldb_query(c, sql, p, np, &rows, err);
+    ddb_sql_rows *rows = NULL;
+    int rc = ddb_sql_query(c, sql, p, np, &rows, err);
     if (rc)
         return rc;
-    rc = sqldb_next(rows);
-    *out = rc == 1 ? sqldb_int(rows, 0) : 0;
-    sqldb_rows_free(rows);
+    rc = ddb_sql_next(rows);
+    *out = rc == 1 ? ddb_sql_int(rows, 0) : 0;
+    ddb_sql_rows_free(rows);
     return rc < 0
                ? ddb_error_set(err, DDB_ERR_SERVICE, "reading the version of %s failed", m->entity)
                : 0;
 }
 
 /* The failure of a version-checked write that matched no row: stale, or missing. */
-static int explain_no_match(sqldb_conn *c, const entity_map *m, const void *obj, int64_t expected,
+static int explain_no_match(ddb_sql_conn *c, const entity_map *m, const void *obj, int64_t expected,
                             ddb_error *err)
 {
     int64_t v = 0;
@@ -413,13 +413,13 @@ static int explain_no_match(sqldb_conn *c, const entity_map *m, const void *obj,
  * UPDATE every non-key column from obj where the key matches and (check_version) the version is
  * obj's; the version becomes new_version. *matched: whether a row was changed.
  */
-static int update_row(sqldb_conn *c, const entity_map *m, const void *obj, bool check_version,
+static int update_row(ddb_sql_conn *c, const entity_map *m, const void *obj, bool check_version,
                       int64_t new_version, bool *matched, ddb_error *err)
 {
     if (check_required(m, obj, err))
         return err ? err->code : DDB_ERR_INVALID_ARG;
     char sql[768];
-    sqldb_param p[2 * MAX_COLS + 2];
+    ddb_sql_param p[2 * MAX_COLS + 2];
     size_t np = 0, len = (size_t)snprintf(sql, sizeof(sql), "UPDATE %s SET ", m->table);
     for (size_t i = 1; i < m->n_cols; i++) {
         bool is_key = false;
@@ -431,22 +431,22 @@ static int update_row(sqldb_conn *c, const entity_map *m, const void *obj, bool 
         p[np++] = param_of(&m->cols[i], obj);
     }
     snprintf(sql + len, sizeof(sql) - len, "version = ? WHERE ");
-    p[np++] = SQLDB_P_INT(new_version);
+    p[np++] = DDB_SQL_P_INT(new_version);
     np = key_where(sql, sizeof(sql), m, obj, p, np);
     if (check_version) {
         len = strlen(sql);
         snprintf(sql + len, sizeof(sql) - len, " AND version = ?");
-        p[np++] = SQLDB_P_INT(*version_at(m, obj));
+        p[np++] = DDB_SQL_P_INT(*version_at(m, obj));
     }
     int64_t changed = 0;
-    int rc = sqldb_exec(c, sql, p, np, NULL, &changed, err);
+    int rc = ddb_sql_exec(c, sql, p, np, NULL, &changed, err);
     if (rc)
         return rc == DDB_ERR_CONDITION_FAILED ? reword_conflict(m, obj, err) : rc;
     *matched = changed > 0;
     return 0;
 }
 
-static int update_obj(sqldb_conn *c, const entity_map *m, void *obj, ddb_error *err)
+static int update_obj(ddb_sql_conn *c, const entity_map *m, void *obj, ddb_error *err)
 {
     int64_t expected = *version_at(m, obj);
     bool matched = false;
@@ -459,21 +459,21 @@ static int update_obj(sqldb_conn *c, const entity_map *m, void *obj, ddb_error *
     return 0;
 }
 
-static int delete_obj(sqldb_conn *c, const entity_map *m, const void *obj, bool must_exist,
+static int delete_obj(ddb_sql_conn *c, const entity_map *m, const void *obj, bool must_exist,
                       ddb_error *err)
 {
     char sql[256];
-    sqldb_param p[MAX_KEY + 1];
+    ddb_sql_param p[MAX_KEY + 1];
     snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE ", m->table);
     size_t np = key_where(sql, sizeof(sql), m, obj, p, 0);
     int64_t expected = *version_at(m, obj);
     if (expected) {
         size_t len = strlen(sql);
         snprintf(sql + len, sizeof(sql) - len, " AND version = ?");
-        p[np++] = SQLDB_P_INT(expected);
+        p[np++] = DDB_SQL_P_INT(expected);
     }
     int64_t changed = 0;
-    int rc = sqldb_exec(c, sql, p, np, NULL, &changed, err);
+    int rc = ddb_sql_exec(c, sql, p, np, NULL, &changed, err);
     if (rc)
         return rc;
     if (changed == 0 && expected) {
@@ -490,27 +490,27 @@ static int delete_obj(sqldb_conn *c, const entity_map *m, const void *obj, bool 
     return 0;
 }
 
-static int get_obj(sqldb_conn *c, const entity_map *m, void *out, bool *found, const void *key,
+static int get_obj(ddb_sql_conn *c, const entity_map *m, void *out, bool *found, const void *key,
                    ddb_error *err)
 {
     char cols[256], sql[512];
-    sqldb_param p[MAX_KEY];
+    ddb_sql_param p[MAX_KEY];
     select_list(cols, sizeof(cols), m);
     snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE ", cols, m->table);
     size_t np = key_where(sql, sizeof(sql), m, key, p, 0);
-    sqldb_rows *rows = NULL;
-    int rc = sqldb_query(c, sql, p, np, &rows, err);
+    ddb_sql_rows *rows = NULL;
+    int rc = ddb_sql_query(c, sql, p, np, &rows, err);
     if (rc)
         return rc;
-    rc = sqldb_next(rows);
+    rc = ddb_sql_next(rows);
     if (rc < 0) {
-        sqldb_rows_free(rows);
+        ddb_sql_rows_free(rows);
         return ddb_error_set(err, DDB_ERR_SERVICE, "reading %s failed", m->entity);
     }
     if (rc == 1) {
         obj_buf tmp;
         if ((rc = row_to_obj(m, rows, tmp.bytes, err))) {
-            sqldb_rows_free(rows);
+            ddb_sql_rows_free(rows);
             return rc;
         }
         memcpy(out, tmp.bytes, m->size);
@@ -519,22 +519,22 @@ static int get_obj(sqldb_conn *c, const entity_map *m, void *out, bool *found, c
         memset(out, 0, m->size);
         *found = false;
     }
-    sqldb_rows_free(rows);
+    ddb_sql_rows_free(rows);
     return 0;
 }
 
 /* ---- generic members through a connection --------------------------------------------------- */
 
-typedef int (*conn_fn)(sqldb_conn *c, void *ctx, ddb_error *err);
+typedef int (*conn_fn)(ddb_sql_conn *c, void *ctx, ddb_error *err);
 
 static int with_conn(shop__repo *r, conn_fn fn, void *ctx, ddb_error *err)
 {
-    sqldb_conn *c = NULL;
-    int rc = sqldb_acquire(db_of(r), &c, err);
+    ddb_sql_conn *c = NULL;
+    int rc = ddb_sql_acquire(db_of(r), &c, err);
     if (rc)
         return rc;
     rc = fn(c, ctx, err);
-    sqldb_release(c);
+    ddb_sql_release(c);
     return rc;
 }
 
@@ -545,22 +545,22 @@ typedef struct crud_ctx {
     bool *found;
 } crud_ctx;
 
-static int do_create(sqldb_conn *c, void *ctx, ddb_error *err)
+static int do_create(ddb_sql_conn *c, void *ctx, ddb_error *err)
 {
     crud_ctx *x = ctx;
     return insert_obj(c, x->m, x->obj, 1, err);
 }
-static int do_get(sqldb_conn *c, void *ctx, ddb_error *err)
+static int do_get(ddb_sql_conn *c, void *ctx, ddb_error *err)
 {
     crud_ctx *x = ctx;
     return get_obj(c, x->m, x->obj, x->found, x->key, err);
 }
-static int do_update(sqldb_conn *c, void *ctx, ddb_error *err)
+static int do_update(ddb_sql_conn *c, void *ctx, ddb_error *err)
 {
     crud_ctx *x = ctx;
     return update_obj(c, x->m, x->obj, err);
 }
-static int do_delete(sqldb_conn *c, void *ctx, ddb_error *err)
+static int do_delete(ddb_sql_conn *c, void *ctx, ddb_error *err)
 {
     crud_ctx *x = ctx;
     return delete_obj(c, x->m, x->key, false, err);
@@ -648,7 +648,7 @@ typedef struct any_page {
 typedef struct page_query {
     const entity_map *m;
     const char *where; /* may be NULL */
-    const sqldb_param *p;
+    const ddb_sql_param *p;
     size_t n_p;
     const char *sort_col; /* NULL: id */
     int sort_index;       /* its index in m->cols */
@@ -657,7 +657,7 @@ typedef struct page_query {
     any_page *out;
 } page_query;
 
-static int run_page(sqldb_conn *c, void *ctx, ddb_error *err)
+static int run_page(ddb_sql_conn *c, void *ctx, ddb_error *err)
 {
     page_query *q = ctx;
     const entity_map *m = q->m;
@@ -667,7 +667,7 @@ static int run_page(sqldb_conn *c, void *ctx, ddb_error *err)
         return rc;
     size_t limit = q->limit > 0 && q->limit < PAGE_MAX ? (size_t)q->limit : PAGE_MAX;
     char cols[256], sql[1024];
-    sqldb_param p[8];
+    ddb_sql_param p[8];
     size_t np = 0;
     select_list(cols, sizeof(cols), m);
     size_t len =
@@ -683,30 +683,30 @@ static int run_page(sqldb_conn *c, void *ctx, ddb_error *err)
                 (size_t)snprintf(sql + len, sizeof(sql) - len,
                                  " AND (%s > ? OR (%s = ? AND id > ?))", q->sort_col, q->sort_col);
             if (m->cols[q->sort_index].type == COL_TEXT) {
-                p[np++] = SQLDB_P_TEXT(cur.sort);
-                p[np++] = SQLDB_P_TEXT(cur.sort);
+                p[np++] = DDB_SQL_P_TEXT(cur.sort);
+                p[np++] = DDB_SQL_P_TEXT(cur.sort);
             } else {
-                p[np++] = SQLDB_P_INT(strtoll(cur.sort, NULL, 10));
-                p[np++] = SQLDB_P_INT(strtoll(cur.sort, NULL, 10));
+                p[np++] = DDB_SQL_P_INT(strtoll(cur.sort, NULL, 10));
+                p[np++] = DDB_SQL_P_INT(strtoll(cur.sort, NULL, 10));
             }
         } else {
             len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND id > ?");
         }
-        p[np++] = SQLDB_P_INT(cur.id);
+        p[np++] = DDB_SQL_P_INT(cur.id);
     }
     snprintf(sql + len, sizeof(sql) - len, " ORDER BY %s%sid LIMIT %zu",
              q->sort_col ? q->sort_col : "", q->sort_col ? ", " : "", limit + 1);
-    sqldb_rows *rows = NULL;
-    if ((rc = sqldb_query(c, sql, p, np, &rows, err)))
+    ddb_sql_rows *rows = NULL;
+    if ((rc = ddb_sql_query(c, sql, p, np, &rows, err)))
         return rc;
     char *items = calloc(limit + 1, m->size);
     size_t n = 0;
     bool more = false;
     if (!items) {
-        sqldb_rows_free(rows);
+        ddb_sql_rows_free(rows);
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for a page of %s", m->entity);
     }
-    while ((rc = sqldb_next(rows)) == 1) {
+    while ((rc = ddb_sql_next(rows)) == 1) {
         if (n == limit) {
             more = true;
             break;
@@ -715,7 +715,7 @@ static int run_page(sqldb_conn *c, void *ctx, ddb_error *err)
             break;
         n++;
     }
-    sqldb_rows_free(rows);
+    ddb_sql_rows_free(rows);
     char *cursor = NULL;
     if (rc >= 0 && more && n > 0) {
         const void *last = items + (n - 1) * m->size;
@@ -757,7 +757,7 @@ static int sort_index(const entity_map *m, const char *column)
 }
 
 static int page_of(shop__repo *r, void *out, const entity_map *m, const char *where,
-                   const sqldb_param *p, size_t n_p, const char *sort_col,
+                   const ddb_sql_param *p, size_t n_p, const char *sort_col,
                    const shop__page_request *page, ddb_error *err)
 {
     if (!r || !out)
@@ -830,7 +830,7 @@ static int category__get_category(shop__repo *r, shop__category *out, bool *foun
 static int category__category_children(shop__repo *r, shop__category__page *out, int64_t parent_id,
                                        const shop__page_request *page, ddb_error *err)
 {
-    sqldb_param p[] = {SQLDB_P_INT(parent_id)};
+    ddb_sql_param p[] = {DDB_SQL_P_INT(parent_id)};
     return page_of(r, out, M_CATEGORY, "parent_id = ?", p, 1, "name", page, err);
 }
 
@@ -846,14 +846,14 @@ static int product__products_by_category(shop__repo *r, shop__product__page *out
                                          int64_t category_id, const shop__page_request *page,
                                          ddb_error *err)
 {
-    sqldb_param p[] = {SQLDB_P_INT(category_id)};
+    ddb_sql_param p[] = {DDB_SQL_P_INT(category_id)};
     return page_of(r, out, M_PRODUCT, "category_id = ?", p, 1, NULL, page, err);
 }
 
 static int product__products_by_seller(shop__repo *r, shop__product__page *out, int64_t seller_id,
                                        const shop__page_request *page, ddb_error *err)
 {
-    sqldb_param p[] = {SQLDB_P_INT(seller_id)};
+    ddb_sql_param p[] = {DDB_SQL_P_INT(seller_id)};
     return page_of(r, out, M_PRODUCT, "seller_id = ?", p, 1, NULL, page, err);
 }
 
@@ -861,7 +861,7 @@ static int product__products_by_seller(shop__repo *r, shop__product__page *out, 
 static int cart_item__cart_items(shop__repo *r, shop__cart_item__page *out, int64_t user_id,
                                  const shop__page_request *page, ddb_error *err)
 {
-    sqldb_param p[] = {SQLDB_P_INT(user_id)};
+    ddb_sql_param p[] = {DDB_SQL_P_INT(user_id)};
     return page_of(r, out, M_CART_ITEM, "user_id = ?", p, 1, "product_id", page, err);
 }
 
@@ -877,7 +877,7 @@ static int order__get_order(shop__repo *r, shop__order *out, bool *found, int64_
 static int order__orders_of_user(shop__repo *r, shop__order__page *out, int64_t user_id,
                                  const shop__page_request *page, ddb_error *err)
 {
-    sqldb_param p[] = {SQLDB_P_INT(user_id)};
+    ddb_sql_param p[] = {DDB_SQL_P_INT(user_id)};
     return page_of(r, out, M_ORDER, "user_id = ?", p, 1, "recency_key", page, err);
 }
 
@@ -886,14 +886,14 @@ static int order__orders_by_status(shop__repo *r, shop__order__page *out, const 
 {
     if (!status)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "orders_by_status: status is required");
-    sqldb_param p[] = {SQLDB_P_TEXT(status)};
+    ddb_sql_param p[] = {DDB_SQL_P_TEXT(status)};
     return page_of(r, out, M_ORDER, "status = ?", p, 1, "recency_key", page, err);
 }
 
 static int order_item__order_items(shop__repo *r, shop__order_item__page *out, int64_t order_id,
                                    const shop__page_request *page, ddb_error *err)
 {
-    sqldb_param p[] = {SQLDB_P_INT(order_id)};
+    ddb_sql_param p[] = {DDB_SQL_P_INT(order_id)};
     return page_of(r, out, M_ORDER_ITEM, "order_id = ?", p, 1, NULL, page, err);
 }
 
@@ -913,7 +913,7 @@ LIST_MEMBER(order, shop__order, M_ORDER)
 LIST_MEMBER(order_item, shop__order_item, M_ORDER_ITEM)
 
 /* Make the row of key equal to obj (NULL: absent), whatever is stored, version included. */
-static int do_mirror(sqldb_conn *c, void *ctx, ddb_error *err)
+static int do_mirror(ddb_sql_conn *c, void *ctx, ddb_error *err)
 {
     crud_ctx *x = ctx;
     if (!x->obj) { /* unconditional: whatever version is stored goes */
@@ -932,9 +932,9 @@ static int do_mirror(sqldb_conn *c, void *ctx, ddb_error *err)
     return insert_obj(c, x->m, tmp.bytes, *version_at(x->m, x->obj), err);
 }
 
-static int mirror_run(sqldb_conn *c, void *ctx, ddb_error *err)
+static int mirror_run(ddb_sql_conn *c, void *ctx, ddb_error *err)
 {
-    return sqldb_transact(c, do_mirror, ctx, err);
+    return ddb_sql_transact(c, do_mirror, ctx, err);
 }
 
 #define MIRROR_MEMBER(name, T, M)                                                                  \
@@ -977,7 +977,7 @@ static int cancelled(ddb_error *err, size_t n, size_t i, const char *fmt, ...)
 }
 
 /* ADD: field += delta where the key matches and field + delta >= min_result. */
-static int txn_add(sqldb_conn *c, const entity_map *m, const shop__write *w, size_t i, size_t n,
+static int txn_add(ddb_sql_conn *c, const entity_map *m, const shop__write *w, size_t i, size_t n,
                    ddb_error *err)
 {
     const col *fc = NULL;
@@ -992,20 +992,20 @@ static int txn_add(sqldb_conn *c, const entity_map *m, const shop__write *w, siz
                              "transact action %zu: '%s' is not an integer non-key field of %s", i,
                              w->field ? w->field : "(null)", m->entity);
     char sql[384];
-    sqldb_param p[6];
+    ddb_sql_param p[6];
     size_t np = 0;
     snprintf(sql, sizeof(sql), "UPDATE %s SET %s = %s + ?, version = version + 1 WHERE ", m->table,
              fc->column, fc->column);
-    p[np++] = SQLDB_P_INT(w->delta);
+    p[np++] = DDB_SQL_P_INT(w->delta);
     np = key_where(sql, sizeof(sql), m, w->obj, p, np);
     if (w->min_result != INT64_MIN) {
         size_t len = strlen(sql);
         snprintf(sql + len, sizeof(sql) - len, " AND %s + ? >= ?", fc->column);
-        p[np++] = SQLDB_P_INT(w->delta);
-        p[np++] = SQLDB_P_INT(w->min_result);
+        p[np++] = DDB_SQL_P_INT(w->delta);
+        p[np++] = DDB_SQL_P_INT(w->min_result);
     }
     int64_t changed = 0;
-    int rc = sqldb_exec(c, sql, p, np, NULL, &changed, err);
+    int rc = ddb_sql_exec(c, sql, p, np, NULL, &changed, err);
     char key[160];
     key_text(key, sizeof(key), m, w->obj);
     if (rc == DDB_ERR_CONDITION_FAILED || (!rc && changed == 0))
@@ -1016,7 +1016,7 @@ static int txn_add(sqldb_conn *c, const entity_map *m, const shop__write *w, siz
     return rc;
 }
 
-static int txn_run(sqldb_conn *c, void *ctx, ddb_error *err)
+static int txn_run(ddb_sql_conn *c, void *ctx, ddb_error *err)
 {
     txn_ctx *t = ctx;
     for (size_t i = 0; i < t->n; i++) {
@@ -1064,9 +1064,9 @@ static int txn_run(sqldb_conn *c, void *ctx, ddb_error *err)
     return 0;
 }
 
-static int txn_conn(sqldb_conn *c, void *ctx, ddb_error *err)
+static int txn_conn(ddb_sql_conn *c, void *ctx, ddb_error *err)
 {
-    return sqldb_transact(c, txn_run, ctx, err);
+    return ddb_sql_transact(c, txn_run, ctx, err);
 }
 
 static int sql_transact(shop__repo *r, shop__write *ops, size_t n_ops, ddb_error *err)
@@ -1115,22 +1115,22 @@ typedef struct id_ctx {
     int64_t value;
 } id_ctx;
 
-static int query_int(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, int64_t *out,
-                     ddb_error *err)
+static int query_int(ddb_sql_conn *c, const char *sql, const ddb_sql_param *p, size_t n,
+                     int64_t *out, ddb_error *err)
 {
-    sqldb_rows *rows = NULL;
-    int rc = sqldb_query(c, sql, p, n, &rows, err);
+    ddb_sql_rows *rows = NULL;
+    int rc = ddb_sql_query(c, sql, p, n, &rows, err);
     if (rc)
         return rc;
     *out = 0;
-    if ((rc = sqldb_next(rows)) == 1 && !sqldb_is_null(rows, 0))
-        *out = sqldb_int(rows, 0);
-    sqldb_rows_free(rows);
+    if ((rc = ddb_sql_next(rows)) == 1 && !ddb_sql_is_null(rows, 0))
+        *out = ddb_sql_int(rows, 0);
+    ddb_sql_rows_free(rows);
     return rc < 0 ? ddb_error_set(err, DDB_ERR_SERVICE, "query failed: %s", sql) : 0;
 }
 
 /* The highest ID in use or already handed out (SQLite's sqlite_sequence, MariaDB's counter). */
-static int do_max_id(sqldb_conn *c, void *ctx, ddb_error *err)
+static int do_max_id(ddb_sql_conn *c, void *ctx, ddb_error *err)
 {
     id_ctx *x = ctx;
     char sql[256];
@@ -1139,8 +1139,8 @@ static int do_max_id(sqldb_conn *c, void *ctx, ddb_error *err)
     int rc = query_int(c, sql, NULL, 0, &max, err);
     if (rc)
         return rc;
-    sqldb_param p[] = {SQLDB_P_TEXT(x->m->table)};
-    if (sqldb_conn_dialect(c) == SQLDB_SQLITE)
+    ddb_sql_param p[] = {DDB_SQL_P_TEXT(x->m->table)};
+    if (ddb_sql_conn_dialect(c) == DDB_SQL_SQLITE)
         rc = query_int(c, "SELECT seq FROM sqlite_sequence WHERE name = ?", p, 1, &seq, err);
     else if ((rc = query_int(c,
                              "SELECT AUTO_INCREMENT FROM information_schema.TABLES "
@@ -1152,27 +1152,27 @@ static int do_max_id(sqldb_conn *c, void *ctx, ddb_error *err)
     return rc;
 }
 
-static int do_seed_id(sqldb_conn *c, void *ctx, ddb_error *err)
+static int do_seed_id(ddb_sql_conn *c, void *ctx, ddb_error *err)
 {
     id_ctx *x = ctx;
     id_ctx cur = {x->m, 0};
     int rc = do_max_id(c, &cur, err);
     if (rc || cur.value >= x->value)
         return rc;
-    if (sqldb_conn_dialect(c) == SQLDB_SQLITE) {
-        sqldb_param p[] = {SQLDB_P_INT(x->value), SQLDB_P_TEXT(x->m->table)};
+    if (ddb_sql_conn_dialect(c) == DDB_SQL_SQLITE) {
+        ddb_sql_param p[] = {DDB_SQL_P_INT(x->value), DDB_SQL_P_TEXT(x->m->table)};
         int64_t changed = 0;
-        rc = sqldb_exec(c, "UPDATE sqlite_sequence SET seq = ? WHERE name = ?", p, 2, NULL,
-                        &changed, err);
+        rc = ddb_sql_exec(c, "UPDATE sqlite_sequence SET seq = ? WHERE name = ?", p, 2, NULL,
+                          &changed, err);
         if (!rc && changed == 0)
-            rc = sqldb_exec(c, "INSERT INTO sqlite_sequence (seq, name) VALUES (?, ?)", p, 2, NULL,
-                            NULL, err);
+            rc = ddb_sql_exec(c, "INSERT INTO sqlite_sequence (seq, name) VALUES (?, ?)", p, 2,
+                              NULL, NULL, err);
         return rc;
     }
     char sql[128];
     snprintf(sql, sizeof(sql), "ALTER TABLE %s AUTO_INCREMENT = %" PRId64, x->m->table,
              x->value + 1);
-    return sqldb_exec(c, sql, NULL, 0, NULL, NULL, err);
+    return ddb_sql_exec(c, sql, NULL, 0, NULL, NULL, err);
 }
 
 static int sql_max_id(shop__repo *r, shop__kind kind, int64_t *out, ddb_error *err)
@@ -1205,22 +1205,23 @@ static void sql_free(shop__repo *r)
     if (!s)
         return;
     if (s->owns_db)
-        sqldb_close(s->db);
+        ddb_sql_close(s->db);
     free(s);
 }
 
-int shop_sql_apply_schema(sqldb *db, ddb_error *err)
+int shop_sql_apply_schema(ddb_sql *db, ddb_error *err)
 {
     if (!db)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "apply schema: no database");
-    sqldb_conn *c = NULL;
-    int rc = sqldb_acquire(db, &c, err);
+    ddb_sql_conn *c = NULL;
+    int rc = ddb_sql_acquire(db, &c, err);
     if (rc)
         return rc;
-    rc = sqldb_exec_script(
-        c, sqldb_conn_dialect(c) == SQLDB_SQLITE ? shop_sql_schema_sqlite : shop_sql_schema_mariadb,
-        err);
-    sqldb_release(c);
+    rc = ddb_sql_exec_script(c,
+                             ddb_sql_conn_dialect(c) == DDB_SQL_SQLITE ? shop_sql_schema_sqlite
+                                                                       : shop_sql_schema_mariadb,
+                             err);
+    ddb_sql_release(c);
     return rc;
 }
 
@@ -1239,7 +1240,7 @@ int shop_sql_apply_schema(sqldb *db, ddb_error *err)
         s->base.name##__mirror = name##__mirror;                                                   \
     } while (0)
 
-int shop_sql_repo_new(shop__repo **out, sqldb *db, bool take_db, ddb_error *err)
+int shop_sql_repo_new(shop__repo **out, ddb_sql *db, bool take_db, ddb_error *err)
 {
     if (!out || !db)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,

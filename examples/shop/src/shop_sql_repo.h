@@ -5,25 +5,25 @@
  * knows SQL.
  *
  * Thread safety: a repository may be used from several threads at once; every call takes its own
- * connection from the sqldb pool.
+ * connection from the ddb_sql pool.
  */
 #ifndef SHOP_SQL_REPO_H
 #define SHOP_SQL_REPO_H
 
+#include "ddb/sql/sqldb.h"
 #include "shop.h"
-#include "sqldb.h"
 
 /*
  * Creates the tables (the schema for db's dialect, idempotent: CREATE TABLE IF NOT EXISTS).
  * Returns 0 or a ddb_error_code.
  */
-int shop_sql_apply_schema(sqldb *db, ddb_error *err);
+int shop_sql_apply_schema(ddb_sql *db, ddb_error *err);
 
 /*
  * The repository over db. db is borrowed and must outlive the repository, unless take_db is
  * true, in which case shop__repo_free closes it. *out is the caller's (shop__repo_free).
  * Returns 0, DDB_ERR_INVALID_ARG or DDB_ERR_NOMEM.
  */
-int shop_sql_repo_new(shop__repo **out, sqldb *db, bool take_db, ddb_error *err);
+int shop_sql_repo_new(shop__repo **out, ddb_sql *db, bool take_db, ddb_error *err);
 
 #endif

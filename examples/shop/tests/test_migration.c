@@ -18,7 +18,7 @@
  * table prefix and its own journal, so cases run in parallel with each other and with the shop's
  * suites on the shared fixtures. The first case opens the router the way the shop does
  * (backend.h, configured by the environment); the others assemble it from its parts
- * (sqldb + shop_sql_repo + shop__ddb_repo + shop__router_new) because they need what the backend
+ * (ddb_sql + shop_sql_repo + shop__ddb_repo + shop__router_new) because they need what the backend
  * keeps private: the router's log hook, the DynamoDB client and each side's repository.
  *
  * Environment (set by tests/migration.cmake): DDB_TEST_LOCAL_STATE and DDB_TEST_MARIADB_STATE,
@@ -36,10 +36,10 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "ddb/sql/sqldb.h"
 #include "shop_app.h"
 #include "shop_router.h"
 #include "shop_sql_repo.h"
-#include "sqldb.h"
 #include "test.h"
 
 /* ---- environment ---------------------------------------------------------------------------- */
@@ -77,16 +77,16 @@ static void unique_name(char *buf, size_t cap, const char *base)
 /* Runs one statement on url's server. */
 static int sql_on(const char *url, const char *sql, ddb_error *err)
 {
-    sqldb *db = NULL;
-    sqldb_conn *c = NULL;
-    int rc = sqldb_open(&db, url, err);
+    ddb_sql *db = NULL;
+    ddb_sql_conn *c = NULL;
+    int rc = ddb_sql_open(&db, url, err);
     if (!rc)
-        rc = sqldb_acquire(db, &c, err);
+        rc = ddb_sql_acquire(db, &c, err);
     if (!rc)
-        rc = sqldb_exec(c, sql, NULL, 0, NULL, NULL, err);
+        rc = ddb_sql_exec(c, sql, NULL, 0, NULL, NULL, err);
     if (c)
-        sqldb_release(c);
-    sqldb_close(db);
+        ddb_sql_release(c);
+    ddb_sql_close(db);
     return rc;
 }
 
@@ -197,7 +197,7 @@ typedef struct mig {
     char name[64]; /* database and table prefix */
     char journal[1024];
     char prefix[80];
-    sqldb *db;
+    ddb_sql *db;
     ddb_client *client;
     shop__repo *relational; /* MariaDB */
     shop__repo *dynamodb;
@@ -245,8 +245,8 @@ static bool mig_open(mig *m, const char *base, const char *endpoint, int phase, 
     ro.journal_path = m->journal;
     ro.log = log_line;
     ro.log_ctx = &m->log;
-    const char *step = "sqldb_open";
-    int rc = sqldb_open(&m->db, url, &err);
+    const char *step = "ddb_sql_open";
+    int rc = ddb_sql_open(&m->db, url, &err);
     if (!rc) {
         step = "schema";
         rc = shop_sql_apply_schema(m->db, &err);
@@ -286,7 +286,7 @@ static void mig_close(mig *m)
     shop__repo_free(m->router);
     shop__repo_free(m->dynamodb);
     shop__repo_free(m->relational);
-    sqldb_close(m->db);
+    ddb_sql_close(m->db);
     ddb_client_free(m->client);
     free(m->log.text);
     if (m->have_database)

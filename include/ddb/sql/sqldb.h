@@ -1,20 +1,22 @@
 /*
- * sqldb.h - a small relational access layer over SQLite (libsqlite3) and MariaDB (libmariadb).
+ * ddb/sql/sqldb.h - libddbkit-sql: a small relational access layer over SQLite (libsqlite3) and
+ * MariaDB/MySQL (libmariadb), each driver optional at build time. The relational side of a
+ * migration is written against it (the shop's hand-written repository today).
  *
- * Thread safety: an sqldb (the pool) is thread-safe; an sqldb_conn is used by one thread at a time
- * (between sqldb_acquire and sqldb_release); an sqldb_rows belongs to the thread that made it.
+ * Thread safety: a ddb_sql (the pool) is thread-safe; a ddb_sql_conn is used by one thread at a time
+ * (between ddb_sql_acquire and ddb_sql_release); a ddb_sql_rows belongs to the thread that made it.
  *
- * The shop's hand-written relational repository is written once against this interface and runs on
- * both databases. What differs between the two is kept here, so callers see one behaviour:
+ * Code written once against this interface runs on both databases. What differs between the two is
+ * kept here, so callers see one behaviour:
  *
  *  - Placeholders are `?` in both dialects; parameters are bound, never spliced into SQL text.
  *  - Text is UTF-8 everywhere (MariaDB connections use utf8mb4 with the binary collation, so
  *    comparisons, UNIQUE and ORDER BY on text are byte-wise, as in SQLite).
  *  - `changed` counts the rows a statement matched (MariaDB's CLIENT_FOUND_ROWS), as SQLite does, so
  *    "UPDATE ... SET x = x WHERE id = ? AND version = ?" reports 1 when the row exists.
- *  - Query results are read whole when sqldb_query returns: the rows do not hold the connection,
+ *  - Query results are read whole when ddb_sql_query returns: the rows do not hold the connection,
  *    other statements may run on the same connection while they are open, and they may be freed
- *    after sqldb_release.
+ *    after ddb_sql_release.
  *  - Constraint violations have one message shape in both dialects (see "Errors" below).
  *
  * Errors. Every function that can fail returns 0 or a negative ddb_error_code and fills the optional
@@ -36,11 +38,11 @@
  *    inside with jittered backoff (5 attempts); inside a transaction nothing can be retried safely
  *    (MariaDB has already rolled the transaction back), so it returns DDB_ERR_THROTTLED with
  *    err->retryable = err->throttling = true: roll back and run the whole transaction again —
- *    sqldb_transact does exactly that.
+ *    ddb_sql_transact does exactly that.
  *  - Anything else -> DDB_ERR_SERVICE with the database's own message.
  */
-#ifndef SHOP_SQLDB_H
-#define SHOP_SQLDB_H
+#ifndef DDB_SQL_SQLDB_H
+#define DDB_SQL_SQLDB_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,99 +54,99 @@
 extern "C" {
 #endif
 
-typedef struct sqldb sqldb;           /* thread-safe pool of connections */
-typedef struct sqldb_conn sqldb_conn; /* one connection, one thread at a time */
-typedef struct sqldb_rows sqldb_rows; /* a query's result, read whole */
+typedef struct ddb_sql ddb_sql;           /* thread-safe pool of connections */
+typedef struct ddb_sql_conn ddb_sql_conn; /* one connection, one thread at a time */
+typedef struct ddb_sql_rows ddb_sql_rows; /* a query's result, read whole */
 
-typedef enum sqldb_dialect { SQLDB_SQLITE = 1, SQLDB_MARIADB } sqldb_dialect;
+typedef enum ddb_sql_dialect { DDB_SQL_SQLITE = 1, DDB_SQL_MARIADB } ddb_sql_dialect;
 
-typedef enum sqldb_type { SQLDB_NULL = 0, SQLDB_INT, SQLDB_TEXT } sqldb_type;
+typedef enum ddb_sql_type { DDB_SQL_NULL = 0, DDB_SQL_INT, DDB_SQL_TEXT } ddb_sql_type;
 
-/* One bound parameter: `i` for SQLDB_INT, `s` (UTF-8, NUL-terminated, borrowed for the call) for
- * SQLDB_TEXT; a SQLDB_TEXT with s == NULL binds NULL. */
-typedef struct sqldb_param {
-    sqldb_type type;
+/* One bound parameter: `i` for DDB_SQL_INT, `s` (UTF-8, NUL-terminated, borrowed for the call) for
+ * DDB_SQL_TEXT; a DDB_SQL_TEXT with s == NULL binds NULL. */
+typedef struct ddb_sql_param {
+    ddb_sql_type type;
     int64_t i;
     const char *s;
-} sqldb_param;
+} ddb_sql_param;
 
-/* Compound-literal helpers: sqldb_param p[] = {SQLDB_P_INT(id), SQLDB_P_TEXT(name), SQLDB_P_NULL}; */
-#define SQLDB_P_INT(v) ((sqldb_param){SQLDB_INT, (int64_t)(v), NULL})
-#define SQLDB_P_TEXT(v) ((sqldb_param){SQLDB_TEXT, 0, (v)})
-#define SQLDB_P_NULL ((sqldb_param){SQLDB_NULL, 0, NULL})
+/* Compound-literal helpers: ddb_sql_param p[] = {DDB_SQL_P_INT(id), DDB_SQL_P_TEXT(name), DDB_SQL_P_NULL}; */
+#define DDB_SQL_P_INT(v) ((ddb_sql_param){DDB_SQL_INT, (int64_t)(v), NULL})
+#define DDB_SQL_P_TEXT(v) ((ddb_sql_param){DDB_SQL_TEXT, 0, (v)})
+#define DDB_SQL_P_NULL ((ddb_sql_param){DDB_SQL_NULL, 0, NULL})
 
 /*
  * Open a pool. The URL picks the database:
  *   "sqlite::memory:"            one private in-memory database. In-memory databases are per
  *                                connection, so the pool holds exactly ONE connection and
- *                                sqldb_acquire waits (mutex) while another thread holds it.
+ *                                ddb_sql_acquire waits (mutex) while another thread holds it.
  *   "sqlite:/path/file.db"       a file (created if missing); a pool of connections with WAL,
  *   "sqlite:relative/file.db"    busy_timeout 5000 ms and foreign_keys=ON on each.
  *   "mariadb://user[:password]@[host[:port]]/db[?socket=/path/sock]"   ("mysql://" is the same)
  *                                a pool over libmariadb: utf8mb4 + utf8mb4_bin, STRICT_ALL_TABLES,
  *                                READ COMMITTED (fewer gap-lock deadlocks than REPEATABLE READ),
  *                                time_zone +00:00. With socket= (or no host) it uses the Unix
- *                                socket; the password may also come from $SQLDB_MARIADB_PASSWORD.
+ *                                socket; the password may also come from $DDB_SQL_MARIADB_PASSWORD.
  * Optional query parameter for both: "pool=N" (max connections, default 8, 1..64), e.g.
- * "sqlite:/tmp/x.db?pool=4". Connections are made lazily; sqldb_open makes the first one so that a
+ * "sqlite:/tmp/x.db?pool=4". Connections are made lazily; ddb_sql_open makes the first one so that a
  * wrong URL, socket or database fails here (DDB_ERR_CONFIG for a bad URL, DDB_ERR_NETWORK when the
  * server cannot be reached, DDB_ERR_AUTH for refused credentials).
- * *out belongs to the caller: sqldb_close.
+ * *out belongs to the caller: ddb_sql_close.
  */
-int sqldb_open(sqldb **out, const char *url, ddb_error *err);
+DDB_API int ddb_sql_open(ddb_sql **out, const char *url, ddb_error *err);
 
 /* Close every connection and free the pool. Every connection must have been released. NULL-safe. */
-void sqldb_close(sqldb *db);
+DDB_API void ddb_sql_close(ddb_sql *db);
 
-sqldb_dialect sqldb_dialect_of(const sqldb *db);
+DDB_API ddb_sql_dialect ddb_sql_dialect_of(const ddb_sql *db);
 
-/* Borrow a connection (waits while the pool is exhausted). Give it back with sqldb_release. */
-int sqldb_acquire(sqldb *db, sqldb_conn **out, ddb_error *err);
+/* Borrow a connection (waits while the pool is exhausted). Give it back with ddb_sql_release. */
+DDB_API int ddb_sql_acquire(ddb_sql *db, ddb_sql_conn **out, ddb_error *err);
 
 /* Give a connection back. A transaction still open is rolled back first; a connection that lost
  * its server is closed instead of being pooled. NULL-safe. */
-void sqldb_release(sqldb_conn *c);
+DDB_API void ddb_sql_release(ddb_sql_conn *c);
 
-sqldb_dialect sqldb_conn_dialect(const sqldb_conn *c);
+DDB_API ddb_sql_dialect ddb_sql_conn_dialect(const ddb_sql_conn *c);
 
 /*
  * Run one statement that returns no rows. p/n are the `?` parameters (n must equal their count:
  * DDB_ERR_INVALID_ARG otherwise). last_id (may be NULL) receives the AUTO_INCREMENT / rowid of the
  * last inserted row (0 when none); changed (may be NULL) the number of rows matched.
  */
-int sqldb_exec(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, int64_t *last_id,
-               int64_t *changed, ddb_error *err);
+DDB_API int ddb_sql_exec(ddb_sql_conn *c, const char *sql, const ddb_sql_param *p, size_t n,
+                         int64_t *last_id, int64_t *changed, ddb_error *err);
 
-/* Run one statement that returns rows. *out belongs to the caller: sqldb_rows_free. */
-int sqldb_query(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, sqldb_rows **out,
-                ddb_error *err);
+/* Run one statement that returns rows. *out belongs to the caller: ddb_sql_rows_free. */
+DDB_API int ddb_sql_query(ddb_sql_conn *c, const char *sql, const ddb_sql_param *p, size_t n,
+                          ddb_sql_rows **out, ddb_error *err);
 
 /* Advance to the next row: 1 there is one, 0 no more rows, <0 error (rows are read whole by
- * sqldb_query, so this only fails on a NULL argument). Call it once before reading the first row. */
-int sqldb_next(sqldb_rows *r);
+ * ddb_sql_query, so this only fails on a NULL argument). Call it once before reading the first row. */
+DDB_API int ddb_sql_next(ddb_sql_rows *r);
 
 /* The number of columns of the result. */
-int sqldb_columns(const sqldb_rows *r);
+DDB_API int ddb_sql_columns(const ddb_sql_rows *r);
 
 /* The current row's column col (0-based). Out-of-range columns read as NULL. */
-bool sqldb_is_null(const sqldb_rows *r, int col);
+DDB_API bool ddb_sql_is_null(const ddb_sql_rows *r, int col);
 /* The value as an integer (text is parsed base 10; NULL and unparsable text give 0). */
-int64_t sqldb_int(const sqldb_rows *r, int col);
-/* The value as UTF-8 text (integers in decimal); NULL for NULL; valid until the next sqldb_next. */
-const char *sqldb_text(const sqldb_rows *r, int col);
+DDB_API int64_t ddb_sql_int(const ddb_sql_rows *r, int col);
+/* The value as UTF-8 text (integers in decimal); NULL for NULL; valid until the next ddb_sql_next. */
+DDB_API const char *ddb_sql_text(const ddb_sql_rows *r, int col);
 
-void sqldb_rows_free(sqldb_rows *r); /* NULL-safe */
+DDB_API void ddb_sql_rows_free(ddb_sql_rows *r); /* NULL-safe */
 
 /*
- * Transactions. sqldb_begin on SQLite is BEGIN IMMEDIATE (it takes the write lock up front, so two
+ * Transactions. ddb_sql_begin on SQLite is BEGIN IMMEDIATE (it takes the write lock up front, so two
  * writers wait for each other via busy_timeout instead of failing on the upgrade); on MariaDB it is
- * START TRANSACTION. sqldb_rollback never fails visibly (a broken connection is discarded on
+ * START TRANSACTION. ddb_sql_rollback never fails visibly (a broken connection is discarded on
  * release) and is a no-op outside a transaction.
  */
-int sqldb_begin(sqldb_conn *c, ddb_error *err);
-int sqldb_commit(sqldb_conn *c, ddb_error *err);
-int sqldb_rollback(sqldb_conn *c);
-bool sqldb_in_transaction(const sqldb_conn *c);
+DDB_API int ddb_sql_begin(ddb_sql_conn *c, ddb_error *err);
+DDB_API int ddb_sql_commit(ddb_sql_conn *c, ddb_error *err);
+DDB_API int ddb_sql_rollback(ddb_sql_conn *c);
+DDB_API bool ddb_sql_in_transaction(const ddb_sql_conn *c);
 
 /*
  * Run fn inside a transaction on c: begin, fn, commit. When fn or the commit fails with a retryable
@@ -152,17 +154,17 @@ bool sqldb_in_transaction(const sqldb_conn *c);
  * fn again, up to 5 times with jittered backoff. Any other failure of fn rolls back and is returned
  * as is. fn must therefore be safe to run again (it must not keep side effects outside the database).
  */
-typedef int (*sqldb_txn_fn)(sqldb_conn *c, void *ctx, ddb_error *err);
-int sqldb_transact(sqldb_conn *c, sqldb_txn_fn fn, void *ctx, ddb_error *err);
+typedef int (*ddb_sql_txn_fn)(ddb_sql_conn *c, void *ctx, ddb_error *err);
+DDB_API int ddb_sql_transact(ddb_sql_conn *c, ddb_sql_txn_fn fn, void *ctx, ddb_error *err);
 
 /*
  * Run several `;`-separated statements with no parameters, e.g. a schema file. It stops at the
  * first failure; the message says which statement (its 1-based index) failed.
  */
-int sqldb_exec_script(sqldb_conn *c, const char *sql_statements, ddb_error *err);
+DDB_API int ddb_sql_exec_script(ddb_sql_conn *c, const char *sql_statements, ddb_error *err);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* SHOP_SQLDB_H */
+#endif /* DDB_SQL_SQLDB_H */

@@ -1,7 +1,7 @@
 /*
- * sqldb_sqlite.c - the SQLite driver of sqldb, over libsqlite3.
+ * ddb_sql_sqlite.c - the SQLite driver of ddb_sql, over libsqlite3.
  *
- * Each connection is opened with SQLITE_OPEN_NOMUTEX: sqldb hands a connection to one thread at a
+ * Each connection is opened with SQLITE_OPEN_NOMUTEX: ddb_sql hands a connection to one thread at a
  * time, so SQLite's own per-connection mutex would only cost time. Files use WAL (readers do not
  * block the writer), synchronous=NORMAL (durable at checkpoints, which is what WAL is designed
  * for) and a 5 s busy timeout, so writers queue instead of failing.
@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sqldb_internal.h"
+#include "sql/sql_internal.h"
 
 typedef struct lite {
     sqlite3 *db;
-    sqldb__stmt_cache cache;
+    ddb_sql__stmt_cache cache;
 } lite;
 
 #define BUSY_TIMEOUT_MS 5000
@@ -43,7 +43,7 @@ static int fail(lite *l, int rc, const char *sql, ddb_error *err)
         return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s", msg);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        return sqldb__contention(err, "SQLite database is busy (%s)", msg);
+        return ddb_sql__contention(err, "SQLite database is busy (%s)", msg);
     case SQLITE_NOMEM:
         return ddb_error_set(err, DDB_ERR_NOMEM, "SQLite: %s", msg);
     case SQLITE_TOOBIG:
@@ -57,7 +57,7 @@ static int fail(lite *l, int rc, const char *sql, ddb_error *err)
     }
 }
 
-static int lite_connect(sqldb *db, void **handle, ddb_error *err)
+static int lite_connect(ddb_sql *db, void **handle, ddb_error *err)
 {
     lite *l = calloc(1, sizeof(*l));
     if (!l)
@@ -96,7 +96,7 @@ static void lite_disconnect(void *handle)
     lite *l = handle;
     if (!l)
         return;
-    for (size_t i = 0; i < SQLDB__STMT_CACHE; i++) {
+    for (size_t i = 0; i < DDB_SQL__STMT_CACHE; i++) {
         sqlite3_finalize(l->cache.stmt[i]);
         free(l->cache.sql[i]);
     }
@@ -107,7 +107,7 @@ static void lite_disconnect(void *handle)
 /* A prepared statement for sql from the cache, or newly prepared into it. Borrowed. */
 static int prepare(lite *l, const char *sql, sqlite3_stmt **out, ddb_error *err)
 {
-    for (size_t i = 0; i < SQLDB__STMT_CACHE; i++) {
+    for (size_t i = 0; i < DDB_SQL__STMT_CACHE; i++) {
         if (l->cache.sql[i] && strcmp(l->cache.sql[i], sql) == 0) {
             *out = l->cache.stmt[i];
             return 0;
@@ -119,15 +119,15 @@ static int prepare(lite *l, const char *sql, sqlite3_stmt **out, ddb_error *err)
     if (rc != SQLITE_OK)
         return fail(l, rc, sql, err);
     if (!st)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb: empty SQL statement");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "ddb_sql: empty SQL statement");
     while (tail &&
            (*tail == ' ' || *tail == '\n' || *tail == '\t' || *tail == ';' || *tail == '\r'))
         tail++;
     if (tail && *tail) {
         sqlite3_finalize(st);
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                             "sqldb: more than one statement given (use sqldb_exec_script): %.80s",
-                             sql);
+        return ddb_error_set(
+            err, DDB_ERR_INVALID_ARG,
+            "ddb_sql: more than one statement given (use ddb_sql_exec_script): %.80s", sql);
     }
     char *copy = strdup(sql);
     if (!copy) {
@@ -135,7 +135,7 @@ static int prepare(lite *l, const char *sql, sqlite3_stmt **out, ddb_error *err)
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory caching a statement");
     }
     size_t v = l->cache.next_victim;
-    l->cache.next_victim = (v + 1) % SQLDB__STMT_CACHE;
+    l->cache.next_victim = (v + 1) % DDB_SQL__STMT_CACHE;
     sqlite3_finalize(l->cache.stmt[v]);
     free(l->cache.sql[v]);
     l->cache.sql[v] = copy;
@@ -144,30 +144,32 @@ static int prepare(lite *l, const char *sql, sqlite3_stmt **out, ddb_error *err)
     return 0;
 }
 
-static int bind(lite *l, sqlite3_stmt *st, const char *sql, const sqldb_param *p, size_t n,
+static int bind(lite *l, sqlite3_stmt *st, const char *sql, const ddb_sql_param *p, size_t n,
                 ddb_error *err)
 {
     int want = sqlite3_bind_parameter_count(st);
     if ((size_t)want != n)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                             "sqldb: statement has %d parameters, %zu given: %.80s", want, n, sql);
+                             "ddb_sql: statement has %d parameters, %zu given: %.80s", want, n,
+                             sql);
     for (size_t i = 0; i < n; i++) {
         int rc;
         int idx = (int)i + 1;
         switch (p[i].type) {
-        case SQLDB_INT:
+        case DDB_SQL_INT:
             rc = sqlite3_bind_int64(st, idx, p[i].i);
             break;
-        case SQLDB_TEXT:
+        case DDB_SQL_TEXT:
             rc = p[i].s ? sqlite3_bind_text(st, idx, p[i].s, -1, SQLITE_STATIC)
                         : sqlite3_bind_null(st, idx);
             break;
-        case SQLDB_NULL:
+        case DDB_SQL_NULL:
             rc = sqlite3_bind_null(st, idx);
             break;
         default:
             return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                                 "sqldb: parameter %zu has unknown type %d", i + 1, (int)p[i].type);
+                                 "ddb_sql: parameter %zu has unknown type %d", i + 1,
+                                 (int)p[i].type);
         }
         if (rc != SQLITE_OK)
             return fail(l, rc, sql, err);
@@ -181,7 +183,7 @@ static void done_with(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
-static int lite_exec(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n,
+static int lite_exec(ddb_sql_conn *c, const char *sql, const ddb_sql_param *p, size_t n,
                      int64_t *last_id, int64_t *changed, ddb_error *err)
 {
     lite *l = c->h;
@@ -208,7 +210,7 @@ static int lite_exec(sqldb_conn *c, const char *sql, const sqldb_param *p, size_
     int64_t n_changed =
         sqlite3_total_changes64(l->db) != total_before ? sqlite3_changes64(l->db) : 0;
     bool inserts =
-        sqldb__starts_with_word(sql, "INSERT") || sqldb__starts_with_word(sql, "REPLACE");
+        ddb_sql__starts_with_word(sql, "INSERT") || ddb_sql__starts_with_word(sql, "REPLACE");
     if (changed)
         *changed = n_changed;
     if (last_id)
@@ -217,8 +219,8 @@ static int lite_exec(sqldb_conn *c, const char *sql, const sqldb_param *p, size_
     return 0;
 }
 
-static int lite_query(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n,
-                      sqldb_rows *rows, ddb_error *err)
+static int lite_query(ddb_sql_conn *c, const char *sql, const ddb_sql_param *p, size_t n,
+                      ddb_sql_rows *rows, ddb_error *err)
 {
     lite *l = c->h;
     sqlite3_stmt *st = NULL;
@@ -229,18 +231,18 @@ static int lite_query(sqldb_conn *c, const char *sql, const sqldb_param *p, size
     if (rc)
         goto done;
     int ncols = sqlite3_column_count(st);
-    rc = sqldb__rows_init(rows, ncols, err);
+    rc = ddb_sql__rows_init(rows, ncols, err);
     if (rc)
         goto done;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         for (int i = 0; i < ncols && rc == 0; i++) {
             if (sqlite3_column_type(st, i) == SQLITE_NULL) {
-                rc = sqldb__rows_add(rows, NULL, 0, err);
+                rc = ddb_sql__rows_add(rows, NULL, 0, err);
             } else {
                 const unsigned char *t = sqlite3_column_text(st, i);
                 int len = sqlite3_column_bytes(st, i);
-                rc = t ? sqldb__rows_add(rows, (const char *)t, (size_t)len, err)
+                rc = t ? ddb_sql__rows_add(rows, (const char *)t, (size_t)len, err)
                        : ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading column %d", i);
             }
         }
@@ -254,7 +256,7 @@ done:
     return rc;
 }
 
-static int lite_script(sqldb_conn *c, const char *sql, ddb_error *err)
+static int lite_script(ddb_sql_conn *c, const char *sql, ddb_error *err)
 {
     lite *l = c->h;
     const char *next = sql;
@@ -291,7 +293,7 @@ static int lite_script(sqldb_conn *c, const char *sql, ddb_error *err)
     return 0;
 }
 
-const sqldb__driver sqldb__sqlite_driver = {
+const ddb_sql__driver ddb_sql__sqlite_driver = {
     .connect = lite_connect,
     .disconnect = lite_disconnect,
     .exec = lite_exec,

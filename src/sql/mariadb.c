@@ -1,5 +1,5 @@
 /*
- * sqldb_mariadb.c - the MariaDB (MySQL) driver of sqldb, over libmariadb's C API with server-side
+ * ddb_sql_mariadb.c - the MariaDB (MySQL) driver of ddb_sql, over libmariadb's C API with server-side
  * prepared statements.
  *
  * Every connection is set up the same way so the shop sees SQLite's behaviour where it matters:
@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sqldb_internal.h"
+#include "sql/sql_internal.h"
 
 typedef struct maria {
     MYSQL *m;
-    sqldb__stmt_cache cache;
+    ddb_sql__stmt_cache cache;
 } maria;
 
 static const char session_setup[] =
@@ -69,7 +69,7 @@ static bool target_table(const char *sql, char *out, size_t cap)
         s++;
     bool known = false;
     for (size_t i = 0; i < sizeof(lead) / sizeof(lead[0]); i++)
-        if (sqldb__starts_with_word(s, lead[i])) {
+        if (ddb_sql__starts_with_word(s, lead[i])) {
             s += strlen(lead[i]);
             known = true;
         }
@@ -83,7 +83,7 @@ static bool target_table(const char *sql, char *out, size_t cap)
         while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
             s++;
         for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
-            if (sqldb__starts_with_word(s, skip[i])) {
+            if (ddb_sql__starts_with_word(s, skip[i])) {
                 s += strlen(skip[i]);
                 again = true;
             }
@@ -137,7 +137,7 @@ static bool key_columns(MYSQL *m, const char *table, const char *key, char *out,
 }
 
 /* Map a server or client error to a ddb_error, in the message shapes sqldb.h promises. */
-static int map_error(sqldb_conn *c, unsigned e, const char *msg, const char *sql, ddb_error *err)
+static int map_error(ddb_sql_conn *c, unsigned e, const char *msg, const char *sql, ddb_error *err)
 {
     maria *h = c->h;
     char a[200], b[200], cols[400];
@@ -193,10 +193,10 @@ static int map_error(sqldb_conn *c, unsigned e, const char *msg, const char *sql
     case ER_TRUNCATED_WRONG_VALUE:
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "MariaDB: %s", msg);
     case ER_LOCK_DEADLOCK:
-        return sqldb__contention(err, "MariaDB deadlock; the transaction was rolled back (%s)",
-                                 msg);
+        return ddb_sql__contention(err, "MariaDB deadlock; the transaction was rolled back (%s)",
+                                   msg);
     case ER_LOCK_WAIT_TIMEOUT:
-        return sqldb__contention(err, "MariaDB lock wait timeout (%s)", msg);
+        return ddb_sql__contention(err, "MariaDB lock wait timeout (%s)", msg);
     case ER_ACCESS_DENIED_ERROR:
     case ER_DBACCESS_DENIED_ERROR:
     case ER_TABLEACCESS_DENIED_ERROR:
@@ -215,7 +215,7 @@ static int map_error(sqldb_conn *c, unsigned e, const char *msg, const char *sql
     return ddb_error_set(err, DDB_ERR_SERVICE, "MariaDB error %u: %s (in: %.120s)", e, msg, sql);
 }
 
-static int maria_connect(sqldb *db, void **handle, ddb_error *err)
+static int maria_connect(ddb_sql *db, void **handle, ddb_error *err)
 {
     pthread_once(&library_once, library_init);
     if (library_rc != 0)
@@ -264,7 +264,7 @@ static void maria_disconnect(void *handle)
     maria *h = handle;
     if (!h)
         return;
-    for (size_t i = 0; i < SQLDB__STMT_CACHE; i++) {
+    for (size_t i = 0; i < DDB_SQL__STMT_CACHE; i++) {
         if (h->cache.stmt[i])
             mysql_stmt_close(h->cache.stmt[i]);
         free(h->cache.sql[i]);
@@ -273,15 +273,15 @@ static void maria_disconnect(void *handle)
     free(h);
 }
 
-static int fail_stmt(sqldb_conn *c, MYSQL_STMT *st, const char *sql, ddb_error *err)
+static int fail_stmt(ddb_sql_conn *c, MYSQL_STMT *st, const char *sql, ddb_error *err)
 {
     return map_error(c, mysql_stmt_errno(st), mysql_stmt_error(st), sql, err);
 }
 
-static int prepare(sqldb_conn *c, const char *sql, MYSQL_STMT **out, ddb_error *err)
+static int prepare(ddb_sql_conn *c, const char *sql, MYSQL_STMT **out, ddb_error *err)
 {
     maria *h = c->h;
-    for (size_t i = 0; i < SQLDB__STMT_CACHE; i++) {
+    for (size_t i = 0; i < DDB_SQL__STMT_CACHE; i++) {
         if (h->cache.sql[i] && strcmp(h->cache.sql[i], sql) == 0) {
             *out = h->cache.stmt[i];
             return 0;
@@ -301,7 +301,7 @@ static int prepare(sqldb_conn *c, const char *sql, MYSQL_STMT **out, ddb_error *
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory caching a statement");
     }
     size_t v = h->cache.next_victim;
-    h->cache.next_victim = (v + 1) % SQLDB__STMT_CACHE;
+    h->cache.next_victim = (v + 1) % DDB_SQL__STMT_CACHE;
     if (h->cache.stmt[v])
         mysql_stmt_close(h->cache.stmt[v]);
     free(h->cache.sql[v]);
@@ -312,7 +312,7 @@ static int prepare(sqldb_conn *c, const char *sql, MYSQL_STMT **out, ddb_error *
 }
 
 /* Bind the parameters and execute. binds/ints are caller storage of n entries. */
-static int run(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, MYSQL_STMT **out,
+static int run(ddb_sql_conn *c, const char *sql, const ddb_sql_param *p, size_t n, MYSQL_STMT **out,
                ddb_error *err)
 {
     MYSQL_STMT *st = NULL;
@@ -322,7 +322,8 @@ static int run(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, M
     unsigned long want = mysql_stmt_param_count(st);
     if (want != n)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                             "sqldb: statement has %lu parameters, %zu given: %.80s", want, n, sql);
+                             "ddb_sql: statement has %lu parameters, %zu given: %.80s", want, n,
+                             sql);
     MYSQL_BIND *b = n ? calloc(n, sizeof(*b)) : NULL;
     unsigned long *lens = n ? calloc(n, sizeof(*lens)) : NULL;
     if (n && (!b || !lens)) {
@@ -332,11 +333,11 @@ static int run(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, M
     }
     for (size_t i = 0; i < n; i++) {
         switch (p[i].type) {
-        case SQLDB_INT:
+        case DDB_SQL_INT:
             b[i].buffer_type = MYSQL_TYPE_LONGLONG;
             b[i].buffer = (void *)&p[i].i;
             break;
-        case SQLDB_TEXT:
+        case DDB_SQL_TEXT:
             if (p[i].s) {
                 lens[i] = (unsigned long)strlen(p[i].s);
                 b[i].buffer_type = MYSQL_TYPE_STRING;
@@ -347,14 +348,15 @@ static int run(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, M
                 b[i].buffer_type = MYSQL_TYPE_NULL;
             }
             break;
-        case SQLDB_NULL:
+        case DDB_SQL_NULL:
             b[i].buffer_type = MYSQL_TYPE_NULL;
             break;
         default:
             free(b);
             free(lens);
             return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                                 "sqldb: parameter %zu has unknown type %d", i + 1, (int)p[i].type);
+                                 "ddb_sql: parameter %zu has unknown type %d", i + 1,
+                                 (int)p[i].type);
         }
     }
     if (n && mysql_stmt_bind_param(st, b) != 0)
@@ -369,7 +371,7 @@ static int run(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, M
     return 0;
 }
 
-static int maria_exec(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n,
+static int maria_exec(ddb_sql_conn *c, const char *sql, const ddb_sql_param *p, size_t n,
                       int64_t *last_id, int64_t *changed, ddb_error *err)
 {
     MYSQL_STMT *st = NULL;
@@ -388,15 +390,15 @@ static int maria_exec(sqldb_conn *c, const char *sql, const sqldb_param *p, size
 
 #define COL_BUF 64
 
-static int maria_query(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n,
-                       sqldb_rows *rows, ddb_error *err)
+static int maria_query(ddb_sql_conn *c, const char *sql, const ddb_sql_param *p, size_t n,
+                       ddb_sql_rows *rows, ddb_error *err)
 {
     MYSQL_STMT *st = NULL;
     int rc = run(c, sql, p, n, &st, err);
     if (rc)
         return rc;
     unsigned ncols = mysql_stmt_field_count(st);
-    rc = sqldb__rows_init(rows, (int)ncols, err);
+    rc = ddb_sql__rows_init(rows, (int)ncols, err);
     if (rc || ncols == 0)
         return rc;
     MYSQL_BIND *b = calloc(ncols, sizeof(*b));
@@ -410,7 +412,7 @@ static int maria_query(sqldb_conn *c, const char *sql, const sqldb_param *p, siz
         goto done;
     }
     /* Every column is fetched as text, converted by the client library: the shop's columns are
-     * integers and strings, and sqldb_rows hands out both from text. */
+     * integers and strings, and ddb_sql_rows hands out both from text. */
     for (unsigned i = 0; i < ncols; i++) {
         b[i].buffer_type = MYSQL_TYPE_STRING;
         b[i].buffer = small + (size_t)i * COL_BUF;
@@ -433,9 +435,9 @@ static int maria_query(sqldb_conn *c, const char *sql, const sqldb_param *p, siz
         }
         for (unsigned i = 0; i < ncols && rc == 0; i++) {
             if (is_null[i]) {
-                rc = sqldb__rows_add(rows, NULL, 0, err);
+                rc = ddb_sql__rows_add(rows, NULL, 0, err);
             } else if (len[i] <= COL_BUF) {
-                rc = sqldb__rows_add(rows, small + (size_t)i * COL_BUF, len[i], err);
+                rc = ddb_sql__rows_add(rows, small + (size_t)i * COL_BUF, len[i], err);
             } else {
                 /* Longer than the first buffer: fetch this column again, whole. */
                 char *nb = realloc(big, len[i] + 1);
@@ -455,7 +457,7 @@ static int maria_query(sqldb_conn *c, const char *sql, const sqldb_param *p, siz
                     rc = fail_stmt(c, st, sql, err);
                     break;
                 }
-                rc = sqldb__rows_add(rows, big, got < len[i] ? got : len[i], err);
+                rc = ddb_sql__rows_add(rows, big, got < len[i] ? got : len[i], err);
             }
         }
         if (rc)
@@ -472,7 +474,7 @@ done:
     return rc;
 }
 
-static int maria_script(sqldb_conn *c, const char *sql, ddb_error *err)
+static int maria_script(ddb_sql_conn *c, const char *sql, ddb_error *err)
 {
     maria *h = c->h;
     /* Multi-statements only for the script, so a stray `;` in an ordinary statement stays an
@@ -512,7 +514,7 @@ static int maria_script(sqldb_conn *c, const char *sql, ddb_error *err)
     return rc;
 }
 
-const sqldb__driver sqldb__mariadb_driver = {
+const ddb_sql__driver ddb_sql__mariadb_driver = {
     .connect = maria_connect,
     .disconnect = maria_disconnect,
     .exec = maria_exec,

@@ -1,7 +1,7 @@
 /*
- * sqldb.c - the dialect-independent half of sqldb: URL parsing, the connection pool, result sets,
- * retries of contended statements and transactions. The drivers are sqldb_sqlite.c and
- * sqldb_mariadb.c.
+ * The dialect-independent half of libddbkit-sql: URL parsing, the connection pool and retries of
+ * contended statements and transactions. It calls the drivers (sqlite.c, mariadb.c), which build
+ * on rows.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -12,141 +12,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "sqldb_internal.h"
+#include "sql/sql_internal.h"
 
-#define SQLDB_DEFAULT_POOL 8
-#define SQLDB_MAX_POOL 64
-#define SQLDB_ATTEMPTS 5
-/* A result is read whole into memory, so it has a cap; the shop pages its queries. */
-#define SQLDB_MAX_RESULT_BYTES ((size_t)256 * 1024 * 1024)
-
-int sqldb__contention(ddb_error *err, const char *fmt, ...)
-{
-    if (err) {
-        ddb_error_clear(err);
-        err->code = DDB_ERR_THROTTLED;
-        err->retryable = true;
-        err->throttling = true;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof(err->message), fmt, ap);
-        va_end(ap);
-    }
-    return DDB_ERR_THROTTLED;
-}
-
-bool sqldb__starts_with_word(const char *sql, const char *word)
-{
-    while (*sql && isspace((unsigned char)*sql))
-        sql++;
-    size_t n = strlen(word);
-    if (strncasecmp(sql, word, n) != 0)
-        return false;
-    return !isalnum((unsigned char)sql[n]) && sql[n] != '_';
-}
-
-/* ---- results ------------------------------------------------------------------------------- */
-
-int sqldb__rows_init(sqldb_rows *r, int ncols, ddb_error *err)
-{
-    (void)err;
-    memset(r, 0, sizeof(*r));
-    r->ncols = ncols;
-    return 0;
-}
-
-int sqldb__rows_add(sqldb_rows *r, const char *s, size_t len, ddb_error *err)
-{
-    if (r->n_cells == r->cap_cells) {
-        size_t cap = r->cap_cells ? r->cap_cells * 2 : 64;
-        size_t *cell = realloc(r->cell, cap * sizeof(*cell));
-        if (!cell)
-            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading a result of %zu cells",
-                                 r->n_cells);
-        r->cell = cell;
-        r->cap_cells = cap;
-    }
-    if (!s) {
-        r->cell[r->n_cells++] = 0;
-        return 0;
-    }
-    if (len + 1 > SQLDB_MAX_RESULT_BYTES - r->len)
-        return ddb_error_set(err, DDB_ERR_LIMIT, "query result exceeds %zu bytes; page the query",
-                             SQLDB_MAX_RESULT_BYTES);
-    if (r->len + len + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 1024;
-        while (cap < r->len + len + 1)
-            cap *= 2;
-        char *buf = realloc(r->buf, cap);
-        if (!buf)
-            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory reading a result of %zu bytes",
-                                 r->len + len + 1);
-        r->buf = buf;
-        r->cap = cap;
-    }
-    memcpy(r->buf + r->len, s, len);
-    r->buf[r->len + len] = '\0';
-    r->cell[r->n_cells++] = r->len + 1;
-    r->len += len + 1;
-    return 0;
-}
-
-static size_t rows_count(const sqldb_rows *r)
-{
-    return r->ncols > 0 ? r->n_cells / (size_t)r->ncols : 0;
-}
-
-int sqldb_next(sqldb_rows *r)
-{
-    if (!r)
-        return DDB_ERR_INVALID_ARG;
-    if (r->row < rows_count(r)) {
-        r->row++;
-        return 1;
-    }
-    r->row = rows_count(r) + 1;
-    return 0;
-}
-
-int sqldb_columns(const sqldb_rows *r)
-{
-    return r ? r->ncols : 0;
-}
-
-const char *sqldb_text(const sqldb_rows *r, int col)
-{
-    if (!r || col < 0 || col >= r->ncols || r->row == 0 || r->row > rows_count(r))
-        return NULL;
-    size_t off = r->cell[(r->row - 1) * (size_t)r->ncols + (size_t)col];
-    return off ? r->buf + off - 1 : NULL;
-}
-
-bool sqldb_is_null(const sqldb_rows *r, int col)
-{
-    return sqldb_text(r, col) == NULL;
-}
-
-int64_t sqldb_int(const sqldb_rows *r, int col)
-{
-    const char *s = sqldb_text(r, col);
-    if (!s)
-        return 0;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || errno)
-        return 0;
-    return (int64_t)v;
-}
-
-void sqldb_rows_free(sqldb_rows *r)
-{
-    if (!r)
-        return;
-    free(r->cell);
-    free(r->buf);
-    free(r);
-}
+#define DDB_SQL_DEFAULT_POOL 8
+#define DDB_SQL_MAX_POOL 64
+#define DDB_SQL_ATTEMPTS 5
 
 /* ---- URL ----------------------------------------------------------------------------------- */
 
@@ -177,7 +47,7 @@ static void url_decode(char *s)
 }
 
 /* Reads "key=value&..." query parameters: pool= and socket=. The value is copied to *socket_out. */
-static int parse_query(sqldb *db, const char *q, char **socket_out, ddb_error *err)
+static int parse_query(ddb_sql *db, const char *q, char **socket_out, ddb_error *err)
 {
     while (q && *q) {
         const char *amp = strchr(q, '&');
@@ -185,37 +55,38 @@ static int parse_query(sqldb *db, const char *q, char **socket_out, ddb_error *e
         if (n > 5 && strncmp(q, "pool=", 5) == 0) {
             char *end;
             long v = strtol(q + 5, &end, 10);
-            if (end != q + n || v < 1 || v > SQLDB_MAX_POOL)
+            if (end != q + n || v < 1 || v > DDB_SQL_MAX_POOL)
                 return ddb_error_set(err, DDB_ERR_CONFIG,
-                                     "sqldb URL: pool must be 1..%d, got '%.*s'", SQLDB_MAX_POOL,
-                                     (int)(n - 5), q + 5);
+                                     "ddb_sql URL: pool must be 1..%d, got '%.*s'",
+                                     DDB_SQL_MAX_POOL, (int)(n - 5), q + 5);
             db->max_conns = (size_t)v;
         } else if (n > 7 && strncmp(q, "socket=", 7) == 0 && socket_out) {
             free(*socket_out);
             *socket_out = dup_range(q + 7, n - 7);
             if (!*socket_out)
-                return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
+                return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the ddb_sql URL");
             url_decode(*socket_out);
         } else {
             return ddb_error_set(err, DDB_ERR_CONFIG,
-                                 "sqldb URL: unknown parameter '%.*s' (known: pool=%s)", (int)n, q,
-                                 socket_out ? ", socket=" : "");
+                                 "ddb_sql URL: unknown parameter '%.*s' (known: pool=%s)", (int)n,
+                                 q, socket_out ? ", socket=" : "");
         }
         q = amp ? amp + 1 : NULL;
     }
     return 0;
 }
 
-static int parse_sqlite(sqldb *db, const char *rest, ddb_error *err)
+#ifdef DDB_SQL_HAVE_SQLITE
+static int parse_sqlite(ddb_sql *db, const char *rest, ddb_error *err)
 {
     const char *q = strchr(rest, '?');
     size_t n = q ? (size_t)(q - rest) : strlen(rest);
     if (n == 0)
         return ddb_error_set(err, DDB_ERR_CONFIG,
-                             "sqldb URL: sqlite needs a path or :memory: after 'sqlite:'");
+                             "ddb_sql URL: sqlite needs a path or :memory: after 'sqlite:'");
     db->path = dup_range(rest, n);
     if (!db->path)
-        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the ddb_sql URL");
     int rc = parse_query(db, q ? q + 1 : NULL, NULL, err);
     if (rc)
         return rc;
@@ -224,16 +95,18 @@ static int parse_sqlite(sqldb *db, const char *rest, ddb_error *err)
         db->max_conns = 1;
     return 0;
 }
+#endif
 
+#ifdef DDB_SQL_HAVE_MARIADB
 /* mariadb://user[:password]@[host[:port]]/db[?socket=...&pool=N] */
-static int parse_mariadb(sqldb *db, const char *rest, ddb_error *err)
+static int parse_mariadb(ddb_sql *db, const char *rest, ddb_error *err)
 {
     if (strncmp(rest, "//", 2) != 0)
-        return ddb_error_set(err, DDB_ERR_CONFIG, "sqldb URL: expected mariadb://user@host/db");
+        return ddb_error_set(err, DDB_ERR_CONFIG, "ddb_sql URL: expected mariadb://user@host/db");
     rest += 2;
     const char *slash = strchr(rest, '/');
     if (!slash)
-        return ddb_error_set(err, DDB_ERR_CONFIG, "sqldb URL: mariadb URL has no /database");
+        return ddb_error_set(err, DDB_ERR_CONFIG, "ddb_sql URL: mariadb URL has no /database");
     const char *at = memchr(rest, '@', (size_t)(slash - rest));
     const char *hostpart = rest;
     if (at) {
@@ -242,7 +115,7 @@ static int parse_mariadb(sqldb *db, const char *rest, ddb_error *err)
         if (colon)
             db->password = dup_range(colon + 1, (size_t)(at - colon - 1));
         if (!db->user || (colon && !db->password))
-            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
+            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the ddb_sql URL");
         url_decode(db->user);
         if (db->password)
             url_decode(db->password);
@@ -252,12 +125,12 @@ static int parse_mariadb(sqldb *db, const char *rest, ddb_error *err)
         const char *colon = memchr(hostpart, ':', (size_t)(slash - hostpart));
         db->host = dup_range(hostpart, (size_t)((colon ? colon : slash) - hostpart));
         if (!db->host)
-            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
+            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the ddb_sql URL");
         if (colon) {
             char *end;
             long port = strtol(colon + 1, &end, 10);
             if (end != slash || port < 1 || port > 65535)
-                return ddb_error_set(err, DDB_ERR_CONFIG, "sqldb URL: invalid port '%.*s'",
+                return ddb_error_set(err, DDB_ERR_CONFIG, "ddb_sql URL: invalid port '%.*s'",
                                      (int)(slash - colon - 1), colon + 1);
             db->port = (unsigned)port;
         }
@@ -266,21 +139,22 @@ static int parse_mariadb(sqldb *db, const char *rest, ddb_error *err)
     size_t dn = q ? (size_t)(q - slash - 1) : strlen(slash + 1);
     if (dn == 0)
         return ddb_error_set(err, DDB_ERR_CONFIG,
-                             "sqldb URL: mariadb URL has an empty database name");
+                             "ddb_sql URL: mariadb URL has an empty database name");
     db->database = dup_range(slash + 1, dn);
     if (!db->database)
-        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the ddb_sql URL");
     if (!db->password) {
-        const char *pw = getenv("SQLDB_MARIADB_PASSWORD");
+        const char *pw = getenv("DDB_SQL_MARIADB_PASSWORD");
         if (pw && !(db->password = strdup(pw)))
-            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the sqldb URL");
+            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing the ddb_sql URL");
     }
     return parse_query(db, q ? q + 1 : NULL, &db->socket, err);
 }
+#endif
 
 /* ---- the pool ------------------------------------------------------------------------------ */
 
-static void conn_destroy(sqldb_conn *c)
+static void conn_destroy(ddb_sql_conn *c)
 {
     if (!c)
         return;
@@ -288,9 +162,9 @@ static void conn_destroy(sqldb_conn *c)
     free(c);
 }
 
-static int conn_new(sqldb *db, sqldb_conn **out, ddb_error *err)
+static int conn_new(ddb_sql *db, ddb_sql_conn **out, ddb_error *err)
 {
-    sqldb_conn *c = calloc(1, sizeof(*c));
+    ddb_sql_conn *c = calloc(1, sizeof(*c));
     if (!c)
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory opening a connection");
     c->db = db;
@@ -303,7 +177,7 @@ static int conn_new(sqldb *db, sqldb_conn **out, ddb_error *err)
     return 0;
 }
 
-static void free_config(sqldb *db)
+static void free_config(ddb_sql *db)
 {
     free(db->path);
     free(db->user);
@@ -315,27 +189,39 @@ static void free_config(sqldb *db)
     free(db->socket);
 }
 
-int sqldb_open(sqldb **out, const char *url, ddb_error *err)
+int ddb_sql_open(ddb_sql **out, const char *url, ddb_error *err)
 {
     if (!out || !url)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb_open: out and url are required");
-    sqldb *db = calloc(1, sizeof(*db));
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "ddb_sql_open: out and url are required");
+    ddb_sql *db = calloc(1, sizeof(*db));
     if (!db)
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory opening the pool");
-    db->max_conns = SQLDB_DEFAULT_POOL;
+    db->max_conns = DDB_SQL_DEFAULT_POOL;
     int rc;
     if (strncmp(url, "sqlite:", 7) == 0) {
-        db->dialect = SQLDB_SQLITE;
-        db->drv = &sqldb__sqlite_driver;
+        db->dialect = DDB_SQL_SQLITE;
+#ifdef DDB_SQL_HAVE_SQLITE
+        db->drv = &ddb_sql__sqlite_driver;
         rc = parse_sqlite(db, url + 7, err);
+#else
+        rc = ddb_error_set(err, DDB_ERR_CONFIG,
+                           "ddb_sql URL: this libddbkit-sql was built without SQLite "
+                           "(install libsqlite3-dev and build again)");
+#endif
     } else if (strncmp(url, "mariadb:", 8) == 0 || strncmp(url, "mysql:", 6) == 0) {
-        db->dialect = SQLDB_MARIADB;
-        db->drv = &sqldb__mariadb_driver;
+        db->dialect = DDB_SQL_MARIADB;
+#ifdef DDB_SQL_HAVE_MARIADB
+        db->drv = &ddb_sql__mariadb_driver;
         rc = parse_mariadb(db, strchr(url, ':') + 1, err);
+#else
+        rc = ddb_error_set(err, DDB_ERR_CONFIG,
+                           "ddb_sql URL: this libddbkit-sql was built without MariaDB/MySQL "
+                           "(install libmariadb-dev and build again)");
+#endif
     } else {
         /* The URL is not echoed: it may hold a password. */
         rc = ddb_error_set(err, DDB_ERR_CONFIG,
-                           "sqldb URL must start with sqlite: or mariadb:// (or mysql://)");
+                           "ddb_sql URL must start with sqlite: or mariadb:// (or mysql://)");
     }
     if (rc)
         goto fail;
@@ -347,7 +233,7 @@ int sqldb_open(sqldb **out, const char *url, ddb_error *err)
     pthread_mutex_init(&db->mu, NULL);
     pthread_cond_init(&db->cv, NULL);
     /* The first connection now, so a wrong path, socket or database fails at open. */
-    sqldb_conn *first;
+    ddb_sql_conn *first;
     rc = conn_new(db, &first, err);
     if (rc) {
         pthread_mutex_destroy(&db->mu);
@@ -365,7 +251,7 @@ fail:
     return rc;
 }
 
-void sqldb_close(sqldb *db)
+void ddb_sql_close(ddb_sql *db)
 {
     if (!db)
         return;
@@ -378,20 +264,20 @@ void sqldb_close(sqldb *db)
     free(db);
 }
 
-sqldb_dialect sqldb_dialect_of(const sqldb *db)
+ddb_sql_dialect ddb_sql_dialect_of(const ddb_sql *db)
 {
     return db->dialect;
 }
 
-sqldb_dialect sqldb_conn_dialect(const sqldb_conn *c)
+ddb_sql_dialect ddb_sql_conn_dialect(const ddb_sql_conn *c)
 {
     return c->db->dialect;
 }
 
-int sqldb_acquire(sqldb *db, sqldb_conn **out, ddb_error *err)
+int ddb_sql_acquire(ddb_sql *db, ddb_sql_conn **out, ddb_error *err)
 {
     if (!db || !out)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb_acquire: db and out are required");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "ddb_sql_acquire: db and out are required");
     pthread_mutex_lock(&db->mu);
     for (;;) {
         if (db->n_idle > 0) {
@@ -406,7 +292,7 @@ int sqldb_acquire(sqldb *db, sqldb_conn **out, ddb_error *err)
     /* Reserve the slot, then connect without holding the lock: connecting takes a while. */
     db->n_open++;
     pthread_mutex_unlock(&db->mu);
-    sqldb_conn *c;
+    ddb_sql_conn *c;
     int rc = conn_new(db, &c, err);
     if (rc) {
         pthread_mutex_lock(&db->mu);
@@ -419,13 +305,13 @@ int sqldb_acquire(sqldb *db, sqldb_conn **out, ddb_error *err)
     return 0;
 }
 
-void sqldb_release(sqldb_conn *c)
+void ddb_sql_release(ddb_sql_conn *c)
 {
     if (!c)
         return;
-    sqldb *db = c->db;
+    ddb_sql *db = c->db;
     if (c->in_txn)
-        sqldb_rollback(c);
+        ddb_sql_rollback(c);
     pthread_mutex_lock(&db->mu);
     if (c->broken) {
         db->n_open--;
@@ -459,12 +345,12 @@ static bool is_contention(int rc, const ddb_error *e)
     return rc == DDB_ERR_THROTTLED && e->retryable;
 }
 
-int sqldb_exec(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, int64_t *last_id,
-               int64_t *changed, ddb_error *err)
+int ddb_sql_exec(ddb_sql_conn *c, const char *sql, const ddb_sql_param *p, size_t n,
+                 int64_t *last_id, int64_t *changed, ddb_error *err)
 {
     if (!c || !sql || (n && !p))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                             "sqldb_exec: connection and sql are required");
+                             "ddb_sql_exec: connection and sql are required");
     ddb_error local = DDB_ERROR_INIT;
     ddb_error *e = err ? err : &local;
     int rc;
@@ -472,7 +358,7 @@ int sqldb_exec(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, i
      * inside one, MariaDB has rolled everything back, so only the caller can start over. */
     for (int attempt = 0;; attempt++) {
         rc = c->db->drv->exec(c, sql, p, n, last_id, changed, e);
-        if (!is_contention(rc, e) || c->in_txn || attempt + 1 >= SQLDB_ATTEMPTS)
+        if (!is_contention(rc, e) || c->in_txn || attempt + 1 >= DDB_SQL_ATTEMPTS)
             break;
         backoff(attempt);
     }
@@ -480,15 +366,15 @@ int sqldb_exec(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, i
     return rc;
 }
 
-int sqldb_query(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, sqldb_rows **out,
-                ddb_error *err)
+int ddb_sql_query(ddb_sql_conn *c, const char *sql, const ddb_sql_param *p, size_t n,
+                  ddb_sql_rows **out, ddb_error *err)
 {
     if (!c || !sql || !out || (n && !p))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                             "sqldb_query: connection, sql and out are required");
+                             "ddb_sql_query: connection, sql and out are required");
     ddb_error local = DDB_ERROR_INIT;
     ddb_error *e = err ? err : &local;
-    sqldb_rows *r = calloc(1, sizeof(*r));
+    ddb_sql_rows *r = calloc(1, sizeof(*r));
     if (!r)
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for a query result");
     int rc;
@@ -497,43 +383,43 @@ int sqldb_query(sqldb_conn *c, const char *sql, const sqldb_param *p, size_t n, 
         free(r->buf);
         memset(r, 0, sizeof(*r));
         rc = c->db->drv->query(c, sql, p, n, r, e);
-        if (!is_contention(rc, e) || c->in_txn || attempt + 1 >= SQLDB_ATTEMPTS)
+        if (!is_contention(rc, e) || c->in_txn || attempt + 1 >= DDB_SQL_ATTEMPTS)
             break;
         backoff(attempt);
     }
     ddb_error_clear(&local);
     if (rc) {
-        sqldb_rows_free(r);
+        ddb_sql_rows_free(r);
         return rc;
     }
     *out = r;
     return 0;
 }
 
-int sqldb_begin(sqldb_conn *c, ddb_error *err)
+int ddb_sql_begin(ddb_sql_conn *c, ddb_error *err)
 {
     if (!c)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb_begin: connection is required");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "ddb_sql_begin: connection is required");
     if (c->in_txn)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                             "sqldb_begin: a transaction is already open");
-    int rc = sqldb_exec(c, c->db->drv->begin_sql, NULL, 0, NULL, NULL, err);
+                             "ddb_sql_begin: a transaction is already open");
+    int rc = ddb_sql_exec(c, c->db->drv->begin_sql, NULL, 0, NULL, NULL, err);
     if (rc == 0)
         c->in_txn = true;
     return rc;
 }
 
-int sqldb_commit(sqldb_conn *c, ddb_error *err)
+int ddb_sql_commit(ddb_sql_conn *c, ddb_error *err)
 {
     if (!c || !c->in_txn)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sqldb_commit: no transaction is open");
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "ddb_sql_commit: no transaction is open");
     int rc = c->db->drv->exec(c, "COMMIT", NULL, 0, NULL, NULL, err);
     if (rc == 0)
         c->in_txn = false;
     return rc; /* on failure the transaction stays open: the caller rolls back */
 }
 
-int sqldb_rollback(sqldb_conn *c)
+int ddb_sql_rollback(ddb_sql_conn *c)
 {
     if (!c || !c->in_txn)
         return 0;
@@ -544,29 +430,29 @@ int sqldb_rollback(sqldb_conn *c)
     return 0;
 }
 
-bool sqldb_in_transaction(const sqldb_conn *c)
+bool ddb_sql_in_transaction(const ddb_sql_conn *c)
 {
     return c && c->in_txn;
 }
 
-int sqldb_transact(sqldb_conn *c, sqldb_txn_fn fn, void *ctx, ddb_error *err)
+int ddb_sql_transact(ddb_sql_conn *c, ddb_sql_txn_fn fn, void *ctx, ddb_error *err)
 {
     if (!c || !fn)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                             "sqldb_transact: connection and fn are required");
+                             "ddb_sql_transact: connection and fn are required");
     ddb_error local = DDB_ERROR_INIT;
     ddb_error *e = err ? err : &local;
     int rc;
     for (int attempt = 0;; attempt++) {
-        rc = sqldb_begin(c, e);
+        rc = ddb_sql_begin(c, e);
         if (rc == 0)
             rc = fn(c, ctx, e);
         if (rc == 0)
-            rc = sqldb_commit(c, e);
+            rc = ddb_sql_commit(c, e);
         if (rc == 0)
             break;
-        sqldb_rollback(c);
-        if (!is_contention(rc, e) || attempt + 1 >= SQLDB_ATTEMPTS)
+        ddb_sql_rollback(c);
+        if (!is_contention(rc, e) || attempt + 1 >= DDB_SQL_ATTEMPTS)
             break;
         backoff(attempt);
     }
@@ -574,10 +460,10 @@ int sqldb_transact(sqldb_conn *c, sqldb_txn_fn fn, void *ctx, ddb_error *err)
     return rc;
 }
 
-int sqldb_exec_script(sqldb_conn *c, const char *sql_statements, ddb_error *err)
+int ddb_sql_exec_script(ddb_sql_conn *c, const char *sql_statements, ddb_error *err)
 {
     if (!c || !sql_statements)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                             "sqldb_exec_script: connection and sql are required");
+                             "ddb_sql_exec_script: connection and sql are required");
     return c->db->drv->script(c, sql_statements, err);
 }
