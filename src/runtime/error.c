@@ -46,6 +46,8 @@ const char *ddb_error_code_name(int code)
     }
 }
 
+static int set_v(ddb_error *err, int code, const char *fmt, va_list ap) DDB_PRINTF(3, 0);
+
 static int set_v(ddb_error *err, int code, const char *fmt, va_list ap)
 {
     if (!err)
