@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ddb/value.h"
+#define DDB_ERROR_DEFINING /* the functions, not the analyzer's view of them */
 #include "error_internal.h"
 
 void ddb_error_clear(ddb_error *err)
