@@ -1119,7 +1119,8 @@ ddb_blob ddb_value_bs_at(const ddb_value *set, size_t i)
 
 ddb_blob ddb_value__set_member(const ddb_value *set, size_t i)
 {
-    if (!set || (set->type != DDB_TYPE_SS && set->type != DDB_TYPE_NS && set->type != DDB_TYPE_BS) ||
+    if (!set ||
+        (set->type != DDB_TYPE_SS && set->type != DDB_TYPE_NS && set->type != DDB_TYPE_BS) ||
         i >= set->u.set.n)
         return (ddb_blob){NULL, 0};
     return (ddb_blob){set->u.set.members[i].data, set->u.set.members[i].len};
