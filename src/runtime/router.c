@@ -593,7 +593,7 @@ int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relati
         free(fields);
         fields = again; /* what differs now */
         again = NULL;
-    } else if (rc != 0) {
+    } else {
         ddb_router_logf(r, "re-read of %s failed: %s: %s; reporting the first difference", d->name,
                         ddb_error_code_name(rc), err.message);
     }
