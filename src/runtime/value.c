@@ -525,6 +525,7 @@ static void map_index_drop(vmap *m)
 static void map_index_put(vmap *m, size_t pos)
 {
     size_t mask = m->index_cap - 1;
+    /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): entries[pos] is set before it is indexed */
     size_t slot = hash_name(m->entries[pos].name) & mask;
     while (m->index[slot])
         slot = (slot + 1) & mask;
