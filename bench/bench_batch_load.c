@@ -90,7 +90,7 @@ static options parse(int argc, char **argv)
                  .writer = "parallel",
                  .in_flight = 16,
                  .table = "ddbkit_batch_load"};
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -109,7 +109,6 @@ static options parse(int argc, char **argv)
             o.table = v;
         else
             usage();
-        i++;
     }
     if (!o.endpoint || (strcmp(o.writer, "parallel") != 0 && strcmp(o.writer, "batch_writer") != 0))
         usage();

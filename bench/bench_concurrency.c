@@ -81,7 +81,7 @@ static options parse(int argc, char **argv)
                  .n_levels = 3,
                  .threads = true,
                  .multi = true};
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -112,7 +112,6 @@ static options parse(int argc, char **argv)
         } else {
             usage();
         }
-        i++;
     }
     if (!o.endpoint)
         usage();

@@ -666,7 +666,7 @@ static long number_arg(const char *s, long min)
 int main(int argc, char **argv)
 {
     options o = {.rounds = 30, .n = 200, .warmup = 300, .query_items = 10, .block = 10};
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         if (!next)
             usage();
@@ -684,7 +684,6 @@ int main(int argc, char **argv)
             o.query_items = number_arg(next, 1);
         else
             usage();
-        i++;
     }
     if (!o.endpoint)
         usage();

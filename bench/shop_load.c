@@ -233,16 +233,25 @@ static int load_backend_open(load_backend *b, ddb_error *err)
 static const char *missing_member(const shop__repo *r)
 {
 #define NEED(m)                                                                                    \
-    if (!r->m)                                                                                     \
-        return #m;
-    NEED(user__get_user)
-    NEED(category__get_category) NEED(category__category_children) NEED(product__get_product)
-        NEED(product__products_by_category) NEED(product__products_by_seller)
-            NEED(cart_item__cart_items) NEED(order__get_order) NEED(order__orders_of_user)
-                NEED(order__orders_by_status) NEED(order_item__order_items) NEED(transact)
-                    NEED(max_id)
+    do {                                                                                           \
+        if (!r->m)                                                                                 \
+            return #m;                                                                             \
+    } while (0)
+    NEED(user__get_user);
+    NEED(category__get_category);
+    NEED(category__category_children);
+    NEED(product__get_product);
+    NEED(product__products_by_category);
+    NEED(product__products_by_seller);
+    NEED(cart_item__cart_items);
+    NEED(order__get_order);
+    NEED(order__orders_of_user);
+    NEED(order__orders_by_status);
+    NEED(order_item__order_items);
+    NEED(transact);
+    NEED(max_id);
 #undef NEED
-                        return NULL;
+    return NULL;
 }
 
 /* ---- the shared catalogue ----------------------------------------------------------------- */
@@ -514,7 +523,7 @@ int main(int argc, char **argv)
 {
     int n_threads = 4, seconds = 10, n_users = 200;
     const char *label = NULL;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
@@ -533,7 +542,6 @@ int main(int argc, char **argv)
             usage();
             return 2;
         }
-        i++;
     }
     if (n_threads < 1 || n_threads > 256 || seconds < 1 || n_users < n_threads) {
         fprintf(stderr, "shop_load: need 1 <= threads <= 256, seconds >= 1, users >= threads\n");

@@ -132,7 +132,7 @@ static shown show(const char *text)
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)text[i];
-        out.s[i] = (ch < 0x20 || ch == 0x7F) ? '?' : (char)ch;
+        out.s[i] = (char)((ch < 0x20 || ch == 0x7F) ? '?' : ch);
     }
     memcpy(out.s + n, cut ? "..." : "", cut ? 4 : 1);
     return out;
@@ -1079,12 +1079,12 @@ int ddb_expr_update_delete_take(ddb_expr *e, const char *path, ddb_value *v)
 
 /* ---- projection ---------------------------------------------------------------------------- */
 
-int ddb_expr_project(ddb_expr *e, const char *text)
+int ddb_expr_project(ddb_expr *e, const char *path)
 {
     doc_path p;
     if (!e)
         return DDB_ERR_INVALID_ARG;
-    if (failed(e) || !path_parse(e, text, &p))
+    if (failed(e) || !path_parse(e, path, &p))
         return e->error.code;
     for (size_t i = 0; i < e->n_proj; i++) {
         if (!paths_overlap(&e->proj[i], &p))

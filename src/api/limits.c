@@ -501,7 +501,7 @@ int ddb_limits__check_json_item(const json_t *item, const char *where, ddb_error
     const char *name, *largest_name = "";
     json_t *v;
     size_t total = 0, largest = 0;
-    int rc = 0;
+    int rc;
     if (!json_is_object(item))
         return 0; /* the codec or the service reports the shape */
     json_object_foreach((json_t *)item, name, v) {
@@ -540,7 +540,7 @@ int ddb_limits__check_json_key(const json_t *key, const char *where, ddb_error *
     const char *name, *names[2] = {NULL, NULL};
     json_t *v, *m;
     size_t sizes[2] = {0, 0}, n = 0;
-    int rc = 0;
+    int rc;
     if (!json_is_object(key))
         return 0;
     json_object_foreach((json_t *)key, name, v) {

@@ -172,28 +172,34 @@ done:
     return status;
 }
 
-/* The value of option argv[*i] ("--opt VALUE" or "--opt=VALUE"); NULL when it is not opt. */
-static const char *option_value(int argc, char **argv, int *i, const char *opt, const char *alt,
-                                bool *missing)
+/*
+ * Whether argv[*i] is option opt ("--opt VALUE" or "--opt=VALUE"); if so, *value is its value and
+ * *i is on the last word it took. Sets *missing (and returns false) when the value is not there.
+ */
+static bool option_value(const char **value, int argc, char **argv, int *i, const char *opt,
+                         const char *alt, bool *missing)
 {
     size_t n = strlen(opt);
     const char *a = argv[*i];
     if (strcmp(a, opt) == 0 || (alt && strcmp(a, alt) == 0)) {
         if (*i + 1 >= argc) {
             *missing = true;
-            return NULL;
+            return false;
         }
-        return argv[++*i];
+        *value = argv[++*i];
+        return true;
     }
-    if (strncmp(a, opt, n) == 0 && a[n] == '=')
-        return a + n + 1;
-    return NULL;
+    if (strncmp(a, opt, n) == 0 && a[n] == '=') {
+        *value = a + n + 1;
+        return true;
+    }
+    return false;
 }
 
 static int cmd_generate(int argc, char **argv)
 {
     const command *self = find_command("generate");
-    const char *model = NULL, *usage = NULL, *out_dir = NULL, *ns = NULL, *v;
+    const char *model = NULL, *usage = NULL, *out_dir = NULL, *ns = NULL;
     ddbgen_diags diags = DDBGEN_DIAGS_INIT;
     ddbgen_buf out = DDBGEN_BUF_INIT;
     bool missing = false, quiet = false;
@@ -205,12 +211,10 @@ static int cmd_generate(int argc, char **argv)
             return EXIT_VALID;
         } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
             quiet = true;
-        } else if ((v = option_value(argc, argv, &i, "--output", "-o", &missing))) {
-            out_dir = v;
-        } else if ((v = option_value(argc, argv, &i, "--usage-data", NULL, &missing))) {
-            usage = v;
-        } else if ((v = option_value(argc, argv, &i, "--namespace", NULL, &missing))) {
-            ns = v;
+        } else if (option_value(&out_dir, argc, argv, &i, "--output", "-o", &missing) ||
+                   option_value(&usage, argc, argv, &i, "--usage-data", NULL, &missing) ||
+                   option_value(&ns, argc, argv, &i, "--namespace", NULL, &missing)) {
+            continue;
         } else if (missing) {
             fprintf(stderr, "ddbkit generate: %s needs a value\n", argv[i]);
             return EXIT_USAGE;

@@ -130,7 +130,7 @@ int ddb_base64__decode(unsigned char **out, size_t *out_len, const char *text, s
         if (!std)
             return ddb_error__nomem(err, "base64url text");
         for (size_t i = 0; i < len; i++)
-            std[i] = text[i] == '-' ? '+' : text[i] == '_' ? '/' : text[i];
+            std[i] = (char)(text[i] == '-' ? '+' : text[i] == '_' ? '/' : text[i]);
         memset(std + len, '=', tail);
         src = std;
         src_len = len + tail;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ddb/core/value.h"
+#define DDB_ERROR_DEFINING /* the functions, not the analyzer's view of them */
 #include "core/error_internal.h"
 
 void ddb_error_clear(ddb_error *err)
@@ -45,6 +46,8 @@ const char *ddb_error_code_name(int code)
         return "DDB_ERR_UNKNOWN";
     }
 }
+
+static int set_v(ddb_error *err, int code, const char *fmt, va_list ap) DDB_PRINTF(3, 0);
 
 static int set_v(ddb_error *err, int code, const char *fmt, va_list ap)
 {

@@ -22,4 +22,13 @@ void ddb_error__set_aws_type(ddb_error *err, const char *type);
 /* The code for an out-of-memory failure, with a message naming what was being allocated. */
 int ddb_error__nomem(ddb_error *err, const char *what);
 
+#if defined(__clang_analyzer__) && !defined(DDB_ERROR_DEFINING)
+/*
+ * clang's analyzer sees one file at a time, so it takes these calls for ones that may return 0
+ * and then follows a "success" path where nothing was written; this tells it what they return.
+ */
+#define ddb_error__set(err, code, ...) (ddb_error__set((err), (code), __VA_ARGS__), (code))
+#define ddb_error__nomem(err, what) (ddb_error__nomem((err), (what)), DDB_ERR_NOMEM)
+#endif
+
 #endif

@@ -35,7 +35,7 @@ void ddb_value__excerpt(char *buf, size_t size, const char *s, size_t len)
     size_t o = 0;
     for (size_t i = 0; i < limit; i++) {
         unsigned char c = (unsigned char)s[i];
-        buf[o++] = (c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? '?' : (char)c;
+        buf[o++] = (char)((c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? '?' : c);
     }
     if (cut)
         for (int i = 0; i < 3 && o + 1 < size; i++)
@@ -150,7 +150,7 @@ typedef struct num_parts {
 
 static char digit_at(const num_parts *p, size_t i)
 {
-    return i < p->n_int ? p->int_digits[i] : p->frac_digits[i - p->n_int];
+    return (char)(i < p->n_int ? p->int_digits[i] : p->frac_digits[i - p->n_int]);
 }
 
 static bool is_digit(char c)
@@ -304,7 +304,7 @@ static size_t canonical_into(char out[CANONICAL_CAP], const num_parts *p)
             for (size_t i = 0; i < p->k || i <= (size_t)x; i++) {
                 if (i == (size_t)x + 1)
                     out[o++] = '.';
-                out[o++] = i < p->k ? digit_at(p, p->first + i) : '0';
+                out[o++] = (char)(i < p->k ? digit_at(p, p->first + i) : '0');
             }
         }
     } else {
@@ -467,6 +467,7 @@ static void map_index_drop(vmap *m)
 static void map_index_put(vmap *m, size_t pos)
 {
     size_t mask = m->index_cap - 1;
+    /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): entries[pos] is set before it is indexed */
     size_t slot = hash_name(m->entries[pos].name) & mask;
     while (m->index[slot])
         slot = (slot + 1) & mask;
@@ -550,12 +551,12 @@ static int map_append(vmap *m, const char *name, size_t len, ddb_value *v, ddb_e
     return 0;
 }
 
-int ddb_value_m_set_take(ddb_value *mv, const char *name, ddb_value *v, ddb_error *err)
+int ddb_value_m_set_take(ddb_value *map, const char *name, ddb_value *v, ddb_error *err)
 {
     int rc = 0;
-    if (!mv || mv->type != DDB_TYPE_M) {
+    if (!map || map->type != DDB_TYPE_M) {
         rc = ddb_error__set(err, DDB_ERR_INVALID_ARG, "map member set on a %s value",
-                            mv ? ddb_type_name(mv->type) : "NULL");
+                            map ? ddb_type_name(map->type) : "NULL");
         goto done;
     }
     if (!v) {
@@ -565,9 +566,10 @@ int ddb_value_m_set_take(ddb_value *mv, const char *name, ddb_value *v, ddb_erro
     if ((rc = check_name(name, err)))
         goto done;
 
-    vmap *m = &mv->u.m;
+    vmap *m = &map->u.m;
     size_t pos = map_find(m, name);
     if (pos != SIZE_MAX) {
+        /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): map_find found pos in entries */
         ddb_value_free(m->entries[pos].value);
         m->entries[pos].value = v;
         return 0;
@@ -644,11 +646,11 @@ int ddb_value_m_set_bool(ddb_value *map, const char *name, bool b, ddb_error *er
     return rc ? rc : ddb_value_m_set_take(map, name, v, err);
 }
 
-int ddb_value_m_remove(ddb_value *mv, const char *name)
+int ddb_value_m_remove(ddb_value *map, const char *name)
 {
-    if (!mv || mv->type != DDB_TYPE_M || !name)
+    if (!map || map->type != DDB_TYPE_M || !name)
         return 0;
-    vmap *m = &mv->u.m;
+    vmap *m = &map->u.m;
     size_t pos = map_find(m, name);
     if (pos == SIZE_MAX)
         return 0;
@@ -669,19 +671,19 @@ int ddb_value_new_l(ddb_value **out, ddb_error *err)
     return new_empty(out, DDB_TYPE_L, err);
 }
 
-int ddb_value_l_append_take(ddb_value *lv, ddb_value *v, ddb_error *err)
+int ddb_value_l_append_take(ddb_value *list, ddb_value *v, ddb_error *err)
 {
     int rc = 0;
-    if (!lv || lv->type != DDB_TYPE_L) {
+    if (!list || list->type != DDB_TYPE_L) {
         rc = ddb_error__set(err, DDB_ERR_INVALID_ARG, "list append on a %s value",
-                            lv ? ddb_type_name(lv->type) : "NULL");
+                            list ? ddb_type_name(list->type) : "NULL");
         goto done;
     }
     if (!v) {
         rc = ddb_error__set(err, DDB_ERR_INVALID_ARG, "list member value is NULL");
         goto done;
     }
-    vlist *l = &lv->u.l;
+    vlist *l = &list->u.l;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 4;
         ddb_value **grown = NULL;
@@ -1010,47 +1012,48 @@ size_t ddb_value_count(const ddb_value *v)
     }
 }
 
-const ddb_value *ddb_value_m_get(const ddb_value *mv, const char *name)
+const ddb_value *ddb_value_m_get(const ddb_value *map, const char *name)
 {
-    if (!mv || mv->type != DDB_TYPE_M || !name)
+    if (!map || map->type != DDB_TYPE_M || !name)
         return NULL;
-    size_t pos = map_find(&mv->u.m, name);
-    return pos == SIZE_MAX ? NULL : mv->u.m.entries[pos].value;
+    size_t pos = map_find(&map->u.m, name);
+    return pos == SIZE_MAX ? NULL : map->u.m.entries[pos].value;
 }
 
-const ddb_value *ddb_value_m_at(const ddb_value *mv, size_t i, const char **name_out)
+const ddb_value *ddb_value_m_at(const ddb_value *map, size_t i, const char **name_out)
 {
-    bool ok = mv && mv->type == DDB_TYPE_M && i < mv->u.m.n;
+    bool ok = map && map->type == DDB_TYPE_M && i < map->u.m.n;
     if (name_out)
-        *name_out = ok ? mv->u.m.entries[i].name : NULL;
-    return ok ? mv->u.m.entries[i].value : NULL;
+        *name_out = ok ? map->u.m.entries[i].name : NULL;
+    return ok ? map->u.m.entries[i].value : NULL;
 }
 
-const ddb_value *ddb_value_l_at(const ddb_value *lv, size_t i)
+const ddb_value *ddb_value_l_at(const ddb_value *list, size_t i)
 {
-    return lv && lv->type == DDB_TYPE_L && i < lv->u.l.n ? lv->u.l.items[i] : NULL;
+    return list && list->type == DDB_TYPE_L && i < list->u.l.n ? list->u.l.items[i] : NULL;
 }
 
-const char *ddb_value_set_at(const ddb_value *sv, size_t i)
+const char *ddb_value_set_at(const ddb_value *set, size_t i)
 {
-    if (!sv || (sv->type != DDB_TYPE_SS && sv->type != DDB_TYPE_NS) || i >= sv->u.set.n)
+    if (!set || (set->type != DDB_TYPE_SS && set->type != DDB_TYPE_NS) || i >= set->u.set.n)
         return NULL;
-    return sv->u.set.members[i].data;
+    return set->u.set.members[i].data;
 }
 
-ddb_blob ddb_value_bs_at(const ddb_value *sv, size_t i)
+ddb_blob ddb_value_bs_at(const ddb_value *set, size_t i)
 {
-    if (!sv || sv->type != DDB_TYPE_BS || i >= sv->u.set.n)
+    if (!set || set->type != DDB_TYPE_BS || i >= set->u.set.n)
         return (ddb_blob){NULL, 0};
-    return (ddb_blob){sv->u.set.members[i].data, sv->u.set.members[i].len};
+    return (ddb_blob){set->u.set.members[i].data, set->u.set.members[i].len};
 }
 
-ddb_blob ddb_value__set_member(const ddb_value *sv, size_t i)
+ddb_blob ddb_value__set_member(const ddb_value *set, size_t i)
 {
-    if (!sv || (sv->type != DDB_TYPE_SS && sv->type != DDB_TYPE_NS && sv->type != DDB_TYPE_BS) ||
-        i >= sv->u.set.n)
+    if (!set ||
+        (set->type != DDB_TYPE_SS && set->type != DDB_TYPE_NS && set->type != DDB_TYPE_BS) ||
+        i >= set->u.set.n)
         return (ddb_blob){NULL, 0};
-    return (ddb_blob){sv->u.set.members[i].data, sv->u.set.members[i].len};
+    return (ddb_blob){set->u.set.members[i].data, set->u.set.members[i].len};
 }
 
 /* ---- whole values -------------------------------------------------------------------------- */

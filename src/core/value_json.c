@@ -268,6 +268,8 @@ static int fail_from(decoder *d, int rc, const ddb_error *sub, const char *prefi
 
 static const char *json_kind(const json_t *j)
 {
+    if (!j)
+        return "nothing";
     switch (json_typeof(j)) {
     case JSON_OBJECT:
         return "an object";

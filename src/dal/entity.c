@@ -1194,7 +1194,7 @@ int ddb_entity_scan_page(ddb_entity_page *out, ddb_client *c, const ddb_entity_d
     if (!out || !c || !d || !table || !q)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity scan: bad argument");
     rc = ddb_entity__scan(&o, c, table, q, err);
-    if (rc < 0)
+    if (rc != 0)
         goto done;
     rc = fill_page(&page, d, o->items, o->n_items, err);
     if (rc == 0 && o->last_evaluated_key)
@@ -1229,7 +1229,7 @@ int ddb_entity_query_page(ddb_entity_page *out, ddb_client *c, const ddb_entity_
         ddb_entity__literal_prefix(type_prefix, sizeof type_prefix, sk, NULL);
     }
     rc = ddb_entity__query(&o, c, d, table, key_obj, q, q->filter, err);
-    if (rc < 0)
+    if (rc != 0)
         goto done;
     page.items = calloc(o->n_items ? o->n_items : 1, d->size);
     if (!page.items) {

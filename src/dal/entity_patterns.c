@@ -939,7 +939,7 @@ int ddb_entity_transact_get(void *const *outs, bool *found, ddb_client *c,
             continue;
         rc = ddb_entity__from_stored(outs[done_n], ops[done_n].desc, item, err);
     }
-    if (rc < 0) {
+    if (rc != 0) {
         for (size_t i = 0; i < done_n && i < n; i++)
             if (o && o->responses[i].item)
                 ddb_entity_free(ops[i].desc, outs[i]);

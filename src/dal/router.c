@@ -593,7 +593,7 @@ int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relati
         free(fields);
         fields = again; /* what differs now */
         again = NULL;
-    } else if (rc != 0) {
+    } else {
         ddb_router_logf(r, "re-read of %s failed: %s: %s; reporting the first difference", d->name,
                         ddb_error_code_name(rc), err.message);
     }
@@ -635,7 +635,7 @@ int ddb_router_check_page(ddb_router *r, const ddb_entity_desc *d, const void *c
         const void *match = NULL;
         void *fetched = NULL;
         int one;
-        if ((rc = ddb_router_key_item(&key, d, rel[i], &err)) != 0) {
+        if (ddb_router_key_item(&key, d, rel[i], &err) != 0) {
             ddb_router_logf(r, "cannot compare %s: %s", d->name, err.message);
             ddb_error_clear(&err);
             continue;
@@ -814,7 +814,7 @@ static int read_journal(char **data, size_t *len, ddb_router *r, ddb_error *err)
                                       "repair journal %s exceeds %ld bytes; replay it in parts",
                                       r->journal_path, JOURNAL_MAX_BYTES);
             }
-            cap = cap ? cap * 2 : 65536 * 2;
+            cap = cap ? cap * 2 : (size_t)65536 * 2;
             nb = realloc(buf, cap);
             if (!nb) {
                 fclose(f);

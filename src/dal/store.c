@@ -852,6 +852,7 @@ int ddb_store_list(ddb_entity_page *out, ddb_client *c, const ddb_store_desc *s,
         for (size_t i = 0; q->filter && i < q->filter->n_conds; i++)
             conds[f.n_conds++] = q->filter->conds[i];
         f.args = q->filter ? q->filter->args : no_args;
+        /* cppcheck-suppress unreadVariable ; read through f.conds by the scan below */
         conds[f.n_conds++] =
             (ddb_entity_filter_cond){DDB_STORE_SENTINEL_ATTR, false, DDB_ENTITY_F_NOT_EXISTS, 0, 0};
         mine.filter = &f;

@@ -44,10 +44,8 @@ char *ddb_conf_joined(const char *a, const char *b)
 {
     size_t na = strlen(a), nb = strlen(b);
     char *out = malloc(na + nb + 1);
-    if (out) {
-        memcpy(out, a, na);
-        memcpy(out + na, b, nb + 1);
-    }
+    if (out)
+        snprintf(out, na + nb + 1, "%s%s", a, b);
     return out;
 }
 

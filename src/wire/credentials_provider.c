@@ -353,7 +353,7 @@ int ddb_credentials_provider_new_callback(ddb_credentials_provider **out, const 
                                           ddb_credentials_fn fetch, void *ctx,
                                           void (*ctx_free)(void *ctx), ddb_error *err)
 {
-    int rc = 0;
+    int rc;
     if (!out || !fetch || !name || !*name || strlen(name) > 63) {
         rc = ddb_error__set(err, DDB_ERR_INVALID_ARG,
                             "callback provider: out, fetch and a name of 1 to 63 bytes are "

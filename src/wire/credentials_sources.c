@@ -410,7 +410,7 @@ done:
 /* http_do, repeated up to `attempts` times on network errors and 5xx answers. */
 static int http_attempts(const http_req *q, int attempts, http_resp *resp, ddb_error *err)
 {
-    int rc = 0;
+    int rc;
     for (int i = 1;; i++) {
         http_resp r = {0};
         rc = http_do(q, &r, err);
@@ -1541,7 +1541,7 @@ static int imds_fetch(ddb_creds__source *s, ddb_credentials *out, ddb_error *err
 {
     imds_source *im = (imds_source *)s;
     static const char base_path[] = "/latest/meta-data/iam/security-credentials/";
-    int rc = 0;
+    int rc;
     /* A 401 means the cached session token expired: get a new one and try once more. */
     for (int pass = 0; pass < 2; pass++) {
         http_resp resp = {0};
@@ -1770,7 +1770,7 @@ static int profile_source(ddb_creds__source **out, const ddb_creds__settings *s,
     const char *wit = ddb_config__get(files, profile, "web_identity_token_file");
     const char *process = ddb_config__get(files, profile, "credential_process");
     bool has_static = (akid && *akid) || (secret && *secret);
-    int rc = 0;
+    int rc;
 
     if (!top && has_static)
         return static_from_profile(out, files, profile, err);

@@ -45,7 +45,7 @@ static void to_hex(char *out, const unsigned char *in, size_t n)
 
 static char ascii_lower(char c)
 {
-    return (c >= 'A' && c <= 'Z') ? (char)(c | 0x20) : c;
+    return (char)((c >= 'A' && c <= 'Z') ? (c | 0x20) : c);
 }
 
 /* Case-insensitive ASCII comparison; locale-independent, unlike strcasecmp. */
@@ -243,7 +243,7 @@ static int derive_key(unsigned char key[DDB_SIGV4__KEY_LEN], const EVP_MD *md, c
     EVP_MD_CTX *inner = EVP_MD_CTX_new(), *outer = EVP_MD_CTX_new();
     int rc = DDB_OK;
 
-    memcpy(seed, "AWS4", 4);
+    memcpy(seed, "AWS4", 4); /* NOLINT(bugprone-not-null-terminated-result): a key, not a string */
     memcpy(seed + 4, secret, secret_len);
     if (!inner || !outer || !hmac_sha256(a, inner, outer, md, seed, 4 + secret_len, date, 8) ||
         !hmac_sha256(b, inner, outer, md, a, sizeof(a), region, strlen(region)) ||
@@ -683,7 +683,7 @@ static int emit_query(sink *s, const char *query, ddb_error *err)
     for (size_t i = 0; i < len; i++)
         n_max += query[i] == '&';
     params = calloc(n_max, sizeof(*params));
-    text = malloc(3 * len);
+    text = malloc(3 * len + 1);
     if (!params || !text) {
         rc = ddb_error__nomem(err, "the canonical query string");
         goto done;
@@ -1027,7 +1027,7 @@ int ddb_sigv4__sign(ddb_sigv4__result *out, ddb_sigv4__cache *cache, const ddb_s
     }
 
     /* The string to sign, and the signature over it. */
-    char sts[sizeof(ALGORITHM) + sizeof(res.amz_date) + sizeof(scope) + 2 * SHA256_LEN + 1];
+    char sts[sizeof(ALGORITHM) + sizeof(res.amz_date) + sizeof(scope) + 2 * (size_t)SHA256_LEN + 1];
     char *sw = append(sts, ALGORITHM "\n", sizeof(ALGORITHM));
     sw = append(sw, res.amz_date, sizeof(res.amz_date) - 1);
     *sw++ = '\n';

@@ -162,8 +162,9 @@ static ddb_value *l_build(ddb_value *first, ...)
 }
 #define L(...) l_build(__VA_ARGS__, (ddb_value *)NULL)
 
-/* String and number sets: strs_build(is_ns, "a", "b", ..., NULL). */
-static ddb_value *strs_build(bool is_ns, ...)
+/* String and number sets: strs_build(is_ns, "a", "b", ..., NULL). is_ns is an int: va_start
+ * after a bool parameter is undefined behaviour (the bool is promoted). */
+static ddb_value *strs_build(int is_ns, ...)
 {
     const char *members[16];
     size_t n = 0;

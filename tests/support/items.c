@@ -6,6 +6,8 @@
 
 #include "support/items.h"
 
+static char *vformat(const char *fmt, va_list ap) HARNESS_PRINTF(1, 0);
+
 static char *vformat(const char *fmt, va_list ap)
 {
     va_list copy;

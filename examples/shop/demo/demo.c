@@ -135,16 +135,25 @@ static void end_phase(int phase)
 static const char *missing_member(const shop__repo *r)
 {
 #define NEED(m)                                                                                    \
-    if (!r->m)                                                                                     \
-        return #m;
-    NEED(user__get_user)
-    NEED(category__get_category) NEED(category__category_children) NEED(product__get_product)
-        NEED(product__products_by_category) NEED(product__products_by_seller)
-            NEED(cart_item__cart_items) NEED(order__get_order) NEED(order__orders_of_user)
-                NEED(order__orders_by_status) NEED(order_item__order_items) NEED(transact)
-                    NEED(max_id)
+    do {                                                                                           \
+        if (!r->m)                                                                                 \
+            return #m;                                                                             \
+    } while (0)
+    NEED(user__get_user);
+    NEED(category__get_category);
+    NEED(category__category_children);
+    NEED(product__get_product);
+    NEED(product__products_by_category);
+    NEED(product__products_by_seller);
+    NEED(cart_item__cart_items);
+    NEED(order__get_order);
+    NEED(order__orders_of_user);
+    NEED(order__orders_by_status);
+    NEED(order_item__order_items);
+    NEED(transact);
+    NEED(max_id);
 #undef NEED
-                        return NULL;
+    return NULL;
 }
 
 /* ---- the scripted shop ------------------------------------------------------------------- */

@@ -965,6 +965,9 @@ typedef struct txn_ctx {
 } txn_ctx;
 
 static int cancelled(ddb_error *err, size_t n, size_t i, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int cancelled(ddb_error *err, size_t n, size_t i, const char *fmt, ...)
 {
     char msg[400];
     va_list ap;

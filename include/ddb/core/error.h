@@ -47,7 +47,7 @@ extern "C" {
 
 /* Every function that can fail returns 0 or one of these (negative) codes. */
 typedef enum ddb_error_code {
-#define DDB_X_ENUM(name, value, text) name = value,
+#define DDB_X_ENUM(name, value, text) name = (value),
     DDB_ERROR_CODES(DDB_X_ENUM)
 #undef DDB_X_ENUM
 } ddb_error_code;

@@ -220,6 +220,7 @@ static const char *attr_type(const ddbgen_table *t, const char *attr)
 static void add_attr(const char **seen, size_t *n, size_t cap, const char *a)
 {
     for (size_t i = 0; i < *n; i++)
+        /* cppcheck-suppress uninitvar ; seen[0] to seen[*n - 1] are set */
         if (strcmp(seen[i], a) == 0)
             return;
     if (*n < cap)
@@ -240,7 +241,7 @@ static void json_key_schema(ddbgen_buf *b, const char *const *pk, size_t n_pk,
 
 static void table_json(ddbgen_buf *b, const ddbgen_table *t)
 {
-    const char *attrs[1 + 1 + 20 * 8];
+    const char *attrs[1 + 1 + 20 * 8] = {NULL};
     size_t n = 0;
     const char *pk[1] = {t->partition_key}, *sk[1] = {t->sort_key};
 
@@ -343,7 +344,7 @@ void emit_tables(emitter *E)
 static void emit_table_desc(emitter *E, const ddbgen_table *t)
 {
     ddbgen_buf *c = E->c;
-    const char *attrs[1 + 1 + 20 * 8];
+    const char *attrs[1 + 1 + 20 * 8] = {NULL};
     size_t n = 0;
     const char *tn = t->c_name;
 
@@ -368,7 +369,7 @@ static void emit_table_desc(emitter *E, const ddbgen_table *t)
     for (size_t g = 0; g < t->n_gsis; g++) {
         const ddbgen_gsi *gi = &t->gsis[g];
         const char *const *lists[3] = {gi->pk, gi->sk, gi->included};
-        size_t counts[3] = {gi->n_pk, gi->n_sk, gi->n_included};
+        const size_t counts[3] = {gi->n_pk, gi->n_sk, gi->n_included};
         static const char *const what[3] = {"pk", "sk", "inc"};
         for (int l = 0; l < 3; l++) {
             if (!counts[l])

@@ -1028,7 +1028,7 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
         size_t n = 0;
         ddbgen_buf_puts(c, "    static const size_t fields[] = {");
         for (size_t i = 0; i < ap->n_params; i++)
-            if (g->use[i] == USE_UPDATE)
+            if (g->use[i] == USE_UPDATE && g->param_field[i])
                 ddbgen_buf_printf(c, "%s%d", n++ ? ", " : "",
                                   emit_field_index(e, g->param_field[i]->name));
         if (!n)

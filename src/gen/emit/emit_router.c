@@ -103,10 +103,12 @@ static void put(ddbgen_buf *b, const vars *v, const char *text)
  * Every entity of the model, in the order of the interface. The storage members (list,
  * mirror, transact, max_id, seed_id) exist for every model (emit_store.c): all are routed.
  */
+/* NOLINTBEGIN(bugprone-macro-parentheses): e is the name the loop declares, not an expression */
 #define FOR_EACH_ENTITY(m, e)                                                                      \
     for (size_t t_ = 0; t_ < (m)->n_tables; t_++)                                                  \
         for (size_t i_ = 0; i_ < (m)->tables[t_].n_entities; i_++)                                 \
             for (const ddbgen_entity *e = &(m)->tables[t_].entities[i_]; e; e = NULL)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 /* ---- the header -------------------------------------------------------------------------------- */
 

@@ -230,6 +230,8 @@ static const char *pidx(loader *L, const char *base, size_t i)
 
 static const char *kind(const json_t *v)
 {
+    if (!v)
+        return "nothing";
     switch (json_typeof(v)) {
     case JSON_OBJECT:
         return "an object";

@@ -16,6 +16,8 @@ static const char *const sections[] = {"sample_data", "access_pattern_data", "up
 
 static const char *kind(const json_t *v)
 {
+    if (!v)
+        return "nothing";
     switch (json_typeof(v)) {
     case JSON_OBJECT:
         return "an object";
