@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "wire/sigv4.h"
 #include "support/harness.h"
 #include "test.h"
+#include "wire/sigv4.h"
 
 #define BAD_KEY_ID "AKIDBADSIGTEST"
 #define BAD_KEY_SECRET "right-secret-the-proxy-knows"
@@ -195,6 +195,27 @@ TEST(right_secret_of_the_same_key_is_accepted)
     ddb_error_clear(&err);
 }
 
+/* A temporary key is valid only with its own session token, as STS issues them. */
+TEST(temporary_key_needs_its_own_session_token)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    const char *const tokens[] = {NULL, "another-token"};
+    for (size_t i = 0; i < 2; i++) {
+        int rc = list_tables_with("ASIABADSIGTEST", "temporary-secret", tokens[i], &err);
+        CHECK(rc != 0);
+        CHECK_INT(err.http_status, 403);
+        CHECK_STR(err.aws_type, "UnrecognizedClientException");
+        ddb_error_clear(&err);
+    }
+    CHECK(expected_log_has("ASIABADSIGTEST", "which is missing"));
+    CHECK(expected_log_has("ASIABADSIGTEST", "not another one"));
+    int rc = list_tables_with("ASIABADSIGTEST", "temporary-secret", "the-only-valid-token", &err);
+    if (rc)
+        harness_report("ListTables", rc, &err);
+    CHECK_INT(rc, 0);
+    ddb_error_clear(&err);
+}
+
 /* The raw path itself is sound: an unspoiled request passes, with and without a token. */
 TEST(raw_signed_request_is_accepted)
 {
@@ -256,7 +277,8 @@ TEST(session_token_64000_verifies)
 }
 
 TEST_MAIN(CASE(wrong_secret_is_refused_like_dynamodb),
-          CASE(right_secret_of_the_same_key_is_accepted), CASE(raw_signed_request_is_accepted),
+          CASE(right_secret_of_the_same_key_is_accepted),
+          CASE(temporary_key_needs_its_own_session_token), CASE(raw_signed_request_is_accepted),
           CASE(unsigned_session_token_is_refused), CASE(body_changed_after_signing_is_refused),
           CASE(unsigned_content_type_is_refused), CASE(flipped_signature_digit_is_refused),
           CASE(session_token_600_verifies), CASE(session_token_8000_verifies),

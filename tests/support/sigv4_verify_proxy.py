@@ -64,7 +64,11 @@ class Refusal(Exception):
 
 
 class Keys:
-    """access key id -> ([secrets], expect_mismatch)"""
+    """access key id -> ([secrets], expect_mismatch, session token or None)
+
+    A line is "ACCESS_KEY_ID SECRET [expect-mismatch] [session-token=TOKEN]". A key listed with
+    a session token is temporary, as STS issues them: a request signed with it must carry
+    exactly that token, as real DynamoDB requires."""
 
     def __init__(self, path):
         self.keys = {}
@@ -74,12 +78,18 @@ class Keys:
                 if not line or line.startswith("#"):
                     continue
                 parts = line.split()
-                if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "expect-mismatch"):
+                flags = parts[2:]
+                bad = [f for f in flags
+                       if f != "expect-mismatch" and not f.startswith("session-token=")]
+                if len(parts) < 2 or bad:
                     sys.exit(f"sigv4_verify_proxy: {path}:{n}: expected 'ACCESS_KEY_ID SECRET "
-                             "[expect-mismatch]'")
-                secrets, expect = self.keys.setdefault(parts[0], ([], False))
+                             "[expect-mismatch] [session-token=TOKEN]'")
+                secrets, expect, token = self.keys.setdefault(parts[0], ([], False, None))
                 secrets.append(parts[1])
-                self.keys[parts[0]] = (secrets, expect or len(parts) == 3)
+                for f in flags:
+                    if f.startswith("session-token="):
+                        token = f[len("session-token="):]
+                self.keys[parts[0]] = (secrets, expect or "expect-mismatch" in flags, token)
 
     def get(self, akid):
         return self.keys.get(akid)
@@ -134,7 +144,7 @@ def verify(keys, method, raw_target, headers, body):
         raise Refusal("UnrecognizedClientException",
                       f"access key {akid} is not in the proxy's key file (add it to "
                       "tests/support/sigv4_test_keys)")
-    secrets, expect = entry
+    secrets, expect, required_token = entry
     try:
         if service != "dynamodb":
             raise Refusal("InvalidSignatureException",
@@ -172,6 +182,11 @@ def verify(keys, method, raw_target, headers, body):
         if len(tokens) > 1:
             raise Refusal("InvalidSignatureException", f"{len(tokens)} X-Amz-Security-Token headers")
         token = tokens[0] if tokens else None
+        if required_token is not None and token != required_token:
+            raise Refusal("UnrecognizedClientException",
+                          f"access key {akid} is temporary: the request must carry its session "
+                          "token, " + ("which is missing" if token is None else
+                                       f"not another one ({len(token)} characters)"))
         canonical = None
         for secret in secrets:
             canonical, expected = expected_signature(method, raw_target, headers, signed, body,
