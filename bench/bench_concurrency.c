@@ -25,8 +25,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "ddb/ddb.h"
 #include "ddb/api/parallel.h"
+#include "ddb/ddb.h"
 
 #define BENCH_ACCESS_KEY_ID "AKIDBENCH"
 #define BENCH_SECRET "bench-secret"

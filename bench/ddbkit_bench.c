@@ -27,8 +27,8 @@
 #include <time.h>
 
 #include "api/api_codec.h"
-#include "ddb/ddb.h"
 #include "core/json_fast.h"
+#include "ddb/ddb.h"
 
 /* DynamoDB Local keeps a database per access key id: raw_http and boto3_bench use this one too. */
 #define BENCH_ACCESS_KEY_ID "AKIDBENCH"

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire/aws_error.h"
 #include "ddb/core/value.h"
 #include "fuzz.h"
+#include "wire/aws_error.h"
 
 static const long statuses[] = {400, 500, 503, 413, 404, 429, 403, 200, 0, 502, 504, 302};
 #define N_STATUSES (sizeof(statuses) / sizeof(statuses[0]))

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire/config.h"
 #include "fuzz.h"
+#include "wire/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire/credentials_internal.h"
 #include "fuzz.h"
+#include "wire/credentials_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

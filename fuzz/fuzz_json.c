@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz.h"
 #include "core/json_fast.h"
+#include "fuzz.h"
 
 /* Stricter than json_equal: reals compare by their bits (-0.0 is not 0.0), objects by order. */
 static bool same(const json_t *a, const json_t *b)

@@ -9,8 +9,8 @@
 #include <openssl/hmac.h>
 
 #include "core/base64.h"
-#include "ddb/api/cursor.h"
 #include "core/error_internal.h"
+#include "ddb/api/cursor.h"
 
 #define VERSION "c1"
 #define TAG_BYTES 16

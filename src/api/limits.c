@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/api/limits.h"
-#include "core/error_internal.h"
 #include "api/limits_internal.h"
+#include "core/error_internal.h"
 #include "core/value_json.h"
+#include "ddb/api/limits.h"
 
 /* How much of a name or an attribute name a message shows. */
 #define SHOWN 64

@@ -9,7 +9,6 @@
 #include "core/value_internal.h"
 #include "core/value_json.h"
 
-
 #define MAX_SIGNIFICANT 38
 #define MIN_EXPONENT (-130) /* smallest magnitude 1e-130 */
 #define MAX_EXPONENT 125    /* magnitude below 1e126 */
@@ -744,7 +743,6 @@ static void sort_order(const vset *s, size_t *order, size_t *tmp, size_t n)
     memcpy(order, tmp, n * sizeof(*order));
 }
 
-
 static const char *set_noun(ddb_type type)
 {
     return type == DDB_TYPE_SS ? "string set" : type == DDB_TYPE_NS ? "number set" : "binary set";
@@ -1166,4 +1164,3 @@ bool ddb_value_equal(const ddb_value *a, const ddb_value *b)
     }
     return false;
 }
-

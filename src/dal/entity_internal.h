@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 #include "ddb/api/api.h"
-#include "ddb/dal/entity.h"
 #include "ddb/api/expr.h"
+#include "ddb/dal/entity.h"
 
 /* Key attribute values are capped well above DynamoDB's 2048-byte partition-key limit. */
 #define DDB_ENTITY__KEY_MAX 4096

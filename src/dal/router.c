@@ -61,7 +61,7 @@ static int open_journal(ddb_router *r, ddb_error *err)
     r->journal_fd = open(r->journal_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (r->journal_fd < 0)
         return ddb_error_set(err, DDB_ERR_CONFIG, "repair journal %s: %s", r->journal_path,
-                              strerror(errno));
+                             strerror(errno));
     return 0;
 }
 
@@ -72,14 +72,14 @@ int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *er
     int percent;
     if (!out || !cfg || cfg->version < 1 || cfg->version > DDB_ROUTER_CONFIG_VERSION)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router config: version must be 1..%d",
-                              DDB_ROUTER_CONFIG_VERSION);
+                             DDB_ROUTER_CONFIG_VERSION);
     if (cfg->phase < 1 || cfg->phase > 5)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router phase %d is not 1..5", cfg->phase);
     /* version 1 had no compare_percent: it compared every read */
     percent = cfg->version >= 2 ? cfg->compare_percent : 100;
     if (percent < 0 || percent > 100)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router compare_percent %d is not 0..100",
-                              percent);
+                             percent);
     r = calloc(1, sizeof *r);
     if (!r)
         return ddb_dal__nomem(err, "router");
@@ -337,7 +337,7 @@ int ddb_router_key_item(ddb_value **out, const ddb_entity_desc *d, const void *o
                 continue; /* a field used twice in the key */
             if (f->is_list || !scalar_has_value(f, obj)) {
                 rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s.%s: key field has no value",
-                                    d->name, f->name);
+                                   d->name, f->name);
                 goto fail;
             }
             if ((rc = scalar_value(&v, f, obj, err)) != 0 ||
@@ -367,7 +367,7 @@ int ddb_router_key_fill(void *obj, const ddb_entity_desc *d, const ddb_value *ke
                 f = &d->fields[j];
         if (!f)
             return ddb_error_set(err, DDB_ERR_PROTOCOL, "journal key: %s.%s is not a scalar field",
-                                  d->name, name);
+                                 d->name, name);
         p = FIELD_AT(obj, f->offset, char);
         switch (f->kind) {
         case DDB_FIELD_STRING:
@@ -412,7 +412,7 @@ int ddb_router_key_fill(void *obj, const ddb_entity_desc *d, const ddb_value *ke
         continue;
     wrong_type:
         return ddb_error_set(err, DDB_ERR_PROTOCOL, "journal key: %s.%s has the wrong type (%s)",
-                              d->name, name, ddb_type_name(ddb_value_type(v)));
+                             d->name, name, ddb_type_name(ddb_value_type(v)));
     }
     return 0;
 }
@@ -780,7 +780,7 @@ int ddb_router_journal_append(ddb_router *r, const char *kind, const ddb_value *
     if (r->journal_fd < 0 || write(r->journal_fd, line, n) != (ssize_t)n ||
         fsync(r->journal_fd) != 0)
         rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "repair journal %s: write failed: %s",
-                            r->journal_path, strerror(errno));
+                           r->journal_path, strerror(errno));
     else
         r->stats.journal_entries++;
     pthread_mutex_unlock(&r->lock);
@@ -801,7 +801,7 @@ static int read_journal(char **data, size_t *len, ddb_router *r, ddb_error *err)
             return *data ? 0 : ddb_dal__nomem(err, "journal");
         }
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "repair journal %s: %s", r->journal_path,
-                              strerror(errno));
+                             strerror(errno));
     }
     for (;;) {
         size_t got;
@@ -811,8 +811,8 @@ static int read_journal(char **data, size_t *len, ddb_router *r, ddb_error *err)
                 fclose(f);
                 free(buf);
                 return ddb_error_set(err, DDB_ERR_LIMIT,
-                                      "repair journal %s exceeds %ld bytes; replay it in parts",
-                                      r->journal_path, JOURNAL_MAX_BYTES);
+                                     "repair journal %s exceeds %ld bytes; replay it in parts",
+                                     r->journal_path, JOURNAL_MAX_BYTES);
             }
             cap = cap ? cap * 2 : (size_t)65536 * 2;
             nb = realloc(buf, cap);
@@ -865,15 +865,15 @@ static int parse_line(ddb_router_journal_entry *e, const char *line, size_t len,
         free(text);
         if (rc)
             rc = ddb_error_set(err, DDB_ERR_PROTOCOL, "repair journal line %zu: bad key: %s",
-                                lineno, kerr.message);
+                               lineno, kerr.message);
         ddb_error_clear(&kerr);
     }
     goto done;
 bad:
     rc = ddb_error_set(err, DDB_ERR_PROTOCOL,
-                        "repair journal line %zu: expected {\"kind\":...,\"key\":{...}} or "
-                        "{\"kind\":...,\"resync\":true}",
-                        lineno);
+                       "repair journal line %zu: expected {\"kind\":...,\"key\":{...}} or "
+                       "{\"kind\":...,\"resync\":true}",
+                       lineno);
 done:
     json_decref(root);
     if (rc) {
@@ -960,7 +960,7 @@ int ddb_router_journal_consume(ddb_router *r, const ddb_router_journal *j, ddb_e
     if (fd < 0 || write(fd, data + keep_from, len - keep_from) != (ssize_t)(len - keep_from) ||
         fsync(fd) != 0 || rename(tmp, r->journal_path) != 0) {
         rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "repair journal %s: rewrite failed: %s",
-                            r->journal_path, strerror(errno));
+                           r->journal_path, strerror(errno));
         if (fd >= 0)
             unlink(tmp);
         goto done;

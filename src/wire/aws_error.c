@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire/aws_error.h"
 #include "core/error_internal.h"
 #include "core/value_json.h"
+#include "wire/aws_error.h"
 
 void ddb_aws_error__short_type(char *out, size_t cap, const char *raw)
 {

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "wire/config.h"
 #include "core/error_internal.h"
+#include "wire/config.h"
 
 char *ddb_config__format(const char *fmt, ...)
 {

@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ddb/wire/client.h"
-#include "ddb/core/error.h"
 #include "core/error_internal.h"
+#include "ddb/core/error.h"
+#include "ddb/wire/client.h"
 
 /* A configuration or credentials file larger than this is rejected, not parsed. */
 #define DDB_CONFIG__MAX_FILE ((size_t)1024 * 1024)

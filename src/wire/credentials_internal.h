@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wire/config.h"
 #include "ddb/wire/credentials.h"
+#include "wire/config.h"
 
 /* Refresh this long before expiration (or halfway through a shorter lifetime). */
 #define DDB_CREDS__REFRESH_AHEAD_S 300

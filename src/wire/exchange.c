@@ -10,10 +10,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "wire/aws_error.h"
 #include "core/checksum.h"
-#include "wire/exchange.h"
 #include "core/json_fast.h"
+#include "wire/aws_error.h"
+#include "wire/exchange.h"
 #include "wire/sigv4.h"
 
 double ddb_exchange__now_ms(void)

@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "wire/client_internal.h"
 #include "core/error_internal.h"
+#include "wire/client_internal.h"
 #include "wire/http.h"
 #include "wire/retry.h"
 

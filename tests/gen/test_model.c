@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test.h"
 #include "model/usage.h"
+#include "test.h"
 #include "validate/validate.h"
 
 /* ---- helpers --------------------------------------------------------------------------------- */

@@ -18,13 +18,13 @@
 #include <strings.h>
 #include <time.h>
 
-#include "wire/credentials_internal.h"
-#include "wire/sigv4.h"
 #include "support/fault_proxy.h"
 #include "support/harness.h"
 #include "support/http_fixture.h"
 #include "support/testenv.h"
 #include "test.h"
+#include "wire/credentials_internal.h"
+#include "wire/sigv4.h"
 
 #define AKID "AKIDHEADERSAFETY"
 #define SECRET "hdrSafetySecret/ddbkit+LEAKCHECK"

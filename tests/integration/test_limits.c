@@ -13,13 +13,13 @@
 #include <string.h>
 
 #include "api/api_call.h"
-#include "wire/client_internal.h"
-#include "ddb/api/limits.h"
 #include "api/limits_internal.h"
+#include "core/value_json.h"
+#include "ddb/api/limits.h"
 #include "support/items.h"
 #include "support/raw.h"
 #include "test.h"
-#include "core/value_json.h"
+#include "wire/client_internal.h"
 
 static char *filler(size_t n, char c)
 {

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire/client_internal.h"
 #include "support/items.h"
 #include "support/test_clock.h"
 #include "test.h"
+#include "wire/client_internal.h"
 
 static ddb_describe_table_output *describe(ddb_client *c, const char *table)
 {

@@ -1,8 +1,8 @@
 /* Error responses: type parsing, classification, and what reaches the ddb_error. */
-#include "wire/aws_error.h"
 #include "core/checksum.h"
 #include "ddb/core/value.h"
 #include "test.h"
+#include "wire/aws_error.h"
 
 TEST(short_type_from_json_type)
 {

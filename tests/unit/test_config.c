@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire/client_internal.h"
-#include "wire/config.h"
 #include "ddb/ddb.h"
 #include "support/testenv.h"
 #include "test.h"
+#include "wire/client_internal.h"
+#include "wire/config.h"
 
 static ddb_config__files *parse(const char *config, const char *credentials)
 {

@@ -11,12 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "wire/credentials_internal.h"
-#include "ddb/ddb.h"
 #include "core/error_internal.h"
+#include "ddb/ddb.h"
 #include "support/http_fixture.h"
 #include "support/testenv.h"
 #include "test.h"
+#include "wire/credentials_internal.h"
 
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYSECRETKEY"
 #define TOKEN "IQoJb3JpZ2luX2VjSESSIONTOKEN/never+logged=="

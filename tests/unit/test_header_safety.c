@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "support/testenv.h"
+#include "test.h"
 #include "wire/client_internal.h"
 #include "wire/credentials_internal.h"
 #include "wire/exchange.h"
 #include "wire/http.h"
-#include "support/testenv.h"
-#include "test.h"
 
 TEST(value_bytes)
 {

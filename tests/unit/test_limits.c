@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/api/limits.h"
 #include "api/limits_internal.h"
+#include "core/value_json.h"
+#include "ddb/api/limits.h"
 #include "support/items.h"
 #include "test.h"
-#include "core/value_json.h"
 
 static size_t vsize(const char *json)
 {

@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ddb/ddb.h"
 #include "ddb/api/paginate.h"
+#include "ddb/ddb.h"
 #include "test.h"
 
 static ddb_query_input query_input(void)

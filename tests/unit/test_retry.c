@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire/retry.h"
 #include "test.h"
+#include "wire/retry.h"
 
 static void clear_env(void)
 {

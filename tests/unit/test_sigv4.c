@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "wire/sigv4.h"
 #include "test.h"
+#include "wire/sigv4.h"
 
 #define FILE_MAX ((size_t)1024 * 1024)
 #define HEADERS_MAX 64

@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "wire/sigv4.h"
 #include "test.h"
+#include "wire/sigv4.h"
 
 #define SECRET_A "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define SECRET_B "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"

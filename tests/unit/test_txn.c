@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire/backoff.h"
+#include "api/txn_internal.h"
 #include "ddb/api/txn.h"
 #include "test.h"
-#include "api/txn_internal.h"
+#include "wire/backoff.h"
 
 /* A TransactionCanceledException with the given reason codes, as the client decodes it. */
 static ddb_error cancelled(const char *const *codes, size_t n)

@@ -1,8 +1,8 @@
 #include <stdint.h>
 
+#include "core/value_json.h"
 #include "ddb/core/value.h"
 #include "test.h"
-#include "core/value_json.h"
 
 #define B64_ALL_BYTES                                                                              \
     "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BBQkNE" \

@@ -197,7 +197,6 @@ size_t emit_collect_keys(const ddbgen_entity *e, key_ref *out, size_t cap, size_
     return n;
 }
 
-
 /* ---- files ----------------------------------------------------------------------------------- */
 
 void emit_file_banner(emitter *E, ddbgen_buf *b, const char *suffix)
