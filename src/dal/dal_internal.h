@@ -8,6 +8,14 @@
 
 #include "ddb/core/error.h"
 
+#if defined(__clang_analyzer__)
+/*
+ * clang's analyzer sees one file at a time, so it takes ddb_error_set for a call that may return
+ * 0 and follows a "success" path where nothing was written; it always returns code.
+ */
+#define ddb_error_set(err, code, ...) (ddb_error_set((err), (code), __VA_ARGS__), (code))
+#endif
+
 #if defined(__GNUC__)
 #define DDB_DAL__PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
 #else

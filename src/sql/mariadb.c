@@ -359,9 +359,7 @@ static int run(ddb_sql_conn *c, const char *sql, const ddb_sql_param *p, size_t 
                                  (int)p[i].type);
         }
     }
-    if (n && mysql_stmt_bind_param(st, b) != 0)
-        rc = fail_stmt(c, st, sql, err);
-    else if (mysql_stmt_execute(st) != 0)
+    if ((n && mysql_stmt_bind_param(st, b) != 0) || mysql_stmt_execute(st) != 0)
         rc = fail_stmt(c, st, sql, err);
     free(b);
     free(lens);
