@@ -64,12 +64,11 @@ int ddb_http__headers_add(ddb_http__headers *h, const char *name, const char *va
         h->lines = grown;
         h->cap = cap;
     }
-    char *line = malloc(name_len + 2 + value_len + 1);
+    size_t size = name_len + 2 + value_len + 1;
+    char *line = malloc(size);
     if (!line)
         return ddb_error__nomem(err, "request headers");
-    memcpy(line, name, name_len);
-    memcpy(line + name_len, ": ", 2);
-    memcpy(line + name_len + 2, value, value_len + 1);
+    snprintf(line, size, "%s: %s", name, value);
     h->lines[h->n++] = line;
     h->bytes += name_len + 2 + value_len + 2;
     return 0;
