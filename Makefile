@@ -23,15 +23,18 @@ all: build
 bootstrap:
 	@scripts/bootstrap
 
+# The plain build's configure step, shared by `build` and `demo`.
+CONFIGURE = cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) \
+	$(CMAKE_FLAGS)
+
 build: bootstrap
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
+	@$(CONFIGURE) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # The demo shows one line for the build (its output goes to a log, shown only when it fails).
 demo: bootstrap
 	@start=$$(date +%s); log=$(BUILD)-demo-build.log; \
-	if cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) \
-	        $(CMAKE_FLAGS) >$$log 2>&1 && cmake --build $(BUILD) -j $(JOBS) >>$$log 2>&1; then \
+	if $(CONFIGURE) >$$log 2>&1 && cmake --build $(BUILD) -j $(JOBS) >>$$log 2>&1; then \
 	    echo "build: ok ($(BUILD)/, $$(( $$(date +%s) - start )) s; log in $$log)"; \
 	else \
 	    tail -n 40 $$log; echo "build: FAILED (whole log in $$log)" >&2; exit 1; \
