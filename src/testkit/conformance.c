@@ -395,12 +395,14 @@ void ddb_conf_listing_add(ddb_conf *c, ddb_conf_listing *l, const ddb_entity_des
     }
     if (l->sort_key >= 0 && ddb_entity_key_value(&sk, d, (size_t)l->sort_key, got, NULL) == 0 &&
         sk) {
-        if (l->prev && compare_keys(l->prev, sk) > 0) {
+        int order = l->prev ? compare_keys(l->prev, sk) : 0;
+        if (l->descending ? order < 0 : order > 0) {
             char a[200], b[200];
             ddb_conf_json_of(a, sizeof a, l->prev);
             ddb_conf_json_of(b, sizeof b, sk);
-            ddb_conf_fail(c, "call: item %zu (sort key %s) comes after %s: not in sort key order",
-                          l->n_got, b, a);
+            ddb_conf_fail(c,
+                          "call: item %zu (sort key %s) comes after %s: not in %s sort key order",
+                          l->n_got, b, a, l->descending ? "descending" : "ascending");
         }
         ddb_value_free(l->prev);
         l->prev = sk;

@@ -280,9 +280,10 @@ typedef struct ddb_conf_listing {
     size_t n_want;
     const ddb_entity_desc *d[DDB_CONF_LISTING_MAX]; /* the entities written, of any type */
     const void *want[DDB_CONF_LISTING_MAX];
-    bool exact;   /* a query: nothing else may come back */
-    bool full;    /* all attributes are projected */
-    int sort_key; /* key index of the order, -1: none */
+    bool exact;      /* a query: nothing else may come back */
+    bool full;       /* all attributes are projected */
+    int sort_key;    /* key index of the order, -1: none */
+    bool descending; /* the order is descending (scan_index_forward false) */
     bool seen[DDB_CONF_LISTING_MAX];
     bool dropped[DDB_CONF_LISTING_MAX]; /* the filter must leave these out */
     bool check_pages;                   /* enough items for 3 pages: expect 3 pages */

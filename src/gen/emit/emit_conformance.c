@@ -1822,6 +1822,8 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
                       "    page.limit = c->page_limit;\n",
                       ns, ns, en, ns, en, n_items, ns, n_items, en, n_shared, filter_call, en,
                       n_items, scan ? "false" : "true", full ? "true" : "false", sort_key);
+    if (ap->descending)
+        ddbgen_buf_puts(c, "    l.descending = true;\n");
     for (size_t k = 0; k < ap->n_params; k++)
         if (pc->bound[k] && pc->plan.roles[k] == DDBGEN_ROLE_KEY &&
             field_shared_value(E, pc->e, pc->bound[k])) {
@@ -2157,6 +2159,10 @@ static void emit_put_case(emitter *E, const pattern_case *pc, const char *fn)
 
 static const char *list_checks(const pattern_case *pc)
 {
+    if (pc->range_dropped && pc->ap->descending)
+        return "writes 5 items in one partition, queries with a range between their sort keys, "
+               "page by page: exactly the items in range, with their content, in descending "
+               "sort key order";
     if (pc->range_dropped)
         return "writes 5 items in one partition, queries with a range between their sort keys, "
                "page by page: exactly the items in range, with their content, in sort key order";
@@ -2170,6 +2176,9 @@ static const char *list_checks(const pattern_case *pc)
         return "writes 5 items, scans page by page: every item comes back once, with its content";
     if (shares_primary_key(pc))
         return "writes 1 item, queries page by page: exactly it comes back, with its content";
+    if (pc->ap->descending)
+        return "writes 5 items in one partition, queries page by page: exactly those, with their "
+               "content, in descending sort key order, across 3 pages or more";
     return "writes 5 items in one partition, queries page by page: exactly those, with their "
            "content, in sort key order, across 3 pages or more";
 }

@@ -1136,6 +1136,8 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
                 ddbgen_buf_printf(c, "    q.v%zu = %s;\n", i + 1, prm->c_name);
         }
     }
+    if (ap->descending)
+        ddbgen_buf_puts(c, "    q.scan_backward = true;\n");
     if (!g->multi) /* a multi-attribute key is a GSI's: never consistent */
         ddbgen_buf_printf(c, "    q.consistent_read = %s;\n",
                           ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")

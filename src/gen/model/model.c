@@ -817,6 +817,52 @@ static const ddbgen_filter *load_filter(loader *L, json_t *ap, const char *ap_pa
 
 /* ---- access patterns ------------------------------------------------------------------------- */
 
+/* scan_index_forward at path: true or false; false asks for descending order. */
+static void load_scan_index_forward(loader *L, json_t *v, const char *path,
+                                    ddbgen_access_pattern *out)
+{
+    if (!json_is_boolean(v)) {
+        ddbgen_diag_add(L->d, ERR, path,
+                        "write false for descending sort-key order, or true (the default)",
+                        "scan_index_forward must be a boolean (true or false), not %s", kind(v));
+        return;
+    }
+    out->descending = json_is_false(v);
+    out->descending_path = path;
+}
+
+/*
+ * An access pattern's x-ddbkit: c_name and scan_index_forward. A bare "scan_index_forward" next
+ * to the MCP keys is honoured too, with a warning: the MCP tools ignore it, and ignoring it here
+ * would silently return the items in the other order.
+ */
+static void load_pattern_ext(loader *L, json_t *ap, const char *path, ddbgen_access_pattern *out)
+{
+    static const char *const known[] = {"c_name", "scan_index_forward"};
+    json_t *ext = get_object(L, ap, path, EXT_KEY, false);
+    json_t *bare = member(ap, "scan_index_forward", false);
+    const char *override = NULL, *ext_path = NULL;
+
+    if (bare) {
+        const char *bare_path = pkey(L, path, "scan_index_forward");
+        ddbgen_diag_add(L->d, WARN, bare_path,
+                        "move it into the pattern's x-ddbkit object, which the MCP tools ignore",
+                        "scan_index_forward is not part of the MCP model format; ddbkit honours "
+                        "it, but other tools reading this model will not");
+        load_scan_index_forward(L, bare, bare_path, out);
+    }
+    if (ext) {
+        json_t *sif;
+        ext_path = pkey(L, path, EXT_KEY);
+        ext_unknown_keys(L, ext, ext_path, known, N_OF(known));
+        override = get_string(L, ext, ext_path, "c_name", false, false);
+        sif = member(ext, "scan_index_forward", false);
+        if (sif)
+            load_scan_index_forward(L, sif, pkey(L, ext_path, "scan_index_forward"), out);
+    }
+    out->c_name = c_name_for(L, out->name, override, override ? pkey(L, ext_path, "c_name") : NULL);
+}
+
 static void load_pattern(loader *L, json_t *ap, const char *path, ddbgen_access_pattern *out)
 {
     json_t *params, *cr;
@@ -854,7 +900,7 @@ static void load_pattern(loader *L, json_t *ap, const char *path, ddbgen_access_
         }
     }
     out->filter = load_filter(L, ap, path);
-    out->c_name = ext_c_name_only(L, ap, path, out->name);
+    load_pattern_ext(L, ap, path, out);
 }
 
 /* ---- GSIs ------------------------------------------------------------------------------------ */

@@ -252,6 +252,9 @@ typedef struct ddbgen_access_pattern {
     bool consistent_read;
     const ddbgen_filter *filter; /* NULL: none */
     const char *c_name;
+    /* x-ddbkit.scan_index_forward: false reads a Query's items in descending sort-key order. */
+    bool descending;
+    const char *descending_path; /* JSON path of the setting; NULL when absent */
 } ddbgen_access_pattern;
 
 typedef struct ddbgen_gsi_mapping {

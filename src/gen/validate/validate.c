@@ -1234,6 +1234,13 @@ static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e
                             "consistent_read has no effect on %s, which is a write", op);
     }
 
+    /* Sort order: only a Query reads items in sort-key order. */
+    if (ap->descending_path && ap->operation != DDBGEN_OP_QUERY &&
+        ap->operation != DDBGEN_OP_UNKNOWN)
+        ddbgen_diag_add(v->d, ERR, ap->descending_path,
+                        "remove scan_index_forward, or change the operation to Query",
+                        "scan_index_forward applies to Query only; %s has no sort-key order", op);
+
     /* Range condition. */
     if (ap->range != DDBGEN_RANGE_NONE && ap->range != DDBGEN_RANGE_UNKNOWN) {
         if (ap->operation != DDBGEN_OP_QUERY && ap->operation != DDBGEN_OP_UNKNOWN)

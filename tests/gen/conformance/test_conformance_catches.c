@@ -255,7 +255,7 @@ TEST(wrong_order)
     r->leaderboard_entry__get_top_scores = top_scores_reversed;
     CHECK_INT(run(r, "LeaderboardEntry.get_top_scores", &report), 1);
     CHECK_CONTAINS(report.first_failure, "(get_top_scores): call: item 2");
-    CHECK_CONTAINS(report.first_failure, "not in sort key order");
+    CHECK_CONTAINS(report.first_failure, "not in ascending sort key order");
 }
 
 TEST(page_limit_ignored)
