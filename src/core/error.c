@@ -68,6 +68,12 @@ int ddb_error_set(ddb_error *err, int code, const char *fmt, ...)
     return code;
 }
 
+void ddb_error_set_field(ddb_error *err, const char *field)
+{
+    if (err && field)
+        snprintf(err->field, sizeof(err->field), "%s", field);
+}
+
 int ddb_error__set(ddb_error *err, int code, const char *fmt, ...)
 {
     va_list ap;

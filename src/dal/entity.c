@@ -718,6 +718,8 @@ int ddb_entity_create(ddb_client *c, const ddb_entity_desc *d, const char *table
         return rc;
     rc = put_with(c, d, table, obj, 1, e, ddb_cond_not_exists(e, d->keys[0].attribute), false, err);
     ddb_expr_free(e);
+    if (rc == DDB_ERR_CONDITION_FAILED)
+        rc = ddb_error_set(err, DDB_ERR_ITEM_EXISTS, "%s: an item with this key exists", d->name);
     v = ddb_entity__version_of(d, obj);
     if (rc == 0 && v)
         *v = 1;
@@ -755,9 +757,12 @@ int ddb_entity_get(void *out, bool *found, ddb_client *c, const ddb_entity_desc 
     return rc;
 }
 
-/* After a failed versioned write: stale when the item exists (ALL_OLD came back). */
+/* After a failed versioned write: stale when the item exists (ALL_OLD came back), else
+ * (an update's) not found. */
 static int stale_or(int rc, const ddb_entity_desc *d, int64_t expected, ddb_error *err)
 {
+    if (rc == DDB_ERR_CONDITION_FAILED && err && !err->item)
+        return ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND, "%s: there is no such item", d->name);
     if (rc == DDB_ERR_CONDITION_FAILED && err && err->item) {
         /* Copied first: ddb_error__set clears err, and the old item with it. */
         const ddb_value *v = ddb_value_m_get(err->item, d->version_attribute);

@@ -606,17 +606,21 @@ static int store_single_e(ddb_client *c, const ddb_store_desc *s, const char *ta
         goto done;
     rc = tx_send(t, c, &failed, &ccf, err);
     if (rc == DDB_ERR_TRANSACTION_CANCELED && ccf && failed < t->n) {
-        if (t->unique[failed] >= 0)
-            rc = ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
+        if (t->unique[failed] >= 0) {
+            rc = ddb_error_set(err, DDB_ERR_UNIQUE_TAKEN,
                                "%s.%s: the value is taken (unique_fields)", d->name,
                                s->unique[t->unique[failed]].name);
-        else if (op == DDB_STORE_CREATE)
-            rc = ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s: an item with this key exists",
+            ddb_error_set_field(err, s->unique[t->unique[failed]].name);
+        } else if (op == DDB_STORE_CREATE) {
+            rc = ddb_error_set(err, DDB_ERR_ITEM_EXISTS, "%s: an item with this key exists",
                                d->name);
-        else
+        } else if (op == DDB_STORE_UPDATE && !err->item) {
+            rc = ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND, "%s: there is no such item", d->name);
+        } else {
             rc = ddb_error_set(err, DDB_ERR_STALE_VERSION,
                                "%s: stale version %lld; the stored item changed", d->name,
                                (long long)version_in(d, obj));
+        }
     }
 done:
     ddb_txn_free(t->txn);
@@ -700,7 +704,7 @@ int ddb_store_update(ddb_client *c, const ddb_store_desc *s, const char *table, 
     if (rc < 0)
         return rc;
     if (!old)
-        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s: there is no such item",
+        return ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND, "%s: there is no such item",
                              s->entity->name);
     if (version_in(s->entity, old) != version_in(s->entity, obj)) {
         rc = ddb_error_set(err, DDB_ERR_STALE_VERSION,

@@ -74,7 +74,7 @@ TEST(crud_and_access_patterns)
     set_str(&user.user_id, "u1");
     REQUIRE(repo->user__create(repo, &user, &err) == 0);
     CHECK(user.ddb_version == 1);
-    CHECK_INT(repo->user__create(repo, &user, &err), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(repo->user__create(repo, &user, &err), DDB_ERR_ITEM_EXISTS);
     REQUIRE(repo->user__get_user_by_id(repo, &got, &found, "u1", &err) == 0);
     CHECK(found);
     CHECK_STR(got.user_id, "u1");

@@ -75,7 +75,7 @@ static void round_trip(const ddb_entity_desc *d)
         harness_report(d->name, rc, &err);
     REQUIRE(rc == 0);
     CHECK(version(d, obj) == 1);
-    CHECK_INT(ddb_entity_create(client, d, table, again, &err), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(ddb_entity_create(client, d, table, again, &err), DDB_ERR_ITEM_EXISTS);
 
     REQUIRE(ddb_entity_get(got, &found, client, d, table, obj, true, &err) == 0);
     REQUIRE(found);
@@ -144,7 +144,7 @@ static void round_trip(const ddb_entity_desc *d)
         CHECK(deleted);
     }
     /* update of a missing item: not "stale" */
-    CHECK_INT(ddb_entity_update(client, d, table, obj, &err), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(ddb_entity_update(client, d, table, obj, &err), DDB_ERR_ITEM_NOT_FOUND);
 
     ddb_error_clear(&err);
     ddb_value_free(a);

@@ -102,7 +102,7 @@ TEST(put_get_update_delete_patterns)
     customer(&c, "c1", "c1@example.com", "One");
     REQUIRE(repo->customer__put_customer(repo, &c, &err) == 0);
     CHECK(c.ddb_version == 1);
-    CHECK_INT(repo->customer__put_customer(repo, &c, &err), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(repo->customer__put_customer(repo, &c, &err), DDB_ERR_ITEM_EXISTS);
 
     /* GetItem with a parameter the key does not use: accepted, ignored. */
     REQUIRE(repo->customer__get_customer_checked(repo, &got, &found, "c1", "any code", &err) == 0);
@@ -120,7 +120,7 @@ TEST(put_get_update_delete_patterns)
     pat__customer__free(&made);
     CHECK_INT(repo->customer__register_customer(repo, &made, "c2", "x@example.com", "Again", 1,
                                                 NULL, &err),
-              DDB_ERR_CONDITION_FAILED);
+              DDB_ERR_ITEM_EXISTS);
     CHECK(made.customer_id == NULL); /* untouched on failure */
 
     /* Query returning one entity, through GSI1. */
@@ -154,7 +154,7 @@ TEST(put_get_update_delete_patterns)
      * DeleteItem pattern (which deletes through customer__delete, sentinel included). */
     CHECK_INT(repo->customer__register_customer(repo, &made, "c9", "c2@example.com", "Nine", 1,
                                                 NULL, &err),
-              DDB_ERR_CONDITION_FAILED);
+              DDB_ERR_UNIQUE_TAKEN);
     REQUIRE(repo->customer__remove_customer(repo, &done, "c2", &err) == 0);
     CHECK(done);
     REQUIRE(repo->customer__register_customer(repo, &made, "c9", "c2@example.com", "Nine", 1, NULL,

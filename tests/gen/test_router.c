@@ -349,7 +349,7 @@ TEST(relational_failure_writes_nothing_to_dynamodb)
     REQUIRE(rt__router_set_phase(router, 2, &err) == 0);
     account(&b, "dup2@example.com", "B");
     b.account_id = a.account_id; /* the relational key exists: its create fails */
-    CHECK_INT(router->account__create(router, &b, &err), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(router->account__create(router, &b, &err), DDB_ERR_ITEM_EXISTS);
     CHECK_INT(read_side(ddb, a.account_id, NULL), 0);
     /* a stale version fails on the relational side too */
     a.ddb_version = 7;

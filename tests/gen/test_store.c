@@ -266,19 +266,22 @@ TEST(unique_sentinels)
 
     /* a taken username, email or (tenant, handle): the message names the field */
     make_user(&bob, "alice", "bob@example.com", 0);
-    CHECK_INT(repo->user__create(repo, &bob, &err), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(repo->user__create(repo, &bob, &err), DDB_ERR_UNIQUE_TAKEN);
     CHECK_CONTAINS(err.message, "User.username");
+    CHECK_STR(err.field, "username");
     set_str(&bob.username, "bob");
     set_str(&bob.email, "alice@example.com");
     bob.user_id = 0;
-    CHECK_INT(repo->user__create(repo, &bob, &err), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(repo->user__create(repo, &bob, &err), DDB_ERR_UNIQUE_TAKEN);
     CHECK_CONTAINS(err.message, "User.email");
+    CHECK_STR(err.field, "email");
     set_str(&bob.email, "bob@example.com");
     set_str(&bob.tenant, "acme");
     set_str(&bob.handle, "al#1");
     bob.user_id = 0;
-    CHECK_INT(repo->user__create(repo, &bob, &err), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(repo->user__create(repo, &bob, &err), DDB_ERR_UNIQUE_TAKEN);
     CHECK_CONTAINS(err.message, "User.tenant+handle");
+    CHECK_STR(err.field, "tenant+handle");
     /* the same handle in another tenant is free; '#' in a value cannot forge another pair */
     set_str(&bob.tenant, "acme#al");
     set_str(&bob.handle, "1");
@@ -292,12 +295,12 @@ TEST(unique_sentinels)
     REQUIRE(repo->user__update(repo, &alice, &err) == 0);
     CHECK_INT(alice.ddb_version, 2);
     CHECK_INT(try_username("alice", NULL), 0);
-    CHECK_INT(try_username("alice2", NULL), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(try_username("alice2", NULL), DDB_ERR_UNIQUE_TAKEN);
     /* an update onto a taken value fails whole: alice keeps alice2 */
     set_str(&alice.username, "bob");
-    CHECK_INT(repo->user__update(repo, &alice, &err), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(repo->user__update(repo, &alice, &err), DDB_ERR_UNIQUE_TAKEN);
     CHECK_CONTAINS(err.message, "User.username");
-    CHECK_INT(try_username("alice2", NULL), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(try_username("alice2", NULL), DDB_ERR_UNIQUE_TAKEN);
     /* a stale update is refused before any sentinel moves */
     set_str(&alice.username, "alice3");
     alice.ddb_version = 1;
@@ -442,7 +445,7 @@ TEST(mirror_is_idempotent)
     CHECK_STR(got.username, "mia");
     CHECK_STR(got.email, "mia@example.com");
     store__user__free(&got);
-    CHECK_INT(try_username("mia", NULL), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(try_username("mia", NULL), DDB_ERR_UNIQUE_TAKEN);
 
     /* a changed unique value moves its sentinel */
     set_str(&u.username, "mia2");
@@ -450,7 +453,7 @@ TEST(mirror_is_idempotent)
     for (int i = 0; i < 2; i++)
         REQUIRE(repo->user__mirror(repo, &u, &key, &err) == 0);
     CHECK_INT(try_username("mia", NULL), 0);
-    CHECK_INT(try_username("mia2", NULL), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(try_username("mia2", NULL), DDB_ERR_UNIQUE_TAKEN);
 
     /* another key is refused */
     key.user_id = 1;

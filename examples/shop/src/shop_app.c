@@ -470,7 +470,7 @@ static int cart_change(shop__repo *r, int64_t user_id, int64_t product_id, int64
             item.added_at = strdup(now);
             rc = item.added_at ? r->cart_item__create(r, &item, err)
                                : ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for a cart line");
-            if (rc == DDB_ERR_CONDITION_FAILED) /* added meanwhile: add to that line */
+            if (rc == DDB_ERR_ITEM_EXISTS) /* added meanwhile: add to that line */
                 rc = DDB_ERR_STALE_VERSION;
         }
         shop__cart_item__free(&item);

@@ -6,8 +6,9 @@
  * Money is integer cents everywhere. Every function returns 0 or a negative ddb_error_code and
  * fills err (may be NULL) with a one-line message naming the field or the limit:
  *   DDB_ERR_INVALID_ARG       bad input (empty name, quantity <= 0, unknown product, ...)
- *   DDB_ERR_CONDITION_FAILED  a business rule: username/email taken, not enough stock, not a
- *                             seller, order not cancellable
+ *   DDB_ERR_UNIQUE_TAKEN      the username or email belongs to another user (err->field)
+ *   DDB_ERR_CONDITION_FAILED  a business rule: not enough stock, not a seller, order not
+ *                             cancellable
  *   DDB_ERR_STALE_VERSION     someone changed the record meanwhile; read again and retry
  * Entities returned through out-parameters belong to the caller (shop__<entity>__free, or the
  * page's __page_free).

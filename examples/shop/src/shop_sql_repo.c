@@ -307,15 +307,17 @@ static int reword_conflict(const entity_map *m, const void *obj, ddb_error *err)
         snprintf(named, sizeof(named), "%s_%s_unique", m->table, c->column);
         if (c->type == COL_TEXT && (strstr(db_msg, dotted) || strstr(db_msg, named))) {
             const char *v = *text_at(c, obj);
-            return ddb_error_set(err, DDB_ERR_CONDITION_FAILED,
-                                 "%s.%s '%s' is already taken (unique field %s)", m->entity,
-                                 c->field, v ? v : "", c->field);
+            int rc = ddb_error_set(err, DDB_ERR_UNIQUE_TAKEN,
+                                   "%s.%s '%s' is already taken (unique field %s)", m->entity,
+                                   c->field, v ? v : "", c->field);
+            ddb_error_set_field(err, c->field);
+            return rc;
         }
     }
     char key[160];
     key_text(key, sizeof(key), m, obj);
     if (strstr(db_msg, "PRIMARY") || strstr(db_msg, ".id") || strstr(db_msg, "_unique"))
-        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s already exists", key);
+        return ddb_error_set(err, DDB_ERR_ITEM_EXISTS, "%s already exists", key);
     return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s: %s", key, db_msg);
 }
 
@@ -404,7 +406,7 @@ static int explain_no_match(ddb_sql_conn *c, const entity_map *m, const void *ob
     char key[160];
     key_text(key, sizeof(key), m, obj);
     if (v == 0)
-        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s does not exist", key);
+        return ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND, "%s does not exist", key);
     return ddb_error_set(err, DDB_ERR_STALE_VERSION,
                          "%s: stored version %" PRId64 ", expected %" PRId64, key, v, expected);
 }
@@ -485,7 +487,7 @@ static int delete_obj(ddb_sql_conn *c, const entity_map *m, const void *obj, boo
     } else if (changed == 0 && must_exist) {
         char key[160];
         key_text(key, sizeof(key), m, obj);
-        return ddb_error_set(err, DDB_ERR_CONDITION_FAILED, "%s does not exist", key);
+        return ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND, "%s does not exist", key);
     }
     return 0;
 }
@@ -1056,7 +1058,9 @@ static int txn_run(ddb_sql_conn *c, void *ctx, ddb_error *err)
             break;
         }
         /* Constraint failures and version conflicts cancel the transaction at this action. */
-        if (rc == DDB_ERR_CONDITION_FAILED || rc == DDB_ERR_STALE_VERSION) {
+        if (rc == DDB_ERR_CONDITION_FAILED || rc == DDB_ERR_STALE_VERSION ||
+            rc == DDB_ERR_UNIQUE_TAKEN || rc == DDB_ERR_ITEM_EXISTS ||
+            rc == DDB_ERR_ITEM_NOT_FOUND) {
             char why[sizeof(err->message)];
             snprintf(why, sizeof(why), "%s", err ? err->message : "condition failed");
             return cancelled(err, t->n, i, "%s", why);

@@ -470,12 +470,12 @@ TEST(duplicate_username_or_email_rejected)
     CHECK(alice > 0);
     shop__user__free(&u);
 
-    CHECK_INT(shop_register(r, &u, name, other_email, "Other Alice", &err),
-              DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(shop_register(r, &u, name, other_email, "Other Alice", &err), DDB_ERR_UNIQUE_TAKEN);
     CHECK_CONTAINS(err.message, "username");
-    CHECK_INT(shop_register(r, &u, other_name, email, "Other Alice", &err),
-              DDB_ERR_CONDITION_FAILED);
+    CHECK_STR(err.field, "username");
+    CHECK_INT(shop_register(r, &u, other_name, email, "Other Alice", &err), DDB_ERR_UNIQUE_TAKEN);
     CHECK_CONTAINS(err.message, "email");
+    CHECK_STR(err.field, "email");
 
     /* The failed attempts left nothing behind: the other name and email are still free. */
     CHECK_INT(shop_register(r, &u, other_name, other_email, "Alicia", &err), 0);
@@ -484,8 +484,9 @@ TEST(duplicate_username_or_email_rejected)
     shop__user__free(&u);
 
     /* Taking someone's email in a profile update is refused too; a free one is fine. */
-    CHECK_INT(shop_update_profile(r, alicia, email, NULL, &err), DDB_ERR_CONDITION_FAILED);
+    CHECK_INT(shop_update_profile(r, alicia, email, NULL, &err), DDB_ERR_UNIQUE_TAKEN);
     CHECK_CONTAINS(err.message, "email");
+    CHECK_STR(err.field, "email");
     char fresh[128];
     snprintf(fresh, sizeof(fresh), "%s@example.org", uniq("new"));
     CHECK_INT(shop_update_profile(r, alicia, fresh, "Alicia B.", &err), 0);

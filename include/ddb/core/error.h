@@ -18,6 +18,14 @@ extern "C" {
 /*
  * The error codes. Each entry is (NAME, value, description). Codes are only ever appended, so a
  * code's value never changes between releases.
+ *
+ * The data-access layer (ddb/dal.h, and every implementation of a generated repository) reports a
+ * write's failed precondition by what failed, the same from every implementation:
+ *   DDB_ERR_ITEM_EXISTS     create: an entity with this key is stored already;
+ *   DDB_ERR_ITEM_NOT_FOUND  update of an entity that is not stored;
+ *   DDB_ERR_STALE_VERSION   update or delete: the stored version is not the one given;
+ *   DDB_ERR_UNIQUE_TAKEN    a unique field's value belongs to another entity (err->field names it).
+ * DDB_ERR_CONDITION_FAILED is the client's: a condition expression of the caller's was false.
  */
 #define DDB_ERROR_CODES(X)                                                                         \
     X(DDB_OK, 0, "success")                                                                        \
@@ -43,7 +51,10 @@ extern "C" {
     X(DDB_ERR_RESOURCE_IN_USE, -20, "resource in use")                                             \
     X(DDB_ERR_RETRY_QUOTA, -21, "retry quota exhausted; not retrying")                             \
     X(DDB_ERR_CIRCUIT_OPEN, -22, "circuit breaker open; failing fast")                             \
-    X(DDB_ERR_STALE_VERSION, -23, "item version changed since it was read")
+    X(DDB_ERR_STALE_VERSION, -23, "item version changed since it was read")                        \
+    X(DDB_ERR_ITEM_EXISTS, -24, "an item with this key already exists")                            \
+    X(DDB_ERR_ITEM_NOT_FOUND, -25, "no item with this key")                                        \
+    X(DDB_ERR_UNIQUE_TAKEN, -26, "a unique value is taken")
 
 /* Every function that can fail returns 0 or one of these (negative) codes. */
 typedef enum ddb_error_code {
@@ -76,6 +87,7 @@ typedef struct ddb_error {
     bool retryable;         /* the same request may succeed if sent again */
     bool throttling;        /* the failure was throttling (a retryable subset) */
     struct ddb_value *item; /* ConditionalCheckFailed: the item, when ALL_OLD was asked; owned */
+    char field[128];        /* DDB_ERR_UNIQUE_TAKEN: the unique field ("a+b" for a set of fields) */
     size_t n_cancellation_reasons;
     ddb_cancellation_reason *cancellation_reasons; /* owned; index i is transaction action i */
 } ddb_error;
@@ -99,6 +111,10 @@ DDB_API int ddb_error_set(ddb_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/* Names the field an error is about (err->field), after ddb_error_set; truncated to fit.
+ * NULL-safe. */
+DDB_API void ddb_error_set_field(ddb_error *err, const char *field);
 
 /* A static, human-readable description of a code. Never NULL. */
 DDB_API const char *ddb_strerror(int code);

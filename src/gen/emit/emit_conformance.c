@@ -741,8 +741,9 @@ static void emit_crud_case(emitter *E, suite *s, const ddbgen_entity *e)
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = e->c_name;
     add_case(E, s, e, "crud",
-             "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: "
-             "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete");
+             "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
+             "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete, "
+             "update after delete (DDB_ERR_ITEM_NOT_FOUND)");
     ddbgen_buf_printf(
         c,
         "\nstatic void case_%s__crud(ddb_conf *c)\n{\n"
@@ -755,7 +756,7 @@ static void emit_crud_case(emitter *E, suite *s, const ddbgen_entity *e)
         "    ddb_conf_expect_version(c, \"create\", a.ddb_version, 1);\n"
         "    rc = repo->%s__create(repo, &again, &err);\n"
         "    ddb_conf_expect_rc(c, \"create of an existing key\", rc, "
-        "DDB_ERR_CONDITION_FAILED, &err);\n",
+        "DDB_ERR_ITEM_EXISTS, &err);\n",
         en, ns, ns, en, ns, en, en, en, en, en);
     if (e->ext.n_unique) {
         /* a new key with a taken unique value: the sentinel refuses it */
@@ -767,7 +768,7 @@ static void emit_crud_case(emitter *E, suite *s, const ddbgen_entity *e)
             "        rc = repo->%s__create(repo, &other, &err);\n"
             "        if (rc == 0)\n            ddb_conf_remember(c, d, &other);\n"
             "        ddb_conf_expect_rc(c, \"create with a unique value that is taken\", rc, "
-            "DDB_ERR_CONDITION_FAILED, &err);\n"
+            "DDB_ERR_UNIQUE_TAKEN, &err);\n"
             "        %s__%s__free(&other);\n    }\n",
             ns, en, en, en, en, en, en, ns, en);
     }
@@ -803,10 +804,12 @@ static void emit_crud_case(emitter *E, suite *s, const ddbgen_entity *e)
         "    rc = repo->%s__get(repo, &a, &found, &got, &err);\n"
         "    if (ddb_conf_expect_rc(c, \"get after delete\", rc, 0, &err))\n"
         "        ddb_conf_expect_found(c, \"get after delete\", found, false);\n"
+        "    rc = repo->%s__update(repo, &got, &err);\n"
+        "    ddb_conf_expect_rc(c, \"update after delete\", rc, DDB_ERR_ITEM_NOT_FOUND, &err);\n"
         "done:\n    %s__%s__free(&a);\n    %s__%s__free(&again);\n"
         "    %s__%s__free(&got);\n    %s__%s__free(&stale);\n"
         "    ddb_error_clear(&err);\n}\n",
-        en, en, en, ns, en, en, en, en, en, en, ns, en, en, ns, en, ns, en, ns, en, ns, en);
+        en, en, en, ns, en, en, en, en, en, en, ns, en, en, en, ns, en, ns, en, ns, en, ns, en);
 }
 
 /* change_<entity>: a different value for the fields an update may change (update_data, or the
@@ -2147,7 +2150,7 @@ static void emit_put_case(emitter *E, const pattern_case *pc, const char *fn)
     ddbgen_buf_printf(c,
                       ";\n    if (rc == 0)\n        ddb_conf_remember(c, d, &again);\n"
                       "    ddb_conf_expect_rc(c, \"call for a key that exists\", rc, "
-                      "DDB_ERR_CONDITION_FAILED, &err);\n"
+                      "DDB_ERR_ITEM_EXISTS, &err);\n"
                       "done:\n    %s__%s__free(&a);\n    %s__%s__free(&again);\n"
                       "    %s__%s__free(&got);\n",
                       ns, en, ns, en, ns, en);
@@ -2240,7 +2243,7 @@ static void emit_pattern_cases(emitter *E, suite *s, const ddbgen_entity *e)
         case SHAPE_PUT:
             add_case(E, s, e, ap->name,
                      "writes an item through the pattern (version 1, same content when read), "
-                     "writes it again (DDB_ERR_CONDITION_FAILED)");
+                     "writes it again (DDB_ERR_ITEM_EXISTS)");
             emit_put_case(E, &pc, fn);
             break;
         default:

@@ -1727,13 +1727,15 @@ void emit_repo(emitter *E)
                        "function pointers,\n * implemented over DynamoDB below, and by hand over "
                        "the relational database.\n * Every member returns 0 or a negative "
                        "ddb_error_code and fills err (may be NULL).\n *\n"
-                       " * create  writes a new entity; DDB_ERR_CONDITION_FAILED when its key "
-                       "exists. Sets ddb_version 1.\n"
+                       " * create  writes a new entity; DDB_ERR_ITEM_EXISTS when its key "
+                       "exists, DDB_ERR_UNIQUE_TAKEN\n *         when a unique value is another "
+                       "entity's (err->field names it). Sets ddb_version 1.\n"
                        " * get     reads the entity whose key fields `key` holds into *out (fresh "
                        "from __INIT);\n *         *found false when there is none.\n"
                        " * update  replaces the stored entity when its version is obj->ddb_version "
                        "and increments\n *         it; DDB_ERR_STALE_VERSION when the stored "
-                       "version differs.\n"
+                       "version differs,\n *         DDB_ERR_ITEM_NOT_FOUND when none is "
+                       "stored.\n"
                        " * delete  deletes the entity of obj's key, checking ddb_version unless it "
                        "is 0.\n */\n#define ");
     emit_upper(h, ns);

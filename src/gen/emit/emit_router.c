@@ -832,7 +832,7 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
             "&other_found@A@, &serr));\n"
             "    if (rc != 0 || !other_found)\n"
             "        ddb_router_write_failed(r->state, &@D@, \"@M@\", out, rc ? rc : "
-            "DDB_ERR_CONDITION_FAILED,\n"
+            "DDB_ERR_ITEM_NOT_FOUND,\n"
             "            rc ? &serr : NULL);\n"
             "    @T@__free(&other);\n"
             "    ddb_error_clear(&serr);\n"
@@ -861,7 +861,7 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
             "*/\n"
             "    if (rc != 0 || done_ddb != done_rel)\n"
             "        ddb_router_secondary_failed(r->state, @D@.name, \"@M@\", NULL,\n"
-            "            rc ? rc : DDB_ERR_CONDITION_FAILED, rc ? &serr : NULL);\n"
+            "            rc ? rc : DDB_ERR_ITEM_NOT_FOUND, rc ? &serr : NULL);\n"
             "    ddb_error_clear(&serr);\n"
             "    return 0;\n"
             "}\n");
