@@ -273,18 +273,23 @@ static int create_one(const run *r, const target *t)
     char why[1200];
     int rc, status = CLI_EXIT_OK;
 
-    rc = t->counter ? ddb_id_counter_create_table(r->client, t->name, r->wait_ms, &err)
-                    : ddb_entity_create_table(r->client, &t->desc, t->name, r->wait_ms, &err);
-    if (rc == 0) {
-        printf("created  %s\n", t->name);
-        goto done;
+    for (int attempt = 0;; attempt++) {
+        rc = t->counter ? ddb_id_counter_create_table(r->client, t->name, r->wait_ms, &err)
+                        : ddb_entity_create_table(r->client, &t->desc, t->name, r->wait_ms, &err);
+        if (rc == 0) {
+            printf("created  %s\n", t->name);
+            goto done;
+        }
+        if (rc != DDB_ERR_RESOURCE_IN_USE) {
+            status = fail(r, t, &err, rc);
+            goto done;
+        }
+        /* It exists, or is being created or deleted: fine when it is the model's table. */
+        rc = ddb_table_wait_active(r->client, t->name, r->wait_ms, &err);
+        /* A table that was being deleted is gone now: create it, once. */
+        if (rc != DDB_ERR_RESOURCE_NOT_FOUND || attempt == 1)
+            break;
     }
-    if (rc != DDB_ERR_RESOURCE_IN_USE) {
-        status = fail(r, t, &err, rc);
-        goto done;
-    }
-    /* It exists (or is being created or deleted): fine when it is the model's table. */
-    rc = ddb_table_wait_active(r->client, t->name, r->wait_ms, &err);
     if (rc == 0)
         rc = ddb_describe_table(&out, r->client, &in, &err);
     if (rc != 0) {
@@ -509,6 +514,10 @@ int cli_tables(const cli_command *self, int argc, char **argv)
     r.json = a.value[OPT_JSON] != NULL;
     if (r.json && r.act != DESCRIBE) {
         fprintf(stderr, "ddbkit %s: --json is for describe only\n", cmd);
+        return CLI_EXIT_USAGE;
+    }
+    if (a.value[OPT_WAIT] && r.act == DESCRIBE) {
+        fprintf(stderr, "ddbkit %s: --wait is for create and drop\n", cmd);
         return CLI_EXIT_USAGE;
     }
     r.wait_ms = 60000;
