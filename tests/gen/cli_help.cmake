@@ -1,7 +1,8 @@
 # `ddbkit COMMAND --help` lists every option the command accepts, and accepts every option it
 # lists (gen.cli.help.<command>):
 #
-#   cmake -DDDBKIT=<exe> -DCOMMAND=<name> -DSOURCE=<file.c> -DTABLE=<options array> -P cli_help.cmake
+#   cmake -DDDBKIT=<exe> -DCOMMAND=<name> -DSOURCE=<file.c> -DTABLE=<options array>
+#         -P cli_help.cmake
 #
 # The options come from the code: the command's option table in SOURCE (the one table behind its
 # parser and its help), so a new option that the help misses fails here.

@@ -113,16 +113,20 @@ if(MODE STREQUAL "lifecycle")
 elseif(MODE STREQUAL "schema_mismatch")
     # The shop's table Shop has keys pk/sk; gen-models/patterns.json's Shop has PK/SK.
     run(0 "created  ${P}Shop\n" "^$" tables create ${SHOP_MODEL} --prefix ${P})
-    run(1 "" "ddbkit tables create: table '${P}Shop' exists with another schema: its key is pk [(]S[)] HASH, sk [(]S[)] RANGE; the model's is PK [(]S[)] HASH, SK [(]S[)] RANGE"
-        tables create ${MODEL} --prefix ${P})
+    string(CONCAT re "ddbkit tables create: table '${P}Shop' exists with another schema: "
+           "its key is pk [(]S[)] HASH, sk [(]S[)] RANGE; "
+           "the model's is PK [(]S[)] HASH, SK [(]S[)] RANGE")
+    run(1 "" "${re}" tables create ${MODEL} --prefix ${P})
     run(0 "dropped  ${P}Shop\n" "^$" tables drop ${SHOP_MODEL} --prefix ${P})
 elseif(MODE STREQUAL "bad_prefix")
-    run(2 "^$" "table name 'bad prefix!Shop' [(]--prefix 'bad prefix!' [+] 'Shop'[)] has ' ' at offset 3; DynamoDB allows only"
-        tables create ${MODEL} --prefix "bad prefix!")
+    string(CONCAT re "table name 'bad prefix!Shop' [(]--prefix 'bad prefix!' [+] 'Shop'[)] "
+           "has ' ' at offset 3; DynamoDB allows only")
+    run(2 "^$" "${re}" tables create ${MODEL} --prefix "bad prefix!")
 elseif(MODE STREQUAL "long_prefix")
     string(REPEAT "p" 252 long)
-    run(2 "^$" "table 'Shop' with --prefix of 252 characters would be named with 256 characters; DynamoDB allows at most 255"
-        tables create ${MODEL} --prefix ${long})
+    string(CONCAT re "table 'Shop' with --prefix of 252 characters would be named with 256 "
+           "characters; DynamoDB allows at most 255")
+    run(2 "^$" "${re}" tables create ${MODEL} --prefix ${long})
 elseif(MODE STREQUAL "unreachable")
     # Nothing listens on port 1: a clear error naming the table, quickly (CTest's TIMEOUT of
     # this case is 20 s; the client's retries take well under a second).
