@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make install from a clean copy of the source tree into an empty prefix, then two out-of-tree
 # consumers against it: one built with pkg-config (ddbkit-dal, which requires ddbkit), one with
-# find_package(ddbkit). Both must build with -Werror and run.
+# find_package(ddbkit), which also generates a model's layer with ddbkit_generate(). All must
+# build with -Werror and run.
 #
 #   run_install_test.sh SOURCE_DIR WORK_DIR
 set -euo pipefail
@@ -46,10 +47,28 @@ flags=$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags --libs ddbkit-
 cc -std=c11 -Wall -Wextra -pedantic -Werror "$consumer/consumer.c" -o "$work/consumer-pc" $flags
 "$work/consumer-pc" | grep -q '"TableName":"users"' || { echo "install: pkg-config consumer failed" >&2; exit 1; }
 
-echo "install: consumer with find_package(ddbkit)"
-cmake -S "$consumer" -B "$work/consumer-cmake" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
-cmake --build "$work/consumer-cmake" >/dev/null
+echo "install: consumer with find_package(ddbkit) and ddbkit_generate()"
+# A copy of the consumer, so that the model can change below.
+cp -r "$consumer" "$work/consumer-src"
+cmake -S "$work/consumer-src" -B "$work/consumer-cmake" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$work/consumer-cmake" >"$work/consumer-build.log" 2>&1 ||
+    { cat "$work/consumer-build.log"; echo "install: CMake consumer did not build" >&2; exit 1; }
 "$work/consumer-cmake/consumer" | grep -q '"TableName":"users"' ||
     { echo "install: CMake consumer failed" >&2; exit 1; }
+# ddbkit_generate() ran the installed ddbkit on notes.json at build time.
+notes_h=$work/consumer-cmake/ddbkit/notes/notes.h
+[ -f "$notes_h" ] || { echo "install: ddbkit_generate wrote no $notes_h" >&2; exit 1; }
+out=$("$work/consumer-cmake/notes_consumer") || { echo "install: notes_consumer failed" >&2; exit 1; }
+if ! grep -q '"TableName":"notes"' <<<"$out" || ! grep -q '"n1"' <<<"$out"; then
+    echo "install: notes_consumer printed: $out" >&2
+    exit 1
+fi
+# A change of the model generates again on the next build, and only then.
+grep -q 'A note by ID' "$notes_h" || { echo "install: notes.h lacks the model's description" >&2; exit 1; }
+sed -i 's/"A note by ID"/"A note, by its ID"/' "$work/consumer-src/notes.json"
+cmake --build "$work/consumer-cmake" >"$work/consumer-build.log" 2>&1 ||
+    { cat "$work/consumer-build.log"; echo "install: CMake consumer did not rebuild" >&2; exit 1; }
+grep -q 'A note, by its ID' "$notes_h" ||
+    { echo "install: a model change did not regenerate notes.h" >&2; exit 1; }
 echo "install: both consumers built and ran against $prefix"
 rm -rf "$work"

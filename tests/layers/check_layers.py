@@ -13,7 +13,8 @@ Two views of the same rule, both from the code as it is:
 
 The layers, lowest first: the runtime's core, wire, api, dal, testkit, with the relational
 drivers (sql) beside them on core; the generator's model, plan, validate, emit; the command line.
-The generator and the runtime share nothing. Prints one
+The generator and the runtime share nothing; only the command line, on top of both, uses both,
+and the runtime only through its public headers (ddb/...). Prints one
 line per violation and exits 1 if there is any.
 """
 import argparse
@@ -37,8 +38,10 @@ MAY_USE = {
     "gen/plan": ["gen/model"],
     "gen/validate": ["gen/plan", "gen/model"],
     "gen/emit": ["gen/validate", "gen/plan", "gen/model"],
-    "cli": ["gen/emit", "gen/validate", "gen/plan", "gen/model"],
+    "cli": ["gen/emit", "gen/validate", "gen/plan", "gen/model", "dal", "api", "wire", "core"],
 }
+# Layers that may use another only through its public headers ("ddb/<layer>/x.h", ddb/ddb.h).
+PUBLIC_ONLY = {"cli": RUNTIME}
 # The umbrella headers stand for the highest layer they include.
 UMBRELLAS = {"ddb/ddb.h": "api", "ddb/dal.h": "dal"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
@@ -91,6 +94,9 @@ def check_includes(root, problems):
             to = included_layer(name)
             if to and not allowed(own, to):
                 problems.append(f"{rel}: includes \"{name}\" ({to}) from below it ({own})")
+            elif to in PUBLIC_ONLY.get(own, []) and not name.startswith("ddb/"):
+                problems.append(f"{rel}: includes the private \"{name}\" of {to}; use its "
+                                "public header (ddb/...)")
 
 
 def symbols(lib):

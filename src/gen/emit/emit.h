@@ -52,4 +52,25 @@ bool ddbgen_namespace_ok(const char *ns);
 int ddbgen_generate_files(const char *model_path, const char *usage_path, const char *out_dir,
                           const char *ns, ddbgen_diags *diags);
 
+/* A table's key attributes: its own key and each GSI's (20 GSIs of up to 8 attributes). */
+#define DDBGEN_TABLE_MAX_ATTRIBUTES (2 + 20 * 8)
+
+/*
+ * A table as the generated code creates it (its ddb_table_desc and CreateTable JSON), and as
+ * `ddbkit tables create` does: one plan, so that the two cannot disagree.
+ */
+typedef struct ddbgen_table_layout {
+    size_t n_attributes;
+    /* every key attribute once, the table's first, then each GSI's; borrowed from the model */
+    const char *attributes[DDBGEN_TABLE_MAX_ATTRIBUTES];
+    const char *types[DDBGEN_TABLE_MAX_ATTRIBUTES]; /* "S" or "N", from the key templates */
+    const char *ttl_attribute;                      /* NULL: no TTL */
+} ddbgen_table_layout;
+
+/* The layout of table t of a model that validated without errors. */
+void ddbgen_table_layout_of(ddbgen_table_layout *out, const ddbgen_table *t);
+
+/* Whether an entity allocates IDs from the counter table (id_strategy counter or source). */
+bool ddbgen_model_uses_counter(const ddbgen_model *m);
+
 #endif

@@ -217,14 +217,32 @@ static const char *attr_type(const ddbgen_table *t, const char *attr)
     return "S";
 }
 
-static void add_attr(const char **seen, size_t *n, size_t cap, const char *a)
+static void add_attr(ddbgen_table_layout *L, const ddbgen_table *t, const char *a)
 {
-    for (size_t i = 0; i < *n; i++)
-        /* cppcheck-suppress uninitvar ; seen[0] to seen[*n - 1] are set */
-        if (strcmp(seen[i], a) == 0)
+    for (size_t i = 0; i < L->n_attributes; i++)
+        if (strcmp(L->attributes[i], a) == 0)
             return;
-    if (*n < cap)
-        seen[(*n)++] = a;
+    if (L->n_attributes < DDBGEN_TABLE_MAX_ATTRIBUTES) {
+        L->attributes[L->n_attributes] = a;
+        L->types[L->n_attributes++] = attr_type(t, a);
+    }
+}
+
+void ddbgen_table_layout_of(ddbgen_table_layout *out, const ddbgen_table *t)
+{
+    memset(out, 0, sizeof(*out));
+    add_attr(out, t, t->partition_key);
+    if (t->sort_key)
+        add_attr(out, t, t->sort_key);
+    for (size_t g = 0; g < t->n_gsis; g++) {
+        for (size_t i = 0; i < t->gsis[g].n_pk; i++)
+            add_attr(out, t, t->gsis[g].pk[i]);
+        for (size_t i = 0; i < t->gsis[g].n_sk; i++)
+            add_attr(out, t, t->gsis[g].sk[i]);
+    }
+    /* a table has one TTL attribute: the first entity's that names one */
+    for (size_t k = 0; k < t->n_entities && !out->ttl_attribute; k++)
+        out->ttl_attribute = t->entities[k].ext.ttl_field;
 }
 
 static void json_key_schema(ddbgen_buf *b, const char *const *pk, size_t n_pk,
@@ -241,26 +259,17 @@ static void json_key_schema(ddbgen_buf *b, const char *const *pk, size_t n_pk,
 
 static void table_json(ddbgen_buf *b, const ddbgen_table *t)
 {
-    const char *attrs[1 + 1 + 20 * 8] = {NULL};
-    size_t n = 0;
+    ddbgen_table_layout L;
     const char *pk[1] = {t->partition_key}, *sk[1] = {t->sort_key};
 
-    add_attr(attrs, &n, 162, t->partition_key);
-    if (t->sort_key)
-        add_attr(attrs, &n, 162, t->sort_key);
-    for (size_t g = 0; g < t->n_gsis; g++) {
-        for (size_t i = 0; i < t->gsis[g].n_pk; i++)
-            add_attr(attrs, &n, 162, t->gsis[g].pk[i]);
-        for (size_t i = 0; i < t->gsis[g].n_sk; i++)
-            add_attr(attrs, &n, 162, t->gsis[g].sk[i]);
-    }
+    ddbgen_table_layout_of(&L, t);
     ddbgen_buf_puts(b, "{\"TableName\":");
     ddbgen_buf_put_json_string(b, t->name);
     ddbgen_buf_puts(b, ",\"AttributeDefinitions\":[");
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < L.n_attributes; i++) {
         ddbgen_buf_puts(b, i ? ",{\"AttributeName\":" : "{\"AttributeName\":");
-        ddbgen_buf_put_json_string(b, attrs[i]);
-        ddbgen_buf_printf(b, ",\"AttributeType\":\"%s\"}", attr_type(t, attrs[i]));
+        ddbgen_buf_put_json_string(b, L.attributes[i]);
+        ddbgen_buf_printf(b, ",\"AttributeType\":\"%s\"}", L.types[i]);
     }
     ddbgen_buf_puts(b, "],");
     json_key_schema(b, pk, 1, sk, t->sort_key ? 1 : 0);
@@ -344,27 +353,18 @@ void emit_tables(emitter *E)
 static void emit_table_desc(emitter *E, const ddbgen_table *t)
 {
     ddbgen_buf *c = E->c;
-    const char *attrs[1 + 1 + 20 * 8] = {NULL};
-    size_t n = 0;
+    ddbgen_table_layout L;
     const char *tn = t->c_name;
 
-    add_attr(attrs, &n, 162, t->partition_key);
-    if (t->sort_key)
-        add_attr(attrs, &n, 162, t->sort_key);
-    for (size_t g = 0; g < t->n_gsis; g++) {
-        for (size_t i = 0; i < t->gsis[g].n_pk; i++)
-            add_attr(attrs, &n, 162, t->gsis[g].pk[i]);
-        for (size_t i = 0; i < t->gsis[g].n_sk; i++)
-            add_attr(attrs, &n, 162, t->gsis[g].sk[i]);
-    }
+    ddbgen_table_layout_of(&L, t);
     ddbgen_buf_printf(c, "\nstatic const char *const %s__attrs[] = {", tn);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < L.n_attributes; i++) {
         ddbgen_buf_puts(c, i ? ", " : "");
-        emit_c_string(c, attrs[i]);
+        emit_c_string(c, L.attributes[i]);
     }
     ddbgen_buf_printf(c, "};\nstatic const char *const %s__attr_types[] = {", tn);
-    for (size_t i = 0; i < n; i++)
-        ddbgen_buf_printf(c, "%s\"%s\"", i ? ", " : "", attr_type(t, attrs[i]));
+    for (size_t i = 0; i < L.n_attributes; i++)
+        ddbgen_buf_printf(c, "%s\"%s\"", i ? ", " : "", L.types[i]);
     ddbgen_buf_puts(c, "};\n");
     for (size_t g = 0; g < t->n_gsis; g++) {
         const ddbgen_gsi *gi = &t->gsis[g];
@@ -412,20 +412,12 @@ void emit_table_descs(emitter *E)
     ddbgen_buf_printf(c, "\nstatic const ddb_table_desc tables[] = {\n");
     for (size_t i = 0; i < E->m->n_tables; i++) {
         const ddbgen_table *t = &E->m->tables[i];
-        size_t n = 0;
-        const char *attrs[162], *ttl;
-        add_attr(attrs, &n, 162, t->partition_key);
-        if (t->sort_key)
-            add_attr(attrs, &n, 162, t->sort_key);
-        for (size_t g = 0; g < t->n_gsis; g++) {
-            for (size_t k = 0; k < t->gsis[g].n_pk; k++)
-                add_attr(attrs, &n, 162, t->gsis[g].pk[k]);
-            for (size_t k = 0; k < t->gsis[g].n_sk; k++)
-                add_attr(attrs, &n, 162, t->gsis[g].sk[k]);
-        }
+        ddbgen_table_layout L;
+        ddbgen_table_layout_of(&L, t);
         ddbgen_buf_puts(c, "    {DDB_ENTITY_ABI_VERSION, ");
         emit_c_string(c, t->name);
-        ddbgen_buf_printf(c, ", %zu, %s__attrs, %s__attr_types, ", n, t->c_name, t->c_name);
+        ddbgen_buf_printf(c, ", %zu, %s__attrs, %s__attr_types, ", L.n_attributes, t->c_name,
+                          t->c_name);
         emit_c_string(c, t->partition_key);
         ddbgen_buf_puts(c, ", ");
         if (t->sort_key)
@@ -436,11 +428,8 @@ void emit_table_descs(emitter *E)
             ddbgen_buf_printf(c, ", %zu, %s__gsis, ", t->n_gsis, t->c_name);
         else
             ddbgen_buf_puts(c, ", 0, NULL, ");
-        ttl = NULL;
-        for (size_t k = 0; k < t->n_entities && !ttl; k++)
-            ttl = t->entities[k].ext.ttl_field;
-        if (ttl)
-            emit_c_string(c, ttl);
+        if (L.ttl_attribute)
+            emit_c_string(c, L.ttl_attribute);
         else
             ddbgen_buf_puts(c, "NULL");
         ddbgen_buf_puts(c, "},\n");

@@ -42,7 +42,7 @@ static bool uses_counter(const ddbgen_entity *e)
     return e->ext.id_strategy == DDBGEN_ID_COUNTER || e->ext.id_strategy == DDBGEN_ID_SOURCE;
 }
 
-static bool model_uses_counter(const ddbgen_model *m)
+bool ddbgen_model_uses_counter(const ddbgen_model *m)
 {
     for (size_t t = 0; t < m->n_tables; t++)
         for (size_t i = 0; i < m->tables[t].n_entities; i++)
@@ -396,7 +396,7 @@ void emit_store_model_impl(emitter *E)
                       "\nint %s__create_counter_table(ddb_client *client, const char "
                       "*table_prefix, ddb_error *err)\n{\n",
                       ns);
-    if (model_uses_counter(m))
+    if (ddbgen_model_uses_counter(m))
         ddbgen_buf_puts(c,
                         "    char name[256];\n"
                         "    if (!counter_table_name(name, table_prefix))\n"

@@ -80,8 +80,8 @@ foreach(model ${gen_valid} ${conf_gen_models})
     file(GLOB shared_usage CONFIGURE_DEPENDS "${GEN_FIXTURES}/usage/${app}/*.json")
     if(usage AND shared_usage)
         list(GET shared_usage 0 shared_usage)
-        gen_cli(conformance_usage_${app} 1 "error: usage:.*: field '[a-z_]+' has type"
-                generate ${model} -o ${conf_bin} --usage-data ${shared_usage})
+        gen_cli_err(conformance_usage_${app} 1 "^$" "error: usage:.*: field '[a-z_]+' has type"
+                    generate ${model} -o ${conf_bin} --usage-data ${shared_usage})
     elseif(NOT usage)
         set(usage ${shared_usage})
     endif()
