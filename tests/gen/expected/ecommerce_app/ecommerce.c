@@ -1250,12 +1250,6 @@ static int product_review__get_product_reviews_ddb(ecommerce__repo *repo, ecomme
     return rc;
 }
 
-static int product_review__create_product_review_ddb(ecommerce__repo *repo, ecommerce__product_review *review, const ecommerce__user *user, ddb_error *err)
-{
-    (void)user; /* accepted and ignored: see the interface */
-    return repo->product_review__create(repo, review, err);
-}
-
 static int product_review__get_product_reviews_by_id_prefix_ddb(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const char *review_id_prefix, const ecommerce__page_request *page, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -1291,12 +1285,6 @@ static int order__get_order_by_id_ddb(ecommerce__repo *repo, ecommerce__order *o
     ddb_entity_lend_string(&key, &ecommerce__order__desc, 0, order_id);
     return ddb_entity_get(out, found, r->client, &ecommerce__order__desc, table_of(r, 2), &key,
         r->consistent, err);
-}
-
-static int order__create_order_ddb(ecommerce__repo *repo, ecommerce__order *order, const ecommerce__user *user, ddb_error *err)
-{
-    (void)user; /* accepted and ignored: see the interface */
-    return repo->order__create(repo, order, err);
 }
 
 static int order__update_order_status_ddb(ecommerce__repo *repo, ecommerce__order *out, bool *found, const char *order_id, const char *status, const char *tracking_number, ddb_error *err)
@@ -1339,7 +1327,16 @@ static int order_item__get_order_items_ddb(ecommerce__repo *repo, ecommerce__ord
 
 static int order_item__add_order_item_ddb(ecommerce__repo *repo, ecommerce__order_item *order_item, const ecommerce__product *product, ddb_error *err)
 {
-    (void)product; /* accepted and ignored: see the interface */
+    if (!product || !product->product_id)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "OrderItem.add_order_item: parameter product has no product_id");
+    static const size_t fill[] = {1};
+    const ddb_entity_arg fill_args[] = {
+        {DDB_FIELD_STRING, product->product_id, 0, false},
+    };
+    int rc = ddb_entity_set_fields(order_item, &ecommerce__order_item__desc, fill, fill_args, 1, err);
+    if (rc < 0)
+        return rc;
     return repo->order_item__create(repo, order_item, err);
 }
 
@@ -1369,38 +1366,26 @@ static int user_order_history__get_user_order_history_ddb(ecommerce__repo *repo,
     return rc;
 }
 
-static int user_order_history__get_user_recent_orders_ddb(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err)
-{
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__user_order_history key = ECOMMERCE__USER_ORDER_HISTORY__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    (void)start_date; /* accepted and ignored: see the interface */
-    (void)end_date; /* accepted and ignored: see the interface */
-    ddb_entity_lend_string(&key, &ecommerce__user_order_history__desc, 0, user_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "ecommerce.user_order_history.get_user_recent_orders";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_order_history__desc, table_of(r, 2), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
-    }
-    return rc;
-}
-
 static int user_order_history__add_order_to_user_history_ddb(ecommerce__repo *repo, ecommerce__user_order_history *user_order, const ecommerce__user *user, const ecommerce__order *order, ddb_error *err)
 {
-    (void)user; /* accepted and ignored: see the interface */
-    (void)order; /* accepted and ignored: see the interface */
+    if (!user || !user->user_id)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "UserOrderHistory.add_order_to_user_history: parameter user has no user_id");
+    if (!order || !order->order_id)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "UserOrderHistory.add_order_to_user_history: parameter order has no order_id");
+    if (!order || !order->order_date)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "UserOrderHistory.add_order_to_user_history: parameter order has no order_date");
+    static const size_t fill[] = {0, 1, 2};
+    const ddb_entity_arg fill_args[] = {
+        {DDB_FIELD_STRING, user->user_id, 0, false},
+        {DDB_FIELD_STRING, order->order_id, 0, false},
+        {DDB_FIELD_STRING, order->order_date, 0, false},
+    };
+    int rc = ddb_entity_set_fields(user_order, &ecommerce__user_order_history__desc, fill, fill_args, 3, err);
+    if (rc < 0)
+        return rc;
     return repo->user_order_history__create(repo, user_order, err);
 }
 
@@ -1626,7 +1611,6 @@ int ecommerce__ddb_repo_new(ecommerce__repo **out, ddb_client *client,
     r->base.product_review__list = product_review__list_ddb;
     r->base.product_review__mirror = product_review__mirror_ddb;
     r->base.product_review__get_product_reviews = product_review__get_product_reviews_ddb;
-    r->base.product_review__create_product_review = product_review__create_product_review_ddb;
     r->base.product_review__get_product_reviews_by_id_prefix = product_review__get_product_reviews_by_id_prefix_ddb;
     r->base.order__create = order__create_ddb;
     r->base.order__get = order__get_ddb;
@@ -1635,7 +1619,6 @@ int ecommerce__ddb_repo_new(ecommerce__repo **out, ddb_client *client,
     r->base.order__list = order__list_ddb;
     r->base.order__mirror = order__mirror_ddb;
     r->base.order__get_order_by_id = order__get_order_by_id_ddb;
-    r->base.order__create_order = order__create_order_ddb;
     r->base.order__update_order_status = order__update_order_status_ddb;
     r->base.order_item__create = order_item__create_ddb;
     r->base.order_item__get = order_item__get_ddb;
@@ -1652,7 +1635,6 @@ int ecommerce__ddb_repo_new(ecommerce__repo **out, ddb_client *client,
     r->base.user_order_history__list = user_order_history__list_ddb;
     r->base.user_order_history__mirror = user_order_history__mirror_ddb;
     r->base.user_order_history__get_user_order_history = user_order_history__get_user_order_history_ddb;
-    r->base.user_order_history__get_user_recent_orders = user_order_history__get_user_recent_orders_ddb;
     r->base.user_order_history__add_order_to_user_history = user_order_history__add_order_to_user_history_ddb;
     r->base.user_order_history__get_user_orders_after_date = user_order_history__get_user_orders_after_date_ddb;
     r->base.user_order_history__get_user_orders_in_date_range = user_order_history__get_user_orders_in_date_range_ddb;

@@ -689,9 +689,7 @@ struct ecommerce__repo {
     /* get_product_reviews (Query): Get all reviews for a product */
     int (*product_review__get_product_reviews)(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const ecommerce__page_request *page, ddb_error *err);
     /* create_product_review (PutItem): Create new product review with user reference
-       Same as product_review__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
-       Entities of other types, accepted and ignored: user. */
-    int (*product_review__create_product_review)(ecommerce__repo *repo, ecommerce__product_review *review, const ecommerce__user *user, ddb_error *err);
+       Not generated: a parameter has no meaning the generator can give it. */
     /* get_product_reviews_by_id_prefix (Query): Get product reviews by review_id prefix (Main Table Range Query) */
     int (*product_review__get_product_reviews_by_id_prefix)(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const char *review_id_prefix, const ecommerce__page_request *page, ddb_error *err);
 
@@ -711,9 +709,7 @@ struct ecommerce__repo {
     /* get_order_by_id (GetItem): Get order details by order ID */
     int (*order__get_order_by_id)(ecommerce__repo *repo, ecommerce__order *out, bool *found, const char *order_id, ddb_error *err);
     /* create_order (PutItem): Create new order with user reference
-       Same as order__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
-       Entities of other types, accepted and ignored: user. */
-    int (*order__create_order)(ecommerce__repo *repo, ecommerce__order *order, const ecommerce__user *user, ddb_error *err);
+       Not generated: a parameter has no meaning the generator can give it. */
     /* update_order_status (UpdateItem): Update order status and tracking information */
     int (*order__update_order_status)(ecommerce__repo *repo, ecommerce__order *out, bool *found, const char *order_id, const char *status, const char *tracking_number, ddb_error *err);
 
@@ -734,7 +730,7 @@ struct ecommerce__repo {
     int (*order_item__get_order_items)(ecommerce__repo *repo, ecommerce__order_item__page *out, const char *order_id, const ecommerce__page_request *page, ddb_error *err);
     /* add_order_item (PutItem): Add item to order with product reference
        Same as order_item__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
-       Entities of other types, accepted and ignored: product. */
+       Key fields of OrderItem are taken from the fields of the same name of product. */
     int (*order_item__add_order_item)(ecommerce__repo *repo, ecommerce__order_item *order_item, const ecommerce__product *product, ddb_error *err);
 
     /* UserOrderHistory */
@@ -753,11 +749,10 @@ struct ecommerce__repo {
     /* get_user_order_history (Query): Get order history for a user (sorted by date) */
     int (*user_order_history__get_user_order_history)(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const ecommerce__page_request *page, ddb_error *err);
     /* get_user_recent_orders (Query): Get recent orders for a user with date range
-       Not used by the key condition, accepted and ignored: start_date, end_date. */
-    int (*user_order_history__get_user_recent_orders)(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err);
+       Not generated: a parameter has no meaning the generator can give it. */
     /* add_order_to_user_history (PutItem): Add order to user's order history with cross-table references
        Same as user_order_history__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
-       Entities of other types, accepted and ignored: user, order. */
+       Key fields of UserOrderHistory are taken from the fields of the same name of user, order. */
     int (*user_order_history__add_order_to_user_history)(ecommerce__repo *repo, ecommerce__user_order_history *user_order, const ecommerce__user *user, const ecommerce__order *order, ddb_error *err);
     /* get_user_orders_after_date (Query): Get user orders after a specific date (Main Table Range Query) */
     int (*user_order_history__get_user_orders_after_date)(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *since_date, const ecommerce__page_request *page, ddb_error *err);

@@ -968,40 +968,6 @@ done:
         ecommerce__product_review__free(&items[k]);
 }
 
-static void case_product_review__create_product_review(ddb_conf *c)
-{
-    ecommerce__repo *repo = c->repo;
-    const ddb_entity_desc *d = &ecommerce__product_review__desc;
-    ecommerce__product_review a = {0}, again = {0}, got = {0};
-    ecommerce__user context1 = {0};
-    ddb_error err = DDB_ERROR_INIT;
-    bool found = false;
-    int rc;
-
-    make_product_review(c, &a, 0);
-    make_product_review(c, &again, 0);
-    make_user(c, &context1, 0);
-    rc = repo->product_review__create_product_review(repo, &a, &context1, &err);
-    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
-        goto done;
-    ddb_conf_remember(c, d, &a);
-    ddb_conf_expect_version(c, "call", a.ddb_version, 1);
-    rc = repo->product_review__get(repo, &got, &found, &a, &err);
-    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
-        ddb_conf_expect_found(c, "get after the call", found, true))
-        ddb_conf_same_entity(c, "get after the call", d, &a, &got, true);
-    rc = repo->product_review__create_product_review(repo, &again, &context1, &err);
-    if (rc == 0)
-        ddb_conf_remember(c, d, &again);
-    ddb_conf_expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
-done:
-    ecommerce__product_review__free(&a);
-    ecommerce__product_review__free(&again);
-    ecommerce__product_review__free(&got);
-    ecommerce__user__free(&context1);
-    ddb_error_clear(&err);
-}
-
 static void case_product_review__get_product_reviews_by_id_prefix(ddb_conf *c)
 {
     static const char *const shared[] = {"product_id"};
@@ -1187,40 +1153,6 @@ done:
     ecommerce__order__free(&a);
     ecommerce__order__free(&absent);
     ecommerce__order__free(&got);
-    ddb_error_clear(&err);
-}
-
-static void case_order__create_order(ddb_conf *c)
-{
-    ecommerce__repo *repo = c->repo;
-    const ddb_entity_desc *d = &ecommerce__order__desc;
-    ecommerce__order a = {0}, again = {0}, got = {0};
-    ecommerce__user context1 = {0};
-    ddb_error err = DDB_ERROR_INIT;
-    bool found = false;
-    int rc;
-
-    make_order(c, &a, 0);
-    make_order(c, &again, 0);
-    make_user(c, &context1, 0);
-    rc = repo->order__create_order(repo, &a, &context1, &err);
-    if (!ddb_conf_expect_rc(c, "call", rc, 0, &err))
-        goto done;
-    ddb_conf_remember(c, d, &a);
-    ddb_conf_expect_version(c, "call", a.ddb_version, 1);
-    rc = repo->order__get(repo, &got, &found, &a, &err);
-    if (ddb_conf_expect_rc(c, "get after the call", rc, 0, &err) &&
-        ddb_conf_expect_found(c, "get after the call", found, true))
-        ddb_conf_same_entity(c, "get after the call", d, &a, &got, true);
-    rc = repo->order__create_order(repo, &again, &context1, &err);
-    if (rc == 0)
-        ddb_conf_remember(c, d, &again);
-    ddb_conf_expect_rc(c, "call for a key that exists", rc, DDB_ERR_CONDITION_FAILED, &err);
-done:
-    ecommerce__order__free(&a);
-    ecommerce__order__free(&again);
-    ecommerce__order__free(&got);
-    ecommerce__user__free(&context1);
     ddb_error_clear(&err);
 }
 
@@ -1586,57 +1518,6 @@ done:
         ecommerce__user_order_history__free(&items[k]);
 }
 
-static void case_user_order_history__get_user_recent_orders(ddb_conf *c)
-{
-    static const char *const shared[] = {"user_id"};
-    ecommerce__repo *repo = c->repo;
-    const ddb_entity_desc *d = &ecommerce__user_order_history__desc;
-    ecommerce__user_order_history items[5];
-    ddb_conf_listing l;
-    ecommerce__page_request page = {NULL, 0};
-    char *cursor = NULL;
-    int made = 0;
-
-    memset(items, 0, sizeof items);
-    for (; made < 5; made++) {
-        make_user_order_history(c, &items[made], made);
-        if (made > 0)
-            ddb_conf_copy_fields(d, &items[made], &items[0], shared, 1);
-        if (!create_user_order_history(c, &items[made])) {
-            made++;
-            goto done;
-        }
-    }
-    ddb_conf_listing_start(&l, d, items, sizeof items[0], 5, true, true, 1);
-    page.limit = c->page_limit;
-    do {
-        ecommerce__user_order_history__page got = {0, NULL, NULL};
-        ddb_error err = DDB_ERROR_INIT;
-        int rc;
-        page.cursor = cursor;
-        rc = repo->user_order_history__get_user_recent_orders(repo, &got, items[0].user_id, "", "", &page, &err);
-        free(cursor);
-        cursor = NULL;
-        if (!ddb_conf_expect_rc(c, "call", rc, 0, &err)) {
-            ddb_error_clear(&err);
-            break;
-        }
-        l.pages++;
-        if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)
-            ddb_conf_fail(c, "call: page %zu has %zu items, more than the limit %d", l.pages, got.n_items, c->page_limit);
-        for (size_t k = 0; k < got.n_items; k++)
-            ddb_conf_listing_add(c, &l, d, &got.items[k]);
-        cursor = got.cursor;
-        got.cursor = NULL;
-        ecommerce__user_order_history__page_free(&got);
-    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);
-    free(cursor);
-    ddb_conf_listing_end(c, &l);
-done:
-    for (int k = 0; k < made; k++)
-        ecommerce__user_order_history__free(&items[k]);
-}
-
 static void case_user_order_history__add_order_to_user_history(ddb_conf *c)
 {
     ecommerce__repo *repo = c->repo;
@@ -1910,16 +1791,12 @@ const ecommerce__conformance_case ecommerce__conformance_cases[] = {
      "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
     {"ProductReview.get_product_reviews", "ProductReview", "get_product_reviews",
      "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
-    {"ProductReview.create_product_review", "ProductReview", "create_product_review",
-     "writes an item through the pattern (version 1, same content when read), writes it again (DDB_ERR_CONDITION_FAILED)"},
     {"ProductReview.get_product_reviews_by_id_prefix", "ProductReview", "get_product_reviews_by_id_prefix",
      "writes 5 items in one partition, queries with a range between their sort keys, page by page: exactly the items in range, with their content, in sort key order"},
     {"Order.crud", "Order", "crud",
      "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
     {"Order.get_order_by_id", "Order", "get_order_by_id",
      "writes an item, gets it (same content), gets a key never written (not found)"},
-    {"Order.create_order", "Order", "create_order",
-     "writes an item through the pattern (version 1, same content when read), writes it again (DDB_ERR_CONDITION_FAILED)"},
     {"Order.update_order_status", "Order", "update_order_status",
      "writes an item, updates it (returned and stored content, version 2), updates a key never written (not found)"},
     {"OrderItem.crud", "OrderItem", "crud",
@@ -1931,8 +1808,6 @@ const ecommerce__conformance_case ecommerce__conformance_cases[] = {
     {"UserOrderHistory.crud", "UserOrderHistory", "crud",
      "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
     {"UserOrderHistory.get_user_order_history", "UserOrderHistory", "get_user_order_history",
-     "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
-    {"UserOrderHistory.get_user_recent_orders", "UserOrderHistory", "get_user_recent_orders",
      "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
     {"UserOrderHistory.add_order_to_user_history", "UserOrderHistory", "add_order_to_user_history",
      "writes an item through the pattern (version 1, same content when read), writes it again (DDB_ERR_CONDITION_FAILED)"},
@@ -1963,18 +1838,15 @@ static void (*const case_fns[])(ddb_conf *c) = {
     case_product_category__get_category_products_after_id,
     case_product_review__crud,
     case_product_review__get_product_reviews,
-    case_product_review__create_product_review,
     case_product_review__get_product_reviews_by_id_prefix,
     case_order__crud,
     case_order__get_order_by_id,
-    case_order__create_order,
     case_order__update_order_status,
     case_order_item__crud,
     case_order_item__get_order_items,
     case_order_item__add_order_item,
     case_user_order_history__crud,
     case_user_order_history__get_user_order_history,
-    case_user_order_history__get_user_recent_orders,
     case_user_order_history__add_order_to_user_history,
     case_user_order_history__get_user_orders_after_date,
     case_user_order_history__get_user_orders_in_date_range,
@@ -1982,6 +1854,9 @@ static void (*const case_fns[])(ddb_conf *c) = {
 };
 
 const ecommerce__conformance_gap ecommerce__conformance_gaps[] = {
+    {"ProductReview", "create_product_review", "the repository has no member for it yet"},
+    {"Order", "create_order", "the repository has no member for it yet"},
+    {"UserOrderHistory", "get_user_recent_orders", "the repository has no member for it yet"},
     {NULL, NULL, NULL},
 };
 

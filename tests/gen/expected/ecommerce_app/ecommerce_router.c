@@ -1869,27 +1869,6 @@ static int product_review__get_product_reviews_routed(ecommerce__repo *repo, eco
     return rc;
 }
 
-/* product_review__create_product_review: a write; a DynamoDB failure journals the entity's key */
-static int product_review__create_product_review_routed(ecommerce__repo *repo, ecommerce__product_review *review, const ecommerce__user *user, ddb_error *err)
-{
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__create_product_review(r->ddb, review, user, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product_review__desc.name, t0, r->rel->product_review__create_product_review(r->rel, review, user, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__create_product_review(r->ddb, review, user, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &ecommerce__product_review__desc, "product_review__create_product_review", review, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
-}
-
 /* product_review__get_product_reviews_by_id_prefix: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int product_review__get_product_reviews_by_id_prefix_routed(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const char *review_id_prefix, const ecommerce__page_request *page, ddb_error *err)
 {
@@ -1948,27 +1927,6 @@ static int order__get_order_by_id_routed(ecommerce__repo *repo, ecommerce__order
         ddb_error_clear(&serr);
     }
     return rc;
-}
-
-/* order__create_order: a write; a DynamoDB failure journals the entity's key */
-static int order__create_order_routed(ecommerce__repo *repo, ecommerce__order *order, const ecommerce__user *user, ddb_error *err)
-{
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__create_order(r->ddb, order, user, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__order__desc.name, t0, r->rel->order__create_order(r->rel, order, user, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__create_order(r->ddb, order, user, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &ecommerce__order__desc, "order__create_order", order, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
 }
 
 /* order__update_order_status: a write; a DynamoDB failure journals the entity's key */
@@ -2073,38 +2031,6 @@ static int user_order_history__get_user_order_history_routed(ecommerce__repo *re
         }
         if (orc != 0)
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_order_history",
-                ddb_error_code_name(orc), serr.message);
-        else
-            user_order_history__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        ecommerce__user_order_history__page_free(&other);
-        ddb_error_clear(&serr);
-    }
-    return rc;
-}
-
-/* user_order_history__get_user_recent_orders: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int user_order_history__get_user_recent_orders_routed(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err)
-{
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__get_user_recent_orders(r->ddb, out, user_id, start_date, end_date, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__get_user_recent_orders(r->rel, out, user_id, start_date, end_date, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__user_order_history__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
-           entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
-                r->ddb->user_order_history__get_user_recent_orders(r->ddb, &other, user_id, start_date, end_date, page, &serr));
-        }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_recent_orders",
                 ddb_error_code_name(orc), serr.message);
         else
             user_order_history__check_page(r, out->items, out->n_items, other.items, other.n_items);
@@ -3323,15 +3249,12 @@ int ecommerce__router_new(ecommerce__repo **out, ecommerce__repo *relational, ec
     r->base.product_category__add_product_to_category = product_category__add_product_to_category_routed;
     r->base.product_category__get_category_products_after_id = product_category__get_category_products_after_id_routed;
     r->base.product_review__get_product_reviews = product_review__get_product_reviews_routed;
-    r->base.product_review__create_product_review = product_review__create_product_review_routed;
     r->base.product_review__get_product_reviews_by_id_prefix = product_review__get_product_reviews_by_id_prefix_routed;
     r->base.order__get_order_by_id = order__get_order_by_id_routed;
-    r->base.order__create_order = order__create_order_routed;
     r->base.order__update_order_status = order__update_order_status_routed;
     r->base.order_item__get_order_items = order_item__get_order_items_routed;
     r->base.order_item__add_order_item = order_item__add_order_item_routed;
     r->base.user_order_history__get_user_order_history = user_order_history__get_user_order_history_routed;
-    r->base.user_order_history__get_user_recent_orders = user_order_history__get_user_recent_orders_routed;
     r->base.user_order_history__add_order_to_user_history = user_order_history__add_order_to_user_history_routed;
     r->base.user_order_history__get_user_orders_after_date = user_order_history__get_user_orders_after_date_routed;
     r->base.user_order_history__get_user_orders_in_date_range = user_order_history__get_user_orders_in_date_range_routed;

@@ -656,16 +656,6 @@ static int game__get_game_by_id_ddb(gaming_leaderboard__repo *repo, gaming_leade
         false, err);
 }
 
-static int game__get_game_with_verification_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, const char *verification_code, ddb_error *err)
-{
-    repo_impl *r = (repo_impl *)repo;
-    gaming_leaderboard__game key = GAMING_LEADERBOARD__GAME__INIT;
-    (void)verification_code; /* accepted and ignored: see the interface */
-    ddb_entity_lend_string(&key, &gaming_leaderboard__game__desc, 0, game_id);
-    return ddb_entity_get(out, found, r->client, &gaming_leaderboard__game__desc, table_of(r, 0), &key,
-        true, err);
-}
-
 static int leaderboard_entry__get_top_scores_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out, const char *game_id, const gaming_leaderboard__page_request *page, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -947,7 +937,6 @@ int gaming_leaderboard__ddb_repo_new(gaming_leaderboard__repo **out, ddb_client 
     r->base.game__get_game = game__get_game_ddb;
     r->base.game__list_games = game__list_games_ddb;
     r->base.game__get_game_by_id = game__get_game_by_id_ddb;
-    r->base.game__get_game_with_verification = game__get_game_with_verification_ddb;
     r->base.leaderboard_entry__create = leaderboard_entry__create_ddb;
     r->base.leaderboard_entry__get = leaderboard_entry__get_ddb;
     r->base.leaderboard_entry__update = leaderboard_entry__update_ddb;

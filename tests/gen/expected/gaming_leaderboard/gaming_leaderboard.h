@@ -370,8 +370,7 @@ struct gaming_leaderboard__repo {
     /* get_game_by_id (GetItem): Get game by ID (duplicate of CRUD - should be filtered) */
     int (*game__get_game_by_id)(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, ddb_error *err);
     /* get_game_with_verification (GetItem): Get game with metadata verification
-       Not used by the key condition, accepted and ignored: verification_code. */
-    int (*game__get_game_with_verification)(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, const char *verification_code, ddb_error *err);
+       Not generated: a parameter has no meaning the generator can give it. */
 
     /* LeaderboardEntry */
     int (*leaderboard_entry__create)(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *obj, ddb_error *err);

@@ -877,34 +877,6 @@ static int game__get_game_by_id_routed(gaming_leaderboard__repo *repo, gaming_le
     return rc;
 }
 
-/* game__get_game_with_verification: a read of one entity, compared in phase 3 */
-static int game__get_game_with_verification_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, const char *verification_code, ddb_error *err)
-{
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0, r->ddb->game__get_game_with_verification(r->ddb, out, found, game_id, verification_code, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__game__desc.name, t0, r->rel->game__get_game_with_verification(r->rel, out, found, game_id, verification_code, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        gaming_leaderboard__game other = GAMING_LEADERBOARD__GAME__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0,
-                r->ddb->game__get_game_with_verification(r->ddb, &other, &other_found, game_id, verification_code, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "game__get_game_with_verification",
-                serr.message);
-        else
-            ddb_router_check(r->state, &gaming_leaderboard__game__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, game__read_side, r);
-        gaming_leaderboard__game__free(&other);
-        ddb_error_clear(&serr);
-    }
-    return rc;
-}
-
 /* leaderboard_entry__get_top_scores: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int leaderboard_entry__get_top_scores_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out, const char *game_id, const gaming_leaderboard__page_request *page, ddb_error *err)
 {
@@ -1784,7 +1756,6 @@ int gaming_leaderboard__router_new(gaming_leaderboard__repo **out, gaming_leader
     r->base.game__get_game = game__get_game_routed;
     r->base.game__list_games = game__list_games_routed;
     r->base.game__get_game_by_id = game__get_game_by_id_routed;
-    r->base.game__get_game_with_verification = game__get_game_with_verification_routed;
     r->base.leaderboard_entry__get_top_scores = leaderboard_entry__get_top_scores_routed;
     r->base.leaderboard_entry__get_player_scores = leaderboard_entry__get_player_scores_routed;
     r->base.leaderboard_entry__submit_score = leaderboard_entry__submit_score_routed;

@@ -18,6 +18,7 @@ static const ddb_field_desc customer__fields[] = {
     {"name", DDB_FIELD_STRING, false, true, offsetof(pat__customer, name), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
     {"tier", DDB_FIELD_STRING, false, false, offsetof(pat__customer, tier), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
     {"visits", DDB_FIELD_INT64, false, false, offsetof(pat__customer, visits), offsetof(pat__customer, has_visits), DDB_ENTITY_NO_OFFSET},
+    {"referrer", DDB_FIELD_STRING, false, false, offsetof(pat__customer, referrer), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
 };
 
 static const ddb_key_part customer__key0[] = {{"CUSTOMER#", -1, NULL}, {NULL, 0, NULL}};
@@ -34,7 +35,7 @@ static const ddb_key_desc customer__keys[] = {
 
 const ddb_entity_desc pat__customer__desc = {
     DDB_ENTITY_ABI_VERSION, "Customer", "Shop", sizeof(pat__customer),
-    5, customer__fields,
+    6, customer__fields,
     2, 4, customer__keys,
     "_version", offsetof(pat__customer, ddb_version),
 };
@@ -500,11 +501,10 @@ static int email_claim__mirror_ddb(pat__repo *repo, const pat__email_claim *obj,
     return ddb_store_mirror(r->client, &email_claim__store, table_of(r, 1), obj, key, err);
 }
 
-static int customer__get_customer_checked_ddb(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, const char *check_code, ddb_error *err)
+static int customer__get_customer_checked_ddb(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
     pat__customer key = PAT__CUSTOMER__INIT;
-    (void)check_code; /* accepted and ignored: see the interface */
     ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
     return ddb_entity_get(out, found, r->client, &pat__customer__desc, table_of(r, 0), &key,
         r->consistent, err);
@@ -517,16 +517,16 @@ static int customer__put_customer_ddb(pat__repo *repo, pat__customer *customer, 
 
 static int customer__register_customer_ddb(pat__repo *repo, pat__customer *out, const char *customer_id, const char *email, const char *name, int64_t visits, const char *referrer, ddb_error *err)
 {
-    static const size_t fields[] = {0, 1, 2, 4};
+    static const size_t fields[] = {0, 1, 2, 4, 5};
     const ddb_entity_arg args[] = {
         {DDB_FIELD_STRING, customer_id, 0, false},
         {DDB_FIELD_STRING, email, 0, false},
         {DDB_FIELD_STRING, name, 0, false},
         {DDB_FIELD_INT64, NULL, visits, false},
+        {DDB_FIELD_STRING, referrer, 0, false},
     };
     pat__customer obj = PAT__CUSTOMER__INIT;
-    int rc = ddb_entity_set_fields(&obj, &pat__customer__desc, fields, args, 4, err);
-    (void)referrer; /* accepted and ignored: see the interface */
+    int rc = ddb_entity_set_fields(&obj, &pat__customer__desc, fields, args, 5, err);
     if (rc == 0)
         rc = repo->customer__create(repo, &obj, err);
     if (rc < 0) {
@@ -879,7 +879,16 @@ static int order__big_or_generous_ddb(pat__repo *repo, pat__order__page *out, co
 
 static int order__place_order_ddb(pat__repo *repo, pat__order *order, const pat__customer *customer, ddb_error *err)
 {
-    (void)customer; /* accepted and ignored: see the interface */
+    if (!customer || !customer->customer_id)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "Order.place_order: parameter customer has no customer_id");
+    static const size_t fill[] = {0};
+    const ddb_entity_arg fill_args[] = {
+        {DDB_FIELD_STRING, customer->customer_id, 0, false},
+    };
+    int rc = ddb_entity_set_fields(order, &pat__order__desc, fill, fill_args, 1, err);
+    if (rc < 0)
+        return rc;
     return repo->order__create(repo, order, err);
 }
 

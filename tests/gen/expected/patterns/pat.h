@@ -26,7 +26,7 @@ extern "C" {
  * Customer: an item of table Shop, key PK = "CUSTOMER#{customer_id}", SK = "PROFILE".
  *
  * Access patterns:
- * - get_customer_checked (GetItem): A customer; the check code is not part of the key
+ * - get_customer_checked (GetItem): A customer
  * - put_customer (PutItem): Sign up
  * - register_customer (PutItem): Sign up from form fields
  * - find_by_email (Query): Log in by e-mail
@@ -56,6 +56,8 @@ typedef struct pat__customer {
     /* "visits": integer, optional */
     bool has_visits;
     int64_t visits;
+    /* "referrer": string, optional */
+    char *referrer;
     /* The stored version (attribute "_version"), for optimistic locking: 0 until the entity
        is created or read; create, update and get keep it. */
     int64_t ddb_version;
@@ -306,16 +308,14 @@ struct pat__repo {
        unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
     int (*customer__mirror)(pat__repo *repo, const pat__customer *obj, const pat__customer *key,
         ddb_error *err);
-    /* get_customer_checked (GetItem): A customer; the check code is not part of the key
-       Not used by the key condition, accepted and ignored: check_code. */
-    int (*customer__get_customer_checked)(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, const char *check_code, ddb_error *err);
+    /* get_customer_checked (GetItem): A customer */
+    int (*customer__get_customer_checked)(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, ddb_error *err);
     /* put_customer (PutItem): Sign up
        Same as customer__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
     int (*customer__put_customer)(pat__repo *repo, pat__customer *customer, ddb_error *err);
     /* register_customer (PutItem): Sign up from form fields
        Builds the entity from the parameters named after its fields and creates it as
-       customer__create does; *out (fresh from __INIT) receives it, the caller frees it.
-       Not used by the key condition, accepted and ignored: referrer. */
+       customer__create does; *out (fresh from __INIT) receives it, the caller frees it. */
     int (*customer__register_customer)(pat__repo *repo, pat__customer *out, const char *customer_id, const char *email, const char *name, int64_t visits, const char *referrer, ddb_error *err);
     /* find_by_email (Query): Log in by e-mail
        *out: the first matching item (pages are read until one turns up). */
@@ -392,7 +392,7 @@ struct pat__repo {
     int (*order__big_or_generous)(pat__repo *repo, pat__order__page *out, const char *customer_id, const char *min_total, const char *min_tip, const pat__page_request *page, ddb_error *err);
     /* place_order (PutItem): Create an order for a customer
        Same as order__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
-       Entities of other types, accepted and ignored: customer. */
+       Key fields of Order are taken from the fields of the same name of customer. */
     int (*order__place_order)(pat__repo *repo, pat__order *order, const pat__customer *customer, ddb_error *err);
     /* scan_shop (Scan): Everything in the table
        Items of every entity type of the model, tagged with their kind, in key order;

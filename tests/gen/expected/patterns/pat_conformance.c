@@ -32,6 +32,7 @@ static void make_customer(ddb_conf *c, pat__customer *o, int i)
     o->name = ddb_conf_label_text("name", i, 0);
     o->tier = ddb_conf_label_text("tier", i, 0);
     o->has_visits = true; o->visits = 100 + i + 0;
+    o->referrer = ddb_conf_label_text("referrer", i, 0);
 }
 
 /* Creates o through the repository and remembers it for the clean-up. */
@@ -133,11 +134,11 @@ static void case_customer__get_customer_checked(ddb_conf *c)
     make_customer(c, &absent, 1);
     if (!create_customer(c, &a))
         goto done;
-    rc = repo->customer__get_customer_checked(repo, &got, &found, a.customer_id, "", &err);
+    rc = repo->customer__get_customer_checked(repo, &got, &found, a.customer_id, &err);
     if (ddb_conf_expect_rc(c, "call", rc, 0, &err) && ddb_conf_expect_found(c, "call", found, true))
         ddb_conf_same_entity(c, "call", d, &a, &got, true);
     pat__customer__free(&got);
-    rc = repo->customer__get_customer_checked(repo, &got, &found, absent.customer_id, "", &err);
+    rc = repo->customer__get_customer_checked(repo, &got, &found, absent.customer_id, &err);
     if (ddb_conf_expect_rc(c, "call for a key that was never written", rc, 0, &err))
         ddb_conf_expect_found(c, "call for a key that was never written", found, false);
 done:

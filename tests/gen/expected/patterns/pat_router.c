@@ -600,22 +600,22 @@ static int email_claim__mirror_routed(pat__repo *repo, const pat__email_claim *o
 }
 
 /* customer__get_customer_checked: a read of one entity, compared in phase 3 */
-static int customer__get_customer_checked_routed(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, const char *check_code, ddb_error *err)
+static int customer__get_customer_checked_routed(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, ddb_error *err)
 {
     router_impl *r = (router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__get_customer_checked(r->ddb, out, found, customer_id, check_code, err));
-    rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__get_customer_checked(r->rel, out, found, customer_id, check_code, err));
+        return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__get_customer_checked(r->ddb, out, found, customer_id, err));
+    rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__get_customer_checked(r->rel, out, found, customer_id, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         pat__customer other = PAT__CUSTOMER__INIT;
         bool other_found = false;
         ddb_error serr = DDB_ERROR_INIT;
         t0 = ddb_router_now_ms();
         if (on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
-                r->ddb->customer__get_customer_checked(r->ddb, &other, &other_found, customer_id, check_code, &serr)) != 0)
+                r->ddb->customer__get_customer_checked(r->ddb, &other, &other_found, customer_id, &serr)) != 0)
             ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "customer__get_customer_checked",
                 serr.message);
         else

@@ -746,26 +746,6 @@ static int follow__unfollow_user_ddb(social_media_app__repo *repo, bool *done, c
         err);
 }
 
-static int follow__get_user_followers_ddb(social_media_app__repo *repo, social_media_app__follow__page *out, const char *target_user_id, const social_media_app__page_request *page, ddb_error *err)
-{
-    repo_impl *r = (repo_impl *)repo;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    (void)target_user_id; /* accepted and ignored: see the interface */
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "social_media_app.follow.get_user_followers";
-    rc = ddb_entity_scan_page(&p, r->client, &social_media_app__follow__desc, table_of(r, 0), &q, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
-    }
-    return rc;
-}
-
 static int follow__get_user_following_ddb(social_media_app__repo *repo, social_media_app__follow__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err)
 {
     repo_impl *r = (repo_impl *)repo;
@@ -1104,7 +1084,6 @@ int social_media_app__ddb_repo_new(social_media_app__repo **out, ddb_client *cli
     r->base.follow__mirror = follow__mirror_ddb;
     r->base.follow__follow_user = follow__follow_user_ddb;
     r->base.follow__unfollow_user = follow__unfollow_user_ddb;
-    r->base.follow__get_user_followers = follow__get_user_followers_ddb;
     r->base.follow__get_user_following = follow__get_user_following_ddb;
     r->base.like__create = like__create_ddb;
     r->base.like__get = like__get_ddb;

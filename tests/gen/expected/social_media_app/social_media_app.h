@@ -416,8 +416,7 @@ struct social_media_app__repo {
        *done (may be NULL): whether there was an item to delete. No version check (the version read is used). */
     int (*follow__unfollow_user)(social_media_app__repo *repo, bool *done, const char *user_id, const char *follower_id, ddb_error *err);
     /* get_user_followers (Scan): Get user's followers list
-       Not used by the key condition, accepted and ignored: target_user_id. */
-    int (*follow__get_user_followers)(social_media_app__repo *repo, social_media_app__follow__page *out, const char *target_user_id, const social_media_app__page_request *page, ddb_error *err);
+       Not generated: a parameter has no meaning the generator can give it. */
     /* get_user_following (Query): Get user's following list */
     int (*follow__get_user_following)(social_media_app__repo *repo, social_media_app__follow__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err);
 

@@ -1111,38 +1111,6 @@ static int follow__unfollow_user_routed(social_media_app__repo *repo, bool *done
     return 0;
 }
 
-/* follow__get_user_followers: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int follow__get_user_followers_routed(social_media_app__repo *repo, social_media_app__follow__page *out, const char *target_user_id, const social_media_app__page_request *page, ddb_error *err)
-{
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0, r->ddb->follow__get_user_followers(r->ddb, out, target_user_id, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__follow__desc.name, t0, r->rel->follow__get_user_followers(r->rel, out, target_user_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        social_media_app__follow__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
-           entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
-                r->ddb->follow__get_user_followers(r->ddb, &other, target_user_id, page, &serr));
-        }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "follow__get_user_followers",
-                ddb_error_code_name(orc), serr.message);
-        else
-            follow__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        social_media_app__follow__page_free(&other);
-        ddb_error_clear(&serr);
-    }
-    return rc;
-}
-
 /* follow__get_user_following: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
 static int follow__get_user_following_routed(social_media_app__repo *repo, social_media_app__follow__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err)
 {
@@ -2272,7 +2240,6 @@ int social_media_app__router_new(social_media_app__repo **out, social_media_app_
     r->base.comment__get_comments_for_post_range = comment__get_comments_for_post_range_routed;
     r->base.follow__follow_user = follow__follow_user_routed;
     r->base.follow__unfollow_user = follow__unfollow_user_routed;
-    r->base.follow__get_user_followers = follow__get_user_followers_routed;
     r->base.follow__get_user_following = follow__get_user_following_routed;
     r->base.like__like_post = like__like_post_routed;
     r->base.like__unlike_post = like__unlike_post_routed;
