@@ -222,6 +222,33 @@ const char *ddb_entity__field_text(const ddb_field_desc *f, const void *obj, con
     }
 }
 
+/*
+ * A key whose template cannot be filled: a string field named like the key attribute (a derived
+ * field, which the template writes) holds the whole value when it is set, so that an item can be
+ * addressed by the key value read back from it. *out NULL when there is none.
+ */
+static int whole_key_value(ddb_value **out, const ddb_entity_desc *d, const ddb_key_desc *k,
+                           const void *obj, ddb_error *err)
+{
+    *out = NULL;
+    if (k->numeric)
+        return 0;
+    for (size_t i = 0; i < d->n_fields; i++) {
+        const ddb_field_desc *f = &d->fields[i];
+        const char *s;
+        if (f->kind != DDB_FIELD_STRING || f->is_list || strcmp(f->name, k->attribute) != 0)
+            continue;
+        s = *(char *const *)((const char *)obj + f->offset);
+        if (!s)
+            return 0;
+        if (strlen(s) >= KEY_MAX)
+            return ddb_error_set(err, DDB_ERR_LIMIT, "%s: key %s is over %d bytes", d->name,
+                                 k->attribute, KEY_MAX - 1);
+        return ddb_value_new_s(out, s, err);
+    }
+    return 0;
+}
+
 int ddb_entity_key_value(ddb_value **out, const ddb_entity_desc *d, size_t key, const void *obj,
                          ddb_error *err)
 {
@@ -246,6 +273,8 @@ int ddb_entity_key_value(ddb_value **out, const ddb_entity_desc *d, size_t key, 
                                      d->name, k->attribute);
             f = &d->fields[p->field];
             if (f->is_list || !ddb_entity__field_present(f, obj)) {
+                if (key < d->n_primary)
+                    return whole_key_value(out, d, k, obj, err);
                 *out = NULL;
                 return 0;
             }

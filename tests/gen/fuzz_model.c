@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (size_t e = 0; e < m->tables[t].n_entities; e++)
                 for (size_t p = 0; p < m->tables[t].entities[e].n_patterns; p++) {
                     ddbgen_plan plan;
-                    if (ddbgen_plan_access_pattern(&plan, &m->tables[t].entities[e],
+                    if (ddbgen_plan_access_pattern(&plan, m, &m->tables[t].entities[e],
                                                    &m->tables[t].entities[e].patterns[p]) == 0)
                         ddbgen_plan_clear(&plan);
                 }

@@ -489,7 +489,7 @@ TEST(plan_binds_parameters)
     REQUIRE(m);
     e = &m->tables[0].entities[0];
 
-    REQUIRE(ddbgen_plan_access_pattern(&p, e, &e->patterns[0]) == 0);
+    REQUIRE(ddbgen_plan_access_pattern(&p, m, e, &e->patterns[0]) == 0);
     CHECK(p.keys_known);
     CHECK(p.gsi && strcmp(p.gsi->name, "ByT") == 0);
     CHECK_INT(p.n_pk, 2);
@@ -506,7 +506,7 @@ TEST(plan_binds_parameters)
     ddbgen_plan_clear(&p);
 
     /* A parameter of another name fills the key by position. */
-    REQUIRE(ddbgen_plan_access_pattern(&p, e, &e->patterns[1]) == 0);
+    REQUIRE(ddbgen_plan_access_pattern(&p, m, e, &e->patterns[1]) == 0);
     CHECK(p.pk_complete);
     CHECK_INT(p.bindings[0].param, 0);
     CHECK(p.bindings[0].by_position);

@@ -137,8 +137,9 @@ DDB_API int ddb_entity_key(ddb_value **out, const ddb_entity_desc *d, const void
                            ddb_error *err);
 
 /*
- * Builds the value of one key attribute, keys[key], from obj. *out is set to NULL (and 0 is
- * returned) when a field of the template has no value.
+ * Builds the value of one key attribute, keys[key], from obj. When a field of a primary key's
+ * template has no value, a string field named like the key attribute (a derived field) gives the
+ * whole value; *out is set to NULL (and 0 is returned) when neither has one.
  */
 DDB_API int ddb_entity_key_value(ddb_value **out, const ddb_entity_desc *d, size_t key,
                                  const void *obj, ddb_error *err);

@@ -10,6 +10,7 @@
 
 #include "emit/emit_internal.h"
 #include "model/usage.h"
+#include "plan/plan.h"
 #include "validate/validate.h"
 
 /* A malloc'd "a" "sep" "b", or NULL. */
@@ -128,13 +129,19 @@ bool emit_needs_has(const ddbgen_field *f)
            f->type == DDBGEN_TYPE_UUID;
 }
 
-void emit_field_member(emitter *E, const ddbgen_field *f)
+void emit_field_member(emitter *E, const ddbgen_entity *e, const ddbgen_field *f)
 {
     ddbgen_buf *h = E->h;
     ddbgen_buf_printf(h, "    /* \"%s\": %s", f->name, f->type_raw ? f->type_raw : "?");
     if (f->type == DDBGEN_TYPE_ARRAY)
         ddbgen_buf_printf(h, " of %s", f->item_type_raw ? f->item_type_raw : "any");
-    ddbgen_buf_printf(h, ", %s */\n", f->required ? "required" : "optional");
+    if (ddbgen_field_is_derived(e, f)) {
+        /* One source of truth: the key template. */
+        ddbgen_buf_puts(h, ", derived: the key template writes it, reads give it back; set it "
+                           "only\n       to address an item by its whole key */\n");
+    } else {
+        ddbgen_buf_printf(h, ", %s */\n", f->required ? "required" : "optional");
+    }
     if (f->type == DDBGEN_TYPE_ARRAY) {
         ddbgen_buf_printf(h, "    size_t n_%s;\n    %s*%s;\n", f->c_name,
                           list_elem_type(f->item_type), f->c_name);

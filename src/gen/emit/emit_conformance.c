@@ -1233,7 +1233,7 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
     memset(pc, 0, sizeof *pc);
     pc->e = e;
     pc->ap = ap;
-    if (ddbgen_plan_access_pattern(&pc->plan, e, ap) != 0) {
+    if (ddbgen_plan_access_pattern(&pc->plan, E->m, e, ap) != 0) {
         E->status = DDBGEN_ERR_NOMEM;
         pc->why = "out of memory";
         return;

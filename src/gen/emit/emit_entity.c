@@ -27,9 +27,9 @@ void emit_entity_source(emitter *E, const ddbgen_entity *e, const char *sname)
             ddbgen_type kt = list ? f->item_type : f->type;
             ddbgen_buf_puts(c, "    {");
             emit_c_string(c, f->name);
-            ddbgen_buf_printf(c, ", %s, %s, %s, offsetof(%s, %s), ", emit_kind_name(kt),
-                              list ? "true" : "false", f->required ? "true" : "false", sname,
-                              f->c_name);
+            ddbgen_buf_printf(
+                c, ", %s, %s, %s, offsetof(%s, %s), ", emit_kind_name(kt), list ? "true" : "false",
+                f->required && !ddbgen_field_is_derived(e, f) ? "true" : "false", sname, f->c_name);
             if (emit_needs_has(f))
                 ddbgen_buf_printf(c, "offsetof(%s, has_%s), ", sname, f->c_name);
             else
@@ -159,7 +159,7 @@ void emit_entity_header(emitter *E, const ddbgen_entity *e, const char *sname)
     ddbgen_buf_puts(h, " */\n");
     ddbgen_buf_printf(h, "typedef struct %s {\n", sname);
     for (size_t i = 0; i < e->n_fields; i++)
-        emit_field_member(E, &e->fields[i]);
+        emit_field_member(E, e, &e->fields[i]);
     ddbgen_buf_printf(
         h,
         "    /* The stored version (attribute \"%s\"), for optimistic locking: 0 until the "

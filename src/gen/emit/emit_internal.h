@@ -80,7 +80,7 @@ void emit_table_descs(emitter *E);
 
 /* The entity types (emit_entity.c): a struct member for field f; the struct, its descriptor and
  * wrappers in <ns>.h (header) and <ns>.c (source); the CreateTable JSON of every table. */
-void emit_field_member(emitter *E, const ddbgen_field *f);
+void emit_field_member(emitter *E, const ddbgen_entity *e, const ddbgen_field *f);
 void emit_entity_header(emitter *E, const ddbgen_entity *e, const char *sname);
 void emit_entity_source(emitter *E, const ddbgen_entity *e, const char *sname);
 void emit_tables(emitter *E);

@@ -51,15 +51,18 @@ typedef enum pattern_shape {
 
 /* How the generated member uses one of the model's parameters. */
 typedef enum param_use {
-    USE_IGNORED = 0, /* accepted and ignored (the member comment says so) */
-    USE_KEY,         /* fills key placeholders */
-    USE_UPDATE,      /* UpdateItem: the new value of its field */
-    USE_SET,         /* PutItem from scalars: the value of its field */
-    USE_RANGE,       /* a range_condition value */
-    USE_FILTER,      /* a filter value */
-    USE_ITEM,        /* PutItem: the entity written */
-    USE_CONTEXT,     /* an entity parameter of another type: accepted and ignored */
-    USE_OMITTED,     /* batch members: the key or item list takes its place */
+    USE_NONE = 0, /* no meaning: the member is not generated (the validator refuses it) */
+    USE_KEY,      /* fills key placeholders, or (whole) a derived field's key attribute */
+    USE_UPDATE,   /* UpdateItem: the new value of its field */
+    USE_SET,      /* PutItem from scalars: the value of its field */
+    USE_RANGE,    /* a range_condition value */
+    USE_FILTER,   /* a filter value */
+    USE_ITEM,     /* PutItem: the entity written; UpdateItem: the key and the fields to set */
+    USE_CONTEXT,  /* an entity of another type: its same-named fields fill key fields */
+    USE_LIST,     /* PutItem/UpdateItem: the array or object value of its field */
+    USE_MATCH,    /* Scan: equality filter on the field of the same name */
+    USE_LIMIT,    /* Query/Scan: the item limit of a page */
+    USE_OMITTED,  /* batch members: the key or item list takes its place */
 } param_use;
 
 #define MAX_PARAMS 64
@@ -189,13 +192,41 @@ static bool filter_supported(const ddbgen_access_pattern *ap)
     return true;
 }
 
-/* The filter of a pattern as runtime tables, in the wrapper's body. */
-static void emit_filter(ddbgen_buf *c, const ddbgen_access_pattern *ap)
+/* The filter of a pattern as runtime tables, in the wrapper's body: filter_expression's
+ * conditions, then (Scan) an equality for each parameter named after a field (use[i] MATCH). */
+static void filter_arg(ddbgen_buf *c, ddbgen_type t, const char *pn)
+{
+    switch (t) {
+    case DDBGEN_TYPE_INTEGER:
+        ddbgen_buf_printf(c, "        {DDB_FIELD_INT64, NULL, %s, false},\n", pn);
+        break;
+    case DDBGEN_TYPE_DECIMAL:
+        ddbgen_buf_printf(c, "        {DDB_FIELD_DECIMAL, %s, 0, false},\n", pn);
+        break;
+    case DDBGEN_TYPE_BOOLEAN:
+        ddbgen_buf_printf(c, "        {DDB_FIELD_BOOL, NULL, 0, %s},\n", pn);
+        break;
+    default:
+        ddbgen_buf_printf(c, "        {DDB_FIELD_STRING, %s, 0, false},\n", pn);
+        break;
+    }
+}
+
+static void emit_filter(ddbgen_buf *c, const ddbgen_entity *ap_entity,
+                        const ddbgen_access_pattern *ap, const param_use *use)
 {
     const ddbgen_filter *f = ap->filter;
-    size_t n_args = 0;
+    size_t n_args = 0, n_conds = f ? f->n_conditions : 0;
     ddbgen_buf_puts(c, "    static const ddb_entity_filter_cond conds[] = {\n");
-    for (size_t i = 0; i < f->n_conditions; i++) {
+    for (size_t i = 0; i < ap->n_params; i++) {
+        if (use[i] != USE_MATCH)
+            continue;
+        ddbgen_buf_puts(c, "        {");
+        emit_c_string(c, ap->params[i].name);
+        ddbgen_buf_printf(c, ", false, DDB_ENTITY_F_EQ, %zu, 1},\n", n_args++);
+        n_conds++;
+    }
+    for (size_t i = 0; f && i < f->n_conditions; i++) {
         const ddbgen_filter_condition *fc = &f->conditions[i];
         int idx[100];
         size_t n = filter_params(ap, fc, idx);
@@ -206,31 +237,34 @@ static void emit_filter(ddbgen_buf *c, const ddbgen_access_pattern *ap)
         n_args += n;
     }
     ddbgen_buf_puts(c, "    };\n    const ddb_entity_arg args[] = {\n");
-    for (size_t i = 0; i < f->n_conditions; i++) {
+    for (size_t i = 0; i < ap->n_params; i++)
+        if (use[i] == USE_MATCH)
+            filter_arg(c, ap->params[i].type, ap->params[i].c_name);
+    for (size_t i = 0; f && i < f->n_conditions; i++) {
         int idx[100];
         size_t n = filter_params(ap, &f->conditions[i], idx);
         for (size_t k = 0; k < n; k++) {
             const ddbgen_param *prm = &ap->params[idx[k]];
-            switch (prm->type) {
-            case DDBGEN_TYPE_INTEGER:
-                ddbgen_buf_printf(c, "        {DDB_FIELD_INT64, NULL, %s, false},\n", prm->c_name);
-                break;
-            case DDBGEN_TYPE_DECIMAL:
-                ddbgen_buf_printf(c, "        {DDB_FIELD_DECIMAL, %s, 0, false},\n", prm->c_name);
-                break;
-            case DDBGEN_TYPE_BOOLEAN:
-                ddbgen_buf_printf(c, "        {DDB_FIELD_BOOL, NULL, 0, %s},\n", prm->c_name);
-                break;
-            default:
-                ddbgen_buf_printf(c, "        {DDB_FIELD_STRING, %s, 0, false},\n", prm->c_name);
-                break;
+            ddbgen_type t = prm->type;
+            const ddbgen_field *fld = ddbgen_entity_find_field(ap_entity, f->conditions[i].field);
+            /* A string compared with a number is sent as one (checked before the request); a
+             * number compared with a string is formatted. */
+            if (fld && t == DDBGEN_TYPE_STRING && ddbgen_type_is_numeric(fld->type) &&
+                f->conditions[i].fn != DDBGEN_FFN_SIZE)
+                t = DDBGEN_TYPE_DECIMAL;
+            if (t == DDBGEN_TYPE_INTEGER && fld && fld->type == DDBGEN_TYPE_STRING) {
+                ddbgen_buf_printf(c, "        {DDB_FIELD_STRING, fv%d, 0, false},\n", idx[k]);
+                continue;
             }
+            if (t == DDBGEN_TYPE_DECIMAL && fld && fld->type == DDBGEN_TYPE_STRING)
+                t = DDBGEN_TYPE_STRING;
+            filter_arg(c, t, prm->c_name);
         }
     }
     if (n_args == 0)
         ddbgen_buf_puts(c, "        {DDB_FIELD_STRING, NULL, 0, false},\n");
     ddbgen_buf_printf(c, "    };\n    const ddb_entity_filter filter = {%s, %zu, conds, args};\n",
-                      f->logical_op == DDBGEN_LOGIC_OR ? "true" : "false", f->n_conditions);
+                      f && f->logical_op == DDBGEN_LOGIC_OR ? "true" : "false", n_conds);
 }
 
 /* An UpdateItem pattern can rebuild every GSI key its fields are part of: all of that key's
@@ -300,10 +334,16 @@ static bool projected(const ddbgen_table *t, const ddbgen_gsi *g, const char *na
     return false;
 }
 
-static bool field_settable(const ddbgen_field *f)
+/* Whether e has GSI keys (whose templates an UpdateItem may have to rebuild). */
+static bool has_index_keys(const ddbgen_entity *e)
 {
-    return f && f->type != DDBGEN_TYPE_ARRAY && f->type != DDBGEN_TYPE_OBJECT;
+    key_ref keys[MAX_KEYS];
+    size_t n_primary, n = emit_collect_keys(e, keys, MAX_KEYS, &n_primary);
+    return n > n_primary;
 }
+
+/* Whether field name is a placeholder of e's primary key templates. */
+static bool primary_key_field(const ddbgen_entity *e, const char *name);
 
 /* Key parameters: each bound parameter fills a field of e (by binding). */
 static const char *plan_key_params(pattern_gen *g, const ddbgen_entity *e)
@@ -314,15 +354,18 @@ static const char *plan_key_params(pattern_gen *g, const ddbgen_entity *e)
     if (!p->pk_complete)
         return "the parameters do not complete the partition key";
     g->multi = p->n_pk > 1 || p->n_sk > 1;
-    for (size_t i = 0; i < p->n_bindings; i++) {
-        const ddbgen_binding *b = &p->bindings[i];
-        if (b->param < 0)
-            continue;
-        if (b->from_item)
-            continue; /* the key starts as a copy of the entity parameter */
-        g->param_field[b->param] = ddbgen_entity_find_field(e, b->field);
-        if (!g->param_field[b->param])
-            return "a key placeholder is not a field";
+    for (size_t s = 0; s < p->n_pk + p->n_sk; s++) {
+        const ddbgen_key_slot *slot = s < p->n_pk ? &p->pk[s] : &p->sk[s - p->n_pk];
+        for (size_t j = 0; j < slot->n_bindings; j++) {
+            const ddbgen_binding *b = &p->bindings[slot->first_binding + j];
+            if (b->param < 0 || b->from_item || b->from_context)
+                continue; /* the item is copied into the key; a context's fields come later */
+            /* A whole key value goes into the derived field named like the attribute. */
+            g->param_field[b->param] =
+                ddbgen_entity_find_field(e, b->whole ? slot->attribute : b->field);
+            if (!g->param_field[b->param])
+                return "a key placeholder is not a field";
+        }
     }
     if (g->multi) {
         if (g->ap->operation != DDBGEN_OP_QUERY || (g->ap->return_type != DDBGEN_RT_ENTITY_LIST &&
@@ -377,33 +420,46 @@ static const char *plan_shape(pattern_gen *g, const ddbgen_entity *e)
             g->use[i] = USE_FILTER;
             break;
         case DDBGEN_ROLE_ITEM:
-            g->use[i] = g->item < 0 ? USE_ITEM : USE_CONTEXT;
-            if (g->item < 0)
-                g->item = (int)i;
+            g->use[i] = USE_ITEM;
+            g->item = (int)i;
             break;
         case DDBGEN_ROLE_CONTEXT:
             g->use[i] = USE_CONTEXT;
             break;
         case DDBGEN_ROLE_UPDATE:
-            g->use[i] = USE_UPDATE;
+        case DDBGEN_ROLE_SET:
+        case DDBGEN_ROLE_LIST:
+        case DDBGEN_ROLE_MATCH:
+            g->use[i] = p->roles[i] == DDBGEN_ROLE_UPDATE ? USE_UPDATE
+                        : p->roles[i] == DDBGEN_ROLE_SET  ? USE_SET
+                        : p->roles[i] == DDBGEN_ROLE_LIST ? USE_LIST
+                                                          : USE_MATCH;
+            g->param_field[i] = ddbgen_entity_find_field(e, ap->params[i].name);
+            break;
+        case DDBGEN_ROLE_KEY_WHOLE:
+            g->use[i] = USE_KEY;
+            break;
+        case DDBGEN_ROLE_LIMIT:
+            g->use[i] = USE_LIMIT;
             break;
         default:
-            g->use[i] = USE_IGNORED;
+            g->use[i] = USE_NONE;
             break;
         }
     }
+    if (ap->operation != DDBGEN_OP_BATCH_GET_ITEM && ap->operation != DDBGEN_OP_BATCH_WRITE_ITEM)
+        for (size_t i = 0; i < ap->n_params; i++)
+            if (g->use[i] == USE_NONE)
+                return "a parameter has no meaning the generator can give it";
     switch (ap->operation) {
     case DDBGEN_OP_PUT_ITEM:
         if (g->item >= 0) {
+            for (size_t i = 0; i < ap->n_params; i++)
+                if (g->use[i] == USE_LIST)
+                    return "a list or object parameter beside the entity parameter of a PutItem "
+                           "is not generated yet (set the field in the entity)";
             g->shape = SHAPE_PUT_OBJ;
             return NULL;
-        }
-        for (size_t i = 0; i < ap->n_params; i++) {
-            const ddbgen_field *f = ddbgen_entity_find_field(e, ap->params[i].name);
-            if (ap->params[i].type == DDBGEN_TYPE_ENTITY || !field_settable(f))
-                continue;
-            g->use[i] = USE_SET;
-            g->param_field[i] = f;
         }
         g->shape = SHAPE_PUT_SCALAR;
         return NULL;
@@ -422,9 +478,6 @@ static const char *plan_shape(pattern_gen *g, const ddbgen_entity *e)
         return NULL;
     case DDBGEN_OP_SCAN:
         g->scan = true;
-        for (size_t i = 0; i < ap->n_params; i++)
-            if (g->use[i] == USE_KEY || g->use[i] == USE_RANGE || g->use[i] == USE_ITEM)
-                g->use[i] = USE_IGNORED; /* a Scan has no key condition */
         g->item = -1;
         g->shape = rt == DDBGEN_RT_MIXED_DATA     ? SHAPE_MIXED
                    : rt == DDBGEN_RT_ENTITY_LIST  ? SHAPE_PAGE
@@ -448,20 +501,23 @@ static const char *plan_shape(pattern_gen *g, const ddbgen_entity *e)
     case DDBGEN_OP_UPDATE_ITEM:
         if (!p->sk_complete || ap->index_name)
             return "the parameters do not give the whole primary key";
-        for (size_t i = 0; i < ap->n_params; i++) {
-            const ddbgen_field *f;
-            if (g->use[i] != USE_UPDATE)
-                continue;
-            f = ddbgen_entity_find_field(e, ap->params[i].name);
-            if (!field_settable(f)) {
-                g->use[i] = USE_IGNORED; /* lists and objects are not set from a parameter */
-                continue;
-            }
-            g->param_field[i] = f;
-        }
         /* An index key whose other fields are not parameters, or a unique value (its sentinel
-         * moves), needs the whole entity: the store's update rebuilds and moves everything. */
-        g->whole = !update_keys_known(e, g) || sets_unique(e, g);
+         * moves), needs the whole entity: the store's update rebuilds and moves everything. An
+         * entity parameter sets the fields it carries, known only at run time: whole as well
+         * when the entity has index keys or unique values. */
+        g->whole = !update_keys_known(e, g) || sets_unique(e, g) ||
+                   (g->item >= 0 && (e->ext.n_unique > 0 || has_index_keys(e)));
+        for (size_t i = 0; g->whole && i < ap->n_params; i++)
+            if (g->use[i] == USE_LIST)
+                return "a list or object parameter of an UpdateItem that must rewrite the whole "
+                       "entity (index keys or unique values) is not generated yet";
+        if (g->whole && g->item >= 0)
+            for (size_t i = 0; i < e->n_fields; i++)
+                if (e->fields[i].type == DDBGEN_TYPE_ARRAY ||
+                    e->fields[i].type == DDBGEN_TYPE_OBJECT)
+                    return "an entity parameter of an UpdateItem that must rewrite the whole "
+                           "entity (index keys or unique values) and has list or object fields "
+                           "is not generated yet";
         g->shape = rt == DDBGEN_RT_SINGLE_ENTITY ? SHAPE_UPDATE : SHAPE_FLAG;
         break;
     case DDBGEN_OP_DELETE_ITEM:
@@ -488,12 +544,13 @@ static const char *plan_shape(pattern_gen *g, const ddbgen_entity *e)
     return NULL;
 }
 
-static void pattern_plan(pattern_gen *g, const ddbgen_entity *e, const ddbgen_access_pattern *ap)
+static void pattern_plan(pattern_gen *g, const ddbgen_model *m, const ddbgen_entity *e,
+                         const ddbgen_access_pattern *ap)
 {
     memset(g, 0, sizeof *g);
     g->ap = ap;
     g->item = -1;
-    if (ddbgen_plan_access_pattern(&g->plan, e, ap) != 0) {
+    if (ddbgen_plan_access_pattern(&g->plan, m, e, ap) != 0) {
         g->why = "out of memory";
         return;
     }
@@ -522,12 +579,107 @@ static void pattern_plan(pattern_gen *g, const ddbgen_entity *e, const ddbgen_ac
     }
 }
 
+/* Whether the member filters (filter_expression, or a Scan's parameters named after fields). */
+static bool has_filter(const pattern_gen *g)
+{
+    for (size_t i = 0; i < g->ap->n_params; i++)
+        if (g->use[i] == USE_MATCH)
+            return true;
+    return g->ap->filter != NULL;
+}
+
+/* The field a filter condition on parameter i compares with that is of type t, or NULL. */
+static const ddbgen_field *filter_field_of(const ddbgen_entity *e, const pattern_gen *g, size_t i,
+                                           bool numeric)
+{
+    const ddbgen_filter *f = g->ap->filter;
+    for (size_t k = 0; f && k < f->n_conditions; k++) {
+        const ddbgen_filter_condition *fc = &f->conditions[k];
+        const ddbgen_field *fld = ddbgen_entity_find_field(e, fc->field);
+        int idx[100];
+        size_t n = filter_params(g->ap, fc, idx);
+        if (!fld || fc->fn == DDBGEN_FFN_SIZE)
+            continue;
+        for (size_t j = 0; j < n; j++)
+            if (idx[j] == (int)i &&
+                (numeric ? ddbgen_type_is_numeric(fld->type) : fld->type == DDBGEN_TYPE_STRING))
+                return fld;
+    }
+    return NULL;
+}
+
+/* Whether string parameter i (range or filter) is compared with a number: sent as one. */
+static bool converted(const ddbgen_entity *e, const pattern_gen *g, size_t i)
+{
+    const ddbgen_plan *p = &g->plan;
+    if (g->ap->params[i].type != DDBGEN_TYPE_STRING)
+        return false;
+    if (p->roles[i] == DDBGEN_ROLE_RANGE) {
+        size_t slot = p->n_sk > 1 ? p->n_sk_slots_bound : 0;
+        return slot < p->n_sk && p->sk[slot].type == DDBGEN_KEY_N;
+    }
+    return p->roles[i] == DDBGEN_ROLE_FILTER && filter_field_of(e, g, i, true);
+}
+
+/* Range and filter values whose declared type differs from the attribute's: a string checked
+ * to be a number, an integer formatted for a string field (fv<i>). */
+static void emit_conversions(emitter *E, const ddbgen_entity *e, const pattern_gen *g)
+{
+    ddbgen_buf *c = E->c;
+    for (size_t i = 0; i < g->ap->n_params; i++) {
+        const char *pn = g->ap->params[i].c_name;
+        if (converted(e, g, i)) {
+            ddbgen_buf_printf(c,
+                              "    if (!%s || ddb_number_validate(%s, NULL) < 0)\n"
+                              "        return ddb_error_set(err, DDB_ERR_INVALID_ARG,\n"
+                              "            \"%s.%s: parameter %s '%%.64s' is not a number\",\n"
+                              "            %s ? %s : \"(null)\");\n",
+                              pn, pn, e->name, g->ap->name, g->ap->params[i].name, pn, pn);
+        } else if (g->plan.roles[i] == DDBGEN_ROLE_FILTER &&
+                   g->ap->params[i].type == DDBGEN_TYPE_INTEGER &&
+                   filter_field_of(e, g, i, false)) {
+            ddbgen_buf_printf(c,
+                              "    char fv%zu[24];\n"
+                              "    snprintf(fv%zu, sizeof fv%zu, \"%%lld\", (long long)%s);\n",
+                              i, i, i, pn);
+        }
+    }
+}
+
+/* The C element type of a list of t, as the entity struct holds it (emit_field_member). */
+static const char *list_elem_type(ddbgen_type t)
+{
+    switch (t) {
+    case DDBGEN_TYPE_STRING:
+    case DDBGEN_TYPE_UUID:
+        return "char *";
+    case DDBGEN_TYPE_INTEGER:
+        return "int64_t ";
+    case DDBGEN_TYPE_DECIMAL:
+        return "ddb_decimal ";
+    case DDBGEN_TYPE_BOOLEAN:
+        return "bool ";
+    default:
+        return "ddb_value *";
+    }
+}
+
 /* The C type of a parameter the member takes as the model declares it. */
 static void param_decl(emitter *E, ddbgen_buf *b, const pattern_gen *g, size_t i)
 {
     const ddbgen_param *prm = &g->ap->params[i];
-    if (g->param_field[i]) {
-        ddbgen_buf_printf(b, ", %s%s", param_c_type(g->param_field[i]->type), prm->c_name);
+    const ddbgen_field *f = g->param_field[i];
+    if (f && f->type == DDBGEN_TYPE_ARRAY) { /* as the struct holds it, read only */
+        ddbgen_buf_printf(b, ", %sconst *%s, size_t n_%s", list_elem_type(f->item_type),
+                          prm->c_name, prm->c_name);
+        return;
+    }
+    if (f && f->type == DDBGEN_TYPE_OBJECT) {
+        ddbgen_buf_printf(b, ", const ddb_value *%s", prm->c_name);
+        return;
+    }
+    if (f) {
+        ddbgen_buf_printf(b, ", %s%s", param_c_type(f->type), prm->c_name);
         return;
     }
     switch (prm->type) {
@@ -702,7 +854,13 @@ static void pattern_notes(emitter *E, ddbgen_buf *h, const ddbgen_entity *e, con
                               "right); retried 5 times while other writers get in first.",
                               en);
         for (size_t i = 0; i < g->ap->n_params; i++)
-            any |= g->use[i] == USE_UPDATE;
+            any |= g->use[i] == USE_UPDATE || g->use[i] == USE_LIST || g->use[i] == USE_ITEM;
+        if (g->item >= 0)
+            ddbgen_buf_printf(h,
+                              "\n       Sets every non-key field %s carries; an optional field "
+                              "it leaves absent is\n       left unchanged (remove one with "
+                              "%s__update). Key and derived fields are not set.",
+                              g->ap->params[g->item].c_name, en);
         if (!any)
             ddbgen_buf_puts(h, "\n       No parameter names a non-key field: only the item's "
                                "version is incremented\n       (keys cannot change in place).");
@@ -711,6 +869,12 @@ static void pattern_notes(emitter *E, ddbgen_buf *h, const ddbgen_entity *e, con
     default:
         break;
     }
+    if (g->item >= 0 && g->shape == SHAPE_FLAG && g->ap->operation == DDBGEN_OP_UPDATE_ITEM)
+        ddbgen_buf_printf(h,
+                          "\n       Sets every non-key field %s carries; an optional field it "
+                          "leaves absent is\n       left unchanged (remove one with %s__update). "
+                          "Key and derived fields are not set.",
+                          g->ap->params[g->item].c_name, en);
     if (g->item >= 0 && g->shape != SHAPE_PUT_OBJ)
         ddbgen_buf_printf(h,
                           "\n       Key fields the other parameters do not give are read from "
@@ -728,14 +892,32 @@ static void pattern_notes(emitter *E, ddbgen_buf *h, const ddbgen_entity *e, con
         ddbgen_buf_puts(h, n ? "; the other fields have no value." : "no field value.");
     }
     ddbgen_buf_free(&tmp);
-    if (list_params(&tmp, g, USE_IGNORED))
-        ddbgen_buf_printf(h, "\n       Not used by the key condition, accepted and ignored: %s.",
-                          ddbgen_buf_str(&tmp));
-    ddbgen_buf_free(&tmp);
     if (list_params(&tmp, g, USE_CONTEXT))
-        ddbgen_buf_printf(h, "\n       Entities of other types, accepted and ignored: %s.",
+        ddbgen_buf_printf(h,
+                          "\n       Key fields of %s are taken from the fields of the same name "
+                          "of %s.",
+                          e->name, ddbgen_buf_str(&tmp));
+    ddbgen_buf_free(&tmp);
+    if (list_params(&tmp, g, USE_MATCH))
+        ddbgen_buf_printf(h, "\n       Items whose fields equal %s (named after them).",
                           ddbgen_buf_str(&tmp));
     ddbgen_buf_free(&tmp);
+    if (list_params(&tmp, g, USE_LIMIT))
+        ddbgen_buf_printf(h, "\n       %s: the page's item limit when page->limit is 0.",
+                          ddbgen_buf_str(&tmp));
+    ddbgen_buf_free(&tmp);
+    for (size_t i = 0; i < g->ap->n_params; i++)
+        if (g->use[i] == USE_KEY && g->param_field[i] &&
+            ddbgen_field_is_derived(e, g->param_field[i]))
+            ddbgen_buf_printf(h, "\n       %s: the whole value of key attribute %s.",
+                              g->ap->params[i].c_name, g->param_field[i]->name);
+    for (size_t i = 0; i < g->ap->n_params; i++)
+        if (g->plan.roles[i] == DDBGEN_ROLE_RANGE || g->plan.roles[i] == DDBGEN_ROLE_FILTER)
+            if (converted(e, g, i))
+                ddbgen_buf_printf(h,
+                                  "\n       %s is sent as a number: DDB_ERR_INVALID_ARG when it "
+                                  "is not one.",
+                                  g->ap->params[i].c_name);
     (void)E;
 }
 
@@ -844,7 +1026,8 @@ static void emit_multi_keys(ddbgen_buf *c, const pattern_gen *g)
  * of an entity with unique values that deletes what it read through the repository's delete (the
  * sentinels go with it); retried while another writer gets in between. n: UpdateItem's fields.
  */
-static void emit_update_whole(emitter *E, const ddbgen_entity *e, const pattern_gen *g, size_t n)
+static void emit_update_whole(emitter *E, const ddbgen_entity *e, const pattern_gen *g,
+                              const char *n)
 {
     ddbgen_buf *c = E->c;
     const char *ns = E->ns, *en = e->c_name;
@@ -862,7 +1045,7 @@ static void emit_update_whole(emitter *E, const ddbgen_entity *e, const pattern_
     else
         ddbgen_buf_printf(c,
                           "        rc = ddb_entity_copy_fields(&cur, &key, &%s__%s__desc, fields, "
-                          "%zu, err);\n"
+                          "%s, err);\n"
                           "        if (rc == 0)\n            rc = repo->%s__update(repo, &cur, "
                           "err);\n",
                           ns, en, n, en);
@@ -885,13 +1068,149 @@ static void emit_update_whole(emitter *E, const ddbgen_entity *e, const pattern_
                           ns, en);
 }
 
-/* (void) for the parameters the member accepts and ignores (the interface says why). */
-static void emit_ignored(ddbgen_buf *c, const pattern_gen *g)
+/* Lends list (or object) parameter pn to field f of var: the struct's members point at the
+ * caller's values, read only; emit_unlend_list takes them back before var is freed. */
+static void emit_lend_list(ddbgen_buf *c, const char *var, const ddbgen_field *f, const char *pn)
 {
-    for (size_t i = 0; i < g->ap->n_params; i++)
-        if (g->use[i] == USE_IGNORED || g->use[i] == USE_CONTEXT)
-            ddbgen_buf_printf(c, "    (void)%s; /* accepted and ignored: see the interface */\n",
-                              g->ap->params[i].c_name);
+    if (f->type == DDBGEN_TYPE_ARRAY)
+        ddbgen_buf_printf(c, "    %s.n_%s = n_%s;\n    %s.%s = (%s*)%s;\n", var, f->c_name, pn, var,
+                          f->c_name, list_elem_type(f->item_type), pn);
+    else
+        ddbgen_buf_printf(c, "    %s.%s = (ddb_value *)%s;\n", var, f->c_name, pn);
+}
+
+static void emit_unlend_list(ddbgen_buf *c, const char *var, const ddbgen_field *f)
+{
+    if (f->type == DDBGEN_TYPE_ARRAY)
+        ddbgen_buf_printf(c, "    %s.n_%s = 0;\n", var, f->c_name);
+    ddbgen_buf_printf(c, "    %s.%s = NULL;\n", var, f->c_name);
+}
+
+/* The value of field pf of entity parameter prm, as an expression, after a check that it has
+ * one (a missing value is the caller's error, named). */
+static void context_value(emitter *E, const ddbgen_entity *e, const pattern_gen *g,
+                          const ddbgen_param *prm, const ddbgen_field *pf, char *expr, size_t n)
+{
+    const char *pn = prm->c_name;
+    bool ptr = pf->type == DDBGEN_TYPE_STRING || pf->type == DDBGEN_TYPE_DECIMAL;
+    snprintf(expr, n, "%s->%s%s", pn, pf->c_name, pf->type == DDBGEN_TYPE_DECIMAL ? ".text" : "");
+    if (ptr || emit_needs_has(pf))
+        ddbgen_buf_printf(E->c,
+                          "    if (!%s || !%s%s%s)\n"
+                          "        return ddb_error_set(err, DDB_ERR_INVALID_ARG,\n"
+                          "            \"%s.%s: parameter %s has no %s\");\n",
+                          pn, ptr ? "" : pn, ptr ? "" : "->has_", ptr ? expr : pf->c_name, e->name,
+                          g->ap->name, prm->name, pf->name);
+    else
+        ddbgen_buf_printf(E->c,
+                          "    if (!%s)\n        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "
+                          "\"%s.%s: parameter %s is NULL\");\n",
+                          pn, e->name, g->ap->name, prm->name);
+}
+
+/* Key placeholders bound to CONTEXT parameters: key.f = ctx->f. */
+static void emit_context_keys(emitter *E, const ddbgen_entity *e, const pattern_gen *g)
+{
+    const ddbgen_plan *p = &g->plan;
+    for (size_t i = 0; i < p->n_bindings; i++) {
+        const ddbgen_binding *b = &p->bindings[i];
+        const ddbgen_field *f = ddbgen_entity_find_field(e, b->field), *pf;
+        const ddbgen_param *prm;
+        char expr[300];
+        bool dup = false;
+        if (b->param < 0 || !b->from_context || !f)
+            continue;
+        for (size_t j = 0; j < i; j++)
+            if (p->bindings[j].from_context && strcmp(p->bindings[j].field, b->field) == 0)
+                dup = true;
+        prm = &g->ap->params[b->param];
+        pf = ddbgen_plan_context_field(E->m, prm, f);
+        if (dup || !pf)
+            continue;
+        context_value(E, e, g, prm, pf, expr, sizeof expr);
+        emit_key_assign(E, e, "key", f, expr);
+    }
+}
+
+/* PutItem of an entity parameter: its key fields from CONTEXT parameters, its fields from
+ * parameters named after them (SET), through ddb_entity_set_fields (copies, owned by obj). */
+static void emit_put_fill(emitter *E, const ddbgen_entity *e, const pattern_gen *g, const char *obj)
+{
+    ddbgen_buf *c = E->c, args = DDBGEN_BUF_INIT;
+    const ddbgen_access_pattern *ap = g->ap;
+    size_t n = 0;
+    char idx[64 * 8] = "";
+    for (size_t i = 0; i < e->n_fields; i++) {
+        const ddbgen_field *f = &e->fields[i];
+        bool done = false;
+        for (size_t k = 0; k < ap->n_params && !done; k++) {
+            char expr[300];
+            const ddbgen_field *pf;
+            if (g->use[k] == USE_SET && g->param_field[k] == f) {
+                emit_arg(&args, f->type, ap->params[k].c_name);
+                done = true;
+            } else if (g->use[k] == USE_CONTEXT && primary_key_field(e, f->name) &&
+                       (pf = ddbgen_plan_context_field(E->m, &ap->params[k], f))) {
+                context_value(E, e, g, &ap->params[k], pf, expr, sizeof expr);
+                emit_arg(&args, f->type, expr);
+                done = true;
+            }
+        }
+        if (done && strlen(idx) + 16 < sizeof idx)
+            snprintf(idx + strlen(idx), sizeof idx - strlen(idx), "%s%zu", n++ ? ", " : "", i);
+    }
+    if (n)
+        ddbgen_buf_printf(c,
+                          "    static const size_t fill[] = {%s};\n"
+                          "    const ddb_entity_arg fill_args[] = {\n%s    };\n"
+                          "    int rc = ddb_entity_set_fields(%s, &%s__%s__desc, fill, fill_args, "
+                          "%zu, err);\n    if (rc < 0)\n        return rc;\n",
+                          idx, ddbgen_buf_str(&args), obj, E->ns, e->c_name, n);
+    ddbgen_buf_free(&args);
+}
+
+/* Whether field f's value is present in key (the struct the fields are set from). */
+static void emit_present_test(ddbgen_buf *c, const ddbgen_field *f)
+{
+    if (f->type == DDBGEN_TYPE_ARRAY)
+        ddbgen_buf_printf(c, f->required ? "true" : "key.%s", f->c_name);
+    else if (emit_needs_has(f))
+        ddbgen_buf_printf(c, "key.has_%s", f->c_name);
+    else if (f->type == DDBGEN_TYPE_STRING || f->type == DDBGEN_TYPE_OBJECT)
+        ddbgen_buf_printf(c, "key.%s", f->c_name);
+    else if (f->type == DDBGEN_TYPE_DECIMAL)
+        ddbgen_buf_printf(c, "key.%s.text", f->c_name);
+    else if (f->type == DDBGEN_TYPE_UUID)
+        ddbgen_buf_printf(c, "key.%s[0]", f->c_name);
+    else
+        ddbgen_buf_puts(c, "true");
+}
+
+/* UpdateItem with an entity parameter: fields[0..n_fields) are the parameters' fields and every
+ * non-key, non-derived field the entity carries. Returns the array's size. */
+static size_t emit_update_fields(emitter *E, const ddbgen_entity *e, const pattern_gen *g)
+{
+    ddbgen_buf *c = E->c;
+    const char *va = ddbgen_entity_version_attribute(E->m, e);
+    ddbgen_buf_printf(c, "    size_t fields[%zu];\n    size_t n_fields = 0;\n",
+                      e->n_fields ? e->n_fields : 1);
+    for (size_t i = 0; i < e->n_fields; i++) {
+        const ddbgen_field *f = &e->fields[i];
+        bool param = false;
+        for (size_t k = 0; k < g->ap->n_params; k++)
+            param |= (g->use[k] == USE_UPDATE || g->use[k] == USE_LIST) && g->param_field[k] == f;
+        if (param) {
+            ddbgen_buf_printf(c, "    fields[n_fields++] = %zu;\n", i);
+            continue;
+        }
+        if (primary_key_field(e, f->name) || ddbgen_field_is_derived(e, f) ||
+            (va && strcmp(va, f->name) == 0))
+            continue;
+        ddbgen_buf_puts(c, "    if (");
+        emit_present_test(c, f);
+        ddbgen_buf_printf(c, ")\n        fields[n_fields++] = %zu;\n", i);
+    }
+    return e->n_fields;
 }
 
 static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *g)
@@ -910,12 +1229,13 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
 
     switch (g->shape) {
     case SHAPE_PUT_OBJ:
-        emit_ignored(c, g);
+        emit_put_fill(E, e, g, ap->params[g->item].c_name);
         ddbgen_buf_printf(c, "    return repo->%s__create(repo, %s, err);\n}\n", en,
                           ap->params[g->item].c_name);
         return;
     case SHAPE_PUT_SCALAR: {
         size_t n = 0;
+        ddbgen_buf lists = DDBGEN_BUF_INIT;
         ddbgen_buf_puts(c, "    static const size_t fields[] = {");
         for (size_t i = 0; i < ap->n_params; i++)
             if (g->use[i] == USE_SET)
@@ -935,12 +1255,39 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
                           "    int rc = ddb_entity_set_fields(&obj, &%s__%s__desc, fields, args, "
                           "%zu, err);\n",
                           ns, en, n);
-        emit_ignored(c, g);
+        if (!list_params(&lists, g, USE_LIST)) {
+            ddbgen_buf_printf(c,
+                              "    if (rc == 0)\n        rc = repo->%s__create(repo, &obj, err);\n"
+                              "    if (rc < 0) {\n        ddb_entity_free(&%s__%s__desc, &obj);\n"
+                              "        return rc;\n    }\n    *out = obj;\n    return 0;\n}\n",
+                              en, ns, en);
+            ddbgen_buf_free(&lists);
+            return;
+        }
+        ddbgen_buf_free(&lists);
+        /* The lists are the caller's: lent for the write, then *out gets its own copy of
+         * everything (through the item, the runtime's deep copy). */
+        for (size_t i = 0; i < ap->n_params; i++)
+            if (g->use[i] == USE_LIST)
+                emit_lend_list(c, "obj", g->param_field[i], ap->params[i].c_name);
+        emit_init(c, E, e, "copy");
         ddbgen_buf_printf(c,
+                          "    ddb_value *item = NULL;\n"
                           "    if (rc == 0)\n        rc = repo->%s__create(repo, &obj, err);\n"
-                          "    if (rc < 0) {\n        ddb_entity_free(&%s__%s__desc, &obj);\n"
-                          "        return rc;\n    }\n    *out = obj;\n    return 0;\n}\n",
-                          en, ns, en);
+                          "    if (rc == 0)\n"
+                          "        rc = ddb_entity_to_item(&item, &%s__%s__desc, &obj, err);\n"
+                          "    if (rc == 0)\n"
+                          "        rc = ddb_entity_from_item(&copy, &%s__%s__desc, item, err);\n"
+                          "    ddb_value_free(item);\n    copy.ddb_version = obj.ddb_version;\n",
+                          en, ns, en, ns, en);
+        for (size_t i = 0; i < ap->n_params; i++)
+            if (g->use[i] == USE_LIST)
+                emit_unlend_list(c, "obj", g->param_field[i]);
+        ddbgen_buf_printf(c,
+                          "    ddb_entity_free(&%s__%s__desc, &obj);\n"
+                          "    if (rc < 0)\n        return rc;\n    *out = copy;\n"
+                          "    return 0;\n}\n",
+                          ns, en);
         return;
     }
     case SHAPE_BATCH_GET:
@@ -997,8 +1344,9 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
         emit_init(c, E, e, "tmp");
         ddbgen_buf_puts(c, "    bool found = false;\n");
     }
-    if (ap->filter)
-        emit_filter(c, ap);
+    emit_conversions(E, e, g);
+    if (has_filter(g))
+        emit_filter(c, e, ap, g->use);
     if (g->partial && g->shape != SHAPE_MIXED)
         emit_present(c, e, g);
     if (page_like) {
@@ -1018,45 +1366,55 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
         if (prm->type == DDBGEN_TYPE_INTEGER)
             ddbgen_buf_printf(c, "    char v%zu[24];\n", i);
     }
-    emit_ignored(c, g);
     for (size_t i = 0; i < ap->n_params; i++)
         if (g->param_field[i] && (g->use[i] == USE_KEY || g->use[i] == USE_UPDATE))
             emit_key_assign(E, e, "key", g->param_field[i], ap->params[i].c_name);
+        else if (g->use[i] == USE_LIST)
+            emit_lend_list(c, "key", g->param_field[i], ap->params[i].c_name);
+    if (!g->scan)
+        emit_context_keys(E, e, g);
 
     if (g->shape == SHAPE_UPDATE ||
         (g->shape == SHAPE_FLAG && ap->operation == DDBGEN_OP_UPDATE_ITEM)) {
         size_t n = 0;
-        ddbgen_buf_puts(c, "    static const size_t fields[] = {");
-        for (size_t i = 0; i < ap->n_params; i++)
-            if (g->use[i] == USE_UPDATE && g->param_field[i])
-                ddbgen_buf_printf(c, "%s%d", n++ ? ", " : "",
-                                  emit_field_index(e, g->param_field[i]->name));
-        if (!n)
-            ddbgen_buf_puts(c, "0");
-        ddbgen_buf_puts(c, "};\n");
+        char nbuf[32];
+        if (g->item >= 0) {
+            n = emit_update_fields(E, e, g);
+            snprintf(nbuf, sizeof nbuf, "n_fields");
+        } else {
+            ddbgen_buf_puts(c, "    static const size_t fields[] = {");
+            for (size_t i = 0; i < ap->n_params; i++)
+                if ((g->use[i] == USE_UPDATE || g->use[i] == USE_LIST) && g->param_field[i])
+                    ddbgen_buf_printf(c, "%s%d", n++ ? ", " : "",
+                                      emit_field_index(e, g->param_field[i]->name));
+            if (!n)
+                ddbgen_buf_puts(c, "0");
+            ddbgen_buf_puts(c, "};\n");
+            snprintf(nbuf, sizeof nbuf, "%zu", n);
+        }
         if (g->whole) {
-            emit_update_whole(E, e, g, n);
+            emit_update_whole(E, e, g, nbuf);
             return;
         }
         if (g->shape == SHAPE_UPDATE) {
             ddbgen_buf_printf(c,
                               "    return ddb_entity_update_fields(out, found, r->client, "
-                              "&%s__%s__desc, table_of(r, %zu),\n        &key, fields, %zu, "
+                              "&%s__%s__desc, table_of(r, %zu),\n        &key, fields, %s, "
                               "err);\n}\n",
-                              ns, en, ti, n);
+                              ns, en, ti, nbuf);
             return;
         }
         ddbgen_buf_printf(c,
                           "    rc = ddb_entity_update_fields(&updated, &found, r->client, "
-                          "&%s__%s__desc,\n        table_of(r, %zu), &key, fields, %zu, err);\n"
+                          "&%s__%s__desc,\n        table_of(r, %zu), &key, fields, %s, err);\n"
                           "    if (rc == 0 && found)\n"
                           "        ddb_entity_free(&%s__%s__desc, &updated);\n"
                           "    if (rc == 0 && done)\n        *done = found;\n    return rc;\n}\n",
-                          ns, en, ti, n, ns, en);
+                          ns, en, ti, nbuf, ns, en);
         return;
     }
     if (g->whole) { /* a DeleteItem of an entity with unique values */
-        emit_update_whole(E, e, g, 0);
+        emit_update_whole(E, e, g, "0");
         return;
     }
     if (g->shape == SHAPE_FLAG) {
@@ -1100,7 +1458,7 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
         emit_c_string(c, g->plan.gsi ? g->plan.gsi->name : ap->index_name);
         ddbgen_buf_puts(c, ";\n");
     }
-    if (ap->filter)
+    if (has_filter(g))
         ddbgen_buf_puts(c, "    q.filter = &filter;\n");
     if (g->multi)
         emit_multi_keys(c, g);
@@ -1142,9 +1500,22 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
         ddbgen_buf_printf(c, "    q.consistent_read = %s;\n",
                           ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
                                                   : "r->consistent");
-    if (!single)
-        ddbgen_buf_puts(c, "    q.limit = page ? page->limit : 0;\n"
-                           "    q.cursor = page ? page->cursor : NULL;\n");
+    {
+        int lim = -1;
+        for (size_t i = 0; i < ap->n_params; i++)
+            if (g->use[i] == USE_LIMIT)
+                lim = (int)i;
+        if (!single && lim >= 0)
+            ddbgen_buf_printf(c,
+                              "    q.limit = page && page->limit ? page->limit : (int)%s;\n"
+                              "    q.cursor = page ? page->cursor : NULL;\n",
+                              ap->params[lim].c_name);
+        else if (!single)
+            ddbgen_buf_puts(c, "    q.limit = page ? page->limit : 0;\n"
+                               "    q.cursor = page ? page->cursor : NULL;\n");
+        else if (lim >= 0)
+            ddbgen_buf_printf(c, "    q.limit = (int)%s;\n", ap->params[lim].c_name);
+    }
     ddbgen_buf_puts(c, "    q.context = ");
     {
         char ctx[512];
@@ -1232,6 +1603,11 @@ static bool key_uses_field(const ddbgen_key_template *pk, const ddbgen_key_templ
                     strcmp(kt[s]->items[i].parts[j].text, name) == 0)
                     return true;
     return false;
+}
+
+static bool primary_key_field(const ddbgen_entity *e, const char *name)
+{
+    return key_uses_field(&e->pk, &e->sk, name);
 }
 
 /* ---- mixed results --------------------------------------------------------------------------- */
@@ -1655,7 +2031,7 @@ void emit_repo_pattern_members(struct emitter *E,
             for (size_t a = 0; a < e->n_patterns; a++) {
                 pattern_gen g;
                 ddbgen_buf name = DDBGEN_BUF_INIT, decl = DDBGEN_BUF_INIT, args = DDBGEN_BUF_INIT;
-                pattern_plan(&g, e, &e->patterns[a]);
+                pattern_plan(&g, E->m, e, &e->patterns[a]);
                 if (g.shape != SHAPE_NONE) {
                     memset(&mem, 0, sizeof mem);
                     ddbgen_buf_printf(&name, "%s__%s", e->c_name, g.ap->c_name);
@@ -1774,7 +2150,7 @@ void emit_repo(emitter *E)
             emit_store_entity_members_h(E, e);
             for (size_t a = 0; a < e->n_patterns; a++) {
                 pattern_gen g;
-                pattern_plan(&g, e, &e->patterns[a]);
+                pattern_plan(&g, E->m, e, &e->patterns[a]);
                 ddbgen_buf_puts(h, "    /* ");
                 emit_comment_text(h, e->patterns[a].name);
                 ddbgen_buf_printf(h, " (%s): ", e->patterns[a].operation_raw);
@@ -1879,7 +2255,7 @@ void emit_repo(emitter *E)
             const ddbgen_entity *e = &m->tables[t].entities[i];
             for (size_t a = 0; a < e->n_patterns; a++) {
                 pattern_gen g;
-                pattern_plan(&g, e, &e->patterns[a]);
+                pattern_plan(&g, E->m, e, &e->patterns[a]);
                 if (g.shape != SHAPE_NONE) {
                     ddbgen_buf_puts(c, "\nstatic int ");
                     pattern_signature(E, c, e, &g, false);
@@ -1932,7 +2308,8 @@ void emit_repo(emitter *E)
             emit_store_entity_assign(E, &m->tables[t].entities[i]);
             for (size_t a = 0; a < m->tables[t].entities[i].n_patterns; a++) {
                 pattern_gen g;
-                pattern_plan(&g, &m->tables[t].entities[i], &m->tables[t].entities[i].patterns[a]);
+                pattern_plan(&g, m, &m->tables[t].entities[i],
+                             &m->tables[t].entities[i].patterns[a]);
                 if (g.shape != SHAPE_NONE)
                     ddbgen_buf_printf(c, "    r->base.%s__%s = %s__%s_ddb;\n", en, g.ap->c_name, en,
                                       g.ap->c_name);

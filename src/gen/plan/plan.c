@@ -3,17 +3,27 @@
  * key placeholder (see validate.h).
  *
  * Binding rules, in order:
- *   1. entity parameters: of the pattern's own entity, ITEM; of another entity, CONTEXT;
- *   2. parameters named in filter_expression: FILTER;
- *   3. partition key placeholders: the parameter of the same name (for BatchGetItem also an
+ *   1. entity parameters: of the pattern's own entity, ITEM (the first; a second one of that
+ *      type is CONTEXT); of another entity, CONTEXT;
+ *   2. parameters named in filter_expression: FILTER; for Query and Scan an integer named like a
+ *      limit ("limit", "max_items", "max_results", "page_size"): LIMIT;
+ *   3. a parameter named like a key attribute that a template other than exactly "{field}"
+ *      fills, when the entity has a field of that name (a derived field): KEY_WHOLE, the whole
+ *      attribute (full-key operations: any key attribute; Query: the partition key);
+ *   4. partition key placeholders: the parameter of the same name (for BatchGetItem also an
  *      array parameter named in the plural: "user_ids" for user_id);
- *   4. Query with range_condition: the last one (two for between) of the parameters still unused
+ *   5. Query with range_condition: the last one (two for between) of the parameters still unused
  *      are the range values, as in the MCP format's parameter order (key, then range values);
- *   5. sort key placeholders, left to right: the parameter of the same name (for Query only a
+ *   6. sort key placeholders, left to right: the parameter of the same name (for Query only a
  *      leading run, which becomes an equality prefix of the sort key);
- *   6. still-unbound placeholders: the ITEM parameter's field, else the next unused parameter of
- *      a compatible type, by position (the validator warns about these);
- *   7. UpdateItem: remaining parameters named after a field set that field (UPDATE).
+ *   7. still-unbound placeholders: the ITEM parameter's field, else the field of the same name
+ *      of a CONTEXT parameter, else the next unused parameter of a compatible type, by position
+ *      (the validator warns about these);
+ *   8. UpdateItem: remaining parameters named after a non-key field set it (UPDATE, or LIST for
+ *      an array or object); PutItem: parameters named after a field set it (SET or LIST);
+ *      PutItem: a CONTEXT parameter sharing no key field with the entity is left UNUSED;
+ *      Scan: a plain parameter named after a field is an equality filter (MATCH).
+ * A CONTEXT parameter that fills nothing is left UNUSED, and the validator refuses it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +37,71 @@ void ddbgen_plan_clear(ddbgen_plan *p)
     free(p->bindings);
     free(p->roles);
     memset(p, 0, sizeof(*p));
+}
+
+bool ddbgen_param_is_limit_name(const char *name)
+{
+    static const char *const names[] = {"limit", "max_items", "max_results", "page_size"};
+    for (size_t i = 0; name && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool template_is_field(const ddbgen_template *t, const char *name)
+{
+    const char *f;
+    return ddbgen_template_single_field(t, &f) && strcmp(f, name) == 0;
+}
+
+static bool key_derives(const ddbgen_key_template *k, const char *field)
+{
+    for (size_t i = 0; k->present && i < k->n; i++)
+        if (k->items[i].ok && !template_is_field(&k->items[i], field))
+            return true;
+    return false;
+}
+
+bool ddbgen_field_is_derived(const ddbgen_entity *e, const ddbgen_field *f)
+{
+    const ddbgen_table *t = e ? e->table : NULL;
+    if (!t || !f || !f->name)
+        return false;
+    if (t->partition_key && strcmp(t->partition_key, f->name) == 0 && key_derives(&e->pk, f->name))
+        return true;
+    if (t->sort_key && strcmp(t->sort_key, f->name) == 0 && key_derives(&e->sk, f->name))
+        return true;
+    for (size_t g = 0; g < t->n_gsis; g++) {
+        const ddbgen_gsi *gsi = &t->gsis[g];
+        const ddbgen_gsi_mapping *m = ddbgen_entity_find_gsi_mapping(e, gsi->name);
+        if (!m)
+            continue;
+        for (size_t i = 0; i < gsi->n_pk && i < m->pk.n; i++)
+            if (strcmp(gsi->pk[i], f->name) == 0 && m->pk.items[i].ok &&
+                !template_is_field(&m->pk.items[i], f->name))
+                return true;
+        for (size_t i = 0; i < gsi->n_sk && m->sk.present && i < m->sk.n; i++)
+            if (strcmp(gsi->sk[i], f->name) == 0 && m->sk.items[i].ok &&
+                !template_is_field(&m->sk.items[i], f->name))
+                return true;
+    }
+    return false;
+}
+
+const ddbgen_field *ddbgen_plan_context_field(const ddbgen_model *m, const ddbgen_param *prm,
+                                              const ddbgen_field *f)
+{
+    const ddbgen_entity *pe;
+    const ddbgen_field *pf;
+    if (!m || !prm || !f || prm->type != DDBGEN_TYPE_ENTITY || !prm->entity_type)
+        return NULL;
+    pe = ddbgen_model_find_entity(m, prm->entity_type);
+    pf = pe ? ddbgen_entity_find_field(pe, f->name) : NULL;
+    if (!pf || pf->type == DDBGEN_TYPE_ARRAY || pf->type == DDBGEN_TYPE_OBJECT ||
+        !ddbgen_types_fit(pf->type, f->type) ||
+        (pf->type == DDBGEN_TYPE_UUID) != (f->type == DDBGEN_TYPE_UUID))
+        return NULL;
+    return pf;
 }
 
 /* "ids" for field "id": BatchGetItem takes a list of keys, named in the plural. */
@@ -59,7 +134,8 @@ static int param_by_name(const ddbgen_access_pattern *ap, const ddbgen_param_rol
 static const ddbgen_binding *earlier(const ddbgen_plan *p, size_t upto, const char *field)
 {
     for (size_t i = 0; i < upto; i++)
-        if (p->bindings[i].param >= 0 && strcmp(p->bindings[i].field, field) == 0)
+        if (p->bindings[i].param >= 0 && !p->bindings[i].whole &&
+            strcmp(p->bindings[i].field, field) == 0)
             return &p->bindings[i];
     return NULL;
 }
@@ -76,6 +152,7 @@ static bool bind_by_name(ddbgen_plan *p, size_t i, const ddbgen_access_pattern *
         b->param = prev->param;
         b->from_item = prev->from_item;
         b->by_position = prev->by_position;
+        b->from_context = prev->from_context;
         return true;
     }
     k = param_by_name(ap, p->roles, b->field);
@@ -86,7 +163,7 @@ static bool bind_by_name(ddbgen_plan *p, size_t i, const ddbgen_access_pattern *
     return true;
 }
 
-static void bind_fallback(ddbgen_plan *p, size_t i, const ddbgen_entity *e,
+static void bind_fallback(ddbgen_plan *p, size_t i, const ddbgen_model *m, const ddbgen_entity *e,
                           const ddbgen_access_pattern *ap, int item)
 {
     ddbgen_binding *b = &p->bindings[i];
@@ -99,6 +176,13 @@ static void bind_fallback(ddbgen_plan *p, size_t i, const ddbgen_entity *e,
         return;
     }
     f = ddbgen_entity_find_field(e, b->field);
+    for (size_t k = 0; f && k < ap->n_params; k++) {
+        if (p->roles[k] != DDBGEN_ROLE_CONTEXT || !ddbgen_plan_context_field(m, &ap->params[k], f))
+            continue;
+        b->param = (int)k;
+        b->from_context = true;
+        return;
+    }
     for (size_t k = 0; k < ap->n_params; k++) {
         if (p->roles[k] != DDBGEN_ROLE_UNUSED || ap->params[k].type == DDBGEN_TYPE_ENTITY)
             continue;
@@ -188,7 +272,37 @@ static bool filter_uses(const ddbgen_filter *f, const char *name)
     return false;
 }
 
-int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_entity *e,
+/* Whether field name is a placeholder of e's primary key. */
+static bool key_field(const ddbgen_entity *e, const char *name)
+{
+    const ddbgen_key_template *kt[2] = {&e->pk, &e->sk};
+    for (size_t s = 0; s < 2; s++)
+        for (size_t i = 0; kt[s]->present && i < kt[s]->n; i++)
+            for (size_t j = 0; j < kt[s]->items[i].n_parts; j++)
+                if (kt[s]->items[i].parts[j].is_field &&
+                    strcmp(kt[s]->items[i].parts[j].text, name) == 0)
+                    return true;
+    return false;
+}
+
+/* Whether CONTEXT parameter k fills something: a key placeholder (bound to it), or for PutItem
+ * a key field of e that it has too (the item's key field is set from it). */
+static bool context_fills(const ddbgen_plan *p, const ddbgen_model *m, const ddbgen_entity *e,
+                          const ddbgen_access_pattern *ap, size_t k)
+{
+    for (size_t i = 0; i < p->n_bindings; i++)
+        if (p->bindings[i].param == (int)k)
+            return true;
+    if (ap->operation != DDBGEN_OP_PUT_ITEM)
+        return false;
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (e->fields[i].name && key_field(e, e->fields[i].name) &&
+            ddbgen_plan_context_field(m, &ap->params[k], &e->fields[i]))
+            return true;
+    return false;
+}
+
+int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_model *m, const ddbgen_entity *e,
                                const ddbgen_access_pattern *ap)
 {
     ddbgen_plan p;
@@ -210,11 +324,15 @@ int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_entity *e,
         const ddbgen_param *prm = &ap->params[i];
         if (prm->type == DDBGEN_TYPE_ENTITY) {
             bool own = prm->entity_type && e->name && strcmp(prm->entity_type, e->name) == 0;
-            p.roles[i] = own ? DDBGEN_ROLE_ITEM : DDBGEN_ROLE_CONTEXT;
+            p.roles[i] = own && item < 0 ? DDBGEN_ROLE_ITEM : DDBGEN_ROLE_CONTEXT;
             if (own && item < 0)
                 item = (int)i;
         } else if (filter_uses(ap->filter, prm->name)) {
             p.roles[i] = DDBGEN_ROLE_FILTER;
+        } else if ((ap->operation == DDBGEN_OP_QUERY || ap->operation == DDBGEN_OP_SCAN) &&
+                   prm->type == DDBGEN_TYPE_INTEGER && ddbgen_param_is_limit_name(prm->name) &&
+                   !ddbgen_entity_find_field(e, prm->name)) {
+            p.roles[i] = DDBGEN_ROLE_LIMIT;
         }
     }
 
@@ -249,10 +367,26 @@ int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_entity *e,
          ap->operation == DDBGEN_OP_UPDATE_ITEM || ap->operation == DDBGEN_OP_BATCH_GET_ITEM);
 
     if (query || full_key) {
-        /* 3: partition key by name. */
+        /* 3: whole key attributes. */
+        for (size_t sl = 0; sl < (full_key ? p.n_pk + p.n_sk : p.n_pk); sl++) {
+            ddbgen_key_slot *slot = sl < p.n_pk ? &p.pk[sl] : &p.sk[sl - p.n_pk];
+            const ddbgen_field *f = ddbgen_entity_find_field(e, slot->attribute);
+            int k;
+            if (!f || !ddbgen_field_is_derived(e, f) || slot->n_bindings == 0)
+                continue;
+            k = param_by_name(ap, p.roles, slot->attribute);
+            if (k < 0 || !ddbgen_types_fit(ap->params[k].type, DDBGEN_TYPE_STRING))
+                continue;
+            p.roles[k] = DDBGEN_ROLE_KEY_WHOLE;
+            for (size_t j = 0; j < slot->n_bindings; j++) {
+                p.bindings[slot->first_binding + j].param = k;
+                p.bindings[slot->first_binding + j].whole = true;
+            }
+        }
+        /* 4: partition key by name. */
         for (size_t i = 0; i < n_pk_bind; i++)
             bind_by_name(&p, i, ap);
-        /* 4: range values. */
+        /* 5: range values. */
         if (query && ap->range != DDBGEN_RANGE_NONE && ap->range != DDBGEN_RANGE_UNKNOWN) {
             size_t want = ap->range == DDBGEN_RANGE_BETWEEN ? 2 : 1, have = 0;
             size_t free_params = 0, unbound = 0;
@@ -277,7 +411,7 @@ int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_entity *e,
                 p.n_range = want;
             }
         }
-        /* 5: sort key by name. */
+        /* 6: sort key by name. */
         if (query) {
             size_t i = n_pk_bind;
             while (i < p.n_bindings && bind_by_name(&p, i, ap))
@@ -286,9 +420,9 @@ int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_entity *e,
             for (size_t i = n_pk_bind; i < p.n_bindings; i++)
                 bind_by_name(&p, i, ap);
         }
-        /* 6: the rest of the partition key (and, for a full key, of the sort key). */
+        /* 7: the rest of the partition key (and, for a full key, of the sort key). */
         for (size_t i = 0; i < (full_key ? p.n_bindings : n_pk_bind); i++)
-            bind_fallback(&p, i, e, ap, item);
+            bind_fallback(&p, i, m, e, ap, item);
     }
 
     p.pk_complete = p.keys_known;
@@ -313,12 +447,26 @@ int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_entity *e,
         p.n_sk_slots_bound++;
     }
 
-    /* 7: UpdateItem values. */
-    if (ap->operation == DDBGEN_OP_UPDATE_ITEM) {
-        for (size_t k = 0; k < ap->n_params; k++)
-            if (p.roles[k] == DDBGEN_ROLE_UNUSED && ap->params[k].type != DDBGEN_TYPE_ENTITY &&
-                ddbgen_entity_find_field(e, ap->params[k].name))
-                p.roles[k] = DDBGEN_ROLE_UPDATE;
+    /* 8: values to set, Scan matches, and CONTEXT parameters that fill nothing. */
+    for (size_t k = 0; k < ap->n_params; k++) {
+        const ddbgen_param *prm = &ap->params[k];
+        const ddbgen_field *f = prm->type != DDBGEN_TYPE_ENTITY && prm->name
+                                    ? ddbgen_entity_find_field(e, prm->name)
+                                    : NULL;
+        bool list = prm->type == DDBGEN_TYPE_ARRAY || prm->type == DDBGEN_TYPE_OBJECT;
+        if (p.roles[k] == DDBGEN_ROLE_CONTEXT && !context_fills(&p, m, e, ap, k))
+            p.roles[k] = DDBGEN_ROLE_UNUSED;
+        if (p.roles[k] != DDBGEN_ROLE_UNUSED || !f || ddbgen_field_is_derived(e, f))
+            continue;
+        if (list != (f->type == DDBGEN_TYPE_ARRAY || f->type == DDBGEN_TYPE_OBJECT) ||
+            (list && f->type != prm->type))
+            continue;
+        if (ap->operation == DDBGEN_OP_UPDATE_ITEM && !key_field(e, f->name))
+            p.roles[k] = list ? DDBGEN_ROLE_LIST : DDBGEN_ROLE_UPDATE;
+        else if (ap->operation == DDBGEN_OP_PUT_ITEM)
+            p.roles[k] = list ? DDBGEN_ROLE_LIST : DDBGEN_ROLE_SET;
+        else if (ap->operation == DDBGEN_OP_SCAN && !list)
+            p.roles[k] = DDBGEN_ROLE_MATCH;
     }
     *out = p;
     return 0;

@@ -13,15 +13,23 @@
 
 #include "model/model.h"
 
-/* How an access pattern uses one of its parameters. */
+/*
+ * What a parameter of an access pattern means (docs/model-file.md, "What a parameter means").
+ * Every parameter gets one; a parameter left UNUSED makes the validator refuse the model.
+ */
 typedef enum ddbgen_param_role {
-    DDBGEN_ROLE_UNUSED = 0,
-    DDBGEN_ROLE_KEY,     /* fills key placeholders (by name, or by position: see by_position) */
-    DDBGEN_ROLE_RANGE,   /* a value of the range_condition (the last one or two parameters) */
-    DDBGEN_ROLE_FILTER,  /* referenced by filter_expression */
-    DDBGEN_ROLE_ITEM,    /* an entity parameter of the pattern's own entity */
-    DDBGEN_ROLE_CONTEXT, /* an entity parameter of another entity (passed through) */
-    DDBGEN_ROLE_UPDATE,  /* UpdateItem: the new value of the field with the same name */
+    DDBGEN_ROLE_UNUSED = 0, /* no meaning fits: an error naming the parameter */
+    DDBGEN_ROLE_KEY,        /* a key part: fills key placeholders (by name, or by position) */
+    DDBGEN_ROLE_RANGE,      /* a value of the range_condition (the last one or two parameters) */
+    DDBGEN_ROLE_FILTER,     /* referenced by filter_expression */
+    DDBGEN_ROLE_ITEM,       /* an entity of the pattern's own entity: written, updated or the key */
+    DDBGEN_ROLE_CONTEXT,    /* an entity of another type whose same-named fields fill the key */
+    DDBGEN_ROLE_UPDATE,     /* UpdateItem: the new value of the scalar field of the same name */
+    DDBGEN_ROLE_KEY_WHOLE,  /* named like a key attribute: that attribute's whole value */
+    DDBGEN_ROLE_SET,        /* PutItem: the value of the scalar field of the same name */
+    DDBGEN_ROLE_LIST,       /* PutItem/UpdateItem: an array or object for the field of that name */
+    DDBGEN_ROLE_MATCH,      /* Scan: named after a field, an equality filter on it */
+    DDBGEN_ROLE_LIMIT,      /* Query/Scan: an integer named limit, the page's item limit */
 } ddbgen_param_role;
 
 /* Where one key placeholder's value comes from. */
@@ -30,6 +38,8 @@ typedef struct ddbgen_binding {
     int param;         /* index into the pattern's parameters; -1: unbound */
     bool from_item;    /* param is the ITEM entity parameter: use its field */
     bool by_position;  /* bound to a parameter of another name, by position */
+    bool from_context; /* param is a CONTEXT entity parameter: use its field of this name */
+    bool whole;        /* param is KEY_WHOLE: it holds the whole key attribute, not this part */
 } ddbgen_binding;
 
 /* One key attribute the pattern addresses and the template that fills it. */
@@ -61,11 +71,24 @@ typedef struct ddbgen_plan {
 } ddbgen_plan;
 
 /*
- * Plans an access pattern of entity e. out is filled even for an unusable pattern (keys_known
- * false); release it with ddbgen_plan_clear. Returns 0 or DDBGEN_ERR_NOMEM (out untouched).
+ * Plans an access pattern of entity e of model m (m resolves the entity parameters of other
+ * types; NULL: they fill nothing). out is filled even for an unusable pattern (keys_known false);
+ * release it with ddbgen_plan_clear. Returns 0 or DDBGEN_ERR_NOMEM (out untouched).
  */
-int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_entity *e,
+int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_model *m, const ddbgen_entity *e,
                                const ddbgen_access_pattern *ap);
+
+/* The field of the CONTEXT parameter prm (of model m) that fills field f of e, or NULL. */
+const ddbgen_field *ddbgen_plan_context_field(const ddbgen_model *m, const ddbgen_param *prm,
+                                              const ddbgen_field *f);
+
+/* Whether field f of e is derived: it has the name of a key attribute that a template other
+ * than exactly "{f}" fills, so the template writes it and the item holds it. */
+bool ddbgen_field_is_derived(const ddbgen_entity *e, const ddbgen_field *f);
+
+/* True for a parameter name that means a page limit ("limit", "max_items", "max_results",
+ * "page_size"). */
+bool ddbgen_param_is_limit_name(const char *name);
 
 void ddbgen_plan_clear(ddbgen_plan *p);
 

@@ -43,6 +43,8 @@ typedef struct vctx {
 
 /* ---- small helpers --------------------------------------------------------------------------- */
 
+#define NOMEANING WARN
+
 static const char *P(vctx *v, const char *base, const char *key)
 {
     ddbgen_buf b = DDBGEN_BUF_INIT;
@@ -709,16 +711,28 @@ static void check_entity_attributes(vctx *v, const ddbgen_table *t, const ddbgen
                 v->nomem = true;
                 break;
             }
+            /* Another template makes the field derived: the template writes it and reads
+             * give it back (ddbgen_field_is_derived); it cannot feed its own template. */
             sprintf(want, "{%s}", f->name);
-            if (strcmp(k->text, want) != 0)
+            if (strcmp(k->text, want) != 0 && strstr(k->text, want))
                 ddbgen_diag_add(v->d, ERR, k->path,
                                 F(v,
                                   "rename the key attribute (for example '%s_key') or use the "
                                   "template '{%s}'",
                                   k->attribute, f->name),
-                                "key attribute '%s' is also the name of field '%s', but its %s "
-                                "'%s' would overwrite the field's value",
+                                "key attribute '%s' is also the name of field '%s', which its %s "
+                                "'%s' uses: the field would have two values",
                                 k->attribute, f->name, k->what, k->text);
+            else if (strcmp(k->text, want) != 0 && f->type != DDBGEN_TYPE_UNKNOWN &&
+                     (k->type == DDBGEN_KEY_S ? f->type != DDBGEN_TYPE_STRING
+                                              : !ddbgen_type_is_numeric(f->type)))
+                ddbgen_diag_add(v->d, ERR, P(v, f->path, "type"),
+                                F(v, "make field '%s' %s", f->name,
+                                  k->type == DDBGEN_KEY_S ? "a string" : "an integer or decimal"),
+                                "field '%s' holds the value of key attribute '%s' (%s '%s'), "
+                                "which is %s, but the field is %s",
+                                f->name, k->attribute, k->what, k->text, key_type_name(k->type),
+                                a_type(f->type));
             free(want);
         }
     }
@@ -1066,7 +1080,12 @@ static void check_filter(vctx *v, const ddbgen_entity *e, const ddbgen_access_pa
                 want = DDBGEN_TYPE_INTEGER;
             else if (c->fn == DDBGEN_FFN_CONTAINS && fld->type == DDBGEN_TYPE_ARRAY)
                 want = fld->item_type ? fld->item_type : DDBGEN_TYPE_STRING;
-            if (!ddbgen_types_fit(prm->type, want))
+            /* Converted where no value can change: a string sent as a number (checked at run
+             * time), an integer formatted; on the field's own value only. */
+            if (!ddbgen_types_fit(prm->type, want) &&
+                !(want == fld->type && c->fn != DDBGEN_FFN_SIZE &&
+                  ((prm->type == DDBGEN_TYPE_STRING && ddbgen_type_is_numeric(want)) ||
+                   (prm->type == DDBGEN_TYPE_INTEGER && want == DDBGEN_TYPE_STRING))))
                 ddbgen_diag_add(v->d, ERR, P(v, prm->path, "type"),
                                 F(v, "change the parameter type to '%s'", ddbgen_type_name(want)),
                                 "parameter '%s' is %s but is compared with %s of field '%s' (%s)",
@@ -1165,7 +1184,7 @@ static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e
     const char *op = ap->operation_raw ? ap->operation_raw : "?";
     bool gsi_ok, counts_ok = true;
 
-    if (ddbgen_plan_access_pattern(&pl, e, ap) != 0 || !pl.roles) {
+    if (ddbgen_plan_access_pattern(&pl, v->m, e, ap) != 0 || !pl.roles) {
         v->nomem = true;
         return;
     }
@@ -1272,13 +1291,28 @@ static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e
                                         "begins_with cannot apply to sort key '%s', which is a "
                                         "number",
                                         s->attribute);
+                    /* A string is sent as a number and checked at run time; nothing else
+                     * can be one. */
                     for (size_t r = 0; r < pl.n_range && s->type == DDBGEN_KEY_N; r++) {
                         const ddbgen_param *rp = &ap->params[pl.range_param[r]];
-                        if (rp->type != DDBGEN_TYPE_UNKNOWN && !ddbgen_type_is_numeric(rp->type))
+                        if (rp->type != DDBGEN_TYPE_UNKNOWN && !ddbgen_type_is_numeric(rp->type) &&
+                            rp->type != DDBGEN_TYPE_STRING)
                             ddbgen_diag_add(v->d, ERR, P(v, rp->path, "type"),
-                                            "make the range parameter an integer or decimal",
-                                            "range value '%s' is %s, but sort key '%s' is a "
-                                            "number",
+                                            "make the range parameter an integer, decimal or "
+                                            "string holding a number",
+                                            "range value '%s' is %s, which cannot be a number, "
+                                            "but sort key '%s' is a number",
+                                            rp->name ? rp->name : "?", a_type(rp->type),
+                                            s->attribute);
+                    }
+                    for (size_t r = 0; r < pl.n_range && s->type == DDBGEN_KEY_S; r++) {
+                        const ddbgen_param *rp = &ap->params[pl.range_param[r]];
+                        if (rp->type == DDBGEN_TYPE_ARRAY || rp->type == DDBGEN_TYPE_OBJECT ||
+                            rp->type == DDBGEN_TYPE_ENTITY)
+                            ddbgen_diag_add(v->d, ERR, P(v, rp->path, "type"),
+                                            "make the range parameter a string or a number",
+                                            "range value '%s' is %s, which cannot be compared "
+                                            "with sort key '%s'",
                                             rp->name ? rp->name : "?", a_type(rp->type),
                                             s->attribute);
                     }
@@ -1395,29 +1429,61 @@ static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e
         }
     }
 
-    /* Parameters that nothing uses (unless an error above already explains the pattern). */
+    /* Parameters that no meaning fits (unless an error above already explains the pattern):
+     * the generated code would have to drop them, so their member is not generated. A warning
+     * for now: the MCP server's own valid fixtures have such parameters (see docs). */
     if ((ap->index_name && ap->operation != DDBGEN_OP_QUERY && ap->operation != DDBGEN_OP_SCAN) ||
         (ap->range != DDBGEN_RANGE_NONE && ap->operation != DDBGEN_OP_QUERY) ||
-        ap->operation == DDBGEN_OP_PUT_ITEM || ap->operation == DDBGEN_OP_BATCH_WRITE_ITEM ||
+        ap->operation == DDBGEN_OP_BATCH_WRITE_ITEM || ap->operation == DDBGEN_OP_BATCH_GET_ITEM ||
         ap->range == DDBGEN_RANGE_UNKNOWN || !counts_ok)
         goto unused_done;
     for (size_t i = 0; i < ap->n_params; i++) {
         const ddbgen_param *prm = &ap->params[i];
+        const ddbgen_field *fld;
         if (pl.roles[i] != DDBGEN_ROLE_UNUSED || !prm->name || prm->type == DDBGEN_TYPE_UNKNOWN ||
             ap->operation == DDBGEN_OP_UNKNOWN)
             continue;
-        if (!pl.keys_known && ap->operation != DDBGEN_OP_SCAN)
+        if (!pl.keys_known && ap->operation != DDBGEN_OP_SCAN &&
+            ap->operation != DDBGEN_OP_PUT_ITEM)
             continue;
-        if (ap->operation == DDBGEN_OP_SCAN && ddbgen_entity_find_field(e, prm->name))
-            continue; /* a Scan's plain parameter named after a field filters on it (=) */
-        ddbgen_diag_add(v->d, WARN, P(v, prm->path, "name"),
-                        ap->operation == DDBGEN_OP_UPDATE_ITEM
-                            ? "name the parameter after the field it sets, or remove it"
-                            : "use it in the key (name it after a key field), in "
-                              "filter_expression, or remove it",
-                        "parameter '%s' is not used by the key condition%s", prm->name,
-                        ap->operation == DDBGEN_OP_UPDATE_ITEM ? " nor names a field to update"
-                                                               : " or the filter");
+        fld = ddbgen_entity_find_field(e, prm->name);
+        if (prm->type == DDBGEN_TYPE_ENTITY) {
+            if (!prm->entity_type || !ddbgen_model_find_entity(v->m, prm->entity_type))
+                continue; /* reported already */
+            ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "entity_type"),
+                            ap->operation == DDBGEN_OP_PUT_ITEM
+                                ? "PutItem writes one item: to write both, use a TransactWrite "
+                                  "in cross_table_access_patterns; or remove the parameter"
+                                : "give the entity a field named like a key field it supplies, "
+                                  "or remove the parameter",
+                            "parameter '%s' is entity '%s', which shares no key field with "
+                            "'%s', so %s would not use it",
+                            prm->name, prm->entity_type, e->name, op);
+        } else if (fld && ddbgen_field_is_derived(e, fld)) {
+            ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "name"),
+                            "pass the fields of the key template instead, or remove the parameter",
+                            "parameter '%s' names field '%s', whose value the key template "
+                            "writes, so %s cannot set it",
+                            prm->name, fld->name, op);
+        } else if (fld && (prm->type == DDBGEN_TYPE_ARRAY || prm->type == DDBGEN_TYPE_OBJECT ||
+                           fld->type == DDBGEN_TYPE_ARRAY || fld->type == DDBGEN_TYPE_OBJECT)) {
+            ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "type"),
+                            F(v, "change the parameter type to '%s'", ddbgen_type_name(fld->type)),
+                            "parameter '%s' is %s, but field '%s' is %s", prm->name,
+                            a_type(prm->type), fld->name, a_type(fld->type));
+        } else if (ap->operation == DDBGEN_OP_UPDATE_ITEM || ap->operation == DDBGEN_OP_PUT_ITEM) {
+            ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "name"),
+                            "name the parameter after the field it sets, or remove it",
+                            "parameter '%s' names no field of '%s' to %s", prm->name, e->name,
+                            ap->operation == DDBGEN_OP_PUT_ITEM ? "write" : "update");
+        } else {
+            ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "name"),
+                            "use it in the key (name it after a key field), in "
+                            "filter_expression, or remove it",
+                            "parameter '%s' is not used by the key condition or the filter, and "
+                            "%s would ignore it",
+                            prm->name, op);
+        }
     }
 
 unused_done:
