@@ -106,12 +106,34 @@ static void case_user__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->user__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->user__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        ecommerce__user__free(&a);
+        rc = repo->user__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->user__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     ecommerce__user__free(&a);
     rc = repo->user__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    ecommerce__user__free(&again);
+    make_user(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_user(c, &again)) {
+        ecommerce__user__free(&a);
+        rc = repo->user__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     ecommerce__user__free(&a);
     ecommerce__user__free(&again);
@@ -480,12 +502,34 @@ static void case_product__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->product__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->product__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        ecommerce__product__free(&a);
+        rc = repo->product__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->product__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     ecommerce__product__free(&a);
     rc = repo->product__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    ecommerce__product__free(&again);
+    make_product(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_product(c, &again)) {
+        ecommerce__product__free(&a);
+        rc = repo->product__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     ecommerce__product__free(&a);
     ecommerce__product__free(&again);
@@ -903,12 +947,34 @@ static void case_product_review__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->product_review__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->product_review__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        ecommerce__product_review__free(&a);
+        rc = repo->product_review__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->product_review__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     ecommerce__product_review__free(&a);
     rc = repo->product_review__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    ecommerce__product_review__free(&again);
+    make_product_review(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_product_review(c, &again)) {
+        ecommerce__product_review__free(&a);
+        rc = repo->product_review__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     ecommerce__product_review__free(&a);
     ecommerce__product_review__free(&again);
@@ -1149,12 +1215,34 @@ static void case_order__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->order__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->order__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        ecommerce__order__free(&a);
+        rc = repo->order__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->order__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     ecommerce__order__free(&a);
     rc = repo->order__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    ecommerce__order__free(&again);
+    make_order(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_order(c, &again)) {
+        ecommerce__order__free(&a);
+        rc = repo->order__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     ecommerce__order__free(&a);
     ecommerce__order__free(&again);
@@ -1877,7 +1965,7 @@ done:
 
 const ecommerce__conformance_case ecommerce__conformance_cases[] = {
     {"User.crud", "User", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"User.get_user_by_id", "User", "get_user_by_id",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"User.create_user", "User", "create_user",
@@ -1885,13 +1973,13 @@ const ecommerce__conformance_case ecommerce__conformance_cases[] = {
     {"User.update_user_profile", "User", "update_user_profile",
      "writes an item, updates it (returned and stored content, version 2), updates a key never written (not found)"},
     {"UserAddress.crud", "UserAddress", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"UserAddress.get_user_addresses", "UserAddress", "get_user_addresses",
      "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
     {"UserAddress.add_user_address", "UserAddress", "add_user_address",
      "writes an item through the pattern (version 1, same content when read), writes it again (DDB_ERR_CONDITION_FAILED)"},
     {"Product.crud", "Product", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"Product.get_product_by_id", "Product", "get_product_by_id",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Product.create_product", "Product", "create_product",
@@ -1899,7 +1987,7 @@ const ecommerce__conformance_case ecommerce__conformance_cases[] = {
     {"Product.update_product_stock", "Product", "update_product_stock",
      "writes an item, updates it (returned and stored content, version 2), updates a key never written (not found)"},
     {"ProductCategory.crud", "ProductCategory", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"ProductCategory.get_products_by_category", "ProductCategory", "get_products_by_category",
      "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
     {"ProductCategory.add_product_to_category", "ProductCategory", "add_product_to_category",
@@ -1907,7 +1995,7 @@ const ecommerce__conformance_case ecommerce__conformance_cases[] = {
     {"ProductCategory.get_category_products_after_id", "ProductCategory", "get_category_products_after_id",
      "writes 5 items in one partition, queries with a range between their sort keys, page by page: exactly the items in range, with their content, in sort key order"},
     {"ProductReview.crud", "ProductReview", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"ProductReview.get_product_reviews", "ProductReview", "get_product_reviews",
      "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
     {"ProductReview.create_product_review", "ProductReview", "create_product_review",
@@ -1915,7 +2003,7 @@ const ecommerce__conformance_case ecommerce__conformance_cases[] = {
     {"ProductReview.get_product_reviews_by_id_prefix", "ProductReview", "get_product_reviews_by_id_prefix",
      "writes 5 items in one partition, queries with a range between their sort keys, page by page: exactly the items in range, with their content, in sort key order"},
     {"Order.crud", "Order", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"Order.get_order_by_id", "Order", "get_order_by_id",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Order.create_order", "Order", "create_order",
@@ -1923,13 +2011,13 @@ const ecommerce__conformance_case ecommerce__conformance_cases[] = {
     {"Order.update_order_status", "Order", "update_order_status",
      "writes an item, updates it (returned and stored content, version 2), updates a key never written (not found)"},
     {"OrderItem.crud", "OrderItem", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"OrderItem.get_order_items", "OrderItem", "get_order_items",
      "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
     {"OrderItem.add_order_item", "OrderItem", "add_order_item",
      "writes an item through the pattern (version 1, same content when read), writes it again (DDB_ERR_CONDITION_FAILED)"},
     {"UserOrderHistory.crud", "UserOrderHistory", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"UserOrderHistory.get_user_order_history", "UserOrderHistory", "get_user_order_history",
      "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
     {"UserOrderHistory.get_user_recent_orders", "UserOrderHistory", "get_user_recent_orders",

@@ -107,12 +107,34 @@ static void case_delivery__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->delivery__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->delivery__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        food_delivery__delivery__free(&a);
+        rc = repo->delivery__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->delivery__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     food_delivery__delivery__free(&a);
     rc = repo->delivery__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    food_delivery__delivery__free(&again);
+    make_delivery(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_delivery(c, &again)) {
+        food_delivery__delivery__free(&a);
+        rc = repo->delivery__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     food_delivery__delivery__free(&a);
     food_delivery__delivery__free(&again);
@@ -789,12 +811,34 @@ static void case_delivery_event__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->delivery_event__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->delivery_event__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        food_delivery__delivery_event__free(&a);
+        rc = repo->delivery_event__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->delivery_event__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     food_delivery__delivery_event__free(&a);
     rc = repo->delivery_event__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    food_delivery__delivery_event__free(&again);
+    make_delivery_event(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_delivery_event(c, &again)) {
+        food_delivery__delivery_event__free(&a);
+        rc = repo->delivery_event__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     food_delivery__delivery_event__free(&a);
     food_delivery__delivery_event__free(&again);
@@ -1267,12 +1311,34 @@ static void case_driver__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->driver__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->driver__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        food_delivery__driver__free(&a);
+        rc = repo->driver__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->driver__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     food_delivery__driver__free(&a);
     rc = repo->driver__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    food_delivery__driver__free(&again);
+    make_driver(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_driver(c, &again)) {
+        food_delivery__driver__free(&a);
+        rc = repo->driver__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     food_delivery__driver__free(&a);
     food_delivery__driver__free(&again);
@@ -1560,7 +1626,7 @@ done:
 
 const food_delivery__conformance_case food_delivery__conformance_cases[] = {
     {"Delivery.crud", "Delivery", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"Delivery.get_delivery_by_id", "Delivery", "get_delivery_by_id",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Delivery.get_active_customer_deliveries", "Delivery", "get_active_customer_deliveries",
@@ -1580,13 +1646,13 @@ const food_delivery__conformance_case food_delivery__conformance_cases[] = {
     {"Delivery.create_delivery", "Delivery", "create_delivery",
      "writes an item through the pattern (version 1, same content when read), writes it again (DDB_ERR_CONDITION_FAILED)"},
     {"DeliveryEvent.crud", "DeliveryEvent", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"DeliveryEvent.get_delivery_events", "DeliveryEvent", "get_delivery_events",
      "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
     {"DeliveryEvent.get_delivery_events_by_type", "DeliveryEvent", "get_delivery_events_by_type",
      "writes 3 items the filter keeps and one per condition that only it drops, reads page by page: exactly the kept ones, with their content"},
     {"Restaurant.crud", "Restaurant", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"Restaurant.get_restaurant", "Restaurant", "get_restaurant",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Restaurant.scan_restaurants_by_cuisine", "Restaurant", "scan_restaurants_by_cuisine",
@@ -1594,7 +1660,7 @@ const food_delivery__conformance_case food_delivery__conformance_cases[] = {
     {"Restaurant.scan_high_rated_active_restaurants", "Restaurant", "scan_high_rated_active_restaurants",
      "writes 3 items the filter keeps and one per condition that only it drops, reads page by page: exactly the kept ones, with their content"},
     {"Driver.crud", "Driver", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"Driver.get_driver", "Driver", "get_driver",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Driver.scan_drivers_by_skill", "Driver", "scan_drivers_by_skill",

@@ -99,12 +99,34 @@ static void case_game__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->game__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->game__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        gaming_leaderboard__game__free(&a);
+        rc = repo->game__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->game__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     gaming_leaderboard__game__free(&a);
     rc = repo->game__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    gaming_leaderboard__game__free(&again);
+    make_game(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_game(c, &again)) {
+        gaming_leaderboard__game__free(&a);
+        rc = repo->game__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     gaming_leaderboard__game__free(&a);
     gaming_leaderboard__game__free(&again);
@@ -324,12 +346,34 @@ static void case_leaderboard_entry__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->leaderboard_entry__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->leaderboard_entry__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        gaming_leaderboard__leaderboard_entry__free(&a);
+        rc = repo->leaderboard_entry__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->leaderboard_entry__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     gaming_leaderboard__leaderboard_entry__free(&a);
     rc = repo->leaderboard_entry__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    gaming_leaderboard__leaderboard_entry__free(&again);
+    make_leaderboard_entry(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_leaderboard_entry(c, &again)) {
+        gaming_leaderboard__leaderboard_entry__free(&a);
+        rc = repo->leaderboard_entry__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     gaming_leaderboard__leaderboard_entry__free(&a);
     gaming_leaderboard__leaderboard_entry__free(&again);
@@ -551,12 +595,34 @@ static void case_player_achievement__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->player_achievement__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->player_achievement__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        gaming_leaderboard__player_achievement__free(&a);
+        rc = repo->player_achievement__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->player_achievement__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     gaming_leaderboard__player_achievement__free(&a);
     rc = repo->player_achievement__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    gaming_leaderboard__player_achievement__free(&again);
+    make_player_achievement(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_player_achievement(c, &again)) {
+        gaming_leaderboard__player_achievement__free(&a);
+        rc = repo->player_achievement__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     gaming_leaderboard__player_achievement__free(&a);
     gaming_leaderboard__player_achievement__free(&again);
@@ -778,12 +844,34 @@ static void case_tournament_entry__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->tournament_entry__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->tournament_entry__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        gaming_leaderboard__tournament_entry__free(&a);
+        rc = repo->tournament_entry__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->tournament_entry__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     gaming_leaderboard__tournament_entry__free(&a);
     rc = repo->tournament_entry__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    gaming_leaderboard__tournament_entry__free(&again);
+    make_tournament_entry(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_tournament_entry(c, &again)) {
+        gaming_leaderboard__tournament_entry__free(&a);
+        rc = repo->tournament_entry__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     gaming_leaderboard__tournament_entry__free(&a);
     gaming_leaderboard__tournament_entry__free(&again);
@@ -965,7 +1053,7 @@ done:
 
 const gaming_leaderboard__conformance_case gaming_leaderboard__conformance_cases[] = {
     {"Game.crud", "Game", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"Game.get_game", "Game", "get_game",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Game.list_games", "Game", "list_games",
@@ -975,7 +1063,7 @@ const gaming_leaderboard__conformance_case gaming_leaderboard__conformance_cases
     {"Game.get_game_with_verification", "Game", "get_game_with_verification",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"LeaderboardEntry.crud", "LeaderboardEntry", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"LeaderboardEntry.get_top_scores", "LeaderboardEntry", "get_top_scores",
      "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
     {"LeaderboardEntry.get_player_scores", "LeaderboardEntry", "get_player_scores",
@@ -983,7 +1071,7 @@ const gaming_leaderboard__conformance_case gaming_leaderboard__conformance_cases
     {"LeaderboardEntry.submit_score", "LeaderboardEntry", "submit_score",
      "writes an item through the pattern (version 1, same content when read), writes it again (DDB_ERR_CONDITION_FAILED)"},
     {"PlayerAchievement.crud", "PlayerAchievement", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"PlayerAchievement.get_player_achievements", "PlayerAchievement", "get_player_achievements",
      "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
     {"PlayerAchievement.get_game_achievements", "PlayerAchievement", "get_game_achievements",
@@ -991,7 +1079,7 @@ const gaming_leaderboard__conformance_case gaming_leaderboard__conformance_cases
     {"PlayerAchievement.unlock_achievement", "PlayerAchievement", "unlock_achievement",
      "writes an item through the pattern (version 1, same content when read), writes it again (DDB_ERR_CONDITION_FAILED)"},
     {"TournamentEntry.crud", "TournamentEntry", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"TournamentEntry.get_tournament_rankings", "TournamentEntry", "get_tournament_rankings",
      "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
     {"TournamentEntry.update_ranking", "TournamentEntry", "update_ranking",

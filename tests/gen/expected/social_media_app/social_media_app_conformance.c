@@ -843,12 +843,34 @@ static void case_post__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->post__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->post__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        social_media_app__post__free(&a);
+        rc = repo->post__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->post__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     social_media_app__post__free(&a);
     rc = repo->post__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    social_media_app__post__free(&again);
+    make_post(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_post(c, &again)) {
+        social_media_app__post__free(&a);
+        rc = repo->post__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     social_media_app__post__free(&a);
     social_media_app__post__free(&again);
@@ -1342,7 +1364,7 @@ done:
 
 const social_media_app__conformance_case social_media_app__conformance_cases[] = {
     {"Comment.crud", "Comment", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"Comment.get_post_comments", "Comment", "get_post_comments",
      "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
     {"Comment.add_comment", "Comment", "add_comment",
@@ -1350,7 +1372,7 @@ const social_media_app__conformance_case social_media_app__conformance_cases[] =
     {"Comment.get_comments_for_post_range", "Comment", "get_comments_for_post_range",
      "writes 5 items in one partition, queries with a range between their sort keys, page by page: exactly the items in range, with their content, in sort key order"},
     {"Follow.crud", "Follow", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"Follow.follow_user", "Follow", "follow_user",
      "writes an item through the pattern (version 1, same content when read), writes it again (DDB_ERR_CONDITION_FAILED)"},
     {"Follow.unfollow_user", "Follow", "unfollow_user",
@@ -1360,7 +1382,7 @@ const social_media_app__conformance_case social_media_app__conformance_cases[] =
     {"Follow.get_user_following", "Follow", "get_user_following",
      "writes 5 items in one partition, queries page by page: exactly those, with their content, in sort key order, across 3 pages or more"},
     {"Like.crud", "Like", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"Like.like_post", "Like", "like_post",
      "writes an item through the pattern (version 1, same content when read), writes it again (DDB_ERR_CONDITION_FAILED)"},
     {"Like.unlike_post", "Like", "unlike_post",
@@ -1370,7 +1392,7 @@ const social_media_app__conformance_case social_media_app__conformance_cases[] =
     {"Like.get_likes_after_prefix", "Like", "get_likes_after_prefix",
      "writes 5 items in one partition, queries with a range between their sort keys, page by page: exactly the items in range, with their content, in sort key order"},
     {"Post.crud", "Post", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"Post.create_post", "Post", "create_post",
      "writes an item through the pattern (version 1, same content when read), writes it again (DDB_ERR_CONDITION_FAILED)"},
     {"Post.delete_post", "Post", "delete_post",
@@ -1380,7 +1402,7 @@ const social_media_app__conformance_case social_media_app__conformance_cases[] =
     {"Post.get_user_posts_by_prefix", "Post", "get_user_posts_by_prefix",
      "writes 5 items in one partition, queries with a range between their sort keys, page by page: exactly the items in range, with their content, in sort key order"},
     {"UserProfile.crud", "UserProfile", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"UserProfile.get_user_profile", "UserProfile", "get_user_profile",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"UserProfile.get_user_profile_and_posts", "UserProfile", "get_user_profile_and_posts",
