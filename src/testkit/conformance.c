@@ -192,86 +192,550 @@ void ddb_conf_json_of(char *out, size_t n, const ddb_value *v)
     free(json);
 }
 
-/* want and got hold the same entity: every attribute but the version (full), or the same
-   primary key. */
+/* ---- entities, field by field ---------------------------------------------------------------- */
+
+/*
+ * Everything below works on the structs through the descriptor: it never builds an item. A
+ * serializer (ddb_entity_to_item and its kin, or an implementation's own) that drops or spoils
+ * a field must not be able to hide that by spoiling the expected side the same way.
+ */
+
+#define AT(obj, off, T) ((T *)(void *)((char *)(obj) + (off)))
+#define CAT(obj, off, T) ((const T *)(const void *)((const char *)(obj) + (off)))
+
+/* Element size of a list of kind k (a UUID list holds char *). */
+static size_t elem_size(ddb_field_kind k)
+{
+    switch (k) {
+    case DDB_FIELD_INT64:
+        return sizeof(int64_t);
+    case DDB_FIELD_DECIMAL:
+        return sizeof(ddb_decimal);
+    case DDB_FIELD_BOOL:
+        return sizeof(bool);
+    case DDB_FIELD_VALUE:
+        return sizeof(ddb_value *);
+    default:
+        return sizeof(char *);
+    }
+}
+
+/* Whether obj has a value in f, as ddb/dal/entity.h defines it (a required list always has). */
+static bool field_present(const ddb_field_desc *f, const void *obj)
+{
+    if (f->is_list)
+        return f->required || *CAT(obj, f->offset, void *) != NULL;
+    if (f->has_offset != DDB_ENTITY_NO_OFFSET && !*CAT(obj, f->has_offset, bool))
+        return false;
+    switch (f->kind) {
+    case DDB_FIELD_STRING:
+        return *CAT(obj, f->offset, char *) != NULL;
+    case DDB_FIELD_DECIMAL:
+        return CAT(obj, f->offset, ddb_decimal)->text != NULL;
+    case DDB_FIELD_VALUE:
+        return *CAT(obj, f->offset, ddb_value *) != NULL;
+    default:
+        return true;
+    }
+}
+
+/* The text of a scalar of kind k at p that has one (string, UUID, decimal); NULL otherwise. */
+static const char *scalar_text(ddb_field_kind k, const void *p, bool in_list)
+{
+    switch (k) {
+    case DDB_FIELD_STRING:
+        return *(const char *const *)p;
+    case DDB_FIELD_UUID:
+        return in_list ? *(const char *const *)p : (const char *)p;
+    case DDB_FIELD_DECIMAL:
+        return ((const ddb_decimal *)p)->text;
+    default:
+        return NULL;
+    }
+}
+
+static bool same_number(const char *a, const char *b)
+{
+    char *x = NULL, *y = NULL;
+    bool same;
+    if (!a || !b)
+        return a == b;
+    if (ddb_number_canonical(&x, a, NULL) == 0 && ddb_number_canonical(&y, b, NULL) == 0)
+        same = strcmp(x, y) == 0;
+    else
+        same = strcmp(a, b) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+static bool same_scalar(ddb_field_kind k, const void *a, const void *b, bool in_list)
+{
+    const char *x, *y;
+    switch (k) {
+    case DDB_FIELD_INT64:
+        return *(const int64_t *)a == *(const int64_t *)b;
+    case DDB_FIELD_BOOL:
+        return *(const bool *)a == *(const bool *)b;
+    case DDB_FIELD_VALUE:
+        return ddb_value_equal(*(ddb_value *const *)a, *(ddb_value *const *)b);
+    case DDB_FIELD_DECIMAL:
+        return same_number(scalar_text(k, a, in_list), scalar_text(k, b, in_list));
+    default:
+        x = scalar_text(k, a, in_list);
+        y = scalar_text(k, b, in_list);
+        return x && y ? strcmp(x, y) == 0 : x == y;
+    }
+}
+
+/* Appends to out (cap bytes, used *len) without overflowing; output that does not fit is cut. */
+static void put(char *out, size_t cap, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void put(char *out, size_t cap, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    if (*len + 1 >= cap)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(out + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *len = *len + (size_t)n < cap ? *len + (size_t)n : cap - 1;
+}
+
+/* s as a JSON string, cut after 80 bytes. */
+static void put_string(char *out, size_t cap, size_t *len, const char *s)
+{
+    size_t k = 0;
+    put(out, cap, len, "\"");
+    for (; s[k] && k < 80; k++) {
+        unsigned char ch = (unsigned char)s[k];
+        if (ch == '"' || ch == '\\')
+            put(out, cap, len, "\\%c", ch);
+        else if (ch < 0x20)
+            put(out, cap, len, "\\u%04x", ch);
+        else
+            put(out, cap, len, "%c", ch);
+    }
+    put(out, cap, len, s[k] ? "...\"" : "\"");
+}
+
+static void put_scalar(char *out, size_t cap, size_t *len, ddb_field_kind k, const void *p,
+                       bool in_list)
+{
+    char json[200];
+    const char *s;
+    switch (k) {
+    case DDB_FIELD_INT64:
+        put(out, cap, len, "%lld", (long long)*(const int64_t *)p);
+        break;
+    case DDB_FIELD_BOOL:
+        put(out, cap, len, "%s", *(const bool *)p ? "true" : "false");
+        break;
+    case DDB_FIELD_VALUE:
+        ddb_conf_json_of(json, sizeof json, *(ddb_value *const *)p);
+        put(out, cap, len, "%s", json);
+        break;
+    case DDB_FIELD_DECIMAL:
+        s = scalar_text(k, p, in_list);
+        put(out, cap, len, "%s", s ? s : "(none)");
+        break;
+    default:
+        s = scalar_text(k, p, in_list);
+        if (s)
+            put_string(out, cap, len, s);
+        else
+            put(out, cap, len, "(null)");
+        break;
+    }
+}
+
+/* The value of field f of obj, as a C programmer would write it: "(absent)" when it has none. */
+static void put_field(char *out, size_t cap, size_t *len, const ddb_field_desc *f, const void *obj)
+{
+    if (!field_present(f, obj)) {
+        put(out, cap, len, "(absent)");
+    } else if (!f->is_list) {
+        put_scalar(out, cap, len, f->kind, CAT(obj, f->offset, char), false);
+    } else {
+        size_t n = *CAT(obj, f->count_offset, size_t), sz = elem_size(f->kind);
+        const char *items = *CAT(obj, f->offset, char *);
+        put(out, cap, len, "[");
+        for (size_t j = 0; items && j < n; j++) {
+            if (j)
+                put(out, cap, len, ",");
+            put_scalar(out, cap, len, f->kind, items + j * sz, true);
+        }
+        put(out, cap, len, "]");
+    }
+}
+
+static bool same_field(const ddb_field_desc *f, const void *a, const void *b)
+{
+    bool pa = field_present(f, a), pb = field_present(f, b);
+    size_t na, nb, sz;
+    const char *ia, *ib;
+    if (!pa || !pb)
+        return pa == pb;
+    if (!f->is_list)
+        return same_scalar(f->kind, CAT(a, f->offset, char), CAT(b, f->offset, char), false);
+    na = *CAT(a, f->count_offset, size_t);
+    nb = *CAT(b, f->count_offset, size_t);
+    ia = *CAT(a, f->offset, char *);
+    ib = *CAT(b, f->offset, char *);
+    na = ia ? na : 0;
+    nb = ib ? nb : 0;
+    if (na != nb)
+        return false;
+    sz = elem_size(f->kind);
+    for (size_t j = 0; j < na; j++)
+        if (!same_scalar(f->kind, ia + j * sz, ib + j * sz, true))
+            return false;
+    return true;
+}
+
+/* The key whose attribute has field i's name and whose template is not that field alone: such
+ * a field is derived, as ddb_entity_to_item writes the template's value in its place. -1: none. */
+static int derived_key(const ddb_entity_desc *d, size_t i)
+{
+    for (size_t k = 0; k < d->n_keys; k++) {
+        const ddb_key_desc *kd = &d->keys[k];
+        if (strcmp(kd->attribute, d->fields[i].name) != 0)
+            continue;
+        if (kd->n_parts == 1 && !kd->parts[0].literal && kd->parts[0].field == (int)i &&
+            !kd->parts[0].format)
+            return -1;
+        return (int)k;
+    }
+    return -1;
+}
+
+/* A derived field (see derived_key) of got against the template's value for want. */
+static bool same_derived(char *out, size_t cap, const ddb_entity_desc *d, size_t i, size_t key,
+                         const void *want, const void *got)
+{
+    const ddb_field_desc *f = &d->fields[i];
+    ddb_value *kv = NULL;
+    const char *expect = NULL, *have = NULL;
+    char num[32], kj[200];
+    size_t len = 0;
+    bool same;
+    if (ddb_entity_key_value(&kv, d, key, want, NULL) == 0 && kv)
+        expect = d->keys[key].numeric ? ddb_value_n(kv) : ddb_value_s(kv, NULL);
+    if (!f->is_list && field_present(f, got)) {
+        if (f->kind == DDB_FIELD_INT64) {
+            snprintf(num, sizeof num, "%lld", (long long)*CAT(got, f->offset, int64_t));
+            have = num;
+        } else {
+            have = scalar_text(f->kind, CAT(got, f->offset, char), false);
+        }
+    }
+    same = expect && have
+               ? (d->keys[key].numeric ? same_number(expect, have) : strcmp(expect, have) == 0)
+               : expect == have;
+    if (!same && out && cap) {
+        ddb_conf_json_of(kj, sizeof kj, kv);
+        put(out, cap, &len, "%s field '%s' (written by the template of key %s) is ", d->name,
+            f->name, d->keys[key].attribute);
+        put_field(out, cap, &len, f, got);
+        put(out, cap, &len, ", expected %s", kj);
+    }
+    ddb_value_free(kv);
+    return same;
+}
+
+bool ddb_conf_entity_equal(char *out, size_t n, const ddb_entity_desc *d, const void *want,
+                           const void *got)
+{
+    if (out && n)
+        out[0] = '\0';
+    for (size_t i = 0; i < d->n_fields; i++) {
+        const ddb_field_desc *f = &d->fields[i];
+        int key = derived_key(d, i);
+        size_t len = 0;
+        if (key >= 0) {
+            if (!same_derived(out, n, d, i, (size_t)key, want, got))
+                return false;
+            continue;
+        }
+        if (same_field(f, want, got))
+            continue;
+        if (out && n) {
+            put(out, n, &len, "%s field '%s' is ", d->name, f->name);
+            put_field(out, n, &len, f, got);
+            put(out, n, &len, ", expected ");
+            put_field(out, n, &len, f, want);
+        }
+        return false;
+    }
+    return true;
+}
+
+/* want and got hold the same entity: every field but the version (full), or the same primary
+   key. */
 bool ddb_conf_same_entity(ddb_conf *c, const char *step, const ddb_entity_desc *d, const void *want,
                           const void *got, bool full)
 {
     ddb_value *a = NULL, *b = NULL;
+    char why[560], gv[200], wv[200];
     bool ok = true;
-    int rc = full ? ddb_entity_to_item(&a, d, want, NULL) : ddb_entity_key(&a, d, want, NULL);
+    int rc;
+    if (full) {
+        if (!ddb_conf_entity_equal(why, sizeof why, d, want, got))
+            return ddb_conf_fail(c, "%s: %s", step, why);
+        return true;
+    }
+    /* projected: only the primary key can be compared */
+    rc = ddb_entity_key(&a, d, want, NULL);
     if (rc == 0)
-        rc = full ? ddb_entity_to_item(&b, d, got, NULL) : ddb_entity_key(&b, d, got, NULL);
+        rc = ddb_entity_key(&b, d, got, NULL);
     if (rc != 0) {
-        ok = ddb_conf_fail(c, "%s: a %s cannot be written as an item (%s)", step, d->name,
+        ok = ddb_conf_fail(c, "%s: a %s has no complete primary key (%s)", step, d->name,
                            ddb_error_code_name(rc));
-        goto done;
+    } else if (!ddb_value_equal(a, b)) {
+        ddb_conf_json_of(gv, sizeof gv, b);
+        ddb_conf_json_of(wv, sizeof wv, a);
+        ok = ddb_conf_fail(c, "%s: %s primary key is %s, expected %s", step, d->name, gv, wv);
     }
-    for (int pass = 0; pass < 2 && ok; pass++) {
-        const ddb_value *from = pass ? a : b, *other = pass ? b : a;
-        for (size_t k = 0; k < ddb_value_count(from) && ok; k++) {
-            const char *name;
-            const ddb_value *v = ddb_value_m_at(from, k, &name);
-            const ddb_value *w = ddb_value_m_get(other, name);
-            char gv[200], wv[200];
-            if (strcmp(name, d->version_attribute) == 0 || (w && ddb_value_equal(v, w)))
-                continue;
-            ddb_conf_json_of(gv, sizeof gv, pass ? w : v);
-            ddb_conf_json_of(wv, sizeof wv, pass ? v : w);
-            ok = ddb_conf_fail(c, "%s: %s attribute '%s' is %s, expected %s", step, d->name, name,
-                               gv, wv);
-        }
-    }
-done:
     ddb_value_free(a);
     ddb_value_free(b);
     return ok;
 }
 
+/* Frees field f of obj, leaving it without a value. */
+static void clear_field(const ddb_field_desc *f, void *obj)
+{
+    if (f->is_list) {
+        size_t n = *CAT(obj, f->count_offset, size_t), sz = elem_size(f->kind);
+        char *items = *AT(obj, f->offset, char *);
+        for (size_t j = 0; items && j < n; j++) {
+            if (f->kind == DDB_FIELD_VALUE)
+                ddb_value_free(*(ddb_value **)(void *)(items + j * sz));
+            else if (f->kind == DDB_FIELD_DECIMAL)
+                free(((ddb_decimal *)(void *)(items + j * sz))->text);
+            else if (f->kind == DDB_FIELD_STRING || f->kind == DDB_FIELD_UUID)
+                free(*(char **)(void *)(items + j * sz));
+        }
+        free(items);
+        *AT(obj, f->offset, char *) = NULL;
+        *AT(obj, f->count_offset, size_t) = 0;
+        return;
+    }
+    if (f->has_offset != DDB_ENTITY_NO_OFFSET)
+        *AT(obj, f->has_offset, bool) = false;
+    switch (f->kind) {
+    case DDB_FIELD_STRING:
+        free(*AT(obj, f->offset, char *));
+        *AT(obj, f->offset, char *) = NULL;
+        break;
+    case DDB_FIELD_DECIMAL:
+        free(AT(obj, f->offset, ddb_decimal)->text);
+        AT(obj, f->offset, ddb_decimal)->text = NULL;
+        break;
+    case DDB_FIELD_VALUE:
+        ddb_value_free(*AT(obj, f->offset, ddb_value *));
+        *AT(obj, f->offset, ddb_value *) = NULL;
+        break;
+    case DDB_FIELD_UUID:
+        memset(AT(obj, f->offset, char), 0, 37);
+        break;
+    default:
+        memset(AT(obj, f->offset, char), 0, elem_size(f->kind));
+        break;
+    }
+}
+
+/* A copy of the scalar of kind k at src into dst (empty); false when out of memory. */
+static bool copy_scalar(ddb_field_kind k, void *dst, const void *src, bool in_list)
+{
+    const char *s;
+    switch (k) {
+    case DDB_FIELD_VALUE:
+        *(ddb_value **)dst = NULL;
+        return !*(ddb_value *const *)src ||
+               ddb_value_copy((ddb_value **)dst, *(ddb_value *const *)src, NULL) == 0;
+    case DDB_FIELD_DECIMAL:
+    case DDB_FIELD_STRING:
+        s = scalar_text(k, src, in_list);
+        *(char **)dst = s ? ddb_conf_text(s) : NULL;
+        return !s || *(char **)dst;
+    case DDB_FIELD_UUID:
+        if (!in_list) {
+            memcpy(dst, src, 37);
+            return true;
+        }
+        s = scalar_text(k, src, in_list);
+        *(char **)dst = s ? ddb_conf_text(s) : NULL;
+        return !s || *(char **)dst;
+    default:
+        memcpy(dst, src, elem_size(k));
+        return true;
+    }
+}
+
+/* Field t of dst (empty) becomes a deep copy of field f of src (of the same kind and shape; t
+   and f differ when src is of another entity type). */
+static bool copy_field(const ddb_field_desc *t, void *dst, const ddb_field_desc *f, const void *src)
+{
+    size_t n, sz;
+    const char *from;
+    char *items;
+    if (!t->is_list) {
+        if (t->has_offset != DDB_ENTITY_NO_OFFSET)
+            *AT(dst, t->has_offset, bool) = field_present(f, src);
+        return copy_scalar(t->kind, AT(dst, t->offset, char), CAT(src, f->offset, char), false);
+    }
+    n = *CAT(src, f->count_offset, size_t);
+    from = *CAT(src, f->offset, char *);
+    if (!from)
+        return true;
+    sz = elem_size(t->kind);
+    items = calloc(n ? n : 1, sz);
+    if (!items)
+        return false;
+    *AT(dst, t->offset, char *) = items;
+    for (size_t j = 0; j < n; j++) {
+        *AT(dst, t->count_offset, size_t) = j;
+        if (!copy_scalar(t->kind, items + j * sz, from + j * sz, true))
+            return false;
+    }
+    *AT(dst, t->count_offset, size_t) = n;
+    return true;
+}
+
+int ddb_conf_entity_copy(void *dst, const ddb_entity_desc *d, const void *src)
+{
+    void *tmp = calloc(1, d->size ? d->size : 1);
+    if (!tmp)
+        return DDB_ERR_NOMEM;
+    for (size_t i = 0; i < d->n_fields; i++)
+        if (!copy_field(&d->fields[i], tmp, &d->fields[i], src)) {
+            ddb_entity_free(d, tmp);
+            free(tmp);
+            return DDB_ERR_NOMEM;
+        }
+    if (d->version_offset != DDB_ENTITY_NO_OFFSET)
+        *AT(tmp, d->version_offset, int64_t) = *CAT(src, d->version_offset, int64_t);
+    memcpy(dst, tmp, d->size);
+    free(tmp);
+    return 0;
+}
+
+/* Whether a primary key template of d uses field i. */
+static bool in_primary_key(const ddb_entity_desc *d, size_t i)
+{
+    for (size_t k = 0; k < d->n_primary && k < d->n_keys; k++)
+        for (size_t p = 0; p < d->keys[k].n_parts; p++)
+            if (!d->keys[k].parts[p].literal && d->keys[k].parts[p].field == (int)i)
+                return true;
+    return false;
+}
+
+void ddb_conf_clear_optional(const ddb_entity_desc *d, void *obj)
+{
+    for (size_t i = 0; i < d->n_fields; i++)
+        if (!d->fields[i].required && !in_primary_key(d, i))
+            clear_field(&d->fields[i], obj);
+}
+
 /* *dst (fresh) becomes a deep copy of src, version included. */
 bool ddb_conf_clone(ddb_conf *c, const ddb_entity_desc *d, void *dst, const void *src)
 {
-    ddb_value *item = NULL;
-    int rc = ddb_entity_to_item(&item, d, src, NULL);
-    if (rc == 0)
-        rc = ddb_entity_from_item(dst, d, item, NULL);
-    ddb_value_free(item);
+    int rc = ddb_conf_entity_copy(dst, d, src);
     if (rc != 0)
         return ddb_conf_fail(c, "copy of a %s: %s", d->name, ddb_error_code_name(rc));
-    *(int64_t *)((char *)dst + d->version_offset) =
-        *(const int64_t *)((const char *)src + d->version_offset);
     return true;
+}
+
+static const ddb_field_desc *field_named(const ddb_entity_desc *d, const char *name)
+{
+    for (size_t i = 0; i < d->n_fields; i++)
+        if (strcmp(d->fields[i].name, name) == 0)
+            return &d->fields[i];
+    return NULL;
+}
+
+/* Field t of dst (empty) takes the value of field f of src, a field of another entity type
+   with the same name: a copy when the kinds match, else converted through its text (string,
+   UUID, integer and decimal scalars), as the item would convert it. */
+static void copy_across(const ddb_field_desc *t, void *dst, const ddb_field_desc *f,
+                        const void *src)
+{
+    char num[32];
+    const char *s;
+    if (!field_present(f, src))
+        return;
+    if (t->kind == f->kind && t->is_list == f->is_list) {
+        if (!copy_field(t, dst, f, src))
+            clear_field(t, dst);
+        return;
+    }
+    if (t->is_list || f->is_list)
+        return;
+    if (f->kind == DDB_FIELD_INT64) {
+        snprintf(num, sizeof num, "%lld", (long long)*CAT(src, f->offset, int64_t));
+        s = num;
+    } else {
+        s = scalar_text(f->kind, CAT(src, f->offset, char), false);
+    }
+    if (!s)
+        return;
+    switch (t->kind) {
+    case DDB_FIELD_STRING:
+        *AT(dst, t->offset, char *) = ddb_conf_text(s);
+        break;
+    case DDB_FIELD_DECIMAL:
+        ddb_decimal_set(AT(dst, t->offset, ddb_decimal), s, NULL);
+        break;
+    case DDB_FIELD_UUID:
+        if (!ddb_uuid_valid(s))
+            return;
+        snprintf(AT(dst, t->offset, char), 37, "%s", s);
+        break;
+    case DDB_FIELD_INT64:
+        *AT(dst, t->offset, int64_t) = strtoll(s, NULL, 10);
+        break;
+    default:
+        return;
+    }
+    if (t->has_offset != DDB_ENTITY_NO_OFFSET)
+        *AT(dst, t->has_offset, bool) = true;
 }
 
 /* The fields named (model names) take the values of the same fields of src (of type ds). */
 void ddb_conf_copy_fields_from(const ddb_entity_desc *d, void *dst, const ddb_entity_desc *ds,
                                const void *src, const char *const *names, size_t n)
 {
-    ddb_value *from = NULL, *to = NULL;
-    int64_t version = *(const int64_t *)((const char *)dst + d->version_offset);
-    if (n == 0 || ddb_entity_to_item(&from, ds, src, NULL) != 0 ||
-        ddb_entity_to_item(&to, d, dst, NULL) != 0)
-        goto done;
     for (size_t k = 0; k < n; k++) {
-        const ddb_value *v = ddb_value_m_get(from, names[k]);
-        ddb_value *copy = NULL;
-        if (!v)
-            ddb_value_m_remove(to, names[k]);
-        else if (ddb_value_copy(&copy, v, NULL) == 0)
-            ddb_value_m_set_take(to, names[k], copy, NULL);
+        const ddb_field_desc *t = field_named(d, names[k]), *f = field_named(ds, names[k]);
+        if (!t)
+            continue;
+        clear_field(t, dst);
+        if (f)
+            copy_across(t, dst, f, src);
     }
-    ddb_entity_free(d, dst);
-    ddb_entity_from_item(dst, d, to, NULL);
-    *(int64_t *)((char *)dst + d->version_offset) = version;
-done:
-    ddb_value_free(from);
-    ddb_value_free(to);
 }
 
 void ddb_conf_copy_fields(const ddb_entity_desc *d, void *dst, const void *src,
                           const char *const *names, size_t n)
 {
     ddb_conf_copy_fields_from(d, dst, d, src, names, n);
+}
+
+/* Whether a and b (entities of d) have the same values in the fields named; *differs gets
+   the first that differs (or that either lacks). */
+bool ddb_conf_same_fields(const ddb_entity_desc *d, const void *a, const void *b,
+                          const char *const *names, size_t n, const char **differs)
+{
+    for (size_t k = 0; k < n; k++) {
+        const ddb_field_desc *f = field_named(d, names[k]);
+        if (!f || !field_present(f, a) || !field_present(f, b) || !same_field(f, a, b)) {
+            *differs = names[k];
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Keeps a copy of an entity the case wrote, so that the case deletes it at its end. */
@@ -293,25 +757,6 @@ void ddb_conf_remember(ddb_conf *c, const ddb_entity_desc *d, const void *obj)
     }
     c->written[c->n_written].d = d;
     c->written[c->n_written++].obj = copy;
-}
-
-/* Whether a and b (entities of d) have the same values in the fields named; *differs gets
-   the first that differs. */
-bool ddb_conf_same_fields(const ddb_entity_desc *d, const void *a, const void *b,
-                          const char *const *names, size_t n, const char **differs)
-{
-    ddb_value *x = NULL, *y = NULL;
-    bool same = ddb_entity_to_item(&x, d, a, NULL) == 0 && ddb_entity_to_item(&y, d, b, NULL) == 0;
-    for (size_t k = 0; same && k < n; k++) {
-        const ddb_value *v = ddb_value_m_get(x, names[k]), *w = ddb_value_m_get(y, names[k]);
-        if (!v || !w || !ddb_value_equal(v, w)) {
-            same = false;
-            *differs = names[k];
-        }
-    }
-    ddb_value_free(x);
-    ddb_value_free(y);
-    return same;
 }
 
 void ddb_conf_listing_start(ddb_conf_listing *l, const ddb_entity_desc *d, const void *want,

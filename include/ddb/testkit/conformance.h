@@ -193,15 +193,33 @@ DDB_API bool ddb_conf_expect_cancelled(ddb_conf *c, const char *step, int rc, co
                                        size_t n, size_t failed);
 
 /*
- * want and got (entities of d) hold the same entity: every attribute but the version (full), or
- * the same primary key (!full). The failure names the first attribute that differs with both
- * values as JSON.
+ * Whether got, an entity of d read back from the implementation, holds what want, the struct
+ * that was written, holds: field by field through the descriptor, never through an item, so a
+ * serializer that drops or spoils a field cannot hide it by spoiling both sides alike. Optional
+ * values must be absent on both sides or present and equal on both; decimals compare as numbers
+ * ("12.50" is 12.5), objects as values, lists element by element. Two rules:
+ *  - the version member is not a field and is not compared: the cases check it with
+ *    ddb_conf_expect_version where they know the number it must have;
+ *  - a field that a key attribute of the same name overwrites with its template's value (a
+ *    derived field: the template is not exactly "{field}") must hold that template's value,
+ *    built from want.
+ * When they differ, out (n bytes; may be NULL) gets "<Entity> field '<name>' is <got>, expected
+ * <want>" for the first field that differs, values written as C literals ("text", 12, 12.25,
+ * true, [..]), objects as AttributeValue JSON, "(absent)" for no value.
+ */
+DDB_API bool ddb_conf_entity_equal(char *out, size_t n, const ddb_entity_desc *d, const void *want,
+                                   const void *got);
+
+/*
+ * want and got (entities of d) hold the same entity: ddb_conf_entity_equal (full), or the same
+ * primary key (!full: a projection). The failure is "<step>: <what ddb_conf_entity_equal says>".
  */
 DDB_API bool ddb_conf_same_entity(ddb_conf *c, const char *step, const ddb_entity_desc *d,
                                   const void *want, const void *got, bool full);
 
-/* Whether a and b (entities of d) have the same values in the fields named (model names);
- * *differs gets the first that differs. Records nothing. */
+/* Whether a and b (entities of d) have the same values in the fields named (model names), as
+ * ddb_conf_entity_equal compares them; a field either lacks differs. *differs gets the first
+ * that differs. Records nothing. */
 DDB_API bool ddb_conf_same_fields(const ddb_entity_desc *d, const void *a, const void *b,
                                   const char *const *names, size_t n, const char **differs);
 
@@ -210,13 +228,22 @@ DDB_API void ddb_conf_json_of(char *out, size_t n, const ddb_value *v);
 
 /* ---- entities ---------------------------------------------------------------------------------- */
 
-/* *dst (zeroed, of d) becomes a deep copy of src, version included; the caller frees it with
- * ddb_entity_free. A failure is recorded and returns false. */
+/* *dst (zeroed, of d) becomes a deep copy of src, version included, made field by field from
+ * the descriptor (no item). The caller frees it with ddb_entity_free. Returns 0, or
+ * DDB_ERR_NOMEM with dst untouched. */
+DDB_API int ddb_conf_entity_copy(void *dst, const ddb_entity_desc *d, const void *src);
+
+/* ddb_conf_entity_copy in a case: a failure is recorded and returns false. */
 DDB_API bool ddb_conf_clone(ddb_conf *c, const ddb_entity_desc *d, void *dst, const void *src);
 
+/* Every optional field of obj (of d) that no primary key template uses loses its value, so
+ * that a case can write and read the entity with its optional values absent. */
+DDB_API void ddb_conf_clear_optional(const ddb_entity_desc *d, void *obj);
+
 /* The fields named (model names) of dst (of d) take the values of the same fields of src (of
- * ds); a field src lacks is cleared. dst keeps its version. Key attributes built from key fields
- * are rebuilt when dst is written. */
+ * ds), copied field by field (a string field and a UUID, integer or decimal one convert through
+ * their text); a field src lacks is cleared. dst keeps its version. Key attributes built from
+ * key fields are rebuilt when dst is written. */
 DDB_API void ddb_conf_copy_fields_from(const ddb_entity_desc *d, void *dst,
                                        const ddb_entity_desc *ds, const void *src,
                                        const char *const *names, size_t n);

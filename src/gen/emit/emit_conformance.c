@@ -735,15 +735,25 @@ static void add_gap(emitter *E, suite *s, const ddbgen_entity *e, const char *pa
     s->gaps[s->n_gaps++] = (gap_ref){e, pattern, reason};
 }
 
-/* CRUD: create, create again, get, update, stale update and delete, delete, get. */
+static bool has_optional(const ddbgen_entity *e);
+
+/* CRUD: create, create again, get, update, stale update and delete, delete, get; with optional
+ * fields, also an update and a create without their values. */
 static void emit_crud_case(emitter *E, suite *s, const ddbgen_entity *e)
 {
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = e->c_name;
+    bool optional = has_optional(e);
     add_case(E, s, e, "crud",
-             "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
-             "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete, "
-             "update after delete (DDB_ERR_ITEM_NOT_FOUND)");
+             optional ? "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
+                        "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update "
+                        "and create without the optional values, get after each (every field "
+                        "compared with what was written), update after delete "
+                        "(DDB_ERR_ITEM_NOT_FOUND)"
+                      : "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
+                        "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after "
+                        "delete (every field compared with what was written), update after "
+                        "delete (DDB_ERR_ITEM_NOT_FOUND)");
     ddbgen_buf_printf(
         c,
         "\nstatic void case_%s__crud(ddb_conf *c)\n{\n"
@@ -797,19 +807,73 @@ static void emit_crud_case(emitter *E, suite *s, const ddbgen_entity *e)
         "&err);\n"
         "    rc = repo->%s__delete(repo, &stale, &err);\n"
         "    ddb_conf_expect_rc(c, \"delete from a stale copy\", rc, DDB_ERR_STALE_VERSION, "
-        "&err);\n"
-        "    rc = repo->%s__delete(repo, &got, &err);\n"
-        "    ddb_conf_expect_rc(c, \"delete\", rc, 0, &err);\n"
-        "    %s__%s__free(&a);\n"
-        "    rc = repo->%s__get(repo, &a, &found, &got, &err);\n"
-        "    if (ddb_conf_expect_rc(c, \"get after delete\", rc, 0, &err))\n"
-        "        ddb_conf_expect_found(c, \"get after delete\", found, false);\n"
-        "    rc = repo->%s__update(repo, &got, &err);\n"
-        "    ddb_conf_expect_rc(c, \"update after delete\", rc, DDB_ERR_ITEM_NOT_FOUND, &err);\n"
-        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&again);\n"
-        "    %s__%s__free(&got);\n    %s__%s__free(&stale);\n"
-        "    ddb_error_clear(&err);\n}\n",
-        en, en, en, ns, en, en, en, en, en, en, ns, en, en, en, ns, en, ns, en, ns, en, ns, en);
+        "&err);\n",
+        en, en, en, ns, en, en, en, en, en);
+    if (optional) {
+        /* present -> absent through update: an update that only sets attributes keeps them */
+        ddbgen_buf_printf(
+            c,
+            "    /* the optional values dropped by an update must come back absent */\n"
+            "    ddb_conf_clear_optional(d, &got);\n"
+            "    rc = repo->%s__update(repo, &got, &err);\n"
+            "    if (ddb_conf_expect_rc(c, \"update without optional values\", rc, 0, &err)) "
+            "{\n"
+            "        ddb_conf_expect_version(c, \"update without optional values\", "
+            "got.ddb_version, 3);\n"
+            "        %s__%s__free(&a);\n"
+            "        rc = repo->%s__get(repo, &a, &found, &got, &err);\n"
+            "        if (ddb_conf_expect_rc(c, \"get after that update\", rc, 0, &err) &&\n"
+            "            ddb_conf_expect_found(c, \"get after that update\", found, true))\n"
+            "            ddb_conf_same_entity(c, \"get after that update\", d, &got, &a, "
+            "true);\n    }\n",
+            en, ns, en, en);
+    }
+    ddbgen_buf_printf(c,
+                      "    rc = repo->%s__delete(repo, &got, &err);\n"
+                      "    ddb_conf_expect_rc(c, \"delete\", rc, 0, &err);\n"
+                      "    %s__%s__free(&a);\n"
+                      "    rc = repo->%s__get(repo, &a, &found, &got, &err);\n"
+                      "    if (ddb_conf_expect_rc(c, \"get after delete\", rc, 0, &err))\n"
+                      "        ddb_conf_expect_found(c, \"get after delete\", found, false);\n"
+                      "    rc = repo->%s__update(repo, &got, &err);\n"
+                      "    ddb_conf_expect_rc(c, \"update after delete\", rc, "
+                      "DDB_ERR_ITEM_NOT_FOUND, &err);\n",
+                      en, ns, en, en, en);
+    if (optional) {
+        /* absent on create: item 1 (the key of neither a nor again) without its optional values */
+        ddbgen_buf_printf(
+            c,
+            "    /* created without its optional values, it must come back without them */\n"
+            "    %s__%s__free(&again);\n"
+            "    make_%s(c, &again, 1);\n"
+            "    ddb_conf_clear_optional(d, &again);\n"
+            "    if (create_%s(c, &again)) {\n"
+            "        %s__%s__free(&a);\n"
+            "        rc = repo->%s__get(repo, &a, &found, &again, &err);\n"
+            "        if (ddb_conf_expect_rc(c, \"get (created without optional values)\", rc, "
+            "0, &err) &&\n"
+            "            ddb_conf_expect_found(c, \"get (created without optional values)\", "
+            "found, true))\n"
+            "            ddb_conf_same_entity(c, \"get (created without optional values)\", d, "
+            "&again, &a, true);\n    }\n",
+            ns, en, en, en, ns, en, en);
+    }
+    ddbgen_buf_printf(c,
+                      "done:\n    %s__%s__free(&a);\n    %s__%s__free(&again);\n"
+                      "    %s__%s__free(&got);\n    %s__%s__free(&stale);\n"
+                      "    ddb_error_clear(&err);\n}\n",
+                      ns, en, ns, en, ns, en, ns, en);
+}
+
+/* Whether e has an optional field outside its primary key: the crud case then also writes it
+ * absent (the maker sets every field). */
+static bool has_optional(const ddbgen_entity *e)
+{
+    for (size_t k = 0; k < e->n_fields; k++)
+        if (!e->fields[k].required && !key_template_has(&e->pk, e->fields[k].name) &&
+            !key_template_has(&e->sk, e->fields[k].name))
+            return true;
+    return false;
 }
 
 /* change_<entity>: a different value for the fields an update may change (update_data, or the

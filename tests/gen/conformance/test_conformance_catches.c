@@ -1,11 +1,17 @@
 /*
  * The conformance suite must fail an implementation that breaks the interface, and say where.
- * Built with the code generated for the gaming_leaderboard and food_delivery fixtures (and their
+ * Built with the code generated for the gaming_leaderboard and food_delivery fixtures and for
+ * gen-models/kinds.json, which has a field of every kind, required and optional (and their
  * suites; the namespaces keep them apart in one program): each test
  * replaces one member of the DynamoDB repository with a broken one, the way a hand-written
  * implementation might go wrong (the broken member calls the real one and spoils its result),
  * runs the case that covers it and checks that the case fails with a message naming the case,
  * the pattern and what differed. The unbroken repository passes every case (no false alarms).
+ *
+ * The kinds tests break the write path the way a serializer might (a kind dropped, a number
+ * cut, two fields swapped): create and update write a spoiled copy of the entity to the real
+ * DynamoDB Local and leave the caller's struct as it was. The suite compares what it reads back
+ * with that struct field by field, so each must fail naming the entity and the field.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +22,8 @@
 #include "food_delivery_conformance.h"
 #include "gaming_leaderboard.h"
 #include "gaming_leaderboard_conformance.h"
+#include "kinds.h"
+#include "kinds_conformance.h"
 #include "support/harness.h"
 #include "test.h"
 
@@ -26,6 +34,8 @@ static repo_t *inner;                 /* the DynamoDB repository; tests replace 
 static repo_t real;                   /* its members as created */
 static food_delivery__repo *fd_inner; /* the same for food_delivery */
 static food_delivery__repo fd_real;
+static kinds__repo *k_inner; /* the same for kinds */
+static kinds__repo k_real;
 static char prefix[64];
 static char lines[8][1100];
 static size_t n_lines;
@@ -58,6 +68,17 @@ static void setup(void)
         REQUIRE(food_delivery__ddb_repo_new(&fd_inner, client, &fo, &err) == 0);
         fd_real = *fd_inner;
     }
+    {
+        kinds__ddb_options ko = KINDS__DDB_OPTIONS_INIT;
+        rc = kinds__create_tables(client, prefix, &err);
+        if (rc)
+            harness_report("create tables", rc, &err);
+        REQUIRE(rc == 0);
+        ko.table_prefix = prefix;
+        ko.consistent_reads = true;
+        REQUIRE(kinds__ddb_repo_new(&k_inner, client, &ko, &err) == 0);
+        k_real = *k_inner;
+    }
 }
 
 static void teardown(void)
@@ -66,6 +87,7 @@ static void teardown(void)
         return;
     gaming_leaderboard__repo_free(inner);
     food_delivery__repo_free(fd_inner);
+    kinds__repo_free(k_inner);
     for (size_t i = 0; i < GAMING_LEADERBOARD__N_ENTITIES; i++) {
         char name[256];
         snprintf(name, sizeof name, "%s%s", prefix, gaming_leaderboard__entities[i]->table);
@@ -75,6 +97,11 @@ static void teardown(void)
         char name[256];
         snprintf(name, sizeof name, "%s%s", prefix, food_delivery__entities[i]->table);
         harness_delete_table(client, name); /* shared tables: later calls fail, harmlessly */
+    }
+    for (size_t i = 0; i < KINDS__N_ENTITIES; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "%s%s", prefix, kinds__entities[i]->table);
+        harness_delete_table(client, name);
     }
     ddb_client_free(client);
     client = NULL;
@@ -114,7 +141,7 @@ static int run(repo_t *r, const char *name, gaming_leaderboard__conformance_repo
 static int create_unconditional(repo_t *r, gaming_leaderboard__game *obj, ddb_error *err)
 {
     int rc = real.game__create(r, obj, err);
-    return rc == DDB_ERR_CONDITION_FAILED ? 0 : rc;
+    return rc == DDB_ERR_ITEM_EXISTS ? 0 : rc;
 }
 
 static int update_unlocked(repo_t *r, gaming_leaderboard__game *obj, ddb_error *err)
@@ -201,6 +228,149 @@ static int run_fd(const char *name, food_delivery__conformance_report *report)
     return food_delivery__conformance_run_case(fd_inner, name, &o, report);
 }
 
+/* ---- a spoiled write path (kinds) ---- */
+
+/* What the broken write path does to the entity it writes. */
+static void (*spoil)(kinds__kit *o);
+
+/* create and update write a spoiled copy; the caller's struct keeps what it asked to write
+ * (and gets the new version, as from the real member). */
+static int write_spoiled(int (*member)(kinds__repo *, kinds__kit *, ddb_error *), kinds__repo *r,
+                         kinds__kit *obj, ddb_error *err)
+{
+    kinds__kit copy = KINDS__KIT__INIT;
+    int rc = ddb_conf_entity_copy(&copy, &kinds__kit__desc, obj);
+    if (rc)
+        return ddb_error_set(err, rc, "copy of a Kit");
+    spoil(&copy);
+    rc = member(r, &copy, err);
+    obj->ddb_version = copy.ddb_version;
+    kinds__kit__free(&copy);
+    return rc;
+}
+
+static int create_spoiled(kinds__repo *r, kinds__kit *obj, ddb_error *err)
+{
+    return write_spoiled(k_real.kit__create, r, obj, err);
+}
+
+static int update_spoiled(kinds__repo *r, kinds__kit *obj, ddb_error *err)
+{
+    return write_spoiled(k_real.kit__update, r, obj, err);
+}
+
+/* transact likewise: its creates and updates of Kits write spoiled copies. */
+static int transact_spoiled(kinds__repo *r, kinds__write *ops, size_t n_ops, ddb_error *err)
+{
+    kinds__kit copies[8];
+    kinds__write mine[8];
+    int rc = 0;
+    if (n_ops > 8)
+        return k_real.transact(r, ops, n_ops, err);
+    memset(copies, 0, sizeof copies);
+    for (size_t i = 0; i < n_ops; i++) {
+        mine[i] = ops[i];
+        if (ops[i].kind != KINDS__KIND_KIT ||
+            (ops[i].op != KINDS__WRITE_CREATE && ops[i].op != KINDS__WRITE_UPDATE))
+            continue;
+        if (rc == 0)
+            rc = ddb_conf_entity_copy(&copies[i], &kinds__kit__desc, ops[i].obj);
+        spoil(&copies[i]);
+        mine[i].obj = &copies[i];
+    }
+    if (rc == 0)
+        rc = k_real.transact(r, mine, n_ops, err);
+    for (size_t i = 0; i < n_ops; i++) {
+        if (mine[i].obj == &copies[i])
+            ((kinds__kit *)ops[i].obj)->ddb_version = copies[i].ddb_version;
+        kinds__kit__free(&copies[i]);
+    }
+    return rc;
+}
+
+static void drop_optional_booleans(kinds__kit *o)
+{
+    o->has_active = false;
+}
+
+static void drop_array(kinds__kit *o)
+{
+    for (size_t j = 0; j < o->n_tags; j++)
+        free(o->tags[j]);
+    free(o->tags);
+    o->tags = NULL;
+    o->n_tags = 0;
+}
+
+static void truncate_decimal(kinds__kit *o)
+{
+    char *dot = o->price.text ? strchr(o->price.text, '.') : NULL;
+    if (dot)
+        *dot = '\0';
+}
+
+static void swap_strings(kinds__kit *o)
+{
+    char *t = o->label;
+    o->label = o->note;
+    o->note = t;
+}
+
+static void drop_object(kinds__kit *o)
+{
+    ddb_value_free(o->attrs);
+    o->attrs = NULL;
+}
+
+/* An update that only sets attributes: a value the caller removed stays stored. */
+static int update_keeps_removed(kinds__repo *r, kinds__kit *obj, ddb_error *err)
+{
+    kinds__kit stored = KINDS__KIT__INIT, copy = KINDS__KIT__INIT;
+    bool found = false;
+    int rc = k_real.kit__get(r, &stored, &found, obj, err);
+    if (rc == 0)
+        rc = ddb_conf_entity_copy(&copy, &kinds__kit__desc, obj);
+    if (rc == 0) {
+        if (found && !copy.note && stored.note)
+            copy.note = strdup(stored.note);
+        rc = k_real.kit__update(r, &copy, err);
+        obj->ddb_version = copy.ddb_version;
+    }
+    kinds__kit__free(&stored);
+    kinds__kit__free(&copy);
+    return rc;
+}
+
+/* Runs the whole kinds suite against k_inner as the test broke it: returns the failed count. */
+static int run_kinds(kinds__conformance_report *report)
+{
+    kinds__conformance_options o = KINDS__CONFORMANCE_OPTIONS_INIT;
+    char run_id[32];
+    static int runs;
+    int rc;
+    snprintf(run_id, sizeof run_id, "k%ld-%d", (long)getpid(), runs++);
+    o.run_id = run_id;
+    o.log = keep_line;
+    n_lines = 0;
+    memset(report, 0, sizeof *report);
+    rc = kinds__conformance_run(k_inner, &o, report);
+    *k_inner = k_real;
+    return rc;
+}
+
+/* The kinds suite over a write path spoiled by f: every case fails, the first naming `want`. */
+static void check_spoiled(void (*f)(kinds__kit *), const char *want)
+{
+    kinds__conformance_report report;
+    setup();
+    spoil = f;
+    k_inner->kit__create = create_spoiled;
+    k_inner->kit__update = update_spoiled;
+    k_inner->transact = transact_spoiled;
+    CHECK_INT(run_kinds(&report), (int)KINDS__CONFORMANCE_N_CASES);
+    CHECK_CONTAINS(report.first_failure, want);
+}
+
 /* ---- tests ---- */
 
 TEST(unbroken_passes)
@@ -225,7 +395,7 @@ TEST(create_twice_accepted)
     CHECK_INT(run(r, "Game.crud", &report), 1);
     CHECK(report.n_failed == 1);
     CHECK_CONTAINS(report.first_failure, "FAIL Game.crud (crud): create of an existing key "
-                                         "returned 0, expected DDB_ERR_CONDITION_FAILED");
+                                         "returned 0, expected DDB_ERR_ITEM_EXISTS");
 }
 
 TEST(stale_update_accepted)
@@ -244,8 +414,9 @@ TEST(wrong_content)
     repo_t *r = fresh();
     r->game__get_game = get_game_wrong_title;
     CHECK_INT(run(r, "Game.get_game", &report), 1);
-    CHECK_CONTAINS(report.first_failure, "FAIL Game.get_game (get_game): call: Game attribute "
-                                         "'title' is {\"S\":\"not the title that was written\"}");
+    CHECK_CONTAINS(report.first_failure, "FAIL Game.get_game (get_game): call: Game field "
+                                         "'title' is \"not the title that was written\", "
+                                         "expected \"Space Defenders\"");
 }
 
 TEST(wrong_order)
@@ -300,6 +471,55 @@ TEST(filter_keeps_too_little)
     *fd_inner = fd_real;
 }
 
+TEST(kinds_unbroken_passes)
+{
+    kinds__conformance_report report;
+    setup();
+    CHECK_INT(run_kinds(&report), 0);
+    CHECK(report.n_run == KINDS__CONFORMANCE_N_CASES);
+    CHECK_STR(report.first_failure, "");
+}
+
+TEST(optional_booleans_dropped)
+{
+    check_spoiled(drop_optional_booleans,
+                  "FAIL Kit.crud (crud): get: Kit field 'active' is (absent), expected false");
+}
+
+TEST(array_dropped)
+{
+    check_spoiled(drop_array, "FAIL Kit.crud (crud): get: Kit field 'tags' is (absent), expected "
+                              "[\"tags-0-0\",\"tags-0-1\"]");
+}
+
+TEST(decimal_truncated)
+{
+    check_spoiled(truncate_decimal,
+                  "FAIL Kit.crud (crud): get: Kit field 'price' is 10, expected 10.25");
+}
+
+TEST(string_fields_swapped)
+{
+    check_spoiled(swap_strings, "FAIL Kit.crud (crud): get: Kit field 'label' is \"note-0-0\", "
+                                "expected \"label-0-0\"");
+}
+
+TEST(object_dropped)
+{
+    check_spoiled(drop_object, "FAIL Kit.crud (crud): get: Kit field 'attrs' is (absent), "
+                               "expected {\"M\":{\"k\":{\"N\":\"0\"}}}");
+}
+
+TEST(removed_value_kept_by_update)
+{
+    kinds__conformance_report report;
+    setup();
+    k_inner->kit__update = update_keeps_removed;
+    CHECK(run_kinds(&report) >= 1);
+    CHECK_CONTAINS(report.first_failure, "FAIL Kit.crud (crud): get after that update: Kit field "
+                                         "'note' is \"note-0-0\", expected (absent)");
+}
+
 TEST(unknown_case_and_bad_options)
 {
     gaming_leaderboard__conformance_report report;
@@ -322,12 +542,21 @@ int main(int argc, char **argv)
                                       CASE(pages_lost),
                                       CASE(filter_keeps_too_much),
                                       CASE(filter_keeps_too_little),
+                                      CASE(kinds_unbroken_passes),
+                                      CASE(optional_booleans_dropped),
+                                      CASE(array_dropped),
+                                      CASE(decimal_truncated),
+                                      CASE(string_fields_swapped),
+                                      CASE(object_dropped),
+                                      CASE(removed_value_kept_by_update),
                                       CASE(unknown_case_and_bad_options)};
     int rc = test_run(cases, sizeof cases / sizeof cases[0], argc, argv);
     if (inner)
         *inner = real;
     if (fd_inner)
         *fd_inner = fd_real;
+    if (k_inner)
+        *k_inner = k_real;
     teardown();
     return rc;
 }

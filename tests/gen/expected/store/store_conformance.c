@@ -108,12 +108,34 @@ static void case_user__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->user__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->user__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        store__user__free(&a);
+        rc = repo->user__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->user__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     store__user__free(&a);
     rc = repo->user__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    store__user__free(&again);
+    make_user(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_user(c, &again)) {
+        store__user__free(&a);
+        rc = repo->user__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     store__user__free(&a);
     store__user__free(&again);
@@ -338,12 +360,34 @@ static void case_session__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->session__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->session__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        store__session__free(&a);
+        rc = repo->session__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->session__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     store__session__free(&a);
     rc = repo->session__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    store__session__free(&again);
+    make_session(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_session(c, &again)) {
+        store__session__free(&a);
+        rc = repo->session__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     store__session__free(&a);
     store__session__free(&again);
@@ -577,19 +621,19 @@ done:
 
 const store__conformance_case store__conformance_cases[] = {
     {"User.crud", "User", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"User.get_user", "User", "get_user",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Invoice.crud", "Invoice", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"Invoice.get_invoice", "Invoice", "get_invoice",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Session.crud", "Session", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"Session.get_session", "Session", "get_session",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Event.crud", "Event", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"Event.get_event", "Event", "get_event",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"model.transact", "", "transact",

@@ -117,12 +117,34 @@ static void case_thing__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->thing__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    /* the optional values dropped by an update must come back absent */
+    ddb_conf_clear_optional(d, &got);
+    rc = repo->thing__update(repo, &got, &err);
+    if (ddb_conf_expect_rc(c, "update without optional values", rc, 0, &err)) {
+        ddb_conf_expect_version(c, "update without optional values", got.ddb_version, 3);
+        types__thing__free(&a);
+        rc = repo->thing__get(repo, &a, &found, &got, &err);
+        if (ddb_conf_expect_rc(c, "get after that update", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get after that update", found, true))
+            ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
+    }
     rc = repo->thing__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     types__thing__free(&a);
     rc = repo->thing__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    /* created without its optional values, it must come back without them */
+    types__thing__free(&again);
+    make_thing(c, &again, 1);
+    ddb_conf_clear_optional(d, &again);
+    if (create_thing(c, &again)) {
+        types__thing__free(&a);
+        rc = repo->thing__get(repo, &a, &found, &again, &err);
+        if (ddb_conf_expect_rc(c, "get (created without optional values)", rc, 0, &err) &&
+            ddb_conf_expect_found(c, "get (created without optional values)", found, true))
+            ddb_conf_same_entity(c, "get (created without optional values)", d, &again, &a, true);
+    }
 done:
     types__thing__free(&a);
     types__thing__free(&again);
@@ -328,11 +350,11 @@ done:
 
 const types__conformance_case types__conformance_cases[] = {
     {"Thing.crud", "Thing", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
     {"Thing.get_thing", "Thing", "get_thing",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Counter.crud", "Counter", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"model.transact", "", "transact",
      "transact: a create and a create of an existing key (cancelled at op 1, nothing written); a create and an update (both done); a stale update and a delete (cancelled at op 0); two deletes"},
 };

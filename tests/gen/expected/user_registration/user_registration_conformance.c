@@ -426,9 +426,9 @@ done:
 
 const user_registration__conformance_case user_registration__conformance_cases[] = {
     {"User.crud", "User", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"EmailLookup.crud", "EmailLookup", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete"},
+     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
     {"model.transact", "", "transact",
      "transact: a create and a create of an existing key (cancelled at op 1, nothing written); a create and an update (both done); a stale update and a delete (cancelled at op 0); two deletes"},
     {"model.register_user", "", "register_user",
