@@ -260,11 +260,13 @@ int store__create_counter_table(ddb_client *client, const char *table_prefix, dd
  * implemented over DynamoDB below, and by hand over the relational database.
  * Every member returns 0 or a negative ddb_error_code and fills err (may be NULL).
  *
- * create  writes a new entity; DDB_ERR_CONDITION_FAILED when its key exists. Sets ddb_version 1.
+ * create  writes a new entity; DDB_ERR_ITEM_EXISTS when its key exists, DDB_ERR_UNIQUE_TAKEN
+ *         when a unique value is another entity's (err->field names it). Sets ddb_version 1.
  * get     reads the entity whose key fields `key` holds into *out (fresh from __INIT);
  *         *found false when there is none.
  * update  replaces the stored entity when its version is obj->ddb_version and increments
- *         it; DDB_ERR_STALE_VERSION when the stored version differs.
+ *         it; DDB_ERR_STALE_VERSION when the stored version differs,
+ *         DDB_ERR_ITEM_NOT_FOUND when none is stored.
  * delete  deletes the entity of obj's key, checking ddb_version unless it is 0.
  */
 #define STORE__REPO_VERSION 1

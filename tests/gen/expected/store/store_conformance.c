@@ -73,7 +73,7 @@ static void case_user__crud(ddb_conf *c)
         goto done;
     ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->user__create(repo, &again, &err);
-    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_ITEM_EXISTS, &err);
     {
         store__user other = {0};
         make_user(c, &other, 1);
@@ -81,7 +81,7 @@ static void case_user__crud(ddb_conf *c)
         rc = repo->user__create(repo, &other, &err);
         if (rc == 0)
             ddb_conf_remember(c, d, &other);
-        ddb_conf_expect_rc(c, "create with a unique value that is taken", rc, DDB_ERR_CONDITION_FAILED, &err);
+        ddb_conf_expect_rc(c, "create with a unique value that is taken", rc, DDB_ERR_UNIQUE_TAKEN, &err);
         store__user__free(&other);
     }
     rc = repo->user__get(repo, &got, &found, &a, &err);
@@ -125,6 +125,8 @@ static void case_user__crud(ddb_conf *c)
     rc = repo->user__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    rc = repo->user__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
     /* created without its optional values, it must come back without them */
     store__user__free(&again);
     make_user(c, &again, 1);
@@ -219,7 +221,7 @@ static void case_invoice__crud(ddb_conf *c)
         goto done;
     ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->invoice__create(repo, &again, &err);
-    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_ITEM_EXISTS, &err);
     rc = repo->invoice__get(repo, &got, &found, &a, &err);
     if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
@@ -250,6 +252,8 @@ static void case_invoice__crud(ddb_conf *c)
     rc = repo->invoice__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    rc = repo->invoice__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
 done:
     store__invoice__free(&a);
     store__invoice__free(&again);
@@ -335,7 +339,7 @@ static void case_session__crud(ddb_conf *c)
         goto done;
     ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->session__create(repo, &again, &err);
-    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_ITEM_EXISTS, &err);
     rc = repo->session__get(repo, &got, &found, &a, &err);
     if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
@@ -377,6 +381,8 @@ static void case_session__crud(ddb_conf *c)
     rc = repo->session__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    rc = repo->session__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
     /* created without its optional values, it must come back without them */
     store__session__free(&again);
     make_session(c, &again, 1);
@@ -472,7 +478,7 @@ static void case_event__crud(ddb_conf *c)
         goto done;
     ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->event__create(repo, &again, &err);
-    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_ITEM_EXISTS, &err);
     rc = repo->event__get(repo, &got, &found, &a, &err);
     if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
@@ -503,6 +509,8 @@ static void case_event__crud(ddb_conf *c)
     rc = repo->event__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    rc = repo->event__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
 done:
     store__event__free(&a);
     store__event__free(&again);
@@ -621,19 +629,19 @@ done:
 
 const store__conformance_case store__conformance_cases[] = {
     {"User.crud", "User", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
     {"User.get_user", "User", "get_user",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Invoice.crud", "Invoice", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
     {"Invoice.get_invoice", "Invoice", "get_invoice",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Session.crud", "Session", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
     {"Session.get_session", "Session", "get_session",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Event.crud", "Event", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
     {"Event.get_event", "Event", "get_event",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"model.transact", "", "transact",

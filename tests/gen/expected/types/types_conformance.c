@@ -92,7 +92,7 @@ static void case_thing__crud(ddb_conf *c)
         goto done;
     ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->thing__create(repo, &again, &err);
-    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_ITEM_EXISTS, &err);
     rc = repo->thing__get(repo, &got, &found, &a, &err);
     if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
@@ -134,6 +134,8 @@ static void case_thing__crud(ddb_conf *c)
     rc = repo->thing__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    rc = repo->thing__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
     /* created without its optional values, it must come back without them */
     types__thing__free(&again);
     make_thing(c, &again, 1);
@@ -228,7 +230,7 @@ static void case_counter__crud(ddb_conf *c)
         goto done;
     ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->counter__create(repo, &again, &err);
-    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_ITEM_EXISTS, &err);
     rc = repo->counter__get(repo, &got, &found, &a, &err);
     if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
@@ -259,6 +261,8 @@ static void case_counter__crud(ddb_conf *c)
     rc = repo->counter__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    rc = repo->counter__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
 done:
     types__counter__free(&a);
     types__counter__free(&again);
@@ -350,11 +354,11 @@ done:
 
 const types__conformance_case types__conformance_cases[] = {
     {"Thing.crud", "Thing", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
     {"Thing.get_thing", "Thing", "get_thing",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Counter.crud", "Counter", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
     {"model.transact", "", "transact",
      "transact: a create and a create of an existing key (cancelled at op 1, nothing written); a create and an update (both done); a stale update and a delete (cancelled at op 0); two deletes"},
 };

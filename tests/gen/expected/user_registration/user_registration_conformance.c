@@ -66,7 +66,7 @@ static void case_user__crud(ddb_conf *c)
         goto done;
     ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->user__create(repo, &again, &err);
-    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_ITEM_EXISTS, &err);
     rc = repo->user__get(repo, &got, &found, &a, &err);
     if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
@@ -97,6 +97,8 @@ static void case_user__crud(ddb_conf *c)
     rc = repo->user__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    rc = repo->user__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
 done:
     user_registration__user__free(&a);
     user_registration__user__free(&again);
@@ -154,7 +156,7 @@ static void case_email_lookup__crud(ddb_conf *c)
         goto done;
     ddb_conf_expect_version(c, "create", a.ddb_version, 1);
     rc = repo->email_lookup__create(repo, &again, &err);
-    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_CONDITION_FAILED, &err);
+    ddb_conf_expect_rc(c, "create of an existing key", rc, DDB_ERR_ITEM_EXISTS, &err);
     rc = repo->email_lookup__get(repo, &got, &found, &a, &err);
     if (!ddb_conf_expect_rc(c, "get", rc, 0, &err) || !ddb_conf_expect_found(c, "get", found, true))
         goto done;
@@ -185,6 +187,8 @@ static void case_email_lookup__crud(ddb_conf *c)
     rc = repo->email_lookup__get(repo, &a, &found, &got, &err);
     if (ddb_conf_expect_rc(c, "get after delete", rc, 0, &err))
         ddb_conf_expect_found(c, "get after delete", found, false);
+    rc = repo->email_lookup__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
 done:
     user_registration__email_lookup__free(&a);
     user_registration__email_lookup__free(&again);
@@ -426,9 +430,9 @@ done:
 
 const user_registration__conformance_case user_registration__conformance_cases[] = {
     {"User.crud", "User", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
     {"EmailLookup.crud", "EmailLookup", "crud",
-     "create (twice: DDB_ERR_CONDITION_FAILED), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
     {"model.transact", "", "transact",
      "transact: a create and a create of an existing key (cancelled at op 1, nothing written); a create and an update (both done); a stale update and a delete (cancelled at op 0); two deletes"},
     {"model.register_user", "", "register_user",
