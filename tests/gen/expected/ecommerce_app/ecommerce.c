@@ -572,22 +572,22 @@ static const ddb_table_desc tables[] = {
     {DDB_ENTITY_ABI_VERSION, "OrderTable", 2, order_table__attrs, order_table__attr_types, "pk", "sk", 0, NULL, NULL},
 };
 
-typedef struct repo_impl {
+typedef struct ddb_repo_impl {
     ecommerce__repo base; /* first: the interface */
     ddb_client *client;
     bool consistent;
     char *tables[3];
     char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
     ddb_id_block ids[8];       /* counter IDs reserved, per entity */
-} repo_impl;
+} ddb_repo_impl;
 
-static const char *table_of(const repo_impl *r, size_t i)
+static const char *ddb_table_of(const ddb_repo_impl *r, size_t i)
 {
     return r->tables[i];
 }
 
-/* The descriptors in kind order: kinds[k - 1] describes kind k. */
-static const ddb_entity_desc *const kinds[] = {
+/* The descriptors in kind order: ddb_kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const ddb_kinds[] = {
     &ecommerce__user__desc,
     &ecommerce__user_address__desc,
     &ecommerce__product__desc,
@@ -604,7 +604,7 @@ void ecommerce__mixed_page_free(ecommerce__mixed_page *page)
         return;
     for (size_t i = 0; page->items && i < page->n_items; i++)
         if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 8)
-            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+            ddb_entity_free(ddb_kinds[page->items[i].kind - 1], &page->items[i].as);
     free(page->items);
     free(page->cursor);
     page->items = NULL;
@@ -614,28 +614,28 @@ void ecommerce__mixed_page_free(ecommerce__mixed_page *page)
 
 static int user__create_ddb(ecommerce__repo *repo, ecommerce__user *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &ecommerce__user__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &ecommerce__user__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int user__get_ddb(ecommerce__repo *repo, ecommerce__user *out, bool *found,
     const ecommerce__user *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &ecommerce__user__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &ecommerce__user__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int user__update_ddb(ecommerce__repo *repo, ecommerce__user *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &ecommerce__user__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &ecommerce__user__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int user__delete_ddb(ecommerce__repo *repo, const ecommerce__user *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &ecommerce__user__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &ecommerce__user__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* User for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -647,7 +647,7 @@ static const ddb_store_desc user__store = {
 static int user__list_ddb(ecommerce__repo *repo, ecommerce__user__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -655,7 +655,7 @@ static int user__list_ddb(ecommerce__repo *repo, ecommerce__user__page *out,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.user.list";
-    rc = ddb_store_list(&p, r->client, &user__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &user__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -667,34 +667,34 @@ static int user__list_ddb(ecommerce__repo *repo, ecommerce__user__page *out,
 static int user__mirror_ddb(ecommerce__repo *repo, const ecommerce__user *obj, const ecommerce__user *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &user__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &user__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int user_address__create_ddb(ecommerce__repo *repo, ecommerce__user_address *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &ecommerce__user_address__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &ecommerce__user_address__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int user_address__get_ddb(ecommerce__repo *repo, ecommerce__user_address *out, bool *found,
     const ecommerce__user_address *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &ecommerce__user_address__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &ecommerce__user_address__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int user_address__update_ddb(ecommerce__repo *repo, ecommerce__user_address *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &ecommerce__user_address__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &ecommerce__user_address__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int user_address__delete_ddb(ecommerce__repo *repo, const ecommerce__user_address *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &ecommerce__user_address__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &ecommerce__user_address__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* UserAddress for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -706,7 +706,7 @@ static const ddb_store_desc user_address__store = {
 static int user_address__list_ddb(ecommerce__repo *repo, ecommerce__user_address__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -714,7 +714,7 @@ static int user_address__list_ddb(ecommerce__repo *repo, ecommerce__user_address
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.user_address.list";
-    rc = ddb_store_list(&p, r->client, &user_address__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &user_address__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -726,34 +726,34 @@ static int user_address__list_ddb(ecommerce__repo *repo, ecommerce__user_address
 static int user_address__mirror_ddb(ecommerce__repo *repo, const ecommerce__user_address *obj, const ecommerce__user_address *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &user_address__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &user_address__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int product__create_ddb(ecommerce__repo *repo, ecommerce__product *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &ecommerce__product__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &ecommerce__product__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int product__get_ddb(ecommerce__repo *repo, ecommerce__product *out, bool *found,
     const ecommerce__product *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &ecommerce__product__desc, table_of(r, 1), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &ecommerce__product__desc, ddb_table_of(r, 1), key,
         r->consistent, err);
 }
 
 static int product__update_ddb(ecommerce__repo *repo, ecommerce__product *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &ecommerce__product__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &ecommerce__product__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int product__delete_ddb(ecommerce__repo *repo, const ecommerce__product *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &ecommerce__product__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &ecommerce__product__desc, ddb_table_of(r, 1), obj, err);
 }
 
 /* Product for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -765,7 +765,7 @@ static const ddb_store_desc product__store = {
 static int product__list_ddb(ecommerce__repo *repo, ecommerce__product__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -773,7 +773,7 @@ static int product__list_ddb(ecommerce__repo *repo, ecommerce__product__page *ou
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.product.list";
-    rc = ddb_store_list(&p, r->client, &product__store, table_of(r, 1), &q, err);
+    rc = ddb_store_list(&p, r->client, &product__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -785,34 +785,34 @@ static int product__list_ddb(ecommerce__repo *repo, ecommerce__product__page *ou
 static int product__mirror_ddb(ecommerce__repo *repo, const ecommerce__product *obj, const ecommerce__product *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &product__store, table_of(r, 1), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &product__store, ddb_table_of(r, 1), obj, key, err);
 }
 
 static int product_category__create_ddb(ecommerce__repo *repo, ecommerce__product_category *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &ecommerce__product_category__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &ecommerce__product_category__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int product_category__get_ddb(ecommerce__repo *repo, ecommerce__product_category *out, bool *found,
     const ecommerce__product_category *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &ecommerce__product_category__desc, table_of(r, 1), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &ecommerce__product_category__desc, ddb_table_of(r, 1), key,
         r->consistent, err);
 }
 
 static int product_category__update_ddb(ecommerce__repo *repo, ecommerce__product_category *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &ecommerce__product_category__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &ecommerce__product_category__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int product_category__delete_ddb(ecommerce__repo *repo, const ecommerce__product_category *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &ecommerce__product_category__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &ecommerce__product_category__desc, ddb_table_of(r, 1), obj, err);
 }
 
 /* ProductCategory for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -824,7 +824,7 @@ static const ddb_store_desc product_category__store = {
 static int product_category__list_ddb(ecommerce__repo *repo, ecommerce__product_category__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -832,7 +832,7 @@ static int product_category__list_ddb(ecommerce__repo *repo, ecommerce__product_
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.product_category.list";
-    rc = ddb_store_list(&p, r->client, &product_category__store, table_of(r, 1), &q, err);
+    rc = ddb_store_list(&p, r->client, &product_category__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -844,34 +844,34 @@ static int product_category__list_ddb(ecommerce__repo *repo, ecommerce__product_
 static int product_category__mirror_ddb(ecommerce__repo *repo, const ecommerce__product_category *obj, const ecommerce__product_category *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &product_category__store, table_of(r, 1), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &product_category__store, ddb_table_of(r, 1), obj, key, err);
 }
 
 static int product_review__create_ddb(ecommerce__repo *repo, ecommerce__product_review *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &ecommerce__product_review__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &ecommerce__product_review__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int product_review__get_ddb(ecommerce__repo *repo, ecommerce__product_review *out, bool *found,
     const ecommerce__product_review *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &ecommerce__product_review__desc, table_of(r, 1), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &ecommerce__product_review__desc, ddb_table_of(r, 1), key,
         r->consistent, err);
 }
 
 static int product_review__update_ddb(ecommerce__repo *repo, ecommerce__product_review *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &ecommerce__product_review__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &ecommerce__product_review__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int product_review__delete_ddb(ecommerce__repo *repo, const ecommerce__product_review *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &ecommerce__product_review__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &ecommerce__product_review__desc, ddb_table_of(r, 1), obj, err);
 }
 
 /* ProductReview for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -883,7 +883,7 @@ static const ddb_store_desc product_review__store = {
 static int product_review__list_ddb(ecommerce__repo *repo, ecommerce__product_review__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -891,7 +891,7 @@ static int product_review__list_ddb(ecommerce__repo *repo, ecommerce__product_re
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.product_review.list";
-    rc = ddb_store_list(&p, r->client, &product_review__store, table_of(r, 1), &q, err);
+    rc = ddb_store_list(&p, r->client, &product_review__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -903,34 +903,34 @@ static int product_review__list_ddb(ecommerce__repo *repo, ecommerce__product_re
 static int product_review__mirror_ddb(ecommerce__repo *repo, const ecommerce__product_review *obj, const ecommerce__product_review *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &product_review__store, table_of(r, 1), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &product_review__store, ddb_table_of(r, 1), obj, key, err);
 }
 
 static int order__create_ddb(ecommerce__repo *repo, ecommerce__order *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &ecommerce__order__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &ecommerce__order__desc, ddb_table_of(r, 2), obj, err);
 }
 
 static int order__get_ddb(ecommerce__repo *repo, ecommerce__order *out, bool *found,
     const ecommerce__order *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &ecommerce__order__desc, table_of(r, 2), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &ecommerce__order__desc, ddb_table_of(r, 2), key,
         r->consistent, err);
 }
 
 static int order__update_ddb(ecommerce__repo *repo, ecommerce__order *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &ecommerce__order__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &ecommerce__order__desc, ddb_table_of(r, 2), obj, err);
 }
 
 static int order__delete_ddb(ecommerce__repo *repo, const ecommerce__order *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &ecommerce__order__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &ecommerce__order__desc, ddb_table_of(r, 2), obj, err);
 }
 
 /* Order for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -942,7 +942,7 @@ static const ddb_store_desc order__store = {
 static int order__list_ddb(ecommerce__repo *repo, ecommerce__order__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -950,7 +950,7 @@ static int order__list_ddb(ecommerce__repo *repo, ecommerce__order__page *out,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.order.list";
-    rc = ddb_store_list(&p, r->client, &order__store, table_of(r, 2), &q, err);
+    rc = ddb_store_list(&p, r->client, &order__store, ddb_table_of(r, 2), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -962,34 +962,34 @@ static int order__list_ddb(ecommerce__repo *repo, ecommerce__order__page *out,
 static int order__mirror_ddb(ecommerce__repo *repo, const ecommerce__order *obj, const ecommerce__order *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &order__store, table_of(r, 2), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &order__store, ddb_table_of(r, 2), obj, key, err);
 }
 
 static int order_item__create_ddb(ecommerce__repo *repo, ecommerce__order_item *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &ecommerce__order_item__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &ecommerce__order_item__desc, ddb_table_of(r, 2), obj, err);
 }
 
 static int order_item__get_ddb(ecommerce__repo *repo, ecommerce__order_item *out, bool *found,
     const ecommerce__order_item *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &ecommerce__order_item__desc, table_of(r, 2), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &ecommerce__order_item__desc, ddb_table_of(r, 2), key,
         r->consistent, err);
 }
 
 static int order_item__update_ddb(ecommerce__repo *repo, ecommerce__order_item *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &ecommerce__order_item__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &ecommerce__order_item__desc, ddb_table_of(r, 2), obj, err);
 }
 
 static int order_item__delete_ddb(ecommerce__repo *repo, const ecommerce__order_item *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &ecommerce__order_item__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &ecommerce__order_item__desc, ddb_table_of(r, 2), obj, err);
 }
 
 /* OrderItem for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -1001,7 +1001,7 @@ static const ddb_store_desc order_item__store = {
 static int order_item__list_ddb(ecommerce__repo *repo, ecommerce__order_item__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -1009,7 +1009,7 @@ static int order_item__list_ddb(ecommerce__repo *repo, ecommerce__order_item__pa
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.order_item.list";
-    rc = ddb_store_list(&p, r->client, &order_item__store, table_of(r, 2), &q, err);
+    rc = ddb_store_list(&p, r->client, &order_item__store, ddb_table_of(r, 2), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -1021,34 +1021,34 @@ static int order_item__list_ddb(ecommerce__repo *repo, ecommerce__order_item__pa
 static int order_item__mirror_ddb(ecommerce__repo *repo, const ecommerce__order_item *obj, const ecommerce__order_item *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &order_item__store, table_of(r, 2), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &order_item__store, ddb_table_of(r, 2), obj, key, err);
 }
 
 static int user_order_history__create_ddb(ecommerce__repo *repo, ecommerce__user_order_history *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &ecommerce__user_order_history__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &ecommerce__user_order_history__desc, ddb_table_of(r, 2), obj, err);
 }
 
 static int user_order_history__get_ddb(ecommerce__repo *repo, ecommerce__user_order_history *out, bool *found,
     const ecommerce__user_order_history *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &ecommerce__user_order_history__desc, table_of(r, 2), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &ecommerce__user_order_history__desc, ddb_table_of(r, 2), key,
         r->consistent, err);
 }
 
 static int user_order_history__update_ddb(ecommerce__repo *repo, ecommerce__user_order_history *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &ecommerce__user_order_history__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &ecommerce__user_order_history__desc, ddb_table_of(r, 2), obj, err);
 }
 
 static int user_order_history__delete_ddb(ecommerce__repo *repo, const ecommerce__user_order_history *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &ecommerce__user_order_history__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &ecommerce__user_order_history__desc, ddb_table_of(r, 2), obj, err);
 }
 
 /* UserOrderHistory for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -1060,7 +1060,7 @@ static const ddb_store_desc user_order_history__store = {
 static int user_order_history__list_ddb(ecommerce__repo *repo, ecommerce__user_order_history__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -1068,7 +1068,7 @@ static int user_order_history__list_ddb(ecommerce__repo *repo, ecommerce__user_o
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "ecommerce.user_order_history.list";
-    rc = ddb_store_list(&p, r->client, &user_order_history__store, table_of(r, 2), &q, err);
+    rc = ddb_store_list(&p, r->client, &user_order_history__store, ddb_table_of(r, 2), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -1080,385 +1080,385 @@ static int user_order_history__list_ddb(ecommerce__repo *repo, ecommerce__user_o
 static int user_order_history__mirror_ddb(ecommerce__repo *repo, const ecommerce__user_order_history *obj, const ecommerce__user_order_history *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &user_order_history__store, table_of(r, 2), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &user_order_history__store, ddb_table_of(r, 2), obj, key, err);
 }
 
-static int user__get_user_by_id_ddb(ecommerce__repo *repo, ecommerce__user *out, bool *found, const char *user_id, ddb_error *err)
+static int user__get_user_by_id_ddb(ecommerce__repo *ddb_repo, ecommerce__user *ddb_out, bool *ddb_found, const char *user_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__user key = ECOMMERCE__USER__INIT;
-    ddb_entity_lend_string(&key, &ecommerce__user__desc, 0, user_id);
-    return ddb_entity_get(out, found, r->client, &ecommerce__user__desc, table_of(r, 0), &key,
-        r->consistent, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__user ddb_key = ECOMMERCE__USER__INIT;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__user__desc, 0, user_id);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &ecommerce__user__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
-static int user__create_user_ddb(ecommerce__repo *repo, ecommerce__user *user, ddb_error *err)
+static int user__create_user_ddb(ecommerce__repo *ddb_repo, ecommerce__user *user, ddb_error *ddb_err)
 {
-    return repo->user__create(repo, user, err);
+    return ddb_repo->user__create(ddb_repo, user, ddb_err);
 }
 
-static int user__update_user_profile_ddb(ecommerce__repo *repo, ecommerce__user *out, bool *found, const char *user_id, const char *email, ddb_error *err)
+static int user__update_user_profile_ddb(ecommerce__repo *ddb_repo, ecommerce__user *ddb_out, bool *ddb_found, const char *user_id, const char *email, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__user key = ECOMMERCE__USER__INIT;
-    ddb_entity_lend_string(&key, &ecommerce__user__desc, 0, user_id);
-    ddb_entity_lend_string(&key, &ecommerce__user__desc, 1, email);
-    static const size_t fields[] = {1};
-    return ddb_entity_update_fields(out, found, r->client, &ecommerce__user__desc, table_of(r, 0),
-        &key, fields, 1, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__user ddb_key = ECOMMERCE__USER__INIT;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__user__desc, 0, user_id);
+    ddb_entity_lend_string(&ddb_key, &ecommerce__user__desc, 1, email);
+    static const size_t ddb_fields[] = {1};
+    return ddb_entity_update_fields(ddb_out, ddb_found, ddb_r->client, &ecommerce__user__desc, ddb_table_of(ddb_r, 0),
+        &ddb_key, ddb_fields, 1, ddb_err);
 }
 
-static int user_address__get_user_addresses_ddb(ecommerce__repo *repo, ecommerce__user_address__page *out, const char *user_id, const ecommerce__page_request *page, ddb_error *err)
+static int user_address__get_user_addresses_ddb(ecommerce__repo *ddb_repo, ecommerce__user_address__page *ddb_out, const char *user_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__user_address key = ECOMMERCE__USER_ADDRESS__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &ecommerce__user_address__desc, 0, user_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "ecommerce.user_address.get_user_addresses";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_address__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__user_address ddb_key = ECOMMERCE__USER_ADDRESS__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__user_address__desc, 0, user_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "ecommerce.user_address.get_user_addresses";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &ecommerce__user_address__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int user_address__add_user_address_ddb(ecommerce__repo *repo, ecommerce__user_address *address, ddb_error *err)
+static int user_address__add_user_address_ddb(ecommerce__repo *ddb_repo, ecommerce__user_address *address, ddb_error *ddb_err)
 {
-    return repo->user_address__create(repo, address, err);
+    return ddb_repo->user_address__create(ddb_repo, address, ddb_err);
 }
 
-static int product__get_product_by_id_ddb(ecommerce__repo *repo, ecommerce__product *out, bool *found, const char *product_id, ddb_error *err)
+static int product__get_product_by_id_ddb(ecommerce__repo *ddb_repo, ecommerce__product *ddb_out, bool *ddb_found, const char *product_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__product key = ECOMMERCE__PRODUCT__INIT;
-    ddb_entity_lend_string(&key, &ecommerce__product__desc, 0, product_id);
-    return ddb_entity_get(out, found, r->client, &ecommerce__product__desc, table_of(r, 1), &key,
-        r->consistent, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__product ddb_key = ECOMMERCE__PRODUCT__INIT;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__product__desc, 0, product_id);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &ecommerce__product__desc, ddb_table_of(ddb_r, 1), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
-static int product__create_product_ddb(ecommerce__repo *repo, ecommerce__product *product, ddb_error *err)
+static int product__create_product_ddb(ecommerce__repo *ddb_repo, ecommerce__product *product, ddb_error *ddb_err)
 {
-    return repo->product__create(repo, product, err);
+    return ddb_repo->product__create(ddb_repo, product, ddb_err);
 }
 
-static int product__update_product_stock_ddb(ecommerce__repo *repo, ecommerce__product *out, bool *found, const char *product_id, int64_t stock_quantity, ddb_error *err)
+static int product__update_product_stock_ddb(ecommerce__repo *ddb_repo, ecommerce__product *ddb_out, bool *ddb_found, const char *product_id, int64_t stock_quantity, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__product key = ECOMMERCE__PRODUCT__INIT;
-    ddb_entity_lend_string(&key, &ecommerce__product__desc, 0, product_id);
-    key.stock_quantity = stock_quantity;
-    static const size_t fields[] = {7};
-    return ddb_entity_update_fields(out, found, r->client, &ecommerce__product__desc, table_of(r, 1),
-        &key, fields, 1, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__product ddb_key = ECOMMERCE__PRODUCT__INIT;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__product__desc, 0, product_id);
+    ddb_key.stock_quantity = stock_quantity;
+    static const size_t ddb_fields[] = {7};
+    return ddb_entity_update_fields(ddb_out, ddb_found, ddb_r->client, &ecommerce__product__desc, ddb_table_of(ddb_r, 1),
+        &ddb_key, ddb_fields, 1, ddb_err);
 }
 
-static int product_category__get_products_by_category_ddb(ecommerce__repo *repo, ecommerce__product_category__page *out, const char *category_name, const ecommerce__page_request *page, ddb_error *err)
+static int product_category__get_products_by_category_ddb(ecommerce__repo *ddb_repo, ecommerce__product_category__page *ddb_out, const char *category_name, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__product_category key = ECOMMERCE__PRODUCT_CATEGORY__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &ecommerce__product_category__desc, 0, category_name);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "ecommerce.product_category.get_products_by_category";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__product_category__desc, table_of(r, 1), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__product_category ddb_key = ECOMMERCE__PRODUCT_CATEGORY__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__product_category__desc, 0, category_name);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "ecommerce.product_category.get_products_by_category";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &ecommerce__product_category__desc, ddb_table_of(ddb_r, 1), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int product_category__add_product_to_category_ddb(ecommerce__repo *repo, ecommerce__product_category *category_item, ddb_error *err)
+static int product_category__add_product_to_category_ddb(ecommerce__repo *ddb_repo, ecommerce__product_category *category_item, ddb_error *ddb_err)
 {
-    return repo->product_category__create(repo, category_item, err);
+    return ddb_repo->product_category__create(ddb_repo, category_item, ddb_err);
 }
 
-static int product_category__get_category_products_after_id_ddb(ecommerce__repo *repo, ecommerce__product_category__page *out, const char *category_name, const char *after_product_id, const ecommerce__page_request *page, ddb_error *err)
+static int product_category__get_category_products_after_id_ddb(ecommerce__repo *ddb_repo, ecommerce__product_category__page *ddb_out, const char *category_name, const char *after_product_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__product_category key = ECOMMERCE__PRODUCT_CATEGORY__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &ecommerce__product_category__desc, 0, category_name);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.range = DDB_ENTITY_RANGE_GT;
-    q.v1 = after_product_id;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "ecommerce.product_category.get_category_products_after_id";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__product_category__desc, table_of(r, 1), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__product_category ddb_key = ECOMMERCE__PRODUCT_CATEGORY__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__product_category__desc, 0, category_name);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.range = DDB_ENTITY_RANGE_GT;
+    ddb_q.v1 = after_product_id;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "ecommerce.product_category.get_category_products_after_id";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &ecommerce__product_category__desc, ddb_table_of(ddb_r, 1), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int product_review__get_product_reviews_ddb(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const ecommerce__page_request *page, ddb_error *err)
+static int product_review__get_product_reviews_ddb(ecommerce__repo *ddb_repo, ecommerce__product_review__page *ddb_out, const char *product_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__product_review key = ECOMMERCE__PRODUCT_REVIEW__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &ecommerce__product_review__desc, 0, product_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "ecommerce.product_review.get_product_reviews";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__product_review__desc, table_of(r, 1), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__product_review ddb_key = ECOMMERCE__PRODUCT_REVIEW__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__product_review__desc, 0, product_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "ecommerce.product_review.get_product_reviews";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &ecommerce__product_review__desc, ddb_table_of(ddb_r, 1), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int product_review__create_product_review_ddb(ecommerce__repo *repo, ecommerce__product_review *review, const ecommerce__user *user, ddb_error *err)
+static int product_review__create_product_review_ddb(ecommerce__repo *ddb_repo, ecommerce__product_review *review, const ecommerce__user *user, ddb_error *ddb_err)
 {
     (void)user; /* accepted and ignored: see the interface */
-    return repo->product_review__create(repo, review, err);
+    return ddb_repo->product_review__create(ddb_repo, review, ddb_err);
 }
 
-static int product_review__get_product_reviews_by_id_prefix_ddb(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const char *review_id_prefix, const ecommerce__page_request *page, ddb_error *err)
+static int product_review__get_product_reviews_by_id_prefix_ddb(ecommerce__repo *ddb_repo, ecommerce__product_review__page *ddb_out, const char *product_id, const char *review_id_prefix, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__product_review key = ECOMMERCE__PRODUCT_REVIEW__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &ecommerce__product_review__desc, 0, product_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.range = DDB_ENTITY_RANGE_BEGINS_WITH;
-    q.v1 = review_id_prefix;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "ecommerce.product_review.get_product_reviews_by_id_prefix";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__product_review__desc, table_of(r, 1), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__product_review ddb_key = ECOMMERCE__PRODUCT_REVIEW__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__product_review__desc, 0, product_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.range = DDB_ENTITY_RANGE_BEGINS_WITH;
+    ddb_q.v1 = review_id_prefix;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "ecommerce.product_review.get_product_reviews_by_id_prefix";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &ecommerce__product_review__desc, ddb_table_of(ddb_r, 1), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int order__get_order_by_id_ddb(ecommerce__repo *repo, ecommerce__order *out, bool *found, const char *order_id, ddb_error *err)
+static int order__get_order_by_id_ddb(ecommerce__repo *ddb_repo, ecommerce__order *ddb_out, bool *ddb_found, const char *order_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__order key = ECOMMERCE__ORDER__INIT;
-    ddb_entity_lend_string(&key, &ecommerce__order__desc, 0, order_id);
-    return ddb_entity_get(out, found, r->client, &ecommerce__order__desc, table_of(r, 2), &key,
-        r->consistent, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__order ddb_key = ECOMMERCE__ORDER__INIT;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__order__desc, 0, order_id);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &ecommerce__order__desc, ddb_table_of(ddb_r, 2), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
-static int order__create_order_ddb(ecommerce__repo *repo, ecommerce__order *order, const ecommerce__user *user, ddb_error *err)
+static int order__create_order_ddb(ecommerce__repo *ddb_repo, ecommerce__order *order, const ecommerce__user *user, ddb_error *ddb_err)
 {
     (void)user; /* accepted and ignored: see the interface */
-    return repo->order__create(repo, order, err);
+    return ddb_repo->order__create(ddb_repo, order, ddb_err);
 }
 
-static int order__update_order_status_ddb(ecommerce__repo *repo, ecommerce__order *out, bool *found, const char *order_id, const char *status, const char *tracking_number, ddb_error *err)
+static int order__update_order_status_ddb(ecommerce__repo *ddb_repo, ecommerce__order *ddb_out, bool *ddb_found, const char *order_id, const char *status, const char *tracking_number, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__order key = ECOMMERCE__ORDER__INIT;
-    ddb_entity_lend_string(&key, &ecommerce__order__desc, 0, order_id);
-    ddb_entity_lend_string(&key, &ecommerce__order__desc, 3, status);
-    ddb_entity_lend_string(&key, &ecommerce__order__desc, 10, tracking_number);
-    static const size_t fields[] = {3, 10};
-    return ddb_entity_update_fields(out, found, r->client, &ecommerce__order__desc, table_of(r, 2),
-        &key, fields, 2, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__order ddb_key = ECOMMERCE__ORDER__INIT;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__order__desc, 0, order_id);
+    ddb_entity_lend_string(&ddb_key, &ecommerce__order__desc, 3, status);
+    ddb_entity_lend_string(&ddb_key, &ecommerce__order__desc, 10, tracking_number);
+    static const size_t ddb_fields[] = {3, 10};
+    return ddb_entity_update_fields(ddb_out, ddb_found, ddb_r->client, &ecommerce__order__desc, ddb_table_of(ddb_r, 2),
+        &ddb_key, ddb_fields, 2, ddb_err);
 }
 
-static int order_item__get_order_items_ddb(ecommerce__repo *repo, ecommerce__order_item__page *out, const char *order_id, const ecommerce__page_request *page, ddb_error *err)
+static int order_item__get_order_items_ddb(ecommerce__repo *ddb_repo, ecommerce__order_item__page *ddb_out, const char *order_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__order_item key = ECOMMERCE__ORDER_ITEM__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &ecommerce__order_item__desc, 0, order_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "ecommerce.order_item.get_order_items";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__order_item__desc, table_of(r, 2), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__order_item ddb_key = ECOMMERCE__ORDER_ITEM__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__order_item__desc, 0, order_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "ecommerce.order_item.get_order_items";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &ecommerce__order_item__desc, ddb_table_of(ddb_r, 2), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int order_item__add_order_item_ddb(ecommerce__repo *repo, ecommerce__order_item *order_item, const ecommerce__product *product, ddb_error *err)
+static int order_item__add_order_item_ddb(ecommerce__repo *ddb_repo, ecommerce__order_item *order_item, const ecommerce__product *product, ddb_error *ddb_err)
 {
     (void)product; /* accepted and ignored: see the interface */
-    return repo->order_item__create(repo, order_item, err);
+    return ddb_repo->order_item__create(ddb_repo, order_item, ddb_err);
 }
 
-static int user_order_history__get_user_order_history_ddb(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const ecommerce__page_request *page, ddb_error *err)
+static int user_order_history__get_user_order_history_ddb(ecommerce__repo *ddb_repo, ecommerce__user_order_history__page *ddb_out, const char *user_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__user_order_history key = ECOMMERCE__USER_ORDER_HISTORY__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &ecommerce__user_order_history__desc, 0, user_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "ecommerce.user_order_history.get_user_order_history";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_order_history__desc, table_of(r, 2), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__user_order_history ddb_key = ECOMMERCE__USER_ORDER_HISTORY__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__user_order_history__desc, 0, user_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "ecommerce.user_order_history.get_user_order_history";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &ecommerce__user_order_history__desc, ddb_table_of(ddb_r, 2), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int user_order_history__get_user_recent_orders_ddb(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err)
+static int user_order_history__get_user_recent_orders_ddb(ecommerce__repo *ddb_repo, ecommerce__user_order_history__page *ddb_out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__user_order_history key = ECOMMERCE__USER_ORDER_HISTORY__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__user_order_history ddb_key = ECOMMERCE__USER_ORDER_HISTORY__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
     (void)start_date; /* accepted and ignored: see the interface */
     (void)end_date; /* accepted and ignored: see the interface */
-    ddb_entity_lend_string(&key, &ecommerce__user_order_history__desc, 0, user_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "ecommerce.user_order_history.get_user_recent_orders";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_order_history__desc, table_of(r, 2), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__user_order_history__desc, 0, user_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "ecommerce.user_order_history.get_user_recent_orders";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &ecommerce__user_order_history__desc, ddb_table_of(ddb_r, 2), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int user_order_history__add_order_to_user_history_ddb(ecommerce__repo *repo, ecommerce__user_order_history *user_order, const ecommerce__user *user, const ecommerce__order *order, ddb_error *err)
+static int user_order_history__add_order_to_user_history_ddb(ecommerce__repo *ddb_repo, ecommerce__user_order_history *user_order, const ecommerce__user *user, const ecommerce__order *order, ddb_error *ddb_err)
 {
     (void)user; /* accepted and ignored: see the interface */
     (void)order; /* accepted and ignored: see the interface */
-    return repo->user_order_history__create(repo, user_order, err);
+    return ddb_repo->user_order_history__create(ddb_repo, user_order, ddb_err);
 }
 
-static int user_order_history__get_user_orders_after_date_ddb(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *since_date, const ecommerce__page_request *page, ddb_error *err)
+static int user_order_history__get_user_orders_after_date_ddb(ecommerce__repo *ddb_repo, ecommerce__user_order_history__page *ddb_out, const char *user_id, const char *since_date, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__user_order_history key = ECOMMERCE__USER_ORDER_HISTORY__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &ecommerce__user_order_history__desc, 0, user_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.range = DDB_ENTITY_RANGE_GE;
-    q.v1 = since_date;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "ecommerce.user_order_history.get_user_orders_after_date";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_order_history__desc, table_of(r, 2), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__user_order_history ddb_key = ECOMMERCE__USER_ORDER_HISTORY__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__user_order_history__desc, 0, user_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.range = DDB_ENTITY_RANGE_GE;
+    ddb_q.v1 = since_date;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "ecommerce.user_order_history.get_user_orders_after_date";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &ecommerce__user_order_history__desc, ddb_table_of(ddb_r, 2), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int user_order_history__get_user_orders_in_date_range_ddb(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err)
+static int user_order_history__get_user_orders_in_date_range_ddb(ecommerce__repo *ddb_repo, ecommerce__user_order_history__page *ddb_out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ecommerce__user_order_history key = ECOMMERCE__USER_ORDER_HISTORY__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &ecommerce__user_order_history__desc, 0, user_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.range = DDB_ENTITY_RANGE_BETWEEN;
-    q.v1 = start_date;
-    q.v2 = end_date;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "ecommerce.user_order_history.get_user_orders_in_date_range";
-    rc = ddb_entity_query_page(&p, r->client, &ecommerce__user_order_history__desc, table_of(r, 2), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ecommerce__user_order_history ddb_key = ECOMMERCE__USER_ORDER_HISTORY__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &ecommerce__user_order_history__desc, 0, user_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.range = DDB_ENTITY_RANGE_BETWEEN;
+    ddb_q.v1 = start_date;
+    ddb_q.v2 = end_date;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "ecommerce.user_order_history.get_user_orders_in_date_range";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &ecommerce__user_order_history__desc, ddb_table_of(ddb_r, 2), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* Per kind (index kind - 1): the store descriptor and its table. */
@@ -1476,7 +1476,7 @@ static const size_t store_tables[] = {0, 0, 1, 1, 1, 2, 2, 2};
 
 static int transact_ddb(ecommerce__repo *repo, ecommerce__write *ops, size_t n_ops, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_store_write *w;
     int rc;
     if (n_ops && !ops)
@@ -1491,7 +1491,7 @@ static int transact_ddb(ecommerce__repo *repo, ecommerce__write *ops, size_t n_o
             return DDB_ERR_INVALID_ARG;
         }
         w[i].store = stores[k - 1];
-        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].table = ddb_table_of(r, store_tables[k - 1]);
         w[i].block = &r->ids[k - 1];
         w[i].op = (ddb_store_op)ops[i].op;
         w[i].obj = ops[i].obj;
@@ -1506,17 +1506,17 @@ static int transact_ddb(ecommerce__repo *repo, ecommerce__write *ops, size_t n_o
 
 static int max_id_ddb(ecommerce__repo *repo, ecommerce__kind kind, int64_t *out, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 8)
         return DDB_ERR_INVALID_ARG;
-    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+    return ddb_store_max_id(out, r->client, stores[k - 1], ddb_table_of(r, store_tables[k - 1]),
         r->counter_table, err);
 }
 
 static int seed_id_ddb(ecommerce__repo *repo, ecommerce__kind kind, int64_t floor, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 8)
         return DDB_ERR_INVALID_ARG;
@@ -1547,7 +1547,7 @@ int ecommerce__create_counter_table(ddb_client *client, const char *table_prefix
 
 static void free_ddb(ecommerce__repo *repo)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     if (!r)
         return;
     for (size_t i = 0; i < sizeof r->tables / sizeof r->tables[0]; i++)
@@ -1576,7 +1576,7 @@ static char *prefixed(const char *prefix, const char *name)
 int ecommerce__ddb_repo_new(ecommerce__repo **out, ddb_client *client,
     const ecommerce__ddb_options *opts, ddb_error *err)
 {
-    repo_impl *r;
+    ddb_repo_impl *r;
     (void)err;
     if (!out || !client || (opts && opts->version != 1))
         return DDB_ERR_INVALID_ARG;

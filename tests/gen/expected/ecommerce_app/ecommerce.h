@@ -605,12 +605,12 @@ struct ecommerce__repo {
     int (*user__mirror)(ecommerce__repo *repo, const ecommerce__user *obj, const ecommerce__user *key,
         ddb_error *err);
     /* get_user_by_id (GetItem): Get user profile by user ID */
-    int (*user__get_user_by_id)(ecommerce__repo *repo, ecommerce__user *out, bool *found, const char *user_id, ddb_error *err);
+    int (*user__get_user_by_id)(ecommerce__repo *ddb_repo, ecommerce__user *ddb_out, bool *ddb_found, const char *user_id, ddb_error *ddb_err);
     /* create_user (PutItem): Create new user account
        Same as user__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
-    int (*user__create_user)(ecommerce__repo *repo, ecommerce__user *user, ddb_error *err);
+    int (*user__create_user)(ecommerce__repo *ddb_repo, ecommerce__user *user, ddb_error *ddb_err);
     /* update_user_profile (UpdateItem): Update user profile information */
-    int (*user__update_user_profile)(ecommerce__repo *repo, ecommerce__user *out, bool *found, const char *user_id, const char *email, ddb_error *err);
+    int (*user__update_user_profile)(ecommerce__repo *ddb_repo, ecommerce__user *ddb_out, bool *ddb_found, const char *user_id, const char *email, ddb_error *ddb_err);
 
     /* UserAddress */
     int (*user_address__create)(ecommerce__repo *repo, ecommerce__user_address *obj, ddb_error *err);
@@ -626,10 +626,10 @@ struct ecommerce__repo {
     int (*user_address__mirror)(ecommerce__repo *repo, const ecommerce__user_address *obj, const ecommerce__user_address *key,
         ddb_error *err);
     /* get_user_addresses (Query): Get all addresses for a user */
-    int (*user_address__get_user_addresses)(ecommerce__repo *repo, ecommerce__user_address__page *out, const char *user_id, const ecommerce__page_request *page, ddb_error *err);
+    int (*user_address__get_user_addresses)(ecommerce__repo *ddb_repo, ecommerce__user_address__page *ddb_out, const char *user_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err);
     /* add_user_address (PutItem): Add new address for user
        Same as user_address__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
-    int (*user_address__add_user_address)(ecommerce__repo *repo, ecommerce__user_address *address, ddb_error *err);
+    int (*user_address__add_user_address)(ecommerce__repo *ddb_repo, ecommerce__user_address *address, ddb_error *ddb_err);
 
     /* Product */
     int (*product__create)(ecommerce__repo *repo, ecommerce__product *obj, ddb_error *err);
@@ -645,12 +645,12 @@ struct ecommerce__repo {
     int (*product__mirror)(ecommerce__repo *repo, const ecommerce__product *obj, const ecommerce__product *key,
         ddb_error *err);
     /* get_product_by_id (GetItem): Get product details by product ID */
-    int (*product__get_product_by_id)(ecommerce__repo *repo, ecommerce__product *out, bool *found, const char *product_id, ddb_error *err);
+    int (*product__get_product_by_id)(ecommerce__repo *ddb_repo, ecommerce__product *ddb_out, bool *ddb_found, const char *product_id, ddb_error *ddb_err);
     /* create_product (PutItem): Create new product
        Same as product__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
-    int (*product__create_product)(ecommerce__repo *repo, ecommerce__product *product, ddb_error *err);
+    int (*product__create_product)(ecommerce__repo *ddb_repo, ecommerce__product *product, ddb_error *ddb_err);
     /* update_product_stock (UpdateItem): Update product stock quantity */
-    int (*product__update_product_stock)(ecommerce__repo *repo, ecommerce__product *out, bool *found, const char *product_id, int64_t stock_quantity, ddb_error *err);
+    int (*product__update_product_stock)(ecommerce__repo *ddb_repo, ecommerce__product *ddb_out, bool *ddb_found, const char *product_id, int64_t stock_quantity, ddb_error *ddb_err);
 
     /* ProductCategory */
     int (*product_category__create)(ecommerce__repo *repo, ecommerce__product_category *obj, ddb_error *err);
@@ -666,12 +666,12 @@ struct ecommerce__repo {
     int (*product_category__mirror)(ecommerce__repo *repo, const ecommerce__product_category *obj, const ecommerce__product_category *key,
         ddb_error *err);
     /* get_products_by_category (Query): Get all products in a specific category */
-    int (*product_category__get_products_by_category)(ecommerce__repo *repo, ecommerce__product_category__page *out, const char *category_name, const ecommerce__page_request *page, ddb_error *err);
+    int (*product_category__get_products_by_category)(ecommerce__repo *ddb_repo, ecommerce__product_category__page *ddb_out, const char *category_name, const ecommerce__page_request *ddb_req, ddb_error *ddb_err);
     /* add_product_to_category (PutItem): Add product to category index
        Same as product_category__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
-    int (*product_category__add_product_to_category)(ecommerce__repo *repo, ecommerce__product_category *category_item, ddb_error *err);
+    int (*product_category__add_product_to_category)(ecommerce__repo *ddb_repo, ecommerce__product_category *category_item, ddb_error *ddb_err);
     /* get_category_products_after_id (Query): Get category products after a specific product_id (Main Table Range Query) */
-    int (*product_category__get_category_products_after_id)(ecommerce__repo *repo, ecommerce__product_category__page *out, const char *category_name, const char *after_product_id, const ecommerce__page_request *page, ddb_error *err);
+    int (*product_category__get_category_products_after_id)(ecommerce__repo *ddb_repo, ecommerce__product_category__page *ddb_out, const char *category_name, const char *after_product_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err);
 
     /* ProductReview */
     int (*product_review__create)(ecommerce__repo *repo, ecommerce__product_review *obj, ddb_error *err);
@@ -687,13 +687,13 @@ struct ecommerce__repo {
     int (*product_review__mirror)(ecommerce__repo *repo, const ecommerce__product_review *obj, const ecommerce__product_review *key,
         ddb_error *err);
     /* get_product_reviews (Query): Get all reviews for a product */
-    int (*product_review__get_product_reviews)(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const ecommerce__page_request *page, ddb_error *err);
+    int (*product_review__get_product_reviews)(ecommerce__repo *ddb_repo, ecommerce__product_review__page *ddb_out, const char *product_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err);
     /* create_product_review (PutItem): Create new product review with user reference
        Same as product_review__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
        Entities of other types, accepted and ignored: user. */
-    int (*product_review__create_product_review)(ecommerce__repo *repo, ecommerce__product_review *review, const ecommerce__user *user, ddb_error *err);
+    int (*product_review__create_product_review)(ecommerce__repo *ddb_repo, ecommerce__product_review *review, const ecommerce__user *user, ddb_error *ddb_err);
     /* get_product_reviews_by_id_prefix (Query): Get product reviews by review_id prefix (Main Table Range Query) */
-    int (*product_review__get_product_reviews_by_id_prefix)(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const char *review_id_prefix, const ecommerce__page_request *page, ddb_error *err);
+    int (*product_review__get_product_reviews_by_id_prefix)(ecommerce__repo *ddb_repo, ecommerce__product_review__page *ddb_out, const char *product_id, const char *review_id_prefix, const ecommerce__page_request *ddb_req, ddb_error *ddb_err);
 
     /* Order */
     int (*order__create)(ecommerce__repo *repo, ecommerce__order *obj, ddb_error *err);
@@ -709,13 +709,13 @@ struct ecommerce__repo {
     int (*order__mirror)(ecommerce__repo *repo, const ecommerce__order *obj, const ecommerce__order *key,
         ddb_error *err);
     /* get_order_by_id (GetItem): Get order details by order ID */
-    int (*order__get_order_by_id)(ecommerce__repo *repo, ecommerce__order *out, bool *found, const char *order_id, ddb_error *err);
+    int (*order__get_order_by_id)(ecommerce__repo *ddb_repo, ecommerce__order *ddb_out, bool *ddb_found, const char *order_id, ddb_error *ddb_err);
     /* create_order (PutItem): Create new order with user reference
        Same as order__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
        Entities of other types, accepted and ignored: user. */
-    int (*order__create_order)(ecommerce__repo *repo, ecommerce__order *order, const ecommerce__user *user, ddb_error *err);
+    int (*order__create_order)(ecommerce__repo *ddb_repo, ecommerce__order *order, const ecommerce__user *user, ddb_error *ddb_err);
     /* update_order_status (UpdateItem): Update order status and tracking information */
-    int (*order__update_order_status)(ecommerce__repo *repo, ecommerce__order *out, bool *found, const char *order_id, const char *status, const char *tracking_number, ddb_error *err);
+    int (*order__update_order_status)(ecommerce__repo *ddb_repo, ecommerce__order *ddb_out, bool *ddb_found, const char *order_id, const char *status, const char *tracking_number, ddb_error *ddb_err);
 
     /* OrderItem */
     int (*order_item__create)(ecommerce__repo *repo, ecommerce__order_item *obj, ddb_error *err);
@@ -731,11 +731,11 @@ struct ecommerce__repo {
     int (*order_item__mirror)(ecommerce__repo *repo, const ecommerce__order_item *obj, const ecommerce__order_item *key,
         ddb_error *err);
     /* get_order_items (Query): Get all items for an order */
-    int (*order_item__get_order_items)(ecommerce__repo *repo, ecommerce__order_item__page *out, const char *order_id, const ecommerce__page_request *page, ddb_error *err);
+    int (*order_item__get_order_items)(ecommerce__repo *ddb_repo, ecommerce__order_item__page *ddb_out, const char *order_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err);
     /* add_order_item (PutItem): Add item to order with product reference
        Same as order_item__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
        Entities of other types, accepted and ignored: product. */
-    int (*order_item__add_order_item)(ecommerce__repo *repo, ecommerce__order_item *order_item, const ecommerce__product *product, ddb_error *err);
+    int (*order_item__add_order_item)(ecommerce__repo *ddb_repo, ecommerce__order_item *order_item, const ecommerce__product *product, ddb_error *ddb_err);
 
     /* UserOrderHistory */
     int (*user_order_history__create)(ecommerce__repo *repo, ecommerce__user_order_history *obj, ddb_error *err);
@@ -751,18 +751,18 @@ struct ecommerce__repo {
     int (*user_order_history__mirror)(ecommerce__repo *repo, const ecommerce__user_order_history *obj, const ecommerce__user_order_history *key,
         ddb_error *err);
     /* get_user_order_history (Query): Get order history for a user (sorted by date) */
-    int (*user_order_history__get_user_order_history)(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const ecommerce__page_request *page, ddb_error *err);
+    int (*user_order_history__get_user_order_history)(ecommerce__repo *ddb_repo, ecommerce__user_order_history__page *ddb_out, const char *user_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err);
     /* get_user_recent_orders (Query): Get recent orders for a user with date range
        Not used by the key condition, accepted and ignored: start_date, end_date. */
-    int (*user_order_history__get_user_recent_orders)(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err);
+    int (*user_order_history__get_user_recent_orders)(ecommerce__repo *ddb_repo, ecommerce__user_order_history__page *ddb_out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *ddb_req, ddb_error *ddb_err);
     /* add_order_to_user_history (PutItem): Add order to user's order history with cross-table references
        Same as user_order_history__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
        Entities of other types, accepted and ignored: user, order. */
-    int (*user_order_history__add_order_to_user_history)(ecommerce__repo *repo, ecommerce__user_order_history *user_order, const ecommerce__user *user, const ecommerce__order *order, ddb_error *err);
+    int (*user_order_history__add_order_to_user_history)(ecommerce__repo *ddb_repo, ecommerce__user_order_history *user_order, const ecommerce__user *user, const ecommerce__order *order, ddb_error *ddb_err);
     /* get_user_orders_after_date (Query): Get user orders after a specific date (Main Table Range Query) */
-    int (*user_order_history__get_user_orders_after_date)(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *since_date, const ecommerce__page_request *page, ddb_error *err);
+    int (*user_order_history__get_user_orders_after_date)(ecommerce__repo *ddb_repo, ecommerce__user_order_history__page *ddb_out, const char *user_id, const char *since_date, const ecommerce__page_request *ddb_req, ddb_error *ddb_err);
     /* get_user_orders_in_date_range (Query): Get user orders within date range (Main Table Range Query) */
-    int (*user_order_history__get_user_orders_in_date_range)(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err);
+    int (*user_order_history__get_user_orders_in_date_range)(ecommerce__repo *ddb_repo, ecommerce__user_order_history__page *ddb_out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *ddb_req, ddb_error *ddb_err);
 
     /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
        err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most

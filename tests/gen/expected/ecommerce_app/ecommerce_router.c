@@ -11,18 +11,18 @@
 
 /* ==== Migration router ======================================================================= */
 
-typedef struct router_impl {
+typedef struct ddb_router_impl {
     ecommerce__repo base; /* first: the interface */
     ecommerce__repo *rel; /* the relational primary (borrowed) */
     ecommerce__repo *ddb; /* the DynamoDB implementation (borrowed) */
     ddb_router *state;
-} router_impl;
+} ddb_router_impl;
 
 #define RELATIONAL DDB_ROUTER_RELATIONAL
 #define DYNAMODB DDB_ROUTER_DYNAMODB
 
 /* Counts and times one side's call, which started at t0; returns its result. */
-static int on_side(router_impl *r, ddb_router_side side, bool write, const char *entity,
+static int ddb_on_side(ddb_router_impl *r, ddb_router_side side, bool write, const char *entity,
     double t0, int rc)
 {
     ddb_router_record(r->state, side, write, entity, ddb_router_now_ms() - t0, rc);
@@ -35,22 +35,22 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 static int user__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, ecommerce__user__desc.name, t0,
+    return ddb_on_side(r, side, false, ecommerce__user__desc.name, t0,
         repo->user__get(repo, (ecommerce__user *)out, found, (const ecommerce__user *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void user__compare(router_impl *r, const ecommerce__user *rel, const ecommerce__user *key)
+static void user__compare(ddb_router_impl *r, const ecommerce__user *rel, const ecommerce__user *key)
 {
     ecommerce__user other = ECOMMERCE__USER__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, ecommerce__user__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, ecommerce__user__desc.name, t0,
         r->ddb->user__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__user__desc.name,
@@ -63,7 +63,7 @@ static void user__compare(router_impl *r, const ecommerce__user *rel, const ecom
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void user__check_page(router_impl *r, const ecommerce__user *rel, size_t n_rel, const ecommerce__user *dyn,
+static void user__check_page(ddb_router_impl *r, const ecommerce__user *rel, size_t n_rel, const ecommerce__user *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -81,19 +81,19 @@ static void user__check_page(router_impl *r, const ecommerce__user *rel, size_t 
 
 static int user__create_routed(ecommerce__repo *repo, ecommerce__user *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user__desc.name, t0, r->rel->user__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__user__desc.name, t0, r->rel->user__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__user__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -103,14 +103,14 @@ static int user__create_routed(ecommerce__repo *repo, ecommerce__user *obj, ddb_
 static int user__get_routed(ecommerce__repo *repo, ecommerce__user *out, bool *found, const ecommerce__user *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__user__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__user__desc.name, t0,
             r->ddb->user__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__user__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__user__desc.name, t0,
         r->rel->user__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         user__compare(r, *found ? out : NULL, key);
@@ -119,22 +119,22 @@ static int user__get_routed(ecommerce__repo *repo, ecommerce__user *out, bool *f
 
 static int user__update_routed(ecommerce__repo *repo, ecommerce__user *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user__desc.name, t0, r->rel->user__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__user__desc.name, t0, r->rel->user__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__user__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -144,18 +144,18 @@ static int user__update_routed(ecommerce__repo *repo, ecommerce__user *obj, ddb_
 
 static int user__delete_routed(ecommerce__repo *repo, const ecommerce__user *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user__desc.name, t0, r->rel->user__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__user__desc.name, t0, r->rel->user__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__user__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -165,14 +165,14 @@ static int user__delete_routed(ecommerce__repo *repo, const ecommerce__user *obj
 static int user__list_routed(ecommerce__repo *repo, ecommerce__user__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__user__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__user__desc.name, t0,
             r->ddb->user__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__user__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__user__desc.name, t0,
         r->rel->user__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         ecommerce__user__page other = {0, NULL, NULL};
@@ -182,7 +182,7 @@ static int user__list_routed(ecommerce__repo *repo, ecommerce__user__page *out,
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__user__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, ecommerce__user__desc.name, t0,
                 r->ddb->user__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -199,20 +199,20 @@ static int user__list_routed(ecommerce__repo *repo, ecommerce__user__page *out,
 static int user__mirror_routed(ecommerce__repo *repo, const ecommerce__user *obj, const ecommerce__user *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0,
             r->ddb->user__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__user__desc.name, t0,
         r->rel->user__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__user__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -225,22 +225,22 @@ static int user__mirror_routed(ecommerce__repo *repo, const ecommerce__user *obj
 static int user_address__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, ecommerce__user_address__desc.name, t0,
+    return ddb_on_side(r, side, false, ecommerce__user_address__desc.name, t0,
         repo->user_address__get(repo, (ecommerce__user_address *)out, found, (const ecommerce__user_address *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void user_address__compare(router_impl *r, const ecommerce__user_address *rel, const ecommerce__user_address *key)
+static void user_address__compare(ddb_router_impl *r, const ecommerce__user_address *rel, const ecommerce__user_address *key)
 {
     ecommerce__user_address other = ECOMMERCE__USER_ADDRESS__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, ecommerce__user_address__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, ecommerce__user_address__desc.name, t0,
         r->ddb->user_address__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__user_address__desc.name,
@@ -253,7 +253,7 @@ static void user_address__compare(router_impl *r, const ecommerce__user_address 
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void user_address__check_page(router_impl *r, const ecommerce__user_address *rel, size_t n_rel, const ecommerce__user_address *dyn,
+static void user_address__check_page(ddb_router_impl *r, const ecommerce__user_address *rel, size_t n_rel, const ecommerce__user_address *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -271,19 +271,19 @@ static void user_address__check_page(router_impl *r, const ecommerce__user_addre
 
 static int user_address__create_routed(ecommerce__repo *repo, ecommerce__user_address *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user_address__desc.name, t0, r->rel->user_address__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__user_address__desc.name, t0, r->rel->user_address__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__user_address__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -293,14 +293,14 @@ static int user_address__create_routed(ecommerce__repo *repo, ecommerce__user_ad
 static int user_address__get_routed(ecommerce__repo *repo, ecommerce__user_address *out, bool *found, const ecommerce__user_address *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__user_address__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__user_address__desc.name, t0,
             r->ddb->user_address__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__user_address__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__user_address__desc.name, t0,
         r->rel->user_address__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         user_address__compare(r, *found ? out : NULL, key);
@@ -309,22 +309,22 @@ static int user_address__get_routed(ecommerce__repo *repo, ecommerce__user_addre
 
 static int user_address__update_routed(ecommerce__repo *repo, ecommerce__user_address *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user_address__desc.name, t0, r->rel->user_address__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__user_address__desc.name, t0, r->rel->user_address__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__user_address__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -334,18 +334,18 @@ static int user_address__update_routed(ecommerce__repo *repo, ecommerce__user_ad
 
 static int user_address__delete_routed(ecommerce__repo *repo, const ecommerce__user_address *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user_address__desc.name, t0, r->rel->user_address__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__user_address__desc.name, t0, r->rel->user_address__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__user_address__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -355,14 +355,14 @@ static int user_address__delete_routed(ecommerce__repo *repo, const ecommerce__u
 static int user_address__list_routed(ecommerce__repo *repo, ecommerce__user_address__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__user_address__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__user_address__desc.name, t0,
             r->ddb->user_address__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__user_address__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__user_address__desc.name, t0,
         r->rel->user_address__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         ecommerce__user_address__page other = {0, NULL, NULL};
@@ -372,7 +372,7 @@ static int user_address__list_routed(ecommerce__repo *repo, ecommerce__user_addr
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__user_address__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, ecommerce__user_address__desc.name, t0,
                 r->ddb->user_address__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -389,20 +389,20 @@ static int user_address__list_routed(ecommerce__repo *repo, ecommerce__user_addr
 static int user_address__mirror_routed(ecommerce__repo *repo, const ecommerce__user_address *obj, const ecommerce__user_address *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0,
             r->ddb->user_address__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user_address__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__user_address__desc.name, t0,
         r->rel->user_address__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__user_address__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -415,22 +415,22 @@ static int user_address__mirror_routed(ecommerce__repo *repo, const ecommerce__u
 static int product__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, ecommerce__product__desc.name, t0,
+    return ddb_on_side(r, side, false, ecommerce__product__desc.name, t0,
         repo->product__get(repo, (ecommerce__product *)out, found, (const ecommerce__product *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void product__compare(router_impl *r, const ecommerce__product *rel, const ecommerce__product *key)
+static void product__compare(ddb_router_impl *r, const ecommerce__product *rel, const ecommerce__product *key)
 {
     ecommerce__product other = ECOMMERCE__PRODUCT__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, ecommerce__product__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, ecommerce__product__desc.name, t0,
         r->ddb->product__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__product__desc.name,
@@ -443,7 +443,7 @@ static void product__compare(router_impl *r, const ecommerce__product *rel, cons
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void product__check_page(router_impl *r, const ecommerce__product *rel, size_t n_rel, const ecommerce__product *dyn,
+static void product__check_page(ddb_router_impl *r, const ecommerce__product *rel, size_t n_rel, const ecommerce__product *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -461,19 +461,19 @@ static void product__check_page(router_impl *r, const ecommerce__product *rel, s
 
 static int product__create_routed(ecommerce__repo *repo, ecommerce__product *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product__desc.name, t0, r->rel->product__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__product__desc.name, t0, r->rel->product__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__product__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -483,14 +483,14 @@ static int product__create_routed(ecommerce__repo *repo, ecommerce__product *obj
 static int product__get_routed(ecommerce__repo *repo, ecommerce__product *out, bool *found, const ecommerce__product *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__product__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__product__desc.name, t0,
             r->ddb->product__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__product__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__product__desc.name, t0,
         r->rel->product__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         product__compare(r, *found ? out : NULL, key);
@@ -499,22 +499,22 @@ static int product__get_routed(ecommerce__repo *repo, ecommerce__product *out, b
 
 static int product__update_routed(ecommerce__repo *repo, ecommerce__product *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product__desc.name, t0, r->rel->product__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__product__desc.name, t0, r->rel->product__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__product__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -524,18 +524,18 @@ static int product__update_routed(ecommerce__repo *repo, ecommerce__product *obj
 
 static int product__delete_routed(ecommerce__repo *repo, const ecommerce__product *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product__desc.name, t0, r->rel->product__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__product__desc.name, t0, r->rel->product__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__product__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -545,14 +545,14 @@ static int product__delete_routed(ecommerce__repo *repo, const ecommerce__produc
 static int product__list_routed(ecommerce__repo *repo, ecommerce__product__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__product__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__product__desc.name, t0,
             r->ddb->product__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__product__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__product__desc.name, t0,
         r->rel->product__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         ecommerce__product__page other = {0, NULL, NULL};
@@ -562,7 +562,7 @@ static int product__list_routed(ecommerce__repo *repo, ecommerce__product__page 
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__product__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, ecommerce__product__desc.name, t0,
                 r->ddb->product__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -579,20 +579,20 @@ static int product__list_routed(ecommerce__repo *repo, ecommerce__product__page 
 static int product__mirror_routed(ecommerce__repo *repo, const ecommerce__product *obj, const ecommerce__product *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0,
             r->ddb->product__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__product__desc.name, t0,
         r->rel->product__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__product__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -605,22 +605,22 @@ static int product__mirror_routed(ecommerce__repo *repo, const ecommerce__produc
 static int product_category__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, ecommerce__product_category__desc.name, t0,
+    return ddb_on_side(r, side, false, ecommerce__product_category__desc.name, t0,
         repo->product_category__get(repo, (ecommerce__product_category *)out, found, (const ecommerce__product_category *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void product_category__compare(router_impl *r, const ecommerce__product_category *rel, const ecommerce__product_category *key)
+static void product_category__compare(ddb_router_impl *r, const ecommerce__product_category *rel, const ecommerce__product_category *key)
 {
     ecommerce__product_category other = ECOMMERCE__PRODUCT_CATEGORY__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0,
         r->ddb->product_category__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__product_category__desc.name,
@@ -633,7 +633,7 @@ static void product_category__compare(router_impl *r, const ecommerce__product_c
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void product_category__check_page(router_impl *r, const ecommerce__product_category *rel, size_t n_rel, const ecommerce__product_category *dyn,
+static void product_category__check_page(ddb_router_impl *r, const ecommerce__product_category *rel, size_t n_rel, const ecommerce__product_category *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -651,19 +651,19 @@ static void product_category__check_page(router_impl *r, const ecommerce__produc
 
 static int product_category__create_routed(ecommerce__repo *repo, ecommerce__product_category *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product_category__desc.name, t0, r->rel->product_category__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__product_category__desc.name, t0, r->rel->product_category__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__product_category__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -673,14 +673,14 @@ static int product_category__create_routed(ecommerce__repo *repo, ecommerce__pro
 static int product_category__get_routed(ecommerce__repo *repo, ecommerce__product_category *out, bool *found, const ecommerce__product_category *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0,
             r->ddb->product_category__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__product_category__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__product_category__desc.name, t0,
         r->rel->product_category__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         product_category__compare(r, *found ? out : NULL, key);
@@ -689,22 +689,22 @@ static int product_category__get_routed(ecommerce__repo *repo, ecommerce__produc
 
 static int product_category__update_routed(ecommerce__repo *repo, ecommerce__product_category *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product_category__desc.name, t0, r->rel->product_category__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__product_category__desc.name, t0, r->rel->product_category__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__product_category__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -714,18 +714,18 @@ static int product_category__update_routed(ecommerce__repo *repo, ecommerce__pro
 
 static int product_category__delete_routed(ecommerce__repo *repo, const ecommerce__product_category *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product_category__desc.name, t0, r->rel->product_category__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__product_category__desc.name, t0, r->rel->product_category__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__product_category__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -735,14 +735,14 @@ static int product_category__delete_routed(ecommerce__repo *repo, const ecommerc
 static int product_category__list_routed(ecommerce__repo *repo, ecommerce__product_category__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0,
             r->ddb->product_category__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__product_category__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__product_category__desc.name, t0,
         r->rel->product_category__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         ecommerce__product_category__page other = {0, NULL, NULL};
@@ -752,7 +752,7 @@ static int product_category__list_routed(ecommerce__repo *repo, ecommerce__produ
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0,
                 r->ddb->product_category__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -769,20 +769,20 @@ static int product_category__list_routed(ecommerce__repo *repo, ecommerce__produ
 static int product_category__mirror_routed(ecommerce__repo *repo, const ecommerce__product_category *obj, const ecommerce__product_category *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0,
             r->ddb->product_category__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product_category__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__product_category__desc.name, t0,
         r->rel->product_category__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__product_category__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -795,22 +795,22 @@ static int product_category__mirror_routed(ecommerce__repo *repo, const ecommerc
 static int product_review__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, ecommerce__product_review__desc.name, t0,
+    return ddb_on_side(r, side, false, ecommerce__product_review__desc.name, t0,
         repo->product_review__get(repo, (ecommerce__product_review *)out, found, (const ecommerce__product_review *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void product_review__compare(router_impl *r, const ecommerce__product_review *rel, const ecommerce__product_review *key)
+static void product_review__compare(ddb_router_impl *r, const ecommerce__product_review *rel, const ecommerce__product_review *key)
 {
     ecommerce__product_review other = ECOMMERCE__PRODUCT_REVIEW__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0,
         r->ddb->product_review__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__product_review__desc.name,
@@ -823,7 +823,7 @@ static void product_review__compare(router_impl *r, const ecommerce__product_rev
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void product_review__check_page(router_impl *r, const ecommerce__product_review *rel, size_t n_rel, const ecommerce__product_review *dyn,
+static void product_review__check_page(ddb_router_impl *r, const ecommerce__product_review *rel, size_t n_rel, const ecommerce__product_review *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -841,19 +841,19 @@ static void product_review__check_page(router_impl *r, const ecommerce__product_
 
 static int product_review__create_routed(ecommerce__repo *repo, ecommerce__product_review *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product_review__desc.name, t0, r->rel->product_review__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__product_review__desc.name, t0, r->rel->product_review__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__product_review__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -863,14 +863,14 @@ static int product_review__create_routed(ecommerce__repo *repo, ecommerce__produ
 static int product_review__get_routed(ecommerce__repo *repo, ecommerce__product_review *out, bool *found, const ecommerce__product_review *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0,
             r->ddb->product_review__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__product_review__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__product_review__desc.name, t0,
         r->rel->product_review__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         product_review__compare(r, *found ? out : NULL, key);
@@ -879,22 +879,22 @@ static int product_review__get_routed(ecommerce__repo *repo, ecommerce__product_
 
 static int product_review__update_routed(ecommerce__repo *repo, ecommerce__product_review *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product_review__desc.name, t0, r->rel->product_review__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__product_review__desc.name, t0, r->rel->product_review__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__product_review__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -904,18 +904,18 @@ static int product_review__update_routed(ecommerce__repo *repo, ecommerce__produ
 
 static int product_review__delete_routed(ecommerce__repo *repo, const ecommerce__product_review *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product_review__desc.name, t0, r->rel->product_review__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__product_review__desc.name, t0, r->rel->product_review__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__product_review__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -925,14 +925,14 @@ static int product_review__delete_routed(ecommerce__repo *repo, const ecommerce_
 static int product_review__list_routed(ecommerce__repo *repo, ecommerce__product_review__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0,
             r->ddb->product_review__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__product_review__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__product_review__desc.name, t0,
         r->rel->product_review__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         ecommerce__product_review__page other = {0, NULL, NULL};
@@ -942,7 +942,7 @@ static int product_review__list_routed(ecommerce__repo *repo, ecommerce__product
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0,
                 r->ddb->product_review__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -959,20 +959,20 @@ static int product_review__list_routed(ecommerce__repo *repo, ecommerce__product
 static int product_review__mirror_routed(ecommerce__repo *repo, const ecommerce__product_review *obj, const ecommerce__product_review *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0,
             r->ddb->product_review__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product_review__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__product_review__desc.name, t0,
         r->rel->product_review__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__product_review__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -985,22 +985,22 @@ static int product_review__mirror_routed(ecommerce__repo *repo, const ecommerce_
 static int order__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, ecommerce__order__desc.name, t0,
+    return ddb_on_side(r, side, false, ecommerce__order__desc.name, t0,
         repo->order__get(repo, (ecommerce__order *)out, found, (const ecommerce__order *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void order__compare(router_impl *r, const ecommerce__order *rel, const ecommerce__order *key)
+static void order__compare(ddb_router_impl *r, const ecommerce__order *rel, const ecommerce__order *key)
 {
     ecommerce__order other = ECOMMERCE__ORDER__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, ecommerce__order__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, ecommerce__order__desc.name, t0,
         r->ddb->order__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__order__desc.name,
@@ -1013,7 +1013,7 @@ static void order__compare(router_impl *r, const ecommerce__order *rel, const ec
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void order__check_page(router_impl *r, const ecommerce__order *rel, size_t n_rel, const ecommerce__order *dyn,
+static void order__check_page(ddb_router_impl *r, const ecommerce__order *rel, size_t n_rel, const ecommerce__order *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -1031,19 +1031,19 @@ static void order__check_page(router_impl *r, const ecommerce__order *rel, size_
 
 static int order__create_routed(ecommerce__repo *repo, ecommerce__order *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__order__desc.name, t0, r->rel->order__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__order__desc.name, t0, r->rel->order__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__order__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -1053,14 +1053,14 @@ static int order__create_routed(ecommerce__repo *repo, ecommerce__order *obj, dd
 static int order__get_routed(ecommerce__repo *repo, ecommerce__order *out, bool *found, const ecommerce__order *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__order__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__order__desc.name, t0,
             r->ddb->order__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__order__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__order__desc.name, t0,
         r->rel->order__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         order__compare(r, *found ? out : NULL, key);
@@ -1069,22 +1069,22 @@ static int order__get_routed(ecommerce__repo *repo, ecommerce__order *out, bool 
 
 static int order__update_routed(ecommerce__repo *repo, ecommerce__order *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__order__desc.name, t0, r->rel->order__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__order__desc.name, t0, r->rel->order__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__order__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -1094,18 +1094,18 @@ static int order__update_routed(ecommerce__repo *repo, ecommerce__order *obj, dd
 
 static int order__delete_routed(ecommerce__repo *repo, const ecommerce__order *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__order__desc.name, t0, r->rel->order__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__order__desc.name, t0, r->rel->order__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__order__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -1115,14 +1115,14 @@ static int order__delete_routed(ecommerce__repo *repo, const ecommerce__order *o
 static int order__list_routed(ecommerce__repo *repo, ecommerce__order__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__order__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__order__desc.name, t0,
             r->ddb->order__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__order__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__order__desc.name, t0,
         r->rel->order__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         ecommerce__order__page other = {0, NULL, NULL};
@@ -1132,7 +1132,7 @@ static int order__list_routed(ecommerce__repo *repo, ecommerce__order__page *out
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__order__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, ecommerce__order__desc.name, t0,
                 r->ddb->order__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -1149,20 +1149,20 @@ static int order__list_routed(ecommerce__repo *repo, ecommerce__order__page *out
 static int order__mirror_routed(ecommerce__repo *repo, const ecommerce__order *obj, const ecommerce__order *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0,
             r->ddb->order__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__order__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__order__desc.name, t0,
         r->rel->order__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__order__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -1175,22 +1175,22 @@ static int order__mirror_routed(ecommerce__repo *repo, const ecommerce__order *o
 static int order_item__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, ecommerce__order_item__desc.name, t0,
+    return ddb_on_side(r, side, false, ecommerce__order_item__desc.name, t0,
         repo->order_item__get(repo, (ecommerce__order_item *)out, found, (const ecommerce__order_item *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void order_item__compare(router_impl *r, const ecommerce__order_item *rel, const ecommerce__order_item *key)
+static void order_item__compare(ddb_router_impl *r, const ecommerce__order_item *rel, const ecommerce__order_item *key)
 {
     ecommerce__order_item other = ECOMMERCE__ORDER_ITEM__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, ecommerce__order_item__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, ecommerce__order_item__desc.name, t0,
         r->ddb->order_item__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__order_item__desc.name,
@@ -1203,7 +1203,7 @@ static void order_item__compare(router_impl *r, const ecommerce__order_item *rel
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void order_item__check_page(router_impl *r, const ecommerce__order_item *rel, size_t n_rel, const ecommerce__order_item *dyn,
+static void order_item__check_page(ddb_router_impl *r, const ecommerce__order_item *rel, size_t n_rel, const ecommerce__order_item *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -1221,19 +1221,19 @@ static void order_item__check_page(router_impl *r, const ecommerce__order_item *
 
 static int order_item__create_routed(ecommerce__repo *repo, ecommerce__order_item *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__order_item__desc.name, t0, r->rel->order_item__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__order_item__desc.name, t0, r->rel->order_item__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__order_item__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -1243,14 +1243,14 @@ static int order_item__create_routed(ecommerce__repo *repo, ecommerce__order_ite
 static int order_item__get_routed(ecommerce__repo *repo, ecommerce__order_item *out, bool *found, const ecommerce__order_item *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__order_item__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__order_item__desc.name, t0,
             r->ddb->order_item__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__order_item__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__order_item__desc.name, t0,
         r->rel->order_item__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         order_item__compare(r, *found ? out : NULL, key);
@@ -1259,22 +1259,22 @@ static int order_item__get_routed(ecommerce__repo *repo, ecommerce__order_item *
 
 static int order_item__update_routed(ecommerce__repo *repo, ecommerce__order_item *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__order_item__desc.name, t0, r->rel->order_item__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__order_item__desc.name, t0, r->rel->order_item__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__order_item__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -1284,18 +1284,18 @@ static int order_item__update_routed(ecommerce__repo *repo, ecommerce__order_ite
 
 static int order_item__delete_routed(ecommerce__repo *repo, const ecommerce__order_item *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__order_item__desc.name, t0, r->rel->order_item__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__order_item__desc.name, t0, r->rel->order_item__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__order_item__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -1305,14 +1305,14 @@ static int order_item__delete_routed(ecommerce__repo *repo, const ecommerce__ord
 static int order_item__list_routed(ecommerce__repo *repo, ecommerce__order_item__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__order_item__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__order_item__desc.name, t0,
             r->ddb->order_item__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__order_item__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__order_item__desc.name, t0,
         r->rel->order_item__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         ecommerce__order_item__page other = {0, NULL, NULL};
@@ -1322,7 +1322,7 @@ static int order_item__list_routed(ecommerce__repo *repo, ecommerce__order_item_
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__order_item__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, ecommerce__order_item__desc.name, t0,
                 r->ddb->order_item__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -1339,20 +1339,20 @@ static int order_item__list_routed(ecommerce__repo *repo, ecommerce__order_item_
 static int order_item__mirror_routed(ecommerce__repo *repo, const ecommerce__order_item *obj, const ecommerce__order_item *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0,
             r->ddb->order_item__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__order_item__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__order_item__desc.name, t0,
         r->rel->order_item__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__order_item__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -1365,22 +1365,22 @@ static int order_item__mirror_routed(ecommerce__repo *repo, const ecommerce__ord
 static int user_order_history__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     ecommerce__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, ecommerce__user_order_history__desc.name, t0,
+    return ddb_on_side(r, side, false, ecommerce__user_order_history__desc.name, t0,
         repo->user_order_history__get(repo, (ecommerce__user_order_history *)out, found, (const ecommerce__user_order_history *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void user_order_history__compare(router_impl *r, const ecommerce__user_order_history *rel, const ecommerce__user_order_history *key)
+static void user_order_history__compare(ddb_router_impl *r, const ecommerce__user_order_history *rel, const ecommerce__user_order_history *key)
 {
     ecommerce__user_order_history other = ECOMMERCE__USER_ORDER_HISTORY__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
         r->ddb->user_order_history__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", ecommerce__user_order_history__desc.name,
@@ -1393,7 +1393,7 @@ static void user_order_history__compare(router_impl *r, const ecommerce__user_or
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void user_order_history__check_page(router_impl *r, const ecommerce__user_order_history *rel, size_t n_rel, const ecommerce__user_order_history *dyn,
+static void user_order_history__check_page(ddb_router_impl *r, const ecommerce__user_order_history *rel, size_t n_rel, const ecommerce__user_order_history *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -1411,19 +1411,19 @@ static void user_order_history__check_page(router_impl *r, const ecommerce__user
 
 static int user_order_history__create_routed(ecommerce__repo *repo, ecommerce__user_order_history *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__user_order_history__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -1433,14 +1433,14 @@ static int user_order_history__create_routed(ecommerce__repo *repo, ecommerce__u
 static int user_order_history__get_routed(ecommerce__repo *repo, ecommerce__user_order_history *out, bool *found, const ecommerce__user_order_history *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
             r->ddb->user_order_history__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0,
         r->rel->user_order_history__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         user_order_history__compare(r, *found ? out : NULL, key);
@@ -1449,22 +1449,22 @@ static int user_order_history__get_routed(ecommerce__repo *repo, ecommerce__user
 
 static int user_order_history__update_routed(ecommerce__repo *repo, ecommerce__user_order_history *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__user_order_history__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -1474,18 +1474,18 @@ static int user_order_history__update_routed(ecommerce__repo *repo, ecommerce__u
 
 static int user_order_history__delete_routed(ecommerce__repo *repo, const ecommerce__user_order_history *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__user_order_history__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -1495,14 +1495,14 @@ static int user_order_history__delete_routed(ecommerce__repo *repo, const ecomme
 static int user_order_history__list_routed(ecommerce__repo *repo, ecommerce__user_order_history__page *out,
     const ecommerce__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
             r->ddb->user_order_history__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0,
         r->rel->user_order_history__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         ecommerce__user_order_history__page other = {0, NULL, NULL};
@@ -1512,7 +1512,7 @@ static int user_order_history__list_routed(ecommerce__repo *repo, ecommerce__use
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
                 r->ddb->user_order_history__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -1529,674 +1529,674 @@ static int user_order_history__list_routed(ecommerce__repo *repo, ecommerce__use
 static int user_order_history__mirror_routed(ecommerce__repo *repo, const ecommerce__user_order_history *obj, const ecommerce__user_order_history *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0,
             r->ddb->user_order_history__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user_order_history__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, ecommerce__user_order_history__desc.name, t0,
         r->rel->user_order_history__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &ecommerce__user_order_history__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
 }
 
-/* user__get_user_by_id: a read of one entity, compared in phase 3 */
-static int user__get_user_by_id_routed(ecommerce__repo *repo, ecommerce__user *out, bool *found, const char *user_id, ddb_error *err)
+/* user__get_user_by_id: a read of one entity, compared in ddb_phase 3 */
+static int user__get_user_by_id_routed(ecommerce__repo *ddb_repo, ecommerce__user *ddb_out, bool *ddb_found, const char *user_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__user__desc.name, t0, r->ddb->user__get_user_by_id(r->ddb, out, found, user_id, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__user__desc.name, t0, r->rel->user__get_user_by_id(r->rel, out, found, user_id, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__user other = ECOMMERCE__USER__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, ecommerce__user__desc.name, t0,
-                r->ddb->user__get_user_by_id(r->ddb, &other, &other_found, user_id, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "user__get_user_by_id",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__user__desc.name, ddb_t0, ddb_r->ddb->user__get_user_by_id(ddb_r->ddb, ddb_out, ddb_found, user_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, ecommerce__user__desc.name, ddb_t0, ddb_r->rel->user__get_user_by_id(ddb_r->rel, ddb_out, ddb_found, user_id, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        ecommerce__user ddb_other = ECOMMERCE__USER__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__user__desc.name, ddb_t0,
+                ddb_r->ddb->user__get_user_by_id(ddb_r->ddb, &ddb_other, &ddb_other_found, user_id, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "user__get_user_by_id",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &ecommerce__user__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, user__read_side, r);
-        ecommerce__user__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &ecommerce__user__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, user__read_side, ddb_r);
+        ecommerce__user__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* user__create_user: a write; a DynamoDB failure journals the entity's key */
-static int user__create_user_routed(ecommerce__repo *repo, ecommerce__user *user, ddb_error *err)
+static int user__create_user_routed(ecommerce__repo *ddb_repo, ecommerce__user *user, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__create_user(r->ddb, user, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user__desc.name, t0, r->rel->user__create_user(r->rel, user, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__create_user(r->ddb, user, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &ecommerce__user__desc, "user__create_user", user, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__user__desc.name, ddb_t0, ddb_r->ddb->user__create_user(ddb_r->ddb, user, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, ecommerce__user__desc.name, ddb_t0, ddb_r->rel->user__create_user(ddb_r->rel, user, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__user__desc.name, ddb_t0, ddb_r->ddb->user__create_user(ddb_r->ddb, user, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &ecommerce__user__desc, "user__create_user", user, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* user__update_user_profile: a write; a DynamoDB failure journals the entity's key */
-static int user__update_user_profile_routed(ecommerce__repo *repo, ecommerce__user *out, bool *found, const char *user_id, const char *email, ddb_error *err)
+static int user__update_user_profile_routed(ecommerce__repo *ddb_repo, ecommerce__user *ddb_out, bool *ddb_found, const char *user_id, const char *email, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ecommerce__user other = ECOMMERCE__USER__INIT;
-    bool other_found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__update_user_profile(r->ddb, out, found, user_id, email, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user__desc.name, t0, r->rel->user__update_user_profile(r->rel, out, found, user_id, email, err));
-    if (rc != 0 || phase == 1 || !*found)
-        return rc;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ecommerce__user ddb_other = ECOMMERCE__USER__INIT;
+    bool ddb_other_found = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__user__desc.name, ddb_t0, ddb_r->ddb->user__update_user_profile(ddb_r->ddb, ddb_out, ddb_found, user_id, email, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, ecommerce__user__desc.name, ddb_t0, ddb_r->rel->user__update_user_profile(ddb_r->rel, ddb_out, ddb_found, user_id, email, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1 || !*ddb_found)
+        return ddb_rc;
     /* each side increments its own version: equal before, equal after */
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user__desc.name, t0, r->ddb->user__update_user_profile(r->ddb, &other, &other_found, user_id, email, &serr));
-    if (rc != 0 || !other_found)
-        ddb_router_write_failed(r->state, &ecommerce__user__desc, "user__update_user_profile", out, rc ? rc : DDB_ERR_CONDITION_FAILED,
-            rc ? &serr : NULL);
-    ecommerce__user__free(&other);
-    ddb_error_clear(&serr);
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__user__desc.name, ddb_t0, ddb_r->ddb->user__update_user_profile(ddb_r->ddb, &ddb_other, &ddb_other_found, user_id, email, &ddb_serr));
+    if (ddb_rc != 0 || !ddb_other_found)
+        ddb_router_write_failed(ddb_r->state, &ecommerce__user__desc, "user__update_user_profile", ddb_out, ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED,
+            ddb_rc ? &ddb_serr : NULL);
+    ecommerce__user__free(&ddb_other);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* user_address__get_user_addresses: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int user_address__get_user_addresses_routed(ecommerce__repo *repo, ecommerce__user_address__page *out, const char *user_id, const ecommerce__page_request *page, ddb_error *err)
+/* user_address__get_user_addresses: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int user_address__get_user_addresses_routed(ecommerce__repo *ddb_repo, ecommerce__user_address__page *ddb_out, const char *user_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__user_address__desc.name, t0, r->ddb->user_address__get_user_addresses(r->ddb, out, user_id, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__user_address__desc.name, t0, r->rel->user_address__get_user_addresses(r->rel, out, user_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__user_address__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__user_address__desc.name, ddb_t0, ddb_r->ddb->user_address__get_user_addresses(ddb_r->ddb, ddb_out, user_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, ecommerce__user_address__desc.name, ddb_t0, ddb_r->rel->user_address__get_user_addresses(ddb_r->rel, ddb_out, user_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        ecommerce__user_address__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__user_address__desc.name, t0,
-                r->ddb->user_address__get_user_addresses(r->ddb, &other, user_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__user_address__desc.name, ddb_t0,
+                ddb_r->ddb->user_address__get_user_addresses(ddb_r->ddb, &ddb_other, user_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_address__get_user_addresses",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "user_address__get_user_addresses",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            user_address__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        ecommerce__user_address__page_free(&other);
-        ddb_error_clear(&serr);
+            user_address__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        ecommerce__user_address__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* user_address__add_user_address: a write; a DynamoDB failure journals the entity's key */
-static int user_address__add_user_address_routed(ecommerce__repo *repo, ecommerce__user_address *address, ddb_error *err)
+static int user_address__add_user_address_routed(ecommerce__repo *ddb_repo, ecommerce__user_address *address, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__add_user_address(r->ddb, address, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user_address__desc.name, t0, r->rel->user_address__add_user_address(r->rel, address, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user_address__desc.name, t0, r->ddb->user_address__add_user_address(r->ddb, address, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &ecommerce__user_address__desc, "user_address__add_user_address", address, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__user_address__desc.name, ddb_t0, ddb_r->ddb->user_address__add_user_address(ddb_r->ddb, address, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, ecommerce__user_address__desc.name, ddb_t0, ddb_r->rel->user_address__add_user_address(ddb_r->rel, address, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__user_address__desc.name, ddb_t0, ddb_r->ddb->user_address__add_user_address(ddb_r->ddb, address, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &ecommerce__user_address__desc, "user_address__add_user_address", address, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* product__get_product_by_id: a read of one entity, compared in phase 3 */
-static int product__get_product_by_id_routed(ecommerce__repo *repo, ecommerce__product *out, bool *found, const char *product_id, ddb_error *err)
+/* product__get_product_by_id: a read of one entity, compared in ddb_phase 3 */
+static int product__get_product_by_id_routed(ecommerce__repo *ddb_repo, ecommerce__product *ddb_out, bool *ddb_found, const char *product_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__product__desc.name, t0, r->ddb->product__get_product_by_id(r->ddb, out, found, product_id, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__product__desc.name, t0, r->rel->product__get_product_by_id(r->rel, out, found, product_id, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__product other = ECOMMERCE__PRODUCT__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, ecommerce__product__desc.name, t0,
-                r->ddb->product__get_product_by_id(r->ddb, &other, &other_found, product_id, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "product__get_product_by_id",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__product__desc.name, ddb_t0, ddb_r->ddb->product__get_product_by_id(ddb_r->ddb, ddb_out, ddb_found, product_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, ecommerce__product__desc.name, ddb_t0, ddb_r->rel->product__get_product_by_id(ddb_r->rel, ddb_out, ddb_found, product_id, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        ecommerce__product ddb_other = ECOMMERCE__PRODUCT__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__product__desc.name, ddb_t0,
+                ddb_r->ddb->product__get_product_by_id(ddb_r->ddb, &ddb_other, &ddb_other_found, product_id, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "product__get_product_by_id",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &ecommerce__product__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, product__read_side, r);
-        ecommerce__product__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &ecommerce__product__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, product__read_side, ddb_r);
+        ecommerce__product__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* product__create_product: a write; a DynamoDB failure journals the entity's key */
-static int product__create_product_routed(ecommerce__repo *repo, ecommerce__product *product, ddb_error *err)
+static int product__create_product_routed(ecommerce__repo *ddb_repo, ecommerce__product *product, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__create_product(r->ddb, product, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product__desc.name, t0, r->rel->product__create_product(r->rel, product, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__create_product(r->ddb, product, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &ecommerce__product__desc, "product__create_product", product, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__product__desc.name, ddb_t0, ddb_r->ddb->product__create_product(ddb_r->ddb, product, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, ecommerce__product__desc.name, ddb_t0, ddb_r->rel->product__create_product(ddb_r->rel, product, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__product__desc.name, ddb_t0, ddb_r->ddb->product__create_product(ddb_r->ddb, product, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &ecommerce__product__desc, "product__create_product", product, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* product__update_product_stock: a write; a DynamoDB failure journals the entity's key */
-static int product__update_product_stock_routed(ecommerce__repo *repo, ecommerce__product *out, bool *found, const char *product_id, int64_t stock_quantity, ddb_error *err)
+static int product__update_product_stock_routed(ecommerce__repo *ddb_repo, ecommerce__product *ddb_out, bool *ddb_found, const char *product_id, int64_t stock_quantity, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ecommerce__product other = ECOMMERCE__PRODUCT__INIT;
-    bool other_found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__update_product_stock(r->ddb, out, found, product_id, stock_quantity, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product__desc.name, t0, r->rel->product__update_product_stock(r->rel, out, found, product_id, stock_quantity, err));
-    if (rc != 0 || phase == 1 || !*found)
-        return rc;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ecommerce__product ddb_other = ECOMMERCE__PRODUCT__INIT;
+    bool ddb_other_found = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__product__desc.name, ddb_t0, ddb_r->ddb->product__update_product_stock(ddb_r->ddb, ddb_out, ddb_found, product_id, stock_quantity, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, ecommerce__product__desc.name, ddb_t0, ddb_r->rel->product__update_product_stock(ddb_r->rel, ddb_out, ddb_found, product_id, stock_quantity, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1 || !*ddb_found)
+        return ddb_rc;
     /* each side increments its own version: equal before, equal after */
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product__desc.name, t0, r->ddb->product__update_product_stock(r->ddb, &other, &other_found, product_id, stock_quantity, &serr));
-    if (rc != 0 || !other_found)
-        ddb_router_write_failed(r->state, &ecommerce__product__desc, "product__update_product_stock", out, rc ? rc : DDB_ERR_CONDITION_FAILED,
-            rc ? &serr : NULL);
-    ecommerce__product__free(&other);
-    ddb_error_clear(&serr);
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__product__desc.name, ddb_t0, ddb_r->ddb->product__update_product_stock(ddb_r->ddb, &ddb_other, &ddb_other_found, product_id, stock_quantity, &ddb_serr));
+    if (ddb_rc != 0 || !ddb_other_found)
+        ddb_router_write_failed(ddb_r->state, &ecommerce__product__desc, "product__update_product_stock", ddb_out, ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED,
+            ddb_rc ? &ddb_serr : NULL);
+    ecommerce__product__free(&ddb_other);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* product_category__get_products_by_category: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int product_category__get_products_by_category_routed(ecommerce__repo *repo, ecommerce__product_category__page *out, const char *category_name, const ecommerce__page_request *page, ddb_error *err)
+/* product_category__get_products_by_category: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int product_category__get_products_by_category_routed(ecommerce__repo *ddb_repo, ecommerce__product_category__page *ddb_out, const char *category_name, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0, r->ddb->product_category__get_products_by_category(r->ddb, out, category_name, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__product_category__desc.name, t0, r->rel->product_category__get_products_by_category(r->rel, out, category_name, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__product_category__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__product_category__desc.name, ddb_t0, ddb_r->ddb->product_category__get_products_by_category(ddb_r->ddb, ddb_out, category_name, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, ecommerce__product_category__desc.name, ddb_t0, ddb_r->rel->product_category__get_products_by_category(ddb_r->rel, ddb_out, category_name, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        ecommerce__product_category__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0,
-                r->ddb->product_category__get_products_by_category(r->ddb, &other, category_name, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__product_category__desc.name, ddb_t0,
+                ddb_r->ddb->product_category__get_products_by_category(ddb_r->ddb, &ddb_other, category_name, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "product_category__get_products_by_category",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "product_category__get_products_by_category",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            product_category__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        ecommerce__product_category__page_free(&other);
-        ddb_error_clear(&serr);
+            product_category__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        ecommerce__product_category__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* product_category__add_product_to_category: a write; a DynamoDB failure journals the entity's key */
-static int product_category__add_product_to_category_routed(ecommerce__repo *repo, ecommerce__product_category *category_item, ddb_error *err)
+static int product_category__add_product_to_category_routed(ecommerce__repo *ddb_repo, ecommerce__product_category *category_item, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__add_product_to_category(r->ddb, category_item, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product_category__desc.name, t0, r->rel->product_category__add_product_to_category(r->rel, category_item, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product_category__desc.name, t0, r->ddb->product_category__add_product_to_category(r->ddb, category_item, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &ecommerce__product_category__desc, "product_category__add_product_to_category", category_item, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__product_category__desc.name, ddb_t0, ddb_r->ddb->product_category__add_product_to_category(ddb_r->ddb, category_item, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, ecommerce__product_category__desc.name, ddb_t0, ddb_r->rel->product_category__add_product_to_category(ddb_r->rel, category_item, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__product_category__desc.name, ddb_t0, ddb_r->ddb->product_category__add_product_to_category(ddb_r->ddb, category_item, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &ecommerce__product_category__desc, "product_category__add_product_to_category", category_item, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* product_category__get_category_products_after_id: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int product_category__get_category_products_after_id_routed(ecommerce__repo *repo, ecommerce__product_category__page *out, const char *category_name, const char *after_product_id, const ecommerce__page_request *page, ddb_error *err)
+/* product_category__get_category_products_after_id: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int product_category__get_category_products_after_id_routed(ecommerce__repo *ddb_repo, ecommerce__product_category__page *ddb_out, const char *category_name, const char *after_product_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0, r->ddb->product_category__get_category_products_after_id(r->ddb, out, category_name, after_product_id, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__product_category__desc.name, t0, r->rel->product_category__get_category_products_after_id(r->rel, out, category_name, after_product_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__product_category__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__product_category__desc.name, ddb_t0, ddb_r->ddb->product_category__get_category_products_after_id(ddb_r->ddb, ddb_out, category_name, after_product_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, ecommerce__product_category__desc.name, ddb_t0, ddb_r->rel->product_category__get_category_products_after_id(ddb_r->rel, ddb_out, category_name, after_product_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        ecommerce__product_category__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__product_category__desc.name, t0,
-                r->ddb->product_category__get_category_products_after_id(r->ddb, &other, category_name, after_product_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__product_category__desc.name, ddb_t0,
+                ddb_r->ddb->product_category__get_category_products_after_id(ddb_r->ddb, &ddb_other, category_name, after_product_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "product_category__get_category_products_after_id",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "product_category__get_category_products_after_id",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            product_category__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        ecommerce__product_category__page_free(&other);
-        ddb_error_clear(&serr);
+            product_category__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        ecommerce__product_category__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* product_review__get_product_reviews: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int product_review__get_product_reviews_routed(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const ecommerce__page_request *page, ddb_error *err)
+/* product_review__get_product_reviews: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int product_review__get_product_reviews_routed(ecommerce__repo *ddb_repo, ecommerce__product_review__page *ddb_out, const char *product_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0, r->ddb->product_review__get_product_reviews(r->ddb, out, product_id, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__product_review__desc.name, t0, r->rel->product_review__get_product_reviews(r->rel, out, product_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__product_review__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__product_review__desc.name, ddb_t0, ddb_r->ddb->product_review__get_product_reviews(ddb_r->ddb, ddb_out, product_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, ecommerce__product_review__desc.name, ddb_t0, ddb_r->rel->product_review__get_product_reviews(ddb_r->rel, ddb_out, product_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        ecommerce__product_review__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0,
-                r->ddb->product_review__get_product_reviews(r->ddb, &other, product_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__product_review__desc.name, ddb_t0,
+                ddb_r->ddb->product_review__get_product_reviews(ddb_r->ddb, &ddb_other, product_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "product_review__get_product_reviews",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "product_review__get_product_reviews",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            product_review__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        ecommerce__product_review__page_free(&other);
-        ddb_error_clear(&serr);
+            product_review__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        ecommerce__product_review__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* product_review__create_product_review: a write; a DynamoDB failure journals the entity's key */
-static int product_review__create_product_review_routed(ecommerce__repo *repo, ecommerce__product_review *review, const ecommerce__user *user, ddb_error *err)
+static int product_review__create_product_review_routed(ecommerce__repo *ddb_repo, ecommerce__product_review *review, const ecommerce__user *user, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__create_product_review(r->ddb, review, user, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__product_review__desc.name, t0, r->rel->product_review__create_product_review(r->rel, review, user, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__product_review__desc.name, t0, r->ddb->product_review__create_product_review(r->ddb, review, user, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &ecommerce__product_review__desc, "product_review__create_product_review", review, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__product_review__desc.name, ddb_t0, ddb_r->ddb->product_review__create_product_review(ddb_r->ddb, review, user, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, ecommerce__product_review__desc.name, ddb_t0, ddb_r->rel->product_review__create_product_review(ddb_r->rel, review, user, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__product_review__desc.name, ddb_t0, ddb_r->ddb->product_review__create_product_review(ddb_r->ddb, review, user, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &ecommerce__product_review__desc, "product_review__create_product_review", review, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* product_review__get_product_reviews_by_id_prefix: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int product_review__get_product_reviews_by_id_prefix_routed(ecommerce__repo *repo, ecommerce__product_review__page *out, const char *product_id, const char *review_id_prefix, const ecommerce__page_request *page, ddb_error *err)
+/* product_review__get_product_reviews_by_id_prefix: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int product_review__get_product_reviews_by_id_prefix_routed(ecommerce__repo *ddb_repo, ecommerce__product_review__page *ddb_out, const char *product_id, const char *review_id_prefix, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0, r->ddb->product_review__get_product_reviews_by_id_prefix(r->ddb, out, product_id, review_id_prefix, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__product_review__desc.name, t0, r->rel->product_review__get_product_reviews_by_id_prefix(r->rel, out, product_id, review_id_prefix, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__product_review__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__product_review__desc.name, ddb_t0, ddb_r->ddb->product_review__get_product_reviews_by_id_prefix(ddb_r->ddb, ddb_out, product_id, review_id_prefix, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, ecommerce__product_review__desc.name, ddb_t0, ddb_r->rel->product_review__get_product_reviews_by_id_prefix(ddb_r->rel, ddb_out, product_id, review_id_prefix, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        ecommerce__product_review__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__product_review__desc.name, t0,
-                r->ddb->product_review__get_product_reviews_by_id_prefix(r->ddb, &other, product_id, review_id_prefix, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__product_review__desc.name, ddb_t0,
+                ddb_r->ddb->product_review__get_product_reviews_by_id_prefix(ddb_r->ddb, &ddb_other, product_id, review_id_prefix, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "product_review__get_product_reviews_by_id_prefix",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "product_review__get_product_reviews_by_id_prefix",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            product_review__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        ecommerce__product_review__page_free(&other);
-        ddb_error_clear(&serr);
+            product_review__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        ecommerce__product_review__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* order__get_order_by_id: a read of one entity, compared in phase 3 */
-static int order__get_order_by_id_routed(ecommerce__repo *repo, ecommerce__order *out, bool *found, const char *order_id, ddb_error *err)
+/* order__get_order_by_id: a read of one entity, compared in ddb_phase 3 */
+static int order__get_order_by_id_routed(ecommerce__repo *ddb_repo, ecommerce__order *ddb_out, bool *ddb_found, const char *order_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__order__desc.name, t0, r->ddb->order__get_order_by_id(r->ddb, out, found, order_id, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__order__desc.name, t0, r->rel->order__get_order_by_id(r->rel, out, found, order_id, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__order other = ECOMMERCE__ORDER__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, ecommerce__order__desc.name, t0,
-                r->ddb->order__get_order_by_id(r->ddb, &other, &other_found, order_id, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "order__get_order_by_id",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__order__desc.name, ddb_t0, ddb_r->ddb->order__get_order_by_id(ddb_r->ddb, ddb_out, ddb_found, order_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, ecommerce__order__desc.name, ddb_t0, ddb_r->rel->order__get_order_by_id(ddb_r->rel, ddb_out, ddb_found, order_id, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        ecommerce__order ddb_other = ECOMMERCE__ORDER__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__order__desc.name, ddb_t0,
+                ddb_r->ddb->order__get_order_by_id(ddb_r->ddb, &ddb_other, &ddb_other_found, order_id, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "order__get_order_by_id",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &ecommerce__order__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, order__read_side, r);
-        ecommerce__order__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &ecommerce__order__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, order__read_side, ddb_r);
+        ecommerce__order__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* order__create_order: a write; a DynamoDB failure journals the entity's key */
-static int order__create_order_routed(ecommerce__repo *repo, ecommerce__order *order, const ecommerce__user *user, ddb_error *err)
+static int order__create_order_routed(ecommerce__repo *ddb_repo, ecommerce__order *order, const ecommerce__user *user, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__create_order(r->ddb, order, user, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__order__desc.name, t0, r->rel->order__create_order(r->rel, order, user, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__create_order(r->ddb, order, user, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &ecommerce__order__desc, "order__create_order", order, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__order__desc.name, ddb_t0, ddb_r->ddb->order__create_order(ddb_r->ddb, order, user, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, ecommerce__order__desc.name, ddb_t0, ddb_r->rel->order__create_order(ddb_r->rel, order, user, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__order__desc.name, ddb_t0, ddb_r->ddb->order__create_order(ddb_r->ddb, order, user, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &ecommerce__order__desc, "order__create_order", order, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* order__update_order_status: a write; a DynamoDB failure journals the entity's key */
-static int order__update_order_status_routed(ecommerce__repo *repo, ecommerce__order *out, bool *found, const char *order_id, const char *status, const char *tracking_number, ddb_error *err)
+static int order__update_order_status_routed(ecommerce__repo *ddb_repo, ecommerce__order *ddb_out, bool *ddb_found, const char *order_id, const char *status, const char *tracking_number, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ecommerce__order other = ECOMMERCE__ORDER__INIT;
-    bool other_found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__update_order_status(r->ddb, out, found, order_id, status, tracking_number, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__order__desc.name, t0, r->rel->order__update_order_status(r->rel, out, found, order_id, status, tracking_number, err));
-    if (rc != 0 || phase == 1 || !*found)
-        return rc;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ecommerce__order ddb_other = ECOMMERCE__ORDER__INIT;
+    bool ddb_other_found = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__order__desc.name, ddb_t0, ddb_r->ddb->order__update_order_status(ddb_r->ddb, ddb_out, ddb_found, order_id, status, tracking_number, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, ecommerce__order__desc.name, ddb_t0, ddb_r->rel->order__update_order_status(ddb_r->rel, ddb_out, ddb_found, order_id, status, tracking_number, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1 || !*ddb_found)
+        return ddb_rc;
     /* each side increments its own version: equal before, equal after */
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__order__desc.name, t0, r->ddb->order__update_order_status(r->ddb, &other, &other_found, order_id, status, tracking_number, &serr));
-    if (rc != 0 || !other_found)
-        ddb_router_write_failed(r->state, &ecommerce__order__desc, "order__update_order_status", out, rc ? rc : DDB_ERR_CONDITION_FAILED,
-            rc ? &serr : NULL);
-    ecommerce__order__free(&other);
-    ddb_error_clear(&serr);
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__order__desc.name, ddb_t0, ddb_r->ddb->order__update_order_status(ddb_r->ddb, &ddb_other, &ddb_other_found, order_id, status, tracking_number, &ddb_serr));
+    if (ddb_rc != 0 || !ddb_other_found)
+        ddb_router_write_failed(ddb_r->state, &ecommerce__order__desc, "order__update_order_status", ddb_out, ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED,
+            ddb_rc ? &ddb_serr : NULL);
+    ecommerce__order__free(&ddb_other);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* order_item__get_order_items: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int order_item__get_order_items_routed(ecommerce__repo *repo, ecommerce__order_item__page *out, const char *order_id, const ecommerce__page_request *page, ddb_error *err)
+/* order_item__get_order_items: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int order_item__get_order_items_routed(ecommerce__repo *ddb_repo, ecommerce__order_item__page *ddb_out, const char *order_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__order_item__desc.name, t0, r->ddb->order_item__get_order_items(r->ddb, out, order_id, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__order_item__desc.name, t0, r->rel->order_item__get_order_items(r->rel, out, order_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__order_item__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__order_item__desc.name, ddb_t0, ddb_r->ddb->order_item__get_order_items(ddb_r->ddb, ddb_out, order_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, ecommerce__order_item__desc.name, ddb_t0, ddb_r->rel->order_item__get_order_items(ddb_r->rel, ddb_out, order_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        ecommerce__order_item__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__order_item__desc.name, t0,
-                r->ddb->order_item__get_order_items(r->ddb, &other, order_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__order_item__desc.name, ddb_t0,
+                ddb_r->ddb->order_item__get_order_items(ddb_r->ddb, &ddb_other, order_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "order_item__get_order_items",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "order_item__get_order_items",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            order_item__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        ecommerce__order_item__page_free(&other);
-        ddb_error_clear(&serr);
+            order_item__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        ecommerce__order_item__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* order_item__add_order_item: a write; a DynamoDB failure journals the entity's key */
-static int order_item__add_order_item_routed(ecommerce__repo *repo, ecommerce__order_item *order_item, const ecommerce__product *product, ddb_error *err)
+static int order_item__add_order_item_routed(ecommerce__repo *ddb_repo, ecommerce__order_item *order_item, const ecommerce__product *product, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__add_order_item(r->ddb, order_item, product, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__order_item__desc.name, t0, r->rel->order_item__add_order_item(r->rel, order_item, product, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__order_item__desc.name, t0, r->ddb->order_item__add_order_item(r->ddb, order_item, product, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &ecommerce__order_item__desc, "order_item__add_order_item", order_item, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__order_item__desc.name, ddb_t0, ddb_r->ddb->order_item__add_order_item(ddb_r->ddb, order_item, product, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, ecommerce__order_item__desc.name, ddb_t0, ddb_r->rel->order_item__add_order_item(ddb_r->rel, order_item, product, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__order_item__desc.name, ddb_t0, ddb_r->ddb->order_item__add_order_item(ddb_r->ddb, order_item, product, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &ecommerce__order_item__desc, "order_item__add_order_item", order_item, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* user_order_history__get_user_order_history: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int user_order_history__get_user_order_history_routed(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const ecommerce__page_request *page, ddb_error *err)
+/* user_order_history__get_user_order_history: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int user_order_history__get_user_order_history_routed(ecommerce__repo *ddb_repo, ecommerce__user_order_history__page *ddb_out, const char *user_id, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__get_user_order_history(r->ddb, out, user_id, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__get_user_order_history(r->rel, out, user_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__user_order_history__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__user_order_history__desc.name, ddb_t0, ddb_r->ddb->user_order_history__get_user_order_history(ddb_r->ddb, ddb_out, user_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, ecommerce__user_order_history__desc.name, ddb_t0, ddb_r->rel->user_order_history__get_user_order_history(ddb_r->rel, ddb_out, user_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        ecommerce__user_order_history__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
-                r->ddb->user_order_history__get_user_order_history(r->ddb, &other, user_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__user_order_history__desc.name, ddb_t0,
+                ddb_r->ddb->user_order_history__get_user_order_history(ddb_r->ddb, &ddb_other, user_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_order_history",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_order_history",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            user_order_history__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        ecommerce__user_order_history__page_free(&other);
-        ddb_error_clear(&serr);
+            user_order_history__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        ecommerce__user_order_history__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* user_order_history__get_user_recent_orders: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int user_order_history__get_user_recent_orders_routed(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err)
+/* user_order_history__get_user_recent_orders: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int user_order_history__get_user_recent_orders_routed(ecommerce__repo *ddb_repo, ecommerce__user_order_history__page *ddb_out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__get_user_recent_orders(r->ddb, out, user_id, start_date, end_date, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__get_user_recent_orders(r->rel, out, user_id, start_date, end_date, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__user_order_history__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__user_order_history__desc.name, ddb_t0, ddb_r->ddb->user_order_history__get_user_recent_orders(ddb_r->ddb, ddb_out, user_id, start_date, end_date, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, ecommerce__user_order_history__desc.name, ddb_t0, ddb_r->rel->user_order_history__get_user_recent_orders(ddb_r->rel, ddb_out, user_id, start_date, end_date, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        ecommerce__user_order_history__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
-                r->ddb->user_order_history__get_user_recent_orders(r->ddb, &other, user_id, start_date, end_date, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__user_order_history__desc.name, ddb_t0,
+                ddb_r->ddb->user_order_history__get_user_recent_orders(ddb_r->ddb, &ddb_other, user_id, start_date, end_date, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_recent_orders",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_recent_orders",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            user_order_history__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        ecommerce__user_order_history__page_free(&other);
-        ddb_error_clear(&serr);
+            user_order_history__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        ecommerce__user_order_history__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* user_order_history__add_order_to_user_history: a write; a DynamoDB failure journals the entity's key */
-static int user_order_history__add_order_to_user_history_routed(ecommerce__repo *repo, ecommerce__user_order_history *user_order, const ecommerce__user *user, const ecommerce__order *order, ddb_error *err)
+static int user_order_history__add_order_to_user_history_routed(ecommerce__repo *ddb_repo, ecommerce__user_order_history *user_order, const ecommerce__user *user, const ecommerce__order *order, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__add_order_to_user_history(r->ddb, user_order, user, order, err));
-    rc = on_side(r, RELATIONAL, true, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__add_order_to_user_history(r->rel, user_order, user, order, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__add_order_to_user_history(r->ddb, user_order, user, order, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &ecommerce__user_order_history__desc, "user_order_history__add_order_to_user_history", user_order, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__user_order_history__desc.name, ddb_t0, ddb_r->ddb->user_order_history__add_order_to_user_history(ddb_r->ddb, user_order, user, order, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, ecommerce__user_order_history__desc.name, ddb_t0, ddb_r->rel->user_order_history__add_order_to_user_history(ddb_r->rel, user_order, user, order, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, ecommerce__user_order_history__desc.name, ddb_t0, ddb_r->ddb->user_order_history__add_order_to_user_history(ddb_r->ddb, user_order, user, order, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &ecommerce__user_order_history__desc, "user_order_history__add_order_to_user_history", user_order, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* user_order_history__get_user_orders_after_date: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int user_order_history__get_user_orders_after_date_routed(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *since_date, const ecommerce__page_request *page, ddb_error *err)
+/* user_order_history__get_user_orders_after_date: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int user_order_history__get_user_orders_after_date_routed(ecommerce__repo *ddb_repo, ecommerce__user_order_history__page *ddb_out, const char *user_id, const char *since_date, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__get_user_orders_after_date(r->ddb, out, user_id, since_date, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__get_user_orders_after_date(r->rel, out, user_id, since_date, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__user_order_history__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__user_order_history__desc.name, ddb_t0, ddb_r->ddb->user_order_history__get_user_orders_after_date(ddb_r->ddb, ddb_out, user_id, since_date, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, ecommerce__user_order_history__desc.name, ddb_t0, ddb_r->rel->user_order_history__get_user_orders_after_date(ddb_r->rel, ddb_out, user_id, since_date, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        ecommerce__user_order_history__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
-                r->ddb->user_order_history__get_user_orders_after_date(r->ddb, &other, user_id, since_date, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__user_order_history__desc.name, ddb_t0,
+                ddb_r->ddb->user_order_history__get_user_orders_after_date(ddb_r->ddb, &ddb_other, user_id, since_date, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_orders_after_date",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_orders_after_date",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            user_order_history__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        ecommerce__user_order_history__page_free(&other);
-        ddb_error_clear(&serr);
+            user_order_history__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        ecommerce__user_order_history__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* user_order_history__get_user_orders_in_date_range: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int user_order_history__get_user_orders_in_date_range_routed(ecommerce__repo *repo, ecommerce__user_order_history__page *out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *page, ddb_error *err)
+/* user_order_history__get_user_orders_in_date_range: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int user_order_history__get_user_orders_in_date_range_routed(ecommerce__repo *ddb_repo, ecommerce__user_order_history__page *ddb_out, const char *user_id, const char *start_date, const char *end_date, const ecommerce__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0, r->ddb->user_order_history__get_user_orders_in_date_range(r->ddb, out, user_id, start_date, end_date, page, err));
-    rc = on_side(r, RELATIONAL, false, ecommerce__user_order_history__desc.name, t0, r->rel->user_order_history__get_user_orders_in_date_range(r->rel, out, user_id, start_date, end_date, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        ecommerce__user_order_history__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__user_order_history__desc.name, ddb_t0, ddb_r->ddb->user_order_history__get_user_orders_in_date_range(ddb_r->ddb, ddb_out, user_id, start_date, end_date, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, ecommerce__user_order_history__desc.name, ddb_t0, ddb_r->rel->user_order_history__get_user_orders_in_date_range(ddb_r->rel, ddb_out, user_id, start_date, end_date, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        ecommerce__user_order_history__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, ecommerce__user_order_history__desc.name, t0,
-                r->ddb->user_order_history__get_user_orders_in_date_range(r->ddb, &other, user_id, start_date, end_date, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, ecommerce__user_order_history__desc.name, ddb_t0,
+                ddb_r->ddb->user_order_history__get_user_orders_in_date_range(ddb_r->ddb, &ddb_other, user_id, start_date, end_date, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_orders_in_date_range",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "user_order_history__get_user_orders_in_date_range",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            user_order_history__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        ecommerce__user_order_history__page_free(&other);
-        ddb_error_clear(&serr);
+            user_order_history__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        ecommerce__user_order_history__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* The version member of the entity a write points to; NULL for an unknown kind. */
@@ -2213,16 +2213,16 @@ static int64_t *version_of(const ecommerce__write *op)
 
 static int transact_routed(ecommerce__repo *repo, ecommerce__write *ops, size_t n_ops, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int64_t *before;
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
     if (phase == 1)
-        return on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+        return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     /* the versions of the updated entities, for the DynamoDB transaction */
     before = calloc(n_ops ? n_ops : 1, sizeof *before);
     if (!before)
@@ -2230,7 +2230,7 @@ static int transact_routed(ecommerce__repo *repo, ecommerce__write *ops, size_t 
     for (size_t i = 0; i < n_ops; i++)
         if (ops[i].op == ECOMMERCE__WRITE_UPDATE && version_of(&ops[i]))
             before[i] = *version_of(&ops[i]);
-    rc = on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+    rc = ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     if (rc != 0) {
         free(before);
         return rc;
@@ -2242,7 +2242,7 @@ static int transact_routed(ecommerce__repo *repo, ecommerce__write *ops, size_t 
             before[i] = after; /* now: the version to hand back */
         }
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
     for (size_t i = 0; i < n_ops; i++) {
         if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= ECOMMERCE__N_ENTITIES)
             ddb_router_write_failed(r->state, ecommerce__entities[ops[i].kind - 1], "transact",
@@ -2257,25 +2257,25 @@ static int transact_routed(ecommerce__repo *repo, ecommerce__write *ops, size_t 
 
 static int max_id_routed(ecommerce__repo *repo, ecommerce__kind kind, int64_t *out, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
-    return on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
+        return ddb_on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
+    return ddb_on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
 }
 
 static int seed_id_routed(ecommerce__repo *repo, ecommerce__kind kind, int64_t floor, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
-    return on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
+    return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
 }
 
 static void free_routed(ecommerce__repo *repo)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     if (!r)
         return;
     ddb_router_free(r->state);
@@ -2283,16 +2283,16 @@ static void free_routed(ecommerce__repo *repo)
 }
 
 /* The router behind repo, or NULL when repo is not one. */
-static router_impl *as_router(ecommerce__repo *repo)
+static ddb_router_impl *as_router(ecommerce__repo *repo)
 {
-    return repo && repo->free == free_routed ? (router_impl *)repo : NULL;
+    return repo && repo->free == free_routed ? (ddb_router_impl *)repo : NULL;
 }
 
 /*
  * Before phase 5: DynamoDB's ID counters continue above the highest relational ID,
  * for each entity whose IDs are allocated (id_strategy source or counter).
  */
-static int seed_ids(router_impl *r, ddb_error *err)
+static int seed_ids(ddb_router_impl *r, ddb_error *err)
 {
     /* no entity allocates its IDs */
     (void)r;
@@ -2304,7 +2304,7 @@ static int seed_ids(router_impl *r, ddb_error *err)
  * Makes DynamoDB's user entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int user__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int user__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -2349,7 +2349,7 @@ static int user__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of user: its key's entity copied from relational (key NULL: all). */
-static int user__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int user__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     ecommerce__user key = ECOMMERCE__USER__INIT, rel = ECOMMERCE__USER__INIT;
     bool found = false;
@@ -2367,7 +2367,7 @@ static int user__replay(router_impl *r, const ddb_value *key_item, ddb_error *er
 }
 
 /* compare_all for user: adds the differences found to *n. */
-static int user__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int user__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     ecommerce__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -2408,7 +2408,7 @@ static int user__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's user_address entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int user_address__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int user_address__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -2453,7 +2453,7 @@ static int user_address__sync(router_impl *r, bool remove_extras, ddb_error *err
 }
 
 /* One journal entry of user_address: its key's entity copied from relational (key NULL: all). */
-static int user_address__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int user_address__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     ecommerce__user_address key = ECOMMERCE__USER_ADDRESS__INIT, rel = ECOMMERCE__USER_ADDRESS__INIT;
     bool found = false;
@@ -2471,7 +2471,7 @@ static int user_address__replay(router_impl *r, const ddb_value *key_item, ddb_e
 }
 
 /* compare_all for user_address: adds the differences found to *n. */
-static int user_address__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int user_address__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     ecommerce__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -2512,7 +2512,7 @@ static int user_address__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's product entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int product__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int product__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -2557,7 +2557,7 @@ static int product__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of product: its key's entity copied from relational (key NULL: all). */
-static int product__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int product__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     ecommerce__product key = ECOMMERCE__PRODUCT__INIT, rel = ECOMMERCE__PRODUCT__INIT;
     bool found = false;
@@ -2575,7 +2575,7 @@ static int product__replay(router_impl *r, const ddb_value *key_item, ddb_error 
 }
 
 /* compare_all for product: adds the differences found to *n. */
-static int product__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int product__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     ecommerce__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -2616,7 +2616,7 @@ static int product__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's product_category entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int product_category__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int product_category__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -2661,7 +2661,7 @@ static int product_category__sync(router_impl *r, bool remove_extras, ddb_error 
 }
 
 /* One journal entry of product_category: its key's entity copied from relational (key NULL: all). */
-static int product_category__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int product_category__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     ecommerce__product_category key = ECOMMERCE__PRODUCT_CATEGORY__INIT, rel = ECOMMERCE__PRODUCT_CATEGORY__INIT;
     bool found = false;
@@ -2679,7 +2679,7 @@ static int product_category__replay(router_impl *r, const ddb_value *key_item, d
 }
 
 /* compare_all for product_category: adds the differences found to *n. */
-static int product_category__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int product_category__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     ecommerce__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -2720,7 +2720,7 @@ static int product_category__compare_all(router_impl *r, size_t *n, ddb_error *e
  * Makes DynamoDB's product_review entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int product_review__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int product_review__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -2765,7 +2765,7 @@ static int product_review__sync(router_impl *r, bool remove_extras, ddb_error *e
 }
 
 /* One journal entry of product_review: its key's entity copied from relational (key NULL: all). */
-static int product_review__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int product_review__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     ecommerce__product_review key = ECOMMERCE__PRODUCT_REVIEW__INIT, rel = ECOMMERCE__PRODUCT_REVIEW__INIT;
     bool found = false;
@@ -2783,7 +2783,7 @@ static int product_review__replay(router_impl *r, const ddb_value *key_item, ddb
 }
 
 /* compare_all for product_review: adds the differences found to *n. */
-static int product_review__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int product_review__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     ecommerce__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -2824,7 +2824,7 @@ static int product_review__compare_all(router_impl *r, size_t *n, ddb_error *err
  * Makes DynamoDB's order entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int order__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int order__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -2869,7 +2869,7 @@ static int order__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of order: its key's entity copied from relational (key NULL: all). */
-static int order__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int order__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     ecommerce__order key = ECOMMERCE__ORDER__INIT, rel = ECOMMERCE__ORDER__INIT;
     bool found = false;
@@ -2887,7 +2887,7 @@ static int order__replay(router_impl *r, const ddb_value *key_item, ddb_error *e
 }
 
 /* compare_all for order: adds the differences found to *n. */
-static int order__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int order__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     ecommerce__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -2928,7 +2928,7 @@ static int order__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's order_item entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int order_item__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int order_item__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -2973,7 +2973,7 @@ static int order_item__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of order_item: its key's entity copied from relational (key NULL: all). */
-static int order_item__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int order_item__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     ecommerce__order_item key = ECOMMERCE__ORDER_ITEM__INIT, rel = ECOMMERCE__ORDER_ITEM__INIT;
     bool found = false;
@@ -2991,7 +2991,7 @@ static int order_item__replay(router_impl *r, const ddb_value *key_item, ddb_err
 }
 
 /* compare_all for order_item: adds the differences found to *n. */
-static int order_item__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int order_item__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     ecommerce__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -3032,7 +3032,7 @@ static int order_item__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's user_order_history entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int user_order_history__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int user_order_history__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -3077,7 +3077,7 @@ static int user_order_history__sync(router_impl *r, bool remove_extras, ddb_erro
 }
 
 /* One journal entry of user_order_history: its key's entity copied from relational (key NULL: all). */
-static int user_order_history__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int user_order_history__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     ecommerce__user_order_history key = ECOMMERCE__USER_ORDER_HISTORY__INIT, rel = ECOMMERCE__USER_ORDER_HISTORY__INIT;
     bool found = false;
@@ -3095,7 +3095,7 @@ static int user_order_history__replay(router_impl *r, const ddb_value *key_item,
 }
 
 /* compare_all for user_order_history: adds the differences found to *n. */
-static int user_order_history__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int user_order_history__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     ecommerce__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -3134,7 +3134,7 @@ static int user_order_history__compare_all(router_impl *r, size_t *n, ddb_error 
 
 int ecommerce__router_replay(ecommerce__repo *router, size_t *replayed, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     ddb_router_journal j = {0, NULL, 0};
     int rc;
     if (!r)
@@ -3179,7 +3179,7 @@ int ecommerce__router_replay(ecommerce__repo *router, size_t *replayed, ddb_erro
 
 int ecommerce__router_backfill(ecommerce__repo *router, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -3204,7 +3204,7 @@ int ecommerce__router_backfill(ecommerce__repo *router, ddb_error *err)
 
 int ecommerce__router_compare_all(ecommerce__repo *router, size_t *differences, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     size_t n = 0;
     int rc = 0;
     if (!r)
@@ -3237,7 +3237,7 @@ int ecommerce__router_new(ecommerce__repo **out, ecommerce__repo *relational, ec
     const ecommerce__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "ecommerce", 1, NULL, NULL, NULL, NULL, NULL, 100};
-    router_impl *r;
+    ddb_router_impl *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
@@ -3349,13 +3349,13 @@ int ecommerce__router_new(ecommerce__repo **out, ecommerce__repo *relational, ec
 
 int ecommerce__router_phase(ecommerce__repo *router)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     return r ? ddb_router_phase(r->state) : 0;
 }
 
 int ecommerce__router_set_phase(ecommerce__repo *router, int phase, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -3370,7 +3370,7 @@ int ecommerce__router_set_phase(ecommerce__repo *router, int phase, ddb_error *e
 
 int ecommerce__router_stats(ecommerce__repo *router, ddb_router_stats *out)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     if (!r || !out)
         return DDB_ERR_INVALID_ARG;
     ddb_router_stats_get(r->state, out);

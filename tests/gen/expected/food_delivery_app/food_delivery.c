@@ -313,22 +313,22 @@ static const ddb_table_desc tables[] = {
     {DDB_ENTITY_ABI_VERSION, "DriverTable", 1, driver_table__attrs, driver_table__attr_types, "pk", NULL, 0, NULL, NULL},
 };
 
-typedef struct repo_impl {
+typedef struct ddb_repo_impl {
     food_delivery__repo base; /* first: the interface */
     ddb_client *client;
     bool consistent;
     char *tables[3];
     char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
     ddb_id_block ids[4];       /* counter IDs reserved, per entity */
-} repo_impl;
+} ddb_repo_impl;
 
-static const char *table_of(const repo_impl *r, size_t i)
+static const char *ddb_table_of(const ddb_repo_impl *r, size_t i)
 {
     return r->tables[i];
 }
 
-/* The descriptors in kind order: kinds[k - 1] describes kind k. */
-static const ddb_entity_desc *const kinds[] = {
+/* The descriptors in kind order: ddb_kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const ddb_kinds[] = {
     &food_delivery__delivery__desc,
     &food_delivery__delivery_event__desc,
     &food_delivery__restaurant__desc,
@@ -341,7 +341,7 @@ void food_delivery__mixed_page_free(food_delivery__mixed_page *page)
         return;
     for (size_t i = 0; page->items && i < page->n_items; i++)
         if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 4)
-            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+            ddb_entity_free(ddb_kinds[page->items[i].kind - 1], &page->items[i].as);
     free(page->items);
     free(page->cursor);
     page->items = NULL;
@@ -351,28 +351,28 @@ void food_delivery__mixed_page_free(food_delivery__mixed_page *page)
 
 static int delivery__create_ddb(food_delivery__repo *repo, food_delivery__delivery *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &food_delivery__delivery__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &food_delivery__delivery__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int delivery__get_ddb(food_delivery__repo *repo, food_delivery__delivery *out, bool *found,
     const food_delivery__delivery *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &food_delivery__delivery__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &food_delivery__delivery__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int delivery__update_ddb(food_delivery__repo *repo, food_delivery__delivery *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &food_delivery__delivery__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &food_delivery__delivery__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int delivery__delete_ddb(food_delivery__repo *repo, const food_delivery__delivery *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &food_delivery__delivery__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &food_delivery__delivery__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* Delivery for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -384,7 +384,7 @@ static const ddb_store_desc delivery__store = {
 static int delivery__list_ddb(food_delivery__repo *repo, food_delivery__delivery__page *out,
     const food_delivery__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -392,7 +392,7 @@ static int delivery__list_ddb(food_delivery__repo *repo, food_delivery__delivery
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "food_delivery.delivery.list";
-    rc = ddb_store_list(&p, r->client, &delivery__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &delivery__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -404,34 +404,34 @@ static int delivery__list_ddb(food_delivery__repo *repo, food_delivery__delivery
 static int delivery__mirror_ddb(food_delivery__repo *repo, const food_delivery__delivery *obj, const food_delivery__delivery *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &delivery__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &delivery__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int delivery_event__create_ddb(food_delivery__repo *repo, food_delivery__delivery_event *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &food_delivery__delivery_event__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &food_delivery__delivery_event__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int delivery_event__get_ddb(food_delivery__repo *repo, food_delivery__delivery_event *out, bool *found,
     const food_delivery__delivery_event *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &food_delivery__delivery_event__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &food_delivery__delivery_event__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int delivery_event__update_ddb(food_delivery__repo *repo, food_delivery__delivery_event *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &food_delivery__delivery_event__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &food_delivery__delivery_event__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int delivery_event__delete_ddb(food_delivery__repo *repo, const food_delivery__delivery_event *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &food_delivery__delivery_event__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &food_delivery__delivery_event__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* DeliveryEvent for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -443,7 +443,7 @@ static const ddb_store_desc delivery_event__store = {
 static int delivery_event__list_ddb(food_delivery__repo *repo, food_delivery__delivery_event__page *out,
     const food_delivery__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -451,7 +451,7 @@ static int delivery_event__list_ddb(food_delivery__repo *repo, food_delivery__de
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "food_delivery.delivery_event.list";
-    rc = ddb_store_list(&p, r->client, &delivery_event__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &delivery_event__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -463,34 +463,34 @@ static int delivery_event__list_ddb(food_delivery__repo *repo, food_delivery__de
 static int delivery_event__mirror_ddb(food_delivery__repo *repo, const food_delivery__delivery_event *obj, const food_delivery__delivery_event *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &delivery_event__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &delivery_event__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int restaurant__create_ddb(food_delivery__repo *repo, food_delivery__restaurant *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &food_delivery__restaurant__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &food_delivery__restaurant__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int restaurant__get_ddb(food_delivery__repo *repo, food_delivery__restaurant *out, bool *found,
     const food_delivery__restaurant *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &food_delivery__restaurant__desc, table_of(r, 1), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &food_delivery__restaurant__desc, ddb_table_of(r, 1), key,
         r->consistent, err);
 }
 
 static int restaurant__update_ddb(food_delivery__repo *repo, food_delivery__restaurant *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &food_delivery__restaurant__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &food_delivery__restaurant__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int restaurant__delete_ddb(food_delivery__repo *repo, const food_delivery__restaurant *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &food_delivery__restaurant__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &food_delivery__restaurant__desc, ddb_table_of(r, 1), obj, err);
 }
 
 /* Restaurant for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -502,7 +502,7 @@ static const ddb_store_desc restaurant__store = {
 static int restaurant__list_ddb(food_delivery__repo *repo, food_delivery__restaurant__page *out,
     const food_delivery__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -510,7 +510,7 @@ static int restaurant__list_ddb(food_delivery__repo *repo, food_delivery__restau
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "food_delivery.restaurant.list";
-    rc = ddb_store_list(&p, r->client, &restaurant__store, table_of(r, 1), &q, err);
+    rc = ddb_store_list(&p, r->client, &restaurant__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -522,34 +522,34 @@ static int restaurant__list_ddb(food_delivery__repo *repo, food_delivery__restau
 static int restaurant__mirror_ddb(food_delivery__repo *repo, const food_delivery__restaurant *obj, const food_delivery__restaurant *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &restaurant__store, table_of(r, 1), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &restaurant__store, ddb_table_of(r, 1), obj, key, err);
 }
 
 static int driver__create_ddb(food_delivery__repo *repo, food_delivery__driver *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &food_delivery__driver__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &food_delivery__driver__desc, ddb_table_of(r, 2), obj, err);
 }
 
 static int driver__get_ddb(food_delivery__repo *repo, food_delivery__driver *out, bool *found,
     const food_delivery__driver *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &food_delivery__driver__desc, table_of(r, 2), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &food_delivery__driver__desc, ddb_table_of(r, 2), key,
         r->consistent, err);
 }
 
 static int driver__update_ddb(food_delivery__repo *repo, food_delivery__driver *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &food_delivery__driver__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &food_delivery__driver__desc, ddb_table_of(r, 2), obj, err);
 }
 
 static int driver__delete_ddb(food_delivery__repo *repo, const food_delivery__driver *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &food_delivery__driver__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &food_delivery__driver__desc, ddb_table_of(r, 2), obj, err);
 }
 
 /* Driver for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -561,7 +561,7 @@ static const ddb_store_desc driver__store = {
 static int driver__list_ddb(food_delivery__repo *repo, food_delivery__driver__page *out,
     const food_delivery__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -569,7 +569,7 @@ static int driver__list_ddb(food_delivery__repo *repo, food_delivery__driver__pa
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "food_delivery.driver.list";
-    rc = ddb_store_list(&p, r->client, &driver__store, table_of(r, 2), &q, err);
+    rc = ddb_store_list(&p, r->client, &driver__store, ddb_table_of(r, 2), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -581,465 +581,465 @@ static int driver__list_ddb(food_delivery__repo *repo, food_delivery__driver__pa
 static int driver__mirror_ddb(food_delivery__repo *repo, const food_delivery__driver *obj, const food_delivery__driver *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &driver__store, table_of(r, 2), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &driver__store, ddb_table_of(r, 2), obj, key, err);
 }
 
-static int delivery__get_delivery_by_id_ddb(food_delivery__repo *repo, food_delivery__delivery *out, bool *found, const char *customer_id, const char *order_date, const char *delivery_id, ddb_error *err)
+static int delivery__get_delivery_by_id_ddb(food_delivery__repo *ddb_repo, food_delivery__delivery *ddb_out, bool *ddb_found, const char *customer_id, const char *order_date, const char *delivery_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    food_delivery__delivery key = FOOD_DELIVERY__DELIVERY__INIT;
-    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
-    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 2, order_date);
-    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 1, delivery_id);
-    return ddb_entity_get(out, found, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key,
-        r->consistent, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    food_delivery__delivery ddb_key = FOOD_DELIVERY__DELIVERY__INIT;
+    ddb_entity_lend_string(&ddb_key, &food_delivery__delivery__desc, 0, customer_id);
+    ddb_entity_lend_string(&ddb_key, &food_delivery__delivery__desc, 2, order_date);
+    ddb_entity_lend_string(&ddb_key, &food_delivery__delivery__desc, 1, delivery_id);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &food_delivery__delivery__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
-static int delivery__get_active_customer_deliveries_ddb(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *excluded_status, const char *min_total, const food_delivery__page_request *page, ddb_error *err)
+static int delivery__get_active_customer_deliveries_ddb(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const char *excluded_status, const char *min_total, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    food_delivery__delivery key = FOOD_DELIVERY__DELIVERY__INIT;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    food_delivery__delivery ddb_key = FOOD_DELIVERY__DELIVERY__INIT;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"status", false, DDB_ENTITY_F_NE, 0, 1},
         {"total", false, DDB_ENTITY_F_GE, 1, 1},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_STRING, excluded_status, 0, false},
         {DDB_FIELD_DECIMAL, min_total, 0, false},
     };
-    const ddb_entity_filter filter = {false, 2, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
-    q.filter = &filter;
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "food_delivery.delivery.get_active_customer_deliveries";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    const ddb_entity_filter ddb_filter = {false, 2, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &food_delivery__delivery__desc, 0, customer_id);
+    ddb_q.filter = &ddb_filter;
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "food_delivery.delivery.get_active_customer_deliveries";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &food_delivery__delivery__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int delivery__get_customer_deliveries_by_fee_range_ddb(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *min_fee, const char *max_fee, const food_delivery__page_request *page, ddb_error *err)
+static int delivery__get_customer_deliveries_by_fee_range_ddb(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const char *min_fee, const char *max_fee, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    food_delivery__delivery key = FOOD_DELIVERY__DELIVERY__INIT;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    food_delivery__delivery ddb_key = FOOD_DELIVERY__DELIVERY__INIT;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"delivery_fee", false, DDB_ENTITY_F_BETWEEN, 0, 2},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_DECIMAL, min_fee, 0, false},
         {DDB_FIELD_DECIMAL, max_fee, 0, false},
     };
-    const ddb_entity_filter filter = {false, 1, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
-    q.filter = &filter;
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "food_delivery.delivery.get_customer_deliveries_by_fee_range";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    const ddb_entity_filter ddb_filter = {false, 1, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &food_delivery__delivery__desc, 0, customer_id);
+    ddb_q.filter = &ddb_filter;
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "food_delivery.delivery.get_customer_deliveries_by_fee_range";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &food_delivery__delivery__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int delivery__get_customer_deliveries_by_status_ddb(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *status1, const char *status2, const char *status3, const food_delivery__page_request *page, ddb_error *err)
+static int delivery__get_customer_deliveries_by_status_ddb(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const char *status1, const char *status2, const char *status3, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    food_delivery__delivery key = FOOD_DELIVERY__DELIVERY__INIT;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    food_delivery__delivery ddb_key = FOOD_DELIVERY__DELIVERY__INIT;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"status", false, DDB_ENTITY_F_IN, 0, 3},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_STRING, status1, 0, false},
         {DDB_FIELD_STRING, status2, 0, false},
         {DDB_FIELD_STRING, status3, 0, false},
     };
-    const ddb_entity_filter filter = {false, 1, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
-    q.filter = &filter;
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "food_delivery.delivery.get_customer_deliveries_by_status";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    const ddb_entity_filter ddb_filter = {false, 1, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &food_delivery__delivery__desc, 0, customer_id);
+    ddb_q.filter = &ddb_filter;
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "food_delivery.delivery.get_customer_deliveries_by_status";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &food_delivery__delivery__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int delivery__get_deliveries_with_special_instructions_ddb(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const food_delivery__page_request *page, ddb_error *err)
+static int delivery__get_deliveries_with_special_instructions_ddb(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    food_delivery__delivery key = FOOD_DELIVERY__DELIVERY__INIT;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    food_delivery__delivery ddb_key = FOOD_DELIVERY__DELIVERY__INIT;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"special_instructions", false, DDB_ENTITY_F_EXISTS, 0, 0},
         {"cancelled_at", false, DDB_ENTITY_F_NOT_EXISTS, 0, 0},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_STRING, NULL, 0, false},
     };
-    const ddb_entity_filter filter = {false, 2, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
-    q.filter = &filter;
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "food_delivery.delivery.get_deliveries_with_special_instructions";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    const ddb_entity_filter ddb_filter = {false, 2, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &food_delivery__delivery__desc, 0, customer_id);
+    ddb_q.filter = &ddb_filter;
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "food_delivery.delivery.get_deliveries_with_special_instructions";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &food_delivery__delivery__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int delivery__get_deliveries_with_min_items_ddb(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, int64_t min_items, const food_delivery__page_request *page, ddb_error *err)
+static int delivery__get_deliveries_with_min_items_ddb(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, int64_t min_items, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    food_delivery__delivery key = FOOD_DELIVERY__DELIVERY__INIT;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    food_delivery__delivery ddb_key = FOOD_DELIVERY__DELIVERY__INIT;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"items", true, DDB_ENTITY_F_GT, 0, 1},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_INT64, NULL, min_items, false},
     };
-    const ddb_entity_filter filter = {false, 1, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
-    q.filter = &filter;
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "food_delivery.delivery.get_deliveries_with_min_items";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    const ddb_entity_filter ddb_filter = {false, 1, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &food_delivery__delivery__desc, 0, customer_id);
+    ddb_q.filter = &ddb_filter;
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "food_delivery.delivery.get_deliveries_with_min_items";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &food_delivery__delivery__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int delivery__get_deliveries_with_items_in_range_ddb(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, int64_t min_count, int64_t max_count, const food_delivery__page_request *page, ddb_error *err)
+static int delivery__get_deliveries_with_items_in_range_ddb(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, int64_t min_count, int64_t max_count, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    food_delivery__delivery key = FOOD_DELIVERY__DELIVERY__INIT;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    food_delivery__delivery ddb_key = FOOD_DELIVERY__DELIVERY__INIT;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"items", true, DDB_ENTITY_F_BETWEEN, 0, 2},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_INT64, NULL, min_count, false},
         {DDB_FIELD_INT64, NULL, max_count, false},
     };
-    const ddb_entity_filter filter = {false, 1, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
-    q.filter = &filter;
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "food_delivery.delivery.get_deliveries_with_items_in_range";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    const ddb_entity_filter ddb_filter = {false, 1, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &food_delivery__delivery__desc, 0, customer_id);
+    ddb_q.filter = &ddb_filter;
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "food_delivery.delivery.get_deliveries_with_items_in_range";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &food_delivery__delivery__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int delivery__get_high_value_active_deliveries_ddb(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *min_total, const char *min_tip, const food_delivery__page_request *page, ddb_error *err)
+static int delivery__get_high_value_active_deliveries_ddb(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const char *min_total, const char *min_tip, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    food_delivery__delivery key = FOOD_DELIVERY__DELIVERY__INIT;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    food_delivery__delivery ddb_key = FOOD_DELIVERY__DELIVERY__INIT;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"total", false, DDB_ENTITY_F_GE, 0, 1},
         {"tip", false, DDB_ENTITY_F_GE, 1, 1},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_DECIMAL, min_total, 0, false},
         {DDB_FIELD_DECIMAL, min_tip, 0, false},
     };
-    const ddb_entity_filter filter = {true, 2, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &food_delivery__delivery__desc, 0, customer_id);
-    q.filter = &filter;
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "food_delivery.delivery.get_high_value_active_deliveries";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    const ddb_entity_filter ddb_filter = {true, 2, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &food_delivery__delivery__desc, 0, customer_id);
+    ddb_q.filter = &ddb_filter;
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "food_delivery.delivery.get_high_value_active_deliveries";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &food_delivery__delivery__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int delivery__create_delivery_ddb(food_delivery__repo *repo, food_delivery__delivery *delivery, ddb_error *err)
+static int delivery__create_delivery_ddb(food_delivery__repo *ddb_repo, food_delivery__delivery *delivery, ddb_error *ddb_err)
 {
-    return repo->delivery__create(repo, delivery, err);
+    return ddb_repo->delivery__create(ddb_repo, delivery, ddb_err);
 }
 
-static int delivery_event__get_delivery_events_ddb(food_delivery__repo *repo, food_delivery__delivery_event__page *out, const char *delivery_id, const food_delivery__page_request *page, ddb_error *err)
+static int delivery_event__get_delivery_events_ddb(food_delivery__repo *ddb_repo, food_delivery__delivery_event__page *ddb_out, const char *delivery_id, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    food_delivery__delivery_event key = FOOD_DELIVERY__DELIVERY_EVENT__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &food_delivery__delivery_event__desc, 0, delivery_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "food_delivery.delivery_event.get_delivery_events";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery_event__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    food_delivery__delivery_event ddb_key = FOOD_DELIVERY__DELIVERY_EVENT__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &food_delivery__delivery_event__desc, 0, delivery_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "food_delivery.delivery_event.get_delivery_events";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &food_delivery__delivery_event__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int delivery_event__get_delivery_events_by_type_ddb(food_delivery__repo *repo, food_delivery__delivery_event__page *out, const char *delivery_id, const char *type_prefix, const food_delivery__page_request *page, ddb_error *err)
+static int delivery_event__get_delivery_events_by_type_ddb(food_delivery__repo *ddb_repo, food_delivery__delivery_event__page *ddb_out, const char *delivery_id, const char *type_prefix, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    food_delivery__delivery_event key = FOOD_DELIVERY__DELIVERY_EVENT__INIT;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    food_delivery__delivery_event ddb_key = FOOD_DELIVERY__DELIVERY_EVENT__INIT;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"event_type", false, DDB_ENTITY_F_BEGINS_WITH, 0, 1},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_STRING, type_prefix, 0, false},
     };
-    const ddb_entity_filter filter = {false, 1, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &food_delivery__delivery_event__desc, 0, delivery_id);
-    q.filter = &filter;
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "food_delivery.delivery_event.get_delivery_events_by_type";
-    rc = ddb_entity_query_page(&p, r->client, &food_delivery__delivery_event__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    const ddb_entity_filter ddb_filter = {false, 1, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &food_delivery__delivery_event__desc, 0, delivery_id);
+    ddb_q.filter = &ddb_filter;
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "food_delivery.delivery_event.get_delivery_events_by_type";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &food_delivery__delivery_event__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int restaurant__get_restaurant_ddb(food_delivery__repo *repo, food_delivery__restaurant *out, bool *found, const char *restaurant_id, ddb_error *err)
+static int restaurant__get_restaurant_ddb(food_delivery__repo *ddb_repo, food_delivery__restaurant *ddb_out, bool *ddb_found, const char *restaurant_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    food_delivery__restaurant key = FOOD_DELIVERY__RESTAURANT__INIT;
-    ddb_entity_lend_string(&key, &food_delivery__restaurant__desc, 0, restaurant_id);
-    return ddb_entity_get(out, found, r->client, &food_delivery__restaurant__desc, table_of(r, 1), &key,
-        r->consistent, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    food_delivery__restaurant ddb_key = FOOD_DELIVERY__RESTAURANT__INIT;
+    ddb_entity_lend_string(&ddb_key, &food_delivery__restaurant__desc, 0, restaurant_id);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &food_delivery__restaurant__desc, ddb_table_of(ddb_r, 1), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
-static int restaurant__scan_restaurants_by_cuisine_ddb(food_delivery__repo *repo, food_delivery__restaurant__page *out, const char *cuisine_keyword, const food_delivery__page_request *page, ddb_error *err)
+static int restaurant__scan_restaurants_by_cuisine_ddb(food_delivery__repo *ddb_repo, food_delivery__restaurant__page *ddb_out, const char *cuisine_keyword, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"cuisine_type", false, DDB_ENTITY_F_CONTAINS, 0, 1},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_STRING, cuisine_keyword, 0, false},
     };
-    const ddb_entity_filter filter = {false, 1, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    q.filter = &filter;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "food_delivery.restaurant.scan_restaurants_by_cuisine";
-    rc = ddb_entity_scan_page(&p, r->client, &food_delivery__restaurant__desc, table_of(r, 1), &q, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    const ddb_entity_filter ddb_filter = {false, 1, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_q.filter = &ddb_filter;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "food_delivery.restaurant.scan_restaurants_by_cuisine";
+    ddb_rc = ddb_entity_scan_page(&ddb_p, ddb_r->client, &food_delivery__restaurant__desc, ddb_table_of(ddb_r, 1), &ddb_q, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int restaurant__scan_high_rated_active_restaurants_ddb(food_delivery__repo *repo, food_delivery__restaurant__page *out, const char *min_rating, bool active_status, const food_delivery__page_request *page, ddb_error *err)
+static int restaurant__scan_high_rated_active_restaurants_ddb(food_delivery__repo *ddb_repo, food_delivery__restaurant__page *ddb_out, const char *min_rating, bool active_status, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"rating", false, DDB_ENTITY_F_GE, 0, 1},
         {"is_active", false, DDB_ENTITY_F_EQ, 1, 1},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_DECIMAL, min_rating, 0, false},
         {DDB_FIELD_BOOL, NULL, 0, active_status},
     };
-    const ddb_entity_filter filter = {false, 2, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    q.filter = &filter;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "food_delivery.restaurant.scan_high_rated_active_restaurants";
-    rc = ddb_entity_scan_page(&p, r->client, &food_delivery__restaurant__desc, table_of(r, 1), &q, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    const ddb_entity_filter ddb_filter = {false, 2, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_q.filter = &ddb_filter;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "food_delivery.restaurant.scan_high_rated_active_restaurants";
+    ddb_rc = ddb_entity_scan_page(&ddb_p, ddb_r->client, &food_delivery__restaurant__desc, ddb_table_of(ddb_r, 1), &ddb_q, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int driver__get_driver_ddb(food_delivery__repo *repo, food_delivery__driver *out, bool *found, const char *driver_id, ddb_error *err)
+static int driver__get_driver_ddb(food_delivery__repo *ddb_repo, food_delivery__driver *ddb_out, bool *ddb_found, const char *driver_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    food_delivery__driver key = FOOD_DELIVERY__DRIVER__INIT;
-    ddb_entity_lend_string(&key, &food_delivery__driver__desc, 0, driver_id);
-    return ddb_entity_get(out, found, r->client, &food_delivery__driver__desc, table_of(r, 2), &key,
-        r->consistent, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    food_delivery__driver ddb_key = FOOD_DELIVERY__DRIVER__INIT;
+    ddb_entity_lend_string(&ddb_key, &food_delivery__driver__desc, 0, driver_id);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &food_delivery__driver__desc, ddb_table_of(ddb_r, 2), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
-static int driver__scan_drivers_by_skill_ddb(food_delivery__repo *repo, food_delivery__driver__page *out, const char *skill_tag, const char *name_prefix, const food_delivery__page_request *page, ddb_error *err)
+static int driver__scan_drivers_by_skill_ddb(food_delivery__repo *ddb_repo, food_delivery__driver__page *ddb_out, const char *skill_tag, const char *name_prefix, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"tags", false, DDB_ENTITY_F_CONTAINS, 0, 1},
         {"name", false, DDB_ENTITY_F_BEGINS_WITH, 1, 1},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_STRING, skill_tag, 0, false},
         {DDB_FIELD_STRING, name_prefix, 0, false},
     };
-    const ddb_entity_filter filter = {false, 2, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    q.filter = &filter;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "food_delivery.driver.scan_drivers_by_skill";
-    rc = ddb_entity_scan_page(&p, r->client, &food_delivery__driver__desc, table_of(r, 2), &q, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    const ddb_entity_filter ddb_filter = {false, 2, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_q.filter = &ddb_filter;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "food_delivery.driver.scan_drivers_by_skill";
+    ddb_rc = ddb_entity_scan_page(&ddb_p, ddb_r->client, &food_delivery__driver__desc, ddb_table_of(ddb_r, 2), &ddb_q, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int driver__scan_available_experienced_drivers_ddb(food_delivery__repo *repo, food_delivery__driver__page *out, bool available_flag, int64_t min_deliveries, const char *min_rating, const food_delivery__page_request *page, ddb_error *err)
+static int driver__scan_available_experienced_drivers_ddb(food_delivery__repo *ddb_repo, food_delivery__driver__page *ddb_out, bool available_flag, int64_t min_deliveries, const char *min_rating, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"is_available", false, DDB_ENTITY_F_EQ, 0, 1},
         {"total_deliveries", false, DDB_ENTITY_F_GE, 1, 1},
         {"rating", false, DDB_ENTITY_F_GE, 2, 1},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_BOOL, NULL, 0, available_flag},
         {DDB_FIELD_INT64, NULL, min_deliveries, false},
         {DDB_FIELD_DECIMAL, min_rating, 0, false},
     };
-    const ddb_entity_filter filter = {false, 3, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    q.filter = &filter;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "food_delivery.driver.scan_available_experienced_drivers";
-    rc = ddb_entity_scan_page(&p, r->client, &food_delivery__driver__desc, table_of(r, 2), &q, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    const ddb_entity_filter ddb_filter = {false, 3, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_q.filter = &ddb_filter;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "food_delivery.driver.scan_available_experienced_drivers";
+    ddb_rc = ddb_entity_scan_page(&ddb_p, ddb_r->client, &food_delivery__driver__desc, ddb_table_of(ddb_r, 2), &ddb_q, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* Per kind (index kind - 1): the store descriptor and its table. */
@@ -1053,7 +1053,7 @@ static const size_t store_tables[] = {0, 0, 1, 2};
 
 static int transact_ddb(food_delivery__repo *repo, food_delivery__write *ops, size_t n_ops, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_store_write *w;
     int rc;
     if (n_ops && !ops)
@@ -1068,7 +1068,7 @@ static int transact_ddb(food_delivery__repo *repo, food_delivery__write *ops, si
             return DDB_ERR_INVALID_ARG;
         }
         w[i].store = stores[k - 1];
-        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].table = ddb_table_of(r, store_tables[k - 1]);
         w[i].block = &r->ids[k - 1];
         w[i].op = (ddb_store_op)ops[i].op;
         w[i].obj = ops[i].obj;
@@ -1083,17 +1083,17 @@ static int transact_ddb(food_delivery__repo *repo, food_delivery__write *ops, si
 
 static int max_id_ddb(food_delivery__repo *repo, food_delivery__kind kind, int64_t *out, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 4)
         return DDB_ERR_INVALID_ARG;
-    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+    return ddb_store_max_id(out, r->client, stores[k - 1], ddb_table_of(r, store_tables[k - 1]),
         r->counter_table, err);
 }
 
 static int seed_id_ddb(food_delivery__repo *repo, food_delivery__kind kind, int64_t floor, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 4)
         return DDB_ERR_INVALID_ARG;
@@ -1124,7 +1124,7 @@ int food_delivery__create_counter_table(ddb_client *client, const char *table_pr
 
 static void free_ddb(food_delivery__repo *repo)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     if (!r)
         return;
     for (size_t i = 0; i < sizeof r->tables / sizeof r->tables[0]; i++)
@@ -1153,7 +1153,7 @@ static char *prefixed(const char *prefix, const char *name)
 int food_delivery__ddb_repo_new(food_delivery__repo **out, ddb_client *client,
     const food_delivery__ddb_options *opts, ddb_error *err)
 {
-    repo_impl *r;
+    ddb_repo_impl *r;
     (void)err;
     if (!out || !client || (opts && opts->version != 1))
         return DDB_ERR_INVALID_ARG;

@@ -376,24 +376,24 @@ struct food_delivery__repo {
     int (*delivery__mirror)(food_delivery__repo *repo, const food_delivery__delivery *obj, const food_delivery__delivery *key,
         ddb_error *err);
     /* get_delivery_by_id (GetItem): Get delivery details by customer and delivery ID */
-    int (*delivery__get_delivery_by_id)(food_delivery__repo *repo, food_delivery__delivery *out, bool *found, const char *customer_id, const char *order_date, const char *delivery_id, ddb_error *err);
+    int (*delivery__get_delivery_by_id)(food_delivery__repo *ddb_repo, food_delivery__delivery *ddb_out, bool *ddb_found, const char *customer_id, const char *order_date, const char *delivery_id, ddb_error *ddb_err);
     /* get_active_customer_deliveries (Query): Get non-cancelled deliveries for a customer with minimum total */
-    int (*delivery__get_active_customer_deliveries)(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *excluded_status, const char *min_total, const food_delivery__page_request *page, ddb_error *err);
+    int (*delivery__get_active_customer_deliveries)(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const char *excluded_status, const char *min_total, const food_delivery__page_request *ddb_req, ddb_error *ddb_err);
     /* get_customer_deliveries_by_fee_range (Query): Get deliveries for a customer within a delivery fee range */
-    int (*delivery__get_customer_deliveries_by_fee_range)(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *min_fee, const char *max_fee, const food_delivery__page_request *page, ddb_error *err);
+    int (*delivery__get_customer_deliveries_by_fee_range)(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const char *min_fee, const char *max_fee, const food_delivery__page_request *ddb_req, ddb_error *ddb_err);
     /* get_customer_deliveries_by_status (Query): Get deliveries for a customer matching specific statuses */
-    int (*delivery__get_customer_deliveries_by_status)(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *status1, const char *status2, const char *status3, const food_delivery__page_request *page, ddb_error *err);
+    int (*delivery__get_customer_deliveries_by_status)(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const char *status1, const char *status2, const char *status3, const food_delivery__page_request *ddb_req, ddb_error *ddb_err);
     /* get_deliveries_with_special_instructions (Query): Get deliveries that have special instructions and are not cancelled */
-    int (*delivery__get_deliveries_with_special_instructions)(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const food_delivery__page_request *page, ddb_error *err);
+    int (*delivery__get_deliveries_with_special_instructions)(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const food_delivery__page_request *ddb_req, ddb_error *ddb_err);
     /* get_deliveries_with_min_items (Query): Get deliveries with more than a minimum number of items */
-    int (*delivery__get_deliveries_with_min_items)(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, int64_t min_items, const food_delivery__page_request *page, ddb_error *err);
+    int (*delivery__get_deliveries_with_min_items)(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, int64_t min_items, const food_delivery__page_request *ddb_req, ddb_error *ddb_err);
     /* get_deliveries_with_items_in_range (Query): Get deliveries with item count within a range */
-    int (*delivery__get_deliveries_with_items_in_range)(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, int64_t min_count, int64_t max_count, const food_delivery__page_request *page, ddb_error *err);
+    int (*delivery__get_deliveries_with_items_in_range)(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, int64_t min_count, int64_t max_count, const food_delivery__page_request *ddb_req, ddb_error *ddb_err);
     /* get_high_value_active_deliveries (Query): Get active deliveries with high total or generous tip */
-    int (*delivery__get_high_value_active_deliveries)(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *min_total, const char *min_tip, const food_delivery__page_request *page, ddb_error *err);
+    int (*delivery__get_high_value_active_deliveries)(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const char *min_total, const char *min_tip, const food_delivery__page_request *ddb_req, ddb_error *ddb_err);
     /* create_delivery (PutItem): Create a new delivery
        Same as delivery__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
-    int (*delivery__create_delivery)(food_delivery__repo *repo, food_delivery__delivery *delivery, ddb_error *err);
+    int (*delivery__create_delivery)(food_delivery__repo *ddb_repo, food_delivery__delivery *delivery, ddb_error *ddb_err);
 
     /* DeliveryEvent */
     int (*delivery_event__create)(food_delivery__repo *repo, food_delivery__delivery_event *obj, ddb_error *err);
@@ -409,9 +409,9 @@ struct food_delivery__repo {
     int (*delivery_event__mirror)(food_delivery__repo *repo, const food_delivery__delivery_event *obj, const food_delivery__delivery_event *key,
         ddb_error *err);
     /* get_delivery_events (Query): Get all events for a delivery */
-    int (*delivery_event__get_delivery_events)(food_delivery__repo *repo, food_delivery__delivery_event__page *out, const char *delivery_id, const food_delivery__page_request *page, ddb_error *err);
+    int (*delivery_event__get_delivery_events)(food_delivery__repo *ddb_repo, food_delivery__delivery_event__page *ddb_out, const char *delivery_id, const food_delivery__page_request *ddb_req, ddb_error *ddb_err);
     /* get_delivery_events_by_type (Query): Get delivery events matching a specific event type prefix */
-    int (*delivery_event__get_delivery_events_by_type)(food_delivery__repo *repo, food_delivery__delivery_event__page *out, const char *delivery_id, const char *type_prefix, const food_delivery__page_request *page, ddb_error *err);
+    int (*delivery_event__get_delivery_events_by_type)(food_delivery__repo *ddb_repo, food_delivery__delivery_event__page *ddb_out, const char *delivery_id, const char *type_prefix, const food_delivery__page_request *ddb_req, ddb_error *ddb_err);
 
     /* Restaurant */
     int (*restaurant__create)(food_delivery__repo *repo, food_delivery__restaurant *obj, ddb_error *err);
@@ -427,11 +427,11 @@ struct food_delivery__repo {
     int (*restaurant__mirror)(food_delivery__repo *repo, const food_delivery__restaurant *obj, const food_delivery__restaurant *key,
         ddb_error *err);
     /* get_restaurant (GetItem): Get restaurant profile */
-    int (*restaurant__get_restaurant)(food_delivery__repo *repo, food_delivery__restaurant *out, bool *found, const char *restaurant_id, ddb_error *err);
+    int (*restaurant__get_restaurant)(food_delivery__repo *ddb_repo, food_delivery__restaurant *ddb_out, bool *ddb_found, const char *restaurant_id, ddb_error *ddb_err);
     /* scan_restaurants_by_cuisine (Scan): Scan restaurants filtering by cuisine type containing a keyword */
-    int (*restaurant__scan_restaurants_by_cuisine)(food_delivery__repo *repo, food_delivery__restaurant__page *out, const char *cuisine_keyword, const food_delivery__page_request *page, ddb_error *err);
+    int (*restaurant__scan_restaurants_by_cuisine)(food_delivery__repo *ddb_repo, food_delivery__restaurant__page *ddb_out, const char *cuisine_keyword, const food_delivery__page_request *ddb_req, ddb_error *ddb_err);
     /* scan_high_rated_active_restaurants (Scan): Scan for active restaurants with rating above threshold */
-    int (*restaurant__scan_high_rated_active_restaurants)(food_delivery__repo *repo, food_delivery__restaurant__page *out, const char *min_rating, bool active_status, const food_delivery__page_request *page, ddb_error *err);
+    int (*restaurant__scan_high_rated_active_restaurants)(food_delivery__repo *ddb_repo, food_delivery__restaurant__page *ddb_out, const char *min_rating, bool active_status, const food_delivery__page_request *ddb_req, ddb_error *ddb_err);
 
     /* Driver */
     int (*driver__create)(food_delivery__repo *repo, food_delivery__driver *obj, ddb_error *err);
@@ -447,11 +447,11 @@ struct food_delivery__repo {
     int (*driver__mirror)(food_delivery__repo *repo, const food_delivery__driver *obj, const food_delivery__driver *key,
         ddb_error *err);
     /* get_driver (GetItem): Get driver by ID */
-    int (*driver__get_driver)(food_delivery__repo *repo, food_delivery__driver *out, bool *found, const char *driver_id, ddb_error *err);
+    int (*driver__get_driver)(food_delivery__repo *ddb_repo, food_delivery__driver *ddb_out, bool *ddb_found, const char *driver_id, ddb_error *ddb_err);
     /* scan_drivers_by_skill (Scan): Scan drivers filtering by a skill tag and name prefix */
-    int (*driver__scan_drivers_by_skill)(food_delivery__repo *repo, food_delivery__driver__page *out, const char *skill_tag, const char *name_prefix, const food_delivery__page_request *page, ddb_error *err);
+    int (*driver__scan_drivers_by_skill)(food_delivery__repo *ddb_repo, food_delivery__driver__page *ddb_out, const char *skill_tag, const char *name_prefix, const food_delivery__page_request *ddb_req, ddb_error *ddb_err);
     /* scan_available_experienced_drivers (Scan): Scan for available drivers with minimum deliveries and rating */
-    int (*driver__scan_available_experienced_drivers)(food_delivery__repo *repo, food_delivery__driver__page *out, bool available_flag, int64_t min_deliveries, const char *min_rating, const food_delivery__page_request *page, ddb_error *err);
+    int (*driver__scan_available_experienced_drivers)(food_delivery__repo *ddb_repo, food_delivery__driver__page *ddb_out, bool available_flag, int64_t min_deliveries, const char *min_rating, const food_delivery__page_request *ddb_req, ddb_error *ddb_err);
 
     /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
        err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most

@@ -11,18 +11,18 @@
 
 /* ==== Migration router ======================================================================= */
 
-typedef struct router_impl {
+typedef struct ddb_router_impl {
     food_delivery__repo base; /* first: the interface */
     food_delivery__repo *rel; /* the relational primary (borrowed) */
     food_delivery__repo *ddb; /* the DynamoDB implementation (borrowed) */
     ddb_router *state;
-} router_impl;
+} ddb_router_impl;
 
 #define RELATIONAL DDB_ROUTER_RELATIONAL
 #define DYNAMODB DDB_ROUTER_DYNAMODB
 
 /* Counts and times one side's call, which started at t0; returns its result. */
-static int on_side(router_impl *r, ddb_router_side side, bool write, const char *entity,
+static int ddb_on_side(ddb_router_impl *r, ddb_router_side side, bool write, const char *entity,
     double t0, int rc)
 {
     ddb_router_record(r->state, side, write, entity, ddb_router_now_ms() - t0, rc);
@@ -35,22 +35,22 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 static int delivery__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     food_delivery__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, food_delivery__delivery__desc.name, t0,
+    return ddb_on_side(r, side, false, food_delivery__delivery__desc.name, t0,
         repo->delivery__get(repo, (food_delivery__delivery *)out, found, (const food_delivery__delivery *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void delivery__compare(router_impl *r, const food_delivery__delivery *rel, const food_delivery__delivery *key)
+static void delivery__compare(ddb_router_impl *r, const food_delivery__delivery *rel, const food_delivery__delivery *key)
 {
     food_delivery__delivery other = FOOD_DELIVERY__DELIVERY__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
         r->ddb->delivery__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", food_delivery__delivery__desc.name,
@@ -63,7 +63,7 @@ static void delivery__compare(router_impl *r, const food_delivery__delivery *rel
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void delivery__check_page(router_impl *r, const food_delivery__delivery *rel, size_t n_rel, const food_delivery__delivery *dyn,
+static void delivery__check_page(ddb_router_impl *r, const food_delivery__delivery *rel, size_t n_rel, const food_delivery__delivery *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -81,19 +81,19 @@ static void delivery__check_page(router_impl *r, const food_delivery__delivery *
 
 static int delivery__create_routed(food_delivery__repo *repo, food_delivery__delivery *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__delivery__desc.name, t0, r->rel->delivery__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__delivery__desc.name, t0, r->rel->delivery__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__delivery__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -103,14 +103,14 @@ static int delivery__create_routed(food_delivery__repo *repo, food_delivery__del
 static int delivery__get_routed(food_delivery__repo *repo, food_delivery__delivery *out, bool *found, const food_delivery__delivery *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
             r->ddb->delivery__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0,
         r->rel->delivery__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         delivery__compare(r, *found ? out : NULL, key);
@@ -119,22 +119,22 @@ static int delivery__get_routed(food_delivery__repo *repo, food_delivery__delive
 
 static int delivery__update_routed(food_delivery__repo *repo, food_delivery__delivery *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__delivery__desc.name, t0, r->rel->delivery__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__delivery__desc.name, t0, r->rel->delivery__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__delivery__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -144,18 +144,18 @@ static int delivery__update_routed(food_delivery__repo *repo, food_delivery__del
 
 static int delivery__delete_routed(food_delivery__repo *repo, const food_delivery__delivery *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__delivery__desc.name, t0, r->rel->delivery__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__delivery__desc.name, t0, r->rel->delivery__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__delivery__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -165,14 +165,14 @@ static int delivery__delete_routed(food_delivery__repo *repo, const food_deliver
 static int delivery__list_routed(food_delivery__repo *repo, food_delivery__delivery__page *out,
     const food_delivery__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
             r->ddb->delivery__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0,
         r->rel->delivery__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         food_delivery__delivery__page other = {0, NULL, NULL};
@@ -182,7 +182,7 @@ static int delivery__list_routed(food_delivery__repo *repo, food_delivery__deliv
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
                 r->ddb->delivery__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -199,20 +199,20 @@ static int delivery__list_routed(food_delivery__repo *repo, food_delivery__deliv
 static int delivery__mirror_routed(food_delivery__repo *repo, const food_delivery__delivery *obj, const food_delivery__delivery *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0,
             r->ddb->delivery__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__delivery__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__delivery__desc.name, t0,
         r->rel->delivery__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__delivery__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -225,22 +225,22 @@ static int delivery__mirror_routed(food_delivery__repo *repo, const food_deliver
 static int delivery_event__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     food_delivery__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, food_delivery__delivery_event__desc.name, t0,
+    return ddb_on_side(r, side, false, food_delivery__delivery_event__desc.name, t0,
         repo->delivery_event__get(repo, (food_delivery__delivery_event *)out, found, (const food_delivery__delivery_event *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void delivery_event__compare(router_impl *r, const food_delivery__delivery_event *rel, const food_delivery__delivery_event *key)
+static void delivery_event__compare(ddb_router_impl *r, const food_delivery__delivery_event *rel, const food_delivery__delivery_event *key)
 {
     food_delivery__delivery_event other = FOOD_DELIVERY__DELIVERY_EVENT__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0,
         r->ddb->delivery_event__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", food_delivery__delivery_event__desc.name,
@@ -253,7 +253,7 @@ static void delivery_event__compare(router_impl *r, const food_delivery__deliver
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void delivery_event__check_page(router_impl *r, const food_delivery__delivery_event *rel, size_t n_rel, const food_delivery__delivery_event *dyn,
+static void delivery_event__check_page(ddb_router_impl *r, const food_delivery__delivery_event *rel, size_t n_rel, const food_delivery__delivery_event *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -271,19 +271,19 @@ static void delivery_event__check_page(router_impl *r, const food_delivery__deli
 
 static int delivery_event__create_routed(food_delivery__repo *repo, food_delivery__delivery_event *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__delivery_event__desc.name, t0, r->rel->delivery_event__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__delivery_event__desc.name, t0, r->rel->delivery_event__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__delivery_event__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -293,14 +293,14 @@ static int delivery_event__create_routed(food_delivery__repo *repo, food_deliver
 static int delivery_event__get_routed(food_delivery__repo *repo, food_delivery__delivery_event *out, bool *found, const food_delivery__delivery_event *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0,
             r->ddb->delivery_event__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery_event__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, food_delivery__delivery_event__desc.name, t0,
         r->rel->delivery_event__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         delivery_event__compare(r, *found ? out : NULL, key);
@@ -309,22 +309,22 @@ static int delivery_event__get_routed(food_delivery__repo *repo, food_delivery__
 
 static int delivery_event__update_routed(food_delivery__repo *repo, food_delivery__delivery_event *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__delivery_event__desc.name, t0, r->rel->delivery_event__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__delivery_event__desc.name, t0, r->rel->delivery_event__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__delivery_event__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -334,18 +334,18 @@ static int delivery_event__update_routed(food_delivery__repo *repo, food_deliver
 
 static int delivery_event__delete_routed(food_delivery__repo *repo, const food_delivery__delivery_event *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__delivery_event__desc.name, t0, r->rel->delivery_event__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__delivery_event__desc.name, t0, r->rel->delivery_event__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__delivery_event__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -355,14 +355,14 @@ static int delivery_event__delete_routed(food_delivery__repo *repo, const food_d
 static int delivery_event__list_routed(food_delivery__repo *repo, food_delivery__delivery_event__page *out,
     const food_delivery__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0,
             r->ddb->delivery_event__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery_event__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, food_delivery__delivery_event__desc.name, t0,
         r->rel->delivery_event__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         food_delivery__delivery_event__page other = {0, NULL, NULL};
@@ -372,7 +372,7 @@ static int delivery_event__list_routed(food_delivery__repo *repo, food_delivery_
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0,
                 r->ddb->delivery_event__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -389,20 +389,20 @@ static int delivery_event__list_routed(food_delivery__repo *repo, food_delivery_
 static int delivery_event__mirror_routed(food_delivery__repo *repo, const food_delivery__delivery_event *obj, const food_delivery__delivery_event *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0,
             r->ddb->delivery_event__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__delivery_event__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__delivery_event__desc.name, t0,
         r->rel->delivery_event__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__delivery_event__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -415,22 +415,22 @@ static int delivery_event__mirror_routed(food_delivery__repo *repo, const food_d
 static int restaurant__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     food_delivery__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, food_delivery__restaurant__desc.name, t0,
+    return ddb_on_side(r, side, false, food_delivery__restaurant__desc.name, t0,
         repo->restaurant__get(repo, (food_delivery__restaurant *)out, found, (const food_delivery__restaurant *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void restaurant__compare(router_impl *r, const food_delivery__restaurant *rel, const food_delivery__restaurant *key)
+static void restaurant__compare(ddb_router_impl *r, const food_delivery__restaurant *rel, const food_delivery__restaurant *key)
 {
     food_delivery__restaurant other = FOOD_DELIVERY__RESTAURANT__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
         r->ddb->restaurant__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", food_delivery__restaurant__desc.name,
@@ -443,7 +443,7 @@ static void restaurant__compare(router_impl *r, const food_delivery__restaurant 
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void restaurant__check_page(router_impl *r, const food_delivery__restaurant *rel, size_t n_rel, const food_delivery__restaurant *dyn,
+static void restaurant__check_page(ddb_router_impl *r, const food_delivery__restaurant *rel, size_t n_rel, const food_delivery__restaurant *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -461,19 +461,19 @@ static void restaurant__check_page(router_impl *r, const food_delivery__restaura
 
 static int restaurant__create_routed(food_delivery__repo *repo, food_delivery__restaurant *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__restaurant__desc.name, t0, r->rel->restaurant__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__restaurant__desc.name, t0, r->rel->restaurant__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__restaurant__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -483,14 +483,14 @@ static int restaurant__create_routed(food_delivery__repo *repo, food_delivery__r
 static int restaurant__get_routed(food_delivery__repo *repo, food_delivery__restaurant *out, bool *found, const food_delivery__restaurant *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
             r->ddb->restaurant__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__restaurant__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, food_delivery__restaurant__desc.name, t0,
         r->rel->restaurant__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         restaurant__compare(r, *found ? out : NULL, key);
@@ -499,22 +499,22 @@ static int restaurant__get_routed(food_delivery__repo *repo, food_delivery__rest
 
 static int restaurant__update_routed(food_delivery__repo *repo, food_delivery__restaurant *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__restaurant__desc.name, t0, r->rel->restaurant__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__restaurant__desc.name, t0, r->rel->restaurant__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__restaurant__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -524,18 +524,18 @@ static int restaurant__update_routed(food_delivery__repo *repo, food_delivery__r
 
 static int restaurant__delete_routed(food_delivery__repo *repo, const food_delivery__restaurant *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__restaurant__desc.name, t0, r->rel->restaurant__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__restaurant__desc.name, t0, r->rel->restaurant__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__restaurant__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -545,14 +545,14 @@ static int restaurant__delete_routed(food_delivery__repo *repo, const food_deliv
 static int restaurant__list_routed(food_delivery__repo *repo, food_delivery__restaurant__page *out,
     const food_delivery__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
             r->ddb->restaurant__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__restaurant__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, food_delivery__restaurant__desc.name, t0,
         r->rel->restaurant__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         food_delivery__restaurant__page other = {0, NULL, NULL};
@@ -562,7 +562,7 @@ static int restaurant__list_routed(food_delivery__repo *repo, food_delivery__res
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
                 r->ddb->restaurant__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -579,20 +579,20 @@ static int restaurant__list_routed(food_delivery__repo *repo, food_delivery__res
 static int restaurant__mirror_routed(food_delivery__repo *repo, const food_delivery__restaurant *obj, const food_delivery__restaurant *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0,
             r->ddb->restaurant__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__restaurant__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__restaurant__desc.name, t0,
         r->rel->restaurant__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__restaurant__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -605,22 +605,22 @@ static int restaurant__mirror_routed(food_delivery__repo *repo, const food_deliv
 static int driver__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     food_delivery__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, food_delivery__driver__desc.name, t0,
+    return ddb_on_side(r, side, false, food_delivery__driver__desc.name, t0,
         repo->driver__get(repo, (food_delivery__driver *)out, found, (const food_delivery__driver *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void driver__compare(router_impl *r, const food_delivery__driver *rel, const food_delivery__driver *key)
+static void driver__compare(ddb_router_impl *r, const food_delivery__driver *rel, const food_delivery__driver *key)
 {
     food_delivery__driver other = FOOD_DELIVERY__DRIVER__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
         r->ddb->driver__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", food_delivery__driver__desc.name,
@@ -633,7 +633,7 @@ static void driver__compare(router_impl *r, const food_delivery__driver *rel, co
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void driver__check_page(router_impl *r, const food_delivery__driver *rel, size_t n_rel, const food_delivery__driver *dyn,
+static void driver__check_page(ddb_router_impl *r, const food_delivery__driver *rel, size_t n_rel, const food_delivery__driver *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -651,19 +651,19 @@ static void driver__check_page(router_impl *r, const food_delivery__driver *rel,
 
 static int driver__create_routed(food_delivery__repo *repo, food_delivery__driver *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__driver__desc.name, t0, r->rel->driver__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__driver__desc.name, t0, r->rel->driver__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__driver__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -673,14 +673,14 @@ static int driver__create_routed(food_delivery__repo *repo, food_delivery__drive
 static int driver__get_routed(food_delivery__repo *repo, food_delivery__driver *out, bool *found, const food_delivery__driver *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
             r->ddb->driver__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__driver__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, food_delivery__driver__desc.name, t0,
         r->rel->driver__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         driver__compare(r, *found ? out : NULL, key);
@@ -689,22 +689,22 @@ static int driver__get_routed(food_delivery__repo *repo, food_delivery__driver *
 
 static int driver__update_routed(food_delivery__repo *repo, food_delivery__driver *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__driver__desc.name, t0, r->rel->driver__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__driver__desc.name, t0, r->rel->driver__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__driver__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -714,18 +714,18 @@ static int driver__update_routed(food_delivery__repo *repo, food_delivery__drive
 
 static int driver__delete_routed(food_delivery__repo *repo, const food_delivery__driver *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__driver__desc.name, t0, r->rel->driver__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__driver__desc.name, t0, r->rel->driver__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__driver__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -735,14 +735,14 @@ static int driver__delete_routed(food_delivery__repo *repo, const food_delivery_
 static int driver__list_routed(food_delivery__repo *repo, food_delivery__driver__page *out,
     const food_delivery__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
             r->ddb->driver__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__driver__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, food_delivery__driver__desc.name, t0,
         r->rel->driver__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         food_delivery__driver__page other = {0, NULL, NULL};
@@ -752,7 +752,7 @@ static int driver__list_routed(food_delivery__repo *repo, food_delivery__driver_
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
                 r->ddb->driver__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -769,545 +769,545 @@ static int driver__list_routed(food_delivery__repo *repo, food_delivery__driver_
 static int driver__mirror_routed(food_delivery__repo *repo, const food_delivery__driver *obj, const food_delivery__driver *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0,
             r->ddb->driver__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__driver__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, food_delivery__driver__desc.name, t0,
         r->rel->driver__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, food_delivery__driver__desc.name, t0, r->ddb->driver__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &food_delivery__driver__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
 }
 
-/* delivery__get_delivery_by_id: a read of one entity, compared in phase 3 */
-static int delivery__get_delivery_by_id_routed(food_delivery__repo *repo, food_delivery__delivery *out, bool *found, const char *customer_id, const char *order_date, const char *delivery_id, ddb_error *err)
+/* delivery__get_delivery_by_id: a read of one entity, compared in ddb_phase 3 */
+static int delivery__get_delivery_by_id_routed(food_delivery__repo *ddb_repo, food_delivery__delivery *ddb_out, bool *ddb_found, const char *customer_id, const char *order_date, const char *delivery_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_delivery_by_id(r->ddb, out, found, customer_id, order_date, delivery_id, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_delivery_by_id(r->rel, out, found, customer_id, order_date, delivery_id, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__delivery other = FOOD_DELIVERY__DELIVERY__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
-                r->ddb->delivery__get_delivery_by_id(r->ddb, &other, &other_found, customer_id, order_date, delivery_id, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "delivery__get_delivery_by_id",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->ddb->delivery__get_delivery_by_id(ddb_r->ddb, ddb_out, ddb_found, customer_id, order_date, delivery_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->rel->delivery__get_delivery_by_id(ddb_r->rel, ddb_out, ddb_found, customer_id, order_date, delivery_id, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__delivery ddb_other = FOOD_DELIVERY__DELIVERY__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0,
+                ddb_r->ddb->delivery__get_delivery_by_id(ddb_r->ddb, &ddb_other, &ddb_other_found, customer_id, order_date, delivery_id, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "delivery__get_delivery_by_id",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &food_delivery__delivery__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, delivery__read_side, r);
-        food_delivery__delivery__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &food_delivery__delivery__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, delivery__read_side, ddb_r);
+        food_delivery__delivery__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* delivery__get_active_customer_deliveries: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int delivery__get_active_customer_deliveries_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *excluded_status, const char *min_total, const food_delivery__page_request *page, ddb_error *err)
+/* delivery__get_active_customer_deliveries: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int delivery__get_active_customer_deliveries_routed(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const char *excluded_status, const char *min_total, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_active_customer_deliveries(r->ddb, out, customer_id, excluded_status, min_total, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_active_customer_deliveries(r->rel, out, customer_id, excluded_status, min_total, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__delivery__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->ddb->delivery__get_active_customer_deliveries(ddb_r->ddb, ddb_out, customer_id, excluded_status, min_total, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->rel->delivery__get_active_customer_deliveries(ddb_r->rel, ddb_out, customer_id, excluded_status, min_total, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__delivery__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
-                r->ddb->delivery__get_active_customer_deliveries(r->ddb, &other, customer_id, excluded_status, min_total, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0,
+                ddb_r->ddb->delivery__get_active_customer_deliveries(ddb_r->ddb, &ddb_other, customer_id, excluded_status, min_total, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_active_customer_deliveries",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_active_customer_deliveries",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        food_delivery__delivery__page_free(&other);
-        ddb_error_clear(&serr);
+            delivery__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        food_delivery__delivery__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* delivery__get_customer_deliveries_by_fee_range: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int delivery__get_customer_deliveries_by_fee_range_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *min_fee, const char *max_fee, const food_delivery__page_request *page, ddb_error *err)
+/* delivery__get_customer_deliveries_by_fee_range: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int delivery__get_customer_deliveries_by_fee_range_routed(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const char *min_fee, const char *max_fee, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_customer_deliveries_by_fee_range(r->ddb, out, customer_id, min_fee, max_fee, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_customer_deliveries_by_fee_range(r->rel, out, customer_id, min_fee, max_fee, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__delivery__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->ddb->delivery__get_customer_deliveries_by_fee_range(ddb_r->ddb, ddb_out, customer_id, min_fee, max_fee, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->rel->delivery__get_customer_deliveries_by_fee_range(ddb_r->rel, ddb_out, customer_id, min_fee, max_fee, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__delivery__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
-                r->ddb->delivery__get_customer_deliveries_by_fee_range(r->ddb, &other, customer_id, min_fee, max_fee, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0,
+                ddb_r->ddb->delivery__get_customer_deliveries_by_fee_range(ddb_r->ddb, &ddb_other, customer_id, min_fee, max_fee, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_customer_deliveries_by_fee_range",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_customer_deliveries_by_fee_range",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        food_delivery__delivery__page_free(&other);
-        ddb_error_clear(&serr);
+            delivery__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        food_delivery__delivery__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* delivery__get_customer_deliveries_by_status: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int delivery__get_customer_deliveries_by_status_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *status1, const char *status2, const char *status3, const food_delivery__page_request *page, ddb_error *err)
+/* delivery__get_customer_deliveries_by_status: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int delivery__get_customer_deliveries_by_status_routed(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const char *status1, const char *status2, const char *status3, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_customer_deliveries_by_status(r->ddb, out, customer_id, status1, status2, status3, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_customer_deliveries_by_status(r->rel, out, customer_id, status1, status2, status3, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__delivery__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->ddb->delivery__get_customer_deliveries_by_status(ddb_r->ddb, ddb_out, customer_id, status1, status2, status3, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->rel->delivery__get_customer_deliveries_by_status(ddb_r->rel, ddb_out, customer_id, status1, status2, status3, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__delivery__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
-                r->ddb->delivery__get_customer_deliveries_by_status(r->ddb, &other, customer_id, status1, status2, status3, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0,
+                ddb_r->ddb->delivery__get_customer_deliveries_by_status(ddb_r->ddb, &ddb_other, customer_id, status1, status2, status3, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_customer_deliveries_by_status",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_customer_deliveries_by_status",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        food_delivery__delivery__page_free(&other);
-        ddb_error_clear(&serr);
+            delivery__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        food_delivery__delivery__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* delivery__get_deliveries_with_special_instructions: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int delivery__get_deliveries_with_special_instructions_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const food_delivery__page_request *page, ddb_error *err)
+/* delivery__get_deliveries_with_special_instructions: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int delivery__get_deliveries_with_special_instructions_routed(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_deliveries_with_special_instructions(r->ddb, out, customer_id, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_deliveries_with_special_instructions(r->rel, out, customer_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__delivery__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->ddb->delivery__get_deliveries_with_special_instructions(ddb_r->ddb, ddb_out, customer_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->rel->delivery__get_deliveries_with_special_instructions(ddb_r->rel, ddb_out, customer_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__delivery__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
-                r->ddb->delivery__get_deliveries_with_special_instructions(r->ddb, &other, customer_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0,
+                ddb_r->ddb->delivery__get_deliveries_with_special_instructions(ddb_r->ddb, &ddb_other, customer_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_deliveries_with_special_instructions",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_deliveries_with_special_instructions",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        food_delivery__delivery__page_free(&other);
-        ddb_error_clear(&serr);
+            delivery__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        food_delivery__delivery__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* delivery__get_deliveries_with_min_items: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int delivery__get_deliveries_with_min_items_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, int64_t min_items, const food_delivery__page_request *page, ddb_error *err)
+/* delivery__get_deliveries_with_min_items: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int delivery__get_deliveries_with_min_items_routed(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, int64_t min_items, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_deliveries_with_min_items(r->ddb, out, customer_id, min_items, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_deliveries_with_min_items(r->rel, out, customer_id, min_items, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__delivery__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->ddb->delivery__get_deliveries_with_min_items(ddb_r->ddb, ddb_out, customer_id, min_items, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->rel->delivery__get_deliveries_with_min_items(ddb_r->rel, ddb_out, customer_id, min_items, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__delivery__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
-                r->ddb->delivery__get_deliveries_with_min_items(r->ddb, &other, customer_id, min_items, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0,
+                ddb_r->ddb->delivery__get_deliveries_with_min_items(ddb_r->ddb, &ddb_other, customer_id, min_items, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_deliveries_with_min_items",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_deliveries_with_min_items",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        food_delivery__delivery__page_free(&other);
-        ddb_error_clear(&serr);
+            delivery__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        food_delivery__delivery__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* delivery__get_deliveries_with_items_in_range: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int delivery__get_deliveries_with_items_in_range_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, int64_t min_count, int64_t max_count, const food_delivery__page_request *page, ddb_error *err)
+/* delivery__get_deliveries_with_items_in_range: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int delivery__get_deliveries_with_items_in_range_routed(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, int64_t min_count, int64_t max_count, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_deliveries_with_items_in_range(r->ddb, out, customer_id, min_count, max_count, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_deliveries_with_items_in_range(r->rel, out, customer_id, min_count, max_count, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__delivery__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->ddb->delivery__get_deliveries_with_items_in_range(ddb_r->ddb, ddb_out, customer_id, min_count, max_count, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->rel->delivery__get_deliveries_with_items_in_range(ddb_r->rel, ddb_out, customer_id, min_count, max_count, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__delivery__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
-                r->ddb->delivery__get_deliveries_with_items_in_range(r->ddb, &other, customer_id, min_count, max_count, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0,
+                ddb_r->ddb->delivery__get_deliveries_with_items_in_range(ddb_r->ddb, &ddb_other, customer_id, min_count, max_count, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_deliveries_with_items_in_range",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_deliveries_with_items_in_range",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        food_delivery__delivery__page_free(&other);
-        ddb_error_clear(&serr);
+            delivery__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        food_delivery__delivery__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* delivery__get_high_value_active_deliveries: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int delivery__get_high_value_active_deliveries_routed(food_delivery__repo *repo, food_delivery__delivery__page *out, const char *customer_id, const char *min_total, const char *min_tip, const food_delivery__page_request *page, ddb_error *err)
+/* delivery__get_high_value_active_deliveries: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int delivery__get_high_value_active_deliveries_routed(food_delivery__repo *ddb_repo, food_delivery__delivery__page *ddb_out, const char *customer_id, const char *min_total, const char *min_tip, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0, r->ddb->delivery__get_high_value_active_deliveries(r->ddb, out, customer_id, min_total, min_tip, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery__desc.name, t0, r->rel->delivery__get_high_value_active_deliveries(r->rel, out, customer_id, min_total, min_tip, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__delivery__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->ddb->delivery__get_high_value_active_deliveries(ddb_r->ddb, ddb_out, customer_id, min_total, min_tip, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__delivery__desc.name, ddb_t0, ddb_r->rel->delivery__get_high_value_active_deliveries(ddb_r->rel, ddb_out, customer_id, min_total, min_tip, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__delivery__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__delivery__desc.name, t0,
-                r->ddb->delivery__get_high_value_active_deliveries(r->ddb, &other, customer_id, min_total, min_tip, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery__desc.name, ddb_t0,
+                ddb_r->ddb->delivery__get_high_value_active_deliveries(ddb_r->ddb, &ddb_other, customer_id, min_total, min_tip, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_high_value_active_deliveries",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery__get_high_value_active_deliveries",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            delivery__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        food_delivery__delivery__page_free(&other);
-        ddb_error_clear(&serr);
+            delivery__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        food_delivery__delivery__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* delivery__create_delivery: a write; a DynamoDB failure journals the entity's key */
-static int delivery__create_delivery_routed(food_delivery__repo *repo, food_delivery__delivery *delivery, ddb_error *err)
+static int delivery__create_delivery_routed(food_delivery__repo *ddb_repo, food_delivery__delivery *delivery, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__create_delivery(r->ddb, delivery, err));
-    rc = on_side(r, RELATIONAL, true, food_delivery__delivery__desc.name, t0, r->rel->delivery__create_delivery(r->rel, delivery, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, food_delivery__delivery__desc.name, t0, r->ddb->delivery__create_delivery(r->ddb, delivery, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &food_delivery__delivery__desc, "delivery__create_delivery", delivery, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, food_delivery__delivery__desc.name, ddb_t0, ddb_r->ddb->delivery__create_delivery(ddb_r->ddb, delivery, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, food_delivery__delivery__desc.name, ddb_t0, ddb_r->rel->delivery__create_delivery(ddb_r->rel, delivery, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, food_delivery__delivery__desc.name, ddb_t0, ddb_r->ddb->delivery__create_delivery(ddb_r->ddb, delivery, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &food_delivery__delivery__desc, "delivery__create_delivery", delivery, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* delivery_event__get_delivery_events: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int delivery_event__get_delivery_events_routed(food_delivery__repo *repo, food_delivery__delivery_event__page *out, const char *delivery_id, const food_delivery__page_request *page, ddb_error *err)
+/* delivery_event__get_delivery_events: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int delivery_event__get_delivery_events_routed(food_delivery__repo *ddb_repo, food_delivery__delivery_event__page *ddb_out, const char *delivery_id, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__get_delivery_events(r->ddb, out, delivery_id, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery_event__desc.name, t0, r->rel->delivery_event__get_delivery_events(r->rel, out, delivery_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__delivery_event__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery_event__desc.name, ddb_t0, ddb_r->ddb->delivery_event__get_delivery_events(ddb_r->ddb, ddb_out, delivery_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__delivery_event__desc.name, ddb_t0, ddb_r->rel->delivery_event__get_delivery_events(ddb_r->rel, ddb_out, delivery_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__delivery_event__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0,
-                r->ddb->delivery_event__get_delivery_events(r->ddb, &other, delivery_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery_event__desc.name, ddb_t0,
+                ddb_r->ddb->delivery_event__get_delivery_events(ddb_r->ddb, &ddb_other, delivery_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery_event__get_delivery_events",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery_event__get_delivery_events",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            delivery_event__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        food_delivery__delivery_event__page_free(&other);
-        ddb_error_clear(&serr);
+            delivery_event__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        food_delivery__delivery_event__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* delivery_event__get_delivery_events_by_type: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int delivery_event__get_delivery_events_by_type_routed(food_delivery__repo *repo, food_delivery__delivery_event__page *out, const char *delivery_id, const char *type_prefix, const food_delivery__page_request *page, ddb_error *err)
+/* delivery_event__get_delivery_events_by_type: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int delivery_event__get_delivery_events_by_type_routed(food_delivery__repo *ddb_repo, food_delivery__delivery_event__page *ddb_out, const char *delivery_id, const char *type_prefix, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0, r->ddb->delivery_event__get_delivery_events_by_type(r->ddb, out, delivery_id, type_prefix, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__delivery_event__desc.name, t0, r->rel->delivery_event__get_delivery_events_by_type(r->rel, out, delivery_id, type_prefix, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__delivery_event__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery_event__desc.name, ddb_t0, ddb_r->ddb->delivery_event__get_delivery_events_by_type(ddb_r->ddb, ddb_out, delivery_id, type_prefix, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__delivery_event__desc.name, ddb_t0, ddb_r->rel->delivery_event__get_delivery_events_by_type(ddb_r->rel, ddb_out, delivery_id, type_prefix, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__delivery_event__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__delivery_event__desc.name, t0,
-                r->ddb->delivery_event__get_delivery_events_by_type(r->ddb, &other, delivery_id, type_prefix, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__delivery_event__desc.name, ddb_t0,
+                ddb_r->ddb->delivery_event__get_delivery_events_by_type(ddb_r->ddb, &ddb_other, delivery_id, type_prefix, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery_event__get_delivery_events_by_type",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "delivery_event__get_delivery_events_by_type",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            delivery_event__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        food_delivery__delivery_event__page_free(&other);
-        ddb_error_clear(&serr);
+            delivery_event__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        food_delivery__delivery_event__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* restaurant__get_restaurant: a read of one entity, compared in phase 3 */
-static int restaurant__get_restaurant_routed(food_delivery__repo *repo, food_delivery__restaurant *out, bool *found, const char *restaurant_id, ddb_error *err)
+/* restaurant__get_restaurant: a read of one entity, compared in ddb_phase 3 */
+static int restaurant__get_restaurant_routed(food_delivery__repo *ddb_repo, food_delivery__restaurant *ddb_out, bool *ddb_found, const char *restaurant_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__get_restaurant(r->ddb, out, found, restaurant_id, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__restaurant__desc.name, t0, r->rel->restaurant__get_restaurant(r->rel, out, found, restaurant_id, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__restaurant other = FOOD_DELIVERY__RESTAURANT__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
-                r->ddb->restaurant__get_restaurant(r->ddb, &other, &other_found, restaurant_id, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "restaurant__get_restaurant",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__restaurant__desc.name, ddb_t0, ddb_r->ddb->restaurant__get_restaurant(ddb_r->ddb, ddb_out, ddb_found, restaurant_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__restaurant__desc.name, ddb_t0, ddb_r->rel->restaurant__get_restaurant(ddb_r->rel, ddb_out, ddb_found, restaurant_id, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__restaurant ddb_other = FOOD_DELIVERY__RESTAURANT__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__restaurant__desc.name, ddb_t0,
+                ddb_r->ddb->restaurant__get_restaurant(ddb_r->ddb, &ddb_other, &ddb_other_found, restaurant_id, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "restaurant__get_restaurant",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &food_delivery__restaurant__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, restaurant__read_side, r);
-        food_delivery__restaurant__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &food_delivery__restaurant__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, restaurant__read_side, ddb_r);
+        food_delivery__restaurant__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* restaurant__scan_restaurants_by_cuisine: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int restaurant__scan_restaurants_by_cuisine_routed(food_delivery__repo *repo, food_delivery__restaurant__page *out, const char *cuisine_keyword, const food_delivery__page_request *page, ddb_error *err)
+/* restaurant__scan_restaurants_by_cuisine: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int restaurant__scan_restaurants_by_cuisine_routed(food_delivery__repo *ddb_repo, food_delivery__restaurant__page *ddb_out, const char *cuisine_keyword, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__scan_restaurants_by_cuisine(r->ddb, out, cuisine_keyword, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__restaurant__desc.name, t0, r->rel->restaurant__scan_restaurants_by_cuisine(r->rel, out, cuisine_keyword, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__restaurant__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__restaurant__desc.name, ddb_t0, ddb_r->ddb->restaurant__scan_restaurants_by_cuisine(ddb_r->ddb, ddb_out, cuisine_keyword, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__restaurant__desc.name, ddb_t0, ddb_r->rel->restaurant__scan_restaurants_by_cuisine(ddb_r->rel, ddb_out, cuisine_keyword, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__restaurant__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
-                r->ddb->restaurant__scan_restaurants_by_cuisine(r->ddb, &other, cuisine_keyword, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__restaurant__desc.name, ddb_t0,
+                ddb_r->ddb->restaurant__scan_restaurants_by_cuisine(ddb_r->ddb, &ddb_other, cuisine_keyword, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "restaurant__scan_restaurants_by_cuisine",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "restaurant__scan_restaurants_by_cuisine",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            restaurant__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        food_delivery__restaurant__page_free(&other);
-        ddb_error_clear(&serr);
+            restaurant__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        food_delivery__restaurant__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* restaurant__scan_high_rated_active_restaurants: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int restaurant__scan_high_rated_active_restaurants_routed(food_delivery__repo *repo, food_delivery__restaurant__page *out, const char *min_rating, bool active_status, const food_delivery__page_request *page, ddb_error *err)
+/* restaurant__scan_high_rated_active_restaurants: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int restaurant__scan_high_rated_active_restaurants_routed(food_delivery__repo *ddb_repo, food_delivery__restaurant__page *ddb_out, const char *min_rating, bool active_status, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0, r->ddb->restaurant__scan_high_rated_active_restaurants(r->ddb, out, min_rating, active_status, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__restaurant__desc.name, t0, r->rel->restaurant__scan_high_rated_active_restaurants(r->rel, out, min_rating, active_status, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__restaurant__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__restaurant__desc.name, ddb_t0, ddb_r->ddb->restaurant__scan_high_rated_active_restaurants(ddb_r->ddb, ddb_out, min_rating, active_status, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__restaurant__desc.name, ddb_t0, ddb_r->rel->restaurant__scan_high_rated_active_restaurants(ddb_r->rel, ddb_out, min_rating, active_status, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__restaurant__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__restaurant__desc.name, t0,
-                r->ddb->restaurant__scan_high_rated_active_restaurants(r->ddb, &other, min_rating, active_status, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__restaurant__desc.name, ddb_t0,
+                ddb_r->ddb->restaurant__scan_high_rated_active_restaurants(ddb_r->ddb, &ddb_other, min_rating, active_status, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "restaurant__scan_high_rated_active_restaurants",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "restaurant__scan_high_rated_active_restaurants",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            restaurant__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        food_delivery__restaurant__page_free(&other);
-        ddb_error_clear(&serr);
+            restaurant__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        food_delivery__restaurant__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* driver__get_driver: a read of one entity, compared in phase 3 */
-static int driver__get_driver_routed(food_delivery__repo *repo, food_delivery__driver *out, bool *found, const char *driver_id, ddb_error *err)
+/* driver__get_driver: a read of one entity, compared in ddb_phase 3 */
+static int driver__get_driver_routed(food_delivery__repo *ddb_repo, food_delivery__driver *ddb_out, bool *ddb_found, const char *driver_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0, r->ddb->driver__get_driver(r->ddb, out, found, driver_id, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__driver__desc.name, t0, r->rel->driver__get_driver(r->rel, out, found, driver_id, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__driver other = FOOD_DELIVERY__DRIVER__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
-                r->ddb->driver__get_driver(r->ddb, &other, &other_found, driver_id, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "driver__get_driver",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__driver__desc.name, ddb_t0, ddb_r->ddb->driver__get_driver(ddb_r->ddb, ddb_out, ddb_found, driver_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__driver__desc.name, ddb_t0, ddb_r->rel->driver__get_driver(ddb_r->rel, ddb_out, ddb_found, driver_id, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__driver ddb_other = FOOD_DELIVERY__DRIVER__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__driver__desc.name, ddb_t0,
+                ddb_r->ddb->driver__get_driver(ddb_r->ddb, &ddb_other, &ddb_other_found, driver_id, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "driver__get_driver",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &food_delivery__driver__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, driver__read_side, r);
-        food_delivery__driver__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &food_delivery__driver__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, driver__read_side, ddb_r);
+        food_delivery__driver__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* driver__scan_drivers_by_skill: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int driver__scan_drivers_by_skill_routed(food_delivery__repo *repo, food_delivery__driver__page *out, const char *skill_tag, const char *name_prefix, const food_delivery__page_request *page, ddb_error *err)
+/* driver__scan_drivers_by_skill: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int driver__scan_drivers_by_skill_routed(food_delivery__repo *ddb_repo, food_delivery__driver__page *ddb_out, const char *skill_tag, const char *name_prefix, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0, r->ddb->driver__scan_drivers_by_skill(r->ddb, out, skill_tag, name_prefix, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__driver__desc.name, t0, r->rel->driver__scan_drivers_by_skill(r->rel, out, skill_tag, name_prefix, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__driver__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__driver__desc.name, ddb_t0, ddb_r->ddb->driver__scan_drivers_by_skill(ddb_r->ddb, ddb_out, skill_tag, name_prefix, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__driver__desc.name, ddb_t0, ddb_r->rel->driver__scan_drivers_by_skill(ddb_r->rel, ddb_out, skill_tag, name_prefix, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__driver__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
-                r->ddb->driver__scan_drivers_by_skill(r->ddb, &other, skill_tag, name_prefix, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__driver__desc.name, ddb_t0,
+                ddb_r->ddb->driver__scan_drivers_by_skill(ddb_r->ddb, &ddb_other, skill_tag, name_prefix, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "driver__scan_drivers_by_skill",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "driver__scan_drivers_by_skill",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            driver__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        food_delivery__driver__page_free(&other);
-        ddb_error_clear(&serr);
+            driver__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        food_delivery__driver__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* driver__scan_available_experienced_drivers: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int driver__scan_available_experienced_drivers_routed(food_delivery__repo *repo, food_delivery__driver__page *out, bool available_flag, int64_t min_deliveries, const char *min_rating, const food_delivery__page_request *page, ddb_error *err)
+/* driver__scan_available_experienced_drivers: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int driver__scan_available_experienced_drivers_routed(food_delivery__repo *ddb_repo, food_delivery__driver__page *ddb_out, bool available_flag, int64_t min_deliveries, const char *min_rating, const food_delivery__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0, r->ddb->driver__scan_available_experienced_drivers(r->ddb, out, available_flag, min_deliveries, min_rating, page, err));
-    rc = on_side(r, RELATIONAL, false, food_delivery__driver__desc.name, t0, r->rel->driver__scan_available_experienced_drivers(r->rel, out, available_flag, min_deliveries, min_rating, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        food_delivery__driver__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__driver__desc.name, ddb_t0, ddb_r->ddb->driver__scan_available_experienced_drivers(ddb_r->ddb, ddb_out, available_flag, min_deliveries, min_rating, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, food_delivery__driver__desc.name, ddb_t0, ddb_r->rel->driver__scan_available_experienced_drivers(ddb_r->rel, ddb_out, available_flag, min_deliveries, min_rating, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        food_delivery__driver__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, food_delivery__driver__desc.name, t0,
-                r->ddb->driver__scan_available_experienced_drivers(r->ddb, &other, available_flag, min_deliveries, min_rating, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, food_delivery__driver__desc.name, ddb_t0,
+                ddb_r->ddb->driver__scan_available_experienced_drivers(ddb_r->ddb, &ddb_other, available_flag, min_deliveries, min_rating, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "driver__scan_available_experienced_drivers",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "driver__scan_available_experienced_drivers",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            driver__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        food_delivery__driver__page_free(&other);
-        ddb_error_clear(&serr);
+            driver__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        food_delivery__driver__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* The version member of the entity a write points to; NULL for an unknown kind. */
@@ -1324,16 +1324,16 @@ static int64_t *version_of(const food_delivery__write *op)
 
 static int transact_routed(food_delivery__repo *repo, food_delivery__write *ops, size_t n_ops, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int64_t *before;
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
     if (phase == 1)
-        return on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+        return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     /* the versions of the updated entities, for the DynamoDB transaction */
     before = calloc(n_ops ? n_ops : 1, sizeof *before);
     if (!before)
@@ -1341,7 +1341,7 @@ static int transact_routed(food_delivery__repo *repo, food_delivery__write *ops,
     for (size_t i = 0; i < n_ops; i++)
         if (ops[i].op == FOOD_DELIVERY__WRITE_UPDATE && version_of(&ops[i]))
             before[i] = *version_of(&ops[i]);
-    rc = on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+    rc = ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     if (rc != 0) {
         free(before);
         return rc;
@@ -1353,7 +1353,7 @@ static int transact_routed(food_delivery__repo *repo, food_delivery__write *ops,
             before[i] = after; /* now: the version to hand back */
         }
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
     for (size_t i = 0; i < n_ops; i++) {
         if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= FOOD_DELIVERY__N_ENTITIES)
             ddb_router_write_failed(r->state, food_delivery__entities[ops[i].kind - 1], "transact",
@@ -1368,25 +1368,25 @@ static int transact_routed(food_delivery__repo *repo, food_delivery__write *ops,
 
 static int max_id_routed(food_delivery__repo *repo, food_delivery__kind kind, int64_t *out, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
-    return on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
+        return ddb_on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
+    return ddb_on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
 }
 
 static int seed_id_routed(food_delivery__repo *repo, food_delivery__kind kind, int64_t floor, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
-    return on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
+    return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
 }
 
 static void free_routed(food_delivery__repo *repo)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     if (!r)
         return;
     ddb_router_free(r->state);
@@ -1394,16 +1394,16 @@ static void free_routed(food_delivery__repo *repo)
 }
 
 /* The router behind repo, or NULL when repo is not one. */
-static router_impl *as_router(food_delivery__repo *repo)
+static ddb_router_impl *as_router(food_delivery__repo *repo)
 {
-    return repo && repo->free == free_routed ? (router_impl *)repo : NULL;
+    return repo && repo->free == free_routed ? (ddb_router_impl *)repo : NULL;
 }
 
 /*
  * Before phase 5: DynamoDB's ID counters continue above the highest relational ID,
  * for each entity whose IDs are allocated (id_strategy source or counter).
  */
-static int seed_ids(router_impl *r, ddb_error *err)
+static int seed_ids(ddb_router_impl *r, ddb_error *err)
 {
     /* no entity allocates its IDs */
     (void)r;
@@ -1415,7 +1415,7 @@ static int seed_ids(router_impl *r, ddb_error *err)
  * Makes DynamoDB's delivery entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int delivery__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int delivery__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1460,7 +1460,7 @@ static int delivery__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of delivery: its key's entity copied from relational (key NULL: all). */
-static int delivery__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int delivery__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     food_delivery__delivery key = FOOD_DELIVERY__DELIVERY__INIT, rel = FOOD_DELIVERY__DELIVERY__INIT;
     bool found = false;
@@ -1478,7 +1478,7 @@ static int delivery__replay(router_impl *r, const ddb_value *key_item, ddb_error
 }
 
 /* compare_all for delivery: adds the differences found to *n. */
-static int delivery__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int delivery__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     food_delivery__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1519,7 +1519,7 @@ static int delivery__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's delivery_event entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int delivery_event__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int delivery_event__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1564,7 +1564,7 @@ static int delivery_event__sync(router_impl *r, bool remove_extras, ddb_error *e
 }
 
 /* One journal entry of delivery_event: its key's entity copied from relational (key NULL: all). */
-static int delivery_event__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int delivery_event__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     food_delivery__delivery_event key = FOOD_DELIVERY__DELIVERY_EVENT__INIT, rel = FOOD_DELIVERY__DELIVERY_EVENT__INIT;
     bool found = false;
@@ -1582,7 +1582,7 @@ static int delivery_event__replay(router_impl *r, const ddb_value *key_item, ddb
 }
 
 /* compare_all for delivery_event: adds the differences found to *n. */
-static int delivery_event__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int delivery_event__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     food_delivery__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1623,7 +1623,7 @@ static int delivery_event__compare_all(router_impl *r, size_t *n, ddb_error *err
  * Makes DynamoDB's restaurant entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int restaurant__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int restaurant__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1668,7 +1668,7 @@ static int restaurant__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of restaurant: its key's entity copied from relational (key NULL: all). */
-static int restaurant__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int restaurant__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     food_delivery__restaurant key = FOOD_DELIVERY__RESTAURANT__INIT, rel = FOOD_DELIVERY__RESTAURANT__INIT;
     bool found = false;
@@ -1686,7 +1686,7 @@ static int restaurant__replay(router_impl *r, const ddb_value *key_item, ddb_err
 }
 
 /* compare_all for restaurant: adds the differences found to *n. */
-static int restaurant__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int restaurant__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     food_delivery__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1727,7 +1727,7 @@ static int restaurant__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's driver entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int driver__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int driver__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1772,7 +1772,7 @@ static int driver__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of driver: its key's entity copied from relational (key NULL: all). */
-static int driver__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int driver__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     food_delivery__driver key = FOOD_DELIVERY__DRIVER__INIT, rel = FOOD_DELIVERY__DRIVER__INIT;
     bool found = false;
@@ -1790,7 +1790,7 @@ static int driver__replay(router_impl *r, const ddb_value *key_item, ddb_error *
 }
 
 /* compare_all for driver: adds the differences found to *n. */
-static int driver__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int driver__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     food_delivery__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1829,7 +1829,7 @@ static int driver__compare_all(router_impl *r, size_t *n, ddb_error *err)
 
 int food_delivery__router_replay(food_delivery__repo *router, size_t *replayed, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     ddb_router_journal j = {0, NULL, 0};
     int rc;
     if (!r)
@@ -1866,7 +1866,7 @@ int food_delivery__router_replay(food_delivery__repo *router, size_t *replayed, 
 
 int food_delivery__router_backfill(food_delivery__repo *router, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -1883,7 +1883,7 @@ int food_delivery__router_backfill(food_delivery__repo *router, ddb_error *err)
 
 int food_delivery__router_compare_all(food_delivery__repo *router, size_t *differences, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     size_t n = 0;
     int rc = 0;
     if (!r)
@@ -1908,7 +1908,7 @@ int food_delivery__router_new(food_delivery__repo **out, food_delivery__repo *re
     const food_delivery__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "food_delivery", 1, NULL, NULL, NULL, NULL, NULL, 100};
-    router_impl *r;
+    ddb_router_impl *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
@@ -1989,13 +1989,13 @@ int food_delivery__router_new(food_delivery__repo **out, food_delivery__repo *re
 
 int food_delivery__router_phase(food_delivery__repo *router)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     return r ? ddb_router_phase(r->state) : 0;
 }
 
 int food_delivery__router_set_phase(food_delivery__repo *router, int phase, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -2010,7 +2010,7 @@ int food_delivery__router_set_phase(food_delivery__repo *router, int phase, ddb_
 
 int food_delivery__router_stats(food_delivery__repo *router, ddb_router_stats *out)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     if (!r || !out)
         return DDB_ERR_INVALID_ARG;
     ddb_router_stats_get(r->state, out);

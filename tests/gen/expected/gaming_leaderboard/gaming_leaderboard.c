@@ -347,22 +347,22 @@ static const ddb_table_desc tables[] = {
     {DDB_ENTITY_ABI_VERSION, "TournamentTable", 2, tournament_table__attrs, tournament_table__attr_types, "tournament_id", "ranking", 0, NULL, NULL},
 };
 
-typedef struct repo_impl {
+typedef struct ddb_repo_impl {
     gaming_leaderboard__repo base; /* first: the interface */
     ddb_client *client;
     bool consistent;
     char *tables[4];
     char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
     ddb_id_block ids[4];       /* counter IDs reserved, per entity */
-} repo_impl;
+} ddb_repo_impl;
 
-static const char *table_of(const repo_impl *r, size_t i)
+static const char *ddb_table_of(const ddb_repo_impl *r, size_t i)
 {
     return r->tables[i];
 }
 
-/* The descriptors in kind order: kinds[k - 1] describes kind k. */
-static const ddb_entity_desc *const kinds[] = {
+/* The descriptors in kind order: ddb_kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const ddb_kinds[] = {
     &gaming_leaderboard__game__desc,
     &gaming_leaderboard__leaderboard_entry__desc,
     &gaming_leaderboard__player_achievement__desc,
@@ -375,7 +375,7 @@ void gaming_leaderboard__mixed_page_free(gaming_leaderboard__mixed_page *page)
         return;
     for (size_t i = 0; page->items && i < page->n_items; i++)
         if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 4)
-            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+            ddb_entity_free(ddb_kinds[page->items[i].kind - 1], &page->items[i].as);
     free(page->items);
     free(page->cursor);
     page->items = NULL;
@@ -385,28 +385,28 @@ void gaming_leaderboard__mixed_page_free(gaming_leaderboard__mixed_page *page)
 
 static int game__create_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__game *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &gaming_leaderboard__game__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &gaming_leaderboard__game__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int game__get_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found,
     const gaming_leaderboard__game *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &gaming_leaderboard__game__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &gaming_leaderboard__game__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int game__update_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__game *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &gaming_leaderboard__game__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &gaming_leaderboard__game__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int game__delete_ddb(gaming_leaderboard__repo *repo, const gaming_leaderboard__game *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &gaming_leaderboard__game__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &gaming_leaderboard__game__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* Game for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -418,7 +418,7 @@ static const ddb_store_desc game__store = {
 static int game__list_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__game__page *out,
     const gaming_leaderboard__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -426,7 +426,7 @@ static int game__list_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__ga
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "gaming_leaderboard.game.list";
-    rc = ddb_store_list(&p, r->client, &game__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &game__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -438,34 +438,34 @@ static int game__list_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__ga
 static int game__mirror_ddb(gaming_leaderboard__repo *repo, const gaming_leaderboard__game *obj, const gaming_leaderboard__game *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &game__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &game__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int leaderboard_entry__create_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &gaming_leaderboard__leaderboard_entry__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &gaming_leaderboard__leaderboard_entry__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int leaderboard_entry__get_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *out, bool *found,
     const gaming_leaderboard__leaderboard_entry *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &gaming_leaderboard__leaderboard_entry__desc, table_of(r, 1), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &gaming_leaderboard__leaderboard_entry__desc, ddb_table_of(r, 1), key,
         r->consistent, err);
 }
 
 static int leaderboard_entry__update_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &gaming_leaderboard__leaderboard_entry__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &gaming_leaderboard__leaderboard_entry__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int leaderboard_entry__delete_ddb(gaming_leaderboard__repo *repo, const gaming_leaderboard__leaderboard_entry *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &gaming_leaderboard__leaderboard_entry__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &gaming_leaderboard__leaderboard_entry__desc, ddb_table_of(r, 1), obj, err);
 }
 
 /* LeaderboardEntry for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -477,7 +477,7 @@ static const ddb_store_desc leaderboard_entry__store = {
 static int leaderboard_entry__list_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out,
     const gaming_leaderboard__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -485,7 +485,7 @@ static int leaderboard_entry__list_ddb(gaming_leaderboard__repo *repo, gaming_le
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "gaming_leaderboard.leaderboard_entry.list";
-    rc = ddb_store_list(&p, r->client, &leaderboard_entry__store, table_of(r, 1), &q, err);
+    rc = ddb_store_list(&p, r->client, &leaderboard_entry__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -497,34 +497,34 @@ static int leaderboard_entry__list_ddb(gaming_leaderboard__repo *repo, gaming_le
 static int leaderboard_entry__mirror_ddb(gaming_leaderboard__repo *repo, const gaming_leaderboard__leaderboard_entry *obj, const gaming_leaderboard__leaderboard_entry *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &leaderboard_entry__store, table_of(r, 1), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &leaderboard_entry__store, ddb_table_of(r, 1), obj, key, err);
 }
 
 static int player_achievement__create_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &gaming_leaderboard__player_achievement__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &gaming_leaderboard__player_achievement__desc, ddb_table_of(r, 2), obj, err);
 }
 
 static int player_achievement__get_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *out, bool *found,
     const gaming_leaderboard__player_achievement *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &gaming_leaderboard__player_achievement__desc, table_of(r, 2), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &gaming_leaderboard__player_achievement__desc, ddb_table_of(r, 2), key,
         r->consistent, err);
 }
 
 static int player_achievement__update_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &gaming_leaderboard__player_achievement__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &gaming_leaderboard__player_achievement__desc, ddb_table_of(r, 2), obj, err);
 }
 
 static int player_achievement__delete_ddb(gaming_leaderboard__repo *repo, const gaming_leaderboard__player_achievement *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &gaming_leaderboard__player_achievement__desc, table_of(r, 2), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &gaming_leaderboard__player_achievement__desc, ddb_table_of(r, 2), obj, err);
 }
 
 /* PlayerAchievement for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -536,7 +536,7 @@ static const ddb_store_desc player_achievement__store = {
 static int player_achievement__list_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement__page *out,
     const gaming_leaderboard__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -544,7 +544,7 @@ static int player_achievement__list_ddb(gaming_leaderboard__repo *repo, gaming_l
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "gaming_leaderboard.player_achievement.list";
-    rc = ddb_store_list(&p, r->client, &player_achievement__store, table_of(r, 2), &q, err);
+    rc = ddb_store_list(&p, r->client, &player_achievement__store, ddb_table_of(r, 2), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -556,34 +556,34 @@ static int player_achievement__list_ddb(gaming_leaderboard__repo *repo, gaming_l
 static int player_achievement__mirror_ddb(gaming_leaderboard__repo *repo, const gaming_leaderboard__player_achievement *obj, const gaming_leaderboard__player_achievement *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &player_achievement__store, table_of(r, 2), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &player_achievement__store, ddb_table_of(r, 2), obj, key, err);
 }
 
 static int tournament_entry__create_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &gaming_leaderboard__tournament_entry__desc, table_of(r, 3), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &gaming_leaderboard__tournament_entry__desc, ddb_table_of(r, 3), obj, err);
 }
 
 static int tournament_entry__get_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *out, bool *found,
     const gaming_leaderboard__tournament_entry *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &gaming_leaderboard__tournament_entry__desc, table_of(r, 3), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &gaming_leaderboard__tournament_entry__desc, ddb_table_of(r, 3), key,
         r->consistent, err);
 }
 
 static int tournament_entry__update_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &gaming_leaderboard__tournament_entry__desc, table_of(r, 3), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &gaming_leaderboard__tournament_entry__desc, ddb_table_of(r, 3), obj, err);
 }
 
 static int tournament_entry__delete_ddb(gaming_leaderboard__repo *repo, const gaming_leaderboard__tournament_entry *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &gaming_leaderboard__tournament_entry__desc, table_of(r, 3), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &gaming_leaderboard__tournament_entry__desc, ddb_table_of(r, 3), obj, err);
 }
 
 /* TournamentEntry for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -595,7 +595,7 @@ static const ddb_store_desc tournament_entry__store = {
 static int tournament_entry__list_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry__page *out,
     const gaming_leaderboard__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -603,7 +603,7 @@ static int tournament_entry__list_ddb(gaming_leaderboard__repo *repo, gaming_lea
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "gaming_leaderboard.tournament_entry.list";
-    rc = ddb_store_list(&p, r->client, &tournament_entry__store, table_of(r, 3), &q, err);
+    rc = ddb_store_list(&p, r->client, &tournament_entry__store, ddb_table_of(r, 3), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -615,208 +615,208 @@ static int tournament_entry__list_ddb(gaming_leaderboard__repo *repo, gaming_lea
 static int tournament_entry__mirror_ddb(gaming_leaderboard__repo *repo, const gaming_leaderboard__tournament_entry *obj, const gaming_leaderboard__tournament_entry *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &tournament_entry__store, table_of(r, 3), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &tournament_entry__store, ddb_table_of(r, 3), obj, key, err);
 }
 
-static int game__get_game_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, ddb_error *err)
+static int game__get_game_ddb(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__game *ddb_out, bool *ddb_found, const char *game_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    gaming_leaderboard__game key = GAMING_LEADERBOARD__GAME__INIT;
-    ddb_entity_lend_string(&key, &gaming_leaderboard__game__desc, 0, game_id);
-    return ddb_entity_get(out, found, r->client, &gaming_leaderboard__game__desc, table_of(r, 0), &key,
-        true, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    gaming_leaderboard__game ddb_key = GAMING_LEADERBOARD__GAME__INIT;
+    ddb_entity_lend_string(&ddb_key, &gaming_leaderboard__game__desc, 0, game_id);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &gaming_leaderboard__game__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        true, ddb_err);
 }
 
-static int game__list_games_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__game__page *out, const gaming_leaderboard__page_request *page, ddb_error *err)
+static int game__list_games_ddb(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__game__page *ddb_out, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "gaming_leaderboard.game.list_games";
-    rc = ddb_entity_scan_page(&p, r->client, &gaming_leaderboard__game__desc, table_of(r, 0), &q, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "gaming_leaderboard.game.list_games";
+    ddb_rc = ddb_entity_scan_page(&ddb_p, ddb_r->client, &gaming_leaderboard__game__desc, ddb_table_of(ddb_r, 0), &ddb_q, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int game__get_game_by_id_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, ddb_error *err)
+static int game__get_game_by_id_ddb(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__game *ddb_out, bool *ddb_found, const char *game_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    gaming_leaderboard__game key = GAMING_LEADERBOARD__GAME__INIT;
-    ddb_entity_lend_string(&key, &gaming_leaderboard__game__desc, 0, game_id);
-    return ddb_entity_get(out, found, r->client, &gaming_leaderboard__game__desc, table_of(r, 0), &key,
-        false, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    gaming_leaderboard__game ddb_key = GAMING_LEADERBOARD__GAME__INIT;
+    ddb_entity_lend_string(&ddb_key, &gaming_leaderboard__game__desc, 0, game_id);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &gaming_leaderboard__game__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        false, ddb_err);
 }
 
-static int game__get_game_with_verification_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, const char *verification_code, ddb_error *err)
+static int game__get_game_with_verification_ddb(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__game *ddb_out, bool *ddb_found, const char *game_id, const char *verification_code, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    gaming_leaderboard__game key = GAMING_LEADERBOARD__GAME__INIT;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    gaming_leaderboard__game ddb_key = GAMING_LEADERBOARD__GAME__INIT;
     (void)verification_code; /* accepted and ignored: see the interface */
-    ddb_entity_lend_string(&key, &gaming_leaderboard__game__desc, 0, game_id);
-    return ddb_entity_get(out, found, r->client, &gaming_leaderboard__game__desc, table_of(r, 0), &key,
-        true, err);
+    ddb_entity_lend_string(&ddb_key, &gaming_leaderboard__game__desc, 0, game_id);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &gaming_leaderboard__game__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        true, ddb_err);
 }
 
-static int leaderboard_entry__get_top_scores_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out, const char *game_id, const gaming_leaderboard__page_request *page, ddb_error *err)
+static int leaderboard_entry__get_top_scores_ddb(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__leaderboard_entry__page *ddb_out, const char *game_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    gaming_leaderboard__leaderboard_entry key = GAMING_LEADERBOARD__LEADERBOARD_ENTRY__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &gaming_leaderboard__leaderboard_entry__desc, 0, game_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = false;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "gaming_leaderboard.leaderboard_entry.get_top_scores";
-    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__leaderboard_entry__desc, table_of(r, 1), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    gaming_leaderboard__leaderboard_entry ddb_key = GAMING_LEADERBOARD__LEADERBOARD_ENTRY__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &gaming_leaderboard__leaderboard_entry__desc, 0, game_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = false;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "gaming_leaderboard.leaderboard_entry.get_top_scores";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &gaming_leaderboard__leaderboard_entry__desc, ddb_table_of(ddb_r, 1), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int leaderboard_entry__get_player_scores_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out, const char *player_id, const gaming_leaderboard__page_request *page, ddb_error *err)
+static int leaderboard_entry__get_player_scores_ddb(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__leaderboard_entry__page *ddb_out, const char *player_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    gaming_leaderboard__leaderboard_entry key = GAMING_LEADERBOARD__LEADERBOARD_ENTRY__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &gaming_leaderboard__leaderboard_entry__desc, 2, player_id);
-    q.index = "PlayerScoresIndex";
-    q.pk_key = 2;
-    q.has_sk = true;
-    q.sk_key = 3;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "gaming_leaderboard.leaderboard_entry.get_player_scores";
-    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__leaderboard_entry__desc, table_of(r, 1), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    gaming_leaderboard__leaderboard_entry ddb_key = GAMING_LEADERBOARD__LEADERBOARD_ENTRY__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &gaming_leaderboard__leaderboard_entry__desc, 2, player_id);
+    ddb_q.index = "PlayerScoresIndex";
+    ddb_q.pk_key = 2;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 3;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "gaming_leaderboard.leaderboard_entry.get_player_scores";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &gaming_leaderboard__leaderboard_entry__desc, ddb_table_of(ddb_r, 1), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int leaderboard_entry__submit_score_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *entry, ddb_error *err)
+static int leaderboard_entry__submit_score_ddb(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__leaderboard_entry *entry, ddb_error *ddb_err)
 {
-    return repo->leaderboard_entry__create(repo, entry, err);
+    return ddb_repo->leaderboard_entry__create(ddb_repo, entry, ddb_err);
 }
 
-static int player_achievement__get_player_achievements_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement__page *out, const char *player_id, const gaming_leaderboard__page_request *page, ddb_error *err)
+static int player_achievement__get_player_achievements_ddb(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__player_achievement__page *ddb_out, const char *player_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    gaming_leaderboard__player_achievement key = GAMING_LEADERBOARD__PLAYER_ACHIEVEMENT__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &gaming_leaderboard__player_achievement__desc, 0, player_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "gaming_leaderboard.player_achievement.get_player_achievements";
-    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__player_achievement__desc, table_of(r, 2), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    gaming_leaderboard__player_achievement ddb_key = GAMING_LEADERBOARD__PLAYER_ACHIEVEMENT__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &gaming_leaderboard__player_achievement__desc, 0, player_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "gaming_leaderboard.player_achievement.get_player_achievements";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &gaming_leaderboard__player_achievement__desc, ddb_table_of(ddb_r, 2), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int player_achievement__get_game_achievements_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement__page *out, const char *game_id, const gaming_leaderboard__page_request *page, ddb_error *err)
+static int player_achievement__get_game_achievements_ddb(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__player_achievement__page *ddb_out, const char *game_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    gaming_leaderboard__player_achievement key = GAMING_LEADERBOARD__PLAYER_ACHIEVEMENT__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &gaming_leaderboard__player_achievement__desc, 2, game_id);
-    q.index = "GameAchievementsIndex";
-    q.pk_key = 2;
-    q.has_sk = true;
-    q.sk_key = 3;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "gaming_leaderboard.player_achievement.get_game_achievements";
-    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__player_achievement__desc, table_of(r, 2), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    gaming_leaderboard__player_achievement ddb_key = GAMING_LEADERBOARD__PLAYER_ACHIEVEMENT__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &gaming_leaderboard__player_achievement__desc, 2, game_id);
+    ddb_q.index = "GameAchievementsIndex";
+    ddb_q.pk_key = 2;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 3;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "gaming_leaderboard.player_achievement.get_game_achievements";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &gaming_leaderboard__player_achievement__desc, ddb_table_of(ddb_r, 2), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int player_achievement__unlock_achievement_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *achievement, ddb_error *err)
+static int player_achievement__unlock_achievement_ddb(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__player_achievement *achievement, ddb_error *ddb_err)
 {
-    return repo->player_achievement__create(repo, achievement, err);
+    return ddb_repo->player_achievement__create(ddb_repo, achievement, ddb_err);
 }
 
-static int tournament_entry__get_tournament_rankings_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry__page *out, const char *tournament_id, const gaming_leaderboard__page_request *page, ddb_error *err)
+static int tournament_entry__get_tournament_rankings_ddb(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__tournament_entry__page *ddb_out, const char *tournament_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    gaming_leaderboard__tournament_entry key = GAMING_LEADERBOARD__TOURNAMENT_ENTRY__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &gaming_leaderboard__tournament_entry__desc, 0, tournament_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "gaming_leaderboard.tournament_entry.get_tournament_rankings";
-    rc = ddb_entity_query_page(&p, r->client, &gaming_leaderboard__tournament_entry__desc, table_of(r, 3), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    gaming_leaderboard__tournament_entry ddb_key = GAMING_LEADERBOARD__TOURNAMENT_ENTRY__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &gaming_leaderboard__tournament_entry__desc, 0, tournament_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "gaming_leaderboard.tournament_entry.get_tournament_rankings";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &gaming_leaderboard__tournament_entry__desc, ddb_table_of(ddb_r, 3), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int tournament_entry__update_ranking_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *out, bool *found, const char *tournament_id, int64_t ranking, ddb_error *err)
+static int tournament_entry__update_ranking_ddb(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__tournament_entry *ddb_out, bool *ddb_found, const char *tournament_id, int64_t ranking, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    gaming_leaderboard__tournament_entry key = GAMING_LEADERBOARD__TOURNAMENT_ENTRY__INIT;
-    ddb_entity_lend_string(&key, &gaming_leaderboard__tournament_entry__desc, 0, tournament_id);
-    key.ranking = ranking;
-    static const size_t fields[] = {0};
-    return ddb_entity_update_fields(out, found, r->client, &gaming_leaderboard__tournament_entry__desc, table_of(r, 3),
-        &key, fields, 0, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    gaming_leaderboard__tournament_entry ddb_key = GAMING_LEADERBOARD__TOURNAMENT_ENTRY__INIT;
+    ddb_entity_lend_string(&ddb_key, &gaming_leaderboard__tournament_entry__desc, 0, tournament_id);
+    ddb_key.ranking = ranking;
+    static const size_t ddb_fields[] = {0};
+    return ddb_entity_update_fields(ddb_out, ddb_found, ddb_r->client, &gaming_leaderboard__tournament_entry__desc, ddb_table_of(ddb_r, 3),
+        &ddb_key, ddb_fields, 0, ddb_err);
 }
 
 /* Per kind (index kind - 1): the store descriptor and its table. */
@@ -830,7 +830,7 @@ static const size_t store_tables[] = {0, 1, 2, 3};
 
 static int transact_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__write *ops, size_t n_ops, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_store_write *w;
     int rc;
     if (n_ops && !ops)
@@ -845,7 +845,7 @@ static int transact_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__writ
             return DDB_ERR_INVALID_ARG;
         }
         w[i].store = stores[k - 1];
-        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].table = ddb_table_of(r, store_tables[k - 1]);
         w[i].block = &r->ids[k - 1];
         w[i].op = (ddb_store_op)ops[i].op;
         w[i].obj = ops[i].obj;
@@ -860,17 +860,17 @@ static int transact_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__writ
 
 static int max_id_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__kind kind, int64_t *out, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 4)
         return DDB_ERR_INVALID_ARG;
-    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+    return ddb_store_max_id(out, r->client, stores[k - 1], ddb_table_of(r, store_tables[k - 1]),
         r->counter_table, err);
 }
 
 static int seed_id_ddb(gaming_leaderboard__repo *repo, gaming_leaderboard__kind kind, int64_t floor, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 4)
         return DDB_ERR_INVALID_ARG;
@@ -901,7 +901,7 @@ int gaming_leaderboard__create_counter_table(ddb_client *client, const char *tab
 
 static void free_ddb(gaming_leaderboard__repo *repo)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     if (!r)
         return;
     for (size_t i = 0; i < sizeof r->tables / sizeof r->tables[0]; i++)
@@ -930,7 +930,7 @@ static char *prefixed(const char *prefix, const char *name)
 int gaming_leaderboard__ddb_repo_new(gaming_leaderboard__repo **out, ddb_client *client,
     const gaming_leaderboard__ddb_options *opts, ddb_error *err)
 {
-    repo_impl *r;
+    ddb_repo_impl *r;
     (void)err;
     if (!out || !client || (opts && opts->version != 1))
         return DDB_ERR_INVALID_ARG;

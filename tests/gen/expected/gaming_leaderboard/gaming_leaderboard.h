@@ -364,14 +364,14 @@ struct gaming_leaderboard__repo {
     int (*game__mirror)(gaming_leaderboard__repo *repo, const gaming_leaderboard__game *obj, const gaming_leaderboard__game *key,
         ddb_error *err);
     /* get_game (GetItem): Get game details by ID */
-    int (*game__get_game)(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, ddb_error *err);
+    int (*game__get_game)(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__game *ddb_out, bool *ddb_found, const char *game_id, ddb_error *ddb_err);
     /* list_games (Scan): List all games */
-    int (*game__list_games)(gaming_leaderboard__repo *repo, gaming_leaderboard__game__page *out, const gaming_leaderboard__page_request *page, ddb_error *err);
+    int (*game__list_games)(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__game__page *ddb_out, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err);
     /* get_game_by_id (GetItem): Get game by ID (duplicate of CRUD - should be filtered) */
-    int (*game__get_game_by_id)(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, ddb_error *err);
+    int (*game__get_game_by_id)(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__game *ddb_out, bool *ddb_found, const char *game_id, ddb_error *ddb_err);
     /* get_game_with_verification (GetItem): Get game with metadata verification
        Not used by the key condition, accepted and ignored: verification_code. */
-    int (*game__get_game_with_verification)(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, const char *verification_code, ddb_error *err);
+    int (*game__get_game_with_verification)(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__game *ddb_out, bool *ddb_found, const char *game_id, const char *verification_code, ddb_error *ddb_err);
 
     /* LeaderboardEntry */
     int (*leaderboard_entry__create)(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *obj, ddb_error *err);
@@ -387,12 +387,12 @@ struct gaming_leaderboard__repo {
     int (*leaderboard_entry__mirror)(gaming_leaderboard__repo *repo, const gaming_leaderboard__leaderboard_entry *obj, const gaming_leaderboard__leaderboard_entry *key,
         ddb_error *err);
     /* get_top_scores (Query): Get top scores for a game */
-    int (*leaderboard_entry__get_top_scores)(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out, const char *game_id, const gaming_leaderboard__page_request *page, ddb_error *err);
+    int (*leaderboard_entry__get_top_scores)(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__leaderboard_entry__page *ddb_out, const char *game_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err);
     /* get_player_scores (Query): Get all scores for a player */
-    int (*leaderboard_entry__get_player_scores)(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out, const char *player_id, const gaming_leaderboard__page_request *page, ddb_error *err);
+    int (*leaderboard_entry__get_player_scores)(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__leaderboard_entry__page *ddb_out, const char *player_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err);
     /* submit_score (PutItem): Submit a new score
        Same as leaderboard_entry__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
-    int (*leaderboard_entry__submit_score)(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *entry, ddb_error *err);
+    int (*leaderboard_entry__submit_score)(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__leaderboard_entry *entry, ddb_error *ddb_err);
 
     /* PlayerAchievement */
     int (*player_achievement__create)(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *obj, ddb_error *err);
@@ -408,12 +408,12 @@ struct gaming_leaderboard__repo {
     int (*player_achievement__mirror)(gaming_leaderboard__repo *repo, const gaming_leaderboard__player_achievement *obj, const gaming_leaderboard__player_achievement *key,
         ddb_error *err);
     /* get_player_achievements (Query): Get all achievements for a player */
-    int (*player_achievement__get_player_achievements)(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement__page *out, const char *player_id, const gaming_leaderboard__page_request *page, ddb_error *err);
+    int (*player_achievement__get_player_achievements)(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__player_achievement__page *ddb_out, const char *player_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err);
     /* get_game_achievements (Query): Get achievements for a game sorted by points */
-    int (*player_achievement__get_game_achievements)(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement__page *out, const char *game_id, const gaming_leaderboard__page_request *page, ddb_error *err);
+    int (*player_achievement__get_game_achievements)(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__player_achievement__page *ddb_out, const char *game_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err);
     /* unlock_achievement (PutItem): Unlock an achievement for a player
        Same as player_achievement__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
-    int (*player_achievement__unlock_achievement)(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *achievement, ddb_error *err);
+    int (*player_achievement__unlock_achievement)(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__player_achievement *achievement, ddb_error *ddb_err);
 
     /* TournamentEntry */
     int (*tournament_entry__create)(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *obj, ddb_error *err);
@@ -429,11 +429,11 @@ struct gaming_leaderboard__repo {
     int (*tournament_entry__mirror)(gaming_leaderboard__repo *repo, const gaming_leaderboard__tournament_entry *obj, const gaming_leaderboard__tournament_entry *key,
         ddb_error *err);
     /* get_tournament_rankings (Query): Get tournament rankings */
-    int (*tournament_entry__get_tournament_rankings)(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry__page *out, const char *tournament_id, const gaming_leaderboard__page_request *page, ddb_error *err);
+    int (*tournament_entry__get_tournament_rankings)(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__tournament_entry__page *ddb_out, const char *tournament_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err);
     /* update_ranking (UpdateItem): Update player ranking in tournament
        No parameter names a non-key field: only the item's version is incremented
        (keys cannot change in place). */
-    int (*tournament_entry__update_ranking)(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *out, bool *found, const char *tournament_id, int64_t ranking, ddb_error *err);
+    int (*tournament_entry__update_ranking)(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__tournament_entry *ddb_out, bool *ddb_found, const char *tournament_id, int64_t ranking, ddb_error *ddb_err);
 
     /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
        err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most

@@ -11,18 +11,18 @@
 
 /* ==== Migration router ======================================================================= */
 
-typedef struct router_impl {
+typedef struct ddb_router_impl {
     gaming_leaderboard__repo base; /* first: the interface */
     gaming_leaderboard__repo *rel; /* the relational primary (borrowed) */
     gaming_leaderboard__repo *ddb; /* the DynamoDB implementation (borrowed) */
     ddb_router *state;
-} router_impl;
+} ddb_router_impl;
 
 #define RELATIONAL DDB_ROUTER_RELATIONAL
 #define DYNAMODB DDB_ROUTER_DYNAMODB
 
 /* Counts and times one side's call, which started at t0; returns its result. */
-static int on_side(router_impl *r, ddb_router_side side, bool write, const char *entity,
+static int ddb_on_side(ddb_router_impl *r, ddb_router_side side, bool write, const char *entity,
     double t0, int rc)
 {
     ddb_router_record(r->state, side, write, entity, ddb_router_now_ms() - t0, rc);
@@ -35,22 +35,22 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 static int game__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     gaming_leaderboard__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, gaming_leaderboard__game__desc.name, t0,
+    return ddb_on_side(r, side, false, gaming_leaderboard__game__desc.name, t0,
         repo->game__get(repo, (gaming_leaderboard__game *)out, found, (const gaming_leaderboard__game *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void game__compare(router_impl *r, const gaming_leaderboard__game *rel, const gaming_leaderboard__game *key)
+static void game__compare(ddb_router_impl *r, const gaming_leaderboard__game *rel, const gaming_leaderboard__game *key)
 {
     gaming_leaderboard__game other = GAMING_LEADERBOARD__GAME__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0,
         r->ddb->game__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", gaming_leaderboard__game__desc.name,
@@ -63,7 +63,7 @@ static void game__compare(router_impl *r, const gaming_leaderboard__game *rel, c
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void game__check_page(router_impl *r, const gaming_leaderboard__game *rel, size_t n_rel, const gaming_leaderboard__game *dyn,
+static void game__check_page(ddb_router_impl *r, const gaming_leaderboard__game *rel, size_t n_rel, const gaming_leaderboard__game *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -81,19 +81,19 @@ static void game__check_page(router_impl *r, const gaming_leaderboard__game *rel
 
 static int game__create_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__game *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__game__desc.name, t0, r->rel->game__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__game__desc.name, t0, r->rel->game__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__game__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -103,14 +103,14 @@ static int game__create_routed(gaming_leaderboard__repo *repo, gaming_leaderboar
 static int game__get_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const gaming_leaderboard__game *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0,
             r->ddb->game__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__game__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, gaming_leaderboard__game__desc.name, t0,
         r->rel->game__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         game__compare(r, *found ? out : NULL, key);
@@ -119,22 +119,22 @@ static int game__get_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__
 
 static int game__update_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__game *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__game__desc.name, t0, r->rel->game__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__game__desc.name, t0, r->rel->game__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__game__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -144,18 +144,18 @@ static int game__update_routed(gaming_leaderboard__repo *repo, gaming_leaderboar
 
 static int game__delete_routed(gaming_leaderboard__repo *repo, const gaming_leaderboard__game *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__game__desc.name, t0, r->rel->game__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__game__desc.name, t0, r->rel->game__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__game__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -165,14 +165,14 @@ static int game__delete_routed(gaming_leaderboard__repo *repo, const gaming_lead
 static int game__list_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__game__page *out,
     const gaming_leaderboard__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0,
             r->ddb->game__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__game__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, gaming_leaderboard__game__desc.name, t0,
         r->rel->game__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         gaming_leaderboard__game__page other = {0, NULL, NULL};
@@ -182,7 +182,7 @@ static int game__list_routed(gaming_leaderboard__repo *repo, gaming_leaderboard_
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0,
                 r->ddb->game__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -199,20 +199,20 @@ static int game__list_routed(gaming_leaderboard__repo *repo, gaming_leaderboard_
 static int game__mirror_routed(gaming_leaderboard__repo *repo, const gaming_leaderboard__game *obj, const gaming_leaderboard__game *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0,
             r->ddb->game__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__game__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__game__desc.name, t0,
         r->rel->game__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__game__desc.name, t0, r->ddb->game__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__game__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -225,22 +225,22 @@ static int game__mirror_routed(gaming_leaderboard__repo *repo, const gaming_lead
 static int leaderboard_entry__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     gaming_leaderboard__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
+    return ddb_on_side(r, side, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
         repo->leaderboard_entry__get(repo, (gaming_leaderboard__leaderboard_entry *)out, found, (const gaming_leaderboard__leaderboard_entry *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void leaderboard_entry__compare(router_impl *r, const gaming_leaderboard__leaderboard_entry *rel, const gaming_leaderboard__leaderboard_entry *key)
+static void leaderboard_entry__compare(ddb_router_impl *r, const gaming_leaderboard__leaderboard_entry *rel, const gaming_leaderboard__leaderboard_entry *key)
 {
     gaming_leaderboard__leaderboard_entry other = GAMING_LEADERBOARD__LEADERBOARD_ENTRY__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
         r->ddb->leaderboard_entry__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", gaming_leaderboard__leaderboard_entry__desc.name,
@@ -253,7 +253,7 @@ static void leaderboard_entry__compare(router_impl *r, const gaming_leaderboard_
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void leaderboard_entry__check_page(router_impl *r, const gaming_leaderboard__leaderboard_entry *rel, size_t n_rel, const gaming_leaderboard__leaderboard_entry *dyn,
+static void leaderboard_entry__check_page(ddb_router_impl *r, const gaming_leaderboard__leaderboard_entry *rel, size_t n_rel, const gaming_leaderboard__leaderboard_entry *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -271,19 +271,19 @@ static void leaderboard_entry__check_page(router_impl *r, const gaming_leaderboa
 
 static int leaderboard_entry__create_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->rel->leaderboard_entry__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->rel->leaderboard_entry__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__leaderboard_entry__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -293,14 +293,14 @@ static int leaderboard_entry__create_routed(gaming_leaderboard__repo *repo, gami
 static int leaderboard_entry__get_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *out, bool *found, const gaming_leaderboard__leaderboard_entry *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
             r->ddb->leaderboard_entry__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
         r->rel->leaderboard_entry__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         leaderboard_entry__compare(r, *found ? out : NULL, key);
@@ -309,22 +309,22 @@ static int leaderboard_entry__get_routed(gaming_leaderboard__repo *repo, gaming_
 
 static int leaderboard_entry__update_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->rel->leaderboard_entry__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->rel->leaderboard_entry__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__leaderboard_entry__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -334,18 +334,18 @@ static int leaderboard_entry__update_routed(gaming_leaderboard__repo *repo, gami
 
 static int leaderboard_entry__delete_routed(gaming_leaderboard__repo *repo, const gaming_leaderboard__leaderboard_entry *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->rel->leaderboard_entry__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->rel->leaderboard_entry__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__leaderboard_entry__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -355,14 +355,14 @@ static int leaderboard_entry__delete_routed(gaming_leaderboard__repo *repo, cons
 static int leaderboard_entry__list_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out,
     const gaming_leaderboard__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
             r->ddb->leaderboard_entry__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
         r->rel->leaderboard_entry__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         gaming_leaderboard__leaderboard_entry__page other = {0, NULL, NULL};
@@ -372,7 +372,7 @@ static int leaderboard_entry__list_routed(gaming_leaderboard__repo *repo, gaming
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
                 r->ddb->leaderboard_entry__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -389,20 +389,20 @@ static int leaderboard_entry__list_routed(gaming_leaderboard__repo *repo, gaming
 static int leaderboard_entry__mirror_routed(gaming_leaderboard__repo *repo, const gaming_leaderboard__leaderboard_entry *obj, const gaming_leaderboard__leaderboard_entry *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0,
             r->ddb->leaderboard_entry__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__leaderboard_entry__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__leaderboard_entry__desc.name, t0,
         r->rel->leaderboard_entry__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__leaderboard_entry__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -415,22 +415,22 @@ static int leaderboard_entry__mirror_routed(gaming_leaderboard__repo *repo, cons
 static int player_achievement__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     gaming_leaderboard__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, gaming_leaderboard__player_achievement__desc.name, t0,
+    return ddb_on_side(r, side, false, gaming_leaderboard__player_achievement__desc.name, t0,
         repo->player_achievement__get(repo, (gaming_leaderboard__player_achievement *)out, found, (const gaming_leaderboard__player_achievement *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void player_achievement__compare(router_impl *r, const gaming_leaderboard__player_achievement *rel, const gaming_leaderboard__player_achievement *key)
+static void player_achievement__compare(ddb_router_impl *r, const gaming_leaderboard__player_achievement *rel, const gaming_leaderboard__player_achievement *key)
 {
     gaming_leaderboard__player_achievement other = GAMING_LEADERBOARD__PLAYER_ACHIEVEMENT__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, t0,
         r->ddb->player_achievement__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", gaming_leaderboard__player_achievement__desc.name,
@@ -443,7 +443,7 @@ static void player_achievement__compare(router_impl *r, const gaming_leaderboard
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void player_achievement__check_page(router_impl *r, const gaming_leaderboard__player_achievement *rel, size_t n_rel, const gaming_leaderboard__player_achievement *dyn,
+static void player_achievement__check_page(ddb_router_impl *r, const gaming_leaderboard__player_achievement *rel, size_t n_rel, const gaming_leaderboard__player_achievement *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -461,19 +461,19 @@ static void player_achievement__check_page(router_impl *r, const gaming_leaderbo
 
 static int player_achievement__create_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__player_achievement__desc.name, t0, r->rel->player_achievement__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__player_achievement__desc.name, t0, r->rel->player_achievement__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__player_achievement__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -483,14 +483,14 @@ static int player_achievement__create_routed(gaming_leaderboard__repo *repo, gam
 static int player_achievement__get_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *out, bool *found, const gaming_leaderboard__player_achievement *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, t0,
             r->ddb->player_achievement__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__player_achievement__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, gaming_leaderboard__player_achievement__desc.name, t0,
         r->rel->player_achievement__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         player_achievement__compare(r, *found ? out : NULL, key);
@@ -499,22 +499,22 @@ static int player_achievement__get_routed(gaming_leaderboard__repo *repo, gaming
 
 static int player_achievement__update_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__player_achievement__desc.name, t0, r->rel->player_achievement__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__player_achievement__desc.name, t0, r->rel->player_achievement__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__player_achievement__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -524,18 +524,18 @@ static int player_achievement__update_routed(gaming_leaderboard__repo *repo, gam
 
 static int player_achievement__delete_routed(gaming_leaderboard__repo *repo, const gaming_leaderboard__player_achievement *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__player_achievement__desc.name, t0, r->rel->player_achievement__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__player_achievement__desc.name, t0, r->rel->player_achievement__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__player_achievement__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -545,14 +545,14 @@ static int player_achievement__delete_routed(gaming_leaderboard__repo *repo, con
 static int player_achievement__list_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement__page *out,
     const gaming_leaderboard__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, t0,
             r->ddb->player_achievement__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__player_achievement__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, gaming_leaderboard__player_achievement__desc.name, t0,
         r->rel->player_achievement__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         gaming_leaderboard__player_achievement__page other = {0, NULL, NULL};
@@ -562,7 +562,7 @@ static int player_achievement__list_routed(gaming_leaderboard__repo *repo, gamin
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, t0,
                 r->ddb->player_achievement__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -579,20 +579,20 @@ static int player_achievement__list_routed(gaming_leaderboard__repo *repo, gamin
 static int player_achievement__mirror_routed(gaming_leaderboard__repo *repo, const gaming_leaderboard__player_achievement *obj, const gaming_leaderboard__player_achievement *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0,
             r->ddb->player_achievement__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__player_achievement__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__player_achievement__desc.name, t0,
         r->rel->player_achievement__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__player_achievement__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -605,22 +605,22 @@ static int player_achievement__mirror_routed(gaming_leaderboard__repo *repo, con
 static int tournament_entry__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     gaming_leaderboard__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, gaming_leaderboard__tournament_entry__desc.name, t0,
+    return ddb_on_side(r, side, false, gaming_leaderboard__tournament_entry__desc.name, t0,
         repo->tournament_entry__get(repo, (gaming_leaderboard__tournament_entry *)out, found, (const gaming_leaderboard__tournament_entry *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void tournament_entry__compare(router_impl *r, const gaming_leaderboard__tournament_entry *rel, const gaming_leaderboard__tournament_entry *key)
+static void tournament_entry__compare(ddb_router_impl *r, const gaming_leaderboard__tournament_entry *rel, const gaming_leaderboard__tournament_entry *key)
 {
     gaming_leaderboard__tournament_entry other = GAMING_LEADERBOARD__TOURNAMENT_ENTRY__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, gaming_leaderboard__tournament_entry__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__tournament_entry__desc.name, t0,
         r->ddb->tournament_entry__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", gaming_leaderboard__tournament_entry__desc.name,
@@ -633,7 +633,7 @@ static void tournament_entry__compare(router_impl *r, const gaming_leaderboard__
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void tournament_entry__check_page(router_impl *r, const gaming_leaderboard__tournament_entry *rel, size_t n_rel, const gaming_leaderboard__tournament_entry *dyn,
+static void tournament_entry__check_page(ddb_router_impl *r, const gaming_leaderboard__tournament_entry *rel, size_t n_rel, const gaming_leaderboard__tournament_entry *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -651,19 +651,19 @@ static void tournament_entry__check_page(router_impl *r, const gaming_leaderboar
 
 static int tournament_entry__create_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->rel->tournament_entry__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->rel->tournament_entry__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__tournament_entry__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -673,14 +673,14 @@ static int tournament_entry__create_routed(gaming_leaderboard__repo *repo, gamin
 static int tournament_entry__get_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *out, bool *found, const gaming_leaderboard__tournament_entry *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__tournament_entry__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__tournament_entry__desc.name, t0,
             r->ddb->tournament_entry__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__tournament_entry__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, gaming_leaderboard__tournament_entry__desc.name, t0,
         r->rel->tournament_entry__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         tournament_entry__compare(r, *found ? out : NULL, key);
@@ -689,22 +689,22 @@ static int tournament_entry__get_routed(gaming_leaderboard__repo *repo, gaming_l
 
 static int tournament_entry__update_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->rel->tournament_entry__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->rel->tournament_entry__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__tournament_entry__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -714,18 +714,18 @@ static int tournament_entry__update_routed(gaming_leaderboard__repo *repo, gamin
 
 static int tournament_entry__delete_routed(gaming_leaderboard__repo *repo, const gaming_leaderboard__tournament_entry *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->rel->tournament_entry__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->rel->tournament_entry__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__tournament_entry__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -735,14 +735,14 @@ static int tournament_entry__delete_routed(gaming_leaderboard__repo *repo, const
 static int tournament_entry__list_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry__page *out,
     const gaming_leaderboard__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__tournament_entry__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__tournament_entry__desc.name, t0,
             r->ddb->tournament_entry__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__tournament_entry__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, gaming_leaderboard__tournament_entry__desc.name, t0,
         r->rel->tournament_entry__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         gaming_leaderboard__tournament_entry__page other = {0, NULL, NULL};
@@ -752,7 +752,7 @@ static int tournament_entry__list_routed(gaming_leaderboard__repo *repo, gaming_
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, gaming_leaderboard__tournament_entry__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, gaming_leaderboard__tournament_entry__desc.name, t0,
                 r->ddb->tournament_entry__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -769,367 +769,367 @@ static int tournament_entry__list_routed(gaming_leaderboard__repo *repo, gaming_
 static int tournament_entry__mirror_routed(gaming_leaderboard__repo *repo, const gaming_leaderboard__tournament_entry *obj, const gaming_leaderboard__tournament_entry *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0,
             r->ddb->tournament_entry__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__tournament_entry__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, gaming_leaderboard__tournament_entry__desc.name, t0,
         r->rel->tournament_entry__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &gaming_leaderboard__tournament_entry__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
 }
 
-/* game__get_game: a read of one entity, compared in phase 3 */
-static int game__get_game_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, ddb_error *err)
+/* game__get_game: a read of one entity, compared in ddb_phase 3 */
+static int game__get_game_routed(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__game *ddb_out, bool *ddb_found, const char *game_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0, r->ddb->game__get_game(r->ddb, out, found, game_id, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__game__desc.name, t0, r->rel->game__get_game(r->rel, out, found, game_id, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        gaming_leaderboard__game other = GAMING_LEADERBOARD__GAME__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0,
-                r->ddb->game__get_game(r->ddb, &other, &other_found, game_id, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "game__get_game",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__game__desc.name, ddb_t0, ddb_r->ddb->game__get_game(ddb_r->ddb, ddb_out, ddb_found, game_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, gaming_leaderboard__game__desc.name, ddb_t0, ddb_r->rel->game__get_game(ddb_r->rel, ddb_out, ddb_found, game_id, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        gaming_leaderboard__game ddb_other = GAMING_LEADERBOARD__GAME__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__game__desc.name, ddb_t0,
+                ddb_r->ddb->game__get_game(ddb_r->ddb, &ddb_other, &ddb_other_found, game_id, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "game__get_game",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &gaming_leaderboard__game__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, game__read_side, r);
-        gaming_leaderboard__game__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &gaming_leaderboard__game__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, game__read_side, ddb_r);
+        gaming_leaderboard__game__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* game__list_games: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int game__list_games_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__game__page *out, const gaming_leaderboard__page_request *page, ddb_error *err)
+/* game__list_games: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int game__list_games_routed(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__game__page *ddb_out, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0, r->ddb->game__list_games(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__game__desc.name, t0, r->rel->game__list_games(r->rel, out, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        gaming_leaderboard__game__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__game__desc.name, ddb_t0, ddb_r->ddb->game__list_games(ddb_r->ddb, ddb_out, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, gaming_leaderboard__game__desc.name, ddb_t0, ddb_r->rel->game__list_games(ddb_r->rel, ddb_out, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        gaming_leaderboard__game__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0,
-                r->ddb->game__list_games(r->ddb, &other, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__game__desc.name, ddb_t0,
+                ddb_r->ddb->game__list_games(ddb_r->ddb, &ddb_other, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "game__list_games",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "game__list_games",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            game__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        gaming_leaderboard__game__page_free(&other);
-        ddb_error_clear(&serr);
+            game__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        gaming_leaderboard__game__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* game__get_game_by_id: a read of one entity, compared in phase 3 */
-static int game__get_game_by_id_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, ddb_error *err)
+/* game__get_game_by_id: a read of one entity, compared in ddb_phase 3 */
+static int game__get_game_by_id_routed(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__game *ddb_out, bool *ddb_found, const char *game_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0, r->ddb->game__get_game_by_id(r->ddb, out, found, game_id, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__game__desc.name, t0, r->rel->game__get_game_by_id(r->rel, out, found, game_id, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        gaming_leaderboard__game other = GAMING_LEADERBOARD__GAME__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0,
-                r->ddb->game__get_game_by_id(r->ddb, &other, &other_found, game_id, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "game__get_game_by_id",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__game__desc.name, ddb_t0, ddb_r->ddb->game__get_game_by_id(ddb_r->ddb, ddb_out, ddb_found, game_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, gaming_leaderboard__game__desc.name, ddb_t0, ddb_r->rel->game__get_game_by_id(ddb_r->rel, ddb_out, ddb_found, game_id, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        gaming_leaderboard__game ddb_other = GAMING_LEADERBOARD__GAME__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__game__desc.name, ddb_t0,
+                ddb_r->ddb->game__get_game_by_id(ddb_r->ddb, &ddb_other, &ddb_other_found, game_id, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "game__get_game_by_id",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &gaming_leaderboard__game__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, game__read_side, r);
-        gaming_leaderboard__game__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &gaming_leaderboard__game__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, game__read_side, ddb_r);
+        gaming_leaderboard__game__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* game__get_game_with_verification: a read of one entity, compared in phase 3 */
-static int game__get_game_with_verification_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__game *out, bool *found, const char *game_id, const char *verification_code, ddb_error *err)
+/* game__get_game_with_verification: a read of one entity, compared in ddb_phase 3 */
+static int game__get_game_with_verification_routed(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__game *ddb_out, bool *ddb_found, const char *game_id, const char *verification_code, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0, r->ddb->game__get_game_with_verification(r->ddb, out, found, game_id, verification_code, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__game__desc.name, t0, r->rel->game__get_game_with_verification(r->rel, out, found, game_id, verification_code, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        gaming_leaderboard__game other = GAMING_LEADERBOARD__GAME__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, gaming_leaderboard__game__desc.name, t0,
-                r->ddb->game__get_game_with_verification(r->ddb, &other, &other_found, game_id, verification_code, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "game__get_game_with_verification",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__game__desc.name, ddb_t0, ddb_r->ddb->game__get_game_with_verification(ddb_r->ddb, ddb_out, ddb_found, game_id, verification_code, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, gaming_leaderboard__game__desc.name, ddb_t0, ddb_r->rel->game__get_game_with_verification(ddb_r->rel, ddb_out, ddb_found, game_id, verification_code, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        gaming_leaderboard__game ddb_other = GAMING_LEADERBOARD__GAME__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__game__desc.name, ddb_t0,
+                ddb_r->ddb->game__get_game_with_verification(ddb_r->ddb, &ddb_other, &ddb_other_found, game_id, verification_code, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "game__get_game_with_verification",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &gaming_leaderboard__game__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, game__read_side, r);
-        gaming_leaderboard__game__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &gaming_leaderboard__game__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, game__read_side, ddb_r);
+        gaming_leaderboard__game__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* leaderboard_entry__get_top_scores: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int leaderboard_entry__get_top_scores_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out, const char *game_id, const gaming_leaderboard__page_request *page, ddb_error *err)
+/* leaderboard_entry__get_top_scores: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int leaderboard_entry__get_top_scores_routed(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__leaderboard_entry__page *ddb_out, const char *game_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__get_top_scores(r->ddb, out, game_id, page, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->rel->leaderboard_entry__get_top_scores(r->rel, out, game_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        gaming_leaderboard__leaderboard_entry__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, ddb_t0, ddb_r->ddb->leaderboard_entry__get_top_scores(ddb_r->ddb, ddb_out, game_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, gaming_leaderboard__leaderboard_entry__desc.name, ddb_t0, ddb_r->rel->leaderboard_entry__get_top_scores(ddb_r->rel, ddb_out, game_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        gaming_leaderboard__leaderboard_entry__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
-                r->ddb->leaderboard_entry__get_top_scores(r->ddb, &other, game_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, ddb_t0,
+                ddb_r->ddb->leaderboard_entry__get_top_scores(ddb_r->ddb, &ddb_other, game_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "leaderboard_entry__get_top_scores",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "leaderboard_entry__get_top_scores",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            leaderboard_entry__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        gaming_leaderboard__leaderboard_entry__page_free(&other);
-        ddb_error_clear(&serr);
+            leaderboard_entry__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        gaming_leaderboard__leaderboard_entry__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* leaderboard_entry__get_player_scores: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int leaderboard_entry__get_player_scores_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry__page *out, const char *player_id, const gaming_leaderboard__page_request *page, ddb_error *err)
+/* leaderboard_entry__get_player_scores: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int leaderboard_entry__get_player_scores_routed(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__leaderboard_entry__page *ddb_out, const char *player_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__get_player_scores(r->ddb, out, player_id, page, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->rel->leaderboard_entry__get_player_scores(r->rel, out, player_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        gaming_leaderboard__leaderboard_entry__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, ddb_t0, ddb_r->ddb->leaderboard_entry__get_player_scores(ddb_r->ddb, ddb_out, player_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, gaming_leaderboard__leaderboard_entry__desc.name, ddb_t0, ddb_r->rel->leaderboard_entry__get_player_scores(ddb_r->rel, ddb_out, player_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        gaming_leaderboard__leaderboard_entry__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, t0,
-                r->ddb->leaderboard_entry__get_player_scores(r->ddb, &other, player_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__leaderboard_entry__desc.name, ddb_t0,
+                ddb_r->ddb->leaderboard_entry__get_player_scores(ddb_r->ddb, &ddb_other, player_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "leaderboard_entry__get_player_scores",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "leaderboard_entry__get_player_scores",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            leaderboard_entry__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        gaming_leaderboard__leaderboard_entry__page_free(&other);
-        ddb_error_clear(&serr);
+            leaderboard_entry__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        gaming_leaderboard__leaderboard_entry__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* leaderboard_entry__submit_score: a write; a DynamoDB failure journals the entity's key */
-static int leaderboard_entry__submit_score_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__leaderboard_entry *entry, ddb_error *err)
+static int leaderboard_entry__submit_score_routed(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__leaderboard_entry *entry, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__submit_score(r->ddb, entry, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->rel->leaderboard_entry__submit_score(r->rel, entry, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, t0, r->ddb->leaderboard_entry__submit_score(r->ddb, entry, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &gaming_leaderboard__leaderboard_entry__desc, "leaderboard_entry__submit_score", entry, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, ddb_t0, ddb_r->ddb->leaderboard_entry__submit_score(ddb_r->ddb, entry, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, gaming_leaderboard__leaderboard_entry__desc.name, ddb_t0, ddb_r->rel->leaderboard_entry__submit_score(ddb_r->rel, entry, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, gaming_leaderboard__leaderboard_entry__desc.name, ddb_t0, ddb_r->ddb->leaderboard_entry__submit_score(ddb_r->ddb, entry, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &gaming_leaderboard__leaderboard_entry__desc, "leaderboard_entry__submit_score", entry, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* player_achievement__get_player_achievements: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int player_achievement__get_player_achievements_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement__page *out, const char *player_id, const gaming_leaderboard__page_request *page, ddb_error *err)
+/* player_achievement__get_player_achievements: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int player_achievement__get_player_achievements_routed(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__player_achievement__page *ddb_out, const char *player_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__get_player_achievements(r->ddb, out, player_id, page, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__player_achievement__desc.name, t0, r->rel->player_achievement__get_player_achievements(r->rel, out, player_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        gaming_leaderboard__player_achievement__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, ddb_t0, ddb_r->ddb->player_achievement__get_player_achievements(ddb_r->ddb, ddb_out, player_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, gaming_leaderboard__player_achievement__desc.name, ddb_t0, ddb_r->rel->player_achievement__get_player_achievements(ddb_r->rel, ddb_out, player_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        gaming_leaderboard__player_achievement__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, t0,
-                r->ddb->player_achievement__get_player_achievements(r->ddb, &other, player_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, ddb_t0,
+                ddb_r->ddb->player_achievement__get_player_achievements(ddb_r->ddb, &ddb_other, player_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "player_achievement__get_player_achievements",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "player_achievement__get_player_achievements",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            player_achievement__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        gaming_leaderboard__player_achievement__page_free(&other);
-        ddb_error_clear(&serr);
+            player_achievement__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        gaming_leaderboard__player_achievement__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* player_achievement__get_game_achievements: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int player_achievement__get_game_achievements_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement__page *out, const char *game_id, const gaming_leaderboard__page_request *page, ddb_error *err)
+/* player_achievement__get_game_achievements: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int player_achievement__get_game_achievements_routed(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__player_achievement__page *ddb_out, const char *game_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__get_game_achievements(r->ddb, out, game_id, page, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__player_achievement__desc.name, t0, r->rel->player_achievement__get_game_achievements(r->rel, out, game_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        gaming_leaderboard__player_achievement__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, ddb_t0, ddb_r->ddb->player_achievement__get_game_achievements(ddb_r->ddb, ddb_out, game_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, gaming_leaderboard__player_achievement__desc.name, ddb_t0, ddb_r->rel->player_achievement__get_game_achievements(ddb_r->rel, ddb_out, game_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        gaming_leaderboard__player_achievement__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, t0,
-                r->ddb->player_achievement__get_game_achievements(r->ddb, &other, game_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__player_achievement__desc.name, ddb_t0,
+                ddb_r->ddb->player_achievement__get_game_achievements(ddb_r->ddb, &ddb_other, game_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "player_achievement__get_game_achievements",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "player_achievement__get_game_achievements",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            player_achievement__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        gaming_leaderboard__player_achievement__page_free(&other);
-        ddb_error_clear(&serr);
+            player_achievement__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        gaming_leaderboard__player_achievement__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* player_achievement__unlock_achievement: a write; a DynamoDB failure journals the entity's key */
-static int player_achievement__unlock_achievement_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__player_achievement *achievement, ddb_error *err)
+static int player_achievement__unlock_achievement_routed(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__player_achievement *achievement, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__unlock_achievement(r->ddb, achievement, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__player_achievement__desc.name, t0, r->rel->player_achievement__unlock_achievement(r->rel, achievement, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, t0, r->ddb->player_achievement__unlock_achievement(r->ddb, achievement, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &gaming_leaderboard__player_achievement__desc, "player_achievement__unlock_achievement", achievement, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, ddb_t0, ddb_r->ddb->player_achievement__unlock_achievement(ddb_r->ddb, achievement, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, gaming_leaderboard__player_achievement__desc.name, ddb_t0, ddb_r->rel->player_achievement__unlock_achievement(ddb_r->rel, achievement, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, gaming_leaderboard__player_achievement__desc.name, ddb_t0, ddb_r->ddb->player_achievement__unlock_achievement(ddb_r->ddb, achievement, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &gaming_leaderboard__player_achievement__desc, "player_achievement__unlock_achievement", achievement, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* tournament_entry__get_tournament_rankings: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int tournament_entry__get_tournament_rankings_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry__page *out, const char *tournament_id, const gaming_leaderboard__page_request *page, ddb_error *err)
+/* tournament_entry__get_tournament_rankings: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int tournament_entry__get_tournament_rankings_routed(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__tournament_entry__page *ddb_out, const char *tournament_id, const gaming_leaderboard__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__get_tournament_rankings(r->ddb, out, tournament_id, page, err));
-    rc = on_side(r, RELATIONAL, false, gaming_leaderboard__tournament_entry__desc.name, t0, r->rel->tournament_entry__get_tournament_rankings(r->rel, out, tournament_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        gaming_leaderboard__tournament_entry__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__tournament_entry__desc.name, ddb_t0, ddb_r->ddb->tournament_entry__get_tournament_rankings(ddb_r->ddb, ddb_out, tournament_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, gaming_leaderboard__tournament_entry__desc.name, ddb_t0, ddb_r->rel->tournament_entry__get_tournament_rankings(ddb_r->rel, ddb_out, tournament_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        gaming_leaderboard__tournament_entry__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, gaming_leaderboard__tournament_entry__desc.name, t0,
-                r->ddb->tournament_entry__get_tournament_rankings(r->ddb, &other, tournament_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, gaming_leaderboard__tournament_entry__desc.name, ddb_t0,
+                ddb_r->ddb->tournament_entry__get_tournament_rankings(ddb_r->ddb, &ddb_other, tournament_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "tournament_entry__get_tournament_rankings",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "tournament_entry__get_tournament_rankings",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            tournament_entry__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        gaming_leaderboard__tournament_entry__page_free(&other);
-        ddb_error_clear(&serr);
+            tournament_entry__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        gaming_leaderboard__tournament_entry__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* tournament_entry__update_ranking: a write; a DynamoDB failure journals the entity's key */
-static int tournament_entry__update_ranking_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__tournament_entry *out, bool *found, const char *tournament_id, int64_t ranking, ddb_error *err)
+static int tournament_entry__update_ranking_routed(gaming_leaderboard__repo *ddb_repo, gaming_leaderboard__tournament_entry *ddb_out, bool *ddb_found, const char *tournament_id, int64_t ranking, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    gaming_leaderboard__tournament_entry other = GAMING_LEADERBOARD__TOURNAMENT_ENTRY__INIT;
-    bool other_found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__update_ranking(r->ddb, out, found, tournament_id, ranking, err));
-    rc = on_side(r, RELATIONAL, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->rel->tournament_entry__update_ranking(r->rel, out, found, tournament_id, ranking, err));
-    if (rc != 0 || phase == 1 || !*found)
-        return rc;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    gaming_leaderboard__tournament_entry ddb_other = GAMING_LEADERBOARD__TOURNAMENT_ENTRY__INIT;
+    bool ddb_other_found = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, ddb_t0, ddb_r->ddb->tournament_entry__update_ranking(ddb_r->ddb, ddb_out, ddb_found, tournament_id, ranking, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, gaming_leaderboard__tournament_entry__desc.name, ddb_t0, ddb_r->rel->tournament_entry__update_ranking(ddb_r->rel, ddb_out, ddb_found, tournament_id, ranking, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1 || !*ddb_found)
+        return ddb_rc;
     /* each side increments its own version: equal before, equal after */
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, t0, r->ddb->tournament_entry__update_ranking(r->ddb, &other, &other_found, tournament_id, ranking, &serr));
-    if (rc != 0 || !other_found)
-        ddb_router_write_failed(r->state, &gaming_leaderboard__tournament_entry__desc, "tournament_entry__update_ranking", out, rc ? rc : DDB_ERR_CONDITION_FAILED,
-            rc ? &serr : NULL);
-    gaming_leaderboard__tournament_entry__free(&other);
-    ddb_error_clear(&serr);
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, gaming_leaderboard__tournament_entry__desc.name, ddb_t0, ddb_r->ddb->tournament_entry__update_ranking(ddb_r->ddb, &ddb_other, &ddb_other_found, tournament_id, ranking, &ddb_serr));
+    if (ddb_rc != 0 || !ddb_other_found)
+        ddb_router_write_failed(ddb_r->state, &gaming_leaderboard__tournament_entry__desc, "tournament_entry__update_ranking", ddb_out, ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED,
+            ddb_rc ? &ddb_serr : NULL);
+    gaming_leaderboard__tournament_entry__free(&ddb_other);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
@@ -1147,16 +1147,16 @@ static int64_t *version_of(const gaming_leaderboard__write *op)
 
 static int transact_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__write *ops, size_t n_ops, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int64_t *before;
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
     if (phase == 1)
-        return on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+        return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     /* the versions of the updated entities, for the DynamoDB transaction */
     before = calloc(n_ops ? n_ops : 1, sizeof *before);
     if (!before)
@@ -1164,7 +1164,7 @@ static int transact_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__w
     for (size_t i = 0; i < n_ops; i++)
         if (ops[i].op == GAMING_LEADERBOARD__WRITE_UPDATE && version_of(&ops[i]))
             before[i] = *version_of(&ops[i]);
-    rc = on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+    rc = ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     if (rc != 0) {
         free(before);
         return rc;
@@ -1176,7 +1176,7 @@ static int transact_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__w
             before[i] = after; /* now: the version to hand back */
         }
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
     for (size_t i = 0; i < n_ops; i++) {
         if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= GAMING_LEADERBOARD__N_ENTITIES)
             ddb_router_write_failed(r->state, gaming_leaderboard__entities[ops[i].kind - 1], "transact",
@@ -1191,25 +1191,25 @@ static int transact_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__w
 
 static int max_id_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__kind kind, int64_t *out, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
-    return on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
+        return ddb_on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
+    return ddb_on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
 }
 
 static int seed_id_routed(gaming_leaderboard__repo *repo, gaming_leaderboard__kind kind, int64_t floor, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
-    return on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
+    return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
 }
 
 static void free_routed(gaming_leaderboard__repo *repo)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     if (!r)
         return;
     ddb_router_free(r->state);
@@ -1217,16 +1217,16 @@ static void free_routed(gaming_leaderboard__repo *repo)
 }
 
 /* The router behind repo, or NULL when repo is not one. */
-static router_impl *as_router(gaming_leaderboard__repo *repo)
+static ddb_router_impl *as_router(gaming_leaderboard__repo *repo)
 {
-    return repo && repo->free == free_routed ? (router_impl *)repo : NULL;
+    return repo && repo->free == free_routed ? (ddb_router_impl *)repo : NULL;
 }
 
 /*
  * Before phase 5: DynamoDB's ID counters continue above the highest relational ID,
  * for each entity whose IDs are allocated (id_strategy source or counter).
  */
-static int seed_ids(router_impl *r, ddb_error *err)
+static int seed_ids(ddb_router_impl *r, ddb_error *err)
 {
     /* no entity allocates its IDs */
     (void)r;
@@ -1238,7 +1238,7 @@ static int seed_ids(router_impl *r, ddb_error *err)
  * Makes DynamoDB's game entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int game__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int game__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1283,7 +1283,7 @@ static int game__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of game: its key's entity copied from relational (key NULL: all). */
-static int game__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int game__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     gaming_leaderboard__game key = GAMING_LEADERBOARD__GAME__INIT, rel = GAMING_LEADERBOARD__GAME__INIT;
     bool found = false;
@@ -1301,7 +1301,7 @@ static int game__replay(router_impl *r, const ddb_value *key_item, ddb_error *er
 }
 
 /* compare_all for game: adds the differences found to *n. */
-static int game__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int game__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     gaming_leaderboard__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1342,7 +1342,7 @@ static int game__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's leaderboard_entry entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int leaderboard_entry__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int leaderboard_entry__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1387,7 +1387,7 @@ static int leaderboard_entry__sync(router_impl *r, bool remove_extras, ddb_error
 }
 
 /* One journal entry of leaderboard_entry: its key's entity copied from relational (key NULL: all). */
-static int leaderboard_entry__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int leaderboard_entry__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     gaming_leaderboard__leaderboard_entry key = GAMING_LEADERBOARD__LEADERBOARD_ENTRY__INIT, rel = GAMING_LEADERBOARD__LEADERBOARD_ENTRY__INIT;
     bool found = false;
@@ -1405,7 +1405,7 @@ static int leaderboard_entry__replay(router_impl *r, const ddb_value *key_item, 
 }
 
 /* compare_all for leaderboard_entry: adds the differences found to *n. */
-static int leaderboard_entry__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int leaderboard_entry__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     gaming_leaderboard__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1446,7 +1446,7 @@ static int leaderboard_entry__compare_all(router_impl *r, size_t *n, ddb_error *
  * Makes DynamoDB's player_achievement entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int player_achievement__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int player_achievement__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1491,7 +1491,7 @@ static int player_achievement__sync(router_impl *r, bool remove_extras, ddb_erro
 }
 
 /* One journal entry of player_achievement: its key's entity copied from relational (key NULL: all). */
-static int player_achievement__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int player_achievement__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     gaming_leaderboard__player_achievement key = GAMING_LEADERBOARD__PLAYER_ACHIEVEMENT__INIT, rel = GAMING_LEADERBOARD__PLAYER_ACHIEVEMENT__INIT;
     bool found = false;
@@ -1509,7 +1509,7 @@ static int player_achievement__replay(router_impl *r, const ddb_value *key_item,
 }
 
 /* compare_all for player_achievement: adds the differences found to *n. */
-static int player_achievement__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int player_achievement__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     gaming_leaderboard__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1550,7 +1550,7 @@ static int player_achievement__compare_all(router_impl *r, size_t *n, ddb_error 
  * Makes DynamoDB's tournament_entry entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int tournament_entry__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int tournament_entry__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1595,7 +1595,7 @@ static int tournament_entry__sync(router_impl *r, bool remove_extras, ddb_error 
 }
 
 /* One journal entry of tournament_entry: its key's entity copied from relational (key NULL: all). */
-static int tournament_entry__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int tournament_entry__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     gaming_leaderboard__tournament_entry key = GAMING_LEADERBOARD__TOURNAMENT_ENTRY__INIT, rel = GAMING_LEADERBOARD__TOURNAMENT_ENTRY__INIT;
     bool found = false;
@@ -1613,7 +1613,7 @@ static int tournament_entry__replay(router_impl *r, const ddb_value *key_item, d
 }
 
 /* compare_all for tournament_entry: adds the differences found to *n. */
-static int tournament_entry__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int tournament_entry__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     gaming_leaderboard__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1652,7 +1652,7 @@ static int tournament_entry__compare_all(router_impl *r, size_t *n, ddb_error *e
 
 int gaming_leaderboard__router_replay(gaming_leaderboard__repo *router, size_t *replayed, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     ddb_router_journal j = {0, NULL, 0};
     int rc;
     if (!r)
@@ -1689,7 +1689,7 @@ int gaming_leaderboard__router_replay(gaming_leaderboard__repo *router, size_t *
 
 int gaming_leaderboard__router_backfill(gaming_leaderboard__repo *router, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -1706,7 +1706,7 @@ int gaming_leaderboard__router_backfill(gaming_leaderboard__repo *router, ddb_er
 
 int gaming_leaderboard__router_compare_all(gaming_leaderboard__repo *router, size_t *differences, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     size_t n = 0;
     int rc = 0;
     if (!r)
@@ -1731,7 +1731,7 @@ int gaming_leaderboard__router_new(gaming_leaderboard__repo **out, gaming_leader
     const gaming_leaderboard__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "gaming_leaderboard", 1, NULL, NULL, NULL, NULL, NULL, 100};
-    router_impl *r;
+    ddb_router_impl *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
@@ -1807,13 +1807,13 @@ int gaming_leaderboard__router_new(gaming_leaderboard__repo **out, gaming_leader
 
 int gaming_leaderboard__router_phase(gaming_leaderboard__repo *router)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     return r ? ddb_router_phase(r->state) : 0;
 }
 
 int gaming_leaderboard__router_set_phase(gaming_leaderboard__repo *router, int phase, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -1828,7 +1828,7 @@ int gaming_leaderboard__router_set_phase(gaming_leaderboard__repo *router, int p
 
 int gaming_leaderboard__router_stats(gaming_leaderboard__repo *router, ddb_router_stats *out)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     if (!r || !out)
         return DDB_ERR_INVALID_ARG;
     ddb_router_stats_get(r->state, out);

@@ -261,22 +261,22 @@ static const ddb_table_desc tables[] = {
     {DDB_ENTITY_ABI_VERSION, "Emails", 1, emails__attrs, emails__attr_types, "pk", NULL, 0, NULL, NULL},
 };
 
-typedef struct repo_impl {
+typedef struct ddb_repo_impl {
     pat__repo base; /* first: the interface */
     ddb_client *client;
     bool consistent;
     char *tables[2];
     char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
     ddb_id_block ids[3];       /* counter IDs reserved, per entity */
-} repo_impl;
+} ddb_repo_impl;
 
-static const char *table_of(const repo_impl *r, size_t i)
+static const char *ddb_table_of(const ddb_repo_impl *r, size_t i)
 {
     return r->tables[i];
 }
 
-/* The descriptors in kind order: kinds[k - 1] describes kind k. */
-static const ddb_entity_desc *const kinds[] = {
+/* The descriptors in kind order: ddb_kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const ddb_kinds[] = {
     &pat__customer__desc,
     &pat__order__desc,
     &pat__email_claim__desc,
@@ -288,7 +288,7 @@ void pat__mixed_page_free(pat__mixed_page *page)
         return;
     for (size_t i = 0; page->items && i < page->n_items; i++)
         if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 3)
-            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+            ddb_entity_free(ddb_kinds[page->items[i].kind - 1], &page->items[i].as);
     free(page->items);
     free(page->cursor);
     page->items = NULL;
@@ -298,28 +298,28 @@ void pat__mixed_page_free(pat__mixed_page *page)
 
 static int customer__create_ddb(pat__repo *repo, pat__customer *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &pat__customer__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &pat__customer__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int customer__get_ddb(pat__repo *repo, pat__customer *out, bool *found,
     const pat__customer *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &pat__customer__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &pat__customer__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int customer__update_ddb(pat__repo *repo, pat__customer *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &pat__customer__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &pat__customer__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int customer__delete_ddb(pat__repo *repo, const pat__customer *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &pat__customer__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &pat__customer__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static const int customer__unique0[] = {1};
@@ -336,29 +336,29 @@ static const ddb_store_desc customer__store = {
 /* create with its unique-value sentinels. */
 static int customer__create_store(pat__repo *repo, pat__customer *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_create(r->client, &customer__store, table_of(r, 0), r->counter_table,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_create(r->client, &customer__store, ddb_table_of(r, 0), r->counter_table,
         &r->ids[0], obj, err);
 }
 
 /* update moving the sentinels of changed unique values. */
 static int customer__update_store(pat__repo *repo, pat__customer *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_update(r->client, &customer__store, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_update(r->client, &customer__store, ddb_table_of(r, 0), obj, err);
 }
 
 /* delete removing the sentinels. */
 static int customer__delete_store(pat__repo *repo, const pat__customer *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_delete(r->client, &customer__store, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_delete(r->client, &customer__store, ddb_table_of(r, 0), obj, err);
 }
 
 static int customer__list_ddb(pat__repo *repo, pat__customer__page *out,
     const pat__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -366,7 +366,7 @@ static int customer__list_ddb(pat__repo *repo, pat__customer__page *out,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "pat.customer.list";
-    rc = ddb_store_list(&p, r->client, &customer__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &customer__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -378,34 +378,34 @@ static int customer__list_ddb(pat__repo *repo, pat__customer__page *out,
 static int customer__mirror_ddb(pat__repo *repo, const pat__customer *obj, const pat__customer *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &customer__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &customer__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int order__create_ddb(pat__repo *repo, pat__order *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &pat__order__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &pat__order__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int order__get_ddb(pat__repo *repo, pat__order *out, bool *found,
     const pat__order *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &pat__order__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &pat__order__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int order__update_ddb(pat__repo *repo, pat__order *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &pat__order__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &pat__order__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int order__delete_ddb(pat__repo *repo, const pat__order *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &pat__order__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &pat__order__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* Order for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -417,7 +417,7 @@ static const ddb_store_desc order__store = {
 static int order__list_ddb(pat__repo *repo, pat__order__page *out,
     const pat__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -425,7 +425,7 @@ static int order__list_ddb(pat__repo *repo, pat__order__page *out,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "pat.order.list";
-    rc = ddb_store_list(&p, r->client, &order__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &order__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -437,34 +437,34 @@ static int order__list_ddb(pat__repo *repo, pat__order__page *out,
 static int order__mirror_ddb(pat__repo *repo, const pat__order *obj, const pat__order *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &order__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &order__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int email_claim__create_ddb(pat__repo *repo, pat__email_claim *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &pat__email_claim__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &pat__email_claim__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int email_claim__get_ddb(pat__repo *repo, pat__email_claim *out, bool *found,
     const pat__email_claim *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &pat__email_claim__desc, table_of(r, 1), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &pat__email_claim__desc, ddb_table_of(r, 1), key,
         r->consistent, err);
 }
 
 static int email_claim__update_ddb(pat__repo *repo, pat__email_claim *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &pat__email_claim__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &pat__email_claim__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int email_claim__delete_ddb(pat__repo *repo, const pat__email_claim *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &pat__email_claim__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &pat__email_claim__desc, ddb_table_of(r, 1), obj, err);
 }
 
 /* EmailClaim for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -476,7 +476,7 @@ static const ddb_store_desc email_claim__store = {
 static int email_claim__list_ddb(pat__repo *repo, pat__email_claim__page *out,
     const pat__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -484,7 +484,7 @@ static int email_claim__list_ddb(pat__repo *repo, pat__email_claim__page *out,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "pat.email_claim.list";
-    rc = ddb_store_list(&p, r->client, &email_claim__store, table_of(r, 1), &q, err);
+    rc = ddb_store_list(&p, r->client, &email_claim__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -496,593 +496,593 @@ static int email_claim__list_ddb(pat__repo *repo, pat__email_claim__page *out,
 static int email_claim__mirror_ddb(pat__repo *repo, const pat__email_claim *obj, const pat__email_claim *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &email_claim__store, table_of(r, 1), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &email_claim__store, ddb_table_of(r, 1), obj, key, err);
 }
 
-static int customer__get_customer_checked_ddb(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, const char *check_code, ddb_error *err)
+static int customer__get_customer_checked_ddb(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *customer_id, const char *check_code, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__customer key = PAT__CUSTOMER__INIT;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__customer ddb_key = PAT__CUSTOMER__INIT;
     (void)check_code; /* accepted and ignored: see the interface */
-    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
-    return ddb_entity_get(out, found, r->client, &pat__customer__desc, table_of(r, 0), &key,
-        r->consistent, err);
+    ddb_entity_lend_string(&ddb_key, &pat__customer__desc, 0, customer_id);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &pat__customer__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
-static int customer__put_customer_ddb(pat__repo *repo, pat__customer *customer, ddb_error *err)
+static int customer__put_customer_ddb(pat__repo *ddb_repo, pat__customer *customer, ddb_error *ddb_err)
 {
-    return repo->customer__create(repo, customer, err);
+    return ddb_repo->customer__create(ddb_repo, customer, ddb_err);
 }
 
-static int customer__register_customer_ddb(pat__repo *repo, pat__customer *out, const char *customer_id, const char *email, const char *name, int64_t visits, const char *referrer, ddb_error *err)
+static int customer__register_customer_ddb(pat__repo *ddb_repo, pat__customer *ddb_out, const char *customer_id, const char *email, const char *name, int64_t visits, const char *referrer, ddb_error *ddb_err)
 {
-    static const size_t fields[] = {0, 1, 2, 4};
-    const ddb_entity_arg args[] = {
+    static const size_t ddb_fields[] = {0, 1, 2, 4};
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_STRING, customer_id, 0, false},
         {DDB_FIELD_STRING, email, 0, false},
         {DDB_FIELD_STRING, name, 0, false},
         {DDB_FIELD_INT64, NULL, visits, false},
     };
-    pat__customer obj = PAT__CUSTOMER__INIT;
-    int rc = ddb_entity_set_fields(&obj, &pat__customer__desc, fields, args, 4, err);
+    pat__customer ddb_obj = PAT__CUSTOMER__INIT;
+    int ddb_rc = ddb_entity_set_fields(&ddb_obj, &pat__customer__desc, ddb_fields, ddb_args, 4, ddb_err);
     (void)referrer; /* accepted and ignored: see the interface */
-    if (rc == 0)
-        rc = repo->customer__create(repo, &obj, err);
-    if (rc < 0) {
-        ddb_entity_free(&pat__customer__desc, &obj);
-        return rc;
+    if (ddb_rc == 0)
+        ddb_rc = ddb_repo->customer__create(ddb_repo, &ddb_obj, ddb_err);
+    if (ddb_rc < 0) {
+        ddb_entity_free(&pat__customer__desc, &ddb_obj);
+        return ddb_rc;
     }
-    *out = obj;
+    *ddb_out = ddb_obj;
     return 0;
 }
 
-static int customer__find_by_email_ddb(pat__repo *repo, pat__customer *out, bool *found, const char *email, ddb_error *err)
+static int customer__find_by_email_ddb(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *email, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__customer key = PAT__CUSTOMER__INIT;
-    ddb_entity_query q = {0};
-    int rc;
-    ddb_entity_lend_string(&key, &pat__customer__desc, 1, email);
-    q.index = "GSI1";
-    q.pk_key = 2;
-    q.has_sk = true;
-    q.sk_key = 3;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.context = "pat.customer.find_by_email";
-    rc = ddb_entity_query_one(out, found, r->client, &pat__customer__desc, table_of(r, 0),
-        &key, &q, err);
-    return rc;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__customer ddb_key = PAT__CUSTOMER__INIT;
+    ddb_entity_query ddb_q = {0};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &pat__customer__desc, 1, email);
+    ddb_q.index = "GSI1";
+    ddb_q.pk_key = 2;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 3;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.context = "pat.customer.find_by_email";
+    ddb_rc = ddb_entity_query_one(ddb_out, ddb_found, ddb_r->client, &pat__customer__desc, ddb_table_of(ddb_r, 0),
+        &ddb_key, &ddb_q, ddb_err);
+    return ddb_rc;
 }
 
-static int customer__customer_with_orders_ddb(pat__repo *repo, pat__mixed_page *out, const char *customer_id, const pat__page_request *page, ddb_error *err)
+static int customer__customer_with_orders_ddb(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const char *customer_id, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__customer key = PAT__CUSTOMER__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_mixed_page p = {0, NULL, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
-    q.pk_key = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "pat.customer.customer_with_orders";
-    rc = ddb_entity_query_mixed(&p, r->client, kinds, 3, sizeof(pat__item),
-        offsetof(pat__item, as), false, &pat__customer__desc, table_of(r, 0), &key, &q, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
-        for (size_t i = 0; i < p.n; i++)
-            out->items[i].kind = (pat__kind)(p.which[i] + 1);
-        free(p.which);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__customer ddb_key = PAT__CUSTOMER__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_mixed_page ddb_p = {0, NULL, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &pat__customer__desc, 0, customer_id);
+    ddb_q.pk_key = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "pat.customer.customer_with_orders";
+    ddb_rc = ddb_entity_query_mixed(&ddb_p, ddb_r->client, ddb_kinds, 3, sizeof(pat__item),
+        offsetof(pat__item, as), false, &pat__customer__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
+        for (size_t ddb_i = 0; ddb_i < ddb_p.n; ddb_i++)
+            ddb_out->items[ddb_i].kind = (pat__kind)(ddb_p.which[ddb_i] + 1);
+        free(ddb_p.which);
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int customer__touch_customer_ddb(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, ddb_error *err)
+static int customer__touch_customer_ddb(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *customer_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__customer key = PAT__CUSTOMER__INIT;
-    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
-    static const size_t fields[] = {0};
-    return ddb_entity_update_fields(out, found, r->client, &pat__customer__desc, table_of(r, 0),
-        &key, fields, 0, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__customer ddb_key = PAT__CUSTOMER__INIT;
+    ddb_entity_lend_string(&ddb_key, &pat__customer__desc, 0, customer_id);
+    static const size_t ddb_fields[] = {0};
+    return ddb_entity_update_fields(ddb_out, ddb_found, ddb_r->client, &pat__customer__desc, ddb_table_of(ddb_r, 0),
+        &ddb_key, ddb_fields, 0, ddb_err);
 }
 
-static int customer__set_tier_ddb(pat__repo *repo, bool *done, const char *customer_id, const char *tier, ddb_error *err)
+static int customer__set_tier_ddb(pat__repo *ddb_repo, bool *ddb_done, const char *customer_id, const char *tier, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__customer key = PAT__CUSTOMER__INIT;
-    pat__customer updated = PAT__CUSTOMER__INIT;
-    bool found = false;
-    int rc;
-    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
-    ddb_entity_lend_string(&key, &pat__customer__desc, 3, tier);
-    static const size_t fields[] = {3};
-    rc = ddb_entity_update_fields(&updated, &found, r->client, &pat__customer__desc,
-        table_of(r, 0), &key, fields, 1, err);
-    if (rc == 0 && found)
-        ddb_entity_free(&pat__customer__desc, &updated);
-    if (rc == 0 && done)
-        *done = found;
-    return rc;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__customer ddb_key = PAT__CUSTOMER__INIT;
+    pat__customer ddb_updated = PAT__CUSTOMER__INIT;
+    bool ddb_found = false;
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &pat__customer__desc, 0, customer_id);
+    ddb_entity_lend_string(&ddb_key, &pat__customer__desc, 3, tier);
+    static const size_t ddb_fields[] = {3};
+    ddb_rc = ddb_entity_update_fields(&ddb_updated, &ddb_found, ddb_r->client, &pat__customer__desc,
+        ddb_table_of(ddb_r, 0), &ddb_key, ddb_fields, 1, ddb_err);
+    if (ddb_rc == 0 && ddb_found)
+        ddb_entity_free(&pat__customer__desc, &ddb_updated);
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_found;
+    return ddb_rc;
 }
 
-static int customer__remove_customer_ddb(pat__repo *repo, bool *done, const char *customer_id, ddb_error *err)
+static int customer__remove_customer_ddb(pat__repo *ddb_repo, bool *ddb_done, const char *customer_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__customer key = PAT__CUSTOMER__INIT;
-    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
-    pat__customer cur = PAT__CUSTOMER__INIT;
-    bool have = false;
-    int rc = 0;
-    for (int attempt = 0; attempt < 5; attempt++) {
-        rc = ddb_entity_get(&cur, &have, r->client, &pat__customer__desc, table_of(r, 0), &key,
-            true, err);
-        if (rc < 0 || !have)
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__customer ddb_key = PAT__CUSTOMER__INIT;
+    ddb_entity_lend_string(&ddb_key, &pat__customer__desc, 0, customer_id);
+    pat__customer ddb_cur = PAT__CUSTOMER__INIT;
+    bool ddb_have = false;
+    int ddb_rc = 0;
+    for (int ddb_attempt = 0; ddb_attempt < 5; ddb_attempt++) {
+        ddb_rc = ddb_entity_get(&ddb_cur, &ddb_have, ddb_r->client, &pat__customer__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+            true, ddb_err);
+        if (ddb_rc < 0 || !ddb_have)
             break;
-        rc = repo->customer__delete(repo, &cur, err);
-        if (rc != DDB_ERR_STALE_VERSION)
+        ddb_rc = ddb_repo->customer__delete(ddb_repo, &ddb_cur, ddb_err);
+        if (ddb_rc != DDB_ERR_STALE_VERSION)
             break;
-        ddb_entity_free(&pat__customer__desc, &cur); /* another writer got in first: again */
+        ddb_entity_free(&pat__customer__desc, &ddb_cur); /* another writer got in first: again */
     }
-    ddb_entity_free(&pat__customer__desc, &cur);
-    if (rc == 0 && done)
-        *done = have;
-    return rc;
+    ddb_entity_free(&pat__customer__desc, &ddb_cur);
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_have;
+    return ddb_rc;
 }
 
-static int customer__get_customers_ddb(pat__repo *repo, pat__customer__page *out, const pat__customer *keys, size_t n_keys, ddb_error *err)
+static int customer__get_customers_ddb(pat__repo *ddb_repo, pat__customer__page *ddb_out, const pat__customer *ddb_keys, size_t ddb_n_keys, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc = ddb_entity_batch_get(&p, r->client, &pat__customer__desc, table_of(r, 0), keys, n_keys,
-        r->consistent, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = NULL;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc = ddb_entity_batch_get(&ddb_p, ddb_r->client, &pat__customer__desc, ddb_table_of(ddb_r, 0), ddb_keys, ddb_n_keys,
+        ddb_r->consistent, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = NULL;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int customer__save_customers_ddb(pat__repo *repo, const pat__customer *items, size_t n_items, ddb_error *err)
+static int customer__save_customers_ddb(pat__repo *ddb_repo, const pat__customer *ddb_items, size_t ddb_n_items, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_batch_write(r->client, &pat__customer__desc, table_of(r, 0), items, n_items,
-        false, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    return ddb_entity_batch_write(ddb_r->client, &pat__customer__desc, ddb_table_of(ddb_r, 0), ddb_items, ddb_n_items,
+        false, ddb_err);
 }
 
-static int customer__delete_customers_ddb(pat__repo *repo, const pat__customer *items, size_t n_items, ddb_error *err)
+static int customer__delete_customers_ddb(pat__repo *ddb_repo, const pat__customer *ddb_items, size_t ddb_n_items, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_batch_write(r->client, &pat__customer__desc, table_of(r, 0), items, n_items,
-        true, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    return ddb_entity_batch_write(ddb_r->client, &pat__customer__desc, ddb_table_of(ddb_r, 0), ddb_items, ddb_n_items,
+        true, ddb_err);
 }
 
-static int customer__customer_exists_ddb(pat__repo *repo, bool *done, const char *customer_id, ddb_error *err)
+static int customer__customer_exists_ddb(pat__repo *ddb_repo, bool *ddb_done, const char *customer_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__customer key = PAT__CUSTOMER__INIT;
-    pat__customer tmp = PAT__CUSTOMER__INIT;
-    bool found = false;
-    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
-    int rc = ddb_entity_get(&tmp, &found, r->client, &pat__customer__desc, table_of(r, 0), &key,
-        r->consistent, err);
-    if (rc == 0 && found)
-        ddb_entity_free(&pat__customer__desc, &tmp);
-    if (rc == 0 && done)
-        *done = found;
-    return rc;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__customer ddb_key = PAT__CUSTOMER__INIT;
+    pat__customer ddb_tmp = PAT__CUSTOMER__INIT;
+    bool ddb_found = false;
+    ddb_entity_lend_string(&ddb_key, &pat__customer__desc, 0, customer_id);
+    int ddb_rc = ddb_entity_get(&ddb_tmp, &ddb_found, ddb_r->client, &pat__customer__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_r->consistent, ddb_err);
+    if (ddb_rc == 0 && ddb_found)
+        ddb_entity_free(&pat__customer__desc, &ddb_tmp);
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_found;
+    return ddb_rc;
 }
 
-static int customer__pop_customer_ddb(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, ddb_error *err)
+static int customer__pop_customer_ddb(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *customer_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__customer key = PAT__CUSTOMER__INIT;
-    ddb_entity_lend_string(&key, &pat__customer__desc, 0, customer_id);
-    pat__customer cur = PAT__CUSTOMER__INIT;
-    bool have = false;
-    int rc = 0;
-    for (int attempt = 0; attempt < 5; attempt++) {
-        rc = ddb_entity_get(&cur, &have, r->client, &pat__customer__desc, table_of(r, 0), &key,
-            true, err);
-        if (rc < 0 || !have)
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__customer ddb_key = PAT__CUSTOMER__INIT;
+    ddb_entity_lend_string(&ddb_key, &pat__customer__desc, 0, customer_id);
+    pat__customer ddb_cur = PAT__CUSTOMER__INIT;
+    bool ddb_have = false;
+    int ddb_rc = 0;
+    for (int ddb_attempt = 0; ddb_attempt < 5; ddb_attempt++) {
+        ddb_rc = ddb_entity_get(&ddb_cur, &ddb_have, ddb_r->client, &pat__customer__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+            true, ddb_err);
+        if (ddb_rc < 0 || !ddb_have)
             break;
-        rc = repo->customer__delete(repo, &cur, err);
-        if (rc != DDB_ERR_STALE_VERSION)
+        ddb_rc = ddb_repo->customer__delete(ddb_repo, &ddb_cur, ddb_err);
+        if (ddb_rc != DDB_ERR_STALE_VERSION)
             break;
-        ddb_entity_free(&pat__customer__desc, &cur); /* another writer got in first: again */
+        ddb_entity_free(&pat__customer__desc, &ddb_cur); /* another writer got in first: again */
     }
-    if (rc < 0 || !have) {
-        ddb_entity_free(&pat__customer__desc, &cur);
-        if (rc == 0)
-            *found = false;
-        return rc;
+    if (ddb_rc < 0 || !ddb_have) {
+        ddb_entity_free(&pat__customer__desc, &ddb_cur);
+        if (ddb_rc == 0)
+            *ddb_found = false;
+        return ddb_rc;
     }
-    *out = cur;
-    *found = true;
+    *ddb_out = ddb_cur;
+    *ddb_found = true;
     return 0;
 }
 
-static int customer__reload_customer_ddb(pat__repo *repo, pat__customer *out, bool *found, const pat__customer *customer, ddb_error *err)
+static int customer__reload_customer_ddb(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const pat__customer *customer, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__customer key = *customer;
-    return ddb_entity_get(out, found, r->client, &pat__customer__desc, table_of(r, 0), &key,
-        r->consistent, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__customer ddb_key = *customer;
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &pat__customer__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
-static int customer__first_in_tier_ddb(pat__repo *repo, pat__customer *out, bool *found, const char *tier, ddb_error *err)
+static int customer__first_in_tier_ddb(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *tier, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"tier", false, DDB_ENTITY_F_EQ, 0, 1},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_STRING, tier, 0, false},
     };
-    const ddb_entity_filter filter = {false, 1, conds, args};
-    ddb_entity_query q = {0};
-    int rc;
-    q.filter = &filter;
-    q.consistent_read = r->consistent;
-    q.context = "pat.customer.first_in_tier";
-    rc = ddb_entity_scan_one(out, found, r->client, &pat__customer__desc, table_of(r, 0), &q, err);
-    return rc;
+    const ddb_entity_filter ddb_filter = {false, 1, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    int ddb_rc;
+    ddb_q.filter = &ddb_filter;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.context = "pat.customer.first_in_tier";
+    ddb_rc = ddb_entity_scan_one(ddb_out, ddb_found, ddb_r->client, &pat__customer__desc, ddb_table_of(ddb_r, 0), &ddb_q, ddb_err);
+    return ddb_rc;
 }
 
-static int customer__any_named_ddb(pat__repo *repo, bool *done, const char *name, ddb_error *err)
+static int customer__any_named_ddb(pat__repo *ddb_repo, bool *ddb_done, const char *name, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__customer tmp = PAT__CUSTOMER__INIT;
-    bool found = false;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__customer ddb_tmp = PAT__CUSTOMER__INIT;
+    bool ddb_found = false;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"name", false, DDB_ENTITY_F_EQ, 0, 1},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_STRING, name, 0, false},
     };
-    const ddb_entity_filter filter = {false, 1, conds, args};
-    ddb_entity_query q = {0};
-    int rc;
-    q.filter = &filter;
-    q.consistent_read = r->consistent;
-    q.context = "pat.customer.any_named";
-    rc = ddb_entity_scan_one(&tmp, &found, r->client, &pat__customer__desc, table_of(r, 0), &q, err);
-    if (rc == 0 && found)
-        ddb_entity_free(&pat__customer__desc, &tmp);
-    if (rc == 0 && done)
-        *done = found;
-    return rc;
+    const ddb_entity_filter ddb_filter = {false, 1, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    int ddb_rc;
+    ddb_q.filter = &ddb_filter;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.context = "pat.customer.any_named";
+    ddb_rc = ddb_entity_scan_one(&ddb_tmp, &ddb_found, ddb_r->client, &pat__customer__desc, ddb_table_of(ddb_r, 0), &ddb_q, ddb_err);
+    if (ddb_rc == 0 && ddb_found)
+        ddb_entity_free(&pat__customer__desc, &ddb_tmp);
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_found;
+    return ddb_rc;
 }
 
-static int customer__get_customers_tagged_ddb(pat__repo *repo, pat__mixed_page *out, const pat__customer *keys, size_t n_keys, ddb_error *err)
+static int customer__get_customers_tagged_ddb(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const pat__customer *ddb_keys, size_t ddb_n_keys, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc = ddb_entity_batch_get(&p, r->client, &pat__customer__desc, table_of(r, 0), keys, n_keys,
-        r->consistent, err);
-    if (rc < 0)
-        return rc;
-    out->items = calloc(p.n ? p.n : 1, sizeof *out->items);
-    if (!out->items) {
-        ddb_entity_page_free(&pat__customer__desc, &p);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc = ddb_entity_batch_get(&ddb_p, ddb_r->client, &pat__customer__desc, ddb_table_of(ddb_r, 0), ddb_keys, ddb_n_keys,
+        ddb_r->consistent, ddb_err);
+    if (ddb_rc < 0)
+        return ddb_rc;
+    ddb_out->items = calloc(ddb_p.n ? ddb_p.n : 1, sizeof *ddb_out->items);
+    if (!ddb_out->items) {
+        ddb_entity_page_free(&pat__customer__desc, &ddb_p);
         return DDB_ERR_NOMEM;
     }
-    for (size_t i = 0; i < p.n; i++) {
-        out->items[i].kind = PAT__KIND_CUSTOMER;
-        memcpy(&out->items[i].as.customer, (pat__customer *)p.items + i, sizeof(pat__customer));
+    for (size_t ddb_i = 0; ddb_i < ddb_p.n; ddb_i++) {
+        ddb_out->items[ddb_i].kind = PAT__KIND_CUSTOMER;
+        memcpy(&ddb_out->items[ddb_i].as.customer, (pat__customer *)ddb_p.items + ddb_i, sizeof(pat__customer));
     }
-    out->n_items = p.n;
-    out->cursor = NULL;
-    free(p.items);
+    ddb_out->n_items = ddb_p.n;
+    ddb_out->cursor = NULL;
+    free(ddb_p.items);
     return 0;
 }
 
-static int order__orders_by_status_ddb(pat__repo *repo, pat__order__page *out, const char *status, const pat__page_request *page, ddb_error *err)
+static int order__orders_by_status_ddb(pat__repo *ddb_repo, pat__order__page *ddb_out, const char *status, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__order key = PAT__ORDER__INIT;
-    static const size_t present[] = {0};
-    const size_t n_present = 0;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &pat__order__desc, 2, status);
-    q.index = "GSI2";
-    q.pk_key = 4;
-    q.has_sk = true;
-    q.sk_key = 5;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "pat.order.orders_by_status";
-    rc = ddb_entity_query_page_partial(&p, r->client, &pat__order__desc, table_of(r, 0), &key, &q,
-        present, n_present, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__order ddb_key = PAT__ORDER__INIT;
+    static const size_t ddb_present[] = {0};
+    const size_t ddb_n_present = 0;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &pat__order__desc, 2, status);
+    ddb_q.index = "GSI2";
+    ddb_q.pk_key = 4;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 5;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "pat.order.orders_by_status";
+    ddb_rc = ddb_entity_query_page_partial(&ddb_p, ddb_r->client, &pat__order__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_present, ddb_n_present, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int order__order_totals_ddb(pat__repo *repo, pat__order__page *out, const char *customer_id, const pat__page_request *page, ddb_error *err)
+static int order__order_totals_ddb(pat__repo *ddb_repo, pat__order__page *ddb_out, const char *customer_id, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__order key = PAT__ORDER__INIT;
-    static const size_t present[] = {2, 3};
-    const size_t n_present = 2;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &pat__order__desc, 0, customer_id);
-    q.index = "GSI3";
-    q.pk_key = 6;
-    q.has_sk = true;
-    q.sk_key = 7;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "pat.order.order_totals";
-    rc = ddb_entity_query_page_partial(&p, r->client, &pat__order__desc, table_of(r, 0), &key, &q,
-        present, n_present, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__order ddb_key = PAT__ORDER__INIT;
+    static const size_t ddb_present[] = {2, 3};
+    const size_t ddb_n_present = 2;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &pat__order__desc, 0, customer_id);
+    ddb_q.index = "GSI3";
+    ddb_q.pk_key = 6;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 7;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "pat.order.order_totals";
+    ddb_rc = ddb_entity_query_page_partial(&ddb_p, ddb_r->client, &pat__order__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_present, ddb_n_present, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int order__big_or_generous_ddb(pat__repo *repo, pat__order__page *out, const char *customer_id, const char *min_total, const char *min_tip, const pat__page_request *page, ddb_error *err)
+static int order__big_or_generous_ddb(pat__repo *ddb_repo, pat__order__page *ddb_out, const char *customer_id, const char *min_total, const char *min_tip, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__order key = PAT__ORDER__INIT;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__order ddb_key = PAT__ORDER__INIT;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"total", false, DDB_ENTITY_F_GE, 0, 1},
         {"tip", false, DDB_ENTITY_F_GE, 1, 1},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_DECIMAL, min_total, 0, false},
         {DDB_FIELD_DECIMAL, min_tip, 0, false},
     };
-    const ddb_entity_filter filter = {true, 2, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &pat__order__desc, 0, customer_id);
-    q.filter = &filter;
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "pat.order.big_or_generous";
-    rc = ddb_entity_query_page(&p, r->client, &pat__order__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    const ddb_entity_filter ddb_filter = {true, 2, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &pat__order__desc, 0, customer_id);
+    ddb_q.filter = &ddb_filter;
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "pat.order.big_or_generous";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &pat__order__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int order__place_order_ddb(pat__repo *repo, pat__order *order, const pat__customer *customer, ddb_error *err)
+static int order__place_order_ddb(pat__repo *ddb_repo, pat__order *order, const pat__customer *customer, ddb_error *ddb_err)
 {
     (void)customer; /* accepted and ignored: see the interface */
-    return repo->order__create(repo, order, err);
+    return ddb_repo->order__create(ddb_repo, order, ddb_err);
 }
 
-static int order__scan_shop_ddb(pat__repo *repo, pat__mixed_page *out, const pat__page_request *page, ddb_error *err)
+static int order__scan_shop_ddb(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ddb_entity_query q = {0};
-    ddb_entity_mixed_page p = {0, NULL, NULL, NULL};
-    int rc;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "pat.order.scan_shop";
-    rc = ddb_entity_scan_mixed(&p, r->client, kinds, 3, sizeof(pat__item),
-        offsetof(pat__item, as), false, table_of(r, 0), &q, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
-        for (size_t i = 0; i < p.n; i++)
-            out->items[i].kind = (pat__kind)(p.which[i] + 1);
-        free(p.which);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_mixed_page ddb_p = {0, NULL, NULL, NULL};
+    int ddb_rc;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "pat.order.scan_shop";
+    ddb_rc = ddb_entity_scan_mixed(&ddb_p, ddb_r->client, ddb_kinds, 3, sizeof(pat__item),
+        offsetof(pat__item, as), false, ddb_table_of(ddb_r, 0), &ddb_q, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
+        for (size_t ddb_i = 0; ddb_i < ddb_p.n; ddb_i++)
+            ddb_out->items[ddb_i].kind = (pat__kind)(ddb_p.which[ddb_i] + 1);
+        free(ddb_p.which);
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int order__scan_open_ddb(pat__repo *repo, pat__mixed_page *out, const char *status, const pat__page_request *page, ddb_error *err)
+static int order__scan_open_ddb(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const char *status, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"status", false, DDB_ENTITY_F_EQ, 0, 1},
         {"tip", false, DDB_ENTITY_F_EXISTS, 1, 0},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_STRING, status, 0, false},
     };
-    const ddb_entity_filter filter = {true, 2, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_mixed_page p = {0, NULL, NULL, NULL};
-    int rc;
-    q.filter = &filter;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "pat.order.scan_open";
-    rc = ddb_entity_scan_mixed(&p, r->client, kinds, 3, sizeof(pat__item),
-        offsetof(pat__item, as), false, table_of(r, 0), &q, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
-        for (size_t i = 0; i < p.n; i++)
-            out->items[i].kind = (pat__kind)(p.which[i] + 1);
-        free(p.which);
+    const ddb_entity_filter ddb_filter = {true, 2, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_mixed_page ddb_p = {0, NULL, NULL, NULL};
+    int ddb_rc;
+    ddb_q.filter = &ddb_filter;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "pat.order.scan_open";
+    ddb_rc = ddb_entity_scan_mixed(&ddb_p, ddb_r->client, ddb_kinds, 3, sizeof(pat__item),
+        offsetof(pat__item, as), false, ddb_table_of(ddb_r, 0), &ddb_q, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
+        for (size_t ddb_i = 0; ddb_i < ddb_p.n; ddb_i++)
+            ddb_out->items[ddb_i].kind = (pat__kind)(ddb_p.which[ddb_i] + 1);
+        free(ddb_p.which);
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int order__collection_in_status_ddb(pat__repo *repo, pat__mixed_page *out, const char *customer_id, const char *status, const pat__page_request *page, ddb_error *err)
+static int order__collection_in_status_ddb(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const char *customer_id, const char *status, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__order key = PAT__ORDER__INIT;
-    static const ddb_entity_filter_cond conds[] = {
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__order ddb_key = PAT__ORDER__INIT;
+    static const ddb_entity_filter_cond ddb_conds[] = {
         {"status", false, DDB_ENTITY_F_EQ, 0, 1},
     };
-    const ddb_entity_arg args[] = {
+    const ddb_entity_arg ddb_args[] = {
         {DDB_FIELD_STRING, status, 0, false},
     };
-    const ddb_entity_filter filter = {false, 1, conds, args};
-    ddb_entity_query q = {0};
-    ddb_entity_mixed_page p = {0, NULL, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &pat__order__desc, 0, customer_id);
-    q.filter = &filter;
-    q.pk_key = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "pat.order.collection_in_status";
-    rc = ddb_entity_query_mixed(&p, r->client, kinds, 3, sizeof(pat__item),
-        offsetof(pat__item, as), false, &pat__order__desc, table_of(r, 0), &key, &q, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
-        for (size_t i = 0; i < p.n; i++)
-            out->items[i].kind = (pat__kind)(p.which[i] + 1);
-        free(p.which);
+    const ddb_entity_filter ddb_filter = {false, 1, ddb_conds, ddb_args};
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_mixed_page ddb_p = {0, NULL, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &pat__order__desc, 0, customer_id);
+    ddb_q.filter = &ddb_filter;
+    ddb_q.pk_key = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "pat.order.collection_in_status";
+    ddb_rc = ddb_entity_query_mixed(&ddb_p, ddb_r->client, ddb_kinds, 3, sizeof(pat__item),
+        offsetof(pat__item, as), false, &pat__order__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
+        for (size_t ddb_i = 0; ddb_i < ddb_p.n; ddb_i++)
+            ddb_out->items[ddb_i].kind = (pat__kind)(ddb_p.which[ddb_i] + 1);
+        free(ddb_p.which);
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int order__set_tip_ddb(pat__repo *repo, pat__order *out, bool *found, const char *customer_id, const char *order_id, const char *tip, ddb_error *err)
+static int order__set_tip_ddb(pat__repo *ddb_repo, pat__order *ddb_out, bool *ddb_found, const char *customer_id, const char *order_id, const char *tip, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__order key = PAT__ORDER__INIT;
-    ddb_entity_lend_string(&key, &pat__order__desc, 0, customer_id);
-    ddb_entity_lend_string(&key, &pat__order__desc, 1, order_id);
-    ddb_entity_lend_string(&key, &pat__order__desc, 4, tip);
-    static const size_t fields[] = {4};
-    pat__order cur = PAT__ORDER__INIT;
-    bool have = false;
-    int rc = 0;
-    for (int attempt = 0; attempt < 5; attempt++) {
-        rc = ddb_entity_get(&cur, &have, r->client, &pat__order__desc, table_of(r, 0), &key,
-            true, err);
-        if (rc < 0 || !have)
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__order ddb_key = PAT__ORDER__INIT;
+    ddb_entity_lend_string(&ddb_key, &pat__order__desc, 0, customer_id);
+    ddb_entity_lend_string(&ddb_key, &pat__order__desc, 1, order_id);
+    ddb_entity_lend_string(&ddb_key, &pat__order__desc, 4, tip);
+    static const size_t ddb_fields[] = {4};
+    pat__order ddb_cur = PAT__ORDER__INIT;
+    bool ddb_have = false;
+    int ddb_rc = 0;
+    for (int ddb_attempt = 0; ddb_attempt < 5; ddb_attempt++) {
+        ddb_rc = ddb_entity_get(&ddb_cur, &ddb_have, ddb_r->client, &pat__order__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+            true, ddb_err);
+        if (ddb_rc < 0 || !ddb_have)
             break;
-        rc = ddb_entity_copy_fields(&cur, &key, &pat__order__desc, fields, 1, err);
-        if (rc == 0)
-            rc = repo->order__update(repo, &cur, err);
-        if (rc != DDB_ERR_STALE_VERSION)
+        ddb_rc = ddb_entity_copy_fields(&ddb_cur, &ddb_key, &pat__order__desc, ddb_fields, 1, ddb_err);
+        if (ddb_rc == 0)
+            ddb_rc = ddb_repo->order__update(ddb_repo, &ddb_cur, ddb_err);
+        if (ddb_rc != DDB_ERR_STALE_VERSION)
             break;
-        ddb_entity_free(&pat__order__desc, &cur); /* another writer got in first: again */
+        ddb_entity_free(&pat__order__desc, &ddb_cur); /* another writer got in first: again */
     }
-    if (rc < 0 || !have) {
-        ddb_entity_free(&pat__order__desc, &cur);
-        if (rc == 0)
-            *found = false;
-        return rc;
+    if (ddb_rc < 0 || !ddb_have) {
+        ddb_entity_free(&pat__order__desc, &ddb_cur);
+        if (ddb_rc == 0)
+            *ddb_found = false;
+        return ddb_rc;
     }
-    *out = cur;
-    *found = true;
+    *ddb_out = ddb_cur;
+    *ddb_found = true;
     return 0;
 }
 
-static int order__orders_by_tip_ddb(pat__repo *repo, pat__order__page *out, const char *tip, const pat__page_request *page, ddb_error *err)
+static int order__orders_by_tip_ddb(pat__repo *ddb_repo, pat__order__page *ddb_out, const char *tip, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__order key = PAT__ORDER__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &pat__order__desc, 4, tip);
-    q.index = "GSI1";
-    q.pk_key = 2;
-    q.has_sk = true;
-    q.sk_key = 3;
-    q.n_sk_bound = 1;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "pat.order.orders_by_tip";
-    rc = ddb_entity_query_page(&p, r->client, &pat__order__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__order ddb_key = PAT__ORDER__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &pat__order__desc, 4, tip);
+    ddb_q.index = "GSI1";
+    ddb_q.pk_key = 2;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 3;
+    ddb_q.n_sk_bound = 1;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "pat.order.orders_by_tip";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &pat__order__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int order__has_orders_ddb(pat__repo *repo, bool *done, const char *customer_id, ddb_error *err)
+static int order__has_orders_ddb(pat__repo *ddb_repo, bool *ddb_done, const char *customer_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__order key = PAT__ORDER__INIT;
-    pat__order tmp = PAT__ORDER__INIT;
-    bool found = false;
-    ddb_entity_query q = {0};
-    int rc;
-    ddb_entity_lend_string(&key, &pat__order__desc, 0, customer_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.context = "pat.order.has_orders";
-    rc = ddb_entity_query_one(&tmp, &found, r->client, &pat__order__desc, table_of(r, 0),
-        &key, &q, err);
-    if (rc == 0 && found)
-        ddb_entity_free(&pat__order__desc, &tmp);
-    if (rc == 0 && done)
-        *done = found;
-    return rc;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__order ddb_key = PAT__ORDER__INIT;
+    pat__order ddb_tmp = PAT__ORDER__INIT;
+    bool ddb_found = false;
+    ddb_entity_query ddb_q = {0};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &pat__order__desc, 0, customer_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.context = "pat.order.has_orders";
+    ddb_rc = ddb_entity_query_one(&ddb_tmp, &ddb_found, ddb_r->client, &pat__order__desc, ddb_table_of(ddb_r, 0),
+        &ddb_key, &ddb_q, ddb_err);
+    if (ddb_rc == 0 && ddb_found)
+        ddb_entity_free(&pat__order__desc, &ddb_tmp);
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_found;
+    return ddb_rc;
 }
 
-static int claim_email_ddb(pat__repo *repo, pat__customer *customer, pat__email_claim *claim, ddb_error *err)
+static int claim_email_ddb(pat__repo *ddb_repo, pat__customer *customer, pat__email_claim *claim, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    int rc;
-    const ddb_entity_tx_op ops[] = {
-        {DDB_ENTITY_TX_PUT, &pat__customer__desc, table_of(r, 0), customer, "attribute_not_exists(PK)"},
-        {DDB_ENTITY_TX_PUT, &pat__email_claim__desc, table_of(r, 1), claim, "attribute_not_exists(pk)"},
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    int ddb_rc;
+    const ddb_entity_tx_op ddb_ops[] = {
+        {DDB_ENTITY_TX_PUT, &pat__customer__desc, ddb_table_of(ddb_r, 0), customer, "attribute_not_exists(PK)"},
+        {DDB_ENTITY_TX_PUT, &pat__email_claim__desc, ddb_table_of(ddb_r, 1), claim, "attribute_not_exists(pk)"},
     };
-    rc = ddb_entity_transact_write(r->client, ops, 2, err);
-    return rc;
+    ddb_rc = ddb_entity_transact_write(ddb_r->client, ddb_ops, 2, ddb_err);
+    return ddb_rc;
 }
 
-static int release_email_ddb(pat__repo *repo, const char *email, const char *customer_id, ddb_error *err)
+static int release_email_ddb(pat__repo *ddb_repo, const char *email, const char *customer_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__email_claim key0 = PAT__EMAIL_CLAIM__INIT;
-    pat__customer key1 = PAT__CUSTOMER__INIT;
-    int rc;
-    ddb_entity_lend_string(&key0, &pat__email_claim__desc, 0, email);
-    ddb_entity_lend_string(&key1, &pat__customer__desc, 0, customer_id);
-    const ddb_entity_tx_op ops[] = {
-        {DDB_ENTITY_TX_DELETE, &pat__email_claim__desc, table_of(r, 1), &key0, "attribute_exists(pk)"},
-        {DDB_ENTITY_TX_CONDITION, &pat__customer__desc, table_of(r, 0), &key1, "attribute_exists(PK)"},
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__email_claim ddb_key0 = PAT__EMAIL_CLAIM__INIT;
+    pat__customer ddb_key1 = PAT__CUSTOMER__INIT;
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key0, &pat__email_claim__desc, 0, email);
+    ddb_entity_lend_string(&ddb_key1, &pat__customer__desc, 0, customer_id);
+    const ddb_entity_tx_op ddb_ops[] = {
+        {DDB_ENTITY_TX_DELETE, &pat__email_claim__desc, ddb_table_of(ddb_r, 1), &ddb_key0, "attribute_exists(pk)"},
+        {DDB_ENTITY_TX_CONDITION, &pat__customer__desc, ddb_table_of(ddb_r, 0), &ddb_key1, "attribute_exists(PK)"},
     };
-    rc = ddb_entity_transact_write(r->client, ops, 2, err);
-    return rc;
+    ddb_rc = ddb_entity_transact_write(ddb_r->client, ddb_ops, 2, ddb_err);
+    return ddb_rc;
 }
 
 void pat__read_customer_and_claim__result_free(pat__read_customer_and_claim__result *r)
@@ -1094,30 +1094,30 @@ void pat__read_customer_and_claim__result_free(pat__read_customer_and_claim__res
     memset(r, 0, sizeof *r);
 }
 
-static int read_customer_and_claim_ddb(pat__repo *repo, pat__read_customer_and_claim__result *out, const char *customer_id, const char *email, ddb_error *err)
+static int read_customer_and_claim_ddb(pat__repo *ddb_repo, pat__read_customer_and_claim__result *ddb_out, const char *customer_id, const char *email, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    pat__customer key0 = PAT__CUSTOMER__INIT;
-    pat__email_claim key1 = PAT__EMAIL_CLAIM__INIT;
-    pat__read_customer_and_claim__result res = {0};
-    void *const outs[] = {
-        &res.customer,
-        &res.email_claim,
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    pat__customer ddb_key0 = PAT__CUSTOMER__INIT;
+    pat__email_claim ddb_key1 = PAT__EMAIL_CLAIM__INIT;
+    pat__read_customer_and_claim__result ddb_res = {0};
+    void *const ddb_outs[] = {
+        &ddb_res.customer,
+        &ddb_res.email_claim,
     };
-    bool found[2] = {false};
-    int rc;
-    ddb_entity_lend_string(&key0, &pat__customer__desc, 0, customer_id);
-    ddb_entity_lend_string(&key1, &pat__email_claim__desc, 0, email);
-    const ddb_entity_tx_op ops[] = {
-        {DDB_ENTITY_TX_GET, &pat__customer__desc, table_of(r, 0), &key0, NULL},
-        {DDB_ENTITY_TX_GET, &pat__email_claim__desc, table_of(r, 1), &key1, NULL},
+    bool ddb_found[2] = {false};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key0, &pat__customer__desc, 0, customer_id);
+    ddb_entity_lend_string(&ddb_key1, &pat__email_claim__desc, 0, email);
+    const ddb_entity_tx_op ddb_ops[] = {
+        {DDB_ENTITY_TX_GET, &pat__customer__desc, ddb_table_of(ddb_r, 0), &ddb_key0, NULL},
+        {DDB_ENTITY_TX_GET, &pat__email_claim__desc, ddb_table_of(ddb_r, 1), &ddb_key1, NULL},
     };
-    rc = ddb_entity_transact_get(outs, found, r->client, ops, 2, err);
-    if (rc < 0)
-        return rc;
-    res.found_customer = found[0];
-    res.found_email_claim = found[1];
-    *out = res;
+    ddb_rc = ddb_entity_transact_get(ddb_outs, ddb_found, ddb_r->client, ddb_ops, 2, ddb_err);
+    if (ddb_rc < 0)
+        return ddb_rc;
+    ddb_res.found_customer = ddb_found[0];
+    ddb_res.found_email_claim = ddb_found[1];
+    *ddb_out = ddb_res;
     return 0;
 }
 
@@ -1131,7 +1131,7 @@ static const size_t store_tables[] = {0, 0, 1};
 
 static int transact_ddb(pat__repo *repo, pat__write *ops, size_t n_ops, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_store_write *w;
     int rc;
     if (n_ops && !ops)
@@ -1146,7 +1146,7 @@ static int transact_ddb(pat__repo *repo, pat__write *ops, size_t n_ops, ddb_erro
             return DDB_ERR_INVALID_ARG;
         }
         w[i].store = stores[k - 1];
-        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].table = ddb_table_of(r, store_tables[k - 1]);
         w[i].block = &r->ids[k - 1];
         w[i].op = (ddb_store_op)ops[i].op;
         w[i].obj = ops[i].obj;
@@ -1161,17 +1161,17 @@ static int transact_ddb(pat__repo *repo, pat__write *ops, size_t n_ops, ddb_erro
 
 static int max_id_ddb(pat__repo *repo, pat__kind kind, int64_t *out, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 3)
         return DDB_ERR_INVALID_ARG;
-    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+    return ddb_store_max_id(out, r->client, stores[k - 1], ddb_table_of(r, store_tables[k - 1]),
         r->counter_table, err);
 }
 
 static int seed_id_ddb(pat__repo *repo, pat__kind kind, int64_t floor, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 3)
         return DDB_ERR_INVALID_ARG;
@@ -1202,7 +1202,7 @@ int pat__create_counter_table(ddb_client *client, const char *table_prefix, ddb_
 
 static void free_ddb(pat__repo *repo)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     if (!r)
         return;
     for (size_t i = 0; i < sizeof r->tables / sizeof r->tables[0]; i++)
@@ -1231,7 +1231,7 @@ static char *prefixed(const char *prefix, const char *name)
 int pat__ddb_repo_new(pat__repo **out, ddb_client *client,
     const pat__ddb_options *opts, ddb_error *err)
 {
-    repo_impl *r;
+    ddb_repo_impl *r;
     (void)err;
     if (!out || !client || (opts && opts->version != 1))
         return DDB_ERR_INVALID_ARG;

@@ -308,66 +308,66 @@ struct pat__repo {
         ddb_error *err);
     /* get_customer_checked (GetItem): A customer; the check code is not part of the key
        Not used by the key condition, accepted and ignored: check_code. */
-    int (*customer__get_customer_checked)(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, const char *check_code, ddb_error *err);
+    int (*customer__get_customer_checked)(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *customer_id, const char *check_code, ddb_error *ddb_err);
     /* put_customer (PutItem): Sign up
        Same as customer__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
-    int (*customer__put_customer)(pat__repo *repo, pat__customer *customer, ddb_error *err);
+    int (*customer__put_customer)(pat__repo *ddb_repo, pat__customer *customer, ddb_error *ddb_err);
     /* register_customer (PutItem): Sign up from form fields
        Builds the entity from the parameters named after its fields and creates it as
-       customer__create does; *out (fresh from __INIT) receives it, the caller frees it.
+       customer__create does; *ddb_out (fresh from __INIT) receives it, the caller frees it.
        Not used by the key condition, accepted and ignored: referrer. */
-    int (*customer__register_customer)(pat__repo *repo, pat__customer *out, const char *customer_id, const char *email, const char *name, int64_t visits, const char *referrer, ddb_error *err);
+    int (*customer__register_customer)(pat__repo *ddb_repo, pat__customer *ddb_out, const char *customer_id, const char *email, const char *name, int64_t visits, const char *referrer, ddb_error *ddb_err);
     /* find_by_email (Query): Log in by e-mail
-       *out: the first matching item (pages are read until one turns up). */
-    int (*customer__find_by_email)(pat__repo *repo, pat__customer *out, bool *found, const char *email, ddb_error *err);
+       *ddb_out: the first matching item (pages are read until one turns up). */
+    int (*customer__find_by_email)(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *email, ddb_error *ddb_err);
     /* customer_with_orders (Query): Profile and orders in one query
        Items of every entity type of the model, tagged with their kind, in key order;
        items of no known type are left out. */
-    int (*customer__customer_with_orders)(pat__repo *repo, pat__mixed_page *out, const char *customer_id, const pat__page_request *page, ddb_error *err);
+    int (*customer__customer_with_orders)(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const char *customer_id, const pat__page_request *ddb_req, ddb_error *ddb_err);
     /* touch_customer (UpdateItem): Bump the version only
        No parameter names a non-key field: only the item's version is incremented
        (keys cannot change in place). */
-    int (*customer__touch_customer)(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, ddb_error *err);
+    int (*customer__touch_customer)(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *customer_id, ddb_error *ddb_err);
     /* set_tier (UpdateItem): Change the tier
-       *done (may be NULL): whether the item exists (and was updated). */
-    int (*customer__set_tier)(pat__repo *repo, bool *done, const char *customer_id, const char *tier, ddb_error *err);
+       *ddb_done (may be NULL): whether the item exists (and was updated). */
+    int (*customer__set_tier)(pat__repo *ddb_repo, bool *ddb_done, const char *customer_id, const char *tier, ddb_error *ddb_err);
     /* remove_customer (DeleteItem): Close the account
-       *done (may be NULL): whether there was an item to delete. No version check (the version read is used).
+       *ddb_done (may be NULL): whether there was an item to delete. No version check (the version read is used).
        Reads the entity and deletes it with customer__delete (its unique-value sentinels go too). */
-    int (*customer__remove_customer)(pat__repo *repo, bool *done, const char *customer_id, ddb_error *err);
+    int (*customer__remove_customer)(pat__repo *ddb_repo, bool *ddb_done, const char *customer_id, ddb_error *ddb_err);
     /* get_customers (BatchGetItem): Several customers at once
-       keys[i]: an entity whose key fields are set (customer_id); they stand for the model's parameters customer_ids.
+       ddb_keys[i]: an entity whose key fields are set (customer_id); they stand for the model's parameters customer_ids.
        Items come in request order; missing ones are left out. */
-    int (*customer__get_customers)(pat__repo *repo, pat__customer__page *out, const pat__customer *keys, size_t n_keys, ddb_error *err);
+    int (*customer__get_customers)(pat__repo *ddb_repo, pat__customer__page *ddb_out, const pat__customer *ddb_keys, size_t ddb_n_keys, ddb_error *ddb_err);
     /* save_customers (BatchWriteItem): Import customers
-       Unconditional puts of items[0..n_items) (no version check, no ID, no sentinels).
-       items stands for the model's parameters customers. */
-    int (*customer__save_customers)(pat__repo *repo, const pat__customer *items, size_t n_items, ddb_error *err);
+       Unconditional puts of ddb_items[0..ddb_n_items) (no version check, no ID, no sentinels).
+       ddb_items stands for the model's parameters customers. */
+    int (*customer__save_customers)(pat__repo *ddb_repo, const pat__customer *ddb_items, size_t ddb_n_items, ddb_error *ddb_err);
     /* delete_customers (BatchWriteItem): Remove customers in bulk
-       Deletes the items of the keys of items[0..n_items) (the pattern's name says delete),
+       Deletes the items of the keys of ddb_items[0..ddb_n_items) (the pattern's name says delete),
        unconditionally.
-       items stands for the model's parameters customers. */
-    int (*customer__delete_customers)(pat__repo *repo, const pat__customer *items, size_t n_items, ddb_error *err);
+       ddb_items stands for the model's parameters customers. */
+    int (*customer__delete_customers)(pat__repo *ddb_repo, const pat__customer *ddb_items, size_t ddb_n_items, ddb_error *ddb_err);
     /* customer_exists (GetItem): Is there such a customer
-       *done (may be NULL): whether a matching item exists. */
-    int (*customer__customer_exists)(pat__repo *repo, bool *done, const char *customer_id, ddb_error *err);
+       *ddb_done (may be NULL): whether a matching item exists. */
+    int (*customer__customer_exists)(pat__repo *ddb_repo, bool *ddb_done, const char *customer_id, ddb_error *ddb_err);
     /* pop_customer (DeleteItem): Delete and return a customer
-       *out receives the deleted entity; *found false when there was none. No version check.
+       *ddb_out receives the deleted entity; *ddb_found false when there was none. No version check.
        Reads the entity and deletes it with customer__delete (its unique-value sentinels go too). */
-    int (*customer__pop_customer)(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, ddb_error *err);
+    int (*customer__pop_customer)(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *customer_id, ddb_error *ddb_err);
     /* reload_customer (GetItem): Read a customer again from a copy
        Key fields the other parameters do not give are read from customer. */
-    int (*customer__reload_customer)(pat__repo *repo, pat__customer *out, bool *found, const pat__customer *customer, ddb_error *err);
+    int (*customer__reload_customer)(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const pat__customer *customer, ddb_error *ddb_err);
     /* first_in_tier (Scan): Any customer of a tier
-       *out: the first matching item (pages are read until one turns up). */
-    int (*customer__first_in_tier)(pat__repo *repo, pat__customer *out, bool *found, const char *tier, ddb_error *err);
+       *ddb_out: the first matching item (pages are read until one turns up). */
+    int (*customer__first_in_tier)(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *tier, ddb_error *ddb_err);
     /* any_named (Scan): Is there a customer of that name
-       *done (may be NULL): whether a matching item exists. */
-    int (*customer__any_named)(pat__repo *repo, bool *done, const char *name, ddb_error *err);
+       *ddb_done (may be NULL): whether a matching item exists. */
+    int (*customer__any_named)(pat__repo *ddb_repo, bool *ddb_done, const char *name, ddb_error *ddb_err);
     /* get_customers_tagged (BatchGetItem): Several customers, as tagged items
-       keys[i]: an entity whose key fields are set (customer_id); they stand for the model's parameters customer_ids.
+       ddb_keys[i]: an entity whose key fields are set (customer_id); they stand for the model's parameters customer_ids.
        Items come in request order; missing ones are left out. Every item is of kind Customer. */
-    int (*customer__get_customers_tagged)(pat__repo *repo, pat__mixed_page *out, const pat__customer *keys, size_t n_keys, ddb_error *err);
+    int (*customer__get_customers_tagged)(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const pat__customer *ddb_keys, size_t ddb_n_keys, ddb_error *ddb_err);
 
     /* Order */
     int (*order__create)(pat__repo *repo, pat__order *obj, ddb_error *err);
@@ -384,37 +384,37 @@ struct pat__repo {
         ddb_error *err);
     /* orders_by_status (Query): Orders in a status (keys only)
        Index GSI2 projects keys only: the entities hold no field value. */
-    int (*order__orders_by_status)(pat__repo *repo, pat__order__page *out, const char *status, const pat__page_request *page, ddb_error *err);
+    int (*order__orders_by_status)(pat__repo *ddb_repo, pat__order__page *ddb_out, const char *status, const pat__page_request *ddb_req, ddb_error *ddb_err);
     /* order_totals (Query): Totals of a customer's orders
        Index GSI3 projects some attributes: the entities hold only status, total; the other fields have no value. */
-    int (*order__order_totals)(pat__repo *repo, pat__order__page *out, const char *customer_id, const pat__page_request *page, ddb_error *err);
+    int (*order__order_totals)(pat__repo *ddb_repo, pat__order__page *ddb_out, const char *customer_id, const pat__page_request *ddb_req, ddb_error *ddb_err);
     /* big_or_generous (Query): Orders over an amount or with a big tip */
-    int (*order__big_or_generous)(pat__repo *repo, pat__order__page *out, const char *customer_id, const char *min_total, const char *min_tip, const pat__page_request *page, ddb_error *err);
+    int (*order__big_or_generous)(pat__repo *ddb_repo, pat__order__page *ddb_out, const char *customer_id, const char *min_total, const char *min_tip, const pat__page_request *ddb_req, ddb_error *ddb_err);
     /* place_order (PutItem): Create an order for a customer
        Same as order__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1.
        Entities of other types, accepted and ignored: customer. */
-    int (*order__place_order)(pat__repo *repo, pat__order *order, const pat__customer *customer, ddb_error *err);
+    int (*order__place_order)(pat__repo *ddb_repo, pat__order *order, const pat__customer *customer, ddb_error *ddb_err);
     /* scan_shop (Scan): Everything in the table
        Items of every entity type of the model, tagged with their kind, in key order;
        items of no known type are left out. */
-    int (*order__scan_shop)(pat__repo *repo, pat__mixed_page *out, const pat__page_request *page, ddb_error *err);
+    int (*order__scan_shop)(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const pat__page_request *ddb_req, ddb_error *ddb_err);
     /* scan_open (Scan): Open orders or orders with a tip, as tagged items
        Items of every entity type of the model, tagged with their kind, in key order;
        items of no known type are left out. */
-    int (*order__scan_open)(pat__repo *repo, pat__mixed_page *out, const char *status, const pat__page_request *page, ddb_error *err);
+    int (*order__scan_open)(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const char *status, const pat__page_request *ddb_req, ddb_error *ddb_err);
     /* collection_in_status (Query): A customer's collection, only items in a status
        Items of every entity type of the model, tagged with their kind, in key order;
        items of no known type are left out. */
-    int (*order__collection_in_status)(pat__repo *repo, pat__mixed_page *out, const char *customer_id, const char *status, const pat__page_request *page, ddb_error *err);
+    int (*order__collection_in_status)(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const char *customer_id, const char *status, const pat__page_request *ddb_req, ddb_error *ddb_err);
     /* set_tip (UpdateItem): Change the tip (part of an index key with the total)
        Reads the entity, sets the fields and writes it back as order__update does (index keys
        and unique values kept right); retried 5 times while other writers get in first. */
-    int (*order__set_tip)(pat__repo *repo, pat__order *out, bool *found, const char *customer_id, const char *order_id, const char *tip, ddb_error *err);
+    int (*order__set_tip)(pat__repo *ddb_repo, pat__order *ddb_out, bool *ddb_found, const char *customer_id, const char *order_id, const char *tip, ddb_error *ddb_err);
     /* orders_by_tip (Query): Orders with a tip */
-    int (*order__orders_by_tip)(pat__repo *repo, pat__order__page *out, const char *tip, const pat__page_request *page, ddb_error *err);
+    int (*order__orders_by_tip)(pat__repo *ddb_repo, pat__order__page *ddb_out, const char *tip, const pat__page_request *ddb_req, ddb_error *ddb_err);
     /* has_orders (Query): Whether a customer ordered anything
-       *done (may be NULL): whether a matching item exists. */
-    int (*order__has_orders)(pat__repo *repo, bool *done, const char *customer_id, ddb_error *err);
+       *ddb_done (may be NULL): whether a matching item exists. */
+    int (*order__has_orders)(pat__repo *ddb_repo, bool *ddb_done, const char *customer_id, ddb_error *ddb_err);
 
     /* EmailClaim */
     int (*email_claim__create)(pat__repo *repo, pat__email_claim *obj, ddb_error *err);
@@ -436,16 +436,16 @@ struct pat__repo {
        0: Put Customer customer if attribute_not_exists(PK)
        1: Put EmailClaim claim if attribute_not_exists(pk)
        A Put writes the entity as given with version 1 (no ID assigned, no unique sentinels). */
-    int (*claim_email)(pat__repo *repo, pat__customer *customer, pat__email_claim *claim, ddb_error *err);
+    int (*claim_email)(pat__repo *ddb_repo, pat__customer *customer, pat__email_claim *claim, ddb_error *ddb_err);
     /* release_email (TransactWrite): Drop an e-mail claim if its customer exists
        0: Delete EmailClaim (key from the parameters of the same name) if attribute_exists(pk)
        1: ConditionCheck Customer (key from the parameters of the same name) if attribute_exists(PK) */
-    int (*release_email)(pat__repo *repo, const char *email, const char *customer_id, ddb_error *err);
+    int (*release_email)(pat__repo *ddb_repo, const char *email, const char *customer_id, ddb_error *ddb_err);
     /* read_customer_and_claim (TransactGet): Both items in one snapshot
        0: Get Customer (key from the parameters of the same name)
        1: Get EmailClaim (key from the parameters of the same name)
-       *out (fresh; free with pat__read_customer_and_claim__result_free) receives the items. */
-    int (*read_customer_and_claim)(pat__repo *repo, pat__read_customer_and_claim__result *out, const char *customer_id, const char *email, ddb_error *err);
+       *ddb_out (fresh; free with pat__read_customer_and_claim__result_free) receives the items. */
+    int (*read_customer_and_claim)(pat__repo *ddb_repo, pat__read_customer_and_claim__result *ddb_out, const char *customer_id, const char *email, ddb_error *ddb_err);
 
     /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
        err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most

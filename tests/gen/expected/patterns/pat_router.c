@@ -11,18 +11,18 @@
 
 /* ==== Migration router ======================================================================= */
 
-typedef struct router_impl {
+typedef struct ddb_router_impl {
     pat__repo base; /* first: the interface */
     pat__repo *rel; /* the relational primary (borrowed) */
     pat__repo *ddb; /* the DynamoDB implementation (borrowed) */
     ddb_router *state;
-} router_impl;
+} ddb_router_impl;
 
 #define RELATIONAL DDB_ROUTER_RELATIONAL
 #define DYNAMODB DDB_ROUTER_DYNAMODB
 
 /* Counts and times one side's call, which started at t0; returns its result. */
-static int on_side(router_impl *r, ddb_router_side side, bool write, const char *entity,
+static int ddb_on_side(ddb_router_impl *r, ddb_router_side side, bool write, const char *entity,
     double t0, int rc)
 {
     ddb_router_record(r->state, side, write, entity, ddb_router_now_ms() - t0, rc);
@@ -35,22 +35,22 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 static int customer__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     pat__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, pat__customer__desc.name, t0,
+    return ddb_on_side(r, side, false, pat__customer__desc.name, t0,
         repo->customer__get(repo, (pat__customer *)out, found, (const pat__customer *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void customer__compare(router_impl *r, const pat__customer *rel, const pat__customer *key)
+static void customer__compare(ddb_router_impl *r, const pat__customer *rel, const pat__customer *key)
 {
     pat__customer other = PAT__CUSTOMER__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
         r->ddb->customer__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", pat__customer__desc.name,
@@ -63,7 +63,7 @@ static void customer__compare(router_impl *r, const pat__customer *rel, const pa
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void customer__check_page(router_impl *r, const pat__customer *rel, size_t n_rel, const pat__customer *dyn,
+static void customer__check_page(ddb_router_impl *r, const pat__customer *rel, size_t n_rel, const pat__customer *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -81,19 +81,19 @@ static void customer__check_page(router_impl *r, const pat__customer *rel, size_
 
 static int customer__create_routed(pat__repo *repo, pat__customer *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &pat__customer__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -103,14 +103,14 @@ static int customer__create_routed(pat__repo *repo, pat__customer *obj, ddb_erro
 static int customer__get_routed(pat__repo *repo, pat__customer *out, bool *found, const pat__customer *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
             r->ddb->customer__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, pat__customer__desc.name, t0,
         r->rel->customer__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         customer__compare(r, *found ? out : NULL, key);
@@ -119,22 +119,22 @@ static int customer__get_routed(pat__repo *repo, pat__customer *out, bool *found
 
 static int customer__update_routed(pat__repo *repo, pat__customer *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &pat__customer__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -144,18 +144,18 @@ static int customer__update_routed(pat__repo *repo, pat__customer *obj, ddb_erro
 
 static int customer__delete_routed(pat__repo *repo, const pat__customer *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &pat__customer__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -165,14 +165,14 @@ static int customer__delete_routed(pat__repo *repo, const pat__customer *obj, dd
 static int customer__list_routed(pat__repo *repo, pat__customer__page *out,
     const pat__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
             r->ddb->customer__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, pat__customer__desc.name, t0,
         r->rel->customer__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         pat__customer__page other = {0, NULL, NULL};
@@ -182,7 +182,7 @@ static int customer__list_routed(pat__repo *repo, pat__customer__page *out,
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
                 r->ddb->customer__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -199,20 +199,20 @@ static int customer__list_routed(pat__repo *repo, pat__customer__page *out,
 static int customer__mirror_routed(pat__repo *repo, const pat__customer *obj, const pat__customer *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, pat__customer__desc.name, t0,
             r->ddb->customer__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, pat__customer__desc.name, t0,
         r->rel->customer__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &pat__customer__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -225,22 +225,22 @@ static int customer__mirror_routed(pat__repo *repo, const pat__customer *obj, co
 static int order__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     pat__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, pat__order__desc.name, t0,
+    return ddb_on_side(r, side, false, pat__order__desc.name, t0,
         repo->order__get(repo, (pat__order *)out, found, (const pat__order *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void order__compare(router_impl *r, const pat__order *rel, const pat__order *key)
+static void order__compare(ddb_router_impl *r, const pat__order *rel, const pat__order *key)
 {
     pat__order other = PAT__ORDER__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
         r->ddb->order__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", pat__order__desc.name,
@@ -253,7 +253,7 @@ static void order__compare(router_impl *r, const pat__order *rel, const pat__ord
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void order__check_page(router_impl *r, const pat__order *rel, size_t n_rel, const pat__order *dyn,
+static void order__check_page(ddb_router_impl *r, const pat__order *rel, size_t n_rel, const pat__order *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -271,19 +271,19 @@ static void order__check_page(router_impl *r, const pat__order *rel, size_t n_re
 
 static int order__create_routed(pat__repo *repo, pat__order *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, pat__order__desc.name, t0, r->rel->order__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, pat__order__desc.name, t0, r->rel->order__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &pat__order__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -293,14 +293,14 @@ static int order__create_routed(pat__repo *repo, pat__order *obj, ddb_error *err
 static int order__get_routed(pat__repo *repo, pat__order *out, bool *found, const pat__order *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
             r->ddb->order__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, pat__order__desc.name, t0,
         r->rel->order__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         order__compare(r, *found ? out : NULL, key);
@@ -309,22 +309,22 @@ static int order__get_routed(pat__repo *repo, pat__order *out, bool *found, cons
 
 static int order__update_routed(pat__repo *repo, pat__order *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, pat__order__desc.name, t0, r->rel->order__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, pat__order__desc.name, t0, r->rel->order__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &pat__order__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -334,18 +334,18 @@ static int order__update_routed(pat__repo *repo, pat__order *obj, ddb_error *err
 
 static int order__delete_routed(pat__repo *repo, const pat__order *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, pat__order__desc.name, t0, r->rel->order__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, pat__order__desc.name, t0, r->rel->order__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &pat__order__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -355,14 +355,14 @@ static int order__delete_routed(pat__repo *repo, const pat__order *obj, ddb_erro
 static int order__list_routed(pat__repo *repo, pat__order__page *out,
     const pat__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
             r->ddb->order__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, pat__order__desc.name, t0,
         r->rel->order__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         pat__order__page other = {0, NULL, NULL};
@@ -372,7 +372,7 @@ static int order__list_routed(pat__repo *repo, pat__order__page *out,
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
                 r->ddb->order__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -389,20 +389,20 @@ static int order__list_routed(pat__repo *repo, pat__order__page *out,
 static int order__mirror_routed(pat__repo *repo, const pat__order *obj, const pat__order *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__order__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, pat__order__desc.name, t0,
             r->ddb->order__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, pat__order__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, pat__order__desc.name, t0,
         r->rel->order__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &pat__order__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -415,22 +415,22 @@ static int order__mirror_routed(pat__repo *repo, const pat__order *obj, const pa
 static int email_claim__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     pat__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, pat__email_claim__desc.name, t0,
+    return ddb_on_side(r, side, false, pat__email_claim__desc.name, t0,
         repo->email_claim__get(repo, (pat__email_claim *)out, found, (const pat__email_claim *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void email_claim__compare(router_impl *r, const pat__email_claim *rel, const pat__email_claim *key)
+static void email_claim__compare(ddb_router_impl *r, const pat__email_claim *rel, const pat__email_claim *key)
 {
     pat__email_claim other = PAT__EMAIL_CLAIM__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, pat__email_claim__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, pat__email_claim__desc.name, t0,
         r->ddb->email_claim__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", pat__email_claim__desc.name,
@@ -443,7 +443,7 @@ static void email_claim__compare(router_impl *r, const pat__email_claim *rel, co
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void email_claim__check_page(router_impl *r, const pat__email_claim *rel, size_t n_rel, const pat__email_claim *dyn,
+static void email_claim__check_page(ddb_router_impl *r, const pat__email_claim *rel, size_t n_rel, const pat__email_claim *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -461,19 +461,19 @@ static void email_claim__check_page(router_impl *r, const pat__email_claim *rel,
 
 static int email_claim__create_routed(pat__repo *repo, pat__email_claim *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, pat__email_claim__desc.name, t0, r->rel->email_claim__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, pat__email_claim__desc.name, t0, r->rel->email_claim__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &pat__email_claim__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -483,14 +483,14 @@ static int email_claim__create_routed(pat__repo *repo, pat__email_claim *obj, dd
 static int email_claim__get_routed(pat__repo *repo, pat__email_claim *out, bool *found, const pat__email_claim *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__email_claim__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, pat__email_claim__desc.name, t0,
             r->ddb->email_claim__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, pat__email_claim__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, pat__email_claim__desc.name, t0,
         r->rel->email_claim__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         email_claim__compare(r, *found ? out : NULL, key);
@@ -499,22 +499,22 @@ static int email_claim__get_routed(pat__repo *repo, pat__email_claim *out, bool 
 
 static int email_claim__update_routed(pat__repo *repo, pat__email_claim *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, pat__email_claim__desc.name, t0, r->rel->email_claim__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, pat__email_claim__desc.name, t0, r->rel->email_claim__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &pat__email_claim__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -524,18 +524,18 @@ static int email_claim__update_routed(pat__repo *repo, pat__email_claim *obj, dd
 
 static int email_claim__delete_routed(pat__repo *repo, const pat__email_claim *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, pat__email_claim__desc.name, t0, r->rel->email_claim__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, pat__email_claim__desc.name, t0, r->rel->email_claim__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &pat__email_claim__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -545,14 +545,14 @@ static int email_claim__delete_routed(pat__repo *repo, const pat__email_claim *o
 static int email_claim__list_routed(pat__repo *repo, pat__email_claim__page *out,
     const pat__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__email_claim__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, pat__email_claim__desc.name, t0,
             r->ddb->email_claim__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, pat__email_claim__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, pat__email_claim__desc.name, t0,
         r->rel->email_claim__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         pat__email_claim__page other = {0, NULL, NULL};
@@ -562,7 +562,7 @@ static int email_claim__list_routed(pat__repo *repo, pat__email_claim__page *out
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, pat__email_claim__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, pat__email_claim__desc.name, t0,
                 r->ddb->email_claim__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -579,129 +579,129 @@ static int email_claim__list_routed(pat__repo *repo, pat__email_claim__page *out
 static int email_claim__mirror_routed(pat__repo *repo, const pat__email_claim *obj, const pat__email_claim *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0,
             r->ddb->email_claim__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, pat__email_claim__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, pat__email_claim__desc.name, t0,
         r->rel->email_claim__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, pat__email_claim__desc.name, t0, r->ddb->email_claim__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &pat__email_claim__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
 }
 
-/* customer__get_customer_checked: a read of one entity, compared in phase 3 */
-static int customer__get_customer_checked_routed(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, const char *check_code, ddb_error *err)
+/* customer__get_customer_checked: a read of one entity, compared in ddb_phase 3 */
+static int customer__get_customer_checked_routed(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *customer_id, const char *check_code, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__get_customer_checked(r->ddb, out, found, customer_id, check_code, err));
-    rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__get_customer_checked(r->rel, out, found, customer_id, check_code, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        pat__customer other = PAT__CUSTOMER__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
-                r->ddb->customer__get_customer_checked(r->ddb, &other, &other_found, customer_id, check_code, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "customer__get_customer_checked",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__get_customer_checked(ddb_r->ddb, ddb_out, ddb_found, customer_id, check_code, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__get_customer_checked(ddb_r->rel, ddb_out, ddb_found, customer_id, check_code, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        pat__customer ddb_other = PAT__CUSTOMER__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0,
+                ddb_r->ddb->customer__get_customer_checked(ddb_r->ddb, &ddb_other, &ddb_other_found, customer_id, check_code, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "customer__get_customer_checked",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &pat__customer__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, customer__read_side, r);
-        pat__customer__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &pat__customer__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, customer__read_side, ddb_r);
+        pat__customer__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* customer__put_customer: a write; a DynamoDB failure journals the entity's key */
-static int customer__put_customer_routed(pat__repo *repo, pat__customer *customer, ddb_error *err)
+static int customer__put_customer_routed(pat__repo *ddb_repo, pat__customer *customer, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__put_customer(r->ddb, customer, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__put_customer(r->rel, customer, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__put_customer(r->ddb, customer, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &pat__customer__desc, "customer__put_customer", customer, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__put_customer(ddb_r->ddb, customer, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__put_customer(ddb_r->rel, customer, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__put_customer(ddb_r->ddb, customer, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &pat__customer__desc, "customer__put_customer", customer, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* customer__register_customer: a write; a DynamoDB failure journals the entity's key */
-static int customer__register_customer_routed(pat__repo *repo, pat__customer *out, const char *customer_id, const char *email, const char *name, int64_t visits, const char *referrer, ddb_error *err)
+static int customer__register_customer_routed(pat__repo *ddb_repo, pat__customer *ddb_out, const char *customer_id, const char *email, const char *name, int64_t visits, const char *referrer, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__register_customer(r->ddb, out, customer_id, email, name, visits, referrer, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__register_customer(r->rel, out, customer_id, email, name, visits, referrer, err));
-    if (rc != 0 || phase == 1)
-        return rc;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__register_customer(ddb_r->ddb, ddb_out, customer_id, email, name, visits, referrer, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__register_customer(ddb_r->rel, ddb_out, customer_id, email, name, visits, referrer, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
     /* the entity as the relational side built it, with its ID: the pattern itself
        would allocate another ID on DynamoDB */
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__create(r->ddb, out, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &pat__customer__desc, "customer__register_customer", out, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__create(ddb_r->ddb, ddb_out, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &pat__customer__desc, "customer__register_customer", ddb_out, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* customer__find_by_email: a read of one entity, compared in phase 3 */
-static int customer__find_by_email_routed(pat__repo *repo, pat__customer *out, bool *found, const char *email, ddb_error *err)
+/* customer__find_by_email: a read of one entity, compared in ddb_phase 3 */
+static int customer__find_by_email_routed(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *email, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__find_by_email(r->ddb, out, found, email, err));
-    rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__find_by_email(r->rel, out, found, email, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        pat__customer other = PAT__CUSTOMER__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
-                r->ddb->customer__find_by_email(r->ddb, &other, &other_found, email, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "customer__find_by_email",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__find_by_email(ddb_r->ddb, ddb_out, ddb_found, email, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__find_by_email(ddb_r->rel, ddb_out, ddb_found, email, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        pat__customer ddb_other = PAT__CUSTOMER__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0,
+                ddb_r->ddb->customer__find_by_email(ddb_r->ddb, &ddb_other, &ddb_other_found, email, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "customer__find_by_email",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &pat__customer__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, customer__read_side, r);
-        pat__customer__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &pat__customer__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, customer__read_side, ddb_r);
+        pat__customer__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* Phase 3: the relational mixed page rel against DynamoDB's of the same request (dyn
  * NULL: none), each entity type's entities as a page of their own. */
-static void mixed_check(router_impl *r, const pat__mixed_page *rel,
+static void ddb_mixed_check(ddb_router_impl *r, const pat__mixed_page *rel,
     const pat__mixed_page *dyn)
 {
     size_t n_dyn_all = dyn ? dyn->n_items : 0;
@@ -739,689 +739,689 @@ static void mixed_check(router_impl *r, const pat__mixed_page *rel,
     free(p);
 }
 
-/* customer__customer_with_orders: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int customer__customer_with_orders_routed(pat__repo *repo, pat__mixed_page *out, const char *customer_id, const pat__page_request *page, ddb_error *err)
+/* customer__customer_with_orders: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int customer__customer_with_orders_routed(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const char *customer_id, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__customer_with_orders(r->ddb, out, customer_id, page, err));
-    rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__customer_with_orders(r->rel, out, customer_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        pat__mixed_page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__customer_with_orders(ddb_r->ddb, ddb_out, customer_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__customer_with_orders(ddb_r->rel, ddb_out, customer_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        pat__mixed_page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
-                r->ddb->customer__customer_with_orders(r->ddb, &other, customer_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0,
+                ddb_r->ddb->customer__customer_with_orders(ddb_r->ddb, &ddb_other, customer_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "customer__customer_with_orders",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "customer__customer_with_orders",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            mixed_check(r, out, &other);
-        pat__mixed_page_free(&other);
-        ddb_error_clear(&serr);
+            ddb_mixed_check(ddb_r, ddb_out, &ddb_other);
+        pat__mixed_page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* customer__touch_customer: a write; a DynamoDB failure journals the entity's key */
-static int customer__touch_customer_routed(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, ddb_error *err)
+static int customer__touch_customer_routed(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *customer_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    pat__customer other = PAT__CUSTOMER__INIT;
-    bool other_found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__touch_customer(r->ddb, out, found, customer_id, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__touch_customer(r->rel, out, found, customer_id, err));
-    if (rc != 0 || phase == 1 || !*found)
-        return rc;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    pat__customer ddb_other = PAT__CUSTOMER__INIT;
+    bool ddb_other_found = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__touch_customer(ddb_r->ddb, ddb_out, ddb_found, customer_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__touch_customer(ddb_r->rel, ddb_out, ddb_found, customer_id, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1 || !*ddb_found)
+        return ddb_rc;
     /* each side increments its own version: equal before, equal after */
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__touch_customer(r->ddb, &other, &other_found, customer_id, &serr));
-    if (rc != 0 || !other_found)
-        ddb_router_write_failed(r->state, &pat__customer__desc, "customer__touch_customer", out, rc ? rc : DDB_ERR_CONDITION_FAILED,
-            rc ? &serr : NULL);
-    pat__customer__free(&other);
-    ddb_error_clear(&serr);
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__touch_customer(ddb_r->ddb, &ddb_other, &ddb_other_found, customer_id, &ddb_serr));
+    if (ddb_rc != 0 || !ddb_other_found)
+        ddb_router_write_failed(ddb_r->state, &pat__customer__desc, "customer__touch_customer", ddb_out, ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED,
+            ddb_rc ? &ddb_serr : NULL);
+    pat__customer__free(&ddb_other);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* customer__set_tier: a write by key parameters; a DynamoDB failure journals a resync of the type */
-static int customer__set_tier_routed(pat__repo *repo, bool *done, const char *customer_id, const char *tier, ddb_error *err)
+static int customer__set_tier_routed(pat__repo *ddb_repo, bool *ddb_done, const char *customer_id, const char *tier, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    bool done_rel = false, done_ddb = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__set_tier(r->ddb, done, customer_id, tier, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__set_tier(r->rel, &done_rel, customer_id, tier, err));
-    if (rc == 0 && done)
-        *done = done_rel;
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__set_tier(r->ddb, &done_ddb, customer_id, tier, &serr));
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    bool ddb_done_rel = false, ddb_done_ddb = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__set_tier(ddb_r->ddb, ddb_done, customer_id, tier, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__set_tier(ddb_r->rel, &ddb_done_rel, customer_id, tier, ddb_err));
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_done_rel;
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__set_tier(ddb_r->ddb, &ddb_done_ddb, customer_id, tier, &ddb_serr));
     /* the key is in the parameters, not an entity: a resync of the type repairs it */
-    if (rc != 0 || done_ddb != done_rel)
-        ddb_router_secondary_failed(r->state, pat__customer__desc.name, "customer__set_tier", NULL,
-            rc ? rc : DDB_ERR_CONDITION_FAILED, rc ? &serr : NULL);
-    ddb_error_clear(&serr);
+    if (ddb_rc != 0 || ddb_done_ddb != ddb_done_rel)
+        ddb_router_secondary_failed(ddb_r->state, pat__customer__desc.name, "customer__set_tier", NULL,
+            ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED, ddb_rc ? &ddb_serr : NULL);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* customer__remove_customer: a write by key parameters; a DynamoDB failure journals a resync of the type */
-static int customer__remove_customer_routed(pat__repo *repo, bool *done, const char *customer_id, ddb_error *err)
+static int customer__remove_customer_routed(pat__repo *ddb_repo, bool *ddb_done, const char *customer_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    bool done_rel = false, done_ddb = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__remove_customer(r->ddb, done, customer_id, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__remove_customer(r->rel, &done_rel, customer_id, err));
-    if (rc == 0 && done)
-        *done = done_rel;
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__remove_customer(r->ddb, &done_ddb, customer_id, &serr));
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    bool ddb_done_rel = false, ddb_done_ddb = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__remove_customer(ddb_r->ddb, ddb_done, customer_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__remove_customer(ddb_r->rel, &ddb_done_rel, customer_id, ddb_err));
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_done_rel;
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__remove_customer(ddb_r->ddb, &ddb_done_ddb, customer_id, &ddb_serr));
     /* the key is in the parameters, not an entity: a resync of the type repairs it */
-    if (rc != 0 || done_ddb != done_rel)
-        ddb_router_secondary_failed(r->state, pat__customer__desc.name, "customer__remove_customer", NULL,
-            rc ? rc : DDB_ERR_CONDITION_FAILED, rc ? &serr : NULL);
-    ddb_error_clear(&serr);
+    if (ddb_rc != 0 || ddb_done_ddb != ddb_done_rel)
+        ddb_router_secondary_failed(ddb_r->state, pat__customer__desc.name, "customer__remove_customer", NULL,
+            ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED, ddb_rc ? &ddb_serr : NULL);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* customer__get_customers: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int customer__get_customers_routed(pat__repo *repo, pat__customer__page *out, const pat__customer *keys, size_t n_keys, ddb_error *err)
+/* customer__get_customers: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int customer__get_customers_routed(pat__repo *ddb_repo, pat__customer__page *ddb_out, const pat__customer *ddb_keys, size_t ddb_n_keys, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__get_customers(r->ddb, out, keys, n_keys, err));
-    rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__get_customers(r->rel, out, keys, n_keys, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        pat__customer__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__get_customers(ddb_r->ddb, ddb_out, ddb_keys, ddb_n_keys, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__get_customers(ddb_r->rel, ddb_out, ddb_keys, ddb_n_keys, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        pat__customer__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
         /* one call for DynamoDB's side of the same request */
         {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
-                r->ddb->customer__get_customers(r->ddb, &other, keys, n_keys, &serr));
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0,
+                ddb_r->ddb->customer__get_customers(ddb_r->ddb, &ddb_other, ddb_keys, ddb_n_keys, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "customer__get_customers",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "customer__get_customers",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            customer__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        pat__customer__page_free(&other);
-        ddb_error_clear(&serr);
+            customer__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        pat__customer__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* customer__save_customers: a write; a DynamoDB failure journals the entity's key */
-static int customer__save_customers_routed(pat__repo *repo, const pat__customer *items, size_t n_items, ddb_error *err)
+static int customer__save_customers_routed(pat__repo *ddb_repo, const pat__customer *ddb_items, size_t ddb_n_items, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__save_customers(r->ddb, items, n_items, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__save_customers(r->rel, items, n_items, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__save_customers(r->ddb, items, n_items, &serr));
-    for (size_t i = 0; rc != 0 && i < n_items; i++)
-        ddb_router_write_failed(r->state, &pat__customer__desc, "customer__save_customers", &items[i], rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__save_customers(ddb_r->ddb, ddb_items, ddb_n_items, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__save_customers(ddb_r->rel, ddb_items, ddb_n_items, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__save_customers(ddb_r->ddb, ddb_items, ddb_n_items, &ddb_serr));
+    for (size_t ddb_i = 0; ddb_rc != 0 && ddb_i < ddb_n_items; ddb_i++)
+        ddb_router_write_failed(ddb_r->state, &pat__customer__desc, "customer__save_customers", &ddb_items[ddb_i], ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* customer__delete_customers: a write; a DynamoDB failure journals the entity's key */
-static int customer__delete_customers_routed(pat__repo *repo, const pat__customer *items, size_t n_items, ddb_error *err)
+static int customer__delete_customers_routed(pat__repo *ddb_repo, const pat__customer *ddb_items, size_t ddb_n_items, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__delete_customers(r->ddb, items, n_items, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__delete_customers(r->rel, items, n_items, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__delete_customers(r->ddb, items, n_items, &serr));
-    for (size_t i = 0; rc != 0 && i < n_items; i++)
-        ddb_router_write_failed(r->state, &pat__customer__desc, "customer__delete_customers", &items[i], rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__delete_customers(ddb_r->ddb, ddb_items, ddb_n_items, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__delete_customers(ddb_r->rel, ddb_items, ddb_n_items, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__delete_customers(ddb_r->ddb, ddb_items, ddb_n_items, &ddb_serr));
+    for (size_t ddb_i = 0; ddb_rc != 0 && ddb_i < ddb_n_items; ddb_i++)
+        ddb_router_write_failed(ddb_r->state, &pat__customer__desc, "customer__delete_customers", &ddb_items[ddb_i], ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* customer__customer_exists: a write by key parameters; a DynamoDB failure journals a resync of the type */
-static int customer__customer_exists_routed(pat__repo *repo, bool *done, const char *customer_id, ddb_error *err)
+static int customer__customer_exists_routed(pat__repo *ddb_repo, bool *ddb_done, const char *customer_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    bool done_rel = false, done_ddb = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__customer_exists(r->ddb, done, customer_id, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__customer_exists(r->rel, &done_rel, customer_id, err));
-    if (rc == 0 && done)
-        *done = done_rel;
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__customer_exists(r->ddb, &done_ddb, customer_id, &serr));
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    bool ddb_done_rel = false, ddb_done_ddb = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__customer_exists(ddb_r->ddb, ddb_done, customer_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__customer_exists(ddb_r->rel, &ddb_done_rel, customer_id, ddb_err));
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_done_rel;
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__customer_exists(ddb_r->ddb, &ddb_done_ddb, customer_id, &ddb_serr));
     /* the key is in the parameters, not an entity: a resync of the type repairs it */
-    if (rc != 0 || done_ddb != done_rel)
-        ddb_router_secondary_failed(r->state, pat__customer__desc.name, "customer__customer_exists", NULL,
-            rc ? rc : DDB_ERR_CONDITION_FAILED, rc ? &serr : NULL);
-    ddb_error_clear(&serr);
+    if (ddb_rc != 0 || ddb_done_ddb != ddb_done_rel)
+        ddb_router_secondary_failed(ddb_r->state, pat__customer__desc.name, "customer__customer_exists", NULL,
+            ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED, ddb_rc ? &ddb_serr : NULL);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* customer__pop_customer: a write; a DynamoDB failure journals the entity's key */
-static int customer__pop_customer_routed(pat__repo *repo, pat__customer *out, bool *found, const char *customer_id, ddb_error *err)
+static int customer__pop_customer_routed(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *customer_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    pat__customer other = PAT__CUSTOMER__INIT;
-    bool other_found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__pop_customer(r->ddb, out, found, customer_id, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__pop_customer(r->rel, out, found, customer_id, err));
-    if (rc != 0 || phase == 1 || !*found)
-        return rc;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    pat__customer ddb_other = PAT__CUSTOMER__INIT;
+    bool ddb_other_found = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__pop_customer(ddb_r->ddb, ddb_out, ddb_found, customer_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__pop_customer(ddb_r->rel, ddb_out, ddb_found, customer_id, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1 || !*ddb_found)
+        return ddb_rc;
     /* each side increments its own version: equal before, equal after */
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__pop_customer(r->ddb, &other, &other_found, customer_id, &serr));
-    if (rc != 0 || !other_found)
-        ddb_router_write_failed(r->state, &pat__customer__desc, "customer__pop_customer", out, rc ? rc : DDB_ERR_CONDITION_FAILED,
-            rc ? &serr : NULL);
-    pat__customer__free(&other);
-    ddb_error_clear(&serr);
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__pop_customer(ddb_r->ddb, &ddb_other, &ddb_other_found, customer_id, &ddb_serr));
+    if (ddb_rc != 0 || !ddb_other_found)
+        ddb_router_write_failed(ddb_r->state, &pat__customer__desc, "customer__pop_customer", ddb_out, ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED,
+            ddb_rc ? &ddb_serr : NULL);
+    pat__customer__free(&ddb_other);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* customer__reload_customer: a read of one entity, compared in phase 3 */
-static int customer__reload_customer_routed(pat__repo *repo, pat__customer *out, bool *found, const pat__customer *customer, ddb_error *err)
+/* customer__reload_customer: a read of one entity, compared in ddb_phase 3 */
+static int customer__reload_customer_routed(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const pat__customer *customer, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__reload_customer(r->ddb, out, found, customer, err));
-    rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__reload_customer(r->rel, out, found, customer, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        pat__customer other = PAT__CUSTOMER__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
-                r->ddb->customer__reload_customer(r->ddb, &other, &other_found, customer, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "customer__reload_customer",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__reload_customer(ddb_r->ddb, ddb_out, ddb_found, customer, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__reload_customer(ddb_r->rel, ddb_out, ddb_found, customer, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        pat__customer ddb_other = PAT__CUSTOMER__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0,
+                ddb_r->ddb->customer__reload_customer(ddb_r->ddb, &ddb_other, &ddb_other_found, customer, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "customer__reload_customer",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &pat__customer__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, customer__read_side, r);
-        pat__customer__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &pat__customer__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, customer__read_side, ddb_r);
+        pat__customer__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* customer__first_in_tier: a read of one entity, compared in phase 3 */
-static int customer__first_in_tier_routed(pat__repo *repo, pat__customer *out, bool *found, const char *tier, ddb_error *err)
+/* customer__first_in_tier: a read of one entity, compared in ddb_phase 3 */
+static int customer__first_in_tier_routed(pat__repo *ddb_repo, pat__customer *ddb_out, bool *ddb_found, const char *tier, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__first_in_tier(r->ddb, out, found, tier, err));
-    rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__first_in_tier(r->rel, out, found, tier, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        pat__customer other = PAT__CUSTOMER__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
-                r->ddb->customer__first_in_tier(r->ddb, &other, &other_found, tier, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "customer__first_in_tier",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__first_in_tier(ddb_r->ddb, ddb_out, ddb_found, tier, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__first_in_tier(ddb_r->rel, ddb_out, ddb_found, tier, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        pat__customer ddb_other = PAT__CUSTOMER__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0,
+                ddb_r->ddb->customer__first_in_tier(ddb_r->ddb, &ddb_other, &ddb_other_found, tier, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "customer__first_in_tier",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &pat__customer__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, customer__read_side, r);
-        pat__customer__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &pat__customer__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, customer__read_side, ddb_r);
+        pat__customer__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* customer__any_named: a write by key parameters; a DynamoDB failure journals a resync of the type */
-static int customer__any_named_routed(pat__repo *repo, bool *done, const char *name, ddb_error *err)
+static int customer__any_named_routed(pat__repo *ddb_repo, bool *ddb_done, const char *name, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    bool done_rel = false, done_ddb = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__any_named(r->ddb, done, name, err));
-    rc = on_side(r, RELATIONAL, true, pat__customer__desc.name, t0, r->rel->customer__any_named(r->rel, &done_rel, name, err));
-    if (rc == 0 && done)
-        *done = done_rel;
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__customer__desc.name, t0, r->ddb->customer__any_named(r->ddb, &done_ddb, name, &serr));
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    bool ddb_done_rel = false, ddb_done_ddb = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__any_named(ddb_r->ddb, ddb_done, name, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__any_named(ddb_r->rel, &ddb_done_rel, name, ddb_err));
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_done_rel;
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__any_named(ddb_r->ddb, &ddb_done_ddb, name, &ddb_serr));
     /* the key is in the parameters, not an entity: a resync of the type repairs it */
-    if (rc != 0 || done_ddb != done_rel)
-        ddb_router_secondary_failed(r->state, pat__customer__desc.name, "customer__any_named", NULL,
-            rc ? rc : DDB_ERR_CONDITION_FAILED, rc ? &serr : NULL);
-    ddb_error_clear(&serr);
+    if (ddb_rc != 0 || ddb_done_ddb != ddb_done_rel)
+        ddb_router_secondary_failed(ddb_r->state, pat__customer__desc.name, "customer__any_named", NULL,
+            ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED, ddb_rc ? &ddb_serr : NULL);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* customer__get_customers_tagged: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int customer__get_customers_tagged_routed(pat__repo *repo, pat__mixed_page *out, const pat__customer *keys, size_t n_keys, ddb_error *err)
+/* customer__get_customers_tagged: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int customer__get_customers_tagged_routed(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const pat__customer *ddb_keys, size_t ddb_n_keys, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__customer__desc.name, t0, r->ddb->customer__get_customers_tagged(r->ddb, out, keys, n_keys, err));
-    rc = on_side(r, RELATIONAL, false, pat__customer__desc.name, t0, r->rel->customer__get_customers_tagged(r->rel, out, keys, n_keys, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        pat__mixed_page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0, ddb_r->ddb->customer__get_customers_tagged(ddb_r->ddb, ddb_out, ddb_keys, ddb_n_keys, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__customer__desc.name, ddb_t0, ddb_r->rel->customer__get_customers_tagged(ddb_r->rel, ddb_out, ddb_keys, ddb_n_keys, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        pat__mixed_page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
         /* one call for DynamoDB's side of the same request */
         {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, pat__customer__desc.name, t0,
-                r->ddb->customer__get_customers_tagged(r->ddb, &other, keys, n_keys, &serr));
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, pat__customer__desc.name, ddb_t0,
+                ddb_r->ddb->customer__get_customers_tagged(ddb_r->ddb, &ddb_other, ddb_keys, ddb_n_keys, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "customer__get_customers_tagged",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "customer__get_customers_tagged",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            mixed_check(r, out, &other);
-        pat__mixed_page_free(&other);
-        ddb_error_clear(&serr);
+            ddb_mixed_check(ddb_r, ddb_out, &ddb_other);
+        pat__mixed_page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* order__orders_by_status: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int order__orders_by_status_routed(pat__repo *repo, pat__order__page *out, const char *status, const pat__page_request *page, ddb_error *err)
+/* order__orders_by_status: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int order__orders_by_status_routed(pat__repo *ddb_repo, pat__order__page *ddb_out, const char *status, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__order__desc.name, t0, r->ddb->order__orders_by_status(r->ddb, out, status, page, err));
-    rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0, r->rel->order__orders_by_status(r->rel, out, status, page, err));
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__order__desc.name, ddb_t0, ddb_r->ddb->order__orders_by_status(ddb_r->ddb, ddb_out, status, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__order__desc.name, ddb_t0, ddb_r->rel->order__orders_by_status(ddb_r->rel, ddb_out, status, ddb_req, ddb_err));
     /* the index does not project every field: nothing to compare */
-    return rc;
+    return ddb_rc;
 }
 
-/* order__order_totals: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int order__order_totals_routed(pat__repo *repo, pat__order__page *out, const char *customer_id, const pat__page_request *page, ddb_error *err)
+/* order__order_totals: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int order__order_totals_routed(pat__repo *ddb_repo, pat__order__page *ddb_out, const char *customer_id, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__order__desc.name, t0, r->ddb->order__order_totals(r->ddb, out, customer_id, page, err));
-    rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0, r->rel->order__order_totals(r->rel, out, customer_id, page, err));
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__order__desc.name, ddb_t0, ddb_r->ddb->order__order_totals(ddb_r->ddb, ddb_out, customer_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__order__desc.name, ddb_t0, ddb_r->rel->order__order_totals(ddb_r->rel, ddb_out, customer_id, ddb_req, ddb_err));
     /* the index does not project every field: nothing to compare */
-    return rc;
+    return ddb_rc;
 }
 
-/* order__big_or_generous: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int order__big_or_generous_routed(pat__repo *repo, pat__order__page *out, const char *customer_id, const char *min_total, const char *min_tip, const pat__page_request *page, ddb_error *err)
+/* order__big_or_generous: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int order__big_or_generous_routed(pat__repo *ddb_repo, pat__order__page *ddb_out, const char *customer_id, const char *min_total, const char *min_tip, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__order__desc.name, t0, r->ddb->order__big_or_generous(r->ddb, out, customer_id, min_total, min_tip, page, err));
-    rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0, r->rel->order__big_or_generous(r->rel, out, customer_id, min_total, min_tip, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        pat__order__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__order__desc.name, ddb_t0, ddb_r->ddb->order__big_or_generous(ddb_r->ddb, ddb_out, customer_id, min_total, min_tip, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__order__desc.name, ddb_t0, ddb_r->rel->order__big_or_generous(ddb_r->rel, ddb_out, customer_id, min_total, min_tip, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        pat__order__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
-                r->ddb->order__big_or_generous(r->ddb, &other, customer_id, min_total, min_tip, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, pat__order__desc.name, ddb_t0,
+                ddb_r->ddb->order__big_or_generous(ddb_r->ddb, &ddb_other, customer_id, min_total, min_tip, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "order__big_or_generous",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "order__big_or_generous",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            order__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        pat__order__page_free(&other);
-        ddb_error_clear(&serr);
+            order__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        pat__order__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* order__place_order: a write; a DynamoDB failure journals the entity's key */
-static int order__place_order_routed(pat__repo *repo, pat__order *order, const pat__customer *customer, ddb_error *err)
+static int order__place_order_routed(pat__repo *ddb_repo, pat__order *order, const pat__customer *customer, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__place_order(r->ddb, order, customer, err));
-    rc = on_side(r, RELATIONAL, true, pat__order__desc.name, t0, r->rel->order__place_order(r->rel, order, customer, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__place_order(r->ddb, order, customer, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &pat__order__desc, "order__place_order", order, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, pat__order__desc.name, ddb_t0, ddb_r->ddb->order__place_order(ddb_r->ddb, order, customer, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, pat__order__desc.name, ddb_t0, ddb_r->rel->order__place_order(ddb_r->rel, order, customer, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, pat__order__desc.name, ddb_t0, ddb_r->ddb->order__place_order(ddb_r->ddb, order, customer, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &pat__order__desc, "order__place_order", order, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* order__scan_shop: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int order__scan_shop_routed(pat__repo *repo, pat__mixed_page *out, const pat__page_request *page, ddb_error *err)
+/* order__scan_shop: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int order__scan_shop_routed(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__order__desc.name, t0, r->ddb->order__scan_shop(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0, r->rel->order__scan_shop(r->rel, out, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        pat__mixed_page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__order__desc.name, ddb_t0, ddb_r->ddb->order__scan_shop(ddb_r->ddb, ddb_out, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__order__desc.name, ddb_t0, ddb_r->rel->order__scan_shop(ddb_r->rel, ddb_out, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        pat__mixed_page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
-                r->ddb->order__scan_shop(r->ddb, &other, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, pat__order__desc.name, ddb_t0,
+                ddb_r->ddb->order__scan_shop(ddb_r->ddb, &ddb_other, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "order__scan_shop",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "order__scan_shop",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            mixed_check(r, out, &other);
-        pat__mixed_page_free(&other);
-        ddb_error_clear(&serr);
+            ddb_mixed_check(ddb_r, ddb_out, &ddb_other);
+        pat__mixed_page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* order__scan_open: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int order__scan_open_routed(pat__repo *repo, pat__mixed_page *out, const char *status, const pat__page_request *page, ddb_error *err)
+/* order__scan_open: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int order__scan_open_routed(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const char *status, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__order__desc.name, t0, r->ddb->order__scan_open(r->ddb, out, status, page, err));
-    rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0, r->rel->order__scan_open(r->rel, out, status, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        pat__mixed_page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__order__desc.name, ddb_t0, ddb_r->ddb->order__scan_open(ddb_r->ddb, ddb_out, status, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__order__desc.name, ddb_t0, ddb_r->rel->order__scan_open(ddb_r->rel, ddb_out, status, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        pat__mixed_page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
-                r->ddb->order__scan_open(r->ddb, &other, status, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, pat__order__desc.name, ddb_t0,
+                ddb_r->ddb->order__scan_open(ddb_r->ddb, &ddb_other, status, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "order__scan_open",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "order__scan_open",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            mixed_check(r, out, &other);
-        pat__mixed_page_free(&other);
-        ddb_error_clear(&serr);
+            ddb_mixed_check(ddb_r, ddb_out, &ddb_other);
+        pat__mixed_page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* order__collection_in_status: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int order__collection_in_status_routed(pat__repo *repo, pat__mixed_page *out, const char *customer_id, const char *status, const pat__page_request *page, ddb_error *err)
+/* order__collection_in_status: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int order__collection_in_status_routed(pat__repo *ddb_repo, pat__mixed_page *ddb_out, const char *customer_id, const char *status, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__order__desc.name, t0, r->ddb->order__collection_in_status(r->ddb, out, customer_id, status, page, err));
-    rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0, r->rel->order__collection_in_status(r->rel, out, customer_id, status, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        pat__mixed_page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__order__desc.name, ddb_t0, ddb_r->ddb->order__collection_in_status(ddb_r->ddb, ddb_out, customer_id, status, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__order__desc.name, ddb_t0, ddb_r->rel->order__collection_in_status(ddb_r->rel, ddb_out, customer_id, status, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        pat__mixed_page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
-                r->ddb->order__collection_in_status(r->ddb, &other, customer_id, status, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, pat__order__desc.name, ddb_t0,
+                ddb_r->ddb->order__collection_in_status(ddb_r->ddb, &ddb_other, customer_id, status, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "order__collection_in_status",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "order__collection_in_status",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            mixed_check(r, out, &other);
-        pat__mixed_page_free(&other);
-        ddb_error_clear(&serr);
+            ddb_mixed_check(ddb_r, ddb_out, &ddb_other);
+        pat__mixed_page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* order__set_tip: a write; a DynamoDB failure journals the entity's key */
-static int order__set_tip_routed(pat__repo *repo, pat__order *out, bool *found, const char *customer_id, const char *order_id, const char *tip, ddb_error *err)
+static int order__set_tip_routed(pat__repo *ddb_repo, pat__order *ddb_out, bool *ddb_found, const char *customer_id, const char *order_id, const char *tip, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    pat__order other = PAT__ORDER__INIT;
-    bool other_found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__set_tip(r->ddb, out, found, customer_id, order_id, tip, err));
-    rc = on_side(r, RELATIONAL, true, pat__order__desc.name, t0, r->rel->order__set_tip(r->rel, out, found, customer_id, order_id, tip, err));
-    if (rc != 0 || phase == 1 || !*found)
-        return rc;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    pat__order ddb_other = PAT__ORDER__INIT;
+    bool ddb_other_found = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, pat__order__desc.name, ddb_t0, ddb_r->ddb->order__set_tip(ddb_r->ddb, ddb_out, ddb_found, customer_id, order_id, tip, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, pat__order__desc.name, ddb_t0, ddb_r->rel->order__set_tip(ddb_r->rel, ddb_out, ddb_found, customer_id, order_id, tip, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1 || !*ddb_found)
+        return ddb_rc;
     /* each side increments its own version: equal before, equal after */
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__set_tip(r->ddb, &other, &other_found, customer_id, order_id, tip, &serr));
-    if (rc != 0 || !other_found)
-        ddb_router_write_failed(r->state, &pat__order__desc, "order__set_tip", out, rc ? rc : DDB_ERR_CONDITION_FAILED,
-            rc ? &serr : NULL);
-    pat__order__free(&other);
-    ddb_error_clear(&serr);
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, pat__order__desc.name, ddb_t0, ddb_r->ddb->order__set_tip(ddb_r->ddb, &ddb_other, &ddb_other_found, customer_id, order_id, tip, &ddb_serr));
+    if (ddb_rc != 0 || !ddb_other_found)
+        ddb_router_write_failed(ddb_r->state, &pat__order__desc, "order__set_tip", ddb_out, ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED,
+            ddb_rc ? &ddb_serr : NULL);
+    pat__order__free(&ddb_other);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* order__orders_by_tip: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int order__orders_by_tip_routed(pat__repo *repo, pat__order__page *out, const char *tip, const pat__page_request *page, ddb_error *err)
+/* order__orders_by_tip: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int order__orders_by_tip_routed(pat__repo *ddb_repo, pat__order__page *ddb_out, const char *tip, const pat__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, pat__order__desc.name, t0, r->ddb->order__orders_by_tip(r->ddb, out, tip, page, err));
-    rc = on_side(r, RELATIONAL, false, pat__order__desc.name, t0, r->rel->order__orders_by_tip(r->rel, out, tip, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        pat__order__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, pat__order__desc.name, ddb_t0, ddb_r->ddb->order__orders_by_tip(ddb_r->ddb, ddb_out, tip, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, pat__order__desc.name, ddb_t0, ddb_r->rel->order__orders_by_tip(ddb_r->rel, ddb_out, tip, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        pat__order__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, pat__order__desc.name, t0,
-                r->ddb->order__orders_by_tip(r->ddb, &other, tip, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, pat__order__desc.name, ddb_t0,
+                ddb_r->ddb->order__orders_by_tip(ddb_r->ddb, &ddb_other, tip, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "order__orders_by_tip",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "order__orders_by_tip",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            order__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        pat__order__page_free(&other);
-        ddb_error_clear(&serr);
+            order__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        pat__order__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* order__has_orders: a write by key parameters; a DynamoDB failure journals a resync of the type */
-static int order__has_orders_routed(pat__repo *repo, bool *done, const char *customer_id, ddb_error *err)
+static int order__has_orders_routed(pat__repo *ddb_repo, bool *ddb_done, const char *customer_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    bool done_rel = false, done_ddb = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__has_orders(r->ddb, done, customer_id, err));
-    rc = on_side(r, RELATIONAL, true, pat__order__desc.name, t0, r->rel->order__has_orders(r->rel, &done_rel, customer_id, err));
-    if (rc == 0 && done)
-        *done = done_rel;
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, pat__order__desc.name, t0, r->ddb->order__has_orders(r->ddb, &done_ddb, customer_id, &serr));
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    bool ddb_done_rel = false, ddb_done_ddb = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, pat__order__desc.name, ddb_t0, ddb_r->ddb->order__has_orders(ddb_r->ddb, ddb_done, customer_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, pat__order__desc.name, ddb_t0, ddb_r->rel->order__has_orders(ddb_r->rel, &ddb_done_rel, customer_id, ddb_err));
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_done_rel;
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, pat__order__desc.name, ddb_t0, ddb_r->ddb->order__has_orders(ddb_r->ddb, &ddb_done_ddb, customer_id, &ddb_serr));
     /* the key is in the parameters, not an entity: a resync of the type repairs it */
-    if (rc != 0 || done_ddb != done_rel)
-        ddb_router_secondary_failed(r->state, pat__order__desc.name, "order__has_orders", NULL,
-            rc ? rc : DDB_ERR_CONDITION_FAILED, rc ? &serr : NULL);
-    ddb_error_clear(&serr);
+    if (ddb_rc != 0 || ddb_done_ddb != ddb_done_rel)
+        ddb_router_secondary_failed(ddb_r->state, pat__order__desc.name, "order__has_orders", NULL,
+            ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED, ddb_rc ? &ddb_serr : NULL);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* claim_email: a transaction; a DynamoDB failure journals the keys of its entities */
-static int claim_email_routed(pat__repo *repo, pat__customer *customer, pat__email_claim *claim, ddb_error *err)
+/* claim_email: a transaction; a DynamoDB failure journals the ddb_keys of its entities */
+static int claim_email_routed(pat__repo *ddb_repo, pat__customer *customer, pat__email_claim *claim, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int64_t before[2] = {0}, after[2] = {0};
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->claim_email(r->ddb, customer, claim, err));
-    before[0] = customer ? customer->ddb_version : 0;
-    before[1] = claim ? claim->ddb_version : 0;
-    rc = on_side(r, RELATIONAL, true, "model", t0, r->rel->claim_email(r->rel, customer, claim, err));
-    if (rc != 0 || phase == 1)
-        return rc;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int64_t ddb_before[2] = {0}, ddb_after[2] = {0};
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, "model", ddb_t0, ddb_r->ddb->claim_email(ddb_r->ddb, customer, claim, ddb_err));
+    ddb_before[0] = customer ? customer->ddb_version : 0;
+    ddb_before[1] = claim ? claim->ddb_version : 0;
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, "model", ddb_t0, ddb_r->rel->claim_email(ddb_r->rel, customer, claim, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
     /* the same versions on DynamoDB: one version on both sides */
     if (customer) {
-        after[0] = customer->ddb_version;
-        customer->ddb_version = before[0];
+        ddb_after[0] = customer->ddb_version;
+        customer->ddb_version = ddb_before[0];
     }
     if (claim) {
-        after[1] = claim->ddb_version;
-        claim->ddb_version = before[1];
+        ddb_after[1] = claim->ddb_version;
+        claim->ddb_version = ddb_before[1];
     }
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, "model", t0, r->ddb->claim_email(r->ddb, customer, claim, &serr));
-    if (rc != 0) {
-        ddb_router_write_failed(r->state, &pat__customer__desc, "claim_email", customer, rc, &serr);
-        ddb_router_write_failed(r->state, &pat__email_claim__desc, "claim_email", claim, rc, &serr);
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, "model", ddb_t0, ddb_r->ddb->claim_email(ddb_r->ddb, customer, claim, &ddb_serr));
+    if (ddb_rc != 0) {
+        ddb_router_write_failed(ddb_r->state, &pat__customer__desc, "claim_email", customer, ddb_rc, &ddb_serr);
+        ddb_router_write_failed(ddb_r->state, &pat__email_claim__desc, "claim_email", claim, ddb_rc, &ddb_serr);
     }
     if (customer)
-        customer->ddb_version = after[0];
+        customer->ddb_version = ddb_after[0];
     if (claim)
-        claim->ddb_version = after[1];
-    ddb_error_clear(&serr);
+        claim->ddb_version = ddb_after[1];
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* release_email: a transaction; a DynamoDB failure journals the keys of its entities */
-static int release_email_routed(pat__repo *repo, const char *email, const char *customer_id, ddb_error *err)
+/* release_email: a transaction; a DynamoDB failure journals the ddb_keys of its entities */
+static int release_email_routed(pat__repo *ddb_repo, const char *email, const char *customer_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->release_email(r->ddb, email, customer_id, err));
-    rc = on_side(r, RELATIONAL, true, "model", t0, r->rel->release_email(r->rel, email, customer_id, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, "model", t0, r->ddb->release_email(r->ddb, email, customer_id, &serr));
-    if (rc != 0) {
-        ddb_router_secondary_failed(r->state, pat__email_claim__desc.name, "release_email", NULL, rc, &serr);
-        ddb_router_secondary_failed(r->state, pat__customer__desc.name, "release_email", NULL, rc, &serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, "model", ddb_t0, ddb_r->ddb->release_email(ddb_r->ddb, email, customer_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, "model", ddb_t0, ddb_r->rel->release_email(ddb_r->rel, email, customer_id, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, "model", ddb_t0, ddb_r->ddb->release_email(ddb_r->ddb, email, customer_id, &ddb_serr));
+    if (ddb_rc != 0) {
+        ddb_router_secondary_failed(ddb_r->state, pat__email_claim__desc.name, "release_email", NULL, ddb_rc, &ddb_serr);
+        ddb_router_secondary_failed(ddb_r->state, pat__customer__desc.name, "release_email", NULL, ddb_rc, &ddb_serr);
     }
-    ddb_error_clear(&serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* read_customer_and_claim: a transactional read */
-static int read_customer_and_claim_routed(pat__repo *repo, pat__read_customer_and_claim__result *out, const char *customer_id, const char *email, ddb_error *err)
+static int read_customer_and_claim_routed(pat__repo *ddb_repo, pat__read_customer_and_claim__result *ddb_out, const char *customer_id, const char *email, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, "model", t0, r->ddb->read_customer_and_claim(r->ddb, out, customer_id, email, err));
-    rc = on_side(r, RELATIONAL, false, "model", t0, r->rel->read_customer_and_claim(r->rel, out, customer_id, email, err));
-    /* phase 3 does not compare transactional reads (their result types are per pattern) */
-    return rc;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, "model", ddb_t0, ddb_r->ddb->read_customer_and_claim(ddb_r->ddb, ddb_out, customer_id, email, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, "model", ddb_t0, ddb_r->rel->read_customer_and_claim(ddb_r->rel, ddb_out, customer_id, email, ddb_err));
+    /* ddb_phase 3 does not compare transactional reads (their result types are per pattern) */
+    return ddb_rc;
 }
 
 /* The version member of the entity a write points to; NULL for an unknown kind. */
@@ -1438,16 +1438,16 @@ static int64_t *version_of(const pat__write *op)
 
 static int transact_routed(pat__repo *repo, pat__write *ops, size_t n_ops, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int64_t *before;
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
     if (phase == 1)
-        return on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+        return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     /* the versions of the updated entities, for the DynamoDB transaction */
     before = calloc(n_ops ? n_ops : 1, sizeof *before);
     if (!before)
@@ -1455,7 +1455,7 @@ static int transact_routed(pat__repo *repo, pat__write *ops, size_t n_ops, ddb_e
     for (size_t i = 0; i < n_ops; i++)
         if (ops[i].op == PAT__WRITE_UPDATE && version_of(&ops[i]))
             before[i] = *version_of(&ops[i]);
-    rc = on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+    rc = ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     if (rc != 0) {
         free(before);
         return rc;
@@ -1467,7 +1467,7 @@ static int transact_routed(pat__repo *repo, pat__write *ops, size_t n_ops, ddb_e
             before[i] = after; /* now: the version to hand back */
         }
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
     for (size_t i = 0; i < n_ops; i++) {
         if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= PAT__N_ENTITIES)
             ddb_router_write_failed(r->state, pat__entities[ops[i].kind - 1], "transact",
@@ -1482,25 +1482,25 @@ static int transact_routed(pat__repo *repo, pat__write *ops, size_t n_ops, ddb_e
 
 static int max_id_routed(pat__repo *repo, pat__kind kind, int64_t *out, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
-    return on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
+        return ddb_on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
+    return ddb_on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
 }
 
 static int seed_id_routed(pat__repo *repo, pat__kind kind, int64_t floor, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
-    return on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
+    return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
 }
 
 static void free_routed(pat__repo *repo)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     if (!r)
         return;
     ddb_router_free(r->state);
@@ -1508,16 +1508,16 @@ static void free_routed(pat__repo *repo)
 }
 
 /* The router behind repo, or NULL when repo is not one. */
-static router_impl *as_router(pat__repo *repo)
+static ddb_router_impl *as_router(pat__repo *repo)
 {
-    return repo && repo->free == free_routed ? (router_impl *)repo : NULL;
+    return repo && repo->free == free_routed ? (ddb_router_impl *)repo : NULL;
 }
 
 /*
  * Before phase 5: DynamoDB's ID counters continue above the highest relational ID,
  * for each entity whose IDs are allocated (id_strategy source or counter).
  */
-static int seed_ids(router_impl *r, ddb_error *err)
+static int seed_ids(ddb_router_impl *r, ddb_error *err)
 {
     /* no entity allocates its IDs */
     (void)r;
@@ -1529,7 +1529,7 @@ static int seed_ids(router_impl *r, ddb_error *err)
  * Makes DynamoDB's customer entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int customer__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int customer__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1574,7 +1574,7 @@ static int customer__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of customer: its key's entity copied from relational (key NULL: all). */
-static int customer__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int customer__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     pat__customer key = PAT__CUSTOMER__INIT, rel = PAT__CUSTOMER__INIT;
     bool found = false;
@@ -1592,7 +1592,7 @@ static int customer__replay(router_impl *r, const ddb_value *key_item, ddb_error
 }
 
 /* compare_all for customer: adds the differences found to *n. */
-static int customer__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int customer__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     pat__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1633,7 +1633,7 @@ static int customer__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's order entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int order__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int order__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1678,7 +1678,7 @@ static int order__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of order: its key's entity copied from relational (key NULL: all). */
-static int order__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int order__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     pat__order key = PAT__ORDER__INIT, rel = PAT__ORDER__INIT;
     bool found = false;
@@ -1696,7 +1696,7 @@ static int order__replay(router_impl *r, const ddb_value *key_item, ddb_error *e
 }
 
 /* compare_all for order: adds the differences found to *n. */
-static int order__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int order__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     pat__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1737,7 +1737,7 @@ static int order__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's email_claim entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int email_claim__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int email_claim__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1782,7 +1782,7 @@ static int email_claim__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of email_claim: its key's entity copied from relational (key NULL: all). */
-static int email_claim__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int email_claim__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     pat__email_claim key = PAT__EMAIL_CLAIM__INIT, rel = PAT__EMAIL_CLAIM__INIT;
     bool found = false;
@@ -1800,7 +1800,7 @@ static int email_claim__replay(router_impl *r, const ddb_value *key_item, ddb_er
 }
 
 /* compare_all for email_claim: adds the differences found to *n. */
-static int email_claim__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int email_claim__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     pat__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1839,7 +1839,7 @@ static int email_claim__compare_all(router_impl *r, size_t *n, ddb_error *err)
 
 int pat__router_replay(pat__repo *router, size_t *replayed, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     ddb_router_journal j = {0, NULL, 0};
     int rc;
     if (!r)
@@ -1874,7 +1874,7 @@ int pat__router_replay(pat__repo *router, size_t *replayed, ddb_error *err)
 
 int pat__router_backfill(pat__repo *router, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -1889,7 +1889,7 @@ int pat__router_backfill(pat__repo *router, ddb_error *err)
 
 int pat__router_compare_all(pat__repo *router, size_t *differences, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     size_t n = 0;
     int rc = 0;
     if (!r)
@@ -1912,7 +1912,7 @@ int pat__router_new(pat__repo **out, pat__repo *relational, pat__repo *dynamodb,
     const pat__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "pat", 1, NULL, NULL, NULL, NULL, NULL, 100};
-    router_impl *r;
+    ddb_router_impl *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
@@ -2000,13 +2000,13 @@ int pat__router_new(pat__repo **out, pat__repo *relational, pat__repo *dynamodb,
 
 int pat__router_phase(pat__repo *router)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     return r ? ddb_router_phase(r->state) : 0;
 }
 
 int pat__router_set_phase(pat__repo *router, int phase, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -2021,7 +2021,7 @@ int pat__router_set_phase(pat__repo *router, int phase, ddb_error *err)
 
 int pat__router_stats(pat__repo *router, ddb_router_stats *out)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     if (!r || !out)
         return DDB_ERR_INVALID_ARG;
     ddb_router_stats_get(r->state, out);

@@ -165,22 +165,22 @@ static const ddb_table_desc tables[] = {
     {DDB_ENTITY_ABI_VERSION, "Notes", 1, notes__attrs, notes__attr_types, "note_id", NULL, 0, NULL, NULL},
 };
 
-typedef struct repo_impl {
+typedef struct ddb_repo_impl {
     rt__repo base; /* first: the interface */
     ddb_client *client;
     bool consistent;
     char *tables[2];
     char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
     ddb_id_block ids[2];       /* counter IDs reserved, per entity */
-} repo_impl;
+} ddb_repo_impl;
 
-static const char *table_of(const repo_impl *r, size_t i)
+static const char *ddb_table_of(const ddb_repo_impl *r, size_t i)
 {
     return r->tables[i];
 }
 
-/* The descriptors in kind order: kinds[k - 1] describes kind k. */
-static const ddb_entity_desc *const kinds[] = {
+/* The descriptors in kind order: ddb_kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const ddb_kinds[] = {
     &rt__account__desc,
     &rt__note__desc,
 };
@@ -191,7 +191,7 @@ void rt__mixed_page_free(rt__mixed_page *page)
         return;
     for (size_t i = 0; page->items && i < page->n_items; i++)
         if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 2)
-            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+            ddb_entity_free(ddb_kinds[page->items[i].kind - 1], &page->items[i].as);
     free(page->items);
     free(page->cursor);
     page->items = NULL;
@@ -201,28 +201,28 @@ void rt__mixed_page_free(rt__mixed_page *page)
 
 static int account__create_ddb(rt__repo *repo, rt__account *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &rt__account__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &rt__account__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int account__get_ddb(rt__repo *repo, rt__account *out, bool *found,
     const rt__account *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &rt__account__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &rt__account__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int account__update_ddb(rt__repo *repo, rt__account *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &rt__account__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &rt__account__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int account__delete_ddb(rt__repo *repo, const rt__account *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &rt__account__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &rt__account__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* Account for the runtime's store: id_strategy source, 0 unique value sets. */
@@ -234,15 +234,15 @@ static const ddb_store_desc account__store = {
 /* create with its ID assigned. */
 static int account__create_store(rt__repo *repo, rt__account *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_create(r->client, &account__store, table_of(r, 0), r->counter_table,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_create(r->client, &account__store, ddb_table_of(r, 0), r->counter_table,
         &r->ids[0], obj, err);
 }
 
 static int account__list_ddb(rt__repo *repo, rt__account__page *out,
     const rt__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -250,7 +250,7 @@ static int account__list_ddb(rt__repo *repo, rt__account__page *out,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "rt.account.list";
-    rc = ddb_store_list(&p, r->client, &account__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &account__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -262,34 +262,34 @@ static int account__list_ddb(rt__repo *repo, rt__account__page *out,
 static int account__mirror_ddb(rt__repo *repo, const rt__account *obj, const rt__account *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &account__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &account__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int note__create_ddb(rt__repo *repo, rt__note *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &rt__note__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &rt__note__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int note__get_ddb(rt__repo *repo, rt__note *out, bool *found,
     const rt__note *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &rt__note__desc, table_of(r, 1), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &rt__note__desc, ddb_table_of(r, 1), key,
         r->consistent, err);
 }
 
 static int note__update_ddb(rt__repo *repo, rt__note *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &rt__note__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &rt__note__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int note__delete_ddb(rt__repo *repo, const rt__note *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &rt__note__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &rt__note__desc, ddb_table_of(r, 1), obj, err);
 }
 
 /* Note for the runtime's store: id_strategy counter, 0 unique value sets. */
@@ -301,15 +301,15 @@ static const ddb_store_desc note__store = {
 /* create with its ID assigned. */
 static int note__create_store(rt__repo *repo, rt__note *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_create(r->client, &note__store, table_of(r, 1), r->counter_table,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_create(r->client, &note__store, ddb_table_of(r, 1), r->counter_table,
         &r->ids[1], obj, err);
 }
 
 static int note__list_ddb(rt__repo *repo, rt__note__page *out,
     const rt__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -317,7 +317,7 @@ static int note__list_ddb(rt__repo *repo, rt__note__page *out,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "rt.note.list";
-    rc = ddb_store_list(&p, r->client, &note__store, table_of(r, 1), &q, err);
+    rc = ddb_store_list(&p, r->client, &note__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -329,61 +329,61 @@ static int note__list_ddb(rt__repo *repo, rt__note__page *out,
 static int note__mirror_ddb(rt__repo *repo, const rt__note *obj, const rt__note *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &note__store, table_of(r, 1), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &note__store, ddb_table_of(r, 1), obj, key, err);
 }
 
-static int account__get_account_ddb(rt__repo *repo, rt__account *out, bool *found, int64_t account_id, ddb_error *err)
+static int account__get_account_ddb(rt__repo *ddb_repo, rt__account *ddb_out, bool *ddb_found, int64_t account_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    rt__account key = RT__ACCOUNT__INIT;
-    key.account_id = account_id;
-    return ddb_entity_get(out, found, r->client, &rt__account__desc, table_of(r, 0), &key,
-        r->consistent, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    rt__account ddb_key = RT__ACCOUNT__INIT;
+    ddb_key.account_id = account_id;
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &rt__account__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
-static int account__put_account_ddb(rt__repo *repo, rt__account *account, ddb_error *err)
+static int account__put_account_ddb(rt__repo *ddb_repo, rt__account *account, ddb_error *ddb_err)
 {
-    return repo->account__create(repo, account, err);
+    return ddb_repo->account__create(ddb_repo, account, ddb_err);
 }
 
-static int account__rename_account_ddb(rt__repo *repo, rt__account *out, bool *found, int64_t account_id, const char *name, ddb_error *err)
+static int account__rename_account_ddb(rt__repo *ddb_repo, rt__account *ddb_out, bool *ddb_found, int64_t account_id, const char *name, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    rt__account key = RT__ACCOUNT__INIT;
-    key.account_id = account_id;
-    ddb_entity_lend_string(&key, &rt__account__desc, 2, name);
-    static const size_t fields[] = {2};
-    return ddb_entity_update_fields(out, found, r->client, &rt__account__desc, table_of(r, 0),
-        &key, fields, 1, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    rt__account ddb_key = RT__ACCOUNT__INIT;
+    ddb_key.account_id = account_id;
+    ddb_entity_lend_string(&ddb_key, &rt__account__desc, 2, name);
+    static const size_t ddb_fields[] = {2};
+    return ddb_entity_update_fields(ddb_out, ddb_found, ddb_r->client, &rt__account__desc, ddb_table_of(ddb_r, 0),
+        &ddb_key, ddb_fields, 1, ddb_err);
 }
 
-static int account__close_account_ddb(rt__repo *repo, bool *done, int64_t account_id, ddb_error *err)
+static int account__close_account_ddb(rt__repo *ddb_repo, bool *ddb_done, int64_t account_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    rt__account key = RT__ACCOUNT__INIT;
-    key.account_id = account_id;
-    return ddb_entity_delete_key(done, r->client, &rt__account__desc, table_of(r, 0), &key,
-        err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    rt__account ddb_key = RT__ACCOUNT__INIT;
+    ddb_key.account_id = account_id;
+    return ddb_entity_delete_key(ddb_done, ddb_r->client, &rt__account__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_err);
 }
 
-static int account__all_accounts_ddb(rt__repo *repo, rt__account__page *out, const rt__page_request *page, ddb_error *err)
+static int account__all_accounts_ddb(rt__repo *ddb_repo, rt__account__page *ddb_out, const rt__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "rt.account.all_accounts";
-    rc = ddb_entity_scan_page(&p, r->client, &rt__account__desc, table_of(r, 0), &q, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "rt.account.all_accounts";
+    ddb_rc = ddb_entity_scan_page(&ddb_p, ddb_r->client, &rt__account__desc, ddb_table_of(ddb_r, 0), &ddb_q, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* Per kind (index kind - 1): the store descriptor and its table. */
@@ -395,7 +395,7 @@ static const size_t store_tables[] = {0, 1};
 
 static int transact_ddb(rt__repo *repo, rt__write *ops, size_t n_ops, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_store_write *w;
     int rc;
     if (n_ops && !ops)
@@ -410,7 +410,7 @@ static int transact_ddb(rt__repo *repo, rt__write *ops, size_t n_ops, ddb_error 
             return DDB_ERR_INVALID_ARG;
         }
         w[i].store = stores[k - 1];
-        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].table = ddb_table_of(r, store_tables[k - 1]);
         w[i].block = &r->ids[k - 1];
         w[i].op = (ddb_store_op)ops[i].op;
         w[i].obj = ops[i].obj;
@@ -425,17 +425,17 @@ static int transact_ddb(rt__repo *repo, rt__write *ops, size_t n_ops, ddb_error 
 
 static int max_id_ddb(rt__repo *repo, rt__kind kind, int64_t *out, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 2)
         return DDB_ERR_INVALID_ARG;
-    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+    return ddb_store_max_id(out, r->client, stores[k - 1], ddb_table_of(r, store_tables[k - 1]),
         r->counter_table, err);
 }
 
 static int seed_id_ddb(rt__repo *repo, rt__kind kind, int64_t floor, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 2)
         return DDB_ERR_INVALID_ARG;
@@ -465,7 +465,7 @@ int rt__create_counter_table(ddb_client *client, const char *table_prefix, ddb_e
 
 static void free_ddb(rt__repo *repo)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     if (!r)
         return;
     for (size_t i = 0; i < sizeof r->tables / sizeof r->tables[0]; i++)
@@ -494,7 +494,7 @@ static char *prefixed(const char *prefix, const char *name)
 int rt__ddb_repo_new(rt__repo **out, ddb_client *client,
     const rt__ddb_options *opts, ddb_error *err)
 {
-    repo_impl *r;
+    ddb_repo_impl *r;
     (void)err;
     if (!out || !client || (opts && opts->version != 1))
         return DDB_ERR_INVALID_ARG;

@@ -231,17 +231,17 @@ struct rt__repo {
     int (*account__mirror)(rt__repo *repo, const rt__account *obj, const rt__account *key,
         ddb_error *err);
     /* get_account (GetItem): One account by its id */
-    int (*account__get_account)(rt__repo *repo, rt__account *out, bool *found, int64_t account_id, ddb_error *err);
+    int (*account__get_account)(rt__repo *ddb_repo, rt__account *ddb_out, bool *ddb_found, int64_t account_id, ddb_error *ddb_err);
     /* put_account (PutItem): Create an account
        Same as account__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
-    int (*account__put_account)(rt__repo *repo, rt__account *account, ddb_error *err);
+    int (*account__put_account)(rt__repo *ddb_repo, rt__account *account, ddb_error *ddb_err);
     /* rename_account (UpdateItem): Set an account's name */
-    int (*account__rename_account)(rt__repo *repo, rt__account *out, bool *found, int64_t account_id, const char *name, ddb_error *err);
+    int (*account__rename_account)(rt__repo *ddb_repo, rt__account *ddb_out, bool *ddb_found, int64_t account_id, const char *name, ddb_error *ddb_err);
     /* close_account (DeleteItem): Delete an account
-       *done (may be NULL): whether there was an item to delete. No version check (the version read is used). */
-    int (*account__close_account)(rt__repo *repo, bool *done, int64_t account_id, ddb_error *err);
+       *ddb_done (may be NULL): whether there was an item to delete. No version check (the version read is used). */
+    int (*account__close_account)(rt__repo *ddb_repo, bool *ddb_done, int64_t account_id, ddb_error *ddb_err);
     /* all_accounts (Scan): Every account */
-    int (*account__all_accounts)(rt__repo *repo, rt__account__page *out, const rt__page_request *page, ddb_error *err);
+    int (*account__all_accounts)(rt__repo *ddb_repo, rt__account__page *ddb_out, const rt__page_request *ddb_req, ddb_error *ddb_err);
 
     /* Note */
     int (*note__create)(rt__repo *repo, rt__note *obj, ddb_error *err);

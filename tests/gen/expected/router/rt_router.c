@@ -11,18 +11,18 @@
 
 /* ==== Migration router ======================================================================= */
 
-typedef struct router_impl {
+typedef struct ddb_router_impl {
     rt__repo base; /* first: the interface */
     rt__repo *rel; /* the relational primary (borrowed) */
     rt__repo *ddb; /* the DynamoDB implementation (borrowed) */
     ddb_router *state;
-} router_impl;
+} ddb_router_impl;
 
 #define RELATIONAL DDB_ROUTER_RELATIONAL
 #define DYNAMODB DDB_ROUTER_DYNAMODB
 
 /* Counts and times one side's call, which started at t0; returns its result. */
-static int on_side(router_impl *r, ddb_router_side side, bool write, const char *entity,
+static int ddb_on_side(ddb_router_impl *r, ddb_router_side side, bool write, const char *entity,
     double t0, int rc)
 {
     ddb_router_record(r->state, side, write, entity, ddb_router_now_ms() - t0, rc);
@@ -35,22 +35,22 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 static int account__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     rt__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, rt__account__desc.name, t0,
+    return ddb_on_side(r, side, false, rt__account__desc.name, t0,
         repo->account__get(repo, (rt__account *)out, found, (const rt__account *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void account__compare(router_impl *r, const rt__account *rel, const rt__account *key)
+static void account__compare(ddb_router_impl *r, const rt__account *rel, const rt__account *key)
 {
     rt__account other = RT__ACCOUNT__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, rt__account__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, rt__account__desc.name, t0,
         r->ddb->account__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", rt__account__desc.name,
@@ -63,7 +63,7 @@ static void account__compare(router_impl *r, const rt__account *rel, const rt__a
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void account__check_page(router_impl *r, const rt__account *rel, size_t n_rel, const rt__account *dyn,
+static void account__check_page(ddb_router_impl *r, const rt__account *rel, size_t n_rel, const rt__account *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -81,19 +81,19 @@ static void account__check_page(router_impl *r, const rt__account *rel, size_t n
 
 static int account__create_routed(rt__repo *repo, rt__account *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, rt__account__desc.name, t0, r->rel->account__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, rt__account__desc.name, t0, r->rel->account__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &rt__account__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -103,14 +103,14 @@ static int account__create_routed(rt__repo *repo, rt__account *obj, ddb_error *e
 static int account__get_routed(rt__repo *repo, rt__account *out, bool *found, const rt__account *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, rt__account__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, rt__account__desc.name, t0,
             r->ddb->account__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, rt__account__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, rt__account__desc.name, t0,
         r->rel->account__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         account__compare(r, *found ? out : NULL, key);
@@ -119,22 +119,22 @@ static int account__get_routed(rt__repo *repo, rt__account *out, bool *found, co
 
 static int account__update_routed(rt__repo *repo, rt__account *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, rt__account__desc.name, t0, r->rel->account__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, rt__account__desc.name, t0, r->rel->account__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &rt__account__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -144,18 +144,18 @@ static int account__update_routed(rt__repo *repo, rt__account *obj, ddb_error *e
 
 static int account__delete_routed(rt__repo *repo, const rt__account *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, rt__account__desc.name, t0, r->rel->account__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, rt__account__desc.name, t0, r->rel->account__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &rt__account__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -165,14 +165,14 @@ static int account__delete_routed(rt__repo *repo, const rt__account *obj, ddb_er
 static int account__list_routed(rt__repo *repo, rt__account__page *out,
     const rt__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, rt__account__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, rt__account__desc.name, t0,
             r->ddb->account__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, rt__account__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, rt__account__desc.name, t0,
         r->rel->account__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         rt__account__page other = {0, NULL, NULL};
@@ -182,7 +182,7 @@ static int account__list_routed(rt__repo *repo, rt__account__page *out,
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, rt__account__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, rt__account__desc.name, t0,
                 r->ddb->account__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -199,20 +199,20 @@ static int account__list_routed(rt__repo *repo, rt__account__page *out,
 static int account__mirror_routed(rt__repo *repo, const rt__account *obj, const rt__account *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, rt__account__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, rt__account__desc.name, t0,
             r->ddb->account__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, rt__account__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, rt__account__desc.name, t0,
         r->rel->account__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &rt__account__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -225,22 +225,22 @@ static int account__mirror_routed(rt__repo *repo, const rt__account *obj, const 
 static int note__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     rt__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, rt__note__desc.name, t0,
+    return ddb_on_side(r, side, false, rt__note__desc.name, t0,
         repo->note__get(repo, (rt__note *)out, found, (const rt__note *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void note__compare(router_impl *r, const rt__note *rel, const rt__note *key)
+static void note__compare(ddb_router_impl *r, const rt__note *rel, const rt__note *key)
 {
     rt__note other = RT__NOTE__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, rt__note__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, rt__note__desc.name, t0,
         r->ddb->note__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", rt__note__desc.name,
@@ -253,7 +253,7 @@ static void note__compare(router_impl *r, const rt__note *rel, const rt__note *k
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void note__check_page(router_impl *r, const rt__note *rel, size_t n_rel, const rt__note *dyn,
+static void note__check_page(ddb_router_impl *r, const rt__note *rel, size_t n_rel, const rt__note *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -271,19 +271,19 @@ static void note__check_page(router_impl *r, const rt__note *rel, size_t n_rel, 
 
 static int note__create_routed(rt__repo *repo, rt__note *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, rt__note__desc.name, t0, r->rel->note__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, rt__note__desc.name, t0, r->rel->note__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &rt__note__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -293,14 +293,14 @@ static int note__create_routed(rt__repo *repo, rt__note *obj, ddb_error *err)
 static int note__get_routed(rt__repo *repo, rt__note *out, bool *found, const rt__note *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, rt__note__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, rt__note__desc.name, t0,
             r->ddb->note__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, rt__note__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, rt__note__desc.name, t0,
         r->rel->note__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         note__compare(r, *found ? out : NULL, key);
@@ -309,22 +309,22 @@ static int note__get_routed(rt__repo *repo, rt__note *out, bool *found, const rt
 
 static int note__update_routed(rt__repo *repo, rt__note *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, rt__note__desc.name, t0, r->rel->note__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, rt__note__desc.name, t0, r->rel->note__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &rt__note__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -334,18 +334,18 @@ static int note__update_routed(rt__repo *repo, rt__note *obj, ddb_error *err)
 
 static int note__delete_routed(rt__repo *repo, const rt__note *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, rt__note__desc.name, t0, r->rel->note__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, rt__note__desc.name, t0, r->rel->note__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &rt__note__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -355,14 +355,14 @@ static int note__delete_routed(rt__repo *repo, const rt__note *obj, ddb_error *e
 static int note__list_routed(rt__repo *repo, rt__note__page *out,
     const rt__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, rt__note__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, rt__note__desc.name, t0,
             r->ddb->note__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, rt__note__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, rt__note__desc.name, t0,
         r->rel->note__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         rt__note__page other = {0, NULL, NULL};
@@ -372,7 +372,7 @@ static int note__list_routed(rt__repo *repo, rt__note__page *out,
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, rt__note__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, rt__note__desc.name, t0,
                 r->ddb->note__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -389,157 +389,157 @@ static int note__list_routed(rt__repo *repo, rt__note__page *out,
 static int note__mirror_routed(rt__repo *repo, const rt__note *obj, const rt__note *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, rt__note__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, rt__note__desc.name, t0,
             r->ddb->note__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, rt__note__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, rt__note__desc.name, t0,
         r->rel->note__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, rt__note__desc.name, t0, r->ddb->note__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &rt__note__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
 }
 
-/* account__get_account: a read of one entity, compared in phase 3 */
-static int account__get_account_routed(rt__repo *repo, rt__account *out, bool *found, int64_t account_id, ddb_error *err)
+/* account__get_account: a read of one entity, compared in ddb_phase 3 */
+static int account__get_account_routed(rt__repo *ddb_repo, rt__account *ddb_out, bool *ddb_found, int64_t account_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, rt__account__desc.name, t0, r->ddb->account__get_account(r->ddb, out, found, account_id, err));
-    rc = on_side(r, RELATIONAL, false, rt__account__desc.name, t0, r->rel->account__get_account(r->rel, out, found, account_id, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        rt__account other = RT__ACCOUNT__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, rt__account__desc.name, t0,
-                r->ddb->account__get_account(r->ddb, &other, &other_found, account_id, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "account__get_account",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, rt__account__desc.name, ddb_t0, ddb_r->ddb->account__get_account(ddb_r->ddb, ddb_out, ddb_found, account_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, rt__account__desc.name, ddb_t0, ddb_r->rel->account__get_account(ddb_r->rel, ddb_out, ddb_found, account_id, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        rt__account ddb_other = RT__ACCOUNT__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, rt__account__desc.name, ddb_t0,
+                ddb_r->ddb->account__get_account(ddb_r->ddb, &ddb_other, &ddb_other_found, account_id, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "account__get_account",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &rt__account__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, account__read_side, r);
-        rt__account__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &rt__account__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, account__read_side, ddb_r);
+        rt__account__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* account__put_account: a write; a DynamoDB failure journals the entity's key */
-static int account__put_account_routed(rt__repo *repo, rt__account *account, ddb_error *err)
+static int account__put_account_routed(rt__repo *ddb_repo, rt__account *account, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__put_account(r->ddb, account, err));
-    rc = on_side(r, RELATIONAL, true, rt__account__desc.name, t0, r->rel->account__put_account(r->rel, account, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__put_account(r->ddb, account, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &rt__account__desc, "account__put_account", account, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, rt__account__desc.name, ddb_t0, ddb_r->ddb->account__put_account(ddb_r->ddb, account, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, rt__account__desc.name, ddb_t0, ddb_r->rel->account__put_account(ddb_r->rel, account, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, rt__account__desc.name, ddb_t0, ddb_r->ddb->account__put_account(ddb_r->ddb, account, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &rt__account__desc, "account__put_account", account, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* account__rename_account: a write; a DynamoDB failure journals the entity's key */
-static int account__rename_account_routed(rt__repo *repo, rt__account *out, bool *found, int64_t account_id, const char *name, ddb_error *err)
+static int account__rename_account_routed(rt__repo *ddb_repo, rt__account *ddb_out, bool *ddb_found, int64_t account_id, const char *name, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    rt__account other = RT__ACCOUNT__INIT;
-    bool other_found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__rename_account(r->ddb, out, found, account_id, name, err));
-    rc = on_side(r, RELATIONAL, true, rt__account__desc.name, t0, r->rel->account__rename_account(r->rel, out, found, account_id, name, err));
-    if (rc != 0 || phase == 1 || !*found)
-        return rc;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    rt__account ddb_other = RT__ACCOUNT__INIT;
+    bool ddb_other_found = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, rt__account__desc.name, ddb_t0, ddb_r->ddb->account__rename_account(ddb_r->ddb, ddb_out, ddb_found, account_id, name, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, rt__account__desc.name, ddb_t0, ddb_r->rel->account__rename_account(ddb_r->rel, ddb_out, ddb_found, account_id, name, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1 || !*ddb_found)
+        return ddb_rc;
     /* each side increments its own version: equal before, equal after */
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__rename_account(r->ddb, &other, &other_found, account_id, name, &serr));
-    if (rc != 0 || !other_found)
-        ddb_router_write_failed(r->state, &rt__account__desc, "account__rename_account", out, rc ? rc : DDB_ERR_CONDITION_FAILED,
-            rc ? &serr : NULL);
-    rt__account__free(&other);
-    ddb_error_clear(&serr);
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, rt__account__desc.name, ddb_t0, ddb_r->ddb->account__rename_account(ddb_r->ddb, &ddb_other, &ddb_other_found, account_id, name, &ddb_serr));
+    if (ddb_rc != 0 || !ddb_other_found)
+        ddb_router_write_failed(ddb_r->state, &rt__account__desc, "account__rename_account", ddb_out, ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED,
+            ddb_rc ? &ddb_serr : NULL);
+    rt__account__free(&ddb_other);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* account__close_account: a write by key parameters; a DynamoDB failure journals a resync of the type */
-static int account__close_account_routed(rt__repo *repo, bool *done, int64_t account_id, ddb_error *err)
+static int account__close_account_routed(rt__repo *ddb_repo, bool *ddb_done, int64_t account_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    bool done_rel = false, done_ddb = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__close_account(r->ddb, done, account_id, err));
-    rc = on_side(r, RELATIONAL, true, rt__account__desc.name, t0, r->rel->account__close_account(r->rel, &done_rel, account_id, err));
-    if (rc == 0 && done)
-        *done = done_rel;
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, rt__account__desc.name, t0, r->ddb->account__close_account(r->ddb, &done_ddb, account_id, &serr));
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    bool ddb_done_rel = false, ddb_done_ddb = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, rt__account__desc.name, ddb_t0, ddb_r->ddb->account__close_account(ddb_r->ddb, ddb_done, account_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, rt__account__desc.name, ddb_t0, ddb_r->rel->account__close_account(ddb_r->rel, &ddb_done_rel, account_id, ddb_err));
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_done_rel;
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, rt__account__desc.name, ddb_t0, ddb_r->ddb->account__close_account(ddb_r->ddb, &ddb_done_ddb, account_id, &ddb_serr));
     /* the key is in the parameters, not an entity: a resync of the type repairs it */
-    if (rc != 0 || done_ddb != done_rel)
-        ddb_router_secondary_failed(r->state, rt__account__desc.name, "account__close_account", NULL,
-            rc ? rc : DDB_ERR_CONDITION_FAILED, rc ? &serr : NULL);
-    ddb_error_clear(&serr);
+    if (ddb_rc != 0 || ddb_done_ddb != ddb_done_rel)
+        ddb_router_secondary_failed(ddb_r->state, rt__account__desc.name, "account__close_account", NULL,
+            ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED, ddb_rc ? &ddb_serr : NULL);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* account__all_accounts: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int account__all_accounts_routed(rt__repo *repo, rt__account__page *out, const rt__page_request *page, ddb_error *err)
+/* account__all_accounts: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int account__all_accounts_routed(rt__repo *ddb_repo, rt__account__page *ddb_out, const rt__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, rt__account__desc.name, t0, r->ddb->account__all_accounts(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, rt__account__desc.name, t0, r->rel->account__all_accounts(r->rel, out, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        rt__account__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, rt__account__desc.name, ddb_t0, ddb_r->ddb->account__all_accounts(ddb_r->ddb, ddb_out, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, rt__account__desc.name, ddb_t0, ddb_r->rel->account__all_accounts(ddb_r->rel, ddb_out, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        rt__account__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, rt__account__desc.name, t0,
-                r->ddb->account__all_accounts(r->ddb, &other, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, rt__account__desc.name, ddb_t0,
+                ddb_r->ddb->account__all_accounts(ddb_r->ddb, &ddb_other, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "account__all_accounts",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "account__all_accounts",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            account__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        rt__account__page_free(&other);
-        ddb_error_clear(&serr);
+            account__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        rt__account__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* The version member of the entity a write points to; NULL for an unknown kind. */
@@ -556,16 +556,16 @@ static int64_t *version_of(const rt__write *op)
 
 static int transact_routed(rt__repo *repo, rt__write *ops, size_t n_ops, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int64_t *before;
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
     if (phase == 1)
-        return on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+        return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     /* the versions of the updated entities, for the DynamoDB transaction */
     before = calloc(n_ops ? n_ops : 1, sizeof *before);
     if (!before)
@@ -573,7 +573,7 @@ static int transact_routed(rt__repo *repo, rt__write *ops, size_t n_ops, ddb_err
     for (size_t i = 0; i < n_ops; i++)
         if (ops[i].op == RT__WRITE_UPDATE && version_of(&ops[i]))
             before[i] = *version_of(&ops[i]);
-    rc = on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+    rc = ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     if (rc != 0) {
         free(before);
         return rc;
@@ -585,7 +585,7 @@ static int transact_routed(rt__repo *repo, rt__write *ops, size_t n_ops, ddb_err
             before[i] = after; /* now: the version to hand back */
         }
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
     for (size_t i = 0; i < n_ops; i++) {
         if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= RT__N_ENTITIES)
             ddb_router_write_failed(r->state, rt__entities[ops[i].kind - 1], "transact",
@@ -600,25 +600,25 @@ static int transact_routed(rt__repo *repo, rt__write *ops, size_t n_ops, ddb_err
 
 static int max_id_routed(rt__repo *repo, rt__kind kind, int64_t *out, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
-    return on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
+        return ddb_on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
+    return ddb_on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
 }
 
 static int seed_id_routed(rt__repo *repo, rt__kind kind, int64_t floor, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
-    return on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
+    return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
 }
 
 static void free_routed(rt__repo *repo)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     if (!r)
         return;
     ddb_router_free(r->state);
@@ -626,16 +626,16 @@ static void free_routed(rt__repo *repo)
 }
 
 /* The router behind repo, or NULL when repo is not one. */
-static router_impl *as_router(rt__repo *repo)
+static ddb_router_impl *as_router(rt__repo *repo)
 {
-    return repo && repo->free == free_routed ? (router_impl *)repo : NULL;
+    return repo && repo->free == free_routed ? (ddb_router_impl *)repo : NULL;
 }
 
 /*
  * Before phase 5: DynamoDB's ID counters continue above the highest relational ID,
  * for each entity whose IDs are allocated (id_strategy source or counter).
  */
-static int seed_ids(router_impl *r, ddb_error *err)
+static int seed_ids(ddb_router_impl *r, ddb_error *err)
 {
     static const rt__kind kinds[] = {RT__KIND_ACCOUNT, RT__KIND_NOTE};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
@@ -663,7 +663,7 @@ static int seed_ids(router_impl *r, ddb_error *err)
  * Makes DynamoDB's account entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int account__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int account__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -708,7 +708,7 @@ static int account__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of account: its key's entity copied from relational (key NULL: all). */
-static int account__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int account__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     rt__account key = RT__ACCOUNT__INIT, rel = RT__ACCOUNT__INIT;
     bool found = false;
@@ -726,7 +726,7 @@ static int account__replay(router_impl *r, const ddb_value *key_item, ddb_error 
 }
 
 /* compare_all for account: adds the differences found to *n. */
-static int account__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int account__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     rt__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -767,7 +767,7 @@ static int account__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's note entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int note__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int note__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -812,7 +812,7 @@ static int note__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of note: its key's entity copied from relational (key NULL: all). */
-static int note__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int note__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     rt__note key = RT__NOTE__INIT, rel = RT__NOTE__INIT;
     bool found = false;
@@ -830,7 +830,7 @@ static int note__replay(router_impl *r, const ddb_value *key_item, ddb_error *er
 }
 
 /* compare_all for note: adds the differences found to *n. */
-static int note__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int note__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     rt__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -869,7 +869,7 @@ static int note__compare_all(router_impl *r, size_t *n, ddb_error *err)
 
 int rt__router_replay(rt__repo *router, size_t *replayed, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     ddb_router_journal j = {0, NULL, 0};
     int rc;
     if (!r)
@@ -902,7 +902,7 @@ int rt__router_replay(rt__repo *router, size_t *replayed, ddb_error *err)
 
 int rt__router_backfill(rt__repo *router, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -915,7 +915,7 @@ int rt__router_backfill(rt__repo *router, ddb_error *err)
 
 int rt__router_compare_all(rt__repo *router, size_t *differences, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     size_t n = 0;
     int rc = 0;
     if (!r)
@@ -936,7 +936,7 @@ int rt__router_new(rt__repo **out, rt__repo *relational, rt__repo *dynamodb,
     const rt__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "rt", 1, NULL, NULL, NULL, NULL, NULL, 100};
-    router_impl *r;
+    ddb_router_impl *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
@@ -993,13 +993,13 @@ int rt__router_new(rt__repo **out, rt__repo *relational, rt__repo *dynamodb,
 
 int rt__router_phase(rt__repo *router)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     return r ? ddb_router_phase(r->state) : 0;
 }
 
 int rt__router_set_phase(rt__repo *router, int phase, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -1014,7 +1014,7 @@ int rt__router_set_phase(rt__repo *router, int phase, ddb_error *err)
 
 int rt__router_stats(rt__repo *router, ddb_router_stats *out)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     if (!r || !out)
         return DDB_ERR_INVALID_ARG;
     ddb_router_stats_get(r->state, out);

@@ -338,22 +338,22 @@ static const ddb_table_desc tables[] = {
     {DDB_ENTITY_ABI_VERSION, "SocialMedia", 2, social_media__attrs, social_media__attr_types, "user_id", "sort_key", 0, NULL, NULL},
 };
 
-typedef struct repo_impl {
+typedef struct ddb_repo_impl {
     social_media_app__repo base; /* first: the interface */
     ddb_client *client;
     bool consistent;
     char *tables[1];
     char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
     ddb_id_block ids[5];       /* counter IDs reserved, per entity */
-} repo_impl;
+} ddb_repo_impl;
 
-static const char *table_of(const repo_impl *r, size_t i)
+static const char *ddb_table_of(const ddb_repo_impl *r, size_t i)
 {
     return r->tables[i];
 }
 
-/* The descriptors in kind order: kinds[k - 1] describes kind k. */
-static const ddb_entity_desc *const kinds[] = {
+/* The descriptors in kind order: ddb_kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const ddb_kinds[] = {
     &social_media_app__comment__desc,
     &social_media_app__follow__desc,
     &social_media_app__like__desc,
@@ -367,7 +367,7 @@ void social_media_app__mixed_page_free(social_media_app__mixed_page *page)
         return;
     for (size_t i = 0; page->items && i < page->n_items; i++)
         if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 5)
-            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+            ddb_entity_free(ddb_kinds[page->items[i].kind - 1], &page->items[i].as);
     free(page->items);
     free(page->cursor);
     page->items = NULL;
@@ -377,28 +377,28 @@ void social_media_app__mixed_page_free(social_media_app__mixed_page *page)
 
 static int comment__create_ddb(social_media_app__repo *repo, social_media_app__comment *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &social_media_app__comment__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &social_media_app__comment__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int comment__get_ddb(social_media_app__repo *repo, social_media_app__comment *out, bool *found,
     const social_media_app__comment *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &social_media_app__comment__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &social_media_app__comment__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int comment__update_ddb(social_media_app__repo *repo, social_media_app__comment *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &social_media_app__comment__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &social_media_app__comment__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int comment__delete_ddb(social_media_app__repo *repo, const social_media_app__comment *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &social_media_app__comment__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &social_media_app__comment__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* Comment for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -410,7 +410,7 @@ static const ddb_store_desc comment__store = {
 static int comment__list_ddb(social_media_app__repo *repo, social_media_app__comment__page *out,
     const social_media_app__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -418,7 +418,7 @@ static int comment__list_ddb(social_media_app__repo *repo, social_media_app__com
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "social_media_app.comment.list";
-    rc = ddb_store_list(&p, r->client, &comment__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &comment__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -430,34 +430,34 @@ static int comment__list_ddb(social_media_app__repo *repo, social_media_app__com
 static int comment__mirror_ddb(social_media_app__repo *repo, const social_media_app__comment *obj, const social_media_app__comment *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &comment__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &comment__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int follow__create_ddb(social_media_app__repo *repo, social_media_app__follow *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &social_media_app__follow__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &social_media_app__follow__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int follow__get_ddb(social_media_app__repo *repo, social_media_app__follow *out, bool *found,
     const social_media_app__follow *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &social_media_app__follow__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &social_media_app__follow__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int follow__update_ddb(social_media_app__repo *repo, social_media_app__follow *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &social_media_app__follow__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &social_media_app__follow__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int follow__delete_ddb(social_media_app__repo *repo, const social_media_app__follow *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &social_media_app__follow__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &social_media_app__follow__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* Follow for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -469,7 +469,7 @@ static const ddb_store_desc follow__store = {
 static int follow__list_ddb(social_media_app__repo *repo, social_media_app__follow__page *out,
     const social_media_app__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -477,7 +477,7 @@ static int follow__list_ddb(social_media_app__repo *repo, social_media_app__foll
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "social_media_app.follow.list";
-    rc = ddb_store_list(&p, r->client, &follow__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &follow__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -489,34 +489,34 @@ static int follow__list_ddb(social_media_app__repo *repo, social_media_app__foll
 static int follow__mirror_ddb(social_media_app__repo *repo, const social_media_app__follow *obj, const social_media_app__follow *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &follow__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &follow__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int like__create_ddb(social_media_app__repo *repo, social_media_app__like *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &social_media_app__like__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &social_media_app__like__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int like__get_ddb(social_media_app__repo *repo, social_media_app__like *out, bool *found,
     const social_media_app__like *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &social_media_app__like__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &social_media_app__like__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int like__update_ddb(social_media_app__repo *repo, social_media_app__like *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &social_media_app__like__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &social_media_app__like__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int like__delete_ddb(social_media_app__repo *repo, const social_media_app__like *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &social_media_app__like__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &social_media_app__like__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* Like for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -528,7 +528,7 @@ static const ddb_store_desc like__store = {
 static int like__list_ddb(social_media_app__repo *repo, social_media_app__like__page *out,
     const social_media_app__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -536,7 +536,7 @@ static int like__list_ddb(social_media_app__repo *repo, social_media_app__like__
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "social_media_app.like.list";
-    rc = ddb_store_list(&p, r->client, &like__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &like__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -548,34 +548,34 @@ static int like__list_ddb(social_media_app__repo *repo, social_media_app__like__
 static int like__mirror_ddb(social_media_app__repo *repo, const social_media_app__like *obj, const social_media_app__like *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &like__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &like__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int post__create_ddb(social_media_app__repo *repo, social_media_app__post *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &social_media_app__post__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &social_media_app__post__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int post__get_ddb(social_media_app__repo *repo, social_media_app__post *out, bool *found,
     const social_media_app__post *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &social_media_app__post__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &social_media_app__post__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int post__update_ddb(social_media_app__repo *repo, social_media_app__post *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &social_media_app__post__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &social_media_app__post__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int post__delete_ddb(social_media_app__repo *repo, const social_media_app__post *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &social_media_app__post__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &social_media_app__post__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* Post for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -587,7 +587,7 @@ static const ddb_store_desc post__store = {
 static int post__list_ddb(social_media_app__repo *repo, social_media_app__post__page *out,
     const social_media_app__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -595,7 +595,7 @@ static int post__list_ddb(social_media_app__repo *repo, social_media_app__post__
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "social_media_app.post.list";
-    rc = ddb_store_list(&p, r->client, &post__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &post__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -607,34 +607,34 @@ static int post__list_ddb(social_media_app__repo *repo, social_media_app__post__
 static int post__mirror_ddb(social_media_app__repo *repo, const social_media_app__post *obj, const social_media_app__post *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &post__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &post__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int user_profile__create_ddb(social_media_app__repo *repo, social_media_app__user_profile *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &social_media_app__user_profile__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &social_media_app__user_profile__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int user_profile__get_ddb(social_media_app__repo *repo, social_media_app__user_profile *out, bool *found,
     const social_media_app__user_profile *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &social_media_app__user_profile__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &social_media_app__user_profile__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int user_profile__update_ddb(social_media_app__repo *repo, social_media_app__user_profile *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &social_media_app__user_profile__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &social_media_app__user_profile__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int user_profile__delete_ddb(social_media_app__repo *repo, const social_media_app__user_profile *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &social_media_app__user_profile__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &social_media_app__user_profile__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* UserProfile for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -646,7 +646,7 @@ static const ddb_store_desc user_profile__store = {
 static int user_profile__list_ddb(social_media_app__repo *repo, social_media_app__user_profile__page *out,
     const social_media_app__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -654,7 +654,7 @@ static int user_profile__list_ddb(social_media_app__repo *repo, social_media_app
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "social_media_app.user_profile.list";
-    rc = ddb_store_list(&p, r->client, &user_profile__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &user_profile__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -666,305 +666,305 @@ static int user_profile__list_ddb(social_media_app__repo *repo, social_media_app
 static int user_profile__mirror_ddb(social_media_app__repo *repo, const social_media_app__user_profile *obj, const social_media_app__user_profile *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &user_profile__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &user_profile__store, ddb_table_of(r, 0), obj, key, err);
 }
 
-static int comment__get_post_comments_ddb(social_media_app__repo *repo, social_media_app__comment__page *out, const char *user_id, const char *post_id, const social_media_app__page_request *page, ddb_error *err)
+static int comment__get_post_comments_ddb(social_media_app__repo *ddb_repo, social_media_app__comment__page *ddb_out, const char *user_id, const char *post_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    social_media_app__comment key = SOCIAL_MEDIA_APP__COMMENT__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &social_media_app__comment__desc, 0, user_id);
-    ddb_entity_lend_string(&key, &social_media_app__comment__desc, 1, post_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 1;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "social_media_app.comment.get_post_comments";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__comment__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    social_media_app__comment ddb_key = SOCIAL_MEDIA_APP__COMMENT__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &social_media_app__comment__desc, 0, user_id);
+    ddb_entity_lend_string(&ddb_key, &social_media_app__comment__desc, 1, post_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 1;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "social_media_app.comment.get_post_comments";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &social_media_app__comment__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int comment__add_comment_ddb(social_media_app__repo *repo, social_media_app__comment *comment, ddb_error *err)
+static int comment__add_comment_ddb(social_media_app__repo *ddb_repo, social_media_app__comment *comment, ddb_error *ddb_err)
 {
-    return repo->comment__create(repo, comment, err);
+    return ddb_repo->comment__create(ddb_repo, comment, ddb_err);
 }
 
-static int comment__get_comments_for_post_range_ddb(social_media_app__repo *repo, social_media_app__comment__page *out, const char *user_id, const char *start_comment_prefix, const char *end_comment_prefix, const social_media_app__page_request *page, ddb_error *err)
+static int comment__get_comments_for_post_range_ddb(social_media_app__repo *ddb_repo, social_media_app__comment__page *ddb_out, const char *user_id, const char *start_comment_prefix, const char *end_comment_prefix, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    social_media_app__comment key = SOCIAL_MEDIA_APP__COMMENT__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &social_media_app__comment__desc, 0, user_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.range = DDB_ENTITY_RANGE_BETWEEN;
-    q.v1 = start_comment_prefix;
-    q.v2 = end_comment_prefix;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "social_media_app.comment.get_comments_for_post_range";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__comment__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    social_media_app__comment ddb_key = SOCIAL_MEDIA_APP__COMMENT__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &social_media_app__comment__desc, 0, user_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.range = DDB_ENTITY_RANGE_BETWEEN;
+    ddb_q.v1 = start_comment_prefix;
+    ddb_q.v2 = end_comment_prefix;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "social_media_app.comment.get_comments_for_post_range";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &social_media_app__comment__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int follow__follow_user_ddb(social_media_app__repo *repo, social_media_app__follow *follow, ddb_error *err)
+static int follow__follow_user_ddb(social_media_app__repo *ddb_repo, social_media_app__follow *follow, ddb_error *ddb_err)
 {
-    return repo->follow__create(repo, follow, err);
+    return ddb_repo->follow__create(ddb_repo, follow, ddb_err);
 }
 
-static int follow__unfollow_user_ddb(social_media_app__repo *repo, bool *done, const char *user_id, const char *follower_id, ddb_error *err)
+static int follow__unfollow_user_ddb(social_media_app__repo *ddb_repo, bool *ddb_done, const char *user_id, const char *follower_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    social_media_app__follow key = SOCIAL_MEDIA_APP__FOLLOW__INIT;
-    ddb_entity_lend_string(&key, &social_media_app__follow__desc, 0, user_id);
-    ddb_entity_lend_string(&key, &social_media_app__follow__desc, 1, follower_id);
-    return ddb_entity_delete_key(done, r->client, &social_media_app__follow__desc, table_of(r, 0), &key,
-        err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    social_media_app__follow ddb_key = SOCIAL_MEDIA_APP__FOLLOW__INIT;
+    ddb_entity_lend_string(&ddb_key, &social_media_app__follow__desc, 0, user_id);
+    ddb_entity_lend_string(&ddb_key, &social_media_app__follow__desc, 1, follower_id);
+    return ddb_entity_delete_key(ddb_done, ddb_r->client, &social_media_app__follow__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_err);
 }
 
-static int follow__get_user_followers_ddb(social_media_app__repo *repo, social_media_app__follow__page *out, const char *target_user_id, const social_media_app__page_request *page, ddb_error *err)
+static int follow__get_user_followers_ddb(social_media_app__repo *ddb_repo, social_media_app__follow__page *ddb_out, const char *target_user_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
     (void)target_user_id; /* accepted and ignored: see the interface */
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "social_media_app.follow.get_user_followers";
-    rc = ddb_entity_scan_page(&p, r->client, &social_media_app__follow__desc, table_of(r, 0), &q, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "social_media_app.follow.get_user_followers";
+    ddb_rc = ddb_entity_scan_page(&ddb_p, ddb_r->client, &social_media_app__follow__desc, ddb_table_of(ddb_r, 0), &ddb_q, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int follow__get_user_following_ddb(social_media_app__repo *repo, social_media_app__follow__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err)
+static int follow__get_user_following_ddb(social_media_app__repo *ddb_repo, social_media_app__follow__page *ddb_out, const char *user_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    social_media_app__follow key = SOCIAL_MEDIA_APP__FOLLOW__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &social_media_app__follow__desc, 0, user_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "social_media_app.follow.get_user_following";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__follow__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    social_media_app__follow ddb_key = SOCIAL_MEDIA_APP__FOLLOW__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &social_media_app__follow__desc, 0, user_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "social_media_app.follow.get_user_following";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &social_media_app__follow__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int like__like_post_ddb(social_media_app__repo *repo, social_media_app__like *like, ddb_error *err)
+static int like__like_post_ddb(social_media_app__repo *ddb_repo, social_media_app__like *like, ddb_error *ddb_err)
 {
-    return repo->like__create(repo, like, err);
+    return ddb_repo->like__create(ddb_repo, like, ddb_err);
 }
 
-static int like__unlike_post_ddb(social_media_app__repo *repo, bool *done, const char *user_id, const char *post_id, const char *liker_user_id, ddb_error *err)
+static int like__unlike_post_ddb(social_media_app__repo *ddb_repo, bool *ddb_done, const char *user_id, const char *post_id, const char *liker_user_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    social_media_app__like key = SOCIAL_MEDIA_APP__LIKE__INIT;
-    ddb_entity_lend_string(&key, &social_media_app__like__desc, 0, user_id);
-    ddb_entity_lend_string(&key, &social_media_app__like__desc, 1, post_id);
-    ddb_entity_lend_string(&key, &social_media_app__like__desc, 2, liker_user_id);
-    return ddb_entity_delete_key(done, r->client, &social_media_app__like__desc, table_of(r, 0), &key,
-        err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    social_media_app__like ddb_key = SOCIAL_MEDIA_APP__LIKE__INIT;
+    ddb_entity_lend_string(&ddb_key, &social_media_app__like__desc, 0, user_id);
+    ddb_entity_lend_string(&ddb_key, &social_media_app__like__desc, 1, post_id);
+    ddb_entity_lend_string(&ddb_key, &social_media_app__like__desc, 2, liker_user_id);
+    return ddb_entity_delete_key(ddb_done, ddb_r->client, &social_media_app__like__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_err);
 }
 
-static int like__get_post_likes_ddb(social_media_app__repo *repo, social_media_app__like__page *out, const char *user_id, const char *post_id, const social_media_app__page_request *page, ddb_error *err)
+static int like__get_post_likes_ddb(social_media_app__repo *ddb_repo, social_media_app__like__page *ddb_out, const char *user_id, const char *post_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    social_media_app__like key = SOCIAL_MEDIA_APP__LIKE__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &social_media_app__like__desc, 0, user_id);
-    ddb_entity_lend_string(&key, &social_media_app__like__desc, 1, post_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 1;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "social_media_app.like.get_post_likes";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__like__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    social_media_app__like ddb_key = SOCIAL_MEDIA_APP__LIKE__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &social_media_app__like__desc, 0, user_id);
+    ddb_entity_lend_string(&ddb_key, &social_media_app__like__desc, 1, post_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 1;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "social_media_app.like.get_post_likes";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &social_media_app__like__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int like__get_likes_after_prefix_ddb(social_media_app__repo *repo, social_media_app__like__page *out, const char *user_id, const char *like_prefix, const social_media_app__page_request *page, ddb_error *err)
+static int like__get_likes_after_prefix_ddb(social_media_app__repo *ddb_repo, social_media_app__like__page *ddb_out, const char *user_id, const char *like_prefix, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    social_media_app__like key = SOCIAL_MEDIA_APP__LIKE__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &social_media_app__like__desc, 0, user_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.range = DDB_ENTITY_RANGE_GT;
-    q.v1 = like_prefix;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "social_media_app.like.get_likes_after_prefix";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__like__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    social_media_app__like ddb_key = SOCIAL_MEDIA_APP__LIKE__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &social_media_app__like__desc, 0, user_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.range = DDB_ENTITY_RANGE_GT;
+    ddb_q.v1 = like_prefix;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "social_media_app.like.get_likes_after_prefix";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &social_media_app__like__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int post__create_post_ddb(social_media_app__repo *repo, social_media_app__post *post, ddb_error *err)
+static int post__create_post_ddb(social_media_app__repo *ddb_repo, social_media_app__post *post, ddb_error *ddb_err)
 {
-    return repo->post__create(repo, post, err);
+    return ddb_repo->post__create(ddb_repo, post, ddb_err);
 }
 
-static int post__delete_post_ddb(social_media_app__repo *repo, bool *done, const char *user_id, const char *post_id, ddb_error *err)
+static int post__delete_post_ddb(social_media_app__repo *ddb_repo, bool *ddb_done, const char *user_id, const char *post_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    social_media_app__post key = SOCIAL_MEDIA_APP__POST__INIT;
-    ddb_entity_lend_string(&key, &social_media_app__post__desc, 0, user_id);
-    ddb_entity_lend_string(&key, &social_media_app__post__desc, 1, post_id);
-    return ddb_entity_delete_key(done, r->client, &social_media_app__post__desc, table_of(r, 0), &key,
-        err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    social_media_app__post ddb_key = SOCIAL_MEDIA_APP__POST__INIT;
+    ddb_entity_lend_string(&ddb_key, &social_media_app__post__desc, 0, user_id);
+    ddb_entity_lend_string(&ddb_key, &social_media_app__post__desc, 1, post_id);
+    return ddb_entity_delete_key(ddb_done, ddb_r->client, &social_media_app__post__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_err);
 }
 
-static int post__get_user_posts_ddb(social_media_app__repo *repo, social_media_app__post__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err)
+static int post__get_user_posts_ddb(social_media_app__repo *ddb_repo, social_media_app__post__page *ddb_out, const char *user_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    social_media_app__post key = SOCIAL_MEDIA_APP__POST__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &social_media_app__post__desc, 0, user_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "social_media_app.post.get_user_posts";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__post__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    social_media_app__post ddb_key = SOCIAL_MEDIA_APP__POST__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &social_media_app__post__desc, 0, user_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "social_media_app.post.get_user_posts";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &social_media_app__post__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int post__get_user_posts_by_prefix_ddb(social_media_app__repo *repo, social_media_app__post__page *out, const char *user_id, const char *post_id_prefix, const social_media_app__page_request *page, ddb_error *err)
+static int post__get_user_posts_by_prefix_ddb(social_media_app__repo *ddb_repo, social_media_app__post__page *ddb_out, const char *user_id, const char *post_id_prefix, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    social_media_app__post key = SOCIAL_MEDIA_APP__POST__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_page p = {0, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &social_media_app__post__desc, 0, user_id);
-    q.pk_key = 0;
-    q.has_sk = true;
-    q.sk_key = 1;
-    q.n_sk_bound = 0;
-    q.range = DDB_ENTITY_RANGE_BEGINS_WITH;
-    q.v1 = post_id_prefix;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "social_media_app.post.get_user_posts_by_prefix";
-    rc = ddb_entity_query_page(&p, r->client, &social_media_app__post__desc, table_of(r, 0), &key, &q,
-        err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    social_media_app__post ddb_key = SOCIAL_MEDIA_APP__POST__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_page ddb_p = {0, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &social_media_app__post__desc, 0, user_id);
+    ddb_q.pk_key = 0;
+    ddb_q.has_sk = true;
+    ddb_q.sk_key = 1;
+    ddb_q.n_sk_bound = 0;
+    ddb_q.range = DDB_ENTITY_RANGE_BEGINS_WITH;
+    ddb_q.v1 = post_id_prefix;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "social_media_app.post.get_user_posts_by_prefix";
+    ddb_rc = ddb_entity_query_page(&ddb_p, ddb_r->client, &social_media_app__post__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q,
+        ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
     }
-    return rc;
+    return ddb_rc;
 }
 
-static int user_profile__get_user_profile_ddb(social_media_app__repo *repo, social_media_app__user_profile *out, bool *found, const char *user_id, ddb_error *err)
+static int user_profile__get_user_profile_ddb(social_media_app__repo *ddb_repo, social_media_app__user_profile *ddb_out, bool *ddb_found, const char *user_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    social_media_app__user_profile key = SOCIAL_MEDIA_APP__USER_PROFILE__INIT;
-    ddb_entity_lend_string(&key, &social_media_app__user_profile__desc, 0, user_id);
-    return ddb_entity_get(out, found, r->client, &social_media_app__user_profile__desc, table_of(r, 0), &key,
-        r->consistent, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    social_media_app__user_profile ddb_key = SOCIAL_MEDIA_APP__USER_PROFILE__INIT;
+    ddb_entity_lend_string(&ddb_key, &social_media_app__user_profile__desc, 0, user_id);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &social_media_app__user_profile__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
-static int user_profile__get_user_profile_and_posts_ddb(social_media_app__repo *repo, social_media_app__mixed_page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err)
+static int user_profile__get_user_profile_and_posts_ddb(social_media_app__repo *ddb_repo, social_media_app__mixed_page *ddb_out, const char *user_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    social_media_app__user_profile key = SOCIAL_MEDIA_APP__USER_PROFILE__INIT;
-    ddb_entity_query q = {0};
-    ddb_entity_mixed_page p = {0, NULL, NULL, NULL};
-    int rc;
-    ddb_entity_lend_string(&key, &social_media_app__user_profile__desc, 0, user_id);
-    q.pk_key = 0;
-    q.consistent_read = r->consistent;
-    q.limit = page ? page->limit : 0;
-    q.cursor = page ? page->cursor : NULL;
-    q.context = "social_media_app.user_profile.get_user_profile_and_posts";
-    rc = ddb_entity_query_mixed(&p, r->client, kinds, 5, sizeof(social_media_app__item),
-        offsetof(social_media_app__item, as), false, &social_media_app__user_profile__desc, table_of(r, 0), &key, &q, err);
-    if (rc == 0) {
-        out->n_items = p.n;
-        out->items = p.items;
-        out->cursor = p.cursor;
-        for (size_t i = 0; i < p.n; i++)
-            out->items[i].kind = (social_media_app__kind)(p.which[i] + 1);
-        free(p.which);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    social_media_app__user_profile ddb_key = SOCIAL_MEDIA_APP__USER_PROFILE__INIT;
+    ddb_entity_query ddb_q = {0};
+    ddb_entity_mixed_page ddb_p = {0, NULL, NULL, NULL};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key, &social_media_app__user_profile__desc, 0, user_id);
+    ddb_q.pk_key = 0;
+    ddb_q.consistent_read = ddb_r->consistent;
+    ddb_q.limit = ddb_req ? ddb_req->limit : 0;
+    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;
+    ddb_q.context = "social_media_app.user_profile.get_user_profile_and_posts";
+    ddb_rc = ddb_entity_query_mixed(&ddb_p, ddb_r->client, ddb_kinds, 5, sizeof(social_media_app__item),
+        offsetof(social_media_app__item, as), false, &social_media_app__user_profile__desc, ddb_table_of(ddb_r, 0), &ddb_key, &ddb_q, ddb_err);
+    if (ddb_rc == 0) {
+        ddb_out->n_items = ddb_p.n;
+        ddb_out->items = ddb_p.items;
+        ddb_out->cursor = ddb_p.cursor;
+        for (size_t ddb_i = 0; ddb_i < ddb_p.n; ddb_i++)
+            ddb_out->items[ddb_i].kind = (social_media_app__kind)(ddb_p.which[ddb_i] + 1);
+        free(ddb_p.which);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* Per kind (index kind - 1): the store descriptor and its table. */
@@ -979,7 +979,7 @@ static const size_t store_tables[] = {0, 0, 0, 0, 0};
 
 static int transact_ddb(social_media_app__repo *repo, social_media_app__write *ops, size_t n_ops, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_store_write *w;
     int rc;
     if (n_ops && !ops)
@@ -994,7 +994,7 @@ static int transact_ddb(social_media_app__repo *repo, social_media_app__write *o
             return DDB_ERR_INVALID_ARG;
         }
         w[i].store = stores[k - 1];
-        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].table = ddb_table_of(r, store_tables[k - 1]);
         w[i].block = &r->ids[k - 1];
         w[i].op = (ddb_store_op)ops[i].op;
         w[i].obj = ops[i].obj;
@@ -1009,17 +1009,17 @@ static int transact_ddb(social_media_app__repo *repo, social_media_app__write *o
 
 static int max_id_ddb(social_media_app__repo *repo, social_media_app__kind kind, int64_t *out, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 5)
         return DDB_ERR_INVALID_ARG;
-    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+    return ddb_store_max_id(out, r->client, stores[k - 1], ddb_table_of(r, store_tables[k - 1]),
         r->counter_table, err);
 }
 
 static int seed_id_ddb(social_media_app__repo *repo, social_media_app__kind kind, int64_t floor, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 5)
         return DDB_ERR_INVALID_ARG;
@@ -1050,7 +1050,7 @@ int social_media_app__create_counter_table(ddb_client *client, const char *table
 
 static void free_ddb(social_media_app__repo *repo)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     if (!r)
         return;
     for (size_t i = 0; i < sizeof r->tables / sizeof r->tables[0]; i++)
@@ -1079,7 +1079,7 @@ static char *prefixed(const char *prefix, const char *name)
 int social_media_app__ddb_repo_new(social_media_app__repo **out, ddb_client *client,
     const social_media_app__ddb_options *opts, ddb_error *err)
 {
-    repo_impl *r;
+    ddb_repo_impl *r;
     (void)err;
     if (!out || !client || (opts && opts->version != 1))
         return DDB_ERR_INVALID_ARG;

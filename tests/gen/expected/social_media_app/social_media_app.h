@@ -389,12 +389,12 @@ struct social_media_app__repo {
     int (*comment__mirror)(social_media_app__repo *repo, const social_media_app__comment *obj, const social_media_app__comment *key,
         ddb_error *err);
     /* get_post_comments (Query): Get comments for a specific post */
-    int (*comment__get_post_comments)(social_media_app__repo *repo, social_media_app__comment__page *out, const char *user_id, const char *post_id, const social_media_app__page_request *page, ddb_error *err);
+    int (*comment__get_post_comments)(social_media_app__repo *ddb_repo, social_media_app__comment__page *ddb_out, const char *user_id, const char *post_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err);
     /* add_comment (PutItem): Add comment to post
        Same as comment__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
-    int (*comment__add_comment)(social_media_app__repo *repo, social_media_app__comment *comment, ddb_error *err);
+    int (*comment__add_comment)(social_media_app__repo *ddb_repo, social_media_app__comment *comment, ddb_error *ddb_err);
     /* get_comments_for_post_range (Query): Get comments for a post within comment_id range (Main Table Range Query) */
-    int (*comment__get_comments_for_post_range)(social_media_app__repo *repo, social_media_app__comment__page *out, const char *user_id, const char *start_comment_prefix, const char *end_comment_prefix, const social_media_app__page_request *page, ddb_error *err);
+    int (*comment__get_comments_for_post_range)(social_media_app__repo *ddb_repo, social_media_app__comment__page *ddb_out, const char *user_id, const char *start_comment_prefix, const char *end_comment_prefix, const social_media_app__page_request *ddb_req, ddb_error *ddb_err);
 
     /* Follow */
     int (*follow__create)(social_media_app__repo *repo, social_media_app__follow *obj, ddb_error *err);
@@ -411,15 +411,15 @@ struct social_media_app__repo {
         ddb_error *err);
     /* follow_user (PutItem): Follow a user
        Same as follow__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
-    int (*follow__follow_user)(social_media_app__repo *repo, social_media_app__follow *follow, ddb_error *err);
+    int (*follow__follow_user)(social_media_app__repo *ddb_repo, social_media_app__follow *follow, ddb_error *ddb_err);
     /* unfollow_user (DeleteItem): Unfollow a user
-       *done (may be NULL): whether there was an item to delete. No version check (the version read is used). */
-    int (*follow__unfollow_user)(social_media_app__repo *repo, bool *done, const char *user_id, const char *follower_id, ddb_error *err);
+       *ddb_done (may be NULL): whether there was an item to delete. No version check (the version read is used). */
+    int (*follow__unfollow_user)(social_media_app__repo *ddb_repo, bool *ddb_done, const char *user_id, const char *follower_id, ddb_error *ddb_err);
     /* get_user_followers (Scan): Get user's followers list
        Not used by the key condition, accepted and ignored: target_user_id. */
-    int (*follow__get_user_followers)(social_media_app__repo *repo, social_media_app__follow__page *out, const char *target_user_id, const social_media_app__page_request *page, ddb_error *err);
+    int (*follow__get_user_followers)(social_media_app__repo *ddb_repo, social_media_app__follow__page *ddb_out, const char *target_user_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err);
     /* get_user_following (Query): Get user's following list */
-    int (*follow__get_user_following)(social_media_app__repo *repo, social_media_app__follow__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err);
+    int (*follow__get_user_following)(social_media_app__repo *ddb_repo, social_media_app__follow__page *ddb_out, const char *user_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err);
 
     /* Like */
     int (*like__create)(social_media_app__repo *repo, social_media_app__like *obj, ddb_error *err);
@@ -436,14 +436,14 @@ struct social_media_app__repo {
         ddb_error *err);
     /* like_post (PutItem): Like a post
        Same as like__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
-    int (*like__like_post)(social_media_app__repo *repo, social_media_app__like *like, ddb_error *err);
+    int (*like__like_post)(social_media_app__repo *ddb_repo, social_media_app__like *like, ddb_error *ddb_err);
     /* unlike_post (DeleteItem): Unlike a post
-       *done (may be NULL): whether there was an item to delete. No version check (the version read is used). */
-    int (*like__unlike_post)(social_media_app__repo *repo, bool *done, const char *user_id, const char *post_id, const char *liker_user_id, ddb_error *err);
+       *ddb_done (may be NULL): whether there was an item to delete. No version check (the version read is used). */
+    int (*like__unlike_post)(social_media_app__repo *ddb_repo, bool *ddb_done, const char *user_id, const char *post_id, const char *liker_user_id, ddb_error *ddb_err);
     /* get_post_likes (Query): Get list of users who liked a specific post */
-    int (*like__get_post_likes)(social_media_app__repo *repo, social_media_app__like__page *out, const char *user_id, const char *post_id, const social_media_app__page_request *page, ddb_error *err);
+    int (*like__get_post_likes)(social_media_app__repo *ddb_repo, social_media_app__like__page *ddb_out, const char *user_id, const char *post_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err);
     /* get_likes_after_prefix (Query): Get likes for a post after a specific prefix (Main Table Range Query) */
-    int (*like__get_likes_after_prefix)(social_media_app__repo *repo, social_media_app__like__page *out, const char *user_id, const char *like_prefix, const social_media_app__page_request *page, ddb_error *err);
+    int (*like__get_likes_after_prefix)(social_media_app__repo *ddb_repo, social_media_app__like__page *ddb_out, const char *user_id, const char *like_prefix, const social_media_app__page_request *ddb_req, ddb_error *ddb_err);
 
     /* Post */
     int (*post__create)(social_media_app__repo *repo, social_media_app__post *obj, ddb_error *err);
@@ -460,14 +460,14 @@ struct social_media_app__repo {
         ddb_error *err);
     /* create_post (PutItem): Create new post
        Same as post__create: conditional, assigns the ID, writes unique sentinels, sets ddb_version 1. */
-    int (*post__create_post)(social_media_app__repo *repo, social_media_app__post *post, ddb_error *err);
+    int (*post__create_post)(social_media_app__repo *ddb_repo, social_media_app__post *post, ddb_error *ddb_err);
     /* delete_post (DeleteItem): Delete post
-       *done (may be NULL): whether there was an item to delete. No version check (the version read is used). */
-    int (*post__delete_post)(social_media_app__repo *repo, bool *done, const char *user_id, const char *post_id, ddb_error *err);
+       *ddb_done (may be NULL): whether there was an item to delete. No version check (the version read is used). */
+    int (*post__delete_post)(social_media_app__repo *ddb_repo, bool *ddb_done, const char *user_id, const char *post_id, ddb_error *ddb_err);
     /* get_user_posts (Query): Get personalized feed - posts from followed users */
-    int (*post__get_user_posts)(social_media_app__repo *repo, social_media_app__post__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err);
+    int (*post__get_user_posts)(social_media_app__repo *ddb_repo, social_media_app__post__page *ddb_out, const char *user_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err);
     /* get_user_posts_by_prefix (Query): Get user posts by post_id prefix (Main Table Range Query) */
-    int (*post__get_user_posts_by_prefix)(social_media_app__repo *repo, social_media_app__post__page *out, const char *user_id, const char *post_id_prefix, const social_media_app__page_request *page, ddb_error *err);
+    int (*post__get_user_posts_by_prefix)(social_media_app__repo *ddb_repo, social_media_app__post__page *ddb_out, const char *user_id, const char *post_id_prefix, const social_media_app__page_request *ddb_req, ddb_error *ddb_err);
 
     /* UserProfile */
     int (*user_profile__create)(social_media_app__repo *repo, social_media_app__user_profile *obj, ddb_error *err);
@@ -483,11 +483,11 @@ struct social_media_app__repo {
     int (*user_profile__mirror)(social_media_app__repo *repo, const social_media_app__user_profile *obj, const social_media_app__user_profile *key,
         ddb_error *err);
     /* get_user_profile (GetItem): User login/authentication - get user profile by user_id */
-    int (*user_profile__get_user_profile)(social_media_app__repo *repo, social_media_app__user_profile *out, bool *found, const char *user_id, ddb_error *err);
+    int (*user_profile__get_user_profile)(social_media_app__repo *ddb_repo, social_media_app__user_profile *ddb_out, bool *ddb_found, const char *user_id, ddb_error *ddb_err);
     /* get_user_profile_and_posts (Query): View user profile and posts
        Items of every entity type of the model, tagged with their kind, in key order;
        items of no known type are left out. */
-    int (*user_profile__get_user_profile_and_posts)(social_media_app__repo *repo, social_media_app__mixed_page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err);
+    int (*user_profile__get_user_profile_and_posts)(social_media_app__repo *ddb_repo, social_media_app__mixed_page *ddb_out, const char *user_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err);
 
     /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
        err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most

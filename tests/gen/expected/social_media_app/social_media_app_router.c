@@ -11,18 +11,18 @@
 
 /* ==== Migration router ======================================================================= */
 
-typedef struct router_impl {
+typedef struct ddb_router_impl {
     social_media_app__repo base; /* first: the interface */
     social_media_app__repo *rel; /* the relational primary (borrowed) */
     social_media_app__repo *ddb; /* the DynamoDB implementation (borrowed) */
     ddb_router *state;
-} router_impl;
+} ddb_router_impl;
 
 #define RELATIONAL DDB_ROUTER_RELATIONAL
 #define DYNAMODB DDB_ROUTER_DYNAMODB
 
 /* Counts and times one side's call, which started at t0; returns its result. */
-static int on_side(router_impl *r, ddb_router_side side, bool write, const char *entity,
+static int ddb_on_side(ddb_router_impl *r, ddb_router_side side, bool write, const char *entity,
     double t0, int rc)
 {
     ddb_router_record(r->state, side, write, entity, ddb_router_now_ms() - t0, rc);
@@ -35,22 +35,22 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 static int comment__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     social_media_app__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, social_media_app__comment__desc.name, t0,
+    return ddb_on_side(r, side, false, social_media_app__comment__desc.name, t0,
         repo->comment__get(repo, (social_media_app__comment *)out, found, (const social_media_app__comment *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void comment__compare(router_impl *r, const social_media_app__comment *rel, const social_media_app__comment *key)
+static void comment__compare(ddb_router_impl *r, const social_media_app__comment *rel, const social_media_app__comment *key)
 {
     social_media_app__comment other = SOCIAL_MEDIA_APP__COMMENT__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0,
         r->ddb->comment__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", social_media_app__comment__desc.name,
@@ -63,7 +63,7 @@ static void comment__compare(router_impl *r, const social_media_app__comment *re
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void comment__check_page(router_impl *r, const social_media_app__comment *rel, size_t n_rel, const social_media_app__comment *dyn,
+static void comment__check_page(ddb_router_impl *r, const social_media_app__comment *rel, size_t n_rel, const social_media_app__comment *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -81,19 +81,19 @@ static void comment__check_page(router_impl *r, const social_media_app__comment 
 
 static int comment__create_routed(social_media_app__repo *repo, social_media_app__comment *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__comment__desc.name, t0, r->rel->comment__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__comment__desc.name, t0, r->rel->comment__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__comment__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -103,14 +103,14 @@ static int comment__create_routed(social_media_app__repo *repo, social_media_app
 static int comment__get_routed(social_media_app__repo *repo, social_media_app__comment *out, bool *found, const social_media_app__comment *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0,
             r->ddb->comment__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__comment__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, social_media_app__comment__desc.name, t0,
         r->rel->comment__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         comment__compare(r, *found ? out : NULL, key);
@@ -119,22 +119,22 @@ static int comment__get_routed(social_media_app__repo *repo, social_media_app__c
 
 static int comment__update_routed(social_media_app__repo *repo, social_media_app__comment *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__comment__desc.name, t0, r->rel->comment__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__comment__desc.name, t0, r->rel->comment__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__comment__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -144,18 +144,18 @@ static int comment__update_routed(social_media_app__repo *repo, social_media_app
 
 static int comment__delete_routed(social_media_app__repo *repo, const social_media_app__comment *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__comment__desc.name, t0, r->rel->comment__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__comment__desc.name, t0, r->rel->comment__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__comment__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -165,14 +165,14 @@ static int comment__delete_routed(social_media_app__repo *repo, const social_med
 static int comment__list_routed(social_media_app__repo *repo, social_media_app__comment__page *out,
     const social_media_app__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0,
             r->ddb->comment__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__comment__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, social_media_app__comment__desc.name, t0,
         r->rel->comment__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         social_media_app__comment__page other = {0, NULL, NULL};
@@ -182,7 +182,7 @@ static int comment__list_routed(social_media_app__repo *repo, social_media_app__
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0,
                 r->ddb->comment__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -199,20 +199,20 @@ static int comment__list_routed(social_media_app__repo *repo, social_media_app__
 static int comment__mirror_routed(social_media_app__repo *repo, const social_media_app__comment *obj, const social_media_app__comment *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0,
             r->ddb->comment__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__comment__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__comment__desc.name, t0,
         r->rel->comment__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__comment__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -225,22 +225,22 @@ static int comment__mirror_routed(social_media_app__repo *repo, const social_med
 static int follow__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     social_media_app__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, social_media_app__follow__desc.name, t0,
+    return ddb_on_side(r, side, false, social_media_app__follow__desc.name, t0,
         repo->follow__get(repo, (social_media_app__follow *)out, found, (const social_media_app__follow *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void follow__compare(router_impl *r, const social_media_app__follow *rel, const social_media_app__follow *key)
+static void follow__compare(ddb_router_impl *r, const social_media_app__follow *rel, const social_media_app__follow *key)
 {
     social_media_app__follow other = SOCIAL_MEDIA_APP__FOLLOW__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
         r->ddb->follow__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", social_media_app__follow__desc.name,
@@ -253,7 +253,7 @@ static void follow__compare(router_impl *r, const social_media_app__follow *rel,
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void follow__check_page(router_impl *r, const social_media_app__follow *rel, size_t n_rel, const social_media_app__follow *dyn,
+static void follow__check_page(ddb_router_impl *r, const social_media_app__follow *rel, size_t n_rel, const social_media_app__follow *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -271,19 +271,19 @@ static void follow__check_page(router_impl *r, const social_media_app__follow *r
 
 static int follow__create_routed(social_media_app__repo *repo, social_media_app__follow *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__follow__desc.name, t0, r->rel->follow__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__follow__desc.name, t0, r->rel->follow__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__follow__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -293,14 +293,14 @@ static int follow__create_routed(social_media_app__repo *repo, social_media_app_
 static int follow__get_routed(social_media_app__repo *repo, social_media_app__follow *out, bool *found, const social_media_app__follow *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
             r->ddb->follow__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__follow__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, social_media_app__follow__desc.name, t0,
         r->rel->follow__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         follow__compare(r, *found ? out : NULL, key);
@@ -309,22 +309,22 @@ static int follow__get_routed(social_media_app__repo *repo, social_media_app__fo
 
 static int follow__update_routed(social_media_app__repo *repo, social_media_app__follow *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__follow__desc.name, t0, r->rel->follow__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__follow__desc.name, t0, r->rel->follow__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__follow__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -334,18 +334,18 @@ static int follow__update_routed(social_media_app__repo *repo, social_media_app_
 
 static int follow__delete_routed(social_media_app__repo *repo, const social_media_app__follow *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__follow__desc.name, t0, r->rel->follow__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__follow__desc.name, t0, r->rel->follow__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__follow__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -355,14 +355,14 @@ static int follow__delete_routed(social_media_app__repo *repo, const social_medi
 static int follow__list_routed(social_media_app__repo *repo, social_media_app__follow__page *out,
     const social_media_app__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
             r->ddb->follow__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__follow__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, social_media_app__follow__desc.name, t0,
         r->rel->follow__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         social_media_app__follow__page other = {0, NULL, NULL};
@@ -372,7 +372,7 @@ static int follow__list_routed(social_media_app__repo *repo, social_media_app__f
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
                 r->ddb->follow__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -389,20 +389,20 @@ static int follow__list_routed(social_media_app__repo *repo, social_media_app__f
 static int follow__mirror_routed(social_media_app__repo *repo, const social_media_app__follow *obj, const social_media_app__follow *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0,
             r->ddb->follow__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__follow__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__follow__desc.name, t0,
         r->rel->follow__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__follow__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -415,22 +415,22 @@ static int follow__mirror_routed(social_media_app__repo *repo, const social_medi
 static int like__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     social_media_app__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, social_media_app__like__desc.name, t0,
+    return ddb_on_side(r, side, false, social_media_app__like__desc.name, t0,
         repo->like__get(repo, (social_media_app__like *)out, found, (const social_media_app__like *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void like__compare(router_impl *r, const social_media_app__like *rel, const social_media_app__like *key)
+static void like__compare(ddb_router_impl *r, const social_media_app__like *rel, const social_media_app__like *key)
 {
     social_media_app__like other = SOCIAL_MEDIA_APP__LIKE__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0,
         r->ddb->like__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", social_media_app__like__desc.name,
@@ -443,7 +443,7 @@ static void like__compare(router_impl *r, const social_media_app__like *rel, con
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void like__check_page(router_impl *r, const social_media_app__like *rel, size_t n_rel, const social_media_app__like *dyn,
+static void like__check_page(ddb_router_impl *r, const social_media_app__like *rel, size_t n_rel, const social_media_app__like *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -461,19 +461,19 @@ static void like__check_page(router_impl *r, const social_media_app__like *rel, 
 
 static int like__create_routed(social_media_app__repo *repo, social_media_app__like *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__like__desc.name, t0, r->rel->like__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__like__desc.name, t0, r->rel->like__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__like__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -483,14 +483,14 @@ static int like__create_routed(social_media_app__repo *repo, social_media_app__l
 static int like__get_routed(social_media_app__repo *repo, social_media_app__like *out, bool *found, const social_media_app__like *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0,
             r->ddb->like__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__like__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, social_media_app__like__desc.name, t0,
         r->rel->like__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         like__compare(r, *found ? out : NULL, key);
@@ -499,22 +499,22 @@ static int like__get_routed(social_media_app__repo *repo, social_media_app__like
 
 static int like__update_routed(social_media_app__repo *repo, social_media_app__like *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__like__desc.name, t0, r->rel->like__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__like__desc.name, t0, r->rel->like__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__like__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -524,18 +524,18 @@ static int like__update_routed(social_media_app__repo *repo, social_media_app__l
 
 static int like__delete_routed(social_media_app__repo *repo, const social_media_app__like *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__like__desc.name, t0, r->rel->like__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__like__desc.name, t0, r->rel->like__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__like__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -545,14 +545,14 @@ static int like__delete_routed(social_media_app__repo *repo, const social_media_
 static int like__list_routed(social_media_app__repo *repo, social_media_app__like__page *out,
     const social_media_app__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0,
             r->ddb->like__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__like__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, social_media_app__like__desc.name, t0,
         r->rel->like__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         social_media_app__like__page other = {0, NULL, NULL};
@@ -562,7 +562,7 @@ static int like__list_routed(social_media_app__repo *repo, social_media_app__lik
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0,
                 r->ddb->like__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -579,20 +579,20 @@ static int like__list_routed(social_media_app__repo *repo, social_media_app__lik
 static int like__mirror_routed(social_media_app__repo *repo, const social_media_app__like *obj, const social_media_app__like *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0,
             r->ddb->like__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__like__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__like__desc.name, t0,
         r->rel->like__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__like__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -605,22 +605,22 @@ static int like__mirror_routed(social_media_app__repo *repo, const social_media_
 static int post__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     social_media_app__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, social_media_app__post__desc.name, t0,
+    return ddb_on_side(r, side, false, social_media_app__post__desc.name, t0,
         repo->post__get(repo, (social_media_app__post *)out, found, (const social_media_app__post *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void post__compare(router_impl *r, const social_media_app__post *rel, const social_media_app__post *key)
+static void post__compare(ddb_router_impl *r, const social_media_app__post *rel, const social_media_app__post *key)
 {
     social_media_app__post other = SOCIAL_MEDIA_APP__POST__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0,
         r->ddb->post__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", social_media_app__post__desc.name,
@@ -633,7 +633,7 @@ static void post__compare(router_impl *r, const social_media_app__post *rel, con
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void post__check_page(router_impl *r, const social_media_app__post *rel, size_t n_rel, const social_media_app__post *dyn,
+static void post__check_page(ddb_router_impl *r, const social_media_app__post *rel, size_t n_rel, const social_media_app__post *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -651,19 +651,19 @@ static void post__check_page(router_impl *r, const social_media_app__post *rel, 
 
 static int post__create_routed(social_media_app__repo *repo, social_media_app__post *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__post__desc.name, t0, r->rel->post__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__post__desc.name, t0, r->rel->post__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__post__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -673,14 +673,14 @@ static int post__create_routed(social_media_app__repo *repo, social_media_app__p
 static int post__get_routed(social_media_app__repo *repo, social_media_app__post *out, bool *found, const social_media_app__post *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0,
             r->ddb->post__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__post__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, social_media_app__post__desc.name, t0,
         r->rel->post__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         post__compare(r, *found ? out : NULL, key);
@@ -689,22 +689,22 @@ static int post__get_routed(social_media_app__repo *repo, social_media_app__post
 
 static int post__update_routed(social_media_app__repo *repo, social_media_app__post *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__post__desc.name, t0, r->rel->post__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__post__desc.name, t0, r->rel->post__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__post__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -714,18 +714,18 @@ static int post__update_routed(social_media_app__repo *repo, social_media_app__p
 
 static int post__delete_routed(social_media_app__repo *repo, const social_media_app__post *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__post__desc.name, t0, r->rel->post__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__post__desc.name, t0, r->rel->post__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__post__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -735,14 +735,14 @@ static int post__delete_routed(social_media_app__repo *repo, const social_media_
 static int post__list_routed(social_media_app__repo *repo, social_media_app__post__page *out,
     const social_media_app__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0,
             r->ddb->post__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__post__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, social_media_app__post__desc.name, t0,
         r->rel->post__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         social_media_app__post__page other = {0, NULL, NULL};
@@ -752,7 +752,7 @@ static int post__list_routed(social_media_app__repo *repo, social_media_app__pos
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0,
                 r->ddb->post__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -769,20 +769,20 @@ static int post__list_routed(social_media_app__repo *repo, social_media_app__pos
 static int post__mirror_routed(social_media_app__repo *repo, const social_media_app__post *obj, const social_media_app__post *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0,
             r->ddb->post__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__post__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__post__desc.name, t0,
         r->rel->post__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__post__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -795,22 +795,22 @@ static int post__mirror_routed(social_media_app__repo *repo, const social_media_
 static int user_profile__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     social_media_app__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, social_media_app__user_profile__desc.name, t0,
+    return ddb_on_side(r, side, false, social_media_app__user_profile__desc.name, t0,
         repo->user_profile__get(repo, (social_media_app__user_profile *)out, found, (const social_media_app__user_profile *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void user_profile__compare(router_impl *r, const social_media_app__user_profile *rel, const social_media_app__user_profile *key)
+static void user_profile__compare(ddb_router_impl *r, const social_media_app__user_profile *rel, const social_media_app__user_profile *key)
 {
     social_media_app__user_profile other = SOCIAL_MEDIA_APP__USER_PROFILE__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0,
         r->ddb->user_profile__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", social_media_app__user_profile__desc.name,
@@ -823,7 +823,7 @@ static void user_profile__compare(router_impl *r, const social_media_app__user_p
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void user_profile__check_page(router_impl *r, const social_media_app__user_profile *rel, size_t n_rel, const social_media_app__user_profile *dyn,
+static void user_profile__check_page(ddb_router_impl *r, const social_media_app__user_profile *rel, size_t n_rel, const social_media_app__user_profile *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -841,19 +841,19 @@ static void user_profile__check_page(router_impl *r, const social_media_app__use
 
 static int user_profile__create_routed(social_media_app__repo *repo, social_media_app__user_profile *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__user_profile__desc.name, t0, r->rel->user_profile__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__user_profile__desc.name, t0, r->rel->user_profile__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__user_profile__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -863,14 +863,14 @@ static int user_profile__create_routed(social_media_app__repo *repo, social_medi
 static int user_profile__get_routed(social_media_app__repo *repo, social_media_app__user_profile *out, bool *found, const social_media_app__user_profile *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0,
             r->ddb->user_profile__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__user_profile__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, social_media_app__user_profile__desc.name, t0,
         r->rel->user_profile__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         user_profile__compare(r, *found ? out : NULL, key);
@@ -879,22 +879,22 @@ static int user_profile__get_routed(social_media_app__repo *repo, social_media_a
 
 static int user_profile__update_routed(social_media_app__repo *repo, social_media_app__user_profile *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__user_profile__desc.name, t0, r->rel->user_profile__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__user_profile__desc.name, t0, r->rel->user_profile__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__user_profile__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -904,18 +904,18 @@ static int user_profile__update_routed(social_media_app__repo *repo, social_medi
 
 static int user_profile__delete_routed(social_media_app__repo *repo, const social_media_app__user_profile *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__user_profile__desc.name, t0, r->rel->user_profile__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__user_profile__desc.name, t0, r->rel->user_profile__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__user_profile__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -925,14 +925,14 @@ static int user_profile__delete_routed(social_media_app__repo *repo, const socia
 static int user_profile__list_routed(social_media_app__repo *repo, social_media_app__user_profile__page *out,
     const social_media_app__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0,
             r->ddb->user_profile__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__user_profile__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, social_media_app__user_profile__desc.name, t0,
         r->rel->user_profile__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         social_media_app__user_profile__page other = {0, NULL, NULL};
@@ -942,7 +942,7 @@ static int user_profile__list_routed(social_media_app__repo *repo, social_media_
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0,
                 r->ddb->user_profile__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -959,475 +959,475 @@ static int user_profile__list_routed(social_media_app__repo *repo, social_media_
 static int user_profile__mirror_routed(social_media_app__repo *repo, const social_media_app__user_profile *obj, const social_media_app__user_profile *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0,
             r->ddb->user_profile__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__user_profile__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, social_media_app__user_profile__desc.name, t0,
         r->rel->user_profile__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &social_media_app__user_profile__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
 }
 
-/* comment__get_post_comments: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int comment__get_post_comments_routed(social_media_app__repo *repo, social_media_app__comment__page *out, const char *user_id, const char *post_id, const social_media_app__page_request *page, ddb_error *err)
+/* comment__get_post_comments: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int comment__get_post_comments_routed(social_media_app__repo *ddb_repo, social_media_app__comment__page *ddb_out, const char *user_id, const char *post_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0, r->ddb->comment__get_post_comments(r->ddb, out, user_id, post_id, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__comment__desc.name, t0, r->rel->comment__get_post_comments(r->rel, out, user_id, post_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        social_media_app__comment__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__comment__desc.name, ddb_t0, ddb_r->ddb->comment__get_post_comments(ddb_r->ddb, ddb_out, user_id, post_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, social_media_app__comment__desc.name, ddb_t0, ddb_r->rel->comment__get_post_comments(ddb_r->rel, ddb_out, user_id, post_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        social_media_app__comment__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0,
-                r->ddb->comment__get_post_comments(r->ddb, &other, user_id, post_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__comment__desc.name, ddb_t0,
+                ddb_r->ddb->comment__get_post_comments(ddb_r->ddb, &ddb_other, user_id, post_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "comment__get_post_comments",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "comment__get_post_comments",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            comment__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        social_media_app__comment__page_free(&other);
-        ddb_error_clear(&serr);
+            comment__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        social_media_app__comment__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* comment__add_comment: a write; a DynamoDB failure journals the entity's key */
-static int comment__add_comment_routed(social_media_app__repo *repo, social_media_app__comment *comment, ddb_error *err)
+static int comment__add_comment_routed(social_media_app__repo *ddb_repo, social_media_app__comment *comment, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__add_comment(r->ddb, comment, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__comment__desc.name, t0, r->rel->comment__add_comment(r->rel, comment, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__comment__desc.name, t0, r->ddb->comment__add_comment(r->ddb, comment, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &social_media_app__comment__desc, "comment__add_comment", comment, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__comment__desc.name, ddb_t0, ddb_r->ddb->comment__add_comment(ddb_r->ddb, comment, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, social_media_app__comment__desc.name, ddb_t0, ddb_r->rel->comment__add_comment(ddb_r->rel, comment, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__comment__desc.name, ddb_t0, ddb_r->ddb->comment__add_comment(ddb_r->ddb, comment, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &social_media_app__comment__desc, "comment__add_comment", comment, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* comment__get_comments_for_post_range: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int comment__get_comments_for_post_range_routed(social_media_app__repo *repo, social_media_app__comment__page *out, const char *user_id, const char *start_comment_prefix, const char *end_comment_prefix, const social_media_app__page_request *page, ddb_error *err)
+/* comment__get_comments_for_post_range: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int comment__get_comments_for_post_range_routed(social_media_app__repo *ddb_repo, social_media_app__comment__page *ddb_out, const char *user_id, const char *start_comment_prefix, const char *end_comment_prefix, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0, r->ddb->comment__get_comments_for_post_range(r->ddb, out, user_id, start_comment_prefix, end_comment_prefix, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__comment__desc.name, t0, r->rel->comment__get_comments_for_post_range(r->rel, out, user_id, start_comment_prefix, end_comment_prefix, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        social_media_app__comment__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__comment__desc.name, ddb_t0, ddb_r->ddb->comment__get_comments_for_post_range(ddb_r->ddb, ddb_out, user_id, start_comment_prefix, end_comment_prefix, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, social_media_app__comment__desc.name, ddb_t0, ddb_r->rel->comment__get_comments_for_post_range(ddb_r->rel, ddb_out, user_id, start_comment_prefix, end_comment_prefix, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        social_media_app__comment__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__comment__desc.name, t0,
-                r->ddb->comment__get_comments_for_post_range(r->ddb, &other, user_id, start_comment_prefix, end_comment_prefix, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__comment__desc.name, ddb_t0,
+                ddb_r->ddb->comment__get_comments_for_post_range(ddb_r->ddb, &ddb_other, user_id, start_comment_prefix, end_comment_prefix, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "comment__get_comments_for_post_range",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "comment__get_comments_for_post_range",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            comment__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        social_media_app__comment__page_free(&other);
-        ddb_error_clear(&serr);
+            comment__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        social_media_app__comment__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* follow__follow_user: a write; a DynamoDB failure journals the entity's key */
-static int follow__follow_user_routed(social_media_app__repo *repo, social_media_app__follow *follow, ddb_error *err)
+static int follow__follow_user_routed(social_media_app__repo *ddb_repo, social_media_app__follow *follow, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__follow_user(r->ddb, follow, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__follow__desc.name, t0, r->rel->follow__follow_user(r->rel, follow, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__follow_user(r->ddb, follow, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &social_media_app__follow__desc, "follow__follow_user", follow, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__follow__desc.name, ddb_t0, ddb_r->ddb->follow__follow_user(ddb_r->ddb, follow, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, social_media_app__follow__desc.name, ddb_t0, ddb_r->rel->follow__follow_user(ddb_r->rel, follow, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__follow__desc.name, ddb_t0, ddb_r->ddb->follow__follow_user(ddb_r->ddb, follow, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &social_media_app__follow__desc, "follow__follow_user", follow, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* follow__unfollow_user: a write by key parameters; a DynamoDB failure journals a resync of the type */
-static int follow__unfollow_user_routed(social_media_app__repo *repo, bool *done, const char *user_id, const char *follower_id, ddb_error *err)
+static int follow__unfollow_user_routed(social_media_app__repo *ddb_repo, bool *ddb_done, const char *user_id, const char *follower_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    bool done_rel = false, done_ddb = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__unfollow_user(r->ddb, done, user_id, follower_id, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__follow__desc.name, t0, r->rel->follow__unfollow_user(r->rel, &done_rel, user_id, follower_id, err));
-    if (rc == 0 && done)
-        *done = done_rel;
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__follow__desc.name, t0, r->ddb->follow__unfollow_user(r->ddb, &done_ddb, user_id, follower_id, &serr));
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    bool ddb_done_rel = false, ddb_done_ddb = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__follow__desc.name, ddb_t0, ddb_r->ddb->follow__unfollow_user(ddb_r->ddb, ddb_done, user_id, follower_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, social_media_app__follow__desc.name, ddb_t0, ddb_r->rel->follow__unfollow_user(ddb_r->rel, &ddb_done_rel, user_id, follower_id, ddb_err));
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_done_rel;
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__follow__desc.name, ddb_t0, ddb_r->ddb->follow__unfollow_user(ddb_r->ddb, &ddb_done_ddb, user_id, follower_id, &ddb_serr));
     /* the key is in the parameters, not an entity: a resync of the type repairs it */
-    if (rc != 0 || done_ddb != done_rel)
-        ddb_router_secondary_failed(r->state, social_media_app__follow__desc.name, "follow__unfollow_user", NULL,
-            rc ? rc : DDB_ERR_CONDITION_FAILED, rc ? &serr : NULL);
-    ddb_error_clear(&serr);
+    if (ddb_rc != 0 || ddb_done_ddb != ddb_done_rel)
+        ddb_router_secondary_failed(ddb_r->state, social_media_app__follow__desc.name, "follow__unfollow_user", NULL,
+            ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED, ddb_rc ? &ddb_serr : NULL);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* follow__get_user_followers: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int follow__get_user_followers_routed(social_media_app__repo *repo, social_media_app__follow__page *out, const char *target_user_id, const social_media_app__page_request *page, ddb_error *err)
+/* follow__get_user_followers: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int follow__get_user_followers_routed(social_media_app__repo *ddb_repo, social_media_app__follow__page *ddb_out, const char *target_user_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0, r->ddb->follow__get_user_followers(r->ddb, out, target_user_id, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__follow__desc.name, t0, r->rel->follow__get_user_followers(r->rel, out, target_user_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        social_media_app__follow__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__follow__desc.name, ddb_t0, ddb_r->ddb->follow__get_user_followers(ddb_r->ddb, ddb_out, target_user_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, social_media_app__follow__desc.name, ddb_t0, ddb_r->rel->follow__get_user_followers(ddb_r->rel, ddb_out, target_user_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        social_media_app__follow__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
-                r->ddb->follow__get_user_followers(r->ddb, &other, target_user_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__follow__desc.name, ddb_t0,
+                ddb_r->ddb->follow__get_user_followers(ddb_r->ddb, &ddb_other, target_user_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "follow__get_user_followers",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "follow__get_user_followers",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            follow__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        social_media_app__follow__page_free(&other);
-        ddb_error_clear(&serr);
+            follow__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        social_media_app__follow__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* follow__get_user_following: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int follow__get_user_following_routed(social_media_app__repo *repo, social_media_app__follow__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err)
+/* follow__get_user_following: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int follow__get_user_following_routed(social_media_app__repo *ddb_repo, social_media_app__follow__page *ddb_out, const char *user_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0, r->ddb->follow__get_user_following(r->ddb, out, user_id, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__follow__desc.name, t0, r->rel->follow__get_user_following(r->rel, out, user_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        social_media_app__follow__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__follow__desc.name, ddb_t0, ddb_r->ddb->follow__get_user_following(ddb_r->ddb, ddb_out, user_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, social_media_app__follow__desc.name, ddb_t0, ddb_r->rel->follow__get_user_following(ddb_r->rel, ddb_out, user_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        social_media_app__follow__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__follow__desc.name, t0,
-                r->ddb->follow__get_user_following(r->ddb, &other, user_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__follow__desc.name, ddb_t0,
+                ddb_r->ddb->follow__get_user_following(ddb_r->ddb, &ddb_other, user_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "follow__get_user_following",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "follow__get_user_following",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            follow__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        social_media_app__follow__page_free(&other);
-        ddb_error_clear(&serr);
+            follow__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        social_media_app__follow__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* like__like_post: a write; a DynamoDB failure journals the entity's key */
-static int like__like_post_routed(social_media_app__repo *repo, social_media_app__like *like, ddb_error *err)
+static int like__like_post_routed(social_media_app__repo *ddb_repo, social_media_app__like *like, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__like_post(r->ddb, like, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__like__desc.name, t0, r->rel->like__like_post(r->rel, like, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__like_post(r->ddb, like, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &social_media_app__like__desc, "like__like_post", like, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__like__desc.name, ddb_t0, ddb_r->ddb->like__like_post(ddb_r->ddb, like, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, social_media_app__like__desc.name, ddb_t0, ddb_r->rel->like__like_post(ddb_r->rel, like, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__like__desc.name, ddb_t0, ddb_r->ddb->like__like_post(ddb_r->ddb, like, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &social_media_app__like__desc, "like__like_post", like, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* like__unlike_post: a write by key parameters; a DynamoDB failure journals a resync of the type */
-static int like__unlike_post_routed(social_media_app__repo *repo, bool *done, const char *user_id, const char *post_id, const char *liker_user_id, ddb_error *err)
+static int like__unlike_post_routed(social_media_app__repo *ddb_repo, bool *ddb_done, const char *user_id, const char *post_id, const char *liker_user_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    bool done_rel = false, done_ddb = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__unlike_post(r->ddb, done, user_id, post_id, liker_user_id, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__like__desc.name, t0, r->rel->like__unlike_post(r->rel, &done_rel, user_id, post_id, liker_user_id, err));
-    if (rc == 0 && done)
-        *done = done_rel;
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__like__desc.name, t0, r->ddb->like__unlike_post(r->ddb, &done_ddb, user_id, post_id, liker_user_id, &serr));
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    bool ddb_done_rel = false, ddb_done_ddb = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__like__desc.name, ddb_t0, ddb_r->ddb->like__unlike_post(ddb_r->ddb, ddb_done, user_id, post_id, liker_user_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, social_media_app__like__desc.name, ddb_t0, ddb_r->rel->like__unlike_post(ddb_r->rel, &ddb_done_rel, user_id, post_id, liker_user_id, ddb_err));
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_done_rel;
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__like__desc.name, ddb_t0, ddb_r->ddb->like__unlike_post(ddb_r->ddb, &ddb_done_ddb, user_id, post_id, liker_user_id, &ddb_serr));
     /* the key is in the parameters, not an entity: a resync of the type repairs it */
-    if (rc != 0 || done_ddb != done_rel)
-        ddb_router_secondary_failed(r->state, social_media_app__like__desc.name, "like__unlike_post", NULL,
-            rc ? rc : DDB_ERR_CONDITION_FAILED, rc ? &serr : NULL);
-    ddb_error_clear(&serr);
+    if (ddb_rc != 0 || ddb_done_ddb != ddb_done_rel)
+        ddb_router_secondary_failed(ddb_r->state, social_media_app__like__desc.name, "like__unlike_post", NULL,
+            ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED, ddb_rc ? &ddb_serr : NULL);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* like__get_post_likes: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int like__get_post_likes_routed(social_media_app__repo *repo, social_media_app__like__page *out, const char *user_id, const char *post_id, const social_media_app__page_request *page, ddb_error *err)
+/* like__get_post_likes: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int like__get_post_likes_routed(social_media_app__repo *ddb_repo, social_media_app__like__page *ddb_out, const char *user_id, const char *post_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0, r->ddb->like__get_post_likes(r->ddb, out, user_id, post_id, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__like__desc.name, t0, r->rel->like__get_post_likes(r->rel, out, user_id, post_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        social_media_app__like__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__like__desc.name, ddb_t0, ddb_r->ddb->like__get_post_likes(ddb_r->ddb, ddb_out, user_id, post_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, social_media_app__like__desc.name, ddb_t0, ddb_r->rel->like__get_post_likes(ddb_r->rel, ddb_out, user_id, post_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        social_media_app__like__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0,
-                r->ddb->like__get_post_likes(r->ddb, &other, user_id, post_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__like__desc.name, ddb_t0,
+                ddb_r->ddb->like__get_post_likes(ddb_r->ddb, &ddb_other, user_id, post_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "like__get_post_likes",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "like__get_post_likes",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            like__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        social_media_app__like__page_free(&other);
-        ddb_error_clear(&serr);
+            like__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        social_media_app__like__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* like__get_likes_after_prefix: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int like__get_likes_after_prefix_routed(social_media_app__repo *repo, social_media_app__like__page *out, const char *user_id, const char *like_prefix, const social_media_app__page_request *page, ddb_error *err)
+/* like__get_likes_after_prefix: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int like__get_likes_after_prefix_routed(social_media_app__repo *ddb_repo, social_media_app__like__page *ddb_out, const char *user_id, const char *like_prefix, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0, r->ddb->like__get_likes_after_prefix(r->ddb, out, user_id, like_prefix, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__like__desc.name, t0, r->rel->like__get_likes_after_prefix(r->rel, out, user_id, like_prefix, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        social_media_app__like__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__like__desc.name, ddb_t0, ddb_r->ddb->like__get_likes_after_prefix(ddb_r->ddb, ddb_out, user_id, like_prefix, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, social_media_app__like__desc.name, ddb_t0, ddb_r->rel->like__get_likes_after_prefix(ddb_r->rel, ddb_out, user_id, like_prefix, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        social_media_app__like__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__like__desc.name, t0,
-                r->ddb->like__get_likes_after_prefix(r->ddb, &other, user_id, like_prefix, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__like__desc.name, ddb_t0,
+                ddb_r->ddb->like__get_likes_after_prefix(ddb_r->ddb, &ddb_other, user_id, like_prefix, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "like__get_likes_after_prefix",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "like__get_likes_after_prefix",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            like__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        social_media_app__like__page_free(&other);
-        ddb_error_clear(&serr);
+            like__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        social_media_app__like__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* post__create_post: a write; a DynamoDB failure journals the entity's key */
-static int post__create_post_routed(social_media_app__repo *repo, social_media_app__post *post, ddb_error *err)
+static int post__create_post_routed(social_media_app__repo *ddb_repo, social_media_app__post *post, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__create_post(r->ddb, post, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__post__desc.name, t0, r->rel->post__create_post(r->rel, post, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__create_post(r->ddb, post, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &social_media_app__post__desc, "post__create_post", post, rc, &serr);
-    ddb_error_clear(&serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__post__desc.name, ddb_t0, ddb_r->ddb->post__create_post(ddb_r->ddb, post, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, social_media_app__post__desc.name, ddb_t0, ddb_r->rel->post__create_post(ddb_r->rel, post, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__post__desc.name, ddb_t0, ddb_r->ddb->post__create_post(ddb_r->ddb, post, &ddb_serr));
+    if (ddb_rc != 0)
+        ddb_router_write_failed(ddb_r->state, &social_media_app__post__desc, "post__create_post", post, ddb_rc, &ddb_serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* post__delete_post: a write by key parameters; a DynamoDB failure journals a resync of the type */
-static int post__delete_post_routed(social_media_app__repo *repo, bool *done, const char *user_id, const char *post_id, ddb_error *err)
+static int post__delete_post_routed(social_media_app__repo *ddb_repo, bool *ddb_done, const char *user_id, const char *post_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    bool done_rel = false, done_ddb = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__delete_post(r->ddb, done, user_id, post_id, err));
-    rc = on_side(r, RELATIONAL, true, social_media_app__post__desc.name, t0, r->rel->post__delete_post(r->rel, &done_rel, user_id, post_id, err));
-    if (rc == 0 && done)
-        *done = done_rel;
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, social_media_app__post__desc.name, t0, r->ddb->post__delete_post(r->ddb, &done_ddb, user_id, post_id, &serr));
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    bool ddb_done_rel = false, ddb_done_ddb = false;
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__post__desc.name, ddb_t0, ddb_r->ddb->post__delete_post(ddb_r->ddb, ddb_done, user_id, post_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, social_media_app__post__desc.name, ddb_t0, ddb_r->rel->post__delete_post(ddb_r->rel, &ddb_done_rel, user_id, post_id, ddb_err));
+    if (ddb_rc == 0 && ddb_done)
+        *ddb_done = ddb_done_rel;
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, social_media_app__post__desc.name, ddb_t0, ddb_r->ddb->post__delete_post(ddb_r->ddb, &ddb_done_ddb, user_id, post_id, &ddb_serr));
     /* the key is in the parameters, not an entity: a resync of the type repairs it */
-    if (rc != 0 || done_ddb != done_rel)
-        ddb_router_secondary_failed(r->state, social_media_app__post__desc.name, "post__delete_post", NULL,
-            rc ? rc : DDB_ERR_CONDITION_FAILED, rc ? &serr : NULL);
-    ddb_error_clear(&serr);
+    if (ddb_rc != 0 || ddb_done_ddb != ddb_done_rel)
+        ddb_router_secondary_failed(ddb_r->state, social_media_app__post__desc.name, "post__delete_post", NULL,
+            ddb_rc ? ddb_rc : DDB_ERR_CONDITION_FAILED, ddb_rc ? &ddb_serr : NULL);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* post__get_user_posts: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int post__get_user_posts_routed(social_media_app__repo *repo, social_media_app__post__page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err)
+/* post__get_user_posts: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int post__get_user_posts_routed(social_media_app__repo *ddb_repo, social_media_app__post__page *ddb_out, const char *user_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0, r->ddb->post__get_user_posts(r->ddb, out, user_id, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__post__desc.name, t0, r->rel->post__get_user_posts(r->rel, out, user_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        social_media_app__post__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__post__desc.name, ddb_t0, ddb_r->ddb->post__get_user_posts(ddb_r->ddb, ddb_out, user_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, social_media_app__post__desc.name, ddb_t0, ddb_r->rel->post__get_user_posts(ddb_r->rel, ddb_out, user_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        social_media_app__post__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0,
-                r->ddb->post__get_user_posts(r->ddb, &other, user_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__post__desc.name, ddb_t0,
+                ddb_r->ddb->post__get_user_posts(ddb_r->ddb, &ddb_other, user_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "post__get_user_posts",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "post__get_user_posts",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            post__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        social_media_app__post__page_free(&other);
-        ddb_error_clear(&serr);
+            post__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        social_media_app__post__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* post__get_user_posts_by_prefix: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int post__get_user_posts_by_prefix_routed(social_media_app__repo *repo, social_media_app__post__page *out, const char *user_id, const char *post_id_prefix, const social_media_app__page_request *page, ddb_error *err)
+/* post__get_user_posts_by_prefix: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int post__get_user_posts_by_prefix_routed(social_media_app__repo *ddb_repo, social_media_app__post__page *ddb_out, const char *user_id, const char *post_id_prefix, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0, r->ddb->post__get_user_posts_by_prefix(r->ddb, out, user_id, post_id_prefix, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__post__desc.name, t0, r->rel->post__get_user_posts_by_prefix(r->rel, out, user_id, post_id_prefix, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        social_media_app__post__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__post__desc.name, ddb_t0, ddb_r->ddb->post__get_user_posts_by_prefix(ddb_r->ddb, ddb_out, user_id, post_id_prefix, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, social_media_app__post__desc.name, ddb_t0, ddb_r->rel->post__get_user_posts_by_prefix(ddb_r->rel, ddb_out, user_id, post_id_prefix, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        social_media_app__post__page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__post__desc.name, t0,
-                r->ddb->post__get_user_posts_by_prefix(r->ddb, &other, user_id, post_id_prefix, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__post__desc.name, ddb_t0,
+                ddb_r->ddb->post__get_user_posts_by_prefix(ddb_r->ddb, &ddb_other, user_id, post_id_prefix, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "post__get_user_posts_by_prefix",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "post__get_user_posts_by_prefix",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            post__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        social_media_app__post__page_free(&other);
-        ddb_error_clear(&serr);
+            post__check_page(ddb_r, ddb_out->items, ddb_out->n_items, ddb_other.items, ddb_other.n_items);
+        social_media_app__post__page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* user_profile__get_user_profile: a read of one entity, compared in phase 3 */
-static int user_profile__get_user_profile_routed(social_media_app__repo *repo, social_media_app__user_profile *out, bool *found, const char *user_id, ddb_error *err)
+/* user_profile__get_user_profile: a read of one entity, compared in ddb_phase 3 */
+static int user_profile__get_user_profile_routed(social_media_app__repo *ddb_repo, social_media_app__user_profile *ddb_out, bool *ddb_found, const char *user_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__get_user_profile(r->ddb, out, found, user_id, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__user_profile__desc.name, t0, r->rel->user_profile__get_user_profile(r->rel, out, found, user_id, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        social_media_app__user_profile other = SOCIAL_MEDIA_APP__USER_PROFILE__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0,
-                r->ddb->user_profile__get_user_profile(r->ddb, &other, &other_found, user_id, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "user_profile__get_user_profile",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__user_profile__desc.name, ddb_t0, ddb_r->ddb->user_profile__get_user_profile(ddb_r->ddb, ddb_out, ddb_found, user_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, social_media_app__user_profile__desc.name, ddb_t0, ddb_r->rel->user_profile__get_user_profile(ddb_r->rel, ddb_out, ddb_found, user_id, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        social_media_app__user_profile ddb_other = SOCIAL_MEDIA_APP__USER_PROFILE__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__user_profile__desc.name, ddb_t0,
+                ddb_r->ddb->user_profile__get_user_profile(ddb_r->ddb, &ddb_other, &ddb_other_found, user_id, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "user_profile__get_user_profile",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &social_media_app__user_profile__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, user_profile__read_side, r);
-        social_media_app__user_profile__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &social_media_app__user_profile__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, user_profile__read_side, ddb_r);
+        social_media_app__user_profile__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* Phase 3: the relational mixed page rel against DynamoDB's of the same request (dyn
  * NULL: none), each entity type's entities as a page of their own. */
-static void mixed_check(router_impl *r, const social_media_app__mixed_page *rel,
+static void ddb_mixed_check(ddb_router_impl *r, const social_media_app__mixed_page *rel,
     const social_media_app__mixed_page *dyn)
 {
     size_t n_dyn_all = dyn ? dyn->n_items : 0;
@@ -1471,36 +1471,36 @@ static void mixed_check(router_impl *r, const social_media_app__mixed_page *rel,
     free(p);
 }
 
-/* user_profile__get_user_profile_and_posts: a read of a page, compared in phase 3 with DynamoDB's answer to the same call */
-static int user_profile__get_user_profile_and_posts_routed(social_media_app__repo *repo, social_media_app__mixed_page *out, const char *user_id, const social_media_app__page_request *page, ddb_error *err)
+/* user_profile__get_user_profile_and_posts: a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same call */
+static int user_profile__get_user_profile_and_posts_routed(social_media_app__repo *ddb_repo, social_media_app__mixed_page *ddb_out, const char *user_id, const social_media_app__page_request *ddb_req, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0, r->ddb->user_profile__get_user_profile_and_posts(r->ddb, out, user_id, page, err));
-    rc = on_side(r, RELATIONAL, false, social_media_app__user_profile__desc.name, t0, r->rel->user_profile__get_user_profile_and_posts(r->rel, out, user_id, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        social_media_app__mixed_page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__user_profile__desc.name, ddb_t0, ddb_r->ddb->user_profile__get_user_profile_and_posts(ddb_r->ddb, ddb_out, user_id, ddb_req, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, social_media_app__user_profile__desc.name, ddb_t0, ddb_r->rel->user_profile__get_user_profile_and_posts(ddb_r->rel, ddb_out, user_id, ddb_req, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        social_media_app__mixed_page ddb_other = {0, NULL, NULL};
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        int ddb_orc = 0;
+        /* one call for DynamoDB's ddb_req; a cursor is the relational side's, so then each
            entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, social_media_app__user_profile__desc.name, t0,
-                r->ddb->user_profile__get_user_profile_and_posts(r->ddb, &other, user_id, page, &serr));
+        if (!ddb_req || !ddb_req->cursor) {
+            ddb_t0 = ddb_router_now_ms();
+            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, social_media_app__user_profile__desc.name, ddb_t0,
+                ddb_r->ddb->user_profile__get_user_profile_and_posts(ddb_r->ddb, &ddb_other, user_id, ddb_req, &ddb_serr));
         }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", "user_profile__get_user_profile_and_posts",
-                ddb_error_code_name(orc), serr.message);
+        if (ddb_orc != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s: %s", "user_profile__get_user_profile_and_posts",
+                ddb_error_code_name(ddb_orc), ddb_serr.message);
         else
-            mixed_check(r, out, &other);
-        social_media_app__mixed_page_free(&other);
-        ddb_error_clear(&serr);
+            ddb_mixed_check(ddb_r, ddb_out, &ddb_other);
+        social_media_app__mixed_page_free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* The version member of the entity a write points to; NULL for an unknown kind. */
@@ -1517,16 +1517,16 @@ static int64_t *version_of(const social_media_app__write *op)
 
 static int transact_routed(social_media_app__repo *repo, social_media_app__write *ops, size_t n_ops, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int64_t *before;
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
     if (phase == 1)
-        return on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+        return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     /* the versions of the updated entities, for the DynamoDB transaction */
     before = calloc(n_ops ? n_ops : 1, sizeof *before);
     if (!before)
@@ -1534,7 +1534,7 @@ static int transact_routed(social_media_app__repo *repo, social_media_app__write
     for (size_t i = 0; i < n_ops; i++)
         if (ops[i].op == SOCIAL_MEDIA_APP__WRITE_UPDATE && version_of(&ops[i]))
             before[i] = *version_of(&ops[i]);
-    rc = on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+    rc = ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     if (rc != 0) {
         free(before);
         return rc;
@@ -1546,7 +1546,7 @@ static int transact_routed(social_media_app__repo *repo, social_media_app__write
             before[i] = after; /* now: the version to hand back */
         }
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
     for (size_t i = 0; i < n_ops; i++) {
         if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= SOCIAL_MEDIA_APP__N_ENTITIES)
             ddb_router_write_failed(r->state, social_media_app__entities[ops[i].kind - 1], "transact",
@@ -1561,25 +1561,25 @@ static int transact_routed(social_media_app__repo *repo, social_media_app__write
 
 static int max_id_routed(social_media_app__repo *repo, social_media_app__kind kind, int64_t *out, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
-    return on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
+        return ddb_on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
+    return ddb_on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
 }
 
 static int seed_id_routed(social_media_app__repo *repo, social_media_app__kind kind, int64_t floor, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
-    return on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
+    return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
 }
 
 static void free_routed(social_media_app__repo *repo)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     if (!r)
         return;
     ddb_router_free(r->state);
@@ -1587,16 +1587,16 @@ static void free_routed(social_media_app__repo *repo)
 }
 
 /* The router behind repo, or NULL when repo is not one. */
-static router_impl *as_router(social_media_app__repo *repo)
+static ddb_router_impl *as_router(social_media_app__repo *repo)
 {
-    return repo && repo->free == free_routed ? (router_impl *)repo : NULL;
+    return repo && repo->free == free_routed ? (ddb_router_impl *)repo : NULL;
 }
 
 /*
  * Before phase 5: DynamoDB's ID counters continue above the highest relational ID,
  * for each entity whose IDs are allocated (id_strategy source or counter).
  */
-static int seed_ids(router_impl *r, ddb_error *err)
+static int seed_ids(ddb_router_impl *r, ddb_error *err)
 {
     /* no entity allocates its IDs */
     (void)r;
@@ -1608,7 +1608,7 @@ static int seed_ids(router_impl *r, ddb_error *err)
  * Makes DynamoDB's comment entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int comment__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int comment__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1653,7 +1653,7 @@ static int comment__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of comment: its key's entity copied from relational (key NULL: all). */
-static int comment__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int comment__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     social_media_app__comment key = SOCIAL_MEDIA_APP__COMMENT__INIT, rel = SOCIAL_MEDIA_APP__COMMENT__INIT;
     bool found = false;
@@ -1671,7 +1671,7 @@ static int comment__replay(router_impl *r, const ddb_value *key_item, ddb_error 
 }
 
 /* compare_all for comment: adds the differences found to *n. */
-static int comment__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int comment__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     social_media_app__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1712,7 +1712,7 @@ static int comment__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's follow entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int follow__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int follow__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1757,7 +1757,7 @@ static int follow__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of follow: its key's entity copied from relational (key NULL: all). */
-static int follow__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int follow__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     social_media_app__follow key = SOCIAL_MEDIA_APP__FOLLOW__INIT, rel = SOCIAL_MEDIA_APP__FOLLOW__INIT;
     bool found = false;
@@ -1775,7 +1775,7 @@ static int follow__replay(router_impl *r, const ddb_value *key_item, ddb_error *
 }
 
 /* compare_all for follow: adds the differences found to *n. */
-static int follow__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int follow__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     social_media_app__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1816,7 +1816,7 @@ static int follow__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's like entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int like__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int like__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1861,7 +1861,7 @@ static int like__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of like: its key's entity copied from relational (key NULL: all). */
-static int like__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int like__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     social_media_app__like key = SOCIAL_MEDIA_APP__LIKE__INIT, rel = SOCIAL_MEDIA_APP__LIKE__INIT;
     bool found = false;
@@ -1879,7 +1879,7 @@ static int like__replay(router_impl *r, const ddb_value *key_item, ddb_error *er
 }
 
 /* compare_all for like: adds the differences found to *n. */
-static int like__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int like__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     social_media_app__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1920,7 +1920,7 @@ static int like__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's post entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int post__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int post__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1965,7 +1965,7 @@ static int post__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of post: its key's entity copied from relational (key NULL: all). */
-static int post__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int post__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     social_media_app__post key = SOCIAL_MEDIA_APP__POST__INIT, rel = SOCIAL_MEDIA_APP__POST__INIT;
     bool found = false;
@@ -1983,7 +1983,7 @@ static int post__replay(router_impl *r, const ddb_value *key_item, ddb_error *er
 }
 
 /* compare_all for post: adds the differences found to *n. */
-static int post__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int post__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     social_media_app__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -2024,7 +2024,7 @@ static int post__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's user_profile entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int user_profile__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int user_profile__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -2069,7 +2069,7 @@ static int user_profile__sync(router_impl *r, bool remove_extras, ddb_error *err
 }
 
 /* One journal entry of user_profile: its key's entity copied from relational (key NULL: all). */
-static int user_profile__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int user_profile__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     social_media_app__user_profile key = SOCIAL_MEDIA_APP__USER_PROFILE__INIT, rel = SOCIAL_MEDIA_APP__USER_PROFILE__INIT;
     bool found = false;
@@ -2087,7 +2087,7 @@ static int user_profile__replay(router_impl *r, const ddb_value *key_item, ddb_e
 }
 
 /* compare_all for user_profile: adds the differences found to *n. */
-static int user_profile__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int user_profile__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     social_media_app__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -2126,7 +2126,7 @@ static int user_profile__compare_all(router_impl *r, size_t *n, ddb_error *err)
 
 int social_media_app__router_replay(social_media_app__repo *router, size_t *replayed, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     ddb_router_journal j = {0, NULL, 0};
     int rc;
     if (!r)
@@ -2165,7 +2165,7 @@ int social_media_app__router_replay(social_media_app__repo *router, size_t *repl
 
 int social_media_app__router_backfill(social_media_app__repo *router, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -2184,7 +2184,7 @@ int social_media_app__router_backfill(social_media_app__repo *router, ddb_error 
 
 int social_media_app__router_compare_all(social_media_app__repo *router, size_t *differences, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     size_t n = 0;
     int rc = 0;
     if (!r)
@@ -2211,7 +2211,7 @@ int social_media_app__router_new(social_media_app__repo **out, social_media_app_
     const social_media_app__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "social_media_app", 1, NULL, NULL, NULL, NULL, NULL, 100};
-    router_impl *r;
+    ddb_router_impl *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
@@ -2298,13 +2298,13 @@ int social_media_app__router_new(social_media_app__repo **out, social_media_app_
 
 int social_media_app__router_phase(social_media_app__repo *router)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     return r ? ddb_router_phase(r->state) : 0;
 }
 
 int social_media_app__router_set_phase(social_media_app__repo *router, int phase, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -2319,7 +2319,7 @@ int social_media_app__router_set_phase(social_media_app__repo *router, int phase
 
 int social_media_app__router_stats(social_media_app__repo *router, ddb_router_stats *out)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     if (!r || !out)
         return DDB_ERR_INVALID_ARG;
     ddb_router_stats_get(r->state, out);
