@@ -501,7 +501,8 @@ static const char *c_name_for(loader *L, const char *name, const char *override,
             return override;
         ddbgen_diag_add(L->d, ERR, override_path,
                         "use lower-case letters, digits and single underscores, starting with a "
-                        "letter, and not a C keyword",
+                        "letter, not starting with ddb_ (the generator's own names) and not a C "
+                        "keyword",
                         "c_name '%s' is not usable as a C name", override);
     }
     if (!name)
@@ -513,6 +514,43 @@ static const char *c_name_for(loader *L, const char *name, const char *override,
     r = sdup(L, mapped);
     free(mapped);
     return r;
+}
+
+/*
+ * Names the generator gives members of the scope a user name shares: every entity's storage
+ * members (the entity's access patterns sit beside them in the repository, "<entity>__<name>")
+ * and the model's (beside the cross-table patterns). A mapped name among them gets a trailing
+ * underscore, as a keyword does; an x-ddbkit.c_name among them is an error.
+ */
+static const char *const entity_members[] = {"create", "get", "update", "delete", "list", "mirror"};
+static const char *const model_members[] = {"version", "transact", "max_id", "seed_id", "free"};
+
+static const char *reserve_member(loader *L, json_t *node, const char *path, const char *c_name,
+                                  const char *const *reserved, size_t n, const char *what)
+{
+    json_t *ext = json_is_object(node) ? json_object_get(node, EXT_KEY) : NULL;
+    bool override = json_is_object(ext) && json_is_string(json_object_get(ext, "c_name"));
+    if (!c_name)
+        return c_name;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(c_name, reserved[i]) != 0)
+            continue;
+        if (override) {
+            ddbgen_diag_add(L->d, ERR, pkey(L, pkey(L, path, EXT_KEY), "c_name"),
+                            "choose another c_name, or leave it out (the name is then mapped "
+                            "to '<name>_')",
+                            "c_name '%s' is the generated %s member of the same name", c_name,
+                            what);
+            return c_name;
+        }
+        {
+            const char *r = ddbgen_arena_printf(L->a, "%s_", c_name);
+            if (!r)
+                L->nomem = true;
+            return r;
+        }
+    }
+    return c_name;
 }
 
 /* Parses an x-ddbkit object that only allows c_name; returns the node's C name. */
@@ -854,7 +892,8 @@ static void load_pattern(loader *L, json_t *ap, const char *path, ddbgen_access_
         }
     }
     out->filter = load_filter(L, ap, path);
-    out->c_name = ext_c_name_only(L, ap, path, out->name);
+    out->c_name = reserve_member(L, ap, path, ext_c_name_only(L, ap, path, out->name),
+                                 entity_members, N_OF(entity_members), "per-entity");
 }
 
 /* ---- GSIs ------------------------------------------------------------------------------------ */
@@ -1375,7 +1414,8 @@ static void load_tx_pattern(loader *L, json_t *p, const char *path, ddbgen_tx_pa
     out->return_type = (ddbgen_tx_return)get_enum(L, p, path, "return_type", true, "return_type",
                                                   tx_returns, N_OF(tx_returns), DDBGEN_TXRT_UNKNOWN,
                                                   DDBGEN_TXRT_UNKNOWN, &out->return_type_raw);
-    out->c_name = ext_c_name_only(L, p, path, out->name);
+    out->c_name = reserve_member(L, p, path, ext_c_name_only(L, p, path, out->name), model_members,
+                                 N_OF(model_members), "repository");
 }
 
 /* ---- the document ---------------------------------------------------------------------------- */
