@@ -695,7 +695,7 @@ int ddb_store_create(ddb_client *c, const ddb_store_desc *s, const char *table,
     return rc;
 }
 
-/* ---- sequences: a number per parent ----------------------------------------------------------- */
+/* ---- sequences: a number per parent ---------------------------------------------------------- */
 
 #define SEQ_ATTEMPTS 10
 
