@@ -249,53 +249,44 @@ static int whole_key_value(ddb_value **out, const ddb_entity_desc *d, const ddb_
     return 0;
 }
 
-int ddb_entity_key_value(ddb_value **out, const ddb_entity_desc *d, size_t key, const void *obj,
-                         ddb_error *err)
+/* keys[key] of obj; writing: a computed field always comes from its template. */
+static int key_value(ddb_value **out, const ddb_entity_desc *d, size_t key, const void *obj,
+                     bool writing, ddb_error *err)
 {
     const ddb_key_desc *k;
-    char buf[KEY_MAX], num[80];
-    size_t len = 0, i;
+    char buf[KEY_MAX], what[300];
+    size_t len = 0;
 
     if (!out || !d || !obj || key >= d->n_keys)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity key: bad argument");
     k = &d->keys[key];
-    for (i = 0; i < k->n_parts; i++) {
-        const ddb_key_part *p = &k->parts[i];
-        const char *text;
-        const ddb_field_desc *f;
-        size_t tl;
-
-        if (p->literal) {
-            text = p->literal;
-        } else {
-            if (p->field < 0 || (size_t)p->field >= d->n_fields)
-                return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: key %s: bad field index",
-                                     d->name, k->attribute);
-            f = &d->fields[p->field];
-            if (f->is_list || !ddb_entity__field_present(f, obj)) {
-                if (key < d->n_primary)
-                    return whole_key_value(out, d, k, obj, err);
-                *out = NULL;
-                return 0;
-            }
-            /* Present, so only a kind with no text (a value) leaves it NULL. */
-            text = ddb_entity__field_text(f, obj, p->format, num, sizeof num);
-            if (!text)
-                return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                                     "%s: key %s: field %s cannot be part of a key", d->name,
-                                     k->attribute, f->name);
+    snprintf(what, sizeof what, "key %s", k->attribute);
+    buf[0] = '\0';
+    for (size_t i = 0; i < k->n_parts; i++) {
+        int missing = -1;
+        int rc = ddb_entity__part_text(buf, sizeof buf, &len, d, &k->parts[i], obj, writing,
+                                       &missing, what, err);
+        if (rc < 0)
+            return rc == DDB_ERR_LIMIT
+                       ? ddb_error_set(err, DDB_ERR_LIMIT, "%s: key %s is over %d bytes", d->name,
+                                       k->attribute, KEY_MAX - 1)
+                       : rc;
+        if (missing >= 0) {
+            if (key < d->n_primary)
+                return whole_key_value(out, d, k, obj, err);
+            *out = NULL;
+            return 0;
         }
-        tl = strlen(text);
-        if (tl >= sizeof buf - len)
-            return ddb_error_set(err, DDB_ERR_LIMIT, "%s: key %s is over %d bytes", d->name,
-                                 k->attribute, KEY_MAX - 1);
-        memcpy(buf + len, text, tl);
-        len += tl;
     }
-    buf[len] = '\0';
     if (k->numeric)
         return ddb_value_new_n(out, buf, err);
     return ddb_value_new_s(out, buf, err);
+}
+
+int ddb_entity_key_value(ddb_value **out, const ddb_entity_desc *d, size_t key, const void *obj,
+                         ddb_error *err)
+{
+    return key_value(out, d, key, obj, false, err);
 }
 
 /* The name of the first field of key k that obj has no value for. */
@@ -311,11 +302,11 @@ static const char *missing_field(const ddb_entity_desc *d, const ddb_key_desc *k
 }
 
 static int put_keys(ddb_value *item, const ddb_entity_desc *d, const void *obj, size_t n_keys,
-                    ddb_error *err)
+                    bool writing, ddb_error *err)
 {
     for (size_t i = 0; i < n_keys; i++) {
         ddb_value *v = NULL;
-        int rc = ddb_entity_key_value(&v, d, i, obj, err);
+        int rc = key_value(&v, d, i, obj, writing, err);
         if (rc < 0)
             return rc;
         if (!v) {
@@ -342,7 +333,7 @@ int ddb_entity_key(ddb_value **out, const ddb_entity_desc *d, const void *obj, d
     rc = ddb_value_new_m(&item, err);
     if (rc < 0)
         return rc;
-    rc = put_keys(item, d, obj, d->n_primary, err);
+    rc = put_keys(item, d, obj, d->n_primary, false, err);
     if (rc < 0) {
         ddb_value_free(item);
         return rc;
@@ -363,6 +354,23 @@ int ddb_entity_to_item(ddb_value **out, const ddb_entity_desc *d, const void *ob
         return rc;
     for (size_t i = 0; i < d->n_fields; i++) {
         const ddb_field_desc *f = &d->fields[i];
+        const ddb_computed_desc *cd = ddb_entity__computed_of(d, (int)i);
+        if (cd) {
+            /* The template's value, whatever the struct holds: one source of truth. */
+            int missing = -1;
+            rc = ddb_entity__computed_item_value(&v, d, cd, obj, &missing, err);
+            if (rc < 0)
+                goto fail;
+            if (!v && f->required) {
+                rc = ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                   "%s.%s is computed from %s.%s, which has no value", d->name,
+                                   f->name, d->name, d->fields[missing].name);
+                goto fail;
+            }
+            if (v && (rc = ddb_value_m_set_take(item, f->name, v, err)) < 0)
+                goto fail;
+            continue;
+        }
         if (!ddb_entity__field_present(f, obj)) {
             if (f->required) {
                 rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s.%s is required", d->name, f->name);
@@ -378,7 +386,7 @@ int ddb_entity_to_item(ddb_value **out, const ddb_entity_desc *d, const void *ob
             goto fail;
     }
     /* Keys last: a key attribute that has a field's name keeps the field's value position. */
-    rc = put_keys(item, d, obj, d->n_keys, err);
+    rc = put_keys(item, d, obj, d->n_keys, true, err);
     if (rc < 0)
         goto fail;
     *out = item;
@@ -742,7 +750,9 @@ int ddb_entity_create(ddb_client *c, const ddb_entity_desc *d, const char *table
     int rc;
     if (!c || !d || !table || !obj || d->n_primary < 1)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity create: bad argument");
-    rc = ddb_expr_new(&e, err);
+    rc = ddb_entity_compute(d, obj, err);
+    if (rc == 0)
+        rc = ddb_expr_new(&e, err);
     if (rc < 0)
         return rc;
     rc = put_with(c, d, table, obj, 1, e, ddb_cond_not_exists(e, d->keys[0].attribute), false, err);
@@ -812,7 +822,9 @@ static int entity_update(ddb_client *c, const ddb_entity_desc *d, const char *ta
     int rc;
     if (!c || !d || !table || !obj || d->n_primary < 1 || !(v = ddb_entity__version_of(d, obj)))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity update: bad argument");
-    rc = ddb_expr_new(&e, err);
+    rc = ddb_entity_compute(d, obj, err);
+    if (rc == 0)
+        rc = ddb_expr_new(&e, err);
     if (rc < 0)
         return rc;
     rc = put_with(c, d, table, obj, *v + 1, e,
@@ -897,30 +909,44 @@ int ddb_entity__key_prefix(char *buf, size_t cap, const ddb_entity_desc *d, cons
                            const void *obj, size_t n_bound, bool *whole, ddb_error *err)
 {
     size_t len = 0, seen = 0;
-    char num[80];
+    char what[300];
     *whole = true;
+    buf[0] = '\0';
+    snprintf(what, sizeof what, "key %s", k->attribute);
     for (size_t i = 0; i < k->n_parts; i++) {
         const ddb_key_part *p = &k->parts[i];
-        const char *text = p->literal;
-        size_t tl;
-        if (!text) {
-            const ddb_field_desc *f;
-            if (seen++ == n_bound || p->field < 0 || (size_t)p->field >= d->n_fields) {
-                *whole = false;
-                break;
-            }
-            f = &d->fields[p->field];
-            text = ddb_entity__field_text(f, obj, p->format, num, sizeof num);
+        int missing = -1, rc;
+        if (!p->literal && (seen++ == n_bound || p->field < 0 || (size_t)p->field >= d->n_fields)) {
+            *whole = false;
+            break;
+        }
+        if (!p->literal && !ddb_entity__computed_of(d, p->field)) {
+            /* A bound field gives its text as it is (a lookup struct sets no has_ flags). */
+            char num[80];
+            const ddb_field_desc *f = &d->fields[p->field];
+            const char *text = ddb_entity__field_text(f, obj, p->format, num, sizeof num);
+            size_t tl;
             if (!text)
                 return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: key %s: %s has no value",
                                      d->name, k->attribute, f->name);
+            tl = strlen(text);
+            if (tl >= cap - len)
+                return ddb_error_set(err, DDB_ERR_LIMIT, "%s: key %s is over %zu bytes", d->name,
+                                     k->attribute, cap - 1);
+            memcpy(buf + len, text, tl);
+            len += tl;
+            buf[len] = '\0';
+            continue;
         }
-        tl = strlen(text);
-        if (tl >= cap - len)
-            return ddb_error_set(err, DDB_ERR_LIMIT, "%s: key %s is over %zu bytes", d->name,
-                                 k->attribute, cap - 1);
-        memcpy(buf + len, text, tl);
-        len += tl;
+        rc = ddb_entity__part_text(buf, cap, &len, d, p, obj, false, &missing, what, err);
+        if (rc < 0)
+            return rc == DDB_ERR_LIMIT
+                       ? ddb_error_set(err, DDB_ERR_LIMIT, "%s: key %s is over %zu bytes", d->name,
+                                       k->attribute, cap - 1)
+                       : rc;
+        if (missing >= 0)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: key %s: %s has no value", d->name,
+                                 k->attribute, d->fields[missing].name);
     }
     buf[len] = '\0';
     return 0;
@@ -1332,14 +1358,10 @@ int ddb_entity_delete_key(bool *deleted, ddb_client *c, const ddb_entity_desc *d
     return rc;
 }
 
-/* Whether key template k uses one of fields[0..n). */
-bool ddb_entity__key_uses(const ddb_key_desc *k, const size_t *fields, size_t n)
+bool ddb_entity__key_uses(const ddb_entity_desc *d, const ddb_key_desc *k, const size_t *fields,
+                          size_t n)
 {
-    for (size_t i = 0; i < k->n_parts; i++)
-        for (size_t j = 0; !k->parts[i].literal && j < n; j++)
-            if (k->parts[i].field >= 0 && (size_t)k->parts[i].field == fields[j])
-                return true;
-    return false;
+    return ddb_entity__uses_field(d, k->parts, k->n_parts, fields, n, 0);
 }
 
 int ddb_entity__update_item(ddb_update_item_output **out, ddb_client *c, const char *table,
@@ -1356,6 +1378,40 @@ int ddb_entity__update_item(ddb_update_item_output **out, ddb_client *c, const c
     in.expression_attribute_values = x->expression_attribute_values;
     in.return_values = return_values;
     return ddb_update_item(out, c, &in, err);
+}
+
+/*
+ * The update of computed field cd when the fields an update sets feed it: its template's value,
+ * or its removal when a field the update removes leaves the template without a value. A field
+ * of the template that the update neither sets nor has in obj makes the value unknowable.
+ */
+static int update_computed(ddb_expr *e, const ddb_entity_desc *d, const ddb_computed_desc *cd,
+                           const void *obj, const size_t *fields, size_t n_fields, ddb_error *err)
+{
+    const ddb_field_desc *cf = &d->fields[cd->field];
+    ddb_value *v = NULL;
+    int missing = -1;
+    bool updated = false;
+    int rc;
+    if (!ddb_entity__uses_field(d, cd->parts, cd->n_parts, fields, n_fields, 0))
+        return 0;
+    rc = ddb_entity__computed_item_value(&v, d, cd, obj, &missing, err);
+    if (rc < 0)
+        return rc;
+    if (v)
+        return ddb_expr_update_set_take(e, cf->name, v);
+    for (size_t i = 0; i < n_fields; i++)
+        updated = updated || fields[i] == (size_t)missing;
+    if (!updated)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "%s.%s is computed from %s.%s, which this update does not set; set "
+                             "it too",
+                             d->name, cf->name, d->name, d->fields[missing].name);
+    if (cf->required)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "%s.%s is computed from %s.%s, which this update removes", d->name,
+                             cf->name, d->name, d->fields[missing].name);
+    return ddb_expr_update_remove(e, cf->name);
 }
 
 static int update_fields(void *out, bool *found, ddb_client *c, const ddb_entity_desc *d,
@@ -1380,6 +1436,8 @@ static int update_fields(void *out, bool *found, ddb_client *c, const ddb_entity
             break;
         }
         f = &d->fields[fields[i]];
+        if (ddb_entity__computed_of(d, (int)fields[i]))
+            continue; /* set below from its template, never from the struct */
         if (!ddb_entity__field_present(f, obj)) {
             rc = ddb_expr_update_remove(e, f->name);
             continue;
@@ -1388,10 +1446,12 @@ static int update_fields(void *out, bool *found, ddb_client *c, const ddb_entity
         if (rc == 0)
             rc = ddb_expr_update_set_take(e, f->name, v);
     }
+    for (size_t i = 0; rc == 0 && d->computed && i < d->n_computed; i++)
+        rc = update_computed(e, d, &d->computed[i], obj, fields, n_fields, err);
     for (size_t k = d->n_primary; k < d->n_keys && rc == 0; k++) {
-        if (!ddb_entity__key_uses(&d->keys[k], fields, n_fields))
+        if (!ddb_entity__key_uses(d, &d->keys[k], fields, n_fields))
             continue;
-        rc = ddb_entity_key_value(&v, d, k, obj, err);
+        rc = key_value(&v, d, k, obj, true, err);
         if (rc == 0)
             rc = v ? ddb_expr_update_set_take(e, d->keys[k].attribute, v)
                    : ddb_expr_update_remove(e, d->keys[k].attribute);
@@ -1434,4 +1494,204 @@ int ddb_entity_update_fields(void *out, bool *found, ddb_client *c, const ddb_en
     if (!out || !found || !c || !d || !table || !obj || (n_fields && !fields) || d->n_primary < 1)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity update fields: bad argument");
     return update_fields(out, found, c, d, table, obj, fields, n_fields, err);
+}
+
+/* ---- computed fields ----------------------------------------------------------------------------
+ * A field whose value is a template over other fields (ddb_computed_desc). The policy lives here,
+ * once: keys that use a computed field expand its template, writes store the template's value,
+ * and create/update refresh the struct.
+ */
+
+/* The validator refuses cycles; this only bounds a hand-written descriptor's recursion. */
+#define COMPUTED_MAX_DEPTH 8
+
+const ddb_computed_desc *ddb_entity__computed_of(const ddb_entity_desc *d, int field)
+{
+    for (size_t i = 0; d->computed && i < d->n_computed; i++)
+        if (d->computed[i].field == field)
+            return &d->computed[i];
+    return NULL;
+}
+
+static int append(char *buf, size_t cap, size_t *len, const char *text, const ddb_entity_desc *d,
+                  const char *what, ddb_error *err)
+{
+    size_t tl = strlen(text);
+    if (tl >= cap - *len)
+        return ddb_error_set(err, DDB_ERR_LIMIT, "%s: %s is over %zu bytes", d->name, what,
+                             cap - 1);
+    memcpy(buf + *len, text, tl);
+    *len += tl;
+    buf[*len] = '\0';
+    return 0;
+}
+
+static int expand_parts(char *buf, size_t cap, size_t *len, const ddb_entity_desc *d,
+                        const ddb_key_part *parts, size_t n, const void *obj, bool writing,
+                        int depth, int *missing, const char *what, ddb_error *err);
+
+int ddb_entity__part_text(char *buf, size_t cap, size_t *len, const ddb_entity_desc *d,
+                          const ddb_key_part *p, const void *obj, bool writing, int *missing,
+                          const char *what, ddb_error *err)
+{
+    return expand_parts(buf, cap, len, d, p, 1, obj, writing, 0, missing, what, err);
+}
+
+static int expand_parts(char *buf, size_t cap, size_t *len, const ddb_entity_desc *d,
+                        const ddb_key_part *parts, size_t n, const void *obj, bool writing,
+                        int depth, int *missing, const char *what, ddb_error *err)
+{
+    char num[80];
+    *missing = -1;
+    if (depth > COMPUTED_MAX_DEPTH)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: %s: computed fields nest over %d deep",
+                             d->name, what, COMPUTED_MAX_DEPTH);
+    for (size_t i = 0; i < n; i++) {
+        const ddb_key_part *p = &parts[i];
+        const ddb_field_desc *f;
+        const ddb_computed_desc *cd;
+        const char *text;
+        int rc;
+        if (p->literal) {
+            rc = append(buf, cap, len, p->literal, d, what, err);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        if (p->field < 0 || (size_t)p->field >= d->n_fields)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: %s: bad field index", d->name,
+                                 what);
+        f = &d->fields[p->field];
+        cd = ddb_entity__computed_of(d, p->field);
+        if (cd) {
+            /* The template is the truth; the struct's own value only serves a lookup by the
+             * whole value (a query parameter), never a write. */
+            size_t mark = *len;
+            rc = expand_parts(buf, cap, len, d, cd->parts, cd->n_parts, obj, writing, depth + 1,
+                              missing, what, err);
+            if (rc < 0)
+                return rc;
+            if (*missing < 0)
+                continue;
+            *len = mark;
+            buf[mark] = '\0';
+            if (writing || f->is_list || !ddb_entity__field_present(f, obj))
+                return 0; /* *missing names the template's field without a value */
+            *missing = -1;
+        } else if (f->is_list || !ddb_entity__field_present(f, obj)) {
+            *missing = p->field;
+            return 0;
+        }
+        /* Present, so only a kind with no text (a value) leaves it NULL. */
+        text = ddb_entity__field_text(f, obj, p->format, num, sizeof num);
+        if (!text)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: %s: field %s has no text form",
+                                 d->name, what, f->name);
+        rc = append(buf, cap, len, text, d, what, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* The text of computed cd into buf; *missing >= 0 names a template field without a value. */
+static int computed_text(char *buf, size_t cap, const ddb_entity_desc *d,
+                         const ddb_computed_desc *cd, const void *obj, int *missing, ddb_error *err)
+{
+    size_t len = 0;
+    const char *name =
+        cd->field >= 0 && (size_t)cd->field < d->n_fields ? d->fields[cd->field].name : "?";
+    buf[0] = '\0';
+    return expand_parts(buf, cap, &len, d, cd->parts, cd->n_parts, obj, true, 1, missing, name,
+                        err);
+}
+
+int ddb_entity__computed_item_value(ddb_value **out, const ddb_entity_desc *d,
+                                    const ddb_computed_desc *cd, const void *obj, int *missing,
+                                    ddb_error *err)
+{
+    char buf[DDB_ENTITY__KEY_MAX];
+    const ddb_field_desc *f;
+    int rc;
+    *out = NULL;
+    if (cd->field < 0 || (size_t)cd->field >= d->n_fields)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: bad computed field index", d->name);
+    f = &d->fields[cd->field];
+    rc = computed_text(buf, sizeof buf, d, cd, obj, missing, err);
+    if (rc < 0 || *missing >= 0)
+        return rc;
+    if (f->kind == DDB_FIELD_INT64) {
+        int64_t n;
+        char *end = NULL;
+        n = (int64_t)strtoll(buf, &end, 10);
+        if (!*buf || !end || *end)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "%s.%s: computed value \"%.40s\" is not an integer", d->name,
+                                 f->name, buf);
+        return ddb_value_new_n_i64(out, n, err);
+    }
+    if (f->kind != DDB_FIELD_STRING || f->is_list)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "%s.%s: a computed field is a string or an integer", d->name, f->name);
+    return ddb_value_new_s(out, buf, err);
+}
+
+int ddb_entity_computed_value(ddb_value **out, const ddb_entity_desc *d, size_t computed,
+                              const void *obj, ddb_error *err)
+{
+    int missing = -1;
+    if (!out || !d || !obj || !d->computed || computed >= d->n_computed)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity computed value: bad argument");
+    return ddb_entity__computed_item_value(out, d, &d->computed[computed], obj, &missing, err);
+}
+
+int ddb_entity_compute(const ddb_entity_desc *d, void *obj, ddb_error *err)
+{
+    if (!d || !obj || d->version != DDB_ENTITY_ABI_VERSION)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity compute: bad argument");
+    for (size_t i = 0; d->computed && i < d->n_computed; i++) {
+        const ddb_computed_desc *cd = &d->computed[i];
+        const ddb_field_desc *f;
+        ddb_value *v = NULL;
+        int missing = -1;
+        int rc = ddb_entity__computed_item_value(&v, d, cd, obj, &missing, err);
+        if (rc < 0)
+            return rc;
+        f = &d->fields[cd->field];
+        if (f->kind == DDB_FIELD_INT64) {
+            int64_t n = 0;
+            if (v)
+                ddb_value_n_i64(v, &n, NULL);
+            *AT(obj, f->offset, int64_t) = n;
+            if (f->has_offset != DDB_ENTITY_NO_OFFSET)
+                *AT(obj, f->has_offset, bool) = v != NULL;
+        } else {
+            char *copy = NULL;
+            if (v && !(copy = strdup(ddb_value_s(v, NULL)))) {
+                ddb_value_free(v);
+                return ddb_dal__nomem(err, f->name);
+            }
+            free(*AT(obj, f->offset, char *));
+            *AT(obj, f->offset, char *) = copy;
+        }
+        ddb_value_free(v);
+    }
+    return 0;
+}
+
+bool ddb_entity__uses_field(const ddb_entity_desc *d, const ddb_key_part *parts, size_t n,
+                            const size_t *fields, size_t n_fields, int depth)
+{
+    for (size_t i = 0; i < n && depth <= COMPUTED_MAX_DEPTH; i++) {
+        const ddb_computed_desc *cd;
+        if (parts[i].literal || parts[i].field < 0)
+            continue;
+        for (size_t j = 0; j < n_fields; j++)
+            if ((size_t)parts[i].field == fields[j])
+                return true;
+        cd = ddb_entity__computed_of(d, parts[i].field);
+        if (cd && ddb_entity__uses_field(d, cd->parts, cd->n_parts, fields, n_fields, depth + 1))
+            return true;
+    }
+    return false;
 }

@@ -109,7 +109,35 @@ int ddb_entity__update_item(ddb_update_item_output **out, ddb_client *c, const c
 /* Whether obj holds a value for field f (a required list always does). */
 bool ddb_entity__field_present(const ddb_field_desc *f, const void *obj);
 
-/* Whether key k is built from any of the n given field indexes. */
-bool ddb_entity__key_uses(const ddb_key_desc *k, const size_t *fields, size_t n);
+/* Whether key k of d is built from any of the n given field indexes (through computed fields
+ * too). */
+bool ddb_entity__key_uses(const ddb_entity_desc *d, const ddb_key_desc *k, const size_t *fields,
+                          size_t n);
+
+/* ---- computed fields (computed.c) ---- */
+
+/* The computed descriptor of field index `field`, or NULL when it is not computed. */
+const ddb_computed_desc *ddb_entity__computed_of(const ddb_entity_desc *d, int field);
+
+/*
+ * Appends the text of template part p of obj to buf (cap bytes, *len used): a literal, a field's
+ * text, or a computed field's template expanded. When a field has no value, *missing gets its
+ * index and nothing is appended. Reading (!writing), a computed field whose template cannot be
+ * filled gives its own value when it has one (a lookup by the whole value). `what` names the
+ * key in messages. Returns 0, DDB_ERR_LIMIT or DDB_ERR_INVALID_ARG.
+ */
+int ddb_entity__part_text(char *buf, size_t cap, size_t *len, const ddb_entity_desc *d,
+                          const ddb_key_part *p, const void *obj, bool writing, int *missing,
+                          const char *what, ddb_error *err);
+
+/* The item value of computed field cd for obj (*out NULL, *missing >= 0 when a field of its
+ * template has no value). */
+int ddb_entity__computed_item_value(ddb_value **out, const ddb_entity_desc *d,
+                                    const ddb_computed_desc *cd, const void *obj, int *missing,
+                                    ddb_error *err);
+
+/* Whether parts[0..n) use one of fields[0..n_fields), directly or through computed fields. */
+bool ddb_entity__uses_field(const ddb_entity_desc *d, const ddb_key_part *parts, size_t n,
+                            const size_t *fields, size_t n_fields, int depth);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dal/dal_internal.h"
 #include "dal/entity_internal.h"
@@ -467,7 +468,7 @@ static int tx_delete(tx_build *t, const ddb_store_desc *s, const char *table, co
 static bool field_in_keys(const ddb_entity_desc *d, size_t f)
 {
     for (size_t k = 0; k < d->n_keys; k++)
-        if (ddb_entity__key_uses(&d->keys[k], &f, 1))
+        if (ddb_entity__key_uses(d, &d->keys[k], &f, 1))
             return true;
     return false;
 }
@@ -652,14 +653,12 @@ static int has_unique_values(bool *out, const ddb_store_desc *s, const void *obj
     return 0;
 }
 
-int ddb_store_create(ddb_client *c, const ddb_store_desc *s, const char *table,
-                     const char *counter_table, ddb_id_block *block, void *obj, ddb_error *err)
+/* create after the ID and the number are assigned: with its sentinels when it has any. */
+static int create_assigned(ddb_client *c, const ddb_store_desc *s, const char *table, void *obj,
+                           ddb_error *err)
 {
     bool sentinels = false;
-    int rc;
-    if (!c || !store_ok(s) || !table || !obj)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "store create: bad argument");
-    rc = ddb_store_assign_id(c, s, counter_table, block, obj, err);
+    int rc = ddb_entity_compute(s->entity, obj, err);
     if (rc == 0)
         rc = has_unique_values(&sentinels, s, obj, err);
     if (rc < 0)
@@ -669,6 +668,366 @@ int ddb_store_create(ddb_client *c, const ddb_store_desc *s, const char *table,
     rc = store_single(c, s, table, obj, NULL, DDB_STORE_CREATE, err);
     if (rc == 0 && ddb_entity__version_of(s->entity, obj))
         *ddb_entity__version_of(s->entity, obj) = 1;
+    return rc;
+}
+
+int ddb_store_create(ddb_client *c, const ddb_store_desc *s, const char *table,
+                     const char *counter_table, ddb_id_block *block, void *obj, ddb_error *err)
+{
+    bool sentinels = false;
+    int rc;
+    if (!c || !store_ok(s) || !table || !obj)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "store create: bad argument");
+    if (s->sequence)
+        return ddb_store_create_numbered(c, s, table, table, counter_table, block, obj, err);
+    rc = ddb_store_assign_id(c, s, counter_table, block, obj, err);
+    if (rc == 0)
+        rc = ddb_entity_compute(s->entity, obj, err);
+    if (rc == 0)
+        rc = has_unique_values(&sentinels, s, obj, err);
+    if (rc < 0)
+        return rc;
+    if (!sentinels) /* nothing to reserve: the plain conditional put */
+        return ddb_entity_create(c, s->entity, table, obj, err);
+    rc = store_single(c, s, table, obj, NULL, DDB_STORE_CREATE, err);
+    if (rc == 0 && ddb_entity__version_of(s->entity, obj))
+        *ddb_entity__version_of(s->entity, obj) = 1;
+    return rc;
+}
+
+/* ---- sequences: a number per parent ---------------------------------------------------------- */
+
+#define SEQ_ATTEMPTS 10
+
+/* The parent's lookup struct: the child's key fields copied in (borrowed, never freed). */
+static int parent_of(void **out, const ddb_store_desc *s, const void *obj, ddb_error *err)
+{
+    const ddb_sequence_desc *q = s->sequence;
+    const ddb_entity_desc *pd = q->parent, *d = s->entity;
+    void *p = calloc(1, pd->size ? pd->size : 1);
+    if (!p)
+        return ddb_dal__nomem(err, pd->name);
+    for (size_t i = 0; i < q->n_keys; i++) {
+        const ddb_field_desc *to = &pd->fields[q->parent_fields[i]];
+        const ddb_field_desc *from = &d->fields[q->parent_key_fields[i]];
+        size_t sz = 0;
+        switch (from->kind) {
+        case DDB_FIELD_STRING:
+            sz = sizeof(char *);
+            break;
+        case DDB_FIELD_INT64:
+            sz = sizeof(int64_t);
+            break;
+        case DDB_FIELD_DECIMAL:
+            sz = sizeof(ddb_decimal);
+            break;
+        case DDB_FIELD_BOOL:
+            sz = sizeof(bool);
+            break;
+        case DDB_FIELD_UUID:
+            sz = 37;
+            break;
+        default:
+            break;
+        }
+        if (!sz || to->kind != from->kind || to->is_list || from->is_list) {
+            free(p);
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "%s: sequence parent %s: field %s does not fit %s", d->name,
+                                 pd->name, from->name, to->name);
+        }
+        memcpy(AT(p, to->offset, char), CAT(obj, from->offset, char), sz);
+        if (to->has_offset != DDB_ENTITY_NO_OFFSET)
+            *AT(p, to->has_offset, bool) = ddb_entity__field_present(from, obj);
+    }
+    *out = p;
+    return 0;
+}
+
+/* The parent's key as text for messages ("{"pk":"PROJECT#CORE",...}" without the types). */
+static void key_words(char *buf, size_t cap, const ddb_value *key, const ddb_entity_desc *pd)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < pd->n_primary; k++) {
+        const ddb_value *v = ddb_value_m_get(key, pd->keys[k].attribute);
+        const char *t = v ? (ddb_value_s(v, NULL) ? ddb_value_s(v, NULL) : ddb_value_n(v)) : NULL;
+        int n = snprintf(buf + len, cap - len, "%s%s=%.100s", k ? " " : "", pd->keys[k].attribute,
+                         t ? t : "?");
+        if (n < 0 || (size_t)n >= cap - len)
+            break;
+        len += (size_t)n;
+    }
+}
+
+/* The parent's counter into *counter (0 when it has none); *found false when no parent. */
+static int read_counter(int64_t *counter, bool *has, bool *found, ddb_client *c,
+                        const ddb_sequence_desc *q, const char *table, ddb_value *key,
+                        ddb_error *err)
+{
+    ddb_get_item_input in = {0};
+    ddb_get_item_output *o = NULL;
+    const char *name = q->parent->fields[q->counter].name;
+    int rc;
+    in.table_name = table;
+    in.key = key;
+    in.has_consistent_read = true;
+    in.consistent_read = true;
+    rc = ddb_get_item(&o, c, &in, err);
+    *counter = 0;
+    *has = false;
+    *found = rc == 0 && o->item;
+    if (*found) {
+        const ddb_value *v = ddb_value_m_get(o->item, name);
+        if (v && (rc = ddb_value_n_i64(v, counter, err)) < 0)
+            rc = ddb_error_set(err, DDB_ERR_PROTOCOL, "%s.%s is not an integer", q->parent->name,
+                               name);
+        *has = v != NULL;
+    }
+    ddb_get_item_output_free(o);
+    return rc;
+}
+
+/* SET counter = next (and the version + 1) on condition that it holds `old` (or none). */
+static int tx_advance(tx_build *t, const ddb_store_desc *s, const char *table, ddb_value *key,
+                      int64_t old, bool has_old, int64_t next, ddb_error *err)
+{
+    const ddb_sequence_desc *q = s->sequence;
+    const ddb_entity_desc *pd = q->parent;
+    const char *name = pd->fields[q->counter].name;
+    ddb_expr *e = NULL;
+    ddb_cond *cond;
+    int rc = new_expr(&e, err);
+    if (rc < 0) {
+        ddb_value_free(key);
+        return rc;
+    }
+    ddb_expr_update_set(e, name, ddb_operand_value_take(e, ddb_expr_val_i64(e, next)));
+    if (pd->version_attribute)
+        ddb_expr_update_add_take(e, pd->version_attribute, ddb_expr_val_i64(e, 1));
+    cond = has_old ? ddb_cond_eq_take(e, name, ddb_expr_val_i64(e, old))
+                   : ddb_cond_not_exists(e, name);
+    ddb_expr_set_condition(e, ddb_cond_and(e, ddb_cond_exists(e, pd->keys[0].attribute), cond));
+    return tx_add(t, TX_UPDATE, table, key, e, s, 1, -1, err);
+}
+
+/* A pause of a few milliseconds, longer with each attempt, randomised so racers spread out. */
+static void backoff(int attempt, unsigned *seed)
+{
+    struct timespec ts;
+    long ms;
+    *seed = *seed * 1103515245u + 12345u;
+    ms = 2L * attempt + (long)((*seed >> 16) % (unsigned)(5 * attempt + 5));
+    ts.tv_sec = 0;
+    ts.tv_nsec = ms * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+/* Whether the caller gave obj a number (nonzero, and its has_ flag when it has one). */
+static bool has_number(const ddb_store_desc *s, const void *obj)
+{
+    const ddb_field_desc *f = &s->entity->fields[s->sequence->field];
+    if (f->has_offset != DDB_ENTITY_NO_OFFSET && !*CAT(obj, f->has_offset, bool))
+        return false;
+    return *CAT(obj, f->offset, int64_t) != 0;
+}
+
+static void set_number(const ddb_store_desc *s, void *obj, int64_t n)
+{
+    const ddb_field_desc *f = &s->entity->fields[s->sequence->field];
+    *AT(obj, f->offset, int64_t) = n;
+    if (f->has_offset != DDB_ENTITY_NO_OFFSET)
+        *AT(obj, f->has_offset, bool) = n != 0;
+}
+
+/* One gapless attempt; *again when the parent's counter moved (or the transaction conflicted). */
+static int gapless_once(bool *again, ddb_client *c, const ddb_store_desc *s, const char *table,
+                        const char *parent_table, void *obj, int64_t given, ddb_value *pkey,
+                        const char *where, ddb_error *err)
+{
+    const ddb_entity_desc *d = s->entity;
+    const ddb_sequence_desc *q = s->sequence;
+    tx_build *t = NULL;
+    ddb_value *key = NULL;
+    int64_t old = 0, number;
+    bool has_old = false, found = false, ccf = false;
+    size_t failed = 0;
+    int rc;
+
+    *again = false;
+    rc = read_counter(&old, &has_old, &found, c, q, parent_table, pkey, err);
+    if (rc < 0)
+        return rc;
+    if (!found)
+        return ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND,
+                             "%s.%s: sequence parent %s (%s) does not exist", d->name,
+                             d->fields[q->field].name, q->parent->name, where);
+    if (!given && old == INT64_MAX)
+        return ddb_error_set(err, DDB_ERR_LIMIT, "%s.%s: the counter %s.%s of %s is at its end",
+                             d->name, d->fields[q->field].name, q->parent->name,
+                             q->parent->fields[q->counter].name, where);
+    number = given ? given : old + 1;
+    set_number(s, obj, number);
+    rc = ddb_entity_compute(d, obj, err);
+    if (rc < 0)
+        return rc;
+    if (!(t = calloc(1, sizeof *t)))
+        return ddb_dal__nomem(err, "transaction");
+    rc = ddb_txn_new(&t->txn, err);
+    if (rc == 0)
+        rc = ddb_value_copy(&key, pkey, err);
+    if (rc == 0)
+        rc = tx_advance(t, s, parent_table, key, old, has_old, number > old ? number : old, err);
+    if (rc == 0)
+        rc = tx_create(t, s, table, obj, 0, err);
+    if (rc == 0)
+        rc = tx_send(t, c, &failed, &ccf, err);
+    if (rc == DDB_ERR_TRANSACTION_CANCELED) {
+        bool conflict = false;
+        for (size_t i = 0; i < err->n_cancellation_reasons; i++) {
+            const char *code = err->cancellation_reasons[i].code;
+            conflict = conflict || (code && strcmp(code, "TransactionConflict") == 0);
+        }
+        if (conflict || (ccf && failed < t->n && t->op[failed] == 1)) {
+            *again = true;
+        } else if (ccf && failed < t->n && t->unique[failed] >= 0) {
+            rc = ddb_error_set(err, DDB_ERR_UNIQUE_TAKEN,
+                               "%s.%s: the value is taken (unique_fields)", d->name,
+                               s->unique[t->unique[failed]].name);
+            ddb_error_set_field(err, s->unique[t->unique[failed]].name);
+        } else if (ccf) {
+            rc = ddb_error_set(err, DDB_ERR_ITEM_EXISTS, "%s: an item with this key exists",
+                               d->name);
+        }
+    }
+    ddb_txn_free(t->txn);
+    free(t);
+    return rc;
+}
+
+/* The gapped way: one UpdateItem takes the next number, whatever becomes of the create. */
+static int gapped_next(int64_t *out, ddb_client *c, const ddb_store_desc *s,
+                       const char *parent_table, ddb_value *pkey, const char *where, ddb_error *err)
+{
+    const ddb_sequence_desc *q = s->sequence;
+    const ddb_entity_desc *pd = q->parent;
+    const char *name = pd->fields[q->counter].name;
+    ddb_update_item_output *o = NULL;
+    ddb_expr *e = NULL;
+    ddb_expr_result *x = NULL;
+    ddb_value *key = NULL;
+    const ddb_value *v;
+    int rc = new_expr(&e, err);
+    if (rc == 0) {
+        ddb_expr_update_set(
+            e, name,
+            ddb_operand_plus(e,
+                             ddb_operand_if_not_exists(
+                                 e, name, ddb_operand_value_take(e, ddb_expr_val_i64(e, 0))),
+                             ddb_operand_value_take(e, ddb_expr_val_i64(e, 1))));
+        if (pd->version_attribute)
+            ddb_expr_update_add_take(e, pd->version_attribute, ddb_expr_val_i64(e, 1));
+        ddb_expr_set_condition(e, ddb_cond_exists(e, pd->keys[0].attribute));
+    }
+    rc = ddb_entity__build(&x, e, rc, "sequence", err);
+    if (rc == 0)
+        rc = ddb_value_copy(&key, pkey, err);
+    if (rc == 0)
+        rc = ddb_entity__update_item(&o, c, parent_table, key, x, "UPDATED_NEW", err);
+    if (rc == DDB_ERR_CONDITION_FAILED)
+        rc = ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND,
+                           "%s.%s: sequence parent %s (%s) does not exist", s->entity->name,
+                           s->entity->fields[q->field].name, pd->name, where);
+    if (rc == 0) {
+        v = o->attributes ? ddb_value_m_get(o->attributes, name) : NULL;
+        if (!v || ddb_value_n_i64(v, out, NULL) < 0)
+            rc = ddb_error_set(err, DDB_ERR_PROTOCOL, "%s.%s: UpdateItem returned no number",
+                               pd->name, name);
+    }
+    ddb_update_item_output_free(o);
+    ddb_value_free(key);
+    ddb_expr_result_free(x);
+    ddb_expr_free(e);
+    return rc;
+}
+
+static int create_numbered(ddb_client *c, const ddb_store_desc *s, const char *table,
+                           const char *parent_table, const char *counter_table, ddb_id_block *block,
+                           void *obj, ddb_error *err)
+{
+    const ddb_sequence_desc *q = s->sequence;
+    const ddb_entity_desc *d = s->entity;
+    const ddb_field_desc *nf = &d->fields[q->field];
+    void *parent = NULL;
+    ddb_value *pkey = NULL;
+    char where[400];
+    int64_t given = has_number(s, obj) ? *CAT(obj, nf->offset, int64_t) : 0;
+    int attempts = q->attempts > 0 ? q->attempts : SEQ_ATTEMPTS, i;
+    unsigned seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)obj;
+    bool again = true;
+    int rc;
+
+    rc = ddb_store_assign_id(c, s, counter_table, block, obj, err);
+    if (rc == 0)
+        rc = parent_of(&parent, s, obj, err);
+    if (rc == 0)
+        rc = ddb_entity_key(&pkey, q->parent, parent, err);
+    free(parent); /* it borrowed the child's values */
+    if (rc < 0)
+        return rc;
+    key_words(where, sizeof where, pkey, q->parent);
+    if (!q->gapless) {
+        int64_t n = given;
+        if (!given && (rc = gapped_next(&n, c, s, parent_table, pkey, where, err)) < 0)
+            goto done;
+        set_number(s, obj, n);
+        rc = create_assigned(c, s, table, obj, err);
+        goto done;
+    }
+    for (i = 1; i <= attempts && again; i++) {
+        if (i > 1)
+            backoff(i, &seed);
+        rc = gapless_once(&again, c, s, table, parent_table, obj, given, pkey, where, err);
+    }
+    if (again)
+        rc = ddb_error_set(err, DDB_ERR_STALE_VERSION,
+                           "%s.%s: the counter %s.%s of %s changed during each of %d attempts; "
+                           "try again",
+                           d->name, nf->name, q->parent->name, q->parent->fields[q->counter].name,
+                           where, attempts);
+    else if (rc == 0 && ddb_entity__version_of(d, obj))
+        *ddb_entity__version_of(d, obj) = 1;
+done:
+    if (rc < 0 && !given) /* no number was taken: the struct says so */
+        set_number(s, obj, 0);
+    ddb_value_free(pkey);
+    return rc;
+}
+
+int ddb_store_create_numbered(ddb_client *c, const ddb_store_desc *s, const char *table,
+                              const char *parent_table, const char *counter_table,
+                              ddb_id_block *block, void *obj, ddb_error *err)
+{
+    const ddb_sequence_desc *q;
+    ddb_error local = DDB_ERROR_INIT;
+    int rc;
+    if (!c || !store_ok(s) || !table || !obj || !(q = s->sequence) || !q->parent ||
+        q->parent->version != DDB_ENTITY_ABI_VERSION || q->parent->n_primary < 1 || q->field < 0 ||
+        (size_t)q->field >= s->entity->n_fields ||
+        s->entity->fields[q->field].kind != DDB_FIELD_INT64 || q->counter < 0 ||
+        (size_t)q->counter >= q->parent->n_fields ||
+        q->parent->fields[q->counter].kind != DDB_FIELD_INT64 || (q->n_keys && !q->parent_fields) ||
+        (q->n_keys && !q->parent_key_fields))
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "store create numbered: bad argument");
+    for (size_t i = 0; i < q->n_keys; i++)
+        if (q->parent_fields[i] < 0 || (size_t)q->parent_fields[i] >= q->parent->n_fields ||
+            q->parent_key_fields[i] < 0 || (size_t)q->parent_key_fields[i] >= s->entity->n_fields)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: sequence: bad field index",
+                                 s->entity->name);
+    /* Telling which action failed needs the error detail, so there is always some. */
+    rc = create_numbered(c, s, table, parent_table ? parent_table : table, counter_table, block,
+                         obj, err ? err : &local);
+    ddb_error_clear(&local);
     return rc;
 }
 
@@ -698,6 +1057,9 @@ int ddb_store_update(ddb_client *c, const ddb_store_desc *s, const char *table, 
     int rc;
     if (!c || !store_ok(s) || !table || !obj || !ddb_entity__version_of(s->entity, obj))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "store update: bad argument");
+    rc = ddb_entity_compute(s->entity, obj, err);
+    if (rc < 0)
+        return rc;
     if (s->n_unique == 0)
         return ddb_entity_update(c, s->entity, table, obj, err);
     rc = read_stored(&old, c, s, table, obj, err);
@@ -903,12 +1265,26 @@ static int store_transact(ddb_client *c, const char *counter_table, ddb_store_wr
             break;
         switch (w->op) {
         case DDB_STORE_CREATE:
+            if (s->sequence && !has_number(s, w->obj)) {
+                /* Taking a number needs a transaction of its own (ddb_store_create_numbered);
+                 * a number the caller gives is written as it is, its key guarding duplicates. */
+                rc = ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                   "transaction op %zu: %s.%s is numbered per %s; create it alone "
+                                   "or give the number",
+                                   i, s->entity->name, s->entity->fields[s->sequence->field].name,
+                                   s->sequence->parent->name);
+                break;
+            }
             rc = ddb_store_assign_id(c, s, counter_table, w->block, w->obj, err);
+            if (rc == 0)
+                rc = ddb_entity_compute(s->entity, w->obj, err);
             if (rc == 0)
                 rc = tx_create(t, s, w->table, w->obj, i, err);
             break;
         case DDB_STORE_UPDATE:
-            rc = tx_update(t, s, w->table, w->obj, old[i], i, err);
+            rc = ddb_entity_compute(s->entity, w->obj, err);
+            if (rc == 0)
+                rc = tx_update(t, s, w->table, w->obj, old[i], i, err);
             break;
         case DDB_STORE_DELETE:
             rc = tx_delete(t, s, w->table, w->obj, old[i], i, err);

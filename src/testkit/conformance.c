@@ -445,6 +445,48 @@ static bool same_derived(char *out, size_t cap, const ddb_entity_desc *d, size_t
     return same;
 }
 
+/* The index into d->computed of field i, or -1 when it is not computed. */
+static int computed_index(const ddb_entity_desc *d, size_t i)
+{
+    for (size_t k = 0; d->computed && k < d->n_computed; k++)
+        if (d->computed[k].field == (int)i)
+            return (int)k;
+    return -1;
+}
+
+/* A computed field of got against its template's value built from want: derived, not data. */
+static bool same_computed(char *out, size_t cap, const ddb_entity_desc *d, size_t i, size_t k,
+                          const void *want, const void *got)
+{
+    const ddb_field_desc *f = &d->fields[i];
+    ddb_value *cv = NULL;
+    const char *expect = NULL, *have = NULL;
+    char num[32], cj[200];
+    size_t len = 0;
+    bool same;
+    if (ddb_entity_computed_value(&cv, d, k, want, NULL) == 0 && cv)
+        expect = f->kind == DDB_FIELD_INT64 ? ddb_value_n(cv) : ddb_value_s(cv, NULL);
+    if (!f->is_list && field_present(f, got)) {
+        if (f->kind == DDB_FIELD_INT64) {
+            snprintf(num, sizeof num, "%lld", (long long)*CAT(got, f->offset, int64_t));
+            have = num;
+        } else {
+            have = scalar_text(f->kind, CAT(got, f->offset, char), false);
+        }
+    }
+    same = expect && have ? (f->kind == DDB_FIELD_INT64 ? same_number(expect, have)
+                                                        : strcmp(expect, have) == 0)
+                          : expect == have;
+    if (!same && out && cap) {
+        ddb_conf_json_of(cj, sizeof cj, cv);
+        put(out, cap, &len, "%s field '%s' (computed from its template) is ", d->name, f->name);
+        put_field(out, cap, &len, f, got);
+        put(out, cap, &len, ", expected %s", cj);
+    }
+    ddb_value_free(cv);
+    return same;
+}
+
 bool ddb_conf_entity_equal(char *out, size_t n, const ddb_entity_desc *d, const void *want,
                            const void *got)
 {
@@ -452,8 +494,13 @@ bool ddb_conf_entity_equal(char *out, size_t n, const ddb_entity_desc *d, const 
         out[0] = '\0';
     for (size_t i = 0; i < d->n_fields; i++) {
         const ddb_field_desc *f = &d->fields[i];
-        int key = derived_key(d, i);
+        int key = derived_key(d, i), comp = computed_index(d, i);
         size_t len = 0;
+        if (comp >= 0) {
+            if (!same_computed(out, n, d, i, (size_t)comp, want, got))
+                return false;
+            continue;
+        }
         if (key >= 0) {
             if (!same_derived(out, n, d, i, (size_t)key, want, got))
                 return false;

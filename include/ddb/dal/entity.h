@@ -31,7 +31,7 @@ extern "C" {
  * The version of the descriptor layout below. Generated headers check it with #error, so code
  * generated for another layout fails to compile instead of misbehaving.
  */
-#define DDB_ENTITY_ABI_VERSION 1
+#define DDB_ENTITY_ABI_VERSION 2
 
 /* "No such member" in a descriptor's offsets. */
 #define DDB_ENTITY_NO_OFFSET ((size_t)-1)
@@ -95,6 +95,19 @@ typedef struct ddb_key_desc {
     const ddb_key_part *parts;
 } ddb_key_desc;
 
+/*
+ * A computed field (x-ddbkit.computed): its value is a template over other fields of the entity,
+ * built like a key template. The runtime writes that value on every create and update (into the
+ * item and into the struct) and reads give the stored value back, so the field is never a second
+ * source of truth. A key template may use it; its parts are then those of this template. When a
+ * field of the template has no value, the computed field has none.
+ */
+typedef struct ddb_computed_desc {
+    int field; /* the computed field: index into the entity's fields (STRING or INT64) */
+    size_t n_parts;
+    const ddb_key_part *parts; /* over the other fields; never this one (no cycles) */
+} ddb_computed_desc;
+
 typedef struct ddb_entity_desc {
     unsigned version; /* DDB_ENTITY_ABI_VERSION */
     const char *name; /* the model's entity name, used in messages */
@@ -109,6 +122,9 @@ typedef struct ddb_entity_desc {
     /* Optimistic locking: the attribute, and the int64_t in the struct that mirrors it. */
     const char *version_attribute;
     size_t version_offset;
+    /* The computed fields (ABI 2). */
+    size_t n_computed;
+    const ddb_computed_desc *computed;
 } ddb_entity_desc;
 
 /*
@@ -143,6 +159,21 @@ DDB_API int ddb_entity_key(ddb_value **out, const ddb_entity_desc *d, const void
  */
 DDB_API int ddb_entity_key_value(ddb_value **out, const ddb_entity_desc *d, size_t key,
                                  const void *obj, ddb_error *err);
+
+/*
+ * The value computed field d->computed[computed] has for obj: its template over obj's fields, an
+ * S (or N for an INT64 field). *out is NULL (and 0 is returned) when a field of the template has
+ * no value. out is owned by the caller.
+ */
+DDB_API int ddb_entity_computed_value(ddb_value **out, const ddb_entity_desc *d, size_t computed,
+                                      const void *obj, ddb_error *err);
+
+/*
+ * Sets every computed field of obj to its template's value (no value when a field of the
+ * template has none), replacing what the caller put there. create and update call it; a struct
+ * read from an item needs no call. On failure obj's computed fields may be partly updated.
+ */
+DDB_API int ddb_entity_compute(const ddb_entity_desc *d, void *obj, ddb_error *err);
 
 /* Frees what obj owns and zeroes it. NULL-safe. */
 DDB_API void ddb_entity_free(const ddb_entity_desc *d, void *obj);
@@ -404,7 +435,7 @@ DDB_API int ddb_id_counter_current(int64_t *out, ddb_client *c, const char *tabl
 DDB_API int ddb_id_counter_seed(ddb_client *c, const char *table, const char *name,
                                 ddb_id_block *block, int64_t floor, ddb_error *err);
 
-#define DDB_STORE_DESC_VERSION 1
+#define DDB_STORE_DESC_VERSION 2
 
 /* One set of fields whose values are unique among an entity's items (x-ddbkit.unique_fields). */
 typedef struct ddb_unique_desc {
@@ -412,6 +443,37 @@ typedef struct ddb_unique_desc {
     size_t n_fields;
     const int *fields; /* indexes into the entity's fields */
 } ddb_unique_desc;
+
+/*
+ * A number per parent (x-ddbkit.sequence), such as an issue number per project: create gives the
+ * child the parent's counter + 1. The parent is the item whose primary key the child's fields
+ * parent_key_fields[i] fill into the parent's fields parent_fields[i].
+ *
+ * Gapless (the default): create reads the counter, then one TransactWriteItems sets it to the
+ * new number on condition that it still holds the number read, and creates the child with its
+ * unique-value sentinels; a number is taken only when the child is created, and no two children
+ * get one. A transaction that loses the race (ConditionalCheckFailed or TransactionConflict on
+ * the parent) is retried, up to `attempts` times in all, with a short random pause; then create
+ * fails with DDB_ERR_STALE_VERSION naming the parent and the attempts.
+ *
+ * Gapped: one UpdateItem adds 1 to the counter (ReturnValues UPDATED_NEW), then a separate
+ * create; a create that fails leaves its number unused. Cheaper under contention.
+ *
+ * The parent's version attribute moves with its counter, so an update of the parent from a
+ * struct read earlier fails with DDB_ERR_STALE_VERSION instead of putting back an old counter.
+ * A number the caller sets (nonzero) is kept: the child is created with it, and a gapless
+ * sequence raises the counter to it when it is higher.
+ */
+typedef struct ddb_sequence_desc {
+    int field; /* the child's INT64 field that gets the number */
+    const ddb_entity_desc *parent;
+    int counter; /* the parent's INT64 field holding the last number given */
+    size_t n_keys;
+    const int *parent_fields;     /* the parent's primary key fields... */
+    const int *parent_key_fields; /* ...and the child's fields that fill them */
+    bool gapless;
+    int attempts; /* gapless: transactions tried before giving up; 0: 10 */
+} ddb_sequence_desc;
 
 /*
  * What the store needs beyond the entity descriptor. A sentinel item per unique value lives in
@@ -429,6 +491,7 @@ typedef struct ddb_store_desc {
     int64_t start;       /* counter and source: the first ID */
     size_t n_unique;
     const ddb_unique_desc *unique;
+    const ddb_sequence_desc *sequence; /* NULL: none (version 2) */
 } ddb_store_desc;
 
 /* The attribute that marks a unique-value sentinel (and names its owner's key). */
@@ -449,6 +512,16 @@ DDB_API int ddb_store_assign_id(ddb_client *c, const ddb_store_desc *s, const ch
 DDB_API int ddb_store_create(ddb_client *c, const ddb_store_desc *s, const char *table,
                              const char *counter_table, ddb_id_block *block, void *obj,
                              ddb_error *err);
+
+/*
+ * create of an entity whose s->sequence names a parent in parent_table (NULL: table): numbers
+ * obj (see ddb_sequence_desc), then creates it as ddb_store_create does. DDB_ERR_ITEM_NOT_FOUND
+ * when the parent does not exist; DDB_ERR_STALE_VERSION when every attempt lost the race. On
+ * failure a number create assigned is taken back (the field is 0 again).
+ */
+DDB_API int ddb_store_create_numbered(ddb_client *c, const ddb_store_desc *s, const char *table,
+                                      const char *parent_table, const char *counter_table,
+                                      ddb_id_block *block, void *obj, ddb_error *err);
 
 /*
  * update with optimistic locking (as ddb_entity_update); a unique value that changed moves its

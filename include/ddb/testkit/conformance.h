@@ -202,7 +202,8 @@ DDB_API bool ddb_conf_expect_cancelled(ddb_conf *c, const char *step, int rc, co
  *    ddb_conf_expect_version where they know the number it must have;
  *  - a field that a key attribute of the same name overwrites with its template's value (a
  *    derived field: the template is not exactly "{field}") must hold that template's value,
- *    built from want.
+ *    built from want; so must a computed field (x-ddbkit.computed) its template's value: it
+ *    is derived, never data the test wrote.
  * When they differ, out (n bytes; may be NULL) gets "<Entity> field '<name>' is <got>, expected
  * <want>" for the first field that differs, values written as C literals ("text", 12, 12.25,
  * true, [..]), objects as AttributeValue JSON, "(absent)" for no value.

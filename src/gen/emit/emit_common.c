@@ -135,7 +135,13 @@ void emit_field_member(emitter *E, const ddbgen_entity *e, const ddbgen_field *f
     ddbgen_buf_printf(h, "    /* \"%s\": %s", f->name, f->type_raw ? f->type_raw : "?");
     if (f->type == DDBGEN_TYPE_ARRAY)
         ddbgen_buf_printf(h, " of %s", f->item_type_raw ? f->item_type_raw : "any");
-    if (ddbgen_field_is_derived(e, f)) {
+    if (f->computed.path) {
+        /* One source of truth: the computed template. */
+        ddbgen_buf_puts(h, ", computed \"");
+        emit_comment_text(h, f->computed.raw);
+        ddbgen_buf_puts(h, "\":\n       create and update write the template's value, reads "
+                           "give it back; never a\n       second source of truth */\n");
+    } else if (ddbgen_field_is_derived(e, f)) {
         /* One source of truth: the key template. */
         ddbgen_buf_puts(h, ", derived: the key template writes it, reads give it back; set it "
                            "only\n       to address an item by its whole key */\n");

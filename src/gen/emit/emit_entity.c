@@ -12,11 +12,36 @@
 #include "model/usage.h"
 #include "validate/validate.h"
 
+/* The parts of template t as a ddb_key_part initializer, after its opening "{". */
+static void emit_template_parts(emitter *E, const ddbgen_entity *e, const ddbgen_template *t)
+{
+    ddbgen_buf *c = E->c;
+    for (size_t p = 0; p < t->n_parts; p++) {
+        const ddbgen_template_part *part = &t->parts[p];
+        ddbgen_buf_puts(c, p ? ", {" : "{");
+        if (part->is_field) {
+            int fi = emit_field_index(e, part->text);
+            if (fi < 0)
+                E->status = DDBGEN_ERR_INVALID;
+            ddbgen_buf_printf(c, "NULL, %d, ", fi);
+            if (part->format)
+                emit_c_string(c, part->format);
+            else
+                ddbgen_buf_puts(c, "NULL");
+        } else {
+            emit_c_string(c, part->text);
+            ddbgen_buf_puts(c, ", -1, NULL");
+        }
+        ddbgen_buf_putc(c, '}');
+    }
+    ddbgen_buf_puts(c, "};\n");
+}
+
 void emit_entity_source(emitter *E, const ddbgen_entity *e, const char *sname)
 {
     ddbgen_buf *c = E->c;
     key_ref keys[MAX_KEYS];
-    size_t n_primary, n_keys = emit_collect_keys(e, keys, MAX_KEYS, &n_primary);
+    size_t n_primary, n_keys = emit_collect_keys(e, keys, MAX_KEYS, &n_primary), n_computed = 0;
 
     ddbgen_buf_printf(c, "\n/* ---- %s ---- */\n\n", e->name);
     if (e->n_fields) {
@@ -46,24 +71,23 @@ void emit_entity_source(emitter *E, const ddbgen_entity *e, const char *sname)
         if (t->n_parts == 0)
             continue;
         ddbgen_buf_printf(c, "static const ddb_key_part %s__key%zu[] = {", e->c_name, k);
-        for (size_t p = 0; p < t->n_parts; p++) {
-            const ddbgen_template_part *part = &t->parts[p];
-            ddbgen_buf_puts(c, p ? ", {" : "{");
-            if (part->is_field) {
-                int fi = emit_field_index(e, part->text);
-                if (fi < 0)
-                    E->status = DDBGEN_ERR_INVALID;
-                ddbgen_buf_printf(c, "NULL, %d, ", fi);
-                if (part->format)
-                    emit_c_string(c, part->format);
-                else
-                    ddbgen_buf_puts(c, "NULL");
-            } else {
-                emit_c_string(c, part->text);
-                ddbgen_buf_puts(c, ", -1, NULL");
-            }
-            ddbgen_buf_putc(c, '}');
-        }
+        emit_template_parts(E, e, t);
+    }
+    for (size_t i = 0; i < e->n_fields; i++) {
+        const ddbgen_template *t = &e->fields[i].computed;
+        if (!t->path || t->n_parts == 0)
+            continue;
+        n_computed++;
+        ddbgen_buf_printf(c, "static const ddb_key_part %s__computed%zu[] = {", e->c_name, i);
+        emit_template_parts(E, e, t);
+    }
+    if (n_computed) {
+        /* One source of truth: the runtime writes these from their templates. */
+        ddbgen_buf_printf(c, "\nstatic const ddb_computed_desc %s__computed[] = {\n", e->c_name);
+        for (size_t i = 0; i < e->n_fields; i++)
+            if (e->fields[i].computed.path && e->fields[i].computed.n_parts)
+                ddbgen_buf_printf(c, "    {%zu, %zu, %s__computed%zu},\n", i,
+                                  e->fields[i].computed.n_parts, e->c_name, i);
         ddbgen_buf_puts(c, "};\n");
     }
     if (n_keys) {
@@ -102,7 +126,11 @@ void emit_entity_source(emitter *E, const ddbgen_entity *e, const char *sname)
     else
         ddbgen_buf_puts(c, "    0, 0, NULL,\n    ");
     emit_c_string(c, ddbgen_entity_version_attribute(E->m, e));
-    ddbgen_buf_printf(c, ", offsetof(%s, ddb_version),\n};\n", sname);
+    ddbgen_buf_printf(c, ", offsetof(%s, ddb_version),\n", sname);
+    if (n_computed)
+        ddbgen_buf_printf(c, "    %zu, %s__computed,\n};\n", n_computed, e->c_name);
+    else
+        ddbgen_buf_puts(c, "    0, NULL,\n};\n");
 
     ddbgen_buf_printf(c,
                       "\nint %s__to_item(ddb_value **out, const %s *obj, ddb_error *err)\n"

@@ -16,7 +16,7 @@
 #include "emit/emit_members.h"
 
 /* The layout of ddb/dal/entity.h that this emitter writes descriptors for. */
-#define EMIT_ENTITY_ABI 1
+#define EMIT_ENTITY_ABI 2
 
 /* Files beyond <ns>.h and <ns>.c (router, conformance suite, README, table JSON). */
 #define EMIT_MAX_EXTRA 8

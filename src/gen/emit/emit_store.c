@@ -55,7 +55,60 @@ bool ddbgen_model_uses_counter(const ddbgen_model *m)
 static bool replaces_create(const ddbgen_entity *e)
 {
     return (e->ext.id_strategy != DDBGEN_ID_NONE && e->ext.id_strategy != DDBGEN_ID_UNKNOWN) ||
-           e->ext.n_unique > 0;
+           e->ext.n_unique > 0 || e->ext.sequence_path;
+}
+
+/* The parent entity of e's x-ddbkit.sequence, or NULL. */
+static const ddbgen_entity *sequence_parent(const ddbgen_model *m, const ddbgen_entity *e)
+{
+    return e->ext.sequence_path && e->ext.sequence_parent
+               ? ddbgen_model_find_entity(m, e->ext.sequence_parent)
+               : NULL;
+}
+
+/* The ddb_sequence_desc of e: the parent's key fields and the child's that fill them. */
+static void emit_sequence_desc(emitter *E, const ddbgen_entity *e, const ddbgen_entity *parent)
+{
+    ddbgen_buf *c = E->c;
+    const ddbgen_entity_ext *x = &e->ext;
+    const char *en = e->c_name;
+    int pf[16], cf[16];
+    size_t n = 0;
+    for (int k = 0; k < 2; k++) {
+        const ddbgen_key_template *kt = k ? &parent->sk : &parent->pk;
+        for (size_t i = 0; kt->present && i < kt->n; i++)
+            for (size_t j = 0; j < kt->items[i].n_parts; j++) {
+                const ddbgen_template_part *p = &kt->items[i].parts[j];
+                bool seen = false;
+                if (!p->is_field)
+                    continue;
+                for (size_t q = 0; q < n; q++)
+                    seen = seen || pf[q] == emit_field_index(parent, p->text);
+                if (seen || n == 16)
+                    continue;
+                pf[n] = emit_field_index(parent, p->text);
+                cf[n] = emit_field_index(e, p->text);
+                if (pf[n] < 0 || cf[n] < 0)
+                    E->status = DDBGEN_ERR_INVALID;
+                n++;
+            }
+    }
+    ddbgen_buf_printf(c, "\nstatic const int %s__seq_parent_fields[] = {", en);
+    for (size_t i = 0; i < n; i++)
+        ddbgen_buf_printf(c, "%s%d", i ? ", " : "", pf[i]);
+    ddbgen_buf_printf(c, "%s};\nstatic const int %s__seq_key_fields[] = {", n ? "" : "-1", en);
+    for (size_t i = 0; i < n; i++)
+        ddbgen_buf_printf(c, "%s%d", i ? ", " : "", cf[i]);
+    ddbgen_buf_printf(c,
+                      "%s};\n\n/* %s.%s numbers %ss per %s (%s.%s holds the last one). */\n"
+                      "static const ddb_sequence_desc %s__sequence = {\n"
+                      "    %d, &%s__%s__desc, %d, %zu, %s__seq_parent_fields, "
+                      "%s__seq_key_fields, %s, %lld,\n};\n",
+                      n ? "" : "-1", e->name, x->sequence_field, e->name, parent->name,
+                      parent->name, x->sequence_counter, en, emit_field_index(e, x->sequence_field),
+                      E->ns, parent->c_name, emit_field_index(parent, x->sequence_counter), n, en,
+                      en, x->sequence_gapless ? "true" : "false",
+                      x->has_sequence_attempts ? x->sequence_attempts : 0LL);
 }
 
 /* The ID field: x-ddbkit's, or the single placeholder of pk_template; -1 when none. */
@@ -203,6 +256,9 @@ static void emit_store_desc(emitter *E, const ddbgen_entity *e)
     ddbgen_buf *c = E->c;
     const char *ns = E->ns, *en = e->c_name;
     const ddbgen_entity_ext *x = &e->ext;
+    const ddbgen_entity *parent = sequence_parent(E->m, e);
+    if (parent)
+        emit_sequence_desc(E, e, parent);
     for (size_t u = 0; u < x->n_unique; u++) {
         ddbgen_buf_printf(c, "\nstatic const int %s__unique%zu[] = {", en, u);
         for (size_t f = 0; f < x->unique[u].n_fields; f++) {
@@ -243,9 +299,13 @@ static void emit_store_desc(emitter *E, const ddbgen_entity *e)
     ddbgen_buf_printf(c, ", %lld, %lld,\n    %zu, ", x->has_block_size ? x->block_size : 100,
                       x->has_start ? x->start : 1, x->n_unique);
     if (x->n_unique)
-        ddbgen_buf_printf(c, "%s__unique,\n};\n", en);
+        ddbgen_buf_printf(c, "%s__unique,", en);
     else
-        ddbgen_buf_puts(c, "NULL,\n};\n");
+        ddbgen_buf_puts(c, "NULL,");
+    if (parent)
+        ddbgen_buf_printf(c, " &%s__sequence,\n};\n", en);
+    else
+        ddbgen_buf_puts(c, " NULL,\n};\n");
 }
 
 void emit_store_entity_impl(emitter *E, const ddbgen_entity *e)
@@ -256,7 +316,18 @@ void emit_store_entity_impl(emitter *E, const ddbgen_entity *e)
     char ctx[512];
 
     emit_store_desc(E, e);
-    if (replaces_create(e))
+    if (sequence_parent(E->m, e))
+        ddbgen_buf_printf(
+            c,
+            "\n/* create numbered per %s (x-ddbkit.sequence), in one transaction with the "
+            "counter%s. */\n"
+            "static int %s__create_store(%s__repo *repo, %s__%s *obj, ddb_error *err)\n"
+            "{\n    repo_impl *r = (repo_impl *)repo;\n"
+            "    return ddb_store_create_numbered(r->client, &%s__store, table_of(r, %zu),\n"
+            "        table_of(r, %zu), r->counter_table, &r->ids[%zu], obj, err);\n}\n",
+            sequence_parent(E->m, e)->name, e->ext.sequence_gapless ? "" : " (gapped: before it)",
+            en, ns, ns, en, en, ti, table_index(E->m, sequence_parent(E->m, e)), ei);
+    else if (replaces_create(e))
         ddbgen_buf_printf(
             c,
             "\n/* create with %s%s%s. */\n"

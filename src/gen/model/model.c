@@ -704,9 +704,9 @@ static bool get_key_template(loader *L, json_t *obj, const char *obj_path, const
  * entity exists and has a fitting ID field is checked by the validator). */
 static void load_field_ext(loader *L, json_t *f, const char *path, ddbgen_field *out)
 {
-    static const char *const known[] = {"c_name", "references"};
+    static const char *const known[] = {"c_name", "references", "computed"};
     json_t *ext = get_object(L, f, path, EXT_KEY, false);
-    const char *override = NULL, *ext_path = NULL;
+    const char *override = NULL, *ext_path = NULL, *computed;
     if (ext) {
         ext_path = pkey(L, path, EXT_KEY);
         ext_unknown_keys(L, ext, ext_path, known, N_OF(known));
@@ -714,6 +714,10 @@ static void load_field_ext(loader *L, json_t *f, const char *path, ddbgen_field 
         out->references = get_string(L, ext, ext_path, "references", false, false);
         if (out->references)
             out->references_path = pkey(L, ext_path, "references");
+        computed = get_string(L, ext, ext_path, "computed", false, false);
+        if (computed)
+            parse_one_template(L, &out->computed, computed, pkey(L, ext_path, "computed"),
+                               "computed template");
     }
     out->c_name = c_name_for(L, out->name, override, override ? pkey(L, ext_path, "c_name") : NULL);
 }
@@ -1304,10 +1308,33 @@ static void load_source(loader *L, json_t *ext, const char *ext_path, ddbgen_ent
     }
 }
 
+/* x-ddbkit.sequence: {"field", "parent", "counter", "gapless", "attempts"}; the validator checks
+ * that the names exist and fit. */
+static void load_sequence(loader *L, json_t *ext, const char *ext_path, ddbgen_entity_ext *x)
+{
+    static const char *const known[] = {"field", "parent", "counter", "gapless", "attempts"};
+    json_t *seq = get_object(L, ext, ext_path, "sequence", false);
+    const char *path;
+    int gapless;
+
+    if (!seq)
+        return;
+    path = pkey(L, ext_path, "sequence");
+    x->sequence_path = path;
+    ext_unknown_keys(L, seq, path, known, N_OF(known));
+    x->sequence_field = get_string(L, seq, path, "field", true, false);
+    x->sequence_parent = get_string(L, seq, path, "parent", true, false);
+    x->sequence_counter = get_string(L, seq, path, "counter", true, false);
+    gapless = get_bool(L, seq, path, "gapless", false);
+    x->sequence_gapless = gapless != 0; /* absent (-1) means gapless */
+    x->has_sequence_attempts = get_int(L, seq, path, "attempts", false, &x->sequence_attempts);
+}
+
 static void load_entity_ext(loader *L, json_t *e, const char *path, ddbgen_entity *out)
 {
     static const char *const known[] = {"c_name",    "id_strategy",       "unique_fields",
-                                        "ttl_field", "version_attribute", "source"};
+                                        "ttl_field", "version_attribute", "source",
+                                        "sequence"};
     json_t *ext = get_object(L, e, path, EXT_KEY, false);
     ddbgen_entity_ext *x = &out->ext;
     const char *override;
@@ -1325,6 +1352,7 @@ static void load_entity_ext(loader *L, json_t *e, const char *path, ddbgen_entit
     x->ttl_field = get_string(L, ext, x->path, "ttl_field", false, false);
     x->version_attribute = get_string(L, ext, x->path, "version_attribute", false, false);
     load_source(L, ext, x->path, x);
+    load_sequence(L, ext, x->path, x);
 }
 
 static void load_entity(loader *L, const char *name, json_t *e, const char *path,

@@ -198,6 +198,9 @@ typedef struct ddbgen_field {
      * relational schema), or NULL; references_path is its JSON path. */
     const char *references;
     const char *references_path;
+    /* x-ddbkit.computed: the template over other fields of the entity that gives this field its
+     * value on every write (computed.path NULL when the field is not computed). */
+    ddbgen_template computed;
 } ddbgen_field;
 
 typedef struct ddbgen_param {
@@ -314,6 +317,14 @@ typedef struct ddbgen_entity_ext {
     const char *source_table;
     size_t n_columns;
     ddbgen_column *columns;
+    /* x-ddbkit.sequence: create numbers this entity per parent (sequence_path NULL: none). */
+    const char *sequence_path;
+    const char *sequence_field;   /* the integer field that gets the number */
+    const char *sequence_parent;  /* the parent entity's name */
+    const char *sequence_counter; /* the parent's integer field that holds the last number */
+    bool sequence_gapless;        /* true (the default): counter and child in one transaction */
+    bool has_sequence_attempts;
+    long long sequence_attempts; /* how many times a gapless create tries; default 10 */
 } ddbgen_entity_ext;
 
 struct ddbgen_table;

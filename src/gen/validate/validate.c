@@ -1803,6 +1803,228 @@ static void check_references(vctx *v, const ddbgen_entity *e)
     }
 }
 
+/* ---- computed fields and sequences ----------------------------------------------------------- */
+
+/* Whether computed field f reaches `target` through the computed fields its template uses. */
+static bool computed_reaches(const ddbgen_entity *e, const ddbgen_field *f, const char *target,
+                             size_t depth)
+{
+    if (!f->computed.path || !f->computed.ok || depth > e->n_fields)
+        return false;
+    for (size_t i = 0; i < f->computed.n_parts; i++) {
+        const ddbgen_template_part *p = &f->computed.parts[i];
+        const ddbgen_field *g;
+        if (!p->is_field)
+            continue;
+        if (streq(p->text, target))
+            return true;
+        g = ddbgen_entity_find_field(e, p->text);
+        if (g && g != f && computed_reaches(e, g, target, depth + 1))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * x-ddbkit.computed: a template over other fields, like a key template. Its placeholders are
+ * scalar fields of the entity, never the field itself nor a field computed from it; the field is
+ * a string, or an integer when the template is exactly one integer field; it is not a key
+ * attribute of its own (that would be a derived field, written by the key's template).
+ */
+static void check_computed(vctx *v, const ddbgen_table *t, const ddbgen_entity *e)
+{
+    for (size_t i = 0; i < e->n_fields; i++) {
+        const ddbgen_field *f = &e->fields[i];
+        const ddbgen_template *c = &f->computed;
+        const char *single = NULL;
+        const ddbgen_field *sf = NULL;
+        if (!c->path || !c->ok || !f->name)
+            continue;
+        if (ddbgen_template_is_constant(c))
+            ddbgen_diag_add(v->d, ERR, c->path,
+                            "use {field} placeholders, as in \"{project_key}-{number}\"",
+                            "computed template '%s' of field '%s' uses no field", c->raw, f->name);
+        for (size_t j = 0; j < c->n_parts; j++) {
+            const ddbgen_template_part *p = &c->parts[j];
+            const ddbgen_field *g;
+            if (!p->is_field)
+                continue;
+            if (streq(p->text, f->name)) {
+                ddbgen_diag_add(
+                    v->d, ERR, c->path, "compute the field from other fields of the entity",
+                    "computed field '%s' uses itself in its template '%s'", f->name, c->raw);
+                continue;
+            }
+            g = ext_field(v, e, p->text, c->path, "computed template field");
+            if (!g)
+                continue;
+            if (g->type == DDBGEN_TYPE_ARRAY || g->type == DDBGEN_TYPE_OBJECT)
+                ddbgen_diag_add(v->d, ERR, c->path,
+                                "use string, integer, decimal, uuid or boolean fields",
+                                "computed template '%s' uses field '%s', which is %s", c->raw,
+                                g->name, a_type(g->type));
+            if (p->format && (!valid_format(p->format) || g->type != DDBGEN_TYPE_INTEGER))
+                ddbgen_diag_add(v->d, ERR, c->path,
+                                "use {field}, or {field:0Nd} (zero-padded to N digits) with an "
+                                "integer field",
+                                "computed template '%s' formats field '%s' with ':%s', which is "
+                                "not supported",
+                                c->raw, g->name, p->format);
+            if (computed_reaches(e, g, f->name, 0))
+                ddbgen_diag_add(v->d, ERR, c->path,
+                                F(v, "compute '%s' from fields that do not depend on it", f->name),
+                                "computed field '%s' uses '%s', which is computed from '%s': a "
+                                "cycle",
+                                f->name, g->name, f->name);
+            if (f->required && !g->required && g->type != DDBGEN_TYPE_UNKNOWN)
+                ddbgen_diag_add(
+                    v->d, ERR, c->path,
+                    F(v, "make field '%s' required, or '%s' optional", g->name, f->name),
+                    "required computed field '%s' uses optional field '%s': an item "
+                    "without '%s' has no value for it",
+                    f->name, g->name, g->name);
+        }
+        if (ddbgen_template_single_field(c, &single) && !c->parts[0].format)
+            sf = ddbgen_entity_find_field(e, single);
+        if (f->type != DDBGEN_TYPE_STRING && f->type != DDBGEN_TYPE_UNKNOWN &&
+            !(f->type == DDBGEN_TYPE_INTEGER && sf && sf->type == DDBGEN_TYPE_INTEGER))
+            ddbgen_diag_add(v->d, ERR, P(v, f->path, "type"),
+                            "make the field a string (or, for a template that is exactly one "
+                            "integer field, an integer)",
+                            "computed field '%s' is %s, but template '%s' makes %s", f->name,
+                            a_type(f->type), c->raw,
+                            sf && sf->type == DDBGEN_TYPE_INTEGER ? "an integer or a string"
+                                                                  : "a string");
+        if (is_key_attribute(t, f->name))
+            ddbgen_diag_add(v->d, ERR, c->path,
+                            "rename the field, or drop x-ddbkit.computed (a key template writes a "
+                            "field named like its key attribute)",
+                            "computed field '%s' is also a key attribute of table '%s'", f->name,
+                            t->name ? t->name : "?");
+        if (e->ext.id_strategy != DDBGEN_ID_NONE && streq(ddbgen_entity_id_field(e), f->name))
+            ddbgen_diag_add(v->d, ERR, c->path, "compute another field, or drop the id_strategy",
+                            "computed field '%s' is the ID field of id_strategy '%s'", f->name,
+                            ddbgen_id_strategy_name(e->ext.id_strategy));
+    }
+}
+
+/* Whether field `name` is part of any key template of e (primary or GSI mapping). */
+static bool any_key_uses(const ddbgen_entity *e, const char *name)
+{
+    if (template_uses(&e->pk, name) || template_uses(&e->sk, name))
+        return true;
+    for (size_t i = 0; i < e->n_gsi_mappings; i++)
+        if (template_uses(&e->gsi_mappings[i].pk, name) ||
+            template_uses(&e->gsi_mappings[i].sk, name))
+            return true;
+    return false;
+}
+
+/*
+ * x-ddbkit.sequence: field is an integer field of e; parent another entity whose primary key
+ * placeholders are all fields of e of the same type (they find the parent); counter an integer
+ * field of the parent outside its keys.
+ */
+static void check_sequence(vctx *v, const ddbgen_entity *e)
+{
+    const ddbgen_entity_ext *x = &e->ext;
+    const ddbgen_field *f = NULL, *cf = NULL;
+    const ddbgen_entity *parent;
+
+    if (!x->sequence_path)
+        return;
+    if (x->sequence_field) {
+        f = ext_field(v, e, x->sequence_field, P(v, x->sequence_path, "field"), "sequence field");
+        if (f && f->type != DDBGEN_TYPE_INTEGER && f->type != DDBGEN_TYPE_UNKNOWN)
+            ddbgen_diag_add(v->d, ERR, P(v, x->sequence_path, "field"),
+                            F(v, "make field '%s' an integer", f->name),
+                            "sequence field '%s' is %s; a sequence numbers with integers", f->name,
+                            a_type(f->type));
+        if (f && f->computed.path)
+            ddbgen_diag_add(v->d, ERR, P(v, x->sequence_path, "field"),
+                            "number a field that is not computed",
+                            "sequence field '%s' is a computed field", f->name);
+        if (f && x->id_strategy != DDBGEN_ID_NONE && streq(ddbgen_entity_id_field(e), f->name))
+            ddbgen_diag_add(v->d, ERR, P(v, x->sequence_path, "field"),
+                            "drop the id_strategy, or number another field",
+                            "sequence field '%s' is also the ID field of id_strategy '%s'", f->name,
+                            ddbgen_id_strategy_name(x->id_strategy));
+    }
+    if (x->has_sequence_attempts && (x->sequence_attempts < 1 || x->sequence_attempts > 100))
+        ddbgen_diag_add(v->d, ERR, P(v, x->sequence_path, "attempts"), "use 1 to 100",
+                        "sequence attempts %lld is out of range", x->sequence_attempts);
+    if (x->has_sequence_attempts && !x->sequence_gapless)
+        ddbgen_diag_add(v->d, ERR, P(v, x->sequence_path, "attempts"),
+                        "remove it: a gapped sequence takes its number in one UpdateItem",
+                        "attempts applies only to a gapless sequence");
+    if (!x->sequence_parent)
+        return;
+    parent = ddbgen_model_find_entity(v->m, x->sequence_parent);
+    if (!parent) {
+        ddbgen_diag_add(v->d, ERR, P(v, x->sequence_path, "parent"),
+                        "name the entity that holds the counter, such as the project of an issue",
+                        "sequence parent '%s' is not an entity of the model", x->sequence_parent);
+        return;
+    }
+    if (parent == e) {
+        ddbgen_diag_add(v->d, ERR, P(v, x->sequence_path, "parent"),
+                        "name another entity: the one whose items are numbered separately",
+                        "entity '%s' cannot be its own sequence parent", e->name);
+        return;
+    }
+    for (int k = 0; k < 2; k++) {
+        const ddbgen_key_template *kt = k ? &parent->sk : &parent->pk;
+        for (size_t i = 0; kt->present && i < kt->n && kt->items[i].ok; i++)
+            for (size_t j = 0; j < kt->items[i].n_parts; j++) {
+                const ddbgen_template_part *p = &kt->items[i].parts[j];
+                const ddbgen_field *pf, *mine;
+                if (!p->is_field)
+                    continue;
+                pf = ddbgen_entity_find_field(parent, p->text);
+                mine = ddbgen_entity_find_field(e, p->text);
+                if (!mine)
+                    ddbgen_diag_add(v->d, ERR, P(v, x->sequence_path, "parent"),
+                                    F(v, "add a field '%s' to entity '%s'", p->text, e->name),
+                                    "sequence parent '%s' is found by its key field '%s', which "
+                                    "entity '%s' does not have",
+                                    parent->name, p->text, e->name);
+                else if (pf && pf->type != mine->type)
+                    ddbgen_diag_add(v->d, ERR, P(v, x->sequence_path, "parent"),
+                                    F(v, "give '%s.%s' the type of '%s.%s'", e->name, p->text,
+                                      parent->name, p->text),
+                                    "field '%s' is %s in '%s' but %s in its sequence parent '%s'",
+                                    p->text, a_type(mine->type), e->name, a_type(pf->type),
+                                    parent->name);
+                else if (!mine->required)
+                    ddbgen_diag_add(v->d, ERR, P(v, x->sequence_path, "parent"),
+                                    F(v, "make field '%s' required", p->text),
+                                    "field '%s' finds the sequence parent '%s' but is optional",
+                                    p->text, parent->name);
+            }
+    }
+    if (!x->sequence_counter)
+        return;
+    cf = ddbgen_entity_find_field(parent, x->sequence_counter);
+    if (!cf) {
+        ddbgen_diag_add(
+            v->d, ERR, P(v, x->sequence_path, "counter"),
+            F(v, "add an integer field '%s' to entity '%s'", x->sequence_counter, parent->name),
+            "sequence counter '%s' is not a field of entity '%s'", x->sequence_counter,
+            parent->name);
+        return;
+    }
+    if (cf->type != DDBGEN_TYPE_INTEGER && cf->type != DDBGEN_TYPE_UNKNOWN)
+        ddbgen_diag_add(v->d, ERR, P(v, x->sequence_path, "counter"),
+                        F(v, "make field '%s.%s' an integer", parent->name, cf->name),
+                        "sequence counter '%s.%s' is %s; it holds the last number", parent->name,
+                        cf->name, a_type(cf->type));
+    if (any_key_uses(parent, cf->name) || cf->computed.path)
+        ddbgen_diag_add(
+            v->d, ERR, P(v, x->sequence_path, "counter"), "use a field of its own for the counter",
+            "sequence counter '%s.%s' is %s, which every number would change", parent->name,
+            cf->name, cf->computed.path ? "a computed field" : "part of a key");
+}
+
 /* ---- entities and tables --------------------------------------------------------------------- */
 
 static void check_entity(vctx *v, const ddbgen_table *t, const ddbgen_entity *e)
@@ -1900,6 +2122,8 @@ static void check_entity(vctx *v, const ddbgen_table *t, const ddbgen_entity *e)
     }
     check_entity_ext(v, t, e);
     check_references(v, e);
+    check_computed(v, t, e);
+    check_sequence(v, e);
     scope_free(&fields);
     scope_free(&patterns);
 }

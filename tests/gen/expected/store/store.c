@@ -34,6 +34,7 @@ const ddb_entity_desc store__user__desc = {
     6, user__fields,
     2, 2, user__keys,
     "_version", offsetof(store__user, ddb_version),
+    0, NULL,
 };
 
 int store__user__to_item(ddb_value **out, const store__user *obj, ddb_error *err)
@@ -90,6 +91,7 @@ const ddb_entity_desc store__invoice__desc = {
     2, invoice__fields,
     2, 2, invoice__keys,
     "_version", offsetof(store__invoice, ddb_version),
+    0, NULL,
 };
 
 int store__invoice__to_item(ddb_value **out, const store__invoice *obj, ddb_error *err)
@@ -145,6 +147,7 @@ const ddb_entity_desc store__session__desc = {
     3, session__fields,
     1, 1, session__keys,
     "_version", offsetof(store__session, ddb_version),
+    0, NULL,
 };
 
 int store__session__to_item(ddb_value **out, const store__session *obj, ddb_error *err)
@@ -199,6 +202,7 @@ const ddb_entity_desc store__event__desc = {
     2, event__fields,
     1, 1, event__keys,
     "_version", offsetof(store__event, ddb_version),
+    0, NULL,
 };
 
 int store__event__to_item(ddb_value **out, const store__event *obj, ddb_error *err)
@@ -351,7 +355,7 @@ static const ddb_unique_desc user__unique[] = {
 /* User for the runtime's store: id_strategy counter, 3 unique value sets. */
 static const ddb_store_desc user__store = {
     DDB_STORE_DESC_VERSION, &store__user__desc, DDB_ID_COUNTER, 0, "User", 100, 1,
-    3, user__unique,
+    3, user__unique, NULL,
 };
 
 /* create with its ID assigned and its unique-value sentinels. */
@@ -432,7 +436,7 @@ static int invoice__delete_ddb(store__repo *repo, const store__invoice *obj, ddb
 /* Invoice for the runtime's store: id_strategy source, 0 unique value sets. */
 static const ddb_store_desc invoice__store = {
     DDB_STORE_DESC_VERSION, &store__invoice__desc, DDB_ID_SOURCE, 0, "Invoice", 100, 1,
-    0, NULL,
+    0, NULL, NULL,
 };
 
 /* create with its ID assigned. */
@@ -499,7 +503,7 @@ static int session__delete_ddb(store__repo *repo, const store__session *obj, ddb
 /* Session for the runtime's store: id_strategy uuid, 0 unique value sets. */
 static const ddb_store_desc session__store = {
     DDB_STORE_DESC_VERSION, &store__session__desc, DDB_ID_UUID, 0, "Session", 100, 1,
-    0, NULL,
+    0, NULL, NULL,
 };
 
 /* create with its ID assigned. */
@@ -566,7 +570,7 @@ static int event__delete_ddb(store__repo *repo, const store__event *obj, ddb_err
 /* Event for the runtime's store: id_strategy ulid, 0 unique value sets. */
 static const ddb_store_desc event__store = {
     DDB_STORE_DESC_VERSION, &store__event__desc, DDB_ID_ULID, 0, "Event", 100, 1,
-    0, NULL,
+    0, NULL, NULL,
 };
 
 /* create with its ID assigned. */

@@ -60,6 +60,7 @@ const ddb_entity_desc types__thing__desc = {
     18, thing__fields,
     2, 9, thing__keys,
     "_version", offsetof(types__thing, ddb_version),
+    0, NULL,
 };
 
 int types__thing__to_item(ddb_value **out, const types__thing *obj, ddb_error *err)
@@ -114,6 +115,7 @@ const ddb_entity_desc types__counter__desc = {
     2, counter__fields,
     1, 1, counter__keys,
     "_version", offsetof(types__counter, ddb_version),
+    0, NULL,
 };
 
 int types__counter__to_item(ddb_value **out, const types__counter *obj, ddb_error *err)
@@ -274,7 +276,7 @@ static int thing__delete_ddb(types__repo *repo, const types__thing *obj, ddb_err
 /* Thing for the runtime's store: id_strategy none, 0 unique value sets. */
 static const ddb_store_desc thing__store = {
     DDB_STORE_DESC_VERSION, &types__thing__desc, DDB_ID_NONE, 0, "Thing", 100, 1,
-    0, NULL,
+    0, NULL, NULL,
 };
 
 static int thing__list_ddb(types__repo *repo, types__thing__page *out,
@@ -333,7 +335,7 @@ static int counter__delete_ddb(types__repo *repo, const types__counter *obj, ddb
 /* Counter for the runtime's store: id_strategy none, 0 unique value sets. */
 static const ddb_store_desc counter__store = {
     DDB_STORE_DESC_VERSION, &types__counter__desc, DDB_ID_NONE, 0, "Counter", 100, 1,
-    0, NULL,
+    0, NULL, NULL,
 };
 
 static int counter__list_ddb(types__repo *repo, types__counter__page *out,

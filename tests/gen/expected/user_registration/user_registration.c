@@ -30,6 +30,7 @@ const ddb_entity_desc user_registration__user__desc = {
     4, user__fields,
     1, 1, user__keys,
     "_version", offsetof(user_registration__user, ddb_version),
+    0, NULL,
 };
 
 int user_registration__user__to_item(ddb_value **out, const user_registration__user *obj, ddb_error *err)
@@ -84,6 +85,7 @@ const ddb_entity_desc user_registration__email_lookup__desc = {
     2, email_lookup__fields,
     1, 1, email_lookup__keys,
     "_version", offsetof(user_registration__email_lookup, ddb_version),
+    0, NULL,
 };
 
 int user_registration__email_lookup__to_item(ddb_value **out, const user_registration__email_lookup *obj, ddb_error *err)
@@ -222,7 +224,7 @@ static int user__delete_ddb(user_registration__repo *repo, const user_registrati
 /* User for the runtime's store: id_strategy none, 0 unique value sets. */
 static const ddb_store_desc user__store = {
     DDB_STORE_DESC_VERSION, &user_registration__user__desc, DDB_ID_NONE, 0, "User", 100, 1,
-    0, NULL,
+    0, NULL, NULL,
 };
 
 static int user__list_ddb(user_registration__repo *repo, user_registration__user__page *out,
@@ -281,7 +283,7 @@ static int email_lookup__delete_ddb(user_registration__repo *repo, const user_re
 /* EmailLookup for the runtime's store: id_strategy none, 0 unique value sets. */
 static const ddb_store_desc email_lookup__store = {
     DDB_STORE_DESC_VERSION, &user_registration__email_lookup__desc, DDB_ID_NONE, 0, "EmailLookup", 100, 1,
-    0, NULL,
+    0, NULL, NULL,
 };
 
 static int email_lookup__list_ddb(user_registration__repo *repo, user_registration__email_lookup__page *out,

@@ -12,8 +12,8 @@
 #include "ddb/ddb.h"
 #include "ddb/dal/entity.h"
 
-#if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 1
-#error "user_registration.h was generated for ddb/dal/entity.h ABI 1; generate it again with the ddbkit of this libddbkit"
+#if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 2
+#error "user_registration.h was generated for ddb/dal/entity.h ABI 2; generate it again with the ddbkit of this libddbkit"
 #endif
 
 #ifdef __cplusplus
