@@ -322,9 +322,9 @@ void emit_store_entity_impl(emitter *E, const ddbgen_entity *e)
             "\n/* create numbered per %s (x-ddbkit.sequence), in one transaction with the "
             "counter%s. */\n"
             "static int %s__create_store(%s__repo *repo, %s__%s *obj, ddb_error *err)\n"
-            "{\n    repo_impl *r = (repo_impl *)repo;\n"
-            "    return ddb_store_create_numbered(r->client, &%s__store, table_of(r, %zu),\n"
-            "        table_of(r, %zu), r->counter_table, &r->ids[%zu], obj, err);\n}\n",
+            "{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
+            "    return ddb_store_create_numbered(r->client, &%s__store, ddb_table_of(r, %zu),\n"
+            "        ddb_table_of(r, %zu), r->counter_table, &r->ids[%zu], obj, err);\n}\n",
             sequence_parent(E->m, e)->name, e->ext.sequence_gapless ? "" : " (gapped: before it)",
             en, ns, ns, en, en, ti, table_index(E->m, sequence_parent(E->m, e)), ei);
     else if (replaces_create(e))
