@@ -59,7 +59,8 @@ static const ddb_entity_desc kit_desc = {DDB_ENTITY_ABI_VERSION,
                                          2,
                                          kit_keys,
                                          "ddb_version",
-                                         offsetof(kit, ddb_version)};
+                                         offsetof(kit, ddb_version),
+                                         0};
 
 /* Every field has a value. */
 static void fill(kit *k)

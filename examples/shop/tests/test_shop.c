@@ -192,7 +192,7 @@ static size_t history(shop__repo *r, int64_t user, int64_t *ids, size_t cap, int
     *pages = 0;
     do {
         shop__order__page p = {0, NULL, NULL};
-        shop__page_request req = {cursor, limit};
+        shop__page_request req = {cursor, limit, 0};
         int rc = shop_order_history(r, &p, user, &req, NULL);
         free(cursor);
         cursor = NULL;
@@ -394,7 +394,7 @@ static bool in_status(shop__repo *r, const char *status, int64_t order_id)
     int pages = 0;
     do {
         shop__order__page p = {0, NULL, NULL};
-        shop__page_request req = {cursor, 100};
+        shop__page_request req = {cursor, 100, 0};
         int rc = shop_orders_by_status(r, &p, status, &req, NULL);
         free(cursor);
         cursor = NULL;
@@ -520,7 +520,7 @@ TEST(browse_pages_across_inserts)
     ddb_error err = DDB_ERROR_INIT;
     do {
         shop__product__page p = {0, NULL, NULL};
-        shop__page_request req = {cursor, 3};
+        shop__page_request req = {cursor, 3, 0};
         int rc = shop_browse_category(r, &p, cat, &req, &err);
         free(cursor);
         cursor = NULL;
@@ -551,7 +551,7 @@ TEST(browse_pages_across_inserts)
     pages = 0;
     do {
         shop__product__page p = {0, NULL, NULL};
-        shop__page_request req = {cursor, 3};
+        shop__page_request req = {cursor, 3, 0};
         REQUIRE(shop_browse_seller(r, &p, seller, &req, &err) == 0);
         free(cursor);
         by_seller += p.n_items;
@@ -563,7 +563,7 @@ TEST(browse_pages_across_inserts)
 
     /* A cursor that this repository did not make is refused. */
     shop__product__page p = {0, NULL, NULL};
-    shop__page_request bad = {"not-a-cursor", 3};
+    shop__page_request bad = {"not-a-cursor", 3, 0};
     CHECK(shop_browse_category(r, &p, cat, &bad, &err) != 0);
     shop__product__page_free(&p);
     ddb_error_clear(&err);

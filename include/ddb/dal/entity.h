@@ -109,7 +109,12 @@ typedef struct ddb_entity_desc {
     /* Optimistic locking: the attribute, and the int64_t in the struct that mirrors it. */
     const char *version_attribute;
     size_t version_offset;
+    unsigned flags; /* DDB_ENTITY_F_*; 0 (omitted by an initializer): none */
 } ddb_entity_desc;
+
+/* delete (ddb_entity_delete, ddb_store_delete, transactions) of a missing item fails with
+ * DDB_ERR_ITEM_NOT_FOUND instead of succeeding (x-ddbkit.delete_missing "not_found"). */
+#define DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND 0x1u
 
 /*
  * Builds the item for obj: every field with a value, the primary key attributes and the GSI key
@@ -209,16 +214,20 @@ DDB_API int ddb_entity_get(void *out, bool *found, ddb_client *c, const ddb_enti
 
 /*
  * Replaces the stored item with obj when the stored version equals obj's version member, and
- * increments both. DDB_ERR_STALE_VERSION when the versions differ; DDB_ERR_CONDITION_FAILED when
- * there is no such item.
+ * increments both. DDB_ERR_STALE_VERSION when the versions differ; DDB_ERR_ITEM_NOT_FOUND when
+ * there is no such item. A version member of 0 means "no version check": one UpdateItem
+ * conditional on the item existing replaces the stored values (absent fields removed) and adds 1
+ * to the stored version, which comes back into the version member (ReturnValues UPDATED_NEW).
  */
 DDB_API int ddb_entity_update(ddb_client *c, const ddb_entity_desc *d, const char *table, void *obj,
                               ddb_error *err);
 
 /*
  * Deletes the item of obj's primary key when its version equals obj's version member (any
- * version when that is 0). DDB_ERR_STALE_VERSION when it differs; deleting an item that does not
- * exist succeeds.
+ * version when that is 0). DDB_ERR_STALE_VERSION when it differs. Deleting an item that does not
+ * exist succeeds, or, with DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND, fails with
+ * DDB_ERR_ITEM_NOT_FOUND; either way in one request (ReturnValues ALL_OLD, or the version
+ * condition's ReturnValuesOnConditionCheckFailure).
  */
 DDB_API int ddb_entity_delete(ddb_client *c, const ddb_entity_desc *d, const char *table,
                               const void *obj, ddb_error *err);
@@ -313,6 +322,9 @@ typedef struct ddb_entity_query {
     const char *cursor;              /* NULL: the first page */
     const char *context;             /* binds cursors to this query */
     const ddb_entity_filter *filter; /* NULL: none */
+    /* Matching items to skip before the page (never with cursor: DDB_ERR_INVALID_ARG). DynamoDB
+     * reads, and bills, every skipped item: the cost grows with the offset, a cursor's does not. */
+    int offset;
 } ddb_entity_query;
 
 /* A page of entities: n structs of the descriptor's size, and the cursor of the next page. */

@@ -1875,7 +1875,7 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
                       "    %s__repo *repo = c->repo;\n"
                       "    const ddb_entity_desc *d = &%s__%s__desc;\n"
                       "    %s__%s items[%d];\n    ddb_conf_listing l;\n"
-                      "    %s__page_request page = {NULL, 0};\n    char *cursor = NULL;\n"
+                      "    %s__page_request page = {NULL, 0, 0};\n    char *cursor = NULL;\n"
                       "    int made = 0;\n\n"
                       "    memset(items, 0, sizeof items);\n"
                       "    for (; made < %d; made++) {\n"
@@ -2009,7 +2009,7 @@ static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
             ddbgen_buf_printf(c, "    %s__%s other%zu[%d];\n    int made%zu = 0;\n", ns,
                               all[x]->c_name, x, items_per_partition(all[x]), x);
     ddbgen_buf_printf(c,
-                      "    ddb_conf_listing l;\n    %s__page_request page = {NULL, 0};\n"
+                      "    ddb_conf_listing l;\n    %s__page_request page = {NULL, 0, 0};\n"
                       "    char *cursor = NULL;\n\n    memset(items, 0, sizeof items);\n",
                       ns);
     for (size_t x = 0; x < n_all; x++)

@@ -102,7 +102,8 @@ void emit_entity_source(emitter *E, const ddbgen_entity *e, const char *sname)
     else
         ddbgen_buf_puts(c, "    0, 0, NULL,\n    ");
     emit_c_string(c, ddbgen_entity_version_attribute(E->m, e));
-    ddbgen_buf_printf(c, ", offsetof(%s, ddb_version),\n};\n", sname);
+    ddbgen_buf_printf(c, ", offsetof(%s, ddb_version),\n    %s,\n};\n", sname,
+                      e->ext.delete_not_found ? "DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND" : "0");
 
     ddbgen_buf_printf(c,
                       "\nint %s__to_item(ddb_value **out, const %s *obj, ddb_error *err)\n"

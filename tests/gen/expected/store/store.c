@@ -34,6 +34,7 @@ const ddb_entity_desc store__user__desc = {
     6, user__fields,
     2, 2, user__keys,
     "_version", offsetof(store__user, ddb_version),
+    0,
 };
 
 int store__user__to_item(ddb_value **out, const store__user *obj, ddb_error *err)
@@ -90,6 +91,7 @@ const ddb_entity_desc store__invoice__desc = {
     2, invoice__fields,
     2, 2, invoice__keys,
     "_version", offsetof(store__invoice, ddb_version),
+    0,
 };
 
 int store__invoice__to_item(ddb_value **out, const store__invoice *obj, ddb_error *err)
@@ -145,6 +147,7 @@ const ddb_entity_desc store__session__desc = {
     3, session__fields,
     1, 1, session__keys,
     "_version", offsetof(store__session, ddb_version),
+    DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND,
 };
 
 int store__session__to_item(ddb_value **out, const store__session *obj, ddb_error *err)
@@ -199,6 +202,7 @@ const ddb_entity_desc store__event__desc = {
     2, event__fields,
     1, 1, event__keys,
     "_version", offsetof(store__event, ddb_version),
+    0,
 };
 
 int store__event__to_item(ddb_value **out, const store__event *obj, ddb_error *err)
@@ -386,6 +390,7 @@ static int user__list_ddb(store__repo *repo, store__user__page *out,
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
+    q.offset = page ? page->offset : 0;
     q.context = "store.user.list";
     rc = ddb_store_list(&p, r->client, &user__store, table_of(r, 0), &q, err);
     if (rc == 0) {
@@ -453,6 +458,7 @@ static int invoice__list_ddb(store__repo *repo, store__invoice__page *out,
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
+    q.offset = page ? page->offset : 0;
     q.context = "store.invoice.list";
     rc = ddb_store_list(&p, r->client, &invoice__store, table_of(r, 0), &q, err);
     if (rc == 0) {
@@ -520,6 +526,7 @@ static int session__list_ddb(store__repo *repo, store__session__page *out,
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
+    q.offset = page ? page->offset : 0;
     q.context = "store.session.list";
     rc = ddb_store_list(&p, r->client, &session__store, table_of(r, 1), &q, err);
     if (rc == 0) {
@@ -587,6 +594,7 @@ static int event__list_ddb(store__repo *repo, store__event__page *out,
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
+    q.offset = page ? page->offset : 0;
     q.context = "store.event.list";
     rc = ddb_store_list(&p, r->client, &event__store, table_of(r, 1), &q, err);
     if (rc == 0) {
