@@ -838,6 +838,16 @@ static int update_failure(int rc, const ddb_entity_desc *d, int64_t expected, dd
     }
 }
 
+/* Whether a is the attribute of one of fields[0..n) (a GSI key that is a field itself). */
+static bool is_field_attribute(const ddb_entity_desc *d, const char *a, const size_t *fields,
+                               size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fields[i] < d->n_fields && strcmp(d->fields[fields[i]].name, a) == 0)
+            return true;
+    return false;
+}
+
 /*
  * The SET/REMOVE actions that make the stored fields[0..n_fields) obj's, the GSI keys built
  * from them rebuilt, and ADD 1 to the version.
@@ -861,7 +871,8 @@ static int update_actions(ddb_expr *e, const ddb_entity_desc *d, const void *obj
             rc = ddb_expr_update_set_take(e, f->name, v);
     }
     for (size_t k = d->n_primary; k < d->n_keys && rc == 0; k++) {
-        if (!ddb_entity__key_uses(&d->keys[k], fields, n_fields))
+        if (!ddb_entity__key_uses(&d->keys[k], fields, n_fields) ||
+            is_field_attribute(d, d->keys[k].attribute, fields, n_fields))
             continue;
         rc = ddb_entity_key_value(&v, d, k, obj, err);
         if (rc == 0)

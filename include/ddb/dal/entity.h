@@ -463,13 +463,18 @@ DDB_API int ddb_store_create(ddb_client *c, const ddb_store_desc *s, const char 
                              ddb_error *err);
 
 /*
- * update with optimistic locking (as ddb_entity_update); a unique value that changed moves its
- * sentinel (old deleted, new put with attribute_not_exists) in the same transaction.
+ * update (as ddb_entity_update, version 0 included); a unique value that changed moves its
+ * sentinel (old deleted, new put with attribute_not_exists) in the same transaction. One request
+ * while no unique value changes (the write is conditional on the stored ones); two when one does
+ * (the failed write brings the stored item back, then the transaction).
  */
 DDB_API int ddb_store_update(ddb_client *c, const ddb_store_desc *s, const char *table, void *obj,
                              ddb_error *err);
 
-/* delete (as ddb_entity_delete), removing the item's sentinels in the same transaction. */
+/*
+ * delete (as ddb_entity_delete, DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND included), removing the
+ * item's sentinels in the same transaction; with unique values it reads the item first.
+ */
 DDB_API int ddb_store_delete(ddb_client *c, const ddb_store_desc *s, const char *table,
                              const void *obj, ddb_error *err);
 
