@@ -353,7 +353,7 @@ static void *run_worker(void *arg)
         if (roll < 70) {
             op = OP_BROWSE;
             shop__product__page page = {0};
-            shop__page_request req = {NULL, PAGE_SIZE};
+            shop__page_request req = {NULL, PAGE_SIZE, 0};
             if (pick(w, 2))
                 rc = shop_browse_category(
                     r, &page, cat->leaf_categories[pick(w, N_ROOTS * N_CHILDREN)], &req, &err);

@@ -796,43 +796,212 @@ int ddb_entity_get(void *out, bool *found, ddb_client *c, const ddb_entity_desc 
     return rc;
 }
 
-/* After a failed versioned write: stale when the item exists (ALL_OLD came back), else
- * (an update's) not found. */
-static int stale_or(int rc, const ddb_entity_desc *d, int64_t expected, ddb_error *err)
+/*
+ * The condition that the fields same[0..n_same) of the stored item hold obj's values (a field
+ * without a value: no such attribute), and-ed onto *cond.
+ */
+static int and_same(ddb_cond **cond, ddb_expr *e, const ddb_entity_desc *d, const void *obj,
+                    const size_t *same, size_t n_same, ddb_error *err)
 {
-    if (rc == DDB_ERR_CONDITION_FAILED && err && !err->item)
+    for (size_t i = 0; i < n_same; i++) {
+        const ddb_field_desc *f;
+        ddb_value *v = NULL;
+        int rc;
+        if (same[i] >= d->n_fields)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: bad field index", d->name);
+        f = &d->fields[same[i]];
+        if (!ddb_entity__field_present(f, obj)) {
+            *cond = ddb_cond_and(e, *cond, ddb_cond_not_exists(e, f->name));
+            continue;
+        }
+        rc = field_to_value(&v, d, f, obj, err);
+        if (rc < 0)
+            return rc;
+        *cond = ddb_cond_and(e, *cond, ddb_cond_eq_take(e, f->name, v));
+    }
+    return 0;
+}
+
+/*
+ * After a failed conditional update: no old item (ALL_OLD) is "not found"; an old item of
+ * another version (when expected != 0) is stale; otherwise only the `same` fields differ, and
+ * DDB_ERR_CONDITION_FAILED is returned with err->item kept for the caller.
+ */
+static int update_failure(int rc, const ddb_entity_desc *d, int64_t expected, ddb_error *err)
+{
+    const ddb_value *v;
+    int64_t stored = 0;
+    if (rc != DDB_ERR_CONDITION_FAILED || !err)
+        return rc;
+    if (!err->item)
         return ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND, "%s: there is no such item", d->name);
-    if (rc == DDB_ERR_CONDITION_FAILED && err && err->item) {
+    v = ddb_value_m_get(err->item, d->version_attribute);
+    if (expected == 0 || (v && ddb_value_n_i64(v, &stored, NULL) == 0 && stored == expected))
+        return rc;
+    {
         /* Copied first: ddb_error__set clears err, and the old item with it. */
-        const ddb_value *v = ddb_value_m_get(err->item, d->version_attribute);
-        char stored[64];
-        snprintf(stored, sizeof stored, "%s", v && ddb_value_n(v) ? ddb_value_n(v) : "(none)");
+        char text[64];
+        snprintf(text, sizeof text, "%s", v && ddb_value_n(v) ? ddb_value_n(v) : "(none)");
         return ddb_error_set(err, DDB_ERR_STALE_VERSION,
                              "%s: stale version %lld; the stored item has version %s", d->name,
-                             (long long)expected, stored);
+                             (long long)expected, text);
     }
+}
+
+/* Whether a is the attribute of one of fields[0..n) (a GSI key that is a field itself). */
+static bool is_field_attribute(const ddb_entity_desc *d, const char *a, const size_t *fields,
+                               size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fields[i] < d->n_fields && strcmp(d->fields[fields[i]].name, a) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * The SET/REMOVE actions that make the stored fields[0..n_fields) obj's, the GSI keys built
+ * from them rebuilt, and ADD 1 to the version.
+ */
+static int update_computed(ddb_expr *e, const ddb_entity_desc *d, const ddb_computed_desc *cd,
+                           const void *obj, const size_t *fields, size_t n_fields, ddb_error *err);
+
+static int update_actions(ddb_expr *e, const ddb_entity_desc *d, const void *obj,
+                          const size_t *fields, size_t n_fields, ddb_error *err)
+{
+    ddb_value *v = NULL;
+    int rc = 0;
+    for (size_t i = 0; i < n_fields && rc == 0; i++) {
+        const ddb_field_desc *f;
+        if (fields[i] >= d->n_fields)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: bad field index", d->name);
+        f = &d->fields[fields[i]];
+        if (ddb_entity__computed_of(d, (int)fields[i]))
+            continue; /* set below from its template, never from the struct */
+        if (!ddb_entity__field_present(f, obj)) {
+            rc = ddb_expr_update_remove(e, f->name);
+            continue;
+        }
+        rc = field_to_value(&v, d, f, obj, err);
+        if (rc == 0)
+            rc = ddb_expr_update_set_take(e, f->name, v);
+    }
+    for (size_t i = 0; rc == 0 && d->computed && i < d->n_computed; i++)
+        rc = update_computed(e, d, &d->computed[i], obj, fields, n_fields, err);
+    for (size_t k = d->n_primary; k < d->n_keys && rc == 0; k++) {
+        if (!ddb_entity__key_uses(d, &d->keys[k], fields, n_fields) ||
+            is_field_attribute(d, d->keys[k].attribute, fields, n_fields))
+            continue;
+        rc = key_value(&v, d, k, obj, true, err);
+        if (rc == 0)
+            rc = v ? ddb_expr_update_set_take(e, d->keys[k].attribute, v)
+                   : ddb_expr_update_remove(e, d->keys[k].attribute);
+    }
+    if (rc == 0 && d->version_attribute)
+        rc = ddb_expr_update_add_take(e, d->version_attribute, ddb_expr_val_i64(e, 1));
     return rc;
 }
 
-static int entity_update(ddb_client *c, const ddb_entity_desc *d, const char *table, void *obj,
-                         ddb_error *err)
+/* Whether attribute name a is one of d's primary key attributes (which an update cannot set). */
+static bool primary_attribute(const ddb_entity_desc *d, const char *a)
+{
+    for (size_t k = 0; k < d->n_primary; k++)
+        if (strcmp(d->keys[k].attribute, a) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * The update without a version: one UpdateItem, conditional on the item existing (and on the
+ * `same` fields), that replaces every field and adds 1 to the stored version, read back into
+ * *version (UPDATED_NEW).
+ */
+static int update_unversioned(ddb_client *c, const ddb_entity_desc *d, const char *table, void *obj,
+                              int64_t *version, const size_t *same, size_t n_same, ddb_error *err)
+{
+    ddb_update_item_input in = {0};
+    ddb_update_item_output *o = NULL;
+    ddb_value *key = NULL;
+    ddb_expr *e = NULL;
+    ddb_expr_result *x = NULL;
+    ddb_cond *cond;
+    size_t *fields = calloc(d->n_fields ? d->n_fields : 1, sizeof *fields);
+    size_t n = 0;
+    const ddb_value *nv;
+    int rc;
+
+    if (!fields)
+        return ddb_dal__nomem(err, d->name);
+    for (size_t i = 0; i < d->n_fields; i++)
+        if (!primary_attribute(d, d->fields[i].name))
+            fields[n++] = i;
+    rc = ddb_entity_key(&key, d, obj, err);
+    if (rc == 0)
+        rc = ddb_expr_new(&e, err);
+    if (rc < 0)
+        goto done;
+    rc = update_actions(e, d, obj, fields, n, err);
+    cond = ddb_cond_exists(e, d->keys[0].attribute);
+    if (rc == 0)
+        rc = and_same(&cond, e, d, obj, same, n_same, err);
+    if (rc == 0)
+        rc = ddb_expr_set_condition(e, cond);
+    rc = ddb_entity__build(&x, e, rc, "update", err);
+    if (rc < 0)
+        goto done;
+    in.table_name = table;
+    in.key = key;
+    in.update_expression = x->update_expression;
+    in.condition_expression = x->condition_expression;
+    in.n_expression_attribute_names = x->n_expression_attribute_names;
+    in.expression_attribute_names = x->expression_attribute_names;
+    in.expression_attribute_values = x->expression_attribute_values;
+    in.return_values = "UPDATED_NEW";
+    in.return_values_on_condition_check_failure = "ALL_OLD";
+    rc = ddb_update_item(&o, c, &in, err);
+    rc = update_failure(rc, d, 0, err);
+    if (rc < 0)
+        goto done;
+    nv = o->attributes ? ddb_value_m_get(o->attributes, d->version_attribute) : NULL;
+    if (!nv || ddb_value_n_i64(nv, version, NULL) < 0)
+        rc = ddb_error_set(err, DDB_ERR_PROTOCOL, "%s: UpdateItem returned no version %s", d->name,
+                           d->version_attribute);
+done:
+    ddb_update_item_output_free(o);
+    ddb_expr_result_free(x);
+    ddb_expr_free(e);
+    ddb_value_free(key);
+    free(fields);
+    return rc;
+}
+
+int ddb_entity__update_same(ddb_client *c, const ddb_entity_desc *d, const char *table, void *obj,
+                            const size_t *same, size_t n_same, ddb_error *err)
 {
     ddb_expr *e = NULL;
-    int64_t *v;
+    ddb_cond *cond;
+    int64_t *v, stored = 0;
     int rc;
     if (!c || !d || !table || !obj || d->n_primary < 1 || !(v = ddb_entity__version_of(d, obj)))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity update: bad argument");
     rc = ddb_entity_compute(d, obj, err);
-    if (rc == 0)
-        rc = ddb_expr_new(&e, err);
     if (rc < 0)
         return rc;
-    rc = put_with(c, d, table, obj, *v + 1, e,
-                  ddb_cond_and(e, ddb_cond_exists(e, d->keys[0].attribute),
-                               ddb_cond_eq_take(e, d->version_attribute, ddb_expr_val_i64(e, *v))),
-                  true, err);
+    if (*v == 0) {
+        rc = update_unversioned(c, d, table, obj, &stored, same, n_same, err);
+        if (rc == 0)
+            *v = stored;
+        return rc;
+    }
+    rc = ddb_expr_new(&e, err);
+    if (rc < 0)
+        return rc;
+    cond = ddb_cond_and(e, ddb_cond_exists(e, d->keys[0].attribute),
+                        ddb_cond_eq_take(e, d->version_attribute, ddb_expr_val_i64(e, *v)));
+    rc = and_same(&cond, e, d, obj, same, n_same, err);
+    if (rc == 0)
+        rc = put_with(c, d, table, obj, *v + 1, e, cond, true, err);
     ddb_expr_free(e);
-    rc = stale_or(rc, d, *v, err);
+    rc = update_failure(rc, d, *v, err);
     if (rc == 0)
         (*v)++;
     return rc;
@@ -858,6 +1027,8 @@ static int entity_delete(ddb_client *c, const ddb_entity_desc *d, const char *ta
         return rc;
     in.table_name = table;
     in.key = key;
+    if (expected == 0 && (d->flags & DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND))
+        in.return_values = "ALL_OLD"; /* whether there was an item, in the same request */
     if (expected != 0) {
         rc = ddb_expr_new(&e, err);
         if (rc < 0)
@@ -873,9 +1044,13 @@ static int entity_delete(ddb_client *c, const ddb_entity_desc *d, const char *ta
         in.return_values_on_condition_check_failure = "ALL_OLD";
     }
     rc = ddb_delete_item(&o, c, &in, err);
-    if (rc == DDB_ERR_CONDITION_FAILED && !err->item)
+    if (rc == DDB_ERR_CONDITION_FAILED && !err->item &&
+        !(d->flags & DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND))
         rc = 0; /* there was no item: deleting nothing succeeds */
-    rc = stale_or(rc, d, expected, err);
+    else
+        rc = update_failure(rc, d, expected, err);
+    if (rc == 0 && expected == 0 && in.return_values && !o->attributes)
+        rc = ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND, "%s: there is no such item", d->name);
 done:
     ddb_delete_item_output_free(o);
     ddb_expr_result_free(x);
@@ -889,7 +1064,7 @@ int ddb_entity_update(ddb_client *c, const ddb_entity_desc *d, const char *table
                       ddb_error *err)
 {
     ddb_error local = DDB_ERROR_INIT;
-    int rc = entity_update(c, d, table, obj, err ? err : &local);
+    int rc = ddb_entity__update_same(c, d, table, obj, NULL, 0, err ? err : &local);
     ddb_error_clear(&local);
     return rc;
 }
@@ -1244,21 +1419,159 @@ int ddb_entity__query(ddb_query_output **out, ddb_client *c, const ddb_entity_de
     return rc;
 }
 
+int ddb_entity__offset_start(char **start, bool *ended, const ddb_entity__pager *p, int offset,
+                             const char *cursor, const char *context, ddb_error *err)
+{
+    char *at = NULL;
+    int left = offset;
+    *start = NULL;
+    *ended = false;
+    if (offset < 0)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "page.offset %d is negative", offset);
+    if (offset > 0 && cursor)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "page.offset %d with page.cursor: give one or the other", offset);
+    if (offset == 0) {
+        if (cursor && !(*start = strdup(cursor)))
+            return ddb_dal__nomem(err, "cursor");
+        return 0;
+    }
+    while (left > 0) {
+        ddb_value *const *items = NULL;
+        const ddb_value *last = NULL;
+        size_t n = 0;
+        /* Limit caps the items DynamoDB evaluates, and matches are among them: never too far. */
+        int rc = p->run(p->ctx, at, left, &items, &n, &last, err);
+        free(at);
+        at = NULL;
+        if (rc < 0)
+            return rc;
+        for (size_t i = 0; i < n && left > 0; i++)
+            if (p->match(p->ctx, items[i]))
+                left--;
+        if (!last) {
+            *ended = true;
+            return 0;
+        }
+        rc = ddb_cursor_encode(&at, last, context, NULL, err);
+        if (rc < 0)
+            return rc;
+    }
+    *start = at;
+    return 0;
+}
+
+/* ---- the requests of an offset: one Query or Scan of an entity type ---- */
+
+typedef struct type_pager {
+    ddb_client *c;
+    const ddb_entity_desc *d;
+    const char *table;
+    const void *key_obj; /* NULL: a Scan */
+    const ddb_entity_query *q;
+    char type_prefix[KEY_MAX]; /* a Query's sort key prefix of the type ("" : any) */
+    const ddb_key_desc *sk;
+    ddb_query_output *qo;
+    ddb_scan_output *so;
+} type_pager;
+
+static int type_run(void *ctx, const char *cursor, int limit, ddb_value *const **items, size_t *n,
+                    const ddb_value **last, ddb_error *err)
+{
+    type_pager *p = ctx;
+    ddb_entity_query qq = *p->q;
+    int rc;
+    qq.cursor = cursor;
+    qq.limit = limit;
+    qq.offset = 0;
+    ddb_query_output_free(p->qo);
+    ddb_scan_output_free(p->so);
+    p->qo = NULL;
+    p->so = NULL;
+    if (p->key_obj) {
+        rc = ddb_entity__query(&p->qo, p->c, p->d, p->table, p->key_obj, &qq, qq.filter, err);
+        if (rc == 0) {
+            *items = p->qo->items;
+            *n = p->qo->n_items;
+            *last = p->qo->last_evaluated_key;
+        }
+    } else {
+        rc = ddb_entity__scan(&p->so, p->c, p->table, &qq, err);
+        if (rc == 0) {
+            *items = p->so->items;
+            *n = p->so->n_items;
+            *last = p->so->last_evaluated_key;
+        }
+    }
+    return rc;
+}
+
+static bool type_match(void *ctx, const ddb_value *item)
+{
+    const type_pager *p = ctx;
+    const ddb_value *skv;
+    const char *s;
+    if (!p->key_obj)
+        return is_entity(p->d, item);
+    if (!p->type_prefix[0])
+        return true;
+    skv = ddb_value_m_get(item, p->sk->attribute);
+    s = skv ? ddb_value_s(skv, NULL) : NULL;
+    return s && strncmp(s, p->type_prefix, strlen(p->type_prefix)) == 0;
+}
+
+/*
+ * q with the offset turned into a cursor (*mine, the caller's to free; *ended when the results
+ * end before the offset).
+ */
+static int type_offset(ddb_entity_query *qq, char **mine, bool *ended, ddb_client *c,
+                       const ddb_entity_desc *d, const char *table, const void *key_obj,
+                       const ddb_entity_query *q, ddb_error *err)
+{
+    type_pager tp = {c, d, table, key_obj, q, "", NULL, NULL, NULL};
+    ddb_entity__pager p = {type_run, type_match, &tp};
+    int rc;
+    *qq = *q;
+    if (key_obj && q->has_sk) {
+        tp.sk = &d->keys[q->sk_key];
+        ddb_entity__literal_prefix(tp.type_prefix, sizeof tp.type_prefix, tp.sk, NULL);
+    }
+    rc = ddb_entity__offset_start(mine, ended, &p, q->offset, q->cursor, q->context, err);
+    ddb_query_output_free(tp.qo);
+    ddb_scan_output_free(tp.so);
+    qq->cursor = *mine;
+    qq->offset = 0;
+    return rc;
+}
+
 int ddb_entity_scan_page(ddb_entity_page *out, ddb_client *c, const ddb_entity_desc *d,
                          const char *table, const ddb_entity_query *q, ddb_error *err)
 {
     ddb_scan_output *o = NULL;
     ddb_entity_page page = {0, NULL, NULL};
+    ddb_entity_query qq;
+    char *start = NULL;
+    bool ended = false;
     int rc;
 
     if (!out || !c || !d || !table || !q)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity scan: bad argument");
-    rc = ddb_entity__scan(&o, c, table, q, err);
+    rc = type_offset(&qq, &start, &ended, c, d, table, NULL, q, err);
+    if (rc == 0 && !ended)
+        rc = ddb_entity__scan(&o, c, table, &qq, err);
     if (rc != 0)
         goto done;
-    rc = fill_page(&page, d, o->items, o->n_items, err);
-    if (rc == 0 && o->last_evaluated_key)
-        rc = ddb_cursor_encode(&page.cursor, o->last_evaluated_key, q->context, NULL, err);
+    if (ended) {
+        page.items = calloc(1, d->size ? d->size : 1);
+        if (!page.items) {
+            rc = ddb_dal__nomem(err, "page");
+            goto done;
+        }
+    } else {
+        rc = fill_page(&page, d, o->items, o->n_items, err);
+        if (rc == 0 && o->last_evaluated_key)
+            rc = ddb_cursor_encode(&page.cursor, o->last_evaluated_key, q->context, NULL, err);
+    }
     if (rc < 0)
         goto done;
     *out = page;
@@ -1268,6 +1581,7 @@ int ddb_entity_scan_page(ddb_entity_page *out, ddb_client *c, const ddb_entity_d
 done:
     ddb_entity_page_free(d, &page);
     ddb_scan_output_free(o);
+    free(start);
     return rc;
 }
 
@@ -1279,6 +1593,9 @@ int ddb_entity_query_page(ddb_entity_page *out, ddb_client *c, const ddb_entity_
     ddb_entity_page page = {0, NULL, NULL};
     char type_prefix[KEY_MAX] = "";
     const ddb_key_desc *sk = NULL;
+    ddb_entity_query qq;
+    char *start = NULL;
+    bool ended = false;
     int rc;
 
     if (!out || !c || !d || !table || !key_obj || !q || q->pk_key >= d->n_keys ||
@@ -1288,15 +1605,17 @@ int ddb_entity_query_page(ddb_entity_page *out, ddb_client *c, const ddb_entity_
         sk = &d->keys[q->sk_key];
         ddb_entity__literal_prefix(type_prefix, sizeof type_prefix, sk, NULL);
     }
-    rc = ddb_entity__query(&o, c, d, table, key_obj, q, q->filter, err);
+    rc = type_offset(&qq, &start, &ended, c, d, table, key_obj, q, err);
+    if (rc == 0 && !ended)
+        rc = ddb_entity__query(&o, c, d, table, key_obj, &qq, q->filter, err);
     if (rc != 0)
         goto done;
-    page.items = calloc(o->n_items ? o->n_items : 1, d->size);
+    page.items = calloc(!ended && o->n_items ? o->n_items : 1, d->size);
     if (!page.items) {
         rc = ddb_dal__nomem(err, "query page");
         goto done;
     }
-    for (size_t i = 0; i < o->n_items; i++) {
+    for (size_t i = 0; !ended && i < o->n_items; i++) {
         const ddb_value *skv = sk ? ddb_value_m_get(o->items[i], sk->attribute) : NULL;
         const char *s = skv ? ddb_value_s(skv, NULL) : NULL;
         void *slot = (char *)page.items + page.n * d->size;
@@ -1307,7 +1626,7 @@ int ddb_entity_query_page(ddb_entity_page *out, ddb_client *c, const ddb_entity_
             goto done;
         page.n++;
     }
-    if (o->last_evaluated_key) {
+    if (!ended && o->last_evaluated_key) {
         rc = ddb_cursor_encode(&page.cursor, o->last_evaluated_key, q->context, NULL, err);
         if (rc < 0)
             goto done;
@@ -1319,6 +1638,7 @@ int ddb_entity_query_page(ddb_entity_page *out, ddb_client *c, const ddb_entity_
 done:
     ddb_entity_page_free(d, &page);
     ddb_query_output_free(o);
+    free(start);
     return rc;
 }
 
@@ -1419,7 +1739,7 @@ static int update_fields(void *out, bool *found, ddb_client *c, const ddb_entity
                          ddb_error *err)
 {
     ddb_update_item_output *o = NULL;
-    ddb_value *key = NULL, *v = NULL;
+    ddb_value *key = NULL;
     ddb_expr *e = NULL;
     ddb_expr_result *x = NULL;
     int rc = ddb_entity_key(&key, d, obj, err);
@@ -1429,35 +1749,7 @@ static int update_fields(void *out, bool *found, ddb_client *c, const ddb_entity
     rc = ddb_expr_new(&e, err);
     if (rc < 0)
         goto done;
-    for (size_t i = 0; i < n_fields && rc == 0; i++) {
-        const ddb_field_desc *f;
-        if (fields[i] >= d->n_fields) {
-            rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: bad field index", d->name);
-            break;
-        }
-        f = &d->fields[fields[i]];
-        if (ddb_entity__computed_of(d, (int)fields[i]))
-            continue; /* set below from its template, never from the struct */
-        if (!ddb_entity__field_present(f, obj)) {
-            rc = ddb_expr_update_remove(e, f->name);
-            continue;
-        }
-        rc = field_to_value(&v, d, f, obj, err);
-        if (rc == 0)
-            rc = ddb_expr_update_set_take(e, f->name, v);
-    }
-    for (size_t i = 0; rc == 0 && d->computed && i < d->n_computed; i++)
-        rc = update_computed(e, d, &d->computed[i], obj, fields, n_fields, err);
-    for (size_t k = d->n_primary; k < d->n_keys && rc == 0; k++) {
-        if (!ddb_entity__key_uses(d, &d->keys[k], fields, n_fields))
-            continue;
-        rc = key_value(&v, d, k, obj, true, err);
-        if (rc == 0)
-            rc = v ? ddb_expr_update_set_take(e, d->keys[k].attribute, v)
-                   : ddb_expr_update_remove(e, d->keys[k].attribute);
-    }
-    if (rc == 0 && d->version_attribute)
-        rc = ddb_expr_update_add_take(e, d->version_attribute, ddb_expr_val_i64(e, 1));
+    rc = update_actions(e, d, obj, fields, n_fields, err);
     if (rc == 0)
         rc = ddb_expr_set_condition(e, ddb_cond_exists(e, d->keys[0].attribute));
     rc = ddb_entity__build(&x, e, rc, "update", err);

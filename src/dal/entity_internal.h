@@ -106,6 +106,37 @@ int ddb_entity__update_item(ddb_update_item_output **out, ddb_client *c, const c
                             ddb_value *key, const ddb_expr_result *x, const char *return_values,
                             ddb_error *err);
 
+/*
+ * update (ddb_entity_update: versioned, or without a version when obj's is 0), also conditional
+ * on the stored fields same[0..n_same) holding obj's values. When only those differ it fails
+ * with DDB_ERR_CONDITION_FAILED and err (which must not be NULL) keeps the stored item in
+ * err->item: the store then knows the old unique values without having read them first.
+ */
+int ddb_entity__update_same(ddb_client *c, const ddb_entity_desc *d, const char *table, void *obj,
+                            const size_t *same, size_t n_same, ddb_error *err);
+
+/*
+ * The requests of an offset: run sends one request from cursor (NULL: the start) for at most
+ * limit items and hands back its items and last evaluated key (owned by ctx until the next run);
+ * match says whether an item counts as one of the page's.
+ */
+typedef struct ddb_entity__pager {
+    int (*run)(void *ctx, const char *cursor, int limit, ddb_value *const **items, size_t *n,
+               const ddb_value **last, ddb_error *err);
+    bool (*match)(void *ctx, const ddb_value *item);
+    void *ctx;
+} ddb_entity__pager;
+
+/*
+ * Where a page of offset/cursor starts: *start (malloc'd, the caller's; NULL: the first item)
+ * receives the cursor of the item after the first `offset` matching ones, or a copy of cursor
+ * when offset is 0. *ended is true when the results end before the offset (an empty last
+ * page). Each request asks for at most the items still to skip, so none past the offset is
+ * read. DDB_ERR_INVALID_ARG for a negative offset, or an offset with a cursor.
+ */
+int ddb_entity__offset_start(char **start, bool *ended, const ddb_entity__pager *p, int offset,
+                             const char *cursor, const char *context, ddb_error *err);
+
 /* Whether obj holds a value for field f (a required list always does). */
 bool ddb_entity__field_present(const ddb_field_desc *f, const void *obj);
 

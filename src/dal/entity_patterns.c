@@ -210,6 +210,95 @@ static void free_mixed_items(ddb_entity_mixed_page *page, const ddb_entity_desc 
         ddb_entity_free(descs[page->which[i]], (char *)page->items + i * item_size + obj_offset);
 }
 
+/* ---- offsets over pages of several entity types ------------------------------------------- */
+
+typedef enum mixed_kind { MIXED_QUERY, MIXED_SCAN, MIXED_MQUERY } mixed_kind;
+
+typedef struct mixed_pager {
+    mixed_kind kind;
+    ddb_client *c;
+    const ddb_entity_desc *const *descs;
+    size_t n_descs;
+    const ddb_entity_desc *d;
+    const char *table;
+    const void *key_obj;
+    const ddb_entity_query *q;   /* MIXED_QUERY, MIXED_SCAN */
+    const ddb_entity_mquery *mq; /* MIXED_MQUERY */
+    ddb_query_output *qo;
+    ddb_scan_output *so;
+} mixed_pager;
+
+static int mquery_run(ddb_query_output **o, ddb_client *c, const ddb_entity_desc *d,
+                      const char *table, const void *key_obj, const ddb_entity_mquery *q,
+                      ddb_error *err);
+
+static int mixed_run(void *ctx, const char *cursor, int limit, ddb_value *const **items, size_t *n,
+                     const ddb_value **last, ddb_error *err)
+{
+    mixed_pager *p = ctx;
+    int rc;
+    ddb_query_output_free(p->qo);
+    ddb_scan_output_free(p->so);
+    p->qo = NULL;
+    p->so = NULL;
+    if (p->kind == MIXED_MQUERY) {
+        ddb_entity_mquery mq = *p->mq;
+        mq.cursor = cursor;
+        mq.limit = limit;
+        mq.offset = 0;
+        rc = mquery_run(&p->qo, p->c, p->d, p->table, p->key_obj, &mq, err);
+    } else {
+        ddb_entity_query q = *p->q;
+        q.cursor = cursor;
+        q.limit = limit;
+        q.offset = 0;
+        rc = p->kind == MIXED_SCAN
+                 ? ddb_entity__scan(&p->so, p->c, p->table, &q, err)
+                 : ddb_entity__query(&p->qo, p->c, p->d, p->table, p->key_obj, &q, q.filter, err);
+    }
+    if (rc == 0 && p->qo) {
+        *items = p->qo->items;
+        *n = p->qo->n_items;
+        *last = p->qo->last_evaluated_key;
+    } else if (rc == 0) {
+        *items = p->so->items;
+        *n = p->so->n_items;
+        *last = p->so->last_evaluated_key;
+    }
+    return rc;
+}
+
+static bool mixed_match(void *ctx, const ddb_value *item)
+{
+    const mixed_pager *p = ctx;
+    return ddb_entity_classify(p->descs, p->n_descs, item) >= 0;
+}
+
+/* The cursor where the page of p's offset starts (*start, the caller's; *ended: none). */
+static int mixed_offset(char **start, bool *ended, mixed_pager *mp, ddb_error *err)
+{
+    ddb_entity__pager p = {mixed_run, mixed_match, mp};
+    int offset = mp->mq ? mp->mq->offset : mp->q->offset;
+    const char *cursor = mp->mq ? mp->mq->cursor : mp->q->cursor;
+    const char *context = mp->mq ? mp->mq->context : mp->q->context;
+    int rc = ddb_entity__offset_start(start, ended, &p, offset, cursor, context, err);
+    ddb_query_output_free(mp->qo);
+    ddb_scan_output_free(mp->so);
+    mp->qo = NULL;
+    mp->so = NULL;
+    return rc;
+}
+
+/* An empty last page (the offset is past the results). */
+static int empty_mixed(ddb_entity_mixed_page *page, size_t item_size, ddb_error *err)
+{
+    page->items = calloc(1, item_size ? item_size : 1);
+    page->which = calloc(1, sizeof *page->which);
+    if (!page->items || !page->which)
+        return ddb_dal__nomem(err, "mixed page");
+    return 0;
+}
+
 int ddb_entity_query_mixed(ddb_entity_mixed_page *out, ddb_client *c,
                            const ddb_entity_desc *const *descs, size_t n_descs, size_t item_size,
                            size_t obj_offset, bool partial, const ddb_entity_desc *d,
@@ -218,15 +307,27 @@ int ddb_entity_query_mixed(ddb_entity_mixed_page *out, ddb_client *c,
 {
     ddb_query_output *o = NULL;
     ddb_entity_mixed_page page = {0, NULL, NULL, NULL};
+    mixed_pager mp = {MIXED_QUERY, c, descs, n_descs, d, table, key_obj, q, NULL, NULL, NULL};
+    ddb_entity_query qq;
+    char *start = NULL;
+    bool ended = false;
     int rc;
 
     if (!out || !c || !descs || !d || !table || !key_obj || !q || q->pk_key >= d->n_keys ||
         (q->has_sk && q->sk_key >= d->n_keys) || item_size < obj_offset)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity mixed query: bad argument");
-    rc = ddb_entity__query(&o, c, d, table, key_obj, q, q->filter, err);
-    if (rc == 0)
+    qq = *q;
+    rc = mixed_offset(&start, &ended, &mp, err);
+    qq.cursor = start;
+    qq.offset = 0;
+    if (rc == 0 && ended)
+        rc = empty_mixed(&page, item_size, err);
+    else if (rc == 0)
+        rc = ddb_entity__query(&o, c, d, table, key_obj, &qq, q->filter, err);
+    if (rc == 0 && !ended)
         rc = fill_mixed(&page, o->items, o->n_items, o->last_evaluated_key, q->context, descs,
                         n_descs, item_size, obj_offset, partial, err);
+    free(start);
     if (rc == 0) {
         *out = page;
         memset(&page, 0, sizeof page);
@@ -244,11 +345,23 @@ int ddb_entity_scan_mixed(ddb_entity_mixed_page *out, ddb_client *c,
 {
     ddb_scan_output *o = NULL;
     ddb_entity_mixed_page page = {0, NULL, NULL, NULL};
+    mixed_pager mp = {MIXED_SCAN, c, descs, n_descs, NULL, table, NULL, q, NULL, NULL, NULL};
+    ddb_entity_query qq;
+    char *start = NULL;
+    bool ended = false;
     int rc;
     if (!out || !c || !descs || !table || !q || item_size < obj_offset)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity mixed scan: bad argument");
-    rc = ddb_entity__scan(&o, c, table, q, err);
-    if (rc == 0)
+    qq = *q;
+    rc = mixed_offset(&start, &ended, &mp, err);
+    qq.cursor = start;
+    qq.offset = 0;
+    if (rc == 0 && ended)
+        rc = empty_mixed(&page, item_size, err);
+    else if (rc == 0)
+        rc = ddb_entity__scan(&o, c, table, &qq, err);
+    free(start);
+    if (rc == 0 && !ended)
         rc = fill_mixed(&page, o->items, o->n_items, o->last_evaluated_key, q->context, descs,
                         n_descs, item_size, obj_offset, partial, err);
     if (rc == 0) {
@@ -484,6 +597,9 @@ int ddb_entity_mquery_page(ddb_entity_page *out, ddb_client *c, const ddb_entity
     const ddb_entity_desc *const *one;
     ddb_entity_mixed_page mp = {0, NULL, NULL, NULL};
     ddb_entity_page page = {0, NULL, NULL};
+    ddb_entity_mquery qq;
+    char *start = NULL;
+    bool ended = false;
     int rc;
     if (!out || !d)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity multi-key query: bad argument");
@@ -491,10 +607,20 @@ int ddb_entity_mquery_page(ddb_entity_page *out, ddb_client *c, const ddb_entity
     if (rc < 0)
         return rc;
     one = relaxed ? (const ddb_entity_desc *const *)&relaxed : &d;
-    if (rc == 0)
-        rc = mquery_run(&o, c, d, table, key_obj, q, err);
+    if (rc == 0) {
+        mixed_pager pg = {MIXED_MQUERY, c, one, 1, d, table, key_obj, NULL, q, NULL, NULL};
+        rc = mixed_offset(&start, &ended, &pg, err);
+        qq = *q;
+        qq.cursor = start;
+        qq.offset = 0;
+    }
+    if (rc == 0 && ended)
+        rc = empty_mixed(&mp, d->size, err);
+    else if (rc == 0)
+        rc = mquery_run(&o, c, d, table, key_obj, &qq, err);
+    free(start);
     /* One type: a mixed page over {d} is a page of d with a kind per item. */
-    if (rc == 0)
+    if (rc == 0 && !ended)
         rc = fill_mixed(&mp, o->items, o->n_items, o->last_evaluated_key, q->context, one, 1,
                         d->size, 0, false, err);
     if (rc == 0) {
@@ -520,11 +646,23 @@ int ddb_entity_mquery_mixed(ddb_entity_mixed_page *out, ddb_client *c,
 {
     ddb_query_output *o = NULL;
     ddb_entity_mixed_page page = {0, NULL, NULL, NULL};
+    mixed_pager pg = {MIXED_MQUERY, c, descs, n_descs, d, table, key_obj, NULL, q, NULL, NULL};
+    ddb_entity_mquery qq;
+    char *start = NULL;
+    bool ended = false;
     int rc;
-    if (!out || !descs || item_size < obj_offset)
+    if (!out || !descs || !q || item_size < obj_offset)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity multi-key query: bad argument");
-    rc = mquery_run(&o, c, d, table, key_obj, q, err);
-    if (rc == 0)
+    rc = mixed_offset(&start, &ended, &pg, err);
+    qq = *q;
+    qq.cursor = start;
+    qq.offset = 0;
+    if (rc == 0 && ended)
+        rc = empty_mixed(&page, item_size, err);
+    else if (rc == 0)
+        rc = mquery_run(&o, c, d, table, key_obj, &qq, err);
+    free(start);
+    if (rc == 0 && !ended)
         rc = fill_mixed(&page, o->items, o->n_items, o->last_evaluated_key, q->context, descs,
                         n_descs, item_size, obj_offset, partial, err);
     if (rc == 0)

@@ -455,11 +455,18 @@ static int tx_delete(tx_build *t, const ddb_store_desc *s, const char *table, co
     if (v == 0 && old)
         v = version_in(d, old); /* the sentinels removed are those of the version read */
     rc = ddb_entity_key(&key, d, obj, err);
-    if (rc == 0 && v != 0 && d->version_attribute) {
+    if (rc == 0 &&
+        ((v != 0 && d->version_attribute) || (d->flags & DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND))) {
+        ddb_cond *cond = NULL;
         rc = new_expr(&e, err);
+        if (rc == 0 && (d->flags & DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND))
+            cond = ddb_cond_exists(e, d->keys[0].attribute);
+        if (rc == 0 && v != 0 && d->version_attribute) {
+            ddb_cond *ver = ddb_cond_eq_take(e, d->version_attribute, ddb_expr_val_i64(e, v));
+            cond = cond ? ddb_cond_and(e, cond, ver) : ver;
+        }
         if (rc == 0)
-            rc = ddb_expr_set_condition(
-                e, ddb_cond_eq_take(e, d->version_attribute, ddb_expr_val_i64(e, v)));
+            rc = ddb_expr_set_condition(e, cond);
     }
     return tx_entity(t, TX_DELETE, key, e, rc, s, table, old, NULL, op, err);
 }
@@ -1049,11 +1056,51 @@ static int same_sentinels(bool *out, const ddb_store_desc *s, const void *a, con
     return 0;
 }
 
+/*
+ * update in one request while no unique value changes: a write conditional on the stored unique
+ * values being obj's. When one changed, the failed condition brings the stored item back
+ * (ALL_OLD), and the transaction that moves its sentinels is the second request.
+ */
+static int store_update_e(ddb_client *c, const ddb_store_desc *s, const char *table, void *obj,
+                          ddb_error *err)
+{
+    const ddb_entity_desc *d = s->entity;
+    int64_t *v = ddb_entity__version_of(d, obj), asked = *v;
+    size_t same[DDB_LIMIT_TRANSACTION_ACTIONS];
+    size_t n_same = 0;
+    void *old = NULL;
+    int rc;
+
+    for (size_t u = 0; u < s->n_unique; u++)
+        for (size_t i = 0; i < s->unique[u].n_fields && n_same < DDB_LIMIT_TRANSACTION_ACTIONS; i++)
+            if (s->unique[u].fields[i] >= 0)
+                same[n_same++] = (size_t)s->unique[u].fields[i];
+    rc = ddb_entity__update_same(c, d, table, obj, same, n_same, err);
+    if (rc != DDB_ERR_CONDITION_FAILED || !err->item)
+        return rc;
+    old = calloc(1, d->size ? d->size : 1);
+    if (!old)
+        return ddb_dal__nomem(err, d->name);
+    rc = ddb_entity__from_stored(old, d, err->item, err);
+    if (rc == 0) {
+        ddb_error_clear(err);
+        /* Without a version, the transaction checks the version of the item seen. */
+        if (asked == 0)
+            *v = version_in(d, old);
+        rc = store_single(c, s, table, obj, old, DDB_STORE_UPDATE, err);
+        if (rc == 0)
+            (*v)++;
+        else
+            *v = asked;
+    }
+    free_stored(s, old);
+    return rc;
+}
+
 int ddb_store_update(ddb_client *c, const ddb_store_desc *s, const char *table, void *obj,
                      ddb_error *err)
 {
-    void *old = NULL;
-    bool same = true;
+    ddb_error local = DDB_ERROR_INIT;
     int rc;
     if (!c || !store_ok(s) || !table || !obj || !ddb_entity__version_of(s->entity, obj))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "store update: bad argument");
@@ -1062,28 +1109,8 @@ int ddb_store_update(ddb_client *c, const ddb_store_desc *s, const char *table, 
         return rc;
     if (s->n_unique == 0)
         return ddb_entity_update(c, s->entity, table, obj, err);
-    rc = read_stored(&old, c, s, table, obj, err);
-    if (rc < 0)
-        return rc;
-    if (!old)
-        return ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND, "%s: there is no such item",
-                             s->entity->name);
-    if (version_in(s->entity, old) != version_in(s->entity, obj)) {
-        rc = ddb_error_set(err, DDB_ERR_STALE_VERSION,
-                           "%s: stale version %lld; the stored item has version %lld",
-                           s->entity->name, (long long)version_in(s->entity, obj),
-                           (long long)version_in(s->entity, old));
-        goto done;
-    }
-    rc = same_sentinels(&same, s, old, obj, err);
-    if (rc < 0)
-        goto done;
-    if (same) /* no unique value changed: the plain versioned put */
-        rc = ddb_entity_update(c, s->entity, table, obj, err);
-    else if ((rc = store_single(c, s, table, obj, old, DDB_STORE_UPDATE, err)) == 0)
-        (*ddb_entity__version_of(s->entity, obj))++;
-done:
-    free_stored(s, old);
+    rc = store_update_e(c, s, table, obj, err ? err : &local);
+    ddb_error_clear(&local);
     return rc;
 }
 
@@ -1099,6 +1126,9 @@ int ddb_store_delete(ddb_client *c, const ddb_store_desc *s, const char *table, 
     if (s->n_unique == 0)
         return ddb_entity_delete(c, s->entity, table, obj, err);
     rc = read_stored(&old, c, s, table, obj, err);
+    if (rc == 0 && !old && (s->entity->flags & DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND))
+        return ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND, "%s: there is no such item",
+                             s->entity->name);
     if (rc < 0 || !old)
         return rc; /* deleting nothing succeeds */
     want = version_in(s->entity, obj);

@@ -62,7 +62,7 @@ TEST(crud_and_access_patterns)
     ecommerce__user_address__page addrs = {0, NULL, NULL};
     ecommerce__user_order_history__page orders = {0, NULL, NULL};
     ecommerce__product_review__page reviews = {0, NULL, NULL};
-    ecommerce__page_request first2 = {NULL, 2};
+    ecommerce__page_request first2 = {NULL, 2, 0};
     bool found = false;
     size_t total;
     char *cursor = NULL;
@@ -96,7 +96,7 @@ TEST(crud_and_access_patterns)
     }
     total = 0;
     for (int pages = 0; pages < 10; pages++) {
-        ecommerce__page_request req = {cursor, 2};
+        ecommerce__page_request req = {cursor, 2, 0};
         REQUIRE(repo->user_address__get_user_addresses(repo, &addrs, "u1", &req, &err) == 0);
         CHECK(addrs.n_items <= 2);
         for (size_t i = 0; i < addrs.n_items; i++)
@@ -111,7 +111,7 @@ TEST(crud_and_access_patterns)
     }
     CHECK_INT(total, 3);
     CHECK_INT(repo->user_address__get_user_addresses(
-                  repo, &addrs, "u1", &(ecommerce__page_request){"c1.bad.x", 0}, &err),
+                  repo, &addrs, "u1", &(ecommerce__page_request){"c1.bad.x", 0, 0}, &err),
               DDB_ERR_CURSOR);
 
     /* order history: ORDER#{order_date}#{order_id}, with >= and between */

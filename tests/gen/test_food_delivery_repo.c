@@ -154,7 +154,7 @@ TEST(filters_and_scans)
         size_t total = 0;
         char *cursor = NULL;
         for (int pages = 0; pages < 10; pages++) {
-            food_delivery__page_request req = {cursor, 1};
+            food_delivery__page_request req = {cursor, 1, 0};
             N(repo->restaurant__scan_restaurants_by_cuisine(repo, &rp, "a", &req, &err));
             total += rp.n_items;
             free(cursor);

@@ -210,7 +210,7 @@ TEST(mixed_projections_and_filters)
     pat__order o = PAT__ORDER__INIT;
     pat__order__page orders = {0, NULL, NULL};
     pat__mixed_page mixed = {0, NULL, NULL};
-    pat__page_request req = {NULL, 2};
+    pat__page_request req = {NULL, 2, 0};
     char *cursor = NULL;
     size_t pages = 0, n_customers = 0, n_orders = 0;
     static const char *const totals[] = {"10.5", "250", "99.99", "100", "5"};

@@ -20,10 +20,16 @@ static char counter_table[128];
 static ddb_client *client;
 static store__repo *repo;
 static atomic_int counter_updates; /* UpdateItem calls on the counter table */
+static atomic_int requests;        /* every operation (one event each, whatever its retries) */
+static char last_ops[256];         /* their names, for the messages of the round-trip checks */
 
 static void on_event(void *ctx, const ddb_event *ev)
 {
     (void)ctx;
+    if (atomic_fetch_add(&requests, 1) < 8) {
+        size_t len = strlen(last_ops);
+        snprintf(last_ops + len, sizeof last_ops - len, "%s%s", len ? " " : "", ev->operation);
+    }
     if (ev->table_name && strcmp(ev->operation, "UpdateItem") == 0 &&
         strcmp(ev->table_name, counter_table) == 0)
         atomic_fetch_add(&counter_updates, 1);
@@ -480,7 +486,7 @@ TEST(list_every_item_once)
 {
     ddb_error err = DDB_ERROR_INIT;
     int seen_users[31] = {0}, seen_invoices[41] = {0};
-    store__page_request page = {NULL, 7};
+    store__page_request page = {NULL, 7, 0};
     char *cursor = NULL;
     int pages = 0;
 
@@ -537,6 +543,214 @@ TEST(list_every_item_once)
     CHECK(pages >= 3);
     for (int i = 1; i <= 40; i++)
         CHECK_INT(seen_invoices[i], 1);
+    ddb_error_clear(&err);
+    teardown();
+}
+
+/* ---- writes without a prior read ---------------------------------------------------------- */
+
+static void count_from_zero(void)
+{
+    atomic_store(&requests, 0);
+    last_ops[0] = '\0';
+}
+
+/* The requests since count_from_zero are n, of these operations. */
+#define CHECK_REQUESTS(n, ops)                                                                     \
+    do {                                                                                           \
+        CHECK_INT(atomic_load(&requests), n);                                                      \
+        CHECK_STR(last_ops, ops);                                                                  \
+    } while (0)
+
+/* update with ddb_version 0 (no version check) and delete not-found, counted against the wire. */
+TEST(writes_without_a_prior_read)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    store__invoice inv = STORE__INVOICE__INIT, blind = STORE__INVOICE__INIT,
+                   got = STORE__INVOICE__INIT;
+    store__session ses = STORE__SESSION__INIT;
+    store__user u, moved;
+    bool found = false;
+
+    REQUIRE(setup() == 0);
+    /* no unique fields: one UpdateItem, conditional on the item existing */
+    inv.amount = 10;
+    REQUIRE(repo->invoice__create(repo, &inv, &err) == 0);
+    blind.invoice_no = strdup(inv.invoice_no);
+    blind.amount = 11; /* an application struct that never saw the version */
+    count_from_zero();
+    CHECK_INT(repo->invoice__update(repo, &blind, &err), 0);
+    CHECK_REQUESTS(1, "UpdateItem");
+    CHECK_INT(blind.ddb_version, 2); /* the stored version + 1, from the response */
+    REQUIRE(repo->invoice__get(repo, &got, &found, &inv, &err) == 0 && found);
+    CHECK_INT(got.amount, 11);
+    CHECK_INT(got.ddb_version, 2);
+    /* the version it came back with is a versioned update's */
+    blind.amount = 12;
+    count_from_zero();
+    CHECK_INT(repo->invoice__update(repo, &blind, &err), 0);
+    CHECK_REQUESTS(1, "PutItem");
+    CHECK_INT(blind.ddb_version, 3);
+    CHECK_INT(repo->invoice__update(repo, &got, &err), DDB_ERR_STALE_VERSION);
+    /* missing: not found, in the same one request */
+    free(blind.invoice_no);
+    blind.invoice_no = strdup("no-such-invoice");
+    blind.ddb_version = 0;
+    count_from_zero();
+    CHECK_INT(repo->invoice__update(repo, &blind, &err), DDB_ERR_ITEM_NOT_FOUND);
+    CHECK_REQUESTS(1, "UpdateItem");
+    CHECK_INT(blind.ddb_version, 0);
+    CHECK(err.message && strstr(err.message, "Invoice"));
+    /* delete_missing left at "succeed": idempotent, one request */
+    count_from_zero();
+    CHECK_INT(repo->invoice__delete(repo, &blind, &err), 0);
+    CHECK_REQUESTS(1, "DeleteItem");
+
+    /* delete_missing "not_found" (Session): one DeleteItem with ALL_OLD tells */
+    ses.owner = strdup("ann");
+    REQUIRE(repo->session__create(repo, &ses, &err) == 0);
+    ses.ddb_version = 0;
+    count_from_zero();
+    CHECK_INT(repo->session__delete(repo, &ses, &err), 0);
+    CHECK_REQUESTS(1, "DeleteItem");
+    count_from_zero();
+    CHECK_INT(repo->session__delete(repo, &ses, &err), DDB_ERR_ITEM_NOT_FOUND);
+    CHECK_REQUESTS(1, "DeleteItem");
+    ses.ddb_version = 4; /* versioned: the condition's failure without an old item */
+    count_from_zero();
+    CHECK_INT(repo->session__delete(repo, &ses, &err), DDB_ERR_ITEM_NOT_FOUND);
+    CHECK_REQUESTS(1, "DeleteItem");
+
+    /* unique fields: one request while no unique value changes, two when one does */
+    make_user(&u, "blind", "blind@example.com", 5);
+    REQUIRE(repo->user__create(repo, &u, &err) == 0);
+    u.ddb_version = 0;
+    u.credits = 6;
+    count_from_zero();
+    CHECK_INT(repo->user__update(repo, &u, &err), 0);
+    CHECK_REQUESTS(1, "UpdateItem");
+    CHECK_INT(u.ddb_version, 2);
+    u.credits = 7; /* versioned, unchanged unique values: no read either */
+    count_from_zero();
+    CHECK_INT(repo->user__update(repo, &u, &err), 0);
+    CHECK_REQUESTS(1, "PutItem");
+    CHECK_INT(u.ddb_version, 3);
+    u.ddb_version = 0;
+    set_str(&u.email, "moved@example.com");
+    count_from_zero();
+    CHECK_INT(repo->user__update(repo, &u, &err), 0);
+    CHECK_REQUESTS(2, "UpdateItem TransactWriteItems"); /* the failed condition brought ALL_OLD */
+    CHECK_INT(u.ddb_version, 4);
+    /* the sentinel moved: the old value is free, the new one taken */
+    make_user(&moved, "other", "blind@example.com", 0);
+    CHECK_INT(repo->user__create(repo, &moved, &err), 0);
+    store__user__free(&moved);
+    make_user(&moved, "third", "moved@example.com", 0);
+    CHECK_INT(repo->user__create(repo, &moved, &err), DDB_ERR_UNIQUE_TAKEN);
+    store__user__free(&moved);
+    /* versioned and stale, a unique value changed: stale, nothing moved */
+    u.ddb_version = 2;
+    set_str(&u.email, "again@example.com");
+    count_from_zero();
+    CHECK_INT(repo->user__update(repo, &u, &err), DDB_ERR_STALE_VERSION);
+    CHECK_REQUESTS(1, "PutItem");
+    CHECK_INT(u.ddb_version, 2);
+    /* a delete reads the sentinels it removes: two requests */
+    u.ddb_version = 0;
+    count_from_zero();
+    CHECK_INT(repo->user__delete(repo, &u, &err), 0);
+    CHECK_REQUESTS(2, "GetItem TransactWriteItems");
+    u.ddb_version = 0;
+    count_from_zero();
+    CHECK_INT(repo->user__update(repo, &u, &err), DDB_ERR_ITEM_NOT_FOUND);
+    CHECK_REQUESTS(1, "UpdateItem");
+
+    store__user__free(&u);
+    store__session__free(&ses);
+    store__invoice__free(&inv);
+    store__invoice__free(&blind);
+    store__invoice__free(&got);
+    ddb_error_clear(&err);
+    teardown();
+}
+
+/* ---- offset pages ------------------------------------------------------------------------- */
+
+#define N_EVENTS 12
+
+/* Offsets skip matching items, continue by cursor, and are refused with a cursor. */
+TEST(offset_pages)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    char *order[N_EVENTS] = {0};
+    size_t n_order = 0;
+    char *cursor = NULL;
+    store__page_request page = {NULL, 100, 0};
+    store__event__page p = {0, NULL, NULL};
+
+    REQUIRE(setup() == 0);
+    for (int i = 0; i < N_EVENTS; i++) {
+        store__event ev = STORE__EVENT__INIT;
+        ev.kind = strdup("tick");
+        REQUIRE(repo->event__create(repo, &ev, &err) == 0);
+        store__event__free(&ev);
+    }
+    /* the order the cursors give */
+    do {
+        page.cursor = cursor;
+        REQUIRE(repo->event__list(repo, &p, &page, &err) == 0);
+        free(cursor);
+        cursor = p.cursor;
+        p.cursor = NULL;
+        for (size_t i = 0; i < p.n_items && n_order < N_EVENTS; i++)
+            order[n_order++] = strdup(p.items[i].event_id);
+        store__event__page_free(&p);
+    } while (cursor);
+    REQUIRE(n_order == N_EVENTS);
+
+    /* skip 5, take 4: the skipped items are read (one Scan of Limit 5), then the page */
+    page = (store__page_request){NULL, 4, 5};
+    count_from_zero();
+    REQUIRE(repo->event__list(repo, &p, &page, &err) == 0);
+    CHECK_REQUESTS(2, "Scan Scan");
+    REQUIRE(p.n_items == 4);
+    for (size_t i = 0; i < 4; i++)
+        CHECK_STR(p.items[i].event_id, order[5 + i]);
+    /* its cursor goes on after them */
+    REQUIRE(p.cursor != NULL);
+    page = (store__page_request){p.cursor, 100, 0};
+    p.cursor = NULL;
+    store__event__page_free(&p);
+    REQUIRE(repo->event__list(repo, &p, &page, &err) == 0);
+    free((char *)page.cursor);
+    CHECK_INT((long long)p.n_items, N_EVENTS - 9);
+    for (size_t i = 0; i < p.n_items && 9 + i < N_EVENTS; i++)
+        CHECK_STR(p.items[i].event_id, order[9 + i]);
+    store__event__page_free(&p);
+
+    /* an offset at or past the end: an empty last page */
+    page = (store__page_request){NULL, 4, N_EVENTS};
+    REQUIRE(repo->event__list(repo, &p, &page, &err) == 0);
+    CHECK_INT((long long)p.n_items, 0);
+    CHECK(p.cursor == NULL);
+    store__event__page_free(&p);
+    page = (store__page_request){NULL, 0, 3}; /* no limit: the rest after 3 */
+    REQUIRE(repo->event__list(repo, &p, &page, &err) == 0);
+    CHECK_INT((long long)p.n_items, N_EVENTS - 3);
+    store__event__page_free(&p);
+
+    /* an offset with a cursor, or a negative one: refused, naming the fields */
+    page = (store__page_request){"x", 4, 2};
+    count_from_zero();
+    CHECK_INT(repo->event__list(repo, &p, &page, &err), DDB_ERR_INVALID_ARG);
+    CHECK_REQUESTS(0, "");
+    CHECK_STR(err.message, "page.offset 2 with page.cursor: give one or the other");
+    page = (store__page_request){NULL, 4, -1};
+    CHECK_INT(repo->event__list(repo, &p, &page, &err), DDB_ERR_INVALID_ARG);
+    CHECK_STR(err.message, "page.offset -1 is negative");
+
+    for (size_t i = 0; i < n_order; i++)
+        free(order[i]);
     ddb_error_clear(&err);
     teardown();
 }
@@ -598,4 +812,5 @@ TEST(max_id_and_seed_id)
 
 TEST_MAIN(CASE(ttl_enabled_on_the_table), CASE(counter_ids_unique_across_threads),
           CASE(source_uuid_and_ulid_ids), CASE(unique_sentinels), CASE(transact_all_or_nothing),
-          CASE(mirror_is_idempotent), CASE(list_every_item_once), CASE(max_id_and_seed_id))
+          CASE(mirror_is_idempotent), CASE(list_every_item_once), CASE(max_id_and_seed_id),
+          CASE(writes_without_a_prior_read), CASE(offset_pages))

@@ -61,7 +61,8 @@ static const ddb_entity_desc kit_desc = {DDB_ENTITY_ABI_VERSION,
                                          "ddb_version",
                                          offsetof(kit, ddb_version),
                                          0,
-                                         NULL};
+                                         NULL,
+                                         0};
 
 /* Every field has a value. */
 static void fill(kit *k)

@@ -211,7 +211,7 @@ static void browse(int rounds)
 {
     for (int i = 0; i < rounds; i++) {
         shop__product__page page = {0};
-        shop__page_request req = {NULL, 10};
+        shop__page_request req = {NULL, 10, 0};
         STEP("browse category", shop_browse_category(app, &page, W.leaves[i % 6], &req, &err));
         shop__product__page_free(&page);
         STEP("browse seller",
@@ -272,7 +272,7 @@ static shop_backend *open_view(const char *kind)
         char *cursor = NULL;                                                                       \
         do {                                                                                       \
             shop__##E##__page page = {0};                                                          \
-            shop__page_request req = {cursor, 100};                                                \
+            shop__page_request req = {cursor, 100, 0};                                             \
             int rc = r->E##__list(r, &page, &req, &err);                                           \
             free(cursor);                                                                          \
             cursor = NULL;                                                                         \

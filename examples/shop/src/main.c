@@ -112,7 +112,7 @@ static int positional(const args *a)
 
 static shop__page_request page_of(const args *a)
 {
-    shop__page_request p = {opt(a, "--cursor"), 20};
+    shop__page_request p = {opt(a, "--cursor"), 20, 0};
     const char *limit = opt(a, "--limit");
     if (limit)
         p.limit = atoi(limit);

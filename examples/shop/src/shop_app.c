@@ -519,7 +519,7 @@ void shop_cart_free(shop_cart *cart)
 int shop_cart_view(shop__repo *r, shop_cart *out, int64_t user_id, ddb_error *err)
 {
     shop_cart cart = {0, NULL, 0, 0};
-    shop__page_request req = {NULL, 0};
+    shop__page_request req = {NULL, 0, 0};
     char *cursor = NULL;
     int rc = 0;
     do {
@@ -730,7 +730,7 @@ int shop_order_items(shop__repo *r, shop__order_item **items, size_t *n_items, i
     int rc = 0;
     do {
         shop__order_item__page page = {0, NULL, NULL};
-        shop__page_request req = {cursor, 0};
+        shop__page_request req = {cursor, 0, 0};
         rc = r->order_item__order_items(r, &page, order_id, &req, err);
         free(cursor);
         cursor = NULL;

@@ -57,6 +57,7 @@ typedef struct entity_map {
     int key[MAX_KEY]; /* indexes into cols: the DynamoDB primary key fields */
     size_t n_key;
     void (*free)(void *);
+    const ddb_entity_desc *desc; /* the generated descriptor: its flags are the model's */
 } entity_map;
 
 #define C(col_, field_, type_, T, member)                                                          \
@@ -145,7 +146,7 @@ static void free_order_item(void *p)
 #define MAP(kind_, name_, table_, T, cols_, free_, ...)                                            \
     {                                                                                              \
         kind_, name_, table_, sizeof(T), offsetof(T, ddb_version), cols_, N(cols_), {__VA_ARGS__}, \
-            N(((int[]){__VA_ARGS__})), free_                                                       \
+            N(((int[]){__VA_ARGS__})), free_, &T##__desc                                           \
     }
 
 static const entity_map maps[] = {
@@ -413,7 +414,8 @@ static int explain_no_match(ddb_sql_conn *c, const entity_map *m, const void *ob
 
 /*
  * UPDATE every non-key column from obj where the key matches and (check_version) the version is
- * obj's; the version becomes new_version. *matched: whether a row was changed.
+ * obj's; the version becomes new_version (0: the stored one + 1). *matched: whether a row was
+ * changed.
  */
 static int update_row(ddb_sql_conn *c, const entity_map *m, const void *obj, bool check_version,
                       int64_t new_version, bool *matched, ddb_error *err)
@@ -432,8 +434,12 @@ static int update_row(ddb_sql_conn *c, const entity_map *m, const void *obj, boo
         len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s = ?, ", m->cols[i].column);
         p[np++] = param_of(&m->cols[i], obj);
     }
-    snprintf(sql + len, sizeof(sql) - len, "version = ? WHERE ");
-    p[np++] = DDB_SQL_P_INT(new_version);
+    if (new_version == 0) {
+        snprintf(sql + len, sizeof(sql) - len, "version = version + 1 WHERE ");
+    } else {
+        snprintf(sql + len, sizeof(sql) - len, "version = ? WHERE ");
+        p[np++] = DDB_SQL_P_INT(new_version);
+    }
     np = key_where(sql, sizeof(sql), m, obj, p, np);
     if (check_version) {
         len = strlen(sql);
@@ -448,11 +454,43 @@ static int update_row(ddb_sql_conn *c, const entity_map *m, const void *obj, boo
     return 0;
 }
 
+typedef struct blind_ctx {
+    const entity_map *m;
+    void *obj;
+} blind_ctx;
+
+/* The update without a version (ddb_version 0): the stored version + 1, read back. */
+static int update_blind(ddb_sql_conn *c, void *ctx, ddb_error *err)
+{
+    blind_ctx *x = ctx;
+    bool matched = false;
+    int64_t v = 0;
+    int rc = update_row(c, x->m, x->obj, false, 0, &matched, err);
+    if (rc)
+        return rc;
+    if (!matched) {
+        char key[160];
+        key_text(key, sizeof(key), x->m, x->obj);
+        return ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND, "%s does not exist", key);
+    }
+    if ((rc = stored_version(c, x->m, x->obj, &v, err)))
+        return rc;
+    *version_at(x->m, x->obj) = v;
+    return 0;
+}
+
 static int update_obj(ddb_sql_conn *c, const entity_map *m, void *obj, ddb_error *err)
 {
     int64_t expected = *version_at(m, obj);
     bool matched = false;
-    int rc = update_row(c, m, obj, true, expected + 1, &matched, err);
+    int rc;
+    if (expected == 0) {
+        blind_ctx x = {m, obj};
+        /* In a transaction of its own (unless in one already): the version read is ours. */
+        return ddb_sql_in_transaction(c) ? update_blind(c, &x, err)
+                                         : ddb_sql_transact(c, update_blind, &x, err);
+    }
+    rc = update_row(c, m, obj, true, expected + 1, &matched, err);
     if (rc)
         return rc;
     if (!matched)
@@ -562,10 +600,16 @@ static int do_update(ddb_sql_conn *c, void *ctx, ddb_error *err)
     crud_ctx *x = ctx;
     return update_obj(c, x->m, x->obj, err);
 }
+/* x-ddbkit.delete_missing "not_found": deleting a missing row is DDB_ERR_ITEM_NOT_FOUND. */
+static bool delete_must_exist(const entity_map *m)
+{
+    return (m->desc->flags & DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND) != 0;
+}
+
 static int do_delete(ddb_sql_conn *c, void *ctx, ddb_error *err)
 {
     crud_ctx *x = ctx;
-    return delete_obj(c, x->m, x->key, false, err);
+    return delete_obj(c, x->m, x->key, delete_must_exist(x->m), err);
 }
 
 static int crud(shop__repo *r, conn_fn fn, const entity_map *m, void *obj, bool *found,
@@ -656,6 +700,7 @@ typedef struct page_query {
     int sort_index;       /* its index in m->cols */
     const char *cursor;
     int limit;
+    int offset; /* rows to skip (OFFSET); never with cursor */
     any_page *out;
 } page_query;
 
@@ -696,8 +741,10 @@ static int run_page(ddb_sql_conn *c, void *ctx, ddb_error *err)
         }
         p[np++] = DDB_SQL_P_INT(cur.id);
     }
-    snprintf(sql + len, sizeof(sql) - len, " ORDER BY %s%sid LIMIT %zu",
-             q->sort_col ? q->sort_col : "", q->sort_col ? ", " : "", limit + 1);
+    len += (size_t)snprintf(sql + len, sizeof(sql) - len, " ORDER BY %s%sid LIMIT %zu",
+                            q->sort_col ? q->sort_col : "", q->sort_col ? ", " : "", limit + 1);
+    if (q->offset > 0)
+        snprintf(sql + len, sizeof(sql) - len, " OFFSET %d", q->offset);
     ddb_sql_rows *rows = NULL;
     if ((rc = ddb_sql_query(c, sql, p, np, &rows, err)))
         return rc;
@@ -773,8 +820,15 @@ static int page_of(shop__repo *r, void *out, const entity_map *m, const char *wh
                     sort_index(m, sort_col),
                     page ? page->cursor : NULL,
                     page ? page->limit : 0,
+                    page ? page->offset : 0,
                     out};
     any_page fresh = {0, NULL, NULL};
+    /* The same contract, and messages, as the DynamoDB implementation's. */
+    if (q.offset < 0)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "page.offset %d is negative", q.offset);
+    if (q.offset > 0 && q.cursor)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "page.offset %d with page.cursor: give one or the other", q.offset);
     *(any_page *)out = fresh;
     return with_conn(r, run_page, &q, err);
 }
@@ -1049,7 +1103,7 @@ static int txn_run(ddb_sql_conn *c, void *ctx, ddb_error *err)
         case SHOP__WRITE_DELETE:
             /* Like DynamoDB's condition on the version: a versioned delete of a missing row fails
                (a checkout must not succeed when its cart line was consumed meanwhile). */
-            rc = delete_obj(c, m, tmp, *version_at(m, tmp) != 0, err);
+            rc = delete_obj(c, m, tmp, *version_at(m, tmp) != 0 || delete_must_exist(m), err);
             break;
         case SHOP__WRITE_ADD:
             rc = txn_add(c, m, w, i, t->n, err);

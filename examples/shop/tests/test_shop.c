@@ -192,7 +192,7 @@ static size_t history(shop__repo *r, int64_t user, int64_t *ids, size_t cap, int
     *pages = 0;
     do {
         shop__order__page p = {0, NULL, NULL};
-        shop__page_request req = {cursor, limit};
+        shop__page_request req = {cursor, limit, 0};
         int rc = shop_order_history(r, &p, user, &req, NULL);
         free(cursor);
         cursor = NULL;
@@ -394,7 +394,7 @@ static bool in_status(shop__repo *r, const char *status, int64_t order_id)
     int pages = 0;
     do {
         shop__order__page p = {0, NULL, NULL};
-        shop__page_request req = {cursor, 100};
+        shop__page_request req = {cursor, 100, 0};
         int rc = shop_orders_by_status(r, &p, status, &req, NULL);
         free(cursor);
         cursor = NULL;
@@ -520,7 +520,7 @@ TEST(browse_pages_across_inserts)
     ddb_error err = DDB_ERROR_INIT;
     do {
         shop__product__page p = {0, NULL, NULL};
-        shop__page_request req = {cursor, 3};
+        shop__page_request req = {cursor, 3, 0};
         int rc = shop_browse_category(r, &p, cat, &req, &err);
         free(cursor);
         cursor = NULL;
@@ -551,7 +551,7 @@ TEST(browse_pages_across_inserts)
     pages = 0;
     do {
         shop__product__page p = {0, NULL, NULL};
-        shop__page_request req = {cursor, 3};
+        shop__page_request req = {cursor, 3, 0};
         REQUIRE(shop_browse_seller(r, &p, seller, &req, &err) == 0);
         free(cursor);
         by_seller += p.n_items;
@@ -563,7 +563,7 @@ TEST(browse_pages_across_inserts)
 
     /* A cursor that this repository did not make is refused. */
     shop__product__page p = {0, NULL, NULL};
-    shop__page_request bad = {"not-a-cursor", 3};
+    shop__page_request bad = {"not-a-cursor", 3, 0};
     CHECK(shop_browse_category(r, &p, cat, &bad, &err) != 0);
     shop__product__page_free(&p);
     ddb_error_clear(&err);
@@ -727,8 +727,98 @@ TEST(sellers_manage_their_products)
     close_shop();
 }
 
+/*
+ * An application whose structs carry no version: update with ddb_version 0 (no check, the stored
+ * version + 1 back), delete of a missing cart line (delete_missing "not_found"), and pages by
+ * offset, alike on every backend.
+ */
+TEST(writes_without_versions_and_offset_pages)
+{
+    shop__repo *r = open_shop();
+    REQUIRE(r);
+    int64_t seller = new_seller(r), buyer = new_user(r, "blind");
+    int64_t cat = new_category(r, "Garden", 0);
+    REQUIRE(seller && buyer && cat);
+    int64_t rake = new_product(r, seller, cat, "Rake", 900, 10);
+    REQUIRE(rake);
+    ddb_error err = DDB_ERROR_INIT;
+    REQUIRE(shop_cart_add(r, buyer, rake, 2, &err) == 0);
+
+    shop__cart_item__page lines = {0, NULL, NULL};
+    shop__page_request all = {NULL, 0, 0};
+    REQUIRE(r->cart_item__cart_items(r, &lines, buyer, &all, &err) == 0);
+    REQUIRE(lines.n_items == 1);
+    shop__cart_item line = lines.items[0], got = SHOP__CART_ITEM__INIT;
+    lines.n_items = 0; /* line owns its strings now */
+    shop__cart_item__page_free(&lines);
+    int64_t stored = line.ddb_version;
+    line.ddb_version = 0; /* as an application that never kept it */
+    line.quantity = 7;
+    CHECK_INT(r->cart_item__update(r, &line, &err), 0);
+    CHECK_INT(line.ddb_version, stored + 1);
+    bool found = false;
+    CHECK_INT(r->cart_item__get(r, &got, &found, &line, &err), 0);
+    CHECK(found);
+    CHECK_INT(got.quantity, 7);
+    CHECK_INT(got.ddb_version, stored + 1);
+    shop__cart_item__free(&got);
+
+    line.ddb_version = 0;
+    CHECK_INT(r->cart_item__delete(r, &line, &err), 0);
+    CHECK_INT(r->cart_item__delete(r, &line, &err), DDB_ERR_ITEM_NOT_FOUND);
+    line.ddb_version = 3; /* versioned: missing is still not found, not stale */
+    CHECK_INT(r->cart_item__delete(r, &line, &err), DDB_ERR_ITEM_NOT_FOUND);
+    line.ddb_version = 0;
+    CHECK_INT(r->cart_item__update(r, &line, &err), DDB_ERR_ITEM_NOT_FOUND);
+    shop__cart_item__free(&line);
+    /* a category keeps delete_missing "succeed": deleting nothing succeeds */
+    shop__category gone = SHOP__CATEGORY__INIT;
+    gone.category_id = 987654321;
+    CHECK_INT(r->category__delete(r, &gone, &err), 0);
+
+    /* offset pages: the listing order, skipped */
+    int64_t order[8];
+    size_t n_order = 0;
+    for (int i = 1; i < 6; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "Hoe %d", i);
+        REQUIRE(new_product(r, seller, cat, name, 500 + i, 1));
+    }
+    shop__product__page p = {0, NULL, NULL};
+    REQUIRE(shop_browse_category(r, &p, cat, &all, &err) == 0);
+    for (size_t i = 0; i < p.n_items && n_order < 8; i++)
+        order[n_order++] = p.items[i].product_id;
+    shop__product__page_free(&p);
+    REQUIRE(n_order == 6);
+    shop__page_request skip = {NULL, 2, 3};
+    REQUIRE(shop_browse_category(r, &p, cat, &skip, &err) == 0);
+    REQUIRE(p.n_items == 2);
+    CHECK_INT(p.items[0].product_id, order[3]);
+    CHECK_INT(p.items[1].product_id, order[4]);
+    REQUIRE(p.cursor);
+    shop__page_request next = {p.cursor, 10, 0};
+    p.cursor = NULL;
+    shop__product__page_free(&p);
+    REQUIRE(shop_browse_category(r, &p, cat, &next, &err) == 0);
+    free((char *)next.cursor);
+    REQUIRE(p.n_items == 1);
+    CHECK_INT(p.items[0].product_id, order[5]);
+    shop__product__page_free(&p);
+    skip.offset = 6;
+    REQUIRE(shop_browse_category(r, &p, cat, &skip, &err) == 0);
+    CHECK_INT(p.n_items, 0);
+    CHECK(p.cursor == NULL);
+    shop__product__page_free(&p);
+    shop__page_request both = {"a-cursor", 2, 1};
+    CHECK_INT(shop_browse_category(r, &p, cat, &both, &err), DDB_ERR_INVALID_ARG);
+    CHECK_STR(err.message, "page.offset 1 with page.cursor: give one or the other");
+    ddb_error_clear(&err);
+    close_shop();
+}
+
 TEST_MAIN(CASE(checkout_with_enough_stock), CASE(checkout_with_too_little_stock_changes_nothing),
           CASE(concurrent_checkouts_of_the_last_item_one_wins), CASE(cancel_restores_stock),
           CASE(duplicate_username_or_email_rejected), CASE(browse_pages_across_inserts),
           CASE(category_tree_children_and_path), CASE(order_history_newest_first_in_pages),
-          CASE(cart_add_change_remove_with_totals), CASE(sellers_manage_their_products))
+          CASE(cart_add_change_remove_with_totals), CASE(sellers_manage_their_products),
+          CASE(writes_without_versions_and_offset_pages))

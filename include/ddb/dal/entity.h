@@ -125,7 +125,12 @@ typedef struct ddb_entity_desc {
     /* The computed fields (ABI 2). */
     size_t n_computed;
     const ddb_computed_desc *computed;
+    unsigned flags; /* DDB_ENTITY_F_*; 0 (omitted by an initializer): none */
 } ddb_entity_desc;
+
+/* delete (ddb_entity_delete, ddb_store_delete, transactions) of a missing item fails with
+ * DDB_ERR_ITEM_NOT_FOUND instead of succeeding (x-ddbkit.delete_missing "not_found"). */
+#define DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND 0x1u
 
 /*
  * Builds the item for obj: every field with a value, the primary key attributes and the GSI key
@@ -240,16 +245,20 @@ DDB_API int ddb_entity_get(void *out, bool *found, ddb_client *c, const ddb_enti
 
 /*
  * Replaces the stored item with obj when the stored version equals obj's version member, and
- * increments both. DDB_ERR_STALE_VERSION when the versions differ; DDB_ERR_CONDITION_FAILED when
- * there is no such item.
+ * increments both. DDB_ERR_STALE_VERSION when the versions differ; DDB_ERR_ITEM_NOT_FOUND when
+ * there is no such item. A version member of 0 means "no version check": one UpdateItem
+ * conditional on the item existing replaces the stored values (absent fields removed) and adds 1
+ * to the stored version, which comes back into the version member (ReturnValues UPDATED_NEW).
  */
 DDB_API int ddb_entity_update(ddb_client *c, const ddb_entity_desc *d, const char *table, void *obj,
                               ddb_error *err);
 
 /*
  * Deletes the item of obj's primary key when its version equals obj's version member (any
- * version when that is 0). DDB_ERR_STALE_VERSION when it differs; deleting an item that does not
- * exist succeeds.
+ * version when that is 0). DDB_ERR_STALE_VERSION when it differs. Deleting an item that does not
+ * exist succeeds, or, with DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND, fails with
+ * DDB_ERR_ITEM_NOT_FOUND; either way in one request (ReturnValues ALL_OLD, or the version
+ * condition's ReturnValuesOnConditionCheckFailure).
  */
 DDB_API int ddb_entity_delete(ddb_client *c, const ddb_entity_desc *d, const char *table,
                               const void *obj, ddb_error *err);
@@ -344,6 +353,9 @@ typedef struct ddb_entity_query {
     const char *cursor;              /* NULL: the first page */
     const char *context;             /* binds cursors to this query */
     const ddb_entity_filter *filter; /* NULL: none */
+    /* Matching items to skip before the page (never with cursor: DDB_ERR_INVALID_ARG). DynamoDB
+     * reads, and bills, every skipped item: the cost grows with the offset, a cursor's does not. */
+    int offset;
 } ddb_entity_query;
 
 /* A page of entities: n structs of the descriptor's size, and the cursor of the next page. */
@@ -506,8 +518,8 @@ DDB_API int ddb_store_assign_id(ddb_client *c, const ddb_store_desc *s, const ch
 
 /*
  * create: assigns the ID, then writes obj (attribute_not_exists) and one sentinel per unique
- * value in one transaction. DDB_ERR_CONDITION_FAILED when the key exists or a value is taken
- * (the message names the field). Sets obj's version to 1.
+ * value in one transaction. DDB_ERR_ITEM_EXISTS when the key exists, DDB_ERR_UNIQUE_TAKEN when a
+ * value is taken (err->field names the field). Sets obj's version to 1.
  */
 DDB_API int ddb_store_create(ddb_client *c, const ddb_store_desc *s, const char *table,
                              const char *counter_table, ddb_id_block *block, void *obj,
@@ -524,13 +536,18 @@ DDB_API int ddb_store_create_numbered(ddb_client *c, const ddb_store_desc *s, co
                                       ddb_id_block *block, void *obj, ddb_error *err);
 
 /*
- * update with optimistic locking (as ddb_entity_update); a unique value that changed moves its
- * sentinel (old deleted, new put with attribute_not_exists) in the same transaction.
+ * update (as ddb_entity_update, version 0 included); a unique value that changed moves its
+ * sentinel (old deleted, new put with attribute_not_exists) in the same transaction. One request
+ * while no unique value changes (the write is conditional on the stored ones); two when one does
+ * (the failed write brings the stored item back, then the transaction).
  */
 DDB_API int ddb_store_update(ddb_client *c, const ddb_store_desc *s, const char *table, void *obj,
                              ddb_error *err);
 
-/* delete (as ddb_entity_delete), removing the item's sentinels in the same transaction. */
+/*
+ * delete (as ddb_entity_delete, DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND included), removing the
+ * item's sentinels in the same transaction; with unique values it reads the item first.
+ */
 DDB_API int ddb_store_delete(ddb_client *c, const ddb_store_desc *s, const char *table,
                              const void *obj, ddb_error *err);
 

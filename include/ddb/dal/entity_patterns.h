@@ -182,6 +182,7 @@ typedef struct ddb_entity_mquery {
     const char *cursor;
     const char *context;
     const ddb_entity_filter *filter; /* NULL: none */
+    int offset;                      /* as ddb_entity_query's */
 } ddb_entity_mquery;
 
 /*

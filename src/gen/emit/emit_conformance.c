@@ -754,12 +754,13 @@ static void emit_crud_case(emitter *E, suite *s, const ddbgen_entity *e)
              optional ? "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
                         "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update "
                         "and create without the optional values, get after each (every field "
-                        "compared with what was written), update after delete "
-                        "(DDB_ERR_ITEM_NOT_FOUND)"
+                        "compared with what was written), update without a version, update "
+                        "after delete (DDB_ERR_ITEM_NOT_FOUND), delete after delete"
                       : "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
-                        "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after "
-                        "delete (every field compared with what was written), update after "
-                        "delete (DDB_ERR_ITEM_NOT_FOUND)");
+                        "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update "
+                        "without a version, get after delete (every field compared with what "
+                        "was written), update after delete (DDB_ERR_ITEM_NOT_FOUND), delete "
+                        "after delete");
     ddbgen_buf_printf(
         c,
         "\nstatic void case_%s__crud(ddb_conf *c)\n{\n"
@@ -834,6 +835,16 @@ static void emit_crud_case(emitter *E, suite *s, const ddbgen_entity *e)
             "true);\n    }\n",
             en, ns, en, en);
     }
+    /* ddb_version 0: no version check; the stored version + 1 comes back */
+    ddbgen_buf_printf(c,
+                      "    {\n        int64_t was = got.ddb_version;\n"
+                      "        got.ddb_version = 0;\n"
+                      "        rc = repo->%s__update(repo, &got, &err);\n"
+                      "        if (ddb_conf_expect_rc(c, \"update without a version\", rc, 0, "
+                      "&err))\n"
+                      "            ddb_conf_expect_version(c, \"update without a version\", "
+                      "got.ddb_version, was + 1);\n    }\n",
+                      en);
     ddbgen_buf_printf(c,
                       "    rc = repo->%s__delete(repo, &got, &err);\n"
                       "    ddb_conf_expect_rc(c, \"delete\", rc, 0, &err);\n"
@@ -843,8 +854,16 @@ static void emit_crud_case(emitter *E, suite *s, const ddbgen_entity *e)
                       "        ddb_conf_expect_found(c, \"get after delete\", found, false);\n"
                       "    rc = repo->%s__update(repo, &got, &err);\n"
                       "    ddb_conf_expect_rc(c, \"update after delete\", rc, "
-                      "DDB_ERR_ITEM_NOT_FOUND, &err);\n",
-                      en, ns, en, en, en);
+                      "DDB_ERR_ITEM_NOT_FOUND, &err);\n"
+                      "    got.ddb_version = 0;\n"
+                      "    rc = repo->%s__update(repo, &got, &err);\n"
+                      "    ddb_conf_expect_rc(c, \"update without a version after delete\", rc, "
+                      "DDB_ERR_ITEM_NOT_FOUND, &err);\n"
+                      "    rc = repo->%s__delete(repo, &got, &err);\n"
+                      "    ddb_conf_expect_rc(c, \"delete after delete (delete_missing %s)\", "
+                      "rc, %s, &err);\n",
+                      en, ns, en, en, en, en, en, e->ext.delete_not_found ? "not_found" : "succeed",
+                      e->ext.delete_not_found ? "DDB_ERR_ITEM_NOT_FOUND" : "0");
     if (optional) {
         /* absent on create: item 1 (the key of neither a nor again) without its optional values */
         ddbgen_buf_printf(
@@ -1881,7 +1900,7 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
                       "    %s__repo *repo = c->repo;\n"
                       "    const ddb_entity_desc *d = &%s__%s__desc;\n"
                       "    %s__%s items[%d];\n    ddb_conf_listing l;\n"
-                      "    %s__page_request page = {NULL, 0};\n    char *cursor = NULL;\n"
+                      "    %s__page_request page = {NULL, 0, 0};\n    char *cursor = NULL;\n"
                       "    int made = 0;\n\n"
                       "    memset(items, 0, sizeof items);\n"
                       "    for (; made < %d; made++) {\n"
@@ -2015,7 +2034,7 @@ static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
             ddbgen_buf_printf(c, "    %s__%s other%zu[%d];\n    int made%zu = 0;\n", ns,
                               all[x]->c_name, x, items_per_partition(all[x]), x);
     ddbgen_buf_printf(c,
-                      "    ddb_conf_listing l;\n    %s__page_request page = {NULL, 0};\n"
+                      "    ddb_conf_listing l;\n    %s__page_request page = {NULL, 0, 0};\n"
                       "    char *cursor = NULL;\n\n    memset(items, 0, sizeof items);\n",
                       ns);
     for (size_t x = 0; x < n_all; x++)

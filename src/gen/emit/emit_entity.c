@@ -128,9 +128,11 @@ void emit_entity_source(emitter *E, const ddbgen_entity *e, const char *sname)
     emit_c_string(c, ddbgen_entity_version_attribute(E->m, e));
     ddbgen_buf_printf(c, ", offsetof(%s, ddb_version),\n", sname);
     if (n_computed)
-        ddbgen_buf_printf(c, "    %zu, %s__computed,\n};\n", n_computed, e->c_name);
+        ddbgen_buf_printf(c, "    %zu, %s__computed,\n", n_computed, e->c_name);
     else
-        ddbgen_buf_puts(c, "    0, NULL,\n};\n");
+        ddbgen_buf_puts(c, "    0, NULL,\n");
+    ddbgen_buf_printf(c, "    %s,\n};\n",
+                      e->ext.delete_not_found ? "DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND" : "0");
 
     ddbgen_buf_printf(c,
                       "\nint %s__to_item(ddb_value **out, const %s *obj, ddb_error *err)\n"

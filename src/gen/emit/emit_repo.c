@@ -1542,11 +1542,13 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
             ddbgen_buf_printf(
                 c,
                 "    ddb_q.limit = ddb_req && ddb_req->limit ? ddb_req->limit : (int)%s;\n"
-                "    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;\n",
+                "    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;\n"
+                "    ddb_q.offset = ddb_req ? ddb_req->offset : 0;\n",
                 ap->params[lim].c_name);
         else if (!single)
             ddbgen_buf_puts(c, "    ddb_q.limit = ddb_req ? ddb_req->limit : 0;\n"
-                               "    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;\n");
+                               "    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;\n"
+                               "    ddb_q.offset = ddb_req ? ddb_req->offset : 0;\n");
         else if (lim >= 0)
             ddbgen_buf_printf(c, "    ddb_q.limit = (int)%s;\n", ap->params[lim].c_name);
     }
@@ -2157,16 +2159,25 @@ void emit_repo(emitter *E)
                        "and increments\n *         it; DDB_ERR_STALE_VERSION when the stored "
                        "version differs,\n *         DDB_ERR_ITEM_NOT_FOUND when none is "
                        "stored.\n"
+                       " *         With ddb_version 0: no version check, the stored version + 1.\n"
                        " * delete  deletes the entity of obj's key, checking ddb_version unless it "
-                       "is 0.\n */\n#define ");
+                       "is 0;\n *         deleting a missing entity succeeds "
+                       "(DDB_ERR_ITEM_NOT_FOUND with\n *         x-ddbkit.delete_missing "
+                       "\"not_found\").\n */\n#define ");
     emit_upper(h, ns);
     ddbgen_buf_printf(h,
                       "__REPO_VERSION 1\n\ntypedef struct %s__repo %s__repo;\n\n"
-                      "/* Which page of a query: NULL or {NULL, 0} is the first page, at "
-                      "DynamoDB's size. */\n"
+                      "/*\n * Which page of a query: NULL or {NULL, 0, 0} is the first page, at "
+                      "DynamoDB's size.\n"
+                      " * offset skips that many matching items first (not with a cursor: "
+                      "DDB_ERR_INVALID_ARG).\n"
+                      " * DynamoDB reads and bills every skipped item, so an offset page costs "
+                      "more the further\n"
+                      " * it is; the next page's cursor costs nothing extra.\n */\n"
                       "typedef struct %s__page_request {\n"
                       "    const char *cursor; /* the previous page's cursor */\n"
                       "    int limit;          /* items to read; 0: no limit */\n"
+                      "    int offset;         /* matching items to skip; 0: none */\n"
                       "} %s__page_request;\n",
                       ns, ns, ns, ns);
     emit_mixed_types_h(E);

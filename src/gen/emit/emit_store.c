@@ -367,7 +367,8 @@ void emit_store_entity_impl(emitter *E, const ddbgen_entity *e)
                       "    int rc;\n"
                       "    q.consistent_read = r->consistent;\n"
                       "    q.limit = page ? page->limit : 0;\n"
-                      "    q.cursor = page ? page->cursor : NULL;\n    q.context = ",
+                      "    q.cursor = page ? page->cursor : NULL;\n"
+                      "    q.offset = page ? page->offset : 0;\n    q.context = ",
                       en, ns, ns, en, ns);
     emit_c_string(c, ctx);
     ddbgen_buf_printf(c,

@@ -1334,7 +1334,8 @@ static void load_entity_ext(loader *L, json_t *e, const char *path, ddbgen_entit
 {
     static const char *const known[] = {"c_name",    "id_strategy",       "unique_fields",
                                         "ttl_field", "version_attribute", "source",
-                                        "sequence"};
+                                        "sequence",  "delete_missing"};
+    static const enum_entry delete_missing[] = {{"succeed", 0}, {"not_found", 1}};
     json_t *ext = get_object(L, e, path, EXT_KEY, false);
     ddbgen_entity_ext *x = &out->ext;
     const char *override;
@@ -1351,6 +1352,8 @@ static void load_entity_ext(loader *L, json_t *e, const char *path, ddbgen_entit
     load_unique_fields(L, ext, x->path, x);
     x->ttl_field = get_string(L, ext, x->path, "ttl_field", false, false);
     x->version_attribute = get_string(L, ext, x->path, "version_attribute", false, false);
+    x->delete_not_found = get_enum(L, ext, x->path, "delete_missing", false, "delete_missing",
+                                   delete_missing, N_OF(delete_missing), 0, 0, NULL) == 1;
     load_source(L, ext, x->path, x);
     load_sequence(L, ext, x->path, x);
 }

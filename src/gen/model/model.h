@@ -313,6 +313,7 @@ typedef struct ddbgen_entity_ext {
     ddbgen_unique *unique;
     const char *ttl_field;
     const char *version_attribute; /* NULL: the model's default */
+    bool delete_not_found;         /* delete_missing "not_found": a missing item is an error */
     const char *source_path;
     const char *source_table;
     size_t n_columns;

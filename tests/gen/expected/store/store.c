@@ -35,6 +35,7 @@ const ddb_entity_desc store__user__desc = {
     2, 2, user__keys,
     "_version", offsetof(store__user, ddb_version),
     0, NULL,
+    0,
 };
 
 int store__user__to_item(ddb_value **out, const store__user *obj, ddb_error *err)
@@ -92,6 +93,7 @@ const ddb_entity_desc store__invoice__desc = {
     2, 2, invoice__keys,
     "_version", offsetof(store__invoice, ddb_version),
     0, NULL,
+    0,
 };
 
 int store__invoice__to_item(ddb_value **out, const store__invoice *obj, ddb_error *err)
@@ -148,6 +150,7 @@ const ddb_entity_desc store__session__desc = {
     1, 1, session__keys,
     "_version", offsetof(store__session, ddb_version),
     0, NULL,
+    DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND,
 };
 
 int store__session__to_item(ddb_value **out, const store__session *obj, ddb_error *err)
@@ -203,6 +206,7 @@ const ddb_entity_desc store__event__desc = {
     1, 1, event__keys,
     "_version", offsetof(store__event, ddb_version),
     0, NULL,
+    0,
 };
 
 int store__event__to_item(ddb_value **out, const store__event *obj, ddb_error *err)
@@ -390,6 +394,7 @@ static int user__list_ddb(store__repo *repo, store__user__page *out,
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
+    q.offset = page ? page->offset : 0;
     q.context = "store.user.list";
     rc = ddb_store_list(&p, r->client, &user__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
@@ -457,6 +462,7 @@ static int invoice__list_ddb(store__repo *repo, store__invoice__page *out,
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
+    q.offset = page ? page->offset : 0;
     q.context = "store.invoice.list";
     rc = ddb_store_list(&p, r->client, &invoice__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
@@ -524,6 +530,7 @@ static int session__list_ddb(store__repo *repo, store__session__page *out,
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
+    q.offset = page ? page->offset : 0;
     q.context = "store.session.list";
     rc = ddb_store_list(&p, r->client, &session__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {
@@ -591,6 +598,7 @@ static int event__list_ddb(store__repo *repo, store__event__page *out,
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
+    q.offset = page ? page->offset : 0;
     q.context = "store.event.list";
     rc = ddb_store_list(&p, r->client, &event__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {

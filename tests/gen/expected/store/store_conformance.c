@@ -119,6 +119,13 @@ static void case_user__crud(ddb_conf *c)
             ddb_conf_expect_found(c, "get after that update", found, true))
             ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
     }
+    {
+        int64_t was = got.ddb_version;
+        got.ddb_version = 0;
+        rc = repo->user__update(repo, &got, &err);
+        if (ddb_conf_expect_rc(c, "update without a version", rc, 0, &err))
+            ddb_conf_expect_version(c, "update without a version", got.ddb_version, was + 1);
+    }
     rc = repo->user__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     store__user__free(&a);
@@ -127,6 +134,11 @@ static void case_user__crud(ddb_conf *c)
         ddb_conf_expect_found(c, "get after delete", found, false);
     rc = repo->user__update(repo, &got, &err);
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    got.ddb_version = 0;
+    rc = repo->user__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    rc = repo->user__delete(repo, &got, &err);
+    ddb_conf_expect_rc(c, "delete after delete (delete_missing succeed)", rc, 0, &err);
     /* created without its optional values, it must come back without them */
     store__user__free(&again);
     make_user(c, &again, 1);
@@ -246,6 +258,13 @@ static void case_invoice__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->invoice__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    {
+        int64_t was = got.ddb_version;
+        got.ddb_version = 0;
+        rc = repo->invoice__update(repo, &got, &err);
+        if (ddb_conf_expect_rc(c, "update without a version", rc, 0, &err))
+            ddb_conf_expect_version(c, "update without a version", got.ddb_version, was + 1);
+    }
     rc = repo->invoice__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     store__invoice__free(&a);
@@ -254,6 +273,11 @@ static void case_invoice__crud(ddb_conf *c)
         ddb_conf_expect_found(c, "get after delete", found, false);
     rc = repo->invoice__update(repo, &got, &err);
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    got.ddb_version = 0;
+    rc = repo->invoice__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    rc = repo->invoice__delete(repo, &got, &err);
+    ddb_conf_expect_rc(c, "delete after delete (delete_missing succeed)", rc, 0, &err);
 done:
     store__invoice__free(&a);
     store__invoice__free(&again);
@@ -375,6 +399,13 @@ static void case_session__crud(ddb_conf *c)
             ddb_conf_expect_found(c, "get after that update", found, true))
             ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
     }
+    {
+        int64_t was = got.ddb_version;
+        got.ddb_version = 0;
+        rc = repo->session__update(repo, &got, &err);
+        if (ddb_conf_expect_rc(c, "update without a version", rc, 0, &err))
+            ddb_conf_expect_version(c, "update without a version", got.ddb_version, was + 1);
+    }
     rc = repo->session__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     store__session__free(&a);
@@ -383,6 +414,11 @@ static void case_session__crud(ddb_conf *c)
         ddb_conf_expect_found(c, "get after delete", found, false);
     rc = repo->session__update(repo, &got, &err);
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    got.ddb_version = 0;
+    rc = repo->session__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    rc = repo->session__delete(repo, &got, &err);
+    ddb_conf_expect_rc(c, "delete after delete (delete_missing not_found)", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
     /* created without its optional values, it must come back without them */
     store__session__free(&again);
     make_session(c, &again, 1);
@@ -503,6 +539,13 @@ static void case_event__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->event__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    {
+        int64_t was = got.ddb_version;
+        got.ddb_version = 0;
+        rc = repo->event__update(repo, &got, &err);
+        if (ddb_conf_expect_rc(c, "update without a version", rc, 0, &err))
+            ddb_conf_expect_version(c, "update without a version", got.ddb_version, was + 1);
+    }
     rc = repo->event__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     store__event__free(&a);
@@ -511,6 +554,11 @@ static void case_event__crud(ddb_conf *c)
         ddb_conf_expect_found(c, "get after delete", found, false);
     rc = repo->event__update(repo, &got, &err);
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    got.ddb_version = 0;
+    rc = repo->event__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    rc = repo->event__delete(repo, &got, &err);
+    ddb_conf_expect_rc(c, "delete after delete (delete_missing succeed)", rc, 0, &err);
 done:
     store__event__free(&a);
     store__event__free(&again);
@@ -629,19 +677,19 @@ done:
 
 const store__conformance_case store__conformance_cases[] = {
     {"User.crud", "User", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written), update without a version, update after delete (DDB_ERR_ITEM_NOT_FOUND), delete after delete"},
     {"User.get_user", "User", "get_user",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Invoice.crud", "Invoice", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update without a version, get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND), delete after delete"},
     {"Invoice.get_invoice", "Invoice", "get_invoice",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Session.crud", "Session", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written), update without a version, update after delete (DDB_ERR_ITEM_NOT_FOUND), delete after delete"},
     {"Session.get_session", "Session", "get_session",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Event.crud", "Event", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update without a version, get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND), delete after delete"},
     {"Event.get_event", "Event", "get_event",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"model.transact", "", "transact",

@@ -156,7 +156,8 @@ static int user__delete_routed(store__repo *repo, const store__user *obj, ddb_er
         return rc;
     t0 = ddb_router_now_ms();
     rc = ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, &serr));
-    if (rc != 0)
+    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
+    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
         ddb_router_write_failed(r->state, &store__user__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
@@ -346,7 +347,8 @@ static int invoice__delete_routed(store__repo *repo, const store__invoice *obj, 
         return rc;
     t0 = ddb_router_now_ms();
     rc = ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__delete(r->ddb, obj, &serr));
-    if (rc != 0)
+    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
+    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
         ddb_router_write_failed(r->state, &store__invoice__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
@@ -536,7 +538,8 @@ static int session__delete_routed(store__repo *repo, const store__session *obj, 
         return rc;
     t0 = ddb_router_now_ms();
     rc = ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__delete(r->ddb, obj, &serr));
-    if (rc != 0)
+    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
+    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
         ddb_router_write_failed(r->state, &store__session__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
@@ -726,7 +729,8 @@ static int event__delete_routed(store__repo *repo, const store__event *obj, ddb_
         return rc;
     t0 = ddb_router_now_ms();
     rc = ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__delete(r->ddb, obj, &serr));
-    if (rc != 0)
+    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
+    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
         ddb_router_write_failed(r->state, &store__event__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
@@ -1028,7 +1032,7 @@ static int user__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     int rc = 0;
     do {
         store__user__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100};
+        store__page_request pr = {cursor, 100, 0};
         rc = r->rel->user__list(r->rel, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -1042,7 +1046,7 @@ static int user__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     } while (rc == 0 && cursor);
     while (rc == 0 && remove_extras) {
         store__user__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100};
+        store__page_request pr = {cursor, 100, 0};
         rc = r->ddb->user__list(r->ddb, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -1095,7 +1099,7 @@ static int user__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
         char *cursor = NULL;
         do {
             store__user__page page = {0, NULL, NULL};
-            store__page_request pr = {cursor, 100};
+            store__page_request pr = {cursor, 100, 0};
             rc = sides[s]->user__list(sides[s], &page, &pr, err);
             free(cursor);
             cursor = NULL;
@@ -1132,7 +1136,7 @@ static int invoice__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     int rc = 0;
     do {
         store__invoice__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100};
+        store__page_request pr = {cursor, 100, 0};
         rc = r->rel->invoice__list(r->rel, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -1146,7 +1150,7 @@ static int invoice__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     } while (rc == 0 && cursor);
     while (rc == 0 && remove_extras) {
         store__invoice__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100};
+        store__page_request pr = {cursor, 100, 0};
         rc = r->ddb->invoice__list(r->ddb, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -1199,7 +1203,7 @@ static int invoice__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
         char *cursor = NULL;
         do {
             store__invoice__page page = {0, NULL, NULL};
-            store__page_request pr = {cursor, 100};
+            store__page_request pr = {cursor, 100, 0};
             rc = sides[s]->invoice__list(sides[s], &page, &pr, err);
             free(cursor);
             cursor = NULL;
@@ -1236,7 +1240,7 @@ static int session__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     int rc = 0;
     do {
         store__session__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100};
+        store__page_request pr = {cursor, 100, 0};
         rc = r->rel->session__list(r->rel, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -1250,7 +1254,7 @@ static int session__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     } while (rc == 0 && cursor);
     while (rc == 0 && remove_extras) {
         store__session__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100};
+        store__page_request pr = {cursor, 100, 0};
         rc = r->ddb->session__list(r->ddb, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -1303,7 +1307,7 @@ static int session__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
         char *cursor = NULL;
         do {
             store__session__page page = {0, NULL, NULL};
-            store__page_request pr = {cursor, 100};
+            store__page_request pr = {cursor, 100, 0};
             rc = sides[s]->session__list(sides[s], &page, &pr, err);
             free(cursor);
             cursor = NULL;
@@ -1340,7 +1344,7 @@ static int event__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     int rc = 0;
     do {
         store__event__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100};
+        store__page_request pr = {cursor, 100, 0};
         rc = r->rel->event__list(r->rel, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -1354,7 +1358,7 @@ static int event__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     } while (rc == 0 && cursor);
     while (rc == 0 && remove_extras) {
         store__event__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100};
+        store__page_request pr = {cursor, 100, 0};
         rc = r->ddb->event__list(r->ddb, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -1407,7 +1411,7 @@ static int event__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
         char *cursor = NULL;
         do {
             store__event__page page = {0, NULL, NULL};
-            store__page_request pr = {cursor, 100};
+            store__page_request pr = {cursor, 100, 0};
             rc = sides[s]->event__list(sides[s], &page, &pr, err);
             free(cursor);
             cursor = NULL;

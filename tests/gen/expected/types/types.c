@@ -61,6 +61,7 @@ const ddb_entity_desc types__thing__desc = {
     2, 9, thing__keys,
     "_version", offsetof(types__thing, ddb_version),
     0, NULL,
+    0,
 };
 
 int types__thing__to_item(ddb_value **out, const types__thing *obj, ddb_error *err)
@@ -116,6 +117,7 @@ const ddb_entity_desc types__counter__desc = {
     1, 1, counter__keys,
     "_version", offsetof(types__counter, ddb_version),
     0, NULL,
+    0,
 };
 
 int types__counter__to_item(ddb_value **out, const types__counter *obj, ddb_error *err)
@@ -289,6 +291,7 @@ static int thing__list_ddb(types__repo *repo, types__thing__page *out,
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
+    q.offset = page ? page->offset : 0;
     q.context = "types.thing.list";
     rc = ddb_store_list(&p, r->client, &thing__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
@@ -348,6 +351,7 @@ static int counter__list_ddb(types__repo *repo, types__counter__page *out,
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
+    q.offset = page ? page->offset : 0;
     q.context = "types.counter.list";
     rc = ddb_store_list(&p, r->client, &counter__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {

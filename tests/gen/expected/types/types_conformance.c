@@ -128,6 +128,13 @@ static void case_thing__crud(ddb_conf *c)
             ddb_conf_expect_found(c, "get after that update", found, true))
             ddb_conf_same_entity(c, "get after that update", d, &got, &a, true);
     }
+    {
+        int64_t was = got.ddb_version;
+        got.ddb_version = 0;
+        rc = repo->thing__update(repo, &got, &err);
+        if (ddb_conf_expect_rc(c, "update without a version", rc, 0, &err))
+            ddb_conf_expect_version(c, "update without a version", got.ddb_version, was + 1);
+    }
     rc = repo->thing__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     types__thing__free(&a);
@@ -136,6 +143,11 @@ static void case_thing__crud(ddb_conf *c)
         ddb_conf_expect_found(c, "get after delete", found, false);
     rc = repo->thing__update(repo, &got, &err);
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    got.ddb_version = 0;
+    rc = repo->thing__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    rc = repo->thing__delete(repo, &got, &err);
+    ddb_conf_expect_rc(c, "delete after delete (delete_missing succeed)", rc, 0, &err);
     /* created without its optional values, it must come back without them */
     types__thing__free(&again);
     make_thing(c, &again, 1);
@@ -255,6 +267,13 @@ static void case_counter__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->counter__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    {
+        int64_t was = got.ddb_version;
+        got.ddb_version = 0;
+        rc = repo->counter__update(repo, &got, &err);
+        if (ddb_conf_expect_rc(c, "update without a version", rc, 0, &err))
+            ddb_conf_expect_version(c, "update without a version", got.ddb_version, was + 1);
+    }
     rc = repo->counter__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     types__counter__free(&a);
@@ -263,6 +282,11 @@ static void case_counter__crud(ddb_conf *c)
         ddb_conf_expect_found(c, "get after delete", found, false);
     rc = repo->counter__update(repo, &got, &err);
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    got.ddb_version = 0;
+    rc = repo->counter__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    rc = repo->counter__delete(repo, &got, &err);
+    ddb_conf_expect_rc(c, "delete after delete (delete_missing succeed)", rc, 0, &err);
 done:
     types__counter__free(&a);
     types__counter__free(&again);
@@ -354,11 +378,11 @@ done:
 
 const types__conformance_case types__conformance_cases[] = {
     {"Thing.crud", "Thing", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written), update without a version, update after delete (DDB_ERR_ITEM_NOT_FOUND), delete after delete"},
     {"Thing.get_thing", "Thing", "get_thing",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Counter.crud", "Counter", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update without a version, get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND), delete after delete"},
     {"model.transact", "", "transact",
      "transact: a create and a create of an existing key (cancelled at op 1, nothing written); a create and an update (both done); a stale update and a delete (cancelled at op 0); two deletes"},
 };

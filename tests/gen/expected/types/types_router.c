@@ -156,7 +156,8 @@ static int thing__delete_routed(types__repo *repo, const types__thing *obj, ddb_
         return rc;
     t0 = ddb_router_now_ms();
     rc = ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__delete(r->ddb, obj, &serr));
-    if (rc != 0)
+    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
+    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
         ddb_router_write_failed(r->state, &types__thing__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
@@ -346,7 +347,8 @@ static int counter__delete_routed(types__repo *repo, const types__counter *obj, 
         return rc;
     t0 = ddb_router_now_ms();
     rc = ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__delete(r->ddb, obj, &serr));
-    if (rc != 0)
+    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
+    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
         ddb_router_write_failed(r->state, &types__counter__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
@@ -548,7 +550,7 @@ static int thing__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     int rc = 0;
     do {
         types__thing__page page = {0, NULL, NULL};
-        types__page_request pr = {cursor, 100};
+        types__page_request pr = {cursor, 100, 0};
         rc = r->rel->thing__list(r->rel, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -562,7 +564,7 @@ static int thing__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     } while (rc == 0 && cursor);
     while (rc == 0 && remove_extras) {
         types__thing__page page = {0, NULL, NULL};
-        types__page_request pr = {cursor, 100};
+        types__page_request pr = {cursor, 100, 0};
         rc = r->ddb->thing__list(r->ddb, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -615,7 +617,7 @@ static int thing__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
         char *cursor = NULL;
         do {
             types__thing__page page = {0, NULL, NULL};
-            types__page_request pr = {cursor, 100};
+            types__page_request pr = {cursor, 100, 0};
             rc = sides[s]->thing__list(sides[s], &page, &pr, err);
             free(cursor);
             cursor = NULL;
@@ -652,7 +654,7 @@ static int counter__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     int rc = 0;
     do {
         types__counter__page page = {0, NULL, NULL};
-        types__page_request pr = {cursor, 100};
+        types__page_request pr = {cursor, 100, 0};
         rc = r->rel->counter__list(r->rel, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -666,7 +668,7 @@ static int counter__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     } while (rc == 0 && cursor);
     while (rc == 0 && remove_extras) {
         types__counter__page page = {0, NULL, NULL};
-        types__page_request pr = {cursor, 100};
+        types__page_request pr = {cursor, 100, 0};
         rc = r->ddb->counter__list(r->ddb, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -719,7 +721,7 @@ static int counter__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
         char *cursor = NULL;
         do {
             types__counter__page page = {0, NULL, NULL};
-            types__page_request pr = {cursor, 100};
+            types__page_request pr = {cursor, 100, 0};
             rc = sides[s]->counter__list(sides[s], &page, &pr, err);
             free(cursor);
             cursor = NULL;

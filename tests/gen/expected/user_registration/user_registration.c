@@ -31,6 +31,7 @@ const ddb_entity_desc user_registration__user__desc = {
     1, 1, user__keys,
     "_version", offsetof(user_registration__user, ddb_version),
     0, NULL,
+    0,
 };
 
 int user_registration__user__to_item(ddb_value **out, const user_registration__user *obj, ddb_error *err)
@@ -86,6 +87,7 @@ const ddb_entity_desc user_registration__email_lookup__desc = {
     1, 1, email_lookup__keys,
     "_version", offsetof(user_registration__email_lookup, ddb_version),
     0, NULL,
+    0,
 };
 
 int user_registration__email_lookup__to_item(ddb_value **out, const user_registration__email_lookup *obj, ddb_error *err)
@@ -237,6 +239,7 @@ static int user__list_ddb(user_registration__repo *repo, user_registration__user
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
+    q.offset = page ? page->offset : 0;
     q.context = "user_registration.user.list";
     rc = ddb_store_list(&p, r->client, &user__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
@@ -296,6 +299,7 @@ static int email_lookup__list_ddb(user_registration__repo *repo, user_registrati
     q.consistent_read = r->consistent;
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
+    q.offset = page ? page->offset : 0;
     q.context = "user_registration.email_lookup.list";
     rc = ddb_store_list(&p, r->client, &email_lookup__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {

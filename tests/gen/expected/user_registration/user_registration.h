@@ -170,16 +170,25 @@ int user_registration__create_counter_table(ddb_client *client, const char *tabl
  * update  replaces the stored entity when its version is obj->ddb_version and increments
  *         it; DDB_ERR_STALE_VERSION when the stored version differs,
  *         DDB_ERR_ITEM_NOT_FOUND when none is stored.
- * delete  deletes the entity of obj's key, checking ddb_version unless it is 0.
+ *         With ddb_version 0: no version check, the stored version + 1.
+ * delete  deletes the entity of obj's key, checking ddb_version unless it is 0;
+ *         deleting a missing entity succeeds (DDB_ERR_ITEM_NOT_FOUND with
+ *         x-ddbkit.delete_missing "not_found").
  */
 #define USER_REGISTRATION__REPO_VERSION 1
 
 typedef struct user_registration__repo user_registration__repo;
 
-/* Which page of a query: NULL or {NULL, 0} is the first page, at DynamoDB's size. */
+/*
+ * Which page of a query: NULL or {NULL, 0, 0} is the first page, at DynamoDB's size.
+ * offset skips that many matching items first (not with a cursor: DDB_ERR_INVALID_ARG).
+ * DynamoDB reads and bills every skipped item, so an offset page costs more the further
+ * it is; the next page's cursor costs nothing extra.
+ */
 typedef struct user_registration__page_request {
     const char *cursor; /* the previous page's cursor */
     int limit;          /* items to read; 0: no limit */
+    int offset;         /* matching items to skip; 0: none */
 } user_registration__page_request;
 
 /* One item of a mixed_data result: kind says which member of `as` holds it. */

@@ -91,6 +91,13 @@ static void case_user__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->user__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    {
+        int64_t was = got.ddb_version;
+        got.ddb_version = 0;
+        rc = repo->user__update(repo, &got, &err);
+        if (ddb_conf_expect_rc(c, "update without a version", rc, 0, &err))
+            ddb_conf_expect_version(c, "update without a version", got.ddb_version, was + 1);
+    }
     rc = repo->user__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     user_registration__user__free(&a);
@@ -99,6 +106,11 @@ static void case_user__crud(ddb_conf *c)
         ddb_conf_expect_found(c, "get after delete", found, false);
     rc = repo->user__update(repo, &got, &err);
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    got.ddb_version = 0;
+    rc = repo->user__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    rc = repo->user__delete(repo, &got, &err);
+    ddb_conf_expect_rc(c, "delete after delete (delete_missing succeed)", rc, 0, &err);
 done:
     user_registration__user__free(&a);
     user_registration__user__free(&again);
@@ -181,6 +193,13 @@ static void case_email_lookup__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
     rc = repo->email_lookup__delete(repo, &stale, &err);
     ddb_conf_expect_rc(c, "delete from a stale copy", rc, DDB_ERR_STALE_VERSION, &err);
+    {
+        int64_t was = got.ddb_version;
+        got.ddb_version = 0;
+        rc = repo->email_lookup__update(repo, &got, &err);
+        if (ddb_conf_expect_rc(c, "update without a version", rc, 0, &err))
+            ddb_conf_expect_version(c, "update without a version", got.ddb_version, was + 1);
+    }
     rc = repo->email_lookup__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete", rc, 0, &err);
     user_registration__email_lookup__free(&a);
@@ -189,6 +208,11 @@ static void case_email_lookup__crud(ddb_conf *c)
         ddb_conf_expect_found(c, "get after delete", found, false);
     rc = repo->email_lookup__update(repo, &got, &err);
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    got.ddb_version = 0;
+    rc = repo->email_lookup__update(repo, &got, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    rc = repo->email_lookup__delete(repo, &got, &err);
+    ddb_conf_expect_rc(c, "delete after delete (delete_missing succeed)", rc, 0, &err);
 done:
     user_registration__email_lookup__free(&a);
     user_registration__email_lookup__free(&again);
@@ -430,9 +454,9 @@ done:
 
 const user_registration__conformance_case user_registration__conformance_cases[] = {
     {"User.crud", "User", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update without a version, get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND), delete after delete"},
     {"EmailLookup.crud", "EmailLookup", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update without a version, get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND), delete after delete"},
     {"model.transact", "", "transact",
      "transact: a create and a create of an existing key (cancelled at op 1, nothing written); a create and an update (both done); a stale update and a delete (cancelled at op 0); two deletes"},
     {"model.register_user", "", "register_user",

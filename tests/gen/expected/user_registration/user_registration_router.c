@@ -156,7 +156,8 @@ static int user__delete_routed(user_registration__repo *repo, const user_registr
         return rc;
     t0 = ddb_router_now_ms();
     rc = ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, &serr));
-    if (rc != 0)
+    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
+    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
         ddb_router_write_failed(r->state, &user_registration__user__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
@@ -346,7 +347,8 @@ static int email_lookup__delete_routed(user_registration__repo *repo, const user
         return rc;
     t0 = ddb_router_now_ms();
     rc = ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__delete(r->ddb, obj, &serr));
-    if (rc != 0)
+    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
+    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
         ddb_router_write_failed(r->state, &user_registration__email_lookup__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
@@ -596,7 +598,7 @@ static int user__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     int rc = 0;
     do {
         user_registration__user__page page = {0, NULL, NULL};
-        user_registration__page_request pr = {cursor, 100};
+        user_registration__page_request pr = {cursor, 100, 0};
         rc = r->rel->user__list(r->rel, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -610,7 +612,7 @@ static int user__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
     } while (rc == 0 && cursor);
     while (rc == 0 && remove_extras) {
         user_registration__user__page page = {0, NULL, NULL};
-        user_registration__page_request pr = {cursor, 100};
+        user_registration__page_request pr = {cursor, 100, 0};
         rc = r->ddb->user__list(r->ddb, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -663,7 +665,7 @@ static int user__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
         char *cursor = NULL;
         do {
             user_registration__user__page page = {0, NULL, NULL};
-            user_registration__page_request pr = {cursor, 100};
+            user_registration__page_request pr = {cursor, 100, 0};
             rc = sides[s]->user__list(sides[s], &page, &pr, err);
             free(cursor);
             cursor = NULL;
@@ -700,7 +702,7 @@ static int email_lookup__sync(ddb_router_impl *r, bool remove_extras, ddb_error 
     int rc = 0;
     do {
         user_registration__email_lookup__page page = {0, NULL, NULL};
-        user_registration__page_request pr = {cursor, 100};
+        user_registration__page_request pr = {cursor, 100, 0};
         rc = r->rel->email_lookup__list(r->rel, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -714,7 +716,7 @@ static int email_lookup__sync(ddb_router_impl *r, bool remove_extras, ddb_error 
     } while (rc == 0 && cursor);
     while (rc == 0 && remove_extras) {
         user_registration__email_lookup__page page = {0, NULL, NULL};
-        user_registration__page_request pr = {cursor, 100};
+        user_registration__page_request pr = {cursor, 100, 0};
         rc = r->ddb->email_lookup__list(r->ddb, &page, &pr, err);
         free(cursor);
         cursor = NULL;
@@ -767,7 +769,7 @@ static int email_lookup__compare_all(ddb_router_impl *r, size_t *n, ddb_error *e
         char *cursor = NULL;
         do {
             user_registration__email_lookup__page page = {0, NULL, NULL};
-            user_registration__page_request pr = {cursor, 100};
+            user_registration__page_request pr = {cursor, 100, 0};
             rc = sides[s]->email_lookup__list(sides[s], &page, &pr, err);
             free(cursor);
             cursor = NULL;
