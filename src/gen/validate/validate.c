@@ -43,7 +43,8 @@ typedef struct vctx {
 
 /* ---- small helpers --------------------------------------------------------------------------- */
 
-#define NOMEANING WARN
+/* A parameter that no meaning fits (docs/model-file.md, "What a parameter means"). */
+#define NOMEANING ERR
 
 static const char *P(vctx *v, const char *base, const char *key)
 {
@@ -1176,6 +1177,59 @@ static bool fields_supplied(const ddbgen_entity *e, const ddbgen_param *params, 
     return true;
 }
 
+/* The meanings the plan inferred from parameter names (rules 4-9 of plan.c), each stated in a
+ * warning, so that no parameter is taken in a way the model does not say. */
+static void report_inferred(vctx *v, const ddbgen_entity *e, const ddbgen_access_pattern *ap,
+                            const ddbgen_plan *pl, const char *op)
+{
+    if (pl->range_implied) {
+        const ddbgen_param *lo = &ap->params[pl->range_param[0]];
+        const ddbgen_param *hi = &ap->params[pl->range_param[1]];
+        size_t slot = pl->n_sk > 1 ? pl->n_sk_slots_bound : 0;
+        ddbgen_diag_add(v->d, WARN, P(v, ap->path, "parameters"),
+                        "add \"range_condition\": \"between\" to say so, or rename them",
+                        "parameters '%s' and '%s' are taken as the bounds of sort key '%s' "
+                        "(named after its field '%s'): an implied range_condition between",
+                        lo->name, hi->name, slot < pl->n_sk ? pl->sk[slot].attribute : "?",
+                        pl->range_field);
+    }
+    for (size_t i = 0; i < ap->n_params; i++) {
+        const ddbgen_param *prm = &ap->params[i];
+        if (!prm->name)
+            continue;
+        if (pl->by_suffix[i] && pl->field[i] && pl->roles[i] != DDBGEN_ROLE_MATCH)
+            ddbgen_diag_add(
+                v->d, WARN, P(v, prm->path, "name"),
+                F(v, "rename it to '%s' to say so, or rename it to what it means", pl->field[i]),
+                "parameter '%s' is taken as field '%s' of '%s' (its name ends with "
+                "'_%s')",
+                prm->name, pl->field[i], e->name, pl->field[i]);
+        if (pl->roles[i] == DDBGEN_ROLE_MATCH)
+            ddbgen_diag_add(
+                v->d, WARN, P(v, prm->path, "name"),
+                "to compare otherwise, use it in filter_expression",
+                ap->operation == DDBGEN_OP_GET_ITEM
+                    ? "parameter '%s' is an equality condition on field '%s'%s: %s finds the "
+                      "item only when its %s equals the parameter"
+                    : "parameter '%s' is an equality condition on field '%s'%s: %s returns only "
+                      "items whose %s equals the parameter (a filter)",
+                prm->name, pl->field[i],
+                pl->by_suffix[i] ? F(v, " (its name ends with '_%s')", pl->field[i]) : "", op,
+                pl->field[i]);
+        if (pl->roles[i] == DDBGEN_ROLE_CONTEXT && ap->operation == DDBGEN_OP_PUT_ITEM) {
+            const char *names = "";
+            for (size_t f = 0; f < e->n_fields; f++)
+                if (ddbgen_plan_put_context_field(v->m, e, prm, &e->fields[f]))
+                    names = F(v, "%s%s'%s'", names, *names ? ", " : "", e->fields[f].name);
+            ddbgen_diag_add(v->d, WARN, P(v, prm->path, "entity_type"),
+                            "remove the parameter if it is not meant to set them",
+                            "parameter '%s' (entity '%s') sets %s of '%s' from its fields of "
+                            "the same name",
+                            prm->name, prm->entity_type ? prm->entity_type : "?", names, e->name);
+        }
+    }
+}
+
 static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e,
                           const ddbgen_access_pattern *ap)
 {
@@ -1429,9 +1483,10 @@ static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e
         }
     }
 
+    report_inferred(v, e, ap, &pl, op);
+
     /* Parameters that no meaning fits (unless an error above already explains the pattern):
-     * the generated code would have to drop them, so their member is not generated. A warning
-     * for now: the MCP server's own valid fixtures have such parameters (see docs). */
+     * the generated code would have to drop them. */
     if ((ap->index_name && ap->operation != DDBGEN_OP_QUERY && ap->operation != DDBGEN_OP_SCAN) ||
         (ap->range != DDBGEN_RANGE_NONE && ap->operation != DDBGEN_OP_QUERY) ||
         ap->operation == DDBGEN_OP_BATCH_WRITE_ITEM || ap->operation == DDBGEN_OP_BATCH_GET_ITEM ||
