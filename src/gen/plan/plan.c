@@ -19,11 +19,18 @@
  *   7. still-unbound placeholders: the ITEM parameter's field, else the field of the same name
  *      of a CONTEXT parameter, else the next unused parameter of a compatible type, by position
  *      (the validator warns about these);
- *   8. UpdateItem: remaining parameters named after a non-key field set it (UPDATE, or LIST for
+ *   8. Query without range_condition: two parameters still unused, named as the lower and
+ *      upper bounds of the first sort key field no parameter fills ("start_date"/"end_date"
+ *      for {order_date}: see bound_word), are the bounds of an implied between (RANGE);
+ *   9. UpdateItem: remaining parameters named after a non-key field set it (UPDATE, or LIST for
  *      an array or object); PutItem: parameters named after a field set it (SET or LIST);
- *      PutItem: a CONTEXT parameter sharing no key field with the entity is left UNUSED;
- *      Scan: a plain parameter named after a field is an equality filter (MATCH).
- * A CONTEXT parameter that fills nothing is left UNUSED, and the validator refuses it.
+ *      GetItem, Query, Scan: a scalar parameter named after a field that is not derived is an
+ *      equality condition on it (MATCH: a filter; GetItem: no item unless the value is equal).
+ * "Named after field f" is the whole name, or, when no field has the whole name, a name ending
+ * with "_f" ("target_user_id" for user_id; the longest such field; not when what comes before
+ * is a bound word of 8, as in "start_category"): in 4, 6 and 9.
+ * A CONTEXT parameter that fills nothing (no key placeholder; for PutItem no field through
+ * ddbgen_plan_put_context_field) is left UNUSED, and the validator refuses it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +113,22 @@ const ddbgen_field *ddbgen_plan_context_field(const ddbgen_model *m, const ddbge
     return pf;
 }
 
+/* The words that name a lower or an upper bound (rule 8), in pairs. */
+static const char *const bound_pairs[][2] = {
+    {"start", "end"}, {"from", "to"}, {"min", "max"}, {"since", "until"}, {"after", "before"},
+};
+
+/* Whether the first n bytes of name are a bound word: "start_category" is a bound, not a
+ * reference to category. */
+static bool is_bound_word(const char *name, size_t n)
+{
+    for (size_t i = 0; i < sizeof bound_pairs / sizeof bound_pairs[0]; i++)
+        for (size_t j = 0; j < 2; j++)
+            if (strlen(bound_pairs[i][j]) == n && strncmp(name, bound_pairs[i][j], n) == 0)
+                return true;
+    return false;
+}
+
 const ddbgen_field *ddbgen_plan_suffix_field(const ddbgen_entity *e, const char *name)
 {
     const ddbgen_field *best = NULL;
@@ -115,7 +138,8 @@ const ddbgen_field *ddbgen_plan_suffix_field(const ddbgen_entity *e, const char 
     for (size_t i = 0; i < e->n_fields; i++) {
         const char *f = e->fields[i].name;
         size_t k = f ? strlen(f) : 0;
-        if (k == 0 || k + 1 >= n || name[n - k - 1] != '_' || strcmp(name + n - k, f) != 0)
+        if (k == 0 || k + 1 >= n || name[n - k - 1] != '_' || strcmp(name + n - k, f) != 0 ||
+            is_bound_word(name, n - k - 1))
             continue;
         if (!best || k > strlen(best->name))
             best = &e->fields[i];
@@ -385,25 +409,22 @@ static bool bound_word(const char *name, const char *w, const char *f)
 /* Step 8: an implied between on the first free sort key field. */
 static void implied_between(ddbgen_plan *p, const ddbgen_access_pattern *ap, size_t n_pk_bind)
 {
-    static const char *const pairs[][2] = {
-        {"start", "end"}, {"from", "to"}, {"min", "max"}, {"since", "until"}, {"after", "before"},
-    };
     size_t first = n_pk_bind + p->n_sk_placeholders_bound;
     const char *f;
     if (!p->keys_known || p->n_sk == 0 || first >= p->n_bindings)
         return;
     f = p->bindings[first].field;
-    for (size_t w = 0; w < sizeof pairs / sizeof pairs[0]; w++) {
+    for (size_t w = 0; w < sizeof bound_pairs / sizeof bound_pairs[0]; w++) {
         int lo = -1, hi = -1, n_lo = 0, n_hi = 0;
         for (size_t k = 0; k < ap->n_params; k++) {
             const ddbgen_param *prm = &ap->params[k];
             if (p->roles[k] != DDBGEN_ROLE_UNUSED || !prm->name ||
                 (prm->type != DDBGEN_TYPE_STRING && !ddbgen_type_is_numeric(prm->type)))
                 continue;
-            if (bound_word(prm->name, pairs[w][0], f)) {
+            if (bound_word(prm->name, bound_pairs[w][0], f)) {
                 lo = (int)k;
                 n_lo++;
-            } else if (bound_word(prm->name, pairs[w][1], f)) {
+            } else if (bound_word(prm->name, bound_pairs[w][1], f)) {
                 hi = (int)k;
                 n_hi++;
             }
