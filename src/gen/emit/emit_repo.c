@@ -1731,6 +1731,30 @@ static void tx_member(ddbgen_buf *b, const ddbgen_tx_pattern *x, size_t a, const
         ddbgen_buf_puts(b, e->c_name);
 }
 
+/* Whether scalar parameter i of x has a meaning: it fills a key field of an action's entity
+ * that no entity parameter gives, or a field of a Put's (the same rule as the validator's). */
+static bool tx_param_used(const ddbgen_model *m, const ddbgen_tx_pattern *x, size_t i)
+{
+    bool taken[128] = {false};
+    const ddbgen_param *prm = &x->params[i];
+    if (prm->type == DDBGEN_TYPE_ENTITY)
+        return true;
+    if (prm->type == DDBGEN_TYPE_ARRAY || prm->type == DDBGEN_TYPE_OBJECT || x->n_params > 128)
+        return false;
+    for (size_t a = 0; a < x->n_entities; a++) {
+        const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
+        const ddbgen_field *f = e ? ddbgen_entity_find_field(e, prm->name) : NULL;
+        if (!e || tx_entity_param(x, e, taken) >= 0 || !f)
+            continue;
+        if (key_uses_field(&e->pk, &e->sk, f->name))
+            return true;
+        if (x->entities[a].action == DDBGEN_ACT_PUT && f->type != DDBGEN_TYPE_ARRAY &&
+            f->type != DDBGEN_TYPE_OBJECT && !ddbgen_field_is_derived(e, f))
+            return true;
+    }
+    return false;
+}
+
 static bool tx_usable(const ddbgen_model *m, const ddbgen_tx_pattern *x)
 {
     if (!x->c_name || x->n_entities == 0 || x->n_entities > 100 ||
@@ -1745,6 +1769,9 @@ static bool tx_usable(const ddbgen_model *m, const ddbgen_tx_pattern *x)
                                           : (act == DDBGEN_ACT_GET || act == DDBGEN_ACT_UNKNOWN))
             return false;
     }
+    for (size_t i = 0; i < x->n_params; i++)
+        if (!tx_param_used(m, x, i))
+            return false;
     return true;
 }
 
@@ -1818,8 +1845,18 @@ static void emit_tx_members_h(emitter *E)
         ddbgen_buf_printf(E->h, " (%s): ", x->operation_raw ? x->operation_raw : "?");
         emit_comment_text(E->h, x->description);
         if (!tx_usable(m, x) || x->n_params > 128) {
-            ddbgen_buf_puts(E->h, "\n       Not generated: an action's entity or operation is "
-                                  "unusable. */\n");
+            const char *unused = NULL;
+            for (size_t i = 0; i < x->n_params && i < 128 && !unused; i++)
+                if (!tx_param_used(m, x, i))
+                    unused = x->params[i].name;
+            if (unused)
+                ddbgen_buf_printf(E->h,
+                                  "\n       Not generated: parameter %s fills no key field of "
+                                  "an action and no field of a Put. */\n",
+                                  unused);
+            else
+                ddbgen_buf_puts(E->h, "\n       Not generated: an action's entity or operation "
+                                      "is unusable. */\n");
             continue;
         }
         for (size_t a = 0; a < x->n_entities; a++) {
@@ -1938,17 +1975,6 @@ static void emit_tx_impl(emitter *E)
             snprintf(var, sizeof var, "key%zu", a);
             emit_init(E->c, E, e, var);
         }
-        for (size_t i = 0; i < x->n_params; i++) {
-            bool used = taken[i] || x->params[i].type == DDBGEN_TYPE_ENTITY;
-            for (size_t a = 0; !used && a < x->n_entities; a++) {
-                const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
-                const ddbgen_field *f = ddbgen_entity_find_field(e, x->params[i].name);
-                used = obj_param[a] < 0 && f && key_uses_field(&e->pk, &e->sk, f->name);
-            }
-            if (!used)
-                ddbgen_buf_printf(E->c, "    (void)%s; /* names no key field */\n",
-                                  x->params[i].c_name);
-        }
         if (x->operation == DDBGEN_TX_GET)
             ddbgen_buf_printf(E->c,
                               "    %s__%s__result res = {0};\n"
@@ -1970,6 +1996,17 @@ static void emit_tx_impl(emitter *E)
                 continue;
             snprintf(var, sizeof var, "key%zu", a);
             emit_tx_key(E, x, e, var);
+            /* A Put without an entity parameter: the item is built from the parameters. */
+            for (size_t i = 0; x->entities[a].action == DDBGEN_ACT_PUT && i < x->n_params; i++) {
+                const ddbgen_param *prm = &x->params[i];
+                const ddbgen_field *f = ddbgen_entity_find_field(e, prm->name);
+                if (prm->type == DDBGEN_TYPE_ENTITY || prm->type == DDBGEN_TYPE_ARRAY ||
+                    prm->type == DDBGEN_TYPE_OBJECT || !f || f->type == DDBGEN_TYPE_ARRAY ||
+                    f->type == DDBGEN_TYPE_OBJECT || ddbgen_field_is_derived(e, f) ||
+                    key_uses_field(&e->pk, &e->sk, f->name))
+                    continue;
+                emit_key_assign(E, e, var, f, prm->c_name);
+            }
         }
         ddbgen_buf_puts(E->c, "    const ddb_entity_tx_op ops[] = {\n");
         for (size_t a = 0; a < x->n_entities; a++) {

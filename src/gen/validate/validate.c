@@ -1511,8 +1511,11 @@ static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e
                                   "in cross_table_access_patterns; or remove the parameter"
                                 : "give the entity a field named like a key field it supplies, "
                                   "or remove the parameter",
-                            "parameter '%s' is entity '%s', which shares no key field with "
-                            "'%s', so %s would not use it",
+                            ap->operation == DDBGEN_OP_PUT_ITEM
+                                ? "parameter '%s' is entity '%s', which shares no key or ID field "
+                                  "with '%s', so %s would not use it"
+                                : "parameter '%s' is entity '%s', which shares no key field with "
+                                  "'%s', so %s would not use it",
                             prm->name, prm->entity_type, e->name, op);
         } else if (fld && ddbgen_field_is_derived(e, fld)) {
             ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "name"),
@@ -1526,6 +1529,12 @@ static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e
                             F(v, "change the parameter type to '%s'", ddbgen_type_name(fld->type)),
                             "parameter '%s' is %s, but field '%s' is %s", prm->name,
                             a_type(prm->type), fld->name, a_type(fld->type));
+        } else if (fld && prm->type != DDBGEN_TYPE_UNKNOWN && fld->type != DDBGEN_TYPE_UNKNOWN &&
+                   !ddbgen_types_fit(prm->type, fld->type)) {
+            ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "type"),
+                            F(v, "change the parameter type to '%s'", ddbgen_type_name(fld->type)),
+                            "parameter '%s' is %s, but field '%s' is %s, so %s cannot use it",
+                            prm->name, a_type(prm->type), fld->name, a_type(fld->type), op);
         } else if (ap->operation == DDBGEN_OP_UPDATE_ITEM || ap->operation == DDBGEN_OP_PUT_ITEM) {
             ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "name"),
                             "name the parameter after the field it sets, or remove it",
@@ -1533,8 +1542,8 @@ static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e
                             ap->operation == DDBGEN_OP_PUT_ITEM ? "write" : "update");
         } else {
             ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "name"),
-                            "use it in the key (name it after a key field), in "
-                            "filter_expression, or remove it",
+                            "use it in the key (name it after a key field), name it after the "
+                            "field it must equal, use it in filter_expression, or remove it",
                             "parameter '%s' is not used by the key condition or the filter, and "
                             "%s would ignore it",
                             prm->name, op);
@@ -2149,6 +2158,36 @@ static const ddbgen_field *find_field_anywhere(const ddbgen_model *m, const ddbg
     return NULL;
 }
 
+/* Whether scalar parameter prm of p has a meaning: it fills a key field of an action's entity
+ * that no entity parameter gives (the actions take the entity parameters of their type in
+ * order), or a field of such a Put's entity (the item is built from the parameters). */
+static bool tx_param_means(const ddbgen_model *m, const ddbgen_tx_pattern *p,
+                           const ddbgen_param *prm)
+{
+    bool taken[128] = {false};
+    if (p->n_params > 128)
+        return true;
+    for (size_t a = 0; a < p->n_entities; a++) {
+        const ddbgen_entity *e = ddbgen_model_find_entity(m, p->entities[a].entity);
+        const ddbgen_field *f = e ? ddbgen_entity_find_field(e, prm->name) : NULL;
+        bool obj = false;
+        if (!e)
+            return true; /* reported already */
+        for (size_t i = 0; i < p->n_params && !obj; i++)
+            if (!taken[i] && p->params[i].type == DDBGEN_TYPE_ENTITY &&
+                streq(p->params[i].entity_type, e->name))
+                taken[i] = obj = true;
+        if (obj || !f)
+            continue;
+        if (template_uses(&e->pk, f->name) || template_uses(&e->sk, f->name))
+            return true;
+        if (p->entities[a].action == DDBGEN_ACT_PUT && f->type != DDBGEN_TYPE_ARRAY &&
+            f->type != DDBGEN_TYPE_OBJECT && !ddbgen_field_is_derived(e, f))
+            return true;
+    }
+    return false;
+}
+
 static void check_tx_pattern(vctx *v, const ddbgen_tx_pattern *p)
 {
     const char **table_names = ddbgen_arena_calloc(v->a, v->m->n_tables, sizeof(char *));
@@ -2165,6 +2204,14 @@ static void check_tx_pattern(vctx *v, const ddbgen_tx_pattern *p)
         const ddbgen_field *f;
         if (!prm->name || prm->type == DDBGEN_TYPE_ENTITY || prm->type == DDBGEN_TYPE_UNKNOWN)
             continue;
+        if (prm->type == DDBGEN_TYPE_ARRAY || prm->type == DDBGEN_TYPE_OBJECT ||
+            !tx_param_means(v->m, p, prm))
+            ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "name"),
+                            "name it after a key field of an action's entity (one without an "
+                            "entity parameter) or a field of a Put's entity, or remove it",
+                            "parameter '%s' fills no key field of an action and no field of a "
+                            "Put, so the transaction would ignore it",
+                            prm->name);
         f = find_field_anywhere(v->m, p, prm->name);
         if (f && f->type != DDBGEN_TYPE_UNKNOWN && f->type != prm->type)
             ddbgen_diag_add(v->d, ERR, P(v, prm->path, "type"),
