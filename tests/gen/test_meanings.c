@@ -337,12 +337,36 @@ TEST(put_context_reference)
     ddb_error_clear(&err);
 }
 
+TEST(transaction_put_from_parameters)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    mean__meal_order o = MEAN__MEAL_ORDER__INIT;
+    mean__shop got = MEAN__SHOP__INIT;
+    bool found = false;
+
+    REQUIRE(setup() == 0);
+    o.order_id = dup_str("t1");
+    o.shop_id = dup_str("s8");
+    o.title = dup_str("Opening");
+    o.total.text = dup_str("1");
+    /* The Shop Put is built from shop_id and title: both are written. */
+    REQUIRE(repo->open_shop(repo, "s8", "Harbour", &o, &err) == 0);
+    REQUIRE(repo->shop__get(repo, &got, &found, &(mean__shop){.shop_id = "s8"}, &err) == 0);
+    CHECK(found);
+    CHECK_STR(got.title, "Harbour");
+    mean__shop__free(&got);
+    CHECK_INT(repo->open_shop(repo, "s8", "Again", &o, &err), DDB_ERR_TRANSACTION_CANCELED);
+    mean__meal_order__free(&o);
+    ddb_error_clear(&err);
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
         CASE(update_by_entity_and_lists),        CASE(derived_key_field_delete),
         CASE(numeric_sort_key_string_range),     CASE(inferred_equality_and_qualified_names),
         CASE(implied_between_on_sort_key_field), CASE(put_context_reference),
+        CASE(transaction_put_from_parameters),
     };
     int rc = test_run(cases, sizeof cases / sizeof cases[0], argc, argv);
     teardown();

@@ -1867,7 +1867,9 @@ static void emit_tx_members_h(emitter *E)
             if (p >= 0)
                 ddbgen_buf_printf(E->h, " %s", x->params[p].c_name);
             else
-                ddbgen_buf_puts(E->h, " (key from the parameters of the same name)");
+                ddbgen_buf_puts(E->h, x->entities[a].action == DDBGEN_ACT_PUT
+                                          ? " (built from the parameters of the same name)"
+                                          : " (key from the parameters of the same name)");
             if (x->entities[a].condition) {
                 ddbgen_buf_puts(E->h, " if ");
                 emit_comment_text(E->h, x->entities[a].condition);
