@@ -2069,8 +2069,11 @@ static void emit_tx_assign(emitter *E)
 static void member_args(ddbgen_buf *b, const pattern_gen *g)
 {
     for (size_t i = 0; i < g->ap->n_params; i++)
-        if (g->use[i] != USE_OMITTED && (g->use[i] != USE_ITEM || g->shape != SHAPE_PUT_OBJ))
+        if (g->use[i] != USE_OMITTED && (g->use[i] != USE_ITEM || g->shape != SHAPE_PUT_OBJ)) {
             ddbgen_buf_printf(b, ", %s", g->ap->params[i].c_name);
+            if (g->param_field[i] && g->param_field[i]->type == DDBGEN_TYPE_ARRAY)
+                ddbgen_buf_printf(b, ", n_%s", g->ap->params[i].c_name); /* as param_decl */
+        }
 }
 
 static emit_member_kind member_kind(const pattern_gen *g)

@@ -1177,6 +1177,8 @@ static bool fields_supplied(const ddbgen_entity *e, const ddbgen_param *params, 
     return true;
 }
 
+static bool template_uses(const ddbgen_key_template *k, const char *field);
+
 /* The meanings the plan inferred from parameter names (rules 4-9 of plan.c), each stated in a
  * warning, so that no parameter is taken in a way the model does not say. */
 static void report_inferred(vctx *v, const ddbgen_entity *e, const ddbgen_access_pattern *ap,
@@ -1218,14 +1220,20 @@ static void report_inferred(vctx *v, const ddbgen_entity *e, const ddbgen_access
                 pl->field[i]);
         if (pl->roles[i] == DDBGEN_ROLE_CONTEXT && ap->operation == DDBGEN_OP_PUT_ITEM) {
             const char *names = "";
+            /* Key fields filled from a context entity are rule 2's plain meaning; a reference
+             * to a field outside the key is inferred, so stated. */
             for (size_t f = 0; f < e->n_fields; f++)
-                if (ddbgen_plan_put_context_field(v->m, e, prm, &e->fields[f]))
+                if (ddbgen_plan_put_context_field(v->m, e, prm, &e->fields[f]) &&
+                    !template_uses(&e->pk, e->fields[f].name) &&
+                    !template_uses(&e->sk, e->fields[f].name))
                     names = F(v, "%s%s'%s'", names, *names ? ", " : "", e->fields[f].name);
-            ddbgen_diag_add(v->d, WARN, P(v, prm->path, "entity_type"),
-                            "remove the parameter if it is not meant to set them",
-                            "parameter '%s' (entity '%s') sets %s of '%s' from its fields of "
-                            "the same name",
-                            prm->name, prm->entity_type ? prm->entity_type : "?", names, e->name);
+            if (*names)
+                ddbgen_diag_add(v->d, WARN, P(v, prm->path, "entity_type"),
+                                "remove the parameter if it is not meant to set them",
+                                "parameter '%s' (entity '%s') sets %s of '%s' from its fields of "
+                                "the same name",
+                                prm->name, prm->entity_type ? prm->entity_type : "?", names,
+                                e->name);
         }
     }
 }
