@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Fails when generated code drops a parameter: a `(void)<param>;` of a model parameter or the
-text "accepted and ignored", in any file generated for any model given.
+"""Fails when generated code drops a parameter: a `(void)<param>;` of a model parameter, the
+text "accepted and ignored", or a member "Not generated" because a parameter has no meaning, in
+any file generated for any model given.
 
 usage: check_no_ignored.py DDBKIT MODEL...  (each model is generated into a fresh directory)"""
 import os
@@ -10,6 +11,7 @@ import sys
 import tempfile
 
 VOID = re.compile(r"\(void\)\s*([A-Za-z_][A-Za-z0-9_]*)\s*;\s*/\*\s*(accepted and ignored|names no key field)")
+NOMEANING = re.compile(r"Not generated: parameter \S+ has no meaning")
 ddbkit, models = sys.argv[1], sys.argv[2:]
 if not models:
     sys.exit("check_no_ignored.py: no models given")
@@ -28,7 +30,8 @@ with tempfile.TemporaryDirectory() as tmp:
             seen += 1
             with open(os.path.join(out, f), encoding="utf-8", errors="replace") as fh:
                 for n, line in enumerate(fh, 1):
-                    if "accepted and ignored" in line or VOID.search(line):
+                    if ("accepted and ignored" in line or VOID.search(line) or
+                            NOMEANING.search(line)):
                         print(f"{model} -> {f}:{n}: {line.strip()}")
                         bad += 1
 print(f"{len(models)} models, {seen} files, {bad} dropped parameters or failures")

@@ -60,7 +60,7 @@ typedef enum param_use {
     USE_ITEM,     /* PutItem: the entity written; UpdateItem: the key and the fields to set */
     USE_CONTEXT,  /* an entity of another type: its same-named fields fill key fields */
     USE_LIST,     /* PutItem/UpdateItem: the array or object value of its field */
-    USE_MATCH,    /* Scan: equality filter on the field of the same name */
+    USE_MATCH,    /* GetItem/Query/Scan: equality on the field it is named after */
     USE_LIMIT,    /* Query/Scan: the item limit of a page */
     USE_OMITTED,  /* batch members: the key or item list takes its place */
 } param_use;
@@ -81,6 +81,8 @@ typedef struct pattern_gen {
     ddbgen_plan plan;
     pattern_shape shape;
     const char *why; /* SHAPE_NONE: why nothing is generated */
+    char why_buf[256];
+    bool get_filtered; /* GetItem with MATCH parameters: a Query of the whole key, filtered */
     bool scan;
     bool batch_delete; /* BatchWriteItem deletes (the pattern's name or description says so) */
     bool partial;      /* the index does not project every field */
@@ -213,7 +215,8 @@ static void filter_arg(ddbgen_buf *c, ddbgen_type t, const char *pn)
 }
 
 static void emit_filter(ddbgen_buf *c, const ddbgen_entity *ap_entity,
-                        const ddbgen_access_pattern *ap, const param_use *use)
+                        const ddbgen_access_pattern *ap, const param_use *use,
+                        const char *const *match_field)
 {
     const ddbgen_filter *f = ap->filter;
     size_t n_args = 0, n_conds = f ? f->n_conditions : 0;
@@ -222,7 +225,7 @@ static void emit_filter(ddbgen_buf *c, const ddbgen_entity *ap_entity,
         if (use[i] != USE_MATCH)
             continue;
         ddbgen_buf_puts(c, "        {");
-        emit_c_string(c, ap->params[i].name);
+        emit_c_string(c, match_field[i] ? match_field[i] : ap->params[i].name);
         ddbgen_buf_printf(c, ", false, DDB_ENTITY_F_EQ, %zu, 1},\n", n_args++);
         n_conds++;
     }
@@ -435,7 +438,7 @@ static const char *plan_shape(pattern_gen *g, const ddbgen_entity *e)
                         : p->roles[i] == DDBGEN_ROLE_SET  ? USE_SET
                         : p->roles[i] == DDBGEN_ROLE_LIST ? USE_LIST
                                                           : USE_MATCH;
-            g->param_field[i] = ddbgen_entity_find_field(e, ap->params[i].name);
+            g->param_field[i] = ddbgen_entity_find_field(e, p->field[i]);
             break;
         case DDBGEN_ROLE_KEY_WHOLE:
             g->use[i] = USE_KEY;
@@ -450,15 +453,23 @@ static const char *plan_shape(pattern_gen *g, const ddbgen_entity *e)
     }
     if (ap->operation != DDBGEN_OP_BATCH_GET_ITEM && ap->operation != DDBGEN_OP_BATCH_WRITE_ITEM)
         for (size_t i = 0; i < ap->n_params; i++)
-            if (g->use[i] == USE_NONE)
-                return "a parameter has no meaning the generator can give it";
+            if (g->use[i] == USE_NONE) {
+                snprintf(g->why_buf, sizeof g->why_buf,
+                         "parameter %.100s has no meaning the generator can give it",
+                         ap->params[i].name ? ap->params[i].name : "?");
+                return g->why_buf;
+            }
     switch (ap->operation) {
     case DDBGEN_OP_PUT_ITEM:
         if (g->item >= 0) {
             for (size_t i = 0; i < ap->n_params; i++)
-                if (g->use[i] == USE_LIST)
-                    return "a list or object parameter beside the entity parameter of a PutItem "
-                           "is not generated yet (set the field in the entity)";
+                if (g->use[i] == USE_LIST) {
+                    snprintf(g->why_buf, sizeof g->why_buf,
+                             "list or object parameter %.100s beside the entity parameter of a "
+                             "PutItem is not generated yet (set the field in the entity)",
+                             ap->params[i].name ? ap->params[i].name : "?");
+                    return g->why_buf;
+                }
             g->shape = SHAPE_PUT_OBJ;
             return NULL;
         }
@@ -498,6 +509,12 @@ static const char *plan_shape(pattern_gen *g, const ddbgen_entity *e)
         if (!p->sk_complete || ap->index_name)
             return "the parameters do not give the whole primary key";
         g->shape = rt == DDBGEN_RT_SUCCESS_FLAG ? SHAPE_EXISTS : SHAPE_GET;
+        /* GetItem has no condition: the whole key queried with the equalities as a filter. */
+        for (size_t i = 0; i < ap->n_params; i++)
+            if (g->use[i] == USE_MATCH)
+                g->get_filtered = true;
+        if (g->get_filtered && g->shape == SHAPE_GET)
+            g->shape = SHAPE_ONE;
         break;
     case DDBGEN_OP_UPDATE_ITEM:
         if (!p->sk_complete || ap->index_name)
@@ -509,16 +526,24 @@ static const char *plan_shape(pattern_gen *g, const ddbgen_entity *e)
         g->whole = !update_keys_known(e, g) || sets_unique(e, g) ||
                    (g->item >= 0 && (e->ext.n_unique > 0 || has_index_keys(e)));
         for (size_t i = 0; g->whole && i < ap->n_params; i++)
-            if (g->use[i] == USE_LIST)
-                return "a list or object parameter of an UpdateItem that must rewrite the whole "
-                       "entity (index keys or unique values) is not generated yet";
+            if (g->use[i] == USE_LIST) {
+                snprintf(g->why_buf, sizeof g->why_buf,
+                         "list or object parameter %.100s of an UpdateItem that must rewrite the "
+                         "whole entity (index keys or unique values) is not generated yet",
+                         ap->params[i].name ? ap->params[i].name : "?");
+                return g->why_buf;
+            }
         if (g->whole && g->item >= 0)
             for (size_t i = 0; i < e->n_fields; i++)
                 if (e->fields[i].type == DDBGEN_TYPE_ARRAY ||
-                    e->fields[i].type == DDBGEN_TYPE_OBJECT)
-                    return "an entity parameter of an UpdateItem that must rewrite the whole "
-                           "entity (index keys or unique values) and has list or object fields "
-                           "is not generated yet";
+                    e->fields[i].type == DDBGEN_TYPE_OBJECT) {
+                    snprintf(g->why_buf, sizeof g->why_buf,
+                             "entity parameter %.100s of an UpdateItem that must rewrite the "
+                             "whole entity (index keys or unique values) and has list or object "
+                             "fields is not generated yet",
+                             ap->params[g->item].name ? ap->params[g->item].name : "?");
+                    return g->why_buf;
+                }
         g->shape = rt == DDBGEN_RT_SINGLE_ENTITY ? SHAPE_UPDATE : SHAPE_FLAG;
         break;
     case DDBGEN_OP_DELETE_ITEM:
@@ -896,16 +921,30 @@ static void pattern_notes(emitter *E, ddbgen_buf *h, const ddbgen_entity *e, con
         ddbgen_buf_puts(h, n ? "; the other fields have no value." : "no field value.");
     }
     ddbgen_buf_free(&tmp);
-    if (list_params(&tmp, g, USE_CONTEXT))
+    if (g->ap->operation != DDBGEN_OP_PUT_ITEM && list_params(&tmp, g, USE_CONTEXT))
         ddbgen_buf_printf(h,
                           "\n       Key fields of %s are taken from the fields of the same name "
                           "of %s.",
                           e->name, ddbgen_buf_str(&tmp));
     ddbgen_buf_free(&tmp);
-    if (list_params(&tmp, g, USE_MATCH))
-        ddbgen_buf_printf(h, "\n       Items whose fields equal %s (named after them).",
-                          ddbgen_buf_str(&tmp));
-    ddbgen_buf_free(&tmp);
+    for (size_t k = 0; g->ap->operation == DDBGEN_OP_PUT_ITEM && k < g->ap->n_params; k++) {
+        size_t n = 0;
+        if (g->use[k] != USE_CONTEXT)
+            continue;
+        for (size_t i = 0; i < e->n_fields; i++)
+            if (ddbgen_plan_put_context_field(E->m, e, &g->ap->params[k], &e->fields[i]))
+                ddbgen_buf_printf(&tmp, "%s%s", n++ ? ", " : "", e->fields[i].name);
+        ddbgen_buf_printf(h, "\n       %s's %s %s set from %s's field%s of the same name.", e->name,
+                          ddbgen_buf_str(&tmp), n == 1 ? "is" : "are", g->ap->params[k].c_name,
+                          n == 1 ? "" : "s");
+        ddbgen_buf_free(&tmp);
+    }
+    for (size_t k = 0; k < g->ap->n_params; k++)
+        if (g->use[k] == USE_MATCH && g->param_field[k])
+            ddbgen_buf_printf(
+                h, "\n       %s: %s only when its %s equals it%s.", g->ap->params[k].c_name,
+                g->get_filtered ? "the item is read" : "items are read", g->param_field[k]->name,
+                g->get_filtered ? " (else not found)" : " (a filter)");
     if (list_params(&tmp, g, USE_LIMIT))
         ddbgen_buf_printf(h, "\n       %s: the page's item limit when ddb_req->limit is 0.",
                           ddbgen_buf_str(&tmp));
@@ -922,7 +961,6 @@ static void pattern_notes(emitter *E, ddbgen_buf *h, const ddbgen_entity *e, con
                                   "\n       %s is sent as a number: DDB_ERR_INVALID_ARG when it "
                                   "is not one.",
                                   g->ap->params[i].c_name);
-    (void)E;
 }
 
 /*
@@ -1143,14 +1181,14 @@ static void emit_context_keys(emitter *E, const ddbgen_entity *e, const pattern_
     }
 }
 
-/* PutItem of an entity parameter: its key fields from CONTEXT parameters, its fields from
- * parameters named after them (SET), through ddb_entity_set_fields (copies, owned by obj). */
-static void emit_put_fill(emitter *E, const ddbgen_entity *e, const pattern_gen *g, const char *obj)
+/* The values a PutItem sets: the fields named by SET parameters and those that CONTEXT
+ * parameters fill (ddbgen_plan_put_context_field; their checks go to E->c first), in field
+ * order, as field indexes in idx ("0, 3") and ddb_entity_arg initializers in args. */
+static size_t put_values(emitter *E, const ddbgen_entity *e, const pattern_gen *g, ddbgen_buf *idx,
+                         ddbgen_buf *args)
 {
-    ddbgen_buf *c = E->c, args = DDBGEN_BUF_INIT;
     const ddbgen_access_pattern *ap = g->ap;
     size_t n = 0;
-    char idx[64 * 8] = "";
     for (size_t i = 0; i < e->n_fields; i++) {
         const ddbgen_field *f = &e->fields[i];
         bool done = false;
@@ -1158,18 +1196,26 @@ static void emit_put_fill(emitter *E, const ddbgen_entity *e, const pattern_gen 
             char expr[300];
             const ddbgen_field *pf;
             if (g->use[k] == USE_SET && g->param_field[k] == f) {
-                emit_arg(&args, f->type, ap->params[k].c_name);
+                emit_arg(args, f->type, ap->params[k].c_name);
                 done = true;
-            } else if (g->use[k] == USE_CONTEXT && primary_key_field(e, f->name) &&
-                       (pf = ddbgen_plan_context_field(E->m, &ap->params[k], f))) {
+            } else if (g->use[k] == USE_CONTEXT &&
+                       (pf = ddbgen_plan_put_context_field(E->m, e, &ap->params[k], f))) {
                 context_value(E, e, g, &ap->params[k], pf, expr, sizeof expr);
-                emit_arg(&args, f->type, expr);
+                emit_arg(args, f->type, expr);
                 done = true;
             }
         }
-        if (done && strlen(idx) + 16 < sizeof idx)
-            snprintf(idx + strlen(idx), sizeof idx - strlen(idx), "%s%zu", n++ ? ", " : "", i);
+        if (done)
+            ddbgen_buf_printf(idx, "%s%zu", n++ ? ", " : "", i);
     }
+    return n;
+}
+
+/* PutItem of an entity parameter: the put_values set on it (copies, owned by obj). */
+static void emit_put_fill(emitter *E, const ddbgen_entity *e, const pattern_gen *g, const char *obj)
+{
+    ddbgen_buf *c = E->c, args = DDBGEN_BUF_INIT, idx = DDBGEN_BUF_INIT;
+    size_t n = put_values(E, e, g, &idx, &args);
     if (n)
         ddbgen_buf_printf(
             c,
@@ -1177,8 +1223,9 @@ static void emit_put_fill(emitter *E, const ddbgen_entity *e, const pattern_gen 
             "    const ddb_entity_arg ddb_fill_args[] = {\n%s    };\n"
             "    int ddb_rc = ddb_entity_set_fields(%s, &%s__%s__desc, ddb_fill, ddb_fill_args, "
             "%zu, ddb_err);\n    if (ddb_rc < 0)\n        return ddb_rc;\n",
-            idx, ddbgen_buf_str(&args), obj, E->ns, e->c_name, n);
+            ddbgen_buf_str(&idx), ddbgen_buf_str(&args), obj, E->ns, e->c_name, n);
     ddbgen_buf_free(&args);
+    ddbgen_buf_free(&idx);
 }
 
 /* Whether field f's value is present in key (the struct the fields are set from). */
@@ -1233,7 +1280,7 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
     size_t ti = table_index(E->m, e->table);
     bool single = g->shape == SHAPE_ONE || g->shape == SHAPE_EXISTS;
     bool page_like = g->shape == SHAPE_PAGE || g->shape == SHAPE_MIXED ||
-                     (single && ap->operation != DDBGEN_OP_GET_ITEM);
+                     (single && (ap->operation != DDBGEN_OP_GET_ITEM || g->get_filtered));
 
     ddbgen_buf_puts(c, "{\n");
     if (g->shape != SHAPE_PUT_OBJ && g->shape != SHAPE_PUT_SCALAR)
@@ -1246,22 +1293,16 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
                           ap->params[g->item].c_name);
         return;
     case SHAPE_PUT_SCALAR: {
-        size_t n = 0;
-        ddbgen_buf lists = DDBGEN_BUF_INIT;
-        ddbgen_buf_puts(c, "    static const size_t ddb_fields[] = {");
-        for (size_t i = 0; i < ap->n_params; i++)
-            if (g->use[i] == USE_SET)
-                ddbgen_buf_printf(c, "%s%d", n++ ? ", " : "",
-                                  emit_field_index(e, g->param_field[i]->name));
-        if (!n)
-            ddbgen_buf_puts(c, "0");
-        ddbgen_buf_puts(c, "};\n    const ddb_entity_arg ddb_args[] = {\n");
-        for (size_t i = 0; i < ap->n_params; i++)
-            if (g->use[i] == USE_SET)
-                emit_arg(c, g->param_field[i]->type, ap->params[i].c_name);
-        if (!n)
-            ddbgen_buf_puts(c, "        {DDB_FIELD_STRING, NULL, 0, false},\n");
-        ddbgen_buf_puts(c, "    };\n");
+        ddbgen_buf lists = DDBGEN_BUF_INIT, idx = DDBGEN_BUF_INIT, args = DDBGEN_BUF_INIT;
+        size_t n = put_values(E, e, g, &idx, &args);
+        ddbgen_buf_printf(c,
+                          "    static const size_t ddb_fields[] = {%s};\n"
+                          "    const ddb_entity_arg ddb_args[] = {\n%s    };\n",
+                          n ? ddbgen_buf_str(&idx) : "0",
+                          n ? ddbgen_buf_str(&args)
+                            : "        {DDB_FIELD_STRING, NULL, 0, false},\n");
+        ddbgen_buf_free(&idx);
+        ddbgen_buf_free(&args);
         emit_init(c, E, e, "ddb_obj");
         ddbgen_buf_printf(
             c,
@@ -1368,7 +1409,7 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
     }
     emit_conversions(E, e, g);
     if (has_filter(g))
-        emit_filter(c, e, ap, g->use);
+        emit_filter(c, e, ap, g->use, g->plan.field);
     if (g->partial && g->shape != SHAPE_MIXED)
         emit_present(c, e, g);
     if (page_like) {
@@ -1459,7 +1500,7 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
             ns, en, ti);
         return;
     }
-    if (g->shape == SHAPE_EXISTS && ap->operation == DDBGEN_OP_GET_ITEM) {
+    if (g->shape == SHAPE_EXISTS && ap->operation == DDBGEN_OP_GET_ITEM && !g->get_filtered) {
         ddbgen_buf_printf(
             c,
             "    int ddb_rc = ddb_entity_get(&ddb_tmp, &ddb_found, ddb_r->client, &%s__%s__desc, "
@@ -1511,7 +1552,7 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
             [DDBGEN_RANGE_GT] = "DDB_ENTITY_RANGE_GT",
             [DDBGEN_RANGE_GE] = "DDB_ENTITY_RANGE_GE",
         };
-        ddbgen_buf_printf(c, "    ddb_q.range = %s;\n", names[ap->range]);
+        ddbgen_buf_printf(c, "    ddb_q.range = %s;\n", names[g->plan.range]);
         for (size_t i = 0; i < g->plan.n_range; i++) {
             const ddbgen_param *prm = &ap->params[g->plan.range_param[i]];
             if (prm->type == DDBGEN_TYPE_INTEGER)
@@ -1735,6 +1776,30 @@ static void tx_member(ddbgen_buf *b, const ddbgen_tx_pattern *x, size_t a, const
         ddbgen_buf_puts(b, e->c_name);
 }
 
+/* Whether scalar parameter i of x has a meaning: it fills a key field of an action's entity
+ * that no entity parameter gives, or a field of a Put's (the same rule as the validator's). */
+static bool tx_param_used(const ddbgen_model *m, const ddbgen_tx_pattern *x, size_t i)
+{
+    bool taken[128] = {false};
+    const ddbgen_param *prm = &x->params[i];
+    if (prm->type == DDBGEN_TYPE_ENTITY)
+        return true;
+    if (prm->type == DDBGEN_TYPE_ARRAY || prm->type == DDBGEN_TYPE_OBJECT || x->n_params > 128)
+        return false;
+    for (size_t a = 0; a < x->n_entities; a++) {
+        const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
+        const ddbgen_field *f = e ? ddbgen_entity_find_field(e, prm->name) : NULL;
+        if (!e || tx_entity_param(x, e, taken) >= 0 || !f)
+            continue;
+        if (key_uses_field(&e->pk, &e->sk, f->name))
+            return true;
+        if (x->entities[a].action == DDBGEN_ACT_PUT && f->type != DDBGEN_TYPE_ARRAY &&
+            f->type != DDBGEN_TYPE_OBJECT && !ddbgen_field_is_derived(e, f))
+            return true;
+    }
+    return false;
+}
+
 static bool tx_usable(const ddbgen_model *m, const ddbgen_tx_pattern *x)
 {
     if (!x->c_name || x->n_entities == 0 || x->n_entities > 100 ||
@@ -1749,6 +1814,9 @@ static bool tx_usable(const ddbgen_model *m, const ddbgen_tx_pattern *x)
                                           : (act == DDBGEN_ACT_GET || act == DDBGEN_ACT_UNKNOWN))
             return false;
     }
+    for (size_t i = 0; i < x->n_params; i++)
+        if (!tx_param_used(m, x, i))
+            return false;
     return true;
 }
 
@@ -1822,8 +1890,18 @@ static void emit_tx_members_h(emitter *E)
         ddbgen_buf_printf(E->h, " (%s): ", x->operation_raw ? x->operation_raw : "?");
         emit_comment_text(E->h, x->description);
         if (!tx_usable(m, x) || x->n_params > 128) {
-            ddbgen_buf_puts(E->h, "\n       Not generated: an action's entity or operation is "
-                                  "unusable. */\n");
+            const char *unused = NULL;
+            for (size_t i = 0; i < x->n_params && i < 128 && !unused; i++)
+                if (!tx_param_used(m, x, i))
+                    unused = x->params[i].name;
+            if (unused)
+                ddbgen_buf_printf(E->h,
+                                  "\n       Not generated: parameter %s fills no key field of "
+                                  "an action and no field of a Put. */\n",
+                                  unused);
+            else
+                ddbgen_buf_puts(E->h, "\n       Not generated: an action's entity or operation "
+                                      "is unusable. */\n");
             continue;
         }
         for (size_t a = 0; a < x->n_entities; a++) {
@@ -1834,7 +1912,9 @@ static void emit_tx_members_h(emitter *E)
             if (p >= 0)
                 ddbgen_buf_printf(E->h, " %s", x->params[p].c_name);
             else
-                ddbgen_buf_puts(E->h, " (key from the parameters of the same name)");
+                ddbgen_buf_puts(E->h, x->entities[a].action == DDBGEN_ACT_PUT
+                                          ? " (built from the parameters of the same name)"
+                                          : " (key from the parameters of the same name)");
             if (x->entities[a].condition) {
                 ddbgen_buf_puts(E->h, " if ");
                 emit_comment_text(E->h, x->entities[a].condition);
@@ -1942,17 +2022,6 @@ static void emit_tx_impl(emitter *E)
             snprintf(var, sizeof var, "ddb_key%zu", a);
             emit_init(E->c, E, e, var);
         }
-        for (size_t i = 0; i < x->n_params; i++) {
-            bool used = taken[i] || x->params[i].type == DDBGEN_TYPE_ENTITY;
-            for (size_t a = 0; !used && a < x->n_entities; a++) {
-                const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
-                const ddbgen_field *f = ddbgen_entity_find_field(e, x->params[i].name);
-                used = obj_param[a] < 0 && f && key_uses_field(&e->pk, &e->sk, f->name);
-            }
-            if (!used)
-                ddbgen_buf_printf(E->c, "    (void)%s; /* names no ddb_key field */\n",
-                                  x->params[i].c_name);
-        }
         if (x->operation == DDBGEN_TX_GET)
             ddbgen_buf_printf(E->c,
                               "    %s__%s__result ddb_res = {0};\n"
@@ -1974,6 +2043,17 @@ static void emit_tx_impl(emitter *E)
                 continue;
             snprintf(var, sizeof var, "ddb_key%zu", a);
             emit_tx_key(E, x, e, var);
+            /* A Put without an entity parameter: the item is built from the parameters. */
+            for (size_t i = 0; x->entities[a].action == DDBGEN_ACT_PUT && i < x->n_params; i++) {
+                const ddbgen_param *prm = &x->params[i];
+                const ddbgen_field *f = ddbgen_entity_find_field(e, prm->name);
+                if (prm->type == DDBGEN_TYPE_ENTITY || prm->type == DDBGEN_TYPE_ARRAY ||
+                    prm->type == DDBGEN_TYPE_OBJECT || !f || f->type == DDBGEN_TYPE_ARRAY ||
+                    f->type == DDBGEN_TYPE_OBJECT || ddbgen_field_is_derived(e, f) ||
+                    key_uses_field(&e->pk, &e->sk, f->name))
+                    continue;
+                emit_key_assign(E, e, var, f, prm->c_name);
+            }
         }
         ddbgen_buf_puts(E->c, "    const ddb_entity_tx_op ddb_ops[] = {\n");
         for (size_t a = 0; a < x->n_entities; a++) {
@@ -2036,8 +2116,11 @@ static void emit_tx_assign(emitter *E)
 static void member_args(ddbgen_buf *b, const pattern_gen *g)
 {
     for (size_t i = 0; i < g->ap->n_params; i++)
-        if (g->use[i] != USE_OMITTED && (g->use[i] != USE_ITEM || g->shape != SHAPE_PUT_OBJ))
+        if (g->use[i] != USE_OMITTED && (g->use[i] != USE_ITEM || g->shape != SHAPE_PUT_OBJ)) {
             ddbgen_buf_printf(b, ", %s", g->ap->params[i].c_name);
+            if (g->param_field[i] && g->param_field[i]->type == DDBGEN_TYPE_ARRAY)
+                ddbgen_buf_printf(b, ", n_%s", g->ap->params[i].c_name); /* as param_decl */
+        }
 }
 
 static emit_member_kind member_kind(const pattern_gen *g)

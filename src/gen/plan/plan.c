@@ -19,11 +19,18 @@
  *   7. still-unbound placeholders: the ITEM parameter's field, else the field of the same name
  *      of a CONTEXT parameter, else the next unused parameter of a compatible type, by position
  *      (the validator warns about these);
- *   8. UpdateItem: remaining parameters named after a non-key field set it (UPDATE, or LIST for
+ *   8. Query without range_condition: two parameters still unused, named as the lower and
+ *      upper bounds of the first sort key field no parameter fills ("start_date"/"end_date"
+ *      for {order_date}: see bound_word), are the bounds of an implied between (RANGE);
+ *   9. UpdateItem: remaining parameters named after a non-key field set it (UPDATE, or LIST for
  *      an array or object); PutItem: parameters named after a field set it (SET or LIST);
- *      PutItem: a CONTEXT parameter sharing no key field with the entity is left UNUSED;
- *      Scan: a plain parameter named after a field is an equality filter (MATCH).
- * A CONTEXT parameter that fills nothing is left UNUSED, and the validator refuses it.
+ *      GetItem, Query, Scan: a scalar parameter named after a field that is not derived is an
+ *      equality condition on it (MATCH: a filter; GetItem: no item unless the value is equal).
+ * "Named after field f" is the whole name, or, when no field has the whole name, a name ending
+ * with "_f" ("target_user_id" for user_id; the longest such field; not when what comes before
+ * is a bound word of 8, as in "start_category"): in 4, 6 and 9.
+ * A CONTEXT parameter that fills nothing (no key placeholder; for PutItem no field through
+ * ddbgen_plan_put_context_field) is left UNUSED, and the validator refuses it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +43,8 @@ void ddbgen_plan_clear(ddbgen_plan *p)
         return;
     free(p->bindings);
     free(p->roles);
+    free(p->field);
+    free(p->by_suffix);
     memset(p, 0, sizeof(*p));
 }
 
@@ -104,6 +113,40 @@ const ddbgen_field *ddbgen_plan_context_field(const ddbgen_model *m, const ddbge
     return pf;
 }
 
+/* The words that name a lower or an upper bound (rule 8), in pairs. */
+static const char *const bound_pairs[][2] = {
+    {"start", "end"}, {"from", "to"}, {"min", "max"}, {"since", "until"}, {"after", "before"},
+};
+
+/* Whether the first n bytes of name are a bound word: "start_category" is a bound, not a
+ * reference to category. */
+static bool is_bound_word(const char *name, size_t n)
+{
+    for (size_t i = 0; i < sizeof bound_pairs / sizeof bound_pairs[0]; i++)
+        for (size_t j = 0; j < 2; j++)
+            if (strlen(bound_pairs[i][j]) == n && strncmp(name, bound_pairs[i][j], n) == 0)
+                return true;
+    return false;
+}
+
+const ddbgen_field *ddbgen_plan_suffix_field(const ddbgen_entity *e, const char *name)
+{
+    const ddbgen_field *best = NULL;
+    size_t n = name ? strlen(name) : 0;
+    if (!e || !name || ddbgen_entity_find_field(e, name))
+        return NULL;
+    for (size_t i = 0; i < e->n_fields; i++) {
+        const char *f = e->fields[i].name;
+        size_t k = f ? strlen(f) : 0;
+        if (k == 0 || k + 1 >= n || name[n - k - 1] != '_' || strcmp(name + n - k, f) != 0 ||
+            is_bound_word(name, n - k - 1))
+            continue;
+        if (!best || k > strlen(best->name))
+            best = &e->fields[i];
+    }
+    return best;
+}
+
 /* "ids" for field "id": BatchGetItem takes a list of keys, named in the plural. */
 static bool plural_of(const char *param, const char *field)
 {
@@ -114,13 +157,24 @@ static bool plural_of(const char *param, const char *field)
            strcmp(param + n, "_list") == 0;
 }
 
+/* The unused parameter named name (suffix_of: or ending with "_name" when suffix_of has no field
+ * of the whole name), or -1. */
 static int param_by_name(const ddbgen_access_pattern *ap, const ddbgen_param_role *roles,
-                         const char *name)
+                         const char *name, const ddbgen_entity *suffix_of)
 {
     for (size_t i = 0; i < ap->n_params; i++)
         if (roles[i] == DDBGEN_ROLE_UNUSED && ap->params[i].name && name &&
             ap->params[i].type != DDBGEN_TYPE_ENTITY && strcmp(ap->params[i].name, name) == 0)
             return (int)i;
+    for (size_t i = 0; suffix_of && i < ap->n_params; i++) {
+        const ddbgen_field *f;
+        if (roles[i] != DDBGEN_ROLE_UNUSED || !ap->params[i].name || !name ||
+            ap->params[i].type == DDBGEN_TYPE_ENTITY)
+            continue;
+        f = ddbgen_plan_suffix_field(suffix_of, ap->params[i].name);
+        if (f && strcmp(f->name, name) == 0)
+            return (int)i;
+    }
     if (ap->operation != DDBGEN_OP_BATCH_GET_ITEM)
         return -1;
     for (size_t i = 0; i < ap->n_params; i++)
@@ -140,7 +194,8 @@ static const ddbgen_binding *earlier(const ddbgen_plan *p, size_t upto, const ch
     return NULL;
 }
 
-static bool bind_by_name(ddbgen_plan *p, size_t i, const ddbgen_access_pattern *ap)
+static bool bind_by_name(ddbgen_plan *p, size_t i, const ddbgen_entity *e,
+                         const ddbgen_access_pattern *ap)
 {
     ddbgen_binding *b = &p->bindings[i];
     const ddbgen_binding *prev;
@@ -155,11 +210,15 @@ static bool bind_by_name(ddbgen_plan *p, size_t i, const ddbgen_access_pattern *
         b->from_context = prev->from_context;
         return true;
     }
-    k = param_by_name(ap, p->roles, b->field);
+    k = param_by_name(ap, p->roles, b->field, e);
     if (k < 0)
         return false;
     b->param = k;
     p->roles[k] = DDBGEN_ROLE_KEY;
+    p->field[k] = b->field;
+    p->by_suffix[k] = ap->params[k].name && strcmp(ap->params[k].name, b->field) != 0 &&
+                      ddbgen_plan_suffix_field(e, ap->params[k].name) &&
+                      strcmp(ddbgen_plan_suffix_field(e, ap->params[k].name)->name, b->field) == 0;
     return true;
 }
 
@@ -168,7 +227,7 @@ static void bind_fallback(ddbgen_plan *p, size_t i, const ddbgen_model *m, const
 {
     ddbgen_binding *b = &p->bindings[i];
     const ddbgen_field *f;
-    if (bind_by_name(p, i, ap))
+    if (bind_by_name(p, i, e, ap))
         return;
     if (item >= 0) {
         b->param = item;
@@ -285,8 +344,30 @@ static bool key_field(const ddbgen_entity *e, const char *name)
     return false;
 }
 
+const ddbgen_field *ddbgen_plan_put_context_field(const ddbgen_model *m, const ddbgen_entity *e,
+                                                  const ddbgen_param *prm, const ddbgen_field *f)
+{
+    const ddbgen_entity *pe;
+    const ddbgen_field *pf;
+    const char *id;
+    if (!e || !f || !f->name || ddbgen_field_is_derived(e, f))
+        return NULL;
+    pf = ddbgen_plan_context_field(m, prm, f);
+    if (!pf || key_field(e, f->name))
+        return pf;
+    /* A reference: only the other entity's identity (key or ID fields), not fields that merely
+     * share a name (status, created_at). */
+    pe = ddbgen_model_find_entity(m, prm->entity_type);
+    id = ddbgen_entity_id_field(pe);
+    if (!pe)
+        return NULL;
+    if (key_field(pe, pf->name) || (id && strcmp(id, pf->name) == 0))
+        return pf;
+    return NULL;
+}
+
 /* Whether CONTEXT parameter k fills something: a key placeholder (bound to it), or for PutItem
- * a key field of e that it has too (the item's key field is set from it). */
+ * a field of e (ddbgen_plan_put_context_field). */
 static bool context_fills(const ddbgen_plan *p, const ddbgen_model *m, const ddbgen_entity *e,
                           const ddbgen_access_pattern *ap, size_t k)
 {
@@ -296,10 +377,69 @@ static bool context_fills(const ddbgen_plan *p, const ddbgen_model *m, const ddb
     if (ap->operation != DDBGEN_OP_PUT_ITEM)
         return false;
     for (size_t i = 0; i < e->n_fields; i++)
-        if (e->fields[i].name && key_field(e, e->fields[i].name) &&
-            ddbgen_plan_context_field(m, &ap->params[k], &e->fields[i]))
+        if (ddbgen_plan_put_context_field(m, e, &ap->params[k], &e->fields[i]))
             return true;
     return false;
+}
+
+/*
+ * Whether name is bound word w (a lower or upper bound word) of field f: "w_f", "f_w", or the
+ * same with f's last word ("start_date" for order_date).
+ */
+static bool bound_word(const char *name, const char *w, const char *f)
+{
+    const char *last = strrchr(f, '_');
+    const char *forms[2] = {f, last && last[1] ? last + 1 : NULL};
+    size_t nw = strlen(w), nn = strlen(name);
+    for (size_t i = 0; i < 2; i++) {
+        size_t nf;
+        if (!forms[i])
+            continue;
+        nf = strlen(forms[i]);
+        if (nn != nw + 1 + nf)
+            continue;
+        if (strncmp(name, w, nw) == 0 && name[nw] == '_' && strcmp(name + nw + 1, forms[i]) == 0)
+            return true;
+        if (strncmp(name, forms[i], nf) == 0 && name[nf] == '_' && strcmp(name + nf + 1, w) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Step 8: an implied between on the first free sort key field. */
+static void implied_between(ddbgen_plan *p, const ddbgen_access_pattern *ap, size_t n_pk_bind)
+{
+    size_t first = n_pk_bind + p->n_sk_placeholders_bound;
+    const char *f;
+    if (!p->keys_known || p->n_sk == 0 || first >= p->n_bindings)
+        return;
+    f = p->bindings[first].field;
+    for (size_t w = 0; w < sizeof bound_pairs / sizeof bound_pairs[0]; w++) {
+        int lo = -1, hi = -1, n_lo = 0, n_hi = 0;
+        for (size_t k = 0; k < ap->n_params; k++) {
+            const ddbgen_param *prm = &ap->params[k];
+            if (p->roles[k] != DDBGEN_ROLE_UNUSED || !prm->name ||
+                (prm->type != DDBGEN_TYPE_STRING && !ddbgen_type_is_numeric(prm->type)))
+                continue;
+            if (bound_word(prm->name, bound_pairs[w][0], f)) {
+                lo = (int)k;
+                n_lo++;
+            } else if (bound_word(prm->name, bound_pairs[w][1], f)) {
+                hi = (int)k;
+                n_hi++;
+            }
+        }
+        if (n_lo != 1 || n_hi != 1)
+            continue;
+        p->range_param[0] = lo;
+        p->range_param[1] = hi;
+        p->roles[lo] = p->roles[hi] = DDBGEN_ROLE_RANGE;
+        p->n_range = 2;
+        p->range = DDBGEN_RANGE_BETWEEN;
+        p->range_implied = true;
+        p->range_field = f;
+        return;
+    }
 }
 
 int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_model *m, const ddbgen_entity *e,
@@ -316,8 +456,13 @@ int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_model *m, const dd
     p.range_param[0] = p.range_param[1] = -1;
     p.n_params = ap->n_params;
     p.roles = calloc(ap->n_params ? ap->n_params : 1, sizeof(*p.roles));
-    if (!p.roles)
+    p.field = calloc(ap->n_params ? ap->n_params : 1, sizeof(*p.field));
+    p.by_suffix = calloc(ap->n_params ? ap->n_params : 1, sizeof(*p.by_suffix));
+    p.range = ap->range;
+    if (!p.roles || !p.field || !p.by_suffix) {
+        ddbgen_plan_clear(&p);
         return DDBGEN_ERR_NOMEM;
+    }
 
     /* 1, 2: entity and filter parameters. */
     for (size_t i = 0; i < ap->n_params; i++) {
@@ -374,7 +519,7 @@ int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_model *m, const dd
             int k;
             if (!f || !ddbgen_field_is_derived(e, f) || slot->n_bindings == 0)
                 continue;
-            k = param_by_name(ap, p.roles, slot->attribute);
+            k = param_by_name(ap, p.roles, slot->attribute, NULL);
             if (k < 0 || !ddbgen_types_fit(ap->params[k].type, DDBGEN_TYPE_STRING))
                 continue;
             p.roles[k] = DDBGEN_ROLE_KEY_WHOLE;
@@ -385,7 +530,7 @@ int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_model *m, const dd
         }
         /* 4: partition key by name. */
         for (size_t i = 0; i < n_pk_bind; i++)
-            bind_by_name(&p, i, ap);
+            bind_by_name(&p, i, e, ap);
         /* 5: range values. */
         if (query && ap->range != DDBGEN_RANGE_NONE && ap->range != DDBGEN_RANGE_UNKNOWN) {
             size_t want = ap->range == DDBGEN_RANGE_BETWEEN ? 2 : 1, have = 0;
@@ -414,11 +559,11 @@ int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_model *m, const dd
         /* 6: sort key by name. */
         if (query) {
             size_t i = n_pk_bind;
-            while (i < p.n_bindings && bind_by_name(&p, i, ap))
+            while (i < p.n_bindings && bind_by_name(&p, i, e, ap))
                 i++;
         } else {
             for (size_t i = n_pk_bind; i < p.n_bindings; i++)
-                bind_by_name(&p, i, ap);
+                bind_by_name(&p, i, e, ap);
         }
         /* 7: the rest of the partition key (and, for a full key, of the sort key). */
         for (size_t i = 0; i < (full_key ? p.n_bindings : n_pk_bind); i++)
@@ -447,26 +592,40 @@ int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_model *m, const dd
         p.n_sk_slots_bound++;
     }
 
-    /* 8: values to set, Scan matches, and CONTEXT parameters that fill nothing. */
+    /* 8: an implied between. */
+    if (query && ap->range == DDBGEN_RANGE_NONE)
+        implied_between(&p, ap, n_pk_bind);
+
+    /* 9: values to set, equality conditions, and CONTEXT parameters that fill nothing. */
     for (size_t k = 0; k < ap->n_params; k++) {
         const ddbgen_param *prm = &ap->params[k];
-        const ddbgen_field *f = prm->type != DDBGEN_TYPE_ENTITY && prm->name
-                                    ? ddbgen_entity_find_field(e, prm->name)
-                                    : NULL;
+        const ddbgen_field *f = NULL;
         bool list = prm->type == DDBGEN_TYPE_ARRAY || prm->type == DDBGEN_TYPE_OBJECT;
+        bool flist;
+        if (prm->type != DDBGEN_TYPE_ENTITY && prm->name) {
+            f = ddbgen_entity_find_field(e, prm->name);
+            if (!f)
+                f = ddbgen_plan_suffix_field(e, prm->name);
+        }
         if (p.roles[k] == DDBGEN_ROLE_CONTEXT && !context_fills(&p, m, e, ap, k))
             p.roles[k] = DDBGEN_ROLE_UNUSED;
         if (p.roles[k] != DDBGEN_ROLE_UNUSED || !f || ddbgen_field_is_derived(e, f))
             continue;
-        if (list != (f->type == DDBGEN_TYPE_ARRAY || f->type == DDBGEN_TYPE_OBJECT) ||
-            (list && f->type != prm->type))
+        flist = f->type == DDBGEN_TYPE_ARRAY || f->type == DDBGEN_TYPE_OBJECT;
+        if (list != flist || (list && f->type != prm->type))
             continue;
         if (ap->operation == DDBGEN_OP_UPDATE_ITEM && !key_field(e, f->name))
             p.roles[k] = list ? DDBGEN_ROLE_LIST : DDBGEN_ROLE_UPDATE;
         else if (ap->operation == DDBGEN_OP_PUT_ITEM)
             p.roles[k] = list ? DDBGEN_ROLE_LIST : DDBGEN_ROLE_SET;
-        else if (ap->operation == DDBGEN_OP_SCAN && !list)
+        else if ((ap->operation == DDBGEN_OP_SCAN || ap->operation == DDBGEN_OP_QUERY ||
+                  (ap->operation == DDBGEN_OP_GET_ITEM && !ap->index_name)) &&
+                 !list && prm->type != DDBGEN_TYPE_UNKNOWN && ddbgen_types_fit(prm->type, f->type))
             p.roles[k] = DDBGEN_ROLE_MATCH;
+        if (p.roles[k] != DDBGEN_ROLE_UNUSED) {
+            p.field[k] = f->name;
+            p.by_suffix[k] = strcmp(f->name, prm->name) != 0;
+        }
     }
     *out = p;
     return 0;

@@ -28,7 +28,7 @@ typedef enum ddbgen_param_role {
     DDBGEN_ROLE_KEY_WHOLE,  /* named like a key attribute: that attribute's whole value */
     DDBGEN_ROLE_SET,        /* PutItem: the value of the scalar field of the same name */
     DDBGEN_ROLE_LIST,       /* PutItem/UpdateItem: an array or object for the field of that name */
-    DDBGEN_ROLE_MATCH,      /* Scan: named after a field, an equality filter on it */
+    DDBGEN_ROLE_MATCH,      /* GetItem/Query/Scan: named after a non-key field, equality on it */
     DDBGEN_ROLE_LIMIT,      /* Query/Scan: an integer named limit, the page's item limit */
 } ddbgen_param_role;
 
@@ -66,8 +66,15 @@ typedef struct ddbgen_plan {
     size_t n_sk_slots_bound;        /* Query: leading sk attributes fully bound */
     size_t n_range;
     int range_param[2];
+    ddbgen_range range;      /* the range_condition, or BETWEEN when range_implied */
+    bool range_implied;      /* the bounds are a pair named after a sort key field (no condition) */
+    const char *range_field; /* range_implied: the sort key field the bounds are named after */
     size_t n_params;
     ddbgen_param_role *roles; /* one per parameter */
+    /* Per parameter: the field of the entity it is named after (its whole name, or the field
+     * its name ends with, "_<field>"), for KEY, UPDATE, SET, LIST and MATCH; else NULL. */
+    const char **field;
+    bool *by_suffix; /* field comes from the end of the name ("target_user_id": user_id) */
 } ddbgen_plan;
 
 /*
@@ -81,6 +88,18 @@ int ddbgen_plan_access_pattern(ddbgen_plan *out, const ddbgen_model *m, const dd
 /* The field of the CONTEXT parameter prm (of model m) that fills field f of e, or NULL. */
 const ddbgen_field *ddbgen_plan_context_field(const ddbgen_model *m, const ddbgen_param *prm,
                                               const ddbgen_field *f);
+
+/*
+ * The field of CONTEXT parameter prm (of model m) that fills field f of e in a PutItem: the
+ * same-named field when f is a key field of e, or, when f is not, the same-named key or ID field
+ * of prm's entity (a reference, order.user_id = user.user_id). NULL when none; never for a
+ * derived f.
+ */
+const ddbgen_field *ddbgen_plan_put_context_field(const ddbgen_model *m, const ddbgen_entity *e,
+                                                  const ddbgen_param *prm, const ddbgen_field *f);
+
+/* The field of e that name ends with as "_<field>" (the longest), when no field is named name. */
+const ddbgen_field *ddbgen_plan_suffix_field(const ddbgen_entity *e, const char *name);
 
 /* Whether field f of e is derived: it has the name of a key attribute that a template other
  * than exactly "{f}" fills, so the template writes it and the item holds it. */

@@ -43,7 +43,8 @@ typedef struct vctx {
 
 /* ---- small helpers --------------------------------------------------------------------------- */
 
-#define NOMEANING WARN
+/* A parameter that no meaning fits (docs/model-file.md, "What a parameter means"). */
+#define NOMEANING ERR
 
 static const char *P(vctx *v, const char *base, const char *key)
 {
@@ -1191,6 +1192,67 @@ static bool fields_supplied(const ddbgen_entity *e, const ddbgen_param *params, 
     return true;
 }
 
+static bool template_uses(const ddbgen_key_template *k, const char *field);
+
+/* The meanings the plan inferred from parameter names (rules 4-9 of plan.c), each stated in a
+ * warning, so that no parameter is taken in a way the model does not say. */
+static void report_inferred(vctx *v, const ddbgen_entity *e, const ddbgen_access_pattern *ap,
+                            const ddbgen_plan *pl, const char *op)
+{
+    if (pl->range_implied) {
+        const ddbgen_param *lo = &ap->params[pl->range_param[0]];
+        const ddbgen_param *hi = &ap->params[pl->range_param[1]];
+        size_t slot = pl->n_sk > 1 ? pl->n_sk_slots_bound : 0;
+        ddbgen_diag_add(v->d, WARN, P(v, ap->path, "parameters"),
+                        "add \"range_condition\": \"between\" to say so, or rename them",
+                        "parameters '%s' and '%s' are taken as the bounds of sort key '%s' "
+                        "(named after its field '%s'): an implied range_condition between",
+                        lo->name, hi->name, slot < pl->n_sk ? pl->sk[slot].attribute : "?",
+                        pl->range_field);
+    }
+    for (size_t i = 0; i < ap->n_params; i++) {
+        const ddbgen_param *prm = &ap->params[i];
+        if (!prm->name)
+            continue;
+        if (pl->by_suffix[i] && pl->field[i] && pl->roles[i] != DDBGEN_ROLE_MATCH)
+            ddbgen_diag_add(
+                v->d, WARN, P(v, prm->path, "name"),
+                F(v, "rename it to '%s' to say so, or rename it to what it means", pl->field[i]),
+                "parameter '%s' is taken as field '%s' of '%s' (its name ends with "
+                "'_%s')",
+                prm->name, pl->field[i], e->name, pl->field[i]);
+        if (pl->roles[i] == DDBGEN_ROLE_MATCH)
+            ddbgen_diag_add(
+                v->d, WARN, P(v, prm->path, "name"),
+                "to compare otherwise, use it in filter_expression",
+                ap->operation == DDBGEN_OP_GET_ITEM
+                    ? "parameter '%s' is an equality condition on field '%s'%s: %s finds the "
+                      "item only when its %s equals the parameter"
+                    : "parameter '%s' is an equality condition on field '%s'%s: %s returns only "
+                      "items whose %s equals the parameter (a filter)",
+                prm->name, pl->field[i],
+                pl->by_suffix[i] ? F(v, " (its name ends with '_%s')", pl->field[i]) : "", op,
+                pl->field[i]);
+        if (pl->roles[i] == DDBGEN_ROLE_CONTEXT && ap->operation == DDBGEN_OP_PUT_ITEM) {
+            const char *names = "";
+            /* Key fields filled from a context entity are rule 2's plain meaning; a reference
+             * to a field outside the key is inferred, so stated. */
+            for (size_t f = 0; f < e->n_fields; f++)
+                if (ddbgen_plan_put_context_field(v->m, e, prm, &e->fields[f]) &&
+                    !template_uses(&e->pk, e->fields[f].name) &&
+                    !template_uses(&e->sk, e->fields[f].name))
+                    names = F(v, "%s%s'%s'", names, *names ? ", " : "", e->fields[f].name);
+            if (*names)
+                ddbgen_diag_add(v->d, WARN, P(v, prm->path, "entity_type"),
+                                "remove the parameter if it is not meant to set them",
+                                "parameter '%s' (entity '%s') sets %s of '%s' from its fields of "
+                                "the same name",
+                                prm->name, prm->entity_type ? prm->entity_type : "?", names,
+                                e->name);
+        }
+    }
+}
+
 static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e,
                           const ddbgen_access_pattern *ap)
 {
@@ -1444,9 +1506,10 @@ static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e
         }
     }
 
+    report_inferred(v, e, ap, &pl, op);
+
     /* Parameters that no meaning fits (unless an error above already explains the pattern):
-     * the generated code would have to drop them, so their member is not generated. A warning
-     * for now: the MCP server's own valid fixtures have such parameters (see docs). */
+     * the generated code would have to drop them. */
     if ((ap->index_name && ap->operation != DDBGEN_OP_QUERY && ap->operation != DDBGEN_OP_SCAN) ||
         (ap->range != DDBGEN_RANGE_NONE && ap->operation != DDBGEN_OP_QUERY) ||
         ap->operation == DDBGEN_OP_BATCH_WRITE_ITEM || ap->operation == DDBGEN_OP_BATCH_GET_ITEM ||
@@ -1471,8 +1534,11 @@ static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e
                                   "in cross_table_access_patterns; or remove the parameter"
                                 : "give the entity a field named like a key field it supplies, "
                                   "or remove the parameter",
-                            "parameter '%s' is entity '%s', which shares no key field with "
-                            "'%s', so %s would not use it",
+                            ap->operation == DDBGEN_OP_PUT_ITEM
+                                ? "parameter '%s' is entity '%s', which shares no key or ID field "
+                                  "with '%s', so %s would not use it"
+                                : "parameter '%s' is entity '%s', which shares no key field with "
+                                  "'%s', so %s would not use it",
                             prm->name, prm->entity_type, e->name, op);
         } else if (fld && ddbgen_field_is_derived(e, fld)) {
             ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "name"),
@@ -1486,6 +1552,12 @@ static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e
                             F(v, "change the parameter type to '%s'", ddbgen_type_name(fld->type)),
                             "parameter '%s' is %s, but field '%s' is %s", prm->name,
                             a_type(prm->type), fld->name, a_type(fld->type));
+        } else if (fld && prm->type != DDBGEN_TYPE_UNKNOWN && fld->type != DDBGEN_TYPE_UNKNOWN &&
+                   !ddbgen_types_fit(prm->type, fld->type)) {
+            ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "type"),
+                            F(v, "change the parameter type to '%s'", ddbgen_type_name(fld->type)),
+                            "parameter '%s' is %s, but field '%s' is %s, so %s cannot use it",
+                            prm->name, a_type(prm->type), fld->name, a_type(fld->type), op);
         } else if (ap->operation == DDBGEN_OP_UPDATE_ITEM || ap->operation == DDBGEN_OP_PUT_ITEM) {
             ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "name"),
                             "name the parameter after the field it sets, or remove it",
@@ -1493,8 +1565,8 @@ static void check_pattern(vctx *v, const ddbgen_table *t, const ddbgen_entity *e
                             ap->operation == DDBGEN_OP_PUT_ITEM ? "write" : "update");
         } else {
             ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "name"),
-                            "use it in the key (name it after a key field), in "
-                            "filter_expression, or remove it",
+                            "use it in the key (name it after a key field), name it after the "
+                            "field it must equal, use it in filter_expression, or remove it",
                             "parameter '%s' is not used by the key condition or the filter, and "
                             "%s would ignore it",
                             prm->name, op);
@@ -2330,6 +2402,36 @@ static const ddbgen_field *find_field_anywhere(const ddbgen_model *m, const ddbg
     return NULL;
 }
 
+/* Whether scalar parameter prm of p has a meaning: it fills a key field of an action's entity
+ * that no entity parameter gives (the actions take the entity parameters of their type in
+ * order), or a field of such a Put's entity (the item is built from the parameters). */
+static bool tx_param_means(const ddbgen_model *m, const ddbgen_tx_pattern *p,
+                           const ddbgen_param *prm)
+{
+    bool taken[128] = {false};
+    if (p->n_params > 128)
+        return true;
+    for (size_t a = 0; a < p->n_entities; a++) {
+        const ddbgen_entity *e = ddbgen_model_find_entity(m, p->entities[a].entity);
+        const ddbgen_field *f = e ? ddbgen_entity_find_field(e, prm->name) : NULL;
+        bool obj = false;
+        if (!e)
+            return true; /* reported already */
+        for (size_t i = 0; i < p->n_params && !obj; i++)
+            if (!taken[i] && p->params[i].type == DDBGEN_TYPE_ENTITY &&
+                streq(p->params[i].entity_type, e->name))
+                taken[i] = obj = true;
+        if (obj || !f)
+            continue;
+        if (template_uses(&e->pk, f->name) || template_uses(&e->sk, f->name))
+            return true;
+        if (p->entities[a].action == DDBGEN_ACT_PUT && f->type != DDBGEN_TYPE_ARRAY &&
+            f->type != DDBGEN_TYPE_OBJECT && !ddbgen_field_is_derived(e, f))
+            return true;
+    }
+    return false;
+}
+
 static void check_tx_pattern(vctx *v, const ddbgen_tx_pattern *p)
 {
     const char **table_names = ddbgen_arena_calloc(v->a, v->m->n_tables, sizeof(char *));
@@ -2346,6 +2448,14 @@ static void check_tx_pattern(vctx *v, const ddbgen_tx_pattern *p)
         const ddbgen_field *f;
         if (!prm->name || prm->type == DDBGEN_TYPE_ENTITY || prm->type == DDBGEN_TYPE_UNKNOWN)
             continue;
+        if (prm->type == DDBGEN_TYPE_ARRAY || prm->type == DDBGEN_TYPE_OBJECT ||
+            !tx_param_means(v->m, p, prm))
+            ddbgen_diag_add(v->d, NOMEANING, P(v, prm->path, "name"),
+                            "name it after a key field of an action's entity (one without an "
+                            "entity parameter) or a field of a Put's entity, or remove it",
+                            "parameter '%s' fills no key field of an action and no field of a "
+                            "Put, so the transaction would ignore it",
+                            prm->name);
         f = find_field_anywhere(v->m, p, prm->name);
         if (f && f->type != DDBGEN_TYPE_UNKNOWN && f->type != prm->type)
             ddbgen_diag_add(v->d, ERR, P(v, prm->path, "type"),
