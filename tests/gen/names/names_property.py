@@ -114,11 +114,16 @@ pid = iter(range(1, 1 << 30))
 
 
 def params_model(batch):
+    # every parameter needs a meaning: each is named after a field, so it filters on that field;
+    # pk and sk are the table's key attributes, whose fields a Query cannot filter on (their
+    # meaning, the whole key value, is checked by gen.meanings), so they are fields elsewhere only
+    names = [n for n in batch if n not in ("thing_id", "pk", "sk")]
+    fields = [{"name": n, "type": "string", "required": False} for n in names]
     pats = [{"pattern_id": next(pid), "name": "by_thing", "description": "d", "operation": "Query",
              "parameters": [{"name": "thing_id", "type": "string"}]
-             + [{"name": n, "type": "string"} for n in batch if n != "thing_id"],
+             + [{"name": n, "type": "string"} for n in names],
              "return_type": "entity_list"}]
-    return {"tables": [table({"Thing": base_entity([], pats)})]}
+    return {"tables": [table({"Thing": base_entity(fields, pats)})]}
 
 
 def patterns_model(batch):
