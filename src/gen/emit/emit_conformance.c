@@ -35,6 +35,11 @@
 static size_t model_entities(const ddbgen_model *m, const struct ddbgen_entity **out, size_t cap);
 static void emit_kind(emitter *E, ddbgen_buf *c, const ddbgen_entity *e);
 
+/* The reason of a pattern the repository has no member for: the generator left it out and its
+ * header says why (the validator warns). There is nothing to exercise, so it is listed apart
+ * from the gaps (<ns>__conformance_not_generated) and does not fail the gaps entry. */
+#define NO_MEMBER "the repository has no member for it (see the comment in the header)"
+
 /* Items a listing case writes: with pages of 2 that is 3 pages. */
 #define LIST_ITEMS 5
 #define MAX_DECL_PARAMS 80
@@ -631,6 +636,7 @@ typedef struct gap_ref {
     const ddbgen_entity *e; /* NULL: model level */
     const char *pattern;
     const char *reason;
+    bool no_member; /* not a gap: the repository has no member (the generator says why) */
 } gap_ref;
 
 /* A pattern member as emit_repo_pattern_members describes it (its strings copied). */
@@ -732,7 +738,16 @@ static void add_gap(emitter *E, suite *s, const ddbgen_entity *e, const char *pa
         s->gaps = grown;
         s->cap_gaps = cap;
     }
-    s->gaps[s->n_gaps++] = (gap_ref){e, pattern, reason};
+    s->gaps[s->n_gaps++] = (gap_ref){e, pattern, reason, strcmp(reason, NO_MEMBER) == 0};
+}
+
+/* Gaps proper: patterns with a member that the suite does not exercise. */
+static size_t count_gaps(const suite *s, bool no_member)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_gaps; i++)
+        n += s->gaps[i].no_member == no_member;
+    return n;
 }
 
 static bool has_optional(const ddbgen_entity *e);
@@ -962,6 +977,10 @@ typedef enum shape {
     SHAPE_GET,         /* (repo, T *out, bool *found, params, err) */
     SHAPE_UPDATE,      /* (repo, T *out, bool *found, params, err) with UPDATE parameters */
     SHAPE_DELETE,      /* (repo, bool *done, params, err) */
+    SHAPE_DELETE_ONE,  /* (repo, T *out, bool *found, params, err): returns what it deleted */
+    SHAPE_EXISTS,      /* (repo, bool *done, params, err): GetItem, Query or Scan success_flag */
+    SHAPE_UPDATE_FLAG, /* (repo, bool *done, params, err) with UPDATE parameters */
+    SHAPE_PUT_SCALAR,  /* (repo, T *out, params named after fields, err) */
     SHAPE_LIST,        /* (repo, T__page *out, params, page, err) */
     SHAPE_PUT,         /* (repo, T *obj, [const Other *context...], err) */
     SHAPE_MIXED,       /* (repo, <ns>__mixed_page *out, params, page, err) */
@@ -988,6 +1007,11 @@ typedef struct pattern_case {
     char range_decl[512];    /* declarations of the range values */
     char range_free[128];
     const char *why; /* not covered: the reason */
+    /* single-entity and flag lookups with a filter: the fields of its equality conditions, which
+       the case gives run-unique values so that no other writer's item matches */
+    size_t n_unique;
+    const ddbgen_field *unique[8];
+    bool full; /* a lookup returns every attribute (no index projection leaves some out) */
 } pattern_case;
 
 /* The field a key parameter fills, from the plan's bindings. */
@@ -1011,6 +1035,20 @@ enum {
     VK_SHORT,    /* size 1 */
     VK_LONG,     /* size 3 */
 };
+
+/* Whether f is part of e's primary key, ID or unique values: one item's own. */
+static bool field_fixed(const ddbgen_entity *e, const ddbgen_field *f)
+{
+    const char *id = ddbgen_entity_id_field(e);
+    if (key_template_has(&e->pk, f->name) || key_template_has(&e->sk, f->name) ||
+        (id && strcmp(id, f->name) == 0) || f->references)
+        return true;
+    for (size_t u = 0; u < e->ext.n_unique; u++)
+        for (size_t k = 0; k < e->ext.unique[u].n_fields; k++)
+            if (strcmp(e->ext.unique[u].fields[k], f->name) == 0)
+                return true;
+    return false;
+}
 
 static bool field_shared(const pattern_case *pc, const ddbgen_field *f)
 {
@@ -1075,8 +1113,10 @@ static void plan_filter(emitter *E, pattern_case *pc)
         ddbgen_filter_op op = fc->op;
         const char *names[100];
         size_t n_names = 0;
-        if (!f || field_in_key(pc->e, f) || field_shared(pc, f)) {
-            pc->why = "filter_expression: a condition on a key field or an unknown field";
+        /* a field of an index key may take the filter's values (items may share an index
+           key); the primary key and unique values must stay the items' own */
+        if (!f || field_fixed(pc->e, f) || field_shared(pc, f)) {
+            pc->why = "filter_expression: a condition on a primary key, unique or unknown field";
             return;
         }
         for (size_t i = 0; i < j; i++)
@@ -1204,7 +1244,8 @@ static void plan_range(pattern_case *pc)
     const ddbgen_plan *p = &pc->plan;
     const ddbgen_template *t = p->n_sk == 1 ? p->sk[0].tmpl : NULL;
     const ddbgen_field *f = NULL;
-    bool numeric = p->n_sk == 1 && p->sk[0].type == DDBGEN_KEY_N;
+    const char *format = NULL;
+    bool numeric = p->n_sk == 1 && p->sk[0].type == DDBGEN_KEY_N, text_int;
     size_t seen = 0;
     struct {
         int item;
@@ -1212,9 +1253,17 @@ static void plan_range(pattern_case *pc)
     } v[2] = {{0, ""}, {0, ""}};
     unsigned keep = 0;
     for (size_t i = 0; t && i < t->n_parts && !f; i++)
-        if (t->parts[i].is_field && seen++ == p->n_sk_placeholders_bound)
+        if (t->parts[i].is_field && seen++ == p->n_sk_placeholders_bound) {
             f = ddbgen_entity_find_field(pc->e, t->parts[i].text);
-    if (!f || (numeric ? f->type != DDBGEN_TYPE_INTEGER : f->type != DDBGEN_TYPE_STRING) ||
+            format = t->parts[i].format;
+        }
+    /* an integer in a string key ("ISSUE#{number:08d}"): the range value is its text, which
+       orders like the number for the items of a case (their numbers have as many digits) */
+    text_int = !numeric && f && f->type == DDBGEN_TYPE_INTEGER &&
+               (!format || strspn(format, "0123456789") + 1 == strlen(format)) &&
+               (!format || format[strlen(format) - 1] == 'd') && (!format || strlen(format) < 8);
+    if (!f || (numeric ? f->type != DDBGEN_TYPE_INTEGER
+                       : f->type != DDBGEN_TYPE_STRING && !text_int) ||
         field_shared(pc, f) || pc->n_conds) {
         pc->why = "range_condition: the sort key's first free field is not a plain string or "
                   "integer (or the pattern also filters)";
@@ -1270,7 +1319,18 @@ static void plan_range(pattern_case *pc)
             pc->why = "range_condition: a parameter whose type does not fit the sort key";
             return;
         }
-        if (numeric) {
+        if (text_int) {
+            size_t n = strlen(pc->range_decl);
+            char spec[16];
+            snprintf(spec, sizeof spec, "%%%.*slld", format ? (int)strlen(format) - 1 : 0,
+                     format ? format : "");
+            snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "range%zu", i);
+            /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): n_range <= 2 is checked above */
+            snprintf(pc->range_decl + n, sizeof pc->range_decl - n,
+                     "    char range%zu[48];\n    snprintf(range%zu, sizeof range%zu, \"%s%s\", "
+                     "(long long)items[%d].%s);\n",
+                     i, i, i, spec, v[i].suffix, v[i].item, f->c_name);
+        } else if (numeric) {
             snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "items[%d].%s", v[i].item,
                      f->c_name);
         } else {
@@ -1284,6 +1344,56 @@ static void plan_range(pattern_case *pc)
             snprintf(pc->range_free + n, sizeof pc->range_free - n, "    free(range%zu);\n", i);
         }
     }
+}
+
+/*
+ * A lookup of one item or of whether there is one (GetItem, or a Query or Scan returning
+ * single_entity or success_flag): its conditions must pick the case's item and nothing else.
+ * Key parameters do when their fields hold run-unique values; a filter does when it is equality
+ * on string fields, which the case then gives run-unique values. A Scan without a condition
+ * could return any item.
+ */
+static void plan_lookup(emitter *E, pattern_case *pc)
+{
+    const ddbgen_access_pattern *ap = pc->ap;
+    const ddbgen_filter *flt = ap->filter;
+    bool keyed = false;
+    for (size_t k = 0; k < ap->n_params; k++) {
+        ddbgen_param_role r = pc->plan.roles[k];
+        if (r == DDBGEN_ROLE_ITEM || (r == DDBGEN_ROLE_KEY && pc->bound[k] &&
+                                      !field_shared_value(E, pc->e, pc->bound[k])))
+            keyed = true;
+        if (r == DDBGEN_ROLE_KEY && pc->bound[k] && field_shared_value(E, pc->e, pc->bound[k])) {
+            pc->why = "a lookup by a key value other writers share (usage data)";
+            return;
+        }
+    }
+    if (flt) {
+        if (!flt->conditions_ok || flt->n_conditions == 0 || flt->n_conditions > 8 ||
+            (flt->n_conditions > 1 && flt->logical_op == DDBGEN_LOGIC_OR)) {
+            pc->why = "a lookup whose filter is not equality conditions joined by AND";
+            return;
+        }
+        for (size_t j = 0; j < flt->n_conditions; j++) {
+            const ddbgen_filter_condition *fc = &flt->conditions[j];
+            const ddbgen_field *f = fc->field ? ddbgen_entity_find_field(pc->e, fc->field) : NULL;
+            int k = -1;
+            for (size_t a = 0; fc->param && a < ap->n_params; a++)
+                if (strcmp(ap->params[a].name, fc->param) == 0)
+                    k = (int)a;
+            if (!f || fc->fn != DDBGEN_FFN_NONE || fc->op != DDBGEN_FOP_EQ ||
+                f->type != DDBGEN_TYPE_STRING || field_in_key(pc->e, f) || f->references || k < 0 ||
+                pc->plan.roles[k] != DDBGEN_ROLE_FILTER) {
+                pc->why = "a lookup whose filter is not equality on string fields";
+                return;
+            }
+            pc->bound[k] = f;
+            pc->unique[pc->n_unique++] = f;
+        }
+        keyed = true;
+    }
+    if (!keyed)
+        pc->why = "a lookup without a condition that picks one item";
 }
 
 /* Decides whether the suite can exercise a pattern; fills pc (release pc->plan). */
@@ -1310,7 +1420,7 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
     }
     mi = ap->c_name ? find_member(s, member, &pc->d) : NULL;
     if (!mi) {
-        pc->why = "the repository has no member for it yet";
+        pc->why = NO_MEMBER;
         return;
     }
     if (ap->n_params > 64) {
@@ -1319,17 +1429,24 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
     }
     switch (ap->operation) {
     case DDBGEN_OP_GET_ITEM:
-        pc->shape = ap->return_type == DDBGEN_RT_SINGLE_ENTITY ? SHAPE_GET : SHAPE_NONE;
+        pc->shape = mi->kind == EMIT_MEMBER_GET ? SHAPE_GET
+                    : mi->kind == EMIT_MEMBER_FLAG ? SHAPE_EXISTS
+                                                   : SHAPE_NONE;
         break;
     case DDBGEN_OP_UPDATE_ITEM:
-        pc->shape = ap->return_type == DDBGEN_RT_SINGLE_ENTITY ? SHAPE_UPDATE : SHAPE_NONE;
+        pc->shape = mi->kind == EMIT_MEMBER_UPDATE ? SHAPE_UPDATE
+                    : mi->kind == EMIT_MEMBER_FLAG ? SHAPE_UPDATE_FLAG
+                                                   : SHAPE_NONE;
         break;
     case DDBGEN_OP_DELETE_ITEM:
-        pc->shape = SHAPE_DELETE;
+        pc->shape = mi->kind == EMIT_MEMBER_UPDATE ? SHAPE_DELETE_ONE : SHAPE_DELETE;
         break;
     case DDBGEN_OP_QUERY:
     case DDBGEN_OP_SCAN:
-        pc->shape = ap->return_type == DDBGEN_RT_ENTITY_LIST ? SHAPE_LIST : SHAPE_NONE;
+        pc->shape = ap->return_type == DDBGEN_RT_ENTITY_LIST ? SHAPE_LIST
+                    : mi->kind == EMIT_MEMBER_GET            ? SHAPE_GET
+                    : mi->kind == EMIT_MEMBER_FLAG           ? SHAPE_EXISTS
+                                                             : SHAPE_NONE;
         if (ap->return_type == DDBGEN_RT_MIXED_DATA && ap->operation == DDBGEN_OP_QUERY) {
             if (ap->filter || p->n_range || ap->index_name || p->n_sk_placeholders_bound) {
                 pc->why = "mixed_data with a filter, range, index or sort key prefix: not "
@@ -1355,11 +1472,9 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         return;
     }
     case DDBGEN_OP_PUT_ITEM:
-        pc->shape = SHAPE_PUT;
-        if (mi->kind != EMIT_MEMBER_PUT_OBJ) {
-            pc->why = "PutItem with scalar parameters: not exercised yet";
-            return;
-        }
+        pc->shape = mi->kind == EMIT_MEMBER_PUT_OBJ      ? SHAPE_PUT
+                    : mi->kind == EMIT_MEMBER_PUT_SCALAR ? SHAPE_PUT_SCALAR
+                                                         : SHAPE_NONE;
         break;
     default:
         break;
@@ -1369,14 +1484,28 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         return;
     }
     if (ap->operation != DDBGEN_OP_SCAN && pc->shape != SHAPE_PUT &&
+        pc->shape != SHAPE_PUT_SCALAR &&
         (!p->keys_known || p->n_pk != 1 || p->n_sk > 1)) {
         pc->why = "multi-attribute or unknown key";
         return;
     }
     /* the declaration: fixed leading and trailing parameters, then the model's by name */
-    head = pc->shape == SHAPE_PUT                                                             ? 1
-           : pc->shape == SHAPE_DELETE || pc->shape == SHAPE_LIST || pc->shape == SHAPE_MIXED ? 2
-                                                                                              : 3;
+    switch (pc->shape) {
+    case SHAPE_PUT:
+        head = 1;
+        break;
+    case SHAPE_DELETE:
+    case SHAPE_EXISTS:
+    case SHAPE_UPDATE_FLAG:
+    case SHAPE_LIST:
+    case SHAPE_MIXED:
+    case SHAPE_PUT_SCALAR:
+        head = 2;
+        break;
+    default:
+        head = 3;
+        break;
+    }
     pc->first_param = head;
     pc->n_fixed_tail = pc->shape == SHAPE_LIST || pc->shape == SHAPE_MIXED ? 2 : 1;
     if (pc->d.n != head + ap->n_params + pc->n_fixed_tail) {
@@ -1402,9 +1531,14 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
             pc->why = "the member takes no page request";
     } else if (pc->shape == SHAPE_PUT) {
         /* the parameters are checked one by one below */
-    } else if (pc->shape == SHAPE_DELETE) {
+    } else if (pc->shape == SHAPE_DELETE || pc->shape == SHAPE_EXISTS ||
+               pc->shape == SHAPE_UPDATE_FLAG) {
         if (strcmp(pc->d.p[1].type, "bool *") != 0)
             pc->why = "the member does not report whether it deleted";
+    } else if (pc->shape == SHAPE_PUT_SCALAR) {
+        snprintf(want, sizeof want, "%s__%s *", E->ns, e->c_name);
+        if (strcmp(pc->d.p[1].type, want) != 0)
+            pc->why = "the member does not return the entity";
     } else {
         snprintf(want, sizeof want, "%s__%s *", E->ns, e->c_name);
         if (strcmp(pc->d.p[1].type, want) != 0 || strcmp(pc->d.p[2].type, "bool *") != 0)
@@ -1434,9 +1568,18 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
             break;
         case DDBGEN_ROLE_UPDATE:
             f = ddbgen_entity_find_field(e, prm->name);
-            if (pc->shape != SHAPE_UPDATE || !f || f->type == DDBGEN_TYPE_ARRAY ||
+            if ((pc->shape != SHAPE_UPDATE && pc->shape != SHAPE_UPDATE_FLAG) || !f ||
+                f->type == DDBGEN_TYPE_ARRAY ||
                 f->type == DDBGEN_TYPE_OBJECT) {
                 pc->why = "an update parameter the suite cannot fill";
+                return;
+            }
+            break;
+        case DDBGEN_ROLE_SET:
+            f = ddbgen_entity_find_field(e, prm->name);
+            if (pc->shape != SHAPE_PUT_SCALAR || !f || f->type == DDBGEN_TYPE_ARRAY ||
+                f->type == DDBGEN_TYPE_OBJECT) {
+                pc->why = "a value parameter the suite cannot fill";
                 return;
             }
             break;
@@ -1449,7 +1592,7 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
             }
             break;
         case DDBGEN_ROLE_FILTER:
-            if (pc->shape != SHAPE_LIST) {
+            if (pc->shape != SHAPE_LIST && pc->shape != SHAPE_GET && pc->shape != SHAPE_EXISTS) {
                 pc->why = "a filter parameter outside a Query or Scan";
                 return;
             }
@@ -1458,13 +1601,19 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         case DDBGEN_ROLE_CONTEXT: {
             const ddbgen_entity *pe =
                 prm->entity_type ? ddbgen_model_find_entity(E->m, prm->entity_type) : NULL;
-            if (pc->shape != SHAPE_PUT || !pe) {
+            bool lookup = pc->shape != SHAPE_PUT && p->roles[k] == DDBGEN_ROLE_ITEM && pe == e &&
+                          pc->shape != SHAPE_LIST && pc->shape != SHAPE_MIXED &&
+                          pc->shape != SHAPE_PUT_SCALAR;
+            if ((pc->shape != SHAPE_PUT && !lookup) || !pe) {
                 pc->why = "an entity parameter the suite cannot fill";
                 return;
             }
+            /* PutItem writes into its entity; a lookup's key entity is const or not */
             snprintf(want, sizeof want, "%s%s__%s *",
                      p->roles[k] == DDBGEN_ROLE_ITEM ? "" : "const ", E->ns, pe->c_name);
-            if (strcmp(pc->d.p[i].type, want) != 0) {
+            if (strcmp(pc->d.p[i].type, want) != 0 &&
+                (!lookup || strcmp(pc->d.p[i].type + (pc->d.p[i].type[0] == 'c' ? 6 : 0),
+                                   want) != 0)) {
                 pc->why = "an entity parameter's C type is not the one the suite expects";
                 return;
             }
@@ -1486,7 +1635,21 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         }
         pc->bound[k] = f;
     }
-    if (ap->filter)
+    if (pc->shape == SHAPE_PUT_SCALAR)
+        for (size_t k = 0; k < ap->n_params && !pc->why; k++)
+            if (p->roles[k] == DDBGEN_ROLE_KEY &&
+                (!pc->bound[k] || strcmp(pc->bound[k]->name, ap->params[k].name) != 0))
+                pc->why = "a PutItem key parameter not named after its field";
+    pc->full = !(p->gsi && p->gsi->projection != DDBGEN_PROJ_ALL);
+    if (ap->operation == DDBGEN_OP_SCAN && ap->index_name) {
+        const ddbgen_gsi *g = ddbgen_table_find_gsi(e->table, ap->index_name);
+        pc->full = !g || g->projection == DDBGEN_PROJ_ALL;
+    }
+    if (pc->why)
+        return;
+    if (pc->shape == SHAPE_GET || pc->shape == SHAPE_EXISTS)
+        plan_lookup(E, pc);
+    else if (ap->filter)
         plan_filter(E, pc);
     if (!pc->why && p->n_range)
         plan_range(pc);
@@ -1557,27 +1720,44 @@ static size_t emit_bound_names(ddbgen_buf *c, const pattern_case *pc, const char
     return n;
 }
 
+/* The run-unique values of the fields a lookup's filter compares (pattern_case.unique), in
+ * items a (item 0) and absent (item 1). */
+static void emit_unique_values(ddbgen_buf *c, const pattern_case *pc)
+{
+    for (size_t u = 0; u < pc->n_unique; u++) {
+        const char *cn = pc->unique[u]->c_name;
+        for (int i = 0; i < 2; i++) {
+            const char *o = i ? "absent" : "a";
+            ddbgen_buf_printf(c, "    free(%s.%s);\n    %s.%s = ddb_conf_key_text(c, %d, ", o, cn,
+                              o, cn, i);
+            emit_c_string(c, pc->unique[u]->name);
+            ddbgen_buf_puts(c, ");\n");
+        }
+    }
+}
+
 static void emit_get_case(emitter *E, const pattern_case *pc, const char *fn)
 {
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = pc->e->c_name;
-    ddbgen_buf_printf(
-        c,
-        "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
-        "    const ddb_entity_desc *d = &%s__%s__desc;\n"
-        "    %s__%s a = {0}, absent = {0}, got = {0};\n"
-        "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
-        "    make_%s(c, &a, 0);\n    make_%s(c, &absent, 1);\n"
-        "    if (!create_%s(c, &a))\n        goto done;\n    rc = ",
-        fn, ns, ns, en, ns, en, en, en, en);
+    ddbgen_buf_printf(c,
+                      "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
+                      "    const ddb_entity_desc *d = &%s__%s__desc;\n"
+                      "    %s__%s a = {0}, absent = {0}, got = {0};\n"
+                      "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n"
+                      "    int rc;\n\n"
+                      "    make_%s(c, &a, 0);\n    make_%s(c, &absent, 1);\n",
+                      fn, ns, ns, en, ns, en, en, en);
+    emit_unique_values(c, pc);
+    ddbgen_buf_printf(c, "    if (!create_%s(c, &a))\n        goto done;\n    rc = ", en);
     emit_call(c, pc, "&got, &found", "&err", "a", "a");
     ddbgen_buf_printf(
         c,
         ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err) && ddb_conf_expect_found(c, "
         "\"call\", "
-        "found, true))\n        ddb_conf_same_entity(c, \"call\", d, &a, &got, true);\n"
+        "found, true))\n        ddb_conf_same_entity(c, \"call\", d, &a, &got, %s);\n"
         "    %s__%s__free(&got);\n    rc = ",
-        ns, en);
+        pc->full ? "true" : "false", ns, en);
     emit_call(c, pc, "&got, &found", "&err", "absent", "absent");
     ddbgen_buf_printf(
         c,
@@ -1593,6 +1773,7 @@ static void emit_update_case(emitter *E, const pattern_case *pc, const char *fn)
 {
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = pc->e->c_name;
+    bool flag = pc->shape == SHAPE_UPDATE_FLAG; /* *done instead of the entity */
     size_t n = 0;
     ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n", fn);
     ddbgen_buf_puts(c, "    static const char *const changed[] = {");
@@ -1613,33 +1794,184 @@ static void emit_update_case(emitter *E, const pattern_case *pc, const char *fn)
         "        goto done;\n"
         "    ddb_conf_copy_fields(d, &want, &next, changed, %zu);\n    rc = ",
         ns, ns, en, ns, en, en, en, en, n);
-    emit_call(c, pc, "&got, &found", "&err", "a", "next");
+    if (flag) {
+        emit_call(c, pc, "&found", "&err", "a", "next");
+        ddbgen_buf_puts(c, ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n"
+                           "        ddb_conf_expect_flag(c, \"call (whether it updated)\", found, "
+                           "true);\n");
+    } else {
+        emit_call(c, pc, "&got, &found", "&err", "a", "next");
+        ddbgen_buf_puts(
+            c, ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err) && ddb_conf_expect_found(c, "
+               "\"call\", found, true)) {\n"
+               "        ddb_conf_same_entity(c, \"call (the entity it returns)\", d, &want, &got, "
+               "true);\n"
+               "        ddb_conf_expect_version(c, \"call\", got.ddb_version, 2);\n    }\n");
+    }
     ddbgen_buf_printf(
         c,
-        ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err) && ddb_conf_expect_found(c, "
-        "\"call\", "
-        "found, true)) {\n"
-        "        ddb_conf_same_entity(c, \"call (the entity it returns)\", d, &want, &got, "
-        "true);\n"
-        "        ddb_conf_expect_version(c, \"call\", got.ddb_version, 2);\n    }\n"
         "    %s__%s__free(&got);\n"
         "    rc = repo->%s__get(repo, &got, &found, &a, &err);\n"
         "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
-        "        ddb_conf_expect_found(c, \"get after the call\", found, true))\n"
+        "        ddb_conf_expect_found(c, \"get after the call\", found, true)) {\n"
         "        ddb_conf_same_entity(c, \"get after the call\", d, &want, &got, true);\n"
-        "    %s__%s__free(&got);\n"
-        "    %s__%s__free(&want);\n    make_%s(c, &want, 2);\n    rc = ",
+        "        ddb_conf_expect_version(c, \"get after the call\", got.ddb_version, 2);\n"
+        "    }\n    %s__%s__free(&got);\n"
+        "    %s__%s__free(&want);\n    make_%s(c, &want, 2);\n    found = true;\n    rc = ",
         ns, en, en, ns, en, ns, en, en);
-    emit_call(c, pc, "&got, &found", "&err", "want", "next");
+    emit_call(c, pc, flag ? "&found" : "&got, &found", "&err", "want", "next");
     ddbgen_buf_printf(
         c,
         ";\n    if (ddb_conf_expect_rc(c, \"call for a key that was never written\", rc, 0, "
-        "&err))\n        ddb_conf_expect_found(c, \"call for a key that was never written\", "
-        "found, false);\n"
+        "&err))\n        ddb_conf_expect_%s(c, \"call for a key that was never written\", "
+        "found, false);\n",
+        flag ? "flag" : "found");
+    ddbgen_buf_printf(
+        c,
         "done:\n    %s__%s__free(&a);\n    %s__%s__free(&next);\n"
         "    %s__%s__free(&want);\n    %s__%s__free(&got);\n"
         "    ddb_error_clear(&err);\n}\n",
         ns, en, ns, en, ns, en, ns, en);
+}
+
+/* GetItem, Query or Scan success_flag: true for the item written, false for one never written. */
+static void emit_exists_case(emitter *E, const pattern_case *pc, const char *fn)
+{
+    ddbgen_buf *c = &E->extra[E->n_extra - 1];
+    const char *ns = E->ns, *en = pc->e->c_name;
+    ddbgen_buf_printf(c,
+                      "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
+                      "    %s__%s a = {0}, absent = {0};\n"
+                      "    ddb_error err = DDB_ERROR_INIT;\n    bool done = false;\n"
+                      "    int rc;\n\n"
+                      "    make_%s(c, &a, 0);\n    make_%s(c, &absent, 1);\n",
+                      fn, ns, ns, en, en, en);
+    emit_unique_values(c, pc);
+    ddbgen_buf_printf(c, "    if (!create_%s(c, &a))\n        goto done;\n    rc = ", en);
+    emit_call(c, pc, "&done", "&err", "a", "a");
+    ddbgen_buf_puts(c, ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n"
+                       "        ddb_conf_expect_flag(c, \"call (whether it exists)\", done, "
+                       "true);\n    done = true;\n    rc = ");
+    emit_call(c, pc, "&done", "&err", "absent", "absent");
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (ddb_conf_expect_rc(c, \"call for an item never written\", rc, 0, &err))\n"
+        "        ddb_conf_expect_flag(c, \"call for an item never written\", done, false);\n"
+        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&absent);\n"
+        "    ddb_error_clear(&err);\n}\n",
+        ns, en, ns, en);
+}
+
+/* DeleteItem returning the entity: what was stored comes back, and then it is gone. */
+static void emit_delete_one_case(emitter *E, const pattern_case *pc, const char *fn)
+{
+    ddbgen_buf *c = &E->extra[E->n_extra - 1];
+    const char *ns = E->ns, *en = pc->e->c_name;
+    ddbgen_buf_printf(c,
+                      "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
+                      "    const ddb_entity_desc *d = &%s__%s__desc;\n"
+                      "    %s__%s a = {0}, got = {0};\n"
+                      "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n"
+                      "    int rc;\n\n"
+                      "    make_%s(c, &a, 0);\n"
+                      "    if (!create_%s(c, &a))\n        goto done;\n    rc = ",
+                      fn, ns, ns, en, ns, en, en, en);
+    emit_call(c, pc, "&got, &found", "&err", "a", "a");
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err) &&\n"
+        "        ddb_conf_expect_found(c, \"call (whether it deleted)\", found, true)) {\n"
+        "        ddb_conf_same_entity(c, \"call (the entity it deleted)\", d, &a, &got, true);\n"
+        "        ddb_conf_expect_version(c, \"call (the entity it deleted)\", got.ddb_version, "
+        "1);\n    }\n"
+        "    %s__%s__free(&got);\n"
+        "    rc = repo->%s__get(repo, &got, &found, &a, &err);\n"
+        "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err))\n"
+        "        ddb_conf_expect_found(c, \"get after the call\", found, false);\n"
+        "    %s__%s__free(&got);\n    found = true;\n    rc = ",
+        ns, en, en, ns, en);
+    emit_call(c, pc, "&got, &found", "&err", "a", "a");
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (ddb_conf_expect_rc(c, \"call again\", rc, 0, &err))\n"
+        "        ddb_conf_expect_found(c, \"call again (whether it deleted)\", found, false);\n"
+        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&got);\n"
+        "    ddb_error_clear(&err);\n}\n",
+        ns, en, ns, en);
+}
+
+/* Whether the parameters of a PutItem give every field of the primary key (else the ID is
+ * assigned, and a second call writes a second item). */
+static bool puts_key(const pattern_case *pc)
+{
+    const ddbgen_key_template *t[2] = {&pc->e->pk, &pc->e->sk};
+    for (size_t w = 0; w < 2; w++)
+        for (size_t i = 0; t[w]->present && i < t[w]->n; i++)
+            for (size_t p = 0; p < t[w]->items[i].n_parts; p++) {
+                bool given = false;
+                if (!t[w]->items[i].parts[p].is_field)
+                    continue;
+                for (size_t k = 0; k < pc->ap->n_params; k++)
+                    given |= pc->bound[k] &&
+                             strcmp(pc->bound[k]->name, t[w]->items[i].parts[p].text) == 0;
+                if (!given)
+                    return false;
+            }
+    return true;
+}
+
+/*
+ * PutItem from parameters named after fields: the entity it returns and stores has the values
+ * given (and version 1), and a second call with the same key is refused.
+ */
+static void emit_put_scalar_case(emitter *E, const pattern_case *pc, const char *fn)
+{
+    ddbgen_buf *c = &E->extra[E->n_extra - 1];
+    const char *ns = E->ns, *en = pc->e->c_name;
+    size_t n = 0;
+    ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n", fn);
+    ddbgen_buf_puts(c, "    static const char *const given[] = {");
+    for (size_t k = 0; k < pc->ap->n_params; k++)
+        if (pc->bound[k]) {
+            ddbgen_buf_puts(c, n++ ? ", " : "");
+            emit_c_string(c, pc->bound[k]->name);
+        }
+    ddbgen_buf_puts(c, n ? "};\n" : "NULL};\n");
+    ddbgen_buf_printf(
+        c,
+        "    %s__repo *repo = c->repo;\n"
+        "    const ddb_entity_desc *d = &%s__%s__desc;\n"
+        "    %s__%s a = {0}, out = {0}, again = {0}, got = {0};\n"
+        "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n"
+        "    const char *differs = NULL;\n    int rc;\n\n"
+        "    make_%s(c, &a, 0);\n    rc = ",
+        ns, ns, en, ns, en, en);
+    emit_call(c, pc, "&out", "&err", "a", "a");
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (!ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n        goto done;\n"
+        "    ddb_conf_remember(c, d, &out);\n"
+        "    ddb_conf_expect_version(c, \"call\", out.ddb_version, 1);\n"
+        "    if (!ddb_conf_same_fields(d, &a, &out, given, %zu, &differs))\n"
+        "        ddb_conf_fail(c, \"call: field '%%s' of the entity it returns is not the value "
+        "given\", differs);\n"
+        "    rc = repo->%s__get(repo, &got, &found, &out, &err);\n"
+        "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
+        "        ddb_conf_expect_found(c, \"get after the call\", found, true))\n"
+        "        ddb_conf_same_entity(c, \"get after the call\", d, &out, &got, true);\n"
+        "    rc = ",
+        n, en);
+    emit_call(c, pc, "&again", "&err", "a", "a");
+    ddbgen_buf_printf(c,
+                      ";\n    if (rc == 0)\n        ddb_conf_remember(c, d, &again);\n"
+                      "    ddb_conf_expect_rc(c, \"call for a key that exists\", rc, "
+                      "%s, &err);\n",
+                      puts_key(pc) ? "DDB_ERR_ITEM_EXISTS" : "0");
+    ddbgen_buf_printf(c,
+                      "done:\n    %s__%s__free(&a);\n    %s__%s__free(&out);\n"
+                      "    %s__%s__free(&again);\n    %s__%s__free(&got);\n"
+                      "    ddb_error_clear(&err);\n}\n",
+                      ns, en, ns, en, ns, en, ns, en);
 }
 
 static void emit_delete_case(emitter *E, const pattern_case *pc, const char *fn)
@@ -2266,9 +2598,35 @@ static void emit_pattern_cases(emitter *E, suite *s, const ddbgen_entity *e)
         switch (pc.shape) {
         case SHAPE_GET:
             add_case(E, s, e, ap->name,
-                     "writes an item, gets it (same content), gets a key never written (not "
-                     "found)");
+                     ap->operation == DDBGEN_OP_GET_ITEM
+                         ? "writes an item, gets it (same content), gets a key never written (not "
+                           "found)"
+                         : "writes an item, looks it up (exactly it, same content), looks up a "
+                           "value never written (not found)");
             emit_get_case(E, &pc, fn);
+            break;
+        case SHAPE_EXISTS:
+            add_case(E, s, e, ap->name,
+                     "writes an item: it exists; an item never written does not");
+            emit_exists_case(E, &pc, fn);
+            break;
+        case SHAPE_UPDATE_FLAG:
+            add_case(E, s, e, ap->name,
+                     "writes an item, updates it (updated; stored content, version 2), "
+                     "updates a key never written (not updated)");
+            emit_update_case(E, &pc, fn);
+            break;
+        case SHAPE_DELETE_ONE:
+            add_case(E, s, e, ap->name,
+                     "writes an item, deletes it (the entity deleted comes back; gone), deletes "
+                     "again (not found)");
+            emit_delete_one_case(E, &pc, fn);
+            break;
+        case SHAPE_PUT_SCALAR:
+            add_case(E, s, e, ap->name,
+                     "writes an item from field values (returned and stored with the values "
+                     "given, version 1), writes it again (DDB_ERR_ITEM_EXISTS)");
+            emit_put_scalar_case(E, &pc, fn);
             break;
         case SHAPE_UPDATE:
             add_case(E, s, e, ap->name,
@@ -2475,7 +2833,7 @@ static void emit_tx_get_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
     bool ok = n > 0 && n <= 16;
 
     if (!tp->c_name || !find_member(s, tp->c_name, &d)) {
-        add_gap(E, s, NULL, tp->name, "the repository has no member for it yet");
+        add_gap(E, s, NULL, tp->name, NO_MEMBER);
         return;
     }
     snprintf(want, sizeof want, "%s__%s__result *", ns, tp->c_name);
@@ -2582,7 +2940,7 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
         return;
     }
     if (!tp->c_name || !find_member(s, tp->c_name, &d)) {
-        add_gap(E, s, NULL, tp->name, "the repository has no member for it yet");
+        add_gap(E, s, NULL, tp->name, NO_MEMBER);
         return;
     }
     if (n == 0 || n > 16 || d.n != tp->n_params + 2) {
@@ -2816,8 +3174,12 @@ static void emit_header(emitter *E, ddbgen_buf *h, const suite *s)
     emit_upper(h, ns);
     ddbgen_buf_printf(
         h,
-        "__CONFORMANCE_N_GAPS %zu\n/* N_GAPS entries, then one of NULLs. */\n"
+        "__CONFORMANCE_N_GAPS %zu\n/* N_GAPS entries, then one of NULLs. A gap is a "
+        "failure of the suite: the\n * gaps test fails while there is one. */\n"
         "extern const %s__conformance_gap %s__conformance_gaps[];\n\n"
+        "/* The access patterns the repository has no member for (this header says why "
+        "at each),\n * so there is nothing to exercise; then one entry of NULLs. */\n"
+        "extern const %s__conformance_gap %s__conformance_not_generated[];\n\n"
         "/*\n * Runs every case against repo (borrowed). The counts are added to *out (may be "
         "NULL; start\n * it zeroed) and its first_failure is set by the first failure. Returns "
         "the number of failed\n * cases (0: all passed), or DDB_ERR_INVALID_ARG when repo is "
@@ -2829,7 +3191,7 @@ static void emit_header(emitter *E, ddbgen_buf *h, const suite *s)
         "int %s__conformance_run_case(%s__repo *repo, const char *name,\n"
         "    const %s__conformance_options *o, %s__conformance_report *out);\n\n"
         "#ifdef __cplusplus\n}\n#endif\n\n#endif\n",
-        s->n_gaps, ns, ns, ns, ns, ns, ns, ns, ns, ns, ns);
+        count_gaps(s, false), ns, ns, ns, ns, ns, ns, ns, ns, ns, ns, ns, ns);
 }
 
 /* The tables of the suite and the thin wrappers over the runtime's driver. */
@@ -2856,17 +3218,23 @@ static void emit_driver(emitter *E, ddbgen_buf *c, const suite *s)
                        "static void (*const case_fns[])(ddb_conf *c) = {\n");
     for (size_t i = 0; i < s->n_cases; i++)
         ddbgen_buf_printf(c, "    %s,\n", s->cases[i].fn);
-    ddbgen_buf_printf(c, "};\n\nconst %s__conformance_gap %s__conformance_gaps[] = {\n", ns, ns);
-    for (size_t i = 0; i < s->n_gaps; i++) {
-        ddbgen_buf_puts(c, "    {");
-        emit_c_string(c, s->gaps[i].e ? s->gaps[i].e->name : "");
-        ddbgen_buf_puts(c, ", ");
-        emit_c_string(c, s->gaps[i].pattern);
-        ddbgen_buf_puts(c, ", ");
-        emit_c_string(c, s->gaps[i].reason);
-        ddbgen_buf_puts(c, "},\n");
+    ddbgen_buf_puts(c, "};\n");
+    for (int no_member = 0; no_member < 2; no_member++) {
+        ddbgen_buf_printf(c, "\nconst %s__conformance_gap %s__conformance_%s[] = {\n", ns, ns,
+                          no_member ? "not_generated" : "gaps");
+        for (size_t i = 0; i < s->n_gaps; i++) {
+            if (s->gaps[i].no_member != (no_member == 1))
+                continue;
+            ddbgen_buf_puts(c, "    {");
+            emit_c_string(c, s->gaps[i].e ? s->gaps[i].e->name : "");
+            ddbgen_buf_puts(c, ", ");
+            emit_c_string(c, s->gaps[i].pattern);
+            ddbgen_buf_puts(c, ", ");
+            emit_c_string(c, s->gaps[i].reason);
+            ddbgen_buf_puts(c, "},\n");
+        }
+        ddbgen_buf_puts(c, "    {NULL, NULL, NULL},\n};\n");
     }
-    ddbgen_buf_puts(c, "    {NULL, NULL, NULL},\n};\n");
     ddbgen_buf_printf(c,
                       "\n/* Deletes an entity a case wrote: the clean-up after each case. */\n"
                       "static void delete_entity(void *repo, const ddb_entity_desc *d, void *obj)\n"

@@ -5,7 +5,7 @@
 #   gen.conf.<app>.<Entity>.<case>  one case of the suite (run_conformance CASE); the entries are
 #                                   read from the built program (--list) when CTest runs
 #   gen.conf.<app>.all              every case, twice, with two run ids on the same tables
-#   gen.conf.<app>.gaps             prints the access patterns the suite does not exercise
+#   gen.conf.<app>.gaps             fails naming each access pattern the suite does not exercise
 #   gen.cli.conformance_usage_<app> generate refuses a usage file with errors (see below)
 #
 # Usage data: <app>'s file in the shared fixtures, unless conformance/usage/<app>/ holds a
