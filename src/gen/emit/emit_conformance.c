@@ -1262,8 +1262,8 @@ static void plan_range(pattern_case *pc)
     text_int = !numeric && f && f->type == DDBGEN_TYPE_INTEGER &&
                (!format || strspn(format, "0123456789") + 1 == strlen(format)) &&
                (!format || format[strlen(format) - 1] == 'd') && (!format || strlen(format) < 8);
-    if (!f || (numeric ? f->type != DDBGEN_TYPE_INTEGER
-                       : f->type != DDBGEN_TYPE_STRING && !text_int) ||
+    if (!f ||
+        (numeric ? f->type != DDBGEN_TYPE_INTEGER : f->type != DDBGEN_TYPE_STRING && !text_int) ||
         field_shared(pc, f) || pc->n_conds) {
         pc->why = "range_condition: the sort key's first free field is not a plain string or "
                   "integer (or the pattern also filters)";
@@ -1360,8 +1360,8 @@ static void plan_lookup(emitter *E, pattern_case *pc)
     bool keyed = false;
     for (size_t k = 0; k < ap->n_params; k++) {
         ddbgen_param_role r = pc->plan.roles[k];
-        if (r == DDBGEN_ROLE_ITEM || (r == DDBGEN_ROLE_KEY && pc->bound[k] &&
-                                      !field_shared_value(E, pc->e, pc->bound[k])))
+        if (r == DDBGEN_ROLE_ITEM ||
+            (r == DDBGEN_ROLE_KEY && pc->bound[k] && !field_shared_value(E, pc->e, pc->bound[k])))
             keyed = true;
         if (r == DDBGEN_ROLE_KEY && pc->bound[k] && field_shared_value(E, pc->e, pc->bound[k])) {
             pc->why = "a lookup by a key value other writers share (usage data)";
@@ -1429,7 +1429,7 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
     }
     switch (ap->operation) {
     case DDBGEN_OP_GET_ITEM:
-        pc->shape = mi->kind == EMIT_MEMBER_GET ? SHAPE_GET
+        pc->shape = mi->kind == EMIT_MEMBER_GET    ? SHAPE_GET
                     : mi->kind == EMIT_MEMBER_FLAG ? SHAPE_EXISTS
                                                    : SHAPE_NONE;
         break;
@@ -1484,8 +1484,7 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         return;
     }
     if (ap->operation != DDBGEN_OP_SCAN && pc->shape != SHAPE_PUT &&
-        pc->shape != SHAPE_PUT_SCALAR &&
-        (!p->keys_known || p->n_pk != 1 || p->n_sk > 1)) {
+        pc->shape != SHAPE_PUT_SCALAR && (!p->keys_known || p->n_pk != 1 || p->n_sk > 1)) {
         pc->why = "multi-attribute or unknown key";
         return;
     }
@@ -1569,8 +1568,7 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         case DDBGEN_ROLE_UPDATE:
             f = ddbgen_entity_find_field(e, prm->name);
             if ((pc->shape != SHAPE_UPDATE && pc->shape != SHAPE_UPDATE_FLAG) || !f ||
-                f->type == DDBGEN_TYPE_ARRAY ||
-                f->type == DDBGEN_TYPE_OBJECT) {
+                f->type == DDBGEN_TYPE_ARRAY || f->type == DDBGEN_TYPE_OBJECT) {
                 pc->why = "an update parameter the suite cannot fill";
                 return;
             }
@@ -1612,8 +1610,8 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
             snprintf(want, sizeof want, "%s%s__%s *",
                      p->roles[k] == DDBGEN_ROLE_ITEM ? "" : "const ", E->ns, pe->c_name);
             if (strcmp(pc->d.p[i].type, want) != 0 &&
-                (!lookup || strcmp(pc->d.p[i].type + (pc->d.p[i].type[0] == 'c' ? 6 : 0),
-                                   want) != 0)) {
+                (!lookup ||
+                 strcmp(pc->d.p[i].type + (pc->d.p[i].type[0] == 'c' ? 6 : 0), want) != 0)) {
                 pc->why = "an entity parameter's C type is not the one the suite expects";
                 return;
             }
@@ -1802,11 +1800,12 @@ static void emit_update_case(emitter *E, const pattern_case *pc, const char *fn)
     } else {
         emit_call(c, pc, "&got, &found", "&err", "a", "next");
         ddbgen_buf_puts(
-            c, ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err) && ddb_conf_expect_found(c, "
-               "\"call\", found, true)) {\n"
-               "        ddb_conf_same_entity(c, \"call (the entity it returns)\", d, &want, &got, "
-               "true);\n"
-               "        ddb_conf_expect_version(c, \"call\", got.ddb_version, 2);\n    }\n");
+            c,
+            ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err) && ddb_conf_expect_found(c, "
+            "\"call\", found, true)) {\n"
+            "        ddb_conf_same_entity(c, \"call (the entity it returns)\", d, &want, &got, "
+            "true);\n"
+            "        ddb_conf_expect_version(c, \"call\", got.ddb_version, 2);\n    }\n");
     }
     ddbgen_buf_printf(
         c,
@@ -1826,12 +1825,11 @@ static void emit_update_case(emitter *E, const pattern_case *pc, const char *fn)
         "&err))\n        ddb_conf_expect_%s(c, \"call for a key that was never written\", "
         "found, false);\n",
         flag ? "flag" : "found");
-    ddbgen_buf_printf(
-        c,
-        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&next);\n"
-        "    %s__%s__free(&want);\n    %s__%s__free(&got);\n"
-        "    ddb_error_clear(&err);\n}\n",
-        ns, en, ns, en, ns, en, ns, en);
+    ddbgen_buf_printf(c,
+                      "done:\n    %s__%s__free(&a);\n    %s__%s__free(&next);\n"
+                      "    %s__%s__free(&want);\n    %s__%s__free(&got);\n"
+                      "    ddb_error_clear(&err);\n}\n",
+                      ns, en, ns, en, ns, en, ns, en);
 }
 
 /* GetItem, Query or Scan success_flag: true for the item written, false for one never written. */
@@ -1937,15 +1935,14 @@ static void emit_put_scalar_case(emitter *E, const pattern_case *pc, const char 
             emit_c_string(c, pc->bound[k]->name);
         }
     ddbgen_buf_puts(c, n ? "};\n" : "NULL};\n");
-    ddbgen_buf_printf(
-        c,
-        "    %s__repo *repo = c->repo;\n"
-        "    const ddb_entity_desc *d = &%s__%s__desc;\n"
-        "    %s__%s a = {0}, out = {0}, again = {0}, got = {0};\n"
-        "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n"
-        "    const char *differs = NULL;\n    int rc;\n\n"
-        "    make_%s(c, &a, 0);\n    rc = ",
-        ns, ns, en, ns, en, en);
+    ddbgen_buf_printf(c,
+                      "    %s__repo *repo = c->repo;\n"
+                      "    const ddb_entity_desc *d = &%s__%s__desc;\n"
+                      "    %s__%s a = {0}, out = {0}, again = {0}, got = {0};\n"
+                      "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n"
+                      "    const char *differs = NULL;\n    int rc;\n\n"
+                      "    make_%s(c, &a, 0);\n    rc = ",
+                      ns, ns, en, ns, en, en);
     emit_call(c, pc, "&out", "&err", "a", "a");
     ddbgen_buf_printf(
         c,

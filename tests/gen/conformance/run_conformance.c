@@ -50,8 +50,8 @@ static int list_gaps(void)
                g[n].reason);
     g = NS(__conformance_not_generated);
     for (size_t i = 0; g[i].pattern; i++)
-        printf("not generated: %s%s%s: %s\n", g[i].entity, g[i].entity[0] ? "." : "",
-               g[i].pattern, g[i].reason);
+        printf("not generated: %s%s%s: %s\n", g[i].entity, g[i].entity[0] ? "." : "", g[i].pattern,
+               g[i].reason);
     if (n)
         fprintf(stderr, "%zu access pattern%s not exercised by the suite\n", n,
                 n == 1 ? " is" : "s are");

@@ -665,6 +665,10 @@ const store__conformance_gap store__conformance_gaps[] = {
     {NULL, NULL, NULL},
 };
 
+const store__conformance_gap store__conformance_not_generated[] = {
+    {NULL, NULL, NULL},
+};
+
 /* Deletes an entity a case wrote: the clean-up after each case. */
 static void delete_entity(void *repo, const ddb_entity_desc *d, void *obj)
 {

@@ -375,6 +375,10 @@ const types__conformance_gap types__conformance_gaps[] = {
     {NULL, NULL, NULL},
 };
 
+const types__conformance_gap types__conformance_not_generated[] = {
+    {NULL, NULL, NULL},
+};
+
 /* Deletes an entity a case wrote: the clean-up after each case. */
 static void delete_entity(void *repo, const ddb_entity_desc *d, void *obj)
 {

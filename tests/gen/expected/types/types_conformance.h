@@ -42,8 +42,13 @@ extern const types__conformance_case types__conformance_cases[];
 typedef ddb_conformance_gap types__conformance_gap;
 
 #define TYPES__CONFORMANCE_N_GAPS 0
-/* N_GAPS entries, then one of NULLs. */
+/* N_GAPS entries, then one of NULLs. A gap is a failure of the suite: the
+ * gaps test fails while there is one. */
 extern const types__conformance_gap types__conformance_gaps[];
+
+/* The access patterns the repository has no member for (this header says why at each),
+ * so there is nothing to exercise; then one entry of NULLs. */
+extern const types__conformance_gap types__conformance_not_generated[];
 
 /*
  * Runs every case against repo (borrowed). The counts are added to *out (may be NULL; start

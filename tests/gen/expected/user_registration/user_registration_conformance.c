@@ -457,6 +457,10 @@ const user_registration__conformance_gap user_registration__conformance_gaps[] =
     {NULL, NULL, NULL},
 };
 
+const user_registration__conformance_gap user_registration__conformance_not_generated[] = {
+    {NULL, NULL, NULL},
+};
+
 /* Deletes an entity a case wrote: the clean-up after each case. */
 static void delete_entity(void *repo, const ddb_entity_desc *d, void *obj)
 {

@@ -42,8 +42,13 @@ extern const user_registration__conformance_case user_registration__conformance_
 typedef ddb_conformance_gap user_registration__conformance_gap;
 
 #define USER_REGISTRATION__CONFORMANCE_N_GAPS 0
-/* N_GAPS entries, then one of NULLs. */
+/* N_GAPS entries, then one of NULLs. A gap is a failure of the suite: the
+ * gaps test fails while there is one. */
 extern const user_registration__conformance_gap user_registration__conformance_gaps[];
+
+/* The access patterns the repository has no member for (this header says why at each),
+ * so there is nothing to exercise; then one entry of NULLs. */
+extern const user_registration__conformance_gap user_registration__conformance_not_generated[];
 
 /*
  * Runs every case against repo (borrowed). The counts are added to *out (may be NULL; start
