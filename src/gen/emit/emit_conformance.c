@@ -1950,8 +1950,7 @@ static void emit_put_scalar_case(emitter *E, const pattern_case *pc, const char 
         "    ddb_conf_remember(c, d, &out);\n"
         "    ddb_conf_expect_version(c, \"call\", out.ddb_version, 1);\n"
         "    if (!ddb_conf_same_fields(d, &a, &out, given, %zu, &differs))\n"
-        "        ddb_conf_fail(c, \"call: field '%%s' of the entity it returns is not the value "
-        "given\", differs);\n"
+        "        ddb_conf_fail(c, \"call: field '%%s' is not the value given\", differs);\n"
         "    rc = repo->%s__get(repo, &got, &found, &out, &err);\n"
         "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
         "        ddb_conf_expect_found(c, \"get after the call\", found, true))\n"
@@ -3191,6 +3190,27 @@ static void emit_header(emitter *E, ddbgen_buf *h, const suite *s)
         count_gaps(s, false), ns, ns, ns, ns, ns, ns, ns, ns, ns, ns, ns, ns);
 }
 
+/* text as adjacent C string literals of up to 80 characters, split after spaces and joined by
+ * sep, so that the generated lines stay within 100 columns. */
+static void emit_wrapped_string(ddbgen_buf *c, const char *text, const char *sep)
+{
+    char piece[96];
+    size_t len = strlen(text), at = 0;
+    do {
+        size_t n = len - at;
+        if (n > 80) {
+            n = 80;
+            while (n > 20 && text[at + n - 1] != ' ')
+                n--;
+        }
+        snprintf(piece, sizeof piece, "%.*s", (int)n, text + at);
+        if (at)
+            ddbgen_buf_puts(c, sep);
+        emit_c_string(c, piece);
+        at += n;
+    } while (at < len);
+}
+
 /* The tables of the suite and the thin wrappers over the runtime's driver. */
 static void emit_driver(emitter *E, ddbgen_buf *c, const suite *s)
 {
@@ -3208,7 +3228,7 @@ static void emit_driver(emitter *E, ddbgen_buf *c, const suite *s)
         ddbgen_buf_puts(c, ", ");
         emit_c_string(c, s->cases[i].pattern);
         ddbgen_buf_puts(c, ",\n     ");
-        emit_c_string(c, s->cases[i].checks);
+        emit_wrapped_string(c, s->cases[i].checks, "\n     ");
         ddbgen_buf_puts(c, "},\n");
     }
     ddbgen_buf_puts(c, "};\n\n/* The function of each case, in the same order. */\n"

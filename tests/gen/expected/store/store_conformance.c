@@ -629,23 +629,37 @@ done:
 
 const store__conformance_case store__conformance_cases[] = {
     {"User.crud", "User", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
+     "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and "
+     "create without the optional values, get after each (every field compared with "
+     "what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
     {"User.get_user", "User", "get_user",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Invoice.crud", "Invoice", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
+     "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete "
+     "(every field compared with what was written), update after delete "
+     "(DDB_ERR_ITEM_NOT_FOUND)"},
     {"Invoice.get_invoice", "Invoice", "get_invoice",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Session.crud", "Session", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
+     "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and "
+     "create without the optional values, get after each (every field compared with "
+     "what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
     {"Session.get_session", "Session", "get_session",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Event.crud", "Event", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
+     "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete "
+     "(every field compared with what was written), update after delete "
+     "(DDB_ERR_ITEM_NOT_FOUND)"},
     {"Event.get_event", "Event", "get_event",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"model.transact", "", "transact",
-     "transact: a create and a create of an existing key (cancelled at op 1, nothing written); a create and an update (both done); a stale update and a delete (cancelled at op 0); two deletes"},
+     "transact: a create and a create of an existing key (cancelled at op 1, nothing "
+     "written); a create and an update (both done); a stale update and a delete "
+     "(cancelled at op 0); two deletes"},
 };
 
 /* The function of each case, in the same order. */

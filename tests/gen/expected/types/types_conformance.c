@@ -354,13 +354,21 @@ done:
 
 const types__conformance_case types__conformance_cases[] = {
     {"Thing.crud", "Thing", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and create without the optional values, get after each (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
+     "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update and "
+     "create without the optional values, get after each (every field compared with "
+     "what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
     {"Thing.get_thing", "Thing", "get_thing",
      "writes an item, gets it (same content), gets a key never written (not found)"},
     {"Counter.crud", "Counter", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
+     "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete "
+     "(every field compared with what was written), update after delete "
+     "(DDB_ERR_ITEM_NOT_FOUND)"},
     {"model.transact", "", "transact",
-     "transact: a create and a create of an existing key (cancelled at op 1, nothing written); a create and an update (both done); a stale update and a delete (cancelled at op 0); two deletes"},
+     "transact: a create and a create of an existing key (cancelled at op 1, nothing "
+     "written); a create and an update (both done); a stale update and a delete "
+     "(cancelled at op 0); two deletes"},
 };
 
 /* The function of each case, in the same order. */

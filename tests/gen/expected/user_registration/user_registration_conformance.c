@@ -430,17 +430,28 @@ done:
 
 const user_registration__conformance_case user_registration__conformance_cases[] = {
     {"User.crud", "User", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
+     "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete "
+     "(every field compared with what was written), update after delete "
+     "(DDB_ERR_ITEM_NOT_FOUND)"},
     {"EmailLookup.crud", "EmailLookup", "crud",
-     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete (every field compared with what was written), update after delete (DDB_ERR_ITEM_NOT_FOUND)"},
+     "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
+     "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), get after delete "
+     "(every field compared with what was written), update after delete "
+     "(DDB_ERR_ITEM_NOT_FOUND)"},
     {"model.transact", "", "transact",
-     "transact: a create and a create of an existing key (cancelled at op 1, nothing written); a create and an update (both done); a stale update and a delete (cancelled at op 0); two deletes"},
+     "transact: a create and a create of an existing key (cancelled at op 1, nothing "
+     "written); a create and an update (both done); a stale update and a delete "
+     "(cancelled at op 0); two deletes"},
     {"model.register_user", "", "register_user",
-     "the transaction writes every entity; again with only the last action's entity existing: cancelled, that action identified, nothing written"},
+     "the transaction writes every entity; again with only the last action's entity "
+     "existing: cancelled, that action identified, nothing written"},
     {"model.delete_user_with_email", "", "delete_user_with_email",
-     "with the last action's entity missing: cancelled, that action identified, nothing deleted; then every entity is deleted"},
+     "with the last action's entity missing: cancelled, that action identified, "
+     "nothing deleted; then every entity is deleted"},
     {"model.get_user_and_email", "", "get_user_and_email",
-     "with the last action's entity missing: the others found with their content, it not found; then every entity found"},
+     "with the last action's entity missing: the others found with their content, it "
+     "not found; then every entity found"},
 };
 
 /* The function of each case, in the same order. */
