@@ -1,25 +1,35 @@
 #!/usr/bin/python3
 """Fails when generated code drops a parameter: a `(void)<param>;` of a model parameter or the
-text "accepted and ignored", in any file of any directory given (the generated outputs)."""
+text "accepted and ignored", in any file generated for any model given.
+
+usage: check_no_ignored.py DDBKIT MODEL...  (each model is generated into a fresh directory)"""
 import os
 import re
+import subprocess
 import sys
+import tempfile
 
 VOID = re.compile(r"\(void\)\s*([A-Za-z_][A-Za-z0-9_]*)\s*;\s*/\*\s*(accepted and ignored|names no key field)")
-bad = 0
-seen = 0
-for root in sys.argv[1:]:
-    for d, _, files in os.walk(root):
-        for f in files:
-            path = os.path.join(d, f)
+ddbkit, models = sys.argv[1], sys.argv[2:]
+if not models:
+    sys.exit("check_no_ignored.py: no models given")
+bad = seen = 0
+with tempfile.TemporaryDirectory() as tmp:
+    for i, model in enumerate(models):
+        out = os.path.join(tmp, str(i))
+        os.mkdir(out)
+        r = subprocess.run([ddbkit, "generate", "--quiet", model, "-o", out],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"{model}: ddbkit generate failed ({r.returncode}):\n{r.stderr}")
+            bad += 1
+            continue
+        for f in sorted(os.listdir(out)):
             seen += 1
-            with open(path, encoding="utf-8", errors="replace") as fh:
+            with open(os.path.join(out, f), encoding="utf-8", errors="replace") as fh:
                 for n, line in enumerate(fh, 1):
                     if "accepted and ignored" in line or VOID.search(line):
-                        print(f"{path}:{n}: {line.strip()}")
+                        print(f"{model} -> {f}:{n}: {line.strip()}")
                         bad += 1
-if seen == 0:
-    print("no generated files found under " + " ".join(sys.argv[1:]))
-    sys.exit(1)
-print(f"{seen} files, {bad} dropped parameters")
-sys.exit(1 if bad else 0)
+print(f"{len(models)} models, {seen} files, {bad} dropped parameters or failures")
+sys.exit(1 if bad or not seen else 0)

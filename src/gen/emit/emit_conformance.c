@@ -704,10 +704,16 @@ static const member_info *find_member(const suite *s, const char *name, decl *ou
     return NULL;
 }
 
+/* The name of every entity's CRUD case; an access pattern called "crud" is listed as "crud_",
+ * as its C name is (model.c reserves it). */
+static const char CRUD_CASE[] = "crud";
+
 static void add_case(emitter *E, suite *s, const ddbgen_entity *e, const char *pattern,
                      const char *checks)
 {
     case_ref *r;
+    if (e && pattern != CRUD_CASE && strcmp(pattern, CRUD_CASE) == 0)
+        pattern = "crud_";
     if (s->n_cases == s->cap_cases) {
         size_t cap = s->cap_cases ? s->cap_cases * 2 : 16;
         case_ref *grown = realloc(s->cases, cap * sizeof *grown);
@@ -759,7 +765,7 @@ static void emit_crud_case(emitter *E, suite *s, const ddbgen_entity *e)
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = e->c_name;
     bool optional = has_optional(e);
-    add_case(E, s, e, "crud",
+    add_case(E, s, e, CRUD_CASE,
              optional ? "create (twice: DDB_ERR_ITEM_EXISTS), get, update (version 2; stale: "
                         "DDB_ERR_STALE_VERSION), delete (stale: DDB_ERR_STALE_VERSION), update "
                         "and create without the optional values, get after each (every field "

@@ -217,7 +217,7 @@ static void emit_filter(ddbgen_buf *c, const ddbgen_entity *ap_entity,
 {
     const ddbgen_filter *f = ap->filter;
     size_t n_args = 0, n_conds = f ? f->n_conditions : 0;
-    ddbgen_buf_puts(c, "    static const ddb_entity_filter_cond conds[] = {\n");
+    ddbgen_buf_puts(c, "    static const ddb_entity_filter_cond ddb_conds[] = {\n");
     for (size_t i = 0; i < ap->n_params; i++) {
         if (use[i] != USE_MATCH)
             continue;
@@ -236,7 +236,7 @@ static void emit_filter(ddbgen_buf *c, const ddbgen_entity *ap_entity,
                           filter_op_name(fc), n_args, n);
         n_args += n;
     }
-    ddbgen_buf_puts(c, "    };\n    const ddb_entity_arg args[] = {\n");
+    ddbgen_buf_puts(c, "    };\n    const ddb_entity_arg ddb_args[] = {\n");
     for (size_t i = 0; i < ap->n_params; i++)
         if (use[i] == USE_MATCH)
             filter_arg(c, ap->params[i].type, ap->params[i].c_name);
@@ -263,8 +263,9 @@ static void emit_filter(ddbgen_buf *c, const ddbgen_entity *ap_entity,
     }
     if (n_args == 0)
         ddbgen_buf_puts(c, "        {DDB_FIELD_STRING, NULL, 0, false},\n");
-    ddbgen_buf_printf(c, "    };\n    const ddb_entity_filter filter = {%s, %zu, conds, args};\n",
-                      f && f->logical_op == DDBGEN_LOGIC_OR ? "true" : "false", n_conds);
+    ddbgen_buf_printf(
+        c, "    };\n    const ddb_entity_filter ddb_filter = {%s, %zu, ddb_conds, ddb_args};\n",
+        f && f->logical_op == DDBGEN_LOGIC_OR ? "true" : "false", n_conds);
 }
 
 /* An UpdateItem pattern can rebuild every GSI key its fields are part of: all of that key's
@@ -631,7 +632,7 @@ static void emit_conversions(emitter *E, const ddbgen_entity *e, const pattern_g
         if (converted(e, g, i)) {
             ddbgen_buf_printf(c,
                               "    if (!%s || ddb_number_validate(%s, NULL) < 0)\n"
-                              "        return ddb_error_set(err, DDB_ERR_INVALID_ARG,\n"
+                              "        return ddb_error_set(ddb_err, DDB_ERR_INVALID_ARG,\n"
                               "            \"%s.%s: parameter %s '%%.64s' is not a number\",\n"
                               "            %s ? %s : \"(null)\");\n",
                               pn, pn, e->name, g->ap->name, g->ap->params[i].name, pn, pn);
@@ -709,46 +710,46 @@ static void pattern_signature(emitter *E, ddbgen_buf *b, const ddbgen_entity *e,
         ddbgen_buf_printf(b, "(*%s__%s)", en, g->ap->c_name);
     else
         ddbgen_buf_printf(b, "%s__%s_ddb", en, g->ap->c_name);
-    ddbgen_buf_printf(b, "(%s__repo *repo, ", ns);
+    ddbgen_buf_printf(b, "(%s__repo *ddb_repo, ", ns);
     switch (g->shape) {
     case SHAPE_PAGE:
-        ddbgen_buf_printf(b, "%s__%s__page *out", ns, en);
+        ddbgen_buf_printf(b, "%s__%s__page *ddb_out", ns, en);
         break;
     case SHAPE_MIXED:
-        ddbgen_buf_printf(b, "%s__mixed_page *out", ns);
+        ddbgen_buf_printf(b, "%s__mixed_page *ddb_out", ns);
         break;
     case SHAPE_FLAG:
-        ddbgen_buf_puts(b, "bool *done");
+        ddbgen_buf_puts(b, "bool *ddb_done");
         break;
     case SHAPE_PUT_OBJ:
         ddbgen_buf_printf(b, "%s__%s *%s", ns, en, g->ap->params[g->item].c_name);
         break;
     case SHAPE_PUT_SCALAR:
-        ddbgen_buf_printf(b, "%s__%s *out", ns, en);
+        ddbgen_buf_printf(b, "%s__%s *ddb_out", ns, en);
         break;
     case SHAPE_BATCH_GET:
         if (g->batch_mixed)
-            ddbgen_buf_printf(b, "%s__mixed_page *out", ns);
+            ddbgen_buf_printf(b, "%s__mixed_page *ddb_out", ns);
         else
-            ddbgen_buf_printf(b, "%s__%s__page *out", ns, en);
-        ddbgen_buf_printf(b, ", const %s__%s *keys, size_t n_keys", ns, en);
+            ddbgen_buf_printf(b, "%s__%s__page *ddb_out", ns, en);
+        ddbgen_buf_printf(b, ", const %s__%s *ddb_keys, size_t ddb_n_keys", ns, en);
         break;
     case SHAPE_EXISTS: /* a success_flag, like the writes' */
-        ddbgen_buf_puts(b, "bool *done");
+        ddbgen_buf_puts(b, "bool *ddb_done");
         break;
     case SHAPE_BATCH_WRITE:
-        ddbgen_buf_printf(b, "const %s__%s *items, size_t n_items", ns, en);
+        ddbgen_buf_printf(b, "const %s__%s *ddb_items, size_t ddb_n_items", ns, en);
         break;
     default:
-        ddbgen_buf_printf(b, "%s__%s *out, bool *found", ns, en);
+        ddbgen_buf_printf(b, "%s__%s *ddb_out, bool *ddb_found", ns, en);
         break;
     }
     for (size_t i = 0; i < g->ap->n_params; i++)
         if (g->use[i] != USE_OMITTED && (g->use[i] != USE_ITEM || g->shape != SHAPE_PUT_OBJ))
             param_decl(E, b, g, i);
     if (g->shape == SHAPE_PAGE || g->shape == SHAPE_MIXED)
-        ddbgen_buf_printf(b, ", const %s__page_request *page", ns);
-    ddbgen_buf_puts(b, ", ddb_error *err)");
+        ddbgen_buf_printf(b, ", const %s__page_request *ddb_req", ns);
+    ddbgen_buf_puts(b, ", ddb_error *ddb_err)");
 }
 
 /* The names of the parameters with use u, as "a, b"; returns their number. */
@@ -776,16 +777,17 @@ static void pattern_notes(emitter *E, ddbgen_buf *h, const ddbgen_entity *e, con
     case SHAPE_PUT_SCALAR:
         ddbgen_buf_printf(h,
                           "\n       Builds the entity from the parameters named after its "
-                          "fields and creates it as\n       %s__create does; *out (fresh from "
+                          "fields and creates it as\n       %s__create does; *ddb_out (fresh from "
                           "__INIT) receives it, the caller frees it.",
                           en);
         break;
     case SHAPE_FLAG:
-        ddbgen_buf_puts(h, g->ap->operation == DDBGEN_OP_DELETE_ITEM
-                               ? "\n       *done (may be NULL): whether there was an item to "
-                                 "delete. No version check (the version read is used)."
-                               : "\n       *done (may be NULL): whether the item exists (and was "
-                                 "updated).");
+        ddbgen_buf_puts(h,
+                        g->ap->operation == DDBGEN_OP_DELETE_ITEM
+                            ? "\n       *ddb_done (may be NULL): whether there was an item to "
+                              "delete. No version check (the version read is used)."
+                            : "\n       *ddb_done (may be NULL): whether the item exists (and was "
+                              "updated).");
         if (g->whole && g->ap->operation == DDBGEN_OP_DELETE_ITEM)
             ddbgen_buf_printf(h,
                               "\n       Reads the entity and deletes it with %s__delete (its "
@@ -799,15 +801,16 @@ static void pattern_notes(emitter *E, ddbgen_buf *h, const ddbgen_entity *e, con
                               en);
         break;
     case SHAPE_ONE:
-        ddbgen_buf_puts(h, "\n       *out: the first matching item (pages are read until one "
+        ddbgen_buf_puts(h, "\n       *ddb_out: the first matching item (pages are read until one "
                            "turns up).");
         break;
     case SHAPE_EXISTS:
-        ddbgen_buf_puts(h, "\n       *done (may be NULL): whether a matching item exists.");
+        ddbgen_buf_puts(h, "\n       *ddb_done (may be NULL): whether a matching item exists.");
         break;
     case SHAPE_DELETE_RETURN:
-        ddbgen_buf_puts(h, "\n       *out receives the deleted entity; *found false when there "
-                           "was none. No version check.");
+        ddbgen_buf_puts(
+            h, "\n       *ddb_out receives the deleted entity; *ddb_found false when there "
+               "was none. No version check.");
         if (g->whole)
             ddbgen_buf_printf(h,
                               "\n       Reads the entity and deletes it with %s__delete (its "
@@ -820,7 +823,7 @@ static void pattern_notes(emitter *E, ddbgen_buf *h, const ddbgen_entity *e, con
         break;
     case SHAPE_BATCH_GET: {
         size_t n = 0;
-        ddbgen_buf_puts(h, "\n       keys[i]: an entity whose key fields are set");
+        ddbgen_buf_puts(h, "\n       ddb_keys[i]: an entity whose key fields are set");
         for (size_t i = 0; i < g->plan.n_bindings; i++)
             if (!n++)
                 ddbgen_buf_printf(h, " (%s", g->plan.bindings[i].field);
@@ -836,13 +839,14 @@ static void pattern_notes(emitter *E, ddbgen_buf *h, const ddbgen_entity *e, con
         break;
     }
     case SHAPE_BATCH_WRITE:
-        ddbgen_buf_puts(h, g->batch_delete
-                               ? "\n       Deletes the items of the keys of items[0..n_items) "
-                                 "(the pattern's name says delete),\n       unconditionally."
-                               : "\n       Unconditional puts of items[0..n_items) (no version "
-                                 "check, no ID, no sentinels).");
+        ddbgen_buf_puts(
+            h, g->batch_delete
+                   ? "\n       Deletes the items of the keys of ddb_items[0..ddb_n_items) "
+                     "(the pattern's name says delete),\n       unconditionally."
+                   : "\n       Unconditional puts of ddb_items[0..ddb_n_items) (no version "
+                     "check, no ID, no sentinels).");
         if (list_params(&tmp, g, USE_OMITTED))
-            ddbgen_buf_printf(h, "\n       items stands for the model's parameters %s.",
+            ddbgen_buf_printf(h, "\n       ddb_items stands for the model's parameters %s.",
                               ddbgen_buf_str(&tmp));
         break;
     case SHAPE_UPDATE: {
@@ -903,7 +907,7 @@ static void pattern_notes(emitter *E, ddbgen_buf *h, const ddbgen_entity *e, con
                           ddbgen_buf_str(&tmp));
     ddbgen_buf_free(&tmp);
     if (list_params(&tmp, g, USE_LIMIT))
-        ddbgen_buf_printf(h, "\n       %s: the page's item limit when page->limit is 0.",
+        ddbgen_buf_printf(h, "\n       %s: the page's item limit when ddb_req->limit is 0.",
                           ddbgen_buf_str(&tmp));
     ddbgen_buf_free(&tmp);
     for (size_t i = 0; i < g->ap->n_params; i++)
@@ -988,13 +992,13 @@ static void emit_init(ddbgen_buf *c, emitter *E, const ddbgen_entity *e, const c
 static void emit_present(ddbgen_buf *c, const ddbgen_entity *e, const pattern_gen *g)
 {
     size_t n = 0;
-    ddbgen_buf_puts(c, "    static const size_t present[] = {");
+    ddbgen_buf_puts(c, "    static const size_t ddb_present[] = {");
     for (size_t i = 0; i < e->n_fields; i++)
         if (projected(e->table, g->plan.gsi, e->fields[i].name))
             ddbgen_buf_printf(c, "%s%zu", n++ ? ", " : "", i);
     if (!n)
         ddbgen_buf_puts(c, "0");
-    ddbgen_buf_printf(c, "};\n    const size_t n_present = %zu;\n", n);
+    ddbgen_buf_printf(c, "};\n    const size_t ddb_n_present = %zu;\n", n);
 }
 
 /* The key attributes of a multi-attribute key query (ddb_entity_mquery). */
@@ -1002,21 +1006,21 @@ static void emit_multi_keys(ddbgen_buf *c, const pattern_gen *g)
 {
     const ddbgen_plan *p = &g->plan;
     size_t eq = p->n_sk_slots_bound, bound_before = 0;
-    ddbgen_buf_printf(c, "    q.n_pk = %zu;\n", p->n_pk);
+    ddbgen_buf_printf(c, "    ddb_q.n_pk = %zu;\n", p->n_pk);
     for (size_t i = 0; i < p->n_pk; i++)
-        ddbgen_buf_printf(c, "    q.pk_keys[%zu] = %zu;\n", i, g->pk_keys[i]);
+        ddbgen_buf_printf(c, "    ddb_q.pk_keys[%zu] = %zu;\n", i, g->pk_keys[i]);
     if (eq > p->n_sk)
         eq = p->n_sk;
-    ddbgen_buf_printf(c, "    q.n_sk = %zu;\n", eq);
+    ddbgen_buf_printf(c, "    ddb_q.n_sk = %zu;\n", eq);
     for (size_t i = 0; i < eq; i++) {
-        ddbgen_buf_printf(c, "    q.sk_keys[%zu] = %zu;\n", i, g->sk_keys[i]);
+        ddbgen_buf_printf(c, "    ddb_q.sk_keys[%zu] = %zu;\n", i, g->sk_keys[i]);
         bound_before += p->sk[i].n_bindings;
     }
     /* The attribute after the equal ones: the range applies to it, or the bound prefix of it. */
     if (eq < p->n_sk && (p->n_range || p->n_sk_placeholders_bound > bound_before))
         ddbgen_buf_printf(c,
-                          "    q.has_range_key = true;\n    q.range_key = %zu;\n"
-                          "    q.n_range_bound = %zu;\n",
+                          "    ddb_q.has_range_key = true;\n    ddb_q.range_key = %zu;\n"
+                          "    ddb_q.n_range_bound = %zu;\n",
                           g->sk_keys[eq], p->n_sk_placeholders_bound - bound_before);
 }
 
@@ -1032,39 +1036,45 @@ static void emit_update_whole(emitter *E, const ddbgen_entity *e, const pattern_
     ddbgen_buf *c = E->c;
     const char *ns = E->ns, *en = e->c_name;
     bool del = g->ap->operation == DDBGEN_OP_DELETE_ITEM;
-    emit_init(c, E, e, "cur");
-    ddbgen_buf_printf(c,
-                      "    bool have = false;\n    int rc = 0;\n"
-                      "    for (int attempt = 0; attempt < 5; attempt++) {\n"
-                      "        rc = ddb_entity_get(&cur, &have, r->client, &%s__%s__desc, "
-                      "table_of(r, %zu), &key,\n            true, err);\n"
-                      "        if (rc < 0 || !have)\n            break;\n",
-                      ns, en, table_index(E->m, e->table));
+    emit_init(c, E, e, "ddb_cur");
+    ddbgen_buf_printf(
+        c,
+        "    bool ddb_have = false;\n    int ddb_rc = 0;\n"
+        "    for (int ddb_attempt = 0; ddb_attempt < 5; ddb_attempt++) {\n"
+        "        ddb_rc = ddb_entity_get(&ddb_cur, &ddb_have, ddb_r->client, &%s__%s__desc, "
+        "ddb_table_of(ddb_r, %zu), &ddb_key,\n            true, ddb_err);\n"
+        "        if (ddb_rc < 0 || !ddb_have)\n            break;\n",
+        ns, en, table_index(E->m, e->table));
     if (del)
-        ddbgen_buf_printf(c, "        rc = repo->%s__delete(repo, &cur, err);\n", en);
+        ddbgen_buf_printf(
+            c, "        ddb_rc = ddb_repo->%s__delete(ddb_repo, &ddb_cur, ddb_err);\n", en);
     else
         ddbgen_buf_printf(c,
-                          "        rc = ddb_entity_copy_fields(&cur, &key, &%s__%s__desc, fields, "
-                          "%s, err);\n"
-                          "        if (rc == 0)\n            rc = repo->%s__update(repo, &cur, "
-                          "err);\n",
+                          "        ddb_rc = ddb_entity_copy_fields(&ddb_cur, &ddb_key, "
+                          "&%s__%s__desc, ddb_fields, "
+                          "%s, ddb_err);\n"
+                          "        if (ddb_rc == 0)\n            ddb_rc = "
+                          "ddb_repo->%s__update(ddb_repo, &ddb_cur, "
+                          "ddb_err);\n",
                           ns, en, n, en);
     ddbgen_buf_printf(c,
-                      "        if (rc != DDB_ERR_STALE_VERSION)\n            break;\n"
-                      "        ddb_entity_free(&%s__%s__desc, &cur); /* another writer got in "
+                      "        if (ddb_rc != DDB_ERR_STALE_VERSION)\n            break;\n"
+                      "        ddb_entity_free(&%s__%s__desc, &ddb_cur); /* another writer got in "
                       "first: again */\n    }\n",
                       ns, en);
     if (g->shape == SHAPE_UPDATE || g->shape == SHAPE_DELETE_RETURN)
-        ddbgen_buf_printf(c,
-                          "    if (rc < 0 || !have) {\n"
-                          "        ddb_entity_free(&%s__%s__desc, &cur);\n        if (rc == 0)\n"
-                          "            *found = false;\n        return rc;\n    }\n"
-                          "    *out = cur;\n    *found = true;\n    return 0;\n}\n",
-                          ns, en);
+        ddbgen_buf_printf(
+            c,
+            "    if (ddb_rc < 0 || !ddb_have) {\n"
+            "        ddb_entity_free(&%s__%s__desc, &ddb_cur);\n        if (ddb_rc == 0)\n"
+            "            *ddb_found = false;\n        return ddb_rc;\n    }\n"
+            "    *ddb_out = ddb_cur;\n    *ddb_found = true;\n    return 0;\n}\n",
+            ns, en);
     else
         ddbgen_buf_printf(c,
-                          "    ddb_entity_free(&%s__%s__desc, &cur);\n"
-                          "    if (rc == 0 && done)\n        *done = have;\n    return rc;\n}\n",
+                          "    ddb_entity_free(&%s__%s__desc, &ddb_cur);\n"
+                          "    if (ddb_rc == 0 && ddb_done)\n        *ddb_done = ddb_have;\n    "
+                          "return ddb_rc;\n}\n",
                           ns, en);
 }
 
@@ -1097,15 +1107,16 @@ static void context_value(emitter *E, const ddbgen_entity *e, const pattern_gen 
     if (ptr || emit_needs_has(pf))
         ddbgen_buf_printf(E->c,
                           "    if (!%s || !%s%s%s)\n"
-                          "        return ddb_error_set(err, DDB_ERR_INVALID_ARG,\n"
+                          "        return ddb_error_set(ddb_err, DDB_ERR_INVALID_ARG,\n"
                           "            \"%s.%s: parameter %s has no %s\");\n",
                           pn, ptr ? "" : pn, ptr ? "" : "->has_", ptr ? expr : pf->c_name, e->name,
                           g->ap->name, prm->name, pf->name);
     else
-        ddbgen_buf_printf(E->c,
-                          "    if (!%s)\n        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "
-                          "\"%s.%s: parameter %s is NULL\");\n",
-                          pn, e->name, g->ap->name, prm->name);
+        ddbgen_buf_printf(
+            E->c,
+            "    if (!%s)\n        return ddb_error_set(ddb_err, DDB_ERR_INVALID_ARG, "
+            "\"%s.%s: parameter %s is NULL\");\n",
+            pn, e->name, g->ap->name, prm->name);
 }
 
 /* Key placeholders bound to CONTEXT parameters: key.f = ctx->f. */
@@ -1128,7 +1139,7 @@ static void emit_context_keys(emitter *E, const ddbgen_entity *e, const pattern_
         if (dup || !pf)
             continue;
         context_value(E, e, g, prm, pf, expr, sizeof expr);
-        emit_key_assign(E, e, "key", f, expr);
+        emit_key_assign(E, e, "ddb_key", f, expr);
     }
 }
 
@@ -1160,12 +1171,13 @@ static void emit_put_fill(emitter *E, const ddbgen_entity *e, const pattern_gen 
             snprintf(idx + strlen(idx), sizeof idx - strlen(idx), "%s%zu", n++ ? ", " : "", i);
     }
     if (n)
-        ddbgen_buf_printf(c,
-                          "    static const size_t fill[] = {%s};\n"
-                          "    const ddb_entity_arg fill_args[] = {\n%s    };\n"
-                          "    int rc = ddb_entity_set_fields(%s, &%s__%s__desc, fill, fill_args, "
-                          "%zu, err);\n    if (rc < 0)\n        return rc;\n",
-                          idx, ddbgen_buf_str(&args), obj, E->ns, e->c_name, n);
+        ddbgen_buf_printf(
+            c,
+            "    static const size_t ddb_fill[] = {%s};\n"
+            "    const ddb_entity_arg ddb_fill_args[] = {\n%s    };\n"
+            "    int ddb_rc = ddb_entity_set_fields(%s, &%s__%s__desc, ddb_fill, ddb_fill_args, "
+            "%zu, ddb_err);\n    if (ddb_rc < 0)\n        return ddb_rc;\n",
+            idx, ddbgen_buf_str(&args), obj, E->ns, e->c_name, n);
     ddbgen_buf_free(&args);
 }
 
@@ -1173,15 +1185,15 @@ static void emit_put_fill(emitter *E, const ddbgen_entity *e, const pattern_gen 
 static void emit_present_test(ddbgen_buf *c, const ddbgen_field *f)
 {
     if (f->type == DDBGEN_TYPE_ARRAY)
-        ddbgen_buf_printf(c, f->required ? "true" : "key.%s", f->c_name);
+        ddbgen_buf_printf(c, f->required ? "true" : "ddb_key.%s", f->c_name);
     else if (emit_needs_has(f))
-        ddbgen_buf_printf(c, "key.has_%s", f->c_name);
+        ddbgen_buf_printf(c, "ddb_key.has_%s", f->c_name);
     else if (f->type == DDBGEN_TYPE_STRING || f->type == DDBGEN_TYPE_OBJECT)
-        ddbgen_buf_printf(c, "key.%s", f->c_name);
+        ddbgen_buf_printf(c, "ddb_key.%s", f->c_name);
     else if (f->type == DDBGEN_TYPE_DECIMAL)
-        ddbgen_buf_printf(c, "key.%s.text", f->c_name);
+        ddbgen_buf_printf(c, "ddb_key.%s.text", f->c_name);
     else if (f->type == DDBGEN_TYPE_UUID)
-        ddbgen_buf_printf(c, "key.%s[0]", f->c_name);
+        ddbgen_buf_printf(c, "ddb_key.%s[0]", f->c_name);
     else
         ddbgen_buf_puts(c, "true");
 }
@@ -1192,7 +1204,7 @@ static size_t emit_update_fields(emitter *E, const ddbgen_entity *e, const patte
 {
     ddbgen_buf *c = E->c;
     const char *va = ddbgen_entity_version_attribute(E->m, e);
-    ddbgen_buf_printf(c, "    size_t fields[%zu];\n    size_t n_fields = 0;\n",
+    ddbgen_buf_printf(c, "    size_t ddb_fields[%zu];\n    size_t ddb_n_fields = 0;\n",
                       e->n_fields ? e->n_fields : 1);
     for (size_t i = 0; i < e->n_fields; i++) {
         const ddbgen_field *f = &e->fields[i];
@@ -1200,7 +1212,7 @@ static size_t emit_update_fields(emitter *E, const ddbgen_entity *e, const patte
         for (size_t k = 0; k < g->ap->n_params; k++)
             param |= (g->use[k] == USE_UPDATE || g->use[k] == USE_LIST) && g->param_field[k] == f;
         if (param) {
-            ddbgen_buf_printf(c, "    fields[n_fields++] = %zu;\n", i);
+            ddbgen_buf_printf(c, "    ddb_fields[ddb_n_fields++] = %zu;\n", i);
             continue;
         }
         if (primary_key_field(e, f->name) || ddbgen_field_is_derived(e, f) ||
@@ -1208,7 +1220,7 @@ static size_t emit_update_fields(emitter *E, const ddbgen_entity *e, const patte
             continue;
         ddbgen_buf_puts(c, "    if (");
         emit_present_test(c, f);
-        ddbgen_buf_printf(c, ")\n        fields[n_fields++] = %zu;\n", i);
+        ddbgen_buf_printf(c, ")\n        ddb_fields[ddb_n_fields++] = %zu;\n", i);
     }
     return e->n_fields;
 }
@@ -1225,42 +1237,45 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
 
     ddbgen_buf_puts(c, "{\n");
     if (g->shape != SHAPE_PUT_OBJ && g->shape != SHAPE_PUT_SCALAR)
-        ddbgen_buf_puts(c, "    repo_impl *r = (repo_impl *)repo;\n");
+        ddbgen_buf_puts(c, "    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;\n");
 
     switch (g->shape) {
     case SHAPE_PUT_OBJ:
         emit_put_fill(E, e, g, ap->params[g->item].c_name);
-        ddbgen_buf_printf(c, "    return repo->%s__create(repo, %s, err);\n}\n", en,
+        ddbgen_buf_printf(c, "    return ddb_repo->%s__create(ddb_repo, %s, ddb_err);\n}\n", en,
                           ap->params[g->item].c_name);
         return;
     case SHAPE_PUT_SCALAR: {
         size_t n = 0;
         ddbgen_buf lists = DDBGEN_BUF_INIT;
-        ddbgen_buf_puts(c, "    static const size_t fields[] = {");
+        ddbgen_buf_puts(c, "    static const size_t ddb_fields[] = {");
         for (size_t i = 0; i < ap->n_params; i++)
             if (g->use[i] == USE_SET)
                 ddbgen_buf_printf(c, "%s%d", n++ ? ", " : "",
                                   emit_field_index(e, g->param_field[i]->name));
         if (!n)
             ddbgen_buf_puts(c, "0");
-        ddbgen_buf_puts(c, "};\n    const ddb_entity_arg args[] = {\n");
+        ddbgen_buf_puts(c, "};\n    const ddb_entity_arg ddb_args[] = {\n");
         for (size_t i = 0; i < ap->n_params; i++)
             if (g->use[i] == USE_SET)
                 emit_arg(c, g->param_field[i]->type, ap->params[i].c_name);
         if (!n)
             ddbgen_buf_puts(c, "        {DDB_FIELD_STRING, NULL, 0, false},\n");
         ddbgen_buf_puts(c, "    };\n");
-        emit_init(c, E, e, "obj");
-        ddbgen_buf_printf(c,
-                          "    int rc = ddb_entity_set_fields(&obj, &%s__%s__desc, fields, args, "
-                          "%zu, err);\n",
-                          ns, en, n);
+        emit_init(c, E, e, "ddb_obj");
+        ddbgen_buf_printf(
+            c,
+            "    int ddb_rc = ddb_entity_set_fields(&ddb_obj, &%s__%s__desc, ddb_fields, ddb_args, "
+            "%zu, ddb_err);\n",
+            ns, en, n);
         if (!list_params(&lists, g, USE_LIST)) {
-            ddbgen_buf_printf(c,
-                              "    if (rc == 0)\n        rc = repo->%s__create(repo, &obj, err);\n"
-                              "    if (rc < 0) {\n        ddb_entity_free(&%s__%s__desc, &obj);\n"
-                              "        return rc;\n    }\n    *out = obj;\n    return 0;\n}\n",
-                              en, ns, en);
+            ddbgen_buf_printf(
+                c,
+                "    if (ddb_rc == 0)\n        ddb_rc = ddb_repo->%s__create(ddb_repo, &ddb_obj, "
+                "ddb_err);\n"
+                "    if (ddb_rc < 0) {\n        ddb_entity_free(&%s__%s__desc, &ddb_obj);\n"
+                "        return ddb_rc;\n    }\n    *ddb_out = ddb_obj;\n    return 0;\n}\n",
+                en, ns, en);
             ddbgen_buf_free(&lists);
             return;
         }
@@ -1269,80 +1284,87 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
          * everything (through the item, the runtime's deep copy). */
         for (size_t i = 0; i < ap->n_params; i++)
             if (g->use[i] == USE_LIST)
-                emit_lend_list(c, "obj", g->param_field[i], ap->params[i].c_name);
-        emit_init(c, E, e, "copy");
-        ddbgen_buf_printf(c,
-                          "    ddb_value *item = NULL;\n"
-                          "    if (rc == 0)\n        rc = repo->%s__create(repo, &obj, err);\n"
-                          "    if (rc == 0)\n"
-                          "        rc = ddb_entity_to_item(&item, &%s__%s__desc, &obj, err);\n"
-                          "    if (rc == 0)\n"
-                          "        rc = ddb_entity_from_item(&copy, &%s__%s__desc, item, err);\n"
-                          "    ddb_value_free(item);\n    copy.ddb_version = obj.ddb_version;\n",
-                          en, ns, en, ns, en);
+                emit_lend_list(c, "ddb_obj", g->param_field[i], ap->params[i].c_name);
+        emit_init(c, E, e, "ddb_copy");
+        ddbgen_buf_printf(
+            c,
+            "    ddb_value *ddb_item = NULL;\n"
+            "    if (ddb_rc == 0)\n        ddb_rc = ddb_repo->%s__create(ddb_repo, &ddb_obj, "
+            "ddb_err);\n"
+            "    if (ddb_rc == 0)\n"
+            "        ddb_rc = ddb_entity_to_item(&ddb_item, &%s__%s__desc, &ddb_obj, ddb_err);\n"
+            "    if (ddb_rc == 0)\n"
+            "        ddb_rc = ddb_entity_from_item(&ddb_copy, &%s__%s__desc, ddb_item, ddb_err);\n"
+            "    ddb_value_free(ddb_item);\n    ddb_copy.ddb_version = ddb_obj.ddb_version;\n",
+            en, ns, en, ns, en);
         for (size_t i = 0; i < ap->n_params; i++)
             if (g->use[i] == USE_LIST)
-                emit_unlend_list(c, "obj", g->param_field[i]);
+                emit_unlend_list(c, "ddb_obj", g->param_field[i]);
         ddbgen_buf_printf(c,
-                          "    ddb_entity_free(&%s__%s__desc, &obj);\n"
-                          "    if (rc < 0)\n        return rc;\n    *out = copy;\n"
+                          "    ddb_entity_free(&%s__%s__desc, &ddb_obj);\n"
+                          "    if (ddb_rc < 0)\n        return ddb_rc;\n    *ddb_out = ddb_copy;\n"
                           "    return 0;\n}\n",
                           ns, en);
         return;
     }
     case SHAPE_BATCH_GET:
-        ddbgen_buf_printf(c,
-                          "    ddb_entity_page p = {0, NULL, NULL};\n"
-                          "    int rc = ddb_entity_batch_get(&p, r->client, &%s__%s__desc, "
-                          "table_of(r, %zu), keys, n_keys,\n        %s, err);\n",
-                          ns, en, ti,
-                          ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
-                                                  : "r->consistent");
+        ddbgen_buf_printf(
+            c,
+            "    ddb_entity_page ddb_p = {0, NULL, NULL};\n"
+            "    int ddb_rc = ddb_entity_batch_get(&ddb_p, ddb_r->client, &%s__%s__desc, "
+            "ddb_table_of(ddb_r, %zu), ddb_keys, ddb_n_keys,\n        %s, ddb_err);\n",
+            ns, en, ti,
+            ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
+                                    : "ddb_r->consistent");
         if (g->batch_mixed) {
             /* The same entities, moved into tagged items. */
-            ddbgen_buf_printf(c,
-                              "    if (rc < 0)\n        return rc;\n"
-                              "    out->items = calloc(p.n ? p.n : 1, sizeof *out->items);\n"
-                              "    if (!out->items) {\n"
-                              "        ddb_entity_page_free(&%s__%s__desc, &p);\n"
-                              "        return DDB_ERR_NOMEM;\n    }\n"
-                              "    for (size_t i = 0; i < p.n; i++) {\n"
-                              "        out->items[i].kind = ",
-                              ns, en);
+            ddbgen_buf_printf(
+                c,
+                "    if (ddb_rc < 0)\n        return ddb_rc;\n"
+                "    ddb_out->items = calloc(ddb_p.n ? ddb_p.n : 1, sizeof *ddb_out->items);\n"
+                "    if (!ddb_out->items) {\n"
+                "        ddb_entity_page_free(&%s__%s__desc, &ddb_p);\n"
+                "        return DDB_ERR_NOMEM;\n    }\n"
+                "    for (size_t ddb_i = 0; ddb_i < ddb_p.n; ddb_i++) {\n"
+                "        ddb_out->items[ddb_i].kind = ",
+                ns, en);
             emit_upper(c, ns);
             ddbgen_buf_puts(c, "__KIND_");
             emit_upper(c, en);
-            ddbgen_buf_printf(c,
-                              ";\n        memcpy(&out->items[i].as.%s, (%s__%s *)p.items + i, "
-                              "sizeof(%s__%s));\n    }\n"
-                              "    out->n_items = p.n;\n    out->cursor = NULL;\n"
-                              "    free(p.items);\n    return 0;\n}\n",
-                              en, ns, en, ns, en);
+            ddbgen_buf_printf(
+                c,
+                ";\n        memcpy(&ddb_out->items[ddb_i].as.%s, (%s__%s *)ddb_p.items + ddb_i, "
+                "sizeof(%s__%s));\n    }\n"
+                "    ddb_out->n_items = ddb_p.n;\n    ddb_out->cursor = NULL;\n"
+                "    free(ddb_p.items);\n    return 0;\n}\n",
+                en, ns, en, ns, en);
             return;
         }
-        ddbgen_buf_printf(c, "    if (rc == 0) {\n        out->n_items = p.n;\n"
-                             "        out->items = p.items;\n        out->cursor = NULL;\n    }\n"
-                             "    return rc;\n}\n");
+        ddbgen_buf_printf(
+            c, "    if (ddb_rc == 0) {\n        ddb_out->n_items = ddb_p.n;\n"
+               "        ddb_out->items = ddb_p.items;\n        ddb_out->cursor = NULL;\n    }\n"
+               "    return ddb_rc;\n}\n");
         return;
     case SHAPE_NONE:
         return;
     case SHAPE_BATCH_WRITE:
-        ddbgen_buf_printf(c,
-                          "    return ddb_entity_batch_write(r->client, &%s__%s__desc, "
-                          "table_of(r, %zu), items, n_items,\n        %s, err);\n}\n",
-                          ns, en, ti, g->batch_delete ? "true" : "false");
+        ddbgen_buf_printf(
+            c,
+            "    return ddb_entity_batch_write(ddb_r->client, &%s__%s__desc, "
+            "ddb_table_of(ddb_r, %zu), ddb_items, ddb_n_items,\n        %s, ddb_err);\n}\n",
+            ns, en, ti, g->batch_delete ? "true" : "false");
         return;
     default:
         break;
     }
 
     if (!g->scan && g->item >= 0) /* key fields the parameters do not give come from it */
-        ddbgen_buf_printf(c, "    %s__%s key = *%s;\n", ns, en, ap->params[g->item].c_name);
+        ddbgen_buf_printf(c, "    %s__%s ddb_key = *%s;\n", ns, en, ap->params[g->item].c_name);
     else if (!g->scan)
-        emit_init(c, E, e, "key");
+        emit_init(c, E, e, "ddb_key");
     if (g->shape == SHAPE_EXISTS) {
-        emit_init(c, E, e, "tmp");
-        ddbgen_buf_puts(c, "    bool found = false;\n");
+        emit_init(c, E, e, "ddb_tmp");
+        ddbgen_buf_puts(c, "    bool ddb_found = false;\n");
     }
     emit_conversions(E, e, g);
     if (has_filter(g))
@@ -1350,27 +1372,27 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
     if (g->partial && g->shape != SHAPE_MIXED)
         emit_present(c, e, g);
     if (page_like) {
-        ddbgen_buf_puts(c, g->multi ? "    ddb_entity_mquery q = {0};\n"
-                                    : "    ddb_entity_query q = {0};\n");
+        ddbgen_buf_puts(c, g->multi ? "    ddb_entity_mquery ddb_q = {0};\n"
+                                    : "    ddb_entity_query ddb_q = {0};\n");
         if (g->shape == SHAPE_MIXED)
-            ddbgen_buf_puts(c, "    ddb_entity_mixed_page p = {0, NULL, NULL, NULL};\n");
+            ddbgen_buf_puts(c, "    ddb_entity_mixed_page ddb_p = {0, NULL, NULL, NULL};\n");
         else if (g->shape == SHAPE_PAGE)
-            ddbgen_buf_puts(c, "    ddb_entity_page p = {0, NULL, NULL};\n");
-        ddbgen_buf_puts(c, "    int rc;\n");
+            ddbgen_buf_puts(c, "    ddb_entity_page ddb_p = {0, NULL, NULL};\n");
+        ddbgen_buf_puts(c, "    int ddb_rc;\n");
     } else if (g->shape == SHAPE_FLAG && ap->operation == DDBGEN_OP_UPDATE_ITEM && !g->whole) {
-        emit_init(c, E, e, "updated");
-        ddbgen_buf_puts(c, "    bool found = false;\n    int rc;\n");
+        emit_init(c, E, e, "ddb_updated");
+        ddbgen_buf_puts(c, "    bool ddb_found = false;\n    int ddb_rc;\n");
     }
     for (size_t i = 0; i < g->plan.n_range; i++) {
         const ddbgen_param *prm = &ap->params[g->plan.range_param[i]];
         if (prm->type == DDBGEN_TYPE_INTEGER)
-            ddbgen_buf_printf(c, "    char v%zu[24];\n", i);
+            ddbgen_buf_printf(c, "    char ddb_v%zu[24];\n", i);
     }
     for (size_t i = 0; i < ap->n_params; i++)
         if (g->param_field[i] && (g->use[i] == USE_KEY || g->use[i] == USE_UPDATE))
-            emit_key_assign(E, e, "key", g->param_field[i], ap->params[i].c_name);
+            emit_key_assign(E, e, "ddb_key", g->param_field[i], ap->params[i].c_name);
         else if (g->use[i] == USE_LIST)
-            emit_lend_list(c, "key", g->param_field[i], ap->params[i].c_name);
+            emit_lend_list(c, "ddb_key", g->param_field[i], ap->params[i].c_name);
     if (!g->scan)
         emit_context_keys(E, e, g);
 
@@ -1380,9 +1402,9 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
         char nbuf[32];
         if (g->item >= 0) {
             n = emit_update_fields(E, e, g);
-            snprintf(nbuf, sizeof nbuf, "n_fields");
+            snprintf(nbuf, sizeof nbuf, "ddb_n_fields");
         } else {
-            ddbgen_buf_puts(c, "    static const size_t fields[] = {");
+            ddbgen_buf_puts(c, "    static const size_t ddb_fields[] = {");
             for (size_t i = 0; i < ap->n_params; i++)
                 if ((g->use[i] == USE_UPDATE || g->use[i] == USE_LIST) && g->param_field[i])
                     ddbgen_buf_printf(c, "%s%d", n++ ? ", " : "",
@@ -1397,20 +1419,24 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
             return;
         }
         if (g->shape == SHAPE_UPDATE) {
-            ddbgen_buf_printf(c,
-                              "    return ddb_entity_update_fields(out, found, r->client, "
-                              "&%s__%s__desc, table_of(r, %zu),\n        &key, fields, %s, "
-                              "err);\n}\n",
-                              ns, en, ti, nbuf);
+            ddbgen_buf_printf(
+                c,
+                "    return ddb_entity_update_fields(ddb_out, ddb_found, ddb_r->client, "
+                "&%s__%s__desc, ddb_table_of(ddb_r, %zu),\n        &ddb_key, ddb_fields, %s, "
+                "ddb_err);\n}\n",
+                ns, en, ti, nbuf);
             return;
         }
-        ddbgen_buf_printf(c,
-                          "    rc = ddb_entity_update_fields(&updated, &found, r->client, "
-                          "&%s__%s__desc,\n        table_of(r, %zu), &key, fields, %s, err);\n"
-                          "    if (rc == 0 && found)\n"
-                          "        ddb_entity_free(&%s__%s__desc, &updated);\n"
-                          "    if (rc == 0 && done)\n        *done = found;\n    return rc;\n}\n",
-                          ns, en, ti, nbuf, ns, en);
+        ddbgen_buf_printf(
+            c,
+            "    ddb_rc = ddb_entity_update_fields(&ddb_updated, &ddb_found, ddb_r->client, "
+            "&%s__%s__desc,\n        ddb_table_of(ddb_r, %zu), &ddb_key, ddb_fields, %s, "
+            "ddb_err);\n"
+            "    if (ddb_rc == 0 && ddb_found)\n"
+            "        ddb_entity_free(&%s__%s__desc, &ddb_updated);\n"
+            "    if (ddb_rc == 0 && ddb_done)\n        *ddb_done = ddb_found;\n    return "
+            "ddb_rc;\n}\n",
+            ns, en, ti, nbuf, ns, en);
         return;
     }
     if (g->whole) { /* a DeleteItem of an entity with unique values */
@@ -1418,58 +1444,64 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
         return;
     }
     if (g->shape == SHAPE_FLAG) {
-        ddbgen_buf_printf(c,
-                          "    return ddb_entity_delete_key(done, r->client, &%s__%s__desc, "
-                          "table_of(r, %zu), &key,\n        err);\n}\n",
-                          ns, en, ti);
+        ddbgen_buf_printf(
+            c,
+            "    return ddb_entity_delete_key(ddb_done, ddb_r->client, &%s__%s__desc, "
+            "ddb_table_of(ddb_r, %zu), &ddb_key,\n        ddb_err);\n}\n",
+            ns, en, ti);
         return;
     }
     if (g->shape == SHAPE_DELETE_RETURN) {
-        ddbgen_buf_printf(c,
-                          "    return ddb_entity_delete_returning(out, found, r->client, "
-                          "&%s__%s__desc, table_of(r, %zu),\n        &key, err);\n}\n",
-                          ns, en, ti);
+        ddbgen_buf_printf(
+            c,
+            "    return ddb_entity_delete_returning(ddb_out, ddb_found, ddb_r->client, "
+            "&%s__%s__desc, ddb_table_of(ddb_r, %zu),\n        &ddb_key, ddb_err);\n}\n",
+            ns, en, ti);
         return;
     }
     if (g->shape == SHAPE_EXISTS && ap->operation == DDBGEN_OP_GET_ITEM) {
-        ddbgen_buf_printf(c,
-                          "    int rc = ddb_entity_get(&tmp, &found, r->client, &%s__%s__desc, "
-                          "table_of(r, %zu), &key,\n        %s, err);\n"
-                          "    if (rc == 0 && found)\n"
-                          "        ddb_entity_free(&%s__%s__desc, &tmp);\n"
-                          "    if (rc == 0 && done)\n        *done = found;\n    return rc;\n}\n",
-                          ns, en, ti,
-                          ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
-                                                  : "r->consistent",
-                          ns, en);
+        ddbgen_buf_printf(
+            c,
+            "    int ddb_rc = ddb_entity_get(&ddb_tmp, &ddb_found, ddb_r->client, &%s__%s__desc, "
+            "ddb_table_of(ddb_r, %zu), &ddb_key,\n        %s, ddb_err);\n"
+            "    if (ddb_rc == 0 && ddb_found)\n"
+            "        ddb_entity_free(&%s__%s__desc, &ddb_tmp);\n"
+            "    if (ddb_rc == 0 && ddb_done)\n        *ddb_done = ddb_found;\n    return "
+            "ddb_rc;\n}\n",
+            ns, en, ti,
+            ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
+                                    : "ddb_r->consistent",
+            ns, en);
         return;
     }
     if (g->shape == SHAPE_GET) {
-        ddbgen_buf_printf(c,
-                          "    return ddb_entity_get(out, found, r->client, &%s__%s__desc, "
-                          "table_of(r, %zu), &key,\n        %s, err);\n}\n",
-                          ns, en, ti,
-                          ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
-                                                  : "r->consistent");
+        ddbgen_buf_printf(
+            c,
+            "    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &%s__%s__desc, "
+            "ddb_table_of(ddb_r, %zu), &ddb_key,\n        %s, ddb_err);\n}\n",
+            ns, en, ti,
+            ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
+                                    : "ddb_r->consistent");
         return;
     }
     if (g->plan.gsi || (g->scan && ap->index_name)) {
-        ddbgen_buf_puts(c, "    q.index = ");
+        ddbgen_buf_puts(c, "    ddb_q.index = ");
         emit_c_string(c, g->plan.gsi ? g->plan.gsi->name : ap->index_name);
         ddbgen_buf_puts(c, ";\n");
     }
     if (has_filter(g))
-        ddbgen_buf_puts(c, "    q.filter = &filter;\n");
+        ddbgen_buf_puts(c, "    ddb_q.filter = &ddb_filter;\n");
     if (g->multi)
         emit_multi_keys(c, g);
     else if (!g->scan)
-        ddbgen_buf_printf(c, "    q.pk_key = %zu;\n", g->pk_key);
+        ddbgen_buf_printf(c, "    ddb_q.pk_key = %zu;\n", g->pk_key);
     /* A mixed_data query reads the whole item collection unless the pattern narrows the sort
      * key: the entity's own sort key prefix would leave the other types out. */
     if (g->has_sk &&
         (g->shape != SHAPE_MIXED || g->plan.n_sk_placeholders_bound || g->plan.n_range))
-        ddbgen_buf_printf(c, "    q.has_sk = true;\n    q.sk_key = %zu;\n    q.n_sk_bound = %zu;\n",
-                          g->sk_key, g->plan.n_sk_placeholders_bound);
+        ddbgen_buf_printf(
+            c, "    ddb_q.has_sk = true;\n    ddb_q.sk_key = %zu;\n    ddb_q.n_sk_bound = %zu;\n",
+            g->sk_key, g->plan.n_sk_placeholders_bound);
     if (g->plan.n_range) {
         static const char *const names[] = {
             [DDBGEN_RANGE_BEGINS_WITH] = "DDB_ENTITY_RANGE_BEGINS_WITH",
@@ -1479,44 +1511,46 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
             [DDBGEN_RANGE_GT] = "DDB_ENTITY_RANGE_GT",
             [DDBGEN_RANGE_GE] = "DDB_ENTITY_RANGE_GE",
         };
-        ddbgen_buf_printf(c, "    q.range = %s;\n", names[ap->range]);
+        ddbgen_buf_printf(c, "    ddb_q.range = %s;\n", names[ap->range]);
         for (size_t i = 0; i < g->plan.n_range; i++) {
             const ddbgen_param *prm = &ap->params[g->plan.range_param[i]];
             if (prm->type == DDBGEN_TYPE_INTEGER)
-                ddbgen_buf_printf(c,
-                                  "    snprintf(v%zu, sizeof v%zu, \"%%lld\", (long long)%s);\n"
-                                  "    q.v%zu = v%zu;\n",
-                                  i, i, prm->c_name, i + 1, i);
+                ddbgen_buf_printf(
+                    c,
+                    "    snprintf(ddb_v%zu, sizeof ddb_v%zu, \"%%lld\", (long long)%s);\n"
+                    "    ddb_q.v%zu = ddb_v%zu;\n",
+                    i, i, prm->c_name, i + 1, i);
             else if (prm->type == DDBGEN_TYPE_BOOLEAN)
-                ddbgen_buf_printf(c, "    q.v%zu = %s ? \"true\" : \"false\";\n", i + 1,
+                ddbgen_buf_printf(c, "    ddb_q.v%zu = %s ? \"true\" : \"false\";\n", i + 1,
                                   prm->c_name);
             else
-                ddbgen_buf_printf(c, "    q.v%zu = %s;\n", i + 1, prm->c_name);
+                ddbgen_buf_printf(c, "    ddb_q.v%zu = %s;\n", i + 1, prm->c_name);
         }
     }
     if (ap->descending)
-        ddbgen_buf_puts(c, "    q.scan_backward = true;\n");
+        ddbgen_buf_puts(c, "    ddb_q.scan_backward = true;\n");
     if (!g->multi) /* a multi-attribute key is a GSI's: never consistent */
-        ddbgen_buf_printf(c, "    q.consistent_read = %s;\n",
+        ddbgen_buf_printf(c, "    ddb_q.consistent_read = %s;\n",
                           ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
-                                                  : "r->consistent");
+                                                  : "ddb_r->consistent");
     {
         int lim = -1;
         for (size_t i = 0; i < ap->n_params; i++)
             if (g->use[i] == USE_LIMIT)
                 lim = (int)i;
         if (!single && lim >= 0)
-            ddbgen_buf_printf(c,
-                              "    q.limit = page && page->limit ? page->limit : (int)%s;\n"
-                              "    q.cursor = page ? page->cursor : NULL;\n",
-                              ap->params[lim].c_name);
+            ddbgen_buf_printf(
+                c,
+                "    ddb_q.limit = ddb_req && ddb_req->limit ? ddb_req->limit : (int)%s;\n"
+                "    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;\n",
+                ap->params[lim].c_name);
         else if (!single)
-            ddbgen_buf_puts(c, "    q.limit = page ? page->limit : 0;\n"
-                               "    q.cursor = page ? page->cursor : NULL;\n");
+            ddbgen_buf_puts(c, "    ddb_q.limit = ddb_req ? ddb_req->limit : 0;\n"
+                               "    ddb_q.cursor = ddb_req ? ddb_req->cursor : NULL;\n");
         else if (lim >= 0)
-            ddbgen_buf_printf(c, "    q.limit = (int)%s;\n", ap->params[lim].c_name);
+            ddbgen_buf_printf(c, "    ddb_q.limit = (int)%s;\n", ap->params[lim].c_name);
     }
-    ddbgen_buf_puts(c, "    q.context = ");
+    ddbgen_buf_puts(c, "    ddb_q.context = ");
     {
         char ctx[512];
         snprintf(ctx, sizeof ctx, "%s.%s.%s", ns, en, ap->c_name);
@@ -1525,70 +1559,78 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
     ddbgen_buf_puts(c, ";\n");
     if (single) {
         bool one = g->shape == SHAPE_ONE;
-        const char *dst = one ? "out, found" : "&tmp, &found";
+        const char *dst = one ? "ddb_out, ddb_found" : "&ddb_tmp, &ddb_found";
         if (g->scan)
             ddbgen_buf_printf(c,
-                              "    rc = ddb_entity_scan_one(%s, r->client, &%s__%s__desc, "
-                              "table_of(r, %zu), &q, err);\n",
+                              "    ddb_rc = ddb_entity_scan_one(%s, ddb_r->client, &%s__%s__desc, "
+                              "ddb_table_of(ddb_r, %zu), &ddb_q, ddb_err);\n",
                               dst, ns, en, ti);
         else
-            ddbgen_buf_printf(c,
-                              "    rc = ddb_entity_query_one%s(%s, r->client, "
-                              "&%s__%s__desc, table_of(r, %zu),\n        &key, &q, %serr);\n",
-                              g->partial ? "_partial" : "", dst, ns, en, ti,
-                              g->partial ? "present, n_present, " : "");
+            ddbgen_buf_printf(
+                c,
+                "    ddb_rc = ddb_entity_query_one%s(%s, ddb_r->client, "
+                "&%s__%s__desc, ddb_table_of(ddb_r, %zu),\n        &ddb_key, &ddb_q, %sddb_err);\n",
+                g->partial ? "_partial" : "", dst, ns, en, ti,
+                g->partial ? "ddb_present, ddb_n_present, " : "");
         if (!one)
             ddbgen_buf_printf(c,
-                              "    if (rc == 0 && found)\n"
-                              "        ddb_entity_free(&%s__%s__desc, &tmp);\n"
-                              "    if (rc == 0 && done)\n        *done = found;\n",
+                              "    if (ddb_rc == 0 && ddb_found)\n"
+                              "        ddb_entity_free(&%s__%s__desc, &ddb_tmp);\n"
+                              "    if (ddb_rc == 0 && ddb_done)\n        *ddb_done = ddb_found;\n",
                               ns, en);
-        ddbgen_buf_puts(c, "    return rc;\n}\n");
+        ddbgen_buf_puts(c, "    return ddb_rc;\n}\n");
         return;
     }
     if (g->shape == SHAPE_MIXED) {
         if (g->scan)
-            ddbgen_buf_printf(c,
-                              "    rc = ddb_entity_scan_mixed(&p, r->client, kinds, %zu, "
-                              "sizeof(%s__item),\n        offsetof(%s__item, as), %s, "
-                              "table_of(r, %zu), &q, err);\n",
-                              n_entities(E->m), ns, ns, g->partial ? "true" : "false", ti);
+            ddbgen_buf_printf(
+                c,
+                "    ddb_rc = ddb_entity_scan_mixed(&ddb_p, ddb_r->client, ddb_kinds, %zu, "
+                "sizeof(%s__item),\n        offsetof(%s__item, as), %s, "
+                "ddb_table_of(ddb_r, %zu), &ddb_q, ddb_err);\n",
+                n_entities(E->m), ns, ns, g->partial ? "true" : "false", ti);
         else
-            ddbgen_buf_printf(c,
-                              "    rc = ddb_entity_%s_mixed(&p, r->client, kinds, %zu, "
-                              "sizeof(%s__item),\n        offsetof(%s__item, as), %s, "
-                              "&%s__%s__desc, table_of(r, %zu), &key, &q, err);\n",
-                              g->multi ? "mquery" : "query", n_entities(E->m), ns, ns,
-                              g->partial ? "true" : "false", ns, en, ti);
-        ddbgen_buf_printf(c,
-                          "    if (rc == 0) {\n        out->n_items = p.n;\n"
-                          "        out->items = p.items;\n        out->cursor = p.cursor;\n"
-                          "        for (size_t i = 0; i < p.n; i++)\n"
-                          "            out->items[i].kind = (%s__kind)(p.which[i] + 1);\n"
-                          "        free(p.which);\n    }\n    return rc;\n}\n",
-                          ns);
+            ddbgen_buf_printf(
+                c,
+                "    ddb_rc = ddb_entity_%s_mixed(&ddb_p, ddb_r->client, ddb_kinds, %zu, "
+                "sizeof(%s__item),\n        offsetof(%s__item, as), %s, "
+                "&%s__%s__desc, ddb_table_of(ddb_r, %zu), &ddb_key, &ddb_q, ddb_err);\n",
+                g->multi ? "mquery" : "query", n_entities(E->m), ns, ns,
+                g->partial ? "true" : "false", ns, en, ti);
+        ddbgen_buf_printf(
+            c,
+            "    if (ddb_rc == 0) {\n        ddb_out->n_items = ddb_p.n;\n"
+            "        ddb_out->items = ddb_p.items;\n        ddb_out->cursor = ddb_p.cursor;\n"
+            "        for (size_t ddb_i = 0; ddb_i < ddb_p.n; ddb_i++)\n"
+            "            ddb_out->items[ddb_i].kind = (%s__kind)(ddb_p.which[ddb_i] + 1);\n"
+            "        free(ddb_p.which);\n    }\n    return ddb_rc;\n}\n",
+            ns);
         return;
     }
     if (g->multi)
-        ddbgen_buf_printf(c,
-                          "    rc = ddb_entity_mquery_page(&p, r->client, &%s__%s__desc, "
-                          "table_of(r, %zu), &key, &q,\n        %s, err);\n",
-                          ns, en, ti, g->partial ? "present, n_present" : "NULL, 0");
+        ddbgen_buf_printf(
+            c,
+            "    ddb_rc = ddb_entity_mquery_page(&ddb_p, ddb_r->client, &%s__%s__desc, "
+            "ddb_table_of(ddb_r, %zu), &ddb_key, &ddb_q,\n        %s, ddb_err);\n",
+            ns, en, ti, g->partial ? "ddb_present, ddb_n_present" : "NULL, 0");
     else if (g->scan)
-        ddbgen_buf_printf(c,
-                          "    rc = ddb_entity_scan_page%s(&p, r->client, &%s__%s__desc, "
-                          "table_of(r, %zu), &q, %serr);\n",
-                          g->partial ? "_partial" : "", ns, en, ti,
-                          g->partial ? "present, n_present, " : "");
+        ddbgen_buf_printf(
+            c,
+            "    ddb_rc = ddb_entity_scan_page%s(&ddb_p, ddb_r->client, &%s__%s__desc, "
+            "ddb_table_of(ddb_r, %zu), &ddb_q, %sddb_err);\n",
+            g->partial ? "_partial" : "", ns, en, ti,
+            g->partial ? "ddb_present, ddb_n_present, " : "");
     else
-        ddbgen_buf_printf(c,
-                          "    rc = ddb_entity_query_page%s(&p, r->client, &%s__%s__desc, "
-                          "table_of(r, %zu), &key, &q,\n        %serr);\n",
-                          g->partial ? "_partial" : "", ns, en, ti,
-                          g->partial ? "present, n_present, " : "");
-    ddbgen_buf_puts(c, "    if (rc == 0) {\n        out->n_items = p.n;\n"
-                       "        out->items = p.items;\n        out->cursor = p.cursor;\n    }\n"
-                       "    return rc;\n}\n");
+        ddbgen_buf_printf(
+            c,
+            "    ddb_rc = ddb_entity_query_page%s(&ddb_p, ddb_r->client, &%s__%s__desc, "
+            "ddb_table_of(ddb_r, %zu), &ddb_key, &ddb_q,\n        %sddb_err);\n",
+            g->partial ? "_partial" : "", ns, en, ti,
+            g->partial ? "ddb_present, ddb_n_present, " : "");
+    ddbgen_buf_puts(
+        c, "    if (ddb_rc == 0) {\n        ddb_out->n_items = ddb_p.n;\n"
+           "        ddb_out->items = ddb_p.items;\n        ddb_out->cursor = ddb_p.cursor;\n    }\n"
+           "    return ddb_rc;\n}\n");
 }
 
 /* Whether a primary key template of e has a placeholder for field name. */
@@ -1645,8 +1687,9 @@ static void emit_mixed_c(emitter *E)
     const char *ns = E->ns;
     if (!n_entities(m))
         return;
-    ddbgen_buf_puts(E->c, "\n/* The descriptors in kind order: kinds[k - 1] describes kind k. */\n"
-                          "static const ddb_entity_desc *const kinds[] = {\n");
+    ddbgen_buf_puts(E->c,
+                    "\n/* The descriptors in kind order: ddb_kinds[k - 1] describes kind k. */\n"
+                    "static const ddb_entity_desc *const ddb_kinds[] = {\n");
     for (size_t t = 0; t < m->n_tables; t++)
         for (size_t i = 0; i < m->tables[t].n_entities; i++)
             ddbgen_buf_printf(E->c, "    &%s__%s__desc,\n", ns, m->tables[t].entities[i].c_name);
@@ -1656,7 +1699,7 @@ static void emit_mixed_c(emitter *E)
         "    if (!page)\n        return;\n"
         "    for (size_t i = 0; page->items && i < page->n_items; i++)\n"
         "        if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= %zu)\n"
-        "            ddb_entity_free(kinds[page->items[i].kind - 1], "
+        "            ddb_entity_free(ddb_kinds[page->items[i].kind - 1], "
         "&page->items[i].as);\n"
         "    free(page->items);\n    free(page->cursor);\n"
         "    page->items = NULL;\n    page->cursor = NULL;\n    page->n_items = 0;\n}\n",
@@ -1711,11 +1754,11 @@ static void tx_signature(emitter *E, ddbgen_buf *b, const ddbgen_tx_pattern *x, 
 {
     const char *ns = E->ns;
     if (member)
-        ddbgen_buf_printf(b, "(*%s)(%s__repo *repo", x->c_name, ns);
+        ddbgen_buf_printf(b, "(*%s)(%s__repo *ddb_repo", x->c_name, ns);
     else
-        ddbgen_buf_printf(b, "%s_ddb(%s__repo *repo", x->c_name, ns);
+        ddbgen_buf_printf(b, "%s_ddb(%s__repo *ddb_repo", x->c_name, ns);
     if (x->operation == DDBGEN_TX_GET)
-        ddbgen_buf_printf(b, ", %s__%s__result *out", ns, x->c_name);
+        ddbgen_buf_printf(b, ", %s__%s__result *ddb_out", ns, x->c_name);
     for (size_t i = 0; i < x->n_params; i++) {
         const ddbgen_param *prm = &x->params[i];
         if (prm->type == DDBGEN_TYPE_ENTITY) {
@@ -1730,7 +1773,7 @@ static void tx_signature(emitter *E, ddbgen_buf *b, const ddbgen_tx_pattern *x, 
             ddbgen_buf_printf(b, ", %s%s", param_c_type(prm->type), prm->c_name);
         }
     }
-    ddbgen_buf_puts(b, ", ddb_error *err)");
+    ddbgen_buf_puts(b, ", ddb_error *ddb_err)");
 }
 
 /* The TransactGet result types, before the interface. */
@@ -1809,7 +1852,7 @@ static void emit_tx_members_h(emitter *E)
                                       "entity, version incremented (not checked).");
             if (x->operation == DDBGEN_TX_GET)
                 ddbgen_buf_printf(E->h,
-                                  "\n       *out (fresh; free with %s__%s__result_free) "
+                                  "\n       *ddb_out (fresh; free with %s__%s__result_free) "
                                   "receives the items.",
                                   E->ns, x->c_name);
             ddbgen_buf_puts(E->h, " */\n    int ");
@@ -1887,14 +1930,14 @@ static void emit_tx_impl(emitter *E)
         }
         ddbgen_buf_puts(E->c, "\nstatic int ");
         tx_signature(E, E->c, x, false);
-        ddbgen_buf_puts(E->c, "\n{\n    repo_impl *r = (repo_impl *)repo;\n");
+        ddbgen_buf_puts(E->c, "\n{\n    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;\n");
         for (size_t a = 0; a < x->n_entities; a++) {
             const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
             char var[32];
             obj_param[a] = tx_entity_param(x, e, taken);
             if (obj_param[a] >= 0)
                 continue;
-            snprintf(var, sizeof var, "key%zu", a);
+            snprintf(var, sizeof var, "ddb_key%zu", a);
             emit_init(E->c, E, e, var);
         }
         for (size_t i = 0; i < x->n_params; i++) {
@@ -1905,32 +1948,32 @@ static void emit_tx_impl(emitter *E)
                 used = obj_param[a] < 0 && f && key_uses_field(&e->pk, &e->sk, f->name);
             }
             if (!used)
-                ddbgen_buf_printf(E->c, "    (void)%s; /* names no key field */\n",
+                ddbgen_buf_printf(E->c, "    (void)%s; /* names no ddb_key field */\n",
                                   x->params[i].c_name);
         }
         if (x->operation == DDBGEN_TX_GET)
             ddbgen_buf_printf(E->c,
-                              "    %s__%s__result res = {0};\n"
-                              "    void *const outs[] = {\n",
+                              "    %s__%s__result ddb_res = {0};\n"
+                              "    void *const ddb_outs[] = {\n",
                               ns, x->c_name);
         for (size_t a = 0; x->operation == DDBGEN_TX_GET && a < x->n_entities; a++) {
             const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
-            ddbgen_buf_puts(E->c, "        &res.");
+            ddbgen_buf_puts(E->c, "        &ddb_res.");
             tx_member(E->c, x, a, e);
             ddbgen_buf_puts(E->c, ",\n");
         }
         if (x->operation == DDBGEN_TX_GET)
-            ddbgen_buf_printf(E->c, "    };\n    bool found[%zu] = {false};\n", x->n_entities);
-        ddbgen_buf_puts(E->c, "    int rc;\n");
+            ddbgen_buf_printf(E->c, "    };\n    bool ddb_found[%zu] = {false};\n", x->n_entities);
+        ddbgen_buf_puts(E->c, "    int ddb_rc;\n");
         for (size_t a = 0; a < x->n_entities; a++) {
             const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
             char var[32];
             if (obj_param[a] >= 0)
                 continue;
-            snprintf(var, sizeof var, "key%zu", a);
+            snprintf(var, sizeof var, "ddb_key%zu", a);
             emit_tx_key(E, x, e, var);
         }
-        ddbgen_buf_puts(E->c, "    const ddb_entity_tx_op ops[] = {\n");
+        ddbgen_buf_puts(E->c, "    const ddb_entity_tx_op ddb_ops[] = {\n");
         for (size_t a = 0; a < x->n_entities; a++) {
             static const char *const acts[] = {
                 [DDBGEN_ACT_PUT] = "DDB_ENTITY_TX_PUT",
@@ -1940,12 +1983,12 @@ static void emit_tx_impl(emitter *E)
                 [DDBGEN_ACT_GET] = "DDB_ENTITY_TX_GET",
             };
             const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
-            ddbgen_buf_printf(E->c, "        {%s, &%s__%s__desc, table_of(r, %zu), ",
+            ddbgen_buf_printf(E->c, "        {%s, &%s__%s__desc, ddb_table_of(ddb_r, %zu), ",
                               acts[x->entities[a].action], ns, e->c_name, table_index(m, e->table));
             if (obj_param[a] >= 0)
                 ddbgen_buf_printf(E->c, "%s, ", x->params[obj_param[a]].c_name);
             else
-                ddbgen_buf_printf(E->c, "&key%zu, ", a);
+                ddbgen_buf_printf(E->c, "&ddb_key%zu, ", a);
             if (x->entities[a].condition)
                 emit_c_string(E->c, x->entities[a].condition);
             else
@@ -1954,23 +1997,25 @@ static void emit_tx_impl(emitter *E)
         }
         ddbgen_buf_puts(E->c, "    };\n");
         if (x->operation == DDBGEN_TX_WRITE) {
-            ddbgen_buf_printf(E->c,
-                              "    rc = ddb_entity_transact_write(r->client, ops, %zu, err);\n"
-                              "    return rc;\n}\n",
-                              x->n_entities);
+            ddbgen_buf_printf(
+                E->c,
+                "    ddb_rc = ddb_entity_transact_write(ddb_r->client, ddb_ops, %zu, ddb_err);\n"
+                "    return ddb_rc;\n}\n",
+                x->n_entities);
             continue;
         }
         ddbgen_buf_printf(E->c,
-                          "    rc = ddb_entity_transact_get(outs, found, r->client, ops, %zu, "
-                          "err);\n    if (rc < 0)\n        return rc;\n",
+                          "    ddb_rc = ddb_entity_transact_get(ddb_outs, ddb_found, "
+                          "ddb_r->client, ddb_ops, %zu, "
+                          "ddb_err);\n    if (ddb_rc < 0)\n        return ddb_rc;\n",
                           x->n_entities);
         for (size_t a = 0; a < x->n_entities; a++) {
             const ddbgen_entity *e = ddbgen_model_find_entity(m, x->entities[a].entity);
-            ddbgen_buf_puts(E->c, "    res.found_");
+            ddbgen_buf_puts(E->c, "    ddb_res.found_");
             tx_member(E->c, x, a, e);
-            ddbgen_buf_printf(E->c, " = found[%zu];\n", a);
+            ddbgen_buf_printf(E->c, " = ddb_found[%zu];\n", a);
         }
-        ddbgen_buf_puts(E->c, "    *out = res;\n    return 0;\n}\n");
+        ddbgen_buf_puts(E->c, "    *ddb_out = ddb_res;\n    return 0;\n}\n");
     }
 }
 
@@ -2206,12 +2251,12 @@ void emit_repo(emitter *E)
     emit_table_descs(E);
     ddbgen_buf_printf(
         c,
-        "\ntypedef struct repo_impl {\n    %s__repo base; /* first: the interface */\n"
+        "\ntypedef struct ddb_repo_impl {\n    %s__repo base; /* first: the interface */\n"
         "    ddb_client *client;\n    bool consistent;\n    char *tables[%zu];\n",
         ns, m->n_tables ? m->n_tables : 1);
     emit_store_impl_fields(E);
-    ddbgen_buf_puts(c, "} repo_impl;\n");
-    ddbgen_buf_puts(c, "\nstatic const char *table_of(const repo_impl *r, size_t i)\n{\n"
+    ddbgen_buf_puts(c, "} ddb_repo_impl;\n");
+    ddbgen_buf_puts(c, "\nstatic const char *ddb_table_of(const ddb_repo_impl *r, size_t i)\n{\n"
                        "    return r->tables[i];\n}\n");
     emit_mixed_c(E);
     for (size_t t = 0; t < m->n_tables; t++)
@@ -2222,30 +2267,30 @@ void emit_repo(emitter *E)
             ddbgen_buf_printf(
                 c,
                 "\nstatic int %s__create_ddb(%s__repo *repo, %s__%s *obj, ddb_error *err)\n"
-                "{\n    repo_impl *r = (repo_impl *)repo;\n"
-                "    return ddb_entity_create(r->client, &%s__%s__desc, table_of(r, %zu), obj, "
+                "{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
+                "    return ddb_entity_create(r->client, &%s__%s__desc, ddb_table_of(r, %zu), obj, "
                 "err);\n}\n",
                 en, ns, ns, en, ns, en, ti);
             ddbgen_buf_printf(c,
                               "\nstatic int %s__get_ddb(%s__repo *repo, %s__%s *out, bool *found,\n"
                               "    const %s__%s *key, ddb_error *err)\n"
-                              "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                              "{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
                               "    return ddb_entity_get(out, found, r->client, &%s__%s__desc, "
-                              "table_of(r, %zu), key,\n"
+                              "ddb_table_of(r, %zu), key,\n"
                               "        r->consistent, err);\n}\n",
                               en, ns, ns, en, ns, en, ns, en, ti);
             ddbgen_buf_printf(
                 c,
                 "\nstatic int %s__update_ddb(%s__repo *repo, %s__%s *obj, ddb_error *err)\n"
-                "{\n    repo_impl *r = (repo_impl *)repo;\n"
-                "    return ddb_entity_update(r->client, &%s__%s__desc, table_of(r, %zu), obj, "
+                "{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
+                "    return ddb_entity_update(r->client, &%s__%s__desc, ddb_table_of(r, %zu), obj, "
                 "err);\n}\n",
                 en, ns, ns, en, ns, en, ti);
             ddbgen_buf_printf(
                 c,
                 "\nstatic int %s__delete_ddb(%s__repo *repo, const %s__%s *obj, ddb_error *err)\n"
-                "{\n    repo_impl *r = (repo_impl *)repo;\n"
-                "    return ddb_entity_delete(r->client, &%s__%s__desc, table_of(r, %zu), obj, "
+                "{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
+                "    return ddb_entity_delete(r->client, &%s__%s__desc, ddb_table_of(r, %zu), obj, "
                 "err);\n}\n",
                 en, ns, ns, en, ns, en, ti);
             emit_store_entity_impl(E, e);
@@ -2269,7 +2314,7 @@ void emit_repo(emitter *E)
     emit_store_model_impl(E);
     ddbgen_buf_printf(
         c,
-        "\nstatic void free_ddb(%s__repo *repo)\n{\n    repo_impl *r = (repo_impl *)repo;\n"
+        "\nstatic void free_ddb(%s__repo *repo)\n{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
         "    if (!r)\n        return;\n"
         "    for (size_t i = 0; i < sizeof r->tables / sizeof r->tables[0]; i++)\n"
         "        free(r->tables[i]);\n    free(r);\n}\n",
@@ -2288,7 +2333,7 @@ void emit_repo(emitter *E)
     ddbgen_buf_printf(c,
                       "\nint %s__ddb_repo_new(%s__repo **out, ddb_client *client,\n"
                       "    const %s__ddb_options *opts, ddb_error *err)\n{\n"
-                      "    repo_impl *r;\n    (void)err;\n"
+                      "    ddb_repo_impl *r;\n    (void)err;\n"
                       "    if (!out || !client || (opts && opts->version != 1))\n"
                       "        return DDB_ERR_INVALID_ARG;\n"
                       "    r = calloc(1, sizeof *r);\n    if (!r)\n        return DDB_ERR_NOMEM;\n"

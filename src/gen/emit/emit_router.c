@@ -238,15 +238,16 @@ static void emit_prelude(ddbgen_buf *c, const vars *v)
         "#include \"@ns@_router.h\"\n");
     emit_banner(c, "Migration router");
     put(c, v,
-        "\ntypedef struct router_impl {\n"
+        "\ntypedef struct ddb_router_impl {\n"
         "    @ns@__repo base; /* first: the interface */\n"
         "    @ns@__repo *rel; /* the relational primary (borrowed) */\n"
         "    @ns@__repo *ddb; /* the DynamoDB implementation (borrowed) */\n"
         "    ddb_router *state;\n"
-        "} router_impl;\n\n"
+        "} ddb_router_impl;\n\n"
         "#define RELATIONAL DDB_ROUTER_RELATIONAL\n#define DYNAMODB DDB_ROUTER_DYNAMODB\n\n"
         "/* Counts and times one side's call, which started at t0; returns its result. */\n"
-        "static int on_side(router_impl *r, ddb_router_side side, bool write, const char *entity,\n"
+        "static int ddb_on_side(ddb_router_impl *r, ddb_router_side side, bool write, const char "
+        "*entity,\n"
         "    double t0, int rc)\n"
         "{\n"
         "    ddb_router_record(r->state, side, write, entity, ddb_router_now_ms() - t0, rc);\n"
@@ -264,21 +265,21 @@ static void emit_entity_members(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
         "static int @e@__read_side(void *ctx, ddb_router_side side, void *out, bool *found,\n"
         "    const void *key, ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = ctx;\n"
+        "    ddb_router_impl *r = ctx;\n"
         "    @ns@__repo *repo = side == RELATIONAL ? r->rel : r->ddb;\n"
         "    double t0 = ddb_router_now_ms();\n"
-        "    return on_side(r, side, false, @D@.name, t0,\n"
+        "    return ddb_on_side(r, side, false, @D@.name, t0,\n"
         "        repo->@e@__get(repo, (@T@ *)out, found, (const @T@ *)key, err));\n"
         "}\n"
         "\n/* Phase 3: reads key's entity from DynamoDB and compares it with the relational one\n"
         " * (rel NULL: not found there). A failed read is logged; the caller's result stands. */\n"
-        "static void @e@__compare(router_impl *r, const @T@ *rel, const @T@ *key)\n"
+        "static void @e@__compare(ddb_router_impl *r, const @T@ *rel, const @T@ *key)\n"
         "{\n"
         "    @T@ other = @NS@__@E@__INIT;\n"
         "    bool found = false;\n"
         "    ddb_error serr = DDB_ERROR_INIT;\n"
         "    double t0 = ddb_router_now_ms();\n"
-        "    int rc = on_side(r, DYNAMODB, false, @D@.name, t0,\n"
+        "    int rc = ddb_on_side(r, DYNAMODB, false, @D@.name, t0,\n"
         "        r->ddb->@e@__get(r->ddb, &other, &found, key, &serr));\n"
         "    if (rc != 0)\n"
         "        ddb_router_logf(r->state, \"dual read of %s failed on dynamodb: %s: %s\", "
@@ -294,7 +295,7 @@ static void emit_entity_members(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
         "\n/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn "
         "NULL:\n"
         " * none, every entity is read by key). */\n"
-        "static void @e@__check_page(router_impl *r, const @T@ *rel, size_t n_rel, const @T@ "
+        "static void @e@__check_page(ddb_router_impl *r, const @T@ *rel, size_t n_rel, const @T@ "
         "*dyn,\n"
         "    size_t n_dyn)\n"
         "{\n"
@@ -315,21 +316,22 @@ static void emit_entity_members(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
     put(c, v,
         "\nstatic int @e@__create_routed(@ns@__repo *repo, @T@ *obj, ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = (router_impl *)repo;\n"
+        "    ddb_router_impl *r = (ddb_router_impl *)repo;\n"
         "    int phase = ddb_router_phase(r->state);\n"
         "    ddb_error serr = DDB_ERROR_INIT;\n"
         "    double t0 = ddb_router_now_ms();\n"
         "    int rc;\n"
         "    if (phase == 5)\n"
-        "        return on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__create(r->ddb, obj, "
+        "        return ddb_on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__create(r->ddb, "
+        "obj, "
         "err));\n"
-        "    rc = on_side(r, RELATIONAL, true, @D@.name, t0, r->rel->@e@__create(r->rel, obj, "
+        "    rc = ddb_on_side(r, RELATIONAL, true, @D@.name, t0, r->rel->@e@__create(r->rel, obj, "
         "err));\n"
         "    if (rc != 0 || phase == 1)\n"
         "        return rc;\n"
         "    /* obj now holds the relational ID, which DynamoDB keeps */\n"
         "    t0 = ddb_router_now_ms();\n"
-        "    rc = on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__create(r->ddb, obj, "
+        "    rc = ddb_on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__create(r->ddb, obj, "
         "&serr));\n"
         "    if (rc != 0)\n"
         "        ddb_router_write_failed(r->state, &@D@, \"create\", obj, rc, &serr);\n"
@@ -340,14 +342,14 @@ static void emit_entity_members(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
         "\nstatic int @e@__get_routed(@ns@__repo *repo, @T@ *out, bool *found, const @T@ *key,\n"
         "    ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = (router_impl *)repo;\n"
+        "    ddb_router_impl *r = (ddb_router_impl *)repo;\n"
         "    int phase = ddb_router_phase(r->state);\n"
         "    double t0 = ddb_router_now_ms();\n"
         "    int rc;\n"
         "    if (phase >= 4)\n"
-        "        return on_side(r, DYNAMODB, false, @D@.name, t0,\n"
+        "        return ddb_on_side(r, DYNAMODB, false, @D@.name, t0,\n"
         "            r->ddb->@e@__get(r->ddb, out, found, key, err));\n"
-        "    rc = on_side(r, RELATIONAL, false, @D@.name, t0,\n"
+        "    rc = ddb_on_side(r, RELATIONAL, false, @D@.name, t0,\n"
         "        r->rel->@e@__get(r->rel, out, found, key, err));\n"
         "    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))\n"
         "        @e@__compare(r, *found ? out : NULL, key);\n"
@@ -356,16 +358,17 @@ static void emit_entity_members(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
     put(c, v,
         "\nstatic int @e@__update_routed(@ns@__repo *repo, @T@ *obj, ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = (router_impl *)repo;\n"
+        "    ddb_router_impl *r = (ddb_router_impl *)repo;\n"
         "    int phase = ddb_router_phase(r->state);\n"
         "    ddb_error serr = DDB_ERROR_INIT;\n"
         "    int64_t before = obj ? obj->ddb_version : 0, after;\n"
         "    double t0 = ddb_router_now_ms();\n"
         "    int rc;\n"
         "    if (phase == 5)\n"
-        "        return on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__update(r->ddb, obj, "
+        "        return ddb_on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__update(r->ddb, "
+        "obj, "
         "err));\n"
-        "    rc = on_side(r, RELATIONAL, true, @D@.name, t0, r->rel->@e@__update(r->rel, obj, "
+        "    rc = ddb_on_side(r, RELATIONAL, true, @D@.name, t0, r->rel->@e@__update(r->rel, obj, "
         "err));\n"
         "    if (rc != 0 || phase == 1)\n"
         "        return rc;\n"
@@ -373,7 +376,7 @@ static void emit_entity_members(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
         "    after = obj->ddb_version;\n"
         "    obj->ddb_version = before;\n"
         "    t0 = ddb_router_now_ms();\n"
-        "    rc = on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__update(r->ddb, obj, "
+        "    rc = ddb_on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__update(r->ddb, obj, "
         "&serr));\n"
         "    if (rc != 0)\n"
         "        ddb_router_write_failed(r->state, &@D@, \"update\", obj, rc, &serr);\n"
@@ -384,20 +387,21 @@ static void emit_entity_members(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
     put(c, v,
         "\nstatic int @e@__delete_routed(@ns@__repo *repo, const @T@ *obj, ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = (router_impl *)repo;\n"
+        "    ddb_router_impl *r = (ddb_router_impl *)repo;\n"
         "    int phase = ddb_router_phase(r->state);\n"
         "    ddb_error serr = DDB_ERROR_INIT;\n"
         "    double t0 = ddb_router_now_ms();\n"
         "    int rc;\n"
         "    if (phase == 5)\n"
-        "        return on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__delete(r->ddb, obj, "
+        "        return ddb_on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__delete(r->ddb, "
+        "obj, "
         "err));\n"
-        "    rc = on_side(r, RELATIONAL, true, @D@.name, t0, r->rel->@e@__delete(r->rel, obj, "
+        "    rc = ddb_on_side(r, RELATIONAL, true, @D@.name, t0, r->rel->@e@__delete(r->rel, obj, "
         "err));\n"
         "    if (rc != 0 || phase == 1)\n"
         "        return rc;\n"
         "    t0 = ddb_router_now_ms();\n"
-        "    rc = on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__delete(r->ddb, obj, "
+        "    rc = ddb_on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__delete(r->ddb, obj, "
         "&serr));\n"
         "    if (rc != 0)\n"
         "        ddb_router_write_failed(r->state, &@D@, \"delete\", obj, rc, &serr);\n"
@@ -408,14 +412,14 @@ static void emit_entity_members(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
         "\nstatic int @e@__list_routed(@ns@__repo *repo, @T@__page *out,\n"
         "    const @ns@__page_request *page, ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = (router_impl *)repo;\n"
+        "    ddb_router_impl *r = (ddb_router_impl *)repo;\n"
         "    int phase = ddb_router_phase(r->state);\n"
         "    double t0 = ddb_router_now_ms();\n"
         "    int rc;\n"
         "    if (phase >= 4)\n"
-        "        return on_side(r, DYNAMODB, false, @D@.name, t0,\n"
+        "        return ddb_on_side(r, DYNAMODB, false, @D@.name, t0,\n"
         "            r->ddb->@e@__list(r->ddb, out, page, err));\n"
-        "    rc = on_side(r, RELATIONAL, false, @D@.name, t0,\n"
+        "    rc = ddb_on_side(r, RELATIONAL, false, @D@.name, t0,\n"
         "        r->rel->@e@__list(r->rel, out, page, err));\n"
         "    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {\n"
         "        @T@__page other = {0, NULL, NULL};\n"
@@ -426,7 +430,7 @@ static void emit_entity_members(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
         "           entity is read by key instead */\n"
         "        if (!page || !page->cursor) {\n"
         "            t0 = ddb_router_now_ms();\n"
-        "            orc = on_side(r, DYNAMODB, false, @D@.name, t0,\n"
+        "            orc = ddb_on_side(r, DYNAMODB, false, @D@.name, t0,\n"
         "                r->ddb->@e@__list(r->ddb, &other, page, &serr));\n"
         "        }\n"
         "        if (orc != 0)\n"
@@ -444,20 +448,20 @@ static void emit_entity_members(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
         "\nstatic int @e@__mirror_routed(@ns@__repo *repo, const @T@ *obj, const @T@ *key,\n"
         "    ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = (router_impl *)repo;\n"
+        "    ddb_router_impl *r = (ddb_router_impl *)repo;\n"
         "    int phase = ddb_router_phase(r->state);\n"
         "    ddb_error serr = DDB_ERROR_INIT;\n"
         "    double t0 = ddb_router_now_ms();\n"
         "    int rc;\n"
         "    if (phase == 5)\n"
-        "        return on_side(r, DYNAMODB, true, @D@.name, t0,\n"
+        "        return ddb_on_side(r, DYNAMODB, true, @D@.name, t0,\n"
         "            r->ddb->@e@__mirror(r->ddb, obj, key, err));\n"
-        "    rc = on_side(r, RELATIONAL, true, @D@.name, t0,\n"
+        "    rc = ddb_on_side(r, RELATIONAL, true, @D@.name, t0,\n"
         "        r->rel->@e@__mirror(r->rel, obj, key, err));\n"
         "    if (rc != 0 || phase == 1)\n"
         "        return rc;\n"
         "    t0 = ddb_router_now_ms();\n"
-        "    rc = on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__mirror(r->ddb, obj, "
+        "    rc = ddb_on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__mirror(r->ddb, obj, "
         "key, &serr));\n"
         "    if (rc != 0)\n"
         "        ddb_router_write_failed(r->state, &@D@, \"mirror\", key, rc, &serr);\n"
@@ -484,18 +488,18 @@ static void emit_model_members(ddbgen_buf *c, const vars *v)
         "\nstatic int transact_routed(@ns@__repo *repo, @ns@__write *ops, size_t n_ops, "
         "ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = (router_impl *)repo;\n"
+        "    ddb_router_impl *r = (ddb_router_impl *)repo;\n"
         "    int phase = ddb_router_phase(r->state);\n"
         "    ddb_error serr = DDB_ERROR_INIT;\n"
         "    double t0 = ddb_router_now_ms();\n"
         "    int64_t *before;\n"
         "    int rc;\n"
         "    if (phase == 5)\n"
-        "        return on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->transact(r->ddb, "
+        "        return ddb_on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->transact(r->ddb, "
         "ops, "
         "n_ops, err));\n"
         "    if (phase == 1)\n"
-        "        return on_side(r, RELATIONAL, true, \"model\", t0, r->rel->transact(r->rel, "
+        "        return ddb_on_side(r, RELATIONAL, true, \"model\", t0, r->rel->transact(r->rel, "
         "ops, n_ops, err));\n"
         "    /* the versions of the updated entities, for the DynamoDB transaction */\n"
         "    before = calloc(n_ops ? n_ops : 1, sizeof *before);\n"
@@ -504,7 +508,7 @@ static void emit_model_members(ddbgen_buf *c, const vars *v)
         "    for (size_t i = 0; i < n_ops; i++)\n"
         "        if (ops[i].op == @NS@__WRITE_UPDATE && version_of(&ops[i]))\n"
         "            before[i] = *version_of(&ops[i]);\n"
-        "    rc = on_side(r, RELATIONAL, true, \"model\", t0, r->rel->transact(r->rel, ops, "
+        "    rc = ddb_on_side(r, RELATIONAL, true, \"model\", t0, r->rel->transact(r->rel, ops, "
         "n_ops, err));\n"
         "    if (rc != 0) {\n"
         "        free(before);\n"
@@ -517,7 +521,7 @@ static void emit_model_members(ddbgen_buf *c, const vars *v)
         "            before[i] = after; /* now: the version to hand back */\n"
         "        }\n"
         "    t0 = ddb_router_now_ms();\n"
-        "    rc = on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->transact(r->ddb, ops, "
+        "    rc = ddb_on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->transact(r->ddb, ops, "
         "n_ops, &serr));\n"
         "    for (size_t i = 0; i < n_ops; i++) {\n"
         "        if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= @NS@__N_ENTITIES)\n"
@@ -536,41 +540,41 @@ static void emit_model_members(ddbgen_buf *c, const vars *v)
         "\nstatic int max_id_routed(@ns@__repo *repo, @ns@__kind kind, int64_t *out, "
         "ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = (router_impl *)repo;\n"
+        "    ddb_router_impl *r = (ddb_router_impl *)repo;\n"
         "    double t0 = ddb_router_now_ms();\n"
         "    if (ddb_router_phase(r->state) == 5)\n"
-        "        return on_side(r, DYNAMODB, false, \"model\", t0, r->ddb->max_id(r->ddb, "
+        "        return ddb_on_side(r, DYNAMODB, false, \"model\", t0, r->ddb->max_id(r->ddb, "
         "kind, "
         "out, err));\n"
-        "    return on_side(r, RELATIONAL, false, \"model\", t0, r->rel->max_id(r->rel, kind, "
+        "    return ddb_on_side(r, RELATIONAL, false, \"model\", t0, r->rel->max_id(r->rel, kind, "
         "out, err));\n"
         "}\n");
     put(c, v,
         "\nstatic int seed_id_routed(@ns@__repo *repo, @ns@__kind kind, int64_t floor, "
         "ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = (router_impl *)repo;\n"
+        "    ddb_router_impl *r = (ddb_router_impl *)repo;\n"
         "    double t0 = ddb_router_now_ms();\n"
         "    if (ddb_router_phase(r->state) == 5)\n"
-        "        return on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->seed_id(r->ddb, "
+        "        return ddb_on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->seed_id(r->ddb, "
         "kind, "
         "floor, err));\n"
-        "    return on_side(r, RELATIONAL, true, \"model\", t0, r->rel->seed_id(r->rel, kind, "
+        "    return ddb_on_side(r, RELATIONAL, true, \"model\", t0, r->rel->seed_id(r->rel, kind, "
         "floor, err));\n"
         "}\n");
     put(c, v,
         "\nstatic void free_routed(@ns@__repo *repo)\n"
         "{\n"
-        "    router_impl *r = (router_impl *)repo;\n"
+        "    ddb_router_impl *r = (ddb_router_impl *)repo;\n"
         "    if (!r)\n"
         "        return;\n"
         "    ddb_router_free(r->state);\n"
         "    free(r);\n"
         "}\n"
         "\n/* The router behind repo, or NULL when repo is not one. */\n"
-        "static router_impl *as_router(@ns@__repo *repo)\n"
+        "static ddb_router_impl *as_router(@ns@__repo *repo)\n"
         "{\n"
-        "    return repo && repo->free == free_routed ? (router_impl *)repo : NULL;\n"
+        "    return repo && repo->free == free_routed ? (ddb_router_impl *)repo : NULL;\n"
         "}\n");
 }
 
@@ -593,7 +597,7 @@ static void emit_mixed_check(emitter *E, ddbgen_buf *c, const vars *v)
     put(c, v,
         "\n/* Phase 3: the relational mixed page rel against DynamoDB's of the same request (dyn\n"
         " * NULL: none), each entity type's entities as a page of their own. */\n"
-        "static void mixed_check(router_impl *r, const @ns@__mixed_page *rel,\n"
+        "static void ddb_mixed_check(ddb_router_impl *r, const @ns@__mixed_page *rel,\n"
         "    const @ns@__mixed_page *dyn)\n"
         "{\n"
         "    size_t n_dyn_all = dyn ? dyn->n_items : 0;\n"
@@ -642,38 +646,39 @@ static void emit_page_compare(ddbgen_buf *c, const vars *v, const char *entity,
                               const char *page_type, const char *page_free, const char *ddb_args,
                               bool paged, const char *check)
 {
-    ddbgen_buf_puts(c, "    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {\n");
-    ddbgen_buf_printf(c, "        %s other = {0, NULL, NULL};\n", page_type);
-    ddbgen_buf_puts(c, "        ddb_error serr = DDB_ERROR_INIT;\n        int orc = 0;\n");
+    ddbgen_buf_puts(
+        c, "    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {\n");
+    ddbgen_buf_printf(c, "        %s ddb_other = {0, NULL, NULL};\n", page_type);
+    ddbgen_buf_puts(c, "        ddb_error ddb_serr = DDB_ERROR_INIT;\n        int ddb_orc = 0;\n");
     if (paged)
-        ddbgen_buf_puts(c, "        /* one call for DynamoDB's page; a cursor is the relational "
+        ddbgen_buf_puts(c, "        /* one call for DynamoDB's ddb_req; a cursor is the relational "
                            "side's, so then each\n"
                            "           entity is read by key instead */\n"
-                           "        if (!page || !page->cursor) {\n");
+                           "        if (!ddb_req || !ddb_req->cursor) {\n");
     else
         ddbgen_buf_puts(c, "        /* one call for DynamoDB's side of the same request */\n"
                            "        {\n");
     ddbgen_buf_printf(
         c,
-        "            t0 = ddb_router_now_ms();\n"
-        "            orc = on_side(r, DYNAMODB, false, %s, t0,\n"
-        "                r->ddb->%s(r->ddb, &other%s, &serr));\n"
+        "            ddb_t0 = ddb_router_now_ms();\n"
+        "            ddb_orc = ddb_on_side(ddb_r, DYNAMODB, false, %s, ddb_t0,\n"
+        "                ddb_r->ddb->%s(ddb_r->ddb, &ddb_other%s, &ddb_serr));\n"
         "        }\n"
-        "        if (orc != 0)\n"
-        "            ddb_router_logf(r->state, \"dual read of %%s failed on dynamodb: "
+        "        if (ddb_orc != 0)\n"
+        "            ddb_router_logf(ddb_r->state, \"dual read of %%s failed on dynamodb: "
         "%%s: %%s\", \"%s\",\n"
-        "                ddb_error_code_name(orc), serr.message);\n"
+        "                ddb_error_code_name(ddb_orc), ddb_serr.message);\n"
         "        else\n",
         entity, v->M, ddb_args, v->M);
     put(c, v, check);
-    ddbgen_buf_printf(c, "        %s(&other);\n        ddb_error_clear(&serr);\n    }\n",
+    ddbgen_buf_printf(c, "        %s(&ddb_other);\n        ddb_error_clear(&ddb_serr);\n    }\n",
                       page_free);
 }
 
 static const char *const routed_head = "{\n"
-                                       "    router_impl *r = (router_impl *)repo;\n"
-                                       "    int phase = ddb_router_phase(r->state);\n"
-                                       "    double t0 = ddb_router_now_ms();\n";
+                                       "    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;\n"
+                                       "    int ddb_phase = ddb_router_phase(ddb_r->state);\n"
+                                       "    double ddb_t0 = ddb_router_now_ms();\n";
 
 /* A read: DynamoDB's from phase 4 on; relational before, and in phase 3 `compare` after it.
  * lead: the member's output arguments, before @A@. */
@@ -682,15 +687,17 @@ static void emit_read(ddbgen_buf *c, const vars *v, const char *entity, const ch
 {
     put(c, v, routed_head);
     ddbgen_buf_printf(c,
-                      "    int rc;\n    if (phase >= 4)\n"
-                      "        return on_side(r, DYNAMODB, false, %s, t0, r->ddb->%s(r->ddb, %s%s, "
-                      "err));\n"
-                      "    rc = on_side(r, RELATIONAL, false, %s, t0, r->rel->%s(r->rel, %s%s, "
-                      "err));\n",
+                      "    int ddb_rc;\n    if (ddb_phase >= 4)\n"
+                      "        return ddb_on_side(ddb_r, DYNAMODB, false, %s, ddb_t0, "
+                      "ddb_r->ddb->%s(ddb_r->ddb, %s%s, "
+                      "ddb_err));\n"
+                      "    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, %s, ddb_t0, "
+                      "ddb_r->rel->%s(ddb_r->rel, %s%s, "
+                      "ddb_err));\n",
                       entity, v->M, lead, v->A, entity, v->M, lead, v->A);
     if (compare)
         put(c, v, compare);
-    ddbgen_buf_puts(c, "    return rc;\n}\n");
+    ddbgen_buf_puts(c, "    return ddb_rc;\n}\n");
 }
 
 /* How a member is routed, for its comment. */
@@ -698,11 +705,12 @@ static const char *member_role(emit_member_kind k)
 {
     switch (k) {
     case EMIT_MEMBER_GET:
-        return "a read of one entity, compared in phase 3";
+        return "a read of one entity, compared in ddb_phase 3";
     case EMIT_MEMBER_PAGE:
     case EMIT_MEMBER_BATCH_GET:
     case EMIT_MEMBER_MIXED:
-        return "a read of a page, compared in phase 3 with DynamoDB's answer to the same call";
+        return "a read of a ddb_req, compared in ddb_phase 3 with DynamoDB's answer to the same "
+               "call";
     case EMIT_MEMBER_TX_GET:
         return "a transactional read";
     case EMIT_MEMBER_UPDATE:
@@ -713,7 +721,7 @@ static const char *member_role(emit_member_kind k)
     case EMIT_MEMBER_FLAG:
         return "a write by key parameters; a DynamoDB failure journals a resync of the type";
     case EMIT_MEMBER_TX_WRITE:
-        return "a transaction; a DynamoDB failure journals the keys of its entities";
+        return "a transaction; a DynamoDB failure journals the ddb_keys of its entities";
     }
     return "";
 }
@@ -742,39 +750,42 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
     switch (m->kind) {
     case EMIT_MEMBER_GET:
         if (m->partial)
-            emit_read(c, v, entity, "out, found",
+            emit_read(c, v, entity, "ddb_out, ddb_found",
                       "    /* the index does not project every field: nothing to compare */\n");
         else
-            emit_read(c, v, entity, "out, found",
-                      "    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {\n"
-                      "        @T@ other = @NS@__@E@__INIT;\n"
-                      "        bool other_found = false;\n"
-                      "        ddb_error serr = DDB_ERROR_INIT;\n"
-                      "        t0 = ddb_router_now_ms();\n"
-                      "        if (on_side(r, DYNAMODB, false, @D@.name, t0,\n"
-                      "                r->ddb->@M@(r->ddb, &other, &other_found@A@, &serr)) != 0)\n"
-                      "            ddb_router_logf(r->state, \"dual read of %s failed on dynamodb: "
-                      "%s\", \"@M@\",\n"
-                      "                serr.message);\n"
-                      "        else\n"
-                      "            ddb_router_check(r->state, &@D@, *found ? out : NULL,\n"
-                      "                other_found ? &other : NULL, NULL, @e@__read_side, r);\n"
-                      "        @T@__free(&other);\n"
-                      "        ddb_error_clear(&serr);\n"
-                      "    }\n");
+            emit_read(
+                c, v, entity, "ddb_out, ddb_found",
+                "    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {\n"
+                "        @T@ ddb_other = @NS@__@E@__INIT;\n"
+                "        bool ddb_other_found = false;\n"
+                "        ddb_error ddb_serr = DDB_ERROR_INIT;\n"
+                "        ddb_t0 = ddb_router_now_ms();\n"
+                "        if (ddb_on_side(ddb_r, DYNAMODB, false, @D@.name, ddb_t0,\n"
+                "                ddb_r->ddb->@M@(ddb_r->ddb, &ddb_other, &ddb_other_found@A@, "
+                "&ddb_serr)) != 0)\n"
+                "            ddb_router_logf(ddb_r->state, \"dual read of %s failed on dynamodb: "
+                "%s\", \"@M@\",\n"
+                "                ddb_serr.message);\n"
+                "        else\n"
+                "            ddb_router_check(ddb_r->state, &@D@, *ddb_found ? ddb_out : NULL,\n"
+                "                ddb_other_found ? &ddb_other : NULL, NULL, @e@__read_side, "
+                "ddb_r);\n"
+                "        @T@__free(&ddb_other);\n"
+                "        ddb_error_clear(&ddb_serr);\n"
+                "    }\n");
         return;
     case EMIT_MEMBER_PAGE:
     case EMIT_MEMBER_BATCH_GET:
     case EMIT_MEMBER_MIXED: {
         bool paged = m->kind != EMIT_MEMBER_BATCH_GET;
         bool mixed = m->kind == EMIT_MEMBER_MIXED || m->mixed;
-        const char *lead = paged ? "out" : "out, keys, n_keys";
+        const char *lead = paged ? "ddb_out" : "ddb_out, ddb_keys, ddb_n_keys";
         char page_type[600], page_free[600];
         ddbgen_buf args = DDBGEN_BUF_INIT, ddb_args = DDBGEN_BUF_INIT, cmp = DDBGEN_BUF_INIT;
         /* a page's trailing page request comes after the pattern's own arguments */
-        ddbgen_buf_printf(&args, "%s%s", v->A, paged ? ", page" : "");
+        ddbgen_buf_printf(&args, "%s%s", v->A, paged ? ", ddb_req" : "");
         v->A = ddbgen_buf_str(&args) ? ddbgen_buf_str(&args) : "";
-        ddbgen_buf_printf(&ddb_args, "%s%s", paged ? "" : ", keys, n_keys", v->A);
+        ddbgen_buf_printf(&ddb_args, "%s%s", paged ? "" : ", ddb_keys, ddb_n_keys", v->A);
         if (mixed) {
             snprintf(page_type, sizeof page_type, "%s__mixed_page", v->ns);
             snprintf(page_free, sizeof page_free, "%s__mixed_page_free", v->ns);
@@ -783,17 +794,20 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
             snprintf(page_free, sizeof page_free, "%s__page_free", v->T);
         }
         if (mixed)
-            ddbgen_buf_puts(&cmp, "            mixed_check(r, out, &other);\n");
+            ddbgen_buf_puts(&cmp, "            ddb_mixed_check(ddb_r, ddb_out, &ddb_other);\n");
         else
-            ddbgen_buf_puts(&cmp, "            @e@__check_page(r, out->items, out->n_items, "
-                                  "other.items, other.n_items);\n");
+            ddbgen_buf_puts(&cmp,
+                            "            @e@__check_page(ddb_r, ddb_out->items, ddb_out->n_items, "
+                            "ddb_other.items, ddb_other.n_items);\n");
         put(c, v, routed_head);
         ddbgen_buf_printf(c,
-                          "    int rc;\n    if (phase >= 4)\n"
-                          "        return on_side(r, DYNAMODB, false, %s, t0, r->ddb->%s(r->ddb, "
-                          "%s%s, err));\n"
-                          "    rc = on_side(r, RELATIONAL, false, %s, t0, r->rel->%s(r->rel, "
-                          "%s%s, err));\n",
+                          "    int ddb_rc;\n    if (ddb_phase >= 4)\n"
+                          "        return ddb_on_side(ddb_r, DYNAMODB, false, %s, ddb_t0, "
+                          "ddb_r->ddb->%s(ddb_r->ddb, "
+                          "%s%s, ddb_err));\n"
+                          "    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, %s, ddb_t0, "
+                          "ddb_r->rel->%s(ddb_r->rel, "
+                          "%s%s, ddb_err));\n",
                           entity, v->M, lead, v->A, entity, v->M, lead, v->A);
         if (m->partial)
             ddbgen_buf_puts(c, "    /* the index does not project every field: nothing to "
@@ -801,68 +815,75 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
         else
             emit_page_compare(c, v, entity, page_type, page_free, ddbgen_buf_str(&ddb_args), paged,
                               ddbgen_buf_str(&cmp));
-        ddbgen_buf_puts(c, "    return rc;\n}\n");
+        ddbgen_buf_puts(c, "    return ddb_rc;\n}\n");
         ddbgen_buf_free(&args);
         ddbgen_buf_free(&ddb_args);
         ddbgen_buf_free(&cmp);
         return;
     }
     case EMIT_MEMBER_TX_GET:
-        emit_read(c, v, entity, "out",
-                  "    /* phase 3 does not compare transactional reads (their result types are "
+        emit_read(c, v, entity, "ddb_out",
+                  "    /* ddb_phase 3 does not compare transactional reads (their result types are "
                   "per pattern) */\n");
         return;
     case EMIT_MEMBER_UPDATE:
         put(c, v, routed_head);
         put(c, v,
-            "    @T@ other = @NS@__@E@__INIT;\n"
-            "    bool other_found = false;\n"
-            "    ddb_error serr = DDB_ERROR_INIT;\n"
-            "    int rc;\n"
-            "    if (phase == 5)\n"
-            "        return on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@M@(r->ddb, out, "
-            "found@A@, err));\n"
-            "    rc = on_side(r, RELATIONAL, true, @D@.name, t0, r->rel->@M@(r->rel, out, "
-            "found@A@, err));\n"
-            "    if (rc != 0 || phase == 1 || !*found)\n"
-            "        return rc;\n"
+            "    @T@ ddb_other = @NS@__@E@__INIT;\n"
+            "    bool ddb_other_found = false;\n"
+            "    ddb_error ddb_serr = DDB_ERROR_INIT;\n"
+            "    int ddb_rc;\n"
+            "    if (ddb_phase == 5)\n"
+            "        return ddb_on_side(ddb_r, DYNAMODB, true, @D@.name, ddb_t0, "
+            "ddb_r->ddb->@M@(ddb_r->ddb, ddb_out, "
+            "ddb_found@A@, ddb_err));\n"
+            "    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, @D@.name, ddb_t0, "
+            "ddb_r->rel->@M@(ddb_r->rel, ddb_out, "
+            "ddb_found@A@, ddb_err));\n"
+            "    if (ddb_rc != 0 || ddb_phase == 1 || !*ddb_found)\n"
+            "        return ddb_rc;\n"
             "    /* each side increments its own version: equal before, equal after */\n"
-            "    t0 = ddb_router_now_ms();\n"
-            "    rc = on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@M@(r->ddb, &other, "
-            "&other_found@A@, &serr));\n"
-            "    if (rc != 0 || !other_found)\n"
-            "        ddb_router_write_failed(r->state, &@D@, \"@M@\", out, rc ? rc : "
+            "    ddb_t0 = ddb_router_now_ms();\n"
+            "    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, @D@.name, ddb_t0, "
+            "ddb_r->ddb->@M@(ddb_r->ddb, &ddb_other, "
+            "&ddb_other_found@A@, &ddb_serr));\n"
+            "    if (ddb_rc != 0 || !ddb_other_found)\n"
+            "        ddb_router_write_failed(ddb_r->state, &@D@, \"@M@\", ddb_out, ddb_rc ? ddb_rc "
+            ": "
             "DDB_ERR_ITEM_NOT_FOUND,\n"
-            "            rc ? &serr : NULL);\n"
-            "    @T@__free(&other);\n"
-            "    ddb_error_clear(&serr);\n"
+            "            ddb_rc ? &ddb_serr : NULL);\n"
+            "    @T@__free(&ddb_other);\n"
+            "    ddb_error_clear(&ddb_serr);\n"
             "    return 0;\n"
             "}\n");
         return;
     case EMIT_MEMBER_FLAG:
         put(c, v, routed_head);
         put(c, v,
-            "    bool done_rel = false, done_ddb = false;\n"
-            "    ddb_error serr = DDB_ERROR_INIT;\n"
-            "    int rc;\n"
-            "    if (phase == 5)\n"
-            "        return on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@M@(r->ddb, done@A@, "
-            "err));\n"
-            "    rc = on_side(r, RELATIONAL, true, @D@.name, t0, r->rel->@M@(r->rel, &done_rel@A@, "
-            "err));\n"
-            "    if (rc == 0 && done)\n"
-            "        *done = done_rel;\n"
-            "    if (rc != 0 || phase == 1)\n"
-            "        return rc;\n"
-            "    t0 = ddb_router_now_ms();\n"
-            "    rc = on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@M@(r->ddb, &done_ddb@A@, "
-            "&serr));\n"
+            "    bool ddb_done_rel = false, ddb_done_ddb = false;\n"
+            "    ddb_error ddb_serr = DDB_ERROR_INIT;\n"
+            "    int ddb_rc;\n"
+            "    if (ddb_phase == 5)\n"
+            "        return ddb_on_side(ddb_r, DYNAMODB, true, @D@.name, ddb_t0, "
+            "ddb_r->ddb->@M@(ddb_r->ddb, ddb_done@A@, "
+            "ddb_err));\n"
+            "    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, @D@.name, ddb_t0, "
+            "ddb_r->rel->@M@(ddb_r->rel, &ddb_done_rel@A@, "
+            "ddb_err));\n"
+            "    if (ddb_rc == 0 && ddb_done)\n"
+            "        *ddb_done = ddb_done_rel;\n"
+            "    if (ddb_rc != 0 || ddb_phase == 1)\n"
+            "        return ddb_rc;\n"
+            "    ddb_t0 = ddb_router_now_ms();\n"
+            "    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, @D@.name, ddb_t0, "
+            "ddb_r->ddb->@M@(ddb_r->ddb, &ddb_done_ddb@A@, "
+            "&ddb_serr));\n"
             "    /* the key is in the parameters, not an entity: a resync of the type repairs it "
             "*/\n"
-            "    if (rc != 0 || done_ddb != done_rel)\n"
-            "        ddb_router_secondary_failed(r->state, @D@.name, \"@M@\", NULL,\n"
-            "            rc ? rc : DDB_ERR_ITEM_NOT_FOUND, rc ? &serr : NULL);\n"
-            "    ddb_error_clear(&serr);\n"
+            "    if (ddb_rc != 0 || ddb_done_ddb != ddb_done_rel)\n"
+            "        ddb_router_secondary_failed(ddb_r->state, @D@.name, \"@M@\", NULL,\n"
+            "            ddb_rc ? ddb_rc : DDB_ERR_ITEM_NOT_FOUND, ddb_rc ? &ddb_serr : NULL);\n"
+            "    ddb_error_clear(&ddb_serr);\n"
             "    return 0;\n"
             "}\n");
         return;
@@ -871,109 +892,125 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
         put(c, v, routed_head);
         if (m->kind == EMIT_MEMBER_PUT_OBJ)
             put(c, v,
-                "    ddb_error serr = DDB_ERROR_INIT;\n"
-                "    int rc;\n"
-                "    if (phase == 5)\n"
-                "        return on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@M@(r->ddb, "
-                "@I@@A@, err));\n"
-                "    rc = on_side(r, RELATIONAL, true, @D@.name, t0, r->rel->@M@(r->rel, @I@@A@, "
-                "err));\n"
-                "    if (rc != 0 || phase == 1)\n"
-                "        return rc;\n"
-                "    t0 = ddb_router_now_ms();\n"
-                "    rc = on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@M@(r->ddb, @I@@A@, "
-                "&serr));\n"
-                "    if (rc != 0)\n"
-                "        ddb_router_write_failed(r->state, &@D@, \"@M@\", @I@, rc, &serr);\n");
+                "    ddb_error ddb_serr = DDB_ERROR_INIT;\n"
+                "    int ddb_rc;\n"
+                "    if (ddb_phase == 5)\n"
+                "        return ddb_on_side(ddb_r, DYNAMODB, true, @D@.name, ddb_t0, "
+                "ddb_r->ddb->@M@(ddb_r->ddb, "
+                "@I@@A@, ddb_err));\n"
+                "    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, @D@.name, ddb_t0, "
+                "ddb_r->rel->@M@(ddb_r->rel, @I@@A@, "
+                "ddb_err));\n"
+                "    if (ddb_rc != 0 || ddb_phase == 1)\n"
+                "        return ddb_rc;\n"
+                "    ddb_t0 = ddb_router_now_ms();\n"
+                "    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, @D@.name, ddb_t0, "
+                "ddb_r->ddb->@M@(ddb_r->ddb, @I@@A@, "
+                "&ddb_serr));\n"
+                "    if (ddb_rc != 0)\n"
+                "        ddb_router_write_failed(ddb_r->state, &@D@, \"@M@\", @I@, ddb_rc, "
+                "&ddb_serr);\n");
         else
             put(c, v,
-                "    ddb_error serr = DDB_ERROR_INIT;\n"
-                "    int rc;\n"
-                "    if (phase == 5)\n"
-                "        return on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@M@(r->ddb, "
-                "out@A@, err));\n"
-                "    rc = on_side(r, RELATIONAL, true, @D@.name, t0, r->rel->@M@(r->rel, out@A@, "
-                "err));\n"
-                "    if (rc != 0 || phase == 1)\n"
-                "        return rc;\n"
+                "    ddb_error ddb_serr = DDB_ERROR_INIT;\n"
+                "    int ddb_rc;\n"
+                "    if (ddb_phase == 5)\n"
+                "        return ddb_on_side(ddb_r, DYNAMODB, true, @D@.name, ddb_t0, "
+                "ddb_r->ddb->@M@(ddb_r->ddb, "
+                "ddb_out@A@, ddb_err));\n"
+                "    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, @D@.name, ddb_t0, "
+                "ddb_r->rel->@M@(ddb_r->rel, ddb_out@A@, "
+                "ddb_err));\n"
+                "    if (ddb_rc != 0 || ddb_phase == 1)\n"
+                "        return ddb_rc;\n"
                 "    /* the entity as the relational side built it, with its ID: the pattern "
                 "itself\n"
                 "       would allocate another ID on DynamoDB */\n"
-                "    t0 = ddb_router_now_ms();\n"
-                "    rc = on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@e@__create(r->ddb, "
-                "out, &serr));\n"
-                "    if (rc != 0)\n"
-                "        ddb_router_write_failed(r->state, &@D@, \"@M@\", out, rc, &serr);\n");
-        put(c, v, "    ddb_error_clear(&serr);\n    return 0;\n}\n");
+                "    ddb_t0 = ddb_router_now_ms();\n"
+                "    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, @D@.name, ddb_t0, "
+                "ddb_r->ddb->@e@__create(ddb_r->ddb, "
+                "ddb_out, &ddb_serr));\n"
+                "    if (ddb_rc != 0)\n"
+                "        ddb_router_write_failed(ddb_r->state, &@D@, \"@M@\", ddb_out, ddb_rc, "
+                "&ddb_serr);\n");
+        put(c, v, "    ddb_error_clear(&ddb_serr);\n    return 0;\n}\n");
         return;
     case EMIT_MEMBER_BATCH_WRITE:
         put(c, v, routed_head);
         put(c, v,
-            "    ddb_error serr = DDB_ERROR_INIT;\n"
-            "    int rc;\n"
-            "    if (phase == 5)\n"
-            "        return on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@M@(r->ddb, items, "
-            "n_items, err));\n"
-            "    rc = on_side(r, RELATIONAL, true, @D@.name, t0, r->rel->@M@(r->rel, items, "
-            "n_items, err));\n"
-            "    if (rc != 0 || phase == 1)\n"
-            "        return rc;\n"
-            "    t0 = ddb_router_now_ms();\n"
-            "    rc = on_side(r, DYNAMODB, true, @D@.name, t0, r->ddb->@M@(r->ddb, items, n_items, "
-            "&serr));\n"
-            "    for (size_t i = 0; rc != 0 && i < n_items; i++)\n"
-            "        ddb_router_write_failed(r->state, &@D@, \"@M@\", &items[i], rc, &serr);\n"
-            "    ddb_error_clear(&serr);\n"
+            "    ddb_error ddb_serr = DDB_ERROR_INIT;\n"
+            "    int ddb_rc;\n"
+            "    if (ddb_phase == 5)\n"
+            "        return ddb_on_side(ddb_r, DYNAMODB, true, @D@.name, ddb_t0, "
+            "ddb_r->ddb->@M@(ddb_r->ddb, ddb_items, "
+            "ddb_n_items, ddb_err));\n"
+            "    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, @D@.name, ddb_t0, "
+            "ddb_r->rel->@M@(ddb_r->rel, ddb_items, "
+            "ddb_n_items, ddb_err));\n"
+            "    if (ddb_rc != 0 || ddb_phase == 1)\n"
+            "        return ddb_rc;\n"
+            "    ddb_t0 = ddb_router_now_ms();\n"
+            "    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, @D@.name, ddb_t0, "
+            "ddb_r->ddb->@M@(ddb_r->ddb, ddb_items, ddb_n_items, "
+            "&ddb_serr));\n"
+            "    for (size_t ddb_i = 0; ddb_rc != 0 && ddb_i < ddb_n_items; ddb_i++)\n"
+            "        ddb_router_write_failed(ddb_r->state, &@D@, \"@M@\", &ddb_items[ddb_i], "
+            "ddb_rc, &ddb_serr);\n"
+            "    ddb_error_clear(&ddb_serr);\n"
             "    return 0;\n"
             "}\n");
         return;
     case EMIT_MEMBER_TX_WRITE:
         put(c, v, routed_head);
         if (m->n_entity_params)
-            ddbgen_buf_printf(c, "    int64_t before[%zu] = {0}, after[%zu] = {0};\n",
+            ddbgen_buf_printf(c, "    int64_t ddb_before[%zu] = {0}, ddb_after[%zu] = {0};\n",
                               m->n_entity_params, m->n_entity_params);
         put(c, v,
-            "    ddb_error serr = DDB_ERROR_INIT;\n"
-            "    int rc;\n"
-            "    if (phase == 5)\n"
-            "        return on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->@M@(r->ddb@A@, "
-            "err));\n");
+            "    ddb_error ddb_serr = DDB_ERROR_INIT;\n"
+            "    int ddb_rc;\n"
+            "    if (ddb_phase == 5)\n"
+            "        return ddb_on_side(ddb_r, DYNAMODB, true, \"model\", ddb_t0, "
+            "ddb_r->ddb->@M@(ddb_r->ddb@A@, "
+            "ddb_err));\n");
         for (size_t k = 0; k < m->n_entity_params; k++)
-            ddbgen_buf_printf(c, "    before[%zu] = %s ? %s->ddb_version : 0;\n", k,
+            ddbgen_buf_printf(c, "    ddb_before[%zu] = %s ? %s->ddb_version : 0;\n", k,
                               m->entity_params[k].name, m->entity_params[k].name);
         put(c, v,
-            "    rc = on_side(r, RELATIONAL, true, \"model\", t0, r->rel->@M@(r->rel@A@, err));\n"
-            "    if (rc != 0 || phase == 1)\n"
-            "        return rc;\n");
+            "    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, \"model\", ddb_t0, "
+            "ddb_r->rel->@M@(ddb_r->rel@A@, ddb_err));\n"
+            "    if (ddb_rc != 0 || ddb_phase == 1)\n"
+            "        return ddb_rc;\n");
         if (m->n_entity_params)
             ddbgen_buf_puts(c,
                             "    /* the same versions on DynamoDB: one version on both sides */\n");
         for (size_t k = 0; k < m->n_entity_params; k++)
             ddbgen_buf_printf(c,
-                              "    if (%s) {\n        after[%zu] = %s->ddb_version;\n"
-                              "        %s->ddb_version = before[%zu];\n    }\n",
+                              "    if (%s) {\n        ddb_after[%zu] = %s->ddb_version;\n"
+                              "        %s->ddb_version = ddb_before[%zu];\n    }\n",
                               m->entity_params[k].name, k, m->entity_params[k].name,
                               m->entity_params[k].name, k);
         put(c, v,
-            "    t0 = ddb_router_now_ms();\n"
-            "    rc = on_side(r, DYNAMODB, true, \"model\", t0, r->ddb->@M@(r->ddb@A@, &serr));\n"
-            "    if (rc != 0) {\n");
+            "    ddb_t0 = ddb_router_now_ms();\n"
+            "    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, \"model\", ddb_t0, "
+            "ddb_r->ddb->@M@(ddb_r->ddb@A@, &ddb_serr));\n"
+            "    if (ddb_rc != 0) {\n");
         for (size_t k = 0; k < m->n_entity_params; k++)
-            ddbgen_buf_printf(c,
-                              "        ddb_router_write_failed(r->state, &%s__%s__desc, \"%s\", "
-                              "%s, rc, &serr);\n",
-                              E->ns, m->entity_params[k].entity->c_name, m->name,
-                              m->entity_params[k].name);
+            ddbgen_buf_printf(
+                c,
+                "        ddb_router_write_failed(ddb_r->state, &%s__%s__desc, \"%s\", "
+                "%s, ddb_rc, &ddb_serr);\n",
+                E->ns, m->entity_params[k].entity->c_name, m->name, m->entity_params[k].name);
         for (size_t k = 0; k < m->n_keyless; k++)
-            ddbgen_buf_printf(c,
-                              "        ddb_router_secondary_failed(r->state, %s__%s__desc.name, "
-                              "\"%s\", NULL, rc, &serr);\n",
-                              E->ns, m->keyless[k]->c_name, m->name);
+            ddbgen_buf_printf(
+                c,
+                "        ddb_router_secondary_failed(ddb_r->state, %s__%s__desc.name, "
+                "\"%s\", NULL, ddb_rc, &ddb_serr);\n",
+                E->ns, m->keyless[k]->c_name, m->name);
         ddbgen_buf_puts(c, "    }\n");
         for (size_t k = 0; k < m->n_entity_params; k++)
-            ddbgen_buf_printf(c, "    if (%s)\n        %s->ddb_version = after[%zu];\n",
+            ddbgen_buf_printf(c, "    if (%s)\n        %s->ddb_version = ddb_after[%zu];\n",
                               m->entity_params[k].name, m->entity_params[k].name, k);
-        ddbgen_buf_puts(c, "    ddb_error_clear(&serr);\n    return 0;\n}\n");
+        ddbgen_buf_puts(c, "    ddb_error_clear(&ddb_serr);\n    return 0;\n}\n");
         return;
     }
 }
@@ -1010,7 +1047,7 @@ static void emit_seed_ids(emitter *E, ddbgen_buf *c, vars *v)
         "\n/*\n * Before phase 5: DynamoDB's ID counters continue above the highest relational "
         "ID,\n"
         " * for each entity whose IDs are allocated (id_strategy source or counter).\n */\n"
-        "static int seed_ids(router_impl *r, ddb_error *err)\n{\n");
+        "static int seed_ids(ddb_router_impl *r, ddb_error *err)\n{\n");
     if (!any) {
         ddbgen_buf_puts(c, "    /* no entity allocates its IDs */\n"
                            "    (void)r;\n    (void)err;\n    return 0;\n}\n");
@@ -1063,7 +1100,7 @@ static void emit_entity_repair(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
         " * entity and, with remove_extras, removes DynamoDB's entities the relational side "
         "lacks.\n"
         " */\n"
-        "static int @e@__sync(router_impl *r, bool remove_extras, ddb_error *err)\n"
+        "static int @e@__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)\n"
         "{\n"
         "    char *cursor = NULL;\n"
         "    int rc = 0;\n"
@@ -1109,7 +1146,7 @@ static void emit_entity_repair(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
     put(c, v,
         "\n/* One journal entry of @e@: its key's entity copied from relational (key NULL: all). "
         "*/\n"
-        "static int @e@__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)\n"
+        "static int @e@__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)\n"
         "{\n"
         "    @T@ key = @NS@__@E@__INIT, rel = @NS@__@E@__INIT;\n"
         "    bool found = false;\n"
@@ -1127,7 +1164,7 @@ static void emit_entity_repair(ddbgen_buf *c, const ddbgen_entity *e, vars *v)
         "}\n");
     put(c, v,
         "\n/* compare_all for @e@: adds the differences found to *n. */\n"
-        "static int @e@__compare_all(router_impl *r, size_t *n, ddb_error *err)\n"
+        "static int @e@__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)\n"
         "{\n"
         "    @ns@__repo *sides[2] = {r->rel, r->ddb};\n"
         "    int rc = 0;\n"
@@ -1178,7 +1215,7 @@ static void emit_repair(emitter *E, ddbgen_buf *c, vars *v)
     put(c, v,
         "\nint @ns@__router_replay(@ns@__repo *router, size_t *replayed, ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = as_router(router);\n"
+        "    ddb_router_impl *r = as_router(router);\n"
         "    ddb_router_journal j = {0, NULL, 0};\n"
         "    int rc;\n"
         "    if (!r)\n"
@@ -1223,7 +1260,7 @@ static void emit_repair(emitter *E, ddbgen_buf *c, vars *v)
     put(c, v,
         "\nint @ns@__router_backfill(@ns@__repo *router, ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = as_router(router);\n"
+        "    ddb_router_impl *r = as_router(router);\n"
         "    int rc = 0;\n"
         "    if (!r)\n"
         "        return DDB_ERR_INVALID_ARG;\n");
@@ -1237,7 +1274,7 @@ static void emit_repair(emitter *E, ddbgen_buf *c, vars *v)
     put(c, v,
         "\nint @ns@__router_compare_all(@ns@__repo *router, size_t *differences, ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = as_router(router);\n"
+        "    ddb_router_impl *r = as_router(router);\n"
         "    size_t n = 0;\n"
         "    int rc = 0;\n"
         "    if (!r)\n"
@@ -1267,7 +1304,7 @@ static void emit_constructor(emitter *E, ddbgen_buf *c, vars *v)
         "{\n"
         "    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, \"@ns@\", 1, NULL, NULL, NULL, "
         "NULL, NULL, 100};\n"
-        "    router_impl *r;\n"
+        "    ddb_router_impl *r;\n"
         "    int rc;\n"
         "    if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))\n"
         "        return DDB_ERR_INVALID_ARG;\n"
@@ -1319,12 +1356,12 @@ static void emit_constructor(emitter *E, ddbgen_buf *c, vars *v)
         "}\n"
         "\nint @ns@__router_phase(@ns@__repo *router)\n"
         "{\n"
-        "    router_impl *r = as_router(router);\n"
+        "    ddb_router_impl *r = as_router(router);\n"
         "    return r ? ddb_router_phase(r->state) : 0;\n"
         "}\n"
         "\nint @ns@__router_set_phase(@ns@__repo *router, int phase, ddb_error *err)\n"
         "{\n"
-        "    router_impl *r = as_router(router);\n"
+        "    ddb_router_impl *r = as_router(router);\n"
         "    int rc = 0;\n"
         "    if (!r)\n"
         "        return DDB_ERR_INVALID_ARG;\n"
@@ -1338,7 +1375,7 @@ static void emit_constructor(emitter *E, ddbgen_buf *c, vars *v)
         "}\n"
         "\nint @ns@__router_stats(@ns@__repo *router, ddb_router_stats *out)\n"
         "{\n"
-        "    router_impl *r = as_router(router);\n"
+        "    ddb_router_impl *r = as_router(router);\n"
         "    if (!r || !out)\n"
         "        return DDB_ERR_INVALID_ARG;\n"
         "    ddb_router_stats_get(r->state, out);\n"

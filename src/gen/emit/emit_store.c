@@ -261,35 +261,37 @@ void emit_store_entity_impl(emitter *E, const ddbgen_entity *e)
             c,
             "\n/* create with %s%s%s. */\n"
             "static int %s__create_store(%s__repo *repo, %s__%s *obj, ddb_error *err)\n"
-            "{\n    repo_impl *r = (repo_impl *)repo;\n"
-            "    return ddb_store_create(r->client, &%s__store, table_of(r, %zu), "
+            "{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
+            "    return ddb_store_create(r->client, &%s__store, ddb_table_of(r, %zu), "
             "r->counter_table,\n        &r->ids[%zu], obj, err);\n}\n",
             e->ext.id_strategy != DDBGEN_ID_NONE ? "its ID assigned" : "",
             e->ext.id_strategy != DDBGEN_ID_NONE && e->ext.n_unique ? " and " : "",
             e->ext.n_unique ? "its unique-value sentinels" : "", en, ns, ns, en, en, ti, ei);
     if (e->ext.n_unique) {
-        ddbgen_buf_printf(c,
-                          "\n/* update moving the sentinels of changed unique values. */\n"
-                          "static int %s__update_store(%s__repo *repo, %s__%s *obj, "
-                          "ddb_error *err)\n"
-                          "{\n    repo_impl *r = (repo_impl *)repo;\n"
-                          "    return ddb_store_update(r->client, &%s__store, table_of(r, %zu), "
-                          "obj, err);\n}\n",
-                          en, ns, ns, en, en, ti);
-        ddbgen_buf_printf(c,
-                          "\n/* delete removing the sentinels. */\n"
-                          "static int %s__delete_store(%s__repo *repo, const %s__%s *obj, "
-                          "ddb_error *err)\n"
-                          "{\n    repo_impl *r = (repo_impl *)repo;\n"
-                          "    return ddb_store_delete(r->client, &%s__store, table_of(r, %zu), "
-                          "obj, err);\n}\n",
-                          en, ns, ns, en, en, ti);
+        ddbgen_buf_printf(
+            c,
+            "\n/* update moving the sentinels of changed unique values. */\n"
+            "static int %s__update_store(%s__repo *repo, %s__%s *obj, "
+            "ddb_error *err)\n"
+            "{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
+            "    return ddb_store_update(r->client, &%s__store, ddb_table_of(r, %zu), "
+            "obj, err);\n}\n",
+            en, ns, ns, en, en, ti);
+        ddbgen_buf_printf(
+            c,
+            "\n/* delete removing the sentinels. */\n"
+            "static int %s__delete_store(%s__repo *repo, const %s__%s *obj, "
+            "ddb_error *err)\n"
+            "{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
+            "    return ddb_store_delete(r->client, &%s__store, ddb_table_of(r, %zu), "
+            "obj, err);\n}\n",
+            en, ns, ns, en, en, ti);
     }
     snprintf(ctx, sizeof ctx, "%s.%s.list", ns, en);
     ddbgen_buf_printf(c,
                       "\nstatic int %s__list_ddb(%s__repo *repo, %s__%s__page *out,\n"
                       "    const %s__page_request *page, ddb_error *err)\n"
-                      "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                      "{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
                       "    ddb_entity_query q = {0};\n    ddb_entity_page p = {0, NULL, NULL};\n"
                       "    int rc;\n"
                       "    q.consistent_read = r->consistent;\n"
@@ -298,19 +300,20 @@ void emit_store_entity_impl(emitter *E, const ddbgen_entity *e)
                       en, ns, ns, en, ns);
     emit_c_string(c, ctx);
     ddbgen_buf_printf(c,
-                      ";\n    rc = ddb_store_list(&p, r->client, &%s__store, table_of(r, %zu), "
+                      ";\n    rc = ddb_store_list(&p, r->client, &%s__store, ddb_table_of(r, %zu), "
                       "&q, err);\n"
                       "    if (rc == 0) {\n        out->n_items = p.n;\n"
                       "        out->items = p.items;\n        out->cursor = p.cursor;\n    }\n"
                       "    return rc;\n}\n",
                       en, ti);
-    ddbgen_buf_printf(c,
-                      "\nstatic int %s__mirror_ddb(%s__repo *repo, const %s__%s *obj, "
-                      "const %s__%s *key,\n    ddb_error *err)\n"
-                      "{\n    repo_impl *r = (repo_impl *)repo;\n"
-                      "    return ddb_store_mirror(r->client, &%s__store, table_of(r, %zu), obj, "
-                      "key, err);\n}\n",
-                      en, ns, ns, en, ns, en, en, ti);
+    ddbgen_buf_printf(
+        c,
+        "\nstatic int %s__mirror_ddb(%s__repo *repo, const %s__%s *obj, "
+        "const %s__%s *key,\n    ddb_error *err)\n"
+        "{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
+        "    return ddb_store_mirror(r->client, &%s__store, ddb_table_of(r, %zu), obj, "
+        "key, err);\n}\n",
+        en, ns, ns, en, ns, en, en, ti);
 }
 
 void emit_store_model_impl(emitter *E)
@@ -340,7 +343,7 @@ void emit_store_model_impl(emitter *E)
     ddbgen_buf_printf(c,
                       "\nstatic int transact_ddb(%s__repo *repo, %s__write *ops, size_t n_ops, "
                       "ddb_error *err)\n"
-                      "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                      "{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
                       "    ddb_store_write *w;\n    int rc;\n"
                       "    if (n_ops && !ops)\n        return DDB_ERR_INVALID_ARG;\n"
                       "    w = calloc(n_ops ? n_ops : 1, sizeof *w);\n"
@@ -356,7 +359,7 @@ void emit_store_model_impl(emitter *E)
         c, "__WRITE_ADD) {\n"
            "            free(w);\n            return DDB_ERR_INVALID_ARG;\n        }\n"
            "        w[i].store = stores[k - 1];\n"
-           "        w[i].table = table_of(r, store_tables[k - 1]);\n"
+           "        w[i].table = ddb_table_of(r, store_tables[k - 1]);\n"
            "        w[i].block = &r->ids[k - 1];\n"
            "        w[i].op = (ddb_store_op)ops[i].op;\n"
            "        w[i].obj = ops[i].obj;\n        w[i].field = ops[i].field;\n"
@@ -367,17 +370,17 @@ void emit_store_model_impl(emitter *E)
     ddbgen_buf_printf(c,
                       "\nstatic int max_id_ddb(%s__repo *repo, %s__kind kind, int64_t *out, "
                       "ddb_error *err)\n"
-                      "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                      "{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
                       "    size_t k = (size_t)kind;\n"
                       "    if (k < 1 || k > %zu)\n        return DDB_ERR_INVALID_ARG;\n"
                       "    return ddb_store_max_id(out, r->client, stores[k - 1], "
-                      "table_of(r, store_tables[k - 1]),\n"
+                      "ddb_table_of(r, store_tables[k - 1]),\n"
                       "        r->counter_table, err);\n}\n",
                       ns, ns, n);
     ddbgen_buf_printf(c,
                       "\nstatic int seed_id_ddb(%s__repo *repo, %s__kind kind, int64_t floor, "
                       "ddb_error *err)\n"
-                      "{\n    repo_impl *r = (repo_impl *)repo;\n"
+                      "{\n    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
                       "    size_t k = (size_t)kind;\n"
                       "    if (k < 1 || k > %zu)\n        return DDB_ERR_INVALID_ARG;\n"
                       "    return ddb_store_seed_id(r->client, stores[k - 1], r->counter_table, "

@@ -501,7 +501,8 @@ static const char *c_name_for(loader *L, const char *name, const char *override,
             return override;
         ddbgen_diag_add(L->d, ERR, override_path,
                         "use lower-case letters, digits and single underscores, starting with a "
-                        "letter, and not a C keyword",
+                        "letter, not starting with ddb_ (the generator's own names) and not a C "
+                        "keyword",
                         "c_name '%s' is not usable as a C name", override);
     }
     if (!name)
@@ -513,6 +514,77 @@ static const char *c_name_for(loader *L, const char *name, const char *override,
     r = sdup(L, mapped);
     free(mapped);
     return r;
+}
+
+/*
+ * Names the generator gives members of the scope a user name shares: every entity's storage
+ * members (the entity's access patterns sit beside them in the repository, "<entity>__<name>")
+ * and the model's (beside the cross-table patterns). A mapped name among them gets a trailing
+ * underscore, as a keyword does; an x-ddbkit.c_name among them is an error.
+ */
+static const char *const entity_members[] = {"create", "get",    "update", "delete",
+                                             "list",   "mirror", "crud"}; /* crud: the suite's */
+static const char *const model_members[] = {"version", "transact", "max_id", "seed_id", "free"};
+/* The names generated at the namespace's top level ("<ns>__repo", "<NS>__KIND_NONE"), beside the
+ * entities' ("<ns>__<entity>"). gen.names.property finds any the list misses. */
+static const char *const top_members[] = {"conformance_case",
+                                          "conformance_cases",
+                                          "conformance_gap",
+                                          "conformance_gaps",
+                                          "conformance_options",
+                                          "conformance_report",
+                                          "conformance_run",
+                                          "conformance_run_case",
+                                          "create_counter_table",
+                                          "create_table_jsons",
+                                          "create_tables",
+                                          "entities",
+                                          "item",
+                                          "kind",
+                                          "mixed_page",
+                                          "mixed_page_free",
+                                          "none",
+                                          "page_request",
+                                          "repo",
+                                          "repo_free",
+                                          "router",
+                                          "router_backfill",
+                                          "router_compare_all",
+                                          "router_new",
+                                          "router_options",
+                                          "router_phase",
+                                          "router_replay",
+                                          "router_set_phase",
+                                          "router_stats",
+                                          "write",
+                                          "write_op"};
+
+static const char *reserve_member(loader *L, json_t *node, const char *path, const char *c_name,
+                                  const char *const *reserved, size_t n, const char *what)
+{
+    json_t *ext = json_is_object(node) ? json_object_get(node, EXT_KEY) : NULL;
+    bool override = json_is_object(ext) && json_is_string(json_object_get(ext, "c_name"));
+    if (!c_name)
+        return c_name;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(c_name, reserved[i]) != 0)
+            continue;
+        if (override) {
+            ddbgen_diag_add(L->d, ERR, pkey(L, pkey(L, path, EXT_KEY), "c_name"),
+                            "choose another c_name, or leave it out (the name is then mapped "
+                            "to '<name>_')",
+                            "c_name '%s' is the generated %s member of the same name", c_name,
+                            what);
+            return c_name;
+        }
+        {
+            const char *r = ddbgen_arena_printf(L->a, "%s_", c_name);
+            if (!r)
+                L->nomem = true;
+            return r;
+        }
+    }
+    return c_name;
 }
 
 /* Parses an x-ddbkit object that only allows c_name; returns the node's C name. */
@@ -815,6 +887,34 @@ static const ddbgen_filter *load_filter(loader *L, json_t *ap, const char *ap_pa
     return f;
 }
 
+/*
+ * A field whose mapped C name is the generated companion member of another field ("has_x" of an
+ * optional x, "n_x" of an array x) takes a trailing underscore ("has_x_"), as a keyword does: a
+ * mapped name never ends with one otherwise, so the two cannot meet. An x-ddbkit.c_name that
+ * chose the companion's name is left for the validator to refuse.
+ */
+static void yield_to_companions(loader *L, json_t *fields, ddbgen_entity *e)
+{
+    for (size_t j = 0; j < e->n_fields; j++) {
+        ddbgen_field *g = &e->fields[j];
+        json_t *ext = json_object_get(json_array_get(fields, j), EXT_KEY);
+        if (!g->c_name || (json_is_object(ext) && json_object_get(ext, "c_name")))
+            continue;
+        for (size_t i = 0; i < e->n_fields; i++) {
+            const ddbgen_field *f = &e->fields[i];
+            const char *prefix = f->type == DDBGEN_TYPE_ARRAY ? "n_" : !f->required ? "has_" : NULL;
+            size_t np = prefix ? strlen(prefix) : 0;
+            if (i == j || !prefix || !f->c_name || strncmp(g->c_name, prefix, np) != 0 ||
+                strcmp(g->c_name + np, f->c_name) != 0)
+                continue;
+            g->c_name = ddbgen_arena_printf(L->a, "%s_", g->c_name);
+            if (!g->c_name)
+                L->nomem = true;
+            break;
+        }
+    }
+}
+
 /* ---- access patterns ------------------------------------------------------------------------- */
 
 /* scan_index_forward at path: true or false; false asks for descending order. */
@@ -901,6 +1001,8 @@ static void load_pattern(loader *L, json_t *ap, const char *path, ddbgen_access_
     }
     out->filter = load_filter(L, ap, path);
     load_pattern_ext(L, ap, path, out);
+    out->c_name = reserve_member(L, ap, path, out->c_name, entity_members, N_OF(entity_members),
+                                 "per-entity");
 }
 
 /* ---- GSIs ------------------------------------------------------------------------------------ */
@@ -1264,6 +1366,7 @@ static void load_entity(loader *L, const char *name, json_t *e, const char *path
         out->n_fields = n;
         for (size_t i = 0; i < n; i++)
             load_field(L, json_array_get(fields, i), pidx(L, fpath, i), &out->fields[i]);
+        yield_to_companions(L, fields, out);
     }
 
     maps = get_array(L, e, path, "gsi_mappings", false);
@@ -1294,6 +1397,8 @@ static void load_entity(loader *L, const char *name, json_t *e, const char *path
             load_pattern(L, json_array_get(aps, i), pidx(L, apath, i), &out->patterns[i]);
     }
     load_entity_ext(L, e, path, out);
+    out->c_name =
+        reserve_member(L, e, path, out->c_name, top_members, N_OF(top_members), "top-level");
 }
 
 /* ---- tables ---------------------------------------------------------------------------------- */
@@ -1421,7 +1526,8 @@ static void load_tx_pattern(loader *L, json_t *p, const char *path, ddbgen_tx_pa
     out->return_type = (ddbgen_tx_return)get_enum(L, p, path, "return_type", true, "return_type",
                                                   tx_returns, N_OF(tx_returns), DDBGEN_TXRT_UNKNOWN,
                                                   DDBGEN_TXRT_UNKNOWN, &out->return_type_raw);
-    out->c_name = ext_c_name_only(L, p, path, out->name);
+    out->c_name = reserve_member(L, p, path, ext_c_name_only(L, p, path, out->name), model_members,
+                                 N_OF(model_members), "repository");
 }
 
 /* ---- the document ---------------------------------------------------------------------------- */

@@ -299,12 +299,19 @@ static const char *const c_keywords[] = {
     "alignas", "alignof", "bool", "constexpr", "false", "nullptr", "static_assert", "thread_local",
     "true", "typeof", "typeof_unqual", "noreturn",
     /* Macros that would break a member or parameter of that name */
-    "errno", "assert", "linux", "unix", "complex", "imaginary"};
+    "errno", "assert", "linux", "unix", "complex", "imaginary",
+    /* Standard names the generated code uses in scopes that also hold user names */
+    "size_t", "int64_t", "uint64_t", "int32_t", "uint32_t", "uint8_t", "offsetof", "free", "calloc",
+    "malloc", "realloc", "memcpy", "memset", "memcmp", "strcmp", "strncmp", "strlen", "snprintf"};
 
 bool ddbgen_is_c_keyword(const char *s)
 {
     if (!s)
         return false;
+    /* ddb_ is the runtime's prefix and that of the generator's own names (see
+     * docs/design/generated-names.md): a user name there is reserved like a keyword. */
+    if (strncmp(s, "ddb_", 4) == 0)
+        return true;
     for (size_t i = 0; i < sizeof(c_keywords) / sizeof(c_keywords[0]); i++)
         if (strcmp(s, c_keywords[i]) == 0)
             return true;

@@ -91,7 +91,9 @@ int ddbgen_c_name(char **out, const char *name);
 /* Why a mapped name cannot be used as a C identifier, or NULL when it can. Static string. */
 const char *ddbgen_c_name_problem(const char *mapped);
 
-/* True when s is a C keyword (C11, plus the C23 keywords and a few predefined macro names). */
+/* True when s is reserved in every scope of generated code: a C keyword (C11, plus the C23
+ * keywords and a few predefined macro names), a standard name the generated code uses, or a name
+ * in the generator's own ddb_ space. Such a name is mapped with a trailing underscore. */
 bool ddbgen_is_c_keyword(const char *s);
 
 /* True when s matches [A-Za-z_][A-Za-z0-9_]* (a plain identifier; used to print JSON paths). */

@@ -237,6 +237,19 @@ static void scope_free(cname_scope *s)
     s->n = s->cap = 0;
 }
 
+/* The JSON path of the object whose name is at path (where its x-ddbkit goes). */
+static const char *node_path(vctx *v, const char *path)
+{
+    static const char *const suffixes[] = {".table_config.table_name", ".name"};
+    size_t n = strlen(path);
+    for (size_t i = 0; i < N_OF(suffixes); i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n > k && strcmp(path + n - k, suffixes[i]) == 0)
+            return F(v, "%.*s", (int)(n - k), path);
+    }
+    return path;
+}
+
 /*
  * Adds a name to a scope: reports a name that does not map to a C identifier, and one whose C name
  * another name of the scope already has.
@@ -268,8 +281,10 @@ static void scope_add(vctx *v, cname_scope *s, const char *c_name, const char *n
             return;
         }
         ddbgen_diag_add(v->d, ERR, path,
-                        F(v, "rename one of them, or set \"x-ddbkit\": {\"c_name\": \"...\"} on "
-                             "one"),
+                        F(v,
+                          "rename one of them, or give this one another C name: "
+                          "\"x-ddbkit\": {\"c_name\": \"%s_2\"} in %s",
+                          c_name, node_path(v, path)),
                         "%s '%s' and %s '%s' (%s) both map to the C name '%s'", what, name,
                         s->items[i].what, s->items[i].name, s->items[i].path, c_name);
         return;
@@ -1793,7 +1808,6 @@ static void check_references(vctx *v, const ddbgen_entity *e)
 static void check_entity(vctx *v, const ddbgen_table *t, const ddbgen_entity *e)
 {
     cname_scope fields = {0}, patterns = {0};
-    static const char *const crud[] = {"create", "get", "update", "delete"};
 
     /* Fields: unique names (schema_validator.py) and C names, with the generated companions
      * (has_<field> for an optional scalar, n_<field> for an array). */
@@ -1862,10 +1876,8 @@ static void check_entity(vctx *v, const ddbgen_table *t, const ddbgen_entity *e)
     check_gsi_mappings(v, t, e);
     check_entity_attributes(v, t, e);
 
-    /* Access patterns: names unique in the entity (schema_validator.py) and as C names, apart
-     * from the generated create/get/update/delete. */
-    for (size_t i = 0; i < N_OF(crud); i++)
-        scope_add(v, &patterns, crud[i], crud[i], NULL, "generated operation");
+    /* Access patterns: names unique in the entity (schema_validator.py) and as C names (a name
+     * of a generated member, such as get, is mapped to get_ by the loader). */
     for (size_t i = 0; i < e->n_patterns; i++) {
         const ddbgen_access_pattern *ap = &e->patterns[i];
         if (ap->name) {

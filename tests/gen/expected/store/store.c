@@ -277,22 +277,22 @@ static const ddb_table_desc tables[] = {
     {DDB_ENTITY_ABI_VERSION, "Events", 1, events__attrs, events__attr_types, "pk", NULL, 0, NULL, "expires_at"},
 };
 
-typedef struct repo_impl {
+typedef struct ddb_repo_impl {
     store__repo base; /* first: the interface */
     ddb_client *client;
     bool consistent;
     char *tables[2];
     char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
     ddb_id_block ids[4];       /* counter IDs reserved, per entity */
-} repo_impl;
+} ddb_repo_impl;
 
-static const char *table_of(const repo_impl *r, size_t i)
+static const char *ddb_table_of(const ddb_repo_impl *r, size_t i)
 {
     return r->tables[i];
 }
 
-/* The descriptors in kind order: kinds[k - 1] describes kind k. */
-static const ddb_entity_desc *const kinds[] = {
+/* The descriptors in kind order: ddb_kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const ddb_kinds[] = {
     &store__user__desc,
     &store__invoice__desc,
     &store__session__desc,
@@ -305,7 +305,7 @@ void store__mixed_page_free(store__mixed_page *page)
         return;
     for (size_t i = 0; page->items && i < page->n_items; i++)
         if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 4)
-            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+            ddb_entity_free(ddb_kinds[page->items[i].kind - 1], &page->items[i].as);
     free(page->items);
     free(page->cursor);
     page->items = NULL;
@@ -315,28 +315,28 @@ void store__mixed_page_free(store__mixed_page *page)
 
 static int user__create_ddb(store__repo *repo, store__user *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &store__user__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &store__user__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int user__get_ddb(store__repo *repo, store__user *out, bool *found,
     const store__user *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &store__user__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &store__user__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int user__update_ddb(store__repo *repo, store__user *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &store__user__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &store__user__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int user__delete_ddb(store__repo *repo, const store__user *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &store__user__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &store__user__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static const int user__unique0[] = {1};
@@ -357,29 +357,29 @@ static const ddb_store_desc user__store = {
 /* create with its ID assigned and its unique-value sentinels. */
 static int user__create_store(store__repo *repo, store__user *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_create(r->client, &user__store, table_of(r, 0), r->counter_table,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_create(r->client, &user__store, ddb_table_of(r, 0), r->counter_table,
         &r->ids[0], obj, err);
 }
 
 /* update moving the sentinels of changed unique values. */
 static int user__update_store(store__repo *repo, store__user *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_update(r->client, &user__store, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_update(r->client, &user__store, ddb_table_of(r, 0), obj, err);
 }
 
 /* delete removing the sentinels. */
 static int user__delete_store(store__repo *repo, const store__user *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_delete(r->client, &user__store, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_delete(r->client, &user__store, ddb_table_of(r, 0), obj, err);
 }
 
 static int user__list_ddb(store__repo *repo, store__user__page *out,
     const store__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -387,7 +387,7 @@ static int user__list_ddb(store__repo *repo, store__user__page *out,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "store.user.list";
-    rc = ddb_store_list(&p, r->client, &user__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &user__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -399,34 +399,34 @@ static int user__list_ddb(store__repo *repo, store__user__page *out,
 static int user__mirror_ddb(store__repo *repo, const store__user *obj, const store__user *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &user__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &user__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int invoice__create_ddb(store__repo *repo, store__invoice *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &store__invoice__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &store__invoice__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int invoice__get_ddb(store__repo *repo, store__invoice *out, bool *found,
     const store__invoice *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &store__invoice__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &store__invoice__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int invoice__update_ddb(store__repo *repo, store__invoice *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &store__invoice__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &store__invoice__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int invoice__delete_ddb(store__repo *repo, const store__invoice *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &store__invoice__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &store__invoice__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* Invoice for the runtime's store: id_strategy source, 0 unique value sets. */
@@ -438,15 +438,15 @@ static const ddb_store_desc invoice__store = {
 /* create with its ID assigned. */
 static int invoice__create_store(store__repo *repo, store__invoice *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_create(r->client, &invoice__store, table_of(r, 0), r->counter_table,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_create(r->client, &invoice__store, ddb_table_of(r, 0), r->counter_table,
         &r->ids[1], obj, err);
 }
 
 static int invoice__list_ddb(store__repo *repo, store__invoice__page *out,
     const store__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -454,7 +454,7 @@ static int invoice__list_ddb(store__repo *repo, store__invoice__page *out,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "store.invoice.list";
-    rc = ddb_store_list(&p, r->client, &invoice__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &invoice__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -466,34 +466,34 @@ static int invoice__list_ddb(store__repo *repo, store__invoice__page *out,
 static int invoice__mirror_ddb(store__repo *repo, const store__invoice *obj, const store__invoice *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &invoice__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &invoice__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int session__create_ddb(store__repo *repo, store__session *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &store__session__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &store__session__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int session__get_ddb(store__repo *repo, store__session *out, bool *found,
     const store__session *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &store__session__desc, table_of(r, 1), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &store__session__desc, ddb_table_of(r, 1), key,
         r->consistent, err);
 }
 
 static int session__update_ddb(store__repo *repo, store__session *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &store__session__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &store__session__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int session__delete_ddb(store__repo *repo, const store__session *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &store__session__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &store__session__desc, ddb_table_of(r, 1), obj, err);
 }
 
 /* Session for the runtime's store: id_strategy uuid, 0 unique value sets. */
@@ -505,15 +505,15 @@ static const ddb_store_desc session__store = {
 /* create with its ID assigned. */
 static int session__create_store(store__repo *repo, store__session *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_create(r->client, &session__store, table_of(r, 1), r->counter_table,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_create(r->client, &session__store, ddb_table_of(r, 1), r->counter_table,
         &r->ids[2], obj, err);
 }
 
 static int session__list_ddb(store__repo *repo, store__session__page *out,
     const store__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -521,7 +521,7 @@ static int session__list_ddb(store__repo *repo, store__session__page *out,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "store.session.list";
-    rc = ddb_store_list(&p, r->client, &session__store, table_of(r, 1), &q, err);
+    rc = ddb_store_list(&p, r->client, &session__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -533,34 +533,34 @@ static int session__list_ddb(store__repo *repo, store__session__page *out,
 static int session__mirror_ddb(store__repo *repo, const store__session *obj, const store__session *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &session__store, table_of(r, 1), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &session__store, ddb_table_of(r, 1), obj, key, err);
 }
 
 static int event__create_ddb(store__repo *repo, store__event *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &store__event__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &store__event__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int event__get_ddb(store__repo *repo, store__event *out, bool *found,
     const store__event *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &store__event__desc, table_of(r, 1), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &store__event__desc, ddb_table_of(r, 1), key,
         r->consistent, err);
 }
 
 static int event__update_ddb(store__repo *repo, store__event *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &store__event__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &store__event__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int event__delete_ddb(store__repo *repo, const store__event *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &store__event__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &store__event__desc, ddb_table_of(r, 1), obj, err);
 }
 
 /* Event for the runtime's store: id_strategy ulid, 0 unique value sets. */
@@ -572,15 +572,15 @@ static const ddb_store_desc event__store = {
 /* create with its ID assigned. */
 static int event__create_store(store__repo *repo, store__event *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_create(r->client, &event__store, table_of(r, 1), r->counter_table,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_create(r->client, &event__store, ddb_table_of(r, 1), r->counter_table,
         &r->ids[3], obj, err);
 }
 
 static int event__list_ddb(store__repo *repo, store__event__page *out,
     const store__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -588,7 +588,7 @@ static int event__list_ddb(store__repo *repo, store__event__page *out,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "store.event.list";
-    rc = ddb_store_list(&p, r->client, &event__store, table_of(r, 1), &q, err);
+    rc = ddb_store_list(&p, r->client, &event__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -600,46 +600,46 @@ static int event__list_ddb(store__repo *repo, store__event__page *out,
 static int event__mirror_ddb(store__repo *repo, const store__event *obj, const store__event *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &event__store, table_of(r, 1), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &event__store, ddb_table_of(r, 1), obj, key, err);
 }
 
-static int user__get_user_ddb(store__repo *repo, store__user *out, bool *found, int64_t user_id, ddb_error *err)
+static int user__get_user_ddb(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found, int64_t user_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    store__user key = STORE__USER__INIT;
-    key.user_id = user_id;
-    return ddb_entity_get(out, found, r->client, &store__user__desc, table_of(r, 0), &key,
-        r->consistent, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    store__user ddb_key = STORE__USER__INIT;
+    ddb_key.user_id = user_id;
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &store__user__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
-static int invoice__get_invoice_ddb(store__repo *repo, store__invoice *out, bool *found, const char *invoice_no, ddb_error *err)
+static int invoice__get_invoice_ddb(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found, const char *invoice_no, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    store__invoice key = STORE__INVOICE__INIT;
-    ddb_entity_lend_string(&key, &store__invoice__desc, 0, invoice_no);
-    return ddb_entity_get(out, found, r->client, &store__invoice__desc, table_of(r, 0), &key,
-        r->consistent, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    store__invoice ddb_key = STORE__INVOICE__INIT;
+    ddb_entity_lend_string(&ddb_key, &store__invoice__desc, 0, invoice_no);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &store__invoice__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
-static int session__get_session_ddb(store__repo *repo, store__session *out, bool *found, const char *session_id, ddb_error *err)
+static int session__get_session_ddb(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found, const char *session_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    store__session key = STORE__SESSION__INIT;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    store__session ddb_key = STORE__SESSION__INIT;
     if (!session_id || !ddb_uuid_valid(session_id))
         return DDB_ERR_INVALID_ARG;
-    memcpy(key.session_id, session_id, 37);
-    return ddb_entity_get(out, found, r->client, &store__session__desc, table_of(r, 1), &key,
-        r->consistent, err);
+    memcpy(ddb_key.session_id, session_id, 37);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &store__session__desc, ddb_table_of(ddb_r, 1), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
-static int event__get_event_ddb(store__repo *repo, store__event *out, bool *found, const char *event_id, ddb_error *err)
+static int event__get_event_ddb(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found, const char *event_id, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    store__event key = STORE__EVENT__INIT;
-    ddb_entity_lend_string(&key, &store__event__desc, 0, event_id);
-    return ddb_entity_get(out, found, r->client, &store__event__desc, table_of(r, 1), &key,
-        r->consistent, err);
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    store__event ddb_key = STORE__EVENT__INIT;
+    ddb_entity_lend_string(&ddb_key, &store__event__desc, 0, event_id);
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &store__event__desc, ddb_table_of(ddb_r, 1), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
 /* Per kind (index kind - 1): the store descriptor and its table. */
@@ -653,7 +653,7 @@ static const size_t store_tables[] = {0, 0, 1, 1};
 
 static int transact_ddb(store__repo *repo, store__write *ops, size_t n_ops, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_store_write *w;
     int rc;
     if (n_ops && !ops)
@@ -668,7 +668,7 @@ static int transact_ddb(store__repo *repo, store__write *ops, size_t n_ops, ddb_
             return DDB_ERR_INVALID_ARG;
         }
         w[i].store = stores[k - 1];
-        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].table = ddb_table_of(r, store_tables[k - 1]);
         w[i].block = &r->ids[k - 1];
         w[i].op = (ddb_store_op)ops[i].op;
         w[i].obj = ops[i].obj;
@@ -683,17 +683,17 @@ static int transact_ddb(store__repo *repo, store__write *ops, size_t n_ops, ddb_
 
 static int max_id_ddb(store__repo *repo, store__kind kind, int64_t *out, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 4)
         return DDB_ERR_INVALID_ARG;
-    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+    return ddb_store_max_id(out, r->client, stores[k - 1], ddb_table_of(r, store_tables[k - 1]),
         r->counter_table, err);
 }
 
 static int seed_id_ddb(store__repo *repo, store__kind kind, int64_t floor, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 4)
         return DDB_ERR_INVALID_ARG;
@@ -723,7 +723,7 @@ int store__create_counter_table(ddb_client *client, const char *table_prefix, dd
 
 static void free_ddb(store__repo *repo)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     if (!r)
         return;
     for (size_t i = 0; i < sizeof r->tables / sizeof r->tables[0]; i++)
@@ -752,7 +752,7 @@ static char *prefixed(const char *prefix, const char *name)
 int store__ddb_repo_new(store__repo **out, ddb_client *client,
     const store__ddb_options *opts, ddb_error *err)
 {
-    repo_impl *r;
+    ddb_repo_impl *r;
     (void)err;
     if (!out || !client || (opts && opts->version != 1))
         return DDB_ERR_INVALID_ARG;

@@ -317,7 +317,7 @@ struct store__repo {
     int (*user__mirror)(store__repo *repo, const store__user *obj, const store__user *key,
         ddb_error *err);
     /* get_user (GetItem): A user by ID */
-    int (*user__get_user)(store__repo *repo, store__user *out, bool *found, int64_t user_id, ddb_error *err);
+    int (*user__get_user)(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found, int64_t user_id, ddb_error *ddb_err);
 
     /* Invoice */
     int (*invoice__create)(store__repo *repo, store__invoice *obj, ddb_error *err);
@@ -333,7 +333,7 @@ struct store__repo {
     int (*invoice__mirror)(store__repo *repo, const store__invoice *obj, const store__invoice *key,
         ddb_error *err);
     /* get_invoice (GetItem): An invoice */
-    int (*invoice__get_invoice)(store__repo *repo, store__invoice *out, bool *found, const char *invoice_no, ddb_error *err);
+    int (*invoice__get_invoice)(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found, const char *invoice_no, ddb_error *ddb_err);
 
     /* Session */
     int (*session__create)(store__repo *repo, store__session *obj, ddb_error *err);
@@ -349,7 +349,7 @@ struct store__repo {
     int (*session__mirror)(store__repo *repo, const store__session *obj, const store__session *key,
         ddb_error *err);
     /* get_session (GetItem): A session */
-    int (*session__get_session)(store__repo *repo, store__session *out, bool *found, const char *session_id, ddb_error *err);
+    int (*session__get_session)(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found, const char *session_id, ddb_error *ddb_err);
 
     /* Event */
     int (*event__create)(store__repo *repo, store__event *obj, ddb_error *err);
@@ -365,7 +365,7 @@ struct store__repo {
     int (*event__mirror)(store__repo *repo, const store__event *obj, const store__event *key,
         ddb_error *err);
     /* get_event (GetItem): An event */
-    int (*event__get_event)(store__repo *repo, store__event *out, bool *found, const char *event_id, ddb_error *err);
+    int (*event__get_event)(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found, const char *event_id, ddb_error *ddb_err);
 
     /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
        err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most

@@ -11,18 +11,18 @@
 
 /* ==== Migration router ======================================================================= */
 
-typedef struct router_impl {
+typedef struct ddb_router_impl {
     store__repo base; /* first: the interface */
     store__repo *rel; /* the relational primary (borrowed) */
     store__repo *ddb; /* the DynamoDB implementation (borrowed) */
     ddb_router *state;
-} router_impl;
+} ddb_router_impl;
 
 #define RELATIONAL DDB_ROUTER_RELATIONAL
 #define DYNAMODB DDB_ROUTER_DYNAMODB
 
 /* Counts and times one side's call, which started at t0; returns its result. */
-static int on_side(router_impl *r, ddb_router_side side, bool write, const char *entity,
+static int ddb_on_side(ddb_router_impl *r, ddb_router_side side, bool write, const char *entity,
     double t0, int rc)
 {
     ddb_router_record(r->state, side, write, entity, ddb_router_now_ms() - t0, rc);
@@ -35,22 +35,22 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 static int user__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     store__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, store__user__desc.name, t0,
+    return ddb_on_side(r, side, false, store__user__desc.name, t0,
         repo->user__get(repo, (store__user *)out, found, (const store__user *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void user__compare(router_impl *r, const store__user *rel, const store__user *key)
+static void user__compare(ddb_router_impl *r, const store__user *rel, const store__user *key)
 {
     store__user other = STORE__USER__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, store__user__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, store__user__desc.name, t0,
         r->ddb->user__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", store__user__desc.name,
@@ -63,7 +63,7 @@ static void user__compare(router_impl *r, const store__user *rel, const store__u
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void user__check_page(router_impl *r, const store__user *rel, size_t n_rel, const store__user *dyn,
+static void user__check_page(ddb_router_impl *r, const store__user *rel, size_t n_rel, const store__user *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -81,19 +81,19 @@ static void user__check_page(router_impl *r, const store__user *rel, size_t n_re
 
 static int user__create_routed(store__repo *repo, store__user *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, store__user__desc.name, t0, r->rel->user__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, store__user__desc.name, t0, r->rel->user__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__user__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -103,14 +103,14 @@ static int user__create_routed(store__repo *repo, store__user *obj, ddb_error *e
 static int user__get_routed(store__repo *repo, store__user *out, bool *found, const store__user *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, store__user__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, store__user__desc.name, t0,
             r->ddb->user__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, store__user__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, store__user__desc.name, t0,
         r->rel->user__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         user__compare(r, *found ? out : NULL, key);
@@ -119,22 +119,22 @@ static int user__get_routed(store__repo *repo, store__user *out, bool *found, co
 
 static int user__update_routed(store__repo *repo, store__user *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, store__user__desc.name, t0, r->rel->user__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, store__user__desc.name, t0, r->rel->user__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__user__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -144,18 +144,18 @@ static int user__update_routed(store__repo *repo, store__user *obj, ddb_error *e
 
 static int user__delete_routed(store__repo *repo, const store__user *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, store__user__desc.name, t0, r->rel->user__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, store__user__desc.name, t0, r->rel->user__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__user__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -165,14 +165,14 @@ static int user__delete_routed(store__repo *repo, const store__user *obj, ddb_er
 static int user__list_routed(store__repo *repo, store__user__page *out,
     const store__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, store__user__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, store__user__desc.name, t0,
             r->ddb->user__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, store__user__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, store__user__desc.name, t0,
         r->rel->user__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         store__user__page other = {0, NULL, NULL};
@@ -182,7 +182,7 @@ static int user__list_routed(store__repo *repo, store__user__page *out,
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, store__user__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, store__user__desc.name, t0,
                 r->ddb->user__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -199,20 +199,20 @@ static int user__list_routed(store__repo *repo, store__user__page *out,
 static int user__mirror_routed(store__repo *repo, const store__user *obj, const store__user *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__user__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0,
             r->ddb->user__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, store__user__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, store__user__desc.name, t0,
         r->rel->user__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__user__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -225,22 +225,22 @@ static int user__mirror_routed(store__repo *repo, const store__user *obj, const 
 static int invoice__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     store__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, store__invoice__desc.name, t0,
+    return ddb_on_side(r, side, false, store__invoice__desc.name, t0,
         repo->invoice__get(repo, (store__invoice *)out, found, (const store__invoice *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void invoice__compare(router_impl *r, const store__invoice *rel, const store__invoice *key)
+static void invoice__compare(ddb_router_impl *r, const store__invoice *rel, const store__invoice *key)
 {
     store__invoice other = STORE__INVOICE__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
         r->ddb->invoice__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", store__invoice__desc.name,
@@ -253,7 +253,7 @@ static void invoice__compare(router_impl *r, const store__invoice *rel, const st
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void invoice__check_page(router_impl *r, const store__invoice *rel, size_t n_rel, const store__invoice *dyn,
+static void invoice__check_page(ddb_router_impl *r, const store__invoice *rel, size_t n_rel, const store__invoice *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -271,19 +271,19 @@ static void invoice__check_page(router_impl *r, const store__invoice *rel, size_
 
 static int invoice__create_routed(store__repo *repo, store__invoice *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, store__invoice__desc.name, t0, r->rel->invoice__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, store__invoice__desc.name, t0, r->rel->invoice__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__invoice__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -293,14 +293,14 @@ static int invoice__create_routed(store__repo *repo, store__invoice *obj, ddb_er
 static int invoice__get_routed(store__repo *repo, store__invoice *out, bool *found, const store__invoice *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
             r->ddb->invoice__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, store__invoice__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, store__invoice__desc.name, t0,
         r->rel->invoice__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         invoice__compare(r, *found ? out : NULL, key);
@@ -309,22 +309,22 @@ static int invoice__get_routed(store__repo *repo, store__invoice *out, bool *fou
 
 static int invoice__update_routed(store__repo *repo, store__invoice *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, store__invoice__desc.name, t0, r->rel->invoice__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, store__invoice__desc.name, t0, r->rel->invoice__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__invoice__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -334,18 +334,18 @@ static int invoice__update_routed(store__repo *repo, store__invoice *obj, ddb_er
 
 static int invoice__delete_routed(store__repo *repo, const store__invoice *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, store__invoice__desc.name, t0, r->rel->invoice__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, store__invoice__desc.name, t0, r->rel->invoice__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__invoice__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -355,14 +355,14 @@ static int invoice__delete_routed(store__repo *repo, const store__invoice *obj, 
 static int invoice__list_routed(store__repo *repo, store__invoice__page *out,
     const store__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
             r->ddb->invoice__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, store__invoice__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, store__invoice__desc.name, t0,
         r->rel->invoice__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         store__invoice__page other = {0, NULL, NULL};
@@ -372,7 +372,7 @@ static int invoice__list_routed(store__repo *repo, store__invoice__page *out,
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
                 r->ddb->invoice__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -389,20 +389,20 @@ static int invoice__list_routed(store__repo *repo, store__invoice__page *out,
 static int invoice__mirror_routed(store__repo *repo, const store__invoice *obj, const store__invoice *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__invoice__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0,
             r->ddb->invoice__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, store__invoice__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, store__invoice__desc.name, t0,
         r->rel->invoice__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__invoice__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -415,22 +415,22 @@ static int invoice__mirror_routed(store__repo *repo, const store__invoice *obj, 
 static int session__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     store__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, store__session__desc.name, t0,
+    return ddb_on_side(r, side, false, store__session__desc.name, t0,
         repo->session__get(repo, (store__session *)out, found, (const store__session *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void session__compare(router_impl *r, const store__session *rel, const store__session *key)
+static void session__compare(ddb_router_impl *r, const store__session *rel, const store__session *key)
 {
     store__session other = STORE__SESSION__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, store__session__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, store__session__desc.name, t0,
         r->ddb->session__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", store__session__desc.name,
@@ -443,7 +443,7 @@ static void session__compare(router_impl *r, const store__session *rel, const st
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void session__check_page(router_impl *r, const store__session *rel, size_t n_rel, const store__session *dyn,
+static void session__check_page(ddb_router_impl *r, const store__session *rel, size_t n_rel, const store__session *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -461,19 +461,19 @@ static void session__check_page(router_impl *r, const store__session *rel, size_
 
 static int session__create_routed(store__repo *repo, store__session *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, store__session__desc.name, t0, r->rel->session__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, store__session__desc.name, t0, r->rel->session__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__session__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -483,14 +483,14 @@ static int session__create_routed(store__repo *repo, store__session *obj, ddb_er
 static int session__get_routed(store__repo *repo, store__session *out, bool *found, const store__session *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, store__session__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, store__session__desc.name, t0,
             r->ddb->session__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, store__session__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, store__session__desc.name, t0,
         r->rel->session__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         session__compare(r, *found ? out : NULL, key);
@@ -499,22 +499,22 @@ static int session__get_routed(store__repo *repo, store__session *out, bool *fou
 
 static int session__update_routed(store__repo *repo, store__session *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, store__session__desc.name, t0, r->rel->session__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, store__session__desc.name, t0, r->rel->session__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__session__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -524,18 +524,18 @@ static int session__update_routed(store__repo *repo, store__session *obj, ddb_er
 
 static int session__delete_routed(store__repo *repo, const store__session *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, store__session__desc.name, t0, r->rel->session__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, store__session__desc.name, t0, r->rel->session__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__session__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -545,14 +545,14 @@ static int session__delete_routed(store__repo *repo, const store__session *obj, 
 static int session__list_routed(store__repo *repo, store__session__page *out,
     const store__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, store__session__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, store__session__desc.name, t0,
             r->ddb->session__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, store__session__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, store__session__desc.name, t0,
         r->rel->session__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         store__session__page other = {0, NULL, NULL};
@@ -562,7 +562,7 @@ static int session__list_routed(store__repo *repo, store__session__page *out,
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, store__session__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, store__session__desc.name, t0,
                 r->ddb->session__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -579,20 +579,20 @@ static int session__list_routed(store__repo *repo, store__session__page *out,
 static int session__mirror_routed(store__repo *repo, const store__session *obj, const store__session *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__session__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0,
             r->ddb->session__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, store__session__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, store__session__desc.name, t0,
         r->rel->session__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__session__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -605,22 +605,22 @@ static int session__mirror_routed(store__repo *repo, const store__session *obj, 
 static int event__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     store__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, store__event__desc.name, t0,
+    return ddb_on_side(r, side, false, store__event__desc.name, t0,
         repo->event__get(repo, (store__event *)out, found, (const store__event *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void event__compare(router_impl *r, const store__event *rel, const store__event *key)
+static void event__compare(ddb_router_impl *r, const store__event *rel, const store__event *key)
 {
     store__event other = STORE__EVENT__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, store__event__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, store__event__desc.name, t0,
         r->ddb->event__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", store__event__desc.name,
@@ -633,7 +633,7 @@ static void event__compare(router_impl *r, const store__event *rel, const store_
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void event__check_page(router_impl *r, const store__event *rel, size_t n_rel, const store__event *dyn,
+static void event__check_page(ddb_router_impl *r, const store__event *rel, size_t n_rel, const store__event *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -651,19 +651,19 @@ static void event__check_page(router_impl *r, const store__event *rel, size_t n_
 
 static int event__create_routed(store__repo *repo, store__event *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, store__event__desc.name, t0, r->rel->event__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, store__event__desc.name, t0, r->rel->event__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__event__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -673,14 +673,14 @@ static int event__create_routed(store__repo *repo, store__event *obj, ddb_error 
 static int event__get_routed(store__repo *repo, store__event *out, bool *found, const store__event *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, store__event__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, store__event__desc.name, t0,
             r->ddb->event__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, store__event__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, store__event__desc.name, t0,
         r->rel->event__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         event__compare(r, *found ? out : NULL, key);
@@ -689,22 +689,22 @@ static int event__get_routed(store__repo *repo, store__event *out, bool *found, 
 
 static int event__update_routed(store__repo *repo, store__event *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, store__event__desc.name, t0, r->rel->event__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, store__event__desc.name, t0, r->rel->event__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__event__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -714,18 +714,18 @@ static int event__update_routed(store__repo *repo, store__event *obj, ddb_error 
 
 static int event__delete_routed(store__repo *repo, const store__event *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, store__event__desc.name, t0, r->rel->event__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, store__event__desc.name, t0, r->rel->event__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__event__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -735,14 +735,14 @@ static int event__delete_routed(store__repo *repo, const store__event *obj, ddb_
 static int event__list_routed(store__repo *repo, store__event__page *out,
     const store__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, store__event__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, store__event__desc.name, t0,
             r->ddb->event__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, store__event__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, store__event__desc.name, t0,
         r->rel->event__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         store__event__page other = {0, NULL, NULL};
@@ -752,7 +752,7 @@ static int event__list_routed(store__repo *repo, store__event__page *out,
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, store__event__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, store__event__desc.name, t0,
                 r->ddb->event__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -769,136 +769,136 @@ static int event__list_routed(store__repo *repo, store__event__page *out,
 static int event__mirror_routed(store__repo *repo, const store__event *obj, const store__event *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, store__event__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0,
             r->ddb->event__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, store__event__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, store__event__desc.name, t0,
         r->rel->event__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &store__event__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
 }
 
-/* user__get_user: a read of one entity, compared in phase 3 */
-static int user__get_user_routed(store__repo *repo, store__user *out, bool *found, int64_t user_id, ddb_error *err)
+/* user__get_user: a read of one entity, compared in ddb_phase 3 */
+static int user__get_user_routed(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found, int64_t user_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, store__user__desc.name, t0, r->ddb->user__get_user(r->ddb, out, found, user_id, err));
-    rc = on_side(r, RELATIONAL, false, store__user__desc.name, t0, r->rel->user__get_user(r->rel, out, found, user_id, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        store__user other = STORE__USER__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, store__user__desc.name, t0,
-                r->ddb->user__get_user(r->ddb, &other, &other_found, user_id, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "user__get_user",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, store__user__desc.name, ddb_t0, ddb_r->ddb->user__get_user(ddb_r->ddb, ddb_out, ddb_found, user_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, store__user__desc.name, ddb_t0, ddb_r->rel->user__get_user(ddb_r->rel, ddb_out, ddb_found, user_id, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        store__user ddb_other = STORE__USER__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, store__user__desc.name, ddb_t0,
+                ddb_r->ddb->user__get_user(ddb_r->ddb, &ddb_other, &ddb_other_found, user_id, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "user__get_user",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &store__user__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, user__read_side, r);
-        store__user__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &store__user__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, user__read_side, ddb_r);
+        store__user__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* invoice__get_invoice: a read of one entity, compared in phase 3 */
-static int invoice__get_invoice_routed(store__repo *repo, store__invoice *out, bool *found, const char *invoice_no, ddb_error *err)
+/* invoice__get_invoice: a read of one entity, compared in ddb_phase 3 */
+static int invoice__get_invoice_routed(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found, const char *invoice_no, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, store__invoice__desc.name, t0, r->ddb->invoice__get_invoice(r->ddb, out, found, invoice_no, err));
-    rc = on_side(r, RELATIONAL, false, store__invoice__desc.name, t0, r->rel->invoice__get_invoice(r->rel, out, found, invoice_no, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        store__invoice other = STORE__INVOICE__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
-                r->ddb->invoice__get_invoice(r->ddb, &other, &other_found, invoice_no, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "invoice__get_invoice",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, store__invoice__desc.name, ddb_t0, ddb_r->ddb->invoice__get_invoice(ddb_r->ddb, ddb_out, ddb_found, invoice_no, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, store__invoice__desc.name, ddb_t0, ddb_r->rel->invoice__get_invoice(ddb_r->rel, ddb_out, ddb_found, invoice_no, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        store__invoice ddb_other = STORE__INVOICE__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, store__invoice__desc.name, ddb_t0,
+                ddb_r->ddb->invoice__get_invoice(ddb_r->ddb, &ddb_other, &ddb_other_found, invoice_no, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "invoice__get_invoice",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &store__invoice__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, invoice__read_side, r);
-        store__invoice__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &store__invoice__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, invoice__read_side, ddb_r);
+        store__invoice__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* session__get_session: a read of one entity, compared in phase 3 */
-static int session__get_session_routed(store__repo *repo, store__session *out, bool *found, const char *session_id, ddb_error *err)
+/* session__get_session: a read of one entity, compared in ddb_phase 3 */
+static int session__get_session_routed(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found, const char *session_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, store__session__desc.name, t0, r->ddb->session__get_session(r->ddb, out, found, session_id, err));
-    rc = on_side(r, RELATIONAL, false, store__session__desc.name, t0, r->rel->session__get_session(r->rel, out, found, session_id, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        store__session other = STORE__SESSION__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, store__session__desc.name, t0,
-                r->ddb->session__get_session(r->ddb, &other, &other_found, session_id, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "session__get_session",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, store__session__desc.name, ddb_t0, ddb_r->ddb->session__get_session(ddb_r->ddb, ddb_out, ddb_found, session_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, store__session__desc.name, ddb_t0, ddb_r->rel->session__get_session(ddb_r->rel, ddb_out, ddb_found, session_id, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        store__session ddb_other = STORE__SESSION__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, store__session__desc.name, ddb_t0,
+                ddb_r->ddb->session__get_session(ddb_r->ddb, &ddb_other, &ddb_other_found, session_id, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "session__get_session",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &store__session__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, session__read_side, r);
-        store__session__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &store__session__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, session__read_side, ddb_r);
+        store__session__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
-/* event__get_event: a read of one entity, compared in phase 3 */
-static int event__get_event_routed(store__repo *repo, store__event *out, bool *found, const char *event_id, ddb_error *err)
+/* event__get_event: a read of one entity, compared in ddb_phase 3 */
+static int event__get_event_routed(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found, const char *event_id, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, store__event__desc.name, t0, r->ddb->event__get_event(r->ddb, out, found, event_id, err));
-    rc = on_side(r, RELATIONAL, false, store__event__desc.name, t0, r->rel->event__get_event(r->rel, out, found, event_id, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        store__event other = STORE__EVENT__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, store__event__desc.name, t0,
-                r->ddb->event__get_event(r->ddb, &other, &other_found, event_id, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "event__get_event",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, store__event__desc.name, ddb_t0, ddb_r->ddb->event__get_event(ddb_r->ddb, ddb_out, ddb_found, event_id, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, store__event__desc.name, ddb_t0, ddb_r->rel->event__get_event(ddb_r->rel, ddb_out, ddb_found, event_id, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        store__event ddb_other = STORE__EVENT__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, store__event__desc.name, ddb_t0,
+                ddb_r->ddb->event__get_event(ddb_r->ddb, &ddb_other, &ddb_other_found, event_id, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "event__get_event",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &store__event__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, event__read_side, r);
-        store__event__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &store__event__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, event__read_side, ddb_r);
+        store__event__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* The version member of the entity a write points to; NULL for an unknown kind. */
@@ -915,16 +915,16 @@ static int64_t *version_of(const store__write *op)
 
 static int transact_routed(store__repo *repo, store__write *ops, size_t n_ops, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int64_t *before;
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
     if (phase == 1)
-        return on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+        return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     /* the versions of the updated entities, for the DynamoDB transaction */
     before = calloc(n_ops ? n_ops : 1, sizeof *before);
     if (!before)
@@ -932,7 +932,7 @@ static int transact_routed(store__repo *repo, store__write *ops, size_t n_ops, d
     for (size_t i = 0; i < n_ops; i++)
         if (ops[i].op == STORE__WRITE_UPDATE && version_of(&ops[i]))
             before[i] = *version_of(&ops[i]);
-    rc = on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+    rc = ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     if (rc != 0) {
         free(before);
         return rc;
@@ -944,7 +944,7 @@ static int transact_routed(store__repo *repo, store__write *ops, size_t n_ops, d
             before[i] = after; /* now: the version to hand back */
         }
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
     for (size_t i = 0; i < n_ops; i++) {
         if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= STORE__N_ENTITIES)
             ddb_router_write_failed(r->state, store__entities[ops[i].kind - 1], "transact",
@@ -959,25 +959,25 @@ static int transact_routed(store__repo *repo, store__write *ops, size_t n_ops, d
 
 static int max_id_routed(store__repo *repo, store__kind kind, int64_t *out, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
-    return on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
+        return ddb_on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
+    return ddb_on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
 }
 
 static int seed_id_routed(store__repo *repo, store__kind kind, int64_t floor, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
-    return on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
+    return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
 }
 
 static void free_routed(store__repo *repo)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     if (!r)
         return;
     ddb_router_free(r->state);
@@ -985,16 +985,16 @@ static void free_routed(store__repo *repo)
 }
 
 /* The router behind repo, or NULL when repo is not one. */
-static router_impl *as_router(store__repo *repo)
+static ddb_router_impl *as_router(store__repo *repo)
 {
-    return repo && repo->free == free_routed ? (router_impl *)repo : NULL;
+    return repo && repo->free == free_routed ? (ddb_router_impl *)repo : NULL;
 }
 
 /*
  * Before phase 5: DynamoDB's ID counters continue above the highest relational ID,
  * for each entity whose IDs are allocated (id_strategy source or counter).
  */
-static int seed_ids(router_impl *r, ddb_error *err)
+static int seed_ids(ddb_router_impl *r, ddb_error *err)
 {
     static const store__kind kinds[] = {STORE__KIND_USER, STORE__KIND_INVOICE};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
@@ -1022,7 +1022,7 @@ static int seed_ids(router_impl *r, ddb_error *err)
  * Makes DynamoDB's user entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int user__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int user__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1067,7 +1067,7 @@ static int user__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of user: its key's entity copied from relational (key NULL: all). */
-static int user__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int user__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     store__user key = STORE__USER__INIT, rel = STORE__USER__INIT;
     bool found = false;
@@ -1085,7 +1085,7 @@ static int user__replay(router_impl *r, const ddb_value *key_item, ddb_error *er
 }
 
 /* compare_all for user: adds the differences found to *n. */
-static int user__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int user__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     store__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1126,7 +1126,7 @@ static int user__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's invoice entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int invoice__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int invoice__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1171,7 +1171,7 @@ static int invoice__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of invoice: its key's entity copied from relational (key NULL: all). */
-static int invoice__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int invoice__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     store__invoice key = STORE__INVOICE__INIT, rel = STORE__INVOICE__INIT;
     bool found = false;
@@ -1189,7 +1189,7 @@ static int invoice__replay(router_impl *r, const ddb_value *key_item, ddb_error 
 }
 
 /* compare_all for invoice: adds the differences found to *n. */
-static int invoice__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int invoice__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     store__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1230,7 +1230,7 @@ static int invoice__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's session entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int session__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int session__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1275,7 +1275,7 @@ static int session__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of session: its key's entity copied from relational (key NULL: all). */
-static int session__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int session__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     store__session key = STORE__SESSION__INIT, rel = STORE__SESSION__INIT;
     bool found = false;
@@ -1293,7 +1293,7 @@ static int session__replay(router_impl *r, const ddb_value *key_item, ddb_error 
 }
 
 /* compare_all for session: adds the differences found to *n. */
-static int session__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int session__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     store__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1334,7 +1334,7 @@ static int session__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's event entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int event__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int event__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -1379,7 +1379,7 @@ static int event__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of event: its key's entity copied from relational (key NULL: all). */
-static int event__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int event__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     store__event key = STORE__EVENT__INIT, rel = STORE__EVENT__INIT;
     bool found = false;
@@ -1397,7 +1397,7 @@ static int event__replay(router_impl *r, const ddb_value *key_item, ddb_error *e
 }
 
 /* compare_all for event: adds the differences found to *n. */
-static int event__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int event__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     store__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -1436,7 +1436,7 @@ static int event__compare_all(router_impl *r, size_t *n, ddb_error *err)
 
 int store__router_replay(store__repo *router, size_t *replayed, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     ddb_router_journal j = {0, NULL, 0};
     int rc;
     if (!r)
@@ -1473,7 +1473,7 @@ int store__router_replay(store__repo *router, size_t *replayed, ddb_error *err)
 
 int store__router_backfill(store__repo *router, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -1490,7 +1490,7 @@ int store__router_backfill(store__repo *router, ddb_error *err)
 
 int store__router_compare_all(store__repo *router, size_t *differences, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     size_t n = 0;
     int rc = 0;
     if (!r)
@@ -1515,7 +1515,7 @@ int store__router_new(store__repo **out, store__repo *relational, store__repo *d
     const store__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "store", 1, NULL, NULL, NULL, NULL, NULL, 100};
-    router_impl *r;
+    ddb_router_impl *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
@@ -1583,13 +1583,13 @@ int store__router_new(store__repo **out, store__repo *relational, store__repo *d
 
 int store__router_phase(store__repo *router)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     return r ? ddb_router_phase(r->state) : 0;
 }
 
 int store__router_set_phase(store__repo *router, int phase, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -1604,7 +1604,7 @@ int store__router_set_phase(store__repo *router, int phase, ddb_error *err)
 
 int store__router_stats(store__repo *router, ddb_router_stats *out)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     if (!r || !out)
         return DDB_ERR_INVALID_ARG;
     ddb_router_stats_get(r->state, out);

@@ -211,22 +211,22 @@ static const ddb_table_desc tables[] = {
     {DDB_ENTITY_ABI_VERSION, "Counters", 1, counters__attrs, counters__attr_types, "counter_id", NULL, 0, NULL, NULL},
 };
 
-typedef struct repo_impl {
+typedef struct ddb_repo_impl {
     types__repo base; /* first: the interface */
     ddb_client *client;
     bool consistent;
     char *tables[2];
     char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
     ddb_id_block ids[2];       /* counter IDs reserved, per entity */
-} repo_impl;
+} ddb_repo_impl;
 
-static const char *table_of(const repo_impl *r, size_t i)
+static const char *ddb_table_of(const ddb_repo_impl *r, size_t i)
 {
     return r->tables[i];
 }
 
-/* The descriptors in kind order: kinds[k - 1] describes kind k. */
-static const ddb_entity_desc *const kinds[] = {
+/* The descriptors in kind order: ddb_kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const ddb_kinds[] = {
     &types__thing__desc,
     &types__counter__desc,
 };
@@ -237,7 +237,7 @@ void types__mixed_page_free(types__mixed_page *page)
         return;
     for (size_t i = 0; page->items && i < page->n_items; i++)
         if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 2)
-            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+            ddb_entity_free(ddb_kinds[page->items[i].kind - 1], &page->items[i].as);
     free(page->items);
     free(page->cursor);
     page->items = NULL;
@@ -247,28 +247,28 @@ void types__mixed_page_free(types__mixed_page *page)
 
 static int thing__create_ddb(types__repo *repo, types__thing *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &types__thing__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &types__thing__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int thing__get_ddb(types__repo *repo, types__thing *out, bool *found,
     const types__thing *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &types__thing__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &types__thing__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int thing__update_ddb(types__repo *repo, types__thing *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &types__thing__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &types__thing__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int thing__delete_ddb(types__repo *repo, const types__thing *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &types__thing__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &types__thing__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* Thing for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -280,7 +280,7 @@ static const ddb_store_desc thing__store = {
 static int thing__list_ddb(types__repo *repo, types__thing__page *out,
     const types__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -288,7 +288,7 @@ static int thing__list_ddb(types__repo *repo, types__thing__page *out,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "types.thing.list";
-    rc = ddb_store_list(&p, r->client, &thing__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &thing__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -300,34 +300,34 @@ static int thing__list_ddb(types__repo *repo, types__thing__page *out,
 static int thing__mirror_ddb(types__repo *repo, const types__thing *obj, const types__thing *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &thing__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &thing__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int counter__create_ddb(types__repo *repo, types__counter *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &types__counter__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &types__counter__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int counter__get_ddb(types__repo *repo, types__counter *out, bool *found,
     const types__counter *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &types__counter__desc, table_of(r, 1), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &types__counter__desc, ddb_table_of(r, 1), key,
         r->consistent, err);
 }
 
 static int counter__update_ddb(types__repo *repo, types__counter *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &types__counter__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &types__counter__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int counter__delete_ddb(types__repo *repo, const types__counter *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &types__counter__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &types__counter__desc, ddb_table_of(r, 1), obj, err);
 }
 
 /* Counter for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -339,7 +339,7 @@ static const ddb_store_desc counter__store = {
 static int counter__list_ddb(types__repo *repo, types__counter__page *out,
     const types__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -347,7 +347,7 @@ static int counter__list_ddb(types__repo *repo, types__counter__page *out,
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "types.counter.list";
-    rc = ddb_store_list(&p, r->client, &counter__store, table_of(r, 1), &q, err);
+    rc = ddb_store_list(&p, r->client, &counter__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -359,20 +359,20 @@ static int counter__list_ddb(types__repo *repo, types__counter__page *out,
 static int counter__mirror_ddb(types__repo *repo, const types__counter *obj, const types__counter *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &counter__store, table_of(r, 1), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &counter__store, ddb_table_of(r, 1), obj, key, err);
 }
 
-static int thing__get_thing_ddb(types__repo *repo, types__thing *out, bool *found, const char *thing_id, int64_t rev, ddb_error *err)
+static int thing__get_thing_ddb(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found, const char *thing_id, int64_t rev, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    types__thing key = TYPES__THING__INIT;
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    types__thing ddb_key = TYPES__THING__INIT;
     if (!thing_id || !ddb_uuid_valid(thing_id))
         return DDB_ERR_INVALID_ARG;
-    memcpy(key.thing_id, thing_id, 37);
-    key.rev = rev;
-    return ddb_entity_get(out, found, r->client, &types__thing__desc, table_of(r, 0), &key,
-        r->consistent, err);
+    memcpy(ddb_key.thing_id, thing_id, 37);
+    ddb_key.rev = rev;
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &types__thing__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+        ddb_r->consistent, ddb_err);
 }
 
 /* Per kind (index kind - 1): the store descriptor and its table. */
@@ -384,7 +384,7 @@ static const size_t store_tables[] = {0, 1};
 
 static int transact_ddb(types__repo *repo, types__write *ops, size_t n_ops, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_store_write *w;
     int rc;
     if (n_ops && !ops)
@@ -399,7 +399,7 @@ static int transact_ddb(types__repo *repo, types__write *ops, size_t n_ops, ddb_
             return DDB_ERR_INVALID_ARG;
         }
         w[i].store = stores[k - 1];
-        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].table = ddb_table_of(r, store_tables[k - 1]);
         w[i].block = &r->ids[k - 1];
         w[i].op = (ddb_store_op)ops[i].op;
         w[i].obj = ops[i].obj;
@@ -414,17 +414,17 @@ static int transact_ddb(types__repo *repo, types__write *ops, size_t n_ops, ddb_
 
 static int max_id_ddb(types__repo *repo, types__kind kind, int64_t *out, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 2)
         return DDB_ERR_INVALID_ARG;
-    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+    return ddb_store_max_id(out, r->client, stores[k - 1], ddb_table_of(r, store_tables[k - 1]),
         r->counter_table, err);
 }
 
 static int seed_id_ddb(types__repo *repo, types__kind kind, int64_t floor, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 2)
         return DDB_ERR_INVALID_ARG;
@@ -455,7 +455,7 @@ int types__create_counter_table(ddb_client *client, const char *table_prefix, dd
 
 static void free_ddb(types__repo *repo)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     if (!r)
         return;
     for (size_t i = 0; i < sizeof r->tables / sizeof r->tables[0]; i++)
@@ -484,7 +484,7 @@ static char *prefixed(const char *prefix, const char *name)
 int types__ddb_repo_new(types__repo **out, ddb_client *client,
     const types__ddb_options *opts, ddb_error *err)
 {
-    repo_impl *r;
+    ddb_repo_impl *r;
     (void)err;
     if (!out || !client || (opts && opts->version != 1))
         return DDB_ERR_INVALID_ARG;

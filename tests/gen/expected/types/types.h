@@ -258,7 +258,7 @@ struct types__repo {
     int (*thing__mirror)(types__repo *repo, const types__thing *obj, const types__thing *key,
         ddb_error *err);
     /* get_thing (GetItem): Get a thing by id and revision */
-    int (*thing__get_thing)(types__repo *repo, types__thing *out, bool *found, const char *thing_id, int64_t rev, ddb_error *err);
+    int (*thing__get_thing)(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found, const char *thing_id, int64_t rev, ddb_error *ddb_err);
 
     /* Counter */
     int (*counter__create)(types__repo *repo, types__counter *obj, ddb_error *err);

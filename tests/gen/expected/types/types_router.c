@@ -11,18 +11,18 @@
 
 /* ==== Migration router ======================================================================= */
 
-typedef struct router_impl {
+typedef struct ddb_router_impl {
     types__repo base; /* first: the interface */
     types__repo *rel; /* the relational primary (borrowed) */
     types__repo *ddb; /* the DynamoDB implementation (borrowed) */
     ddb_router *state;
-} router_impl;
+} ddb_router_impl;
 
 #define RELATIONAL DDB_ROUTER_RELATIONAL
 #define DYNAMODB DDB_ROUTER_DYNAMODB
 
 /* Counts and times one side's call, which started at t0; returns its result. */
-static int on_side(router_impl *r, ddb_router_side side, bool write, const char *entity,
+static int ddb_on_side(ddb_router_impl *r, ddb_router_side side, bool write, const char *entity,
     double t0, int rc)
 {
     ddb_router_record(r->state, side, write, entity, ddb_router_now_ms() - t0, rc);
@@ -35,22 +35,22 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 static int thing__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     types__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, types__thing__desc.name, t0,
+    return ddb_on_side(r, side, false, types__thing__desc.name, t0,
         repo->thing__get(repo, (types__thing *)out, found, (const types__thing *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void thing__compare(router_impl *r, const types__thing *rel, const types__thing *key)
+static void thing__compare(ddb_router_impl *r, const types__thing *rel, const types__thing *key)
 {
     types__thing other = TYPES__THING__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
         r->ddb->thing__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", types__thing__desc.name,
@@ -63,7 +63,7 @@ static void thing__compare(router_impl *r, const types__thing *rel, const types_
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void thing__check_page(router_impl *r, const types__thing *rel, size_t n_rel, const types__thing *dyn,
+static void thing__check_page(ddb_router_impl *r, const types__thing *rel, size_t n_rel, const types__thing *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -81,19 +81,19 @@ static void thing__check_page(router_impl *r, const types__thing *rel, size_t n_
 
 static int thing__create_routed(types__repo *repo, types__thing *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, types__thing__desc.name, t0, r->rel->thing__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, types__thing__desc.name, t0, r->rel->thing__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &types__thing__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -103,14 +103,14 @@ static int thing__create_routed(types__repo *repo, types__thing *obj, ddb_error 
 static int thing__get_routed(types__repo *repo, types__thing *out, bool *found, const types__thing *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
             r->ddb->thing__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, types__thing__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, types__thing__desc.name, t0,
         r->rel->thing__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         thing__compare(r, *found ? out : NULL, key);
@@ -119,22 +119,22 @@ static int thing__get_routed(types__repo *repo, types__thing *out, bool *found, 
 
 static int thing__update_routed(types__repo *repo, types__thing *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, types__thing__desc.name, t0, r->rel->thing__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, types__thing__desc.name, t0, r->rel->thing__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &types__thing__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -144,18 +144,18 @@ static int thing__update_routed(types__repo *repo, types__thing *obj, ddb_error 
 
 static int thing__delete_routed(types__repo *repo, const types__thing *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, types__thing__desc.name, t0, r->rel->thing__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, types__thing__desc.name, t0, r->rel->thing__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &types__thing__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -165,14 +165,14 @@ static int thing__delete_routed(types__repo *repo, const types__thing *obj, ddb_
 static int thing__list_routed(types__repo *repo, types__thing__page *out,
     const types__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
             r->ddb->thing__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, types__thing__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, types__thing__desc.name, t0,
         r->rel->thing__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         types__thing__page other = {0, NULL, NULL};
@@ -182,7 +182,7 @@ static int thing__list_routed(types__repo *repo, types__thing__page *out,
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
                 r->ddb->thing__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -199,20 +199,20 @@ static int thing__list_routed(types__repo *repo, types__thing__page *out,
 static int thing__mirror_routed(types__repo *repo, const types__thing *obj, const types__thing *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, types__thing__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0,
             r->ddb->thing__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, types__thing__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, types__thing__desc.name, t0,
         r->rel->thing__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &types__thing__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -225,22 +225,22 @@ static int thing__mirror_routed(types__repo *repo, const types__thing *obj, cons
 static int counter__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     types__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, types__counter__desc.name, t0,
+    return ddb_on_side(r, side, false, types__counter__desc.name, t0,
         repo->counter__get(repo, (types__counter *)out, found, (const types__counter *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void counter__compare(router_impl *r, const types__counter *rel, const types__counter *key)
+static void counter__compare(ddb_router_impl *r, const types__counter *rel, const types__counter *key)
 {
     types__counter other = TYPES__COUNTER__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, types__counter__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, types__counter__desc.name, t0,
         r->ddb->counter__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", types__counter__desc.name,
@@ -253,7 +253,7 @@ static void counter__compare(router_impl *r, const types__counter *rel, const ty
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void counter__check_page(router_impl *r, const types__counter *rel, size_t n_rel, const types__counter *dyn,
+static void counter__check_page(ddb_router_impl *r, const types__counter *rel, size_t n_rel, const types__counter *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -271,19 +271,19 @@ static void counter__check_page(router_impl *r, const types__counter *rel, size_
 
 static int counter__create_routed(types__repo *repo, types__counter *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, types__counter__desc.name, t0, r->rel->counter__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, types__counter__desc.name, t0, r->rel->counter__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &types__counter__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -293,14 +293,14 @@ static int counter__create_routed(types__repo *repo, types__counter *obj, ddb_er
 static int counter__get_routed(types__repo *repo, types__counter *out, bool *found, const types__counter *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, types__counter__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, types__counter__desc.name, t0,
             r->ddb->counter__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, types__counter__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, types__counter__desc.name, t0,
         r->rel->counter__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         counter__compare(r, *found ? out : NULL, key);
@@ -309,22 +309,22 @@ static int counter__get_routed(types__repo *repo, types__counter *out, bool *fou
 
 static int counter__update_routed(types__repo *repo, types__counter *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, types__counter__desc.name, t0, r->rel->counter__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, types__counter__desc.name, t0, r->rel->counter__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &types__counter__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -334,18 +334,18 @@ static int counter__update_routed(types__repo *repo, types__counter *obj, ddb_er
 
 static int counter__delete_routed(types__repo *repo, const types__counter *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, types__counter__desc.name, t0, r->rel->counter__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, types__counter__desc.name, t0, r->rel->counter__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &types__counter__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -355,14 +355,14 @@ static int counter__delete_routed(types__repo *repo, const types__counter *obj, 
 static int counter__list_routed(types__repo *repo, types__counter__page *out,
     const types__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, types__counter__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, types__counter__desc.name, t0,
             r->ddb->counter__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, types__counter__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, types__counter__desc.name, t0,
         r->rel->counter__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         types__counter__page other = {0, NULL, NULL};
@@ -372,7 +372,7 @@ static int counter__list_routed(types__repo *repo, types__counter__page *out,
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, types__counter__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, types__counter__desc.name, t0,
                 r->ddb->counter__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -389,52 +389,52 @@ static int counter__list_routed(types__repo *repo, types__counter__page *out,
 static int counter__mirror_routed(types__repo *repo, const types__counter *obj, const types__counter *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, types__counter__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0,
             r->ddb->counter__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, types__counter__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, types__counter__desc.name, t0,
         r->rel->counter__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &types__counter__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
 }
 
-/* thing__get_thing: a read of one entity, compared in phase 3 */
-static int thing__get_thing_routed(types__repo *repo, types__thing *out, bool *found, const char *thing_id, int64_t rev, ddb_error *err)
+/* thing__get_thing: a read of one entity, compared in ddb_phase 3 */
+static int thing__get_thing_routed(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found, const char *thing_id, int64_t rev, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, types__thing__desc.name, t0, r->ddb->thing__get_thing(r->ddb, out, found, thing_id, rev, err));
-    rc = on_side(r, RELATIONAL, false, types__thing__desc.name, t0, r->rel->thing__get_thing(r->rel, out, found, thing_id, rev, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        types__thing other = TYPES__THING__INIT;
-        bool other_found = false;
-        ddb_error serr = DDB_ERROR_INIT;
-        t0 = ddb_router_now_ms();
-        if (on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
-                r->ddb->thing__get_thing(r->ddb, &other, &other_found, thing_id, rev, &serr)) != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s", "thing__get_thing",
-                serr.message);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, types__thing__desc.name, ddb_t0, ddb_r->ddb->thing__get_thing(ddb_r->ddb, ddb_out, ddb_found, thing_id, rev, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, types__thing__desc.name, ddb_t0, ddb_r->rel->thing__get_thing(ddb_r->rel, ddb_out, ddb_found, thing_id, rev, ddb_err));
+    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
+        types__thing ddb_other = TYPES__THING__INIT;
+        bool ddb_other_found = false;
+        ddb_error ddb_serr = DDB_ERROR_INIT;
+        ddb_t0 = ddb_router_now_ms();
+        if (ddb_on_side(ddb_r, DYNAMODB, false, types__thing__desc.name, ddb_t0,
+                ddb_r->ddb->thing__get_thing(ddb_r->ddb, &ddb_other, &ddb_other_found, thing_id, rev, &ddb_serr)) != 0)
+            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "thing__get_thing",
+                ddb_serr.message);
         else
-            ddb_router_check(r->state, &types__thing__desc, *found ? out : NULL,
-                other_found ? &other : NULL, NULL, thing__read_side, r);
-        types__thing__free(&other);
-        ddb_error_clear(&serr);
+            ddb_router_check(ddb_r->state, &types__thing__desc, *ddb_found ? ddb_out : NULL,
+                ddb_other_found ? &ddb_other : NULL, NULL, thing__read_side, ddb_r);
+        types__thing__free(&ddb_other);
+        ddb_error_clear(&ddb_serr);
     }
-    return rc;
+    return ddb_rc;
 }
 
 /* The version member of the entity a write points to; NULL for an unknown kind. */
@@ -451,16 +451,16 @@ static int64_t *version_of(const types__write *op)
 
 static int transact_routed(types__repo *repo, types__write *ops, size_t n_ops, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int64_t *before;
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
     if (phase == 1)
-        return on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+        return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     /* the versions of the updated entities, for the DynamoDB transaction */
     before = calloc(n_ops ? n_ops : 1, sizeof *before);
     if (!before)
@@ -468,7 +468,7 @@ static int transact_routed(types__repo *repo, types__write *ops, size_t n_ops, d
     for (size_t i = 0; i < n_ops; i++)
         if (ops[i].op == TYPES__WRITE_UPDATE && version_of(&ops[i]))
             before[i] = *version_of(&ops[i]);
-    rc = on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+    rc = ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     if (rc != 0) {
         free(before);
         return rc;
@@ -480,7 +480,7 @@ static int transact_routed(types__repo *repo, types__write *ops, size_t n_ops, d
             before[i] = after; /* now: the version to hand back */
         }
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
     for (size_t i = 0; i < n_ops; i++) {
         if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= TYPES__N_ENTITIES)
             ddb_router_write_failed(r->state, types__entities[ops[i].kind - 1], "transact",
@@ -495,25 +495,25 @@ static int transact_routed(types__repo *repo, types__write *ops, size_t n_ops, d
 
 static int max_id_routed(types__repo *repo, types__kind kind, int64_t *out, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
-    return on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
+        return ddb_on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
+    return ddb_on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
 }
 
 static int seed_id_routed(types__repo *repo, types__kind kind, int64_t floor, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
-    return on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
+    return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
 }
 
 static void free_routed(types__repo *repo)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     if (!r)
         return;
     ddb_router_free(r->state);
@@ -521,16 +521,16 @@ static void free_routed(types__repo *repo)
 }
 
 /* The router behind repo, or NULL when repo is not one. */
-static router_impl *as_router(types__repo *repo)
+static ddb_router_impl *as_router(types__repo *repo)
 {
-    return repo && repo->free == free_routed ? (router_impl *)repo : NULL;
+    return repo && repo->free == free_routed ? (ddb_router_impl *)repo : NULL;
 }
 
 /*
  * Before phase 5: DynamoDB's ID counters continue above the highest relational ID,
  * for each entity whose IDs are allocated (id_strategy source or counter).
  */
-static int seed_ids(router_impl *r, ddb_error *err)
+static int seed_ids(ddb_router_impl *r, ddb_error *err)
 {
     /* no entity allocates its IDs */
     (void)r;
@@ -542,7 +542,7 @@ static int seed_ids(router_impl *r, ddb_error *err)
  * Makes DynamoDB's thing entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int thing__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int thing__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -587,7 +587,7 @@ static int thing__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of thing: its key's entity copied from relational (key NULL: all). */
-static int thing__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int thing__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     types__thing key = TYPES__THING__INIT, rel = TYPES__THING__INIT;
     bool found = false;
@@ -605,7 +605,7 @@ static int thing__replay(router_impl *r, const ddb_value *key_item, ddb_error *e
 }
 
 /* compare_all for thing: adds the differences found to *n. */
-static int thing__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int thing__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     types__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -646,7 +646,7 @@ static int thing__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's counter entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int counter__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int counter__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -691,7 +691,7 @@ static int counter__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of counter: its key's entity copied from relational (key NULL: all). */
-static int counter__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int counter__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     types__counter key = TYPES__COUNTER__INIT, rel = TYPES__COUNTER__INIT;
     bool found = false;
@@ -709,7 +709,7 @@ static int counter__replay(router_impl *r, const ddb_value *key_item, ddb_error 
 }
 
 /* compare_all for counter: adds the differences found to *n. */
-static int counter__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int counter__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     types__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -748,7 +748,7 @@ static int counter__compare_all(router_impl *r, size_t *n, ddb_error *err)
 
 int types__router_replay(types__repo *router, size_t *replayed, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     ddb_router_journal j = {0, NULL, 0};
     int rc;
     if (!r)
@@ -781,7 +781,7 @@ int types__router_replay(types__repo *router, size_t *replayed, ddb_error *err)
 
 int types__router_backfill(types__repo *router, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -794,7 +794,7 @@ int types__router_backfill(types__repo *router, ddb_error *err)
 
 int types__router_compare_all(types__repo *router, size_t *differences, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     size_t n = 0;
     int rc = 0;
     if (!r)
@@ -815,7 +815,7 @@ int types__router_new(types__repo **out, types__repo *relational, types__repo *d
     const types__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "types", 1, NULL, NULL, NULL, NULL, NULL, 100};
-    router_impl *r;
+    ddb_router_impl *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
@@ -868,13 +868,13 @@ int types__router_new(types__repo **out, types__repo *relational, types__repo *d
 
 int types__router_phase(types__repo *router)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     return r ? ddb_router_phase(r->state) : 0;
 }
 
 int types__router_set_phase(types__repo *router, int phase, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -889,7 +889,7 @@ int types__router_set_phase(types__repo *router, int phase, ddb_error *err)
 
 int types__router_stats(types__repo *router, ddb_router_stats *out)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     if (!r || !out)
         return DDB_ERR_INVALID_ARG;
     ddb_router_stats_get(r->state, out);

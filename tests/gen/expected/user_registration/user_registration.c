@@ -159,22 +159,22 @@ static const ddb_table_desc tables[] = {
     {DDB_ENTITY_ABI_VERSION, "EmailLookup", 1, email_lookup__attrs, email_lookup__attr_types, "pk", NULL, 0, NULL, NULL},
 };
 
-typedef struct repo_impl {
+typedef struct ddb_repo_impl {
     user_registration__repo base; /* first: the interface */
     ddb_client *client;
     bool consistent;
     char *tables[2];
     char counter_table[256]; /* prefixed; DynamoDB names are at most 255 bytes */
     ddb_id_block ids[2];       /* counter IDs reserved, per entity */
-} repo_impl;
+} ddb_repo_impl;
 
-static const char *table_of(const repo_impl *r, size_t i)
+static const char *ddb_table_of(const ddb_repo_impl *r, size_t i)
 {
     return r->tables[i];
 }
 
-/* The descriptors in kind order: kinds[k - 1] describes kind k. */
-static const ddb_entity_desc *const kinds[] = {
+/* The descriptors in kind order: ddb_kinds[k - 1] describes kind k. */
+static const ddb_entity_desc *const ddb_kinds[] = {
     &user_registration__user__desc,
     &user_registration__email_lookup__desc,
 };
@@ -185,7 +185,7 @@ void user_registration__mixed_page_free(user_registration__mixed_page *page)
         return;
     for (size_t i = 0; page->items && i < page->n_items; i++)
         if (page->items[i].kind > 0 && (size_t)page->items[i].kind <= 2)
-            ddb_entity_free(kinds[page->items[i].kind - 1], &page->items[i].as);
+            ddb_entity_free(ddb_kinds[page->items[i].kind - 1], &page->items[i].as);
     free(page->items);
     free(page->cursor);
     page->items = NULL;
@@ -195,28 +195,28 @@ void user_registration__mixed_page_free(user_registration__mixed_page *page)
 
 static int user__create_ddb(user_registration__repo *repo, user_registration__user *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &user_registration__user__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &user_registration__user__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int user__get_ddb(user_registration__repo *repo, user_registration__user *out, bool *found,
     const user_registration__user *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &user_registration__user__desc, table_of(r, 0), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &user_registration__user__desc, ddb_table_of(r, 0), key,
         r->consistent, err);
 }
 
 static int user__update_ddb(user_registration__repo *repo, user_registration__user *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &user_registration__user__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &user_registration__user__desc, ddb_table_of(r, 0), obj, err);
 }
 
 static int user__delete_ddb(user_registration__repo *repo, const user_registration__user *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &user_registration__user__desc, table_of(r, 0), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &user_registration__user__desc, ddb_table_of(r, 0), obj, err);
 }
 
 /* User for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -228,7 +228,7 @@ static const ddb_store_desc user__store = {
 static int user__list_ddb(user_registration__repo *repo, user_registration__user__page *out,
     const user_registration__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -236,7 +236,7 @@ static int user__list_ddb(user_registration__repo *repo, user_registration__user
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "user_registration.user.list";
-    rc = ddb_store_list(&p, r->client, &user__store, table_of(r, 0), &q, err);
+    rc = ddb_store_list(&p, r->client, &user__store, ddb_table_of(r, 0), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -248,34 +248,34 @@ static int user__list_ddb(user_registration__repo *repo, user_registration__user
 static int user__mirror_ddb(user_registration__repo *repo, const user_registration__user *obj, const user_registration__user *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &user__store, table_of(r, 0), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &user__store, ddb_table_of(r, 0), obj, key, err);
 }
 
 static int email_lookup__create_ddb(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_create(r->client, &user_registration__email_lookup__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_create(r->client, &user_registration__email_lookup__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int email_lookup__get_ddb(user_registration__repo *repo, user_registration__email_lookup *out, bool *found,
     const user_registration__email_lookup *key, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &user_registration__email_lookup__desc, table_of(r, 1), key,
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_get(out, found, r->client, &user_registration__email_lookup__desc, ddb_table_of(r, 1), key,
         r->consistent, err);
 }
 
 static int email_lookup__update_ddb(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_update(r->client, &user_registration__email_lookup__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_update(r->client, &user_registration__email_lookup__desc, ddb_table_of(r, 1), obj, err);
 }
 
 static int email_lookup__delete_ddb(user_registration__repo *repo, const user_registration__email_lookup *obj, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_entity_delete(r->client, &user_registration__email_lookup__desc, table_of(r, 1), obj, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_entity_delete(r->client, &user_registration__email_lookup__desc, ddb_table_of(r, 1), obj, err);
 }
 
 /* EmailLookup for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -287,7 +287,7 @@ static const ddb_store_desc email_lookup__store = {
 static int email_lookup__list_ddb(user_registration__repo *repo, user_registration__email_lookup__page *out,
     const user_registration__page_request *page, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_entity_query q = {0};
     ddb_entity_page p = {0, NULL, NULL};
     int rc;
@@ -295,7 +295,7 @@ static int email_lookup__list_ddb(user_registration__repo *repo, user_registrati
     q.limit = page ? page->limit : 0;
     q.cursor = page ? page->cursor : NULL;
     q.context = "user_registration.email_lookup.list";
-    rc = ddb_store_list(&p, r->client, &email_lookup__store, table_of(r, 1), &q, err);
+    rc = ddb_store_list(&p, r->client, &email_lookup__store, ddb_table_of(r, 1), &q, err);
     if (rc == 0) {
         out->n_items = p.n;
         out->items = p.items;
@@ -307,36 +307,36 @@ static int email_lookup__list_ddb(user_registration__repo *repo, user_registrati
 static int email_lookup__mirror_ddb(user_registration__repo *repo, const user_registration__email_lookup *obj, const user_registration__email_lookup *key,
     ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    return ddb_store_mirror(r->client, &email_lookup__store, table_of(r, 1), obj, key, err);
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    return ddb_store_mirror(r->client, &email_lookup__store, ddb_table_of(r, 1), obj, key, err);
 }
 
-static int register_user_ddb(user_registration__repo *repo, user_registration__user *user, user_registration__email_lookup *email_lookup, ddb_error *err)
+static int register_user_ddb(user_registration__repo *ddb_repo, user_registration__user *user, user_registration__email_lookup *email_lookup, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    int rc;
-    const ddb_entity_tx_op ops[] = {
-        {DDB_ENTITY_TX_PUT, &user_registration__user__desc, table_of(r, 0), user, "attribute_not_exists(pk)"},
-        {DDB_ENTITY_TX_PUT, &user_registration__email_lookup__desc, table_of(r, 1), email_lookup, "attribute_not_exists(pk)"},
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    int ddb_rc;
+    const ddb_entity_tx_op ddb_ops[] = {
+        {DDB_ENTITY_TX_PUT, &user_registration__user__desc, ddb_table_of(ddb_r, 0), user, "attribute_not_exists(pk)"},
+        {DDB_ENTITY_TX_PUT, &user_registration__email_lookup__desc, ddb_table_of(ddb_r, 1), email_lookup, "attribute_not_exists(pk)"},
     };
-    rc = ddb_entity_transact_write(r->client, ops, 2, err);
-    return rc;
+    ddb_rc = ddb_entity_transact_write(ddb_r->client, ddb_ops, 2, ddb_err);
+    return ddb_rc;
 }
 
-static int delete_user_with_email_ddb(user_registration__repo *repo, const char *user_id, const char *email, ddb_error *err)
+static int delete_user_with_email_ddb(user_registration__repo *ddb_repo, const char *user_id, const char *email, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    user_registration__user key0 = USER_REGISTRATION__USER__INIT;
-    user_registration__email_lookup key1 = USER_REGISTRATION__EMAIL_LOOKUP__INIT;
-    int rc;
-    ddb_entity_lend_string(&key0, &user_registration__user__desc, 0, user_id);
-    ddb_entity_lend_string(&key1, &user_registration__email_lookup__desc, 0, email);
-    const ddb_entity_tx_op ops[] = {
-        {DDB_ENTITY_TX_DELETE, &user_registration__user__desc, table_of(r, 0), &key0, "attribute_exists(pk)"},
-        {DDB_ENTITY_TX_DELETE, &user_registration__email_lookup__desc, table_of(r, 1), &key1, "attribute_exists(pk)"},
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    user_registration__user ddb_key0 = USER_REGISTRATION__USER__INIT;
+    user_registration__email_lookup ddb_key1 = USER_REGISTRATION__EMAIL_LOOKUP__INIT;
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key0, &user_registration__user__desc, 0, user_id);
+    ddb_entity_lend_string(&ddb_key1, &user_registration__email_lookup__desc, 0, email);
+    const ddb_entity_tx_op ddb_ops[] = {
+        {DDB_ENTITY_TX_DELETE, &user_registration__user__desc, ddb_table_of(ddb_r, 0), &ddb_key0, "attribute_exists(pk)"},
+        {DDB_ENTITY_TX_DELETE, &user_registration__email_lookup__desc, ddb_table_of(ddb_r, 1), &ddb_key1, "attribute_exists(pk)"},
     };
-    rc = ddb_entity_transact_write(r->client, ops, 2, err);
-    return rc;
+    ddb_rc = ddb_entity_transact_write(ddb_r->client, ddb_ops, 2, ddb_err);
+    return ddb_rc;
 }
 
 void user_registration__get_user_and_email__result_free(user_registration__get_user_and_email__result *r)
@@ -348,30 +348,30 @@ void user_registration__get_user_and_email__result_free(user_registration__get_u
     memset(r, 0, sizeof *r);
 }
 
-static int get_user_and_email_ddb(user_registration__repo *repo, user_registration__get_user_and_email__result *out, const char *user_id, const char *email, ddb_error *err)
+static int get_user_and_email_ddb(user_registration__repo *ddb_repo, user_registration__get_user_and_email__result *ddb_out, const char *user_id, const char *email, ddb_error *ddb_err)
 {
-    repo_impl *r = (repo_impl *)repo;
-    user_registration__user key0 = USER_REGISTRATION__USER__INIT;
-    user_registration__email_lookup key1 = USER_REGISTRATION__EMAIL_LOOKUP__INIT;
-    user_registration__get_user_and_email__result res = {0};
-    void *const outs[] = {
-        &res.user,
-        &res.email_lookup,
+    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
+    user_registration__user ddb_key0 = USER_REGISTRATION__USER__INIT;
+    user_registration__email_lookup ddb_key1 = USER_REGISTRATION__EMAIL_LOOKUP__INIT;
+    user_registration__get_user_and_email__result ddb_res = {0};
+    void *const ddb_outs[] = {
+        &ddb_res.user,
+        &ddb_res.email_lookup,
     };
-    bool found[2] = {false};
-    int rc;
-    ddb_entity_lend_string(&key0, &user_registration__user__desc, 0, user_id);
-    ddb_entity_lend_string(&key1, &user_registration__email_lookup__desc, 0, email);
-    const ddb_entity_tx_op ops[] = {
-        {DDB_ENTITY_TX_GET, &user_registration__user__desc, table_of(r, 0), &key0, NULL},
-        {DDB_ENTITY_TX_GET, &user_registration__email_lookup__desc, table_of(r, 1), &key1, NULL},
+    bool ddb_found[2] = {false};
+    int ddb_rc;
+    ddb_entity_lend_string(&ddb_key0, &user_registration__user__desc, 0, user_id);
+    ddb_entity_lend_string(&ddb_key1, &user_registration__email_lookup__desc, 0, email);
+    const ddb_entity_tx_op ddb_ops[] = {
+        {DDB_ENTITY_TX_GET, &user_registration__user__desc, ddb_table_of(ddb_r, 0), &ddb_key0, NULL},
+        {DDB_ENTITY_TX_GET, &user_registration__email_lookup__desc, ddb_table_of(ddb_r, 1), &ddb_key1, NULL},
     };
-    rc = ddb_entity_transact_get(outs, found, r->client, ops, 2, err);
-    if (rc < 0)
-        return rc;
-    res.found_user = found[0];
-    res.found_email_lookup = found[1];
-    *out = res;
+    ddb_rc = ddb_entity_transact_get(ddb_outs, ddb_found, ddb_r->client, ddb_ops, 2, ddb_err);
+    if (ddb_rc < 0)
+        return ddb_rc;
+    ddb_res.found_user = ddb_found[0];
+    ddb_res.found_email_lookup = ddb_found[1];
+    *ddb_out = ddb_res;
     return 0;
 }
 
@@ -384,7 +384,7 @@ static const size_t store_tables[] = {0, 1};
 
 static int transact_ddb(user_registration__repo *repo, user_registration__write *ops, size_t n_ops, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_store_write *w;
     int rc;
     if (n_ops && !ops)
@@ -399,7 +399,7 @@ static int transact_ddb(user_registration__repo *repo, user_registration__write 
             return DDB_ERR_INVALID_ARG;
         }
         w[i].store = stores[k - 1];
-        w[i].table = table_of(r, store_tables[k - 1]);
+        w[i].table = ddb_table_of(r, store_tables[k - 1]);
         w[i].block = &r->ids[k - 1];
         w[i].op = (ddb_store_op)ops[i].op;
         w[i].obj = ops[i].obj;
@@ -414,17 +414,17 @@ static int transact_ddb(user_registration__repo *repo, user_registration__write 
 
 static int max_id_ddb(user_registration__repo *repo, user_registration__kind kind, int64_t *out, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 2)
         return DDB_ERR_INVALID_ARG;
-    return ddb_store_max_id(out, r->client, stores[k - 1], table_of(r, store_tables[k - 1]),
+    return ddb_store_max_id(out, r->client, stores[k - 1], ddb_table_of(r, store_tables[k - 1]),
         r->counter_table, err);
 }
 
 static int seed_id_ddb(user_registration__repo *repo, user_registration__kind kind, int64_t floor, ddb_error *err)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
     if (k < 1 || k > 2)
         return DDB_ERR_INVALID_ARG;
@@ -455,7 +455,7 @@ int user_registration__create_counter_table(ddb_client *client, const char *tabl
 
 static void free_ddb(user_registration__repo *repo)
 {
-    repo_impl *r = (repo_impl *)repo;
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
     if (!r)
         return;
     for (size_t i = 0; i < sizeof r->tables / sizeof r->tables[0]; i++)
@@ -484,7 +484,7 @@ static char *prefixed(const char *prefix, const char *name)
 int user_registration__ddb_repo_new(user_registration__repo **out, ddb_client *client,
     const user_registration__ddb_options *opts, ddb_error *err)
 {
-    repo_impl *r;
+    ddb_repo_impl *r;
     (void)err;
     if (!out || !client || (opts && opts->version != 1))
         return DDB_ERR_INVALID_ARG;

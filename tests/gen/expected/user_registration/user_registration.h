@@ -249,16 +249,16 @@ struct user_registration__repo {
        0: Put User user if attribute_not_exists(pk)
        1: Put EmailLookup email_lookup if attribute_not_exists(pk)
        A Put writes the entity as given with version 1 (no ID assigned, no unique sentinels). */
-    int (*register_user)(user_registration__repo *repo, user_registration__user *user, user_registration__email_lookup *email_lookup, ddb_error *err);
+    int (*register_user)(user_registration__repo *ddb_repo, user_registration__user *user, user_registration__email_lookup *email_lookup, ddb_error *ddb_err);
     /* delete_user_with_email (TransactWrite): Delete user and email lookup atomically
        0: Delete User (key from the parameters of the same name) if attribute_exists(pk)
        1: Delete EmailLookup (key from the parameters of the same name) if attribute_exists(pk) */
-    int (*delete_user_with_email)(user_registration__repo *repo, const char *user_id, const char *email, ddb_error *err);
+    int (*delete_user_with_email)(user_registration__repo *ddb_repo, const char *user_id, const char *email, ddb_error *ddb_err);
     /* get_user_and_email (TransactGet): Get user and email lookup atomically
        0: Get User (key from the parameters of the same name)
        1: Get EmailLookup (key from the parameters of the same name)
-       *out (fresh; free with user_registration__get_user_and_email__result_free) receives the items. */
-    int (*get_user_and_email)(user_registration__repo *repo, user_registration__get_user_and_email__result *out, const char *user_id, const char *email, ddb_error *err);
+       *ddb_out (fresh; free with user_registration__get_user_and_email__result_free) receives the items. */
+    int (*get_user_and_email)(user_registration__repo *ddb_repo, user_registration__get_user_and_email__result *ddb_out, const char *user_id, const char *email, ddb_error *ddb_err);
 
     /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
        err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most

@@ -11,18 +11,18 @@
 
 /* ==== Migration router ======================================================================= */
 
-typedef struct router_impl {
+typedef struct ddb_router_impl {
     user_registration__repo base; /* first: the interface */
     user_registration__repo *rel; /* the relational primary (borrowed) */
     user_registration__repo *ddb; /* the DynamoDB implementation (borrowed) */
     ddb_router *state;
-} router_impl;
+} ddb_router_impl;
 
 #define RELATIONAL DDB_ROUTER_RELATIONAL
 #define DYNAMODB DDB_ROUTER_DYNAMODB
 
 /* Counts and times one side's call, which started at t0; returns its result. */
-static int on_side(router_impl *r, ddb_router_side side, bool write, const char *entity,
+static int ddb_on_side(ddb_router_impl *r, ddb_router_side side, bool write, const char *entity,
     double t0, int rc)
 {
     ddb_router_record(r->state, side, write, entity, ddb_router_now_ms() - t0, rc);
@@ -35,22 +35,22 @@ static int on_side(router_impl *r, ddb_router_side side, bool write, const char 
 static int user__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     user_registration__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, user_registration__user__desc.name, t0,
+    return ddb_on_side(r, side, false, user_registration__user__desc.name, t0,
         repo->user__get(repo, (user_registration__user *)out, found, (const user_registration__user *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void user__compare(router_impl *r, const user_registration__user *rel, const user_registration__user *key)
+static void user__compare(ddb_router_impl *r, const user_registration__user *rel, const user_registration__user *key)
 {
     user_registration__user other = USER_REGISTRATION__USER__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, user_registration__user__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, user_registration__user__desc.name, t0,
         r->ddb->user__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", user_registration__user__desc.name,
@@ -63,7 +63,7 @@ static void user__compare(router_impl *r, const user_registration__user *rel, co
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void user__check_page(router_impl *r, const user_registration__user *rel, size_t n_rel, const user_registration__user *dyn,
+static void user__check_page(ddb_router_impl *r, const user_registration__user *rel, size_t n_rel, const user_registration__user *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -81,19 +81,19 @@ static void user__check_page(router_impl *r, const user_registration__user *rel,
 
 static int user__create_routed(user_registration__repo *repo, user_registration__user *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, user_registration__user__desc.name, t0, r->rel->user__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, user_registration__user__desc.name, t0, r->rel->user__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &user_registration__user__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -103,14 +103,14 @@ static int user__create_routed(user_registration__repo *repo, user_registration_
 static int user__get_routed(user_registration__repo *repo, user_registration__user *out, bool *found, const user_registration__user *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, user_registration__user__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, user_registration__user__desc.name, t0,
             r->ddb->user__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, user_registration__user__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, user_registration__user__desc.name, t0,
         r->rel->user__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         user__compare(r, *found ? out : NULL, key);
@@ -119,22 +119,22 @@ static int user__get_routed(user_registration__repo *repo, user_registration__us
 
 static int user__update_routed(user_registration__repo *repo, user_registration__user *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, user_registration__user__desc.name, t0, r->rel->user__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, user_registration__user__desc.name, t0, r->rel->user__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &user_registration__user__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -144,18 +144,18 @@ static int user__update_routed(user_registration__repo *repo, user_registration_
 
 static int user__delete_routed(user_registration__repo *repo, const user_registration__user *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, user_registration__user__desc.name, t0, r->rel->user__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, user_registration__user__desc.name, t0, r->rel->user__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &user_registration__user__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -165,14 +165,14 @@ static int user__delete_routed(user_registration__repo *repo, const user_registr
 static int user__list_routed(user_registration__repo *repo, user_registration__user__page *out,
     const user_registration__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, user_registration__user__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, user_registration__user__desc.name, t0,
             r->ddb->user__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, user_registration__user__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, user_registration__user__desc.name, t0,
         r->rel->user__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         user_registration__user__page other = {0, NULL, NULL};
@@ -182,7 +182,7 @@ static int user__list_routed(user_registration__repo *repo, user_registration__u
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, user_registration__user__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, user_registration__user__desc.name, t0,
                 r->ddb->user__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -199,20 +199,20 @@ static int user__list_routed(user_registration__repo *repo, user_registration__u
 static int user__mirror_routed(user_registration__repo *repo, const user_registration__user *obj, const user_registration__user *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0,
             r->ddb->user__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, user_registration__user__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, user_registration__user__desc.name, t0,
         r->rel->user__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &user_registration__user__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
@@ -225,22 +225,22 @@ static int user__mirror_routed(user_registration__repo *repo, const user_registr
 static int email_lookup__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
     const void *key, ddb_error *err)
 {
-    router_impl *r = ctx;
+    ddb_router_impl *r = ctx;
     user_registration__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
     double t0 = ddb_router_now_ms();
-    return on_side(r, side, false, user_registration__email_lookup__desc.name, t0,
+    return ddb_on_side(r, side, false, user_registration__email_lookup__desc.name, t0,
         repo->email_lookup__get(repo, (user_registration__email_lookup *)out, found, (const user_registration__email_lookup *)key, err));
 }
 
 /* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
  * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void email_lookup__compare(router_impl *r, const user_registration__email_lookup *rel, const user_registration__email_lookup *key)
+static void email_lookup__compare(ddb_router_impl *r, const user_registration__email_lookup *rel, const user_registration__email_lookup *key)
 {
     user_registration__email_lookup other = USER_REGISTRATION__EMAIL_LOOKUP__INIT;
     bool found = false;
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
-    int rc = on_side(r, DYNAMODB, false, user_registration__email_lookup__desc.name, t0,
+    int rc = ddb_on_side(r, DYNAMODB, false, user_registration__email_lookup__desc.name, t0,
         r->ddb->email_lookup__get(r->ddb, &other, &found, key, &serr));
     if (rc != 0)
         ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", user_registration__email_lookup__desc.name,
@@ -253,7 +253,7 @@ static void email_lookup__compare(router_impl *r, const user_registration__email
 
 /* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
  * none, every entity is read by key). */
-static void email_lookup__check_page(router_impl *r, const user_registration__email_lookup *rel, size_t n_rel, const user_registration__email_lookup *dyn,
+static void email_lookup__check_page(ddb_router_impl *r, const user_registration__email_lookup *rel, size_t n_rel, const user_registration__email_lookup *dyn,
     size_t n_dyn)
 {
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
@@ -271,19 +271,19 @@ static void email_lookup__check_page(router_impl *r, const user_registration__em
 
 static int email_lookup__create_routed(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__create(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, user_registration__email_lookup__desc.name, t0, r->rel->email_lookup__create(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__create(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, user_registration__email_lookup__desc.name, t0, r->rel->email_lookup__create(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* obj now holds the relational ID, which DynamoDB keeps */
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__create(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__create(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &user_registration__email_lookup__desc, "create", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -293,14 +293,14 @@ static int email_lookup__create_routed(user_registration__repo *repo, user_regis
 static int email_lookup__get_routed(user_registration__repo *repo, user_registration__email_lookup *out, bool *found, const user_registration__email_lookup *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, user_registration__email_lookup__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, user_registration__email_lookup__desc.name, t0,
             r->ddb->email_lookup__get(r->ddb, out, found, key, err));
-    rc = on_side(r, RELATIONAL, false, user_registration__email_lookup__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, user_registration__email_lookup__desc.name, t0,
         r->rel->email_lookup__get(r->rel, out, found, key, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
         email_lookup__compare(r, *found ? out : NULL, key);
@@ -309,22 +309,22 @@ static int email_lookup__get_routed(user_registration__repo *repo, user_registra
 
 static int email_lookup__update_routed(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     int64_t before = obj ? obj->ddb_version : 0, after;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__update(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, user_registration__email_lookup__desc.name, t0, r->rel->email_lookup__update(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__update(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, user_registration__email_lookup__desc.name, t0, r->rel->email_lookup__update(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     /* the same version check and increment on DynamoDB: one version on both sides */
     after = obj->ddb_version;
     obj->ddb_version = before;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__update(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__update(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &user_registration__email_lookup__desc, "update", obj, rc, &serr);
     obj->ddb_version = after;
@@ -334,18 +334,18 @@ static int email_lookup__update_routed(user_registration__repo *repo, user_regis
 
 static int email_lookup__delete_routed(user_registration__repo *repo, const user_registration__email_lookup *obj, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__delete(r->ddb, obj, err));
-    rc = on_side(r, RELATIONAL, true, user_registration__email_lookup__desc.name, t0, r->rel->email_lookup__delete(r->rel, obj, err));
+        return ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__delete(r->ddb, obj, err));
+    rc = ddb_on_side(r, RELATIONAL, true, user_registration__email_lookup__desc.name, t0, r->rel->email_lookup__delete(r->rel, obj, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__delete(r->ddb, obj, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__delete(r->ddb, obj, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &user_registration__email_lookup__desc, "delete", obj, rc, &serr);
     ddb_error_clear(&serr);
@@ -355,14 +355,14 @@ static int email_lookup__delete_routed(user_registration__repo *repo, const user
 static int email_lookup__list_routed(user_registration__repo *repo, user_registration__email_lookup__page *out,
     const user_registration__page_request *page, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase >= 4)
-        return on_side(r, DYNAMODB, false, user_registration__email_lookup__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, false, user_registration__email_lookup__desc.name, t0,
             r->ddb->email_lookup__list(r->ddb, out, page, err));
-    rc = on_side(r, RELATIONAL, false, user_registration__email_lookup__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, false, user_registration__email_lookup__desc.name, t0,
         r->rel->email_lookup__list(r->rel, out, page, err));
     if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
         user_registration__email_lookup__page other = {0, NULL, NULL};
@@ -372,7 +372,7 @@ static int email_lookup__list_routed(user_registration__repo *repo, user_registr
            entity is read by key instead */
         if (!page || !page->cursor) {
             t0 = ddb_router_now_ms();
-            orc = on_side(r, DYNAMODB, false, user_registration__email_lookup__desc.name, t0,
+            orc = ddb_on_side(r, DYNAMODB, false, user_registration__email_lookup__desc.name, t0,
                 r->ddb->email_lookup__list(r->ddb, &other, page, &serr));
         }
         if (orc != 0)
@@ -389,100 +389,100 @@ static int email_lookup__list_routed(user_registration__repo *repo, user_registr
 static int email_lookup__mirror_routed(user_registration__repo *repo, const user_registration__email_lookup *obj, const user_registration__email_lookup *key,
     ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0,
+        return ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0,
             r->ddb->email_lookup__mirror(r->ddb, obj, key, err));
-    rc = on_side(r, RELATIONAL, true, user_registration__email_lookup__desc.name, t0,
+    rc = ddb_on_side(r, RELATIONAL, true, user_registration__email_lookup__desc.name, t0,
         r->rel->email_lookup__mirror(r->rel, obj, key, err));
     if (rc != 0 || phase == 1)
         return rc;
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__mirror(r->ddb, obj, key, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__mirror(r->ddb, obj, key, &serr));
     if (rc != 0)
         ddb_router_write_failed(r->state, &user_registration__email_lookup__desc, "mirror", key, rc, &serr);
     ddb_error_clear(&serr);
     return 0;
 }
 
-/* register_user: a transaction; a DynamoDB failure journals the keys of its entities */
-static int register_user_routed(user_registration__repo *repo, user_registration__user *user, user_registration__email_lookup *email_lookup, ddb_error *err)
+/* register_user: a transaction; a DynamoDB failure journals the ddb_keys of its entities */
+static int register_user_routed(user_registration__repo *ddb_repo, user_registration__user *user, user_registration__email_lookup *email_lookup, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int64_t before[2] = {0}, after[2] = {0};
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->register_user(r->ddb, user, email_lookup, err));
-    before[0] = user ? user->ddb_version : 0;
-    before[1] = email_lookup ? email_lookup->ddb_version : 0;
-    rc = on_side(r, RELATIONAL, true, "model", t0, r->rel->register_user(r->rel, user, email_lookup, err));
-    if (rc != 0 || phase == 1)
-        return rc;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int64_t ddb_before[2] = {0}, ddb_after[2] = {0};
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, "model", ddb_t0, ddb_r->ddb->register_user(ddb_r->ddb, user, email_lookup, ddb_err));
+    ddb_before[0] = user ? user->ddb_version : 0;
+    ddb_before[1] = email_lookup ? email_lookup->ddb_version : 0;
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, "model", ddb_t0, ddb_r->rel->register_user(ddb_r->rel, user, email_lookup, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
     /* the same versions on DynamoDB: one version on both sides */
     if (user) {
-        after[0] = user->ddb_version;
-        user->ddb_version = before[0];
+        ddb_after[0] = user->ddb_version;
+        user->ddb_version = ddb_before[0];
     }
     if (email_lookup) {
-        after[1] = email_lookup->ddb_version;
-        email_lookup->ddb_version = before[1];
+        ddb_after[1] = email_lookup->ddb_version;
+        email_lookup->ddb_version = ddb_before[1];
     }
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, "model", t0, r->ddb->register_user(r->ddb, user, email_lookup, &serr));
-    if (rc != 0) {
-        ddb_router_write_failed(r->state, &user_registration__user__desc, "register_user", user, rc, &serr);
-        ddb_router_write_failed(r->state, &user_registration__email_lookup__desc, "register_user", email_lookup, rc, &serr);
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, "model", ddb_t0, ddb_r->ddb->register_user(ddb_r->ddb, user, email_lookup, &ddb_serr));
+    if (ddb_rc != 0) {
+        ddb_router_write_failed(ddb_r->state, &user_registration__user__desc, "register_user", user, ddb_rc, &ddb_serr);
+        ddb_router_write_failed(ddb_r->state, &user_registration__email_lookup__desc, "register_user", email_lookup, ddb_rc, &ddb_serr);
     }
     if (user)
-        user->ddb_version = after[0];
+        user->ddb_version = ddb_after[0];
     if (email_lookup)
-        email_lookup->ddb_version = after[1];
-    ddb_error_clear(&serr);
+        email_lookup->ddb_version = ddb_after[1];
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
-/* delete_user_with_email: a transaction; a DynamoDB failure journals the keys of its entities */
-static int delete_user_with_email_routed(user_registration__repo *repo, const char *user_id, const char *email, ddb_error *err)
+/* delete_user_with_email: a transaction; a DynamoDB failure journals the ddb_keys of its entities */
+static int delete_user_with_email_routed(user_registration__repo *ddb_repo, const char *user_id, const char *email, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    ddb_error serr = DDB_ERROR_INIT;
-    int rc;
-    if (phase == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->delete_user_with_email(r->ddb, user_id, email, err));
-    rc = on_side(r, RELATIONAL, true, "model", t0, r->rel->delete_user_with_email(r->rel, user_id, email, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, "model", t0, r->ddb->delete_user_with_email(r->ddb, user_id, email, &serr));
-    if (rc != 0) {
-        ddb_router_secondary_failed(r->state, user_registration__user__desc.name, "delete_user_with_email", NULL, rc, &serr);
-        ddb_router_secondary_failed(r->state, user_registration__email_lookup__desc.name, "delete_user_with_email", NULL, rc, &serr);
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    ddb_error ddb_serr = DDB_ERROR_INIT;
+    int ddb_rc;
+    if (ddb_phase == 5)
+        return ddb_on_side(ddb_r, DYNAMODB, true, "model", ddb_t0, ddb_r->ddb->delete_user_with_email(ddb_r->ddb, user_id, email, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, "model", ddb_t0, ddb_r->rel->delete_user_with_email(ddb_r->rel, user_id, email, ddb_err));
+    if (ddb_rc != 0 || ddb_phase == 1)
+        return ddb_rc;
+    ddb_t0 = ddb_router_now_ms();
+    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, "model", ddb_t0, ddb_r->ddb->delete_user_with_email(ddb_r->ddb, user_id, email, &ddb_serr));
+    if (ddb_rc != 0) {
+        ddb_router_secondary_failed(ddb_r->state, user_registration__user__desc.name, "delete_user_with_email", NULL, ddb_rc, &ddb_serr);
+        ddb_router_secondary_failed(ddb_r->state, user_registration__email_lookup__desc.name, "delete_user_with_email", NULL, ddb_rc, &ddb_serr);
     }
-    ddb_error_clear(&serr);
+    ddb_error_clear(&ddb_serr);
     return 0;
 }
 
 /* get_user_and_email: a transactional read */
-static int get_user_and_email_routed(user_registration__repo *repo, user_registration__get_user_and_email__result *out, const char *user_id, const char *email, ddb_error *err)
+static int get_user_and_email_routed(user_registration__repo *ddb_repo, user_registration__get_user_and_email__result *ddb_out, const char *user_id, const char *email, ddb_error *ddb_err)
 {
-    router_impl *r = (router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return on_side(r, DYNAMODB, false, "model", t0, r->ddb->get_user_and_email(r->ddb, out, user_id, email, err));
-    rc = on_side(r, RELATIONAL, false, "model", t0, r->rel->get_user_and_email(r->rel, out, user_id, email, err));
-    /* phase 3 does not compare transactional reads (their result types are per pattern) */
-    return rc;
+    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
+    int ddb_phase = ddb_router_phase(ddb_r->state);
+    double ddb_t0 = ddb_router_now_ms();
+    int ddb_rc;
+    if (ddb_phase >= 4)
+        return ddb_on_side(ddb_r, DYNAMODB, false, "model", ddb_t0, ddb_r->ddb->get_user_and_email(ddb_r->ddb, ddb_out, user_id, email, ddb_err));
+    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, "model", ddb_t0, ddb_r->rel->get_user_and_email(ddb_r->rel, ddb_out, user_id, email, ddb_err));
+    /* ddb_phase 3 does not compare transactional reads (their result types are per pattern) */
+    return ddb_rc;
 }
 
 /* The version member of the entity a write points to; NULL for an unknown kind. */
@@ -499,16 +499,16 @@ static int64_t *version_of(const user_registration__write *op)
 
 static int transact_routed(user_registration__repo *repo, user_registration__write *ops, size_t n_ops, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     int phase = ddb_router_phase(r->state);
     ddb_error serr = DDB_ERROR_INIT;
     double t0 = ddb_router_now_ms();
     int64_t *before;
     int rc;
     if (phase == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
     if (phase == 1)
-        return on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+        return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     /* the versions of the updated entities, for the DynamoDB transaction */
     before = calloc(n_ops ? n_ops : 1, sizeof *before);
     if (!before)
@@ -516,7 +516,7 @@ static int transact_routed(user_registration__repo *repo, user_registration__wri
     for (size_t i = 0; i < n_ops; i++)
         if (ops[i].op == USER_REGISTRATION__WRITE_UPDATE && version_of(&ops[i]))
             before[i] = *version_of(&ops[i]);
-    rc = on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
+    rc = ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
     if (rc != 0) {
         free(before);
         return rc;
@@ -528,7 +528,7 @@ static int transact_routed(user_registration__repo *repo, user_registration__wri
             before[i] = after; /* now: the version to hand back */
         }
     t0 = ddb_router_now_ms();
-    rc = on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
+    rc = ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
     for (size_t i = 0; i < n_ops; i++) {
         if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= USER_REGISTRATION__N_ENTITIES)
             ddb_router_write_failed(r->state, user_registration__entities[ops[i].kind - 1], "transact",
@@ -543,25 +543,25 @@ static int transact_routed(user_registration__repo *repo, user_registration__wri
 
 static int max_id_routed(user_registration__repo *repo, user_registration__kind kind, int64_t *out, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
-    return on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
+        return ddb_on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
+    return ddb_on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
 }
 
 static int seed_id_routed(user_registration__repo *repo, user_registration__kind kind, int64_t floor, ddb_error *err)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     double t0 = ddb_router_now_ms();
     if (ddb_router_phase(r->state) == 5)
-        return on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
-    return on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
+        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
+    return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
 }
 
 static void free_routed(user_registration__repo *repo)
 {
-    router_impl *r = (router_impl *)repo;
+    ddb_router_impl *r = (ddb_router_impl *)repo;
     if (!r)
         return;
     ddb_router_free(r->state);
@@ -569,16 +569,16 @@ static void free_routed(user_registration__repo *repo)
 }
 
 /* The router behind repo, or NULL when repo is not one. */
-static router_impl *as_router(user_registration__repo *repo)
+static ddb_router_impl *as_router(user_registration__repo *repo)
 {
-    return repo && repo->free == free_routed ? (router_impl *)repo : NULL;
+    return repo && repo->free == free_routed ? (ddb_router_impl *)repo : NULL;
 }
 
 /*
  * Before phase 5: DynamoDB's ID counters continue above the highest relational ID,
  * for each entity whose IDs are allocated (id_strategy source or counter).
  */
-static int seed_ids(router_impl *r, ddb_error *err)
+static int seed_ids(ddb_router_impl *r, ddb_error *err)
 {
     /* no entity allocates its IDs */
     (void)r;
@@ -590,7 +590,7 @@ static int seed_ids(router_impl *r, ddb_error *err)
  * Makes DynamoDB's user entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int user__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int user__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -635,7 +635,7 @@ static int user__sync(router_impl *r, bool remove_extras, ddb_error *err)
 }
 
 /* One journal entry of user: its key's entity copied from relational (key NULL: all). */
-static int user__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int user__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     user_registration__user key = USER_REGISTRATION__USER__INIT, rel = USER_REGISTRATION__USER__INIT;
     bool found = false;
@@ -653,7 +653,7 @@ static int user__replay(router_impl *r, const ddb_value *key_item, ddb_error *er
 }
 
 /* compare_all for user: adds the differences found to *n. */
-static int user__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int user__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     user_registration__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -694,7 +694,7 @@ static int user__compare_all(router_impl *r, size_t *n, ddb_error *err)
  * Makes DynamoDB's email_lookup entities equal the relational ones: mirrors every relational
  * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
  */
-static int email_lookup__sync(router_impl *r, bool remove_extras, ddb_error *err)
+static int email_lookup__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
 {
     char *cursor = NULL;
     int rc = 0;
@@ -739,7 +739,7 @@ static int email_lookup__sync(router_impl *r, bool remove_extras, ddb_error *err
 }
 
 /* One journal entry of email_lookup: its key's entity copied from relational (key NULL: all). */
-static int email_lookup__replay(router_impl *r, const ddb_value *key_item, ddb_error *err)
+static int email_lookup__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
 {
     user_registration__email_lookup key = USER_REGISTRATION__EMAIL_LOOKUP__INIT, rel = USER_REGISTRATION__EMAIL_LOOKUP__INIT;
     bool found = false;
@@ -757,7 +757,7 @@ static int email_lookup__replay(router_impl *r, const ddb_value *key_item, ddb_e
 }
 
 /* compare_all for email_lookup: adds the differences found to *n. */
-static int email_lookup__compare_all(router_impl *r, size_t *n, ddb_error *err)
+static int email_lookup__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
 {
     user_registration__repo *sides[2] = {r->rel, r->ddb};
     int rc = 0;
@@ -796,7 +796,7 @@ static int email_lookup__compare_all(router_impl *r, size_t *n, ddb_error *err)
 
 int user_registration__router_replay(user_registration__repo *router, size_t *replayed, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     ddb_router_journal j = {0, NULL, 0};
     int rc;
     if (!r)
@@ -829,7 +829,7 @@ int user_registration__router_replay(user_registration__repo *router, size_t *re
 
 int user_registration__router_backfill(user_registration__repo *router, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -842,7 +842,7 @@ int user_registration__router_backfill(user_registration__repo *router, ddb_erro
 
 int user_registration__router_compare_all(user_registration__repo *router, size_t *differences, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     size_t n = 0;
     int rc = 0;
     if (!r)
@@ -863,7 +863,7 @@ int user_registration__router_new(user_registration__repo **out, user_registrati
     const user_registration__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "user_registration", 1, NULL, NULL, NULL, NULL, NULL, 100};
-    router_impl *r;
+    ddb_router_impl *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
@@ -918,13 +918,13 @@ int user_registration__router_new(user_registration__repo **out, user_registrati
 
 int user_registration__router_phase(user_registration__repo *router)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     return r ? ddb_router_phase(r->state) : 0;
 }
 
 int user_registration__router_set_phase(user_registration__repo *router, int phase, ddb_error *err)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     int rc = 0;
     if (!r)
         return DDB_ERR_INVALID_ARG;
@@ -939,7 +939,7 @@ int user_registration__router_set_phase(user_registration__repo *router, int pha
 
 int user_registration__router_stats(user_registration__repo *router, ddb_router_stats *out)
 {
-    router_impl *r = as_router(router);
+    ddb_router_impl *r = as_router(router);
     if (!r || !out)
         return DDB_ERR_INVALID_ARG;
     ddb_router_stats_get(r->state, out);
