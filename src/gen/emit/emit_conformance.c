@@ -34,6 +34,7 @@
 
 static size_t model_entities(const ddbgen_model *m, const struct ddbgen_entity **out, size_t cap);
 static void emit_kind(emitter *E, ddbgen_buf *c, const ddbgen_entity *e);
+static int items_per_partition(const ddbgen_entity *x);
 
 /* The reason of a pattern the repository has no member for: the generator left it out and its
  * header says why (the validator warns). There is nothing to exercise, so it is listed apart
@@ -1017,7 +1018,8 @@ typedef struct pattern_case {
        the case gives run-unique values so that no other writer's item matches */
     size_t n_unique;
     const ddbgen_field *unique[8];
-    bool full; /* a lookup returns every attribute (no index projection leaves some out) */
+    bool full;  /* a lookup returns every attribute (no index projection leaves some out) */
+    bool mixed; /* BatchGetItem: the entities come back tagged with their kind (mixed page) */
 } pattern_case;
 
 /* The field a key parameter fills, from the plan's bindings. */
@@ -1321,11 +1323,22 @@ static void plan_range(pattern_case *pc)
     for (size_t i = 0; i < p->n_range; i++) {
         int k = p->range_param[i];
         ddbgen_type want = numeric ? DDBGEN_TYPE_INTEGER : DDBGEN_TYPE_STRING;
-        if (k < 0 || pc->ap->params[k].type != want) {
+        /* a string against a numeric sort key holds the number's text (the repository refuses
+           anything else) */
+        bool number_text = numeric && k >= 0 && pc->ap->params[k].type == DDBGEN_TYPE_STRING;
+        if (k < 0 || (pc->ap->params[k].type != want && !number_text)) {
             pc->why = "range_condition: a parameter whose type does not fit the sort key";
             return;
         }
-        if (text_int) {
+        if (number_text) {
+            size_t n = strlen(pc->range_decl);
+            snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "range%zu", i);
+            /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): n_range <= 2 is checked above */
+            snprintf(pc->range_decl + n, sizeof pc->range_decl - n,
+                     "    char range%zu[24];\n    snprintf(range%zu, sizeof range%zu, \"%%lld\", "
+                     "(long long)items[%d].%s);\n",
+                     i, i, i, v[i].item, f->c_name);
+        } else if (text_int) {
             size_t n = strlen(pc->range_decl);
             char spec[16];
             snprintf(spec, sizeof spec, "%%%.*slld", format ? (int)strlen(format) - 1 : 0,
@@ -1453,10 +1466,14 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
                     : mi->kind == EMIT_MEMBER_GET            ? SHAPE_GET
                     : mi->kind == EMIT_MEMBER_FLAG           ? SHAPE_EXISTS
                                                              : SHAPE_NONE;
-        if (ap->return_type == DDBGEN_RT_MIXED_DATA && ap->operation == DDBGEN_OP_QUERY) {
-            if (ap->filter || p->n_range || ap->index_name || p->n_sk_placeholders_bound) {
-                pc->why = "mixed_data with a filter, range, index or sort key prefix: not "
-                          "exercised yet";
+        if (ap->return_type == DDBGEN_RT_MIXED_DATA) {
+            if (p->n_range || ap->index_name || p->n_sk_placeholders_bound) {
+                pc->why = "mixed_data with a range, index or sort key prefix: not exercised yet";
+                return;
+            }
+            /* a filter needs items it keeps and drops in one partition */
+            if (ap->filter && ap->operation == DDBGEN_OP_QUERY && items_per_partition(e) < 2) {
+                pc->why = "mixed_data with a filter over a partition of one item of the entity";
                 return;
             }
             pc->shape = SHAPE_MIXED;
@@ -1469,12 +1486,14 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         bool get = ap->operation == DDBGEN_OP_BATCH_GET_ITEM;
         size_t items = get ? 2 : 1;
         snprintf(item_t, sizeof item_t, "const %s__%s *", E->ns, e->c_name);
-        if (mi->kind != (get ? EMIT_MEMBER_BATCH_GET : EMIT_MEMBER_BATCH_WRITE) || mi->mixed ||
-            pc->d.n != items + 3 || strcmp(pc->d.p[items].type, item_t) != 0) {
+        if (mi->kind != (get ? EMIT_MEMBER_BATCH_GET : EMIT_MEMBER_BATCH_WRITE) ||
+            (mi->mixed && !get) || pc->d.n != items + 3 ||
+            strcmp(pc->d.p[items].type, item_t) != 0) {
             pc->why = "a batch member of a shape the suite does not know";
             return;
         }
         pc->shape = get ? SHAPE_BATCH_GET : SHAPE_BATCH_WRITE;
+        pc->mixed = mi->mixed;
         return;
     }
     case DDBGEN_OP_PUT_ITEM:
@@ -1596,7 +1615,8 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
             }
             break;
         case DDBGEN_ROLE_FILTER:
-            if (pc->shape != SHAPE_LIST && pc->shape != SHAPE_GET && pc->shape != SHAPE_EXISTS) {
+            if (pc->shape != SHAPE_LIST && pc->shape != SHAPE_GET && pc->shape != SHAPE_EXISTS &&
+                pc->shape != SHAPE_MIXED) {
                 pc->why = "a filter parameter outside a Query or Scan";
                 return;
             }
@@ -1691,21 +1711,50 @@ static void emit_arg(ddbgen_buf *c, const pattern_case *pc, size_t k, const char
         ddbgen_buf_printf(c, "%s.%s", src, f->c_name);
 }
 
-/* repo->member(repo, <head>, args..., <tail>) in declaration order. */
+/* repo->member(repo, <head>, args..., <tail>) in declaration order; the arguments go on
+ * continuation lines when the call would pass column 100. */
 static void emit_call(ddbgen_buf *c, const pattern_case *pc, const char *head, const char *tail,
                       const char *obj, const char *update_obj)
 {
-    bool first = !*head;
-    ddbgen_buf_printf(c, "repo->%s__%s(repo, %s", pc->e->c_name, pc->ap->c_name, head);
-    for (size_t i = pc->first_param; i < pc->d.n - pc->n_fixed_tail; i++) {
-        for (size_t k = 0; k < pc->ap->n_params; k++)
-            if (strcmp(pc->ap->params[k].c_name, pc->d.p[i].name) == 0) {
-                ddbgen_buf_puts(c, first ? "" : ", ");
-                first = false;
-                emit_arg(c, pc, k, obj, update_obj);
-            }
+    ddbgen_buf args[MAX_DECL_PARAMS + 2];
+    size_t n = 0, col = 0, indent = 0, width;
+    const char *at = ddbgen_buf_str(c);
+    if (at) {
+        const char *nl = strrchr(at, '\n');
+        col = strlen(nl ? nl + 1 : at);
+        while (indent < col && (nl ? nl[1 + indent] : at[indent]) == ' ')
+            indent++;
     }
-    ddbgen_buf_printf(c, ", %s)", tail);
+    if (*head) {
+        args[n] = (ddbgen_buf)DDBGEN_BUF_INIT;
+        ddbgen_buf_puts(&args[n++], head);
+    }
+    for (size_t i = pc->first_param; i < pc->d.n - pc->n_fixed_tail; i++)
+        for (size_t k = 0; k < pc->ap->n_params; k++)
+            if (strcmp(pc->ap->params[k].c_name, pc->d.p[i].name) == 0 && n < MAX_DECL_PARAMS) {
+                args[n] = (ddbgen_buf)DDBGEN_BUF_INIT;
+                emit_arg(&args[n++], pc, k, obj, update_obj);
+            }
+    args[n] = (ddbgen_buf)DDBGEN_BUF_INIT;
+    ddbgen_buf_puts(&args[n++], tail);
+    ddbgen_buf_printf(c, "repo->%s__%s(repo,", pc->e->c_name, pc->ap->c_name);
+    width = col + strlen("repo->__(repo,") + strlen(pc->e->c_name) + strlen(pc->ap->c_name);
+    for (size_t i = 0; i < n; i++) {
+        const char *a = ddbgen_buf_str(&args[i]);
+        size_t len = a ? strlen(a) : 0;
+        /* the argument, its separator and, for the last, ");" */
+        if (width + 1 + len + (i + 1 == n ? 2 : 1) > 100) {
+            ddbgen_buf_printf(c, "\n%*s", (int)(indent + 4), "");
+            width = indent + 4;
+        } else {
+            ddbgen_buf_putc(c, ' ');
+            width++;
+        }
+        ddbgen_buf_puts(c, a ? a : "");
+        ddbgen_buf_puts(c, i + 1 == n ? ")" : ",");
+        width += len + 1;
+        ddbgen_buf_free(&args[i]);
+    }
 }
 
 /* The names of the fields a pattern's key parameters fill, as a static array named `name`. */
@@ -2257,12 +2306,7 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
                       "        ddb_error err = DDB_ERROR_INIT;\n        int rc;\n"
                       "        page.cursor = cursor;\n        rc = ",
                       ns, en);
-    {
-        ddbgen_buf call = DDBGEN_BUF_INIT;
-        emit_call(&call, pc, "&got", "&page, &err", "items[0]", "items[0]");
-        ddbgen_buf_puts(c, ddbgen_buf_str(&call) ? ddbgen_buf_str(&call) : "0");
-        ddbgen_buf_free(&call);
-    }
+    emit_call(c, pc, "&got", "&page, &err", "items[0]", "items[0]");
     ddbgen_buf_printf(
         c,
         ";\n        free(cursor);\n        cursor = NULL;\n"
@@ -2271,7 +2315,7 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
         "        l.pages++;\n"
         "        if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)\n"
         "            ddb_conf_fail(c, \"call: page %%zu has %%zu items, more than the limit "
-        "%%d\", l.pages, got.n_items, c->page_limit);\n"
+        "%%d\",\n                          l.pages, got.n_items, c->page_limit);\n"
         "        for (size_t k = 0; k < got.n_items; k++)\n"
         "            ddb_conf_listing_add(c, &l, d, &got.items[k]);\n"
         "        cursor = got.cursor;\n        got.cursor = NULL;\n"
@@ -2324,13 +2368,65 @@ static int items_per_partition(const ddbgen_entity *x)
     return 1;
 }
 
+/* What the filter of a mixed_data pattern does to the items of entity x, which must have none
+ * of its fields: 1 it drops every one (a comparison, begins_with, contains or attribute_exists
+ * on a missing attribute is false), 0 there is no filter, -1 not known (the case writes no x). */
+static int filter_drops(const pattern_case *pc, const ddbgen_entity *x)
+{
+    const ddbgen_filter *flt = pc->ap->filter;
+    bool or = flt && flt->logical_op == DDBGEN_LOGIC_OR;
+    size_t n_false = 0;
+    if (!flt)
+        return 0;
+    for (size_t j = 0; j < flt->n_conditions; j++) {
+        const ddbgen_filter_condition *fc = &flt->conditions[j];
+        if (!fc->field || ddbgen_entity_find_field(x, fc->field))
+            return -1;
+        n_false += fc->fn == DDBGEN_FFN_ATTRIBUTE_EXISTS || fc->fn == DDBGEN_FFN_BEGINS_WITH ||
+                   fc->fn == DDBGEN_FFN_CONTAINS ||
+                   (fc->fn == DDBGEN_FFN_NONE && fc->op != DDBGEN_FOP_NE);
+    }
+    return (or ? n_false == flt->n_conditions : n_false > 0) ? 1 : -1;
+}
+
+/* Whether a mixed_data case writes items of entity x beside the pattern's own: those of its
+ * partition (a Query) or of its table (a Scan) whose fate under the filter is known. */
+static bool mixed_other(const pattern_case *pc, const ddbgen_entity *x)
+{
+    bool scan = pc->ap->operation == DDBGEN_OP_SCAN;
+    return x != pc->e && (scan ? x->table == pc->e->table : joins_partition(pc->e, x)) &&
+           filter_drops(pc, x) >= 0;
+}
+
+/*
+ * A mixed_data Query or Scan: items of the pattern's entity and of every other entity of the
+ * partition (Query) or table (Scan) are written and must come back tagged with their kind, with
+ * their content; a Query returns nothing else, in sort key order. With a filter, the pattern's
+ * items are made as in a listing with a filter, and the other entities' items, which lack the
+ * filter's fields, must be left out.
+ */
 static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
 {
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = pc->e->c_name;
     const ddbgen_entity *all[256];
-    size_t n_all = model_entities(E->m, all, 256), n_shared;
-    int ne = items_per_partition(pc->e);
+    bool scan = pc->ap->operation == DDBGEN_OP_SCAN;
+    bool logical_or = pc->ap->filter && pc->ap->filter->logical_op == DDBGEN_LOGIC_OR;
+    size_t n_all = model_entities(E->m, all, 256), n_shared, n_kept = 0;
+    int ne = scan ? 2 : items_per_partition(pc->e);
+    char filter_call[400] = "";
+    if (pc->n_conds) {
+        /* as emit_list_case: kept items first, then one dropped per condition (AND) or one
+           every condition drops (OR) */
+        n_kept = logical_or ? pc->n_conds : 3;
+        ne = (int)(n_kept + (logical_or ? 1 : pc->n_conds));
+        emit_filter_setter(E, pc, fn);
+        snprintf(filter_call, sizeof filter_call,
+                 logical_or
+                     ? "        filter_%s(&items[made], made < %zu ? ~(1u << made) : ~0u);\n"
+                     : "        filter_%s(&items[made], made < %zu ? 0u : 1u << (made - %zu));\n",
+                 fn, n_kept, n_kept);
+    }
     ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n", fn);
     n_shared = emit_bound_names(c, pc, "shared");
     ddbgen_buf_printf(c,
@@ -2339,15 +2435,15 @@ static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
                       "    %s__%s items[%d];\n    int made = 0;\n",
                       ns, ns, en, ns, en, ne);
     for (size_t x = 0; x < n_all; x++)
-        if (all[x] != pc->e && joins_partition(pc->e, all[x]))
+        if (mixed_other(pc, all[x]))
             ddbgen_buf_printf(c, "    %s__%s other%zu[%d];\n    int made%zu = 0;\n", ns,
-                              all[x]->c_name, x, items_per_partition(all[x]), x);
+                              all[x]->c_name, x, scan ? 2 : items_per_partition(all[x]), x);
     ddbgen_buf_printf(c,
                       "    ddb_conf_listing l;\n    %s__page_request page = {NULL, 0};\n"
                       "    char *cursor = NULL;\n\n    memset(items, 0, sizeof items);\n",
                       ns);
     for (size_t x = 0; x < n_all; x++)
-        if (all[x] != pc->e && joins_partition(pc->e, all[x]))
+        if (mixed_other(pc, all[x]))
             ddbgen_buf_printf(c, "    memset(other%zu, 0, sizeof other%zu);\n", x, x);
     ddbgen_buf_printf(
         c,
@@ -2355,26 +2451,37 @@ static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
         "        make_%s(c, &items[made], made);\n"
         "        if (made > 0)\n"
         "            ddb_conf_copy_fields(d, &items[made], &items[0], shared, %zu);\n"
+        "%s"
         "        if (!create_%s(c, &items[made])) {\n            made++;\n"
         "            goto done;\n        }\n    }\n"
-        "    ddb_conf_listing_start(&l, d, items, sizeof items[0], %d, true, true, %d);\n",
-        ne, en, n_shared, en, ne, pc->e->sk.present ? 1 : -1);
+        "    ddb_conf_listing_start(&l, d, items, sizeof items[0], %d, %s, true, %d);\n",
+        ne, en, n_shared, filter_call, en, ne, scan ? "false" : "true",
+        !scan && pc->e->sk.present ? 1 : -1);
+    if (n_kept)
+        ddbgen_buf_printf(c,
+                          "    /* items %zu.. are dropped by the filter */\n"
+                          "    for (size_t k = %zu; k < %d; k++)\n        l.dropped[k] = true;\n"
+                          "    l.check_pages = false;\n",
+                          n_kept, n_kept, ne);
     for (size_t x = 0; x < n_all; x++) {
         const ddbgen_entity *o = all[x];
-        if (o == pc->e || !joins_partition(pc->e, o))
+        int no = scan ? 2 : items_per_partition(o);
+        bool dropped = filter_drops(pc, o) == 1;
+        if (!mixed_other(pc, o))
             continue;
         ddbgen_buf_printf(
             c,
-            "    /* %s items in the same partition */\n"
+            "    /* %s items in the same %s%s */\n"
             "    for (; made%zu < %d; made%zu++) {\n"
             "        make_%s(c, &other%zu[made%zu], made%zu);\n"
             "        ddb_conf_copy_fields_from(&%s__%s__desc, &other%zu[made%zu], d, "
             "&items[0], shared, %zu);\n"
             "        if (!create_%s(c, &other%zu[made%zu])) {\n"
             "            made%zu++;\n            goto done;\n        }\n"
-            "        ddb_conf_listing_more(&l, &%s__%s__desc, &other%zu[made%zu]);\n    }\n",
-            o->name, x, items_per_partition(o), x, o->c_name, x, x, x, ns, o->c_name, x, x,
-            n_shared, o->c_name, x, x, x, ns, o->c_name, x, x);
+            "        ddb_conf_listing_more(&l, &%s__%s__desc, &other%zu[made%zu]);\n%s    }\n",
+            o->name, scan ? "table" : "partition", dropped ? ", which the filter drops" : "", x, no,
+            x, o->c_name, x, x, x, ns, o->c_name, x, x, n_shared, o->c_name, x, x, x, ns, o->c_name,
+            x, x, dropped ? "        l.dropped[l.n_want - 1] = true;\n" : "");
     }
     ddbgen_buf_printf(c,
                       "    page.limit = c->page_limit;\n"
@@ -2390,7 +2497,7 @@ static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
            "        l.pages++;\n"
            "        if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)\n"
            "            ddb_conf_fail(c, \"call: page %%zu has %%zu items, more than the limit "
-           "%%d\", l.pages, got.n_items, c->page_limit);\n"
+           "%%d\",\n                          l.pages, got.n_items, c->page_limit);\n"
            "        for (size_t k = 0; k < got.n_items; k++) {\n"
            "            size_t kind = (size_t)got.items[k].kind;\n"
            "            if (kind < 1 || kind > ");
@@ -2411,7 +2518,7 @@ static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
         "        %s__%s__free(&items[k]);\n",
         ns, ns, ns, en);
     for (size_t x = 0; x < n_all; x++)
-        if (all[x] != pc->e && joins_partition(pc->e, all[x]))
+        if (mixed_other(pc, all[x]))
             ddbgen_buf_printf(
                 c, "    for (int k = 0; k < made%zu; k++)\n        %s__%s__free(&other%zu[k]);\n",
                 x, ns, all[x]->c_name, x);
@@ -2448,7 +2555,49 @@ static void emit_batch_case(emitter *E, const pattern_case *pc, const char *fn)
         "    memset(items, 0, sizeof items);\n"
         "    for (int k = 0; k < 3; k++)\n        make_%s(c, &items[k], k);\n",
         fn, ns, ns, en, ns, en, en);
-    if (pc->shape == SHAPE_BATCH_GET) {
+    if (pc->shape == SHAPE_BATCH_GET && pc->mixed) {
+        /* the same, each item tagged with the kind of the entity */
+        ddbgen_buf_printf(
+            c,
+            "    if (!create_%s(c, &items[0]) || !create_%s(c, &items[2]))\n"
+            "        goto done;\n"
+            "    {\n"
+            "        /* items[1] was never written: left out; the others in "
+            "request order */\n"
+            "        const %s__%s keys[3] = {items[2], items[1], items[0]};\n"
+            "        %s__mixed_page page = {0, NULL, NULL};\n"
+            "        rc = repo->%s__%s(repo, &page, keys, 3, &err);\n"
+            "        if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err)) {\n"
+            "            if (page.n_items != 2)\n"
+            "                ddb_conf_fail(c, \"call: %%zu items, expected 2 (of 3 keys, one "
+            "never written)\",\n                              page.n_items);\n"
+            "            for (size_t k = 0; k < page.n_items && k < 2 && !c->failed; k++)\n"
+            "                if (page.items[k].kind != ",
+            en, en, ns, en, ns, en, m);
+        emit_kind(E, c, pc->e);
+        ddbgen_buf_printf(
+            c,
+            ")\n"
+            "                    ddb_conf_fail(c, \"call: item %%zu has kind %%d, expected "
+            "%%d (%s)\", k,\n"
+            "                                  (int)page.items[k].kind, (int)",
+            pc->e->name);
+        emit_kind(E, c, pc->e);
+        ddbgen_buf_printf(
+            c,
+            ");\n"
+            "            if (!c->failed &&\n"
+            "                ddb_conf_same_entity(c, \"call, item 0 (key 0)\", d, &items[2],\n"
+            "                                     &page.items[0].as.%s, true))\n"
+            "                ddb_conf_same_entity(c, \"call, item 1 (key 2)\", d, &items[0],\n"
+            "                                     &page.items[1].as.%s, true);\n"
+            "            if (page.cursor)\n"
+            "                ddb_conf_fail(c, \"call: a cursor, expected none\");\n"
+            "        }\n"
+            "        %s__mixed_page_free(&page);\n    }\n"
+            "    (void)found;\n",
+            en, en, ns);
+    } else if (pc->shape == SHAPE_BATCH_GET) {
         ddbgen_buf_printf(
             c,
             "    if (!create_%s(c, &items[0]) || !create_%s(c, &items[2]))\n"
@@ -2462,7 +2611,7 @@ static void emit_batch_case(emitter *E, const pattern_case *pc, const char *fn)
             "        if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err)) {\n"
             "            if (page.n_items != 2)\n"
             "                ddb_conf_fail(c, \"call: %%zu items, expected 2 (of 3 keys, one "
-            "never written)\", page.n_items);\n"
+            "never written)\",\n                              page.n_items);\n"
             "            else if (ddb_conf_same_entity(c, \"call, item 0 (key 0)\", d, "
             "&items[2], &page.items[0], true))\n"
             "                ddb_conf_same_entity(c, \"call, item 1 (key 2)\", d, &items[0], "
@@ -2584,6 +2733,25 @@ static const char *list_checks(const pattern_case *pc)
            "content, in sort key order, across 3 pages or more";
 }
 
+static const char *mixed_checks(const pattern_case *pc)
+{
+    bool scan = pc->ap->operation == DDBGEN_OP_SCAN;
+    if (scan && pc->n_conds)
+        return "writes items the filter keeps and drops, and items of the table's other entity "
+               "types (dropped: they lack the filter's fields), scans page by page: the kept ones "
+               "come back once, tagged with their kind, with their content; no dropped one";
+    if (scan)
+        return "writes items of every entity type of the table, scans page by page: each comes "
+               "back once, tagged with their kind, with their content";
+    if (pc->n_conds)
+        return "writes items the filter keeps and drops, and items of the partition's other "
+               "entity types (dropped: they lack the filter's fields), queries page by page: "
+               "exactly the kept ones, tagged with their kind, with their content, in sort key "
+               "order";
+    return "writes items of every entity type that lives in the partition, queries page by page: "
+           "exactly those, tagged with their kind, with their content, in sort key order";
+}
+
 static void emit_pattern_cases(emitter *E, suite *s, const ddbgen_entity *e)
 {
     for (size_t a = 0; a < e->n_patterns; a++) {
@@ -2647,8 +2815,10 @@ static void emit_pattern_cases(emitter *E, suite *s, const ddbgen_entity *e)
             break;
         case SHAPE_BATCH_GET:
             add_case(E, s, e, ap->name,
-                     "writes 2 of 3 items, gets the 3 keys: the 2 written, in request order, "
-                     "with their content");
+                     pc.mixed ? "writes 2 of 3 items, gets the 3 keys: the 2 written, in request "
+                                "order, tagged with their kind, with their content"
+                              : "writes 2 of 3 items, gets the 3 keys: the 2 written, in request "
+                                "order, with their content");
             emit_batch_case(E, &pc, fn);
             break;
         case SHAPE_BATCH_WRITE:
@@ -2658,10 +2828,7 @@ static void emit_pattern_cases(emitter *E, suite *s, const ddbgen_entity *e)
             emit_batch_case(E, &pc, fn);
             break;
         case SHAPE_MIXED:
-            add_case(E, s, e, ap->name,
-                     "writes items of every entity type that lives in the partition, queries "
-                     "page by page: exactly those, tagged with their kind, with their content, "
-                     "in sort key order");
+            add_case(E, s, e, ap->name, mixed_checks(&pc));
             emit_mixed_case(E, &pc, fn);
             break;
         case SHAPE_PUT:
@@ -2706,7 +2873,8 @@ static void emit_op(emitter *E, ddbgen_buf *c, size_t i, const ddbgen_entity *e,
     emit_kind(E, c, e);
     ddbgen_buf_puts(c, ", .op = ");
     emit_upper(c, E->ns);
-    ddbgen_buf_printf(c, "__WRITE_%s, .obj = %s, .min_result = INT64_MIN};\n", op, obj);
+    ddbgen_buf_printf(c, "__WRITE_%s,\n%*s.obj = %s, .min_result = INT64_MIN};\n", op,
+                      (int)strlen(E->ns) + 23, "", obj);
 }
 
 /* The generic transact member: all or nothing, and the failing operation identified. */
@@ -2757,7 +2925,7 @@ static void emit_transact_case(emitter *E, suite *s)
         "    rc = repo->%s__get(repo, &got_a, &found, &a, &err);\n"
         "    if (ddb_conf_expect_rc(c, \"get after the cancelled transaction\", rc, 0, &err))\n"
         "        ddb_conf_expect_found(c, \"get after the cancelled transaction (all or "
-        "nothing)\", found, false);\n"
+        "nothing)\",\n                              found, false);\n"
         "    %s__%s__free(&got_a);\n\n"
         "    /* a create and an update */\n"
         "    a.ddb_version = 0;\n",
@@ -2793,7 +2961,7 @@ static void emit_transact_case(emitter *E, suite *s)
         "    rc = repo->%s__get(repo, &got_a, &found, &a, &err);\n"
         "    if (ddb_conf_expect_rc(c, \"get after the cancelled transaction\", rc, 0, &err))\n"
         "        ddb_conf_expect_found(c, \"get after the cancelled transaction (all or "
-        "nothing)\", found, true);\n\n"
+        "nothing)\",\n                              found, true);\n\n"
         "    /* two deletes at the current versions */\n",
         ns, x->c_name, x->c_name);
     emit_op(E, c, 0, x, "DELETE", "&a");
@@ -2932,7 +3100,7 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
     const char *ns = E->ns;
     const ddbgen_model *m = E->m;
     size_t n = tp->n_entities, last;
-    bool puts = true, deletes = true;
+    bool puts = true, deletes = true, any_delete = false;
     int param_of[16];
     decl d;
     char fn[300];
@@ -2952,9 +3120,13 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
     for (size_t i = 0; i < n; i++) {
         const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
         puts &= tp->entities[i].action == DDBGEN_ACT_PUT && e != NULL;
-        deletes &= tp->entities[i].action == DDBGEN_ACT_DELETE && e != NULL &&
-                   tp->entities[i].condition &&
+        /* a ConditionCheck that its entity exists is exercised beside the Deletes: it keeps
+           the entity and cancels the transaction when it is missing */
+        deletes &= (tp->entities[i].action == DDBGEN_ACT_DELETE ||
+                    tp->entities[i].action == DDBGEN_ACT_CONDITION_CHECK) &&
+                   e != NULL && tp->entities[i].condition &&
                    strstr(tp->entities[i].condition, "attribute_exists");
+        any_delete |= tp->entities[i].action == DDBGEN_ACT_DELETE;
         param_of[i] = -1;
         for (size_t k = 0; e && k < tp->n_params; k++)
             if (tp->params[k].type == DDBGEN_TYPE_ENTITY && tp->params[k].entity_type &&
@@ -2979,10 +3151,11 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
         if (strcmp(d.p[k + 1].type, want) != 0 || (deletes && prm->type != DDBGEN_TYPE_STRING))
             puts = deletes = false;
     }
+    deletes &= any_delete;
     if (!puts && !deletes) {
         add_gap(E, s, NULL, tp->name,
-                "only all-Put (entity parameters) and all-Delete (string key parameters) "
-                "transactions are exercised yet");
+                "only all-Put (entity parameters) and Delete or ConditionCheck (string key "
+                "parameters) transactions are exercised yet");
         return;
     }
     last = n - 1;
@@ -2991,7 +3164,8 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
              puts ? "the transaction writes every entity; again with only the last action's "
                     "entity existing: cancelled, that action identified, nothing written"
                   : "with the last action's entity missing: cancelled, that action identified, "
-                    "nothing deleted; then every entity is deleted");
+                    "nothing deleted; then every Delete's entity is deleted and every "
+                    "ConditionCheck's kept");
     snprintf(s->cases[s->n_cases - 1].fn, sizeof s->cases[0].fn, "%s", fn);
     ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n", fn,
                       ns);
@@ -3063,7 +3237,7 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
                 "    if (ddb_conf_expect_rc(c, \"get after the cancelled call\", rc, 0, "
                 "&err))\n"
                 "        ddb_conf_expect_found(c, \"get after the cancelled call (action 0, "
-                "all or nothing)\", found, false);\n",
+                "all or nothing)\",\n                              found, false);\n",
                 ns, e0->c_name, e0->c_name, ns, e0->c_name);
         }
     } else {
@@ -3090,7 +3264,7 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
                 "    if (ddb_conf_expect_rc(c, \"get after the cancelled call\", rc, 0, "
                 "&err))\n"
                 "        ddb_conf_expect_found(c, \"get after the cancelled call (action 0, "
-                "all or nothing)\", found, true);\n"
+                "all or nothing)\",\n                              found, true);\n"
                 "    %s__%s__free(&got0);\n",
                 e0->c_name, ns, e0->c_name);
         }
@@ -3111,8 +3285,9 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
                 "    rc = repo->%s__get(repo, &got%zu, &found, &e%zu, &err);\n"
                 "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err))\n"
                 "        ddb_conf_expect_found(c, \"get after the call (action %zu)\", found, "
-                "false);\n",
-                ns, e->c_name, i, e->c_name, i, i, i);
+                "%s);\n",
+                ns, e->c_name, i, e->c_name, i, i, i,
+                tp->entities[i].action == DDBGEN_ACT_DELETE ? "false" : "true");
         }
     }
     ddbgen_buf_puts(c, "done:\n");
@@ -3186,8 +3361,8 @@ static void emit_header(emitter *E, ddbgen_buf *h, const suite *s)
         "NULL; start\n * it zeroed) and its first_failure is set by the first failure. Returns "
         "the number of failed\n * cases (0: all passed), or DDB_ERR_INVALID_ARG when repo is "
         "NULL or the options are not\n * usable.\n */\n"
-        "int %s__conformance_run(%s__repo *repo, const %s__conformance_options *o,\n"
-        "    %s__conformance_report *out);\n\n"
+        "int %s__conformance_run(%s__repo *repo,\n"
+        "    const %s__conformance_options *o, %s__conformance_report *out);\n\n"
         "/* Runs the case named name, adding to *out likewise; returns 1 when it failed, 0 "
         "when it\n * passed, DDB_ERR_INVALID_ARG for an unknown name or unusable options. */\n"
         "int %s__conformance_run_case(%s__repo *repo, const char *name,\n"
@@ -3278,8 +3453,8 @@ static void emit_driver(emitter *E, ddbgen_buf *c, const suite *s)
     emit_upper(c, ns);
     ddbgen_buf_printf(c,
                       "__CONFORMANCE_N_CASES, case_fns, delete_entity,\n};\n\n"
-                      "int %s__conformance_run(%s__repo *repo, const %s__conformance_options *o,\n"
-                      "    %s__conformance_report *out)\n{\n"
+                      "int %s__conformance_run(%s__repo *repo,\n"
+                      "    const %s__conformance_options *o, %s__conformance_report *out)\n{\n"
                       "    return ddb_conformance_run(&suite, repo, o, out);\n}\n\n"
                       "int %s__conformance_run_case(%s__repo *repo, const char *name,\n"
                       "    const %s__conformance_options *o, %s__conformance_report *out)\n{\n"
