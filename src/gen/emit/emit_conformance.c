@@ -35,6 +35,7 @@
 static size_t model_entities(const ddbgen_model *m, const struct ddbgen_entity **out, size_t cap);
 static void emit_kind(emitter *E, ddbgen_buf *c, const ddbgen_entity *e);
 static int items_per_partition(const ddbgen_entity *x);
+static int key_index(const ddbgen_entity *e, const char *attr, const char *index);
 
 /* The reason of a pattern the repository has no member for: the generator left it out and its
  * header says why (the validator warns). There is nothing to exercise, so it is listed apart
@@ -1020,6 +1021,10 @@ typedef struct pattern_case {
     const ddbgen_field *unique[8];
     bool full;  /* a lookup returns every attribute (no index projection leaves some out) */
     bool mixed; /* BatchGetItem: the entities come back tagged with their kind (mixed page) */
+    bool patch; /* UpdateItem with an entity parameter: it sets the fields the entity carries */
+    bool limit; /* a LIMIT parameter gives the page's item limit */
+    const ddbgen_field *match; /* Scan: the field a MATCH parameter compares */
+    int whole[64];             /* KEY_WHOLE parameters: 1 + the key attribute's index */
 } pattern_case;
 
 /* The field a key parameter fills, from the plan's bindings. */
@@ -1379,7 +1384,7 @@ static void plan_lookup(emitter *E, pattern_case *pc)
     bool keyed = false;
     for (size_t k = 0; k < ap->n_params; k++) {
         ddbgen_param_role r = pc->plan.roles[k];
-        if (r == DDBGEN_ROLE_ITEM ||
+        if (r == DDBGEN_ROLE_ITEM || r == DDBGEN_ROLE_KEY_WHOLE ||
             (r == DDBGEN_ROLE_KEY && pc->bound[k] && !field_shared_value(E, pc->e, pc->bound[k])))
             keyed = true;
         if (r == DDBGEN_ROLE_KEY && pc->bound[k] && field_shared_value(E, pc->e, pc->bound[k])) {
@@ -1422,7 +1427,7 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
     const member_info *mi;
     const ddbgen_plan *p = &pc->plan;
     char member[300], want[200];
-    size_t head;
+    size_t head, n_lists;
     memset(pc, 0, sizeof *pc);
     pc->e = e;
     pc->ap = ap;
@@ -1532,7 +1537,10 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
     }
     pc->first_param = head;
     pc->n_fixed_tail = pc->shape == SHAPE_LIST || pc->shape == SHAPE_MIXED ? 2 : 1;
-    if (pc->d.n != head + ap->n_params + pc->n_fixed_tail) {
+    n_lists = 0;
+    for (size_t k = 0; k < ap->n_params; k++)
+        n_lists += p->roles[k] == DDBGEN_ROLE_LIST; /* a list and its length */
+    if (pc->d.n != head + ap->n_params + n_lists + pc->n_fixed_tail) {
         pc->why = "the member's parameters are not the ones the suite expects";
         return;
     }
@@ -1577,6 +1585,10 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         for (size_t a = 0; a < ap->n_params; a++)
             if (strcmp(ap->params[a].c_name, pc->d.p[i].name) == 0)
                 k = (int)a;
+        if (k < 0 && i > pc->first_param && strncmp(pc->d.p[i].name, "n_", 2) == 0 &&
+            strcmp(pc->d.p[i].name + 2, pc->d.p[i - 1].name) == 0 &&
+            strcmp(pc->d.p[i].type, "size_t") == 0)
+            continue; /* the length of the LIST parameter before it */
         if (k < 0) {
             pc->why = "a member parameter is not one of the pattern's";
             return;
@@ -1606,6 +1618,45 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
                 return;
             }
             break;
+        case DDBGEN_ROLE_LIST:
+            f = ddbgen_entity_find_field(e, prm->name);
+            if ((pc->shape != SHAPE_PUT_SCALAR && pc->shape != SHAPE_UPDATE &&
+                 pc->shape != SHAPE_UPDATE_FLAG) ||
+                !f || f->type != DDBGEN_TYPE_ARRAY) {
+                pc->why = "a list parameter the suite cannot fill";
+                return;
+            }
+            pc->bound[k] = f;
+            continue;
+        case DDBGEN_ROLE_LIMIT:
+            if (pc->shape != SHAPE_LIST || strcmp(pc->d.p[i].type, "int64_t") != 0) {
+                pc->why = "a limit parameter outside a listing";
+                return;
+            }
+            pc->limit = true;
+            snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "(int64_t)c->page_limit");
+            continue;
+        case DDBGEN_ROLE_MATCH:
+            f = ddbgen_entity_find_field(e, prm->name);
+            if (pc->shape != SHAPE_LIST || !f || f->type != DDBGEN_TYPE_STRING ||
+                field_in_key(e, f) || field_fixed(e, f) || pc->match ||
+                strcmp(pc->d.p[i].type, "const char *") != 0) {
+                pc->why = "a Scan match parameter the suite cannot fill";
+                return;
+            }
+            pc->match = f;
+            snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "match");
+            continue;
+        case DDBGEN_ROLE_KEY_WHOLE: {
+            int key = key_index(e, prm->name, NULL);
+            if ((pc->shape != SHAPE_GET && pc->shape != SHAPE_EXISTS) || key < 0 ||
+                strcmp(pc->d.p[i].type, "const char *") != 0) {
+                pc->why = "a whole key attribute parameter outside a lookup";
+                return;
+            }
+            pc->whole[k] = key + 1;
+            continue;
+        }
         case DDBGEN_ROLE_UNUSED:
             break;
         case DDBGEN_ROLE_RANGE:
@@ -1642,6 +1693,8 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
                 return;
             }
             pc->context[k] = pe;
+            /* UpdateItem with the entity: it sets the fields the entity carries */
+            pc->patch = pc->shape == SHAPE_UPDATE || pc->shape == SHAPE_UPDATE_FLAG;
             continue;
         }
         default:
@@ -1664,6 +1717,8 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
             if (p->roles[k] == DDBGEN_ROLE_KEY &&
                 (!pc->bound[k] || strcmp(pc->bound[k]->name, ap->params[k].name) != 0))
                 pc->why = "a PutItem key parameter not named after its field";
+    if (pc->match && ap->filter)
+        pc->why = "a Scan match beside a filter_expression";
     pc->full = !(p->gsi && p->gsi->projection != DDBGEN_PROJ_ALL);
     if (ap->operation == DDBGEN_OP_SCAN && ap->index_name) {
         const ddbgen_gsi *g = ddbgen_table_find_gsi(e->table, ap->index_name);
@@ -1684,7 +1739,11 @@ static void emit_arg(ddbgen_buf *c, const pattern_case *pc, size_t k, const char
                      const char *update_obj)
 {
     const ddbgen_field *f = pc->bound[k];
-    const char *src = pc->plan.roles[k] == DDBGEN_ROLE_UPDATE ? update_obj : obj;
+    const char *src =
+        pc->plan.roles[k] == DDBGEN_ROLE_UPDATE ||
+                (pc->plan.roles[k] == DDBGEN_ROLE_LIST && pc->shape != SHAPE_PUT_SCALAR)
+            ? update_obj
+            : obj;
     if (pc->plan.roles[k] == DDBGEN_ROLE_ITEM) {
         ddbgen_buf_printf(c, "&%s", obj);
         return;
@@ -1693,7 +1752,16 @@ static void emit_arg(ddbgen_buf *c, const pattern_case *pc, size_t k, const char
         ddbgen_buf_printf(c, "&context%zu", k);
         return;
     }
-    if ((pc->plan.roles[k] == DDBGEN_ROLE_FILTER || pc->plan.roles[k] == DDBGEN_ROLE_RANGE) &&
+    if (pc->plan.roles[k] == DDBGEN_ROLE_KEY_WHOLE) {
+        ddbgen_buf_printf(c, "whole%zu_%s", k, obj);
+        return;
+    }
+    if (pc->plan.roles[k] == DDBGEN_ROLE_LIST && f) {
+        ddbgen_buf_printf(c, "%s.%s, %s.n_%s", src, f->c_name, src, f->c_name);
+        return;
+    }
+    if ((pc->plan.roles[k] == DDBGEN_ROLE_FILTER || pc->plan.roles[k] == DDBGEN_ROLE_RANGE ||
+         pc->plan.roles[k] == DDBGEN_ROLE_LIMIT || pc->plan.roles[k] == DDBGEN_ROLE_MATCH) &&
         pc->filter_arg[k][0]) {
         ddbgen_buf_puts(c, pc->filter_arg[k]);
         return;
@@ -1773,6 +1841,33 @@ static size_t emit_bound_names(ddbgen_buf *c, const pattern_case *pc, const char
     return n;
 }
 
+/* The declarations of the whole key attribute values a lookup passes (whole<k>_a and
+ * whole<k>_absent), and the statements that free them (done: true). */
+static void emit_whole_keys(ddbgen_buf *c, const pattern_case *pc, bool done)
+{
+    for (size_t k = 0; k < pc->ap->n_params && k < 64; k++)
+        if (pc->whole[k] && done)
+            ddbgen_buf_printf(c, "    free(whole%zu_a);\n    free(whole%zu_absent);\n", k, k);
+        else if (pc->whole[k])
+            ddbgen_buf_printf(c, "    char *whole%zu_a = NULL, *whole%zu_absent = NULL;\n", k, k);
+}
+
+/* Statements that give the whole key attribute values of items a and absent, as the key's
+ * template builds them. */
+static void emit_whole_values(emitter *E, ddbgen_buf *c, const pattern_case *pc)
+{
+    for (size_t k = 0; k < pc->ap->n_params && k < 64; k++)
+        if (pc->whole[k])
+            ddbgen_buf_printf(
+                c,
+                "    /* %s: the whole key attribute */\n"
+                "    whole%zu_a = ddb_conf_key_attribute_text(&%s__%s__desc, %d, &a);\n"
+                "    whole%zu_absent = ddb_conf_key_attribute_text(&%s__%s__desc, %d, "
+                "&absent);\n",
+                pc->ap->params[k].name, k, E->ns, pc->e->c_name, pc->whole[k] - 1, k, E->ns,
+                pc->e->c_name, pc->whole[k] - 1);
+}
+
 /* The run-unique values of the fields a lookup's filter compares (pattern_case.unique), in
  * items a (item 0) and absent (item 1). */
 static void emit_unique_values(ddbgen_buf *c, const pattern_case *pc)
@@ -1798,10 +1893,12 @@ static void emit_get_case(emitter *E, const pattern_case *pc, const char *fn)
                       "    const ddb_entity_desc *d = &%s__%s__desc;\n"
                       "    %s__%s a = {0}, absent = {0}, got = {0};\n"
                       "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n"
-                      "    int rc;\n\n"
-                      "    make_%s(c, &a, 0);\n    make_%s(c, &absent, 1);\n",
-                      fn, ns, ns, en, ns, en, en, en);
+                      "    int rc;\n",
+                      fn, ns, ns, en, ns, en);
+    emit_whole_keys(c, pc, false);
+    ddbgen_buf_printf(c, "\n    make_%s(c, &a, 0);\n    make_%s(c, &absent, 1);\n", en, en);
     emit_unique_values(c, pc);
+    emit_whole_values(E, c, pc);
     ddbgen_buf_printf(c, "    if (!create_%s(c, &a))\n        goto done;\n    rc = ", en);
     emit_call(c, pc, "&got, &found", "&err", "a", "a");
     ddbgen_buf_printf(
@@ -1818,8 +1915,36 @@ static void emit_get_case(emitter *E, const pattern_case *pc, const char *fn)
         "&err))\n        ddb_conf_expect_found(c, \"call for a key that was never written\", "
         "found, false);\n"
         "done:\n    %s__%s__free(&a);\n    %s__%s__free(&absent);\n"
-        "    %s__%s__free(&got);\n    ddb_error_clear(&err);\n}\n",
+        "    %s__%s__free(&got);\n",
         ns, en, ns, en, ns, en);
+    emit_whole_keys(c, pc, true);
+    ddbgen_buf_puts(c, "    ddb_error_clear(&err);\n}\n");
+}
+
+/* key_fields[]: the fields of e's primary key templates; kept[]: its optional fields outside
+ * them, which an update by entity leaves as they are when the entity lacks them. */
+static void emit_patch_names(ddbgen_buf *c, const ddbgen_entity *e, size_t *n_keys, size_t *n_kept)
+{
+    size_t n = 0;
+    ddbgen_buf_puts(c, "    static const char *const key_fields[] = {");
+    for (size_t k = 0; k < e->n_fields; k++)
+        if (key_template_has(&e->pk, e->fields[k].name) ||
+            key_template_has(&e->sk, e->fields[k].name)) {
+            ddbgen_buf_puts(c, n++ ? ", " : "");
+            emit_c_string(c, e->fields[k].name);
+        }
+    ddbgen_buf_puts(c, n ? "};\n" : "NULL};\n");
+    *n_keys = n;
+    n = 0;
+    ddbgen_buf_puts(c, "    static const char *const kept[] = {");
+    for (size_t k = 0; k < e->n_fields; k++)
+        if (!e->fields[k].required && !key_template_has(&e->pk, e->fields[k].name) &&
+            !key_template_has(&e->sk, e->fields[k].name)) {
+            ddbgen_buf_puts(c, n++ ? ", " : "");
+            emit_c_string(c, e->fields[k].name);
+        }
+    ddbgen_buf_puts(c, n ? "};\n" : "NULL};\n");
+    *n_kept = n;
 }
 
 static void emit_update_case(emitter *E, const pattern_case *pc, const char *fn)
@@ -1827,33 +1952,53 @@ static void emit_update_case(emitter *E, const pattern_case *pc, const char *fn)
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = pc->e->c_name;
     bool flag = pc->shape == SHAPE_UPDATE_FLAG; /* *done instead of the entity */
-    size_t n = 0;
+    size_t n = 0, n_keys = 0, n_kept = 0;
     ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n", fn);
     ddbgen_buf_puts(c, "    static const char *const changed[] = {");
     for (size_t k = 0; k < pc->ap->n_params; k++)
-        if (pc->bound[k] && pc->plan.roles[k] == DDBGEN_ROLE_UPDATE) {
+        if (pc->bound[k] &&
+            (pc->plan.roles[k] == DDBGEN_ROLE_UPDATE || pc->plan.roles[k] == DDBGEN_ROLE_LIST)) {
             ddbgen_buf_puts(c, n++ ? ", " : "");
             emit_c_string(c, pc->bound[k]->name);
         }
     ddbgen_buf_puts(c, n ? "};\n" : "NULL};\n");
+    if (pc->patch)
+        emit_patch_names(c, pc->e, &n_keys, &n_kept);
     ddbgen_buf_printf(
         c,
         "    %s__repo *repo = c->repo;\n"
         "    const ddb_entity_desc *d = &%s__%s__desc;\n"
-        "    %s__%s a = {0}, next = {0}, want = {0}, got = {0};\n"
+        "    %s__%s a = {0}, next = {0}, want = {0}, got = {0}%s;\n"
         "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
-        "    make_%s(c, &a, 0);\n    make_%s(c, &next, 1);\n"
-        "    if (!create_%s(c, &a) || !ddb_conf_clone(c, d, &want, &a))\n"
-        "        goto done;\n"
-        "    ddb_conf_copy_fields(d, &want, &next, changed, %zu);\n    rc = ",
-        ns, ns, en, ns, en, en, en, en, n);
+        "    make_%s(c, &a, 0);\n    make_%s(c, &next, 1);\n",
+        ns, ns, en, ns, en, pc->patch ? ", patch = {0}" : "", en, en);
+    if (pc->patch)
+        ddbgen_buf_printf(c,
+                          "    (void)changed;\n"
+                          "    if (!create_%s(c, &a) || !ddb_conf_clone(c, d, &patch, &next))\n"
+                          "        goto done;\n"
+                          "    /* the entity passed: item 1's values under a's key, without its "
+                          "optional values,\n"
+                          "       which the update leaves as they are */\n"
+                          "    ddb_conf_copy_fields(d, &patch, &a, key_fields, %zu);\n"
+                          "    ddb_conf_clear_optional(d, &patch);\n"
+                          "    if (!ddb_conf_clone(c, d, &want, &patch))\n        goto done;\n"
+                          "    ddb_conf_copy_fields(d, &want, &a, kept, %zu);\n"
+                          "    rc = ",
+                          en, n_keys, n_kept);
+    else
+        ddbgen_buf_printf(c,
+                          "    if (!create_%s(c, &a) || !ddb_conf_clone(c, d, &want, &a))\n"
+                          "        goto done;\n"
+                          "    ddb_conf_copy_fields(d, &want, &next, changed, %zu);\n    rc = ",
+                          en, n);
     if (flag) {
-        emit_call(c, pc, "&found", "&err", "a", "next");
+        emit_call(c, pc, "&found", "&err", pc->patch ? "patch" : "a", "next");
         ddbgen_buf_puts(c, ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n"
                            "        ddb_conf_expect_flag(c, \"call (whether it updated)\", found, "
                            "true);\n");
     } else {
-        emit_call(c, pc, "&got, &found", "&err", "a", "next");
+        emit_call(c, pc, "&got, &found", "&err", pc->patch ? "patch" : "a", "next");
         ddbgen_buf_puts(
             c,
             ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err) && ddb_conf_expect_found(c, "
@@ -1882,9 +2027,11 @@ static void emit_update_case(emitter *E, const pattern_case *pc, const char *fn)
         flag ? "flag" : "found");
     ddbgen_buf_printf(c,
                       "done:\n    %s__%s__free(&a);\n    %s__%s__free(&next);\n"
-                      "    %s__%s__free(&want);\n    %s__%s__free(&got);\n"
-                      "    ddb_error_clear(&err);\n}\n",
+                      "    %s__%s__free(&want);\n    %s__%s__free(&got);\n",
                       ns, en, ns, en, ns, en, ns, en);
+    if (pc->patch)
+        ddbgen_buf_printf(c, "    %s__%s__free(&patch);\n", ns, en);
+    ddbgen_buf_puts(c, "    ddb_error_clear(&err);\n}\n");
 }
 
 /* GetItem, Query or Scan success_flag: true for the item written, false for one never written. */
@@ -1896,10 +2043,12 @@ static void emit_exists_case(emitter *E, const pattern_case *pc, const char *fn)
                       "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
                       "    %s__%s a = {0}, absent = {0};\n"
                       "    ddb_error err = DDB_ERROR_INIT;\n    bool done = false;\n"
-                      "    int rc;\n\n"
-                      "    make_%s(c, &a, 0);\n    make_%s(c, &absent, 1);\n",
-                      fn, ns, ns, en, en, en);
+                      "    int rc;\n",
+                      fn, ns, ns, en);
+    emit_whole_keys(c, pc, false);
+    ddbgen_buf_printf(c, "\n    make_%s(c, &a, 0);\n    make_%s(c, &absent, 1);\n", en, en);
     emit_unique_values(c, pc);
+    emit_whole_values(E, c, pc);
     ddbgen_buf_printf(c, "    if (!create_%s(c, &a))\n        goto done;\n    rc = ", en);
     emit_call(c, pc, "&done", "&err", "a", "a");
     ddbgen_buf_puts(c, ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n"
@@ -1910,9 +2059,10 @@ static void emit_exists_case(emitter *E, const pattern_case *pc, const char *fn)
         c,
         ";\n    if (ddb_conf_expect_rc(c, \"call for an item never written\", rc, 0, &err))\n"
         "        ddb_conf_expect_flag(c, \"call for an item never written\", done, false);\n"
-        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&absent);\n"
-        "    ddb_error_clear(&err);\n}\n",
+        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&absent);\n",
         ns, en, ns, en);
+    emit_whole_keys(c, pc, true);
+    ddbgen_buf_puts(c, "    ddb_error_clear(&err);\n}\n");
 }
 
 /* DeleteItem returning the entity: what was stored comes back, and then it is gone. */
@@ -2252,8 +2402,20 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
         else
             snprintf(filter_call, sizeof filter_call, "        filter_%s(&items[made], 0u);\n", fn);
     }
+    if (pc->match && !pc->n_conds) {
+        /* a Scan match: items 0-2 hold the value it compares with, run-unique, 3-4 another */
+        snprintf(filter_call, sizeof filter_call,
+                 "        free(items[made].%s);\n"
+                 "        items[made].%s =\n"
+                 "            made < 3 ? ddb_conf_text(match) : ddb_conf_key_text(c, 90 + made, "
+                 "\"%s\");\n",
+                 pc->match->c_name, pc->match->c_name, pc->match->name);
+    }
     ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n", fn);
     n_shared = emit_bound_names(c, pc, "shared");
+    if (pc->match)
+        ddbgen_buf_printf(c, "    char *match = ddb_conf_key_text(c, 0, \"%s\");\n",
+                          pc->match->name);
     ddbgen_buf_printf(c,
                       "    %s__repo *repo = c->repo;\n"
                       "    const ddb_entity_desc *d = &%s__%s__desc;\n"
@@ -2269,9 +2431,16 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
                       "        if (!create_%s(c, &items[made])) {\n            made++;\n"
                       "            goto done;\n        }\n    }\n"
                       "    ddb_conf_listing_start(&l, d, items, sizeof items[0], %d, %s, %s, %d);\n"
-                      "    page.limit = c->page_limit;\n",
+                      "%s",
                       ns, ns, en, ns, en, n_items, ns, n_items, en, n_shared, filter_call, en,
-                      n_items, scan ? "false" : "true", full ? "true" : "false", sort_key);
+                      n_items, scan ? "false" : "true", full ? "true" : "false", sort_key,
+                      pc->limit ? "    /* the limit parameter alone gives the page size */\n"
+                                  "    page.limit = 0;\n"
+                                : "    page.limit = c->page_limit;\n");
+    if (pc->match && !pc->n_conds)
+        ddbgen_buf_puts(c, "    /* items 3.. hold another value: the match leaves them out */\n"
+                           "    l.dropped[3] = l.dropped[4] = true;\n"
+                           "    l.check_pages = false;\n");
     if (ap->descending)
         ddbgen_buf_puts(c, "    l.descending = true;\n");
     for (size_t k = 0; k < ap->n_params; k++)
@@ -2323,8 +2492,9 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
         "    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);\n"
         "    free(cursor);\n    ddb_conf_listing_end(c, &l);\n%s%s"
         "done:\n    for (int k = 0; k < made; k++)\n"
-        "        %s__%s__free(&items[k]);\n}\n",
-        ns, en, pc->range_free, pc->range_dropped ? "    }\n" : "", ns, en);
+        "        %s__%s__free(&items[k]);\n%s}\n",
+        ns, en, pc->range_free, pc->range_dropped ? "    }\n" : "", ns, en,
+        pc->match ? "    free(match);\n" : "");
 }
 
 /* Whether entity x has items in the partition of e's primary key: the same pk template over
