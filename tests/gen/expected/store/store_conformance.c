@@ -566,8 +566,10 @@ static void case_model__transact(ddb_conf *c)
         goto done;
 
     /* a create, and a create of a key that exists: nothing is written */
-    ops[0] = (store__write){.kind = STORE__KIND_USER, .op = STORE__WRITE_CREATE, .obj = &a, .min_result = INT64_MIN};
-    ops[1] = (store__write){.kind = STORE__KIND_INVOICE, .op = STORE__WRITE_CREATE, .obj = &b_again, .min_result = INT64_MIN};
+    ops[0] = (store__write){.kind = STORE__KIND_USER, .op = STORE__WRITE_CREATE,
+                            .obj = &a, .min_result = INT64_MIN};
+    ops[1] = (store__write){.kind = STORE__KIND_INVOICE, .op = STORE__WRITE_CREATE,
+                            .obj = &b_again, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
     if (rc == 0) {
         ddb_conf_remember(c, dx, &a);
@@ -576,13 +578,16 @@ static void case_model__transact(ddb_conf *c)
     ddb_conf_expect_cancelled(c, "transact (create, create of an existing key)", rc, &err, 2, 1);
     rc = repo->user__get(repo, &got_a, &found, &a, &err);
     if (ddb_conf_expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
-        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)", found, false);
+        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)",
+                              found, false);
     store__user__free(&got_a);
 
     /* a create and an update */
     a.ddb_version = 0;
-    ops[0] = (store__write){.kind = STORE__KIND_USER, .op = STORE__WRITE_CREATE, .obj = &a, .min_result = INT64_MIN};
-    ops[1] = (store__write){.kind = STORE__KIND_INVOICE, .op = STORE__WRITE_UPDATE, .obj = &b, .min_result = INT64_MIN};
+    ops[0] = (store__write){.kind = STORE__KIND_USER, .op = STORE__WRITE_CREATE,
+                            .obj = &a, .min_result = INT64_MIN};
+    ops[1] = (store__write){.kind = STORE__KIND_INVOICE, .op = STORE__WRITE_UPDATE,
+                            .obj = &b, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
     if (!ddb_conf_expect_rc(c, "transact (create, update)", rc, 0, &err))
         goto done;
@@ -599,18 +604,23 @@ static void case_model__transact(ddb_conf *c)
         ddb_conf_expect_version(c, "get after the transaction", got_b.ddb_version, 2);
 
     /* an update from a stale copy, and a delete: nothing is deleted */
-    ops[0] = (store__write){.kind = STORE__KIND_INVOICE, .op = STORE__WRITE_UPDATE, .obj = &b_stale, .min_result = INT64_MIN};
-    ops[1] = (store__write){.kind = STORE__KIND_USER, .op = STORE__WRITE_DELETE, .obj = &a, .min_result = INT64_MIN};
+    ops[0] = (store__write){.kind = STORE__KIND_INVOICE, .op = STORE__WRITE_UPDATE,
+                            .obj = &b_stale, .min_result = INT64_MIN};
+    ops[1] = (store__write){.kind = STORE__KIND_USER, .op = STORE__WRITE_DELETE,
+                            .obj = &a, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
     ddb_conf_expect_cancelled(c, "transact (stale update, delete)", rc, &err, 2, 0);
     store__user__free(&got_a);
     rc = repo->user__get(repo, &got_a, &found, &a, &err);
     if (ddb_conf_expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
-        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)", found, true);
+        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)",
+                              found, true);
 
     /* two deletes at the current versions */
-    ops[0] = (store__write){.kind = STORE__KIND_USER, .op = STORE__WRITE_DELETE, .obj = &a, .min_result = INT64_MIN};
-    ops[1] = (store__write){.kind = STORE__KIND_INVOICE, .op = STORE__WRITE_DELETE, .obj = &b, .min_result = INT64_MIN};
+    ops[0] = (store__write){.kind = STORE__KIND_USER, .op = STORE__WRITE_DELETE,
+                            .obj = &a, .min_result = INT64_MIN};
+    ops[1] = (store__write){.kind = STORE__KIND_INVOICE, .op = STORE__WRITE_DELETE,
+                            .obj = &b, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
     ddb_conf_expect_rc(c, "transact (delete, delete)", rc, 0, &err);
     store__invoice__free(&got_b);
@@ -701,8 +711,8 @@ static const ddb_conformance_suite suite = {
     store__conformance_cases, STORE__CONFORMANCE_N_CASES, case_fns, delete_entity,
 };
 
-int store__conformance_run(store__repo *repo, const store__conformance_options *o,
-    store__conformance_report *out)
+int store__conformance_run(store__repo *repo,
+    const store__conformance_options *o, store__conformance_report *out)
 {
     return ddb_conformance_run(&suite, repo, o, out);
 }

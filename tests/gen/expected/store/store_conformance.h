@@ -56,8 +56,8 @@ extern const store__conformance_gap store__conformance_not_generated[];
  * cases (0: all passed), or DDB_ERR_INVALID_ARG when repo is NULL or the options are not
  * usable.
  */
-int store__conformance_run(store__repo *repo, const store__conformance_options *o,
-    store__conformance_report *out);
+int store__conformance_run(store__repo *repo,
+    const store__conformance_options *o, store__conformance_report *out);
 
 /* Runs the case named name, adding to *out likewise; returns 1 when it failed, 0 when it
  * passed, DDB_ERR_INVALID_ARG for an unknown name or unusable options. */

@@ -56,8 +56,8 @@ extern const types__conformance_gap types__conformance_not_generated[];
  * cases (0: all passed), or DDB_ERR_INVALID_ARG when repo is NULL or the options are not
  * usable.
  */
-int types__conformance_run(types__repo *repo, const types__conformance_options *o,
-    types__conformance_report *out);
+int types__conformance_run(types__repo *repo,
+    const types__conformance_options *o, types__conformance_report *out);
 
 /* Runs the case named name, adding to *out likewise; returns 1 when it failed, 0 when it
  * passed, DDB_ERR_INVALID_ARG for an unknown name or unusable options. */

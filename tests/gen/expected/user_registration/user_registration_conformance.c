@@ -217,8 +217,10 @@ static void case_model__transact(ddb_conf *c)
         goto done;
 
     /* a create, and a create of a key that exists: nothing is written */
-    ops[0] = (user_registration__write){.kind = USER_REGISTRATION__KIND_USER, .op = USER_REGISTRATION__WRITE_CREATE, .obj = &a, .min_result = INT64_MIN};
-    ops[1] = (user_registration__write){.kind = USER_REGISTRATION__KIND_EMAIL_LOOKUP, .op = USER_REGISTRATION__WRITE_CREATE, .obj = &b_again, .min_result = INT64_MIN};
+    ops[0] = (user_registration__write){.kind = USER_REGISTRATION__KIND_USER, .op = USER_REGISTRATION__WRITE_CREATE,
+                                        .obj = &a, .min_result = INT64_MIN};
+    ops[1] = (user_registration__write){.kind = USER_REGISTRATION__KIND_EMAIL_LOOKUP, .op = USER_REGISTRATION__WRITE_CREATE,
+                                        .obj = &b_again, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
     if (rc == 0) {
         ddb_conf_remember(c, dx, &a);
@@ -227,13 +229,16 @@ static void case_model__transact(ddb_conf *c)
     ddb_conf_expect_cancelled(c, "transact (create, create of an existing key)", rc, &err, 2, 1);
     rc = repo->user__get(repo, &got_a, &found, &a, &err);
     if (ddb_conf_expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
-        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)", found, false);
+        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)",
+                              found, false);
     user_registration__user__free(&got_a);
 
     /* a create and an update */
     a.ddb_version = 0;
-    ops[0] = (user_registration__write){.kind = USER_REGISTRATION__KIND_USER, .op = USER_REGISTRATION__WRITE_CREATE, .obj = &a, .min_result = INT64_MIN};
-    ops[1] = (user_registration__write){.kind = USER_REGISTRATION__KIND_EMAIL_LOOKUP, .op = USER_REGISTRATION__WRITE_UPDATE, .obj = &b, .min_result = INT64_MIN};
+    ops[0] = (user_registration__write){.kind = USER_REGISTRATION__KIND_USER, .op = USER_REGISTRATION__WRITE_CREATE,
+                                        .obj = &a, .min_result = INT64_MIN};
+    ops[1] = (user_registration__write){.kind = USER_REGISTRATION__KIND_EMAIL_LOOKUP, .op = USER_REGISTRATION__WRITE_UPDATE,
+                                        .obj = &b, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
     if (!ddb_conf_expect_rc(c, "transact (create, update)", rc, 0, &err))
         goto done;
@@ -250,18 +255,23 @@ static void case_model__transact(ddb_conf *c)
         ddb_conf_expect_version(c, "get after the transaction", got_b.ddb_version, 2);
 
     /* an update from a stale copy, and a delete: nothing is deleted */
-    ops[0] = (user_registration__write){.kind = USER_REGISTRATION__KIND_EMAIL_LOOKUP, .op = USER_REGISTRATION__WRITE_UPDATE, .obj = &b_stale, .min_result = INT64_MIN};
-    ops[1] = (user_registration__write){.kind = USER_REGISTRATION__KIND_USER, .op = USER_REGISTRATION__WRITE_DELETE, .obj = &a, .min_result = INT64_MIN};
+    ops[0] = (user_registration__write){.kind = USER_REGISTRATION__KIND_EMAIL_LOOKUP, .op = USER_REGISTRATION__WRITE_UPDATE,
+                                        .obj = &b_stale, .min_result = INT64_MIN};
+    ops[1] = (user_registration__write){.kind = USER_REGISTRATION__KIND_USER, .op = USER_REGISTRATION__WRITE_DELETE,
+                                        .obj = &a, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
     ddb_conf_expect_cancelled(c, "transact (stale update, delete)", rc, &err, 2, 0);
     user_registration__user__free(&got_a);
     rc = repo->user__get(repo, &got_a, &found, &a, &err);
     if (ddb_conf_expect_rc(c, "get after the cancelled transaction", rc, 0, &err))
-        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)", found, true);
+        ddb_conf_expect_found(c, "get after the cancelled transaction (all or nothing)",
+                              found, true);
 
     /* two deletes at the current versions */
-    ops[0] = (user_registration__write){.kind = USER_REGISTRATION__KIND_USER, .op = USER_REGISTRATION__WRITE_DELETE, .obj = &a, .min_result = INT64_MIN};
-    ops[1] = (user_registration__write){.kind = USER_REGISTRATION__KIND_EMAIL_LOOKUP, .op = USER_REGISTRATION__WRITE_DELETE, .obj = &b, .min_result = INT64_MIN};
+    ops[0] = (user_registration__write){.kind = USER_REGISTRATION__KIND_USER, .op = USER_REGISTRATION__WRITE_DELETE,
+                                        .obj = &a, .min_result = INT64_MIN};
+    ops[1] = (user_registration__write){.kind = USER_REGISTRATION__KIND_EMAIL_LOOKUP, .op = USER_REGISTRATION__WRITE_DELETE,
+                                        .obj = &b, .min_result = INT64_MIN};
     rc = repo->transact(repo, ops, 2, &err);
     ddb_conf_expect_rc(c, "transact (delete, delete)", rc, 0, &err);
     user_registration__email_lookup__free(&got_b);
@@ -311,7 +321,8 @@ static void case_model__register_user(ddb_conf *c)
     if (rc == 0 && found)
         ddb_conf_remember(c, &user_registration__user__desc, &new0);
     if (ddb_conf_expect_rc(c, "get after the cancelled call", rc, 0, &err))
-        ddb_conf_expect_found(c, "get after the cancelled call (action 0, all or nothing)", found, false);
+        ddb_conf_expect_found(c, "get after the cancelled call (action 0, all or nothing)",
+                              found, false);
 done:
     user_registration__user__free(&e0);
     user_registration__user__free(&new0);
@@ -351,7 +362,8 @@ static void case_model__delete_user_with_email(ddb_conf *c)
     ddb_conf_expect_cancelled(c, "call with action 1's entity missing", rc, &err, 2, 1);
     rc = repo->user__get(repo, &got0, &found, &e0, &err);
     if (ddb_conf_expect_rc(c, "get after the cancelled call", rc, 0, &err))
-        ddb_conf_expect_found(c, "get after the cancelled call (action 0, all or nothing)", found, true);
+        ddb_conf_expect_found(c, "get after the cancelled call (action 0, all or nothing)",
+                              found, true);
     user_registration__user__free(&got0);
     if (!create_email_lookup(c, &e1))
         goto done;
@@ -448,7 +460,8 @@ const user_registration__conformance_case user_registration__conformance_cases[]
      "existing: cancelled, that action identified, nothing written"},
     {"model.delete_user_with_email", "", "delete_user_with_email",
      "with the last action's entity missing: cancelled, that action identified, "
-     "nothing deleted; then every entity is deleted"},
+     "nothing deleted; then every Delete's entity is deleted and every "
+     "ConditionCheck's kept"},
     {"model.get_user_and_email", "", "get_user_and_email",
      "with the last action's entity missing: the others found with their content, it "
      "not found; then every entity found"},
@@ -486,8 +499,8 @@ static const ddb_conformance_suite suite = {
     user_registration__conformance_cases, USER_REGISTRATION__CONFORMANCE_N_CASES, case_fns, delete_entity,
 };
 
-int user_registration__conformance_run(user_registration__repo *repo, const user_registration__conformance_options *o,
-    user_registration__conformance_report *out)
+int user_registration__conformance_run(user_registration__repo *repo,
+    const user_registration__conformance_options *o, user_registration__conformance_report *out)
 {
     return ddb_conformance_run(&suite, repo, o, out);
 }

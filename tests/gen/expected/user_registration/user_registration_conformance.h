@@ -56,8 +56,8 @@ extern const user_registration__conformance_gap user_registration__conformance_n
  * cases (0: all passed), or DDB_ERR_INVALID_ARG when repo is NULL or the options are not
  * usable.
  */
-int user_registration__conformance_run(user_registration__repo *repo, const user_registration__conformance_options *o,
-    user_registration__conformance_report *out);
+int user_registration__conformance_run(user_registration__repo *repo,
+    const user_registration__conformance_options *o, user_registration__conformance_report *out);
 
 /* Runs the case named name, adding to *out likewise; returns 1 when it failed, 0 when it
  * passed, DDB_ERR_INVALID_ARG for an unknown name or unusable options. */
