@@ -65,6 +65,16 @@ int64_t ddb_conf_key_int(const ddb_conf *c, int i)
     return c->base + (int64_t)c->case_index * 1000 + i;
 }
 
+char *ddb_conf_key_attribute_text(const ddb_entity_desc *d, size_t key, const void *obj)
+{
+    ddb_value *v = NULL;
+    char *out = NULL;
+    if (ddb_entity_key_value(&v, d, key, obj, NULL) == 0 && v && ddb_value_s(v, NULL))
+        out = ddb_conf_text(ddb_value_s(v, NULL));
+    ddb_value_free(v);
+    return out;
+}
+
 void ddb_conf_set_decimal(ddb_decimal *d, const char *value, int i)
 {
     char buf[32];

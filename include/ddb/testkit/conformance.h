@@ -271,6 +271,10 @@ DDB_API char *ddb_conf_joined(const char *a, const char *b);
 DDB_API char *ddb_conf_key_text(const ddb_conf *c, int i, const char *value);
 /* A key number unique to this run, case and item, growing with i. */
 DDB_API int64_t ddb_conf_key_int(const ddb_conf *c, int i);
+/* The string value of key attribute `key` of obj (of d), as its template builds it, in a new
+ * string (free()); NULL when it is not a string or out of memory. A whole key attribute
+ * parameter takes it. */
+DDB_API char *ddb_conf_key_attribute_text(const ddb_entity_desc *d, size_t key, const void *obj);
 /* *d (empty) gets value, or the made-up "<10 + i>.25" when value is NULL. */
 DDB_API void ddb_conf_set_decimal(ddb_decimal *d, const char *value, int i);
 /* *d (empty) gets ddb_conf_key_int(c, i). */

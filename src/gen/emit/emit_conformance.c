@@ -34,6 +34,13 @@
 
 static size_t model_entities(const ddbgen_model *m, const struct ddbgen_entity **out, size_t cap);
 static void emit_kind(emitter *E, ddbgen_buf *c, const ddbgen_entity *e);
+static int items_per_partition(const ddbgen_entity *x);
+static int key_index(const ddbgen_entity *e, const char *attr, const char *index);
+
+/* The reason of a pattern the repository has no member for: the generator left it out and its
+ * header says why (the validator warns). There is nothing to exercise, so it is listed apart
+ * from the gaps (<ns>__conformance_not_generated) and does not fail the gaps entry. */
+#define NO_MEMBER "the repository has no member for it (see the comment in the header)"
 
 /* Items a listing case writes: with pages of 2 that is 3 pages. */
 #define LIST_ITEMS 5
@@ -631,6 +638,7 @@ typedef struct gap_ref {
     const ddbgen_entity *e; /* NULL: model level */
     const char *pattern;
     const char *reason;
+    bool no_member; /* not a gap: the repository has no member (the generator says why) */
 } gap_ref;
 
 /* A pattern member as emit_repo_pattern_members describes it (its strings copied). */
@@ -738,7 +746,16 @@ static void add_gap(emitter *E, suite *s, const ddbgen_entity *e, const char *pa
         s->gaps = grown;
         s->cap_gaps = cap;
     }
-    s->gaps[s->n_gaps++] = (gap_ref){e, pattern, reason};
+    s->gaps[s->n_gaps++] = (gap_ref){e, pattern, reason, strcmp(reason, NO_MEMBER) == 0};
+}
+
+/* Gaps proper: patterns with a member that the suite does not exercise. */
+static size_t count_gaps(const suite *s, bool no_member)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_gaps; i++)
+        n += s->gaps[i].no_member == no_member;
+    return n;
 }
 
 static bool has_optional(const ddbgen_entity *e);
@@ -987,6 +1004,10 @@ typedef enum shape {
     SHAPE_GET,         /* (repo, T *out, bool *found, params, err) */
     SHAPE_UPDATE,      /* (repo, T *out, bool *found, params, err) with UPDATE parameters */
     SHAPE_DELETE,      /* (repo, bool *done, params, err) */
+    SHAPE_DELETE_ONE,  /* (repo, T *out, bool *found, params, err): returns what it deleted */
+    SHAPE_EXISTS,      /* (repo, bool *done, params, err): GetItem, Query or Scan success_flag */
+    SHAPE_UPDATE_FLAG, /* (repo, bool *done, params, err) with UPDATE parameters */
+    SHAPE_PUT_SCALAR,  /* (repo, T *out, params named after fields, err) */
     SHAPE_LIST,        /* (repo, T__page *out, params, page, err) */
     SHAPE_PUT,         /* (repo, T *obj, [const Other *context...], err) */
     SHAPE_MIXED,       /* (repo, <ns>__mixed_page *out, params, page, err) */
@@ -1013,6 +1034,16 @@ typedef struct pattern_case {
     char range_decl[512];    /* declarations of the range values */
     char range_free[128];
     const char *why; /* not covered: the reason */
+    /* single-entity and flag lookups with a filter: the fields of its equality conditions, which
+       the case gives run-unique values so that no other writer's item matches */
+    size_t n_unique;
+    const ddbgen_field *unique[8];
+    bool full;  /* a lookup returns every attribute (no index projection leaves some out) */
+    bool mixed; /* BatchGetItem: the entities come back tagged with their kind (mixed page) */
+    bool patch; /* UpdateItem with an entity parameter: it sets the fields the entity carries */
+    bool limit; /* a LIMIT parameter gives the page's item limit */
+    const ddbgen_field *match; /* Scan: the field a MATCH parameter compares */
+    int whole[64];             /* KEY_WHOLE parameters: 1 + the key attribute's index */
 } pattern_case;
 
 /* The field a key parameter fills, from the plan's bindings. */
@@ -1036,6 +1067,41 @@ enum {
     VK_SHORT,    /* size 1 */
     VK_LONG,     /* size 3 */
 };
+
+/* Whether f is part of e's primary key, ID or unique values: one item's own. */
+static bool field_fixed(const ddbgen_entity *e, const ddbgen_field *f)
+{
+    const char *id = ddbgen_entity_id_field(e);
+    if (key_template_has(&e->pk, f->name) || key_template_has(&e->sk, f->name) ||
+        (id && strcmp(id, f->name) == 0) || f->references)
+        return true;
+    for (size_t u = 0; u < e->ext.n_unique; u++)
+        for (size_t k = 0; k < e->ext.unique[u].n_fields; k++)
+            if (strcmp(e->ext.unique[u].fields[k], f->name) == 0)
+                return true;
+    return false;
+}
+
+/* Whether several items can share f's value: f is neither unique nor a reference, and when it is
+ * in the primary key, another field of the key tells the items apart (Follow: {user_id} and
+ * FOLLOW#{follower_id}). */
+static bool field_shareable(const ddbgen_entity *e, const ddbgen_field *f)
+{
+    bool in_primary = key_template_has(&e->pk, f->name) || key_template_has(&e->sk, f->name);
+    if (f->references)
+        return false;
+    for (size_t u = 0; u < e->ext.n_unique; u++)
+        for (size_t k = 0; k < e->ext.unique[u].n_fields; k++)
+            if (strcmp(e->ext.unique[u].fields[k], f->name) == 0)
+                return false;
+    if (!in_primary)
+        return !field_fixed(e, f);
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (&e->fields[i] != f && (key_template_has(&e->pk, e->fields[i].name) ||
+                                   key_template_has(&e->sk, e->fields[i].name)))
+            return true;
+    return false;
+}
 
 static bool field_shared(const pattern_case *pc, const ddbgen_field *f)
 {
@@ -1100,8 +1166,10 @@ static void plan_filter(emitter *E, pattern_case *pc)
         ddbgen_filter_op op = fc->op;
         const char *names[100];
         size_t n_names = 0;
-        if (!f || field_in_key(pc->e, f) || field_shared(pc, f)) {
-            pc->why = "filter_expression: a condition on a key field or an unknown field";
+        /* a field of an index key may take the filter's values (items may share an index
+           key); the primary key and unique values must stay the items' own */
+        if (!f || field_fixed(pc->e, f) || field_shared(pc, f)) {
+            pc->why = "filter_expression: a condition on a primary key, unique or unknown field";
             return;
         }
         for (size_t i = 0; i < j; i++)
@@ -1229,7 +1297,8 @@ static void plan_range(pattern_case *pc)
     const ddbgen_plan *p = &pc->plan;
     const ddbgen_template *t = p->n_sk == 1 ? p->sk[0].tmpl : NULL;
     const ddbgen_field *f = NULL;
-    bool numeric = p->n_sk == 1 && p->sk[0].type == DDBGEN_KEY_N;
+    const char *format = NULL;
+    bool numeric = p->n_sk == 1 && p->sk[0].type == DDBGEN_KEY_N, text_int;
     size_t seen = 0;
     struct {
         int item;
@@ -1237,15 +1306,23 @@ static void plan_range(pattern_case *pc)
     } v[2] = {{0, ""}, {0, ""}};
     unsigned keep = 0;
     for (size_t i = 0; t && i < t->n_parts && !f; i++)
-        if (t->parts[i].is_field && seen++ == p->n_sk_placeholders_bound)
+        if (t->parts[i].is_field && seen++ == p->n_sk_placeholders_bound) {
             f = ddbgen_entity_find_field(pc->e, t->parts[i].text);
-    if (!f || (numeric ? f->type != DDBGEN_TYPE_INTEGER : f->type != DDBGEN_TYPE_STRING) ||
+            format = t->parts[i].format;
+        }
+    /* an integer in a string key ("ISSUE#{number:08d}"): the range value is its text, which
+       orders like the number for the items of a case (their numbers have as many digits) */
+    text_int = !numeric && f && f->type == DDBGEN_TYPE_INTEGER &&
+               (!format || strspn(format, "0123456789") + 1 == strlen(format)) &&
+               (!format || format[strlen(format) - 1] == 'd') && (!format || strlen(format) < 8);
+    if (!f ||
+        (numeric ? f->type != DDBGEN_TYPE_INTEGER : f->type != DDBGEN_TYPE_STRING && !text_int) ||
         field_shared(pc, f) || pc->n_conds) {
         pc->why = "range_condition: the sort key's first free field is not a plain string or "
                   "integer (or the pattern also filters)";
         return;
     }
-    switch (pc->ap->range) {
+    switch (pc->plan.range) {
     case DDBGEN_RANGE_BEGINS_WITH:
         if (numeric) {
             pc->why = "range_condition: begins_with on a numeric sort key";
@@ -1291,11 +1368,33 @@ static void plan_range(pattern_case *pc)
     for (size_t i = 0; i < p->n_range; i++) {
         int k = p->range_param[i];
         ddbgen_type want = numeric ? DDBGEN_TYPE_INTEGER : DDBGEN_TYPE_STRING;
-        if (k < 0 || pc->ap->params[k].type != want) {
+        /* a string against a numeric sort key holds the number's text (the repository refuses
+           anything else) */
+        bool number_text = numeric && k >= 0 && pc->ap->params[k].type == DDBGEN_TYPE_STRING;
+        if (k < 0 || (pc->ap->params[k].type != want && !number_text)) {
             pc->why = "range_condition: a parameter whose type does not fit the sort key";
             return;
         }
-        if (numeric) {
+        if (number_text) {
+            size_t n = strlen(pc->range_decl);
+            snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "range%zu", i);
+            /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): n_range <= 2 is checked above */
+            snprintf(pc->range_decl + n, sizeof pc->range_decl - n,
+                     "    char range%zu[24];\n    snprintf(range%zu, sizeof range%zu, \"%%lld\", "
+                     "(long long)items[%d].%s);\n",
+                     i, i, i, v[i].item, f->c_name);
+        } else if (text_int) {
+            size_t n = strlen(pc->range_decl);
+            char spec[16];
+            snprintf(spec, sizeof spec, "%%%.*slld", format ? (int)strlen(format) - 1 : 0,
+                     format ? format : "");
+            snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "range%zu", i);
+            /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): n_range <= 2 is checked above */
+            snprintf(pc->range_decl + n, sizeof pc->range_decl - n,
+                     "    char range%zu[48];\n    snprintf(range%zu, sizeof range%zu, \"%s%s\", "
+                     "(long long)items[%d].%s);\n",
+                     i, i, i, spec, v[i].suffix, v[i].item, f->c_name);
+        } else if (numeric) {
             snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "items[%d].%s", v[i].item,
                      f->c_name);
         } else {
@@ -1311,6 +1410,56 @@ static void plan_range(pattern_case *pc)
     }
 }
 
+/*
+ * A lookup of one item or of whether there is one (GetItem, or a Query or Scan returning
+ * single_entity or success_flag): its conditions must pick the case's item and nothing else.
+ * Key parameters do when their fields hold run-unique values; a filter does when it is equality
+ * on string fields, which the case then gives run-unique values. A Scan without a condition
+ * could return any item.
+ */
+static void plan_lookup(emitter *E, pattern_case *pc)
+{
+    const ddbgen_access_pattern *ap = pc->ap;
+    const ddbgen_filter *flt = ap->filter;
+    bool keyed = false;
+    for (size_t k = 0; k < ap->n_params; k++) {
+        ddbgen_param_role r = pc->plan.roles[k];
+        if (r == DDBGEN_ROLE_ITEM || r == DDBGEN_ROLE_KEY_WHOLE ||
+            (r == DDBGEN_ROLE_KEY && pc->bound[k] && !field_shared_value(E, pc->e, pc->bound[k])))
+            keyed = true;
+        if (r == DDBGEN_ROLE_KEY && pc->bound[k] && field_shared_value(E, pc->e, pc->bound[k])) {
+            pc->why = "a lookup by a key value other writers share (usage data)";
+            return;
+        }
+    }
+    if (flt) {
+        if (!flt->conditions_ok || flt->n_conditions == 0 || flt->n_conditions > 8 ||
+            (flt->n_conditions > 1 && flt->logical_op == DDBGEN_LOGIC_OR)) {
+            pc->why = "a lookup whose filter is not equality conditions joined by AND";
+            return;
+        }
+        for (size_t j = 0; j < flt->n_conditions; j++) {
+            const ddbgen_filter_condition *fc = &flt->conditions[j];
+            const ddbgen_field *f = fc->field ? ddbgen_entity_find_field(pc->e, fc->field) : NULL;
+            int k = -1;
+            for (size_t a = 0; fc->param && a < ap->n_params; a++)
+                if (strcmp(ap->params[a].name, fc->param) == 0)
+                    k = (int)a;
+            if (!f || fc->fn != DDBGEN_FFN_NONE || fc->op != DDBGEN_FOP_EQ ||
+                f->type != DDBGEN_TYPE_STRING || field_in_key(pc->e, f) || f->references || k < 0 ||
+                pc->plan.roles[k] != DDBGEN_ROLE_FILTER) {
+                pc->why = "a lookup whose filter is not equality on string fields";
+                return;
+            }
+            pc->bound[k] = f;
+            pc->unique[pc->n_unique++] = f;
+        }
+        keyed = true;
+    }
+    if (!keyed)
+        pc->why = "a lookup without a condition that picks one item";
+}
+
 /* Decides whether the suite can exercise a pattern; fills pc (release pc->plan). */
 static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_entity *e,
                      const ddbgen_access_pattern *ap)
@@ -1318,7 +1467,7 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
     const member_info *mi;
     const ddbgen_plan *p = &pc->plan;
     char member[300], want[200];
-    size_t head;
+    size_t head, n_lists;
     memset(pc, 0, sizeof *pc);
     pc->e = e;
     pc->ap = ap;
@@ -1335,7 +1484,7 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
     }
     mi = ap->c_name ? find_member(s, member, &pc->d) : NULL;
     if (!mi) {
-        pc->why = "the repository has no member for it yet";
+        pc->why = NO_MEMBER;
         return;
     }
     if (ap->n_params > 64) {
@@ -1344,21 +1493,32 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
     }
     switch (ap->operation) {
     case DDBGEN_OP_GET_ITEM:
-        pc->shape = ap->return_type == DDBGEN_RT_SINGLE_ENTITY ? SHAPE_GET : SHAPE_NONE;
+        pc->shape = mi->kind == EMIT_MEMBER_GET    ? SHAPE_GET
+                    : mi->kind == EMIT_MEMBER_FLAG ? SHAPE_EXISTS
+                                                   : SHAPE_NONE;
         break;
     case DDBGEN_OP_UPDATE_ITEM:
-        pc->shape = ap->return_type == DDBGEN_RT_SINGLE_ENTITY ? SHAPE_UPDATE : SHAPE_NONE;
+        pc->shape = mi->kind == EMIT_MEMBER_UPDATE ? SHAPE_UPDATE
+                    : mi->kind == EMIT_MEMBER_FLAG ? SHAPE_UPDATE_FLAG
+                                                   : SHAPE_NONE;
         break;
     case DDBGEN_OP_DELETE_ITEM:
-        pc->shape = SHAPE_DELETE;
+        pc->shape = mi->kind == EMIT_MEMBER_UPDATE ? SHAPE_DELETE_ONE : SHAPE_DELETE;
         break;
     case DDBGEN_OP_QUERY:
     case DDBGEN_OP_SCAN:
-        pc->shape = ap->return_type == DDBGEN_RT_ENTITY_LIST ? SHAPE_LIST : SHAPE_NONE;
-        if (ap->return_type == DDBGEN_RT_MIXED_DATA && ap->operation == DDBGEN_OP_QUERY) {
-            if (ap->filter || p->n_range || ap->index_name || p->n_sk_placeholders_bound) {
-                pc->why = "mixed_data with a filter, range, index or sort key prefix: not "
-                          "exercised yet";
+        pc->shape = ap->return_type == DDBGEN_RT_ENTITY_LIST ? SHAPE_LIST
+                    : mi->kind == EMIT_MEMBER_GET            ? SHAPE_GET
+                    : mi->kind == EMIT_MEMBER_FLAG           ? SHAPE_EXISTS
+                                                             : SHAPE_NONE;
+        if (ap->return_type == DDBGEN_RT_MIXED_DATA) {
+            if (p->n_range || ap->index_name || p->n_sk_placeholders_bound) {
+                pc->why = "mixed_data with a range, index or sort key prefix: not exercised yet";
+                return;
+            }
+            /* a filter needs items it keeps and drops in one partition */
+            if (ap->filter && ap->operation == DDBGEN_OP_QUERY && items_per_partition(e) < 2) {
+                pc->why = "mixed_data with a filter over a partition of one item of the entity";
                 return;
             }
             pc->shape = SHAPE_MIXED;
@@ -1371,20 +1531,20 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         bool get = ap->operation == DDBGEN_OP_BATCH_GET_ITEM;
         size_t items = get ? 2 : 1;
         snprintf(item_t, sizeof item_t, "const %s__%s *", E->ns, e->c_name);
-        if (mi->kind != (get ? EMIT_MEMBER_BATCH_GET : EMIT_MEMBER_BATCH_WRITE) || mi->mixed ||
-            pc->d.n != items + 3 || strcmp(pc->d.p[items].type, item_t) != 0) {
+        if (mi->kind != (get ? EMIT_MEMBER_BATCH_GET : EMIT_MEMBER_BATCH_WRITE) ||
+            (mi->mixed && !get) || pc->d.n != items + 3 ||
+            strcmp(pc->d.p[items].type, item_t) != 0) {
             pc->why = "a batch member of a shape the suite does not know";
             return;
         }
         pc->shape = get ? SHAPE_BATCH_GET : SHAPE_BATCH_WRITE;
+        pc->mixed = mi->mixed;
         return;
     }
     case DDBGEN_OP_PUT_ITEM:
-        pc->shape = SHAPE_PUT;
-        if (mi->kind != EMIT_MEMBER_PUT_OBJ) {
-            pc->why = "PutItem with scalar parameters: not exercised yet";
-            return;
-        }
+        pc->shape = mi->kind == EMIT_MEMBER_PUT_OBJ      ? SHAPE_PUT
+                    : mi->kind == EMIT_MEMBER_PUT_SCALAR ? SHAPE_PUT_SCALAR
+                                                         : SHAPE_NONE;
         break;
     default:
         break;
@@ -1394,17 +1554,33 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         return;
     }
     if (ap->operation != DDBGEN_OP_SCAN && pc->shape != SHAPE_PUT &&
-        (!p->keys_known || p->n_pk != 1 || p->n_sk > 1)) {
+        pc->shape != SHAPE_PUT_SCALAR && (!p->keys_known || p->n_pk != 1 || p->n_sk > 1)) {
         pc->why = "multi-attribute or unknown key";
         return;
     }
     /* the declaration: fixed leading and trailing parameters, then the model's by name */
-    head = pc->shape == SHAPE_PUT                                                             ? 1
-           : pc->shape == SHAPE_DELETE || pc->shape == SHAPE_LIST || pc->shape == SHAPE_MIXED ? 2
-                                                                                              : 3;
+    switch (pc->shape) {
+    case SHAPE_PUT:
+        head = 1;
+        break;
+    case SHAPE_DELETE:
+    case SHAPE_EXISTS:
+    case SHAPE_UPDATE_FLAG:
+    case SHAPE_LIST:
+    case SHAPE_MIXED:
+    case SHAPE_PUT_SCALAR:
+        head = 2;
+        break;
+    default:
+        head = 3;
+        break;
+    }
     pc->first_param = head;
     pc->n_fixed_tail = pc->shape == SHAPE_LIST || pc->shape == SHAPE_MIXED ? 2 : 1;
-    if (pc->d.n != head + ap->n_params + pc->n_fixed_tail) {
+    n_lists = 0;
+    for (size_t k = 0; k < ap->n_params; k++)
+        n_lists += p->roles[k] == DDBGEN_ROLE_LIST; /* a list and its length */
+    if (pc->d.n != head + ap->n_params + n_lists + pc->n_fixed_tail) {
         pc->why = "the member's parameters are not the ones the suite expects";
         return;
     }
@@ -1427,9 +1603,14 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
             pc->why = "the member takes no page request";
     } else if (pc->shape == SHAPE_PUT) {
         /* the parameters are checked one by one below */
-    } else if (pc->shape == SHAPE_DELETE) {
+    } else if (pc->shape == SHAPE_DELETE || pc->shape == SHAPE_EXISTS ||
+               pc->shape == SHAPE_UPDATE_FLAG) {
         if (strcmp(pc->d.p[1].type, "bool *") != 0)
             pc->why = "the member does not report whether it deleted";
+    } else if (pc->shape == SHAPE_PUT_SCALAR) {
+        snprintf(want, sizeof want, "%s__%s *", E->ns, e->c_name);
+        if (strcmp(pc->d.p[1].type, want) != 0)
+            pc->why = "the member does not return the entity";
     } else {
         snprintf(want, sizeof want, "%s__%s *", E->ns, e->c_name);
         if (strcmp(pc->d.p[1].type, want) != 0 || strcmp(pc->d.p[2].type, "bool *") != 0)
@@ -1444,6 +1625,10 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         for (size_t a = 0; a < ap->n_params; a++)
             if (strcmp(ap->params[a].c_name, pc->d.p[i].name) == 0)
                 k = (int)a;
+        if (k < 0 && i > pc->first_param && strncmp(pc->d.p[i].name, "n_", 2) == 0 &&
+            strcmp(pc->d.p[i].name + 2, pc->d.p[i - 1].name) == 0 &&
+            strcmp(pc->d.p[i].type, "size_t") == 0)
+            continue; /* the length of the LIST parameter before it */
         if (k < 0) {
             pc->why = "a member parameter is not one of the pattern's";
             return;
@@ -1459,12 +1644,67 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
             break;
         case DDBGEN_ROLE_UPDATE:
             f = ddbgen_entity_find_field(e, prm->name);
-            if (pc->shape != SHAPE_UPDATE || !f || f->type == DDBGEN_TYPE_ARRAY ||
-                f->type == DDBGEN_TYPE_OBJECT) {
+            if ((pc->shape != SHAPE_UPDATE && pc->shape != SHAPE_UPDATE_FLAG) || !f ||
+                f->type == DDBGEN_TYPE_ARRAY || f->type == DDBGEN_TYPE_OBJECT) {
                 pc->why = "an update parameter the suite cannot fill";
                 return;
             }
             break;
+        case DDBGEN_ROLE_SET:
+            f = ddbgen_entity_find_field(e, prm->name);
+            if (pc->shape != SHAPE_PUT_SCALAR || !f || f->type == DDBGEN_TYPE_ARRAY ||
+                f->type == DDBGEN_TYPE_OBJECT) {
+                pc->why = "a value parameter the suite cannot fill";
+                return;
+            }
+            break;
+        case DDBGEN_ROLE_LIST:
+            f = ddbgen_entity_find_field(e, prm->name);
+            if ((pc->shape != SHAPE_PUT_SCALAR && pc->shape != SHAPE_UPDATE &&
+                 pc->shape != SHAPE_UPDATE_FLAG) ||
+                !f || f->type != DDBGEN_TYPE_ARRAY) {
+                pc->why = "a list parameter the suite cannot fill";
+                return;
+            }
+            pc->bound[k] = f;
+            continue;
+        case DDBGEN_ROLE_LIMIT:
+            if (pc->shape != SHAPE_LIST || strcmp(pc->d.p[i].type, "int64_t") != 0) {
+                pc->why = "a limit parameter outside a listing";
+                return;
+            }
+            pc->limit = true;
+            snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "(int64_t)c->page_limit");
+            continue;
+        case DDBGEN_ROLE_MATCH:
+            /* the field it is named after: its whole name, or the end of it ("target_user_id") */
+            f = ddbgen_entity_find_field(e, pc->plan.field && pc->plan.field[k] ? pc->plan.field[k]
+                                                                                : prm->name);
+            if (f && (pc->shape == SHAPE_GET || pc->shape == SHAPE_EXISTS)) {
+                /* a lookup that must also match: the written item's own value matches */
+                pc->bound[k] = f;
+                continue;
+            }
+            if (pc->shape != SHAPE_LIST || !f || f->type != DDBGEN_TYPE_STRING ||
+                ((field_in_key(e, f) || field_fixed(e, f)) && !field_shareable(e, f)) ||
+                pc->match || strcmp(pc->d.p[i].type, "const char *") != 0) {
+                pc->why = "a Scan match parameter the suite cannot fill";
+                return;
+            }
+            pc->match = f;
+            snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "match");
+            continue;
+        case DDBGEN_ROLE_KEY_WHOLE: {
+            int key = key_index(e, prm->name, NULL);
+            if ((pc->shape != SHAPE_GET && pc->shape != SHAPE_EXISTS &&
+                 pc->shape != SHAPE_DELETE) ||
+                key < 0 || strcmp(pc->d.p[i].type, "const char *") != 0) {
+                pc->why = "a whole key attribute parameter outside a lookup";
+                return;
+            }
+            pc->whole[k] = key + 1;
+            continue;
+        }
         case DDBGEN_ROLE_UNUSED:
             break;
         case DDBGEN_ROLE_RANGE:
@@ -1474,7 +1714,8 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
             }
             break;
         case DDBGEN_ROLE_FILTER:
-            if (pc->shape != SHAPE_LIST) {
+            if (pc->shape != SHAPE_LIST && pc->shape != SHAPE_GET && pc->shape != SHAPE_EXISTS &&
+                pc->shape != SHAPE_MIXED) {
                 pc->why = "a filter parameter outside a Query or Scan";
                 return;
             }
@@ -1483,17 +1724,25 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         case DDBGEN_ROLE_CONTEXT: {
             const ddbgen_entity *pe =
                 prm->entity_type ? ddbgen_model_find_entity(E->m, prm->entity_type) : NULL;
-            if (pc->shape != SHAPE_PUT || !pe) {
+            bool lookup = pc->shape != SHAPE_PUT && p->roles[k] == DDBGEN_ROLE_ITEM && pe == e &&
+                          pc->shape != SHAPE_LIST && pc->shape != SHAPE_MIXED &&
+                          pc->shape != SHAPE_PUT_SCALAR;
+            if ((pc->shape != SHAPE_PUT && !lookup) || !pe) {
                 pc->why = "an entity parameter the suite cannot fill";
                 return;
             }
+            /* PutItem writes into its entity; a lookup's key entity is const or not */
             snprintf(want, sizeof want, "%s%s__%s *",
                      p->roles[k] == DDBGEN_ROLE_ITEM ? "" : "const ", E->ns, pe->c_name);
-            if (strcmp(pc->d.p[i].type, want) != 0) {
+            if (strcmp(pc->d.p[i].type, want) != 0 &&
+                (!lookup ||
+                 strcmp(pc->d.p[i].type + (pc->d.p[i].type[0] == 'c' ? 6 : 0), want) != 0)) {
                 pc->why = "an entity parameter's C type is not the one the suite expects";
                 return;
             }
             pc->context[k] = pe;
+            /* UpdateItem with the entity: it sets the fields the entity carries */
+            pc->patch = pc->shape == SHAPE_UPDATE || pc->shape == SHAPE_UPDATE_FLAG;
             continue;
         }
         default:
@@ -1511,7 +1760,23 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         }
         pc->bound[k] = f;
     }
-    if (ap->filter)
+    if (pc->shape == SHAPE_PUT_SCALAR)
+        for (size_t k = 0; k < ap->n_params && !pc->why; k++)
+            if (p->roles[k] == DDBGEN_ROLE_KEY &&
+                (!pc->bound[k] || strcmp(pc->bound[k]->name, ap->params[k].name) != 0))
+                pc->why = "a PutItem key parameter not named after its field";
+    if (pc->match && ap->filter)
+        pc->why = "a Scan match beside a filter_expression";
+    pc->full = !(p->gsi && p->gsi->projection != DDBGEN_PROJ_ALL);
+    if (ap->operation == DDBGEN_OP_SCAN && ap->index_name) {
+        const ddbgen_gsi *g = ddbgen_table_find_gsi(e->table, ap->index_name);
+        pc->full = !g || g->projection == DDBGEN_PROJ_ALL;
+    }
+    if (pc->why)
+        return;
+    if (pc->shape == SHAPE_GET || pc->shape == SHAPE_EXISTS)
+        plan_lookup(E, pc);
+    else if (ap->filter)
         plan_filter(E, pc);
     if (!pc->why && p->n_range)
         plan_range(pc);
@@ -1522,7 +1787,11 @@ static void emit_arg(ddbgen_buf *c, const pattern_case *pc, size_t k, const char
                      const char *update_obj)
 {
     const ddbgen_field *f = pc->bound[k];
-    const char *src = pc->plan.roles[k] == DDBGEN_ROLE_UPDATE ? update_obj : obj;
+    const char *src =
+        pc->plan.roles[k] == DDBGEN_ROLE_UPDATE ||
+                (pc->plan.roles[k] == DDBGEN_ROLE_LIST && pc->shape != SHAPE_PUT_SCALAR)
+            ? update_obj
+            : obj;
     if (pc->plan.roles[k] == DDBGEN_ROLE_ITEM) {
         ddbgen_buf_printf(c, "&%s", obj);
         return;
@@ -1531,7 +1800,16 @@ static void emit_arg(ddbgen_buf *c, const pattern_case *pc, size_t k, const char
         ddbgen_buf_printf(c, "&context%zu", k);
         return;
     }
-    if ((pc->plan.roles[k] == DDBGEN_ROLE_FILTER || pc->plan.roles[k] == DDBGEN_ROLE_RANGE) &&
+    if (pc->plan.roles[k] == DDBGEN_ROLE_KEY_WHOLE) {
+        ddbgen_buf_printf(c, "whole%zu_%s", k, obj);
+        return;
+    }
+    if (pc->plan.roles[k] == DDBGEN_ROLE_LIST && f) {
+        ddbgen_buf_printf(c, "%s.%s, %s.n_%s", src, f->c_name, src, f->c_name);
+        return;
+    }
+    if ((pc->plan.roles[k] == DDBGEN_ROLE_FILTER || pc->plan.roles[k] == DDBGEN_ROLE_RANGE ||
+         pc->plan.roles[k] == DDBGEN_ROLE_LIMIT || pc->plan.roles[k] == DDBGEN_ROLE_MATCH) &&
         pc->filter_arg[k][0]) {
         ddbgen_buf_puts(c, pc->filter_arg[k]);
         return;
@@ -1549,21 +1827,50 @@ static void emit_arg(ddbgen_buf *c, const pattern_case *pc, size_t k, const char
         ddbgen_buf_printf(c, "%s.%s", src, f->c_name);
 }
 
-/* repo->member(repo, <head>, args..., <tail>) in declaration order. */
+/* repo->member(repo, <head>, args..., <tail>) in declaration order; the arguments go on
+ * continuation lines when the call would pass column 100. */
 static void emit_call(ddbgen_buf *c, const pattern_case *pc, const char *head, const char *tail,
                       const char *obj, const char *update_obj)
 {
-    bool first = !*head;
-    ddbgen_buf_printf(c, "repo->%s__%s(repo, %s", pc->e->c_name, pc->ap->c_name, head);
-    for (size_t i = pc->first_param; i < pc->d.n - pc->n_fixed_tail; i++) {
-        for (size_t k = 0; k < pc->ap->n_params; k++)
-            if (strcmp(pc->ap->params[k].c_name, pc->d.p[i].name) == 0) {
-                ddbgen_buf_puts(c, first ? "" : ", ");
-                first = false;
-                emit_arg(c, pc, k, obj, update_obj);
-            }
+    ddbgen_buf args[MAX_DECL_PARAMS + 2];
+    size_t n = 0, col = 0, indent = 0, width;
+    const char *at = ddbgen_buf_str(c);
+    if (at) {
+        const char *nl = strrchr(at, '\n');
+        col = strlen(nl ? nl + 1 : at);
+        while (indent < col && (nl ? nl[1 + indent] : at[indent]) == ' ')
+            indent++;
     }
-    ddbgen_buf_printf(c, ", %s)", tail);
+    if (*head) {
+        args[n] = (ddbgen_buf)DDBGEN_BUF_INIT;
+        ddbgen_buf_puts(&args[n++], head);
+    }
+    for (size_t i = pc->first_param; i < pc->d.n - pc->n_fixed_tail; i++)
+        for (size_t k = 0; k < pc->ap->n_params; k++)
+            if (strcmp(pc->ap->params[k].c_name, pc->d.p[i].name) == 0 && n < MAX_DECL_PARAMS) {
+                args[n] = (ddbgen_buf)DDBGEN_BUF_INIT;
+                emit_arg(&args[n++], pc, k, obj, update_obj);
+            }
+    args[n] = (ddbgen_buf)DDBGEN_BUF_INIT;
+    ddbgen_buf_puts(&args[n++], tail);
+    ddbgen_buf_printf(c, "repo->%s__%s(repo,", pc->e->c_name, pc->ap->c_name);
+    width = col + strlen("repo->__(repo,") + strlen(pc->e->c_name) + strlen(pc->ap->c_name);
+    for (size_t i = 0; i < n; i++) {
+        const char *a = ddbgen_buf_str(&args[i]);
+        size_t len = a ? strlen(a) : 0;
+        /* the argument, its separator and, for the last, ");" */
+        if (width + 1 + len + (i + 1 == n ? 2 : 1) > 100) {
+            ddbgen_buf_printf(c, "\n%*s", (int)(indent + 4), "");
+            width = indent + 4;
+        } else {
+            ddbgen_buf_putc(c, ' ');
+            width++;
+        }
+        ddbgen_buf_puts(c, a ? a : "");
+        ddbgen_buf_puts(c, i + 1 == n ? ")" : ",");
+        width += len + 1;
+        ddbgen_buf_free(&args[i]);
+    }
 }
 
 /* The names of the fields a pattern's key parameters fill, as a static array named `name`. */
@@ -1582,27 +1889,73 @@ static size_t emit_bound_names(ddbgen_buf *c, const pattern_case *pc, const char
     return n;
 }
 
+/* The declarations of the whole key attribute values a lookup passes (whole<k>_a and
+ * whole<k>_absent), and the statements that free them (done: true). */
+static void emit_whole_keys(ddbgen_buf *c, const pattern_case *pc, bool done)
+{
+    for (size_t k = 0; k < pc->ap->n_params && k < 64; k++)
+        if (pc->whole[k] && done)
+            ddbgen_buf_printf(c, "    free(whole%zu_a);\n    free(whole%zu_absent);\n", k, k);
+        else if (pc->whole[k])
+            ddbgen_buf_printf(c, "    char *whole%zu_a = NULL, *whole%zu_absent = NULL;\n", k, k);
+}
+
+/* Statements that give the whole key attribute values of items a and absent, as the key's
+ * template builds them. */
+static void emit_whole_values(emitter *E, ddbgen_buf *c, const pattern_case *pc)
+{
+    for (size_t k = 0; k < pc->ap->n_params && k < 64; k++)
+        if (pc->whole[k])
+            ddbgen_buf_printf(
+                c,
+                "    /* %s: the whole key attribute */\n"
+                "    whole%zu_a = ddb_conf_key_attribute_text(&%s__%s__desc, %d, &a);\n"
+                "    whole%zu_absent = ddb_conf_key_attribute_text(&%s__%s__desc, %d, "
+                "&absent);\n",
+                pc->ap->params[k].name, k, E->ns, pc->e->c_name, pc->whole[k] - 1, k, E->ns,
+                pc->e->c_name, pc->whole[k] - 1);
+}
+
+/* The run-unique values of the fields a lookup's filter compares (pattern_case.unique), in
+ * items a (item 0) and absent (item 1). */
+static void emit_unique_values(ddbgen_buf *c, const pattern_case *pc)
+{
+    for (size_t u = 0; u < pc->n_unique; u++) {
+        const char *cn = pc->unique[u]->c_name;
+        for (int i = 0; i < 2; i++) {
+            const char *o = i ? "absent" : "a";
+            ddbgen_buf_printf(c, "    free(%s.%s);\n    %s.%s = ddb_conf_key_text(c, %d, ", o, cn,
+                              o, cn, i);
+            emit_c_string(c, pc->unique[u]->name);
+            ddbgen_buf_puts(c, ");\n");
+        }
+    }
+}
+
 static void emit_get_case(emitter *E, const pattern_case *pc, const char *fn)
 {
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = pc->e->c_name;
-    ddbgen_buf_printf(
-        c,
-        "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
-        "    const ddb_entity_desc *d = &%s__%s__desc;\n"
-        "    %s__%s a = {0}, absent = {0}, got = {0};\n"
-        "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
-        "    make_%s(c, &a, 0);\n    make_%s(c, &absent, 1);\n"
-        "    if (!create_%s(c, &a))\n        goto done;\n    rc = ",
-        fn, ns, ns, en, ns, en, en, en, en);
+    ddbgen_buf_printf(c,
+                      "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
+                      "    const ddb_entity_desc *d = &%s__%s__desc;\n"
+                      "    %s__%s a = {0}, absent = {0}, got = {0};\n"
+                      "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n"
+                      "    int rc;\n",
+                      fn, ns, ns, en, ns, en);
+    emit_whole_keys(c, pc, false);
+    ddbgen_buf_printf(c, "\n    make_%s(c, &a, 0);\n    make_%s(c, &absent, 1);\n", en, en);
+    emit_unique_values(c, pc);
+    emit_whole_values(E, c, pc);
+    ddbgen_buf_printf(c, "    if (!create_%s(c, &a))\n        goto done;\n    rc = ", en);
     emit_call(c, pc, "&got, &found", "&err", "a", "a");
     ddbgen_buf_printf(
         c,
         ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err) && ddb_conf_expect_found(c, "
         "\"call\", "
-        "found, true))\n        ddb_conf_same_entity(c, \"call\", d, &a, &got, true);\n"
+        "found, true))\n        ddb_conf_same_entity(c, \"call\", d, &a, &got, %s);\n"
         "    %s__%s__free(&got);\n    rc = ",
-        ns, en);
+        pc->full ? "true" : "false", ns, en);
     emit_call(c, pc, "&got, &found", "&err", "absent", "absent");
     ddbgen_buf_printf(
         c,
@@ -1610,61 +1963,264 @@ static void emit_get_case(emitter *E, const pattern_case *pc, const char *fn)
         "&err))\n        ddb_conf_expect_found(c, \"call for a key that was never written\", "
         "found, false);\n"
         "done:\n    %s__%s__free(&a);\n    %s__%s__free(&absent);\n"
-        "    %s__%s__free(&got);\n    ddb_error_clear(&err);\n}\n",
+        "    %s__%s__free(&got);\n",
         ns, en, ns, en, ns, en);
+    emit_whole_keys(c, pc, true);
+    ddbgen_buf_puts(c, "    ddb_error_clear(&err);\n}\n");
+}
+
+/* key_fields[]: the fields of e's primary key templates; kept[]: its optional fields outside
+ * them, which an update by entity leaves as they are when the entity lacks them. */
+static void emit_patch_names(ddbgen_buf *c, const ddbgen_entity *e, size_t *n_keys, size_t *n_kept)
+{
+    size_t n = 0;
+    ddbgen_buf_puts(c, "    static const char *const key_fields[] = {");
+    for (size_t k = 0; k < e->n_fields; k++)
+        if (key_template_has(&e->pk, e->fields[k].name) ||
+            key_template_has(&e->sk, e->fields[k].name)) {
+            ddbgen_buf_puts(c, n++ ? ", " : "");
+            emit_c_string(c, e->fields[k].name);
+        }
+    ddbgen_buf_puts(c, n ? "};\n" : "NULL};\n");
+    *n_keys = n;
+    n = 0;
+    ddbgen_buf_puts(c, "    static const char *const kept[] = {");
+    for (size_t k = 0; k < e->n_fields; k++)
+        if (!e->fields[k].required && !key_template_has(&e->pk, e->fields[k].name) &&
+            !key_template_has(&e->sk, e->fields[k].name)) {
+            ddbgen_buf_puts(c, n++ ? ", " : "");
+            emit_c_string(c, e->fields[k].name);
+        }
+    ddbgen_buf_puts(c, n ? "};\n" : "NULL};\n");
+    *n_kept = n;
 }
 
 static void emit_update_case(emitter *E, const pattern_case *pc, const char *fn)
 {
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = pc->e->c_name;
-    size_t n = 0;
+    bool flag = pc->shape == SHAPE_UPDATE_FLAG; /* *done instead of the entity */
+    size_t n = 0, n_keys = 0, n_kept = 0;
     ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n", fn);
     ddbgen_buf_puts(c, "    static const char *const changed[] = {");
     for (size_t k = 0; k < pc->ap->n_params; k++)
-        if (pc->bound[k] && pc->plan.roles[k] == DDBGEN_ROLE_UPDATE) {
+        if (pc->bound[k] &&
+            (pc->plan.roles[k] == DDBGEN_ROLE_UPDATE || pc->plan.roles[k] == DDBGEN_ROLE_LIST)) {
             ddbgen_buf_puts(c, n++ ? ", " : "");
             emit_c_string(c, pc->bound[k]->name);
         }
     ddbgen_buf_puts(c, n ? "};\n" : "NULL};\n");
+    if (pc->patch)
+        emit_patch_names(c, pc->e, &n_keys, &n_kept);
     ddbgen_buf_printf(
         c,
         "    %s__repo *repo = c->repo;\n"
         "    const ddb_entity_desc *d = &%s__%s__desc;\n"
-        "    %s__%s a = {0}, next = {0}, want = {0}, got = {0};\n"
+        "    %s__%s a = {0}, next = {0}, want = {0}, got = {0}%s;\n"
         "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n    int rc;\n\n"
-        "    make_%s(c, &a, 0);\n    make_%s(c, &next, 1);\n"
-        "    if (!create_%s(c, &a) || !ddb_conf_clone(c, d, &want, &a))\n"
-        "        goto done;\n"
-        "    ddb_conf_copy_fields(d, &want, &next, changed, %zu);\n    rc = ",
-        ns, ns, en, ns, en, en, en, en, n);
-    emit_call(c, pc, "&got, &found", "&err", "a", "next");
+        "    make_%s(c, &a, 0);\n    make_%s(c, &next, 1);\n",
+        ns, ns, en, ns, en, pc->patch ? ", patch = {0}" : "", en, en);
+    if (pc->patch)
+        ddbgen_buf_printf(c,
+                          "    (void)changed;\n"
+                          "    if (!create_%s(c, &a) || !ddb_conf_clone(c, d, &patch, &next))\n"
+                          "        goto done;\n"
+                          "    /* the entity passed: item 1's values under a's key, without its "
+                          "optional values,\n"
+                          "       which the update leaves as they are */\n"
+                          "    ddb_conf_copy_fields(d, &patch, &a, key_fields, %zu);\n"
+                          "    ddb_conf_clear_optional(d, &patch);\n"
+                          "    if (!ddb_conf_clone(c, d, &want, &patch))\n        goto done;\n"
+                          "    ddb_conf_copy_fields(d, &want, &a, kept, %zu);\n"
+                          "    rc = ",
+                          en, n_keys, n_kept);
+    else
+        ddbgen_buf_printf(c,
+                          "    if (!create_%s(c, &a) || !ddb_conf_clone(c, d, &want, &a))\n"
+                          "        goto done;\n"
+                          "    ddb_conf_copy_fields(d, &want, &next, changed, %zu);\n    rc = ",
+                          en, n);
+    if (flag) {
+        emit_call(c, pc, "&found", "&err", pc->patch ? "patch" : "a", "next");
+        ddbgen_buf_puts(c, ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n"
+                           "        ddb_conf_expect_flag(c, \"call (whether it updated)\", found, "
+                           "true);\n");
+    } else {
+        emit_call(c, pc, "&got, &found", "&err", pc->patch ? "patch" : "a", "next");
+        ddbgen_buf_puts(
+            c,
+            ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err) && ddb_conf_expect_found(c, "
+            "\"call\", found, true)) {\n"
+            "        ddb_conf_same_entity(c, \"call (the entity it returns)\", d, &want, &got, "
+            "true);\n"
+            "        ddb_conf_expect_version(c, \"call\", got.ddb_version, 2);\n    }\n");
+    }
     ddbgen_buf_printf(
         c,
-        ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err) && ddb_conf_expect_found(c, "
-        "\"call\", "
-        "found, true)) {\n"
-        "        ddb_conf_same_entity(c, \"call (the entity it returns)\", d, &want, &got, "
-        "true);\n"
-        "        ddb_conf_expect_version(c, \"call\", got.ddb_version, 2);\n    }\n"
         "    %s__%s__free(&got);\n"
         "    rc = repo->%s__get(repo, &got, &found, &a, &err);\n"
         "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
-        "        ddb_conf_expect_found(c, \"get after the call\", found, true))\n"
+        "        ddb_conf_expect_found(c, \"get after the call\", found, true)) {\n"
         "        ddb_conf_same_entity(c, \"get after the call\", d, &want, &got, true);\n"
-        "    %s__%s__free(&got);\n"
-        "    %s__%s__free(&want);\n    make_%s(c, &want, 2);\n    rc = ",
+        "        ddb_conf_expect_version(c, \"get after the call\", got.ddb_version, 2);\n"
+        "    }\n    %s__%s__free(&got);\n"
+        "    %s__%s__free(&want);\n    make_%s(c, &want, 2);\n    found = true;\n    rc = ",
         ns, en, en, ns, en, ns, en, en);
-    emit_call(c, pc, "&got, &found", "&err", "want", "next");
+    emit_call(c, pc, flag ? "&found" : "&got, &found", "&err", "want", "next");
     ddbgen_buf_printf(
         c,
         ";\n    if (ddb_conf_expect_rc(c, \"call for a key that was never written\", rc, 0, "
-        "&err))\n        ddb_conf_expect_found(c, \"call for a key that was never written\", "
-        "found, false);\n"
-        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&next);\n"
-        "    %s__%s__free(&want);\n    %s__%s__free(&got);\n"
+        "&err))\n        ddb_conf_expect_%s(c, \"call for a key that was never written\", "
+        "found, false);\n",
+        flag ? "flag" : "found");
+    ddbgen_buf_printf(c,
+                      "done:\n    %s__%s__free(&a);\n    %s__%s__free(&next);\n"
+                      "    %s__%s__free(&want);\n    %s__%s__free(&got);\n",
+                      ns, en, ns, en, ns, en, ns, en);
+    if (pc->patch)
+        ddbgen_buf_printf(c, "    %s__%s__free(&patch);\n", ns, en);
+    ddbgen_buf_puts(c, "    ddb_error_clear(&err);\n}\n");
+}
+
+/* GetItem, Query or Scan success_flag: true for the item written, false for one never written. */
+static void emit_exists_case(emitter *E, const pattern_case *pc, const char *fn)
+{
+    ddbgen_buf *c = &E->extra[E->n_extra - 1];
+    const char *ns = E->ns, *en = pc->e->c_name;
+    ddbgen_buf_printf(c,
+                      "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
+                      "    %s__%s a = {0}, absent = {0};\n"
+                      "    ddb_error err = DDB_ERROR_INIT;\n    bool done = false;\n"
+                      "    int rc;\n",
+                      fn, ns, ns, en);
+    emit_whole_keys(c, pc, false);
+    ddbgen_buf_printf(c, "\n    make_%s(c, &a, 0);\n    make_%s(c, &absent, 1);\n", en, en);
+    emit_unique_values(c, pc);
+    emit_whole_values(E, c, pc);
+    ddbgen_buf_printf(c, "    if (!create_%s(c, &a))\n        goto done;\n    rc = ", en);
+    emit_call(c, pc, "&done", "&err", "a", "a");
+    ddbgen_buf_puts(c, ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n"
+                       "        ddb_conf_expect_flag(c, \"call (whether it exists)\", done, "
+                       "true);\n    done = true;\n    rc = ");
+    emit_call(c, pc, "&done", "&err", "absent", "absent");
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (ddb_conf_expect_rc(c, \"call for an item never written\", rc, 0, &err))\n"
+        "        ddb_conf_expect_flag(c, \"call for an item never written\", done, false);\n"
+        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&absent);\n",
+        ns, en, ns, en);
+    emit_whole_keys(c, pc, true);
+    ddbgen_buf_puts(c, "    ddb_error_clear(&err);\n}\n");
+}
+
+/* DeleteItem returning the entity: what was stored comes back, and then it is gone. */
+static void emit_delete_one_case(emitter *E, const pattern_case *pc, const char *fn)
+{
+    ddbgen_buf *c = &E->extra[E->n_extra - 1];
+    const char *ns = E->ns, *en = pc->e->c_name;
+    ddbgen_buf_printf(c,
+                      "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
+                      "    const ddb_entity_desc *d = &%s__%s__desc;\n"
+                      "    %s__%s a = {0}, got = {0};\n"
+                      "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n"
+                      "    int rc;\n\n"
+                      "    make_%s(c, &a, 0);\n"
+                      "    if (!create_%s(c, &a))\n        goto done;\n    rc = ",
+                      fn, ns, ns, en, ns, en, en, en);
+    emit_call(c, pc, "&got, &found", "&err", "a", "a");
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err) &&\n"
+        "        ddb_conf_expect_found(c, \"call (whether it deleted)\", found, true)) {\n"
+        "        ddb_conf_same_entity(c, \"call (the entity it deleted)\", d, &a, &got, true);\n"
+        "        ddb_conf_expect_version(c, \"call (the entity it deleted)\", got.ddb_version, "
+        "1);\n    }\n"
+        "    %s__%s__free(&got);\n"
+        "    rc = repo->%s__get(repo, &got, &found, &a, &err);\n"
+        "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err))\n"
+        "        ddb_conf_expect_found(c, \"get after the call\", found, false);\n"
+        "    %s__%s__free(&got);\n    found = true;\n    rc = ",
+        ns, en, en, ns, en);
+    emit_call(c, pc, "&got, &found", "&err", "a", "a");
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (ddb_conf_expect_rc(c, \"call again\", rc, 0, &err))\n"
+        "        ddb_conf_expect_found(c, \"call again (whether it deleted)\", found, false);\n"
+        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&got);\n"
         "    ddb_error_clear(&err);\n}\n",
-        ns, en, ns, en, ns, en, ns, en);
+        ns, en, ns, en);
+}
+
+/* Whether the parameters of a PutItem give every field of the primary key (else the ID is
+ * assigned, and a second call writes a second item). */
+static bool puts_key(const pattern_case *pc)
+{
+    const ddbgen_key_template *t[2] = {&pc->e->pk, &pc->e->sk};
+    for (size_t w = 0; w < 2; w++)
+        for (size_t i = 0; t[w]->present && i < t[w]->n; i++)
+            for (size_t p = 0; p < t[w]->items[i].n_parts; p++) {
+                bool given = false;
+                if (!t[w]->items[i].parts[p].is_field)
+                    continue;
+                for (size_t k = 0; k < pc->ap->n_params; k++)
+                    given |= pc->bound[k] &&
+                             strcmp(pc->bound[k]->name, t[w]->items[i].parts[p].text) == 0;
+                if (!given)
+                    return false;
+            }
+    return true;
+}
+
+/*
+ * PutItem from parameters named after fields: the entity it returns and stores has the values
+ * given (and version 1), and a second call with the same key is refused.
+ */
+static void emit_put_scalar_case(emitter *E, const pattern_case *pc, const char *fn)
+{
+    ddbgen_buf *c = &E->extra[E->n_extra - 1];
+    const char *ns = E->ns, *en = pc->e->c_name;
+    size_t n = 0;
+    ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n", fn);
+    ddbgen_buf_puts(c, "    static const char *const given[] = {");
+    for (size_t k = 0; k < pc->ap->n_params; k++)
+        if (pc->bound[k]) {
+            ddbgen_buf_puts(c, n++ ? ", " : "");
+            emit_c_string(c, pc->bound[k]->name);
+        }
+    ddbgen_buf_puts(c, n ? "};\n" : "NULL};\n");
+    ddbgen_buf_printf(c,
+                      "    %s__repo *repo = c->repo;\n"
+                      "    const ddb_entity_desc *d = &%s__%s__desc;\n"
+                      "    %s__%s a = {0}, out = {0}, again = {0}, got = {0};\n"
+                      "    ddb_error err = DDB_ERROR_INIT;\n    bool found = false;\n"
+                      "    const char *differs = NULL;\n    int rc;\n\n"
+                      "    make_%s(c, &a, 0);\n    rc = ",
+                      ns, ns, en, ns, en, en);
+    emit_call(c, pc, "&out", "&err", "a", "a");
+    ddbgen_buf_printf(
+        c,
+        ";\n    if (!ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n        goto done;\n"
+        "    ddb_conf_remember(c, d, &out);\n"
+        "    ddb_conf_expect_version(c, \"call\", out.ddb_version, 1);\n"
+        "    if (!ddb_conf_same_fields(d, &a, &out, given, %zu, &differs))\n"
+        "        ddb_conf_fail(c, \"call: field '%%s' is not the value given\", differs);\n"
+        "    rc = repo->%s__get(repo, &got, &found, &out, &err);\n"
+        "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
+        "        ddb_conf_expect_found(c, \"get after the call\", found, true))\n"
+        "        ddb_conf_same_entity(c, \"get after the call\", d, &out, &got, true);\n"
+        "    rc = ",
+        n, en);
+    emit_call(c, pc, "&again", "&err", "a", "a");
+    ddbgen_buf_printf(c,
+                      ";\n    if (rc == 0)\n        ddb_conf_remember(c, d, &again);\n"
+                      "    ddb_conf_expect_rc(c, \"call for a key that exists\", rc, "
+                      "%s, &err);\n",
+                      puts_key(pc) ? "DDB_ERR_ITEM_EXISTS" : "0");
+    ddbgen_buf_printf(c,
+                      "done:\n    %s__%s__free(&a);\n    %s__%s__free(&out);\n"
+                      "    %s__%s__free(&again);\n    %s__%s__free(&got);\n"
+                      "    ddb_error_clear(&err);\n}\n",
+                      ns, en, ns, en, ns, en, ns, en);
 }
 
 static void emit_delete_case(emitter *E, const pattern_case *pc, const char *fn)
@@ -1673,12 +2229,14 @@ static void emit_delete_case(emitter *E, const pattern_case *pc, const char *fn)
     const char *ns = E->ns, *en = pc->e->c_name;
     ddbgen_buf_printf(c,
                       "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n"
-                      "    %s__%s a = {0}, got = {0};\n"
+                      "    %s__%s a = {0}, absent = {0}, got = {0};\n"
                       "    ddb_error err = DDB_ERROR_INIT;\n    bool done = false, found = true;\n"
-                      "    int rc;\n\n"
-                      "    make_%s(c, &a, 0);\n"
-                      "    if (!create_%s(c, &a))\n        goto done;\n    rc = ",
-                      fn, ns, ns, en, en, en);
+                      "    int rc;\n",
+                      fn, ns, ns, en);
+    emit_whole_keys(c, pc, false);
+    ddbgen_buf_printf(c, "\n    make_%s(c, &a, 0);\n    make_%s(c, &absent, 1);\n", en, en);
+    emit_whole_values(E, c, pc);
+    ddbgen_buf_printf(c, "    if (!create_%s(c, &a))\n        goto done;\n    rc = ", en);
     emit_call(c, pc, "&done", "&err", "a", "a");
     ddbgen_buf_printf(
         c,
@@ -1693,9 +2251,10 @@ static void emit_delete_case(emitter *E, const pattern_case *pc, const char *fn)
         c,
         ";\n    if (ddb_conf_expect_rc(c, \"call again\", rc, 0, &err))\n"
         "        ddb_conf_expect_flag(c, \"call again (whether it deleted)\", done, false);\n"
-        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&got);\n"
-        "    ddb_error_clear(&err);\n}\n",
-        ns, en, ns, en);
+        "done:\n    %s__%s__free(&a);\n    %s__%s__free(&absent);\n    %s__%s__free(&got);\n",
+        ns, en, ns, en, ns, en);
+    emit_whole_keys(c, pc, true);
+    ddbgen_buf_puts(c, "    ddb_error_clear(&err);\n}\n");
 }
 
 /* Statements that free the list field f of o (before it gets a new value). */
@@ -1894,8 +2453,20 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
         else
             snprintf(filter_call, sizeof filter_call, "        filter_%s(&items[made], 0u);\n", fn);
     }
+    if (pc->match && !pc->n_conds) {
+        /* a Scan match: items 0-2 hold the value it compares with, run-unique, 3-4 another */
+        snprintf(filter_call, sizeof filter_call,
+                 "        free(items[made].%s);\n"
+                 "        items[made].%s =\n"
+                 "            made < 3 ? ddb_conf_text(match) : ddb_conf_key_text(c, 90 + made, "
+                 "\"%s\");\n",
+                 pc->match->c_name, pc->match->c_name, pc->match->name);
+    }
     ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n", fn);
     n_shared = emit_bound_names(c, pc, "shared");
+    if (pc->match)
+        ddbgen_buf_printf(c, "    char *match = ddb_conf_key_text(c, 0, \"%s\");\n",
+                          pc->match->name);
     ddbgen_buf_printf(c,
                       "    %s__repo *repo = c->repo;\n"
                       "    const ddb_entity_desc *d = &%s__%s__desc;\n"
@@ -1911,9 +2482,16 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
                       "        if (!create_%s(c, &items[made])) {\n            made++;\n"
                       "            goto done;\n        }\n    }\n"
                       "    ddb_conf_listing_start(&l, d, items, sizeof items[0], %d, %s, %s, %d);\n"
-                      "    page.limit = c->page_limit;\n",
+                      "%s",
                       ns, ns, en, ns, en, n_items, ns, n_items, en, n_shared, filter_call, en,
-                      n_items, scan ? "false" : "true", full ? "true" : "false", sort_key);
+                      n_items, scan ? "false" : "true", full ? "true" : "false", sort_key,
+                      pc->limit ? "    /* the limit parameter alone gives the page size */\n"
+                                  "    page.limit = 0;\n"
+                                : "    page.limit = c->page_limit;\n");
+    if (pc->match && !pc->n_conds)
+        ddbgen_buf_puts(c, "    /* items 3.. hold another value: the match leaves them out */\n"
+                           "    l.dropped[3] = l.dropped[4] = true;\n"
+                           "    l.check_pages = false;\n");
     if (ap->descending)
         ddbgen_buf_puts(c, "    l.descending = true;\n");
     for (size_t k = 0; k < ap->n_params; k++)
@@ -1948,12 +2526,7 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
                       "        ddb_error err = DDB_ERROR_INIT;\n        int rc;\n"
                       "        page.cursor = cursor;\n        rc = ",
                       ns, en);
-    {
-        ddbgen_buf call = DDBGEN_BUF_INIT;
-        emit_call(&call, pc, "&got", "&page, &err", "items[0]", "items[0]");
-        ddbgen_buf_puts(c, ddbgen_buf_str(&call) ? ddbgen_buf_str(&call) : "0");
-        ddbgen_buf_free(&call);
-    }
+    emit_call(c, pc, "&got", "&page, &err", "items[0]", "items[0]");
     ddbgen_buf_printf(
         c,
         ";\n        free(cursor);\n        cursor = NULL;\n"
@@ -1962,7 +2535,7 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
         "        l.pages++;\n"
         "        if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)\n"
         "            ddb_conf_fail(c, \"call: page %%zu has %%zu items, more than the limit "
-        "%%d\", l.pages, got.n_items, c->page_limit);\n"
+        "%%d\",\n                          l.pages, got.n_items, c->page_limit);\n"
         "        for (size_t k = 0; k < got.n_items; k++)\n"
         "            ddb_conf_listing_add(c, &l, d, &got.items[k]);\n"
         "        cursor = got.cursor;\n        got.cursor = NULL;\n"
@@ -1970,8 +2543,9 @@ static void emit_list_case(emitter *E, const pattern_case *pc, const char *fn)
         "    } while (cursor && l.pages < DDB_CONF_MAX_PAGES && !c->failed);\n"
         "    free(cursor);\n    ddb_conf_listing_end(c, &l);\n%s%s"
         "done:\n    for (int k = 0; k < made; k++)\n"
-        "        %s__%s__free(&items[k]);\n}\n",
-        ns, en, pc->range_free, pc->range_dropped ? "    }\n" : "", ns, en);
+        "        %s__%s__free(&items[k]);\n%s}\n",
+        ns, en, pc->range_free, pc->range_dropped ? "    }\n" : "", ns, en,
+        pc->match ? "    free(match);\n" : "");
 }
 
 /* Whether entity x has items in the partition of e's primary key: the same pk template over
@@ -2015,13 +2589,65 @@ static int items_per_partition(const ddbgen_entity *x)
     return 1;
 }
 
+/* What the filter of a mixed_data pattern does to the items of entity x, which must have none
+ * of its fields: 1 it drops every one (a comparison, begins_with, contains or attribute_exists
+ * on a missing attribute is false), 0 there is no filter, -1 not known (the case writes no x). */
+static int filter_drops(const pattern_case *pc, const ddbgen_entity *x)
+{
+    const ddbgen_filter *flt = pc->ap->filter;
+    bool or = flt && flt->logical_op == DDBGEN_LOGIC_OR;
+    size_t n_false = 0;
+    if (!flt)
+        return 0;
+    for (size_t j = 0; j < flt->n_conditions; j++) {
+        const ddbgen_filter_condition *fc = &flt->conditions[j];
+        if (!fc->field || ddbgen_entity_find_field(x, fc->field))
+            return -1;
+        n_false += fc->fn == DDBGEN_FFN_ATTRIBUTE_EXISTS || fc->fn == DDBGEN_FFN_BEGINS_WITH ||
+                   fc->fn == DDBGEN_FFN_CONTAINS ||
+                   (fc->fn == DDBGEN_FFN_NONE && fc->op != DDBGEN_FOP_NE);
+    }
+    return (or ? n_false == flt->n_conditions : n_false > 0) ? 1 : -1;
+}
+
+/* Whether a mixed_data case writes items of entity x beside the pattern's own: those of its
+ * partition (a Query) or of its table (a Scan) whose fate under the filter is known. */
+static bool mixed_other(const pattern_case *pc, const ddbgen_entity *x)
+{
+    bool scan = pc->ap->operation == DDBGEN_OP_SCAN;
+    return x != pc->e && (scan ? x->table == pc->e->table : joins_partition(pc->e, x)) &&
+           filter_drops(pc, x) >= 0;
+}
+
+/*
+ * A mixed_data Query or Scan: items of the pattern's entity and of every other entity of the
+ * partition (Query) or table (Scan) are written and must come back tagged with their kind, with
+ * their content; a Query returns nothing else, in sort key order. With a filter, the pattern's
+ * items are made as in a listing with a filter, and the other entities' items, which lack the
+ * filter's fields, must be left out.
+ */
 static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
 {
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns, *en = pc->e->c_name;
     const ddbgen_entity *all[256];
-    size_t n_all = model_entities(E->m, all, 256), n_shared;
-    int ne = items_per_partition(pc->e);
+    bool scan = pc->ap->operation == DDBGEN_OP_SCAN;
+    bool logical_or = pc->ap->filter && pc->ap->filter->logical_op == DDBGEN_LOGIC_OR;
+    size_t n_all = model_entities(E->m, all, 256), n_shared, n_kept = 0;
+    int ne = scan ? 2 : items_per_partition(pc->e);
+    char filter_call[400] = "";
+    if (pc->n_conds) {
+        /* as emit_list_case: kept items first, then one dropped per condition (AND) or one
+           every condition drops (OR) */
+        n_kept = logical_or ? pc->n_conds : 3;
+        ne = (int)(n_kept + (logical_or ? 1 : pc->n_conds));
+        emit_filter_setter(E, pc, fn);
+        snprintf(filter_call, sizeof filter_call,
+                 logical_or
+                     ? "        filter_%s(&items[made], made < %zu ? ~(1u << made) : ~0u);\n"
+                     : "        filter_%s(&items[made], made < %zu ? 0u : 1u << (made - %zu));\n",
+                 fn, n_kept, n_kept);
+    }
     ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n", fn);
     n_shared = emit_bound_names(c, pc, "shared");
     ddbgen_buf_printf(c,
@@ -2030,15 +2656,15 @@ static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
                       "    %s__%s items[%d];\n    int made = 0;\n",
                       ns, ns, en, ns, en, ne);
     for (size_t x = 0; x < n_all; x++)
-        if (all[x] != pc->e && joins_partition(pc->e, all[x]))
+        if (mixed_other(pc, all[x]))
             ddbgen_buf_printf(c, "    %s__%s other%zu[%d];\n    int made%zu = 0;\n", ns,
-                              all[x]->c_name, x, items_per_partition(all[x]), x);
+                              all[x]->c_name, x, scan ? 2 : items_per_partition(all[x]), x);
     ddbgen_buf_printf(c,
                       "    ddb_conf_listing l;\n    %s__page_request page = {NULL, 0, 0};\n"
                       "    char *cursor = NULL;\n\n    memset(items, 0, sizeof items);\n",
                       ns);
     for (size_t x = 0; x < n_all; x++)
-        if (all[x] != pc->e && joins_partition(pc->e, all[x]))
+        if (mixed_other(pc, all[x]))
             ddbgen_buf_printf(c, "    memset(other%zu, 0, sizeof other%zu);\n", x, x);
     ddbgen_buf_printf(
         c,
@@ -2046,26 +2672,37 @@ static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
         "        make_%s(c, &items[made], made);\n"
         "        if (made > 0)\n"
         "            ddb_conf_copy_fields(d, &items[made], &items[0], shared, %zu);\n"
+        "%s"
         "        if (!create_%s(c, &items[made])) {\n            made++;\n"
         "            goto done;\n        }\n    }\n"
-        "    ddb_conf_listing_start(&l, d, items, sizeof items[0], %d, true, true, %d);\n",
-        ne, en, n_shared, en, ne, pc->e->sk.present ? 1 : -1);
+        "    ddb_conf_listing_start(&l, d, items, sizeof items[0], %d, %s, true, %d);\n",
+        ne, en, n_shared, filter_call, en, ne, scan ? "false" : "true",
+        !scan && pc->e->sk.present ? 1 : -1);
+    if (n_kept)
+        ddbgen_buf_printf(c,
+                          "    /* items %zu.. are dropped by the filter */\n"
+                          "    for (size_t k = %zu; k < %d; k++)\n        l.dropped[k] = true;\n"
+                          "    l.check_pages = false;\n",
+                          n_kept, n_kept, ne);
     for (size_t x = 0; x < n_all; x++) {
         const ddbgen_entity *o = all[x];
-        if (o == pc->e || !joins_partition(pc->e, o))
+        int no = scan ? 2 : items_per_partition(o);
+        bool dropped = filter_drops(pc, o) == 1;
+        if (!mixed_other(pc, o))
             continue;
         ddbgen_buf_printf(
             c,
-            "    /* %s items in the same partition */\n"
+            "    /* %s items in the same %s%s */\n"
             "    for (; made%zu < %d; made%zu++) {\n"
             "        make_%s(c, &other%zu[made%zu], made%zu);\n"
             "        ddb_conf_copy_fields_from(&%s__%s__desc, &other%zu[made%zu], d, "
             "&items[0], shared, %zu);\n"
             "        if (!create_%s(c, &other%zu[made%zu])) {\n"
             "            made%zu++;\n            goto done;\n        }\n"
-            "        ddb_conf_listing_more(&l, &%s__%s__desc, &other%zu[made%zu]);\n    }\n",
-            o->name, x, items_per_partition(o), x, o->c_name, x, x, x, ns, o->c_name, x, x,
-            n_shared, o->c_name, x, x, x, ns, o->c_name, x, x);
+            "        ddb_conf_listing_more(&l, &%s__%s__desc, &other%zu[made%zu]);\n%s    }\n",
+            o->name, scan ? "table" : "partition", dropped ? ", which the filter drops" : "", x, no,
+            x, o->c_name, x, x, x, ns, o->c_name, x, x, n_shared, o->c_name, x, x, x, ns, o->c_name,
+            x, x, dropped ? "        l.dropped[l.n_want - 1] = true;\n" : "");
     }
     ddbgen_buf_printf(c,
                       "    page.limit = c->page_limit;\n"
@@ -2081,7 +2718,7 @@ static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
            "        l.pages++;\n"
            "        if (c->page_limit > 0 && got.n_items > (size_t)c->page_limit)\n"
            "            ddb_conf_fail(c, \"call: page %%zu has %%zu items, more than the limit "
-           "%%d\", l.pages, got.n_items, c->page_limit);\n"
+           "%%d\",\n                          l.pages, got.n_items, c->page_limit);\n"
            "        for (size_t k = 0; k < got.n_items; k++) {\n"
            "            size_t kind = (size_t)got.items[k].kind;\n"
            "            if (kind < 1 || kind > ");
@@ -2102,7 +2739,7 @@ static void emit_mixed_case(emitter *E, const pattern_case *pc, const char *fn)
         "        %s__%s__free(&items[k]);\n",
         ns, ns, ns, en);
     for (size_t x = 0; x < n_all; x++)
-        if (all[x] != pc->e && joins_partition(pc->e, all[x]))
+        if (mixed_other(pc, all[x]))
             ddbgen_buf_printf(
                 c, "    for (int k = 0; k < made%zu; k++)\n        %s__%s__free(&other%zu[k]);\n",
                 x, ns, all[x]->c_name, x);
@@ -2139,7 +2776,49 @@ static void emit_batch_case(emitter *E, const pattern_case *pc, const char *fn)
         "    memset(items, 0, sizeof items);\n"
         "    for (int k = 0; k < 3; k++)\n        make_%s(c, &items[k], k);\n",
         fn, ns, ns, en, ns, en, en);
-    if (pc->shape == SHAPE_BATCH_GET) {
+    if (pc->shape == SHAPE_BATCH_GET && pc->mixed) {
+        /* the same, each item tagged with the kind of the entity */
+        ddbgen_buf_printf(
+            c,
+            "    if (!create_%s(c, &items[0]) || !create_%s(c, &items[2]))\n"
+            "        goto done;\n"
+            "    {\n"
+            "        /* items[1] was never written: left out; the others in "
+            "request order */\n"
+            "        const %s__%s keys[3] = {items[2], items[1], items[0]};\n"
+            "        %s__mixed_page page = {0, NULL, NULL};\n"
+            "        rc = repo->%s__%s(repo, &page, keys, 3, &err);\n"
+            "        if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err)) {\n"
+            "            if (page.n_items != 2)\n"
+            "                ddb_conf_fail(c, \"call: %%zu items, expected 2 (of 3 keys, one "
+            "never written)\",\n                              page.n_items);\n"
+            "            for (size_t k = 0; k < page.n_items && k < 2 && !c->failed; k++)\n"
+            "                if (page.items[k].kind != ",
+            en, en, ns, en, ns, en, m);
+        emit_kind(E, c, pc->e);
+        ddbgen_buf_printf(
+            c,
+            ")\n"
+            "                    ddb_conf_fail(c, \"call: item %%zu has kind %%d, expected "
+            "%%d (%s)\", k,\n"
+            "                                  (int)page.items[k].kind, (int)",
+            pc->e->name);
+        emit_kind(E, c, pc->e);
+        ddbgen_buf_printf(
+            c,
+            ");\n"
+            "            if (!c->failed &&\n"
+            "                ddb_conf_same_entity(c, \"call, item 0 (key 0)\", d, &items[2],\n"
+            "                                     &page.items[0].as.%s, true))\n"
+            "                ddb_conf_same_entity(c, \"call, item 1 (key 2)\", d, &items[0],\n"
+            "                                     &page.items[1].as.%s, true);\n"
+            "            if (page.cursor)\n"
+            "                ddb_conf_fail(c, \"call: a cursor, expected none\");\n"
+            "        }\n"
+            "        %s__mixed_page_free(&page);\n    }\n"
+            "    (void)found;\n",
+            en, en, ns);
+    } else if (pc->shape == SHAPE_BATCH_GET) {
         ddbgen_buf_printf(
             c,
             "    if (!create_%s(c, &items[0]) || !create_%s(c, &items[2]))\n"
@@ -2153,7 +2832,7 @@ static void emit_batch_case(emitter *E, const pattern_case *pc, const char *fn)
             "        if (ddb_conf_expect_rc(c, \"call\", rc, 0, &err)) {\n"
             "            if (page.n_items != 2)\n"
             "                ddb_conf_fail(c, \"call: %%zu items, expected 2 (of 3 keys, one "
-            "never written)\", page.n_items);\n"
+            "never written)\",\n                              page.n_items);\n"
             "            else if (ddb_conf_same_entity(c, \"call, item 0 (key 0)\", d, "
             "&items[2], &page.items[0], true))\n"
             "                ddb_conf_same_entity(c, \"call, item 1 (key 2)\", d, &items[0], "
@@ -2275,6 +2954,25 @@ static const char *list_checks(const pattern_case *pc)
            "content, in sort key order, across 3 pages or more";
 }
 
+static const char *mixed_checks(const pattern_case *pc)
+{
+    bool scan = pc->ap->operation == DDBGEN_OP_SCAN;
+    if (scan && pc->n_conds)
+        return "writes items the filter keeps and drops, and items of the table's other entity "
+               "types (dropped: they lack the filter's fields), scans page by page: the kept ones "
+               "come back once, tagged with their kind, with their content; no dropped one";
+    if (scan)
+        return "writes items of every entity type of the table, scans page by page: each comes "
+               "back once, tagged with their kind, with their content";
+    if (pc->n_conds)
+        return "writes items the filter keeps and drops, and items of the partition's other "
+               "entity types (dropped: they lack the filter's fields), queries page by page: "
+               "exactly the kept ones, tagged with their kind, with their content, in sort key "
+               "order";
+    return "writes items of every entity type that lives in the partition, queries page by page: "
+           "exactly those, tagged with their kind, with their content, in sort key order";
+}
+
 static void emit_pattern_cases(emitter *E, suite *s, const ddbgen_entity *e)
 {
     for (size_t a = 0; a < e->n_patterns; a++) {
@@ -2291,9 +2989,35 @@ static void emit_pattern_cases(emitter *E, suite *s, const ddbgen_entity *e)
         switch (pc.shape) {
         case SHAPE_GET:
             add_case(E, s, e, ap->name,
-                     "writes an item, gets it (same content), gets a key never written (not "
-                     "found)");
+                     ap->operation == DDBGEN_OP_GET_ITEM
+                         ? "writes an item, gets it (same content), gets a key never written (not "
+                           "found)"
+                         : "writes an item, looks it up (exactly it, same content), looks up a "
+                           "value never written (not found)");
             emit_get_case(E, &pc, fn);
+            break;
+        case SHAPE_EXISTS:
+            add_case(E, s, e, ap->name,
+                     "writes an item: it exists; an item never written does not");
+            emit_exists_case(E, &pc, fn);
+            break;
+        case SHAPE_UPDATE_FLAG:
+            add_case(E, s, e, ap->name,
+                     "writes an item, updates it (updated; stored content, version 2), "
+                     "updates a key never written (not updated)");
+            emit_update_case(E, &pc, fn);
+            break;
+        case SHAPE_DELETE_ONE:
+            add_case(E, s, e, ap->name,
+                     "writes an item, deletes it (the entity deleted comes back; gone), deletes "
+                     "again (not found)");
+            emit_delete_one_case(E, &pc, fn);
+            break;
+        case SHAPE_PUT_SCALAR:
+            add_case(E, s, e, ap->name,
+                     "writes an item from field values (returned and stored with the values "
+                     "given, version 1), writes it again (DDB_ERR_ITEM_EXISTS)");
+            emit_put_scalar_case(E, &pc, fn);
             break;
         case SHAPE_UPDATE:
             add_case(E, s, e, ap->name,
@@ -2312,8 +3036,10 @@ static void emit_pattern_cases(emitter *E, suite *s, const ddbgen_entity *e)
             break;
         case SHAPE_BATCH_GET:
             add_case(E, s, e, ap->name,
-                     "writes 2 of 3 items, gets the 3 keys: the 2 written, in request order, "
-                     "with their content");
+                     pc.mixed ? "writes 2 of 3 items, gets the 3 keys: the 2 written, in request "
+                                "order, tagged with their kind, with their content"
+                              : "writes 2 of 3 items, gets the 3 keys: the 2 written, in request "
+                                "order, with their content");
             emit_batch_case(E, &pc, fn);
             break;
         case SHAPE_BATCH_WRITE:
@@ -2323,10 +3049,7 @@ static void emit_pattern_cases(emitter *E, suite *s, const ddbgen_entity *e)
             emit_batch_case(E, &pc, fn);
             break;
         case SHAPE_MIXED:
-            add_case(E, s, e, ap->name,
-                     "writes items of every entity type that lives in the partition, queries "
-                     "page by page: exactly those, tagged with their kind, with their content, "
-                     "in sort key order");
+            add_case(E, s, e, ap->name, mixed_checks(&pc));
             emit_mixed_case(E, &pc, fn);
             break;
         case SHAPE_PUT:
@@ -2371,7 +3094,8 @@ static void emit_op(emitter *E, ddbgen_buf *c, size_t i, const ddbgen_entity *e,
     emit_kind(E, c, e);
     ddbgen_buf_puts(c, ", .op = ");
     emit_upper(c, E->ns);
-    ddbgen_buf_printf(c, "__WRITE_%s, .obj = %s, .min_result = INT64_MIN};\n", op, obj);
+    ddbgen_buf_printf(c, "__WRITE_%s,\n%*s.obj = %s, .min_result = INT64_MIN};\n", op,
+                      (int)strlen(E->ns) + 23, "", obj);
 }
 
 /* The generic transact member: all or nothing, and the failing operation identified. */
@@ -2422,7 +3146,7 @@ static void emit_transact_case(emitter *E, suite *s)
         "    rc = repo->%s__get(repo, &got_a, &found, &a, &err);\n"
         "    if (ddb_conf_expect_rc(c, \"get after the cancelled transaction\", rc, 0, &err))\n"
         "        ddb_conf_expect_found(c, \"get after the cancelled transaction (all or "
-        "nothing)\", found, false);\n"
+        "nothing)\",\n                              found, false);\n"
         "    %s__%s__free(&got_a);\n\n"
         "    /* a create and an update */\n"
         "    a.ddb_version = 0;\n",
@@ -2458,7 +3182,7 @@ static void emit_transact_case(emitter *E, suite *s)
         "    rc = repo->%s__get(repo, &got_a, &found, &a, &err);\n"
         "    if (ddb_conf_expect_rc(c, \"get after the cancelled transaction\", rc, 0, &err))\n"
         "        ddb_conf_expect_found(c, \"get after the cancelled transaction (all or "
-        "nothing)\", found, true);\n\n"
+        "nothing)\",\n                              found, true);\n\n"
         "    /* two deletes at the current versions */\n",
         ns, x->c_name, x->c_name);
     emit_op(E, c, 0, x, "DELETE", "&a");
@@ -2500,7 +3224,7 @@ static void emit_tx_get_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
     bool ok = n > 0 && n <= 16;
 
     if (!tp->c_name || !find_member(s, tp->c_name, &d)) {
-        add_gap(E, s, NULL, tp->name, "the repository has no member for it yet");
+        add_gap(E, s, NULL, tp->name, NO_MEMBER);
         return;
     }
     snprintf(want, sizeof want, "%s__%s__result *", ns, tp->c_name);
@@ -2591,13 +3315,44 @@ static void emit_tx_get_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
  * all Delete keyed by string parameters named after the key fields, each with a condition: the
  * pattern works, and a failing action is the one reported. Anything else is a gap.
  */
+
+/* A Put built from scalar parameters (no entity parameter of its type): every field of e is a
+ * parameter of the same name, of a plain type the case can pass from a made entity. */
+static bool put_from_scalars(const ddbgen_tx_pattern *tp, const ddbgen_entity *e)
+{
+    for (size_t f = 0; e && f < e->n_fields; f++) {
+        const ddbgen_param *prm =
+            ddbgen_pattern_find_param(tp->params, tp->n_params, e->fields[f].name);
+        ddbgen_type t = e->fields[f].type;
+        if (!prm || prm->type != t ||
+            (t != DDBGEN_TYPE_STRING && t != DDBGEN_TYPE_INTEGER && t != DDBGEN_TYPE_BOOLEAN))
+            return false;
+    }
+    return e && e->n_fields > 0;
+}
+
+/* The argument for scalar parameter k of a transaction whose Puts come from made entities: the
+ * same-named field of the first Put entity built from scalars, from e<i> or (fresh) new<i>. */
+static void tx_scalar_arg(ddbgen_buf *c, const ddbgen_model *m, const ddbgen_tx_pattern *tp,
+                          const int *param_of, size_t k, size_t last, bool fresh)
+{
+    for (size_t i = 0; i < tp->n_entities; i++) {
+        const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
+        const ddbgen_field *f = e ? ddbgen_entity_find_field(e, tp->params[k].name) : NULL;
+        if (param_of[i] < 0 && f) {
+            ddbgen_buf_printf(c, ", %s%zu.%s", fresh && i != last ? "new" : "e", i, f->c_name);
+            return;
+        }
+    }
+}
+
 static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
 {
     ddbgen_buf *c = &E->extra[E->n_extra - 1];
     const char *ns = E->ns;
     const ddbgen_model *m = E->m;
     size_t n = tp->n_entities, last;
-    bool puts = true, deletes = true;
+    bool puts = true, deletes = true, any_delete = false;
     int param_of[16];
     decl d;
     char fn[300];
@@ -2607,7 +3362,7 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
         return;
     }
     if (!tp->c_name || !find_member(s, tp->c_name, &d)) {
-        add_gap(E, s, NULL, tp->name, "the repository has no member for it yet");
+        add_gap(E, s, NULL, tp->name, NO_MEMBER);
         return;
     }
     if (n == 0 || n > 16 || d.n != tp->n_params + 2) {
@@ -2617,15 +3372,19 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
     for (size_t i = 0; i < n; i++) {
         const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
         puts &= tp->entities[i].action == DDBGEN_ACT_PUT && e != NULL;
-        deletes &= tp->entities[i].action == DDBGEN_ACT_DELETE && e != NULL &&
-                   tp->entities[i].condition &&
+        /* a ConditionCheck that its entity exists is exercised beside the Deletes: it keeps
+           the entity and cancels the transaction when it is missing */
+        deletes &= (tp->entities[i].action == DDBGEN_ACT_DELETE ||
+                    tp->entities[i].action == DDBGEN_ACT_CONDITION_CHECK) &&
+                   e != NULL && tp->entities[i].condition &&
                    strstr(tp->entities[i].condition, "attribute_exists");
+        any_delete |= tp->entities[i].action == DDBGEN_ACT_DELETE;
         param_of[i] = -1;
         for (size_t k = 0; e && k < tp->n_params; k++)
             if (tp->params[k].type == DDBGEN_TYPE_ENTITY && tp->params[k].entity_type &&
                 strcmp(tp->params[k].entity_type, e->name) == 0)
                 param_of[i] = param_of[i] < 0 ? (int)k : -2; /* -2: ambiguous */
-        if (puts && param_of[i] < 0)
+        if (puts && param_of[i] < 0 && !put_from_scalars(tp, e))
             puts = false;
     }
     for (size_t k = 0; k < tp->n_params; k++) {
@@ -2644,10 +3403,11 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
         if (strcmp(d.p[k + 1].type, want) != 0 || (deletes && prm->type != DDBGEN_TYPE_STRING))
             puts = deletes = false;
     }
+    deletes &= any_delete;
     if (!puts && !deletes) {
         add_gap(E, s, NULL, tp->name,
-                "only all-Put (entity parameters) and all-Delete (string key parameters) "
-                "transactions are exercised yet");
+                "only all-Put (entity parameters, or every field a parameter) and Delete or "
+                "ConditionCheck (string key parameters) transactions are exercised yet");
         return;
     }
     last = n - 1;
@@ -2656,7 +3416,8 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
              puts ? "the transaction writes every entity; again with only the last action's "
                     "entity existing: cancelled, that action identified, nothing written"
                   : "with the last action's entity missing: cancelled, that action identified, "
-                    "nothing deleted; then every entity is deleted");
+                    "nothing deleted; then every Delete's entity is deleted and every "
+                    "ConditionCheck's kept");
     snprintf(s->cases[s->n_cases - 1].fn, sizeof s->cases[0].fn, "%s", fn);
     ddbgen_buf_printf(c, "\nstatic void %s(ddb_conf *c)\n{\n    %s__repo *repo = c->repo;\n", fn,
                       ns);
@@ -2686,10 +3447,13 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
         /* every entity new: written */
         ddbgen_buf_puts(c, "    rc = ");
         ddbgen_buf_printf(c, "repo->%s(repo", tp->c_name);
-        for (size_t k = 0; k < tp->n_params; k++)
+        for (size_t k = 0; k < tp->n_params; k++) {
+            if (tp->params[k].type != DDBGEN_TYPE_ENTITY)
+                tx_scalar_arg(c, m, tp, param_of, k, last, false);
             for (size_t i = 0; i < n; i++)
                 if (param_of[i] == (int)k)
                     ddbgen_buf_printf(c, ", &e%zu", i);
+        }
         ddbgen_buf_puts(c, ", &err);\n    if (!ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n"
                            "        goto done;\n");
         for (size_t i = 0; i < n; i++) {
@@ -2707,10 +3471,13 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
         }
         /* new entities, but the last action's exists: cancelled at the last action */
         ddbgen_buf_printf(c, "    rc = repo->%s(repo", tp->c_name);
-        for (size_t k = 0; k < tp->n_params; k++)
+        for (size_t k = 0; k < tp->n_params; k++) {
+            if (tp->params[k].type != DDBGEN_TYPE_ENTITY)
+                tx_scalar_arg(c, m, tp, param_of, k, last, true);
             for (size_t i = 0; i < n; i++)
                 if (param_of[i] == (int)k)
                     ddbgen_buf_printf(c, i == last ? ", &e%zu" : ", &new%zu", i);
+        }
         ddbgen_buf_printf(
             c,
             ", &err);\n"
@@ -2728,7 +3495,7 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
                 "    if (ddb_conf_expect_rc(c, \"get after the cancelled call\", rc, 0, "
                 "&err))\n"
                 "        ddb_conf_expect_found(c, \"get after the cancelled call (action 0, "
-                "all or nothing)\", found, false);\n",
+                "all or nothing)\",\n                              found, false);\n",
                 ns, e0->c_name, e0->c_name, ns, e0->c_name);
         }
     } else {
@@ -2755,7 +3522,7 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
                 "    if (ddb_conf_expect_rc(c, \"get after the cancelled call\", rc, 0, "
                 "&err))\n"
                 "        ddb_conf_expect_found(c, \"get after the cancelled call (action 0, "
-                "all or nothing)\", found, true);\n"
+                "all or nothing)\",\n                              found, true);\n"
                 "    %s__%s__free(&got0);\n",
                 e0->c_name, ns, e0->c_name);
         }
@@ -2776,8 +3543,9 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
                 "    rc = repo->%s__get(repo, &got%zu, &found, &e%zu, &err);\n"
                 "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err))\n"
                 "        ddb_conf_expect_found(c, \"get after the call (action %zu)\", found, "
-                "false);\n",
-                ns, e->c_name, i, e->c_name, i, i, i);
+                "%s);\n",
+                ns, e->c_name, i, e->c_name, i, i, i,
+                tp->entities[i].action == DDBGEN_ACT_DELETE ? "false" : "true");
         }
     }
     ddbgen_buf_puts(c, "done:\n");
@@ -2841,20 +3609,45 @@ static void emit_header(emitter *E, ddbgen_buf *h, const suite *s)
     emit_upper(h, ns);
     ddbgen_buf_printf(
         h,
-        "__CONFORMANCE_N_GAPS %zu\n/* N_GAPS entries, then one of NULLs. */\n"
+        "__CONFORMANCE_N_GAPS %zu\n/* N_GAPS entries, then one of NULLs. A gap is a "
+        "failure of the suite: the\n * gaps test fails while there is one. */\n"
         "extern const %s__conformance_gap %s__conformance_gaps[];\n\n"
+        "/* The access patterns the repository has no member for (this header says why "
+        "at each),\n * so there is nothing to exercise; then one entry of NULLs. */\n"
+        "extern const %s__conformance_gap %s__conformance_not_generated[];\n\n"
         "/*\n * Runs every case against repo (borrowed). The counts are added to *out (may be "
         "NULL; start\n * it zeroed) and its first_failure is set by the first failure. Returns "
         "the number of failed\n * cases (0: all passed), or DDB_ERR_INVALID_ARG when repo is "
         "NULL or the options are not\n * usable.\n */\n"
-        "int %s__conformance_run(%s__repo *repo, const %s__conformance_options *o,\n"
-        "    %s__conformance_report *out);\n\n"
+        "int %s__conformance_run(%s__repo *repo,\n"
+        "    const %s__conformance_options *o, %s__conformance_report *out);\n\n"
         "/* Runs the case named name, adding to *out likewise; returns 1 when it failed, 0 "
         "when it\n * passed, DDB_ERR_INVALID_ARG for an unknown name or unusable options. */\n"
         "int %s__conformance_run_case(%s__repo *repo, const char *name,\n"
         "    const %s__conformance_options *o, %s__conformance_report *out);\n\n"
         "#ifdef __cplusplus\n}\n#endif\n\n#endif\n",
-        s->n_gaps, ns, ns, ns, ns, ns, ns, ns, ns, ns, ns);
+        count_gaps(s, false), ns, ns, ns, ns, ns, ns, ns, ns, ns, ns, ns, ns);
+}
+
+/* text as adjacent C string literals of up to 80 characters, split after spaces and joined by
+ * sep, so that the generated lines stay within 100 columns. */
+static void emit_wrapped_string(ddbgen_buf *c, const char *text, const char *sep)
+{
+    char piece[96];
+    size_t len = strlen(text), at = 0;
+    do {
+        size_t n = len - at;
+        if (n > 80) {
+            n = 80;
+            while (n > 20 && text[at + n - 1] != ' ')
+                n--;
+        }
+        snprintf(piece, sizeof piece, "%.*s", (int)n, text + at);
+        if (at)
+            ddbgen_buf_puts(c, sep);
+        emit_c_string(c, piece);
+        at += n;
+    } while (at < len);
 }
 
 /* The tables of the suite and the thin wrappers over the runtime's driver. */
@@ -2874,24 +3667,30 @@ static void emit_driver(emitter *E, ddbgen_buf *c, const suite *s)
         ddbgen_buf_puts(c, ", ");
         emit_c_string(c, s->cases[i].pattern);
         ddbgen_buf_puts(c, ",\n     ");
-        emit_c_string(c, s->cases[i].checks);
+        emit_wrapped_string(c, s->cases[i].checks, "\n     ");
         ddbgen_buf_puts(c, "},\n");
     }
     ddbgen_buf_puts(c, "};\n\n/* The function of each case, in the same order. */\n"
                        "static void (*const case_fns[])(ddb_conf *c) = {\n");
     for (size_t i = 0; i < s->n_cases; i++)
         ddbgen_buf_printf(c, "    %s,\n", s->cases[i].fn);
-    ddbgen_buf_printf(c, "};\n\nconst %s__conformance_gap %s__conformance_gaps[] = {\n", ns, ns);
-    for (size_t i = 0; i < s->n_gaps; i++) {
-        ddbgen_buf_puts(c, "    {");
-        emit_c_string(c, s->gaps[i].e ? s->gaps[i].e->name : "");
-        ddbgen_buf_puts(c, ", ");
-        emit_c_string(c, s->gaps[i].pattern);
-        ddbgen_buf_puts(c, ", ");
-        emit_c_string(c, s->gaps[i].reason);
-        ddbgen_buf_puts(c, "},\n");
+    ddbgen_buf_puts(c, "};\n");
+    for (int no_member = 0; no_member < 2; no_member++) {
+        ddbgen_buf_printf(c, "\nconst %s__conformance_gap %s__conformance_%s[] = {\n", ns, ns,
+                          no_member ? "not_generated" : "gaps");
+        for (size_t i = 0; i < s->n_gaps; i++) {
+            if (s->gaps[i].no_member != (no_member == 1))
+                continue;
+            ddbgen_buf_puts(c, "    {");
+            emit_c_string(c, s->gaps[i].e ? s->gaps[i].e->name : "");
+            ddbgen_buf_puts(c, ", ");
+            emit_c_string(c, s->gaps[i].pattern);
+            ddbgen_buf_puts(c, ", ");
+            emit_c_string(c, s->gaps[i].reason);
+            ddbgen_buf_puts(c, "},\n");
+        }
+        ddbgen_buf_puts(c, "    {NULL, NULL, NULL},\n};\n");
     }
-    ddbgen_buf_puts(c, "    {NULL, NULL, NULL},\n};\n");
     ddbgen_buf_printf(c,
                       "\n/* Deletes an entity a case wrote: the clean-up after each case. */\n"
                       "static void delete_entity(void *repo, const ddb_entity_desc *d, void *obj)\n"
@@ -2912,8 +3711,8 @@ static void emit_driver(emitter *E, ddbgen_buf *c, const suite *s)
     emit_upper(c, ns);
     ddbgen_buf_printf(c,
                       "__CONFORMANCE_N_CASES, case_fns, delete_entity,\n};\n\n"
-                      "int %s__conformance_run(%s__repo *repo, const %s__conformance_options *o,\n"
-                      "    %s__conformance_report *out)\n{\n"
+                      "int %s__conformance_run(%s__repo *repo,\n"
+                      "    const %s__conformance_options *o, %s__conformance_report *out)\n{\n"
                       "    return ddb_conformance_run(&suite, repo, o, out);\n}\n\n"
                       "int %s__conformance_run_case(%s__repo *repo, const char *name,\n"
                       "    const %s__conformance_options *o, %s__conformance_report *out)\n{\n"

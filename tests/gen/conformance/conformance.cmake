@@ -5,7 +5,7 @@
 #   gen.conf.<app>.<Entity>.<case>  one case of the suite (run_conformance CASE); the entries are
 #                                   read from the built program (--list) when CTest runs
 #   gen.conf.<app>.all              every case, twice, with two run ids on the same tables
-#   gen.conf.<app>.gaps             prints the access patterns the suite does not exercise
+#   gen.conf.<app>.gaps             fails naming each access pattern the suite does not exercise
 #   gen.cli.conformance_usage_<app> generate refuses a usage file with errors (see below)
 #
 # Usage data: <app>'s file in the shared fixtures, unless conformance/usage/<app>/ holds a
@@ -149,20 +149,24 @@ endforeach()
 
 # The suite fails broken implementations, naming the case, the pattern and what differed:
 #   gen.conf.catches.<case>   test_conformance_catches.c over the gaming_leaderboard and
-#                             food_delivery fixtures and gen-models/kinds.json (every field kind)
+#                             food_delivery fixtures, gen-models/kinds.json (every field kind)
+#                             and gen-models/patterns.json (every operation and parameter meaning)
 if(TARGET gen_conf_gaming_leaderboard AND TARGET gen_conf_food_delivery_app AND
-   TARGET gen_conf_kinds)
+   TARGET gen_conf_kinds AND TARGET gen_conf_patterns)
     set(out ${conf_bin}/gaming_leaderboard)
     set(fd ${conf_bin}/food_delivery_app)
     set(kinds ${conf_bin}/kinds)
+    set(pat ${conf_bin}/patterns)
     add_executable(gen_conf_catches ${conf_src}/test_conformance_catches.c
                                     ${out}/gaming_leaderboard.c
                                     ${out}/gaming_leaderboard_conformance.c
                                     ${fd}/food_delivery.c ${fd}/food_delivery_conformance.c
-                                    ${kinds}/kinds.c ${kinds}/kinds_conformance.c)
+                                    ${kinds}/kinds.c ${kinds}/kinds_conformance.c
+                                    ${pat}/pat.c ${pat}/pat_conformance.c)
     add_dependencies(gen_conf_catches gen_conf_gaming_leaderboard gen_conf_food_delivery_app
-                     gen_conf_kinds)
-    target_include_directories(gen_conf_catches PRIVATE ${out} ${fd} ${kinds} ${GEN_DIR}/..)
+                     gen_conf_kinds gen_conf_patterns)
+    target_include_directories(gen_conf_catches PRIVATE ${out} ${fd} ${kinds} ${pat}
+                                                        ${GEN_DIR}/..)
     target_link_libraries(gen_conf_catches PRIVATE ddb_test_support ddb_build_flags)
     file(STRINGS ${conf_src}/test_conformance_catches.c lines REGEX "^TEST\\([A-Za-z0-9_]+\\)")
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS

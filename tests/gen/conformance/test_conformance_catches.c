@@ -8,6 +8,10 @@
  * runs the case that covers it and checks that the case fails with a message naming the case,
  * the pattern and what differed. The unbroken repository passes every case (no false alarms).
  *
+ * The patterns tests break members of gen-models/patterns.json the suite only lately covers: a
+ * mixed_data Scan that ignores its filter, an UpdateItem by entity that sets nothing, a Query
+ * that ignores its limit parameter, a tagged BatchGetItem out of request order.
+ *
  * The kinds tests break the write path the way a serializer might (a kind dropped, a number
  * cut, two fields swapped): create and update write a spoiled copy of the entity to the real
  * DynamoDB Local and leave the caller's struct as it was. The suite compares what it reads back
@@ -24,6 +28,8 @@
 #include "gaming_leaderboard_conformance.h"
 #include "kinds.h"
 #include "kinds_conformance.h"
+#include "pat.h"
+#include "pat_conformance.h"
 #include "support/harness.h"
 #include "test.h"
 
@@ -36,6 +42,8 @@ static food_delivery__repo *fd_inner; /* the same for food_delivery */
 static food_delivery__repo fd_real;
 static kinds__repo *k_inner; /* the same for kinds */
 static kinds__repo k_real;
+static pat__repo *p_inner; /* the same for patterns */
+static pat__repo p_real;
 static char prefix[64];
 static char lines[8][1100];
 static size_t n_lines;
@@ -79,6 +87,17 @@ static void setup(void)
         REQUIRE(kinds__ddb_repo_new(&k_inner, client, &ko, &err) == 0);
         k_real = *k_inner;
     }
+    {
+        pat__ddb_options po = PAT__DDB_OPTIONS_INIT;
+        rc = pat__create_tables(client, prefix, &err);
+        if (rc)
+            harness_report("create tables", rc, &err);
+        REQUIRE(rc == 0);
+        po.table_prefix = prefix;
+        po.consistent_reads = true;
+        REQUIRE(pat__ddb_repo_new(&p_inner, client, &po, &err) == 0);
+        p_real = *p_inner;
+    }
 }
 
 static void teardown(void)
@@ -88,6 +107,7 @@ static void teardown(void)
     gaming_leaderboard__repo_free(inner);
     food_delivery__repo_free(fd_inner);
     kinds__repo_free(k_inner);
+    pat__repo_free(p_inner);
     for (size_t i = 0; i < GAMING_LEADERBOARD__N_ENTITIES; i++) {
         char name[256];
         snprintf(name, sizeof name, "%s%s", prefix, gaming_leaderboard__entities[i]->table);
@@ -102,6 +122,11 @@ static void teardown(void)
         char name[256];
         snprintf(name, sizeof name, "%s%s", prefix, kinds__entities[i]->table);
         harness_delete_table(client, name);
+    }
+    for (size_t i = 0; i < PAT__N_ENTITIES; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "%s%s", prefix, pat__entities[i]->table);
+        harness_delete_table(client, name); /* shared tables: later calls fail, harmlessly */
     }
     ddb_client_free(client);
     client = NULL;
@@ -226,6 +251,57 @@ static int run_fd(const char *name, food_delivery__conformance_report *report)
     o.log = keep_line;
     memset(report, 0, sizeof *report);
     return food_delivery__conformance_run_case(fd_inner, name, &o, report);
+}
+
+/* ---- patterns.json ---- */
+
+/* scan_open (status = :status OR attribute_exists(tip)) that returns the whole table */
+static int scan_open_unfiltered(pat__repo *r, pat__mixed_page *out, const char *status,
+                                const pat__page_request *page, ddb_error *err)
+{
+    (void)status;
+    return p_real.order__scan_shop(r, out, page, err);
+}
+
+/* patch_customer that sets nothing: it returns the customer as stored, and says it updated */
+static int patch_does_nothing(pat__repo *r, pat__customer *out, bool *found,
+                              const pat__customer *customer, ddb_error *err)
+{
+    return p_real.customer__get(r, out, found, customer, err);
+}
+
+/* recent_orders that ignores its limit parameter */
+static int limit_ignored(pat__repo *r, pat__order__page *out, const char *customer_id,
+                         int64_t limit, const pat__page_request *page, ddb_error *err)
+{
+    (void)limit;
+    return p_real.order__recent_orders(r, out, customer_id, 0, page, err);
+}
+
+/* get_customers_tagged that returns its items in reverse request order */
+static int tagged_reversed(pat__repo *r, pat__mixed_page *out, const pat__customer *keys,
+                           size_t n_keys, ddb_error *err)
+{
+    int rc = p_real.customer__get_customers_tagged(r, out, keys, n_keys, err);
+    for (size_t i = 0; rc == 0 && i < out->n_items / 2; i++) {
+        pat__item t = out->items[i];
+        out->items[i] = out->items[out->n_items - 1 - i];
+        out->items[out->n_items - 1 - i] = t;
+    }
+    return rc;
+}
+
+static int run_pat(const char *name, pat__conformance_report *report)
+{
+    pat__conformance_options o = PAT__CONFORMANCE_OPTIONS_INIT;
+    char run_id[32];
+    static int runs;
+    snprintf(run_id, sizeof run_id, "p%ld-%d", (long)getpid(), runs++);
+    o.run_id = run_id;
+    o.log = keep_line;
+    n_lines = 0;
+    memset(report, 0, sizeof *report);
+    return pat__conformance_run_case(p_inner, name, &o, report);
 }
 
 /* ---- a spoiled write path (kinds) ---- */
@@ -520,6 +596,59 @@ TEST(removed_value_kept_by_update)
                                          "'note' is \"note-0-0\", expected (absent)");
 }
 
+TEST(mixed_scan_filter_ignored)
+{
+    pat__conformance_report report;
+    setup();
+    *p_inner = p_real;
+    CHECK_INT(run_pat("Order.scan_open", &report), 0);
+    p_inner->order__scan_open = scan_open_unfiltered;
+    CHECK_INT(run_pat("Order.scan_open", &report), 1);
+    CHECK_CONTAINS(report.first_failure, "FAIL Order.scan_open (scan_open): call: item");
+    CHECK_CONTAINS(report.first_failure, "came back, but the filter drops it");
+    *p_inner = p_real;
+}
+
+TEST(update_by_entity_does_nothing)
+{
+    pat__conformance_report report;
+    setup();
+    *p_inner = p_real;
+    CHECK_INT(run_pat("Customer.patch_customer", &report), 0);
+    p_inner->customer__patch_customer = patch_does_nothing;
+    CHECK_INT(run_pat("Customer.patch_customer", &report), 1);
+    CHECK_CONTAINS(report.first_failure, "FAIL Customer.patch_customer (patch_customer): call "
+                                         "(the entity it returns): Customer field 'email' is");
+    *p_inner = p_real;
+}
+
+TEST(limit_parameter_ignored)
+{
+    pat__conformance_report report;
+    setup();
+    *p_inner = p_real;
+    CHECK_INT(run_pat("Order.recent_orders", &report), 0);
+    p_inner->order__recent_orders = limit_ignored;
+    CHECK_INT(run_pat("Order.recent_orders", &report), 1);
+    CHECK_CONTAINS(report.first_failure, "FAIL Order.recent_orders (recent_orders): call: page 1 "
+                                         "has 5 items, more than the limit 2");
+    *p_inner = p_real;
+}
+
+TEST(tagged_batch_get_out_of_order)
+{
+    pat__conformance_report report;
+    setup();
+    *p_inner = p_real;
+    CHECK_INT(run_pat("Customer.get_customers_tagged", &report), 0);
+    p_inner->customer__get_customers_tagged = tagged_reversed;
+    CHECK_INT(run_pat("Customer.get_customers_tagged", &report), 1);
+    CHECK_CONTAINS(report.first_failure,
+                   "FAIL Customer.get_customers_tagged (get_customers_tagged): call, item 0 "
+                   "(key 0): Customer field 'customer_id' is");
+    *p_inner = p_real;
+}
+
 TEST(unknown_case_and_bad_options)
 {
     gaming_leaderboard__conformance_report report;
@@ -549,6 +678,10 @@ int main(int argc, char **argv)
                                       CASE(string_fields_swapped),
                                       CASE(object_dropped),
                                       CASE(removed_value_kept_by_update),
+                                      CASE(mixed_scan_filter_ignored),
+                                      CASE(update_by_entity_does_nothing),
+                                      CASE(limit_parameter_ignored),
+                                      CASE(tagged_batch_get_out_of_order),
                                       CASE(unknown_case_and_bad_options)};
     int rc = test_run(cases, sizeof cases / sizeof cases[0], argc, argv);
     if (inner)
@@ -557,6 +690,8 @@ int main(int argc, char **argv)
         *fd_inner = fd_real;
     if (k_inner)
         *k_inner = k_real;
+    if (p_inner)
+        *p_inner = p_real;
     teardown();
     return rc;
 }

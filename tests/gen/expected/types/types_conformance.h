@@ -42,8 +42,13 @@ extern const types__conformance_case types__conformance_cases[];
 typedef ddb_conformance_gap types__conformance_gap;
 
 #define TYPES__CONFORMANCE_N_GAPS 0
-/* N_GAPS entries, then one of NULLs. */
+/* N_GAPS entries, then one of NULLs. A gap is a failure of the suite: the
+ * gaps test fails while there is one. */
 extern const types__conformance_gap types__conformance_gaps[];
+
+/* The access patterns the repository has no member for (this header says why at each),
+ * so there is nothing to exercise; then one entry of NULLs. */
+extern const types__conformance_gap types__conformance_not_generated[];
 
 /*
  * Runs every case against repo (borrowed). The counts are added to *out (may be NULL; start
@@ -51,8 +56,8 @@ extern const types__conformance_gap types__conformance_gaps[];
  * cases (0: all passed), or DDB_ERR_INVALID_ARG when repo is NULL or the options are not
  * usable.
  */
-int types__conformance_run(types__repo *repo, const types__conformance_options *o,
-    types__conformance_report *out);
+int types__conformance_run(types__repo *repo,
+    const types__conformance_options *o, types__conformance_report *out);
 
 /* Runs the case named name, adding to *out likewise; returns 1 when it failed, 0 when it
  * passed, DDB_ERR_INVALID_ARG for an unknown name or unusable options. */

@@ -42,8 +42,13 @@ extern const user_registration__conformance_case user_registration__conformance_
 typedef ddb_conformance_gap user_registration__conformance_gap;
 
 #define USER_REGISTRATION__CONFORMANCE_N_GAPS 0
-/* N_GAPS entries, then one of NULLs. */
+/* N_GAPS entries, then one of NULLs. A gap is a failure of the suite: the
+ * gaps test fails while there is one. */
 extern const user_registration__conformance_gap user_registration__conformance_gaps[];
+
+/* The access patterns the repository has no member for (this header says why at each),
+ * so there is nothing to exercise; then one entry of NULLs. */
+extern const user_registration__conformance_gap user_registration__conformance_not_generated[];
 
 /*
  * Runs every case against repo (borrowed). The counts are added to *out (may be NULL; start
@@ -51,8 +56,8 @@ extern const user_registration__conformance_gap user_registration__conformance_g
  * cases (0: all passed), or DDB_ERR_INVALID_ARG when repo is NULL or the options are not
  * usable.
  */
-int user_registration__conformance_run(user_registration__repo *repo, const user_registration__conformance_options *o,
-    user_registration__conformance_report *out);
+int user_registration__conformance_run(user_registration__repo *repo,
+    const user_registration__conformance_options *o, user_registration__conformance_report *out);
 
 /* Runs the case named name, adding to *out likewise; returns 1 when it failed, 0 when it
  * passed, DDB_ERR_INVALID_ARG for an unknown name or unusable options. */
