@@ -278,6 +278,8 @@ static bool mixed_match(void *ctx, const ddb_value *item)
 static int mixed_offset(char **start, bool *ended, mixed_pager *mp, ddb_error *err)
 {
     ddb_entity__pager p = {mixed_run, mixed_match, mp};
+    if (!mp->mq && !mp->q)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "mixed page: no query");
     int offset = mp->mq ? mp->mq->offset : mp->q->offset;
     const char *cursor = mp->mq ? mp->mq->cursor : mp->q->cursor;
     const char *context = mp->mq ? mp->mq->context : mp->q->context;

@@ -319,7 +319,7 @@ static void put_string(char *out, size_t cap, size_t *len, const char *s)
 {
     size_t k = 0;
     put(out, cap, len, "\"");
-    for (; s[k] && k < 80; k++) {
+    for (; k < 80 && s[k]; k++) {
         unsigned char ch = (unsigned char)s[k];
         if (ch == '"' || ch == '\\')
             put(out, cap, len, "\\%c", ch);

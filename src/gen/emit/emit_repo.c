@@ -1442,7 +1442,7 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
         size_t n = 0;
         char nbuf[32];
         if (g->item >= 0) {
-            n = emit_update_fields(E, e, g);
+            emit_update_fields(E, e, g);
             snprintf(nbuf, sizeof nbuf, "ddb_n_fields");
         } else {
             ddbgen_buf_puts(c, "    static const size_t ddb_fields[] = {");

@@ -587,6 +587,20 @@ static const char *reserve_member(loader *L, json_t *node, const char *path, con
     return c_name;
 }
 
+/* The conformance suite and the router name their top-level declarations with these prefixes
+ * ("<ns>__conformance_gaps", "<ns>__router_new"); an entity name that starts with one takes a
+ * trailing underscore, so the suite and router can add names without meeting an entity's. */
+static const char *reserve_prefixes(loader *L, json_t *node, const char *path, const char *c_name)
+{
+    static const char *const prefixes[] = {"conformance_", "router_"};
+    for (size_t i = 0; c_name && i < N_OF(prefixes); i++) {
+        const char *one[1] = {c_name};
+        if (strncmp(c_name, prefixes[i], strlen(prefixes[i])) == 0)
+            return reserve_member(L, node, path, c_name, one, 1, "top-level");
+    }
+    return c_name;
+}
+
 /* Parses an x-ddbkit object that only allows c_name; returns the node's C name. */
 static const char *ext_c_name_only(loader *L, json_t *node, const char *node_path, const char *name)
 {
@@ -1430,6 +1444,7 @@ static void load_entity(loader *L, const char *name, json_t *e, const char *path
     load_entity_ext(L, e, path, out);
     out->c_name =
         reserve_member(L, e, path, out->c_name, top_members, N_OF(top_members), "top-level");
+    out->c_name = reserve_prefixes(L, e, path, out->c_name);
 }
 
 /* ---- tables ---------------------------------------------------------------------------------- */
