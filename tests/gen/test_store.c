@@ -600,7 +600,7 @@ TEST(writes_without_a_prior_read)
     CHECK_INT(repo->invoice__update(repo, &blind, &err), DDB_ERR_ITEM_NOT_FOUND);
     CHECK_REQUESTS(1, "UpdateItem");
     CHECK_INT(blind.ddb_version, 0);
-    CHECK(err.message && strstr(err.message, "Invoice"));
+    CHECK_CONTAINS(err.message, "Invoice");
     /* delete_missing left at "succeed": idempotent, one request */
     count_from_zero();
     CHECK_INT(repo->invoice__delete(repo, &blind, &err), 0);
