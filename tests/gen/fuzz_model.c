@@ -6,7 +6,8 @@
  *
  * libFuzzer (clang):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/gen tests/gen/fuzz_model.c \
- *         $(ls src/gen/[a-z]*.c) $(pkg-config --cflags --libs jansson) -o fuzz_model
+ *         src/gen/model/*.c src/gen/plan/*.c src/gen/validate/*.c \
+ *         $(pkg-config --cflags --libs jansson) -o fuzz_model
  *   ./fuzz_model -max_len=65536 -dict=tests/gen/fuzz_model.dict corpus_dir tests/gen/models
  *
  * Every build also links it with fuzz_replay.c (a tiny main) and runs it over tests/gen/models
