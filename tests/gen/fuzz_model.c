@@ -6,7 +6,7 @@
  *
  * libFuzzer (clang):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/gen tests/gen/fuzz_model.c \
- *         src/gen/model/*.c src/gen/plan/*.c src/gen/validate/*.c \
+ *         src/gen/model/[a-z]*.c src/gen/plan/[a-z]*.c src/gen/validate/[a-z]*.c \
  *         $(pkg-config --cflags --libs jansson) -o fuzz_model
  *   ./fuzz_model -max_len=65536 -dict=tests/gen/fuzz_model.dict corpus_dir tests/gen/models
  *
