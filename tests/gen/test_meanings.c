@@ -56,15 +56,6 @@ static void teardown(void)
     client = NULL;
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c)
-        memcpy(c, s, n);
-    return c;
-}
-
 /* Adds a menu item through add_menu_item (a PutItem of scalars and a list). */
 static void add_item(const char *shop, const char *cat, const char *id, const char *name)
 {
@@ -109,20 +100,20 @@ TEST(update_by_entity_and_lists)
                 &(mean__menu_item){.shop_id = "s1", .category = "soup", .product_id = "p1"},
                 &err) == 0);
     REQUIRE(found);
-    got.note = dup_str("spicy");
+    got.note = strdup("spicy");
     got.has_stock = true;
     got.stock = 7;
-    got.code = dup_str("c-1");
+    got.code = strdup("c-1");
     REQUIRE(repo->menu_item__update(repo, &got, &err) == 0);
     mean__menu_item__free(&got);
 
     /* UpdateItem by entity: the fields it carries change; absent optional ones stay. */
-    edit.shop_id = dup_str("s1");
-    edit.category = dup_str("soup");
-    edit.product_id = dup_str("p1");
-    edit.name = dup_str("Tomato Deluxe");
-    edit.price.text = dup_str("5.25");
-    edit.code = dup_str("c-2");
+    edit.shop_id = strdup("s1");
+    edit.category = strdup("soup");
+    edit.product_id = strdup("p1");
+    edit.name = strdup("Tomato Deluxe");
+    edit.price.text = strdup("5.25");
+    edit.code = strdup("c-2");
     REQUIRE(repo->menu_item__edit_menu_item(repo, &got, &found, &edit, &err) == 0);
     CHECK(found);
     CHECK_STR(got.name, "Tomato Deluxe");
@@ -140,7 +131,7 @@ TEST(update_by_entity_and_lists)
 
     /* An entity for an item that does not exist: not found, nothing written. */
     free(edit.product_id);
-    edit.product_id = dup_str("nope");
+    edit.product_id = strdup("nope");
     REQUIRE(repo->menu_item__edit_menu_item(repo, &got, &found, &edit, &err) == 0);
     CHECK(!found);
     mean__menu_item__free(&edit);
@@ -197,9 +188,9 @@ TEST(numeric_sort_key_string_range)
     REQUIRE(setup() == 0);
     for (size_t i = 0; i < 4; i++) {
         mean__score s = MEAN__SCORE__INIT;
-        s.player = dup_str("ann");
+        s.player = strdup("ann");
         s.points = points[i];
-        s.label = dup_str("x");
+        s.label = strdup("x");
         REQUIRE(repo->score__create(repo, &s, &err) == 0);
         mean__score__free(&s);
     }
@@ -236,7 +227,7 @@ TEST(inferred_equality_and_qualified_names)
                 &(mean__menu_item){.shop_id = "s3", .category = "drink", .product_id = "d1"},
                 &err) == 0);
     REQUIRE(found);
-    got.code = dup_str("secret");
+    got.code = strdup("secret");
     REQUIRE(repo->menu_item__update(repo, &got, &err) == 0);
     mean__menu_item__free(&got);
 
@@ -308,12 +299,12 @@ TEST(put_context_reference)
     bool found = false;
 
     REQUIRE(setup() == 0);
-    shop.shop_id = dup_str("s7");
-    shop.title = dup_str("Corner");
-    o.order_id = dup_str("o1");
-    o.shop_id = dup_str("elsewhere"); /* the reference replaces it */
-    o.title = dup_str("Lunch");
-    o.total.text = dup_str("12.00");
+    shop.shop_id = strdup("s7");
+    shop.title = strdup("Corner");
+    o.order_id = strdup("o1");
+    o.shop_id = strdup("elsewhere"); /* the reference replaces it */
+    o.title = strdup("Lunch");
+    o.total.text = strdup("12.00");
     REQUIRE(repo->meal_order__place_order(repo, &o, &shop, &err) == 0);
     CHECK_STR(o.shop_id, "s7");
     REQUIRE(repo->meal_order__get(repo, &got, &found, &o, &err) == 0);
@@ -324,9 +315,9 @@ TEST(put_context_reference)
     mean__meal_order__free(&o);
 
     /* A context entity without the referenced value: refused, naming it. */
-    o.order_id = dup_str("o2");
-    o.title = dup_str("Dinner");
-    o.total.text = dup_str("3");
+    o.order_id = strdup("o2");
+    o.title = strdup("Dinner");
+    o.total.text = strdup("3");
     free(shop.shop_id);
     shop.shop_id = NULL;
     CHECK_INT(repo->meal_order__place_order(repo, &o, &shop, &err), DDB_ERR_INVALID_ARG);
@@ -345,10 +336,10 @@ TEST(transaction_put_from_parameters)
     bool found = false;
 
     REQUIRE(setup() == 0);
-    o.order_id = dup_str("t1");
-    o.shop_id = dup_str("s8");
-    o.title = dup_str("Opening");
-    o.total.text = dup_str("1");
+    o.order_id = strdup("t1");
+    o.shop_id = strdup("s8");
+    o.title = strdup("Opening");
+    o.total.text = strdup("1");
     /* The Shop Put is built from shop_id and title: both are written. */
     REQUIRE(repo->open_shop(repo, "s8", "Harbour", &o, &err) == 0);
     REQUIRE(repo->shop__get(repo, &got, &found, &(mean__shop){.shop_id = "s8"}, &err) == 0);

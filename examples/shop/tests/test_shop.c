@@ -776,7 +776,7 @@ TEST(writes_without_versions_and_offset_pages)
     gone.category_id = 987654321;
     CHECK_INT(r->category__delete(r, &gone, &err), 0);
 
-    /* offset pages: the listing order, skipped */
+    /* offset pages: the listing order, then pages that start past its first items */
     int64_t order[8];
     size_t n_order = 0;
     for (int i = 1; i < 6; i++) {
@@ -790,8 +790,8 @@ TEST(writes_without_versions_and_offset_pages)
         order[n_order++] = p.items[i].product_id;
     shop__product__page_free(&p);
     REQUIRE(n_order == 6);
-    shop__page_request skip = {NULL, 2, 3};
-    REQUIRE(shop_browse_category(r, &p, cat, &skip, &err) == 0);
+    shop__page_request by_offset = {NULL, 2, 3};
+    REQUIRE(shop_browse_category(r, &p, cat, &by_offset, &err) == 0);
     REQUIRE(p.n_items == 2);
     CHECK_INT(p.items[0].product_id, order[3]);
     CHECK_INT(p.items[1].product_id, order[4]);
@@ -804,8 +804,8 @@ TEST(writes_without_versions_and_offset_pages)
     REQUIRE(p.n_items == 1);
     CHECK_INT(p.items[0].product_id, order[5]);
     shop__product__page_free(&p);
-    skip.offset = 6;
-    REQUIRE(shop_browse_category(r, &p, cat, &skip, &err) == 0);
+    by_offset.offset = 6;
+    REQUIRE(shop_browse_category(r, &p, cat, &by_offset, &err) == 0);
     CHECK_INT(p.n_items, 0);
     CHECK(p.cursor == NULL);
     shop__product__page_free(&p);

@@ -102,8 +102,7 @@ const char *emit_kind_name(ddbgen_type t)
     }
 }
 
-/* The C element type of a list of t. */
-static const char *list_elem_type(ddbgen_type t)
+const char *emit_list_elem_type(ddbgen_type t)
 {
     switch (t) {
     case DDBGEN_TYPE_STRING:
@@ -150,7 +149,7 @@ void emit_field_member(emitter *E, const ddbgen_entity *e, const ddbgen_field *f
     }
     if (f->type == DDBGEN_TYPE_ARRAY) {
         ddbgen_buf_printf(h, "    size_t n_%s;\n    %s*%s;\n", f->c_name,
-                          list_elem_type(f->item_type), f->c_name);
+                          emit_list_elem_type(f->item_type), f->c_name);
         return;
     }
     if (emit_needs_has(f))

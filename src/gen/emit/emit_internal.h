@@ -57,6 +57,9 @@ void emit_file_banner(emitter *E, ddbgen_buf *b, const char *suffix);
 /* The ddb_field_kind constant of a field type. */
 const char *emit_kind_name(ddbgen_type t);
 
+/* The C element type of a list of t, as the entity struct holds it ("int64_t ", "char *"). */
+const char *emit_list_elem_type(ddbgen_type t);
+
 /* Optional scalars with no "no value" state of their own get a has_ flag. */
 bool emit_needs_has(const ddbgen_field *f);
 

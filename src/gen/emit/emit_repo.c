@@ -672,31 +672,13 @@ static void emit_conversions(emitter *E, const ddbgen_entity *e, const pattern_g
     }
 }
 
-/* The C element type of a list of t, as the entity struct holds it (emit_field_member). */
-static const char *list_elem_type(ddbgen_type t)
-{
-    switch (t) {
-    case DDBGEN_TYPE_STRING:
-    case DDBGEN_TYPE_UUID:
-        return "char *";
-    case DDBGEN_TYPE_INTEGER:
-        return "int64_t ";
-    case DDBGEN_TYPE_DECIMAL:
-        return "ddb_decimal ";
-    case DDBGEN_TYPE_BOOLEAN:
-        return "bool ";
-    default:
-        return "ddb_value *";
-    }
-}
-
 /* The C type of a parameter the member takes as the model declares it. */
 static void param_decl(emitter *E, ddbgen_buf *b, const pattern_gen *g, size_t i)
 {
     const ddbgen_param *prm = &g->ap->params[i];
     const ddbgen_field *f = g->param_field[i];
     if (f && f->type == DDBGEN_TYPE_ARRAY) { /* as the struct holds it, read only */
-        ddbgen_buf_printf(b, ", %sconst *%s, size_t n_%s", list_elem_type(f->item_type),
+        ddbgen_buf_printf(b, ", %sconst *%s, size_t n_%s", emit_list_elem_type(f->item_type),
                           prm->c_name, prm->c_name);
         return;
     }
@@ -1122,7 +1104,7 @@ static void emit_lend_list(ddbgen_buf *c, const char *var, const ddbgen_field *f
 {
     if (f->type == DDBGEN_TYPE_ARRAY)
         ddbgen_buf_printf(c, "    %s.n_%s = n_%s;\n    %s.%s = (%s*)%s;\n", var, f->c_name, pn, var,
-                          f->c_name, list_elem_type(f->item_type), pn);
+                          f->c_name, emit_list_elem_type(f->item_type), pn);
     else
         ddbgen_buf_printf(c, "    %s.%s = (ddb_value *)%s;\n", var, f->c_name, pn);
 }
