@@ -12,6 +12,7 @@
 
 #include "ddb/dal/entity.h"
 #include "ddb/dal/entity_patterns.h"
+#include "ddb/dal/route.h"
 #include "ddb/dal/router.h"
 
 #endif

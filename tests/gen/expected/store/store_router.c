@@ -3,1523 +3,449 @@
  * DO NOT EDIT: change the model and generate again.
  */
 
-#include <stdint.h>
+#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "store_router.h"
 
 /* ==== Migration router ======================================================================= */
 
-typedef struct ddb_router_impl {
+/*
+ * What to do for each call is decided by the runtime (ddb/dal/route.h): this file is the
+ * model as data and one wrapper per member, which calls the member on the side the
+ * runtime hands it.
+ */
+typedef struct ddb_routed {
     store__repo base; /* first: the interface */
-    store__repo *rel; /* the relational primary (borrowed) */
-    store__repo *ddb; /* the DynamoDB implementation (borrowed) */
-    ddb_router *state;
-} ddb_router_impl;
+    ddb_route route;
+} ddb_routed;
 
-#define RELATIONAL DDB_ROUTER_RELATIONAL
-#define DYNAMODB DDB_ROUTER_DYNAMODB
-
-/* Counts and times one side's call, which started at t0; returns its result. */
-static int ddb_on_side(ddb_router_impl *r, ddb_router_side side, bool write, const char *entity,
-    double t0, int rc)
-{
-    ddb_router_record(r->state, side, write, entity, ddb_router_now_ms() - t0, rc);
-    return rc;
-}
+#define DDB_RT(repo) (&((ddb_routed *)(repo))->route)
 
 /* ---- user ---- */
 
-/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
-static int user__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
-    const void *key, ddb_error *err)
+static int user__create_routed(store__repo *ddb_repo, store__user *ddb_obj, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = ctx;
-    store__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
-    double t0 = ddb_router_now_ms();
-    return ddb_on_side(r, side, false, store__user__desc.name, t0,
-        repo->user__get(repo, (store__user *)out, found, (const store__user *)key, err));
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_USER, DDB_ROUTE_OP_CREATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-/* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
- * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void user__compare(ddb_router_impl *r, const store__user *rel, const store__user *key)
+static int user__get_routed(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found,
+    const store__user *ddb_key, ddb_error *ddb_err)
 {
-    store__user other = STORE__USER__INIT;
-    bool found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc = ddb_on_side(r, DYNAMODB, false, store__user__desc.name, t0,
-        r->ddb->user__get(r->ddb, &other, &found, key, &serr));
-    if (rc != 0)
-        ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", store__user__desc.name,
-            ddb_error_code_name(rc), serr.message);
-    else
-        ddb_router_check(r->state, &store__user__desc, rel, found ? &other : NULL, key, user__read_side, r);
-    store__user__free(&other);
-    ddb_error_clear(&serr);
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_USER, DDB_ROUTE_OP_GET,
+        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
 }
 
-/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
- * none, every entity is read by key). */
-static void user__check_page(ddb_router_impl *r, const store__user *rel, size_t n_rel, const store__user *dyn,
-    size_t n_dyn)
+static int user__update_routed(store__repo *ddb_repo, store__user *ddb_obj, ddb_error *ddb_err)
 {
-    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
-    if (!p) {
-        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", store__user__desc.name);
-        return;
-    }
-    for (size_t i = 0; i < n_rel; i++)
-        p[i] = &rel[i];
-    for (size_t i = 0; i < n_dyn; i++)
-        p[n_rel + i] = &dyn[i];
-    ddb_router_check_page(r->state, &store__user__desc, p, n_rel, p + n_rel, n_dyn, user__read_side, r);
-    free(p);
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_USER, DDB_ROUTE_OP_UPDATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-static int user__create_routed(store__repo *repo, store__user *obj, ddb_error *err)
+static int user__delete_routed(store__repo *ddb_repo, const store__user *ddb_obj,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__user__desc.name, t0, r->rel->user__create(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* obj now holds the relational ID, which DynamoDB keeps */
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &store__user__desc, "create", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_USER, DDB_ROUTE_OP_DELETE,
+        &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
-static int user__get_routed(store__repo *repo, store__user *out, bool *found, const store__user *key,
-    ddb_error *err)
+static int user__list_routed(store__repo *ddb_repo, store__user__page *ddb_out,
+    const store__page_request *ddb_req, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, store__user__desc.name, t0,
-            r->ddb->user__get(r->ddb, out, found, key, err));
-    rc = ddb_on_side(r, RELATIONAL, false, store__user__desc.name, t0,
-        r->rel->user__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
-        user__compare(r, *found ? out : NULL, key);
-    return rc;
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_USER, DDB_ROUTE_OP_LIST,
+        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
-static int user__update_routed(store__repo *repo, store__user *obj, ddb_error *err)
+static int user__mirror_routed(store__repo *ddb_repo, const store__user *ddb_obj,
+    const store__user *ddb_key, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    int64_t before = obj ? obj->ddb_version : 0, after;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__user__desc.name, t0, r->rel->user__update(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* the same version check and increment on DynamoDB: one version on both sides */
-    after = obj->ddb_version;
-    obj->ddb_version = before;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &store__user__desc, "update", obj, rc, &serr);
-    obj->ddb_version = after;
-    ddb_error_clear(&serr);
-    return 0;
-}
-
-static int user__delete_routed(store__repo *repo, const store__user *obj, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__user__desc.name, t0, r->rel->user__delete(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, &serr));
-    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
-    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
-        ddb_router_write_failed(r->state, &store__user__desc, "delete", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
-}
-
-static int user__list_routed(store__repo *repo, store__user__page *out,
-    const store__page_request *page, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, store__user__desc.name, t0,
-            r->ddb->user__list(r->ddb, out, page, err));
-    rc = ddb_on_side(r, RELATIONAL, false, store__user__desc.name, t0,
-        r->rel->user__list(r->rel, out, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        store__user__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
-           entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = ddb_on_side(r, DYNAMODB, false, store__user__desc.name, t0,
-                r->ddb->user__list(r->ddb, &other, page, &serr));
-        }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
-                store__user__desc.name, ddb_error_code_name(orc), serr.message);
-        else
-            user__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        store__user__page_free(&other);
-        ddb_error_clear(&serr);
-    }
-    return rc;
-}
-
-static int user__mirror_routed(store__repo *repo, const store__user *obj, const store__user *key,
-    ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0,
-            r->ddb->user__mirror(r->ddb, obj, key, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__user__desc.name, t0,
-        r->rel->user__mirror(r->rel, obj, key, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__user__desc.name, t0, r->ddb->user__mirror(r->ddb, obj, key, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &store__user__desc, "mirror", key, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_USER, DDB_ROUTE_OP_MIRROR,
+        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
 /* ---- invoice ---- */
 
-/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
-static int invoice__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
-    const void *key, ddb_error *err)
+static int invoice__create_routed(store__repo *ddb_repo, store__invoice *ddb_obj,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = ctx;
-    store__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
-    double t0 = ddb_router_now_ms();
-    return ddb_on_side(r, side, false, store__invoice__desc.name, t0,
-        repo->invoice__get(repo, (store__invoice *)out, found, (const store__invoice *)key, err));
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_INVOICE, DDB_ROUTE_OP_CREATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-/* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
- * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void invoice__compare(ddb_router_impl *r, const store__invoice *rel, const store__invoice *key)
+static int invoice__get_routed(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found,
+    const store__invoice *ddb_key, ddb_error *ddb_err)
 {
-    store__invoice other = STORE__INVOICE__INIT;
-    bool found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc = ddb_on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
-        r->ddb->invoice__get(r->ddb, &other, &found, key, &serr));
-    if (rc != 0)
-        ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", store__invoice__desc.name,
-            ddb_error_code_name(rc), serr.message);
-    else
-        ddb_router_check(r->state, &store__invoice__desc, rel, found ? &other : NULL, key, invoice__read_side, r);
-    store__invoice__free(&other);
-    ddb_error_clear(&serr);
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_INVOICE, DDB_ROUTE_OP_GET,
+        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
 }
 
-/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
- * none, every entity is read by key). */
-static void invoice__check_page(ddb_router_impl *r, const store__invoice *rel, size_t n_rel, const store__invoice *dyn,
-    size_t n_dyn)
+static int invoice__update_routed(store__repo *ddb_repo, store__invoice *ddb_obj,
+    ddb_error *ddb_err)
 {
-    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
-    if (!p) {
-        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", store__invoice__desc.name);
-        return;
-    }
-    for (size_t i = 0; i < n_rel; i++)
-        p[i] = &rel[i];
-    for (size_t i = 0; i < n_dyn; i++)
-        p[n_rel + i] = &dyn[i];
-    ddb_router_check_page(r->state, &store__invoice__desc, p, n_rel, p + n_rel, n_dyn, invoice__read_side, r);
-    free(p);
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_INVOICE, DDB_ROUTE_OP_UPDATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-static int invoice__create_routed(store__repo *repo, store__invoice *obj, ddb_error *err)
+static int invoice__delete_routed(store__repo *ddb_repo, const store__invoice *ddb_obj,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__create(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__invoice__desc.name, t0, r->rel->invoice__create(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* obj now holds the relational ID, which DynamoDB keeps */
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__create(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &store__invoice__desc, "create", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_INVOICE, DDB_ROUTE_OP_DELETE,
+        &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
-static int invoice__get_routed(store__repo *repo, store__invoice *out, bool *found, const store__invoice *key,
-    ddb_error *err)
+static int invoice__list_routed(store__repo *ddb_repo, store__invoice__page *ddb_out,
+    const store__page_request *ddb_req, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
-            r->ddb->invoice__get(r->ddb, out, found, key, err));
-    rc = ddb_on_side(r, RELATIONAL, false, store__invoice__desc.name, t0,
-        r->rel->invoice__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
-        invoice__compare(r, *found ? out : NULL, key);
-    return rc;
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_INVOICE, DDB_ROUTE_OP_LIST,
+        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
-static int invoice__update_routed(store__repo *repo, store__invoice *obj, ddb_error *err)
+static int invoice__mirror_routed(store__repo *ddb_repo, const store__invoice *ddb_obj,
+    const store__invoice *ddb_key, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    int64_t before = obj ? obj->ddb_version : 0, after;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__update(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__invoice__desc.name, t0, r->rel->invoice__update(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* the same version check and increment on DynamoDB: one version on both sides */
-    after = obj->ddb_version;
-    obj->ddb_version = before;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__update(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &store__invoice__desc, "update", obj, rc, &serr);
-    obj->ddb_version = after;
-    ddb_error_clear(&serr);
-    return 0;
-}
-
-static int invoice__delete_routed(store__repo *repo, const store__invoice *obj, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__delete(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__invoice__desc.name, t0, r->rel->invoice__delete(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__delete(r->ddb, obj, &serr));
-    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
-    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
-        ddb_router_write_failed(r->state, &store__invoice__desc, "delete", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
-}
-
-static int invoice__list_routed(store__repo *repo, store__invoice__page *out,
-    const store__page_request *page, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
-            r->ddb->invoice__list(r->ddb, out, page, err));
-    rc = ddb_on_side(r, RELATIONAL, false, store__invoice__desc.name, t0,
-        r->rel->invoice__list(r->rel, out, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        store__invoice__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
-           entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = ddb_on_side(r, DYNAMODB, false, store__invoice__desc.name, t0,
-                r->ddb->invoice__list(r->ddb, &other, page, &serr));
-        }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
-                store__invoice__desc.name, ddb_error_code_name(orc), serr.message);
-        else
-            invoice__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        store__invoice__page_free(&other);
-        ddb_error_clear(&serr);
-    }
-    return rc;
-}
-
-static int invoice__mirror_routed(store__repo *repo, const store__invoice *obj, const store__invoice *key,
-    ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0,
-            r->ddb->invoice__mirror(r->ddb, obj, key, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__invoice__desc.name, t0,
-        r->rel->invoice__mirror(r->rel, obj, key, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__invoice__desc.name, t0, r->ddb->invoice__mirror(r->ddb, obj, key, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &store__invoice__desc, "mirror", key, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_INVOICE, DDB_ROUTE_OP_MIRROR,
+        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
 /* ---- session ---- */
 
-/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
-static int session__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
-    const void *key, ddb_error *err)
+static int session__create_routed(store__repo *ddb_repo, store__session *ddb_obj,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = ctx;
-    store__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
-    double t0 = ddb_router_now_ms();
-    return ddb_on_side(r, side, false, store__session__desc.name, t0,
-        repo->session__get(repo, (store__session *)out, found, (const store__session *)key, err));
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_SESSION, DDB_ROUTE_OP_CREATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-/* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
- * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void session__compare(ddb_router_impl *r, const store__session *rel, const store__session *key)
+static int session__get_routed(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found,
+    const store__session *ddb_key, ddb_error *ddb_err)
 {
-    store__session other = STORE__SESSION__INIT;
-    bool found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc = ddb_on_side(r, DYNAMODB, false, store__session__desc.name, t0,
-        r->ddb->session__get(r->ddb, &other, &found, key, &serr));
-    if (rc != 0)
-        ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", store__session__desc.name,
-            ddb_error_code_name(rc), serr.message);
-    else
-        ddb_router_check(r->state, &store__session__desc, rel, found ? &other : NULL, key, session__read_side, r);
-    store__session__free(&other);
-    ddb_error_clear(&serr);
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_SESSION, DDB_ROUTE_OP_GET,
+        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
 }
 
-/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
- * none, every entity is read by key). */
-static void session__check_page(ddb_router_impl *r, const store__session *rel, size_t n_rel, const store__session *dyn,
-    size_t n_dyn)
+static int session__update_routed(store__repo *ddb_repo, store__session *ddb_obj,
+    ddb_error *ddb_err)
 {
-    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
-    if (!p) {
-        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", store__session__desc.name);
-        return;
-    }
-    for (size_t i = 0; i < n_rel; i++)
-        p[i] = &rel[i];
-    for (size_t i = 0; i < n_dyn; i++)
-        p[n_rel + i] = &dyn[i];
-    ddb_router_check_page(r->state, &store__session__desc, p, n_rel, p + n_rel, n_dyn, session__read_side, r);
-    free(p);
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_SESSION, DDB_ROUTE_OP_UPDATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-static int session__create_routed(store__repo *repo, store__session *obj, ddb_error *err)
+static int session__delete_routed(store__repo *ddb_repo, const store__session *ddb_obj,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__create(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__session__desc.name, t0, r->rel->session__create(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* obj now holds the relational ID, which DynamoDB keeps */
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__create(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &store__session__desc, "create", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_SESSION, DDB_ROUTE_OP_DELETE,
+        &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
-static int session__get_routed(store__repo *repo, store__session *out, bool *found, const store__session *key,
-    ddb_error *err)
+static int session__list_routed(store__repo *ddb_repo, store__session__page *ddb_out,
+    const store__page_request *ddb_req, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, store__session__desc.name, t0,
-            r->ddb->session__get(r->ddb, out, found, key, err));
-    rc = ddb_on_side(r, RELATIONAL, false, store__session__desc.name, t0,
-        r->rel->session__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
-        session__compare(r, *found ? out : NULL, key);
-    return rc;
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_SESSION, DDB_ROUTE_OP_LIST,
+        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
-static int session__update_routed(store__repo *repo, store__session *obj, ddb_error *err)
+static int session__mirror_routed(store__repo *ddb_repo, const store__session *ddb_obj,
+    const store__session *ddb_key, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    int64_t before = obj ? obj->ddb_version : 0, after;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__update(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__session__desc.name, t0, r->rel->session__update(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* the same version check and increment on DynamoDB: one version on both sides */
-    after = obj->ddb_version;
-    obj->ddb_version = before;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__update(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &store__session__desc, "update", obj, rc, &serr);
-    obj->ddb_version = after;
-    ddb_error_clear(&serr);
-    return 0;
-}
-
-static int session__delete_routed(store__repo *repo, const store__session *obj, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__delete(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__session__desc.name, t0, r->rel->session__delete(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__delete(r->ddb, obj, &serr));
-    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
-    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
-        ddb_router_write_failed(r->state, &store__session__desc, "delete", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
-}
-
-static int session__list_routed(store__repo *repo, store__session__page *out,
-    const store__page_request *page, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, store__session__desc.name, t0,
-            r->ddb->session__list(r->ddb, out, page, err));
-    rc = ddb_on_side(r, RELATIONAL, false, store__session__desc.name, t0,
-        r->rel->session__list(r->rel, out, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        store__session__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
-           entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = ddb_on_side(r, DYNAMODB, false, store__session__desc.name, t0,
-                r->ddb->session__list(r->ddb, &other, page, &serr));
-        }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
-                store__session__desc.name, ddb_error_code_name(orc), serr.message);
-        else
-            session__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        store__session__page_free(&other);
-        ddb_error_clear(&serr);
-    }
-    return rc;
-}
-
-static int session__mirror_routed(store__repo *repo, const store__session *obj, const store__session *key,
-    ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0,
-            r->ddb->session__mirror(r->ddb, obj, key, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__session__desc.name, t0,
-        r->rel->session__mirror(r->rel, obj, key, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__session__desc.name, t0, r->ddb->session__mirror(r->ddb, obj, key, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &store__session__desc, "mirror", key, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_SESSION, DDB_ROUTE_OP_MIRROR,
+        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
 /* ---- event ---- */
 
-/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
-static int event__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
-    const void *key, ddb_error *err)
+static int event__create_routed(store__repo *ddb_repo, store__event *ddb_obj, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = ctx;
-    store__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
-    double t0 = ddb_router_now_ms();
-    return ddb_on_side(r, side, false, store__event__desc.name, t0,
-        repo->event__get(repo, (store__event *)out, found, (const store__event *)key, err));
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_EVENT, DDB_ROUTE_OP_CREATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-/* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
- * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void event__compare(ddb_router_impl *r, const store__event *rel, const store__event *key)
+static int event__get_routed(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found,
+    const store__event *ddb_key, ddb_error *ddb_err)
 {
-    store__event other = STORE__EVENT__INIT;
-    bool found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc = ddb_on_side(r, DYNAMODB, false, store__event__desc.name, t0,
-        r->ddb->event__get(r->ddb, &other, &found, key, &serr));
-    if (rc != 0)
-        ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", store__event__desc.name,
-            ddb_error_code_name(rc), serr.message);
-    else
-        ddb_router_check(r->state, &store__event__desc, rel, found ? &other : NULL, key, event__read_side, r);
-    store__event__free(&other);
-    ddb_error_clear(&serr);
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_EVENT, DDB_ROUTE_OP_GET,
+        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
 }
 
-/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
- * none, every entity is read by key). */
-static void event__check_page(ddb_router_impl *r, const store__event *rel, size_t n_rel, const store__event *dyn,
-    size_t n_dyn)
+static int event__update_routed(store__repo *ddb_repo, store__event *ddb_obj, ddb_error *ddb_err)
 {
-    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
-    if (!p) {
-        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", store__event__desc.name);
-        return;
-    }
-    for (size_t i = 0; i < n_rel; i++)
-        p[i] = &rel[i];
-    for (size_t i = 0; i < n_dyn; i++)
-        p[n_rel + i] = &dyn[i];
-    ddb_router_check_page(r->state, &store__event__desc, p, n_rel, p + n_rel, n_dyn, event__read_side, r);
-    free(p);
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_EVENT, DDB_ROUTE_OP_UPDATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-static int event__create_routed(store__repo *repo, store__event *obj, ddb_error *err)
+static int event__delete_routed(store__repo *ddb_repo, const store__event *ddb_obj,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__create(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__event__desc.name, t0, r->rel->event__create(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* obj now holds the relational ID, which DynamoDB keeps */
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__create(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &store__event__desc, "create", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_EVENT, DDB_ROUTE_OP_DELETE,
+        &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
-static int event__get_routed(store__repo *repo, store__event *out, bool *found, const store__event *key,
-    ddb_error *err)
+static int event__list_routed(store__repo *ddb_repo, store__event__page *ddb_out,
+    const store__page_request *ddb_req, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, store__event__desc.name, t0,
-            r->ddb->event__get(r->ddb, out, found, key, err));
-    rc = ddb_on_side(r, RELATIONAL, false, store__event__desc.name, t0,
-        r->rel->event__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
-        event__compare(r, *found ? out : NULL, key);
-    return rc;
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_EVENT, DDB_ROUTE_OP_LIST,
+        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
-static int event__update_routed(store__repo *repo, store__event *obj, ddb_error *err)
+static int event__mirror_routed(store__repo *ddb_repo, const store__event *ddb_obj,
+    const store__event *ddb_key, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    int64_t before = obj ? obj->ddb_version : 0, after;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__update(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__event__desc.name, t0, r->rel->event__update(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* the same version check and increment on DynamoDB: one version on both sides */
-    after = obj->ddb_version;
-    obj->ddb_version = before;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__update(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &store__event__desc, "update", obj, rc, &serr);
-    obj->ddb_version = after;
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_EVENT, DDB_ROUTE_OP_MIRROR,
+        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
-static int event__delete_routed(store__repo *repo, const store__event *obj, ddb_error *err)
+/* ---- access patterns ---- */
+
+static int user__get_user_routed(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found,
+    int64_t user_id, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__delete(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__event__desc.name, t0, r->rel->event__delete(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__delete(r->ddb, obj, &serr));
-    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
-    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
-        ddb_router_write_failed(r->state, &store__event__desc, "delete", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    static const ddb_route_member ddb_m = {"user__get_user", DDB_ROUTE_GET, STORE__KIND_USER, 0};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, ddb_out, ddb_found, NULL,
+        ddb_err);
+    for (store__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->user__get_user(ddb_s, ddb_c.out, ddb_c.found, user_id, ddb_c.err);
+    return ddb_route_end(&ddb_c);
 }
 
-static int event__list_routed(store__repo *repo, store__event__page *out,
-    const store__page_request *page, ddb_error *err)
+static int invoice__get_invoice_routed(store__repo *ddb_repo, store__invoice *ddb_out,
+    bool *ddb_found, const char *invoice_no, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, store__event__desc.name, t0,
-            r->ddb->event__list(r->ddb, out, page, err));
-    rc = ddb_on_side(r, RELATIONAL, false, store__event__desc.name, t0,
-        r->rel->event__list(r->rel, out, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        store__event__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
-           entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = ddb_on_side(r, DYNAMODB, false, store__event__desc.name, t0,
-                r->ddb->event__list(r->ddb, &other, page, &serr));
-        }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
-                store__event__desc.name, ddb_error_code_name(orc), serr.message);
-        else
-            event__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        store__event__page_free(&other);
-        ddb_error_clear(&serr);
-    }
-    return rc;
+    static const ddb_route_member ddb_m = {"invoice__get_invoice", DDB_ROUTE_GET,
+        STORE__KIND_INVOICE, 0};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, ddb_out, ddb_found, NULL,
+        ddb_err);
+    for (store__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->invoice__get_invoice(ddb_s, ddb_c.out, ddb_c.found, invoice_no,
+            ddb_c.err);
+    return ddb_route_end(&ddb_c);
 }
 
-static int event__mirror_routed(store__repo *repo, const store__event *obj, const store__event *key,
-    ddb_error *err)
+static int session__get_session_routed(store__repo *ddb_repo, store__session *ddb_out,
+    bool *ddb_found, const char *session_id, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0,
-            r->ddb->event__mirror(r->ddb, obj, key, err));
-    rc = ddb_on_side(r, RELATIONAL, true, store__event__desc.name, t0,
-        r->rel->event__mirror(r->rel, obj, key, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, store__event__desc.name, t0, r->ddb->event__mirror(r->ddb, obj, key, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &store__event__desc, "mirror", key, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    static const ddb_route_member ddb_m = {"session__get_session", DDB_ROUTE_GET,
+        STORE__KIND_SESSION, 0};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, ddb_out, ddb_found, NULL,
+        ddb_err);
+    for (store__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->session__get_session(ddb_s, ddb_c.out, ddb_c.found, session_id,
+            ddb_c.err);
+    return ddb_route_end(&ddb_c);
 }
 
-/* user__get_user: a read of one entity, compared in ddb_phase 3 */
-static int user__get_user_routed(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found, int64_t user_id, ddb_error *ddb_err)
+static int event__get_event_routed(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found,
+    const char *event_id, ddb_error *ddb_err)
 {
-    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
-    int ddb_phase = ddb_router_phase(ddb_r->state);
-    double ddb_t0 = ddb_router_now_ms();
-    int ddb_rc;
-    if (ddb_phase >= 4)
-        return ddb_on_side(ddb_r, DYNAMODB, false, store__user__desc.name, ddb_t0, ddb_r->ddb->user__get_user(ddb_r->ddb, ddb_out, ddb_found, user_id, ddb_err));
-    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, store__user__desc.name, ddb_t0, ddb_r->rel->user__get_user(ddb_r->rel, ddb_out, ddb_found, user_id, ddb_err));
-    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
-        store__user ddb_other = STORE__USER__INIT;
-        bool ddb_other_found = false;
-        ddb_error ddb_serr = DDB_ERROR_INIT;
-        ddb_t0 = ddb_router_now_ms();
-        if (ddb_on_side(ddb_r, DYNAMODB, false, store__user__desc.name, ddb_t0,
-                ddb_r->ddb->user__get_user(ddb_r->ddb, &ddb_other, &ddb_other_found, user_id, &ddb_serr)) != 0)
-            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "user__get_user",
-                ddb_serr.message);
-        else
-            ddb_router_check(ddb_r->state, &store__user__desc, *ddb_found ? ddb_out : NULL,
-                ddb_other_found ? &ddb_other : NULL, NULL, user__read_side, ddb_r);
-        store__user__free(&ddb_other);
-        ddb_error_clear(&ddb_serr);
-    }
-    return ddb_rc;
+    static const ddb_route_member ddb_m = {"event__get_event", DDB_ROUTE_GET, STORE__KIND_EVENT, 0};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, ddb_out, ddb_found, NULL,
+        ddb_err);
+    for (store__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->event__get_event(ddb_s, ddb_c.out, ddb_c.found, event_id, ddb_c.err);
+    return ddb_route_end(&ddb_c);
 }
 
-/* invoice__get_invoice: a read of one entity, compared in ddb_phase 3 */
-static int invoice__get_invoice_routed(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found, const char *invoice_no, ddb_error *ddb_err)
-{
-    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
-    int ddb_phase = ddb_router_phase(ddb_r->state);
-    double ddb_t0 = ddb_router_now_ms();
-    int ddb_rc;
-    if (ddb_phase >= 4)
-        return ddb_on_side(ddb_r, DYNAMODB, false, store__invoice__desc.name, ddb_t0, ddb_r->ddb->invoice__get_invoice(ddb_r->ddb, ddb_out, ddb_found, invoice_no, ddb_err));
-    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, store__invoice__desc.name, ddb_t0, ddb_r->rel->invoice__get_invoice(ddb_r->rel, ddb_out, ddb_found, invoice_no, ddb_err));
-    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
-        store__invoice ddb_other = STORE__INVOICE__INIT;
-        bool ddb_other_found = false;
-        ddb_error ddb_serr = DDB_ERROR_INIT;
-        ddb_t0 = ddb_router_now_ms();
-        if (ddb_on_side(ddb_r, DYNAMODB, false, store__invoice__desc.name, ddb_t0,
-                ddb_r->ddb->invoice__get_invoice(ddb_r->ddb, &ddb_other, &ddb_other_found, invoice_no, &ddb_serr)) != 0)
-            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "invoice__get_invoice",
-                ddb_serr.message);
-        else
-            ddb_router_check(ddb_r->state, &store__invoice__desc, *ddb_found ? ddb_out : NULL,
-                ddb_other_found ? &ddb_other : NULL, NULL, invoice__read_side, ddb_r);
-        store__invoice__free(&ddb_other);
-        ddb_error_clear(&ddb_serr);
-    }
-    return ddb_rc;
-}
+/* ---- the model ---- */
 
-/* session__get_session: a read of one entity, compared in ddb_phase 3 */
-static int session__get_session_routed(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found, const char *session_id, ddb_error *ddb_err)
+static int transact_routed(store__repo *ddb_repo, store__write *ops, size_t n_ops,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
-    int ddb_phase = ddb_router_phase(ddb_r->state);
-    double ddb_t0 = ddb_router_now_ms();
-    int ddb_rc;
-    if (ddb_phase >= 4)
-        return ddb_on_side(ddb_r, DYNAMODB, false, store__session__desc.name, ddb_t0, ddb_r->ddb->session__get_session(ddb_r->ddb, ddb_out, ddb_found, session_id, ddb_err));
-    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, store__session__desc.name, ddb_t0, ddb_r->rel->session__get_session(ddb_r->rel, ddb_out, ddb_found, session_id, ddb_err));
-    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
-        store__session ddb_other = STORE__SESSION__INIT;
-        bool ddb_other_found = false;
-        ddb_error ddb_serr = DDB_ERROR_INIT;
-        ddb_t0 = ddb_router_now_ms();
-        if (ddb_on_side(ddb_r, DYNAMODB, false, store__session__desc.name, ddb_t0,
-                ddb_r->ddb->session__get_session(ddb_r->ddb, &ddb_other, &ddb_other_found, session_id, &ddb_serr)) != 0)
-            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "session__get_session",
-                ddb_serr.message);
-        else
-            ddb_router_check(ddb_r->state, &store__session__desc, *ddb_found ? ddb_out : NULL,
-                ddb_other_found ? &ddb_other : NULL, NULL, session__read_side, ddb_r);
-        store__session__free(&ddb_other);
-        ddb_error_clear(&ddb_serr);
-    }
-    return ddb_rc;
-}
-
-/* event__get_event: a read of one entity, compared in ddb_phase 3 */
-static int event__get_event_routed(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found, const char *event_id, ddb_error *ddb_err)
-{
-    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
-    int ddb_phase = ddb_router_phase(ddb_r->state);
-    double ddb_t0 = ddb_router_now_ms();
-    int ddb_rc;
-    if (ddb_phase >= 4)
-        return ddb_on_side(ddb_r, DYNAMODB, false, store__event__desc.name, ddb_t0, ddb_r->ddb->event__get_event(ddb_r->ddb, ddb_out, ddb_found, event_id, ddb_err));
-    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, store__event__desc.name, ddb_t0, ddb_r->rel->event__get_event(ddb_r->rel, ddb_out, ddb_found, event_id, ddb_err));
-    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
-        store__event ddb_other = STORE__EVENT__INIT;
-        bool ddb_other_found = false;
-        ddb_error ddb_serr = DDB_ERROR_INIT;
-        ddb_t0 = ddb_router_now_ms();
-        if (ddb_on_side(ddb_r, DYNAMODB, false, store__event__desc.name, ddb_t0,
-                ddb_r->ddb->event__get_event(ddb_r->ddb, &ddb_other, &ddb_other_found, event_id, &ddb_serr)) != 0)
-            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "event__get_event",
-                ddb_serr.message);
-        else
-            ddb_router_check(ddb_r->state, &store__event__desc, *ddb_found ? ddb_out : NULL,
-                ddb_other_found ? &ddb_other : NULL, NULL, event__read_side, ddb_r);
-        store__event__free(&ddb_other);
-        ddb_error_clear(&ddb_serr);
-    }
-    return ddb_rc;
-}
-
-/* The version member of the entity a write points to; NULL for an unknown kind. */
-static int64_t *version_of(const store__write *op)
-{
-    const ddb_entity_desc *d;
-    if (op->kind < 1 || op->kind > STORE__N_ENTITIES || !op->obj)
-        return NULL;
-    d = store__entities[op->kind - 1];
-    if (d->version_offset == DDB_ENTITY_NO_OFFSET)
-        return NULL;
-    return (int64_t *)((char *)op->obj + d->version_offset);
-}
-
-static int transact_routed(store__repo *repo, store__write *ops, size_t n_ops, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int64_t *before;
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
-    if (phase == 1)
-        return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
-    /* the versions of the updated entities, for the DynamoDB transaction */
-    before = calloc(n_ops ? n_ops : 1, sizeof *before);
-    if (!before)
+    static const ddb_route_member ddb_m = {"transact", DDB_ROUTE_MANY, 0, 0};
+    ddb_route_object *ddb_o = calloc(n_ops ? n_ops : 1, sizeof *ddb_o);
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
+    if (!ddb_o)
         return DDB_ERR_NOMEM;
-    for (size_t i = 0; i < n_ops; i++)
-        if (ops[i].op == STORE__WRITE_UPDATE && version_of(&ops[i]))
-            before[i] = *version_of(&ops[i]);
-    rc = ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
-    if (rc != 0) {
-        free(before);
-        return rc;
-    }
-    for (size_t i = 0; i < n_ops; i++)
-        if (ops[i].op == STORE__WRITE_UPDATE && version_of(&ops[i])) {
-            int64_t after = *version_of(&ops[i]);
-            *version_of(&ops[i]) = before[i];
-            before[i] = after; /* now: the version to hand back */
-        }
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
+    /* each entity's key is journaled when DynamoDB's transaction fails; updated ones
+       keep one version on both sides */
     for (size_t i = 0; i < n_ops; i++) {
-        if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= STORE__N_ENTITIES)
-            ddb_router_write_failed(r->state, store__entities[ops[i].kind - 1], "transact",
-                ops[i].obj, rc, &serr);
-        if (ops[i].op == STORE__WRITE_UPDATE && version_of(&ops[i]))
-            *version_of(&ops[i]) = before[i];
+        bool known = ops[i].kind >= 1 && ops[i].kind <= STORE__N_ENTITIES;
+        ddb_o[i].desc = known ? store__entities[ops[i].kind - 1] : NULL;
+        ddb_o[i].obj = ops[i].obj;
+        ddb_o[i].versioned = ops[i].op == STORE__WRITE_UPDATE;
     }
-    free(before);
-    ddb_error_clear(&serr);
-    return 0;
+    ddb_c.objects = ddb_o;
+    ddb_c.n_objects = n_ops;
+    for (store__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->transact(ddb_s, ops, n_ops, ddb_c.err);
+    free(ddb_o);
+    return ddb_route_end(&ddb_c);
 }
 
-static int max_id_routed(store__repo *repo, store__kind kind, int64_t *out, ddb_error *err)
+static int max_id_routed(store__repo *ddb_repo, store__kind kind, int64_t *out, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    double t0 = ddb_router_now_ms();
-    if (ddb_router_phase(r->state) == 5)
-        return ddb_on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
-    return ddb_on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
+    static const ddb_route_member ddb_m = {"max_id", DDB_ROUTE_MODEL, 0, 0};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
+    for (store__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->max_id(ddb_s, kind, out, ddb_c.err);
+    return ddb_route_end(&ddb_c);
 }
 
-static int seed_id_routed(store__repo *repo, store__kind kind, int64_t floor, ddb_error *err)
+static int seed_id_routed(store__repo *ddb_repo, store__kind kind, int64_t floor,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    double t0 = ddb_router_now_ms();
-    if (ddb_router_phase(r->state) == 5)
-        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
-    return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
+    static const ddb_route_member ddb_m = {"seed_id", DDB_ROUTE_MODEL, 0, DDB_ROUTE_F_WRITE};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
+    for (store__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->seed_id(ddb_s, kind, floor, ddb_c.err);
+    return ddb_route_end(&ddb_c);
+}
+
+/* The ID counters, for seeding before phase 5. */
+static int max_id_on(void *repo, int kind, int64_t *out, ddb_error *err)
+{
+    return ((store__repo *)repo)->max_id(repo, (store__kind)kind, out, err);
+}
+
+static int seed_id_on(void *repo, int kind, int64_t floor, ddb_error *err)
+{
+    return ((store__repo *)repo)->seed_id(repo, (store__kind)kind, floor, err);
 }
 
 static void free_routed(store__repo *repo)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
+    ddb_routed *r = (ddb_routed *)repo;
     if (!r)
         return;
-    ddb_router_free(r->state);
+    ddb_route_fini(&r->route);
     free(r);
 }
 
+/* The storage members of every entity type on one side, for the runtime. */
+static int ddb_storage(void *repo, int kind, ddb_route_op op, const ddb_route_args *a,
+    ddb_error *err)
+{
+    store__repo *r = repo;
+    store__page_request request = {a->cursor, a->limit, 0};
+    const store__page_request *req = a->request ? a->request : &request;
+    switch (kind) {
+    case STORE__KIND_USER:
+        switch (op) {
+        case DDB_ROUTE_OP_CREATE:
+            return r->user__create(r, a->obj, err);
+        case DDB_ROUTE_OP_GET:
+            return r->user__get(r, a->out, a->found, a->key, err);
+        case DDB_ROUTE_OP_UPDATE:
+            return r->user__update(r, a->obj, err);
+        case DDB_ROUTE_OP_DELETE:
+            return r->user__delete(r, a->key, err);
+        case DDB_ROUTE_OP_LIST:
+            return r->user__list(r, a->out, req, err);
+        case DDB_ROUTE_OP_MIRROR:
+            return r->user__mirror(r, a->value, a->key, err);
+        }
+        break;
+    case STORE__KIND_INVOICE:
+        switch (op) {
+        case DDB_ROUTE_OP_CREATE:
+            return r->invoice__create(r, a->obj, err);
+        case DDB_ROUTE_OP_GET:
+            return r->invoice__get(r, a->out, a->found, a->key, err);
+        case DDB_ROUTE_OP_UPDATE:
+            return r->invoice__update(r, a->obj, err);
+        case DDB_ROUTE_OP_DELETE:
+            return r->invoice__delete(r, a->key, err);
+        case DDB_ROUTE_OP_LIST:
+            return r->invoice__list(r, a->out, req, err);
+        case DDB_ROUTE_OP_MIRROR:
+            return r->invoice__mirror(r, a->value, a->key, err);
+        }
+        break;
+    case STORE__KIND_SESSION:
+        switch (op) {
+        case DDB_ROUTE_OP_CREATE:
+            return r->session__create(r, a->obj, err);
+        case DDB_ROUTE_OP_GET:
+            return r->session__get(r, a->out, a->found, a->key, err);
+        case DDB_ROUTE_OP_UPDATE:
+            return r->session__update(r, a->obj, err);
+        case DDB_ROUTE_OP_DELETE:
+            return r->session__delete(r, a->key, err);
+        case DDB_ROUTE_OP_LIST:
+            return r->session__list(r, a->out, req, err);
+        case DDB_ROUTE_OP_MIRROR:
+            return r->session__mirror(r, a->value, a->key, err);
+        }
+        break;
+    case STORE__KIND_EVENT:
+        switch (op) {
+        case DDB_ROUTE_OP_CREATE:
+            return r->event__create(r, a->obj, err);
+        case DDB_ROUTE_OP_GET:
+            return r->event__get(r, a->out, a->found, a->key, err);
+        case DDB_ROUTE_OP_UPDATE:
+            return r->event__update(r, a->obj, err);
+        case DDB_ROUTE_OP_DELETE:
+            return r->event__delete(r, a->key, err);
+        case DDB_ROUTE_OP_LIST:
+            return r->event__list(r, a->out, req, err);
+        case DDB_ROUTE_OP_MIRROR:
+            return r->event__mirror(r, a->value, a->key, err);
+        }
+        break;
+    }
+    return DDB_ERR_INVALID_ARG;
+}
+
+static const ddb_route_entity ddb_entities[] = {
+    {&store__user__desc, DDB_ROUTE_PAGE_LAYOUT(store__user__page), true},
+    {&store__invoice__desc, DDB_ROUTE_PAGE_LAYOUT(store__invoice__page), true},
+    {&store__session__desc, DDB_ROUTE_PAGE_LAYOUT(store__session__page), false},
+    {&store__event__desc, DDB_ROUTE_PAGE_LAYOUT(store__event__page), false},
+};
+
+static const ddb_route_model ddb_model = {
+    "store", STORE__N_ENTITIES, ddb_entities, DDB_ROUTE_PAGE_LAYOUT(store__mixed_page),
+    sizeof(store__item), offsetof(store__item, kind), sizeof(store__kind),
+    offsetof(store__item, as), offsetof(store__page_request, cursor), ddb_storage,
+    max_id_on, seed_id_on};
+
+static const store__repo ddb_routed_members = {
+    .version = STORE__REPO_VERSION,
+    .user__create = user__create_routed,
+    .user__get = user__get_routed,
+    .user__update = user__update_routed,
+    .user__delete = user__delete_routed,
+    .user__list = user__list_routed,
+    .user__mirror = user__mirror_routed,
+    .invoice__create = invoice__create_routed,
+    .invoice__get = invoice__get_routed,
+    .invoice__update = invoice__update_routed,
+    .invoice__delete = invoice__delete_routed,
+    .invoice__list = invoice__list_routed,
+    .invoice__mirror = invoice__mirror_routed,
+    .session__create = session__create_routed,
+    .session__get = session__get_routed,
+    .session__update = session__update_routed,
+    .session__delete = session__delete_routed,
+    .session__list = session__list_routed,
+    .session__mirror = session__mirror_routed,
+    .event__create = event__create_routed,
+    .event__get = event__get_routed,
+    .event__update = event__update_routed,
+    .event__delete = event__delete_routed,
+    .event__list = event__list_routed,
+    .event__mirror = event__mirror_routed,
+    .user__get_user = user__get_user_routed,
+    .invoice__get_invoice = invoice__get_invoice_routed,
+    .session__get_session = session__get_session_routed,
+    .event__get_event = event__get_event_routed,
+    .transact = transact_routed,
+    .max_id = max_id_routed,
+    .seed_id = seed_id_routed,
+    .free = free_routed,
+};
+
 /* The router behind repo, or NULL when repo is not one. */
-static ddb_router_impl *as_router(store__repo *repo)
+static ddb_route *as_router(store__repo *repo)
 {
-    return repo && repo->free == free_routed ? (ddb_router_impl *)repo : NULL;
-}
-
-/*
- * Before phase 5: DynamoDB's ID counters continue above the highest relational ID,
- * for each entity whose IDs are allocated (id_strategy source or counter).
- */
-static int seed_ids(ddb_router_impl *r, ddb_error *err)
-{
-    static const store__kind kinds[] = {STORE__KIND_USER, STORE__KIND_INVOICE};
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        const char *name = store__entities[kinds[i] - 1]->name;
-        int64_t max = 0;
-        int rc = r->rel->max_id(r->rel, kinds[i], &max, err);
-        if (rc == DDB_ERR_INVALID_ARG) {
-            /* not an integer ID: nothing to continue */
-            ddb_router_logf(r->state, "%s IDs are not integers: not seeded", name);
-            continue;
-        }
-        if (rc == 0)
-            rc = r->ddb->seed_id(r->ddb, kinds[i], max, err);
-        if (rc != 0) {
-            ddb_router_logf(r->state, "phase 5 refused: seeding %s IDs: %s", name,
-                ddb_error_code_name(rc));
-            return rc;
-        }
-        ddb_router_logf(r->state, "%s IDs continue above %lld", name, (long long)max);
-    }
-    return 0;
-}
-
-/*
- * Makes DynamoDB's user entities equal the relational ones: mirrors every relational
- * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
- */
-static int user__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
-{
-    char *cursor = NULL;
-    int rc = 0;
-    do {
-        store__user__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100, 0};
-        rc = r->rel->user__list(r->rel, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++)
-            rc = r->ddb->user__mirror(r->ddb, &page.items[i], &page.items[i], err);
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        store__user__page_free(&page);
-    } while (rc == 0 && cursor);
-    while (rc == 0 && remove_extras) {
-        store__user__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100, 0};
-        rc = r->ddb->user__list(r->ddb, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-            store__user rel = STORE__USER__INIT;
-            bool found = false;
-            rc = r->rel->user__get(r->rel, &rel, &found, &page.items[i], err);
-            if (rc == 0 && !found)
-                rc = r->ddb->user__mirror(r->ddb, NULL, &page.items[i], err);
-            store__user__free(&rel);
-        }
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        store__user__page_free(&page);
-        if (!cursor)
-            break;
-    }
-    free(cursor);
-    return rc;
-}
-
-/* One journal entry of user: its key's entity copied from relational (key NULL: all). */
-static int user__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
-{
-    store__user key = STORE__USER__INIT, rel = STORE__USER__INIT;
-    bool found = false;
-    int rc;
-    if (!key_item)
-        return user__sync(r, true, err);
-    rc = ddb_router_key_fill(&key, &store__user__desc, key_item, err);
-    if (rc == 0)
-        rc = r->rel->user__get(r->rel, &rel, &found, &key, err);
-    if (rc == 0)
-        rc = r->ddb->user__mirror(r->ddb, found ? &rel : NULL, &key, err);
-    store__user__free(&key);
-    store__user__free(&rel);
-    return rc;
-}
-
-/* compare_all for user: adds the differences found to *n. */
-static int user__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
-{
-    store__repo *sides[2] = {r->rel, r->ddb};
-    int rc = 0;
-    /* every relational entity against DynamoDB's, then DynamoDB's missing on the left */
-    for (int s = 0; s < 2 && rc == 0; s++) {
-        store__repo *other = sides[1 - s];
-        char *cursor = NULL;
-        do {
-            store__user__page page = {0, NULL, NULL};
-            store__page_request pr = {cursor, 100, 0};
-            rc = sides[s]->user__list(sides[s], &page, &pr, err);
-            free(cursor);
-            cursor = NULL;
-            for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-                store__user got = STORE__USER__INIT;
-                bool found = false;
-                rc = other->user__get(other, &got, &found, &page.items[i], err);
-                if (rc == 0 && s == 0)
-                    *n += (size_t)(ddb_router_compare(r->state, &store__user__desc, &page.items[i],
-                                       found ? &got : NULL, NULL) == 1);
-                else if (rc == 0 && !found)
-                    *n += (size_t)(ddb_router_compare(r->state, &store__user__desc, NULL, &page.items[i],
-                                       NULL) == 1);
-                store__user__free(&got);
-            }
-            if (rc == 0) {
-                cursor = page.cursor;
-                page.cursor = NULL;
-            }
-            store__user__page_free(&page);
-        } while (rc == 0 && cursor);
-        free(cursor);
-    }
-    return rc;
-}
-
-/*
- * Makes DynamoDB's invoice entities equal the relational ones: mirrors every relational
- * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
- */
-static int invoice__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
-{
-    char *cursor = NULL;
-    int rc = 0;
-    do {
-        store__invoice__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100, 0};
-        rc = r->rel->invoice__list(r->rel, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++)
-            rc = r->ddb->invoice__mirror(r->ddb, &page.items[i], &page.items[i], err);
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        store__invoice__page_free(&page);
-    } while (rc == 0 && cursor);
-    while (rc == 0 && remove_extras) {
-        store__invoice__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100, 0};
-        rc = r->ddb->invoice__list(r->ddb, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-            store__invoice rel = STORE__INVOICE__INIT;
-            bool found = false;
-            rc = r->rel->invoice__get(r->rel, &rel, &found, &page.items[i], err);
-            if (rc == 0 && !found)
-                rc = r->ddb->invoice__mirror(r->ddb, NULL, &page.items[i], err);
-            store__invoice__free(&rel);
-        }
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        store__invoice__page_free(&page);
-        if (!cursor)
-            break;
-    }
-    free(cursor);
-    return rc;
-}
-
-/* One journal entry of invoice: its key's entity copied from relational (key NULL: all). */
-static int invoice__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
-{
-    store__invoice key = STORE__INVOICE__INIT, rel = STORE__INVOICE__INIT;
-    bool found = false;
-    int rc;
-    if (!key_item)
-        return invoice__sync(r, true, err);
-    rc = ddb_router_key_fill(&key, &store__invoice__desc, key_item, err);
-    if (rc == 0)
-        rc = r->rel->invoice__get(r->rel, &rel, &found, &key, err);
-    if (rc == 0)
-        rc = r->ddb->invoice__mirror(r->ddb, found ? &rel : NULL, &key, err);
-    store__invoice__free(&key);
-    store__invoice__free(&rel);
-    return rc;
-}
-
-/* compare_all for invoice: adds the differences found to *n. */
-static int invoice__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
-{
-    store__repo *sides[2] = {r->rel, r->ddb};
-    int rc = 0;
-    /* every relational entity against DynamoDB's, then DynamoDB's missing on the left */
-    for (int s = 0; s < 2 && rc == 0; s++) {
-        store__repo *other = sides[1 - s];
-        char *cursor = NULL;
-        do {
-            store__invoice__page page = {0, NULL, NULL};
-            store__page_request pr = {cursor, 100, 0};
-            rc = sides[s]->invoice__list(sides[s], &page, &pr, err);
-            free(cursor);
-            cursor = NULL;
-            for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-                store__invoice got = STORE__INVOICE__INIT;
-                bool found = false;
-                rc = other->invoice__get(other, &got, &found, &page.items[i], err);
-                if (rc == 0 && s == 0)
-                    *n += (size_t)(ddb_router_compare(r->state, &store__invoice__desc, &page.items[i],
-                                       found ? &got : NULL, NULL) == 1);
-                else if (rc == 0 && !found)
-                    *n += (size_t)(ddb_router_compare(r->state, &store__invoice__desc, NULL, &page.items[i],
-                                       NULL) == 1);
-                store__invoice__free(&got);
-            }
-            if (rc == 0) {
-                cursor = page.cursor;
-                page.cursor = NULL;
-            }
-            store__invoice__page_free(&page);
-        } while (rc == 0 && cursor);
-        free(cursor);
-    }
-    return rc;
-}
-
-/*
- * Makes DynamoDB's session entities equal the relational ones: mirrors every relational
- * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
- */
-static int session__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
-{
-    char *cursor = NULL;
-    int rc = 0;
-    do {
-        store__session__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100, 0};
-        rc = r->rel->session__list(r->rel, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++)
-            rc = r->ddb->session__mirror(r->ddb, &page.items[i], &page.items[i], err);
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        store__session__page_free(&page);
-    } while (rc == 0 && cursor);
-    while (rc == 0 && remove_extras) {
-        store__session__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100, 0};
-        rc = r->ddb->session__list(r->ddb, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-            store__session rel = STORE__SESSION__INIT;
-            bool found = false;
-            rc = r->rel->session__get(r->rel, &rel, &found, &page.items[i], err);
-            if (rc == 0 && !found)
-                rc = r->ddb->session__mirror(r->ddb, NULL, &page.items[i], err);
-            store__session__free(&rel);
-        }
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        store__session__page_free(&page);
-        if (!cursor)
-            break;
-    }
-    free(cursor);
-    return rc;
-}
-
-/* One journal entry of session: its key's entity copied from relational (key NULL: all). */
-static int session__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
-{
-    store__session key = STORE__SESSION__INIT, rel = STORE__SESSION__INIT;
-    bool found = false;
-    int rc;
-    if (!key_item)
-        return session__sync(r, true, err);
-    rc = ddb_router_key_fill(&key, &store__session__desc, key_item, err);
-    if (rc == 0)
-        rc = r->rel->session__get(r->rel, &rel, &found, &key, err);
-    if (rc == 0)
-        rc = r->ddb->session__mirror(r->ddb, found ? &rel : NULL, &key, err);
-    store__session__free(&key);
-    store__session__free(&rel);
-    return rc;
-}
-
-/* compare_all for session: adds the differences found to *n. */
-static int session__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
-{
-    store__repo *sides[2] = {r->rel, r->ddb};
-    int rc = 0;
-    /* every relational entity against DynamoDB's, then DynamoDB's missing on the left */
-    for (int s = 0; s < 2 && rc == 0; s++) {
-        store__repo *other = sides[1 - s];
-        char *cursor = NULL;
-        do {
-            store__session__page page = {0, NULL, NULL};
-            store__page_request pr = {cursor, 100, 0};
-            rc = sides[s]->session__list(sides[s], &page, &pr, err);
-            free(cursor);
-            cursor = NULL;
-            for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-                store__session got = STORE__SESSION__INIT;
-                bool found = false;
-                rc = other->session__get(other, &got, &found, &page.items[i], err);
-                if (rc == 0 && s == 0)
-                    *n += (size_t)(ddb_router_compare(r->state, &store__session__desc, &page.items[i],
-                                       found ? &got : NULL, NULL) == 1);
-                else if (rc == 0 && !found)
-                    *n += (size_t)(ddb_router_compare(r->state, &store__session__desc, NULL, &page.items[i],
-                                       NULL) == 1);
-                store__session__free(&got);
-            }
-            if (rc == 0) {
-                cursor = page.cursor;
-                page.cursor = NULL;
-            }
-            store__session__page_free(&page);
-        } while (rc == 0 && cursor);
-        free(cursor);
-    }
-    return rc;
-}
-
-/*
- * Makes DynamoDB's event entities equal the relational ones: mirrors every relational
- * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
- */
-static int event__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
-{
-    char *cursor = NULL;
-    int rc = 0;
-    do {
-        store__event__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100, 0};
-        rc = r->rel->event__list(r->rel, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++)
-            rc = r->ddb->event__mirror(r->ddb, &page.items[i], &page.items[i], err);
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        store__event__page_free(&page);
-    } while (rc == 0 && cursor);
-    while (rc == 0 && remove_extras) {
-        store__event__page page = {0, NULL, NULL};
-        store__page_request pr = {cursor, 100, 0};
-        rc = r->ddb->event__list(r->ddb, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-            store__event rel = STORE__EVENT__INIT;
-            bool found = false;
-            rc = r->rel->event__get(r->rel, &rel, &found, &page.items[i], err);
-            if (rc == 0 && !found)
-                rc = r->ddb->event__mirror(r->ddb, NULL, &page.items[i], err);
-            store__event__free(&rel);
-        }
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        store__event__page_free(&page);
-        if (!cursor)
-            break;
-    }
-    free(cursor);
-    return rc;
-}
-
-/* One journal entry of event: its key's entity copied from relational (key NULL: all). */
-static int event__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
-{
-    store__event key = STORE__EVENT__INIT, rel = STORE__EVENT__INIT;
-    bool found = false;
-    int rc;
-    if (!key_item)
-        return event__sync(r, true, err);
-    rc = ddb_router_key_fill(&key, &store__event__desc, key_item, err);
-    if (rc == 0)
-        rc = r->rel->event__get(r->rel, &rel, &found, &key, err);
-    if (rc == 0)
-        rc = r->ddb->event__mirror(r->ddb, found ? &rel : NULL, &key, err);
-    store__event__free(&key);
-    store__event__free(&rel);
-    return rc;
-}
-
-/* compare_all for event: adds the differences found to *n. */
-static int event__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
-{
-    store__repo *sides[2] = {r->rel, r->ddb};
-    int rc = 0;
-    /* every relational entity against DynamoDB's, then DynamoDB's missing on the left */
-    for (int s = 0; s < 2 && rc == 0; s++) {
-        store__repo *other = sides[1 - s];
-        char *cursor = NULL;
-        do {
-            store__event__page page = {0, NULL, NULL};
-            store__page_request pr = {cursor, 100, 0};
-            rc = sides[s]->event__list(sides[s], &page, &pr, err);
-            free(cursor);
-            cursor = NULL;
-            for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-                store__event got = STORE__EVENT__INIT;
-                bool found = false;
-                rc = other->event__get(other, &got, &found, &page.items[i], err);
-                if (rc == 0 && s == 0)
-                    *n += (size_t)(ddb_router_compare(r->state, &store__event__desc, &page.items[i],
-                                       found ? &got : NULL, NULL) == 1);
-                else if (rc == 0 && !found)
-                    *n += (size_t)(ddb_router_compare(r->state, &store__event__desc, NULL, &page.items[i],
-                                       NULL) == 1);
-                store__event__free(&got);
-            }
-            if (rc == 0) {
-                cursor = page.cursor;
-                page.cursor = NULL;
-            }
-            store__event__page_free(&page);
-        } while (rc == 0 && cursor);
-        free(cursor);
-    }
-    return rc;
-}
-
-int store__router_replay(store__repo *router, size_t *replayed, ddb_error *err)
-{
-    ddb_router_impl *r = as_router(router);
-    ddb_router_journal j = {0, NULL, 0};
-    int rc;
-    if (!r)
-        return DDB_ERR_INVALID_ARG;
-    rc = ddb_router_journal_load(&j, r->state, err);
-    for (size_t i = 0; rc == 0 && i < j.n; i++) {
-        const char *kind = j.entries[i].kind;
-        const ddb_value *key = j.entries[i].key;
-        if (strcmp(kind, store__user__desc.name) == 0)
-            rc = user__replay(r, key, err);
-        else if (strcmp(kind, store__invoice__desc.name) == 0)
-            rc = invoice__replay(r, key, err);
-        else if (strcmp(kind, store__session__desc.name) == 0)
-            rc = session__replay(r, key, err);
-        else if (strcmp(kind, store__event__desc.name) == 0)
-            rc = event__replay(r, key, err);
-        else
-            rc = DDB_ERR_PROTOCOL;
-        if (rc != 0)
-            ddb_router_logf(r->state, "replay of journal entry %zu (%s) failed: %s", i + 1, kind,
-                rc == DDB_ERR_PROTOCOL ? "unknown entity type" : ddb_error_code_name(rc));
-    }
-    /* the journal shrinks only when all of it went through: a rerun is harmless */
-    if (rc == 0)
-        rc = ddb_router_journal_consume(r->state, &j, err);
-    if (rc == 0) {
-        ddb_router_logf(r->state, "replayed %zu journal entries", j.n);
-        if (replayed)
-            *replayed = j.n;
-    }
-    ddb_router_journal_clear(&j);
-    return rc;
-}
-
-int store__router_backfill(store__repo *router, ddb_error *err)
-{
-    ddb_router_impl *r = as_router(router);
-    int rc = 0;
-    if (!r)
-        return DDB_ERR_INVALID_ARG;
-    if (rc == 0)
-        rc = user__sync(r, false, err);
-    if (rc == 0)
-        rc = invoice__sync(r, false, err);
-    if (rc == 0)
-        rc = session__sync(r, false, err);
-    if (rc == 0)
-        rc = event__sync(r, false, err);
-    return rc;
-}
-
-int store__router_compare_all(store__repo *router, size_t *differences, ddb_error *err)
-{
-    ddb_router_impl *r = as_router(router);
-    size_t n = 0;
-    int rc = 0;
-    if (!r)
-        return DDB_ERR_INVALID_ARG;
-    if (rc == 0)
-        rc = user__compare_all(r, &n, err);
-    if (rc == 0)
-        rc = invoice__compare_all(r, &n, err);
-    if (rc == 0)
-        rc = session__compare_all(r, &n, err);
-    if (rc == 0)
-        rc = event__compare_all(r, &n, err);
-    if (rc == 0) {
-        ddb_router_logf(r->state, "compare_all: %zu differences", n);
-        if (differences)
-            *differences = n;
-    }
-    return rc;
+    return repo && repo->free == free_routed ? DDB_RT(repo) : NULL;
 }
 
 int store__router_new(store__repo **out, store__repo *relational, store__repo *dynamodb,
     const store__router_options *o, ddb_error *err)
 {
-    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "store", 1, NULL, NULL, NULL, NULL, NULL, 100};
-    ddb_router_impl *r;
+    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "store", 1, NULL, NULL, NULL, NULL, NULL,
+        100};
+    ddb_routed *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
@@ -1534,51 +460,11 @@ int store__router_new(store__repo **out, store__repo *relational, store__repo *d
         cfg.log = o->log;
         cfg.log_ctx = o->log_ctx;
     }
-    r = calloc(1, sizeof *r);
-    if (!r)
+    if (!(r = calloc(1, sizeof *r)))
         return DDB_ERR_NOMEM;
-    rc = ddb_router_new(&r->state, &cfg, err);
-    if (rc != 0) {
+    r->base = ddb_routed_members;
+    if ((rc = ddb_route_init(&r->route, &ddb_model, relational, dynamodb, &cfg, err)) != 0) {
         free(r);
-        return rc;
-    }
-    r->rel = relational;
-    r->ddb = dynamodb;
-    r->base.version = STORE__REPO_VERSION;
-    r->base.user__create = user__create_routed;
-    r->base.user__get = user__get_routed;
-    r->base.user__update = user__update_routed;
-    r->base.user__delete = user__delete_routed;
-    r->base.user__list = user__list_routed;
-    r->base.user__mirror = user__mirror_routed;
-    r->base.invoice__create = invoice__create_routed;
-    r->base.invoice__get = invoice__get_routed;
-    r->base.invoice__update = invoice__update_routed;
-    r->base.invoice__delete = invoice__delete_routed;
-    r->base.invoice__list = invoice__list_routed;
-    r->base.invoice__mirror = invoice__mirror_routed;
-    r->base.session__create = session__create_routed;
-    r->base.session__get = session__get_routed;
-    r->base.session__update = session__update_routed;
-    r->base.session__delete = session__delete_routed;
-    r->base.session__list = session__list_routed;
-    r->base.session__mirror = session__mirror_routed;
-    r->base.event__create = event__create_routed;
-    r->base.event__get = event__get_routed;
-    r->base.event__update = event__update_routed;
-    r->base.event__delete = event__delete_routed;
-    r->base.event__list = event__list_routed;
-    r->base.event__mirror = event__mirror_routed;
-    r->base.user__get_user = user__get_user_routed;
-    r->base.invoice__get_invoice = invoice__get_invoice_routed;
-    r->base.session__get_session = session__get_session_routed;
-    r->base.event__get_event = event__get_event_routed;
-    r->base.transact = transact_routed;
-    r->base.max_id = max_id_routed;
-    r->base.seed_id = seed_id_routed;
-    r->base.free = free_routed;
-    if (cfg.phase == 5 && (rc = seed_ids(r, err)) != 0) {
-        free_routed(&r->base);
         return rc;
     }
     *out = &r->base;
@@ -1587,30 +473,39 @@ int store__router_new(store__repo **out, store__repo *relational, store__repo *d
 
 int store__router_phase(store__repo *router)
 {
-    ddb_router_impl *r = as_router(router);
+    ddb_route *r = as_router(router);
     return r ? ddb_router_phase(r->state) : 0;
 }
 
 int store__router_set_phase(store__repo *router, int phase, ddb_error *err)
 {
-    ddb_router_impl *r = as_router(router);
-    int rc = 0;
-    if (!r)
-        return DDB_ERR_INVALID_ARG;
-    ddb_router_lock_switch(r->state);
-    if (phase == 5 && ddb_router_phase(r->state) != 5)
-        rc = seed_ids(r, err);
-    if (rc == 0)
-        rc = ddb_router_set_phase(r->state, phase, err);
-    ddb_router_unlock_switch(r->state);
-    return rc;
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_set_phase(r, phase, err) : DDB_ERR_INVALID_ARG;
 }
 
 int store__router_stats(store__repo *router, ddb_router_stats *out)
 {
-    ddb_router_impl *r = as_router(router);
+    ddb_route *r = as_router(router);
     if (!r || !out)
         return DDB_ERR_INVALID_ARG;
     ddb_router_stats_get(r->state, out);
     return 0;
+}
+
+int store__router_replay(store__repo *router, size_t *replayed, ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_replay(r, replayed, err) : DDB_ERR_INVALID_ARG;
+}
+
+int store__router_backfill(store__repo *router, ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_backfill(r, err) : DDB_ERR_INVALID_ARG;
+}
+
+int store__router_compare_all(store__repo *router, size_t *differences, ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_compare_all(r, differences, err) : DDB_ERR_INVALID_ARG;
 }

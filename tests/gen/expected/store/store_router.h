@@ -6,7 +6,7 @@
 #define STORE_ROUTER_H
 
 #include "store.h"
-#include "ddb/dal/router.h"
+#include "ddb/dal/route.h"
 
 #ifdef __cplusplus
 extern "C" {

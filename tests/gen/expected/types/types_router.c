@@ -3,821 +3,277 @@
  * DO NOT EDIT: change the model and generate again.
  */
 
-#include <stdint.h>
+#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "types_router.h"
 
 /* ==== Migration router ======================================================================= */
 
-typedef struct ddb_router_impl {
+/*
+ * What to do for each call is decided by the runtime (ddb/dal/route.h): this file is the
+ * model as data and one wrapper per member, which calls the member on the side the
+ * runtime hands it.
+ */
+typedef struct ddb_routed {
     types__repo base; /* first: the interface */
-    types__repo *rel; /* the relational primary (borrowed) */
-    types__repo *ddb; /* the DynamoDB implementation (borrowed) */
-    ddb_router *state;
-} ddb_router_impl;
+    ddb_route route;
+} ddb_routed;
 
-#define RELATIONAL DDB_ROUTER_RELATIONAL
-#define DYNAMODB DDB_ROUTER_DYNAMODB
-
-/* Counts and times one side's call, which started at t0; returns its result. */
-static int ddb_on_side(ddb_router_impl *r, ddb_router_side side, bool write, const char *entity,
-    double t0, int rc)
-{
-    ddb_router_record(r->state, side, write, entity, ddb_router_now_ms() - t0, rc);
-    return rc;
-}
+#define DDB_RT(repo) (&((ddb_routed *)(repo))->route)
 
 /* ---- thing ---- */
 
-/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
-static int thing__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
-    const void *key, ddb_error *err)
+static int thing__create_routed(types__repo *ddb_repo, types__thing *ddb_obj, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = ctx;
-    types__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
-    double t0 = ddb_router_now_ms();
-    return ddb_on_side(r, side, false, types__thing__desc.name, t0,
-        repo->thing__get(repo, (types__thing *)out, found, (const types__thing *)key, err));
+    return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_THING, DDB_ROUTE_OP_CREATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-/* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
- * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void thing__compare(ddb_router_impl *r, const types__thing *rel, const types__thing *key)
+static int thing__get_routed(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found,
+    const types__thing *ddb_key, ddb_error *ddb_err)
 {
-    types__thing other = TYPES__THING__INIT;
-    bool found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc = ddb_on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
-        r->ddb->thing__get(r->ddb, &other, &found, key, &serr));
-    if (rc != 0)
-        ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", types__thing__desc.name,
-            ddb_error_code_name(rc), serr.message);
-    else
-        ddb_router_check(r->state, &types__thing__desc, rel, found ? &other : NULL, key, thing__read_side, r);
-    types__thing__free(&other);
-    ddb_error_clear(&serr);
+    return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_THING, DDB_ROUTE_OP_GET,
+        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
 }
 
-/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
- * none, every entity is read by key). */
-static void thing__check_page(ddb_router_impl *r, const types__thing *rel, size_t n_rel, const types__thing *dyn,
-    size_t n_dyn)
+static int thing__update_routed(types__repo *ddb_repo, types__thing *ddb_obj, ddb_error *ddb_err)
 {
-    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
-    if (!p) {
-        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", types__thing__desc.name);
-        return;
-    }
-    for (size_t i = 0; i < n_rel; i++)
-        p[i] = &rel[i];
-    for (size_t i = 0; i < n_dyn; i++)
-        p[n_rel + i] = &dyn[i];
-    ddb_router_check_page(r->state, &types__thing__desc, p, n_rel, p + n_rel, n_dyn, thing__read_side, r);
-    free(p);
+    return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_THING, DDB_ROUTE_OP_UPDATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-static int thing__create_routed(types__repo *repo, types__thing *obj, ddb_error *err)
+static int thing__delete_routed(types__repo *ddb_repo, const types__thing *ddb_obj,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__create(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, types__thing__desc.name, t0, r->rel->thing__create(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* obj now holds the relational ID, which DynamoDB keeps */
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__create(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &types__thing__desc, "create", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_THING, DDB_ROUTE_OP_DELETE,
+        &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
-static int thing__get_routed(types__repo *repo, types__thing *out, bool *found, const types__thing *key,
-    ddb_error *err)
+static int thing__list_routed(types__repo *ddb_repo, types__thing__page *ddb_out,
+    const types__page_request *ddb_req, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
-            r->ddb->thing__get(r->ddb, out, found, key, err));
-    rc = ddb_on_side(r, RELATIONAL, false, types__thing__desc.name, t0,
-        r->rel->thing__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
-        thing__compare(r, *found ? out : NULL, key);
-    return rc;
+    return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_THING, DDB_ROUTE_OP_LIST,
+        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
-static int thing__update_routed(types__repo *repo, types__thing *obj, ddb_error *err)
+static int thing__mirror_routed(types__repo *ddb_repo, const types__thing *ddb_obj,
+    const types__thing *ddb_key, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    int64_t before = obj ? obj->ddb_version : 0, after;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__update(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, types__thing__desc.name, t0, r->rel->thing__update(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* the same version check and increment on DynamoDB: one version on both sides */
-    after = obj->ddb_version;
-    obj->ddb_version = before;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__update(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &types__thing__desc, "update", obj, rc, &serr);
-    obj->ddb_version = after;
-    ddb_error_clear(&serr);
-    return 0;
-}
-
-static int thing__delete_routed(types__repo *repo, const types__thing *obj, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__delete(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, types__thing__desc.name, t0, r->rel->thing__delete(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__delete(r->ddb, obj, &serr));
-    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
-    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
-        ddb_router_write_failed(r->state, &types__thing__desc, "delete", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
-}
-
-static int thing__list_routed(types__repo *repo, types__thing__page *out,
-    const types__page_request *page, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
-            r->ddb->thing__list(r->ddb, out, page, err));
-    rc = ddb_on_side(r, RELATIONAL, false, types__thing__desc.name, t0,
-        r->rel->thing__list(r->rel, out, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        types__thing__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
-           entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = ddb_on_side(r, DYNAMODB, false, types__thing__desc.name, t0,
-                r->ddb->thing__list(r->ddb, &other, page, &serr));
-        }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
-                types__thing__desc.name, ddb_error_code_name(orc), serr.message);
-        else
-            thing__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        types__thing__page_free(&other);
-        ddb_error_clear(&serr);
-    }
-    return rc;
-}
-
-static int thing__mirror_routed(types__repo *repo, const types__thing *obj, const types__thing *key,
-    ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0,
-            r->ddb->thing__mirror(r->ddb, obj, key, err));
-    rc = ddb_on_side(r, RELATIONAL, true, types__thing__desc.name, t0,
-        r->rel->thing__mirror(r->rel, obj, key, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, types__thing__desc.name, t0, r->ddb->thing__mirror(r->ddb, obj, key, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &types__thing__desc, "mirror", key, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_THING, DDB_ROUTE_OP_MIRROR,
+        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
 /* ---- counter ---- */
 
-/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
-static int counter__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
-    const void *key, ddb_error *err)
+static int counter__create_routed(types__repo *ddb_repo, types__counter *ddb_obj,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = ctx;
-    types__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
-    double t0 = ddb_router_now_ms();
-    return ddb_on_side(r, side, false, types__counter__desc.name, t0,
-        repo->counter__get(repo, (types__counter *)out, found, (const types__counter *)key, err));
+    return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_COUNTER, DDB_ROUTE_OP_CREATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-/* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
- * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void counter__compare(ddb_router_impl *r, const types__counter *rel, const types__counter *key)
+static int counter__get_routed(types__repo *ddb_repo, types__counter *ddb_out, bool *ddb_found,
+    const types__counter *ddb_key, ddb_error *ddb_err)
 {
-    types__counter other = TYPES__COUNTER__INIT;
-    bool found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc = ddb_on_side(r, DYNAMODB, false, types__counter__desc.name, t0,
-        r->ddb->counter__get(r->ddb, &other, &found, key, &serr));
-    if (rc != 0)
-        ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", types__counter__desc.name,
-            ddb_error_code_name(rc), serr.message);
-    else
-        ddb_router_check(r->state, &types__counter__desc, rel, found ? &other : NULL, key, counter__read_side, r);
-    types__counter__free(&other);
-    ddb_error_clear(&serr);
+    return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_COUNTER, DDB_ROUTE_OP_GET,
+        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
 }
 
-/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
- * none, every entity is read by key). */
-static void counter__check_page(ddb_router_impl *r, const types__counter *rel, size_t n_rel, const types__counter *dyn,
-    size_t n_dyn)
+static int counter__update_routed(types__repo *ddb_repo, types__counter *ddb_obj,
+    ddb_error *ddb_err)
 {
-    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
-    if (!p) {
-        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", types__counter__desc.name);
-        return;
-    }
-    for (size_t i = 0; i < n_rel; i++)
-        p[i] = &rel[i];
-    for (size_t i = 0; i < n_dyn; i++)
-        p[n_rel + i] = &dyn[i];
-    ddb_router_check_page(r->state, &types__counter__desc, p, n_rel, p + n_rel, n_dyn, counter__read_side, r);
-    free(p);
+    return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_COUNTER, DDB_ROUTE_OP_UPDATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-static int counter__create_routed(types__repo *repo, types__counter *obj, ddb_error *err)
+static int counter__delete_routed(types__repo *ddb_repo, const types__counter *ddb_obj,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__create(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, types__counter__desc.name, t0, r->rel->counter__create(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* obj now holds the relational ID, which DynamoDB keeps */
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__create(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &types__counter__desc, "create", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_COUNTER, DDB_ROUTE_OP_DELETE,
+        &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
-static int counter__get_routed(types__repo *repo, types__counter *out, bool *found, const types__counter *key,
-    ddb_error *err)
+static int counter__list_routed(types__repo *ddb_repo, types__counter__page *ddb_out,
+    const types__page_request *ddb_req, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, types__counter__desc.name, t0,
-            r->ddb->counter__get(r->ddb, out, found, key, err));
-    rc = ddb_on_side(r, RELATIONAL, false, types__counter__desc.name, t0,
-        r->rel->counter__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
-        counter__compare(r, *found ? out : NULL, key);
-    return rc;
+    return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_COUNTER, DDB_ROUTE_OP_LIST,
+        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
-static int counter__update_routed(types__repo *repo, types__counter *obj, ddb_error *err)
+static int counter__mirror_routed(types__repo *ddb_repo, const types__counter *ddb_obj,
+    const types__counter *ddb_key, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    int64_t before = obj ? obj->ddb_version : 0, after;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__update(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, types__counter__desc.name, t0, r->rel->counter__update(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* the same version check and increment on DynamoDB: one version on both sides */
-    after = obj->ddb_version;
-    obj->ddb_version = before;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__update(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &types__counter__desc, "update", obj, rc, &serr);
-    obj->ddb_version = after;
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_COUNTER, DDB_ROUTE_OP_MIRROR,
+        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
-static int counter__delete_routed(types__repo *repo, const types__counter *obj, ddb_error *err)
+/* ---- access patterns ---- */
+
+static int thing__get_thing_routed(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found,
+    const char *thing_id, int64_t rev, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__delete(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, types__counter__desc.name, t0, r->rel->counter__delete(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__delete(r->ddb, obj, &serr));
-    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
-    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
-        ddb_router_write_failed(r->state, &types__counter__desc, "delete", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    static const ddb_route_member ddb_m = {"thing__get_thing", DDB_ROUTE_GET, TYPES__KIND_THING, 0};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, ddb_out, ddb_found, NULL,
+        ddb_err);
+    for (types__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->thing__get_thing(ddb_s, ddb_c.out, ddb_c.found, thing_id, rev, ddb_c.err);
+    return ddb_route_end(&ddb_c);
 }
 
-static int counter__list_routed(types__repo *repo, types__counter__page *out,
-    const types__page_request *page, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, types__counter__desc.name, t0,
-            r->ddb->counter__list(r->ddb, out, page, err));
-    rc = ddb_on_side(r, RELATIONAL, false, types__counter__desc.name, t0,
-        r->rel->counter__list(r->rel, out, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        types__counter__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
-           entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = ddb_on_side(r, DYNAMODB, false, types__counter__desc.name, t0,
-                r->ddb->counter__list(r->ddb, &other, page, &serr));
-        }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
-                types__counter__desc.name, ddb_error_code_name(orc), serr.message);
-        else
-            counter__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        types__counter__page_free(&other);
-        ddb_error_clear(&serr);
-    }
-    return rc;
-}
+/* ---- the model ---- */
 
-static int counter__mirror_routed(types__repo *repo, const types__counter *obj, const types__counter *key,
-    ddb_error *err)
+static int transact_routed(types__repo *ddb_repo, types__write *ops, size_t n_ops,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0,
-            r->ddb->counter__mirror(r->ddb, obj, key, err));
-    rc = ddb_on_side(r, RELATIONAL, true, types__counter__desc.name, t0,
-        r->rel->counter__mirror(r->rel, obj, key, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, types__counter__desc.name, t0, r->ddb->counter__mirror(r->ddb, obj, key, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &types__counter__desc, "mirror", key, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
-}
-
-/* thing__get_thing: a read of one entity, compared in ddb_phase 3 */
-static int thing__get_thing_routed(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found, const char *thing_id, int64_t rev, ddb_error *ddb_err)
-{
-    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
-    int ddb_phase = ddb_router_phase(ddb_r->state);
-    double ddb_t0 = ddb_router_now_ms();
-    int ddb_rc;
-    if (ddb_phase >= 4)
-        return ddb_on_side(ddb_r, DYNAMODB, false, types__thing__desc.name, ddb_t0, ddb_r->ddb->thing__get_thing(ddb_r->ddb, ddb_out, ddb_found, thing_id, rev, ddb_err));
-    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, types__thing__desc.name, ddb_t0, ddb_r->rel->thing__get_thing(ddb_r->rel, ddb_out, ddb_found, thing_id, rev, ddb_err));
-    if (ddb_rc == 0 && ddb_phase == 3 && ddb_router_sample(ddb_r->state)) {
-        types__thing ddb_other = TYPES__THING__INIT;
-        bool ddb_other_found = false;
-        ddb_error ddb_serr = DDB_ERROR_INIT;
-        ddb_t0 = ddb_router_now_ms();
-        if (ddb_on_side(ddb_r, DYNAMODB, false, types__thing__desc.name, ddb_t0,
-                ddb_r->ddb->thing__get_thing(ddb_r->ddb, &ddb_other, &ddb_other_found, thing_id, rev, &ddb_serr)) != 0)
-            ddb_router_logf(ddb_r->state, "dual read of %s failed on dynamodb: %s", "thing__get_thing",
-                ddb_serr.message);
-        else
-            ddb_router_check(ddb_r->state, &types__thing__desc, *ddb_found ? ddb_out : NULL,
-                ddb_other_found ? &ddb_other : NULL, NULL, thing__read_side, ddb_r);
-        types__thing__free(&ddb_other);
-        ddb_error_clear(&ddb_serr);
-    }
-    return ddb_rc;
-}
-
-/* The version member of the entity a write points to; NULL for an unknown kind. */
-static int64_t *version_of(const types__write *op)
-{
-    const ddb_entity_desc *d;
-    if (op->kind < 1 || op->kind > TYPES__N_ENTITIES || !op->obj)
-        return NULL;
-    d = types__entities[op->kind - 1];
-    if (d->version_offset == DDB_ENTITY_NO_OFFSET)
-        return NULL;
-    return (int64_t *)((char *)op->obj + d->version_offset);
-}
-
-static int transact_routed(types__repo *repo, types__write *ops, size_t n_ops, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int64_t *before;
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
-    if (phase == 1)
-        return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
-    /* the versions of the updated entities, for the DynamoDB transaction */
-    before = calloc(n_ops ? n_ops : 1, sizeof *before);
-    if (!before)
+    static const ddb_route_member ddb_m = {"transact", DDB_ROUTE_MANY, 0, 0};
+    ddb_route_object *ddb_o = calloc(n_ops ? n_ops : 1, sizeof *ddb_o);
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
+    if (!ddb_o)
         return DDB_ERR_NOMEM;
-    for (size_t i = 0; i < n_ops; i++)
-        if (ops[i].op == TYPES__WRITE_UPDATE && version_of(&ops[i]))
-            before[i] = *version_of(&ops[i]);
-    rc = ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
-    if (rc != 0) {
-        free(before);
-        return rc;
-    }
-    for (size_t i = 0; i < n_ops; i++)
-        if (ops[i].op == TYPES__WRITE_UPDATE && version_of(&ops[i])) {
-            int64_t after = *version_of(&ops[i]);
-            *version_of(&ops[i]) = before[i];
-            before[i] = after; /* now: the version to hand back */
-        }
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
+    /* each entity's key is journaled when DynamoDB's transaction fails; updated ones
+       keep one version on both sides */
     for (size_t i = 0; i < n_ops; i++) {
-        if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= TYPES__N_ENTITIES)
-            ddb_router_write_failed(r->state, types__entities[ops[i].kind - 1], "transact",
-                ops[i].obj, rc, &serr);
-        if (ops[i].op == TYPES__WRITE_UPDATE && version_of(&ops[i]))
-            *version_of(&ops[i]) = before[i];
+        bool known = ops[i].kind >= 1 && ops[i].kind <= TYPES__N_ENTITIES;
+        ddb_o[i].desc = known ? types__entities[ops[i].kind - 1] : NULL;
+        ddb_o[i].obj = ops[i].obj;
+        ddb_o[i].versioned = ops[i].op == TYPES__WRITE_UPDATE;
     }
-    free(before);
-    ddb_error_clear(&serr);
-    return 0;
+    ddb_c.objects = ddb_o;
+    ddb_c.n_objects = n_ops;
+    for (types__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->transact(ddb_s, ops, n_ops, ddb_c.err);
+    free(ddb_o);
+    return ddb_route_end(&ddb_c);
 }
 
-static int max_id_routed(types__repo *repo, types__kind kind, int64_t *out, ddb_error *err)
+static int max_id_routed(types__repo *ddb_repo, types__kind kind, int64_t *out, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    double t0 = ddb_router_now_ms();
-    if (ddb_router_phase(r->state) == 5)
-        return ddb_on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
-    return ddb_on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
+    static const ddb_route_member ddb_m = {"max_id", DDB_ROUTE_MODEL, 0, 0};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
+    for (types__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->max_id(ddb_s, kind, out, ddb_c.err);
+    return ddb_route_end(&ddb_c);
 }
 
-static int seed_id_routed(types__repo *repo, types__kind kind, int64_t floor, ddb_error *err)
+static int seed_id_routed(types__repo *ddb_repo, types__kind kind, int64_t floor,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    double t0 = ddb_router_now_ms();
-    if (ddb_router_phase(r->state) == 5)
-        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
-    return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
+    static const ddb_route_member ddb_m = {"seed_id", DDB_ROUTE_MODEL, 0, DDB_ROUTE_F_WRITE};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
+    for (types__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->seed_id(ddb_s, kind, floor, ddb_c.err);
+    return ddb_route_end(&ddb_c);
+}
+
+/* The ID counters, for seeding before phase 5. */
+static int max_id_on(void *repo, int kind, int64_t *out, ddb_error *err)
+{
+    return ((types__repo *)repo)->max_id(repo, (types__kind)kind, out, err);
+}
+
+static int seed_id_on(void *repo, int kind, int64_t floor, ddb_error *err)
+{
+    return ((types__repo *)repo)->seed_id(repo, (types__kind)kind, floor, err);
 }
 
 static void free_routed(types__repo *repo)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
+    ddb_routed *r = (ddb_routed *)repo;
     if (!r)
         return;
-    ddb_router_free(r->state);
+    ddb_route_fini(&r->route);
     free(r);
 }
 
+/* The storage members of every entity type on one side, for the runtime. */
+static int ddb_storage(void *repo, int kind, ddb_route_op op, const ddb_route_args *a,
+    ddb_error *err)
+{
+    types__repo *r = repo;
+    types__page_request request = {a->cursor, a->limit, 0};
+    const types__page_request *req = a->request ? a->request : &request;
+    switch (kind) {
+    case TYPES__KIND_THING:
+        switch (op) {
+        case DDB_ROUTE_OP_CREATE:
+            return r->thing__create(r, a->obj, err);
+        case DDB_ROUTE_OP_GET:
+            return r->thing__get(r, a->out, a->found, a->key, err);
+        case DDB_ROUTE_OP_UPDATE:
+            return r->thing__update(r, a->obj, err);
+        case DDB_ROUTE_OP_DELETE:
+            return r->thing__delete(r, a->key, err);
+        case DDB_ROUTE_OP_LIST:
+            return r->thing__list(r, a->out, req, err);
+        case DDB_ROUTE_OP_MIRROR:
+            return r->thing__mirror(r, a->value, a->key, err);
+        }
+        break;
+    case TYPES__KIND_COUNTER:
+        switch (op) {
+        case DDB_ROUTE_OP_CREATE:
+            return r->counter__create(r, a->obj, err);
+        case DDB_ROUTE_OP_GET:
+            return r->counter__get(r, a->out, a->found, a->key, err);
+        case DDB_ROUTE_OP_UPDATE:
+            return r->counter__update(r, a->obj, err);
+        case DDB_ROUTE_OP_DELETE:
+            return r->counter__delete(r, a->key, err);
+        case DDB_ROUTE_OP_LIST:
+            return r->counter__list(r, a->out, req, err);
+        case DDB_ROUTE_OP_MIRROR:
+            return r->counter__mirror(r, a->value, a->key, err);
+        }
+        break;
+    }
+    return DDB_ERR_INVALID_ARG;
+}
+
+static const ddb_route_entity ddb_entities[] = {
+    {&types__thing__desc, DDB_ROUTE_PAGE_LAYOUT(types__thing__page), false},
+    {&types__counter__desc, DDB_ROUTE_PAGE_LAYOUT(types__counter__page), false},
+};
+
+static const ddb_route_model ddb_model = {
+    "types", TYPES__N_ENTITIES, ddb_entities, DDB_ROUTE_PAGE_LAYOUT(types__mixed_page),
+    sizeof(types__item), offsetof(types__item, kind), sizeof(types__kind),
+    offsetof(types__item, as), offsetof(types__page_request, cursor), ddb_storage,
+    max_id_on, seed_id_on};
+
+static const types__repo ddb_routed_members = {
+    .version = TYPES__REPO_VERSION,
+    .thing__create = thing__create_routed,
+    .thing__get = thing__get_routed,
+    .thing__update = thing__update_routed,
+    .thing__delete = thing__delete_routed,
+    .thing__list = thing__list_routed,
+    .thing__mirror = thing__mirror_routed,
+    .counter__create = counter__create_routed,
+    .counter__get = counter__get_routed,
+    .counter__update = counter__update_routed,
+    .counter__delete = counter__delete_routed,
+    .counter__list = counter__list_routed,
+    .counter__mirror = counter__mirror_routed,
+    .thing__get_thing = thing__get_thing_routed,
+    .transact = transact_routed,
+    .max_id = max_id_routed,
+    .seed_id = seed_id_routed,
+    .free = free_routed,
+};
+
 /* The router behind repo, or NULL when repo is not one. */
-static ddb_router_impl *as_router(types__repo *repo)
+static ddb_route *as_router(types__repo *repo)
 {
-    return repo && repo->free == free_routed ? (ddb_router_impl *)repo : NULL;
-}
-
-/*
- * Before phase 5: DynamoDB's ID counters continue above the highest relational ID,
- * for each entity whose IDs are allocated (id_strategy source or counter).
- */
-static int seed_ids(ddb_router_impl *r, ddb_error *err)
-{
-    /* no entity allocates its IDs */
-    (void)r;
-    (void)err;
-    return 0;
-}
-
-/*
- * Makes DynamoDB's thing entities equal the relational ones: mirrors every relational
- * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
- */
-static int thing__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
-{
-    char *cursor = NULL;
-    int rc = 0;
-    do {
-        types__thing__page page = {0, NULL, NULL};
-        types__page_request pr = {cursor, 100, 0};
-        rc = r->rel->thing__list(r->rel, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++)
-            rc = r->ddb->thing__mirror(r->ddb, &page.items[i], &page.items[i], err);
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        types__thing__page_free(&page);
-    } while (rc == 0 && cursor);
-    while (rc == 0 && remove_extras) {
-        types__thing__page page = {0, NULL, NULL};
-        types__page_request pr = {cursor, 100, 0};
-        rc = r->ddb->thing__list(r->ddb, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-            types__thing rel = TYPES__THING__INIT;
-            bool found = false;
-            rc = r->rel->thing__get(r->rel, &rel, &found, &page.items[i], err);
-            if (rc == 0 && !found)
-                rc = r->ddb->thing__mirror(r->ddb, NULL, &page.items[i], err);
-            types__thing__free(&rel);
-        }
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        types__thing__page_free(&page);
-        if (!cursor)
-            break;
-    }
-    free(cursor);
-    return rc;
-}
-
-/* One journal entry of thing: its key's entity copied from relational (key NULL: all). */
-static int thing__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
-{
-    types__thing key = TYPES__THING__INIT, rel = TYPES__THING__INIT;
-    bool found = false;
-    int rc;
-    if (!key_item)
-        return thing__sync(r, true, err);
-    rc = ddb_router_key_fill(&key, &types__thing__desc, key_item, err);
-    if (rc == 0)
-        rc = r->rel->thing__get(r->rel, &rel, &found, &key, err);
-    if (rc == 0)
-        rc = r->ddb->thing__mirror(r->ddb, found ? &rel : NULL, &key, err);
-    types__thing__free(&key);
-    types__thing__free(&rel);
-    return rc;
-}
-
-/* compare_all for thing: adds the differences found to *n. */
-static int thing__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
-{
-    types__repo *sides[2] = {r->rel, r->ddb};
-    int rc = 0;
-    /* every relational entity against DynamoDB's, then DynamoDB's missing on the left */
-    for (int s = 0; s < 2 && rc == 0; s++) {
-        types__repo *other = sides[1 - s];
-        char *cursor = NULL;
-        do {
-            types__thing__page page = {0, NULL, NULL};
-            types__page_request pr = {cursor, 100, 0};
-            rc = sides[s]->thing__list(sides[s], &page, &pr, err);
-            free(cursor);
-            cursor = NULL;
-            for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-                types__thing got = TYPES__THING__INIT;
-                bool found = false;
-                rc = other->thing__get(other, &got, &found, &page.items[i], err);
-                if (rc == 0 && s == 0)
-                    *n += (size_t)(ddb_router_compare(r->state, &types__thing__desc, &page.items[i],
-                                       found ? &got : NULL, NULL) == 1);
-                else if (rc == 0 && !found)
-                    *n += (size_t)(ddb_router_compare(r->state, &types__thing__desc, NULL, &page.items[i],
-                                       NULL) == 1);
-                types__thing__free(&got);
-            }
-            if (rc == 0) {
-                cursor = page.cursor;
-                page.cursor = NULL;
-            }
-            types__thing__page_free(&page);
-        } while (rc == 0 && cursor);
-        free(cursor);
-    }
-    return rc;
-}
-
-/*
- * Makes DynamoDB's counter entities equal the relational ones: mirrors every relational
- * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
- */
-static int counter__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
-{
-    char *cursor = NULL;
-    int rc = 0;
-    do {
-        types__counter__page page = {0, NULL, NULL};
-        types__page_request pr = {cursor, 100, 0};
-        rc = r->rel->counter__list(r->rel, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++)
-            rc = r->ddb->counter__mirror(r->ddb, &page.items[i], &page.items[i], err);
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        types__counter__page_free(&page);
-    } while (rc == 0 && cursor);
-    while (rc == 0 && remove_extras) {
-        types__counter__page page = {0, NULL, NULL};
-        types__page_request pr = {cursor, 100, 0};
-        rc = r->ddb->counter__list(r->ddb, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-            types__counter rel = TYPES__COUNTER__INIT;
-            bool found = false;
-            rc = r->rel->counter__get(r->rel, &rel, &found, &page.items[i], err);
-            if (rc == 0 && !found)
-                rc = r->ddb->counter__mirror(r->ddb, NULL, &page.items[i], err);
-            types__counter__free(&rel);
-        }
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        types__counter__page_free(&page);
-        if (!cursor)
-            break;
-    }
-    free(cursor);
-    return rc;
-}
-
-/* One journal entry of counter: its key's entity copied from relational (key NULL: all). */
-static int counter__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
-{
-    types__counter key = TYPES__COUNTER__INIT, rel = TYPES__COUNTER__INIT;
-    bool found = false;
-    int rc;
-    if (!key_item)
-        return counter__sync(r, true, err);
-    rc = ddb_router_key_fill(&key, &types__counter__desc, key_item, err);
-    if (rc == 0)
-        rc = r->rel->counter__get(r->rel, &rel, &found, &key, err);
-    if (rc == 0)
-        rc = r->ddb->counter__mirror(r->ddb, found ? &rel : NULL, &key, err);
-    types__counter__free(&key);
-    types__counter__free(&rel);
-    return rc;
-}
-
-/* compare_all for counter: adds the differences found to *n. */
-static int counter__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
-{
-    types__repo *sides[2] = {r->rel, r->ddb};
-    int rc = 0;
-    /* every relational entity against DynamoDB's, then DynamoDB's missing on the left */
-    for (int s = 0; s < 2 && rc == 0; s++) {
-        types__repo *other = sides[1 - s];
-        char *cursor = NULL;
-        do {
-            types__counter__page page = {0, NULL, NULL};
-            types__page_request pr = {cursor, 100, 0};
-            rc = sides[s]->counter__list(sides[s], &page, &pr, err);
-            free(cursor);
-            cursor = NULL;
-            for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-                types__counter got = TYPES__COUNTER__INIT;
-                bool found = false;
-                rc = other->counter__get(other, &got, &found, &page.items[i], err);
-                if (rc == 0 && s == 0)
-                    *n += (size_t)(ddb_router_compare(r->state, &types__counter__desc, &page.items[i],
-                                       found ? &got : NULL, NULL) == 1);
-                else if (rc == 0 && !found)
-                    *n += (size_t)(ddb_router_compare(r->state, &types__counter__desc, NULL, &page.items[i],
-                                       NULL) == 1);
-                types__counter__free(&got);
-            }
-            if (rc == 0) {
-                cursor = page.cursor;
-                page.cursor = NULL;
-            }
-            types__counter__page_free(&page);
-        } while (rc == 0 && cursor);
-        free(cursor);
-    }
-    return rc;
-}
-
-int types__router_replay(types__repo *router, size_t *replayed, ddb_error *err)
-{
-    ddb_router_impl *r = as_router(router);
-    ddb_router_journal j = {0, NULL, 0};
-    int rc;
-    if (!r)
-        return DDB_ERR_INVALID_ARG;
-    rc = ddb_router_journal_load(&j, r->state, err);
-    for (size_t i = 0; rc == 0 && i < j.n; i++) {
-        const char *kind = j.entries[i].kind;
-        const ddb_value *key = j.entries[i].key;
-        if (strcmp(kind, types__thing__desc.name) == 0)
-            rc = thing__replay(r, key, err);
-        else if (strcmp(kind, types__counter__desc.name) == 0)
-            rc = counter__replay(r, key, err);
-        else
-            rc = DDB_ERR_PROTOCOL;
-        if (rc != 0)
-            ddb_router_logf(r->state, "replay of journal entry %zu (%s) failed: %s", i + 1, kind,
-                rc == DDB_ERR_PROTOCOL ? "unknown entity type" : ddb_error_code_name(rc));
-    }
-    /* the journal shrinks only when all of it went through: a rerun is harmless */
-    if (rc == 0)
-        rc = ddb_router_journal_consume(r->state, &j, err);
-    if (rc == 0) {
-        ddb_router_logf(r->state, "replayed %zu journal entries", j.n);
-        if (replayed)
-            *replayed = j.n;
-    }
-    ddb_router_journal_clear(&j);
-    return rc;
-}
-
-int types__router_backfill(types__repo *router, ddb_error *err)
-{
-    ddb_router_impl *r = as_router(router);
-    int rc = 0;
-    if (!r)
-        return DDB_ERR_INVALID_ARG;
-    if (rc == 0)
-        rc = thing__sync(r, false, err);
-    if (rc == 0)
-        rc = counter__sync(r, false, err);
-    return rc;
-}
-
-int types__router_compare_all(types__repo *router, size_t *differences, ddb_error *err)
-{
-    ddb_router_impl *r = as_router(router);
-    size_t n = 0;
-    int rc = 0;
-    if (!r)
-        return DDB_ERR_INVALID_ARG;
-    if (rc == 0)
-        rc = thing__compare_all(r, &n, err);
-    if (rc == 0)
-        rc = counter__compare_all(r, &n, err);
-    if (rc == 0) {
-        ddb_router_logf(r->state, "compare_all: %zu differences", n);
-        if (differences)
-            *differences = n;
-    }
-    return rc;
+    return repo && repo->free == free_routed ? DDB_RT(repo) : NULL;
 }
 
 int types__router_new(types__repo **out, types__repo *relational, types__repo *dynamodb,
     const types__router_options *o, ddb_error *err)
 {
-    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "types", 1, NULL, NULL, NULL, NULL, NULL, 100};
-    ddb_router_impl *r;
+    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "types", 1, NULL, NULL, NULL, NULL, NULL,
+        100};
+    ddb_routed *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
@@ -832,36 +288,11 @@ int types__router_new(types__repo **out, types__repo *relational, types__repo *d
         cfg.log = o->log;
         cfg.log_ctx = o->log_ctx;
     }
-    r = calloc(1, sizeof *r);
-    if (!r)
+    if (!(r = calloc(1, sizeof *r)))
         return DDB_ERR_NOMEM;
-    rc = ddb_router_new(&r->state, &cfg, err);
-    if (rc != 0) {
+    r->base = ddb_routed_members;
+    if ((rc = ddb_route_init(&r->route, &ddb_model, relational, dynamodb, &cfg, err)) != 0) {
         free(r);
-        return rc;
-    }
-    r->rel = relational;
-    r->ddb = dynamodb;
-    r->base.version = TYPES__REPO_VERSION;
-    r->base.thing__create = thing__create_routed;
-    r->base.thing__get = thing__get_routed;
-    r->base.thing__update = thing__update_routed;
-    r->base.thing__delete = thing__delete_routed;
-    r->base.thing__list = thing__list_routed;
-    r->base.thing__mirror = thing__mirror_routed;
-    r->base.counter__create = counter__create_routed;
-    r->base.counter__get = counter__get_routed;
-    r->base.counter__update = counter__update_routed;
-    r->base.counter__delete = counter__delete_routed;
-    r->base.counter__list = counter__list_routed;
-    r->base.counter__mirror = counter__mirror_routed;
-    r->base.thing__get_thing = thing__get_thing_routed;
-    r->base.transact = transact_routed;
-    r->base.max_id = max_id_routed;
-    r->base.seed_id = seed_id_routed;
-    r->base.free = free_routed;
-    if (cfg.phase == 5 && (rc = seed_ids(r, err)) != 0) {
-        free_routed(&r->base);
         return rc;
     }
     *out = &r->base;
@@ -870,30 +301,39 @@ int types__router_new(types__repo **out, types__repo *relational, types__repo *d
 
 int types__router_phase(types__repo *router)
 {
-    ddb_router_impl *r = as_router(router);
+    ddb_route *r = as_router(router);
     return r ? ddb_router_phase(r->state) : 0;
 }
 
 int types__router_set_phase(types__repo *router, int phase, ddb_error *err)
 {
-    ddb_router_impl *r = as_router(router);
-    int rc = 0;
-    if (!r)
-        return DDB_ERR_INVALID_ARG;
-    ddb_router_lock_switch(r->state);
-    if (phase == 5 && ddb_router_phase(r->state) != 5)
-        rc = seed_ids(r, err);
-    if (rc == 0)
-        rc = ddb_router_set_phase(r->state, phase, err);
-    ddb_router_unlock_switch(r->state);
-    return rc;
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_set_phase(r, phase, err) : DDB_ERR_INVALID_ARG;
 }
 
 int types__router_stats(types__repo *router, ddb_router_stats *out)
 {
-    ddb_router_impl *r = as_router(router);
+    ddb_route *r = as_router(router);
     if (!r || !out)
         return DDB_ERR_INVALID_ARG;
     ddb_router_stats_get(r->state, out);
     return 0;
+}
+
+int types__router_replay(types__repo *router, size_t *replayed, ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_replay(r, replayed, err) : DDB_ERR_INVALID_ARG;
+}
+
+int types__router_backfill(types__repo *router, ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_backfill(r, err) : DDB_ERR_INVALID_ARG;
+}
+
+int types__router_compare_all(types__repo *router, size_t *differences, ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_compare_all(r, differences, err) : DDB_ERR_INVALID_ARG;
 }

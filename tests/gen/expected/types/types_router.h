@@ -6,7 +6,7 @@
 #define TYPES_ROUTER_H
 
 #include "types.h"
-#include "ddb/dal/router.h"
+#include "ddb/dal/route.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -3,869 +3,326 @@
  * DO NOT EDIT: change the model and generate again.
  */
 
-#include <stdint.h>
+#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "user_registration_router.h"
 
 /* ==== Migration router ======================================================================= */
 
-typedef struct ddb_router_impl {
+/*
+ * What to do for each call is decided by the runtime (ddb/dal/route.h): this file is the
+ * model as data and one wrapper per member, which calls the member on the side the
+ * runtime hands it.
+ */
+typedef struct ddb_routed {
     user_registration__repo base; /* first: the interface */
-    user_registration__repo *rel; /* the relational primary (borrowed) */
-    user_registration__repo *ddb; /* the DynamoDB implementation (borrowed) */
-    ddb_router *state;
-} ddb_router_impl;
+    ddb_route route;
+} ddb_routed;
 
-#define RELATIONAL DDB_ROUTER_RELATIONAL
-#define DYNAMODB DDB_ROUTER_DYNAMODB
-
-/* Counts and times one side's call, which started at t0; returns its result. */
-static int ddb_on_side(ddb_router_impl *r, ddb_router_side side, bool write, const char *entity,
-    double t0, int rc)
-{
-    ddb_router_record(r->state, side, write, entity, ddb_router_now_ms() - t0, rc);
-    return rc;
-}
+#define DDB_RT(repo) (&((ddb_routed *)(repo))->route)
 
 /* ---- user ---- */
 
-/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
-static int user__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
-    const void *key, ddb_error *err)
+static int user__create_routed(user_registration__repo *ddb_repo, user_registration__user *ddb_obj,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = ctx;
-    user_registration__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
-    double t0 = ddb_router_now_ms();
-    return ddb_on_side(r, side, false, user_registration__user__desc.name, t0,
-        repo->user__get(repo, (user_registration__user *)out, found, (const user_registration__user *)key, err));
+    return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_USER, DDB_ROUTE_OP_CREATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-/* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
- * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void user__compare(ddb_router_impl *r, const user_registration__user *rel, const user_registration__user *key)
+static int user__get_routed(user_registration__repo *ddb_repo, user_registration__user *ddb_out,
+    bool *ddb_found, const user_registration__user *ddb_key, ddb_error *ddb_err)
 {
-    user_registration__user other = USER_REGISTRATION__USER__INIT;
-    bool found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc = ddb_on_side(r, DYNAMODB, false, user_registration__user__desc.name, t0,
-        r->ddb->user__get(r->ddb, &other, &found, key, &serr));
-    if (rc != 0)
-        ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", user_registration__user__desc.name,
-            ddb_error_code_name(rc), serr.message);
-    else
-        ddb_router_check(r->state, &user_registration__user__desc, rel, found ? &other : NULL, key, user__read_side, r);
-    user_registration__user__free(&other);
-    ddb_error_clear(&serr);
+    return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_USER, DDB_ROUTE_OP_GET,
+        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
 }
 
-/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
- * none, every entity is read by key). */
-static void user__check_page(ddb_router_impl *r, const user_registration__user *rel, size_t n_rel, const user_registration__user *dyn,
-    size_t n_dyn)
+static int user__update_routed(user_registration__repo *ddb_repo, user_registration__user *ddb_obj,
+    ddb_error *ddb_err)
 {
-    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
-    if (!p) {
-        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", user_registration__user__desc.name);
-        return;
-    }
-    for (size_t i = 0; i < n_rel; i++)
-        p[i] = &rel[i];
-    for (size_t i = 0; i < n_dyn; i++)
-        p[n_rel + i] = &dyn[i];
-    ddb_router_check_page(r->state, &user_registration__user__desc, p, n_rel, p + n_rel, n_dyn, user__read_side, r);
-    free(p);
+    return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_USER, DDB_ROUTE_OP_UPDATE,
+        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-static int user__create_routed(user_registration__repo *repo, user_registration__user *obj, ddb_error *err)
+static int user__delete_routed(user_registration__repo *ddb_repo,
+    const user_registration__user *ddb_obj, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, user_registration__user__desc.name, t0, r->rel->user__create(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* obj now holds the relational ID, which DynamoDB keeps */
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__create(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &user_registration__user__desc, "create", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_USER, DDB_ROUTE_OP_DELETE,
+        &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
-static int user__get_routed(user_registration__repo *repo, user_registration__user *out, bool *found, const user_registration__user *key,
-    ddb_error *err)
+static int user__list_routed(user_registration__repo *ddb_repo,
+    user_registration__user__page *ddb_out, const user_registration__page_request *ddb_req,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, user_registration__user__desc.name, t0,
-            r->ddb->user__get(r->ddb, out, found, key, err));
-    rc = ddb_on_side(r, RELATIONAL, false, user_registration__user__desc.name, t0,
-        r->rel->user__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
-        user__compare(r, *found ? out : NULL, key);
-    return rc;
+    return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_USER, DDB_ROUTE_OP_LIST,
+        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
-static int user__update_routed(user_registration__repo *repo, user_registration__user *obj, ddb_error *err)
+static int user__mirror_routed(user_registration__repo *ddb_repo,
+    const user_registration__user *ddb_obj, const user_registration__user *ddb_key,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    int64_t before = obj ? obj->ddb_version : 0, after;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, user_registration__user__desc.name, t0, r->rel->user__update(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* the same version check and increment on DynamoDB: one version on both sides */
-    after = obj->ddb_version;
-    obj->ddb_version = before;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__update(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &user_registration__user__desc, "update", obj, rc, &serr);
-    obj->ddb_version = after;
-    ddb_error_clear(&serr);
-    return 0;
-}
-
-static int user__delete_routed(user_registration__repo *repo, const user_registration__user *obj, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, user_registration__user__desc.name, t0, r->rel->user__delete(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__delete(r->ddb, obj, &serr));
-    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
-    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
-        ddb_router_write_failed(r->state, &user_registration__user__desc, "delete", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
-}
-
-static int user__list_routed(user_registration__repo *repo, user_registration__user__page *out,
-    const user_registration__page_request *page, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, user_registration__user__desc.name, t0,
-            r->ddb->user__list(r->ddb, out, page, err));
-    rc = ddb_on_side(r, RELATIONAL, false, user_registration__user__desc.name, t0,
-        r->rel->user__list(r->rel, out, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        user_registration__user__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
-           entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = ddb_on_side(r, DYNAMODB, false, user_registration__user__desc.name, t0,
-                r->ddb->user__list(r->ddb, &other, page, &serr));
-        }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
-                user_registration__user__desc.name, ddb_error_code_name(orc), serr.message);
-        else
-            user__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        user_registration__user__page_free(&other);
-        ddb_error_clear(&serr);
-    }
-    return rc;
-}
-
-static int user__mirror_routed(user_registration__repo *repo, const user_registration__user *obj, const user_registration__user *key,
-    ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0,
-            r->ddb->user__mirror(r->ddb, obj, key, err));
-    rc = ddb_on_side(r, RELATIONAL, true, user_registration__user__desc.name, t0,
-        r->rel->user__mirror(r->rel, obj, key, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, user_registration__user__desc.name, t0, r->ddb->user__mirror(r->ddb, obj, key, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &user_registration__user__desc, "mirror", key, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_USER, DDB_ROUTE_OP_MIRROR,
+        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
 /* ---- email_lookup ---- */
 
-/* Phase 3: reads key's entity from one side, for a re-read or a page's missing entry. */
-static int email_lookup__read_side(void *ctx, ddb_router_side side, void *out, bool *found,
-    const void *key, ddb_error *err)
+static int email_lookup__create_routed(user_registration__repo *ddb_repo,
+    user_registration__email_lookup *ddb_obj, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = ctx;
-    user_registration__repo *repo = side == RELATIONAL ? r->rel : r->ddb;
-    double t0 = ddb_router_now_ms();
-    return ddb_on_side(r, side, false, user_registration__email_lookup__desc.name, t0,
-        repo->email_lookup__get(repo, (user_registration__email_lookup *)out, found, (const user_registration__email_lookup *)key, err));
+    return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_EMAIL_LOOKUP,
+        DDB_ROUTE_OP_CREATE, &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-/* Phase 3: reads key's entity from DynamoDB and compares it with the relational one
- * (rel NULL: not found there). A failed read is logged; the caller's result stands. */
-static void email_lookup__compare(ddb_router_impl *r, const user_registration__email_lookup *rel, const user_registration__email_lookup *key)
+static int email_lookup__get_routed(user_registration__repo *ddb_repo,
+    user_registration__email_lookup *ddb_out, bool *ddb_found,
+    const user_registration__email_lookup *ddb_key, ddb_error *ddb_err)
 {
-    user_registration__email_lookup other = USER_REGISTRATION__EMAIL_LOOKUP__INIT;
-    bool found = false;
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc = ddb_on_side(r, DYNAMODB, false, user_registration__email_lookup__desc.name, t0,
-        r->ddb->email_lookup__get(r->ddb, &other, &found, key, &serr));
-    if (rc != 0)
-        ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s", user_registration__email_lookup__desc.name,
-            ddb_error_code_name(rc), serr.message);
-    else
-        ddb_router_check(r->state, &user_registration__email_lookup__desc, rel, found ? &other : NULL, key, email_lookup__read_side, r);
-    user_registration__email_lookup__free(&other);
-    ddb_error_clear(&serr);
+    return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_EMAIL_LOOKUP,
+        DDB_ROUTE_OP_GET, &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key},
+        ddb_err);
 }
 
-/* Phase 3: the relational page rel against DynamoDB's page of the same request (dyn NULL:
- * none, every entity is read by key). */
-static void email_lookup__check_page(ddb_router_impl *r, const user_registration__email_lookup *rel, size_t n_rel, const user_registration__email_lookup *dyn,
-    size_t n_dyn)
+static int email_lookup__update_routed(user_registration__repo *ddb_repo,
+    user_registration__email_lookup *ddb_obj, ddb_error *ddb_err)
 {
-    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
-    if (!p) {
-        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", user_registration__email_lookup__desc.name);
-        return;
-    }
-    for (size_t i = 0; i < n_rel; i++)
-        p[i] = &rel[i];
-    for (size_t i = 0; i < n_dyn; i++)
-        p[n_rel + i] = &dyn[i];
-    ddb_router_check_page(r->state, &user_registration__email_lookup__desc, p, n_rel, p + n_rel, n_dyn, email_lookup__read_side, r);
-    free(p);
+    return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_EMAIL_LOOKUP,
+        DDB_ROUTE_OP_UPDATE, &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
-static int email_lookup__create_routed(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err)
+static int email_lookup__delete_routed(user_registration__repo *ddb_repo,
+    const user_registration__email_lookup *ddb_obj, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__create(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, user_registration__email_lookup__desc.name, t0, r->rel->email_lookup__create(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* obj now holds the relational ID, which DynamoDB keeps */
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__create(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &user_registration__email_lookup__desc, "create", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_EMAIL_LOOKUP,
+        DDB_ROUTE_OP_DELETE, &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
-static int email_lookup__get_routed(user_registration__repo *repo, user_registration__email_lookup *out, bool *found, const user_registration__email_lookup *key,
-    ddb_error *err)
+static int email_lookup__list_routed(user_registration__repo *ddb_repo,
+    user_registration__email_lookup__page *ddb_out, const user_registration__page_request *ddb_req,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, user_registration__email_lookup__desc.name, t0,
-            r->ddb->email_lookup__get(r->ddb, out, found, key, err));
-    rc = ddb_on_side(r, RELATIONAL, false, user_registration__email_lookup__desc.name, t0,
-        r->rel->email_lookup__get(r->rel, out, found, key, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state))
-        email_lookup__compare(r, *found ? out : NULL, key);
-    return rc;
+    return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_EMAIL_LOOKUP,
+        DDB_ROUTE_OP_LIST, &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
-static int email_lookup__update_routed(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err)
+static int email_lookup__mirror_routed(user_registration__repo *ddb_repo,
+    const user_registration__email_lookup *ddb_obj, const user_registration__email_lookup *ddb_key,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    int64_t before = obj ? obj->ddb_version : 0, after;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__update(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, user_registration__email_lookup__desc.name, t0, r->rel->email_lookup__update(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    /* the same version check and increment on DynamoDB: one version on both sides */
-    after = obj->ddb_version;
-    obj->ddb_version = before;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__update(r->ddb, obj, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &user_registration__email_lookup__desc, "update", obj, rc, &serr);
-    obj->ddb_version = after;
-    ddb_error_clear(&serr);
-    return 0;
+    return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_EMAIL_LOOKUP,
+        DDB_ROUTE_OP_MIRROR, &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
-static int email_lookup__delete_routed(user_registration__repo *repo, const user_registration__email_lookup *obj, ddb_error *err)
+/* ---- access patterns ---- */
+
+static int register_user_routed(user_registration__repo *ddb_repo, user_registration__user *user,
+    user_registration__email_lookup *email_lookup, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__delete(r->ddb, obj, err));
-    rc = ddb_on_side(r, RELATIONAL, true, user_registration__email_lookup__desc.name, t0, r->rel->email_lookup__delete(r->rel, obj, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__delete(r->ddb, obj, &serr));
-    /* already absent on DynamoDB (delete_missing "not_found"): what was wanted */
-    if (rc != 0 && rc != DDB_ERR_ITEM_NOT_FOUND)
-        ddb_router_write_failed(r->state, &user_registration__email_lookup__desc, "delete", obj, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    static const ddb_route_member ddb_m = {"register_user", DDB_ROUTE_MANY, 0, 0};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
+    ddb_route_object ddb_o[] = {
+        {&user_registration__user__desc, user, true},
+        {&user_registration__email_lookup__desc, email_lookup, true},
+    };
+    ddb_c.objects = ddb_o;
+    ddb_c.n_objects = 2;
+    for (user_registration__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->register_user(ddb_s, user, email_lookup, ddb_c.err);
+    return ddb_route_end(&ddb_c);
 }
 
-static int email_lookup__list_routed(user_registration__repo *repo, user_registration__email_lookup__page *out,
-    const user_registration__page_request *page, ddb_error *err)
+static int delete_user_with_email_routed(user_registration__repo *ddb_repo, const char *user_id,
+    const char *email, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase >= 4)
-        return ddb_on_side(r, DYNAMODB, false, user_registration__email_lookup__desc.name, t0,
-            r->ddb->email_lookup__list(r->ddb, out, page, err));
-    rc = ddb_on_side(r, RELATIONAL, false, user_registration__email_lookup__desc.name, t0,
-        r->rel->email_lookup__list(r->rel, out, page, err));
-    if (rc == 0 && phase == 3 && ddb_router_sample(r->state)) {
-        user_registration__email_lookup__page other = {0, NULL, NULL};
-        ddb_error serr = DDB_ERROR_INIT;
-        int orc = 0;
-        /* one call for DynamoDB's page; a cursor is the relational side's, so then each
-           entity is read by key instead */
-        if (!page || !page->cursor) {
-            t0 = ddb_router_now_ms();
-            orc = ddb_on_side(r, DYNAMODB, false, user_registration__email_lookup__desc.name, t0,
-                r->ddb->email_lookup__list(r->ddb, &other, page, &serr));
-        }
-        if (orc != 0)
-            ddb_router_logf(r->state, "dual read of %s failed on dynamodb: %s: %s",
-                user_registration__email_lookup__desc.name, ddb_error_code_name(orc), serr.message);
-        else
-            email_lookup__check_page(r, out->items, out->n_items, other.items, other.n_items);
-        user_registration__email_lookup__page_free(&other);
-        ddb_error_clear(&serr);
-    }
-    return rc;
+    static const ddb_route_member ddb_m = {"delete_user_with_email", DDB_ROUTE_MANY, 0, 0};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
+    ddb_route_object ddb_o[] = {
+        {&user_registration__user__desc, NULL, false},
+        {&user_registration__email_lookup__desc, NULL, false},
+    };
+    ddb_c.objects = ddb_o;
+    ddb_c.n_objects = 2;
+    for (user_registration__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->delete_user_with_email(ddb_s, user_id, email, ddb_c.err);
+    return ddb_route_end(&ddb_c);
 }
 
-static int email_lookup__mirror_routed(user_registration__repo *repo, const user_registration__email_lookup *obj, const user_registration__email_lookup *key,
-    ddb_error *err)
+static int get_user_and_email_routed(user_registration__repo *ddb_repo,
+    user_registration__get_user_and_email__result *ddb_out, const char *user_id, const char *email,
+    ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0,
-            r->ddb->email_lookup__mirror(r->ddb, obj, key, err));
-    rc = ddb_on_side(r, RELATIONAL, true, user_registration__email_lookup__desc.name, t0,
-        r->rel->email_lookup__mirror(r->rel, obj, key, err));
-    if (rc != 0 || phase == 1)
-        return rc;
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, user_registration__email_lookup__desc.name, t0, r->ddb->email_lookup__mirror(r->ddb, obj, key, &serr));
-    if (rc != 0)
-        ddb_router_write_failed(r->state, &user_registration__email_lookup__desc, "mirror", key, rc, &serr);
-    ddb_error_clear(&serr);
-    return 0;
+    static const ddb_route_member ddb_m = {"get_user_and_email", DDB_ROUTE_READ, 0, 0};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, ddb_out, NULL, NULL, ddb_err);
+    for (user_registration__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->get_user_and_email(ddb_s, ddb_c.out, user_id, email, ddb_c.err);
+    return ddb_route_end(&ddb_c);
 }
 
-/* register_user: a transaction; a DynamoDB failure journals the ddb_keys of its entities */
-static int register_user_routed(user_registration__repo *ddb_repo, user_registration__user *user, user_registration__email_lookup *email_lookup, ddb_error *ddb_err)
-{
-    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
-    int ddb_phase = ddb_router_phase(ddb_r->state);
-    double ddb_t0 = ddb_router_now_ms();
-    int64_t ddb_before[2] = {0}, ddb_after[2] = {0};
-    ddb_error ddb_serr = DDB_ERROR_INIT;
-    int ddb_rc;
-    if (ddb_phase == 5)
-        return ddb_on_side(ddb_r, DYNAMODB, true, "model", ddb_t0, ddb_r->ddb->register_user(ddb_r->ddb, user, email_lookup, ddb_err));
-    ddb_before[0] = user ? user->ddb_version : 0;
-    ddb_before[1] = email_lookup ? email_lookup->ddb_version : 0;
-    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, "model", ddb_t0, ddb_r->rel->register_user(ddb_r->rel, user, email_lookup, ddb_err));
-    if (ddb_rc != 0 || ddb_phase == 1)
-        return ddb_rc;
-    /* the same versions on DynamoDB: one version on both sides */
-    if (user) {
-        ddb_after[0] = user->ddb_version;
-        user->ddb_version = ddb_before[0];
-    }
-    if (email_lookup) {
-        ddb_after[1] = email_lookup->ddb_version;
-        email_lookup->ddb_version = ddb_before[1];
-    }
-    ddb_t0 = ddb_router_now_ms();
-    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, "model", ddb_t0, ddb_r->ddb->register_user(ddb_r->ddb, user, email_lookup, &ddb_serr));
-    if (ddb_rc != 0) {
-        ddb_router_write_failed(ddb_r->state, &user_registration__user__desc, "register_user", user, ddb_rc, &ddb_serr);
-        ddb_router_write_failed(ddb_r->state, &user_registration__email_lookup__desc, "register_user", email_lookup, ddb_rc, &ddb_serr);
-    }
-    if (user)
-        user->ddb_version = ddb_after[0];
-    if (email_lookup)
-        email_lookup->ddb_version = ddb_after[1];
-    ddb_error_clear(&ddb_serr);
-    return 0;
-}
+/* ---- the model ---- */
 
-/* delete_user_with_email: a transaction; a DynamoDB failure journals the ddb_keys of its entities */
-static int delete_user_with_email_routed(user_registration__repo *ddb_repo, const char *user_id, const char *email, ddb_error *ddb_err)
+static int transact_routed(user_registration__repo *ddb_repo, user_registration__write *ops,
+    size_t n_ops, ddb_error *ddb_err)
 {
-    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
-    int ddb_phase = ddb_router_phase(ddb_r->state);
-    double ddb_t0 = ddb_router_now_ms();
-    ddb_error ddb_serr = DDB_ERROR_INIT;
-    int ddb_rc;
-    if (ddb_phase == 5)
-        return ddb_on_side(ddb_r, DYNAMODB, true, "model", ddb_t0, ddb_r->ddb->delete_user_with_email(ddb_r->ddb, user_id, email, ddb_err));
-    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, true, "model", ddb_t0, ddb_r->rel->delete_user_with_email(ddb_r->rel, user_id, email, ddb_err));
-    if (ddb_rc != 0 || ddb_phase == 1)
-        return ddb_rc;
-    ddb_t0 = ddb_router_now_ms();
-    ddb_rc = ddb_on_side(ddb_r, DYNAMODB, true, "model", ddb_t0, ddb_r->ddb->delete_user_with_email(ddb_r->ddb, user_id, email, &ddb_serr));
-    if (ddb_rc != 0) {
-        ddb_router_secondary_failed(ddb_r->state, user_registration__user__desc.name, "delete_user_with_email", NULL, ddb_rc, &ddb_serr);
-        ddb_router_secondary_failed(ddb_r->state, user_registration__email_lookup__desc.name, "delete_user_with_email", NULL, ddb_rc, &ddb_serr);
-    }
-    ddb_error_clear(&ddb_serr);
-    return 0;
-}
-
-/* get_user_and_email: a transactional read */
-static int get_user_and_email_routed(user_registration__repo *ddb_repo, user_registration__get_user_and_email__result *ddb_out, const char *user_id, const char *email, ddb_error *ddb_err)
-{
-    ddb_router_impl *ddb_r = (ddb_router_impl *)ddb_repo;
-    int ddb_phase = ddb_router_phase(ddb_r->state);
-    double ddb_t0 = ddb_router_now_ms();
-    int ddb_rc;
-    if (ddb_phase >= 4)
-        return ddb_on_side(ddb_r, DYNAMODB, false, "model", ddb_t0, ddb_r->ddb->get_user_and_email(ddb_r->ddb, ddb_out, user_id, email, ddb_err));
-    ddb_rc = ddb_on_side(ddb_r, RELATIONAL, false, "model", ddb_t0, ddb_r->rel->get_user_and_email(ddb_r->rel, ddb_out, user_id, email, ddb_err));
-    /* ddb_phase 3 does not compare transactional reads (their result types are per pattern) */
-    return ddb_rc;
-}
-
-/* The version member of the entity a write points to; NULL for an unknown kind. */
-static int64_t *version_of(const user_registration__write *op)
-{
-    const ddb_entity_desc *d;
-    if (op->kind < 1 || op->kind > USER_REGISTRATION__N_ENTITIES || !op->obj)
-        return NULL;
-    d = user_registration__entities[op->kind - 1];
-    if (d->version_offset == DDB_ENTITY_NO_OFFSET)
-        return NULL;
-    return (int64_t *)((char *)op->obj + d->version_offset);
-}
-
-static int transact_routed(user_registration__repo *repo, user_registration__write *ops, size_t n_ops, ddb_error *err)
-{
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    int phase = ddb_router_phase(r->state);
-    ddb_error serr = DDB_ERROR_INIT;
-    double t0 = ddb_router_now_ms();
-    int64_t *before;
-    int rc;
-    if (phase == 5)
-        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, err));
-    if (phase == 1)
-        return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
-    /* the versions of the updated entities, for the DynamoDB transaction */
-    before = calloc(n_ops ? n_ops : 1, sizeof *before);
-    if (!before)
+    static const ddb_route_member ddb_m = {"transact", DDB_ROUTE_MANY, 0, 0};
+    ddb_route_object *ddb_o = calloc(n_ops ? n_ops : 1, sizeof *ddb_o);
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
+    if (!ddb_o)
         return DDB_ERR_NOMEM;
-    for (size_t i = 0; i < n_ops; i++)
-        if (ops[i].op == USER_REGISTRATION__WRITE_UPDATE && version_of(&ops[i]))
-            before[i] = *version_of(&ops[i]);
-    rc = ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->transact(r->rel, ops, n_ops, err));
-    if (rc != 0) {
-        free(before);
-        return rc;
-    }
-    for (size_t i = 0; i < n_ops; i++)
-        if (ops[i].op == USER_REGISTRATION__WRITE_UPDATE && version_of(&ops[i])) {
-            int64_t after = *version_of(&ops[i]);
-            *version_of(&ops[i]) = before[i];
-            before[i] = after; /* now: the version to hand back */
-        }
-    t0 = ddb_router_now_ms();
-    rc = ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->transact(r->ddb, ops, n_ops, &serr));
+    /* each entity's key is journaled when DynamoDB's transaction fails; updated ones
+       keep one version on both sides */
     for (size_t i = 0; i < n_ops; i++) {
-        if (rc != 0 && ops[i].kind >= 1 && ops[i].kind <= USER_REGISTRATION__N_ENTITIES)
-            ddb_router_write_failed(r->state, user_registration__entities[ops[i].kind - 1], "transact",
-                ops[i].obj, rc, &serr);
-        if (ops[i].op == USER_REGISTRATION__WRITE_UPDATE && version_of(&ops[i]))
-            *version_of(&ops[i]) = before[i];
+        bool known = ops[i].kind >= 1 && ops[i].kind <= USER_REGISTRATION__N_ENTITIES;
+        ddb_o[i].desc = known ? user_registration__entities[ops[i].kind - 1] : NULL;
+        ddb_o[i].obj = ops[i].obj;
+        ddb_o[i].versioned = ops[i].op == USER_REGISTRATION__WRITE_UPDATE;
     }
-    free(before);
-    ddb_error_clear(&serr);
-    return 0;
+    ddb_c.objects = ddb_o;
+    ddb_c.n_objects = n_ops;
+    for (user_registration__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->transact(ddb_s, ops, n_ops, ddb_c.err);
+    free(ddb_o);
+    return ddb_route_end(&ddb_c);
 }
 
-static int max_id_routed(user_registration__repo *repo, user_registration__kind kind, int64_t *out, ddb_error *err)
+static int max_id_routed(user_registration__repo *ddb_repo, user_registration__kind kind,
+    int64_t *out, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    double t0 = ddb_router_now_ms();
-    if (ddb_router_phase(r->state) == 5)
-        return ddb_on_side(r, DYNAMODB, false, "model", t0, r->ddb->max_id(r->ddb, kind, out, err));
-    return ddb_on_side(r, RELATIONAL, false, "model", t0, r->rel->max_id(r->rel, kind, out, err));
+    static const ddb_route_member ddb_m = {"max_id", DDB_ROUTE_MODEL, 0, 0};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
+    for (user_registration__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->max_id(ddb_s, kind, out, ddb_c.err);
+    return ddb_route_end(&ddb_c);
 }
 
-static int seed_id_routed(user_registration__repo *repo, user_registration__kind kind, int64_t floor, ddb_error *err)
+static int seed_id_routed(user_registration__repo *ddb_repo, user_registration__kind kind,
+    int64_t floor, ddb_error *ddb_err)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
-    double t0 = ddb_router_now_ms();
-    if (ddb_router_phase(r->state) == 5)
-        return ddb_on_side(r, DYNAMODB, true, "model", t0, r->ddb->seed_id(r->ddb, kind, floor, err));
-    return ddb_on_side(r, RELATIONAL, true, "model", t0, r->rel->seed_id(r->rel, kind, floor, err));
+    static const ddb_route_member ddb_m = {"seed_id", DDB_ROUTE_MODEL, 0, DDB_ROUTE_F_WRITE};
+    ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
+    for (user_registration__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
+        ddb_c.rc = ddb_s->seed_id(ddb_s, kind, floor, ddb_c.err);
+    return ddb_route_end(&ddb_c);
+}
+
+/* The ID counters, for seeding before phase 5. */
+static int max_id_on(void *repo, int kind, int64_t *out, ddb_error *err)
+{
+    return ((user_registration__repo *)repo)->max_id(repo, (user_registration__kind)kind, out, err);
+}
+
+static int seed_id_on(void *repo, int kind, int64_t floor, ddb_error *err)
+{
+    return ((user_registration__repo *)repo)->seed_id(repo, (user_registration__kind)kind, floor,
+        err);
 }
 
 static void free_routed(user_registration__repo *repo)
 {
-    ddb_router_impl *r = (ddb_router_impl *)repo;
+    ddb_routed *r = (ddb_routed *)repo;
     if (!r)
         return;
-    ddb_router_free(r->state);
+    ddb_route_fini(&r->route);
     free(r);
 }
 
+/* The storage members of every entity type on one side, for the runtime. */
+static int ddb_storage(void *repo, int kind, ddb_route_op op, const ddb_route_args *a,
+    ddb_error *err)
+{
+    user_registration__repo *r = repo;
+    user_registration__page_request request = {a->cursor, a->limit, 0};
+    const user_registration__page_request *req = a->request ? a->request : &request;
+    switch (kind) {
+    case USER_REGISTRATION__KIND_USER:
+        switch (op) {
+        case DDB_ROUTE_OP_CREATE:
+            return r->user__create(r, a->obj, err);
+        case DDB_ROUTE_OP_GET:
+            return r->user__get(r, a->out, a->found, a->key, err);
+        case DDB_ROUTE_OP_UPDATE:
+            return r->user__update(r, a->obj, err);
+        case DDB_ROUTE_OP_DELETE:
+            return r->user__delete(r, a->key, err);
+        case DDB_ROUTE_OP_LIST:
+            return r->user__list(r, a->out, req, err);
+        case DDB_ROUTE_OP_MIRROR:
+            return r->user__mirror(r, a->value, a->key, err);
+        }
+        break;
+    case USER_REGISTRATION__KIND_EMAIL_LOOKUP:
+        switch (op) {
+        case DDB_ROUTE_OP_CREATE:
+            return r->email_lookup__create(r, a->obj, err);
+        case DDB_ROUTE_OP_GET:
+            return r->email_lookup__get(r, a->out, a->found, a->key, err);
+        case DDB_ROUTE_OP_UPDATE:
+            return r->email_lookup__update(r, a->obj, err);
+        case DDB_ROUTE_OP_DELETE:
+            return r->email_lookup__delete(r, a->key, err);
+        case DDB_ROUTE_OP_LIST:
+            return r->email_lookup__list(r, a->out, req, err);
+        case DDB_ROUTE_OP_MIRROR:
+            return r->email_lookup__mirror(r, a->value, a->key, err);
+        }
+        break;
+    }
+    return DDB_ERR_INVALID_ARG;
+}
+
+static const ddb_route_entity ddb_entities[] = {
+    {&user_registration__user__desc, DDB_ROUTE_PAGE_LAYOUT(user_registration__user__page), false},
+    {&user_registration__email_lookup__desc,
+        DDB_ROUTE_PAGE_LAYOUT(user_registration__email_lookup__page), false},
+};
+
+static const ddb_route_model ddb_model = {
+    "user_registration", USER_REGISTRATION__N_ENTITIES, ddb_entities,
+        DDB_ROUTE_PAGE_LAYOUT(user_registration__mixed_page),
+    sizeof(user_registration__item), offsetof(user_registration__item, kind),
+        sizeof(user_registration__kind),
+    offsetof(user_registration__item, as), offsetof(user_registration__page_request, cursor),
+        ddb_storage,
+    max_id_on, seed_id_on};
+
+static const user_registration__repo ddb_routed_members = {
+    .version = USER_REGISTRATION__REPO_VERSION,
+    .user__create = user__create_routed,
+    .user__get = user__get_routed,
+    .user__update = user__update_routed,
+    .user__delete = user__delete_routed,
+    .user__list = user__list_routed,
+    .user__mirror = user__mirror_routed,
+    .email_lookup__create = email_lookup__create_routed,
+    .email_lookup__get = email_lookup__get_routed,
+    .email_lookup__update = email_lookup__update_routed,
+    .email_lookup__delete = email_lookup__delete_routed,
+    .email_lookup__list = email_lookup__list_routed,
+    .email_lookup__mirror = email_lookup__mirror_routed,
+    .register_user = register_user_routed,
+    .delete_user_with_email = delete_user_with_email_routed,
+    .get_user_and_email = get_user_and_email_routed,
+    .transact = transact_routed,
+    .max_id = max_id_routed,
+    .seed_id = seed_id_routed,
+    .free = free_routed,
+};
+
 /* The router behind repo, or NULL when repo is not one. */
-static ddb_router_impl *as_router(user_registration__repo *repo)
+static ddb_route *as_router(user_registration__repo *repo)
 {
-    return repo && repo->free == free_routed ? (ddb_router_impl *)repo : NULL;
+    return repo && repo->free == free_routed ? DDB_RT(repo) : NULL;
 }
 
-/*
- * Before phase 5: DynamoDB's ID counters continue above the highest relational ID,
- * for each entity whose IDs are allocated (id_strategy source or counter).
- */
-static int seed_ids(ddb_router_impl *r, ddb_error *err)
-{
-    /* no entity allocates its IDs */
-    (void)r;
-    (void)err;
-    return 0;
-}
-
-/*
- * Makes DynamoDB's user entities equal the relational ones: mirrors every relational
- * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
- */
-static int user__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
-{
-    char *cursor = NULL;
-    int rc = 0;
-    do {
-        user_registration__user__page page = {0, NULL, NULL};
-        user_registration__page_request pr = {cursor, 100, 0};
-        rc = r->rel->user__list(r->rel, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++)
-            rc = r->ddb->user__mirror(r->ddb, &page.items[i], &page.items[i], err);
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        user_registration__user__page_free(&page);
-    } while (rc == 0 && cursor);
-    while (rc == 0 && remove_extras) {
-        user_registration__user__page page = {0, NULL, NULL};
-        user_registration__page_request pr = {cursor, 100, 0};
-        rc = r->ddb->user__list(r->ddb, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-            user_registration__user rel = USER_REGISTRATION__USER__INIT;
-            bool found = false;
-            rc = r->rel->user__get(r->rel, &rel, &found, &page.items[i], err);
-            if (rc == 0 && !found)
-                rc = r->ddb->user__mirror(r->ddb, NULL, &page.items[i], err);
-            user_registration__user__free(&rel);
-        }
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        user_registration__user__page_free(&page);
-        if (!cursor)
-            break;
-    }
-    free(cursor);
-    return rc;
-}
-
-/* One journal entry of user: its key's entity copied from relational (key NULL: all). */
-static int user__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
-{
-    user_registration__user key = USER_REGISTRATION__USER__INIT, rel = USER_REGISTRATION__USER__INIT;
-    bool found = false;
-    int rc;
-    if (!key_item)
-        return user__sync(r, true, err);
-    rc = ddb_router_key_fill(&key, &user_registration__user__desc, key_item, err);
-    if (rc == 0)
-        rc = r->rel->user__get(r->rel, &rel, &found, &key, err);
-    if (rc == 0)
-        rc = r->ddb->user__mirror(r->ddb, found ? &rel : NULL, &key, err);
-    user_registration__user__free(&key);
-    user_registration__user__free(&rel);
-    return rc;
-}
-
-/* compare_all for user: adds the differences found to *n. */
-static int user__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
-{
-    user_registration__repo *sides[2] = {r->rel, r->ddb};
-    int rc = 0;
-    /* every relational entity against DynamoDB's, then DynamoDB's missing on the left */
-    for (int s = 0; s < 2 && rc == 0; s++) {
-        user_registration__repo *other = sides[1 - s];
-        char *cursor = NULL;
-        do {
-            user_registration__user__page page = {0, NULL, NULL};
-            user_registration__page_request pr = {cursor, 100, 0};
-            rc = sides[s]->user__list(sides[s], &page, &pr, err);
-            free(cursor);
-            cursor = NULL;
-            for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-                user_registration__user got = USER_REGISTRATION__USER__INIT;
-                bool found = false;
-                rc = other->user__get(other, &got, &found, &page.items[i], err);
-                if (rc == 0 && s == 0)
-                    *n += (size_t)(ddb_router_compare(r->state, &user_registration__user__desc, &page.items[i],
-                                       found ? &got : NULL, NULL) == 1);
-                else if (rc == 0 && !found)
-                    *n += (size_t)(ddb_router_compare(r->state, &user_registration__user__desc, NULL, &page.items[i],
-                                       NULL) == 1);
-                user_registration__user__free(&got);
-            }
-            if (rc == 0) {
-                cursor = page.cursor;
-                page.cursor = NULL;
-            }
-            user_registration__user__page_free(&page);
-        } while (rc == 0 && cursor);
-        free(cursor);
-    }
-    return rc;
-}
-
-/*
- * Makes DynamoDB's email_lookup entities equal the relational ones: mirrors every relational
- * entity and, with remove_extras, removes DynamoDB's entities the relational side lacks.
- */
-static int email_lookup__sync(ddb_router_impl *r, bool remove_extras, ddb_error *err)
-{
-    char *cursor = NULL;
-    int rc = 0;
-    do {
-        user_registration__email_lookup__page page = {0, NULL, NULL};
-        user_registration__page_request pr = {cursor, 100, 0};
-        rc = r->rel->email_lookup__list(r->rel, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++)
-            rc = r->ddb->email_lookup__mirror(r->ddb, &page.items[i], &page.items[i], err);
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        user_registration__email_lookup__page_free(&page);
-    } while (rc == 0 && cursor);
-    while (rc == 0 && remove_extras) {
-        user_registration__email_lookup__page page = {0, NULL, NULL};
-        user_registration__page_request pr = {cursor, 100, 0};
-        rc = r->ddb->email_lookup__list(r->ddb, &page, &pr, err);
-        free(cursor);
-        cursor = NULL;
-        for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-            user_registration__email_lookup rel = USER_REGISTRATION__EMAIL_LOOKUP__INIT;
-            bool found = false;
-            rc = r->rel->email_lookup__get(r->rel, &rel, &found, &page.items[i], err);
-            if (rc == 0 && !found)
-                rc = r->ddb->email_lookup__mirror(r->ddb, NULL, &page.items[i], err);
-            user_registration__email_lookup__free(&rel);
-        }
-        if (rc == 0) {
-            cursor = page.cursor;
-            page.cursor = NULL;
-        }
-        user_registration__email_lookup__page_free(&page);
-        if (!cursor)
-            break;
-    }
-    free(cursor);
-    return rc;
-}
-
-/* One journal entry of email_lookup: its key's entity copied from relational (key NULL: all). */
-static int email_lookup__replay(ddb_router_impl *r, const ddb_value *key_item, ddb_error *err)
-{
-    user_registration__email_lookup key = USER_REGISTRATION__EMAIL_LOOKUP__INIT, rel = USER_REGISTRATION__EMAIL_LOOKUP__INIT;
-    bool found = false;
-    int rc;
-    if (!key_item)
-        return email_lookup__sync(r, true, err);
-    rc = ddb_router_key_fill(&key, &user_registration__email_lookup__desc, key_item, err);
-    if (rc == 0)
-        rc = r->rel->email_lookup__get(r->rel, &rel, &found, &key, err);
-    if (rc == 0)
-        rc = r->ddb->email_lookup__mirror(r->ddb, found ? &rel : NULL, &key, err);
-    user_registration__email_lookup__free(&key);
-    user_registration__email_lookup__free(&rel);
-    return rc;
-}
-
-/* compare_all for email_lookup: adds the differences found to *n. */
-static int email_lookup__compare_all(ddb_router_impl *r, size_t *n, ddb_error *err)
-{
-    user_registration__repo *sides[2] = {r->rel, r->ddb};
-    int rc = 0;
-    /* every relational entity against DynamoDB's, then DynamoDB's missing on the left */
-    for (int s = 0; s < 2 && rc == 0; s++) {
-        user_registration__repo *other = sides[1 - s];
-        char *cursor = NULL;
-        do {
-            user_registration__email_lookup__page page = {0, NULL, NULL};
-            user_registration__page_request pr = {cursor, 100, 0};
-            rc = sides[s]->email_lookup__list(sides[s], &page, &pr, err);
-            free(cursor);
-            cursor = NULL;
-            for (size_t i = 0; rc == 0 && i < page.n_items; i++) {
-                user_registration__email_lookup got = USER_REGISTRATION__EMAIL_LOOKUP__INIT;
-                bool found = false;
-                rc = other->email_lookup__get(other, &got, &found, &page.items[i], err);
-                if (rc == 0 && s == 0)
-                    *n += (size_t)(ddb_router_compare(r->state, &user_registration__email_lookup__desc, &page.items[i],
-                                       found ? &got : NULL, NULL) == 1);
-                else if (rc == 0 && !found)
-                    *n += (size_t)(ddb_router_compare(r->state, &user_registration__email_lookup__desc, NULL, &page.items[i],
-                                       NULL) == 1);
-                user_registration__email_lookup__free(&got);
-            }
-            if (rc == 0) {
-                cursor = page.cursor;
-                page.cursor = NULL;
-            }
-            user_registration__email_lookup__page_free(&page);
-        } while (rc == 0 && cursor);
-        free(cursor);
-    }
-    return rc;
-}
-
-int user_registration__router_replay(user_registration__repo *router, size_t *replayed, ddb_error *err)
-{
-    ddb_router_impl *r = as_router(router);
-    ddb_router_journal j = {0, NULL, 0};
-    int rc;
-    if (!r)
-        return DDB_ERR_INVALID_ARG;
-    rc = ddb_router_journal_load(&j, r->state, err);
-    for (size_t i = 0; rc == 0 && i < j.n; i++) {
-        const char *kind = j.entries[i].kind;
-        const ddb_value *key = j.entries[i].key;
-        if (strcmp(kind, user_registration__user__desc.name) == 0)
-            rc = user__replay(r, key, err);
-        else if (strcmp(kind, user_registration__email_lookup__desc.name) == 0)
-            rc = email_lookup__replay(r, key, err);
-        else
-            rc = DDB_ERR_PROTOCOL;
-        if (rc != 0)
-            ddb_router_logf(r->state, "replay of journal entry %zu (%s) failed: %s", i + 1, kind,
-                rc == DDB_ERR_PROTOCOL ? "unknown entity type" : ddb_error_code_name(rc));
-    }
-    /* the journal shrinks only when all of it went through: a rerun is harmless */
-    if (rc == 0)
-        rc = ddb_router_journal_consume(r->state, &j, err);
-    if (rc == 0) {
-        ddb_router_logf(r->state, "replayed %zu journal entries", j.n);
-        if (replayed)
-            *replayed = j.n;
-    }
-    ddb_router_journal_clear(&j);
-    return rc;
-}
-
-int user_registration__router_backfill(user_registration__repo *router, ddb_error *err)
-{
-    ddb_router_impl *r = as_router(router);
-    int rc = 0;
-    if (!r)
-        return DDB_ERR_INVALID_ARG;
-    if (rc == 0)
-        rc = user__sync(r, false, err);
-    if (rc == 0)
-        rc = email_lookup__sync(r, false, err);
-    return rc;
-}
-
-int user_registration__router_compare_all(user_registration__repo *router, size_t *differences, ddb_error *err)
-{
-    ddb_router_impl *r = as_router(router);
-    size_t n = 0;
-    int rc = 0;
-    if (!r)
-        return DDB_ERR_INVALID_ARG;
-    if (rc == 0)
-        rc = user__compare_all(r, &n, err);
-    if (rc == 0)
-        rc = email_lookup__compare_all(r, &n, err);
-    if (rc == 0) {
-        ddb_router_logf(r->state, "compare_all: %zu differences", n);
-        if (differences)
-            *differences = n;
-    }
-    return rc;
-}
-
-int user_registration__router_new(user_registration__repo **out, user_registration__repo *relational, user_registration__repo *dynamodb,
+int user_registration__router_new(user_registration__repo **out,
+    user_registration__repo *relational, user_registration__repo *dynamodb,
     const user_registration__router_options *o, ddb_error *err)
 {
-    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "user_registration", 1, NULL, NULL, NULL, NULL, NULL, 100};
-    ddb_router_impl *r;
+    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "user_registration", 1, NULL, NULL, NULL,
+        NULL, NULL, 100};
+    ddb_routed *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
         return DDB_ERR_INVALID_ARG;
@@ -880,38 +337,11 @@ int user_registration__router_new(user_registration__repo **out, user_registrati
         cfg.log = o->log;
         cfg.log_ctx = o->log_ctx;
     }
-    r = calloc(1, sizeof *r);
-    if (!r)
+    if (!(r = calloc(1, sizeof *r)))
         return DDB_ERR_NOMEM;
-    rc = ddb_router_new(&r->state, &cfg, err);
-    if (rc != 0) {
+    r->base = ddb_routed_members;
+    if ((rc = ddb_route_init(&r->route, &ddb_model, relational, dynamodb, &cfg, err)) != 0) {
         free(r);
-        return rc;
-    }
-    r->rel = relational;
-    r->ddb = dynamodb;
-    r->base.version = USER_REGISTRATION__REPO_VERSION;
-    r->base.user__create = user__create_routed;
-    r->base.user__get = user__get_routed;
-    r->base.user__update = user__update_routed;
-    r->base.user__delete = user__delete_routed;
-    r->base.user__list = user__list_routed;
-    r->base.user__mirror = user__mirror_routed;
-    r->base.email_lookup__create = email_lookup__create_routed;
-    r->base.email_lookup__get = email_lookup__get_routed;
-    r->base.email_lookup__update = email_lookup__update_routed;
-    r->base.email_lookup__delete = email_lookup__delete_routed;
-    r->base.email_lookup__list = email_lookup__list_routed;
-    r->base.email_lookup__mirror = email_lookup__mirror_routed;
-    r->base.register_user = register_user_routed;
-    r->base.delete_user_with_email = delete_user_with_email_routed;
-    r->base.get_user_and_email = get_user_and_email_routed;
-    r->base.transact = transact_routed;
-    r->base.max_id = max_id_routed;
-    r->base.seed_id = seed_id_routed;
-    r->base.free = free_routed;
-    if (cfg.phase == 5 && (rc = seed_ids(r, err)) != 0) {
-        free_routed(&r->base);
         return rc;
     }
     *out = &r->base;
@@ -920,30 +350,41 @@ int user_registration__router_new(user_registration__repo **out, user_registrati
 
 int user_registration__router_phase(user_registration__repo *router)
 {
-    ddb_router_impl *r = as_router(router);
+    ddb_route *r = as_router(router);
     return r ? ddb_router_phase(r->state) : 0;
 }
 
 int user_registration__router_set_phase(user_registration__repo *router, int phase, ddb_error *err)
 {
-    ddb_router_impl *r = as_router(router);
-    int rc = 0;
-    if (!r)
-        return DDB_ERR_INVALID_ARG;
-    ddb_router_lock_switch(r->state);
-    if (phase == 5 && ddb_router_phase(r->state) != 5)
-        rc = seed_ids(r, err);
-    if (rc == 0)
-        rc = ddb_router_set_phase(r->state, phase, err);
-    ddb_router_unlock_switch(r->state);
-    return rc;
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_set_phase(r, phase, err) : DDB_ERR_INVALID_ARG;
 }
 
 int user_registration__router_stats(user_registration__repo *router, ddb_router_stats *out)
 {
-    ddb_router_impl *r = as_router(router);
+    ddb_route *r = as_router(router);
     if (!r || !out)
         return DDB_ERR_INVALID_ARG;
     ddb_router_stats_get(r->state, out);
     return 0;
+}
+
+int user_registration__router_replay(user_registration__repo *router, size_t *replayed,
+    ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_replay(r, replayed, err) : DDB_ERR_INVALID_ARG;
+}
+
+int user_registration__router_backfill(user_registration__repo *router, ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_backfill(r, err) : DDB_ERR_INVALID_ARG;
+}
+
+int user_registration__router_compare_all(user_registration__repo *router, size_t *differences,
+    ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_compare_all(r, differences, err) : DDB_ERR_INVALID_ARG;
 }

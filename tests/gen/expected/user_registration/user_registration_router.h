@@ -6,7 +6,7 @@
 #define USER_REGISTRATION_ROUTER_H
 
 #include "user_registration.h"
-#include "ddb/dal/router.h"
+#include "ddb/dal/route.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,782 @@
+/*
+ * The migration router's policy (ddb/dal/route.h): one state machine that every generated
+ * wrapper drives, and the repair loops over the model's entity types.
+ */
+#include "ddb/dal/route.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dal/dal_internal.h"
+
+/* ---- the model's data ------------------------------------------------------------------------ */
+
+static const ddb_route_entity *entity_of(const ddb_route *r, int kind)
+{
+    if (kind < 1 || (size_t)kind > r->model->n_entities)
+        return NULL;
+    return &r->model->entities[kind - 1];
+}
+
+/* The <ns>__kind of an entry of the model's entity table. */
+static int kind_of(const ddb_route *r, const ddb_route_entity *e)
+{
+    return (int)(e - r->model->entities) + 1;
+}
+
+static size_t page_count(const void *page, const ddb_route_page_layout *l)
+{
+    size_t n;
+    memcpy(&n, (const char *)page + l->n_items, sizeof n);
+    return n;
+}
+
+static char *page_items(const void *page, const ddb_route_page_layout *l)
+{
+    char *items;
+    memcpy(&items, (const char *)page + l->items, sizeof items);
+    return items;
+}
+
+static char *page_cursor(const void *page, const ddb_route_page_layout *l)
+{
+    char *cursor;
+    memcpy(&cursor, (const char *)page + l->cursor, sizeof cursor);
+    return cursor;
+}
+
+/* The <ns>__kind of a mixed item; its size is the compiler's choice for the enum. */
+static int item_kind(const ddb_route_model *m, const char *item)
+{
+    unsigned char bytes[sizeof(long long)] = {0};
+    size_t n = m->item_kind_size < sizeof bytes ? m->item_kind_size : sizeof bytes;
+    memcpy(bytes, item + m->item_kind, n);
+    if (n == sizeof(int)) {
+        int k;
+        memcpy(&k, bytes, sizeof k);
+        return k;
+    }
+    if (n == sizeof(short)) {
+        short k;
+        memcpy(&k, bytes, sizeof k);
+        return k;
+    }
+    if (n == 1)
+        return (signed char)bytes[0];
+    {
+        long long k;
+        memcpy(&k, bytes, sizeof k);
+        return (int)k;
+    }
+}
+
+/* Frees what a page of e holds and zeroes it. */
+static void entity_page_clear(const ddb_route_entity *e, void *page)
+{
+    size_t n = page_count(page, &e->page);
+    char *items = page_items(page, &e->page);
+    for (size_t i = 0; items && i < n; i++)
+        ddb_entity_free(e->desc, items + i * e->desc->size);
+    free(items);
+    free(page_cursor(page, &e->page));
+    memset(page, 0, e->page.size);
+}
+
+static void mixed_page_clear(const ddb_route *r, void *page)
+{
+    const ddb_route_model *m = r->model;
+    size_t n = page_count(page, &m->mixed_page);
+    char *items = page_items(page, &m->mixed_page);
+    for (size_t i = 0; items && i < n; i++) {
+        char *item = items + i * m->item_size;
+        const ddb_route_entity *e = entity_of(r, item_kind(m, item));
+        if (e)
+            ddb_entity_free(e->desc, item + m->item_as);
+    }
+    free(items);
+    free(page_cursor(page, &m->mixed_page));
+    memset(page, 0, m->mixed_page.size);
+}
+
+static int64_t *version_of(const ddb_entity_desc *d, const void *obj)
+{
+    if (!d || !obj || d->version_offset == DDB_ENTITY_NO_OFFSET)
+        return NULL;
+    return (int64_t *)((char *)(uintptr_t)obj + d->version_offset);
+}
+
+/* ---- phase 3: re-reads and comparison -------------------------------------------------------- */
+
+typedef struct side_reader {
+    ddb_route *r;
+    const ddb_route_entity *e;
+} side_reader;
+
+/* ddb_router_get_fn over one entity type's get, timed and counted. */
+static int read_side(void *ctx, ddb_router_side side, void *out, bool *found, const void *key,
+                     ddb_error *err)
+{
+    const side_reader *s = ctx;
+    void *repo = side == DDB_ROUTER_RELATIONAL ? s->r->rel : s->r->ddb;
+    double t0 = ddb_router_now_ms();
+    ddb_route_args a = {.out = out, .found = found, .key = key};
+    int rc = s->r->model->storage(repo, kind_of(s->r, s->e), DDB_ROUTE_OP_GET, &a, err);
+    ddb_router_record(s->r->state, side, false, s->e->desc->name, ddb_router_now_ms() - t0, rc);
+    return rc;
+}
+
+/* rel[0..n_rel) against dyn[0..n_dyn), entities of e (stride `stride`, member at `at`). */
+static void check_entities(ddb_route *r, const ddb_route_entity *e, const void **p, size_t n_rel,
+                           size_t n_dyn)
+{
+    side_reader reader = {r, e};
+    if (n_rel)
+        ddb_router_check_page(r->state, e->desc, p, n_rel, p + n_rel, n_dyn, read_side, &reader);
+}
+
+/* The relational page against DynamoDB's (NULL: none; every entity is then read by key). */
+static void check_page(ddb_route *r, const ddb_route_entity *e, const void *rel, const void *dyn)
+{
+    size_t n_rel = page_count(rel, &e->page), n_dyn = dyn ? page_count(dyn, &e->page) : 0;
+    const char *ri = page_items(rel, &e->page), *di = dyn ? page_items(dyn, &e->page) : NULL;
+    const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", e->desc->name);
+        return;
+    }
+    for (size_t i = 0; i < n_rel; i++)
+        p[i] = ri + i * e->desc->size;
+    for (size_t i = 0; i < n_dyn; i++)
+        p[n_rel + i] = di + i * e->desc->size;
+    check_entities(r, e, p, n_rel, n_dyn);
+    free(p);
+}
+
+/* A mixed page: each entity type's entities as a page of their own. */
+static void check_mixed_page(ddb_route *r, const void *rel, const void *dyn)
+{
+    const ddb_route_model *m = r->model;
+    size_t n_rel_all = page_count(rel, &m->mixed_page);
+    size_t n_dyn_all = dyn ? page_count(dyn, &m->mixed_page) : 0;
+    const char *ri = page_items(rel, &m->mixed_page);
+    const char *di = dyn ? page_items(dyn, &m->mixed_page) : NULL;
+    const void **p = malloc((n_rel_all + n_dyn_all + 1) * sizeof *p);
+    if (!p) {
+        ddb_router_logf(r->state, "cannot compare a mixed page: out of memory");
+        return;
+    }
+    for (size_t k = 1; k <= m->n_entities; k++) {
+        size_t n_rel = 0, n_dyn = 0;
+        for (size_t i = 0; i < n_rel_all; i++)
+            if ((size_t)item_kind(m, ri + i * m->item_size) == k)
+                p[n_rel++] = ri + i * m->item_size + m->item_as;
+        for (size_t i = 0; i < n_dyn_all; i++)
+            if ((size_t)item_kind(m, di + i * m->item_size) == k)
+                p[n_rel + n_dyn++] = di + i * m->item_size + m->item_as;
+        check_entities(r, &m->entities[k - 1], p, n_rel, n_dyn);
+    }
+    free(p);
+}
+
+/* ---- one routed call ------------------------------------------------------------------------- */
+
+static bool is_read(const ddb_route_member *m)
+{
+    return m->kind == DDB_ROUTE_READ || m->kind == DDB_ROUTE_GET || m->kind == DDB_ROUTE_PAGE;
+}
+
+static bool is_write(const ddb_route_member *m)
+{
+    return m->kind == DDB_ROUTE_MODEL ? (m->flags & DDB_ROUTE_F_WRITE) != 0 : !is_read(m);
+}
+
+static const char *entity_name(const ddb_route_call *c)
+{
+    const ddb_route_entity *e = entity_of(c->route, c->member->entity);
+    return e ? e->desc->name : "model";
+}
+
+ddb_route_call ddb_route_start(ddb_route *r, const ddb_route_member *m, void *out, bool *found,
+                               const void *arg, ddb_error *err)
+{
+    ddb_route_call c;
+    memset(&c, 0, sizeof c);
+    c.route = r;
+    c.member = m;
+    c.caller_out = out;
+    c.caller_found = found;
+    c.caller_err = err;
+    c.arg = arg;
+    c.phase = ddb_router_phase(r->state);
+    return c;
+}
+
+/* The primary side for the phase: reads move to DynamoDB in phase 4, writes in phase 5. */
+static ddb_router_side primary_side(const ddb_route_call *c)
+{
+    if (c->member->kind == DDB_ROUTE_MODEL || !is_read(c->member))
+        return c->phase == 5 ? DDB_ROUTER_DYNAMODB : DDB_ROUTER_RELATIONAL;
+    return c->phase >= 4 ? DDB_ROUTER_DYNAMODB : DDB_ROUTER_RELATIONAL;
+}
+
+/* The versions DynamoDB's write must start from: those the relational call started from. */
+static int save_versions(ddb_route_call *c)
+{
+    const ddb_route_entity *e = entity_of(c->route, c->member->entity);
+    if (c->member->kind == DDB_ROUTE_UPDATE && e && version_of(e->desc, c->arg))
+        c->version_before = *version_of(e->desc, c->arg);
+    if (c->member->kind != DDB_ROUTE_MANY || !c->n_objects)
+        return 0;
+    c->versions = calloc(2 * c->n_objects, sizeof *c->versions);
+    if (!c->versions)
+        return ddb_dal__nomem(c->caller_err, "router versions");
+    for (size_t i = 0; i < c->n_objects; i++) {
+        const ddb_route_object *o = &c->objects[i];
+        if (o->versioned && version_of(o->desc, o->obj))
+            c->versions[i] = *version_of(o->desc, o->obj);
+    }
+    return 0;
+}
+
+/* Between the two writes: DynamoDB gets the versions from before, the caller those from after. */
+static void swap_versions(ddb_route_call *c)
+{
+    const ddb_route_entity *e = entity_of(c->route, c->member->entity);
+    if (c->member->kind == DDB_ROUTE_UPDATE && e && version_of(e->desc, c->arg)) {
+        int64_t *v = version_of(e->desc, c->arg), after = *v;
+        *v = c->version_before;
+        c->version_before = after;
+    }
+    for (size_t i = 0; c->versions && i < c->n_objects; i++) {
+        const ddb_route_object *o = &c->objects[i];
+        int64_t *v = o->versioned ? version_of(o->desc, o->obj) : NULL;
+        if (v) {
+            int64_t after = *v;
+            *v = c->versions[i];
+            c->versions[c->n_objects + i] = after;
+        }
+    }
+}
+
+static void restore_versions(ddb_route_call *c)
+{
+    const ddb_route_entity *e = entity_of(c->route, c->member->entity);
+    if (c->member->kind == DDB_ROUTE_UPDATE && e && version_of(e->desc, c->arg))
+        *version_of(e->desc, c->arg) = c->version_before;
+    for (size_t i = 0; c->versions && i < c->n_objects; i++) {
+        const ddb_route_object *o = &c->objects[i];
+        int64_t *v = o->versioned ? version_of(o->desc, o->obj) : NULL;
+        if (v)
+            *v = c->versions[c->n_objects + i];
+    }
+}
+
+static void *primary(ddb_route_call *c)
+{
+    ddb_router_side side = primary_side(c);
+    int rc = save_versions(c);
+    if (rc != 0) {
+        c->result = rc;
+        c->step = 3;
+        return NULL;
+    }
+    c->out = c->caller_out;
+    c->found = c->caller_found;
+    c->err = c->caller_err;
+    /* a flag's two answers are compared: the relational one is kept until then */
+    if (c->member->kind == DDB_ROUTE_FLAG && side == DDB_ROUTER_RELATIONAL)
+        c->found = &c->done_rel;
+    c->t0 = ddb_router_now_ms();
+    return side == DDB_ROUTER_RELATIONAL ? c->route->rel : c->route->ddb;
+}
+
+static bool wants_secondary(ddb_route_call *c)
+{
+    const ddb_route_member *m = c->member;
+    if (c->rc != 0 || primary_side(c) != DDB_ROUTER_RELATIONAL || m->kind == DDB_ROUTE_MODEL ||
+        m->kind == DDB_ROUTE_READ)
+        return false;
+    if (is_read(m))
+        return c->phase == 3 && !(m->flags & DDB_ROUTE_F_PARTIAL) &&
+               ddb_router_sample(c->route->state);
+    if (c->phase == 1)
+        return false;
+    /* nothing was updated: nothing to repeat */
+    return m->kind != DDB_ROUTE_UPDATE_FOUND || !c->caller_found || *c->caller_found;
+}
+
+/* A zeroed buffer for DynamoDB's answer: an entity, or a page (of the entity or mixed). */
+static void *other_buffer(ddb_route_call *c, const ddb_route_entity *e)
+{
+    size_t size = e ? e->desc->size : 1;
+    if (c->member->kind == DDB_ROUTE_PAGE)
+        size =
+            c->member->flags & DDB_ROUTE_F_MIXED ? c->route->model->mixed_page.size : e->page.size;
+    return calloc(1, size ? size : 1);
+}
+
+static void free_other(ddb_route_call *c)
+{
+    const ddb_route_entity *e = entity_of(c->route, c->member->entity);
+    if (!c->other)
+        return;
+    if (c->member->kind != DDB_ROUTE_PAGE)
+        ddb_entity_free(e->desc, c->other);
+    else if (c->member->flags & DDB_ROUTE_F_MIXED)
+        mixed_page_clear(c->route, c->other);
+    else
+        entity_page_clear(e, c->other);
+    free(c->other);
+    c->other = NULL;
+}
+
+static void compare_reads(ddb_route_call *c, int rc)
+{
+    const ddb_route_entity *e = entity_of(c->route, c->member->entity);
+    if (rc != 0) {
+        ddb_router_logf(c->route->state, "dual read of %s.%s failed on dynamodb: %s: %s",
+                        entity_name(c), c->member->name, ddb_error_code_name(rc), c->serr.message);
+        return;
+    }
+    if (c->member->kind == DDB_ROUTE_GET) {
+        side_reader reader = {c->route, e};
+        bool found = c->caller_found && *c->caller_found;
+        ddb_router_check(c->route->state, e->desc, found ? c->caller_out : NULL,
+                         c->other_found ? c->other : NULL, c->arg, read_side, &reader);
+    } else if (c->member->flags & DDB_ROUTE_F_MIXED) {
+        check_mixed_page(c->route, c->caller_out, c->other);
+    } else {
+        check_page(c->route, e, c->caller_out, c->other);
+    }
+}
+
+/* Sets up DynamoDB's call after the relational one; NULL when there is none to make. */
+static void *secondary(ddb_route_call *c)
+{
+    const ddb_route_member *m = c->member;
+    const ddb_route_entity *e = entity_of(c->route, m->entity);
+    c->err = &c->serr;
+    c->secondary = true;
+    c->found = m->kind == DDB_ROUTE_FLAG ? &c->done_ddb : c->caller_found;
+    if (m->kind == DDB_ROUTE_PAGE && (m->flags & DDB_ROUTE_F_PAGED) && c->arg) {
+        /* a cursor is the relational side's: DynamoDB's entities are read by key instead */
+        const char *cursor;
+        memcpy(&cursor, (const char *)c->arg + c->route->model->request_cursor, sizeof cursor);
+        if (cursor) {
+            compare_reads(c, 0);
+            return NULL;
+        }
+    }
+    if (m->kind == DDB_ROUTE_GET || m->kind == DDB_ROUTE_PAGE ||
+        m->kind == DDB_ROUTE_UPDATE_FOUND) {
+        if (!(c->other = other_buffer(c, e))) {
+            ddb_router_logf(c->route->state, "cannot route %s.%s on dynamodb: out of memory",
+                            entity_name(c), m->name);
+            return NULL;
+        }
+        c->out = c->other;
+        c->found = m->kind == DDB_ROUTE_PAGE ? NULL : &c->other_found;
+    }
+    swap_versions(c);
+    c->t0 = ddb_router_now_ms();
+    return c->route->ddb;
+}
+
+/* After DynamoDB's write: its failure is logged, counted and journaled. */
+static void after_secondary_write(ddb_route_call *c, int rc)
+{
+    const ddb_route_member *m = c->member;
+    const ddb_route_entity *e = entity_of(c->route, m->entity);
+    ddb_router *state = c->route->state;
+    switch (m->kind) {
+    case DDB_ROUTE_WRITE:
+    case DDB_ROUTE_UPDATE:
+        if (rc != 0 && !((m->flags & DDB_ROUTE_F_ABSENT_OK) && rc == DDB_ERR_ITEM_NOT_FOUND))
+            ddb_router_write_failed(state, e->desc, m->name, c->arg, rc, &c->serr);
+        break;
+    case DDB_ROUTE_UPDATE_FOUND:
+        if (rc != 0 || !c->other_found)
+            ddb_router_write_failed(state, e->desc, m->name, c->caller_out,
+                                    rc ? rc : DDB_ERR_ITEM_NOT_FOUND, rc ? &c->serr : NULL);
+        break;
+    case DDB_ROUTE_FLAG:
+        /* the key is in the parameters, not an entity: a resync of the type repairs it */
+        if (rc != 0 || c->done_ddb != c->done_rel)
+            ddb_router_secondary_failed(state, e->desc->name, m->name, NULL,
+                                        rc ? rc : DDB_ERR_ITEM_NOT_FOUND, rc ? &c->serr : NULL);
+        break;
+    case DDB_ROUTE_ITEMS:
+        for (size_t i = 0; rc != 0 && i < c->n_items; i++)
+            ddb_router_write_failed(state, e->desc, m->name,
+                                    (const char *)c->arg + i * e->desc->size, rc, &c->serr);
+        break;
+    case DDB_ROUTE_MANY:
+        for (size_t i = 0; rc != 0 && i < c->n_objects; i++)
+            if (c->objects[i].desc)
+                ddb_router_write_failed(state, c->objects[i].desc, m->name, c->objects[i].obj, rc,
+                                        &c->serr);
+        break;
+    default:
+        break;
+    }
+    restore_versions(c);
+}
+
+void *ddb_route_next(ddb_route_call *c)
+{
+    void *side;
+    switch (c->step++) {
+    case 0:
+        return primary(c);
+    case 1:
+        ddb_router_record(c->route->state, primary_side(c), is_write(c->member), entity_name(c),
+                          ddb_router_now_ms() - c->t0, c->rc);
+        c->result = c->rc;
+        if (c->member->kind == DDB_ROUTE_FLAG && c->found == &c->done_rel && c->rc == 0 &&
+            c->caller_found)
+            *c->caller_found = c->done_rel;
+        if (!wants_secondary(c) || !(side = secondary(c))) {
+            c->step = 3;
+            return NULL;
+        }
+        c->rc = 0;
+        return side;
+    case 2:
+        ddb_router_record(c->route->state, DDB_ROUTER_DYNAMODB, is_write(c->member), entity_name(c),
+                          ddb_router_now_ms() - c->t0, c->rc);
+        if (is_read(c->member))
+            compare_reads(c, c->rc);
+        else
+            after_secondary_write(c, c->rc);
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
+int ddb_route_end(ddb_route_call *c)
+{
+    free_other(c);
+    free(c->versions);
+    c->versions = NULL;
+    ddb_error_clear(&c->serr);
+    return c->result;
+}
+
+/* How each storage member is routed; the entity is the call's. */
+static const ddb_route_member storage_members[] = {
+    [DDB_ROUTE_OP_CREATE] = {"create", DDB_ROUTE_WRITE, 0, 0},
+    [DDB_ROUTE_OP_GET] = {"get", DDB_ROUTE_GET, 0, 0},
+    [DDB_ROUTE_OP_UPDATE] = {"update", DDB_ROUTE_UPDATE, 0, 0},
+    /* already absent on DynamoDB (delete_missing "not_found") is what was wanted */
+    [DDB_ROUTE_OP_DELETE] = {"delete", DDB_ROUTE_WRITE, 0, DDB_ROUTE_F_ABSENT_OK},
+    [DDB_ROUTE_OP_LIST] = {"list", DDB_ROUTE_PAGE, 0, DDB_ROUTE_F_PAGED},
+    [DDB_ROUTE_OP_MIRROR] = {"mirror", DDB_ROUTE_WRITE, 0, 0},
+};
+
+int ddb_route_storage(ddb_route *r, int kind, ddb_route_op op, const ddb_route_args *a,
+                      ddb_error *err)
+{
+    ddb_route_member m;
+    ddb_route_call c;
+    const void *arg;
+    if (!r || !a || !entity_of(r, kind) || op < DDB_ROUTE_OP_CREATE || op > DDB_ROUTE_OP_MIRROR)
+        return DDB_ERR_INVALID_ARG;
+    m = storage_members[op];
+    m.entity = kind;
+    arg = op == DDB_ROUTE_OP_CREATE || op == DDB_ROUTE_OP_UPDATE ? a->obj
+          : op == DDB_ROUTE_OP_LIST                              ? a->request
+                                                                 : a->key;
+    c = ddb_route_start(r, &m, a->out, a->found, arg, err);
+    for (void *side; (side = ddb_route_next(&c)) != NULL;) {
+        ddb_route_args on_side = *a;
+        on_side.out = c.out;
+        on_side.found = c.found;
+        c.rc = r->model->storage(side, kind, op, &on_side, c.err);
+    }
+    return ddb_route_end(&c);
+}
+
+/* ---- the router ------------------------------------------------------------------------------ */
+
+/* Before phase 5: DynamoDB's ID counters continue above the highest relational ID. */
+static int seed_ids(ddb_route *r, ddb_error *err)
+{
+    for (size_t i = 0; i < r->model->n_entities; i++) {
+        const ddb_route_entity *e = &r->model->entities[i];
+        int64_t max = 0;
+        int rc;
+        if (!e->seeds_ids)
+            continue;
+        rc = r->model->max_id(r->rel, (int)i + 1, &max, err);
+        if (rc == DDB_ERR_INVALID_ARG) {
+            /* not an integer ID: nothing to continue */
+            ddb_router_logf(r->state, "%s IDs are not integers: not seeded", e->desc->name);
+            continue;
+        }
+        if (rc == 0)
+            rc = r->model->seed_id(r->ddb, (int)i + 1, max, err);
+        if (rc != 0) {
+            ddb_router_logf(r->state, "phase 5 refused: seeding %s IDs: %s", e->desc->name,
+                            ddb_error_code_name(rc));
+            return rc;
+        }
+        ddb_router_logf(r->state, "%s IDs continue above %lld", e->desc->name, (long long)max);
+    }
+    return 0;
+}
+
+int ddb_route_init(ddb_route *r, const ddb_route_model *m, void *rel, void *ddb,
+                   const ddb_router_config *cfg, ddb_error *err)
+{
+    ddb_router_config c;
+    int rc;
+    if (!r || !m || !rel || !ddb || !cfg)
+        return DDB_ERR_INVALID_ARG;
+    memset(r, 0, sizeof *r);
+    c = *cfg;
+    c.name = m->name;
+    if ((rc = ddb_router_new(&r->state, &c, err)) != 0)
+        return rc;
+    r->rel = rel;
+    r->ddb = ddb;
+    r->model = m;
+    if (c.phase == 5 && (rc = seed_ids(r, err)) != 0) {
+        ddb_route_fini(r);
+        return rc;
+    }
+    return 0;
+}
+
+void ddb_route_fini(ddb_route *r)
+{
+    if (!r)
+        return;
+    ddb_router_free(r->state);
+    memset(r, 0, sizeof *r);
+}
+
+int ddb_route_set_phase(ddb_route *r, int phase, ddb_error *err)
+{
+    int rc = 0;
+    if (!r || !r->state)
+        return DDB_ERR_INVALID_ARG;
+    ddb_router_lock_switch(r->state);
+    if (phase == 5 && ddb_router_phase(r->state) != 5)
+        rc = seed_ids(r, err);
+    if (rc == 0)
+        rc = ddb_router_set_phase(r->state, phase, err);
+    ddb_router_unlock_switch(r->state);
+    return rc;
+}
+
+/* ---- repair: replay, backfill, compare_all --------------------------------------------------- */
+
+#define REPAIR_PAGE 100
+
+static int get(ddb_route *r, void *side, const ddb_route_entity *e, void *out, bool *found,
+               const void *key, ddb_error *err)
+{
+    ddb_route_args a = {.out = out, .found = found, .key = key};
+    return r->model->storage(side, kind_of(r, e), DDB_ROUTE_OP_GET, &a, err);
+}
+
+/* DynamoDB's entity of key made equal to value (NULL: removed). */
+static int mirror(ddb_route *r, const ddb_route_entity *e, const void *value, const void *key,
+                  ddb_error *err)
+{
+    ddb_route_args a = {.value = value, .key = key};
+    return r->model->storage(r->ddb, kind_of(r, e), DDB_ROUTE_OP_MIRROR, &a, err);
+}
+
+/* Calls fn on every page of e's entities on one side, in the side's order. */
+typedef int (*page_fn)(ddb_route *r, const ddb_route_entity *e, const char *items, size_t n,
+                       void *ctx, ddb_error *err);
+
+static int each_page(ddb_route *r, const ddb_route_entity *e, void *side, page_fn fn, void *ctx,
+                     ddb_error *err)
+{
+    char *cursor = NULL;
+    void *page = calloc(1, e->page.size ? e->page.size : 1);
+    int rc;
+    if (!page)
+        return ddb_dal__nomem(err, "router page");
+    do {
+        ddb_route_args a = {.out = page, .cursor = cursor, .limit = REPAIR_PAGE};
+        rc = r->model->storage(side, kind_of(r, e), DDB_ROUTE_OP_LIST, &a, err);
+        free(cursor);
+        cursor = NULL;
+        if (rc == 0)
+            rc = fn(r, e, page_items(page, &e->page), page_count(page, &e->page), ctx, err);
+        if (rc == 0) {
+            /* the cursor outlives the page it came from */
+            char *none = NULL;
+            cursor = page_cursor(page, &e->page);
+            memcpy((char *)page + e->page.cursor, &none, sizeof none);
+        }
+        entity_page_clear(e, page);
+    } while (rc == 0 && cursor);
+    free(cursor);
+    free(page);
+    return rc;
+}
+
+static int mirror_page(ddb_route *r, const ddb_route_entity *e, const char *items, size_t n,
+                       void *ctx, ddb_error *err)
+{
+    int rc = 0;
+    (void)ctx;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = mirror(r, e, items + i * e->desc->size, items + i * e->desc->size, err);
+    return rc;
+}
+
+/* Removes DynamoDB's entities of the page that the relational side lacks. */
+static int remove_extras(ddb_route *r, const ddb_route_entity *e, const char *items, size_t n,
+                         void *ctx, ddb_error *err)
+{
+    int rc = 0;
+    void *rel = calloc(1, e->desc->size ? e->desc->size : 1);
+    (void)ctx;
+    if (!rel)
+        return ddb_dal__nomem(err, "router sync");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *dyn = items + i * e->desc->size;
+        bool found = false;
+        rc = get(r, r->rel, e, rel, &found, dyn, err);
+        if (rc == 0 && !found)
+            rc = mirror(r, e, NULL, dyn, err);
+        ddb_entity_free(e->desc, rel);
+    }
+    free(rel);
+    return rc;
+}
+
+/* DynamoDB's entities of e made equal to the relational ones (and nothing more, with extras). */
+static int sync_entity(ddb_route *r, const ddb_route_entity *e, bool extras, ddb_error *err)
+{
+    int rc = each_page(r, e, r->rel, mirror_page, NULL, err);
+    if (rc == 0 && extras)
+        rc = each_page(r, e, r->ddb, remove_extras, NULL, err);
+    return rc;
+}
+
+/* One journal entry: its key's entity copied from the relational side (key NULL: all). */
+static int replay_one(ddb_route *r, const ddb_route_entity *e, const ddb_value *key_item,
+                      ddb_error *err)
+{
+    size_t size = e->desc->size ? e->desc->size : 1;
+    void *key, *rel;
+    bool found = false;
+    int rc;
+    if (!key_item)
+        return sync_entity(r, e, true, err);
+    key = calloc(1, size);
+    rel = calloc(1, size);
+    if (!key || !rel)
+        rc = ddb_dal__nomem(err, "router replay");
+    else
+        rc = ddb_router_key_fill(key, e->desc, key_item, err);
+    if (rc == 0)
+        rc = get(r, r->rel, e, rel, &found, key, err);
+    if (rc == 0)
+        rc = mirror(r, e, found ? rel : NULL, key, err);
+    if (key)
+        ddb_entity_free(e->desc, key);
+    if (rel)
+        ddb_entity_free(e->desc, rel);
+    free(key);
+    free(rel);
+    return rc;
+}
+
+int ddb_route_replay(ddb_route *r, size_t *replayed, ddb_error *err)
+{
+    ddb_router_journal j = {0, NULL, 0};
+    int rc;
+    if (!r || !r->state)
+        return DDB_ERR_INVALID_ARG;
+    rc = ddb_router_journal_load(&j, r->state, err);
+    for (size_t i = 0; rc == 0 && i < j.n; i++) {
+        const ddb_route_entity *e = NULL;
+        for (size_t k = 0; k < r->model->n_entities && !e; k++)
+            if (strcmp(j.entries[i].kind, r->model->entities[k].desc->name) == 0)
+                e = &r->model->entities[k];
+        rc = e ? replay_one(r, e, j.entries[i].key, err) : DDB_ERR_PROTOCOL;
+        if (rc != 0)
+            ddb_router_logf(r->state, "replay of journal entry %zu (%s) failed: %s", i + 1,
+                            j.entries[i].kind, e ? ddb_error_code_name(rc) : "unknown entity type");
+    }
+    /* the journal shrinks only when all of it went through: a rerun is harmless */
+    if (rc == 0)
+        rc = ddb_router_journal_consume(r->state, &j, err);
+    if (rc == 0) {
+        ddb_router_logf(r->state, "replayed %zu journal entries", j.n);
+        if (replayed)
+            *replayed = j.n;
+    }
+    ddb_router_journal_clear(&j);
+    return rc;
+}
+
+int ddb_route_backfill(ddb_route *r, ddb_error *err)
+{
+    int rc = 0;
+    if (!r || !r->state)
+        return DDB_ERR_INVALID_ARG;
+    for (size_t i = 0; rc == 0 && i < r->model->n_entities; i++)
+        rc = sync_entity(r, &r->model->entities[i], false, err);
+    return rc;
+}
+
+typedef struct compare_ctx {
+    bool from_relational; /* the page is the relational side's */
+    size_t differences;
+} compare_ctx;
+
+static int compare_page(ddb_route *r, const ddb_route_entity *e, const char *items, size_t n,
+                        void *ctx_, ddb_error *err)
+{
+    compare_ctx *ctx = ctx_;
+    void *other = ctx->from_relational ? r->ddb : r->rel;
+    void *got = calloc(1, e->desc->size ? e->desc->size : 1);
+    int rc = 0;
+    if (!got)
+        return ddb_dal__nomem(err, "router compare");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *obj = items + i * e->desc->size;
+        bool found = false;
+        rc = get(r, other, e, got, &found, obj, err);
+        /* the relational side's against DynamoDB's, then DynamoDB's missing on the left */
+        if (rc == 0 && ctx->from_relational)
+            ctx->differences +=
+                ddb_router_compare(r->state, e->desc, obj, found ? got : NULL, NULL) == 1;
+        else if (rc == 0 && !found)
+            ctx->differences += ddb_router_compare(r->state, e->desc, NULL, obj, NULL) == 1;
+        ddb_entity_free(e->desc, got);
+    }
+    free(got);
+    return rc;
+}
+
+int ddb_route_compare_all(ddb_route *r, size_t *differences, ddb_error *err)
+{
+    compare_ctx ctx = {true, 0};
+    int rc = 0;
+    if (!r || !r->state)
+        return DDB_ERR_INVALID_ARG;
+    for (size_t i = 0; rc == 0 && i < r->model->n_entities; i++) {
+        const ddb_route_entity *e = &r->model->entities[i];
+        ctx.from_relational = true;
+        rc = each_page(r, e, r->rel, compare_page, &ctx, err);
+        ctx.from_relational = false;
+        if (rc == 0)
+            rc = each_page(r, e, r->ddb, compare_page, &ctx, err);
+    }
+    if (rc == 0) {
+        ddb_router_logf(r->state, "compare_all: %zu differences", ctx.differences);
+        if (differences)
+            *differences = ctx.differences;
+    }
+    return rc;
+}
