@@ -81,6 +81,11 @@ static int open_dynamodb(shop_backend *b, ddb_error *err)
 
 int shop_backend_open(shop_backend **out, ddb_error *err)
 {
+    return shop_backend_open_with(out, NULL, err);
+}
+
+int shop_backend_open_with(shop_backend **out, const shop_backend_hooks *hooks, ddb_error *err)
+{
     shop_backend *b = calloc(1, sizeof(*b));
     if (!b)
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for the backend");
@@ -113,6 +118,12 @@ int shop_backend_open(shop_backend **out, ddb_error *err)
             ro.phase = (int)phase;
             ro.journal_path = env("SHOP_JOURNAL_PATH", "shop-journal.jsonl");
             ro.compare_percent = (int)strtol(env("SHOP_COMPARE_PERCENT", "100"), NULL, 10);
+            if (hooks) {
+                ro.on_event = hooks->on_event;
+                ro.event_ctx = hooks->event_ctx;
+                ro.log = hooks->log;
+                ro.log_ctx = hooks->log_ctx;
+            }
             rc = shop__router_new(&b->router, b->relational, b->dynamodb, &ro, err);
             b->repo = b->router;
             snprintf(b->describe, sizeof(b->describe), "migrate phase %ld (%s + dynamodb)", phase,
@@ -194,4 +205,17 @@ int shop_backend_compare(shop_backend *b, size_t *differences, ddb_error *err)
     if (!rc)
         rc = shop__router_compare_all(b->router, differences, err);
     return rc;
+}
+
+int shop_backend_stats(shop_backend *b, ddb_router_stats *out, ddb_error *err)
+{
+    int rc = need_router(b, err);
+    if (!rc)
+        rc = shop__router_stats(b->router, out);
+    return rc;
+}
+
+shop__repo *shop_backend_dynamodb(shop_backend *b)
+{
+    return b ? b->dynamodb : NULL;
 }

@@ -21,13 +21,27 @@
 
 #include <stddef.h>
 
+#include "ddb/dal/router.h"
 #include "shop.h"
 
 typedef struct shop_backend shop_backend;
 
+/*
+ * What a caller observes of the migration router (a test harness: the shop itself passes none).
+ * Both are handed to shop__router_new as they are; unused by the other backends.
+ */
+typedef struct shop_backend_hooks {
+    ddb_event_fn on_event; /* the router's counter events (ddb/dal/router.h); NULL: none */
+    void *event_ctx;
+    ddb_router_log_fn log; /* the router's log lines; NULL: stderr */
+    void *log_ctx;
+} shop_backend_hooks;
+
 /* Opens the configured backend, creating the SQL schema / DynamoDB tables when missing.
    *out is the caller's (shop_backend_close). */
 int shop_backend_open(shop_backend **out, ddb_error *err);
+/* The same with hooks (NULL: none); hooks and their contexts must outlive the backend. */
+int shop_backend_open_with(shop_backend **out, const shop_backend_hooks *hooks, ddb_error *err);
 void shop_backend_close(shop_backend *b); /* NULL-safe */
 
 /* The repository to use (borrowed, valid until close). */
@@ -41,5 +55,10 @@ int shop_backend_replay(shop_backend *b, size_t *replayed, ddb_error *err);
 /* migrate only: copy every relational entity into DynamoDB; compare both sides. */
 int shop_backend_backfill(shop_backend *b, ddb_error *err);
 int shop_backend_compare(shop_backend *b, size_t *differences, ddb_error *err);
+/* migrate only: a copy of the router's counters. */
+int shop_backend_stats(shop_backend *b, ddb_router_stats *out, ddb_error *err);
+/* The DynamoDB repository under the router (borrowed; NULL for sqlite and mysql): lets a test
+   change DynamoDB behind the router's back. */
+shop__repo *shop_backend_dynamodb(shop_backend *b);
 
 #endif

@@ -5,6 +5,12 @@
  *
  * The tests share a database with other cases running at the same time (MariaDB), so every name
  * they create is unique and every check looks at the test's own records only.
+ *
+ * With the router (SHOP_BACKEND=migrate) the set-up gives each case its own MariaDB database as
+ * well as its own DynamoDB table prefix, and the tear-down (close_shop) checks that the router did
+ * its phase's work during the case: its counters, against the per-call events it sent, and in
+ * phases 2-4 a comparison of everything on both sides (which, isolated so, is the case's own
+ * records). The scenarios themselves do not change; see check_router.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -16,6 +22,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "ddb/sql/sqldb.h"
 #include "shop_app.h"
 #include "test.h"
 
@@ -63,6 +70,137 @@ static void fixture_env(void)
     setenv("SHOP_SQLITE_PATH", sqlite_path, 1);
 }
 
+/* ---- the router's case: its own MariaDB database -------------------------------------------- */
+
+static bool migrating(void)
+{
+    const char *b = getenv("SHOP_BACKEND");
+    return b && strcmp(b, "migrate") == 0;
+}
+
+/* Runs one statement on url's server. */
+static int sql_on(const char *url, const char *sql, ddb_error *err)
+{
+    ddb_sql *db = NULL;
+    ddb_sql_conn *c = NULL;
+    int rc = ddb_sql_open(&db, url, err);
+    if (!rc)
+        rc = ddb_sql_acquire(db, &c, err);
+    if (!rc)
+        rc = ddb_sql_exec(c, sql, NULL, 0, NULL, NULL, err);
+    if (c)
+        ddb_sql_release(c);
+    ddb_sql_close(db);
+    return rc;
+}
+
+/* base ("mariadb://user@[host]/db[?query]") with the database replaced by name. */
+static bool database_url(char *out, size_t cap, const char *base, const char *name)
+{
+    const char *scheme = strstr(base, "://");
+    const char *slash = scheme ? strchr(scheme + 3, '/') : NULL;
+    if (!slash)
+        return false;
+    const char *query = strchr(slash, '?');
+    int n = snprintf(out, cap, "%.*s/%s%s", (int)(slash - base), base, name, query ? query : "");
+    return n > 0 && (size_t)n < cap;
+}
+
+static char case_db[64], server_url[1024];
+
+/*
+ * A router case in phases 2-4 whose relational side is MariaDB gets a database of its own (the
+ * backend then creates the schema in it), so that the router's compare_all, which compares every
+ * entity of both sides, compares exactly what the case made. Phases 1 and 5 compare nothing and
+ * keep the shared database: a database costs about 0.25 s to create and drop. False when it
+ * cannot be made (logged).
+ */
+static bool own_database(void)
+{
+    static int n;
+    const char *primary = getenv("SHOP_MIGRATION_PRIMARY"), *url = getenv("SHOP_MYSQL_URL");
+    const char *phase = getenv("SHOP_MIGRATION_PHASE");
+    case_db[0] = '\0';
+    if (!migrating() || !phase || phase[0] < '2' || phase[0] > '4' || !url ||
+        (primary && strcmp(primary, "mysql") != 0))
+        return true; /* SQLite: the case's own file already */
+    snprintf(server_url, sizeof(server_url), "%s", url);
+    snprintf(case_db, sizeof(case_db), "shoptest_%ld_%d_%ld", (long)getpid(), ++n,
+             (long)time(NULL) % 100000);
+    char sql[160], own[1100];
+    snprintf(sql, sizeof(sql), "CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+             case_db);
+    ddb_error err = DDB_ERROR_INIT;
+    bool ok = database_url(own, sizeof(own), url, case_db);
+    if (!ok)
+        fprintf(stderr, "SHOP_MYSQL_URL has no /database to replace (mariadb://user@host/db)\n");
+    else if (sql_on(url, sql, &err)) {
+        fprintf(stderr, "CREATE DATABASE %s: %s\n", case_db, err.message);
+        ok = false;
+    }
+    ddb_error_clear(&err);
+    if (ok)
+        setenv("SHOP_MYSQL_URL", own, 1);
+    else
+        case_db[0] = '\0';
+    return ok;
+}
+
+static void drop_own_database(void)
+{
+    if (!case_db[0])
+        return;
+    char sql[160];
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%s`", case_db);
+    ddb_error err = DDB_ERROR_INIT;
+    if (sql_on(server_url, sql, &err))
+        fprintf(stderr, "DROP DATABASE %s: %s\n", case_db, err.message);
+    ddb_error_clear(&err);
+    setenv("SHOP_MYSQL_URL", server_url, 1);
+    case_db[0] = '\0';
+}
+
+/* ---- what the router reports ---------------------------------------------------------------- */
+
+/*
+ * The router's per-call events ("router.<relational|dynamodb>.<read|write>", error_code the
+ * call's result), counted independently of its counters; and its log, echoed to stderr with the
+ * last mismatch line kept. Calls come from several threads (concurrent checkouts).
+ */
+typedef struct router_seen {
+    pthread_mutex_t lock;
+    uint64_t calls[2][2], ok[2][2]; /* [side][write] */
+    char last_mismatch[512];
+} router_seen;
+
+static router_seen observed = {PTHREAD_MUTEX_INITIALIZER, {{0}}, {{0}}, ""};
+
+static void on_router_event(void *ctx, const ddb_event *ev)
+{
+    router_seen *w = ctx;
+    int side = strncmp(ev->operation, "router.relational.", 18) == 0 ? 0
+               : strncmp(ev->operation, "router.dynamodb.", 16) == 0 ? 1
+                                                                     : -1;
+    if (side < 0)
+        return;
+    int write = strcmp(strrchr(ev->operation, '.'), ".write") == 0;
+    pthread_mutex_lock(&w->lock);
+    w->calls[side][write]++;
+    w->ok[side][write] += ev->error_code == 0;
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void on_router_log(void *ctx, const char *line)
+{
+    router_seen *w = ctx;
+    fprintf(stderr, "router log: %s\n", line);
+    if (strstr(line, ": mismatch ")) {
+        pthread_mutex_lock(&w->lock);
+        snprintf(w->last_mismatch, sizeof(w->last_mismatch), "%s", line);
+        pthread_mutex_unlock(&w->lock);
+    }
+}
+
 static void remove_sqlite(void)
 {
     char path[300];
@@ -75,11 +213,29 @@ static void remove_sqlite(void)
 
 static shop_backend *backend;
 
+static void discard_shop(void)
+{
+    shop_backend_close(backend);
+    backend = NULL;
+    drop_own_database();
+    remove_sqlite();
+}
+
 static shop__repo *open_shop(void)
 {
+    if (backend) /* the last case stopped at a REQUIRE, failed already: no checks */
+        discard_shop();
     fixture_env();
+    if (!own_database())
+        return NULL;
+    pthread_mutex_lock(&observed.lock);
+    memset(observed.calls, 0, sizeof(observed.calls));
+    memset(observed.ok, 0, sizeof(observed.ok));
+    observed.last_mismatch[0] = '\0';
+    pthread_mutex_unlock(&observed.lock);
+    shop_backend_hooks hooks = {on_router_event, &observed, on_router_log, &observed};
     ddb_error err = DDB_ERROR_INIT;
-    int rc = shop_backend_open(&backend, &err);
+    int rc = shop_backend_open_with(&backend, &hooks, &err);
     if (rc) {
         fprintf(stderr, "cannot open the backend (%s): %s\n",
                 getenv("SHOP_BACKEND") ? getenv("SHOP_BACKEND") : "sqlite", err.message);
@@ -90,11 +246,162 @@ static shop__repo *open_shop(void)
     return shop_backend_repo(backend);
 }
 
+/* ---- the router's work, checked after every case -------------------------------------------- */
+
+#define ROUTER_CHECK(phase, cond)                                                                  \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: router check failed (phase %d): %s\n", __FILE__, __LINE__,     \
+                    phase, #cond);                                                                 \
+            test_failures++;                                                                       \
+        }                                                                                          \
+    } while (0)
+
+/*
+ * Phase 3 must notice a difference, not only read both sides: an entity made through the router
+ * and then changed in DynamoDB alone reads back as the relational one, with one mismatch counted
+ * and logged, the changed field named. (After compare_all, which must see none of it.)
+ */
+static void probe_phase3(void)
+{
+    shop__repo *r = shop_backend_repo(backend), *dyn = shop_backend_dynamodb(backend);
+    shop__category made = SHOP__CATEGORY__INIT, there = SHOP__CATEGORY__INIT;
+    shop__category got = SHOP__CATEGORY__INIT;
+    ddb_router_stats before, after;
+    bool found = false;
+    ddb_error err = DDB_ERROR_INIT;
+    int rc = shop_add_category(r, &made, "Router probe", 0, &err);
+    if (!rc)
+        rc = dyn->category__get_category(dyn, &there, &found, made.category_id, &err);
+    if (!rc && found) {
+        free(there.name);
+        there.name = strdup("Router probe, changed in DynamoDB only");
+        rc = there.name ? dyn->category__update(dyn, &there, &err) : DDB_ERR_NOMEM;
+    }
+    if (!rc)
+        rc = shop_backend_stats(backend, &before, &err);
+    if (!rc && found)
+        rc = r->category__get_category(r, &got, &found, made.category_id, &err);
+    if (!rc)
+        rc = shop_backend_stats(backend, &after, &err);
+    ROUTER_CHECK(3, rc == 0);
+    if (rc)
+        fprintf(stderr, "the phase 3 probe failed: %s\n", err.message);
+    else {
+        ROUTER_CHECK(3, found && got.name && strcmp(got.name, "Router probe") == 0);
+        ROUTER_CHECK(3, after.mismatches == before.mismatches + 1);
+        pthread_mutex_lock(&observed.lock);
+        ROUTER_CHECK(3, strstr(observed.last_mismatch, "Category") &&
+                            strstr(observed.last_mismatch, "name"));
+        pthread_mutex_unlock(&observed.lock);
+    }
+    shop__category__free(&made);
+    shop__category__free(&there);
+    shop__category__free(&got);
+    ddb_error_clear(&err);
+}
+
+/*
+ * What the router did during the case, from its counters (ddb_router_stats, the router's
+ * documented phases: shop_router.h) and the per-call events it sent for the same calls. The case
+ * ran with compare_percent 100 and no phase switch.
+ *   every phase  the counters agree with the events; no secondary failure, no journal entry, no
+ *                mismatch
+ *   1            no DynamoDB call at all
+ *   2, 3, 4      each relational write that succeeded is repeated on DynamoDB and nothing else is
+ *                written there: DynamoDB writes == successful relational writes (a failed
+ *                relational write fails the call before DynamoDB); then compare_all finds 0
+ *                differences between the sides (the case's own database and tables)
+ *   2            reads are relational only
+ *   3            every successful relational read was compared (compared_reads between the
+ *                successful and all relational reads; a difference, rechecked or not, re-reads
+ *                the relational side too, so then only the upper bound), DynamoDB was read, and
+ *                a planted difference is caught (probe_phase3)
+ *   4            reads are DynamoDB's: no relational read, and the case read something
+ *   5            no relational call at all
+ * The router's own calls outside the counters (phase 5's ID seeding at start) are not counted.
+ */
+static void check_router(void)
+{
+    ddb_router_stats s;
+    if (!migrating() || shop_backend_stats(backend, &s, NULL) != 0)
+        return;
+    uint64_t calls[2][2], ok[2][2];
+    pthread_mutex_lock(&observed.lock);
+    memcpy(calls, observed.calls, sizeof(calls));
+    memcpy(ok, observed.ok, sizeof(ok));
+    pthread_mutex_unlock(&observed.lock);
+    enum { REL = DDB_ROUTER_RELATIONAL, DYN = DDB_ROUTER_DYNAMODB, R = 0, W = 1 };
+    int p = s.phase, before = test_failures;
+
+    ROUTER_CHECK(p, s.writes[REL] == calls[REL][W] && s.writes[DYN] == calls[DYN][W]);
+    ROUTER_CHECK(p, s.reads[REL] == calls[REL][R] && s.reads[DYN] == calls[DYN][R]);
+    ROUTER_CHECK(p, s.secondary_failures == 0);
+    ROUTER_CHECK(p, s.journal_entries == 0);
+    ROUTER_CHECK(p, s.mismatches == 0);
+    ROUTER_CHECK(p, s.phase_switches == 0);
+    if (p != 3)
+        ROUTER_CHECK(p, s.compared_reads == 0 && s.rechecked == 0);
+    switch (p) {
+    case 1:
+        ROUTER_CHECK(p, s.writes[DYN] == 0 && s.reads[DYN] == 0);
+        ROUTER_CHECK(p, s.writes[REL] + s.reads[REL] > 0);
+        break;
+    case 2:
+    case 3:
+    case 4:
+        ROUTER_CHECK(p, s.writes[DYN] == ok[REL][W]);
+        if (p == 2)
+            ROUTER_CHECK(p, s.reads[DYN] == 0);
+        if (p == 3) {
+            ROUTER_CHECK(p, s.compared_reads <= s.reads[REL]);
+            if (s.rechecked == 0 && s.mismatches == 0)
+                ROUTER_CHECK(p, s.compared_reads >= ok[REL][R]);
+            if (ok[REL][R] > 0)
+                ROUTER_CHECK(p, s.compared_reads > 0 && s.reads[DYN] > 0);
+        }
+        if (p == 4)
+            ROUTER_CHECK(p, s.reads[REL] == 0 && s.reads[DYN] > 0);
+        break;
+    case 5:
+        ROUTER_CHECK(p, s.writes[REL] == 0 && s.reads[REL] == 0);
+        ROUTER_CHECK(p, s.writes[DYN] + s.reads[DYN] > 0);
+        break;
+    default:
+        ROUTER_CHECK(p, p >= 1 && p <= 5);
+    }
+    if (p >= 2 && p <= 4) {
+        size_t differences = 0;
+        ddb_error err = DDB_ERROR_INIT;
+        int rc = shop_backend_compare(backend, &differences, &err);
+        ROUTER_CHECK(p, rc == 0);
+        if (rc)
+            fprintf(stderr, "compare_all: %s\n", err.message);
+        ROUTER_CHECK(p, differences == 0);
+        if (differences)
+            fprintf(stderr,
+                    "compare_all: %zu differences, each logged above "
+                    "(\"router log: shop: mismatch ...\")\n",
+                    differences);
+        ddb_error_clear(&err);
+    }
+    if (p == 3)
+        probe_phase3();
+    if (test_failures != before)
+        fprintf(stderr,
+                "router stats: phase %d writes rel %" PRIu64 " (%" PRIu64 " ok) ddb %" PRIu64
+                ", reads rel %" PRIu64 " (%" PRIu64 " ok) ddb %" PRIu64 ", compared %" PRIu64
+                ", rechecked %" PRIu64 ", mismatches %" PRIu64 ", secondary failures %" PRIu64
+                ", journal %" PRIu64 "\n",
+                p, s.writes[REL], ok[REL][W], s.writes[DYN], s.reads[REL], ok[REL][R], s.reads[DYN],
+                s.compared_reads, s.rechecked, s.mismatches, s.secondary_failures,
+                s.journal_entries);
+}
+
 static void close_shop(void)
 {
-    shop_backend_close(backend);
-    backend = NULL;
-    remove_sqlite();
+    check_router();
+    discard_shop();
 }
 
 /* A name no other case or run uses. */
