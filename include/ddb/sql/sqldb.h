@@ -58,7 +58,12 @@ typedef struct ddb_sql ddb_sql;           /* thread-safe pool of connections */
 typedef struct ddb_sql_conn ddb_sql_conn; /* one connection, one thread at a time */
 typedef struct ddb_sql_rows ddb_sql_rows; /* a query's result, read whole */
 
-typedef enum ddb_sql_dialect { DDB_SQL_SQLITE = 1, DDB_SQL_MARIADB } ddb_sql_dialect;
+/* Values are only ever appended. */
+typedef enum ddb_sql_dialect {
+    DDB_SQL_SQLITE = 1,
+    DDB_SQL_MARIADB,
+    DDB_SQL_POSTGRES
+} ddb_sql_dialect;
 
 typedef enum ddb_sql_type { DDB_SQL_NULL = 0, DDB_SQL_INT, DDB_SQL_TEXT } ddb_sql_type;
 
