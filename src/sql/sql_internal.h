@@ -1,6 +1,6 @@
 /*
  * Internal to libddbkit-sql: what sqldb.c (the pool, results, retries) shares with its drivers
- * (sqlite.c, mariadb.c).
+ * (sqlite.c, mariadb.c, postgres.c).
  */
 #ifndef DDB_SQL_INTERNAL_H
 #define DDB_SQL_INTERNAL_H
@@ -17,6 +17,9 @@
 #define ddb_error_set(err, code, ...) (ddb_error_set((err), (code), __VA_ARGS__), (code))
 #endif
 
+/* The most connections a pool may hold ("pool=N" in the URL). */
+#define DDB_SQL__MAX_POOL 64
+
 /* A driver: one per dialect. Every function returns 0 or a negative ddb_error_code and fills err. */
 typedef struct ddb_sql__driver {
     int (*connect)(ddb_sql *db, void **handle, ddb_error *err);
@@ -32,6 +35,12 @@ typedef struct ddb_sql__driver {
 
 extern const ddb_sql__driver ddb_sql__sqlite_driver;
 extern const ddb_sql__driver ddb_sql__mariadb_driver;
+extern const ddb_sql__driver ddb_sql__postgres_driver;
+
+/* PostgreSQL: check a postgres:// or postgresql:// URL with libpq, take "pool=N" out of it and
+ * keep the rest in db->conninfo for PQconnectdbParams (db->password gets the password, if any, so
+ * that it can be kept out of error messages). */
+int ddb_sql__postgres_parse_url(ddb_sql *db, const char *url, ddb_error *err);
 
 struct ddb_sql {
     ddb_sql_dialect dialect;
@@ -45,6 +54,8 @@ struct ddb_sql {
     /* MariaDB: parsed from the URL. The password is kept only to open connections. */
     char *user, *password, *host, *database, *socket;
     unsigned port;
+    /* PostgreSQL: the URL as libpq takes it (without pool=). */
+    char *conninfo;
 };
 
 struct ddb_sql_conn {

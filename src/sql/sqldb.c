@@ -1,6 +1,6 @@
 /*
  * The dialect-independent half of libddbkit-sql: URL parsing, the connection pool and retries of
- * contended statements and transactions. It calls the drivers (sqlite.c, mariadb.c), which build
+ * contended statements and transactions. It calls the drivers (sqlite.c, mariadb.c, postgres.c), which build
  * on rows.c.
  */
 #include <ctype.h>
@@ -15,7 +15,7 @@
 #include "sql/sql_internal.h"
 
 #define DDB_SQL_DEFAULT_POOL 8
-#define DDB_SQL_MAX_POOL 64
+#define DDB_SQL_MAX_POOL DDB_SQL__MAX_POOL
 #define DDB_SQL_ATTEMPTS 5
 
 /* ---- URL ----------------------------------------------------------------------------------- */
@@ -187,6 +187,7 @@ static void free_config(ddb_sql *db)
     free(db->host);
     free(db->database);
     free(db->socket);
+    free(db->conninfo);
 }
 
 int ddb_sql_open(ddb_sql **out, const char *url, ddb_error *err)
@@ -218,10 +219,21 @@ int ddb_sql_open(ddb_sql **out, const char *url, ddb_error *err)
                            "ddb_sql URL: this libddbkit-sql was built without MariaDB/MySQL "
                            "(install libmariadb-dev and build again)");
 #endif
+    } else if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+        db->dialect = DDB_SQL_POSTGRES;
+#ifdef DDB_SQL_HAVE_POSTGRES
+        db->drv = &ddb_sql__postgres_driver;
+        rc = ddb_sql__postgres_parse_url(db, url, err);
+#else
+        rc = ddb_error_set(err, DDB_ERR_CONFIG,
+                           "ddb_sql URL: this libddbkit-sql was built without PostgreSQL "
+                           "(install libpq-dev and build again)");
+#endif
     } else {
         /* The URL is not echoed: it may hold a password. */
         rc = ddb_error_set(err, DDB_ERR_CONFIG,
-                           "ddb_sql URL must start with sqlite: or mariadb:// (or mysql://)");
+                           "ddb_sql URL must start with sqlite:, mariadb:// (or mysql://) or "
+                           "postgresql:// (or postgres://)");
     }
     if (rc)
         goto fail;

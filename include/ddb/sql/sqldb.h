@@ -1,42 +1,58 @@
 /*
- * ddb/sql/sqldb.h - libddbkit-sql: a small relational access layer over SQLite (libsqlite3) and
- * MariaDB/MySQL (libmariadb), each driver optional at build time. The relational side of a
- * migration is written against it (the shop's hand-written repository today).
+ * ddb/sql/sqldb.h - libddbkit-sql: a small relational access layer over SQLite (libsqlite3),
+ * MariaDB/MySQL (libmariadb) and PostgreSQL (libpq), each driver optional at build time. The
+ * relational side of a migration is written against it (the shop's hand-written repository today).
  *
  * Thread safety: a ddb_sql (the pool) is thread-safe; a ddb_sql_conn is used by one thread at a time
  * (between ddb_sql_acquire and ddb_sql_release); a ddb_sql_rows belongs to the thread that made it.
  *
- * Code written once against this interface runs on both databases. What differs between the two is
- * kept here, so callers see one behaviour:
+ * Code written once against this interface runs on all three databases. What differs between them
+ * is kept here, so callers see one behaviour (PostgreSQL: docs/design/postgres.md):
  *
- *  - Placeholders are `?` in both dialects; parameters are bound, never spliced into SQL text.
+ *  - Placeholders are `?` in every dialect; parameters are bound, never spliced into SQL text.
+ *    PostgreSQL's driver rewrites each `?` outside string literals, quoted identifiers, dollar
+ *    quotes and comments to $1..$n (so PostgreSQL's own `?` operators, e.g. jsonb's, cannot be
+ *    written; use jsonb_exists()). Integers are sent as int8, text with its type left to the
+ *    server, as a literal's would be.
  *  - Text is UTF-8 everywhere (MariaDB connections use utf8mb4 with the binary collation, so
- *    comparisons, UNIQUE and ORDER BY on text are byte-wise, as in SQLite).
- *  - `changed` counts the rows a statement matched (MariaDB's CLIENT_FOUND_ROWS), as SQLite does, so
- *    "UPDATE ... SET x = x WHERE id = ? AND version = ?" reports 1 when the row exists.
+ *    comparisons, UNIQUE and ORDER BY on text are byte-wise, as in SQLite). PostgreSQL connections
+ *    set client_encoding UTF8 and refuse a database whose encoding is not UTF8; byte-wise
+ *    comparison needs the C collation: create the database with LC_COLLATE 'C' (scripts/postgres
+ *    does) or declare every text column COLLATE "C".
+ *  - `changed` counts the rows a statement matched (MariaDB's CLIENT_FOUND_ROWS), as SQLite and
+ *    PostgreSQL do, so "UPDATE ... SET x = x WHERE id = ? AND version = ?" reports 1 when the row
+ *    exists.
+ *  - A failed statement inside a transaction undoes only itself; the transaction goes on (on
+ *    PostgreSQL each statement in a transaction runs under a savepoint for this).
  *  - Query results are read whole when ddb_sql_query returns: the rows do not hold the connection,
  *    other statements may run on the same connection while they are open, and they may be freed
  *    after ddb_sql_release.
- *  - Constraint violations have one message shape in both dialects (see "Errors" below).
+ *  - Constraint violations have one message shape in every dialect (see "Errors" below).
  *
  * Errors. Every function that can fail returns 0 or a negative ddb_error_code and fills the optional
  * `ddb_error *err` (one line, names the table/column/constraint; never a password):
  *  - UNIQUE or PRIMARY KEY violation -> DDB_ERR_CONDITION_FAILED,
  *      message "UNIQUE constraint failed: <table>.<column>[, <table>.<column>...]"
  *      (MariaDB reports only the key's name; the columns are looked up so the message matches
- *      SQLite's; when that is impossible it says "UNIQUE constraint failed: key <name>").
+ *      SQLite's; when that is impossible it says "UNIQUE constraint failed: key <name>".
+ *      PostgreSQL's columns come from the error's table and key detail.)
  *  - FOREIGN KEY violation -> DDB_ERR_CONDITION_FAILED, message starts "FOREIGN KEY constraint failed"
- *    (MariaDB adds ": <table>.<column>"; SQLite cannot say which).
+ *    (MariaDB and PostgreSQL add ": <table>.<column>" when the referencing row is written;
+ *    PostgreSQL names the referencing table and the constraint when a referenced row is deleted;
+ *    SQLite cannot say which).
  *  - CHECK violation -> DDB_ERR_CONDITION_FAILED, message starts "CHECK constraint failed: " and
- *    names the constraint. Name your CHECKs (CONSTRAINT inventory_not_negative CHECK (...)) and both
- *    dialects say "CHECK constraint failed: inventory_not_negative"; an unnamed column CHECK reads
- *    "<table>.<column>" on MariaDB and the expression on SQLite.
+ *    names the constraint. Name your CHECKs (CONSTRAINT inventory_not_negative CHECK (...)) and
+ *    every dialect says "CHECK constraint failed: inventory_not_negative"; an unnamed column
+ *    CHECK reads "<table>.<column>" on MariaDB, the expression on SQLite and PostgreSQL's
+ *    generated name ("<table>_<column>_check") on PostgreSQL.
  *  - NOT NULL violation -> DDB_ERR_INVALID_ARG, "NOT NULL constraint failed: <table>.<column>"
  *    (MariaDB: "<column>" alone when the statement's table cannot be read from its text).
  *  - Lost or refused connection -> DDB_ERR_NETWORK (the connection is then discarded on release).
- *  - Deadlock, lock wait timeout, SQLITE_BUSY/LOCKED -> outside a transaction the statement is retried
- *    inside with jittered backoff (5 attempts); inside a transaction nothing can be retried safely
- *    (MariaDB has already rolled the transaction back), so it returns DDB_ERR_THROTTLED with
+ *  - Deadlock, lock wait timeout, SQLITE_BUSY/LOCKED, PostgreSQL's serialization failure (40001),
+ *    deadlock (40P01) and lock_timeout (55P03, 10 s by default) -> outside a transaction the
+ *    statement is retried inside with jittered backoff (5 attempts); inside a transaction nothing
+ *    can be retried safely (MariaDB has already rolled the transaction back), so it returns
+ *    DDB_ERR_THROTTLED with
  *    err->retryable = err->throttling = true: roll back and run the whole transaction again —
  *    ddb_sql_transact does exactly that.
  *  - Anything else -> DDB_ERR_SERVICE with the database's own message.
@@ -58,7 +74,12 @@ typedef struct ddb_sql ddb_sql;           /* thread-safe pool of connections */
 typedef struct ddb_sql_conn ddb_sql_conn; /* one connection, one thread at a time */
 typedef struct ddb_sql_rows ddb_sql_rows; /* a query's result, read whole */
 
-typedef enum ddb_sql_dialect { DDB_SQL_SQLITE = 1, DDB_SQL_MARIADB } ddb_sql_dialect;
+/* Values are only ever appended. */
+typedef enum ddb_sql_dialect {
+    DDB_SQL_SQLITE = 1,
+    DDB_SQL_MARIADB,
+    DDB_SQL_POSTGRES
+} ddb_sql_dialect;
 
 typedef enum ddb_sql_type { DDB_SQL_NULL = 0, DDB_SQL_INT, DDB_SQL_TEXT } ddb_sql_type;
 
@@ -87,7 +108,14 @@ typedef struct ddb_sql_param {
  *                                READ COMMITTED (fewer gap-lock deadlocks than REPEATABLE READ),
  *                                time_zone +00:00. With socket= (or no host) it uses the Unix
  *                                socket; the password may also come from $DDB_SQL_MARIADB_PASSWORD.
- * Optional query parameter for both: "pool=N" (max connections, default 8, 1..64), e.g.
+ *   "postgresql://user[:password]@[host[:port]]/db[?param=value...]"   ("postgres://" is the same)
+ *   "postgresql://user@/db?host=/run/dir"   a Unix socket directory
+ *                                a pool over libpq: the URL (without pool=) goes to libpq as it is,
+ *                                so every libpq parameter (host=, sslmode=, ...) and environment
+ *                                variable ($PGPASSWORD, $PGHOST, ...) works; the driver adds
+ *                                client_encoding UTF8, TimeZone UTC, READ COMMITTED and
+ *                                lock_timeout 10 s (through `options`, which the URL cannot set).
+ * Optional query parameter for all: "pool=N" (max connections, default 8, 1..64), e.g.
  * "sqlite:/tmp/x.db?pool=4". Connections are made lazily; ddb_sql_open makes the first one so that a
  * wrong URL, socket or database fails here (DDB_ERR_CONFIG for a bad URL, DDB_ERR_NETWORK when the
  * server cannot be reached, DDB_ERR_AUTH for refused credentials).
@@ -113,6 +141,12 @@ DDB_API ddb_sql_dialect ddb_sql_conn_dialect(const ddb_sql_conn *c);
  * Run one statement that returns no rows. p/n are the `?` parameters (n must equal their count:
  * DDB_ERR_INVALID_ARG otherwise). last_id (may be NULL) receives the AUTO_INCREMENT / rowid of the
  * last inserted row (0 when none); changed (may be NULL) the number of rows matched.
+ * PostgreSQL has no LAST_INSERT_ID: for "INSERT INTO t ..." without a RETURNING of its own, into a
+ * table with an identity or serial column, the driver appends "RETURNING <that column>" and
+ * last_id is the last returned row's value (0 for other statements and tables). When the INSERT
+ * gives that column values of its own (it is in the column list, or there is no list), the
+ * column's sequence is moved past the largest, so later generated ids continue after it as with
+ * AUTO_INCREMENT (run under concurrent inserts that also generate ids, this setval can race).
  */
 DDB_API int ddb_sql_exec(ddb_sql_conn *c, const char *sql, const ddb_sql_param *p, size_t n,
                          int64_t *last_id, int64_t *changed, ddb_error *err);
@@ -140,8 +174,8 @@ DDB_API void ddb_sql_rows_free(ddb_sql_rows *r); /* NULL-safe */
 /*
  * Transactions. ddb_sql_begin on SQLite is BEGIN IMMEDIATE (it takes the write lock up front, so two
  * writers wait for each other via busy_timeout instead of failing on the upgrade); on MariaDB it is
- * START TRANSACTION. ddb_sql_rollback never fails visibly (a broken connection is discarded on
- * release) and is a no-op outside a transaction.
+ * START TRANSACTION, on PostgreSQL BEGIN ISOLATION LEVEL READ COMMITTED. ddb_sql_rollback never
+ * fails visibly (a broken connection is discarded on release) and is a no-op outside a transaction.
  */
 DDB_API int ddb_sql_begin(ddb_sql_conn *c, ddb_error *err);
 DDB_API int ddb_sql_commit(ddb_sql_conn *c, ddb_error *err);
