@@ -271,10 +271,73 @@ static void restore_versions(ddb_route_call *c)
     }
 }
 
+/* One intent entry per entity the write touches: its key, or a resync of its type. */
+static int add_intent(ddb_router_intent_entry *e, ddb_value **key, const ddb_entity_desc *d,
+                      const void *obj)
+{
+    e->kind = d->name;
+    e->key = NULL;
+    *key = NULL;
+    /* a key the relational side assigns (an ID), or one in the parameters, is not known yet */
+    if (obj && ddb_router_key_item(key, d, obj, NULL) == 0)
+        e->key = *key;
+    return 0;
+}
+
+/*
+ * Before the primary write of a dual write: an fsync'd intent naming what it changes, so that a
+ * process killed between the two writes leaves a journal entry (ddb_router_intent).
+ */
+static int write_intent(ddb_route_call *c)
+{
+    const ddb_route_member *m = c->member;
+    const ddb_route_entity *e = entity_of(c->route, m->entity);
+    size_t n = m->kind == DDB_ROUTE_ITEMS  ? c->n_items
+               : m->kind == DDB_ROUTE_MANY ? c->n_objects
+                                           : 1;
+    ddb_router_intent_entry *entries = calloc(n ? n : 1, sizeof *entries);
+    ddb_value **keys = calloc(n ? n : 1, sizeof *keys);
+    size_t used = 0;
+    int rc;
+    if (!entries || !keys) {
+        free(entries);
+        free(keys);
+        return ddb_dal__nomem(c->caller_err, "router intent");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (m->kind == DDB_ROUTE_MANY) {
+            if (c->objects[i].desc)
+                add_intent(&entries[used], &keys[used], c->objects[i].desc, c->objects[i].obj);
+            else
+                continue;
+        } else if (m->kind == DDB_ROUTE_ITEMS) {
+            add_intent(&entries[used], &keys[used], e->desc,
+                       (const char *)c->arg + i * e->desc->size);
+        } else {
+            /* a create's key is the relational side's to assign when the entity's IDs are
+               allocated: the intent is then a resync of the type */
+            bool keyed = (m->kind == DDB_ROUTE_WRITE || m->kind == DDB_ROUTE_UPDATE) &&
+                         !(m->flags & DDB_ROUTE_F_SECONDARY) &&
+                         !((m->flags & DDB_ROUTE_F_CREATE) && e->seeds_ids);
+            add_intent(&entries[used], &keys[used], e->desc, keyed ? c->arg : NULL);
+        }
+        used++;
+    }
+    rc = ddb_router_intent(c->route->state, entries, used, &c->intent, c->caller_err);
+    for (size_t i = 0; i < used; i++)
+        ddb_value_free(keys[i]);
+    free(entries);
+    free(keys);
+    return rc;
+}
+
 static void *primary(ddb_route_call *c)
 {
     ddb_router_side side = primary_side(c);
     int rc = save_versions(c);
+    if (rc == 0 && side == DDB_ROUTER_RELATIONAL && c->phase >= 2 && is_write(c->member) &&
+        c->member->kind != DDB_ROUTE_MODEL)
+        rc = write_intent(c);
     if (rc != 0) {
         c->result = rc;
         c->step = 3;
@@ -435,7 +498,13 @@ void *ddb_route_next(ddb_route_call *c)
         if (c->member->kind == DDB_ROUTE_FLAG && c->found == &c->done_rel && c->rc == 0 &&
             c->caller_found)
             *c->caller_found = c->done_rel;
-        if (!wants_secondary(c) || !(side = secondary(c))) {
+        if (!wants_secondary(c)) {
+            /* nothing was written to the relational side, or nothing follows */
+            ddb_router_intent_done(c->route->state, c->intent);
+            c->step = 3;
+            return NULL;
+        }
+        if (!(side = secondary(c))) {
             c->step = 3;
             return NULL;
         }
@@ -448,6 +517,8 @@ void *ddb_route_next(ddb_route_call *c)
             compare_reads(c, c->rc);
         else
             after_secondary_write(c, c->rc);
+        /* a failure has its own journal line by now */
+        ddb_router_intent_done(c->route->state, c->intent);
         return NULL;
     default:
         return NULL;
@@ -465,7 +536,7 @@ int ddb_route_end(ddb_route_call *c)
 
 /* How each storage member is routed; the entity is the call's. */
 static const ddb_route_member storage_members[] = {
-    [DDB_ROUTE_OP_CREATE] = {"create", DDB_ROUTE_WRITE, 0, 0},
+    [DDB_ROUTE_OP_CREATE] = {"create", DDB_ROUTE_WRITE, 0, DDB_ROUTE_F_CREATE},
     [DDB_ROUTE_OP_GET] = {"get", DDB_ROUTE_GET, 0, 0},
     [DDB_ROUTE_OP_UPDATE] = {"update", DDB_ROUTE_UPDATE, 0, 0},
     /* already absent on DynamoDB (delete_missing "not_found") is what was wanted */
@@ -692,7 +763,7 @@ static int replay_one(ddb_route *r, const ddb_route_entity *e, const ddb_value *
 
 int ddb_route_replay(ddb_route *r, size_t *replayed, ddb_error *err)
 {
-    ddb_router_journal j = {0, NULL, 0};
+    ddb_router_journal j = {0, NULL, 0, 0};
     int rc;
     if (!r || !r->state)
         return DDB_ERR_INVALID_ARG;

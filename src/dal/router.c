@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,8 +33,11 @@
 
 struct ddb_router {
     char *name;
-    char *journal_path; /* NULL: no journal */
-    int journal_fd;     /* -1 when none */
+    char *journal_path;  /* NULL: no journal */
+    int journal_fd;      /* -1 when none */
+    int lock_fd;         /* "<journal>.lock": shared by the processes that use the journal */
+    uint64_t intent_tag; /* random per router: intent ids of processes sharing a journal differ */
+    _Atomic uint64_t intent_seq;
     ddb_event_fn on_event;
     void *event_ctx;
     ddb_router_log_fn log;
@@ -65,6 +70,68 @@ static int open_journal(ddb_router *r, ddb_error *err)
     return 0;
 }
 
+/* The journal file's identity (device and inode), 0 when it does not exist. */
+static unsigned long long journal_id(const ddb_router *r)
+{
+    struct stat st;
+    if (stat(r->journal_path, &st) != 0)
+        return 0;
+    return (unsigned long long)st.st_ino ^ ((unsigned long long)st.st_dev << 48);
+}
+
+/* The lock file beside the journal, which a rewrite never replaces. */
+static int open_lock(ddb_router *r, ddb_error *err)
+{
+    size_t n = strlen(r->journal_path) + sizeof ".lock";
+    char *path = malloc(n);
+    if (!path)
+        return ddb_dal__nomem(err, "journal lock");
+    snprintf(path, n, "%s.lock", r->journal_path);
+    r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (r->lock_fd < 0) {
+        int rc =
+            ddb_error_set(err, DDB_ERR_CONFIG, "repair journal lock %s: %s", path, strerror(errno));
+        free(path);
+        return rc;
+    }
+    free(path);
+    return 0;
+}
+
+/* Reopens the journal when another process's consume replaced the file (called under the
+ * lock). */
+static int follow_journal(ddb_router *r, ddb_error *err)
+{
+    struct stat on_disk, open_one;
+    if (r->journal_fd >= 0 && stat(r->journal_path, &on_disk) == 0 &&
+        fstat(r->journal_fd, &open_one) == 0 && on_disk.st_ino == open_one.st_ino &&
+        on_disk.st_dev == open_one.st_dev)
+        return 0;
+    if (r->journal_fd >= 0)
+        close(r->journal_fd);
+    return open_journal(r, err);
+}
+
+/*
+ * Appends text (whole lines) with one write(2), fsync'd when durable, under the shared lock.
+ * Called with r->lock held.
+ */
+static int append_text(ddb_router *r, const char *text, size_t n, bool durable, ddb_error *err)
+{
+    int rc;
+    if (flock(r->lock_fd, LOCK_SH) != 0)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "repair journal %s: lock failed: %s",
+                             r->journal_path, strerror(errno));
+    rc = follow_journal(r, err);
+    /* One write for the whole text, so that lines of concurrent callers never interleave. */
+    if (rc == 0 &&
+        (write(r->journal_fd, text, n) != (ssize_t)n || (durable && fsync(r->journal_fd) != 0)))
+        rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "repair journal %s: write failed: %s",
+                           r->journal_path, strerror(errno));
+    flock(r->lock_fd, LOCK_UN);
+    return rc;
+}
+
 int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *err)
 {
     ddb_router *r;
@@ -84,6 +151,9 @@ int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *er
     if (!r)
         return ddb_dal__nomem(err, "router");
     r->journal_fd = -1;
+    r->lock_fd = -1;
+    if (getrandom(&r->intent_tag, sizeof r->intent_tag, 0) != (ssize_t)sizeof r->intent_tag)
+        r->intent_tag = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
     r->name = dup_str(cfg->name ? cfg->name : "router");
     r->journal_path = cfg->journal_path ? dup_str(cfg->journal_path) : NULL;
     if (!r->name || (cfg->journal_path && !r->journal_path)) {
@@ -92,7 +162,9 @@ int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *er
         free(r);
         return ddb_dal__nomem(err, "router");
     }
-    if (r->journal_path && (rc = open_journal(r, err)) != 0) {
+    if (r->journal_path && ((rc = open_lock(r, err)) != 0 || (rc = open_journal(r, err)) != 0)) {
+        if (r->lock_fd >= 0)
+            close(r->lock_fd);
         free(r->name);
         free(r->journal_path);
         free(r);
@@ -118,6 +190,8 @@ void ddb_router_free(ddb_router *r)
         return;
     if (r->journal_fd >= 0)
         close(r->journal_fd);
+    if (r->lock_fd >= 0)
+        close(r->lock_fd);
     pthread_mutex_destroy(&r->lock);
     pthread_mutex_destroy(&r->switch_lock);
     free(r->name);
@@ -776,16 +850,210 @@ int ddb_router_journal_append(ddb_router *r, const char *kind, const ddb_value *
     free(key_text_json);
 
     pthread_mutex_lock(&r->lock);
-    /* One write for the whole line, so that lines of concurrent callers never interleave. */
-    if (r->journal_fd < 0 || write(r->journal_fd, line, n) != (ssize_t)n ||
-        fsync(r->journal_fd) != 0)
-        rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "repair journal %s: write failed: %s",
-                           r->journal_path, strerror(errno));
-    else
+    rc = append_text(r, line, n, true, err);
+    if (rc == 0)
         r->stats.journal_entries++;
     pthread_mutex_unlock(&r->lock);
     free(line);
     return rc;
+}
+
+/* "kind":<kind>,"key":<key> or "kind":<kind>,"resync":true, as JSON members; malloc'd. */
+static int entry_members(char **out, const char *kind, const ddb_value *key, ddb_error *err)
+{
+    json_t *kind_json = json_string(kind);
+    char *kind_text = kind_json ? json_dumps(kind_json, JSON_ENCODE_ANY) : NULL, *key_text = NULL;
+    size_t n;
+    int rc = 0;
+    json_decref(kind_json);
+    *out = NULL;
+    if (!kind_text)
+        return ddb_dal__nomem(err, "journal line");
+    if (key && (rc = ddb_item_to_json(&key_text, key, err)) != 0) {
+        free(kind_text);
+        return rc;
+    }
+    n = strlen(kind_text) + (key_text ? strlen(key_text) : 0) + 32;
+    if ((*out = malloc(n)) == NULL)
+        rc = ddb_dal__nomem(err, "journal line");
+    else if (key_text)
+        snprintf(*out, n, "\"kind\":%s,\"key\":%s", kind_text, key_text);
+    else
+        snprintf(*out, n, "\"kind\":%s,\"resync\":true", kind_text);
+    free(kind_text);
+    free(key_text);
+    return rc;
+}
+
+int ddb_router_intent(ddb_router *r, const ddb_router_intent_entry *entries, size_t n, uint64_t *id,
+                      ddb_error *err)
+{
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    uint64_t this_id;
+    int rc = 0;
+    if (!r || !id || (n && !entries))
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "journal intent: NULL argument");
+    *id = 0;
+    if (!r->journal_path || n == 0)
+        return 0;
+    this_id = r->intent_tag + atomic_fetch_add(&r->intent_seq, 1) + 1;
+    if (this_id == 0) /* 0 means "none" */
+        this_id = 1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char *members = NULL;
+        size_t need;
+        if (!entries[i].kind) {
+            rc =
+                ddb_error_set(err, DDB_ERR_INVALID_ARG, "journal intent: entry %zu has no kind", i);
+            break;
+        }
+        if ((rc = entry_members(&members, entries[i].kind, entries[i].key, err)) != 0)
+            break;
+        need = len + strlen(members) + 48;
+        if (need > cap) {
+            char *nt = realloc(text, need * 2);
+            if (!nt) {
+                free(members);
+                rc = ddb_dal__nomem(err, "journal intent");
+                break;
+            }
+            text = nt;
+            cap = need * 2;
+        }
+        len += (size_t)snprintf(text + len, cap - len, "{%s,\"intent\":\"%016llx\"}\n", members,
+                                (unsigned long long)this_id);
+        free(members);
+    }
+    if (rc == 0) {
+        pthread_mutex_lock(&r->lock);
+        rc = append_text(r, text, len, true, err);
+        if (rc == 0)
+            r->stats.intents++;
+        pthread_mutex_unlock(&r->lock);
+    }
+    free(text);
+    if (rc == 0)
+        *id = this_id;
+    return rc;
+}
+
+static int read_journal(char **data, size_t *len, ddb_router *r, ddb_error *err);
+static bool has_id(const uint64_t *ids, size_t n, uint64_t id);
+static int grow(void **p, size_t *cap, size_t n, size_t each, ddb_error *err);
+
+/* A journal line's intent or done id (0: neither), read without building an entry. */
+static void line_ids(const char *line, size_t len, uint64_t *intent, uint64_t *done)
+{
+    json_t *root = json_loadb(line, len, 0, NULL);
+    const char *text;
+    *intent = *done = 0;
+    if (!root)
+        return;
+    if ((text = json_string_value(json_object_get(root, "intent"))) != NULL)
+        *intent = strtoull(text, NULL, 16);
+    if ((text = json_string_value(json_object_get(root, "done"))) != NULL)
+        *done = strtoull(text, NULL, 16);
+    json_decref(root);
+}
+
+/* Replaces the journal with data[0..len) through "<path>.tmp" (under the exclusive lock). */
+static int replace_journal(ddb_router *r, const char *data, size_t len, ddb_error *err)
+{
+    size_t n = strlen(r->journal_path) + sizeof ".tmp";
+    char *tmp = malloc(n);
+    int fd, rc = 0;
+    if (!tmp)
+        return ddb_dal__nomem(err, "journal");
+    snprintf(tmp, n, "%s.tmp", r->journal_path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0 ||
+        rename(tmp, r->journal_path) != 0) {
+        rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "repair journal %s: rewrite failed: %s",
+                           r->journal_path, strerror(errno));
+        unlink(tmp);
+    }
+    if (fd >= 0)
+        close(fd);
+    free(tmp);
+    if (rc == 0) {
+        /* the old descriptor points at the replaced file */
+        if (r->journal_fd >= 0)
+            close(r->journal_fd);
+        rc = open_journal(r, err);
+    }
+    return rc;
+}
+
+/*
+ * Every dual write leaves an intent and its done line: once the journal passes COMPACT_BYTES,
+ * closed intents and their done lines are dropped (entries and open intents are kept), so a
+ * long phase 2 does not grow it without bound. Called with r->lock held.
+ */
+#define COMPACT_BYTES (1L << 20)
+
+static void compact_journal(ddb_router *r)
+{
+    struct stat st;
+    char *data = NULL, *kept = NULL;
+    uint64_t *dones = NULL;
+    size_t len = 0, n_dones = 0, dones_cap = 0, out = 0;
+    ddb_error err = DDB_ERROR_INIT;
+    if (fstat(r->journal_fd, &st) != 0 || st.st_size < COMPACT_BYTES)
+        return;
+    flock(r->lock_fd, LOCK_EX);
+    if (read_journal(&data, &len, r, &err) != 0 || !(kept = malloc(len + 1)))
+        goto done;
+    for (size_t pos = 0; pos < len;) {
+        char *nl = memchr(data + pos, '\n', len - pos);
+        uint64_t intent, done;
+        if (!nl)
+            break;
+        line_ids(data + pos, (size_t)(nl - data - pos), &intent, &done);
+        if (done && grow((void **)&dones, &dones_cap, n_dones, sizeof *dones, &err) == 0)
+            dones[n_dones++] = done;
+        pos = (size_t)(nl - data) + 1;
+    }
+    for (size_t pos = 0; pos < len;) {
+        char *nl = memchr(data + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - data - pos) + 1 : len - pos;
+        uint64_t intent, done;
+        line_ids(data + pos, nl ? n - 1 : n, &intent, &done);
+        /* a torn last line is kept as it is: its writer may still finish it */
+        if (!nl || (!done && !(intent && has_id(dones, n_dones, intent)))) {
+            memcpy(kept + out, data + pos, n);
+            out += n;
+        }
+        pos += n;
+    }
+    if (replace_journal(r, kept, out, &err) != 0)
+        ddb_router_logf(r, "repair journal: compaction failed: %s", err.message);
+done:
+    flock(r->lock_fd, LOCK_UN);
+    free(data);
+    free(kept);
+    free(dones);
+    ddb_error_clear(&err);
+}
+
+void ddb_router_intent_done(ddb_router *r, uint64_t id)
+{
+    char line[48];
+    ddb_error err = DDB_ERROR_INIT;
+    int n, rc;
+    if (!r || id == 0 || !r->journal_path)
+        return;
+    n = snprintf(line, sizeof line, "{\"done\":\"%016llx\"}\n", (unsigned long long)id);
+    pthread_mutex_lock(&r->lock);
+    rc = append_text(r, line, (size_t)n, false, &err);
+    if (rc == 0)
+        compact_journal(r);
+    pthread_mutex_unlock(&r->lock);
+    /* the intent stays open: a replay copies that entity once more, which is harmless */
+    if (rc != 0)
+        ddb_router_logf(r, "repair journal: intent %016llx not closed: %s", (unsigned long long)id,
+                        err.message);
+    ddb_error_clear(&err);
 }
 
 /* The whole journal file, read under r->lock; *data malloc'd (NUL-terminated). */
@@ -835,14 +1103,38 @@ static int read_journal(char **data, size_t *len, ddb_router *r, ddb_error *err)
     return 0;
 }
 
-static int parse_line(ddb_router_journal_entry *e, const char *line, size_t len, size_t lineno,
-                      ddb_error *err)
+/* An intent id as written ("%016llx"); false when text is not one. */
+static bool parse_id(const json_t *v, uint64_t *id)
+{
+    const char *text = json_string_value(v);
+    char *end = NULL;
+    if (!text || strlen(text) != 16)
+        return false;
+    errno = 0;
+    *id = strtoull(text, &end, 16);
+    return errno == 0 && end && *end == '\0' && *id != 0;
+}
+
+/*
+ * One line: an entry (with *intent its intent id, 0 when none), or a done line (*done its id;
+ * e->kind stays NULL).
+ */
+static int parse_line(ddb_router_journal_entry *e, uint64_t *intent, uint64_t *done,
+                      const char *line, size_t len, size_t lineno, ddb_error *err)
 {
     json_error_t jerr;
-    json_t *root = json_loadb(line, len, 0, &jerr), *kind, *key, *resync;
+    json_t *root = json_loadb(line, len, 0, &jerr), *kind, *key, *resync, *v;
     int rc = 0;
     memset(e, 0, sizeof *e);
+    *intent = *done = 0;
     if (!root || !json_is_object(root))
+        goto bad;
+    if ((v = json_object_get(root, "done")) != NULL) {
+        if (!parse_id(v, done) || json_object_size(root) != 1)
+            goto bad;
+        goto done;
+    }
+    if ((v = json_object_get(root, "intent")) != NULL && !parse_id(v, intent))
         goto bad;
     kind = json_object_get(root, "kind");
     key = json_object_get(root, "key");
@@ -871,8 +1163,9 @@ static int parse_line(ddb_router_journal_entry *e, const char *line, size_t len,
     goto done;
 bad:
     rc = ddb_error_set(err, DDB_ERR_PROTOCOL,
-                       "repair journal line %zu: expected {\"kind\":...,\"key\":{...}} or "
-                       "{\"kind\":...,\"resync\":true}",
+                       "repair journal line %zu: expected {\"kind\":...,\"key\":{...}}, "
+                       "{\"kind\":...,\"resync\":true} (either with an \"intent\" id) or "
+                       "{\"done\":<intent id>}",
                        lineno);
 done:
     json_decref(root);
@@ -885,60 +1178,101 @@ done:
     return rc;
 }
 
+/* Whether id is among ids[0..n). */
+static bool has_id(const uint64_t *ids, size_t n, uint64_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == id)
+            return true;
+    return false;
+}
+
+/* Grows *p (of *cap elements of size each) to hold one more than n. */
+static int grow(void **p, size_t *cap, size_t n, size_t each, ddb_error *err)
+{
+    void *np;
+    size_t ncap;
+    if (n < *cap)
+        return 0;
+    ncap = *cap ? *cap * 2 : 16;
+    if ((np = realloc(*p, ncap * each)) == NULL)
+        return ddb_dal__nomem(err, "journal");
+    *p = np;
+    *cap = ncap;
+    return 0;
+}
+
 int ddb_router_journal_load(ddb_router_journal *out, ddb_router *r, ddb_error *err)
 {
-    ddb_router_journal j = {0, NULL, 0};
+    ddb_router_journal j = {0, NULL, 0, 0};
+    uint64_t *intents = NULL, *dones = NULL;
     char *data = NULL;
-    size_t len = 0, pos = 0, lineno = 0, cap = 0;
+    size_t len = 0, pos = 0, lineno = 0, cap = 0, intents_cap = 0, n_dones = 0, dones_cap = 0;
+    size_t kept = 0;
     int rc;
     if (!out || !r)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "journal load: NULL argument");
     if (!r->journal_path)
         return ddb_error_set(err, DDB_ERR_CONFIG, "router has no repair journal");
     pthread_mutex_lock(&r->lock);
+    flock(r->lock_fd, LOCK_SH);
     rc = read_journal(&data, &len, r, err);
+    j.file_id = journal_id(r);
+    flock(r->lock_fd, LOCK_UN);
     pthread_mutex_unlock(&r->lock);
     if (rc)
         return rc;
     while (pos < len) {
         char *nl = memchr(data + pos, '\n', len - pos);
         size_t n;
+        uint64_t intent, done;
         if (!nl)
             break; /* a torn last line: its writer has not finished (or crashed) */
         n = (size_t)(nl - (data + pos));
         lineno++;
         if (n > 0) {
-            if (j.n == cap) {
-                size_t ncap = cap ? cap * 2 : 16;
-                ddb_router_journal_entry *ne = realloc(j.entries, ncap * sizeof *ne);
-                if (!ne) {
-                    rc = ddb_dal__nomem(err, "journal");
-                    goto fail;
-                }
-                j.entries = ne;
-                cap = ncap;
-            }
-            if ((rc = parse_line(&j.entries[j.n], data + pos, n, lineno, err)) != 0)
+            if ((rc = grow((void **)&j.entries, &cap, j.n, sizeof *j.entries, err)) != 0 ||
+                (rc = grow((void **)&intents, &intents_cap, j.n, sizeof *intents, err)) != 0 ||
+                (rc = grow((void **)&dones, &dones_cap, n_dones, sizeof *dones, err)) != 0)
                 goto fail;
-            j.n++;
+            if ((rc = parse_line(&j.entries[j.n], &intent, &done, data + pos, n, lineno, err)) != 0)
+                goto fail;
+            if (done)
+                dones[n_dones++] = done;
+            else
+                intents[j.n++] = intent;
         }
         pos += n + 1;
     }
+    /* an intent whose done line came is void: its call completed both writes */
+    for (size_t i = 0; i < j.n; i++) {
+        if (intents[i] && has_id(dones, n_dones, intents[i])) {
+            free(j.entries[i].kind);
+            ddb_value_free(j.entries[i].key);
+            continue;
+        }
+        j.entries[kept++] = j.entries[i];
+    }
+    j.n = kept;
     j.end = (long long)pos;
     free(data);
+    free(intents);
+    free(dones);
     *out = j;
     return 0;
 fail:
     free(data);
+    free(intents);
+    free(dones);
     ddb_router_journal_clear(&j);
     return rc;
 }
 
 int ddb_router_journal_consume(ddb_router *r, const ddb_router_journal *j, ddb_error *err)
 {
-    char *data = NULL, *tmp = NULL;
+    char *data = NULL;
     size_t len = 0, keep_from;
-    int rc, fd = -1;
+    int rc;
     if (!r || !j)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "journal consume: NULL argument");
     if (!r->journal_path)
@@ -946,34 +1280,19 @@ int ddb_router_journal_consume(ddb_router *r, const ddb_router_journal *j, ddb_e
     if (j->end <= 0)
         return 0; /* nothing was loaded, nothing to remove */
     pthread_mutex_lock(&r->lock);
-    if ((rc = read_journal(&data, &len, r, err)) != 0)
-        goto done;
-    /* the file only grows between load and consume, unless someone else rewrote it */
+    /* no other process appends while the file is rewritten */
+    flock(r->lock_fd, LOCK_EX);
+    rc = read_journal(&data, &len, r, err);
+    /* the file only grows between load and consume, unless a compaction rewrote it: then
+       what was loaded is no longer a prefix, and everything is kept for the next replay */
     keep_from = (size_t)j->end <= len ? (size_t)j->end : len;
-    tmp = malloc(strlen(r->journal_path) + 5);
-    if (!tmp) {
-        rc = ddb_dal__nomem(err, "journal");
-        goto done;
-    }
-    sprintf(tmp, "%s.tmp", r->journal_path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || write(fd, data + keep_from, len - keep_from) != (ssize_t)(len - keep_from) ||
-        fsync(fd) != 0 || rename(tmp, r->journal_path) != 0) {
-        rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "repair journal %s: rewrite failed: %s",
-                           r->journal_path, strerror(errno));
-        if (fd >= 0)
-            unlink(tmp);
-        goto done;
-    }
-    /* the old descriptor points at the replaced file */
-    if (r->journal_fd >= 0)
-        close(r->journal_fd);
-    rc = open_journal(r, err);
-done:
-    if (fd >= 0)
-        close(fd);
+    if (rc == 0 && journal_id(r) != j->file_id)
+        ddb_router_logf(r, "repair journal %s was rewritten since it was loaded: kept whole",
+                        r->journal_path);
+    else if (rc == 0)
+        rc = replace_journal(r, data + keep_from, len - keep_from, err);
+    flock(r->lock_fd, LOCK_UN);
     pthread_mutex_unlock(&r->lock);
-    free(tmp);
     free(data);
     return rc;
 }

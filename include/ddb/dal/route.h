@@ -137,6 +137,10 @@ typedef enum ddb_route_kind {
 #define DDB_ROUTE_F_ABSENT_OK 0x8u  /* WRITE: DynamoDB's DDB_ERR_ITEM_NOT_FOUND is success */
 #define DDB_ROUTE_F_WRITE 0x10u     /* MODEL: counted as a write */
 #define DDB_ROUTE_F_SECONDARY 0x20u /* WRITE: the wrapper calls another member on DynamoDB */
+#define DDB_ROUTE_F_CREATE                                                                         \
+    0x40u /* WRITE: may create the entity, whose ID the relational
+                                       side then assigns (seeds_ids): its key is not known
+                                       before the call */
 
 typedef struct ddb_route_member {
     const char *name; /* in log lines and journal entries: "create", "user__create_user" */
@@ -218,6 +222,7 @@ typedef struct ddb_route_call {
     bool other_found, done_rel, done_ddb;
     int64_t version_before;
     int64_t *versions; /* DDB_ROUTE_MANY: before, then after, per object */
+    uint64_t intent;   /* the intent record of a dual write (ddb_router_intent) */
     ddb_error serr;
 } ddb_route_call;
 

@@ -76,6 +76,8 @@ typedef struct ddb_router_stats {
     uint64_t compared_reads; /* phase 3 reads that were compared (see compare_percent) */
     uint64_t rechecked;      /* differences that a re-read of both sides found equal (a write
                                 was in flight between the two reads): not mismatches */
+    /* appended */
+    uint64_t intents; /* intent records written before dual writes (ddb_router_intent) */
 } ddb_router_stats;
 
 /*
@@ -248,7 +250,32 @@ typedef struct ddb_router_journal {
     size_t n;
     ddb_router_journal_entry *entries;
     long long end; /* bytes of the file these entries came from */
+    /* appended: the file's identity at load; a rewrite since (a compaction) keeps every line */
+    unsigned long long file_id;
 } ddb_router_journal;
+
+/*
+ * Crash safety for a dual write. Before the primary write of a call whose secondary write will
+ * follow, the router records what the call is about to change: one intent line per entity,
+ * {"kind":"Account","key":{...},"intent":"<id>"} (key NULL: {"kind":...,"resync":true,
+ * "intent":"<id>"}, for writes whose key the caller does not know yet), written with one
+ * write(2) and fsync'd before the primary write starts. Once the secondary write has succeeded
+ * (or nothing was written), ddb_router_intent_done appends {"done":"<id>"}, not fsync'd: a lost
+ * done line only makes a replay copy an entity that was already equal. A process killed between
+ * the two writes leaves its intent without a done line, and ddb_router_journal_load returns it as
+ * an entry: the next replay copies the relational state, as for a failed secondary write.
+ *
+ * One intent record for n entities; *id receives its id (0 when the router has no journal: then
+ * nothing is written). Counted in stats.intents. Errors as ddb_router_journal_append.
+ */
+typedef struct ddb_router_intent_entry {
+    const char *kind;     /* the entity's model name */
+    const ddb_value *key; /* its key fields as an item; NULL: a resync of kind */
+} ddb_router_intent_entry;
+
+DDB_API int ddb_router_intent(ddb_router *r, const ddb_router_intent_entry *entries, size_t n,
+                              uint64_t *id, ddb_error *err);
+DDB_API void ddb_router_intent_done(ddb_router *r, uint64_t id); /* id 0: nothing */
 
 /* Appends one entry (key NULL: resync). Returns 0, DDB_ERR_CONFIG (no journal) or an I/O error
  * as DDB_ERR_INVALID_ARG naming the path and errno text. */
@@ -257,7 +284,7 @@ DDB_API int ddb_router_journal_append(ddb_router *r, const char *kind, const ddb
 
 /*
  * Reads every complete line of the journal. A last line without its newline (a write torn by a
- * crash) is left for later. DDB_ERR_PROTOCOL names the line number of a malformed line. out is
+ * crash) is left for later. Intent lines whose done line is in the journal are not entries. DDB_ERR_PROTOCOL names the line number of a malformed line. out is
  * filled on success; release it with ddb_router_journal_clear.
  */
 DDB_API int ddb_router_journal_load(ddb_router_journal *out, ddb_router *r, ddb_error *err);
@@ -265,6 +292,12 @@ DDB_API int ddb_router_journal_load(ddb_router_journal *out, ddb_router *r, ddb_
 /*
  * Removes the first j->end bytes (what j was loaded from) after a successful replay, keeping
  * anything appended since, by writing the rest to "<path>.tmp", fsync and rename.
+ *
+ * Several processes may share one journal. Appends hold a shared flock on "<path>.lock" and
+ * reopen the journal when it was replaced; consume holds it exclusively, so no line appended by
+ * another process is lost in the rewrite. An intent that is still open in another process is
+ * kept by the rewrite when it came after j->end; one loaded into j is replayed (harmless: the
+ * replay copies the relational state, and the done line that follows later matches nothing).
  */
 DDB_API int ddb_router_journal_consume(ddb_router *r, const ddb_router_journal *j, ddb_error *err);
 

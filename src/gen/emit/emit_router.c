@@ -523,6 +523,7 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
         break;
     case EMIT_MEMBER_PUT_OBJ:
         w.kind = "DDB_ROUTE_WRITE";
+        w.flags = "DDB_ROUTE_F_CREATE";
         w.start = "NULL, NULL, @I@";
         ddbgen_buf_puts(&call, "@I@@A@, ddb_c.err);");
         break;
@@ -530,7 +531,7 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
         /* DynamoDB gets the entity as the relational side built it, with its ID: the pattern
            itself would allocate another */
         w.kind = "DDB_ROUTE_WRITE";
-        w.flags = "DDB_ROUTE_F_SECONDARY";
+        w.flags = "DDB_ROUTE_F_SECONDARY | DDB_ROUTE_F_CREATE";
         w.start = "ddb_out, NULL, ddb_out";
         ddbgen_buf_free(&call);
         call = (ddbgen_buf)DDBGEN_BUF_INIT;
