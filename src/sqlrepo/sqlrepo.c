@@ -476,6 +476,9 @@ static int assign_id(ddb_sql_conn *c, const char *prefix, const ddb_store_desc *
 
 /* ---- the operations on one connection ---------------------------------------------------------- */
 
+static int stored_version(int64_t *out, bool *found, ddb_sql_conn *c, const char *prefix,
+                          const ddb_sql_entity *e, const row *r, ddb_error *err);
+
 static int do_insert(ddb_sql_conn *c, const char *prefix, const ddb_sql_entity *e, const void *obj,
                      int64_t version, ddb_error *err)
 {
@@ -497,6 +500,14 @@ static int do_insert(ddb_sql_conn *c, const char *prefix, const ddb_sql_entity *
     rc = sb_done(&b, err);
     if (rc == 0)
         rc = map_unique(e, ddb_sql_exec(c, b.s, r.p, d->n_fields + 1, NULL, NULL, err), err);
+    if (rc == DDB_ERR_UNIQUE_TAKEN) {
+        /* The engine may check a unique value before the key; DynamoDB's answer is the key's. */
+        int64_t v = 0;
+        bool found = false;
+        if (stored_version(&v, &found, c, prefix, e, &r, NULL) == 0 && found)
+            rc = ddb_error_set(err, DDB_ERR_ITEM_EXISTS, "%s: an item with this key exists",
+                               d->name);
+    }
     free(b.s);
     row_free(&r);
     return rc;
