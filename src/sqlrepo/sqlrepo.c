@@ -83,8 +83,8 @@ static const ddb_entity_desc *desc_of(const ddb_sql_entity *e)
 
 static int bad_entity(const ddb_sql_entity *e, ddb_error *err)
 {
-    if (!e || e->version != DDB_SQL_ENTITY_VERSION || !e->store || !e->store->entity ||
-        !e->table || !e->n_key || !e->key)
+    if (!e || e->version != DDB_SQL_ENTITY_VERSION || !e->store || !e->store->entity || !e->table ||
+        !e->n_key || !e->key)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sql repository: bad entity descriptor");
     return 0;
 }
@@ -217,9 +217,8 @@ static int struct_of(void *out, const ddb_sql_entity *e, ddb_sql_rows *rows, ddb
         else if (f->kind == DDB_FIELD_INT64 || f->kind == DDB_FIELD_DECIMAL)
             rc = ddb_value_new_n(&v, t, err);
         else if (f->kind == DDB_FIELD_BOOL)
-            rc = ddb_value_new_bool(&v, strcmp(t, "1") == 0 || strcmp(t, "t") == 0 ||
-                                            strcmp(t, "true") == 0,
-                                    err);
+            rc = ddb_value_new_bool(
+                &v, strcmp(t, "1") == 0 || strcmp(t, "t") == 0 || strcmp(t, "true") == 0, err);
         else
             rc = ddb_value_new_s(&v, t, err);
         if (rc == 0)
@@ -346,16 +345,16 @@ static bool counted(const ddb_store_desc *s)
 }
 
 /* Creates the counter's row (at start - 1) unless it exists. */
-static int counter_row(ddb_sql_conn *c, const char *prefix, const ddb_store_desc *s,
-                       ddb_error *err)
+static int counter_row(ddb_sql_conn *c, const char *prefix, const ddb_store_desc *s, ddb_error *err)
 {
     sbuf b = {0};
     ddb_sql_param p[2] = {DDB_SQL_P_TEXT(s->counter), DDB_SQL_P_INT(s->start - 1)};
     ddb_sql_dialect dl = ddb_sql_conn_dialect(c);
     int rc;
-    sb_printf(&b, "%s ", dl == DDB_SQL_SQLITE    ? "INSERT OR IGNORE INTO"
-                         : dl == DDB_SQL_MARIADB ? "INSERT IGNORE INTO"
-                                                 : "INSERT INTO");
+    sb_printf(&b, "%s ",
+              dl == DDB_SQL_SQLITE    ? "INSERT OR IGNORE INTO"
+              : dl == DDB_SQL_MARIADB ? "INSERT IGNORE INTO"
+                                      : "INSERT INTO");
     sb_ident(&b, c, prefix, DDB_SQL_COUNTER_TABLE);
     sb_printf(&b, " (name, last_id) VALUES (?, ?)%s",
               dl == DDB_SQL_POSTGRES ? " ON CONFLICT (name) DO NOTHING" : "");
@@ -366,8 +365,8 @@ static int counter_row(ddb_sql_conn *c, const char *prefix, const ddb_store_desc
     return rc;
 }
 
-static int counter_read(int64_t *out, ddb_sql_conn *c, const char *prefix,
-                        const ddb_store_desc *s, ddb_error *err)
+static int counter_read(int64_t *out, ddb_sql_conn *c, const char *prefix, const ddb_store_desc *s,
+                        ddb_error *err)
 {
     sbuf b = {0};
     ddb_sql_param p[1] = {DDB_SQL_P_TEXT(s->counter)};
@@ -616,8 +615,8 @@ static int op_update(int64_t *new_version, ddb_sql_conn *c, const char *prefix,
 }
 
 /* DELETE of obj's key, checked against its version when strict or nonzero. */
-static int op_delete(ddb_sql_conn *c, const char *prefix, const ddb_sql_entity *e,
-                     const void *obj, bool strict, ddb_error *err)
+static int op_delete(ddb_sql_conn *c, const char *prefix, const ddb_sql_entity *e, const void *obj,
+                     bool strict, ddb_error *err)
 {
     const ddb_entity_desc *d = desc_of(e);
     int64_t expect = version_in(d, obj), changed = 0, stored = 0;
@@ -646,11 +645,10 @@ static int op_delete(ddb_sql_conn *c, const char *prefix, const ddb_sql_entity *
             rc = stored_version(&stored, &found, c, prefix, e, &r, err);
         if (rc == 0 && found)
             rc = ddb_error_set(err, DDB_ERR_STALE_VERSION,
-                               "%s: stored version %" PRId64 ", expected %" PRId64, d->name,
-                               stored, expect);
+                               "%s: stored version %" PRId64 ", expected %" PRId64, d->name, stored,
+                               expect);
         else if (rc == 0 && (missing_fails || (strict && check)))
-            rc = ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND, "%s: no item with this key",
-                               d->name);
+            rc = ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND, "%s: no item with this key", d->name);
     }
     free(b.s);
     row_free(&r);
@@ -673,8 +671,9 @@ static int op_add(ddb_sql_conn *c, const char *prefix, const ddb_sql_write *w, d
             !d->fields[i].is_list && !is_key(e, i))
             f = &d->fields[i];
     if (!f)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: ADD needs an integer field outside "
-                                                       "the key, not '%s'",
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "%s: ADD needs an integer field outside "
+                             "the key, not '%s'",
                              d->name, w->field ? w->field : "(null)");
     rc = row_of(&r, e, w->obj, true, err);
     if (rc < 0)
@@ -994,8 +993,8 @@ int ddb_sql_repo_mirror(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, cons
 {
     ddb_sql_conn *c = NULL;
     call k = {x, e, (void *)(uintptr_t)obj, key, 0, NULL, 0, NULL};
-    int rc = key ? begin_call(&c, x, e, err)
-                 : ddb_error_set(err, DDB_ERR_INVALID_ARG, "mirror: no key");
+    int rc =
+        key ? begin_call(&c, x, e, err) : ddb_error_set(err, DDB_ERR_INVALID_ARG, "mirror: no key");
     if (rc < 0)
         return rc;
     rc = ddb_sql_transact(c, mirror_txn, &k, err);
@@ -1005,9 +1004,8 @@ int ddb_sql_repo_mirror(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, cons
 
 static bool cancels(int rc)
 {
-    return rc == DDB_ERR_ITEM_EXISTS || rc == DDB_ERR_UNIQUE_TAKEN ||
-           rc == DDB_ERR_STALE_VERSION || rc == DDB_ERR_ITEM_NOT_FOUND ||
-           rc == DDB_ERR_CONDITION_FAILED;
+    return rc == DDB_ERR_ITEM_EXISTS || rc == DDB_ERR_UNIQUE_TAKEN || rc == DDB_ERR_STALE_VERSION ||
+           rc == DDB_ERR_ITEM_NOT_FOUND || rc == DDB_ERR_CONDITION_FAILED;
 }
 
 static int transact_txn(ddb_sql_conn *c, void *ctx, ddb_error *err)
@@ -1059,8 +1057,8 @@ int ddb_sql_repo_transact(const ddb_sql_repo_ctx *x, ddb_sql_write *ops, size_t 
     for (size_t i = 0; i < n_ops; i++)
         if (bad_entity(ops[i].entity, NULL) || !ops[i].obj || ops[i].op < DDB_STORE_CREATE ||
             ops[i].op > DDB_STORE_ADD ||
-            (ops[i].op == DDB_STORE_UPDATE && desc_of(ops[i].entity)->version_offset ==
-                                                  DDB_ENTITY_NO_OFFSET))
+            (ops[i].op == DDB_STORE_UPDATE &&
+             desc_of(ops[i].entity)->version_offset == DDB_ENTITY_NO_OFFSET))
             return ddb_error_set(err, DDB_ERR_INVALID_ARG, "transact: op %zu is not valid", i);
     k.versions = calloc(n_ops, sizeof *k.versions);
     if (!k.versions)

@@ -103,8 +103,9 @@ int main(int argc, char **argv)
     } else if (strcmp(argv[1], "mariadb") == 0 || strcmp(argv[1], "postgres") == 0) {
         url = server_url(argv[1]);
         if (!url) {
-            fprintf(stderr, "SKIPPED: no %s server (its fixture did not start; see "
-                            "tests/CMakeLists.txt)\n",
+            fprintf(stderr,
+                    "SKIPPED: no %s server (its fixture did not start; see "
+                    "tests/CMakeLists.txt)\n",
                     argv[1]);
             return 77;
         }

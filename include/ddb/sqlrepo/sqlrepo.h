@@ -63,15 +63,15 @@ DDB_API int ddb_sql_repo_get(void *out, bool *found, const ddb_sql_repo_ctx *x,
 DDB_API int ddb_sql_repo_update(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, void *obj,
                                 ddb_error *err);
 /* As ddb_store_delete (version 0: no check; delete_missing per the descriptor's flag). */
-DDB_API int ddb_sql_repo_delete(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
-                                const void *obj, ddb_error *err);
+DDB_API int ddb_sql_repo_delete(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, const void *obj,
+                                ddb_error *err);
 /* A page of every entity in primary key order; cursor NULL: the first; limit 0: all. */
 DDB_API int ddb_sql_repo_list(ddb_entity_page *out, const ddb_sql_repo_ctx *x,
                               const ddb_sql_entity *e, const char *cursor, int limit,
                               ddb_error *err);
 /* As ddb_store_mirror: the stored entity of key's primary key becomes obj (NULL: absent). */
-DDB_API int ddb_sql_repo_mirror(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
-                                const void *obj, const void *key, ddb_error *err);
+DDB_API int ddb_sql_repo_mirror(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, const void *obj,
+                                const void *key, ddb_error *err);
 
 /* One operation of ddb_sql_repo_transact (ddb_store_write with the entity as a table). */
 typedef struct ddb_sql_write {
@@ -96,8 +96,7 @@ DDB_API int ddb_sql_repo_seed_id(const ddb_sql_repo_ctx *x, const ddb_sql_entity
  * Runs a generated schema script (`;`-separated statements) with every "{prefix}" in it
  * replaced by x->prefix.
  */
-DDB_API int ddb_sql_repo_exec_schema(const ddb_sql_repo_ctx *x, const char *script,
-                                     ddb_error *err);
+DDB_API int ddb_sql_repo_exec_schema(const ddb_sql_repo_ctx *x, const char *script, ddb_error *err);
 
 #ifdef __cplusplus
 }

@@ -245,10 +245,9 @@ static void emit_schema(emitter *E, ddbgen_buf *b, int d, const char *prefix)
                 }
                 ddbgen_buf_puts(b, ")");
             }
-            ddbgen_buf_printf(b, "\n)%s;\n",
-                              d == MARIADB
-                                  ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
-                                  : "");
+            ddbgen_buf_printf(
+                b, "\n)%s;\n",
+                d == MARIADB ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" : "");
             for (size_t g = 0; g < e->n_gsi_mappings; g++) {
                 const ddbgen_gsi_mapping *gm = &e->gsi_mappings[g];
                 int cols[2 * MAX_KEY];
@@ -288,11 +287,12 @@ static void emit_schema(emitter *E, ddbgen_buf *b, int d, const char *prefix)
     if (counter) {
         ddbgen_buf_puts(b, "-- the counter and source IDs\nCREATE TABLE ");
         ident(b, d, prefix, "ddb_id_counters");
-        ddbgen_buf_printf(b, " (\n    name %s NOT NULL PRIMARY KEY,\n    last_id BIGINT NOT NULL\n)%s;\n",
-                          d == SQLITE ? "TEXT" : d == MARIADB ? "VARCHAR(255)" : "TEXT COLLATE \"C\"",
-                          d == MARIADB
-                              ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
-                              : "");
+        ddbgen_buf_printf(
+            b, " (\n    name %s NOT NULL PRIMARY KEY,\n    last_id BIGINT NOT NULL\n)%s;\n",
+            d == SQLITE    ? "TEXT"
+            : d == MARIADB ? "VARCHAR(255)"
+                           : "TEXT COLLATE \"C\"",
+            d == MARIADB ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" : "");
     }
 }
 
@@ -561,40 +561,40 @@ static void emit_source(emitter *E, ddbgen_buf *c)
         "                                : %s__sql_schema_sqlite,\n        err);\n}\n",
         ns, ns, ns, ns);
     emit_banner(c, "Construction");
-    ddbgen_buf_printf(c,
-                      "\nint %s__sql_repo_new(%s__repo **out, ddb_sql *db, const %s__sql_options "
-                      "*o,\n    ddb_error *err)\n{\n    sql_repo *r;\n"
-                      "    if (!out || !db || (o && o->version != 1))\n"
-                      "        return ddb_error_set(err, DDB_ERR_INVALID_ARG, \"%s__sql_repo_new: "
-                      "bad argument\");\n"
-                      "    r = calloc(1, sizeof *r);\n"
-                      "    if (r && o && o->table_prefix) {\n"
-                      "        r->prefix = malloc(strlen(o->table_prefix) + 1);\n"
-                      "        if (r->prefix)\n"
-                      "            memcpy(r->prefix, o->table_prefix, strlen(o->table_prefix) + 1);\n"
-                      "    }\n"
-                      "    if (!r || (o && o->table_prefix && !r->prefix)) {\n"
-                      "        free(r);\n"
-                      "        return ddb_error_set(err, DDB_ERR_NOMEM, \"%s__sql_repo_new: out of "
-                      "memory\");\n    }\n"
-                      "    r->x.db = db;\n    r->x.prefix = r->prefix;\n"
-                      "    r->base.version = ",
-                      ns, ns, ns, ns, ns);
+    ddbgen_buf_printf(
+        c,
+        "\nint %s__sql_repo_new(%s__repo **out, ddb_sql *db, const %s__sql_options "
+        "*o,\n    ddb_error *err)\n{\n    sql_repo *r;\n"
+        "    if (!out || !db || (o && o->version != 1))\n"
+        "        return ddb_error_set(err, DDB_ERR_INVALID_ARG, \"%s__sql_repo_new: "
+        "bad argument\");\n"
+        "    r = calloc(1, sizeof *r);\n"
+        "    if (r && o && o->table_prefix) {\n"
+        "        r->prefix = malloc(strlen(o->table_prefix) + 1);\n"
+        "        if (r->prefix)\n"
+        "            memcpy(r->prefix, o->table_prefix, strlen(o->table_prefix) + 1);\n"
+        "    }\n"
+        "    if (!r || (o && o->table_prefix && !r->prefix)) {\n"
+        "        free(r);\n"
+        "        return ddb_error_set(err, DDB_ERR_NOMEM, \"%s__sql_repo_new: out of "
+        "memory\");\n    }\n"
+        "    r->x.db = db;\n    r->x.prefix = r->prefix;\n"
+        "    r->base.version = ",
+        ns, ns, ns, ns, ns);
     emit_upper(c, ns);
     ddbgen_buf_puts(c, "__REPO_VERSION;\n");
     for (size_t t = 0; t < m->n_tables; t++)
         for (size_t i = 0; i < m->tables[t].n_entities; i++, k++) {
             const char *en = m->tables[t].entities[i].c_name;
-            static const char *const mem[] = {"create", "get", "update", "delete", "list",
-                                              "mirror"};
+            static const char *const mem[] = {"create", "get",  "update",
+                                              "delete", "list", "mirror"};
             for (size_t q = 0; q < sizeof mem / sizeof mem[0]; q++)
                 ddbgen_buf_printf(c, "    r->base.%s__%s = %s__%s_sql;\n", en, mem[q], en, mem[q]);
         }
     emit_repo_pattern_members(E, emit_member_assign, c);
-    ddbgen_buf_puts(c,
-                    "    r->base.transact = transact_sql;\n    r->base.max_id = max_id_sql;\n"
-                    "    r->base.seed_id = seed_id_sql;\n    r->base.free = free_sql;\n"
-                    "    *out = &r->base;\n    return 0;\n}\n");
+    ddbgen_buf_puts(c, "    r->base.transact = transact_sql;\n    r->base.max_id = max_id_sql;\n"
+                       "    r->base.seed_id = seed_id_sql;\n    r->base.free = free_sql;\n"
+                       "    *out = &r->base;\n    return 0;\n}\n");
 }
 
 void emit_sql(emitter *E)
