@@ -155,7 +155,8 @@ static int row_of(row *r, const ddb_sql_entity *e, const void *obj, bool keys_on
     r->owned = calloc(d->n_fields + 1, sizeof *r->owned);
     if (!r->p || !r->owned) {
         row_free(r);
-        return ddb_error_set(err, DDB_ERR_NOMEM, "%s: out of memory", d->name);
+        ddb_error_set(err, DDB_ERR_NOMEM, "%s: out of memory", d->name);
+        return DDB_ERR_NOMEM;
     }
     if (keys_only) {
         /* The key fields alone (a key struct has no other values): their attributes one by one. */
@@ -194,9 +195,11 @@ static int row_of(row *r, const ddb_sql_entity *e, const void *obj, bool keys_on
     rc = ddb_entity_to_item(&r->item, d, obj, err);
     for (size_t i = 0; rc == 0 && i < d->n_fields; i++)
         rc = param_of(r, i, &d->fields[i], ddb_value_m_get(r->item, d->fields[i].name), err);
-    if (rc < 0)
+    if (rc != 0) {
         row_free(r);
-    return rc;
+        return rc < 0 ? rc : DDB_ERR_INVALID_ARG;
+    }
+    return 0;
 }
 
 /* Fills out (fresh from __INIT) from the current row: fields in columns 0..n_fields-1, then the
@@ -566,8 +569,8 @@ static int op_update(int64_t *new_version, ddb_sql_conn *c, const char *prefix,
     int rc = ddb_entity_compute(d, obj, err);
     if (rc == 0)
         rc = row_of(&r, e, obj, false, err);
-    if (rc < 0)
-        return rc;
+    if (rc != 0 || !r.p)
+        return rc < 0 ? rc : DDB_ERR_INVALID_ARG;
     p = calloc(d->n_fields + 2, sizeof *p);
     if (!p) {
         row_free(&r);
@@ -721,6 +724,7 @@ typedef struct call {
     ddb_sql_write *ops;
     size_t n_ops;
     int64_t *versions;
+    const void *cobj; /* mirror: the entity (NULL: absent) */
 } call;
 
 static int begin_call(ddb_sql_conn **c, const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
@@ -743,9 +747,13 @@ int ddb_sql_repo_create(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, void
                         ddb_error *err)
 {
     ddb_sql_conn *c = NULL;
-    call k = {x, e, obj, NULL, 0, NULL, 0, NULL};
-    int rc = obj ? begin_call(&c, x, e, err)
-                 : ddb_error_set(err, DDB_ERR_INVALID_ARG, "create: no entity");
+    call k = {x, e, obj, NULL, 0, NULL, 0, NULL, NULL};
+    int rc;
+    if (!obj) {
+        ddb_error_set(err, DDB_ERR_INVALID_ARG, "create: no entity");
+        return DDB_ERR_INVALID_ARG;
+    }
+    rc = begin_call(&c, x, e, err);
     if (rc < 0)
         return rc;
     /* the counter and the row together: a failed insert gives its ID back */
@@ -805,9 +813,13 @@ int ddb_sql_repo_update(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, void
                         ddb_error *err)
 {
     ddb_sql_conn *c = NULL;
-    call k = {x, e, obj, NULL, 0, NULL, 0, NULL};
-    int rc = obj ? begin_call(&c, x, e, err)
-                 : ddb_error_set(err, DDB_ERR_INVALID_ARG, "update: no entity");
+    call k = {x, e, obj, NULL, 0, NULL, 0, NULL, NULL};
+    int rc;
+    if (!obj) {
+        ddb_error_set(err, DDB_ERR_INVALID_ARG, "update: no entity");
+        return DDB_ERR_INVALID_ARG;
+    }
+    rc = begin_call(&c, x, e, err);
     if (rc < 0)
         return rc;
     /* the UPDATE and the read of the version it wrote together */
@@ -822,8 +834,12 @@ int ddb_sql_repo_delete(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, cons
                         ddb_error *err)
 {
     ddb_sql_conn *c = NULL;
-    int rc = obj ? begin_call(&c, x, e, err)
-                 : ddb_error_set(err, DDB_ERR_INVALID_ARG, "delete: no entity");
+    int rc;
+    if (!obj) {
+        ddb_error_set(err, DDB_ERR_INVALID_ARG, "delete: no entity");
+        return DDB_ERR_INVALID_ARG;
+    }
+    rc = begin_call(&c, x, e, err);
     if (rc < 0)
         return rc;
     rc = op_delete(c, x->prefix, e, obj, false, err);
@@ -960,9 +976,9 @@ static int mirror_txn(ddb_sql_conn *c, void *ctx, ddb_error *err)
     int rc = row_of(&r, k->e, k->key, true, err);
     if (rc < 0)
         return rc;
-    if (k->obj) {
+    if (k->cobj) {
         row o;
-        int orc = row_of(&o, k->e, k->obj, true, err);
+        int orc = row_of(&o, k->e, k->cobj, true, err);
         rc = orc;
         for (size_t i = 0; rc == 0 && i < k->e->n_key; i++) {
             const ddb_sql_param *a = &r.p[k->e->key[i]], *z = &o.p[k->e->key[i]];
@@ -981,8 +997,8 @@ static int mirror_txn(ddb_sql_conn *c, void *ctx, ddb_error *err)
         rc = sb_done(&b, err);
     if (rc == 0)
         rc = ddb_sql_exec(c, b.s, p, k->e->n_key, NULL, NULL, err);
-    if (rc == 0 && k->obj)
-        rc = do_insert(c, k->x->prefix, k->e, k->obj, version_in(d, k->obj), err);
+    if (rc == 0 && k->cobj)
+        rc = do_insert(c, k->x->prefix, k->e, k->cobj, version_in(d, k->cobj), err);
     free(b.s);
     row_free(&r);
     return rc;
@@ -992,11 +1008,12 @@ int ddb_sql_repo_mirror(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, cons
                         const void *key, ddb_error *err)
 {
     ddb_sql_conn *c = NULL;
-    call k = {x, e, (void *)(uintptr_t)obj, key, 0, NULL, 0, NULL};
+    call k = {x, e, NULL, key, 0, NULL, 0, NULL, NULL};
     int rc =
         key ? begin_call(&c, x, e, err) : ddb_error_set(err, DDB_ERR_INVALID_ARG, "mirror: no key");
     if (rc < 0)
         return rc;
+    k.cobj = obj;
     rc = ddb_sql_transact(c, mirror_txn, &k, err);
     ddb_sql_release(c);
     return rc;
@@ -1045,7 +1062,7 @@ int ddb_sql_repo_transact(const ddb_sql_repo_ctx *x, ddb_sql_write *ops, size_t 
 {
     ddb_error local = DDB_ERROR_INIT;
     ddb_sql_conn *c = NULL;
-    call k = {x, NULL, NULL, NULL, 0, ops, n_ops, NULL};
+    call k = {x, NULL, NULL, NULL, 0, ops, n_ops, NULL, NULL};
     int rc;
     if (n_ops && !ops)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "transact: bad argument");

@@ -260,7 +260,7 @@ static void emit_schema(emitter *E, ddbgen_buf *b, int d, const char *prefix)
                             int f = kt->items[a].parts[j].is_field
                                         ? emit_field_index(e, kt->items[a].parts[j].text)
                                         : -1;
-                            if (f >= 0 && !in_list(cols, nc, f) && nc < 2 * MAX_KEY)
+                            if (f >= 0 && !in_list(cols, nc, f) && nc < (size_t)2 * MAX_KEY)
                                 cols[nc++] = f;
                         }
                 }
