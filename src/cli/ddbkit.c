@@ -58,13 +58,17 @@ static const cli_command commands[] = {
      "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error.", 1,
      cmd_validate_model},
     {"generate", "generate the C data access layer of a model", "FILE -o DIR",
-     "Validates a model file (as validate-model does) and writes seven files into DIR, named\n"
+     "Validates a model file (as validate-model does) and writes its files into DIR, named\n"
      "after the namespace NS (docs/generated-code.md):\n"
      "  NS.h, NS.c                          entity structs, item conversions, table definitions,\n"
      "                                      the repository interface and its DynamoDB\n"
      "                                      implementation (link libddbkit-dal)\n"
      "  NS_router.h, NS_router.c            the migration router\n"
      "  NS_conformance.h, NS_conformance.c  the conformance suite (link libddbkit-testkit)\n"
+     "  NS_sql.h, NS_sql.c                  the relational implementation (link\n"
+     "                                      libddbkit-sqlrepo), and its schema per dialect:\n"
+     "  NS_schema.{sqlite,mariadb,postgres}.sql  only for a model it fully implements; a\n"
+     "                                      warning names what stops it otherwise\n"
      "  README.md                           what was generated\n"
      "The output is the same for the same input. The model's findings go to stderr, a summary\n"
      "line to stdout. CMake projects call it through ddbkit_generate() (docs/cmake.md).",

@@ -12,7 +12,8 @@ Two views of the same rule, both from the code as it is:
   that headers do not show: a circle through two .c files that declare each other's functions).
 
 The layers, lowest first: the runtime's core, wire, api, dal, testkit, with the relational
-drivers (sql) beside them on core; the generator's model, plan, validate, emit; the command line.
+drivers (sql) beside them on core, and the generated relational repositories' runtime (sqlrepo)
+on dal and sql; the generator's model, plan, validate, emit; the command line.
 The generator and the runtime share nothing; only the command line, on top of both, uses both,
 and the runtime only through its public headers (ddb/...). Prints one
 line per violation and exits 1 if there is any.
@@ -23,7 +24,7 @@ import re
 import subprocess
 import sys
 
-RUNTIME = ["core", "wire", "api", "dal", "testkit", "sql"]
+RUNTIME = ["core", "wire", "api", "dal", "testkit", "sql", "sqlrepo"]
 GENERATOR = ["gen/model", "gen/plan", "gen/validate", "gen/emit", "cli"]
 # What each layer may use besides itself. The runtime is a stack, except that the relational
 # drivers (sql) sit beside it on core alone.
@@ -34,6 +35,7 @@ MAY_USE = {
     "dal": ["api", "wire", "core"],
     "testkit": ["dal", "api", "wire", "core"],
     "sql": ["core"],
+    "sqlrepo": ["dal", "sql", "api", "wire", "core"],
     "gen/model": [],
     "gen/plan": ["gen/model"],
     "gen/validate": ["gen/plan", "gen/model"],

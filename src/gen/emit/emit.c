@@ -16,7 +16,7 @@
 
 /* Each writes one or more extra files through emit_add_file, in this order. */
 static void (*const emit_parts[])(emitter *E) = {
-    emit_router, emit_conformance, emit_readme, /* last: it lists the files before it */
+    emit_router, emit_conformance, emit_sql, emit_readme, /* last: it lists the files before it */
 };
 
 /* The entity kinds: a tag per entity (mixed results, transactions, journals), in model order. */
@@ -144,6 +144,7 @@ int ddbgen_emit(const ddbgen_model *m, const ddbgen_usage *usage, const ddbgen_e
     E.c = &c;
     E.ns = opts && opts->ns ? opts->ns : m->ns;
     E.model_name = opts && opts->model_name ? opts->model_name : m->source_name;
+    E.diags = opts ? opts->diags : NULL;
     if (!E.model_name)
         E.model_name = "(model)";
     if (!ddbgen_namespace_ok(E.ns))
@@ -230,6 +231,7 @@ int ddbgen_generate_files(const char *model_path, const char *usage_path, const 
     base = strrchr(model_path, '/');
     o.model_name = base ? base + 1 : model_path;
     o.ns = ns;
+    o.diags = diags;
     rc = ddbgen_emit(m, u, &o, &files);
     if (rc == DDBGEN_ERR_ARG)
         ddbgen_diag_add(diags, DDBGEN_SEV_ERROR, "$",

@@ -18,10 +18,11 @@
 typedef struct ddbgen_emit_options {
     const char *ns;         /* the C namespace; NULL: the model's (x-ddbkit.namespace or file) */
     const char *model_name; /* named in the banner; NULL: the model's source name */
+    ddbgen_diags *diags;    /* receives warnings about files not generated; NULL: none */
 } ddbgen_emit_options;
 
 /* The generated files: <ns>.h and <ns>.c first, then the others in a fixed order. */
-#define DDBGEN_EMIT_MAX_FILES 10
+#define DDBGEN_EMIT_MAX_FILES 16
 
 typedef struct ddbgen_emit_output {
     size_t n_files;

@@ -19,7 +19,7 @@
 #define EMIT_ENTITY_ABI 2
 
 /* Files beyond <ns>.h and <ns>.c (router, conformance suite, README, table JSON). */
-#define EMIT_MAX_EXTRA 8
+#define EMIT_MAX_EXTRA 14
 
 typedef struct emitter {
     const ddbgen_model *m;
@@ -31,6 +31,7 @@ typedef struct emitter {
     char *extra_name[EMIT_MAX_EXTRA]; /* malloc'd */
     ddbgen_buf extra[EMIT_MAX_EXTRA];
     int status;
+    ddbgen_diags *diags; /* warnings about what is not generated; NULL: none kept */
 } emitter;
 
 /* A new output file named `name` (copied); NULL (and E->status set) when there is no room. */
@@ -104,6 +105,13 @@ void emit_store_entity_impl(emitter *E, const ddbgen_entity *e);
 void emit_store_model_impl(emitter *E);
 void emit_store_entity_assign(emitter *E, const ddbgen_entity *e);
 void emit_store_model_assign(emitter *E);
+
+/* The static ddb_store_desc `<entity>__store` of e, into E->c (emit_store.c). */
+void emit_store_desc(emitter *E, const ddbgen_entity *e);
+
+/* The relational implementation, <ns>_sql.h/.c and the schema files (emit_sql.c); for a model
+ * it cannot implement, nothing and a warning per reason in E->diags. */
+void emit_sql(emitter *E);
 
 /* The migration router, <ns>_router.h/.c (emit_router.c). */
 void emit_router(emitter *E);

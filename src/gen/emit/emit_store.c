@@ -251,7 +251,7 @@ void emit_store_impl_fields(emitter *E)
 }
 
 /* The static ddb_store_desc of e. */
-static void emit_store_desc(emitter *E, const ddbgen_entity *e)
+void emit_store_desc(emitter *E, const ddbgen_entity *e)
 {
     ddbgen_buf *c = E->c;
     const char *ns = E->ns, *en = e->c_name;

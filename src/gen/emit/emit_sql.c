@@ -1,0 +1,628 @@
+/*
+ * The relational implementation of the repository: <ns>_sql.h/.c over libddbkit-sqlrepo, and the
+ * schema of each dialect (<ns>_schema.sqlite.sql, .mariadb.sql, .postgres.sql). See
+ * docs/generated-code.md ("Relational implementation") and docs/design/sql-types.md.
+ *
+ * Generated only for models whose every entity and access pattern this slice implements; for any
+ * other model none of these files is written and a warning names each thing that stops it (the
+ * JSON path), so that nothing is silently stubbed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "emit/emit_internal.h"
+
+enum { SQLITE, MARIADB, POSTGRES, N_DIALECTS };
+
+static const char *const dialect_word[N_DIALECTS] = {"sqlite", "mariadb", "postgres"};
+
+#define MAX_KEY 16
+
+/* The primary key's fields: the placeholders of pk_template then sk_template, once each. */
+static size_t key_fields(const ddbgen_entity *e, int out[MAX_KEY], bool *ok)
+{
+    size_t n = 0;
+    for (int k = 0; k < 2; k++) {
+        const ddbgen_key_template *kt = k ? &e->sk : &e->pk;
+        for (size_t i = 0; kt->present && i < kt->n; i++)
+            for (size_t j = 0; j < kt->items[i].n_parts; j++) {
+                const ddbgen_template_part *p = &kt->items[i].parts[j];
+                int f = p->is_field ? emit_field_index(e, p->text) : -1;
+                bool seen = false;
+                if (!p->is_field)
+                    continue;
+                if (f < 0 || e->fields[f].type == DDBGEN_TYPE_ARRAY ||
+                    e->fields[f].type == DDBGEN_TYPE_OBJECT || n == MAX_KEY) {
+                    *ok = false;
+                    continue;
+                }
+                for (size_t q = 0; q < n; q++)
+                    seen = seen || out[q] == f;
+                if (!seen)
+                    out[n++] = f;
+            }
+    }
+    if (n == 0)
+        *ok = false;
+    return n;
+}
+
+/* A warning: what (a name) and why (the rest of the sentence). */
+static void warn(emitter *E, const char *path, const char *what, const char *why)
+{
+    if (E->diags)
+        ddbgen_diag_add(E->diags, DDBGEN_SEV_WARNING, path ? path : "$",
+                        "the other generated files are written; see docs/generated-code.md",
+                        "%s: %s", what, why);
+}
+
+/* The access pattern behind a member, or NULL. */
+static const ddbgen_access_pattern *pattern_of(const emit_member *m)
+{
+    const ddbgen_entity *e = m->entity;
+    size_t len = e ? strlen(e->c_name) : 0;
+    for (size_t a = 0; e && a < e->n_patterns; a++)
+        if (strncmp(m->name, e->c_name, len) == 0 && strcmp(m->name + len, "__") > 0 &&
+            strcmp(m->name + len + 2, e->patterns[a].c_name) == 0)
+            return &e->patterns[a];
+    return NULL;
+}
+
+/* A GetItem of the primary key whose parameters are exactly its key fields. */
+static bool get_by_key(const emit_member *m, const ddbgen_access_pattern *ap)
+{
+    int key[MAX_KEY];
+    bool ok = true;
+    size_t n = key_fields(m->entity, key, &ok);
+    if (!ok || m->kind != EMIT_MEMBER_GET || ap->operation != DDBGEN_OP_GET_ITEM ||
+        ap->index_name || ap->filter || ap->n_params != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        bool found = false;
+        for (size_t p = 0; p < ap->n_params; p++)
+            found = found || strcmp(ap->params[p].name, m->entity->fields[key[i]].name) == 0;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+typedef struct check_ctx {
+    bool ok;
+} check_ctx;
+
+static void check_member(emitter *E, const emit_member *m, void *ctx)
+{
+    check_ctx *k = ctx;
+    const ddbgen_access_pattern *ap = pattern_of(m);
+    if (!m->entity || m->kind == EMIT_MEMBER_PUT_OBJ || (ap && get_by_key(m, ap)))
+        return; /* a transaction pattern has had its warning */
+    k->ok = false;
+    warn(E, ap ? ap->path : NULL, m->name,
+         "the relational implementation has no SQL for this access pattern's shape yet "
+         "(GetItem by the whole key and PutItem of an entity only), so <ns>_sql.h/.c and the "
+         "schema files are not generated");
+}
+
+/* Whether this slice implements everything of the model; warns about each thing it does not. */
+static bool supported(emitter *E)
+{
+    const ddbgen_model *m = E->m;
+    check_ctx k = {true};
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++) {
+            const ddbgen_entity *e = &m->tables[t].entities[i];
+            int key[MAX_KEY];
+            bool ok = true;
+            key_fields(e, key, &ok);
+            if (e->ext.source_path) {
+                k.ok = false;
+                warn(E, e->ext.source_path, e->name,
+                     "x-ddbkit.source maps it to an existing table; the relational "
+                     "implementation of mapped entities is not generated yet");
+            }
+            if (e->ext.sequence_path) {
+                k.ok = false;
+                warn(E, e->ext.sequence_path, e->name,
+                     "x-ddbkit.sequence is not implemented by the relational implementation "
+                     "yet; it is not generated");
+            }
+            if (!ok) {
+                k.ok = false;
+                warn(E, e->pk.path, e->name,
+                     "its primary key must be one or more scalar fields for the relational "
+                     "implementation; it is not generated");
+            }
+        }
+    for (size_t t = 0; t < m->n_tx_patterns; t++) {
+        k.ok = false;
+        warn(E, m->tx_patterns[t].path, m->tx_patterns[t].c_name,
+             "the relational implementation has no SQL for transaction patterns yet; it is not "
+             "generated");
+    }
+    emit_repo_pattern_members(E, check_member, &k);
+    return k.ok;
+}
+
+/* ---- schema ------------------------------------------------------------------------------------ */
+
+static bool in_list(const int *a, size_t n, int f)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] == f)
+            return true;
+    return false;
+}
+
+/* Whether field f is in a key, a unique value set or an index: MariaDB needs VARCHAR there. */
+static bool indexed(const ddbgen_entity *e, int f)
+{
+    int key[MAX_KEY];
+    bool ok = true;
+    size_t n = key_fields(e, key, &ok);
+    if (in_list(key, n, f))
+        return true;
+    for (size_t u = 0; u < e->ext.n_unique; u++)
+        for (size_t i = 0; i < e->ext.unique[u].n_fields; i++)
+            if (strcmp(e->ext.unique[u].fields[i], e->fields[f].name) == 0)
+                return true;
+    for (size_t g = 0; g < e->n_gsi_mappings; g++)
+        for (int k = 0; k < 2; k++) {
+            const ddbgen_key_template *kt = k ? &e->gsi_mappings[g].sk : &e->gsi_mappings[g].pk;
+            for (size_t i = 0; kt->present && i < kt->n; i++)
+                for (size_t j = 0; j < kt->items[i].n_parts; j++)
+                    if (kt->items[i].parts[j].is_field &&
+                        strcmp(kt->items[i].parts[j].text, e->fields[f].name) == 0)
+                        return true;
+        }
+    return false;
+}
+
+static const char *column_type(int d, const ddbgen_field *f, bool idx)
+{
+    static const char *const text[N_DIALECTS] = {"TEXT", "TEXT", "TEXT COLLATE \"C\""};
+    static const char *const text_idx[N_DIALECTS] = {"TEXT", "VARCHAR(255)", "TEXT COLLATE \"C\""};
+    static const char *const json[N_DIALECTS] = {"TEXT", "LONGTEXT", "TEXT"};
+    switch (f->type) {
+    case DDBGEN_TYPE_INTEGER:
+        return "BIGINT";
+    case DDBGEN_TYPE_BOOLEAN:
+        return d == MARIADB ? "TINYINT(1)" : "BOOLEAN";
+    case DDBGEN_TYPE_UUID:
+        return d == POSTGRES ? "CHAR(36) COLLATE \"C\"" : "CHAR(36)";
+    case DDBGEN_TYPE_ARRAY:
+    case DDBGEN_TYPE_OBJECT:
+        return json[d];
+    default: /* string, decimal (its exact text) */
+        return idx ? text_idx[d] : text[d];
+    }
+}
+
+static void ident(ddbgen_buf *b, int d, const char *prefix, const char *name)
+{
+    char q = d == MARIADB ? '`' : '"';
+    ddbgen_buf_printf(b, "%c%s%s%c", q, prefix, name, q);
+}
+
+/* The schema of dialect d; table and index names start with prefix ("{prefix}" in the C). */
+static void emit_schema(emitter *E, ddbgen_buf *b, int d, const char *prefix)
+{
+    const ddbgen_model *m = E->m;
+    bool counter = false;
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++) {
+            const ddbgen_entity *e = &m->tables[t].entities[i];
+            const char *ver = ddbgen_entity_version_attribute(m, e);
+            int key[MAX_KEY];
+            bool ok = true;
+            size_t n = key_fields(e, key, &ok);
+            counter = counter || e->ext.id_strategy == DDBGEN_ID_COUNTER ||
+                      e->ext.id_strategy == DDBGEN_ID_SOURCE;
+            ddbgen_buf_printf(b, "-- %s (DynamoDB table %s)\nCREATE TABLE ", e->name,
+                              m->tables[t].name);
+            ident(b, d, prefix, e->c_name);
+            ddbgen_buf_puts(b, " (\n");
+            for (size_t f = 0; f < e->n_fields; f++) {
+                const ddbgen_field *fd = &e->fields[f];
+                ddbgen_buf_puts(b, "    ");
+                ident(b, d, "", fd->name);
+                ddbgen_buf_printf(b, " %s%s,\n", column_type(d, fd, indexed(e, (int)f)),
+                                  fd->required || in_list(key, n, (int)f) ? " NOT NULL" : "");
+            }
+            ddbgen_buf_puts(b, "    ");
+            ident(b, d, "", ver);
+            ddbgen_buf_puts(b, " BIGINT NOT NULL,\n    PRIMARY KEY (");
+            for (size_t k = 0; k < n; k++) {
+                ddbgen_buf_puts(b, k ? ", " : "");
+                ident(b, d, "", e->fields[key[k]].name);
+            }
+            ddbgen_buf_puts(b, ")");
+            for (size_t u = 0; u < e->ext.n_unique; u++) {
+                ddbgen_buf_puts(b, ",\n    UNIQUE (");
+                for (size_t f = 0; f < e->ext.unique[u].n_fields; f++) {
+                    ddbgen_buf_puts(b, f ? ", " : "");
+                    ident(b, d, "", e->ext.unique[u].fields[f]);
+                }
+                ddbgen_buf_puts(b, ")");
+            }
+            ddbgen_buf_printf(
+                b, "\n)%s;\n",
+                d == MARIADB ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" : "");
+            for (size_t g = 0; g < e->n_gsi_mappings; g++) {
+                const ddbgen_gsi_mapping *gm = &e->gsi_mappings[g];
+                int cols[2 * MAX_KEY];
+                size_t nc = 0;
+                char iname[300];
+                for (int k = 0; k < 2; k++) {
+                    const ddbgen_key_template *kt = k ? &gm->sk : &gm->pk;
+                    for (size_t a = 0; kt->present && a < kt->n; a++)
+                        for (size_t j = 0; j < kt->items[a].n_parts; j++) {
+                            int f = kt->items[a].parts[j].is_field
+                                        ? emit_field_index(e, kt->items[a].parts[j].text)
+                                        : -1;
+                            if (f >= 0 && !in_list(cols, nc, f) && nc < (size_t)2 * MAX_KEY)
+                                cols[nc++] = f;
+                        }
+                }
+                if (!nc)
+                    continue;
+                snprintf(iname, sizeof iname, "%s__%s", e->c_name, gm->name);
+                for (char *p = iname; *p; p++)
+                    if (*p >= 'A' && *p <= 'Z')
+                        *p = (char)(*p - 'A' + 'a');
+                    else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+                        *p = '_';
+                ddbgen_buf_printf(b, "-- GSI %s\nCREATE INDEX ", gm->name);
+                ident(b, d, prefix, iname);
+                ddbgen_buf_puts(b, " ON ");
+                ident(b, d, prefix, e->c_name);
+                ddbgen_buf_puts(b, " (");
+                for (size_t k = 0; k < nc; k++) {
+                    ddbgen_buf_puts(b, k ? ", " : "");
+                    ident(b, d, "", e->fields[cols[k]].name);
+                }
+                ddbgen_buf_puts(b, ");\n");
+            }
+        }
+    if (counter) {
+        ddbgen_buf_puts(b, "-- the counter and source IDs\nCREATE TABLE ");
+        ident(b, d, prefix, "ddb_id_counters");
+        ddbgen_buf_printf(
+            b, " (\n    name %s NOT NULL PRIMARY KEY,\n    last_id BIGINT NOT NULL\n)%s;\n",
+            d == SQLITE    ? "TEXT"
+            : d == MARIADB ? "VARCHAR(255)"
+                           : "TEXT COLLATE \"C\"",
+            d == MARIADB ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" : "");
+    }
+}
+
+/* ---- <ns>_sql.c -------------------------------------------------------------------------------- */
+
+static void emit_key_param(ddbgen_buf *c, const char *ns, const ddbgen_entity *e, int f,
+                           const char *pn)
+{
+    const ddbgen_field *fd = &e->fields[f];
+    switch (fd->type) {
+    case DDBGEN_TYPE_INTEGER:
+    case DDBGEN_TYPE_BOOLEAN:
+        ddbgen_buf_printf(c, "    ddb_key.%s = %s;\n", fd->c_name, pn);
+        if (emit_needs_has(fd))
+            ddbgen_buf_printf(c, "    ddb_key.has_%s = true;\n", fd->c_name);
+        break;
+    case DDBGEN_TYPE_UUID:
+        ddbgen_buf_printf(c,
+                          "    if (!%s || !ddb_uuid_valid(%s))\n"
+                          "        return DDB_ERR_INVALID_ARG;\n"
+                          "    memcpy(ddb_key.%s, %s, 37);\n",
+                          pn, pn, fd->c_name, pn);
+        if (emit_needs_has(fd))
+            ddbgen_buf_printf(c, "    ddb_key.has_%s = true;\n", fd->c_name);
+        break;
+    default:
+        ddbgen_buf_printf(c, "    ddb_entity_lend_string(&ddb_key, &%s__%s__desc, %d, %s);\n", ns,
+                          e->c_name, f, pn);
+        break;
+    }
+}
+
+static void emit_member_impl(emitter *E, const emit_member *m, void *ctx)
+{
+    ddbgen_buf *c = ctx;
+    const ddbgen_entity *e = m->entity;
+    const char *ns = E->ns, *en = e->c_name;
+    const ddbgen_access_pattern *ap = pattern_of(m);
+    ddbgen_buf_printf(c, "\nstatic int %s_sql%s\n{\n", m->name, m->decl);
+    if (m->kind == EMIT_MEMBER_PUT_OBJ) {
+        ddbgen_buf_printf(c,
+                          "    sql_repo *ddb_r = (sql_repo *)ddb_repo;\n"
+                          "    return ddb_sql_repo_create(&ddb_r->x, &%s__sql, %s, ddb_err);\n}\n",
+                          en, m->item);
+        return;
+    }
+    ddbgen_buf_printf(c, "    sql_repo *ddb_r = (sql_repo *)ddb_repo;\n    %s__%s ddb_key = ", ns,
+                      en);
+    emit_upper(c, ns);
+    ddbgen_buf_puts(c, "__");
+    emit_upper(c, en);
+    ddbgen_buf_puts(c, "__INIT;\n");
+    for (size_t p = 0; ap && p < ap->n_params; p++)
+        emit_key_param(c, ns, e, emit_field_index(e, ap->params[p].name), ap->params[p].c_name);
+    ddbgen_buf_printf(c,
+                      "    return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &%s__sql, "
+                      "&ddb_key, ddb_err);\n}\n",
+                      en);
+}
+
+static void emit_member_assign(emitter *E, const emit_member *m, void *ctx)
+{
+    (void)E;
+    ddbgen_buf_printf(ctx, "    r->base.%s = %s_sql;\n", m->name, m->name);
+}
+
+static void emit_c_schema(emitter *E, ddbgen_buf *c, int d)
+{
+    ddbgen_buf s = DDBGEN_BUF_INIT;
+    const char *text, *line;
+    emit_schema(E, &s, d, "{prefix}");
+    text = ddbgen_buf_str(&s);
+    ddbgen_buf_printf(c, "\nconst char %s__sql_schema_%s[] =\n", E->ns, dialect_word[d]);
+    for (line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line + 1) : strlen(line);
+        ddbgen_buf piece = DDBGEN_BUF_INIT;
+        ddbgen_buf_printf(&piece, "%.*s", (int)len, line);
+        ddbgen_buf_puts(c, "    ");
+        emit_c_string(c, ddbgen_buf_str(&piece) ? ddbgen_buf_str(&piece) : "");
+        ddbgen_buf_puts(c, "\n");
+        ddbgen_buf_free(&piece);
+        line += len;
+    }
+    if (!text)
+        ddbgen_buf_puts(c, "    \"\"\n");
+    ddbgen_buf_puts(c, "    ;\n");
+    ddbgen_buf_free(&s);
+}
+
+static size_t n_entities(const ddbgen_model *m)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < m->n_tables; t++)
+        n += m->tables[t].n_entities;
+    return n;
+}
+
+static void emit_header(emitter *E, ddbgen_buf *h)
+{
+    const char *ns = E->ns;
+    emit_file_banner(E, h, "_sql.h");
+    ddbgen_buf_puts(h, "#ifndef ");
+    emit_upper(h, ns);
+    ddbgen_buf_puts(h, "_SQL_H\n#define ");
+    emit_upper(h, ns);
+    ddbgen_buf_printf(h,
+                      "_SQL_H\n\n#include \"ddb/sql/sqldb.h\"\n#include \"%s.h\"\n\n"
+                      "#ifdef __cplusplus\nextern \"C\" {\n#endif\n",
+                      ns);
+    emit_banner(h, "Relational implementation");
+    ddbgen_buf_printf(h,
+                      "\n/* Options of %s__sql_repo_new; NULL means defaults. */\n"
+                      "typedef struct %s__sql_options {\n"
+                      "    unsigned version;         /* 1 */\n"
+                      "    const char *table_prefix; /* prepended to every table name; NULL: "
+                      "none */\n"
+                      "} %s__sql_options;\n\n#define ",
+                      ns, ns, ns);
+    emit_upper(h, ns);
+    ddbgen_buf_printf(
+        h,
+        "__SQL_OPTIONS_INIT {1, NULL}\n\n"
+        "/*\n * The repository over a relational database (libddbkit-sql: SQLite, MariaDB,\n"
+        " * PostgreSQL), one table per entity (%s_schema.<dialect>.sql). db is borrowed: it must\n"
+        " * outlive the repository. *out is the caller's (%s__repo_free). The members behave as\n"
+        " * the DynamoDB implementation's and report the same error codes; list pages are in key\n"
+        " * order and take no offset (DDB_ERR_INVALID_ARG). Link libddbkit-sqlrepo.\n */\n"
+        "int %s__sql_repo_new(%s__repo **out, ddb_sql *db, const %s__sql_options *o,\n"
+        "    ddb_error *err);\n\n"
+        "/* The schema of each dialect (the %s_schema.*.sql files), every table name prefixed\n"
+        " * with \"{prefix}\", which %s__sql_create_tables replaces. */\n"
+        "extern const char %s__sql_schema_sqlite[];\n"
+        "extern const char %s__sql_schema_mariadb[];\n"
+        "extern const char %s__sql_schema_postgres[];\n\n"
+        "/* Creates every table in db's dialect, names prefixed with table_prefix (may be NULL).\n"
+        " * For tests and local setups. Returns 0 or a ddb_error_code. */\n"
+        "int %s__sql_create_tables(ddb_sql *db, const char *table_prefix, ddb_error *err);\n",
+        ns, ns, ns, ns, ns, ns, ns, ns, ns, ns, ns);
+    ddbgen_buf_puts(h, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+}
+
+static void emit_source(emitter *E, ddbgen_buf *c)
+{
+    const ddbgen_model *m = E->m;
+    const char *ns = E->ns;
+    size_t n = n_entities(m), k = 0;
+    ddbgen_buf *saved = E->c;
+    emit_file_banner(E, c, "_sql.c");
+    ddbgen_buf_printf(c,
+                      "#include \"%s_sql.h\"\n\n#include <stdlib.h>\n#include <string.h>\n\n"
+                      "#include \"ddb/sqlrepo/sqlrepo.h\"\n",
+                      ns);
+    emit_banner(c, "Entities as tables");
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++) {
+            const ddbgen_entity *e = &m->tables[t].entities[i];
+            int key[MAX_KEY];
+            bool ok = true;
+            size_t nk = key_fields(e, key, &ok);
+            E->c = c;
+            emit_store_desc(E, e);
+            E->c = saved;
+            ddbgen_buf_printf(c, "\nstatic const int %s__sql_key[] = {", e->c_name);
+            for (size_t q = 0; q < nk; q++)
+                ddbgen_buf_printf(c, "%s%d", q ? ", " : "", key[q]);
+            ddbgen_buf_printf(c,
+                              "};\nstatic const ddb_sql_entity %s__sql = {\n"
+                              "    DDB_SQL_ENTITY_VERSION, &%s__store, \"%s\", %zu, %s__sql_key,\n"
+                              "};\n",
+                              e->c_name, e->c_name, e->c_name, nk, e->c_name);
+        }
+    ddbgen_buf_printf(c, "\nstatic const ddb_sql_entity *const sql_entities[] = {\n");
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++)
+            ddbgen_buf_printf(c, "    &%s__sql,\n", m->tables[t].entities[i].c_name);
+    if (!n)
+        ddbgen_buf_puts(c, "    NULL,\n");
+    ddbgen_buf_printf(c,
+                      "};\n\ntypedef struct sql_repo {\n    %s__repo base;\n"
+                      "    ddb_sql_repo_ctx x;\n    char *prefix;\n} sql_repo;\n",
+                      ns);
+    emit_banner(c, "Storage members");
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++) {
+            const char *en = m->tables[t].entities[i].c_name;
+            ddbgen_buf_printf(
+                c,
+                "\nstatic int %s__create_sql(%s__repo *repo, %s__%s *obj, ddb_error *err)\n{\n"
+                "    return ddb_sql_repo_create(&((sql_repo *)repo)->x, &%s__sql, obj, err);\n}\n"
+                "\nstatic int %s__get_sql(%s__repo *repo, %s__%s *out, bool *found,\n"
+                "    const %s__%s *key, ddb_error *err)\n{\n"
+                "    return ddb_sql_repo_get(out, found, &((sql_repo *)repo)->x, &%s__sql, key, "
+                "err);\n}\n"
+                "\nstatic int %s__update_sql(%s__repo *repo, %s__%s *obj, ddb_error *err)\n{\n"
+                "    return ddb_sql_repo_update(&((sql_repo *)repo)->x, &%s__sql, obj, err);\n}\n"
+                "\nstatic int %s__delete_sql(%s__repo *repo, const %s__%s *obj, ddb_error *err)\n"
+                "{\n"
+                "    return ddb_sql_repo_delete(&((sql_repo *)repo)->x, &%s__sql, obj, err);\n}\n"
+                "\nstatic int %s__list_sql(%s__repo *repo, %s__%s__page *out,\n"
+                "    const %s__page_request *page, ddb_error *err)\n{\n"
+                "    ddb_entity_page p = {0, NULL, NULL};\n    int rc;\n"
+                "    if (!out || (page && page->offset))\n"
+                "        return ddb_error_set(err, DDB_ERR_INVALID_ARG, \"%s list: %%s\",\n"
+                "            out ? \"page.offset: the relational list pages by cursor only\" : "
+                "\"no page\");\n"
+                "    rc = ddb_sql_repo_list(&p, &((sql_repo *)repo)->x, &%s__sql,\n"
+                "        page ? page->cursor : NULL, page ? page->limit : 0, err);\n"
+                "    if (rc == 0) {\n        out->n_items = p.n;\n        out->items = p.items;\n"
+                "        out->cursor = p.cursor;\n    }\n    return rc;\n}\n"
+                "\nstatic int %s__mirror_sql(%s__repo *repo, const %s__%s *obj, const %s__%s "
+                "*key,\n    ddb_error *err)\n{\n"
+                "    return ddb_sql_repo_mirror(&((sql_repo *)repo)->x, &%s__sql, obj, key, err);"
+                "\n}\n",
+                en, ns, ns, en, en, en, ns, ns, en, ns, en, en, en, ns, ns, en, en, en, ns, ns, en,
+                en, en, ns, ns, en, ns, m->tables[t].entities[i].name, en, en, ns, ns, en, ns, en,
+                en);
+        }
+    emit_banner(c, "Access patterns");
+    emit_repo_pattern_members(E, emit_member_impl, c);
+    emit_banner(c, "Transactions and IDs");
+    ddbgen_buf_printf(
+        c,
+        "\nstatic int transact_sql(%s__repo *repo, %s__write *ops, size_t n_ops, ddb_error *err)\n"
+        "{\n    ddb_sql_write *w;\n    int rc;\n"
+        "    if (n_ops && !ops)\n        return DDB_ERR_INVALID_ARG;\n"
+        "    w = calloc(n_ops ? n_ops : 1, sizeof *w);\n"
+        "    if (!w)\n        return DDB_ERR_NOMEM;\n"
+        "    for (size_t i = 0; i < n_ops; i++) {\n"
+        "        size_t k = (size_t)ops[i].kind;\n"
+        "        if (k < 1 || k > %zu) {\n            free(w);\n"
+        "            return ddb_error_set(err, DDB_ERR_INVALID_ARG, \"transact: op %%zu is not "
+        "valid\", i);\n        }\n"
+        "        w[i].entity = sql_entities[k - 1];\n"
+        "        w[i].op = (ddb_store_op)ops[i].op;\n        w[i].obj = ops[i].obj;\n"
+        "        w[i].field = ops[i].field;\n        w[i].delta = ops[i].delta;\n"
+        "        w[i].min_result = ops[i].min_result;\n    }\n"
+        "    rc = ddb_sql_repo_transact(&((sql_repo *)repo)->x, w, n_ops, err);\n"
+        "    free(w);\n    return rc;\n}\n"
+        "\nstatic int max_id_sql(%s__repo *repo, %s__kind kind, int64_t *out, ddb_error *err)\n"
+        "{\n    size_t k = (size_t)kind;\n"
+        "    if (k < 1 || k > %zu)\n        return DDB_ERR_INVALID_ARG;\n"
+        "    return ddb_sql_repo_max_id(out, &((sql_repo *)repo)->x, sql_entities[k - 1], err);\n"
+        "}\n"
+        "\nstatic int seed_id_sql(%s__repo *repo, %s__kind kind, int64_t floor, ddb_error *err)\n"
+        "{\n    size_t k = (size_t)kind;\n"
+        "    if (k < 1 || k > %zu)\n        return DDB_ERR_INVALID_ARG;\n"
+        "    return ddb_sql_repo_seed_id(&((sql_repo *)repo)->x, sql_entities[k - 1], floor, "
+        "err);\n}\n"
+        "\nstatic void free_sql(%s__repo *repo)\n{\n"
+        "    sql_repo *r = (sql_repo *)repo;\n    if (!r)\n        return;\n"
+        "    free(r->prefix);\n    free(r);\n}\n",
+        ns, ns, n, ns, ns, n, ns, ns, n, ns);
+    emit_banner(c, "Schema");
+    for (int d = 0; d < N_DIALECTS; d++)
+        emit_c_schema(E, c, d);
+    ddbgen_buf_printf(
+        c,
+        "\nint %s__sql_create_tables(ddb_sql *db, const char *table_prefix, ddb_error *err)\n{\n"
+        "    ddb_sql_repo_ctx x = {db, table_prefix};\n"
+        "    ddb_sql_dialect d = db ? ddb_sql_dialect_of(db) : DDB_SQL_SQLITE;\n"
+        "    if (!db)\n        return DDB_ERR_INVALID_ARG;\n"
+        "    return ddb_sql_repo_exec_schema(&x,\n"
+        "        d == DDB_SQL_MARIADB    ? %s__sql_schema_mariadb\n"
+        "        : d == DDB_SQL_POSTGRES ? %s__sql_schema_postgres\n"
+        "                                : %s__sql_schema_sqlite,\n        err);\n}\n",
+        ns, ns, ns, ns);
+    emit_banner(c, "Construction");
+    ddbgen_buf_printf(
+        c,
+        "\nint %s__sql_repo_new(%s__repo **out, ddb_sql *db, const %s__sql_options "
+        "*o,\n    ddb_error *err)\n{\n    sql_repo *r;\n"
+        "    if (!out || !db || (o && o->version != 1))\n"
+        "        return ddb_error_set(err, DDB_ERR_INVALID_ARG, \"%s__sql_repo_new: "
+        "bad argument\");\n"
+        "    r = calloc(1, sizeof *r);\n"
+        "    if (r && o && o->table_prefix) {\n"
+        "        r->prefix = malloc(strlen(o->table_prefix) + 1);\n"
+        "        if (r->prefix)\n"
+        "            memcpy(r->prefix, o->table_prefix, strlen(o->table_prefix) + 1);\n"
+        "    }\n"
+        "    if (!r || (o && o->table_prefix && !r->prefix)) {\n"
+        "        free(r);\n"
+        "        return ddb_error_set(err, DDB_ERR_NOMEM, \"%s__sql_repo_new: out of "
+        "memory\");\n    }\n"
+        "    r->x.db = db;\n    r->x.prefix = r->prefix;\n"
+        "    r->base.version = ",
+        ns, ns, ns, ns, ns);
+    emit_upper(c, ns);
+    ddbgen_buf_puts(c, "__REPO_VERSION;\n");
+    for (size_t t = 0; t < m->n_tables; t++)
+        for (size_t i = 0; i < m->tables[t].n_entities; i++, k++) {
+            const char *en = m->tables[t].entities[i].c_name;
+            static const char *const mem[] = {"create", "get",  "update",
+                                              "delete", "list", "mirror"};
+            for (size_t q = 0; q < sizeof mem / sizeof mem[0]; q++)
+                ddbgen_buf_printf(c, "    r->base.%s__%s = %s__%s_sql;\n", en, mem[q], en, mem[q]);
+        }
+    emit_repo_pattern_members(E, emit_member_assign, c);
+    ddbgen_buf_puts(c, "    r->base.transact = transact_sql;\n    r->base.max_id = max_id_sql;\n"
+                       "    r->base.seed_id = seed_id_sql;\n    r->base.free = free_sql;\n"
+                       "    *out = &r->base;\n    return 0;\n}\n");
+}
+
+void emit_sql(emitter *E)
+{
+    ddbgen_buf *h, *c;
+    char name[300];
+    if (!supported(E))
+        return;
+    snprintf(name, sizeof name, "%s_sql.h", E->ns);
+    h = emit_add_file(E, name);
+    snprintf(name, sizeof name, "%s_sql.c", E->ns);
+    c = emit_add_file(E, name);
+    if (!h || !c)
+        return;
+    emit_header(E, h);
+    emit_source(E, c);
+    for (int d = 0; d < N_DIALECTS; d++) {
+        ddbgen_buf *s;
+        snprintf(name, sizeof name, "%s_schema.%s.sql", E->ns, dialect_word[d]);
+        s = emit_add_file(E, name);
+        if (!s)
+            return;
+        ddbgen_buf_printf(s,
+                          "-- %s_schema.%s.sql - generated by `ddbkit generate` from %s.\n"
+                          "-- DO NOT EDIT: change the model and generate again.\n"
+                          "-- The tables of %s_sql.c (%s__sql_repo_new); "
+                          "docs/design/sql-types.md gives the types.\n",
+                          E->ns, dialect_word[d], E->model_name, E->ns, E->ns);
+        emit_schema(E, s, d, "");
+    }
+}
