@@ -770,11 +770,15 @@ static int check_rules(const ddb_route_model *m, const ddb_router_config *cfg, d
             return ddb_error_set(err, DDB_ERR_INVALID_ARG,
                                  "router field rule %zu (%s.%s): the model has no entity %s", i,
                                  f->entity, f->field, f->entity);
+        if (!having && f->entity)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "router field rule %zu (%s.%s): %s has no field %s", i, f->entity,
+                                 f->field, f->entity, f->field);
         if (!having)
             return ddb_error_set(err, DDB_ERR_INVALID_ARG,
-                                 "router field rule %zu (%s.%s): %s has no field %s", i,
-                                 f->entity ? f->entity : "*", f->field,
-                                 f->entity ? f->entity : "no entity of the model", f->field);
+                                 "router field rule %zu (*.%s): no entity of the model has a "
+                                 "field %s",
+                                 i, f->field, f->field);
     }
     return 0;
 }
