@@ -229,8 +229,8 @@ DDB_API void ddb_router_write_failed(ddb_router *r, const ddb_entity_desc *d, co
                                      const void *obj, int rc, const ddb_error *err);
 
 /*
- * Compares what the two sides returned for one key (NULL: not found on that side) and reports
- * a difference with ddb_router_mismatch: the differing fields, or "<absent from dynamodb>" /
+ * Compares what the two sides returned for one key (NULL: not found on that side), under the
+ * config's field rules (ddb_router_diff_rules), and reports a difference with ddb_router_mismatch: the differing fields, or "<absent from dynamodb>" /
  * "<absent from relational>". key_obj gives the key for the log line (may be NULL when both
  * entities are). Returns 0 when equal, 1 when they differ, or a negative ddb_error_code when
  * they cannot be compared (also logged).
@@ -239,8 +239,10 @@ DDB_API int ddb_router_compare(ddb_router *r, const ddb_entity_desc *d, const vo
                                const void *dynamodb, const void *key_obj);
 
 /*
- * Phase 3 sampling: whether this read is compared (see ddb_router_config.compare_percent).
- * Counts it in stats.compared_reads when it is. Call once per routed read.
+ * Phase 3 sampling by the counter: whether this read is compared (see
+ * ddb_router_config.compare_percent). Counts it in stats.compared_reads when it is. Call once per
+ * routed read. With sample_by KEY, ddb_route decides by ddb_router_key_bucket instead (and calls
+ * this for a read whose key is unknown).
  */
 DDB_API bool ddb_router_sample(ddb_router *r);
 
@@ -253,7 +255,8 @@ typedef int (*ddb_router_get_fn)(void *ctx, ddb_router_side side, void *out, boo
                                  const void *key, ddb_error *err);
 
 /*
- * Phase 3 for one key: relational and dynamodb are what each side returned (NULL: not found);
+ * Phase 3 for one key, under the config's field rules: relational and dynamodb are what each
+ * side returned (NULL: not found);
  * key_obj gives the key (NULL: whichever entity is not NULL). When they differ, both sides are
  * read again by key through get, relational first (again 4 and 16 ms later while DynamoDB's
  * version is still behind), and the mismatch is reported (ddb_router_mismatch, with the fields
