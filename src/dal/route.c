@@ -4,6 +4,7 @@
  */
 #include "ddb/dal/route.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,21 +122,47 @@ static int read_side(void *ctx, ddb_router_side side, void *out, bool *found, co
     double t0 = ddb_router_now_ms();
     ddb_route_args a = {.out = out, .found = found, .key = key};
     int rc = s->r->model->storage(repo, kind_of(s->r, s->e), DDB_ROUTE_OP_GET, &a, err);
-    ddb_router_record(s->r->state, side, false, s->e->desc->name, ddb_router_now_ms() - t0, rc);
+    double ms = ddb_router_now_ms() - t0;
+    ddb_router_record(s->r->state, side, false, s->e->desc->name, ms, rc);
+    if (side == DDB_ROUTER_DYNAMODB)
+        ddb_router_secondary_time(s->r->state, s->e->desc->name, "get", ms);
     return rc;
 }
 
-/* rel[0..n_rel) against dyn[0..n_dyn), entities of e (stride `stride`, member at `at`). */
+/* Whether sample_by KEY compares obj (an entity of d): unknown keys are compared. */
+static bool key_picked(const ddb_router_config *cfg, const ddb_entity_desc *d, const void *obj)
+{
+    int bucket = ddb_router_key_bucket(d, obj);
+    return bucket < 0 || bucket < cfg->compare_percent;
+}
+
+/*
+ * p[0..n_rel), entities of e from the relational side, against p[n_rel..n_rel+n_dyn) from
+ * DynamoDB's; with sample_by KEY only the relational entities whose key is picked. The first
+ * mismatch is described in report (may be NULL).
+ */
 static void check_entities(ddb_route *r, const ddb_route_entity *e, const void **p, size_t n_rel,
-                           size_t n_dyn)
+                           size_t n_dyn, ddb_error *report)
 {
     side_reader reader = {r, e};
+    ddb_router_config cfg;
+    ddb_router_settings(r->state, &cfg);
+    if (cfg.sample_by == DDB_ROUTER_SAMPLE_KEY) {
+        size_t kept = 0;
+        for (size_t i = 0; i < n_rel; i++)
+            if (key_picked(&cfg, e->desc, p[i]))
+                p[kept++] = p[i];
+        memmove(p + kept, p + n_rel, n_dyn * sizeof *p);
+        n_rel = kept;
+    }
     if (n_rel)
-        ddb_router_check_page(r->state, e->desc, p, n_rel, p + n_rel, n_dyn, read_side, &reader);
+        ddb_router_verify_page(r->state, e->desc, p, n_rel, p + n_rel, n_dyn, read_side, &reader,
+                               report);
 }
 
 /* The relational page against DynamoDB's (NULL: none; every entity is then read by key). */
-static void check_page(ddb_route *r, const ddb_route_entity *e, const void *rel, const void *dyn)
+static void check_page(ddb_route *r, const ddb_route_entity *e, const void *rel, const void *dyn,
+                       ddb_error *report)
 {
     size_t n_rel = page_count(rel, &e->page), n_dyn = dyn ? page_count(dyn, &e->page) : 0;
     const char *ri = page_items(rel, &e->page), *di = dyn ? page_items(dyn, &e->page) : NULL;
@@ -148,12 +175,12 @@ static void check_page(ddb_route *r, const ddb_route_entity *e, const void *rel,
         p[i] = ri + i * e->desc->size;
     for (size_t i = 0; i < n_dyn; i++)
         p[n_rel + i] = di + i * e->desc->size;
-    check_entities(r, e, p, n_rel, n_dyn);
+    check_entities(r, e, p, n_rel, n_dyn, report);
     free(p);
 }
 
 /* A mixed page: each entity type's entities as a page of their own. */
-static void check_mixed_page(ddb_route *r, const void *rel, const void *dyn)
+static void check_mixed_page(ddb_route *r, const void *rel, const void *dyn, ddb_error *report)
 {
     const ddb_route_model *m = r->model;
     size_t n_rel_all = page_count(rel, &m->mixed_page);
@@ -173,7 +200,7 @@ static void check_mixed_page(ddb_route *r, const void *rel, const void *dyn)
         for (size_t i = 0; i < n_dyn_all; i++)
             if ((size_t)item_kind(m, di + i * m->item_size) == k)
                 p[n_rel + n_dyn++] = di + i * m->item_size + m->item_as;
-        check_entities(r, &m->entities[k - 1], p, n_rel, n_dyn);
+        check_entities(r, &m->entities[k - 1], p, n_rel, n_dyn, report);
     }
     free(p);
 }
@@ -353,6 +380,60 @@ static void *primary(ddb_route_call *c)
     return side == DDB_ROUTER_RELATIONAL ? c->route->rel : c->route->ddb;
 }
 
+/*
+ * sample_by KEY for a read: 1 when an entity it returned (or its key) is picked, 0 when none is,
+ * -1 when no key is known (a get by parameters that found nothing).
+ */
+static int keyed_sample(ddb_route_call *c, const ddb_router_config *cfg)
+{
+    const ddb_route_model *m = c->route->model;
+    const ddb_route_entity *e = entity_of(c->route, c->member->entity);
+    int known = -1;
+    if (c->member->kind == DDB_ROUTE_GET) {
+        const void *obj = c->arg                                ? c->arg
+                          : c->caller_found && *c->caller_found ? c->caller_out
+                                                                : NULL;
+        int bucket = obj && e ? ddb_router_key_bucket(e->desc, obj) : -1;
+        return bucket < 0 ? -1 : bucket < cfg->compare_percent;
+    }
+    if (c->member->flags & DDB_ROUTE_F_MIXED) {
+        size_t n = page_count(c->caller_out, &m->mixed_page);
+        const char *items = page_items(c->caller_out, &m->mixed_page);
+        for (size_t i = 0; items && i < n; i++) {
+            const char *item = items + i * m->item_size;
+            const ddb_route_entity *ie = entity_of(c->route, item_kind(m, item));
+            int bucket = ie ? ddb_router_key_bucket(ie->desc, item + m->item_as) : -1;
+            if (bucket < 0 || bucket < cfg->compare_percent)
+                return 1;
+            known = 0;
+        }
+        return n ? known : 0;
+    }
+    if (e) {
+        size_t n = page_count(c->caller_out, &e->page);
+        const char *items = page_items(c->caller_out, &e->page);
+        for (size_t i = 0; items && i < n; i++)
+            if (key_picked(cfg, e->desc, items + i * e->desc->size))
+                return 1;
+    }
+    return 0; /* an empty page has nothing of the relational side's to compare */
+}
+
+/* Phase 3: whether this read is compared (ddb_router_config.sample_by). */
+static bool sampled(ddb_route_call *c)
+{
+    ddb_router_config cfg;
+    int picked;
+    ddb_router_settings(c->route->state, &cfg);
+    if (cfg.sample_by != DDB_ROUTER_SAMPLE_KEY || cfg.compare_percent >= 100)
+        return ddb_router_sample(c->route->state);
+    if ((picked = keyed_sample(c, &cfg)) < 0)
+        return ddb_router_sample(c->route->state);
+    if (picked)
+        ddb_router_count_compared(c->route->state);
+    return picked != 0;
+}
+
 static bool wants_secondary(ddb_route_call *c)
 {
     const ddb_route_member *m = c->member;
@@ -360,8 +441,7 @@ static bool wants_secondary(ddb_route_call *c)
         m->kind == DDB_ROUTE_READ)
         return false;
     if (is_read(m))
-        return c->phase == 3 && !(m->flags & DDB_ROUTE_F_PARTIAL) &&
-               ddb_router_sample(c->route->state);
+        return c->phase == 3 && !(m->flags & DDB_ROUTE_F_PARTIAL) && sampled(c);
     if (c->phase == 1)
         return false;
     /* nothing was updated: nothing to repeat */
@@ -393,24 +473,89 @@ static void free_other(ddb_route_call *c)
     c->other = NULL;
 }
 
+/* The policy for a failed DynamoDB call after the relational one, in this call's phase. */
+static ddb_router_failure_policy failure_policy(const ddb_route_call *c)
+{
+    ddb_router_config cfg;
+    if (c->phase < 2 || c->phase > 4)
+        return DDB_ROUTER_ON_FAILURE_JOURNAL;
+    ddb_router_settings(c->route->state, &cfg);
+    return cfg.on_secondary_failure[c->phase - 2];
+}
+
+/* After DynamoDB's call failed (logged, and a write journaled): FAIL and STOP. */
+static void secondary_policy(ddb_route_call *c, int rc)
+{
+    ddb_router_failure_policy policy = failure_policy(c);
+    const char *what = c->serr.message[0] ? c->serr.message : ddb_strerror(rc);
+    if (policy == DDB_ROUTER_ON_FAILURE_FAIL) {
+        ddb_error *err = c->caller_err;
+        c->result = ddb_error_set(err, rc, "dynamodb %s.%s failed after the relational %s: %s",
+                                  entity_name(c), c->member->name,
+                                  is_write(c->member) ? "write (which stands)" : "read", what);
+        if (err) {
+            memcpy(err->aws_type, c->serr.aws_type, sizeof err->aws_type);
+            memcpy(err->request_id, c->serr.request_id, sizeof err->request_id);
+            err->http_status = c->serr.http_status;
+            err->retryable = c->serr.retryable;
+            err->throttling = c->serr.throttling;
+        }
+    } else if (policy == DDB_ROUTER_ON_FAILURE_STOP) {
+        char why[640];
+        snprintf(why, sizeof why, "dynamodb %s.%s failed: %s: %s", entity_name(c), c->member->name,
+                 ddb_error_code_name(rc), what);
+        ddb_router_fall_back(c->route->state, c->phase, why);
+    }
+}
+
+/* The error of DynamoDB's write that after_secondary_write reported (0: none). */
+static int secondary_write_error(const ddb_route_call *c, int rc)
+{
+    const ddb_route_member *m = c->member;
+    switch (m->kind) {
+    case DDB_ROUTE_WRITE:
+    case DDB_ROUTE_UPDATE:
+        return (m->flags & DDB_ROUTE_F_ABSENT_OK) && rc == DDB_ERR_ITEM_NOT_FOUND ? 0 : rc;
+    case DDB_ROUTE_UPDATE_FOUND:
+        return rc ? rc : c->other_found ? 0 : DDB_ERR_ITEM_NOT_FOUND;
+    case DDB_ROUTE_FLAG:
+        return rc ? rc : c->done_ddb != c->done_rel ? DDB_ERR_ITEM_NOT_FOUND : 0;
+    case DDB_ROUTE_ITEMS:
+    case DDB_ROUTE_MANY:
+        return rc;
+    default:
+        return 0;
+    }
+}
+
 static void compare_reads(ddb_route_call *c, int rc)
 {
     const ddb_route_entity *e = entity_of(c->route, c->member->entity);
+    ddb_error mismatch = DDB_ERROR_INIT;
+    ddb_router_config cfg;
+    ddb_error *report;
     if (rc != 0) {
         ddb_router_logf(c->route->state, "dual read of %s.%s failed on dynamodb: %s: %s",
                         entity_name(c), c->member->name, ddb_error_code_name(rc), c->serr.message);
+        secondary_policy(c, rc);
         return;
     }
+    ddb_router_settings(c->route->state, &cfg);
+    report = cfg.fail_on_mismatch ? &mismatch : NULL;
     if (c->member->kind == DDB_ROUTE_GET) {
         side_reader reader = {c->route, e};
         bool found = c->caller_found && *c->caller_found;
-        ddb_router_check(c->route->state, e->desc, found ? c->caller_out : NULL,
-                         c->other_found ? c->other : NULL, c->arg, read_side, &reader);
+        ddb_router_verify(c->route->state, e->desc, found ? c->caller_out : NULL,
+                          c->other_found ? c->other : NULL, c->arg, read_side, &reader, report);
     } else if (c->member->flags & DDB_ROUTE_F_MIXED) {
-        check_mixed_page(c->route, c->caller_out, c->other);
+        check_mixed_page(c->route, c->caller_out, c->other, report);
     } else {
-        check_page(c->route, e, c->caller_out, c->other);
+        check_page(c->route, e, c->caller_out, c->other, report);
     }
+    /* the output stays filled: the caller frees it as after a success */
+    if (mismatch.code != 0 && c->result == 0)
+        c->result = ddb_error_set(c->caller_err, DDB_ERR_MISMATCH, "%s", mismatch.message);
+    ddb_error_clear(&mismatch);
 }
 
 /* Sets up DynamoDB's call after the relational one; NULL when there is none to make. */
@@ -510,16 +655,24 @@ void *ddb_route_next(ddb_route_call *c)
         }
         c->rc = 0;
         return side;
-    case 2:
+    case 2: {
+        double ms = ddb_router_now_ms() - c->t0;
+        int failed;
         ddb_router_record(c->route->state, DDB_ROUTER_DYNAMODB, is_write(c->member), entity_name(c),
-                          ddb_router_now_ms() - c->t0, c->rc);
-        if (is_read(c->member))
+                          ms, c->rc);
+        ddb_router_secondary_time(c->route->state, entity_name(c), c->member->name, ms);
+        if (is_read(c->member)) {
             compare_reads(c, c->rc);
-        else
-            after_secondary_write(c, c->rc);
+            return NULL;
+        }
+        failed = secondary_write_error(c, c->rc);
+        after_secondary_write(c, c->rc);
         /* a failure has its own journal line by now */
         ddb_router_intent_done(c->route->state, c->intent);
+        if (failed)
+            secondary_policy(c, failed);
         return NULL;
+    }
     default:
         return NULL;
     }
@@ -597,6 +750,110 @@ static int seed_ids(ddb_route *r, ddb_error *err)
     return 0;
 }
 
+static const char *kind_name(ddb_field_kind k)
+{
+    switch (k) {
+    case DDB_FIELD_STRING:
+        return "string";
+    case DDB_FIELD_INT64:
+        return "integer";
+    case DDB_FIELD_DECIMAL:
+        return "decimal";
+    case DDB_FIELD_BOOL:
+        return "boolean";
+    case DDB_FIELD_UUID:
+        return "uuid";
+    default:
+        return "value";
+    }
+}
+
+/* Whether rule's cleaner applies to a field of kind k ("" when it does, else what it needs). */
+static const char *rule_needs(ddb_router_field_action a, ddb_field_kind k)
+{
+    bool text = k == DDB_FIELD_STRING || k == DDB_FIELD_UUID || k == DDB_FIELD_VALUE;
+    bool number = k == DDB_FIELD_INT64 || k == DDB_FIELD_DECIMAL || k == DDB_FIELD_VALUE;
+    if ((a == DDB_ROUTER_TRIM || a == DDB_ROUTER_CASEFOLD || a == DDB_ROUTER_ROUND_TIME) && !text)
+        return "a string field";
+    if (a == DDB_ROUTER_NUMBER_SCALE && !number)
+        return "a number field";
+    return "";
+}
+
+static const char *const action_names[] = {
+    [DDB_ROUTER_IGNORE] = "IGNORE",
+    [DDB_ROUTER_TRIM] = "TRIM",
+    [DDB_ROUTER_CASEFOLD] = "CASEFOLD",
+    [DDB_ROUTER_ROUND_TIME] = "ROUND_TIME",
+    [DDB_ROUTER_NUMBER_SCALE] = "NUMBER_SCALE",
+    [DDB_ROUTER_EQUAL_FN] = "EQUAL_FN",
+};
+
+/*
+ * Rule i against entity d: 1 when d has the field and the rule fits it, 0 when d has no such
+ * field, or DDB_ERR_INVALID_ARG naming the rule.
+ */
+static int rule_fits(const ddb_router_field_rule *f, size_t i, const ddb_entity_desc *d,
+                     ddb_error *err)
+{
+    const char *entity = f->entity ? f->entity : "*";
+    for (size_t j = 0; j < d->n_fields; j++) {
+        const char *needs;
+        if (strcmp(d->fields[j].name, f->field) != 0)
+            continue;
+        needs = rule_needs(f->action, d->fields[j].kind);
+        if (needs[0])
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "router field rule %zu (%s.%s): %s needs %s; %s.%s is a %s", i,
+                                 entity, f->field, action_names[f->action], needs, d->name,
+                                 f->field, kind_name(d->fields[j].kind));
+        return 1;
+    }
+    if (d->version_attribute && strcmp(d->version_attribute, f->field) == 0) {
+        if (f->action != DDB_ROUTER_IGNORE)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "router field rule %zu (%s.%s): the version attribute can only "
+                                 "be ignored, not %s",
+                                 i, entity, f->field, action_names[f->action]);
+        return 1;
+    }
+    return 0;
+}
+
+/* The rules' entity and field names against the model (the router state has no schema). */
+static int check_rules(const ddb_route_model *m, const ddb_router_config *cfg, ddb_error *err)
+{
+    for (size_t i = 0; cfg->version >= 3 && i < cfg->n_field_rules; i++) {
+        const ddb_router_field_rule *f = &cfg->field_rules[i];
+        size_t having = 0;
+        bool entity_known = !f->entity;
+        for (size_t k = 0; k < m->n_entities; k++) {
+            const ddb_entity_desc *d = m->entities[k].desc;
+            int fits;
+            if (f->entity && strcmp(f->entity, d->name) != 0)
+                continue;
+            entity_known = true;
+            if ((fits = rule_fits(f, i, d, err)) < 0)
+                return fits;
+            having += (size_t)fits;
+        }
+        if (!entity_known)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "router field rule %zu (%s.%s): the model has no entity %s", i,
+                                 f->entity, f->field, f->entity);
+        if (!having && f->entity)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "router field rule %zu (%s.%s): %s has no field %s", i, f->entity,
+                                 f->field, f->entity, f->field);
+        if (!having)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "router field rule %zu (*.%s): no entity of the model has a "
+                                 "field %s",
+                                 i, f->field, f->field);
+    }
+    return 0;
+}
+
 int ddb_route_init(ddb_route *r, const ddb_route_model *m, void *rel, void *ddb,
                    const ddb_router_config *cfg, ddb_error *err)
 {
@@ -609,6 +866,12 @@ int ddb_route_init(ddb_route *r, const ddb_route_model *m, void *rel, void *ddb,
     c.name = m->name;
     if ((rc = ddb_router_new(&r->state, &c, err)) != 0)
         return rc;
+    /* after ddb_router_new, which checked what needs no model (a rule's field is set) */
+    if ((rc = check_rules(m, &c, err)) != 0) {
+        ddb_router_free(r->state);
+        r->state = NULL;
+        return rc;
+    }
     r->rel = rel;
     r->ddb = ddb;
     r->model = m;

@@ -43,10 +43,16 @@ struct ddb_router {
     ddb_router_log_fn log;
     void *log_ctx;
     _Atomic int phase;
-    int compare_percent;         /* 0..100 */
-    _Atomic uint64_t sample_seq; /* phase 3 reads seen, for the sampling */
-    pthread_mutex_t lock;        /* stats and the journal file */
-    pthread_mutex_t switch_lock; /* one phase switch (and its preparation) at a time */
+    int compare_percent; /* 0..100 */
+    ddb_router_sampling sample_by;
+    bool fail_on_mismatch;
+    int secondary_timeout_ms; /* 0: none */
+    ddb_router_failure_policy on_failure[3];
+    size_t n_rules;
+    ddb_router_field_rule *rules; /* copies, their strings too */
+    _Atomic uint64_t sample_seq;  /* phase 3 reads seen, for the sampling */
+    pthread_mutex_t lock;         /* stats and the journal file */
+    pthread_mutex_t switch_lock;  /* one phase switch (and its preparation) at a time */
     ddb_router_stats stats;
 };
 
@@ -132,6 +138,92 @@ static int append_text(ddb_router *r, const char *text, size_t n, bool durable, 
     return rc;
 }
 
+static const char *const action_names[] = {
+    [DDB_ROUTER_IGNORE] = "IGNORE",
+    [DDB_ROUTER_TRIM] = "TRIM",
+    [DDB_ROUTER_CASEFOLD] = "CASEFOLD",
+    [DDB_ROUTER_ROUND_TIME] = "ROUND_TIME",
+    [DDB_ROUTER_NUMBER_SCALE] = "NUMBER_SCALE",
+    [DDB_ROUTER_EQUAL_FN] = "EQUAL_FN",
+};
+
+/* What version 3 added, without the model: the model's names are ddb_route_init's to check. */
+static int check_v3(const ddb_router_config *cfg, ddb_error *err)
+{
+    if (cfg->sample_by != DDB_ROUTER_SAMPLE_CALL && cfg->sample_by != DDB_ROUTER_SAMPLE_KEY)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router sample_by %d is not CALL or KEY",
+                             (int)cfg->sample_by);
+    if (cfg->secondary_timeout_ms < 0)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router secondary_timeout_ms %d is negative",
+                             cfg->secondary_timeout_ms);
+    for (int i = 0; i < 3; i++)
+        if (cfg->on_secondary_failure[i] < DDB_ROUTER_ON_FAILURE_JOURNAL ||
+            cfg->on_secondary_failure[i] > DDB_ROUTER_ON_FAILURE_STOP)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "router on_secondary_failure[%d] (phase %d) %d is not JOURNAL, "
+                                 "FAIL or STOP",
+                                 i, i + 2, (int)cfg->on_secondary_failure[i]);
+    if (cfg->n_field_rules && !cfg->field_rules)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "router field_rules is NULL with n_field_rules %zu",
+                             cfg->n_field_rules);
+    for (size_t i = 0; i < cfg->n_field_rules; i++) {
+        const ddb_router_field_rule *f = &cfg->field_rules[i];
+        const char *entity = f->entity ? f->entity : "*", *field = f->field ? f->field : "?";
+        if (!f->field || !f->field[0])
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "router field rule %zu (%s.?): no field name", i, entity);
+        if (f->action < DDB_ROUTER_IGNORE || f->action > DDB_ROUTER_EQUAL_FN)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "router field rule %zu (%s.%s): action %d is not one of "
+                                 "IGNORE..EQUAL_FN",
+                                 i, entity, field, (int)f->action);
+        if (f->action == DDB_ROUTER_EQUAL_FN && !f->equal)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "router field rule %zu (%s.%s): EQUAL_FN without equal", i, entity,
+                                 field);
+        if ((f->action == DDB_ROUTER_ROUND_TIME && (f->scale < 0 || f->scale > 9)) ||
+            (f->action == DDB_ROUTER_NUMBER_SCALE && (f->scale < 0 || f->scale > 38)))
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "router field rule %zu (%s.%s): %s scale %d is not 0..%d", i,
+                                 entity, field, action_names[f->action], f->scale,
+                                 f->action == DDB_ROUTER_ROUND_TIME ? 9 : 38);
+    }
+    return 0;
+}
+
+static void free_rules(ddb_router *r)
+{
+    for (size_t i = 0; i < r->n_rules; i++) {
+        free((char *)(uintptr_t)r->rules[i].entity);
+        free((char *)(uintptr_t)r->rules[i].field);
+    }
+    free(r->rules);
+    r->rules = NULL;
+    r->n_rules = 0;
+}
+
+/* The router keeps its own copy: a caller's rules may live on its stack. */
+static int copy_rules(ddb_router *r, const ddb_router_field_rule *rules, size_t n)
+{
+    if (!n)
+        return 0;
+    if (!(r->rules = calloc(n, sizeof *r->rules)))
+        return DDB_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        r->rules[i] = rules[i];
+        r->rules[i].entity = NULL;
+        r->rules[i].field = NULL;
+        r->n_rules = i + 1;
+        if ((rules[i].entity && !(r->rules[i].entity = dup_str(rules[i].entity))) ||
+            !(r->rules[i].field = dup_str(rules[i].field))) {
+            free_rules(r);
+            return DDB_ERR_NOMEM;
+        }
+    }
+    return 0;
+}
+
 int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *err)
 {
     ddb_router *r;
@@ -147,6 +239,8 @@ int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *er
     if (percent < 0 || percent > 100)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router compare_percent %d is not 0..100",
                              percent);
+    if (cfg->version >= 3 && (rc = check_v3(cfg, err)) != 0)
+        return rc;
     r = calloc(1, sizeof *r);
     if (!r)
         return ddb_dal__nomem(err, "router");
@@ -154,9 +248,20 @@ int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *er
     r->lock_fd = -1;
     if (getrandom(&r->intent_tag, sizeof r->intent_tag, 0) != (ssize_t)sizeof r->intent_tag)
         r->intent_tag = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+    if (cfg->version >= 3) {
+        r->sample_by = cfg->sample_by;
+        r->fail_on_mismatch = cfg->fail_on_mismatch;
+        r->secondary_timeout_ms = cfg->secondary_timeout_ms;
+        memcpy(r->on_failure, cfg->on_secondary_failure, sizeof r->on_failure);
+        if ((rc = copy_rules(r, cfg->field_rules, cfg->n_field_rules)) != 0) {
+            free(r);
+            return ddb_dal__nomem(err, "router field rules");
+        }
+    }
     r->name = dup_str(cfg->name ? cfg->name : "router");
     r->journal_path = cfg->journal_path ? dup_str(cfg->journal_path) : NULL;
     if (!r->name || (cfg->journal_path && !r->journal_path)) {
+        free_rules(r);
         free(r->name);
         free(r->journal_path);
         free(r);
@@ -165,6 +270,7 @@ int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *er
     if (r->journal_path && ((rc = open_lock(r, err)) != 0 || (rc = open_journal(r, err)) != 0)) {
         if (r->lock_fd >= 0)
             close(r->lock_fd);
+        free_rules(r);
         free(r->name);
         free(r->journal_path);
         free(r);
@@ -194,6 +300,7 @@ void ddb_router_free(ddb_router *r)
         close(r->lock_fd);
     pthread_mutex_destroy(&r->lock);
     pthread_mutex_destroy(&r->switch_lock);
+    free_rules(r);
     free(r->name);
     free(r->journal_path);
     free(r);
@@ -310,8 +417,9 @@ static void key_text(char *buf, size_t cap, const ddb_value *key)
     }
 }
 
-void ddb_router_mismatch(ddb_router *r, const char *entity, const ddb_value *key,
-                         const char *fields)
+/* A mismatch, logged and counted; described in *report too when it holds no error yet. */
+static void mismatch(ddb_router *r, const char *entity, const ddb_value *key, const char *fields,
+                     ddb_error *report)
 {
     char k[512];
     key_text(k, sizeof k, key);
@@ -320,6 +428,15 @@ void ddb_router_mismatch(ddb_router *r, const char *entity, const ddb_value *key
     pthread_mutex_unlock(&r->lock);
     ddb_router_logf(r, "mismatch %s key=%s fields=%s", entity, k, fields ? fields : "?");
     send_event(r, "router.mismatch", entity, 0, 0);
+    if (report && report->code == 0)
+        ddb_error_set(report, DDB_ERR_MISMATCH, "mismatch %s key=%s fields=%s", entity, k,
+                      fields ? fields : "?");
+}
+
+void ddb_router_mismatch(ddb_router *r, const char *entity, const ddb_value *key,
+                         const char *fields)
+{
+    mismatch(r, entity, key, fields, NULL);
 }
 
 void ddb_router_secondary_failed(ddb_router *r, const char *entity, const char *op,
@@ -517,7 +634,8 @@ int ddb_router_compare(ddb_router *r, const ddb_entity_desc *d, const void *rela
         ddb_router_mismatch(r, d->name, key,
                             relational ? "<absent from dynamodb>" : "<absent from relational>");
         rc = 1;
-    } else if ((rc = ddb_router_diff(&fields, NULL, d, relational, dynamodb, &err)) != 0) {
+    } else if ((rc = ddb_router_diff_rules(&fields, NULL, d, relational, dynamodb, r->rules,
+                                           r->n_rules, &err)) != 0) {
         ddb_router_logf(r, "cannot compare %s: %s", d->name, err.message);
     } else if (fields) {
         ddb_router_mismatch(r, d->name, key, fields);
@@ -551,6 +669,81 @@ bool ddb_router_sample(ddb_router *r)
     return true;
 }
 
+void ddb_router_count_compared(ddb_router *r)
+{
+    pthread_mutex_lock(&r->lock);
+    r->stats.compared_reads++;
+    pthread_mutex_unlock(&r->lock);
+}
+
+int ddb_router_key_bucket(const ddb_entity_desc *d, const void *obj)
+{
+    ddb_value *key = NULL;
+    char *json = NULL;
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a 64 */
+    if (!d || !obj || ddb_router_key_item(&key, d, obj, NULL) != 0)
+        return -1;
+    if (ddb_item_to_json(&json, key, NULL) != 0) {
+        ddb_value_free(key);
+        return -1;
+    }
+    for (const unsigned char *p = (const unsigned char *)json; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    free(json);
+    ddb_value_free(key);
+    /* FNV's low bits mix poorly (the last byte's low bits pass straight through): the high half */
+    return (int)((h >> 32) % 100);
+}
+
+void ddb_router_settings(const ddb_router *r, ddb_router_config *out)
+{
+    memset(out, 0, sizeof *out);
+    out->version = DDB_ROUTER_CONFIG_VERSION;
+    out->name = r->name;
+    out->phase = ddb_router_phase(r);
+    out->journal_path = r->journal_path;
+    out->on_event = r->on_event;
+    out->event_ctx = r->event_ctx;
+    out->log = r->log;
+    out->log_ctx = r->log_ctx;
+    out->compare_percent = r->compare_percent;
+    out->n_field_rules = r->n_rules;
+    out->field_rules = r->rules;
+    out->sample_by = r->sample_by;
+    out->fail_on_mismatch = r->fail_on_mismatch;
+    out->secondary_timeout_ms = r->secondary_timeout_ms;
+    memcpy(out->on_secondary_failure, r->on_failure, sizeof out->on_secondary_failure);
+}
+
+bool ddb_router_fall_back(ddb_router *r, int from, const char *why)
+{
+    int expected = from;
+    if (from < 2 || from > 5 || !atomic_compare_exchange_strong(&r->phase, &expected, from - 1))
+        return false;
+    pthread_mutex_lock(&r->lock);
+    r->stats.phase = from - 1;
+    r->stats.phase_switches++;
+    pthread_mutex_unlock(&r->lock);
+    ddb_router_logf(r, "phase %d -> %d: stopped: %s", from, from - 1, why ? why : "?");
+    send_event(r, "router.phase", NULL, 0, 0);
+    return true;
+}
+
+bool ddb_router_secondary_time(ddb_router *r, const char *entity, const char *op, double ms)
+{
+    if (r->secondary_timeout_ms <= 0 || ms <= (double)r->secondary_timeout_ms)
+        return false;
+    pthread_mutex_lock(&r->lock);
+    r->stats.slow_secondaries++;
+    pthread_mutex_unlock(&r->lock);
+    ddb_router_logf(r, "slow secondary: %s.%s took %.0f ms (limit %d ms)", entity, op, ms,
+                    r->secondary_timeout_ms);
+    send_event(r, "router.slow_secondary", entity, ms, 0);
+    return true;
+}
+
 /* A zeroed entity of d, as __INIT makes it; NULL when out of memory. */
 static void *fresh_entity(const ddb_entity_desc *d)
 {
@@ -569,8 +762,8 @@ static void drop_entity(const ddb_entity_desc *d, void *obj)
  * The difference between a and b (either may be NULL: not found) as a field list for the log:
  * *fields NULL when equal. Returns 0 or the conversion's error.
  */
-static int difference(char **fields, const ddb_entity_desc *d, const void *a, const void *b,
-                      ddb_error *err)
+static int difference(char **fields, const ddb_router *r, const ddb_entity_desc *d, const void *a,
+                      const void *b, ddb_error *err)
 {
     const char *absent = NULL;
     *fields = NULL;
@@ -585,7 +778,7 @@ static int difference(char **fields, const ddb_entity_desc *d, const void *a, co
         memcpy(*fields, absent, n);
         return 0;
     }
-    return ddb_router_diff(fields, NULL, d, a, b, err);
+    return ddb_router_diff_rules(fields, NULL, d, a, b, r->rules, r->n_rules, err);
 }
 
 /* Reads key's entity from side into a fresh entity (*out NULL when not found). */
@@ -623,6 +816,13 @@ int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relati
                      const void *dynamodb, const void *key_obj, ddb_router_get_fn get,
                      void *get_ctx)
 {
+    return ddb_router_verify(r, d, relational, dynamodb, key_obj, get, get_ctx, NULL);
+}
+
+int ddb_router_verify(ddb_router *r, const ddb_entity_desc *d, const void *relational,
+                      const void *dynamodb, const void *key_obj, ddb_router_get_fn get,
+                      void *get_ctx, ddb_error *report)
+{
     ddb_value *key = NULL;
     char *fields = NULL, *again = NULL;
     void *rel2 = NULL, *dyn2 = NULL;
@@ -632,7 +832,7 @@ int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relati
         return DDB_ERR_INVALID_ARG;
     if (!key_obj)
         key_obj = relational ? relational : dynamodb;
-    if ((rc = difference(&fields, d, relational, dynamodb, &err)) != 0 || !fields)
+    if ((rc = difference(&fields, r, d, relational, dynamodb, &err)) != 0 || !fields)
         goto done;
     /* Differs: read both again, relational first like the writes, before calling it a mismatch.
        A write in flight between the two first reads has reached both sides by then. A hot item
@@ -653,7 +853,7 @@ int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relati
         again = NULL;
         if ((rc = read_again(&rel2, d, DDB_ROUTER_RELATIONAL, key_obj, get, get_ctx, &err)) != 0 ||
             (rc = read_again(&dyn2, d, DDB_ROUTER_DYNAMODB, key_obj, get, get_ctx, &err)) != 0 ||
-            (rc = difference(&again, d, rel2, dyn2, &err)) != 0 || !again)
+            (rc = difference(&again, r, d, rel2, dyn2, &err)) != 0 || !again)
             break;
     }
     if (rc == 0) {
@@ -672,7 +872,7 @@ int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relati
                         ddb_error_code_name(rc), err.message);
     }
     ddb_router_key_item(&key, d, key_obj, NULL);
-    ddb_router_mismatch(r, d->name, key, fields);
+    mismatch(r, d->name, key, fields, report);
     rc = 1;
 done:
     if (rc < 0 && !fields)
@@ -689,6 +889,13 @@ done:
 int ddb_router_check_page(ddb_router *r, const ddb_entity_desc *d, const void *const *rel,
                           size_t n_rel, const void *const *dyn, size_t n_dyn, ddb_router_get_fn get,
                           void *get_ctx)
+{
+    return ddb_router_verify_page(r, d, rel, n_rel, dyn, n_dyn, get, get_ctx, NULL);
+}
+
+int ddb_router_verify_page(ddb_router *r, const ddb_entity_desc *d, const void *const *rel,
+                           size_t n_rel, const void *const *dyn, size_t n_dyn,
+                           ddb_router_get_fn get, void *get_ctx, ddb_error *report)
 {
     ddb_value **dyn_keys = NULL;
     ddb_error err = DDB_ERROR_INIT;
@@ -730,7 +937,7 @@ int ddb_router_check_page(ddb_router *r, const ddb_entity_desc *d, const void *c
             }
             match = fetched;
         }
-        one = ddb_router_check(r, d, rel[i], match, rel[i], get, get_ctx);
+        one = ddb_router_verify(r, d, rel[i], match, rel[i], get, get_ctx, report);
         mismatches += one == 1;
         drop_entity(d, fetched);
     }
@@ -772,21 +979,280 @@ static int add_name(char **buf, size_t *len, const char *name)
     return 0;
 }
 
+/* ---- field rules: cleaners ---- */
+
+static bool is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static bool trim_equal(const char *a, size_t na, const char *b, size_t nb)
+{
+    while (na && is_space((unsigned char)*a))
+        a++, na--;
+    while (na && is_space((unsigned char)a[na - 1]))
+        na--;
+    while (nb && is_space((unsigned char)*b))
+        b++, nb--;
+    while (nb && is_space((unsigned char)b[nb - 1]))
+        nb--;
+    return na == nb && memcmp(a, b, na) == 0;
+}
+
+static bool casefold_equal(const char *a, size_t na, const char *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = (unsigned char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (unsigned char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+/* Reads n digits at *p as a number; false when they are not all digits. */
+static bool digits(const char **p, const char *end, int n, long long *out)
+{
+    long long v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (*p >= end || **p < '0' || **p > '9')
+            return false;
+        v = v * 10 + (**p - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+static long long days_from_civil(long long y, long long m, long long d)
+{
+    long long era, yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/*
+ * An ISO-8601 date and time, YYYY-MM-DD(T| )hh:mm:ss[.f...](Z|+hh:mm|-hh:mm|+hhmm|none), as UTC
+ * seconds since 1970 and nanoseconds (digits past the ninth are dropped). false: not one.
+ */
+static bool parse_time(const char *s, size_t n, long long *sec, long long *nsec)
+{
+    const char *p = s, *end = s + n;
+    long long y, mo, d, h, mi, se, frac = 0, off = 0;
+    int nfrac = 0;
+    if (!digits(&p, end, 4, &y) || p >= end || *p++ != '-' || !digits(&p, end, 2, &mo) ||
+        p >= end || *p++ != '-' || !digits(&p, end, 2, &d) || p >= end ||
+        (*p != 'T' && *p != 't' && *p != ' '))
+        return false;
+    p++;
+    if (!digits(&p, end, 2, &h) || p >= end || *p++ != ':' || !digits(&p, end, 2, &mi) ||
+        p >= end || *p++ != ':' || !digits(&p, end, 2, &se))
+        return false;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return false;
+    if (p < end && (*p == '.' || *p == ',')) {
+        p++;
+        if (p >= end || *p < '0' || *p > '9')
+            return false;
+        for (; p < end && *p >= '0' && *p <= '9'; p++)
+            if (nfrac < 9) {
+                frac = frac * 10 + (*p - '0');
+                nfrac++;
+            }
+        for (; nfrac < 9; nfrac++)
+            frac *= 10;
+    }
+    if (p < end && (*p == 'Z' || *p == 'z')) {
+        p++;
+    } else if (p < end && (*p == '+' || *p == '-')) {
+        int sign = *p++ == '-' ? -1 : 1;
+        long long oh, om;
+        if (!digits(&p, end, 2, &oh))
+            return false;
+        if (p < end && *p == ':')
+            p++;
+        if (!digits(&p, end, 2, &om) || oh > 23 || om > 59)
+            return false;
+        off = sign * (oh * 3600 + om * 60);
+    }
+    if (p != end)
+        return false;
+    *sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+    *nsec = frac;
+    return true;
+}
+
+static bool time_equal(const char *a, size_t na, const char *b, size_t nb, int scale)
+{
+    long long sa, fa, sb, fb, unit = 1, diff;
+    if (!parse_time(a, na, &sa, &fa) || !parse_time(b, nb, &sb, &fb))
+        return na == nb && memcmp(a, b, na) == 0;
+    for (int i = scale; i < 9; i++)
+        unit *= 10;
+    if (sa - sb > 1 || sb - sa > 1)
+        return false;
+    diff = (sa - sb) * 1000000000LL + (fa - fb);
+    return (diff < 0 ? -diff : diff) < unit;
+}
+
+/* A valid number rounded half away from zero to scale places, canonical (ddb_number_canonical);
+ * NULL when it is not a number or out of memory. */
+static char *number_round(const char *num, int scale)
+{
+    char *canon = NULL, *out = NULL, digs[48], buf[80];
+    const char *p;
+    size_t nd = 0;
+    long long exp10 = 0, dot = -1, k;
+    bool neg;
+    if (ddb_number_canonical(&canon, num, NULL) != 0)
+        return NULL;
+    /* the canonical form: [-]digits[.digits][E(+|-)x], at most 38 significant digits */
+    p = canon;
+    neg = *p == '-';
+    if (neg)
+        p++;
+    for (; *p && *p != 'E'; p++) {
+        if (*p == '.') {
+            dot = (long long)nd;
+            continue;
+        }
+        if (nd < sizeof digs - 2)
+            digs[nd++] = *p;
+    }
+    if (*p == 'E')
+        exp10 = strtoll(p + 1, NULL, 10);
+    free(canon);
+    /* value = digs * 10^exp10 */
+    exp10 -= dot >= 0 ? (long long)nd - dot : 0;
+    k = -(long long)scale - exp10; /* digits to drop from the right */
+    if (k > 0) {
+        bool up;
+        if (k > (long long)nd) {
+            nd = 0;
+            up = false;
+        } else {
+            up = digs[nd - (size_t)k] >= '5';
+            nd -= (size_t)k;
+        }
+        exp10 = -(long long)scale;
+        if (up) {
+            size_t i = nd;
+            while (i > 0 && digs[i - 1] == '9')
+                digs[--i] = '0';
+            if (i == 0) {
+                memmove(digs + 1, digs, nd);
+                digs[0] = '1';
+                nd++;
+            } else {
+                digs[i - 1]++;
+            }
+        }
+        if (nd == 0)
+            digs[nd++] = '0';
+    }
+    digs[nd] = '\0';
+    snprintf(buf, sizeof buf, "%s%sE%lld", neg ? "-" : "", digs, exp10);
+    if (ddb_number_canonical(&out, buf, NULL) != 0)
+        return NULL;
+    return out;
+}
+
+static bool number_equal(const char *a, const char *b, int scale)
+{
+    char *ra = number_round(a, scale), *rb = number_round(b, scale);
+    bool eq = ra && rb ? strcmp(ra, rb) == 0 : false;
+    free(ra);
+    free(rb);
+    return eq;
+}
+
+static bool same_value(const ddb_value *a, const ddb_value *b);
+
+/* a and b under a cleaner: scalars cleaned, lists element by element, sets in any order. */
+static bool clean_equal(const ddb_router_field_rule *rule, const ddb_value *a, const ddb_value *b)
+{
+    ddb_type ta = ddb_value_type(a), tb = ddb_value_type(b);
+    if (no_value(a) || no_value(b) || ta != tb)
+        return same_value(a, b);
+    if (ta == DDB_TYPE_S && rule->action != DDB_ROUTER_NUMBER_SCALE) {
+        size_t na, nb;
+        const char *sa = ddb_value_s(a, &na), *sb = ddb_value_s(b, &nb);
+        if (rule->action == DDB_ROUTER_TRIM)
+            return trim_equal(sa, na, sb, nb);
+        if (rule->action == DDB_ROUTER_CASEFOLD)
+            return casefold_equal(sa, na, sb, nb);
+        return time_equal(sa, na, sb, nb, rule->scale);
+    }
+    if (ta == DDB_TYPE_N && rule->action == DDB_ROUTER_NUMBER_SCALE)
+        return number_equal(ddb_value_n(a), ddb_value_n(b), rule->scale);
+    if (ta == DDB_TYPE_L) {
+        if (ddb_value_count(a) != ddb_value_count(b))
+            return false;
+        for (size_t i = 0; i < ddb_value_count(a); i++)
+            if (!clean_equal(rule, ddb_value_l_at(a, i), ddb_value_l_at(b, i)))
+                return false;
+        return true;
+    }
+    return same_value(a, b);
+}
+
+static const ddb_router_field_rule *rule_for(const ddb_router_field_rule *rules, size_t n,
+                                             const char *entity, const char *field)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rules[i].field && strcmp(rules[i].field, field) == 0 &&
+            (!rules[i].entity || strcmp(rules[i].entity, entity) == 0) &&
+            rules[i].action >= DDB_ROUTER_IGNORE && rules[i].action <= DDB_ROUTER_EQUAL_FN)
+            return &rules[i];
+    return NULL;
+}
+
+static bool field_equal(const ddb_router_field_rule *rules, size_t n_rules,
+                        const ddb_entity_desc *d, const char *field, const ddb_value *a,
+                        const ddb_value *b)
+{
+    const ddb_router_field_rule *rule = rule_for(rules, n_rules, d->name, field);
+    if (!rule)
+        return same_value(a, b);
+    if (rule->action == DDB_ROUTER_IGNORE)
+        return true;
+    if (rule->action == DDB_ROUTER_EQUAL_FN)
+        return rule->equal(rule->equal_ctx, d->name, field, a, b);
+    return clean_equal(rule, a, b);
+}
+
 int ddb_router_diff(char **fields_out, size_t *n_out, const ddb_entity_desc *d, const void *a,
                     const void *b, ddb_error *err)
+{
+    return ddb_router_diff_rules(fields_out, n_out, d, a, b, NULL, 0, err);
+}
+
+int ddb_router_diff_rules(char **fields_out, size_t *n_out, const ddb_entity_desc *d, const void *a,
+                          const void *b, const ddb_router_field_rule *rules, size_t n_rules,
+                          ddb_error *err)
 {
     ddb_value *ia = NULL, *ib = NULL;
     char *names = NULL;
     size_t len = 0, n = 0;
     int rc;
-    if (!fields_out || !d || !a || !b)
+    if (!fields_out || !d || !a || !b || (n_rules && !rules))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router diff: NULL argument");
     if ((rc = ddb_entity_to_item(&ia, d, a, err)) != 0 ||
         (rc = ddb_entity_to_item(&ib, d, b, err)) != 0)
         goto done;
     for (size_t i = 0; i < d->n_fields; i++) {
         const char *name = d->fields[i].name;
-        if (same_value(ddb_value_m_get(ia, name), ddb_value_m_get(ib, name)))
+        if (field_equal(rules, n_rules, d, name, ddb_value_m_get(ia, name),
+                        ddb_value_m_get(ib, name)))
             continue;
         n++;
         if (add_name(&names, &len, name) != 0) {
@@ -797,10 +1263,13 @@ int ddb_router_diff(char **fields_out, size_t *n_out, const ddb_entity_desc *d, 
     if (d->version_attribute && d->version_offset != DDB_ENTITY_NO_OFFSET &&
         !ddb_value_m_get(ia, d->version_attribute) && /* not a field of its own */
         *CFIELD_AT(a, d->version_offset, int64_t) != *CFIELD_AT(b, d->version_offset, int64_t)) {
-        n++;
-        if (add_name(&names, &len, d->version_attribute) != 0) {
-            rc = ddb_dal__nomem(err, "router diff");
-            goto done;
+        const ddb_router_field_rule *rule = rule_for(rules, n_rules, d->name, d->version_attribute);
+        if (!rule || rule->action != DDB_ROUTER_IGNORE) {
+            n++;
+            if (add_name(&names, &len, d->version_attribute) != 0) {
+                rc = ddb_dal__nomem(err, "router diff");
+                goto done;
+            }
         }
     }
     *fields_out = names;

@@ -23,6 +23,7 @@ static char rel_prefix[64], ddb_prefix[64], journal[256];
 static ddb_client *client, *proxy_client;
 static fault_proxy *proxy;
 static rt__repo *rel, *ddb, *router;
+static long proxy_request_timeout_ms; /* the proxy client's request_timeout_ms; 0: default */
 
 /* What the router logged, line by line. */
 static char *lines[MAX_LINES];
@@ -119,6 +120,8 @@ static int setup(int phase, bool via_proxy)
         co.access_key_id = "AKIDLOCALTEST";
         co.secret_access_key = "local-test-secret";
         co.max_attempts = 1;
+        if (proxy_request_timeout_ms)
+            co.request_timeout_ms = proxy_request_timeout_ms;
         rc = ddb_client_new(&proxy_client, &co, &err);
         if (rc)
             return harness_report("proxy client", rc, &err);
@@ -154,6 +157,7 @@ static void teardown(void)
     ddb_client_free(client);
     proxy_client = client = NULL;
     proxy = NULL;
+    proxy_request_timeout_ms = 0;
     for (size_t i = 0; i < n_lines; i++)
         free(lines[i]);
     n_lines = 0;
@@ -927,10 +931,416 @@ TEST(compare_percent_samples_reads)
     teardown();
 }
 
+/* ---- the comparison's knobs (ddb_router_config version 3) ----------------------------------- */
+
+/* The router again over the same two sides, with o (journal, log and events as setup's). */
+static int reopen(rt__router_options *o, ddb_error *err)
+{
+    rt__repo_free(router);
+    router = NULL;
+    o->journal_path = journal;
+    o->on_event = on_event;
+    o->log = capture;
+    return rt__router_new(&router, rel, ddb, o, err);
+}
+
+/* Changes account id's fields in DynamoDB only, keeping its version. */
+static void plant(int64_t id, const char *email, const char *name, const char *balance)
+{
+    rt__account got = RT__ACCOUNT__INIT;
+    ddb_error err = DDB_ERROR_INIT;
+    REQUIRE(read_side(ddb, id, &got) == 1);
+    if (email) {
+        free(got.email);
+        got.email = strdup(email);
+    }
+    if (name) {
+        free(got.name);
+        got.name = strdup(name);
+    }
+    if (balance)
+        REQUIRE(ddb_decimal_set(&got.balance, balance, &err) == 0);
+    REQUIRE(ddb->account__mirror(ddb, &got, &got, &err) == 0);
+    rt__account__free(&got);
+}
+
+/*
+ * Field rules: differences a rule cleans or ignores are not mismatches, in phase 3 reads, pages
+ * and compare_all; others still are. A rule naming what the model lacks fails router_new with a
+ * message naming the rule; version 2 options have no rules and compare as before.
+ */
+TEST(field_rules_clean_and_ignore)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    rt__account a = RT__ACCOUNT__INIT, got = RT__ACCOUNT__INIT;
+    rt__account__page page = {0, NULL, NULL};
+    rt__router_options o = RT__ROUTER_OPTIONS_INIT;
+    ddb_router_field_rule rules[] = {
+        {"Account", "email", DDB_ROUTER_CASEFOLD, 0, NULL, NULL},
+        {NULL, "name", DDB_ROUTER_TRIM, 0, NULL, NULL},
+        {"Account", "balance", DDB_ROUTER_NUMBER_SCALE, 2, NULL, NULL},
+    };
+    ddb_router_stats st;
+    size_t diffs = 99;
+    bool found = false;
+
+    CHECK_INT(o.version, 3);
+    REQUIRE(setup(3, false) == 0);
+    account(&a, "rules@example.com", "Rules");
+    REQUIRE(ddb_decimal_set(&a.balance, "10.5", &err) == 0);
+    REQUIRE(router->account__create(router, &a, &err) == 0);
+    plant(a.account_id, "Rules@Example.COM", "  Rules ", "10.504");
+
+    o.phase = 3;
+    o.n_field_rules = 3;
+    o.field_rules = rules;
+    REQUIRE(reopen(&o, &err) == 0);
+    REQUIRE(router->account__get(router, &got, &found, &a, &err) == 0);
+    REQUIRE(router->account__list(router, &page, NULL, &err) == 0);
+    REQUIRE(rt__router_compare_all(router, &diffs, &err) == 0);
+    CHECK_INT(diffs, 0);
+    rt__router_stats(router, &st);
+    CHECK_INT(st.compared_reads, 2);
+    CHECK_INT(st.mismatches, 0);
+    rt__account__page_free(&page);
+
+    /* what the rules do not cover is still a mismatch: the balance past 2 places */
+    plant(a.account_id, NULL, NULL, "10.51");
+    rt__account__free(&got);
+    REQUIRE(router->account__get(router, &got, &found, &a, &err) == 0);
+    rt__router_stats(router, &st);
+    CHECK_INT(st.mismatches, 1);
+    CHECK(logged("mismatch Account", "fields=balance") != NULL);
+
+    /* version 2 options end before the rules: every difference counts */
+    o.version = 2;
+    REQUIRE(reopen(&o, &err) == 0);
+    rt__account__free(&got);
+    REQUIRE(router->account__get(router, &got, &found, &a, &err) == 0);
+    CHECK(logged("mismatch Account", "fields=email,name,balance") != NULL);
+
+    /* IGNORE, for one entity, then for all */
+    o.version = 3;
+    rules[0].action = DDB_ROUTER_IGNORE;
+    rules[1].entity = "Account";
+    rules[2].action = DDB_ROUTER_IGNORE;
+    REQUIRE(reopen(&o, &err) == 0);
+    REQUIRE(rt__router_compare_all(router, &diffs, &err) == 0);
+    CHECK_INT(diffs, 0);
+
+    /* rules checked against the model, named by index, entity and field */
+    rules[1].field = "nmae";
+    CHECK_INT(reopen(&o, &err), DDB_ERR_INVALID_ARG);
+    CHECK_STR(err.message, "router field rule 1 (Account.nmae): Account has no field nmae");
+    rules[1].field = "name";
+    rules[2].entity = "Acount";
+    CHECK_INT(reopen(&o, &err), DDB_ERR_INVALID_ARG);
+    CHECK_STR(err.message, "router field rule 2 (Acount.balance): the model has no entity Acount");
+    rules[2].entity = NULL;
+    rules[2].field = "nowhere";
+    CHECK_INT(reopen(&o, &err), DDB_ERR_INVALID_ARG);
+    CHECK_STR(err.message,
+              "router field rule 2 (*.nowhere): no entity of the model has a field nowhere");
+    rules[2].field = "email";
+    rules[2].action = DDB_ROUTER_NUMBER_SCALE;
+    CHECK_INT(reopen(&o, &err), DDB_ERR_INVALID_ARG);
+    CHECK_STR(err.message, "router field rule 2 (*.email): NUMBER_SCALE needs a number field; "
+                           "Account.email is a string");
+    rules[2].field = "_version";
+    rules[2].action = DDB_ROUTER_TRIM;
+    CHECK_INT(reopen(&o, &err), DDB_ERR_INVALID_ARG);
+    CHECK_STR(err.message, "router field rule 2 (*._version): the version attribute can only be "
+                           "ignored, not TRIM");
+    rules[2].action = DDB_ROUTER_IGNORE;
+    CHECK_INT(reopen(&o, &err), 0);
+
+    rt__account__free(&a);
+    rt__account__free(&got);
+    teardown();
+}
+
+/*
+ * sample_by KEY: an entity is compared on every read or on none, picked by its key's bucket;
+ * a second router picks the same ones; a page compares only its picked entities.
+ */
+TEST(sample_by_key_is_per_entity)
+{
+    enum { N = 16 };
+    ddb_error err = DDB_ERROR_INIT;
+    rt__account a[N], got = RT__ACCOUNT__INIT;
+    rt__account__page page = {0, NULL, NULL};
+    rt__router_options o = RT__ROUTER_OPTIONS_INIT;
+    ddb_router_stats st, before;
+    bool found = false, picked[N];
+    int n_picked = 0;
+    char email[64], key[64];
+
+    REQUIRE(setup(1, false) == 0);
+    for (int i = 0; i < N; i++) {
+        a[i] = (rt__account)RT__ACCOUNT__INIT;
+        snprintf(email, sizeof email, "key%d@example.com", i);
+        account(&a[i], email, "K");
+        REQUIRE(router->account__create(router, &a[i], &err) == 0);
+        /* in phase 1 only the relational side has them: each is absent from DynamoDB */
+        picked[i] = ddb_router_key_bucket(&rt__account__desc, &a[i]) < 50;
+        n_picked += picked[i];
+    }
+    CHECK(n_picked > 0 && n_picked < N); /* 16 keys at 50%: both kinds occur */
+
+    o.phase = 3;
+    o.compare_percent = 50;
+    o.sample_by = DDB_ROUTER_SAMPLE_KEY;
+    for (int run = 0; run < 2; run++) {
+        REQUIRE(reopen(&o, &err) == 0);
+        for (int rep = 0; rep < 3; rep++)
+            for (int i = 0; i < N; i++) {
+                rt__account__free(&got);
+                REQUIRE(router->account__get(router, &got, &found, &a[i], &err) == 0);
+            }
+        rt__router_stats(router, &st);
+        CHECK_INT(st.compared_reads, 3 * n_picked);
+        CHECK_INT(st.mismatches, 3 * n_picked);
+        CHECK_INT(st.reads[DDB_ROUTER_DYNAMODB], 3 * 2 * n_picked); /* read and re-read */
+    }
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "key={\"account_id\":{\"N\":\"%lld\"}}",
+                 (long long)a[i].account_id);
+        CHECK((logged("mismatch Account", key) != NULL) == picked[i]);
+    }
+
+    /* a page: one DynamoDB call, and only its picked entities compared */
+    rt__router_stats(router, &before);
+    REQUIRE(router->account__list(router, &page, NULL, &err) == 0);
+    CHECK_INT(page.n_items, N);
+    rt__router_stats(router, &st);
+    CHECK_INT(st.compared_reads - before.compared_reads, 1);
+    CHECK_INT(st.mismatches - before.mismatches, n_picked);
+    rt__account__page_free(&page);
+
+    /* 0%: DynamoDB is not read at all */
+    o.compare_percent = 0;
+    REQUIRE(reopen(&o, &err) == 0);
+    REQUIRE(router->account__list(router, &page, NULL, &err) == 0);
+    rt__account__free(&got);
+    REQUIRE(router->account__get(router, &got, &found, &a[0], &err) == 0);
+    rt__router_stats(router, &st);
+    CHECK_INT(st.reads[DDB_ROUTER_DYNAMODB], 0);
+
+    rt__account__page_free(&page);
+    for (int i = 0; i < N; i++)
+        rt__account__free(&a[i]);
+    rt__account__free(&got);
+    teardown();
+}
+
+/* fail_on_mismatch: the phase 3 read fails with DDB_ERR_MISMATCH, its output still filled. */
+TEST(fail_on_mismatch_fails_the_read)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    rt__account a = RT__ACCOUNT__INIT, got = RT__ACCOUNT__INIT;
+    rt__account__page page = {0, NULL, NULL};
+    rt__router_options o = RT__ROUTER_OPTIONS_INIT;
+    ddb_router_stats st;
+    bool found = false;
+    char expect[128];
+
+    REQUIRE(setup(3, false) == 0);
+    account(&a, "gate@example.com", "Gate");
+    REQUIRE(router->account__create(router, &a, &err) == 0);
+    o.phase = 3;
+    o.fail_on_mismatch = true;
+    REQUIRE(reopen(&o, &err) == 0);
+    CHECK_INT(router->account__get(router, &got, &found, &a, &err), 0); /* equal */
+
+    plant(a.account_id, NULL, "Changed", NULL);
+    rt__account__free(&got);
+    CHECK_INT(router->account__get(router, &got, &found, &a, &err), DDB_ERR_MISMATCH);
+    snprintf(expect, sizeof expect,
+             "mismatch Account key={\"account_id\":{\"N\":\"%lld\"}} "
+             "fields=name",
+             (long long)a.account_id);
+    CHECK_STR(err.message, expect);
+    CHECK(found);
+    CHECK_STR(got.name, "Gate"); /* the relational result */
+
+    ddb_error_clear(&err);
+    CHECK_INT(router->account__list(router, &page, NULL, &err), DDB_ERR_MISMATCH);
+    CHECK_STR(err.message, expect);
+    CHECK_INT(page.n_items, 1);
+    /* an access pattern's read too */
+    rt__account__free(&got);
+    CHECK_INT(router->account__get_account(router, &got, &found, a.account_id, &err),
+              DDB_ERR_MISMATCH);
+    CHECK_STR(got.name, "Gate");
+    rt__router_stats(router, &st);
+    CHECK_INT(st.mismatches, 3);
+    /* writes are not gated */
+    free(a.name);
+    a.name = strdup("Gate 2");
+    CHECK_INT(router->account__update(router, &a, &err), 0);
+
+    rt__account__page_free(&page);
+    rt__account__free(&a);
+    rt__account__free(&got);
+    teardown();
+}
+
+/*
+ * secondary_timeout_ms: a slow DynamoDB call completes and is counted and logged as slow. The
+ * DynamoDB client's own request_timeout_ms bounds it: the call then fails, and is journaled.
+ */
+TEST(slow_secondary_counted_or_bounded)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    rt__account a = RT__ACCOUNT__INIT, b = RT__ACCOUNT__INIT;
+    rt__router_options o = RT__ROUTER_OPTIONS_INIT;
+    fault_step slow = {.action = FAULT_DELAY, .delay_ms = 300}, up = {.action = FAULT_FORWARD};
+    ddb_router_stats st;
+
+    proxy_request_timeout_ms = 1500;
+    REQUIRE(setup(2, true) == 0);
+    o.phase = 2;
+    o.secondary_timeout_ms = 150;
+    REQUIRE(reopen(&o, &err) == 0);
+    account(&a, "fast@example.com", "Fast");
+    REQUIRE(router->account__create(router, &a, &err) == 0);
+    rt__router_stats(router, &st);
+    CHECK_INT(st.slow_secondaries, 0);
+
+    fault_proxy_script(proxy, &slow, 1, up);
+    account(&b, "slow@example.com", "Slow");
+    CHECK_INT(router->account__create(router, &b, &err), 0);
+    CHECK_INT(read_side(ddb, b.account_id, NULL), 1); /* it completed */
+    rt__router_stats(router, &st);
+    CHECK_INT(st.slow_secondaries, 1);
+    CHECK_INT(st.secondary_failures, 0);
+    CHECK_INT(event_count("router.slow_secondary"), 1);
+    CHECK(logged("slow secondary: Account.create took", "(limit 150 ms)") != NULL);
+
+    /* bounded by the client: a call stalled past request_timeout_ms fails as a timeout */
+    slow.action = FAULT_STALL;
+    fault_proxy_script(proxy, &slow, 1, up);
+    free(b.name);
+    b.name = strdup("Stalled");
+    CHECK_INT(router->account__update(router, &b, &err), 0);
+    rt__router_stats(router, &st);
+    CHECK_INT(st.secondary_failures, 1);
+    CHECK_INT(st.journal_entries, 1);
+    CHECK_INT(st.slow_secondaries, 2); /* it was slow too */
+    CHECK(logged("secondary write failed: Account.update", "DDB_ERR_TIMEOUT") != NULL);
+
+    rt__account__free(&a);
+    rt__account__free(&b);
+    teardown();
+}
+
+/* on_secondary_failure FAIL: the call returns DynamoDB's error; the relational write stands. */
+TEST(secondary_failure_fail_returns_error)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    rt__account a = RT__ACCOUNT__INIT, got = RT__ACCOUNT__INIT;
+    rt__router_options o = RT__ROUTER_OPTIONS_INIT;
+    fault_step down = {.action = FAULT_HTTP_503}, up = {.action = FAULT_FORWARD};
+    ddb_router_stats st;
+    bool found = false;
+    int rc;
+
+    REQUIRE(setup(2, true) == 0);
+    o.phase = 2;
+    o.on_secondary_failure[0] = DDB_ROUTER_ON_FAILURE_FAIL;
+    o.on_secondary_failure[1] = DDB_ROUTER_ON_FAILURE_FAIL;
+    REQUIRE(reopen(&o, &err) == 0);
+    fault_proxy_script(proxy, NULL, 0, down);
+    account(&a, "fail@example.com", "Fail");
+    rc = router->account__create(router, &a, &err);
+    CHECK(rc < 0);
+    CHECK_INT(err.code, rc);
+    CHECK_CONTAINS(err.message, "dynamodb Account.create failed after the relational write");
+    CHECK_INT(err.http_status, 503);
+    CHECK_INT(read_side(rel, a.account_id, NULL), 1); /* the relational write happened */
+    rt__router_stats(router, &st);
+    CHECK_INT(st.secondary_failures, 1);
+    CHECK_INT(st.journal_entries, 1); /* and is journaled for the replay */
+    CHECK_INT(rt__router_phase(router), 2);
+
+    /* phase 3: a failed dual read fails the read; its output is the relational one */
+    REQUIRE(rt__router_set_phase(router, 3, &err) == 0);
+    ddb_error_clear(&err);
+    rc = router->account__get(router, &got, &found, &a, &err);
+    CHECK(rc < 0);
+    CHECK_CONTAINS(err.message, "dynamodb Account.get failed after the relational read");
+    CHECK(found);
+    CHECK_STR(got.name, "Fail");
+
+    /* phase 4 keeps the default, JOURNAL: the write succeeds */
+    REQUIRE(rt__router_set_phase(router, 4, &err) == 0);
+    free(a.name);
+    a.name = strdup("Fail 4");
+    CHECK_INT(router->account__update(router, &a, &err), 0);
+    rt__router_stats(router, &st);
+    CHECK_INT(st.secondary_failures, 2);
+    CHECK_INT(st.journal_entries, 2);
+
+    /* back up, a replay repairs what FAIL left behind */
+    fault_proxy_script(proxy, NULL, 0, up);
+    REQUIRE(rt__router_replay(router, NULL, &err) == 0);
+    CHECK_INT(read_side(ddb, a.account_id, &got), 1);
+    CHECK_STR(got.name, "Fail 4");
+
+    rt__account__free(&a);
+    rt__account__free(&got);
+    teardown();
+}
+
+/* on_secondary_failure STOP: the router drops back one phase per failing phase, logged. */
+TEST(secondary_failure_stop_drops_phase)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    rt__account a = RT__ACCOUNT__INIT;
+    rt__router_options o = RT__ROUTER_OPTIONS_INIT;
+    fault_step down = {.action = FAULT_HTTP_503};
+    ddb_router_stats st;
+
+    REQUIRE(setup(4, true) == 0);
+    account(&a, "stop@example.com", "Stop");
+    REQUIRE(router->account__create(router, &a, &err) == 0);
+    o.phase = 4;
+    o.on_secondary_failure[1] = DDB_ROUTER_ON_FAILURE_STOP; /* phase 3 */
+    o.on_secondary_failure[2] = DDB_ROUTER_ON_FAILURE_STOP; /* phase 4 */
+    REQUIRE(reopen(&o, &err) == 0);
+    fault_proxy_script(proxy, NULL, 0, down);
+
+    free(a.name);
+    a.name = strdup("Stop 1");
+    CHECK_INT(router->account__update(router, &a, &err), 0); /* the relational result */
+    CHECK_INT(rt__router_phase(router), 3);
+    CHECK(logged("phase 4 -> 3: stopped: dynamodb Account.update failed", NULL) != NULL);
+    free(a.name);
+    a.name = strdup("Stop 2");
+    CHECK_INT(router->account__update(router, &a, &err), 0);
+    CHECK_INT(rt__router_phase(router), 2);
+    free(a.name);
+    a.name = strdup("Stop 3");
+    CHECK_INT(router->account__update(router, &a, &err), 0);
+    CHECK_INT(rt__router_phase(router), 2); /* phase 2 journals (the default) */
+    rt__router_stats(router, &st);
+    CHECK_INT(st.secondary_failures, 3);
+    CHECK_INT(st.journal_entries, 3);
+    CHECK_INT(st.phase_switches, 2);
+    CHECK_INT(st.phase, 2);
+    CHECK_INT(event_count("router.phase"), 2);
+
+    rt__account__free(&a);
+    teardown();
+}
+
 TEST_MAIN(CASE(phases_route_writes_and_reads), CASE(phase3_mismatch_names_the_field),
           CASE(relational_failure_writes_nothing_to_dynamodb),
           CASE(secondary_failure_journaled_then_replayed),
           CASE(phase5_ids_continue_above_relational), CASE(counters_through_event_hook),
           CASE(transact_writes_both_sides), CASE(access_patterns_routed), CASE(diff_normalises),
           CASE(phase3_concurrent_write_is_not_a_mismatch), CASE(phase3_page_compared_with_one_call),
-          CASE(compare_percent_samples_reads))
+          CASE(compare_percent_samples_reads), CASE(field_rules_clean_and_ignore),
+          CASE(sample_by_key_is_per_entity), CASE(fail_on_mismatch_fails_the_read),
+          CASE(slow_secondary_counted_or_bounded), CASE(secondary_failure_fail_returns_error),
+          CASE(secondary_failure_stop_drops_phase))

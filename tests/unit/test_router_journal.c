@@ -39,7 +39,11 @@ static void remove_path(void)
 
 static ddb_router *open_router(void)
 {
-    ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "t", 2, path, NULL, NULL, NULL, NULL, 100};
+    ddb_router_config cfg = {.version = DDB_ROUTER_CONFIG_VERSION,
+                             .name = "t",
+                             .phase = 2,
+                             .journal_path = path,
+                             .compare_percent = 100};
     ddb_router *r = NULL;
     ddb_error err = DDB_ERROR_INIT;
     if (ddb_router_new(&r, &cfg, &err) != 0)

@@ -26,6 +26,8 @@ extern "C" {
  *   DDB_ERR_STALE_VERSION   update or delete: the stored version is not the one given;
  *   DDB_ERR_UNIQUE_TAKEN    a unique field's value belongs to another entity (err->field names it).
  * DDB_ERR_CONDITION_FAILED is the client's: a condition expression of the caller's was false.
+ * DDB_ERR_MISMATCH is the migration router's (ddb/dal/router.h, fail_on_mismatch): a phase 3 read
+ * found the relational and DynamoDB entities different.
  */
 #define DDB_ERROR_CODES(X)                                                                         \
     X(DDB_OK, 0, "success")                                                                        \
@@ -54,7 +56,8 @@ extern "C" {
     X(DDB_ERR_STALE_VERSION, -23, "item version changed since it was read")                        \
     X(DDB_ERR_ITEM_EXISTS, -24, "an item with this key already exists")                            \
     X(DDB_ERR_ITEM_NOT_FOUND, -25, "no item with this key")                                        \
-    X(DDB_ERR_UNIQUE_TAKEN, -26, "a unique value is taken")
+    X(DDB_ERR_UNIQUE_TAKEN, -26, "a unique value is taken")                                        \
+    X(DDB_ERR_MISMATCH, -27, "the two stores of a migration differ")
 
 /* Every function that can fail returns 0 or one of these (negative) codes. */
 typedef enum ddb_error_code {

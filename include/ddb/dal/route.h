@@ -109,7 +109,12 @@ typedef struct ddb_route_model {
  * How a member is routed. Reads go to DynamoDB from phase 4 on and to the relational side
  * before; writes go to the relational side first in phases 1-4 and to DynamoDB as well in
  * phases 2-4 (DynamoDB alone in phase 5). A failed relational write fails the call; a failed
- * DynamoDB write is logged, counted and journaled, and the relational result stands.
+ * DynamoDB write is logged, counted and journaled, and the relational result stands, unless the
+ * config's on_secondary_failure for the phase says FAIL (the call returns DynamoDB's error; the
+ * relational write has happened) or STOP (the router drops back one phase). A phase 3 read is
+ * compared when sampled (sample_by), under the config's field rules; with fail_on_mismatch a
+ * mismatch fails it with DDB_ERR_MISMATCH, its output filled. A DynamoDB call after the
+ * relational one that takes longer than secondary_timeout_ms is counted as slow.
  */
 typedef enum ddb_route_kind {
     DDB_ROUTE_READ = 1,     /* a read that is not compared (a transactional read) */
@@ -168,8 +173,12 @@ typedef struct ddb_route {
 
 /*
  * Sets up r over the two repositories with a new ddb_router from cfg (cfg->name is replaced by
- * the model's). Starting in phase 5 seeds the IDs as a switch does. Returns 0 or what
- * ddb_router_new or the seeding returned; r holds nothing then.
+ * the model's). The config's field rules are checked against the model's entities: an unknown
+ * entity, a field the entity lacks (with entity NULL: that no entity has), a cleaner on a field
+ * of another kind, or a rule other than IGNORE on the version attribute is DDB_ERR_INVALID_ARG,
+ * "router field rule <index> (<entity|*>.<field>): ...". Starting in phase 5 seeds the IDs as a
+ * switch does. Returns 0 or what ddb_router_new, the rules' check or the seeding returned; r
+ * holds nothing then.
  */
 DDB_API int ddb_route_init(ddb_route *r, const ddb_route_model *m, void *rel, void *ddb,
                            const ddb_router_config *cfg, ddb_error *err);

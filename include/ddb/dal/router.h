@@ -38,10 +38,76 @@ typedef enum ddb_router_side { DDB_ROUTER_RELATIONAL = 0, DDB_ROUTER_DYNAMODB = 
 /* A line logger: one line, no newline, never a secret. */
 typedef void (*ddb_router_log_fn)(void *ctx, const char *line);
 
-#define DDB_ROUTER_CONFIG_VERSION 2
+#define DDB_ROUTER_CONFIG_VERSION 3
+
+/*
+ * How the comparison treats one field (ddb_router_field_rule). A cleaner makes two values that
+ * differ only in what it cleans compare equal; values it cannot clean (a time that is not
+ * ISO-8601, a string where a number was expected) are compared as without the rule.
+ */
+typedef enum ddb_router_field_action {
+    DDB_ROUTER_IGNORE = 1, /* the field is not compared */
+    DDB_ROUTER_TRIM,       /* strings: whitespace at both ends does not count */
+    DDB_ROUTER_CASEFOLD,   /* strings: compared in ASCII lower case */
+    /* ISO-8601 timestamps ("2024-01-01T10:00:00.123Z", "...+02:00"; no offset: UTC): equal when
+       less than one unit of `scale` fractional-second digits apart (0: a second, 3: a ms), so a
+       store that truncated and one that rounded both compare equal */
+    DDB_ROUTER_ROUND_TIME,
+    DDB_ROUTER_NUMBER_SCALE, /* numbers: compared after rounding (half away from zero) to
+                                `scale` decimal places, in decimal arithmetic */
+    DDB_ROUTER_EQUAL_FN      /* the rule's `equal` callback decides */
+} ddb_router_field_action;
+
+/*
+ * A caller's comparison of one field: a and b are the attribute values as DynamoDB would store
+ * them (ddb_entity_to_item), relational first; NULL when absent. Returns whether they are equal.
+ * Called from any thread that reads through the router.
+ */
+typedef bool (*ddb_router_equal_fn)(void *ctx, const char *entity, const char *field,
+                                    const ddb_value *a, const ddb_value *b);
+
+/*
+ * One rule of the comparison (GitHub's Scientist calls these ignore and clean). The first rule
+ * that matches an entity's field decides how it is compared (put an entity's own rules before
+ * the rules for all entities). A list field's elements are each cleaned.
+ */
+typedef struct ddb_router_field_rule {
+    const char *entity; /* the entity's model name; NULL: every entity that has the field */
+    const char *field;  /* the field (its attribute name), or the version attribute */
+    ddb_router_field_action action;
+    int scale; /* ROUND_TIME: fractional-second digits 0..9; NUMBER_SCALE: decimal places 0..38 */
+    ddb_router_equal_fn equal; /* DDB_ROUTER_EQUAL_FN */
+    void *equal_ctx;
+} ddb_router_field_rule;
+
+/* How phase 3 picks the reads it compares (compare_percent of them). */
+typedef enum ddb_router_sampling {
+    /* a counter shared by the router's threads: exactly compare_percent calls of every 100 */
+    DDB_ROUTER_SAMPLE_CALL = 0,
+    /*
+     * A hash of the entity's primary key: FNV-1a (64-bit) over the key item's JSON as
+     * ddb_router_key_item and ddb_item_to_json write it ({"account_id":{"N":"7"}}); the entity is
+     * compared when (hash >> 32) % 100 < compare_percent. A given entity is compared on every
+     * read or on none, the same in every run and process. A page is decided entity by entity
+     * (DynamoDB is read only when one of its entities is picked); a read whose key is unknown
+     * (a get by parameters that found nothing on the relational side) falls back to the counter.
+     */
+    DDB_ROUTER_SAMPLE_KEY = 1
+} ddb_router_sampling;
+
+/* What a failed DynamoDB call after the relational one does, per phase (2, 3, 4). */
+typedef enum ddb_router_failure_policy {
+    DDB_ROUTER_ON_FAILURE_JOURNAL = 0, /* logged, counted, a write journaled; the call succeeds */
+    /* as JOURNAL, and the call returns DynamoDB's error: the relational write HAS happened (a
+       write's caller must not retry it blindly); a read's output is still filled, free it */
+    DDB_ROUTER_ON_FAILURE_FAIL,
+    /* as JOURNAL, then the router drops back to the previous phase (logged, counted as a phase
+       switch), so a broken DynamoDB stops the migration step instead of filling the journal */
+    DDB_ROUTER_ON_FAILURE_STOP
+} ddb_router_failure_policy;
 
 typedef struct ddb_router_config {
-    unsigned version;         /* DDB_ROUTER_CONFIG_VERSION (1 is accepted: no compare_percent) */
+    unsigned version;         /* DDB_ROUTER_CONFIG_VERSION (1 and 2 are accepted, see below) */
     const char *name;         /* the model's namespace: the prefix of every log line */
     int phase;                /* 1..5 */
     const char *journal_path; /* the repair journal; NULL: failures are logged and counted only */
@@ -51,12 +117,26 @@ typedef struct ddb_router_config {
     void *log_ctx;
     /*
      * Version 2. Phase 3 compares this percentage of reads (0..100; a version 1 config means
-     * 100). Sampling is by call (a page is compared whole or not at all) and deterministic: a
-     * counter shared by the router's threads selects exactly compare_percent calls of every 100,
-     * evenly spread (10: the 1st, 11th, 21st... read). Production dual reads commonly sample to
-     * bound the extra load on DynamoDB; tests keep 100.
+     * 100). Sampling is deterministic, never random: see sample_by. With DDB_ROUTER_SAMPLE_CALL
+     * a page is compared whole or not at all, and the calls compared are evenly spread (10: the
+     * 1st, 11th, 21st... read). Production dual reads commonly sample to bound the extra load on
+     * DynamoDB; tests keep 100.
      */
     int compare_percent;
+    /* Version 3 (a version 1 or 2 config means the values in brackets). */
+    size_t n_field_rules; /* [0] ignore and clean rules of the comparison (ddb_router_diff_rules) */
+    const ddb_router_field_rule *field_rules; /* copied by ddb_router_new */
+    ddb_router_sampling sample_by;            /* [CALL] */
+    /* [false] A phase 3 read whose comparison reports a mismatch fails with DDB_ERR_MISMATCH,
+       the message naming the entity, key and fields; its output is still filled (the relational
+       result: free it). For test suites: the application's own tests become phase 3's gate. */
+    bool fail_on_mismatch;
+    /* [0: none] A DynamoDB call after the relational one (phases 2-4, and phase 3's re-reads)
+       that takes longer is counted in stats.slow_secondaries and logged. It is not cut short:
+       C cannot cancel a call safely; bound it with the DynamoDB client's request_timeout_ms
+       (ddb_client_options), which ends it as DDB_ERR_TIMEOUT, a failure handled as below. */
+    int secondary_timeout_ms;
+    ddb_router_failure_policy on_secondary_failure[3]; /* [JOURNAL] [0]: phase 2, [1]: 3, [2]: 4 */
 } ddb_router_config;
 
 /*
@@ -73,17 +153,19 @@ typedef struct ddb_router_stats {
     uint64_t journal_entries;    /* lines appended to the journal */
     uint64_t phase_switches;
     /* appended */
-    uint64_t compared_reads; /* phase 3 reads that were compared (see compare_percent) */
-    uint64_t rechecked;      /* differences that a re-read of both sides found equal (a write
+    uint64_t compared_reads;   /* phase 3 reads that were compared (see compare_percent) */
+    uint64_t rechecked;        /* differences that a re-read of both sides found equal (a write
                                 was in flight between the two reads): not mismatches */
-    /* appended */
+    uint64_t slow_secondaries; /* DynamoDB calls over secondary_timeout_ms */
     uint64_t intents; /* intent records written before dual writes (ddb_router_intent) */
 } ddb_router_stats;
 
 /*
  * Creates the router state. The journal file is created when missing (mode 0600) and opened for
- * appending. Returns 0, DDB_ERR_INVALID_ARG (bad version, phase or compare_percent; the message
- * names it), DDB_ERR_CONFIG (the journal
+ * appending. Returns 0, DDB_ERR_INVALID_ARG (bad version, phase, compare_percent, sampling,
+ * policy or field rule; the message names it: "router field rule 1 (Account.email): ..."; the
+ * rules' entity and field names are checked against the model by ddb_route_init), DDB_ERR_CONFIG
+ * (the journal
  * cannot be opened; the message names the path) or DDB_ERR_NOMEM. *out is freed with
  * ddb_router_free.
  */
@@ -148,8 +230,8 @@ DDB_API void ddb_router_write_failed(ddb_router *r, const ddb_entity_desc *d, co
                                      const void *obj, int rc, const ddb_error *err);
 
 /*
- * Compares what the two sides returned for one key (NULL: not found on that side) and reports
- * a difference with ddb_router_mismatch: the differing fields, or "<absent from dynamodb>" /
+ * Compares what the two sides returned for one key (NULL: not found on that side), under the
+ * config's field rules (ddb_router_diff_rules), and reports a difference with ddb_router_mismatch: the differing fields, or "<absent from dynamodb>" /
  * "<absent from relational>". key_obj gives the key for the log line (may be NULL when both
  * entities are). Returns 0 when equal, 1 when they differ, or a negative ddb_error_code when
  * they cannot be compared (also logged).
@@ -158,8 +240,10 @@ DDB_API int ddb_router_compare(ddb_router *r, const ddb_entity_desc *d, const vo
                                const void *dynamodb, const void *key_obj);
 
 /*
- * Phase 3 sampling: whether this read is compared (see ddb_router_config.compare_percent).
- * Counts it in stats.compared_reads when it is. Call once per routed read.
+ * Phase 3 sampling by the counter: whether this read is compared (see
+ * ddb_router_config.compare_percent). Counts it in stats.compared_reads when it is. Call once per
+ * routed read. With sample_by KEY, ddb_route decides by ddb_router_key_bucket instead (and calls
+ * this for a read whose key is unknown).
  */
 DDB_API bool ddb_router_sample(ddb_router *r);
 
@@ -172,7 +256,8 @@ typedef int (*ddb_router_get_fn)(void *ctx, ddb_router_side side, void *out, boo
                                  const void *key, ddb_error *err);
 
 /*
- * Phase 3 for one key: relational and dynamodb are what each side returned (NULL: not found);
+ * Phase 3 for one key, under the config's field rules: relational and dynamodb are what each
+ * side returned (NULL: not found);
  * key_obj gives the key (NULL: whichever entity is not NULL). When they differ, both sides are
  * read again by key through get, relational first (again 4 and 16 ms later while DynamoDB's
  * version is still behind), and the mismatch is reported (ddb_router_mismatch, with the fields
@@ -198,6 +283,51 @@ DDB_API int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void
 DDB_API int ddb_router_check_page(ddb_router *r, const ddb_entity_desc *d, const void *const *rel,
                                   size_t n_rel, const void *const *dyn, size_t n_dyn,
                                   ddb_router_get_fn get, void *get_ctx);
+
+/*
+ * The router's settings, as a config of the current version (a version 1 or 2 config's
+ * defaults filled in). Its pointers (name, journal_path, field_rules) are the router's copies,
+ * valid until ddb_router_free.
+ */
+DDB_API void ddb_router_settings(const ddb_router *r, ddb_router_config *out);
+
+/*
+ * DDB_ROUTER_SAMPLE_KEY's bucket of the entity obj of d: (FNV-1a-64(key JSON) >> 32) % 100, so
+ * 0..99; -1 when its key is incomplete or cannot be written. The entity is compared when its
+ * bucket is below compare_percent.
+ */
+DDB_API int ddb_router_key_bucket(const ddb_entity_desc *d, const void *obj);
+
+/* Counts one compared read (stats.compared_reads), for reads sampled by key. */
+DDB_API void ddb_router_count_compared(ddb_router *r);
+
+/*
+ * ddb_router_check and ddb_router_check_page that also describe the first mismatch they report:
+ * when mismatch is not NULL and still holds no error (code 0), it is set to DDB_ERR_MISMATCH,
+ * "mismatch <entity> key=<key JSON> fields=<fields>". Return values as theirs.
+ */
+DDB_API int ddb_router_verify(ddb_router *r, const ddb_entity_desc *d, const void *relational,
+                              const void *dynamodb, const void *key_obj, ddb_router_get_fn get,
+                              void *get_ctx, ddb_error *mismatch);
+DDB_API int ddb_router_verify_page(ddb_router *r, const ddb_entity_desc *d, const void *const *rel,
+                                   size_t n_rel, const void *const *dyn, size_t n_dyn,
+                                   ddb_router_get_fn get, void *get_ctx, ddb_error *mismatch);
+
+/*
+ * DDB_ROUTER_ON_FAILURE_STOP: drops the phase from `from` to from - 1 and logs
+ * "<name>: phase <from> -> <from - 1>: stopped: <why>" (counted as a phase switch, event
+ * "router.phase"). Only when the phase is still `from`: several failing calls drop it one step.
+ * Returns true when it switched.
+ */
+DDB_API bool ddb_router_fall_back(ddb_router *r, int from, const char *why);
+
+/*
+ * A DynamoDB call after the relational one took ms: over secondary_timeout_ms, it is counted in
+ * stats.slow_secondaries, logged "<name>: slow secondary: <entity>.<op> took <ms> ms (limit
+ * <limit> ms)" and sent as event "router.slow_secondary". Returns whether it was slow.
+ */
+DDB_API bool ddb_router_secondary_time(ddb_router *r, const char *entity, const char *op,
+                                       double ms);
 
 /* ---- keys ---------------------------------------------------------------------------------- */
 
@@ -233,6 +363,17 @@ DDB_API int ddb_router_key_fill(void *obj, const ddb_entity_desc *d, const ddb_v
  */
 DDB_API int ddb_router_diff(char **fields_out, size_t *n_out, const ddb_entity_desc *d,
                             const void *a, const void *b, ddb_error *err);
+
+/*
+ * ddb_router_diff under rules[0..n_rules) (ddb_router_field_rule): an ignored field is not
+ * compared, a cleaned one is compared after cleaning, a callback's decides. rules are not
+ * checked here (ddb_router_new and ddb_route_init do); an unknown action counts as no rule.
+ * ddb_router_diff is this without rules; the router's own comparisons (ddb_router_check, _page,
+ * _compare, phase 3 reads and compare_all) use the rules of its config.
+ */
+DDB_API int ddb_router_diff_rules(char **fields_out, size_t *n_out, const ddb_entity_desc *d,
+                                  const void *a, const void *b, const ddb_router_field_rule *rules,
+                                  size_t n_rules, ddb_error *err);
 
 /* ---- the repair journal ---------------------------------------------------------------------- */
 

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "types_router.h"
 
@@ -272,15 +273,25 @@ int types__router_new(types__repo **out, types__repo *relational, types__repo *d
     const types__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "types", 1, NULL, NULL, NULL, NULL, NULL,
-        100};
+        100, 0, NULL, DDB_ROUTER_SAMPLE_CALL, false, 0, {0, 0, 0}};
     ddb_routed *r;
     int rc;
-    if (!out || !relational || !dynamodb || (o && o->version != 1 && o->version != 2))
+    if (!out || !relational || !dynamodb || (o && (o->version < 1 || o->version > 3)))
         return DDB_ERR_INVALID_ARG;
     if (o) {
         /* version 1 options end before compare_percent: they compare every read */
         if (o->version >= 2)
             cfg.compare_percent = o->compare_percent;
+        /* version 2 options end before the field rules: today's comparison */
+        if (o->version >= 3) {
+            cfg.n_field_rules = o->n_field_rules;
+            cfg.field_rules = o->field_rules;
+            cfg.sample_by = o->sample_by;
+            cfg.fail_on_mismatch = o->fail_on_mismatch;
+            cfg.secondary_timeout_ms = o->secondary_timeout_ms;
+            memcpy(cfg.on_secondary_failure, o->on_secondary_failure,
+                sizeof cfg.on_secondary_failure);
+        }
         cfg.phase = o->phase;
         cfg.journal_path = o->journal_path;
         cfg.on_event = o->on_event;

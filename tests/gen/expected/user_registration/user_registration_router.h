@@ -47,7 +47,7 @@ extern "C" {
  * is quiet, so that no relational create is still running when the IDs are seeded.
  */
 typedef struct user_registration__router_options {
-    unsigned version;         /* 2 (1: without compare_percent) */
+    unsigned version;         /* 3 (2: up to compare_percent; 1: before it) */
     int phase;                /* 1..5 */
     const char *journal_path; /* the repair journal (one JSON object per line); NULL: none */
     ddb_event_fn on_event;    /* counters and latencies as ddb_event (ddb/dal/router.h) */
@@ -57,13 +57,29 @@ typedef struct user_registration__router_options {
     /*
      * Version 2: the percentage of phase 3 reads compared with DynamoDB, 0..100 (version 1:
      * 100, every read). Deterministic: a shared counter picks exactly compare_percent calls of
-     * every 100, spread evenly; a page is compared whole or not at all. 100 for tests; a
+     * every 100, spread evenly, and a page is compared whole or not at all (sample_by KEY:
+     * a hash of each entity's key picks it, on every read or none). 100 for tests; a
      * sample (say 1..10) in production bounds the extra DynamoDB reads of phase 3.
      */
     int compare_percent;
+    /*
+     * Version 3, as in ddb_router_config (ddb/dal/router.h): the comparison's ignore and
+     * clean rules per field (checked against the model: a rule naming a field the entity
+     * does not have fails user_registration__router_new), sampling by a hash of the key, a phase 3 read
+     * that fails with DDB_ERR_MISMATCH on a mismatch (for test suites), the time after which
+     * a DynamoDB call is counted as slow, and what a failed DynamoDB call does in phases 2,
+     * 3 and 4 (JOURNAL, FAIL or STOP).
+     */
+    size_t n_field_rules;
+    const ddb_router_field_rule *field_rules;
+    ddb_router_sampling sample_by;
+    bool fail_on_mismatch;
+    int secondary_timeout_ms;
+    ddb_router_failure_policy on_secondary_failure[3];
 } user_registration__router_options;
 
-#define USER_REGISTRATION__ROUTER_OPTIONS_INIT {2, 1, NULL, NULL, NULL, NULL, NULL, 100}
+#define USER_REGISTRATION__ROUTER_OPTIONS_INIT \
+    {3, 1, NULL, NULL, NULL, NULL, NULL, 100, 0, NULL, DDB_ROUTER_SAMPLE_CALL, false, 0, {0, 0, 0}}
 
 /*
  * The router. relational and dynamodb are borrowed: they must outlive it. *out is the
