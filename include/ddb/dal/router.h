@@ -157,7 +157,7 @@ typedef struct ddb_router_stats {
     uint64_t rechecked;        /* differences that a re-read of both sides found equal (a write
                                 was in flight between the two reads): not mismatches */
     uint64_t slow_secondaries; /* DynamoDB calls over secondary_timeout_ms */
-    uint64_t intents; /* intent records written before dual writes (ddb_router_intent) */
+    uint64_t intents;          /* intent records written before dual writes (ddb_router_intent) */
 } ddb_router_stats;
 
 /*
