@@ -1,10 +1,10 @@
 /*
  * The migration router: <ns>_router.h and <ns>_router.c, one more implementation of the
  * repository interface, which routes every member to the relational primary and the DynamoDB
- * implementation by migration phase (docs/design: "Migration phases"). The logic that does not
- * depend on the model (phase, counters, journal, comparison) is in the runtime, ddb/dal/router.h;
- * what is generated here is one thin routed wrapper per member, and replay, backfill and the
- * full comparison as loops over the model's entity types.
+ * implementation by migration phase (docs/design/router-in-runtime.md). The policy is the
+ * runtime's (ddb/dal/route.h); what is generated here is the model as data (the entity table,
+ * page layouts, one storage adapter) and one typed wrapper per member that calls the member on the
+ * side the runtime hands it.
  */
 #include <ctype.h>
 #include <stdio.h>
