@@ -47,13 +47,25 @@ static size_t key_fields(const ddbgen_entity *e, int out[MAX_KEY], bool *ok)
     return n;
 }
 
-/* A warning: what (a name) and why (the rest of the sentence). */
-static void warn(emitter *E, const char *path, const char *what, const char *why)
+/*
+ * What the relational implementation does not cover yet, gathered so that a model gets one
+ * warning (at the first such place) listing them all, not one per access pattern.
+ */
+typedef struct check_ctx {
+    bool ok;
+    size_t n;
+    const char *first_path;
+    ddbgen_buf list; /* "name (why), name (why)" */
+} check_ctx;
+
+static void missing(check_ctx *k, const char *path, const char *what, const char *why)
 {
-    if (E->diags)
-        ddbgen_diag_add(E->diags, DDBGEN_SEV_WARNING, path ? path : "$",
-                        "the other generated files are written; see docs/generated-code.md",
-                        "%s: %s", what, why);
+    if (k->n++ == 0)
+        k->first_path = path;
+    else
+        ddbgen_buf_puts(&k->list, ", ");
+    ddbgen_buf_printf(&k->list, "%s (%s)", what, why);
+    k->ok = false;
 }
 
 /* The access pattern behind a member, or NULL. */
@@ -87,60 +99,46 @@ static bool get_by_key(const emit_member *m, const ddbgen_access_pattern *ap)
     return true;
 }
 
-typedef struct check_ctx {
-    bool ok;
-} check_ctx;
-
 static void check_member(emitter *E, const emit_member *m, void *ctx)
 {
     check_ctx *k = ctx;
     const ddbgen_access_pattern *ap = pattern_of(m);
+    (void)E;
     if (!m->entity || m->kind == EMIT_MEMBER_PUT_OBJ || (ap && get_by_key(m, ap)))
-        return; /* a transaction pattern has had its warning */
-    k->ok = false;
-    warn(E, ap ? ap->path : NULL, m->name,
-         "the relational implementation has no SQL for this access pattern's shape yet "
-         "(GetItem by the whole key and PutItem of an entity only), so <ns>_sql.h/.c and the "
-         "schema files are not generated");
+        return; /* a transaction pattern is listed already */
+    missing(k, ap ? ap->path : NULL, m->name, "its access pattern's shape");
 }
 
-/* Whether this slice implements everything of the model; warns about each thing it does not. */
+/* Whether this slice implements everything of the model; one warning lists what it does not. */
 static bool supported(emitter *E)
 {
     const ddbgen_model *m = E->m;
-    check_ctx k = {true};
+    check_ctx k = {true, 0, NULL, DDBGEN_BUF_INIT};
     for (size_t t = 0; t < m->n_tables; t++)
         for (size_t i = 0; i < m->tables[t].n_entities; i++) {
             const ddbgen_entity *e = &m->tables[t].entities[i];
             int key[MAX_KEY];
             bool ok = true;
             key_fields(e, key, &ok);
-            if (e->ext.source_path) {
-                k.ok = false;
-                warn(E, e->ext.source_path, e->name,
-                     "x-ddbkit.source maps it to an existing table; the relational "
-                     "implementation of mapped entities is not generated yet");
-            }
-            if (e->ext.sequence_path) {
-                k.ok = false;
-                warn(E, e->ext.sequence_path, e->name,
-                     "x-ddbkit.sequence is not implemented by the relational implementation "
-                     "yet; it is not generated");
-            }
-            if (!ok) {
-                k.ok = false;
-                warn(E, e->pk.path, e->name,
-                     "its primary key must be one or more scalar fields for the relational "
-                     "implementation; it is not generated");
-            }
+            if (e->ext.source_path)
+                missing(&k, e->ext.source_path, e->name, "x-ddbkit.source");
+            if (e->ext.sequence_path)
+                missing(&k, e->ext.sequence_path, e->name, "x-ddbkit.sequence");
+            if (!ok)
+                missing(&k, e->pk.path, e->name, "a primary key that is not scalar fields");
         }
-    for (size_t t = 0; t < m->n_tx_patterns; t++) {
-        k.ok = false;
-        warn(E, m->tx_patterns[t].path, m->tx_patterns[t].c_name,
-             "the relational implementation has no SQL for transaction patterns yet; it is not "
-             "generated");
-    }
+    for (size_t t = 0; t < m->n_tx_patterns; t++)
+        missing(&k, m->tx_patterns[t].path, m->tx_patterns[t].c_name, "a transaction pattern");
     emit_repo_pattern_members(E, check_member, &k);
+    if (k.n && E->diags)
+        ddbgen_diag_add(E->diags, DDBGEN_SEV_WARNING, k.first_path ? k.first_path : "$",
+                        "the other generated files are written; docs/generated-code.md lists what "
+                        "the relational implementation covers",
+                        "the relational implementation (<ns>_sql.h/.c, <ns>_schema.*.sql) is not "
+                        "generated: %zu part%s of the model %s no SQL yet: %s",
+                        k.n, k.n == 1 ? "" : "s", k.n == 1 ? "has" : "have",
+                        ddbgen_buf_str(&k.list) ? ddbgen_buf_str(&k.list) : "");
+    ddbgen_buf_free(&k.list);
     return k.ok;
 }
 
