@@ -99,11 +99,11 @@ static void mixed_page_clear(const ddb_route *r, void *page)
     memset(page, 0, m->mixed_page.size);
 }
 
-static int64_t *version_of(const ddb_entity_desc *d, const void *obj)
+static int64_t *version_of(const ddb_entity_desc *d, void *obj)
 {
     if (!d || !obj || d->version_offset == DDB_ENTITY_NO_OFFSET)
         return NULL;
-    return (int64_t *)((char *)(uintptr_t)obj + d->version_offset);
+    return (int64_t *)((char *)obj + d->version_offset);
 }
 
 /* ---- phase 3: re-reads and comparison -------------------------------------------------------- */
@@ -114,8 +114,9 @@ typedef struct side_reader {
 } side_reader;
 
 /* ddb_router_get_fn over one entity type's get, timed and counted. */
-static int read_side(void *ctx, ddb_router_side side, void *out, bool *found, const void *key,
-                     ddb_error *err)
+static int read_side(void *ctx, ddb_router_side side, void *out,
+                     bool *found, // NOLINT(readability-non-const-parameter): the callback's type
+                     const void *key, ddb_error *err)
 {
     const side_reader *s = ctx;
     void *repo = side == DDB_ROUTER_RELATIONAL ? s->r->rel : s->r->ddb;
@@ -250,8 +251,8 @@ static ddb_router_side primary_side(const ddb_route_call *c)
 static int save_versions(ddb_route_call *c)
 {
     const ddb_route_entity *e = entity_of(c->route, c->member->entity);
-    if (c->member->kind == DDB_ROUTE_UPDATE && e && version_of(e->desc, c->arg))
-        c->version_before = *version_of(e->desc, c->arg);
+    if (c->member->kind == DDB_ROUTE_UPDATE && e && version_of(e->desc, c->updated))
+        c->version_before = *version_of(e->desc, c->updated);
     if (c->member->kind != DDB_ROUTE_MANY || !c->n_objects)
         return 0;
     c->versions = calloc(2 * c->n_objects, sizeof *c->versions);
@@ -269,8 +270,8 @@ static int save_versions(ddb_route_call *c)
 static void swap_versions(ddb_route_call *c)
 {
     const ddb_route_entity *e = entity_of(c->route, c->member->entity);
-    if (c->member->kind == DDB_ROUTE_UPDATE && e && version_of(e->desc, c->arg)) {
-        int64_t *v = version_of(e->desc, c->arg), after = *v;
+    if (c->member->kind == DDB_ROUTE_UPDATE && e && version_of(e->desc, c->updated)) {
+        int64_t *v = version_of(e->desc, c->updated), after = *v;
         *v = c->version_before;
         c->version_before = after;
     }
@@ -288,8 +289,8 @@ static void swap_versions(ddb_route_call *c)
 static void restore_versions(ddb_route_call *c)
 {
     const ddb_route_entity *e = entity_of(c->route, c->member->entity);
-    if (c->member->kind == DDB_ROUTE_UPDATE && e && version_of(e->desc, c->arg))
-        *version_of(e->desc, c->arg) = c->version_before;
+    if (c->member->kind == DDB_ROUTE_UPDATE && e && version_of(e->desc, c->updated))
+        *version_of(e->desc, c->updated) = c->version_before;
     for (size_t i = 0; c->versions && i < c->n_objects; i++) {
         const ddb_route_object *o = &c->objects[i];
         int64_t *v = o->versioned ? version_of(o->desc, o->obj) : NULL;
@@ -712,6 +713,8 @@ int ddb_route_storage(ddb_route *r, int kind, ddb_route_op op, const ddb_route_a
           : op == DDB_ROUTE_OP_LIST                              ? a->request
                                                                  : a->key;
     c = ddb_route_start(r, &m, a->out, a->found, arg, err);
+    if (op == DDB_ROUTE_OP_UPDATE)
+        c.updated = a->obj;
     for (void *side; (side = ddb_route_next(&c)) != NULL;) {
         ddb_route_args on_side = *a;
         on_side.out = c.out;
@@ -908,7 +911,8 @@ int ddb_route_set_phase(ddb_route *r, int phase, ddb_error *err)
 
 #define REPAIR_PAGE 100
 
-static int get(ddb_route *r, void *side, const ddb_route_entity *e, void *out, bool *found,
+static int get(ddb_route *r, void *side, const ddb_route_entity *e, void *out,
+               bool *found, // NOLINT(readability-non-const-parameter): the member writes it
                const void *key, ddb_error *err)
 {
     ddb_route_args a = {.out = out, .found = found, .key = key};
@@ -932,7 +936,7 @@ static int each_page(ddb_route *r, const ddb_route_entity *e, void *side, page_f
 {
     char *cursor = NULL;
     void *page = calloc(1, e->page.size ? e->page.size : 1);
-    int rc;
+    int rc = 0;
     if (!page)
         return ddb_dal__nomem(err, "router page");
     do {

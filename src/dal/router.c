@@ -50,6 +50,7 @@ struct ddb_router {
     ddb_router_failure_policy on_failure[3];
     size_t n_rules;
     ddb_router_field_rule *rules; /* copies, their strings too */
+    char **rule_names;            /* those strings: entity, field of each rule (owned) */
     _Atomic uint64_t sample_seq;  /* phase 3 reads seen, for the sampling */
     pthread_mutex_t lock;         /* stats and the journal file */
     pthread_mutex_t switch_lock;  /* one phase switch (and its preparation) at a time */
@@ -194,12 +195,12 @@ static int check_v3(const ddb_router_config *cfg, ddb_error *err)
 
 static void free_rules(ddb_router *r)
 {
-    for (size_t i = 0; i < r->n_rules; i++) {
-        free((char *)(uintptr_t)r->rules[i].entity);
-        free((char *)(uintptr_t)r->rules[i].field);
-    }
+    for (size_t i = 0; i < 2 * r->n_rules; i++)
+        free(r->rule_names[i]);
+    free(r->rule_names);
     free(r->rules);
     r->rules = NULL;
+    r->rule_names = NULL;
     r->n_rules = 0;
 }
 
@@ -208,18 +209,23 @@ static int copy_rules(ddb_router *r, const ddb_router_field_rule *rules, size_t 
 {
     if (!n)
         return 0;
-    if (!(r->rules = calloc(n, sizeof *r->rules)))
+    r->rules = calloc(n, sizeof *r->rules);
+    r->rule_names = calloc(2 * n, sizeof *r->rule_names);
+    if (!r->rules || !r->rule_names) {
+        free_rules(r);
         return DDB_ERR_NOMEM;
+    }
+    r->n_rules = n;
     for (size_t i = 0; i < n; i++) {
+        char **entity = &r->rule_names[2 * i], **field = &r->rule_names[2 * i + 1];
         r->rules[i] = rules[i];
-        r->rules[i].entity = NULL;
-        r->rules[i].field = NULL;
-        r->n_rules = i + 1;
-        if ((rules[i].entity && !(r->rules[i].entity = dup_str(rules[i].entity))) ||
-            !(r->rules[i].field = dup_str(rules[i].field))) {
+        if ((rules[i].entity && !(*entity = dup_str(rules[i].entity))) ||
+            !(*field = dup_str(rules[i].field))) {
             free_rules(r);
             return DDB_ERR_NOMEM;
         }
+        r->rules[i].entity = *entity;
+        r->rules[i].field = *field;
     }
     return 0;
 }
@@ -253,7 +259,7 @@ int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *er
         r->fail_on_mismatch = cfg->fail_on_mismatch;
         r->secondary_timeout_ms = cfg->secondary_timeout_ms;
         memcpy(r->on_failure, cfg->on_secondary_failure, sizeof r->on_failure);
-        if ((rc = copy_rules(r, cfg->field_rules, cfg->n_field_rules)) != 0) {
+        if (copy_rules(r, cfg->field_rules, cfg->n_field_rules) != 0) {
             free(r);
             return ddb_dal__nomem(err, "router field rules");
         }
@@ -1175,8 +1181,6 @@ static bool number_equal(const char *a, const char *b, int scale)
     return eq;
 }
 
-static bool same_value(const ddb_value *a, const ddb_value *b);
-
 /* a and b under a cleaner: scalars cleaned, lists element by element, sets in any order. */
 static bool clean_equal(const ddb_router_field_rule *rule, const ddb_value *a, const ddb_value *b)
 {
@@ -1331,26 +1335,26 @@ int ddb_router_journal_append(ddb_router *r, const char *kind, const ddb_value *
 static int entry_members(char **out, const char *kind, const ddb_value *key, ddb_error *err)
 {
     json_t *kind_json = json_string(kind);
-    char *kind_text = kind_json ? json_dumps(kind_json, JSON_ENCODE_ANY) : NULL, *key_text = NULL;
+    char *kind_text = kind_json ? json_dumps(kind_json, JSON_ENCODE_ANY) : NULL, *key_json = NULL;
     size_t n;
     int rc = 0;
     json_decref(kind_json);
     *out = NULL;
     if (!kind_text)
         return ddb_dal__nomem(err, "journal line");
-    if (key && (rc = ddb_item_to_json(&key_text, key, err)) != 0) {
+    if (key && (rc = ddb_item_to_json(&key_json, key, err)) != 0) {
         free(kind_text);
         return rc;
     }
-    n = strlen(kind_text) + (key_text ? strlen(key_text) : 0) + 32;
+    n = strlen(kind_text) + (key_json ? strlen(key_json) : 0) + 32;
     if ((*out = malloc(n)) == NULL)
         rc = ddb_dal__nomem(err, "journal line");
-    else if (key_text)
-        snprintf(*out, n, "\"kind\":%s,\"key\":%s", kind_text, key_text);
+    else if (key_json)
+        snprintf(*out, n, "\"kind\":%s,\"key\":%s", kind_text, key_json);
     else
         snprintf(*out, n, "\"kind\":%s,\"resync\":true", kind_text);
     free(kind_text);
-    free(key_text);
+    free(key_json);
     return rc;
 }
 

@@ -125,8 +125,9 @@ typedef enum ddb_route_kind {
                            DDB_ROUTE_F_PAGED (a cursor is the relational side's: DynamoDB's
                            entities are then read by key) */
     DDB_ROUTE_WRITE,        /* a write; arg: the entity whose key is journaled */
-    DDB_ROUTE_UPDATE,       /* a write of arg, a versioned entity: DynamoDB gets the version the
-                           relational call started from, so both sides keep one version */
+    DDB_ROUTE_UPDATE,       /* a storage update of a versioned entity (ddb_route_storage):
+                               DynamoDB gets the version the relational call started from, so
+                               both sides keep one version */
     DDB_ROUTE_UPDATE_FOUND, /* a write by key that returns (out, found): DynamoDB's result goes
                                to a buffer of its own; its key is journaled from out */
     DDB_ROUTE_FLAG,         /* a write by key parameters that says (found) whether it applied: a
@@ -232,6 +233,7 @@ typedef struct ddb_route_call {
     int64_t version_before;
     int64_t *versions; /* DDB_ROUTE_MANY: before, then after, per object */
     uint64_t intent;   /* the intent record of a dual write (ddb_router_intent) */
+    void *updated;     /* DDB_ROUTE_UPDATE: the caller's entity, whose version is rewritten */
     ddb_error serr;
 } ddb_route_call;
 
