@@ -175,7 +175,8 @@ int main(int argc, char **argv)
 {
     const char *endpoint = NULL, *dir = NULL;
     long rounds = 20, block = 25, warmup = 300;
-    for (int i = 1; i < argc; i++) {
+    /* every option takes a value */
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--endpoint") == 0)
             endpoint = next;
@@ -192,7 +193,6 @@ int main(int argc, char **argv)
                             "[--warmup W]\n");
             return 2;
         }
-        i++;
     }
     if (!endpoint || !dir || rounds < 1 || block < 1) {
         fprintf(stderr, "router_latency: needs --endpoint and --dir, and --rounds and -n >= 1\n");
