@@ -645,8 +645,11 @@ void *ddb_route_next(ddb_route_call *c)
             c->caller_found)
             *c->caller_found = c->done_rel;
         if (!wants_secondary(c)) {
-            /* nothing was written to the relational side, or nothing follows */
-            ddb_router_intent_done(c->route->state, c->intent);
+            /* Nothing was written to the relational side, or nothing follows. A lost connection
+               or a timeout leaves it unknown whether the relational write committed: the intent
+               stays open, and the next replay copies whatever the relational side holds. */
+            if (c->rc != DDB_ERR_NETWORK && c->rc != DDB_ERR_TIMEOUT)
+                ddb_router_intent_done(c->route->state, c->intent);
             c->step = 3;
             return NULL;
         }

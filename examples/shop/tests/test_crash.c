@@ -10,6 +10,7 @@
  *   killed_after_dynamodb_write       both writes done, the intent not yet closed
  *   killed_in_the_middle_of_a_backfill
  *   killed_in_the_middle_of_a_replay
+ *   relational_outcome_unknown_keeps_the_intent   (no kill: a commit whose connection was lost)
  *
  * The kill happens inside a repository member: the test swaps one member of a repository's
  * function table for one that calls the original and then kills the process, so the router's
@@ -391,5 +392,37 @@ TEST(killed_in_the_middle_of_a_replay)
     run_rounds("crash_replay", add_journal_entries, child_replay, false);
 }
 
+/* A relational create that committed and then lost its connection (the driver reports
+   DDB_ERR_NETWORK): the caller sees the failure, DynamoDB was not written, and the intent stays
+   open, so a replay copies the row the relational side did commit. */
+static int create_then_lose_connection(shop__repo *repo, shop__category *obj, ddb_error *err)
+{
+    int rc = orig_create(repo, obj, err);
+    return rc != 0 ? rc : ddb_error_set(err, DDB_ERR_NETWORK, "connection lost after commit");
+}
+
+TEST(relational_outcome_unknown_keeps_the_intent)
+{
+    sides s;
+    ddb_error err = DDB_ERROR_INIT;
+    size_t replayed = 0, differences = 99;
+    REQUIRE(sides_name(&s, "crash_unknown"));
+    REQUIRE(sides_open(&s, 2, true));
+    orig_create = s.relational->category__create;
+    s.relational->category__create = create_then_lose_connection;
+    CHECK_INT(write_category(s.router, 1, &err), DDB_ERR_NETWORK);
+    s.relational->category__create = orig_create;
+    CHECK_INT(shop__router_compare_all(s.router, &differences, &err), 0);
+    CHECK_INT(differences, 1); /* committed on the relational side only */
+    CHECK_INT(shop__router_replay(s.router, &replayed, &err), 0);
+    CHECK_INT(replayed, 1);
+    CHECK_INT(shop__router_compare_all(s.router, &differences, &err), 0);
+    CHECK_INT(differences, 0);
+    ddb_error_clear(&err);
+    sides_close(&s);
+    sides_remove(&s);
+}
+
 TEST_MAIN(CASE(killed_after_sql_commit), CASE(killed_after_dynamodb_write),
-          CASE(killed_in_the_middle_of_a_backfill), CASE(killed_in_the_middle_of_a_replay))
+          CASE(killed_in_the_middle_of_a_backfill), CASE(killed_in_the_middle_of_a_replay),
+          CASE(relational_outcome_unknown_keeps_the_intent))
