@@ -300,8 +300,8 @@ static void restore_versions(ddb_route_call *c)
 }
 
 /* One intent entry per entity the write touches: its key, or a resync of its type. */
-static int add_intent(ddb_router_intent_entry *e, ddb_value **key, const ddb_entity_desc *d,
-                      const void *obj)
+static void add_intent(ddb_router_intent_entry *e, ddb_value **key, const ddb_entity_desc *d,
+                       const void *obj)
 {
     e->kind = d->name;
     e->key = NULL;
@@ -309,7 +309,6 @@ static int add_intent(ddb_router_intent_entry *e, ddb_value **key, const ddb_ent
     /* a key the relational side assigns (an ID), or one in the parameters, is not known yet */
     if (obj && ddb_router_key_item(key, d, obj, NULL) == 0)
         e->key = *key;
-    return 0;
 }
 
 /*
