@@ -35,7 +35,7 @@ static const cli_option validate_model_options[] = {
 enum { VM_USAGE, VM_JSON };
 
 static const cli_option generate_options[] = {
-    {"--output", "-o", "DIR", "the folder to write into (it must exist); required"},
+    {"--output", "-o", "DIR", "the folder to write into (made when missing); required"},
     {"--usage-data", NULL, "FILE", "also check a *_usage_data.json file against the model"},
     {"--namespace", NULL, "NAME",
      "the C namespace (default: x-ddbkit.namespace, or the\nfile name)"},

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "emit/emit_internal.h"
 #include "model/usage.h"
@@ -177,29 +179,79 @@ int ddbgen_emit(const ddbgen_model *m, const ddbgen_usage *usage, const ddbgen_e
     return E.status;
 }
 
+/*
+ * The output folder, created with its parents when missing (as `mkdir -p` would). A path that
+ * exists and is not a folder, or a folder that cannot be made, is one error naming it.
+ */
+static int make_output_dir(const char *dir, ddbgen_diags *diags)
+{
+    struct stat st;
+    char *path;
+    int rc = 0;
+
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return 0;
+        ddbgen_diag_add(diags, DDBGEN_SEV_ERROR, "$", "give -o a folder",
+                        "the output path %s is not a folder", dir);
+        return DDBGEN_ERR_IO;
+    }
+    path = emit_join2(dir, "", "");
+    if (!path)
+        return DDBGEN_ERR_NOMEM;
+    /* each parent in turn; one that exists already is fine */
+    for (char *p = path + 1; rc == 0; p++) {
+        char c = *p;
+        if (c != '/' && c != '\0')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            ddbgen_diag_add(diags, DDBGEN_SEV_ERROR, "$", NULL,
+                            "cannot create the output folder %s: %s", path, strerror(errno));
+            rc = DDBGEN_ERR_IO;
+        }
+        *p = c;
+        if (c == '\0')
+            break;
+    }
+    free(path);
+    return rc;
+}
+
+/*
+ * One file, written beside its final name and renamed over it, so that a generator killed
+ * mid-way or a full disk never leaves a truncated file where a good one was.
+ */
 static int write_file(const char *dir, const char *name, ddbgen_buf *b, ddbgen_diags *diags)
 {
-    char *path = NULL;
-    FILE *f;
+    char *path = NULL, *tmp = NULL;
+    char suffix[32];
+    FILE *f = NULL;
     const char *text = ddbgen_buf_str(b);
     int rc = 0;
 
     if (!text)
         return DDBGEN_ERR_NOMEM;
+    (void)snprintf(suffix, sizeof suffix, ".tmp%ld", (long)getpid());
     path = emit_join2(dir, "/", name);
-    if (!path)
+    tmp = path ? emit_join2(path, suffix, "") : NULL;
+    if (!path || !tmp) {
+        free(path);
         return DDBGEN_ERR_NOMEM;
-    f = fopen(path, "wb");
-    if (!f || fwrite(text, 1, b->len, f) != b->len) {
+    }
+    f = fopen(tmp, "wb");
+    if (!f || fwrite(text, 1, b->len, f) != b->len)
+        rc = DDBGEN_ERR_IO;
+    if (f && fclose(f) != 0)
+        rc = DDBGEN_ERR_IO;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = DDBGEN_ERR_IO;
+    if (rc != 0) {
         ddbgen_diag_add(diags, DDBGEN_SEV_ERROR, "$", NULL, "cannot write %s: %s", path,
                         strerror(errno));
-        rc = DDBGEN_ERR_IO;
+        (void)remove(tmp);
     }
-    if (f && fclose(f) != 0 && rc == 0) {
-        ddbgen_diag_add(diags, DDBGEN_SEV_ERROR, "$", NULL, "cannot write %s: %s", path,
-                        strerror(errno));
-        rc = DDBGEN_ERR_IO;
-    }
+    free(tmp);
     free(path);
     return rc;
 }
@@ -238,6 +290,8 @@ int ddbgen_generate_files(const char *model_path, const char *usage_path, const 
                         "use lower-case letters, digits and single "
                         "underscores",
                         "namespace '%s' is not usable", ns ? ns : m->ns);
+    if (rc == 0)
+        rc = make_output_dir(out_dir, diags);
     for (size_t i = 0; rc == 0 && i < files.n_files; i++)
         rc = write_file(out_dir, files.names[i], &files.files[i], diags);
 done:

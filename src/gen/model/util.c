@@ -17,7 +17,7 @@ const char *ddbgen_strerror(int code)
     case DDBGEN_ERR_NOMEM:
         return "out of memory";
     case DDBGEN_ERR_IO:
-        return "cannot read the input file";
+        return "a file cannot be read or written";
     case DDBGEN_ERR_JSON:
         return "the input is not valid JSON";
     case DDBGEN_ERR_INVALID:
