@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit/wrap.h"
 #include "model/usage.h"
 #include "test.h"
 #include "validate/validate.h"
@@ -592,10 +593,80 @@ TEST(buffer_cap)
     ddbgen_buf_free(&b);
 }
 
+/* ---- the line wrapper (emit/wrap.h) ------------------------------------------------------------ */
+
+/* text wrapped at `limit` columns, as a string the case owns */
+static char *wrapped(const char *text, size_t limit)
+{
+    ddbgen_buf b = DDBGEN_BUF_INIT;
+    char *s;
+    ddbgen_buf_puts(&b, text);
+    if (emit_wrap_c(&b, limit) != 0) {
+        ddbgen_buf_free(&b);
+        return NULL;
+    }
+    s = strdup(ddbgen_buf_str(&b));
+    ddbgen_buf_free(&b);
+    return s;
+}
+
+TEST(wrap_code_aligns_after_its_bracket)
+{
+    char *s = wrapped("int f(int alpha, int beta, int gamma, int delta);\nshort();\n", 30);
+    CHECK_STR(s, "int f(int alpha, int beta,\n      int gamma, int delta);\nshort();\n");
+    free(s);
+    /* the outer call's comma before the inner one's; && breaks after the operator */
+    s = wrapped("    x = g(aaaa, h(bbbb, cccc), dddd) && e;\n", 32);
+    CHECK_STR(s, "    x = g(aaaa, h(bbbb, cccc),\n          dddd) && e;\n");
+    free(s);
+    s = wrapped("    if (first_condition && second_condition)\n", 32);
+    CHECK_STR(s, "    if (first_condition &&\n        second_condition)\n");
+    free(s);
+}
+
+TEST(wrap_leaves_literals_comments_and_directives_whole)
+{
+    /* no break inside a literal, a char constant or a trailing comment */
+    char *s = wrapped("f(\"a, b, c, d\", ',', x); /* y, z */\n", 20);
+    CHECK_STR(s, "f(\"a, b, c, d\", ',',\n  x); /* y, z */\n");
+    free(s);
+    s = wrapped("#define LONG_MACRO(a, b) ((a) + (b) + (a) * (b))\n", 20);
+    CHECK_STR(s, "#define LONG_MACRO(a, b) ((a) + (b) + (a) * (b))\n");
+    free(s);
+    s = wrapped("#define M(a) \\\n    call(a, a, a, a, a, a)\n", 20);
+    CHECK_STR(s, "#define M(a) \\\n    call(a, a, a, a, a, a)\n");
+    free(s);
+    s = wrapped("an_identifier_longer_than_the_limit;\n", 20);
+    CHECK_STR(s, "an_identifier_longer_than_the_limit;\n");
+    free(s);
+}
+
+TEST(wrap_splits_a_long_literal_at_character_boundaries)
+{
+    /* never inside an escape: the pieces concatenate to the same string */
+    char *s = wrapped("    \"abcdefghi\\\"jklmnop\\\\qrstuvwxyz\";\n", 20);
+    CHECK_STR(s, "    \"abcdefghi\\\"jkl\"\n    \"mnop\\\\qrstuvwx\"\n    \"yz\";\n");
+    free(s);
+}
+
+TEST(wrap_comments_between_words)
+{
+    char *s = wrapped("    /* one two three four five six */\n", 20);
+    CHECK_STR(s, "    /* one two three\n       four five six\n       */\n");
+    free(s);
+    s = wrapped("/*\n * alpha beta gamma delta epsilon\n */\n", 20);
+    CHECK_STR(s, "/*\n * alpha beta gamma\n * delta epsilon\n */\n");
+    free(s);
+}
+
 TEST_MAIN(CASE(c_name_mapping), CASE(c_name_problems), CASE(suggestions), CASE(template_parse),
           CASE(numeric_key_types), CASE(load_plain_model_without_extensions), CASE(load_extensions),
           CASE(extension_id_strategy_string_form), CASE(unknown_extension_key_is_an_error),
           CASE(default_namespace_from_file_name), CASE(malformed_and_wrong_types),
           CASE(paths_quote_odd_names), CASE(all_errors_are_reported), CASE(sorted_and_deduplicated),
           CASE(diagnostics_format), CASE(diagnostics_cap), CASE(plan_binds_parameters),
-          CASE(usage_value_types), CASE(usage_loads_against_model), CASE(buffer_cap))
+          CASE(usage_value_types), CASE(usage_loads_against_model), CASE(buffer_cap),
+          CASE(wrap_code_aligns_after_its_bracket),
+          CASE(wrap_leaves_literals_comments_and_directives_whole),
+          CASE(wrap_splits_a_long_literal_at_character_boundaries),
+          CASE(wrap_comments_between_words))

@@ -11,8 +11,16 @@
 #include <unistd.h>
 
 #include "emit/emit_internal.h"
+#include "emit/wrap.h"
 #include "model/usage.h"
 #include "validate/validate.h"
+
+/* A .c or .h file: the ones the line wrapper formats. */
+static bool is_c_source(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 2 && name[n - 2] == '.' && (name[n - 1] == 'c' || name[n - 1] == 'h');
+}
 
 /* ---- the other generated files ------------------------------------------------------------ */
 
@@ -62,10 +70,12 @@ static void emit_main(emitter *E)
                     "_H\n\n#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n"
                     "#include \"ddb/ddb.h\"\n#include \"ddb/dal/entity.h\"\n\n");
     ddbgen_buf_printf(header,
+                      "/* Generated for ddb/dal/entity.h ABI %d: with another libddbkit, generate "
+                      "it again\n   with that libddbkit's ddbkit. */\n"
                       "#if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != %d\n"
-                      "#error \"%s.h was generated for ddb/dal/entity.h ABI %d; generate it again "
-                      "with the ddbkit of this libddbkit\"\n#endif\n",
-                      EMIT_ENTITY_ABI, E->ns, EMIT_ENTITY_ABI);
+                      "#error \"%s.h: generated for ddb/dal/entity.h ABI %d; regenerate it\"\n"
+                      "#endif\n",
+                      EMIT_ENTITY_ABI, EMIT_ENTITY_ABI, E->ns, EMIT_ENTITY_ABI);
     ddbgen_buf_puts(header, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
 
     emit_file_banner(E, source, ".c");
@@ -173,6 +183,10 @@ int ddbgen_emit(const ddbgen_model *m, const ddbgen_usage *usage, const ddbgen_e
     out->n_files = n;
     for (size_t i = 0; i < n && E.status == 0; i++)
         if (!out->names[i])
+            E.status = DDBGEN_ERR_NOMEM;
+    /* the house limit, for every C file: the emitters print without measuring */
+    for (size_t i = 0; i < n && E.status == 0; i++)
+        if (is_c_source(out->names[i]) && emit_wrap_c(&out->files[i], EMIT_LINE_LIMIT) != 0)
             E.status = DDBGEN_ERR_NOMEM;
     if (E.status != 0)
         ddbgen_emit_output_free(out);

@@ -350,20 +350,7 @@ void emit_tables(emitter *E)
             return;
         }
         ddbgen_buf_printf(c, "\nconst char %s__%s__create_table_json[] =\n    ", E->ns, t->c_name);
-        /* Split the literal so that lines stay short. */
-        for (size_t off = 0, len = strlen(s); off < len;) {
-            size_t take = len - off > 80 ? 80 : len - off;
-            char *piece = strndup(s + off, take);
-            if (!piece) {
-                E->status = DDBGEN_ERR_NOMEM;
-                break;
-            }
-            if (off)
-                ddbgen_buf_puts(c, "\n    ");
-            emit_c_string(c, piece);
-            free(piece);
-            off += take;
-        }
+        emit_c_string(c, s); /* one literal: the line wrapper splits it (wrap.h) */
         ddbgen_buf_puts(c, ";\n");
         ddbgen_buf_free(&json);
     }

@@ -18,6 +18,9 @@
 /* The layout of ddb/dal/entity.h that this emitter writes descriptors for. */
 #define EMIT_ENTITY_ABI 2
 
+/* The house style's line limit, which the generated C keeps (wrap.h). */
+#define EMIT_LINE_LIMIT 100
+
 /* Files beyond <ns>.h and <ns>.c (router, conformance suite, README, table JSON). */
 #define EMIT_MAX_EXTRA 14
 

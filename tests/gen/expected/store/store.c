@@ -13,12 +13,18 @@
 /* ---- User ---- */
 
 static const ddb_field_desc user__fields[] = {
-    {"user_id", DDB_FIELD_INT64, false, true, offsetof(store__user, user_id), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"username", DDB_FIELD_STRING, false, true, offsetof(store__user, username), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"email", DDB_FIELD_STRING, false, false, offsetof(store__user, email), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"tenant", DDB_FIELD_STRING, false, false, offsetof(store__user, tenant), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"handle", DDB_FIELD_STRING, false, false, offsetof(store__user, handle), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"credits", DDB_FIELD_INT64, false, true, offsetof(store__user, credits), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"user_id", DDB_FIELD_INT64, false, true, offsetof(store__user, user_id), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
+    {"username", DDB_FIELD_STRING, false, true, offsetof(store__user, username),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"email", DDB_FIELD_STRING, false, false, offsetof(store__user, email), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
+    {"tenant", DDB_FIELD_STRING, false, false, offsetof(store__user, tenant), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
+    {"handle", DDB_FIELD_STRING, false, false, offsetof(store__user, handle), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
+    {"credits", DDB_FIELD_INT64, false, true, offsetof(store__user, credits), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
 };
 
 static const ddb_key_part user__key0[] = {{"USER#", -1, NULL}, {NULL, 0, NULL}};
@@ -75,8 +81,10 @@ void store__user__page_free(store__user__page *page)
 /* ---- Invoice ---- */
 
 static const ddb_field_desc invoice__fields[] = {
-    {"invoice_no", DDB_FIELD_STRING, false, true, offsetof(store__invoice, invoice_no), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"amount", DDB_FIELD_INT64, false, true, offsetof(store__invoice, amount), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"invoice_no", DDB_FIELD_STRING, false, true, offsetof(store__invoice, invoice_no),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"amount", DDB_FIELD_INT64, false, true, offsetof(store__invoice, amount), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
 };
 
 static const ddb_key_part invoice__key0[] = {{"INVOICE#", -1, NULL}, {NULL, 0, NULL}};
@@ -133,9 +141,12 @@ void store__invoice__page_free(store__invoice__page *page)
 /* ---- Session ---- */
 
 static const ddb_field_desc session__fields[] = {
-    {"session_id", DDB_FIELD_UUID, false, true, offsetof(store__session, session_id), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"owner", DDB_FIELD_STRING, false, true, offsetof(store__session, owner), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"expires_at", DDB_FIELD_INT64, false, false, offsetof(store__session, expires_at), offsetof(store__session, has_expires_at), DDB_ENTITY_NO_OFFSET},
+    {"session_id", DDB_FIELD_UUID, false, true, offsetof(store__session, session_id),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"owner", DDB_FIELD_STRING, false, true, offsetof(store__session, owner), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
+    {"expires_at", DDB_FIELD_INT64, false, false, offsetof(store__session, expires_at),
+     offsetof(store__session, has_expires_at), DDB_ENTITY_NO_OFFSET},
 };
 
 static const ddb_key_part session__key0[] = {{"SESSION#", -1, NULL}, {NULL, 0, NULL}};
@@ -190,8 +201,10 @@ void store__session__page_free(store__session__page *page)
 /* ---- Event ---- */
 
 static const ddb_field_desc event__fields[] = {
-    {"event_id", DDB_FIELD_STRING, false, true, offsetof(store__event, event_id), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"kind", DDB_FIELD_STRING, false, true, offsetof(store__event, kind), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"event_id", DDB_FIELD_STRING, false, true, offsetof(store__event, event_id),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"kind", DDB_FIELD_STRING, false, true, offsetof(store__event, kind), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
 };
 
 static const ddb_key_part event__key0[] = {{"EVENT#", -1, NULL}, {NULL, 0, NULL}};
@@ -253,14 +266,14 @@ const ddb_entity_desc *const store__entities[] = {
 /* ==== Table definitions ====================================================================== */
 
 const char store__accounts__create_table_json[] =
-    "{\"TableName\":\"Accounts\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"Attribute"
-    "Type\":\"S\"},{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeN"
-    "ame\":\"pk\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],\"BillingMo"
-    "de\":\"PAY_PER_REQUEST\"}";
+    "{\"TableName\":\"Accounts\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeTyp"
+    "e\":\"S\"},{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName"
+    "\":\"pk\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],\"BillingMod"
+    "e\":\"PAY_PER_REQUEST\"}";
 
 const char store__events__create_table_json[] =
-    "{\"TableName\":\"Events\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeTy"
-    "pe\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"P"
+    "{\"TableName\":\"Events\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType"
+    "\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"P"
     "AY_PER_REQUEST\"}";
 
 const char *const store__create_table_jsons[] = {
@@ -281,8 +294,10 @@ static const char *const events__attrs[] = {"pk"};
 static const char *const events__attr_types[] = {"S"};
 
 static const ddb_table_desc tables[] = {
-    {DDB_ENTITY_ABI_VERSION, "Accounts", 2, accounts__attrs, accounts__attr_types, "pk", "sk", 0, NULL, NULL},
-    {DDB_ENTITY_ABI_VERSION, "Events", 1, events__attrs, events__attr_types, "pk", NULL, 0, NULL, "expires_at"},
+    {DDB_ENTITY_ABI_VERSION, "Accounts", 2, accounts__attrs, accounts__attr_types, "pk", "sk", 0,
+     NULL, NULL},
+    {DDB_ENTITY_ABI_VERSION, "Events", 1, events__attrs, events__attr_types, "pk", NULL, 0, NULL,
+     "expires_at"},
 };
 
 typedef struct ddb_repo_impl {
@@ -473,7 +488,8 @@ static int invoice__list_ddb(store__repo *repo, store__invoice__page *out,
     return rc;
 }
 
-static int invoice__mirror_ddb(store__repo *repo, const store__invoice *obj, const store__invoice *key,
+static int invoice__mirror_ddb(store__repo *repo, const store__invoice *obj,
+                               const store__invoice *key,
     ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
@@ -541,7 +557,8 @@ static int session__list_ddb(store__repo *repo, store__session__page *out,
     return rc;
 }
 
-static int session__mirror_ddb(store__repo *repo, const store__session *obj, const store__session *key,
+static int session__mirror_ddb(store__repo *repo, const store__session *obj,
+                               const store__session *key,
     ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
@@ -616,41 +633,49 @@ static int event__mirror_ddb(store__repo *repo, const store__event *obj, const s
     return ddb_store_mirror(r->client, &event__store, ddb_table_of(r, 1), obj, key, err);
 }
 
-static int user__get_user_ddb(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found, int64_t user_id, ddb_error *ddb_err)
+static int user__get_user_ddb(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found,
+                              int64_t user_id, ddb_error *ddb_err)
 {
     ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
     store__user ddb_key = STORE__USER__INIT;
     ddb_key.user_id = user_id;
-    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &store__user__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &store__user__desc,
+                          ddb_table_of(ddb_r, 0), &ddb_key,
         ddb_r->consistent, ddb_err);
 }
 
-static int invoice__get_invoice_ddb(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found, const char *invoice_no, ddb_error *ddb_err)
+static int invoice__get_invoice_ddb(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found,
+                                    const char *invoice_no, ddb_error *ddb_err)
 {
     ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
     store__invoice ddb_key = STORE__INVOICE__INIT;
     ddb_entity_lend_string(&ddb_key, &store__invoice__desc, 0, invoice_no);
-    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &store__invoice__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &store__invoice__desc,
+                          ddb_table_of(ddb_r, 0), &ddb_key,
         ddb_r->consistent, ddb_err);
 }
 
-static int session__get_session_ddb(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found, const char *session_id, ddb_error *ddb_err)
+static int session__get_session_ddb(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found,
+                                    const char *session_id, ddb_error *ddb_err)
 {
     ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
     store__session ddb_key = STORE__SESSION__INIT;
     if (!session_id || !ddb_uuid_valid(session_id))
         return DDB_ERR_INVALID_ARG;
     memcpy(ddb_key.session_id, session_id, 37);
-    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &store__session__desc, ddb_table_of(ddb_r, 1), &ddb_key,
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &store__session__desc,
+                          ddb_table_of(ddb_r, 1), &ddb_key,
         ddb_r->consistent, ddb_err);
 }
 
-static int event__get_event_ddb(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found, const char *event_id, ddb_error *ddb_err)
+static int event__get_event_ddb(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found,
+                                const char *event_id, ddb_error *ddb_err)
 {
     ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
     store__event ddb_key = STORE__EVENT__INIT;
     ddb_entity_lend_string(&ddb_key, &store__event__desc, 0, event_id);
-    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &store__event__desc, ddb_table_of(ddb_r, 1), &ddb_key,
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &store__event__desc,
+                          ddb_table_of(ddb_r, 1), &ddb_key,
         ddb_r->consistent, ddb_err);
 }
 

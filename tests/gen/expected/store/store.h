@@ -12,8 +12,10 @@
 #include "ddb/ddb.h"
 #include "ddb/dal/entity.h"
 
+/* Generated for ddb/dal/entity.h ABI 2: with another libddbkit, generate it again
+   with that libddbkit's ddbkit. */
 #if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 2
-#error "store.h was generated for ddb/dal/entity.h ABI 2; generate it again with the ddbkit of this libddbkit"
+#error "store.h: generated for ddb/dal/entity.h ABI 2; regenerate it"
 #endif
 
 #ifdef __cplusplus
@@ -326,7 +328,8 @@ struct store__repo {
     int (*user__mirror)(store__repo *repo, const store__user *obj, const store__user *key,
         ddb_error *err);
     /* get_user (GetItem): A user by ID */
-    int (*user__get_user)(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found, int64_t user_id, ddb_error *ddb_err);
+    int (*user__get_user)(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found,
+                          int64_t user_id, ddb_error *ddb_err);
 
     /* Invoice */
     int (*invoice__create)(store__repo *repo, store__invoice *obj, ddb_error *err);
@@ -342,7 +345,8 @@ struct store__repo {
     int (*invoice__mirror)(store__repo *repo, const store__invoice *obj, const store__invoice *key,
         ddb_error *err);
     /* get_invoice (GetItem): An invoice */
-    int (*invoice__get_invoice)(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found, const char *invoice_no, ddb_error *ddb_err);
+    int (*invoice__get_invoice)(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found,
+                                const char *invoice_no, ddb_error *ddb_err);
 
     /* Session */
     int (*session__create)(store__repo *repo, store__session *obj, ddb_error *err);
@@ -358,7 +362,8 @@ struct store__repo {
     int (*session__mirror)(store__repo *repo, const store__session *obj, const store__session *key,
         ddb_error *err);
     /* get_session (GetItem): A session */
-    int (*session__get_session)(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found, const char *session_id, ddb_error *ddb_err);
+    int (*session__get_session)(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found,
+                                const char *session_id, ddb_error *ddb_err);
 
     /* Event */
     int (*event__create)(store__repo *repo, store__event *obj, ddb_error *err);
@@ -374,7 +379,8 @@ struct store__repo {
     int (*event__mirror)(store__repo *repo, const store__event *obj, const store__event *key,
         ddb_error *err);
     /* get_event (GetItem): An event */
-    int (*event__get_event)(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found, const char *event_id, ddb_error *ddb_err);
+    int (*event__get_event)(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found,
+                            const char *event_id, ddb_error *ddb_err);
 
     /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
        err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most

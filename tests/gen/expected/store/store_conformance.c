@@ -77,11 +77,13 @@ static void case_user__crud(ddb_conf *c)
     {
         store__user other = {0};
         make_user(c, &other, 1);
-        ddb_conf_copy_fields(d, &other, &a, unique_user, sizeof unique_user / sizeof unique_user[0]);
+        ddb_conf_copy_fields(d, &other, &a, unique_user,
+                             sizeof unique_user / sizeof unique_user[0]);
         rc = repo->user__create(repo, &other, &err);
         if (rc == 0)
             ddb_conf_remember(c, d, &other);
-        ddb_conf_expect_rc(c, "create with a unique value that is taken", rc, DDB_ERR_UNIQUE_TAKEN, &err);
+        ddb_conf_expect_rc(c, "create with a unique value that is taken", rc, DDB_ERR_UNIQUE_TAKEN,
+                           &err);
         store__user__free(&other);
     }
     rc = repo->user__get(repo, &got, &found, &a, &err);
@@ -136,7 +138,8 @@ static void case_user__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
     got.ddb_version = 0;
     rc = repo->user__update(repo, &got, &err);
-    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND,
+                       &err);
     rc = repo->user__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete after delete (delete_missing succeed)", rc, 0, &err);
     /* created without its optional values, it must come back without them */
@@ -275,7 +278,8 @@ static void case_invoice__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
     got.ddb_version = 0;
     rc = repo->invoice__update(repo, &got, &err);
-    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND,
+                       &err);
     rc = repo->invoice__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete after delete (delete_missing succeed)", rc, 0, &err);
 done:
@@ -416,9 +420,11 @@ static void case_session__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
     got.ddb_version = 0;
     rc = repo->session__update(repo, &got, &err);
-    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND,
+                       &err);
     rc = repo->session__delete(repo, &got, &err);
-    ddb_conf_expect_rc(c, "delete after delete (delete_missing not_found)", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    ddb_conf_expect_rc(c, "delete after delete (delete_missing not_found)", rc,
+                       DDB_ERR_ITEM_NOT_FOUND, &err);
     /* created without its optional values, it must come back without them */
     store__session__free(&again);
     make_session(c, &again, 1);
@@ -556,7 +562,8 @@ static void case_event__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
     got.ddb_version = 0;
     rc = repo->event__update(repo, &got, &err);
-    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND,
+                       &err);
     rc = repo->event__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete after delete (delete_missing succeed)", rc, 0, &err);
 done:

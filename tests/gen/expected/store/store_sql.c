@@ -163,7 +163,8 @@ static int invoice__list_sql(store__repo *repo, store__invoice__page *out,
     return rc;
 }
 
-static int invoice__mirror_sql(store__repo *repo, const store__invoice *obj, const store__invoice *key,
+static int invoice__mirror_sql(store__repo *repo, const store__invoice *obj,
+                               const store__invoice *key,
     ddb_error *err)
 {
     return ddb_sql_repo_mirror(&((sql_repo *)repo)->x, &invoice__sql, obj, key, err);
@@ -208,7 +209,8 @@ static int session__list_sql(store__repo *repo, store__session__page *out,
     return rc;
 }
 
-static int session__mirror_sql(store__repo *repo, const store__session *obj, const store__session *key,
+static int session__mirror_sql(store__repo *repo, const store__session *obj,
+                               const store__session *key,
     ddb_error *err)
 {
     return ddb_sql_repo_mirror(&((sql_repo *)repo)->x, &session__sql, obj, key, err);
@@ -261,7 +263,8 @@ static int event__mirror_sql(store__repo *repo, const store__event *obj, const s
 
 /* ==== Access patterns ======================================================================== */
 
-static int user__get_user_sql(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found, int64_t user_id, ddb_error *ddb_err)
+static int user__get_user_sql(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found,
+                              int64_t user_id, ddb_error *ddb_err)
 {
     sql_repo *ddb_r = (sql_repo *)ddb_repo;
     store__user ddb_key = STORE__USER__INIT;
@@ -269,7 +272,8 @@ static int user__get_user_sql(store__repo *ddb_repo, store__user *ddb_out, bool 
     return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &user__sql, &ddb_key, ddb_err);
 }
 
-static int invoice__get_invoice_sql(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found, const char *invoice_no, ddb_error *ddb_err)
+static int invoice__get_invoice_sql(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found,
+                                    const char *invoice_no, ddb_error *ddb_err)
 {
     sql_repo *ddb_r = (sql_repo *)ddb_repo;
     store__invoice ddb_key = STORE__INVOICE__INIT;
@@ -277,7 +281,8 @@ static int invoice__get_invoice_sql(store__repo *ddb_repo, store__invoice *ddb_o
     return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &invoice__sql, &ddb_key, ddb_err);
 }
 
-static int session__get_session_sql(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found, const char *session_id, ddb_error *ddb_err)
+static int session__get_session_sql(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found,
+                                    const char *session_id, ddb_error *ddb_err)
 {
     sql_repo *ddb_r = (sql_repo *)ddb_repo;
     store__session ddb_key = STORE__SESSION__INIT;
@@ -287,7 +292,8 @@ static int session__get_session_sql(store__repo *ddb_repo, store__session *ddb_o
     return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &session__sql, &ddb_key, ddb_err);
 }
 
-static int event__get_event_sql(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found, const char *event_id, ddb_error *ddb_err)
+static int event__get_event_sql(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found,
+                                const char *event_id, ddb_error *ddb_err)
 {
     sql_repo *ddb_r = (sql_repo *)ddb_repo;
     store__event ddb_key = STORE__EVENT__INIT;

@@ -13,24 +13,42 @@
 /* ---- Thing ---- */
 
 static const ddb_field_desc thing__fields[] = {
-    {"thing_id", DDB_FIELD_UUID, false, true, offsetof(types__thing, thing_id), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"rev", DDB_FIELD_INT64, false, true, offsetof(types__thing, rev), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"price", DDB_FIELD_DECIMAL, false, true, offsetof(types__thing, price), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"status", DDB_FIELD_STRING, false, false, offsetof(types__thing, status), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"active", DDB_FIELD_BOOL, false, false, offsetof(types__thing, active), offsetof(types__thing, has_active), DDB_ENTITY_NO_OFFSET},
-    {"rank", DDB_FIELD_INT64, false, false, offsetof(types__thing, rank), offsetof(types__thing, has_rank), DDB_ENTITY_NO_OFFSET},
-    {"owner_id", DDB_FIELD_STRING, false, false, offsetof(types__thing, owner_id), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"region", DDB_FIELD_STRING, false, false, offsetof(types__thing, region), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"city", DDB_FIELD_STRING, false, false, offsetof(types__thing, city), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"parent_id", DDB_FIELD_UUID, false, false, offsetof(types__thing, parent_id), offsetof(types__thing, has_parent_id), DDB_ENTITY_NO_OFFSET},
-    {"discount", DDB_FIELD_DECIMAL, false, false, offsetof(types__thing, discount), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"tags", DDB_FIELD_STRING, true, false, offsetof(types__thing, tags), DDB_ENTITY_NO_OFFSET, offsetof(types__thing, n_tags)},
-    {"scores", DDB_FIELD_INT64, true, true, offsetof(types__thing, scores), DDB_ENTITY_NO_OFFSET, offsetof(types__thing, n_scores)},
-    {"amounts", DDB_FIELD_DECIMAL, true, false, offsetof(types__thing, amounts), DDB_ENTITY_NO_OFFSET, offsetof(types__thing, n_amounts)},
-    {"flags", DDB_FIELD_BOOL, true, false, offsetof(types__thing, flags), DDB_ENTITY_NO_OFFSET, offsetof(types__thing, n_flags)},
-    {"refs", DDB_FIELD_UUID, true, false, offsetof(types__thing, refs), DDB_ENTITY_NO_OFFSET, offsetof(types__thing, n_refs)},
-    {"attrs", DDB_FIELD_VALUE, false, false, offsetof(types__thing, attrs), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"docs", DDB_FIELD_VALUE, true, false, offsetof(types__thing, docs), DDB_ENTITY_NO_OFFSET, offsetof(types__thing, n_docs)},
+    {"thing_id", DDB_FIELD_UUID, false, true, offsetof(types__thing, thing_id),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"rev", DDB_FIELD_INT64, false, true, offsetof(types__thing, rev), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
+    {"price", DDB_FIELD_DECIMAL, false, true, offsetof(types__thing, price), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
+    {"status", DDB_FIELD_STRING, false, false, offsetof(types__thing, status), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
+    {"active", DDB_FIELD_BOOL, false, false, offsetof(types__thing, active),
+     offsetof(types__thing, has_active), DDB_ENTITY_NO_OFFSET},
+    {"rank", DDB_FIELD_INT64, false, false, offsetof(types__thing, rank),
+     offsetof(types__thing, has_rank), DDB_ENTITY_NO_OFFSET},
+    {"owner_id", DDB_FIELD_STRING, false, false, offsetof(types__thing, owner_id),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"region", DDB_FIELD_STRING, false, false, offsetof(types__thing, region), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
+    {"city", DDB_FIELD_STRING, false, false, offsetof(types__thing, city), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
+    {"parent_id", DDB_FIELD_UUID, false, false, offsetof(types__thing, parent_id),
+     offsetof(types__thing, has_parent_id), DDB_ENTITY_NO_OFFSET},
+    {"discount", DDB_FIELD_DECIMAL, false, false, offsetof(types__thing, discount),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"tags", DDB_FIELD_STRING, true, false, offsetof(types__thing, tags), DDB_ENTITY_NO_OFFSET,
+     offsetof(types__thing, n_tags)},
+    {"scores", DDB_FIELD_INT64, true, true, offsetof(types__thing, scores), DDB_ENTITY_NO_OFFSET,
+     offsetof(types__thing, n_scores)},
+    {"amounts", DDB_FIELD_DECIMAL, true, false, offsetof(types__thing, amounts),
+     DDB_ENTITY_NO_OFFSET, offsetof(types__thing, n_amounts)},
+    {"flags", DDB_FIELD_BOOL, true, false, offsetof(types__thing, flags), DDB_ENTITY_NO_OFFSET,
+     offsetof(types__thing, n_flags)},
+    {"refs", DDB_FIELD_UUID, true, false, offsetof(types__thing, refs), DDB_ENTITY_NO_OFFSET,
+     offsetof(types__thing, n_refs)},
+    {"attrs", DDB_FIELD_VALUE, false, false, offsetof(types__thing, attrs), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
+    {"docs", DDB_FIELD_VALUE, true, false, offsetof(types__thing, docs), DDB_ENTITY_NO_OFFSET,
+     offsetof(types__thing, n_docs)},
 };
 
 static const ddb_key_part thing__key0[] = {{"THING#", -1, NULL}, {NULL, 0, NULL}};
@@ -101,8 +119,10 @@ void types__thing__page_free(types__thing__page *page)
 /* ---- Counter ---- */
 
 static const ddb_field_desc counter__fields[] = {
-    {"counter_id", DDB_FIELD_INT64, false, true, offsetof(types__counter, counter_id), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"value", DDB_FIELD_INT64, false, true, offsetof(types__counter, value), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"counter_id", DDB_FIELD_INT64, false, true, offsetof(types__counter, counter_id),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"value", DDB_FIELD_INT64, false, true, offsetof(types__counter, value), DDB_ENTITY_NO_OFFSET,
+     DDB_ENTITY_NO_OFFSET},
 };
 
 static const ddb_key_part counter__key0[] = {{NULL, 0, NULL}};
@@ -162,25 +182,25 @@ const ddb_entity_desc *const types__entities[] = {
 /* ==== Table definitions ====================================================================== */
 
 const char types__things__create_table_json[] =
-    "{\"TableName\":\"Things\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeTy"
-    "pe\":\"S\"},{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"},{\"AttributeName\":\"gsi1pk\",\"A"
-    "ttributeType\":\"S\"},{\"AttributeName\":\"gsi1sk\",\"AttributeType\":\"N\"},{\"AttributeNam"
-    "e\":\"owner_id\",\"AttributeType\":\"S\"},{\"AttributeName\":\"rank\",\"AttributeType\":\"N\"},"
-    "{\"AttributeName\":\"region\",\"AttributeType\":\"S\"},{\"AttributeName\":\"city\",\"Attribut"
-    "eType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},{\"AttributeNam"
-    "e\":\"sk\",\"KeyType\":\"RANGE\"}],\"BillingMode\":\"PAY_PER_REQUEST\",\"GlobalSecondaryInde"
-    "xes\":[{\"IndexName\":\"ByStatus\",\"KeySchema\":[{\"AttributeName\":\"gsi1pk\",\"KeyType\":\""
-    "HASH\"},{\"AttributeName\":\"gsi1sk\",\"KeyType\":\"RANGE\"}],\"Projection\":{\"ProjectionTy"
-    "pe\":\"ALL\"}},{\"IndexName\":\"ByOwner\",\"KeySchema\":[{\"AttributeName\":\"owner_id\",\"Key"
-    "Type\":\"HASH\"},{\"AttributeName\":\"rank\",\"KeyType\":\"RANGE\"}],\"Projection\":{\"Project"
-    "ionType\":\"KEYS_ONLY\"}},{\"IndexName\":\"ByPlace\",\"KeySchema\":[{\"AttributeName\":\"reg"
-    "ion\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"city\",\"KeyType\":\"HASH\"},{\"AttributeName"
-    "\":\"rank\",\"KeyType\":\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}]}";
+    "{\"TableName\":\"Things\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType"
+    "\":\"S\"},{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"},{\"AttributeName\":\"gsi1pk\",\"A"
+    "ttributeType\":\"S\"},{\"AttributeName\":\"gsi1sk\",\"AttributeType\":\"N\"},{\"AttributeName"
+    "\":\"owner_id\",\"AttributeType\":\"S\"},{\"AttributeName\":\"rank\",\"AttributeType\":\"N\"},"
+    "{\"AttributeName\":\"region\",\"AttributeType\":\"S\"},{\"AttributeName\":\"city\",\"Attribute"
+    "Type\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},{\"AttributeName"
+    "\":\"sk\",\"KeyType\":\"RANGE\"}],\"BillingMode\":\"PAY_PER_REQUEST\",\"GlobalSecondaryIndexes"
+    "\":[{\"IndexName\":\"ByStatus\",\"KeySchema\":[{\"AttributeName\":\"gsi1pk\",\"KeyType\":\"HAS"
+    "H\"},{\"AttributeName\":\"gsi1sk\",\"KeyType\":\"RANGE\"}],\"Projection\":{\"ProjectionType\":"
+    "\"ALL\"}},{\"IndexName\":\"ByOwner\",\"KeySchema\":[{\"AttributeName\":\"owner_id\",\"KeyType"
+    "\":\"HASH\"},{\"AttributeName\":\"rank\",\"KeyType\":\"RANGE\"}],\"Projection\":{\"ProjectionT"
+    "ype\":\"KEYS_ONLY\"}},{\"IndexName\":\"ByPlace\",\"KeySchema\":[{\"AttributeName\":\"region\","
+    "\"KeyType\":\"HASH\"},{\"AttributeName\":\"city\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"r"
+    "ank\",\"KeyType\":\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}]}";
 
 const char types__counters__create_table_json[] =
-    "{\"TableName\":\"Counters\",\"AttributeDefinitions\":[{\"AttributeName\":\"counter_id\",\"A"
-    "ttributeType\":\"N\"}],\"KeySchema\":[{\"AttributeName\":\"counter_id\",\"KeyType\":\"HASH\"}"
-    "],\"BillingMode\":\"PAY_PER_REQUEST\"}";
+    "{\"TableName\":\"Counters\",\"AttributeDefinitions\":[{\"AttributeName\":\"counter_id\",\"Attr"
+    "ibuteType\":\"N\"}],\"KeySchema\":[{\"AttributeName\":\"counter_id\",\"KeyType\":\"HASH\"}],\""
+    "BillingMode\":\"PAY_PER_REQUEST\"}";
 
 const char *const types__create_table_jsons[] = {
     types__things__create_table_json,
@@ -193,7 +213,8 @@ const char *const types__create_table_jsons[] = {
 
 #include "ddb/dal/entity_patterns.h"
 
-static const char *const things__attrs[] = {"pk", "sk", "gsi1pk", "gsi1sk", "owner_id", "rank", "region", "city"};
+static const char *const things__attrs[] = {"pk", "sk", "gsi1pk", "gsi1sk", "owner_id", "rank",
+                                            "region", "city"};
 static const char *const things__attr_types[] = {"S", "S", "S", "N", "S", "N", "S", "S"};
 static const char *const things__gsi0_pk[] = {"gsi1pk"};
 static const char *const things__gsi0_sk[] = {"gsi1sk"};
@@ -211,8 +232,10 @@ static const char *const counters__attrs[] = {"counter_id"};
 static const char *const counters__attr_types[] = {"N"};
 
 static const ddb_table_desc tables[] = {
-    {DDB_ENTITY_ABI_VERSION, "Things", 8, things__attrs, things__attr_types, "pk", "sk", 3, things__gsis, NULL},
-    {DDB_ENTITY_ABI_VERSION, "Counters", 1, counters__attrs, counters__attr_types, "counter_id", NULL, 0, NULL, NULL},
+    {DDB_ENTITY_ABI_VERSION, "Things", 8, things__attrs, things__attr_types, "pk", "sk", 3,
+     things__gsis, NULL},
+    {DDB_ENTITY_ABI_VERSION, "Counters", 1, counters__attrs, counters__attr_types, "counter_id",
+     NULL, 0, NULL, NULL},
 };
 
 typedef struct ddb_repo_impl {
@@ -362,14 +385,16 @@ static int counter__list_ddb(types__repo *repo, types__counter__page *out,
     return rc;
 }
 
-static int counter__mirror_ddb(types__repo *repo, const types__counter *obj, const types__counter *key,
+static int counter__mirror_ddb(types__repo *repo, const types__counter *obj,
+                               const types__counter *key,
     ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
     return ddb_store_mirror(r->client, &counter__store, ddb_table_of(r, 1), obj, key, err);
 }
 
-static int thing__get_thing_ddb(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found, const char *thing_id, int64_t rev, ddb_error *ddb_err)
+static int thing__get_thing_ddb(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found,
+                                const char *thing_id, int64_t rev, ddb_error *ddb_err)
 {
     ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
     types__thing ddb_key = TYPES__THING__INIT;
@@ -377,7 +402,8 @@ static int thing__get_thing_ddb(types__repo *ddb_repo, types__thing *ddb_out, bo
         return DDB_ERR_INVALID_ARG;
     memcpy(ddb_key.thing_id, thing_id, 37);
     ddb_key.rev = rev;
-    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &types__thing__desc, ddb_table_of(ddb_r, 0), &ddb_key,
+    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &types__thing__desc,
+                          ddb_table_of(ddb_r, 0), &ddb_key,
         ddb_r->consistent, ddb_err);
 }
 

@@ -12,8 +12,10 @@
 #include "ddb/ddb.h"
 #include "ddb/dal/entity.h"
 
+/* Generated for ddb/dal/entity.h ABI 2: with another libddbkit, generate it again
+   with that libddbkit's ddbkit. */
 #if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 2
-#error "types.h was generated for ddb/dal/entity.h ABI 2; generate it again with the ddbkit of this libddbkit"
+#error "types.h: generated for ddb/dal/entity.h ABI 2; regenerate it"
 #endif
 
 #ifdef __cplusplus
@@ -267,7 +269,8 @@ struct types__repo {
     int (*thing__mirror)(types__repo *repo, const types__thing *obj, const types__thing *key,
         ddb_error *err);
     /* get_thing (GetItem): Get a thing by id and revision */
-    int (*thing__get_thing)(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found, const char *thing_id, int64_t rev, ddb_error *ddb_err);
+    int (*thing__get_thing)(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found,
+                            const char *thing_id, int64_t rev, ddb_error *ddb_err);
 
     /* Counter */
     int (*counter__create)(types__repo *repo, types__counter *obj, ddb_error *err);

@@ -145,7 +145,8 @@ static void case_thing__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
     got.ddb_version = 0;
     rc = repo->thing__update(repo, &got, &err);
-    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND,
+                       &err);
     rc = repo->thing__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete after delete (delete_missing succeed)", rc, 0, &err);
     /* created without its optional values, it must come back without them */
@@ -284,7 +285,8 @@ static void case_counter__crud(ddb_conf *c)
     ddb_conf_expect_rc(c, "update after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
     got.ddb_version = 0;
     rc = repo->counter__update(repo, &got, &err);
-    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND, &err);
+    ddb_conf_expect_rc(c, "update without a version after delete", rc, DDB_ERR_ITEM_NOT_FOUND,
+                       &err);
     rc = repo->counter__delete(repo, &got, &err);
     ddb_conf_expect_rc(c, "delete after delete (delete_missing succeed)", rc, 0, &err);
 done:

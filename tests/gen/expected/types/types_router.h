@@ -52,7 +52,8 @@ typedef struct types__router_options {
     const char *journal_path; /* the repair journal (one JSON object per line); NULL: none */
     ddb_event_fn on_event;    /* counters and latencies as ddb_event (ddb/dal/router.h) */
     void *event_ctx;
-    void (*log)(void *ctx, const char *line); /* one line per mismatch, failure, switch; NULL: stderr */
+    void (*log)(void *ctx,
+                const char *line); /* one line per mismatch, failure, switch; NULL: stderr */
     void *log_ctx;
     /*
      * Version 2: the percentage of phase 3 reads compared with DynamoDB, 0..100 (version 1:

@@ -130,7 +130,8 @@ static int counter__list_sql(types__repo *repo, types__counter__page *out,
     return rc;
 }
 
-static int counter__mirror_sql(types__repo *repo, const types__counter *obj, const types__counter *key,
+static int counter__mirror_sql(types__repo *repo, const types__counter *obj,
+                               const types__counter *key,
     ddb_error *err)
 {
     return ddb_sql_repo_mirror(&((sql_repo *)repo)->x, &counter__sql, obj, key, err);
@@ -138,7 +139,8 @@ static int counter__mirror_sql(types__repo *repo, const types__counter *obj, con
 
 /* ==== Access patterns ======================================================================== */
 
-static int thing__get_thing_sql(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found, const char *thing_id, int64_t rev, ddb_error *ddb_err)
+static int thing__get_thing_sql(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found,
+                                const char *thing_id, int64_t rev, ddb_error *ddb_err)
 {
     sql_repo *ddb_r = (sql_repo *)ddb_repo;
     types__thing ddb_key = TYPES__THING__INIT;
@@ -234,7 +236,8 @@ const char types__sql_schema_sqlite[] =
     "-- GSI ByOwner\n"
     "CREATE INDEX \"{prefix}thing__byowner\" ON \"{prefix}thing\" (\"owner_id\", \"rank\");\n"
     "-- GSI ByPlace\n"
-    "CREATE INDEX \"{prefix}thing__byplace\" ON \"{prefix}thing\" (\"region\", \"city\", \"rank\");\n"
+    "CREATE INDEX \"{prefix}thing__byplace\" ON \"{prefix}thing\" (\"region\", \"city\", \"rank\");"
+    "\n"
     "-- Counter (DynamoDB table Counters)\n"
     "CREATE TABLE \"{prefix}counter\" (\n"
     "    \"counter_id\" BIGINT NOT NULL,\n"
@@ -312,7 +315,8 @@ const char types__sql_schema_postgres[] =
     "-- GSI ByOwner\n"
     "CREATE INDEX \"{prefix}thing__byowner\" ON \"{prefix}thing\" (\"owner_id\", \"rank\");\n"
     "-- GSI ByPlace\n"
-    "CREATE INDEX \"{prefix}thing__byplace\" ON \"{prefix}thing\" (\"region\", \"city\", \"rank\");\n"
+    "CREATE INDEX \"{prefix}thing__byplace\" ON \"{prefix}thing\" (\"region\", \"city\", \"rank\");"
+    "\n"
     "-- Counter (DynamoDB table Counters)\n"
     "CREATE TABLE \"{prefix}counter\" (\n"
     "    \"counter_id\" BIGINT NOT NULL,\n"

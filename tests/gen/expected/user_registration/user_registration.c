@@ -13,10 +13,14 @@
 /* ---- User ---- */
 
 static const ddb_field_desc user__fields[] = {
-    {"user_id", DDB_FIELD_STRING, false, true, offsetof(user_registration__user, user_id), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"email", DDB_FIELD_STRING, false, true, offsetof(user_registration__user, email), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"full_name", DDB_FIELD_STRING, false, true, offsetof(user_registration__user, full_name), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"created_at", DDB_FIELD_STRING, false, true, offsetof(user_registration__user, created_at), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"user_id", DDB_FIELD_STRING, false, true, offsetof(user_registration__user, user_id),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"email", DDB_FIELD_STRING, false, true, offsetof(user_registration__user, email),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"full_name", DDB_FIELD_STRING, false, true, offsetof(user_registration__user, full_name),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"created_at", DDB_FIELD_STRING, false, true, offsetof(user_registration__user, created_at),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
 };
 
 static const ddb_key_part user__key0[] = {{"USER#", -1, NULL}, {NULL, 0, NULL}};
@@ -34,17 +38,20 @@ const ddb_entity_desc user_registration__user__desc = {
     0,
 };
 
-int user_registration__user__to_item(ddb_value **out, const user_registration__user *obj, ddb_error *err)
+int user_registration__user__to_item(ddb_value **out, const user_registration__user *obj,
+                                     ddb_error *err)
 {
     return ddb_entity_to_item(out, &user_registration__user__desc, obj, err);
 }
 
-int user_registration__user__from_item(user_registration__user *out, const ddb_value *item, ddb_error *err)
+int user_registration__user__from_item(user_registration__user *out, const ddb_value *item,
+                                       ddb_error *err)
 {
     return ddb_entity_from_item(out, &user_registration__user__desc, item, err);
 }
 
-int user_registration__user__key(ddb_value **out, const user_registration__user *obj, ddb_error *err)
+int user_registration__user__key(ddb_value **out, const user_registration__user *obj,
+                                 ddb_error *err)
 {
     return ddb_entity_key(out, &user_registration__user__desc, obj, err);
 }
@@ -71,8 +78,10 @@ void user_registration__user__page_free(user_registration__user__page *page)
 /* ---- EmailLookup ---- */
 
 static const ddb_field_desc email_lookup__fields[] = {
-    {"email", DDB_FIELD_STRING, false, true, offsetof(user_registration__email_lookup, email), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
-    {"user_id", DDB_FIELD_STRING, false, true, offsetof(user_registration__email_lookup, user_id), DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"email", DDB_FIELD_STRING, false, true, offsetof(user_registration__email_lookup, email),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
+    {"user_id", DDB_FIELD_STRING, false, true, offsetof(user_registration__email_lookup, user_id),
+     DDB_ENTITY_NO_OFFSET, DDB_ENTITY_NO_OFFSET},
 };
 
 static const ddb_key_part email_lookup__key0[] = {{"EMAIL#", -1, NULL}, {NULL, 0, NULL}};
@@ -90,17 +99,21 @@ const ddb_entity_desc user_registration__email_lookup__desc = {
     0,
 };
 
-int user_registration__email_lookup__to_item(ddb_value **out, const user_registration__email_lookup *obj, ddb_error *err)
+int user_registration__email_lookup__to_item(ddb_value **out,
+                                             const user_registration__email_lookup *obj,
+                                             ddb_error *err)
 {
     return ddb_entity_to_item(out, &user_registration__email_lookup__desc, obj, err);
 }
 
-int user_registration__email_lookup__from_item(user_registration__email_lookup *out, const ddb_value *item, ddb_error *err)
+int user_registration__email_lookup__from_item(user_registration__email_lookup *out,
+                                               const ddb_value *item, ddb_error *err)
 {
     return ddb_entity_from_item(out, &user_registration__email_lookup__desc, item, err);
 }
 
-int user_registration__email_lookup__key(ddb_value **out, const user_registration__email_lookup *obj, ddb_error *err)
+int user_registration__email_lookup__key(ddb_value **out,
+                                         const user_registration__email_lookup *obj, ddb_error *err)
 {
     return ddb_entity_key(out, &user_registration__email_lookup__desc, obj, err);
 }
@@ -132,14 +145,14 @@ const ddb_entity_desc *const user_registration__entities[] = {
 /* ==== Table definitions ====================================================================== */
 
 const char user_registration__users__create_table_json[] =
-    "{\"TableName\":\"Users\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeTyp"
-    "e\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PA"
-    "Y_PER_REQUEST\"}";
+    "{\"TableName\":\"Users\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\""
+    ":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY"
+    "_PER_REQUEST\"}";
 
 const char user_registration__email_lookup__create_table_json[] =
-    "{\"TableName\":\"EmailLookup\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"Attrib"
-    "uteType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],\"BillingMod"
-    "e\":\"PAY_PER_REQUEST\"}";
+    "{\"TableName\":\"EmailLookup\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"Attribute"
+    "Type\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],\"BillingMode\""
+    ":\"PAY_PER_REQUEST\"}";
 
 const char *const user_registration__create_table_jsons[] = {
     user_registration__users__create_table_json,
@@ -159,8 +172,10 @@ static const char *const email_lookup__attrs[] = {"pk"};
 static const char *const email_lookup__attr_types[] = {"S"};
 
 static const ddb_table_desc tables[] = {
-    {DDB_ENTITY_ABI_VERSION, "Users", 1, users__attrs, users__attr_types, "pk", NULL, 0, NULL, NULL},
-    {DDB_ENTITY_ABI_VERSION, "EmailLookup", 1, email_lookup__attrs, email_lookup__attr_types, "pk", NULL, 0, NULL, NULL},
+    {DDB_ENTITY_ABI_VERSION, "Users", 1, users__attrs, users__attr_types, "pk", NULL, 0, NULL,
+     NULL},
+    {DDB_ENTITY_ABI_VERSION, "EmailLookup", 1, email_lookup__attrs, email_lookup__attr_types, "pk",
+     NULL, 0, NULL, NULL},
 };
 
 typedef struct ddb_repo_impl {
@@ -197,30 +212,37 @@ void user_registration__mixed_page_free(user_registration__mixed_page *page)
     page->n_items = 0;
 }
 
-static int user__create_ddb(user_registration__repo *repo, user_registration__user *obj, ddb_error *err)
+static int user__create_ddb(user_registration__repo *repo, user_registration__user *obj,
+                            ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
-    return ddb_entity_create(r->client, &user_registration__user__desc, ddb_table_of(r, 0), obj, err);
+    return ddb_entity_create(r->client, &user_registration__user__desc, ddb_table_of(r, 0), obj,
+                             err);
 }
 
 static int user__get_ddb(user_registration__repo *repo, user_registration__user *out, bool *found,
     const user_registration__user *key, ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &user_registration__user__desc, ddb_table_of(r, 0), key,
+    return ddb_entity_get(out, found, r->client, &user_registration__user__desc, ddb_table_of(r, 0),
+                          key,
         r->consistent, err);
 }
 
-static int user__update_ddb(user_registration__repo *repo, user_registration__user *obj, ddb_error *err)
+static int user__update_ddb(user_registration__repo *repo, user_registration__user *obj,
+                            ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
-    return ddb_entity_update(r->client, &user_registration__user__desc, ddb_table_of(r, 0), obj, err);
+    return ddb_entity_update(r->client, &user_registration__user__desc, ddb_table_of(r, 0), obj,
+                             err);
 }
 
-static int user__delete_ddb(user_registration__repo *repo, const user_registration__user *obj, ddb_error *err)
+static int user__delete_ddb(user_registration__repo *repo, const user_registration__user *obj,
+                            ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
-    return ddb_entity_delete(r->client, &user_registration__user__desc, ddb_table_of(r, 0), obj, err);
+    return ddb_entity_delete(r->client, &user_registration__user__desc, ddb_table_of(r, 0), obj,
+                             err);
 }
 
 /* User for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -250,46 +272,57 @@ static int user__list_ddb(user_registration__repo *repo, user_registration__user
     return rc;
 }
 
-static int user__mirror_ddb(user_registration__repo *repo, const user_registration__user *obj, const user_registration__user *key,
+static int user__mirror_ddb(user_registration__repo *repo, const user_registration__user *obj,
+                            const user_registration__user *key,
     ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
     return ddb_store_mirror(r->client, &user__store, ddb_table_of(r, 0), obj, key, err);
 }
 
-static int email_lookup__create_ddb(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err)
+static int email_lookup__create_ddb(user_registration__repo *repo,
+                                    user_registration__email_lookup *obj, ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
-    return ddb_entity_create(r->client, &user_registration__email_lookup__desc, ddb_table_of(r, 1), obj, err);
+    return ddb_entity_create(r->client, &user_registration__email_lookup__desc, ddb_table_of(r, 1),
+                             obj, err);
 }
 
-static int email_lookup__get_ddb(user_registration__repo *repo, user_registration__email_lookup *out, bool *found,
+static int email_lookup__get_ddb(user_registration__repo *repo,
+                                 user_registration__email_lookup *out, bool *found,
     const user_registration__email_lookup *key, ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
-    return ddb_entity_get(out, found, r->client, &user_registration__email_lookup__desc, ddb_table_of(r, 1), key,
+    return ddb_entity_get(out, found, r->client, &user_registration__email_lookup__desc,
+                          ddb_table_of(r, 1), key,
         r->consistent, err);
 }
 
-static int email_lookup__update_ddb(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err)
+static int email_lookup__update_ddb(user_registration__repo *repo,
+                                    user_registration__email_lookup *obj, ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
-    return ddb_entity_update(r->client, &user_registration__email_lookup__desc, ddb_table_of(r, 1), obj, err);
+    return ddb_entity_update(r->client, &user_registration__email_lookup__desc, ddb_table_of(r, 1),
+                             obj, err);
 }
 
-static int email_lookup__delete_ddb(user_registration__repo *repo, const user_registration__email_lookup *obj, ddb_error *err)
+static int email_lookup__delete_ddb(user_registration__repo *repo,
+                                    const user_registration__email_lookup *obj, ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
-    return ddb_entity_delete(r->client, &user_registration__email_lookup__desc, ddb_table_of(r, 1), obj, err);
+    return ddb_entity_delete(r->client, &user_registration__email_lookup__desc, ddb_table_of(r, 1),
+                             obj, err);
 }
 
 /* EmailLookup for the runtime's store: id_strategy none, 0 unique value sets. */
 static const ddb_store_desc email_lookup__store = {
-    DDB_STORE_DESC_VERSION, &user_registration__email_lookup__desc, DDB_ID_NONE, 0, "EmailLookup", 100, 1,
+    DDB_STORE_DESC_VERSION, &user_registration__email_lookup__desc, DDB_ID_NONE, 0, "EmailLookup",
+    100, 1,
     0, NULL, NULL,
 };
 
-static int email_lookup__list_ddb(user_registration__repo *repo, user_registration__email_lookup__page *out,
+static int email_lookup__list_ddb(user_registration__repo *repo,
+                                  user_registration__email_lookup__page *out,
     const user_registration__page_request *page, ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
@@ -310,26 +343,32 @@ static int email_lookup__list_ddb(user_registration__repo *repo, user_registrati
     return rc;
 }
 
-static int email_lookup__mirror_ddb(user_registration__repo *repo, const user_registration__email_lookup *obj, const user_registration__email_lookup *key,
+static int email_lookup__mirror_ddb(user_registration__repo *repo,
+                                    const user_registration__email_lookup *obj,
+                                    const user_registration__email_lookup *key,
     ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
     return ddb_store_mirror(r->client, &email_lookup__store, ddb_table_of(r, 1), obj, key, err);
 }
 
-static int register_user_ddb(user_registration__repo *ddb_repo, user_registration__user *user, user_registration__email_lookup *email_lookup, ddb_error *ddb_err)
+static int register_user_ddb(user_registration__repo *ddb_repo, user_registration__user *user,
+                             user_registration__email_lookup *email_lookup, ddb_error *ddb_err)
 {
     ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
     int ddb_rc;
     const ddb_entity_tx_op ddb_ops[] = {
-        {DDB_ENTITY_TX_PUT, &user_registration__user__desc, ddb_table_of(ddb_r, 0), user, "attribute_not_exists(pk)"},
-        {DDB_ENTITY_TX_PUT, &user_registration__email_lookup__desc, ddb_table_of(ddb_r, 1), email_lookup, "attribute_not_exists(pk)"},
+        {DDB_ENTITY_TX_PUT, &user_registration__user__desc, ddb_table_of(ddb_r, 0), user,
+         "attribute_not_exists(pk)"},
+        {DDB_ENTITY_TX_PUT, &user_registration__email_lookup__desc, ddb_table_of(ddb_r, 1),
+         email_lookup, "attribute_not_exists(pk)"},
     };
     ddb_rc = ddb_entity_transact_write(ddb_r->client, ddb_ops, 2, ddb_err);
     return ddb_rc;
 }
 
-static int delete_user_with_email_ddb(user_registration__repo *ddb_repo, const char *user_id, const char *email, ddb_error *ddb_err)
+static int delete_user_with_email_ddb(user_registration__repo *ddb_repo, const char *user_id,
+                                      const char *email, ddb_error *ddb_err)
 {
     ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
     user_registration__user ddb_key0 = USER_REGISTRATION__USER__INIT;
@@ -338,14 +377,17 @@ static int delete_user_with_email_ddb(user_registration__repo *ddb_repo, const c
     ddb_entity_lend_string(&ddb_key0, &user_registration__user__desc, 0, user_id);
     ddb_entity_lend_string(&ddb_key1, &user_registration__email_lookup__desc, 0, email);
     const ddb_entity_tx_op ddb_ops[] = {
-        {DDB_ENTITY_TX_DELETE, &user_registration__user__desc, ddb_table_of(ddb_r, 0), &ddb_key0, "attribute_exists(pk)"},
-        {DDB_ENTITY_TX_DELETE, &user_registration__email_lookup__desc, ddb_table_of(ddb_r, 1), &ddb_key1, "attribute_exists(pk)"},
+        {DDB_ENTITY_TX_DELETE, &user_registration__user__desc, ddb_table_of(ddb_r, 0), &ddb_key0,
+         "attribute_exists(pk)"},
+        {DDB_ENTITY_TX_DELETE, &user_registration__email_lookup__desc, ddb_table_of(ddb_r, 1),
+         &ddb_key1, "attribute_exists(pk)"},
     };
     ddb_rc = ddb_entity_transact_write(ddb_r->client, ddb_ops, 2, ddb_err);
     return ddb_rc;
 }
 
-void user_registration__get_user_and_email__result_free(user_registration__get_user_and_email__result *r)
+void user_registration__get_user_and_email__result_free(
+    user_registration__get_user_and_email__result *r)
 {
     if (!r)
         return;
@@ -354,7 +396,9 @@ void user_registration__get_user_and_email__result_free(user_registration__get_u
     memset(r, 0, sizeof *r);
 }
 
-static int get_user_and_email_ddb(user_registration__repo *ddb_repo, user_registration__get_user_and_email__result *ddb_out, const char *user_id, const char *email, ddb_error *ddb_err)
+static int get_user_and_email_ddb(user_registration__repo *ddb_repo,
+                                  user_registration__get_user_and_email__result *ddb_out,
+                                  const char *user_id, const char *email, ddb_error *ddb_err)
 {
     ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;
     user_registration__user ddb_key0 = USER_REGISTRATION__USER__INIT;
@@ -369,8 +413,10 @@ static int get_user_and_email_ddb(user_registration__repo *ddb_repo, user_regist
     ddb_entity_lend_string(&ddb_key0, &user_registration__user__desc, 0, user_id);
     ddb_entity_lend_string(&ddb_key1, &user_registration__email_lookup__desc, 0, email);
     const ddb_entity_tx_op ddb_ops[] = {
-        {DDB_ENTITY_TX_GET, &user_registration__user__desc, ddb_table_of(ddb_r, 0), &ddb_key0, NULL},
-        {DDB_ENTITY_TX_GET, &user_registration__email_lookup__desc, ddb_table_of(ddb_r, 1), &ddb_key1, NULL},
+        {DDB_ENTITY_TX_GET, &user_registration__user__desc, ddb_table_of(ddb_r, 0), &ddb_key0,
+         NULL},
+        {DDB_ENTITY_TX_GET, &user_registration__email_lookup__desc, ddb_table_of(ddb_r, 1),
+         &ddb_key1, NULL},
     };
     ddb_rc = ddb_entity_transact_get(ddb_outs, ddb_found, ddb_r->client, ddb_ops, 2, ddb_err);
     if (ddb_rc < 0)
@@ -388,7 +434,8 @@ static const ddb_store_desc *const stores[] = {
 };
 static const size_t store_tables[] = {0, 1};
 
-static int transact_ddb(user_registration__repo *repo, user_registration__write *ops, size_t n_ops, ddb_error *err)
+static int transact_ddb(user_registration__repo *repo, user_registration__write *ops, size_t n_ops,
+                        ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
     ddb_store_write *w;
@@ -400,7 +447,8 @@ static int transact_ddb(user_registration__repo *repo, user_registration__write 
         return DDB_ERR_NOMEM;
     for (size_t i = 0; i < n_ops; i++) {
         size_t k = (size_t)ops[i].kind;
-        if (k < 1 || k > 2 || ops[i].op < USER_REGISTRATION__WRITE_CREATE || ops[i].op > USER_REGISTRATION__WRITE_ADD) {
+        if (k < 1 || k > 2 || ops[i].op < USER_REGISTRATION__WRITE_CREATE ||
+            ops[i].op > USER_REGISTRATION__WRITE_ADD) {
             free(w);
             return DDB_ERR_INVALID_ARG;
         }
@@ -418,7 +466,8 @@ static int transact_ddb(user_registration__repo *repo, user_registration__write 
     return rc;
 }
 
-static int max_id_ddb(user_registration__repo *repo, user_registration__kind kind, int64_t *out, ddb_error *err)
+static int max_id_ddb(user_registration__repo *repo, user_registration__kind kind, int64_t *out,
+                      ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
@@ -428,7 +477,8 @@ static int max_id_ddb(user_registration__repo *repo, user_registration__kind kin
         r->counter_table, err);
 }
 
-static int seed_id_ddb(user_registration__repo *repo, user_registration__kind kind, int64_t floor, ddb_error *err)
+static int seed_id_ddb(user_registration__repo *repo, user_registration__kind kind, int64_t floor,
+                       ddb_error *err)
 {
     ddb_repo_impl *r = (ddb_repo_impl *)repo;
     size_t k = (size_t)kind;
@@ -450,7 +500,8 @@ static bool counter_table_name(char buf[256], const char *prefix)
     return true;
 }
 
-int user_registration__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err)
+int user_registration__create_counter_table(ddb_client *client, const char *table_prefix,
+                                            ddb_error *err)
 {
     /* No entity allocates IDs from a counter. */
     (void)client;

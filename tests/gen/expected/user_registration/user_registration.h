@@ -12,8 +12,10 @@
 #include "ddb/ddb.h"
 #include "ddb/dal/entity.h"
 
+/* Generated for ddb/dal/entity.h ABI 2: with another libddbkit, generate it again
+   with that libddbkit's ddbkit. */
 #if !defined(DDB_ENTITY_ABI_VERSION) || DDB_ENTITY_ABI_VERSION != 2
-#error "user_registration.h was generated for ddb/dal/entity.h ABI 2; generate it again with the ddbkit of this libddbkit"
+#error "user_registration.h: generated for ddb/dal/entity.h ABI 2; regenerate it"
 #endif
 
 #ifdef __cplusplus
@@ -46,11 +48,14 @@ typedef struct user_registration__user {
 extern const ddb_entity_desc user_registration__user__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
-int user_registration__user__to_item(ddb_value **out, const user_registration__user *obj, ddb_error *err);
+int user_registration__user__to_item(ddb_value **out, const user_registration__user *obj,
+                                     ddb_error *err);
 /* Fills *out (fresh from __INIT) from an item; *out untouched on error. */
-int user_registration__user__from_item(user_registration__user *out, const ddb_value *item, ddb_error *err);
+int user_registration__user__from_item(user_registration__user *out, const ddb_value *item,
+                                       ddb_error *err);
 /* Builds the primary key of obj; *out is the caller's. */
-int user_registration__user__key(ddb_value **out, const user_registration__user *obj, ddb_error *err);
+int user_registration__user__key(ddb_value **out, const user_registration__user *obj,
+                                 ddb_error *err);
 /* Frees what obj owns and resets it to __INIT. NULL-safe. */
 void user_registration__user__free(user_registration__user *obj);
 
@@ -84,11 +89,16 @@ typedef struct user_registration__email_lookup {
 extern const ddb_entity_desc user_registration__email_lookup__desc;
 
 /* Builds the item of obj, keys included; *out is the caller's. */
-int user_registration__email_lookup__to_item(ddb_value **out, const user_registration__email_lookup *obj, ddb_error *err);
+int user_registration__email_lookup__to_item(ddb_value **out,
+                                             const user_registration__email_lookup *obj,
+                                             ddb_error *err);
 /* Fills *out (fresh from __INIT) from an item; *out untouched on error. */
-int user_registration__email_lookup__from_item(user_registration__email_lookup *out, const ddb_value *item, ddb_error *err);
+int user_registration__email_lookup__from_item(user_registration__email_lookup *out,
+                                               const ddb_value *item, ddb_error *err);
 /* Builds the primary key of obj; *out is the caller's. */
-int user_registration__email_lookup__key(ddb_value **out, const user_registration__email_lookup *obj, ddb_error *err);
+int user_registration__email_lookup__key(ddb_value **out,
+                                         const user_registration__email_lookup *obj,
+                                         ddb_error *err);
 /* Frees what obj owns and resets it to __INIT. NULL-safe. */
 void user_registration__email_lookup__free(user_registration__email_lookup *obj);
 
@@ -154,7 +164,8 @@ typedef struct user_registration__write {
  * table_prefix, may be NULL), when an entity needs it, and waits until it is ACTIVE.
  * Returns 0 or a ddb_error_code.
  */
-int user_registration__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err);
+int user_registration__create_counter_table(ddb_client *client, const char *table_prefix,
+                                            ddb_error *err);
 
 /* ==== Repository interface =================================================================== */
 
@@ -219,37 +230,49 @@ typedef struct user_registration__get_user_and_email__result {
 } user_registration__get_user_and_email__result;
 
 /* Frees what r holds and zeroes it. NULL-safe. */
-void user_registration__get_user_and_email__result_free(user_registration__get_user_and_email__result *r);
+void user_registration__get_user_and_email__result_free(
+    user_registration__get_user_and_email__result *r);
 
 struct user_registration__repo {
     unsigned version; /* USER_REGISTRATION__REPO_VERSION */
 
     /* User */
-    int (*user__create)(user_registration__repo *repo, user_registration__user *obj, ddb_error *err);
+    int (*user__create)(user_registration__repo *repo, user_registration__user *obj,
+                        ddb_error *err);
     int (*user__get)(user_registration__repo *repo, user_registration__user *out, bool *found,
         const user_registration__user *key, ddb_error *err);
-    int (*user__update)(user_registration__repo *repo, user_registration__user *obj, ddb_error *err);
-    int (*user__delete)(user_registration__repo *repo, const user_registration__user *obj, ddb_error *err);
+    int (*user__update)(user_registration__repo *repo, user_registration__user *obj,
+                        ddb_error *err);
+    int (*user__delete)(user_registration__repo *repo, const user_registration__user *obj,
+                        ddb_error *err);
     /* Every User, a page at a time, in no particular order. */
     int (*user__list)(user_registration__repo *repo, user_registration__user__page *out,
         const user_registration__page_request *page, ddb_error *err);
     /* Makes the stored User of key's primary key equal to obj (NULL: absent),
        unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
-    int (*user__mirror)(user_registration__repo *repo, const user_registration__user *obj, const user_registration__user *key,
+    int (*user__mirror)(user_registration__repo *repo, const user_registration__user *obj,
+                        const user_registration__user *key,
         ddb_error *err);
 
     /* EmailLookup */
-    int (*email_lookup__create)(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err);
-    int (*email_lookup__get)(user_registration__repo *repo, user_registration__email_lookup *out, bool *found,
+    int (*email_lookup__create)(user_registration__repo *repo, user_registration__email_lookup *obj,
+                                ddb_error *err);
+    int (*email_lookup__get)(user_registration__repo *repo, user_registration__email_lookup *out,
+                             bool *found,
         const user_registration__email_lookup *key, ddb_error *err);
-    int (*email_lookup__update)(user_registration__repo *repo, user_registration__email_lookup *obj, ddb_error *err);
-    int (*email_lookup__delete)(user_registration__repo *repo, const user_registration__email_lookup *obj, ddb_error *err);
+    int (*email_lookup__update)(user_registration__repo *repo, user_registration__email_lookup *obj,
+                                ddb_error *err);
+    int (*email_lookup__delete)(user_registration__repo *repo,
+                                const user_registration__email_lookup *obj, ddb_error *err);
     /* Every EmailLookup, a page at a time, in no particular order. */
-    int (*email_lookup__list)(user_registration__repo *repo, user_registration__email_lookup__page *out,
+    int (*email_lookup__list)(user_registration__repo *repo,
+                              user_registration__email_lookup__page *out,
         const user_registration__page_request *page, ddb_error *err);
     /* Makes the stored EmailLookup of key's primary key equal to obj (NULL: absent),
        unconditionally, keeping obj->ddb_version and the unique values right. Idempotent. */
-    int (*email_lookup__mirror)(user_registration__repo *repo, const user_registration__email_lookup *obj, const user_registration__email_lookup *key,
+    int (*email_lookup__mirror)(user_registration__repo *repo,
+                                const user_registration__email_lookup *obj,
+                                const user_registration__email_lookup *key,
         ddb_error *err);
 
     /* Cross-table transactions. A cancelled one is DDB_ERR_TRANSACTION_CANCELED, and
@@ -258,26 +281,34 @@ struct user_registration__repo {
        0: Put User user if attribute_not_exists(pk)
        1: Put EmailLookup email_lookup if attribute_not_exists(pk)
        A Put writes the entity as given with version 1 (no ID assigned, no unique sentinels). */
-    int (*register_user)(user_registration__repo *ddb_repo, user_registration__user *user, user_registration__email_lookup *email_lookup, ddb_error *ddb_err);
+    int (*register_user)(user_registration__repo *ddb_repo, user_registration__user *user,
+                         user_registration__email_lookup *email_lookup, ddb_error *ddb_err);
     /* delete_user_with_email (TransactWrite): Delete user and email lookup atomically
        0: Delete User (key from the parameters of the same name) if attribute_exists(pk)
        1: Delete EmailLookup (key from the parameters of the same name) if attribute_exists(pk) */
-    int (*delete_user_with_email)(user_registration__repo *ddb_repo, const char *user_id, const char *email, ddb_error *ddb_err);
+    int (*delete_user_with_email)(user_registration__repo *ddb_repo, const char *user_id,
+                                  const char *email, ddb_error *ddb_err);
     /* get_user_and_email (TransactGet): Get user and email lookup atomically
        0: Get User (key from the parameters of the same name)
        1: Get EmailLookup (key from the parameters of the same name)
-       *ddb_out (fresh; free with user_registration__get_user_and_email__result_free) receives the items. */
-    int (*get_user_and_email)(user_registration__repo *ddb_repo, user_registration__get_user_and_email__result *ddb_out, const char *user_id, const char *email, ddb_error *ddb_err);
+       *ddb_out (fresh; free with user_registration__get_user_and_email__result_free) receives the
+       items. */
+    int (*get_user_and_email)(user_registration__repo *ddb_repo,
+                              user_registration__get_user_and_email__result *ddb_out,
+                              const char *user_id, const char *email, ddb_error *ddb_err);
 
     /* All of ops or none. A failing op i gives DDB_ERR_TRANSACTION_CANCELED with
        err->n_cancellation_reasons == n_ops and reason i "ConditionalCheckFailed"; at most
        100 actions, unique-value sentinels included (DDB_ERR_LIMIT). */
-    int (*transact)(user_registration__repo *repo, user_registration__write *ops, size_t n_ops, ddb_error *err);
+    int (*transact)(user_registration__repo *repo, user_registration__write *ops, size_t n_ops,
+                    ddb_error *err);
     /* The highest integer ID in use or allocated for kind (0 when none);
        DDB_ERR_INVALID_ARG when its ID is not an integer. */
-    int (*max_id)(user_registration__repo *repo, user_registration__kind kind, int64_t *out, ddb_error *err);
+    int (*max_id)(user_registration__repo *repo, user_registration__kind kind, int64_t *out,
+                  ddb_error *err);
     /* IDs allocated later for kind are above floor. */
-    int (*seed_id)(user_registration__repo *repo, user_registration__kind kind, int64_t floor, ddb_error *err);
+    int (*seed_id)(user_registration__repo *repo, user_registration__kind kind, int64_t floor,
+                   ddb_error *err);
 
     /* Releases the repository. NULL-safe through user_registration__repo_free. */
     void (*free)(user_registration__repo *repo);
@@ -299,7 +330,8 @@ typedef struct user_registration__ddb_options {
 
 /*
  * The repository over DynamoDB. client is borrowed: it must outlive the repository.
- * *out is the caller's (user_registration__repo_free). Returns 0, DDB_ERR_INVALID_ARG or DDB_ERR_NOMEM.
+ * *out is the caller's (user_registration__repo_free). Returns 0, DDB_ERR_INVALID_ARG or
+ * DDB_ERR_NOMEM.
  */
 int user_registration__ddb_repo_new(user_registration__repo **out, ddb_client *client,
     const user_registration__ddb_options *opts, ddb_error *err);

@@ -15,7 +15,8 @@ extern "C" {
 /* ==== Migration router ======================================================================= */
 
 /*
- * A user_registration__repo over two others, the relational primary (written by hand) and the DynamoDB
+ * A user_registration__repo over two others, the relational primary (written by hand) and the
+ * DynamoDB
  * implementation (user_registration__ddb_repo_new), that routes every member by migration phase:
  *   1  relational only
  *   2  writes go to both, relational first (its ID and version are kept); reads are
@@ -52,7 +53,8 @@ typedef struct user_registration__router_options {
     const char *journal_path; /* the repair journal (one JSON object per line); NULL: none */
     ddb_event_fn on_event;    /* counters and latencies as ddb_event (ddb/dal/router.h) */
     void *event_ctx;
-    void (*log)(void *ctx, const char *line); /* one line per mismatch, failure, switch; NULL: stderr */
+    void (*log)(void *ctx,
+                const char *line); /* one line per mismatch, failure, switch; NULL: stderr */
     void *log_ctx;
     /*
      * Version 2: the percentage of phase 3 reads compared with DynamoDB, 0..100 (version 1:
@@ -65,7 +67,8 @@ typedef struct user_registration__router_options {
     /*
      * Version 3, as in ddb_router_config (ddb/dal/router.h): the comparison's ignore and
      * clean rules per field (checked against the model: a rule naming a field the entity
-     * does not have fails user_registration__router_new), sampling by a hash of the key, a phase 3 read
+     * does not have fails user_registration__router_new), sampling by a hash of the key, a phase 3
+     * read
      * that fails with DDB_ERR_MISMATCH on a mismatch (for test suites), the time after which
      * a DynamoDB call is counted as slow, and what a failed DynamoDB call does in phases 2,
      * 3 and 4 (JOURNAL, FAIL or STOP).
@@ -87,7 +90,9 @@ typedef struct user_registration__router_options {
  * Returns 0, DDB_ERR_INVALID_ARG, DDB_ERR_CONFIG (the journal cannot be opened) or
  * DDB_ERR_NOMEM.
  */
-int user_registration__router_new(user_registration__repo **out, user_registration__repo *relational, user_registration__repo *dynamodb,
+int user_registration__router_new(user_registration__repo **out,
+                                  user_registration__repo *relational,
+                                  user_registration__repo *dynamodb,
     const user_registration__router_options *o, ddb_error *err);
 
 /* The current phase; 0 when router is not a router. */
@@ -111,7 +116,8 @@ int user_registration__router_stats(user_registration__repo *router, ddb_router_
  * again after a failure. The replayed lines are removed from the journal once all of them
  * succeeded. *replayed (may be NULL): how many entries. Returns 0 or a ddb_error_code.
  */
-int user_registration__router_replay(user_registration__repo *router, size_t *replayed, ddb_error *err);
+int user_registration__router_replay(user_registration__repo *router, size_t *replayed,
+                                     ddb_error *err);
 
 /* Copies every entity from the relational side into DynamoDB (mirror). Idempotent. */
 int user_registration__router_backfill(user_registration__repo *router, ddb_error *err);
@@ -121,7 +127,8 @@ int user_registration__router_backfill(user_registration__repo *router, ddb_erro
  * key, and DynamoDB's entities missing on the relational side), logging and counting each
  * difference as a mismatch. *differences: how many. Returns 0 or a ddb_error_code.
  */
-int user_registration__router_compare_all(user_registration__repo *router, size_t *differences, ddb_error *err);
+int user_registration__router_compare_all(user_registration__repo *router, size_t *differences,
+                                          ddb_error *err);
 
 #ifdef __cplusplus
 }
