@@ -1254,133 +1254,154 @@ static size_t emit_update_fields(emitter *E, const ddbgen_entity *e, const patte
     return e->n_fields;
 }
 
-static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *g)
+/* What the parts of one pattern's body share. */
+typedef struct body {
+    emitter *E;
+    const ddbgen_entity *e;
+    const pattern_gen *g;
+    const ddbgen_access_pattern *ap;
+    ddbgen_buf *c;
+    const char *ns, *en;
+    size_t ti;              /* the entity's table */
+    bool single, page_like; /* one item out, and read through a query or scan */
+} body;
+
+/* The ConsistentRead a read sends: the pattern's, else the repository's setting. */
+static const char *consistent_arg(const ddbgen_access_pattern *ap)
 {
-    ddbgen_buf *c = E->c;
-    const ddbgen_access_pattern *ap = g->ap;
-    const char *ns = E->ns, *en = e->c_name;
-    size_t ti = table_index(E->m, e->table);
-    bool single = g->shape == SHAPE_ONE || g->shape == SHAPE_EXISTS;
-    bool page_like = g->shape == SHAPE_PAGE || g->shape == SHAPE_MIXED ||
-                     (single && (ap->operation != DDBGEN_OP_GET_ITEM || g->get_filtered));
+    if (!ap->has_consistent_read)
+        return "ddb_r->consistent";
+    return ap->consistent_read ? "true" : "false";
+}
 
-    ddbgen_buf_puts(c, "{\n");
-    if (g->shape != SHAPE_PUT_OBJ && g->shape != SHAPE_PUT_SCALAR)
-        ddbgen_buf_puts(c, "    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;\n");
-
-    switch (g->shape) {
-    case SHAPE_PUT_OBJ:
-        emit_put_fill(E, e, g, ap->params[g->item].c_name);
-        ddbgen_buf_printf(c, "    return ddb_repo->%s__create(ddb_repo, %s, ddb_err);\n}\n", en,
-                          ap->params[g->item].c_name);
-        return;
-    case SHAPE_PUT_SCALAR: {
-        ddbgen_buf lists = DDBGEN_BUF_INIT, idx = DDBGEN_BUF_INIT, args = DDBGEN_BUF_INIT;
-        size_t n = put_values(E, e, g, &idx, &args);
-        ddbgen_buf_printf(c,
-                          "    static const size_t ddb_fields[] = {%s};\n"
-                          "    const ddb_entity_arg ddb_args[] = {\n%s    };\n",
-                          n ? ddbgen_buf_str(&idx) : "0",
-                          n ? ddbgen_buf_str(&args)
-                            : "        {DDB_FIELD_STRING, NULL, 0, false},\n");
-        ddbgen_buf_free(&idx);
-        ddbgen_buf_free(&args);
-        emit_init(c, E, e, "ddb_obj");
+/* A PutItem of field values: the entity built from them, created, and copied out. */
+static void body_put_scalar(const body *b)
+{
+    emitter *E = b->E;
+    const ddbgen_entity *e = b->e;
+    const pattern_gen *g = b->g;
+    const ddbgen_access_pattern *ap = b->ap;
+    ddbgen_buf *c = b->c;
+    const char *ns = b->ns, *en = b->en;
+    ddbgen_buf lists = DDBGEN_BUF_INIT, idx = DDBGEN_BUF_INIT, args = DDBGEN_BUF_INIT;
+    size_t n = put_values(E, e, g, &idx, &args);
+    ddbgen_buf_printf(c,
+                      "    static const size_t ddb_fields[] = {%s};\n"
+                      "    const ddb_entity_arg ddb_args[] = {\n%s    };\n",
+                      n ? ddbgen_buf_str(&idx) : "0",
+                      n ? ddbgen_buf_str(&args) : "        {DDB_FIELD_STRING, NULL, 0, false},\n");
+    ddbgen_buf_free(&idx);
+    ddbgen_buf_free(&args);
+    emit_init(c, E, e, "ddb_obj");
+    ddbgen_buf_printf(
+        c,
+        "    int ddb_rc = ddb_entity_set_fields(&ddb_obj, &%s__%s__desc, ddb_fields, ddb_args, "
+        "%zu, ddb_err);\n",
+        ns, en, n);
+    if (!list_params(&lists, g, USE_LIST)) {
         ddbgen_buf_printf(
             c,
-            "    int ddb_rc = ddb_entity_set_fields(&ddb_obj, &%s__%s__desc, ddb_fields, ddb_args, "
-            "%zu, ddb_err);\n",
-            ns, en, n);
-        if (!list_params(&lists, g, USE_LIST)) {
-            ddbgen_buf_printf(
-                c,
-                "    if (ddb_rc == 0)\n        ddb_rc = ddb_repo->%s__create(ddb_repo, &ddb_obj, "
-                "ddb_err);\n"
-                "    if (ddb_rc < 0) {\n        ddb_entity_free(&%s__%s__desc, &ddb_obj);\n"
-                "        return ddb_rc;\n    }\n    *ddb_out = ddb_obj;\n    return 0;\n}\n",
-                en, ns, en);
-            ddbgen_buf_free(&lists);
-            return;
-        }
-        ddbgen_buf_free(&lists);
-        /* The lists are the caller's: lent for the write, then *out gets its own copy of
-         * everything (through the item, the runtime's deep copy). */
-        for (size_t i = 0; i < ap->n_params; i++)
-            if (g->use[i] == USE_LIST)
-                emit_lend_list(c, "ddb_obj", g->param_field[i], ap->params[i].c_name);
-        emit_init(c, E, e, "ddb_copy");
-        ddbgen_buf_printf(
-            c,
-            "    ddb_value *ddb_item = NULL;\n"
             "    if (ddb_rc == 0)\n        ddb_rc = ddb_repo->%s__create(ddb_repo, &ddb_obj, "
             "ddb_err);\n"
-            "    if (ddb_rc == 0)\n"
-            "        ddb_rc = ddb_entity_to_item(&ddb_item, &%s__%s__desc, &ddb_obj, ddb_err);\n"
-            "    if (ddb_rc == 0)\n"
-            "        ddb_rc = ddb_entity_from_item(&ddb_copy, &%s__%s__desc, ddb_item, ddb_err);\n"
-            "    ddb_value_free(ddb_item);\n    ddb_copy.ddb_version = ddb_obj.ddb_version;\n",
-            en, ns, en, ns, en);
-        for (size_t i = 0; i < ap->n_params; i++)
-            if (g->use[i] == USE_LIST)
-                emit_unlend_list(c, "ddb_obj", g->param_field[i]);
-        ddbgen_buf_printf(c,
-                          "    ddb_entity_free(&%s__%s__desc, &ddb_obj);\n"
-                          "    if (ddb_rc < 0)\n        return ddb_rc;\n    *ddb_out = ddb_copy;\n"
-                          "    return 0;\n}\n",
-                          ns, en);
+            "    if (ddb_rc < 0) {\n        ddb_entity_free(&%s__%s__desc, &ddb_obj);\n"
+            "        return ddb_rc;\n    }\n    *ddb_out = ddb_obj;\n    return 0;\n}\n",
+            en, ns, en);
+        ddbgen_buf_free(&lists);
         return;
     }
-    case SHAPE_BATCH_GET:
-        ddbgen_buf_printf(
-            c,
-            "    ddb_entity_page ddb_p = {0, NULL, NULL};\n"
-            "    int ddb_rc = ddb_entity_batch_get(&ddb_p, ddb_r->client, &%s__%s__desc, "
-            "ddb_table_of(ddb_r, %zu), ddb_keys, ddb_n_keys,\n        %s, ddb_err);\n",
-            ns, en, ti,
-            ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
-                                    : "ddb_r->consistent");
-        if (g->batch_mixed) {
-            /* The same entities, moved into tagged items. */
-            ddbgen_buf_printf(
-                c,
-                "    if (ddb_rc < 0)\n        return ddb_rc;\n"
-                "    ddb_out->items = calloc(ddb_p.n ? ddb_p.n : 1, sizeof *ddb_out->items);\n"
-                "    if (!ddb_out->items) {\n"
-                "        ddb_entity_page_free(&%s__%s__desc, &ddb_p);\n"
-                "        return DDB_ERR_NOMEM;\n    }\n"
-                "    for (size_t ddb_i = 0; ddb_i < ddb_p.n; ddb_i++) {\n"
-                "        ddb_out->items[ddb_i].kind = ",
-                ns, en);
-            emit_upper(c, ns);
-            ddbgen_buf_puts(c, "__KIND_");
-            emit_upper(c, en);
-            ddbgen_buf_printf(
-                c,
-                ";\n        memcpy(&ddb_out->items[ddb_i].as.%s, (%s__%s *)ddb_p.items + ddb_i, "
-                "sizeof(%s__%s));\n    }\n"
-                "    ddb_out->n_items = ddb_p.n;\n    ddb_out->cursor = NULL;\n"
-                "    free(ddb_p.items);\n    return 0;\n}\n",
-                en, ns, en, ns, en);
-            return;
-        }
-        ddbgen_buf_printf(
-            c, "    if (ddb_rc == 0) {\n        ddb_out->n_items = ddb_p.n;\n"
-               "        ddb_out->items = ddb_p.items;\n        ddb_out->cursor = NULL;\n    }\n"
-               "    return ddb_rc;\n}\n");
-        return;
-    case SHAPE_NONE:
-        return;
-    case SHAPE_BATCH_WRITE:
+    ddbgen_buf_free(&lists);
+    /* The lists are the caller's: lent for the write, then *out gets its own copy of
+     * everything (through the item, the runtime's deep copy). */
+    for (size_t i = 0; i < ap->n_params; i++)
+        if (g->use[i] == USE_LIST)
+            emit_lend_list(c, "ddb_obj", g->param_field[i], ap->params[i].c_name);
+    emit_init(c, E, e, "ddb_copy");
+    ddbgen_buf_printf(
+        c,
+        "    ddb_value *ddb_item = NULL;\n"
+        "    if (ddb_rc == 0)\n        ddb_rc = ddb_repo->%s__create(ddb_repo, &ddb_obj, "
+        "ddb_err);\n"
+        "    if (ddb_rc == 0)\n"
+        "        ddb_rc = ddb_entity_to_item(&ddb_item, &%s__%s__desc, &ddb_obj, ddb_err);\n"
+        "    if (ddb_rc == 0)\n"
+        "        ddb_rc = ddb_entity_from_item(&ddb_copy, &%s__%s__desc, ddb_item, ddb_err);\n"
+        "    ddb_value_free(ddb_item);\n    ddb_copy.ddb_version = ddb_obj.ddb_version;\n",
+        en, ns, en, ns, en);
+    for (size_t i = 0; i < ap->n_params; i++)
+        if (g->use[i] == USE_LIST)
+            emit_unlend_list(c, "ddb_obj", g->param_field[i]);
+    ddbgen_buf_printf(c,
+                      "    ddb_entity_free(&%s__%s__desc, &ddb_obj);\n"
+                      "    if (ddb_rc < 0)\n        return ddb_rc;\n    *ddb_out = ddb_copy;\n"
+                      "    return 0;\n}\n",
+                      ns, en);
+    return;
+}
+
+/* A BatchGetItem (items, or tagged items of a mixed page) or a BatchWriteItem. */
+static void body_batch(const body *b)
+{
+    const pattern_gen *g = b->g;
+    const ddbgen_access_pattern *ap = b->ap;
+    ddbgen_buf *c = b->c;
+    const char *ns = b->ns, *en = b->en;
+    size_t ti = b->ti;
+    if (g->shape == SHAPE_BATCH_WRITE) {
         ddbgen_buf_printf(
             c,
             "    return ddb_entity_batch_write(ddb_r->client, &%s__%s__desc, "
             "ddb_table_of(ddb_r, %zu), ddb_items, ddb_n_items,\n        %s, ddb_err);\n}\n",
             ns, en, ti, g->batch_delete ? "true" : "false");
         return;
-    default:
-        break;
     }
+    ddbgen_buf_printf(c,
+                      "    ddb_entity_page ddb_p = {0, NULL, NULL};\n"
+                      "    int ddb_rc = ddb_entity_batch_get(&ddb_p, ddb_r->client, &%s__%s__desc, "
+                      "ddb_table_of(ddb_r, %zu), ddb_keys, ddb_n_keys,\n        %s, ddb_err);\n",
+                      ns, en, ti,
+                      ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
+                                              : "ddb_r->consistent");
+    if (g->batch_mixed) {
+        /* The same entities, moved into tagged items. */
+        ddbgen_buf_printf(
+            c,
+            "    if (ddb_rc < 0)\n        return ddb_rc;\n"
+            "    ddb_out->items = calloc(ddb_p.n ? ddb_p.n : 1, sizeof *ddb_out->items);\n"
+            "    if (!ddb_out->items) {\n"
+            "        ddb_entity_page_free(&%s__%s__desc, &ddb_p);\n"
+            "        return DDB_ERR_NOMEM;\n    }\n"
+            "    for (size_t ddb_i = 0; ddb_i < ddb_p.n; ddb_i++) {\n"
+            "        ddb_out->items[ddb_i].kind = ",
+            ns, en);
+        emit_upper(c, ns);
+        ddbgen_buf_puts(c, "__KIND_");
+        emit_upper(c, en);
+        ddbgen_buf_printf(
+            c,
+            ";\n        memcpy(&ddb_out->items[ddb_i].as.%s, (%s__%s *)ddb_p.items + ddb_i, "
+            "sizeof(%s__%s));\n    }\n"
+            "    ddb_out->n_items = ddb_p.n;\n    ddb_out->cursor = NULL;\n"
+            "    free(ddb_p.items);\n    return 0;\n}\n",
+            en, ns, en, ns, en);
+        return;
+    }
+    ddbgen_buf_printf(
+        c, "    if (ddb_rc == 0) {\n        ddb_out->n_items = ddb_p.n;\n"
+           "        ddb_out->items = ddb_p.items;\n        ddb_out->cursor = NULL;\n    }\n"
+           "    return ddb_rc;\n}\n");
+    return;
+}
 
+/* The locals every keyed or queried body starts with: the key, conversions, filter, bounds. */
+static void body_locals(const body *b)
+{
+    emitter *E = b->E;
+    const ddbgen_entity *e = b->e;
+    const pattern_gen *g = b->g;
+    const ddbgen_access_pattern *ap = b->ap;
+    ddbgen_buf *c = b->c;
+    const char *ns = b->ns, *en = b->en;
+    bool page_like = b->page_like;
     if (!g->scan && g->item >= 0) /* key fields the parameters do not give come from it */
         ddbgen_buf_printf(c, "    %s__%s ddb_key = *%s;\n", ns, en, ap->params[g->item].c_name);
     else if (!g->scan)
@@ -1418,53 +1439,73 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
             emit_lend_list(c, "ddb_key", g->param_field[i], ap->params[i].c_name);
     if (!g->scan)
         emit_context_keys(E, e, g);
+}
 
-    if (g->shape == SHAPE_UPDATE ||
-        (g->shape == SHAPE_FLAG && ap->operation == DDBGEN_OP_UPDATE_ITEM)) {
-        size_t n = 0;
-        char nbuf[32];
-        if (g->item >= 0) {
-            emit_update_fields(E, e, g);
-            snprintf(nbuf, sizeof nbuf, "ddb_n_fields");
-        } else {
-            ddbgen_buf_puts(c, "    static const size_t ddb_fields[] = {");
-            for (size_t i = 0; i < ap->n_params; i++)
-                if ((g->use[i] == USE_UPDATE || g->use[i] == USE_LIST) && g->param_field[i])
-                    ddbgen_buf_printf(c, "%s%d", n++ ? ", " : "",
-                                      emit_field_index(e, g->param_field[i]->name));
-            if (!n)
-                ddbgen_buf_puts(c, "0");
-            ddbgen_buf_puts(c, "};\n");
-            snprintf(nbuf, sizeof nbuf, "%zu", n);
-        }
-        if (g->whole) {
-            emit_update_whole(E, e, g, nbuf);
-            return;
-        }
-        if (g->shape == SHAPE_UPDATE) {
-            ddbgen_buf_printf(
-                c,
-                "    return ddb_entity_update_fields(ddb_out, ddb_found, ddb_r->client, "
-                "&%s__%s__desc, ddb_table_of(ddb_r, %zu),\n        &ddb_key, ddb_fields, %s, "
-                "ddb_err);\n}\n",
-                ns, en, ti, nbuf);
-            return;
-        }
-        ddbgen_buf_printf(
-            c,
-            "    ddb_rc = ddb_entity_update_fields(&ddb_updated, &ddb_found, ddb_r->client, "
-            "&%s__%s__desc,\n        ddb_table_of(ddb_r, %zu), &ddb_key, ddb_fields, %s, "
-            "ddb_err);\n"
-            "    if (ddb_rc == 0 && ddb_found)\n"
-            "        ddb_entity_free(&%s__%s__desc, &ddb_updated);\n"
-            "    if (ddb_rc == 0 && ddb_done)\n        *ddb_done = ddb_found;\n    return "
-            "ddb_rc;\n}\n",
-            ns, en, ti, nbuf, ns, en);
+/* An UpdateItem: the fields it sets, then the update by key (or of the whole entity). */
+static void body_update(const body *b)
+{
+    emitter *E = b->E;
+    const ddbgen_entity *e = b->e;
+    const pattern_gen *g = b->g;
+    const ddbgen_access_pattern *ap = b->ap;
+    ddbgen_buf *c = b->c;
+    const char *ns = b->ns, *en = b->en;
+    size_t ti = b->ti;
+    size_t n = 0;
+    char nbuf[32];
+    if (g->item >= 0) {
+        emit_update_fields(E, e, g);
+        snprintf(nbuf, sizeof nbuf, "ddb_n_fields");
+    } else {
+        ddbgen_buf_puts(c, "    static const size_t ddb_fields[] = {");
+        for (size_t i = 0; i < ap->n_params; i++)
+            if ((g->use[i] == USE_UPDATE || g->use[i] == USE_LIST) && g->param_field[i])
+                ddbgen_buf_printf(c, "%s%d", n++ ? ", " : "",
+                                  emit_field_index(e, g->param_field[i]->name));
+        if (!n)
+            ddbgen_buf_puts(c, "0");
+        ddbgen_buf_puts(c, "};\n");
+        snprintf(nbuf, sizeof nbuf, "%zu", n);
+    }
+    if (g->whole) {
+        emit_update_whole(E, e, g, nbuf);
         return;
     }
+    if (g->shape == SHAPE_UPDATE) {
+        ddbgen_buf_printf(
+            c,
+            "    return ddb_entity_update_fields(ddb_out, ddb_found, ddb_r->client, "
+            "&%s__%s__desc, ddb_table_of(ddb_r, %zu),\n        &ddb_key, ddb_fields, %s, "
+            "ddb_err);\n}\n",
+            ns, en, ti, nbuf);
+        return;
+    }
+    ddbgen_buf_printf(
+        c,
+        "    ddb_rc = ddb_entity_update_fields(&ddb_updated, &ddb_found, ddb_r->client, "
+        "&%s__%s__desc,\n        ddb_table_of(ddb_r, %zu), &ddb_key, ddb_fields, %s, "
+        "ddb_err);\n"
+        "    if (ddb_rc == 0 && ddb_found)\n"
+        "        ddb_entity_free(&%s__%s__desc, &ddb_updated);\n"
+        "    if (ddb_rc == 0 && ddb_done)\n        *ddb_done = ddb_found;\n    return "
+        "ddb_rc;\n}\n",
+        ns, en, ti, nbuf, ns, en);
+}
+
+/* The calls by key: delete (flag, returning, whole) and get (item or existence); false when
+ * the pattern is a query or scan instead. */
+static bool body_by_key(const body *b)
+{
+    emitter *E = b->E;
+    const ddbgen_entity *e = b->e;
+    const pattern_gen *g = b->g;
+    const ddbgen_access_pattern *ap = b->ap;
+    ddbgen_buf *c = b->c;
+    const char *ns = b->ns, *en = b->en;
+    size_t ti = b->ti;
     if (g->whole) { /* a DeleteItem of an entity with unique values */
         emit_update_whole(E, e, g, "0");
-        return;
+        return true;
     }
     if (g->shape == SHAPE_FLAG) {
         ddbgen_buf_printf(
@@ -1472,7 +1513,7 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
             "    return ddb_entity_delete_key(ddb_done, ddb_r->client, &%s__%s__desc, "
             "ddb_table_of(ddb_r, %zu), &ddb_key,\n        ddb_err);\n}\n",
             ns, en, ti);
-        return;
+        return true;
     }
     if (g->shape == SHAPE_DELETE_RETURN) {
         ddbgen_buf_printf(
@@ -1480,7 +1521,7 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
             "    return ddb_entity_delete_returning(ddb_out, ddb_found, ddb_r->client, "
             "&%s__%s__desc, ddb_table_of(ddb_r, %zu),\n        &ddb_key, ddb_err);\n}\n",
             ns, en, ti);
-        return;
+        return true;
     }
     if (g->shape == SHAPE_EXISTS && ap->operation == DDBGEN_OP_GET_ITEM && !g->get_filtered) {
         ddbgen_buf_printf(
@@ -1491,22 +1532,28 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
             "        ddb_entity_free(&%s__%s__desc, &ddb_tmp);\n"
             "    if (ddb_rc == 0 && ddb_done)\n        *ddb_done = ddb_found;\n    return "
             "ddb_rc;\n}\n",
-            ns, en, ti,
-            ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
-                                    : "ddb_r->consistent",
-            ns, en);
-        return;
+            ns, en, ti, consistent_arg(ap), ns, en);
+        return true;
     }
     if (g->shape == SHAPE_GET) {
         ddbgen_buf_printf(
             c,
             "    return ddb_entity_get(ddb_out, ddb_found, ddb_r->client, &%s__%s__desc, "
             "ddb_table_of(ddb_r, %zu), &ddb_key,\n        %s, ddb_err);\n}\n",
-            ns, en, ti,
-            ap->has_consistent_read ? (ap->consistent_read ? "true" : "false")
-                                    : "ddb_r->consistent");
-        return;
+            ns, en, ti, consistent_arg(ap));
+        return true;
     }
+    return false;
+}
+
+/* The query's input: index, filter, key conditions, order, consistency, paging, context. */
+static void body_query_input(const body *b)
+{
+    const pattern_gen *g = b->g;
+    const ddbgen_access_pattern *ap = b->ap;
+    ddbgen_buf *c = b->c;
+    const char *ns = b->ns, *en = b->en;
+    bool single = b->single;
     if (g->plan.gsi || (g->scan && ap->index_name)) {
         ddbgen_buf_puts(c, "    ddb_q.index = ");
         emit_c_string(c, g->plan.gsi ? g->plan.gsi->name : ap->index_name);
@@ -1582,6 +1629,17 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
         emit_c_string(c, ctx);
     }
     ddbgen_buf_puts(c, ";\n");
+}
+
+/* The query or scan itself, and its result moved to the caller's output. */
+static void body_query_call(const body *b)
+{
+    emitter *E = b->E;
+    const pattern_gen *g = b->g;
+    ddbgen_buf *c = b->c;
+    const char *ns = b->ns, *en = b->en;
+    size_t ti = b->ti;
+    bool single = b->single;
     if (single) {
         bool one = g->shape == SHAPE_ONE;
         const char *dst = one ? "ddb_out, ddb_found" : "&ddb_tmp, &ddb_found";
@@ -1656,6 +1714,46 @@ static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *
         c, "    if (ddb_rc == 0) {\n        ddb_out->n_items = ddb_p.n;\n"
            "        ddb_out->items = ddb_p.items;\n        ddb_out->cursor = ddb_p.cursor;\n    }\n"
            "    return ddb_rc;\n}\n");
+}
+
+static void pattern_body(emitter *E, const ddbgen_entity *e, const pattern_gen *g)
+{
+    const ddbgen_access_pattern *ap = g->ap;
+    body b = {E, e, g, ap, E->c, E->ns, e->c_name, table_index(E->m, e->table), false, false};
+    ddbgen_buf *c = E->c;
+
+    b.single = g->shape == SHAPE_ONE || g->shape == SHAPE_EXISTS;
+    b.page_like = g->shape == SHAPE_PAGE || g->shape == SHAPE_MIXED ||
+                  (b.single && (ap->operation != DDBGEN_OP_GET_ITEM || g->get_filtered));
+    ddbgen_buf_puts(c, "{\n");
+    if (g->shape != SHAPE_PUT_OBJ && g->shape != SHAPE_PUT_SCALAR)
+        ddbgen_buf_puts(c, "    ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;\n");
+    switch (g->shape) {
+    case SHAPE_NONE:
+        return;
+    case SHAPE_PUT_OBJ:
+        emit_put_fill(E, e, g, ap->params[g->item].c_name);
+        ddbgen_buf_printf(c, "    return ddb_repo->%s__create(ddb_repo, %s, ddb_err);\n}\n",
+                          e->c_name, ap->params[g->item].c_name);
+        return;
+    case SHAPE_PUT_SCALAR:
+        body_put_scalar(&b);
+        return;
+    case SHAPE_BATCH_GET:
+    case SHAPE_BATCH_WRITE:
+        body_batch(&b);
+        return;
+    default:
+        break;
+    }
+    body_locals(&b);
+    if (g->shape == SHAPE_UPDATE ||
+        (g->shape == SHAPE_FLAG && ap->operation == DDBGEN_OP_UPDATE_ITEM))
+        body_update(&b);
+    else if (!body_by_key(&b)) {
+        body_query_input(&b);
+        body_query_call(&b);
+    }
 }
 
 /* Whether a primary key template of e has a placeholder for field name. */
