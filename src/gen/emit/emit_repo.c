@@ -2301,9 +2301,10 @@ void emit_repo_pattern_members(struct emitter *E,
     }
 }
 
-void emit_repo(emitter *E)
+/* The repository interface in <ns>.h: the page request, the member table, repo_free. */
+static void emit_repo_interface(emitter *E)
 {
-    ddbgen_buf *h = E->h, *c = E->c;
+    ddbgen_buf *h = E->h;
     const ddbgen_model *m = E->m;
     const char *ns = E->ns;
 
@@ -2392,6 +2393,13 @@ void emit_repo(emitter *E)
                       "    void (*free)(%s__repo *repo);\n};\n\n"
                       "/* Calls repo->free; NULL-safe. */\nvoid %s__repo_free(%s__repo *repo);\n",
                       ns, ns, ns, ns);
+}
+
+/* The DynamoDB implementation's declarations in <ns>.h: options, constructor, create_tables. */
+static void emit_ddb_repo_h(emitter *E)
+{
+    ddbgen_buf *h = E->h;
+    const char *ns = E->ns;
 
     emit_banner(h, "DynamoDB implementation");
     ddbgen_buf_printf(
@@ -2417,8 +2425,15 @@ void emit_repo(emitter *E)
                       "int %s__create_tables(ddb_client *client, const char *table_prefix, "
                       "ddb_error *err);\n",
                       ns, ns, ns, ns, ns);
+}
 
-    /* source */
+/* The DynamoDB implementation's state and each entity's four CRUD members in <ns>.c. */
+static void emit_ddb_repo_crud(emitter *E)
+{
+    ddbgen_buf *c = E->c;
+    const ddbgen_model *m = E->m;
+    const char *ns = E->ns;
+
     emit_banner(c, "DynamoDB implementation");
     /* The runtime of the access patterns beyond CRUD (ddb/dal/entity_patterns.h). */
     ddbgen_buf_puts(c, "\n#include <stdio.h>\n\n#include \"ddb/dal/entity_patterns.h\"\n");
@@ -2469,6 +2484,14 @@ void emit_repo(emitter *E)
                 en, ns, ns, en, ns, en, ti);
             emit_store_entity_impl(E, e);
         }
+}
+
+/* Every access pattern's member in <ns>.c. */
+static void emit_ddb_repo_patterns(emitter *E)
+{
+    ddbgen_buf *c = E->c;
+    const ddbgen_model *m = E->m;
+
     for (size_t t = 0; t < m->n_tables; t++)
         for (size_t i = 0; i < m->tables[t].n_entities; i++) {
             const ddbgen_entity *e = &m->tables[t].entities[i];
@@ -2484,6 +2507,15 @@ void emit_repo(emitter *E)
                 ddbgen_plan_clear(&g.plan);
             }
         }
+}
+
+/* Transactions, the model's members, free, and the constructor that fills the member table. */
+static void emit_ddb_repo_new(emitter *E)
+{
+    ddbgen_buf *c = E->c;
+    const ddbgen_model *m = E->m;
+    const char *ns = E->ns;
+
     emit_tx_impl(E);
     emit_store_model_impl(E);
     ddbgen_buf_printf(
@@ -2559,4 +2591,13 @@ void emit_repo(emitter *E)
         "    /* the ID counters, when an entity allocates from them */\n"
         "    return %s__create_counter_table(client, table_prefix, err);\n}\n",
         ns, m->n_tables, ns);
+}
+
+void emit_repo(emitter *E)
+{
+    emit_repo_interface(E);
+    emit_ddb_repo_h(E);
+    emit_ddb_repo_crud(E);
+    emit_ddb_repo_patterns(E);
+    emit_ddb_repo_new(E);
 }
