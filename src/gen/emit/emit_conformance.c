@@ -1460,37 +1460,12 @@ static void plan_lookup(emitter *E, pattern_case *pc)
         pc->why = "a lookup without a condition that picks one item";
 }
 
-/* Decides whether the suite can exercise a pattern; fills pc (release pc->plan). */
-static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_entity *e,
-                     const ddbgen_access_pattern *ap)
+/* The shape of the pattern's case, from its operation and member; false when classify is done
+ * (a batch is fully classified here) or the pattern cannot be exercised (pc->why). */
+static bool classify_shape(emitter *E, pattern_case *pc, const member_info *mi,
+                           const ddbgen_entity *e, const ddbgen_access_pattern *ap)
 {
-    const member_info *mi;
     const ddbgen_plan *p = &pc->plan;
-    char member[300], want[200];
-    size_t head, n_lists;
-    memset(pc, 0, sizeof *pc);
-    pc->e = e;
-    pc->ap = ap;
-    if (ddbgen_plan_access_pattern(&pc->plan, E->m, e, ap) != 0) {
-        E->status = DDBGEN_ERR_NOMEM;
-        pc->why = "out of memory";
-        return;
-    }
-    snprintf(member, sizeof member, "%s__%s", e->c_name, ap->c_name ? ap->c_name : "");
-    if (ap->c_name && (strcmp(ap->c_name, "create") == 0 || strcmp(ap->c_name, "get") == 0 ||
-                       strcmp(ap->c_name, "update") == 0 || strcmp(ap->c_name, "delete") == 0)) {
-        pc->why = "named like a CRUD member, which the crud case covers";
-        return;
-    }
-    mi = ap->c_name ? find_member(s, member, &pc->d) : NULL;
-    if (!mi) {
-        pc->why = NO_MEMBER;
-        return;
-    }
-    if (ap->n_params > 64) {
-        pc->why = "more than 64 parameters";
-        return;
-    }
     switch (ap->operation) {
     case DDBGEN_OP_GET_ITEM:
         pc->shape = mi->kind == EMIT_MEMBER_GET    ? SHAPE_GET
@@ -1514,12 +1489,12 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         if (ap->return_type == DDBGEN_RT_MIXED_DATA) {
             if (p->n_range || ap->index_name || p->n_sk_placeholders_bound) {
                 pc->why = "mixed_data with a range, index or sort key prefix: not exercised yet";
-                return;
+                return false;
             }
             /* a filter needs items it keeps and drops in one partition */
             if (ap->filter && ap->operation == DDBGEN_OP_QUERY && items_per_partition(e) < 2) {
                 pc->why = "mixed_data with a filter over a partition of one item of the entity";
-                return;
+                return false;
             }
             pc->shape = SHAPE_MIXED;
         }
@@ -1535,11 +1510,11 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
             (mi->mixed && !get) || pc->d.n != items + 3 ||
             strcmp(pc->d.p[items].type, item_t) != 0) {
             pc->why = "a batch member of a shape the suite does not know";
-            return;
+            return false;
         }
         pc->shape = get ? SHAPE_BATCH_GET : SHAPE_BATCH_WRITE;
         pc->mixed = mi->mixed;
-        return;
+        return false;
     }
     case DDBGEN_OP_PUT_ITEM:
         pc->shape = mi->kind == EMIT_MEMBER_PUT_OBJ      ? SHAPE_PUT
@@ -1551,13 +1526,23 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
     }
     if (pc->shape == SHAPE_NONE) {
         pc->why = "this operation and return type are not exercised yet";
-        return;
+        return false;
     }
-    if (ap->operation != DDBGEN_OP_SCAN && pc->shape != SHAPE_PUT &&
-        pc->shape != SHAPE_PUT_SCALAR && (!p->keys_known || p->n_pk != 1 || p->n_sk > 1)) {
-        pc->why = "multi-attribute or unknown key";
-        return;
+    if (pc->shape == SHAPE_NONE) {
+        pc->why = "this operation and return type are not exercised yet";
+        return false;
     }
+    return true;
+}
+
+/* The member's declaration: the fixed leading and trailing parameters the shape has, and
+ * their types (pc->why when they are not the ones the suite expects). */
+static void check_declaration(emitter *E, pattern_case *pc, const ddbgen_entity *e,
+                              const ddbgen_access_pattern *ap)
+{
+    const ddbgen_plan *p = &pc->plan;
+    char want[200];
+    size_t head, n_lists;
     /* the declaration: fixed leading and trailing parameters, then the model's by name */
     switch (pc->shape) {
     case SHAPE_PUT:
@@ -1616,150 +1601,202 @@ static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_
         if (strcmp(pc->d.p[1].type, want) != 0 || strcmp(pc->d.p[2].type, "bool *") != 0)
             pc->why = "the member does not return the entity";
     }
-    if (pc->why)
-        return;
-    for (size_t i = pc->first_param; i < pc->d.n - pc->n_fixed_tail; i++) {
-        int k = -1;
-        const ddbgen_param *prm;
-        const ddbgen_field *f = NULL;
-        for (size_t a = 0; a < ap->n_params; a++)
-            if (strcmp(ap->params[a].c_name, pc->d.p[i].name) == 0)
-                k = (int)a;
-        if (k < 0 && i > pc->first_param && strncmp(pc->d.p[i].name, "n_", 2) == 0 &&
-            strcmp(pc->d.p[i].name + 2, pc->d.p[i - 1].name) == 0 &&
-            strcmp(pc->d.p[i].type, "size_t") == 0)
-            continue; /* the length of the LIST parameter before it */
-        if (k < 0) {
-            pc->why = "a member parameter is not one of the pattern's";
-            return;
+}
+
+/* What binding one parameter of the member leads to. */
+typedef enum bind_result { BIND_NEXT, BIND_STOP } bind_result;
+
+/* Binds the member's parameter i to the pattern's parameter of its name, by its role; stops
+ * with pc->why when the suite cannot fill it. */
+static bind_result bind_param(emitter *E, pattern_case *pc, const ddbgen_entity *e,
+                              const ddbgen_access_pattern *ap, size_t i)
+{
+    const ddbgen_plan *p = &pc->plan;
+    char want[200];
+    int k = -1;
+    const ddbgen_param *prm;
+    const ddbgen_field *f = NULL;
+    for (size_t a = 0; a < ap->n_params; a++)
+        if (strcmp(ap->params[a].c_name, pc->d.p[i].name) == 0)
+            k = (int)a;
+    if (k < 0 && i > pc->first_param && strncmp(pc->d.p[i].name, "n_", 2) == 0 &&
+        strcmp(pc->d.p[i].name + 2, pc->d.p[i - 1].name) == 0 &&
+        strcmp(pc->d.p[i].type, "size_t") == 0)
+        return BIND_NEXT; /* the length of the LIST parameter before it */
+    if (k < 0) {
+        pc->why = "a member parameter is not one of the pattern's";
+        return BIND_STOP;
+    }
+    prm = &ap->params[k];
+    switch (p->roles[k]) {
+    case DDBGEN_ROLE_KEY:
+        f = bound_field(pc, (size_t)k);
+        if (!f) {
+            pc->why = "a key parameter is not bound to a field";
+            return BIND_STOP;
         }
-        prm = &ap->params[k];
-        switch (p->roles[k]) {
-        case DDBGEN_ROLE_KEY:
-            f = bound_field(pc, (size_t)k);
-            if (!f) {
-                pc->why = "a key parameter is not bound to a field";
-                return;
-            }
-            break;
-        case DDBGEN_ROLE_UPDATE:
-            f = ddbgen_entity_find_field(e, prm->name);
-            if ((pc->shape != SHAPE_UPDATE && pc->shape != SHAPE_UPDATE_FLAG) || !f ||
-                f->type == DDBGEN_TYPE_ARRAY || f->type == DDBGEN_TYPE_OBJECT) {
-                pc->why = "an update parameter the suite cannot fill";
-                return;
-            }
-            break;
-        case DDBGEN_ROLE_SET:
-            f = ddbgen_entity_find_field(e, prm->name);
-            if (pc->shape != SHAPE_PUT_SCALAR || !f || f->type == DDBGEN_TYPE_ARRAY ||
-                f->type == DDBGEN_TYPE_OBJECT) {
-                pc->why = "a value parameter the suite cannot fill";
-                return;
-            }
-            break;
-        case DDBGEN_ROLE_LIST:
-            f = ddbgen_entity_find_field(e, prm->name);
-            if ((pc->shape != SHAPE_PUT_SCALAR && pc->shape != SHAPE_UPDATE &&
-                 pc->shape != SHAPE_UPDATE_FLAG) ||
-                !f || f->type != DDBGEN_TYPE_ARRAY) {
-                pc->why = "a list parameter the suite cannot fill";
-                return;
-            }
-            pc->bound[k] = f;
-            continue;
-        case DDBGEN_ROLE_LIMIT:
-            if (pc->shape != SHAPE_LIST || strcmp(pc->d.p[i].type, "int64_t") != 0) {
-                pc->why = "a limit parameter outside a listing";
-                return;
-            }
-            pc->limit = true;
-            snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "(int64_t)c->page_limit");
-            continue;
-        case DDBGEN_ROLE_MATCH:
-            /* the field it is named after: its whole name, or the end of it ("target_user_id") */
-            f = ddbgen_entity_find_field(e, pc->plan.field && pc->plan.field[k] ? pc->plan.field[k]
-                                                                                : prm->name);
-            if (f && (pc->shape == SHAPE_GET || pc->shape == SHAPE_EXISTS)) {
-                /* a lookup that must also match: the written item's own value matches */
-                pc->bound[k] = f;
-                continue;
-            }
-            if (pc->shape != SHAPE_LIST || !f || f->type != DDBGEN_TYPE_STRING ||
-                ((field_in_key(e, f) || field_fixed(e, f)) && !field_shareable(e, f)) ||
-                pc->match || strcmp(pc->d.p[i].type, "const char *") != 0) {
-                pc->why = "a Scan match parameter the suite cannot fill";
-                return;
-            }
-            pc->match = f;
-            snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "match");
-            continue;
-        case DDBGEN_ROLE_KEY_WHOLE: {
-            int key = key_index(e, prm->name, NULL);
-            if ((pc->shape != SHAPE_GET && pc->shape != SHAPE_EXISTS &&
-                 pc->shape != SHAPE_DELETE) ||
-                key < 0 || strcmp(pc->d.p[i].type, "const char *") != 0) {
-                pc->why = "a whole key attribute parameter outside a lookup";
-                return;
-            }
-            pc->whole[k] = key + 1;
-            continue;
+        break;
+    case DDBGEN_ROLE_UPDATE:
+        f = ddbgen_entity_find_field(e, prm->name);
+        if ((pc->shape != SHAPE_UPDATE && pc->shape != SHAPE_UPDATE_FLAG) || !f ||
+            f->type == DDBGEN_TYPE_ARRAY || f->type == DDBGEN_TYPE_OBJECT) {
+            pc->why = "an update parameter the suite cannot fill";
+            return BIND_STOP;
         }
-        case DDBGEN_ROLE_UNUSED:
-            break;
-        case DDBGEN_ROLE_RANGE:
-            if (ap->operation != DDBGEN_OP_QUERY || pc->shape != SHAPE_LIST) {
-                pc->why = "a range parameter outside a Query";
-                return;
-            }
-            break;
-        case DDBGEN_ROLE_FILTER:
-            if (pc->shape != SHAPE_LIST && pc->shape != SHAPE_GET && pc->shape != SHAPE_EXISTS &&
-                pc->shape != SHAPE_MIXED) {
-                pc->why = "a filter parameter outside a Query or Scan";
-                return;
-            }
-            break;
-        case DDBGEN_ROLE_ITEM:
-        case DDBGEN_ROLE_CONTEXT: {
-            const ddbgen_entity *pe =
-                prm->entity_type ? ddbgen_model_find_entity(E->m, prm->entity_type) : NULL;
-            bool lookup = pc->shape != SHAPE_PUT && p->roles[k] == DDBGEN_ROLE_ITEM && pe == e &&
-                          pc->shape != SHAPE_LIST && pc->shape != SHAPE_MIXED &&
-                          pc->shape != SHAPE_PUT_SCALAR;
-            if ((pc->shape != SHAPE_PUT && !lookup) || !pe) {
-                pc->why = "an entity parameter the suite cannot fill";
-                return;
-            }
-            /* PutItem writes into its entity; a lookup's key entity is const or not */
-            snprintf(want, sizeof want, "%s%s__%s *",
-                     p->roles[k] == DDBGEN_ROLE_ITEM ? "" : "const ", E->ns, pe->c_name);
-            if (strcmp(pc->d.p[i].type, want) != 0 &&
-                (!lookup ||
-                 strcmp(pc->d.p[i].type + (pc->d.p[i].type[0] == 'c' ? 6 : 0), want) != 0)) {
-                pc->why = "an entity parameter's C type is not the one the suite expects";
-                return;
-            }
-            pc->context[k] = pe;
-            /* UpdateItem with the entity: it sets the fields the entity carries */
-            pc->patch = pc->shape == SHAPE_UPDATE || pc->shape == SHAPE_UPDATE_FLAG;
-            continue;
+        break;
+    case DDBGEN_ROLE_SET:
+        f = ddbgen_entity_find_field(e, prm->name);
+        if (pc->shape != SHAPE_PUT_SCALAR || !f || f->type == DDBGEN_TYPE_ARRAY ||
+            f->type == DDBGEN_TYPE_OBJECT) {
+            pc->why = "a value parameter the suite cannot fill";
+            return BIND_STOP;
         }
-        default:
-            pc->why = "a parameter role the suite does not fill yet";
-            return;
-        }
-        if (prm->type == DDBGEN_TYPE_ENTITY || prm->type == DDBGEN_TYPE_ARRAY ||
-            prm->type == DDBGEN_TYPE_OBJECT) {
-            pc->why = "an entity, array or object parameter";
-            return;
-        }
-        if (strcmp(pc->d.p[i].type, c_param_type(f ? f->type : prm->type)) != 0) {
-            pc->why = "a parameter's C type is not the one the suite expects";
-            return;
+        break;
+    case DDBGEN_ROLE_LIST:
+        f = ddbgen_entity_find_field(e, prm->name);
+        if ((pc->shape != SHAPE_PUT_SCALAR && pc->shape != SHAPE_UPDATE &&
+             pc->shape != SHAPE_UPDATE_FLAG) ||
+            !f || f->type != DDBGEN_TYPE_ARRAY) {
+            pc->why = "a list parameter the suite cannot fill";
+            return BIND_STOP;
         }
         pc->bound[k] = f;
+        return BIND_NEXT;
+    case DDBGEN_ROLE_LIMIT:
+        if (pc->shape != SHAPE_LIST || strcmp(pc->d.p[i].type, "int64_t") != 0) {
+            pc->why = "a limit parameter outside a listing";
+            return BIND_STOP;
+        }
+        pc->limit = true;
+        snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "(int64_t)c->page_limit");
+        return BIND_NEXT;
+    case DDBGEN_ROLE_MATCH:
+        /* the field it is named after: its whole name, or the end of it ("target_user_id") */
+        f = ddbgen_entity_find_field(e, pc->plan.field && pc->plan.field[k] ? pc->plan.field[k]
+                                                                            : prm->name);
+        if (f && (pc->shape == SHAPE_GET || pc->shape == SHAPE_EXISTS)) {
+            /* a lookup that must also match: the written item's own value matches */
+            pc->bound[k] = f;
+            return BIND_NEXT;
+        }
+        if (pc->shape != SHAPE_LIST || !f || f->type != DDBGEN_TYPE_STRING ||
+            ((field_in_key(e, f) || field_fixed(e, f)) && !field_shareable(e, f)) || pc->match ||
+            strcmp(pc->d.p[i].type, "const char *") != 0) {
+            pc->why = "a Scan match parameter the suite cannot fill";
+            return BIND_STOP;
+        }
+        pc->match = f;
+        snprintf(pc->filter_arg[k], sizeof pc->filter_arg[k], "match");
+        return BIND_NEXT;
+    case DDBGEN_ROLE_KEY_WHOLE: {
+        int key = key_index(e, prm->name, NULL);
+        if ((pc->shape != SHAPE_GET && pc->shape != SHAPE_EXISTS && pc->shape != SHAPE_DELETE) ||
+            key < 0 || strcmp(pc->d.p[i].type, "const char *") != 0) {
+            pc->why = "a whole key attribute parameter outside a lookup";
+            return BIND_STOP;
+        }
+        pc->whole[k] = key + 1;
+        return BIND_NEXT;
     }
+    case DDBGEN_ROLE_UNUSED:
+        break;
+    case DDBGEN_ROLE_RANGE:
+        if (ap->operation != DDBGEN_OP_QUERY || pc->shape != SHAPE_LIST) {
+            pc->why = "a range parameter outside a Query";
+            return BIND_STOP;
+        }
+        break;
+    case DDBGEN_ROLE_FILTER:
+        if (pc->shape != SHAPE_LIST && pc->shape != SHAPE_GET && pc->shape != SHAPE_EXISTS &&
+            pc->shape != SHAPE_MIXED) {
+            pc->why = "a filter parameter outside a Query or Scan";
+            return BIND_STOP;
+        }
+        break;
+    case DDBGEN_ROLE_ITEM:
+    case DDBGEN_ROLE_CONTEXT: {
+        const ddbgen_entity *pe =
+            prm->entity_type ? ddbgen_model_find_entity(E->m, prm->entity_type) : NULL;
+        bool lookup = pc->shape != SHAPE_PUT && p->roles[k] == DDBGEN_ROLE_ITEM && pe == e &&
+                      pc->shape != SHAPE_LIST && pc->shape != SHAPE_MIXED &&
+                      pc->shape != SHAPE_PUT_SCALAR;
+        if ((pc->shape != SHAPE_PUT && !lookup) || !pe) {
+            pc->why = "an entity parameter the suite cannot fill";
+            return BIND_STOP;
+        }
+        /* PutItem writes into its entity; a lookup's key entity is const or not */
+        snprintf(want, sizeof want, "%s%s__%s *", p->roles[k] == DDBGEN_ROLE_ITEM ? "" : "const ",
+                 E->ns, pe->c_name);
+        if (strcmp(pc->d.p[i].type, want) != 0 &&
+            (!lookup || strcmp(pc->d.p[i].type + (pc->d.p[i].type[0] == 'c' ? 6 : 0), want) != 0)) {
+            pc->why = "an entity parameter's C type is not the one the suite expects";
+            return BIND_STOP;
+        }
+        pc->context[k] = pe;
+        /* UpdateItem with the entity: it sets the fields the entity carries */
+        pc->patch = pc->shape == SHAPE_UPDATE || pc->shape == SHAPE_UPDATE_FLAG;
+        return BIND_NEXT;
+    }
+    default:
+        pc->why = "a parameter role the suite does not fill yet";
+        return BIND_STOP;
+    }
+    if (prm->type == DDBGEN_TYPE_ENTITY || prm->type == DDBGEN_TYPE_ARRAY ||
+        prm->type == DDBGEN_TYPE_OBJECT) {
+        pc->why = "an entity, array or object parameter";
+        return BIND_STOP;
+    }
+    if (strcmp(pc->d.p[i].type, c_param_type(f ? f->type : prm->type)) != 0) {
+        pc->why = "a parameter's C type is not the one the suite expects";
+        return BIND_STOP;
+    }
+    pc->bound[k] = f;
+    return BIND_NEXT;
+}
+
+/* Decides whether the suite can exercise a pattern; fills pc (release pc->plan). */
+static void classify(emitter *E, const suite *s, pattern_case *pc, const ddbgen_entity *e,
+                     const ddbgen_access_pattern *ap)
+{
+    const member_info *mi;
+    const ddbgen_plan *p = &pc->plan;
+    char member[300];
+    memset(pc, 0, sizeof *pc);
+    pc->e = e;
+    pc->ap = ap;
+    if (ddbgen_plan_access_pattern(&pc->plan, E->m, e, ap) != 0) {
+        E->status = DDBGEN_ERR_NOMEM;
+        pc->why = "out of memory";
+        return;
+    }
+    snprintf(member, sizeof member, "%s__%s", e->c_name, ap->c_name ? ap->c_name : "");
+    if (ap->c_name && (strcmp(ap->c_name, "create") == 0 || strcmp(ap->c_name, "get") == 0 ||
+                       strcmp(ap->c_name, "update") == 0 || strcmp(ap->c_name, "delete") == 0)) {
+        pc->why = "named like a CRUD member, which the crud case covers";
+        return;
+    }
+    mi = ap->c_name ? find_member(s, member, &pc->d) : NULL;
+    if (!mi) {
+        pc->why = NO_MEMBER;
+        return;
+    }
+    if (ap->n_params > 64) {
+        pc->why = "more than 64 parameters";
+        return;
+    }
+    if (!classify_shape(E, pc, mi, e, ap))
+        return;
+    if (ap->operation != DDBGEN_OP_SCAN && pc->shape != SHAPE_PUT &&
+        pc->shape != SHAPE_PUT_SCALAR && (!p->keys_known || p->n_pk != 1 || p->n_sk > 1)) {
+        pc->why = "multi-attribute or unknown key";
+        return;
+    }
+    check_declaration(E, pc, e, ap);
+    if (pc->why)
+        return;
+    for (size_t i = pc->first_param; i < pc->d.n - pc->n_fixed_tail; i++)
+        if (bind_param(E, pc, e, ap, i) == BIND_STOP)
+            return;
     if (pc->shape == SHAPE_PUT_SCALAR)
         for (size_t k = 0; k < ap->n_params && !pc->why; k++)
             if (p->roles[k] == DDBGEN_ROLE_KEY &&
