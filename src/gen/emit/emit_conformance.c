@@ -3383,29 +3383,16 @@ static void tx_scalar_arg(ddbgen_buf *c, const ddbgen_model *m, const ddbgen_tx_
     }
 }
 
-static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
+/* Which kind of transaction the suite exercises: all Puts (*puts) or Deletes with
+ * ConditionChecks (*deletes); param_of[i] is the parameter that carries action i's entity
+ * (-1: none, -2: several). */
+static void tx_case_kind(emitter *E, const ddbgen_tx_pattern *tp, const decl *d, int *param_of,
+                         bool *puts_out, bool *deletes_out)
 {
-    ddbgen_buf *c = &E->extra[E->n_extra - 1];
-    const char *ns = E->ns;
     const ddbgen_model *m = E->m;
-    size_t n = tp->n_entities, last;
+    const char *ns = E->ns;
+    size_t n = tp->n_entities;
     bool puts = true, deletes = true, any_delete = false;
-    int param_of[16];
-    decl d;
-    char fn[300];
-
-    if (tp->operation == DDBGEN_TX_GET) {
-        emit_tx_get_case(E, s, tp);
-        return;
-    }
-    if (!tp->c_name || !find_member(s, tp->c_name, &d)) {
-        add_gap(E, s, NULL, tp->name, NO_MEMBER);
-        return;
-    }
-    if (n == 0 || n > 16 || d.n != tp->n_params + 2) {
-        add_gap(E, s, NULL, tp->name, "the member's parameters are not the ones the suite expects");
-        return;
-    }
     for (size_t i = 0; i < n; i++) {
         const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
         puts &= tp->entities[i].action == DDBGEN_ACT_PUT && e != NULL;
@@ -3429,7 +3416,7 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
         const ddbgen_param *prm = &tp->params[k];
         const ddbgen_entity *pe =
             prm->entity_type ? ddbgen_model_find_entity(m, prm->entity_type) : NULL;
-        if (strcmp(d.p[k + 1].name, prm->c_name) != 0) {
+        if (strcmp(d->p[k + 1].name, prm->c_name) != 0) {
             puts = deletes = false;
             break;
         }
@@ -3437,17 +3424,165 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
             snprintf(want, sizeof want, "%s__%s *", ns, pe->c_name);
         else
             snprintf(want, sizeof want, "%s", c_param_type(prm->type));
-        if (strcmp(d.p[k + 1].type, want) != 0 || (deletes && prm->type != DDBGEN_TYPE_STRING))
+        if (strcmp(d->p[k + 1].type, want) != 0 || (deletes && prm->type != DDBGEN_TYPE_STRING))
             puts = deletes = false;
     }
     deletes &= any_delete;
+    *puts_out = puts;
+    *deletes_out = deletes;
+}
+
+/* An all-Put transaction: every entity written; again with the last one existing, cancelled
+ * at that action with nothing written. */
+static void tx_puts_body(emitter *E, const ddbgen_tx_pattern *tp, const int *param_of)
+{
+    ddbgen_buf *c = &E->extra[E->n_extra - 1];
+    const char *ns = E->ns;
+    const ddbgen_model *m = E->m;
+    size_t n = tp->n_entities, last = n - 1;
+    /* every entity new: written */
+    ddbgen_buf_puts(c, "    rc = ");
+    ddbgen_buf_printf(c, "repo->%s(repo", tp->c_name);
+    for (size_t k = 0; k < tp->n_params; k++) {
+        if (tp->params[k].type != DDBGEN_TYPE_ENTITY)
+            tx_scalar_arg(c, m, tp, param_of, k, last, false);
+        for (size_t i = 0; i < n; i++)
+            if (param_of[i] == (int)k)
+                ddbgen_buf_printf(c, ", &e%zu", i);
+    }
+    ddbgen_buf_puts(c, ", &err);\n    if (!ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n"
+                       "        goto done;\n");
+    for (size_t i = 0; i < n; i++) {
+        const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
+        ddbgen_buf_printf(
+            c,
+            "    ddb_conf_remember(c, &%s__%s__desc, &e%zu);\n"
+            "    rc = repo->%s__get(repo, &got%zu, &found, &e%zu, &err);\n"
+            "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
+            "        ddb_conf_expect_found(c, \"get after the call (action %zu)\", found, "
+            "true))\n"
+            "        ddb_conf_same_entity(c, \"get after the call\", &%s__%s__desc, &e%zu, "
+            "&got%zu, true);\n",
+            ns, e->c_name, i, e->c_name, i, i, i, ns, e->c_name, i, i);
+    }
+    /* new entities, but the last action's exists: cancelled at the last action */
+    ddbgen_buf_printf(c, "    rc = repo->%s(repo", tp->c_name);
+    for (size_t k = 0; k < tp->n_params; k++) {
+        if (tp->params[k].type != DDBGEN_TYPE_ENTITY)
+            tx_scalar_arg(c, m, tp, param_of, k, last, true);
+        for (size_t i = 0; i < n; i++)
+            if (param_of[i] == (int)k)
+                ddbgen_buf_printf(c, i == last ? ", &e%zu" : ", &new%zu", i);
+    }
+    ddbgen_buf_printf(
+        c,
+        ", &err);\n"
+        "    ddb_conf_expect_cancelled(c, \"call with action %zu's entity existing\", rc, "
+        "&err, %zu, %zu);\n",
+        last, n, last);
+    if (n > 1) {
+        const ddbgen_entity *e0 = tx_entity(m, &tp->entities[0]);
+        ddbgen_buf_printf(
+            c,
+            "    %s__%s__free(&got0);\n"
+            "    rc = repo->%s__get(repo, &got0, &found, &new0, &err);\n"
+            "    if (rc == 0 && found)\n"
+            "        ddb_conf_remember(c, &%s__%s__desc, &new0);\n"
+            "    if (ddb_conf_expect_rc(c, \"get after the cancelled call\", rc, 0, "
+            "&err))\n"
+            "        ddb_conf_expect_found(c, \"get after the cancelled call (action 0, "
+            "all or nothing)\",\n                              found, false);\n",
+            ns, e0->c_name, e0->c_name, ns, e0->c_name);
+    }
+}
+
+/* A Delete/ConditionCheck transaction: cancelled at the missing last entity with nothing
+ * deleted; then every Delete's entity is gone and every ConditionCheck's kept. */
+static void tx_deletes_body(emitter *E, const ddbgen_tx_pattern *tp)
+{
+    ddbgen_buf *c = &E->extra[E->n_extra - 1];
+    const char *ns = E->ns;
+    const ddbgen_model *m = E->m;
+    size_t n = tp->n_entities, last = n - 1;
+    /* every entity but the last exists: cancelled at the last action, nothing deleted */
+    for (size_t i = 0; i < last; i++) {
+        const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
+        ddbgen_buf_printf(c, "    if (!create_%s(c, &e%zu))\n        goto done;\n", e->c_name, i);
+    }
+    ddbgen_buf_printf(c, "    rc = repo->%s(repo", tp->c_name);
+    for (size_t k = 0; k < tp->n_params; k++)
+        ddbgen_buf_printf(c, ", p%zu", k);
+    ddbgen_buf_printf(
+        c,
+        ", &err);\n"
+        "    ddb_conf_expect_cancelled(c, \"call with action %zu's entity missing\", rc, "
+        "&err, %zu, %zu);\n",
+        last, n, last);
+    if (n > 1) {
+        const ddbgen_entity *e0 = tx_entity(m, &tp->entities[0]);
+        ddbgen_buf_printf(
+            c,
+            "    rc = repo->%s__get(repo, &got0, &found, &e0, &err);\n"
+            "    if (ddb_conf_expect_rc(c, \"get after the cancelled call\", rc, 0, "
+            "&err))\n"
+            "        ddb_conf_expect_found(c, \"get after the cancelled call (action 0, "
+            "all or nothing)\",\n                              found, true);\n"
+            "    %s__%s__free(&got0);\n",
+            e0->c_name, ns, e0->c_name);
+    }
+    {
+        const ddbgen_entity *el = tx_entity(m, &tp->entities[last]);
+        ddbgen_buf_printf(c, "    if (!create_%s(c, &e%zu))\n        goto done;\n", el->c_name,
+                          last);
+    }
+    ddbgen_buf_printf(c, "    rc = repo->%s(repo", tp->c_name);
+    for (size_t k = 0; k < tp->n_params; k++)
+        ddbgen_buf_printf(c, ", p%zu", k);
+    ddbgen_buf_puts(c, ", &err);\n    ddb_conf_expect_rc(c, \"call\", rc, 0, &err);\n");
+    for (size_t i = 0; i < n; i++) {
+        const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
+        ddbgen_buf_printf(
+            c,
+            "    %s__%s__free(&got%zu);\n"
+            "    rc = repo->%s__get(repo, &got%zu, &found, &e%zu, &err);\n"
+            "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err))\n"
+            "        ddb_conf_expect_found(c, \"get after the call (action %zu)\", found, "
+            "%s);\n",
+            ns, e->c_name, i, e->c_name, i, i, i,
+            tp->entities[i].action == DDBGEN_ACT_DELETE ? "false" : "true");
+    }
+}
+
+static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
+{
+    ddbgen_buf *c = &E->extra[E->n_extra - 1];
+    const char *ns = E->ns;
+    const ddbgen_model *m = E->m;
+    size_t n = tp->n_entities;
+    bool puts = false, deletes = false;
+    int param_of[16];
+    decl d;
+    char fn[300];
+
+    if (tp->operation == DDBGEN_TX_GET) {
+        emit_tx_get_case(E, s, tp);
+        return;
+    }
+    if (!tp->c_name || !find_member(s, tp->c_name, &d)) {
+        add_gap(E, s, NULL, tp->name, NO_MEMBER);
+        return;
+    }
+    if (n == 0 || n > 16 || d.n != tp->n_params + 2) {
+        add_gap(E, s, NULL, tp->name, "the member's parameters are not the ones the suite expects");
+        return;
+    }
+    tx_case_kind(E, tp, &d, param_of, &puts, &deletes);
     if (!puts && !deletes) {
         add_gap(E, s, NULL, tp->name,
                 "only all-Put (entity parameters, or every field a parameter) and Delete or "
                 "ConditionCheck (string key parameters) transactions are exercised yet");
         return;
     }
-    last = n - 1;
     snprintf(fn, sizeof fn, "case_model__%s", tp->c_name);
     add_case(E, s, NULL, tp->name,
              puts ? "the transaction writes every entity; again with only the last action's "
@@ -3480,111 +3615,10 @@ static void emit_tx_case(emitter *E, suite *s, const ddbgen_tx_pattern *tp)
                                       i, f->c_name, i, f->c_name, k);
             }
     }
-    if (puts) {
-        /* every entity new: written */
-        ddbgen_buf_puts(c, "    rc = ");
-        ddbgen_buf_printf(c, "repo->%s(repo", tp->c_name);
-        for (size_t k = 0; k < tp->n_params; k++) {
-            if (tp->params[k].type != DDBGEN_TYPE_ENTITY)
-                tx_scalar_arg(c, m, tp, param_of, k, last, false);
-            for (size_t i = 0; i < n; i++)
-                if (param_of[i] == (int)k)
-                    ddbgen_buf_printf(c, ", &e%zu", i);
-        }
-        ddbgen_buf_puts(c, ", &err);\n    if (!ddb_conf_expect_rc(c, \"call\", rc, 0, &err))\n"
-                           "        goto done;\n");
-        for (size_t i = 0; i < n; i++) {
-            const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
-            ddbgen_buf_printf(
-                c,
-                "    ddb_conf_remember(c, &%s__%s__desc, &e%zu);\n"
-                "    rc = repo->%s__get(repo, &got%zu, &found, &e%zu, &err);\n"
-                "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err) &&\n"
-                "        ddb_conf_expect_found(c, \"get after the call (action %zu)\", found, "
-                "true))\n"
-                "        ddb_conf_same_entity(c, \"get after the call\", &%s__%s__desc, &e%zu, "
-                "&got%zu, true);\n",
-                ns, e->c_name, i, e->c_name, i, i, i, ns, e->c_name, i, i);
-        }
-        /* new entities, but the last action's exists: cancelled at the last action */
-        ddbgen_buf_printf(c, "    rc = repo->%s(repo", tp->c_name);
-        for (size_t k = 0; k < tp->n_params; k++) {
-            if (tp->params[k].type != DDBGEN_TYPE_ENTITY)
-                tx_scalar_arg(c, m, tp, param_of, k, last, true);
-            for (size_t i = 0; i < n; i++)
-                if (param_of[i] == (int)k)
-                    ddbgen_buf_printf(c, i == last ? ", &e%zu" : ", &new%zu", i);
-        }
-        ddbgen_buf_printf(
-            c,
-            ", &err);\n"
-            "    ddb_conf_expect_cancelled(c, \"call with action %zu's entity existing\", rc, "
-            "&err, %zu, %zu);\n",
-            last, n, last);
-        if (n > 1) {
-            const ddbgen_entity *e0 = tx_entity(m, &tp->entities[0]);
-            ddbgen_buf_printf(
-                c,
-                "    %s__%s__free(&got0);\n"
-                "    rc = repo->%s__get(repo, &got0, &found, &new0, &err);\n"
-                "    if (rc == 0 && found)\n"
-                "        ddb_conf_remember(c, &%s__%s__desc, &new0);\n"
-                "    if (ddb_conf_expect_rc(c, \"get after the cancelled call\", rc, 0, "
-                "&err))\n"
-                "        ddb_conf_expect_found(c, \"get after the cancelled call (action 0, "
-                "all or nothing)\",\n                              found, false);\n",
-                ns, e0->c_name, e0->c_name, ns, e0->c_name);
-        }
-    } else {
-        /* every entity but the last exists: cancelled at the last action, nothing deleted */
-        for (size_t i = 0; i < last; i++) {
-            const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
-            ddbgen_buf_printf(c, "    if (!create_%s(c, &e%zu))\n        goto done;\n", e->c_name,
-                              i);
-        }
-        ddbgen_buf_printf(c, "    rc = repo->%s(repo", tp->c_name);
-        for (size_t k = 0; k < tp->n_params; k++)
-            ddbgen_buf_printf(c, ", p%zu", k);
-        ddbgen_buf_printf(
-            c,
-            ", &err);\n"
-            "    ddb_conf_expect_cancelled(c, \"call with action %zu's entity missing\", rc, "
-            "&err, %zu, %zu);\n",
-            last, n, last);
-        if (n > 1) {
-            const ddbgen_entity *e0 = tx_entity(m, &tp->entities[0]);
-            ddbgen_buf_printf(
-                c,
-                "    rc = repo->%s__get(repo, &got0, &found, &e0, &err);\n"
-                "    if (ddb_conf_expect_rc(c, \"get after the cancelled call\", rc, 0, "
-                "&err))\n"
-                "        ddb_conf_expect_found(c, \"get after the cancelled call (action 0, "
-                "all or nothing)\",\n                              found, true);\n"
-                "    %s__%s__free(&got0);\n",
-                e0->c_name, ns, e0->c_name);
-        }
-        {
-            const ddbgen_entity *el = tx_entity(m, &tp->entities[last]);
-            ddbgen_buf_printf(c, "    if (!create_%s(c, &e%zu))\n        goto done;\n", el->c_name,
-                              last);
-        }
-        ddbgen_buf_printf(c, "    rc = repo->%s(repo", tp->c_name);
-        for (size_t k = 0; k < tp->n_params; k++)
-            ddbgen_buf_printf(c, ", p%zu", k);
-        ddbgen_buf_puts(c, ", &err);\n    ddb_conf_expect_rc(c, \"call\", rc, 0, &err);\n");
-        for (size_t i = 0; i < n; i++) {
-            const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
-            ddbgen_buf_printf(
-                c,
-                "    %s__%s__free(&got%zu);\n"
-                "    rc = repo->%s__get(repo, &got%zu, &found, &e%zu, &err);\n"
-                "    if (ddb_conf_expect_rc(c, \"get after the call\", rc, 0, &err))\n"
-                "        ddb_conf_expect_found(c, \"get after the call (action %zu)\", found, "
-                "%s);\n",
-                ns, e->c_name, i, e->c_name, i, i, i,
-                tp->entities[i].action == DDBGEN_ACT_DELETE ? "false" : "true");
-        }
-    }
+    if (puts)
+        tx_puts_body(E, tp, param_of);
+    else
+        tx_deletes_body(E, tp);
     ddbgen_buf_puts(c, "done:\n");
     for (size_t i = 0; i < n; i++) {
         const ddbgen_entity *e = tx_entity(m, &tp->entities[i]);
