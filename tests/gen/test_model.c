@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit/printer.h"
 #include "emit/wrap.h"
 #include "model/usage.h"
 #include "test.h"
@@ -659,6 +660,42 @@ TEST(wrap_comments_between_words)
     free(s);
 }
 
+/* ---- the printer (emit/printer.h) -------------------------------------------------------------- */
+
+TEST(printer_replaces_named_variables)
+{
+    emit_printer p;
+    ddbgen_buf b = DDBGEN_BUF_INIT;
+    emit_printer_init(&p, '@');
+    emit_set(&p, "ns", "shop");
+    emit_setf(&p, "T", "%s__%s", "shop", "user");
+    emit_print(&p, &b, "int @ns@_f(@T@ *x); /* ask admin@example.com, @unset@ stays */\n");
+    CHECK_STR(ddbgen_buf_str(&b),
+              "int shop_f(shop__user *x); /* ask admin@example.com, @unset@ stays */\n");
+    /* a new value replaces the old one; NULL unsets */
+    emit_set(&p, "ns", "store");
+    emit_set(&p, "T", NULL);
+    ddbgen_buf_free(&b);
+    emit_print(&p, &b, "@ns@ @T@");
+    CHECK_STR(ddbgen_buf_str(&b), "store @T@");
+    CHECK(!p.failed);
+    ddbgen_buf_free(&b);
+    emit_printer_fini(&p);
+}
+
+TEST(printer_reports_running_out_of_variables)
+{
+    emit_printer p;
+    char name[8];
+    emit_printer_init(&p, '$');
+    for (int i = 0; i <= EMIT_MAX_VARS; i++) {
+        snprintf(name, sizeof name, "v%d", i);
+        emit_set(&p, name, "x");
+    }
+    CHECK(p.failed);
+    emit_printer_fini(&p);
+}
+
 TEST_MAIN(CASE(c_name_mapping), CASE(c_name_problems), CASE(suggestions), CASE(template_parse),
           CASE(numeric_key_types), CASE(load_plain_model_without_extensions), CASE(load_extensions),
           CASE(extension_id_strategy_string_form), CASE(unknown_extension_key_is_an_error),
@@ -669,4 +706,5 @@ TEST_MAIN(CASE(c_name_mapping), CASE(c_name_problems), CASE(suggestions), CASE(t
           CASE(wrap_code_aligns_after_its_bracket),
           CASE(wrap_leaves_literals_comments_and_directives_whole),
           CASE(wrap_splits_a_long_literal_at_character_boundaries),
-          CASE(wrap_comments_between_words))
+          CASE(wrap_comments_between_words), CASE(printer_replaces_named_variables),
+          CASE(printer_reports_running_out_of_variables))

@@ -12,25 +12,20 @@
 #include <string.h>
 
 #include "emit/emit_internal.h"
+#include "emit/printer.h"
 
 /* ---- text templates ------------------------------------------------------------------------ */
 
 /*
  * The generated code is written as templates: @ns@ the namespace, @NS@ in upper case, @e@ the
  * entity's C name, @E@ in upper case, @T@ its struct type, @D@ its descriptor; for an
- * access-pattern member @M@ its name, @P@ its parameter list, @A@ the arguments it forwards
- * (", a, b") and @I@ its entity parameter. That keeps each routed wrapper readable as the C it
+ * access-pattern member @M@ its name, @A@ the arguments it forwards (", a, b") and @I@ its
+ * entity parameter. The variables are the shared printer's (printer.h). That keeps each routed wrapper readable as the C it
  * produces.
  */
 typedef struct vars {
+    emit_printer p;
     const char *ns;
-    char NS[256];
-    const char *e;
-    char E[256];
-    char T[512];
-    char D[512];
-    /* an access-pattern member: its name, parameter list, forwarded arguments, item parameter */
-    const char *M, *P, *A, *I;
 } vars;
 
 static void upper_into(char *dst, size_t cap, const char *s)
@@ -43,60 +38,27 @@ static void upper_into(char *dst, size_t cap, const char *s)
 
 static void vars_model(vars *v, const emitter *E)
 {
-    memset(v, 0, sizeof *v);
+    char upper[256];
+    upper_into(upper, sizeof upper, E->ns);
+    emit_printer_init(&v->p, '@');
     v->ns = E->ns;
-    upper_into(v->NS, sizeof v->NS, E->ns);
+    emit_set(&v->p, "ns", E->ns);
+    emit_set(&v->p, "NS", upper);
 }
 
 static void vars_entity(vars *v, const ddbgen_entity *e)
 {
-    v->e = e->c_name;
-    upper_into(v->E, sizeof v->E, e->c_name);
-    snprintf(v->T, sizeof v->T, "%s__%s", v->ns, e->c_name);
-    snprintf(v->D, sizeof v->D, "%s__%s__desc", v->ns, e->c_name);
+    char upper[256];
+    upper_into(upper, sizeof upper, e->c_name);
+    emit_set(&v->p, "e", e->c_name);
+    emit_set(&v->p, "E", upper);
+    emit_setf(&v->p, "T", "%s__%s", v->ns, e->c_name);
+    emit_setf(&v->p, "D", "%s__%s__desc", v->ns, e->c_name);
 }
 
 static void put(ddbgen_buf *b, const vars *v, const char *text)
 {
-    while (*text) {
-        const char *at = strchr(text, '@'), *end;
-        const char *val = NULL;
-        size_t n;
-        if (!at) {
-            ddbgen_buf_puts(b, text);
-            return;
-        }
-        ddbgen_buf_putn(b, text, (size_t)(at - text));
-        end = strchr(at + 1, '@');
-        n = end ? (size_t)(end - at - 1) : 0;
-        if (end && n == 2 && strncmp(at + 1, "ns", 2) == 0)
-            val = v->ns;
-        else if (end && n == 2 && strncmp(at + 1, "NS", 2) == 0)
-            val = v->NS;
-        else if (end && n == 1 && at[1] == 'e')
-            val = v->e;
-        else if (end && n == 1 && at[1] == 'E')
-            val = v->E;
-        else if (end && n == 1 && at[1] == 'T')
-            val = v->T;
-        else if (end && n == 1 && at[1] == 'D')
-            val = v->D;
-        else if (end && n == 1 && at[1] == 'M')
-            val = v->M;
-        else if (end && n == 1 && at[1] == 'P')
-            val = v->P;
-        else if (end && n == 1 && at[1] == 'A')
-            val = v->A;
-        else if (end && n == 1 && at[1] == 'I')
-            val = v->I;
-        if (val) {
-            ddbgen_buf_puts(b, val);
-            text = end + 1;
-        } else {
-            ddbgen_buf_putc(b, '@');
-            text = at + 1;
-        }
-    }
+    emit_print(&v->p, b, text);
 }
 
 /*
@@ -505,9 +467,9 @@ static void emit_pattern_member(emitter *E, const emit_member *m, void *ctx_)
     const char *partial = m->partial ? "DDB_ROUTE_F_PARTIAL" : "0";
     if (m->entity)
         vars_entity(v, m->entity);
-    v->M = m->name;
-    v->A = m->args ? m->args : "";
-    v->I = m->item ? m->item : "";
+    emit_set(&v->p, "M", m->name);
+    emit_set(&v->p, "A", m->args ? m->args : "");
+    emit_set(&v->p, "I", m->item ? m->item : "");
     ddbgen_buf_puts(&call, "ddb_c.rc = ddb_s->@M@(ddb_s, ");
     switch (m->kind) {
     case EMIT_MEMBER_GET:
@@ -590,7 +552,9 @@ static void emit_pattern_members(emitter *E, ddbgen_buf *c, vars *v)
     pattern_ctx ctx = {c, v};
     ddbgen_buf_puts(c, "\n/* ---- access patterns ---- */\n");
     emit_repo_pattern_members(E, emit_pattern_member, &ctx);
-    v->M = v->P = v->A = v->I = NULL;
+    emit_set(&v->p, "M", NULL);
+    emit_set(&v->p, "A", NULL);
+    emit_set(&v->p, "I", NULL);
 }
 
 /* The model-wide members: a transaction of any entities, and the ID counters. */
@@ -840,4 +804,7 @@ void emit_router(emitter *E)
     emit_storage(E, c, &v);
     emit_model_table(E, c, &v);
     emit_constructor(E, c, &v);
+    if (v.p.failed && E->status == 0)
+        E->status = DDBGEN_ERR_NOMEM;
+    emit_printer_fini(&v.p);
 }
