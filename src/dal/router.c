@@ -865,6 +865,20 @@ bool ddb_router_fall_back(ddb_router *r, int from, const char *why)
     pthread_mutex_unlock(&r->lock);
     ddb_router_logf(r, "phase %d -> %d: stopped: %s", from, from - 1, why ? why : "?");
     send_event(r, "router.phase", NULL, 0, 0);
+    if (r->source.read) {
+        /* stored too, or the next read of the source would undo the stop in this process */
+        ddb_error err = DDB_ERROR_INIT;
+        int rc;
+        pthread_mutex_lock(&r->source_lock);
+        rc = r->source.store(r->source.ctx, from - 1, &err);
+        if (rc == 0)
+            r->source_read_at = ddb_router_now_ms();
+        pthread_mutex_unlock(&r->source_lock);
+        if (rc != 0)
+            ddb_router_logf(r, "phase %d could not be stored in the phase source: %s: %s", from - 1,
+                            ddb_error_code_name(rc), err.message);
+        ddb_error_clear(&err);
+    }
     return true;
 }
 

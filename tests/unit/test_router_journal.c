@@ -358,6 +358,13 @@ TEST(a_shared_phase_is_followed_within_its_interval)
     CHECK_INT(ddb_router_phase(a), 3);
     CHECK_CONTAINS(la.text, "phase 3 -> 4 refused: the phase source: DDB_ERR_SERVICE");
     CHECK_INT(s.phase, 3);
+    s.fail_store = 0;
+    /* a STOP policy's fall back is stored, so that every process stops, not this one alone */
+    CHECK(ddb_router_fall_back(b, 3, "dynamodb down"));
+    CHECK_INT(s.phase, 2);
+    usleep(150 * 1000);
+    CHECK_INT(ddb_router_poll_phase(a), 2);
+    CHECK_INT(ddb_router_poll_phase(b), 2);
     ddb_error_clear(&err);
     ddb_router_free(a);
     ddb_router_free(b);

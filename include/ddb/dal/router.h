@@ -372,7 +372,8 @@ DDB_API int ddb_router_verify_page(ddb_router *r, const ddb_entity_desc *d, cons
  * DDB_ROUTER_ON_FAILURE_STOP: drops the phase from `from` to from - 1 and logs
  * "<name>: phase <from> -> <from - 1>: stopped: <why>" (counted as a phase switch, event
  * "router.phase"). Only when the phase is still `from`: several failing calls drop it one step.
- * Returns true when it switched.
+ * With a phase source the new phase is stored there too, so every process stops (a failed store
+ * is logged). Returns true when it switched.
  */
 DDB_API bool ddb_router_fall_back(ddb_router *r, int from, const char *why);
 
