@@ -650,6 +650,26 @@ static const ddb_route_entity *entity_by_desc(const ddb_route *r, const ddb_enti
 }
 
 /*
+ * A phase 5 write whose key the router does not know (a write by key parameters): the type is
+ * journaled for a resync from DynamoDB, which the next replay (or the way back) applies. Not a
+ * failure; without a journal it is one, as the relational side then falls behind.
+ */
+static void defer_resync(ddb_route_call *c, const ddb_route_entity *e)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    int rc = ddb_router_journal_append_from(c->route->state, DDB_ROUTER_DYNAMODB, e->desc->name,
+                                            NULL, &err);
+    if (rc == 0)
+        ddb_router_logf(c->route->state,
+                        "relational mirror deferred: %s.%s: key unknown, resync journaled",
+                        e->desc->name, c->member->name);
+    else
+        ddb_router_relational_failed(c->route->state, e->desc->name, c->member->name, NULL, rc,
+                                     &err);
+    ddb_error_clear(&err);
+}
+
+/*
  * Phase 5 with keep_relational, after DynamoDB's write: the entity obj of e read back from
  * DynamoDB and mirrored to the relational side (removed there when DynamoDB has none). A
  * failure is logged, counted and journaled "from":"dynamodb" (a resync when obj's key is not
@@ -666,7 +686,7 @@ static void mirror_back(ddb_route_call *c, const ddb_route_entity *e, const void
     double t0;
     int rc;
     if (!obj || ddb_router_key_item(&key, e->desc, obj, NULL) != 0) {
-        ddb_router_relational_failed(r->state, e->desc->name, op, NULL, DDB_ERR_INVALID_ARG, NULL);
+        defer_resync(c, e);
         return;
     }
     if (!(got = calloc(1, e->desc->size ? e->desc->size : 1))) {
@@ -712,8 +732,7 @@ static void mirror_written(ddb_route_call *c)
     case DDB_ROUTE_FLAG:
         /* the key is in the parameters: the next replay resyncs the type */
         if (c->caller_found && *c->caller_found)
-            ddb_router_relational_failed(c->route->state, e->desc->name, m->name, NULL,
-                                         DDB_ERR_INVALID_ARG, NULL);
+            defer_resync(c, e);
         break;
     case DDB_ROUTE_ITEMS:
         for (size_t i = 0; i < c->n_items; i++)

@@ -79,6 +79,7 @@ static void log_line(void *ctx, const char *line)
 
 typedef struct side {
     char db_path[1024], journal[1024], prefix[96];
+    char url[1200]; /* "" : the SQLite file at db_path */
     ddb_sql *db;
     ddb_sql_control *control; /* NULL: the phase is the router's own */
     ddb_client *client;
@@ -97,7 +98,7 @@ static void names(side *s, const char *base, const char *run)
    interval_ms > 0 the phase comes from the control row of the SQLite file. */
 static bool side_open(side *s, int phase, int interval_ms)
 {
-    char url[1100], endpoint[256];
+    char url[1200], endpoint[256];
     ddb_error err = DDB_ERROR_INIT;
     ddb_client_options co = DDB_CLIENT_OPTIONS_INIT;
     shop__ddb_options dopts = SHOP__DDB_OPTIONS_INIT;
@@ -108,7 +109,10 @@ static bool side_open(side *s, int phase, int interval_ms)
         fprintf(stderr, "no DynamoDB Local: $DDB_TEST_LOCAL_STATE/endpoint is missing\n");
         return false;
     }
-    snprintf(url, sizeof url, "sqlite:%s", s->db_path);
+    if (s->url[0])
+        snprintf(url, sizeof url, "%s", s->url);
+    else
+        snprintf(url, sizeof url, "sqlite:%s", s->db_path);
     co.endpoint = endpoint;
     dopts.table_prefix = s->prefix;
     dopts.consistent_reads = true;
@@ -314,20 +318,14 @@ static long lines_from_dynamodb(const char *path)
     return n;
 }
 
-TEST(cutover_undone_from_5_to_3_keeps_every_write)
+/* 1 -> 5, writes in 5, back to 3, on the relational database of s (opened in phase 1). */
+static void cutover_undone(side *sp, const char *run)
 {
-    static log_buf log;
-    char run[64], name[128], full[256];
-    side s;
+    char name[128], full[256];
+    side s = *sp;
     ddb_error err = DDB_ERROR_INIT;
     shop__order order = SHOP__ORDER__INIT;
     int64_t seller, buyer, cat, pen, lamp, u5, u3, last_user;
-    memset(&s, 0, sizeof s);
-    s.log = &log;
-    run_name(run, sizeof run);
-    names(&s, "back", run);
-    side_remove(&s);
-    REQUIRE(side_open(&s, 1, 0));
 
     /* phase 1: the shop as it was */
     snprintf(name, sizeof name, "seller_%s", run);
@@ -368,8 +366,8 @@ TEST(cutover_undone_from_5_to_3_keeps_every_write)
     /* back to 3: nothing differs, and the relational IDs continue above DynamoDB's */
     CHECK_INT(switch_to(s.router, 3), 0);
     CHECK_INT(shop__router_phase(s.router), 3);
-    CHECK_CONTAINS(log.text, "shop: phase 5 -> 3");
-    CHECK_CONTAINS(log.text, "relational User IDs continue above");
+    CHECK_CONTAINS(s.log->text, "shop: phase 5 -> 3");
+    CHECK_CONTAINS(s.log->text, "relational User IDs continue above");
     CHECK_INT(differences(s.router), 0);
     CHECK_INT(s.relational->max_id(s.relational, SHOP__KIND_USER, &last_user, &err), 0);
     CHECK(last_user >= u5);
@@ -382,11 +380,63 @@ TEST(cutover_undone_from_5_to_3_keeps_every_write)
     CHECK(user_on(s.router, buyer, NULL, 0));
     CHECK_INT(stats_of(s.router).mismatches, 0);
     CHECK_INT(differences(s.router), 0);
-
     shop__order__free(&order);
     ddb_error_clear(&err);
+}
+
+TEST(cutover_undone_from_5_to_3_keeps_every_write)
+{
+    static log_buf log;
+    char run[64];
+    side s;
+    memset(&s, 0, sizeof s);
+    s.log = &log;
+    run_name(run, sizeof run);
+    names(&s, "back", run);
+    side_remove(&s);
+    REQUIRE(side_open(&s, 1, 0));
+    cutover_undone(&s, run);
     side_close(&s);
     side_remove(&s);
+}
+
+/* The same on MariaDB (the fixture's server, a database of the case's own), whose
+   AUTO_INCREMENT the way back moves with ALTER TABLE. */
+TEST(cutover_undone_on_mariadb)
+{
+    static log_buf log;
+    char run[64], fixture[1024], db[96], sql[160];
+    const char *at, *query;
+    side s;
+    ddb_error err = DDB_ERROR_INIT;
+    ddb_sql *server = NULL;
+    ddb_sql_conn *c = NULL;
+    memset(&s, 0, sizeof s);
+    s.log = &log;
+    run_name(run, sizeof run);
+    names(&s, "backmaria", run);
+    side_remove(&s);
+    REQUIRE(read_line(getenv("DDB_TEST_MARIADB_STATE"), "url", fixture, sizeof fixture));
+    REQUIRE((at = strstr(fixture, "@/")) != NULL);
+    query = strchr(at, '?');
+    snprintf(db, sizeof db, "way_back_%s", run);
+    snprintf(s.url, sizeof s.url, "%.*s@/%s%s", (int)(at - fixture), fixture, db,
+             query ? query : "");
+    snprintf(sql, sizeof sql, "CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", db);
+    REQUIRE(ddb_sql_open(&server, fixture, &err) == 0);
+    REQUIRE(ddb_sql_acquire(server, &c, &err) == 0);
+    REQUIRE(ddb_sql_exec(c, sql, NULL, 0, NULL, NULL, &err) == 0);
+    if (side_open(&s, 1, 0))
+        cutover_undone(&s, run);
+    else
+        CHECK(false);
+    side_close(&s);
+    side_remove(&s);
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS `%s`", db);
+    CHECK_INT(ddb_sql_exec(c, sql, NULL, 0, NULL, NULL, &err), 0);
+    ddb_sql_release(c);
+    ddb_sql_close(server);
+    ddb_error_clear(&err);
 }
 
 TEST(relational_failure_in_phase5_is_journaled_and_replayed)
@@ -540,6 +590,6 @@ TEST(two_processes_follow_one_phase)
     side_remove(&s);
 }
 
-TEST_MAIN(CASE(cutover_undone_from_5_to_3_keeps_every_write),
+TEST_MAIN(CASE(cutover_undone_from_5_to_3_keeps_every_write), CASE(cutover_undone_on_mariadb),
           CASE(relational_failure_in_phase5_is_journaled_and_replayed),
           CASE(two_processes_follow_one_phase))

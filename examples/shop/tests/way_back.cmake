@@ -1,6 +1,6 @@
 # The way back after the cutover and the shared phase (tests/test_way_back.c): one CTest entry per
 # TEST(case), integration.migration.way_back.<case>, on the shop's SQLite repository (a file per
-# case under the work directory) and the DynamoDB Local fixture.
+# case under the work directory; one case on MariaDB) and the DynamoDB Local fixture.
 #
 # Included at the end of examples/shop/CMakeLists.txt, after migration.cmake.
 if(NOT TARGET shop_core OR NOT TARGET ddb_test_support)
@@ -19,5 +19,6 @@ foreach(line ${shop_way_back_lines})
     set(name integration.migration.way_back.${case})
     add_test(NAME ${name} COMMAND shop_way_back_tests ${case})
     set_tests_properties(${name} PROPERTIES LABELS "integration;migration" TIMEOUT 300
-                         ENVIRONMENT "${shop_migration_env}" FIXTURES_REQUIRED dynamodb_local)
+                         ENVIRONMENT "${shop_migration_env}"
+                         FIXTURES_REQUIRED "dynamodb_local;mariadb")
 endforeach()
