@@ -495,7 +495,7 @@ TEST(relational_failure_in_phase5_is_journaled_and_replayed)
     side_remove(&s);
 }
 
-/* ---- two processes, one phase ----------------------------------------------------------------- */
+/* ---- two processes, one phase --------------------------------------------------------------- */
 
 #define INTERVAL_MS 200
 

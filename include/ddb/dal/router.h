@@ -223,8 +223,9 @@ DDB_API int ddb_router_poll_phase(ddb_router *r);
  * Switches the phase (1..5) and logs "<name>: phase <old> -> <new>". With a phase source the
  * phase is stored there first (every router that reads the source follows within its
  * interval); when that fails, the phase stays as it was and the store's error is returned.
- * Returns 0, DDB_ERR_INVALID_ARG or the source's error. Work that must happen before a switch (seeding IDs for phase 5) is the
- * caller's; ddb_router_lock_switch serialises it with other switches.
+ * Returns 0, DDB_ERR_INVALID_ARG or the source's error. Work that must happen before a switch
+ * (seeding IDs for phase 5, the replay on the way back) is the caller's, and comes before the
+ * store; ddb_router_lock_switch serialises it with other switches.
  */
 DDB_API int ddb_router_set_phase(ddb_router *r, int phase, ddb_error *err);
 DDB_API void ddb_router_lock_switch(ddb_router *r);
