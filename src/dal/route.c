@@ -463,8 +463,9 @@ static void *other_buffer(ddb_route_call *c, const ddb_route_entity *e)
 {
     size_t size = e ? e->desc->size : 1;
     if (c->member->kind == DDB_ROUTE_PAGE)
-        size =
-            c->member->flags & DDB_ROUTE_F_MIXED ? c->route->model->mixed_page.size : e->page.size;
+        size = c->member->flags & DDB_ROUTE_F_MIXED ? c->route->model->mixed_page.size
+               : e                                  ? e->page.size
+                                                    : 1;
     return calloc(1, size ? size : 1);
 }
 
