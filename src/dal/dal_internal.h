@@ -6,6 +6,8 @@
 #ifndef DDB_DAL_INTERNAL_H
 #define DDB_DAL_INTERNAL_H
 
+#include <stdbool.h>
+
 #include "ddb/core/error.h"
 
 #if defined(__clang_analyzer__)
@@ -27,5 +29,9 @@ static inline int ddb_dal__nomem(ddb_error *err, const char *what)
 {
     return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory allocating %s", what);
 }
+
+/* ddb_router's keep_relational (phase 5 mirrors to the relational side), for route.c. */
+struct ddb_router;
+bool ddb_router__keeps_relational(const struct ddb_router *r);
 
 #endif

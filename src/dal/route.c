@@ -235,7 +235,8 @@ ddb_route_call ddb_route_start(ddb_route *r, const ddb_route_member *m, void *ou
     c.caller_found = found;
     c.caller_err = err;
     c.arg = arg;
-    c.phase = ddb_router_phase(r->state);
+    /* the shared phase, re-read when its interval has passed; the call keeps it throughout */
+    c.phase = ddb_router_poll_phase(r->state);
     return c;
 }
 
@@ -245,6 +246,13 @@ static ddb_router_side primary_side(const ddb_route_call *c)
     if (c->member->kind == DDB_ROUTE_MODEL || !is_read(c->member))
         return c->phase == 5 ? DDB_ROUTER_DYNAMODB : DDB_ROUTER_RELATIONAL;
     return c->phase >= 4 ? DDB_ROUTER_DYNAMODB : DDB_ROUTER_RELATIONAL;
+}
+
+/* Phase 5 with keep_relational: a write whose entities are then mirrored to the relational side. */
+static bool reverse(const ddb_route_call *c)
+{
+    return c->phase == 5 && c->member->kind != DDB_ROUTE_MODEL && is_write(c->member) &&
+           ddb_router__keeps_relational(c->route->state);
 }
 
 /* The versions DynamoDB's write must start from: those the relational call started from. */
@@ -315,7 +323,7 @@ static void add_intent(ddb_router_intent_entry *e, ddb_value **key, const ddb_en
  * Before the primary write of a dual write: an fsync'd intent naming what it changes, so that a
  * process killed between the two writes leaves a journal entry (ddb_router_intent).
  */
-static int write_intent(ddb_route_call *c)
+static int write_intent(ddb_route_call *c, ddb_router_side source)
 {
     const ddb_route_member *m = c->member;
     const ddb_route_entity *e = entity_of(c->route, m->entity);
@@ -341,8 +349,8 @@ static int write_intent(ddb_route_call *c)
             add_intent(&entries[used], &keys[used], e->desc,
                        (const char *)c->arg + i * e->desc->size);
         } else {
-            /* a create's key is the relational side's to assign when the entity's IDs are
-               allocated: the intent is then a resync of the type */
+            /* a create's key is the primary's to assign when the entity's IDs are allocated:
+               the intent is then a resync of the type */
             bool keyed = (m->kind == DDB_ROUTE_WRITE || m->kind == DDB_ROUTE_UPDATE) &&
                          !(m->flags & DDB_ROUTE_F_SECONDARY) &&
                          !((m->flags & DDB_ROUTE_F_CREATE) && e->seeds_ids);
@@ -350,7 +358,7 @@ static int write_intent(ddb_route_call *c)
         }
         used++;
     }
-    rc = ddb_router_intent(c->route->state, entries, used, &c->intent, c->caller_err);
+    rc = ddb_router_intent_from(c->route->state, source, entries, used, &c->intent, c->caller_err);
     for (size_t i = 0; i < used; i++)
         ddb_value_free(keys[i]);
     free(entries);
@@ -364,7 +372,9 @@ static void *primary(ddb_route_call *c)
     int rc = save_versions(c);
     if (rc == 0 && side == DDB_ROUTER_RELATIONAL && c->phase >= 2 && is_write(c->member) &&
         c->member->kind != DDB_ROUTE_MODEL)
-        rc = write_intent(c);
+        rc = write_intent(c, DDB_ROUTER_RELATIONAL);
+    else if (rc == 0 && reverse(c))
+        rc = write_intent(c, DDB_ROUTER_DYNAMODB);
     if (rc != 0) {
         c->result = rc;
         c->step = 3;
@@ -453,8 +463,9 @@ static void *other_buffer(ddb_route_call *c, const ddb_route_entity *e)
 {
     size_t size = e ? e->desc->size : 1;
     if (c->member->kind == DDB_ROUTE_PAGE)
-        size =
-            c->member->flags & DDB_ROUTE_F_MIXED ? c->route->model->mixed_page.size : e->page.size;
+        size = c->member->flags & DDB_ROUTE_F_MIXED ? c->route->model->mixed_page.size
+               : e                                  ? e->page.size
+                                                    : 1;
     return calloc(1, size ? size : 1);
 }
 
@@ -630,6 +641,116 @@ static void after_secondary_write(ddb_route_call *c, int rc)
     restore_versions(c);
 }
 
+/* The entity type of desc in the model; NULL when it is not one of the model's. */
+static const ddb_route_entity *entity_by_desc(const ddb_route *r, const ddb_entity_desc *d)
+{
+    for (size_t i = 0; d && i < r->model->n_entities; i++)
+        if (r->model->entities[i].desc == d)
+            return &r->model->entities[i];
+    return NULL;
+}
+
+/*
+ * A phase 5 write whose key the router does not know (a write by key parameters): the type is
+ * journaled for a resync from DynamoDB, which the next replay (or the way back) applies. Not a
+ * failure; without a journal it is one, as the relational side then falls behind.
+ */
+static void defer_resync(ddb_route_call *c, const ddb_route_entity *e)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    int rc = ddb_router_journal_append_from(c->route->state, DDB_ROUTER_DYNAMODB, e->desc->name,
+                                            NULL, &err);
+    if (rc == 0)
+        ddb_router_logf(c->route->state,
+                        "relational mirror deferred: %s.%s: key unknown, resync journaled",
+                        e->desc->name, c->member->name);
+    else
+        ddb_router_relational_failed(c->route->state, e->desc->name, c->member->name, NULL, rc,
+                                     &err);
+    ddb_error_clear(&err);
+}
+
+/*
+ * Phase 5 with keep_relational, after DynamoDB's write: the entity obj of e read back from
+ * DynamoDB and mirrored to the relational side (removed there when DynamoDB has none). A
+ * failure is logged, counted and journaled "from":"dynamodb" (a resync when obj's key is not
+ * known), and DynamoDB's result stands.
+ */
+static void mirror_back(ddb_route_call *c, const ddb_route_entity *e, const void *obj)
+{
+    ddb_route *r = c->route;
+    const char *op = c->member->name;
+    ddb_value *key = NULL;
+    ddb_error err = DDB_ERROR_INIT;
+    void *got = NULL;
+    bool found = false;
+    double t0;
+    int rc;
+    if (!obj || ddb_router_key_item(&key, e->desc, obj, NULL) != 0) {
+        defer_resync(c, e);
+        return;
+    }
+    if (!(got = calloc(1, e->desc->size ? e->desc->size : 1))) {
+        rc = ddb_dal__nomem(&err, "router mirror");
+    } else {
+        ddb_route_args a = {.out = got, .found = &found, .key = obj};
+        t0 = ddb_router_now_ms();
+        rc = r->model->storage(r->ddb, kind_of(r, e), DDB_ROUTE_OP_GET, &a, &err);
+        ddb_router_record(r->state, DDB_ROUTER_DYNAMODB, false, e->desc->name,
+                          ddb_router_now_ms() - t0, rc);
+    }
+    if (rc == 0) {
+        ddb_route_args a = {.value = found ? got : NULL, .key = obj};
+        t0 = ddb_router_now_ms();
+        rc = r->model->storage(r->rel, kind_of(r, e), DDB_ROUTE_OP_MIRROR, &a, &err);
+        ddb_router_record(r->state, DDB_ROUTER_RELATIONAL, true, e->desc->name,
+                          ddb_router_now_ms() - t0, rc);
+    }
+    if (rc != 0)
+        ddb_router_relational_failed(r->state, e->desc->name, op, key, rc, &err);
+    if (got) {
+        ddb_entity_free(e->desc, got);
+        free(got);
+    }
+    ddb_value_free(key);
+    ddb_error_clear(&err);
+}
+
+/* Every entity the phase 5 write touched, mirrored back (see mirror_back). */
+static void mirror_written(ddb_route_call *c)
+{
+    const ddb_route_member *m = c->member;
+    const ddb_route_entity *e = entity_of(c->route, m->entity);
+    switch (m->kind) {
+    case DDB_ROUTE_WRITE:
+    case DDB_ROUTE_UPDATE:
+        mirror_back(c, e, c->arg);
+        break;
+    case DDB_ROUTE_UPDATE_FOUND:
+        if (c->caller_found && *c->caller_found)
+            mirror_back(c, e, c->caller_out);
+        break;
+    case DDB_ROUTE_FLAG:
+        /* the key is in the parameters: the next replay resyncs the type */
+        if (c->caller_found && *c->caller_found)
+            defer_resync(c, e);
+        break;
+    case DDB_ROUTE_ITEMS:
+        for (size_t i = 0; i < c->n_items; i++)
+            mirror_back(c, e, (const char *)c->arg + i * e->desc->size);
+        break;
+    case DDB_ROUTE_MANY:
+        for (size_t i = 0; i < c->n_objects; i++) {
+            const ddb_route_entity *oe = entity_by_desc(c->route, c->objects[i].desc);
+            if (oe)
+                mirror_back(c, oe, c->objects[i].obj);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
 void *ddb_route_next(ddb_route_call *c)
 {
     void *side;
@@ -643,6 +764,15 @@ void *ddb_route_next(ddb_route_call *c)
         if (c->member->kind == DDB_ROUTE_FLAG && c->found == &c->done_rel && c->rc == 0 &&
             c->caller_found)
             *c->caller_found = c->done_rel;
+        if (reverse(c)) {
+            if (c->rc == 0)
+                mirror_written(c);
+            /* as below: an unknown outcome keeps the intent open for the next replay */
+            if (c->rc != DDB_ERR_NETWORK && c->rc != DDB_ERR_TIMEOUT)
+                ddb_router_intent_done(c->route->state, c->intent);
+            c->step = 3;
+            return NULL;
+        }
         if (!wants_secondary(c)) {
             /* Nothing was written to the relational side, or nothing follows. A lost connection
                or a timeout leaves it unknown whether the relational write committed: the intent
@@ -880,7 +1010,7 @@ int ddb_route_init(ddb_route *r, const ddb_route_model *m, void *rel, void *ddb,
     r->rel = rel;
     r->ddb = ddb;
     r->model = m;
-    if (c.phase == 5 && (rc = seed_ids(r, err)) != 0) {
+    if (ddb_router_phase(r->state) == 5 && (rc = seed_ids(r, err)) != 0) {
         ddb_route_fini(r);
         return rc;
     }
@@ -895,14 +1025,58 @@ void ddb_route_fini(ddb_route *r)
     memset(r, 0, sizeof *r);
 }
 
+/*
+ * Before leaving phase 5: the relational side's IDs continue above every ID DynamoDB handed out.
+ * An insert with an explicit ID moves SQLite's AUTOINCREMENT and MariaDB's AUTO_INCREMENT on
+ * by itself, but not a PostgreSQL sequence; and DynamoDB's counter may be ahead of its items.
+ */
+static int seed_relational_ids(ddb_route *r, ddb_error *err)
+{
+    for (size_t i = 0; i < r->model->n_entities; i++) {
+        const ddb_route_entity *e = &r->model->entities[i];
+        int64_t max = 0;
+        int rc;
+        if (!e->seeds_ids)
+            continue;
+        rc = r->model->max_id(r->ddb, (int)i + 1, &max, err);
+        if (rc == DDB_ERR_INVALID_ARG) {
+            ddb_router_logf(r->state, "%s IDs are not integers: not seeded", e->desc->name);
+            continue;
+        }
+        if (rc == 0)
+            rc = r->model->seed_id(r->rel, (int)i + 1, max, err);
+        if (rc != 0) {
+            ddb_router_logf(r->state, "leaving phase 5 refused: seeding relational %s IDs: %s",
+                            e->desc->name, ddb_error_code_name(rc));
+            return rc;
+        }
+        ddb_router_logf(r->state, "relational %s IDs continue above %lld", e->desc->name,
+                        (long long)max);
+    }
+    return 0;
+}
+
 int ddb_route_set_phase(ddb_route *r, int phase, ddb_error *err)
 {
     int rc = 0;
     if (!r || !r->state)
         return DDB_ERR_INVALID_ARG;
     ddb_router_lock_switch(r->state);
+    /* the shared phase as it is now: another process may have switched it */
+    ddb_router_poll_phase(r->state);
     if (phase == 5 && ddb_router_phase(r->state) != 5)
         rc = seed_ids(r, err);
+    /* the way back: what phase 5 failed to mirror is copied over before the relational side
+       takes writes again, and its IDs move above DynamoDB's */
+    if (rc == 0 && phase >= 1 && phase < 5 && ddb_router_phase(r->state) == 5 &&
+        ddb_router__keeps_relational(r->state)) {
+        size_t replayed = 0;
+        if ((rc = ddb_route_replay(r, &replayed, err)) != 0)
+            ddb_router_logf(r->state, "leaving phase 5 refused: the replay failed: %s",
+                            ddb_error_code_name(rc));
+        if (rc == 0)
+            rc = seed_relational_ids(r, err);
+    }
     if (rc == 0)
         rc = ddb_router_set_phase(r->state, phase, err);
     ddb_router_unlock_switch(r->state);
@@ -1030,6 +1204,76 @@ static int replay_one(ddb_route *r, const ddb_route_entity *e, const ddb_value *
     return rc;
 }
 
+/* The relational side's entity of key made equal to value (NULL: removed). */
+static int mirror_relational(ddb_route *r, const ddb_route_entity *e, const void *value,
+                             const void *key, ddb_error *err)
+{
+    ddb_route_args a = {.value = value, .key = key};
+    return r->model->storage(r->rel, kind_of(r, e), DDB_ROUTE_OP_MIRROR, &a, err);
+}
+
+static int mirror_page_back(ddb_route *r, const ddb_route_entity *e, const char *items, size_t n,
+                            void *ctx, ddb_error *err)
+{
+    int rc = 0;
+    (void)ctx;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = mirror_relational(r, e, items + i * e->desc->size, items + i * e->desc->size, err);
+    return rc;
+}
+
+/* Removes the relational side's entities of the page that DynamoDB lacks. */
+static int remove_extras_back(ddb_route *r, const ddb_route_entity *e, const char *items, size_t n,
+                              void *ctx, ddb_error *err)
+{
+    int rc = 0;
+    void *dyn = calloc(1, e->desc->size ? e->desc->size : 1);
+    (void)ctx;
+    if (!dyn)
+        return ddb_dal__nomem(err, "router sync");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *rel = items + i * e->desc->size;
+        bool found = false;
+        rc = get(r, r->ddb, e, dyn, &found, rel, err);
+        if (rc == 0 && !found)
+            rc = mirror_relational(r, e, NULL, rel, err);
+        ddb_entity_free(e->desc, dyn);
+    }
+    free(dyn);
+    return rc;
+}
+
+/* A journal entry "from":"dynamodb": its key's entity copied from DynamoDB (key NULL: all). */
+static int replay_back_one(ddb_route *r, const ddb_route_entity *e, const ddb_value *key_item,
+                           ddb_error *err)
+{
+    size_t size = e->desc->size ? e->desc->size : 1;
+    void *key, *dyn;
+    bool found = false;
+    int rc;
+    if (!key_item) {
+        rc = each_page(r, e, r->ddb, mirror_page_back, NULL, err);
+        return rc ? rc : each_page(r, e, r->rel, remove_extras_back, NULL, err);
+    }
+    key = calloc(1, size);
+    dyn = calloc(1, size);
+    if (!key || !dyn)
+        rc = ddb_dal__nomem(err, "router replay");
+    else
+        rc = ddb_router_key_fill(key, e->desc, key_item, err);
+    if (rc == 0)
+        rc = get(r, r->ddb, e, dyn, &found, key, err);
+    if (rc == 0)
+        rc = mirror_relational(r, e, found ? dyn : NULL, key, err);
+    if (key)
+        ddb_entity_free(e->desc, key);
+    if (dyn)
+        ddb_entity_free(e->desc, dyn);
+    free(key);
+    free(dyn);
+    return rc;
+}
+
 int ddb_route_replay(ddb_route *r, size_t *replayed, ddb_error *err)
 {
     ddb_router_journal j = {0, NULL, 0, 0};
@@ -1042,7 +1286,12 @@ int ddb_route_replay(ddb_route *r, size_t *replayed, ddb_error *err)
         for (size_t k = 0; k < r->model->n_entities && !e; k++)
             if (strcmp(j.entries[i].kind, r->model->entities[k].desc->name) == 0)
                 e = &r->model->entities[k];
-        rc = e ? replay_one(r, e, j.entries[i].key, err) : DDB_ERR_PROTOCOL;
+        if (!e)
+            rc = DDB_ERR_PROTOCOL;
+        else if (j.entries[i].source == DDB_ROUTER_DYNAMODB)
+            rc = replay_back_one(r, e, j.entries[i].key, err);
+        else
+            rc = replay_one(r, e, j.entries[i].key, err);
         if (rc != 0)
             ddb_router_logf(r->state, "replay of journal entry %zu (%s) failed: %s", i + 1,
                             j.entries[i].kind, e ? ddb_error_code_name(rc) : "unknown entity type");

@@ -48,6 +48,10 @@ struct ddb_router {
     bool fail_on_mismatch;
     int secondary_timeout_ms; /* 0: none */
     ddb_router_failure_policy on_failure[3];
+    bool keep_relational;
+    ddb_router_phase_source source; /* read NULL: none */
+    pthread_mutex_t source_lock;    /* one read of the source at a time */
+    double source_read_at;          /* ddb_router_now_ms of the last read (under source_lock) */
     size_t n_rules;
     ddb_router_field_rule *rules; /* copies, their strings too */
     char **rule_names;            /* those strings: entity, field of each rule (owned) */
@@ -230,6 +234,87 @@ static int copy_rules(ddb_router *r, const ddb_router_field_rule *rules, size_t 
     return 0;
 }
 
+static void send_event(ddb_router *r, const char *operation, const char *entity, double ms, int rc);
+
+/* A phase read from the source that differs from the router's: adopted, logged and counted. */
+static void follow_phase(ddb_router *r, int phase)
+{
+    int old = atomic_exchange(&r->phase, phase);
+    if (old == phase)
+        return;
+    pthread_mutex_lock(&r->lock);
+    r->stats.phase = phase;
+    r->stats.phase_switches++;
+    pthread_mutex_unlock(&r->lock);
+    ddb_router_logf(r, "phase %d -> %d (shared)", old, phase);
+    send_event(r, "router.phase", NULL, 0, 0);
+}
+
+/* Reads the source (under source_lock): the phase, or 0 after a failure (logged, counted). */
+static int read_source(ddb_router *r, ddb_error *err)
+{
+    ddb_error local = DDB_ERROR_INIT;
+    int phase = 0;
+    int rc = r->source.read(r->source.ctx, &phase, err ? err : &local);
+    r->source_read_at = ddb_router_now_ms();
+    pthread_mutex_lock(&r->lock);
+    r->stats.phase_reads++;
+    if (rc == 0 && (phase < 0 || phase > 5))
+        rc = ddb_error_set(err ? err : &local, DDB_ERR_PROTOCOL,
+                           "phase source holds phase %d, not 1..5", phase);
+    if (rc != 0)
+        r->stats.phase_read_failures++;
+    pthread_mutex_unlock(&r->lock);
+    if (rc != 0) {
+        ddb_router_logf(r, "phase source read failed: %s: %s", ddb_error_code_name(rc),
+                        err ? err->message : local.message);
+        phase = rc;
+    }
+    ddb_error_clear(&local);
+    return phase;
+}
+
+/* At ddb_router_new: a stored phase wins over the config's; none stored: the config's is. */
+static int adopt_source(ddb_router *r, ddb_error *err)
+{
+    int phase = read_source(r, err);
+    if (phase < 0)
+        return phase;
+    if (phase == 0) {
+        int rc = r->source.store(r->source.ctx, atomic_load(&r->phase), err);
+        if (rc == 0)
+            ddb_router_logf(r, "phase %d stored in the phase source", atomic_load(&r->phase));
+        return rc;
+    }
+    if (phase != atomic_load(&r->phase)) {
+        ddb_router_logf(r, "phase %d from the phase source (configured: %d)", phase,
+                        atomic_load(&r->phase));
+        atomic_store(&r->phase, phase);
+        r->stats.phase = phase;
+    }
+    return 0;
+}
+
+int ddb_router_poll_phase(ddb_router *r)
+{
+    int phase;
+    if (!r->source.read)
+        return ddb_router_phase(r);
+    /* one reader at a time; the others route with the phase as it is meanwhile */
+    if (pthread_mutex_trylock(&r->source_lock) != 0)
+        return ddb_router_phase(r);
+    if (ddb_router_now_ms() - r->source_read_at >= (double)r->source.interval_ms &&
+        (phase = read_source(r, NULL)) > 0)
+        follow_phase(r, phase);
+    pthread_mutex_unlock(&r->source_lock);
+    return ddb_router_phase(r);
+}
+
+bool ddb_router__keeps_relational(const ddb_router *r)
+{
+    return r->keep_relational;
+}
+
 int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *err)
 {
     ddb_router *r;
@@ -247,6 +332,11 @@ int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *er
                              percent);
     if (cfg->version >= 3 && (rc = check_v3(cfg, err)) != 0)
         return rc;
+    if (cfg->version >= 4 && cfg->phase_source.read &&
+        (!cfg->phase_source.store || cfg->phase_source.interval_ms < 0))
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router phase_source: %s",
+                             cfg->phase_source.store ? "interval_ms is negative"
+                                                     : "read without store");
     r = calloc(1, sizeof *r);
     if (!r)
         return ddb_dal__nomem(err, "router");
@@ -286,12 +376,23 @@ int ddb_router_new(ddb_router **out, const ddb_router_config *cfg, ddb_error *er
     r->event_ctx = cfg->event_ctx;
     r->log = cfg->log;
     r->log_ctx = cfg->log_ctx;
+    if (cfg->version >= 4) {
+        r->keep_relational = cfg->keep_relational;
+        r->source = cfg->phase_source;
+        if (r->source.read && r->source.interval_ms == 0)
+            r->source.interval_ms = 1000;
+    }
     atomic_init(&r->phase, cfg->phase);
     r->compare_percent = percent;
     atomic_init(&r->sample_seq, 0);
     pthread_mutex_init(&r->lock, NULL);
     pthread_mutex_init(&r->switch_lock, NULL);
+    pthread_mutex_init(&r->source_lock, NULL);
     r->stats.phase = cfg->phase;
+    if (r->source.read && (rc = adopt_source(r, err)) != 0) {
+        ddb_router_free(r);
+        return rc;
+    }
     *out = r;
     return 0;
 }
@@ -306,6 +407,7 @@ void ddb_router_free(ddb_router *r)
         close(r->lock_fd);
     pthread_mutex_destroy(&r->lock);
     pthread_mutex_destroy(&r->switch_lock);
+    pthread_mutex_destroy(&r->source_lock);
     free_rules(r);
     free(r->name);
     free(r->journal_path);
@@ -369,9 +471,23 @@ void ddb_router_unlock_switch(ddb_router *r)
 
 int ddb_router_set_phase(ddb_router *r, int phase, ddb_error *err)
 {
-    int old;
+    int old, rc;
     if (!r || phase < 1 || phase > 5)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "router phase %d is not 1..5", phase);
+    if (r->source.read) {
+        /* stored first: a router that fails to store must not route alone in the new phase */
+        pthread_mutex_lock(&r->source_lock);
+        rc = r->source.store(r->source.ctx, phase, err);
+        if (rc == 0)
+            r->source_read_at = ddb_router_now_ms();
+        pthread_mutex_unlock(&r->source_lock);
+        if (rc != 0) {
+            ddb_router_logf(r, "phase %d -> %d refused: the phase source: %s: %s",
+                            ddb_router_phase(r), phase, ddb_error_code_name(rc),
+                            err ? err->message : "");
+            return rc;
+        }
+    }
     old = atomic_exchange(&r->phase, phase);
     pthread_mutex_lock(&r->lock);
     r->stats.phase = phase;
@@ -445,8 +561,8 @@ void ddb_router_mismatch(ddb_router *r, const char *entity, const ddb_value *key
     mismatch(r, entity, key, fields, NULL);
 }
 
-void ddb_router_secondary_failed(ddb_router *r, const char *entity, const char *op,
-                                 const ddb_value *key, int rc, const ddb_error *err)
+static void failed(ddb_router *r, ddb_router_side source, const char *entity, const char *op,
+                   const ddb_value *key, int rc, const ddb_error *err)
 {
     char k[512];
     ddb_error jerr = DDB_ERROR_INIT;
@@ -458,18 +574,31 @@ void ddb_router_secondary_failed(ddb_router *r, const char *entity, const char *
     pthread_mutex_lock(&r->lock);
     r->stats.secondary_failures++;
     pthread_mutex_unlock(&r->lock);
-    ddb_router_logf(r, "secondary write failed: %s.%s key=%s: %s: %s", entity, op, k,
-                    ddb_error_code_name(rc),
+    ddb_router_logf(r, "%s failed: %s.%s key=%s: %s: %s",
+                    source == DDB_ROUTER_DYNAMODB ? "relational mirror" : "secondary write", entity,
+                    op, k, ddb_error_code_name(rc),
                     err && err->message[0] ? err->message : ddb_strerror(rc));
     send_event(r, "router.secondary_failure", entity, 0, rc);
     if (!r->journal_path)
         return;
-    jrc = ddb_router_journal_append(r, entity, key, &jerr);
+    jrc = ddb_router_journal_append_from(r, source, entity, key, &jerr);
     if (jrc != 0)
         ddb_router_logf(r, "journal append failed for %s key=%s: %s", entity, k, jerr.message);
     else
         send_event(r, "router.journal", entity, 0, 0);
     ddb_error_clear(&jerr);
+}
+
+void ddb_router_secondary_failed(ddb_router *r, const char *entity, const char *op,
+                                 const ddb_value *key, int rc, const ddb_error *err)
+{
+    failed(r, DDB_ROUTER_RELATIONAL, entity, op, key, rc, err);
+}
+
+void ddb_router_relational_failed(ddb_router *r, const char *entity, const char *op,
+                                  const ddb_value *key, int rc, const ddb_error *err)
+{
+    failed(r, DDB_ROUTER_DYNAMODB, entity, op, key, rc, err);
 }
 
 /* ---- keys ------------------------------------------------------------------------------------ */
@@ -721,6 +850,8 @@ void ddb_router_settings(const ddb_router *r, ddb_router_config *out)
     out->fail_on_mismatch = r->fail_on_mismatch;
     out->secondary_timeout_ms = r->secondary_timeout_ms;
     memcpy(out->on_secondary_failure, r->on_failure, sizeof out->on_secondary_failure);
+    out->keep_relational = r->keep_relational;
+    out->phase_source = r->source;
 }
 
 bool ddb_router_fall_back(ddb_router *r, int from, const char *why)
@@ -734,6 +865,20 @@ bool ddb_router_fall_back(ddb_router *r, int from, const char *why)
     pthread_mutex_unlock(&r->lock);
     ddb_router_logf(r, "phase %d -> %d: stopped: %s", from, from - 1, why ? why : "?");
     send_event(r, "router.phase", NULL, 0, 0);
+    if (r->source.read) {
+        /* stored too, or the next read of the source would undo the stop in this process */
+        ddb_error err = DDB_ERROR_INIT;
+        int rc;
+        pthread_mutex_lock(&r->source_lock);
+        rc = r->source.store(r->source.ctx, from - 1, &err);
+        if (rc == 0)
+            r->source_read_at = ddb_router_now_ms();
+        pthread_mutex_unlock(&r->source_lock);
+        if (rc != 0)
+            ddb_router_logf(r, "phase %d could not be stored in the phase source: %s: %s", from - 1,
+                            ddb_error_code_name(rc), err.message);
+        ddb_error_clear(&err);
+    }
     return true;
 }
 
@@ -1291,6 +1436,18 @@ done:
 
 int ddb_router_journal_append(ddb_router *r, const char *kind, const ddb_value *key, ddb_error *err)
 {
+    return ddb_router_journal_append_from(r, DDB_ROUTER_RELATIONAL, kind, key, err);
+}
+
+/* The member a line of an entry whose replay copies from DynamoDB carries. */
+static const char *from_member(ddb_router_side source)
+{
+    return source == DDB_ROUTER_DYNAMODB ? ",\"from\":\"dynamodb\"" : "";
+}
+
+int ddb_router_journal_append_from(ddb_router *r, ddb_router_side source, const char *kind,
+                                   const ddb_value *key, ddb_error *err)
+{
     json_t *kind_json;
     char *kind_text, *key_text_json = NULL, *line;
     size_t n;
@@ -1308,7 +1465,8 @@ int ddb_router_journal_append(ddb_router *r, const char *kind, const ddb_value *
         free(key_text_json);
         return ddb_dal__nomem(err, "journal line");
     }
-    n = strlen(kind_text) + (key_text_json ? strlen(key_text_json) : 0) + 32;
+    n = strlen(kind_text) + (key_text_json ? strlen(key_text_json) : 0) +
+        strlen(from_member(source)) + 32;
     line = malloc(n);
     if (!line) {
         free(kind_text);
@@ -1316,9 +1474,11 @@ int ddb_router_journal_append(ddb_router *r, const char *kind, const ddb_value *
         return ddb_dal__nomem(err, "journal line");
     }
     if (key_text_json)
-        n = (size_t)snprintf(line, n, "{\"kind\":%s,\"key\":%s}\n", kind_text, key_text_json);
+        n = (size_t)snprintf(line, n, "{\"kind\":%s,\"key\":%s%s}\n", kind_text, key_text_json,
+                             from_member(source));
     else
-        n = (size_t)snprintf(line, n, "{\"kind\":%s,\"resync\":true}\n", kind_text);
+        n = (size_t)snprintf(line, n, "{\"kind\":%s,\"resync\":true%s}\n", kind_text,
+                             from_member(source));
     free(kind_text);
     free(key_text_json);
 
@@ -1332,7 +1492,8 @@ int ddb_router_journal_append(ddb_router *r, const char *kind, const ddb_value *
 }
 
 /* "kind":<kind>,"key":<key> or "kind":<kind>,"resync":true, as JSON members; malloc'd. */
-static int entry_members(char **out, const char *kind, const ddb_value *key, ddb_error *err)
+static int entry_members(char **out, const char *kind, const ddb_value *key, ddb_router_side source,
+                         ddb_error *err)
 {
     json_t *kind_json = json_string(kind);
     char *kind_text = kind_json ? json_dumps(kind_json, JSON_ENCODE_ANY) : NULL, *key_json = NULL;
@@ -1346,13 +1507,13 @@ static int entry_members(char **out, const char *kind, const ddb_value *key, ddb
         free(kind_text);
         return rc;
     }
-    n = strlen(kind_text) + (key_json ? strlen(key_json) : 0) + 32;
+    n = strlen(kind_text) + (key_json ? strlen(key_json) : 0) + strlen(from_member(source)) + 32;
     if ((*out = malloc(n)) == NULL)
         rc = ddb_dal__nomem(err, "journal line");
     else if (key_json)
-        snprintf(*out, n, "\"kind\":%s,\"key\":%s", kind_text, key_json);
+        snprintf(*out, n, "\"kind\":%s,\"key\":%s%s", kind_text, key_json, from_member(source));
     else
-        snprintf(*out, n, "\"kind\":%s,\"resync\":true", kind_text);
+        snprintf(*out, n, "\"kind\":%s,\"resync\":true%s", kind_text, from_member(source));
     free(kind_text);
     free(key_json);
     return rc;
@@ -1360,6 +1521,13 @@ static int entry_members(char **out, const char *kind, const ddb_value *key, ddb
 
 int ddb_router_intent(ddb_router *r, const ddb_router_intent_entry *entries, size_t n, uint64_t *id,
                       ddb_error *err)
+{
+    return ddb_router_intent_from(r, DDB_ROUTER_RELATIONAL, entries, n, id, err);
+}
+
+int ddb_router_intent_from(ddb_router *r, ddb_router_side source,
+                           const ddb_router_intent_entry *entries, size_t n, uint64_t *id,
+                           ddb_error *err)
 {
     char *text = NULL;
     size_t len = 0, cap = 0;
@@ -1381,7 +1549,7 @@ int ddb_router_intent(ddb_router *r, const ddb_router_intent_entry *entries, siz
                 ddb_error_set(err, DDB_ERR_INVALID_ARG, "journal intent: entry %zu has no kind", i);
             break;
         }
-        if ((rc = entry_members(&members, entries[i].kind, entries[i].key, err)) != 0)
+        if ((rc = entry_members(&members, entries[i].kind, entries[i].key, source, err)) != 0)
             break;
         need = len + strlen(members) + 48;
         if (need > cap) {
@@ -1596,7 +1764,7 @@ static int parse_line(ddb_router_journal_entry *e, uint64_t *intent, uint64_t *d
                       const char *line, size_t len, size_t lineno, ddb_error *err)
 {
     json_error_t jerr;
-    json_t *root = json_loadb(line, len, 0, &jerr), *kind, *key, *resync, *v;
+    json_t *root = json_loadb(line, len, 0, &jerr), *kind, *key, *resync, *from, *v;
     int rc = 0;
     memset(e, 0, sizeof *e);
     *intent = *done = 0;
@@ -1612,8 +1780,14 @@ static int parse_line(ddb_router_journal_entry *e, uint64_t *intent, uint64_t *d
     kind = json_object_get(root, "kind");
     key = json_object_get(root, "key");
     resync = json_object_get(root, "resync");
+    from = json_object_get(root, "from");
     if (!json_is_string(kind) || (key && !json_is_object(key)) || (!key && !json_is_true(resync)))
         goto bad;
+    if (from && (!json_is_string(from) || (strcmp(json_string_value(from), "dynamodb") != 0 &&
+                                           strcmp(json_string_value(from), "relational") != 0)))
+        goto bad;
+    e->source = from && strcmp(json_string_value(from), "dynamodb") == 0 ? DDB_ROUTER_DYNAMODB
+                                                                         : DDB_ROUTER_RELATIONAL;
     e->kind = dup_str(json_string_value(kind));
     if (!e->kind) {
         rc = ddb_dal__nomem(err, "journal");
@@ -1637,8 +1811,8 @@ static int parse_line(ddb_router_journal_entry *e, uint64_t *intent, uint64_t *d
 bad:
     rc = ddb_error_set(err, DDB_ERR_PROTOCOL,
                        "repair journal line %zu: expected {\"kind\":...,\"key\":{...}}, "
-                       "{\"kind\":...,\"resync\":true} (either with an \"intent\" id) or "
-                       "{\"done\":<intent id>}",
+                       "{\"kind\":...,\"resync\":true} (either with an \"intent\" id and "
+                       "\"from\":\"dynamodb\"|\"relational\") or {\"done\":<intent id>}",
                        lineno);
 done:
     json_decref(root);

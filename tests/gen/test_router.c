@@ -984,7 +984,7 @@ TEST(field_rules_clean_and_ignore)
     size_t diffs = 99;
     bool found = false;
 
-    CHECK_INT(o.version, 3);
+    CHECK_INT(o.version, 4);
     REQUIRE(setup(3, false) == 0);
     account(&a, "rules@example.com", "Rules");
     REQUIRE(ddb_decimal_set(&a.balance, "10.5", &err) == 0);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ddb/sql/control.h"
 #include "ddb/sql/sqldb.h"
 #include "test.h"
 
@@ -1095,6 +1096,61 @@ TEST(postgres_lock_timeout_is_retryable_contention)
     ddb_sql_close(db);
 }
 
+/* ---- the migration's control row (ddb/sql/control.h) ---------------------------------------- */
+
+TEST(control_row_holds_one_phase_per_name)
+{
+    ddb_sql *db = open_fresh();
+    ddb_sql_control *shop = NULL, *again = NULL, *other = NULL;
+    ddb_error err = DDB_ERROR_INIT;
+    int phase = -1;
+    REQUIRE(ddb_sql_control_new(&shop, db, "shop", &err) == 0);
+    /* nothing stored yet: 0, not an error */
+    CHECK_INT(ddb_sql_control_read_phase(shop, &phase, &err), 0);
+    CHECK_INT(phase, 0);
+    CHECK_INT(ddb_sql_control_store_phase(shop, 2, &err), 0);
+    CHECK_INT(ddb_sql_control_store_phase(shop, 5, &err), 0);
+    /* a second handle on the same row (another process does the same), the table kept */
+    REQUIRE(ddb_sql_control_new(&again, db, "shop", &err) == 0);
+    CHECK_INT(ddb_sql_control_read_phase(again, &phase, &err), 0);
+    CHECK_INT(phase, 5);
+    CHECK_INT(ddb_sql_control_store_phase(again, 3, &err), 0);
+    CHECK_INT(ddb_sql_control_read_phase(shop, &phase, &err), 0);
+    CHECK_INT(phase, 3);
+    /* rows are per name; a name that could break out of a literal is only ever a parameter */
+    REQUIRE(ddb_sql_control_new(&other, db, "it's; DROP TABLE ddbkit_control; --", &err) == 0);
+    CHECK_INT(ddb_sql_control_store_phase(other, 1, &err), 0);
+    CHECK_INT(ddb_sql_control_read_phase(other, &phase, &err), 0);
+    CHECK_INT(phase, 1);
+    CHECK_INT(ddb_sql_control_read_phase(shop, &phase, &err), 0);
+    CHECK_INT(phase, 3);
+    /* every switch is counted in the row */
+    {
+        ddb_sql_conn *c = NULL;
+        ddb_sql_rows *r = NULL;
+        ddb_sql_param p = DDB_SQL_P_TEXT("shop");
+        REQUIRE(ddb_sql_acquire(db, &c, &err) == 0);
+        REQUIRE(ddb_sql_query(c, "SELECT changed FROM ddbkit_control WHERE name = ?", &p, 1, &r,
+                              &err) == 0);
+        CHECK_INT(ddb_sql_next(r), 1);
+        CHECK_INT(ddb_sql_int(r, 0), 3);
+        ddb_sql_rows_free(r);
+        ddb_sql_release(c);
+    }
+    /* bad input is refused with what was wrong */
+    CHECK_INT(ddb_sql_control_store_phase(shop, 6, &err), DDB_ERR_INVALID_ARG);
+    CHECK_CONTAINS(err.message, "control row shop: phase 6 is not 1..5");
+    CHECK_INT(ddb_sql_control_read_phase(shop, &phase, &err), 0);
+    CHECK_INT(phase, 3);
+    CHECK_INT(ddb_sql_control_new(&other, db, "", &err), DDB_ERR_INVALID_ARG);
+    CHECK_CONTAINS(err.message, "control row name must be 1..128 bytes (got 0)");
+    ddb_error_clear(&err);
+    ddb_sql_control_free(other);
+    ddb_sql_control_free(again);
+    ddb_sql_control_free(shop);
+    ddb_sql_close(db);
+}
+
 /* ---- main: the backend comes from the environment ------------------------------------------ */
 
 static const test_case cases[] = {
@@ -1124,6 +1180,7 @@ static const test_case cases[] = {
     CASE(postgres_errors_never_show_the_password),
     CASE(postgres_lost_connection_is_network_and_not_pooled),
     CASE(postgres_lock_timeout_is_retryable_contention),
+    CASE(control_row_holds_one_phase_per_name),
 };
 
 /* Exit code CTest reads as "skipped" (SKIP_RETURN_CODE in sqldb.cmake). */

@@ -305,11 +305,11 @@ TEST(config_v3_checked)
     c.phase = 3;
     c.compare_percent = 100;
     c.log = NULL;
-    CHECK_INT(DDB_ROUTER_CONFIG_VERSION, 3);
+    CHECK_INT(DDB_ROUTER_CONFIG_VERSION, 4);
     CHECK_INT(new_router(&c, &err), 0);
-    c.version = 4;
+    c.version = 5;
     CHECK_INT(new_router(&c, &err), DDB_ERR_INVALID_ARG);
-    CHECK_CONTAINS(err.message, "version must be 1..3");
+    CHECK_CONTAINS(err.message, "version must be 1..4");
     c.version = 3;
     c.sample_by = (ddb_router_sampling)2;
     CHECK_INT(new_router(&c, &err), DDB_ERR_INVALID_ARG);
@@ -355,7 +355,7 @@ TEST(config_v3_checked)
     c.fail_on_mismatch = true;
     REQUIRE(ddb_router_new(&r, &c, &err) == 0);
     ddb_router_settings(r, &got);
-    CHECK_INT(got.version, 3);
+    CHECK_INT(got.version, 4);
     CHECK_INT(got.n_field_rules, 0);
     CHECK_INT(got.sample_by, DDB_ROUTER_SAMPLE_CALL);
     CHECK(!got.fail_on_mismatch);

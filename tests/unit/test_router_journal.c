@@ -216,6 +216,186 @@ TEST(two_processes_share_a_journal_without_losing_a_line)
     remove_path();
 }
 
+TEST(phase5_lines_say_a_replay_copies_from_dynamodb)
+{
+    ddb_router *r;
+    ddb_value *key = account_key(9);
+    ddb_router_intent_entry one = {"Account", NULL};
+    ddb_router_journal j = {0, NULL, 0, 0};
+    uint64_t id = 0;
+    ddb_error err = DDB_ERROR_INIT;
+    FILE *f;
+    char *text;
+    fresh_path("from");
+    REQUIRE((r = open_router()) != NULL);
+    REQUIRE(key != NULL);
+    one.key = key;
+    CHECK_INT(ddb_router_intent_from(r, DDB_ROUTER_DYNAMODB, &one, 1, &id, &err), 0);
+    CHECK_INT(ddb_router_journal_append_from(r, DDB_ROUTER_DYNAMODB, "Ledger", NULL, &err), 0);
+    CHECK_INT(ddb_router_journal_append(r, "Account", key, &err), 0);
+    CHECK_INT(ddb_router_journal_load(&j, r, &err), 0);
+    REQUIRE(j.n == 3);
+    CHECK_INT(j.entries[0].source, DDB_ROUTER_DYNAMODB);
+    CHECK(j.entries[0].key && ddb_value_equal(j.entries[0].key, key));
+    CHECK_INT(j.entries[1].source, DDB_ROUTER_DYNAMODB);
+    CHECK(j.entries[1].key == NULL);
+    CHECK_INT(j.entries[2].source, DDB_ROUTER_RELATIONAL);
+    ddb_router_journal_clear(&j);
+    REQUIRE((f = fopen(path, "r")) != NULL);
+    text = calloc(1, 4096);
+    REQUIRE(text != NULL);
+    CHECK(fread(text, 1, 4095, f) > 0);
+    fclose(f);
+    CHECK_CONTAINS(text, "\"resync\":true,\"from\":\"dynamodb\"");
+    free(text);
+    /* an unknown direction is an error naming its line, never read as the default */
+    REQUIRE((f = fopen(path, "a")) != NULL);
+    fputs("{\"kind\":\"Account\",\"resync\":true,\"from\":\"oracle\"}\n", f);
+    fclose(f);
+    CHECK_INT(ddb_router_journal_load(&j, r, &err), DDB_ERR_PROTOCOL);
+    CHECK_CONTAINS(err.message, "line 4");
+    ddb_error_clear(&err);
+    ddb_value_free(key);
+    ddb_router_free(r);
+    remove_path();
+}
+
+/* ---- the shared phase ------------------------------------------------------------------------ */
+
+/* A phase source in memory: what a control row holds, shared by two routers of this process. */
+typedef struct shared_phase {
+    int phase; /* 0: none stored */
+    int reads, stores;
+    int fail_read, fail_store; /* the next call fails with this code (0: none) */
+} shared_phase;
+
+static int shared_read(void *ctx, int *phase, ddb_error *err)
+{
+    shared_phase *s = ctx;
+    s->reads++;
+    if (s->fail_read)
+        return ddb_error_set(err, s->fail_read, "control row unreadable");
+    *phase = s->phase;
+    return 0;
+}
+
+static int shared_store(void *ctx, int phase, ddb_error *err)
+{
+    shared_phase *s = ctx;
+    s->stores++;
+    if (s->fail_store)
+        return ddb_error_set(err, s->fail_store, "control row not written");
+    s->phase = phase;
+    return 0;
+}
+
+typedef struct lines {
+    char text[8192];
+} lines;
+
+static void keep_line(void *ctx, const char *line)
+{
+    lines *l = ctx;
+    size_t n = strlen(l->text);
+    snprintf(l->text + n, sizeof l->text - n, "%s\n", line);
+}
+
+static ddb_router *shared_router(shared_phase *s, int phase, int interval_ms, lines *log,
+                                 ddb_error *err)
+{
+    ddb_router_config cfg = {.version = DDB_ROUTER_CONFIG_VERSION,
+                             .name = "t",
+                             .phase = phase,
+                             .compare_percent = 100,
+                             .log = keep_line,
+                             .log_ctx = log};
+    ddb_router *r = NULL;
+    cfg.phase_source.read = shared_read;
+    cfg.phase_source.store = shared_store;
+    cfg.phase_source.ctx = s;
+    cfg.phase_source.interval_ms = interval_ms;
+    return ddb_router_new(&r, &cfg, err) == 0 ? r : NULL;
+}
+
+TEST(a_shared_phase_is_followed_within_its_interval)
+{
+    shared_phase s = {0, 0, 0, 0, 0};
+    lines la, lb;
+    ddb_router *a, *b;
+    ddb_router_stats st;
+    ddb_error err = DDB_ERROR_INIT;
+    memset(&la, 0, sizeof la);
+    memset(&lb, 0, sizeof lb);
+    /* the first router stores its phase; the next one takes the stored phase over its own */
+    REQUIRE((a = shared_router(&s, 2, 100, &la, &err)) != NULL);
+    CHECK_INT(s.phase, 2);
+    REQUIRE((b = shared_router(&s, 1, 100, &lb, &err)) != NULL);
+    CHECK_INT(ddb_router_phase(b), 2);
+    CHECK_CONTAINS(lb.text, "phase 2 from the phase source (configured: 1)");
+    /* a switch is stored, and b follows once its interval has passed, not before */
+    CHECK_INT(ddb_router_set_phase(a, 3, &err), 0);
+    CHECK_INT(s.phase, 3);
+    CHECK_INT(ddb_router_poll_phase(b), 2);
+    usleep(150 * 1000);
+    CHECK_INT(ddb_router_poll_phase(b), 3);
+    CHECK_CONTAINS(lb.text, "t: phase 2 -> 3 (shared)");
+    ddb_router_stats_get(b, &st);
+    CHECK_INT(st.phase, 3);
+    CHECK_INT(st.phase_switches, 1);
+    CHECK(st.phase_reads >= 2);
+    /* a read that fails keeps the phase, logged and counted */
+    s.fail_read = DDB_ERR_NETWORK;
+    usleep(150 * 1000);
+    CHECK_INT(ddb_router_poll_phase(b), 3);
+    CHECK_CONTAINS(lb.text, "phase source read failed: DDB_ERR_NETWORK: control row unreadable");
+    ddb_router_stats_get(b, &st);
+    CHECK_INT(st.phase_read_failures, 1);
+    s.fail_read = 0;
+    /* a switch that cannot be stored does not happen, here or anywhere */
+    s.fail_store = DDB_ERR_SERVICE;
+    CHECK_INT(ddb_router_set_phase(a, 4, &err), DDB_ERR_SERVICE);
+    CHECK_CONTAINS(err.message, "control row not written");
+    CHECK_INT(ddb_router_phase(a), 3);
+    CHECK_CONTAINS(la.text, "phase 3 -> 4 refused: the phase source: DDB_ERR_SERVICE");
+    CHECK_INT(s.phase, 3);
+    s.fail_store = 0;
+    /* a STOP policy's fall back is stored, so that every process stops, not this one alone */
+    CHECK(ddb_router_fall_back(b, 3, "dynamodb down"));
+    CHECK_INT(s.phase, 2);
+    usleep(150 * 1000);
+    CHECK_INT(ddb_router_poll_phase(a), 2);
+    CHECK_INT(ddb_router_poll_phase(b), 2);
+    ddb_error_clear(&err);
+    ddb_router_free(a);
+    ddb_router_free(b);
+}
+
+TEST(a_phase_source_without_store_is_refused)
+{
+    shared_phase s = {0, 0, 0, 0, 0};
+    ddb_router_config cfg = {.version = DDB_ROUTER_CONFIG_VERSION, .name = "t", .phase = 1};
+    ddb_router *r = NULL;
+    ddb_error err = DDB_ERROR_INIT;
+    cfg.phase_source.read = shared_read;
+    cfg.phase_source.ctx = &s;
+    CHECK_INT(ddb_router_new(&r, &cfg, &err), DDB_ERR_INVALID_ARG);
+    CHECK_CONTAINS(err.message, "router phase_source: read without store");
+    cfg.phase_source.store = shared_store;
+    cfg.phase_source.interval_ms = -5;
+    CHECK_INT(ddb_router_new(&r, &cfg, &err), DDB_ERR_INVALID_ARG);
+    CHECK_CONTAINS(err.message, "router phase_source: interval_ms is negative");
+    /* a source holding nonsense is an error at start, not a phase */
+    cfg.phase_source.interval_ms = 0;
+    s.phase = 9;
+    CHECK_INT(ddb_router_new(&r, &cfg, &err), DDB_ERR_PROTOCOL);
+    CHECK_CONTAINS(err.message, "phase source holds phase 9, not 1..5");
+    CHECK(r == NULL);
+    ddb_error_clear(&err);
+}
+
 TEST_MAIN(CASE(open_intents_are_entries_closed_ones_are_not),
           CASE(a_malformed_done_line_names_its_line), CASE(closed_intents_are_compacted_away),
-          CASE(two_processes_share_a_journal_without_losing_a_line))
+          CASE(two_processes_share_a_journal_without_losing_a_line),
+          CASE(phase5_lines_say_a_replay_copies_from_dynamodb),
+          CASE(a_shared_phase_is_followed_within_its_interval),
+          CASE(a_phase_source_without_store_is_refused))

@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ddb/sql/control.h"
 #include "ddb/sql/sqldb.h"
 #include "shop_router.h"
 #include "shop_sql_repo.h"
 
 struct shop_backend {
     ddb_sql *db;
+    ddb_sql_control *control; /* SHOP_SHARED_PHASE_MS: the shared phase's row */
     ddb_client *client;
     shop__repo *relational;
     shop__repo *dynamodb;
@@ -79,6 +81,28 @@ static int open_dynamodb(shop_backend *b, ddb_error *err)
     return shop__ddb_repo_new(&b->dynamodb, b->client, &dopts, err);
 }
 
+/* SHOP_SHARED_PHASE_MS: the router's phase source is the control row "shop". */
+static int shared_phase(shop_backend *b, shop__router_options *ro, ddb_error *err)
+{
+    const char *ms = env("SHOP_SHARED_PHASE_MS", NULL);
+    char *end = NULL;
+    long interval;
+    int rc;
+    if (!ms)
+        return 0;
+    interval = strtol(ms, &end, 10);
+    if (*end || interval < 1 || interval > 3600000)
+        return ddb_error_set(err, DDB_ERR_CONFIG,
+                             "SHOP_SHARED_PHASE_MS '%s' is not 1..3600000 milliseconds", ms);
+    if ((rc = ddb_sql_control_new(&b->control, b->db, "shop", err)) != 0)
+        return rc;
+    ro->phase_source.read = ddb_sql_control_read_phase;
+    ro->phase_source.store = ddb_sql_control_store_phase;
+    ro->phase_source.ctx = b->control;
+    ro->phase_source.interval_ms = (int)interval;
+    return 0;
+}
+
 int shop_backend_open(shop_backend **out, ddb_error *err)
 {
     return shop_backend_open_with(out, NULL, err);
@@ -118,13 +142,16 @@ int shop_backend_open_with(shop_backend **out, const shop_backend_hooks *hooks, 
             ro.phase = (int)phase;
             ro.journal_path = env("SHOP_JOURNAL_PATH", "shop-journal.jsonl");
             ro.compare_percent = (int)strtol(env("SHOP_COMPARE_PERCENT", "100"), NULL, 10);
+            ro.keep_relational = strcmp(env("SHOP_KEEP_RELATIONAL", "0"), "1") == 0;
+            rc = shared_phase(b, &ro, err);
             if (hooks) {
                 ro.on_event = hooks->on_event;
                 ro.event_ctx = hooks->event_ctx;
                 ro.log = hooks->log;
                 ro.log_ctx = hooks->log_ctx;
             }
-            rc = shop__router_new(&b->router, b->relational, b->dynamodb, &ro, err);
+            if (!rc)
+                rc = shop__router_new(&b->router, b->relational, b->dynamodb, &ro, err);
             b->repo = b->router;
             snprintf(b->describe, sizeof(b->describe), "migrate phase %ld (%s + dynamodb)", phase,
                      primary);
@@ -148,6 +175,7 @@ void shop_backend_close(shop_backend *b)
     shop__repo_free(b->router);
     shop__repo_free(b->dynamodb);
     shop__repo_free(b->relational);
+    ddb_sql_control_free(b->control);
     ddb_sql_close(b->db);
     ddb_client_free(b->client);
     free(b->prefix);

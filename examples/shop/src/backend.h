@@ -13,6 +13,11 @@
  *                           SHOP_MYSQL_URL or SHOP_MYSQL_SOCKET is set, else sqlite)
  *   SHOP_JOURNAL_PATH       the router's repair journal (default shop-journal.jsonl)
  *   SHOP_COMPARE_PERCENT    migrate phase 3: the share of reads compared with DynamoDB (default 100)
+ *   SHOP_KEEP_RELATIONAL    migrate: 1 makes phase 5 mirror every write back to the relational
+ *                           side, so that switching back to 4 or 3 loses nothing (default 0)
+ *   SHOP_SHARED_PHASE_MS    migrate: the phase lives in the relational database's control row
+ *                           (ddbkit_control, row "shop"), re-read every this many ms; unset: the
+ *                           phase is this process's own
  *
  * Thread safety: open and close from one thread; the repository is thread-safe.
  */

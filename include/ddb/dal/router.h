@@ -38,7 +38,24 @@ typedef enum ddb_router_side { DDB_ROUTER_RELATIONAL = 0, DDB_ROUTER_DYNAMODB = 
 /* A line logger: one line, no newline, never a secret. */
 typedef void (*ddb_router_log_fn)(void *ctx, const char *line);
 
-#define DDB_ROUTER_CONFIG_VERSION 3
+#define DDB_ROUTER_CONFIG_VERSION 4
+
+/*
+ * Where every process of an application reads the phase (ddb_router_config.phase_source): a
+ * control row in the relational database (ddb/sql/control.h), or anything else both callbacks
+ * reach. read stores the phase into *phase (0 when none is stored yet) and store writes one
+ * (1..5); each returns 0 or a negative ddb_error_code with err set. They are called from any
+ * thread that routes a call, one call at a time per router.
+ */
+typedef int (*ddb_router_phase_read_fn)(void *ctx, int *phase, ddb_error *err);
+typedef int (*ddb_router_phase_store_fn)(void *ctx, int phase, ddb_error *err);
+
+typedef struct ddb_router_phase_source {
+    ddb_router_phase_read_fn read;   /* NULL: the phase is this router's own (no source) */
+    ddb_router_phase_store_fn store; /* required with read */
+    void *ctx;
+    int interval_ms; /* re-read when this much time has passed since the last read; 0: 1000 */
+} ddb_router_phase_source;
 
 /*
  * How the comparison treats one field (ddb_router_field_rule). A cleaner makes two values that
@@ -107,7 +124,7 @@ typedef enum ddb_router_failure_policy {
 } ddb_router_failure_policy;
 
 typedef struct ddb_router_config {
-    unsigned version;         /* DDB_ROUTER_CONFIG_VERSION (1 and 2 are accepted, see below) */
+    unsigned version;         /* DDB_ROUTER_CONFIG_VERSION (1 to 3 are accepted, see below) */
     const char *name;         /* the model's namespace: the prefix of every log line */
     int phase;                /* 1..5 */
     const char *journal_path; /* the repair journal; NULL: failures are logged and counted only */
@@ -137,6 +154,21 @@ typedef struct ddb_router_config {
        (ddb_client_options), which ends it as DDB_ERR_TIMEOUT, a failure handled as below. */
     int secondary_timeout_ms;
     ddb_router_failure_policy on_secondary_failure[3]; /* [JOURNAL] [0]: phase 2, [1]: 3, [2]: 4 */
+    /* Version 4 (older configs: the values in brackets). */
+    /*
+     * [false] Phase 5 keeps the relational side current, so that a cutover can be undone:
+     * DynamoDB is the primary and the relational side the secondary. A write goes to DynamoDB
+     * first; then each entity it touched is read back from DynamoDB and mirrored (storage op
+     * MIRROR) to the relational side, behind an intent whose journal lines say
+     * "from":"dynamodb". A failed mirror is logged, counted (stats.secondary_failures) and
+     * journaled, and DynamoDB's result stands; a replay copies DynamoDB's state to the
+     * relational side. Switching from 5 back to 4 or 3 (ddb_route_set_phase) replays the
+     * journal and seeds the relational IDs above DynamoDB's first. false: phase 5 is DynamoDB
+     * alone, as before.
+     */
+    bool keep_relational;
+    /* [none] The phase shared by every process (see ddb_router_phase_source). */
+    ddb_router_phase_source phase_source;
 } ddb_router_config;
 
 /*
@@ -158,6 +190,8 @@ typedef struct ddb_router_stats {
                                 was in flight between the two reads): not mismatches */
     uint64_t slow_secondaries; /* DynamoDB calls over secondary_timeout_ms */
     uint64_t intents;          /* intent records written before dual writes (ddb_router_intent) */
+    uint64_t phase_reads;      /* reads of the phase source */
+    uint64_t phase_read_failures; /* reads of it that failed (the phase was kept) */
 } ddb_router_stats;
 
 /*
@@ -176,9 +210,22 @@ DDB_API void ddb_router_free(ddb_router *r); /* NULL-safe */
 DDB_API int ddb_router_phase(const ddb_router *r);
 
 /*
- * Switches the phase (1..5) and logs "<name>: phase <old> -> <new>". Returns 0 or
- * DDB_ERR_INVALID_ARG. Work that must happen before a switch (seeding IDs for phase 5) is the
- * caller's; ddb_router_lock_switch serialises it with other switches.
+ * The current phase, re-read from the config's phase source first when its interval has
+ * passed since the last read (one thread reads; the others meanwhile use the phase as it is).
+ * A phase that differs from the router's is adopted, logged "<name>: phase <old> -> <new>
+ * (shared)" and counted as a switch (event "router.phase"). A failed read is logged and counted
+ * (stats.phase_read_failures), and the phase stays as it was until the next read. Without a
+ * source, ddb_router_phase.
+ */
+DDB_API int ddb_router_poll_phase(ddb_router *r);
+
+/*
+ * Switches the phase (1..5) and logs "<name>: phase <old> -> <new>". With a phase source the
+ * phase is stored there first (every router that reads the source follows within its
+ * interval); when that fails, the phase stays as it was and the store's error is returned.
+ * Returns 0, DDB_ERR_INVALID_ARG or the source's error. Work that must happen before a switch
+ * (seeding IDs for phase 5, the replay on the way back) is the caller's, and comes before the
+ * store; ddb_router_lock_switch serialises it with other switches.
  */
 DDB_API int ddb_router_set_phase(ddb_router *r, int phase, ddb_error *err);
 DDB_API void ddb_router_lock_switch(ddb_router *r);
@@ -221,6 +268,15 @@ DDB_API void ddb_router_mismatch(ddb_router *r, const char *entity, const ddb_va
  */
 DDB_API void ddb_router_secondary_failed(ddb_router *r, const char *entity, const char *op,
                                          const ddb_value *key, int rc, const ddb_error *err);
+
+/*
+ * Phase 5 with keep_relational: a relational mirror after DynamoDB's write failed. Logs
+ * "<name>: relational mirror failed: <entity>.<op> key=<key JSON|resync>: <CODE>: <message>",
+ * counts it in stats.secondary_failures (event "router.secondary_failure") and journals the key
+ * (or a resync) with "from":"dynamodb", so that a replay copies DynamoDB's state.
+ */
+DDB_API void ddb_router_relational_failed(ddb_router *r, const char *entity, const char *op,
+                                          const ddb_value *key, int rc, const ddb_error *err);
 
 /*
  * ddb_router_secondary_failed for the entity obj of d: its key fields are journaled (a resync
@@ -317,7 +373,8 @@ DDB_API int ddb_router_verify_page(ddb_router *r, const ddb_entity_desc *d, cons
  * DDB_ROUTER_ON_FAILURE_STOP: drops the phase from `from` to from - 1 and logs
  * "<name>: phase <from> -> <from - 1>: stopped: <why>" (counted as a phase switch, event
  * "router.phase"). Only when the phase is still `from`: several failing calls drop it one step.
- * Returns true when it switched.
+ * With a phase source the new phase is stored there too, so every process stops (a failed store
+ * is logged). Returns true when it switched.
  */
 DDB_API bool ddb_router_fall_back(ddb_router *r, int from, const char *why);
 
@@ -385,6 +442,9 @@ DDB_API int ddb_router_diff_rules(char **fields_out, size_t *n_out, const ddb_en
 typedef struct ddb_router_journal_entry {
     char *kind;     /* the entity's model name */
     ddb_value *key; /* NULL: resync the whole entity type */
+    /* appended: the side the replay copies from; DYNAMODB for a line with "from":"dynamodb"
+       (phase 5 with keep_relational), else RELATIONAL */
+    ddb_router_side source;
 } ddb_router_journal_entry;
 
 typedef struct ddb_router_journal {
@@ -416,12 +476,20 @@ typedef struct ddb_router_intent_entry {
 
 DDB_API int ddb_router_intent(ddb_router *r, const ddb_router_intent_entry *entries, size_t n,
                               uint64_t *id, ddb_error *err);
+/* The same for a write whose primary is source: DYNAMODB (phase 5 with keep_relational) marks
+   each line "from":"dynamodb", so that a replay copies DynamoDB's state. */
+DDB_API int ddb_router_intent_from(ddb_router *r, ddb_router_side source,
+                                   const ddb_router_intent_entry *entries, size_t n, uint64_t *id,
+                                   ddb_error *err);
 DDB_API void ddb_router_intent_done(ddb_router *r, uint64_t id); /* id 0: nothing */
 
 /* Appends one entry (key NULL: resync). Returns 0, DDB_ERR_CONFIG (no journal) or an I/O error
  * as DDB_ERR_INVALID_ARG naming the path and errno text. */
 DDB_API int ddb_router_journal_append(ddb_router *r, const char *kind, const ddb_value *key,
                                       ddb_error *err);
+/* The same for an entry whose replay copies from source (DYNAMODB: "from":"dynamodb"). */
+DDB_API int ddb_router_journal_append_from(ddb_router *r, ddb_router_side source, const char *kind,
+                                           const ddb_value *key, ddb_error *err);
 
 /*
  * Reads every complete line of the journal. A last line without its newline (a write torn by a

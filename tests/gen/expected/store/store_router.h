@@ -47,7 +47,7 @@ extern "C" {
  * is quiet, so that no relational create is still running when the IDs are seeded.
  */
 typedef struct store__router_options {
-    unsigned version;         /* 3 (2: up to compare_percent; 1: before it) */
+    unsigned version;         /* 4 (3: up to on_secondary_failure; 2: up to compare_percent) */
     int phase;                /* 1..5 */
     const char *journal_path; /* the repair journal (one JSON object per line); NULL: none */
     ddb_event_fn on_event;    /* counters and latencies as ddb_event (ddb/dal/router.h) */
@@ -77,10 +77,19 @@ typedef struct store__router_options {
     bool fail_on_mismatch;
     int secondary_timeout_ms;
     ddb_router_failure_policy on_secondary_failure[3];
+    /*
+     * Version 4, as in ddb_router_config: keep_relational makes phase 5 mirror every write
+     * back to the relational side (DynamoDB first), so that a switch back to 4 or 3 loses
+     * nothing; phase_source shares the phase between processes (a control row:
+     * ddb/sql/control.h), re-read every interval_ms.
+     */
+    bool keep_relational;
+    ddb_router_phase_source phase_source;
 } store__router_options;
 
 #define STORE__ROUTER_OPTIONS_INIT \
-    {3, 1, NULL, NULL, NULL, NULL, NULL, 100, 0, NULL, DDB_ROUTER_SAMPLE_CALL, false, 0, {0, 0, 0}}
+    {4, 1, NULL, NULL, NULL, NULL, NULL, 100, 0, NULL, DDB_ROUTER_SAMPLE_CALL, false, 0, \
+        {0, 0, 0}, false, {NULL, NULL, NULL, 0}}
 
 /*
  * The router. relational and dynamodb are borrowed: they must outlive it. *out is the
@@ -97,7 +106,9 @@ int store__router_phase(store__repo *router);
 /*
  * Switches the phase at runtime and logs the switch. Switching to 5 first seeds DynamoDB's
  * ID counters: dynamodb->seed_id(kind, relational->max_id(kind)); when that fails the
- * phase stays as it was. Returns 0 or a ddb_error_code.
+ * phase stays as it was. Leaving 5 with keep_relational first replays the journal and
+ * seeds the relational IDs: relational->seed_id(kind, dynamodb->max_id(kind)). With a phase
+ * source the phase is stored there. Returns 0 or a ddb_error_code.
  */
 int store__router_set_phase(store__repo *router, int phase, ddb_error *err);
 

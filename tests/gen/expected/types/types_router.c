@@ -273,10 +273,10 @@ int types__router_new(types__repo **out, types__repo *relational, types__repo *d
     const types__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "types", 1, NULL, NULL, NULL, NULL, NULL,
-        100, 0, NULL, DDB_ROUTER_SAMPLE_CALL, false, 0, {0, 0, 0}};
+        100, 0, NULL, DDB_ROUTER_SAMPLE_CALL, false, 0, {0, 0, 0}, false, {NULL, NULL, NULL, 0}};
     ddb_routed *r;
     int rc;
-    if (!out || !relational || !dynamodb || (o && (o->version < 1 || o->version > 3)))
+    if (!out || !relational || !dynamodb || (o && (o->version < 1 || o->version > 4)))
         return DDB_ERR_INVALID_ARG;
     if (o) {
         /* version 1 options end before compare_percent: they compare every read */
@@ -291,6 +291,10 @@ int types__router_new(types__repo **out, types__repo *relational, types__repo *d
             cfg.secondary_timeout_ms = o->secondary_timeout_ms;
             memcpy(cfg.on_secondary_failure, o->on_secondary_failure,
                 sizeof cfg.on_secondary_failure);
+        }
+        if (o->version >= 4) {
+            cfg.keep_relational = o->keep_relational;
+            cfg.phase_source = o->phase_source;
         }
         cfg.phase = o->phase;
         cfg.journal_path = o->journal_path;
