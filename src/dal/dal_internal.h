@@ -7,6 +7,7 @@
 #define DDB_DAL_INTERNAL_H
 
 #include "ddb/core/error.h"
+#include "ddb/dal/entity.h"
 
 #if defined(__clang_analyzer__)
 /*
@@ -27,5 +28,15 @@ static inline int ddb_dal__nomem(ddb_error *err, const char *what)
 {
     return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory allocating %s", what);
 }
+
+/*
+ * The items ddb_store_mirror stores for obj: its item (with its version) and one sentinel per
+ * unique value it has, into out[0..*n) (cap >= 1 + s->n_unique), owned by the caller.
+ */
+int ddb_store__mirror_items(ddb_value **out, size_t cap, size_t *n, const ddb_store_desc *s,
+                            const void *obj, ddb_error *err);
+
+/* Whether item is a stored entity of s (not a sentinel, not of another entity type). */
+bool ddb_store__is_entity(const ddb_store_desc *s, const ddb_value *item);
 
 #endif

@@ -306,13 +306,11 @@ static int new_expr(ddb_expr **e, ddb_error *err)
     return rc;
 }
 
-/* Put the sentinel `text` owned by obj; conditional unless `force`. */
-static int tx_put_sentinel(tx_build *t, const ddb_store_desc *s, const char *table,
-                           const char *text, const void *obj, bool force, size_t op, int u,
-                           ddb_error *err)
+/* The sentinel item `text` owned by obj. */
+static int sentinel_item(ddb_value **out, const ddb_store_desc *s, const char *text,
+                         const void *obj, ddb_error *err)
 {
     ddb_value *item = NULL, *owner = NULL;
-    ddb_expr *e = NULL;
     int rc = sentinel_key(&item, s->entity, text, err);
     if (rc == 0)
         rc = ddb_entity_key(&owner, s->entity, obj, err);
@@ -320,12 +318,28 @@ static int tx_put_sentinel(tx_build *t, const ddb_store_desc *s, const char *tab
         rc = ddb_value_m_set_take(item, DDB_STORE_SENTINEL_ATTR, owner, err);
         owner = NULL;
     }
+    ddb_value_free(owner);
+    if (rc < 0) {
+        ddb_value_free(item);
+        return rc;
+    }
+    *out = item;
+    return 0;
+}
+
+/* Put the sentinel `text` owned by obj; conditional unless `force`. */
+static int tx_put_sentinel(tx_build *t, const ddb_store_desc *s, const char *table,
+                           const char *text, const void *obj, bool force, size_t op, int u,
+                           ddb_error *err)
+{
+    ddb_value *item = NULL;
+    ddb_expr *e = NULL;
+    int rc = sentinel_item(&item, s, text, obj, err);
     if (rc == 0 && !force) {
         rc = new_expr(&e, err);
         if (rc == 0)
             rc = ddb_expr_set_condition(e, ddb_cond_not_exists(e, s->entity->keys[0].attribute));
     }
-    ddb_value_free(owner);
     if (rc < 0) {
         ddb_expr_free(e);
         ddb_value_free(item);
@@ -1226,6 +1240,40 @@ done:
     ddb_value_free(k1);
     ddb_value_free(k2);
     return rc;
+}
+
+bool ddb_store__is_entity(const ddb_store_desc *s, const ddb_value *item)
+{
+    /* as ddb_store_list: its filter drops sentinels when the entity has unique values */
+    if (s->n_unique && ddb_value_m_get(item, DDB_STORE_SENTINEL_ATTR))
+        return false;
+    return ddb_entity__is_entity(s->entity, item);
+}
+
+int ddb_store__mirror_items(ddb_value **out, size_t cap, size_t *n, const ddb_store_desc *s,
+                            const void *obj, ddb_error *err)
+{
+    char text[KEY_MAX];
+    size_t used = 0;
+    int rc;
+    if (!out || !n || !store_ok(s) || !obj || cap < 1 + s->n_unique)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "store mirror items: bad argument");
+    rc = item_with_version(&out[used], s->entity, obj, version_in(s->entity, obj), err);
+    if (rc == 0)
+        used++;
+    for (size_t u = 0; rc == 0 && u < s->n_unique; u++) {
+        text[0] = '\0';
+        rc = sentinel_text(text, sizeof text, s, &s->unique[u], obj, err);
+        if (rc == 0 && text[0] && (rc = sentinel_item(&out[used], s, text, obj, err)) == 0)
+            used++;
+    }
+    if (rc < 0) {
+        while (used)
+            ddb_value_free(out[--used]);
+        return rc;
+    }
+    *n = used;
+    return 0;
 }
 
 int ddb_store_list(ddb_entity_page *out, ddb_client *c, const ddb_store_desc *s, const char *table,
