@@ -2,7 +2,7 @@
  * The migration router's bulk paths (ddb/dal/route.h; docs/design/bulk-paths.md): backfill with
  * BatchWriteItem, many requests in flight, and compare_all as a hash join of a parallel Scan
  * with the relational side. Writes the router makes while a backfill runs are noted here and
- * mirrored again after it, so a batch never leaves an item older than its row.
+ * checked again after it, so a batch never leaves an item older than its row.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,7 +23,7 @@
 #define DEFAULT_MAX_ROWS 500000
 #define DEFAULT_SEGMENTS 16
 /* passes of re-mirroring the rows written meanwhile before they go to the journal instead */
-#define REMIRROR_PASSES 16
+#define REMIRROR_PASSES 64
 /* notes kept before a type is resynced as a whole instead */
 #define MAX_NOTES 1000000
 #define CHECKPOINT_LINE 8192
@@ -535,22 +535,29 @@ static int backfill_entity(ddb_route *r, int kind, writer *w, checkpoint *cp, dd
     return rc;
 }
 
-/* The relational entity of key mirrored to DynamoDB (removed there when the row is gone). */
-static int remirror(ddb_route *r, int kind, const ddb_value *key_item, ddb_error *err)
+/*
+ * The relational entity of key stored in DynamoDB unless DynamoDB's is as new (removed there
+ * when the row is gone); *repaired: DynamoDB's was older and is now the row's.
+ */
+static int remirror(bool *repaired, ddb_route *r, int kind, const ddb_value *key_item,
+                    ddb_error *err)
 {
     const ddb_entity_desc *d = r->model->entities[kind - 1].desc;
     void *key = calloc(1, d->size ? d->size : 1), *rel = calloc(1, d->size ? d->size : 1);
+    ddb_route_bulk_target t;
     bool found = false;
     int rc = key && rel ? ddb_router_key_fill(key, d, key_item, err)
                         : ddb_dal__nomem(err, "backfill re-mirror");
+    *repaired = false;
     if (rc == 0) {
         ddb_route_args a = {.out = rel, .found = &found, .key = key};
         rc = r->model->storage(r->rel, kind, DDB_ROUTE_OP_GET, &a, err);
     }
-    if (rc == 0) {
-        ddb_route_args a = {.value = found ? rel : NULL, .key = key};
-        rc = r->model->storage(r->ddb, kind, DDB_ROUTE_OP_MIRROR, &a, err);
-    }
+    if (rc == 0)
+        rc = r->model->bulk_target(r->ddb, kind, &t, err);
+    if (rc == 0)
+        rc = ddb_store__mirror_newer(found ? repaired : NULL, t.client, t.store, t.table,
+                                     found ? rel : NULL, key, err);
     if (key)
         ddb_entity_free(d, key);
     if (rel)
@@ -560,45 +567,124 @@ static int remirror(ddb_route *r, int kind, const ddb_value *key_item, ddb_error
     return rc;
 }
 
+/* A key (NULL: the whole type) the backfill leaves to ddb_route_replay. */
+static int journal_note(ddb_route *r, int kind, const ddb_value *key, ddb_error *err)
+{
+    const char *name = r->model->entities[kind - 1].desc->name;
+    ddb_router_config cfg;
+    int rc;
+    ddb_router_settings(r->state, &cfg);
+    if (!cfg.journal_path)
+        return ddb_error_set(err, DDB_ERR_CONFIG,
+                             "backfill: %s was written %s while it ran and the router has no "
+                             "journal to repair it",
+                             name, key ? "without a pause" : "by a key it lacks");
+    rc = ddb_router_journal_append(r->state, name, key, err);
+    if (rc == 0)
+        ddb_router_logf(r->state, "backfill: journaled %s%s written meanwhile", name,
+                        key ? "" : " (a resync)");
+    return rc;
+}
+
+/* A noted key, once, with its JSON to tell it from the others. */
+typedef struct noted {
+    int kind;
+    char *json;
+    ddb_value *key;
+} noted;
+
+static int noted_cmp(const void *pa, const void *pb)
+{
+    const noted *a = pa, *b = pb;
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;
+    return strcmp(a->json, b->json);
+}
+
+/* Adds the notes taken to the set (sorted, each key once); whole-type notes to *types. */
+static int merge_notes(noted **set, size_t *n, bool *types, note *notes, size_t n_notes,
+                       ddb_error *err)
+{
+    noted *more = realloc(*set, (*n + n_notes + 1) * sizeof *more);
+    size_t kept = 0;
+    if (!more)
+        return ddb_dal__nomem(err, "backfill notes");
+    *set = more;
+    for (size_t i = 0; i < n_notes; i++) {
+        char *json = NULL;
+        if (!notes[i].key) {
+            types[notes[i].kind - 1] = true;
+            continue;
+        }
+        if (ddb_item_to_json(&json, notes[i].key, err) != 0)
+            return DDB_ERR_NOMEM;
+        more[(*n)++] = (noted){notes[i].kind, json, notes[i].key};
+        notes[i].key = NULL; /* moved */
+    }
+    qsort(more, *n, sizeof *more, noted_cmp);
+    for (size_t i = 0; i < *n; i++) {
+        if (kept && noted_cmp(&more[kept - 1], &more[i]) == 0) {
+            free(more[i].json);
+            ddb_value_free(more[i].key);
+            continue;
+        }
+        more[kept++] = more[i];
+    }
+    *n = kept;
+    return 0;
+}
+
 /*
- * The rows routed writes touched while the batches ran, mirrored again (the batch may have
- * written an older version of them after the router wrote a newer one). A write during a pass
- * is noted again for the next pass; what is left after REMIRROR_PASSES, and the writes of a
- * whole type (keys not known), go to the journal for ddb_route_replay.
+ * The rows routed writes touched since the backfill started, stored again where the batch left
+ * DynamoDB's older than the row (it may have written an older version after the router wrote
+ * a newer one). These writes are conditional on the version, so once the batches are done
+ * nothing makes an item older again; every key noted is checked again in each pass (a repair
+ * that races a routed write can leave DynamoDB's behind the row), and a pass that repairs
+ * nothing ends it. Keys still being repaired after REMIRROR_PASSES, and the writes of a whole
+ * type (keys not known), go to the journal for ddb_route_replay.
  */
 static int remirror_noted(ddb_route *r, ddb_route_bulk_stats *stats, ddb_error *err)
 {
-    int rc = 0;
+    noted *set = NULL;
+    size_t n = 0;
+    bool *types = calloc(r->model->n_entities + 1, sizeof *types);
+    bool *moving = NULL;
+    int rc = types ? 0 : ddb_dal__nomem(err, "backfill notes");
     for (int pass = 0; rc == 0; pass++) {
-        size_t n;
-        note *notes = take_notes(r, &n);
-        if (!n) {
-            free(notes);
-            break;
-        }
+        size_t n_notes, repairs = 0;
+        note *notes = take_notes(r, &n_notes);
+        rc = merge_notes(&set, &n, types, notes, n_notes, err);
+        notes_free(notes, n_notes);
+        free(moving);
+        moving = rc == 0 ? calloc(n + 1, sizeof *moving) : NULL;
+        if (rc == 0 && !moving)
+            rc = ddb_dal__nomem(err, "backfill notes");
         for (size_t i = 0; rc == 0 && i < n; i++) {
-            const char *name = r->model->entities[notes[i].kind - 1].desc->name;
-            if (notes[i].key && pass < REMIRROR_PASSES) {
-                rc = remirror(r, notes[i].kind, notes[i].key, err);
-                stats->remirrored++;
-            } else {
-                ddb_router_config cfg;
-                ddb_router_settings(r->state, &cfg);
-                rc = cfg.journal_path
-                         ? ddb_router_journal_append(r->state, name, notes[i].key, err)
-                         : ddb_error_set(err, DDB_ERR_CONFIG,
-                                         "backfill: %s was written %s while it ran and the "
-                                         "router has no journal to repair it",
-                                         name, notes[i].key ? "too often" : "by a key it lacks");
-                if (rc == 0)
-                    ddb_router_logf(r->state, "backfill: journaled %s%s written meanwhile", name,
-                                    notes[i].key ? "" : " (a resync)");
-            }
+            rc = remirror(&moving[i], r, set[i].kind, set[i].key, err);
+            stats->remirrored++;
+            repairs += moving[i];
         }
-        notes_free(notes, n);
-        if (pass >= REMIRROR_PASSES)
+        stats->repaired += repairs;
+        if (rc != 0 || repairs == 0)
             break;
+        if (pass + 1 == REMIRROR_PASSES) {
+            /* writes that never pause: what still moved goes to the journal */
+            for (size_t i = 0; rc == 0 && i < n; i++)
+                if (moving[i])
+                    rc = journal_note(r, set[i].kind, set[i].key, err);
+            break;
+        }
     }
+    for (size_t k = 0; rc == 0 && types && k < r->model->n_entities; k++)
+        if (types[k])
+            rc = journal_note(r, (int)k + 1, NULL, err);
+    for (size_t i = 0; i < n; i++) {
+        free(set[i].json);
+        ddb_value_free(set[i].key);
+    }
+    free(set);
+    free(moving);
+    free(types);
     return rc;
 }
 
@@ -606,7 +692,7 @@ int ddb_route_backfill_with(ddb_route *r, const ddb_route_bulk_options *opts,
                             ddb_route_bulk_stats *stats, ddb_error *err)
 {
     ddb_route_bulk_options o;
-    ddb_route_bulk_stats local = {0, 0, 0, 0, 0};
+    ddb_route_bulk_stats local = {0, 0, 0, 0, 0, 0};
     checkpoint cp = {NULL, 0, NULL, NULL};
     writer w;
     int rc;
@@ -643,9 +729,12 @@ int ddb_route_backfill_with(ddb_route *r, const ddb_route_bulk_options *opts,
     checkpoint_free(&cp);
     stats->seconds = now_s() - w.t0;
     if (rc == 0)
-        ddb_router_logf(r->state, "backfill: %llu rows, %llu items in %.1f s; %llu mirrored again",
+        ddb_router_logf(r->state,
+                        "backfill: %llu rows, %llu items in %.1f s; %llu checks of rows written "
+                        "meanwhile, %llu repaired",
                         (unsigned long long)stats->rows, (unsigned long long)stats->items,
-                        stats->seconds, (unsigned long long)stats->remirrored);
+                        stats->seconds, (unsigned long long)stats->remirrored,
+                        (unsigned long long)stats->repaired);
     return rc;
 }
 
@@ -909,7 +998,7 @@ int ddb_route_compare_all_with(ddb_route *r, const ddb_route_bulk_options *opts,
                                size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err)
 {
     ddb_route_bulk_options o;
-    ddb_route_bulk_stats local = {0, 0, 0, 0, 0};
+    ddb_route_bulk_stats local = {0, 0, 0, 0, 0, 0};
     size_t diffs = 0;
     double t0 = now_s();
     int rc;

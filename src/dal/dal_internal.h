@@ -36,6 +36,14 @@ static inline int ddb_dal__nomem(ddb_error *err, const char *what)
 int ddb_store__mirror_items(ddb_value **out, size_t cap, size_t *n, const ddb_store_desc *s,
                             const void *obj, ddb_error *err);
 
+/*
+ * ddb_store_mirror that never makes an item older: obj (with a version) is stored only when
+ * DynamoDB has no item of its key or one of a lower version; *applied (may be NULL) says
+ * whether it was. Removal (obj NULL) and entities without a version are unconditional.
+ */
+int ddb_store__mirror_newer(bool *applied, ddb_client *c, const ddb_store_desc *s,
+                            const char *table, const void *obj, const void *key, ddb_error *err);
+
 /* Whether item is a stored entity of s (not a sentinel, not of another entity type). */
 bool ddb_store__is_entity(const ddb_store_desc *s, const ddb_value *item);
 

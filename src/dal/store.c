@@ -1164,9 +1164,45 @@ done:
     return rc;
 }
 
+/* "no item of this key, or one of a lower version than v": a mirror that never regresses. */
+static int older_than(ddb_expr **out, const ddb_entity_desc *d, int64_t v, ddb_error *err)
+{
+    int rc = new_expr(out, err);
+    if (rc == 0)
+        rc = ddb_expr_set_condition(
+            *out, ddb_cond_or(*out, ddb_cond_not_exists(*out, d->keys[0].attribute),
+                              ddb_cond_cmp_take(*out, d->version_attribute, DDB_CMP_LT,
+                                                ddb_expr_val_i64(*out, v))));
+    if (rc == 0)
+        rc = ddb_expr_status(*out, err);
+    if (rc < 0) {
+        ddb_expr_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+static int store_mirror(bool *applied, ddb_client *c, const ddb_store_desc *s, const char *table,
+                        const void *obj, const void *key, bool newer, ddb_error *err);
+
 int ddb_store_mirror(ddb_client *c, const ddb_store_desc *s, const char *table, const void *obj,
                      const void *key, ddb_error *err)
 {
+    return store_mirror(NULL, c, s, table, obj, key, false, err);
+}
+
+int ddb_store__mirror_newer(bool *applied, ddb_client *c, const ddb_store_desc *s,
+                            const char *table, const void *obj, const void *key, ddb_error *err)
+{
+    bool versioned = s && s->entity && s->entity->version_attribute &&
+                     s->entity->version_offset != DDB_ENTITY_NO_OFFSET;
+    return store_mirror(applied, c, s, table, obj, key, obj && versioned, err);
+}
+
+static int store_mirror(bool *applied, ddb_client *c, const ddb_store_desc *s, const char *table,
+                        const void *obj, const void *key, bool newer, ddb_error *err)
+{
+    ddb_expr *cond = NULL;
     const ddb_entity_desc *d;
     ddb_value *k1 = NULL, *k2 = NULL, *item = NULL;
     void *old = NULL;
@@ -1195,14 +1231,34 @@ int ddb_store_mirror(ddb_client *c, const ddb_store_desc *s, const char *table, 
         } else {
             ddb_put_item_input in = {0};
             ddb_put_item_output *o = NULL;
+            ddb_expr_result *x = NULL;
             rc = item_with_version(&item, d, obj, version_in(d, obj), err);
+            if (rc == 0 && newer && (rc = older_than(&cond, d, version_in(d, obj), err)) == 0)
+                rc = ddb_expr_build(&x, cond, err);
             if (rc < 0)
                 goto done;
             in.table_name = table;
             in.item = item;
+            if (x) {
+                in.condition_expression = x->condition_expression;
+                in.n_expression_attribute_names = x->n_expression_attribute_names;
+                in.expression_attribute_names = x->expression_attribute_names;
+                in.expression_attribute_values = x->expression_attribute_values;
+            }
             rc = ddb_put_item(&o, c, &in, err);
             ddb_put_item_output_free(o);
+            ddb_expr_result_free(x);
+            if (rc == DDB_ERR_CONDITION_FAILED && newer) {
+                /* DynamoDB's is as new already */
+                ddb_error_clear(err);
+                rc = 0;
+                if (applied)
+                    *applied = false;
+                goto done;
+            }
         }
+        if (rc == 0 && applied)
+            *applied = true;
         goto done;
     }
     rc = read_stored(&old, c, s, table, key, err);
@@ -1218,9 +1274,12 @@ int ddb_store_mirror(ddb_client *c, const ddb_store_desc *s, const char *table, 
         goto done;
     if (obj) {
         rc = item_with_version(&item, d, obj, version_in(d, obj), err);
+        if (rc == 0 && newer)
+            rc = older_than(&cond, d, version_in(d, obj), err);
         if (rc == 0) {
-            rc = tx_add(t, TX_PUT, table, item, NULL, s, 0, -1, err);
+            rc = tx_add(t, TX_PUT, table, item, cond, s, 0, -1, err);
             item = NULL;
+            cond = NULL;
         }
     } else {
         rc = tx_add(t, TX_DELETE, table, k1, NULL, s, 0, -1, err);
@@ -1231,7 +1290,18 @@ int ddb_store_mirror(ddb_client *c, const ddb_store_desc *s, const char *table, 
         rc = tx_sentinels(t, s, table, old, obj, false, 0, err);
     if (rc == 0)
         rc = tx_send(t, c, &failed, &ccf, err);
+    if (rc == DDB_ERR_TRANSACTION_CANCELED && newer && ccf && failed == 0) {
+        /* the item's own condition: DynamoDB's is as new already */
+        ddb_error_clear(err);
+        rc = 0;
+        if (applied)
+            *applied = false;
+        goto done;
+    }
+    if (rc == 0 && applied)
+        *applied = true;
 done:
+    ddb_expr_free(cond);
     if (t)
         ddb_txn_free(t->txn);
     free(t);

@@ -248,17 +248,19 @@ typedef struct ddb_route_bulk_options {
 typedef struct ddb_route_bulk_stats {
     uint64_t rows;       /* relational rows read */
     uint64_t items;      /* DynamoDB items written (sentinels included) or scanned */
-    uint64_t remirrored; /* backfill: rows written by the router meanwhile, mirrored again */
+    uint64_t remirrored; /* backfill: rows written by the router meanwhile, checked again */
     uint64_t throttled;  /* backfill: pages sent again after throttling */
     double seconds;
+    uint64_t repaired; /* backfill: of remirrored, those the batch had left older */
 } ddb_route_bulk_stats;
 
 /*
  * Mirrors every relational entity into DynamoDB. With the model's bulk_target: the relational
  * side is read in key order in keyset pages, each entity turned into its item and its
  * unique-value sentinels (as ddb_store_mirror writes them) and written with BatchWriteItem,
- * max_in_flight requests at once; the keys that routed writes touch meanwhile are mirrored
- * again one by one afterwards, until none is left, so no item ends older than its row. Without
+ * max_in_flight requests at once; the keys that routed writes touch meanwhile are stored again
+ * afterwards where DynamoDB's is older than the row (a conditional write on the version), pass
+ * after pass until one repairs nothing, so no item ends older than its row. Without
  * it: one mirror per row. Idempotent. opts and stats may be NULL. Returns 0, DDB_ERR_INVALID_ARG
  * (bad options), an I/O error of the checkpoint, or the first failing write's code.
  */
