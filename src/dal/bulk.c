@@ -918,40 +918,111 @@ static int load_rows(join *j, const ddb_route_bulk_options *o, ddb_error *err)
 }
 
 /* One Scan page: each item of the entity matched with its row. */
+/* One scanned item matched with its row, when it is an entity of j's type (dyn: scratch). */
+static void match_item(join *j, const ddb_value *item, void *dyn)
+{
+    const ddb_entity_desc *d = j->e->desc;
+    char *key = NULL;
+    if (!ddb_store__is_entity(j->t.store, item))
+        return;
+    if (j->part == 0)
+        j->stats->items++;
+    if ((j->rc = ddb_entity__from_stored(dyn, d, item, j->err)) != 0)
+        return;
+    if ((j->rc = key_json(&key, d, dyn, j->err)) == 0) {
+        uint64_t h = fnv1a(key);
+        if (h % j->parts == j->part) {
+            row *w = find(j, key, h);
+            if (w)
+                w->seen = true;
+            j->differences += ddb_router_compare(j->r->state, d, w ? w->obj : NULL, dyn, NULL) == 1;
+        }
+    }
+    free(key);
+    ddb_entity_free(d, dyn);
+}
+
+/* The rows of j the Scan did not meet: absent from DynamoDB. */
+static void unseen_rows(join *j)
+{
+    for (size_t i = 0; i < j->n; i++)
+        if (!j->rows[i].seen)
+            j->differences +=
+                ddb_router_compare(j->r->state, j->e->desc, j->rows[i].obj, NULL, NULL) == 1;
+}
+
+/* The joins of the entity types one Scan serves. */
+typedef struct join_group {
+    join *joins;
+    size_t n;
+    size_t scratch; /* the largest entity's size */
+} join_group;
+
 static int on_scan_page(void *ctx, int64_t segment, const ddb_scan_output *out)
 {
-    join *j = ctx;
-    const ddb_entity_desc *d = j->e->desc;
-    void *dyn = calloc(1, d->size ? d->size : 1);
+    join_group *g = ctx;
+    void *dyn = calloc(1, g->scratch ? g->scratch : 1);
+    int rc = 0;
     (void)segment;
     if (!dyn)
-        return j->rc = ddb_dal__nomem(j->err, "compare_all item");
-    for (size_t i = 0; j->rc == 0 && i < out->n_items; i++) {
-        char *key = NULL;
-        uint64_t h;
-        row *w;
-        int c;
-        if (!ddb_store__is_entity(j->t.store, out->items[i]))
-            continue;
-        if (j->part == 0)
-            j->stats->items++;
-        if ((j->rc = ddb_entity__from_stored(dyn, d, out->items[i], j->err)) != 0)
-            break;
-        if ((j->rc = key_json(&key, d, dyn, j->err)) == 0) {
-            h = fnv1a(key);
-            if (h % j->parts == j->part) {
-                w = find(j, key, h);
-                if (w)
-                    w->seen = true;
-                c = ddb_router_compare(j->r->state, d, w ? w->obj : NULL, dyn, NULL);
-                j->differences += c == 1;
-            }
+        return g->joins[0].rc = ddb_dal__nomem(g->joins[0].err, "compare_all item");
+    for (size_t i = 0; rc == 0 && i < out->n_items; i++)
+        for (size_t k = 0; rc == 0 && k < g->n; k++) {
+            match_item(&g->joins[k], out->items[i], dyn);
+            rc = g->joins[k].rc;
         }
-        free(key);
-        ddb_entity_free(d, dyn);
-    }
     free(dyn);
-    return j->rc;
+    return rc;
+}
+
+/*
+ * The entity types of one table compared with one parallel Scan, when their rows fit max_rows
+ * together; returns 1 (nothing compared) when they do not.
+ */
+static int compare_table(ddb_route *r, const int *kinds, size_t n, const ddb_route_bulk_options *o,
+                         ddb_route_bulk_stats *stats, size_t *differences, ddb_error *err)
+{
+    ddb_route_bulk_options all = *o;
+    join_group g = {calloc(n, sizeof(join)), n, 0};
+    size_t held = 0;
+    int rc = g.joins ? 0 : ddb_dal__nomem(err, "compare_all joins");
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        join *j = &g.joins[k];
+        j->r = r;
+        j->e = &r->model->entities[kinds[k] - 1];
+        j->parts = 1;
+        j->stats = stats;
+        j->err = err;
+        if (j->e->desc->size > g.scratch)
+            g.scratch = j->e->desc->size;
+        rc = r->model->bulk_target(r->ddb, kinds[k], &j->t, err);
+        /* what is left of the bound: a type past it splits into partitions, so no one Scan */
+        all.max_rows = held < o->max_rows ? o->max_rows - held : 1;
+        if (rc == 0)
+            rc = load_rows(j, &all, err);
+        held += j->n;
+        if (rc == 0 && (j->parts > 1 || held > o->max_rows))
+            rc = 1;
+    }
+    if (rc == 0) {
+        ddb_scan_input in = {0};
+        in.table_name = g.joins[0].t.table;
+        in.has_consistent_read = true;
+        in.consistent_read = true;
+        rc = ddb_parallel_scan(g.joins[0].t.client, &in, o->segments, o->max_in_flight,
+                               on_scan_page, &g, err);
+        for (size_t k = 0; rc == 0 && k < n; k++) {
+            unseen_rows(&g.joins[k]);
+            *differences += g.joins[k].differences;
+        }
+    }
+    for (size_t k = 0; g.joins && k < n; k++) {
+        if (g.joins[k].e)
+            rows_clear(&g.joins[k]);
+        free(g.joins[k].rows);
+    }
+    free(g.joins);
+    return rc;
 }
 
 static int compare_entity(ddb_route *r, int kind, const ddb_route_bulk_options *o,
@@ -976,21 +1047,59 @@ static int compare_entity(ddb_route *r, int kind, const ddb_route_bulk_options *
         in.consistent_read = true;
         rc = load_rows(&j, o, err);
         if (rc == 0)
-            rc = ddb_parallel_scan(j.t.client, &in, o->segments, o->max_in_flight, on_scan_page, &j,
-                                   err);
+            rc = ddb_parallel_scan(j.t.client, &in, o->segments, o->max_in_flight, on_scan_page,
+                                   &(join_group){&j, 1, j.e->desc->size}, err);
         if (rc == 0)
             rc = j.rc;
         /* the rows DynamoDB lacks */
-        for (size_t i = 0; rc == 0 && i < j.n; i++)
-            if (!j.rows[i].seen)
-                j.differences +=
-                    ddb_router_compare(r->state, j.e->desc, j.rows[i].obj, NULL, NULL) == 1;
+        if (rc == 0)
+            unseen_rows(&j);
         rows_clear(&j);
         progress_show(&p, stats->rows, j.part + 1 == j.parts);
     }
     rows_clear(&j);
     free(j.rows);
     *differences += j.differences;
+    return rc;
+}
+
+/*
+ * Each table scanned once for all of its entity types when their rows fit max_rows together
+ * (a shared table is read once, not once per type); one Scan per type and partition otherwise.
+ */
+static int compare_tables(ddb_route *r, const ddb_route_bulk_options *o,
+                          ddb_route_bulk_stats *stats, size_t *diffs, ddb_error *err)
+{
+    size_t n = r->model->n_entities;
+    bool *done = calloc(n + 1, sizeof *done);
+    int *kinds = calloc(n + 1, sizeof *kinds);
+    int rc = done && kinds ? 0 : ddb_dal__nomem(err, "compare_all tables");
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        ddb_route_bulk_target t, u;
+        size_t m = 0;
+        uint64_t rows = stats->rows, items = stats->items;
+        if (done[k])
+            continue;
+        rc = r->model->bulk_target(r->ddb, (int)k + 1, &t, err);
+        for (size_t j = k; rc == 0 && j < n; j++)
+            if (!done[j] && (rc = r->model->bulk_target(r->ddb, (int)j + 1, &u, err)) == 0 &&
+                strcmp(t.table, u.table) == 0) {
+                kinds[m++] = (int)j + 1;
+                done[j] = true;
+            }
+        if (rc == 0)
+            rc = compare_table(r, kinds, m, o, stats, diffs, err);
+        if (rc == 1) {
+            /* too many rows for one pass: each type in partitions of its own */
+            stats->rows = rows;
+            stats->items = items;
+            rc = 0;
+            for (size_t i = 0; rc == 0 && i < m; i++)
+                rc = compare_entity(r, kinds[i], o, stats, diffs, err);
+        }
+    }
+    free(done);
+    free(kinds);
     return rc;
 }
 
@@ -1014,8 +1123,7 @@ int ddb_route_compare_all_with(ddb_route *r, const ddb_route_bulk_options *opts,
         stats->seconds = now_s() - t0;
         return rc;
     }
-    for (size_t k = 0; rc == 0 && k < r->model->n_entities; k++)
-        rc = compare_entity(r, (int)k + 1, &o, stats, &diffs, err);
+    rc = compare_tables(r, &o, stats, &diffs, err);
     stats->seconds = now_s() - t0;
     if (rc == 0) {
         ddb_router_logf(r->state, "compare_all: %zu differences", diffs);
