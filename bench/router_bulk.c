@@ -193,7 +193,8 @@ static void side_open(side *s, const char *endpoint, shop__repo *rel, const char
     shop__router_options ro = SHOP__ROUTER_OPTIONS_INIT;
     ddb_error err = DDB_ERROR_INIT;
     int rc;
-    snprintf(s->prefix, sizeof s->prefix, "%s", prefix);
+    /* tables of this run only: a server kept from an earlier run keeps its tables */
+    snprintf(s->prefix, sizeof s->prefix, "%s%ld_", prefix, (long)getpid());
     s->client = client_at(endpoint);
     dopts.table_prefix = s->prefix;
     dopts.consistent_reads = true;
