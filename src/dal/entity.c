@@ -1309,6 +1309,11 @@ static bool is_entity(const ddb_entity_desc *d, const ddb_value *item)
     return true;
 }
 
+bool ddb_entity__is_entity(const ddb_entity_desc *d, const ddb_value *item)
+{
+    return is_entity(d, item);
+}
+
 /* Fills a page from the items of a response. */
 static int fill_page(ddb_entity_page *page, const ddb_entity_desc *d, ddb_value *const *items,
                      size_t n, ddb_error *err)

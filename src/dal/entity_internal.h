@@ -19,6 +19,9 @@
 /* The version member of obj, or NULL when d has no version attribute stored in the struct. */
 int64_t *ddb_entity__version_of(const ddb_entity_desc *d, void *obj);
 
+/* Whether item is of entity d by its primary key prefixes (what a page of d keeps). */
+bool ddb_entity__is_entity(const ddb_entity_desc *d, const ddb_value *item);
+
 /*
  * ddb_entity_from_item, then the item's version attribute (which is not a field) into obj's
  * version member. Returns 0 or ddb_entity_from_item's error.

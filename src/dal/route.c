@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dal/dal_internal.h"
+#include "dal/route_internal.h"
 
 /* ---- the model's data ------------------------------------------------------------------------ */
 
@@ -358,6 +359,7 @@ static int write_intent(ddb_route_call *c, ddb_router_side source)
         }
         used++;
     }
+    ddb_route__bulk_note(c->route, entries, used);
     rc = ddb_router_intent_from(c->route->state, source, entries, used, &c->intent, c->caller_err);
     for (size_t i = 0; i < used; i++)
         ddb_value_free(keys[i]);
@@ -1010,6 +1012,10 @@ int ddb_route_init(ddb_route *r, const ddb_route_model *m, void *rel, void *ddb,
     r->rel = rel;
     r->ddb = ddb;
     r->model = m;
+    if ((rc = ddb_route__bulk_new(r, err)) != 0) {
+        ddb_route_fini(r);
+        return rc;
+    }
     if (ddb_router_phase(r->state) == 5 && (rc = seed_ids(r, err)) != 0) {
         ddb_route_fini(r);
         return rc;
@@ -1022,6 +1028,7 @@ void ddb_route_fini(ddb_route *r)
     if (!r)
         return;
     ddb_router_free(r->state);
+    ddb_route__bulk_free(r);
     memset(r, 0, sizeof *r);
 }
 
@@ -1308,7 +1315,7 @@ int ddb_route_replay(ddb_route *r, size_t *replayed, ddb_error *err)
     return rc;
 }
 
-int ddb_route_backfill(ddb_route *r, ddb_error *err)
+int ddb_route__backfill_serial(ddb_route *r, ddb_error *err)
 {
     int rc = 0;
     if (!r || !r->state)
@@ -1348,7 +1355,7 @@ static int compare_page(ddb_route *r, const ddb_route_entity *e, const char *ite
     return rc;
 }
 
-int ddb_route_compare_all(ddb_route *r, size_t *differences, ddb_error *err)
+int ddb_route__compare_all_serial(ddb_route *r, size_t *differences, ddb_error *err)
 {
     compare_ctx ctx = {true, 0};
     int rc = 0;

@@ -306,13 +306,11 @@ static int new_expr(ddb_expr **e, ddb_error *err)
     return rc;
 }
 
-/* Put the sentinel `text` owned by obj; conditional unless `force`. */
-static int tx_put_sentinel(tx_build *t, const ddb_store_desc *s, const char *table,
-                           const char *text, const void *obj, bool force, size_t op, int u,
-                           ddb_error *err)
+/* The sentinel item `text` owned by obj. */
+static int sentinel_item(ddb_value **out, const ddb_store_desc *s, const char *text,
+                         const void *obj, ddb_error *err)
 {
     ddb_value *item = NULL, *owner = NULL;
-    ddb_expr *e = NULL;
     int rc = sentinel_key(&item, s->entity, text, err);
     if (rc == 0)
         rc = ddb_entity_key(&owner, s->entity, obj, err);
@@ -320,12 +318,28 @@ static int tx_put_sentinel(tx_build *t, const ddb_store_desc *s, const char *tab
         rc = ddb_value_m_set_take(item, DDB_STORE_SENTINEL_ATTR, owner, err);
         owner = NULL;
     }
+    ddb_value_free(owner);
+    if (rc < 0) {
+        ddb_value_free(item);
+        return rc;
+    }
+    *out = item;
+    return 0;
+}
+
+/* Put the sentinel `text` owned by obj; conditional unless `force`. */
+static int tx_put_sentinel(tx_build *t, const ddb_store_desc *s, const char *table,
+                           const char *text, const void *obj, bool force, size_t op, int u,
+                           ddb_error *err)
+{
+    ddb_value *item = NULL;
+    ddb_expr *e = NULL;
+    int rc = sentinel_item(&item, s, text, obj, err);
     if (rc == 0 && !force) {
         rc = new_expr(&e, err);
         if (rc == 0)
             rc = ddb_expr_set_condition(e, ddb_cond_not_exists(e, s->entity->keys[0].attribute));
     }
-    ddb_value_free(owner);
     if (rc < 0) {
         ddb_expr_free(e);
         ddb_value_free(item);
@@ -1150,9 +1164,45 @@ done:
     return rc;
 }
 
+/* "no item of this key, or one of a lower version than v": a mirror that never regresses. */
+static int older_than(ddb_expr **out, const ddb_entity_desc *d, int64_t v, ddb_error *err)
+{
+    int rc = new_expr(out, err);
+    if (rc == 0)
+        rc = ddb_expr_set_condition(
+            *out, ddb_cond_or(*out, ddb_cond_not_exists(*out, d->keys[0].attribute),
+                              ddb_cond_cmp_take(*out, d->version_attribute, DDB_CMP_LT,
+                                                ddb_expr_val_i64(*out, v))));
+    if (rc == 0)
+        rc = ddb_expr_status(*out, err);
+    if (rc < 0) {
+        ddb_expr_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+static int store_mirror(bool *applied, ddb_client *c, const ddb_store_desc *s, const char *table,
+                        const void *obj, const void *key, bool newer, ddb_error *err);
+
 int ddb_store_mirror(ddb_client *c, const ddb_store_desc *s, const char *table, const void *obj,
                      const void *key, ddb_error *err)
 {
+    return store_mirror(NULL, c, s, table, obj, key, false, err);
+}
+
+int ddb_store__mirror_newer(bool *applied, ddb_client *c, const ddb_store_desc *s,
+                            const char *table, const void *obj, const void *key, ddb_error *err)
+{
+    bool versioned = s && s->entity && s->entity->version_attribute &&
+                     s->entity->version_offset != DDB_ENTITY_NO_OFFSET;
+    return store_mirror(applied, c, s, table, obj, key, obj && versioned, err);
+}
+
+static int store_mirror(bool *applied, ddb_client *c, const ddb_store_desc *s, const char *table,
+                        const void *obj, const void *key, bool newer, ddb_error *err)
+{
+    ddb_expr *cond = NULL;
     const ddb_entity_desc *d;
     ddb_value *k1 = NULL, *k2 = NULL, *item = NULL;
     void *old = NULL;
@@ -1181,14 +1231,34 @@ int ddb_store_mirror(ddb_client *c, const ddb_store_desc *s, const char *table, 
         } else {
             ddb_put_item_input in = {0};
             ddb_put_item_output *o = NULL;
+            ddb_expr_result *x = NULL;
             rc = item_with_version(&item, d, obj, version_in(d, obj), err);
+            if (rc == 0 && newer && (rc = older_than(&cond, d, version_in(d, obj), err)) == 0)
+                rc = ddb_expr_build(&x, cond, err);
             if (rc < 0)
                 goto done;
             in.table_name = table;
             in.item = item;
+            if (x) {
+                in.condition_expression = x->condition_expression;
+                in.n_expression_attribute_names = x->n_expression_attribute_names;
+                in.expression_attribute_names = x->expression_attribute_names;
+                in.expression_attribute_values = x->expression_attribute_values;
+            }
             rc = ddb_put_item(&o, c, &in, err);
             ddb_put_item_output_free(o);
+            ddb_expr_result_free(x);
+            if (rc == DDB_ERR_CONDITION_FAILED && newer) {
+                /* DynamoDB's is as new already */
+                ddb_error_clear(err);
+                rc = 0;
+                if (applied)
+                    *applied = false;
+                goto done;
+            }
         }
+        if (rc == 0 && applied)
+            *applied = true;
         goto done;
     }
     rc = read_stored(&old, c, s, table, key, err);
@@ -1204,9 +1274,12 @@ int ddb_store_mirror(ddb_client *c, const ddb_store_desc *s, const char *table, 
         goto done;
     if (obj) {
         rc = item_with_version(&item, d, obj, version_in(d, obj), err);
+        if (rc == 0 && newer)
+            rc = older_than(&cond, d, version_in(d, obj), err);
         if (rc == 0) {
-            rc = tx_add(t, TX_PUT, table, item, NULL, s, 0, -1, err);
+            rc = tx_add(t, TX_PUT, table, item, cond, s, 0, -1, err);
             item = NULL;
+            cond = NULL;
         }
     } else {
         rc = tx_add(t, TX_DELETE, table, k1, NULL, s, 0, -1, err);
@@ -1217,7 +1290,18 @@ int ddb_store_mirror(ddb_client *c, const ddb_store_desc *s, const char *table, 
         rc = tx_sentinels(t, s, table, old, obj, false, 0, err);
     if (rc == 0)
         rc = tx_send(t, c, &failed, &ccf, err);
+    if (rc == DDB_ERR_TRANSACTION_CANCELED && newer && ccf && failed == 0) {
+        /* the item's own condition: DynamoDB's is as new already */
+        ddb_error_clear(err);
+        rc = 0;
+        if (applied)
+            *applied = false;
+        goto done;
+    }
+    if (rc == 0 && applied)
+        *applied = true;
 done:
+    ddb_expr_free(cond);
     if (t)
         ddb_txn_free(t->txn);
     free(t);
@@ -1226,6 +1310,40 @@ done:
     ddb_value_free(k1);
     ddb_value_free(k2);
     return rc;
+}
+
+bool ddb_store__is_entity(const ddb_store_desc *s, const ddb_value *item)
+{
+    /* as ddb_store_list: its filter drops sentinels when the entity has unique values */
+    if (s->n_unique && ddb_value_m_get(item, DDB_STORE_SENTINEL_ATTR))
+        return false;
+    return ddb_entity__is_entity(s->entity, item);
+}
+
+int ddb_store__mirror_items(ddb_value **out, size_t cap, size_t *n, const ddb_store_desc *s,
+                            const void *obj, ddb_error *err)
+{
+    char text[KEY_MAX];
+    size_t used = 0;
+    int rc;
+    if (!out || !n || !store_ok(s) || !obj || cap < 1 + s->n_unique)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "store mirror items: bad argument");
+    rc = item_with_version(&out[used], s->entity, obj, version_in(s->entity, obj), err);
+    if (rc == 0)
+        used++;
+    for (size_t u = 0; rc == 0 && u < s->n_unique; u++) {
+        text[0] = '\0';
+        rc = sentinel_text(text, sizeof text, s, &s->unique[u], obj, err);
+        if (rc == 0 && text[0] && (rc = sentinel_item(&out[used], s, text, obj, err)) == 0)
+            used++;
+    }
+    if (rc < 0) {
+        while (used)
+            ddb_value_free(out[--used]);
+        return rc;
+    }
+    *n = used;
+    return 0;
 }
 
 int ddb_store_list(ddb_entity_page *out, ddb_client *c, const ddb_store_desc *s, const char *table,

@@ -27,3 +27,20 @@ if(TARGET ddbkit_cli AND TARGET ddb_test_support)
         set_tests_properties(valgrind.gen.router.all PROPERTIES FIXTURES_REQUIRED dynamodb_local)
     endif()
 endif()
+
+# gen.router_bulk.<case>: the bulk backfill and compare_all (test_router_bulk.c), same model.
+if(TARGET ddbkit_cli AND TARGET ddb_test_support)
+    add_executable(gen_test_router_bulk ${GEN_DIR}/test_router_bulk.c ${router_dir}/rt.c
+                                        ${router_dir}/rt_router.c)
+    target_include_directories(gen_test_router_bulk PRIVATE ${router_dir} ${GEN_DIR}/..)
+    target_link_libraries(gen_test_router_bulk PRIVATE ddb_test_support ddb_build_flags)
+    file(STRINGS ${GEN_DIR}/test_router_bulk.c router_bulk_case_lines
+         REGEX "^TEST\\([A-Za-z0-9_]+\\)")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${GEN_DIR}/test_router_bulk.c)
+    foreach(line ${router_bulk_case_lines})
+        string(REGEX REPLACE "^TEST\\(([A-Za-z0-9_]+)\\).*" "\\1" case ${line})
+        gen_test(gen.router_bulk.${case} COMMAND gen_test_router_bulk ${case})
+        set_tests_properties(gen.router_bulk.${case} PROPERTIES FIXTURES_REQUIRED dynamodb_local
+                                                                TIMEOUT 300)
+    endforeach()
+endif()

@@ -221,17 +221,29 @@ int shop_backend_replay(shop_backend *b, size_t *replayed, ddb_error *err)
 
 int shop_backend_backfill(shop_backend *b, ddb_error *err)
 {
-    int rc = need_router(b, err);
-    if (!rc)
-        rc = shop__router_backfill(b->router, err);
-    return rc;
+    return shop_backend_backfill_with(b, NULL, NULL, err);
 }
 
 int shop_backend_compare(shop_backend *b, size_t *differences, ddb_error *err)
 {
+    return shop_backend_compare_with(b, NULL, differences, NULL, err);
+}
+
+int shop_backend_backfill_with(shop_backend *b, const ddb_route_bulk_options *opts,
+                               ddb_route_bulk_stats *stats, ddb_error *err)
+{
     int rc = need_router(b, err);
     if (!rc)
-        rc = shop__router_compare_all(b->router, differences, err);
+        rc = shop__router_backfill_with(b->router, opts, stats, err);
+    return rc;
+}
+
+int shop_backend_compare_with(shop_backend *b, const ddb_route_bulk_options *opts,
+                              size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err)
+{
+    int rc = need_router(b, err);
+    if (!rc)
+        rc = shop__router_compare_all_with(b->router, opts, differences, stats, err);
     return rc;
 }
 

@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 
+#include "ddb/dal/route.h"
 #include "ddb/dal/router.h"
 #include "shop.h"
 
@@ -60,6 +61,11 @@ int shop_backend_replay(shop_backend *b, size_t *replayed, ddb_error *err);
 /* migrate only: copy every relational entity into DynamoDB; compare both sides. */
 int shop_backend_backfill(shop_backend *b, ddb_error *err);
 int shop_backend_compare(shop_backend *b, size_t *differences, ddb_error *err);
+/* The same with the bulk paths' options (NULL: defaults) and figures (stats may be NULL). */
+int shop_backend_backfill_with(shop_backend *b, const ddb_route_bulk_options *opts,
+                               ddb_route_bulk_stats *stats, ddb_error *err);
+int shop_backend_compare_with(shop_backend *b, const ddb_route_bulk_options *opts,
+                              size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err);
 /* migrate only: a copy of the router's counters. */
 int shop_backend_stats(shop_backend *b, ddb_router_stats *out, ddb_error *err);
 /* The DynamoDB repository under the router (borrowed; NULL for sqlite and mysql): lets a test

@@ -49,8 +49,11 @@ static const char usage_text[] =
     "migration (SHOP_BACKEND=migrate)\n"
     "  set-phase N                             switch the router (logged)\n"
     "  replay-journal                          repair DynamoDB from the journal\n"
-    "  backfill                                copy every relational entity into DynamoDB\n"
-    "  compare                                 compare both sides; exit 1 on a difference\n"
+    "  backfill [--checkpoint FILE] [--items-per-second N] [--in-flight N] [--page-rows N]\n"
+    "           [--progress]                   copy every relational entity into DynamoDB;\n"
+    "                                          FILE is resumed from when it exists\n"
+    "  compare [--max-rows N] [--segments N] [--in-flight N] [--progress]\n"
+    "                                          compare both sides; exit 1 on a difference\n"
     "\n"
     "environment: SHOP_BACKEND=sqlite|mysql|dynamodb|migrate, SHOP_MIGRATION_PHASE=1..5,\n"
     "SHOP_SQLITE_PATH, SHOP_MYSQL_URL or SHOP_MYSQL_SOCKET/SHOP_MYSQL_DB, "
@@ -108,6 +111,50 @@ static int positional(const args *a)
     while (n < a->argc && strncmp(a->argv[n], "--", 2) != 0)
         n++;
     return n;
+}
+
+static bool flag(const args *a, const char *name)
+{
+    for (int i = 0; i < a->argc; i++)
+        if (strcmp(a->argv[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* A whole number option in [0, max]; 0 when absent. -1 (after saying why) when malformed. */
+static double number_opt(const args *a, const char *name, double max)
+{
+    const char *v = opt(a, name);
+    char *end = NULL;
+    double n;
+    if (!v)
+        return 0;
+    n = strtod(v, &end);
+    if (end == v || *end || n < 0 || n > max || n != (double)(long long)n) {
+        usage_error("%s: '%s' is not a whole number from 0 to %.0f", name, v, max);
+        return -1;
+    }
+    return n;
+}
+
+/* The bulk paths' options from the command line; false (after saying why) when malformed. */
+static bool bulk_options(const args *a, ddb_route_bulk_options *o)
+{
+    double ips = number_opt(a, "--items-per-second", 1e9);
+    double in_flight = ips < 0 ? -1 : number_opt(a, "--in-flight", 1024);
+    double rows = in_flight < 0 ? -1 : number_opt(a, "--page-rows", 1000000);
+    double max_rows = rows < 0 ? -1 : number_opt(a, "--max-rows", 1e9);
+    double segments = max_rows < 0 ? -1 : number_opt(a, "--segments", 1000000);
+    if (segments < 0)
+        return false;
+    o->checkpoint_path = opt(a, "--checkpoint");
+    o->items_per_second = ips;
+    o->max_in_flight = (size_t)in_flight;
+    o->page_rows = (int)rows;
+    o->max_rows = (size_t)max_rows;
+    o->segments = (int)segments;
+    o->progress = flag(a, "--progress");
+    return true;
 }
 
 static shop__page_request page_of(const args *a)
@@ -464,10 +511,20 @@ static int run(shop_backend *b, const char *cmd, const args *a, ddb_error *err)
         if (!(rc = shop_backend_replay(b, &n, err)))
             printf("replayed %zu journal entries\n", n);
     } else if (strcmp(cmd, "backfill") == 0) {
-        rc = shop_backend_backfill(b, err);
+        ddb_route_bulk_options o = DDB_ROUTE_BULK_OPTIONS_INIT;
+        ddb_route_bulk_stats st;
+        if (!bulk_options(a, &o))
+            return 2;
+        if (!(rc = shop_backend_backfill_with(b, &o, &st, err)))
+            printf("backfill: %llu rows, %llu items in %.1f s (%.0f items/s)\n",
+                   (unsigned long long)st.rows, (unsigned long long)st.items, st.seconds,
+                   st.seconds > 0 ? (double)st.items / st.seconds : 0);
     } else if (strcmp(cmd, "compare") == 0) {
+        ddb_route_bulk_options o = DDB_ROUTE_BULK_OPTIONS_INIT;
         size_t n = 0;
-        if (!(rc = shop_backend_compare(b, &n, err))) {
+        if (!bulk_options(a, &o))
+            return 2;
+        if (!(rc = shop_backend_compare_with(b, &o, &n, NULL, err))) {
             printf("%zu differences\n", n);
             rc = n ? 1 : 0;
         }

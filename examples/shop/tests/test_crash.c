@@ -14,7 +14,8 @@
  *
  * The kill happens inside a repository member: the test swaps one member of a repository's
  * function table for one that calls the original and then kills the process, so the router's
- * code runs unchanged. Every case has its own SQLite file, table prefix and journal.
+ * code runs unchanged; the backfill's BatchWriteItem calls are counted through the client's
+ * event hook instead. Every case has its own SQLite file, table prefix and journal.
  *
  * Environment (tests/crash.cmake): DDB_TEST_LOCAL_STATE (the DynamoDB Local fixture) and
  * SHOP_CRASH_WORK, a directory for the case's files.
@@ -41,6 +42,7 @@ typedef struct sides {
     char name[64];
     char db_path[1024];
     char journal[1024];
+    char checkpoint[1100]; /* the backfill's, next to the journal */
     char prefix[96];
     char endpoint[256];
     ddb_sql *db;
@@ -74,6 +76,7 @@ static bool sides_name(sides *s, const char *base)
              (long)(time(NULL) % 1000000));
     snprintf(s->db_path, sizeof s->db_path, "%s/%s.db", work ? work : "/tmp", s->name);
     snprintf(s->journal, sizeof s->journal, "%s/%s.jsonl", work ? work : "/tmp", s->name);
+    snprintf(s->checkpoint, sizeof s->checkpoint, "%s.backfill", s->journal);
     snprintf(s->prefix, sizeof s->prefix, "%s_", s->name);
     if (!read_endpoint(s->endpoint, sizeof s->endpoint)) {
         fprintf(stderr, "no DynamoDB Local: $DDB_TEST_LOCAL_STATE/endpoint is missing\n");
@@ -81,6 +84,9 @@ static bool sides_name(sides *s, const char *base)
     }
     return true;
 }
+
+static void count_batch_writes(void *ctx, const ddb_event *event);
+static bool kill_in_batches; /* sides_open: the client counts BatchWriteItem calls as kill points */
 
 /* Opens both sides and the router in phase; with create, also the schema and the tables. */
 static bool sides_open(sides *s, int phase, bool create)
@@ -92,6 +98,8 @@ static bool sides_open(sides *s, int phase, bool create)
     char url[1100];
     int rc;
     co.endpoint = s->endpoint;
+    if (kill_in_batches)
+        co.on_event = count_batch_writes;
     dopts.table_prefix = s->prefix;
     dopts.consistent_reads = true;
     ro.phase = phase;
@@ -133,6 +141,7 @@ static void sides_remove(sides *s)
     char path[1100];
     unlink(s->db_path);
     unlink(s->journal);
+    unlink(s->checkpoint);
     snprintf(path, sizeof path, "%s.lock", s->journal);
     unlink(path);
 }
@@ -174,6 +183,14 @@ static int mirror_then_count(shop__repo *repo, const shop__category *obj, const 
     int rc = orig_mirror(repo, obj, key, err);
     after_call();
     return rc;
+}
+
+/* The backfill writes in BatchWriteItem calls, which the client's event hook sees. */
+static void count_batch_writes(void *ctx, const ddb_event *event)
+{
+    (void)ctx;
+    if (strcmp(event->operation, "BatchWriteItem") == 0)
+        after_call();
 }
 
 /* Kill after the kill_at-th create or update of a category on repo. */
@@ -256,13 +273,16 @@ static bool killed(void (*child)(sides *, int), sides *s, int at)
 static bool recovered(sides *s, bool backfill)
 {
     ddb_error err = DDB_ERROR_INIT;
+    ddb_route_bulk_options bulk = DDB_ROUTE_BULK_OPTIONS_INIT;
     size_t replayed = 0, differences = 99;
     int rc;
     if (!sides_open(s, 2, false))
         return false;
+    bulk.checkpoint_path = s->checkpoint;
     rc = shop__router_replay(s->router, &replayed, &err);
+    /* the interrupted backfill resumes from its checkpoint */
     if (rc == 0 && backfill)
-        rc = shop__router_backfill(s->router, &err);
+        rc = shop__router_backfill_with(s->router, &bulk, NULL, &err);
     if (rc == 0)
         rc = shop__router_compare_all(s->router, &differences, &err);
     if (rc != 0)
@@ -301,14 +321,23 @@ static void child_dynamodb_write(sides *s, int at)
         write_category(s->router, round_no * 10 + i, &err);
 }
 
-/* A backfill, killed after a number of DynamoDB writes. */
+/*
+ * A backfill, killed after a number of DynamoDB writes: BatchWriteItem calls of one row each
+ * (one page of one row at a time), or mirrors when it goes row by row. Its checkpoint is
+ * rewritten after each page.
+ */
 static void child_backfill(sides *s, int at)
 {
     ddb_error err = DDB_ERROR_INIT;
+    ddb_route_bulk_options bulk = DDB_ROUTE_BULK_OPTIONS_INIT;
+    bulk.checkpoint_path = s->checkpoint;
+    bulk.page_rows = 1;
+    bulk.max_in_flight = 1;
+    kill_in_batches = true;
     if (!sides_open(s, 2, false))
         return;
     arm_mirror(s->dynamodb, at);
-    shop__router_backfill(s->router, &err);
+    shop__router_backfill_with(s->router, &bulk, NULL, &err);
 }
 
 /* A replay, killed after a number of DynamoDB writes. */

@@ -84,6 +84,20 @@ typedef int (*ddb_route_storage_fn)(void *repo, int kind, ddb_route_op op, const
 typedef int (*ddb_route_max_id_fn)(void *repo, int kind, int64_t *out, ddb_error *err);
 typedef int (*ddb_route_seed_id_fn)(void *repo, int kind, int64_t floor, ddb_error *err);
 
+/*
+ * What the bulk paths (backfill, compare_all) need of the DynamoDB side for entity type kind:
+ * its client, its table (prefixed) and its store descriptor, all borrowed from the repository.
+ */
+typedef struct ddb_route_bulk_target {
+    ddb_client *client;
+    const char *table;
+    const ddb_store_desc *store;
+} ddb_route_bulk_target;
+
+/* Fills *out for entity type kind of repo (the DynamoDB side), or returns DDB_ERR_INVALID_ARG. */
+typedef int (*ddb_route_bulk_target_fn)(void *repo, int kind, ddb_route_bulk_target *out,
+                                        ddb_error *err);
+
 typedef struct ddb_route_entity {
     const ddb_entity_desc *desc;
     ddb_route_page_layout page; /* <ns>__<entity>__page */
@@ -101,6 +115,8 @@ typedef struct ddb_route_model {
     ddb_route_storage_fn storage;
     ddb_route_max_id_fn max_id;
     ddb_route_seed_id_fn seed_id;
+    /* NULL (code generated before it): backfill and compare_all go row by row */
+    ddb_route_bulk_target_fn bulk_target;
 } ddb_route_model;
 
 /* ---- members --------------------------------------------------------------------------------- */
@@ -170,6 +186,7 @@ typedef struct ddb_route {
     void *rel; /* the relational primary's <ns>__repo (borrowed) */
     void *ddb; /* the DynamoDB implementation's (borrowed) */
     const ddb_route_model *model;
+    struct ddb_route_bulk *bulk; /* the runtime's: the keys written while a backfill runs */
 } ddb_route;
 
 /*
@@ -199,12 +216,67 @@ DDB_API int ddb_route_set_phase(ddb_route *r, int phase, ddb_error *err);
  */
 DDB_API int ddb_route_replay(ddb_route *r, size_t *replayed, ddb_error *err);
 
-/* Mirrors every relational entity into DynamoDB, in pages of 100. Idempotent. */
+/* Mirrors every relational entity into DynamoDB: ddb_route_backfill_with, default options. */
 DDB_API int ddb_route_backfill(ddb_route *r, ddb_error *err);
 
-/* Compares every entity on both sides (each relational one by key with DynamoDB's, then
- * DynamoDB's the relational side lacks); each difference is a mismatch. */
+/* Compares every entity on both sides: ddb_route_compare_all_with, default options. */
 DDB_API int ddb_route_compare_all(ddb_route *r, size_t *differences, ddb_error *err);
+
+#define DDB_ROUTE_BULK_OPTIONS_VERSION 1
+
+/* Options of the bulk paths (docs/design/bulk-paths.md). Fields are only ever appended; 0 means
+ * the default. */
+typedef struct ddb_route_bulk_options {
+    unsigned version;
+    /* backfill: the last key done per entity type, rewritten after each page; an existing file
+       is resumed from, and removed when the backfill completes. NULL: none. */
+    const char *checkpoint_path;
+    double items_per_second; /* backfill: the write budget (sentinels count); 0: unbounded */
+    size_t max_in_flight;    /* BatchWriteItem or Scan requests at once; default 32 */
+    int page_rows;           /* relational rows per keyset page; default 2000 */
+    size_t max_rows;         /* compare_all: relational rows held at once; default 500000 */
+    int segments;            /* compare_all: Scan segments; default 16 */
+    bool progress;           /* rows, rate and ETA on stderr, when stderr is a terminal */
+} ddb_route_bulk_options;
+
+#define DDB_ROUTE_BULK_OPTIONS_INIT                                                                \
+    {                                                                                              \
+        .version = DDB_ROUTE_BULK_OPTIONS_VERSION                                                  \
+    }
+
+/* What a bulk run did. */
+typedef struct ddb_route_bulk_stats {
+    uint64_t rows;       /* relational rows read */
+    uint64_t items;      /* DynamoDB items written (sentinels included) or scanned */
+    uint64_t remirrored; /* backfill: rows written by the router meanwhile, checked again */
+    uint64_t throttled;  /* backfill: pages sent again after throttling */
+    double seconds;
+    uint64_t repaired; /* backfill: of remirrored, those the batch had left older */
+} ddb_route_bulk_stats;
+
+/*
+ * Mirrors every relational entity into DynamoDB. With the model's bulk_target: the relational
+ * side is read in key order in keyset pages, each entity turned into its item and its
+ * unique-value sentinels (as ddb_store_mirror writes them) and written with BatchWriteItem,
+ * max_in_flight requests at once; the keys that routed writes touch meanwhile are stored again
+ * afterwards where DynamoDB's is older than the row (a conditional write on the version), pass
+ * after pass until one repairs nothing, so no item ends older than its row. Without
+ * it: one mirror per row. Idempotent. opts and stats may be NULL. Returns 0, DDB_ERR_INVALID_ARG
+ * (bad options), an I/O error of the checkpoint, or the first failing write's code.
+ */
+DDB_API int ddb_route_backfill_with(ddb_route *r, const ddb_route_bulk_options *opts,
+                                    ddb_route_bulk_stats *stats, ddb_error *err);
+
+/*
+ * Compares every entity on both sides; each difference (missing, extra, differing under the
+ * field rules) is a mismatch (ddb_router_compare). With the model's bulk_target: a parallel
+ * Scan of each entity's table hash-joined with the relational side, which is held at most
+ * max_rows rows at a time (the rows are split by a hash of their key into as many partitions as
+ * that takes, one Scan each). Without it: one get per entity. opts and stats may be NULL.
+ */
+DDB_API int ddb_route_compare_all_with(ddb_route *r, const ddb_route_bulk_options *opts,
+                                       size_t *differences, ddb_route_bulk_stats *stats,
+                                       ddb_error *err);
 
 /* ---- one routed call ------------------------------------------------------------------------- */
 

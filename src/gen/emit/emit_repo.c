@@ -2425,6 +2425,15 @@ static void emit_ddb_repo_h(emitter *E)
                       "int %s__create_tables(ddb_client *client, const char *table_prefix, "
                       "ddb_error *err);\n",
                       ns, ns, ns, ns, ns);
+    ddbgen_buf_printf(h,
+                      "\n/*\n * What the migration router's backfill and compare_all need of a "
+                      "repository from\n * %s__ddb_repo_new for entity type kind: its client, "
+                      "table and store descriptor\n * (borrowed from repo). Returns 0, or "
+                      "DDB_ERR_INVALID_ARG when repo is not one or kind\n * is unknown.\n */\n"
+                      "int %s__ddb_repo_bulk_target(%s__repo *repo, %s__kind kind, "
+                      "ddb_client **client,\n"
+                      "    const char **table, const ddb_store_desc **store);\n",
+                      ns, ns, ns, ns);
 }
 
 /* The DynamoDB implementation's state and each entity's four CRUD members in <ns>.c. */
@@ -2525,6 +2534,19 @@ static void emit_ddb_repo_new(emitter *E)
         "    for (size_t i = 0; i < sizeof r->tables / sizeof r->tables[0]; i++)\n"
         "        free(r->tables[i]);\n    free(r);\n}\n",
         ns);
+    ddbgen_buf_printf(c,
+                      "\nint %s__ddb_repo_bulk_target(%s__repo *repo, %s__kind kind, "
+                      "ddb_client **client,\n"
+                      "    const char **table, const ddb_store_desc **store)\n{\n"
+                      "    ddb_repo_impl *r = (ddb_repo_impl *)repo;\n"
+                      "    size_t k = (size_t)kind;\n"
+                      "    if (!repo || repo->free != free_ddb || k < 1 || k > %zu || !client || "
+                      "!table || !store)\n"
+                      "        return DDB_ERR_INVALID_ARG;\n"
+                      "    *client = r->client;\n"
+                      "    *table = ddb_table_of(r, store_tables[k - 1]);\n"
+                      "    *store = stores[k - 1];\n    return 0;\n}\n",
+                      ns, ns, ns, n_entities(m));
     ddbgen_buf_printf(c,
                       "\nvoid %s__repo_free(%s__repo *repo)\n{\n    if (repo && repo->free)\n"
                       "        repo->free(repo);\n}\n",

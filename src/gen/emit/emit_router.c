@@ -217,8 +217,17 @@ static void emit_header(emitter *E, ddbgen_buf *h, const vars *v)
         " * succeeded. *replayed (may be NULL): how many entries. Returns 0 or a ddb_error_code.\n"
         " */\n"
         "int @ns@__router_replay(@ns@__repo *router, size_t *replayed, ddb_error *err);\n\n"
-        "/* Copies every entity from the relational side into DynamoDB (mirror). Idempotent. */\n"
+        "/*\n"
+        " * Copies every entity from the relational side into DynamoDB (BatchWriteItem, the "
+        "writes\n"
+        " * the router makes meanwhile mirrored again after it). Idempotent.\n"
+        " */\n"
         "int @ns@__router_backfill(@ns@__repo *router, ddb_error *err);\n\n"
+        "/* The same with options (checkpoint, write budget, progress; NULL: defaults) and its "
+        "figures\n * (stats may be NULL): ddb_route_backfill_with. */\n"
+        "int @ns@__router_backfill_with(@ns@__repo *router, const ddb_route_bulk_options "
+        "*opts,\n"
+        "    ddb_route_bulk_stats *stats, ddb_error *err);\n\n"
         "/*\n"
         " * Compares every entity of both sides (each relational entity with DynamoDB's of the "
         "same\n"
@@ -227,6 +236,11 @@ static void emit_header(emitter *E, ddbgen_buf *h, const vars *v)
         " * difference as a mismatch. *differences: how many. Returns 0 or a ddb_error_code.\n"
         " */\n"
         "int @ns@__router_compare_all(@ns@__repo *router, size_t *differences, ddb_error *err);\n"
+        "\n/* The same with options (memory bound, segments; NULL: defaults) and its figures:\n"
+        " * ddb_route_compare_all_with. */\n"
+        "int @ns@__router_compare_all_with(@ns@__repo *router, const ddb_route_bulk_options "
+        "*opts,\n"
+        "    size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err);\n"
         "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 
@@ -633,6 +647,16 @@ static void emit_model_members(ddbgen_buf *c, const vars *v)
         "{\n"
         "    return ((@ns@__repo *)repo)->seed_id(repo, (@ns@__kind)kind, floor, err);\n"
         "}\n\n"
+        "/* The DynamoDB side's client, table and store, for backfill and compare_all in bulk. */\n"
+        "static int bulk_target_on(void *repo, int kind, ddb_route_bulk_target *out, "
+        "ddb_error *err)\n"
+        "{\n"
+        "    /* another repository than @ns@__ddb_repo_new's: the runtime goes row by row */\n"
+        "    int rc = @ns@__ddb_repo_bulk_target(repo, (@ns@__kind)kind, &out->client, "
+        "&out->table, &out->store);\n"
+        "    return rc == 0 ? 0 : ddb_error_set(err, rc, \"@ns@ router: no bulk access to "
+        "DynamoDB\");\n"
+        "}\n\n"
         "static void free_routed(@ns@__repo *repo)\n"
         "{\n"
         "    ddb_routed *r = (ddb_routed *)repo;\n"
@@ -666,13 +690,13 @@ static void emit_model_table(emitter *E, ddbgen_buf *c, vars *v)
             "DDB_ROUTE_PAGE_LAYOUT(@ns@__mixed_page),\n"
             "    sizeof(@ns@__item), offsetof(@ns@__item, kind), sizeof(@ns@__kind),\n"
             "    offsetof(@ns@__item, as), offsetof(@ns@__page_request, cursor), ddb_storage,\n"
-            "    max_id_on, seed_id_on};\n");
+            "    max_id_on, seed_id_on, bulk_target_on};\n");
     else /* a model without entities */
         put_lines(c, v,
                   "\nstatic const ddb_route_model ddb_model = {\n"
                   "    \"@ns@\", 0, NULL, {0, 0, 0, 0}, 0, 0, 0, 0, offsetof(@ns@__page_request, "
                   "cursor),\n"
-                  "    ddb_storage, max_id_on, seed_id_on};\n");
+                  "    ddb_storage, max_id_on, seed_id_on, bulk_target_on};\n");
 }
 
 /* ---- construction --------------------------------------------------------------------------- */
@@ -796,6 +820,21 @@ static void emit_constructor(emitter *E, ddbgen_buf *c, vars *v)
         "{\n"
         "    ddb_route *r = as_router(router);\n"
         "    return r ? ddb_route_compare_all(r, differences, err) : DDB_ERR_INVALID_ARG;\n"
+        "}\n\n"
+        "int @ns@__router_backfill_with(@ns@__repo *router, const ddb_route_bulk_options "
+        "*opts,\n"
+        "    ddb_route_bulk_stats *stats, ddb_error *err)\n"
+        "{\n"
+        "    ddb_route *r = as_router(router);\n"
+        "    return r ? ddb_route_backfill_with(r, opts, stats, err) : DDB_ERR_INVALID_ARG;\n"
+        "}\n\n"
+        "int @ns@__router_compare_all_with(@ns@__repo *router, const ddb_route_bulk_options "
+        "*opts,\n"
+        "    size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err)\n"
+        "{\n"
+        "    ddb_route *r = as_router(router);\n"
+        "    return r ? ddb_route_compare_all_with(r, opts, differences, stats, err)\n"
+        "             : DDB_ERR_INVALID_ARG;\n"
         "}\n");
 }
 

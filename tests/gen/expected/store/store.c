@@ -768,6 +768,19 @@ static void free_ddb(store__repo *repo)
     free(r);
 }
 
+int store__ddb_repo_bulk_target(store__repo *repo, store__kind kind, ddb_client **client,
+    const char **table, const ddb_store_desc **store)
+{
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (!repo || repo->free != free_ddb || k < 1 || k > 4 || !client || !table || !store)
+        return DDB_ERR_INVALID_ARG;
+    *client = r->client;
+    *table = ddb_table_of(r, store_tables[k - 1]);
+    *store = stores[k - 1];
+    return 0;
+}
+
 void store__repo_free(store__repo *repo)
 {
     if (repo && repo->free)

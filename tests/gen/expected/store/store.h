@@ -423,6 +423,15 @@ int store__ddb_repo_new(store__repo **out, ddb_client *client,
  */
 int store__create_tables(ddb_client *client, const char *table_prefix, ddb_error *err);
 
+/*
+ * What the migration router's backfill and compare_all need of a repository from
+ * store__ddb_repo_new for entity type kind: its client, table and store descriptor
+ * (borrowed from repo). Returns 0, or DDB_ERR_INVALID_ARG when repo is not one or kind
+ * is unknown.
+ */
+int store__ddb_repo_bulk_target(store__repo *repo, store__kind kind, ddb_client **client,
+    const char **table, const ddb_store_desc **store);
+
 #ifdef __cplusplus
 }
 #endif

@@ -301,6 +301,15 @@ static int seed_id_on(void *repo, int kind, int64_t floor, ddb_error *err)
     return ((store__repo *)repo)->seed_id(repo, (store__kind)kind, floor, err);
 }
 
+/* The DynamoDB side's client, table and store, for backfill and compare_all in bulk. */
+static int bulk_target_on(void *repo, int kind, ddb_route_bulk_target *out, ddb_error *err)
+{
+    /* another repository than store__ddb_repo_new's: the runtime goes row by row */
+    int rc = store__ddb_repo_bulk_target(repo, (store__kind)kind, &out->client, &out->table,
+        &out->store);
+    return rc == 0 ? 0 : ddb_error_set(err, rc, "store router: no bulk access to DynamoDB");
+}
+
 static void free_routed(store__repo *repo)
 {
     ddb_routed *r = (ddb_routed *)repo;
@@ -397,7 +406,7 @@ static const ddb_route_model ddb_model = {
     "store", STORE__N_ENTITIES, ddb_entities, DDB_ROUTE_PAGE_LAYOUT(store__mixed_page),
     sizeof(store__item), offsetof(store__item, kind), sizeof(store__kind),
     offsetof(store__item, as), offsetof(store__page_request, cursor), ddb_storage,
-    max_id_on, seed_id_on};
+    max_id_on, seed_id_on, bulk_target_on};
 
 static const store__repo ddb_routed_members = {
     .version = STORE__REPO_VERSION,
@@ -523,4 +532,19 @@ int store__router_compare_all(store__repo *router, size_t *differences, ddb_erro
 {
     ddb_route *r = as_router(router);
     return r ? ddb_route_compare_all(r, differences, err) : DDB_ERR_INVALID_ARG;
+}
+
+int store__router_backfill_with(store__repo *router, const ddb_route_bulk_options *opts,
+    ddb_route_bulk_stats *stats, ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_backfill_with(r, opts, stats, err) : DDB_ERR_INVALID_ARG;
+}
+
+int store__router_compare_all_with(store__repo *router, const ddb_route_bulk_options *opts,
+    size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_compare_all_with(r, opts, differences, stats, err)
+             : DDB_ERR_INVALID_ARG;
 }

@@ -125,8 +125,16 @@ int store__router_stats(store__repo *router, ddb_router_stats *out);
  */
 int store__router_replay(store__repo *router, size_t *replayed, ddb_error *err);
 
-/* Copies every entity from the relational side into DynamoDB (mirror). Idempotent. */
+/*
+ * Copies every entity from the relational side into DynamoDB (BatchWriteItem, the writes
+ * the router makes meanwhile mirrored again after it). Idempotent.
+ */
 int store__router_backfill(store__repo *router, ddb_error *err);
+
+/* The same with options (checkpoint, write budget, progress; NULL: defaults) and its figures
+ * (stats may be NULL): ddb_route_backfill_with. */
+int store__router_backfill_with(store__repo *router, const ddb_route_bulk_options *opts,
+    ddb_route_bulk_stats *stats, ddb_error *err);
 
 /*
  * Compares every entity of both sides (each relational entity with DynamoDB's of the same
@@ -134,6 +142,11 @@ int store__router_backfill(store__repo *router, ddb_error *err);
  * difference as a mismatch. *differences: how many. Returns 0 or a ddb_error_code.
  */
 int store__router_compare_all(store__repo *router, size_t *differences, ddb_error *err);
+
+/* The same with options (memory bound, segments; NULL: defaults) and its figures:
+ * ddb_route_compare_all_with. */
+int store__router_compare_all_with(store__repo *router, const ddb_route_bulk_options *opts,
+    size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err);
 
 #ifdef __cplusplus
 }

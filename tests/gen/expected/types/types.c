@@ -495,6 +495,19 @@ static void free_ddb(types__repo *repo)
     free(r);
 }
 
+int types__ddb_repo_bulk_target(types__repo *repo, types__kind kind, ddb_client **client,
+    const char **table, const ddb_store_desc **store)
+{
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (!repo || repo->free != free_ddb || k < 1 || k > 2 || !client || !table || !store)
+        return DDB_ERR_INVALID_ARG;
+    *client = r->client;
+    *table = ddb_table_of(r, store_tables[k - 1]);
+    *store = stores[k - 1];
+    return 0;
+}
+
 void types__repo_free(types__repo *repo)
 {
     if (repo && repo->free)

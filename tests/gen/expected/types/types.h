@@ -327,6 +327,15 @@ int types__ddb_repo_new(types__repo **out, ddb_client *client,
  */
 int types__create_tables(ddb_client *client, const char *table_prefix, ddb_error *err);
 
+/*
+ * What the migration router's backfill and compare_all need of a repository from
+ * types__ddb_repo_new for entity type kind: its client, table and store descriptor
+ * (borrowed from repo). Returns 0, or DDB_ERR_INVALID_ARG when repo is not one or kind
+ * is unknown.
+ */
+int types__ddb_repo_bulk_target(types__repo *repo, types__kind kind, ddb_client **client,
+    const char **table, const ddb_store_desc **store);
+
 #ifdef __cplusplus
 }
 #endif

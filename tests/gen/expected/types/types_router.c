@@ -178,6 +178,15 @@ static int seed_id_on(void *repo, int kind, int64_t floor, ddb_error *err)
     return ((types__repo *)repo)->seed_id(repo, (types__kind)kind, floor, err);
 }
 
+/* The DynamoDB side's client, table and store, for backfill and compare_all in bulk. */
+static int bulk_target_on(void *repo, int kind, ddb_route_bulk_target *out, ddb_error *err)
+{
+    /* another repository than types__ddb_repo_new's: the runtime goes row by row */
+    int rc = types__ddb_repo_bulk_target(repo, (types__kind)kind, &out->client, &out->table,
+        &out->store);
+    return rc == 0 ? 0 : ddb_error_set(err, rc, "types router: no bulk access to DynamoDB");
+}
+
 static void free_routed(types__repo *repo)
 {
     ddb_routed *r = (ddb_routed *)repo;
@@ -240,7 +249,7 @@ static const ddb_route_model ddb_model = {
     "types", TYPES__N_ENTITIES, ddb_entities, DDB_ROUTE_PAGE_LAYOUT(types__mixed_page),
     sizeof(types__item), offsetof(types__item, kind), sizeof(types__kind),
     offsetof(types__item, as), offsetof(types__page_request, cursor), ddb_storage,
-    max_id_on, seed_id_on};
+    max_id_on, seed_id_on, bulk_target_on};
 
 static const types__repo ddb_routed_members = {
     .version = TYPES__REPO_VERSION,
@@ -351,4 +360,19 @@ int types__router_compare_all(types__repo *router, size_t *differences, ddb_erro
 {
     ddb_route *r = as_router(router);
     return r ? ddb_route_compare_all(r, differences, err) : DDB_ERR_INVALID_ARG;
+}
+
+int types__router_backfill_with(types__repo *router, const ddb_route_bulk_options *opts,
+    ddb_route_bulk_stats *stats, ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_backfill_with(r, opts, stats, err) : DDB_ERR_INVALID_ARG;
+}
+
+int types__router_compare_all_with(types__repo *router, const ddb_route_bulk_options *opts,
+    size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_compare_all_with(r, opts, differences, stats, err)
+             : DDB_ERR_INVALID_ARG;
 }

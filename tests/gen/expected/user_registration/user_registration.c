@@ -520,6 +520,20 @@ static void free_ddb(user_registration__repo *repo)
     free(r);
 }
 
+int user_registration__ddb_repo_bulk_target(user_registration__repo *repo,
+                                            user_registration__kind kind, ddb_client **client,
+    const char **table, const ddb_store_desc **store)
+{
+    ddb_repo_impl *r = (ddb_repo_impl *)repo;
+    size_t k = (size_t)kind;
+    if (!repo || repo->free != free_ddb || k < 1 || k > 2 || !client || !table || !store)
+        return DDB_ERR_INVALID_ARG;
+    *client = r->client;
+    *table = ddb_table_of(r, store_tables[k - 1]);
+    *store = stores[k - 1];
+    return 0;
+}
+
 void user_registration__repo_free(user_registration__repo *repo)
 {
     if (repo && repo->free)

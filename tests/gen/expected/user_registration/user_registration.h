@@ -342,6 +342,16 @@ int user_registration__ddb_repo_new(user_registration__repo **out, ddb_client *c
  */
 int user_registration__create_tables(ddb_client *client, const char *table_prefix, ddb_error *err);
 
+/*
+ * What the migration router's backfill and compare_all need of a repository from
+ * user_registration__ddb_repo_new for entity type kind: its client, table and store descriptor
+ * (borrowed from repo). Returns 0, or DDB_ERR_INVALID_ARG when repo is not one or kind
+ * is unknown.
+ */
+int user_registration__ddb_repo_bulk_target(user_registration__repo *repo,
+                                            user_registration__kind kind, ddb_client **client,
+    const char **table, const ddb_store_desc **store);
+
 #ifdef __cplusplus
 }
 #endif

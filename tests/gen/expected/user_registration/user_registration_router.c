@@ -220,6 +220,16 @@ static int seed_id_on(void *repo, int kind, int64_t floor, ddb_error *err)
         err);
 }
 
+/* The DynamoDB side's client, table and store, for backfill and compare_all in bulk. */
+static int bulk_target_on(void *repo, int kind, ddb_route_bulk_target *out, ddb_error *err)
+{
+    /* another repository than user_registration__ddb_repo_new's: the runtime goes row by row */
+    int rc = user_registration__ddb_repo_bulk_target(repo, (user_registration__kind)kind,
+        &out->client, &out->table, &out->store);
+    return rc == 0 ? 0 : ddb_error_set(err, rc,
+        "user_registration router: no bulk access to DynamoDB");
+}
+
 static void free_routed(user_registration__repo *repo)
 {
     ddb_routed *r = (ddb_routed *)repo;
@@ -286,7 +296,7 @@ static const ddb_route_model ddb_model = {
         sizeof(user_registration__kind),
     offsetof(user_registration__item, as), offsetof(user_registration__page_request, cursor),
         ddb_storage,
-    max_id_on, seed_id_on};
+    max_id_on, seed_id_on, bulk_target_on};
 
 static const user_registration__repo ddb_routed_members = {
     .version = USER_REGISTRATION__REPO_VERSION,
@@ -403,4 +413,21 @@ int user_registration__router_compare_all(user_registration__repo *router, size_
 {
     ddb_route *r = as_router(router);
     return r ? ddb_route_compare_all(r, differences, err) : DDB_ERR_INVALID_ARG;
+}
+
+int user_registration__router_backfill_with(user_registration__repo *router,
+    const ddb_route_bulk_options *opts,
+    ddb_route_bulk_stats *stats, ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_backfill_with(r, opts, stats, err) : DDB_ERR_INVALID_ARG;
+}
+
+int user_registration__router_compare_all_with(user_registration__repo *router,
+    const ddb_route_bulk_options *opts,
+    size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err)
+{
+    ddb_route *r = as_router(router);
+    return r ? ddb_route_compare_all_with(r, opts, differences, stats, err)
+             : DDB_ERR_INVALID_ARG;
 }

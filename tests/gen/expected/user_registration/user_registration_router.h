@@ -130,8 +130,17 @@ int user_registration__router_stats(user_registration__repo *router, ddb_router_
 int user_registration__router_replay(user_registration__repo *router, size_t *replayed,
                                      ddb_error *err);
 
-/* Copies every entity from the relational side into DynamoDB (mirror). Idempotent. */
+/*
+ * Copies every entity from the relational side into DynamoDB (BatchWriteItem, the writes
+ * the router makes meanwhile mirrored again after it). Idempotent.
+ */
 int user_registration__router_backfill(user_registration__repo *router, ddb_error *err);
+
+/* The same with options (checkpoint, write budget, progress; NULL: defaults) and its figures
+ * (stats may be NULL): ddb_route_backfill_with. */
+int user_registration__router_backfill_with(user_registration__repo *router,
+                                            const ddb_route_bulk_options *opts,
+    ddb_route_bulk_stats *stats, ddb_error *err);
 
 /*
  * Compares every entity of both sides (each relational entity with DynamoDB's of the same
@@ -140,6 +149,12 @@ int user_registration__router_backfill(user_registration__repo *router, ddb_erro
  */
 int user_registration__router_compare_all(user_registration__repo *router, size_t *differences,
                                           ddb_error *err);
+
+/* The same with options (memory bound, segments; NULL: defaults) and its figures:
+ * ddb_route_compare_all_with. */
+int user_registration__router_compare_all_with(user_registration__repo *router,
+                                               const ddb_route_bulk_options *opts,
+    size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err);
 
 #ifdef __cplusplus
 }
