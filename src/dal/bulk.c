@@ -688,8 +688,8 @@ static int remirror_noted(ddb_route *r, ddb_route_bulk_stats *stats, ddb_error *
     return rc;
 }
 
-int ddb_route_backfill_with(ddb_route *r, const ddb_route_bulk_options *opts,
-                            ddb_route_bulk_stats *stats, ddb_error *err)
+int ddb_route__backfill_bulk(ddb_route *r, const ddb_route_bulk_options *opts,
+                             ddb_route_bulk_stats *stats, ddb_error *err)
 {
     ddb_route_bulk_options o;
     ddb_route_bulk_stats local = {0, 0, 0, 0, 0, 0};
@@ -708,11 +708,8 @@ int ddb_route_backfill_with(ddb_route *r, const ddb_route_bulk_options *opts,
     w.stats = stats;
     w.rate = o.items_per_second;
     w.t0 = now_s();
-    if (!bulk_ok(r)) {
-        rc = ddb_route__backfill_serial(r, err);
-        stats->seconds = now_s() - w.t0;
-        return rc;
-    }
+    if (!bulk_ok(r))
+        return DDB_ROUTE__SERIAL;
     cp.path = o.checkpoint_path;
     if (cp.path && (rc = checkpoint_load(&cp, err)) != 0)
         return rc;
@@ -736,11 +733,6 @@ int ddb_route_backfill_with(ddb_route *r, const ddb_route_bulk_options *opts,
                         stats->seconds, (unsigned long long)stats->remirrored,
                         (unsigned long long)stats->repaired);
     return rc;
-}
-
-int ddb_route_backfill(ddb_route *r, ddb_error *err)
-{
-    return ddb_route_backfill_with(r, NULL, NULL, err);
 }
 
 /* ---- compare_all: a hash join --------------------------------------------------------------- */
@@ -1103,8 +1095,8 @@ static int compare_tables(ddb_route *r, const ddb_route_bulk_options *o,
     return rc;
 }
 
-int ddb_route_compare_all_with(ddb_route *r, const ddb_route_bulk_options *opts,
-                               size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err)
+int ddb_route__compare_all_bulk(ddb_route *r, const ddb_route_bulk_options *opts,
+                                size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err)
 {
     ddb_route_bulk_options o;
     ddb_route_bulk_stats local = {0, 0, 0, 0, 0, 0};
@@ -1118,11 +1110,8 @@ int ddb_route_compare_all_with(ddb_route *r, const ddb_route_bulk_options *opts,
     if (!stats)
         stats = &local;
     memset(stats, 0, sizeof *stats);
-    if (!bulk_ok(r)) {
-        rc = ddb_route__compare_all_serial(r, differences, err);
-        stats->seconds = now_s() - t0;
-        return rc;
-    }
+    if (!bulk_ok(r))
+        return DDB_ROUTE__SERIAL;
     rc = compare_tables(r, &o, stats, &diffs, err);
     stats->seconds = now_s() - t0;
     if (rc == 0) {
@@ -1131,9 +1120,4 @@ int ddb_route_compare_all_with(ddb_route *r, const ddb_route_bulk_options *opts,
             *differences = diffs;
     }
     return rc;
-}
-
-int ddb_route_compare_all(ddb_route *r, size_t *differences, ddb_error *err)
-{
-    return ddb_route_compare_all_with(r, NULL, differences, NULL, err);
 }

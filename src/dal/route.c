@@ -1315,7 +1315,7 @@ int ddb_route_replay(ddb_route *r, size_t *replayed, ddb_error *err)
     return rc;
 }
 
-int ddb_route__backfill_serial(ddb_route *r, ddb_error *err)
+static int backfill_serial(ddb_route *r, ddb_error *err)
 {
     int rc = 0;
     if (!r || !r->state)
@@ -1355,7 +1355,7 @@ static int compare_page(ddb_route *r, const ddb_route_entity *e, const char *ite
     return rc;
 }
 
-int ddb_route__compare_all_serial(ddb_route *r, size_t *differences, ddb_error *err)
+static int compare_all_serial(ddb_route *r, size_t *differences, ddb_error *err)
 {
     compare_ctx ctx = {true, 0};
     int rc = 0;
@@ -1375,4 +1375,40 @@ int ddb_route__compare_all_serial(ddb_route *r, size_t *differences, ddb_error *
             *differences = ctx.differences;
     }
     return rc;
+}
+
+int ddb_route_backfill_with(ddb_route *r, const ddb_route_bulk_options *opts,
+                            ddb_route_bulk_stats *stats, ddb_error *err)
+{
+    double t0 = ddb_router_now_ms();
+    int rc = ddb_route__backfill_bulk(r, opts, stats, err);
+    if (rc != DDB_ROUTE__SERIAL)
+        return rc;
+    rc = backfill_serial(r, err);
+    if (stats)
+        stats->seconds = (ddb_router_now_ms() - t0) / 1000.0;
+    return rc;
+}
+
+int ddb_route_backfill(ddb_route *r, ddb_error *err)
+{
+    return ddb_route_backfill_with(r, NULL, NULL, err);
+}
+
+int ddb_route_compare_all_with(ddb_route *r, const ddb_route_bulk_options *opts,
+                               size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err)
+{
+    double t0 = ddb_router_now_ms();
+    int rc = ddb_route__compare_all_bulk(r, opts, differences, stats, err);
+    if (rc != DDB_ROUTE__SERIAL)
+        return rc;
+    rc = compare_all_serial(r, differences, err);
+    if (stats)
+        stats->seconds = (ddb_router_now_ms() - t0) / 1000.0;
+    return rc;
+}
+
+int ddb_route_compare_all(ddb_route *r, size_t *differences, ddb_error *err)
+{
+    return ddb_route_compare_all_with(r, NULL, differences, NULL, err);
 }

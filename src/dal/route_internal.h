@@ -15,7 +15,16 @@ void ddb_route__bulk_free(ddb_route *r);
 void ddb_route__bulk_note(ddb_route *r, const ddb_router_intent_entry *entries, size_t n);
 
 /* The row-by-row paths, for a model without bulk_target. */
-int ddb_route__backfill_serial(ddb_route *r, ddb_error *err);
-int ddb_route__compare_all_serial(ddb_route *r, size_t *differences, ddb_error *err);
+/*
+ * The bulk backfill and compare_all (bulk.c), behind ddb_route_backfill_with and
+ * ddb_route_compare_all_with (route.c). They return DDB_ROUTE__SERIAL, with the options checked
+ * and stats zeroed, when the DynamoDB side is not one they can write in bulk: route.c then runs
+ * the row-by-row loops, so bulk.c never calls back into route.c.
+ */
+#define DDB_ROUTE__SERIAL 1
+int ddb_route__backfill_bulk(ddb_route *r, const ddb_route_bulk_options *opts,
+                             ddb_route_bulk_stats *stats, ddb_error *err);
+int ddb_route__compare_all_bulk(ddb_route *r, const ddb_route_bulk_options *opts,
+                                size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err);
 
 #endif
