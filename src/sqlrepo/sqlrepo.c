@@ -151,7 +151,7 @@ static int row_of(row *r, const ddb_sql_entity *e, const void *obj, bool keys_on
     int rc;
     memset(r, 0, sizeof *r);
     r->n = d->n_fields;
-    r->p = calloc(d->n_fields + 1, sizeof *r->p);
+    r->p = calloc(d->n_fields + 1 + d->n_keys, sizeof *r->p);
     r->owned = calloc(d->n_fields + 1, sizeof *r->owned);
     if (!r->p || !r->owned) {
         row_free(r);
@@ -251,6 +251,56 @@ static void set_version(const ddb_entity_desc *d, void *obj, int64_t v)
 static const char *version_column(const ddb_entity_desc *d)
 {
     return d->version_attribute ? d->version_attribute : "_version";
+}
+
+/*
+ * The key columns: one per distinct key attribute of the entity (its table's key, then its GSI
+ * keys), "ddb_key_<attribute>", holding the attribute's value as the DynamoDB item has it. Queries
+ * compare and order by them, so a range condition on a composed sort key ("ORDER#{date}#{id}")
+ * means what it means on DynamoDB; a GSI key without a value is NULL (a sparse index).
+ */
+#define KEY_COLUMN_PREFIX "ddb_key_"
+
+static bool first_of_attribute(const ddb_entity_desc *d, size_t k)
+{
+    for (size_t j = 0; j < k; j++)
+        if (strcmp(d->keys[j].attribute, d->keys[k].attribute) == 0)
+            return false;
+    return true;
+}
+
+static void sb_key_column(sbuf *b, ddb_sql_conn *c, const char *attribute)
+{
+    char q = quote_of(c);
+    sb_printf(b, "%c" KEY_COLUMN_PREFIX "%s%c", q, attribute, q);
+}
+
+/* A parameter compared with (or stored in) a key column: numeric keys are text cast to it. */
+static void sb_key_param(sbuf *b, ddb_sql_conn *c, bool numeric)
+{
+    if (!numeric)
+        sb_printf(b, "?");
+    else
+        sb_printf(b, "CAST(? AS %s)",
+                  ddb_sql_conn_dialect(c) == DDB_SQL_MARIADB ? "DECIMAL(65,30)" : "NUMERIC");
+}
+
+/* The key columns' values of item into p, one per distinct attribute (texts point into item). */
+static size_t key_params(ddb_sql_param *p, const ddb_entity_desc *d, const ddb_value *item)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < d->n_keys; k++) {
+        const ddb_value *v = ddb_value_m_get(item, d->keys[k].attribute);
+        if (!first_of_attribute(d, k))
+            continue;
+        if (v && ddb_value_type(v) == DDB_TYPE_N)
+            p[n++] = DDB_SQL_P_TEXT(ddb_value_n(v));
+        else if (v && ddb_value_type(v) == DDB_TYPE_S)
+            p[n++] = DDB_SQL_P_TEXT(ddb_value_s(v, NULL));
+        else
+            p[n++] = DDB_SQL_P_NULL;
+    }
+    return n;
 }
 
 /* ---- statements -------------------------------------------------------------------------------- */
@@ -485,6 +535,7 @@ static int do_insert(ddb_sql_conn *c, const char *prefix, const ddb_sql_entity *
                      int64_t version, ddb_error *err)
 {
     const ddb_entity_desc *d = desc_of(e);
+    size_t n_p;
     sbuf b = {0};
     row r;
     int rc = row_of(&r, e, obj, false, err);
@@ -494,14 +545,26 @@ static int do_insert(ddb_sql_conn *c, const char *prefix, const ddb_sql_entity *
     sb_ident(&b, c, prefix, e->table);
     sb_printf(&b, " (");
     sb_columns(&b, c, e);
+    for (size_t k = 0; k < d->n_keys; k++)
+        if (first_of_attribute(d, k)) {
+            sb_printf(&b, ", ");
+            sb_key_column(&b, c, d->keys[k].attribute);
+        }
     sb_printf(&b, ") VALUES (");
     for (size_t i = 0; i < d->n_fields; i++)
         sb_printf(&b, "?, ");
-    sb_printf(&b, "?)");
+    sb_printf(&b, "?");
+    for (size_t k = 0; k < d->n_keys; k++)
+        if (first_of_attribute(d, k)) {
+            sb_printf(&b, ", ");
+            sb_key_param(&b, c, d->keys[k].numeric);
+        }
+    sb_printf(&b, ")");
     r.p[d->n_fields] = DDB_SQL_P_INT(version);
+    n_p = d->n_fields + 1 + key_params(r.p + d->n_fields + 1, d, r.item);
     rc = sb_done(&b, err);
     if (rc == 0)
-        rc = map_unique(e, ddb_sql_exec(c, b.s, r.p, d->n_fields + 1, NULL, NULL, err), err);
+        rc = map_unique(e, ddb_sql_exec(c, b.s, r.p, n_p, NULL, NULL, err), err);
     if (rc == DDB_ERR_UNIQUE_TAKEN) {
         /* The engine may check a unique value before the key; DynamoDB's answer is the key's. */
         int64_t v = 0;
@@ -571,7 +634,7 @@ static int op_update(int64_t *new_version, ddb_sql_conn *c, const char *prefix,
         rc = row_of(&r, e, obj, false, err);
     if (rc != 0 || !r.p)
         return rc < 0 ? rc : DDB_ERR_INVALID_ARG;
-    p = calloc(d->n_fields + 2, sizeof *p);
+    p = calloc(d->n_fields + 2 + d->n_keys, sizeof *p);
     if (!p) {
         row_free(&r);
         return ddb_error_set(err, DDB_ERR_NOMEM, "%s: out of memory", d->name);
@@ -590,6 +653,14 @@ static int op_update(int64_t *new_version, ddb_sql_conn *c, const char *prefix,
     sb_printf(&b, " = ");
     sb_ident(&b, c, NULL, version_column(d));
     sb_printf(&b, " + 1");
+    for (size_t k = 0; k < d->n_keys; k++)
+        if (first_of_attribute(d, k)) {
+            sb_printf(&b, ", ");
+            sb_key_column(&b, c, d->keys[k].attribute);
+            sb_printf(&b, " = ");
+            sb_key_param(&b, c, d->keys[k].numeric);
+        }
+    n += key_params(p + n, d, r.item);
     sb_where_key(&b, c, e, &r, p + n);
     n += e->n_key;
     if (check) {
@@ -1194,4 +1265,777 @@ int ddb_sql_repo_exec_schema(const ddb_sql_repo_ctx *x, const char *script, ddb_
     ddb_sql_release(c);
     free(b.s);
     return rc;
+}
+
+/* ---- access patterns: queries, scans, updates and deletes by key ------------------------------- */
+
+/* The bound parameters of one statement (queries have few: keys, a filter, a cursor). */
+#define MAX_PARAMS 96
+
+typedef struct params {
+    ddb_sql_param p[MAX_PARAMS];
+    size_t n;
+    bool over;
+} params;
+
+static void add(params *ps, ddb_sql_param p)
+{
+    if (ps->n == MAX_PARAMS)
+        ps->over = true;
+    else
+        ps->p[ps->n++] = p;
+}
+
+/* col (an expression) begins with prefix: a test by characters, which for UTF-8 text is the
+ * byte-prefix test of DynamoDB's begins_with. */
+static void sb_begins_with(sbuf *b, ddb_sql_conn *c, params *ps, const char *col,
+                           const char *prefix)
+{
+    if (ddb_sql_conn_dialect(c) == DDB_SQL_SQLITE)
+        sb_printf(b, "substr(%s, 1, length(?)) = ?", col);
+    else
+        sb_printf(b, "LEFT(%s, CHAR_LENGTH(?)) = ?", col);
+    add(ps, DDB_SQL_P_TEXT(prefix));
+    add(ps, DDB_SQL_P_TEXT(prefix));
+}
+
+static const char *numeric_type(ddb_sql_conn *c)
+{
+    return ddb_sql_conn_dialect(c) == DDB_SQL_MARIADB ? "DECIMAL(65,30)" : "NUMERIC";
+}
+
+static void quoted(char *buf, size_t cap, ddb_sql_conn *c, const char *prefix, const char *name)
+{
+    char q = quote_of(c);
+    snprintf(buf, cap, "%c%s%s%c", q, prefix, name, q);
+}
+
+/* The key (index into d->keys) of index's partition (sk false) or sort key; n_keys: none. */
+static size_t index_key(const ddb_entity_desc *d, const char *index, bool sk)
+{
+    size_t seen = 0;
+    for (size_t k = 0; k < d->n_keys; k++) {
+        const char *ki = d->keys[k].index;
+        if (index ? !ki || strcmp(ki, index) != 0 : ki != NULL)
+            continue;
+        if (seen++ == (sk ? 1u : 0u))
+            return k;
+    }
+    return d->n_keys;
+}
+
+/* One filter condition in SQL over the entity's columns, with DynamoDB's answer for a value of
+ * another type (false) or no value (only <> and attribute_not_exists hold). */
+static int sb_filter_cond(sbuf *b, ddb_sql_conn *c, params *ps, const ddb_entity_desc *d,
+                          const ddb_entity_filter *f, const ddb_entity_filter_cond *fc,
+                          ddb_error *err)
+{
+    const ddb_field_desc *fd = NULL;
+    const ddb_key_desc *kd = NULL;
+    const ddb_entity_arg *a = f->args + fc->first_arg;
+    char col[600], prm[80];
+    bool numeric, text;
+    for (size_t i = 0; i < d->n_fields && !fd; i++)
+        if (strcmp(d->fields[i].name, fc->attribute) == 0)
+            fd = &d->fields[i];
+    for (size_t k = 0; k < d->n_keys && !fd && !kd; k++)
+        if (strcmp(d->keys[k].attribute, fc->attribute) == 0)
+            kd = &d->keys[k];
+    if (fc->size)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "%s: filter size(%s): not supported by the relational implementation",
+                             d->name, fc->attribute);
+    if (!fd && !kd) { /* an attribute the entity never has */
+        sb_printf(b, fc->op == DDB_ENTITY_F_NE || fc->op == DDB_ENTITY_F_NOT_EXISTS ? "1 = 1"
+                                                                                    : "1 = 0");
+        return 0;
+    }
+    if (fd)
+        quoted(col, sizeof col, c, "", fd->name);
+    else
+        snprintf(col, sizeof col, "%c" KEY_COLUMN_PREFIX "%s%c", quote_of(c), kd->attribute,
+                 quote_of(c));
+    if (fc->op == DDB_ENTITY_F_EXISTS || fc->op == DDB_ENTITY_F_NOT_EXISTS) {
+        sb_printf(b, "%s IS %sNULL", col, fc->op == DDB_ENTITY_F_EXISTS ? "NOT " : "");
+        return 0;
+    }
+    if (fd && (fd->is_list || fd->kind == DDB_FIELD_VALUE))
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "%s: filter on %s (a list or object): not supported by the "
+                             "relational implementation",
+                             d->name, fc->attribute);
+    numeric = kd ? kd->numeric : fd->kind == DDB_FIELD_INT64 || fd->kind == DDB_FIELD_DECIMAL;
+    text = kd ? !kd->numeric : fd->kind == DDB_FIELD_STRING || fd->kind == DDB_FIELD_UUID;
+    for (size_t i = 0; i < fc->n_args; i++) {
+        bool arg_num = a[i].kind == DDB_FIELD_INT64 || a[i].kind == DDB_FIELD_DECIMAL;
+        bool arg_text = a[i].kind == DDB_FIELD_STRING || a[i].kind == DDB_FIELD_UUID;
+        bool arg_bool = a[i].kind == DDB_FIELD_BOOL;
+        bool col_bool = fd && fd->kind == DDB_FIELD_BOOL;
+        if ((numeric && !arg_num) || (text && !arg_text) || (col_bool && !arg_bool) ||
+            ((arg_text || arg_num) && (!text && !numeric))) {
+            /* S against N and the like: no match, as on DynamoDB (<> matches) */
+            sb_printf(b, fc->op == DDB_ENTITY_F_NE ? "1 = 1" : "1 = 0");
+            return 0;
+        }
+    }
+    if (numeric && (!fd || fd->kind == DDB_FIELD_DECIMAL || kd)) {
+        /* decimals are text (exact); compare them as numbers */
+        char tmp[sizeof col];
+        memcpy(tmp, col, sizeof col);
+        snprintf(col, sizeof col, "CAST(%.500s AS %s)", tmp, numeric_type(c));
+    }
+    if (numeric)
+        snprintf(prm, sizeof prm, "CAST(? AS %s)", numeric_type(c));
+    else
+        snprintf(prm, sizeof prm, "?");
+    for (size_t i = 0; i < fc->n_args; i++) {
+        switch (a[i].kind) {
+        case DDB_FIELD_INT64:
+            add(ps, DDB_SQL_P_INT(a[i].i));
+            break;
+        case DDB_FIELD_BOOL:
+            add(ps, DDB_SQL_P_TEXT(a[i].b ? "1" : "0"));
+            break;
+        default:
+            add(ps, DDB_SQL_P_TEXT(a[i].s ? a[i].s : ""));
+            break;
+        }
+    }
+    switch (fc->op) {
+    case DDB_ENTITY_F_EQ:
+        sb_printf(b, "%s = %s", col, prm);
+        break;
+    case DDB_ENTITY_F_NE:
+        sb_printf(b, "(%s IS NULL OR %s <> %s)", col, col, prm);
+        break;
+    case DDB_ENTITY_F_LT:
+        sb_printf(b, "%s < %s", col, prm);
+        break;
+    case DDB_ENTITY_F_LE:
+        sb_printf(b, "%s <= %s", col, prm);
+        break;
+    case DDB_ENTITY_F_GT:
+        sb_printf(b, "%s > %s", col, prm);
+        break;
+    case DDB_ENTITY_F_GE:
+        sb_printf(b, "%s >= %s", col, prm);
+        break;
+    case DDB_ENTITY_F_BETWEEN:
+        sb_printf(b, "%s BETWEEN %s AND %s", col, prm, prm);
+        break;
+    case DDB_ENTITY_F_IN:
+        sb_printf(b, "%s IN (", col);
+        for (size_t i = 0; i < fc->n_args; i++)
+            sb_printf(b, "%s%s", i ? ", " : "", prm);
+        sb_printf(b, ")");
+        break;
+    case DDB_ENTITY_F_BEGINS_WITH:
+        if (!text)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: begins_with(%s) needs a string",
+                                 d->name, fc->attribute);
+        ps->n -= fc->n_args; /* it binds its own */
+        sb_begins_with(b, c, ps, col, a[0].s ? a[0].s : "");
+        break;
+    case DDB_ENTITY_F_CONTAINS:
+        if (!text)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: contains(%s) needs a string",
+                                 d->name, fc->attribute);
+        sb_printf(b,
+                  ddb_sql_conn_dialect(c) == DDB_SQL_POSTGRES ? "strpos(%s, ?) > 0"
+                                                              : "INSTR(%s, ?) > 0",
+                  col);
+        break;
+    default:
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: filter on %s: unknown operator %d",
+                             d->name, fc->attribute, (int)fc->op);
+    }
+    return 0;
+}
+
+static int sb_filter(sbuf *b, ddb_sql_conn *c, params *ps, const ddb_entity_desc *d,
+                     const ddb_entity_filter *f, ddb_error *err)
+{
+    int rc = 0;
+    if (!f || !f->n_conds)
+        return 0;
+    if (!f->conds || !f->args)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: a filter without conditions", d->name);
+    sb_printf(b, " AND (");
+    for (size_t i = 0; rc == 0 && i < f->n_conds; i++) {
+        sb_printf(b, i ? (f->any ? " OR " : " AND ") : "");
+        rc = sb_filter_cond(b, c, ps, d, f, &f->conds[i], err);
+    }
+    sb_printf(b, ")");
+    return rc;
+}
+
+/* The value of keys[k] for key_obj as text (into buf): the whole template must be filled. */
+static int key_text(char *buf, size_t cap, const ddb_entity_desc *d, size_t k, const void *key_obj,
+                    ddb_error *err)
+{
+    bool whole = false;
+    int rc = ddb_entity_key_prefix(buf, cap, d, k, key_obj, (size_t)-1, &whole, err);
+    if (rc == 0 && !whole)
+        rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: the key %s is incomplete", d->name,
+                           d->keys[k].attribute);
+    return rc;
+}
+
+/* The order of a query's rows: its index's sort key (when it has one), then the table's key. */
+typedef struct order {
+    size_t n;
+    size_t keys[3]; /* indexes into d->keys */
+} order;
+
+static void order_of(order *o, const ddb_entity_desc *d, size_t sk)
+{
+    o->n = 0;
+    if (sk < d->n_keys)
+        o->keys[o->n++] = sk;
+    for (size_t k = 0; k < d->n_primary && k < 2; k++) {
+        bool dup = false;
+        for (size_t j = 0; j < o->n; j++)
+            dup = dup || strcmp(d->keys[o->keys[j]].attribute, d->keys[k].attribute) == 0;
+        if (!dup)
+            o->keys[o->n++] = k;
+    }
+}
+
+#define RANGE_TEXT 4200
+
+/* The cursor of a page whose last row has the order column values last[0..n). */
+static int cursor_after(char **out, const char *context, char *const *last, size_t n,
+                        ddb_error *err)
+{
+    ddb_value *l = NULL, *v = NULL;
+    int rc = ddb_value_new_l(&l, err);
+    if (rc == 0)
+        rc = ddb_value_new_s(&v, context ? context : "", err);
+    if (rc == 0)
+        rc = ddb_value_l_append_take(l, v, err);
+    for (size_t j = 0; rc == 0 && j < n; j++) {
+        v = NULL;
+        rc = ddb_value_new_s(&v, last[j] ? last[j] : "", err);
+        if (rc == 0)
+            rc = ddb_value_l_append_take(l, v, err);
+    }
+    if (rc == 0)
+        rc = ddb_value_to_json(out, l, err);
+    ddb_value_free(l);
+    return rc;
+}
+
+/*
+ * One page of a query (key_obj set) or scan (key_obj NULL) of e: SELECT over the key columns
+ * with q's key condition, filter, order, limit, offset and cursor. The cursor is the JSON of
+ * [context, the order columns of the page's last row]: keyset pagination, so rows written
+ * between pages neither repeat nor go missing before the cursor. max: stop after that many rows
+ * (0: q->limit's page).
+ */
+static int run_query(ddb_entity_page *out, const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
+                     const void *key_obj, const ddb_entity_query *q, int max, ddb_error *err)
+{
+    const ddb_entity_desc *d = NULL;
+    ddb_sql_conn *c = NULL;
+    ddb_sql_rows *rows = NULL;
+    ddb_value *after = NULL;
+    ddb_entity_page page = {0, NULL, NULL};
+    params *ps = NULL;
+    char *last[3] = {NULL, NULL, NULL};
+    char *pk = NULL, *prefix = NULL, *v1 = NULL, *v2 = NULL;
+    size_t cap = 0, pk_key, sk_key;
+    int limit = max ? max : (q ? q->limit : 0);
+    order o;
+    sbuf b = {0};
+    int rc;
+    if (!out || !q || q->limit < 0 || q->offset < 0)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "query: bad argument");
+    rc = begin_call(&c, x, e, err);
+    if (rc < 0)
+        return rc;
+    d = desc_of(e);
+    if (q->offset && q->cursor) {
+        rc = ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                           "%s: a page takes an offset or a cursor, "
+                           "not both",
+                           d->name);
+        goto done;
+    }
+    ps = calloc(1, sizeof *ps);
+    pk = malloc(RANGE_TEXT);
+    prefix = malloc(RANGE_TEXT);
+    v1 = malloc(RANGE_TEXT);
+    v2 = malloc(RANGE_TEXT);
+    if (!ps || !pk || !prefix || !v1 || !v2) {
+        rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s query: out of memory", d->name);
+        goto done;
+    }
+    if (key_obj) {
+        pk_key = q->pk_key;
+        if (pk_key >= d->n_keys) {
+            rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s query: bad key", d->name);
+            goto done;
+        }
+        sk_key = index_key(d, d->keys[pk_key].index, true);
+    } else {
+        pk_key = index_key(d, q->index, false);
+        sk_key = index_key(d, q->index, true);
+        if (pk_key >= d->n_keys) {
+            rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s scan: %s is not one of its indexes",
+                               d->name, q->index ? q->index : "(table)");
+            goto done;
+        }
+    }
+    order_of(&o, d, sk_key);
+    sb_printf(&b, "SELECT ");
+    sb_columns(&b, c, e);
+    for (size_t j = 0; j < o.n; j++) {
+        sb_printf(&b, ", ");
+        sb_key_column(&b, c, d->keys[o.keys[j]].attribute);
+    }
+    sb_printf(&b, " FROM ");
+    sb_ident(&b, c, x->prefix, e->table);
+    /* an item is in an index only when it has the index's key attributes */
+    sb_printf(&b, " WHERE ");
+    sb_key_column(&b, c, d->keys[pk_key].attribute);
+    if (key_obj) {
+        rc = key_text(pk, RANGE_TEXT, d, pk_key, key_obj, err);
+        if (rc < 0)
+            goto done;
+        sb_printf(&b, " = ");
+        sb_key_param(&b, c, d->keys[pk_key].numeric);
+        add(ps, DDB_SQL_P_TEXT(pk));
+    } else {
+        sb_printf(&b, " IS NOT NULL");
+    }
+    if (sk_key < d->n_keys) {
+        sb_printf(&b, " AND ");
+        sb_key_column(&b, c, d->keys[sk_key].attribute);
+        sb_printf(&b, " IS NOT NULL");
+    }
+    if (key_obj && q->has_sk) {
+        const ddb_key_desc *sk = &d->keys[q->sk_key];
+        bool whole = false, num = sk->numeric;
+        char col[300];
+        snprintf(col, sizeof col, "%c" KEY_COLUMN_PREFIX "%s%c", quote_of(c), sk->attribute,
+                 quote_of(c));
+        rc = ddb_entity_key_prefix(prefix, RANGE_TEXT, d, q->sk_key, key_obj, q->n_sk_bound, &whole,
+                                   err);
+        if (rc < 0)
+            goto done;
+        snprintf(v1, RANGE_TEXT, "%s%s", num ? "" : prefix, q->v1 ? q->v1 : "");
+        snprintf(v2, RANGE_TEXT, "%s%s", num ? "" : prefix, q->v2 ? q->v2 : "");
+        switch (q->range) {
+        case DDB_ENTITY_RANGE_NONE:
+            if (whole) {
+                sb_printf(&b, " AND %s = ", col);
+                sb_key_param(&b, c, num);
+                add(ps, DDB_SQL_P_TEXT(prefix));
+            } else if (prefix[0] && !num) {
+                sb_printf(&b, " AND ");
+                sb_begins_with(&b, c, ps, col, prefix);
+            }
+            break;
+        case DDB_ENTITY_RANGE_BEGINS_WITH:
+            if (num) {
+                rc = ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                   "%s: begins_with on the numeric key %s", d->name, sk->attribute);
+                goto done;
+            }
+            sb_printf(&b, " AND ");
+            sb_begins_with(&b, c, ps, col, v1);
+            break;
+        case DDB_ENTITY_RANGE_BETWEEN:
+            sb_printf(&b, " AND %s BETWEEN ", col);
+            sb_key_param(&b, c, num);
+            sb_printf(&b, " AND ");
+            sb_key_param(&b, c, num);
+            add(ps, DDB_SQL_P_TEXT(v1));
+            add(ps, DDB_SQL_P_TEXT(v2));
+            break;
+        default: {
+            static const char *const ops[] = {"<", "<=", ">", ">="};
+            if (q->range < DDB_ENTITY_RANGE_LT || q->range > DDB_ENTITY_RANGE_GE) {
+                rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: unknown range condition %d",
+                                   d->name, (int)q->range);
+                goto done;
+            }
+            sb_printf(&b, " AND %s %s ", col, ops[q->range - DDB_ENTITY_RANGE_LT]);
+            sb_key_param(&b, c, num);
+            add(ps, DDB_SQL_P_TEXT(v1));
+            break;
+        }
+        }
+    }
+    rc = sb_filter(&b, c, ps, d, q->filter, err);
+    if (rc < 0)
+        goto done;
+    if (q->cursor) {
+        const char *ctx = q->context ? q->context : "";
+        const ddb_value *v0;
+        bool ok = ddb_value_from_json(&after, q->cursor, strlen(q->cursor), NULL) == 0 &&
+                  ddb_value_type(after) == DDB_TYPE_L && ddb_value_count(after) == o.n + 1 &&
+                  (v0 = ddb_value_l_at(after, 0)) != NULL && ddb_value_type(v0) == DDB_TYPE_S &&
+                  strcmp(ddb_value_s(v0, NULL), ctx) == 0;
+        for (size_t j = 0; ok && j < o.n; j++)
+            ok = ddb_value_type(ddb_value_l_at(after, j + 1)) == DDB_TYPE_S;
+        if (!ok) {
+            rc = ddb_error_set(err, DDB_ERR_CURSOR,
+                               "%s: the cursor is not one of this query's "
+                               "pages",
+                               d->name);
+            goto done;
+        }
+        /* keyset: the rows after the cursor's, in the query's order */
+        sb_printf(&b, " AND (");
+        for (size_t j = 0; j < o.n; j++) {
+            sb_printf(&b, j ? ", " : "");
+            sb_key_column(&b, c, d->keys[o.keys[j]].attribute);
+        }
+        sb_printf(&b, ") %s (", q->scan_backward ? "<" : ">");
+        for (size_t j = 0; j < o.n; j++) {
+            sb_printf(&b, j ? ", " : "");
+            sb_key_param(&b, c, d->keys[o.keys[j]].numeric);
+            add(ps, DDB_SQL_P_TEXT(ddb_value_s(ddb_value_l_at(after, j + 1), NULL)));
+        }
+        sb_printf(&b, ")");
+    }
+    sb_printf(&b, " ORDER BY ");
+    for (size_t j = 0; j < o.n; j++) {
+        sb_printf(&b, j ? ", " : "");
+        sb_key_column(&b, c, d->keys[o.keys[j]].attribute);
+        sb_printf(&b, q->scan_backward ? " DESC" : " ASC");
+    }
+    if (limit > 0 || q->offset > 0) {
+        /* one row more than the page: whether there is a next page */
+        sb_printf(&b, " LIMIT ?");
+        add(ps, DDB_SQL_P_INT(limit > 0 ? (int64_t)limit + 1 : INT32_MAX));
+        if (q->offset > 0) {
+            sb_printf(&b, " OFFSET ?");
+            add(ps, DDB_SQL_P_INT(q->offset));
+        }
+    }
+    if (ps->over)
+        rc = ddb_error_set(err, DDB_ERR_LIMIT, "%s query: more than %d parameters", d->name,
+                           MAX_PARAMS);
+    if (rc == 0)
+        rc = sb_done(&b, err);
+    if (rc == 0)
+        rc = ddb_sql_query(c, b.s, ps->p, ps->n, &rows, err);
+    while (rc == 0 && ddb_sql_next(rows) == 1) {
+        if (limit > 0 && page.n == (size_t)limit) {
+            if (!max)
+                rc = cursor_after(&page.cursor, q->context, last, o.n, err);
+            break;
+        }
+        if (page.n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            void *items = realloc(page.items, ncap * d->size);
+            if (!items) {
+                rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s query: out of memory", d->name);
+                break;
+            }
+            page.items = items;
+            cap = ncap;
+        }
+        memset((char *)page.items + page.n * d->size, 0, d->size);
+        rc = struct_of((char *)page.items + page.n * d->size, e, rows, err);
+        if (rc < 0)
+            break;
+        page.n++;
+        for (size_t j = 0; j < o.n; j++) {
+            const char *t = ddb_sql_text(rows, (int)(d->n_fields + 1 + j));
+            free(last[j]);
+            last[j] = strdup(t ? t : "");
+            if (!last[j])
+                rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s query: out of memory", d->name);
+        }
+    }
+done:
+    if (rc == 0)
+        *out = page;
+    else
+        ddb_entity_page_free(d ? d : desc_of(e), &page);
+    for (size_t j = 0; j < 3; j++)
+        free(last[j]);
+    ddb_sql_rows_free(rows);
+    ddb_value_free(after);
+    if (c)
+        ddb_sql_release(c);
+    free(b.s);
+    free(ps);
+    free(pk);
+    free(prefix);
+    free(v1);
+    free(v2);
+    return rc;
+}
+
+int ddb_sql_repo_query_page(ddb_entity_page *out, const ddb_sql_repo_ctx *x,
+                            const ddb_sql_entity *e, const void *key_obj, const ddb_entity_query *q,
+                            ddb_error *err)
+{
+    if (!key_obj)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "query: no key");
+    return run_query(out, x, e, key_obj, q, 0, err);
+}
+
+int ddb_sql_repo_scan_page(ddb_entity_page *out, const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
+                           const ddb_entity_query *q, ddb_error *err)
+{
+    return run_query(out, x, e, NULL, q, 0, err);
+}
+
+static int first_of(void *out, bool *found, const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
+                    const void *key_obj, const ddb_entity_query *q, ddb_error *err)
+{
+    ddb_entity_page p = {0, NULL, NULL};
+    ddb_entity_query one;
+    int rc;
+    if (!out || !found || !q)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "query: bad argument");
+    one = *q;
+    one.cursor = NULL;
+    one.offset = 0;
+    rc = run_query(&p, x, e, key_obj, &one, 1, err);
+    if (rc < 0)
+        return rc;
+    *found = p.n > 0;
+    if (p.n) {
+        memcpy(out, p.items, desc_of(e)->size);
+        p.n = 0; /* moved into out */
+    }
+    ddb_entity_page_free(desc_of(e), &p);
+    return 0;
+}
+
+int ddb_sql_repo_query_one(void *out, bool *found, const ddb_sql_repo_ctx *x,
+                           const ddb_sql_entity *e, const void *key_obj, const ddb_entity_query *q,
+                           ddb_error *err)
+{
+    if (!key_obj)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "query: no key");
+    return first_of(out, found, x, e, key_obj, q, err);
+}
+
+int ddb_sql_repo_scan_one(void *out, bool *found, const ddb_sql_repo_ctx *x,
+                          const ddb_sql_entity *e, const ddb_entity_query *q, ddb_error *err)
+{
+    return first_of(out, found, x, e, NULL, q, err);
+}
+
+/* The row of key's primary key into out (fresh from __INIT); *found false when there is none. */
+static int load(void *out, bool *found, ddb_sql_conn *c, const char *prefix,
+                const ddb_sql_entity *e, const void *key, ddb_error *err)
+{
+    ddb_sql_rows *rows = NULL;
+    ddb_sql_param p[16];
+    sbuf b = {0};
+    row r = {0};
+    int rc = row_of(&r, e, key, true, err);
+    sb_printf(&b, "SELECT ");
+    sb_columns(&b, c, e);
+    sb_printf(&b, " FROM ");
+    sb_ident(&b, c, prefix, e->table);
+    if (rc == 0) {
+        sb_where_key(&b, c, e, &r, p);
+        rc = sb_done(&b, err);
+    }
+    if (rc == 0)
+        rc = ddb_sql_query(c, b.s, p, e->n_key, &rows, err);
+    if (rc == 0) {
+        bool there = ddb_sql_next(rows) == 1;
+        if (there)
+            rc = struct_of(out, e, rows, err);
+        if (rc == 0)
+            *found = there;
+    }
+    ddb_sql_rows_free(rows);
+    free(b.s);
+    row_free(&r);
+    return rc;
+}
+
+typedef struct by_key {
+    const ddb_sql_repo_ctx *x;
+    const ddb_sql_entity *e;
+    void *out;
+    bool *found;
+    const void *key;
+    const size_t *fields;
+    size_t n_fields;
+} by_key;
+
+/* Sets fields of obj (an entity read whole) to key_obj's values, through their items. */
+static int set_from(void *obj, const ddb_entity_desc *d, const void *key_obj, const size_t *fields,
+                    size_t n_fields, ddb_error *err)
+{
+    ddb_value *item = NULL;
+    int rc = ddb_entity_to_item(&item, d, obj, err);
+    for (size_t i = 0; rc == 0 && i < n_fields; i++) {
+        ddb_entity_desc one = *d;
+        ddb_field_desc f;
+        ddb_value *m = NULL, *v = NULL;
+        const ddb_value *got;
+        if (fields[i] >= d->n_fields) {
+            rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: no field %zu", d->name, fields[i]);
+            break;
+        }
+        /* the one field alone (key_obj has no other values) */
+        f = d->fields[fields[i]];
+        f.required = false;
+        one.n_fields = 1;
+        one.fields = &f;
+        one.n_keys = 0;
+        one.n_primary = 0;
+        one.n_computed = 0;
+        one.keys = NULL;
+        one.computed = NULL;
+        rc = ddb_entity_to_item(&m, &one, key_obj, err);
+        got = rc == 0 ? ddb_value_m_get(m, f.name) : NULL;
+        if (rc == 0 && got)
+            rc = ddb_value_copy(&v, got, err);
+        if (rc == 0 && v)
+            rc = ddb_value_m_set_take(item, f.name, v, err);
+        else if (rc == 0)
+            ddb_value_m_remove(item, f.name);
+        ddb_value_free(m);
+    }
+    if (rc == 0) {
+        /* a fresh struct from the item: obj's old values are freed */
+        char *tmp = calloc(1, d->size);
+        int64_t version =
+            d->version_offset != DDB_ENTITY_NO_OFFSET ? *CAT_(obj, d->version_offset, int64_t) : 0;
+        rc = tmp ? ddb_entity_from_item(tmp, d, item, err)
+                 : ddb_error_set(err, DDB_ERR_NOMEM, "%s: out of memory", d->name);
+        if (rc == 0) {
+            ddb_entity_free(d, obj);
+            memcpy(obj, tmp, d->size);
+            set_version(d, obj, version);
+        }
+        free(tmp);
+    }
+    ddb_value_free(item);
+    return rc;
+}
+
+static int update_fields_txn(ddb_sql_conn *c, void *ctx, ddb_error *err)
+{
+    by_key *k = ctx;
+    const ddb_entity_desc *d = desc_of(k->e);
+    int64_t version = 0;
+    bool found = false;
+    char *obj = calloc(1, d->size);
+    int rc = obj ? load(obj, &found, c, k->x->prefix, k->e, k->key, err)
+                 : ddb_error_set(err, DDB_ERR_NOMEM, "%s: out of memory", d->name);
+    if (rc == 0 && found)
+        rc = set_from(obj, d, k->key, k->fields, k->n_fields, err);
+    if (rc == 0 && found)
+        rc = op_update(&version, c, k->x->prefix, k->e, obj, true, err);
+    if (rc == 0 && found) {
+        set_version(d, obj, version);
+        memcpy(k->out, obj, d->size);
+    } else if (found) {
+        ddb_entity_free(d, obj);
+    }
+    if (rc == 0)
+        *k->found = found;
+    free(obj);
+    return rc;
+}
+
+int ddb_sql_repo_update_fields(void *out, bool *found, const ddb_sql_repo_ctx *x,
+                               const ddb_sql_entity *e, const void *key_obj, const size_t *fields,
+                               size_t n_fields, ddb_error *err)
+{
+    ddb_sql_conn *c = NULL;
+    by_key k = {x, e, out, found, key_obj, fields, n_fields};
+    int rc;
+    if (!out || !found || !key_obj || (n_fields && !fields))
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "update_fields: bad argument");
+    rc = begin_call(&c, x, e, err);
+    if (rc < 0)
+        return rc;
+    /* the read, the change and the write in one transaction, so no write comes between */
+    rc = ddb_sql_transact(c, update_fields_txn, &k, err);
+    ddb_sql_release(c);
+    return rc;
+}
+
+static int delete_returning_txn(ddb_sql_conn *c, void *ctx, ddb_error *err)
+{
+    by_key *k = ctx;
+    const ddb_entity_desc *d = desc_of(k->e);
+    bool found = false;
+    char *obj = calloc(1, d->size);
+    int rc = obj ? load(obj, &found, c, k->x->prefix, k->e, k->key, err)
+                 : ddb_error_set(err, DDB_ERR_NOMEM, "%s: out of memory", d->name);
+    if (rc == 0 && found) {
+        set_version(d, obj, 0); /* no version check */
+        rc = op_delete(c, k->x->prefix, k->e, obj, false, err);
+    }
+    if (rc == 0 && found && k->out)
+        memcpy(k->out, obj, d->size);
+    else if (found)
+        ddb_entity_free(d, obj);
+    if (rc == 0)
+        *k->found = found;
+    free(obj);
+    return rc;
+}
+
+int ddb_sql_repo_delete_returning(void *out, bool *found, const ddb_sql_repo_ctx *x,
+                                  const ddb_sql_entity *e, const void *key_obj, ddb_error *err)
+{
+    ddb_sql_conn *c = NULL;
+    by_key k = {x, e, out, found, key_obj, NULL, 0};
+    int rc;
+    if (!out || !found || !key_obj)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "delete: bad argument");
+    rc = begin_call(&c, x, e, err);
+    if (rc < 0)
+        return rc;
+    rc = ddb_sql_transact(c, delete_returning_txn, &k, err);
+    ddb_sql_release(c);
+    return rc;
+}
+
+int ddb_sql_repo_delete_key(bool *deleted, const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
+                            const void *key_obj, ddb_error *err)
+{
+    ddb_sql_conn *c = NULL;
+    ddb_sql_param p[16];
+    int64_t changed = 0;
+    sbuf b = {0};
+    row r;
+    int rc;
+    if (!key_obj)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "delete: no key");
+    rc = begin_call(&c, x, e, err);
+    if (rc < 0)
+        return rc;
+    rc = row_of(&r, e, key_obj, true, err);
+    if (rc < 0) {
+        ddb_sql_release(c);
+        return rc;
+    }
+    sb_printf(&b, "DELETE FROM ");
+    sb_ident(&b, c, x->prefix, e->table);
+    sb_where_key(&b, c, e, &r, p);
+    rc = sb_done(&b, err);
+    if (rc == 0)
+        rc = ddb_sql_exec(c, b.s, p, e->n_key, NULL, &changed, err);
+    if (rc == 0 && deleted)
+        *deleted = changed > 0;
+    ddb_sql_release(c);
+    free(b.s);
+    row_free(&r);
+    return rc;
+}
+
+int ddb_sql_repo_get_item(void *out, bool *found, const ddb_sql_repo_ctx *x,
+                          const ddb_sql_entity *e, const void *key, bool consistent, ddb_error *err)
+{
+    (void)consistent; /* a read in SQL sees every committed write */
+    return ddb_sql_repo_get(out, found, x, e, key, err);
 }

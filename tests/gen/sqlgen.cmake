@@ -7,7 +7,8 @@
 if(NOT TARGET ddbkit_cli OR NOT TARGET ddb_test_support OR NOT TARGET ddbkit_sqlrepo)
     return()
 endif()
-set(sqlgen_models store types)
+set(sqlgen_models store types coupons fitness hotel_bookings iot_readings kinds saas_tenants
+                  warehouse)
 set(sqlgen_engines)
 foreach(driver SQLITE MARIADB POSTGRES)
     if(driver IN_LIST DDB_SQL_DRIVERS)

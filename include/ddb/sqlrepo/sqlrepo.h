@@ -27,6 +27,7 @@
 
 #include "ddb/core/error.h"
 #include "ddb/dal/entity.h"
+#include "ddb/dal/entity_patterns.h"
 #include "ddb/sql/sqldb.h"
 
 #ifdef __cplusplus
@@ -91,6 +92,40 @@ DDB_API int ddb_sql_repo_max_id(int64_t *out, const ddb_sql_repo_ctx *x, const d
                                 ddb_error *err);
 DDB_API int ddb_sql_repo_seed_id(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, int64_t floor,
                                  ddb_error *err);
+
+/*
+ * The access patterns beyond the storage members: each behaves as the ddb_entity_* function of
+ * the same name (ddb/dal/entity.h, ddb/dal/entity_patterns.h) with the entity as a table, and
+ * takes the same query descriptor. Keys, range conditions and order are those of the DynamoDB
+ * items: each key attribute is a column of its own ("ddb_key_<attribute>", see
+ * docs/design/sql-types.md). A page's cursor is this implementation's own (keyset: the order
+ * columns of its last row, bound to q->context); DDB_ERR_CURSOR for any other.
+ */
+DDB_API int ddb_sql_repo_query_page(ddb_entity_page *out, const ddb_sql_repo_ctx *x,
+                                    const ddb_sql_entity *e, const void *key_obj,
+                                    const ddb_entity_query *q, ddb_error *err);
+DDB_API int ddb_sql_repo_scan_page(ddb_entity_page *out, const ddb_sql_repo_ctx *x,
+                                   const ddb_sql_entity *e, const ddb_entity_query *q,
+                                   ddb_error *err);
+DDB_API int ddb_sql_repo_query_one(void *out, bool *found, const ddb_sql_repo_ctx *x,
+                                   const ddb_sql_entity *e, const void *key_obj,
+                                   const ddb_entity_query *q, ddb_error *err);
+DDB_API int ddb_sql_repo_scan_one(void *out, bool *found, const ddb_sql_repo_ctx *x,
+                                  const ddb_sql_entity *e, const ddb_entity_query *q,
+                                  ddb_error *err);
+/* As ddb_entity_get: ddb_sql_repo_get, always consistent. */
+DDB_API int ddb_sql_repo_get_item(void *out, bool *found, const ddb_sql_repo_ctx *x,
+                                  const ddb_sql_entity *e, const void *key, bool consistent,
+                                  ddb_error *err);
+/* As ddb_entity_update_fields: read, change and write in one transaction. */
+DDB_API int ddb_sql_repo_update_fields(void *out, bool *found, const ddb_sql_repo_ctx *x,
+                                       const ddb_sql_entity *e, const void *key_obj,
+                                       const size_t *fields, size_t n_fields, ddb_error *err);
+DDB_API int ddb_sql_repo_delete_key(bool *deleted, const ddb_sql_repo_ctx *x,
+                                    const ddb_sql_entity *e, const void *key_obj, ddb_error *err);
+DDB_API int ddb_sql_repo_delete_returning(void *out, bool *found, const ddb_sql_repo_ctx *x,
+                                          const ddb_sql_entity *e, const void *key_obj,
+                                          ddb_error *err);
 
 /*
  * Runs a generated schema script (`;`-separated statements) with every "{prefix}" in it

@@ -99,14 +99,102 @@ static bool get_by_key(const emit_member *m, const ddbgen_access_pattern *ap)
     return true;
 }
 
+/*
+ * The runtime calls of the DynamoDB implementation that libddbkit-sqlrepo has with the same
+ * arguments after the client, descriptor and table, which become the context and the entity.
+ */
+static const char *const sql_calls[][2] = {
+    {"query_page", "query_page"},
+    {"scan_page", "scan_page"},
+    {"query_one", "query_one"},
+    {"scan_one", "scan_one"},
+    {"get", "get_item"},
+    {"update_fields", "update_fields"},
+    {"delete_returning", "delete_returning"},
+    {"delete_key", "delete_key"},
+};
+
+/*
+ * The body of member m: the DynamoDB implementation's, each runtime call on the client turned
+ * into libddbkit-sqlrepo's. Returns false (and why: the call it has no SQL for) when it cannot.
+ */
+static bool sql_body(emitter *E, const emit_member *m, ddbgen_buf *out, const char **why)
+{
+    const ddbgen_access_pattern *ap = pattern_of(m);
+    ddbgen_buf body = DDBGEN_BUF_INIT;
+    char target[600];
+    const char *text, *p;
+    bool ok = true;
+    *why = "its access pattern's shape";
+    if (!ap)
+        return false;
+    emit_repo_pattern_body(E, m->entity, ap, &body);
+    text = ddbgen_buf_str(&body);
+    snprintf(target, sizeof target, "ddb_r->client, &%s__%s__desc, ddb_table_of(ddb_r, ", E->ns,
+             m->entity->c_name);
+    for (p = text; ok && p && *p;) {
+        const char *hit = strstr(p, target), *call = NULL, *q;
+        size_t len;
+        if (!hit) {
+            ddbgen_buf_puts(out, p);
+            break;
+        }
+        for (q = p; (q = strstr(q, "ddb_entity_")) != NULL && q < hit; q++)
+            call = q;
+        ok = false;
+        for (size_t i = 0; call && !ok && i < sizeof sql_calls / sizeof sql_calls[0]; i++) {
+            len = strlen(sql_calls[i][0]);
+            if (strncmp(call + 11, sql_calls[i][0], len) == 0 && call[11 + len] == '(') {
+                ok = true;
+                ddbgen_buf_printf(out, "%.*sddb_sql_repo_%s%.*s&ddb_r->x, &%s__sql",
+                                  (int)(call - p), p, sql_calls[i][1], (int)(hit - call - 11 - len),
+                                  call + 11 + len, m->entity->c_name);
+            }
+        }
+        if (!ok) {
+            *why = "a runtime call with no SQL yet";
+            break;
+        }
+        for (q = hit + strlen(target); *q >= '0' && *q <= '9'; q++)
+            ;
+        p = *q == ')' ? q + 1 : q;
+    }
+    ddbgen_buf_free(&body);
+    text = ddbgen_buf_str(out);
+    if (ok && text &&
+        (strstr(text, "ddb_r->client") || strstr(text, "ddb_table_of") ||
+         strstr(text, "ddb_kinds"))) {
+        *why = "a runtime call with no SQL yet";
+        ok = false;
+    }
+    return ok && text;
+}
+
+/* s with every from replaced by to, into out. */
+static void replace_all(ddbgen_buf *out, const char *s, const char *from, const char *to)
+{
+    const char *hit;
+    while (s && (hit = strstr(s, from)) != NULL) {
+        ddbgen_buf_printf(out, "%.*s%s", (int)(hit - s), s, to);
+        s = hit + strlen(from);
+    }
+    if (s)
+        ddbgen_buf_puts(out, s);
+}
+
 static void check_member(emitter *E, const emit_member *m, void *ctx)
 {
     check_ctx *k = ctx;
     const ddbgen_access_pattern *ap = pattern_of(m);
-    (void)E;
+    ddbgen_buf body = DDBGEN_BUF_INIT;
+    const char *why = NULL;
+    bool ok;
     if (!m->entity || m->kind == EMIT_MEMBER_PUT_OBJ || (ap && get_by_key(m, ap)))
         return; /* a transaction pattern is listed already */
-    missing(k, ap ? ap->path : NULL, m->name, "its access pattern's shape");
+    ok = sql_body(E, m, &body, &why);
+    ddbgen_buf_free(&body);
+    if (!ok)
+        missing(k, ap ? ap->path : NULL, m->name, why);
 }
 
 /* Whether this slice implements everything of the model; one warning lists what it does not. */
@@ -202,6 +290,78 @@ static void ident(ddbgen_buf *b, int d, const char *prefix, const char *name)
     ddbgen_buf_printf(b, "%c%s%s%c", q, prefix, name, q);
 }
 
+/* Whether keys[k] is the first key of its attribute (the runtime's key column order). */
+static bool first_of_attribute(const key_ref *keys, size_t k)
+{
+    for (size_t j = 0; j < k; j++)
+        if (strcmp(keys[j].attribute, keys[k].attribute) == 0)
+            return false;
+    return true;
+}
+
+/*
+ * The key columns (libddbkit-sqlrepo's "ddb_key_<attribute>"): each key attribute's DynamoDB
+ * value, which queries compare and order by; numeric keys as exact numbers.
+ */
+static void emit_key_columns(ddbgen_buf *b, int d, const ddbgen_entity *e)
+{
+    static const char *const num[N_DIALECTS] = {"NUMERIC", "DECIMAL(65,30)", "NUMERIC"};
+    static const char *const text[N_DIALECTS] = {"TEXT", "VARCHAR(255)", "TEXT COLLATE \"C\""};
+    key_ref keys[MAX_KEYS];
+    size_t n_primary = 0, n = emit_collect_keys(e, keys, MAX_KEYS, &n_primary);
+    for (size_t k = 0; k < n; k++) {
+        char name[300];
+        if (!first_of_attribute(keys, k))
+            continue;
+        snprintf(name, sizeof name, "ddb_key_%s", keys[k].attribute);
+        ddbgen_buf_puts(b, "    ");
+        ident(b, d, "", name);
+        ddbgen_buf_printf(b, " %s%s,\n",
+                          ddbgen_template_key_type(e, keys[k].tmpl) == DDBGEN_KEY_N ? num[d]
+                                                                                    : text[d],
+                          k < n_primary ? " NOT NULL" : "");
+    }
+}
+
+/* An index per key (the table's, then each GSI's) over its key columns: the queries' WHERE. */
+static void emit_key_indexes(ddbgen_buf *b, int d, const char *prefix, const ddbgen_entity *e)
+{
+    key_ref keys[MAX_KEYS];
+    size_t n_primary = 0, n = emit_collect_keys(e, keys, MAX_KEYS, &n_primary);
+    for (size_t k = 0; k < n; k++) {
+        size_t sk = n;
+        char iname[300], col[300];
+        if (k > 0 &&
+            (keys[k].index ? keys[k - 1].index && strcmp(keys[k].index, keys[k - 1].index) == 0
+                           : !keys[k - 1].index))
+            continue; /* the sort key of the index before */
+        if (k + 1 < n &&
+            (keys[k].index ? keys[k + 1].index && strcmp(keys[k].index, keys[k + 1].index) == 0
+                           : !keys[k + 1].index))
+            sk = k + 1;
+        snprintf(iname, sizeof iname, "%s__%s", e->c_name, keys[k].index ? keys[k].index : "key");
+        for (char *p = iname; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p - 'A' + 'a');
+            else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+                *p = '_';
+        ddbgen_buf_printf(b, "-- %s%s\nCREATE INDEX ", keys[k].index ? "GSI " : "",
+                          keys[k].index ? keys[k].index : "the table's key");
+        ident(b, d, prefix, iname);
+        ddbgen_buf_puts(b, " ON ");
+        ident(b, d, prefix, e->c_name);
+        snprintf(col, sizeof col, "ddb_key_%s", keys[k].attribute);
+        ddbgen_buf_puts(b, " (");
+        ident(b, d, "", col);
+        if (sk < n) {
+            snprintf(col, sizeof col, "ddb_key_%s", keys[sk].attribute);
+            ddbgen_buf_puts(b, ", ");
+            ident(b, d, "", col);
+        }
+        ddbgen_buf_puts(b, ");\n");
+    }
+}
+
 /* The schema of dialect d; table and index names start with prefix ("{prefix}" in the C). */
 static void emit_schema(emitter *E, ddbgen_buf *b, int d, const char *prefix)
 {
@@ -229,7 +389,9 @@ static void emit_schema(emitter *E, ddbgen_buf *b, int d, const char *prefix)
             }
             ddbgen_buf_puts(b, "    ");
             ident(b, d, "", ver);
-            ddbgen_buf_puts(b, " BIGINT NOT NULL,\n    PRIMARY KEY (");
+            ddbgen_buf_puts(b, " BIGINT NOT NULL,\n");
+            emit_key_columns(b, d, e);
+            ddbgen_buf_puts(b, "    PRIMARY KEY (");
             for (size_t k = 0; k < n; k++) {
                 ddbgen_buf_puts(b, k ? ", " : "");
                 ident(b, d, "", e->fields[key[k]].name);
@@ -246,41 +408,7 @@ static void emit_schema(emitter *E, ddbgen_buf *b, int d, const char *prefix)
             ddbgen_buf_printf(
                 b, "\n)%s;\n",
                 d == MARIADB ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" : "");
-            for (size_t g = 0; g < e->n_gsi_mappings; g++) {
-                const ddbgen_gsi_mapping *gm = &e->gsi_mappings[g];
-                int cols[2 * MAX_KEY];
-                size_t nc = 0;
-                char iname[300];
-                for (int k = 0; k < 2; k++) {
-                    const ddbgen_key_template *kt = k ? &gm->sk : &gm->pk;
-                    for (size_t a = 0; kt->present && a < kt->n; a++)
-                        for (size_t j = 0; j < kt->items[a].n_parts; j++) {
-                            int f = kt->items[a].parts[j].is_field
-                                        ? emit_field_index(e, kt->items[a].parts[j].text)
-                                        : -1;
-                            if (f >= 0 && !in_list(cols, nc, f) && nc < (size_t)2 * MAX_KEY)
-                                cols[nc++] = f;
-                        }
-                }
-                if (!nc)
-                    continue;
-                snprintf(iname, sizeof iname, "%s__%s", e->c_name, gm->name);
-                for (char *p = iname; *p; p++)
-                    if (*p >= 'A' && *p <= 'Z')
-                        *p = (char)(*p - 'A' + 'a');
-                    else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
-                        *p = '_';
-                ddbgen_buf_printf(b, "-- GSI %s\nCREATE INDEX ", gm->name);
-                ident(b, d, prefix, iname);
-                ddbgen_buf_puts(b, " ON ");
-                ident(b, d, prefix, e->c_name);
-                ddbgen_buf_puts(b, " (");
-                for (size_t k = 0; k < nc; k++) {
-                    ddbgen_buf_puts(b, k ? ", " : "");
-                    ident(b, d, "", e->fields[cols[k]].name);
-                }
-                ddbgen_buf_puts(b, ");\n");
-            }
+            emit_key_indexes(b, d, prefix, e);
         }
     if (counter) {
         ddbgen_buf_puts(b, "-- the counter and source IDs\nCREATE TABLE ");
@@ -329,6 +457,21 @@ static void emit_member_impl(emitter *E, const emit_member *m, void *ctx)
     const ddbgen_entity *e = m->entity;
     const char *ns = E->ns, *en = e->c_name;
     const ddbgen_access_pattern *ap = pattern_of(m);
+    if (m->kind != EMIT_MEMBER_PUT_OBJ && !(ap && get_by_key(m, ap))) {
+        ddbgen_buf body = DDBGEN_BUF_INIT, a = DDBGEN_BUF_INIT, b = DDBGEN_BUF_INIT;
+        const char *why = NULL;
+        ddbgen_buf_printf(c, "\nstatic int %s_sql%s\n", m->name, m->decl);
+        sql_body(E, m, &body, &why);
+        replace_all(&a, ddbgen_buf_str(&body), "ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;",
+                    "sql_repo *ddb_r = (sql_repo *)ddb_repo;");
+        /* every read of the relational implementation is consistent */
+        replace_all(&b, ddbgen_buf_str(&a), "ddb_r->consistent", "true");
+        ddbgen_buf_puts(c, ddbgen_buf_str(&b) ? ddbgen_buf_str(&b) : "");
+        ddbgen_buf_free(&body);
+        ddbgen_buf_free(&a);
+        ddbgen_buf_free(&b);
+        return;
+    }
     ddbgen_buf_printf(c, "\nstatic int %s_sql%s\n{\n", m->name, m->decl);
     if (m->kind == EMIT_MEMBER_PUT_OBJ) {
         ddbgen_buf_printf(c,
