@@ -583,10 +583,11 @@ static void emit_source(emitter *E, ddbgen_buf *c)
     size_t n = n_entities(m), k = 0;
     ddbgen_buf *saved = E->c;
     emit_file_banner(E, c, "_sql.c");
-    ddbgen_buf_printf(c,
-                      "#include \"%s_sql.h\"\n\n#include <stdlib.h>\n#include <string.h>\n\n"
-                      "#include \"ddb/sqlrepo/sqlrepo.h\"\n",
-                      ns);
+    ddbgen_buf_printf(
+        c,
+        "#include \"%s_sql.h\"\n\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n"
+        "#include \"ddb/sqlrepo/sqlrepo.h\"\n",
+        ns);
     emit_banner(c, "Entities as tables");
     for (size_t t = 0; t < m->n_tables; t++)
         for (size_t i = 0; i < m->tables[t].n_entities; i++) {
