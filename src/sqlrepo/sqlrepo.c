@@ -1971,8 +1971,10 @@ static int delete_returning_txn(ddb_sql_conn *c, void *ctx, ddb_error *err)
     int rc = obj ? load(obj, &found, c, k->x->prefix, k->e, k->key, err)
                  : ddb_error_set(err, DDB_ERR_NOMEM, "%s: out of memory", d->name);
     if (rc == 0 && found) {
+        int64_t version = version_in(d, obj);
         set_version(d, obj, 0); /* no version check */
         rc = op_delete(c, k->x->prefix, k->e, obj, false, err);
+        set_version(d, obj, version);
     }
     if (rc == 0 && found && k->out)
         memcpy(k->out, obj, d->size);

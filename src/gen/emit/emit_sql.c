@@ -130,8 +130,7 @@ static bool sql_body(emitter *E, const emit_member *m, ddbgen_buf *out, const ch
         return false;
     emit_repo_pattern_body(E, m->entity, ap, &body);
     text = ddbgen_buf_str(&body);
-    snprintf(target, sizeof target, "ddb_r->client, &%s__%s__desc, ddb_table_of(ddb_r, ", E->ns,
-             m->entity->c_name);
+    snprintf(target, sizeof target, "ddb_r->client, &%s__%s__desc,", E->ns, m->entity->c_name);
     for (p = text; ok && p && *p;) {
         const char *hit = strstr(p, target), *call = NULL, *q;
         size_t len;
@@ -155,7 +154,14 @@ static bool sql_body(emitter *E, const emit_member *m, ddbgen_buf *out, const ch
             *why = "a runtime call with no SQL yet";
             break;
         }
-        for (q = hit + strlen(target); *q >= '0' && *q <= '9'; q++)
+        /* then the table (the call may break the line before it) */
+        for (q = hit + strlen(target); *q == ' ' || *q == '\n'; q++)
+            ;
+        if (strncmp(q, "ddb_table_of(ddb_r, ", 20) != 0) {
+            ok = false;
+            break;
+        }
+        for (q += 20; *q >= '0' && *q <= '9'; q++)
             ;
         p = *q == ')' ? q + 1 : q;
     }
