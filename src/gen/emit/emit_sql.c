@@ -329,23 +329,22 @@ static void emit_key_columns(ddbgen_buf *b, int d, const ddbgen_entity *e)
     }
 }
 
+static bool same_index(const key_ref *a, const key_ref *b)
+{
+    return a->index ? b->index && strcmp(a->index, b->index) == 0 : !b->index;
+}
+
 /* An index per key (the table's, then each GSI's) over its key columns: the queries' WHERE. */
 static void emit_key_indexes(ddbgen_buf *b, int d, const char *prefix, const ddbgen_entity *e)
 {
     key_ref keys[MAX_KEYS];
     size_t n_primary = 0, n = emit_collect_keys(e, keys, MAX_KEYS, &n_primary);
     for (size_t k = 0; k < n; k++) {
-        size_t sk = n;
         char iname[300], col[300];
-        if (k > 0 &&
-            (keys[k].index ? keys[k - 1].index && strcmp(keys[k].index, keys[k - 1].index) == 0
-                           : !keys[k - 1].index))
-            continue; /* the sort key of the index before */
-        if (k + 1 < n &&
-            (keys[k].index ? keys[k + 1].index && strcmp(keys[k].index, keys[k + 1].index) == 0
-                           : !keys[k + 1].index))
-            sk = k + 1;
-        snprintf(iname, sizeof iname, "%s__%s", e->c_name, keys[k].index ? keys[k].index : "key");
+        if (k > 0 && same_index(&keys[k], &keys[k - 1]))
+            continue; /* in the index of the key before */
+        snprintf(iname, sizeof iname, "%s__%s", e->c_name,
+                 keys[k].index ? keys[k].index : "ddb_key");
         for (char *p = iname; *p; p++)
             if (*p >= 'A' && *p <= 'Z')
                 *p = (char)(*p - 'A' + 'a');
@@ -356,12 +355,10 @@ static void emit_key_indexes(ddbgen_buf *b, int d, const char *prefix, const ddb
         ident(b, d, prefix, iname);
         ddbgen_buf_puts(b, " ON ");
         ident(b, d, prefix, e->c_name);
-        snprintf(col, sizeof col, "ddb_key_%s", keys[k].attribute);
         ddbgen_buf_puts(b, " (");
-        ident(b, d, "", col);
-        if (sk < n) {
-            snprintf(col, sizeof col, "ddb_key_%s", keys[sk].attribute);
-            ddbgen_buf_puts(b, ", ");
+        for (size_t j = k; j < n && same_index(&keys[k], &keys[j]); j++) {
+            snprintf(col, sizeof col, "ddb_key_%s", keys[j].attribute);
+            ddbgen_buf_puts(b, j > k ? ", " : "");
             ident(b, d, "", col);
         }
         ddbgen_buf_puts(b, ");\n");
