@@ -1532,9 +1532,23 @@ static int cursor_after(char **out, const char *context, char *const *last, size
  * between pages neither repeat nor go missing before the cursor. max: stop after that many rows
  * (0: q->limit's page).
  */
-static int run_query(ddb_entity_page *out, const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
-                     const void *key_obj, const ddb_entity_query *q, int max, ddb_error *err)
+/*
+ * A query's key condition computed for another entity type than the one it runs on (items of
+ * several types, mixed_data): the key values and the keys of e with the same attributes.
+ */
+typedef struct keyed {
+    const char *pk;     /* the partition key's value */
+    const char *prefix; /* the sort key's bound text */
+    bool whole;         /* prefix is the whole sort key */
+    size_t pk_key, sk_key;
+} keyed;
+
+/* order (may be NULL): receives the order column values of each row (n * o.n, malloc'd). */
+static int run_query(ddb_entity_page *out, char ***order_out, size_t *n_order,
+                     const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, const void *key_obj,
+                     const keyed *kd, const ddb_entity_query *q, int max, ddb_error *err)
 {
+    char **orders = NULL;
     const ddb_entity_desc *d = NULL;
     ddb_sql_conn *c = NULL;
     ddb_sql_rows *rows = NULL;
@@ -1570,7 +1584,10 @@ static int run_query(ddb_entity_page *out, const ddb_sql_repo_ctx *x, const ddb_
         rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s query: out of memory", d->name);
         goto done;
     }
-    if (key_obj) {
+    if (kd) {
+        pk_key = kd->pk_key;
+        sk_key = index_key(d, d->keys[pk_key].index, true);
+    } else if (key_obj) {
         pk_key = q->pk_key;
         if (pk_key >= d->n_keys) {
             rc = ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s query: bad key", d->name);
@@ -1599,7 +1616,10 @@ static int run_query(ddb_entity_page *out, const ddb_sql_repo_ctx *x, const ddb_
     sb_printf(&b, " WHERE ");
     sb_key_column(&b, c, d->keys[pk_key].attribute);
     if (key_obj) {
-        rc = key_text(pk, RANGE_TEXT, d, pk_key, key_obj, err);
+        if (kd)
+            snprintf(pk, RANGE_TEXT, "%s", kd->pk);
+        else
+            rc = key_text(pk, RANGE_TEXT, d, pk_key, key_obj, err);
         if (rc < 0)
             goto done;
         sb_printf(&b, " = ");
@@ -1614,13 +1634,18 @@ static int run_query(ddb_entity_page *out, const ddb_sql_repo_ctx *x, const ddb_
         sb_printf(&b, " IS NOT NULL");
     }
     if (key_obj && q->has_sk) {
-        const ddb_key_desc *sk = &d->keys[q->sk_key];
+        const ddb_key_desc *sk = &d->keys[kd ? kd->sk_key : q->sk_key];
         bool whole = false, num = sk->numeric;
         char col[300];
         snprintf(col, sizeof col, "%c" KEY_COLUMN_PREFIX "%s%c", quote_of(c), sk->attribute,
                  quote_of(c));
-        rc = ddb_entity_key_prefix(prefix, RANGE_TEXT, d, q->sk_key, key_obj, q->n_sk_bound, &whole,
-                                   err);
+        if (kd) {
+            snprintf(prefix, RANGE_TEXT, "%s", kd->prefix);
+            whole = kd->whole;
+        } else {
+            rc = ddb_entity_key_prefix(prefix, RANGE_TEXT, d, q->sk_key, key_obj, q->n_sk_bound,
+                                       &whole, err);
+        }
         if (rc < 0)
             goto done;
         snprintf(v1, RANGE_TEXT, "%s%s", num ? "" : prefix, q->v1 ? q->v1 : "");
@@ -1731,31 +1756,46 @@ static int run_query(ddb_entity_page *out, const ddb_sql_repo_ctx *x, const ddb_
         if (page.n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             void *items = realloc(page.items, ncap * d->size);
-            if (!items) {
+            char **more = order_out ? realloc(orders, ncap * o.n * sizeof *orders) : NULL;
+            if (items)
+                page.items = items;
+            if (more)
+                orders = more;
+            if (!items || (order_out && !more)) {
                 rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s query: out of memory", d->name);
                 break;
             }
-            page.items = items;
             cap = ncap;
         }
         memset((char *)page.items + page.n * d->size, 0, d->size);
         rc = struct_of((char *)page.items + page.n * d->size, e, rows, err);
         if (rc < 0)
             break;
-        page.n++;
         for (size_t j = 0; j < o.n; j++) {
             const char *t = ddb_sql_text(rows, (int)(d->n_fields + 1 + j));
             free(last[j]);
             last[j] = strdup(t ? t : "");
             if (!last[j])
                 rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s query: out of memory", d->name);
+            else if (order_out && !(orders[page.n * o.n + j] = strdup(last[j])))
+                rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s query: out of memory", d->name);
         }
+        page.n++;
     }
 done:
-    if (rc == 0)
+    if (rc == 0) {
         *out = page;
-    else
+        if (order_out) {
+            *order_out = orders;
+            *n_order = o.n;
+            orders = NULL;
+        }
+    } else {
         ddb_entity_page_free(d ? d : desc_of(e), &page);
+    }
+    for (size_t i = 0; orders && i < page.n * o.n; i++)
+        free(orders[i]);
+    free(orders);
     for (size_t j = 0; j < 3; j++)
         free(last[j]);
     ddb_sql_rows_free(rows);
@@ -1777,13 +1817,13 @@ int ddb_sql_repo_query_page(ddb_entity_page *out, const ddb_sql_repo_ctx *x,
 {
     if (!key_obj)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "query: no key");
-    return run_query(out, x, e, key_obj, q, 0, err);
+    return run_query(out, NULL, NULL, x, e, key_obj, NULL, q, 0, err);
 }
 
 int ddb_sql_repo_scan_page(ddb_entity_page *out, const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
                            const ddb_entity_query *q, ddb_error *err)
 {
-    return run_query(out, x, e, NULL, q, 0, err);
+    return run_query(out, NULL, NULL, x, e, NULL, NULL, q, 0, err);
 }
 
 static int first_of(void *out, bool *found, const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
@@ -1797,7 +1837,7 @@ static int first_of(void *out, bool *found, const ddb_sql_repo_ctx *x, const ddb
     one = *q;
     one.cursor = NULL;
     one.offset = 0;
-    rc = run_query(&p, x, e, key_obj, &one, 1, err);
+    rc = run_query(&p, NULL, NULL, x, e, key_obj, NULL, &one, 1, err);
     if (rc < 0)
         return rc;
     *found = p.n > 0;
@@ -2040,4 +2080,412 @@ int ddb_sql_repo_get_item(void *out, bool *found, const ddb_sql_repo_ctx *x,
 {
     (void)consistent; /* a read in SQL sees every committed write */
     return ddb_sql_repo_get(out, found, x, e, key, err);
+}
+
+/* ---- batches ----------------------------------------------------------------------------------- */
+
+int ddb_sql_repo_batch_get(ddb_entity_page *out, const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
+                           const void *keys, size_t n_keys, bool consistent, ddb_error *err)
+{
+    const ddb_entity_desc *d;
+    ddb_entity_page page = {0, NULL, NULL};
+    int rc = 0;
+    (void)consistent; /* a read in SQL sees every committed write */
+    if (!out || (n_keys && !keys) || bad_entity(e, err))
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "batch get: bad argument");
+    d = desc_of(e);
+    page.items = calloc(n_keys ? n_keys : 1, d->size);
+    if (!page.items)
+        return ddb_error_set(err, DDB_ERR_NOMEM, "%s batch get: out of memory", d->name);
+    /* in request order, the missing ones left out, as BatchGetItem through ddb_batch_getter */
+    for (size_t i = 0; rc == 0 && i < n_keys; i++) {
+        bool found = false;
+        rc = ddb_sql_repo_get((char *)page.items + page.n * d->size, &found, x, e,
+                              (const char *)keys + i * d->size, err);
+        if (rc == 0 && found)
+            page.n++;
+    }
+    if (rc == 0)
+        *out = page;
+    else
+        ddb_entity_page_free(d, &page);
+    return rc;
+}
+
+typedef struct batch {
+    const ddb_sql_repo_ctx *x;
+    const ddb_sql_entity *e;
+    const void *items;
+    size_t n;
+    bool del;
+} batch;
+
+static int batch_txn(ddb_sql_conn *c, void *ctx, ddb_error *err)
+{
+    batch *k = ctx;
+    const ddb_entity_desc *d = desc_of(k->e);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < k->n; i++) {
+        const void *obj = (const char *)k->items + i * d->size;
+        ddb_sql_param p[16];
+        sbuf b = {0};
+        row r;
+        rc = row_of(&r, k->e, obj, true, err);
+        if (rc < 0)
+            break;
+        /* an unconditional put replaces the item: delete, then insert */
+        sb_printf(&b, "DELETE FROM ");
+        sb_ident(&b, c, k->x->prefix, k->e->table);
+        sb_where_key(&b, c, k->e, &r, p);
+        rc = sb_done(&b, err);
+        if (rc == 0)
+            rc = ddb_sql_exec(c, b.s, p, k->e->n_key, NULL, NULL, err);
+        if (rc == 0 && !k->del) {
+            int64_t v = version_in(d, obj);
+            rc = do_insert(c, k->x->prefix, k->e, obj, v > 0 ? v : 1, err);
+        }
+        free(b.s);
+        row_free(&r);
+    }
+    return rc;
+}
+
+int ddb_sql_repo_batch_write(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, const void *items,
+                             size_t n, bool del, ddb_error *err)
+{
+    ddb_sql_conn *c = NULL;
+    batch k = {x, e, items, n, del};
+    int rc;
+    if (n && !items)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "batch write: no items");
+    rc = begin_call(&c, x, e, err);
+    if (rc < 0)
+        return rc;
+    rc = n ? ddb_sql_transact(c, batch_txn, &k, err) : 0;
+    ddb_sql_release(c);
+    return rc;
+}
+
+/* ---- partial entities -------------------------------------------------------------------------- */
+
+static bool listed(const size_t *present, size_t n_present, size_t f)
+{
+    for (size_t i = 0; i < n_present; i++)
+        if (present[i] == f)
+            return true;
+    return false;
+}
+
+/*
+ * obj keeps only the fields an index projects (present), as DynamoDB returns them from an index
+ * that projects KEYS_ONLY or INCLUDE: the others have no value.
+ */
+static int project(void *obj, const ddb_entity_desc *d, const size_t *present, size_t n_present,
+                   ddb_error *err)
+{
+    ddb_entity_desc *pd = NULL;
+    ddb_value *item = NULL;
+    int64_t version = version_in(d, obj);
+    char *tmp = calloc(1, d->size);
+    int rc = tmp ? ddb_entity_desc_partial(&pd, d, present, n_present, err)
+                 : ddb_error_set(err, DDB_ERR_NOMEM, "%s: out of memory", d->name);
+    if (rc == 0)
+        rc = ddb_entity_to_item(&item, d, obj, err);
+    for (size_t i = 0; rc == 0 && i < d->n_fields; i++)
+        if (!listed(present, n_present, i))
+            ddb_value_m_remove(item, d->fields[i].name);
+    if (rc == 0)
+        rc = ddb_entity_from_item(tmp, pd, item, err);
+    if (rc == 0) {
+        ddb_entity_free(d, obj);
+        memcpy(obj, tmp, d->size);
+        set_version(d, obj, version);
+    }
+    free(tmp);
+    ddb_value_free(item);
+    ddb_entity_desc_free(pd);
+    return rc;
+}
+
+static int project_page(ddb_entity_page *p, const ddb_sql_entity *e, const size_t *present,
+                        size_t n_present, int rc, ddb_error *err)
+{
+    const ddb_entity_desc *d = desc_of(e);
+    for (size_t i = 0; rc == 0 && i < p->n; i++)
+        rc = project((char *)p->items + i * d->size, d, present, n_present, err);
+    if (rc < 0)
+        ddb_entity_page_free(d, p);
+    return rc;
+}
+
+int ddb_sql_repo_query_page_partial(ddb_entity_page *out, const ddb_sql_repo_ctx *x,
+                                    const ddb_sql_entity *e, const void *key_obj,
+                                    const ddb_entity_query *q, const size_t *present,
+                                    size_t n_present, ddb_error *err)
+{
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc = ddb_sql_repo_query_page(&p, x, e, key_obj, q, err);
+    if (rc == 0)
+        rc = project_page(&p, e, present, n_present, rc, err);
+    if (rc == 0)
+        *out = p;
+    return rc;
+}
+
+int ddb_sql_repo_scan_page_partial(ddb_entity_page *out, const ddb_sql_repo_ctx *x,
+                                   const ddb_sql_entity *e, const ddb_entity_query *q,
+                                   const size_t *present, size_t n_present, ddb_error *err)
+{
+    ddb_entity_page p = {0, NULL, NULL};
+    int rc = ddb_sql_repo_scan_page(&p, x, e, q, err);
+    if (rc == 0)
+        rc = project_page(&p, e, present, n_present, rc, err);
+    if (rc == 0)
+        *out = p;
+    return rc;
+}
+
+int ddb_sql_repo_query_one_partial(void *out, bool *found, const ddb_sql_repo_ctx *x,
+                                   const ddb_sql_entity *e, const void *key_obj,
+                                   const ddb_entity_query *q, const size_t *present,
+                                   size_t n_present, ddb_error *err)
+{
+    int rc = ddb_sql_repo_query_one(out, found, x, e, key_obj, q, err);
+    if (rc == 0 && *found) {
+        rc = project(out, desc_of(e), present, n_present, err);
+        if (rc < 0)
+            ddb_entity_free(desc_of(e), out);
+    }
+    return rc;
+}
+
+/* ---- items of several entity types (mixed_data) ------------------------------------------------ */
+
+/* The key of d with attribute and index of k (another entity type's key); d->n_keys: none. */
+static size_t same_key(const ddb_entity_desc *d, const ddb_key_desc *k)
+{
+    for (size_t j = 0; j < d->n_keys; j++)
+        if (strcmp(d->keys[j].attribute, k->attribute) == 0 &&
+            (k->index ? d->keys[j].index && strcmp(d->keys[j].index, k->index) == 0
+                      : !d->keys[j].index))
+            return j;
+    return d->n_keys;
+}
+
+/* The order of two rows by their order column values: numbers as numbers, text by bytes. */
+static int compare_rows(char *const *a, char *const *b, const bool *numeric, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        int c;
+        if (numeric[j]) {
+            long double x = strtold(a[j], NULL), y = strtold(b[j], NULL);
+            c = x < y ? -1 : x > y;
+        } else {
+            c = strcmp(a[j], b[j]);
+        }
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+typedef struct part {
+    const ddb_sql_entity *e;
+    ddb_entity_page page;
+    char **orders;
+    size_t n_order, next;
+    bool numeric[3];
+} part;
+
+/*
+ * A page of the items of every entity type of ents in the DynamoDB table `table` that the query
+ * (key_obj and d: its key condition, computed from d's templates) or scan matches: each type's
+ * table queried as ddb_sql_repo_query_page does, the rows merged in the query's order, so the
+ * page is the one DynamoDB gives for the item collection.
+ */
+static int mixed(ddb_entity_mixed_page *out, const ddb_sql_repo_ctx *x,
+                 const ddb_sql_entity *const *ents, size_t n_ents, size_t item_size,
+                 size_t obj_offset, const ddb_entity_desc *d, const char *table,
+                 const void *key_obj, const ddb_entity_query *q, ddb_error *err)
+{
+    ddb_entity_mixed_page page = {0, NULL, NULL, NULL};
+    ddb_entity_query qq;
+    part *parts = NULL;
+    char *pk = NULL, *prefix = NULL, **last = NULL;
+    size_t n_parts = 0, cap = 0, skip, last_n = 0;
+    bool whole = false, more = false;
+    int rc = 0;
+    if (!out || !ents || !q || !table || q->limit < 0 || q->offset < 0 || item_size < obj_offset ||
+        (key_obj && (!d || q->pk_key >= d->n_keys || (q->has_sk && q->sk_key >= d->n_keys))))
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "mixed query: bad argument");
+    if (q->offset && q->cursor)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                             "%s: a page takes an offset or a cursor, not both", table);
+    parts = calloc(n_ents ? n_ents : 1, sizeof *parts);
+    pk = malloc(RANGE_TEXT);
+    prefix = malloc(RANGE_TEXT);
+    if (!parts || !pk || !prefix) {
+        rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s mixed query: out of memory", table);
+        goto done;
+    }
+    if (key_obj)
+        rc = key_text(pk, RANGE_TEXT, d, q->pk_key, key_obj, err);
+    if (rc == 0 && key_obj && q->has_sk)
+        rc = ddb_entity_key_prefix(prefix, RANGE_TEXT, d, q->sk_key, key_obj, q->n_sk_bound, &whole,
+                                   err);
+    qq = *q;
+    qq.offset = 0;
+    qq.limit = q->limit > 0 ? q->limit + q->offset : 0; /* the offset is skipped after the merge */
+    for (size_t i = 0; rc == 0 && i < n_ents; i++) {
+        const ddb_entity_desc *di;
+        keyed kd = {pk, prefix, whole, 0, 0};
+        part *pt = &parts[n_parts];
+        order o;
+        if (bad_entity(ents[i], NULL))
+            continue;
+        di = desc_of(ents[i]);
+        if (!di->table || strcmp(di->table, table) != 0)
+            continue; /* stored in another DynamoDB table */
+        if (key_obj) {
+            kd.pk_key = same_key(di, &d->keys[q->pk_key]);
+            kd.sk_key = q->has_sk ? same_key(di, &d->keys[q->sk_key]) : 0;
+            if (kd.pk_key >= di->n_keys || kd.sk_key >= di->n_keys)
+                continue; /* never in this item collection */
+            order_of(&o, di, index_key(di, di->keys[kd.pk_key].index, true));
+        } else {
+            size_t k0 = index_key(di, q->index, false);
+            if (k0 >= di->n_keys)
+                continue; /* not in the index */
+            order_of(&o, di, index_key(di, q->index, true));
+        }
+        pt->e = ents[i];
+        for (size_t j = 0; j < o.n; j++)
+            pt->numeric[j] = di->keys[o.keys[j]].numeric;
+        rc = run_query(&pt->page, &pt->orders, &pt->n_order, x, ents[i], key_obj,
+                       key_obj ? &kd : NULL, &qq, 0, err);
+        if (rc == 0) {
+            more = more || pt->page.cursor;
+            n_parts++;
+        }
+    }
+    skip = (size_t)q->offset;
+    while (rc == 0) {
+        part *best = NULL;
+        size_t which = 0;
+        for (size_t i = 0; i < n_parts; i++) {
+            part *pt = &parts[i];
+            int cmp;
+            if (pt->next == pt->page.n)
+                continue;
+            if (!best) {
+                best = pt;
+                continue;
+            }
+            cmp = compare_rows(pt->orders + pt->next * pt->n_order,
+                               best->orders + best->next * best->n_order, pt->numeric,
+                               pt->n_order < best->n_order ? pt->n_order : best->n_order);
+            if (q->scan_backward ? cmp > 0 : cmp < 0)
+                best = pt;
+        }
+        if (!best)
+            break;
+        if (q->limit > 0 && page.n == (size_t)q->limit) {
+            more = true;
+            break;
+        }
+        {
+            const ddb_entity_desc *bd = desc_of(best->e);
+            char *obj = (char *)best->page.items + best->next * bd->size;
+            for (size_t i = 0; i < n_ents; i++)
+                if (ents[i] == best->e)
+                    which = i;
+            last = best->orders + best->next * best->n_order;
+            last_n = best->n_order;
+            best->next++;
+            if (skip) {
+                skip--;
+                ddb_entity_free(bd, obj);
+                continue;
+            }
+            if (page.n == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                void *items = realloc(page.items, ncap * item_size);
+                size_t *w = realloc(page.which, ncap * sizeof *w);
+                if (items)
+                    page.items = items;
+                if (w)
+                    page.which = w;
+                if (!items || !w) {
+                    ddb_entity_free(bd, obj);
+                    rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s mixed query: out of memory", table);
+                    break;
+                }
+                cap = ncap;
+            }
+            memset((char *)page.items + page.n * item_size, 0, item_size);
+            memcpy((char *)page.items + page.n * item_size + obj_offset, obj, bd->size);
+            page.which[page.n++] = which;
+        }
+    }
+    if (rc == 0 && more && last && page.n)
+        rc = cursor_after(&page.cursor, q->context, last, last_n, err);
+    if (rc == 0 && !page.items) {
+        page.items = calloc(1, item_size ? item_size : 1);
+        page.which = calloc(1, sizeof *page.which);
+        if (!page.items || !page.which)
+            rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s mixed query: out of memory", table);
+    }
+done:
+    for (size_t i = 0; parts && i < n_parts; i++) {
+        part *pt = &parts[i];
+        const ddb_entity_desc *pd = desc_of(pt->e);
+        for (size_t r = pt->next; r < pt->page.n; r++)
+            ddb_entity_free(pd, (char *)pt->page.items + r * pd->size);
+        for (size_t r = 0; r < pt->page.n * pt->n_order; r++)
+            if (!(rc == 0 && last && pt->orders + r >= last && pt->orders + r < last + pt->n_order))
+                free(pt->orders[r]);
+        free(pt->page.items);
+        free(pt->page.cursor);
+    }
+    if (rc == 0) {
+        *out = page;
+    } else {
+        for (size_t i = 0; i < page.n; i++)
+            ddb_entity_free(desc_of(ents[page.which[i]]),
+                            (char *)page.items + i * item_size + obj_offset);
+        free(page.items);
+        free(page.which);
+        free(page.cursor);
+    }
+    for (size_t i = 0; rc == 0 && last && i < last_n; i++)
+        free(last[i]);
+    for (size_t i = 0; parts && i < n_parts; i++)
+        free(parts[i].orders);
+    free(parts);
+    free(pk);
+    free(prefix);
+    return rc;
+}
+
+int ddb_sql_repo_query_mixed(ddb_entity_mixed_page *out, const ddb_sql_repo_ctx *x,
+                             const ddb_sql_entity *const *ents, size_t n_ents, size_t item_size,
+                             size_t obj_offset, bool partial, const ddb_sql_entity *e,
+                             const void *key_obj, const ddb_entity_query *q, ddb_error *err)
+{
+    (void)partial; /* every field of a row is at hand; see docs/generated-code.md */
+    if (!key_obj || bad_entity(e, err))
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "mixed query: bad argument");
+    return mixed(out, x, ents, n_ents, item_size, obj_offset, desc_of(e), desc_of(e)->table,
+                 key_obj, q, err);
+}
+
+int ddb_sql_repo_scan_mixed(ddb_entity_mixed_page *out, const ddb_sql_repo_ctx *x,
+                            const ddb_sql_entity *const *ents, size_t n_ents, size_t item_size,
+                            size_t obj_offset, bool partial, const char *table,
+                            const ddb_entity_query *q, ddb_error *err)
+{
+    (void)partial;
+    if (q && q->filter)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "mixed scan: a filter");
+    return mixed(out, x, ents, n_ents, item_size, obj_offset, NULL, table, NULL, q, err);
 }

@@ -127,6 +127,43 @@ DDB_API int ddb_sql_repo_delete_returning(void *out, bool *found, const ddb_sql_
                                           const ddb_sql_entity *e, const void *key_obj,
                                           ddb_error *err);
 
+/* As ddb_entity_batch_get (reads are always consistent) and ddb_entity_batch_write (in one
+ * transaction: all or none). */
+DDB_API int ddb_sql_repo_batch_get(ddb_entity_page *out, const ddb_sql_repo_ctx *x,
+                                   const ddb_sql_entity *e, const void *keys, size_t n_keys,
+                                   bool consistent, ddb_error *err);
+DDB_API int ddb_sql_repo_batch_write(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
+                                     const void *items, size_t n, bool del, ddb_error *err);
+/* The _partial queries of ddb/dal/entity_patterns.h: only the fields present[0..n_present) keep
+ * their values, as from an index that does not project the others. */
+DDB_API int ddb_sql_repo_query_page_partial(ddb_entity_page *out, const ddb_sql_repo_ctx *x,
+                                            const ddb_sql_entity *e, const void *key_obj,
+                                            const ddb_entity_query *q, const size_t *present,
+                                            size_t n_present, ddb_error *err);
+DDB_API int ddb_sql_repo_scan_page_partial(ddb_entity_page *out, const ddb_sql_repo_ctx *x,
+                                           const ddb_sql_entity *e, const ddb_entity_query *q,
+                                           const size_t *present, size_t n_present, ddb_error *err);
+DDB_API int ddb_sql_repo_query_one_partial(void *out, bool *found, const ddb_sql_repo_ctx *x,
+                                           const ddb_sql_entity *e, const void *key_obj,
+                                           const ddb_entity_query *q, const size_t *present,
+                                           size_t n_present, ddb_error *err);
+
+/*
+ * As ddb_entity_query_mixed and ddb_entity_scan_mixed: the items of every entity of ents (all
+ * the model's, in kind order) stored in the same DynamoDB table (e's, or table: its name in the
+ * model) that the query or scan matches, merged in the query's order. which[i] indexes ents.
+ * Each row has all its fields: partial changes nothing (docs/generated-code.md).
+ */
+DDB_API int ddb_sql_repo_query_mixed(ddb_entity_mixed_page *out, const ddb_sql_repo_ctx *x,
+                                     const ddb_sql_entity *const *ents, size_t n_ents,
+                                     size_t item_size, size_t obj_offset, bool partial,
+                                     const ddb_sql_entity *e, const void *key_obj,
+                                     const ddb_entity_query *q, ddb_error *err);
+DDB_API int ddb_sql_repo_scan_mixed(ddb_entity_mixed_page *out, const ddb_sql_repo_ctx *x,
+                                    const ddb_sql_entity *const *ents, size_t n_ents,
+                                    size_t item_size, size_t obj_offset, bool partial,
+                                    const char *table, const ddb_entity_query *q, ddb_error *err);
+
 /*
  * Runs a generated schema script (`;`-separated statements) with every "{prefix}" in it
  * replaced by x->prefix.

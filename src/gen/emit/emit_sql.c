@@ -112,7 +112,70 @@ static const char *const sql_calls[][2] = {
     {"update_fields", "update_fields"},
     {"delete_returning", "delete_returning"},
     {"delete_key", "delete_key"},
+    {"batch_get", "batch_get"},
+    {"batch_write", "batch_write"},
+    {"query_page_partial", "query_page_partial"},
+    {"scan_page_partial", "scan_page_partial"},
+    {"query_one_partial", "query_one_partial"},
 };
+
+/*
+ * The calls on items of several entity types, whose client and table are apart: the descriptors
+ * (ddb_kinds) become the entities as tables (sql_entities, in the same kind order), the pattern
+ * entity's descriptor and table its table, a scan's table its name in the model.
+ */
+static void mixed_calls(emitter *E, const emit_member *m, ddbgen_buf *body)
+{
+    static const char *const calls[][2] = {
+        {"ddb_entity_query_mixed(", "ddb_sql_repo_query_mixed("},
+        {"ddb_entity_scan_mixed(", "ddb_sql_repo_scan_mixed("},
+    };
+    const char *text = ddbgen_buf_str(body);
+    ddbgen_buf out = DDBGEN_BUF_INIT;
+    char desc[600];
+    if (!text || !strstr(text, "_mixed("))
+        return;
+    snprintf(desc, sizeof desc, "&%s__%s__desc, ddb_table_of(ddb_r, ", E->ns, m->entity->c_name);
+    while (*text) {
+        const char *call = NULL, *to = NULL, *end, *q;
+        size_t from_len = 0;
+        for (size_t i = 0; i < 2; i++) {
+            const char *hit = strstr(text, calls[i][0]);
+            if (hit && (!call || hit < call)) {
+                call = hit;
+                to = calls[i][1];
+                from_len = strlen(calls[i][0]);
+            }
+        }
+        if (!call || !(end = strstr(call, ");"))) {
+            ddbgen_buf_puts(&out, text);
+            break;
+        }
+        ddbgen_buf_printf(&out, "%.*s%s", (int)(call - text), text, to);
+        for (q = call + from_len; q < end;) {
+            if (strncmp(q, "ddb_r->client, ddb_kinds,", 25) == 0) {
+                ddbgen_buf_puts(&out, "&ddb_r->x, sql_entities,");
+                q += 25;
+            } else if (strncmp(q, desc, strlen(desc)) == 0) {
+                ddbgen_buf_printf(&out, "&%s__sql", m->entity->c_name);
+                for (q += strlen(desc); *q >= '0' && *q <= '9'; q++)
+                    ;
+                q += *q == ')';
+            } else if (strncmp(q, "ddb_table_of(ddb_r, ", 20) == 0) {
+                size_t t = 0;
+                for (q += 20; *q >= '0' && *q <= '9'; q++)
+                    t = t * 10 + (size_t)(*q - '0');
+                q += *q == ')';
+                emit_c_string(&out, t < E->m->n_tables ? E->m->tables[t].name : "");
+            } else {
+                ddbgen_buf_printf(&out, "%c", *q++);
+            }
+        }
+        text = end;
+    }
+    ddbgen_buf_free(body);
+    *body = out;
+}
 
 /*
  * The body of member m: the DynamoDB implementation's, each runtime call on the client turned
@@ -129,6 +192,7 @@ static bool sql_body(emitter *E, const emit_member *m, ddbgen_buf *out, const ch
     if (!ap)
         return false;
     emit_repo_pattern_body(E, m->entity, ap, &body);
+    mixed_calls(E, m, &body);
     text = ddbgen_buf_str(&body);
     snprintf(target, sizeof target, "ddb_r->client, &%s__%s__desc,", E->ns, m->entity->c_name);
     for (p = text; ok && p && *p;) {
