@@ -835,31 +835,63 @@ int ddb_sql_repo_create(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, void
     return rc;
 }
 
-int ddb_sql_repo_get(void *out, bool *found, const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
-                     const void *key, ddb_error *err)
+/* The values of the primary key attributes of key_obj: a derived field (named like the key
+ * attribute) may give one whole (ddb_entity_key_value). */
+typedef struct key_values {
+    size_t n;
+    ddb_value *v[2];
+} key_values;
+
+static void key_values_free(key_values *kv)
 {
-    ddb_sql_conn *c = NULL;
+    for (size_t i = 0; i < kv->n; i++)
+        ddb_value_free(kv->v[i]);
+    kv->n = 0;
+}
+
+/* " WHERE <key column> = ? AND ..." over the primary key attributes of key_obj, into p. */
+static int sb_where_key_columns(sbuf *b, ddb_sql_conn *c, const ddb_entity_desc *d,
+                                const void *key_obj, key_values *kv, ddb_sql_param *p,
+                                ddb_error *err)
+{
+    kv->n = 0;
+    for (size_t k = 0; k < d->n_primary && k < 2; k++) {
+        ddb_value *v = NULL;
+        int rc = ddb_entity_key_value(&v, d, k, key_obj, err);
+        if (rc < 0)
+            return rc;
+        if (!v)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: the key %s has no value", d->name,
+                                 d->keys[k].attribute);
+        kv->v[kv->n++] = v;
+        sb_printf(b, k ? " AND " : " WHERE ");
+        sb_key_column(b, c, d->keys[k].attribute);
+        sb_printf(b, " = ");
+        sb_key_param(b, c, d->keys[k].numeric);
+        p[k] =
+            DDB_SQL_P_TEXT(ddb_value_type(v) == DDB_TYPE_N ? ddb_value_n(v) : ddb_value_s(v, NULL));
+    }
+    return 0;
+}
+
+/* The row of key's primary key into out (fresh from __INIT); *found false when there is none. */
+static int load(void *out, bool *found, ddb_sql_conn *c, const char *prefix,
+                const ddb_sql_entity *e, const void *key, ddb_error *err)
+{
     ddb_sql_rows *rows = NULL;
-    ddb_sql_param p[16];
+    ddb_sql_param p[2];
+    key_values kv = {0};
     sbuf b = {0};
-    row r = {0};
     int rc;
-    if (!out || !found || !key)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "get: bad argument");
-    rc = begin_call(&c, x, e, err);
-    if (rc < 0)
-        return rc;
-    rc = row_of(&r, e, key, true, err);
     sb_printf(&b, "SELECT ");
     sb_columns(&b, c, e);
     sb_printf(&b, " FROM ");
-    sb_ident(&b, c, x->prefix, e->table);
-    if (rc == 0) {
-        sb_where_key(&b, c, e, &r, p);
-        rc = sb_done(&b, err);
-    }
+    sb_ident(&b, c, prefix, e->table);
+    rc = sb_where_key_columns(&b, c, desc_of(e), key, &kv, p, err);
     if (rc == 0)
-        rc = ddb_sql_query(c, b.s, p, e->n_key, &rows, err);
+        rc = sb_done(&b, err);
+    if (rc == 0)
+        rc = ddb_sql_query(c, b.s, p, kv.n, &rows, err);
     if (rc == 0) {
         bool there = ddb_sql_next(rows) == 1;
         if (there)
@@ -868,9 +900,23 @@ int ddb_sql_repo_get(void *out, bool *found, const ddb_sql_repo_ctx *x, const dd
             *found = there;
     }
     ddb_sql_rows_free(rows);
-    ddb_sql_release(c);
+    key_values_free(&kv);
     free(b.s);
-    row_free(&r);
+    return rc;
+}
+
+int ddb_sql_repo_get(void *out, bool *found, const ddb_sql_repo_ctx *x, const ddb_sql_entity *e,
+                     const void *key, ddb_error *err)
+{
+    ddb_sql_conn *c = NULL;
+    int rc;
+    if (!out || !found || !key)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "get: bad argument");
+    rc = begin_call(&c, x, e, err);
+    if (rc < 0)
+        return rc;
+    rc = load(out, found, c, x->prefix, e, key, err);
+    ddb_sql_release(c);
     return rc;
 }
 
@@ -1864,38 +1910,6 @@ int ddb_sql_repo_scan_one(void *out, bool *found, const ddb_sql_repo_ctx *x,
     return first_of(out, found, x, e, NULL, q, err);
 }
 
-/* The row of key's primary key into out (fresh from __INIT); *found false when there is none. */
-static int load(void *out, bool *found, ddb_sql_conn *c, const char *prefix,
-                const ddb_sql_entity *e, const void *key, ddb_error *err)
-{
-    ddb_sql_rows *rows = NULL;
-    ddb_sql_param p[16];
-    sbuf b = {0};
-    row r = {0};
-    int rc = row_of(&r, e, key, true, err);
-    sb_printf(&b, "SELECT ");
-    sb_columns(&b, c, e);
-    sb_printf(&b, " FROM ");
-    sb_ident(&b, c, prefix, e->table);
-    if (rc == 0) {
-        sb_where_key(&b, c, e, &r, p);
-        rc = sb_done(&b, err);
-    }
-    if (rc == 0)
-        rc = ddb_sql_query(c, b.s, p, e->n_key, &rows, err);
-    if (rc == 0) {
-        bool there = ddb_sql_next(rows) == 1;
-        if (there)
-            rc = struct_of(out, e, rows, err);
-        if (rc == 0)
-            *found = there;
-    }
-    ddb_sql_rows_free(rows);
-    free(b.s);
-    row_free(&r);
-    return rc;
-}
-
 typedef struct by_key {
     const ddb_sql_repo_ctx *x;
     const ddb_sql_entity *e;
@@ -2046,32 +2060,28 @@ int ddb_sql_repo_delete_key(bool *deleted, const ddb_sql_repo_ctx *x, const ddb_
                             const void *key_obj, ddb_error *err)
 {
     ddb_sql_conn *c = NULL;
-    ddb_sql_param p[16];
+    ddb_sql_param p[2];
+    key_values kv = {0};
     int64_t changed = 0;
     sbuf b = {0};
-    row r;
     int rc;
     if (!key_obj)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "delete: no key");
     rc = begin_call(&c, x, e, err);
     if (rc < 0)
         return rc;
-    rc = row_of(&r, e, key_obj, true, err);
-    if (rc < 0) {
-        ddb_sql_release(c);
-        return rc;
-    }
     sb_printf(&b, "DELETE FROM ");
     sb_ident(&b, c, x->prefix, e->table);
-    sb_where_key(&b, c, e, &r, p);
-    rc = sb_done(&b, err);
+    rc = sb_where_key_columns(&b, c, desc_of(e), key_obj, &kv, p, err);
     if (rc == 0)
-        rc = ddb_sql_exec(c, b.s, p, e->n_key, NULL, &changed, err);
+        rc = sb_done(&b, err);
+    if (rc == 0)
+        rc = ddb_sql_exec(c, b.s, p, kv.n, NULL, &changed, err);
     if (rc == 0 && deleted)
         *deleted = changed > 0;
     ddb_sql_release(c);
+    key_values_free(&kv);
     free(b.s);
-    row_free(&r);
     return rc;
 }
 
@@ -2485,7 +2495,187 @@ int ddb_sql_repo_scan_mixed(ddb_entity_mixed_page *out, const ddb_sql_repo_ctx *
                             const ddb_entity_query *q, ddb_error *err)
 {
     (void)partial;
-    if (q && q->filter)
-        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "mixed scan: a filter");
     return mixed(out, x, ents, n_ents, item_size, obj_offset, NULL, table, NULL, q, err);
+}
+
+/* ---- cross-table transaction patterns ---------------------------------------------------------- */
+
+/*
+ * What a transaction action's condition asks of its item: 1 that it exists, -1 that it does not,
+ * 0 nothing. The relational implementation has the conditions on the item's existence
+ * (attribute_exists / attribute_not_exists of a primary key attribute); any other is
+ * DDB_ERR_INVALID_ARG (the generator writes no SQL for a model that has one).
+ */
+static int existence(int *out, const ddb_entity_desc *d, const char *cond, ddb_error *err)
+{
+    static const char *const forms[] = {"attribute_exists(", "attribute_not_exists("};
+    *out = 0;
+    if (!cond)
+        return 0;
+    for (int f = 0; f < 2; f++) {
+        size_t len = strlen(forms[f]);
+        if (strncmp(cond, forms[f], len) != 0)
+            continue;
+        for (size_t k = 0; k < d->n_primary; k++) {
+            size_t al = strlen(d->keys[k].attribute);
+            if (strncmp(cond + len, d->keys[k].attribute, al) == 0 &&
+                strcmp(cond + len + al, ")") == 0) {
+                *out = f ? -1 : 1;
+                return 0;
+            }
+        }
+    }
+    return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                         "%s: condition '%.200s': not supported by the relational implementation",
+                         d->name, cond);
+}
+
+static const ddb_sql_entity *entity_of(const ddb_sql_entity *const *ents, size_t n,
+                                       const ddb_entity_desc *d)
+{
+    for (size_t i = 0; d && i < n; i++)
+        if (!bad_entity(ents[i], NULL) && desc_of(ents[i]) == d)
+            return ents[i];
+    return NULL;
+}
+
+typedef struct tx_call {
+    const ddb_sql_repo_ctx *x;
+    const ddb_sql_entity *const *ents;
+    size_t n_ents;
+    const ddb_entity_tx_op *ops;
+    size_t n;
+    void *const *outs;
+    bool *found;
+} tx_call;
+
+static int tx_write_txn(ddb_sql_conn *c, void *ctx, ddb_error *err)
+{
+    tx_call *k = ctx;
+    for (size_t i = 0; i < k->n; i++) {
+        const ddb_entity_tx_op *op = &k->ops[i];
+        const ddb_sql_entity *e = entity_of(k->ents, k->n_ents, op->desc);
+        const ddb_entity_desc *d = op->desc;
+        ddb_sql_param p[16];
+        int64_t stored = 0;
+        bool found = false;
+        int want = 0, rc;
+        sbuf b = {0};
+        row r;
+        if (!e)
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "transaction action %zu: no table", i);
+        rc = existence(&want, d, op->condition, err);
+        if (rc == 0)
+            rc = row_of(&r, e, op->obj, true, err);
+        if (rc < 0)
+            return rc;
+        rc = stored_version(&stored, &found, c, k->x->prefix, e, &r, err);
+        if (rc == 0 && ((want > 0 && !found) || (want < 0 && found))) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "transaction: action %zu (%.100s): the condition failed", i,
+                     d->name);
+            row_free(&r);
+            return ddb_error_set_cancelled(err, k->n, i, msg);
+        }
+        if (rc == 0 && op->action != DDB_ENTITY_TX_CONDITION) {
+            /* Put and Update replace the item whole; Delete removes it */
+            sb_printf(&b, "DELETE FROM ");
+            sb_ident(&b, c, k->x->prefix, e->table);
+            sb_where_key(&b, c, e, &r, p);
+            rc = sb_done(&b, err);
+            if (rc == 0)
+                rc = ddb_sql_exec(c, b.s, p, e->n_key, NULL, NULL, err);
+        }
+        if (rc == 0 && (op->action == DDB_ENTITY_TX_PUT || op->action == DDB_ENTITY_TX_UPDATE))
+            rc = do_insert(c, k->x->prefix, e, op->obj,
+                           op->action == DDB_ENTITY_TX_PUT ? 1 : version_in(d, op->obj) + 1, err);
+        free(b.s);
+        row_free(&r);
+        if (rc < 0 && cancels(rc)) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "transaction: action %zu (%.100s) failed: %.300s", i, d->name,
+                     err ? err->message : ddb_strerror(rc));
+            return ddb_error_set_cancelled(err, k->n, i, msg);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int ddb_sql_repo_transact_write(const ddb_sql_repo_ctx *x, const ddb_sql_entity *const *ents,
+                                size_t n_ents, const ddb_entity_tx_op *ops, size_t n,
+                                ddb_error *err)
+{
+    ddb_sql_conn *c = NULL;
+    tx_call k = {x, ents, n_ents, ops, n, NULL, NULL};
+    int rc;
+    if (!ents || !ops || n == 0)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "transact write: bad argument");
+    for (size_t i = 0; i < n; i++)
+        if (!ops[i].desc || !ops[i].obj || ops[i].action < DDB_ENTITY_TX_PUT ||
+            ops[i].action > DDB_ENTITY_TX_CONDITION ||
+            (ops[i].action == DDB_ENTITY_TX_CONDITION && !ops[i].condition))
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "transaction action %zu is not valid",
+                                 i);
+    rc = begin_call(&c, x, NULL, err);
+    if (rc < 0)
+        return rc;
+    rc = ddb_sql_transact(c, tx_write_txn, &k, err);
+    ddb_sql_release(c);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        void *obj = ops[i].obj;
+        if (ops[i].action == DDB_ENTITY_TX_PUT)
+            set_version(ops[i].desc, obj, 1);
+        else if (ops[i].action == DDB_ENTITY_TX_UPDATE)
+            set_version(ops[i].desc, obj, version_in(ops[i].desc, obj) + 1);
+    }
+    return rc;
+}
+
+static int tx_get_txn(ddb_sql_conn *c, void *ctx, ddb_error *err)
+{
+    tx_call *k = ctx;
+    size_t i;
+    int rc = 0;
+    for (i = 0; rc == 0 && i < k->n; i++) {
+        const ddb_sql_entity *e = entity_of(k->ents, k->n_ents, k->ops[i].desc);
+        k->found[i] = false;
+        rc = e ? load(k->outs[i], &k->found[i], c, k->x->prefix, e, k->ops[i].obj, err)
+               : ddb_error_set(err, DDB_ERR_INVALID_ARG, "transaction action %zu: no table", i);
+    }
+    for (size_t j = 0; rc < 0 && j < i; j++)
+        if (k->found[j])
+            ddb_entity_free(k->ops[j].desc, k->outs[j]);
+    return rc;
+}
+
+int ddb_sql_repo_transact_get(void *const *outs, bool *found, const ddb_sql_repo_ctx *x,
+                              const ddb_sql_entity *const *ents, size_t n_ents,
+                              const ddb_entity_tx_op *ops, size_t n, ddb_error *err)
+{
+    ddb_sql_conn *c = NULL;
+    bool *got = NULL;
+    tx_call k = {x, ents, n_ents, ops, n, outs, NULL};
+    int rc;
+    if (!outs || !found || !ents || !ops || n == 0)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "transact get: bad argument");
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].action != DDB_ENTITY_TX_GET || !ops[i].desc || !ops[i].obj || !outs[i])
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG, "transaction action %zu is not a get",
+                                 i);
+    got = calloc(n, sizeof *got);
+    if (!got)
+        return ddb_error_set(err, DDB_ERR_NOMEM, "transact get: out of memory");
+    k.found = got;
+    rc = begin_call(&c, x, NULL, err);
+    /* one transaction: the reads see one state of the database */
+    if (rc == 0)
+        rc = ddb_sql_transact(c, tx_get_txn, &k, err);
+    if (c)
+        ddb_sql_release(c);
+    if (rc == 0)
+        memcpy(found, got, n * sizeof *got);
+    free(got);
+    return rc;
 }

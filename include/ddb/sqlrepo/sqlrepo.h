@@ -165,6 +165,19 @@ DDB_API int ddb_sql_repo_scan_mixed(ddb_entity_mixed_page *out, const ddb_sql_re
                                     const char *table, const ddb_entity_query *q, ddb_error *err);
 
 /*
+ * As ddb_entity_transact_write and ddb_entity_transact_get, in one SQL transaction; each op's
+ * table is the entity of ents (the model's, in kind order) whose descriptor is op->desc. A
+ * condition is one on the item's existence (attribute_exists or attribute_not_exists of a primary
+ * key attribute), others are DDB_ERR_INVALID_ARG.
+ */
+DDB_API int ddb_sql_repo_transact_write(const ddb_sql_repo_ctx *x,
+                                        const ddb_sql_entity *const *ents, size_t n_ents,
+                                        const ddb_entity_tx_op *ops, size_t n, ddb_error *err);
+DDB_API int ddb_sql_repo_transact_get(void *const *outs, bool *found, const ddb_sql_repo_ctx *x,
+                                      const ddb_sql_entity *const *ents, size_t n_ents,
+                                      const ddb_entity_tx_op *ops, size_t n, ddb_error *err);
+
+/*
  * Runs a generated schema script (`;`-separated statements) with every "{prefix}" in it
  * replaced by x->prefix.
  */

@@ -66,4 +66,7 @@ void emit_repo_pattern_members(struct emitter *E,
 void emit_repo_pattern_body(struct emitter *E, const ddbgen_entity *e,
                             const ddbgen_access_pattern *ap, ddbgen_buf *out);
 
+/* The functions of the DynamoDB implementation of the transaction patterns, into out. */
+void emit_repo_tx_impls(struct emitter *E, ddbgen_buf *out);
+
 #endif

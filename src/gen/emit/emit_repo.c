@@ -2216,6 +2216,14 @@ void emit_repo_pattern_body(struct emitter *E, const ddbgen_entity *e,
     ddbgen_plan_clear(&g.plan);
 }
 
+void emit_repo_tx_impls(struct emitter *E, ddbgen_buf *out)
+{
+    ddbgen_buf *saved = E->c;
+    E->c = out;
+    emit_tx_impl(E);
+    E->c = saved;
+}
+
 void emit_repo(emitter *E)
 {
     ddbgen_buf *h = E->h, *c = E->c;

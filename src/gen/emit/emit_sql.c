@@ -80,25 +80,6 @@ static const ddbgen_access_pattern *pattern_of(const emit_member *m)
     return NULL;
 }
 
-/* A GetItem of the primary key whose parameters are exactly its key fields. */
-static bool get_by_key(const emit_member *m, const ddbgen_access_pattern *ap)
-{
-    int key[MAX_KEY];
-    bool ok = true;
-    size_t n = key_fields(m->entity, key, &ok);
-    if (!ok || m->kind != EMIT_MEMBER_GET || ap->operation != DDBGEN_OP_GET_ITEM ||
-        ap->index_name || ap->filter || ap->n_params != n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        bool found = false;
-        for (size_t p = 0; p < ap->n_params; p++)
-            found = found || strcmp(ap->params[p].name, m->entity->fields[key[i]].name) == 0;
-        if (!found)
-            return false;
-    }
-    return true;
-}
-
 /*
  * The runtime calls of the DynamoDB implementation that libddbkit-sqlrepo has with the same
  * arguments after the client, descriptor and table, which become the context and the entity.
@@ -259,12 +240,32 @@ static void check_member(emitter *E, const emit_member *m, void *ctx)
     ddbgen_buf body = DDBGEN_BUF_INIT;
     const char *why = NULL;
     bool ok;
-    if (!m->entity || m->kind == EMIT_MEMBER_PUT_OBJ || (ap && get_by_key(m, ap)))
-        return; /* a transaction pattern is listed already */
+    if (!m->entity)
+        return; /* a transaction pattern's conditions are checked already */
     ok = sql_body(E, m, &body, &why);
     ddbgen_buf_free(&body);
     if (!ok)
         missing(k, ap ? ap->path : NULL, m->name, why);
+}
+
+/* Whether cond is attribute_exists or attribute_not_exists of a primary key attribute of e: the
+ * conditions libddbkit-sqlrepo's transactions have. */
+static bool existence_condition(const ddbgen_entity *e, const char *cond)
+{
+    static const char *const forms[] = {"attribute_exists(", "attribute_not_exists("};
+    const char *keys[2] = {e->table->partition_key, e->table->sort_key};
+    for (int f = 0; f < 2; f++) {
+        size_t len = strlen(forms[f]);
+        if (strncmp(cond, forms[f], len) != 0)
+            continue;
+        for (int k = 0; k < 2; k++) {
+            size_t al = keys[k] ? strlen(keys[k]) : 0;
+            if (keys[k] && strncmp(cond + len, keys[k], al) == 0 &&
+                strcmp(cond + len + al, ")") == 0)
+                return true;
+        }
+    }
+    return false;
 }
 
 /* Whether this slice implements everything of the model; one warning lists what it does not. */
@@ -286,7 +287,15 @@ static bool supported(emitter *E)
                 missing(&k, e->pk.path, e->name, "a primary key that is not scalar fields");
         }
     for (size_t t = 0; t < m->n_tx_patterns; t++)
-        missing(&k, m->tx_patterns[t].path, m->tx_patterns[t].c_name, "a transaction pattern");
+        for (size_t a = 0; a < m->tx_patterns[t].n_entities; a++) {
+            const ddbgen_tx_entity *te = &m->tx_patterns[t].entities[a];
+            const ddbgen_entity *e = ddbgen_model_find_entity(m, te->entity);
+            if (te->condition && (!e || !existence_condition(e, te->condition))) {
+                missing(&k, te->path, m->tx_patterns[t].c_name,
+                        "a transaction condition other than on the item's existence");
+                break;
+            }
+        }
     emit_repo_pattern_members(E, check_member, &k);
     if (k.n && E->diags)
         ddbgen_diag_add(E->diags, DDBGEN_SEV_WARNING, k.first_path ? k.first_path : "$",
@@ -491,74 +500,83 @@ static void emit_schema(emitter *E, ddbgen_buf *b, int d, const char *prefix)
 
 /* ---- <ns>_sql.c -------------------------------------------------------------------------------- */
 
-static void emit_key_param(ddbgen_buf *c, const char *ns, const ddbgen_entity *e, int f,
-                           const char *pn)
+static size_t n_entities(const ddbgen_model *m);
+
+/*
+ * The body of transaction member m: the DynamoDB implementation's, its actions' tables named as
+ * in the model and its call on the client turned into libddbkit-sqlrepo's over sql_entities.
+ */
+static void emit_tx_member(emitter *E, const emit_member *m, ddbgen_buf *c)
 {
-    const ddbgen_field *fd = &e->fields[f];
-    switch (fd->type) {
-    case DDBGEN_TYPE_INTEGER:
-    case DDBGEN_TYPE_BOOLEAN:
-        ddbgen_buf_printf(c, "    ddb_key.%s = %s;\n", fd->c_name, pn);
-        if (emit_needs_has(fd))
-            ddbgen_buf_printf(c, "    ddb_key.has_%s = true;\n", fd->c_name);
-        break;
-    case DDBGEN_TYPE_UUID:
-        ddbgen_buf_printf(c,
-                          "    if (!%s || !ddb_uuid_valid(%s))\n"
-                          "        return DDB_ERR_INVALID_ARG;\n"
-                          "    memcpy(ddb_key.%s, %s, 37);\n",
-                          pn, pn, fd->c_name, pn);
-        if (emit_needs_has(fd))
-            ddbgen_buf_printf(c, "    ddb_key.has_%s = true;\n", fd->c_name);
-        break;
-    default:
-        ddbgen_buf_printf(c, "    ddb_entity_lend_string(&ddb_key, &%s__%s__desc, %d, %s);\n", ns,
-                          e->c_name, f, pn);
-        break;
+    ddbgen_buf all = DDBGEN_BUF_INIT, out = DDBGEN_BUF_INIT, a = DDBGEN_BUF_INIT;
+    ddbgen_buf b = DDBGEN_BUF_INIT, n = DDBGEN_BUF_INIT;
+    char head[400], calls[2][2][300];
+    const char *text, *start, *end, *p;
+    emit_repo_tx_impls(E, &all);
+    text = ddbgen_buf_str(&all);
+    snprintf(head, sizeof head, "static int %s_ddb(", m->name);
+    start = text ? strstr(text, head) : NULL;
+    start = start ? strstr(start, "\n{\n") : NULL;
+    end = start ? strstr(start, "\n}\n") : NULL;
+    if (!start || !end) {
+        E->status = DDBGEN_ERR_NOMEM;
+        ddbgen_buf_free(&all);
+        return;
     }
+    /* the tables: their names in the model (the entities' tables are found by descriptor) */
+    for (p = start + 1; p < end + 3;) {
+        const char *hit = strstr(p, "ddb_table_of(ddb_r, ");
+        size_t t = 0;
+        if (!hit || hit >= end) {
+            ddbgen_buf_printf(&out, "%.*s", (int)(end + 3 - p), p);
+            break;
+        }
+        ddbgen_buf_printf(&out, "%.*s", (int)(hit - p), p);
+        for (p = hit + 20; *p >= '0' && *p <= '9'; p++)
+            t = t * 10 + (size_t)(*p - '0');
+        p += *p == ')';
+        emit_c_string(&out, t < E->m->n_tables ? E->m->tables[t].name : "");
+    }
+    snprintf(calls[0][0], sizeof calls[0][0], "ddb_entity_transact_write(ddb_r->client, ");
+    snprintf(calls[0][1], sizeof calls[0][1],
+             "ddb_sql_repo_transact_write(&ddb_r->x, sql_entities, %zu, ", n_entities(E->m));
+    snprintf(calls[1][0], sizeof calls[1][0], "ddb_r->client, ddb_ops,");
+    snprintf(calls[1][1], sizeof calls[1][1], "&ddb_r->x, sql_entities, %zu, ddb_ops,",
+             n_entities(E->m));
+    replace_all(&a, ddbgen_buf_str(&out), calls[0][0], calls[0][1]);
+    replace_all(&b, ddbgen_buf_str(&a), "ddb_entity_transact_get(", "ddb_sql_repo_transact_get(");
+    replace_all(&n, ddbgen_buf_str(&b), calls[1][0], calls[1][1]);
+    ddbgen_buf_free(&a);
+    replace_all(&a, ddbgen_buf_str(&n), "ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;",
+                "sql_repo *ddb_r = (sql_repo *)ddb_repo;");
+    ddbgen_buf_printf(c, "\nstatic int %s_sql%s\n", m->name, m->decl);
+    ddbgen_buf_puts(c, ddbgen_buf_str(&a) ? ddbgen_buf_str(&a) : "");
+    ddbgen_buf_free(&all);
+    ddbgen_buf_free(&out);
+    ddbgen_buf_free(&a);
+    ddbgen_buf_free(&b);
+    ddbgen_buf_free(&n);
 }
 
 static void emit_member_impl(emitter *E, const emit_member *m, void *ctx)
 {
     ddbgen_buf *c = ctx;
-    const ddbgen_entity *e = m->entity;
-    const char *ns = E->ns, *en = e->c_name;
-    const ddbgen_access_pattern *ap = pattern_of(m);
-    if (m->kind != EMIT_MEMBER_PUT_OBJ && !(ap && get_by_key(m, ap))) {
-        ddbgen_buf body = DDBGEN_BUF_INIT, a = DDBGEN_BUF_INIT, b = DDBGEN_BUF_INIT;
-        const char *why = NULL;
-        ddbgen_buf_printf(c, "\nstatic int %s_sql%s\n", m->name, m->decl);
-        sql_body(E, m, &body, &why);
-        replace_all(&a, ddbgen_buf_str(&body), "ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;",
-                    "sql_repo *ddb_r = (sql_repo *)ddb_repo;");
-        /* every read of the relational implementation is consistent */
-        replace_all(&b, ddbgen_buf_str(&a), "ddb_r->consistent", "true");
-        ddbgen_buf_puts(c, ddbgen_buf_str(&b) ? ddbgen_buf_str(&b) : "");
-        ddbgen_buf_free(&body);
-        ddbgen_buf_free(&a);
-        ddbgen_buf_free(&b);
+    ddbgen_buf body = DDBGEN_BUF_INIT, a = DDBGEN_BUF_INIT, b = DDBGEN_BUF_INIT;
+    const char *why = NULL;
+    if (!m->entity) {
+        emit_tx_member(E, m, c);
         return;
     }
-    ddbgen_buf_printf(c, "\nstatic int %s_sql%s\n{\n", m->name, m->decl);
-    if (m->kind == EMIT_MEMBER_PUT_OBJ) {
-        ddbgen_buf_printf(c,
-                          "    sql_repo *ddb_r = (sql_repo *)ddb_repo;\n"
-                          "    return ddb_sql_repo_create(&ddb_r->x, &%s__sql, %s, ddb_err);\n}\n",
-                          en, m->item);
-        return;
-    }
-    ddbgen_buf_printf(c, "    sql_repo *ddb_r = (sql_repo *)ddb_repo;\n    %s__%s ddb_key = ", ns,
-                      en);
-    emit_upper(c, ns);
-    ddbgen_buf_puts(c, "__");
-    emit_upper(c, en);
-    ddbgen_buf_puts(c, "__INIT;\n");
-    for (size_t p = 0; ap && p < ap->n_params; p++)
-        emit_key_param(c, ns, e, emit_field_index(e, ap->params[p].name), ap->params[p].c_name);
-    ddbgen_buf_printf(c,
-                      "    return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &%s__sql, "
-                      "&ddb_key, ddb_err);\n}\n",
-                      en);
+    ddbgen_buf_printf(c, "\nstatic int %s_sql%s\n", m->name, m->decl);
+    sql_body(E, m, &body, &why);
+    replace_all(&a, ddbgen_buf_str(&body), "ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;",
+                "sql_repo *ddb_r = (sql_repo *)ddb_repo;");
+    /* every read of the relational implementation is consistent */
+    replace_all(&b, ddbgen_buf_str(&a), "ddb_r->consistent", "true");
+    ddbgen_buf_puts(c, ddbgen_buf_str(&b) ? ddbgen_buf_str(&b) : "");
+    ddbgen_buf_free(&body);
+    ddbgen_buf_free(&a);
+    ddbgen_buf_free(&b);
 }
 
 static void emit_member_assign(emitter *E, const emit_member *m, void *ctx)

@@ -267,7 +267,8 @@ static int user__get_user_sql(store__repo *ddb_repo, store__user *ddb_out, bool 
     sql_repo *ddb_r = (sql_repo *)ddb_repo;
     store__user ddb_key = STORE__USER__INIT;
     ddb_key.user_id = user_id;
-    return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &user__sql, &ddb_key, ddb_err);
+    return ddb_sql_repo_get_item(ddb_out, ddb_found, &ddb_r->x, &user__sql, &ddb_key,
+        true, ddb_err);
 }
 
 static int invoice__get_invoice_sql(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found, const char *invoice_no, ddb_error *ddb_err)
@@ -275,7 +276,8 @@ static int invoice__get_invoice_sql(store__repo *ddb_repo, store__invoice *ddb_o
     sql_repo *ddb_r = (sql_repo *)ddb_repo;
     store__invoice ddb_key = STORE__INVOICE__INIT;
     ddb_entity_lend_string(&ddb_key, &store__invoice__desc, 0, invoice_no);
-    return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &invoice__sql, &ddb_key, ddb_err);
+    return ddb_sql_repo_get_item(ddb_out, ddb_found, &ddb_r->x, &invoice__sql, &ddb_key,
+        true, ddb_err);
 }
 
 static int session__get_session_sql(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found, const char *session_id, ddb_error *ddb_err)
@@ -285,7 +287,8 @@ static int session__get_session_sql(store__repo *ddb_repo, store__session *ddb_o
     if (!session_id || !ddb_uuid_valid(session_id))
         return DDB_ERR_INVALID_ARG;
     memcpy(ddb_key.session_id, session_id, 37);
-    return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &session__sql, &ddb_key, ddb_err);
+    return ddb_sql_repo_get_item(ddb_out, ddb_found, &ddb_r->x, &session__sql, &ddb_key,
+        true, ddb_err);
 }
 
 static int event__get_event_sql(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found, const char *event_id, ddb_error *ddb_err)
@@ -293,7 +296,8 @@ static int event__get_event_sql(store__repo *ddb_repo, store__event *ddb_out, bo
     sql_repo *ddb_r = (sql_repo *)ddb_repo;
     store__event ddb_key = STORE__EVENT__INIT;
     ddb_entity_lend_string(&ddb_key, &store__event__desc, 0, event_id);
-    return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &event__sql, &ddb_key, ddb_err);
+    return ddb_sql_repo_get_item(ddb_out, ddb_found, &ddb_r->x, &event__sql, &ddb_key,
+        true, ddb_err);
 }
 
 /* ==== Transactions and IDs =================================================================== */

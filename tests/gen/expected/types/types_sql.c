@@ -147,7 +147,8 @@ static int thing__get_thing_sql(types__repo *ddb_repo, types__thing *ddb_out, bo
         return DDB_ERR_INVALID_ARG;
     memcpy(ddb_key.thing_id, thing_id, 37);
     ddb_key.rev = rev;
-    return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &thing__sql, &ddb_key, ddb_err);
+    return ddb_sql_repo_get_item(ddb_out, ddb_found, &ddb_r->x, &thing__sql, &ddb_key,
+        true, ddb_err);
 }
 
 /* ==== Transactions and IDs =================================================================== */
