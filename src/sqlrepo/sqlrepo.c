@@ -578,14 +578,115 @@ static int do_insert(ddb_sql_conn *c, const char *prefix, const ddb_sql_entity *
     return rc;
 }
 
+/*
+ * The number of an entity numbered per parent (x-ddbkit.sequence): the parent's counter moves to
+ * the next number (or up to the one the caller gave), its version with it, in the caller's
+ * transaction, so a create that fails takes none.
+ */
+static int number(ddb_sql_conn *c, const char *prefix, const ddb_sql_entity *e, void *obj,
+                  ddb_error *err)
+{
+    const ddb_sequence_desc *q = e->store->sequence;
+    const ddb_entity_desc *d = desc_of(e), *pd;
+    const ddb_field_desc *f;
+    ddb_sql_param p[24];
+    ddb_sql_rows *rows = NULL;
+    int64_t given, changed = 0;
+    size_t n = 0, n_where;
+    sbuf b = {0}, w = {0};
+    row r;
+    int rc;
+    if (!q)
+        return 0;
+    if (!e->parent_table || !q->parent || q->field < 0 || (size_t)q->field >= d->n_fields ||
+        q->counter < 0 || (size_t)q->counter >= q->parent->n_fields || q->n_keys > 16 ||
+        (q->n_keys && (!q->parent_fields || !q->parent_key_fields)))
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "%s: bad sequence descriptor", d->name);
+    pd = q->parent;
+    f = &d->fields[q->field];
+    given = id_present(f, obj) ? *AT(obj, f->offset, int64_t) : 0;
+    rc = row_of(&r, e, obj, false, err);
+    if (rc < 0)
+        return rc;
+    /* the parent's row: its key fields are ours of the same names */
+    for (size_t i = 0; i < q->n_keys; i++) {
+        sb_printf(&w, i ? " AND " : " WHERE ");
+        sb_ident(&w, c, NULL, pd->fields[q->parent_fields[i]].name);
+        sb_printf(&w, " = ?");
+    }
+    sb_printf(&b, "UPDATE ");
+    sb_ident(&b, c, prefix, e->parent_table);
+    sb_printf(&b, " SET ");
+    sb_ident(&b, c, NULL, pd->fields[q->counter].name);
+    if (given) {
+        sb_printf(&b, " = ?");
+        p[n++] = DDB_SQL_P_INT(given);
+    } else {
+        sb_printf(&b, " = COALESCE(");
+        sb_ident(&b, c, NULL, pd->fields[q->counter].name);
+        sb_printf(&b, ", 0) + 1");
+    }
+    sb_printf(&b, ", ");
+    sb_ident(&b, c, NULL, version_column(pd));
+    sb_printf(&b, " = ");
+    sb_ident(&b, c, NULL, version_column(pd));
+    sb_printf(&b, " + 1%s", w.s ? w.s : "");
+    for (size_t i = 0; i < q->n_keys; i++)
+        p[n++] = r.p[q->parent_key_fields[i]];
+    n_where = n;
+    if (given) { /* a number the caller gave raises the counter, never lowers it */
+        sb_printf(&b, " AND COALESCE(");
+        sb_ident(&b, c, NULL, pd->fields[q->counter].name);
+        sb_printf(&b, ", 0) < ?");
+        p[n++] = DDB_SQL_P_INT(given);
+    }
+    rc = sb_done(&b, err);
+    if (rc == 0)
+        rc = ddb_sql_exec(c, b.s, p, n, NULL, &changed, err);
+    if (rc == 0 && !given && changed == 0)
+        rc = ddb_error_set(err, DDB_ERR_ITEM_NOT_FOUND, "%s: no %s to number it by", d->name,
+                           pd->name);
+    if (rc == 0 && !given) {
+        free(b.s);
+        memset(&b, 0, sizeof b);
+        sb_printf(&b, "SELECT ");
+        sb_ident(&b, c, NULL, pd->fields[q->counter].name);
+        sb_printf(&b, " FROM ");
+        sb_ident(&b, c, prefix, e->parent_table);
+        sb_printf(&b, "%s", w.s ? w.s : "");
+        rc = sb_done(&b, err);
+        if (rc == 0)
+            rc = ddb_sql_query(c, b.s, p, n_where, &rows, err);
+        if (rc == 0 && ddb_sql_next(rows) == 1) {
+            *AT(obj, f->offset, int64_t) = ddb_sql_int(rows, 0);
+            if (f->has_offset != DDB_ENTITY_NO_OFFSET)
+                *AT(obj, f->has_offset, bool) = true;
+        }
+    }
+    ddb_sql_rows_free(rows);
+    free(b.s);
+    free(w.s);
+    row_free(&r);
+    return rc;
+}
+
 static int op_create(ddb_sql_conn *c, const char *prefix, const ddb_sql_entity *e, void *obj,
                      ddb_error *err)
 {
+    const ddb_sequence_desc *q = e->store->sequence;
+    const ddb_field_desc *f = q && q->field >= 0 && (size_t)q->field < desc_of(e)->n_fields
+                                  ? &desc_of(e)->fields[q->field]
+                                  : NULL;
+    int64_t given = f ? *AT(obj, f->offset, int64_t) : 0;
     int rc = assign_id(c, prefix, e->store, obj, err);
+    if (rc == 0)
+        rc = number(c, prefix, e, obj, err);
     if (rc == 0)
         rc = ddb_entity_compute(desc_of(e), obj, err);
     if (rc == 0)
         rc = do_insert(c, prefix, e, obj, 1, err);
+    if (rc < 0 && f) /* the transaction is rolled back: the number is not taken */
+        *AT(obj, f->offset, int64_t) = given;
     return rc;
 }
 
@@ -828,7 +929,8 @@ int ddb_sql_repo_create(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, void
     if (rc < 0)
         return rc;
     /* the counter and the row together: a failed insert gives its ID back */
-    rc = counted(e->store) ? ddb_sql_transact(c, create_txn, &k, err) : create_txn(c, &k, err);
+    rc = counted(e->store) || e->store->sequence ? ddb_sql_transact(c, create_txn, &k, err)
+                                                 : create_txn(c, &k, err);
     ddb_sql_release(c);
     if (rc == 0)
         set_version(desc_of(e), obj, 1);

@@ -46,6 +46,8 @@ typedef struct ddb_sql_entity {
     const char *table; /* the table's name, before the prefix */
     size_t n_key;
     const int *key; /* the primary key's fields (indexes into the entity's fields), in order */
+    /* store->sequence: the parent's table, before the prefix (its counter is a column there) */
+    const char *parent_table;
 } ddb_sql_entity;
 
 /* What the functions below share: the pool (borrowed) and the prefix of every table name. */
@@ -54,7 +56,9 @@ typedef struct ddb_sql_repo_ctx {
     const char *prefix; /* NULL: none */
 } ddb_sql_repo_ctx;
 
-/* As ddb_store_create: ID assigned, DDB_ERR_ITEM_EXISTS, DDB_ERR_UNIQUE_TAKEN; version 1. */
+/* As ddb_store_create: ID assigned, DDB_ERR_ITEM_EXISTS, DDB_ERR_UNIQUE_TAKEN; version 1. An
+ * entity numbered per parent (store->sequence) takes the next number in the same transaction
+ * (the parent's counter + 1, its version + 1): gapless, and DDB_ERR_ITEM_NOT_FOUND without it. */
 DDB_API int ddb_sql_repo_create(const ddb_sql_repo_ctx *x, const ddb_sql_entity *e, void *obj,
                                 ddb_error *err);
 /* As ddb_entity_get: out fresh from __INIT, untouched when not found. */

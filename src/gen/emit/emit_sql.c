@@ -281,8 +281,6 @@ static bool supported(emitter *E)
             key_fields(e, key, &ok);
             if (e->ext.source_path)
                 missing(&k, e->ext.source_path, e->name, "x-ddbkit.source");
-            if (e->ext.sequence_path)
-                missing(&k, e->ext.sequence_path, e->name, "x-ddbkit.sequence");
             if (!ok)
                 missing(&k, e->pk.path, e->name, "a primary key that is not scalar fields");
         }
@@ -688,9 +686,15 @@ static void emit_source(emitter *E, ddbgen_buf *c)
                 ddbgen_buf_printf(c, "%s%d", q ? ", " : "", key[q]);
             ddbgen_buf_printf(c,
                               "};\nstatic const ddb_sql_entity %s__sql = {\n"
-                              "    DDB_SQL_ENTITY_VERSION, &%s__store, \"%s\", %zu, %s__sql_key,\n"
-                              "};\n",
+                              "    DDB_SQL_ENTITY_VERSION, &%s__store, \"%s\", %zu, %s__sql_key,",
                               e->c_name, e->c_name, e->c_name, nk, e->c_name);
+            if (e->ext.sequence_path && e->ext.sequence_parent &&
+                ddbgen_model_find_entity(m, e->ext.sequence_parent))
+                ddbgen_buf_printf(c, " \"%s\",",
+                                  ddbgen_model_find_entity(m, e->ext.sequence_parent)->c_name);
+            else
+                ddbgen_buf_puts(c, " NULL,");
+            ddbgen_buf_puts(c, "\n};\n");
         }
     ddbgen_buf_printf(c, "\nstatic const ddb_sql_entity *const sql_entities[] = {\n");
     for (size_t t = 0; t < m->n_tables; t++)

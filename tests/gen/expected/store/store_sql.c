@@ -29,7 +29,7 @@ static const ddb_store_desc user__store = {
 
 static const int user__sql_key[] = {0};
 static const ddb_sql_entity user__sql = {
-    DDB_SQL_ENTITY_VERSION, &user__store, "user", 1, user__sql_key,
+    DDB_SQL_ENTITY_VERSION, &user__store, "user", 1, user__sql_key, NULL,
 };
 
 /* Invoice for the runtime's store: id_strategy source, 0 unique value sets. */
@@ -40,7 +40,7 @@ static const ddb_store_desc invoice__store = {
 
 static const int invoice__sql_key[] = {0};
 static const ddb_sql_entity invoice__sql = {
-    DDB_SQL_ENTITY_VERSION, &invoice__store, "invoice", 1, invoice__sql_key,
+    DDB_SQL_ENTITY_VERSION, &invoice__store, "invoice", 1, invoice__sql_key, NULL,
 };
 
 /* Session for the runtime's store: id_strategy uuid, 0 unique value sets. */
@@ -51,7 +51,7 @@ static const ddb_store_desc session__store = {
 
 static const int session__sql_key[] = {0};
 static const ddb_sql_entity session__sql = {
-    DDB_SQL_ENTITY_VERSION, &session__store, "session", 1, session__sql_key,
+    DDB_SQL_ENTITY_VERSION, &session__store, "session", 1, session__sql_key, NULL,
 };
 
 /* Event for the runtime's store: id_strategy ulid, 0 unique value sets. */
@@ -62,7 +62,7 @@ static const ddb_store_desc event__store = {
 
 static const int event__sql_key[] = {0};
 static const ddb_sql_entity event__sql = {
-    DDB_SQL_ENTITY_VERSION, &event__store, "event", 1, event__sql_key,
+    DDB_SQL_ENTITY_VERSION, &event__store, "event", 1, event__sql_key, NULL,
 };
 
 static const ddb_sql_entity *const sql_entities[] = {

@@ -20,7 +20,7 @@ static const ddb_store_desc thing__store = {
 
 static const int thing__sql_key[] = {0, 1};
 static const ddb_sql_entity thing__sql = {
-    DDB_SQL_ENTITY_VERSION, &thing__store, "thing", 2, thing__sql_key,
+    DDB_SQL_ENTITY_VERSION, &thing__store, "thing", 2, thing__sql_key, NULL,
 };
 
 /* Counter for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -31,7 +31,7 @@ static const ddb_store_desc counter__store = {
 
 static const int counter__sql_key[] = {0};
 static const ddb_sql_entity counter__sql = {
-    DDB_SQL_ENTITY_VERSION, &counter__store, "counter", 1, counter__sql_key,
+    DDB_SQL_ENTITY_VERSION, &counter__store, "counter", 1, counter__sql_key, NULL,
 };
 
 static const ddb_sql_entity *const sql_entities[] = {

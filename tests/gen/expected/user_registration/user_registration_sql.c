@@ -20,7 +20,7 @@ static const ddb_store_desc user__store = {
 
 static const int user__sql_key[] = {0};
 static const ddb_sql_entity user__sql = {
-    DDB_SQL_ENTITY_VERSION, &user__store, "user", 1, user__sql_key,
+    DDB_SQL_ENTITY_VERSION, &user__store, "user", 1, user__sql_key, NULL,
 };
 
 /* EmailLookup for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -31,7 +31,7 @@ static const ddb_store_desc email_lookup__store = {
 
 static const int email_lookup__sql_key[] = {0};
 static const ddb_sql_entity email_lookup__sql = {
-    DDB_SQL_ENTITY_VERSION, &email_lookup__store, "email_lookup", 1, email_lookup__sql_key,
+    DDB_SQL_ENTITY_VERSION, &email_lookup__store, "email_lookup", 1, email_lookup__sql_key, NULL,
 };
 
 static const ddb_sql_entity *const sql_entities[] = {
