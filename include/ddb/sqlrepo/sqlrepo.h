@@ -1,12 +1,14 @@
 /*
- * ddb/sqlrepo/sqlrepo.h - libddbkit-sqlrepo: the storage members of a generated repository over
+ * ddb/sqlrepo/sqlrepo.h - libddbkit-sqlrepo: the members of a generated repository over
  * libddbkit-sql (SQLite, MariaDB, PostgreSQL), for the code `ddbkit generate` writes into
  * <ns>_sql.c. The generated code is descriptors (ddb_sql_entity) and thin typed wrappers; the
  * logic is here, tested once through the generated conformance suites (gen.sqlgen.*).
  *
  * Each entity is one table of its own: one column per field (lists and objects as the
- * DynamoDB-typed JSON of their value), the version column, the primary key from the entity's
- * key fields and a UNIQUE constraint per unique value set (docs/design/sql-types.md). The
+ * DynamoDB-typed JSON of their value), the version column, a key column per key attribute
+ * ("ddb_key_<attribute>", the DynamoDB value, which queries compare and order by), the primary
+ * key from the entity's key fields and a UNIQUE constraint per unique value set
+ * (docs/design/sql-types.md). The
  * members behave as the DynamoDB ones (ddb_store_* in ddb/dal/entity.h) and report the same
  * error codes: DDB_ERR_ITEM_EXISTS, DDB_ERR_UNIQUE_TAKEN (err->field names the value set),
  * DDB_ERR_STALE_VERSION, DDB_ERR_ITEM_NOT_FOUND, DDB_ERR_TRANSACTION_CANCELED with the failing

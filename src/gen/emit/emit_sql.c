@@ -3,6 +3,10 @@
  * schema of each dialect (<ns>_schema.sqlite.sql, .mariadb.sql, .postgres.sql). See
  * docs/generated-code.md ("Relational implementation") and docs/design/sql-types.md.
  *
+ * An access-pattern member is the DynamoDB implementation's body (emit_repo.c) with each runtime
+ * call on the client turned into libddbkit-sqlrepo's, which takes the same descriptors: one
+ * source for the pattern's parameters and checks, the SQL policy in the runtime.
+ *
  * Generated only for models whose every entity and access pattern this slice implements; for any
  * other model none of these files is written and a warning names each thing that stops it (the
  * JSON path), so that nothing is silently stubbed.
@@ -162,14 +166,27 @@ static void mixed_calls(emitter *E, const emit_member *m, ddbgen_buf *body)
  * The body of member m: the DynamoDB implementation's, each runtime call on the client turned
  * into libddbkit-sqlrepo's. Returns false (and why: the call it has no SQL for) when it cannot.
  */
-static bool sql_body(emitter *E, const emit_member *m, ddbgen_buf *out, const char **why)
+/* why: "<the runtime call before `at`> has no SQL yet". */
+static void no_sql(char *why, size_t cap, const char *text, const char *at)
+{
+    const char *call = NULL, *q;
+    size_t len = 0;
+    for (q = text; q && (q = strstr(q, "ddb_entity_")) != NULL && (!at || q < at); q++)
+        call = q;
+    while (call && (call[len] == '_' || (call[len] >= 'a' && call[len] <= 'z')))
+        len++;
+    snprintf(why, cap, "%.*s has no SQL yet", call ? (int)len : 20,
+             call ? call : "a call on the client");
+}
+
+static bool sql_body(emitter *E, const emit_member *m, ddbgen_buf *out, char *why, size_t cap)
 {
     const ddbgen_access_pattern *ap = pattern_of(m);
     ddbgen_buf body = DDBGEN_BUF_INIT;
     char target[600];
     const char *text, *p;
     bool ok = true;
-    *why = "its access pattern's shape";
+    snprintf(why, cap, "its access pattern's shape");
     if (!ap)
         return false;
     emit_repo_pattern_body(E, m->entity, ap, &body);
@@ -196,13 +213,14 @@ static bool sql_body(emitter *E, const emit_member *m, ddbgen_buf *out, const ch
             }
         }
         if (!ok) {
-            *why = "a runtime call with no SQL yet";
+            no_sql(why, cap, p, hit);
             break;
         }
         /* then the table (the call may break the line before it) */
         for (q = hit + strlen(target); *q == ' ' || *q == '\n'; q++)
             ;
         if (strncmp(q, "ddb_table_of(ddb_r, ", 20) != 0) {
+            no_sql(why, cap, p, hit);
             ok = false;
             break;
         }
@@ -215,7 +233,7 @@ static bool sql_body(emitter *E, const emit_member *m, ddbgen_buf *out, const ch
     if (ok && text &&
         (strstr(text, "ddb_r->client") || strstr(text, "ddb_table_of") ||
          strstr(text, "ddb_kinds"))) {
-        *why = "a runtime call with no SQL yet";
+        no_sql(why, cap, text, strstr(text, "ddb_r->client"));
         ok = false;
     }
     return ok && text;
@@ -238,12 +256,26 @@ static void check_member(emitter *E, const emit_member *m, void *ctx)
     check_ctx *k = ctx;
     const ddbgen_access_pattern *ap = pattern_of(m);
     ddbgen_buf body = DDBGEN_BUF_INIT;
-    const char *why = NULL;
+    char why[200];
     bool ok;
     if (!m->entity)
         return; /* a transaction pattern's conditions are checked already */
-    ok = sql_body(E, m, &body, &why);
+    ok = sql_body(E, m, &body, why, sizeof why);
     ddbgen_buf_free(&body);
+    /* filters the SQL has no condition for (the runtime would refuse them at each call) */
+    for (size_t i = 0; ok && ap && ap->filter && i < ap->filter->n_conditions; i++) {
+        const ddbgen_filter_condition *fc = &ap->filter->conditions[i];
+        const ddbgen_field *f = fc->field ? ddbgen_entity_find_field(m->entity, fc->field) : NULL;
+        bool exists =
+            fc->fn == DDBGEN_FFN_ATTRIBUTE_EXISTS || fc->fn == DDBGEN_FFN_ATTRIBUTE_NOT_EXISTS;
+        if (fc->fn == DDBGEN_FFN_SIZE)
+            snprintf(why, sizeof why, "a filter on size(%s)", fc->field ? fc->field : "");
+        else if (f && !exists && (f->type == DDBGEN_TYPE_ARRAY || f->type == DDBGEN_TYPE_OBJECT))
+            snprintf(why, sizeof why, "a filter on the list or object %s", f->name);
+        else
+            continue;
+        ok = false;
+    }
     if (!ok)
         missing(k, ap ? ap->path : NULL, m->name, why);
 }
@@ -560,13 +592,13 @@ static void emit_member_impl(emitter *E, const emit_member *m, void *ctx)
 {
     ddbgen_buf *c = ctx;
     ddbgen_buf body = DDBGEN_BUF_INIT, a = DDBGEN_BUF_INIT, b = DDBGEN_BUF_INIT;
-    const char *why = NULL;
+    char why[200];
     if (!m->entity) {
         emit_tx_member(E, m, c);
         return;
     }
     ddbgen_buf_printf(c, "\nstatic int %s_sql%s\n", m->name, m->decl);
-    sql_body(E, m, &body, &why);
+    sql_body(E, m, &body, why, sizeof why);
     replace_all(&a, ddbgen_buf_str(&body), "ddb_repo_impl *ddb_r = (ddb_repo_impl *)ddb_repo;",
                 "sql_repo *ddb_r = (sql_repo *)ddb_repo;");
     /* every read of the relational implementation is consistent */
