@@ -2781,3 +2781,21 @@ int ddb_sql_repo_transact_get(void *const *outs, bool *found, const ddb_sql_repo
     free(got);
     return rc;
 }
+
+int ddb_sql_repo_exec_schema_lines(const ddb_sql_repo_ctx *x, const char *const *lines,
+                                   ddb_error *err)
+{
+    sbuf b = {0};
+    int rc;
+    if (!lines)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "schema: no script");
+    for (size_t i = 0; lines[i]; i++)
+        sb_printf(&b, "%s", lines[i]);
+    if (!b.s)
+        sb_printf(&b, "%s", "");
+    rc = sb_done(&b, err);
+    if (rc == 0)
+        rc = ddb_sql_repo_exec_schema(x, b.s, err);
+    free(b.s);
+    return rc;
+}

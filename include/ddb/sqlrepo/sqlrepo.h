@@ -188,6 +188,9 @@ DDB_API int ddb_sql_repo_transact_get(void *const *outs, bool *found, const ddb_
  * replaced by x->prefix.
  */
 DDB_API int ddb_sql_repo_exec_schema(const ddb_sql_repo_ctx *x, const char *script, ddb_error *err);
+/* ddb_sql_repo_exec_schema of the script lines[0], lines[1], ... up to a NULL, joined. */
+DDB_API int ddb_sql_repo_exec_schema_lines(const ddb_sql_repo_ctx *x, const char *const *lines,
+                                           ddb_error *err);
 
 #ifdef __cplusplus
 }

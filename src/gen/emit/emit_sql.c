@@ -621,7 +621,9 @@ static void emit_c_schema(emitter *E, ddbgen_buf *c, int d)
     const char *text, *line;
     emit_schema(E, &s, d, "{prefix}");
     text = ddbgen_buf_str(&s);
-    ddbgen_buf_printf(c, "\nconst char %s__sql_schema_%s[] =\n", E->ns, dialect_word[d]);
+    /* a line per string: one literal for the whole script may pass the 4095 characters a C
+     * compiler must support */
+    ddbgen_buf_printf(c, "\nconst char *const %s__sql_schema_%s[] = {\n", E->ns, dialect_word[d]);
     for (line = text; line && *line;) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line + 1) : strlen(line);
@@ -629,13 +631,11 @@ static void emit_c_schema(emitter *E, ddbgen_buf *c, int d)
         ddbgen_buf_printf(&piece, "%.*s", (int)len, line);
         ddbgen_buf_puts(c, "    ");
         emit_c_string(c, ddbgen_buf_str(&piece) ? ddbgen_buf_str(&piece) : "");
-        ddbgen_buf_puts(c, "\n");
+        ddbgen_buf_puts(c, ",\n");
         ddbgen_buf_free(&piece);
         line += len;
     }
-    if (!text)
-        ddbgen_buf_puts(c, "    \"\"\n");
-    ddbgen_buf_puts(c, "    ;\n");
+    ddbgen_buf_puts(c, "    NULL,\n};\n");
     ddbgen_buf_free(&s);
 }
 
@@ -679,11 +679,11 @@ static void emit_header(emitter *E, ddbgen_buf *h)
         " * order and take no offset (DDB_ERR_INVALID_ARG). Link libddbkit-sqlrepo.\n */\n"
         "int %s__sql_repo_new(%s__repo **out, ddb_sql *db, const %s__sql_options *o,\n"
         "    ddb_error *err);\n\n"
-        "/* The schema of each dialect (the %s_schema.*.sql files), every table name prefixed\n"
-        " * with \"{prefix}\", which %s__sql_create_tables replaces. */\n"
-        "extern const char %s__sql_schema_sqlite[];\n"
-        "extern const char %s__sql_schema_mariadb[];\n"
-        "extern const char %s__sql_schema_postgres[];\n\n"
+        "/* The schema of each dialect (the %s_schema.*.sql files) line by line, NULL last, every\n"
+        " * table name prefixed with \"{prefix}\", which %s__sql_create_tables replaces. */\n"
+        "extern const char *const %s__sql_schema_sqlite[];\n"
+        "extern const char *const %s__sql_schema_mariadb[];\n"
+        "extern const char *const %s__sql_schema_postgres[];\n\n"
         "/* Creates every table in db's dialect, names prefixed with table_prefix (may be NULL).\n"
         " * For tests and local setups. Returns 0 or a ddb_error_code. */\n"
         "int %s__sql_create_tables(ddb_sql *db, const char *table_prefix, ddb_error *err);\n",
@@ -818,7 +818,7 @@ static void emit_source(emitter *E, ddbgen_buf *c)
         "    ddb_sql_repo_ctx x = {db, table_prefix};\n"
         "    ddb_sql_dialect d = db ? ddb_sql_dialect_of(db) : DDB_SQL_SQLITE;\n"
         "    if (!db)\n        return DDB_ERR_INVALID_ARG;\n"
-        "    return ddb_sql_repo_exec_schema(&x,\n"
+        "    return ddb_sql_repo_exec_schema_lines(&x,\n"
         "        d == DDB_SQL_MARIADB    ? %s__sql_schema_mariadb\n"
         "        : d == DDB_SQL_POSTGRES ? %s__sql_schema_postgres\n"
         "                                : %s__sql_schema_sqlite,\n        err);\n}\n",

@@ -356,179 +356,182 @@ static void free_sql(store__repo *repo)
 
 /* ==== Schema ================================================================================= */
 
-const char store__sql_schema_sqlite[] =
-    "-- User (DynamoDB table Accounts)\n"
-    "CREATE TABLE \"{prefix}user\" (\n"
-    "    \"user_id\" BIGINT NOT NULL,\n"
-    "    \"username\" TEXT NOT NULL,\n"
-    "    \"email\" TEXT,\n"
-    "    \"tenant\" TEXT,\n"
-    "    \"handle\" TEXT,\n"
-    "    \"credits\" BIGINT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT NOT NULL,\n"
-    "    \"ddb_key_sk\" TEXT NOT NULL,\n"
-    "    PRIMARY KEY (\"user_id\"),\n"
-    "    UNIQUE (\"username\"),\n"
-    "    UNIQUE (\"email\"),\n"
-    "    UNIQUE (\"tenant\", \"handle\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}user__ddb_key\" ON \"{prefix}user\" (\"ddb_key_pk\", \"ddb_key_sk\");\n"
-    "-- Invoice (DynamoDB table Accounts)\n"
-    "CREATE TABLE \"{prefix}invoice\" (\n"
-    "    \"invoice_no\" TEXT NOT NULL,\n"
-    "    \"amount\" BIGINT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT NOT NULL,\n"
-    "    \"ddb_key_sk\" TEXT NOT NULL,\n"
-    "    PRIMARY KEY (\"invoice_no\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}invoice__ddb_key\" ON \"{prefix}invoice\" (\"ddb_key_pk\", \"ddb_key_sk\");\n"
-    "-- Session (DynamoDB table Events)\n"
-    "CREATE TABLE \"{prefix}session\" (\n"
-    "    \"session_id\" CHAR(36) NOT NULL,\n"
-    "    \"owner\" TEXT NOT NULL,\n"
-    "    \"expires_at\" BIGINT,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT NOT NULL,\n"
-    "    PRIMARY KEY (\"session_id\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}session__ddb_key\" ON \"{prefix}session\" (\"ddb_key_pk\");\n"
-    "-- Event (DynamoDB table Events)\n"
-    "CREATE TABLE \"{prefix}event\" (\n"
-    "    \"event_id\" TEXT NOT NULL,\n"
-    "    \"kind\" TEXT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT NOT NULL,\n"
-    "    PRIMARY KEY (\"event_id\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}event__ddb_key\" ON \"{prefix}event\" (\"ddb_key_pk\");\n"
-    "-- the counter and source IDs\n"
-    "CREATE TABLE \"{prefix}ddb_id_counters\" (\n"
-    "    name TEXT NOT NULL PRIMARY KEY,\n"
-    "    last_id BIGINT NOT NULL\n"
-    ");\n"
-    ;
+const char *const store__sql_schema_sqlite[] = {
+    "-- User (DynamoDB table Accounts)\n",
+    "CREATE TABLE \"{prefix}user\" (\n",
+    "    \"user_id\" BIGINT NOT NULL,\n",
+    "    \"username\" TEXT NOT NULL,\n",
+    "    \"email\" TEXT,\n",
+    "    \"tenant\" TEXT,\n",
+    "    \"handle\" TEXT,\n",
+    "    \"credits\" BIGINT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT NOT NULL,\n",
+    "    \"ddb_key_sk\" TEXT NOT NULL,\n",
+    "    PRIMARY KEY (\"user_id\"),\n",
+    "    UNIQUE (\"username\"),\n",
+    "    UNIQUE (\"email\"),\n",
+    "    UNIQUE (\"tenant\", \"handle\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}user__ddb_key\" ON \"{prefix}user\" (\"ddb_key_pk\", \"ddb_key_sk\");\n",
+    "-- Invoice (DynamoDB table Accounts)\n",
+    "CREATE TABLE \"{prefix}invoice\" (\n",
+    "    \"invoice_no\" TEXT NOT NULL,\n",
+    "    \"amount\" BIGINT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT NOT NULL,\n",
+    "    \"ddb_key_sk\" TEXT NOT NULL,\n",
+    "    PRIMARY KEY (\"invoice_no\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}invoice__ddb_key\" ON \"{prefix}invoice\" (\"ddb_key_pk\", \"ddb_key_sk\");\n",
+    "-- Session (DynamoDB table Events)\n",
+    "CREATE TABLE \"{prefix}session\" (\n",
+    "    \"session_id\" CHAR(36) NOT NULL,\n",
+    "    \"owner\" TEXT NOT NULL,\n",
+    "    \"expires_at\" BIGINT,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT NOT NULL,\n",
+    "    PRIMARY KEY (\"session_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}session__ddb_key\" ON \"{prefix}session\" (\"ddb_key_pk\");\n",
+    "-- Event (DynamoDB table Events)\n",
+    "CREATE TABLE \"{prefix}event\" (\n",
+    "    \"event_id\" TEXT NOT NULL,\n",
+    "    \"kind\" TEXT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT NOT NULL,\n",
+    "    PRIMARY KEY (\"event_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}event__ddb_key\" ON \"{prefix}event\" (\"ddb_key_pk\");\n",
+    "-- the counter and source IDs\n",
+    "CREATE TABLE \"{prefix}ddb_id_counters\" (\n",
+    "    name TEXT NOT NULL PRIMARY KEY,\n",
+    "    last_id BIGINT NOT NULL\n",
+    ");\n",
+    NULL,
+};
 
-const char store__sql_schema_mariadb[] =
-    "-- User (DynamoDB table Accounts)\n"
-    "CREATE TABLE `{prefix}user` (\n"
-    "    `user_id` BIGINT NOT NULL,\n"
-    "    `username` VARCHAR(255) NOT NULL,\n"
-    "    `email` VARCHAR(255),\n"
-    "    `tenant` VARCHAR(255),\n"
-    "    `handle` VARCHAR(255),\n"
-    "    `credits` BIGINT NOT NULL,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n"
-    "    `ddb_key_sk` VARCHAR(255) NOT NULL,\n"
-    "    PRIMARY KEY (`user_id`),\n"
-    "    UNIQUE (`username`),\n"
-    "    UNIQUE (`email`),\n"
-    "    UNIQUE (`tenant`, `handle`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    "-- the table's key\n"
-    "CREATE INDEX `{prefix}user__ddb_key` ON `{prefix}user` (`ddb_key_pk`, `ddb_key_sk`);\n"
-    "-- Invoice (DynamoDB table Accounts)\n"
-    "CREATE TABLE `{prefix}invoice` (\n"
-    "    `invoice_no` VARCHAR(255) NOT NULL,\n"
-    "    `amount` BIGINT NOT NULL,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n"
-    "    `ddb_key_sk` VARCHAR(255) NOT NULL,\n"
-    "    PRIMARY KEY (`invoice_no`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    "-- the table's key\n"
-    "CREATE INDEX `{prefix}invoice__ddb_key` ON `{prefix}invoice` (`ddb_key_pk`, `ddb_key_sk`);\n"
-    "-- Session (DynamoDB table Events)\n"
-    "CREATE TABLE `{prefix}session` (\n"
-    "    `session_id` CHAR(36) NOT NULL,\n"
-    "    `owner` TEXT NOT NULL,\n"
-    "    `expires_at` BIGINT,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n"
-    "    PRIMARY KEY (`session_id`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    "-- the table's key\n"
-    "CREATE INDEX `{prefix}session__ddb_key` ON `{prefix}session` (`ddb_key_pk`);\n"
-    "-- Event (DynamoDB table Events)\n"
-    "CREATE TABLE `{prefix}event` (\n"
-    "    `event_id` VARCHAR(255) NOT NULL,\n"
-    "    `kind` TEXT NOT NULL,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n"
-    "    PRIMARY KEY (`event_id`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    "-- the table's key\n"
-    "CREATE INDEX `{prefix}event__ddb_key` ON `{prefix}event` (`ddb_key_pk`);\n"
-    "-- the counter and source IDs\n"
-    "CREATE TABLE `{prefix}ddb_id_counters` (\n"
-    "    name VARCHAR(255) NOT NULL PRIMARY KEY,\n"
-    "    last_id BIGINT NOT NULL\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    ;
+const char *const store__sql_schema_mariadb[] = {
+    "-- User (DynamoDB table Accounts)\n",
+    "CREATE TABLE `{prefix}user` (\n",
+    "    `user_id` BIGINT NOT NULL,\n",
+    "    `username` VARCHAR(255) NOT NULL,\n",
+    "    `email` VARCHAR(255),\n",
+    "    `tenant` VARCHAR(255),\n",
+    "    `handle` VARCHAR(255),\n",
+    "    `credits` BIGINT NOT NULL,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n",
+    "    `ddb_key_sk` VARCHAR(255) NOT NULL,\n",
+    "    PRIMARY KEY (`user_id`),\n",
+    "    UNIQUE (`username`),\n",
+    "    UNIQUE (`email`),\n",
+    "    UNIQUE (`tenant`, `handle`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}user__ddb_key` ON `{prefix}user` (`ddb_key_pk`, `ddb_key_sk`);\n",
+    "-- Invoice (DynamoDB table Accounts)\n",
+    "CREATE TABLE `{prefix}invoice` (\n",
+    "    `invoice_no` VARCHAR(255) NOT NULL,\n",
+    "    `amount` BIGINT NOT NULL,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n",
+    "    `ddb_key_sk` VARCHAR(255) NOT NULL,\n",
+    "    PRIMARY KEY (`invoice_no`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}invoice__ddb_key` ON `{prefix}invoice` (`ddb_key_pk`, `ddb_key_sk`);\n",
+    "-- Session (DynamoDB table Events)\n",
+    "CREATE TABLE `{prefix}session` (\n",
+    "    `session_id` CHAR(36) NOT NULL,\n",
+    "    `owner` TEXT NOT NULL,\n",
+    "    `expires_at` BIGINT,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n",
+    "    PRIMARY KEY (`session_id`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}session__ddb_key` ON `{prefix}session` (`ddb_key_pk`);\n",
+    "-- Event (DynamoDB table Events)\n",
+    "CREATE TABLE `{prefix}event` (\n",
+    "    `event_id` VARCHAR(255) NOT NULL,\n",
+    "    `kind` TEXT NOT NULL,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n",
+    "    PRIMARY KEY (`event_id`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}event__ddb_key` ON `{prefix}event` (`ddb_key_pk`);\n",
+    "-- the counter and source IDs\n",
+    "CREATE TABLE `{prefix}ddb_id_counters` (\n",
+    "    name VARCHAR(255) NOT NULL PRIMARY KEY,\n",
+    "    last_id BIGINT NOT NULL\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    NULL,
+};
 
-const char store__sql_schema_postgres[] =
-    "-- User (DynamoDB table Accounts)\n"
-    "CREATE TABLE \"{prefix}user\" (\n"
-    "    \"user_id\" BIGINT NOT NULL,\n"
-    "    \"username\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"email\" TEXT COLLATE \"C\",\n"
-    "    \"tenant\" TEXT COLLATE \"C\",\n"
-    "    \"handle\" TEXT COLLATE \"C\",\n"
-    "    \"credits\" BIGINT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"ddb_key_sk\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    PRIMARY KEY (\"user_id\"),\n"
-    "    UNIQUE (\"username\"),\n"
-    "    UNIQUE (\"email\"),\n"
-    "    UNIQUE (\"tenant\", \"handle\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}user__ddb_key\" ON \"{prefix}user\" (\"ddb_key_pk\", \"ddb_key_sk\");\n"
-    "-- Invoice (DynamoDB table Accounts)\n"
-    "CREATE TABLE \"{prefix}invoice\" (\n"
-    "    \"invoice_no\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"amount\" BIGINT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"ddb_key_sk\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    PRIMARY KEY (\"invoice_no\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}invoice__ddb_key\" ON \"{prefix}invoice\" (\"ddb_key_pk\", \"ddb_key_sk\");\n"
-    "-- Session (DynamoDB table Events)\n"
-    "CREATE TABLE \"{prefix}session\" (\n"
-    "    \"session_id\" CHAR(36) COLLATE \"C\" NOT NULL,\n"
-    "    \"owner\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"expires_at\" BIGINT,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    PRIMARY KEY (\"session_id\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}session__ddb_key\" ON \"{prefix}session\" (\"ddb_key_pk\");\n"
-    "-- Event (DynamoDB table Events)\n"
-    "CREATE TABLE \"{prefix}event\" (\n"
-    "    \"event_id\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"kind\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    PRIMARY KEY (\"event_id\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}event__ddb_key\" ON \"{prefix}event\" (\"ddb_key_pk\");\n"
-    "-- the counter and source IDs\n"
-    "CREATE TABLE \"{prefix}ddb_id_counters\" (\n"
-    "    name TEXT COLLATE \"C\" NOT NULL PRIMARY KEY,\n"
-    "    last_id BIGINT NOT NULL\n"
-    ");\n"
-    ;
+const char *const store__sql_schema_postgres[] = {
+    "-- User (DynamoDB table Accounts)\n",
+    "CREATE TABLE \"{prefix}user\" (\n",
+    "    \"user_id\" BIGINT NOT NULL,\n",
+    "    \"username\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"email\" TEXT COLLATE \"C\",\n",
+    "    \"tenant\" TEXT COLLATE \"C\",\n",
+    "    \"handle\" TEXT COLLATE \"C\",\n",
+    "    \"credits\" BIGINT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"ddb_key_sk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    PRIMARY KEY (\"user_id\"),\n",
+    "    UNIQUE (\"username\"),\n",
+    "    UNIQUE (\"email\"),\n",
+    "    UNIQUE (\"tenant\", \"handle\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}user__ddb_key\" ON \"{prefix}user\" (\"ddb_key_pk\", \"ddb_key_sk\");\n",
+    "-- Invoice (DynamoDB table Accounts)\n",
+    "CREATE TABLE \"{prefix}invoice\" (\n",
+    "    \"invoice_no\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"amount\" BIGINT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"ddb_key_sk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    PRIMARY KEY (\"invoice_no\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}invoice__ddb_key\" ON \"{prefix}invoice\" (\"ddb_key_pk\", \"ddb_key_sk\");\n",
+    "-- Session (DynamoDB table Events)\n",
+    "CREATE TABLE \"{prefix}session\" (\n",
+    "    \"session_id\" CHAR(36) COLLATE \"C\" NOT NULL,\n",
+    "    \"owner\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"expires_at\" BIGINT,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    PRIMARY KEY (\"session_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}session__ddb_key\" ON \"{prefix}session\" (\"ddb_key_pk\");\n",
+    "-- Event (DynamoDB table Events)\n",
+    "CREATE TABLE \"{prefix}event\" (\n",
+    "    \"event_id\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"kind\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    PRIMARY KEY (\"event_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}event__ddb_key\" ON \"{prefix}event\" (\"ddb_key_pk\");\n",
+    "-- the counter and source IDs\n",
+    "CREATE TABLE \"{prefix}ddb_id_counters\" (\n",
+    "    name TEXT COLLATE \"C\" NOT NULL PRIMARY KEY,\n",
+    "    last_id BIGINT NOT NULL\n",
+    ");\n",
+    NULL,
+};
 
 int store__sql_create_tables(ddb_sql *db, const char *table_prefix, ddb_error *err)
 {
@@ -536,7 +539,7 @@ int store__sql_create_tables(ddb_sql *db, const char *table_prefix, ddb_error *e
     ddb_sql_dialect d = db ? ddb_sql_dialect_of(db) : DDB_SQL_SQLITE;
     if (!db)
         return DDB_ERR_INVALID_ARG;
-    return ddb_sql_repo_exec_schema(&x,
+    return ddb_sql_repo_exec_schema_lines(&x,
         d == DDB_SQL_MARIADB    ? store__sql_schema_mariadb
         : d == DDB_SQL_POSTGRES ? store__sql_schema_postgres
                                 : store__sql_schema_sqlite,

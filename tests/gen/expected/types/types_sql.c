@@ -207,161 +207,164 @@ static void free_sql(types__repo *repo)
 
 /* ==== Schema ================================================================================= */
 
-const char types__sql_schema_sqlite[] =
-    "-- Thing (DynamoDB table Things)\n"
-    "CREATE TABLE \"{prefix}thing\" (\n"
-    "    \"thing_id\" CHAR(36) NOT NULL,\n"
-    "    \"rev\" BIGINT NOT NULL,\n"
-    "    \"price\" TEXT NOT NULL,\n"
-    "    \"status\" TEXT,\n"
-    "    \"active\" BOOLEAN,\n"
-    "    \"rank\" BIGINT,\n"
-    "    \"owner_id\" TEXT,\n"
-    "    \"region\" TEXT,\n"
-    "    \"city\" TEXT,\n"
-    "    \"parent_id\" CHAR(36),\n"
-    "    \"discount\" TEXT,\n"
-    "    \"tags\" TEXT,\n"
-    "    \"scores\" TEXT NOT NULL,\n"
-    "    \"amounts\" TEXT,\n"
-    "    \"flags\" TEXT,\n"
-    "    \"refs\" TEXT,\n"
-    "    \"attrs\" TEXT,\n"
-    "    \"docs\" TEXT,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT NOT NULL,\n"
-    "    \"ddb_key_sk\" TEXT NOT NULL,\n"
-    "    \"ddb_key_gsi1pk\" TEXT,\n"
-    "    \"ddb_key_gsi1sk\" NUMERIC,\n"
-    "    \"ddb_key_owner_id\" TEXT,\n"
-    "    \"ddb_key_rank\" NUMERIC,\n"
-    "    \"ddb_key_region\" TEXT,\n"
-    "    \"ddb_key_city\" TEXT,\n"
-    "    PRIMARY KEY (\"thing_id\", \"rev\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}thing__ddb_key\" ON \"{prefix}thing\" (\"ddb_key_pk\", \"ddb_key_sk\");\n"
-    "-- GSI ByStatus\n"
-    "CREATE INDEX \"{prefix}thing__bystatus\" ON \"{prefix}thing\" (\"ddb_key_gsi1pk\", \"ddb_key_gsi1sk\");\n"
-    "-- GSI ByOwner\n"
-    "CREATE INDEX \"{prefix}thing__byowner\" ON \"{prefix}thing\" (\"ddb_key_owner_id\", \"ddb_key_rank\");\n"
-    "-- GSI ByPlace\n"
-    "CREATE INDEX \"{prefix}thing__byplace\" ON \"{prefix}thing\" (\"ddb_key_region\", \"ddb_key_city\", \"ddb_key_rank\");\n"
-    "-- Counter (DynamoDB table Counters)\n"
-    "CREATE TABLE \"{prefix}counter\" (\n"
-    "    \"counter_id\" BIGINT NOT NULL,\n"
-    "    \"value\" BIGINT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_counter_id\" NUMERIC NOT NULL,\n"
-    "    PRIMARY KEY (\"counter_id\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}counter__ddb_key\" ON \"{prefix}counter\" (\"ddb_key_counter_id\");\n"
-    ;
+const char *const types__sql_schema_sqlite[] = {
+    "-- Thing (DynamoDB table Things)\n",
+    "CREATE TABLE \"{prefix}thing\" (\n",
+    "    \"thing_id\" CHAR(36) NOT NULL,\n",
+    "    \"rev\" BIGINT NOT NULL,\n",
+    "    \"price\" TEXT NOT NULL,\n",
+    "    \"status\" TEXT,\n",
+    "    \"active\" BOOLEAN,\n",
+    "    \"rank\" BIGINT,\n",
+    "    \"owner_id\" TEXT,\n",
+    "    \"region\" TEXT,\n",
+    "    \"city\" TEXT,\n",
+    "    \"parent_id\" CHAR(36),\n",
+    "    \"discount\" TEXT,\n",
+    "    \"tags\" TEXT,\n",
+    "    \"scores\" TEXT NOT NULL,\n",
+    "    \"amounts\" TEXT,\n",
+    "    \"flags\" TEXT,\n",
+    "    \"refs\" TEXT,\n",
+    "    \"attrs\" TEXT,\n",
+    "    \"docs\" TEXT,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT NOT NULL,\n",
+    "    \"ddb_key_sk\" TEXT NOT NULL,\n",
+    "    \"ddb_key_gsi1pk\" TEXT,\n",
+    "    \"ddb_key_gsi1sk\" NUMERIC,\n",
+    "    \"ddb_key_owner_id\" TEXT,\n",
+    "    \"ddb_key_rank\" NUMERIC,\n",
+    "    \"ddb_key_region\" TEXT,\n",
+    "    \"ddb_key_city\" TEXT,\n",
+    "    PRIMARY KEY (\"thing_id\", \"rev\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}thing__ddb_key\" ON \"{prefix}thing\" (\"ddb_key_pk\", \"ddb_key_sk\");\n",
+    "-- GSI ByStatus\n",
+    "CREATE INDEX \"{prefix}thing__bystatus\" ON \"{prefix}thing\" (\"ddb_key_gsi1pk\", \"ddb_key_gsi1sk\");\n",
+    "-- GSI ByOwner\n",
+    "CREATE INDEX \"{prefix}thing__byowner\" ON \"{prefix}thing\" (\"ddb_key_owner_id\", \"ddb_key_rank\");\n",
+    "-- GSI ByPlace\n",
+    "CREATE INDEX \"{prefix}thing__byplace\" ON \"{prefix}thing\" (\"ddb_key_region\", \"ddb_key_city\", \"ddb_key_rank\");\n",
+    "-- Counter (DynamoDB table Counters)\n",
+    "CREATE TABLE \"{prefix}counter\" (\n",
+    "    \"counter_id\" BIGINT NOT NULL,\n",
+    "    \"value\" BIGINT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_counter_id\" NUMERIC NOT NULL,\n",
+    "    PRIMARY KEY (\"counter_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}counter__ddb_key\" ON \"{prefix}counter\" (\"ddb_key_counter_id\");\n",
+    NULL,
+};
 
-const char types__sql_schema_mariadb[] =
-    "-- Thing (DynamoDB table Things)\n"
-    "CREATE TABLE `{prefix}thing` (\n"
-    "    `thing_id` CHAR(36) NOT NULL,\n"
-    "    `rev` BIGINT NOT NULL,\n"
-    "    `price` VARCHAR(255) NOT NULL,\n"
-    "    `status` VARCHAR(255),\n"
-    "    `active` TINYINT(1),\n"
-    "    `rank` BIGINT,\n"
-    "    `owner_id` VARCHAR(255),\n"
-    "    `region` VARCHAR(255),\n"
-    "    `city` VARCHAR(255),\n"
-    "    `parent_id` CHAR(36),\n"
-    "    `discount` TEXT,\n"
-    "    `tags` LONGTEXT,\n"
-    "    `scores` LONGTEXT NOT NULL,\n"
-    "    `amounts` LONGTEXT,\n"
-    "    `flags` LONGTEXT,\n"
-    "    `refs` LONGTEXT,\n"
-    "    `attrs` LONGTEXT,\n"
-    "    `docs` LONGTEXT,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n"
-    "    `ddb_key_sk` VARCHAR(255) NOT NULL,\n"
-    "    `ddb_key_gsi1pk` VARCHAR(255),\n"
-    "    `ddb_key_gsi1sk` DECIMAL(65,30),\n"
-    "    `ddb_key_owner_id` VARCHAR(255),\n"
-    "    `ddb_key_rank` DECIMAL(65,30),\n"
-    "    `ddb_key_region` VARCHAR(255),\n"
-    "    `ddb_key_city` VARCHAR(255),\n"
-    "    PRIMARY KEY (`thing_id`, `rev`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    "-- the table's key\n"
-    "CREATE INDEX `{prefix}thing__ddb_key` ON `{prefix}thing` (`ddb_key_pk`, `ddb_key_sk`);\n"
-    "-- GSI ByStatus\n"
-    "CREATE INDEX `{prefix}thing__bystatus` ON `{prefix}thing` (`ddb_key_gsi1pk`, `ddb_key_gsi1sk`);\n"
-    "-- GSI ByOwner\n"
-    "CREATE INDEX `{prefix}thing__byowner` ON `{prefix}thing` (`ddb_key_owner_id`, `ddb_key_rank`);\n"
-    "-- GSI ByPlace\n"
-    "CREATE INDEX `{prefix}thing__byplace` ON `{prefix}thing` (`ddb_key_region`, `ddb_key_city`, `ddb_key_rank`);\n"
-    "-- Counter (DynamoDB table Counters)\n"
-    "CREATE TABLE `{prefix}counter` (\n"
-    "    `counter_id` BIGINT NOT NULL,\n"
-    "    `value` BIGINT NOT NULL,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    `ddb_key_counter_id` DECIMAL(65,30) NOT NULL,\n"
-    "    PRIMARY KEY (`counter_id`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    "-- the table's key\n"
-    "CREATE INDEX `{prefix}counter__ddb_key` ON `{prefix}counter` (`ddb_key_counter_id`);\n"
-    ;
+const char *const types__sql_schema_mariadb[] = {
+    "-- Thing (DynamoDB table Things)\n",
+    "CREATE TABLE `{prefix}thing` (\n",
+    "    `thing_id` CHAR(36) NOT NULL,\n",
+    "    `rev` BIGINT NOT NULL,\n",
+    "    `price` VARCHAR(255) NOT NULL,\n",
+    "    `status` VARCHAR(255),\n",
+    "    `active` TINYINT(1),\n",
+    "    `rank` BIGINT,\n",
+    "    `owner_id` VARCHAR(255),\n",
+    "    `region` VARCHAR(255),\n",
+    "    `city` VARCHAR(255),\n",
+    "    `parent_id` CHAR(36),\n",
+    "    `discount` TEXT,\n",
+    "    `tags` LONGTEXT,\n",
+    "    `scores` LONGTEXT NOT NULL,\n",
+    "    `amounts` LONGTEXT,\n",
+    "    `flags` LONGTEXT,\n",
+    "    `refs` LONGTEXT,\n",
+    "    `attrs` LONGTEXT,\n",
+    "    `docs` LONGTEXT,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n",
+    "    `ddb_key_sk` VARCHAR(255) NOT NULL,\n",
+    "    `ddb_key_gsi1pk` VARCHAR(255),\n",
+    "    `ddb_key_gsi1sk` DECIMAL(65,30),\n",
+    "    `ddb_key_owner_id` VARCHAR(255),\n",
+    "    `ddb_key_rank` DECIMAL(65,30),\n",
+    "    `ddb_key_region` VARCHAR(255),\n",
+    "    `ddb_key_city` VARCHAR(255),\n",
+    "    PRIMARY KEY (`thing_id`, `rev`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}thing__ddb_key` ON `{prefix}thing` (`ddb_key_pk`, `ddb_key_sk`);\n",
+    "-- GSI ByStatus\n",
+    "CREATE INDEX `{prefix}thing__bystatus` ON `{prefix}thing` (`ddb_key_gsi1pk`, `ddb_key_gsi1sk`);\n",
+    "-- GSI ByOwner\n",
+    "CREATE INDEX `{prefix}thing__byowner` ON `{prefix}thing` (`ddb_key_owner_id`, `ddb_key_rank`);\n",
+    "-- GSI ByPlace\n",
+    "CREATE INDEX `{prefix}thing__byplace` ON `{prefix}thing` (`ddb_key_region`, `ddb_key_city`, `ddb_key_rank`);\n",
+    "-- Counter (DynamoDB table Counters)\n",
+    "CREATE TABLE `{prefix}counter` (\n",
+    "    `counter_id` BIGINT NOT NULL,\n",
+    "    `value` BIGINT NOT NULL,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_counter_id` DECIMAL(65,30) NOT NULL,\n",
+    "    PRIMARY KEY (`counter_id`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}counter__ddb_key` ON `{prefix}counter` (`ddb_key_counter_id`);\n",
+    NULL,
+};
 
-const char types__sql_schema_postgres[] =
-    "-- Thing (DynamoDB table Things)\n"
-    "CREATE TABLE \"{prefix}thing\" (\n"
-    "    \"thing_id\" CHAR(36) COLLATE \"C\" NOT NULL,\n"
-    "    \"rev\" BIGINT NOT NULL,\n"
-    "    \"price\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"status\" TEXT COLLATE \"C\",\n"
-    "    \"active\" BOOLEAN,\n"
-    "    \"rank\" BIGINT,\n"
-    "    \"owner_id\" TEXT COLLATE \"C\",\n"
-    "    \"region\" TEXT COLLATE \"C\",\n"
-    "    \"city\" TEXT COLLATE \"C\",\n"
-    "    \"parent_id\" CHAR(36) COLLATE \"C\",\n"
-    "    \"discount\" TEXT COLLATE \"C\",\n"
-    "    \"tags\" TEXT,\n"
-    "    \"scores\" TEXT NOT NULL,\n"
-    "    \"amounts\" TEXT,\n"
-    "    \"flags\" TEXT,\n"
-    "    \"refs\" TEXT,\n"
-    "    \"attrs\" TEXT,\n"
-    "    \"docs\" TEXT,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"ddb_key_sk\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"ddb_key_gsi1pk\" TEXT COLLATE \"C\",\n"
-    "    \"ddb_key_gsi1sk\" NUMERIC,\n"
-    "    \"ddb_key_owner_id\" TEXT COLLATE \"C\",\n"
-    "    \"ddb_key_rank\" NUMERIC,\n"
-    "    \"ddb_key_region\" TEXT COLLATE \"C\",\n"
-    "    \"ddb_key_city\" TEXT COLLATE \"C\",\n"
-    "    PRIMARY KEY (\"thing_id\", \"rev\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}thing__ddb_key\" ON \"{prefix}thing\" (\"ddb_key_pk\", \"ddb_key_sk\");\n"
-    "-- GSI ByStatus\n"
-    "CREATE INDEX \"{prefix}thing__bystatus\" ON \"{prefix}thing\" (\"ddb_key_gsi1pk\", \"ddb_key_gsi1sk\");\n"
-    "-- GSI ByOwner\n"
-    "CREATE INDEX \"{prefix}thing__byowner\" ON \"{prefix}thing\" (\"ddb_key_owner_id\", \"ddb_key_rank\");\n"
-    "-- GSI ByPlace\n"
-    "CREATE INDEX \"{prefix}thing__byplace\" ON \"{prefix}thing\" (\"ddb_key_region\", \"ddb_key_city\", \"ddb_key_rank\");\n"
-    "-- Counter (DynamoDB table Counters)\n"
-    "CREATE TABLE \"{prefix}counter\" (\n"
-    "    \"counter_id\" BIGINT NOT NULL,\n"
-    "    \"value\" BIGINT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_counter_id\" NUMERIC NOT NULL,\n"
-    "    PRIMARY KEY (\"counter_id\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}counter__ddb_key\" ON \"{prefix}counter\" (\"ddb_key_counter_id\");\n"
-    ;
+const char *const types__sql_schema_postgres[] = {
+    "-- Thing (DynamoDB table Things)\n",
+    "CREATE TABLE \"{prefix}thing\" (\n",
+    "    \"thing_id\" CHAR(36) COLLATE \"C\" NOT NULL,\n",
+    "    \"rev\" BIGINT NOT NULL,\n",
+    "    \"price\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"status\" TEXT COLLATE \"C\",\n",
+    "    \"active\" BOOLEAN,\n",
+    "    \"rank\" BIGINT,\n",
+    "    \"owner_id\" TEXT COLLATE \"C\",\n",
+    "    \"region\" TEXT COLLATE \"C\",\n",
+    "    \"city\" TEXT COLLATE \"C\",\n",
+    "    \"parent_id\" CHAR(36) COLLATE \"C\",\n",
+    "    \"discount\" TEXT COLLATE \"C\",\n",
+    "    \"tags\" TEXT,\n",
+    "    \"scores\" TEXT NOT NULL,\n",
+    "    \"amounts\" TEXT,\n",
+    "    \"flags\" TEXT,\n",
+    "    \"refs\" TEXT,\n",
+    "    \"attrs\" TEXT,\n",
+    "    \"docs\" TEXT,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"ddb_key_sk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"ddb_key_gsi1pk\" TEXT COLLATE \"C\",\n",
+    "    \"ddb_key_gsi1sk\" NUMERIC,\n",
+    "    \"ddb_key_owner_id\" TEXT COLLATE \"C\",\n",
+    "    \"ddb_key_rank\" NUMERIC,\n",
+    "    \"ddb_key_region\" TEXT COLLATE \"C\",\n",
+    "    \"ddb_key_city\" TEXT COLLATE \"C\",\n",
+    "    PRIMARY KEY (\"thing_id\", \"rev\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}thing__ddb_key\" ON \"{prefix}thing\" (\"ddb_key_pk\", \"ddb_key_sk\");\n",
+    "-- GSI ByStatus\n",
+    "CREATE INDEX \"{prefix}thing__bystatus\" ON \"{prefix}thing\" (\"ddb_key_gsi1pk\", \"ddb_key_gsi1sk\");\n",
+    "-- GSI ByOwner\n",
+    "CREATE INDEX \"{prefix}thing__byowner\" ON \"{prefix}thing\" (\"ddb_key_owner_id\", \"ddb_key_rank\");\n",
+    "-- GSI ByPlace\n",
+    "CREATE INDEX \"{prefix}thing__byplace\" ON \"{prefix}thing\" (\"ddb_key_region\", \"ddb_key_city\", \"ddb_key_rank\");\n",
+    "-- Counter (DynamoDB table Counters)\n",
+    "CREATE TABLE \"{prefix}counter\" (\n",
+    "    \"counter_id\" BIGINT NOT NULL,\n",
+    "    \"value\" BIGINT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_counter_id\" NUMERIC NOT NULL,\n",
+    "    PRIMARY KEY (\"counter_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}counter__ddb_key\" ON \"{prefix}counter\" (\"ddb_key_counter_id\");\n",
+    NULL,
+};
 
 int types__sql_create_tables(ddb_sql *db, const char *table_prefix, ddb_error *err)
 {
@@ -369,7 +372,7 @@ int types__sql_create_tables(ddb_sql *db, const char *table_prefix, ddb_error *e
     ddb_sql_dialect d = db ? ddb_sql_dialect_of(db) : DDB_SQL_SQLITE;
     if (!db)
         return DDB_ERR_INVALID_ARG;
-    return ddb_sql_repo_exec_schema(&x,
+    return ddb_sql_repo_exec_schema_lines(&x,
         d == DDB_SQL_MARIADB    ? types__sql_schema_mariadb
         : d == DDB_SQL_POSTGRES ? types__sql_schema_postgres
                                 : types__sql_schema_sqlite,

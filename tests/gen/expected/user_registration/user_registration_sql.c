@@ -250,80 +250,83 @@ static void free_sql(user_registration__repo *repo)
 
 /* ==== Schema ================================================================================= */
 
-const char user_registration__sql_schema_sqlite[] =
-    "-- User (DynamoDB table Users)\n"
-    "CREATE TABLE \"{prefix}user\" (\n"
-    "    \"user_id\" TEXT NOT NULL,\n"
-    "    \"email\" TEXT NOT NULL,\n"
-    "    \"full_name\" TEXT NOT NULL,\n"
-    "    \"created_at\" TEXT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT NOT NULL,\n"
-    "    PRIMARY KEY (\"user_id\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}user__ddb_key\" ON \"{prefix}user\" (\"ddb_key_pk\");\n"
-    "-- EmailLookup (DynamoDB table EmailLookup)\n"
-    "CREATE TABLE \"{prefix}email_lookup\" (\n"
-    "    \"email\" TEXT NOT NULL,\n"
-    "    \"user_id\" TEXT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT NOT NULL,\n"
-    "    PRIMARY KEY (\"email\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}email_lookup__ddb_key\" ON \"{prefix}email_lookup\" (\"ddb_key_pk\");\n"
-    ;
+const char *const user_registration__sql_schema_sqlite[] = {
+    "-- User (DynamoDB table Users)\n",
+    "CREATE TABLE \"{prefix}user\" (\n",
+    "    \"user_id\" TEXT NOT NULL,\n",
+    "    \"email\" TEXT NOT NULL,\n",
+    "    \"full_name\" TEXT NOT NULL,\n",
+    "    \"created_at\" TEXT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT NOT NULL,\n",
+    "    PRIMARY KEY (\"user_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}user__ddb_key\" ON \"{prefix}user\" (\"ddb_key_pk\");\n",
+    "-- EmailLookup (DynamoDB table EmailLookup)\n",
+    "CREATE TABLE \"{prefix}email_lookup\" (\n",
+    "    \"email\" TEXT NOT NULL,\n",
+    "    \"user_id\" TEXT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT NOT NULL,\n",
+    "    PRIMARY KEY (\"email\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}email_lookup__ddb_key\" ON \"{prefix}email_lookup\" (\"ddb_key_pk\");\n",
+    NULL,
+};
 
-const char user_registration__sql_schema_mariadb[] =
-    "-- User (DynamoDB table Users)\n"
-    "CREATE TABLE `{prefix}user` (\n"
-    "    `user_id` VARCHAR(255) NOT NULL,\n"
-    "    `email` TEXT NOT NULL,\n"
-    "    `full_name` TEXT NOT NULL,\n"
-    "    `created_at` TEXT NOT NULL,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n"
-    "    PRIMARY KEY (`user_id`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    "-- the table's key\n"
-    "CREATE INDEX `{prefix}user__ddb_key` ON `{prefix}user` (`ddb_key_pk`);\n"
-    "-- EmailLookup (DynamoDB table EmailLookup)\n"
-    "CREATE TABLE `{prefix}email_lookup` (\n"
-    "    `email` VARCHAR(255) NOT NULL,\n"
-    "    `user_id` TEXT NOT NULL,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n"
-    "    PRIMARY KEY (`email`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    "-- the table's key\n"
-    "CREATE INDEX `{prefix}email_lookup__ddb_key` ON `{prefix}email_lookup` (`ddb_key_pk`);\n"
-    ;
+const char *const user_registration__sql_schema_mariadb[] = {
+    "-- User (DynamoDB table Users)\n",
+    "CREATE TABLE `{prefix}user` (\n",
+    "    `user_id` VARCHAR(255) NOT NULL,\n",
+    "    `email` TEXT NOT NULL,\n",
+    "    `full_name` TEXT NOT NULL,\n",
+    "    `created_at` TEXT NOT NULL,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n",
+    "    PRIMARY KEY (`user_id`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}user__ddb_key` ON `{prefix}user` (`ddb_key_pk`);\n",
+    "-- EmailLookup (DynamoDB table EmailLookup)\n",
+    "CREATE TABLE `{prefix}email_lookup` (\n",
+    "    `email` VARCHAR(255) NOT NULL,\n",
+    "    `user_id` TEXT NOT NULL,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n",
+    "    PRIMARY KEY (`email`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}email_lookup__ddb_key` ON `{prefix}email_lookup` (`ddb_key_pk`);\n",
+    NULL,
+};
 
-const char user_registration__sql_schema_postgres[] =
-    "-- User (DynamoDB table Users)\n"
-    "CREATE TABLE \"{prefix}user\" (\n"
-    "    \"user_id\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"email\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"full_name\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"created_at\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    PRIMARY KEY (\"user_id\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}user__ddb_key\" ON \"{prefix}user\" (\"ddb_key_pk\");\n"
-    "-- EmailLookup (DynamoDB table EmailLookup)\n"
-    "CREATE TABLE \"{prefix}email_lookup\" (\n"
-    "    \"email\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"user_id\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    PRIMARY KEY (\"email\")\n"
-    ");\n"
-    "-- the table's key\n"
-    "CREATE INDEX \"{prefix}email_lookup__ddb_key\" ON \"{prefix}email_lookup\" (\"ddb_key_pk\");\n"
-    ;
+const char *const user_registration__sql_schema_postgres[] = {
+    "-- User (DynamoDB table Users)\n",
+    "CREATE TABLE \"{prefix}user\" (\n",
+    "    \"user_id\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"email\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"full_name\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"created_at\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    PRIMARY KEY (\"user_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}user__ddb_key\" ON \"{prefix}user\" (\"ddb_key_pk\");\n",
+    "-- EmailLookup (DynamoDB table EmailLookup)\n",
+    "CREATE TABLE \"{prefix}email_lookup\" (\n",
+    "    \"email\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"user_id\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    PRIMARY KEY (\"email\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}email_lookup__ddb_key\" ON \"{prefix}email_lookup\" (\"ddb_key_pk\");\n",
+    NULL,
+};
 
 int user_registration__sql_create_tables(ddb_sql *db, const char *table_prefix, ddb_error *err)
 {
@@ -331,7 +334,7 @@ int user_registration__sql_create_tables(ddb_sql *db, const char *table_prefix, 
     ddb_sql_dialect d = db ? ddb_sql_dialect_of(db) : DDB_SQL_SQLITE;
     if (!db)
         return DDB_ERR_INVALID_ARG;
-    return ddb_sql_repo_exec_schema(&x,
+    return ddb_sql_repo_exec_schema_lines(&x,
         d == DDB_SQL_MARIADB    ? user_registration__sql_schema_mariadb
         : d == DDB_SQL_POSTGRES ? user_registration__sql_schema_postgres
                                 : user_registration__sql_schema_sqlite,

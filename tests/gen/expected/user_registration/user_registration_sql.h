@@ -32,11 +32,11 @@ typedef struct user_registration__sql_options {
 int user_registration__sql_repo_new(user_registration__repo **out, ddb_sql *db, const user_registration__sql_options *o,
     ddb_error *err);
 
-/* The schema of each dialect (the user_registration_schema.*.sql files), every table name prefixed
- * with "{prefix}", which user_registration__sql_create_tables replaces. */
-extern const char user_registration__sql_schema_sqlite[];
-extern const char user_registration__sql_schema_mariadb[];
-extern const char user_registration__sql_schema_postgres[];
+/* The schema of each dialect (the user_registration_schema.*.sql files) line by line, NULL last, every
+ * table name prefixed with "{prefix}", which user_registration__sql_create_tables replaces. */
+extern const char *const user_registration__sql_schema_sqlite[];
+extern const char *const user_registration__sql_schema_mariadb[];
+extern const char *const user_registration__sql_schema_postgres[];
 
 /* Creates every table in db's dialect, names prefixed with table_prefix (may be NULL).
  * For tests and local setups. Returns 0 or a ddb_error_code. */
