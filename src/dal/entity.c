@@ -1127,6 +1127,14 @@ int ddb_entity__key_prefix(char *buf, size_t cap, const ddb_entity_desc *d, cons
     return 0;
 }
 
+int ddb_entity_key_prefix(char *buf, size_t cap, const ddb_entity_desc *d, size_t key,
+                          const void *obj, size_t n_bound, bool *whole, ddb_error *err)
+{
+    if (!buf || !cap || !d || key >= d->n_keys || !obj || !whole)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG, "key prefix: bad argument");
+    return ddb_entity__key_prefix(buf, cap, d, &d->keys[key], obj, n_bound, whole, err);
+}
+
 size_t ddb_entity__literal_prefix(char *buf, size_t cap, const ddb_key_desc *k, bool *whole)
 {
     size_t len = 0, i;

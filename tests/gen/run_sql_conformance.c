@@ -59,14 +59,17 @@ static char *server_url(const char *engine)
 static void drop_tables(ddb_sql *db, const char *prefix)
 {
     ddb_sql_dialect d = ddb_sql_dialect_of(db);
-    const char *schema = d == DDB_SQL_MARIADB    ? NS(__sql_schema_mariadb)
-                         : d == DDB_SQL_POSTGRES ? NS(__sql_schema_postgres)
-                                                 : NS(__sql_schema_sqlite);
+    const char *const *lines = d == DDB_SQL_MARIADB    ? NS(__sql_schema_mariadb)
+                               : d == DDB_SQL_POSTGRES ? NS(__sql_schema_postgres)
+                                                       : NS(__sql_schema_sqlite);
     char q = d == DDB_SQL_MARIADB ? '`' : '"';
     ddb_sql_conn *c = NULL;
     if (ddb_sql_acquire(db, &c, NULL) != 0)
         return;
-    for (const char *p = strstr(schema, "CREATE TABLE "); p; p = strstr(p + 1, "CREATE TABLE ")) {
+    for (size_t i = 0; lines[i]; i++) {
+        const char *p = strncmp(lines[i], "CREATE TABLE ", 13) == 0 ? lines[i] : NULL;
+        if (!p)
+            continue;
         const char *name = p + 13 + 1 + strlen("{prefix}");
         const char *end = strchr(name, q);
         char sql[512];

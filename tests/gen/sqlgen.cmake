@@ -7,7 +7,10 @@
 if(NOT TARGET ddbkit_cli OR NOT TARGET ddb_test_support OR NOT TARGET ddbkit_sqlrepo)
     return()
 endif()
-set(sqlgen_models store types)
+# <model>, or <model>:<namespace> when the model names another namespace
+set(sqlgen_models store types coupons fitness hotel_bookings iot_readings kinds saas_tenants
+                  warehouse chat_rooms job_queue router:rt blog_cms library_loans
+                  patterns:pat meanings:mean tracker)
 set(sqlgen_engines)
 foreach(driver SQLITE MARIADB POSTGRES)
     if(driver IN_LIST DDB_SQL_DRIVERS)
@@ -15,9 +18,11 @@ foreach(driver SQLITE MARIADB POSTGRES)
         list(APPEND sqlgen_engines ${engine})
     endif()
 endforeach()
-foreach(model ${sqlgen_models})
+foreach(entry ${sqlgen_models})
+    string(REPLACE ":" ";" entry ${entry})
+    list(GET entry 0 model)
+    list(GET entry -1 ns)
     set(out ${CMAKE_CURRENT_BINARY_DIR}/sqlgen/${model})
-    set(ns ${model})
     string(TOUPPER ${ns} ns_upper)
     add_custom_command(OUTPUT ${out}/${ns}.c ${out}/${ns}_conformance.c ${out}/${ns}_sql.c
                        COMMAND ${CMAKE_COMMAND} -E make_directory ${out}

@@ -166,6 +166,16 @@ DDB_API int ddb_entity_key_value(ddb_value **out, const ddb_entity_desc *d, size
                                  const void *obj, ddb_error *err);
 
 /*
+ * The text a query compares key attribute keys[key] with: its template filled from obj up to
+ * the placeholder after the first n_bound ones (the literal text after the last bound one
+ * included). *whole is true when the whole template was filled. buf holds cap bytes.
+ * DDB_ERR_INVALID_ARG when a bound field has no value, DDB_ERR_LIMIT when the text does not fit.
+ * For the other implementations of a query (libddbkit-sqlrepo).
+ */
+DDB_API int ddb_entity_key_prefix(char *buf, size_t cap, const ddb_entity_desc *d, size_t key,
+                                  const void *obj, size_t n_bound, bool *whole, ddb_error *err);
+
+/*
  * The value computed field d->computed[computed] has for obj: its template over obj's fields, an
  * S (or N for an INT64 field). *out is NULL (and 0 is returned) when a field of the template has
  * no value. out is owned by the caller.

@@ -61,4 +61,12 @@ void emit_repo_pattern_members(struct emitter *E,
                                void (*fn)(struct emitter *E, const emit_member *m, void *ctx),
                                void *ctx);
 
+/* The body ("{" to "}") of the DynamoDB implementation of e's access pattern ap, into out: the
+ * relational implementation rewrites its runtime calls (emit_sql.c). */
+void emit_repo_pattern_body(struct emitter *E, const ddbgen_entity *e,
+                            const ddbgen_access_pattern *ap, ddbgen_buf *out);
+
+/* The functions of the DynamoDB implementation of the transaction patterns, into out. */
+void emit_repo_tx_impls(struct emitter *E, ddbgen_buf *out);
+
 #endif

@@ -2301,6 +2301,27 @@ void emit_repo_pattern_members(struct emitter *E,
     }
 }
 
+void emit_repo_pattern_body(struct emitter *E, const ddbgen_entity *e,
+                            const ddbgen_access_pattern *ap, ddbgen_buf *out)
+{
+    ddbgen_buf *saved = E->c;
+    pattern_gen g;
+    pattern_plan(&g, E->m, e, ap);
+    E->c = out;
+    if (g.shape != SHAPE_NONE)
+        pattern_body(E, e, &g);
+    E->c = saved;
+    ddbgen_plan_clear(&g.plan);
+}
+
+void emit_repo_tx_impls(struct emitter *E, ddbgen_buf *out)
+{
+    ddbgen_buf *saved = E->c;
+    E->c = out;
+    emit_tx_impl(E);
+    E->c = saved;
+}
+
 /* The repository interface in <ns>.h: the page request, the member table, repo_free. */
 static void emit_repo_interface(emitter *E)
 {

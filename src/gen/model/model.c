@@ -587,12 +587,13 @@ static const char *reserve_member(loader *L, json_t *node, const char *path, con
     return c_name;
 }
 
-/* The conformance suite and the router name their top-level declarations with these prefixes
- * ("<ns>__conformance_gaps", "<ns>__router_new"); an entity name that starts with one takes a
- * trailing underscore, so the suite and router can add names without meeting an entity's. */
+/* The conformance suite, the router and the relational implementation name their top-level
+ * declarations with these prefixes ("<ns>__conformance_gaps", "<ns>__router_new",
+ * "<ns>__sql_repo_new"); an entity name that starts with one takes a trailing underscore, so
+ * they can add names without meeting an entity's. */
 static const char *reserve_prefixes(loader *L, json_t *node, const char *path, const char *c_name)
 {
-    static const char *const prefixes[] = {"conformance_", "router_"};
+    static const char *const prefixes[] = {"conformance_", "router_", "sql_"};
     for (size_t i = 0; c_name && i < N_OF(prefixes); i++) {
         const char *one[1] = {c_name};
         if (strncmp(c_name, prefixes[i], strlen(prefixes[i])) == 0)

@@ -10,33 +10,47 @@ CREATE TABLE `user` (
     `handle` VARCHAR(255),
     `credits` BIGINT NOT NULL,
     `_version` BIGINT NOT NULL,
+    `ddb_key_pk` VARCHAR(255) NOT NULL,
+    `ddb_key_sk` VARCHAR(255) NOT NULL,
     PRIMARY KEY (`user_id`),
     UNIQUE (`username`),
     UNIQUE (`email`),
     UNIQUE (`tenant`, `handle`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+-- the table's key
+CREATE INDEX `user__ddb_key` ON `user` (`ddb_key_pk`, `ddb_key_sk`);
 -- Invoice (DynamoDB table Accounts)
 CREATE TABLE `invoice` (
     `invoice_no` VARCHAR(255) NOT NULL,
     `amount` BIGINT NOT NULL,
     `_version` BIGINT NOT NULL,
+    `ddb_key_pk` VARCHAR(255) NOT NULL,
+    `ddb_key_sk` VARCHAR(255) NOT NULL,
     PRIMARY KEY (`invoice_no`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+-- the table's key
+CREATE INDEX `invoice__ddb_key` ON `invoice` (`ddb_key_pk`, `ddb_key_sk`);
 -- Session (DynamoDB table Events)
 CREATE TABLE `session` (
     `session_id` CHAR(36) NOT NULL,
     `owner` TEXT NOT NULL,
     `expires_at` BIGINT,
     `_version` BIGINT NOT NULL,
+    `ddb_key_pk` VARCHAR(255) NOT NULL,
     PRIMARY KEY (`session_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+-- the table's key
+CREATE INDEX `session__ddb_key` ON `session` (`ddb_key_pk`);
 -- Event (DynamoDB table Events)
 CREATE TABLE `event` (
     `event_id` VARCHAR(255) NOT NULL,
     `kind` TEXT NOT NULL,
     `_version` BIGINT NOT NULL,
+    `ddb_key_pk` VARCHAR(255) NOT NULL,
     PRIMARY KEY (`event_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+-- the table's key
+CREATE INDEX `event__ddb_key` ON `event` (`ddb_key_pk`);
 -- the counter and source IDs
 CREATE TABLE `ddb_id_counters` (
     name VARCHAR(255) NOT NULL PRIMARY KEY,

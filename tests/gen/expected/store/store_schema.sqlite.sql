@@ -10,33 +10,47 @@ CREATE TABLE "user" (
     "handle" TEXT,
     "credits" BIGINT NOT NULL,
     "_version" BIGINT NOT NULL,
+    "ddb_key_pk" TEXT NOT NULL,
+    "ddb_key_sk" TEXT NOT NULL,
     PRIMARY KEY ("user_id"),
     UNIQUE ("username"),
     UNIQUE ("email"),
     UNIQUE ("tenant", "handle")
 );
+-- the table's key
+CREATE INDEX "user__ddb_key" ON "user" ("ddb_key_pk", "ddb_key_sk");
 -- Invoice (DynamoDB table Accounts)
 CREATE TABLE "invoice" (
     "invoice_no" TEXT NOT NULL,
     "amount" BIGINT NOT NULL,
     "_version" BIGINT NOT NULL,
+    "ddb_key_pk" TEXT NOT NULL,
+    "ddb_key_sk" TEXT NOT NULL,
     PRIMARY KEY ("invoice_no")
 );
+-- the table's key
+CREATE INDEX "invoice__ddb_key" ON "invoice" ("ddb_key_pk", "ddb_key_sk");
 -- Session (DynamoDB table Events)
 CREATE TABLE "session" (
     "session_id" CHAR(36) NOT NULL,
     "owner" TEXT NOT NULL,
     "expires_at" BIGINT,
     "_version" BIGINT NOT NULL,
+    "ddb_key_pk" TEXT NOT NULL,
     PRIMARY KEY ("session_id")
 );
+-- the table's key
+CREATE INDEX "session__ddb_key" ON "session" ("ddb_key_pk");
 -- Event (DynamoDB table Events)
 CREATE TABLE "event" (
     "event_id" TEXT NOT NULL,
     "kind" TEXT NOT NULL,
     "_version" BIGINT NOT NULL,
+    "ddb_key_pk" TEXT NOT NULL,
     PRIMARY KEY ("event_id")
 );
+-- the table's key
+CREATE INDEX "event__ddb_key" ON "event" ("ddb_key_pk");
 -- the counter and source IDs
 CREATE TABLE "ddb_id_counters" (
     name TEXT NOT NULL PRIMARY KEY,

@@ -4,6 +4,7 @@
  */
 #include "store_sql.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,7 @@ static const ddb_store_desc user__store = {
 
 static const int user__sql_key[] = {0};
 static const ddb_sql_entity user__sql = {
-    DDB_SQL_ENTITY_VERSION, &user__store, "user", 1, user__sql_key,
+    DDB_SQL_ENTITY_VERSION, &user__store, "user", 1, user__sql_key, NULL,
 };
 
 /* Invoice for the runtime's store: id_strategy source, 0 unique value sets. */
@@ -39,7 +40,7 @@ static const ddb_store_desc invoice__store = {
 
 static const int invoice__sql_key[] = {0};
 static const ddb_sql_entity invoice__sql = {
-    DDB_SQL_ENTITY_VERSION, &invoice__store, "invoice", 1, invoice__sql_key,
+    DDB_SQL_ENTITY_VERSION, &invoice__store, "invoice", 1, invoice__sql_key, NULL,
 };
 
 /* Session for the runtime's store: id_strategy uuid, 0 unique value sets. */
@@ -50,7 +51,7 @@ static const ddb_store_desc session__store = {
 
 static const int session__sql_key[] = {0};
 static const ddb_sql_entity session__sql = {
-    DDB_SQL_ENTITY_VERSION, &session__store, "session", 1, session__sql_key,
+    DDB_SQL_ENTITY_VERSION, &session__store, "session", 1, session__sql_key, NULL,
 };
 
 /* Event for the runtime's store: id_strategy ulid, 0 unique value sets. */
@@ -61,7 +62,7 @@ static const ddb_store_desc event__store = {
 
 static const int event__sql_key[] = {0};
 static const ddb_sql_entity event__sql = {
-    DDB_SQL_ENTITY_VERSION, &event__store, "event", 1, event__sql_key,
+    DDB_SQL_ENTITY_VERSION, &event__store, "event", 1, event__sql_key, NULL,
 };
 
 static const ddb_sql_entity *const sql_entities[] = {
@@ -269,7 +270,8 @@ static int user__get_user_sql(store__repo *ddb_repo, store__user *ddb_out, bool 
     sql_repo *ddb_r = (sql_repo *)ddb_repo;
     store__user ddb_key = STORE__USER__INIT;
     ddb_key.user_id = user_id;
-    return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &user__sql, &ddb_key, ddb_err);
+    return ddb_sql_repo_get_item(ddb_out, ddb_found, &ddb_r->x, &user__sql, &ddb_key,
+        true, ddb_err);
 }
 
 static int invoice__get_invoice_sql(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found,
@@ -278,7 +280,8 @@ static int invoice__get_invoice_sql(store__repo *ddb_repo, store__invoice *ddb_o
     sql_repo *ddb_r = (sql_repo *)ddb_repo;
     store__invoice ddb_key = STORE__INVOICE__INIT;
     ddb_entity_lend_string(&ddb_key, &store__invoice__desc, 0, invoice_no);
-    return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &invoice__sql, &ddb_key, ddb_err);
+    return ddb_sql_repo_get_item(ddb_out, ddb_found, &ddb_r->x, &invoice__sql, &ddb_key,
+        true, ddb_err);
 }
 
 static int session__get_session_sql(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found,
@@ -289,7 +292,8 @@ static int session__get_session_sql(store__repo *ddb_repo, store__session *ddb_o
     if (!session_id || !ddb_uuid_valid(session_id))
         return DDB_ERR_INVALID_ARG;
     memcpy(ddb_key.session_id, session_id, 37);
-    return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &session__sql, &ddb_key, ddb_err);
+    return ddb_sql_repo_get_item(ddb_out, ddb_found, &ddb_r->x, &session__sql, &ddb_key,
+        true, ddb_err);
 }
 
 static int event__get_event_sql(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found,
@@ -298,7 +302,8 @@ static int event__get_event_sql(store__repo *ddb_repo, store__event *ddb_out, bo
     sql_repo *ddb_r = (sql_repo *)ddb_repo;
     store__event ddb_key = STORE__EVENT__INIT;
     ddb_entity_lend_string(&ddb_key, &store__event__desc, 0, event_id);
-    return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &event__sql, &ddb_key, ddb_err);
+    return ddb_sql_repo_get_item(ddb_out, ddb_found, &ddb_r->x, &event__sql, &ddb_key,
+        true, ddb_err);
 }
 
 /* ==== Transactions and IDs =================================================================== */
@@ -357,137 +362,186 @@ static void free_sql(store__repo *repo)
 
 /* ==== Schema ================================================================================= */
 
-const char store__sql_schema_sqlite[] =
-    "-- User (DynamoDB table Accounts)\n"
-    "CREATE TABLE \"{prefix}user\" (\n"
-    "    \"user_id\" BIGINT NOT NULL,\n"
-    "    \"username\" TEXT NOT NULL,\n"
-    "    \"email\" TEXT,\n"
-    "    \"tenant\" TEXT,\n"
-    "    \"handle\" TEXT,\n"
-    "    \"credits\" BIGINT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (\"user_id\"),\n"
-    "    UNIQUE (\"username\"),\n"
-    "    UNIQUE (\"email\"),\n"
-    "    UNIQUE (\"tenant\", \"handle\")\n"
-    ");\n"
-    "-- Invoice (DynamoDB table Accounts)\n"
-    "CREATE TABLE \"{prefix}invoice\" (\n"
-    "    \"invoice_no\" TEXT NOT NULL,\n"
-    "    \"amount\" BIGINT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (\"invoice_no\")\n"
-    ");\n"
-    "-- Session (DynamoDB table Events)\n"
-    "CREATE TABLE \"{prefix}session\" (\n"
-    "    \"session_id\" CHAR(36) NOT NULL,\n"
-    "    \"owner\" TEXT NOT NULL,\n"
-    "    \"expires_at\" BIGINT,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (\"session_id\")\n"
-    ");\n"
-    "-- Event (DynamoDB table Events)\n"
-    "CREATE TABLE \"{prefix}event\" (\n"
-    "    \"event_id\" TEXT NOT NULL,\n"
-    "    \"kind\" TEXT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (\"event_id\")\n"
-    ");\n"
-    "-- the counter and source IDs\n"
-    "CREATE TABLE \"{prefix}ddb_id_counters\" (\n"
-    "    name TEXT NOT NULL PRIMARY KEY,\n"
-    "    last_id BIGINT NOT NULL\n"
-    ");\n"
-    ;
+const char *const store__sql_schema_sqlite[] = {
+    "-- User (DynamoDB table Accounts)\n",
+    "CREATE TABLE \"{prefix}user\" (\n",
+    "    \"user_id\" BIGINT NOT NULL,\n",
+    "    \"username\" TEXT NOT NULL,\n",
+    "    \"email\" TEXT,\n",
+    "    \"tenant\" TEXT,\n",
+    "    \"handle\" TEXT,\n",
+    "    \"credits\" BIGINT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT NOT NULL,\n",
+    "    \"ddb_key_sk\" TEXT NOT NULL,\n",
+    "    PRIMARY KEY (\"user_id\"),\n",
+    "    UNIQUE (\"username\"),\n",
+    "    UNIQUE (\"email\"),\n",
+    "    UNIQUE (\"tenant\", \"handle\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}user__ddb_key\" ON \"{prefix}user\" (\"ddb_key_pk\", \"ddb_key_sk\");"
+    "\n",
+    "-- Invoice (DynamoDB table Accounts)\n",
+    "CREATE TABLE \"{prefix}invoice\" (\n",
+    "    \"invoice_no\" TEXT NOT NULL,\n",
+    "    \"amount\" BIGINT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT NOT NULL,\n",
+    "    \"ddb_key_sk\" TEXT NOT NULL,\n",
+    "    PRIMARY KEY (\"invoice_no\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}invoice__ddb_key\" ON \"{prefix}invoice\" (\"ddb_key_pk\", \"ddb_key_sk"
+    "\");\n",
+    "-- Session (DynamoDB table Events)\n",
+    "CREATE TABLE \"{prefix}session\" (\n",
+    "    \"session_id\" CHAR(36) NOT NULL,\n",
+    "    \"owner\" TEXT NOT NULL,\n",
+    "    \"expires_at\" BIGINT,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT NOT NULL,\n",
+    "    PRIMARY KEY (\"session_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}session__ddb_key\" ON \"{prefix}session\" (\"ddb_key_pk\");\n",
+    "-- Event (DynamoDB table Events)\n",
+    "CREATE TABLE \"{prefix}event\" (\n",
+    "    \"event_id\" TEXT NOT NULL,\n",
+    "    \"kind\" TEXT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT NOT NULL,\n",
+    "    PRIMARY KEY (\"event_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}event__ddb_key\" ON \"{prefix}event\" (\"ddb_key_pk\");\n",
+    "-- the counter and source IDs\n",
+    "CREATE TABLE \"{prefix}ddb_id_counters\" (\n",
+    "    name TEXT NOT NULL PRIMARY KEY,\n",
+    "    last_id BIGINT NOT NULL\n",
+    ");\n",
+    NULL,
+};
 
-const char store__sql_schema_mariadb[] =
-    "-- User (DynamoDB table Accounts)\n"
-    "CREATE TABLE `{prefix}user` (\n"
-    "    `user_id` BIGINT NOT NULL,\n"
-    "    `username` VARCHAR(255) NOT NULL,\n"
-    "    `email` VARCHAR(255),\n"
-    "    `tenant` VARCHAR(255),\n"
-    "    `handle` VARCHAR(255),\n"
-    "    `credits` BIGINT NOT NULL,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (`user_id`),\n"
-    "    UNIQUE (`username`),\n"
-    "    UNIQUE (`email`),\n"
-    "    UNIQUE (`tenant`, `handle`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    "-- Invoice (DynamoDB table Accounts)\n"
-    "CREATE TABLE `{prefix}invoice` (\n"
-    "    `invoice_no` VARCHAR(255) NOT NULL,\n"
-    "    `amount` BIGINT NOT NULL,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (`invoice_no`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    "-- Session (DynamoDB table Events)\n"
-    "CREATE TABLE `{prefix}session` (\n"
-    "    `session_id` CHAR(36) NOT NULL,\n"
-    "    `owner` TEXT NOT NULL,\n"
-    "    `expires_at` BIGINT,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (`session_id`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    "-- Event (DynamoDB table Events)\n"
-    "CREATE TABLE `{prefix}event` (\n"
-    "    `event_id` VARCHAR(255) NOT NULL,\n"
-    "    `kind` TEXT NOT NULL,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (`event_id`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    "-- the counter and source IDs\n"
-    "CREATE TABLE `{prefix}ddb_id_counters` (\n"
-    "    name VARCHAR(255) NOT NULL PRIMARY KEY,\n"
-    "    last_id BIGINT NOT NULL\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    ;
+const char *const store__sql_schema_mariadb[] = {
+    "-- User (DynamoDB table Accounts)\n",
+    "CREATE TABLE `{prefix}user` (\n",
+    "    `user_id` BIGINT NOT NULL,\n",
+    "    `username` VARCHAR(255) NOT NULL,\n",
+    "    `email` VARCHAR(255),\n",
+    "    `tenant` VARCHAR(255),\n",
+    "    `handle` VARCHAR(255),\n",
+    "    `credits` BIGINT NOT NULL,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n",
+    "    `ddb_key_sk` VARCHAR(255) NOT NULL,\n",
+    "    PRIMARY KEY (`user_id`),\n",
+    "    UNIQUE (`username`),\n",
+    "    UNIQUE (`email`),\n",
+    "    UNIQUE (`tenant`, `handle`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}user__ddb_key` ON `{prefix}user` (`ddb_key_pk`, `ddb_key_sk`);\n",
+    "-- Invoice (DynamoDB table Accounts)\n",
+    "CREATE TABLE `{prefix}invoice` (\n",
+    "    `invoice_no` VARCHAR(255) NOT NULL,\n",
+    "    `amount` BIGINT NOT NULL,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n",
+    "    `ddb_key_sk` VARCHAR(255) NOT NULL,\n",
+    "    PRIMARY KEY (`invoice_no`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}invoice__ddb_key` ON `{prefix}invoice` (`ddb_key_pk`, `ddb_key_sk`);\n",
+    "-- Session (DynamoDB table Events)\n",
+    "CREATE TABLE `{prefix}session` (\n",
+    "    `session_id` CHAR(36) NOT NULL,\n",
+    "    `owner` TEXT NOT NULL,\n",
+    "    `expires_at` BIGINT,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n",
+    "    PRIMARY KEY (`session_id`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}session__ddb_key` ON `{prefix}session` (`ddb_key_pk`);\n",
+    "-- Event (DynamoDB table Events)\n",
+    "CREATE TABLE `{prefix}event` (\n",
+    "    `event_id` VARCHAR(255) NOT NULL,\n",
+    "    `kind` TEXT NOT NULL,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n",
+    "    PRIMARY KEY (`event_id`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}event__ddb_key` ON `{prefix}event` (`ddb_key_pk`);\n",
+    "-- the counter and source IDs\n",
+    "CREATE TABLE `{prefix}ddb_id_counters` (\n",
+    "    name VARCHAR(255) NOT NULL PRIMARY KEY,\n",
+    "    last_id BIGINT NOT NULL\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    NULL,
+};
 
-const char store__sql_schema_postgres[] =
-    "-- User (DynamoDB table Accounts)\n"
-    "CREATE TABLE \"{prefix}user\" (\n"
-    "    \"user_id\" BIGINT NOT NULL,\n"
-    "    \"username\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"email\" TEXT COLLATE \"C\",\n"
-    "    \"tenant\" TEXT COLLATE \"C\",\n"
-    "    \"handle\" TEXT COLLATE \"C\",\n"
-    "    \"credits\" BIGINT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (\"user_id\"),\n"
-    "    UNIQUE (\"username\"),\n"
-    "    UNIQUE (\"email\"),\n"
-    "    UNIQUE (\"tenant\", \"handle\")\n"
-    ");\n"
-    "-- Invoice (DynamoDB table Accounts)\n"
-    "CREATE TABLE \"{prefix}invoice\" (\n"
-    "    \"invoice_no\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"amount\" BIGINT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (\"invoice_no\")\n"
-    ");\n"
-    "-- Session (DynamoDB table Events)\n"
-    "CREATE TABLE \"{prefix}session\" (\n"
-    "    \"session_id\" CHAR(36) COLLATE \"C\" NOT NULL,\n"
-    "    \"owner\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"expires_at\" BIGINT,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (\"session_id\")\n"
-    ");\n"
-    "-- Event (DynamoDB table Events)\n"
-    "CREATE TABLE \"{prefix}event\" (\n"
-    "    \"event_id\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"kind\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (\"event_id\")\n"
-    ");\n"
-    "-- the counter and source IDs\n"
-    "CREATE TABLE \"{prefix}ddb_id_counters\" (\n"
-    "    name TEXT COLLATE \"C\" NOT NULL PRIMARY KEY,\n"
-    "    last_id BIGINT NOT NULL\n"
-    ");\n"
-    ;
+const char *const store__sql_schema_postgres[] = {
+    "-- User (DynamoDB table Accounts)\n",
+    "CREATE TABLE \"{prefix}user\" (\n",
+    "    \"user_id\" BIGINT NOT NULL,\n",
+    "    \"username\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"email\" TEXT COLLATE \"C\",\n",
+    "    \"tenant\" TEXT COLLATE \"C\",\n",
+    "    \"handle\" TEXT COLLATE \"C\",\n",
+    "    \"credits\" BIGINT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"ddb_key_sk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    PRIMARY KEY (\"user_id\"),\n",
+    "    UNIQUE (\"username\"),\n",
+    "    UNIQUE (\"email\"),\n",
+    "    UNIQUE (\"tenant\", \"handle\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}user__ddb_key\" ON \"{prefix}user\" (\"ddb_key_pk\", \"ddb_key_sk\");"
+    "\n",
+    "-- Invoice (DynamoDB table Accounts)\n",
+    "CREATE TABLE \"{prefix}invoice\" (\n",
+    "    \"invoice_no\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"amount\" BIGINT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"ddb_key_sk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    PRIMARY KEY (\"invoice_no\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}invoice__ddb_key\" ON \"{prefix}invoice\" (\"ddb_key_pk\", \"ddb_key_sk"
+    "\");\n",
+    "-- Session (DynamoDB table Events)\n",
+    "CREATE TABLE \"{prefix}session\" (\n",
+    "    \"session_id\" CHAR(36) COLLATE \"C\" NOT NULL,\n",
+    "    \"owner\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"expires_at\" BIGINT,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    PRIMARY KEY (\"session_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}session__ddb_key\" ON \"{prefix}session\" (\"ddb_key_pk\");\n",
+    "-- Event (DynamoDB table Events)\n",
+    "CREATE TABLE \"{prefix}event\" (\n",
+    "    \"event_id\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"kind\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    PRIMARY KEY (\"event_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}event__ddb_key\" ON \"{prefix}event\" (\"ddb_key_pk\");\n",
+    "-- the counter and source IDs\n",
+    "CREATE TABLE \"{prefix}ddb_id_counters\" (\n",
+    "    name TEXT COLLATE \"C\" NOT NULL PRIMARY KEY,\n",
+    "    last_id BIGINT NOT NULL\n",
+    ");\n",
+    NULL,
+};
 
 int store__sql_create_tables(ddb_sql *db, const char *table_prefix, ddb_error *err)
 {
@@ -495,7 +549,7 @@ int store__sql_create_tables(ddb_sql *db, const char *table_prefix, ddb_error *e
     ddb_sql_dialect d = db ? ddb_sql_dialect_of(db) : DDB_SQL_SQLITE;
     if (!db)
         return DDB_ERR_INVALID_ARG;
-    return ddb_sql_repo_exec_schema(&x,
+    return ddb_sql_repo_exec_schema_lines(&x,
         d == DDB_SQL_MARIADB    ? store__sql_schema_mariadb
         : d == DDB_SQL_POSTGRES ? store__sql_schema_postgres
                                 : store__sql_schema_sqlite,

@@ -32,11 +32,11 @@ typedef struct store__sql_options {
 int store__sql_repo_new(store__repo **out, ddb_sql *db, const store__sql_options *o,
     ddb_error *err);
 
-/* The schema of each dialect (the store_schema.*.sql files), every table name prefixed
- * with "{prefix}", which store__sql_create_tables replaces. */
-extern const char store__sql_schema_sqlite[];
-extern const char store__sql_schema_mariadb[];
-extern const char store__sql_schema_postgres[];
+/* The schema of each dialect (the store_schema.*.sql files) line by line, NULL last, every
+ * table name prefixed with "{prefix}", which store__sql_create_tables replaces. */
+extern const char *const store__sql_schema_sqlite[];
+extern const char *const store__sql_schema_mariadb[];
+extern const char *const store__sql_schema_postgres[];
 
 /* Creates every table in db's dialect, names prefixed with table_prefix (may be NULL).
  * For tests and local setups. Returns 0 or a ddb_error_code. */

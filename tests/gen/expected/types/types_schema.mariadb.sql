@@ -22,18 +22,31 @@ CREATE TABLE `thing` (
     `attrs` LONGTEXT,
     `docs` LONGTEXT,
     `_version` BIGINT NOT NULL,
+    `ddb_key_pk` VARCHAR(255) NOT NULL,
+    `ddb_key_sk` VARCHAR(255) NOT NULL,
+    `ddb_key_gsi1pk` VARCHAR(255),
+    `ddb_key_gsi1sk` DECIMAL(65,30),
+    `ddb_key_owner_id` VARCHAR(255),
+    `ddb_key_rank` DECIMAL(65,30),
+    `ddb_key_region` VARCHAR(255),
+    `ddb_key_city` VARCHAR(255),
     PRIMARY KEY (`thing_id`, `rev`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+-- the table's key
+CREATE INDEX `thing__ddb_key` ON `thing` (`ddb_key_pk`, `ddb_key_sk`);
 -- GSI ByStatus
-CREATE INDEX `thing__bystatus` ON `thing` (`status`, `price`);
+CREATE INDEX `thing__bystatus` ON `thing` (`ddb_key_gsi1pk`, `ddb_key_gsi1sk`);
 -- GSI ByOwner
-CREATE INDEX `thing__byowner` ON `thing` (`owner_id`, `rank`);
+CREATE INDEX `thing__byowner` ON `thing` (`ddb_key_owner_id`, `ddb_key_rank`);
 -- GSI ByPlace
-CREATE INDEX `thing__byplace` ON `thing` (`region`, `city`, `rank`);
+CREATE INDEX `thing__byplace` ON `thing` (`ddb_key_region`, `ddb_key_city`, `ddb_key_rank`);
 -- Counter (DynamoDB table Counters)
 CREATE TABLE `counter` (
     `counter_id` BIGINT NOT NULL,
     `value` BIGINT NOT NULL,
     `_version` BIGINT NOT NULL,
+    `ddb_key_counter_id` DECIMAL(65,30) NOT NULL,
     PRIMARY KEY (`counter_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+-- the table's key
+CREATE INDEX `counter__ddb_key` ON `counter` (`ddb_key_counter_id`);

@@ -22,18 +22,31 @@ CREATE TABLE "thing" (
     "attrs" TEXT,
     "docs" TEXT,
     "_version" BIGINT NOT NULL,
+    "ddb_key_pk" TEXT NOT NULL,
+    "ddb_key_sk" TEXT NOT NULL,
+    "ddb_key_gsi1pk" TEXT,
+    "ddb_key_gsi1sk" NUMERIC,
+    "ddb_key_owner_id" TEXT,
+    "ddb_key_rank" NUMERIC,
+    "ddb_key_region" TEXT,
+    "ddb_key_city" TEXT,
     PRIMARY KEY ("thing_id", "rev")
 );
+-- the table's key
+CREATE INDEX "thing__ddb_key" ON "thing" ("ddb_key_pk", "ddb_key_sk");
 -- GSI ByStatus
-CREATE INDEX "thing__bystatus" ON "thing" ("status", "price");
+CREATE INDEX "thing__bystatus" ON "thing" ("ddb_key_gsi1pk", "ddb_key_gsi1sk");
 -- GSI ByOwner
-CREATE INDEX "thing__byowner" ON "thing" ("owner_id", "rank");
+CREATE INDEX "thing__byowner" ON "thing" ("ddb_key_owner_id", "ddb_key_rank");
 -- GSI ByPlace
-CREATE INDEX "thing__byplace" ON "thing" ("region", "city", "rank");
+CREATE INDEX "thing__byplace" ON "thing" ("ddb_key_region", "ddb_key_city", "ddb_key_rank");
 -- Counter (DynamoDB table Counters)
 CREATE TABLE "counter" (
     "counter_id" BIGINT NOT NULL,
     "value" BIGINT NOT NULL,
     "_version" BIGINT NOT NULL,
+    "ddb_key_counter_id" NUMERIC NOT NULL,
     PRIMARY KEY ("counter_id")
 );
+-- the table's key
+CREATE INDEX "counter__ddb_key" ON "counter" ("ddb_key_counter_id");

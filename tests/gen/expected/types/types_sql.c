@@ -4,6 +4,7 @@
  */
 #include "types_sql.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,7 @@ static const ddb_store_desc thing__store = {
 
 static const int thing__sql_key[] = {0, 1};
 static const ddb_sql_entity thing__sql = {
-    DDB_SQL_ENTITY_VERSION, &thing__store, "thing", 2, thing__sql_key,
+    DDB_SQL_ENTITY_VERSION, &thing__store, "thing", 2, thing__sql_key, NULL,
 };
 
 /* Counter for the runtime's store: id_strategy none, 0 unique value sets. */
@@ -30,7 +31,7 @@ static const ddb_store_desc counter__store = {
 
 static const int counter__sql_key[] = {0};
 static const ddb_sql_entity counter__sql = {
-    DDB_SQL_ENTITY_VERSION, &counter__store, "counter", 1, counter__sql_key,
+    DDB_SQL_ENTITY_VERSION, &counter__store, "counter", 1, counter__sql_key, NULL,
 };
 
 static const ddb_sql_entity *const sql_entities[] = {
@@ -148,7 +149,8 @@ static int thing__get_thing_sql(types__repo *ddb_repo, types__thing *ddb_out, bo
         return DDB_ERR_INVALID_ARG;
     memcpy(ddb_key.thing_id, thing_id, 37);
     ddb_key.rev = rev;
-    return ddb_sql_repo_get(ddb_out, ddb_found, &ddb_r->x, &thing__sql, &ddb_key, ddb_err);
+    return ddb_sql_repo_get_item(ddb_out, ddb_found, &ddb_r->x, &thing__sql, &ddb_key,
+        true, ddb_err);
 }
 
 /* ==== Transactions and IDs =================================================================== */
@@ -207,124 +209,175 @@ static void free_sql(types__repo *repo)
 
 /* ==== Schema ================================================================================= */
 
-const char types__sql_schema_sqlite[] =
-    "-- Thing (DynamoDB table Things)\n"
-    "CREATE TABLE \"{prefix}thing\" (\n"
-    "    \"thing_id\" CHAR(36) NOT NULL,\n"
-    "    \"rev\" BIGINT NOT NULL,\n"
-    "    \"price\" TEXT NOT NULL,\n"
-    "    \"status\" TEXT,\n"
-    "    \"active\" BOOLEAN,\n"
-    "    \"rank\" BIGINT,\n"
-    "    \"owner_id\" TEXT,\n"
-    "    \"region\" TEXT,\n"
-    "    \"city\" TEXT,\n"
-    "    \"parent_id\" CHAR(36),\n"
-    "    \"discount\" TEXT,\n"
-    "    \"tags\" TEXT,\n"
-    "    \"scores\" TEXT NOT NULL,\n"
-    "    \"amounts\" TEXT,\n"
-    "    \"flags\" TEXT,\n"
-    "    \"refs\" TEXT,\n"
-    "    \"attrs\" TEXT,\n"
-    "    \"docs\" TEXT,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (\"thing_id\", \"rev\")\n"
-    ");\n"
-    "-- GSI ByStatus\n"
-    "CREATE INDEX \"{prefix}thing__bystatus\" ON \"{prefix}thing\" (\"status\", \"price\");\n"
-    "-- GSI ByOwner\n"
-    "CREATE INDEX \"{prefix}thing__byowner\" ON \"{prefix}thing\" (\"owner_id\", \"rank\");\n"
-    "-- GSI ByPlace\n"
-    "CREATE INDEX \"{prefix}thing__byplace\" ON \"{prefix}thing\" (\"region\", \"city\", \"rank\");"
-    "\n"
-    "-- Counter (DynamoDB table Counters)\n"
-    "CREATE TABLE \"{prefix}counter\" (\n"
-    "    \"counter_id\" BIGINT NOT NULL,\n"
-    "    \"value\" BIGINT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (\"counter_id\")\n"
-    ");\n"
-    ;
+const char *const types__sql_schema_sqlite[] = {
+    "-- Thing (DynamoDB table Things)\n",
+    "CREATE TABLE \"{prefix}thing\" (\n",
+    "    \"thing_id\" CHAR(36) NOT NULL,\n",
+    "    \"rev\" BIGINT NOT NULL,\n",
+    "    \"price\" TEXT NOT NULL,\n",
+    "    \"status\" TEXT,\n",
+    "    \"active\" BOOLEAN,\n",
+    "    \"rank\" BIGINT,\n",
+    "    \"owner_id\" TEXT,\n",
+    "    \"region\" TEXT,\n",
+    "    \"city\" TEXT,\n",
+    "    \"parent_id\" CHAR(36),\n",
+    "    \"discount\" TEXT,\n",
+    "    \"tags\" TEXT,\n",
+    "    \"scores\" TEXT NOT NULL,\n",
+    "    \"amounts\" TEXT,\n",
+    "    \"flags\" TEXT,\n",
+    "    \"refs\" TEXT,\n",
+    "    \"attrs\" TEXT,\n",
+    "    \"docs\" TEXT,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT NOT NULL,\n",
+    "    \"ddb_key_sk\" TEXT NOT NULL,\n",
+    "    \"ddb_key_gsi1pk\" TEXT,\n",
+    "    \"ddb_key_gsi1sk\" NUMERIC,\n",
+    "    \"ddb_key_owner_id\" TEXT,\n",
+    "    \"ddb_key_rank\" NUMERIC,\n",
+    "    \"ddb_key_region\" TEXT,\n",
+    "    \"ddb_key_city\" TEXT,\n",
+    "    PRIMARY KEY (\"thing_id\", \"rev\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}thing__ddb_key\" ON \"{prefix}thing\" (\"ddb_key_pk\", \"ddb_key_sk\");"
+    "\n",
+    "-- GSI ByStatus\n",
+    "CREATE INDEX \"{prefix}thing__bystatus\" ON \"{prefix}thing\" (\"ddb_key_gsi1pk\", \"ddb_key_g"
+    "si1sk\");\n",
+    "-- GSI ByOwner\n",
+    "CREATE INDEX \"{prefix}thing__byowner\" ON \"{prefix}thing\" (\"ddb_key_owner_id\", \"ddb_key_"
+    "rank\");\n",
+    "-- GSI ByPlace\n",
+    "CREATE INDEX \"{prefix}thing__byplace\" ON \"{prefix}thing\" (\"ddb_key_region\", \"ddb_key_ci"
+    "ty\", \"ddb_key_rank\");\n",
+    "-- Counter (DynamoDB table Counters)\n",
+    "CREATE TABLE \"{prefix}counter\" (\n",
+    "    \"counter_id\" BIGINT NOT NULL,\n",
+    "    \"value\" BIGINT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_counter_id\" NUMERIC NOT NULL,\n",
+    "    PRIMARY KEY (\"counter_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}counter__ddb_key\" ON \"{prefix}counter\" (\"ddb_key_counter_id\");\n",
+    NULL,
+};
 
-const char types__sql_schema_mariadb[] =
-    "-- Thing (DynamoDB table Things)\n"
-    "CREATE TABLE `{prefix}thing` (\n"
-    "    `thing_id` CHAR(36) NOT NULL,\n"
-    "    `rev` BIGINT NOT NULL,\n"
-    "    `price` VARCHAR(255) NOT NULL,\n"
-    "    `status` VARCHAR(255),\n"
-    "    `active` TINYINT(1),\n"
-    "    `rank` BIGINT,\n"
-    "    `owner_id` VARCHAR(255),\n"
-    "    `region` VARCHAR(255),\n"
-    "    `city` VARCHAR(255),\n"
-    "    `parent_id` CHAR(36),\n"
-    "    `discount` TEXT,\n"
-    "    `tags` LONGTEXT,\n"
-    "    `scores` LONGTEXT NOT NULL,\n"
-    "    `amounts` LONGTEXT,\n"
-    "    `flags` LONGTEXT,\n"
-    "    `refs` LONGTEXT,\n"
-    "    `attrs` LONGTEXT,\n"
-    "    `docs` LONGTEXT,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (`thing_id`, `rev`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    "-- GSI ByStatus\n"
-    "CREATE INDEX `{prefix}thing__bystatus` ON `{prefix}thing` (`status`, `price`);\n"
-    "-- GSI ByOwner\n"
-    "CREATE INDEX `{prefix}thing__byowner` ON `{prefix}thing` (`owner_id`, `rank`);\n"
-    "-- GSI ByPlace\n"
-    "CREATE INDEX `{prefix}thing__byplace` ON `{prefix}thing` (`region`, `city`, `rank`);\n"
-    "-- Counter (DynamoDB table Counters)\n"
-    "CREATE TABLE `{prefix}counter` (\n"
-    "    `counter_id` BIGINT NOT NULL,\n"
-    "    `value` BIGINT NOT NULL,\n"
-    "    `_version` BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (`counter_id`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
-    ;
+const char *const types__sql_schema_mariadb[] = {
+    "-- Thing (DynamoDB table Things)\n",
+    "CREATE TABLE `{prefix}thing` (\n",
+    "    `thing_id` CHAR(36) NOT NULL,\n",
+    "    `rev` BIGINT NOT NULL,\n",
+    "    `price` VARCHAR(255) NOT NULL,\n",
+    "    `status` VARCHAR(255),\n",
+    "    `active` TINYINT(1),\n",
+    "    `rank` BIGINT,\n",
+    "    `owner_id` VARCHAR(255),\n",
+    "    `region` VARCHAR(255),\n",
+    "    `city` VARCHAR(255),\n",
+    "    `parent_id` CHAR(36),\n",
+    "    `discount` TEXT,\n",
+    "    `tags` LONGTEXT,\n",
+    "    `scores` LONGTEXT NOT NULL,\n",
+    "    `amounts` LONGTEXT,\n",
+    "    `flags` LONGTEXT,\n",
+    "    `refs` LONGTEXT,\n",
+    "    `attrs` LONGTEXT,\n",
+    "    `docs` LONGTEXT,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_pk` VARCHAR(255) NOT NULL,\n",
+    "    `ddb_key_sk` VARCHAR(255) NOT NULL,\n",
+    "    `ddb_key_gsi1pk` VARCHAR(255),\n",
+    "    `ddb_key_gsi1sk` DECIMAL(65,30),\n",
+    "    `ddb_key_owner_id` VARCHAR(255),\n",
+    "    `ddb_key_rank` DECIMAL(65,30),\n",
+    "    `ddb_key_region` VARCHAR(255),\n",
+    "    `ddb_key_city` VARCHAR(255),\n",
+    "    PRIMARY KEY (`thing_id`, `rev`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}thing__ddb_key` ON `{prefix}thing` (`ddb_key_pk`, `ddb_key_sk`);\n",
+    "-- GSI ByStatus\n",
+    "CREATE INDEX `{prefix}thing__bystatus` ON `{prefix}thing` (`ddb_key_gsi1pk`, `ddb_key_gsi1sk`)"
+    ";\n",
+    "-- GSI ByOwner\n",
+    "CREATE INDEX `{prefix}thing__byowner` ON `{prefix}thing` (`ddb_key_owner_id`, `ddb_key_rank`);"
+    "\n",
+    "-- GSI ByPlace\n",
+    "CREATE INDEX `{prefix}thing__byplace` ON `{prefix}thing` (`ddb_key_region`, `ddb_key_city`, `d"
+    "db_key_rank`);\n",
+    "-- Counter (DynamoDB table Counters)\n",
+    "CREATE TABLE `{prefix}counter` (\n",
+    "    `counter_id` BIGINT NOT NULL,\n",
+    "    `value` BIGINT NOT NULL,\n",
+    "    `_version` BIGINT NOT NULL,\n",
+    "    `ddb_key_counter_id` DECIMAL(65,30) NOT NULL,\n",
+    "    PRIMARY KEY (`counter_id`)\n",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+    "-- the table's key\n",
+    "CREATE INDEX `{prefix}counter__ddb_key` ON `{prefix}counter` (`ddb_key_counter_id`);\n",
+    NULL,
+};
 
-const char types__sql_schema_postgres[] =
-    "-- Thing (DynamoDB table Things)\n"
-    "CREATE TABLE \"{prefix}thing\" (\n"
-    "    \"thing_id\" CHAR(36) COLLATE \"C\" NOT NULL,\n"
-    "    \"rev\" BIGINT NOT NULL,\n"
-    "    \"price\" TEXT COLLATE \"C\" NOT NULL,\n"
-    "    \"status\" TEXT COLLATE \"C\",\n"
-    "    \"active\" BOOLEAN,\n"
-    "    \"rank\" BIGINT,\n"
-    "    \"owner_id\" TEXT COLLATE \"C\",\n"
-    "    \"region\" TEXT COLLATE \"C\",\n"
-    "    \"city\" TEXT COLLATE \"C\",\n"
-    "    \"parent_id\" CHAR(36) COLLATE \"C\",\n"
-    "    \"discount\" TEXT COLLATE \"C\",\n"
-    "    \"tags\" TEXT,\n"
-    "    \"scores\" TEXT NOT NULL,\n"
-    "    \"amounts\" TEXT,\n"
-    "    \"flags\" TEXT,\n"
-    "    \"refs\" TEXT,\n"
-    "    \"attrs\" TEXT,\n"
-    "    \"docs\" TEXT,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (\"thing_id\", \"rev\")\n"
-    ");\n"
-    "-- GSI ByStatus\n"
-    "CREATE INDEX \"{prefix}thing__bystatus\" ON \"{prefix}thing\" (\"status\", \"price\");\n"
-    "-- GSI ByOwner\n"
-    "CREATE INDEX \"{prefix}thing__byowner\" ON \"{prefix}thing\" (\"owner_id\", \"rank\");\n"
-    "-- GSI ByPlace\n"
-    "CREATE INDEX \"{prefix}thing__byplace\" ON \"{prefix}thing\" (\"region\", \"city\", \"rank\");"
-    "\n"
-    "-- Counter (DynamoDB table Counters)\n"
-    "CREATE TABLE \"{prefix}counter\" (\n"
-    "    \"counter_id\" BIGINT NOT NULL,\n"
-    "    \"value\" BIGINT NOT NULL,\n"
-    "    \"_version\" BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (\"counter_id\")\n"
-    ");\n"
-    ;
+const char *const types__sql_schema_postgres[] = {
+    "-- Thing (DynamoDB table Things)\n",
+    "CREATE TABLE \"{prefix}thing\" (\n",
+    "    \"thing_id\" CHAR(36) COLLATE \"C\" NOT NULL,\n",
+    "    \"rev\" BIGINT NOT NULL,\n",
+    "    \"price\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"status\" TEXT COLLATE \"C\",\n",
+    "    \"active\" BOOLEAN,\n",
+    "    \"rank\" BIGINT,\n",
+    "    \"owner_id\" TEXT COLLATE \"C\",\n",
+    "    \"region\" TEXT COLLATE \"C\",\n",
+    "    \"city\" TEXT COLLATE \"C\",\n",
+    "    \"parent_id\" CHAR(36) COLLATE \"C\",\n",
+    "    \"discount\" TEXT COLLATE \"C\",\n",
+    "    \"tags\" TEXT,\n",
+    "    \"scores\" TEXT NOT NULL,\n",
+    "    \"amounts\" TEXT,\n",
+    "    \"flags\" TEXT,\n",
+    "    \"refs\" TEXT,\n",
+    "    \"attrs\" TEXT,\n",
+    "    \"docs\" TEXT,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_pk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"ddb_key_sk\" TEXT COLLATE \"C\" NOT NULL,\n",
+    "    \"ddb_key_gsi1pk\" TEXT COLLATE \"C\",\n",
+    "    \"ddb_key_gsi1sk\" NUMERIC,\n",
+    "    \"ddb_key_owner_id\" TEXT COLLATE \"C\",\n",
+    "    \"ddb_key_rank\" NUMERIC,\n",
+    "    \"ddb_key_region\" TEXT COLLATE \"C\",\n",
+    "    \"ddb_key_city\" TEXT COLLATE \"C\",\n",
+    "    PRIMARY KEY (\"thing_id\", \"rev\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}thing__ddb_key\" ON \"{prefix}thing\" (\"ddb_key_pk\", \"ddb_key_sk\");"
+    "\n",
+    "-- GSI ByStatus\n",
+    "CREATE INDEX \"{prefix}thing__bystatus\" ON \"{prefix}thing\" (\"ddb_key_gsi1pk\", \"ddb_key_g"
+    "si1sk\");\n",
+    "-- GSI ByOwner\n",
+    "CREATE INDEX \"{prefix}thing__byowner\" ON \"{prefix}thing\" (\"ddb_key_owner_id\", \"ddb_key_"
+    "rank\");\n",
+    "-- GSI ByPlace\n",
+    "CREATE INDEX \"{prefix}thing__byplace\" ON \"{prefix}thing\" (\"ddb_key_region\", \"ddb_key_ci"
+    "ty\", \"ddb_key_rank\");\n",
+    "-- Counter (DynamoDB table Counters)\n",
+    "CREATE TABLE \"{prefix}counter\" (\n",
+    "    \"counter_id\" BIGINT NOT NULL,\n",
+    "    \"value\" BIGINT NOT NULL,\n",
+    "    \"_version\" BIGINT NOT NULL,\n",
+    "    \"ddb_key_counter_id\" NUMERIC NOT NULL,\n",
+    "    PRIMARY KEY (\"counter_id\")\n",
+    ");\n",
+    "-- the table's key\n",
+    "CREATE INDEX \"{prefix}counter__ddb_key\" ON \"{prefix}counter\" (\"ddb_key_counter_id\");\n",
+    NULL,
+};
 
 int types__sql_create_tables(ddb_sql *db, const char *table_prefix, ddb_error *err)
 {
@@ -332,7 +385,7 @@ int types__sql_create_tables(ddb_sql *db, const char *table_prefix, ddb_error *e
     ddb_sql_dialect d = db ? ddb_sql_dialect_of(db) : DDB_SQL_SQLITE;
     if (!db)
         return DDB_ERR_INVALID_ARG;
-    return ddb_sql_repo_exec_schema(&x,
+    return ddb_sql_repo_exec_schema_lines(&x,
         d == DDB_SQL_MARIADB    ? types__sql_schema_mariadb
         : d == DDB_SQL_POSTGRES ? types__sql_schema_postgres
                                 : types__sql_schema_sqlite,

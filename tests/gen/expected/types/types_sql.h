@@ -32,11 +32,11 @@ typedef struct types__sql_options {
 int types__sql_repo_new(types__repo **out, ddb_sql *db, const types__sql_options *o,
     ddb_error *err);
 
-/* The schema of each dialect (the types_schema.*.sql files), every table name prefixed
- * with "{prefix}", which types__sql_create_tables replaces. */
-extern const char types__sql_schema_sqlite[];
-extern const char types__sql_schema_mariadb[];
-extern const char types__sql_schema_postgres[];
+/* The schema of each dialect (the types_schema.*.sql files) line by line, NULL last, every
+ * table name prefixed with "{prefix}", which types__sql_create_tables replaces. */
+extern const char *const types__sql_schema_sqlite[];
+extern const char *const types__sql_schema_mariadb[];
+extern const char *const types__sql_schema_postgres[];
 
 /* Creates every table in db's dialect, names prefixed with table_prefix (may be NULL).
  * For tests and local setups. Returns 0 or a ddb_error_code. */
