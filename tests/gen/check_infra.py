@@ -222,7 +222,8 @@ class Template:
             for d in r.get("DependsOn", []):
                 if d not in self.res:
                     fail(f"{path}.DependsOn: no resource {d}")
-            self.props(r.get("Properties", {}), self.spec.resources[r["Type"]], path + ".Properties")
+            self.props(r.get("Properties", {}), self.spec.resources[r["Type"]],
+                       path + ".Properties")
         for name, o in self.doc.get("Outputs", {}).items():
             self.intrinsic(o["Value"], f"Outputs.{name}.Value")
 
@@ -305,8 +306,8 @@ def c_unescape(lit):
 
 def create_table_jsons(c_source):
     found = {}
-    for m in re.finditer(r"const char (\w+)__create_table_json\[\] =\s*((?:\"(?:[^\"\\]|\\.)*\"\s*)+);",
-                         c_source):
+    decl = r"const char (\w+)__create_table_json\[\] =\s*((?:\"(?:[^\"\\]|\\.)*\"\s*)+);"
+    for m in re.finditer(decl, c_source):
         text = "".join(c_unescape(p) for p in re.findall(r"\"((?:[^\"\\]|\\.)*)\"", m.group(2)))
         doc = json.loads(text)
         found[doc["TableName"]] = doc
@@ -323,7 +324,8 @@ def run(cmd):
 
 
 def check_tables(tpl, model, creates, counter_table, provisioned):
-    tables = {r["Properties"]["TableName"]: (k, r) for k, r in tpl.of_type("AWS::DynamoDB::Table").items()}
+    tables = {r["Properties"]["TableName"]: (k, r)
+              for k, r in tpl.of_type("AWS::DynamoDB::Table").items()}
     want = set(creates) | ({counter_table} if counter_table else set())
     if set(tables) != want:
         fail(f"tables {sorted(tables)}; the model's are {sorted(want)}")
@@ -379,7 +381,8 @@ def check_alarms(tpl, spec, model, logical, provisioned, policy_actions):
             fail(f"{k}: threshold {p['Threshold']}, AWS recommends {fixed}")
         if fixed is None and not (isinstance(p["Threshold"], dict) and "Ref" in p["Threshold"]):
             fail(f"{k}: a threshold that depends on the workload must be a parameter")
-        if p["ComparisonOperator"] != "GreaterThanThreshold" or p["TreatMissingData"] != "notBreaching":
+        if (p["ComparisonOperator"], p["TreatMissingData"]) != ("GreaterThanThreshold",
+                                                                "notBreaching"):
             fail(f"{k}: comparison {p['ComparisonOperator']}, missing data {p['TreatMissingData']}")
         if p["AlarmActions"] != [{"Ref": "AlarmTopicArn"}]:
             fail(f"{k}: does not notify the AlarmTopicArn parameter")
@@ -436,8 +439,10 @@ def check_policy(tpl, ops, model, counter_table):
             got.setdefault(key, set()).update(a[9:] for a in s["Action"])
     want = expected_grants(model, counter_table)
     if got != want:
-        extra = {k: sorted(v - want.get(k, set())) for k, v in got.items() if v - want.get(k, set())}
-        missing = {k: sorted(v - got.get(k, set())) for k, v in want.items() if v - got.get(k, set())}
+        extra = {k: sorted(v - want.get(k, set())) for k, v in got.items()
+                 if v - want.get(k, set())}
+        missing = {k: sorted(v - got.get(k, set())) for k, v in want.items()
+                   if v - got.get(k, set())}
         fail(f"policy is not least privilege: more than needed {extra}; missing {missing}")
     return got
 

@@ -648,7 +648,7 @@ static void statement(infra *I, json_t *stmts, const char *sid, unsigned actions
                    res));
 }
 
-static void policy(infra *I)
+static void iam_policy(infra *I)
 {
     json_t *stmts = json_array();
     for (size_t i = 0; i < I->n_usage; i++) {
@@ -736,7 +736,7 @@ static void build(infra *I, json_t *root)
         alarm(I, &account_write, "AccountWriteCapacityAlarm", "account and region", 0, names, NULL);
     }
     dashboard(I);
-    policy(I);
+    iam_policy(I);
     set(I, root, "Outputs",
         json_pack("{s:{s:s, s:o}, s:{s:s, s:o}}", "DataAccessPolicyArn", "Description",
                   "attach this managed policy to the application's role", "Value",
@@ -778,6 +778,10 @@ static int check_provisioned(infra *I)
 
 static void yaml_scalar(ddbgen_buf *b, const json_t *v)
 {
+    if (!v) {
+        ddbgen_buf_puts(b, "null");
+        return;
+    }
     switch (json_typeof(v)) {
     case JSON_STRING:
         /* a JSON string is a YAML double-quoted scalar: no type guessing, no special chars */
