@@ -509,6 +509,55 @@ def check_capacity(tpl, model, logical):
         fail("not one scaling policy per scalable target")
 
 
+def check_on_local(tpl, ddbkit, model_path):
+    """Creates the template's tables on the run's DynamoDB Local from their CloudFormation
+    properties (the CreateTable shapes), then `ddbkit tables create` must find each one the
+    model's ("exists"): DynamoDB Local and AWS get the same tables."""
+    import random
+    import string
+    # the test environment sets AWS_PROFILE="" to keep real settings out; botocore reads that
+    # as a profile named ""
+    if not os.environ.get("AWS_PROFILE"):
+        os.environ.pop("AWS_PROFILE", None)
+    import boto3
+    state = os.environ.get("DDB_TEST_LOCAL_STATE", "")
+    endpoint = open(os.path.join(state, "endpoint")).read().strip()
+    env = dict(os.environ, AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="AKIDTABLESTEST",
+               AWS_SECRET_ACCESS_KEY="tables-test-secret", AWS_EC2_METADATA_DISABLED="true",
+               AWS_ENDPOINT_URL_DYNAMODB=endpoint)
+    env.pop("AWS_SESSION_TOKEN", None)
+    env.pop("AWS_ENDPOINT_URL", None)
+    ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="AKIDTABLESTEST",
+                       aws_secret_access_key="tables-test-secret")
+    prefix = "infra" + "".join(random.choices(string.ascii_lowercase + string.digits, k=8)) + "_"
+    shapes = ("AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes",
+              "ProvisionedThroughput")
+    names = []
+    try:
+        for r in tpl.of_type("AWS::DynamoDB::Table").values():
+            p = r["Properties"]
+            req = {k: p[k] for k in shapes if k in p}
+            req["TableName"] = prefix + p["TableName"]
+            ddb.create_table(**req)
+            names.append(req["TableName"])
+            ddb.get_waiter("table_exists").wait(TableName=req["TableName"])
+            ttl = p.get("TimeToLiveSpecification")
+            if ttl:
+                ddb.update_time_to_live(TableName=req["TableName"], TimeToLiveSpecification={
+                    "AttributeName": ttl["AttributeName"], "Enabled": ttl["Enabled"]})
+        out = subprocess.run([ddbkit, "tables", "create", model_path, "--prefix", prefix],
+                             capture_output=True, text=True, env=env)
+        lines = out.stdout.split("\n")[:-1]
+        if out.returncode != 0 or len(lines) != len(names) or \
+                not all(line.startswith("exists ") for line in lines):
+            fail(f"ddbkit tables create over the template's tables: exit {out.returncode}\n"
+                 f"{out.stdout}{out.stderr}")
+    finally:
+        for n in names:
+            ddb.delete_table(TableName=n)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("ddbkit")
@@ -516,6 +565,8 @@ def main():
     ap.add_argument("work")
     ap.add_argument("--billing", default="on-demand")
     ap.add_argument("--api", default="")
+    ap.add_argument("--local", action="store_true",
+                    help="also create the tables on the run's DynamoDB Local (fixture)")
     a = ap.parse_args()
     ci = os.environ.get("CI") == "true"
 
@@ -570,6 +621,8 @@ def main():
     check_dashboard(tpl, spec, set(logical))
     if provisioned:
         check_capacity(tpl, model, logical)
+    if a.local:
+        check_on_local(tpl, a.ddbkit, a.model)
     print(f"{os.path.basename(a.model)}: {len(tpl.res)} resources ({len(logical)} tables, "
           f"{n_alarms} alarms, {sum(len(v) for v in grants.values())} grants on {len(grants)} "
           f"tables and indexes); JSON {docs['json_size']} bytes, YAML {docs['yaml_size']} bytes")
