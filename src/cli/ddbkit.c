@@ -91,6 +91,20 @@ static const cli_command commands[] = {
      "Exit status: 0 done, 1 a DynamoDB call failed, a table differs from the model, the model\n"
      "has errors or (describe) a table does not exist, 2 usage or I/O error.",
      2, cli_tables},
+    {"infra", "write the CloudFormation template of a model", "MODEL -o DIR",
+     "Validates a model file and writes DIR/NS.template.json (or .yaml) for CloudFormation:\n"
+     "  - every table (and the ID counter table) with the keys, GSIs and TTL of the generated\n"
+     "    NS__create_table_json, point-in-time recovery, deletion protection and encryption;\n"
+     "    on-demand, or provisioned with auto-scaling (--billing provisioned)\n"
+     "  - AWS's recommended alarms for each table, GSI and operation, notifying the SNS\n"
+     "    topic given as the AlarmTopicArn parameter\n"
+     "  - a CloudWatch dashboard of the tables\n"
+     "  - a least-privilege IAM managed policy: the actions of each access pattern on the\n"
+     "    tables and indexes it uses\n"
+     "The output is the same for the same input (docs/design/infra.md).",
+     cli_infra_options,
+     "Exit status: 0 written, 1 the model has errors (nothing written), 2 usage or I/O error.", 1,
+     cli_infra},
     {"help", "show the help of a command", "[COMMAND]",
      "Shows the help of COMMAND, or the list "
      "of commands.",

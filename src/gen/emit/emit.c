@@ -197,7 +197,7 @@ int ddbgen_emit(const ddbgen_model *m, const ddbgen_usage *usage, const ddbgen_e
  * The output folder, created with its parents when missing (as `mkdir -p` would). A path that
  * exists and is not a folder, or a folder that cannot be made, is one error naming it.
  */
-static int make_output_dir(const char *dir, ddbgen_diags *diags)
+int emit_make_output_dir(const char *dir, ddbgen_diags *diags)
 {
     struct stat st;
     char *path;
@@ -236,7 +236,7 @@ static int make_output_dir(const char *dir, ddbgen_diags *diags)
  * One file, written beside its final name and renamed over it, so that a generator killed
  * mid-way or a full disk never leaves a truncated file where a good one was.
  */
-static int write_file(const char *dir, const char *name, ddbgen_buf *b, ddbgen_diags *diags)
+int emit_write_file(const char *dir, const char *name, ddbgen_buf *b, ddbgen_diags *diags)
 {
     char *path = NULL, *tmp = NULL;
     char suffix[32];
@@ -305,9 +305,9 @@ int ddbgen_generate_files(const char *model_path, const char *usage_path, const 
                         "underscores",
                         "namespace '%s' is not usable", ns ? ns : m->ns);
     if (rc == 0)
-        rc = make_output_dir(out_dir, diags);
+        rc = emit_make_output_dir(out_dir, diags);
     for (size_t i = 0; rc == 0 && i < files.n_files; i++)
-        rc = write_file(out_dir, files.names[i], &files.files[i], diags);
+        rc = emit_write_file(out_dir, files.names[i], &files.files[i], diags);
 done:
     ddbgen_diags_sort(diags);
     ddbgen_emit_output_free(&files);

@@ -71,6 +71,38 @@ typedef struct ddbgen_table_layout {
 /* The layout of table t of a model that validated without errors. */
 void ddbgen_table_layout_of(ddbgen_table_layout *out, const ddbgen_table *t);
 
+/*
+ * The CreateTable request body (JSON) of table t of a valid model, as the generated
+ * NS__create_table_json holds it; `ddbkit infra` builds each table's resource from it.
+ */
+void ddbgen_table_create_json(ddbgen_buf *b, const ddbgen_table *t);
+
+/* `ddbkit infra`: a CloudFormation template (docs/design/infra.md). */
+typedef enum ddbgen_infra_format { DDBGEN_INFRA_JSON, DDBGEN_INFRA_YAML } ddbgen_infra_format;
+
+typedef struct ddbgen_infra_options {
+    ddbgen_infra_format format;
+    /* false: on-demand tables; true: provisioned, with capacity and auto-scaling derived from
+     * each access pattern's x-ddbkit.rps (all of them must have one) */
+    bool provisioned;
+} ddbgen_infra_options;
+
+/*
+ * The template of a model that validated without errors into *out (replaced; the caller's).
+ * Returns 0, DDBGEN_ERR_INVALID (diagnosed: provisioned without rps, over 500 resources),
+ * DDBGEN_ERR_ARG or DDBGEN_ERR_NOMEM; *out untouched on failure.
+ */
+int ddbgen_infra_template(ddbgen_buf *out, const ddbgen_model *m, const ddbgen_infra_options *o,
+                          ddbgen_diags *diags);
+
+/*
+ * What `ddbkit infra` does: loads and validates model_path and writes out_dir/<ns>.template.json
+ * (or .yaml). *written (may be NULL) gets the malloc'd path written. Diagnostics go to diags
+ * (sorted). Returns 0, DDBGEN_ERR_INVALID, DDBGEN_ERR_IO, DDBGEN_ERR_ARG or DDBGEN_ERR_NOMEM.
+ */
+int ddbgen_infra_files(const char *model_path, const char *out_dir, const ddbgen_infra_options *o,
+                       ddbgen_diags *diags, char **written);
+
 /* Whether an entity allocates IDs from the counter table (id_strategy counter or source). */
 bool ddbgen_model_uses_counter(const ddbgen_model *m);
 

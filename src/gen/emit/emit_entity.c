@@ -287,7 +287,7 @@ static void json_key_schema(ddbgen_buf *b, const char *const *pk, size_t n_pk,
     ddbgen_buf_puts(b, "]");
 }
 
-static void table_json(ddbgen_buf *b, const ddbgen_table *t)
+void ddbgen_table_create_json(ddbgen_buf *b, const ddbgen_table *t)
 {
     ddbgen_table_layout L;
     const char *pk[1] = {t->partition_key}, *sk[1] = {t->sort_key};
@@ -343,7 +343,7 @@ void emit_tables(emitter *E)
         ddbgen_buf json = DDBGEN_BUF_INIT;
         const char *s;
         ddbgen_buf_printf(h, "extern const char %s__%s__create_table_json[];\n", E->ns, t->c_name);
-        table_json(&json, t);
+        ddbgen_table_create_json(&json, t);
         s = ddbgen_buf_str(&json);
         if (!s) {
             E->status = DDBGEN_ERR_NOMEM;

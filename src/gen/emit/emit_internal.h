@@ -40,6 +40,12 @@ typedef struct emitter {
 /* A new output file named `name` (copied); NULL (and E->status set) when there is no room. */
 ddbgen_buf *emit_add_file(emitter *E, const char *name);
 
+/* The output folder, made with its parents when missing; 0 or DDBGEN_ERR_IO (diagnosed). */
+int emit_make_output_dir(const char *dir, ddbgen_diags *diags);
+
+/* dir/name from b, written beside it and renamed over it; 0 or DDBGEN_ERR_* (diagnosed). */
+int emit_write_file(const char *dir, const char *name, ddbgen_buf *b, ddbgen_diags *diags);
+
 /* A malloc'd "a" "sep" "b", or NULL. */
 char *emit_join2(const char *a, const char *sep, const char *b);
 

@@ -950,14 +950,37 @@ static void load_scan_index_forward(loader *L, json_t *v, const char *path,
     out->descending_path = path;
 }
 
+/* The largest rps taken: far above any table's throughput, and exact in a double. */
+#define MAX_RPS 1e9
+
+static void load_rps(loader *L, json_t *v, const char *path, ddbgen_access_pattern *out)
+{
+    double rps = json_is_number(v) ? json_number_value(v) : 0;
+    if (!json_is_number(v)) {
+        ddbgen_diag_add(L->d, ERR, path,
+                        "write the pattern's peak requests per second, e.g. 50 or 0.5",
+                        "rps must be a number, not %s", kind(v));
+        return;
+    }
+    if (!(rps > 0) || rps > MAX_RPS) {
+        ddbgen_diag_add(L->d, ERR, path,
+                        "write the pattern's peak requests per second, e.g. 50 or 0.5",
+                        "rps %g is out of range: above 0 and at most %.0f", rps, MAX_RPS);
+        return;
+    }
+    out->has_rps = true;
+    out->rps = rps;
+    out->rps_path = path;
+}
+
 /*
- * An access pattern's x-ddbkit: c_name and scan_index_forward. A bare "scan_index_forward" next
+ * An access pattern's x-ddbkit: c_name, scan_index_forward and rps. A bare "scan_index_forward" next
  * to the MCP keys is honoured too, with a warning: the MCP tools ignore it, and ignoring it here
  * would silently return the items in the other order.
  */
 static void load_pattern_ext(loader *L, json_t *ap, const char *path, ddbgen_access_pattern *out)
 {
-    static const char *const known[] = {"c_name", "scan_index_forward"};
+    static const char *const known[] = {"c_name", "scan_index_forward", "rps"};
     json_t *ext = get_object(L, ap, path, EXT_KEY, false);
     json_t *bare = member(ap, "scan_index_forward", false);
     const char *override = NULL, *ext_path = NULL;
@@ -978,6 +1001,8 @@ static void load_pattern_ext(loader *L, json_t *ap, const char *path, ddbgen_acc
         sif = member(ext, "scan_index_forward", false);
         if (sif)
             load_scan_index_forward(L, sif, pkey(L, ext_path, "scan_index_forward"), out);
+        if ((sif = member(ext, "rps", false)) != NULL)
+            load_rps(L, sif, pkey(L, ext_path, "rps"), out);
     }
     out->c_name = c_name_for(L, out->name, override, override ? pkey(L, ext_path, "c_name") : NULL);
 }

@@ -258,6 +258,10 @@ typedef struct ddbgen_access_pattern {
     /* x-ddbkit.scan_index_forward: false reads a Query's items in descending sort-key order. */
     bool descending;
     const char *descending_path; /* JSON path of the setting; NULL when absent */
+    /* x-ddbkit.rps: the peak requests per second, for provisioned capacity (ddbkit infra). */
+    bool has_rps;
+    double rps;
+    const char *rps_path; /* JSON path of the setting; NULL when absent */
 } ddbgen_access_pattern;
 
 typedef struct ddbgen_gsi_mapping {
