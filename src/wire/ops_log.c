@@ -4,6 +4,7 @@
  * budgeted (bench/ops_bench.c: logger and metrics together at most 3% of a GetItem's CPU).
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,47 @@ static void put(line *l, const char *fmt, ...)
         l->len += (size_t)n;
 }
 
+/*
+ * ,"key":v with at most `decimals` decimals, trailing zeros dropped. By hand, because printf's
+ * floating-point conversions were a third of a line's cost; beyond 1e15 or not finite (never a
+ * latency or a capacity) it falls back to %g, and JSON has no NaN, so that prints 0.
+ */
+static void put_number(line *l, const char *key, double v, int decimals)
+{
+    if (!(v > -1e15 && v < 1e15)) {
+        put(l, ",\"%s\":%.17g", key, v == v ? v : 0.0);
+        return;
+    }
+    static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    bool negative = v < 0;
+    double scaled = (negative ? -v : v) * scale[decimals] + 0.5;
+    unsigned long long whole = (unsigned long long)scaled;
+    unsigned long long units = (unsigned long long)scale[decimals];
+    unsigned long long frac = whole % units;
+    whole /= units;
+    char digits[32];
+    int n = 0;
+    while (decimals > 0 && frac % 10 == 0 && frac) {
+        frac /= 10;
+        decimals--;
+    }
+    if (frac == 0)
+        decimals = 0;
+    for (int i = 0; i < decimals; i++, frac /= 10)
+        digits[n++] = (char)('0' + frac % 10);
+    if (decimals)
+        digits[n++] = '.';
+    do {
+        digits[n++] = (char)('0' + whole % 10);
+        whole /= 10;
+    } while (whole);
+    if (negative)
+        digits[n++] = '-';
+    put(l, ",\"%s\":", key);
+    while (n > 0 && l->len < l->cap)
+        l->buf[l->len++] = digits[--n];
+}
+
 /* "key":"value" with JSON escapes; the values come from the service (request ids, types). */
 static void put_string(line *l, const char *key, const char *value)
 {
@@ -102,15 +144,25 @@ static void put_string(line *l, const char *key, const char *value)
     put(l, "\"");
 }
 
-/* RFC 3339 UTC with milliseconds. */
+/*
+ * RFC 3339 UTC with milliseconds. The date and time of day change once a second, so each thread
+ * keeps the last second's text: gmtime_r and its formatting were most of a line's cost.
+ */
+static __thread time_t cached_second = -1;
+static __thread char cached_text[64]; /* 19 used; room for any int gmtime_r gives */
+
 static void put_time(line *l, ddb_log_level level)
 {
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    put(l, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\"", tm.tm_year + 1900,
-        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+    if (ts.tv_sec != cached_second) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        snprintf(cached_text, sizeof(cached_text), "%04d-%02d-%02dT%02d:%02d:%02d",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_second = ts.tv_sec;
+    }
+    put(l, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\"", cached_text, ts.tv_nsec / 1000000,
         level_name(level));
 }
 
@@ -149,9 +201,9 @@ void ddb_oplog_event(void *ctx, const ddb_event *ev)
         put_string(&l, "table", ev->table_name);
     if (ev->index_name)
         put_string(&l, "index", ev->index_name);
-    put(&l,
-        ",\"latency_ms\":%.3f,\"attempts\":%d,\"retries\":%d,\"throttles\":%d,\"http_status\":%ld",
-        ev->latency_ms, ev->attempts, ev->retries, ev->throttles, ev->http_status);
+    put_number(&l, "latency_ms", ev->latency_ms, 3);
+    put(&l, ",\"attempts\":%d,\"retries\":%d,\"throttles\":%d,\"http_status\":%ld", ev->attempts,
+        ev->retries, ev->throttles, ev->http_status);
     if (ev->error_code) {
         put_string(&l, "error", ddb_error_code_name(ev->error_code));
         if (ev->aws_error_type && ev->aws_error_type[0])
@@ -159,8 +211,9 @@ void ddb_oplog_event(void *ctx, const ddb_event *ev)
     }
     if (ev->request_id && ev->request_id[0])
         put_string(&l, "request_id", ev->request_id);
-    put(&l, ",\"consumed_capacity\":%.10g,\"consumed_rcu\":%.10g,\"consumed_wcu\":%.10g",
-        ev->consumed_capacity, ev->read_capacity, ev->write_capacity);
+    put_number(&l, "consumed_capacity", ev->consumed_capacity, 6);
+    put_number(&l, "consumed_rcu", ev->read_capacity, 6);
+    put_number(&l, "consumed_wcu", ev->write_capacity, 6);
     if (ev->item_count >= 0)
         put(&l, ",\"item_count\":%ld", ev->item_count);
     emit(log, level, &l);

@@ -72,7 +72,7 @@ TEST(oplog_writes_one_json_line_per_event)
     ddb_oplog_event(log, &q);
     ddb_event bad = {.operation = "PutItem",
                      .table_name = "users",
-                     .latency_ms = 2,
+                     .latency_ms = 1234.0005,
                      .attempts = 1,
                      .http_status = 400,
                      .error_code = DDB_ERR_CONDITION_FAILED,
@@ -96,6 +96,9 @@ TEST(oplog_writes_one_json_line_per_event)
     CHECK_INT(json_integer_value(json_object_get(a, "item_count")), 1);
     CHECK(fabs(json_number_value(json_object_get(a, "consumed_rcu")) - 0.5) < 1e-9);
     CHECK_STR(json_string_value(json_object_get(a, "request_id")), "REQ1");
+    /* Numbers are written by hand: shortest decimals, no exponent, no trailing zeros. */
+    CHECK_CONTAINS(l.text[0], "\"latency_ms\":1.25,");
+    CHECK_CONTAINS(l.text[0], "\"consumed_capacity\":0.5,\"consumed_rcu\":0.5,\"consumed_wcu\":0,");
     const char *t = json_string_value(json_object_get(a, "time"));
     CHECK(t && strlen(t) == 24 && t[10] == 'T' && t[23] == 'Z');
     json_decref(a);
@@ -107,6 +110,8 @@ TEST(oplog_writes_one_json_line_per_event)
     CHECK_STR(json_string_value(json_object_get(b, "request_id")), "R\"2\\");
     CHECK_INT(json_integer_value(json_object_get(b, "throttles")), 2);
     CHECK_INT(json_integer_value(json_object_get(b, "retries")), 2);
+    CHECK_CONTAINS(l.text[1], "\"latency_ms\":3,");
+    CHECK_CONTAINS(l.text[1], "\"consumed_capacity\":2,");
     json_decref(b);
 
     json_t *c = json_loads(l.text[2], 0, &jerr);
@@ -116,6 +121,7 @@ TEST(oplog_writes_one_json_line_per_event)
     CHECK_STR(json_string_value(json_object_get(c, "aws_error_type")),
               "ConditionalCheckFailedException");
     CHECK(json_object_get(c, "item_count") == NULL);
+    CHECK_CONTAINS(l.text[2], "\"latency_ms\":1234.001,");
     json_decref(c);
     ddb_oplog_free(log);
 }
