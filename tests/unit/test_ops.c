@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ddb/ddb.h"
+#include "ddb/dal.h"
 #include "support/emf_check.h"
 #include "test.h"
 
@@ -460,8 +460,44 @@ TEST(trace_context_accepts_w3c_and_xray_and_names_what_is_wrong)
     ddb_trace_context_clear();
 }
 
-TEST_MAIN(CASE(oplog_writes_one_json_line_per_event), CASE(oplog_level_drops_what_is_above_it),
-          CASE(oplog_options_name_what_is_wrong), CASE(metrics_aggregate_by_table_and_operation),
+TEST(router_events_reach_the_same_metrics)
+{
+    ddb_metrics *m = NULL;
+    REQUIRE(ddb_metrics_new(&m, NULL) == 0);
+    ddb_router_config cfg = {.version = DDB_ROUTER_CONFIG_VERSION,
+                             .name = "t",
+                             .phase = 1,
+                             .on_event = ddb_metrics_record,
+                             .event_ctx = m,
+                             .compare_percent = 100};
+    ddb_router *r = NULL;
+    ddb_error err = DDB_ERROR_INIT;
+    REQUIRE(ddb_router_new(&r, &cfg, &err) == 0);
+    CHECK_INT(ddb_router_set_phase(r, 2, &err), 0);
+    CHECK_INT(ddb_router_set_phase(r, 3, &err), 0);
+    ddb_router_free(r);
+    ddb_metrics_snapshot *s = NULL;
+    REQUIRE(ddb_metrics_snapshot_new(&s, m, false, NULL) == 0);
+    const ddb_metrics_entry *x = ddb_metrics_snapshot_find(s, "", "router.phase");
+    REQUIRE(x != NULL);
+    CHECK_INT(x->count, 2);
+    FILE *f = tmpfile();
+    REQUIRE(f != NULL);
+    CHECK_INT(ddb_emf_write(f, s, "ddbkit", 1765000000000, &err), 0);
+    json_t *roots[2] = {0};
+    CHECK_INT(check_emf_file(f, roots, 2), 1);
+    if (roots[0])
+        CHECK_STR(json_string_value(json_object_get(roots[0], "Operation")), "router.phase");
+    json_decref(roots[0]);
+    json_decref(roots[1]);
+    fclose(f);
+    ddb_metrics_snapshot_free(s);
+    ddb_metrics_free(m);
+}
+
+TEST_MAIN(CASE(router_events_reach_the_same_metrics), CASE(oplog_writes_one_json_line_per_event),
+          CASE(oplog_level_drops_what_is_above_it), CASE(oplog_options_name_what_is_wrong),
+          CASE(metrics_aggregate_by_table_and_operation),
           CASE(metrics_fold_error_types_past_the_cap_into_other),
           CASE(emf_lines_follow_the_specification), CASE(emf_namespace_and_options_are_checked),
           CASE(emf_writer_flushes_deltas_on_demand_and_periodically),
