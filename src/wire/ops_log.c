@@ -88,6 +88,47 @@ static void put(line *l, const char *fmt, ...)
         l->len += (size_t)n;
 }
 
+/* Bytes as they are; most of a line is literal keys, and vsnprintf per key was its cost. */
+static void put_raw(line *l, const char *s, size_t n)
+{
+    if (l->len + n > l->cap) {
+        l->len = l->cap; /* truncated */
+        return;
+    }
+    memcpy(l->buf + l->len, s, n);
+    l->len += n;
+}
+
+/* ,"key": */
+static void put_key(line *l, const char *key)
+{
+    put_raw(l, ",\"", 2);
+    put_raw(l, key, strlen(key));
+    put_raw(l, "\":", 2);
+}
+
+/* Digits of v, backwards into d; returns how many. */
+static int digits_of(char *d, unsigned long long v)
+{
+    int n = 0;
+    do {
+        d[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return n;
+}
+
+static void put_int(line *l, const char *key, long long v)
+{
+    char d[24];
+    int n = digits_of(d, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
+    if (v < 0)
+        d[n++] = '-';
+    put_key(l, key);
+    while (n > 0 && l->len < l->cap)
+        l->buf[l->len++] = d[--n];
+}
+
 /*
  * ,"key":v with at most `decimals` decimals, trailing zeros dropped. By hand, because printf's
  * floating-point conversions were a third of a line's cost; beyond 1e15 or not finite (never a
@@ -118,13 +159,10 @@ static void put_number(line *l, const char *key, double v, int decimals)
         digits[n++] = (char)('0' + frac % 10);
     if (decimals)
         digits[n++] = '.';
-    do {
-        digits[n++] = (char)('0' + whole % 10);
-        whole /= 10;
-    } while (whole);
+    n += digits_of(digits + n, whole);
     if (negative)
         digits[n++] = '-';
-    put(l, ",\"%s\":", key);
+    put_key(l, key);
     while (n > 0 && l->len < l->cap)
         l->buf[l->len++] = digits[--n];
 }
@@ -132,7 +170,8 @@ static void put_number(line *l, const char *key, double v, int decimals)
 /* "key":"value" with JSON escapes; the values come from the service (request ids, types). */
 static void put_string(line *l, const char *key, const char *value)
 {
-    put(l, ",\"%s\":\"", key);
+    put_key(l, key);
+    put_raw(l, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)value; *p && l->len < l->cap; p++) {
         if (*p == '"' || *p == '\\')
             put(l, "\\%c", *p);
@@ -141,7 +180,7 @@ static void put_string(line *l, const char *key, const char *value)
         else
             l->buf[l->len++] = (char)*p;
     }
-    put(l, "\"");
+    put_raw(l, "\"", 1);
 }
 
 /*
@@ -162,8 +201,16 @@ static void put_time(line *l, ddb_log_level level)
                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         cached_second = ts.tv_sec;
     }
-    put(l, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\"", cached_text, ts.tv_nsec / 1000000,
-        level_name(level));
+    long ms = ts.tv_nsec / 1000000;
+    char frac[5] = {'.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10),
+                    'Z'};
+    const char *name = level_name(level);
+    put_raw(l, "{\"time\":\"", 9);
+    put_raw(l, cached_text, strlen(cached_text));
+    put_raw(l, frac, sizeof(frac));
+    put_raw(l, "\",\"level\":\"", 11);
+    put_raw(l, name, strlen(name));
+    put_raw(l, "\"", 1);
 }
 
 static void emit(ddb_oplog *log, ddb_log_level level, line *l)
@@ -202,8 +249,10 @@ void ddb_oplog_event(void *ctx, const ddb_event *ev)
     if (ev->index_name)
         put_string(&l, "index", ev->index_name);
     put_number(&l, "latency_ms", ev->latency_ms, 3);
-    put(&l, ",\"attempts\":%d,\"retries\":%d,\"throttles\":%d,\"http_status\":%ld", ev->attempts,
-        ev->retries, ev->throttles, ev->http_status);
+    put_int(&l, "attempts", ev->attempts);
+    put_int(&l, "retries", ev->retries);
+    put_int(&l, "throttles", ev->throttles);
+    put_int(&l, "http_status", ev->http_status);
     if (ev->error_code) {
         put_string(&l, "error", ddb_error_code_name(ev->error_code));
         if (ev->aws_error_type && ev->aws_error_type[0])
@@ -215,7 +264,7 @@ void ddb_oplog_event(void *ctx, const ddb_event *ev)
     put_number(&l, "consumed_rcu", ev->read_capacity, 6);
     put_number(&l, "consumed_wcu", ev->write_capacity, 6);
     if (ev->item_count >= 0)
-        put(&l, ",\"item_count\":%ld", ev->item_count);
+        put_int(&l, "item_count", ev->item_count);
     emit(log, level, &l);
 }
 
