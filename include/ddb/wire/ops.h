@@ -154,9 +154,10 @@ typedef struct ddb_emf_options {
 
 /*
  * A writer that flushes m (borrowed; it must outlive the writer) as EMF lines: one JSON object
- * per (table, operation) with the dimensions TableName and Operation, and the metrics Calls,
- * Errors, Throttles, Retries, Items, LatencyP50/P90/P99/Max (Milliseconds), ConsumedRCU,
- * ConsumedWCU and one Errors.<type> per error type (at most 100 metrics per line). Each flush
+ * per (table, operation) with the dimensions TableName ("-" for operations over several tables)
+ * and Operation, and the metrics Calls, Errors, Throttles, Retries, Items,
+ * LatencyP50/P90/P99/Max (Milliseconds), ConsumedRCU, ConsumedWCU and one Errors.<type> per
+ * error type (at most 100 metrics per line). Each flush
  * resets m, so each line is the delta since the last. Fails with DDB_ERR_INVALID_ARG on a bad
  * namespace or interval. The caller frees *out with ddb_emf_free, which stops the thread and
  * flushes a last time.
