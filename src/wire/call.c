@@ -65,7 +65,8 @@ static int attempt_once(ddb_client *c, const char *operation, const char *body, 
  * The call loop: this only sends, sleeps and logs (the api layer checked the limits). Every attempt's error goes
  * into a local ddb_error, so failures are classified even when the caller passed err == NULL; the
  * last one is moved into err at the end. Each attempt carries amz-sdk-invocation-id (the same for
- * the whole call) and amz-sdk-request: attempt=N; max=M, as the AWS SDKs send them.
+ * the whole call) and amz-sdk-request: attempt=N; max=M, as the AWS SDKs send them, and, when
+ * the call is traced (trace.c), traceparent and X-Amzn-Trace-Id for the call's span.
  */
 int ddb_client__call(ddb_client *c, const char *operation, const char *table_name,
                      const json_t *request, json_t **response, ddb_error *err)
