@@ -21,6 +21,7 @@
 
 #include "ddb/wire/client.h"
 #include "ddb/wire/credentials.h"
+#include "ddb/wire/ops.h"
 
 #include "ddb/api/api.h"
 #include "ddb/api/batch.h"

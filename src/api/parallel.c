@@ -29,6 +29,8 @@ typedef struct req {
     size_t index;
     char operation[40];
     char *table_name; /* from the request's TableName, for events; may be NULL */
+    char *index_name; /* from its IndexName, likewise */
+    int throttles;    /* attempts that failed with a throttling error */
     char *body;       /* the encoded request; freed once done */
     size_t body_len;
     req_state state;
@@ -169,6 +171,7 @@ static void req_free(ddb_client *c, req *r)
     if (r->state != REQ_DONE)
         abandon(c, r);
     free(r->table_name);
+    free(r->index_name);
     free(r->body);
     if (r->output && !r->output_taken)
         free_output(r->operation, r->output);
@@ -265,7 +268,10 @@ static int add_encoded(size_t *index, ddb_parallel *p, const char *operation, co
     const char *table = json_string_value(json_object_get(request, "TableName"));
     if (table)
         r->table_name = strdup(table);
-    if (!r->body || (table && !r->table_name)) {
+    const char *index_name = json_string_value(json_object_get(request, "IndexName"));
+    if (index_name)
+        r->index_name = strdup(index_name);
+    if (!r->body || (table && !r->table_name) || (index_name && !r->index_name)) {
         rc = ddb_error__nomem(err, "request body");
         goto done;
     }
@@ -326,6 +332,8 @@ static int complete(ddb_parallel *p, req *r, int rc, json_t *doc)
     const ddb_exchange__outcome outcome = {
         .operation = r->operation,
         .table_name = r->table_name,
+        .index_name = r->index_name,
+        .throttles = r->throttles,
         .latency_ms = r->rs.attempts > 0 ? ddb_exchange__now_ms() - r->started_ms : 0,
         .attempts = r->rs.attempts,
         .rc = rc,
@@ -381,6 +389,8 @@ static int on_attempt(ddb_parallel *p, req *r, int xfer_rc, ddb_http__response *
         rc = ddb_exchange__check(&doc, c, r->operation, resp, &r->err);
     ddb_http__response_clear(resp);
     int failed = rc;
+    if (rc && r->err.throttling)
+        r->throttles++;
     ddb_retry__verdict v = ddb_retry__after_attempt(&c->retry, &r->rs, rc, &r->err,
                                                     r->last.retry_after, ddb_exchange__now_ms());
     ddb_exchange__log_breaker_move(c, r->operation, v.breaker_moved, r->rs.attempts);

@@ -17,6 +17,7 @@
 #include "wire/exchange.h"
 #include "wire/http.h"
 #include "wire/retry.h"
+#include "wire/trace.h"
 
 void ddb_client__set_clock(ddb_client *c, const ddb_client__clock *clock)
 {
@@ -64,7 +65,8 @@ static int attempt_once(ddb_client *c, const char *operation, const char *body, 
  * The call loop: this only sends, sleeps and logs (the api layer checked the limits). Every attempt's error goes
  * into a local ddb_error, so failures are classified even when the caller passed err == NULL; the
  * last one is moved into err at the end. Each attempt carries amz-sdk-invocation-id (the same for
- * the whole call) and amz-sdk-request: attempt=N; max=M, as the AWS SDKs send them.
+ * the whole call) and amz-sdk-request: attempt=N; max=M, as the AWS SDKs send them, and, when
+ * the call is traced (trace.c), traceparent and X-Amzn-Trace-Id for the call's span.
  */
 int ddb_client__call(ddb_client *c, const char *operation, const char *table_name,
                      const json_t *request, json_t **response, ddb_error *err)
@@ -82,6 +84,9 @@ int ddb_client__call(ddb_client *c, const char *operation, const char *table_nam
     size_t body_len = strlen(body);
     ddb_exchange__new_invocation_id(invocation_id, sizeof(invocation_id));
     snprintf(id_header, sizeof(id_header), "amz-sdk-invocation-id: %s", invocation_id);
+    int throttles = 0;
+    ddb_trace__call trace;
+    const bool traced = ddb_trace__begin(&trace, c, operation, table_name, request);
 
     for (;;) {
         double hold = 0;
@@ -96,9 +101,10 @@ int ddb_client__call(ddb_client *c, const char *operation, const char *table_nam
         ddb_error_clear(&e);
         snprintf(attempt_header, sizeof(attempt_header), "amz-sdk-request: attempt=%d; max=%d",
                  rs.attempts, c->retry.max_attempts);
-        const char *extra[] = {id_header, attempt_header};
-        rc = attempt_once(c, operation, body, body_len, extra, sizeof(extra) / sizeof(*extra),
-                          &resp, &doc, &e);
+        const char *extra[] = {id_header, attempt_header, trace.traceparent, trace.amzn};
+        rc = attempt_once(c, operation, body, body_len, extra, traced ? 4 : 2, &resp, &doc, &e);
+        if (rc && e.throttling)
+            throttles++;
         ddb_retry__verdict v = ddb_retry__after_attempt(&c->retry, &rs, rc, &e, resp.retry_after,
                                                         ddb_client__now_ms(c));
         ddb_exchange__log_breaker_move(c, operation, v.breaker_moved, rs.attempts);
@@ -120,8 +126,12 @@ int ddb_client__call(ddb_client *c, const char *operation, const char *table_nam
         .err = &e,
         .last = &resp,
         .response = rc == 0 ? doc : NULL,
+        .index_name = json_string_value(json_object_get(request, "IndexName")),
+        .throttles = throttles,
     };
     ddb_exchange__report(c, &outcome);
+    if (traced)
+        ddb_trace__end(&trace, c, request, &outcome);
     ddb_http__response_clear(&resp);
     free(body);
     if (err) {

@@ -118,6 +118,10 @@ int ddb_client_new(ddb_client **out, const ddb_client_options *opts, ddb_error *
     c->trace_ctx = opts->trace_ctx;
     c->on_event = opts->on_event;
     c->event_ctx = opts->event_ctx;
+    if (opts->version >= 2) {
+        c->on_span = opts->on_span;
+        c->span_ctx = opts->span_ctx;
+    }
 
     /* Options, then the environment, then the shared files (see docs/configuration.md). */
     if ((rc = ddb_config__load(&files, err)) != 0)

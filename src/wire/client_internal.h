@@ -42,6 +42,8 @@ struct ddb_client {
     void *trace_ctx;
     ddb_event_fn on_event;
     void *event_ctx;
+    ddb_span_fn on_span;
+    void *span_ctx;
     ddb_client__clock clock;
 };
 

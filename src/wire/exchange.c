@@ -283,6 +283,11 @@ static bool id_random_bytes(unsigned char b[16])
     return true;
 }
 
+bool ddb_exchange__random16(unsigned char b[16])
+{
+    return id_random_bytes(b);
+}
+
 void ddb_exchange__new_invocation_id(char *out, size_t cap)
 {
     static const char digits[] = "0123456789abcdef";
@@ -364,37 +369,104 @@ void ddb_exchange__log_retry(ddb_client *c, const char *operation, const char *t
         v->delay_ms);
 }
 
-/* Sum of CapacityUnits in a response's ConsumedCapacity (an object, or a list per table). */
-static double consumed_capacity(const json_t *response)
+/* The operations whose CapacityUnits are read units; every other operation's are write units. */
+static bool reads(const char *operation)
 {
-    const json_t *cc = json_object_get(response, "ConsumedCapacity");
-    double total = 0;
-    if (json_is_object(cc))
-        return json_number_value(json_object_get(cc, "CapacityUnits"));
-    size_t i;
-    const json_t *entry;
-    json_array_foreach(cc, i, entry)
-        total += json_number_value(json_object_get(entry, "CapacityUnits"));
-    return total;
+    return strcmp(operation, "GetItem") == 0 || strcmp(operation, "Query") == 0 ||
+           strcmp(operation, "Scan") == 0 || strcmp(operation, "BatchGetItem") == 0 ||
+           strcmp(operation, "TransactGetItems") == 0 || strcmp(operation, "ExecuteStatement") == 0;
+}
+
+/*
+ * Add one ConsumedCapacity entry. ReadCapacityUnits and WriteCapacityUnits are there only when
+ * INDEXES was asked for (and in transactions); with TOTAL the operation says which kind it is.
+ */
+static void add_capacity(ddb_event *ev, const json_t *cc, bool is_read)
+{
+    double units = json_number_value(json_object_get(cc, "CapacityUnits"));
+    const json_t *r = json_object_get(cc, "ReadCapacityUnits");
+    const json_t *w = json_object_get(cc, "WriteCapacityUnits");
+    ev->consumed_capacity += units;
+    if (r || w) {
+        ev->read_capacity += json_number_value(r);
+        ev->write_capacity += json_number_value(w);
+    } else if (is_read) {
+        ev->read_capacity += units;
+    } else {
+        ev->write_capacity += units;
+    }
+}
+
+/* Items in a response: Count, an Item, or the lists of a batch's or transaction's Responses. */
+static long item_count(const json_t *response)
+{
+    const json_t *v = json_object_get(response, "Count");
+    if (json_is_integer(v))
+        return (long)json_integer_value(v);
+    if ((v = json_object_get(response, "Item")) != NULL)
+        return 1;
+    if ((v = json_object_get(response, "Items")) != NULL) /* ExecuteStatement */
+        return (long)json_array_size(v);
+    v = json_object_get(response, "Responses");
+    if (json_is_array(v)) { /* TransactGetItems: an entry per Get, empty when absent */
+        long n = 0;
+        size_t i;
+        const json_t *entry;
+        json_array_foreach(v, i, entry)
+            n += json_object_get(entry, "Item") != NULL;
+        return n;
+    }
+    if (json_is_object(v)) { /* BatchGetItem: a list per table */
+        long n = 0;
+        const char *table;
+        const json_t *items;
+        json_object_foreach((json_t *)v, table, items)
+            n += (long)json_array_size(items);
+        return n;
+    }
+    return -1;
+}
+
+void ddb_exchange__event(ddb_event *ev, const ddb_exchange__outcome *o)
+{
+    *ev = (ddb_event){
+        .operation = o->operation,
+        .table_name = o->table_name,
+        .latency_ms = o->latency_ms,
+        .attempts = o->attempts,
+        .http_status = o->last ? o->last->status : 0,
+        .error_code = o->rc,
+        .aws_error_type = o->rc && o->err ? o->err->aws_type : "",
+        .request_id = o->last ? o->last->request_id : "",
+        .index_name = o->index_name,
+        .item_count = -1,
+        .throttles = o->throttles,
+        .retries = o->attempts > 0 ? o->attempts - 1 : 0,
+    };
+    if (!o->response)
+        return;
+    const bool is_read = reads(o->operation);
+    const json_t *cc = json_object_get(o->response, "ConsumedCapacity");
+    if (json_is_object(cc)) {
+        add_capacity(ev, cc, is_read);
+    } else {
+        size_t i;
+        const json_t *entry;
+        json_array_foreach(cc, i, entry)
+            add_capacity(ev, entry, is_read);
+    }
+    ev->item_count = item_count(o->response);
+    if (ev->item_count < 0 && strcmp(o->operation, "GetItem") == 0)
+        ev->item_count = 0; /* no Item: the key was not found */
 }
 
 void ddb_exchange__report(ddb_client *c, const ddb_exchange__outcome *o)
 {
     const char *table = o->table_name;
     long status = o->last ? o->last->status : 0;
-    const char *aws_type = o->rc && o->err ? o->err->aws_type : "";
     if (c->on_event) {
-        ddb_event ev = {
-            .operation = o->operation,
-            .table_name = table,
-            .latency_ms = o->latency_ms,
-            .attempts = o->attempts,
-            .http_status = status,
-            .error_code = o->rc,
-            .aws_error_type = aws_type,
-            .consumed_capacity = o->response ? consumed_capacity(o->response) : 0,
-            .request_id = o->last ? o->last->request_id : "",
-        };
+        ddb_event ev;
+        ddb_exchange__event(&ev, o);
         c->on_event(c->event_ctx, &ev);
     }
     ddb_log_level level = o->rc ? DDB_LOG_WARN : DDB_LOG_DEBUG;

@@ -20,8 +20,9 @@
 #include "wire/http.h"
 #include "wire/retry.h"
 
-/* Unsigned header lines a caller may add to each attempt (amz-sdk-invocation-id, -request). */
-#define DDB_EXCHANGE__MAX_EXTRA_HEADERS 2
+/* Unsigned header lines a caller may add to each attempt (amz-sdk-invocation-id, -request,
+ * traceparent, X-Amzn-Trace-Id). */
+#define DDB_EXCHANGE__MAX_EXTRA_HEADERS 4
 
 /*
  * The header lines of one signed request, built by ddb_http__headers_add, so every value is
@@ -94,10 +95,18 @@ typedef struct ddb_exchange__outcome {
     const ddb_error *err;           /* the call's error detail; may be NULL */
     const ddb_http__response *last; /* the last response (status, request id); may be NULL */
     const json_t *response;         /* the decoded response on success, else NULL */
+    const char *index_name;         /* the request's IndexName; may be NULL */
+    int throttles;                  /* attempts that failed with a throttling error */
 } ddb_exchange__outcome;
+
+/* Fill the event of a finished call (the hook's argument, the span's attributes). */
+void ddb_exchange__event(ddb_event *ev, const ddb_exchange__outcome *o);
 
 /* Fire the event hook and write the call's final log line ("call" payload). */
 void ddb_exchange__report(ddb_client *c, const ddb_exchange__outcome *o);
+
+/* 16 random bytes from the per-thread batch behind the invocation ids; false on failure. */
+bool ddb_exchange__random16(unsigned char b[16]);
 
 /* Milliseconds on the monotonic clock. */
 double ddb_exchange__now_ms(void);

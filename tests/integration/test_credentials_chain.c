@@ -1,8 +1,9 @@
 /*
  * Credentials from the default chain, end to end against DynamoDB Local: a profile with a session
  * token, a credential_process script, and the container provider (a loopback http_fixture in the
- * ECS endpoint's place). The last case captures every log line, trace event, event and error
- * message of a full run over all three, failures included, and checks that no secret is in any.
+ * ECS endpoint's place). The last case captures every log line, trace event, event, structured
+ * logger line (ddb/wire/ops.h) and error message of a full run over all three, failures
+ * included, and checks that no secret is in any.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,8 @@ static const char *const secrets[] = {PROFILE_SECRET, PROFILE_TOKEN,    PROCESS_
 typedef struct capture {
     char *text;
     size_t len;
-    int n_logs, n_traces, n_events;
+    int n_logs, n_traces, n_events, n_oplog;
+    ddb_oplog *oplog; /* the structured logger (ddb/wire/ops.h), writing into this capture */
 } capture;
 
 static void append(capture *cap, const char *data, size_t len)
@@ -48,10 +50,18 @@ static void append(capture *cap, const char *data, size_t len)
     cap->text[cap->len] = '\0';
 }
 
-static void on_log(void *ctx, ddb_log_level level, const char *message, const char *payload)
+static void on_oplog_line(void *ctx, ddb_log_level level, const char *line, size_t len)
 {
     (void)level;
     capture *cap = ctx;
+    cap->n_oplog++;
+    append(cap, line, len);
+}
+
+static void on_log(void *ctx, ddb_log_level level, const char *message, const char *payload)
+{
+    capture *cap = ctx;
+    ddb_oplog_log(cap->oplog, level, message, payload);
     cap->n_logs++;
     append(cap, message, strlen(message));
     if (payload)
@@ -69,6 +79,7 @@ static void on_trace(void *ctx, ddb_trace_kind kind, const char *data, size_t le
 static void on_event(void *ctx, const ddb_event *ev)
 {
     capture *cap = ctx;
+    ddb_oplog_event(cap->oplog, ev);
     cap->n_events++;
     char line[512];
     int n = snprintf(line, sizeof(line), "event %s %s %ld %d %s %s", ev->operation,
@@ -265,6 +276,11 @@ TEST(secrets_never_appear_in_logs_traces_events_or_errors)
     world w;
     REQUIRE(world_init(&w) == 0);
     capture cap = {0};
+    ddb_oplog_options lo = DDB_OPLOG_OPTIONS_INIT;
+    lo.write = on_oplog_line;
+    lo.write_ctx = &cap;
+    lo.level = DDB_LOG_DEBUG;
+    REQUIRE(ddb_oplog_new(&cap.oplog, &lo, NULL) == 0);
 
     /* Three providers that work, each through a full round trip with every hook on. */
     setenv("AWS_PROFILE", "with-token", 1);
@@ -308,6 +324,11 @@ TEST(secrets_never_appear_in_logs_traces_events_or_errors)
     CHECK(cap.n_logs >= 6);
     CHECK(cap.n_traces >= 12);
     CHECK(cap.n_events >= 6);
+    /* The structured logger wrote a line per event and per log line, into the same text. */
+    CHECK_INT(cap.n_oplog, cap.n_events + cap.n_logs);
+    CHECK_CONTAINS(cap.text, "\"operation\":\"GetItem\"");
+    CHECK_CONTAINS(cap.text, "\"aws_error_type\":\"ResourceNotFoundException\"");
+    CHECK_CONTAINS(cap.text, "\"message\":\"credentials: fetched from profile");
     CHECK_CONTAINS(cap.text, "credentials: fetched from profile");
     CHECK_CONTAINS(cap.text, "credentials: fetched from credential_process");
     CHECK_CONTAINS(cap.text, "credentials: fetched from container");
@@ -322,6 +343,7 @@ TEST(secrets_never_appear_in_logs_traces_events_or_errors)
     if (getenv("DDB_TEST_SHOW_CAPTURE"))
         fprintf(stderr, "%s", cap.text);
     free(cap.text);
+    ddb_oplog_free(cap.oplog);
     world_free(&w);
 }
 

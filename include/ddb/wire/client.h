@@ -55,10 +55,58 @@ typedef struct ddb_event {
     const char *aws_error_type; /* "" when none */
     double consumed_capacity;   /* total CapacityUnits reported, when asked for; else 0 */
     const char *request_id;     /* of the last attempt; "" when none */
+    /* --- appended (ddb/wire/ops.h builds its logger and metrics on these) --- */
+    const char *index_name; /* the request's IndexName (Query, Scan); NULL when none */
+    long item_count;        /* items returned: Count, 1 or 0 for an Item, the sum of a batch's
+                               or transaction's Responses; -1 when the operation returns none */
+    int throttles;          /* attempts that failed with a throttling error */
+    int retries;            /* attempts - 1 */
+    double read_capacity;   /* of consumed_capacity, the read units (ReadCapacityUnits, else
+                               CapacityUnits of a read operation) */
+    double write_capacity;  /* the write units, likewise */
 } ddb_event;
 typedef void (*ddb_event_fn)(void *ctx, const ddb_event *event);
 
-#define DDB_CLIENT_OPTIONS_VERSION 1
+/* A span's phase and one attribute (OpenTelemetry semantic conventions; see ddb/wire/ops.h). */
+typedef enum ddb_span_phase { DDB_SPAN_START = 1, DDB_SPAN_END } ddb_span_phase;
+typedef enum ddb_span_attr_kind {
+    DDB_SPAN_ATTR_STRING = 1,
+    DDB_SPAN_ATTR_INT,
+    DDB_SPAN_ATTR_DOUBLE,
+    DDB_SPAN_ATTR_BOOL,
+    DDB_SPAN_ATTR_STRING_ARRAY /* n_strings strings */
+} ddb_span_attr_kind;
+typedef struct ddb_span_attr {
+    const char *key; /* "db.system", "aws.dynamodb.table_names", ... */
+    ddb_span_attr_kind kind;
+    const char *s;
+    long long i;
+    double d;
+    bool b;
+    const char *const *strings;
+    size_t n_strings;
+} ddb_span_attr;
+
+/*
+ * One client span: reported at START (attributes known before sending) and at END (all of them,
+ * with the outcome). Every pointer is borrowed for the call. trace_id is 32 lowercase hex digits,
+ * span_id and parent_span_id 16 ("" when the call had no parent context).
+ */
+typedef struct ddb_span {
+    ddb_span_phase phase;
+    const char *name; /* "DynamoDB.GetItem" */
+    const char *trace_id;
+    const char *span_id;
+    const char *parent_span_id;
+    int64_t start_unix_ns;
+    int64_t end_unix_ns; /* 0 at START */
+    bool error;          /* END: the call failed */
+    const ddb_span_attr *attrs;
+    size_t n_attrs;
+} ddb_span;
+typedef void (*ddb_span_fn)(void *ctx, const ddb_span *span);
+
+#define DDB_CLIENT_OPTIONS_VERSION 2
 
 /*
  * Client options. Start from DDB_CLIENT_OPTIONS_INIT; fields are only ever appended. NULL or 0
@@ -96,6 +144,12 @@ typedef struct ddb_client_options {
     /* Credentials; NULL = the static keys above if set, else the default chain. Borrowed: it
      * must outlive the client. */
     ddb_credentials_provider *credentials_provider;
+    /* --- version 2: tracing (ddb/wire/ops.h) --- */
+    /* A span per call; NULL: none. Each request carries traceparent and X-Amzn-Trace-Id when
+     * the calling thread has a context (ddb_trace_context_set) or when on_span is set (a new
+     * trace then, when the thread has none). */
+    ddb_span_fn on_span;
+    void *span_ctx;
 } ddb_client_options;
 
 #define DDB_CLIENT_OPTIONS_INIT                                                                    \
