@@ -1,12 +1,14 @@
 # ddbkit_generate(): generate a model's data access layer at build time (docs/cmake.md).
 #
 #   ddbkit_generate(<target> MODEL <model.json> [USAGE <usage.json>] [NAMESPACE <ns>]
-#                   [OUTPUT_DIR <dir>] [CONFORMANCE <test target>])
+#                   [OUTPUT_DIR <dir>] [CONFORMANCE <test target>] [SQL])
 #
 # Runs `ddbkit generate --quiet` when the model, the usage file or ddbkit itself changes, adds the
 # generated <ns>.c and <ns>_router.c to <target>, the output folder to its include path (PUBLIC)
 # and links it with the data-access layer. CONFORMANCE adds the generated conformance suite
-# (<ns>_conformance.c) to a test target and links that with the testkit.
+# (<ns>_conformance.c) to a test target and links that with the testkit. SQL also adds the
+# generated relational implementation (<ns>_sql.c) and links libddbkit-sqlrepo; the generator then
+# runs with --require-sql, so a model it cannot implement in SQL fails the build, naming why.
 #
 # The namespace names the files, so it must be known when CMake configures: NAMESPACE, else the
 # model's "x-ddbkit": {"namespace": ...}. OUTPUT_DIR defaults to
@@ -18,11 +20,11 @@
 include_guard(GLOBAL)
 
 function(ddbkit_generate target)
-    cmake_parse_arguments(PARSE_ARGV 1 arg "" "MODEL;USAGE;NAMESPACE;OUTPUT_DIR;CONFORMANCE" "")
+    cmake_parse_arguments(PARSE_ARGV 1 arg "SQL" "MODEL;USAGE;NAMESPACE;OUTPUT_DIR;CONFORMANCE" "")
     if(arg_UNPARSED_ARGUMENTS)
         message(FATAL_ERROR "ddbkit_generate(${target}): unknown argument(s) "
                             "'${arg_UNPARSED_ARGUMENTS}'; it takes MODEL, USAGE, NAMESPACE, "
-                            "OUTPUT_DIR and CONFORMANCE")
+                            "OUTPUT_DIR, CONFORMANCE and SQL")
     endif()
     if(NOT TARGET ${target})
         message(FATAL_ERROR "ddbkit_generate: '${target}' is not a target; create it first "
@@ -68,6 +70,7 @@ function(ddbkit_generate target)
         set(ddbkit_dep ddbkit_cli)
         set(dal_lib ddbkit_dal_static)
         set(testkit_lib ddbkit_testkit_static)
+        set(sqlrepo_lib ddbkit_sqlrepo_static)
     else()
         if(NOT DDBKIT_EXECUTABLE OR NOT EXISTS "${DDBKIT_EXECUTABLE}")
             message(FATAL_ERROR "ddbkit_generate(${target}): the ddbkit command is not there "
@@ -78,6 +81,7 @@ function(ddbkit_generate target)
         set(ddbkit_dep "${DDBKIT_EXECUTABLE}")
         set(dal_lib ddbkit::dal)
         set(testkit_lib ddbkit::testkit)
+        set(sqlrepo_lib ddbkit::sqlrepo)
     endif()
 
     set(args generate --quiet "${model}" -o "${out}" --namespace ${ns})
@@ -89,6 +93,14 @@ function(ddbkit_generate target)
     endif()
     set(outputs "${out}/${ns}.h" "${out}/${ns}.c" "${out}/${ns}_router.h" "${out}/${ns}_router.c"
                 "${out}/${ns}_conformance.h" "${out}/${ns}_conformance.c" "${out}/README.md")
+    if(arg_SQL)
+        if(NOT TARGET ${sqlrepo_lib})
+            message(FATAL_ERROR "ddbkit_generate(${target}): SQL needs libddbkit-sqlrepo, which "
+                                "this ddbkit was built without (no SQL driver)")
+        endif()
+        list(APPEND args --require-sql)
+        list(APPEND outputs "${out}/${ns}_sql.h" "${out}/${ns}_sql.c")
+    endif()
     file(RELATIVE_PATH shown "${CMAKE_SOURCE_DIR}" "${model}")
     add_custom_command(OUTPUT ${outputs}
                        COMMAND "${CMAKE_COMMAND}" -E make_directory "${out}"
@@ -100,6 +112,10 @@ function(ddbkit_generate target)
     target_sources(${target} PRIVATE "${out}/${ns}.c" "${out}/${ns}_router.c")
     target_include_directories(${target} PUBLIC "${out}")
     target_link_libraries(${target} PUBLIC ${dal_lib})
+    if(arg_SQL)
+        target_sources(${target} PRIVATE "${out}/${ns}_sql.c")
+        target_link_libraries(${target} PUBLIC ${sqlrepo_lib})
+    endif()
     if(arg_CONFORMANCE)
         target_sources(${arg_CONFORMANCE} PRIVATE "${out}/${ns}_conformance.c")
         target_include_directories(${arg_CONFORMANCE} PRIVATE "${out}")

@@ -41,9 +41,11 @@ static const cli_option generate_options[] = {
      "the C namespace (default: x-ddbkit.namespace, or the\nfile name)"},
     {"--quiet", "-q", NULL,
      "print errors only: not the model's warnings nor the\nsummary (for builds)"},
+    {"--require-sql", NULL, NULL,
+     "fail, writing nothing, when the model gets no relational\nimplementation (NS_sql.c)"},
     {NULL, NULL, NULL, NULL},
 };
-enum { GEN_OUTPUT, GEN_USAGE_DATA, GEN_NAMESPACE, GEN_QUIET };
+enum { GEN_OUTPUT, GEN_USAGE_DATA, GEN_NAMESPACE, GEN_QUIET, GEN_REQUIRE_SQL };
 
 static const cli_option help_options[] = {{NULL, NULL, NULL, NULL}};
 
@@ -237,7 +239,8 @@ static int cmd_generate(const cli_command *self, int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
-    rc = ddbgen_generate_files(model, a.value[GEN_USAGE_DATA], out_dir, ns, &diags);
+    rc = ddbgen_generate_files(model, a.value[GEN_USAGE_DATA], out_dir, ns,
+                               a.value[GEN_REQUIRE_SQL] ? DDBGEN_GENERATE_REQUIRE_SQL : 0, &diags);
     ddbgen_diags_format_text_upto(&diags, quiet ? DDBGEN_SEV_ERROR : DDBGEN_SEV_WARNING, &out);
     if (!ddbgen_buf_str(&out)) {
         fprintf(stderr, "ddbkit generate: out of memory\n");

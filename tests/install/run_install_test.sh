@@ -63,6 +63,10 @@ if ! grep -q '"TableName":"notes"' <<<"$out" || ! grep -q '"n1"' <<<"$out"; then
     echo "install: notes_consumer printed: $out" >&2
     exit 1
 fi
+# ddbkit_generate(... SQL): the relational implementation, over SQLite.
+out=$("$work/consumer-cmake/notes_sql_consumer") ||
+    { echo "install: notes_sql_consumer failed" >&2; exit 1; }
+[ "$out" = "hello from SQL" ] || { echo "install: notes_sql_consumer printed: $out" >&2; exit 1; }
 # A change of the model generates again on the next build, and only then.
 grep -q 'A note by ID' "$notes_h" || { echo "install: notes.h lacks the model's description" >&2; exit 1; }
 sed -i 's/"A note by ID"/"A note, by its ID"/' "$work/consumer-src/notes.json"

@@ -157,6 +157,7 @@ int ddbgen_emit(const ddbgen_model *m, const ddbgen_usage *usage, const ddbgen_e
     E.ns = opts && opts->ns ? opts->ns : m->ns;
     E.model_name = opts && opts->model_name ? opts->model_name : m->source_name;
     E.diags = opts ? opts->diags : NULL;
+    E.require_sql = opts && opts->require_sql;
     if (!E.model_name)
         E.model_name = "(model)";
     if (!ddbgen_namespace_ok(E.ns))
@@ -271,7 +272,7 @@ int emit_write_file(const char *dir, const char *name, ddbgen_buf *b, ddbgen_dia
 }
 
 int ddbgen_generate_files(const char *model_path, const char *usage_path, const char *out_dir,
-                          const char *ns, ddbgen_diags *diags)
+                          const char *ns, unsigned flags, ddbgen_diags *diags)
 {
     ddbgen_model *m = NULL;
     ddbgen_usage *u = NULL;
@@ -298,6 +299,7 @@ int ddbgen_generate_files(const char *model_path, const char *usage_path, const 
     o.model_name = base ? base + 1 : model_path;
     o.ns = ns;
     o.diags = diags;
+    o.require_sql = (flags & DDBGEN_GENERATE_REQUIRE_SQL) != 0;
     rc = ddbgen_emit(m, u, &o, &files);
     if (rc == DDBGEN_ERR_ARG)
         ddbgen_diag_add(diags, DDBGEN_SEV_ERROR, "$",

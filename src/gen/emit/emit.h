@@ -19,6 +19,7 @@ typedef struct ddbgen_emit_options {
     const char *ns;         /* the C namespace; NULL: the model's (x-ddbkit.namespace or file) */
     const char *model_name; /* named in the banner; NULL: the model's source name */
     ddbgen_diags *diags;    /* receives warnings about files not generated; NULL: none */
+    bool require_sql; /* a model without a relational implementation is an error, not a warning */
 } ddbgen_emit_options;
 
 /* The generated files: <ns>.h and <ns>.c first, then the others in a fixed order. */
@@ -46,12 +47,14 @@ bool ddbgen_namespace_ok(const char *ns);
 
 /*
  * What `ddbkit generate` does: loads and validates model_path (and usage_path when not NULL),
- * and writes <ns>.h and <ns>.c into out_dir (which must exist). ns may be NULL. Diagnostics go
- * to diags (sorted). Returns 0, DDBGEN_ERR_INVALID (model errors), DDBGEN_ERR_IO, DDBGEN_ERR_ARG,
- * DDBGEN_ERR_NOMEM.
+ * and writes every generated file into out_dir (made when missing). ns may be NULL; flags
+ * DDBGEN_GENERATE_REQUIRE_SQL makes a model without a relational implementation an error (and
+ * nothing is written). Diagnostics go to diags (sorted). Returns 0, DDBGEN_ERR_INVALID (model
+ * errors), DDBGEN_ERR_IO, DDBGEN_ERR_ARG, DDBGEN_ERR_NOMEM.
  */
+#define DDBGEN_GENERATE_REQUIRE_SQL 1u
 int ddbgen_generate_files(const char *model_path, const char *usage_path, const char *out_dir,
-                          const char *ns, ddbgen_diags *diags);
+                          const char *ns, unsigned flags, ddbgen_diags *diags);
 
 /* A table's key attributes: its own key and each GSI's (20 GSIs of up to 8 attributes). */
 #define DDBGEN_TABLE_MAX_ATTRIBUTES (2 + 20 * 8)

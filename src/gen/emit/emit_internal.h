@@ -34,6 +34,7 @@ typedef struct emitter {
     char *extra_name[EMIT_MAX_EXTRA]; /* malloc'd */
     ddbgen_buf extra[EMIT_MAX_EXTRA];
     int status;
+    bool require_sql;    /* no relational implementation is an error (DDBGEN_ERR_INVALID) */
     ddbgen_diags *diags; /* warnings about what is not generated; NULL: none kept */
 } emitter;
 

@@ -327,10 +327,16 @@ static bool supported(emitter *E)
             }
         }
     emit_repo_pattern_members(E, check_member, &k);
+    if (k.n && E->require_sql)
+        E->status = DDBGEN_ERR_INVALID; /* --require-sql: nothing is written */
     if (k.n && E->diags)
-        ddbgen_diag_add(E->diags, DDBGEN_SEV_WARNING, k.first_path ? k.first_path : "$",
-                        "the other generated files are written; docs/generated-code.md lists what "
-                        "the relational implementation covers",
+        ddbgen_diag_add(E->diags, E->require_sql ? DDBGEN_SEV_ERROR : DDBGEN_SEV_WARNING,
+                        k.first_path ? k.first_path : "$",
+                        E->require_sql ? "--require-sql was given; docs/generated-code.md lists "
+                                         "what the relational implementation covers"
+                                       : "the other generated files are written; "
+                                         "docs/generated-code.md lists what the relational "
+                                         "implementation covers",
                         "the relational implementation (<ns>_sql.h/.c, <ns>_schema.*.sql) is not "
                         "generated: %zu part%s of the model %s no SQL yet: %s",
                         k.n, k.n == 1 ? "" : "s", k.n == 1 ? "has" : "have",
