@@ -199,15 +199,29 @@ static bool detail_columns(const char *detail, const char *table, char *out, siz
     size_t len = 0;
     out[0] = '\0';
     while (k < e) {
-        const char *comma = memchr(k, ',', (size_t)(e - k));
-        const char *end = comma ? comma : e;
-        int w =
-            snprintf(out + len, cap - len, "%s%s.%.*s", len ? ", " : "", table, (int)(end - k), k);
+        /* a column as PostgreSQL quotes it when it must ("a ""b"""), else up to the comma */
+        char name[256];
+        size_t n = 0;
+        if (*k == '"') {
+            for (k++; k < e && n + 1 < sizeof name; k++) {
+                if (*k == '"' && k + 1 < e && k[1] == '"')
+                    name[n++] = *k++;
+                else if (*k == '"')
+                    break;
+                else
+                    name[n++] = *k;
+            }
+            k++; /* the closing quote */
+        } else {
+            while (k < e && *k != ',' && n + 1 < sizeof name)
+                name[n++] = *k++;
+        }
+        name[n] = '\0';
+        int w = snprintf(out + len, cap - len, "%s%s.%s", len ? ", " : "", table, name);
         if (w < 0 || (size_t)w >= cap - len)
             return false;
         len += (size_t)w;
-        k = comma ? comma + 1 : e;
-        while (k < e && *k == ' ')
+        while (k < e && (*k == ',' || *k == ' '))
             k++;
     }
     return len > 0;

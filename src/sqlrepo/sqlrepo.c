@@ -5,6 +5,7 @@
  * UUIDs and decimals and writes computed fields) and comes back through one
  * (ddb_entity_from_item), so the conversions and their checks are the DynamoDB side's.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,11 +70,21 @@ static char quote_of(ddb_sql_conn *c)
     return ddb_sql_conn_dialect(c) == DDB_SQL_MARIADB ? '`' : '"';
 }
 
-/* A quoted identifier: names come from the model (validated) and the caller's prefix. */
+/* name inside a quoted identifier: its quote character doubled, so no name can end the
+   identifier early (a model's attribute names may hold any character). */
+static void sb_ident_text(sbuf *b, char q, const char *name)
+{
+    for (const char *s = name; s && *s; s++)
+        sb_printf(b, *s == q ? "%c%c" : "%c", *s, q);
+}
+
+/* A quoted identifier: the caller's prefix (checked by begin_call) and a name of the model. */
 static void sb_ident(sbuf *b, ddb_sql_conn *c, const char *prefix, const char *name)
 {
     char q = quote_of(c);
-    sb_printf(b, "%c%s%s%c", q, prefix ? prefix : "", name, q);
+    sb_printf(b, "%c%s", q, prefix ? prefix : "");
+    sb_ident_text(b, q, name);
+    sb_printf(b, "%c", q);
 }
 
 static const ddb_entity_desc *desc_of(const ddb_sql_entity *e)
@@ -272,7 +283,9 @@ static bool first_of_attribute(const ddb_entity_desc *d, size_t k)
 static void sb_key_column(sbuf *b, ddb_sql_conn *c, const char *attribute)
 {
     char q = quote_of(c);
-    sb_printf(b, "%c" KEY_COLUMN_PREFIX "%s%c", q, attribute, q);
+    sb_printf(b, "%c" KEY_COLUMN_PREFIX, q);
+    sb_ident_text(b, q, attribute);
+    sb_printf(b, "%c", q);
 }
 
 /* A parameter compared with (or stored in) a key column: numeric keys are text cast to it. */
@@ -352,19 +365,24 @@ static int map_unique(const ddb_sql_entity *e, int rc, ddb_error *err)
     msg = err->message;
     if (strncmp(msg, "UNIQUE constraint failed: ", 26) != 0)
         return rc;
-    for (const char *p = msg + 26; *p;) {
-        const char *end = strstr(p, ", ");
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        const char *dot = memchr(p, '.', len);
-        const char *name = dot ? dot + 1 : p;
-        size_t nlen = len - (size_t)(name - p);
+    /* "<table>.<column>, <table>.<column>": a column name may hold ", " or '.', so a column
+       ends only where ", <table>." starts the next (table names hold no '.') */
+    const char *list = msg + 26, *dot = strchr(list, '.');
+    size_t ql = dot ? (size_t)(dot - list) + 1 : 0;
+    for (const char *p = list; *p;) {
+        const char *name = ql && strncmp(p, list, ql) == 0 ? p + ql : p, *next = NULL;
+        size_t nlen;
+        for (const char *q = name; !next && (q = strstr(q, ", ")) != NULL; q++)
+            if (!ql || strncmp(q + 2, list, ql) == 0)
+                next = q;
+        nlen = next ? (size_t)(next - name) : strlen(name);
         for (size_t i = 0; i < d->n_fields && i < 256; i++)
             if (strlen(d->fields[i].name) == nlen && strncmp(d->fields[i].name, name, nlen) == 0 &&
                 !cols[i]) {
                 cols[i] = true;
                 n_cols++;
             }
-        p = end ? end + 2 : p + len;
+        p = next ? next + 2 : name + nlen;
     }
     if (n_cols == e->n_key) {
         bool all = true;
@@ -904,6 +922,14 @@ static int begin_call(ddb_sql_conn **c, const ddb_sql_repo_ctx *x, const ddb_sql
 {
     if (!x || !x->db)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "sql repository: no database");
+    /* the prefix goes into quoted table names, and unique violations are told apart by
+       "<table>.": letters, digits, '_' and '-' only */
+    for (const char *p = x->prefix; p && *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+            return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                                 "sql repository: table prefix character %d (0x%02x) is not a "
+                                 "letter, digit, '_' or '-'",
+                                 (int)(p - x->prefix) + 1, (unsigned char)*p);
     if (e && bad_entity(e, err))
         return DDB_ERR_INVALID_ARG;
     return ddb_sql_acquire(x->db, c, err);
@@ -1452,10 +1478,26 @@ static const char *numeric_type(ddb_sql_conn *c)
     return ddb_sql_conn_dialect(c) == DDB_SQL_MARIADB ? "DECIMAL(65,30)" : "NUMERIC";
 }
 
-static void quoted(char *buf, size_t cap, ddb_sql_conn *c, const char *prefix, const char *name)
+/* A column's quoted name into buf: a field's (key false) or a key attribute's column. */
+static int quoted(char *buf, size_t cap, ddb_sql_conn *c, bool key, const char *name,
+                  ddb_error *err)
 {
-    char q = quote_of(c);
-    snprintf(buf, cap, "%c%s%s%c", q, prefix, name, q);
+    sbuf b = {0};
+    int rc;
+    if (key)
+        sb_key_column(&b, c, name);
+    else
+        sb_ident(&b, c, "", name);
+    rc = sb_done(&b, err);
+    if (rc == 0 && strlen(b.s) >= cap)
+        rc = ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                           "sql repository: the column name of attribute '%.40s...' is over %zu "
+                           "bytes",
+                           name, cap - 1);
+    if (rc == 0)
+        memcpy(buf, b.s, strlen(b.s) + 1);
+    free(b.s);
+    return rc;
 }
 
 /* The key (index into d->keys) of index's partition (sk false) or sort key; n_keys: none. */
@@ -1498,11 +1540,8 @@ static int sb_filter_cond(sbuf *b, ddb_sql_conn *c, params *ps, const ddb_entity
                                                                                     : "1 = 0");
         return 0;
     }
-    if (fd)
-        quoted(col, sizeof col, c, "", fd->name);
-    else
-        snprintf(col, sizeof col, "%c" KEY_COLUMN_PREFIX "%s%c", quote_of(c), kd->attribute,
-                 quote_of(c));
+    if (quoted(col, sizeof col, c, !fd, fd ? fd->name : kd->attribute, err) != 0)
+        return DDB_ERR_INVALID_ARG;
     if (fc->op == DDB_ENTITY_F_EXISTS || fc->op == DDB_ENTITY_F_NOT_EXISTS) {
         sb_printf(b, "%s IS %sNULL", col, fc->op == DDB_ENTITY_F_EXISTS ? "NOT " : "");
         return 0;
@@ -1784,9 +1823,10 @@ static int run_query(ddb_entity_page *out, char ***order_out, size_t *n_order,
     if (key_obj && q->has_sk) {
         const ddb_key_desc *sk = &d->keys[kd ? kd->sk_key : q->sk_key];
         bool whole = false, num = sk->numeric;
-        char col[300];
-        snprintf(col, sizeof col, "%c" KEY_COLUMN_PREFIX "%s%c", quote_of(c), sk->attribute,
-                 quote_of(c));
+        char col[600];
+        rc = quoted(col, sizeof col, c, true, sk->attribute, err);
+        if (rc < 0)
+            goto done;
         if (kd) {
             snprintf(prefix, RANGE_TEXT, "%s", kd->prefix);
             whole = kd->whole;
@@ -1796,6 +1836,14 @@ static int run_query(ddb_entity_page *out, char ***order_out, size_t *n_order,
         }
         if (rc < 0)
             goto done;
+        /* longer than any key DynamoDB stores (1024 bytes): refused as DynamoDB refuses it */
+        if ((q->v1 && strlen(prefix) + strlen(q->v1) >= RANGE_TEXT) ||
+            (q->v2 && strlen(prefix) + strlen(q->v2) >= RANGE_TEXT)) {
+            rc = ddb_error_set(err, DDB_ERR_INVALID_ARG,
+                               "%s: a sort key range value is over %d bytes", d->name,
+                               RANGE_TEXT - 1);
+            goto done;
+        }
         snprintf(v1, RANGE_TEXT, "%s%s", num ? "" : prefix, q->v1 ? q->v1 : "");
         snprintf(v2, RANGE_TEXT, "%s%s", num ? "" : prefix, q->v2 ? q->v2 : "");
         switch (q->range) {

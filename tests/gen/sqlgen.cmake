@@ -10,7 +10,7 @@ endif()
 # <model>, or <model>:<namespace> when the model names another namespace
 set(sqlgen_models store types coupons fitness hotel_bookings iot_readings kinds saas_tenants
                   warehouse chat_rooms job_queue router:rt blog_cms library_loans
-                  patterns:pat meanings:mean tracker)
+                  patterns:pat meanings:mean tracker quoted_names:quoted)
 set(sqlgen_engines)
 foreach(driver SQLITE MARIADB POSTGRES)
     if(driver IN_LIST DDB_SQL_DRIVERS)

@@ -399,10 +399,18 @@ static const char *column_type(int d, const ddbgen_field *f, bool idx)
     }
 }
 
+/* A quoted identifier, its quote character doubled inside, as the runtime writes it
+   (sqlrepo.c, sb_ident): a model's attribute names may hold any character. */
 static void ident(ddbgen_buf *b, int d, const char *prefix, const char *name)
 {
     char q = d == MARIADB ? '`' : '"';
-    ddbgen_buf_printf(b, "%c%s%s%c", q, prefix, name, q);
+    ddbgen_buf_printf(b, "%c%s", q, prefix);
+    for (const char *s = name; *s; s++) {
+        if (*s == q)
+            ddbgen_buf_putc(b, q);
+        ddbgen_buf_putc(b, *s);
+    }
+    ddbgen_buf_putc(b, q);
 }
 
 /* Whether keys[k] is the first key of its attribute (the runtime's key column order). */

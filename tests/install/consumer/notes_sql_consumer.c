@@ -1,7 +1,8 @@
 /*
  * An out-of-tree program whose relational implementation ddbkit_generate(... SQL) made from
  * notes.json at build time: it creates the model's table in an in-memory SQLite database,
- * writes a note through the generated repository and reads it back by its access pattern.
+ * writes a note through the generated repository and reads it back by its access pattern. A
+ * table prefix that could end a quoted name is refused.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,15 @@ int main(void)
     note.note_id = "n1";
     note.text = "hello from SQL";
     rc = ddb_sql_open(&db, "sqlite::memory:", &err);
+    /* a table prefix that could end a quoted name is refused, naming the character */
+    if (rc == 0 && notes__sql_create_tables(db, "x\";", &err) != DDB_ERR_INVALID_ARG) {
+        fprintf(stderr, "notes_sql_consumer: a prefix with a quote was accepted\n");
+        rc = 1;
+    }
+    if (rc == 0 && !strstr(err.message, "table prefix character 2")) {
+        fprintf(stderr, "notes_sql_consumer: %s\n", err.message);
+        rc = 1;
+    }
     if (rc == 0)
         rc = notes__sql_create_tables(db, NULL, &err);
     if (rc == 0)
