@@ -711,8 +711,10 @@ int ddb_route__backfill_bulk(ddb_route *r, const ddb_route_bulk_options *opts,
     if (!bulk_ok(r))
         return DDB_ROUTE__SERIAL;
     cp.path = o.checkpoint_path;
-    if (cp.path && (rc = checkpoint_load(&cp, err)) != 0)
+    if (cp.path && (rc = checkpoint_load(&cp, err)) != 0) {
+        checkpoint_free(&cp); /* the lines before the bad one */
         return rc;
+    }
     /* before the first row is read: a write from now on may race a batch */
     set_running(r, 1);
     for (size_t k = 0; rc == 0 && k < r->model->n_entities; k++)

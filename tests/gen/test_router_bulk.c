@@ -46,6 +46,16 @@ static void capture(void *ctx, const char *line)
     pthread_mutex_unlock(&lines_lock);
 }
 
+/* Drops the lines logged so far. */
+static void forget_lines(void)
+{
+    pthread_mutex_lock(&lines_lock);
+    for (size_t i = 0; i < n_lines; i++)
+        free(lines[i]);
+    n_lines = 0;
+    pthread_mutex_unlock(&lines_lock);
+}
+
 /* Logged lines containing a (and b when given). */
 static size_t logged(const char *a, const char *b)
 {
@@ -105,9 +115,7 @@ static void teardown(void)
         }
     ddb_client_free(client);
     client = NULL;
-    for (size_t i = 0; i < n_lines; i++)
-        free(lines[i]);
-    n_lines = 0;
+    forget_lines();
     unlink(journal);
     unlink(checkpoint);
 }
@@ -239,7 +247,7 @@ TEST(compare_all_reports_every_difference)
     got.name = strdup("changed in dynamodb");
     REQUIRE(ddb->account__mirror(ddb, &got, &got, &err) == 0);
 
-    n_lines = 0;
+    forget_lines();
     REQUIRE(rt__router_compare_all_with(router, NULL, &diffs, &st, &err) == 0);
     CHECK_INT(diffs, 3);
     CHECK_INT(st.rows, 40);
