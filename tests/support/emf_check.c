@@ -33,7 +33,8 @@ static const char *const units[] = {"Seconds",
                                     "Count/Second",
                                     "None"};
 
-static json_t *fail(json_t *root, char *why, size_t cap, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static json_t *fail(json_t *root, char *why, size_t cap,
+                                                          const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
