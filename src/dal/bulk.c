@@ -977,7 +977,7 @@ static int compare_table(ddb_route *r, const int *kinds, size_t n, const ddb_rou
                          ddb_route_bulk_stats *stats, size_t *differences, ddb_error *err)
 {
     ddb_route_bulk_options all = *o;
-    join_group g = {calloc(n, sizeof(join)), n, 0};
+    join_group g = {calloc(n ? n : 1, sizeof(join)), n, 0};
     size_t held = 0;
     int rc = g.joins ? 0 : ddb_dal__nomem(err, "compare_all joins");
     for (size_t k = 0; rc == 0 && k < n; k++) {

@@ -403,7 +403,7 @@ static long item_count(const json_t *response)
     const json_t *v = json_object_get(response, "Count");
     if (json_is_integer(v))
         return (long)json_integer_value(v);
-    if ((v = json_object_get(response, "Item")) != NULL)
+    if (json_object_get(response, "Item") != NULL)
         return 1;
     if ((v = json_object_get(response, "Items")) != NULL) /* ExecuteStatement */
         return (long)json_array_size(v);

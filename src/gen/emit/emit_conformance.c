@@ -1528,10 +1528,6 @@ static bool classify_shape(emitter *E, pattern_case *pc, const member_info *mi,
         pc->why = "this operation and return type are not exercised yet";
         return false;
     }
-    if (pc->shape == SHAPE_NONE) {
-        pc->why = "this operation and return type are not exercised yet";
-        return false;
-    }
     return true;
 }
 

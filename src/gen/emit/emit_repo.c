@@ -1335,7 +1335,6 @@ static void body_put_scalar(const body *b)
                       "    if (ddb_rc < 0)\n        return ddb_rc;\n    *ddb_out = ddb_copy;\n"
                       "    return 0;\n}\n",
                       ns, en);
-    return;
 }
 
 /* A BatchGetItem (items, or tagged items of a mixed page) or a BatchWriteItem. */
@@ -1389,7 +1388,6 @@ static void body_batch(const body *b)
         c, "    if (ddb_rc == 0) {\n        ddb_out->n_items = ddb_p.n;\n"
            "        ddb_out->items = ddb_p.items;\n        ddb_out->cursor = NULL;\n    }\n"
            "    return ddb_rc;\n}\n");
-    return;
 }
 
 /* The locals every keyed or queried body starts with: the key, conversions, filter, bounds. */
