@@ -610,8 +610,8 @@ static int store_single_e(ddb_client *c, const ddb_store_desc *s, const char *ta
 {
     const ddb_entity_desc *d = s->entity;
     tx_build *t = calloc(1, sizeof *t);
-    size_t failed;
-    bool ccf;
+    size_t failed = 0;
+    bool ccf = false;
     int rc;
     if (!t)
         return ddb_dal__nomem(err, "transaction");
@@ -1207,8 +1207,8 @@ static int store_mirror(bool *applied, ddb_client *c, const ddb_store_desc *s, c
     ddb_value *k1 = NULL, *k2 = NULL, *item = NULL;
     void *old = NULL;
     tx_build *t = NULL;
-    size_t failed;
-    bool ccf;
+    size_t failed = 0;
+    bool ccf = false;
     int rc;
 
     if (!c || !store_ok(s) || !table || !key)

@@ -692,10 +692,9 @@ static int op_create(ddb_sql_conn *c, const char *prefix, const ddb_sql_entity *
                      ddb_error *err)
 {
     const ddb_sequence_desc *q = e->store->sequence;
-    const ddb_field_desc *f = q && q->field >= 0 && (size_t)q->field < desc_of(e)->n_fields
-                                  ? &desc_of(e)->fields[q->field]
-                                  : NULL;
-    int64_t given = f ? *AT(obj, f->offset, int64_t) : 0;
+    bool numbered = q && q->field >= 0 && (size_t)q->field < desc_of(e)->n_fields;
+    size_t number_offset = numbered ? desc_of(e)->fields[q->field].offset : 0;
+    int64_t given = numbered ? *AT(obj, number_offset, int64_t) : 0;
     int rc = assign_id(c, prefix, e->store, obj, err);
     if (rc == 0)
         rc = number(c, prefix, e, obj, err);
@@ -703,8 +702,8 @@ static int op_create(ddb_sql_conn *c, const char *prefix, const ddb_sql_entity *
         rc = ddb_entity_compute(desc_of(e), obj, err);
     if (rc == 0)
         rc = do_insert(c, prefix, e, obj, 1, err);
-    if (rc < 0 && f) /* the transaction is rolled back: the number is not taken */
-        *AT(obj, f->offset, int64_t) = given;
+    if (rc < 0 && numbered) /* the transaction is rolled back: the number is not taken */
+        *AT(obj, number_offset, int64_t) = given;
     return rc;
 }
 
@@ -1746,7 +1745,7 @@ static int run_query(ddb_entity_page *out, char ***order_out, size_t *n_order,
     char *pk = NULL, *prefix = NULL, *v1 = NULL, *v2 = NULL;
     size_t cap = 0, pk_key, sk_key;
     int limit = max ? max : (q ? q->limit : 0);
-    order o;
+    order o = {0};
     sbuf b = {0};
     int rc;
     if (!out || !q || q->limit < 0 || q->offset < 0)
@@ -1951,13 +1950,14 @@ static int run_query(ddb_entity_page *out, char ***order_out, size_t *n_order,
         }
         if (page.n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
+            size_t order_bytes = order_out ? ncap * o.n * sizeof *orders : 0;
             void *items = realloc(page.items, ncap * d->size);
-            char **more = order_out ? realloc(orders, ncap * o.n * sizeof *orders) : NULL;
+            char **more = order_bytes ? realloc(orders, order_bytes) : NULL;
             if (items)
                 page.items = items;
             if (more)
                 orders = more;
-            if (!items || (order_out && !more)) {
+            if (!items || (order_bytes && !more)) {
                 rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s query: out of memory", d->name);
                 break;
             }
@@ -1971,9 +1971,7 @@ static int run_query(ddb_entity_page *out, char ***order_out, size_t *n_order,
             const char *t = ddb_sql_text(rows, (int)(d->n_fields + 1 + j));
             free(last[j]);
             last[j] = strdup(t ? t : "");
-            if (!last[j])
-                rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s query: out of memory", d->name);
-            else if (order_out && !(orders[page.n * o.n + j] = strdup(last[j])))
+            if (!last[j] || (order_out && !(orders[page.n * o.n + j] = strdup(last[j]))))
                 rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s query: out of memory", d->name);
         }
         page.n++;
@@ -2112,7 +2110,7 @@ static int set_from(void *obj, const ddb_entity_desc *d, const void *key_obj, co
             d->version_offset != DDB_ENTITY_NO_OFFSET ? *CAT_(obj, d->version_offset, int64_t) : 0;
         rc = tmp ? ddb_entity_from_item(tmp, d, item, err)
                  : ddb_error_set(err, DDB_ERR_NOMEM, "%s: out of memory", d->name);
-        if (rc == 0) {
+        if (rc == 0 && tmp) {
             ddb_entity_free(d, obj);
             memcpy(obj, tmp, d->size);
             set_version(d, obj, version);
@@ -2153,8 +2151,10 @@ int ddb_sql_repo_update_fields(void *out, bool *found, const ddb_sql_repo_ctx *x
                                size_t n_fields, ddb_error *err)
 {
     ddb_sql_conn *c = NULL;
-    by_key k = {x, e, out, found, key_obj, fields, n_fields};
+    /* found is set apart: clang-tidy reads a pointer in an initializer list as read only */
+    by_key k = {x, e, out, NULL, key_obj, fields, n_fields};
     int rc;
+    k.found = found;
     if (!out || !found || !key_obj || (n_fields && !fields))
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "update_fields: bad argument");
     rc = begin_call(&c, x, e, err);
@@ -2194,8 +2194,9 @@ int ddb_sql_repo_delete_returning(void *out, bool *found, const ddb_sql_repo_ctx
                                   const ddb_sql_entity *e, const void *key_obj, ddb_error *err)
 {
     ddb_sql_conn *c = NULL;
-    by_key k = {x, e, out, found, key_obj, NULL, 0};
+    by_key k = {x, e, out, NULL, key_obj, NULL, 0};
     int rc;
+    k.found = found; /* as in ddb_sql_repo_update_fields */
     if (!out || !found || !key_obj)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "delete: bad argument");
     rc = begin_call(&c, x, e, err);
@@ -2347,8 +2348,10 @@ static int project(void *obj, const ddb_entity_desc *d, const size_t *present, s
     ddb_value *item = NULL;
     int64_t version = version_in(d, obj);
     char *tmp = calloc(1, d->size);
-    int rc = tmp ? ddb_entity_desc_partial(&pd, d, present, n_present, err)
-                 : ddb_error_set(err, DDB_ERR_NOMEM, "%s: out of memory", d->name);
+    int rc;
+    if (!tmp)
+        return ddb_error_set(err, DDB_ERR_NOMEM, "%s: out of memory", d->name);
+    rc = ddb_entity_desc_partial(&pd, d, present, n_present, err);
     if (rc == 0)
         rc = ddb_entity_to_item(&item, d, obj, err);
     for (size_t i = 0; rc == 0 && i < d->n_fields; i++)
@@ -2589,9 +2592,12 @@ static int mixed(ddb_entity_mixed_page *out, const ddb_sql_repo_ctx *x,
     }
     if (rc == 0 && more && last && page.n)
         rc = cursor_after(&page.cursor, q->context, last, last_n, err);
-    if (rc == 0 && !page.items) {
-        page.items = calloc(1, item_size ? item_size : 1);
-        page.which = calloc(1, sizeof *page.which);
+    if (rc == 0 && (!page.items || !page.which)) {
+        /* an empty page still has its arrays, as a page from DynamoDB does */
+        if (!page.items)
+            page.items = calloc(1, item_size ? item_size : 1);
+        if (!page.which)
+            page.which = calloc(1, sizeof *page.which);
         if (!page.items || !page.which)
             rc = ddb_error_set(err, DDB_ERR_NOMEM, "%s mixed query: out of memory", table);
     }
@@ -2601,7 +2607,7 @@ done:
         const ddb_entity_desc *pd = desc_of(pt->e);
         for (size_t r = pt->next; r < pt->page.n; r++)
             ddb_entity_free(pd, (char *)pt->page.items + r * pd->size);
-        for (size_t r = 0; r < pt->page.n * pt->n_order; r++)
+        for (size_t r = 0; pt->orders && r < pt->page.n * pt->n_order; r++)
             if (!(rc == 0 && last && pt->orders + r >= last && pt->orders + r < last + pt->n_order))
                 free(pt->orders[r]);
         free(pt->page.items);
@@ -2717,7 +2723,7 @@ static int tx_write_txn(ddb_sql_conn *c, void *ctx, ddb_error *err)
         rc = existence(&want, d, op->condition, err);
         if (rc == 0)
             rc = row_of(&r, e, op->obj, true, err);
-        if (rc < 0)
+        if (rc != 0)
             return rc;
         rc = stored_version(&stored, &found, c, k->x->prefix, e, &r, err);
         if (rc == 0 && ((want > 0 && !found) || (want < 0 && found))) {

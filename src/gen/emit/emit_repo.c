@@ -1433,7 +1433,7 @@ static void body_locals(const body *b)
     for (size_t i = 0; i < ap->n_params; i++)
         if (g->param_field[i] && (g->use[i] == USE_KEY || g->use[i] == USE_UPDATE))
             emit_key_assign(E, e, "ddb_key", g->param_field[i], ap->params[i].c_name);
-        else if (g->use[i] == USE_LIST)
+        else if (g->use[i] == USE_LIST && g->param_field[i])
             emit_lend_list(c, "ddb_key", g->param_field[i], ap->params[i].c_name);
     if (!g->scan)
         emit_context_keys(E, e, g);
