@@ -689,9 +689,16 @@ static int build_condition(ddb_expr_result **out, ddb_expr *e, ddb_cond *cond, d
 
 int64_t *ddb_entity__version_of(const ddb_entity_desc *d, void *obj)
 {
-    if (!d->version_attribute || d->version_offset == DDB_ENTITY_NO_OFFSET)
+    if (!obj || !d->version_attribute || d->version_offset == DDB_ENTITY_NO_OFFSET)
         return NULL;
     return AT(obj, d->version_offset, int64_t);
+}
+
+int64_t ddb_entity__version_in(const ddb_entity_desc *d, const void *obj)
+{
+    if (!obj || !d->version_attribute || d->version_offset == DDB_ENTITY_NO_OFFSET)
+        return 0;
+    return *CAT(obj, d->version_offset, int64_t);
 }
 
 int ddb_entity__from_stored(void *obj, const ddb_entity_desc *d, const ddb_value *item,
@@ -1020,8 +1027,7 @@ static int entity_delete(ddb_client *c, const ddb_entity_desc *d, const char *ta
 
     if (!c || !d || !table || !obj)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "entity delete: bad argument");
-    if (d->version_attribute && d->version_offset != DDB_ENTITY_NO_OFFSET)
-        expected = *CAT(obj, d->version_offset, int64_t);
+    expected = ddb_entity__version_in(d, obj);
     rc = ddb_entity_key(&key, d, obj, err);
     if (rc < 0)
         return rc;

@@ -16,8 +16,12 @@
 /* Key attribute values are capped well above DynamoDB's 2048-byte partition-key limit. */
 #define DDB_ENTITY__KEY_MAX 4096
 
-/* The version member of obj, or NULL when d has no version attribute stored in the struct. */
+/* The version member of obj, or NULL when d has no version attribute stored in the struct (or obj
+ * is NULL). */
 int64_t *ddb_entity__version_of(const ddb_entity_desc *d, void *obj);
+
+/* The value of obj's version member; 0, which means "no version check", when it has none. */
+int64_t ddb_entity__version_in(const ddb_entity_desc *d, const void *obj);
 
 /* Whether item is of entity d by its primary key prefixes (what a page of d keeps). */
 bool ddb_entity__is_entity(const ddb_entity_desc *d, const ddb_value *item);

@@ -881,9 +881,7 @@ int ddb_entity_batch_write(ddb_client *c, const ddb_entity_desc *d, const char *
         } else {
             rc = ddb_entity_to_item(&v, d, obj, err);
             if (rc == 0 && d->version_attribute) {
-                int64_t ver = d->version_offset != DDB_ENTITY_NO_OFFSET
-                                  ? *CAT(obj, d->version_offset, int64_t)
-                                  : 0;
+                int64_t ver = ddb_entity__version_in(d, obj);
                 rc = ddb_value_m_set_i64(v, d->version_attribute, ver > 0 ? ver : 1, err);
             }
             if (rc == 0)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dal/dal_internal.h"
+#include "dal/entity_internal.h"
 #include "dal/route_internal.h"
 
 /* ---- the model's data ------------------------------------------------------------------------ */
@@ -98,13 +99,6 @@ static void mixed_page_clear(const ddb_route *r, void *page)
     free(items);
     free(page_cursor(page, &m->mixed_page));
     memset(page, 0, m->mixed_page.size);
-}
-
-static int64_t *version_of(const ddb_entity_desc *d, void *obj)
-{
-    if (!d || !obj || d->version_offset == DDB_ENTITY_NO_OFFSET)
-        return NULL;
-    return (int64_t *)((char *)obj + d->version_offset);
 }
 
 /* ---- phase 3: re-reads and comparison -------------------------------------------------------- */
@@ -260,8 +254,8 @@ static bool reverse(const ddb_route_call *c)
 static int save_versions(ddb_route_call *c)
 {
     const ddb_route_entity *e = entity_of(c->route, c->member->entity);
-    if (c->member->kind == DDB_ROUTE_UPDATE && e && version_of(e->desc, c->updated))
-        c->version_before = *version_of(e->desc, c->updated);
+    if (c->member->kind == DDB_ROUTE_UPDATE && e && ddb_entity__version_of(e->desc, c->updated))
+        c->version_before = *ddb_entity__version_of(e->desc, c->updated);
     if (c->member->kind != DDB_ROUTE_MANY || !c->n_objects)
         return 0;
     c->versions = calloc(2 * c->n_objects, sizeof *c->versions);
@@ -269,8 +263,8 @@ static int save_versions(ddb_route_call *c)
         return ddb_dal__nomem(c->caller_err, "router versions");
     for (size_t i = 0; i < c->n_objects; i++) {
         const ddb_route_object *o = &c->objects[i];
-        if (o->versioned && version_of(o->desc, o->obj))
-            c->versions[i] = *version_of(o->desc, o->obj);
+        if (o->versioned && ddb_entity__version_of(o->desc, o->obj))
+            c->versions[i] = *ddb_entity__version_of(o->desc, o->obj);
     }
     return 0;
 }
@@ -279,14 +273,14 @@ static int save_versions(ddb_route_call *c)
 static void swap_versions(ddb_route_call *c)
 {
     const ddb_route_entity *e = entity_of(c->route, c->member->entity);
-    if (c->member->kind == DDB_ROUTE_UPDATE && e && version_of(e->desc, c->updated)) {
-        int64_t *v = version_of(e->desc, c->updated), after = *v;
+    if (c->member->kind == DDB_ROUTE_UPDATE && e && ddb_entity__version_of(e->desc, c->updated)) {
+        int64_t *v = ddb_entity__version_of(e->desc, c->updated), after = *v;
         *v = c->version_before;
         c->version_before = after;
     }
     for (size_t i = 0; c->versions && i < c->n_objects; i++) {
         const ddb_route_object *o = &c->objects[i];
-        int64_t *v = o->versioned ? version_of(o->desc, o->obj) : NULL;
+        int64_t *v = o->versioned ? ddb_entity__version_of(o->desc, o->obj) : NULL;
         if (v) {
             int64_t after = *v;
             *v = c->versions[i];
@@ -298,11 +292,11 @@ static void swap_versions(ddb_route_call *c)
 static void restore_versions(ddb_route_call *c)
 {
     const ddb_route_entity *e = entity_of(c->route, c->member->entity);
-    if (c->member->kind == DDB_ROUTE_UPDATE && e && version_of(e->desc, c->updated))
-        *version_of(e->desc, c->updated) = c->version_before;
+    if (c->member->kind == DDB_ROUTE_UPDATE && e && ddb_entity__version_of(e->desc, c->updated))
+        *ddb_entity__version_of(e->desc, c->updated) = c->version_before;
     for (size_t i = 0; c->versions && i < c->n_objects; i++) {
         const ddb_route_object *o = &c->objects[i];
-        int64_t *v = o->versioned ? version_of(o->desc, o->obj) : NULL;
+        int64_t *v = o->versioned ? ddb_entity__version_of(o->desc, o->obj) : NULL;
         if (v)
             *v = c->versions[c->n_objects + i];
     }
@@ -1102,12 +1096,28 @@ static int get(ddb_route *r, void *side, const ddb_route_entity *e, void *out,
     return r->model->storage(side, kind_of(r, e), DDB_ROUTE_OP_GET, &a, err);
 }
 
-/* DynamoDB's entity of key made equal to value (NULL: removed). */
-static int mirror(ddb_route *r, const ddb_route_entity *e, const void *value, const void *key,
-                  ddb_error *err)
+/* Which way a copy goes: the entities read on one side are written on the other. */
+typedef struct direction {
+    void *from;
+    void *to;
+} direction;
+
+static direction towards_dynamodb(const ddb_route *r)
+{
+    return (direction){r->rel, r->ddb};
+}
+
+static direction towards_relational(const ddb_route *r)
+{
+    return (direction){r->ddb, r->rel};
+}
+
+/* The entity of key on side to made equal to value (NULL: removed). */
+static int mirror(ddb_route *r, void *to, const ddb_route_entity *e, const void *value,
+                  const void *key, ddb_error *err)
 {
     ddb_route_args a = {.value = value, .key = key};
-    return r->model->storage(r->ddb, kind_of(r, e), DDB_ROUTE_OP_MIRROR, &a, err);
+    return r->model->storage(to, kind_of(r, e), DDB_ROUTE_OP_MIRROR, &a, err);
 }
 
 /* Calls fn on every page of e's entities on one side, in the side's order. */
@@ -1142,142 +1152,75 @@ static int each_page(ddb_route *r, const ddb_route_entity *e, void *side, page_f
     return rc;
 }
 
+/* Copies a page read on the direction's source (ctx) to its destination. */
 static int mirror_page(ddb_route *r, const ddb_route_entity *e, const char *items, size_t n,
                        void *ctx, ddb_error *err)
 {
+    const direction *d = ctx;
     int rc = 0;
-    (void)ctx;
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = mirror(r, e, items + i * e->desc->size, items + i * e->desc->size, err);
+        rc = mirror(r, d->to, e, items + i * e->desc->size, items + i * e->desc->size, err);
     return rc;
 }
 
-/* Removes DynamoDB's entities of the page that the relational side lacks. */
+/* Removes the entities of a page read on the destination (ctx) that the source lacks. */
 static int remove_extras(ddb_route *r, const ddb_route_entity *e, const char *items, size_t n,
                          void *ctx, ddb_error *err)
 {
+    const direction *d = ctx;
     int rc = 0;
-    void *rel = calloc(1, e->desc->size ? e->desc->size : 1);
-    (void)ctx;
-    if (!rel)
+    void *source = calloc(1, e->desc->size ? e->desc->size : 1);
+    if (!source)
         return ddb_dal__nomem(err, "router sync");
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        const char *dyn = items + i * e->desc->size;
+        const char *copy = items + i * e->desc->size;
         bool found = false;
-        rc = get(r, r->rel, e, rel, &found, dyn, err);
+        rc = get(r, d->from, e, source, &found, copy, err);
         if (rc == 0 && !found)
-            rc = mirror(r, e, NULL, dyn, err);
-        ddb_entity_free(e->desc, rel);
+            rc = mirror(r, d->to, e, NULL, copy, err);
+        ddb_entity_free(e->desc, source);
     }
-    free(rel);
+    free(source);
     return rc;
 }
 
-/* DynamoDB's entities of e made equal to the relational ones (and nothing more, with extras). */
-static int sync_entity(ddb_route *r, const ddb_route_entity *e, bool extras, ddb_error *err)
+/* The destination's entities of e made equal to the source's (and nothing more, with extras). */
+static int sync_entity(ddb_route *r, const ddb_route_entity *e, direction d, bool extras,
+                       ddb_error *err)
 {
-    int rc = each_page(r, e, r->rel, mirror_page, NULL, err);
+    int rc = each_page(r, e, d.from, mirror_page, &d, err);
     if (rc == 0 && extras)
-        rc = each_page(r, e, r->ddb, remove_extras, NULL, err);
+        rc = each_page(r, e, d.to, remove_extras, &d, err);
     return rc;
 }
 
-/* One journal entry: its key's entity copied from the relational side (key NULL: all). */
-static int replay_one(ddb_route *r, const ddb_route_entity *e, const ddb_value *key_item,
-                      ddb_error *err)
+/* One journal entry: its key's entity copied from the source to the destination (key NULL:
+ * all of e's entities). */
+static int replay_one(ddb_route *r, const ddb_route_entity *e, direction d,
+                      const ddb_value *key_item, ddb_error *err)
 {
     size_t size = e->desc->size ? e->desc->size : 1;
-    void *key, *rel;
+    void *key, *source;
     bool found = false;
     int rc;
     if (!key_item)
-        return sync_entity(r, e, true, err);
+        return sync_entity(r, e, d, true, err);
     key = calloc(1, size);
-    rel = calloc(1, size);
-    if (!key || !rel)
+    source = calloc(1, size);
+    if (!key || !source)
         rc = ddb_dal__nomem(err, "router replay");
     else
         rc = ddb_router_key_fill(key, e->desc, key_item, err);
     if (rc == 0)
-        rc = get(r, r->rel, e, rel, &found, key, err);
+        rc = get(r, d.from, e, source, &found, key, err);
     if (rc == 0)
-        rc = mirror(r, e, found ? rel : NULL, key, err);
+        rc = mirror(r, d.to, e, found ? source : NULL, key, err);
     if (key)
         ddb_entity_free(e->desc, key);
-    if (rel)
-        ddb_entity_free(e->desc, rel);
+    if (source)
+        ddb_entity_free(e->desc, source);
     free(key);
-    free(rel);
-    return rc;
-}
-
-/* The relational side's entity of key made equal to value (NULL: removed). */
-static int mirror_relational(ddb_route *r, const ddb_route_entity *e, const void *value,
-                             const void *key, ddb_error *err)
-{
-    ddb_route_args a = {.value = value, .key = key};
-    return r->model->storage(r->rel, kind_of(r, e), DDB_ROUTE_OP_MIRROR, &a, err);
-}
-
-static int mirror_page_back(ddb_route *r, const ddb_route_entity *e, const char *items, size_t n,
-                            void *ctx, ddb_error *err)
-{
-    int rc = 0;
-    (void)ctx;
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = mirror_relational(r, e, items + i * e->desc->size, items + i * e->desc->size, err);
-    return rc;
-}
-
-/* Removes the relational side's entities of the page that DynamoDB lacks. */
-static int remove_extras_back(ddb_route *r, const ddb_route_entity *e, const char *items, size_t n,
-                              void *ctx, ddb_error *err)
-{
-    int rc = 0;
-    void *dyn = calloc(1, e->desc->size ? e->desc->size : 1);
-    (void)ctx;
-    if (!dyn)
-        return ddb_dal__nomem(err, "router sync");
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        const char *rel = items + i * e->desc->size;
-        bool found = false;
-        rc = get(r, r->ddb, e, dyn, &found, rel, err);
-        if (rc == 0 && !found)
-            rc = mirror_relational(r, e, NULL, rel, err);
-        ddb_entity_free(e->desc, dyn);
-    }
-    free(dyn);
-    return rc;
-}
-
-/* A journal entry "from":"dynamodb": its key's entity copied from DynamoDB (key NULL: all). */
-static int replay_back_one(ddb_route *r, const ddb_route_entity *e, const ddb_value *key_item,
-                           ddb_error *err)
-{
-    size_t size = e->desc->size ? e->desc->size : 1;
-    void *key, *dyn;
-    bool found = false;
-    int rc;
-    if (!key_item) {
-        rc = each_page(r, e, r->ddb, mirror_page_back, NULL, err);
-        return rc ? rc : each_page(r, e, r->rel, remove_extras_back, NULL, err);
-    }
-    key = calloc(1, size);
-    dyn = calloc(1, size);
-    if (!key || !dyn)
-        rc = ddb_dal__nomem(err, "router replay");
-    else
-        rc = ddb_router_key_fill(key, e->desc, key_item, err);
-    if (rc == 0)
-        rc = get(r, r->ddb, e, dyn, &found, key, err);
-    if (rc == 0)
-        rc = mirror_relational(r, e, found ? dyn : NULL, key, err);
-    if (key)
-        ddb_entity_free(e->desc, key);
-    if (dyn)
-        ddb_entity_free(e->desc, dyn);
-    free(key);
-    free(dyn);
+    free(source);
     return rc;
 }
 
@@ -1295,10 +1238,11 @@ int ddb_route_replay(ddb_route *r, size_t *replayed, ddb_error *err)
                 e = &r->model->entities[k];
         if (!e)
             rc = DDB_ERR_PROTOCOL;
-        else if (j.entries[i].source == DDB_ROUTER_DYNAMODB)
-            rc = replay_back_one(r, e, j.entries[i].key, err);
         else
-            rc = replay_one(r, e, j.entries[i].key, err);
+            rc = replay_one(r, e,
+                            j.entries[i].source == DDB_ROUTER_DYNAMODB ? towards_relational(r)
+                                                                       : towards_dynamodb(r),
+                            j.entries[i].key, err);
         if (rc != 0)
             ddb_router_logf(r->state, "replay of journal entry %zu (%s) failed: %s", i + 1,
                             j.entries[i].kind, e ? ddb_error_code_name(rc) : "unknown entity type");
@@ -1321,7 +1265,7 @@ static int backfill_serial(ddb_route *r, ddb_error *err)
     if (!r || !r->state)
         return DDB_ERR_INVALID_ARG;
     for (size_t i = 0; rc == 0 && i < r->model->n_entities; i++)
-        rc = sync_entity(r, &r->model->entities[i], false, err);
+        rc = sync_entity(r, &r->model->entities[i], towards_dynamodb(r), false, err);
     return rc;
 }
 

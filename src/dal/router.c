@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "dal/dal_internal.h"
+#include "dal/entity_internal.h"
 
 /* A log line longer than this is cut: keys are small, and messages are one line of 512. */
 #define LINE_MAX_BYTES 2048
@@ -955,12 +956,7 @@ static int read_again(void **out, const ddb_entity_desc *d, ddb_router_side side
  * write of a dual write has not landed yet. */
 static bool dynamodb_behind(const ddb_entity_desc *d, const void *rel, const void *dyn)
 {
-    int64_t vr, vd;
-    if (!rel || !dyn || !d->version_attribute || d->version_offset == DDB_ENTITY_NO_OFFSET)
-        return false;
-    memcpy(&vr, (const char *)rel + d->version_offset, sizeof vr);
-    memcpy(&vd, (const char *)dyn + d->version_offset, sizeof vd);
-    return vd < vr;
+    return rel && dyn && ddb_entity__version_in(d, dyn) < ddb_entity__version_in(d, rel);
 }
 
 int ddb_router_check(ddb_router *r, const ddb_entity_desc *d, const void *relational,

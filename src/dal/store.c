@@ -383,13 +383,6 @@ static int tx_sentinels(tx_build *t, const ddb_store_desc *s, const char *table,
     return 0;
 }
 
-static int64_t version_in(const ddb_entity_desc *d, const void *obj)
-{
-    if (!d->version_attribute || d->version_offset == DDB_ENTITY_NO_OFFSET)
-        return 0;
-    return *CAT(obj, d->version_offset, int64_t);
-}
-
 /* The item of obj with version attribute = version. */
 static int item_with_version(ddb_value **out, const ddb_entity_desc *d, const void *obj,
                              int64_t version, ddb_error *err)
@@ -441,7 +434,7 @@ static int tx_update(tx_build *t, const ddb_store_desc *s, const char *table, co
                      const void *old, size_t op, ddb_error *err)
 {
     const ddb_entity_desc *d = s->entity;
-    int64_t v = version_in(d, obj);
+    int64_t v = ddb_entity__version_in(d, obj);
     ddb_value *item = NULL;
     ddb_expr *e = NULL;
     int rc = item_with_version(&item, d, obj, v + 1, err);
@@ -462,12 +455,13 @@ static int tx_delete(tx_build *t, const ddb_store_desc *s, const char *table, co
                      const void *old, size_t op, ddb_error *err)
 {
     const ddb_entity_desc *d = s->entity;
-    int64_t v = version_in(d, obj);
+    int64_t v = ddb_entity__version_in(d, obj);
     ddb_value *key = NULL;
     ddb_expr *e = NULL;
     int rc;
     if (v == 0 && old)
-        v = version_in(d, old); /* the sentinels removed are those of the version read */
+        v = ddb_entity__version_in(d,
+                                   old); /* the sentinels removed are those of the version read */
     rc = ddb_entity_key(&key, d, obj, err);
     if (rc == 0 &&
         ((v != 0 && d->version_attribute) || (d->flags & DDB_ENTITY_F_DELETE_MISSING_NOT_FOUND))) {
@@ -641,7 +635,7 @@ static int store_single_e(ddb_client *c, const ddb_store_desc *s, const char *ta
         } else {
             rc = ddb_error_set(err, DDB_ERR_STALE_VERSION,
                                "%s: stale version %lld; the stored item changed", d->name,
-                               (long long)version_in(d, obj));
+                               (long long)ddb_entity__version_in(d, obj));
         }
     }
 done:
@@ -1100,7 +1094,7 @@ static int store_update_e(ddb_client *c, const ddb_store_desc *s, const char *ta
         ddb_error_clear(err);
         /* Without a version, the transaction checks the version of the item seen. */
         if (asked == 0)
-            *v = version_in(d, old);
+            *v = ddb_entity__version_in(d, old);
         rc = store_single(c, s, table, obj, old, DDB_STORE_UPDATE, err);
         if (rc == 0)
             (*v)++;
@@ -1145,11 +1139,11 @@ int ddb_store_delete(ddb_client *c, const ddb_store_desc *s, const char *table, 
                              s->entity->name);
     if (rc < 0 || !old)
         return rc; /* deleting nothing succeeds */
-    want = version_in(s->entity, obj);
-    if (want != 0 && want != version_in(s->entity, old)) {
-        rc = ddb_error_set(err, DDB_ERR_STALE_VERSION,
-                           "%s: stale version %lld; the stored item has version %lld",
-                           s->entity->name, (long long)want, (long long)version_in(s->entity, old));
+    want = ddb_entity__version_in(s->entity, obj);
+    if (want != 0 && want != ddb_entity__version_in(s->entity, old)) {
+        rc = ddb_error_set(
+            err, DDB_ERR_STALE_VERSION, "%s: stale version %lld; the stored item has version %lld",
+            s->entity->name, (long long)want, (long long)ddb_entity__version_in(s->entity, old));
         goto done;
     }
     rc = same_sentinels(&none, s, old, NULL, err);
@@ -1232,8 +1226,9 @@ static int store_mirror(bool *applied, ddb_client *c, const ddb_store_desc *s, c
             ddb_put_item_input in = {0};
             ddb_put_item_output *o = NULL;
             ddb_expr_result *x = NULL;
-            rc = item_with_version(&item, d, obj, version_in(d, obj), err);
-            if (rc == 0 && newer && (rc = older_than(&cond, d, version_in(d, obj), err)) == 0)
+            rc = item_with_version(&item, d, obj, ddb_entity__version_in(d, obj), err);
+            if (rc == 0 && newer &&
+                (rc = older_than(&cond, d, ddb_entity__version_in(d, obj), err)) == 0)
                 rc = ddb_expr_build(&x, cond, err);
             if (rc < 0)
                 goto done;
@@ -1273,9 +1268,9 @@ static int store_mirror(bool *applied, ddb_client *c, const ddb_store_desc *s, c
     if (rc < 0)
         goto done;
     if (obj) {
-        rc = item_with_version(&item, d, obj, version_in(d, obj), err);
+        rc = item_with_version(&item, d, obj, ddb_entity__version_in(d, obj), err);
         if (rc == 0 && newer)
-            rc = older_than(&cond, d, version_in(d, obj), err);
+            rc = older_than(&cond, d, ddb_entity__version_in(d, obj), err);
         if (rc == 0) {
             rc = tx_add(t, TX_PUT, table, item, cond, s, 0, -1, err);
             item = NULL;
@@ -1328,7 +1323,7 @@ int ddb_store__mirror_items(ddb_value **out, size_t cap, size_t *n, const ddb_st
     int rc;
     if (!out || !n || !store_ok(s) || !obj || cap < 1 + s->n_unique)
         return ddb_error_set(err, DDB_ERR_INVALID_ARG, "store mirror items: bad argument");
-    rc = item_with_version(&out[used], s->entity, obj, version_in(s->entity, obj), err);
+    rc = item_with_version(&out[used], s->entity, obj, ddb_entity__version_in(s->entity, obj), err);
     if (rc == 0)
         used++;
     for (size_t u = 0; rc == 0 && u < s->n_unique; u++) {
