@@ -35,11 +35,19 @@ typedef struct note {
     ddb_value *key; /* NULL: the whole type */
 } note;
 
+/* A routed write under way that was not noted: it began while no backfill ran. */
+typedef struct pending {
+    uint64_t intent; /* its call's intent record */
+    note note;
+} pending;
+
 struct ddb_route_bulk {
     pthread_mutex_t lock;
     int running; /* backfills running */
     size_t n, cap;
     note *notes;
+    size_t n_pending, cap_pending;
+    pending *pending;
 };
 
 int ddb_route__bulk_new(ddb_route *r, ddb_error *err)
@@ -64,6 +72,9 @@ void ddb_route__bulk_free(ddb_route *r)
     if (!r->bulk)
         return;
     notes_free(r->bulk->notes, r->bulk->n);
+    for (size_t i = 0; i < r->bulk->n_pending; i++)
+        ddb_value_free(r->bulk->pending[i].note.key);
+    free(r->bulk->pending);
     pthread_mutex_destroy(&r->bulk->lock);
     free(r->bulk);
     r->bulk = NULL;
@@ -98,13 +109,36 @@ static void add_note(struct ddb_route_bulk *b, int kind, const ddb_value *key)
     b->notes[b->n++] = (note){kind, copy};
 }
 
-void ddb_route__bulk_note(ddb_route *r, const ddb_router_intent_entry *entries, size_t n)
+/* Keeps a write that began outside a backfill until its call ends; a key that cannot be kept
+ * becomes its whole type. */
+static void add_pending(struct ddb_route_bulk *b, uint64_t intent, int kind, const ddb_value *key)
+{
+    ddb_value *copy = NULL;
+    if (b->n_pending == b->cap_pending) {
+        size_t cap = b->cap_pending ? b->cap_pending * 2 : 16;
+        pending *more = realloc(b->pending, cap * sizeof *more);
+        if (!more) {
+            /* the last slot says "all of the type" for this key (its write ends later) */
+            ddb_value_free(b->pending[b->n_pending - 1].note.key);
+            b->pending[b->n_pending - 1].note = (note){kind, NULL};
+            return;
+        }
+        b->pending = more;
+        b->cap_pending = cap;
+    }
+    if (key && ddb_value_copy(&copy, key, NULL) != 0)
+        copy = NULL;
+    b->pending[b->n_pending++] = (pending){intent, {kind, copy}};
+}
+
+void ddb_route__bulk_note(ddb_route *r, uint64_t intent, const ddb_router_intent_entry *entries,
+                          size_t n)
 {
     struct ddb_route_bulk *b = r->bulk;
     if (!b)
         return;
     pthread_mutex_lock(&b->lock);
-    for (size_t i = 0; b->running && i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         int kind = kind_named(r, entries[i].kind);
         const ddb_route_entity *e = kind ? &r->model->entities[kind - 1] : NULL;
         /* A create whose key the relational side assigns: the backfill reads it once it is
@@ -112,18 +146,50 @@ void ddb_route__bulk_note(ddb_route *r, const ddb_router_intent_entry *entries, 
            update, noted by its key. */
         if (!e || (!entries[i].key && e->seeds_ids))
             continue;
-        add_note(b, kind, entries[i].key);
+        if (b->running)
+            add_note(b, kind, entries[i].key);
+        else
+            add_pending(b, intent, kind, entries[i].key);
     }
     pthread_mutex_unlock(&b->lock);
 }
 
+void ddb_route__bulk_done(ddb_route *r, uint64_t intent)
+{
+    struct ddb_route_bulk *b = r ? r->bulk : NULL;
+    size_t kept = 0;
+    if (!b || !intent)
+        return;
+    pthread_mutex_lock(&b->lock);
+    for (size_t i = 0; i < b->n_pending; i++)
+        if (b->pending[i].intent == intent)
+            ddb_value_free(b->pending[i].note.key);
+        else
+            b->pending[kept++] = b->pending[i];
+    b->n_pending = kept;
+    pthread_mutex_unlock(&b->lock);
+}
+
+/*
+ * A backfill starts (delta 1) or ends (-1). At the start, the writes under way become notes: one
+ * may have read nothing yet on the relational side when the backfill reads its row, and land on
+ * DynamoDB before the batch with the older row does.
+ */
 static void set_running(ddb_route *r, int delta)
 {
-    if (!r->bulk)
+    struct ddb_route_bulk *b = r->bulk;
+    if (!b)
         return;
-    pthread_mutex_lock(&r->bulk->lock);
-    r->bulk->running += delta;
-    pthread_mutex_unlock(&r->bulk->lock);
+    pthread_mutex_lock(&b->lock);
+    b->running += delta;
+    if (delta > 0) {
+        for (size_t i = 0; i < b->n_pending; i++)
+            add_note(b, b->pending[i].note.kind, b->pending[i].note.key);
+        for (size_t i = 0; i < b->n_pending; i++)
+            ddb_value_free(b->pending[i].note.key);
+        b->n_pending = 0;
+    }
+    pthread_mutex_unlock(&b->lock);
 }
 
 /* Takes the notes made so far. */
@@ -444,8 +510,9 @@ static int write_items(writer *w, ddb_value **items, size_t n, ddb_error *err)
         if (rc != DDB_ERR_THROTTLED || ++attempt > 8)
             break;
         w->stats->throttled++;
+        /* with nothing written yet there is no rate to halve: 1000 items/s is a start */
         if (w->rate <= 0)
-            w->rate = t > w->t0 ? (double)w->stats->items / (t - w->t0) : 1000;
+            w->rate = t > w->t0 && w->stats->items ? (double)w->stats->items / (t - w->t0) : 1000;
         w->rate = w->rate / 2 > 1 ? w->rate / 2 : 1;
         w->t0 = now_s();
         w->budgeted = 0;

@@ -353,8 +353,9 @@ static int write_intent(ddb_route_call *c, ddb_router_side source)
         }
         used++;
     }
-    ddb_route__bulk_note(c->route, entries, used);
     rc = ddb_router_intent_from(c->route->state, source, entries, used, &c->intent, c->caller_err);
+    if (rc == 0)
+        ddb_route__bulk_note(c->route, c->intent, entries, used);
     for (size_t i = 0; i < used; i++)
         ddb_value_free(keys[i]);
     free(entries);
@@ -809,6 +810,7 @@ void *ddb_route_next(ddb_route_call *c)
 
 int ddb_route_end(ddb_route_call *c)
 {
+    ddb_route__bulk_done(c->route, c->intent);
     free_other(c);
     free(c->versions);
     c->versions = NULL;

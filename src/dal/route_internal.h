@@ -11,8 +11,12 @@
 int ddb_route__bulk_new(ddb_route *r, ddb_error *err);
 void ddb_route__bulk_free(ddb_route *r);
 
-/* A dual write is about to write these entities: noted when a backfill runs. */
-void ddb_route__bulk_note(ddb_route *r, const ddb_router_intent_entry *entries, size_t n);
+/* A dual write (its intent record) is about to write these entities: noted when a backfill
+ * runs, else kept as under way until ddb_route__bulk_done. */
+void ddb_route__bulk_note(ddb_route *r, uint64_t intent, const ddb_router_intent_entry *entries,
+                          size_t n);
+/* The call of intent ended: its write is no longer under way. */
+void ddb_route__bulk_done(ddb_route *r, uint64_t intent);
 
 /* The row-by-row paths, for a model without bulk_target. */
 /*

@@ -11,6 +11,10 @@
  *   checkpoint_resumes_and_bad_ones_are_named   a checkpoint skips the types it says are done;
  *                                                a malformed one is named by line
  *   bad_options_are_named                       version and negative figures
+ *   budget_paces_the_backfill                   items_per_second bounds the write rate
+ *   throttling_halves_the_rate_and_loses_nothing  DynamoDB's side behind a fault proxy that
+ *                                                throttles the first batches: they are sent
+ *                                                again, counted, and both sides end equal
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,6 +25,7 @@
 
 #include "rt.h"
 #include "rt_router.h"
+#include "support/fault_proxy.h"
 #include "support/harness.h"
 #include "test.h"
 
@@ -65,7 +70,7 @@ static size_t logged(const char *a, const char *b)
     return n;
 }
 
-static int make_side(rt__repo **out, const char *prefix)
+static int make_side(rt__repo **out, ddb_client *through, const char *prefix)
 {
     ddb_error err = DDB_ERROR_INIT;
     rt__ddb_options opts = RT__DDB_OPTIONS_INIT;
@@ -74,11 +79,12 @@ static int make_side(rt__repo **out, const char *prefix)
         return harness_report("create tables", rc, &err);
     opts.table_prefix = prefix;
     opts.consistent_reads = true;
-    rc = rt__ddb_repo_new(out, client, &opts, &err);
+    rc = rt__ddb_repo_new(out, through, &opts, &err);
     return harness_report("repo", rc, &err);
 }
 
-static int setup(int phase)
+/* The router over two sides; DynamoDB's side talks through ddb_side when it is not NULL. */
+static int setup_through(int phase, ddb_client *ddb_side)
 {
     ddb_error err = DDB_ERROR_INIT;
     rt__router_options o = RT__ROUTER_OPTIONS_INIT;
@@ -91,13 +97,19 @@ static int setup(int phase)
     snprintf(checkpoint, sizeof checkpoint, "%s.backfill", journal);
     unlink(journal);
     unlink(checkpoint);
-    if ((rc = make_side(&rel, rel_prefix)) != 0 || (rc = make_side(&ddb, ddb_prefix)) != 0)
+    if ((rc = make_side(&rel, client, rel_prefix)) != 0 ||
+        (rc = make_side(&ddb, ddb_side ? ddb_side : client, ddb_prefix)) != 0)
         return rc;
     o.phase = phase;
     o.journal_path = journal;
     o.log = capture;
     rc = rt__router_new(&router, rel, ddb, &o, &err);
     return harness_report("router", rc, &err);
+}
+
+static int setup(int phase)
+{
+    return setup_through(phase, NULL);
 }
 
 static void teardown(void)
@@ -328,6 +340,78 @@ TEST(bad_options_are_named)
     teardown();
 }
 
+TEST(budget_paces_the_backfill)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    ddb_route_bulk_options o = DDB_ROUTE_BULK_OPTIONS_INIT;
+    ddb_route_bulk_stats st;
+    static int64_t ids[120];
+    size_t diffs = 99;
+
+    REQUIRE(setup(2) == 0);
+    add_accounts(ids, 120);
+    o.items_per_second = 200;
+    o.page_rows = 40;
+    REQUIRE(rt__router_backfill_with(router, &o, &st, &err) == 0);
+    CHECK_INT(st.items, 120);
+    /* each page waits for its share of the budget before it is sent: 120 items at 200/s take
+       0.6 s at least, however fast DynamoDB Local answers */
+    CHECK(st.seconds >= 0.6 * 0.98);
+    CHECK_INT(st.throttled, 0);
+    REQUIRE(rt__router_compare_all(router, &diffs, &err) == 0);
+    CHECK_INT(diffs, 0);
+    ddb_error_clear(&err);
+    teardown();
+}
+
+TEST(throttling_halves_the_rate_and_loses_nothing)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    ddb_route_bulk_options o = DDB_ROUTE_BULK_OPTIONS_INIT;
+    ddb_route_bulk_stats st;
+    ddb_client_options co = DDB_CLIENT_OPTIONS_INIT;
+    static int64_t ids[60];
+    fault_proxy *proxy = fault_proxy_start(harness_endpoint());
+    const fault_step throttled[] = {{.action = FAULT_THROTTLE}, {.action = FAULT_THROTTLE}};
+    const fault_step forward = {.action = FAULT_FORWARD};
+    ddb_client *via = NULL;
+    size_t diffs = 99, batches = 0;
+
+    /* the client's own retries off: each throttle reaches the backfill */
+    co.endpoint = fault_proxy_endpoint(proxy);
+    co.region = "us-east-1";
+    co.access_key_id = "ASIAHARNESSTEST";
+    co.secret_access_key = "harness-secret";
+    co.session_token = "harness-session-token/ddbkit+LEAKCHECK7";
+    co.max_attempts = 1;
+    REQUIRE(ddb_client_new(&via, &co, &err) == 0);
+    REQUIRE(setup_through(2, via) == 0);
+    add_accounts(ids, 60);
+
+    /* pages of 20 rows, one BatchWriteItem each: the first page is throttled twice */
+    o.page_rows = 20;
+    fault_proxy_script(proxy, throttled, 2, forward);
+    REQUIRE(rt__router_backfill_with(router, &o, &st, &err) == 0);
+    CHECK_INT(st.rows, 60);
+    CHECK_INT(st.items, 60);
+    CHECK_INT(st.throttled, 2);
+    /* the rate it fell back to is 250 items/s (1000 halved twice), not a crawl */
+    CHECK(st.seconds < 30);
+    for (size_t i = 0; i < fault_proxy_requests(proxy); i++) {
+        fault_request q;
+        REQUIRE(fault_proxy_request(proxy, i, &q));
+        batches += strcmp(q.operation, "BatchWriteItem") == 0;
+    }
+    CHECK_INT(batches, 5); /* the first page three times, then two */
+    REQUIRE(rt__router_compare_all(router, &diffs, &err) == 0);
+    CHECK_INT(diffs, 0);
+    ddb_error_clear(&err);
+    teardown();
+    ddb_client_free(via);
+    fault_proxy_stop(proxy);
+}
+
 TEST_MAIN(CASE(backfill_beside_writers_regresses_nothing),
           CASE(compare_all_reports_every_difference),
-          CASE(checkpoint_resumes_and_bad_ones_are_named), CASE(bad_options_are_named))
+          CASE(checkpoint_resumes_and_bad_ones_are_named), CASE(bad_options_are_named),
+          CASE(budget_paces_the_backfill), CASE(throttling_halves_the_rate_and_loses_nothing))
