@@ -10,6 +10,9 @@
  *   killed_after_dynamodb_write       both writes done, the intent not yet closed
  *   killed_in_the_middle_of_a_backfill
  *   killed_in_the_middle_of_a_replay
+ *   killed_after_dynamodb_write_in_phase_5       DynamoDB primary, the relational side kept
+ *                                                (keep_relational): its mirror not started
+ *   killed_after_relational_mirror_in_phase_5    both written, the intent not yet closed
  *   relational_outcome_unknown_keeps_the_intent   (no kill: a commit whose connection was lost)
  *
  * The kill happens inside a repository member: the test swaps one member of a repository's
@@ -87,6 +90,8 @@ static bool sides_name(sides *s, const char *base)
 
 static void count_batch_writes(void *ctx, const ddb_event *event);
 static bool kill_in_batches; /* sides_open: the client counts BatchWriteItem calls as kill points */
+static bool
+    keep_relational; /* sides_open: phase 5 mirrors DynamoDB's writes to the relational side */
 
 /* Opens both sides and the router in phase; with create, also the schema and the tables. */
 static bool sides_open(sides *s, int phase, bool create)
@@ -104,6 +109,7 @@ static bool sides_open(sides *s, int phase, bool create)
     dopts.consistent_reads = true;
     ro.phase = phase;
     ro.journal_path = s->journal;
+    ro.keep_relational = keep_relational;
     snprintf(url, sizeof url, "sqlite:%s", s->db_path);
     rc = ddb_sql_open(&s->db, url, &err);
     if (rc == 0 && create)
@@ -269,6 +275,9 @@ static bool killed(void (*child)(sides *, int), sides *s, int at)
     return true;
 }
 
+/* The phase the operator recovers in: the phase the killed process ran in. */
+static int recovery_phase = 2;
+
 /* After a kill: both sides equal once the journal is replayed (extra: the backfill rerun). */
 static bool recovered(sides *s, bool backfill)
 {
@@ -276,7 +285,7 @@ static bool recovered(sides *s, bool backfill)
     ddb_route_bulk_options bulk = DDB_ROUTE_BULK_OPTIONS_INIT;
     size_t replayed = 0, differences = 99;
     int rc;
-    if (!sides_open(s, 2, false))
+    if (!sides_open(s, recovery_phase, false))
         return false;
     bulk.checkpoint_path = s->checkpoint;
     rc = shop__router_replay(s->router, &replayed, &err);
@@ -338,6 +347,29 @@ static void child_backfill(sides *s, int at)
         return;
     arm_mirror(s->dynamodb, at);
     shop__router_backfill_with(s->router, &bulk, NULL, &err);
+}
+
+/* Phase 5 writes with the relational side kept, killed right after DynamoDB (the primary)
+   committed one: its relational mirror never started. */
+static void child_phase5_dynamodb_write(sides *s, int at)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    if (!sides_open(s, 5, false))
+        return;
+    arm_writes(s->dynamodb, at);
+    for (int i = 0; i < 4; i++)
+        write_category(s->router, round_no * 10 + i, &err);
+}
+
+/* Phase 5 writes, killed right after the relational mirror of one, before its intent closed. */
+static void child_phase5_relational_mirror(sides *s, int at)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    if (!sides_open(s, 5, false))
+        return;
+    arm_mirror(s->relational, at);
+    for (int i = 0; i < 4; i++)
+        write_category(s->router, round_no * 10 + i, &err);
 }
 
 /* A replay, killed after a number of DynamoDB writes. */
@@ -421,6 +453,20 @@ TEST(killed_in_the_middle_of_a_replay)
     run_rounds("crash_replay", add_journal_entries, child_replay, false);
 }
 
+TEST(killed_after_dynamodb_write_in_phase_5)
+{
+    keep_relational = true;
+    recovery_phase = 5;
+    run_rounds("crash_p5_ddb", NULL, child_phase5_dynamodb_write, false);
+}
+
+TEST(killed_after_relational_mirror_in_phase_5)
+{
+    keep_relational = true;
+    recovery_phase = 5;
+    run_rounds("crash_p5_rel", NULL, child_phase5_relational_mirror, false);
+}
+
 /* A relational create that committed and then lost its connection (the driver reports
    DDB_ERR_NETWORK): the caller sees the failure, DynamoDB was not written, and the intent stays
    open, so a replay copies the row the relational side did commit. */
@@ -454,4 +500,6 @@ TEST(relational_outcome_unknown_keeps_the_intent)
 
 TEST_MAIN(CASE(killed_after_sql_commit), CASE(killed_after_dynamodb_write),
           CASE(killed_in_the_middle_of_a_backfill), CASE(killed_in_the_middle_of_a_replay),
-          CASE(relational_outcome_unknown_keeps_the_intent))
+          CASE(relational_outcome_unknown_keeps_the_intent),
+          CASE(killed_after_dynamodb_write_in_phase_5),
+          CASE(killed_after_relational_mirror_in_phase_5))
