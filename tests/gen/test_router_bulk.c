@@ -15,8 +15,13 @@
  *   throttling_halves_the_rate_and_loses_nothing  DynamoDB's side behind a fault proxy that
  *                                                throttles the first batches: they are sent
  *                                                again, counted, and both sides end equal
+ *   progress_goes_to_a_terminal_only            rows and rate on stderr when it is a terminal
+ *                                                (a pseudo-terminal here), nothing on a pipe
  */
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <pty.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,7 +416,66 @@ TEST(throttling_halves_the_rate_and_loses_nothing)
     fault_proxy_stop(proxy);
 }
 
+/* What a backfill with progress on writes to stderr when stderr is fd; NULL on failure. */
+static char *backfill_stderr(int fd, int read_fd)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    ddb_route_bulk_options o = DDB_ROUTE_BULK_OPTIONS_INIT;
+    static char text[4096];
+    size_t len = 0;
+    int saved = dup(2), rc;
+    o.progress = true;
+    fflush(stderr);
+    if (saved < 0 || dup2(fd, 2) < 0)
+        return NULL;
+    rc = rt__router_backfill_with(router, &o, NULL, &err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    close(fd);
+    ddb_error_clear(&err);
+    if (rc != 0)
+        return NULL;
+    for (;;) {
+        struct pollfd pfd = {read_fd, POLLIN, 0};
+        ssize_t got;
+        if (poll(&pfd, 1, 200) <= 0 || len + 1 >= sizeof text)
+            break;
+        got = read(read_fd, text + len, sizeof text - 1 - len);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+    }
+    text[len] = '\0';
+    return text;
+}
+
+TEST(progress_goes_to_a_terminal_only)
+{
+    static int64_t ids[30];
+    int master, slave, pipe_fds[2];
+    const char *text;
+
+    REQUIRE(setup(2) == 0);
+    add_accounts(ids, 30);
+    REQUIRE(openpty(&master, &slave, NULL, NULL, NULL) == 0);
+    text = backfill_stderr(slave, master);
+    REQUIRE(text != NULL);
+    CHECK(strstr(text, "backfill Account: 30 rows") != NULL);
+    CHECK(strstr(text, "rows/s") != NULL);
+    close(master);
+
+    REQUIRE(pipe(pipe_fds) == 0);
+    REQUIRE(fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK) == 0);
+    text = backfill_stderr(pipe_fds[1], pipe_fds[0]);
+    REQUIRE(text != NULL);
+    CHECK_STR(text, "");
+    close(pipe_fds[0]);
+    teardown();
+}
+
 TEST_MAIN(CASE(backfill_beside_writers_regresses_nothing),
           CASE(compare_all_reports_every_difference),
           CASE(checkpoint_resumes_and_bad_ones_are_named), CASE(bad_options_are_named),
-          CASE(budget_paces_the_backfill), CASE(throttling_halves_the_rate_and_loses_nothing))
+          CASE(budget_paces_the_backfill), CASE(throttling_halves_the_rate_and_loses_nothing),
+          CASE(progress_goes_to_a_terminal_only))
