@@ -226,40 +226,6 @@ static void sleep_s(double s)
         ;
 }
 
-static size_t page_count(const void *page, const ddb_route_page_layout *l)
-{
-    size_t n;
-    memcpy(&n, (const char *)page + l->n_items, sizeof n);
-    return n;
-}
-
-static char *page_items(const void *page, const ddb_route_page_layout *l)
-{
-    char *items;
-    memcpy(&items, (const char *)page + l->items, sizeof items);
-    return items;
-}
-
-/* Takes the page's cursor out of it (the caller frees it). */
-static char *take_cursor(void *page, const ddb_route_page_layout *l)
-{
-    char *cursor, *none = NULL;
-    memcpy(&cursor, (char *)page + l->cursor, sizeof cursor);
-    memcpy((char *)page + l->cursor, &none, sizeof none);
-    return cursor;
-}
-
-static void page_clear(const ddb_route_entity *e, void *page)
-{
-    size_t n = page_count(page, &e->page);
-    char *items = page_items(page, &e->page);
-    for (size_t i = 0; items && i < n; i++)
-        ddb_entity_free(e->desc, items + i * e->desc->size);
-    free(items);
-    free(take_cursor(page, &e->page));
-    memset(page, 0, e->page.size);
-}
-
 /* One keyset page of e's relational rows after cursor, into page. */
 static int list_rel(ddb_route *r, int kind, void *page, const char *cursor, int rows,
                     ddb_error *err)
@@ -580,18 +546,18 @@ static int backfill_entity(ddb_route *r, int kind, writer *w, checkpoint *cp, dd
         free(cursor);
         cursor = NULL;
         if (rc == 0) {
-            size_t n = page_count(page, &e->page);
-            rc = write_page(w, e, page_items(page, &e->page), n, err);
+            size_t n = ddb_route__page_count(page, &e->page);
+            rc = write_page(w, e, ddb_route__page_items(page, &e->page), n, err);
             rows += n;
             w->stats->rows += n;
         }
         if (rc == 0)
-            cursor = take_cursor(page, &e->page);
+            cursor = ddb_route__take_cursor(page, &e->page);
         /* every row up to the cursor is written: a resumed run starts after it */
         if (rc == 0 && cp->path && cursor &&
             (rc = checkpoint_set(cp, e->desc->name, cursor, false, err)) == 0)
             rc = checkpoint_save(cp, err);
-        page_clear(e, page);
+        ddb_route__page_clear(e, page);
         progress_show(&p, rows, false);
     } while (rc == 0 && cursor);
     progress_show(&p, rows, true);
@@ -930,8 +896,8 @@ static int load_rows(join *j, const ddb_route_bulk_options *o, ddb_error *err)
         cursor = NULL;
         if (rc != 0)
             break;
-        items = page_items(page, &j->e->page);
-        n = page_count(page, &j->e->page);
+        items = ddb_route__page_items(page, &j->e->page);
+        n = ddb_route__page_count(page, &j->e->page);
         j->stats->rows += j->part == 0 ? n : 0;
         for (size_t i = 0; rc == 0 && i < n; i++) {
             char *obj = items + i * d->size, *key = NULL;
@@ -970,8 +936,8 @@ static int load_rows(join *j, const ddb_route_bulk_options *o, ddb_error *err)
             }
         }
         if (rc == 0)
-            cursor = take_cursor(page, &j->e->page);
-        page_clear(j->e, page);
+            cursor = ddb_route__take_cursor(page, &j->e->page);
+        ddb_route__page_clear(j->e, page);
     } while (rc == 0 && cursor);
     free(cursor);
     free(page);

@@ -27,27 +27,6 @@ static int kind_of(const ddb_route *r, const ddb_route_entity *e)
     return (int)(e - r->model->entities) + 1;
 }
 
-static size_t page_count(const void *page, const ddb_route_page_layout *l)
-{
-    size_t n;
-    memcpy(&n, (const char *)page + l->n_items, sizeof n);
-    return n;
-}
-
-static char *page_items(const void *page, const ddb_route_page_layout *l)
-{
-    char *items;
-    memcpy(&items, (const char *)page + l->items, sizeof items);
-    return items;
-}
-
-static char *page_cursor(const void *page, const ddb_route_page_layout *l)
-{
-    char *cursor;
-    memcpy(&cursor, (const char *)page + l->cursor, sizeof cursor);
-    return cursor;
-}
-
 /* The <ns>__kind of a mixed item; its size is the compiler's choice for the enum. */
 static int item_kind(const ddb_route_model *m, const char *item)
 {
@@ -73,23 +52,11 @@ static int item_kind(const ddb_route_model *m, const char *item)
     }
 }
 
-/* Frees what a page of e holds and zeroes it. */
-static void entity_page_clear(const ddb_route_entity *e, void *page)
-{
-    size_t n = page_count(page, &e->page);
-    char *items = page_items(page, &e->page);
-    for (size_t i = 0; items && i < n; i++)
-        ddb_entity_free(e->desc, items + i * e->desc->size);
-    free(items);
-    free(page_cursor(page, &e->page));
-    memset(page, 0, e->page.size);
-}
-
 static void mixed_page_clear(const ddb_route *r, void *page)
 {
     const ddb_route_model *m = r->model;
-    size_t n = page_count(page, &m->mixed_page);
-    char *items = page_items(page, &m->mixed_page);
+    size_t n = ddb_route__page_count(page, &m->mixed_page);
+    char *items = ddb_route__page_items(page, &m->mixed_page);
     for (size_t i = 0; items && i < n; i++) {
         char *item = items + i * m->item_size;
         const ddb_route_entity *e = entity_of(r, item_kind(m, item));
@@ -97,7 +64,7 @@ static void mixed_page_clear(const ddb_route *r, void *page)
             ddb_entity_free(e->desc, item + m->item_as);
     }
     free(items);
-    free(page_cursor(page, &m->mixed_page));
+    free(ddb_route__take_cursor(page, &m->mixed_page));
     memset(page, 0, m->mixed_page.size);
 }
 
@@ -160,8 +127,10 @@ static void check_entities(ddb_route *r, const ddb_route_entity *e, const void *
 static void check_page(ddb_route *r, const ddb_route_entity *e, const void *rel, const void *dyn,
                        ddb_error *report)
 {
-    size_t n_rel = page_count(rel, &e->page), n_dyn = dyn ? page_count(dyn, &e->page) : 0;
-    const char *ri = page_items(rel, &e->page), *di = dyn ? page_items(dyn, &e->page) : NULL;
+    size_t n_rel = ddb_route__page_count(rel, &e->page),
+           n_dyn = dyn ? ddb_route__page_count(dyn, &e->page) : 0;
+    const char *ri = ddb_route__page_items(rel, &e->page),
+               *di = dyn ? ddb_route__page_items(dyn, &e->page) : NULL;
     const void **p = malloc((n_rel + n_dyn + 1) * sizeof *p);
     if (!p) {
         ddb_router_logf(r->state, "cannot compare a page of %s: out of memory", e->desc->name);
@@ -179,10 +148,10 @@ static void check_page(ddb_route *r, const ddb_route_entity *e, const void *rel,
 static void check_mixed_page(ddb_route *r, const void *rel, const void *dyn, ddb_error *report)
 {
     const ddb_route_model *m = r->model;
-    size_t n_rel_all = page_count(rel, &m->mixed_page);
-    size_t n_dyn_all = dyn ? page_count(dyn, &m->mixed_page) : 0;
-    const char *ri = page_items(rel, &m->mixed_page);
-    const char *di = dyn ? page_items(dyn, &m->mixed_page) : NULL;
+    size_t n_rel_all = ddb_route__page_count(rel, &m->mixed_page);
+    size_t n_dyn_all = dyn ? ddb_route__page_count(dyn, &m->mixed_page) : 0;
+    const char *ri = ddb_route__page_items(rel, &m->mixed_page);
+    const char *di = dyn ? ddb_route__page_items(dyn, &m->mixed_page) : NULL;
     const void **p = malloc((n_rel_all + n_dyn_all + 1) * sizeof *p);
     if (!p) {
         ddb_router_logf(r->state, "cannot compare a mixed page: out of memory");
@@ -404,8 +373,8 @@ static int keyed_sample(ddb_route_call *c, const ddb_router_config *cfg)
         return bucket < 0 ? -1 : bucket < cfg->compare_percent;
     }
     if (c->member->flags & DDB_ROUTE_F_MIXED) {
-        size_t n = page_count(c->caller_out, &m->mixed_page);
-        const char *items = page_items(c->caller_out, &m->mixed_page);
+        size_t n = ddb_route__page_count(c->caller_out, &m->mixed_page);
+        const char *items = ddb_route__page_items(c->caller_out, &m->mixed_page);
         for (size_t i = 0; items && i < n; i++) {
             const char *item = items + i * m->item_size;
             const ddb_route_entity *ie = entity_of(c->route, item_kind(m, item));
@@ -417,8 +386,8 @@ static int keyed_sample(ddb_route_call *c, const ddb_router_config *cfg)
         return n ? known : 0;
     }
     if (e) {
-        size_t n = page_count(c->caller_out, &e->page);
-        const char *items = page_items(c->caller_out, &e->page);
+        size_t n = ddb_route__page_count(c->caller_out, &e->page);
+        const char *items = ddb_route__page_items(c->caller_out, &e->page);
         for (size_t i = 0; items && i < n; i++)
             if (key_picked(cfg, e->desc, items + i * e->desc->size))
                 return 1;
@@ -476,7 +445,7 @@ static void free_other(ddb_route_call *c)
     else if (c->member->flags & DDB_ROUTE_F_MIXED)
         mixed_page_clear(c->route, c->other);
     else
-        entity_page_clear(e, c->other);
+        ddb_route__page_clear(e, c->other);
     free(c->other);
     c->other = NULL;
 }
@@ -1140,14 +1109,13 @@ static int each_page(ddb_route *r, const ddb_route_entity *e, void *side, page_f
         free(cursor);
         cursor = NULL;
         if (rc == 0)
-            rc = fn(r, e, page_items(page, &e->page), page_count(page, &e->page), ctx, err);
+            rc = fn(r, e, ddb_route__page_items(page, &e->page),
+                    ddb_route__page_count(page, &e->page), ctx, err);
         if (rc == 0) {
             /* the cursor outlives the page it came from */
-            char *none = NULL;
-            cursor = page_cursor(page, &e->page);
-            memcpy((char *)page + e->page.cursor, &none, sizeof none);
+            cursor = ddb_route__take_cursor(page, &e->page);
         }
-        entity_page_clear(e, page);
+        ddb_route__page_clear(e, page);
     } while (rc == 0 && cursor);
     free(cursor);
     free(page);
