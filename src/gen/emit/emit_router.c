@@ -246,67 +246,19 @@ static void emit_header(emitter *E, ddbgen_buf *h, const vars *v)
 
 /* ---- lines ------------------------------------------------------------------------------------- */
 
-#define LINE_WIDTH 100
-
-/*
- * One statement or declaration, expanded from a template and written at indent; a line longer
- * than LINE_WIDTH is broken after a ", " with the rest four columns further in.
- */
+/* One statement or declaration, expanded from a template and written at indent (emit_wrap_c
+ * breaks it when it is too long, as every generated line). */
 static void line(ddbgen_buf *c, const vars *v, const char *indent, const char *text)
 {
-    ddbgen_buf t = DDBGEN_BUF_INIT;
-    const char *s, *lead = indent;
-    char more[64];
-    snprintf(more, sizeof more, "%s    ", indent);
-    put(&t, v, text);
-    s = ddbgen_buf_str(&t) ? ddbgen_buf_str(&t) : "";
-    while (strlen(lead) + strlen(s) > LINE_WIDTH) {
-        const char *cut = NULL;
-        for (const char *p = s; *p && (size_t)(p - s) + strlen(lead) < LINE_WIDTH; p++)
-            if (p[0] == ',' && p[1] == ' ')
-                cut = p;
-        if (!cut)
-            break;
-        ddbgen_buf_puts(c, lead);
-        ddbgen_buf_putn(c, s, (size_t)(cut - s) + 1);
-        ddbgen_buf_putc(c, '\n');
-        s = cut + 2;
-        lead = more;
-    }
-    ddbgen_buf_puts(c, lead);
-    ddbgen_buf_puts(c, s);
+    ddbgen_buf_puts(c, indent);
+    put(c, v, text);
     ddbgen_buf_putc(c, '\n');
-    ddbgen_buf_free(&t);
 }
 
-/* Expands a template and writes each of its lines as line() does (none holds ", " in a string). */
+/* Expands a template of whole lines. */
 static void put_lines(ddbgen_buf *c, const vars *v, const char *text)
 {
-    ddbgen_buf t = DDBGEN_BUF_INIT;
-    const char *s;
-    put(&t, v, text);
-    s = ddbgen_buf_str(&t) ? ddbgen_buf_str(&t) : "";
-    while (*s) {
-        const char *nl = strchr(s, '\n'), *body = s;
-        char indent[64], *one;
-        size_t n = nl ? (size_t)(nl - s) : strlen(s), k = 0;
-        while (k < n && k + 1 < sizeof indent && body[k] == ' ')
-            k++;
-        memcpy(indent, s, k);
-        indent[k] = '\0';
-        one = malloc(n - k + 1);
-        if (one) {
-            memcpy(one, s + k, n - k);
-            one[n - k] = '\0';
-            if (n == 0)
-                ddbgen_buf_putc(c, '\n');
-            else
-                line(c, v, indent, one);
-            free(one);
-        }
-        s += n + (nl ? 1 : 0);
-    }
-    ddbgen_buf_free(&t);
+    put(c, v, text);
 }
 
 /* ---- the model as data ------------------------------------------------------------------------ */
@@ -701,13 +653,10 @@ static void emit_model_table(emitter *E, ddbgen_buf *c, vars *v)
 
 /* ---- construction --------------------------------------------------------------------------- */
 
-/* One member of the interface set to its wrapper, on two lines when one is too long. */
+/* One member of the interface set to its wrapper. */
 static void assign_member(ddbgen_buf *c, const char *member, const char *prefix)
 {
-    size_t n = 4 + 1 + strlen(member) + 3 + strlen(prefix) + strlen(member) + strlen("_routed,");
-    ddbgen_buf_printf(
-        c, n > LINE_WIDTH ? "    .%s =\n        %s%s_routed,\n" : "    .%s = %s%s_routed,\n",
-        member, prefix, member);
+    ddbgen_buf_printf(c, "    .%s = %s%s_routed,\n", member, prefix, member);
 }
 
 static void assign_pattern_member(emitter *E, const emit_member *m, void *ctx)

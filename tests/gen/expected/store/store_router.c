@@ -28,129 +28,132 @@ typedef struct ddb_routed {
 static int user__create_routed(store__repo *ddb_repo, store__user *ddb_obj, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_USER, DDB_ROUTE_OP_CREATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int user__get_routed(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found,
-    const store__user *ddb_key, ddb_error *ddb_err)
+                            const store__user *ddb_key, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_USER, DDB_ROUTE_OP_GET,
-        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key},
+                             ddb_err);
 }
 
 static int user__update_routed(store__repo *ddb_repo, store__user *ddb_obj, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_USER, DDB_ROUTE_OP_UPDATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int user__delete_routed(store__repo *ddb_repo, const store__user *ddb_obj,
-    ddb_error *ddb_err)
+                               ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_USER, DDB_ROUTE_OP_DELETE,
-        &(ddb_route_args){.key = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
 static int user__list_routed(store__repo *ddb_repo, store__user__page *ddb_out,
-    const store__page_request *ddb_req, ddb_error *ddb_err)
+                             const store__page_request *ddb_req, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_USER, DDB_ROUTE_OP_LIST,
-        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
 static int user__mirror_routed(store__repo *ddb_repo, const store__user *ddb_obj,
-    const store__user *ddb_key, ddb_error *ddb_err)
+                               const store__user *ddb_key, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_USER, DDB_ROUTE_OP_MIRROR,
-        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
 /* ---- invoice ---- */
 
 static int invoice__create_routed(store__repo *ddb_repo, store__invoice *ddb_obj,
-    ddb_error *ddb_err)
+                                  ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_INVOICE, DDB_ROUTE_OP_CREATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int invoice__get_routed(store__repo *ddb_repo, store__invoice *ddb_out, bool *ddb_found,
-    const store__invoice *ddb_key, ddb_error *ddb_err)
+                               const store__invoice *ddb_key, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_INVOICE, DDB_ROUTE_OP_GET,
-        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key},
+                             ddb_err);
 }
 
 static int invoice__update_routed(store__repo *ddb_repo, store__invoice *ddb_obj,
-    ddb_error *ddb_err)
+                                  ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_INVOICE, DDB_ROUTE_OP_UPDATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int invoice__delete_routed(store__repo *ddb_repo, const store__invoice *ddb_obj,
-    ddb_error *ddb_err)
+                                  ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_INVOICE, DDB_ROUTE_OP_DELETE,
-        &(ddb_route_args){.key = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
 static int invoice__list_routed(store__repo *ddb_repo, store__invoice__page *ddb_out,
-    const store__page_request *ddb_req, ddb_error *ddb_err)
+                                const store__page_request *ddb_req, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_INVOICE, DDB_ROUTE_OP_LIST,
-        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
 static int invoice__mirror_routed(store__repo *ddb_repo, const store__invoice *ddb_obj,
-    const store__invoice *ddb_key, ddb_error *ddb_err)
+                                  const store__invoice *ddb_key, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_INVOICE, DDB_ROUTE_OP_MIRROR,
-        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
 /* ---- session ---- */
 
 static int session__create_routed(store__repo *ddb_repo, store__session *ddb_obj,
-    ddb_error *ddb_err)
+                                  ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_SESSION, DDB_ROUTE_OP_CREATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int session__get_routed(store__repo *ddb_repo, store__session *ddb_out, bool *ddb_found,
-    const store__session *ddb_key, ddb_error *ddb_err)
+                               const store__session *ddb_key, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_SESSION, DDB_ROUTE_OP_GET,
-        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key},
+                             ddb_err);
 }
 
 static int session__update_routed(store__repo *ddb_repo, store__session *ddb_obj,
-    ddb_error *ddb_err)
+                                  ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_SESSION, DDB_ROUTE_OP_UPDATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int session__delete_routed(store__repo *ddb_repo, const store__session *ddb_obj,
-    ddb_error *ddb_err)
+                                  ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_SESSION, DDB_ROUTE_OP_DELETE,
-        &(ddb_route_args){.key = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
 static int session__list_routed(store__repo *ddb_repo, store__session__page *ddb_out,
-    const store__page_request *ddb_req, ddb_error *ddb_err)
+                                const store__page_request *ddb_req, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_SESSION, DDB_ROUTE_OP_LIST,
-        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
 static int session__mirror_routed(store__repo *ddb_repo, const store__session *ddb_obj,
-    const store__session *ddb_key, ddb_error *ddb_err)
+                                  const store__session *ddb_key, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_SESSION, DDB_ROUTE_OP_MIRROR,
-        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
 /* ---- event ---- */
@@ -158,88 +161,89 @@ static int session__mirror_routed(store__repo *ddb_repo, const store__session *d
 static int event__create_routed(store__repo *ddb_repo, store__event *ddb_obj, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_EVENT, DDB_ROUTE_OP_CREATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int event__get_routed(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found,
-    const store__event *ddb_key, ddb_error *ddb_err)
+                             const store__event *ddb_key, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_EVENT, DDB_ROUTE_OP_GET,
-        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key},
+                             ddb_err);
 }
 
 static int event__update_routed(store__repo *ddb_repo, store__event *ddb_obj, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_EVENT, DDB_ROUTE_OP_UPDATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int event__delete_routed(store__repo *ddb_repo, const store__event *ddb_obj,
-    ddb_error *ddb_err)
+                                ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_EVENT, DDB_ROUTE_OP_DELETE,
-        &(ddb_route_args){.key = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
 static int event__list_routed(store__repo *ddb_repo, store__event__page *ddb_out,
-    const store__page_request *ddb_req, ddb_error *ddb_err)
+                              const store__page_request *ddb_req, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_EVENT, DDB_ROUTE_OP_LIST,
-        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
 static int event__mirror_routed(store__repo *ddb_repo, const store__event *ddb_obj,
-    const store__event *ddb_key, ddb_error *ddb_err)
+                                const store__event *ddb_key, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), STORE__KIND_EVENT, DDB_ROUTE_OP_MIRROR,
-        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
 /* ---- access patterns ---- */
 
 static int user__get_user_routed(store__repo *ddb_repo, store__user *ddb_out, bool *ddb_found,
-    int64_t user_id, ddb_error *ddb_err)
+                                 int64_t user_id, ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"user__get_user", DDB_ROUTE_GET, STORE__KIND_USER, 0};
     ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, ddb_out, ddb_found, NULL,
-        ddb_err);
+                                           ddb_err);
     for (store__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
         ddb_c.rc = ddb_s->user__get_user(ddb_s, ddb_c.out, ddb_c.found, user_id, ddb_c.err);
     return ddb_route_end(&ddb_c);
 }
 
 static int invoice__get_invoice_routed(store__repo *ddb_repo, store__invoice *ddb_out,
-    bool *ddb_found, const char *invoice_no, ddb_error *ddb_err)
+                                       bool *ddb_found, const char *invoice_no, ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"invoice__get_invoice", DDB_ROUTE_GET,
-        STORE__KIND_INVOICE, 0};
+                                           STORE__KIND_INVOICE, 0};
     ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, ddb_out, ddb_found, NULL,
-        ddb_err);
+                                           ddb_err);
     for (store__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
         ddb_c.rc = ddb_s->invoice__get_invoice(ddb_s, ddb_c.out, ddb_c.found, invoice_no,
-            ddb_c.err);
+                                               ddb_c.err);
     return ddb_route_end(&ddb_c);
 }
 
 static int session__get_session_routed(store__repo *ddb_repo, store__session *ddb_out,
-    bool *ddb_found, const char *session_id, ddb_error *ddb_err)
+                                       bool *ddb_found, const char *session_id, ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"session__get_session", DDB_ROUTE_GET,
-        STORE__KIND_SESSION, 0};
+                                           STORE__KIND_SESSION, 0};
     ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, ddb_out, ddb_found, NULL,
-        ddb_err);
+                                           ddb_err);
     for (store__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
         ddb_c.rc = ddb_s->session__get_session(ddb_s, ddb_c.out, ddb_c.found, session_id,
-            ddb_c.err);
+                                               ddb_c.err);
     return ddb_route_end(&ddb_c);
 }
 
 static int event__get_event_routed(store__repo *ddb_repo, store__event *ddb_out, bool *ddb_found,
-    const char *event_id, ddb_error *ddb_err)
+                                   const char *event_id, ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"event__get_event", DDB_ROUTE_GET, STORE__KIND_EVENT, 0};
     ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, ddb_out, ddb_found, NULL,
-        ddb_err);
+                                           ddb_err);
     for (store__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
         ddb_c.rc = ddb_s->event__get_event(ddb_s, ddb_c.out, ddb_c.found, event_id, ddb_c.err);
     return ddb_route_end(&ddb_c);
@@ -248,7 +252,7 @@ static int event__get_event_routed(store__repo *ddb_repo, store__event *ddb_out,
 /* ---- the model ---- */
 
 static int transact_routed(store__repo *ddb_repo, store__write *ops, size_t n_ops,
-    ddb_error *ddb_err)
+                           ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"transact", DDB_ROUTE_MANY, 0, 0};
     ddb_route_object *ddb_o = calloc(n_ops ? n_ops : 1, sizeof *ddb_o);
@@ -281,7 +285,7 @@ static int max_id_routed(store__repo *ddb_repo, store__kind kind, int64_t *out, 
 }
 
 static int seed_id_routed(store__repo *ddb_repo, store__kind kind, int64_t floor,
-    ddb_error *ddb_err)
+                          ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"seed_id", DDB_ROUTE_MODEL, 0, DDB_ROUTE_F_WRITE};
     ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
@@ -306,7 +310,7 @@ static int bulk_target_on(void *repo, int kind, ddb_route_bulk_target *out, ddb_
 {
     /* another repository than store__ddb_repo_new's: the runtime goes row by row */
     int rc = store__ddb_repo_bulk_target(repo, (store__kind)kind, &out->client, &out->table,
-        &out->store);
+                                         &out->store);
     return rc == 0 ? 0 : ddb_error_set(err, rc, "store router: no bulk access to DynamoDB");
 }
 
@@ -454,7 +458,8 @@ int store__router_new(store__repo **out, store__repo *relational, store__repo *d
     const store__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "store", 1, NULL, NULL, NULL, NULL, NULL,
-        100, 0, NULL, DDB_ROUTER_SAMPLE_CALL, false, 0, {0, 0, 0}, false, {NULL, NULL, NULL, 0}};
+                             100, 0, NULL, DDB_ROUTER_SAMPLE_CALL, false, 0, {0, 0, 0}, false,
+                             {NULL, NULL, NULL, 0}};
     ddb_routed *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && (o->version < 1 || o->version > 4)))

@@ -28,95 +28,97 @@ typedef struct ddb_routed {
 static int thing__create_routed(types__repo *ddb_repo, types__thing *ddb_obj, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_THING, DDB_ROUTE_OP_CREATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int thing__get_routed(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found,
-    const types__thing *ddb_key, ddb_error *ddb_err)
+                             const types__thing *ddb_key, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_THING, DDB_ROUTE_OP_GET,
-        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key},
+                             ddb_err);
 }
 
 static int thing__update_routed(types__repo *ddb_repo, types__thing *ddb_obj, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_THING, DDB_ROUTE_OP_UPDATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int thing__delete_routed(types__repo *ddb_repo, const types__thing *ddb_obj,
-    ddb_error *ddb_err)
+                                ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_THING, DDB_ROUTE_OP_DELETE,
-        &(ddb_route_args){.key = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
 static int thing__list_routed(types__repo *ddb_repo, types__thing__page *ddb_out,
-    const types__page_request *ddb_req, ddb_error *ddb_err)
+                              const types__page_request *ddb_req, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_THING, DDB_ROUTE_OP_LIST,
-        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
 static int thing__mirror_routed(types__repo *ddb_repo, const types__thing *ddb_obj,
-    const types__thing *ddb_key, ddb_error *ddb_err)
+                                const types__thing *ddb_key, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_THING, DDB_ROUTE_OP_MIRROR,
-        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
 /* ---- counter ---- */
 
 static int counter__create_routed(types__repo *ddb_repo, types__counter *ddb_obj,
-    ddb_error *ddb_err)
+                                  ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_COUNTER, DDB_ROUTE_OP_CREATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int counter__get_routed(types__repo *ddb_repo, types__counter *ddb_out, bool *ddb_found,
-    const types__counter *ddb_key, ddb_error *ddb_err)
+                               const types__counter *ddb_key, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_COUNTER, DDB_ROUTE_OP_GET,
-        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key},
+                             ddb_err);
 }
 
 static int counter__update_routed(types__repo *ddb_repo, types__counter *ddb_obj,
-    ddb_error *ddb_err)
+                                  ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_COUNTER, DDB_ROUTE_OP_UPDATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int counter__delete_routed(types__repo *ddb_repo, const types__counter *ddb_obj,
-    ddb_error *ddb_err)
+                                  ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_COUNTER, DDB_ROUTE_OP_DELETE,
-        &(ddb_route_args){.key = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
 static int counter__list_routed(types__repo *ddb_repo, types__counter__page *ddb_out,
-    const types__page_request *ddb_req, ddb_error *ddb_err)
+                                const types__page_request *ddb_req, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_COUNTER, DDB_ROUTE_OP_LIST,
-        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
 static int counter__mirror_routed(types__repo *ddb_repo, const types__counter *ddb_obj,
-    const types__counter *ddb_key, ddb_error *ddb_err)
+                                  const types__counter *ddb_key, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), TYPES__KIND_COUNTER, DDB_ROUTE_OP_MIRROR,
-        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
 /* ---- access patterns ---- */
 
 static int thing__get_thing_routed(types__repo *ddb_repo, types__thing *ddb_out, bool *ddb_found,
-    const char *thing_id, int64_t rev, ddb_error *ddb_err)
+                                   const char *thing_id, int64_t rev, ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"thing__get_thing", DDB_ROUTE_GET, TYPES__KIND_THING, 0};
     ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, ddb_out, ddb_found, NULL,
-        ddb_err);
+                                           ddb_err);
     for (types__repo *ddb_s; (ddb_s = ddb_route_next(&ddb_c)) != NULL;)
         ddb_c.rc = ddb_s->thing__get_thing(ddb_s, ddb_c.out, ddb_c.found, thing_id, rev, ddb_c.err);
     return ddb_route_end(&ddb_c);
@@ -125,7 +127,7 @@ static int thing__get_thing_routed(types__repo *ddb_repo, types__thing *ddb_out,
 /* ---- the model ---- */
 
 static int transact_routed(types__repo *ddb_repo, types__write *ops, size_t n_ops,
-    ddb_error *ddb_err)
+                           ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"transact", DDB_ROUTE_MANY, 0, 0};
     ddb_route_object *ddb_o = calloc(n_ops ? n_ops : 1, sizeof *ddb_o);
@@ -158,7 +160,7 @@ static int max_id_routed(types__repo *ddb_repo, types__kind kind, int64_t *out, 
 }
 
 static int seed_id_routed(types__repo *ddb_repo, types__kind kind, int64_t floor,
-    ddb_error *ddb_err)
+                          ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"seed_id", DDB_ROUTE_MODEL, 0, DDB_ROUTE_F_WRITE};
     ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
@@ -183,7 +185,7 @@ static int bulk_target_on(void *repo, int kind, ddb_route_bulk_target *out, ddb_
 {
     /* another repository than types__ddb_repo_new's: the runtime goes row by row */
     int rc = types__ddb_repo_bulk_target(repo, (types__kind)kind, &out->client, &out->table,
-        &out->store);
+                                         &out->store);
     return rc == 0 ? 0 : ddb_error_set(err, rc, "types router: no bulk access to DynamoDB");
 }
 
@@ -282,7 +284,8 @@ int types__router_new(types__repo **out, types__repo *relational, types__repo *d
     const types__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "types", 1, NULL, NULL, NULL, NULL, NULL,
-        100, 0, NULL, DDB_ROUTER_SAMPLE_CALL, false, 0, {0, 0, 0}, false, {NULL, NULL, NULL, 0}};
+                             100, 0, NULL, DDB_ROUTER_SAMPLE_CALL, false, 0, {0, 0, 0}, false,
+                             {NULL, NULL, NULL, 0}};
     ddb_routed *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && (o->version < 1 || o->version > 4)))

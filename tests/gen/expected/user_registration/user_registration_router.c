@@ -26,101 +26,110 @@ typedef struct ddb_routed {
 /* ---- user ---- */
 
 static int user__create_routed(user_registration__repo *ddb_repo, user_registration__user *ddb_obj,
-    ddb_error *ddb_err)
+                               ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_USER, DDB_ROUTE_OP_CREATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int user__get_routed(user_registration__repo *ddb_repo, user_registration__user *ddb_out,
-    bool *ddb_found, const user_registration__user *ddb_key, ddb_error *ddb_err)
+                            bool *ddb_found, const user_registration__user *ddb_key,
+                            ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_USER, DDB_ROUTE_OP_GET,
-        &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key},
+                             ddb_err);
 }
 
 static int user__update_routed(user_registration__repo *ddb_repo, user_registration__user *ddb_obj,
-    ddb_error *ddb_err)
+                               ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_USER, DDB_ROUTE_OP_UPDATE,
-        &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int user__delete_routed(user_registration__repo *ddb_repo,
-    const user_registration__user *ddb_obj, ddb_error *ddb_err)
+                               const user_registration__user *ddb_obj, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_USER, DDB_ROUTE_OP_DELETE,
-        &(ddb_route_args){.key = ddb_obj}, ddb_err);
+                             &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
 static int user__list_routed(user_registration__repo *ddb_repo,
-    user_registration__user__page *ddb_out, const user_registration__page_request *ddb_req,
-    ddb_error *ddb_err)
+                             user_registration__user__page *ddb_out,
+                             const user_registration__page_request *ddb_req, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_USER, DDB_ROUTE_OP_LIST,
-        &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
+                             &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
 static int user__mirror_routed(user_registration__repo *ddb_repo,
-    const user_registration__user *ddb_obj, const user_registration__user *ddb_key,
-    ddb_error *ddb_err)
+                               const user_registration__user *ddb_obj,
+                               const user_registration__user *ddb_key, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_USER, DDB_ROUTE_OP_MIRROR,
-        &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
+                             &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
 /* ---- email_lookup ---- */
 
 static int email_lookup__create_routed(user_registration__repo *ddb_repo,
-    user_registration__email_lookup *ddb_obj, ddb_error *ddb_err)
+                                       user_registration__email_lookup *ddb_obj, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_EMAIL_LOOKUP,
-        DDB_ROUTE_OP_CREATE, &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             DDB_ROUTE_OP_CREATE, &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int email_lookup__get_routed(user_registration__repo *ddb_repo,
-    user_registration__email_lookup *ddb_out, bool *ddb_found,
-    const user_registration__email_lookup *ddb_key, ddb_error *ddb_err)
+                                    user_registration__email_lookup *ddb_out, bool *ddb_found,
+                                    const user_registration__email_lookup *ddb_key,
+                                    ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_EMAIL_LOOKUP,
-        DDB_ROUTE_OP_GET, &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key},
-        ddb_err);
+                             DDB_ROUTE_OP_GET,
+                             &(ddb_route_args){.out = ddb_out, .found = ddb_found, .key = ddb_key},
+                             ddb_err);
 }
 
 static int email_lookup__update_routed(user_registration__repo *ddb_repo,
-    user_registration__email_lookup *ddb_obj, ddb_error *ddb_err)
+                                       user_registration__email_lookup *ddb_obj, ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_EMAIL_LOOKUP,
-        DDB_ROUTE_OP_UPDATE, &(ddb_route_args){.obj = ddb_obj}, ddb_err);
+                             DDB_ROUTE_OP_UPDATE, &(ddb_route_args){.obj = ddb_obj}, ddb_err);
 }
 
 static int email_lookup__delete_routed(user_registration__repo *ddb_repo,
-    const user_registration__email_lookup *ddb_obj, ddb_error *ddb_err)
+                                       const user_registration__email_lookup *ddb_obj,
+                                       ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_EMAIL_LOOKUP,
-        DDB_ROUTE_OP_DELETE, &(ddb_route_args){.key = ddb_obj}, ddb_err);
+                             DDB_ROUTE_OP_DELETE, &(ddb_route_args){.key = ddb_obj}, ddb_err);
 }
 
 static int email_lookup__list_routed(user_registration__repo *ddb_repo,
-    user_registration__email_lookup__page *ddb_out, const user_registration__page_request *ddb_req,
-    ddb_error *ddb_err)
+                                     user_registration__email_lookup__page *ddb_out,
+                                     const user_registration__page_request *ddb_req,
+                                     ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_EMAIL_LOOKUP,
-        DDB_ROUTE_OP_LIST, &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
+                             DDB_ROUTE_OP_LIST,
+                             &(ddb_route_args){.out = ddb_out, .request = ddb_req}, ddb_err);
 }
 
 static int email_lookup__mirror_routed(user_registration__repo *ddb_repo,
-    const user_registration__email_lookup *ddb_obj, const user_registration__email_lookup *ddb_key,
-    ddb_error *ddb_err)
+                                       const user_registration__email_lookup *ddb_obj,
+                                       const user_registration__email_lookup *ddb_key,
+                                       ddb_error *ddb_err)
 {
     return ddb_route_storage(DDB_RT(ddb_repo), USER_REGISTRATION__KIND_EMAIL_LOOKUP,
-        DDB_ROUTE_OP_MIRROR, &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
+                             DDB_ROUTE_OP_MIRROR,
+                             &(ddb_route_args){.value = ddb_obj, .key = ddb_key}, ddb_err);
 }
 
 /* ---- access patterns ---- */
 
 static int register_user_routed(user_registration__repo *ddb_repo, user_registration__user *user,
-    user_registration__email_lookup *email_lookup, ddb_error *ddb_err)
+                                user_registration__email_lookup *email_lookup, ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"register_user", DDB_ROUTE_MANY, 0, 0};
     ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
@@ -136,7 +145,7 @@ static int register_user_routed(user_registration__repo *ddb_repo, user_registra
 }
 
 static int delete_user_with_email_routed(user_registration__repo *ddb_repo, const char *user_id,
-    const char *email, ddb_error *ddb_err)
+                                         const char *email, ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"delete_user_with_email", DDB_ROUTE_MANY, 0, 0};
     ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
@@ -152,8 +161,8 @@ static int delete_user_with_email_routed(user_registration__repo *ddb_repo, cons
 }
 
 static int get_user_and_email_routed(user_registration__repo *ddb_repo,
-    user_registration__get_user_and_email__result *ddb_out, const char *user_id, const char *email,
-    ddb_error *ddb_err)
+                                     user_registration__get_user_and_email__result *ddb_out,
+                                     const char *user_id, const char *email, ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"get_user_and_email", DDB_ROUTE_READ, 0, 0};
     ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, ddb_out, NULL, NULL, ddb_err);
@@ -165,7 +174,7 @@ static int get_user_and_email_routed(user_registration__repo *ddb_repo,
 /* ---- the model ---- */
 
 static int transact_routed(user_registration__repo *ddb_repo, user_registration__write *ops,
-    size_t n_ops, ddb_error *ddb_err)
+                           size_t n_ops, ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"transact", DDB_ROUTE_MANY, 0, 0};
     ddb_route_object *ddb_o = calloc(n_ops ? n_ops : 1, sizeof *ddb_o);
@@ -189,7 +198,7 @@ static int transact_routed(user_registration__repo *ddb_repo, user_registration_
 }
 
 static int max_id_routed(user_registration__repo *ddb_repo, user_registration__kind kind,
-    int64_t *out, ddb_error *ddb_err)
+                         int64_t *out, ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"max_id", DDB_ROUTE_MODEL, 0, 0};
     ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
@@ -199,7 +208,7 @@ static int max_id_routed(user_registration__repo *ddb_repo, user_registration__k
 }
 
 static int seed_id_routed(user_registration__repo *ddb_repo, user_registration__kind kind,
-    int64_t floor, ddb_error *ddb_err)
+                          int64_t floor, ddb_error *ddb_err)
 {
     static const ddb_route_member ddb_m = {"seed_id", DDB_ROUTE_MODEL, 0, DDB_ROUTE_F_WRITE};
     ddb_route_call ddb_c = ddb_route_start(DDB_RT(ddb_repo), &ddb_m, NULL, NULL, NULL, ddb_err);
@@ -217,7 +226,7 @@ static int max_id_on(void *repo, int kind, int64_t *out, ddb_error *err)
 static int seed_id_on(void *repo, int kind, int64_t floor, ddb_error *err)
 {
     return ((user_registration__repo *)repo)->seed_id(repo, (user_registration__kind)kind, floor,
-        err);
+                                                      err);
 }
 
 /* The DynamoDB side's client, table and store, for backfill and compare_all in bulk. */
@@ -225,9 +234,9 @@ static int bulk_target_on(void *repo, int kind, ddb_route_bulk_target *out, ddb_
 {
     /* another repository than user_registration__ddb_repo_new's: the runtime goes row by row */
     int rc = user_registration__ddb_repo_bulk_target(repo, (user_registration__kind)kind,
-        &out->client, &out->table, &out->store);
+                                                     &out->client, &out->table, &out->store);
     return rc == 0 ? 0 : ddb_error_set(err, rc,
-        "user_registration router: no bulk access to DynamoDB");
+                                       "user_registration router: no bulk access to DynamoDB");
 }
 
 static void free_routed(user_registration__repo *repo)
@@ -286,16 +295,16 @@ static int ddb_storage(void *repo, int kind, ddb_route_op op, const ddb_route_ar
 static const ddb_route_entity ddb_entities[] = {
     {&user_registration__user__desc, DDB_ROUTE_PAGE_LAYOUT(user_registration__user__page), false},
     {&user_registration__email_lookup__desc,
-        DDB_ROUTE_PAGE_LAYOUT(user_registration__email_lookup__page), false},
+     DDB_ROUTE_PAGE_LAYOUT(user_registration__email_lookup__page), false},
 };
 
 static const ddb_route_model ddb_model = {
     "user_registration", USER_REGISTRATION__N_ENTITIES, ddb_entities,
-        DDB_ROUTE_PAGE_LAYOUT(user_registration__mixed_page),
+    DDB_ROUTE_PAGE_LAYOUT(user_registration__mixed_page),
     sizeof(user_registration__item), offsetof(user_registration__item, kind),
-        sizeof(user_registration__kind),
+    sizeof(user_registration__kind),
     offsetof(user_registration__item, as), offsetof(user_registration__page_request, cursor),
-        ddb_storage,
+    ddb_storage,
     max_id_on, seed_id_on, bulk_target_on};
 
 static const user_registration__repo ddb_routed_members = {
@@ -328,12 +337,13 @@ static ddb_route *as_router(user_registration__repo *repo)
 }
 
 int user_registration__router_new(user_registration__repo **out,
-    user_registration__repo *relational, user_registration__repo *dynamodb,
+                                  user_registration__repo *relational,
+                                  user_registration__repo *dynamodb,
     const user_registration__router_options *o, ddb_error *err)
 {
     ddb_router_config cfg = {DDB_ROUTER_CONFIG_VERSION, "user_registration", 1, NULL, NULL, NULL,
-        NULL, NULL, 100, 0, NULL, DDB_ROUTER_SAMPLE_CALL, false, 0, {0, 0, 0}, false, {NULL, NULL,
-        NULL, 0}};
+                             NULL, NULL, 100, 0, NULL, DDB_ROUTER_SAMPLE_CALL, false, 0, {0, 0, 0},
+                             false, {NULL, NULL, NULL, 0}};
     ddb_routed *r;
     int rc;
     if (!out || !relational || !dynamodb || (o && (o->version < 1 || o->version > 4)))
@@ -396,7 +406,7 @@ int user_registration__router_stats(user_registration__repo *router, ddb_router_
 }
 
 int user_registration__router_replay(user_registration__repo *router, size_t *replayed,
-    ddb_error *err)
+                                     ddb_error *err)
 {
     ddb_route *r = as_router(router);
     return r ? ddb_route_replay(r, replayed, err) : DDB_ERR_INVALID_ARG;
@@ -409,14 +419,14 @@ int user_registration__router_backfill(user_registration__repo *router, ddb_erro
 }
 
 int user_registration__router_compare_all(user_registration__repo *router, size_t *differences,
-    ddb_error *err)
+                                          ddb_error *err)
 {
     ddb_route *r = as_router(router);
     return r ? ddb_route_compare_all(r, differences, err) : DDB_ERR_INVALID_ARG;
 }
 
 int user_registration__router_backfill_with(user_registration__repo *router,
-    const ddb_route_bulk_options *opts,
+                                            const ddb_route_bulk_options *opts,
     ddb_route_bulk_stats *stats, ddb_error *err)
 {
     ddb_route *r = as_router(router);
@@ -424,7 +434,7 @@ int user_registration__router_backfill_with(user_registration__repo *router,
 }
 
 int user_registration__router_compare_all_with(user_registration__repo *router,
-    const ddb_route_bulk_options *opts,
+                                               const ddb_route_bulk_options *opts,
     size_t *differences, ddb_route_bulk_stats *stats, ddb_error *err)
 {
     ddb_route *r = as_router(router);
