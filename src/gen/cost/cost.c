@@ -44,8 +44,14 @@ typedef struct entity_cost {
     const ddbgen_entity *e;
     json_t *item; /* the stored item as estimated */
     size_t size, key_size;
-    size_t *gsi_size; /* per GSI of the table: projected size; 0 when the item is not in it */
+    size_t *gsi_size;    /* per GSI of the table: projected size; 0 when the item is not in it */
+    json_t *access_item; /* the usage data's access_pattern_data as stored, or NULL */
+    size_t *access_gsi_size; /* its projected sizes */
     size_t *sentinel_size;
+    json_t *sentinels;        /* the unique-value sentinel items, one per unique set */
+    json_t *updated_item;     /* the item after the repository's update (size_update) */
+    double update_units;      /* its write units on the table */
+    double *update_gsi_units; /* and on each GSI */
     size_t counter_size;
 } entity_cost;
 
@@ -162,6 +168,10 @@ static json_t *render(const ddbgen_template *t, const json_t *fields)
 {
     ddbgen_buf b = DDBGEN_BUF_INIT;
     json_t *out = NULL;
+    const char *only;
+    /* "{n}" of a number is a number key (N), as the table layout types it */
+    if (ddbgen_template_single_field(t, &only) && json_is_number(json_object_get(fields, only)))
+        return json_deep_copy(json_object_get(fields, only));
     for (size_t i = 0; i < t->n_parts; i++) {
         const ddbgen_template_part *p = &t->parts[i];
         if (!p->is_field) {
@@ -225,18 +235,25 @@ static size_t gsi_size(const ddbgen_table *t, const ddbgen_gsi *g, const json_t 
     return total;
 }
 
-static void size_entity(cost *C, entity_cost *ec)
+/*
+ * The item the layer stores for the field values of `sample` (NULL: every field at its type's
+ * default): fields, computed fields, key and GSI key attributes, version. in_gsi[g] tells whether
+ * it is in GSI g (a sparse index leaves out an item whose key fields have no value); *fields_out
+ * gets the field values and *key_out the primary key. NULL when out of memory.
+ */
+static json_t *stored_item(const ddbgen_model *m, const ddbgen_entity *e, const json_t *sample,
+                           long long version_value, bool *in_gsi, json_t **fields_out,
+                           json_t **key_out)
 {
-    const ddbgen_entity *e = ec->e;
     const ddbgen_table *t = e->table;
-    const ddbgen_usage_entity *ue = C->o->usage ? ddbgen_usage_find(C->o->usage, e->name) : NULL;
-    const json_t *sample = ue ? ue->sample_data : NULL;
     json_t *fields = json_object(), *item = json_object(), *key = json_object();
     const char *version =
-        e->ext.version_attribute ? e->ext.version_attribute : C->m->version_attribute;
+        e->ext.version_attribute ? e->ext.version_attribute : m->version_attribute;
     if (!fields || !item || !key) {
-        nomem(C);
-        goto done;
+        json_decref(fields);
+        json_decref(item);
+        json_decref(key);
+        return NULL;
     }
     for (size_t i = 0; i < e->n_fields; i++) {
         const ddbgen_field *f = &e->fields[i];
@@ -260,41 +277,196 @@ static void size_entity(cost *C, entity_cost *ec)
     json_object_set(key, t->partition_key, json_object_get(item, t->partition_key));
     if (t->sort_key && json_object_get(item, t->sort_key))
         json_object_set(key, t->sort_key, json_object_get(item, t->sort_key));
-    ec->gsi_size = calloc(t->n_gsis + 1, sizeof(*ec->gsi_size));
-    ec->sentinel_size = calloc(e->ext.n_unique + 1, sizeof(*ec->sentinel_size));
-    if (!ec->gsi_size || !ec->sentinel_size) {
-        nomem(C);
-        goto done;
-    }
-    bool *in_gsi = calloc(t->n_gsis + 1, sizeof(bool));
-    if (!in_gsi) {
-        nomem(C);
-        goto done;
-    }
     for (size_t k = 0; k < e->n_gsi_mappings; k++) {
         const ddbgen_gsi_mapping *gm = &e->gsi_mappings[k];
         int g = gsi_of(t, gm->name);
-        bool ok = g >= 0;
+        json_t *keys = json_object();
+        bool ok = g >= 0 && keys;
         for (size_t i = 0; ok && i < gm->pk.n && i < t->gsis[g].n_pk; i++)
-            ok = set_key(item, t->gsis[g].pk[i], &gm->pk.items[i], fields);
+            ok = set_key(keys, t->gsis[g].pk[i], &gm->pk.items[i], fields);
         for (size_t i = 0; ok && i < gm->sk.n && i < t->gsis[g].n_sk; i++)
-            ok = set_key(item, t->gsis[g].sk[i], &gm->sk.items[i], fields);
+            ok = set_key(keys, t->gsis[g].sk[i], &gm->sk.items[i], fields);
+        if (ok) /* all of the index's key attributes, or none */
+            json_object_update(item, keys);
         if (g >= 0)
             in_gsi[g] = ok;
+        json_decref(keys);
     }
     if (version)
-        json_object_set_new(item, version, json_integer(1));
+        json_object_set_new(item, version, json_integer(version_value));
+    *fields_out = fields;
+    *key_out = key;
+    return item;
+}
+
+/* Whether field feeds a key attribute of the table or of a GSI (a template placeholder). */
+static bool feeds_a_key(const ddbgen_entity *e, const char *field)
+{
+    const ddbgen_key_template *kts[2] = {&e->pk, &e->sk};
+    for (size_t k = 0; k <= e->n_gsi_mappings; k++) {
+        if (k < e->n_gsi_mappings) {
+            kts[0] = &e->gsi_mappings[k].pk;
+            kts[1] = &e->gsi_mappings[k].sk;
+        } else {
+            kts[0] = &e->pk;
+            kts[1] = &e->sk;
+        }
+        for (int w = 0; w < 2; w++)
+            for (size_t i = 0; i < kts[w]->n; i++)
+                for (size_t p = 0; p < kts[w]->items[i].n_parts; p++)
+                    if (kts[w]->items[i].parts[p].is_field &&
+                        strcmp(kts[w]->items[i].parts[p].text, field) == 0)
+                        return true;
+    }
+    return false;
+}
+
+/* A different value of the same size, as far as the type allows. */
+static json_t *changed_value(const json_t *v)
+{
+    if (json_is_string(v)) {
+        char *s = strdup(json_string_value(v));
+        size_t n = strlen(s ? s : "");
+        json_t *out;
+        if (!s)
+            return NULL;
+        if (n)
+            s[n - 1] = s[n - 1] == 'y' ? 'z' : 'y';
+        out = json_string(n ? s : "y");
+        free(s);
+        return out;
+    }
+    if (json_is_integer(v))
+        return json_integer(json_integer_value(v) + 1);
+    if (json_is_real(v))
+        return json_real(json_real_value(v) + 1);
+    if (json_is_boolean(v))
+        return json_boolean(!json_is_true(v));
+    return json_deep_copy(v);
+}
+
+/* The attributes of item that GSI g projects (its keys included). */
+static json_t *projection_of(const ddbgen_table *t, const ddbgen_gsi *g, const json_t *item)
+{
+    json_t *out = json_object(), *v;
+    const char *key;
+    json_object_foreach((json_t *)item, key, v) {
+        if (g->projection == DDBGEN_PROJ_ALL || is_key_of(t, g, key) ||
+            (g->projection == DDBGEN_PROJ_INCLUDE && projected(g, key)))
+            json_object_set(out, key, v);
+    }
+    return out;
+}
+
+/*
+ * The repository's versioned update: the whole item written again with the usage data's
+ * update_data applied (without it, every field that feeds no key changed) and the version moved.
+ * DynamoDB's rules (Developer Guide, "Provisioned throughput considerations for GSIs"): the
+ * table pays for the larger of the two items; a GSI whose key changes pays a delete and a put, one
+ * whose projected attributes change one write, one that sees no change nothing.
+ */
+static void size_update(cost *C, entity_cost *ec, const json_t *fields)
+{
+    const ddbgen_entity *e = ec->e;
+    const ddbgen_table *t = e->table;
+    const ddbgen_usage_entity *ue = C->o->usage ? ddbgen_usage_find(C->o->usage, e->name) : NULL;
+    json_t *after = json_deep_copy(fields), *af = NULL, *ak = NULL, *v;
+    const char *key;
+    bool *in_after = calloc(t->n_gsis + 1, sizeof(bool));
+    ec->update_gsi_units = calloc(t->n_gsis + 1, sizeof(double));
+    if (!after || !in_after || !ec->update_gsi_units) {
+        nomem(C);
+        goto done;
+    }
+    if (ue && ue->update_data) {
+        json_object_update(after, ue->update_data);
+    } else {
+        json_object_foreach((json_t *)fields, key, v) {
+            if (!feeds_a_key(e, key))
+                json_object_set_new(after, key, changed_value(v));
+        }
+    }
+    ec->updated_item = stored_item(C->m, e, after, 2, in_after, &af, &ak);
+    if (!ec->updated_item) {
+        nomem(C);
+        goto done;
+    }
+    ec->update_units = ddbgen_units_write(ec->size > ddbgen_units_item_size(ec->updated_item)
+                                              ? ec->size
+                                              : ddbgen_units_item_size(ec->updated_item),
+                                          false);
+    for (size_t g = 0; g < t->n_gsis; g++) {
+        const ddbgen_gsi *gs = &t->gsis[g];
+        json_t *pb = projection_of(t, gs, ec->item), *pa = projection_of(t, gs, ec->updated_item);
+        size_t before = ec->gsi_size[g];
+        size_t now = in_after[g] ? gsi_size(t, gs, ec->updated_item) : 0;
+        bool same_key = before && now;
+        for (size_t i = 0; same_key && i < gs->n_pk; i++)
+            same_key = json_equal(json_object_get(ec->item, gs->pk[i]),
+                                  json_object_get(ec->updated_item, gs->pk[i]));
+        for (size_t i = 0; same_key && i < gs->n_sk; i++)
+            same_key = json_equal(json_object_get(ec->item, gs->sk[i]),
+                                  json_object_get(ec->updated_item, gs->sk[i]));
+        if (same_key)
+            ec->update_gsi_units[g] =
+                json_equal(pb, pa) ? 0 : ddbgen_units_write(before > now ? before : now, false);
+        else
+            ec->update_gsi_units[g] = (before ? ddbgen_units_write(before, false) : 0) +
+                                      (now ? ddbgen_units_write(now, false) : 0);
+        json_decref(pb);
+        json_decref(pa);
+    }
+done:
+    free(in_after);
+    json_decref(after);
+    json_decref(af);
+    json_decref(ak);
+}
+
+static void size_entity(cost *C, entity_cost *ec)
+{
+    const ddbgen_entity *e = ec->e;
+    const ddbgen_table *t = e->table;
+    const ddbgen_usage_entity *ue = C->o->usage ? ddbgen_usage_find(C->o->usage, e->name) : NULL;
+    json_t *fields = NULL, *item = NULL, *key = NULL;
+    bool *in_gsi = calloc(t->n_gsis + 1, sizeof(bool));
+    ec->gsi_size = calloc(t->n_gsis + 1, sizeof(*ec->gsi_size));
+    ec->access_gsi_size = calloc(t->n_gsis + 1, sizeof(*ec->access_gsi_size));
+    ec->sentinel_size = calloc(e->ext.n_unique + 1, sizeof(*ec->sentinel_size));
+    if (!in_gsi || !ec->gsi_size || !ec->access_gsi_size || !ec->sentinel_size ||
+        !(item = stored_item(C->m, e, ue ? ue->sample_data : NULL, 1, in_gsi, &fields, &key))) {
+        nomem(C);
+        goto done;
+    }
     for (size_t g = 0; g < t->n_gsis; g++)
         ec->gsi_size[g] = in_gsi[g] ? gsi_size(t, &t->gsis[g], item) : 0;
-    free(in_gsi);
     ec->size = ddbgen_units_item_size(item);
     ec->key_size = ddbgen_units_item_size(key);
+    /* A read of a sparse index the sample is not in reads items like the usage data's
+     * access_pattern_data, when that one is in it. */
+    if (ue && ue->access_pattern_data) {
+        json_t *af = NULL, *ak = NULL;
+        memset(in_gsi, 0, (t->n_gsis + 1) * sizeof(bool));
+        ec->access_item = stored_item(C->m, e, ue->access_pattern_data, 1, in_gsi, &af, &ak);
+        if (!ec->access_item) {
+            nomem(C);
+            goto done;
+        }
+        for (size_t g = 0; g < t->n_gsis; g++)
+            ec->access_gsi_size[g] = in_gsi[g] ? gsi_size(t, &t->gsis[g], ec->access_item) : 0;
+        json_decref(af);
+        json_decref(ak);
+    }
     /* A sentinel (src/dal/store.c): every primary key attribute holds
      * "UNIQUE#<Entity>#<set>#<values>", and SENTINEL_ATTR the owner's key as a map. */
+    if (!(ec->sentinels = json_array())) {
+        nomem(C);
+        goto done;
+    }
     for (size_t u = 0; u < e->ext.n_unique; u++) {
         ddbgen_buf text = DDBGEN_BUF_INIT;
         const ddbgen_unique *un = &e->ext.unique[u];
-        size_t n_key_attrs = t->sort_key ? 2 : 1;
+        json_t *s = json_object();
         ddbgen_buf_printf(&text, "UNIQUE#%s#", e->name);
         for (size_t i = 0; i < un->n_fields; i++)
             ddbgen_buf_printf(&text, "%s%s", i ? "+" : "", un->fields[i]);
@@ -304,9 +476,18 @@ static void size_entity(cost *C, entity_cost *ec)
                 ddbgen_buf_putc(&text, '#');
             key_text(&text, json_object_get(fields, un->fields[i]), NULL);
         }
-        ec->sentinel_size[u] = text.len * n_key_attrs + strlen(t->partition_key) +
-                               (t->sort_key ? strlen(t->sort_key) : 0) + strlen(SENTINEL_ATTR) +
-                               ddbgen_units_json_size(key);
+        if (!s || !ddbgen_buf_str(&text)) {
+            json_decref(s);
+            ddbgen_buf_free(&text);
+            nomem(C);
+            goto done;
+        }
+        json_object_set_new(s, t->partition_key, json_string(ddbgen_buf_str(&text)));
+        if (t->sort_key)
+            json_object_set_new(s, t->sort_key, json_string(ddbgen_buf_str(&text)));
+        json_object_set(s, SENTINEL_ATTR, key);
+        ec->sentinel_size[u] = ddbgen_units_item_size(s);
+        json_array_append_new(ec->sentinels, s);
         ddbgen_buf_free(&text);
     }
     /* the counter item: {"name": "<counter>", "last_id": N} */
@@ -314,7 +495,9 @@ static void size_entity(cost *C, entity_cost *ec)
                        ddbgen_units_number_size("12345678", 8);
     ec->item = item;
     item = NULL;
+    size_update(C, ec, fields);
 done:
+    free(in_gsi);
     json_decref(fields);
     json_decref(item);
     json_decref(key);
@@ -519,8 +702,8 @@ static void access_pattern(cost *C, entity_cost *ec, const ddbgen_access_pattern
         break;
     case DDBGEN_OP_QUERY:
     case DDBGEN_OP_SCAN:
-        if (g >= 0 && !bytes) /* a sparse index the sample is not in: its keys at least */
-            bytes = ec->key_size;
+        if (g >= 0 && !bytes) /* a sparse index the sample is not in */
+            bytes = ec->access_gsi_size[g] ? ec->access_gsi_size[g] : ec->key_size;
         consume(&r, t->name, g, ddbgen_units_read(bytes * ITEMS_PER_QUERY, mode), 0);
         break;
     case DDBGEN_OP_PUT_ITEM:
@@ -569,11 +752,10 @@ static void repository_member(cost *C, entity_cost *ec, const char *member)
         if (e->ext.n_unique || (e->ext.sequence_path && e->ext.sequence_gapless))
             op = "TransactWriteItems";
     } else if (strcmp(member, "update") == 0) {
-        /* the versioned update: one conditional PutItem of the whole item, keys unchanged */
-        consume(&r, t->name, -1, 0, ddbgen_units_write(ec->size, false));
+        /* the versioned update: one conditional PutItem of the whole item (size_update) */
+        consume(&r, t->name, -1, 0, ec->update_units);
         for (size_t g = 0; g < t->n_gsis; g++)
-            if (ec->gsi_size[g] && t->gsis[g].projection != DDBGEN_PROJ_KEYS_ONLY)
-                consume(&r, t->name, (int)g, 0, ddbgen_units_write(ec->gsi_size[g], false));
+            consume(&r, t->name, (int)g, 0, ec->update_gsi_units[g]);
     } else {
         write_item(&r, ec, false, false, true);
         op = e->ext.n_unique ? "TransactWriteItems" : "DeleteItem";
@@ -727,6 +909,25 @@ static json_t *report(cost *C)
         return NULL;
     }
     add_new(C, root, "prices", prices);
+    /* the stored items as sized: what a reader checks the figures against */
+    json_t *items = json_object();
+    for (size_t i = 0; items && i < C->n_entities; i++) {
+        const entity_cost *ec = &C->entities[i];
+        json_t *gb = json_object(), *entry;
+        for (size_t g = 0; gb && g < ec->e->table->n_gsis; g++)
+            if (ec->gsi_size[g])
+                json_object_set_new(gb, ec->e->table->gsis[g].name,
+                                    json_integer((json_int_t)ec->gsi_size[g]));
+        entry = json_pack("{s:s, s:I, s:O, s:o, s:O}", "table", ec->e->table->name, "bytes",
+                          (json_int_t)ec->size, "item", ec->item, "gsi_bytes", gb, "sentinels",
+                          ec->sentinels);
+        if (entry && ec->access_item)
+            json_object_set(entry, "access_item", ec->access_item);
+        if (entry && ec->updated_item)
+            json_object_set(entry, "updated_item", ec->updated_item);
+        add_new(C, items, ec->e->name, entry);
+    }
+    add_new(C, root, "items", items);
     add_new(C, root, "patterns", json_incref(C->patterns));
     for (size_t i = 0; i < C->n_tables; i++) {
         table_cost *tc = &C->tables[i];
@@ -834,6 +1035,11 @@ int ddbgen_cost_estimate(json_t **out, const ddbgen_model *m, const ddbgen_cost_
         free(C.tables[i].gsi);
     for (size_t i = 0; C.entities && i < C.n_entities; i++) {
         json_decref(C.entities[i].item);
+        json_decref(C.entities[i].sentinels);
+        json_decref(C.entities[i].access_item);
+        json_decref(C.entities[i].updated_item);
+        free(C.entities[i].update_gsi_units);
+        free(C.entities[i].access_gsi_size);
         free(C.entities[i].gsi_size);
         free(C.entities[i].sentinel_size);
     }
