@@ -164,7 +164,7 @@ static double estimate_of(const json_t *row, const char *counter_table)
 }
 
 /*
- * What DynamoDB Local 2.x reports for a TransactWriteItems (docs/design/cost.md): per item, 4
+ * What DynamoDB Local (1.25.1) reports for a TransactWriteItems (docs/design/cost.md): per item, 4
  * units per KB on the table and on each GSI it is in (AWS: 2, and 1 on the GSIs), and items whose
  * per-item figures are equal count once (AWS: each item counts).
  */
