@@ -142,21 +142,21 @@ static json_t *default_value(ddbgen_type type, ddbgen_type item_type)
 /* A field's value in a key: the text the runtime writes ("{n:05d}" pads integers). */
 static void key_text(ddbgen_buf *b, const json_t *v, const char *format)
 {
-    char num[64];
+    char digits[64];
     if (json_is_string(v)) {
         ddbgen_buf_puts(b, json_string_value(v));
     } else if (json_is_integer(v)) {
         size_t n = format ? strspn(format, "0123456789") : 0;
-        int width = n && n < 4 && strcmp(format + n, "d") == 0 ? atoi(format) : 0;
+        int width = n && n < 4 && strcmp(format + n, "d") == 0 ? (int)strtol(format, NULL, 10) : 0;
         long long x = (long long)json_integer_value(v);
         if (format && format[0] == '0')
-            snprintf(num, sizeof num, "%0*lld", width, x);
+            snprintf(digits, sizeof digits, "%0*lld", width, x);
         else
-            snprintf(num, sizeof num, "%*lld", width, x);
-        ddbgen_buf_puts(b, num);
+            snprintf(digits, sizeof digits, "%*lld", width, x);
+        ddbgen_buf_puts(b, digits);
     } else if (json_is_real(v)) {
-        snprintf(num, sizeof num, "%.15g", json_real_value(v));
-        ddbgen_buf_puts(b, num);
+        snprintf(digits, sizeof digits, "%.15g", json_real_value(v));
+        ddbgen_buf_puts(b, digits);
     } else if (json_is_boolean(v)) {
         ddbgen_buf_puts(b, json_is_true(v) ? "true" : "false");
     }
@@ -179,7 +179,7 @@ static json_t *render(const ddbgen_template *t, const json_t *fields)
             continue;
         }
         const json_t *v = json_object_get(fields, p->text);
-        if (!v || json_is_null(v)) {
+        if (!v || json_typeof(v) == JSON_NULL) {
             ddbgen_buf_free(&b);
             return NULL;
         }
@@ -258,7 +258,7 @@ static json_t *stored_item(const ddbgen_model *m, const ddbgen_entity *e, const 
     for (size_t i = 0; i < e->n_fields; i++) {
         const ddbgen_field *f = &e->fields[i];
         json_t *v = sample ? json_object_get(sample, f->name) : NULL;
-        if (v && !json_is_null(v))
+        if (v && json_typeof(v) != JSON_NULL)
             json_object_set(fields, f->name, v);
         else if (!sample)
             json_object_set_new(fields, f->name, default_value(f->type, f->item_type));
@@ -808,7 +808,8 @@ static json_t *load_json(cost *C, const char *table, const char *index, const lo
     long long rcu = ddbgen_units_capacity(l->read), wcu = ddbgen_units_capacity(l->write);
     double on_demand = DDBGEN_SECONDS_PER_MONTH / 1e6 *
                        (l->read * p->read_per_million + l->write * p->write_per_million);
-    double provisioned = DDBGEN_HOURS_PER_MONTH * (rcu * p->rcu_hour + wcu * p->wcu_hour);
+    double provisioned =
+        DDBGEN_HOURS_PER_MONTH * ((double)rcu * p->rcu_hour + (double)wcu * p->wcu_hour);
     json_t *o = json_pack("{s:s}", "table", table);
     if (!o) {
         nomem(C);
