@@ -57,8 +57,9 @@ def main():
                 if p["name"] not in listed:
                     fail(f"pattern {ename}.{p['name']} is not in the report")
     for p in report["patterns"]:
-        want = p["rps"] * SECONDS / 1e6 * (p["read_units"] * od["read_request_units_per_million"]
-                                           + p["write_units"] * od["write_request_units_per_million"])
+        per_request = (p["read_units"] * od["read_request_units_per_million"]
+                       + p["write_units"] * od["write_request_units_per_million"])
+        want = p["rps"] * SECONDS / 1e6 * per_request
         if not close(p["on_demand_month"], want):
             fail(f"{p['name']}: on-demand {p['on_demand_month']}, expected {want}")
         if p["rps_source"] == "none" and (p["rps"] != 0 or "note" not in p):
@@ -88,8 +89,8 @@ def main():
             t_od += SECONDS / 1e6 * (r * od["read_request_units_per_million"]
                                      + w * od["write_request_units_per_million"])
             t_prov += 730 * (rcu * prov["rcu_hour"] + wcu * prov["wcu_hour"])
-            if "index" in part and not close(part["provisioned_month"],
-                                             730 * (rcu * prov["rcu_hour"] + wcu * prov["wcu_hour"])):
+            part_prov = 730 * (rcu * prov["rcu_hour"] + wcu * prov["wcu_hour"])
+            if "index" in part and not close(part["provisioned_month"], part_prov):
                 fail(f"{part['table']}.{part['index']}: provisioned cost wrong")
         if not close(t["on_demand_month"], t_od) or not close(t["provisioned_month"], t_prov):
             fail(f"{t['table']}: its roll-up is {t['on_demand_month']}/{t['provisioned_month']}, "
@@ -111,7 +112,8 @@ def main():
     if failures:
         sys.exit(1)
     print(f"{report['model']}: {len(report['patterns'])} patterns, on-demand "
-          f"{total['on_demand_month']:.2f}, provisioned {total['provisioned_month']:.2f} USD a month")
+          f"{total['on_demand_month']:.2f}, provisioned {total['provisioned_month']:.2f} USD "
+          "a month")
 
 
 if __name__ == "__main__":
