@@ -65,6 +65,10 @@ int cli_option_index(const cli_command *self, const char *name);
 int cli_tables(const cli_command *self, int argc, char **argv);
 extern const cli_option cli_tables_options[];
 
+/* `ddbkit cost MODEL`: cli_cost.c. */
+int cli_cost(const cli_command *self, int argc, char **argv);
+extern const cli_option cli_cost_options[];
+
 /* `ddbkit infra MODEL -o DIR`: cli_infra.c. */
 int cli_infra(const cli_command *self, int argc, char **argv);
 extern const cli_option cli_infra_options[];

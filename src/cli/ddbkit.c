@@ -107,6 +107,17 @@ static const cli_command commands[] = {
      cli_infra_options,
      "Exit status: 0 written, 1 the model has errors (nothing written), 2 usage or I/O error.", 1,
      cli_infra},
+    {"cost", "estimate the monthly DynamoDB cost of a model's access patterns", "MODEL",
+     "Validates a model file and prints, per access pattern, the read and write units of one\n"
+     "request (from the stored item's size: the usage data's sample, else the field types),\n"
+     "its rate (x-ddbkit.rps, or --rps) and its monthly on-demand cost; then, per table and\n"
+     "GSI, the load at peak, the provisioned capacity ddbkit infra would set (70% target\n"
+     "utilisation) and the monthly cost of both modes; then the totals and storage.\n"
+     "Prices come from one dated file (--prices; docs/design/cost.md).",
+     cli_cost_options,
+     "Exit status: 0 printed, 1 the model, usage data, rates or counts have errors, 2 usage or\n"
+     "I/O error.",
+     1, cli_cost},
     {"help", "show the help of a command", "[COMMAND]",
      "Shows the help of COMMAND, or the list "
      "of commands.",

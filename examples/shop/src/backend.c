@@ -3,12 +3,14 @@
  */
 #include "backend.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ddb/sql/control.h"
 #include "ddb/sql/sqldb.h"
+#include "ddb/wire/ops.h"
 #include "shop_router.h"
 #include "shop_sql_repo.h"
 
@@ -16,6 +18,9 @@ struct shop_backend {
     ddb_sql *db;
     ddb_sql_control *control; /* SHOP_SHARED_PHASE_MS: the shared phase's row */
     ddb_client *client;
+    FILE *emf_file; /* SHOP_EMF_PATH: the client's metrics as CloudWatch EMF lines */
+    ddb_metrics *metrics;
+    ddb_emf *emf;
     shop__repo *relational;
     shop__repo *dynamodb;
     shop__repo *router;
@@ -59,7 +64,23 @@ static int open_sql(shop_backend *b, bool mysql, ddb_error *err)
 static int open_dynamodb(shop_backend *b, ddb_error *err)
 {
     ddb_client_options o = DDB_CLIENT_OPTIONS_INIT;
-    int rc = ddb_client_new(&b->client, &o, err);
+    const char *emf_path = env("SHOP_EMF_PATH", NULL);
+    int rc;
+    if (emf_path) {
+        ddb_emf_options eo = DDB_EMF_OPTIONS_INIT;
+        if (!(b->emf_file = fopen(emf_path, "a")))
+            return ddb_error_set(err, DDB_ERR_CONFIG, "SHOP_EMF_PATH '%s': %s", emf_path,
+                                 strerror(errno));
+        eo.namespace_name = "shop";
+        eo.file = b->emf_file;
+        eo.interval_ms = 60000;
+        if ((rc = ddb_metrics_new(&b->metrics, err)) != 0 ||
+            (rc = ddb_emf_new(&b->emf, b->metrics, &eo, err)) != 0)
+            return rc;
+        o.on_event = ddb_metrics_record;
+        o.event_ctx = b->metrics;
+    }
+    rc = ddb_client_new(&b->client, &o, err);
     if (rc)
         return rc;
     const char *prefix = env("SHOP_TABLE_PREFIX", NULL);
@@ -178,6 +199,10 @@ void shop_backend_close(shop_backend *b)
     ddb_sql_control_free(b->control);
     ddb_sql_close(b->db);
     ddb_client_free(b->client);
+    ddb_emf_free(b->emf); /* after the client's last call: the final flush */
+    ddb_metrics_free(b->metrics);
+    if (b->emf_file)
+        fclose(b->emf_file);
     free(b->prefix);
     free(b);
 }

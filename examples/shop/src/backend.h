@@ -15,6 +15,9 @@
  *   SHOP_COMPARE_PERCENT    migrate phase 3: the share of reads compared with DynamoDB (default 100)
  *   SHOP_KEEP_RELATIONAL    migrate: 1 makes phase 5 mirror every write back to the relational
  *                           side, so that switching back to 4 or 3 loses nothing (default 0)
+ *   SHOP_EMF_PATH           dynamodb, migrate: append the DynamoDB client's metrics to this file
+ *                           as CloudWatch EMF lines (namespace "shop"; ddb/wire/ops.h), every
+ *                           minute and on close
  *   SHOP_SHARED_PHASE_MS    migrate: the phase lives in the relational database's control row
  *                           (ddbkit_control, row "shop"), re-read every this many ms; unset: the
  *                           phase is this process's own

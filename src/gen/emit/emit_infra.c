@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cost/units.h"
 #include "emit/emit_internal.h"
 #include "validate/validate.h"
 
@@ -55,7 +56,7 @@ static const char *const op_names[N_OPS] = {
 };
 
 /* Provisioned mode: auto-scaling keeps consumption at this share of the capacity. */
-#define TARGET_UTILIZATION 70.0
+#define TARGET_UTILIZATION DDBGEN_TARGET_UTILIZATION
 /* CloudFormation's limit on the resources of one template. */
 #define MAX_RESOURCES 500
 
@@ -313,11 +314,11 @@ static void analyse(infra *I)
 
 /* ---- the tables ------------------------------------------------------------------------------ */
 
-/* Capacity units for a peak load: the load at TARGET_UTILIZATION, at least 1. */
+/* Capacity units for a peak load: the load at TARGET_UTILIZATION, at least 1 (shared with
+ * ddbkit cost). */
 static long long capacity(double units)
 {
-    double c = ceil(units * 100.0 / TARGET_UTILIZATION);
-    return c < 1 ? 1 : (long long)c;
+    return ddbgen_units_capacity(units);
 }
 
 static json_t *throughput(long long rcu, long long wcu)
