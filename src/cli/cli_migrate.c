@@ -118,11 +118,11 @@ static void print_progress(const json_t *state)
     }
 }
 
-static int need(const cli_command *self, const char *value, const char *what)
+static int need(const cli_command *self, const char *value, const char *what, const char *opt)
 {
     if (value)
         return 0;
-    fprintf(stderr, "ddbkit %s: no %s given (see ddbkit %s --help)\n", self->name, what,
+    fprintf(stderr, "ddbkit %s: no %s given (%s; see ddbkit %s --help)\n", self->name, what, opt,
             self->name);
     return -1;
 }
@@ -141,8 +141,8 @@ static int run_init(const cli_command *self, int argc, char **argv)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     codebase = a.value[INIT_CODEBASE];
     model = a.value[INIT_MODEL];
-    if (need(self, codebase, "codebase (--codebase DIR)") ||
-        need(self, model, "model (--model FILE)"))
+    if (need(self, codebase, "codebase", "--codebase DIR") ||
+        need(self, model, "model", "--model FILE"))
         return CLI_EXIT_USAGE;
     if (stat(codebase, &st) != 0) {
         fprintf(stderr, "ddbkit %s: --codebase %s: %s\n", self->name, codebase, strerror(errno));
@@ -196,7 +196,7 @@ static int run_discover(const cli_command *self, int argc, char **argv)
     if (rc)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     codebase = a.value[DISC_CODEBASE];
-    if (need(self, codebase, "codebase (--codebase DIR)"))
+    if (need(self, codebase, "codebase", "--codebase DIR"))
         return CLI_EXIT_USAGE;
     rc = ddbmig_state_open(&s, codebase, &err);
     if (!rc)
@@ -243,26 +243,15 @@ done:
     return status;
 }
 
-static void print_usage(FILE *f)
-{
-    fprintf(f, "usage: ddbkit migrate SUBCOMMAND --codebase DIR [OPTIONS]\n\n"
-               "Leads a codebase's migration to DynamoDB step by step and records the progress\n"
-               "in its MIGRATION.md (docs/migrate.md).\n\nSubcommands:\n");
-    for (size_t i = 0; i < N_SUB; i++)
-        fprintf(f, "  %-10s %s\n", subcommands[i].name + strlen("migrate "),
-                subcommands[i].summary);
-    fprintf(f, "\nRun 'ddbkit migrate SUBCOMMAND --help' for its options.\n");
-}
-
 int cli_migrate(const cli_command *self, int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "ddbkit %s: no subcommand given\n\n", self->name);
-        print_usage(stderr);
+        fprintf(stderr, "ddbkit %s: no subcommand given (see ddbkit %s --help)\n", self->name,
+                self->name);
         return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        print_usage(stdout);
+        cli_print_help(stdout, self);
         return CLI_EXIT_OK;
     }
     for (size_t i = 0; i < N_SUB; i++)

@@ -480,6 +480,19 @@ static char *printed(const char *out, const char *name)
     return strndup(s, n);
 }
 
+/* The helper makefile: scratch, read once and removed, so a plain write is enough. */
+static int write_helper(const char *path, const char *text, ddbmig_error *err)
+{
+    FILE *f = fopen(path, "w");
+    int ok;
+    if (!f)
+        return ddbmig__fail(err, DDBMIG_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+    ok = fputs(text, f) >= 0;
+    if (fclose(f) != 0 || !ok)
+        return ddbmig__fail(err, DDBMIG_ERR_IO, "cannot write %s", path);
+    return 0;
+}
+
 static int try_make(probe *p, const char *makefile, int *found)
 {
     static const char helper_text[] =
@@ -504,7 +517,7 @@ static int try_make(probe *p, const char *makefile, int *found)
         rc = 0;
         goto done;
     }
-    rc = ddbmig__write_atomic(helper, helper_text, sizeof(helper_text) - 1, p->err);
+    rc = write_helper(helper, helper_text, p->err);
     if (!rc)
         rc = run_tool(p, &status, &db, dump, p->root, "discover-make-database.log");
     if (rc)
