@@ -23,7 +23,8 @@
     X(DDBMIG_ERR_MODEL, -5, "the model differs from the one recorded")                             \
     X(DDBMIG_ERR_NO_TESTS, -6, "no tests found")                                                   \
     X(DDBMIG_ERR_TOOL, -7, "an external command failed")                                           \
-    X(DDBMIG_ERR_LIMIT, -8, "a limit was exceeded")
+    X(DDBMIG_ERR_LIMIT, -8, "a limit was exceeded")                                                \
+    X(DDBMIG_ERR_ARG, -9, "an argument is not valid")
 
 typedef enum {
 #define DDBMIG_ENUM(name, value, text) name = value,
@@ -114,5 +115,17 @@ void ddbmig_state_free(ddbmig_state *s);
  * DDBMIG_ERR_IO, DDBMIG_ERR_NOMEM.
  */
 int ddbmig_discover(json_t **out, const char *codebase, ddbmig_error *err);
+
+/*
+ * Reads the results of a test run from its output `text` (NUL-terminated), in `format`: "ctest",
+ * "tap", "check" (CK_VERBOSE), "cmocka", "unity", "criterion" (--verbose), or "auto", the format
+ * that recognises the most results (ties go to the earlier in that list). out receives
+ * {"format", "passed", "failed", "skipped", "results": [{"name", "status"}]}, status "pass",
+ * "fail" or "skip", in the order of the output; a test reported more than once keeps a failure,
+ * else its last status. Owned by the caller.
+ * Returns 0, DDBMIG_ERR_ARG (unknown format), DDBMIG_ERR_NO_TESTS ("auto" found no result),
+ * DDBMIG_ERR_LIMIT (over 100000 tests), DDBMIG_ERR_NOMEM.
+ */
+int ddbmig_results_parse(json_t **out, const char *format, const char *text, ddbmig_error *err);
 
 #endif

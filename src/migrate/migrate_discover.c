@@ -250,13 +250,21 @@ done:
 
 /* ---- meson --------------------------------------------------------------------------------- */
 
-/* The number of test( calls in text: meson's test() function, not a longer name. */
-static json_int_t count_test_calls(const char *text)
+/* The test( calls in text (meson's test() function, not a longer name): their number, and
+ * their first argument, the test's name, when it is a string literal. */
+static json_int_t count_test_calls(probe *p, const char *text)
 {
     json_int_t n = 0;
-    for (const char *s = text; (s = strstr(s, "test(")) != NULL; s += 5)
-        if (s == text || !(isalnum((unsigned char)s[-1]) || s[-1] == '_'))
-            n++;
+    for (const char *s = text; (s = strstr(s, "test(")) != NULL; s += 5) {
+        const char *arg, *end;
+        if (s != text && (isalnum((unsigned char)s[-1]) || s[-1] == '_'))
+            continue;
+        n++;
+        arg = s + 5 + strspn(s + 5, " \t\n");
+        if ((*arg == '\'' || *arg == '"') && (end = strchr(arg + 1, *arg)) != NULL &&
+            json_array_size(p->names) < MAX_NAMES)
+            json_array_append_new(p->names, json_stringn(arg + 1, (size_t)(end - arg - 1)));
+    }
     return n;
 }
 
@@ -306,7 +314,7 @@ static int try_meson(probe *p, int *found)
             if (rc)
                 goto done;
             if (text)
-                p->tests += count_test_calls(text);
+                p->tests += count_test_calls(p, text);
             free(text);
             text = NULL;
         }

@@ -98,9 +98,16 @@ static int check_doc(json_t *doc, const char *path, ddbmig_error *err)
                         strcmp(status, "stale") != 0))
             return ddbmig__fail(err, DDBMIG_ERR_STATE,
                                 "%s: $.steps[%zu].status is not pending, done or stale", path, i);
-        if (strcmp(status, "pending") != 0 && !json_is_object(json_object_get(step, "inputs")))
+        if (strcmp(status, "pending") == 0)
+            continue;
+        if (!json_is_object(json_object_get(step, "inputs")))
             return ddbmig__fail(err, DDBMIG_ERR_STATE, "%s: $.steps[%zu].inputs is missing", path,
                                 i);
+        if (!json_is_string(json_object_get(step, "done_at")) ||
+            !json_is_string(json_object_get(step, "commit")))
+            return ddbmig__fail(err, DDBMIG_ERR_STATE,
+                                "%s: $.steps[%zu] is %s without a done_at and a commit", path, i,
+                                status);
     }
     for (i = 0; i < n; i++)
         if (!find_step(doc, defs[i].name) &&

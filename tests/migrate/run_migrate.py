@@ -184,6 +184,13 @@ def case_bad_codebase():
         json.dump(s, f)
     p = ddbkit("migrate", "discover", "--codebase", cb, rc=1)
     one_line_error(p, r"migration\.json: \$\.steps\[0\]\.status is not pending, done or stale\n$")
+    s["steps"][0]["status"] = "done"
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(s, f)
+    p = ddbkit("migrate", "discover", "--codebase", cb, rc=1)
+    one_line_error(p, r"migration\.json: \$\.steps\[0\]\.inputs is missing\n$")
+    p = ddbkit("migrate", "init", "--codebase", cb, "--model", model(), rc=1)
+    one_line_error(p, r"migration\.json: \$\.steps\[0\]\.inputs is missing\n$")
 
 
 def case_unknown_subcommand():
@@ -267,6 +274,14 @@ def case_discover_autotools():
 def case_discover_script():
     _, j = discovered("script", "script", "./run_tests.sh", 2, "c11", ["test_loud", "test_upper"])
     check("run_tests.sh" in j["count_basis"], j["count_basis"])
+
+
+def case_discover_meson():
+    # meson introspect --tests where meson is installed; else the test() calls, with a note
+    _, j = discovered("meson", "meson", "meson setup .ddbkit/meson-build && meson test -C "
+                      ".ddbkit/meson-build", 2, "c99", ["hello", "bye"])
+    if not shutil.which("meson"):
+        check(any("meson is not installed" in n for n in j["notes"]), f"notes {j['notes']}")
 
 
 def case_discover_no_tests():
