@@ -27,7 +27,7 @@
     X(DDBMIG_ERR_ARG, -9, "an argument is not valid")
 
 typedef enum {
-#define DDBMIG_ENUM(name, value, text) name = value,
+#define DDBMIG_ENUM(name, value, text) name = (value),
     DDBMIG_ERRORS(DDBMIG_ENUM)
 #undef DDBMIG_ENUM
 } ddbmig_code;

@@ -53,7 +53,7 @@ static int read_opt(char **out, const probe *p, const char *rel)
     int rc = 0;
     *out = NULL;
     if (!path)
-        return ddbmig__fail(p->err, DDBMIG_ERR_NOMEM, "out of memory");
+        return DDBMIG_FAIL(p->err, DDBMIG_ERR_NOMEM, "out of memory");
     if (access(path, F_OK) == 0)
         rc = ddbmig__read_file(out, NULL, path, p->err);
     free(path);
@@ -72,10 +72,13 @@ static int run_tool(probe *p, int *status, char **text, const char *const *argv,
     char *path = ddbmig__path(p->logs, log);
     int rc;
     if (!path)
-        return ddbmig__fail(p->err, DDBMIG_ERR_NOMEM, "out of memory");
+        return DDBMIG_FAIL(p->err, DDBMIG_ERR_NOMEM, "out of memory");
+    *text = NULL;
     rc = ddbmig__run(status, argv, cwd, path, TOOL_TIMEOUT_S, p->err);
     if (!rc)
         rc = ddbmig__read_file(text, NULL, path, p->err);
+    if (!rc && !*text)
+        rc = DDBMIG_FAIL(p->err, DDBMIG_ERR_NOMEM, "out of memory reading %s", path);
     free(path);
     return rc;
 }
@@ -175,7 +178,7 @@ static json_int_t add_words(probe *p, const char *text)
 static int try_ctest(probe *p, int *found)
 {
     const char *build = DDBMIG_DIR "/build";
-    char *build_abs = in_root(p, build), *out = NULL, *cmake_text = NULL, *cc = NULL;
+    char *build_abs = in_root(p, build), *out = NULL, *cmake_text = NULL, *cc = NULL, *brace;
     const char *configure[] = {
         "cmake", "-S", p->root, "-B", build_abs, "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON", NULL};
     const char *list[] = {"ctest", "--show-only=json-v1", NULL};
@@ -183,7 +186,7 @@ static int try_ctest(probe *p, int *found)
     int status = 0, rc;
     size_t i;
     if (!build_abs)
-        return ddbmig__fail(p->err, DDBMIG_ERR_NOMEM, "out of memory");
+        return DDBMIG_FAIL(p->err, DDBMIG_ERR_NOMEM, "out of memory");
     if (!ddbmig__have_tool("cmake") || !ddbmig__have_tool("ctest")) {
         note(p, "CMakeLists.txt found, but cmake or ctest is not installed");
         rc = 0;
@@ -195,10 +198,10 @@ static int try_ctest(probe *p, int *found)
     if (rc)
         goto done;
     if (status != 0) {
-        rc = ddbmig__fail(p->err, DDBMIG_ERR_TOOL,
-                          "cmake could not configure %s (exit %d); its output is in "
-                          "%s/discover-cmake.log",
-                          p->root, status, p->logs);
+        rc = DDBMIG_FAIL(p->err, DDBMIG_ERR_TOOL,
+                         "cmake could not configure %s (exit %d); its output is in "
+                         "%s/discover-cmake.log",
+                         p->root, status, p->logs);
         goto done;
     }
     free(out);
@@ -206,14 +209,14 @@ static int try_ctest(probe *p, int *found)
     rc = run_tool(p, &status, &out, list, build_abs, "discover-ctest.log");
     if (rc)
         goto done;
-    doc = status == 0
-              ? json_loads(strchr(out, '{') ? strchr(out, '{') : out, JSON_DISABLE_EOF_CHECK, NULL)
-              : NULL;
+    /* the document, after whatever a CMake warning printed before it */
+    brace = strchr(out, '{');
+    doc = status == 0 && brace ? json_loads(brace, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
     if (!json_is_array(json_object_get(doc, "tests"))) {
-        rc = ddbmig__fail(p->err, DDBMIG_ERR_TOOL,
-                          "ctest --show-only=json-v1 gave no test list (exit %d); its output is "
-                          "in %s/discover-ctest.log",
-                          status, p->logs);
+        rc = DDBMIG_FAIL(p->err, DDBMIG_ERR_TOOL,
+                         "ctest --show-only=json-v1 gave no test list (exit %d); its output is "
+                         "in %s/discover-ctest.log",
+                         status, p->logs);
         goto done;
     }
     json_array_foreach(json_object_get(doc, "tests"), i, t) {
@@ -276,7 +279,7 @@ static int try_meson(probe *p, int *found)
     int rc = 0, status = 0;
     size_t i;
     if (!build_abs)
-        return ddbmig__fail(p->err, DDBMIG_ERR_NOMEM, "out of memory");
+        return DDBMIG_FAIL(p->err, DDBMIG_ERR_NOMEM, "out of memory");
     if (ddbmig__have_tool("meson")) {
         const char *fresh[] = {"meson", "setup", build_abs, p->root, NULL};
         const char *again[] = {"meson", "setup", "--reconfigure", build_abs, p->root, NULL};
@@ -286,10 +289,10 @@ static int try_meson(probe *p, int *found)
         if (rc)
             goto done;
         if (status != 0) {
-            rc = ddbmig__fail(p->err, DDBMIG_ERR_TOOL,
-                              "meson setup failed on %s (exit %d); its output is in "
-                              "%s/discover-meson.log",
-                              p->root, status, p->logs);
+            rc = DDBMIG_FAIL(p->err, DDBMIG_ERR_TOOL,
+                             "meson setup failed on %s (exit %d); its output is in "
+                             "%s/discover-meson.log",
+                             p->root, status, p->logs);
             goto done;
         }
         free(out);
@@ -344,7 +347,8 @@ done:
 /* ---- automake ------------------------------------------------------------------------------ */
 
 /* The value of `name =` (and `name +=`) in a Makefile.am, continuation lines joined, with
- * $(VAR) references to other variables of the file expanded (two levels deep at most). */
+ * $(VAR) references to other variables of the file expanded (two levels deep at most, and up to
+ * DDBMIG_MAX_READ bytes). */
 static char *am_variable(const char *text, const char *name, int depth)
 {
     size_t n = strlen(name), len = 0;
@@ -376,7 +380,9 @@ static char *am_variable(const char *text, const char *name, int depth)
                         snprintf(inner_name, sizeof(inner_name), "%.*s", (int)(close - v - 2),
                                  v + 2);
                         inner = am_variable(text, inner_name, depth + 1);
-                        fputs(inner ? inner : "", f);
+                        /* expansions multiply: the value stays under the read cap */
+                        if (inner && ftell(f) + (long)strlen(inner) < (long)DDBMIG_MAX_READ)
+                            fputs(inner, f);
                         free(inner);
                         v = close;
                     } else {
@@ -419,7 +425,7 @@ static int try_autotools(probe *p, int *found)
             }
         }
         if (!tests)
-            rc = ddbmig__fail(p->err, DDBMIG_ERR_NOMEM, "out of memory");
+            rc = DDBMIG_FAIL(p->err, DDBMIG_ERR_NOMEM, "out of memory");
         if (!rc && !p->c_std[0] && std_in_text(p->c_std, text))
             snprintf(p->c_std_source, sizeof(p->c_std_source), "-std= in %s", files[i]);
         free(tests);
@@ -494,10 +500,10 @@ static int write_helper(const char *path, const char *text, ddbmig_error *err)
     FILE *f = fopen(path, "w");
     int ok;
     if (!f)
-        return ddbmig__fail(err, DDBMIG_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+        return DDBMIG_FAIL(err, DDBMIG_ERR_IO, "cannot create %s: %s", path, strerror(errno));
     ok = fputs(text, f) >= 0;
     if (fclose(f) != 0 || !ok)
-        return ddbmig__fail(err, DDBMIG_ERR_IO, "cannot write %s", path);
+        return DDBMIG_FAIL(err, DDBMIG_ERR_IO, "cannot write %s", path);
     return 0;
 }
 
@@ -519,7 +525,7 @@ static int try_make(probe *p, const char *makefile, int *found)
     size_t deps_len = 0;
     int rc, status = 0;
     if (!helper)
-        return ddbmig__fail(p->err, DDBMIG_ERR_NOMEM, "out of memory");
+        return DDBMIG_FAIL(p->err, DDBMIG_ERR_NOMEM, "out of memory");
     if (!ddbmig__have_tool("make")) {
         note(p, "a Makefile was found, but make is not installed");
         rc = 0;
@@ -542,17 +548,17 @@ static int try_make(probe *p, const char *makefile, int *found)
     if (rc)
         goto done;
     if (status != 0) {
-        rc = ddbmig__fail(p->err, DDBMIG_ERR_TOOL,
-                          "make could not read %s/%s (exit %d); its output is in "
-                          "%s/discover-make-vars.log",
-                          p->root, makefile, status, p->logs);
+        rc = DDBMIG_FAIL(p->err, DDBMIG_ERR_TOOL,
+                         "make could not read %s/%s (exit %d); its output is in "
+                         "%s/discover-make-vars.log",
+                         p->root, makefile, status, p->logs);
         goto done;
     }
     tests = printed(vars, "TESTS");
     progs = printed(vars, "check_PROGRAMS");
     cflags = printed(vars, "CFLAGS");
     if (!tests || !progs || !cflags) {
-        rc = ddbmig__fail(p->err, DDBMIG_ERR_NOMEM, "out of memory");
+        rc = DDBMIG_FAIL(p->err, DDBMIG_ERR_NOMEM, "out of memory");
         goto done;
     }
     if ((p->tests = add_words(p, tests)) > 0) {
@@ -562,7 +568,7 @@ static int try_make(probe *p, const char *makefile, int *found)
     } else {
         char *d = strndup(deps, deps_len);
         if (!d) {
-            rc = ddbmig__fail(p->err, DDBMIG_ERR_NOMEM, "out of memory");
+            rc = DDBMIG_FAIL(p->err, DDBMIG_ERR_NOMEM, "out of memory");
             goto done;
         }
         p->tests = add_words(p, d);
@@ -704,14 +710,14 @@ int ddbmig_discover(json_t **out, const char *codebase, ddbmig_error *err)
     p.names = json_array();
     p.notes = json_array();
     if (!root) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_IO, "--codebase %s: %s", codebase, strerror(errno));
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "--codebase %s: %s", codebase, strerror(errno));
         goto done;
     }
     p.root = root;
     dir = in_root(&p, DDBMIG_DIR);
     p.logs = in_root(&p, DDBMIG_DIR "/logs");
     if (!dir || !p.logs || !also || !p.names || !p.notes) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory");
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
         goto done;
     }
     rc = ddbmig__mkdir(dir, err);
@@ -740,12 +746,12 @@ int ddbmig_discover(json_t **out, const char *codebase, ddbmig_error *err)
     if (rc)
         goto done;
     if (!found) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_NO_TESTS,
-                          "no tests found in %s: looked for CTest tests (CMakeLists.txt), "
-                          "meson.build, configure.ac with a Makefile.am defining TESTS, a "
-                          "Makefile with a check or test target, and a run_tests.sh, "
-                          "run-tests.sh, runtests.sh, test.sh, tests.sh or check.sh script",
-                          root);
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_NO_TESTS,
+                         "no tests found in %s: looked for CTest tests (CMakeLists.txt), "
+                         "meson.build, configure.ac with a Makefile.am defining TESTS, a "
+                         "Makefile with a check or test target, and a run_tests.sh, "
+                         "run-tests.sh, runtests.sh, test.sh, tests.sh or check.sh script",
+                         root);
         goto done;
     }
     if (has_cmake && strcmp(p.framework, "ctest") != 0)
@@ -767,7 +773,7 @@ int ddbmig_discover(json_t **out, const char *codebase, ddbmig_error *err)
                     "c_standard_source", p.c_std_source, "count_basis", p.basis, "test_names",
                     p.names, "also_found", also, "notes", p.notes);
     if (!doc) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory");
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
         goto done;
     }
     *out = doc;

@@ -69,19 +69,19 @@ static int classify(const char *base, int in_tests)
 static int add_entry(walk *w, const char *rel, int group)
 {
     if (w->n == DDBMIG_MAX_FILES)
-        return ddbmig__fail(w->err, DDBMIG_ERR_LIMIT, "the codebase has over %d input files",
-                            DDBMIG_MAX_FILES);
+        return DDBMIG_FAIL(w->err, DDBMIG_ERR_LIMIT, "the codebase has over %d input files",
+                           DDBMIG_MAX_FILES);
     if (w->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 256;
         entry *v = realloc(w->v, cap * sizeof(*v));
         if (!v)
-            return ddbmig__fail(w->err, DDBMIG_ERR_NOMEM, "out of memory listing the codebase");
+            return DDBMIG_FAIL(w->err, DDBMIG_ERR_NOMEM, "out of memory listing the codebase");
         w->v = v;
         w->cap = cap;
     }
     w->v[w->n].rel = strdup(rel);
     if (!w->v[w->n].rel)
-        return ddbmig__fail(w->err, DDBMIG_ERR_NOMEM, "out of memory listing the codebase");
+        return DDBMIG_FAIL(w->err, DDBMIG_ERR_NOMEM, "out of memory listing the codebase");
     w->v[w->n++].group = group;
     return 0;
 }
@@ -95,23 +95,23 @@ static int walk_dir(walk *w, const char *root, const char *rel, int depth, int i
     struct dirent *de;
     int rc = 0;
     if (!dir)
-        return ddbmig__fail(w->err, DDBMIG_ERR_NOMEM, "out of memory listing the codebase");
+        return DDBMIG_FAIL(w->err, DDBMIG_ERR_NOMEM, "out of memory listing the codebase");
     if (depth > DDBMIG_MAX_DEPTH) {
-        rc = ddbmig__fail(w->err, DDBMIG_ERR_LIMIT, "%s is nested over %d folders deep", dir,
-                          DDBMIG_MAX_DEPTH);
+        rc = DDBMIG_FAIL(w->err, DDBMIG_ERR_LIMIT, "%s is nested over %d folders deep", dir,
+                         DDBMIG_MAX_DEPTH);
         goto done;
     }
     /* A CMake build tree inside the codebase holds generated files, not inputs. */
     cache = ddbmig__path(dir, "CMakeCache.txt");
     if (!cache) {
-        rc = ddbmig__fail(w->err, DDBMIG_ERR_NOMEM, "out of memory listing the codebase");
+        rc = DDBMIG_FAIL(w->err, DDBMIG_ERR_NOMEM, "out of memory listing the codebase");
         goto done;
     }
     if (depth > 0 && access(cache, F_OK) == 0)
         goto done;
     d = opendir(dir);
     if (!d) {
-        rc = ddbmig__fail(w->err, DDBMIG_ERR_IO, "cannot list %s: %s", dir, strerror(errno));
+        rc = DDBMIG_FAIL(w->err, DDBMIG_ERR_IO, "cannot list %s: %s", dir, strerror(errno));
         goto done;
     }
     while ((de = readdir(d)) != NULL) {
@@ -124,7 +124,7 @@ static int walk_dir(walk *w, const char *root, const char *rel, int depth, int i
         if (!full || !child) {
             free(full);
             free(child);
-            rc = ddbmig__fail(w->err, DDBMIG_ERR_NOMEM, "out of memory listing the codebase");
+            rc = DDBMIG_FAIL(w->err, DDBMIG_ERR_NOMEM, "out of memory listing the codebase");
             goto done;
         }
         if (lstat(full, &st) == 0) {
@@ -156,7 +156,7 @@ static int by_path(const void *a, const void *b)
 
 static void hex_of(char hex[65], const unsigned char *md)
 {
-    for (int i = 0; i < 32; i++)
+    for (size_t i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }
 
@@ -168,7 +168,7 @@ static int hash_groups(json_t *out, const walk *w, const char *root, ddbmig_erro
     for (int g = 0; g < G_COUNT; g++) {
         ctx[g] = EVP_MD_CTX_new();
         if (!ctx[g] || EVP_DigestInit_ex(ctx[g], EVP_sha256(), NULL) != 1) {
-            rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "cannot start SHA-256");
+            rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "cannot start SHA-256");
             goto done;
         }
     }
@@ -176,7 +176,7 @@ static int hash_groups(json_t *out, const walk *w, const char *root, ddbmig_erro
         char hex[65], *full = ddbmig__path(root, w->v[i].rel);
         int g = w->v[i].group;
         if (!full) {
-            rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory hashing the codebase");
+            rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory hashing the codebase");
             goto done;
         }
         rc = ddbmig__sha256_file(hex, full, err);
@@ -186,7 +186,7 @@ static int hash_groups(json_t *out, const walk *w, const char *root, ddbmig_erro
         if (EVP_DigestUpdate(ctx[g], w->v[i].rel, strlen(w->v[i].rel)) != 1 ||
             EVP_DigestUpdate(ctx[g], "\t", 1) != 1 || EVP_DigestUpdate(ctx[g], hex, 64) != 1 ||
             EVP_DigestUpdate(ctx[g], "\n", 1) != 1) {
-            rc = ddbmig__fail(err, DDBMIG_ERR_IO, "SHA-256 of the codebase failed");
+            rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "SHA-256 of the codebase failed");
             goto done;
         }
         count[g]++;
@@ -196,14 +196,14 @@ static int hash_groups(json_t *out, const walk *w, const char *root, ddbmig_erro
         unsigned int len = 0;
         char hex[65];
         if (EVP_DigestFinal_ex(ctx[g], md, &len) != 1 || len != 32) {
-            rc = ddbmig__fail(err, DDBMIG_ERR_IO, "SHA-256 of the codebase failed");
+            rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "SHA-256 of the codebase failed");
             goto done;
         }
         hex_of(hex, md);
         if (json_object_set_new(
                 out, group_name[g],
                 json_pack("{s:s, s:I}", "sha256", hex, "files", (json_int_t)count[g])) != 0) {
-            rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory hashing the codebase");
+            rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory hashing the codebase");
             goto done;
         }
     }
@@ -220,11 +220,12 @@ int ddbmig__hash_inputs(json_t **out, const char *codebase, const char *model_pa
     json_t *doc = json_object();
     int rc;
     if (!doc)
-        return ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory hashing the codebase");
+        return DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory hashing the codebase");
     rc = walk_dir(&w, codebase, "", 0, 0);
     if (rc)
         goto done;
-    qsort(w.v, w.n, sizeof(*w.v), by_path);
+    if (w.n > 1)
+        qsort(w.v, w.n, sizeof(*w.v), by_path);
     rc = hash_groups(doc, &w, codebase, err);
     if (rc)
         goto done;
@@ -234,7 +235,7 @@ int ddbmig__hash_inputs(json_t **out, const char *codebase, const char *model_pa
         if (rc)
             goto done;
         if (json_object_set_new(doc, "model", json_pack("{s:s, s:i}", "sha256", hex, "files", 1))) {
-            rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory hashing the model");
+            rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory hashing the model");
             goto done;
         }
     }

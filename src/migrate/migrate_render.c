@@ -117,8 +117,7 @@ int ddbmig__render(char **out, const json_t *state, ddbmig_error *err)
     char *buf = NULL;
     FILE *f = open_memstream(&buf, &len);
     if (!f)
-        return ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory rendering %s",
-                            DDBMIG_REPORT_FILE);
+        return DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory rendering %s", DDBMIG_REPORT_FILE);
     fprintf(f, "# Migration to DynamoDB\n\n"
                "<!-- Written by ddbkit migrate from " DDBMIG_STATE_FILE
                ". Edits here are lost on the next run;\n"
@@ -148,8 +147,7 @@ int ddbmig__render(char **out, const json_t *state, ddbmig_error *err)
     }
     if (fclose(f) != 0 || !buf) {
         free(buf);
-        return ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory rendering %s",
-                            DDBMIG_REPORT_FILE);
+        return DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory rendering %s", DDBMIG_REPORT_FILE);
     }
     *out = buf;
     return 0;

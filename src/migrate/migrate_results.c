@@ -105,10 +105,9 @@ static int match_tap(const parser *p, const regex_t *re, const char *line, line_
     r->status = failed ? ST_FAIL : ST_PASS;
     if (hash) {
         const char *d = hash + 1 + strspn(hash + 1, " \t");
-        if (strncasecmp(d, "skip", 4) == 0)
+        /* a TODO failure is an expected one, not a failure */
+        if (strncasecmp(d, "skip", 4) == 0 || (strncasecmp(d, "todo", 4) == 0 && failed))
             r->status = ST_SKIP;
-        else if (strncasecmp(d, "todo", 4) == 0 && failed)
-            r->status = ST_SKIP; /* an expected failure is not a failure */
     }
     return 1;
 }
@@ -229,13 +228,13 @@ static int add_result(json_t *results, json_t *index, const line_result *r, ddbm
         return 0;
     }
     if (json_array_size(results) >= MAX_RESULTS)
-        return ddbmig__fail(err, DDBMIG_ERR_LIMIT, "the output reports over %d tests", MAX_RESULTS);
+        return DDBMIG_FAIL(err, DDBMIG_ERR_LIMIT, "the output reports over %d tests", MAX_RESULTS);
     item = json_pack("{s:s, s:s}", "name", r->name, "status", status_name[r->status]);
     if (!item ||
         json_object_set_new(index, r->name, json_integer((json_int_t)json_array_size(results))) !=
             0 ||
         json_array_append_new(results, item) != 0)
-        return ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory reading test results");
+        return DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory reading test results");
     return 0;
 }
 
@@ -248,12 +247,12 @@ static int parse_with(json_t **out, const parser *p, const char *text, ddbmig_er
     size_t n[4] = {0, 0, 0, 0}, i;
     json_t *item;
     if (!results || !index || !line) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory reading test results");
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory reading test results");
         goto done;
     }
     if (p->pattern) {
         if (regcomp(&re, p->pattern, REG_EXTENDED) != 0) {
-            rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "cannot compile the %s pattern", p->format);
+            rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "cannot compile the %s pattern", p->format);
             goto done;
         }
         have_re = 1;
@@ -274,7 +273,7 @@ static int parse_with(json_t **out, const parser *p, const char *text, ddbmig_er
                     (json_int_t)n[ST_PASS], "failed", (json_int_t)n[ST_FAIL], "skipped",
                     (json_int_t)n[ST_SKIP], "results", results);
     if (!doc) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory reading test results");
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory reading test results");
         goto done;
     }
     *out = doc;
@@ -296,10 +295,10 @@ int ddbmig_results_parse(json_t **out, const char *format, const char *text, ddb
         if (strcmp(format, parsers[i].format) == 0)
             return parse_with(out, &parsers[i], text, err);
     if (strcmp(format, "auto") != 0)
-        return ddbmig__fail(err, DDBMIG_ERR_ARG,
-                            "test output format '%s' is not one of auto, ctest, tap, check, "
-                            "cmocka, unity, criterion",
-                            format);
+        return DDBMIG_FAIL(err, DDBMIG_ERR_ARG,
+                           "test output format '%s' is not one of auto, ctest, tap, check, "
+                           "cmocka, unity, criterion",
+                           format);
     /* auto: the format that recognises the most results; on a tie, the earlier in the table */
     for (i = 0; i < N_PARSERS; i++) {
         json_t *doc = NULL;
@@ -318,9 +317,9 @@ int ddbmig_results_parse(json_t **out, const char *format, const char *text, ddb
     }
     if (json_array_size(json_object_get(best, "results")) == 0) {
         json_decref(best);
-        return ddbmig__fail(err, DDBMIG_ERR_NO_TESTS,
-                            "no test result in the output: it is none of CTest, TAP, Check "
-                            "(CK_VERBOSE), cmocka, Unity or Criterion (--verbose)");
+        return DDBMIG_FAIL(err, DDBMIG_ERR_NO_TESTS,
+                           "no test result in the output: it is none of CTest, TAP, Check "
+                           "(CK_VERBOSE), cmocka, Unity or Criterion (--verbose)");
     }
     *out = best;
     return 0;

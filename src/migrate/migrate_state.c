@@ -80,40 +80,40 @@ static int check_doc(json_t *doc, const char *path, ddbmig_error *err)
     json_t *steps = json_object_get(doc, "steps"), *step;
     json_t *format = json_object_get(doc, "format");
     if (!json_is_object(doc))
-        return ddbmig__fail(err, DDBMIG_ERR_STATE, "%s: the document is not a JSON object", path);
+        return DDBMIG_FAIL(err, DDBMIG_ERR_STATE, "%s: the document is not a JSON object", path);
     if (!json_is_integer(format) || json_integer_value(format) != DDBMIG_STATE_FORMAT)
-        return ddbmig__fail(err, DDBMIG_ERR_STATE, "%s: $.format is not %d", path,
-                            DDBMIG_STATE_FORMAT);
+        return DDBMIG_FAIL(err, DDBMIG_ERR_STATE, "%s: $.format is not %d", path,
+                           DDBMIG_STATE_FORMAT);
     if (!json_is_string(json_object_get(json_object_get(doc, "model"), "path")))
-        return ddbmig__fail(err, DDBMIG_ERR_STATE, "%s: $.model.path is not a string", path);
+        return DDBMIG_FAIL(err, DDBMIG_ERR_STATE, "%s: $.model.path is not a string", path);
     if (!json_is_array(steps))
-        return ddbmig__fail(err, DDBMIG_ERR_STATE, "%s: $.steps is not an array", path);
+        return DDBMIG_FAIL(err, DDBMIG_ERR_STATE, "%s: $.steps is not an array", path);
     json_array_foreach(steps, i, step) {
         const char *name = json_string_value(json_object_get(step, "name"));
         const char *status = json_string_value(json_object_get(step, "status"));
         if (!name || !find_def(name))
-            return ddbmig__fail(err, DDBMIG_ERR_STATE, "%s: $.steps[%zu].name is not a step", path,
-                                i);
+            return DDBMIG_FAIL(err, DDBMIG_ERR_STATE, "%s: $.steps[%zu].name is not a step", path,
+                               i);
         if (!status || (strcmp(status, "pending") != 0 && strcmp(status, "done") != 0 &&
                         strcmp(status, "stale") != 0))
-            return ddbmig__fail(err, DDBMIG_ERR_STATE,
-                                "%s: $.steps[%zu].status is not pending, done or stale", path, i);
+            return DDBMIG_FAIL(err, DDBMIG_ERR_STATE,
+                               "%s: $.steps[%zu].status is not pending, done or stale", path, i);
         if (strcmp(status, "pending") == 0)
             continue;
         if (!json_is_object(json_object_get(step, "inputs")))
-            return ddbmig__fail(err, DDBMIG_ERR_STATE, "%s: $.steps[%zu].inputs is missing", path,
-                                i);
+            return DDBMIG_FAIL(err, DDBMIG_ERR_STATE, "%s: $.steps[%zu].inputs is missing", path,
+                               i);
         if (!json_is_string(json_object_get(step, "done_at")) ||
             !json_is_string(json_object_get(step, "commit")))
-            return ddbmig__fail(err, DDBMIG_ERR_STATE,
-                                "%s: $.steps[%zu] is %s without a done_at and a commit", path, i,
-                                status);
+            return DDBMIG_FAIL(err, DDBMIG_ERR_STATE,
+                               "%s: $.steps[%zu] is %s without a done_at and a commit", path, i,
+                               status);
     }
     for (i = 0; i < n; i++)
         if (!find_step(doc, defs[i].name) &&
             json_array_append_new(
                 steps, json_pack("{s:s, s:s}", "name", defs[i].name, "status", "pending")) != 0)
-            return ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory");
+            return DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
     return 0;
 }
 
@@ -124,16 +124,16 @@ static int load_doc(json_t **out, const char *root, ddbmig_error *err)
     json_t *doc = NULL;
     int rc = 0;
     if (!path)
-        return ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory");
+        return DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
     if (access(path, F_OK) != 0) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_NO_STATE,
-                          "%s has no migration state (%s); run ddbkit migrate init first", root,
-                          DDBMIG_STATE_FILE);
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_NO_STATE,
+                         "%s has no migration state (%s); run ddbkit migrate init first", root,
+                         DDBMIG_STATE_FILE);
         goto done;
     }
     doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (!doc) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_STATE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_STATE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
         goto done;
     }
     rc = check_doc(doc, path, err);
@@ -178,7 +178,7 @@ static int refresh(ddbmig_state *s, ddbmig_error *err)
     size_t i;
     int rc;
     if (!model)
-        return ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory");
+        return DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
     /* An unreadable model leaves "model" out of the hashes: what recorded it turns stale. */
     rc = ddbmig__hash_inputs(&cur, s->root, access(model, R_OK) == 0 ? model : NULL, err);
     free(model);
@@ -216,12 +216,12 @@ static int resolve_codebase(char **out, const char *codebase, ddbmig_error *err)
     struct stat st;
     char *real;
     if (stat(codebase, &st) != 0)
-        return ddbmig__fail(err, DDBMIG_ERR_IO, "--codebase %s: %s", codebase, strerror(errno));
+        return DDBMIG_FAIL(err, DDBMIG_ERR_IO, "--codebase %s: %s", codebase, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return ddbmig__fail(err, DDBMIG_ERR_IO, "--codebase %s is not a folder", codebase);
+        return DDBMIG_FAIL(err, DDBMIG_ERR_IO, "--codebase %s is not a folder", codebase);
     real = realpath(codebase, NULL);
     if (!real)
-        return ddbmig__fail(err, DDBMIG_ERR_IO, "--codebase %s: %s", codebase, strerror(errno));
+        return DDBMIG_FAIL(err, DDBMIG_ERR_IO, "--codebase %s: %s", codebase, strerror(errno));
     *out = real;
     return 0;
 }
@@ -231,7 +231,7 @@ int ddbmig_state_open(ddbmig_state **out, const char *codebase, ddbmig_error *er
     ddbmig_state *s = calloc(1, sizeof(*s));
     int rc;
     if (!s)
-        return ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory");
+        return DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
     rc = resolve_codebase(&s->root, codebase, err);
     if (!rc)
         rc = load_doc(&s->doc, s->root, err);
@@ -253,21 +253,21 @@ int ddbmig_init(ddbmig_state **out, const char *codebase, const char *model, boo
     struct stat st;
     int rc;
     if (!s)
-        return ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory");
+        return DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
     rc = resolve_codebase(&s->root, codebase, err);
     if (rc)
         goto done;
     if (stat(model, &st) != 0) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_IO, "--model %s: %s", model, strerror(errno));
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "--model %s: %s", model, strerror(errno));
         goto done;
     }
     if (!S_ISREG(st.st_mode)) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_IO, "--model %s is not a file", model);
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "--model %s is not a file", model);
         goto done;
     }
     model_real = realpath(model, NULL);
     if (!model_real) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_IO, "--model %s: %s", model, strerror(errno));
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "--model %s: %s", model, strerror(errno));
         goto done;
     }
     rc = ddbmig__sha256_file(sha, model_real, err);
@@ -275,7 +275,7 @@ int ddbmig_init(ddbmig_state **out, const char *codebase, const char *model, boo
         goto done;
     dir = ddbmig__path(s->root, DDBMIG_DIR);
     if (!dir) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory");
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
         goto done;
     }
     rc = ddbmig__mkdir(dir, err);
@@ -284,20 +284,20 @@ int ddbmig_init(ddbmig_state **out, const char *codebase, const char *model, boo
     rc = load_doc(&s->doc, s->root, err);
     if (rc == DDBMIG_ERR_NO_STATE) {
         s->doc = new_doc(recorded_model_path(s->root, model_real), sha);
-        rc = s->doc ? 0 : ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory");
+        rc = s->doc ? 0 : DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
     } else if (rc == 0) {
         was = resolve_model(s);
         if (!was) {
-            rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory");
+            rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
             goto done;
         }
         was_real = realpath(was, NULL);
         if (strcmp(was_real ? was_real : was, model_real) != 0) {
             if (!force) {
-                rc = ddbmig__fail(err, DDBMIG_ERR_MODEL,
-                                  "the migration of %s is recorded for the model %s, not %s; "
-                                  "give --force to switch models",
-                                  s->root, was, model_real);
+                rc = DDBMIG_FAIL(err, DDBMIG_ERR_MODEL,
+                                 "the migration of %s is recorded for the model %s, not %s; "
+                                 "give --force to switch models",
+                                 s->root, was, model_real);
                 goto done;
             }
             json_object_set_new(json_object_get(s->doc, "model"), "path",
@@ -359,7 +359,7 @@ int ddbmig_state_mark_done(ddbmig_state *s, const char *name, json_t *figures, d
     char now[32];
     if (!def || !step) {
         json_decref(figures);
-        return ddbmig__fail(err, DDBMIG_ERR_STATE, "no step named '%s'", name);
+        return DDBMIG_FAIL(err, DDBMIG_ERR_STATE, "no step named '%s'", name);
     }
     inputs = json_object();
     for (size_t k = 0; k < N_INPUTS; k++) {
@@ -409,14 +409,14 @@ int ddbmig_state_save(ddbmig_state *s, ddbmig_error *err)
     char *text = NULL, *md = NULL, now[32];
     int rc = 0;
     if (!state_path || !report_path || !dir) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory");
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
         goto done;
     }
     now_utc(now);
     json_object_set_new(s->doc, "updated", json_string(now));
     text = json_dumps(s->doc, JSON_INDENT(2));
     if (!text) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory");
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
         goto done;
     }
     rc = ddbmig__render(&md, s->doc, err);
@@ -430,7 +430,7 @@ int ddbmig_state_save(ddbmig_state *s, ddbmig_error *err)
         size_t len = strlen(text);
         char *with_nl = realloc(text, len + 2);
         if (!with_nl) {
-            rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory");
+            rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
             goto done;
         }
         text = with_nl;

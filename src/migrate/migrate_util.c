@@ -30,16 +30,15 @@ const char *ddbmig_strerror(int code)
     }
 }
 
-int ddbmig__fail(ddbmig_error *err, int code, const char *fmt, ...)
+void ddbmig__set_error(ddbmig_error *err, int code, const char *fmt, ...)
 {
     va_list ap;
     if (!err)
-        return code;
+        return;
     err->code = code;
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
-    return code;
 }
 
 char *ddbmig__path(const char *dir, const char *name)
@@ -48,9 +47,7 @@ char *ddbmig__path(const char *dir, const char *name)
     char *p = malloc(a + b + 2);
     if (!p)
         return NULL;
-    memcpy(p, dir, a);
-    p[a] = '/';
-    memcpy(p + a + 1, name, b + 1);
+    snprintf(p, a + b + 2, "%s/%s", dir, name);
     return p;
 }
 
@@ -61,7 +58,7 @@ int ddbmig__read_file(char **out, size_t *len, const char *path, ddbmig_error *e
     size_t n = 0, cap = 0;
     int rc = 0;
     if (!f)
-        return ddbmig__fail(err, DDBMIG_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        return DDBMIG_FAIL(err, DDBMIG_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     for (;;) {
         size_t got;
         if (n + 4096 + 1 > cap) {
@@ -71,7 +68,7 @@ int ddbmig__read_file(char **out, size_t *len, const char *path, ddbmig_error *e
                 cap = DDBMIG_MAX_READ + 8192u;
             grown = realloc(buf, cap);
             if (!grown) {
-                rc = ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory reading %s", path);
+                rc = DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory reading %s", path);
                 goto done;
             }
             buf = grown;
@@ -79,15 +76,15 @@ int ddbmig__read_file(char **out, size_t *len, const char *path, ddbmig_error *e
         got = fread(buf + n, 1, cap - n - 1, f);
         n += got;
         if (n > DDBMIG_MAX_READ) {
-            rc = ddbmig__fail(err, DDBMIG_ERR_LIMIT, "%s is over %u bytes", path,
-                              (unsigned)DDBMIG_MAX_READ);
+            rc = DDBMIG_FAIL(err, DDBMIG_ERR_LIMIT, "%s is over %u bytes", path,
+                             (unsigned)DDBMIG_MAX_READ);
             goto done;
         }
         if (got == 0)
             break;
     }
     if (ferror(f)) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "cannot read %s: %s", path, strerror(errno));
         goto done;
     }
     buf[n] = '\0';
@@ -108,8 +105,8 @@ int ddbmig__mkdir(const char *path, ddbmig_error *err)
         return 0;
     if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return 0;
-    return ddbmig__fail(err, DDBMIG_ERR_IO, "cannot create the folder %s: %s", path,
-                        strerror(errno == EEXIST ? ENOTDIR : errno));
+    return DDBMIG_FAIL(err, DDBMIG_ERR_IO, "cannot create the folder %s: %s", path,
+                       strerror(errno == EEXIST ? ENOTDIR : errno));
 }
 
 /* The folder part of path, for fsync after a rename (a path without '/' is "."). */
@@ -137,12 +134,12 @@ int ddbmig__write_atomic(const char *path, const char *data, size_t len, ddbmig_
     int fd = -1, rc = 0;
     size_t off = 0;
     if (!tmp)
-        return ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory writing %s", path);
+        return DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory writing %s", path);
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
     fd = mkstemp(tmp);
     if (fd < 0) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
         goto done;
     }
     (void)fchmod(fd, 0644);
@@ -151,13 +148,13 @@ int ddbmig__write_atomic(const char *path, const char *data, size_t len, ddbmig_
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0) {
-            rc = ddbmig__fail(err, DDBMIG_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+            rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
             goto done;
         }
         off += (size_t)w;
     }
     if (fsync(fd) != 0) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_IO, "cannot sync %s: %s", tmp, strerror(errno));
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "cannot sync %s: %s", tmp, strerror(errno));
         goto done;
     }
     close(fd);
@@ -167,8 +164,8 @@ int ddbmig__write_atomic(const char *path, const char *data, size_t len, ddbmig_
     if (hook && strcmp(hook, "before-rename") == 0)
         raise(SIGKILL);
     if (rename(tmp, path) != 0) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_IO, "cannot rename %s to %s: %s", tmp, path,
-                          strerror(errno));
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "cannot rename %s to %s: %s", tmp, path,
+                         strerror(errno));
         goto done;
     }
     sync_parent(path);
@@ -216,18 +213,18 @@ static void child(const char *const *argv, const char *cwd, int log_fd)
 int ddbmig__run(int *status, const char *const *argv, const char *cwd, const char *log_path,
                 int timeout_s, ddbmig_error *err)
 {
-    struct timespec tick = {0, 20 * 1000 * 1000};
+    struct timespec tick = {0, 20000000L};
     long waited_ms = 0;
     int log_fd, ws = 0;
     pid_t pid;
 
     log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (log_fd < 0)
-        return ddbmig__fail(err, DDBMIG_ERR_IO, "cannot create %s: %s", log_path, strerror(errno));
+        return DDBMIG_FAIL(err, DDBMIG_ERR_IO, "cannot create %s: %s", log_path, strerror(errno));
     pid = fork();
     if (pid < 0) {
         close(log_fd);
-        return ddbmig__fail(err, DDBMIG_ERR_TOOL, "cannot start %s: %s", argv[0], strerror(errno));
+        return DDBMIG_FAIL(err, DDBMIG_ERR_TOOL, "cannot start %s: %s", argv[0], strerror(errno));
     }
     if (pid == 0)
         child(argv, cwd, log_fd);
@@ -237,13 +234,13 @@ int ddbmig__run(int *status, const char *const *argv, const char *cwd, const cha
         if (r == pid)
             break;
         if (r < 0 && errno != EINTR)
-            return ddbmig__fail(err, DDBMIG_ERR_TOOL, "lost %s: %s", argv[0], strerror(errno));
+            return DDBMIG_FAIL(err, DDBMIG_ERR_TOOL, "lost %s: %s", argv[0], strerror(errno));
         if (waited_ms >= (long)timeout_s * 1000) {
             kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
             (void)waitpid(pid, &ws, 0);
-            return ddbmig__fail(err, DDBMIG_ERR_TOOL, "%s did not finish within %d s (log: %s)",
-                                argv[0], timeout_s, log_path);
+            return DDBMIG_FAIL(err, DDBMIG_ERR_TOOL, "%s did not finish within %d s (log: %s)",
+                               argv[0], timeout_s, log_path);
         }
         nanosleep(&tick, NULL);
         waited_ms += 20;
@@ -261,10 +258,10 @@ int ddbmig__sha256_file(char hex[65], const char *path, ddbmig_error *err)
     int rc = 0;
     size_t n;
     if (!ctx)
-        return ddbmig__fail(err, DDBMIG_ERR_NOMEM, "out of memory hashing %s", path);
+        return DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory hashing %s", path);
     f = fopen(path, "rb");
     if (!f) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "cannot open %s: %s", path, strerror(errno));
         goto done;
     }
     if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
@@ -273,16 +270,16 @@ int ddbmig__sha256_file(char hex[65], const char *path, ddbmig_error *err)
         if (EVP_DigestUpdate(ctx, buf, n) != 1)
             goto crypto;
     if (ferror(f)) {
-        rc = ddbmig__fail(err, DDBMIG_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+        rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "cannot read %s: %s", path, strerror(errno));
         goto done;
     }
     if (EVP_DigestFinal_ex(ctx, md, &md_len) != 1)
         goto crypto;
-    for (unsigned i = 0; i < md_len && i < 32; i++)
+    for (size_t i = 0; i < md_len && i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
     goto done;
 crypto:
-    rc = ddbmig__fail(err, DDBMIG_ERR_IO, "SHA-256 of %s failed", path);
+    rc = DDBMIG_FAIL(err, DDBMIG_ERR_IO, "SHA-256 of %s failed", path);
 done:
     if (f)
         fclose(f);
