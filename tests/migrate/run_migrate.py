@@ -154,8 +154,8 @@ def case_init_missing_model():
                rc=2)
     one_line_error(p, r"^ddbkit migrate init: --model .*nope\.json: No such file or directory\n$")
     p = ddbkit("migrate", "init", "--codebase", cb, rc=2)
-    one_line_error(p, r"^ddbkit migrate init: no model given \(--model FILE; see ddbkit migrate init "
-                      r"--help\)\n$")
+    one_line_error(p, r"^ddbkit migrate init: no model given \(--model FILE; see ddbkit "
+                      r"migrate init --help\)\n$")
     check(not os.path.exists(os.path.join(cb, "MIGRATION.md")), "nothing written")
 
 
