@@ -73,4 +73,8 @@ extern const cli_option cli_cost_options[];
 int cli_infra(const cli_command *self, int argc, char **argv);
 extern const cli_option cli_infra_options[];
 
+/* `ddbkit migrate SUBCOMMAND --codebase DIR ...`: cli_migrate.c. */
+int cli_migrate(const cli_command *self, int argc, char **argv);
+extern const cli_option cli_migrate_options[];
+
 #endif

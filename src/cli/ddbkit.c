@@ -118,6 +118,15 @@ static const cli_command commands[] = {
      "Exit status: 0 printed, 1 the model, usage data, rates or counts have errors, 2 usage or\n"
      "I/O error.",
      1, cli_cost},
+    {"migrate", "lead a codebase's migration step by step", "SUBCOMMAND --codebase DIR ...",
+     "Runs the migration procedure on a codebase and records its progress in the codebase's\n"
+     "MIGRATION.md (docs/migrate.md). Subcommands:\n"
+     "  init      --codebase DIR --model FILE [--force]: write MIGRATION.md and the state\n"
+     "  discover  --codebase DIR: find the test framework, command, count and C standard\n"
+     "Run 'ddbkit migrate SUBCOMMAND --help' for the options of each.",
+     cli_migrate_options,
+     "Exit status: 0 done, 1 a check failed or the input has errors, 2 usage or I/O error.", 0,
+     cli_migrate},
     {"help", "show the help of a command", "[COMMAND]",
      "Shows the help of COMMAND, or the list "
      "of commands.",

@@ -13,7 +13,8 @@ Two views of the same rule, both from the code as it is:
 
 The layers, lowest first: the runtime's core, wire, api, dal, testkit, with the relational
 drivers (sql) beside them on core, and the generated relational repositories' runtime (sqlrepo)
-on dal and sql; the generator's model, plan, validate, emit; the command line.
+on dal and sql; the generator's model, plan, validate, emit; `ddbkit migrate`'s logic (migrate),
+which may use the generator's model loader and the runtime's core; the command line.
 The generator and the runtime share nothing; only the command line, on top of both, uses both,
 and the runtime only through its public headers (ddb/...). Prints one
 line per violation and exits 1 if there is any.
@@ -25,7 +26,7 @@ import subprocess
 import sys
 
 RUNTIME = ["core", "wire", "api", "dal", "testkit", "sql", "sqlrepo"]
-GENERATOR = ["gen/model", "gen/plan", "gen/validate", "gen/emit", "cli"]
+GENERATOR = ["gen/model", "gen/plan", "gen/validate", "gen/emit", "migrate", "cli"]
 # What each layer may use besides itself. The runtime is a stack, except that the relational
 # drivers (sql) sit beside it on core alone.
 MAY_USE = {
@@ -40,10 +41,12 @@ MAY_USE = {
     "gen/plan": ["gen/model"],
     "gen/validate": ["gen/plan", "gen/model"],
     "gen/emit": ["gen/validate", "gen/plan", "gen/model"],
-    "cli": ["gen/emit", "gen/validate", "gen/plan", "gen/model", "dal", "api", "wire", "core"],
+    "migrate": ["gen/model", "core"],
+    "cli": ["migrate", "gen/emit", "gen/validate", "gen/plan", "gen/model", "dal", "api", "wire",
+            "core"],
 }
 # Layers that may use another only through its public headers ("ddb/<layer>/x.h", ddb/ddb.h).
-PUBLIC_ONLY = {"cli": RUNTIME}
+PUBLIC_ONLY = {"cli": RUNTIME, "migrate": RUNTIME}
 # The umbrella headers stand for the highest layer they include.
 UMBRELLAS = {"ddb/ddb.h": "api", "ddb/dal.h": "dal"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
@@ -67,6 +70,8 @@ def included_layer(name):
         return parts[0]
     if parts[0] in ("model", "plan", "validate", "emit") and len(parts) == 2:
         return "gen/" + parts[0]
+    if parts[0] == "migrate" and len(parts) == 2:
+        return "migrate"
     return None
 
 
