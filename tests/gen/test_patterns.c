@@ -610,6 +610,39 @@ TEST(multi_attribute_key_requests)
     ddb_error_clear(&err);
 }
 
+/* The generated constructors name what is wrong with their arguments. */
+TEST(bad_constructor_arguments_are_named)
+{
+    ddb_error err = DDB_ERROR_INIT;
+    pat__ddb_options opts = PAT__DDB_OPTIONS_INIT;
+    pat__repo *r = NULL;
+    char long_prefix[300];
+    ddb_client *c = harness_client(NULL);
+
+    CHECK_INT(pat__ddb_repo_new(&r, NULL, NULL, &err), DDB_ERR_INVALID_ARG);
+    CHECK(strstr(err.message, "pat__ddb_repo_new: out and client are required") != NULL);
+    ddb_error_clear(&err);
+    opts.version = 7;
+    CHECK_INT(pat__ddb_repo_new(&r, c, &opts, &err), DDB_ERR_INVALID_ARG);
+    CHECK(strstr(err.message, "options version 7, not 1") != NULL);
+    ddb_error_clear(&err);
+    memset(long_prefix, 'p', sizeof long_prefix - 1);
+    long_prefix[sizeof long_prefix - 1] = '\0';
+    opts.version = 1;
+    opts.table_prefix = long_prefix;
+    CHECK_INT(pat__ddb_repo_new(&r, c, &opts, &err), DDB_ERR_INVALID_ARG);
+    CHECK(strstr(err.message, "the table prefix is too long") != NULL);
+    CHECK(r == NULL);
+    ddb_error_clear(&err);
+    CHECK_INT(pat__create_counter_table(NULL, "x_", &err), DDB_ERR_INVALID_ARG);
+    CHECK(strstr(err.message, "pat__create_counter_table: client is required") != NULL);
+    ddb_error_clear(&err);
+    CHECK_INT(pat__create_counter_table(c, long_prefix, &err), DDB_ERR_INVALID_ARG);
+    CHECK(strstr(err.message, "the table prefix is too long") != NULL);
+    ddb_error_clear(&err);
+    ddb_client_free(c);
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -618,6 +651,7 @@ int main(int argc, char **argv)
         CASE(batch_get_and_write),
         CASE(cross_table_transactions),
         CASE(multi_attribute_key_requests),
+        CASE(bad_constructor_arguments_are_named),
     };
     int rc = test_run(cases, sizeof cases / sizeof cases[0], argc, argv);
     teardown();

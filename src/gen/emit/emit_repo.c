@@ -2577,15 +2577,22 @@ static void emit_ddb_repo_new(emitter *E)
                     "    char *s = malloc(np + nn + 1);\n    if (s) {\n"
                     "        memcpy(s, prefix ? prefix : \"\", np);\n"
                     "        memcpy(s + np, name, nn + 1);\n    }\n    return s;\n}\n");
-    ddbgen_buf_printf(c,
-                      "\nint %s__ddb_repo_new(%s__repo **out, ddb_client *client,\n"
-                      "    const %s__ddb_options *opts, ddb_error *err)\n{\n"
-                      "    ddb_repo_impl *r;\n    (void)err;\n"
-                      "    if (!out || !client || (opts && opts->version != 1))\n"
-                      "        return DDB_ERR_INVALID_ARG;\n"
-                      "    r = calloc(1, sizeof *r);\n    if (!r)\n        return DDB_ERR_NOMEM;\n"
-                      "    r->base.version = ",
-                      ns, ns, ns);
+    ddbgen_buf_printf(
+        c,
+        "\nint %s__ddb_repo_new(%s__repo **out, ddb_client *client,\n"
+        "    const %s__ddb_options *opts, ddb_error *err)\n{\n"
+        "    ddb_repo_impl *r;\n"
+        "    if (!out || !client)\n"
+        "        return ddb_error_set(err, DDB_ERR_INVALID_ARG,\n"
+        "            \"%s__ddb_repo_new: out and client are required\");\n"
+        "    if (opts && opts->version != 1)\n"
+        "        return ddb_error_set(err, DDB_ERR_INVALID_ARG,\n"
+        "            \"%s__ddb_repo_new: options version %%u, not 1\", opts->version);\n"
+        "    r = calloc(1, sizeof *r);\n    if (!r)\n"
+        "        return ddb_error_set(err, DDB_ERR_NOMEM, \"%s__ddb_repo_new: out of "
+        "memory\");\n"
+        "    r->base.version = ",
+        ns, ns, ns, ns, ns, ns);
     emit_upper(c, ns);
     ddbgen_buf_puts(c, "__REPO_VERSION;\n");
     for (size_t t = 0; t < m->n_tables; t++)
@@ -2617,9 +2624,11 @@ static void emit_ddb_repo_new(emitter *E)
         "    for (size_t i = 0; i < %zu; i++) {\n"
         "        r->tables[i] = prefixed(opts ? opts->table_prefix : NULL, tables[i].name);\n"
         "        if (!r->tables[i]) {\n            free_ddb(&r->base);\n"
-        "            return DDB_ERR_NOMEM;\n        }\n    }\n"
+        "            return ddb_error_set(err, DDB_ERR_NOMEM, \"%s__ddb_repo_new: out of "
+        "memory\");\n"
+        "        }\n    }\n"
         "    *out = &r->base;\n    return 0;\n}\n",
-        m->n_tables);
+        m->n_tables, ns);
     ddbgen_buf_printf(
         c,
         "\nint %s__create_tables(ddb_client *client, const char *table_prefix, "

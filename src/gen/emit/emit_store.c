@@ -490,17 +490,19 @@ void emit_store_model_impl(emitter *E)
                "    memcpy(buf + np, name, nn + 1);\n    return true;\n}\n"
                "\nint @ns@__create_counter_table(ddb_client *client, const char "
                "*table_prefix, ddb_error *err)\n{\n");
+    /* the arguments are checked alike whether there is a table to create or not */
+    emit_print(&p, c,
+               "    char name[256];\n"
+               "    if (!client)\n"
+               "        return ddb_error_set(err, DDB_ERR_INVALID_ARG,\n"
+               "            \"@ns@__create_counter_table: client is required\");\n"
+               "    if (!counter_table_name(name, table_prefix))\n"
+               "        return ddb_error_set(err, DDB_ERR_INVALID_ARG,\n"
+               "            \"@ns@__create_counter_table: the table prefix is too long\");\n");
     if (ddbgen_model_uses_counter(E->m))
-        emit_print(&p, c,
-                   "    char name[256];\n"
-                   "    if (!counter_table_name(name, table_prefix))\n"
-                   "        return DDB_ERR_INVALID_ARG;\n"
-                   "    return ddb_id_counter_create_table(client, name, 60000, err);\n}\n");
+        emit_print(&p, c, "    return ddb_id_counter_create_table(client, name, 60000, err);\n}\n");
     else
-        emit_print(&p, c,
-                   "    /* No entity allocates IDs from a counter. */\n"
-                   "    (void)client;\n    (void)table_prefix;\n    (void)err;\n"
-                   "    return 0;\n}\n");
+        emit_print(&p, c, "    /* No entity allocates IDs from a counter. */\n    return 0;\n}\n");
     emit_printer_fini(&p);
 }
 
@@ -524,11 +526,13 @@ void emit_store_entity_assign(emitter *E, const ddbgen_entity *e)
 
 void emit_store_model_assign(emitter *E)
 {
-    ddbgen_buf_puts(E->c,
-                    "    r->base.transact = transact_ddb;\n"
-                    "    r->base.max_id = max_id_ddb;\n"
-                    "    r->base.seed_id = seed_id_ddb;\n"
-                    "    if (!counter_table_name(r->counter_table, opts ? opts->table_prefix : "
-                    "NULL)) {\n"
-                    "        free(r);\n        return DDB_ERR_INVALID_ARG;\n    }\n");
+    print_store(
+        E, NULL, E->c,
+        "    r->base.transact = transact_ddb;\n"
+        "    r->base.max_id = max_id_ddb;\n"
+        "    r->base.seed_id = seed_id_ddb;\n"
+        "    if (!counter_table_name(r->counter_table, opts ? opts->table_prefix : NULL)) {\n"
+        "        free(r);\n"
+        "        return ddb_error_set(err, DDB_ERR_INVALID_ARG,\n"
+        "            \"@ns@__ddb_repo_new: the table prefix is too long\");\n    }\n");
 }

@@ -753,8 +753,12 @@ static bool counter_table_name(char buf[256], const char *prefix)
 int store__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err)
 {
     char name[256];
+    if (!client)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "store__create_counter_table: client is required");
     if (!counter_table_name(name, table_prefix))
-        return DDB_ERR_INVALID_ARG;
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "store__create_counter_table: the table prefix is too long");
     return ddb_id_counter_create_table(client, name, 60000, err);
 }
 
@@ -803,12 +807,15 @@ int store__ddb_repo_new(store__repo **out, ddb_client *client,
     const store__ddb_options *opts, ddb_error *err)
 {
     ddb_repo_impl *r;
-    (void)err;
-    if (!out || !client || (opts && opts->version != 1))
-        return DDB_ERR_INVALID_ARG;
+    if (!out || !client)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "store__ddb_repo_new: out and client are required");
+    if (opts && opts->version != 1)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "store__ddb_repo_new: options version %u, not 1", opts->version);
     r = calloc(1, sizeof *r);
     if (!r)
-        return DDB_ERR_NOMEM;
+        return ddb_error_set(err, DDB_ERR_NOMEM, "store__ddb_repo_new: out of memory");
     r->base.version = STORE__REPO_VERSION;
     r->base.user__create = user__create_ddb;
     r->base.user__get = user__get_ddb;
@@ -853,7 +860,8 @@ int store__ddb_repo_new(store__repo **out, ddb_client *client,
     r->base.seed_id = seed_id_ddb;
     if (!counter_table_name(r->counter_table, opts ? opts->table_prefix : NULL)) {
         free(r);
-        return DDB_ERR_INVALID_ARG;
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "store__ddb_repo_new: the table prefix is too long");
     }
     r->base.free = free_ddb;
     r->client = client;
@@ -862,7 +870,7 @@ int store__ddb_repo_new(store__repo **out, ddb_client *client,
         r->tables[i] = prefixed(opts ? opts->table_prefix : NULL, tables[i].name);
         if (!r->tables[i]) {
             free_ddb(&r->base);
-            return DDB_ERR_NOMEM;
+            return ddb_error_set(err, DDB_ERR_NOMEM, "store__ddb_repo_new: out of memory");
         }
     }
     *out = &r->base;

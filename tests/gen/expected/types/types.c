@@ -478,10 +478,14 @@ static bool counter_table_name(char buf[256], const char *prefix)
 
 int types__create_counter_table(ddb_client *client, const char *table_prefix, ddb_error *err)
 {
+    char name[256];
+    if (!client)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "types__create_counter_table: client is required");
+    if (!counter_table_name(name, table_prefix))
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "types__create_counter_table: the table prefix is too long");
     /* No entity allocates IDs from a counter. */
-    (void)client;
-    (void)table_prefix;
-    (void)err;
     return 0;
 }
 
@@ -530,12 +534,15 @@ int types__ddb_repo_new(types__repo **out, ddb_client *client,
     const types__ddb_options *opts, ddb_error *err)
 {
     ddb_repo_impl *r;
-    (void)err;
-    if (!out || !client || (opts && opts->version != 1))
-        return DDB_ERR_INVALID_ARG;
+    if (!out || !client)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "types__ddb_repo_new: out and client are required");
+    if (opts && opts->version != 1)
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "types__ddb_repo_new: options version %u, not 1", opts->version);
     r = calloc(1, sizeof *r);
     if (!r)
-        return DDB_ERR_NOMEM;
+        return ddb_error_set(err, DDB_ERR_NOMEM, "types__ddb_repo_new: out of memory");
     r->base.version = TYPES__REPO_VERSION;
     r->base.thing__create = thing__create_ddb;
     r->base.thing__get = thing__get_ddb;
@@ -555,7 +562,8 @@ int types__ddb_repo_new(types__repo **out, ddb_client *client,
     r->base.seed_id = seed_id_ddb;
     if (!counter_table_name(r->counter_table, opts ? opts->table_prefix : NULL)) {
         free(r);
-        return DDB_ERR_INVALID_ARG;
+        return ddb_error_set(err, DDB_ERR_INVALID_ARG,
+            "types__ddb_repo_new: the table prefix is too long");
     }
     r->base.free = free_ddb;
     r->client = client;
@@ -564,7 +572,7 @@ int types__ddb_repo_new(types__repo **out, ddb_client *client,
         r->tables[i] = prefixed(opts ? opts->table_prefix : NULL, tables[i].name);
         if (!r->tables[i]) {
             free_ddb(&r->base);
-            return DDB_ERR_NOMEM;
+            return ddb_error_set(err, DDB_ERR_NOMEM, "types__ddb_repo_new: out of memory");
         }
     }
     *out = &r->base;
