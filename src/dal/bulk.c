@@ -32,30 +32,36 @@
 
 typedef struct note {
     int kind;
-    ddb_value *key; /* NULL: the whole type */
+    ddb_value *key;  /* NULL: the whole type */
+    uint64_t intent; /* a write under way: its call's intent record; 0 in notes */
 } note;
 
-/* A routed write under way that was not noted: it began while no backfill ran. */
-typedef struct pending {
-    uint64_t intent; /* its call's intent record */
-    note note;
-} pending;
+typedef struct note_list {
+    size_t n, cap;
+    note *v;
+} note_list;
 
 struct ddb_route_bulk {
     pthread_mutex_t lock;
-    int running; /* backfills running */
-    size_t n, cap;
-    note *notes;
-    size_t n_pending, cap_pending;
-    pending *pending;
+    int running;      /* backfills running */
+    note_list notes;  /* writes made while a backfill runs */
+    note_list moving; /* writes under way that began while none ran */
+    /* per kind (index kind - 1): a note that could not be kept (memory, the cap) stands as a
+       note of its whole type */
+    bool *whole;
 };
 
 int ddb_route__bulk_new(ddb_route *r, ddb_error *err)
 {
     struct ddb_route_bulk *b = calloc(1, sizeof *b);
-    if (!b)
+    bool *whole = calloc(r->model->n_entities + 1, sizeof *whole);
+    if (!b || !whole) {
+        free(b);
+        free(whole);
         return ddb_dal__nomem(err, "router bulk notes");
+    }
     pthread_mutex_init(&b->lock, NULL);
+    b->whole = whole;
     r->bulk = b;
     return 0;
 }
@@ -71,10 +77,9 @@ void ddb_route__bulk_free(ddb_route *r)
 {
     if (!r->bulk)
         return;
-    notes_free(r->bulk->notes, r->bulk->n);
-    for (size_t i = 0; i < r->bulk->n_pending; i++)
-        ddb_value_free(r->bulk->pending[i].note.key);
-    free(r->bulk->pending);
+    notes_free(r->bulk->notes.v, r->bulk->notes.n);
+    notes_free(r->bulk->moving.v, r->bulk->moving.n);
+    free(r->bulk->whole);
     pthread_mutex_destroy(&r->bulk->lock);
     free(r->bulk);
     r->bulk = NULL;
@@ -88,47 +93,21 @@ static int kind_named(const ddb_route *r, const char *name)
     return 0;
 }
 
-/* One note; a key that cannot be kept (memory, the cap) becomes a note of its whole type. */
-static void add_note(struct ddb_route_bulk *b, int kind, const ddb_value *key)
+/* Appends nt to l, which takes its key; one that cannot be kept marks its whole type. */
+static void keep(struct ddb_route_bulk *b, note_list *l, note nt)
 {
-    ddb_value *copy = NULL;
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        note *more = b->cap < MAX_NOTES ? realloc(b->notes, cap * sizeof *more) : NULL;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        note *more = l->cap < MAX_NOTES ? realloc(l->v, cap * sizeof *more) : NULL;
         if (!more) {
-            /* the last slot says "all of the type" for this key */
-            ddb_value_free(b->notes[b->n - 1].key);
-            b->notes[b->n - 1] = (note){kind, NULL};
+            b->whole[nt.kind - 1] = true;
+            ddb_value_free(nt.key);
             return;
         }
-        b->notes = more;
-        b->cap = cap;
+        l->v = more;
+        l->cap = cap;
     }
-    if (key && ddb_value_copy(&copy, key, NULL) != 0)
-        copy = NULL;
-    b->notes[b->n++] = (note){kind, copy};
-}
-
-/* Keeps a write that began outside a backfill until its call ends; a key that cannot be kept
- * becomes its whole type. */
-static void add_pending(struct ddb_route_bulk *b, uint64_t intent, int kind, const ddb_value *key)
-{
-    ddb_value *copy = NULL;
-    if (b->n_pending == b->cap_pending) {
-        size_t cap = b->cap_pending ? b->cap_pending * 2 : 16;
-        pending *more = realloc(b->pending, cap * sizeof *more);
-        if (!more) {
-            /* the last slot says "all of the type" for this key (its write ends later) */
-            ddb_value_free(b->pending[b->n_pending - 1].note.key);
-            b->pending[b->n_pending - 1].note = (note){kind, NULL};
-            return;
-        }
-        b->pending = more;
-        b->cap_pending = cap;
-    }
-    if (key && ddb_value_copy(&copy, key, NULL) != 0)
-        copy = NULL;
-    b->pending[b->n_pending++] = (pending){intent, {kind, copy}};
+    l->v[l->n++] = nt;
 }
 
 void ddb_route__bulk_note(ddb_route *r, uint64_t intent, const ddb_router_intent_entry *entries,
@@ -141,15 +120,20 @@ void ddb_route__bulk_note(ddb_route *r, uint64_t intent, const ddb_router_intent
     for (size_t i = 0; i < n; i++) {
         int kind = kind_named(r, entries[i].kind);
         const ddb_route_entity *e = kind ? &r->model->entities[kind - 1] : NULL;
+        ddb_value *copy = NULL;
         /* A create whose key the relational side assigns: the backfill reads it once it is
            committed and writes the same version 1 the create writes; any later change is an
            update, noted by its key. */
         if (!e || (!entries[i].key && e->seeds_ids))
             continue;
+        if (entries[i].key && ddb_value_copy(&copy, entries[i].key, NULL) != 0) {
+            b->whole[kind - 1] = true;
+            continue;
+        }
         if (b->running)
-            add_note(b, kind, entries[i].key);
+            keep(b, &b->notes, (note){kind, copy, 0});
         else
-            add_pending(b, intent, kind, entries[i].key);
+            keep(b, &b->moving, (note){kind, copy, intent});
     }
     pthread_mutex_unlock(&b->lock);
 }
@@ -161,12 +145,12 @@ void ddb_route__bulk_done(ddb_route *r, uint64_t intent)
     if (!b || !intent)
         return;
     pthread_mutex_lock(&b->lock);
-    for (size_t i = 0; i < b->n_pending; i++)
-        if (b->pending[i].intent == intent)
-            ddb_value_free(b->pending[i].note.key);
+    for (size_t i = 0; i < b->moving.n; i++)
+        if (b->moving.v[i].intent == intent)
+            ddb_value_free(b->moving.v[i].key);
         else
-            b->pending[kept++] = b->pending[i];
-    b->n_pending = kept;
+            b->moving.v[kept++] = b->moving.v[i];
+    b->moving.n = kept;
     pthread_mutex_unlock(&b->lock);
 }
 
@@ -183,27 +167,28 @@ static void set_running(ddb_route *r, int delta)
     pthread_mutex_lock(&b->lock);
     b->running += delta;
     if (delta > 0) {
-        for (size_t i = 0; i < b->n_pending; i++)
-            add_note(b, b->pending[i].note.kind, b->pending[i].note.key);
-        for (size_t i = 0; i < b->n_pending; i++)
-            ddb_value_free(b->pending[i].note.key);
-        b->n_pending = 0;
+        for (size_t i = 0; i < b->moving.n; i++)
+            keep(b, &b->notes, (note){b->moving.v[i].kind, b->moving.v[i].key, 0});
+        b->moving.n = 0;
     }
     pthread_mutex_unlock(&b->lock);
 }
 
-/* Takes the notes made so far. */
-static note *take_notes(ddb_route *r, size_t *n)
+/* Takes the notes made so far; the types noted whole are added to types (index kind - 1). */
+static note *take_notes(ddb_route *r, size_t *n, bool *types)
 {
     note *notes = NULL;
     *n = 0;
     if (!r->bulk)
         return NULL;
     pthread_mutex_lock(&r->bulk->lock);
-    notes = r->bulk->notes;
-    *n = r->bulk->n;
-    r->bulk->notes = NULL;
-    r->bulk->n = r->bulk->cap = 0;
+    notes = r->bulk->notes.v;
+    *n = r->bulk->notes.n;
+    r->bulk->notes = (note_list){0, 0, NULL};
+    for (size_t k = 0; k < r->model->n_entities; k++) {
+        types[k] = types[k] || r->bulk->whole[k];
+        r->bulk->whole[k] = false;
+    }
     pthread_mutex_unlock(&r->bulk->lock);
     return notes;
 }
@@ -685,7 +670,7 @@ static int remirror_noted(ddb_route *r, ddb_route_bulk_stats *stats, ddb_error *
     int rc = types ? 0 : ddb_dal__nomem(err, "backfill notes");
     for (int pass = 0; rc == 0; pass++) {
         size_t n_notes, repairs = 0;
-        note *notes = take_notes(r, &n_notes);
+        note *notes = take_notes(r, &n_notes, types);
         rc = merge_notes(&set, &n, types, notes, n_notes, err);
         notes_free(notes, n_notes);
         free(moving);
