@@ -20,6 +20,9 @@ void ddbmig__set_error(ddbmig_error *err, int code, const char *fmt, ...)
 #define DDBMIG_FAIL(err, code, ...) (ddbmig__set_error((err), (code), __VA_ARGS__), (code))
 
 /* "dir/name" in a new string (NULL when out of memory). */
+/* The step named name in a state document's "steps", or NULL (borrowed). */
+json_t *ddbmig__find_step(const json_t *doc, const char *name);
+
 char *ddbmig__path(const char *dir, const char *name);
 
 /* Reads a whole file (NUL-terminated, at most DDBMIG_MAX_READ bytes) into *out (free()). */

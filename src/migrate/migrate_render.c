@@ -97,18 +97,6 @@ static void put_step(FILE *f, size_t number, const ddbmig_step_def *def, const j
     }
 }
 
-static const json_t *step_of(const json_t *state, const char *name)
-{
-    size_t i;
-    json_t *step;
-    json_array_foreach(json_object_get(state, "steps"), i, step) {
-        const char *n = json_string_value(json_object_get(step, "name"));
-        if (n && strcmp(n, name) == 0)
-            return step;
-    }
-    return NULL;
-}
-
 int ddbmig__render(char **out, const json_t *state, ddbmig_error *err)
 {
     size_t n, len = 0, i;
@@ -134,7 +122,7 @@ int ddbmig__render(char **out, const json_t *state, ddbmig_error *err)
             json_string_value(json_object_get(state, "updated")));
     fprintf(f, "| # | Step | Status | Done at | Commit |\n| --- | --- | --- | --- | --- |\n");
     for (i = 0; i < n; i++) {
-        const json_t *step = step_of(state, defs[i].name);
+        const json_t *step = ddbmig__find_step(state, defs[i].name);
         const char *status = json_string_value(json_object_get(step, "status"));
         const char *at = json_string_value(json_object_get(step, "done_at"));
         const char *commit = json_string_value(json_object_get(step, "commit"));
@@ -143,7 +131,7 @@ int ddbmig__render(char **out, const json_t *state, ddbmig_error *err)
                 commit ? commit : "");
     }
     for (i = 0; i < n; i++) {
-        put_step(f, i + 1, &defs[i], step_of(state, defs[i].name));
+        put_step(f, i + 1, &defs[i], ddbmig__find_step(state, defs[i].name));
     }
     if (fclose(f) != 0 || !buf) {
         free(buf);

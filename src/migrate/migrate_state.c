@@ -41,18 +41,6 @@ static const ddbmig_step_def *find_def(const char *name)
     return NULL;
 }
 
-static json_t *find_step(const json_t *doc, const char *name)
-{
-    size_t i;
-    json_t *step;
-    json_array_foreach(json_object_get(doc, "steps"), i, step) {
-        const char *n = json_string_value(json_object_get(step, "name"));
-        if (n && strcmp(n, name) == 0)
-            return step;
-    }
-    return NULL;
-}
-
 /* The model's path as recorded: relative when it lies inside the codebase, so the record moves
  * with a copy or a clone of the repository. */
 static const char *recorded_model_path(const char *root, const char *model_real)
@@ -110,7 +98,7 @@ static int check_doc(json_t *doc, const char *path, ddbmig_error *err)
                                status);
     }
     for (i = 0; i < n; i++)
-        if (!find_step(doc, defs[i].name) &&
+        if (!ddbmig__find_step(doc, defs[i].name) &&
             json_array_append_new(
                 steps, json_pack("{s:s, s:s}", "name", defs[i].name, "status", "pending")) != 0)
             return DDBMIG_FAIL(err, DDBMIG_ERR_NOMEM, "out of memory");
@@ -355,7 +343,7 @@ done:
 int ddbmig_state_mark_done(ddbmig_state *s, const char *name, json_t *figures, ddbmig_error *err)
 {
     const ddbmig_step_def *def = find_def(name);
-    json_t *step = find_step(s->doc, name), *inputs;
+    json_t *step = ddbmig__find_step(s->doc, name), *inputs;
     char now[32];
     if (!def || !step) {
         json_decref(figures);

@@ -1,4 +1,6 @@
 /* The procedure's steps: what each does and the checks it must pass (docs/migrate.md). */
+#include <string.h>
+
 #include "migrate/migrate_internal.h"
 
 static const ddbmig_step_def steps[] = {
@@ -93,4 +95,16 @@ const ddbmig_step_def *ddbmig_steps(size_t *n)
 {
     *n = sizeof(steps) / sizeof(steps[0]);
     return steps;
+}
+
+json_t *ddbmig__find_step(const json_t *doc, const char *name)
+{
+    size_t i;
+    json_t *step;
+    json_array_foreach(json_object_get(doc, "steps"), i, step) {
+        const char *n = json_string_value(json_object_get(step, "name"));
+        if (n && strcmp(n, name) == 0)
+            return step;
+    }
+    return NULL;
 }
