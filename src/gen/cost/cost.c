@@ -102,14 +102,6 @@ static entity_cost *entity_of(cost *C, const char *name)
     return NULL;
 }
 
-static int gsi_of(const ddbgen_table *t, const char *name)
-{
-    for (size_t g = 0; t && name && g < t->n_gsis; g++)
-        if (strcmp(t->gsis[g].name, name) == 0)
-            return (int)g;
-    return -1;
-}
-
 /* ---- the stored item ------------------------------------------------------------------------ */
 
 static json_t *default_value(ddbgen_type type, ddbgen_type item_type)
@@ -279,7 +271,7 @@ static json_t *stored_item(const ddbgen_model *m, const ddbgen_entity *e, const 
         json_object_set(key, t->sort_key, json_object_get(item, t->sort_key));
     for (size_t k = 0; k < e->n_gsi_mappings; k++) {
         const ddbgen_gsi_mapping *gm = &e->gsi_mappings[k];
-        int g = gsi_of(t, gm->name);
+        int g = ddbgen_table_gsi_index(t, gm->name);
         json_t *keys = json_object();
         bool ok = g >= 0 && keys;
         for (size_t i = 0; ok && i < gm->pk.n && i < t->gsis[g].n_pk; i++)
@@ -625,7 +617,7 @@ static void update_item(request *r, const entity_cost *ec, const ddbgen_access_p
     consume(r, t->name, -1, 0, ddbgen_units_write(ec->size, false));
     for (size_t k = 0; k < e->n_gsi_mappings; k++) {
         const ddbgen_gsi_mapping *gm = &e->gsi_mappings[k];
-        int g = gsi_of(t, gm->name);
+        int g = ddbgen_table_gsi_index(t, gm->name);
         double w;
         if (g < 0 || !ec->gsi_size[g])
             continue;
@@ -685,7 +677,7 @@ static void access_pattern(cost *C, entity_cost *ec, const ddbgen_access_pattern
     const ddbgen_table *t = e->table;
     const char *source;
     request r = {C, 0, 0, 0, json_array()};
-    int g = gsi_of(t, ap->index_name);
+    int g = ddbgen_table_gsi_index(t, ap->index_name);
     ddbgen_read_mode mode = ap->has_consistent_read && ap->consistent_read && g < 0
                                 ? DDBGEN_READ_STRONG
                                 : DDBGEN_READ_EVENTUAL;

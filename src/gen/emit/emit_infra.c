@@ -172,14 +172,6 @@ static usage *usage_of_table(infra *I, const char *name)
     return NULL;
 }
 
-static int gsi_index(const ddbgen_table *t, const char *name)
-{
-    for (size_t g = 0; t && name && g < t->n_gsis; g++)
-        if (strcmp(t->gsis[g].name, name) == 0)
-            return (int)g;
-    return -1;
-}
-
 /* The read units of one request: 1 strongly consistent, 0.5 eventually (items up to 4 KB). */
 static double read_units(const ddbgen_access_pattern *ap, bool index)
 {
@@ -188,7 +180,7 @@ static double read_units(const ddbgen_access_pattern *ap, bool index)
 
 static void add_pattern(usage *u, const ddbgen_access_pattern *ap)
 {
-    int g = gsi_index(u->t, ap->index_name);
+    int g = ddbgen_table_gsi_index(u->t, ap->index_name);
     double rps = ap->has_rps ? ap->rps : 0;
     u->n_patterns++;
     if (!ap->has_rps && !u->missing_rps)

@@ -1874,6 +1874,12 @@ const ddbgen_gsi *ddbgen_table_find_gsi(const ddbgen_table *t, const char *name)
     return NULL;
 }
 
+int ddbgen_table_gsi_index(const ddbgen_table *t, const char *name)
+{
+    const ddbgen_gsi *g = ddbgen_table_find_gsi(t, name);
+    return g ? (int)(g - t->gsis) : -1;
+}
+
 const ddbgen_gsi_mapping *ddbgen_entity_find_gsi_mapping(const ddbgen_entity *e, const char *name)
 {
     for (size_t i = 0; e && name && i < e->n_gsi_mappings; i++)

@@ -426,6 +426,8 @@ const ddbgen_table *ddbgen_model_find_table(const ddbgen_model *m, const char *n
 const ddbgen_entity *ddbgen_model_find_entity(const ddbgen_model *m, const char *name);
 const ddbgen_field *ddbgen_entity_find_field(const ddbgen_entity *e, const char *name);
 const ddbgen_gsi *ddbgen_table_find_gsi(const ddbgen_table *t, const char *name);
+/* The position of t's GSI named name in t->gsis; -1 when it has none. */
+int ddbgen_table_gsi_index(const ddbgen_table *t, const char *name);
 const ddbgen_gsi_mapping *ddbgen_entity_find_gsi_mapping(const ddbgen_entity *e, const char *name);
 const ddbgen_param *ddbgen_pattern_find_param(const ddbgen_param *params, size_t n,
                                               const char *name);
